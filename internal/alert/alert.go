@@ -1,0 +1,90 @@
+// Package alert defines what a detection reports: one alert per rule match
+// (or per correlation), with the evidence that lets a defender find every
+// contributing record again.
+package alert
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Severity orders alerts; the names are Sigma's levels.
+type Severity uint8
+
+// Severities, lowest first.
+const (
+	Informational Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"informational", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return "informational"
+}
+
+// ParseSeverity reads a Sigma level name (any case); ok is false for others.
+func ParseSeverity(s string) (Severity, bool) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, ok := ParseSeverity(string(b))
+	if !ok {
+		return &severityError{string(b)}
+	}
+	*s = v
+	return nil
+}
+
+type severityError struct{ s string }
+
+func (e *severityError) Error() string { return "unknown severity " + strconv.Quote(e.s) }
+
+// Evidence points at one record that contributed to an alert.
+type Evidence struct {
+	File      string    `json:"file,omitempty"`
+	Line      int       `json:"line,omitempty"`
+	Offset    int64     `json:"offset,omitempty"`
+	Index     int       `json:"index,omitempty"`
+	EventID   string    `json:"event_id,omitempty"`
+	Time      time.Time `json:"time"`
+	Shape     string    `json:"shape,omitempty"`
+	Operation string    `json:"operation,omitempty"`
+}
+
+// Alert is one detection.
+type Alert struct {
+	ID           string     `json:"id"` // deterministic: the same records and rule give the same id
+	Rule         string     `json:"rule"`
+	RuleVersion  int        `json:"rule_version,omitempty"`
+	Title        string     `json:"title"`
+	Severity     Severity   `json:"severity"`
+	Time         time.Time  `json:"time"`               // first contributing event
+	LastTime     time.Time  `json:"last_time,omitzero"` // last contributing event, when several
+	Tenant       string     `json:"tenant,omitempty"`
+	Subscription string     `json:"subscription,omitempty"`
+	Principal    string     `json:"principal,omitempty"` // UPN, else object id, else app id
+	IPs          []string   `json:"ips,omitempty"`
+	Resources    []string   `json:"resources,omitempty"`
+	Summary      string     `json:"summary"`
+	Tags         []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
+	Evidence     []Evidence `json:"evidence"`
+	Incident     string     `json:"incident,omitempty"`
+}

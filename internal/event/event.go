@@ -1,0 +1,279 @@
+// Package event defines the normalised event: one per log record (or per
+// flow tuple), decoded once, with typed extras for the facts cryptojacking
+// detections need and the enrichment computed at normalisation.
+package event
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// Kind is the family of log an event came from.
+type Kind uint8
+
+// The kinds of event mamori reads. The string forms are stable: they appear
+// in alerts, statistics and rule log sources.
+const (
+	KindUnknown  Kind = iota
+	KindActivity      // Azure Activity Log (subscription and tenant level)
+	KindSignIn        // Entra ID sign-ins (user, non-interactive, service principal, managed identity)
+	KindAudit         // Entra ID audit log
+	KindFlow          // NSG and VNet flow logs, Traffic Analytics, firewall network rules
+	KindDNS           // Azure Firewall DNS proxy
+	KindProcess       // host process creation: Defender for Endpoint, auditd, Sysmon for Linux
+)
+
+var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Outcome is the normalised status of an operation.
+type Outcome uint8
+
+// Outcomes, in the order Azure reports the phases of an ARM operation.
+const (
+	OutcomeUnknown Outcome = iota
+	OutcomeStarted
+	OutcomeAccepted
+	OutcomeSucceeded
+	OutcomeFailed
+)
+
+var outcomeNames = [...]string{"", "started", "accepted", "succeeded", "failed"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return ""
+}
+
+// Location says where a record came from, for evidence and error messages.
+type Location struct {
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`   // 1-based line where the record starts, 0 if unknown
+	Offset int64  `json:"offset,omitempty"` // byte offset of the record in the (decompressed) stream
+	Index  int    `json:"index,omitempty"`  // position inside an envelope or flow record, 0-based
+}
+
+// Principal is who did it. Activity Log records do not all carry a caller;
+// decoders derive it from the claims where they must.
+type Principal struct {
+	ID       string `json:"id,omitempty"`   // Entra object id
+	UPN      string `json:"upn,omitempty"`  // user principal name or e-mail
+	Name     string `json:"name,omitempty"` // display name
+	Type     string `json:"type,omitempty"` // User, ServicePrincipal, ManagedIdentity, Group, Guest…
+	AppID    string `json:"app_id,omitempty"`
+	TenantID string `json:"tenant_id,omitempty"` // home tenant when it differs
+}
+
+// Empty reports whether nothing is known of the principal.
+func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == "" && p.AppID == "" }
+
+// Compute describes a compute create: a VM, a scale set, an Azure ML compute,
+// a Batch pool or a container group.
+type Compute struct {
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci
+	Size     string  `json:"size,omitempty"`
+	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
+	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
+	GPUs     int     `json:"gpus,omitempty"`         // GPUs requested directly (container groups)
+	GPUSKU   string  `json:"gpu_sku,omitempty"`      // container group GPU SKU (K80, P100, V100…)
+	CPUs     float64 `json:"cpus,omitempty"`         // container group CPU request
+	Priority string  `json:"priority,omitempty"`     // Regular, Spot, Low
+}
+
+// Extension is a VM or scale-set extension install.
+type Extension struct {
+	Publisher string `json:"publisher,omitempty"`
+	Type      string `json:"type,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+// Quota is a quota request, or a failure because a quota was exceeded.
+type Quota struct {
+	Family   string `json:"family,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Limit    int64  `json:"limit,omitempty"`    // requested new limit
+	Current  int64  `json:"current,omitempty"`  // current limit (failures)
+	Usage    int64  `json:"usage,omitempty"`    // current usage (failures)
+	Required int64  `json:"required,omitempty"` // additional required (failures)
+	Exceeded bool   `json:"exceeded,omitempty"` // a deployment failed on this quota
+	Source   string `json:"source,omitempty"`   // quota, capacity, support, statusmessage
+}
+
+// RoleAssignment is a role granted to a principal at a scope.
+type RoleAssignment struct {
+	RoleDefinitionID string `json:"role_definition_id,omitempty"` // the GUID, lower case
+	RoleName         string `json:"role_name,omitempty"`          // when the record names it, or the GUID is a known built-in
+	PrincipalID      string `json:"principal_id,omitempty"`
+	PrincipalType    string `json:"principal_type,omitempty"`
+	Scope            string `json:"scope,omitempty"`
+}
+
+// TenantChange is a subscription moved between directories.
+type TenantChange struct {
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+// SignIn carries the sign-in facts detections need.
+type SignIn struct {
+	Category            string   `json:"category,omitempty"` // SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs
+	AppID               string   `json:"app_id,omitempty"`
+	AppName             string   `json:"app_name,omitempty"`
+	Resource            string   `json:"resource,omitempty"` // resourceDisplayName
+	ResourceID          string   `json:"resource_id,omitempty"`
+	ErrorCode           int      `json:"error_code"`
+	FailureReason       string   `json:"failure_reason,omitempty"`
+	RiskLevel           string   `json:"risk_level,omitempty"` // riskLevelDuringSignIn
+	RiskLevelAggregated string   `json:"risk_level_aggregated,omitempty"`
+	RiskState           string   `json:"risk_state,omitempty"`
+	RiskEventTypes      []string `json:"risk_event_types,omitempty"`
+	AuthRequirement     string   `json:"auth_requirement,omitempty"` // singleFactorAuthentication, multiFactorAuthentication
+	ConditionalAccess   string   `json:"conditional_access,omitempty"`
+	ClientApp           string   `json:"client_app,omitempty"`
+	UserAgent           string   `json:"user_agent,omitempty"`
+	Country             string   `json:"country,omitempty"`
+	HomeTenantID        string   `json:"home_tenant_id,omitempty"`
+	ResourceTenantID    string   `json:"resource_tenant_id,omitempty"`
+	Interactive         bool     `json:"interactive,omitempty"`
+}
+
+// Target is one thing an audit record acted on.
+type Target struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"` // display name or UPN
+	Type string `json:"type,omitempty"` // User, Role, Group, ServicePrincipal…
+}
+
+// Audit carries the Entra audit facts detections need.
+type Audit struct {
+	Activity string   `json:"activity,omitempty"` // activityDisplayName
+	Category string   `json:"category,omitempty"` // UserManagement, RoleManagement, AzureRBACRoleManagementElevateAccess…
+	Service  string   `json:"service,omitempty"`  // loggedByService
+	Result   string   `json:"result,omitempty"`
+	Targets  []Target `json:"targets,omitempty"`
+}
+
+// Flow is one network flow: a flow-log tuple, a firewall network rule hit
+// or a Traffic Analytics row.
+type Flow struct {
+	Src       netip.Addr `json:"src"`
+	Dst       netip.Addr `json:"dst"`
+	SrcPort   uint16     `json:"src_port"`
+	DstPort   uint16     `json:"dst_port"`
+	Protocol  string     `json:"protocol,omitempty"`  // tcp, udp, icmp
+	Direction string     `json:"direction,omitempty"` // inbound, outbound
+	Action    string     `json:"action,omitempty"`    // allow, deny
+	State     string     `json:"state,omitempty"`     // flow-log state: B, C, E, D
+	Bytes     int64      `json:"bytes,omitempty"`     // both directions
+	Packets   int64      `json:"packets,omitempty"`
+	Rule      string     `json:"rule,omitempty"`
+}
+
+// DNS is one DNS query seen by the Azure Firewall DNS proxy.
+type DNS struct {
+	Query        string     `json:"query"` // lower case, no trailing dot
+	Type         string     `json:"type,omitempty"`
+	ResponseCode string     `json:"response_code,omitempty"`
+	Client       netip.Addr `json:"client"`
+}
+
+// Process is one process creation on a host.
+type Process struct {
+	Host          string `json:"host,omitempty"`
+	Image         string `json:"image,omitempty"` // full path where known, else file name
+	CommandLine   string `json:"command_line,omitempty"`
+	ParentImage   string `json:"parent_image,omitempty"`
+	ParentCommand string `json:"parent_command_line,omitempty"`
+	User          string `json:"user,omitempty"`
+	PID           int64  `json:"pid,omitempty"`
+	ParentPID     int64  `json:"parent_pid,omitempty"`
+	SHA256        string `json:"sha256,omitempty"`
+}
+
+// SizeInfo is what a VM size means: filled by enrichment.
+type SizeInfo struct {
+	Size     string  `json:"size"`             // canonical casing, e.g. Standard_NC6s_v3
+	Family   string  `json:"family,omitempty"` // quota family, e.g. standardNCSv3Family
+	VCPUs    int     `json:"vcpus,omitempty"`
+	GPUs     float64 `json:"gpus,omitempty"` // fractional for partial-GPU sizes (NVadsA10 v5)
+	GPUModel string  `json:"gpu_model,omitempty"`
+}
+
+// IPInfo is what an IP address is: filled by enrichment.
+type IPInfo struct {
+	ServiceTag string `json:"service_tag,omitempty"` // most specific Azure service tag, e.g. AzureCloud.eastus
+	Region     string `json:"region,omitempty"`
+	Azure      bool   `json:"azure,omitempty"` // inside an Azure public range
+	Owned      bool   `json:"owned,omitempty"` // the tenant's own address
+}
+
+// PoolMatch says an event touched mining-pool infrastructure.
+type PoolMatch struct {
+	Indicator string `json:"indicator"`      // the domain, IP, port or URL pattern that matched
+	Kind      string `json:"kind"`           // domain, ip, port, stratum
+	Pool      string `json:"pool,omitempty"` // pool name when the list has it
+}
+
+// Enrichment holds derived facts computed once at normalisation.
+type Enrichment struct {
+	Size  *SizeInfo  `json:"size,omitempty"`
+	SrcIP *IPInfo    `json:"src_ip,omitempty"`
+	DstIP *IPInfo    `json:"dst_ip,omitempty"`
+	Pool  *PoolMatch `json:"pool,omitempty"`
+}
+
+// Event is one normalised record.
+type Event struct {
+	Time          time.Time  `json:"time"`
+	Kind          Kind       `json:"-"`
+	Shape         string     `json:"shape"`        // decoder that read it, e.g. activity.diagnostic
+	ID            string     `json:"id,omitempty"` // eventDataId, sign-in id, audit id: the dedup key when present
+	Tenant        string     `json:"tenant,omitempty"`
+	Subscription  string     `json:"subscription,omitempty"`
+	Operation     string     `json:"operation,omitempty"` // lower case: ARM operation, sign-in/audit activity
+	Category      string     `json:"category,omitempty"`
+	Outcome       Outcome    `json:"-"`
+	Status        string     `json:"status,omitempty"` // as written: Succeeded, Failed, Start, 50126…
+	SubStatus     string     `json:"sub_status,omitempty"`
+	StatusMessage string     `json:"status_message,omitempty"` // failure message, trimmed
+	CorrelationID string     `json:"correlation_id,omitempty"`
+	Principal     Principal  `json:"principal"`
+	SourceIP      netip.Addr `json:"source_ip"`
+	Region        string     `json:"region,omitempty"`        // lower case, no spaces: eastus
+	ResourceID    string     `json:"resource_id,omitempty"`   // lower case
+	ResourceType  string     `json:"resource_type,omitempty"` // lower case: microsoft.compute/virtualmachinescalesets
+
+	Compute      *Compute        `json:"compute,omitempty"`
+	Extension    *Extension      `json:"extension,omitempty"`
+	Quota        *Quota          `json:"quota,omitempty"`
+	Role         *RoleAssignment `json:"role,omitempty"`
+	TenantChange *TenantChange   `json:"tenant_change,omitempty"`
+	SignIn       *SignIn         `json:"signin,omitempty"`
+	Audit        *Audit          `json:"audit,omitempty"`
+	Flow         *Flow           `json:"flow,omitempty"`
+	DNS          *DNS            `json:"dns,omitempty"`
+	Process      *Process        `json:"process,omitempty"`
+
+	// PublicAddrs are public IP addresses or prefixes the tenant's own
+	// resources were given (Microsoft.Network/publicIPAddresses and
+	// publicIPPrefixes writes): enrichment learns them as owned.
+	PublicAddrs []netip.Prefix `json:"public_addrs,omitempty"`
+
+	Enrich Enrichment `json:"enrich"`
+	Loc    Location   `json:"loc"`
+
+	// Raw is the record as Azure wrote it, for rules that read fields the
+	// normalised event does not carry. It is valid only while the event is
+	// being evaluated (the parser reuses its memory afterwards): never keep it.
+	Raw *fastjson.Value `json:"-"`
+}

@@ -1,0 +1,225 @@
+// Package record reads fields of decoded log records tolerantly: the same
+// field arrives with different casing in different shapes ("properties" in a
+// diagnostic record, "Properties" in a Log Analytics export), as a number or
+// as a string (every column of a CSV export is a string), and as a JSON
+// object or as a string holding one (Log Analytics dynamic columns,
+// responseBody). Decoders use these accessors so that each shape is handled
+// once, not per casing.
+package record
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
+
+// Scratch holds the parsers used to decode JSON nested in strings while one
+// record is read. fastjson reuses a parser's memory on its next Parse, so
+// each nested document gets its own parser; Reset makes them all reusable
+// once the record's events have been evaluated. A Scratch belongs to one
+// goroutine.
+type Scratch struct {
+	ps []*fastjson.Parser
+	n  int
+}
+
+// Reset releases every nested document parsed since the last Reset.
+func (s *Scratch) Reset() { s.n = 0 }
+
+// Parse parses b with a parser that stays valid until Reset.
+func (s *Scratch) Parse(b []byte) (*fastjson.Value, error) {
+	if s.n == len(s.ps) {
+		s.ps = append(s.ps, new(fastjson.Parser))
+	}
+	p := s.ps[s.n]
+	s.n++
+	return p.ParseBytes(b)
+}
+
+// Key returns the member of object v named key: the exact name if present,
+// else the first member whose name equals key ignoring case. It returns nil
+// when v is not an object or has no such member.
+func Key(v *fastjson.Value, key string) *fastjson.Value {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return nil
+	}
+	if m := v.Get(key); m != nil {
+		return m
+	}
+	o, _ := v.Object()
+	var found *fastjson.Value
+	o.Visit(func(k []byte, m *fastjson.Value) {
+		if found == nil && bytes.EqualFold(k, []byte(key)) {
+			found = m
+		}
+	})
+	return found
+}
+
+// Get follows keys from v. When the path passes through a string that holds
+// a JSON object or array, the string is parsed and the path goes on inside
+// it. It returns nil when any step is missing. A JSON null is returned as
+// nil too, so callers need not tell "absent" from "null".
+func (s *Scratch) Get(v *fastjson.Value, keys ...string) *fastjson.Value {
+	for _, k := range keys {
+		v = s.Object(v)
+		if v == nil {
+			return nil
+		}
+		v = Key(v, k)
+	}
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return v
+}
+
+// Object returns v itself when it is an object or array, or the document a
+// string value holds when it is one; nil otherwise.
+func (s *Scratch) Object(v *fastjson.Value) *fastjson.Value {
+	if v == nil {
+		return nil
+	}
+	switch v.Type() {
+	case fastjson.TypeObject, fastjson.TypeArray:
+		return v
+	case fastjson.TypeString:
+		b := bytes.TrimSpace(v.GetStringBytes())
+		if len(b) < 2 || (b[0] != '{' && b[0] != '[') {
+			return nil
+		}
+		d, err := s.Parse(b)
+		if err != nil {
+			return nil
+		}
+		return d
+	}
+	return nil
+}
+
+// Array returns the elements of the array at keys (also when it arrives as
+// a JSON string), or nil.
+func (s *Scratch) Array(v *fastjson.Value, keys ...string) []*fastjson.Value {
+	v = s.Object(s.Get(v, keys...))
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return nil
+	}
+	a, _ := v.Array()
+	return a
+}
+
+// Str returns the value at keys as a string: strings as they are, numbers
+// and booleans in their JSON text, objects and arrays as compact JSON, and
+// "" when absent or null.
+func (s *Scratch) Str(v *fastjson.Value, keys ...string) string {
+	return String(s.Get(v, keys...))
+}
+
+// FirstStr returns the first non-empty string among several paths, each
+// given as a slash-separated list of keys ("properties/status/errorCode").
+func (s *Scratch) FirstStr(v *fastjson.Value, paths ...string) string {
+	for _, p := range paths {
+		x := v
+		for rest := p; x != nil; {
+			var k string
+			k, rest, _ = strings.Cut(rest, "/")
+			x = s.Get(x, k)
+			if rest == "" {
+				break
+			}
+		}
+		if t := String(x); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// Int returns the value at keys as an integer, from a number or a numeric
+// string; ok is false when absent or not a number.
+func (s *Scratch) Int(v *fastjson.Value, keys ...string) (int64, bool) {
+	return Int(s.Get(v, keys...))
+}
+
+// Float returns the value at keys as a float, from a number or a numeric
+// string.
+func (s *Scratch) Float(v *fastjson.Value, keys ...string) (float64, bool) {
+	x := s.Get(v, keys...)
+	if x == nil {
+		return 0, false
+	}
+	switch x.Type() {
+	case fastjson.TypeNumber:
+		return x.GetFloat64(), true
+	case fastjson.TypeString:
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(x.GetStringBytes())), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// Bool returns the value at keys as a boolean, from true/false or the
+// strings "true"/"false" (any case).
+func (s *Scratch) Bool(v *fastjson.Value, keys ...string) (val, ok bool) {
+	x := s.Get(v, keys...)
+	if x == nil {
+		return false, false
+	}
+	switch x.Type() {
+	case fastjson.TypeTrue:
+		return true, true
+	case fastjson.TypeFalse:
+		return false, true
+	case fastjson.TypeString:
+		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(string(x.GetStringBytes()))))
+		return b, err == nil
+	}
+	return false, false
+}
+
+// String renders a value as text; see Scratch.Str.
+func String(v *fastjson.Value) string {
+	if v == nil {
+		return ""
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case fastjson.TypeNull:
+		return ""
+	case fastjson.TypeTrue:
+		return "true"
+	case fastjson.TypeFalse:
+		return "false"
+	}
+	return string(v.MarshalTo(nil))
+}
+
+// Int reads an integer from a number or a numeric string.
+func Int(v *fastjson.Value) (int64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		if i, err := v.Int64(); err == nil {
+			return i, true
+		}
+		f, err := v.Float64()
+		return int64(f), err == nil
+	case fastjson.TypeString:
+		t := strings.TrimSpace(string(v.GetStringBytes()))
+		if i, err := strconv.ParseInt(t, 10, 64); err == nil {
+			return i, true
+		}
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
+
+// Has reports whether object v has a member named key (any case).
+func Has(v *fastjson.Value, key string) bool { return Key(v, key) != nil }

@@ -1,0 +1,60 @@
+package record
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrTime is returned for a timestamp in no format Azure is known to write.
+var ErrTime = errors.New("unrecognised timestamp")
+
+// layouts are the timestamp forms seen in Azure exports, most common first.
+// Forms without a zone are UTC: Azure writes event times in UTC and the
+// Log Analytics portal export labels its time columns "[UTC]".
+var layouts = []string{
+	time.RFC3339Nano,                // 2019-01-21T22:14:26.9792776Z, 2019-10-18T04:45:48.07-05:00
+	"2006-01-02T15:04:05.999999999", // no zone
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999", // Sysmon UtcTime, Defender exports
+	"1/2/2006, 3:04:05.999 PM",      // Log Analytics portal CSV, en-US
+	"1/2/2006 3:04:05.999 PM",
+	"1/2/2006, 15:04:05.999",
+	"2006-01-02T15:04:05.999999999 MST",
+	time.RFC1123Z,
+	time.RFC1123,
+}
+
+// Time parses a timestamp as Azure writes it (ISO 8601 with up to seven
+// fractional digits and any offset, the portal's "4/28/2021, 2:32:14.029 PM",
+// or Unix seconds or milliseconds) and returns it in UTC.
+func Time(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, ErrTime
+	}
+	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-/:") {
+		return unix(s)
+	}
+	for _, l := range layouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, ErrTime
+}
+
+// unix reads seconds (flow tuples, auditd) or milliseconds since the epoch,
+// telling them apart by magnitude.
+func unix(s string) (time.Time, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return time.Time{}, ErrTime
+	}
+	if f > 1e11 { // milliseconds: 1e11 s would be the year 5138
+		return time.UnixMilli(int64(f)).UTC(), nil
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), nil
+}
