@@ -3,6 +3,8 @@ module github.com/mamori-sec/mamori
 go 1.26
 
 require (
-	github.com/klauspost/compress v1.20.4 // indirect
-	github.com/valyala/fastjson v1.6.10 // indirect
+	github.com/google/go-cmp v0.7.0
+	github.com/klauspost/compress v1.20.4
+	github.com/valyala/fastjson v1.6.10
+	go.yaml.in/yaml/v3 v3.0.6
 )

@@ -60,7 +60,8 @@ type Location struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`   // 1-based line where the record starts, 0 if unknown
 	Offset int64  `json:"offset,omitempty"` // byte offset of the record in the (decompressed) stream
-	Index  int    `json:"index,omitempty"`  // position inside an envelope or flow record, 0-based
+	Record int    `json:"record,omitempty"` // position inside an envelope ({"records":[…]}, "value", an array), 0-based
+	Index  int    `json:"index,omitempty"`  // position inside the record: the flow tuple, 0-based
 }
 
 // Principal is who did it. Activity Log records do not all carry a caller;
@@ -177,6 +178,7 @@ type Flow struct {
 	Bytes     int64      `json:"bytes,omitempty"`     // both directions
 	Packets   int64      `json:"packets,omitempty"`
 	Rule      string     `json:"rule,omitempty"`
+	Host      string     `json:"host,omitempty"` // destination host name when the log names one (firewall FQDN), lower case
 }
 
 // DNS is one DNS query seen by the Azure Firewall DNS proxy.
@@ -219,9 +221,10 @@ type IPInfo struct {
 
 // PoolMatch says an event touched mining-pool infrastructure.
 type PoolMatch struct {
-	Indicator string `json:"indicator"`      // the domain, IP, port or URL pattern that matched
-	Kind      string `json:"kind"`           // domain, ip, port, stratum
-	Pool      string `json:"pool,omitempty"` // pool name when the list has it
+	Indicator string `json:"indicator"`        // the domain, IP, port or URL pattern that matched
+	Kind      string `json:"kind"`             // domain, ip, port, stratum, binary, candidate (lower confidence), browser
+	Pool      string `json:"pool,omitempty"`   // pool name when the list has it
+	Credit    string `json:"credit,omitempty"` // attribution the source list's licence requires
 }
 
 // Enrichment holds derived facts computed once at normalisation.

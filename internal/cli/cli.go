@@ -1,0 +1,59 @@
+// Package cli is mamori's command line: each subcommand parses its flags,
+// runs, and returns an exit code. Run is the whole program, so tests drive
+// it in-process.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// Exit codes, in one place.
+const (
+	ExitOK       = 0
+	ExitError    = 1 // the command failed, or --strict saw a skipped record
+	ExitUsage    = 2 // the command line is wrong
+	ExitFindings = 3 // --fail-on: an alert at or above the given severity
+)
+
+const usage = `mamori finds cryptojacking in Azure tenants' logs.
+
+Usage:
+  mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
+  mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
+  mamori version                      print the version
+
+Run 'mamori COMMAND -h' for a command's flags.
+`
+
+// Run runs mamori with args (without the program name).
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "hunt":
+		return hunt(ctx, args[1:], stdin, stdout, stderr)
+	case "intel":
+		return intel(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "mamori", Version())
+		return ExitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "mamori: unknown command %q\n\n%s", args[0], usage)
+	return ExitUsage
+}
+
+// Version is the module version the binary was built from.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/engine"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// huntFlags are `mamori hunt`'s options.
+type huntFlags struct {
+	format     string
+	output     string
+	stats      bool
+	failOn     string
+	strict     bool
+	ownedIPs   string
+	dataDir    string
+	workers    int
+	maxRecord  int
+	maxDecomp  int64
+	maxErrors  int
+	noProgress bool
+}
+
+func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
+	f := &huntFlags{}
+	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: mamori hunt [flags] PATH...\n\nHunts for cryptojacking in exported Azure logs: files, folders (walked recursively),\ngzip or not, - for standard input. The format of each file is recognised from its content.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	def := source.DefaultLimits()
+	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, json, csv, ocsf")
+	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
+	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
+	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
+	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any record could not be read")
+	fs.StringVar(&f.ownedIPs, "owned-ips", "", "file of the tenant's own IP addresses and CIDR ranges, one per line")
+	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update'")
+	fs.IntVar(&f.workers, "workers", 0, "parsing goroutines (default: one per core)")
+	fs.IntVar(&f.maxRecord, "max-record", def.MaxRecord, "largest record or line accepted, in bytes")
+	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
+	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, nil, errors.New("no input: name files or folders, or - for standard input")
+	}
+	return f, fs.Args(), nil
+}
+
+func hunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f, paths, err := parseHunt(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "mamori hunt:", err)
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	format, err := report.ParseFormat(f.format)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt:", err)
+		return ExitUsage
+	}
+	var failOn alert.Severity
+	if f.failOn != "" {
+		s, ok := alert.ParseSeverity(f.failOn)
+		if !ok {
+			fmt.Fprintf(stderr, "mamori hunt: --fail-on: unknown severity %q (low, medium, high, critical)\n", f.failOn)
+			return ExitUsage
+		}
+		failOn = s
+	}
+	opts := enrich.Options{DataDir: f.dataDir}
+	if f.ownedIPs != "" {
+		fh, err := os.Open(f.ownedIPs)
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --owned-ips:", err)
+			return ExitUsage
+		}
+		opts.OwnedIPs, err = enrich.ParseOwned(fh)
+		fh.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "mamori hunt: --owned-ips %s: %v\n", f.ownedIPs, err)
+			return ExitUsage
+		}
+	}
+	enr, err := enrich.Load(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: intel data:", err)
+		return ExitError
+	}
+
+	inputs, err := source.Expand(paths, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
+		if len(inputs) == 0 {
+			return ExitError
+		}
+	}
+	workers := f.workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	eng := engine.New(engine.Starter(), workers)
+	errOut := &errorPrinter{w: stderr, max: f.maxErrors}
+	prog := &source.Progress{}
+	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
+	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
+	stats := source.Read(ctx, inputs, source.Options{Limits: lim, Workers: workers, OnError: errOut.print, Progress: prog},
+		func(w int, ev *event.Event) {
+			enr.Apply(ev)
+			eng.Eval(w, ev)
+		})
+	stopProgress()
+	errOut.finish()
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "mamori hunt: interrupted; results are partial")
+	}
+	alerts, est := eng.Alerts()
+
+	out := stdout
+	if f.output != "" {
+		fh, err := os.Create(f.output)
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori hunt:", err)
+			return ExitError
+		}
+		defer fh.Close()
+		out = fh
+	}
+	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: terminalWidth(), Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	if err := report.Write(out, format, alerts, ropts); err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
+		return ExitError
+	}
+	skipped := int64(0)
+	for _, s := range stats {
+		skipped += s.Skipped
+	}
+	if f.stats {
+		writeStats(stderr, stats, est)
+	} else if skipped > 0 {
+		fmt.Fprintf(stderr, "mamori hunt: %d records could not be read (run with --stats for details)\n", skipped)
+	}
+	switch {
+	case f.strict && skipped > 0:
+		return ExitError
+	case f.failOn != "" && anyAtLeast(alerts, failOn):
+		return ExitFindings
+	case ctx.Err() != nil:
+		return ExitError
+	}
+	return ExitOK
+}
+
+func anyAtLeast(as []alert.Alert, s alert.Severity) bool {
+	for _, a := range as {
+		if a.Severity >= s {
+			return true
+		}
+	}
+	return false
+}
+
+// errorPrinter writes the first unreadable records to standard error, with
+// attacker-controlled text escaped, and counts the rest.
+type errorPrinter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	max int
+	n   atomic.Int64
+}
+
+func (p *errorPrinter) print(e *source.ParseError) {
+	n := p.n.Add(1)
+	if n > int64(p.max) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintln(p.w, "mamori hunt: skipped:", report.Terminal(e.Error()))
+}
+
+func (p *errorPrinter) finish() {
+	if n := p.n.Load(); n > int64(p.max) {
+		fmt.Fprintf(p.w, "mamori hunt: … and %d more unreadable records\n", n-int64(p.max))
+	}
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return d + string(os.PathSeparator) + "mamori"
+	}
+	return ""
+}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mamori-sec/mamori/internal/enrich"
+)
+
+// intel runs `mamori intel update KIND FILE`: it validates a newer intel
+// download the user supplies and installs it in the data folder, where it
+// takes precedence over the data built into the binary.
+func intel(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("intel update", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", defaultDataDir(), "folder that holds updated intel files")
+	force := fs.Bool("force", false, "install Service Tags even when older than, or for another cloud than, the data in use")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON)\nor pools (a mining-pool list; see data/mining/README.md).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "update" {
+		fs.Usage()
+		return ExitUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return ExitUsage
+	}
+	kind, file := fs.Arg(0), fs.Arg(1)
+	f, err := os.Open(file)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori intel update:", err)
+		return ExitError
+	}
+	defer f.Close()
+	var flags []enrich.UpdateFlag
+	if *force {
+		flags = append(flags, enrich.Force)
+	}
+	summary, err := enrich.Update(*dataDir, kind, f, flags...)
+	if err != nil {
+		fmt.Fprintf(stderr, "mamori intel update: %s: %v\n", file, err)
+		return ExitError
+	}
+	fmt.Fprintln(stdout, summary)
+	return ExitOK
+}

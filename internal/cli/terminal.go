@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// isTerminal reports whether w is a character device (a terminal), where
+// colour and a progress line make sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// terminalWidth reads $COLUMNS, which shells export; 0 lets the table
+// choose.
+func terminalWidth() int {
+	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+	return n
+}
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// startProgress prints a progress line every half second until stopped.
+func startProgress(w io.Writer, p *source.Progress, on bool) (stop func()) {
+	if !on {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\x1b[K")
+				return
+			case <-t.C:
+				secs := time.Since(start).Seconds()
+				fmt.Fprintf(w, "\r\x1b[K%s read, %.0f events/s, %d of %d files left",
+					bytesText(p.Bytes.Load()), float64(p.Events.Load())/secs, p.Files-p.FilesDone.Load(), p.Files)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// bytesText writes a byte count for people.
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

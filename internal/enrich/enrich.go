@@ -1,0 +1,177 @@
+// Package enrich computes, once per event at normalisation, the facts most
+// detections need: what a VM size means (vCPUs, GPUs, quota family), what an
+// IP address is (Azure service tag and region, the tenant's own address) and
+// whether an event touched mining-pool infrastructure. Its defaults are the
+// intel files built into the binary (package mamori, data/); files that
+// "mamori intel update" wrote into the user's data folder take precedence.
+package enrich
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// Options configure Load.
+type Options struct {
+	// DataDir is the user's intel folder ("mamori intel update" writes
+	// there). Empty, or without intel files, means the built-in data only.
+	DataDir string
+	// OwnedIPs are the tenant's own addresses and ranges (--owned-ips).
+	OwnedIPs []netip.Prefix
+}
+
+// Enricher fills event.Enrichment. Load builds it once; Apply, IP and the
+// pool look-ups are then safe for concurrent use by any number of goroutines.
+type Enricher struct {
+	tags  *tagTable
+	pools *poolIntel
+	owned ownedSet
+}
+
+// Load reads the intel (built-in, overridden by Options.DataDir) and
+// returns a ready Enricher. An error names the file at fault.
+func Load(opts Options) (*Enricher, error) {
+	if _, err := loadSizes(); err != nil {
+		return nil, err
+	}
+	tags, err := loadTags(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	pools, err := loadPools(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Enricher{tags: tags, pools: pools}
+	if len(opts.OwnedIPs) > 0 {
+		e.owned.learn(opts.OwnedIPs)
+	}
+	return e, nil
+}
+
+// ipPair lets one allocation back both the source and destination facts.
+type ipPair struct{ src, dst event.IPInfo }
+
+// Apply fills ev.Enrich: Size for a compute create; SrcIP (control-plane
+// caller, flow source, DNS client) and DstIP (flow destination) whenever
+// the address is known; Pool when the flow, DNS query or process touched
+// mining infrastructure. It first learns the public addresses an event
+// gives the tenant (ev.PublicAddrs) as owned. Events are enriched as they
+// arrive, so an address learned from a later record does not mark the
+// flows read before it.
+func (e *Enricher) Apply(ev *event.Event) {
+	if len(ev.PublicAddrs) > 0 {
+		e.owned.learn(ev.PublicAddrs)
+	}
+	if ev.Compute != nil && ev.Compute.Size != "" {
+		if si, ok := SizeOf(ev.Compute.Size); ok {
+			ev.Enrich.Size = &si
+		}
+	}
+	src, dst := ev.SourceIP, netip.Addr{}
+	switch {
+	case ev.Flow != nil:
+		src, dst = ev.Flow.Src, ev.Flow.Dst
+		// An inbound flow's destination is the tenant's side: a miner port
+		// there is a listening service, not a miner dialling out.
+		if ev.Flow.Direction != "inbound" {
+			if m, ok := e.PoolEndpoint(dst, ev.Flow.DstPort); ok {
+				ev.Enrich.Pool = &m
+			}
+			// A firewall application rule names the host it let through:
+			// a pool domain there is stronger than any port.
+			if ev.Flow.Host != "" {
+				if m, ok := e.PoolDomain(ev.Flow.Host); ok && (ev.Enrich.Pool == nil || kindRank[m.Kind] < kindRank[ev.Enrich.Pool.Kind]) {
+					ev.Enrich.Pool = &m
+				}
+			}
+		}
+	case ev.DNS != nil:
+		src = ev.DNS.Client
+		if m, ok := e.PoolDomain(ev.DNS.Query); ok {
+			ev.Enrich.Pool = &m
+		}
+	case ev.Process != nil:
+		m, ok := e.PoolCommandLine(ev.Process.CommandLine)
+		if !ok || kindRank[m.Kind] > kindRank[KindBinary] {
+			if bm, bok := e.pools.binary(ev.Process.Image); bok {
+				m, ok = bm, true
+			}
+		}
+		if ok {
+			ev.Enrich.Pool = &m
+		}
+	}
+	if p := ev.Enrich.Pool; p != nil {
+		p.Credit = e.PoolCredit(*p)
+	}
+	if src.IsValid() || dst.IsValid() {
+		pair := &ipPair{}
+		if src.IsValid() {
+			pair.src = e.IP(src)
+			ev.Enrich.SrcIP = &pair.src
+		}
+		if dst.IsValid() {
+			pair.dst = e.IP(dst)
+			ev.Enrich.DstIP = &pair.dst
+		}
+	}
+}
+
+// IP says what an address is: the most specific Azure service tag holding
+// it (a regional tag such as AzureCloud.eastus gives Region; an address in
+// a global tag inherits the region of an enclosing regional tag), whether
+// it is in any Azure/Microsoft range, and whether it is the tenant's own.
+// An invalid address gives the zero IPInfo.
+func (e *Enricher) IP(a netip.Addr) event.IPInfo {
+	if !a.IsValid() {
+		return event.IPInfo{}
+	}
+	a = a.Unmap().WithZone("")
+	info := e.tags.lookup(a)
+	info.Owned = e.owned.contains(a)
+	return info
+}
+
+// PoolEndpoint reports whether a connection to ip:port went to a mining
+// pool. A listed pool address is Kind ip. A port alone is weak evidence and
+// is reported (Kind port) only when it is a strong miner port (ports.csv)
+// and the peer is a public address outside every Azure range and not the
+// tenant's own: Azure services and the tenant's VMs listen on such ports
+// for their own reasons.
+func (e *Enricher) PoolEndpoint(ip netip.Addr, port uint16) (event.PoolMatch, bool) {
+	if !ip.IsValid() {
+		return event.PoolMatch{}, false
+	}
+	ip = ip.Unmap().WithZone("")
+	if en, ok := e.pools.ips[ip]; ok {
+		return event.PoolMatch{Indicator: en.indicator, Kind: KindIP, Pool: en.pool}, true
+	}
+	ps, strong := e.pools.ports[port]
+	if !strong || !publicAddr(ip) {
+		return event.PoolMatch{}, false
+	}
+	if info := e.IP(ip); info.Azure || info.Owned {
+		return event.PoolMatch{}, false
+	}
+	return event.PoolMatch{Indicator: ps, Kind: KindPort}, true
+}
+
+// cgnat is the shared address space (RFC 6598): not a public peer.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// publicAddr is a globally routable unicast address.
+func publicAddr(a netip.Addr) bool {
+	return a.IsGlobalUnicast() && !a.IsPrivate() && !cgnat.Contains(a)
+}
+
+// portNames pre-formats strong ports so a port match does not allocate.
+func portNames(ports []uint16) map[uint16]string {
+	m := make(map[uint16]string, len(ports))
+	for _, p := range ports {
+		m[p] = strconv.Itoa(int(p))
+	}
+	return m
+}

@@ -1,0 +1,336 @@
+package fields
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/sigma"
+)
+
+// getter reads a normalised (typed) field of the event.
+type getter func(e *Event, match func(sigma.Value) bool) result
+
+// source is one place a field's values come from: a typed getter or a
+// raw record path.
+type source struct {
+	typed getter
+	path  *path
+}
+
+// text fields are present when not empty.
+func textOf(get func(*event.Event) string) getter {
+	return func(e *Event, match func(sigma.Value) bool) result {
+		s := get(e.ev)
+		if s == "" {
+			return result{}
+		}
+		return yield(sigma.StringValue(s), true, match)
+	}
+}
+
+func textsOf(get func(*event.Event) []string) getter {
+	return func(e *Event, match func(sigma.Value) bool) (r result) {
+		for _, s := range get(e.ev) {
+			if s != "" {
+				if r.add(yield(sigma.StringValue(s), true, match)); r.matched {
+					return r
+				}
+			}
+		}
+		return r
+	}
+}
+
+// intOf fields are present when ok (their struct exists).
+func intOf(get func(*event.Event) (int64, bool)) getter {
+	return func(e *Event, match func(sigma.Value) bool) result {
+		n, ok := get(e.ev)
+		if !ok {
+			return result{}
+		}
+		s := e.keep(func(b []byte) []byte { return strconv.AppendInt(b, n, 10) })
+		return yield(sigma.NumberValue(float64(n), s), true, match)
+	}
+}
+
+func floatOf(get func(*event.Event) (float64, bool)) getter {
+	return func(e *Event, match func(sigma.Value) bool) result {
+		f, ok := get(e.ev)
+		if !ok {
+			return result{}
+		}
+		s := e.keep(func(b []byte) []byte { return strconv.AppendFloat(b, f, 'f', -1, 64) })
+		return yield(sigma.NumberValue(f, s), true, match)
+	}
+}
+
+func boolOf(get func(*event.Event) (bool, bool)) getter {
+	return func(e *Event, match func(sigma.Value) bool) result {
+		b, ok := get(e.ev)
+		if !ok {
+			return result{}
+		}
+		return yield(sigma.BoolValue(b), true, match)
+	}
+}
+
+// addrOf fields are present when the address is valid.
+func addrOf(get func(*event.Event) netip.Addr) getter {
+	return func(e *Event, match func(sigma.Value) bool) result {
+		a := get(e.ev)
+		if !a.IsValid() {
+			return result{}
+		}
+		return yield(sigma.StringValue(e.keep(a.AppendTo)), true, match)
+	}
+}
+
+// The typed extras are pointers: these read a field of one when present.
+
+func sub[T any](parent func(*event.Event) *T, get func(*T) string) getter {
+	return textOf(func(ev *event.Event) string {
+		if p := parent(ev); p != nil {
+			return get(p)
+		}
+		return ""
+	})
+}
+
+func subInt[T any](parent func(*event.Event) *T, get func(*T) int64) getter {
+	return intOf(func(ev *event.Event) (int64, bool) {
+		if p := parent(ev); p != nil {
+			return get(p), true
+		}
+		return 0, false
+	})
+}
+
+func subFloat[T any](parent func(*event.Event) *T, get func(*T) float64) getter {
+	return floatOf(func(ev *event.Event) (float64, bool) {
+		if p := parent(ev); p != nil {
+			return get(p), true
+		}
+		return 0, false
+	})
+}
+
+func subBool[T any](parent func(*event.Event) *T, get func(*T) bool) getter {
+	return boolOf(func(ev *event.Event) (bool, bool) {
+		if p := parent(ev); p != nil {
+			return get(p), true
+		}
+		return false, false
+	})
+}
+
+func subAddr[T any](parent func(*event.Event) *T, get func(*T) netip.Addr) getter {
+	return addrOf(func(ev *event.Event) netip.Addr {
+		if p := parent(ev); p != nil {
+			return get(p)
+		}
+		return netip.Addr{}
+	})
+}
+
+func compute(ev *event.Event) *event.Compute           { return ev.Compute }
+func extension(ev *event.Event) *event.Extension       { return ev.Extension }
+func quota(ev *event.Event) *event.Quota               { return ev.Quota }
+func role(ev *event.Event) *event.RoleAssignment       { return ev.Role }
+func tenantChange(ev *event.Event) *event.TenantChange { return ev.TenantChange }
+func signIn(ev *event.Event) *event.SignIn             { return ev.SignIn }
+func audit(ev *event.Event) *event.Audit               { return ev.Audit }
+func flow(ev *event.Event) *event.Flow                 { return ev.Flow }
+func dns(ev *event.Event) *event.DNS                   { return ev.DNS }
+func process(ev *event.Event) *event.Process           { return ev.Process }
+func sizeInfo(ev *event.Event) *event.SizeInfo         { return ev.Enrich.Size }
+func srcIP(ev *event.Event) *event.IPInfo              { return ev.Enrich.SrcIP }
+func dstIP(ev *event.Event) *event.IPInfo              { return ev.Enrich.DstIP }
+func pool(ev *event.Event) *event.PoolMatch            { return ev.Enrich.Pool }
+func principal(ev *event.Event) *event.Principal       { return &ev.Principal }
+func location(ev *event.Event) *event.Location         { return &ev.Loc }
+
+// normalised are mamori's own fields, named by their JSON paths in the
+// alert output (FIELDS.md lists them with their meaning).
+var normalised = map[string]getter{
+	"time": func(e *Event, match func(sigma.Value) bool) result {
+		if e.ev.Time.IsZero() {
+			return result{}
+		}
+		t := e.ev.Time
+		return yield(sigma.StringValue(e.keep(func(b []byte) []byte { return t.AppendFormat(b, time.RFC3339Nano) })), true, match)
+	},
+	"kind": textOf(func(ev *event.Event) string {
+		if ev.Kind == event.KindUnknown {
+			return ""
+		}
+		return ev.Kind.String()
+	}),
+	"shape":          textOf(func(ev *event.Event) string { return ev.Shape }),
+	"id":             textOf(func(ev *event.Event) string { return ev.ID }),
+	"tenant":         textOf(func(ev *event.Event) string { return ev.Tenant }),
+	"subscription":   textOf(func(ev *event.Event) string { return ev.Subscription }),
+	"operation":      textOf(func(ev *event.Event) string { return strings.TrimSpace(ev.Operation) }),
+	"category":       textOf(func(ev *event.Event) string { return ev.Category }),
+	"outcome":        textOf(func(ev *event.Event) string { return ev.Outcome.String() }),
+	"status":         textOf(func(ev *event.Event) string { return ev.Status }),
+	"sub_status":     textOf(func(ev *event.Event) string { return ev.SubStatus }),
+	"status_message": textOf(func(ev *event.Event) string { return ev.StatusMessage }),
+	"correlation_id": textOf(func(ev *event.Event) string { return ev.CorrelationID }),
+	"source_ip":      addrOf(func(ev *event.Event) netip.Addr { return ev.SourceIP }),
+	"region":         textOf(func(ev *event.Event) string { return ev.Region }),
+	"resource_id":    textOf(func(ev *event.Event) string { return ev.ResourceID }),
+	"resource_type":  textOf(func(ev *event.Event) string { return ev.ResourceType }),
+	"public_addrs": textsOf(func(ev *event.Event) []string {
+		// Rare and small: the texts are built here rather than kept.
+		out := make([]string, len(ev.PublicAddrs))
+		for i, p := range ev.PublicAddrs {
+			out[i] = p.String()
+		}
+		return out
+	}),
+
+	"principal.id":        sub(principal, func(p *event.Principal) string { return p.ID }),
+	"principal.upn":       sub(principal, func(p *event.Principal) string { return p.UPN }),
+	"principal.name":      sub(principal, func(p *event.Principal) string { return p.Name }),
+	"principal.type":      sub(principal, func(p *event.Principal) string { return p.Type }),
+	"principal.app_id":    sub(principal, func(p *event.Principal) string { return p.AppID }),
+	"principal.tenant_id": sub(principal, func(p *event.Principal) string { return p.TenantID }),
+
+	"compute.service":      sub(compute, func(c *event.Compute) string { return c.Service }),
+	"compute.size":         sub(compute, func(c *event.Compute) string { return c.Size }),
+	"compute.count":        subInt(compute, func(c *event.Compute) int64 { return int64(c.Count) }),
+	"compute.low_priority": subInt(compute, func(c *event.Compute) int64 { return int64(c.LowPri) }),
+	"compute.gpus":         subInt(compute, func(c *event.Compute) int64 { return int64(c.GPUs) }),
+	"compute.gpu_sku":      sub(compute, func(c *event.Compute) string { return c.GPUSKU }),
+	"compute.cpus":         subFloat(compute, func(c *event.Compute) float64 { return c.CPUs }),
+	"compute.priority":     sub(compute, func(c *event.Compute) string { return c.Priority }),
+
+	"extension.publisher": sub(extension, func(x *event.Extension) string { return x.Publisher }),
+	"extension.type":      sub(extension, func(x *event.Extension) string { return x.Type }),
+	"extension.name":      sub(extension, func(x *event.Extension) string { return x.Name }),
+
+	"quota.family":   sub(quota, func(q *event.Quota) string { return q.Family }),
+	"quota.region":   sub(quota, func(q *event.Quota) string { return q.Region }),
+	"quota.limit":    subInt(quota, func(q *event.Quota) int64 { return q.Limit }),
+	"quota.current":  subInt(quota, func(q *event.Quota) int64 { return q.Current }),
+	"quota.usage":    subInt(quota, func(q *event.Quota) int64 { return q.Usage }),
+	"quota.required": subInt(quota, func(q *event.Quota) int64 { return q.Required }),
+	"quota.exceeded": subBool(quota, func(q *event.Quota) bool { return q.Exceeded }),
+	"quota.source":   sub(quota, func(q *event.Quota) string { return q.Source }),
+
+	"role.definition_id":      sub(role, func(r *event.RoleAssignment) string { return r.RoleDefinitionID }),
+	"role.role_definition_id": sub(role, func(r *event.RoleAssignment) string { return r.RoleDefinitionID }),
+	"role.name":               sub(role, func(r *event.RoleAssignment) string { return r.RoleName }),
+	"role.role_name":          sub(role, func(r *event.RoleAssignment) string { return r.RoleName }),
+	"role.principal_id":       sub(role, func(r *event.RoleAssignment) string { return r.PrincipalID }),
+	"role.principal_type":     sub(role, func(r *event.RoleAssignment) string { return r.PrincipalType }),
+	"role.scope":              sub(role, func(r *event.RoleAssignment) string { return r.Scope }),
+
+	"tenant_change.from": sub(tenantChange, func(t *event.TenantChange) string { return t.From }),
+	"tenant_change.to":   sub(tenantChange, func(t *event.TenantChange) string { return t.To }),
+
+	"signin.category":              sub(signIn, func(s *event.SignIn) string { return s.Category }),
+	"signin.app_id":                sub(signIn, func(s *event.SignIn) string { return s.AppID }),
+	"signin.app_name":              sub(signIn, func(s *event.SignIn) string { return s.AppName }),
+	"signin.resource":              sub(signIn, func(s *event.SignIn) string { return s.Resource }),
+	"signin.resource_id":           sub(signIn, func(s *event.SignIn) string { return s.ResourceID }),
+	"signin.error_code":            subInt(signIn, func(s *event.SignIn) int64 { return int64(s.ErrorCode) }),
+	"signin.failure_reason":        sub(signIn, func(s *event.SignIn) string { return s.FailureReason }),
+	"signin.risk_level":            sub(signIn, func(s *event.SignIn) string { return s.RiskLevel }),
+	"signin.risk_level_aggregated": sub(signIn, func(s *event.SignIn) string { return s.RiskLevelAggregated }),
+	"signin.risk_state":            sub(signIn, func(s *event.SignIn) string { return s.RiskState }),
+	"signin.risk_event_types": textsOf(func(ev *event.Event) []string {
+		if ev.SignIn == nil {
+			return nil
+		}
+		return ev.SignIn.RiskEventTypes
+	}),
+	"signin.auth_requirement":   sub(signIn, func(s *event.SignIn) string { return s.AuthRequirement }),
+	"signin.conditional_access": sub(signIn, func(s *event.SignIn) string { return s.ConditionalAccess }),
+	"signin.client_app":         sub(signIn, func(s *event.SignIn) string { return s.ClientApp }),
+	"signin.user_agent":         sub(signIn, func(s *event.SignIn) string { return s.UserAgent }),
+	"signin.country":            sub(signIn, func(s *event.SignIn) string { return s.Country }),
+	"signin.home_tenant_id":     sub(signIn, func(s *event.SignIn) string { return s.HomeTenantID }),
+	"signin.resource_tenant_id": sub(signIn, func(s *event.SignIn) string { return s.ResourceTenantID }),
+	"signin.interactive":        subBool(signIn, func(s *event.SignIn) bool { return s.Interactive }),
+
+	"audit.activity":     sub(audit, func(a *event.Audit) string { return strings.TrimSpace(a.Activity) }),
+	"audit.category":     sub(audit, func(a *event.Audit) string { return a.Category }),
+	"audit.service":      sub(audit, func(a *event.Audit) string { return a.Service }),
+	"audit.result":       sub(audit, func(a *event.Audit) string { return a.Result }),
+	"audit.targets.id":   targetsOf(func(t *event.Target) string { return t.ID }),
+	"audit.targets.name": targetsOf(func(t *event.Target) string { return t.Name }),
+	"audit.targets.type": targetsOf(func(t *event.Target) string { return t.Type }),
+
+	"flow.src":       subAddr(flow, func(f *event.Flow) netip.Addr { return f.Src }),
+	"flow.dst":       subAddr(flow, func(f *event.Flow) netip.Addr { return f.Dst }),
+	"flow.src_port":  subInt(flow, func(f *event.Flow) int64 { return int64(f.SrcPort) }),
+	"flow.dst_port":  subInt(flow, func(f *event.Flow) int64 { return int64(f.DstPort) }),
+	"flow.protocol":  sub(flow, func(f *event.Flow) string { return f.Protocol }),
+	"flow.direction": sub(flow, func(f *event.Flow) string { return f.Direction }),
+	"flow.action":    sub(flow, func(f *event.Flow) string { return f.Action }),
+	"flow.state":     sub(flow, func(f *event.Flow) string { return f.State }),
+	"flow.bytes":     subInt(flow, func(f *event.Flow) int64 { return f.Bytes }),
+	"flow.packets":   subInt(flow, func(f *event.Flow) int64 { return f.Packets }),
+	"flow.rule":      sub(flow, func(f *event.Flow) string { return f.Rule }),
+
+	"dns.query":         sub(dns, func(d *event.DNS) string { return d.Query }),
+	"dns.type":          sub(dns, func(d *event.DNS) string { return d.Type }),
+	"dns.response_code": sub(dns, func(d *event.DNS) string { return d.ResponseCode }),
+	"dns.client":        subAddr(dns, func(d *event.DNS) netip.Addr { return d.Client }),
+
+	"process.host":                sub(process, func(p *event.Process) string { return p.Host }),
+	"process.image":               sub(process, func(p *event.Process) string { return p.Image }),
+	"process.command_line":        sub(process, func(p *event.Process) string { return p.CommandLine }),
+	"process.parent_image":        sub(process, func(p *event.Process) string { return p.ParentImage }),
+	"process.parent_command_line": sub(process, func(p *event.Process) string { return p.ParentCommand }),
+	"process.user":                sub(process, func(p *event.Process) string { return p.User }),
+	"process.pid":                 subInt(process, func(p *event.Process) int64 { return p.PID }),
+	"process.parent_pid":          subInt(process, func(p *event.Process) int64 { return p.ParentPID }),
+	"process.sha256":              sub(process, func(p *event.Process) string { return p.SHA256 }),
+
+	"enrich.size.size":      sub(sizeInfo, func(s *event.SizeInfo) string { return s.Size }),
+	"enrich.size.family":    sub(sizeInfo, func(s *event.SizeInfo) string { return s.Family }),
+	"enrich.size.vcpus":     subInt(sizeInfo, func(s *event.SizeInfo) int64 { return int64(s.VCPUs) }),
+	"enrich.size.gpus":      subFloat(sizeInfo, func(s *event.SizeInfo) float64 { return s.GPUs }),
+	"enrich.size.gpu_model": sub(sizeInfo, func(s *event.SizeInfo) string { return s.GPUModel }),
+
+	"enrich.src_ip.service_tag": sub(srcIP, func(i *event.IPInfo) string { return i.ServiceTag }),
+	"enrich.src_ip.region":      sub(srcIP, func(i *event.IPInfo) string { return i.Region }),
+	"enrich.src_ip.azure":       subBool(srcIP, func(i *event.IPInfo) bool { return i.Azure }),
+	"enrich.src_ip.owned":       subBool(srcIP, func(i *event.IPInfo) bool { return i.Owned }),
+	"enrich.dst_ip.service_tag": sub(dstIP, func(i *event.IPInfo) string { return i.ServiceTag }),
+	"enrich.dst_ip.region":      sub(dstIP, func(i *event.IPInfo) string { return i.Region }),
+	"enrich.dst_ip.azure":       subBool(dstIP, func(i *event.IPInfo) bool { return i.Azure }),
+	"enrich.dst_ip.owned":       subBool(dstIP, func(i *event.IPInfo) bool { return i.Owned }),
+
+	"enrich.pool.indicator": sub(pool, func(p *event.PoolMatch) string { return p.Indicator }),
+	"enrich.pool.kind":      sub(pool, func(p *event.PoolMatch) string { return p.Kind }),
+	"enrich.pool.pool":      sub(pool, func(p *event.PoolMatch) string { return p.Pool }),
+
+	"loc.file":   sub(location, func(l *event.Location) string { return l.File }),
+	"loc.line":   subInt(location, func(l *event.Location) int64 { return int64(l.Line) }),
+	"loc.offset": subInt(location, func(l *event.Location) int64 { return l.Offset }),
+	"loc.record": subInt(location, func(l *event.Location) int64 { return int64(l.Record) }),
+	"loc.index":  subInt(location, func(l *event.Location) int64 { return int64(l.Index) }),
+}
+
+// targetsOf reads one attribute of every audit target.
+func targetsOf(get func(*event.Target) string) getter {
+	return func(e *Event, match func(sigma.Value) bool) (r result) {
+		if e.ev.Audit == nil {
+			return r
+		}
+		for i := range e.ev.Audit.Targets {
+			if s := get(&e.ev.Audit.Targets[i]); s != "" {
+				if r.add(yield(sigma.StringValue(s), true, match)); r.matched {
+					return r
+				}
+			}
+		}
+		return r
+	}
+}

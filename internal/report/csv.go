@@ -1,0 +1,114 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+var csvHeader = []string{"id", "time", "severity", "rule", "title", "tenant", "subscription",
+	"principal", "ips", "resources", "summary", "tags", "evidence"}
+
+// writeCSV writes a header and one row per alert. Lists are joined with
+// ";" and evidence is written as file:line locations. encoding/csv quotes
+// cells holding commas, quotes or newlines, so a hostile value cannot
+// start a new row.
+func writeCSV(w io.Writer, alerts []alert.Alert) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	row := make([]string, len(csvHeader))
+	for i := range alerts {
+		a := &alerts[i]
+		row = row[:0]
+		row = append(row,
+			cell(a.ID),
+			csvTime(a.Time),
+			a.Severity.String(),
+			cell(a.Rule),
+			cell(a.Title),
+			cell(a.Tenant),
+			cell(a.Subscription),
+			cell(a.Principal),
+			list(a.IPs),
+			list(a.Resources),
+			cell(a.Summary),
+			list(a.Tags),
+			list(evidenceLocations(a.Evidence)),
+		)
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// cell makes s safe for a spreadsheet and for `cat alerts.csv`: invalid
+// UTF-8 becomes U+FFFD, control and bidi characters other than newline and
+// tab are escaped as Terminal does (a raw ESC in a file is a terminal
+// escape the moment someone prints it), and a value a spreadsheet would
+// evaluate as a formula (starting with = + - @, tab or carriage return,
+// per OWASP's CSV injection advice) gets a leading single quote, which
+// spreadsheets show as text.
+func cell(s string) string {
+	s = escapeControls(s, true)
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// list joins values with ";", defusing each one: a spreadsheet opened with
+// ";" as its separator would otherwise give every element its own cell.
+func list(vs []string) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(cell(v))
+	}
+	return b.String()
+}
+
+// evidenceLocations writes where each contributing record is:
+// "file:line", "file@offset" for a record without a line (inside one
+// large document), with "#index" for the n-th event of a record (a flow
+// tuple), or the event id when the file is unknown.
+func evidenceLocations(ev []alert.Evidence) []string {
+	out := make([]string, 0, len(ev))
+	for _, e := range ev {
+		out = append(out, location(e))
+	}
+	return out
+}
+
+func location(e alert.Evidence) string {
+	loc := e.File
+	switch {
+	case e.Line > 0:
+		loc += ":" + strconv.Itoa(e.Line)
+	case e.Offset > 0:
+		loc += "@" + strconv.FormatInt(e.Offset, 10)
+	}
+	if e.Index > 0 {
+		loc += "#" + strconv.Itoa(e.Index)
+	}
+	if e.File == "" && e.EventID != "" {
+		loc = e.EventID
+	}
+	return loc
+}

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"unicode/utf8"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// writeJSONL writes one alert.Alert object per line.
+func writeJSONL(w io.Writer, alerts []alert.Alert) error {
+	for i := range alerts {
+		if err := writeJSONLine(w, &alerts[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeJSON writes one indented array; no alerts is [], never null.
+func writeJSON(w io.Writer, alerts []alert.Alert) error {
+	if alerts == nil {
+		alerts = []alert.Alert{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(alerts); err != nil {
+		return err
+	}
+	_, err := w.Write(hardenJSON(buf.Bytes()))
+	return err
+}
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "a & b" stays readable; nobody embeds this in HTML unescaped
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(hardenJSON(buf.Bytes()))
+	return err
+}
+
+// hardenJSON escapes, as \uNNNN, the characters encoding/json leaves raw
+// that a terminal would act on when someone cats the file: DEL, the C1
+// controls (U+009B is CSI on some terminals) and the bidi controls, the
+// same set Terminal escapes. encoding/json already escapes C0, U+2028 and
+// U+2029 and replaces invalid UTF-8 with U+FFFD. The rewrite is safe on
+// encoder output: outside strings JSON is ASCII, and an escape sequence
+// is ASCII too, so a non-ASCII rune is always a literal string character
+// and \uNNNN decodes to the same string.
+func hardenJSON(b []byte) []byte {
+	var out []byte // allocated on the first rune to escape
+	done := 0
+	for i := 0; i < len(b); {
+		if b[i] < 0x7f {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if needsEscape(r) {
+			if out == nil {
+				out = make([]byte, 0, len(b)+32)
+			}
+			out = append(out, b[done:i]...)
+			out = appendU(out, r)
+			done = i + n
+		}
+		i += n
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[done:]...)
+}
+
+func appendU(out []byte, r rune) []byte {
+	out = append(out, '\\', 'u')
+	for shift := 12; shift >= 0; shift -= 4 {
+		out = append(out, hexDigits[(r>>shift)&0xf])
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// ocsfLines writes the fixture alerts as OCSF and decodes each line.
+func ocsfLines(t *testing.T) []map[string]any {
+	t.Helper()
+	out := writeString(t, OCSF, fixtureAlerts(), Options{Product: ProductInfo{Name: "mamori", Version: "9.9.9"}})
+	var recs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %d: %v", len(recs)+1, err)
+		}
+		recs = append(recs, m)
+	}
+	return recs
+}
+
+// path walks a decoded JSON value by object keys and array indexes.
+func path(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func TestOCSFDetectionFinding(t *testing.T) {
+	t.Parallel()
+	in := fixtureAlerts()
+	recs := ocsfLines(t)
+	if len(recs) != len(in) {
+		t.Fatalf("%d records for %d alerts", len(recs), len(in))
+	}
+	wantSeverity := []float64{4, 3, 5, 1}
+	for i, r := range recs {
+		for key, want := range map[string]float64{"class_uid": 2004, "category_uid": 2, "activity_id": 1, "type_uid": 200401, "status_id": 1} {
+			if r[key] != want {
+				t.Errorf("alert %d: %s = %v, want %v", i, key, r[key], want)
+			}
+		}
+		if got := path(r, "finding_info", "analytic", "name"); got != in[i].Rule {
+			t.Errorf("alert %d: finding_info.analytic.name = %v, want %q", i, got, in[i].Rule)
+		}
+		if got := path(r, "finding_info", "analytic", "type_id"); got != 1.0 {
+			t.Errorf("alert %d: analytic type_id %v", i, got)
+		}
+		if got := path(r, "finding_info", "uid"); got != in[i].ID {
+			t.Errorf("alert %d: finding_info.uid = %v", i, got)
+		}
+		if r["severity_id"] != wantSeverity[i] {
+			t.Errorf("alert %d: severity_id %v, want %v", i, r["severity_id"], wantSeverity[i])
+		}
+		if got := r["time"]; got != float64(in[i].Time.UnixMilli()) {
+			t.Errorf("alert %d: time %v, want epoch ms %d", i, got, in[i].Time.UnixMilli())
+		}
+		if got := path(r, "metadata", "version"); got != OCSFVersion {
+			t.Errorf("alert %d: metadata.version %v", i, got)
+		}
+		if got := path(r, "metadata", "product", "version"); got != "9.9.9" {
+			t.Errorf("alert %d: product version %v", i, got)
+		}
+		if got := path(r, "cloud", "provider"); got != "Azure" {
+			t.Errorf("alert %d: cloud.provider %v", i, got)
+		}
+	}
+
+	elevate, gpu, pool, quiet := recs[0], recs[1], recs[2], recs[3]
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"elevate: first attack sub-technique", path(elevate, "finding_info", "attacks", 0, "sub_technique", "uid"), "T1098.003"},
+		{"elevate: its parent technique", path(elevate, "finding_info", "attacks", 0, "technique", "name"), "Account Manipulation"},
+		{"elevate: its tactic", path(elevate, "finding_info", "attacks", 0, "tactic", "uid"), "TA0004"},
+		{"elevate: last seen is LastTime", path(elevate, "finding_info", "last_seen_time"), float64(in[0].LastTime.UnixMilli())},
+		{"elevate: single IP is the source endpoint", path(elevate, "evidences", 0, "src_endpoint", "ip"), "203.0.113.7"},
+		{"elevate: evidence location", path(elevate, "evidences", 1, "data", "line"), 12.0},
+		{"elevate: evidence operation", path(elevate, "evidences", 1, "api", "operation"), "microsoft.authorization/elevateaccess/action"},
+		{"elevate: tenant is the org", path(elevate, "cloud", "org", "uid"), tenantID},
+		{"elevate: principal is the actor", path(elevate, "actor", "user", "name"), "ga-admin@contoso.example"},
+		{"gpu: subscription is the account", path(gpu, "cloud", "account", "uid"), subID},
+		{"gpu: resource uid verbatim", path(gpu, "resources", 0, "uid"), hostileFormula},
+		{"gpu: T1496 named", path(gpu, "finding_info", "attacks", 0, "technique", "name"), "Resource Hijacking"},
+		{"gpu: impact tactic", path(gpu, "finding_info", "attacks", 0, "tactic", "name"), "Impact"},
+		{"gpu: unparsable IP stays unmapped", path(gpu, "unmapped", "ips", 0), "not-an-ip"},
+		{"gpu: incident unmapped", path(gpu, "unmapped", "incident"), "inc-42"},
+		{"pool: two IPs are unmapped, not guessed", path(pool, "unmapped", "ips", 1), "198.51.100.9"},
+		{"pool: unknown technique takes no tactic when two are tagged", path(pool, "finding_info", "attacks", 1, "technique", "uid"), "T9999"},
+		{"pool: unused tactic gets its own entry", path(pool, "finding_info", "attacks", 2, "tactic", "uid"), "TA0005"},
+		{"pool: tuple index kept", path(pool, "evidences", 0, "data", "index"), 3.0},
+		{"quiet: no actor", path(quiet, "actor"), nil},
+		{"quiet: no attacks", path(quiet, "finding_info", "attacks"), nil},
+		{"quiet: no account", path(quiet, "cloud", "account"), nil},
+		{"quiet: last seen defaults to time", path(quiet, "finding_info", "last_seen_time"), float64(in[3].Time.UnixMilli())},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if got := path(pool, "evidences", 0, "src_endpoint"); got != nil {
+		t.Errorf("pool: a flow's two addresses must not become src_endpoint: %v", got)
+	}
+}
+
+func TestOCSFActorUID(t *testing.T) {
+	t.Parallel()
+	a := fixtureAlerts()[0]
+	a.Principal = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+	f := toOCSF(&a, ProductInfo{})
+	if f.Actor.User.UID != a.Principal || f.Actor.User.Name != a.Principal {
+		t.Errorf("object id principal: %+v", f.Actor.User)
+	}
+	if f.Metadata.Product.Name != "mamori" {
+		t.Errorf("default product name %q", f.Metadata.Product.Name)
+	}
+}

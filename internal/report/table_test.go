@@ -1,0 +1,118 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+func writeString(t *testing.T, f Format, alerts []alert.Alert, opts Options) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, f, alerts, opts); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestTableNeverPrintsHostileBytes(t *testing.T) {
+	t.Parallel()
+	for _, width := range []int{0, 40, 80, 120, 300} {
+		out := writeString(t, Table, fixtureAlerts(), Options{Width: width})
+		for _, bad := range []string{"\x1b", "\a", "\x7f", "\u202e", "\u009b", "\u2028", "\r"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("width %d: table holds raw %q:\n%s", width, bad, out)
+			}
+		}
+		assertTerminalSafe(t, out)
+		// The newline in a principal must not forge a row: header, four
+		// alerts, count line.
+		if lines := strings.Count(out, "\n"); lines != 6 {
+			t.Errorf("width %d: %d lines, want 6:\n%s", width, lines, out)
+		}
+		if (width == 0 || width >= 120) && !strings.Contains(out, `svc-miner\n`) {
+			t.Errorf("width %d: escaped newline not shown:\n%s", width, out)
+		}
+	}
+}
+
+func TestTableFitsWidth(t *testing.T) {
+	t.Parallel()
+	for _, width := range []int{80, 100, 120, 160} {
+		out := writeString(t, Table, fixtureAlerts(), Options{Width: width})
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if w := cellWidth(line); w > width {
+				t.Errorf("width %d: line is %d cells: %q", width, w, line)
+			}
+		}
+	}
+	// Room to spare: nothing is cut.
+	out := writeString(t, Table, fixtureAlerts()[:1], Options{Width: 400})
+	if strings.Contains(out, "…") {
+		t.Errorf("wide terminal still truncates:\n%s", out)
+	}
+}
+
+func TestTableShowsUTCAndShortSubscription(t *testing.T) {
+	t.Parallel()
+	out := writeString(t, Table, fixtureAlerts()[1:2], Options{Width: 200})
+	// 18:40 JST is 09:40 UTC.
+	if !strings.Contains(out, "2026-05-01 09:40:00  medium") {
+		t.Errorf("time not in UTC:\n%s", out)
+	}
+	if !strings.Contains(out, "  0b1f6471  ") || strings.Contains(out, subID) {
+		t.Errorf("subscription not shortened to its first block:\n%s", out)
+	}
+}
+
+func TestTableColorOnlyColorsSeverity(t *testing.T) {
+	t.Parallel()
+	out := writeString(t, Table, fixtureAlerts(), Options{Color: true})
+	for _, sgr := range append(severityColor[:], sgrReset, sgrBold) {
+		out = strings.ReplaceAll(out, sgr, "")
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("an ESC other than the severity colours:\n%q", out)
+	}
+	plain := writeString(t, Table, fixtureAlerts(), Options{})
+	if out != plain {
+		t.Errorf("colour changed the layout:\n%s\nvs\n%s", out, plain)
+	}
+}
+
+func TestTableNoAlerts(t *testing.T) {
+	t.Parallel()
+	if got := writeString(t, Table, nil, Options{Color: true}); got != "no alerts\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestCountLine(t *testing.T) {
+	t.Parallel()
+	sev := func(ss ...alert.Severity) []alert.Alert {
+		var as []alert.Alert
+		for _, s := range ss {
+			as = append(as, alert.Alert{Severity: s})
+		}
+		return as
+	}
+	cases := []struct {
+		name   string
+		alerts []alert.Alert
+		want   string
+	}{
+		{"one alert is singular", sev(alert.High), "1 alert (1 high)"},
+		{"severities are counted worst first", sev(alert.Low, alert.Critical, alert.High, alert.Critical), "4 alerts (2 critical, 1 high, 1 low)"},
+		{"an out-of-range severity counts as informational", sev(alert.Severity(9), alert.Medium), "2 alerts (1 medium, 1 informational)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := countLine(c.alerts); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}

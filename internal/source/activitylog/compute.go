@@ -1,0 +1,191 @@
+package activitylog
+
+import (
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// Compute services, as event.Compute names them.
+const (
+	svcVM    = "vm"
+	svcVMSS  = "vmss"
+	svcAML   = "aml"
+	svcBatch = "batch"
+	svcACI   = "aci"
+)
+
+// compute reads a compute create or update. Every such operation yields a
+// Compute, with only the service known when the record has no body (a
+// rule can still count the creations); the size, count and priority come
+// from whichever body has them.
+func compute(b *bodies, op string) *event.Compute {
+	switch op {
+	case opVM:
+		c := &event.Compute{Service: svcVM, Count: 1}
+		c.Size = b.first("properties", "hardwareProfile", "vmSize")
+		c.Priority = b.first("properties", "priority")
+		spot(c)
+		return c
+	case opVMSS:
+		c := &event.Compute{Service: svcVMSS}
+		c.Size = b.first("sku", "name")
+		c.Count = b.count("sku", "capacity")
+		c.Priority = b.first("properties", "virtualMachineProfile", "priority")
+		spot(c)
+		return c
+	case opAML:
+		return amlCompute(b)
+	case opBatch:
+		return batchPool(b)
+	case opACI:
+		return containerGroup(b)
+	}
+	return nil
+}
+
+// spot counts every instance of a Spot or low-priority VM or scale set as
+// low priority: they are billed and evicted as such.
+func spot(c *event.Compute) {
+	if eqFold(c.Priority, "Spot") || eqFold(c.Priority, "Low") || eqFold(c.Priority, "LowPriority") {
+		c.LowPri = c.Count
+	}
+}
+
+// count returns the first non-negative integer at keys in either body.
+func (b *bodies) count(keys ...string) int {
+	for _, body := range b.list() {
+		if n, ok := b.sc.Int(body, keys...); ok {
+			return clampCount(n)
+		}
+	}
+	return 0
+}
+
+// amlCompute reads an Azure Machine Learning compute: a cluster
+// (AmlCompute, counted at its maximum node count) or a single compute
+// instance.
+func amlCompute(b *bodies) *event.Compute {
+	c := &event.Compute{Service: svcAML}
+	c.Size = b.first("properties", "properties", "vmSize")
+	c.Priority = b.first("properties", "properties", "vmPriority")
+	if eqFold(b.first("properties", "computeType"), "ComputeInstance") {
+		c.Count = 1
+	} else {
+		c.Count = b.count("properties", "properties", "scaleSettings", "maxNodeCount")
+	}
+	spot(c)
+	return c
+}
+
+// batchPool reads a Batch pool. A fixed-scale pool asks for dedicated plus
+// low-priority nodes; an autoscaled pool's size is a formula, so its count
+// stays 0.
+func batchPool(b *bodies) *event.Compute {
+	c := &event.Compute{Service: svcBatch}
+	c.Size = b.first("properties", "vmSize")
+	dedicated := b.count("properties", "scaleSettings", "fixedScale", "targetDedicatedNodes")
+	c.LowPri = b.count("properties", "scaleSettings", "fixedScale", "targetLowPriorityNodes")
+	c.Count = clampCount(int64(dedicated) + int64(c.LowPri))
+	return c
+}
+
+// containerGroup reads a container group: one instance whose containers'
+// GPU and CPU requests are summed. The GPU SKU is the first one named.
+func containerGroup(b *bodies) *event.Compute {
+	c := &event.Compute{Service: svcACI, Count: 1}
+	for _, body := range b.list() {
+		containers := b.sc.Array(body, "properties", "containers")
+		if len(containers) == 0 {
+			continue
+		}
+		var gpus int64
+		for _, ct := range containers {
+			req := b.sc.Get(ct, "properties", "resources", "requests")
+			if n, ok := b.sc.Int(req, "gpu", "count"); ok && n > 0 {
+				gpus += n
+			}
+			if c.GPUSKU == "" {
+				c.GPUSKU = b.sc.Str(req, "gpu", "sku")
+			}
+			if f, ok := b.sc.Float(req, "cpu"); ok && f > 0 && f < 1e9 {
+				c.CPUs += f
+			}
+		}
+		c.GPUs = clampCount(gpus)
+		break
+	}
+	c.Priority = b.first("properties", "priority")
+	return c
+}
+
+// gpuDrivers are the extension types of the GPU driver extensions
+// (publisher Microsoft.HpcCompute). The portal names an extension after its
+// type, so a record without a body still tells them by name.
+var gpuDrivers = []string{"NvidiaGpuDriverLinux", "NvidiaGpuDriverWindows", "AmdGpuDriverWindows", "AmdGpuDriverLinux"}
+
+// publisherHPC publishes the GPU driver extensions.
+const publisherHPC = "Microsoft.HpcCompute"
+
+// customScripts are the extension types that run arbitrary commands: the
+// usual way a miner is installed on a scale set.
+var customScripts = []string{"CustomScript", "CustomScriptExtension", "CustomScriptForLinux", "RunCommandLinux", "RunCommandWindows"}
+
+// extension reads a VM or scale-set extension install: publisher and type
+// from the body, the name from the resource id; with no body, a name that
+// is a GPU driver's type stands for that driver.
+func extension(b *bodies, rawID string) *event.Extension {
+	x := &event.Extension{Name: lastSegment(rawID)}
+	x.Publisher = b.first("properties", "publisher")
+	x.Type = b.first("properties", "type")
+	if x.Type == "" {
+		if t := canonical(x.Name, gpuDrivers); t != "" {
+			x.Type = t
+			if x.Publisher == "" {
+				x.Publisher = publisherHPC
+			}
+		}
+	}
+	return x
+}
+
+// scaleSetExtension picks one extension from a scale set's model
+// (properties.virtualMachineProfile.extensionProfile.extensions), since an
+// event carries one: the first GPU driver, else the first custom script or
+// run command (how miners are installed), else none - monitoring and
+// domain-join extensions on every scale set say nothing.
+func scaleSetExtension(b *bodies) *event.Extension {
+	for _, body := range b.list() {
+		exts := b.sc.Array(body, "properties", "virtualMachineProfile", "extensionProfile", "extensions")
+		if len(exts) == 0 {
+			continue
+		}
+		var script *fastjson.Value
+		for _, x := range exts {
+			t := b.sc.Str(x, "properties", "type")
+			if canonical(t, gpuDrivers) != "" || strings.EqualFold(b.sc.Str(x, "properties", "publisher"), publisherHPC) {
+				return scaleSetExt(b.sc, x)
+			}
+			if script == nil && canonical(t, customScripts) != "" {
+				script = x
+			}
+		}
+		if script != nil {
+			return scaleSetExt(b.sc, script)
+		}
+		return nil
+	}
+	return nil
+}
+
+// scaleSetExt reads one element of a scale set's extension list.
+func scaleSetExt(sc *record.Scratch, x *fastjson.Value) *event.Extension {
+	return &event.Extension{
+		Publisher: sc.Str(x, "properties", "publisher"),
+		Type:      sc.Str(x, "properties", "type"),
+		Name:      sc.Str(x, "name"),
+	}
+}

@@ -1,0 +1,257 @@
+package activitylog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// fields is one record read in its shape's own field names, before the
+// normalisation every shape shares.
+type fields struct {
+	t                         time.Time
+	id, op, category, status  string
+	subStatus, ip, caller     string
+	corr, resID, resType, sub string
+	tenant, location          string
+	claims                    claimSet
+	authz, http, propsObj     *fastjson.Value
+	props                     props
+}
+
+// Decode appends the event read from v to out: every Activity Log record is
+// one event. A record without a usable time is an error and yields nothing.
+func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Event) ([]event.Event, error) {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return out, fmt.Errorf("record is not an object")
+	}
+	var f fields
+	var err error
+	t := scanTop(v)
+	switch shape {
+	case shapeDiag:
+		err = readDiag(sc, &t, &f)
+	case shapeREST:
+		err = readREST(sc, &t, &f)
+	case shapeLA:
+		err = readLA(sc, &t, &f)
+	default:
+		return out, fmt.Errorf("unknown activity shape %q", shape)
+	}
+	if err != nil {
+		return out, err
+	}
+	out = append(out, event.Event{})
+	normalise(sc, &f, shape, &out[len(out)-1])
+	return out, nil
+}
+
+// eventTime reads the first usable timestamp among xs. A bad value does not
+// stop the search (a later field may hold the same instant); when none is
+// usable the error quotes the first bad one.
+func eventTime(xs ...*fastjson.Value) (time.Time, error) {
+	var bad string
+	for _, x := range xs {
+		s := record.String(x)
+		if s == "" {
+			continue
+		}
+		t, err := record.Time(s)
+		if err == nil && !t.IsZero() {
+			return t, nil
+		}
+		if bad == "" {
+			bad = s
+		}
+	}
+	if bad != "" {
+		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
+	}
+	return time.Time{}, errNoTime
+}
+
+// object returns x as an object, parsing it when a string holds one.
+func object(sc *record.Scratch, xs ...*fastjson.Value) *fastjson.Value {
+	for _, x := range xs {
+		if o := sc.Object(x); o != nil && o.Type() == fastjson.TypeObject {
+			return o
+		}
+	}
+	return nil
+}
+
+// readProps parses the properties object and reads its members.
+func (f *fields) readProps(sc *record.Scratch, xs ...*fastjson.Value) {
+	f.propsObj = object(sc, xs...)
+	f.props = scanProps(f.propsObj)
+}
+
+// readDiag reads a diagnostic-settings record (Event Hub, storage account).
+func readDiag(sc *record.Scratch, t *top, f *fields) (err error) {
+	if f.t, err = eventTime(t.time); err != nil {
+		return err
+	}
+	identity := object(sc, t.identity)
+	f.claims = scanClaims(object(sc, record.Key(identity, "claims")))
+	f.authz = object(sc, record.Key(identity, "authorization"))
+	f.readProps(sc, t.properties)
+	f.op = record.String(value(t.operationName))
+	f.category = enum(t.category, categories)
+	f.status = enum(t.resultType, statuses)
+	f.subStatus = text(t.resultSignature)
+	f.ip = text(t.callerIP)
+	f.corr = text(t.correlationID)
+	f.resID = text(t.resourceID)
+	f.tenant = text(t.tenantID)
+	f.location = text(t.location)
+	f.id = text(t.eventDataID, f.props.eventDataID)
+	f.caller = text(t.caller, f.props.caller)
+	// Write, Delete and Action are how diagnostic records spell the
+	// Administrative category; eventCategory names it.
+	if c := enum(f.props.eventCategory, categories); c != "" {
+		f.category = c
+	}
+	switch f.category {
+	case catWrite, catDelete, catAction:
+		f.category = catAdministrative
+	}
+	return nil
+}
+
+// readREST reads a REST API event (az monitor activity-log list, portal).
+func readREST(sc *record.Scratch, t *top, f *fields) (err error) {
+	if f.t, err = eventTime(t.eventTS, t.submissionTS); err != nil {
+		return err
+	}
+	f.claims = scanClaims(object(sc, t.claims))
+	f.authz = object(sc, t.authorization)
+	f.http = object(sc, t.httpRequest)
+	f.readProps(sc, t.properties)
+	f.op = record.String(value(t.operationName))
+	if f.op == "" {
+		f.op = str(f.authz, "action")
+	}
+	f.category = enum(value(t.category), categories)
+	if f.category == "" {
+		f.category = enum(f.props.eventCategory, categories)
+	}
+	f.status = enum(value(t.status), statuses)
+	f.subStatus = text(value(t.subStatus))
+	f.ip = str(f.http, "clientIpAddress")
+	f.caller = text(t.caller)
+	f.corr = text(t.correlationID)
+	f.id = text(t.eventDataID)
+	f.resID = text(t.resourceID)
+	f.resType = record.String(value(t.resourceType))
+	f.sub = text(t.subscriptionID)
+	f.tenant = text(t.tenantID)
+	return nil
+}
+
+// readLA reads a Log Analytics AzureActivity row. The dynamic columns come
+// as objects (JSON export) or JSON strings (CSV, az CLI); the compact *_d
+// columns are preferred to their pretty-printed twins. TenantId is not
+// read: in every Log Analytics table it is the workspace id, not the Entra
+// tenant, which comes from the claims or the management-group hierarchy.
+func readLA(sc *record.Scratch, t *top, f *fields) (err error) {
+	if f.t, err = eventTime(t.timeGenerated, t.eventSubmissionTS); err != nil {
+		return err
+	}
+	f.claims = scanClaims(object(sc, t.claimsD, t.claims))
+	f.authz = object(sc, t.authorizationD, t.authorization)
+	f.http = object(sc, t.httpRequest)
+	f.readProps(sc, t.propertiesD, t.properties)
+	f.op = text(t.operationNameValue)
+	if f.op == "" {
+		f.op = str(f.authz, "action")
+	}
+	if f.op == "" {
+		f.op = text(t.operationName)
+	}
+	f.category = enum(t.categoryValue, categories)
+	if f.category == "" {
+		f.category = enum(t.category, categories)
+	}
+	if f.category == "" {
+		f.category = enum(f.props.eventCategory, categories)
+	}
+	f.status = enum(t.activityStatusValue, statuses)
+	if f.status == "" {
+		f.status = enum(t.activityStatus, statuses)
+	}
+	f.subStatus = text(t.activitySubstatusValue, t.activitySubstatus)
+	f.ip = text(t.callerIP)
+	if f.ip == "" {
+		f.ip = str(f.http, "clientIpAddress")
+	}
+	f.caller = text(t.caller, f.props.caller)
+	f.corr = text(t.correlationID)
+	f.id = text(t.eventDataID, f.props.eventDataID)
+	f.resID = text(t.resourceIDLA, t.resourceID, f.props.entity)
+	f.sub = text(t.subscriptionID, f.props.sub)
+	f.resType = text(t.providerValue) // the namespace: a row without a resource id has no better type
+	f.location = text(t.location)
+	// The hierarchy is "{tenant root group}/{management groups…}/{sub}";
+	// the root group's id is the tenant id.
+	if h, _, _ := strings.Cut(text(f.props.hierarchy), "/"); looksGUID(h) {
+		f.tenant = h
+	}
+	if c := f.claims.tenant(); c != "" {
+		f.tenant = c
+	}
+	return nil
+}
+
+// normalise fills the event from the fields every shape shares, then the
+// typed extras its operation calls for.
+func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
+	e.Time = f.t
+	e.Kind = event.KindActivity
+	e.Shape = shape
+	e.ID = f.id
+	e.Operation = strings.ToLower(strings.TrimSpace(f.op))
+	e.Category = f.category
+	e.Status = f.status
+	e.Outcome = outcome(f.status)
+	e.SubStatus = f.subStatus
+	e.CorrelationID = f.corr
+	rawID := f.resID
+	if rawID == "" {
+		rawID = strings.TrimSpace(str(f.authz, "scope"))
+	}
+	e.ResourceID = strings.ToLower(rawID)
+	if e.ResourceType = typeOf(e.ResourceID); e.ResourceType == "" {
+		e.ResourceType = strings.ToLower(strings.TrimSpace(f.resType))
+	}
+	e.Subscription = strings.ToLower(f.sub)
+	if e.Subscription == "" {
+		e.Subscription = subscriptionOf(e.ResourceID)
+	}
+	e.Tenant = strings.ToLower(f.tenant)
+	if e.Tenant == "" {
+		e.Tenant = f.claims.tenant()
+	}
+	e.Principal = principal(f.caller, &f.claims, f.authz, e.Tenant)
+	if e.SourceIP = parseIP(f.ip); !e.SourceIP.IsValid() {
+		// The token's ipaddr claim is where the caller signed in from: the
+		// best address left when the record names none.
+		e.SourceIP = parseIP(record.String(f.claims.ipaddr))
+	}
+	e.StatusMessage = statusMessage(sc, f.props.statusMessage)
+	if e.SubStatus == "" {
+		e.SubStatus = text(f.props.statusCode)
+	}
+	b := bodies{sc: sc, props: &f.props}
+	e.Region = region(f.location)
+	if e.Region == "" || e.Region == "global" {
+		if r := b.location(); r != "" {
+			e.Region = r
+		}
+	}
+	extras(&b, rawID, e)
+}

@@ -1,0 +1,117 @@
+package activitylog
+
+import (
+	"bytes"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// Operations whose bodies carry typed extras, lower case as events carry
+// them.
+const (
+	opVM           = "microsoft.compute/virtualmachines/write"
+	opVMSS         = "microsoft.compute/virtualmachinescalesets/write"
+	opAML          = "microsoft.machinelearningservices/workspaces/computes/write"
+	opBatch        = "microsoft.batch/batchaccounts/pools/write"
+	opACI          = "microsoft.containerinstance/containergroups/write"
+	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
+	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"
+	opQuota        = "microsoft.quota/quotas/write"
+	opServiceLimit = "microsoft.capacity/resourceproviders/locations/servicelimits/write"
+	opSupport      = "microsoft.support/supporttickets/write"
+	opRole         = "microsoft.authorization/roleassignments/write"
+	opUpdateTenant = "microsoft.subscription/updatetenant/action"
+	opChangeTenant = "microsoft.subscription/changetenantrequest/write"
+	opPublicIP     = "microsoft.network/publicipaddresses/write"
+	opPublicPrefix = "microsoft.network/publicipprefixes/write"
+)
+
+// bodies gives the request and response bodies of a record, parsed on
+// first use only: most operations need neither, and a response body can be
+// the largest part of the record.
+type bodies struct {
+	sc        *record.Scratch
+	props     *props
+	resp, req *fastjson.Value
+	parsed    bool
+}
+
+// list returns the bodies present, response first: it is what ARM
+// accepted, while the request is what the caller asked for (the Start event
+// of an operation has only the request).
+func (b *bodies) list() [2]*fastjson.Value {
+	if !b.parsed {
+		b.parsed = true
+		b.resp = b.obj(b.props.responseBody)
+		b.req = b.obj(b.props.requestBody)
+	}
+	return [2]*fastjson.Value{b.resp, b.req}
+}
+
+// obj parses a body that is an object or a string holding one.
+func (b *bodies) obj(x *fastjson.Value) *fastjson.Value {
+	if o := b.sc.Object(x); o != nil && o.Type() == fastjson.TypeObject {
+		return o
+	}
+	return nil
+}
+
+// first returns the first string found at keys in either body.
+func (b *bodies) first(keys ...string) string {
+	for _, body := range b.list() {
+		if s := b.sc.Str(body, keys...); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// location returns the region a body names. A body held in a string is
+// parsed only when it mentions a location at all.
+func (b *bodies) location() string {
+	if !b.parsed {
+		mentions := false
+		for _, x := range [2]*fastjson.Value{b.props.responseBody, b.props.requestBody} {
+			if x != nil && (x.Type() == fastjson.TypeObject ||
+				x.Type() == fastjson.TypeString && bytes.Contains(x.GetStringBytes(), []byte(`"location"`))) {
+				mentions = true
+			}
+		}
+		if !mentions {
+			return ""
+		}
+	}
+	return region(b.first("location"))
+}
+
+// extras sets the typed extras an operation calls for. rawID is the
+// resource id as written (names keep their case: quota families).
+func extras(b *bodies, rawID string, e *event.Event) {
+	switch e.Operation {
+	case opVM, opVMSS, opAML, opBatch, opACI:
+		e.Compute = compute(b, e.Operation)
+		if e.Operation == opVMSS {
+			e.Extension = scaleSetExtension(b)
+		}
+	case opVMExt, opVMSSExt:
+		e.Extension = extension(b, rawID)
+	case opQuota:
+		e.Quota = quotaRequest(b, rawID)
+	case opServiceLimit:
+		e.Quota = serviceLimit(b, rawID)
+	case opSupport:
+		e.Quota = supportTicket(b)
+	case opRole:
+		e.Role = roleAssignment(b, e.ResourceID)
+	case opUpdateTenant, opChangeTenant:
+		e.TenantChange = tenantChange(b, e)
+	case opPublicIP, opPublicPrefix:
+		e.PublicAddrs = publicAddrs(b)
+	}
+	if e.Quota == nil && e.Outcome == event.OutcomeFailed {
+		e.Quota = quotaExceeded(e.StatusMessage, e.Region)
+	}
+}

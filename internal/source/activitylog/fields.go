@@ -1,0 +1,136 @@
+package activitylog
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// errNoTime is returned for a record without a usable event time.
+var errNoTime = errors.New("no event time")
+
+// clip shortens attacker-controlled text quoted in an error message.
+func clip(s string) string {
+	const limit = 64
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
+}
+
+// value returns the "value" member of a REST {value, localizedValue} pair,
+// or x itself when the field arrives as a plain string.
+func value(x *fastjson.Value) *fastjson.Value {
+	if x != nil && x.Type() == fastjson.TypeObject {
+		return record.Key(x, "value")
+	}
+	return x
+}
+
+// text renders the first non-empty value among xs as trimmed text.
+func text(xs ...*fastjson.Value) string {
+	for _, x := range xs {
+		if s := strings.TrimSpace(record.String(x)); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// str reads key of an already parsed object as text ("" when absent).
+func str(o *fastjson.Value, key string) string {
+	x := record.Key(o, key)
+	if x == nil || x.Type() == fastjson.TypeNull {
+		return ""
+	}
+	return record.String(x)
+}
+
+// enum returns x as text, as the matching constant of known when it is one:
+// the values every record repeats (Success, Administrative) then cost no
+// allocation.
+func enum(x *fastjson.Value, known []string) string {
+	if x == nil || x.Type() == fastjson.TypeNull {
+		return ""
+	}
+	if x.Type() == fastjson.TypeString {
+		if s := canonical(x.GetStringBytes(), known); s != "" {
+			return s
+		}
+	}
+	return strings.TrimSpace(record.String(x))
+}
+
+// parseIP reads an address as Azure writes it, tolerating a port, brackets
+// and a zone. The unspecified address and anything unparsable give the
+// zero Addr: it is no one's address, and enrichment must not classify it.
+func parseIP(s string) netip.Addr {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(s)
+		switch {
+		case perr == nil:
+			a = ap.Addr()
+		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
+			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
+				return netip.Addr{}
+			}
+		default:
+			return netip.Addr{}
+		}
+	}
+	a = a.WithZone("").Unmap()
+	if a.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// region normalises a location: lower case without spaces ("East US" ->
+// "eastus"), without allocating when it already is.
+func region(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.IndexByte(s, ' ') < 0 {
+		return strings.ToLower(s)
+	}
+	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
+}
+
+// hexGUID rewrites the 32-hex-digit form the Activity Log uses in
+// authorization evidence ("9b117c67170e4aed9702658b3fddc889") as the dashed
+// GUID the claims and every other log use, so that the same principal
+// compares equal; anything else is returned lower-cased as it is.
+func hexGUID(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) != 32 {
+		return s
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return s
+		}
+	}
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+// clampCount turns a requested count into a non-negative int that stays
+// meaningful when a record carries an absurd number.
+func clampCount(n int64) int {
+	const maxCount = 1 << 31
+	switch {
+	case n < 0:
+		return 0
+	case n > maxCount:
+		return maxCount
+	}
+	return int(n)
+}

@@ -1,0 +1,77 @@
+package activitylog
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// allShapes is every shape Decode accepts: the fuzz target decodes each
+// input with all of them, so that every path sees every input, not only
+// the inputs Detect would route to it.
+var allShapes = []string{shapeDiag, shapeREST, shapeLA}
+
+func FuzzDecode(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachineScaleSets/write","properties":{"responseBody":"{\"sku\":{\"capacity\":-1e400}}","statusMessage":"{\"error\":{\"details\":[[[[[{\"message\":\"quota exceeded\"}]]]]]}}"},"callerIpAddress":"[fe80::1%eth0]:443"}`,
+		`{"eventTimestamp":"1700000000000","operationName":{"value":"Microsoft.ContainerInstance/containerGroups/write"},"properties":{"requestbody":{"properties":{"containers":[null,{"properties":{"resources":{"requests":{"gpu":{"count":9223372036854775807}}}}},{"properties":{"resources":{"requests":{"gpu":{"count":9223372036854775807},"cpu":"NaN"}}}}]}}}}`,
+		`{"TimeGenerated":"4/28/2021, 2:32:14.029 PM","Type":"AzureActivity","OperationNameValue":"MICROSOFT.SUBSCRIPTION/UPDATETENANT/ACTION","Properties_d":"{\"message\":\"moved from tenant \\u0000 to tenant \"}","ActivityStatusValue":"Failure"}`,
+		// Invalid UTF-8 and a capital dotted I (whose lower case is longer)
+		// before the labels the quota parser slices at.
+		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachines/write","resultType":"Failure","properties":{"statusMessage":"exceeding approved \u0130\u0130\u0130 quota. Location: ` + "\xff\xfe" + `, Current Limit: 99999999999999999999"}}`,
+		`{"eventTimestamp":"2024-01-01T00:00:00Z","operationName":"Microsoft.Authorization/roleAssignments/write","resourceId":"/providers/Microsoft.Authorization/roleAssignments/x","claims":null,"authorization":{"evidence":[]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	hints := []record.Hint{jsonHint, csvHint, {Format: "json", Table: "PrimaryResult"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p fastjson.Parser
+		v, err := p.ParseBytes(data)
+		if err != nil {
+			return
+		}
+		var sc record.Scratch
+		for _, h := range hints {
+			Detect(v, h)
+		}
+		for _, shape := range allShapes {
+			evs, err := Decode(&sc, v, shape, nil)
+			sc.Reset()
+			if err != nil {
+				if len(evs) != 0 {
+					t.Fatalf("%s: error %v with an event", shape, err)
+				}
+				continue
+			}
+			if len(evs) != 1 {
+				t.Fatalf("%s: %d events from one record", shape, len(evs))
+			}
+			e := evs[0]
+			if e.Time.IsZero() || e.Shape != shape || e.Kind != event.KindActivity {
+				t.Fatalf("%s: bad event time %v shape %q kind %v", shape, e.Time, e.Shape, e.Kind)
+			}
+			if len(e.StatusMessage) > maxMessage+len("…") {
+				t.Fatalf("%s: status message of %d bytes", shape, len(e.StatusMessage))
+			}
+			if c := e.Compute; c != nil && (c.Count < 0 || c.LowPri < 0 || c.GPUs < 0 || c.CPUs < 0) {
+				t.Fatalf("%s: negative compute %+v", shape, *c)
+			}
+		}
+	})
+}

@@ -1,0 +1,172 @@
+package activitylog
+
+import (
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// Principal types, as event.Principal names them.
+const (
+	typeUser = "User"
+	typeSP   = "ServicePrincipal"
+	typeMI   = "ManagedIdentity"
+)
+
+// stsPrefix starts the issuer URI of an Entra tenant; the tenant id follows.
+const stsPrefix = "https://sts.windows.net/"
+
+// principalTypes are the evidence principalType values, canonical spelling.
+var principalTypes = []string{typeUser, typeSP, typeMI, "Group", "ForeignGroup", "Device", "Unknown"}
+
+// claimSet holds the token claims ARM copies into a record. v1 tokens use
+// the long SAML-style URIs, v2 tokens the short names; both are read.
+type claimSet struct {
+	oid, tid, upn, uniqueName, email, preferred, name, nameURI *fastjson.Value
+	appid, azp, idtyp, mirid, idp, ipaddr                      *fastjson.Value
+}
+
+// scanClaims reads the claims in one pass over the object.
+func scanClaims(o *fastjson.Value) (c claimSet) {
+	var buf [maxName]byte
+	eachMember(o, func(k []byte, x *fastjson.Value) {
+		switch string(lower(&buf, k)) {
+		case "http://schemas.microsoft.com/identity/claims/objectidentifier", "oid":
+			set(&c.oid, x)
+		case "http://schemas.microsoft.com/identity/claims/tenantid", "tid":
+			set(&c.tid, x)
+		case "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn":
+			set(&c.upn, x)
+		case "unique_name":
+			set(&c.uniqueName, x)
+		case "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "email":
+			set(&c.email, x)
+		case "preferred_username":
+			set(&c.preferred, x)
+		case "name":
+			set(&c.name, x)
+		case "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":
+			set(&c.nameURI, x)
+		case "appid":
+			set(&c.appid, x)
+		case "azp":
+			set(&c.azp, x)
+		case "idtyp":
+			set(&c.idtyp, x)
+		case "xms_mirid": // only managed identities' tokens carry it
+			set(&c.mirid, x)
+		case "http://schemas.microsoft.com/identity/claims/identityprovider", "idp":
+			set(&c.idp, x)
+		case "ipaddr":
+			set(&c.ipaddr, x)
+		}
+	})
+	return c
+}
+
+// tenant returns the tenant the token was issued for.
+func (c *claimSet) tenant() string { return strings.ToLower(text(c.tid)) }
+
+// principal builds who did it from the caller field, the token claims and
+// the authorization evidence. The caller is not on every record (diagnostic
+// records never have it) so the claims fill what it lacks: the object id,
+// the UPN (upn, unique_name, email, or the name URI claim when it holds an
+// address), the display name, the application. The type comes from a
+// managed identity's xms_mirid claim, else the evidence's principalType,
+// else idtyp, else is inferred: a UPN means a user, an app id and object id
+// without one a service principal. TenantID is set to the home tenant a
+// guest's identityprovider claim names when it differs from the tenant the
+// token was issued for.
+func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string) event.Principal {
+	var p event.Principal
+	caller = strings.TrimSpace(caller)
+	switch {
+	case strings.IndexByte(caller, '@') > 0:
+		p.UPN = caller
+	case looksGUID(caller):
+		p.ID = strings.ToLower(caller)
+	case caller != "":
+		p.Name = caller
+	}
+	if p.ID == "" {
+		p.ID = strings.ToLower(text(c.oid))
+	}
+	if p.UPN == "" {
+		p.UPN = text(c.upn, c.uniqueName, c.email, c.preferred)
+		if n := text(c.nameURI); p.UPN == "" && strings.IndexByte(n, '@') > 0 {
+			p.UPN = n
+		}
+	}
+	if p.Name == "" {
+		p.Name = text(c.name)
+	}
+	p.AppID = strings.ToLower(text(c.appid, c.azp))
+	if c.mirid != nil {
+		p.Type = typeMI
+	}
+	if idp := strings.ToLower(text(c.idp)); strings.HasPrefix(idp, stsPrefix) {
+		home := strings.TrimSuffix(idp[len(stsPrefix):], "/")
+		if looksGUID(home) && home != c.tenant() && home != tenant {
+			p.TenantID = home
+		}
+	}
+	if ev := evidence(authz); ev != nil {
+		if p.ID == "" {
+			p.ID = hexGUID(str(ev, "principalId"))
+		}
+		if p.Type == "" {
+			p.Type = enum(ev.Get("principalType"), principalTypes)
+		}
+	}
+	if p.Type == "" {
+		switch strings.ToLower(text(c.idtyp)) {
+		case "app":
+			p.Type = typeSP
+		case "user":
+			p.Type = typeUser
+		}
+	}
+	if p.Type == "" {
+		switch {
+		case p.UPN != "":
+			p.Type = typeUser
+		case p.AppID != "" && p.ID != "":
+			p.Type = typeSP
+		}
+	}
+	return p
+}
+
+// evidence returns authorization.evidence when it is an object.
+func evidence(authz *fastjson.Value) *fastjson.Value {
+	if authz == nil || authz.Type() != fastjson.TypeObject {
+		return nil
+	}
+	if ev := authz.Get("evidence"); ev != nil && ev.Type() == fastjson.TypeObject {
+		return ev
+	}
+	return nil
+}
+
+// looksGUID reports whether s has the 8-4-4-4-12 hex form of a GUID.
+func looksGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,123 @@
+package entra
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// errNoTime is returned for a record without a usable event time.
+var errNoTime = errors.New("no event time")
+
+// eventTime reads the first usable timestamp among the keys of v. A bad
+// value does not stop the search (a later key may hold the same instant);
+// when none is usable the error quotes the first bad one.
+func eventTime(sc *record.Scratch, v *fastjson.Value, keys ...string) (time.Time, error) {
+	var bad string
+	for _, k := range keys {
+		s := sc.Str(v, k)
+		if s == "" {
+			continue
+		}
+		t, err := record.Time(s)
+		if err == nil && !t.IsZero() {
+			return t, nil
+		}
+		if bad == "" {
+			bad = s
+		}
+	}
+	if bad != "" {
+		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
+	}
+	return time.Time{}, errNoTime
+}
+
+// clip shortens attacker-controlled text quoted in an error message.
+func clip(s string) string {
+	const limit = 64
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
+}
+
+// firstStr returns the first non-empty string among the keys of v.
+func firstStr(sc *record.Scratch, v *fastjson.Value, keys ...string) string {
+	for _, k := range keys {
+		if s := sc.Str(v, k); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// firstObj returns the first of the keys of v that holds an object or
+// array (or a string holding one), parsed once so that several fields can
+// be read from it without parsing the string again.
+func firstObj(sc *record.Scratch, v *fastjson.Value, keys []string) *fastjson.Value {
+	for _, k := range keys {
+		if o := sc.Object(sc.Get(v, k)); o != nil {
+			return o
+		}
+	}
+	return nil
+}
+
+// enum returns x as a string, as the matching constant of known when it is
+// one: the values sign-ins repeat on every record (risk "none",
+// "notApplied", "Browser") then cost no allocation.
+func enum(x *fastjson.Value, known []string) string {
+	if x == nil {
+		return ""
+	}
+	if x.Type() == fastjson.TypeString {
+		b := x.GetStringBytes()
+		for _, s := range known {
+			if string(b) == s {
+				return s
+			}
+		}
+	}
+	return record.String(x)
+}
+
+// parseIP reads an address as Entra writes it, tolerating a port, brackets
+// and a zone. The unspecified address (0.0.0.0, written by services that
+// act on a user's behalf) and anything unparsable give the zero Addr: it is
+// no one's address, and enrichment must not classify it.
+func parseIP(s string) netip.Addr {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(s)
+		switch {
+		case perr == nil:
+			a = ap.Addr()
+		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
+			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
+				return netip.Addr{}
+			}
+		default:
+			return netip.Addr{}
+		}
+	}
+	a = a.WithZone("").Unmap()
+	if a.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// lowerTrim lower-cases an operation name and drops the spaces Entra
+// sometimes leaves after an activity name.
+func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

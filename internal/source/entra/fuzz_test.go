@@ -1,0 +1,71 @@
+package entra
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// allShapes is every shape Decode accepts: the fuzz target decodes each
+// input with all of them, so that every path sees every input, not only
+// the inputs Detect would route to it.
+var allShapes = []string{shapeSignInGraph, shapeSignInDiag, shapeSignInLA, shapeAuditGraph, shapeAuditDiag, shapeAuditLA}
+
+func FuzzDecode(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"status":{"errorCode":1e400},"ipAddress":"[fe80::1%eth0]:443"}}`,
+		`{"TimeGenerated":"1700000000000","Type":"SigninLogs","Status":"{\"errorCode\":\"-9223372036854775809\"}","RiskEventTypes_V2":"[null,1,{}]"}`,
+		`{"activityDateTime":"2024-01-01T00:00:00Z","category":"RoleManagement","activityDisplayName":"\u0000\xff","targetResources":[null,{"type":"User","modifiedProperties":[{"displayName":"Role.DisplayName","newValue":"\""}]}],"initiatedBy":"{\"user\":"}`,
+		`{"createdDateTime":null,"status":null,"signInEventTypes":"[\"managedIdentity\"]","location":"{\"countryOrRegion\":[]}"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	hints := []record.Hint{{Format: "json"}, {Format: "csv", Table: "SigninLogs"}, {Format: "csv", Table: "AuditLogs"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p fastjson.Parser
+		v, err := p.ParseBytes(data)
+		if err != nil {
+			return
+		}
+		var sc record.Scratch
+		for _, h := range hints {
+			Detect(v, h)
+		}
+		for _, shape := range allShapes {
+			evs, err := Decode(&sc, v, shape, nil)
+			sc.Reset()
+			if len(evs) > 1 {
+				t.Fatalf("%s: %d events from one record", shape, len(evs))
+			}
+			if err != nil {
+				if len(evs) != 0 {
+					t.Fatalf("%s: error %v with an event", shape, err)
+				}
+				continue
+			}
+			e := evs[0]
+			if e.Time.IsZero() || e.Shape != shape || (e.Kind != event.KindSignIn && e.Kind != event.KindAudit) {
+				t.Fatalf("%s: bad event time %v shape %q kind %v", shape, e.Time, e.Shape, e.Kind)
+			}
+			if (e.Kind == event.KindSignIn) != (e.SignIn != nil) || (e.Kind == event.KindAudit) != (e.Audit != nil) {
+				t.Fatalf("%s: kind %v without its extra", shape, e.Kind)
+			}
+		}
+	})
+}

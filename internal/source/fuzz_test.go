@@ -1,0 +1,39 @@
+package source
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// FuzzRead feeds arbitrary bytes through the whole container layer and the
+// decoders: nothing may panic, and every record is either decoded, ignored
+// or reported.
+func FuzzRead(f *testing.F) {
+	f.Add([]byte(activity(1) + "\n" + activity(2)))
+	f.Add([]byte("{\n\"records\":[" + activity(1) + "]}"))
+	f.Add([]byte("[\n" + activity(1) + ",\n" + activity(2) + "\n]"))
+	f.Add([]byte("{\"value\":[{\"a\":1}],\"nextLink\":null}"))
+	f.Add([]byte("TimeGenerated [UTC],OperationNameValue,Type\n\"1/2/2026, 1:00:00.000 PM\",X/Y/WRITE,AzureActivity\n"))
+	f.Add([]byte("type=EXECVE msg=audit(1578876421.123:42): argc=2 a0=\"ls\" a1=\"-la\"\n"))
+	f.Add([]byte("<Event><System><EventID>1</EventID></System></Event>"))
+	f.Add(gz([]byte(activity(3))))
+	f.Add([]byte("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\"}],\"rows\":[[\"2026-01-01T00:00:00Z\"]]}]}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lim := DefaultLimits()
+		lim.MaxRecord = 1 << 16
+		lim.MaxDecompressed = 1 << 22
+		var events int64
+		st := Read(context.Background(), []Input{BytesInput("fuzz", b)}, Options{Limits: lim, Workers: 2}, func(_ int, ev *event.Event) {
+			if ev.Time.IsZero() {
+				t.Errorf("event without time from shape %s", ev.Shape)
+			}
+		})
+		s := st[0]
+		events = s.Events
+		if events < 0 || s.Records < 0 || s.Skipped < 0 {
+			t.Fatalf("negative counts: %+v", s)
+		}
+	})
+}

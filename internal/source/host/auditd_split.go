@@ -1,0 +1,301 @@
+package host
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// The auditd synthetic record. SplitAuditd groups the records of one audit
+// event (the lines sharing node and msg=audit(SECONDS.MS:SERIAL)) into one
+// JSON object, for Decode with Hint.Format "auditd":
+//
+//	{
+//	  "time": "1551487424.869",          // seconds since the epoch, as written
+//	  "serial": "752",
+//	  "node": "vm1",                     // node= prefix, when present
+//	  "syslog_host": "vm1",              // host of a syslog header before the record, when present
+//	  "types": ["SYSCALL","EXECVE","CWD","PATH","PATH","PROCTITLE"],
+//	  "SYSCALL": {"arch":"c000003e","syscall":"59","success":"yes","pid":"19197","exe":"/bin/dash",…},
+//	  "EXECVE": {"argc":"3","a0":"/bin/sh","a1":"-c","a2":"iptables --version"},
+//	  "CWD": {"cwd":"/var/lib/waagent"},
+//	  "PATH": [{"item":"0","name":"/bin/sh",…},{"item":"1",…}],
+//	  "PROCTITLE": {"proctitle":"/bin/sh -c iptables --version"}
+//	}
+//
+// Every value is a string, quotes removed. Values auditd hex-encodes as
+// untrusted text are decoded (EXECVE arguments, PROCTITLE with its NUL
+// separators turned to spaces, SYSCALL comm and exe, CWD cwd, PATH name), and
+// an argument split into aN[0], aN[1]… pieces is joined back into aN. Each
+// record type is one object holding the fields of all its records in order
+// (a repeated key: the first is the one read), except PATH, an array with
+// one object per record. Fields of the enriched log format (after the 0x1d
+// separator: UID="root", SYSCALL=execve…) join their record's object under
+// their upper-case names.
+
+// Limits that keep a hostile or broken log from holding unbounded memory.
+const (
+	maxAuditLine    = 64 << 10 // the kernel writes records under 9 KB
+	maxAuditPending = 32       // events still open while records interleave
+	maxAuditEvent   = 8 << 20  // bytes of records in one event
+	auditWindow     = 5        // seconds after which an open event is complete
+)
+
+// Reasons SplitAuditd gives for lines it cannot read.
+var (
+	errNotAudit   = errors.New("not an auditd record (no type=… msg=audit(…))")
+	errAuditStamp = errors.New("malformed audit stamp in msg=audit(…)")
+	errAuditBig   = errors.New("audit event too large: record dropped")
+)
+
+// auditField is one key=value of a record.
+type auditField struct {
+	key, val string
+	quoted   bool
+}
+
+// auditRecord is one line: a record of an event.
+type auditRecord struct {
+	typ    string
+	fields []auditField
+}
+
+// auditEvent is the records sharing one stamp, gathered until complete.
+type auditEvent struct {
+	key           string
+	line          int
+	sec           int64
+	stamp, serial string
+	node, host    string
+	recs          []auditRecord
+	size          int
+	done          bool // an EOE record closed it
+}
+
+// auditLine is one parsed line before it joins its event.
+type auditLine struct {
+	node, host    string
+	stamp, serial string
+	sec           int64
+	rec           auditRecord
+}
+
+// SplitAuditd reads raw auditd log text and calls emit once per audit
+// event (records grouped by node and the stamp in
+// msg=audit(SECONDS.MS:SERIAL), also when events interleave) with the
+// synthetic JSON object described above and the line where the event
+// starts. rec is reused once emit returns. Lines may carry a node= prefix or
+// a syslog header (audisp); the separator and time-> lines of ausearch
+// output and blank lines are skipped. Other lines are passed to bad with
+// their line number and reason. It returns only reading errors, or the
+// first error emit returns.
+func SplitAuditd(r io.Reader, emit func(rec []byte, line int) error, bad func(line int, reason error)) error {
+	s := auditSplitter{open: map[string]*auditEvent{}, emit: emit}
+	lr := newLineReader(r, maxAuditLine)
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if lr.long {
+			bad(lr.num, errLongLine(maxAuditLine))
+			continue
+		}
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || bytes.HasPrefix(t, []byte("----")) || bytes.HasPrefix(t, []byte("time->")) {
+			continue
+		}
+		al, err := parseAuditLine(line)
+		if err != nil {
+			bad(lr.num, err)
+			continue
+		}
+		if err := s.add(al, lr.num, len(line), bad); err != nil {
+			return err
+		}
+	}
+	return s.flush(len(s.queue))
+}
+
+// LooksLikeAuditd reports whether the first meaningful line of a file's
+// first bytes is an auditd record.
+func LooksLikeAuditd(prefix []byte) bool {
+	for rest := stripBOM(prefix); len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || bytes.HasPrefix(t, []byte("----")) || bytes.HasPrefix(t, []byte("time->")) {
+			continue
+		}
+		_, err := parseAuditLine(t)
+		return err == nil
+	}
+	return false
+}
+
+// auditSplitter holds the open events, oldest first.
+type auditSplitter struct {
+	open  map[string]*auditEvent
+	queue []*auditEvent
+	emit  func([]byte, int) error
+	out   jsonObject
+}
+
+// add files a record under its event, then emits the events that are
+// complete: closed by EOE, older than the window, or pushed out by newer ones.
+func (s *auditSplitter) add(al auditLine, line, size int, bad func(int, error)) error {
+	key := al.node + "\x00" + al.stamp + ":" + al.serial
+	e := s.open[key]
+	if e == nil {
+		e = &auditEvent{key: key, line: line, sec: al.sec, stamp: al.stamp, serial: al.serial, node: al.node, host: al.host}
+		s.open[key] = e
+		s.queue = append(s.queue, e)
+	}
+	if e.size+size > maxAuditEvent {
+		bad(line, errAuditBig)
+	} else {
+		e.size += size
+		e.recs = append(e.recs, al.rec)
+	}
+	if al.rec.typ == "EOE" {
+		e.done = true
+	}
+	n := 0
+	for _, h := range s.queue {
+		if !h.done && len(s.queue)-n <= maxAuditPending && al.sec-h.sec <= auditWindow {
+			break
+		}
+		n++
+	}
+	return s.flush(n)
+}
+
+// flush emits the n oldest open events.
+func (s *auditSplitter) flush(n int) error {
+	for i := 0; i < n; i++ {
+		e := s.queue[i]
+		s.queue[i] = nil
+		delete(s.open, e.key)
+		if err := s.emit(s.build(e), e.line); err != nil {
+			return err
+		}
+	}
+	s.queue = s.queue[n:]
+	return nil
+}
+
+// build writes the synthetic JSON object of an event.
+func (s *auditSplitter) build(e *auditEvent) []byte {
+	o := &s.out
+	o.reset()
+	o.open('{')
+	o.str("time", e.stamp)
+	o.str("serial", e.serial)
+	if e.node != "" {
+		o.str("node", e.node)
+	}
+	if e.host != "" {
+		o.str("syslog_host", e.host)
+	}
+	o.key("types")
+	o.open('[')
+	for _, r := range e.recs {
+		o.elem(r.typ)
+	}
+	o.close(']')
+	// One member per record type, in the order the types first appear.
+	for i, r := range e.recs {
+		if reservedAuditKey(r.typ) || seenType(e.recs[:i], r.typ) {
+			continue
+		}
+		o.key(r.typ)
+		if r.typ == "PATH" {
+			o.open('[')
+			for _, p := range e.recs[i:] {
+				if p.typ == "PATH" {
+					o.sep()
+					o.open('{')
+					writeAuditFields(o, p.typ, p.fields)
+					o.close('}')
+				}
+			}
+			o.close(']')
+			continue
+		}
+		o.open('{')
+		if r.typ == "EXECVE" {
+			writeExecve(o, e.recs[i:])
+		} else {
+			for _, p := range e.recs[i:] {
+				if p.typ == r.typ {
+					writeAuditFields(o, p.typ, p.fields)
+				}
+			}
+		}
+		o.close('}')
+	}
+	o.close('}')
+	return o.b
+}
+
+// reservedAuditKey reports a record type that would collide with the
+// object's own members; such a record is listed in types only.
+func reservedAuditKey(t string) bool {
+	switch t {
+	case "time", "serial", "node", "syslog_host", "types":
+		return true
+	}
+	return false
+}
+
+func seenType(recs []auditRecord, t string) bool {
+	for _, r := range recs {
+		if r.typ == t {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAuditFields writes a record's fields, decoding the hex-encoded ones.
+func writeAuditFields(o *jsonObject, typ string, fs []auditField) {
+	for _, f := range fs {
+		o.str(f.key, auditValue(typ, f))
+	}
+}
+
+// writeExecve writes the fields of all EXECVE records of an event as one
+// object, joining the pieces of long arguments (a1_len=… a1[0]=… a1[1]=…)
+// back into a1.
+func writeExecve(o *jsonObject, recs []auditRecord) {
+	var merged []auditField
+	var at map[string]int // argument name -> index in merged, made on the first piece
+	for _, r := range recs {
+		if r.typ != "EXECVE" {
+			continue
+		}
+		for _, f := range r.fields {
+			v := auditValue("EXECVE", f)
+			base, piece := argPiece(f.key)
+			if !piece {
+				merged = append(merged, auditField{key: f.key, val: v})
+				continue
+			}
+			if at == nil {
+				at = map[string]int{}
+			}
+			if j, ok := at[base]; ok {
+				merged[j].val += v
+				continue
+			}
+			at[base] = len(merged)
+			merged = append(merged, auditField{key: base, val: v})
+		}
+	}
+	for _, f := range merged {
+		o.str(f.key, f.val)
+	}
+}

@@ -1,0 +1,130 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/valyala/fastjson"
+)
+
+// decodeSysmon reads a Sysmon event object (SplitSysmon's layout). Only
+// EventID 1, ProcessCreate, is a process creation; other events, and
+// events of other providers, decode to nothing. row stands in for
+// the event's Computer and UtcTime when it lacks them (a Syslog row names
+// both in its own columns).
+func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Event) ([]event.Event, error) {
+	sys, data := v.Get("System"), v.Get("EventData")
+	if strings.TrimSpace(member(sys, "EventID")) != "1" {
+		return out, nil
+	}
+	if prov := member(v.Get("System", "Provider"), "Name"); prov != "" && !strings.Contains(strings.ToLower(prov), "sysmon") {
+		return out, nil
+	}
+	if data == nil {
+		return out, errors.New("ProcessCreate event without EventData")
+	}
+	ts := firstOf(str(data, "UtcTime"), member(sys.Get("TimeCreated"), "SystemTime"))
+	ts = firstOf(ts, row.time)
+	if ts == "" {
+		return out, errNoTime
+	}
+	t, err := record.Time(ts)
+	if err != nil {
+		return out, fmt.Errorf("bad event time %q", ts)
+	}
+
+	e := newEvent(shape)
+	e.Time = t
+	e.Operation = "processcreate"
+	e.Category = member(sys, "Channel")
+	e.ID = dash(str(data, "ProcessGuid"))
+	p := e.Process
+	p.Host = firstOf(member(sys, "Computer"), row.host)
+	p.Image = dash(str(data, "Image"))
+	p.CommandLine = dash(str(data, "CommandLine"))
+	p.ParentImage = dash(str(data, "ParentImage"))
+	p.ParentCommand = dash(str(data, "ParentCommandLine"))
+	p.User = dash(str(data, "User"))
+	p.PID, _ = strconv.ParseInt(str(data, "ProcessId"), 10, 64)
+	p.ParentPID, _ = strconv.ParseInt(str(data, "ParentProcessId"), 10, 64)
+	p.SHA256 = sha256Of(str(data, "Hashes"))
+	return append(out, e), nil
+}
+
+// sysmonRow is what a Syslog row says beside its message.
+type sysmonRow struct{ host, time string }
+
+// decodeSysmonSyslog reads a Log Analytics Syslog row from Sysmon for
+// Linux: its SyslogMessage holds the event XML. A row without an event (a
+// Sysmon status message) decodes to nothing.
+func decodeSysmonSyslog(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
+	msg := strField(v, "SyslogMessage")
+	i := eventStart(msg)
+	if i < 0 {
+		return out, nil
+	}
+	end := eventEnd(msg[i:])
+	if end < 0 {
+		return out, errSysmonOpen
+	}
+	ev, err := parseXMLElement(msg[i : i+end])
+	if err != nil {
+		return out, err
+	}
+	var o jsonObject
+	writeEventJSON(&o, ev)
+	obj, err := sc.Parse(o.b)
+	if err != nil {
+		return out, fmt.Errorf("sysmon event: %w", err) // not expected: the writer escapes everything
+	}
+	row := sysmonRow{
+		host: sc.FirstStr(v, "Computer", "HostName"),
+		time: sc.FirstStr(v, "TimeGenerated", "TimeGenerated [UTC]", "EventTime"),
+	}
+	return decodeSysmon(obj, ShapeSysmonSyslog, row, out)
+}
+
+// member returns a member's text: a string as it is, an element object's
+// "#text", a number in its JSON form.
+func member(v *fastjson.Value, key string) string {
+	if v == nil {
+		return ""
+	}
+	m := v.Get(key)
+	if m == nil {
+		return ""
+	}
+	switch m.Type() {
+	case fastjson.TypeString:
+		return string(m.GetStringBytes())
+	case fastjson.TypeObject:
+		return str(m, "#text")
+	case fastjson.TypeNumber:
+		return m.String()
+	}
+	return ""
+}
+
+// dash drops Sysmon's "-" for an unknown value.
+func dash(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return s
+}
+
+// sha256Of picks the SHA256 from Sysmon's "SHA1=…,MD5=…,SHA256=…" list.
+func sha256Of(hashes string) string {
+	for rest := hashes; rest != ""; {
+		var h string
+		h, rest, _ = strings.Cut(rest, ",")
+		if alg, val, ok := strings.Cut(strings.TrimSpace(h), "="); ok && strings.EqualFold(alg, "SHA256") {
+			return strings.ToLower(strings.TrimSpace(val))
+		}
+	}
+	return ""
+}

@@ -1,0 +1,36 @@
+package network
+
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/valyala/fastjson"
+)
+
+// parserString views a fastjson string value's bytes as a string without
+// copying: one allocation fewer per tuple. The bytes are the parser's
+// memory, unchanged until its next Parse, which cannot happen during
+// Decode; the tuple parser keeps nothing that points into them.
+func parserString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// view returns a string value's text without copying (see parserString):
+// callers copy what they keep. Numbers and other types give "".
+func view(v *fastjson.Value) string {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return ""
+	}
+	return parserString(v.GetStringBytes())
+}
+
+// lowerCopy returns s in lower case as memory of its own: s may be a view
+// of the parser's memory, and strings.ToLower returns its argument when
+// there is nothing to change.
+func lowerCopy(s string) string {
+	l := strings.ToLower(s)
+	if unsafe.StringData(l) == unsafe.StringData(s) {
+		return strings.Clone(l)
+	}
+	return l
+}

@@ -1,0 +1,180 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Input is one stream to read: a file, or standard input.
+type Input struct {
+	Name string // the path as the user gave it (or found it), "-" for stdin
+	Size int64  // compressed size on disk, 0 when unknown
+	open func() (io.ReadCloser, error)
+}
+
+// Expand turns the command line's arguments (files, folders walked
+// recursively, "-" for standard input) into inputs, in a stable order.
+// Hidden files and folders (a leading dot) inside walked folders are
+// passed over, as are obvious non-log files by their content later.
+func Expand(args []string, stdin io.Reader) ([]Input, error) {
+	var out []Input
+	var errs []error
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, Input{Name: "-", open: func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }})
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, fileInput(a, st.Size()))
+			continue
+		}
+		var found []Input
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if p != a && len(d.Name()) > 0 && d.Name()[0] == '.' {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				info, err := d.Info()
+				if err != nil {
+					errs = append(errs, err)
+					return nil
+				}
+				found = append(found, fileInput(p, info.Size()))
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		slices.SortFunc(found, func(x, y Input) int { return cmpString(x.Name, y.Name) })
+		out = append(out, found...)
+	}
+	return out, errors.Join(errs...)
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func fileInput(p string, size int64) Input {
+	return Input{Name: p, Size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
+}
+
+// Limits bound what one input may cost.
+type Limits struct {
+	MaxRecord       int   // largest record (or line) accepted, bytes
+	MaxDecompressed int64 // largest decompressed stream, bytes
+	MaxRatio        int64 // largest decompressed:compressed ratio once past 64 MiB
+}
+
+// DefaultLimits are generous for real logs (an Event Hub message is at most
+// 1 MiB, real logs compress 10-30×) and stop decompression bombs.
+func DefaultLimits() Limits {
+	return Limits{MaxRecord: 16 << 20, MaxDecompressed: 64 << 30, MaxRatio: 250}
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// stream is an opened input after decompression, with counters.
+type stream struct {
+	*bufio.Reader
+	closer     io.Closer
+	compressed bool
+	counted    *countingReader // decompressed bytes
+}
+
+func (s *stream) Close() error { return s.closer.Close() }
+
+// openStream opens an input and undoes gzip (detected by content, not by
+// name; concatenated members are read as one stream).
+func openStream(in Input, lim Limits) (*stream, error) {
+	rc, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(rc, 1<<20)
+	head, _ := br.Peek(2)
+	if !bytes.Equal(head, gzipMagic) {
+		c := &countingReader{r: br}
+		return &stream{Reader: bufio.NewReaderSize(c, 1<<20), closer: rc, counted: c}, nil
+	}
+	raw := &countingReader{r: br}
+	zr, err := gzip.NewReader(raw)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	c := &countingReader{r: &gzipGuard{zr: zr, raw: raw, lim: lim}}
+	return &stream{Reader: bufio.NewReaderSize(c, 1<<20), closer: rc, compressed: true, counted: c}, nil
+}
+
+// countingReader counts the bytes that pass through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// gzipGuard turns a truncated stream into an error that says so, and stops
+// a decompression bomb before it fills memory or disk time.
+type gzipGuard struct {
+	zr  *gzip.Reader
+	raw *countingReader
+	out int64
+	lim Limits
+}
+
+func (g *gzipGuard) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	g.out += int64(n)
+	if g.lim.MaxDecompressed > 0 && g.out > g.lim.MaxDecompressed {
+		return n, fmt.Errorf("gzip: decompressed size passes %d bytes: %w (raise --max-decompressed)", g.lim.MaxDecompressed, ErrTooLarge)
+	}
+	if g.lim.MaxRatio > 0 && g.out > 64<<20 && g.raw.n > 0 && g.out/g.raw.n > g.lim.MaxRatio {
+		return n, fmt.Errorf("gzip: expands more than %d× (possible decompression bomb): %w", g.lim.MaxRatio, ErrTooLarge)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return n, fmt.Errorf("gzip stream ends early after %d compressed bytes: %w", g.raw.n, ErrTruncated)
+	}
+	return n, err
+}
+
+// BytesInput is an input held in memory, for tests and for callers that
+// already have the bytes (a message from a queue).
+func BytesInput(name string, b []byte) Input {
+	return Input{Name: name, Size: int64(len(b)), open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}}
+}

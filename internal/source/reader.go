@@ -1,0 +1,158 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/source/host"
+)
+
+// fileReader frames one input into batches for the workers.
+type fileReader struct {
+	ctx   context.Context
+	in    Input
+	fs    *FileStats
+	lim   Limits
+	out   chan<- *batch
+	onErr func(*ParseError)
+	cur   *batch // batch being filled with spans
+}
+
+// send hands a batch to the workers, or drops it when the hunt is over.
+func (fr *fileReader) send(b *batch) {
+	select {
+	case fr.out <- b:
+	case <-fr.ctx.Done():
+	}
+}
+
+// fail records a record-level failure found while framing.
+func (fr *fileReader) fail(line int, off int64, err error) {
+	pe := &ParseError{File: fr.in.Name, Line: line, Offset: off, Err: err}
+	t := newTally()
+	t.skipped = 1
+	t.reasons[reasonOf(err)] = 1
+	t.errs = append(t.errs, pe.Error())
+	fr.fs.add(t)
+	if fr.onErr != nil {
+		fr.onErr(pe)
+	}
+}
+
+// add appends one framed record to the current batch.
+func (fr *fileReader) add(b []byte, line int, off int64, h record.Hint) {
+	if fr.cur == nil {
+		fr.cur = &batch{fs: fr.fs, data: getChunk(), pooled: true}
+	}
+	c := fr.cur
+	start := len(c.data)
+	c.data = append(c.data, b...)
+	c.spans = append(c.spans, span{start: start, end: len(c.data), line: line, off: off, hint: h})
+	if len(c.data) >= chunkSize {
+		fr.flush()
+	}
+}
+
+func (fr *fileReader) flush() {
+	if fr.cur != nil && len(fr.cur.spans) > 0 {
+		fr.send(fr.cur)
+	}
+	fr.cur = nil
+}
+
+// run reads the whole input. Errors that end the input early (cannot
+// open, truncated gzip) are reported as a ParseError for the file; the
+// records before them have been used.
+func (fr *fileReader) run() {
+	s, err := openStream(fr.in, fr.lim)
+	if err != nil {
+		fr.fs.Container = "unreadable"
+		fr.fail(0, 0, err)
+		return
+	}
+	defer s.Close()
+	defer func() { fr.fs.Bytes = s.counted.n }()
+	kind, err := sniff(s)
+	fr.fs.Container = kind
+	if s.compressed {
+		fr.fs.Container = "gzip+" + kind
+	}
+	if err != nil {
+		fr.fail(0, 0, err)
+		return
+	}
+	switch kind {
+	case "json-lines":
+		err = fr.readLines(s)
+	case "json-document":
+		err = fr.readDocument(s)
+	case "csv":
+		err = fr.readCSV(s)
+	case "auditd":
+		err = host.SplitAuditd(s, fr.textEmit("auditd"), fr.textBad)
+	case "sysmon":
+		err = host.SplitSysmon(s, fr.textEmit("sysmon"), fr.textBad)
+	case "empty":
+		return
+	}
+	fr.flush()
+	if err != nil {
+		fr.fail(0, s.counted.n, err)
+	}
+}
+
+func (fr *fileReader) textEmit(format string) func([]byte, int) error {
+	h := record.Hint{Format: format}
+	return func(b []byte, line int) error {
+		fr.add(b, line, 0, h)
+		return fr.ctx.Err()
+	}
+}
+
+func (fr *fileReader) textBad(line int, reason error) { fr.fail(line, 0, reason) }
+
+// readDocument streams a multi-line JSON document's records into batches.
+func (fr *fileReader) readDocument(s *stream) error {
+	d := newDocScanner(s, fr.lim.MaxRecord)
+	h := record.Hint{Format: "json"}
+	err := d.walk(func(b []byte, line int, off int64) {
+		if b == nil {
+			fr.fail(line, off, fmt.Errorf("record larger than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
+			return
+		}
+		fr.add(b, line, off, h)
+	})
+	if se, ok := err.(*errStructure); ok {
+		fr.flush()
+		return &ParseError{File: fr.in.Name, Line: se.line, Err: fmt.Errorf("invalid JSON, rest of file not read: %s", se.msg)}
+	}
+	return err
+}
+
+// jsonMode decides between JSON lines and one multi-line document: the
+// first line holding a complete value (or the second, when the first is a
+// partly written record) means lines.
+func jsonMode(head []byte, full bool) string {
+	for i := 0; i < 2; i++ {
+		j := bytes.IndexByte(head, '\n')
+		if j < 0 {
+			if !full {
+				return "json-lines" // a first line longer than the peek: one big record per line
+			}
+			j = len(head)
+		}
+		line := bytes.TrimSpace(head[:j])
+		if len(line) > 0 && fastjson.ValidateBytes(line) == nil {
+			return "json-lines"
+		}
+		if j >= len(head) {
+			break
+		}
+		head = bytes.TrimLeft(head[j+1:], " \t\r\n")
+	}
+	return "json-document"
+}

@@ -1,0 +1,72 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mamori-sec/mamori/internal/source/host"
+)
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// sniffSize is how much of a stream is looked at to tell its format.
+const sniffSize = 64 << 10
+
+// sniff tells the container format from the content (never the file name)
+// and drops a UTF-8 byte-order mark (PowerShell writes one).
+func sniff(s *stream) (string, error) {
+	head, err := s.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errBufferFull) {
+		if len(head) == 0 {
+			return "unreadable", err
+		}
+	}
+	full := err != nil // the whole stream is in head
+	if bytes.HasPrefix(head, utf8BOM) {
+		s.Discard(len(utf8BOM))
+		head = head[len(utf8BOM):]
+	}
+	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
+		return "utf16", errors.New("UTF-16 text: convert to UTF-8 first (PowerShell: Out-File -Encoding utf8)")
+	}
+	t := bytes.TrimLeft(head, " \t\r\n")
+	if len(t) == 0 {
+		if !full {
+			return "json-lines", nil // white space first: let the line reader find what follows
+		}
+		return "empty", nil
+	}
+	switch {
+	case t[0] == '{' || t[0] == '[':
+		return jsonMode(t, full), nil
+	case host.LooksLikeSysmon(t):
+		return "sysmon", nil
+	case host.LooksLikeAuditd(t):
+		return "auditd", nil
+	case looksLikeCSV(t):
+		return "csv", nil
+	case bytes.IndexByte(t[:min(len(t), 512)], 0) >= 0 || !isText(t[:min(len(t), 512)]):
+		return "binary", errors.New("binary content, not a log format mamori reads")
+	}
+	return "text", fmt.Errorf("unrecognised content: not JSON, CSV, auditd or Sysmon (starts %q)", clip(t, 40))
+}
+
+func clip(b []byte, n int) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 && i < n {
+		n = i
+	}
+	return b[:min(len(b), n)]
+}
+
+// isText reports whether b is mostly printable: logs are text.
+func isText(b []byte) bool {
+	bad := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			bad++
+		}
+	}
+	return bad*20 < len(b)
+}

@@ -1,0 +1,316 @@
+package source
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// activity returns a diagnostic-settings Activity Log record, one line.
+func activity(i int) string {
+	return fmt.Sprintf(`{"time":"2026-03-01T10:%02d:00.1234567Z","resourceId":"/SUBSCRIPTIONS/11111111-2222-3333-4444-555555555555/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/VM%d","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","category":"Administrative","resultType":"Success","resultSignature":"Succeeded.Created","callerIpAddress":"203.0.113.%d","correlationId":"c-%d","identity":{"claims":{"http://schemas.microsoft.com/identity/claims/objectidentifier":"oid-%d","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"user%d@contoso.example"}},"level":"Information","properties":{"eventCategory":"Administrative"}}`, i%60, i, i%250+1, i, i, i)
+}
+
+// result collects what a read produced.
+type result struct {
+	mu     sync.Mutex
+	events []event.Event
+	errs   []*ParseError
+}
+
+func read(t *testing.T, inputs []Input, lim Limits) (*result, []*FileStats) {
+	t.Helper()
+	r := &result{}
+	opt := Options{Limits: lim, Workers: 2, OnError: func(e *ParseError) {
+		r.mu.Lock()
+		r.errs = append(r.errs, e)
+		r.mu.Unlock()
+	}}
+	st := Read(context.Background(), inputs, opt, func(_ int, ev *event.Event) {
+		r.mu.Lock()
+		e := *ev
+		e.Raw = nil
+		r.events = append(r.events, e)
+		r.mu.Unlock()
+	})
+	return r, st
+}
+
+func readBytes(t *testing.T, b []byte) (*result, *FileStats) {
+	t.Helper()
+	r, st := read(t, []Input{BytesInput("in.json", b)}, DefaultLimits())
+	return r, st[0]
+}
+
+func lines(n int, sep string) []byte {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(activity(i))
+		b.WriteString(sep)
+	}
+	return []byte(b.String())
+}
+
+func TestContainers(t *testing.T) {
+	t.Parallel()
+	recs := []string{activity(1), activity(2), activity(3)}
+	joined := strings.Join(recs, ",")
+	cases := []struct {
+		name      string
+		in        string
+		container string
+	}{
+		{"JSON lines", strings.Join(recs, "\n") + "\n", "json-lines"},
+		{"JSON lines with CRLF and a byte-order mark", "\ufeff" + strings.Join(recs, "\r\n") + "\r\n", "json-lines"},
+		{"JSON lines without a final newline, blank lines between", recs[0] + "\n\n" + recs[1] + "\n   \n" + recs[2], "json-lines"},
+		{"records envelope on one line (Event Hub message)", `{"records":[` + joined + `]}`, "json-lines"},
+		{"records envelope per line", `{"records":[` + recs[0] + `,` + recs[1] + `]}` + "\n" + `{"records":[` + recs[2] + `]}` + "\n", "json-lines"},
+		{"pretty records envelope", "{\n  \"records\": [\n" + strings.Join(recs, ",\n") + "\n  ]\n}\n", "json-document"},
+		{"REST list with nextLink after value", "{\n \"value\": [\n" + joined + "\n ],\n \"nextLink\": \"https://example/next\"\n}", "json-document"},
+		{"REST spec example wrapper", "{\n \"parameters\": {\"x\": 1},\n \"responses\": {\"200\": {\"body\": {\"value\": [" + joined + "]}}}\n}", "json-document"},
+		{"JSON array (az monitor activity-log list)", "[\n" + strings.Join(recs, ",\n") + "\n]\n", "json-document"},
+		{"array of Event Hub messages", "[\n{\"records\":[" + recs[0] + "]},\n{\"records\":[" + recs[1] + "," + recs[2] + "]}\n]", "json-document"},
+		{"pretty single records", strings.ReplaceAll(recs[0], `,"`, ",\n\"") + "\n" + strings.ReplaceAll(recs[1], `,"`, ",\n\"") + "\n" + recs[2], "json-document"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, st := readBytes(t, []byte(c.in))
+			if st.Container != c.container {
+				t.Errorf("container = %q, want %q", st.Container, c.container)
+			}
+			if len(r.errs) > 0 {
+				t.Fatalf("errors: %v", r.errs)
+			}
+			if len(r.events) != 3 || st.Records != 3 || st.Shapes["activity.diagnostic"] != 3 {
+				t.Fatalf("events = %d, records = %d, shapes = %v; want 3 activity.diagnostic", len(r.events), st.Records, st.Shapes)
+			}
+			for _, ev := range r.events {
+				if ev.Operation != "microsoft.compute/virtualmachines/write" || ev.Time.IsZero() {
+					t.Errorf("event not decoded: %+v", ev)
+				}
+			}
+		})
+	}
+}
+
+func TestLineNumbersOfRecords(t *testing.T) {
+	t.Parallel()
+	in := "{\n \"records\": [\n" + activity(1) + ",\n\n" + activity(2) + "\n ]\n}\n"
+	r, _ := readBytes(t, []byte(in))
+	got := map[int]bool{}
+	for _, ev := range r.events {
+		got[ev.Loc.Line] = true
+	}
+	if !got[3] || !got[5] {
+		t.Errorf("lines = %v, want records at lines 3 and 5", got)
+	}
+}
+
+func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
+	t.Parallel()
+	good := func(i int) string { return activity(i) + "\n" }
+	cases := []struct {
+		name       string
+		in         string
+		wantEvents int
+		wantSkip   int64
+		wantLine   int    // line of the first error, 0 = any
+		wantReason string // substring of the first error
+	}{
+		{"invalid JSON in the middle", good(1) + `{"time": "2026-03-01T00:00:00Z", "operationName": tru}` + "\n" + good(2), 2, 1, 2, "invalid JSON"},
+		{"partly written last line", good(1) + good(2) + activity(3)[:200], 2, 1, 3, "partly written last line"},
+		{"truncated line in the middle", good(1) + activity(2)[:150] + "\n" + good(3), 2, 1, 2, "invalid JSON"},
+		{"binary garbage", "\x00\x01\x02\xff\xfe\x00garbage\x00\x00\x00\x10", 0, 1, 0, "binary"},
+		{"wrong top-level type in a line", good(1) + "42\n" + `"a string"` + "\n" + good(2), 2, 2, 2, "not a log record"},
+		{"record without a time", good(1) + `{"operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","category":"Administrative","resourceId":"/subscriptions/x","resultType":"Success"}` + "\n", 1, 1, 2, "time"},
+		{"unrecognised record", good(1) + `{"hello":"world","n":1}` + "\n", 1, 1, 2, "unrecognised record"},
+		{"document cut short", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2)[:100], 1, 1, 0, "truncated"},
+		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, st := readBytes(t, []byte(c.in))
+			if len(r.events) != c.wantEvents {
+				t.Errorf("events = %d, want %d", len(r.events), c.wantEvents)
+			}
+			if st.Skipped != c.wantSkip {
+				t.Errorf("skipped = %d, want %d (errors %v)", st.Skipped, c.wantSkip, r.errs)
+			}
+			if c.wantSkip == 0 {
+				return
+			}
+			if len(r.errs) == 0 {
+				t.Fatal("no error reported")
+			}
+			e := r.errs[0]
+			if e.File != "in.json" {
+				t.Errorf("error file = %q", e.File)
+			}
+			if c.wantLine > 0 && e.Line != c.wantLine {
+				t.Errorf("error line = %d, want %d (%v)", e.Line, c.wantLine, e)
+			}
+			if !strings.Contains(e.Error(), c.wantReason) {
+				t.Errorf("error %q does not say %q", e.Error(), c.wantReason)
+			}
+		})
+	}
+}
+
+func TestEmptyFileReadsNothingAndIsNotAnError(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", "\n\n  \r\n", "\ufeff"} {
+		r, st := readBytes(t, []byte(in))
+		if len(r.events) != 0 || st.Skipped != 0 || len(r.errs) != 0 {
+			t.Errorf("%q: events %d skipped %d errs %v", in, len(r.events), st.Skipped, r.errs)
+		}
+	}
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestGzip(t *testing.T) {
+	t.Parallel()
+	plain := lines(500, "\n")
+	t.Run("whole stream", func(t *testing.T) {
+		r, st := readBytes(t, gz(plain))
+		if len(r.events) != 500 || st.Container != "gzip+json-lines" {
+			t.Errorf("events %d container %q", len(r.events), st.Container)
+		}
+	})
+	t.Run("concatenated members", func(t *testing.T) {
+		r, _ := readBytes(t, append(gz(lines(3, "\n")), gz(lines(4, "\n"))...))
+		if len(r.events) != 7 {
+			t.Errorf("events %d, want 7", len(r.events))
+		}
+	})
+	t.Run("truncated stream uses what came before and says so", func(t *testing.T) {
+		z := gz(plain)
+		r, st := readBytes(t, z[:len(z)*2/3])
+		if len(r.events) == 0 || len(r.events) >= 500 {
+			t.Errorf("events %d, want some but not all", len(r.events))
+		}
+		var found bool
+		for _, e := range r.errs {
+			if strings.Contains(e.Error(), "gzip stream ends early") {
+				found = true
+			}
+		}
+		if !found || st.Skipped == 0 {
+			t.Errorf("no truncation error: %v", r.errs)
+		}
+	})
+	t.Run("decompression bomb is stopped", func(t *testing.T) {
+		bomb := gz(append([]byte(activity(1)+"\n"), bytes.Repeat([]byte(" "), 8<<20)...))
+		lim := DefaultLimits()
+		lim.MaxDecompressed = 1 << 20
+		r, _ := read(t, []Input{BytesInput("bomb.gz", bomb)}, lim)
+		if len(r.errs) == 0 || !strings.Contains(r.errs[len(r.errs)-1].Error(), "decompressed size") {
+			t.Errorf("bomb not reported: %v", r.errs)
+		}
+	})
+}
+
+func TestOversizedRecord(t *testing.T) {
+	t.Parallel()
+	big := strings.Replace(activity(2), `"level"`, `"pad":"`+strings.Repeat("x", 4<<20)+`","level"`, 1)
+	lim := DefaultLimits()
+	lim.MaxRecord = 1 << 20
+	for _, c := range []struct {
+		name, in string
+		line     int
+	}{
+		{"line", activity(1) + "\n" + big + "\n" + activity(3) + "\n", 2},
+		{"document", "[\n" + activity(1) + ",\n" + big + ",\n" + activity(3) + "\n]", 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, st := read(t, []Input{BytesInput("big.json", []byte(c.in))}, lim)
+			if len(r.events) != 2 || st[0].Skipped != 1 {
+				t.Fatalf("events %d skipped %d errs %v", len(r.events), st[0].Skipped, r.errs)
+			}
+			if !strings.Contains(r.errs[0].Error(), "larger than") && !strings.Contains(r.errs[0].Error(), "longer than") {
+				t.Errorf("error %q does not name the size", r.errs[0])
+			}
+			if r.errs[0].Line != c.line {
+				t.Errorf("error line %d, want %d", r.errs[0].Line, c.line)
+			}
+		})
+	}
+}
+
+func TestLargeFileUsesAllWorkersAndLosesNothing(t *testing.T) {
+	t.Parallel()
+	n := 20000 // several chunks
+	r, st := readBytes(t, lines(n, "\n"))
+	if len(r.events) != n {
+		t.Fatalf("events %d, want %d", len(r.events), n)
+	}
+	seen := map[int]bool{}
+	for _, ev := range r.events {
+		seen[ev.Loc.Line] = true
+	}
+	if len(seen) != n || !seen[1] || !seen[n] {
+		t.Errorf("distinct lines %d, want %d", len(seen), n)
+	}
+	if st.Records != int64(n) {
+		t.Errorf("records %d", st.Records)
+	}
+}
+
+func TestExpandWalksFoldersInOrderAndSkipsHidden(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	for _, p := range []string{"b/PT1H.json", "a/y=2026/m=03/PT1H.json", ".git/config", "a/.hidden.json"} {
+		os.MkdirAll(filepath.Join(d, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(d, p), []byte(activity(1)+"\n"), 0o644)
+	}
+	in, err := Expand([]string{d, "-"}, strings.NewReader(activity(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, i := range in {
+		names = append(names, strings.TrimPrefix(filepath.ToSlash(i.Name), filepath.ToSlash(d)+"/"))
+	}
+	want := "a/y=2026/m=03/PT1H.json b/PT1H.json -"
+	if strings.Join(names, " ") != want {
+		t.Errorf("inputs = %v, want %s", names, want)
+	}
+	r, _ := read(t, in, DefaultLimits())
+	if len(r.events) != 3 {
+		t.Errorf("events %d, want 3", len(r.events))
+	}
+	if _, err := Expand([]string{filepath.Join(d, "missing")}, nil); err == nil {
+		t.Error("missing path: no error")
+	}
+}
+
+func TestCSVExport(t *testing.T) {
+	t.Parallel()
+	csv := "TenantId,TimeGenerated [UTC],OperationNameValue,ActivityStatusValue,Caller,CallerIpAddress,_ResourceId,SubscriptionId,CorrelationId,Type\r\n" +
+		"t1,\"4/28/2021, 2:32:14.029 PM\",MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE,Success,a@b.example,198.51.100.7,/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1,s1,c1,AzureActivity\r\n" +
+		"t1,\"4/28/2021, 2:33:14.029 PM\",MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE,Success,a@b.example,198.51.100.7,/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm2,s1,c2,AzureActivity\r\n" +
+		"only,three,fields\r\n"
+	r, st := readBytes(t, []byte(csv))
+	if st.Container != "csv" || len(r.events) != 2 || st.Skipped != 1 {
+		t.Fatalf("container %q events %d skipped %d errs %v", st.Container, len(r.events), st.Skipped, r.errs)
+	}
+	if r.errs[0].Line != 4 {
+		t.Errorf("bad row reported at line %d, want 4", r.errs[0].Line)
+	}
+}

@@ -1,0 +1,75 @@
+package source
+
+import (
+	"maps"
+	"slices"
+	"sync"
+)
+
+// FileStats is what was read from one input, for `mamori hunt --stats`.
+type FileStats struct {
+	File      string           `json:"file"`
+	Container string           `json:"container"`         // json-lines, json-document, csv, auditd, sysmon, gzip+…
+	Bytes     int64            `json:"bytes"`             // decompressed bytes read
+	Records   int64            `json:"records"`           // records read, envelopes unwrapped
+	Events    int64            `json:"events"`            // events decoded (flow records give one per tuple)
+	Shapes    map[string]int64 `json:"shapes"`            // records per detected shape
+	Ignored   map[string]int64 `json:"ignored,omitempty"` // records of tables mamori does not use, by table
+	Skipped   int64            `json:"skipped"`           // records that could not be read
+	Reasons   map[string]int64 `json:"skip_reasons,omitempty"`
+	Errors    []string         `json:"errors,omitempty"` // the first errors, verbatim
+	mu        sync.Mutex
+}
+
+// maxKeptErrors bounds how many error texts a file keeps for --stats; the
+// count of skipped records is always complete.
+const maxKeptErrors = 20
+
+func newFileStats(file string) *FileStats {
+	return &FileStats{File: file, Shapes: map[string]int64{}, Ignored: map[string]int64{}, Reasons: map[string]int64{}}
+}
+
+// add merges a worker's tally for one batch.
+func (s *FileStats) add(t *tally) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Records += t.records
+	s.Events += t.events
+	s.Skipped += t.skipped
+	for k, v := range t.shapes {
+		s.Shapes[k] += v
+	}
+	for k, v := range t.ignored {
+		s.Ignored[k] += v
+	}
+	for k, v := range t.reasons {
+		s.Reasons[k] += v
+	}
+	for _, e := range t.errs {
+		if len(s.Errors) < maxKeptErrors {
+			s.Errors = append(s.Errors, e)
+		}
+	}
+}
+
+// ShapeNames lists the shapes seen, sorted.
+func (s *FileStats) ShapeNames() []string { return slices.Sorted(maps.Keys(s.Shapes)) }
+
+// tally counts one batch in a worker without locking.
+type tally struct {
+	records, events, skipped int64
+	shapes, ignored, reasons map[string]int64
+	errs                     []string
+}
+
+func (t *tally) reset() {
+	t.records, t.events, t.skipped = 0, 0, 0
+	clear(t.shapes)
+	clear(t.ignored)
+	clear(t.reasons)
+	t.errs = t.errs[:0]
+}
+
+func newTally() *tally {
+	return &tally{shapes: map[string]int64{}, ignored: map[string]int64{}, reasons: map[string]int64{}}
+}

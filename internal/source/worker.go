@@ -1,0 +1,271 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// Handler receives each decoded event. worker identifies the calling
+// goroutine (0 ≤ worker < Options.Workers) so the handler can keep state
+// per worker without locks. The event, and Raw in particular, is valid
+// only until the handler returns.
+type Handler func(worker int, ev *event.Event)
+
+// worker parses and decodes batches. Each has its own parsers: fastjson
+// parsers are not safe for concurrent use and are reused record to record.
+type worker struct {
+	id    int
+	p     fastjson.Parser
+	sc    record.Scratch
+	arena fastjson.Arena
+	evs   []event.Event
+	t     *tally
+	h     Handler
+	onErr func(*ParseError)
+	file  string
+	prog  *Progress
+}
+
+func (w *worker) do(b *batch) {
+	w.t.reset()
+	w.file = b.fs.File
+	if b.lines {
+		w.lines(b)
+	} else {
+		for _, s := range b.spans {
+			w.record(b.data[s.start:s.end], event.Location{File: w.file, Line: s.line, Offset: s.off}, s.hint, false)
+		}
+	}
+	if w.prog != nil {
+		w.prog.Bytes.Add(int64(len(b.data)))
+		w.prog.Events.Add(w.t.events)
+	}
+	b.fs.add(w.t)
+	if b.pooled {
+		putChunk(b.data)
+	}
+}
+
+var jsonHint = record.Hint{Format: "json"}
+
+// lines splits a chunk of JSON lines; CRLF ends and blank lines are fine.
+func (w *worker) lines(b *batch) {
+	data, line, off := b.data, b.firstLine, b.baseOff
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		var l []byte
+		if i < 0 {
+			l, data = data, nil
+		} else {
+			l, data = data[:i], data[i+1:]
+		}
+		t := bytes.TrimSpace(l)
+		if len(t) > 0 {
+			// Only the stream's final line may lack its newline; when it
+			// does not parse, it is a record still being written.
+			w.record(t, event.Location{File: w.file, Line: line, Offset: off}, jsonHint, b.last && i < 0)
+		}
+		line++
+		off += int64(len(l)) + 1
+	}
+}
+
+// record parses one record (or envelope) and decodes what it holds.
+func (w *worker) record(b []byte, loc event.Location, h record.Hint, lastLine bool) {
+	v, err := w.p.ParseBytes(b)
+	if err != nil {
+		w.t.records++
+		if lastLine {
+			w.skip(loc, fmt.Errorf("record ends early (a partly written last line?): %w", ErrTruncated))
+			return
+		}
+		w.skip(loc, fmt.Errorf("invalid JSON: %s", shortErr(err)))
+		return
+	}
+	w.value(v, loc, h, 0)
+}
+
+// maxNesting bounds how deep envelopes may nest (an array of Event Hub
+// messages each holding records is two levels).
+const maxNesting = 4
+
+// value unwraps envelopes and arrays, then decodes each record.
+func (w *worker) value(v *fastjson.Value, loc event.Location, h record.Hint, depth int) {
+	switch v.Type() {
+	case fastjson.TypeArray:
+		if depth >= maxNesting {
+			w.t.records++
+			w.skip(loc, errors.New("arrays nested too deep"))
+			return
+		}
+		a, _ := v.Array()
+		for i, el := range a {
+			l := loc
+			l.Record = i
+			w.value(el, l, h, depth+1)
+		}
+		return
+	case fastjson.TypeObject:
+	default:
+		w.t.records++
+		w.skip(loc, fmt.Errorf("a JSON %s is not a log record", v.Type()))
+		return
+	}
+	if inner := envelope(v, &w.arena); inner != nil && depth < maxNesting {
+		w.value(inner, loc, h, depth+1)
+		return
+	}
+	w.decode(v, loc, h)
+}
+
+// envelope returns what a wrapper object holds: "records" (diagnostic
+// settings, Event Hub), "value" (ARM and Graph lists), "Results" (the
+// Advanced Hunting API and Graph runHuntingQuery), the REST spec
+// example's responses.200.body, or the rows of a Log Analytics query API
+// response turned into objects. It returns nil for a plain record.
+func envelope(v *fastjson.Value, a *fastjson.Arena) *fastjson.Value {
+	for _, k := range [...]string{"records", "value", "Records", "Value", "Results", "results"} {
+		if x := v.Get(k); x != nil && x.Type() == fastjson.TypeArray {
+			return x
+		}
+	}
+	if x := v.Get("responses", "200", "body"); x != nil {
+		return x
+	}
+	if t := v.GetArray("tables"); len(t) > 0 && t[0].Get("rows") != nil {
+		return tableRows(t, a)
+	}
+	return nil
+}
+
+// tableRows converts the Log Analytics query API's column/row tables into
+// one object per row, so they decode like any export.
+func tableRows(tables []*fastjson.Value, a *fastjson.Arena) *fastjson.Value {
+	out := a.NewArray()
+	n := 0
+	for _, t := range tables {
+		cols := t.GetArray("columns")
+		for _, row := range t.GetArray("rows") {
+			cells := row.GetArray()
+			o := a.NewObject()
+			for i, c := range cells {
+				if i < len(cols) {
+					if name := cols[i].GetStringBytes("name"); len(name) > 0 {
+						o.Set(string(name), c)
+					}
+				}
+			}
+			out.SetArrayItem(n, o)
+			n++
+		}
+	}
+	return out
+}
+
+// decode runs the switchboard on one record and hands its events on.
+func (w *worker) decode(v *fastjson.Value, loc event.Location, h record.Hint) {
+	w.t.records++
+	f, shape, ok := classify(v, h)
+	if !ok {
+		if t := tableOf(v, h); t != "" {
+			w.t.ignored[t]++
+			return
+		}
+		w.skip(loc, fmt.Errorf("unrecognised record (keys: %s)", keyList(v)))
+		return
+	}
+	w.sc.Reset()
+	evs, err := f.decode(&w.sc, v, shape, w.evs[:0])
+	w.evs = evs[:0]
+	if err != nil {
+		w.skip(loc, err)
+		if len(evs) == 0 {
+			return
+		}
+	}
+	w.t.shapes[shape]++
+	for i := range evs {
+		ev := &evs[i]
+		ev.Loc.File, ev.Loc.Line, ev.Loc.Offset, ev.Loc.Record = loc.File, loc.Line, loc.Offset, loc.Record
+		ev.Raw = v
+		w.t.events++
+		if w.h != nil {
+			w.h(w.id, ev)
+		}
+	}
+	clear(evs) // drop references to strings and values the events held
+}
+
+// skip counts and reports a record (or part of one) that was not read.
+func (w *worker) skip(loc event.Location, err error) {
+	pe := &ParseError{File: loc.File, Line: loc.Line, Offset: loc.Offset, Err: err}
+	if loc.Line > 0 {
+		pe.Offset = 0
+	}
+	w.t.skipped++
+	w.t.reasons[reasonOf(err)]++
+	if len(w.t.errs) < maxKeptErrors {
+		w.t.errs = append(w.t.errs, pe.Error())
+	}
+	if w.onErr != nil {
+		w.onErr(pe)
+	}
+}
+
+// keyList names a few keys of an unrecognised record, to help the user
+// see what it is.
+func keyList(v *fastjson.Value) string {
+	var ks []string
+	o, _ := v.Object()
+	o.Visit(func(k []byte, _ *fastjson.Value) {
+		if len(ks) < 6 {
+			ks = append(ks, string(k))
+		}
+	})
+	slices.Sort(ks)
+	return strings.Join(ks, ", ")
+}
+
+// shortErr trims fastjson's error, which quotes a long tail of the input.
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "; unparsed tail"); i > 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// reasonOf groups errors for the statistics.
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, ErrTruncated):
+		return "truncated"
+	case errors.Is(err, ErrTooLarge):
+		return "too large"
+	}
+	s := err.Error()
+	if strings.HasPrefix(s, "invalid JSON") {
+		return "invalid JSON"
+	}
+	if strings.HasPrefix(s, "unrecognised record") {
+		return "unrecognised record"
+	}
+	if i := strings.IndexAny(s, ":(\""); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if len(s) > 48 {
+		s = s[:48]
+	}
+	return s
+}
