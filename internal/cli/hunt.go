@@ -32,6 +32,7 @@ type huntFlags struct {
 	maxDecomp  int64
 	maxErrors  int
 	noProgress bool
+	cpuProfile string
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -55,6 +56,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -114,6 +116,14 @@ func hunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		if len(inputs) == 0 {
 			return ExitError
 		}
+	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --cpuprofile:", err)
+			return ExitUsage
+		}
+		defer stop()
 	}
 	workers := f.workers
 	if workers <= 0 {

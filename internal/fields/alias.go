@@ -10,14 +10,17 @@ import (
 // src names one source of an alias: a normalised field, a raw path or a
 // computed reader.
 type src struct {
-	typed string
-	raw   string
-	fn    getter
+	typed    string
+	raw      string
+	fn       getter
+	verbatim bool // a computed source yielding text of the record
 }
 
 func typed(name string) src { return src{typed: name} }
 func raw(p string) src      { return src{raw: p} }
-func computed(g getter) src { return src{fn: g} }
+func computed(g getter, verbatim bool) src {
+	return src{fn: g, verbatim: verbatim}
+}
 
 // alias maps a field name of SigmaHQ's Azure rules (any case) onto the
 // sources that hold it in each shape. def applies to every kind without an
@@ -43,7 +46,8 @@ func (a alias) withKind(k event.Kind, l ...src) alias {
 }
 
 // spec builds the resolved field. The field is verbatim (literal needles
-// may be derived from it) only when every source is the raw record.
+// may be derived from it) only when every source is: the raw record, a
+// normalised field copied from it, or a computed piece of it.
 func (a alias) spec(name string) (*spec, sigma.FieldInfo, error) {
 	s := &spec{name: name}
 	verbatim := true
@@ -53,10 +57,10 @@ func (a alias) spec(name string) (*spec, sigma.FieldInfo, error) {
 			switch {
 			case x.typed != "":
 				out = append(out, source{typed: normalised[x.typed]})
-				verbatim = false
+				verbatim = verbatim && verbatimTyped[x.typed]
 			case x.fn != nil:
 				out = append(out, source{typed: x.fn})
-				verbatim = false
+				verbatim = verbatim && x.verbatim
 			default:
 				p, err := parsePath(x.raw)
 				if err != nil {
@@ -116,7 +120,7 @@ var (
 	riskTypes = aliasOf(raw("riskEventTypes_v2"), raw("riskEventTypes"), raw("properties.riskEventTypes_v2"),
 		raw("properties.riskEventTypes"), typed("signin.risk_event_types"))
 	provider = aliasOf(raw("ResourceProviderValue"), raw("resourceProviderName"), raw("ResourceProvider"),
-		computed(operationProvider))
+		computed(operationProvider, true))
 	commandLine = aliasOf(typed("process.command_line"), raw("CommandLine"), raw("ProcessCommandLine"))
 	parentCmd   = aliasOf(typed("process.parent_command_line"), raw("ParentCommandLine"), raw("InitiatingProcessCommandLine"))
 	host        = aliasOf(typed("process.host"), raw("Computer"), raw("DeviceName"), raw("HostName"))
@@ -152,7 +156,7 @@ var aliases = map[string]alias{
 	"resultdescription": aliasOf(raw("resultDescription"), raw("properties.resultDescription")).
 		withKind(event.KindSignIn, raw("resultDescription"), raw("status.failureReason"), raw("properties.status.failureReason"), typed("signin.failure_reason")),
 	"status": aliasOf(raw("status"), raw("properties.status"), typed("status")).
-		withKind(event.KindSignIn, computed(signInStatus)).
+		withKind(event.KindSignIn, computed(signInStatus, false)).
 		withKind(event.KindAudit, typed("audit.result"), raw("result"), raw("properties.result")).
 		withKind(event.KindActivity, raw("status"), raw("ActivityStatusValue"), raw("ActivityStatus"), raw("resultType"), typed("status")),
 
@@ -253,7 +257,9 @@ func mustPath(s string) *path {
 }
 
 // operationProvider reads the resource provider an ARM operation names:
-// "microsoft.compute" of "microsoft.compute/virtualmachines/write".
+// "microsoft.compute" of "microsoft.compute/virtualmachines/write". An
+// Activity Log operation is the record's operation name, lower-cased, so
+// the provider is text of the record.
 func operationProvider(e *Event, match func(sigma.Value) bool) result {
 	op := strings.TrimSpace(e.ev.Operation)
 	i := strings.IndexByte(op, '/')

@@ -1,7 +1,6 @@
 package fields
 
 import (
-	"slices"
 	"unsafe"
 
 	"github.com/valyala/fastjson"
@@ -24,6 +23,7 @@ type Event struct {
 	sc    record.Scratch
 	arena []byte
 	docs  []parsed
+	texts []marshalled // JSON texts of objects, kept in arena
 	// masks caches, for the objects probed most (the record and its
 	// members), which key lengths they hold: a lookup of a length the
 	// object lacks is a miss without a scan.
@@ -37,6 +37,11 @@ type lengthMask struct {
 
 // parsed caches the document a JSON string of the record holds, so that
 // many rules reading into it parse it once.
+type marshalled struct {
+	v *fastjson.Value
+	s string
+}
+
 type parsed struct {
 	src *fastjson.Value
 	doc *fastjson.Value // nil: the string holds no JSON document
@@ -54,6 +59,8 @@ func (e *Event) Reset(ev *event.Event) {
 	e.arena = e.arena[:0]
 	clear(e.docs)
 	e.docs = e.docs[:0]
+	clear(e.texts)
+	e.texts = e.texts[:0]
 	clear(e.masks[:]) // the parser reuses objects' memory for the next record
 	e.specs = *e.r.specs.Load()
 }
@@ -156,11 +163,25 @@ func (e *Event) document(v *fastjson.Value) *fastjson.Value {
 }
 
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
 	}
-	for len(b) > 0 && slices.Contains([]byte(" \t\n\r"), b[len(b)-1]) {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// jsonText returns the compact JSON text of v, written once per event.
+func (e *Event) jsonText(v *fastjson.Value) string {
+	for i := range e.texts {
+		if e.texts[i].v == v {
+			return e.texts[i].s
+		}
+	}
+	s := e.keep(v.MarshalTo)
+	e.texts = append(e.texts, marshalled{v: v, s: s})
+	return s
 }

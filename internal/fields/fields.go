@@ -94,7 +94,7 @@ func build(name string) (*spec, sigma.FieldInfo, error) {
 		return &spec{name: name, keywords: true}, sigma.FieldInfo{Verbatim: true}, nil
 	}
 	if g, ok := normalised[name]; ok {
-		fi := sigma.FieldInfo{}
+		fi := sigma.FieldInfo{Verbatim: verbatimTyped[name]}
 		if name == "operation" {
 			fi.Index = "operation"
 		}

@@ -2,6 +2,7 @@ package fields_test
 
 import (
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -224,11 +225,13 @@ func TestResolveInfo(t *testing.T) {
 		{name: "operation", index: "operation"},
 		{name: "operationName", index: "operation"},
 		{name: "OperationNameValue", index: "operation"},
-		{name: "properties.message", verbatim: false},
+		{name: "properties.message", verbatim: true},
+		{name: "Status", verbatim: false},
+		{name: "region", verbatim: false},
 		{name: "properties.statusCode", verbatim: true},
 		{name: "TargetResources", verbatim: true},
 		{name: sigma.KeywordsField, verbatim: true},
-		{name: "principal.upn"},
+		{name: "principal.upn", verbatim: true},
 	}
 	seen := map[sigma.FieldID]string{}
 	for _, tc := range tests {
@@ -268,5 +271,22 @@ func TestKeywords(t *testing.T) {
 	e.Reset(&event.Event{})
 	if _, present := values(t, r, e, sigma.KeywordsField); present {
 		t.Error("an event without a record has keywords")
+	}
+}
+
+// TestFieldsDocumented keeps FIELDS.md in step with the tables: every
+// normalised name and alias must appear in it.
+func TestFieldsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("FIELDS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ToLower(string(doc))
+	normal, alias := fields.Names()
+	for _, n := range append(normal, alias...) {
+		if !strings.Contains(text, "`"+strings.ToLower(n)+"`") && !strings.Contains(text, "`"+strings.ToLower(n)+"` ") {
+			t.Errorf("FIELDS.md does not mention %s", n)
+		}
 	}
 }

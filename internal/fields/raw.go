@@ -179,7 +179,7 @@ func (e *Event) leaf(v *fastjson.Value, match func(sigma.Value) bool, r *result,
 			return
 		}
 		o, _ := v.Object()
-		r.add(yield(sigma.StringValue(e.keep(v.MarshalTo)), o.Len() > 0, match))
+		r.add(yield(sigma.StringValue(e.jsonText(v)), o.Len() > 0, match))
 	}
 }
 

@@ -318,6 +318,23 @@ var normalised = map[string]getter{
 	"loc.index":  subInt(location, func(l *event.Location) int64 { return int64(l.Index) }),
 }
 
+// verbatimTyped are the normalised fields whose values decoders copy from
+// the record's text (at most re-cased or trimmed): a literal a rule demands
+// of them appears in the record, so needles may be derived. Fields built
+// from tables, joined from several values or computed are not listed.
+var verbatimTyped = map[string]bool{
+	"id": true, "correlation_id": true, "resource_id": true, "status_message": true,
+	"principal.id": true, "principal.upn": true, "principal.name": true, "principal.app_id": true, "principal.tenant_id": true,
+	"compute.size": true, "extension.publisher": true, "extension.type": true, "extension.name": true,
+	"quota.family": true, "role.definition_id": true, "role.role_definition_id": true, "role.scope": true,
+	"signin.app_id": true, "signin.app_name": true, "signin.resource": true, "signin.resource_id": true,
+	"signin.failure_reason": true, "signin.risk_level": true, "signin.risk_level_aggregated": true,
+	"signin.risk_state": true, "signin.risk_event_types": true, "signin.auth_requirement": true,
+	"signin.conditional_access": true, "signin.client_app": true, "signin.user_agent": true, "signin.country": true,
+	"signin.home_tenant_id": true, "signin.resource_tenant_id": true,
+	"audit.activity": true, "audit.service": true, "dns.query": true,
+}
+
 // targetsOf reads one attribute of every audit target.
 func targetsOf(get func(*event.Target) string) getter {
 	return func(e *Event, match func(sigma.Value) bool) (r result) {

@@ -21,8 +21,9 @@ import (
 // once the record's events have been evaluated. A Scratch belongs to one
 // goroutine.
 type Scratch struct {
-	ps []*fastjson.Parser
-	n  int
+	ps    []*fastjson.Parser
+	n     int
+	lower map[string]string // see Lower
 }
 
 // Reset releases every nested document parsed since the last Reset.

@@ -46,15 +46,27 @@ func Time(s string) (time.Time, error) {
 }
 
 // unix reads seconds (flow tuples, auditd) or milliseconds since the epoch,
-// telling them apart by magnitude.
+// telling them apart by magnitude. The fraction is read as digits, not as
+// a float, so milliseconds stay exact.
 func unix(s string) (time.Time, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
+	whole, frac, _ := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || sec < 0 || len(frac) > 9 {
 		return time.Time{}, ErrTime
 	}
-	if f > 1e11 { // milliseconds: 1e11 s would be the year 5138
-		return time.UnixMilli(int64(f)).UTC(), nil
+	ns := int64(0)
+	if frac != "" {
+		f, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || f < 0 {
+			return time.Time{}, ErrTime
+		}
+		for i := len(frac); i < 9; i++ {
+			f *= 10
+		}
+		ns = f
 	}
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), nil
+	if sec > 1e11 { // milliseconds: 1e11 seconds would be the year 5138
+		return time.UnixMilli(sec).Add(time.Duration(ns / 1000)).UTC(), nil
+	}
+	return time.Unix(sec, ns).UTC(), nil
 }

@@ -48,3 +48,15 @@ type Resolver interface {
 type Fields interface {
 	Field(id FieldID, match func(v Value) bool) (present, matched bool)
 }
+
+// Collect appends to dst every value of a field, cloned so that they
+// outlive the evaluation (correlation group keys, alert evidence); present
+// reports whether the field exists. It allocates: call it for matches,
+// not on the hot path.
+func Collect(f Fields, id FieldID, dst []Value) (values []Value, present bool) {
+	present, _ = f.Field(id, func(v Value) bool {
+		dst = append(dst, v.Clone())
+		return false
+	})
+	return dst, present
+}

@@ -214,7 +214,7 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	e.Kind = event.KindActivity
 	e.Shape = shape
 	e.ID = f.id
-	e.Operation = strings.ToLower(strings.TrimSpace(f.op))
+	e.Operation = sc.Lower(strings.TrimSpace(f.op))
 	e.Category = f.category
 	e.Status = f.status
 	e.Outcome = outcome(f.status)
@@ -226,13 +226,13 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	}
 	e.ResourceID = strings.ToLower(rawID)
 	if e.ResourceType = typeOf(e.ResourceID); e.ResourceType == "" {
-		e.ResourceType = strings.ToLower(strings.TrimSpace(f.resType))
+		e.ResourceType = sc.Lower(strings.TrimSpace(f.resType))
 	}
-	e.Subscription = strings.ToLower(f.sub)
+	e.Subscription = sc.Lower(f.sub)
 	if e.Subscription == "" {
 		e.Subscription = subscriptionOf(e.ResourceID)
 	}
-	e.Tenant = strings.ToLower(f.tenant)
+	e.Tenant = sc.Lower(f.tenant)
 	if e.Tenant == "" {
 		e.Tenant = f.claims.tenant()
 	}

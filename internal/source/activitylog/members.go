@@ -12,6 +12,11 @@ import "github.com/valyala/fastjson"
 // here (the longest, a claim URI, has 67 bytes).
 const maxName = 96
 
+// null is fastjson's shared null value: every JSON null parses to this
+// one pointer, so nulls are skipped by comparing pointers. Asking each
+// member its Type would unescape every string member, read or not.
+var null = fastjson.MustParse("null")
+
 // eachMember calls fn with every member of object o whose value is not
 // null.
 func eachMember(o *fastjson.Value, fn func(name []byte, v *fastjson.Value)) {
@@ -20,7 +25,7 @@ func eachMember(o *fastjson.Value, fn func(name []byte, v *fastjson.Value)) {
 	}
 	obj, _ := o.Object()
 	obj.Visit(func(k []byte, v *fastjson.Value) {
-		if v.Type() != fastjson.TypeNull {
+		if v != null {
 			fn(k, v)
 		}
 	})

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// run runs mamori in-process and returns its exit code and outputs.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(t.Context(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const example = "../../examples/attacked-tenant"
+
+func jsonl(t *testing.T, s string) []alert.Alert {
+	t.Helper()
+	var as []alert.Alert
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var a alert.Alert
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		as = append(as, a)
+	}
+	return as
+}
+
+func TestHuntFindsTheExampleAttack(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	as := jsonl(t, out)
+	count := map[string]int{}
+	for _, a := range as {
+		count[a.Rule]++
+		if len(a.Evidence) == 0 || a.Evidence[0].File == "" || a.Evidence[0].Line == 0 {
+			t.Errorf("%s: evidence without file and line: %+v", a.Rule, a.Evidence)
+		}
+		if a.ID == "" || a.Time.IsZero() || a.Summary == "" {
+			t.Errorf("incomplete alert %+v", a)
+		}
+	}
+	// One elevation (its Started and Succeeded records are one action),
+	// three driver installs on three scale sets, and the miner seen twice:
+	// its DNS lookup and its process.
+	want := map[string]int{
+		"azure.identity.elevate_access":        1,
+		"azure.compute.gpu_driver_extension":   3,
+		"azure.network.mining_pool_connection": 2,
+	}
+	for r, n := range want {
+		if count[r] != n {
+			t.Errorf("%s: %d alerts, want %d (all: %v)", r, count[r], n, count)
+		}
+	}
+	for _, a := range as {
+		if a.Rule == "azure.identity.elevate_access" {
+			if a.Principal != "it-admin@contoso.example" || len(a.Evidence) != 2 || a.Tenant != "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10" {
+				t.Errorf("elevate access alert: %+v", a)
+			}
+		}
+	}
+	if !slices.IsSortedFunc(as, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }) {
+		t.Error("alerts are not in time order")
+	}
+}
+
+func TestHuntIsDeterministic(t *testing.T) {
+	t.Parallel()
+	_, a, _ := run(t, "", "hunt", "--format", "jsonl", "--workers", "1", example)
+	_, b, _ := run(t, "", "hunt", "--format", "jsonl", "--workers", "2", example)
+	if a != b || a == "" {
+		t.Error("output differs between one and two workers")
+	}
+}
+
+func TestHuntReadsStandardInput(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join(example, "tenant-activity", "directory-activity.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, string(b), "hunt", "--format", "jsonl", "-")
+	as := jsonl(t, out)
+	if code != ExitOK || len(as) != 1 || as[0].Evidence[0].File != "-" {
+		t.Errorf("exit %d, alerts %+v", code, as)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte("{\"time\":\"2026-01-01T00:00:00Z\",\"operationName\": nope}\n"), 0o644)
+	owned := filepath.Join(t.TempDir(), "owned.txt")
+	os.WriteFile(owned, []byte("10.0.0.0/8\nnot-an-ip\n"), 0o644)
+	cases := []struct {
+		name string
+		args []string
+		want int
+		says string
+	}{
+		{"fail-on high with a high alert", []string{"hunt", "--fail-on", "high", example}, ExitFindings, ""},
+		{"fail-on critical without one", []string{"hunt", "--fail-on", "critical", example}, ExitOK, ""},
+		{"strict with an unreadable record", []string{"hunt", "--strict", bad}, ExitError, "bad.json:1: invalid JSON"},
+		{"not strict: reported, exit 0", []string{"hunt", bad}, ExitOK, "1 records could not be read"},
+		{"unknown format", []string{"hunt", "--format", "xml", example}, ExitUsage, "format"},
+		{"unknown severity", []string{"hunt", "--fail-on", "urgent", example}, ExitUsage, "urgent"},
+		{"no input", []string{"hunt"}, ExitUsage, "no input"},
+		{"missing path", []string{"hunt", "/does/not/exist"}, ExitError, "no such file"},
+		{"owned IPs file with a bad line", []string{"hunt", "--owned-ips", owned, example}, ExitUsage, "2"},
+		{"unknown command", []string{"hunts"}, ExitUsage, "unknown command"},
+		{"intel update of a broken file", []string{"intel", "update", "--data-dir", t.TempDir(), "servicetags", bad}, ExitError, "bad.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errs := run(t, "", c.args...)
+			if code != c.want {
+				t.Errorf("exit %d, want %d; stderr: %s", code, c.want, errs)
+			}
+			if !strings.Contains(errs, c.says) {
+				t.Errorf("stderr %q does not say %q", errs, c.says)
+			}
+		})
+	}
+}
+
+func TestStatsSayWhatWasRead(t *testing.T) {
+	t.Parallel()
+	code, _, errs := run(t, "", "hunt", "--stats", example)
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"activity.diagnostic=18", "signin.loganalytics=4", "process.auditd=2", "firewall.dns=3", "json-document", "auditd", "TOTAL"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("--stats does not show %q:\n%s", want, errs)
+		}
+	}
+}
+
+func TestHostileTextNeverReachesTheTerminalRaw(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	rec := `{"time":"2026-03-14T02:40:02Z","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/X\u001b[2J/EXTENSIONS/D","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE","category":"Administrative","resultType":"Start","callerIpAddress":"203.0.113.9","correlationId":"c1","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"evil\u001b]8;;http://x\u0007@x\u202e.example"}},"properties":{"requestbody":"{\"properties\":{\"publisher\":\"Microsoft.HpcCompute\",\"type\":\"NvidiaGpuDriverLinux\"}}"}}`
+	os.WriteFile(filepath.Join(d, "x.json"), []byte(rec+"\n{\"bad\u0007\x1b[31m\n"), 0o644)
+	code, out, errs := run(t, "", "hunt", d)
+	if code != ExitOK || !strings.Contains(out, "gpu_driver_extension") {
+		t.Fatalf("exit %d, out %q", code, out)
+	}
+	for _, s := range []string{out, errs} {
+		if strings.ContainsAny(s, "\x1b\x07\u202e") {
+			t.Errorf("raw control character in output: %q", s)
+		}
+	}
+}
