@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -124,6 +125,11 @@ func hunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return ExitUsage
 		}
 		defer stop()
+	}
+	if os.Getenv("GOGC") == "" {
+		// The hunt's live heap is small and flat (parsers, chunks, hits);
+		// collecting less often buys about 8% of CPU for ~100 MB.
+		debug.SetGCPercent(400)
 	}
 	workers := f.workers
 	if workers <= 0 {

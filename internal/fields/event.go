@@ -145,6 +145,11 @@ func (e *Event) mayHold(o *fastjson.Object, n int) bool {
 	return slot.bits&(1<<(n&63)) != 0
 }
 
+// maxDocs bounds the JSON strings parsed per event: each keeps a parser
+// (and its memory) alive in the Event, and no real record holds more than
+// a few dozen; a crafted one holding thousands must not pin that memory.
+const maxDocs = 1024
+
 // document returns the JSON document a string value holds, parsed once per
 // event, or nil.
 func (e *Event) document(v *fastjson.Value) *fastjson.Value {
@@ -152,6 +157,9 @@ func (e *Event) document(v *fastjson.Value) *fastjson.Value {
 		if e.docs[i].src == v {
 			return e.docs[i].doc
 		}
+	}
+	if len(e.docs) >= maxDocs {
+		return nil
 	}
 	b := trimSpace(v.GetStringBytes())
 	var doc *fastjson.Value
@@ -182,6 +190,8 @@ func (e *Event) jsonText(v *fastjson.Value) string {
 		}
 	}
 	s := e.keep(v.MarshalTo)
-	e.texts = append(e.texts, marshalled{v: v, s: s})
+	if len(e.texts) < maxDocs { // bounds the linear search above
+		e.texts = append(e.texts, marshalled{v: v, s: s})
+	}
 	return s
 }

@@ -1,6 +1,8 @@
 package fields_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -86,4 +88,42 @@ func FuzzFields(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLargeRecord reads a record with tens of thousands of objects and
+// JSON strings: the per-event caches are bounded, so the work stays linear
+// (this test would take minutes if a cache were searched quadratically).
+func TestLargeRecord(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(`{"properties":{"targetResources":[`)
+	for i := 0; i < 30000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"%d","modifiedProperties":"[{\"newValue\":\"v%d\"}]"}`, i, i)
+	}
+	b.WriteString(`]}}`)
+	res := fields.New()
+	docs, err := sigma.Parse([]byte("title: t\ndetection:\n    s:\n        TargetResources|contains: 'absent'\n    t:\n        TargetResources.modifiedProperties.newValue: v29999\n    condition: s or t\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sigma.Compile(docs[0], res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.NewEvent()
+	ev := event.Event{Raw: record(t, b.String())}
+	e.Reset(&ev)
+	// The last JSON string lies beyond the parse bound: not matched, but
+	// the first ones are.
+	if c.Match(e) {
+		t.Error("matched past the bound of parsed JSON strings")
+	}
+	docs, _ = sigma.Parse([]byte("title: t\ndetection:\n    t:\n        TargetResources.modifiedProperties.newValue: v7\n    condition: t\n"))
+	c, _ = sigma.Compile(docs[0], res, nil)
+	if !c.Match(e) {
+		t.Error("a JSON string within the bound was not read")
+	}
 }

@@ -58,6 +58,9 @@ func FuzzMatch(f *testing.F) {
 	f.Add("é", "É", uint8(3))
 	f.Add("Straße", "strasse", uint8(0))
 	f.Add("ab", "aab", uint8(5))
+	f.Add("list.keys/x", "a/LIST.KEYS/X/b", uint8(1))
+	f.Add("1.1.1", "x1.1.1.1", uint8(3))
+	f.Add("ask", "AſK K", uint8(1))
 	f.Fuzz(func(t *testing.T, pat, val string, mode uint8) {
 		if !utf8.ValidString(pat) || !utf8.ValidString(val) || strings.ContainsAny(pat, `*?\`) || len(pat)+len(val) > 200 {
 			return

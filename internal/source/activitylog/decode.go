@@ -224,7 +224,7 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	if rawID == "" {
 		rawID = strings.TrimSpace(str(f.authz, "scope"))
 	}
-	e.ResourceID = strings.ToLower(rawID)
+	e.ResourceID = sc.Lower(rawID)
 	if e.ResourceType = typeOf(e.ResourceID); e.ResourceType == "" {
 		e.ResourceType = sc.Lower(strings.TrimSpace(f.resType))
 	}

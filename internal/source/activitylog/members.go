@@ -39,8 +39,17 @@ func lower(buf *[maxName]byte, name []byte) []byte {
 	if len(name) > maxName {
 		return nil
 	}
+	// Most names arrive lower case already (every claim URI does): then
+	// the name itself serves, with no copy.
+	i := 0
+	for i < len(name) && (name[i] < 'A' || name[i] > 'Z') {
+		i++
+	}
+	if i == len(name) {
+		return name
+	}
 	n := copy(buf[:], name)
-	for i := range n {
+	for ; i < n; i++ {
 		if c := buf[i]; 'A' <= c && c <= 'Z' {
 			buf[i] = c + 'a' - 'A'
 		}
