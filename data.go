@@ -1,6 +1,7 @@
 // Package mamori holds what the module ships beside its code: the versioned
-// intel under data/ (VM sizes, Azure Service Tags, mining-pool lists), each
-// file with its origin and licence in a README.md or a "# source:" header.
+// intel under data/ (VM sizes, Azure Service Tags, mining-pool lists, VM
+// prices), each file with its origin and licence in a README.md or a
+// "# source:" header, and the built-in Sigma rules under rules/.
 package mamori
 
 import "embed"
@@ -11,3 +12,9 @@ import "embed"
 //
 //go:embed data
 var Data embed.FS
+
+// Rules are the built-in Sigma rules. Only the rule files are embedded: the
+// scenarios under each area's testdata/ are for tests.
+//
+//go:embed rules/*/*/*.yml
+var Rules embed.FS

@@ -86,5 +86,19 @@ type Alert struct {
 	Summary      string     `json:"summary"`
 	Tags         []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
 	Evidence     []Evidence `json:"evidence"`
+	Count        int        `json:"count"`             // contributing records (evidence keeps the first 50)
+	Stage        string     `json:"stage,omitempty"`   // kill-chain stage of the rule
+	Compute      []Compute  `json:"compute,omitempty"` // compute the contributing records created
 	Incident     string     `json:"incident,omitempty"`
+}
+
+// Compute is compute an alert's records created, for the incident's cost.
+type Compute struct {
+	Service   string `json:"service,omitempty"` // vm, vmss, aml, batch, aci
+	Size      string `json:"size,omitempty"`
+	Count     int    `json:"count"`
+	Region    string `json:"region,omitempty"`
+	Spot      bool   `json:"spot,omitempty"`
+	Resource  string `json:"resource,omitempty"`
+	Operation string `json:"operation,omitempty"` // correlation id: the same create seen in several records counts once
 }

@@ -5,20 +5,20 @@ import (
 	"context"
 	"testing"
 
+	"github.com/mamori-sec/mamori"
 	"github.com/mamori-sec/mamori/internal/benchdata"
-	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
-	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
 )
 
-// BenchmarkHunt measures the whole hunt path (framing, parsing, decoding,
-// enrichment, rules) over realistic ~2.4 KB Activity Log records held in
-// memory, so the disk does not count. Run with -cpu 1,2 to see both cores.
-func BenchmarkHunt(b *testing.B) {
+// benchHunt measures the whole hunt path (framing, parsing, decoding,
+// enrichment, rules, alerts) over realistic ~2.4 KB Activity Log records
+// held in memory, so the disk does not count. Run with -cpu 1,2.
+func benchHunt(b *testing.B, opt rules.Options) {
 	var buf bytes.Buffer
-	hits, err := benchdata.Write(&buf, 64<<20, 1, 1000)
-	if err != nil {
+	if _, err := benchdata.Write(&buf, 64<<20, 1, 1000); err != nil {
 		b.Fatal(err)
 	}
 	data := buf.Bytes()
@@ -26,21 +26,26 @@ func BenchmarkHunt(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	set, err := rules.Load(opt)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	var events int64
 	for b.Loop() {
-		eng := engine.New(engine.Starter(), defaultWorkers())
-		st := source.Read(context.Background(), []source.Input{source.BytesInput("bench", data)}, source.Options{},
-			func(w int, ev *event.Event) {
-				enr.Apply(ev)
-				eng.Eval(w, ev)
-			})
-		events = st[0].Events
-		alerts, _ := eng.Alerts()
-		if len(alerts) != len(hits) {
-			b.Fatalf("alerts %d, planted %d", len(alerts), len(hits))
+		res, err := hunt.Run(context.Background(), []source.Input{source.BytesInput("bench", data)}, hunt.Config{Rules: set, Enricher: enr})
+		if err != nil {
+			b.Fatal(err)
 		}
+		events = res.Files[0].Events
 	}
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkHunt runs the whole built-in catalogue.
+func BenchmarkHunt(b *testing.B) { benchHunt(b, rules.Options{Builtin: mamori.Rules}) }
+
+// BenchmarkHuntNoRules is the same path with no rule at all: the
+// catalogue's cost is the difference.
+func BenchmarkHuntNoRules(b *testing.B) { benchHunt(b, rules.Options{}) }

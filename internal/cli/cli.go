@@ -22,6 +22,7 @@ const usage = `mamori finds cryptojacking in Azure tenants' logs.
 
 Usage:
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
+  mamori rules list|validate|test     the detection catalogue
   mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
   mamori version                      print the version
 
@@ -36,9 +37,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "hunt":
-		return hunt(ctx, args[1:], stdin, stdout, stderr)
+		return huntCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "intel":
 		return intel(args[1:], stdout, stderr)
+	case "rules":
+		return rulesCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mamori", Version())
 		return ExitOK

@@ -12,9 +12,8 @@ import (
 	"sync/atomic"
 
 	"github.com/mamori-sec/mamori/internal/alert"
-	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
-	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/source"
 )
@@ -34,6 +33,8 @@ type huntFlags struct {
 	maxErrors  int
 	noProgress bool
 	cpuProfile string
+	ruleDirs   multiFlag
+	onlyUser   bool
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -57,6 +58,8 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
+	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -68,7 +71,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	return f, fs.Args(), nil
 }
 
-func hunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f, paths, err := parseHunt(args, stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -131,26 +134,25 @@ func hunt(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		// collecting less often buys about 8% of CPU for ~100 MB.
 		debug.SetGCPercent(400)
 	}
-	workers := f.workers
-	if workers <= 0 {
-		workers = defaultWorkers()
+	set, code := loadRules(f.ruleDirs, f.onlyUser, stderr)
+	if set == nil {
+		return code
 	}
-	eng := engine.New(engine.Starter(), workers)
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors}
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
-	stats := source.Read(ctx, inputs, source.Options{Limits: lim, Workers: workers, OnError: errOut.print, Progress: prog},
-		func(w int, ev *event.Event) {
-			enr.Apply(ev)
-			eng.Eval(w, ev)
-		})
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog})
 	stopProgress()
 	errOut.finish()
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "mamori hunt: interrupted; results are partial")
 	}
-	alerts, est := eng.Alerts()
+	alerts, stats, est := res.Alerts, res.Files, res.Engine
 
 	out := stdout
 	if f.output != "" {

@@ -1,3 +1,9 @@
+// Package engine runs the detection catalogue over the stream of events
+// and turns matches into alerts: rules are indexed by event kind and
+// operation so an event meets only the rules that could match it, records
+// seen twice count once, and the matches of one action (the Start and
+// Succeeded records of one ARM operation, the thousand tuples of one
+// miner's connection) become one alert.
 package engine
 
 import (
@@ -6,62 +12,156 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 
-	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/fields"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/sigma"
 )
+
+// numKinds bounds the per-kind tables.
+const numKinds = int(event.KindProcess) + 1
 
 // Engine evaluates rules. Eval is called from many goroutines, each with
 // its own worker index; Alerts merges what they found.
 type Engine struct {
-	rules  []Rule
-	byKind map[event.Kind][]int
+	rules  []*rule
+	byKind [numKinds][]int            // rules with no operation index
+	byOp   [numKinds]map[string][]int // rules that can only match these operations
 	work   []workerState
 }
 
-// hit is one event that matched a rule, reduced to what the alert needs:
-// the event itself is not kept (its memory is reused).
+// rule is a compiled catalogue rule with what the engine derives from it.
+type rule struct {
+	*rules.Rule
+	merge []sigma.FieldID // merge-by fields
+	needs []need          // fields correlations read from this rule's hits
+}
+
+type need struct {
+	name string
+	id   sigma.FieldID
+}
+
+// hit is one event that matched a rule, reduced to what alerts and
+// correlations need: the event itself is not kept (its memory is reused).
 type hit struct {
-	rule    int
-	group   string
-	key     string // dedup key of the record
-	summary string
-	ev      event.Event // copy without Raw
+	rule   int
+	group  string // merge-by key
+	key    string // dedup key of the record
+	ev     event.Event
+	fields map[string][]string // values correlations asked for
 }
 
 type workerState struct {
+	fe   *fields.Event
 	hits []hit
-	_    [64]byte // keep workers' slices on separate cache lines
+	buf  []sigma.Value
+	_    [64]byte // keep workers' state on separate cache lines
 }
 
-// New indexes rules by the kinds of event they read, so an event meets
-// only the rules that can match it.
-func New(rules []Rule, workers int) *Engine {
-	e := &Engine{rules: rules, byKind: map[event.Kind][]int{}, work: make([]workerState, max(workers, 1))}
-	for i, r := range rules {
+// New indexes the compiled detection rules of set. needs names, per rule,
+// the fields later stages (correlations) read from its hits.
+func New(set *rules.Set, workers int, needs func(rule string) []string) (*Engine, error) {
+	e := &Engine{work: make([]workerState, max(workers, 1))}
+	for k := range e.byOp {
+		e.byOp[k] = map[string][]int{}
+	}
+	for _, r := range set.Detections() {
+		cr := &rule{Rule: r}
+		for _, name := range r.MergeBy {
+			fi, err := set.Resolver.Resolve(name)
+			if err != nil {
+				return nil, &rules.LoadError{Rule: r.Name, Source: r.Source, Err: err}
+			}
+			cr.merge = append(cr.merge, fi.ID)
+		}
+		if needs != nil {
+			for _, name := range needs(r.Name) {
+				fi, err := set.Resolver.Resolve(name)
+				if err != nil {
+					return nil, &rules.LoadError{Rule: r.Name, Source: r.Source, Err: err}
+				}
+				cr.needs = append(cr.needs, need{name, fi.ID})
+			}
+		}
+		i := len(e.rules)
+		e.rules = append(e.rules, cr)
+		ops, indexed := r.Compiled.Operations()
 		for _, k := range r.Kinds {
-			e.byKind[k] = append(e.byKind[k], i)
+			if indexed {
+				for _, op := range ops {
+					e.byOp[k][op] = append(e.byOp[k][op], i)
+				}
+			} else {
+				e.byKind[k] = append(e.byKind[k], i)
+			}
 		}
 	}
-	return e
+	for i := range e.work {
+		e.work[i].fe = set.Resolver.NewEvent()
+	}
+	return e, nil
 }
 
-// Eval runs the rules for ev's kind.
+// Rules returns how many detection rules the engine runs.
+func (e *Engine) Rules() int { return len(e.rules) }
+
+// Eval runs the rules that can match ev.
 func (e *Engine) Eval(worker int, ev *event.Event) {
-	for _, i := range e.byKind[ev.Kind] {
-		r := &e.rules[i]
-		sum, ok := r.Match(ev)
-		if !ok {
-			continue
-		}
-		h := hit{rule: i, summary: sum, key: DedupKey(ev)}
-		if r.Group != nil {
-			h.group = r.Group(ev)
-		}
-		h.ev = *ev
-		h.ev.Raw = nil
-		e.work[worker].hits = append(e.work[worker].hits, h)
+	k := int(ev.Kind)
+	if k >= numKinds {
+		return
 	}
+	byOp, general := e.byOp[k][ev.Operation], e.byKind[k]
+	if len(byOp) == 0 && len(general) == 0 {
+		return
+	}
+	ws := &e.work[worker]
+	ws.fe.Reset(ev)
+	for _, i := range byOp {
+		if e.rules[i].Compiled.Match(ws.fe) {
+			e.hit(ws, i, ev)
+		}
+	}
+	for _, i := range general {
+		if e.rules[i].Compiled.Match(ws.fe) {
+			e.hit(ws, i, ev)
+		}
+	}
+}
+
+// hit records a match, copying what outlives the event.
+func (e *Engine) hit(ws *workerState, i int, ev *event.Event) {
+	r := e.rules[i]
+	h := hit{rule: i, key: DedupKey(ev)}
+	if len(r.merge) > 0 {
+		var b strings.Builder
+		for _, id := range r.merge {
+			ws.buf, _ = sigma.Collect(ws.fe, id, ws.buf[:0])
+			for _, v := range ws.buf {
+				b.WriteString(v.Text())
+				b.WriteByte(0)
+			}
+			b.WriteByte(1)
+		}
+		h.group = b.String()
+	}
+	if len(r.needs) > 0 {
+		h.fields = make(map[string][]string, len(r.needs))
+		for _, n := range r.needs {
+			ws.buf, _ = sigma.Collect(ws.fe, n.id, ws.buf[:0])
+			vals := make([]string, 0, len(ws.buf))
+			for _, v := range ws.buf {
+				vals = append(vals, v.Text())
+			}
+			h.fields[n.name] = vals
+		}
+	}
+	h.ev = *ev
+	h.ev.Raw = nil
+	ws.hits = append(ws.hits, h)
 }
 
 // DedupKey identifies a record across deliveries: the id Azure gives it
@@ -83,130 +183,25 @@ func DedupKey(ev *event.Event) string {
 	return "sha256:" + hex.EncodeToString(sum[:16]) + idx
 }
 
-// Stats says how many hits were merged away as duplicates.
-type Stats struct {
-	Hits       int
-	Duplicates int
-}
-
-// Alerts merges the workers' hits: duplicates of a record count once, hits
-// of a rule with the same group key become one alert. Alerts come sorted
-// by time, then rule, then id, so the output does not depend on which
-// worker read what.
-func (e *Engine) Alerts() ([]alert.Alert, Stats) {
-	var all []hit
+// sortedHits gathers every worker's hits in a deterministic order, with
+// duplicates of a record under one rule removed.
+func (e *Engine) sortedHits() (all []hit, dups int) {
 	for i := range e.work {
 		all = append(all, e.work[i].hits...)
 	}
-	// Order hits deterministically before merging, so evidence lists and
-	// first/last times come out the same on every run.
 	slices.SortFunc(all, func(a, b hit) int {
 		return cmp.Or(a.ev.Time.Compare(b.ev.Time), cmp.Compare(a.rule, b.rule), cmp.Compare(a.key, b.key))
 	})
-	var st Stats
+	out := all[:0]
 	seen := map[string]bool{}
-	byGroup := map[string]*alert.Alert{}
-	var out []*alert.Alert
 	for _, h := range all {
-		st.Hits++
 		dk := strconv.Itoa(h.rule) + "|" + h.key
 		if seen[dk] {
-			st.Duplicates++
+			dups++
 			continue
 		}
 		seen[dk] = true
-		gk := strconv.Itoa(h.rule) + "|" + h.group
-		if h.group == "" {
-			gk = dk
-		}
-		a := byGroup[gk]
-		if a == nil {
-			a = newAlert(&e.rules[h.rule], &h, gk)
-			byGroup[gk] = a
-			out = append(out, a)
-			continue
-		}
-		extend(a, &h)
+		out = append(out, h)
 	}
-	res := make([]alert.Alert, len(out))
-	for i, a := range out {
-		res[i] = *a
-	}
-	slices.SortFunc(res, func(a, b alert.Alert) int {
-		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.ID, b.ID))
-	})
-	return res, st
-}
-
-func newAlert(r *Rule, h *hit, groupKey string) *alert.Alert {
-	sum := sha256.Sum256([]byte(r.Name + "\x00" + groupKey))
-	a := &alert.Alert{
-		ID:           hex.EncodeToString(sum[:10]),
-		Rule:         r.Name,
-		RuleVersion:  r.Version,
-		Title:        r.Title,
-		Severity:     r.Severity,
-		Time:         h.ev.Time,
-		Tenant:       h.ev.Tenant,
-		Subscription: h.ev.Subscription,
-		Principal:    principal(&h.ev),
-		Summary:      h.summary,
-		Tags:         r.Tags,
-	}
-	extend(a, h)
-	return a
-}
-
-// maxEvidence bounds the evidence kept per alert; the count of hits is in
-// the summary of larger ones.
-const maxEvidence = 50
-
-func extend(a *alert.Alert, h *hit) {
-	ev := &h.ev
-	if ev.Time.After(a.Time) {
-		a.LastTime = ev.Time
-	}
-	a.IPs = addUnique(a.IPs, ips(ev)...)
-	if ev.ResourceID != "" {
-		a.Resources = addUnique(a.Resources, ev.ResourceID)
-	}
-	if len(a.Evidence) < maxEvidence {
-		a.Evidence = append(a.Evidence, alert.Evidence{
-			File: ev.Loc.File, Line: ev.Loc.Line, Offset: ev.Loc.Offset, Index: ev.Loc.Index,
-			EventID: ev.ID, Time: ev.Time, Shape: ev.Shape, Operation: ev.Operation,
-		})
-	}
-}
-
-func ips(ev *event.Event) []string {
-	var out []string
-	if ev.SourceIP.IsValid() {
-		out = append(out, ev.SourceIP.String())
-	}
-	if f := ev.Flow; f != nil {
-		if f.Src.IsValid() {
-			out = append(out, f.Src.String())
-		}
-		if f.Dst.IsValid() {
-			out = append(out, f.Dst.String())
-		}
-	}
-	if d := ev.DNS; d != nil && d.Client.IsValid() {
-		out = append(out, d.Client.String())
-	}
-	return out
-}
-
-func principal(ev *event.Event) string {
-	p := ev.Principal
-	return cmp.Or(p.UPN, p.ID, p.AppID, p.Name)
-}
-
-func addUnique(list []string, vs ...string) []string {
-	for _, v := range vs {
-		if v != "" && !slices.Contains(list, v) && len(list) < 100 {
-			list = append(list, v)
-		}
-	}
-	return list
+	return out, dups
 }

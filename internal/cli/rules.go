@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/scenario"
+)
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// loadRules loads the built-in catalogue (unless onlyUser) and the user's
+// folders, and reports rules that cannot run. It returns nil and an exit
+// code when nothing can run.
+func loadRules(dirs []string, onlyUser bool, stderr io.Writer) (*rules.Set, int) {
+	opt := rules.Options{Dirs: dirs}
+	if !onlyUser {
+		opt.Builtin = mamori.Rules
+	}
+	if onlyUser && len(dirs) == 0 {
+		fmt.Fprintln(stderr, "mamori: --only-user-rules needs --rules DIR")
+		return nil, ExitUsage
+	}
+	set, err := rules.Load(opt)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori: rules:", report.Terminal(err.Error()))
+		return nil, ExitError
+	}
+	bad := 0
+	for _, r := range set.Rules {
+		if r.Status == rules.Invalid {
+			bad++
+			if bad <= 10 {
+				fmt.Fprintf(stderr, "mamori: rule %s (%s) not loaded: %s\n", report.Terminal(r.Name), report.Terminal(r.Source), report.Terminal(errText(r.Err)))
+			}
+		}
+	}
+	if bad > 10 {
+		fmt.Fprintf(stderr, "mamori: … and %d more invalid rules (mamori rules validate shows all)\n", bad-10)
+	}
+	return set, ExitOK
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// rulesCmd runs `mamori rules list|validate|test`.
+func rulesCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, rulesUsage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "list":
+		return rulesList(args[1:], stdout, stderr)
+	case "validate":
+		return rulesValidate(args[1:], stdout, stderr)
+	case "test":
+		return rulesTest(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "mamori rules: unknown command %q\n\n%s", args[0], rulesUsage)
+	return ExitUsage
+}
+
+const rulesUsage = `Usage:
+  mamori rules list [--format table|jsonl] [--rules DIR] [--only-user-rules]
+  mamori rules validate PATH...     check rule files; exit 1 listing every problem
+  mamori rules test [DIR]           run every rule's scenarios (default: ./rules)
+`
+
+// ruleEntry is one line of `mamori rules list --format jsonl`.
+type ruleEntry struct {
+	Name    string   `json:"name"`
+	ID      string   `json:"id,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	Level   string   `json:"level,omitempty"`
+	Kind    string   `json:"kind"`
+	Status  string   `json:"status"`
+	Reason  string   `json:"reason,omitempty"`
+	Source  string   `json:"source"`
+	Tags    []string `json:"tags,omitempty"`
+	Version int      `json:"version,omitempty"`
+}
+
+func entryOf(r *rules.Rule) ruleEntry {
+	e := ruleEntry{Name: r.Name, Status: string(r.Status), Reason: errText(r.Err), Source: r.Source, Version: r.Version}
+	if s := r.Sigma; s != nil {
+		e.ID, e.Title, e.Level, e.Tags, e.Kind = s.ID, s.Title, s.Level, s.Tags, s.Kind.String()
+	}
+	return e
+}
+
+func rulesList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "table", "table or jsonl")
+	var dirs multiFlag
+	fs.Var(&dirs, "rules", "a folder of your own rules; repeatable")
+	onlyUser := fs.Bool("only-user-rules", false, "list only the rules given with --rules")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	set, code := loadRules(dirs, *onlyUser, io.Discard)
+	if set == nil {
+		return code
+	}
+	switch *format {
+	case "jsonl":
+		enc := json.NewEncoder(stdout)
+		for _, r := range set.Rules {
+			if err := enc.Encode(entryOf(r)); err != nil {
+				return ExitError
+			}
+		}
+	case "table":
+		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tLEVEL\tSTATUS\tSOURCE")
+		for _, r := range set.Rules {
+			e := entryOf(r)
+			st := e.Status
+			if e.Reason != "" {
+				st += ": " + e.Reason
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), e.Level, report.Terminal(clipText(st, 90)), report.Terminal(e.Source))
+		}
+		tw.Flush()
+	default:
+		fmt.Fprintf(stderr, "mamori rules list: unknown format %q (table, jsonl)\n", *format)
+		return ExitUsage
+	}
+	return ExitOK
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func rulesValidate(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, rulesUsage)
+		return ExitUsage
+	}
+	set, err := rules.Load(rules.Options{Dirs: args})
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori rules validate:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	var problems []error
+	for _, r := range set.Rules {
+		if r.Status == rules.Invalid || r.Status == rules.Unsupported {
+			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", r.Source, r.Name, r.Status, errText(r.Err)))
+		}
+	}
+	if len(set.Rules) == 0 {
+		problems = append(problems, errors.New("no rule files (*.yml, *.yaml) found"))
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, report.Terminal(p.Error()))
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stdout, "%d of %d rules have problems\n", len(problems), len(set.Rules))
+		return ExitError
+	}
+	fmt.Fprintf(stdout, "%d rules valid\n", len(set.Rules))
+	return ExitOK
+}
+
+func rulesTest(args []string, stdout, stderr io.Writer) int {
+	root := "rules"
+	if len(args) > 0 {
+		root = args[0]
+	}
+	set, err := rules.Load(rules.Options{Dirs: []string{root}})
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori rules test:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	dirs, err := scenario.Find(root)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori rules test:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	if len(dirs) == 0 {
+		fmt.Fprintf(stderr, "mamori rules test: no scenarios (folders with %s) under %s\n", scenario.ExpectFile, root)
+		return ExitError
+	}
+	failed := 0
+	for _, d := range dirs {
+		out, err := scenario.Run(context.Background(), set, d)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: %s\n", report.Terminal(d), report.Terminal(err.Error()))
+		case len(out.Problems) > 0:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s\n", report.Terminal(d))
+			for _, p := range out.Problems {
+				fmt.Fprintf(stdout, "     %s\n", report.Terminal(p))
+			}
+		default:
+			fmt.Fprintf(stdout, "ok   %s (%d alerts)\n", report.Terminal(d), len(out.Alerts))
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", len(dirs)-failed, failed)
+	if failed > 0 {
+		return ExitError
+	}
+	return ExitOK
+}

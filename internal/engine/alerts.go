@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// Stats says what the merge did.
+type Stats struct {
+	Hits       int // rule matches, duplicates included
+	Duplicates int // matches of a record already seen under the same rule
+}
+
+// Alerts merges the workers' hits into alerts: duplicates of a record count
+// once, hits of a rule with the same merge-by values become one alert.
+// silent names rules whose hits make no alert of their own (the base rules
+// of correlations that do not generate). Alerts come sorted by time, then
+// rule, then id, whichever worker read what.
+func (e *Engine) Alerts(silent func(rule string) bool) ([]alert.Alert, Stats) {
+	hits, dups := e.sortedHits()
+	st := Stats{Hits: len(hits) + dups, Duplicates: dups}
+	byGroup := map[string]*alert.Alert{}
+	var out []*alert.Alert
+	for i := range hits {
+		h := &hits[i]
+		r := e.rules[h.rule]
+		if silent != nil && silent(r.Name) {
+			continue
+		}
+		gk := strconv.Itoa(h.rule) + "|" + h.ev.Tenant + "|"
+		if h.group != "" {
+			gk += h.group
+		} else {
+			gk += h.key
+		}
+		a := byGroup[gk]
+		if a == nil {
+			a = &alert.Alert{
+				ID:           alertID(r.Name, gk),
+				Rule:         r.Name,
+				RuleVersion:  r.Version,
+				Title:        r.Sigma.Title,
+				Severity:     r.Severity,
+				Time:         h.ev.Time,
+				Tenant:       h.ev.Tenant,
+				Subscription: h.ev.Subscription,
+				Principal:    principal(&h.ev),
+				Summary:      Summary(&h.ev),
+				Tags:         r.Sigma.Tags,
+				Stage:        r.Stage,
+			}
+			byGroup[gk] = a
+			out = append(out, a)
+		}
+		extend(a, &h.ev)
+	}
+	res := make([]alert.Alert, len(out))
+	for i, a := range out {
+		res[i] = *a
+	}
+	Sort(res)
+	return res, st
+}
+
+// Sort orders alerts by time, then rule, then id.
+func Sort(as []alert.Alert) {
+	slices.SortFunc(as, func(a, b alert.Alert) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// alertID is deterministic: the same rule and group give the same id on
+// every run, so a replayed hunt does not duplicate alerts in a store.
+func alertID(rule, groupKey string) string {
+	sum := sha256.Sum256([]byte(rule + "\x00" + groupKey))
+	return hex.EncodeToString(sum[:10])
+}
+
+// maxEvidence bounds the evidence kept per alert; Count keeps the total.
+const maxEvidence = 50
+
+// extend adds one contributing event to an alert.
+func extend(a *alert.Alert, ev *event.Event) {
+	a.Count++
+	if ev.Time.After(a.Time) && ev.Time.After(a.LastTime) {
+		a.LastTime = ev.Time
+	}
+	a.IPs = addUnique(a.IPs, ips(ev)...)
+	if ev.ResourceID != "" {
+		a.Resources = addUnique(a.Resources, ev.ResourceID)
+	}
+	if c := computeOf(ev); c != nil {
+		a.Compute = append(a.Compute, *c)
+	}
+	if len(a.Evidence) < maxEvidence {
+		a.Evidence = append(a.Evidence, alert.Evidence{
+			File: ev.Loc.File, Line: ev.Loc.Line, Offset: ev.Loc.Offset, Index: ev.Loc.Index,
+			EventID: ev.ID, Time: ev.Time, Shape: ev.Shape, Operation: ev.Operation,
+		})
+	}
+}
+
+// computeOf says what compute an event created, for the cost estimate:
+// only a create that did not fail, counted once per operation (the Start
+// record carries the request).
+func computeOf(ev *event.Event) *alert.Compute {
+	c := ev.Compute
+	if c == nil || ev.Outcome == event.OutcomeFailed || c.Size == "" && c.GPUs == 0 {
+		return nil
+	}
+	n := c.Count
+	if n <= 0 {
+		n = 1
+	}
+	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID}
+}
+
+func ips(ev *event.Event) []string {
+	var out []string
+	if ev.SourceIP.IsValid() {
+		out = append(out, ev.SourceIP.String())
+	}
+	if f := ev.Flow; f != nil {
+		if f.Src.IsValid() {
+			out = append(out, f.Src.String())
+		}
+		if f.Dst.IsValid() {
+			out = append(out, f.Dst.String())
+		}
+	}
+	if d := ev.DNS; d != nil && d.Client.IsValid() {
+		out = append(out, d.Client.String())
+	}
+	return out
+}
+
+func principal(ev *event.Event) string {
+	p := ev.Principal
+	return cmp.Or(p.UPN, p.ID, p.AppID, p.Name)
+}
+
+func addUnique(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if v != "" && !slices.Contains(list, v) && len(list) < 100 {
+			list = append(list, v)
+		}
+	}
+	return list
+}

@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// Summary says in one line what an event did, from its typed facts, so
+// every rule's alert reads like a sentence without a template per rule.
+// The text carries attacker-controlled names: outputs escape it.
+func Summary(ev *event.Event) string {
+	who := who(ev)
+	switch {
+	case ev.Operation == "microsoft.authorization/elevateaccess/action" || ev.Audit != nil && strings.EqualFold(ev.Audit.Category, "AzureRBACRoleManagementElevateAccess"):
+		return fmt.Sprintf("%s elevated access to User Access Administrator at root scope (all subscriptions) from %s", who, addr(ev.SourceIP.String()))
+	case ev.TenantChange != nil:
+		return fmt.Sprintf("%s moved subscription %s from tenant %s to tenant %s", who, orUnknown(ev.Subscription), orUnknown(ev.TenantChange.From), orUnknown(ev.TenantChange.To))
+	case ev.Role != nil:
+		role := ev.Role.RoleName
+		if role == "" {
+			role = "role " + ev.Role.RoleDefinitionID
+		}
+		return fmt.Sprintf("%s granted %s to %s %s at %s", who, role, strings.ToLower(orUnknown(ev.Role.PrincipalType)), orUnknown(ev.Role.PrincipalID), orUnknown(ev.Role.Scope))
+	case ev.Quota != nil && ev.Quota.Exceeded:
+		q := ev.Quota
+		return fmt.Sprintf("%s's deployment failed on %s quota in %s (limit %d, %d more required)", who, orUnknown(q.Family), orUnknown(q.Region), q.Current, q.Required)
+	case ev.Quota != nil:
+		q := ev.Quota
+		return fmt.Sprintf("%s requested a %s quota of %d in %s (%s)", who, orUnknown(q.Family), q.Limit, orUnknown(q.Region), q.Source)
+	case ev.Extension != nil:
+		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
+	case ev.Compute != nil:
+		return fmt.Sprintf("%s created %s in %s: %s", who, short(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
+	case ev.SignIn != nil:
+		s := ev.SignIn
+		text := fmt.Sprintf("%s signed in to %s from %s", who, orUnknown(s.AppName), addr(ev.SourceIP.String()))
+		if s.RiskLevel != "" && s.RiskLevel != "none" {
+			text += ", risk " + s.RiskLevel
+		}
+		if s.AuthRequirement == "singleFactorAuthentication" {
+			text += ", single factor"
+		}
+		if s.ErrorCode != 0 {
+			text += fmt.Sprintf(", failed (%d)", s.ErrorCode)
+		}
+		return text
+	case ev.Audit != nil:
+		var ts []string
+		for _, t := range ev.Audit.Targets {
+			if t.Name != "" {
+				ts = append(ts, t.Name)
+			} else if t.ID != "" {
+				ts = append(ts, t.ID)
+			}
+		}
+		return strings.TrimSpace(fmt.Sprintf("%s: %s %s", who, ev.Audit.Activity, strings.Join(ts, ", ")))
+	case ev.Flow != nil:
+		f := ev.Flow
+		dst := f.Dst.String()
+		if f.Host != "" {
+			dst = f.Host
+		}
+		text := fmt.Sprintf("%s connected to %s port %d (%s, %s)", addr(f.Src.String()), addr(dst), f.DstPort, orUnknown(f.Protocol), orUnknown(f.Action))
+		return text + poolText(ev)
+	case ev.DNS != nil:
+		return fmt.Sprintf("%s looked up %s", addr(ev.DNS.Client.String()), ev.DNS.Query) + poolText(ev)
+	case ev.Process != nil:
+		p := ev.Process
+		host := p.Host
+		if host == "" {
+			host = ev.Loc.File
+		}
+		return fmt.Sprintf("%s on %s: %s", processName(p), host, clip(p.CommandLine, 200)) + poolText(ev)
+	}
+	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, short(ev.ResourceID))
+}
+
+func computeText(ev *event.Event) string {
+	c := ev.Compute
+	n := max(c.Count, 1)
+	text := fmt.Sprintf("%d × %s (%s)", n, orUnknown(c.Size), c.Service)
+	if s := ev.Enrich.Size; s != nil && s.GPUs > 0 {
+		text += fmt.Sprintf(", %g %s GPUs each", s.GPUs, s.GPUModel)
+	} else if c.GPUs > 0 {
+		text += fmt.Sprintf(", %d GPUs", c.GPUs)
+	}
+	if c.Priority != "" && c.Priority != "Regular" {
+		text += ", " + strings.ToLower(c.Priority)
+	}
+	return text
+}
+
+func poolText(ev *event.Event) string {
+	p := ev.Enrich.Pool
+	if p == nil {
+		return ""
+	}
+	t := " — mining pool " + p.Indicator
+	if p.Pool != "" {
+		t += " (" + p.Pool + ")"
+	}
+	return t
+}
+
+// who names the principal of an event as a person would read it.
+func who(ev *event.Event) string {
+	p := ev.Principal
+	switch {
+	case p.UPN != "":
+		return p.UPN
+	case p.Name != "":
+		return p.Name
+	case p.ID != "":
+		return p.ID
+	case p.AppID != "":
+		return "app " + p.AppID
+	}
+	return "an unknown principal"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
+}
+
+func addr(s string) string {
+	if s == "invalid IP" || s == "" {
+		return "?"
+	}
+	return s
+}
+
+// short shortens a resource id to its last name/value segments.
+func short(id string) string {
+	parts := strings.Split(strings.Trim(id, "/"), "/")
+	if len(parts) > 4 {
+		parts = parts[len(parts)-4:]
+	}
+	if len(parts) == 0 || parts[0] == "" {
+		return "?"
+	}
+	return strings.Join(parts, "/")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// processName is the executable's file name.
+func processName(p *event.Process) string {
+	img := p.Image
+	if i := strings.LastIndexAny(img, `/\`); i >= 0 {
+		img = img[i+1:]
+	}
+	if img == "" {
+		return "a process"
+	}
+	return img
+}

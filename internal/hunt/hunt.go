@@ -1,0 +1,57 @@
+// Package hunt runs one hunt from inputs to alerts: read and decode every
+// record, enrich it, run the catalogue, then merge matches into alerts.
+// The command line, the scenario tests and benchmarks all call Run, so
+// they exercise the same path a user does.
+package hunt
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/engine"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// Config is what a hunt needs besides its inputs.
+type Config struct {
+	Rules    *rules.Set
+	Enricher *enrich.Enricher
+	Workers  int
+	Limits   source.Limits
+	OnError  func(*source.ParseError)
+	Progress *source.Progress
+}
+
+// Result is what a hunt found and read.
+type Result struct {
+	Alerts []alert.Alert
+	Files  []*source.FileStats
+	Engine engine.Stats
+	Rules  int // detection rules run
+}
+
+// Run hunts over inputs.
+func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error) {
+	if cfg.Rules == nil || cfg.Enricher == nil {
+		return nil, fmt.Errorf("hunt: rules and enrichment are required")
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	eng, err := engine.New(cfg.Rules, workers, nil)
+	if err != nil {
+		return nil, err
+	}
+	files := source.Read(ctx, inputs, source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress},
+		func(w int, ev *event.Event) {
+			cfg.Enricher.Apply(ev)
+			eng.Eval(w, ev)
+		})
+	alerts, st := eng.Alerts(nil)
+	return &Result{Alerts: alerts, Files: files, Engine: st, Rules: eng.Rules()}, ctx.Err()
+}

@@ -1,0 +1,272 @@
+// Package rules loads the detection catalogue: the built-in Sigma rules
+// embedded in the binary and the user's own folders, compiled once against
+// mamori's field resolver. Every file is accounted for: a rule compiles, or
+// is listed as unsupported with the reason; nothing is dropped silently.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/fields"
+	"github.com/mamori-sec/mamori/internal/sigma"
+)
+
+// Status is what became of a rule document.
+type Status string
+
+// Statuses, as `mamori rules list` shows them.
+const (
+	Compiled    Status = "compiled"
+	Correlation Status = "correlation"
+	Filter      Status = "filter"
+	Unsupported Status = "unsupported"
+	Invalid     Status = "invalid"
+)
+
+// Rule is one document of the catalogue with mamori's metadata.
+type Rule struct {
+	Sigma    *sigma.Rule
+	Compiled *sigma.Compiled // detection rules that compiled
+	Filter   *sigma.Filter   // filters that compiled
+	Name     string          // the stable dotted name (Sigma `name`), else the id, else the file
+	Source   string          // "builtin:rules/…" or the user's path
+	Status   Status
+	Err      error // why unsupported or invalid
+
+	Severity alert.Severity
+	Kinds    []event.Kind
+	Version  int
+	Response string
+	MergeBy  []string // fields whose equal values make hits one alert
+	Stage    string   // kill-chain stage
+}
+
+// Set is a loaded catalogue.
+type Set struct {
+	Rules    []*Rule
+	Resolver *fields.Resolver
+}
+
+// Options say which rules to load.
+type Options struct {
+	Builtin fs.FS    // the embedded rules (mamori.Rules); nil for none
+	Dirs    []string // the user's folders or files (--rules)
+}
+
+// Load parses and compiles every rule. The error is for what stops the
+// load (an unreadable folder); problems of single rules are in their
+// Status and Err, so one bad rule does not take the catalogue down.
+func Load(opt Options) (*Set, error) {
+	s := &Set{Resolver: fields.New()}
+	var errs []error
+	if opt.Builtin != nil {
+		err := fs.WalkDir(opt.Builtin, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !isRuleFile(p) {
+				return nil
+			}
+			b, err := fs.ReadFile(opt.Builtin, p)
+			if err != nil {
+				return err
+			}
+			s.add("builtin:"+p, b)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("built-in rules: %w", err))
+		}
+	}
+	for _, dir := range opt.Dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != dir && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !isRuleFile(p) {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			s.add(p, b)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.link()
+	return s, errors.Join(errs...)
+}
+
+func isRuleFile(p string) bool {
+	ext := strings.ToLower(path.Ext(p))
+	return ext == ".yml" || ext == ".yaml"
+}
+
+// add parses one file; each document becomes a Rule.
+func (s *Set) add(source string, b []byte) {
+	docs, err := sigma.Parse(b)
+	if err != nil {
+		s.Rules = append(s.Rules, &Rule{Name: fileName(source), Source: source, Status: Invalid, Err: err})
+		return
+	}
+	for _, d := range docs {
+		d.Source = source
+		s.Rules = append(s.Rules, s.compile(d, source))
+	}
+}
+
+func fileName(source string) string {
+	return strings.TrimSuffix(path.Base(filepath.ToSlash(source)), path.Ext(source))
+}
+
+// compile turns one document into a catalogue entry.
+func (s *Set) compile(d *sigma.Rule, source string) *Rule {
+	r := &Rule{Sigma: d, Source: source, Name: d.Name, Version: 1}
+	if r.Name == "" {
+		r.Name = d.ID
+	}
+	if r.Name == "" {
+		r.Name = fileName(source)
+	}
+	if err := r.readMeta(); err != nil {
+		r.Status, r.Err = Invalid, err
+		return r
+	}
+	switch d.Kind {
+	case sigma.KindCorrelation:
+		r.Status = Correlation
+		return r
+	case sigma.KindFilter:
+		f, err := sigma.CompileFilter(d, s.Resolver, nil)
+		if err != nil {
+			r.Status, r.Err = statusOf(err), err
+			return r
+		}
+		r.Filter, r.Status = f, Filter
+		return r
+	}
+	kinds, err := kindsOf(d.Logsource)
+	if err != nil {
+		if u, ok := err.(*sigma.UnsupportedError); ok {
+			u.Rule = d.Ref()
+		}
+		r.Status, r.Err = Unsupported, err
+		return r
+	}
+	r.Kinds = kinds
+	c, err := sigma.Compile(d, s.Resolver, nil)
+	if err != nil {
+		r.Status, r.Err = statusOf(err), err
+		return r
+	}
+	r.Compiled, r.Status = c, Compiled
+	return r
+}
+
+func statusOf(err error) Status {
+	var u *sigma.UnsupportedError
+	if errors.As(err, &u) {
+		return Unsupported
+	}
+	return Invalid
+}
+
+// readMeta reads mamori's custom keys and the level.
+func (r *Rule) readMeta() error {
+	d := r.Sigma
+	r.Severity = alert.Medium
+	if d.Level != "" {
+		sev, ok := alert.ParseSeverity(d.Level)
+		if !ok {
+			return fmt.Errorf("level %q: want informational, low, medium, high or critical", d.Level)
+		}
+		r.Severity = sev
+	}
+	var errs []error
+	if _, err := d.Decode("version", &r.Version); err != nil {
+		errs = append(errs, fmt.Errorf("version: %w", err))
+	}
+	if _, err := d.Decode("response", &r.Response); err != nil {
+		errs = append(errs, fmt.Errorf("response: %w", err))
+	}
+	if _, err := d.Decode("merge-by", &r.MergeBy); err != nil {
+		errs = append(errs, fmt.Errorf("merge-by: %w", err))
+	}
+	if _, err := d.Decode("stage", &r.Stage); err != nil {
+		errs = append(errs, fmt.Errorf("stage: %w", err))
+	}
+	if r.Stage != "" && !slices.Contains(Stages, r.Stage) {
+		errs = append(errs, fmt.Errorf("stage %q: want one of %s", r.Stage, strings.Join(Stages, ", ")))
+	}
+	return errors.Join(errs...)
+}
+
+// Stages are the kill-chain stages of a cryptojacking attack, in order.
+var Stages = []string{"initial_access", "escalation", "persistence", "quota", "deployment", "drivers", "mining"}
+
+// link checks names are unique among what compiled: two rules with one
+// name would make alerts ambiguous, so the later one is marked invalid.
+func (s *Set) link() {
+	seen := map[string]*Rule{}
+	for _, r := range s.Rules {
+		if r.Status == Invalid || r.Status == Unsupported {
+			continue
+		}
+		if prev, ok := seen[r.Name]; ok {
+			r.Status, r.Err = Invalid, fmt.Errorf("name %q is also used by %s", r.Name, prev.Source)
+			continue
+		}
+		seen[r.Name] = r
+	}
+}
+
+// Detections returns the compiled detection rules.
+func (s *Set) Detections() []*Rule {
+	var out []*Rule
+	for _, r := range s.Rules {
+		if r.Status == Compiled {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ByName finds a rule by name or id.
+func (s *Set) ByName(name string) *Rule {
+	for _, r := range s.Rules {
+		if r.Name == name || (r.Sigma != nil && r.Sigma.ID == name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// LoadError is a rule that cannot be used, with where it came from.
+type LoadError struct {
+	Rule   string
+	Source string
+	Err    error
+}
+
+func (e *LoadError) Error() string { return e.Source + ": rule " + e.Rule + ": " + e.Err.Error() }
+
+func (e *LoadError) Unwrap() error { return e.Err }
