@@ -3,7 +3,7 @@
 // e.g. principal.upn, enrich.size.gpus), the raw record as Azure wrote it
 // (dotted paths, any case, through JSON held in strings), and the names
 // SigmaHQ's Azure rules use for the diagnostic-settings and Log Analytics
-// shapes, mapped onto whatever shape the event came in. FIELDS.md is the
+// shapes, mapped onto whatever shape the event came in. docs/fields.md is the
 // reference table.
 //
 // A Resolver hands out field ids when rules compile; an Event (one per
@@ -102,7 +102,7 @@ func build(name string) (*spec, sigma.FieldInfo, error) {
 	}
 	for _, p := range reserved {
 		if strings.HasPrefix(name, p) {
-			return nil, sigma.FieldInfo{}, fmt.Errorf("no normalised field %q (see FIELDS.md)", name)
+			return nil, sigma.FieldInfo{}, fmt.Errorf("no normalised field %q (see docs/fields.md)", name)
 		}
 	}
 	if a, ok := aliases[strings.ToLower(name)]; ok {

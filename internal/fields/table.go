@@ -153,7 +153,7 @@ func principal(ev *event.Event) *event.Principal       { return &ev.Principal }
 func location(ev *event.Event) *event.Location         { return &ev.Loc }
 
 // normalised are mamori's own fields, named by their JSON paths in the
-// alert output (FIELDS.md lists them with their meaning).
+// alert output (docs/fields.md lists them with their meaning).
 var normalised = map[string]getter{
 	"time": func(e *Event, match func(sigma.Value) bool) result {
 		if e.ev.Time.IsZero() {
