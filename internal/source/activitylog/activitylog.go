@@ -115,7 +115,7 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		k.table = []byte(h.Table)
 	}
 	if len(k.table) > 0 && string(k.table) != queryResult {
-		if eqFold(k.table, tableActivity) {
+		if record.EqualFold(k.table, tableActivity) {
 			return shapeLA, true
 		}
 		return "", false // another table: precise, never claimed on columns
@@ -147,32 +147,9 @@ func activityMarkers(identity, props *fastjson.Value) bool {
 // carry the constant (no copy, Azure's spelling) rather than the record's.
 func canonical[T ~string | ~[]byte](b T, list []string) string {
 	for _, s := range list {
-		if eqFold(b, s) {
+		if record.EqualFold(b, s) {
 			return s
 		}
 	}
 	return ""
-}
-
-// eqFold compares ASCII text ignoring case without converting b.
-func eqFold[T ~string | ~[]byte](b T, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(s) {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -50,7 +50,7 @@ func compute(b *bodies, op string) *event.Compute {
 // spot counts every instance of a Spot or low-priority VM or scale set as
 // low priority: they are billed and evicted as such.
 func spot(c *event.Compute) {
-	if eqFold(c.Priority, "Spot") || eqFold(c.Priority, "Low") || eqFold(c.Priority, "LowPriority") {
+	if record.EqualFold(c.Priority, "Spot") || record.EqualFold(c.Priority, "Low") || record.EqualFold(c.Priority, "LowPriority") {
 		c.LowPri = c.Count
 	}
 }
@@ -72,7 +72,7 @@ func amlCompute(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcAML}
 	c.Size = b.first("properties", "properties", "vmSize")
 	c.Priority = b.first("properties", "properties", "vmPriority")
-	if eqFold(b.first("properties", "computeType"), "ComputeInstance") {
+	if record.EqualFold(b.first("properties", "computeType"), "ComputeInstance") {
 		c.Count = 1
 	} else {
 		c.Count = b.count("properties", "properties", "scaleSettings", "maxNodeCount")

@@ -237,17 +237,17 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 		e.Tenant = f.claims.tenant()
 	}
 	e.Principal = principal(f.caller, &f.claims, f.authz, e.Tenant)
-	if e.SourceIP = parseIP(f.ip); !e.SourceIP.IsValid() {
+	if e.SourceIP = record.IP(f.ip); !e.SourceIP.IsValid() {
 		// The token's ipaddr claim is where the caller signed in from: the
 		// best address left when the record names none.
-		e.SourceIP = parseIP(record.String(f.claims.ipaddr))
+		e.SourceIP = record.IP(record.String(f.claims.ipaddr))
 	}
 	e.StatusMessage = statusMessage(sc, f.props.statusMessage)
 	if e.SubStatus == "" {
 		e.SubStatus = text(f.props.statusCode)
 	}
 	b := bodies{sc: sc, props: &f.props}
-	e.Region = region(f.location)
+	e.Region = record.Region(f.location)
 	if e.Region == "" || e.Region == "global" {
 		if r := b.location(); r != "" {
 			e.Region = r

@@ -84,7 +84,7 @@ func (b *bodies) location() string {
 			return ""
 		}
 	}
-	return region(b.first("location"))
+	return record.Region(b.first("location"))
 }
 
 // extras sets the typed extras an operation calls for. rawID is the

@@ -2,7 +2,6 @@ package activitylog
 
 import (
 	"errors"
-	"net/netip"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -63,45 +62,6 @@ func enum(x *fastjson.Value, known []string) string {
 		}
 	}
 	return strings.TrimSpace(record.String(x))
-}
-
-// parseIP reads an address as Azure writes it, tolerating a port, brackets
-// and a zone. The unspecified address and anything unparsable give the
-// zero Addr: it is no one's address, and enrichment must not classify it.
-func parseIP(s string) netip.Addr {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return netip.Addr{}
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		ap, perr := netip.ParseAddrPort(s)
-		switch {
-		case perr == nil:
-			a = ap.Addr()
-		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
-			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
-				return netip.Addr{}
-			}
-		default:
-			return netip.Addr{}
-		}
-	}
-	a = a.WithZone("").Unmap()
-	if a.IsUnspecified() {
-		return netip.Addr{}
-	}
-	return a
-}
-
-// region normalises a location: lower case without spaces ("East US" ->
-// "eastus"), without allocating when it already is.
-func region(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.IndexByte(s, ' ') < 0 {
-		return strings.ToLower(s)
-	}
-	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
 }
 
 // hexGUID rewrites the 32-hex-digit form the Activity Log uses in

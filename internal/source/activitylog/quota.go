@@ -30,7 +30,7 @@ const (
 // the body has properties.limit.value (properties.limit in older API
 // versions) and properties.name.value.
 func quotaRequest(b *bodies, rawID string) *event.Quota {
-	q := &event.Quota{Source: srcQuota, Region: region(segmentAfter(rawID, "locations"))}
+	q := &event.Quota{Source: srcQuota, Region: record.Region(segmentAfter(rawID, "locations"))}
 	q.Family = b.first("properties", "name", "value")
 	if q.Family == "" {
 		q.Family = lastSegment(rawID)
@@ -53,7 +53,7 @@ func quotaRequest(b *bodies, rawID string) *event.Quota {
 // …/Microsoft.Capacity/resourceProviders/Microsoft.Compute/locations/{region}/serviceLimits/{family},
 // body properties.limit and properties.name.value.
 func serviceLimit(b *bodies, rawID string) *event.Quota {
-	q := &event.Quota{Source: srcCapacity, Region: region(segmentAfter(rawID, "locations"))}
+	q := &event.Quota{Source: srcCapacity, Region: record.Region(segmentAfter(rawID, "locations"))}
 	q.Family = b.first("properties", "name", "value")
 	if q.Family == "" {
 		q.Family = lastSegment(rawID)
@@ -81,7 +81,7 @@ func supportTicket(b *bodies) *event.Quota {
 			if !ok {
 				continue
 			}
-			q := &event.Quota{Source: srcSupport, Limit: n, Region: region(b.sc.Str(r, "region"))}
+			q := &event.Quota{Source: srcSupport, Limit: n, Region: record.Region(b.sc.Str(r, "region"))}
 			q.Family = firstNonEmpty(str(payload, "SKU"), str(payload, "VMFamily"), str(payload, "Type"))
 			return q
 		}
@@ -146,7 +146,7 @@ func quotaExceeded(msg, fallbackRegion string) *event.Quota {
 			q.Limit = q.Usage + q.Required // the minimum new limit, by definition
 		}
 	}
-	q.Region = region(labelText(msg, low, "location:"))
+	q.Region = record.Region(labelText(msg, low, "location:"))
 	if q.Region == "" {
 		q.Region = fallbackRegion
 	}

@@ -1,6 +1,10 @@
 package activitylog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
+)
 
 // ARM resource ids look like
 //
@@ -68,7 +72,7 @@ func segmentAfter(id, key string) string {
 	for rest := id; rest != ""; {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
-		if eqFold(seg, key) {
+		if record.EqualFold(seg, key) {
 			next, _, _ := strings.Cut(rest, "/")
 			return next
 		}

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"github.com/mamori-sec/mamori/internal/record"
 	"net/netip"
 	"strings"
 
@@ -60,7 +61,7 @@ func guidAfter(low, label string) string {
 // once Azure has allocated it.
 func publicAddrs(b *bodies) []netip.Prefix {
 	if s := b.first("properties", "ipAddress"); s != "" {
-		if a := parseIP(s); a.IsValid() {
+		if a := record.IP(s); a.IsValid() {
 			return []netip.Prefix{netip.PrefixFrom(a, a.BitLen())}
 		}
 	}

@@ -114,7 +114,7 @@ func readInitiator(sc *record.Scratch, ib *fastjson.Value, e *event.Event) {
 		}
 		if !p.Empty() {
 			e.Principal = p
-			e.SourceIP = parseIP(sc.Str(u, "ipAddress"))
+			e.SourceIP = record.IP(sc.Str(u, "ipAddress"))
 			return
 		}
 	}
@@ -156,9 +156,9 @@ func roleTarget(sc *record.Scratch, t *fastjson.Value, tg event.Target, r *event
 			continue
 		}
 		switch b := name.GetStringBytes(); {
-		case eqFold(b, "Role.DisplayName"):
+		case record.EqualFold(b, "Role.DisplayName"):
 			r.RoleName = unquote(sc.Str(m, "newValue"))
-		case eqFold(b, "Role.TemplateId"):
+		case record.EqualFold(b, "Role.TemplateId"):
 			r.RoleDefinitionID = strings.ToLower(unquote(sc.Str(m, "newValue")))
 		}
 	}
@@ -204,7 +204,7 @@ func decodeAuditDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) (
 	readAudit(sc, p, &graphAudit, &e)
 	if e.Audit.Category == "" {
 		// Some forwarders put the audit category at the top level.
-		if x := sc.Get(v, "category"); x != nil && eqFold(x.GetStringBytes(), catElevate) {
+		if x := sc.Get(v, "category"); x != nil && record.EqualFold(x.GetStringBytes(), catElevate) {
 			e.Audit.Category, e.Category = catElevate, catElevate
 		}
 	}
@@ -216,7 +216,7 @@ func decodeAuditDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) (
 		e.CorrelationID = c
 	}
 	if !e.SourceIP.IsValid() {
-		e.SourceIP = parseIP(sc.Str(v, "callerIpAddress"))
+		e.SourceIP = record.IP(sc.Str(v, "callerIpAddress"))
 	}
 	elevateRole(&e)
 	return append(out, e), nil

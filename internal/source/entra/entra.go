@@ -134,7 +134,7 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		if tableCategory(k.table) != "" {
 			return shapeSignInLA, true
 		}
-		if eqFold(k.table, tableAudit) {
+		if record.EqualFold(k.table, tableAudit) {
 			return shapeAuditLA, true
 		}
 		if k.la && k.activity && k.initiatedBy && k.targets {
@@ -148,7 +148,7 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		switch {
 		case canonical(k.cat, signInCategories) != "":
 			return shapeSignInDiag, true
-		case eqFold(k.cat, catAudit), eqFold(k.cat, catElevate):
+		case record.EqualFold(k.cat, catAudit), record.EqualFold(k.cat, catElevate):
 			return shapeAuditDiag, true
 		}
 		if k.props {
@@ -175,7 +175,7 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 // "" when the table is not a sign-in table.
 func tableCategory(t []byte) string {
 	for _, s := range signInTables {
-		if eqFold(t, s.table) {
+		if record.EqualFold(t, s.table) {
 			return s.category
 		}
 	}
@@ -186,32 +186,9 @@ func tableCategory(t []byte) string {
 // carry the constant (no copy, Azure's spelling) rather than the record's.
 func canonical(b []byte, list []string) string {
 	for _, s := range list {
-		if eqFold(b, s) {
+		if record.EqualFold(b, s) {
 			return s
 		}
 	}
 	return ""
-}
-
-// eqFold compares ASCII text ignoring case without converting b.
-func eqFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

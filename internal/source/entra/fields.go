@@ -3,7 +3,6 @@ package entra
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -86,36 +85,6 @@ func enum(x *fastjson.Value, known []string) string {
 		}
 	}
 	return record.String(x)
-}
-
-// parseIP reads an address as Entra writes it, tolerating a port, brackets
-// and a zone. The unspecified address (0.0.0.0, written by services that
-// act on a user's behalf) and anything unparsable give the zero Addr: it is
-// no one's address, and enrichment must not classify it.
-func parseIP(s string) netip.Addr {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return netip.Addr{}
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		ap, perr := netip.ParseAddrPort(s)
-		switch {
-		case perr == nil:
-			a = ap.Addr()
-		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
-			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
-				return netip.Addr{}
-			}
-		default:
-			return netip.Addr{}
-		}
-	}
-	a = a.WithZone("").Unmap()
-	if a.IsUnspecified() {
-		return netip.Addr{}
-	}
-	return a
 }
 
 // lowerTrim lower-cases an operation name and drops the spaces Entra

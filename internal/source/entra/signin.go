@@ -91,7 +91,7 @@ func readSignIn(sc *record.Scratch, r *fastjson.Value, k *signInKeys, e *event.E
 	e.SignIn = s
 	e.ID = sc.Str(r, k.id)
 	e.CorrelationID = sc.Str(r, k.correlation)
-	e.SourceIP = parseIP(sc.Str(r, k.ip))
+	e.SourceIP = record.IP(sc.Str(r, k.ip))
 	for _, rk := range k.risk {
 		if a := sc.Array(r, rk); len(a) > 0 {
 			s.RiskEventTypes = make([]string, 0, len(a))
@@ -188,18 +188,18 @@ func graphCategory(sc *record.Scratch, v *fastjson.Value, s *event.SignIn, f *si
 	for _, t := range sc.Array(v, "signInEventTypes") {
 		b := t.GetStringBytes()
 		switch {
-		case eqFold(b, "interactiveUser"):
+		case record.EqualFold(b, "interactiveUser"):
 			return catSignIn
-		case eqFold(b, "nonInteractiveUser"):
+		case record.EqualFold(b, "nonInteractiveUser"):
 			return catNonInteractive
-		case eqFold(b, "servicePrincipal"):
+		case record.EqualFold(b, "servicePrincipal"):
 			return catSP
-		case eqFold(b, "managedIdentity"):
+		case record.EqualFold(b, "managedIdentity"):
 			return catMI
 		}
 	}
 	if x := sc.Get(v, "managedServiceIdentity", "msiType"); x != nil {
-		if b := x.GetStringBytes(); eqFold(b, "systemAssigned") || eqFold(b, "userAssigned") {
+		if b := x.GetStringBytes(); record.EqualFold(b, "systemAssigned") || record.EqualFold(b, "userAssigned") {
 			return catMI
 		}
 	}
@@ -241,7 +241,7 @@ func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 		e.CorrelationID = c // the envelope's, as for every diagnostic record
 	}
 	if !e.SourceIP.IsValid() {
-		e.SourceIP = parseIP(sc.Str(v, "callerIpAddress"))
+		e.SourceIP = record.IP(sc.Str(v, "callerIpAddress"))
 	}
 	if e.SignIn.Country == "" {
 		e.SignIn.Country = countryCode(sc, v, "location")

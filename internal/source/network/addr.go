@@ -1,6 +1,7 @@
 package network
 
 import (
+	"github.com/mamori-sec/mamori/internal/record"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -59,15 +60,15 @@ func protocolName(s string) string {
 	switch {
 	case s == "":
 		return ""
-	case eqFold(s, "tcp"), eqFold(s, "http"), eqFold(s, "https"), eqFold(s, "mssql"):
+	case record.EqualFold(s, "tcp"), record.EqualFold(s, "http"), record.EqualFold(s, "https"), record.EqualFold(s, "mssql"):
 		return protoTCP
-	case eqFold(s, "udp"):
+	case record.EqualFold(s, "udp"):
 		return protoUDP
-	case eqFold(s, "icmp"), eqFold(s, "icmpv6"):
+	case record.EqualFold(s, "icmp"), record.EqualFold(s, "icmpv6"):
 		return protoICMP
-	case eqFold(s, "t"):
+	case record.EqualFold(s, "t"):
 		return protoTCP
-	case eqFold(s, "u"):
+	case record.EqualFold(s, "u"):
 		return protoUDP
 	}
 	return lowerCopy(s)
@@ -77,9 +78,9 @@ func protocolName(s string) string {
 // mode lets the traffic through, and so does DNAT: they are allow.
 func actionName(s string) string {
 	switch {
-	case eqFold(s, "allow"), eqFold(s, "allowed"), eqFold(s, "alert"), eqFold(s, "dnat"), eqFold(s, "a"):
+	case record.EqualFold(s, "allow"), record.EqualFold(s, "allowed"), record.EqualFold(s, "alert"), record.EqualFold(s, "dnat"), record.EqualFold(s, "a"):
 		return actAllow
-	case eqFold(s, "deny"), eqFold(s, "denied"), eqFold(s, "drop"), eqFold(s, "block"), eqFold(s, "reject"), eqFold(s, "d"):
+	case record.EqualFold(s, "deny"), record.EqualFold(s, "denied"), record.EqualFold(s, "drop"), record.EqualFold(s, "block"), record.EqualFold(s, "reject"), record.EqualFold(s, "d"):
 		return actDeny
 	}
 	return ""
@@ -88,9 +89,9 @@ func actionName(s string) string {
 // directionName normalises a direction: I/O letters or the words.
 func directionName(s string) string {
 	switch {
-	case eqFold(s, "i"), eqFold(s, "inbound"), eqFold(s, "in"):
+	case record.EqualFold(s, "i"), record.EqualFold(s, "inbound"), record.EqualFold(s, "in"):
 		return dirIn
-	case eqFold(s, "o"), eqFold(s, "outbound"), eqFold(s, "out"):
+	case record.EqualFold(s, "o"), record.EqualFold(s, "outbound"), record.EqualFold(s, "out"):
 		return dirOut
 	}
 	return ""
@@ -119,27 +120,4 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 // internal reports whether a is an address of a private network.
 func internal(a netip.Addr) bool {
 	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a)
-}
-
-// eqFold compares ASCII text ignoring case without converting either side.
-func eqFold[T ~string | ~[]byte](b T, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(s) {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -125,7 +125,7 @@ func dnsOutcome(rcode string, failed bool) event.Outcome {
 	switch {
 	case failed:
 		return event.OutcomeFailed
-	case eqFold(rcode, "NOERROR"):
+	case record.EqualFold(rcode, "NOERROR"):
 		return event.OutcomeSucceeded
 	case rcode != "":
 		return event.OutcomeFailed

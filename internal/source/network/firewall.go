@@ -89,7 +89,7 @@ func structuredFlow(sc *record.Scratch, p *fastjson.Value, e *event.Event) error
 	e.Status = sc.Str(p, "Action")
 	fl.Action = actionName(e.Status)
 	e.StatusMessage = strings.TrimSpace(sc.FirstStr(p, "ActionReason", "ThreatDescription", "Description"))
-	nat := sc.Get(p, "TranslatedIp") != nil || eqFold(e.Category, "AZFWNatRule")
+	nat := sc.Get(p, "TranslatedIp") != nil || record.EqualFold(e.Category, "AZFWNatRule")
 	if nat {
 		// A DNAT rule hit is inbound traffic the firewall let in.
 		fl.Direction = dirIn

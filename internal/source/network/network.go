@@ -94,10 +94,10 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		table = []byte(h.Table)
 	}
 	if len(table) > 0 {
-		if eqFold(table, catTraffic) || eqFold(table, catNTA) {
+		if record.EqualFold(table, catTraffic) || record.EqualFold(table, catNTA) {
 			// Only FlowLog rows are flows; Topology and the other
 			// subtypes describe the network and are not events.
-			if len(sub) == 0 || eqFold(sub, "FlowLog") {
+			if len(sub) == 0 || record.EqualFold(sub, "FlowLog") {
 				return shapeTraffic, true
 			}
 			return "", false
@@ -122,11 +122,11 @@ func categoryShape(c []byte) string {
 	switch {
 	case len(c) == 0:
 		return ""
-	case eqFold(c, catNSG):
+	case record.EqualFold(c, catNSG):
 		return shapeNSG
-	case eqFold(c, catVNet):
+	case record.EqualFold(c, catVNet):
 		return shapeVNet
-	case eqFold(c, catDNS), eqFold(c, catLegacyDNS):
+	case record.EqualFold(c, catDNS), record.EqualFold(c, catLegacyDNS):
 		return shapeDNS
 	}
 	if canonical(c, firewallCategories) != "" {
@@ -139,7 +139,7 @@ func categoryShape(c []byte) string {
 // carry the constant (no copy, Azure's spelling) rather than the record's.
 func canonical[T ~string | ~[]byte](b T, list []string) string {
 	for _, s := range list {
-		if eqFold(b, s) {
+		if record.EqualFold(b, s) {
 			return s
 		}
 	}

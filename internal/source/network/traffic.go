@@ -139,7 +139,7 @@ func decodeTraffic(_ *record.Scratch, v *fastjson.Value, out []event.Event) ([]e
 	}
 	base := event.Event{Time: t, Kind: event.KindFlow, Shape: shapeTraffic, Operation: opFlow, Category: catTraffic}
 	switch {
-	case eqFold(view(r.table), catNTA), r.table == nil && r.nta:
+	case record.EqualFold(view(r.table), catNTA), r.table == nil && r.nta:
 		base.Category = catNTA
 	}
 	fl := event.Flow{
@@ -297,16 +297,8 @@ func taResource(e *event.Event, r *taRow, dir string) {
 		}
 		e.Subscription = lowerCopy(strings.TrimSpace(sub))
 	}
-	e.Region = regionName(firstView(r.region, rFirst, rSecond))
-}
-
-// regionName normalises an Azure region: "East US" is eastus.
-func regionName(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.IndexByte(s, ' ') >= 0 {
-		s = strings.ReplaceAll(s, " ", "")
-	}
-	return lowerCopy(s)
+	// The view points into the parser's memory: copy before keeping it.
+	e.Region = record.Region(strings.Clone(firstView(r.region, rFirst, rSecond)))
 }
 
 // actionFromCounts derives the NSG decision of a row without FlowStatus

@@ -1,0 +1,136 @@
+package correlate
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const day = 24 * time.Hour
+
+// mapStore is a Baseline seeded by hand, as a store would be.
+type mapStore map[string]time.Time
+
+func (s mapStore) Seen(tenant, rule, key string) (time.Time, bool) {
+	t, ok := s[tenant+"|"+rule+"|"+key]
+	return t, ok
+}
+
+func (s mapStore) Record(tenant, rule, key string, t time.Time) {
+	if old, ok := s[tenant+"|"+rule+"|"+key]; !ok || t.After(old) {
+		s[tenant+"|"+rule+"|"+key] = t
+	}
+}
+
+func TestFirstSeen(t *testing.T) {
+	t.Parallel()
+	rule := correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]")
+	by := func(p string, d time.Duration, ref int) Match { return hit("compute", d, ref, "principal="+p) }
+	tests := []struct {
+		name string
+		rule string
+		opt  Options
+		ms   []Match
+		want []string
+	}{
+		{name: "keys of the learning period never fire", rule: rule,
+			ms: []Match{by("p1", 0, 0), by("p2", 5*day, 1), by("p1", 13*day, 2), by("p2", 15*day, 3)}},
+		{name: "a key new after the learning period fires once", rule: rule,
+			ms:   []Match{by("p1", 0, 0), by("p2", 15*day, 1), by("p2", 15*day+time.Hour, 2), by("p2", 20*day, 3)},
+			want: []string{`new_principal "principal"="p2", n=1 v=1 360h0m0s..360h0m0s`}},
+		{name: "a key unseen for longer than the baseline fires again", rule: rule,
+			ms:   []Match{by("p1", 0, 0), by("p1", 20*day, 1)},
+			want: []string{`new_principal "principal"="p1", n=1 v=1 480h0m0s..480h0m0s`}},
+		{name: "a key seen within the baseline before stays quiet", rule: rule,
+			ms: []Match{by("p1", 0, 0), by("p1", 14*day, 1), by("p1", 28*day, 2)}},
+		{name: "the hunt's baseline overrides the rule's", rule: rule, opt: Options{Baseline: 2 * day},
+			ms:   []Match{by("p1", 0, 0), by("p2", day, 1), by("p3", 3*day, 2), by("p2", 3*day, 3)},
+			want: []string{`new_principal "principal"="p3", n=1 v=1 72h0m0s..72h0m0s`}},
+		{name: "the rule's timespan sets the baseline",
+			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]", "timespan: 1d"),
+			ms:   []Match{by("p1", 0, 0), by("p2", 2*day, 1)},
+			want: []string{`new_principal "principal"="p2", n=1 v=1 48h0m0s..48h0m0s`}},
+		{name: "learning runs from the data start, not the first match", rule: rule,
+			opt:  Options{DataStart: t0.Add(-14 * day)},
+			ms:   []Match{by("p1", 0, 0), by("p1", time.Hour, 1)},
+			want: []string{`new_principal "principal"="p1", n=1 v=1 0s..0s`}},
+		{name: "a tenant's own start wins over the data start", rule: rule,
+			opt: Options{DataStart: t0.Add(-14 * day), TenantStart: map[string]time.Time{"t1": t0}},
+			ms:  []Match{by("p1", 0, 0)}},
+		{name: "a seeded store knows earlier keys", rule: rule,
+			opt:  Options{DataStart: t0.Add(-30 * day), Store: mapStore{"t1|new_principal|p1": t0.Add(-day)}},
+			ms:   []Match{by("p1", 0, 0), by("p2", time.Hour, 1)},
+			want: []string{`new_principal "principal"="p2", n=1 v=1 1h0m0s..1h0m0s`}},
+		{name: "a key of two fields is new when the pair is",
+			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal, region]"),
+			ms: []Match{hit("compute", 0, 0, "principal=p1", "region=eastus"), hit("compute", 10*day, 1, "principal=p1", "region=eastus"),
+				hit("compute", 15*day, 2, "principal=p1", "region=westeurope")},
+			want: []string{`new_principal "principal"="p1","region"="westeurope", n=1 v=1 360h0m0s..360h0m0s`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := compile(t, tc.rule, "compute")
+			got := brief(s.Process(tc.ms, tc.opt))
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("fires (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFirstSeenStart checks Stream.Start and that the fire comes at the
+// match itself, not later.
+func TestFirstSeenStart(t *testing.T) {
+	t.Parallel()
+	s := compile(t, correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]"), "compute")
+	st := s.Stream(Options{})
+	st.Start("t1", t0.Add(-20*day))
+	st.Start("t1", t0.Add(-10*day)) // a later start does not undo the earlier
+	if fs := st.Add(hit("compute", 0, 7, "principal=p1")); len(fs) != 1 || fs[0].Members[0] != 7 {
+		t.Fatalf("Add: %v, want the fire of ref 7 at once", brief(fs))
+	}
+	if fs := st.Flush(); len(fs) != 0 {
+		t.Errorf("Flush: %v", brief(fs))
+	}
+}
+
+// TestFirstSeenChained runs first_seen under a temporal correlation: a new
+// principal creating compute, then raising a quota, within an hour.
+func TestFirstSeenChained(t *testing.T) {
+	t.Parallel()
+	s := compile(t, correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]")+"---\n"+
+		correlation("New principal scales", "type: temporal_ordered", "rules: [new_principal, quota]", "group-by: [principal]", "timespan: 1h"),
+		"compute", "quota")
+	ms := []Match{hit("compute", 0, 0, "principal=old"), hit("compute", 15*day, 1, "principal=new"),
+		hit("quota", 15*day+10*time.Minute, 2, "principal=new"), hit("quota", 15*day+20*time.Minute, 3, "principal=old")}
+	got := brief(s.Process(ms, Options{}))
+	want := []string{`new_principal_scales "principal"="new", n=2 v=2 360h0m0s..360h10m0s`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fires (-want +got):\n%s", diff)
+	}
+}
+
+// TestFirstSeenMemory checks that the in-memory baseline forgets keys
+// older than the window: a key a day over 200 days keeps about 14.
+func TestFirstSeenMemory(t *testing.T) {
+	t.Parallel()
+	s := compile(t, correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]"), "compute")
+	store := NewMemoryBaseline()
+	st := s.Stream(Options{Store: store})
+	fires, most := 0, 0
+	for i := range 200 * 24 {
+		fires += len(st.Add(hit("compute", time.Duration(i)*time.Hour, i, "principal=p"+strconv.Itoa(i/24))))
+		most = max(most, store.Len())
+	}
+	// 14 days of keys plus a quarter window before pruning, plus today.
+	if most > 14+4+1 {
+		t.Errorf("baseline held %d keys, want at most 19", most)
+	}
+	if fires != 200-14 {
+		t.Errorf("%d fires, want one per day after the learning period: %d", fires, 200-14)
+	}
+}

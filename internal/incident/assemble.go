@@ -1,0 +1,67 @@
+package incident
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// assemble builds the incident of one set; as are its alerts in
+// canonical (time) order, nodes their nodes, stages the stages per node.
+func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices) Incident {
+	in := Incident{ID: incidentID(as[0].Tenant, as), Tenant: as[0].Tenant, Time: as[0].Time}
+	byStage := map[string][]string{}
+	for i, a := range as {
+		st := stages[nodes[i]]
+		in.Severity = max(in.Severity, a.Severity)
+		if e := alertEnd(a); e.After(in.LastTime) {
+			in.LastTime = e
+		}
+		in.Timeline = append(in.Timeline, Entry{Alert: a.ID, Time: a.Time, Rule: a.Rule, Title: a.Title,
+			Severity: a.Severity, Stages: st, Principal: a.Principal, Summary: a.Summary})
+		for _, s := range st {
+			byStage[s] = append(byStage[s], a.ID)
+		}
+		in.Principals = addUnique(in.Principals, a.Principal)
+		in.IPs = addUnique(in.IPs, a.IPs...)
+		in.Resources = addUnique(in.Resources, a.Resources...)
+		in.Subscriptions = addUnique(in.Subscriptions, a.Subscription)
+		for _, c := range a.Compute {
+			in.Regions = addUnique(in.Regions, normRegion(c.Region))
+		}
+	}
+	for _, s := range Stages {
+		if ids := byStage[s]; len(ids) > 0 {
+			in.Stages = append(in.Stages, StageAlerts{Stage: s, Alerts: ids})
+		}
+	}
+	in.Severity = raise(in.Severity, len(in.Stages))
+	in.Cost = prices.Cost(ComputeOf(as))
+	in.Title = title(&in, as)
+	return in
+}
+
+// raise lifts the severity of an incident whose alerts cover several
+// kill-chain stages: one level from three stages on, two from five (a
+// sign-in, an escalation, quota, deployment and mining together are an
+// attack whatever each alert says alone).
+func raise(s alert.Severity, stages int) alert.Severity {
+	switch {
+	case stages >= 5:
+		s += 2
+	case stages >= 3:
+		s++
+	}
+	return min(s, alert.Critical)
+}
+
+// addUnique appends the values not yet listed, in first-seen order.
+func addUnique(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}

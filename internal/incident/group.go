@@ -1,0 +1,318 @@
+package incident
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// DefaultGap is how far apart in time two connected alerts may be and
+// still be one incident.
+const DefaultGap = 24 * time.Hour
+
+// Options tune Build. The zero value is the default.
+type Options struct {
+	// Gap is the longest quiet time between an alert and the incident it
+	// joins: measured from the end of the incident's latest alert, so a
+	// slow attack whose steps come a day apart stays one incident however
+	// long it lasts. 0 means DefaultGap.
+	Gap time.Duration
+	// Prices prices the compute; nil means the built-in table.
+	Prices *Prices
+	// SeparateTelemetry keeps alerts that name no principal (flows, DNS,
+	// processes on a host) in incidents of their own instead of attaching
+	// them to the nearest incident of their subscription (see Build).
+	SeparateTelemetry bool
+}
+
+// Build groups alerts into incidents and sets each alert's Incident field
+// to the id of its incident: every alert belongs to exactly one incident,
+// an alert that connects to nothing to one of its own, so every alert
+// names its incident.
+//
+// Alerts connect when they are of the same tenant (alerts of different
+// tenants never meet) and share a link key (a principal, a resource or
+// the resource it belongs to, a public IP address or a private one in the
+// same subscription, a correlation id), and when the later one starts at
+// most Gap after the end of the incident the earlier one is in by then.
+// Connections are transitive (union-find).
+//
+// Network, DNS and host alerts name no principal, and their resources
+// (a flow log, a host) rarely match the ARM resource the attacker
+// created. An incident made only of such alerts is attached to the
+// incident of the same subscription (any of the tenant when it names no
+// subscription) that names a principal and lies within Gap of it,
+// preferring one that deployed compute, then the nearest in time. It
+// joins that incident only: two attacks are never merged through it.
+//
+// The result does not depend on the order of alerts: they are processed
+// sorted by time, then id, and an incident's id is a hash of its tenant
+// and sorted alert ids. Incidents come sorted by first time, then id.
+func Build(alerts []alert.Alert, opts Options) []Incident {
+	if len(alerts) == 0 {
+		return nil
+	}
+	gap := opts.Gap
+	if gap <= 0 {
+		gap = DefaultGap
+	}
+	prices := opts.Prices
+	if prices == nil {
+		// The built-in table is linted by the tests; were it broken, every
+		// price would read unknown rather than Build failing.
+		prices, _ = BuiltinPrices()
+	}
+	g := newGrouping(alerts, gap)
+	for _, nodes := range g.byTenant() {
+		g.link(nodes)
+		if !opts.SeparateTelemetry {
+			g.attach(nodes)
+		}
+	}
+	members := map[int][]int{}
+	var roots []int
+	for n := range g.order {
+		r := g.find(n)
+		if members[r] == nil {
+			roots = append(roots, r)
+		}
+		members[r] = append(members[r], n)
+	}
+	out := make([]Incident, 0, len(roots))
+	for _, r := range roots {
+		as := make([]*alert.Alert, len(members[r]))
+		for i, n := range members[r] {
+			as[i] = g.alert(n)
+		}
+		in := assemble(as, g.stages, members[r], prices)
+		for _, a := range as {
+			a.Incident = in.ID
+		}
+		out = append(out, in)
+	}
+	slices.SortFunc(out, func(a, b Incident) int { return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// grouping is the union-find over alerts. Nodes are positions in the
+// canonical order (time, then id), so the lowest node of a set is its
+// first alert.
+type grouping struct {
+	alerts []alert.Alert
+	order  []int       // node -> index in alerts
+	parent []int       // union-find forest over nodes
+	end    []time.Time // per root: the latest end of its alerts
+	stages [][]string  // per node
+	gap    time.Duration
+}
+
+func newGrouping(alerts []alert.Alert, gap time.Duration) *grouping {
+	n := len(alerts)
+	g := &grouping{alerts: alerts, order: make([]int, n), parent: make([]int, n),
+		end: make([]time.Time, n), stages: make([][]string, n), gap: gap}
+	for i := range g.order {
+		g.order[i] = i
+	}
+	slices.SortStableFunc(g.order, func(i, j int) int {
+		a, b := &alerts[i], &alerts[j]
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID), strings.Compare(a.Rule, b.Rule),
+			a.LastTime.Compare(b.LastTime), strings.Compare(a.Tenant, b.Tenant))
+	})
+	for node := range g.order {
+		g.parent[node] = node
+		g.end[node] = alertEnd(g.alert(node))
+		g.stages[node] = StagesOf(g.alert(node))
+	}
+	return g
+}
+
+func (g *grouping) alert(node int) *alert.Alert { return &g.alerts[g.order[node]] }
+
+// alertEnd is when an alert's last contributing event happened.
+func alertEnd(a *alert.Alert) time.Time {
+	if a.LastTime.After(a.Time) {
+		return a.LastTime
+	}
+	return a.Time
+}
+
+// byTenant splits the nodes by tenant, each list in canonical order.
+func (g *grouping) byTenant() [][]int {
+	at := map[string]int{}
+	var out [][]int
+	for node := range g.order {
+		t := strings.ToLower(strings.TrimSpace(g.alert(node).Tenant))
+		i, ok := at[t]
+		if !ok {
+			i = len(out)
+			at[t] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], node)
+	}
+	return out
+}
+
+func (g *grouping) find(n int) int {
+	for g.parent[n] != n {
+		g.parent[n] = g.parent[g.parent[n]]
+		n = g.parent[n]
+	}
+	return n
+}
+
+// union joins two sets; the earlier root stays root.
+func (g *grouping) union(a, b int) int {
+	ra, rb := g.find(a), g.find(b)
+	if ra == rb {
+		return ra
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	g.parent[rb] = ra
+	if g.end[rb].After(g.end[ra]) {
+		g.end[ra] = g.end[rb]
+	}
+	return ra
+}
+
+// link joins the nodes of one tenant that share a key and are close in
+// time. Each key remembers one node per set that holds it: a set may
+// have grown through other keys since, so every set holding the key is
+// checked against the new alert, not only the latest.
+func (g *grouping) link(nodes []int) {
+	holders := map[string][]int{}
+	for _, n := range nodes {
+		a := g.alert(n)
+		keys := linkKeys(a)
+		for _, k := range keys {
+			for _, h := range holders[k] {
+				r := g.find(h)
+				if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
+					g.union(n, r)
+				}
+			}
+		}
+		for _, k := range keys {
+			hs := holders[k]
+			kept := hs[:0]
+			for _, h := range hs {
+				r := g.find(h)
+				if r != g.find(n) && !slices.Contains(kept, r) {
+					kept = append(kept, r)
+				}
+			}
+			holders[k] = append(kept, g.find(n))
+		}
+	}
+}
+
+// set is a connected component of one tenant, for attach.
+type set struct {
+	root        int
+	first, last time.Time
+	subs        []string
+	principal   bool // an alert names a principal
+	compute     bool // an alert is in the deployment or drivers stage
+}
+
+// attach joins each set without a principal to the nearest set with one
+// (see Build). Candidates are measured before any attachment, so the
+// outcome does not depend on the order sets are visited in.
+func (g *grouping) attach(nodes []int) {
+	bySet := map[int]*set{}
+	var sets []*set
+	for _, n := range nodes {
+		r := g.find(n)
+		s := bySet[r]
+		if s == nil {
+			s = &set{root: r, first: g.alert(n).Time}
+			bySet[r] = s
+			sets = append(sets, s)
+		}
+		a := g.alert(n)
+		if e := alertEnd(a); e.After(s.last) {
+			s.last = e
+		}
+		if strings.TrimSpace(a.Principal) != "" {
+			s.principal = true
+		}
+		if slices.Contains(g.stages[n], "deployment") || slices.Contains(g.stages[n], "drivers") {
+			s.compute = true
+		}
+		if sub := strings.ToLower(strings.TrimSpace(a.Subscription)); sub != "" && !slices.Contains(s.subs, sub) {
+			s.subs = append(s.subs, sub)
+		}
+	}
+	for _, orphan := range sets {
+		if orphan.principal {
+			continue
+		}
+		var best *set
+		var bestDist time.Duration
+		for _, c := range sets {
+			if !c.principal || !shareSubscription(orphan, c) {
+				continue
+			}
+			d := distance(orphan, c)
+			if d > g.gap {
+				continue
+			}
+			if best == nil || better(c, d, best, bestDist) {
+				best, bestDist = c, d
+			}
+		}
+		if best != nil {
+			g.union(orphan.root, best.root)
+		}
+	}
+}
+
+// shareSubscription: an orphan that names subscriptions attaches only
+// within them; one that names none (a host alert) anywhere in its tenant.
+func shareSubscription(orphan, c *set) bool {
+	if len(orphan.subs) == 0 {
+		return true
+	}
+	for _, s := range orphan.subs {
+		if slices.Contains(c.subs, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// distance between two spans of time; 0 when they overlap.
+func distance(a, b *set) time.Duration {
+	return max(a.first.Sub(b.last), b.first.Sub(a.last), 0)
+}
+
+// better prefers a set that deployed compute (mining follows deployment),
+// then the nearer, then the earlier.
+func better(c *set, d time.Duration, best *set, bestDist time.Duration) bool {
+	if c.compute != best.compute {
+		return c.compute
+	}
+	if d != bestDist {
+		return d < bestDist
+	}
+	return c.root < best.root
+}
+
+// incidentID hashes the tenant and the sorted alert ids: the same alerts
+// give the same id on every run and in any order.
+func incidentID(tenant string, as []*alert.Alert) string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.ToLower(tenant) + "\x00" + strings.Join(ids, "\n")))
+	return "inc-" + hex.EncodeToString(sum[:10])
+}

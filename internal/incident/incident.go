@@ -1,0 +1,113 @@
+// Package incident groups alerts into incidents: the alerts of one tenant
+// that share a principal, a resource, an IP address or a correlation id,
+// close in time, are one attack. An incident tells the story in kill-chain
+// order (sign-in, escalation, persistence, quota, deployment, drivers,
+// mining), names who and what, and prices the compute it deployed per hour
+// from the price table under data/prices/.
+package incident
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// Incident is one attack, as far as the alerts tell it. Its JSON form is
+// stable: the report package and stores read it.
+type Incident struct {
+	ID            string         `json:"id"` // "inc-" and a hash of the sorted member alert ids
+	Tenant        string         `json:"tenant,omitempty"`
+	Title         string         `json:"title"`
+	Severity      alert.Severity `json:"severity"`
+	Time          time.Time      `json:"time"`      // first alert
+	LastTime      time.Time      `json:"last_time"` // last contributing event of any alert
+	Stages        []StageAlerts  `json:"stages"`    // kill-chain order, only stages seen
+	Timeline      []Entry        `json:"timeline"`  // every alert, in time order
+	Principals    []string       `json:"principals,omitempty"`
+	IPs           []string       `json:"ips,omitempty"`
+	Resources     []string       `json:"resources,omitempty"`
+	Subscriptions []string       `json:"subscriptions,omitempty"`
+	Regions       []string       `json:"regions,omitempty"` // where compute was created
+	Cost          Cost           `json:"cost"`
+}
+
+// StageAlerts is one kill-chain stage and the alerts in it, in time order.
+type StageAlerts struct {
+	Stage  string   `json:"stage"`
+	Alerts []string `json:"alerts"` // alert ids
+}
+
+// Entry is one alert on the timeline.
+type Entry struct {
+	Alert     string         `json:"alert"` // alert id
+	Time      time.Time      `json:"time"`
+	Rule      string         `json:"rule"`
+	Title     string         `json:"title"`
+	Severity  alert.Severity `json:"severity"`
+	Stages    []string       `json:"stages,omitempty"`
+	Principal string         `json:"principal,omitempty"`
+	Summary   string         `json:"summary,omitempty"`
+}
+
+// Summary is the incident on one line: id, severity, title, size, span
+// and cost. Control characters (attacker-chosen names may hold them) are
+// replaced, so the line stays one line.
+func (in *Incident) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s [%s] %s: %d alert", in.ID, in.Severity, in.Title, len(in.Timeline))
+	if len(in.Timeline) != 1 {
+		b.WriteByte('s')
+	}
+	if len(in.Stages) > 0 {
+		names := make([]string, len(in.Stages))
+		for i, s := range in.Stages {
+			names[i] = s.Stage
+		}
+		fmt.Fprintf(&b, " across %s", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(&b, ", %s", in.Time.UTC().Format(time.RFC3339))
+	if in.LastTime.After(in.Time) {
+		fmt.Fprintf(&b, " to %s", in.LastTime.UTC().Format(time.RFC3339))
+	}
+	if c := in.Cost.describe(); c != "" {
+		b.WriteString(", ")
+		b.WriteString(c)
+	}
+	if in.Tenant != "" {
+		fmt.Fprintf(&b, ", tenant %s", in.Tenant)
+	}
+	return oneLine(b.String())
+}
+
+// describe says what the compute costs, or nothing when none was created.
+func (c Cost) describe() string {
+	if len(c.Lines) == 0 {
+		return ""
+	}
+	if c.Unpriced == len(c.Lines) {
+		return "compute cost unknown"
+	}
+	s := fmt.Sprintf("$%.2f/h", c.USDPerHour)
+	if c.Estimated {
+		s = "~" + s
+	}
+	if c.Unpriced > 0 {
+		s += fmt.Sprintf(" + %d unpriced size", c.Unpriced)
+		if c.Unpriced > 1 {
+			s += "s"
+		}
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,138 @@
+package incident
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/enrich"
+)
+
+// title says in a phrase what happened, for example "Cryptojacking: GPU
+// scale sets (40 instances) in 3 regions after elevated access by
+// mallory@contoso.com". An incident of one alert keeps the alert's title.
+func title(in *Incident, as []*alert.Alert) string {
+	who := topPrincipal(as)
+	if len(as) == 1 {
+		return withBy(as[0].Title, who)
+	}
+	has := func(s string) bool {
+		return slices.ContainsFunc(in.Stages, func(x StageAlerts) bool { return x.Stage == s })
+	}
+	access := accessPhrases(has)
+	what := deployed(in)
+	var kind string
+	switch {
+	case has("mining"):
+		kind = "Cryptojacking"
+	case (has("deployment") || has("drivers")) && (strings.Contains(what, "GPU") || has("drivers") || has("quota") || len(access) > 0):
+		kind = "Cryptojacking"
+	case has("deployment") || has("drivers") || has("quota"):
+		kind = "Possible cryptojacking"
+	case len(access) > 0:
+		return withBy("Suspicious access: "+strings.Join(access, ", "), who)
+	default:
+		return withBy(as[0].Title+fmt.Sprintf(" and %d more alerts", len(as)-1), who)
+	}
+	if what == "" {
+		switch {
+		case has("mining"):
+			what = "mining activity"
+		case has("quota"):
+			what = "quota increases"
+		default:
+			what = "compute created"
+		}
+	}
+	s := kind + ": " + what
+	if len(access) > 0 {
+		s += " after " + access[0]
+	}
+	return withBy(s, who)
+}
+
+func withBy(s, who string) string {
+	if who == "" {
+		return s
+	}
+	return s + " by " + who
+}
+
+// accessPhrases name the foothold stages seen, the most telling first.
+func accessPhrases(has func(string) bool) []string {
+	var out []string
+	for _, p := range []struct{ stage, phrase string }{
+		{"escalation", "elevated access"},
+		{"persistence", "a new privileged identity"},
+		{"initial_access", "a suspicious sign-in"},
+	} {
+		if has(p.stage) {
+			out = append(out, p.phrase)
+		}
+	}
+	return out
+}
+
+// serviceNouns names what each compute service creates.
+var serviceNouns = map[string]string{
+	"vm": "VMs", "vmss": "scale sets", "aml": "ML compute", "batch": "Batch pools", "aci": "container groups",
+}
+
+// deployed describes the compute: "GPU scale sets (40 instances) in 3
+// regions"; empty when none was created.
+func deployed(in *Incident) string {
+	if len(in.Cost.Lines) == 0 {
+		return ""
+	}
+	services := map[string]int{}
+	gpu := false
+	instances := 0
+	for _, l := range in.Cost.Lines {
+		services[l.Service] += l.Count
+		instances += l.Count
+		if info, ok := enrich.SizeOf(l.Size); ok && info.GPUs > 0 {
+			gpu = true
+		}
+	}
+	noun := "compute"
+	if len(services) == 1 {
+		for s := range services {
+			noun = cmp.Or(serviceNouns[s], noun)
+		}
+	}
+	s := noun
+	if gpu {
+		s = "GPU " + noun
+	}
+	if instances > 1 {
+		s += fmt.Sprintf(" (%d instances)", instances)
+	}
+	switch regions := in.Regions; len(regions) {
+	case 0:
+	case 1:
+		s += " in " + regions[0]
+	default:
+		s += fmt.Sprintf(" in %d regions", len(regions))
+	}
+	return s
+}
+
+// topPrincipal is the principal most alerts name, the earliest among
+// equals.
+func topPrincipal(as []*alert.Alert) string {
+	counts := map[string]int{}
+	best := ""
+	for _, a := range as {
+		p := strings.TrimSpace(a.Principal)
+		if p == "" {
+			continue
+		}
+		counts[p]++
+		if best == "" || counts[p] > counts[best] {
+			best = p
+		}
+	}
+	return best
+}

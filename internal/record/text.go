@@ -1,0 +1,70 @@
+package record
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// IP reads an address as Azure writes it, tolerating a port, brackets and
+// a zone, and unmapping IPv4-in-IPv6. The unspecified address (0.0.0.0,
+// written by services acting for a user) and anything unparsable give the
+// zero Addr: it is no one's address, and enrichment must not classify it.
+func IP(s string) netip.Addr {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(s)
+		switch {
+		case perr == nil:
+			a = ap.Addr()
+		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
+			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
+				return netip.Addr{}
+			}
+		default:
+			return netip.Addr{}
+		}
+	}
+	a = a.WithZone("").Unmap()
+	if a.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// Region normalises an Azure location the way ARM names regions: lower
+// case without spaces ("East US" is eastus).
+func Region(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.IndexByte(s, ' ') >= 0 {
+		s = strings.ReplaceAll(s, " ", "")
+	}
+	return strings.ToLower(s)
+}
+
+// EqualFold compares ASCII text ignoring case without converting b, for
+// matching record keys and values against known names on the hot path.
+func EqualFold[T ~string | ~[]byte](b T, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(s) {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
