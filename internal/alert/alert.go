@@ -90,6 +90,19 @@ type Alert struct {
 	Stage        string     `json:"stage,omitempty"`   // kill-chain stage of the rule
 	Compute      []Compute  `json:"compute,omitempty"` // compute the contributing records created
 	Incident     string     `json:"incident,omitempty"`
+	// Suppressed names the suppressions-file entry that set this alert
+	// aside; a suppressed alert is still reported, marked.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression is what an output shows of the entry that silenced an alert.
+type Suppression struct {
+	ID      string `json:"id"`
+	Reason  string `json:"reason"`
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"` // as written
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
 }
 
 // Compute is compute an alert's records created, for the incident's cost.

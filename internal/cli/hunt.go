@@ -35,6 +35,7 @@ type huntFlags struct {
 	cpuProfile string
 	ruleDirs   multiFlag
 	onlyUser   bool
+	suppress   string
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -58,6 +59,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
@@ -138,11 +140,15 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if set == nil {
 		return code
 	}
+	sup, code := loadSuppressions(f.suppress, set, stderr)
+	if code != ExitOK {
+		return code
+	}
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors}
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog})
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup})
 	stopProgress()
 	errOut.finish()
 	if err != nil && ctx.Err() == nil {
@@ -153,6 +159,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: interrupted; results are partial")
 	}
 	alerts, stats, est := res.Alerts, res.Files, res.Engine
+	for _, w := range sup.Unused() {
+		fmt.Fprintln(stderr, "mamori hunt: warning:", report.Terminal(w.String()))
+	}
 
 	out := stdout
 	if f.output != "" {
@@ -191,7 +200,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func anyAtLeast(as []alert.Alert, s alert.Severity) bool {
 	for _, a := range as {
-		if a.Severity >= s {
+		if a.Severity >= s && a.Suppressed == nil {
 			return true
 		}
 	}

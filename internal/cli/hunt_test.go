@@ -168,3 +168,40 @@ func TestHostileTextNeverReachesTheTerminalRaw(t *testing.T) {
 		}
 	}
 }
+
+func TestSuppressedAlertsAreShownMarkedNotDropped(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	good := filepath.Join(d, "s.yml")
+	os.WriteFile(good, []byte("suppressions:\n  - id: break-glass-drill\n    rule: azure.identity.elevate_access\n    principal: IT-ADMIN@contoso.example\n    reason: quarterly break-glass drill, CHG-42\n"), 0o644)
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--suppress", good, example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var sup, elev int
+	for _, a := range jsonl(t, out) {
+		if a.Rule == "azure.identity.elevate_access" {
+			elev++
+			if a.Suppressed == nil || a.Suppressed.ID != "break-glass-drill" {
+				t.Errorf("elevation not marked suppressed: %+v", a.Suppressed)
+			}
+		}
+		if a.Suppressed != nil {
+			sup++
+		}
+	}
+	if elev != 1 || sup != 1 {
+		t.Errorf("elevations %d, suppressed %d; want the one elevation kept and marked", elev, sup)
+	}
+	_, table, _ := run(t, "", "hunt", "--suppress", good, example)
+	if !strings.Contains(table, "[suppressed: break") || !strings.Contains(table, "1 of them suppressed") {
+		t.Errorf("table does not show the suppression:\n%s", table)
+	}
+
+	bad := filepath.Join(d, "bad.yml")
+	os.WriteFile(bad, []byte("suppressions:\n  - rule: azure.identity.elevate_access\n    colour: red\n"), 0o644)
+	code, _, errs = run(t, "", "hunt", "--suppress", bad, example)
+	if code != ExitUsage || !strings.Contains(errs, "bad.yml:3") || !strings.Contains(errs, "reason") {
+		t.Errorf("broken suppressions file: exit %d, stderr %q", code, errs)
+	}
+}

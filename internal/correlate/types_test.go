@@ -49,7 +49,7 @@ func TestEventCount(t *testing.T) {
 		{name: "hosts are counted apart", section: gte5,
 			ms: join(burst("fail", 0, m, 3, 0, "host=h1"), burst("fail", 0, m, 3, 10, "host=h2"))},
 		{name: "a second burst after the incident fires again", section: gte5,
-			ms: join(burst("fail", 0, m, 5, 0, "host=h1"), burst("fail", 3*time.Hour, m, 5, 10, "host=h1")),
+			ms:   join(burst("fail", 0, m, 5, 0, "host=h1"), burst("fail", 3*time.Hour, m, 5, 10, "host=h1")),
 			want: []string{`corr "host"="h1", n=5 v=5 0s..4m0s`, `corr "host"="h1", n=5 v=5 3h0m0s..3h4m0s`}},
 		{name: "matches during the incident join its fire, later ones need a fresh window", section: gte5,
 			ms: join(burst("fail", 0, m, 5, 0, "host=h1"), burst("fail", 60*m, m, 3, 10, "host=h1"),

@@ -14,6 +14,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
+	"github.com/mamori-sec/mamori/internal/suppress"
 )
 
 // Config is what a hunt needs besides its inputs.
@@ -24,14 +25,16 @@ type Config struct {
 	Limits   source.Limits
 	OnError  func(*source.ParseError)
 	Progress *source.Progress
+	Suppress *suppress.Set // nil: nothing suppressed
 }
 
 // Result is what a hunt found and read.
 type Result struct {
-	Alerts []alert.Alert
-	Files  []*source.FileStats
-	Engine engine.Stats
-	Rules  int // detection rules run
+	Alerts     []alert.Alert
+	Files      []*source.FileStats
+	Engine     engine.Stats
+	Rules      int // detection rules run
+	Suppressed int // alerts marked suppressed
 }
 
 // Run hunts over inputs.
@@ -53,5 +56,12 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 			eng.Eval(w, ev)
 		})
 	alerts, st := eng.Alerts(nil)
-	return &Result{Alerts: alerts, Files: files, Engine: st, Rules: eng.Rules()}, ctx.Err()
+	// Suppressed alerts stay in the result, marked, so they are counted
+	// and shown, never silently dropped.
+	kept, sup := cfg.Suppress.Apply(alerts)
+	for _, s := range sup {
+		kept = append(kept, s.Alert)
+	}
+	engine.Sort(kept)
+	return &Result{Alerts: kept, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
 }

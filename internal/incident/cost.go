@@ -116,7 +116,6 @@ func (p *Prices) price(l *CostLine) {
 			l.Estimated = true
 		}
 	}
-	l.UnitUSD = roundUSD(l.UnitUSD)
 	l.USDPerHour = roundUSD(l.UnitUSD * float64(l.Count))
 }
 

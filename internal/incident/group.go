@@ -71,7 +71,10 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 	for _, nodes := range g.byTenant() {
 		g.link(nodes)
 		if !opts.SeparateTelemetry {
-			g.attach(nodes)
+			// Orphans that name a subscription first; then those that name
+			// none, measured against incidents that now include the first.
+			g.attach(nodes, true)
+			g.attach(nodes, false)
 		}
 	}
 	members := map[int][]int{}
@@ -222,10 +225,12 @@ type set struct {
 	compute     bool // an alert is in the deployment or drivers stage
 }
 
-// attach joins each set without a principal to the nearest set with one
-// (see Build). Candidates are measured before any attachment, so the
-// outcome does not depend on the order sets are visited in.
-func (g *grouping) attach(nodes []int) {
+// attach joins each set without a principal, among those that name a
+// subscription (withSubs) or those that name none, to the nearest set
+// with one (see Build). Candidates are measured before any attachment of
+// the pass, so the outcome does not depend on the order sets are visited
+// in.
+func (g *grouping) attach(nodes []int, withSubs bool) {
 	bySet := map[int]*set{}
 	var sets []*set
 	for _, n := range nodes {
@@ -251,7 +256,7 @@ func (g *grouping) attach(nodes []int) {
 		}
 	}
 	for _, orphan := range sets {
-		if orphan.principal {
+		if orphan.principal || (len(orphan.subs) > 0) != withSubs {
 			continue
 		}
 		var best *set

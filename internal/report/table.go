@@ -101,6 +101,9 @@ func tableRow(a *alert.Alert) [numCols]string {
 	r[colPrincipal] = orDash(Terminal(a.Principal))
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
 	r[colSummary] = orDash(Terminal(a.Summary))
+	if a.Suppressed != nil {
+		r[colSummary] = "[suppressed: " + Terminal(a.Suppressed.ID) + "] " + r[colSummary]
+	}
 	return r
 }
 
@@ -219,5 +222,15 @@ func countLine(alerts []alert.Alert) string {
 	if len(alerts) == 1 {
 		noun = "alert"
 	}
-	return fmt.Sprintf("%d %s (%s)", len(alerts), noun, strings.Join(parts, ", "))
+	line := fmt.Sprintf("%d %s (%s)", len(alerts), noun, strings.Join(parts, ", "))
+	sup := 0
+	for _, a := range alerts {
+		if a.Suppressed != nil {
+			sup++
+		}
+	}
+	if sup > 0 {
+		line += fmt.Sprintf(", %d of them suppressed", sup)
+	}
+	return line
 }

@@ -88,7 +88,10 @@ func (s *Set) Apply(alerts []alert.Alert) (kept []alert.Alert, suppressed []Supp
 			continue
 		}
 		e.uses.Add(1)
-		suppressed = append(suppressed, Suppressed{Alert: alerts[i], Entry: e})
+		a := alerts[i]
+		sup := e.Suppression()
+		a.Suppressed = &sup
+		suppressed = append(suppressed, Suppressed{Alert: a, Entry: e})
 	}
 	return kept, suppressed
 }

@@ -146,7 +146,7 @@ func TestApply(t *testing.T) {
 	if want := "a1=render a3=#2 a4=render"; strings.Join(got, " ") != want {
 		t.Fatalf("suppressed = %q, want %q", strings.Join(got, " "), want)
 	}
-	if sup[0].Entry.Suppression() != (Suppression{ID: "render", Reason: "render farm", Owner: "secops@contoso.com", Expires: "2025-12-31", File: "s.yml", Line: 2}) {
+	if sup[0].Entry.Suppression() != (alert.Suppression{ID: "render", Reason: "render farm", Owner: "secops@contoso.com", Expires: "2025-12-31", File: "s.yml", Line: 2}) {
 		t.Errorf("Suppression = %+v", sup[0].Entry.Suppression())
 	}
 	uses := map[string]int{}

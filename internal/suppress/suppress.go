@@ -34,6 +34,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mamori-sec/mamori/internal/alert"
 	"io"
 	"net/netip"
 	"strconv"
@@ -73,21 +74,9 @@ type Entry struct {
 // Uses says how many alerts Apply suppressed with this entry.
 func (e *Entry) Uses() int { return int(e.uses.Load()) }
 
-// Suppression is what an output shows of the entry that silenced an alert.
-// It is the proposed alert.Suppression (Alert.Suppressed); until the alert
-// package has it, Suppressed carries the entry beside the alert.
-type Suppression struct {
-	ID      string `json:"id"`
-	Reason  string `json:"reason"`
-	Owner   string `json:"owner,omitempty"`
-	Expires string `json:"expires,omitempty"` // as written
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-}
-
 // Suppression describes e for an output.
-func (e *Entry) Suppression() Suppression {
-	return Suppression{ID: e.ID, Reason: e.Reason, Owner: e.Owner, Expires: e.ExpiresText, File: e.File, Line: e.Line}
+func (e *Entry) Suppression() alert.Suppression {
+	return alert.Suppression{ID: e.ID, Reason: e.Reason, Owner: e.Owner, Expires: e.ExpiresText, File: e.File, Line: e.Line}
 }
 
 // Set is a loaded suppressions file. A nil *Set suppresses nothing, so a
@@ -113,6 +102,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error formats the problem as "file:line: message".
 func (e *Error) Error() string {
 	if e.Line > 0 {
 		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
@@ -129,6 +119,7 @@ type Warning struct {
 	Msg   string
 }
 
+// String formats the warning as `file:line: suppression "id" message`.
 func (w Warning) String() string {
 	return fmt.Sprintf("%s:%d: suppression %q %s", w.File, w.Line, w.Entry, w.Msg)
 }

@@ -19,7 +19,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
-		"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/sigma"
 	"github.com/mamori-sec/mamori/internal/source"
 )

@@ -1,0 +1,353 @@
+package incident
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// memberSets describes incidents as sorted lists of alert ids, sorted.
+func memberSets(ins []Incident) [][]string {
+	var out [][]string
+	for _, in := range ins {
+		var ids []string
+		for _, e := range in.Timeline {
+			ids = append(ids, e.Alert)
+		}
+		slices.Sort(ids)
+		out = append(out, ids)
+	}
+	slices.SortFunc(out, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	return out
+}
+
+func ids(as []alert.Alert) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWholeAttackChainIsOneIncidentWithStagesInOrder(t *testing.T) {
+	t.Parallel()
+	as := attackChain()
+	ins := Build(as, Options{})
+	if len(ins) != 1 {
+		t.Fatalf("got %d incidents, want 1: %v", len(ins), memberSets(ins))
+	}
+	in := ins[0]
+	var stages []string
+	for _, s := range in.Stages {
+		stages = append(stages, s.Stage)
+	}
+	want := []string{"initial_access", "escalation", "quota", "deployment", "drivers", "mining"}
+	if !reflect.DeepEqual(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+	if got := in.Stages[len(in.Stages)-1].Alerts; len(got) != 3 {
+		t.Errorf("mining stage holds %v, want the flow, DNS and host alerts", got)
+	}
+	if in.Severity != alert.Critical {
+		t.Errorf("severity %s, want critical (high alerts across six stages)", in.Severity)
+	}
+	if !in.Time.Equal(at(0)) || !in.LastTime.Equal(at(3*time.Hour+10*time.Minute)) {
+		t.Errorf("span %s to %s", in.Time, in.LastTime)
+	}
+	const title = "Cryptojacking: GPU scale sets (80 instances) in 3 regions after elevated access by " + mallory
+	if in.Title != title {
+		t.Errorf("title %q, want %q", in.Title, title)
+	}
+	if in.Cost.USDPerHour != 308.54 || !in.Cost.Complete || len(in.Cost.Lines) != 3 {
+		t.Errorf("cost %+v, want 40×3.673 + 20×3.673 + 20×4.408 = 308.54 over 3 lines", in.Cost)
+	}
+	if !reflect.DeepEqual(in.Principals, []string{mallory, "automation-sp"}) {
+		t.Errorf("principals %v", in.Principals)
+	}
+	if !reflect.DeepEqual(in.Regions, []string{"eastus", "westus2", "southcentralus"}) {
+		t.Errorf("regions %v", in.Regions)
+	}
+	for i := 1; i < len(in.Timeline); i++ {
+		if in.Timeline[i].Time.Before(in.Timeline[i-1].Time) {
+			t.Errorf("timeline out of order at %d", i)
+		}
+	}
+	for _, a := range as {
+		if a.Incident != in.ID {
+			t.Errorf("alert %s names incident %q, want %s", a.ID, a.Incident, in.ID)
+		}
+	}
+}
+
+func TestGrouping(t *testing.T) {
+	t.Parallel()
+	ss := vmss(subA, "ss1")
+	for _, tc := range []struct {
+		name   string
+		alerts []alert.Alert
+		want   [][]int // incidents as indexes into alerts
+	}{{
+		name: "two unrelated attacks in one tenant stay two incidents, each keeping its own mining",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), ips("203.0.113.7"), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", ss, "c1")),
+			mk("azure.identity.privileged_role_assignment", alert.High, at(30*time.Minute), principal(eve), ips("192.0.2.99"), sub(subB)),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(eve), sub(subB),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subB, "other"), "c2")),
+			mk("azure.network.mining_pool_connection", alert.High, at(3*time.Hour), sub(subA), ips("10.0.0.4", "198.51.100.23")),
+			mk("azure.network.mining_pool_connection", alert.High, at(3*time.Hour+time.Minute), sub(subB), ips("10.1.0.4", "198.51.100.99")),
+		},
+		want: [][]int{{0, 1, 4}, {2, 3, 5}},
+	}, {
+		name: "the same principal a month later is a new incident",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory)),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(mallory)),
+			mk("azure.identity.elevate_access", alert.High, at(30*24*time.Hour), principal(mallory)),
+		},
+		want: [][]int{{0, 1}, {2}},
+	}, {
+		name: "a slow attack a step every 20 hours stays one incident over four days",
+		alerts: []alert.Alert{
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory)),
+			mk("azure.identity.elevate_access", alert.High, at(20*time.Hour), principal(mallory)),
+			mk("azure.quota.increase", alert.Medium, at(40*time.Hour), principal(mallory)),
+			mk("azure.compute.gpu_created", alert.Medium, at(60*time.Hour), principal(mallory)),
+			mk("azure.compute.gpu_created", alert.Medium, at(80*time.Hour), principal(mallory)),
+		},
+		want: [][]int{{0, 1, 2, 3, 4}},
+	}, {
+		name: "the gap runs from the incident's latest alert, not from the alert sharing the key",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Medium, at(0), principal(mallory), res(ss)),
+			mk("azure.compute.gpu_driver_extension", alert.Medium, at(20*time.Hour), principal(mallory)),
+			// Shares only the scale set with the first alert, 40 hours later,
+			// but 20 hours after the incident's latest alert.
+			mk("azure.compute.mass_deployment", alert.High, at(40*time.Hour), principal("automation-sp"), res(ss)),
+		},
+		want: [][]int{{0, 1, 2}},
+	}, {
+		name: "an alert whose events run on keeps the incident open until its last event",
+		alerts: []alert.Alert{
+			mk("azure.network.mining_pool_connection", alert.High, at(0), principal(mallory), last(at(72*time.Hour))),
+			mk("azure.compute.gpu_created", alert.Medium, at(90*time.Hour), principal(mallory)),
+		},
+		want: [][]int{{0, 1}},
+	}, {
+		name: "different tenants never merge, even with the same principal, address and resource",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), ips("203.0.113.7"), res(ss)),
+			mk("azure.identity.elevate_access", alert.High, at(time.Minute), principal(mallory), ips("203.0.113.7"), res(ss), tenant(tenantB)),
+		},
+		want: [][]int{{0}, {1}},
+	}, {
+		name: "a scale set's extension links to the scale set whoever installed it",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Medium, at(0), principal(mallory), res(ss)),
+			mk("azure.compute.gpu_driver_extension", alert.Medium, at(time.Hour), principal("automation-sp"),
+				res(strings.ToLower(ss)+"/extensions/NvidiaGpuDriverLinux")),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal("other@contoso.com"), res(vmss(subA, "ss2"))),
+		},
+		want: [][]int{{0, 1}, {2}},
+	}, {
+		name: "a shared correlation id links two principals",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Medium, at(0), principal(mallory), compute("vm", "Standard_NC6s_v3", 1, "eastus", "", "corr-9")),
+			mk("azure.compute.mass_deployment", alert.High, at(time.Minute), principal("0f0f0f0f-app"), compute("vm", "Standard_NC6s_v3", 1, "eastus", "", "CORR-9")),
+		},
+		want: [][]int{{0, 1}},
+	}, {
+		name: "a private address links within its subscription only",
+		alerts: []alert.Alert{
+			mk("azure.network.mining_pool_connection", alert.High, at(0), principal("x"), sub(subA), ips("10.0.0.4")),
+			mk("azure.dns.mining_pool_lookup", alert.High, at(time.Minute), principal("y"), sub(subA), ips("10.0.0.4")),
+			mk("azure.dns.mining_pool_lookup", alert.High, at(2*time.Minute), principal("z"), sub(subB), ips("10.0.0.4")),
+		},
+		want: [][]int{{0, 1}, {2}},
+	}, {
+		name: "platform addresses and provider-wide scopes link nothing",
+		alerts: []alert.Alert{
+			mk("azure.dns.mining_pool_lookup", alert.High, at(0), principal("x"), sub(subA), ips("168.63.129.16"),
+				res("/providers/Microsoft.Authorization/elevateAccess", "/subscriptions/"+subA)),
+			mk("azure.dns.mining_pool_lookup", alert.High, at(time.Minute), principal("y"), sub(subA), ips("168.63.129.16"),
+				res("/providers/Microsoft.Authorization/elevateAccess", "/subscriptions/"+subA)),
+		},
+		want: [][]int{{0}, {1}},
+	}, {
+		name: "mining with no principal and no incident near it stays on its own",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Medium, at(0), principal(mallory), sub(subA)),
+			mk("azure.network.mining_pool_connection", alert.High, at(50*time.Hour), sub(subA), ips("198.51.100.23")),
+		},
+		want: [][]int{{0}, {1}},
+	}, {
+		name: "an alert that connects to nothing is an incident of its own",
+		alerts: []alert.Alert{
+			mk("azure.quota.increase", alert.Low, at(0), principal(mallory)),
+		},
+		want: [][]int{{0}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ins := Build(tc.alerts, Options{})
+			var want [][]string
+			for _, group := range tc.want {
+				var ids []string
+				for _, i := range group {
+					ids = append(ids, tc.alerts[i].ID)
+				}
+				slices.Sort(ids)
+				want = append(want, ids)
+			}
+			slices.SortFunc(want, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+			if got := memberSets(ins); !reflect.DeepEqual(got, want) {
+				t.Errorf("incidents %v\nwant %v", got, want)
+			}
+			for _, a := range tc.alerts {
+				if !strings.HasPrefix(a.Incident, "inc-") {
+					t.Errorf("alert %s names no incident", a.ID)
+				}
+			}
+		})
+	}
+}
+
+func TestTelemetryStaysApartWhenAsked(t *testing.T) {
+	t.Parallel()
+	ins := Build(attackChain(), Options{SeparateTelemetry: true})
+	// The flow and DNS alerts share 10.0.0.4 in the subscription; the host
+	// alert shares nothing.
+	if len(ins) != 3 {
+		t.Fatalf("got %d incidents %v, want the attack, the network pair and the host alert", len(ins), memberSets(ins))
+	}
+}
+
+func TestGapOption(t *testing.T) {
+	t.Parallel()
+	as := []alert.Alert{
+		mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory)),
+		mk("azure.compute.gpu_created", alert.Medium, at(3*time.Hour), principal(mallory)),
+	}
+	if n := len(Build(slices.Clone(as), Options{Gap: time.Hour})); n != 2 {
+		t.Errorf("a one-hour gap gave %d incidents, want 2", n)
+	}
+	if n := len(Build(as, Options{})); n != 1 {
+		t.Errorf("the default gap gave %d incidents, want 1", n)
+	}
+}
+
+// TestOrderIndependence: shuffled input gives the same incidents, ids
+// and all, and every alert names the same incident.
+func TestOrderIndependence(t *testing.T) {
+	t.Parallel()
+	base := attackChain()
+	base = append(base,
+		mk("azure.identity.privileged_role_assignment", alert.High, at(30*time.Minute), principal(eve), ips("192.0.2.99"), sub(subB)),
+		mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(eve), sub(subB),
+			compute("vm", "Standard_ND96asr_v4", 2, "westus2", "", "c7")),
+		mk("azure.identity.elevate_access", alert.High, at(30*24*time.Hour), principal(mallory)),
+		mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), tenant(tenantB)),
+		// Same time and rule as another alert: the id breaks the tie.
+		mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal("twin@contoso.com"), sub(subB),
+			func(a *alert.Alert) { a.ID += "-twin" }),
+	)
+	first := slices.Clone(base)
+	want := Build(first, Options{})
+	wantOf := incidentOf(first, want)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 50 {
+		shuffled := slices.Clone(base)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		got := Build(shuffled, Options{})
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: incidents differ:\n%v\nwant\n%v", round, memberSets(got), memberSets(want))
+		}
+		for id, inc := range incidentOf(shuffled, got) {
+			if wantOf[id] != inc {
+				t.Fatalf("round %d: alert %s in %s, want %s", round, id, inc, wantOf[id])
+			}
+		}
+	}
+	host, signin := idOf("azure.host.miner_process", at(3*time.Hour+10*time.Minute)), idOf("azure.signin.azure_ip_not_owned", at(0))
+	if wantOf[host] != wantOf[signin] {
+		t.Errorf("the host alert joined %s, not the attack it follows (%s)", wantOf[host], wantOf[signin])
+	}
+	if len(want) != 5 {
+		t.Errorf("got %d incidents %v, want 5", len(want), memberSets(want))
+	}
+}
+
+func incidentOf(as []alert.Alert, ins []Incident) map[string]string {
+	m := map[string]string{}
+	for _, a := range as {
+		m[a.ID] = a.Incident
+	}
+	return m
+}
+
+func TestIncidentIDIsAHashOfItsAlerts(t *testing.T) {
+	t.Parallel()
+	a := mk("azure.quota.increase", alert.Low, at(0), principal(mallory))
+	b := mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory))
+	one := Build([]alert.Alert{a, b}, Options{})
+	two := Build([]alert.Alert{b, a}, Options{})
+	alone := Build([]alert.Alert{a}, Options{})
+	if one[0].ID != two[0].ID || one[0].ID == alone[0].ID || !strings.HasPrefix(one[0].ID, "inc-") || len(one[0].ID) != 24 {
+		t.Errorf("ids %s %s %s", one[0].ID, two[0].ID, alone[0].ID)
+	}
+	if Build(nil, Options{}) != nil {
+		t.Error("no alerts should give no incidents")
+	}
+}
+
+func TestResourceKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ id, want string }{
+		{"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachineScaleSets/ss/extensions/x",
+			"/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/ss"},
+		{"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/3",
+			"/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/ss"},
+		{"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm/providers/Microsoft.Security/x/y",
+			"/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm"},
+		{"/subscriptions/S/resourceGroups/RG/", "/subscriptions/s/resourcegroups/rg"},
+		{"/subscriptions/S", ""},
+		{"/", ""},
+		{"", ""},
+		{"/providers/Microsoft.Authorization/elevateAccess", ""},
+		{"/subscriptions/S/providers/Microsoft.Capacity/resourceProviders/Microsoft.Compute/locations/eastus/serviceLimits/f",
+			"/subscriptions/s/providers/microsoft.capacity/resourceproviders/microsoft.compute/locations/eastus/servicelimits/f"},
+		{"/subscriptions/S/providers/Microsoft.Authorization/roleAssignments/r1",
+			"/subscriptions/s/providers/microsoft.authorization/roleassignments/r1"},
+	} {
+		if got := resourceKey(tc.id); got != tc.want {
+			t.Errorf("resourceKey(%q) = %q, want %q", tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestIPKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ ip, sub, want string }{
+		{"203.0.113.7", "", "203.0.113.7"},
+		{"::ffff:203.0.113.7", subA, "203.0.113.7"},
+		{"10.0.0.4", "S", "s|10.0.0.4"},
+		{"10.0.0.4", "", ""},
+		{"100.64.1.2", "s", "s|100.64.1.2"},
+		{"168.63.129.16", "s", ""},
+		{"169.254.169.254", "s", ""},
+		{"127.0.0.1", "s", ""},
+		{"not an ip", "s", ""},
+		{"2001:db8::1", "", "2001:db8::1"},
+	} {
+		if got := ipKey(tc.ip, tc.sub); got != tc.want {
+			t.Errorf("ipKey(%q, %q) = %q, want %q", tc.ip, tc.sub, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package incident
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/rules"
+)
+
+func TestStagesMatchTheRuleCatalogue(t *testing.T) {
+	t.Parallel()
+	if !reflect.DeepEqual(Stages, rules.Stages) {
+		t.Errorf("incident.Stages %v differ from rules.Stages %v", Stages, rules.Stages)
+	}
+	for rule, stages := range ruleStages {
+		for _, s := range stages {
+			if !isStage(s) {
+				t.Errorf("ruleStages[%s] names unknown stage %q", rule, s)
+			}
+		}
+	}
+	for _, m := range tagStages {
+		if !isStage(m.stage) {
+			t.Errorf("tagStages %s names unknown stage %q", m.tag, m.stage)
+		}
+	}
+}
+
+func TestStagesOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		a    alert.Alert
+		want []string
+	}{
+		{"the rule's stage comes first", alert.Alert{Rule: "custom.rule", Stage: "quota"}, []string{"quota"}},
+		{"the table places a catalogue rule", alert.Alert{Rule: "azure.identity.elevate_access"}, []string{"escalation"}},
+		{"a correlation spans two stages, in kill-chain order", alert.Alert{Rule: "azure.signin.risky_then_quota_or_compute", Stage: "escalation"},
+			[]string{"initial_access", "escalation"}},
+		{"a rule's variant inherits its stage", alert.Alert{Rule: "azure.compute.gpu_driver_extension.first_by_principal"}, []string{"drivers"}},
+		{"an area alone is not a rule", alert.Alert{Rule: "azure.compute.something_new"}, nil},
+		{"a stage tag", alert.Alert{Rule: "x", Tags: []string{"attack.t1496", "mamori.stage.quota"}}, []string{"quota"}},
+		{"creating cloud instances is deployment", alert.Alert{Rule: "x", Tags: []string{"attack.impact", "attack.t1496", "attack.t1578.002"}}, []string{"deployment"}},
+		{"resource hijacking alone is mining", alert.Alert{Rule: "x", Tags: []string{"attack.impact", "attack.T1496"}}, []string{"mining"}},
+		{"Sigma 2 tactic spelling", alert.Alert{Rule: "x", Tags: []string{"attack.initial-access", "attack.t1078.004"}}, []string{"initial_access"}},
+		{"privilege escalation", alert.Alert{Rule: "x", Tags: []string{"attack.privilege_escalation"}}, []string{"escalation"}},
+		{"an unknown stage value is ignored", alert.Alert{Rule: "x", Stage: "lateral", Tags: []string{"attack.persistence"}}, []string{"persistence"}},
+		{"nothing to go by", alert.Alert{Rule: "x", Tags: []string{"attack.discovery"}}, nil},
+	} {
+		if got := StagesOf(&tc.a); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
