@@ -56,12 +56,20 @@ func TestHuntFindsTheExampleAttack(t *testing.T) {
 		}
 	}
 	// One elevation (its Started and Succeeded records are one action),
-	// three driver installs on three scale sets, and the miner seen twice:
-	// its DNS lookup and its process.
+	// three GPU scale sets and their three driver installs, quota raised in
+	// three regions, and the miner seen twice: its DNS lookup and its
+	// process.
 	want := map[string]int{
-		"azure.identity.elevate_access":        1,
-		"azure.compute.gpu_driver_extension":   3,
-		"azure.network.mining_pool_connection": 2,
+		"azure.identity.elevate_access":             1,
+		"azure.identity.privileged_role_assignment": 1,
+		"azure.identity.new_account_privileged":     1,
+		"azure.signin.risky_then_quota_or_compute":  1,
+		"azure.quota.increase_burst":                1,
+		"azure.compute.gpu_created":                 3,
+		"azure.compute.multi_region_fanout":         1,
+		"azure.compute.gpu_driver_extension":        3,
+		"azure.dns.mining_pool_lookup":              1,
+		"azure.host.miner_process":                  1,
 	}
 	for r, n := range want {
 		if count[r] != n {

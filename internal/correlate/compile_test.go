@@ -55,6 +55,8 @@ func TestCompileRefuses(t *testing.T) {
 		{name: "first_seen without group-by", doc: correlation("Bad one", "type: first_seen", "rules: [a]"), msg: "needs a group-by"},
 		{name: "first_seen with a condition",
 			doc: correlation("Bad one", "type: first_seen", "rules: [a]", "group-by: [p]", "condition: {gte: 1}"), msg: "takes no condition"},
+		{name: "temporal condition beyond its rules",
+			doc: correlation("Bad one", "type: temporal", "rules: [a, b]", "timespan: 1h", "condition: {gte: 3}"), msg: "can never be met"},
 		{name: "temporal of one rule", doc: correlation("Bad one", "type: temporal", "rules: [a]", "timespan: 1h"), msg: "at least two"},
 		{name: "the same rule by name and id", doc: ec("timespan: 1h", "condition: {gte: 2}", "rules: [a, id-a]"), msg: "rules"},
 		{name: "a rule listed twice", doc: correlation("Bad one", "type: temporal", "rules: [a, a]", "timespan: 1h"), msg: "listed twice"},

@@ -29,40 +29,43 @@ func FuzzCompile(f *testing.F) {
 		"aliases: {k: {a: f, x: k}}") + "---\n" + correlation("Y", "type: event_count", "rules: [a]", "group-by: [k]",
 		"timespan: 1s", "condition: {gt: -1, lt: 1e300}", "name: x") + "---\n" + detection("a"))
 	f.Add("title: t\ncorrelation: &c {type: event_count, rules: *c, timespan: 1h}\n")
-	f.Fuzz(func(t *testing.T, text string) {
-		rules, _ := sigma.Parse([]byte(text))
-		var corrs, dets []*sigma.Rule
-		for _, r := range rules {
-			switch r.Kind {
-			case sigma.KindCorrelation:
-				corrs = append(corrs, r)
-			case sigma.KindDetection:
-				dets = append(dets, r)
+	f.Fuzz(fuzzCompile)
+}
+
+// fuzzCompile is FuzzCompile's body: compile, then run what compiled.
+func fuzzCompile(t *testing.T, text string) {
+	rules, _ := sigma.Parse([]byte(text))
+	var corrs, dets []*sigma.Rule
+	for _, r := range rules {
+		switch r.Kind {
+		case sigma.KindCorrelation:
+			corrs = append(corrs, r)
+		case sigma.KindDetection:
+			dets = append(dets, r)
+		}
+	}
+	s, err := Compile(corrs, dets)
+	if err != nil && !strings.Contains(err.Error(), "sigma rule") {
+		t.Errorf("error does not name the rule: %v", err)
+	}
+	if len(s.Rules()) == 0 {
+		return
+	}
+	var ms []Match
+	for i, d := range dets {
+		name := cmpOr(d.Name, d.ID)
+		for j := range 6 {
+			m := Match{Rule: name, RuleID: d.ID, Time: t0.Add(time.Duration(i*7+j*j) * time.Minute), Tenant: "t", Ref: len(ms),
+				Fields: map[string][]string{}}
+			for _, f := range s.Needs(name) {
+				m.Fields[f] = []string{strconv.Itoa(j % 3), "x"}
 			}
+			ms = append(ms, m)
 		}
-		s, err := Compile(corrs, dets)
-		if err != nil && !strings.Contains(err.Error(), "sigma rule") {
-			t.Errorf("error does not name the rule: %v", err)
+	}
+	for _, f := range s.Process(ms, Options{Baseline: time.Hour}) {
+		if f.Time.After(f.LastTime) || f.Count < 1 || len(f.Members) > DefaultMaxMembers {
+			t.Errorf("malformed fire %+v", f)
 		}
-		if len(s.Rules()) == 0 {
-			return
-		}
-		var ms []Match
-		for i, d := range dets {
-			name := cmpOr(d.Name, d.ID)
-			for j := range 6 {
-				m := Match{Rule: name, RuleID: d.ID, Time: t0.Add(time.Duration(i*7+j*j) * time.Minute), Tenant: "t", Ref: len(ms),
-					Fields: map[string][]string{}}
-				for _, f := range s.Needs(name) {
-					m.Fields[f] = []string{strconv.Itoa(j % 3), "x"}
-				}
-				ms = append(ms, m)
-			}
-		}
-		for _, f := range s.Process(ms, Options{Baseline: time.Hour}) {
-			if f.Time.After(f.LastTime) || f.Count < 1 || len(f.Members) > DefaultMaxMembers {
-				t.Errorf("malformed fire %+v", f)
-			}
-		}
-	})
+	}
 }

@@ -262,7 +262,13 @@ func (sp *spec) check(r *sigma.Rule) error {
 		for i := 0.0; i < n && all; i++ {
 			all = !sp.cond.holds(i)
 		}
+		possible := false
+		for i := 0.0; i <= n; i++ {
+			possible = possible || sp.cond.holds(i)
+		}
 		switch {
+		case !possible:
+			return ruleErr(r, "condition %s can never be met by %d rules", sp.cond, len(sp.refs))
 		case all:
 			// eq or gt written for "every rule": one form, decided as
 			// soon as the last rule matches.

@@ -19,11 +19,16 @@ type Stats struct {
 
 // Alerts merges the workers' hits into alerts: duplicates of a record count
 // once, hits of a rule with the same merge-by values become one alert.
-// silent names rules whose hits make no alert of their own (the base rules
-// of correlations that do not generate). Alerts come sorted by time, then
+// With correlations, the hits then go through them in event time, and the
+// base rules of correlations that do not generate make no alert of their
+// own. Alerts come sorted by time, then
 // rule, then id, whichever worker read what.
-func (e *Engine) Alerts(silent func(rule string) bool) ([]alert.Alert, Stats) {
+func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 	hits, dups := e.sortedHits()
+	var silent func(string) bool
+	if c != nil && c.Set != nil {
+		silent = c.Set.Silent
+	}
 	st := Stats{Hits: len(hits) + dups, Duplicates: dups}
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
@@ -63,6 +68,9 @@ func (e *Engine) Alerts(silent func(rule string) bool) ([]alert.Alert, Stats) {
 	res := make([]alert.Alert, len(out))
 	for i, a := range out {
 		res[i] = *a
+	}
+	if c != nil && c.Set != nil {
+		res = append(res, e.correlate(hits, c)...)
 	}
 	Sort(res)
 	return res, st

@@ -13,7 +13,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
 	"github.com/mamori-sec/mamori/internal/rules"
@@ -30,6 +32,8 @@ type Engine struct {
 	byKind [numKinds][]int            // rules with no operation index
 	byOp   [numKinds]map[string][]int // rules that can only match these operations
 	work   []workerState
+	// trackStart is set when correlations need each tenant's first event.
+	trackStart bool
 }
 
 // rule is a compiled catalogue rule with what the engine derives from it.
@@ -55,16 +59,22 @@ type hit struct {
 }
 
 type workerState struct {
-	fe   *fields.Event
-	hits []hit
-	buf  []sigma.Value
-	_    [64]byte // keep workers' state on separate cache lines
+	fe    *fields.Event
+	hits  []hit
+	buf   []sigma.Value
+	start map[string]time.Time // earliest event per tenant
+	_     [64]byte             // keep workers' state on separate cache lines
 }
 
-// New indexes the compiled detection rules of set. needs names, per rule,
-// the fields later stages (correlations) read from its hits.
-func New(set *rules.Set, workers int, needs func(rule string) []string) (*Engine, error) {
-	e := &Engine{work: make([]workerState, max(workers, 1))}
+// New indexes the compiled detection rules of set. corr, when not nil, are
+// the correlation rules that will read the hits: the engine collects the
+// fields they need and each tenant's first event time.
+func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
+	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: corr != nil}
+	var needs func(string) []string
+	if corr != nil {
+		needs = corr.Needs
+	}
 	for k := range e.byOp {
 		e.byOp[k] = map[string][]int{}
 	}
@@ -113,6 +123,9 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	k := int(ev.Kind)
 	if k >= numKinds {
 		return
+	}
+	if e.trackStart {
+		e.work[worker].noteTime(ev)
 	}
 	byOp, general := e.byOp[k][ev.Operation], e.byKind[k]
 	if len(byOp) == 0 && len(general) == 0 {

@@ -7,8 +7,10 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -26,6 +28,8 @@ type Config struct {
 	OnError  func(*source.ParseError)
 	Progress *source.Progress
 	Suppress *suppress.Set // nil: nothing suppressed
+	// Baseline is first_seen's learning window; zero keeps each rule's.
+	Baseline time.Duration
 }
 
 // Result is what a hunt found and read.
@@ -46,7 +50,11 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	eng, err := engine.New(cfg.Rules, workers, nil)
+	corr, err := cfg.Rules.Correlations()
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(cfg.Rules, workers, corr)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +63,11 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 			cfg.Enricher.Apply(ev)
 			eng.Eval(w, ev)
 		})
-	alerts, st := eng.Alerts(nil)
+	var cs *engine.Correlations
+	if corr != nil {
+		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline}}
+	}
+	alerts, st := eng.Alerts(cs)
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)

@@ -190,12 +190,18 @@ func (c *retailCollector) add(raw json.RawMessage) error {
 		}
 		return err
 	}
-	price, ok, err := it.price()
-	if err != nil || !ok {
-		return err
+	// A page in another currency is wrong as a whole; other products are
+	// merely not ours, whatever their prices (a 3-year reservation's is
+	// its total).
+	if cur := strings.TrimSpace(it.CurrencyCode); cur != "" && !strings.EqualFold(cur, "USD") {
+		return fmt.Errorf("currencyCode %q: want USD", it.CurrencyCode)
 	}
 	if !it.isLinuxConsumption() {
 		return nil
+	}
+	price, ok, err := it.price()
+	if err != nil || !ok {
+		return err
 	}
 	size, region := strings.TrimSpace(it.ArmSkuName), normRegion(it.ArmRegionName)
 	if size == "" || region == "" {
@@ -225,9 +231,6 @@ func (c *retailCollector) add(raw json.RawMessage) error {
 // price validates the item's price: retailPrice, else unitPrice. ok is
 // false for an item to skip (a zero price).
 func (it *retailItem) price() (float64, bool, error) {
-	if !strings.EqualFold(strings.TrimSpace(it.CurrencyCode), "USD") && it.CurrencyCode != "" {
-		return 0, false, fmt.Errorf("currencyCode %q: want USD", it.CurrencyCode)
-	}
 	p := it.RetailPrice
 	if p == nil {
 		p = it.UnitPrice

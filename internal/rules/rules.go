@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
 	"github.com/mamori-sec/mamori/internal/sigma"
@@ -113,6 +114,7 @@ func Load(opt Options) (*Set, error) {
 		}
 	}
 	s.link()
+	s.checkCorrelations()
 	return s, errors.Join(errs...)
 }
 
@@ -270,3 +272,71 @@ type LoadError struct {
 func (e *LoadError) Error() string { return e.Source + ": rule " + e.Rule + ": " + e.Err.Error() }
 
 func (e *LoadError) Unwrap() error { return e.Err }
+
+// checkCorrelations compiles the correlation rules against the detections
+// and marks the ones that cannot run invalid, with the reason, so that one
+// bad correlation does not stop the others.
+func (s *Set) checkCorrelations() {
+	for {
+		corr, dets := s.sigmaRules()
+		if len(corr) == 0 {
+			return
+		}
+		if _, err := correlate.Compile(corr, dets); err == nil {
+			return
+		}
+		bad := false
+		for _, r := range s.Rules {
+			if r.Status != Correlation {
+				continue
+			}
+			others := make([]*sigma.Rule, 0, len(corr))
+			for _, c := range corr {
+				if c != r.Sigma {
+					others = append(others, c)
+				}
+			}
+			if _, err := correlate.Compile(append(others, r.Sigma), dets); err != nil {
+				if _, err2 := correlate.Compile(others, dets); err2 == nil {
+					r.Status, r.Err = statusOf(err), err
+					bad = true
+					break
+				}
+			}
+		}
+		if !bad {
+			// No single culprit: report every correlation rather than loop.
+			_, err := correlate.Compile(corr, dets)
+			for _, r := range s.Rules {
+				if r.Status == Correlation {
+					r.Status, r.Err = Invalid, err
+				}
+			}
+			return
+		}
+	}
+}
+
+// sigmaRules returns the correlation documents and detection rules that
+// can run.
+func (s *Set) sigmaRules() (corr, dets []*sigma.Rule) {
+	for _, r := range s.Rules {
+		switch r.Status {
+		case Correlation:
+			corr = append(corr, r.Sigma)
+		case Compiled:
+			dets = append(dets, r.Sigma)
+		}
+	}
+	return corr, dets
+}
+
+// Correlations compiles the correlation rules that can run; nil when there
+// are none.
+func (s *Set) Correlations() (*correlate.Set, error) {
+	corr, dets := s.sigmaRules()
+	if len(corr) == 0 {
+		return nil, nil
+	}
+	return correlate.Compile(corr, dets)
+}

@@ -8,7 +8,12 @@ import (
 
 func yamlUnmarshal(b []byte, v any) error { return yaml.Unmarshal(b, v) }
 
-// silentBase reports whether a rule makes alerts of its own. Base rules of
-// correlations that do not generate make none; until correlations run,
-// every rule does.
-func silentBase(_ *rules.Set, _ *rules.Rule) (generates bool, why string) { return true, "" }
+// generates reports whether a rule makes alerts of its own: the base rules
+// of correlations that do not generate only feed them.
+func generates(set *rules.Set, r *rules.Rule) bool {
+	c, err := set.Correlations()
+	if err != nil || c == nil {
+		return true
+	}
+	return !c.Silent(r.Name)
+}

@@ -14,10 +14,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/rules"
@@ -94,8 +96,14 @@ func Run(ctx context.Context, set *rules.Set, dir string) (*Outcome, error) {
 			inputs = append(inputs, in)
 		}
 	}
+	var baseline time.Duration
+	if ex.Baseline != "" {
+		if baseline, err = correlate.ParseTimespan(ex.Baseline); err != nil {
+			return nil, fmt.Errorf("%s: baseline: %w", filepath.Join(dir, ExpectFile), err)
+		}
+	}
 	var readErrs []string
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, OnError: func(e *source.ParseError) {
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Baseline: baseline, OnError: func(e *source.ParseError) {
 		readErrs = append(readErrs, e.Error())
 	}})
 	if err != nil {

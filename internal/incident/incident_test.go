@@ -1,0 +1,126 @@
+package incident
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+func TestSummaryIsOneLine(t *testing.T) {
+	t.Parallel()
+	in := Build(attackChain(), Options{})[0]
+	s := in.Summary()
+	want := in.ID + " [critical] Cryptojacking: GPU scale sets (80 instances) in 3 regions after elevated access by " + mallory +
+		": 11 alerts across initial_access, escalation, quota, deployment, drivers, mining, 2026-11-02T03:00:00Z to 2026-11-02T06:10:00Z, " +
+		"$308.54/h, tenant " + tenantA
+	if s != want {
+		t.Errorf("summary\n%s\nwant\n%s", s, want)
+	}
+	// A principal chosen by the attacker cannot break the line.
+	evil := mk("azure.identity.elevate_access", alert.High, at(0), principal("a\nb\x1b[31m"))
+	one := Build([]alert.Alert{evil}, Options{})[0]
+	if s := one.Summary(); strings.ContainsAny(s, "\n\x1b") || !strings.Contains(s, "by a b [31m") {
+		t.Errorf("summary %q", s)
+	}
+}
+
+func TestSummaryCost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    Cost
+		want string
+	}{
+		{Cost{}, ""},
+		{Cost{Lines: []CostLine{{}}, Unpriced: 1}, "compute cost unknown"},
+		{Cost{USDPerHour: 12.5, Lines: []CostLine{{Priced: true}, {}, {}}, Unpriced: 2, Estimated: true}, "~$12.50/h + 2 unpriced sizes"},
+		{Cost{USDPerHour: 3, Lines: []CostLine{{Priced: true}}, Complete: true}, "$3.00/h"},
+	} {
+		if got := tc.c.describe(); got != tc.want {
+			t.Errorf("describe(%+v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
+// TestIncidentJSONIsStable pins the field names readers depend on.
+func TestIncidentJSONIsStable(t *testing.T) {
+	t.Parallel()
+	in := Build(attackChain(), Options{})[0]
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"cost", "id", "ips", "last_time", "principals", "regions", "resources", "severity", "stages",
+		"subscriptions", "tenant", "time", "timeline", "title"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("keys %v\nwant %v", keys, want)
+	}
+	if !strings.Contains(string(m["severity"]), `"critical"`) || !strings.Contains(string(m["stages"]), `{"stage":"initial_access","alerts":[`) {
+		t.Errorf("severity %s stages %s", m["severity"], m["stages"])
+	}
+	if !strings.Contains(string(m["cost"]), `"usd_per_hour":308.54`) || !strings.Contains(string(m["cost"]), `"basis":"exact"`) {
+		t.Errorf("cost %s", m["cost"])
+	}
+	var back Incident
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, in) {
+		t.Errorf("the JSON form does not read back: %v", err)
+	}
+}
+
+func TestTitles(t *testing.T) {
+	t.Parallel()
+	ss := vmss(subA, "ss1")
+	for _, tc := range []struct {
+		name   string
+		alerts []alert.Alert
+		want   string
+	}{{
+		name:   "one alert keeps its title",
+		alerts: []alert.Alert{mk("azure.quota.increase", alert.Low, at(0), principal(mallory))},
+		want:   "title of azure.quota.increase by " + mallory,
+	}, {
+		name: "access only",
+		alerts: []alert.Alert{
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory)),
+			mk("azure.identity.new_account_privileged", alert.High, at(time.Hour), principal(mallory)),
+		},
+		want: "Suspicious access: a new privileged identity, a suspicious sign-in by " + mallory,
+	}, {
+		name: "CPU compute without a foothold is only possible cryptojacking",
+		alerts: []alert.Alert{
+			mk("azure.compute.new_region", alert.Medium, at(0), principal(mallory), res(ss),
+				compute("vm", "Standard_F72s_v2", 1, "brazilsouth", ss, "")),
+			mk("azure.compute.unusual_service", alert.Medium, at(time.Hour), principal(mallory), res(ss)),
+		},
+		want: "Possible cryptojacking: VMs in brazilsouth by " + mallory,
+	}, {
+		name: "quota then mining",
+		alerts: []alert.Alert{
+			mk("azure.quota.increase_burst", alert.Medium, at(0), principal(mallory), sub(subA)),
+			mk("azure.host.miner_process", alert.High, at(time.Hour), sub(subA)),
+		},
+		want: "Cryptojacking: mining activity by " + mallory,
+	}} {
+		ins := Build(tc.alerts, Options{})
+		if len(ins) != 1 || ins[0].Title != tc.want {
+			var got []string
+			for _, in := range ins {
+				got = append(got, in.Title)
+			}
+			t.Errorf("%s: titles %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
