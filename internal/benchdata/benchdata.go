@@ -96,9 +96,16 @@ func record(r *rand.Rand, line int, op string, status int, body string) string {
 		sub, rg, op[:len(op)-len(lastSegment(op))-1], name,
 		op, st.resultType, st.signature, r.IntN(5000), 1+r.IntN(250), guid(r),
 		sub, rg, op, sub, guid(r), guid(r),
-		1+r.IntN(250), guid(r), r.IntN(300), r.IntN(300),
+		1+r.IntN(250), userOID(r.IntN(users)), r.IntN(users), r.IntN(users),
 		levels[status], props)
 }
+
+// users is the tenant's population: a few hundred people and pipelines
+// act again and again, as in a real tenant (not a new principal per
+// record, which would make every write a first).
+const users = 300
+
+func userOID(i int) string { return fmt.Sprintf("6a1c3b0e-%04x-4000-8000-%012x", i, i*7919) }
 
 var levels = []string{"Information", "Information", "Information", "Error"}
 

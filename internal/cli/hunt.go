@@ -10,8 +10,10 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -36,6 +38,7 @@ type huntFlags struct {
 	ruleDirs   multiFlag
 	onlyUser   bool
 	suppress   string
+	baseline   string
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -59,6 +62,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
@@ -140,6 +144,13 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if set == nil {
 		return code
 	}
+	var baseline time.Duration
+	if f.baseline != "" {
+		if baseline, err = correlate.ParseTimespan(f.baseline); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --baseline:", err)
+			return ExitUsage
+		}
+	}
 	sup, code := loadSuppressions(f.suppress, set, stderr)
 	if code != ExitOK {
 		return code
@@ -148,7 +159,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup})
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup, Baseline: baseline})
 	stopProgress()
 	errOut.finish()
 	if err != nil && ctx.Err() == nil {

@@ -32,8 +32,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 	st := Stats{Hits: len(hits) + dups, Duplicates: dups}
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
-	for i := range hits {
-		h := &hits[i]
+	for _, h := range hits {
 		r := e.rules[h.rule]
 		if silent != nil && silent(r.Name) {
 			continue

@@ -50,10 +50,9 @@ func (e *Engine) TenantStart() map[string]time.Time {
 
 // correlate runs the correlation rules over the sorted hits and turns
 // their fires into alerts.
-func (e *Engine) correlate(hits []hit, c *Correlations) []alert.Alert {
+func (e *Engine) correlate(hits []*hit, c *Correlations) []alert.Alert {
 	ms := make([]correlate.Match, 0, len(hits))
-	for i := range hits {
-		h := &hits[i]
+	for i, h := range hits {
 		r := e.rules[h.rule]
 		if !c.Set.Uses(r.Name) && (r.Sigma.ID == "" || !c.Set.Uses(r.Sigma.ID)) {
 			continue
@@ -74,7 +73,7 @@ func (e *Engine) correlate(hits []hit, c *Correlations) []alert.Alert {
 
 // fireAlert builds the alert of one correlation fire, with the member
 // hits as its evidence.
-func (e *Engine) fireAlert(f correlate.Fire, hits []hit, set *rules.Set) alert.Alert {
+func (e *Engine) fireAlert(f correlate.Fire, hits []*hit, set *rules.Set) alert.Alert {
 	a := alert.Alert{
 		Rule: f.Rule, Title: f.Title, Tags: f.Tags, Time: f.Time, Tenant: f.Tenant,
 		Severity: alert.Medium, RuleVersion: 1,

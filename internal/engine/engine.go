@@ -63,6 +63,7 @@ type workerState struct {
 	hits  []hit
 	buf   []sigma.Value
 	start map[string]time.Time // earliest event per tenant
+	raw   []byte               // scratch for canonical records
 	_     [64]byte             // keep workers' state on separate cache lines
 }
 
@@ -133,22 +134,24 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	}
 	ws := &e.work[worker]
 	ws.fe.Reset(ev)
-	for _, i := range byOp {
-		if e.rules[i].Compiled.Match(ws.fe) {
-			e.hit(ws, i, ev)
-		}
-	}
-	for _, i := range general {
-		if e.rules[i].Compiled.Match(ws.fe) {
-			e.hit(ws, i, ev)
+	key := "" // the record's dedup key, computed once for all its hits
+	for _, list := range [2][]int{byOp, general} {
+		for _, i := range list {
+			if !e.rules[i].Compiled.Match(ws.fe) {
+				continue
+			}
+			if key == "" {
+				key, ws.raw = dedupKey(ev, ws.raw[:0])
+			}
+			e.hit(ws, i, ev, key)
 		}
 	}
 }
 
 // hit records a match, copying what outlives the event.
-func (e *Engine) hit(ws *workerState, i int, ev *event.Event) {
+func (e *Engine) hit(ws *workerState, i int, ev *event.Event, key string) {
 	r := e.rules[i]
-	h := hit{rule: i, key: DedupKey(ev)}
+	h := hit{rule: i, key: key}
 	if len(r.merge) > 0 {
 		var b strings.Builder
 		for _, id := range r.merge {
@@ -182,27 +185,37 @@ func (e *Engine) hit(ws *workerState, i int, ev *event.Event) {
 // canonical JSON (re-serialised, so white space does not matter), plus the
 // tuple index for flow records.
 func DedupKey(ev *event.Event) string {
+	k, _ := dedupKey(ev, nil)
+	return k
+}
+
+// dedupKey is DedupKey with a reusable buffer for the canonical record.
+func dedupKey(ev *event.Event, buf []byte) (string, []byte) {
 	idx := ""
 	if ev.Loc.Index > 0 {
 		idx = "#" + strconv.Itoa(ev.Loc.Index)
 	}
 	if ev.ID != "" {
-		return ev.Kind.String() + ":" + ev.ID + idx
+		return ev.Kind.String() + ":" + ev.ID + idx, buf
 	}
 	if ev.Raw == nil {
-		return ev.Loc.File + ":" + strconv.Itoa(ev.Loc.Line) + ":" + strconv.Itoa(ev.Loc.Record) + idx
+		return ev.Loc.File + ":" + strconv.Itoa(ev.Loc.Line) + ":" + strconv.Itoa(ev.Loc.Record) + idx, buf
 	}
-	sum := sha256.Sum256(ev.Raw.MarshalTo(nil))
-	return "sha256:" + hex.EncodeToString(sum[:16]) + idx
+	buf = ev.Raw.MarshalTo(buf)
+	sum := sha256.Sum256(buf)
+	return "sha256:" + hex.EncodeToString(sum[:16]) + idx, buf
 }
 
 // sortedHits gathers every worker's hits in a deterministic order, with
 // duplicates of a record under one rule removed.
-func (e *Engine) sortedHits() (all []hit, dups int) {
+func (e *Engine) sortedHits() (all []*hit, dups int) {
 	for i := range e.work {
-		all = append(all, e.work[i].hits...)
+		for j := range e.work[i].hits {
+			all = append(all, &e.work[i].hits[j])
+		}
 	}
-	slices.SortFunc(all, func(a, b hit) int {
+	// Pointers are sorted, not the hits: each holds a whole event.
+	slices.SortFunc(all, func(a, b *hit) int {
 		return cmp.Or(a.ev.Time.Compare(b.ev.Time), cmp.Compare(a.rule, b.rule), cmp.Compare(a.key, b.key))
 	})
 	out := all[:0]

@@ -37,8 +37,9 @@ type Options struct {
 //
 // Alerts connect when they are of the same tenant (alerts of different
 // tenants never meet) and share a link key (a principal, a resource or
-// the resource it belongs to, a public IP address or a private one in the
-// same subscription, a correlation id), and when the later one starts at
+// the resource it belongs to, a correlation id, a private IP address in
+// the same subscription, or a public one of an alert that names a
+// principal: the caller's address), and when the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
 // Connections are transitive (union-find).
 //
@@ -51,7 +52,8 @@ type Options struct {
 // joins that incident only: two attacks are never merged through it.
 //
 // The result does not depend on the order of alerts: they are processed
-// sorted by time, then id, and an incident's id is a hash of its tenant
+// sorted by time, then id (alert ids are unique: the engine derives them
+// from rule and records), and an incident's id is a hash of its tenant
 // and sorted alert ids. Incidents come sorted by first time, then id.
 func Build(alerts []alert.Alert, opts Options) []Incident {
 	if len(alerts) == 0 {
@@ -188,7 +190,9 @@ func (g *grouping) union(a, b int) int {
 // link joins the nodes of one tenant that share a key and are close in
 // time. Each key remembers one node per set that holds it: a set may
 // have grown through other keys since, so every set holding the key is
-// checked against the new alert, not only the latest.
+// checked against the new alert, not only the latest. A set that ended
+// more than gap before the current alert is forgotten: alerts come in
+// time order, so no later alert can join it.
 func (g *grouping) link(nodes []int) {
 	holders := map[string][]int{}
 	for _, n := range nodes {
@@ -207,7 +211,7 @@ func (g *grouping) link(nodes []int) {
 			kept := hs[:0]
 			for _, h := range hs {
 				r := g.find(h)
-				if r != g.find(n) && !slices.Contains(kept, r) {
+				if r != g.find(n) && !slices.Contains(kept, r) && a.Time.Sub(g.end[r]) <= g.gap {
 					kept = append(kept, r)
 				}
 			}

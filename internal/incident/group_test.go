@@ -102,7 +102,8 @@ func TestGrouping(t *testing.T) {
 			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(eve), sub(subB),
 				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subB, "other"), "c2")),
 			mk("azure.network.mining_pool_connection", alert.High, at(3*time.Hour), sub(subA), ips("10.0.0.4", "198.51.100.23")),
-			mk("azure.network.mining_pool_connection", alert.High, at(3*time.Hour+time.Minute), sub(subB), ips("10.1.0.4", "198.51.100.99")),
+			// The same pool as the first attack's miners: a shared destination links nothing.
+			mk("azure.network.mining_pool_connection", alert.High, at(3*time.Hour+time.Minute), sub(subB), ips("10.1.0.4", "198.51.100.23")),
 		},
 		want: [][]int{{0, 1, 4}, {2, 3, 5}},
 	}, {

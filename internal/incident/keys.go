@@ -10,7 +10,8 @@ import (
 // linkKeys are the values that tie an alert to others of its tenant: its
 // principal, the resources it touched, its IP addresses and the
 // correlation ids of its creates, each prefixed with its kind so that a
-// principal never meets an IP of the same spelling.
+// principal never meets an IP of the same spelling. A private address key
+// holds its subscription ("sub|10.0.0.4"), a public one does not.
 func linkKeys(a *alert.Alert) []string {
 	var keys []string
 	add := func(k string) {
@@ -37,8 +38,12 @@ func linkKeys(a *alert.Alert) []string {
 			add("c|" + op)
 		}
 	}
+	// Without a principal, an alert's public addresses are what its
+	// machines talked to (a mining pool every attack uses), not who acted:
+	// only its private addresses, the machines themselves, link it.
+	public := strings.TrimSpace(a.Principal) != ""
 	for _, s := range a.IPs {
-		if k := ipKey(s, a.Subscription); k != "" {
+		if k := ipKey(s, a.Subscription); k != "" && (public || strings.Contains(k, "|")) {
 			add("i|" + k)
 		}
 	}

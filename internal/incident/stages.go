@@ -117,7 +117,3 @@ func stagesFromTags(tags []string) []string {
 }
 
 func isStage(s string) bool { return slices.Contains(Stages, s) }
-
-// accessStages are the stages that give an attacker a foothold; the
-// others spend it.
-var accessStages = []string{"initial_access", "escalation", "persistence"}
