@@ -71,25 +71,30 @@ type Evidence struct {
 
 // Alert is one detection.
 type Alert struct {
-	ID           string     `json:"id"` // deterministic: the same records and rule give the same id
-	Rule         string     `json:"rule"`
-	RuleVersion  int        `json:"rule_version,omitempty"`
-	Title        string     `json:"title"`
-	Severity     Severity   `json:"severity"`
-	Time         time.Time  `json:"time"`               // first contributing event
-	LastTime     time.Time  `json:"last_time,omitzero"` // last contributing event, when several
-	Tenant       string     `json:"tenant,omitempty"`
-	Subscription string     `json:"subscription,omitempty"`
-	Principal    string     `json:"principal,omitempty"` // UPN, else object id, else app id
-	IPs          []string   `json:"ips,omitempty"`
-	Resources    []string   `json:"resources,omitempty"`
-	Summary      string     `json:"summary"`
-	Tags         []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
-	Evidence     []Evidence `json:"evidence"`
-	Count        int        `json:"count"`             // contributing records (evidence keeps the first 50)
-	Stage        string     `json:"stage,omitempty"`   // kill-chain stage of the rule
-	Compute      []Compute  `json:"compute,omitempty"` // compute the contributing records created
-	Incident     string     `json:"incident,omitempty"`
+	ID           string    `json:"id"` // deterministic: the same records and rule give the same id
+	Rule         string    `json:"rule"`
+	RuleVersion  int       `json:"rule_version,omitempty"`
+	Title        string    `json:"title"`
+	Severity     Severity  `json:"severity"`
+	Time         time.Time `json:"time"`               // first contributing event
+	LastTime     time.Time `json:"last_time,omitzero"` // last contributing event, when several
+	Tenant       string    `json:"tenant,omitempty"`
+	Subscription string    `json:"subscription,omitempty"`
+	Principal    string    `json:"principal,omitempty"` // UPN, else object id, else app id
+	// PrincipalIDs are every id the records name the principal by (UPN,
+	// object id, app id, lower case): a sign-in logged by UPN and an ARM
+	// write logged by object id are the same person.
+	PrincipalIDs   []string   `json:"principal_ids,omitempty"`
+	CorrelationIDs []string   `json:"correlation_ids,omitempty"`
+	IPs            []string   `json:"ips,omitempty"`
+	Resources      []string   `json:"resources,omitempty"`
+	Summary        string     `json:"summary"`
+	Tags           []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
+	Evidence       []Evidence `json:"evidence"`
+	Count          int        `json:"count"`             // contributing records (evidence keeps the first 50)
+	Stage          string     `json:"stage,omitempty"`   // kill-chain stage of the rule
+	Compute        []Compute  `json:"compute,omitempty"` // compute the contributing records created
+	Incident       string     `json:"incident,omitempty"`
 	// Suppressed names the suppressions-file entry that set this alert
 	// aside; a suppressed alert is still reported, marked.
 	Suppressed *Suppression `json:"suppressed,omitempty"`

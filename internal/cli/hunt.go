@@ -16,6 +16,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/source"
 )
@@ -39,6 +40,7 @@ type huntFlags struct {
 	onlyUser   bool
 	suppress   string
 	baseline   string
+	gap        time.Duration
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -63,6 +65,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
+	fs.DurationVar(&f.gap, "incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
@@ -144,6 +147,11 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if set == nil {
 		return code
 	}
+	prices, err := incident.LoadPrices(f.dataDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: price table:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	var baseline time.Duration
 	if f.baseline != "" {
 		if baseline, err = correlate.ParseTimespan(f.baseline); err != nil {
@@ -159,7 +167,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup, Baseline: baseline})
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup, Baseline: baseline,
+		Prices: prices, IncidentGap: f.gap})
 	stopProgress()
 	errOut.finish()
 	if err != nil && ctx.Err() == nil {
@@ -184,7 +193,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		defer fh.Close()
 		out = fh
 	}
-	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: terminalWidth(), Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: terminalWidth(), Incidents: res.Incidents, Product: report.ProductInfo{Name: "mamori", Version: Version()}}
 	if err := report.Write(out, format, alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // intel runs `mamori intel update KIND FILE`: it validates a newer intel
@@ -18,7 +20,7 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder that holds updated intel files")
 	force := fs.Bool("force", false, "install Service Tags even when older than, or for another cloud than, the data in use")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON)\nor pools (a mining-pool list; see data/mining/README.md).\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "update" {
@@ -43,7 +45,12 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	if *force {
 		flags = append(flags, enrich.Force)
 	}
-	summary, err := enrich.Update(*dataDir, kind, f, flags...)
+	var summary string
+	if kind == "prices" {
+		summary, err = incident.UpdatePrices(*dataDir, f, time.Now())
+	} else {
+		summary, err = enrich.Update(*dataDir, kind, f, flags...)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mamori intel update: %s: %v\n", file, err)
 		return ExitError

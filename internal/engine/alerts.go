@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -25,6 +26,7 @@ type Stats struct {
 // rule, then id, whichever worker read what.
 func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 	hits, dups := e.sortedHits()
+	e.fillTenant(hits)
 	var silent func(string) bool
 	if c != nil && c.Set != nil {
 		silent = c.Set.Silent
@@ -61,6 +63,11 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 			}
 			byGroup[gk] = a
 			out = append(out, a)
+		} else if sum := Summary(&h.ev); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
+			// A later record of the same action may know more (the
+			// Succeeded record names both tenants of a move; the Start
+			// record does not).
+			a.Summary = sum
 		}
 		extend(a, &h.ev)
 	}
@@ -99,6 +106,9 @@ func extend(a *alert.Alert, ev *event.Event) {
 		a.LastTime = ev.Time
 	}
 	a.IPs = addUnique(a.IPs, ips(ev)...)
+	p := ev.Principal
+	a.PrincipalIDs = addUnique(a.PrincipalIDs, strings.ToLower(p.UPN), strings.ToLower(p.ID), strings.ToLower(p.AppID))
+	a.CorrelationIDs = addUnique(a.CorrelationIDs, strings.ToLower(ev.CorrelationID))
 	if ev.ResourceID != "" {
 		a.Resources = addUnique(a.Resources, ev.ResourceID)
 	}
@@ -159,4 +169,30 @@ func addUnique(list []string, vs ...string) []string {
 		}
 	}
 	return list
+}
+
+// fillTenant gives hits without a tenant the hunt's only tenant. Some
+// shapes do not name their tenant (a Graph directoryAudits page); when the
+// data holds one tenant, they are that tenant's, and only then: with
+// several tenants an unnamed record stays unattributed rather than being
+// guessed into one.
+func (e *Engine) fillTenant(hits []*hit) {
+	only := ""
+	for t := range e.TenantStart() {
+		if t == "" {
+			continue
+		}
+		if only != "" {
+			return
+		}
+		only = t
+	}
+	if only == "" {
+		return
+	}
+	for _, h := range hits {
+		if h.ev.Tenant == "" {
+			h.ev.Tenant = only
+		}
+	}
 }

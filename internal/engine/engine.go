@@ -32,7 +32,9 @@ type Engine struct {
 	byKind [numKinds][]int            // rules with no operation index
 	byOp   [numKinds]map[string][]int // rules that can only match these operations
 	work   []workerState
-	// trackStart is set when correlations need each tenant's first event.
+	// trackStart records each tenant's first event: first_seen learns
+	// from there, and a hunt over one tenant attributes records that name
+	// none to it.
 	trackStart bool
 }
 
@@ -71,7 +73,7 @@ type workerState struct {
 // the correlation rules that will read the hits: the engine collects the
 // fields they need and each tenant's first event time.
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
-	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: corr != nil}
+	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: true}
 	var needs func(string) []string
 	if corr != nil {
 		needs = corr.Needs

@@ -14,6 +14,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/suppress"
@@ -30,11 +31,17 @@ type Config struct {
 	Suppress *suppress.Set // nil: nothing suppressed
 	// Baseline is first_seen's learning window; zero keeps each rule's.
 	Baseline time.Duration
+	// Prices estimate each incident's compute cost; nil leaves it unpriced.
+	Prices *incident.Prices
+	// IncidentGap is how far apart connected alerts may be and still be one
+	// incident; zero means the default (24 hours).
+	IncidentGap time.Duration
 }
 
 // Result is what a hunt found and read.
 type Result struct {
 	Alerts     []alert.Alert
+	Incidents  []incident.Incident // kill-chain order inside, one per connected attack
 	Files      []*source.FileStats
 	Engine     engine.Stats
 	Rules      int // detection rules run
@@ -71,9 +78,12 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)
+	// Incidents group what is not suppressed; Build names each alert's
+	// incident.
+	incs := incident.Build(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap})
 	for _, s := range sup {
 		kept = append(kept, s.Alert)
 	}
 	engine.Sort(kept)
-	return &Result{Alerts: kept, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
+	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
 }

@@ -352,3 +352,33 @@ func TestIPKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDegenerateAlertsStillNameAnIncident(t *testing.T) {
+	t.Parallel()
+	as := []alert.Alert{
+		{},
+		{ID: "x", IPs: []string{"", "::", "not-an-ip", "[2001:db8::1]:443"}, Resources: []string{"", "/", "//providers//"}},
+		{ID: "y", Principal: " ", Compute: []alert.Compute{{Count: -5}, {Size: "Standard_NC6s_v3", Count: 1 << 40, Region: "\x00"}}},
+		{ID: "z", Time: time.Unix(1<<40, 0), LastTime: time.Unix(0, 0), Principal: "p"},
+		{ID: "z2", Time: time.Unix(-1<<40, 0), Principal: "p"},
+	}
+	ins := Build(as, Options{Gap: time.Duration(1<<63 - 1)})
+	if alone := Build([]alert.Alert{{}}, Options{}); alone[0].Title != "Untitled alert" {
+		t.Errorf("an alert without title or rule gave title %q", alone[0].Title)
+	}
+	n := 0
+	for _, in := range ins {
+		n += len(in.Timeline)
+		if in.Title == "" {
+			t.Errorf("incident %s has no title", in.ID)
+		}
+	}
+	if n != len(as) {
+		t.Errorf("%d alerts in incidents, want %d", n, len(as))
+	}
+	for _, a := range as {
+		if a.Incident == "" {
+			t.Errorf("alert %q names no incident", a.ID)
+		}
+	}
+}

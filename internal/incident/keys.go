@@ -25,6 +25,16 @@ func linkKeys(a *alert.Alert) []string {
 	if p := strings.ToLower(strings.TrimSpace(a.Principal)); p != "" {
 		add("p|" + p)
 	}
+	for _, p := range a.PrincipalIDs {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			add("p|" + p)
+		}
+	}
+	for _, c := range a.CorrelationIDs {
+		if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+			add("c|" + c)
+		}
+	}
 	for _, r := range a.Resources {
 		if k := resourceKey(r); k != "" {
 			add("r|" + k)

@@ -15,8 +15,9 @@ import (
 // mallory@contoso.com". An incident of one alert keeps the alert's title.
 func title(in *Incident, as []*alert.Alert) string {
 	who := topPrincipal(as)
+	first := cmp.Or(strings.TrimSpace(as[0].Title), as[0].Rule, "Untitled alert")
 	if len(as) == 1 {
-		return withBy(as[0].Title, who)
+		return withBy(first, who)
 	}
 	has := func(s string) bool {
 		return slices.ContainsFunc(in.Stages, func(x StageAlerts) bool { return x.Stage == s })
@@ -34,7 +35,7 @@ func title(in *Incident, as []*alert.Alert) string {
 	case len(access) > 0:
 		return withBy("Suspicious access: "+strings.Join(access, ", "), who)
 	default:
-		return withBy(as[0].Title+fmt.Sprintf(" and %d more alerts", len(as)-1), who)
+		return withBy(first+fmt.Sprintf(" and %d more alerts", len(as)-1), who)
 	}
 	if what == "" {
 		switch {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // Format names an output format.
@@ -63,6 +64,8 @@ type Options struct {
 	Color   bool        // table: colour the severity with ANSI escapes
 	Width   int         // table: terminal width in cells; 0 means 120
 	Product ProductInfo // ocsf: metadata.product
+	// Incidents, for the table: each is printed with its alerts under it.
+	Incidents []incident.Incident
 }
 
 // Write writes alerts in format f to w, in the order given.
@@ -71,7 +74,11 @@ func Write(w io.Writer, f Format, alerts []alert.Alert, opts Options) error {
 	var err error
 	switch f {
 	case Table:
-		err = writeTable(bw, alerts, opts)
+		if len(opts.Incidents) > 0 {
+			err = writeIncidentTable(bw, alerts, opts)
+		} else {
+			err = writeTable(bw, alerts, opts)
+		}
 	case JSONL:
 		err = writeJSONL(bw, alerts)
 	case JSON:

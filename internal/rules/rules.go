@@ -115,7 +115,31 @@ func Load(opt Options) (*Set, error) {
 	}
 	s.link()
 	s.checkCorrelations()
+	if err := s.applyFilters(); err != nil {
+		errs = append(errs, err)
+	}
 	return s, errors.Join(errs...)
+}
+
+// applyFilters attaches the Sigma filters (the user's way to exclude
+// known-good activity from a rule) to the rules they name. A filter naming
+// a rule that is not loaded is an error, not ignored: it would exclude
+// nothing while its author thinks it does.
+func (s *Set) applyFilters() error {
+	var compiled []*sigma.Compiled
+	var filters []*sigma.Filter
+	for _, r := range s.Rules {
+		switch {
+		case r.Compiled != nil && r.Status == Compiled:
+			compiled = append(compiled, r.Compiled)
+		case r.Filter != nil:
+			filters = append(filters, r.Filter)
+		}
+	}
+	if len(filters) == 0 {
+		return nil
+	}
+	return sigma.ApplyFilters(compiled, filters)
 }
 
 func isRuleFile(p string) bool {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/samples"
 )
 
@@ -138,4 +139,33 @@ func TestSigmaHQAzureRulesLoad(t *testing.T) {
 		t.Errorf("only %d SigmaHQ rules compiled: %v", counts[Compiled], counts)
 	}
 	t.Logf("SigmaHQ rules: %v", counts)
+}
+
+// TestFiltersExcludeKnownGoodActivity loads a rule and a Sigma filter for
+// it, and checks the filter's exclusion is in force.
+func TestFiltersExcludeKnownGoodActivity(t *testing.T) {
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, "rule.yml"), []byte("title: t\nname: x.ext\nid: 5d6e\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {extension.type: NvidiaGpuDriverLinux}\n  condition: s\nlevel: medium\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "filter.yml"), []byte("title: render farm\nid: 7f80\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.ext]\n  selection: {principal.upn: render@contoso.example}\n  condition: selection\n"), 0o644)
+	set, err := Load(Options{Dirs: []string{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := set.ByName("x.ext")
+	fe := set.Resolver.NewEvent()
+	ev := func(upn string) *event.Event {
+		return &event.Event{Kind: event.KindActivity, Principal: event.Principal{UPN: upn}, Extension: &event.Extension{Type: "NvidiaGpuDriverLinux"}}
+	}
+	fe.Reset(ev("render@contoso.example"))
+	if r.Compiled.Match(fe) {
+		t.Error("the filtered principal still matches")
+	}
+	fe.Reset(ev("attacker@contoso.example"))
+	if !r.Compiled.Match(fe) {
+		t.Error("another principal no longer matches")
+	}
+	os.WriteFile(filepath.Join(d, "stray.yml"), []byte("title: stray\nid: 9a0b\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  selection: {principal.upn: a}\n  condition: not selection\n"), 0o644)
+	if _, err := Load(Options{Dirs: []string{d}}); err == nil {
+		t.Error("a filter naming no loaded rule loads silently")
+	}
 }

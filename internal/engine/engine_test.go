@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
+)
+
+// load compiles rule files written into a temporary folder.
+func load(t *testing.T, files map[string]string) *rules.Set {
+	t.Helper()
+	d := t.TempDir()
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(d, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := rules.Load(rules.Options{Dirs: []string{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range set.Rules {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.Name, r.Err)
+		}
+	}
+	return set
+}
+
+const elevate = `title: Elevated access
+name: azure.identity.elevate_access
+id: 9a1f
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operation: microsoft.authorization/elevateaccess/action}
+  failed: {outcome: failed}
+  condition: sel and not failed
+level: high
+merge-by: [correlation_id]
+`
+
+func elevation(id, corr string, at time.Time, o event.Outcome) event.Event {
+	return event.Event{
+		Time: at, Kind: event.KindActivity, ID: id, CorrelationID: corr, Outcome: o,
+		Operation: "microsoft.authorization/elevateaccess/action", Tenant: "t1",
+		Principal: event.Principal{UPN: "admin@contoso.example"},
+		Loc:       event.Location{File: "f.json", Line: 1},
+	}
+}
+
+func TestDuplicatesCountOnceAndOneActionIsOneAlert(t *testing.T) {
+	t0 := time.Date(2026, 3, 14, 1, 52, 0, 0, time.UTC)
+	set := load(t, map[string]string{"e.yml": elevate})
+	evs := []event.Event{
+		elevation("ev-1", "corr-1", t0, event.OutcomeStarted),
+		elevation("ev-2", "corr-1", t0.Add(time.Second), event.OutcomeSucceeded),
+		elevation("ev-2", "corr-1", t0.Add(time.Second), event.OutcomeSucceeded), // redelivered
+		elevation("ev-3", "corr-2", t0.Add(time.Hour), event.OutcomeSucceeded),
+		elevation("ev-4", "corr-3", t0.Add(2*time.Hour), event.OutcomeFailed),
+	}
+	run := func(workers int, order []int) ([]string, int, int) {
+		e, err := New(set, workers, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, i := range order {
+			ev := evs[i]
+			e.Eval(n%workers, &ev)
+		}
+		as, st := e.Alerts(nil)
+		var ids []string
+		for _, a := range as {
+			ids = append(ids, a.ID)
+		}
+		ev0 := 0
+		if len(as) > 0 {
+			ev0 = len(as[0].Evidence)
+		}
+		return ids, st.Duplicates, ev0
+	}
+	ids, dups, ev0 := run(2, []int{0, 1, 2, 3, 4})
+	if len(ids) != 2 || dups != 1 || ev0 != 2 {
+		t.Fatalf("alerts %v, duplicates %d, first alert's evidence %d: want 2 alerts, 1 duplicate, Start and Succeeded merged", ids, dups, ev0)
+	}
+	ids2, _, _ := run(1, []int{3, 2, 4, 1, 0})
+	if strings.Join(ids, ",") != strings.Join(ids2, ",") {
+		t.Errorf("alert ids depend on order and workers: %v vs %v", ids, ids2)
+	}
+}
+
+func TestRecordsWithoutTenantJoinTheOnlyTenant(t *testing.T) {
+	set := load(t, map[string]string{"e.yml": elevate})
+	e, _ := New(set, 1, nil)
+	a := elevation("a", "c1", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), event.OutcomeSucceeded)
+	b := elevation("b", "c2", a.Time.Add(time.Minute), event.OutcomeSucceeded)
+	b.Tenant = ""
+	e.Eval(0, &a)
+	e.Eval(0, &b)
+	as, _ := e.Alerts(nil)
+	for _, x := range as {
+		if x.Tenant != "t1" {
+			t.Errorf("alert %s has tenant %q, want t1", x.ID, x.Tenant)
+		}
+	}
+	// With two tenants in the data, an unnamed record is not guessed into one.
+	e2, _ := New(set, 1, nil)
+	c := a
+	c.Tenant, c.ID, c.CorrelationID = "t2", "c", "c3"
+	for _, ev := range []event.Event{a, b, c} {
+		e2.Eval(0, &ev)
+	}
+	as2, _ := e2.Alerts(nil)
+	var empty int
+	for _, x := range as2 {
+		if x.Tenant == "" {
+			empty++
+		}
+	}
+	if empty != 1 {
+		t.Errorf("%d alerts without tenant, want 1", empty)
+	}
+}
+
+func TestCorrelationFiresAndSilencesItsBaseRule(t *testing.T) {
+	base := `title: Compute created
+name: x.compute_created
+id: 1b2c
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {compute.service|exists: true}
+  condition: sel
+level: informational
+---
+title: Many regions
+name: x.fanout
+id: 3c4d
+description: d
+correlation:
+  type: value_count
+  rules: [x.compute_created]
+  group-by: [principal.id]
+  timespan: 1h
+  condition: {field: region, gte: 3}
+level: high
+`
+	set := load(t, map[string]string{"c.yml": base})
+	corr, err := set.Correlations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(set, 2, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	for i, region := range []string{"eastus", "japaneast", "brazilsouth", "eastus"} {
+		ev := event.Event{Time: t0.Add(time.Duration(i) * 10 * time.Minute), Kind: event.KindActivity, Tenant: "t1",
+			ID: "id" + region + string(rune('a'+i)), Operation: "microsoft.compute/virtualmachinescalesets/write", Region: region,
+			Principal: event.Principal{ID: "p1"}, Compute: &event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Count: 10}}
+		e.Eval(i%2, &ev)
+	}
+	as, _ := e.Alerts(&Correlations{Set: corr, Rules: set})
+	if len(as) != 1 || as[0].Rule != "x.fanout" || as[0].Count != 4 || len(as[0].Compute) != 4 {
+		t.Fatalf("alerts %+v: want one fan-out alert over the four creations, base rule silent", as)
+	}
+}
+
+func TestSummaries(t *testing.T) {
+	cases := []struct {
+		ev   event.Event
+		want string
+	}{
+		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/x", Region: "eastus",
+			Compute: &event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Count: 40, Priority: "Spot"},
+			Enrich:  event.Enrichment{Size: &event.SizeInfo{GPUs: 1, GPUModel: "A100"}}},
+			"a@b.example created providers/microsoft.compute/virtualmachinescalesets/x in eastus: 40 × Standard_NC24ads_A100_v4 (vmss), 1 A100 GPUs each, spot"},
+		{event.Event{Principal: event.Principal{ID: "oid"}, Quota: &event.Quota{Family: "standardNDSH100v5Family", Region: "eastus", Limit: 960, Source: "quota"}},
+			"oid requested a standardNDSH100v5Family quota of 960 in eastus (quota)"},
+		{event.Event{Principal: event.Principal{UPN: "a@b"}, TenantChange: &event.TenantChange{From: "t1", To: "t2"}, Subscription: "s1"},
+			"a@b moved subscription s1 from tenant t1 to tenant t2"},
+	}
+	for _, c := range cases {
+		if got := Summary(&c.ev); got != c.want {
+			t.Errorf("Summary = %q\n want %q", got, c.want)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+)
+
+// writeIncidentTable prints each incident (title, when, kill chain, who,
+// what it costs per hour) with its alerts under it, then the alerts no
+// incident holds (suppressed ones).
+func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
+	byID := make(map[string]*alert.Alert, len(alerts))
+	for i := range alerts {
+		byID[alerts[i].ID] = &alerts[i]
+	}
+	placed := map[string]bool{}
+	for i := range opts.Incidents {
+		in := &opts.Incidents[i]
+		var b strings.Builder
+		sev := severityText(in.Severity)
+		if opts.Color && int(in.Severity) < len(severityColor) {
+			sev = severityColor[in.Severity] + sev + sgrReset
+		}
+		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
+		span := in.Time.UTC().Format("2006-01-02 15:04:05")
+		if in.LastTime.After(in.Time) {
+			span += " → " + in.LastTime.UTC().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(&b, "  when      %s UTC\n", span)
+		var stages []string
+		for _, s := range in.Stages {
+			stages = append(stages, strings.ReplaceAll(s.Stage, "_", " "))
+		}
+		if len(stages) > 0 {
+			fmt.Fprintf(&b, "  stages    %s\n", strings.Join(stages, " → "))
+		}
+		if len(in.Principals) > 0 {
+			fmt.Fprintf(&b, "  who       %s\n", Terminal(clipList(in.Principals, 4)))
+		}
+		if len(in.Regions) > 0 {
+			fmt.Fprintf(&b, "  regions   %s\n", Terminal(clipList(in.Regions, 8)))
+		}
+		if c := costText(&in.Cost); c != "" {
+			fmt.Fprintf(&b, "  cost      %s\n", c)
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+		var members []alert.Alert
+		for _, e := range in.Timeline {
+			if a := byID[e.Alert]; a != nil && !placed[a.ID] {
+				members = append(members, *a)
+				placed[a.ID] = true
+			}
+		}
+		if err := writeTable(w, members, opts); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
+	var rest []alert.Alert
+	for _, a := range alerts {
+		if !placed[a.ID] {
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) > 0 {
+		if _, err := io.WriteString(w, "NOT IN AN INCIDENT\n"); err != nil {
+			return err
+		}
+		if err := writeTable(w, rest, opts); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d incidents; %s\n", len(opts.Incidents), countLine(alerts))
+	return err
+}
+
+// costText says what the incident's compute costs per hour at list price.
+func costText(c *incident.Cost) string {
+	if len(c.Lines) == 0 {
+		return ""
+	}
+	n := 0
+	for _, l := range c.Lines {
+		n += l.Count
+	}
+	t := fmt.Sprintf("about $%.0f per hour for %d instances", c.USDPerHour, n)
+	switch {
+	case c.Unpriced > 0:
+		t += fmt.Sprintf(" (%d sizes without a price, not counted)", c.Unpriced)
+	case c.Estimated:
+		t += " (partly estimated)"
+	}
+	return t
+}
+
+func clipList(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:n], ", ") + fmt.Sprintf(" and %d more", len(xs)-n)
+}
