@@ -213,3 +213,35 @@ func TestSuppressedAlertsAreShownMarkedNotDropped(t *testing.T) {
 		t.Errorf("broken suppressions file: exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestEveryAlertNamesItsIncidentAndTheAttackIsOne(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	incs := map[string][]string{}
+	for _, a := range jsonl(t, out) {
+		if a.Incident == "" {
+			t.Errorf("%s (%s) names no incident", a.Rule, a.ID)
+		}
+		incs[a.Incident] = append(incs[a.Incident], a.Rule)
+	}
+	// The control-plane chain, from the risky sign-in to the pool lookup,
+	// is one incident.
+	var chain []string
+	for _, rules := range incs {
+		if slices.Contains(rules, "azure.identity.elevate_access") {
+			chain = rules
+		}
+	}
+	for _, r := range []string{"azure.signin.azure_ip_not_owned", "azure.quota.increase_burst", "azure.compute.gpu_created", "azure.compute.gpu_driver_extension", "azure.dns.mining_pool_lookup"} {
+		if !slices.Contains(chain, r) {
+			t.Errorf("%s is not in the elevation's incident %v", r, chain)
+		}
+	}
+	_, table, _ := run(t, "", "hunt", example)
+	if !strings.HasPrefix(table, "INCIDENT inc-") || !strings.Contains(table, "per hour") || !strings.Contains(table, "initial access → escalation") {
+		t.Errorf("table does not lead with the incident, its kill chain and cost:\n%s", table)
+	}
+}

@@ -44,6 +44,7 @@ func writeStats(w io.Writer, stats []*source.FileStats, est engine.Stats) {
 		}
 		fmt.Fprintf(w, "%s skipped %d (%s)\n", report.Terminal(s.File), s.Skipped, report.Terminal(strings.Join(rs, ", ")))
 	}
+	fmt.Fprintf(w, "%d rule matches\n", est.Hits)
 	if est.Duplicates > 0 {
 		fmt.Fprintf(w, "%d duplicate records among rule matches were counted once\n", est.Duplicates)
 	}

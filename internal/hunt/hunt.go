@@ -78,11 +78,19 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)
-	// Incidents group what is not suppressed; Build names each alert's
-	// incident.
-	incs := incident.Build(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap})
-	for _, s := range sup {
-		kept = append(kept, s.Alert)
+	// Incidents group what is not suppressed; suppressed alerts are grouped
+	// among themselves, so accepted activity never joins (or inflates) an
+	// attack's incident, and every alert still names its incident. Build
+	// fills each alert's Incident.
+	iopt := incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap}
+	incs := incident.Build(kept, iopt)
+	if len(sup) > 0 {
+		quiet := make([]alert.Alert, len(sup))
+		for i, s := range sup {
+			quiet[i] = s.Alert
+		}
+		incs = append(incs, incident.Build(quiet, iopt)...)
+		kept = append(kept, quiet...)
 	}
 	engine.Sort(kept)
 	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
