@@ -18,9 +18,10 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("intel update", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder that holds updated intel files")
+	pricesFile := fs.String("prices", "", "same as KIND prices with this FILE")
 	force := fs.Bool("force", false, "install Service Tags even when older than, or for another cloud than, the data in use")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n       mamori intel update [--data-dir DIR] --prices FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "update" {
@@ -30,11 +31,16 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return ExitUsage
 	}
-	if fs.NArg() != 2 {
+	var kind, file string
+	switch {
+	case *pricesFile != "" && fs.NArg() == 0:
+		kind, file = "prices", *pricesFile
+	case *pricesFile == "" && fs.NArg() == 2:
+		kind, file = fs.Arg(0), fs.Arg(1)
+	default:
 		fs.Usage()
 		return ExitUsage
 	}
-	kind, file := fs.Arg(0), fs.Arg(1)
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori intel update:", err)

@@ -52,7 +52,6 @@ func (fr *fileReader) readCSV(s *stream) error {
 	var out []byte
 	for {
 		row, err := cr.Read()
-		line, _ := cr.FieldPos(0)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -69,6 +68,8 @@ func (fr *fileReader) readCSV(s *stream) error {
 			}
 			return err
 		}
+		// FieldPos is valid only for a record that was read.
+		line, _ := cr.FieldPos(0)
 		a.Reset()
 		o := a.NewObject()
 		h := record.Hint{Format: "csv"}
