@@ -245,3 +245,32 @@ func TestEveryAlertNamesItsIncidentAndTheAttackIsOne(t *testing.T) {
 		t.Errorf("table does not lead with the incident, its kill chain and cost:\n%s", table)
 	}
 }
+
+// TestOwnedAddressLearnedLaterIsStillOwned reads a sign-in from an Azure
+// address before the record that shows the tenant owns that address: the
+// sign-in must not be reported as coming from an address not owned.
+func TestOwnedAddressLearnedLaterIsStillOwned(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	signin := `{"TenantId":"t","TimeGenerated":"2026-03-14T01:00:00Z","Type":"SigninLogs","Id":"s1","UserPrincipalName":"ops@contoso.example","UserId":"u1","AppDisplayName":"Azure Portal","IPAddress":"20.42.64.17","ResultType":"0","AuthenticationRequirement":"multiFactorAuthentication","RiskLevelDuringSignIn":"none","Status":"{\"errorCode\":0}","HomeTenantId":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10","ResourceTenantId":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"}`
+	pip := `{"time":"2026-03-10T09:00:00Z","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/PUBLICIPADDRESSES/JUMP","operationName":"MICROSOFT.NETWORK/PUBLICIPADDRESSES/WRITE","category":"Administrative","resultType":"Success","correlationId":"c9","identity":{"claims":{"http://schemas.microsoft.com/identity/claims/tenantid":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"}},"properties":{"responseBody":"{\"properties\":{\"ipAddress\":\"20.42.64.17\",\"publicIPAllocationMethod\":\"Static\"}}"}}`
+	// File names sort the sign-in first, so it is read (and enriched) first.
+	os.WriteFile(filepath.Join(d, "a-signins.json"), []byte(signin+"\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "b-activity.json"), []byte(pip+"\n"), 0o644)
+	_, out, _ := run(t, "", "hunt", "--format", "jsonl", "--workers", "1", d)
+	for _, a := range jsonl(t, out) {
+		if strings.HasPrefix(a.Rule, "azure.signin.azure_ip_not_owned") {
+			t.Errorf("sign-in from the tenant's own (later learned) address reported: %s", a.Summary)
+		}
+	}
+	// Without the public IP record, the same sign-in is reported.
+	os.Remove(filepath.Join(d, "b-activity.json"))
+	_, out, _ = run(t, "", "hunt", "--format", "jsonl", d)
+	found := false
+	for _, a := range jsonl(t, out) {
+		found = found || a.Rule == "azure.signin.azure_ip_not_owned"
+	}
+	if !found {
+		t.Error("the sign-in from a foreign Azure address is not reported at all: the test proves nothing")
+	}
+}

@@ -26,6 +26,7 @@ type Stats struct {
 // rule, then id, whichever worker read what.
 func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 	hits, dups := e.sortedHits()
+	hits = e.refresh(hits)
 	e.fillTenant(hits)
 	var silent func(string) bool
 	if c != nil && c.Set != nil {
@@ -195,4 +196,43 @@ func (e *Engine) fillTenant(hits []*hit) {
 			h.ev.Tenant = only
 		}
 	}
+}
+
+// refresh brings the hits' enrichment up to date and drops the hits whose
+// rule no longer matches: an address found to be the tenant's own after a
+// sign-in from it was read makes that sign-in no longer "not owned". Hits
+// of one record share its enrichment, so changes are collected first.
+func (e *Engine) refresh(hits []*hit) []*hit {
+	if e.Refresh == nil {
+		return hits
+	}
+	changed := map[*event.IPInfo]bool{}
+	for _, h := range hits {
+		before := [2]bool{h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned, h.ev.Enrich.DstIP != nil && h.ev.Enrich.DstIP.Owned}
+		if e.Refresh(&h.ev) {
+			if h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned != before[0] {
+				changed[h.ev.Enrich.SrcIP] = true
+			}
+			if h.ev.Enrich.DstIP != nil && h.ev.Enrich.DstIP.Owned != before[1] {
+				changed[h.ev.Enrich.DstIP] = true
+			}
+		}
+	}
+	if len(changed) == 0 {
+		return hits
+	}
+	fe := e.work[0].fe
+	out := hits[:0]
+	for _, h := range hits {
+		if changed[h.ev.Enrich.SrcIP] || changed[h.ev.Enrich.DstIP] {
+			// Evaluated again on the kept copy: the raw record is gone, so
+			// rules see the normalised and enrichment fields.
+			fe.Reset(&h.ev)
+			if !e.rules[h.rule].Compiled.Match(fe) {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out
 }

@@ -32,6 +32,10 @@ type Engine struct {
 	byKind [numKinds][]int            // rules with no operation index
 	byOp   [numKinds]map[string][]int // rules that can only match these operations
 	work   []workerState
+	// Refresh, when set, updates an event's enrichment with what was
+	// learned after it was read (the tenant's own addresses); hits whose
+	// facts changed are evaluated again before they become alerts.
+	Refresh func(*event.Event) bool
 	// trackStart records each tenant's first event: first_seen learns
 	// from there, and a hunt over one tenant attributes records that name
 	// none to it.

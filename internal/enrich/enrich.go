@@ -175,3 +175,40 @@ func portNames(ports []uint16) map[uint16]string {
 	}
 	return m
 }
+
+// Refresh re-reads whether the event's addresses are the tenant's own.
+// Enrichment runs as records arrive, so an address learned from a
+// publicIPAddresses write read later was not yet known when the event was
+// enriched; at the end of a hunt the engine refreshes the events its rules
+// matched. It reports whether anything changed.
+func (e *Enricher) Refresh(ev *event.Event) bool {
+	changed := false
+	for _, p := range []struct {
+		info *event.IPInfo
+		addr netip.Addr
+	}{{ev.Enrich.SrcIP, srcAddr(ev)}, {ev.Enrich.DstIP, dstAddr(ev)}} {
+		if p.info != nil && !p.info.Owned && p.addr.IsValid() && e.owned.contains(p.addr) {
+			p.info.Owned = true
+			changed = true
+		}
+	}
+	return changed
+}
+
+// srcAddr and dstAddr are the addresses Apply classifies.
+func srcAddr(ev *event.Event) netip.Addr {
+	switch {
+	case ev.Flow != nil:
+		return ev.Flow.Src
+	case ev.DNS != nil:
+		return ev.DNS.Client
+	}
+	return ev.SourceIP
+}
+
+func dstAddr(ev *event.Event) netip.Addr {
+	if ev.Flow != nil {
+		return ev.Flow.Dst
+	}
+	return netip.Addr{}
+}

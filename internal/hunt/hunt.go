@@ -65,6 +65,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	eng.Refresh = cfg.Enricher.Refresh
 	files := source.Read(ctx, inputs, source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress},
 		func(w int, ev *event.Event) {
 			cfg.Enricher.Apply(ev)
