@@ -3,6 +3,7 @@ package record
 import (
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // IP reads an address as Azure writes it, tolerating a port, brackets and
@@ -67,4 +68,44 @@ func EqualFold[T ~string | ~[]byte](b T, s string) bool {
 		}
 	}
 	return true
+}
+
+// IsGUID reports whether s is a GUID in its dashed form
+// (8-4-4-4-12 hexadecimal digits, any case): tenant, subscription and
+// object ids all are.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FirstTime returns the first of texts that is a usable timestamp. When
+// none is, bad is the first non-empty one, for the error message.
+func FirstTime(texts ...string) (t time.Time, bad string, ok bool) {
+	for _, s := range texts {
+		if s == "" {
+			continue
+		}
+		if t, err := Time(s); err == nil && !t.IsZero() {
+			return t, "", true
+		}
+		if bad == "" {
+			bad = s
+		}
+	}
+	return time.Time{}, bad, false
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"github.com/mamori-sec/mamori/internal/record"
 	"io"
 	"net/netip"
 	"slices"
@@ -246,7 +247,7 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 	}
 	if a.Principal != "" {
 		u := ocsfUser{Name: a.Principal}
-		if isGUID(a.Principal) {
+		if record.IsGUID(a.Principal) {
 			u.UID = a.Principal
 		}
 		f.Actor = &ocsfActor{User: u}
@@ -307,25 +308,4 @@ func epochMillis(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
-}
-
-// isGUID reports the 8-4-4-4-12 hex form of Entra object and app ids.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -55,19 +55,13 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 // stop the search (a later field may hold the same instant); when none is
 // usable the error quotes the first bad one.
 func eventTime(xs ...*fastjson.Value) (time.Time, error) {
-	var bad string
-	for _, x := range xs {
-		s := record.String(x)
-		if s == "" {
-			continue
-		}
-		t, err := record.Time(s)
-		if err == nil && !t.IsZero() {
-			return t, nil
-		}
-		if bad == "" {
-			bad = s
-		}
+	texts := make([]string, len(xs))
+	for i, x := range xs {
+		texts[i] = record.String(x)
+	}
+	t, bad, ok := record.FirstTime(texts...)
+	if ok {
+		return t, nil
 	}
 	if bad != "" {
 		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
@@ -198,7 +192,7 @@ func readLA(sc *record.Scratch, t *top, f *fields) (err error) {
 	f.location = text(t.location)
 	// The hierarchy is "{tenant root group}/{management groups…}/{sub}";
 	// the root group's id is the tenant id.
-	if h, _, _ := strings.Cut(text(f.props.hierarchy), "/"); looksGUID(h) {
+	if h, _, _ := strings.Cut(text(f.props.hierarchy), "/"); record.IsGUID(h) {
 		f.tenant = h
 	}
 	if c := f.claims.tenant(); c != "" {

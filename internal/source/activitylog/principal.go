@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"github.com/mamori-sec/mamori/internal/record"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -85,7 +86,7 @@ func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string)
 	switch {
 	case strings.IndexByte(caller, '@') > 0:
 		p.UPN = caller
-	case looksGUID(caller):
+	case record.IsGUID(caller):
 		p.ID = strings.ToLower(caller)
 	case caller != "":
 		p.Name = caller
@@ -108,7 +109,7 @@ func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string)
 	}
 	if idp := strings.ToLower(text(c.idp)); strings.HasPrefix(idp, stsPrefix) {
 		home := strings.TrimSuffix(idp[len(stsPrefix):], "/")
-		if looksGUID(home) && home != c.tenant() && home != tenant {
+		if record.IsGUID(home) && home != c.tenant() && home != tenant {
 			p.TenantID = home
 		}
 	}
@@ -148,25 +149,4 @@ func evidence(authz *fastjson.Value) *fastjson.Value {
 		return ev
 	}
 	return nil
-}
-
-// looksGUID reports whether s has the 8-4-4-4-12 hex form of a GUID.
-func looksGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

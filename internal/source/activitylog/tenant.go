@@ -49,7 +49,7 @@ func guidAfter(low, label string) string {
 		return ""
 	}
 	s := low[i+len(label):]
-	if len(s) >= 36 && looksGUID(s[:36]) {
+	if len(s) >= 36 && record.IsGUID(s[:36]) {
 		return s[:36]
 	}
 	return ""

@@ -18,19 +18,13 @@ var errNoTime = errors.New("no event time")
 // value does not stop the search (a later key may hold the same instant);
 // when none is usable the error quotes the first bad one.
 func eventTime(sc *record.Scratch, v *fastjson.Value, keys ...string) (time.Time, error) {
-	var bad string
-	for _, k := range keys {
-		s := sc.Str(v, k)
-		if s == "" {
-			continue
-		}
-		t, err := record.Time(s)
-		if err == nil && !t.IsZero() {
-			return t, nil
-		}
-		if bad == "" {
-			bad = s
-		}
+	texts := make([]string, len(keys))
+	for i, k := range keys {
+		texts[i] = sc.Str(v, k)
+	}
+	t, bad, ok := record.FirstTime(texts...)
+	if ok {
+		return t, nil
 	}
 	if bad != "" {
 		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
