@@ -66,7 +66,7 @@ func unsupported(r *sigma.Rule, feature, detail string) error {
 
 // readSpec reads and checks a correlation document's section.
 func readSpec(r *sigma.Rule) (*spec, error) {
-	sec := deref(r.Correlation)
+	sec := sigma.Deref(r.Correlation)
 	sp := &spec{}
 	var typ, rules, span, cond, field *yaml.Node
 	gen := r.Custom["generate"] // the JSON schema's place for it
@@ -111,11 +111,11 @@ func readSpec(r *sigma.Rule) (*spec, error) {
 		return nil, err
 	}
 	if gen != nil {
-		if sp.generate, err = boolean(deref(gen), "generate"); err != nil {
+		if sp.generate, err = boolean(sigma.Deref(gen), "generate"); err != nil {
 			return nil, ruleErr(r, "%v", err)
 		}
 	}
-	if err := sp.readCondition(r, deref(cond), deref(field)); err != nil {
+	if err := sp.readCondition(r, sigma.Deref(cond), sigma.Deref(field)); err != nil {
 		return nil, err
 	}
 	return sp, sp.check(r)

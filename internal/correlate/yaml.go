@@ -3,6 +3,7 @@ package correlate
 import (
 	"errors"
 	"fmt"
+	"github.com/mamori-sec/mamori/internal/sigma"
 	"math"
 	"strconv"
 	"time"
@@ -13,21 +14,7 @@ import (
 // Small readers over the YAML nodes of a correlation section. The sigma
 // package keeps the section as a node; these read it with the same
 // tolerance (a single string where a list is expected) and the same
-// defence against alias loops.
-
-// deref follows YAML aliases a bounded number of times.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
-		if i == 16 {
-			return nil
-		}
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		return deref(n.Content[0])
-	}
-	return n
-}
+// defence against alias loops (sigma.Deref).
 
 func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
@@ -40,7 +27,7 @@ func pairs(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) erro
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := deref(n.Content[i])
+		k := sigma.Deref(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			return fmt.Errorf("%s: keys must be names", what)
 		}
@@ -48,7 +35,7 @@ func pairs(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) erro
 			return fmt.Errorf("%s: %q given twice", what, k.Value)
 		}
 		seen[k.Value] = true
-		if err := f(k.Value, deref(n.Content[i+1])); err != nil {
+		if err := f(k.Value, sigma.Deref(n.Content[i+1])); err != nil {
 			return err
 		}
 	}
@@ -75,7 +62,7 @@ func texts(n *yaml.Node, what string) ([]string, error) {
 	out := make([]string, 0, len(n.Content))
 	seen := map[string]bool{}
 	for _, e := range n.Content {
-		s, err := text(deref(e), what)
+		s, err := text(sigma.Deref(e), what)
 		if err != nil {
 			return nil, fmt.Errorf("%s must be a list of strings", what)
 		}

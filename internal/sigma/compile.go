@@ -150,7 +150,7 @@ func (c *compiler) detection(d Detection) (expr, error) {
 // search compiles one search identifier: a map (AND of its fields), a
 // list of maps (OR), a list of strings (keywords, OR) or one string.
 func (c *compiler) search(s Search) (expr, error) {
-	n := deref(s.Node)
+	n := Deref(s.Node)
 	switch {
 	case n == nil || isNull(n):
 		return nil, c.ce.invalid("search identifier %q is empty", s.Name)
@@ -164,7 +164,7 @@ func (c *compiler) search(s Search) (expr, error) {
 	var alts []expr
 	var words []*yaml.Node
 	for _, e := range n.Content {
-		e = deref(e)
+		e = Deref(e)
 		switch {
 		case e == nil:
 			return nil, c.ce.invalid("search identifier %q: bad list entry", s.Name)
@@ -200,7 +200,7 @@ func (c *compiler) mapping(name string, n *yaml.Node) (expr, error) {
 	}
 	var xs []expr
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		k, v := Deref(n.Content[i]), Deref(n.Content[i+1])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			return nil, c.ce.invalid("search identifier %q: field names must be strings", name)
 		}
@@ -235,7 +235,7 @@ func (c *compiler) valueList(key string, v *yaml.Node) ([]*yaml.Node, error) {
 	}
 	out := make([]*yaml.Node, 0, len(v.Content))
 	for _, e := range v.Content {
-		e = deref(e)
+		e = Deref(e)
 		if e == nil || e.Kind != yaml.ScalarNode {
 			return nil, c.ce.invalid("field %q: a list of values must hold scalars", key)
 		}

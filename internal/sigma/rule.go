@@ -175,13 +175,13 @@ func Parse(data []byte) (rules []*Rule, err error) {
 func parseDoc(n *yaml.Node, index int) (*Rule, error) {
 	r := &Rule{Line: n.Line}
 	ce := compileError{rule: fmt.Sprintf("document %d (line %d)", index, n.Line)}
-	n = deref(n)
+	n = Deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, ce.invalid("a Sigma document must be a mapping")
 	}
 	var detection, filter *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+		k, v := n.Content[i], Deref(n.Content[i+1])
 		var err error
 		switch k.Value {
 		case "title":
@@ -278,7 +278,7 @@ func (r *Rule) readFilter(n *yaml.Node) error {
 	}
 	rest := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+		k, v := n.Content[i], Deref(n.Content[i+1])
 		if k.Value == "rules" {
 			l, err := strList(v, "filter rules")
 			if err != nil {
@@ -309,7 +309,7 @@ func readDetection(n *yaml.Node, what string) (Detection, error) {
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+		k, v := n.Content[i], Deref(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			return d, fmt.Errorf("%s: search identifiers must be names", what)
 		}
@@ -355,7 +355,7 @@ func logsource(n *yaml.Node) (Logsource, error) {
 		return l, errors.New("logsource must be a mapping")
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i].Value, deref(n.Content[i+1])
+		k, v := n.Content[i].Value, Deref(n.Content[i+1])
 		var s string
 		var err error
 		switch k {
@@ -387,13 +387,13 @@ func related(n *yaml.Node) ([]Related, error) {
 	}
 	var out []Related
 	for _, e := range n.Content {
-		e = deref(e)
+		e = Deref(e)
 		if e == nil || e.Kind != yaml.MappingNode {
 			return nil, errors.New("related entries must be mappings")
 		}
 		var r Related
 		for i := 0; i+1 < len(e.Content); i += 2 {
-			v := deref(e.Content[i+1])
+			v := Deref(e.Content[i+1])
 			if v == nil || v.Kind != yaml.ScalarNode {
 				continue
 			}
@@ -433,7 +433,7 @@ func strList(n *yaml.Node, what string) ([]string, error) {
 	}
 	out := make([]string, 0, len(n.Content))
 	for _, e := range n.Content {
-		e = deref(e)
+		e = Deref(e)
 		if e == nil || e.Kind != yaml.ScalarNode {
 			return nil, fmt.Errorf("%s must be a list of strings", what)
 		}
@@ -442,9 +442,10 @@ func strList(n *yaml.Node, what string) ([]string, error) {
 	return out, nil
 }
 
-// deref follows YAML aliases to the node they name, a bounded number of
-// times so that a crafted file cannot loop.
-func deref(n *yaml.Node) *yaml.Node {
+// Deref follows YAML aliases to the node they name, a bounded number of
+// times so that a crafted file cannot loop. The correlation engine reads
+// its section with it too.
+func Deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
 		if i == 16 {
 			return nil
@@ -452,7 +453,7 @@ func deref(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		return deref(n.Content[0])
+		return Deref(n.Content[0])
 	}
 	return n
 }
