@@ -57,20 +57,20 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 				Time:         h.ev.Time,
 				Tenant:       h.ev.Tenant,
 				Subscription: h.ev.Subscription,
-				Principal:    principal(&h.ev),
-				Summary:      Summary(&h.ev),
+				Principal:    principal(h.ev),
+				Summary:      Summary(h.ev),
 				Tags:         r.Sigma.Tags,
 				Stage:        r.Stage,
 			}
 			byGroup[gk] = a
 			out = append(out, a)
-		} else if sum := Summary(&h.ev); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
+		} else if sum := Summary(h.ev); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
 			// A later record of the same action may know more (the
 			// Succeeded record names both tenants of a move; the Start
 			// record does not).
 			a.Summary = sum
 		}
-		extend(a, &h.ev)
+		extend(a, h.ev)
 	}
 	res := make([]alert.Alert, len(out))
 	for i, a := range out {
@@ -209,7 +209,7 @@ func (e *Engine) refresh(hits []*hit) []*hit {
 	changed := map[*event.IPInfo]bool{}
 	for _, h := range hits {
 		before := [2]bool{h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned, h.ev.Enrich.DstIP != nil && h.ev.Enrich.DstIP.Owned}
-		if e.Refresh(&h.ev) {
+		if e.Refresh(h.ev) {
 			if h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned != before[0] {
 				changed[h.ev.Enrich.SrcIP] = true
 			}
@@ -227,7 +227,7 @@ func (e *Engine) refresh(hits []*hit) []*hit {
 		if changed[h.ev.Enrich.SrcIP] || changed[h.ev.Enrich.DstIP] {
 			// Evaluated again on the kept copy: the raw record is gone, so
 			// rules see the normalised and enrichment fields.
-			fe.Reset(&h.ev)
+			fe.Reset(h.ev)
 			if !e.rules[h.rule].Compiled.Match(fe) {
 				continue
 			}

@@ -88,7 +88,7 @@ func (e *Engine) fireAlert(f correlate.Fire, hits []*hit, set *rules.Set) alert.
 		if ref < 0 || ref >= len(hits) {
 			continue
 		}
-		ev := &hits[ref].ev
+		ev := hits[ref].ev
 		if first == nil {
 			first = ev
 			a.Subscription, a.Principal = ev.Subscription, principal(ev)

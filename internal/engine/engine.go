@@ -58,9 +58,9 @@ type need struct {
 // correlations need: the event itself is not kept (its memory is reused).
 type hit struct {
 	rule   int
-	group  string // merge-by key
-	key    string // dedup key of the record
-	ev     event.Event
+	group  string              // merge-by key
+	key    string              // dedup key of the record
+	ev     *event.Event        // shared by the hits of one record
 	fields map[string][]string // values correlations asked for
 }
 
@@ -140,16 +140,22 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	}
 	ws := &e.work[worker]
 	ws.fe.Reset(ev)
-	key := "" // the record's dedup key, computed once for all its hits
+	// The record's dedup key and its kept copy are made once, at its
+	// first hit, and shared by all its hits.
+	key := ""
+	var kept *event.Event
 	for _, list := range [2][]int{byOp, general} {
 		for _, i := range list {
 			if !e.rules[i].Compiled.Match(ws.fe) {
 				continue
 			}
-			if key == "" {
+			if kept == nil {
 				key, ws.raw = dedupKey(ev, ws.raw[:0])
+				c := *ev
+				c.Raw = nil
+				kept = &c
 			}
-			e.hit(ws, i, ev, key)
+			e.hit(ws, i, kept, key)
 		}
 	}
 }
@@ -181,8 +187,7 @@ func (e *Engine) hit(ws *workerState, i int, ev *event.Event, key string) {
 			h.fields[n.name] = vals
 		}
 	}
-	h.ev = *ev
-	h.ev.Raw = nil
+	h.ev = ev
 	ws.hits = append(ws.hits, h)
 }
 
