@@ -193,7 +193,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		defer fh.Close()
 		out = fh
 	}
-	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: terminalWidth(), Incidents: res.Incidents, Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: tableWidth(out), Incidents: res.Incidents, Product: report.ProductInfo{Name: "mamori", Version: Version()}}
 	if err := report.Write(out, format, alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError

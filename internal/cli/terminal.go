@@ -9,25 +9,32 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/mamori-sec/mamori/internal/source"
 )
 
-// isTerminal reports whether w is a character device (a terminal), where
-// colour and a progress line make sense.
+// isTerminal reports whether w is a terminal, where colour and a progress
+// line make sense.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// terminalWidth reads $COLUMNS, which shells export; 0 lets the table
-// choose.
-func terminalWidth() int {
-	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
-	return n
+// tableWidth is how wide the table may be: the terminal's width, $COLUMNS
+// when set, and no limit worth truncating for when the table goes to a
+// file or a pipe (nobody's screen to fit).
+func tableWidth(w io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
+		}
+		return 0
+	}
+	return 1 << 16
 }
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
