@@ -21,7 +21,9 @@ const (
 const usage = `mamori finds cryptojacking in Azure tenants' logs.
 
 Usage:
+  mamori demo                         simulate an attacked tenant, hunt it, show the incidents
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
+  mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori rules list|validate|test     the detection catalogue
   mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
   mamori version                      print the version
@@ -42,6 +44,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return intel(args[1:], stdout, stderr)
 	case "rules":
 		return rulesCmd(args[1:], stdout, stderr)
+	case "simulate":
+		return simulateCmd(args[1:], stdout, stderr)
+	case "demo":
+		return demo(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mamori", Version())
 		return ExitOK

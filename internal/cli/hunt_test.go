@@ -274,3 +274,40 @@ func TestOwnedAddressLearnedLaterIsStillOwned(t *testing.T) {
 		t.Error("the sign-in from a foreign Azure address is not reported at all: the test proves nothing")
 	}
 }
+
+func TestDemoShowsTheAttackFirst(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "demo")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	first := strings.Index(out, "INCIDENT ")
+	if first < 0 || !strings.Contains(out[first:first+200], "critical  Cryptojacking:") {
+		t.Errorf("the first incident is not the critical cryptojacking one:\n%.600s", out[max(first, 0):])
+	}
+	for _, want := range []string{"initial access → escalation", "per hour", "azure.identity.elevate_access", "azure.dns.mining_pool_lookup"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
+
+func TestSimulateWritesLogsAndTruth(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	code, out, errs := run(t, "", "simulate", "--out", d, "--seed", "3", "--days", "10", "--scenario", "cpu-mining")
+	if code != ExitOK || !strings.Contains(out, "attack cpu-mining") {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(d, "truth.json")); err != nil {
+		t.Fatal(err)
+	}
+	// The folder hunts cleanly: truth.json is counted as ignored, not bad.
+	code, _, errs = run(t, "", "hunt", "--strict", "--stats", d)
+	if code != ExitOK || !strings.Contains(errs, "mamori-simulation-truth=1") {
+		t.Errorf("hunting the simulated folder: exit %d\n%s", code, errs)
+	}
+	if code, _, _ := run(t, "", "simulate", "--out", d, "--scenario", "no-such-attack"); code != ExitError {
+		t.Errorf("unknown scenario: exit %d, want %d", code, ExitError)
+	}
+}

@@ -5,8 +5,10 @@
 package hunt
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -94,5 +96,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		kept = append(kept, quiet...)
 	}
 	engine.Sort(kept)
+	// The worst incident first: that is where a defender starts.
+	slices.SortStableFunc(incs, func(a, b incident.Incident) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
+	})
 	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
 }

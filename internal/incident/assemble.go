@@ -36,21 +36,39 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices)
 			in.Stages = append(in.Stages, StageAlerts{Stage: s, Alerts: ids})
 		}
 	}
-	in.Severity = raise(in.Severity, len(in.Stages))
+	in.Severity = raise(in.Severity, in.Stages)
 	in.Cost = prices.Cost(ComputeOf(as))
 	in.Title = title(&in, as)
 	return in
 }
 
 // raise lifts the severity of an incident whose alerts cover several
-// kill-chain stages: one level from three stages on, two from five (a
-// sign-in, an escalation, quota, deployment and mining together are an
-// attack whatever each alert says alone).
-func raise(s alert.Severity, stages int) alert.Severity {
-	switch {
-	case stages >= 5:
+// kill-chain stages of an attack: one level from three stages on, two from
+// five (a sign-in, an escalation, quota, deployment and mining together are
+// an attack whatever each alert says alone). Stages count only when the
+// chain joins taking control (access, escalation, persistence) to using
+// compute, or reaches mining: a data-science team raising its quota,
+// creating GPU machines and installing their drivers covers three stages
+// and is a normal week.
+func raise(s alert.Severity, stages []StageAlerts) alert.Severity {
+	var control, compute, mining bool
+	for _, st := range stages {
+		switch st.Stage {
+		case "initial_access", "escalation", "persistence":
+			control = true
+		case "quota", "deployment", "drivers":
+			compute = true
+		case "mining":
+			mining, compute = true, true
+		}
+	}
+	if !(control && compute) && !mining {
+		return s
+	}
+	switch n := len(stages); {
+	case n >= 5:
 		s += 2
-	case stages >= 3:
+	case n >= 3:
 		s++
 	}
 	return min(s, alert.Critical)

@@ -99,13 +99,13 @@ func TestTitles(t *testing.T) {
 		},
 		want: "Suspicious access: a new privileged identity, a suspicious sign-in by " + mallory,
 	}, {
-		name: "CPU compute without a foothold is only possible cryptojacking",
+		name: "compute without a foothold is said plainly, not called cryptojacking",
 		alerts: []alert.Alert{
 			mk("azure.compute.new_region", alert.Medium, at(0), principal(mallory), res(ss),
 				compute("vm", "Standard_F72s_v2", 1, "brazilsouth", ss, "")),
 			mk("azure.compute.unusual_service", alert.Medium, at(time.Hour), principal(mallory), res(ss)),
 		},
-		want: "Possible cryptojacking: VMs in brazilsouth by " + mallory,
+		want: "VMs in brazilsouth by " + mallory,
 	}, {
 		name: "quota then mining",
 		alerts: []alert.Alert{

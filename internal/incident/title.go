@@ -24,14 +24,17 @@ func title(in *Incident, as []*alert.Alert) string {
 	}
 	access := accessPhrases(has)
 	what := deployed(in)
+	// The title claims only what the chain shows: mining is cryptojacking;
+	// compute after someone took control is possible cryptojacking; compute
+	// alone (a team's GPU machines and their drivers) is said plainly.
 	var kind string
 	switch {
 	case has("mining"):
 		kind = "Cryptojacking"
-	case (has("deployment") || has("drivers")) && (strings.Contains(what, "GPU") || has("drivers") || has("quota") || len(access) > 0):
-		kind = "Cryptojacking"
-	case has("deployment") || has("drivers") || has("quota"):
+	case (has("deployment") || has("drivers") || has("quota")) && len(access) > 0:
 		kind = "Possible cryptojacking"
+	case has("deployment") || has("drivers") || has("quota"):
+		kind = ""
 	case len(access) > 0:
 		return withBy("Suspicious access: "+strings.Join(access, ", "), who)
 	default:
@@ -47,7 +50,12 @@ func title(in *Incident, as []*alert.Alert) string {
 			what = "compute created"
 		}
 	}
-	s := kind + ": " + what
+	s := what
+	if kind != "" {
+		s = kind + ": " + what
+	} else {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
 	if len(access) > 0 {
 		s += " after " + access[0]
 	}

@@ -18,8 +18,16 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		byID[alerts[i].ID] = &alerts[i]
 	}
 	placed := map[string]bool{}
+	var brief []*incident.Incident
 	for i := range opts.Incidents {
 		in := &opts.Incidents[i]
+		if opts.Brief && in.Severity < alert.High {
+			brief = append(brief, in)
+			for _, e := range in.Timeline {
+				placed[e.Alert] = true
+			}
+			continue
+		}
 		var b strings.Builder
 		sev := severityText(in.Severity)
 		if opts.Color && int(in.Severity) < len(severityColor) {
@@ -63,6 +71,13 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		if _, err := io.WriteString(w, "\n"); err != nil {
 			return err
 		}
+	}
+	if len(brief) > 0 {
+		fmt.Fprintf(w, "LOWER-SEVERITY INCIDENTS (mamori hunt shows their alerts)\n")
+		for _, in := range brief {
+			fmt.Fprintf(w, "  %s  %-8s %s  %s, %d alerts\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), len(in.Timeline))
+		}
+		io.WriteString(w, "\n")
 	}
 	var rest []alert.Alert
 	for _, a := range alerts {

@@ -66,6 +66,9 @@ type Options struct {
 	Product ProductInfo // ocsf: metadata.product
 	// Incidents, for the table: each is printed with its alerts under it.
 	Incidents []incident.Incident
+	// Brief, for the table: incidents below high get one line each, without
+	// their alerts (the demo's view; a hunt shows everything).
+	Brief bool
 }
 
 // Write writes alerts in format f to w, in the order given.

@@ -88,11 +88,13 @@ func newTenant(r *rand.Rand, scale int) *tenant {
 	// The first accounts get the roles that matter to the scenarios.
 	t.Admin = 0
 	t.People[0].Team = "admin"
-	for i := 1; i <= 2+scale; i++ {
+	// Teams stay small at every size, as they are in real companies.
+	nOps, nDS := 2+min(scale, 3), 2+min(scale, 2)
+	for i := 1; i <= nOps; i++ {
 		t.People[i].Team = "ops"
 		t.Ops = append(t.Ops, i)
 	}
-	for i := 3 + scale; i <= 4+2*scale; i++ {
+	for i := nOps + 1; i <= nOps+nDS; i++ {
 		t.People[i].Team = "ds"
 		t.DS = append(t.DS, i)
 	}

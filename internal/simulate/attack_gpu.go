@@ -1,0 +1,148 @@
+package simulate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// attackerIPs are addresses inside AzureCloud (data/servicetags) the tenant
+// does not own: an attacker's VM in another tenant.
+var attackerIPs = []string{"20.42.64.17", "20.42.64.45", "20.42.65.90"}
+
+// farRegions are where attackers find idle GPU capacity; a tenant's own
+// regions are removed before one is picked.
+var farRegions = []string{"eastus", "southcentralus", "japaneast", "westus3", "brazilsouth", "koreacentral", "centralindia", "canadacentral"}
+
+// otherRegions returns n regions the tenant does not use, in a seeded order,
+// preferring ones no earlier injection took; fresh is false when it had to
+// reuse one, since a region an attack already used is no longer new.
+func (g *gen) otherRegions(n int) (out []string, fresh bool) {
+	var free, taken []string
+	for _, r := range farRegions {
+		switch {
+		case slices.Contains(g.t.Regions, r):
+		case g.claimed[r]:
+			taken = append(taken, r)
+		default:
+			free = append(free, r)
+		}
+	}
+	g.r.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
+	out = append(free, taken...)[:n]
+	for _, r := range out {
+		g.claimed[r] = true
+	}
+	return out, len(free) >= n
+}
+
+// principalIDs are the ids an alert may name a person by, lower case.
+func principalIDs(p person) []string { return []string{strings.ToLower(p.UPN), strings.ToLower(p.OID)} }
+
+// gpuChain is the full GPU cryptojacking chain: a Global Administrator's
+// stolen session invites a guest, elevates access and makes the guest Owner;
+// the guest signs in with one factor from Azure, raises GPU quota in three
+// far regions, fails once on quota, builds A100 spot scale sets with the
+// NVIDIA driver, and the instances resolve a pool and run xmrig.
+func (g *gen) gpuChain(at time.Time) Attack {
+	t := g.t
+	admin := t.People[t.Admin]
+	ip := pick(g.r, attackerIPs)
+	name := pick(g.r, firstNames) + "." + pick(g.r, lastNames)
+	partner := pick(g.r, []string{"partner", "consult", "vendorlabs", "extsupport"})
+	guest := person{Name: name, UPN: fmt.Sprintf("%s_%s.example#EXT#@%s", name, partner, t.Domain), OID: guid(g.r), Guest: true}
+	a := Attack{Start: at, Principals: append(principalIDs(admin), principalIDs(guest)...), Resources: []string{strings.ToLower(t.FirewallID)}}
+
+	g.signIn(at, signin{UPN: admin.UPN, OID: admin.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true, Risk: "medium", RiskState: "atRisk", Country: "US"})
+	now := at.Add(3*time.Minute + g.jitter(time.Minute))
+	g.audit(now, admin, ip, "Invite external user", "UserManagement", "Add", "Invited Users", guest,
+		[]any{map[string]any{"key": "invitedUserEmailAddress", "value": name + "@" + partner + ".example"}})
+	now = now.Add(2*time.Minute + g.jitter(time.Minute))
+	corr, adm := guid(g.r), g.user(admin, ip, true)
+	g.rest(now, adm, "Microsoft.Authorization/elevateAccess/action", "/providers/Microsoft.Authorization", "Started", corr)
+	g.rest(now.Add(800*time.Millisecond), adm, "Microsoft.Authorization/elevateAccess/action", "/providers/Microsoft.Authorization", "Succeeded", corr)
+	now = now.Add(2*time.Minute + g.jitter(time.Minute))
+	ra := map[string]any{"properties": map[string]any{
+		"roleDefinitionId": "/subscriptions/" + t.Sub + "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+		"principalId":      guest.OID, "principalType": "User", "scope": "/subscriptions/" + t.Sub}}
+	g.arm(now, adm, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "/SUBSCRIPTIONS/"+strings.ToUpper(t.Sub)+"/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"+strings.ToUpper(guid(g.r)), armOpts{Body: ra})
+
+	// The guest takes over from here.
+	now = now.Add(5*time.Minute + g.jitter(5*time.Minute))
+	g.signIn(now, signin{UPN: guest.UPN, OID: guest.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Risk: "high", RiskState: "atRisk", Guest: true, Country: "US"})
+	ga := actor{UPN: guest.UPN, OID: guest.OID, AppID: appCLI, Name: name, IP: ip}
+	regions, fresh := g.otherRegions(4)
+	size := pick(g.r, []string{"Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC24s_v3"})
+	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
+	for _, loc := range regions[:3] {
+		now = now.Add(time.Minute + g.jitter(3*time.Minute))
+		g.quota(now, ga, loc, family, 960)
+	}
+	// The fourth region has no quota: the create fails, as Azure words it.
+	now = now.Add(2 * time.Minute)
+	fail := map[string]any{"error": map[string]any{"code": "OperationNotAllowed", "message": fmt.Sprintf("Operation could not be completed as it results in exceeding approved %s Cores quota. Additional details - Deployment Model: Resource Manager, Location: %s, Current Limit: 0, Current Usage: 0, Additional Required: 480, (Minimum) New Limit Required: 480. Submit a request for Quota increase at https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView/Parameters/ by specifying parameters listed in the ‘Details’ section for deployment to succeed.", family, regions[3])}}
+	failID := t.rg("gpu-"+regions[3]) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/TRAIN-" + strings.ToUpper(regions[3])
+	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: vmssBody(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
+	a.Resources = append(a.Resources, strings.ToLower(failID))
+	for i, loc := range regions[:3] {
+		now = now.Add(time.Minute + g.jitter(2*time.Minute))
+		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
+		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
+		end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
+			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+		a.Resources = append(a.Resources, strings.ToLower(rid))
+		// The instances come up, resolve the pool and start the miner.
+		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
+		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
+		g.dns(up, fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20)), "fr.moneroocean.stream.")
+		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, []string{"/tmp/.x/xmrig", "-o", "stratum+tcp://fr.moneroocean.stream:10128",
+			"-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A", "--cuda", "--donate-level", "1"})
+		a.End = up.Add(2 * time.Second)
+	}
+	a.MustFire = []string{
+		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
+		"azure.identity.elevate_access", "azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
+		"azure.quota.increase.gpu", "azure.quota.increase_burst",
+		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
+		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
+		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+	}
+	if !fresh {
+		a.MustFire = slices.DeleteFunc(a.MustFire, func(r string) bool { return r == "azure.compute.new_region" })
+	}
+	return a
+}
+
+// gpuTwin is the data-science team's quarterly training run: its usual
+// principal, MFA from the office, a GPU quota raise and an A100 scale set
+// with the NVIDIA driver in its usual region.
+func (g *gen) gpuTwin(at time.Time) Attack {
+	t := g.t
+	p := g.latest(t.DS, at)
+	ip := t.office(g.r)
+	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
+	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
+	ua := g.user(p, ip, true)
+	now := g.quota(at.Add(10*time.Minute+g.jitter(10*time.Minute)), ua, t.DSRegion, "StandardNCADSA100v4Family", 384)
+	loc := t.DSRegion
+	rid := t.rg("ml-training") + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/QUARTERLY-TRAIN"
+	driver := map[string]any{"name": "NvidiaGpuDriverLinux", "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": "NvidiaGpuDriverLinux", "typeHandlerVersion": "1.9"}}
+	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, "Standard_NC24ads_A100_v4", 16, "Regular", []any{driver}), Loc: loc, Accept: true})
+	a.Resources = []string{strings.ToLower(rid)}
+	for i := range 3 {
+		host := fmt.Sprintf("quarterly%06d", i)
+		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
+		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
+		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
+		a.End = up.Add(time.Minute)
+	}
+	a.MustNotFire = []string{
+		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
+		"azure.identity.elevate_access", "azure.identity.new_account_privileged", "azure.quota.increase_burst",
+		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
+		"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
+		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+	}
+	return a
+}

@@ -1,0 +1,125 @@
+package simulate
+
+import (
+	"strconv"
+	"time"
+)
+
+// signin describes one interactive sign-in.
+type signin struct {
+	UPN, OID, IP    string
+	App, AppID      string
+	MFA             bool
+	Fail            int    // an Entra error code; 0 is success
+	Risk, RiskState string // RiskLevelDuringSignIn and RiskState
+	Guest           bool
+	Country         string
+}
+
+// signIn writes a sign-in row the way the Log Analytics portal exports it
+// (an array of SigninLogs rows, one file a day).
+func (g *gen) signIn(at time.Time, s signin) {
+	req, risk, state := "singleFactorAuthentication", "none", "none"
+	if s.MFA {
+		req = "multiFactorAuthentication"
+	}
+	if s.Risk != "" {
+		risk, state = s.Risk, s.RiskState
+	}
+	ut, country := "Member", s.Country
+	if s.Guest {
+		ut = "Guest"
+	}
+	if country == "" {
+		country = "NL"
+	}
+	status := map[string]any{"errorCode": s.Fail}
+	if s.Fail != 0 {
+		status["failureReason"] = "Invalid username or password or Invalid on-premise username or password."
+	}
+	row := map[string]any{
+		"TenantId": g.t.ID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "SigninLogs", "Category": "SignInLogs",
+		"Id": guid(g.r), "CorrelationId": guid(g.r), "UserPrincipalName": s.UPN, "UserId": s.OID, "UserDisplayName": s.UPN,
+		"AppDisplayName": s.App, "AppId": s.AppID, "IPAddress": s.IP, "ResultType": strconv.Itoa(s.Fail),
+		"ResultDescription":         map[bool]string{true: "", false: "Invalid username or password"}[s.Fail == 0],
+		"AuthenticationRequirement": req, "RiskLevelDuringSignIn": risk, "RiskLevelAggregated": risk, "RiskState": state,
+		"ResourceDisplayName": resourceOf(s.AppID), "Status": string(marshal(status)),
+		"Location": country, "HomeTenantId": g.t.ID, "ResourceTenantId": g.t.ID, "UserType": ut,
+		"ClientAppUsed": "Browser", "IsInteractive": true, "ConditionalAccessStatus": "success",
+	}
+	if s.Risk != "" && s.Risk != "none" {
+		row["RiskEventTypes_V2"] = `["anonymizedIPAddress","unfamiliarFeatures"]`
+	}
+	g.add("signins/SigninLogs_"+at.Format("2006-01-02")+".json", kindArray, at, marshal(row))
+}
+
+// resourceOf is the resource an application signs in to.
+func resourceOf(appID string) string {
+	switch appID {
+	case appTeams:
+		return "Microsoft Teams Services"
+	case appOffice:
+		return "Office 365 Exchange Online"
+	}
+	return "Windows Azure Service Management API"
+}
+
+// benignSignIns writes an hour's sign-ins: people at the office, with MFA,
+// and the odd mistyped password.
+func (g *gen) benignSignIns(h time.Time, work bool) {
+	n := g.r.IntN(2 * g.scale)
+	if work {
+		n = 4*g.scale + g.r.IntN(6*g.scale)
+	}
+	apps := []struct{ name, id string }{{"Azure Portal", appPortal}, {"Microsoft Azure CLI", appCLI}, {"Microsoft Teams", appTeams}, {"Office 365", appOffice}, {"Microsoft Azure PowerShell", appPS}}
+	for range n {
+		p := pick(g.r, g.t.People)
+		a := pick(g.r, apps)
+		s := signin{UPN: p.UPN, OID: p.OID, IP: g.t.office(g.r), App: a.name, AppID: a.id, MFA: true}
+		if g.r.IntN(25) == 0 {
+			s.Fail, s.MFA = 50126, false
+		}
+		g.signIn(h.Add(g.jitter(time.Hour)), s)
+	}
+}
+
+// audit writes an Entra audit record as diagnostic settings deliver it.
+func (g *gen) audit(at time.Time, by person, ip, activity, category, opType, service string, target person, details []any) {
+	corr := guid(g.r)
+	r := map[string]any{
+		"time": stamp(at), "resourceId": "/tenants/" + g.t.ID + "/providers/Microsoft.aadiam", "operationName": activity,
+		"operationVersion": "1.0", "category": "AuditLogs", "tenantId": g.t.ID, "resultSignature": "None", "durationMs": 0,
+		"callerIpAddress": ip, "correlationId": corr, "level": "Informational",
+		"properties": map[string]any{
+			"id": "Directory_" + corr[:8], "category": category, "correlationId": corr, "result": "success", "resultReason": "",
+			"activityDisplayName": activity, "activityDateTime": at.UTC().Format("2006-01-02T15:04:05.0000000+00:00"),
+			"loggedByService": service, "operationType": opType,
+			"initiatedBy":       map[string]any{"user": map[string]any{"id": by.OID, "displayName": nil, "userPrincipalName": by.UPN, "ipAddress": ip, "roles": []any{}}},
+			"targetResources":   []any{map[string]any{"id": target.OID, "displayName": nil, "type": "User", "userPrincipalName": target.UPN, "modifiedProperties": []any{}}},
+			"additionalDetails": details,
+		},
+	}
+	if details == nil {
+		r["properties"].(map[string]any)["additionalDetails"] = []any{}
+	}
+	p := "insights-logs-auditlogs/tenantId=" + g.t.ID + "/" + hourPath(at) + "/PT1H.json"
+	g.add(p, kindLines, at, marshal(r))
+}
+
+// benignAudit writes the directory's everyday changes.
+func (g *gen) benignAudit(h time.Time, work bool) {
+	if !work || g.r.IntN(2) == 0 {
+		return
+	}
+	for range 1 + g.r.IntN(2*g.scale) {
+		by, target := g.t.People[g.t.Admin], pick(g.r, g.t.People)
+		switch g.r.IntN(3) {
+		case 0:
+			g.audit(h.Add(g.jitter(time.Hour)), by, g.t.office(g.r), "Update user", "UserManagement", "Update", "Core Directory", target, nil)
+		case 1:
+			g.audit(h.Add(g.jitter(time.Hour)), by, g.t.office(g.r), "Add member to group", "GroupManagement", "Assign", "Core Directory", target, nil)
+		default:
+			g.audit(h.Add(g.jitter(time.Hour)), target, g.t.office(g.r), "Reset password (self-service)", "UserManagement", "Update", "Self-service Password Management", target, nil)
+		}
+	}
+}

@@ -1,0 +1,227 @@
+package simulate
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// testDays keeps the tests fast: 5 days of baseline, 5 for the scenarios.
+const testDays = 10
+
+// tree reads every file under dir into a map by relative path.
+func tree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func write(t *testing.T, opt Options) (string, *Truth) {
+	t.Helper()
+	dir := t.TempDir()
+	truth, err := Write(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, truth
+}
+
+func TestSameSeedGivesSameBytesAndAnotherSeedDoesNot(t *testing.T) {
+	t.Parallel()
+	opt := Options{Seed: 42, Days: 5, Scenarios: Scenarios()}
+	a, _ := write(t, opt)
+	b, _ := write(t, opt)
+	ta, tb := tree(t, a), tree(t, b)
+	if len(ta) != len(tb) {
+		t.Fatalf("same seed wrote %d then %d files", len(ta), len(tb))
+	}
+	for name, body := range ta {
+		if !bytes.Equal(body, tb[name]) {
+			t.Fatalf("same seed wrote different bytes in %s", name)
+		}
+	}
+	opt.Seed = 43
+	c, _ := write(t, opt)
+	if bytes.Equal(ta["truth.json"], tree(t, c)["truth.json"]) {
+		t.Fatal("seeds 42 and 43 gave the same truth.json")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opt  Options
+		err  string
+	}{
+		{"an unknown size is refused", Options{Size: "huge"}, "size"},
+		{"an unknown scenario is refused", Options{Scenarios: []string{"bitcoin-asic"}}, "unknown scenario"},
+		{"two days are too few for a baseline", Options{Days: 2}, "days"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Write(t.TempDir(), tc.opt)
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one about %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestNoScenarioNamedInjectsOneAttackAfterTheBaseline(t *testing.T) {
+	t.Parallel()
+	_, truth := write(t, Options{Seed: 9, Days: 6})
+	if len(truth.Attacks) != 1 || truth.Attacks[0].Twin {
+		t.Fatalf("attacks %+v, want one attack that is not a twin", truth.Attacks)
+	}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, truth.BaselineDays)
+	if a := truth.Attacks[0]; a.Start.Before(start) || a.End.Before(a.Start) || len(a.MustFire) == 0 {
+		t.Fatalf("attack %s spans %v..%v with %d rules, want after %v with rules", a.Scenario, a.Start, a.End, len(a.MustFire), start)
+	}
+}
+
+// inputs are the simulated logs, truth.json left out.
+func inputs(t *testing.T, dir string) []source.Input {
+	t.Helper()
+	in, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(in, func(i source.Input) bool { return filepath.Base(i.Name) == "truth.json" })
+}
+
+func TestEveryRecordIsReadByTheRealReaders(t *testing.T) {
+	t.Parallel()
+	dir, _ := write(t, Options{Seed: 5, Days: 6, Scenarios: Scenarios()})
+	var events atomic.Int64
+	stats := source.Read(context.Background(), inputs(t, dir), source.Options{Limits: source.DefaultLimits()},
+		func(_ int, _ *event.Event) { events.Add(1) })
+	shapes := map[string]bool{}
+	for _, s := range stats {
+		if s.Skipped != 0 || s.Records == 0 {
+			t.Errorf("%s: %d records, %d skipped: %v", s.File, s.Records, s.Skipped, s.Errors)
+		}
+		for _, n := range s.ShapeNames() {
+			shapes[n] = true
+		}
+	}
+	// Each log family the simulator writes must be recognised as its shape.
+	for _, want := range []string{"activity.diagnostic", "activity.rest", "signin.loganalytics", "audit.diagnostic", "firewall.dns", "process.auditd"} {
+		if !shapes[want] {
+			t.Errorf("no %s records read; shapes: %v", want, shapes)
+		}
+	}
+	if events.Load() < 1000 {
+		t.Errorf("%d events in six days, want a realistic volume", events.Load())
+	}
+}
+
+// involves says whether alert a is about attack x: inside its time span and,
+// when the alert names principals or resources, naming one of x's.
+func involves(a alert.Alert, x Attack) bool {
+	last := a.LastTime
+	if last.IsZero() {
+		last = a.Time
+	}
+	if last.Before(x.Start) || a.Time.After(x.End) {
+		return false
+	}
+	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
+		return true
+	}
+	for _, p := range a.PrincipalIDs {
+		if slices.Contains(x.Principals, strings.ToLower(p)) {
+			return true
+		}
+	}
+	for _, r := range a.Resources {
+		if slices.ContainsFunc(x.Resources, func(own string) bool { return strings.HasPrefix(strings.ToLower(r), own) }) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
+	t.Parallel()
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := enrich.Load(enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		dir, truth := write(t, Options{Seed: seed, Days: testDays, Scenarios: Scenarios()})
+		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
+			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range truth.Attacks {
+			fired := map[string]bool{}
+			for _, a := range res.Alerts {
+				if involves(a, x) {
+					fired[a.Rule] = true
+				}
+			}
+			for _, r := range x.MustFire {
+				if !fired[r] {
+					t.Errorf("seed %d, %s: %s did not fire", seed, x.Scenario, r)
+				}
+			}
+			for _, r := range x.MustNotFire {
+				if fired[r] {
+					t.Errorf("seed %d, %s: %s fired on the benign twin", seed, x.Scenario, r)
+				}
+			}
+		}
+	}
+}
+
+func TestAuditFieldEncodesLikeAuditd(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{"a plain path is quoted", "/usr/bin/xmrig", `"/usr/bin/xmrig"`},
+		{"a value with a space is hex", "a b", "612062"},
+		{"a quote forces hex", `say"hi`, "736179226869"},
+		{"NUL-joined arguments are hex", "ls\x00-l", "6C73002D6C"},
+		{"non-ASCII is hex", "é", "C3A9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := auditField(tc.in); got != tc.want {
+				t.Fatalf("auditField(%q) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}

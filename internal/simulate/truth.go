@@ -1,0 +1,122 @@
+package simulate
+
+import (
+	"slices"
+	"time"
+)
+
+// Truth is what a simulation injected; Write also saves it as truth.json.
+type Truth struct {
+	Seed uint64 `json:"seed"`
+	// BaselineDays is how many first days are benign history only: hunt with
+	// --baseline of that many days so first_seen rules learn them.
+	BaselineDays int      `json:"baseline_days"`
+	Tenant       string   `json:"tenant"`
+	Subscription string   `json:"subscription"`
+	OwnedIPs     []string `json:"owned_ips"` // the company's egress ranges
+	Attacks      []Attack `json:"attacks"`
+}
+
+// Attack is one injected scenario: an attack, or a benign twin that looks
+// like one and must stay quiet.
+type Attack struct {
+	Scenario    string    `json:"scenario"`
+	Twin        bool      `json:"twin"`
+	Tenant      string    `json:"tenant"`
+	Principals  []string  `json:"principals"` // UPNs and object ids, lower case
+	Resources   []string  `json:"resources"`  // resource ids, lower case
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	MustFire    []string  `json:"must_fire,omitempty"`
+	MustNotFire []string  `json:"must_not_fire,omitempty"`
+}
+
+// scenario is one injectable story: run writes it starting at `at`.
+type scenario struct {
+	name string
+	twin bool
+	run  func(g *gen, at time.Time) Attack
+}
+
+// catalogue lists every scenario, attacks first.
+var catalogue = []scenario{
+	{name: "gpu-scaleset-chain", run: (*gen).gpuChain},
+	{name: "cpu-mining", run: (*gen).cpuMining},
+	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
+	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
+}
+
+// Scenarios returns the names Options.Scenarios accepts.
+func Scenarios() []string {
+	var out []string
+	for _, s := range catalogue {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+func find(name string) *scenario {
+	for i := range catalogue {
+		if catalogue[i].name == name {
+			return &catalogue[i]
+		}
+	}
+	return nil
+}
+
+// baselineDays is the benign history before the first injection: half the
+// days, at most the catalogue's 14-day first_seen window.
+func baselineDays(days int) int { return max(1, min(14, days/2)) }
+
+// inject runs the chosen scenarios, each on its own day after the baseline:
+// attacks at night, twins in working hours.
+func (g *gen) inject() []Attack {
+	names := g.opt.Scenarios
+	if len(names) == 0 {
+		var attacks []string
+		for _, s := range catalogue {
+			if !s.twin {
+				attacks = append(attacks, s.name)
+			}
+		}
+		names = []string{pick(g.r, attacks)}
+	}
+	first := baselineDays(g.opt.Days) + 1
+	var days []int
+	for d := first; d < g.opt.Days; d++ {
+		days = append(days, d)
+	}
+	g.r.Shuffle(len(days), func(i, j int) { days[i], days[j] = days[j], days[i] })
+	var out []Attack
+	for i, name := range names {
+		s := find(name)
+		day := g.opt.Start.AddDate(0, 0, days[i%len(days)])
+		hour := 1 + g.r.IntN(3)
+		if s.twin {
+			hour = 9 + g.r.IntN(4)
+		}
+		// Scenarios sharing a day (more scenarios than days) start hours apart.
+		at := day.Add(time.Duration(hour+6*(i/len(days)))*time.Hour + g.jitter(30*time.Minute))
+		a := s.run(g, at)
+		a.Scenario, a.Twin, a.Tenant = s.name, s.twin, g.t.ID
+		slices.Sort(a.Principals)
+		a.Principals = slices.Compact(a.Principals)
+		out = append(out, a)
+	}
+	return out
+}
+
+// latest returns the member of team (indexes into People) whose last VM
+// before at is the most recent: the person a twin's story is about.
+func (g *gen) latest(team []int, at time.Time) person {
+	best, when := g.t.People[team[0]], time.Time{}
+	for _, i := range team {
+		p := g.t.People[i]
+		for _, d := range g.deploys[p.OID] {
+			if d.Before(at) && d.After(when) {
+				best, when = p, d
+			}
+		}
+	}
+	return best
+}

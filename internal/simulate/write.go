@@ -1,0 +1,218 @@
+// Package simulate writes a realistic Azure tenant's logs, with cryptojacking
+// attacks and their benign look-alikes injected, in the exact shapes and
+// storage layouts Azure emits, plus truth.json: for each injected attack its
+// principals, resources, time span and the rules that must (or must not)
+// fire. It exists to test mamori end to end and to demo it: the same seed
+// always gives the same bytes, so a failure found once can be replayed.
+package simulate
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options say what to simulate.
+type Options struct {
+	Seed      uint64
+	Size      string    // small (about 20k records over 30 days), medium, large; default small
+	Days      int       // default 30
+	Scenarios []string  // names from Scenarios(); empty means one random attack
+	Start     time.Time // first day; default 2026-03-01 UTC
+}
+
+// File layouts: how a file's records are joined.
+const (
+	kindLines   = iota // JSON lines (diagnostic settings blobs)
+	kindArray          // one JSON array, a record a line (Log Analytics export)
+	kindValue          // {"value":[…]} (ARM REST)
+	kindRecords        // {"records":[…]} messages, one a line (Event Hub)
+	kindText           // text lines (auditd)
+)
+
+// rec is one record waiting to be written; seq keeps equal times in the
+// order they were made, so sorting never depends on anything but the seed.
+type rec struct {
+	at   time.Time
+	seq  int
+	data []byte
+}
+
+type file struct {
+	kind int
+	recs []rec
+}
+
+// gen carries one simulation's state.
+type gen struct {
+	r      *rand.Rand
+	t      *tenant
+	opt    Options
+	scale  int
+	files  map[string]*file
+	seq    int
+	serial map[string]int // auditd serial per host
+	// deploys are when each object id created a VM, so a twin can be
+	// played by whoever of its team deployed last, as in real life.
+	deploys map[string][]time.Time
+	claimed map[string]bool // far regions an injected attack used
+}
+
+// Write simulates into dir and returns what was injected; truth.json in dir
+// says the same.
+func Write(dir string, opt Options) (*Truth, error) {
+	g, err := newGen(opt)
+	if err != nil {
+		return nil, err
+	}
+	truth, err := g.run()
+	if err != nil {
+		return nil, err
+	}
+	if err := g.flush(dir); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(truth, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return truth, os.WriteFile(filepath.Join(dir, "truth.json"), append(b, '\n'), 0o644)
+}
+
+// newGen checks the options and fills their defaults.
+func newGen(opt Options) (*gen, error) {
+	if opt.Days == 0 {
+		opt.Days = 30
+	}
+	if opt.Days < 3 || opt.Days > 400 {
+		return nil, fmt.Errorf("days must be between 3 and 400, not %d", opt.Days)
+	}
+	if opt.Start.IsZero() {
+		opt.Start = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	}
+	opt.Start = opt.Start.UTC().Truncate(24 * time.Hour)
+	scale := map[string]int{"": 1, "small": 1, "medium": 5, "large": 25}[opt.Size]
+	if scale == 0 {
+		return nil, fmt.Errorf("size must be small, medium or large, not %q", opt.Size)
+	}
+	// A scenario named twice runs once: its principals would not be new
+	// the second time, so its truth would be wrong.
+	var names []string
+	for _, s := range opt.Scenarios {
+		if find(s) == nil {
+			return nil, fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios(), ", "))
+		}
+		if !slices.Contains(names, s) {
+			names = append(names, s)
+		}
+	}
+	opt.Scenarios = names
+	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
+	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string]bool{}}, nil
+}
+
+// add queues one record for path.
+func (g *gen) add(path string, kind int, at time.Time, data []byte) {
+	f := g.files[path]
+	if f == nil {
+		f = &file{kind: kind}
+		g.files[path] = f
+	}
+	g.seq++
+	f.recs = append(f.recs, rec{at: at, seq: g.seq, data: data})
+}
+
+// flush writes every file, records in time order, paths sorted.
+func (g *gen) flush(dir string) error {
+	paths := make([]string, 0, len(g.files))
+	for p := range g.files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		f := g.files[p]
+		slices.SortFunc(f.recs, func(a, b rec) int {
+			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
+		})
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, render(f), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// render joins a file's records in its layout.
+func render(f *file) []byte {
+	var b bytes.Buffer
+	switch f.kind {
+	case kindArray, kindValue:
+		if f.kind == kindValue {
+			b.WriteString("{\"value\": [\n")
+		} else {
+			b.WriteString("[\n")
+		}
+		for i, r := range f.recs {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.Write(r.data)
+		}
+		if f.kind == kindValue {
+			b.WriteString("\n]}\n")
+		} else {
+			b.WriteString("\n]\n")
+		}
+	case kindRecords:
+		// An Event Hub message carries a batch; a capture holds many.
+		for i := 0; i < len(f.recs); i += 40 {
+			b.WriteString(`{"records":[`)
+			for j, r := range f.recs[i:min(i+40, len(f.recs))] {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.Write(r.data)
+			}
+			b.WriteString("]}\n")
+		}
+	default:
+		for _, r := range f.recs {
+			b.Write(r.data)
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+// hourPath is the y=/m=/d=/h=/m=00 folder diagnostic settings write to.
+func hourPath(at time.Time) string {
+	return fmt.Sprintf("y=%04d/m=%02d/d=%02d/h=%02d/m=00", at.Year(), at.Month(), at.Day(), at.Hour())
+}
+
+// marshal encodes v; every value here is built by this package, so an
+// error is a programming mistake.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// stamp formats a time the way Activity Log records do (7 fraction digits).
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }
+
+// jitter returns a random offset below d.
+func (g *gen) jitter(d time.Duration) time.Duration {
+	return time.Duration(g.r.Int64N(max(1, int64(d/time.Millisecond)))) * time.Millisecond
+}
