@@ -44,10 +44,17 @@ func (g *gen) claims(a actor) map[string]any {
 	return c
 }
 
-// diag is one Activity Log record as diagnostic settings write it.
+// diag is one Administrative Activity Log record as diagnostic settings
+// write it.
 func (g *gen) diag(at time.Time, a actor, op, rid, resultType, sig, corr, loc string, props map[string]any) []byte {
+	return g.diagIn("Administrative", at, a, op, rid, resultType, sig, corr, loc, props)
+}
+
+// diagIn is diag in another category: a few operations, such as moving a
+// subscription to another directory, are logged under Security.
+func (g *gen) diagIn(category string, at time.Time, a actor, op, rid, resultType, sig, corr, loc string, props map[string]any) []byte {
 	r := map[string]any{
-		"time": stamp(at), "resourceId": rid, "operationName": op, "category": "Administrative",
+		"time": stamp(at), "resourceId": rid, "operationName": op, "category": category,
 		"resultType": resultType, "resultSignature": sig, "durationMs": fmt.Sprint(200 + g.r.IntN(4000)),
 		"callerIpAddress": a.IP, "correlationId": corr, "level": "Information",
 		"identity": map[string]any{
@@ -59,7 +66,7 @@ func (g *gen) diag(at time.Time, a actor, op, rid, resultType, sig, corr, loc st
 	if loc != "" {
 		r["location"] = loc
 	}
-	p := map[string]any{"eventCategory": "Administrative", "entity": strings.ToLower(rid), "message": strings.ToLower(op), "hierarchy": g.t.ID + "/" + g.t.Sub}
+	p := map[string]any{"eventCategory": category, "entity": strings.ToLower(rid), "message": strings.ToLower(op), "hierarchy": g.t.ID + "/" + g.t.Sub}
 	for k, v := range props {
 		p[k] = v
 	}

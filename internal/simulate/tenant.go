@@ -30,6 +30,7 @@ type tenant struct {
 	Admin           int   // the Global Administrator
 	CI              app   // the deployment pipeline's service principal
 	Monitor         app   // the monitoring automation
+	ML              app   // the data-science team's scheduled training pipeline
 	Office          []netip.Addr
 	FirewallID      string
 }
@@ -101,6 +102,8 @@ func newTenant(r *rand.Rand, scale int) *tenant {
 	t.CI = app{Name: "github-deploy-" + strings.Split(t.Domain, ".")[0], AppID: guid(r), OID: guid(r)}
 	t.Monitor = app{Name: "ops-monitoring-automation", AppID: guid(r), OID: guid(r)}
 	t.FirewallID = "/SUBSCRIPTIONS/" + strings.ToUpper(t.Sub) + "/RESOURCEGROUPS/HUB-NETWORK/PROVIDERS/MICROSOFT.NETWORK/AZUREFIREWALLS/HUB-FW"
+	// Drawn last, so the ids drawn before it stay what they were.
+	t.ML = app{Name: "aml-training-pipeline", AppID: guid(r), OID: guid(r)}
 	return t
 }
 

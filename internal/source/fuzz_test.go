@@ -19,6 +19,8 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("type=EXECVE msg=audit(1578876421.123:42): argc=2 a0=\"ls\" a1=\"-la\"\n"))
 	f.Add([]byte("<Event><System><EventID>1</EventID></System></Event>"))
 	f.Add(gz([]byte(activity(3))))
+	f.Add(captureFile("null", [][]string{{`{"records":[` + activity(4) + `]}`}}))
+	f.Add(captureFile("snappy", [][]string{{activity(5)}}))
 	f.Add([]byte("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\"}],\"rows\":[[\"2026-01-01T00:00:00Z\"]]}]}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lim := DefaultLimits()

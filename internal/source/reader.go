@@ -92,6 +92,8 @@ func (fr *fileReader) run() {
 		err = fr.readDocument(s)
 	case "csv":
 		err = fr.readCSV(s)
+	case "avro":
+		err = fr.readAvro(s)
 	case "auditd":
 		err = host.SplitAuditd(s, fr.textEmit("auditd"), fr.textBad)
 	case "sysmon":

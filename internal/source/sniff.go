@@ -31,6 +31,9 @@ func sniff(s *stream) (string, error) {
 	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
 		return "utf16", errors.New("UTF-16 text: convert to UTF-8 first (PowerShell: Out-File -Encoding utf8)")
 	}
+	if bytes.HasPrefix(head, avroMagic) {
+		return "avro", nil
+	}
 	t := bytes.TrimLeft(head, " \t\r\n")
 	if len(t) == 0 {
 		if !full {

@@ -1,0 +1,228 @@
+// Package eval measures the detection catalogue against simulated tenants:
+// it simulates many tenants with attacks and their benign twins (package
+// simulate), hunts each exactly as `mamori hunt` would, compares the alerts
+// with what was injected, and scores every rule. `mamori eval` prints the
+// result and docs/detections.md carries its Markdown form.
+//
+// Attribution: an alert is about an injected scenario when its time span
+// overlaps the scenario's and it names one of the scenario's principals or
+// resources, or names neither (see Attributed).
+//
+// Scores, per rule:
+//
+//   - TP: an attack lists the rule in MustFire and an alert of the rule is
+//     attributed to that attack. FN: it lists the rule and none is. So
+//     TP+FN is the number of attacks whose scenario lists the rule.
+//   - FP counts false alarm occasions, in the same unit as TP (one per
+//     rule and story, not per alert, since one story fires a rule many
+//     times): one per benign twin an alert of the rule is attributed to,
+//     plus one per tenant where the rule alerted on background activity
+//     (attributed to no scenario). FPAlerts counts the alerts themselves.
+//     An alert attributed to an attack whose MustFire omits its rule is
+//     neither: it is about the attack, just not required.
+//   - Precision = TP/(TP+FP), Recall = TP/(TP+FN); either is 1 when its
+//     denominator is 0 (nothing to get wrong).
+//   - Time to alert = the first attributed alert of the rule − the attack's
+//     Start (0 when the alert's first event precedes Start), averaged and
+//     maximised over the attacks where the rule fired.
+//
+// A false incident is an incident at high or critical severity whose alerts
+// are all attributed to no attack: made only of twin or background alerts.
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/simulate"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// DefaultTenants is how many tenants Run simulates when Options.Tenants is 0.
+const DefaultTenants = 50
+
+// Options say what to evaluate.
+type Options struct {
+	Tenants int    // tenants to simulate; default DefaultTenants
+	Seed    uint64 // the same seed gives the same report
+	Days    int    // days of logs per tenant; default 30
+	Size    string // small, medium or large; default small
+	Workers int    // tenants hunted at once; default 1
+	// Progress, when set, is called after each tenant (from any worker,
+	// one call at a time).
+	Progress func(done, total int)
+}
+
+// RuleScore is how one rule did over every tenant.
+type RuleScore struct {
+	Rule      string
+	TP, FP    int
+	FN        int
+	FPAlerts  int // alerts behind FP
+	Precision float64
+	Recall    float64
+	// Over the attacks where the rule fired; zero when it never did.
+	MeanTimeToAlert, MaxTimeToAlert time.Duration
+	Missed                          []string // scenarios it missed at least once, sorted
+	FiredOn                         []string // twins it fired on, and "background", sorted
+}
+
+// Report is the result of an evaluation.
+type Report struct {
+	Tenants int
+	Seed    uint64
+	Days    int
+	Size    string
+	Rules   []RuleScore // sorted by rule
+	Attacks int         // attacks injected
+	Twins   int         // benign twins injected
+	// FalseIncidents are incidents at high or critical made only of twin
+	// or background alerts.
+	FalseIncidents int
+	Notes          []string
+}
+
+// Run simulates opt.Tenants tenants, hunts each and scores the rules.
+// Tenant i's simulation seed and scenarios derive from opt.Seed and i only,
+// so the report does not depend on Workers.
+func Run(ctx context.Context, opt Options) (*Report, error) {
+	if opt.Tenants == 0 {
+		opt.Tenants = DefaultTenants
+	}
+	if opt.Tenants < 0 || opt.Days < 0 || opt.Workers < 0 {
+		return nil, errors.New("eval: tenants, days and workers must not be negative")
+	}
+	if opt.Days == 0 {
+		opt.Days = 30
+	}
+	if opt.Size == "" {
+		opt.Size = "small"
+	}
+	workers := min(max(opt.Workers, 1), opt.Tenants)
+	prices, err := incident.LoadPrices("")
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	// Each tenant's tally is kept (they are small) and merged in tenant
+	// order afterwards, so the merge is the same whatever finished first.
+	tallies := make([]*tally, opt.Tenants)
+	next := make(chan int)
+	errs := make([]error, workers)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			// A rule set per worker: hunts must not share compiled state.
+			set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+			if err != nil {
+				errs[w] = fmt.Errorf("eval: rules: %w", err)
+			}
+			for i := range next {
+				if errs[w] != nil {
+					continue // drain so the feeder never blocks
+				}
+				t, err := tenant(ctx, opt, i, set, prices)
+				if err != nil {
+					errs[w] = fmt.Errorf("eval: tenant %d: %w", i, err)
+					continue
+				}
+				tallies[i] = t
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					opt.Progress(done, opt.Tenants)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range opt.Tenants {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	total := newTally()
+	for _, t := range tallies {
+		total.merge(t)
+	}
+	r := total.report()
+	r.Tenants, r.Seed, r.Days, r.Size = opt.Tenants, opt.Seed, opt.Days, opt.Size
+	return r, nil
+}
+
+// plan returns tenant i's simulation seed and its one or two scenarios,
+// distinct, drawn from the catalogue (attacks and twins alike).
+func plan(seed uint64, i int) (uint64, []string) {
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	names := simulate.Scenarios()
+	r.Shuffle(len(names), func(a, b int) { names[a], names[b] = names[b], names[a] })
+	n := min(1+r.IntN(2), len(names))
+	return r.Uint64(), names[:n]
+}
+
+// tenant simulates tenant i into a temporary folder, hunts it and scores it;
+// the folder is removed before it returns, so disk use stays one tenant per
+// worker.
+func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *incident.Prices) (*tally, error) {
+	dir, err := os.MkdirTemp("", "mamori-eval-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	seed, names := plan(opt.Seed, i)
+	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: opt.Size, Days: opt.Days, Scenarios: names})
+	if err != nil {
+		return nil, err
+	}
+	// The enricher learns addresses as it reads, so each tenant gets its own.
+	var eo enrich.Options
+	for _, s := range truth.OwnedIPs {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			eo.OwnedIPs = append(eo.OwnedIPs, p)
+		}
+	}
+	enr, err := enrich.Load(eo)
+	if err != nil {
+		return nil, err
+	}
+	all, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		return nil, err
+	}
+	inputs := slices.DeleteFunc(all, func(in source.Input) bool { return filepath.Base(in.Name) == "truth.json" })
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices,
+		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	t := newTally()
+	// Notes name the tenant by the command that rebuilds it.
+	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s --scenario %s)",
+		i, seed, opt.Days, opt.Size, strings.Join(names, " --scenario "))
+	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
+	return t, nil
+}

@@ -1,0 +1,241 @@
+package eval
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+// maxNotes caps the report's notes: a catalogue regression on 50 tenants
+// would otherwise bury the table.
+const maxNotes = 20
+
+// background names the false alarms attributed to no scenario.
+const background = "background"
+
+// count is one rule's running score.
+type count struct {
+	tp, fp, fn, fpAlerts int
+	delays               []time.Duration
+	missed, firedOn      map[string]bool
+}
+
+// tally accumulates scores over tenants.
+type tally struct {
+	rules          map[string]*count
+	attacks, twins int
+	falseIncidents int
+	notes          []string
+}
+
+func newTally() *tally { return &tally{rules: map[string]*count{}} }
+
+func (t *tally) rule(name string) *count {
+	c := t.rules[name]
+	if c == nil {
+		c = &count{missed: map[string]bool{}, firedOn: map[string]bool{}}
+		t.rules[name] = c
+	}
+	return c
+}
+
+func (t *tally) note(format string, args ...any) {
+	t.notes = append(t.notes, fmt.Sprintf(format, args...))
+}
+
+// Attributed says whether alert a is about scenario x: its span overlaps
+// x's and, when it names principals or resources, it names one of x's (a
+// resource under one of x's counts). This is the rule simulate's own tests
+// use.
+func Attributed(a alert.Alert, x simulate.Attack) bool {
+	last := a.LastTime
+	if last.IsZero() {
+		last = a.Time
+	}
+	if last.Before(x.Start) || a.Time.After(x.End) {
+		return false
+	}
+	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
+		return true
+	}
+	for _, p := range a.PrincipalIDs {
+		if slices.Contains(x.Principals, strings.ToLower(p)) {
+			return true
+		}
+	}
+	for _, r := range a.Resources {
+		r = strings.ToLower(r)
+		if slices.ContainsFunc(x.Resources, func(own string) bool { return strings.HasPrefix(r, own) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// score adds one tenant: its injected scenarios, the hunt's alerts and
+// incidents. where names the tenant in notes.
+func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Alert, incs []incident.Incident) {
+	// first[i][rule] is the earliest alert of rule attributed to attack
+	// truth[i]; false[i][rule] counts the alerts of rule on twin truth[i]
+	// that no attack explains (an alert about an attack is never false).
+	first := make([]map[string]time.Time, len(truth))
+	falseOn := make([]map[string]int, len(truth))
+	for i := range truth {
+		first[i], falseOn[i] = map[string]time.Time{}, map[string]int{}
+	}
+	attack := map[string]bool{} // ids of alerts attributed to an attack
+	bgAlerts := map[string]int{}
+	var twins []int
+	for _, a := range alerts {
+		twins = twins[:0]
+		for i, x := range truth {
+			switch {
+			case !Attributed(a, x):
+			case x.Twin:
+				twins = append(twins, i)
+			default:
+				attack[a.ID] = true
+				if f, ok := first[i][a.Rule]; !ok || a.Time.Before(f) {
+					first[i][a.Rule] = a.Time
+				}
+			}
+		}
+		switch {
+		case attack[a.ID]:
+		case len(twins) == 0:
+			bgAlerts[a.Rule]++
+		default:
+			for _, i := range twins {
+				falseOn[i][a.Rule]++
+			}
+			t.rule(a.Rule).fpAlerts++
+		}
+	}
+	for i, x := range truth {
+		if x.Twin {
+			t.twins++
+			// Every rule on a twin is false, whatever MustNotFire lists.
+			for r, n := range sortedKeys(falseOn[i]) {
+				c := t.rule(r)
+				c.fp++
+				c.firedOn[x.Scenario] = true
+				t.note("%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
+			}
+			continue
+		}
+		t.attacks++
+		for _, r := range x.MustFire {
+			c := t.rule(r)
+			f, ok := first[i][r]
+			if !ok {
+				c.fn++
+				c.missed[x.Scenario] = true
+				t.note("%s missed attack %s in %s", r, x.Scenario, where)
+				continue
+			}
+			c.tp++
+			c.delays = append(c.delays, max(0, f.Sub(x.Start)))
+		}
+	}
+	for r, n := range sortedKeys(bgAlerts) {
+		c := t.rule(r)
+		c.fp++
+		c.fpAlerts += n
+		c.firedOn[background] = true
+		t.note("%s alerted %d times on background activity in %s", r, n, where)
+	}
+	for _, inc := range incs {
+		if inc.Severity < alert.High {
+			continue
+		}
+		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return attack[e.Alert] }) {
+			t.falseIncidents++
+			t.note("false %s incident %q in %s", inc.Severity, inc.Title, where)
+		}
+	}
+}
+
+// sortedKeys iterates m in key order, so notes come out the same each run.
+func sortedKeys(m map[string]int) func(func(string, int) bool) {
+	return func(yield func(string, int) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}
+
+// merge adds u's counts to t.
+func (t *tally) merge(u *tally) {
+	t.attacks += u.attacks
+	t.twins += u.twins
+	t.falseIncidents += u.falseIncidents
+	t.notes = append(t.notes, u.notes...)
+	for name, src := range u.rules {
+		c := t.rule(name)
+		c.tp += src.tp
+		c.fp += src.fp
+		c.fn += src.fn
+		c.fpAlerts += src.fpAlerts
+		c.delays = append(c.delays, src.delays...)
+		for s := range src.missed {
+			c.missed[s] = true
+		}
+		for s := range src.firedOn {
+			c.firedOn[s] = true
+		}
+	}
+}
+
+// report turns the counts into scores, rules sorted by name.
+func (t *tally) report() *Report {
+	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents}
+	for name, c := range t.rules {
+		s := RuleScore{Rule: name, TP: c.tp, FP: c.fp, FN: c.fn, FPAlerts: c.fpAlerts,
+			Precision: ratio(c.tp, c.tp+c.fp), Recall: ratio(c.tp, c.tp+c.fn)}
+		for _, d := range c.delays {
+			s.MeanTimeToAlert += d
+			s.MaxTimeToAlert = max(s.MaxTimeToAlert, d)
+		}
+		if len(c.delays) > 0 {
+			s.MeanTimeToAlert /= time.Duration(len(c.delays))
+		}
+		s.Missed = setList(c.missed)
+		s.FiredOn = setList(c.firedOn)
+		r.Rules = append(r.Rules, s)
+	}
+	slices.SortFunc(r.Rules, func(a, b RuleScore) int { return strings.Compare(a.Rule, b.Rule) })
+	r.Notes = t.notes
+	if len(r.Notes) > maxNotes {
+		r.Notes = append(r.Notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more", len(t.notes)-maxNotes))
+	}
+	return r
+}
+
+// ratio is n/d, and 1 when d is 0: no case means nothing was got wrong.
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 1
+	}
+	return float64(n) / float64(d)
+}
+
+func setList(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

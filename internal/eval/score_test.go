@@ -1,0 +1,162 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+var t0 = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+
+// miner is an attack by mallory on a scale set, two hours long.
+var miner = simulate.Attack{Scenario: "gpu-scaleset-chain", Principals: []string{"mallory@contoso.com"},
+	Resources: []string{"/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/mine"},
+	Start:     t0, End: t0.Add(2 * time.Hour), MustFire: []string{"gpu_created", "quota_raised", "noisy"}}
+
+// training is the data-science twin, the next day.
+var training = simulate.Attack{Scenario: "gpu-scaleset-chain-twin", Twin: true, Principals: []string{"dana@contoso.com"},
+	Start: t0.Add(30 * time.Hour), End: t0.Add(32 * time.Hour), MustNotFire: []string{"gpu_created"}}
+
+func at(id, rule, principal string, t time.Time) alert.Alert {
+	a := alert.Alert{ID: id, Rule: rule, Time: t, Severity: alert.High}
+	if principal != "" {
+		a.PrincipalIDs = []string{principal}
+	}
+	return a
+}
+
+func TestAttributed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		a    alert.Alert
+		want bool
+	}{
+		{"the attacker inside the span", at("a", "r", "Mallory@Contoso.com", t0.Add(time.Hour)), true},
+		{"someone else inside the span", at("a", "r", "dana@contoso.com", t0.Add(time.Hour)), false},
+		{"the attacker a day later", at("a", "r", "mallory@contoso.com", t0.Add(26*time.Hour)), false},
+		{"an alert naming no one inside the span", at("a", "r", "", t0.Add(time.Minute)), true},
+		{"an alert ending inside the span", alert.Alert{Time: t0.Add(-time.Hour), LastTime: t0.Add(time.Minute)}, true},
+		{"a resource under the attack's scale set", alert.Alert{Time: t0, Resources: []string{
+			"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/mine/virtualMachines/3"}}, true},
+		{"another resource", alert.Alert{Time: t0, Resources: []string{"/subscriptions/s/resourcegroups/rg/x"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Attributed(tc.a, miner); got != tc.want {
+				t.Fatalf("Attributed = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScoring(t *testing.T) {
+	t.Parallel()
+	alerts := []alert.Alert{
+		at("1", "gpu_created", "mallory@contoso.com", t0.Add(40*time.Minute)),
+		at("2", "gpu_created", "mallory@contoso.com", t0.Add(20*time.Minute)), // the first one counts
+		at("3", "gpu_created", "dana@contoso.com", t0.Add(31*time.Hour)),      // on the twin
+		// noisy fires on the attack, the twin (twice) and the background.
+		at("4", "noisy", "mallory@contoso.com", t0.Add(-time.Minute)), // just before Start: time to alert 0
+		at("5", "noisy", "dana@contoso.com", t0.Add(31*time.Hour)),
+		at("6", "noisy", "dana@contoso.com", t0.Add(31*time.Hour+time.Minute)),
+		at("7", "noisy", "bob@contoso.com", t0.Add(-48*time.Hour)),
+		at("8", "ok_extra", "mallory@contoso.com", t0.Add(time.Hour)), // on the attack, not required: neither
+	}
+	alerts[3].LastTime = t0.Add(time.Minute)
+	incs := []incident.Incident{
+		{Title: "attack", Severity: alert.Critical, Timeline: []incident.Entry{{Alert: "1"}, {Alert: "2"}, {Alert: "4"}}},
+		{Title: "twin", Severity: alert.High, Timeline: []incident.Entry{{Alert: "3"}, {Alert: "5"}}},
+		{Title: "background", Severity: alert.Medium, Timeline: []incident.Entry{{Alert: "7"}}},
+	}
+	tl := newTally()
+	tl.score("tenant 0", []simulate.Attack{miner, training}, alerts, incs)
+	r := tl.report()
+	got := map[string]RuleScore{}
+	for _, s := range r.Rules {
+		got[s.Rule] = s
+	}
+	for _, tc := range []struct {
+		name                 string
+		rule                 string
+		tp, fp, fn, fpAlerts int
+		precision, recall    float64
+		meanTTA              time.Duration
+		missed, firedOn      string
+	}{
+		{"a rule firing on the attack and its twin", "gpu_created", 1, 1, 0, 1, 0.5, 1, 20 * time.Minute, "", "gpu-scaleset-chain-twin"},
+		{"a rule that never fires", "quota_raised", 0, 0, 1, 0, 1, 0, 0, "gpu-scaleset-chain", ""},
+		{"a rule firing on everything", "noisy", 1, 2, 0, 3, 1.0 / 3, 1, 0, "", "background,gpu-scaleset-chain-twin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := got[tc.rule]
+			if s.TP != tc.tp || s.FP != tc.fp || s.FN != tc.fn || s.FPAlerts != tc.fpAlerts {
+				t.Errorf("TP/FP/FN/FP alerts = %d/%d/%d/%d, want %d/%d/%d/%d", s.TP, s.FP, s.FN, s.FPAlerts, tc.tp, tc.fp, tc.fn, tc.fpAlerts)
+			}
+			if s.Precision != tc.precision || s.Recall != tc.recall {
+				t.Errorf("precision %.3f recall %.3f, want %.3f %.3f", s.Precision, s.Recall, tc.precision, tc.recall)
+			}
+			if s.MeanTimeToAlert != tc.meanTTA || s.MaxTimeToAlert != tc.meanTTA {
+				t.Errorf("time to alert mean %v max %v, want %v", s.MeanTimeToAlert, s.MaxTimeToAlert, tc.meanTTA)
+			}
+			if m, f := strings.Join(s.Missed, ","), strings.Join(s.FiredOn, ","); m != tc.missed || f != tc.firedOn {
+				t.Errorf("missed %q fired on %q, want %q %q", m, f, tc.missed, tc.firedOn)
+			}
+		})
+	}
+	if _, ok := got["ok_extra"]; ok {
+		t.Error("an unrequired rule firing on the attack was scored")
+	}
+	if r.Attacks != 1 || r.Twins != 1 || r.FalseIncidents != 1 {
+		t.Errorf("attacks %d twins %d false incidents %d, want 1 1 1", r.Attacks, r.Twins, r.FalseIncidents)
+	}
+}
+
+func TestMergeAveragesTimeToAlertOverTenants(t *testing.T) {
+	t.Parallel()
+	total := newTally()
+	for _, d := range []time.Duration{10 * time.Minute, 30 * time.Minute} {
+		tl := newTally()
+		tl.score("t", []simulate.Attack{miner}, []alert.Alert{at("1", "gpu_created", "mallory@contoso.com", t0.Add(d))}, nil)
+		total.merge(tl)
+	}
+	var s RuleScore
+	for _, x := range total.report().Rules {
+		if x.Rule == "gpu_created" {
+			s = x
+		}
+	}
+	if s.TP != 2 || s.MeanTimeToAlert != 20*time.Minute || s.MaxTimeToAlert != 30*time.Minute {
+		t.Fatalf("TP %d mean %v max %v, want 2, 20m, 30m", s.TP, s.MeanTimeToAlert, s.MaxTimeToAlert)
+	}
+}
+
+func TestRendering(t *testing.T) {
+	t.Parallel()
+	r := &Report{Tenants: 3, Seed: 7, Days: 10, Size: "small", Attacks: 2, Twins: 1, FalseIncidents: 0,
+		Rules: []RuleScore{
+			{Rule: "gpu_created", TP: 2, Precision: 1, Recall: 1, MeanTimeToAlert: 90 * time.Minute, MaxTimeToAlert: 2 * time.Hour},
+			{Rule: "quota_raised", FN: 1, Precision: 1, Missed: []string{"cpu-mining"}},
+		}}
+	var b strings.Builder
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"RULE", "gpu_created", "1h30m", "2h", "quota_raised: missed cpu-mining", "2 attacks, 1 benign twins"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	md := r.Markdown()
+	for _, want := range []string{"`mamori eval --tenants 3 --seed 7 --days 10 --tenant-size small`",
+		"| `gpu_created` | 2 | 0 | 0 | 1.00 | 1.00 | 1h30m | 2h |", "| `quota_raised` | 0 | 0 | 1 | 1.00 | 0.00 | - | - |",
+		"- `quota_raised`: missed cpu-mining"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}

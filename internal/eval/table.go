@@ -1,0 +1,104 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Command is the command line that reproduces the report.
+func (r *Report) Command() string {
+	return fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size)
+}
+
+// WriteTable writes the scores as an aligned text table for a terminal,
+// then the totals and the notes.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// AlignRight aligns numbers; the rule and remark columns are padded by
+	// the trailing tab so they still read left to right.
+	fmt.Fprintln(tw, "RULE\tTP\tFP\tFN\tPRECISION\tRECALL\tMEAN TTA\tMAX TTA\t")
+	for _, s := range r.Rules {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%s\t%s\t\n", s.Rule, s.TP, s.FP, s.FN, s.Precision, s.Recall,
+			duration(s.MeanTimeToAlert, s.TP), duration(s.MaxTimeToAlert, s.TP))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "\n%s\n", r.summary()); err != nil {
+		return err
+	}
+	for _, s := range r.Rules {
+		if g := gap(s); g != "" {
+			fmt.Fprintf(w, "  %s: %s\n", s.Rule, g)
+		}
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+	}
+	for _, n := range r.Notes {
+		if _, err := fmt.Fprintf(w, "  %s\n", n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Markdown renders the report for docs/detections.md: the command that
+// made it, the table, the totals and where a rule falls short of the goal.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured with `%s`.\n\n", r.Command())
+	b.WriteString("| Rule | TP | FP | FN | Precision | Recall | Mean time to alert | Max time to alert |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, s := range r.Rules {
+		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %.2f | %.2f | %s | %s |\n", s.Rule, s.TP, s.FP, s.FN, s.Precision, s.Recall,
+			duration(s.MeanTimeToAlert, s.TP), duration(s.MaxTimeToAlert, s.TP))
+	}
+	fmt.Fprintf(&b, "\n%s\n", r.summary())
+	var short []string
+	for _, s := range r.Rules {
+		if g := gap(s); g != "" {
+			short = append(short, fmt.Sprintf("- `%s`: %s", s.Rule, g))
+		}
+	}
+	if len(short) > 0 {
+		b.WriteString("\nShort of the goal (recall 1.0, no false positive):\n\n")
+		b.WriteString(strings.Join(short, "\n"))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// summary is the totals line.
+func (r *Report) summary() string {
+	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d false incidents at high or critical.",
+		r.Tenants, r.Seed, r.Days, r.Size, r.Attacks, r.Twins, r.FalseIncidents)
+}
+
+// gap says how a rule falls short of the goal, or "" when it does not.
+func gap(s RuleScore) string {
+	var parts []string
+	if len(s.Missed) > 0 {
+		parts = append(parts, "missed "+strings.Join(s.Missed, ", "))
+	}
+	if len(s.FiredOn) > 0 {
+		parts = append(parts, "fired on "+strings.Join(s.FiredOn, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// duration prints a time to alert to the minute, or "-" when the rule
+// never fired on an attack.
+func duration(d time.Duration, fired int) string {
+	if fired == 0 {
+		return "-"
+	}
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	s := d.Round(time.Minute).String()
+	return strings.TrimSuffix(s, "0s")
+}

@@ -1,0 +1,217 @@
+// Package htmlreport writes a hunt's incidents and alerts as one
+// self-contained HTML file: inline CSS, inline SVG charts drawn in Go, no
+// script and nothing fetched, so it opens offline and can be mailed or
+// attached to a ticket. Every string from the logs is attacker-chosen: it
+// reaches the page only through html/template's escaping or svgText.
+package htmlreport
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+)
+
+// Input is what the report shows.
+type Input struct {
+	Alerts    []alert.Alert
+	Incidents []incident.Incident // worst first, as the caller orders them
+	Title     string              // empty means "mamori hunt report"
+	Generated time.Time           // passed in so the same hunt gives the same file
+	Files     int                 // files read
+	Records   int64               // records read
+	Product   string              // e.g. "mamori v0.3.0"
+}
+
+//go:embed template.html
+var pageSrc string
+
+var page = template.Must(template.New("page").Parse(pageSrc))
+
+// maxEvidence is how many evidence lines an alert shows; the rest are counted.
+const maxEvidence = 20
+
+// Write renders in as an HTML document to w.
+func Write(w io.Writer, in Input) error {
+	var b strings.Builder
+	if err := page.Execute(&b, build(in)); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// view is the page's data: every string already clean()ed, so the template
+// does nothing but lay it out.
+type view struct {
+	Title, Generated, Product string
+	Files                     int
+	Records                   int64
+	Alerts, Suppressed        int
+	Counts                    []sevCount
+	HourChart, RegionChart    template.HTML
+	Incidents                 []incView
+	Loose                     []alertRow
+}
+
+type sevCount struct {
+	Sev string
+	N   int
+}
+
+type incView struct {
+	ID, Title, Sev, When string
+	Steps                []step
+	Who, Regions, IPs    []string
+	Cost                 costView
+	Timeline             template.HTML
+	Alerts               []alertRow
+}
+
+type step struct {
+	Name string
+	Seen bool
+	N    int
+}
+
+type costView struct {
+	Total     string
+	Instances int
+	Note      string
+	Lines     []costLine
+}
+
+type costLine struct {
+	Service, Size, Region, Unit, Hour, Status string
+	Count                                     int
+}
+
+type alertRow struct {
+	Time, Sev, Rule, Title, Principal, Summary, Suppressed string
+	Evidence                                               []string
+	More                                                   int
+}
+
+func build(in Input) view {
+	v := view{Title: clean(in.Title), Product: clean(in.Product), Files: in.Files, Records: in.Records, Alerts: len(in.Alerts)}
+	if v.Title == "" {
+		v.Title = "mamori hunt report"
+	}
+	if !in.Generated.IsZero() {
+		v.Generated = in.Generated.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	}
+	counts := make([]int, alert.Critical+1)
+	byID := make(map[string]*alert.Alert, len(in.Alerts))
+	for i := range in.Alerts {
+		a := &in.Alerts[i]
+		byID[a.ID] = a
+		if a.Suppressed != nil {
+			v.Suppressed++
+		} else if int(a.Severity) < len(counts) {
+			counts[a.Severity]++
+		}
+	}
+	for s := alert.Critical; ; s-- {
+		v.Counts = append(v.Counts, sevCount{s.String(), counts[s]})
+		if s == alert.Informational {
+			break
+		}
+	}
+	cs := computeCreated(in.Alerts)
+	v.HourChart, _ = hourSVG(cs)
+	v.RegionChart, _ = regionSVG(cs)
+	placed := map[string]bool{}
+	for i := range in.Incidents {
+		v.Incidents = append(v.Incidents, incidentView(&in.Incidents[i], byID, placed))
+	}
+	for i := range in.Alerts {
+		if !placed[in.Alerts[i].ID] {
+			v.Loose = append(v.Loose, row(&in.Alerts[i]))
+		}
+	}
+	return v
+}
+
+// incidentView lays out one incident; placed records which alerts it showed.
+func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
+	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
+		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs)}
+	iv.When = in.Time.UTC().Format("2006-01-02 15:04:05")
+	if in.LastTime.After(in.Time) {
+		iv.When += " → " + in.LastTime.UTC().Format("2006-01-02 15:04:05")
+	}
+	iv.When += " UTC"
+	seen := map[string]int{}
+	for _, s := range in.Stages {
+		seen[s.Stage] = len(s.Alerts)
+	}
+	for _, s := range incident.Stages {
+		n, ok := seen[s]
+		iv.Steps = append(iv.Steps, step{Name: strings.ReplaceAll(s, "_", " "), Seen: ok, N: n})
+	}
+	iv.Cost = costOf(&in.Cost)
+	iv.Timeline = timelineSVG(in)
+	for _, e := range in.Timeline {
+		if a := byID[e.Alert]; a != nil && !placed[a.ID] {
+			placed[a.ID] = true
+			iv.Alerts = append(iv.Alerts, row(a))
+		}
+	}
+	return iv
+}
+
+// costOf says what an incident's compute costs per hour, line by line.
+func costOf(c *incident.Cost) costView {
+	cv := costView{Total: fmt.Sprintf("$%.2f", c.USDPerHour)}
+	switch {
+	case c.Unpriced > 0:
+		cv.Note = fmt.Sprintf("%d sizes without a price are not counted", c.Unpriced)
+	case c.Estimated:
+		cv.Note = "partly estimated"
+	}
+	for _, l := range c.Lines {
+		cv.Instances += l.Count
+		cl := costLine{Service: clean(l.Service), Size: clean(l.Size), Region: clean(l.Region), Count: l.Count, Status: "priced"}
+		switch {
+		case !l.Priced:
+			cl.Status, cl.Unit, cl.Hour = "unpriced", "—", "—"
+		default:
+			cl.Unit, cl.Hour = fmt.Sprintf("$%.4f", l.UnitUSD), fmt.Sprintf("$%.2f", l.USDPerHour)
+			if l.Estimated {
+				cl.Status = "estimated"
+			}
+		}
+		if l.PriceRegion != "" && l.Priced {
+			cl.Status += " (" + clean(l.PriceRegion) + " price)"
+		}
+		if l.Spot {
+			cl.Service += " spot"
+		}
+		cv.Lines = append(cv.Lines, cl)
+	}
+	return cv
+}
+
+func row(a *alert.Alert) alertRow {
+	r := alertRow{Time: a.Time.UTC().Format("2006-01-02 15:04:05"), Sev: a.Severity.String(), Rule: clean(a.Rule),
+		Title: clean(a.Title), Principal: clean(a.Principal), Summary: clean(a.Summary)}
+	if s := a.Suppressed; s != nil {
+		r.Suppressed = clean(s.ID + ": " + s.Reason)
+	}
+	for i, e := range a.Evidence {
+		if i == maxEvidence {
+			r.More = len(a.Evidence) - i
+			break
+		}
+		r.Evidence = append(r.Evidence, clean(fmt.Sprintf("%s:%d %s %s", e.File, e.Line, e.Shape, e.Operation)))
+	}
+	if n := a.Count - len(a.Evidence); n > 0 {
+		r.More += n
+	}
+	return r
+}
