@@ -24,6 +24,7 @@ Usage:
   mamori demo                         simulate an attacked tenant, hunt it, show the incidents
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
+  mamori eval [--tenants 50]          score every rule on many simulated tenants
   mamori rules list|validate|test     the detection catalogue
   mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
   mamori version                      print the version
@@ -48,6 +49,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return simulateCmd(args[1:], stdout, stderr)
 	case "demo":
 		return demo(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return evalCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mamori", Version())
 		return ExitOK

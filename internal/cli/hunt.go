@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -41,6 +43,7 @@ type huntFlags struct {
 	suppress   string
 	baseline   string
 	gap        time.Duration
+	report     string
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -65,6 +68,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
+	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	fs.DurationVar(&f.gap, "incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
@@ -198,9 +202,18 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
-	skipped := int64(0)
+	skipped, records := int64(0), int64(0)
 	for _, s := range stats {
 		skipped += s.Skipped
+		records += s.Records
+	}
+	if f.report != "" {
+		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
+			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version()}
+		if err := writeHTMLReport(f.report, in); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
+			return ExitError
+		}
 	}
 	if f.stats {
 		writeStats(stderr, stats, est)

@@ -277,7 +277,8 @@ func TestOwnedAddressLearnedLaterIsStillOwned(t *testing.T) {
 
 func TestDemoShowsTheAttackFirst(t *testing.T) {
 	t.Parallel()
-	code, out, errs := run(t, "", "demo")
+	rep := filepath.Join(t.TempDir(), "r.html")
+	code, out, errs := run(t, "", "demo", "--report", rep)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -289,6 +290,13 @@ func TestDemoShowsTheAttackFirst(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	html, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(html), "<svg") || !strings.Contains(string(html), out[first+9:first+33]) {
+		t.Errorf("the HTML report lacks its charts or the first incident %q", out[first+9:first+33])
 	}
 }
 

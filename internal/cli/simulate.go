@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -69,6 +70,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	seed := fs.Uint64("seed", 7, "random seed of the simulated tenant")
 	keep := fs.String("keep", "", "keep the simulated logs in this folder instead of a temporary one")
+	reportPath := fs.String("report", "mamori-report.html", "write the findings as a self-contained HTML report to this file (\"\" for none)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -139,8 +141,17 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError
 	}
+	if *reportPath != "" {
+		in := htmlreport.Input{Alerts: res.Alerts, Incidents: res.Incidents, Title: fmt.Sprintf("mamori demo (seed %d)", *seed),
+			Generated: time.Now(), Files: len(res.Files), Records: records, Product: "mamori " + Version()}
+		if err := writeHTMLReport(*reportPath, in); err != nil {
+			fmt.Fprintln(stderr, "mamori demo: --report:", err)
+			return ExitError
+		}
+		fmt.Fprintf(stdout, "\nThe HTML report (opens in any browser, no network needed) is in %s.\n", *reportPath)
+	}
 	if *keep != "" {
-		fmt.Fprintf(stdout, "\nThe logs are in %s; what was injected is in %s.\n", dir, filepath.Join(dir, "truth.json"))
+		fmt.Fprintf(stdout, "The logs are in %s; what was injected is in %s.\n", dir, filepath.Join(dir, "truth.json"))
 	}
 	return ExitOK
 }

@@ -30,8 +30,23 @@ type tally struct {
 	rules          map[string]*count
 	attacks, twins int
 	falseIncidents int
-	notes          []string
+	notes          []note
 }
+
+// note is one line of the report's notes; lower ranks come first, so a
+// missed attack is never cut off behind background noise.
+type note struct {
+	rank int
+	text string
+}
+
+// Note ranks, most important first.
+const (
+	rankMiss = iota
+	rankFalseIncident
+	rankTwin
+	rankBackground
+)
 
 func newTally() *tally { return &tally{rules: map[string]*count{}} }
 
@@ -44,8 +59,8 @@ func (t *tally) rule(name string) *count {
 	return c
 }
 
-func (t *tally) note(format string, args ...any) {
-	t.notes = append(t.notes, fmt.Sprintf(format, args...))
+func (t *tally) note(rank int, format string, args ...any) {
+	t.notes = append(t.notes, note{rank, fmt.Sprintf(format, args...)})
 }
 
 // Attributed says whether alert a is about scenario x: its span overlaps
@@ -81,7 +96,7 @@ func Attributed(a alert.Alert, x simulate.Attack) bool {
 // incidents. where names the tenant in notes.
 func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Alert, incs []incident.Incident) {
 	// first[i][rule] is the earliest alert of rule attributed to attack
-	// truth[i]; false[i][rule] counts the alerts of rule on twin truth[i]
+	// truth[i]; falseOn[i][rule] counts the alerts of rule on twin truth[i]
 	// that no attack explains (an alert about an attack is never false).
 	first := make([]map[string]time.Time, len(truth))
 	falseOn := make([]map[string]int, len(truth))
@@ -124,7 +139,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				c := t.rule(r)
 				c.fp++
 				c.firedOn[x.Scenario] = true
-				t.note("%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
+				t.note(rankTwin, "%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
 			}
 			continue
 		}
@@ -135,7 +150,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			if !ok {
 				c.fn++
 				c.missed[x.Scenario] = true
-				t.note("%s missed attack %s in %s", r, x.Scenario, where)
+				t.note(rankMiss, "%s missed attack %s in %s", r, x.Scenario, where)
 				continue
 			}
 			c.tp++
@@ -147,7 +162,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		c.fp++
 		c.fpAlerts += n
 		c.firedOn[background] = true
-		t.note("%s alerted %d times on background activity in %s", r, n, where)
+		t.note(rankBackground, "%s alerted %d times on background activity in %s", r, n, where)
 	}
 	for _, inc := range incs {
 		if inc.Severity < alert.High {
@@ -155,7 +170,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		}
 		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return attack[e.Alert] }) {
 			t.falseIncidents++
-			t.note("false %s incident %q in %s", inc.Severity, inc.Title, where)
+			t.note(rankFalseIncident, "false %s incident %q in %s", inc.Severity, inc.Title, where)
 		}
 	}
 }
@@ -216,9 +231,14 @@ func (t *tally) report() *Report {
 		r.Rules = append(r.Rules, s)
 	}
 	slices.SortFunc(r.Rules, func(a, b RuleScore) int { return strings.Compare(a.Rule, b.Rule) })
-	r.Notes = t.notes
-	if len(r.Notes) > maxNotes {
-		r.Notes = append(r.Notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more", len(t.notes)-maxNotes))
+	// Stable: within a rank, notes stay in tenant order.
+	slices.SortStableFunc(t.notes, func(a, b note) int { return a.rank - b.rank })
+	for i, n := range t.notes {
+		if i == maxNotes {
+			r.Notes = append(r.Notes, fmt.Sprintf("… and %d more", len(t.notes)-maxNotes))
+			break
+		}
+		r.Notes = append(r.Notes, n.text)
 	}
 	return r
 }

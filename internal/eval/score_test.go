@@ -160,3 +160,20 @@ func TestRendering(t *testing.T) {
 		}
 	}
 }
+
+func TestNotesPutMissesFirstAndAreCapped(t *testing.T) {
+	t.Parallel()
+	tl := newTally()
+	var noise []alert.Alert
+	for i := range maxNotes + 5 {
+		// Each background alert of a distinct rule is one note; with the
+		// three misses below that is maxNotes+8.
+		noise = append(noise, at(string(rune('a'+i)), "bg"+string(rune('a'+i)), "bob@contoso.com", t0.Add(-48*time.Hour)))
+	}
+	tl.score("tenant 0", nil, noise, nil)
+	tl.score("tenant 1", []simulate.Attack{miner}, nil, nil)
+	notes := tl.report().Notes
+	if len(notes) != maxNotes+1 || !strings.Contains(notes[0], "missed attack") || !strings.Contains(notes[maxNotes], "and 8 more") {
+		t.Fatalf("%d notes, first %q, last %q; want %d, a miss first, then the rest counted", len(notes), notes[0], notes[len(notes)-1], maxNotes+1)
+	}
+}

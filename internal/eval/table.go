@@ -99,6 +99,10 @@ func duration(d time.Duration, fired int) string {
 	if d < time.Minute {
 		return d.Round(time.Second).String()
 	}
-	s := d.Round(time.Minute).String()
-	return strings.TrimSuffix(s, "0s")
+	// Duration.String writes 2h0m0s; 2h reads better.
+	s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -66,6 +66,7 @@ type sevCount struct {
 
 type incView struct {
 	ID, Title, Sev, When string
+	Suppressed           bool // every alert of it is suppressed: accepted activity
 	Steps                []step
 	Who, Regions, IPs    []string
 	Cost                 costView
@@ -156,12 +157,18 @@ func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed ma
 	}
 	iv.Cost = costOf(&in.Cost)
 	iv.Timeline = timelineSVG(in)
+	quiet := 0
 	for _, e := range in.Timeline {
 		if a := byID[e.Alert]; a != nil && !placed[a.ID] {
 			placed[a.ID] = true
 			iv.Alerts = append(iv.Alerts, row(a))
+			if a.Suppressed != nil {
+				quiet++
+			}
 		}
 	}
+	// The hunt groups suppressed alerts into incidents of their own.
+	iv.Suppressed = quiet > 0 && quiet == len(iv.Alerts)
 	return iv
 }
 

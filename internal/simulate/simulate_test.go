@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,8 +145,11 @@ func TestEveryRecordIsReadByTheRealReaders(t *testing.T) {
 	}
 }
 
-// involves says whether alert a is about attack x: inside its time span and,
-// when the alert names principals or resources, naming one of x's.
+// involves says whether alert a is about attack x: inside its time span and
+// naming one of x's principals; an alert that names none is x's when its
+// addresses are x's machines' (network alerts), when its evidence comes
+// from x's hosts' logs (host alerts), or else when it names x's resources
+// or nothing at all.
 func involves(a alert.Alert, x Attack) bool {
 	last := a.LastTime
 	if last.IsZero() {
@@ -154,13 +158,19 @@ func involves(a alert.Alert, x Attack) bool {
 	if last.Before(x.Start) || a.Time.After(x.End) {
 		return false
 	}
-	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
-		return true
-	}
 	for _, p := range a.PrincipalIDs {
 		if slices.Contains(x.Principals, strings.ToLower(p)) {
 			return true
 		}
+	}
+	if len(a.PrincipalIDs) == 0 && len(a.IPs) > 0 && len(x.Addresses) > 0 {
+		return slices.ContainsFunc(a.IPs, func(ip string) bool { return slices.Contains(x.Addresses, ip) })
+	}
+	if hosts := evidenceHosts(a); len(a.PrincipalIDs) == 0 && len(hosts) > 0 {
+		return slices.ContainsFunc(hosts, func(h string) bool { return slices.Contains(x.Hosts, h) })
+	}
+	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
+		return true
 	}
 	for _, r := range a.Resources {
 		if slices.ContainsFunc(x.Resources, func(own string) bool { return strings.HasPrefix(strings.ToLower(r), own) }) {
@@ -168,6 +178,19 @@ func involves(a alert.Alert, x Attack) bool {
 		}
 	}
 	return false
+}
+
+// evidenceHosts are the machines whose auditd logs (hosts/NAME/audit.log)
+// an alert's evidence comes from.
+func evidenceHosts(a alert.Alert) []string {
+	var out []string
+	for _, e := range a.Evidence {
+		f := filepath.ToSlash(e.File)
+		if dir := path.Dir(f); path.Base(f) == "audit.log" && path.Base(path.Dir(dir)) == "hosts" {
+			out = append(out, path.Base(dir))
+		}
+	}
+	return out
 }
 
 func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
@@ -201,10 +224,45 @@ func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
 			}
 			for _, r := range x.MustNotFire {
 				if fired[r] {
-					t.Errorf("seed %d, %s: %s fired on the benign twin", seed, x.Scenario, r)
+					t.Errorf("seed %d, %s: %s fired but must not", seed, x.Scenario, r)
+				}
+			}
+			for _, r := range x.Evades {
+				if fired[r] {
+					t.Errorf("seed %d, %s: %s fired, which the scenario is built to evade", seed, x.Scenario, r)
 				}
 			}
 		}
+	}
+}
+
+func TestInvolvesTellsAttacksApartByPrincipalAddressAndHost(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+	attack := Attack{Start: at, End: at.Add(time.Hour), Principals: []string{"guest@x"}, Hosts: []string{"eval-0000001"}, Addresses: []string{"10.44.4.7"}}
+	twin := Attack{Start: at, End: at.Add(time.Hour), Principals: []string{"ds@x"}, Hosts: []string{"ablation-0000000"}, Addresses: []string{"10.20.3.10"},
+		Resources: []string{"/subscriptions/s/resourcegroups/hub-network"}}
+	fw := "/SUBSCRIPTIONS/S/RESOURCEGROUPS/HUB-NETWORK/PROVIDERS/MICROSOFT.NETWORK/AZUREFIREWALLS/HUB-FW"
+	for _, tc := range []struct {
+		name         string
+		a            alert.Alert
+		attack, twin bool
+	}{
+		{"a pool lookup from the attack's machine is the attack's, not the twin's", alert.Alert{Time: at, IPs: []string{"10.44.4.7"}, Resources: []string{fw}}, true, false},
+		{"a miner on the attack's host is the attack's", alert.Alert{Time: at, Evidence: []alert.Evidence{{File: "/tmp/d/hosts/eval-0000001/audit.log"}}}, true, false},
+		{"a miner on the twin's host is the twin's", alert.Alert{Time: at, Evidence: []alert.Evidence{{File: "/tmp/d/hosts/ablation-0000000/audit.log"}}}, false, true},
+		{"an alert naming the guest is the attack's", alert.Alert{Time: at, PrincipalIDs: []string{"GUEST@x"}}, true, false},
+		{"an alert after the span is nobody's", alert.Alert{Time: at.Add(2 * time.Hour), PrincipalIDs: []string{"guest@x"}}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := involves(tc.a, attack); got != tc.attack {
+				t.Errorf("involves(attack) = %v, want %v", got, tc.attack)
+			}
+			if got := involves(tc.a, twin); got != tc.twin {
+				t.Errorf("involves(twin) = %v, want %v", got, tc.twin)
+			}
+		})
 	}
 }
 

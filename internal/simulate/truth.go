@@ -20,15 +20,25 @@ type Truth struct {
 // Attack is one injected scenario: an attack, or a benign twin that looks
 // like one and must stay quiet.
 type Attack struct {
-	Scenario    string    `json:"scenario"`
-	Twin        bool      `json:"twin"`
-	Tenant      string    `json:"tenant"`
-	Principals  []string  `json:"principals"` // UPNs and object ids, lower case
-	Resources   []string  `json:"resources"`  // resource ids, lower case
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	MustFire    []string  `json:"must_fire,omitempty"`
-	MustNotFire []string  `json:"must_not_fire,omitempty"`
+	Scenario   string    `json:"scenario"`
+	Twin       bool      `json:"twin"`
+	Tenant     string    `json:"tenant"`
+	Principals []string  `json:"principals"` // UPNs and object ids, lower case
+	Resources  []string  `json:"resources"`  // resource ids, lower case
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	// Hosts and Addresses are the machines (auditd host names) and private
+	// source addresses (firewall DNS records) of the scenario: host and
+	// network alerts name no principal, these tell whose they are.
+	Hosts       []string `json:"hosts,omitempty"`
+	Addresses   []string `json:"addresses,omitempty"`
+	MustFire    []string `json:"must_fire,omitempty"`
+	MustNotFire []string `json:"must_not_fire,omitempty"`
+	// Evades lists the rules an attack is built to slip under (per-hour
+	// bursts spread over days, say); they must stay quiet on it too, which
+	// shows the scenario does what it claims.
+	Evades []string `json:"evades,omitempty"`
+	Note   string   `json:"note,omitempty"` // why a rule is or is not expected
 }
 
 // scenario is one injectable story: run writes it starting at `at`.
@@ -42,8 +52,14 @@ type scenario struct {
 var catalogue = []scenario{
 	{name: "gpu-scaleset-chain", run: (*gen).gpuChain},
 	{name: "cpu-mining", run: (*gen).cpuMining},
+	{name: "ml-batch-aci-fanout", run: (*gen).mlFanout},
+	{name: "subscription-moved", run: (*gen).subscriptionMoved},
+	{name: "slow-attack", run: (*gen).slowAttack},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
+	{name: "ml-batch-aci-fanout-twin", twin: true, run: (*gen).mlTwin},
+	{name: "subscription-moved-twin", twin: true, run: (*gen).subscriptionTwin},
+	{name: "slow-attack-twin", twin: true, run: (*gen).slowTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.
@@ -97,13 +113,45 @@ func (g *gen) inject() []Attack {
 		}
 		// Scenarios sharing a day (more scenarios than days) start hours apart.
 		at := day.Add(time.Duration(hour+6*(i/len(days)))*time.Hour + g.jitter(30*time.Minute))
+		g.cur, g.track, g.hosts, g.addrs = i, true, nil, nil
 		a := s.run(g, at)
+		g.track = false
 		a.Scenario, a.Twin, a.Tenant = s.name, s.twin, g.t.ID
-		slices.Sort(a.Principals)
-		a.Principals = slices.Compact(a.Principals)
+		a.Principals, a.Hosts, a.Addresses = sortedSet(a.Principals), sortedSet(g.hosts), sortedSet(g.addrs)
 		out = append(out, a)
 	}
+	g.newRegions(out)
 	return out
+}
+
+// newRegions drops azure.compute.new_region from the attacks none of whose
+// far regions is surely new when they run: a region another injection used
+// before the attack ended may already be known. Far regions outnumber no
+// attack's needs, but several attacks together reuse some.
+func (g *gen) newRegions(attacks []Attack) {
+	fresh := make([]bool, len(attacks))
+	for _, users := range g.claimed {
+		for _, i := range users {
+			first := true
+			for _, j := range users {
+				if j != i && !attacks[j].Start.After(attacks[i].End) {
+					first = false
+				}
+			}
+			fresh[i] = fresh[i] || first
+		}
+	}
+	for i := range attacks {
+		if !fresh[i] {
+			attacks[i].MustFire = slices.DeleteFunc(attacks[i].MustFire, func(r string) bool { return r == "azure.compute.new_region" })
+		}
+	}
+}
+
+// sortedSet sorts s and drops repeats.
+func sortedSet(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // latest returns the member of team (indexes into People) whose last VM

@@ -62,7 +62,13 @@ type gen struct {
 	// deploys are when each object id created a VM, so a twin can be
 	// played by whoever of its team deployed last, as in real life.
 	deploys map[string][]time.Time
-	claimed map[string]bool // far regions an injected attack used
+	claimed map[string][]int // far region -> the injections (indexes) that used it
+	cur     int              // the injection running
+	// hosts and addrs collect the machines and private addresses the
+	// running injection writes process and DNS records for; track is off
+	// while the benign history is written.
+	hosts, addrs []string
+	track        bool
 }
 
 // Write simulates into dir and returns what was injected; truth.json in dir
@@ -115,7 +121,7 @@ func newGen(opt Options) (*gen, error) {
 	}
 	opt.Scenarios = names
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
-	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string]bool{}}, nil
+	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{}}, nil
 }
 
 // add queues one record for path.
@@ -157,6 +163,20 @@ func render(f *file) []byte {
 	var b bytes.Buffer
 	switch f.kind {
 	case kindArray, kindValue:
+		if len(f.recs) == 1 {
+			// One record is written compact on one line, as exporters do;
+			// spread over three lines it would read as JSON lines.
+			if f.kind == kindValue {
+				b.WriteString(`{"value":[`)
+				b.Write(f.recs[0].data)
+				b.WriteString("]}\n")
+			} else {
+				b.WriteByte('[')
+				b.Write(f.recs[0].data)
+				b.WriteString("]\n")
+			}
+			break
+		}
 		if f.kind == kindValue {
 			b.WriteString("{\"value\": [\n")
 		} else {

@@ -1,0 +1,118 @@
+package eval
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+// small is a run kept fast: three tenants of ten days (five of baseline).
+var small = Options{Tenants: 3, Seed: 11, Days: 10, Size: "small"}
+
+func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	one := small
+	one.Progress = func(done, total int) {
+		calls.Add(1)
+		if total != small.Tenants || done < 1 || done > total {
+			t.Errorf("progress %d/%d", done, total)
+		}
+	}
+	a, err := Run(context.Background(), one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != int64(small.Tenants) {
+		t.Errorf("%d progress calls, want %d", calls.Load(), small.Tenants)
+	}
+	// Two workers finish in another order; the report must not change.
+	two := small
+	two.Workers = 2
+	b, err := Run(context.Background(), two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("the same seed gave different reports:\n%+v\n%+v", a, b)
+	}
+
+	// Rebuild the truths (simulating is cheap, hunting is not) and check
+	// that every attack listing a rule is counted once, as TP or FN.
+	listing := map[string]int{}
+	attacks, twins := 0, 0
+	for i := range small.Tenants {
+		seed, names := plan(small.Seed, i)
+		truth, err := simulate.Write(t.TempDir(), simulate.Options{Seed: seed, Size: small.Size, Days: small.Days, Scenarios: names})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range truth.Attacks {
+			if x.Twin {
+				twins++
+				continue
+			}
+			attacks++
+			for _, r := range x.MustFire {
+				listing[r]++
+			}
+		}
+	}
+	if a.Attacks != attacks || a.Twins != twins || a.Attacks+a.Twins == 0 {
+		t.Errorf("report has %d attacks and %d twins, truth %d and %d", a.Attacks, a.Twins, attacks, twins)
+	}
+	for _, s := range a.Rules {
+		if s.TP+s.FN != listing[s.Rule] {
+			t.Errorf("%s: TP %d + FN %d, but %d attacks list it", s.Rule, s.TP, s.FN, listing[s.Rule])
+		}
+		if s.TP+s.FP > 0 && s.Precision != float64(s.TP)/float64(s.TP+s.FP) {
+			t.Errorf("%s: precision %v for TP %d FP %d", s.Rule, s.Precision, s.TP, s.FP)
+		}
+		if s.MaxTimeToAlert < s.MeanTimeToAlert {
+			t.Errorf("%s: max time to alert %v under the mean %v", s.Rule, s.MaxTimeToAlert, s.MeanTimeToAlert)
+		}
+	}
+	if !slices.IsSortedFunc(a.Rules, func(x, y RuleScore) int { return strings.Compare(x.Rule, y.Rule) }) {
+		t.Error("rules are not sorted")
+	}
+}
+
+func TestPlanIsDeterministicAndMixesScenarios(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for i := range 40 {
+		s1, n1 := plan(3, i)
+		s2, n2 := plan(3, i)
+		if s1 != s2 || !slices.Equal(n1, n2) {
+			t.Fatalf("tenant %d planned twice differently", i)
+		}
+		if len(n1) < 1 || len(n1) > 2 || (len(n1) == 2 && n1[0] == n1[1]) {
+			t.Fatalf("tenant %d: scenarios %v, want one or two distinct", i, n1)
+		}
+		for _, n := range n1 {
+			seen[n] = true
+		}
+	}
+	for _, n := range simulate.Scenarios() {
+		if !seen[n] {
+			t.Errorf("40 tenants never drew %s", n)
+		}
+	}
+}
+
+func TestRunRefusesNegativeCountsAndStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	if _, err := Run(context.Background(), Options{Tenants: -1}); err == nil {
+		t.Error("negative tenants accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, small); err == nil {
+		t.Error("a cancelled run returned a report")
+	}
+}
