@@ -151,6 +151,11 @@ func jsonMode(head []byte, full bool) string {
 		if len(line) > 0 && fastjson.ValidateBytes(line) == nil {
 			return "json-lines"
 		}
+		// A first line that opens a container ("[", "{", `{"value": [`) or
+		// ends mid-list is the start of a document, not a record cut short.
+		if i == 0 && len(line) > 0 && bytes.IndexByte([]byte("[{,:"), line[len(line)-1]) >= 0 {
+			return "json-document"
+		}
 		if j >= len(head) {
 			break
 		}
