@@ -69,19 +69,19 @@ func TestContainers(t *testing.T) {
 		container string
 		events    int // 0: all three records
 	}{
-		{"JSON lines", strings.Join(recs, "\n") + "\n", "json-lines"},
-		{"JSON lines with CRLF and a byte-order mark", "\ufeff" + strings.Join(recs, "\r\n") + "\r\n", "json-lines"},
-		{"JSON lines without a final newline, blank lines between", recs[0] + "\n\n" + recs[1] + "\n   \n" + recs[2], "json-lines"},
-		{"records envelope on one line (Event Hub message)", `{"records":[` + joined + `]}`, "json-lines"},
-		{"records envelope per line", `{"records":[` + recs[0] + `,` + recs[1] + `]}` + "\n" + `{"records":[` + recs[2] + `]}` + "\n", "json-lines"},
-		{"pretty records envelope", "{\n  \"records\": [\n" + strings.Join(recs, ",\n") + "\n  ]\n}\n", "json-document"},
-		{"REST list with nextLink after value", "{\n \"value\": [\n" + joined + "\n ],\n \"nextLink\": \"https://example/next\"\n}", "json-document"},
-		{"REST spec example wrapper", "{\n \"parameters\": {\"x\": 1},\n \"responses\": {\"200\": {\"body\": {\"value\": [" + joined + "]}}}\n}", "json-document"},
-		{"JSON array (az monitor activity-log list)", "[\n" + strings.Join(recs, ",\n") + "\n]\n", "json-document"},
-		{"array of Event Hub messages", "[\n{\"records\":[" + recs[0] + "]},\n{\"records\":[" + recs[1] + "," + recs[2] + "]}\n]", "json-document"},
+		{"JSON lines", strings.Join(recs, "\n") + "\n", "json-lines", 0},
+		{"JSON lines with CRLF and a byte-order mark", "\ufeff" + strings.Join(recs, "\r\n") + "\r\n", "json-lines", 0},
+		{"JSON lines without a final newline, blank lines between", recs[0] + "\n\n" + recs[1] + "\n   \n" + recs[2], "json-lines", 0},
+		{"records envelope on one line (Event Hub message)", `{"records":[` + joined + `]}`, "json-lines", 0},
+		{"records envelope per line", `{"records":[` + recs[0] + `,` + recs[1] + `]}` + "\n" + `{"records":[` + recs[2] + `]}` + "\n", "json-lines", 0},
+		{"pretty records envelope", "{\n  \"records\": [\n" + strings.Join(recs, ",\n") + "\n  ]\n}\n", "json-document", 0},
+		{"REST list with nextLink after value", "{\n \"value\": [\n" + joined + "\n ],\n \"nextLink\": \"https://example/next\"\n}", "json-document", 0},
+		{"REST spec example wrapper", "{\n \"parameters\": {\"x\": 1},\n \"responses\": {\"200\": {\"body\": {\"value\": [" + joined + "]}}}\n}", "json-document", 0},
+		{"JSON array (az monitor activity-log list)", "[\n" + strings.Join(recs, ",\n") + "\n]\n", "json-document", 0},
+		{"array of Event Hub messages", "[\n{\"records\":[" + recs[0] + "]},\n{\"records\":[" + recs[1] + "," + recs[2] + "]}\n]", "json-document", 0},
 		{"pretty array of one record", "[\n" + recs[0] + "\n]\n", "json-document", 1},
 		{"REST list of one record", "{\"value\": [\n" + recs[0] + "\n]}\n", "json-document", 1},
-		{"pretty single records", strings.ReplaceAll(recs[0], `,"`, ",\n\"") + "\n" + strings.ReplaceAll(recs[1], `,"`, ",\n\"") + "\n" + recs[2], "json-document"},
+		{"pretty single records", strings.ReplaceAll(recs[0], `,"`, ",\n\"") + "\n" + strings.ReplaceAll(recs[1], `,"`, ",\n\"") + "\n" + recs[2], "json-document", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
