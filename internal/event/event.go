@@ -197,6 +197,7 @@ type Process struct {
 	ParentImage   string `json:"parent_image,omitempty"`
 	ParentCommand string `json:"parent_command_line,omitempty"`
 	User          string `json:"user,omitempty"`
+	LoginUser     string `json:"login_user,omitempty"` // auditd auid: who logged in, kept across su and sudo
 	PID           int64  `json:"pid,omitempty"`
 	ParentPID     int64  `json:"parent_pid,omitempty"`
 	SHA256        string `json:"sha256,omitempty"`

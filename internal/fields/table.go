@@ -288,6 +288,7 @@ var normalised = map[string]getter{
 	"process.parent_image":        sub(process, func(p *event.Process) string { return p.ParentImage }),
 	"process.parent_command_line": sub(process, func(p *event.Process) string { return p.ParentCommand }),
 	"process.user":                sub(process, func(p *event.Process) string { return p.User }),
+	"process.login_user":          sub(process, func(p *event.Process) string { return p.LoginUser }),
 	"process.pid":                 subInt(process, func(p *event.Process) int64 { return p.PID }),
 	"process.parent_pid":          subInt(process, func(p *event.Process) int64 { return p.ParentPID }),
 	"process.sha256":              sub(process, func(p *event.Process) string { return p.SHA256 }),

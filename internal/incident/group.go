@@ -227,6 +227,7 @@ type set struct {
 	subs        []string
 	principal   bool // an alert names a principal
 	compute     bool // an alert is in the deployment or drivers stage
+	control     bool // an alert is in the initial access, escalation or persistence stage
 }
 
 // attach joins each set without a principal, among those that name a
@@ -255,6 +256,11 @@ func (g *grouping) attach(nodes []int, withSubs bool) {
 		if slices.Contains(g.stages[n], "deployment") || slices.Contains(g.stages[n], "drivers") {
 			s.compute = true
 		}
+		for _, st := range []string{"initial_access", "escalation", "persistence"} {
+			if slices.Contains(g.stages[n], st) {
+				s.control = true
+			}
+		}
 		if sub := strings.ToLower(strings.TrimSpace(a.Subscription)); sub != "" && !slices.Contains(s.subs, sub) {
 			s.subs = append(s.subs, sub)
 		}
@@ -266,7 +272,10 @@ func (g *grouping) attach(nodes []int, withSubs bool) {
 		var best *set
 		var bestDist time.Duration
 		for _, c := range sets {
-			if !c.principal || !shareSubscription(orphan, c) {
+			// Only a set where someone took control adopts telemetry that
+			// names no one: a pool lookup near the data-science team's
+			// weekly GPU machines is not theirs for being near them.
+			if !c.principal || !c.control || !shareSubscription(orphan, c) {
 				continue
 			}
 			d := distance(orphan, c)

@@ -107,12 +107,13 @@ func TestTitles(t *testing.T) {
 		},
 		want: "VMs in brazilsouth by " + mallory,
 	}, {
-		name: "quota then mining",
+		name: "a foothold, quota, then mining",
 		alerts: []alert.Alert{
-			mk("azure.quota.increase_burst", alert.Medium, at(0), principal(mallory), sub(subA)),
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory), sub(subA)),
+			mk("azure.quota.increase_burst", alert.Medium, at(time.Minute), principal(mallory), sub(subA)),
 			mk("azure.host.miner_process", alert.High, at(time.Hour), sub(subA)),
 		},
-		want: "Cryptojacking: mining activity by " + mallory,
+		want: "Cryptojacking: mining activity after a suspicious sign-in by " + mallory,
 	}} {
 		ins := Build(tc.alerts, Options{})
 		if len(ins) != 1 || ins[0].Title != tc.want {
@@ -122,5 +123,31 @@ func TestTitles(t *testing.T) {
 			}
 			t.Errorf("%s: titles %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestRoutineComputeDoesNotAdoptMiningTelemetry: a pool lookup that names
+// no one, near the data-science team's GPU machines, must not turn their
+// routine into a cryptojacking incident; near an attacker's foothold it
+// joins the attack.
+func TestRoutineComputeDoesNotAdoptMiningTelemetry(t *testing.T) {
+	t.Parallel()
+	const ds = "ines@contoso.example"
+	routine := []alert.Alert{
+		mk("azure.compute.gpu_created", alert.Medium, at(0), principal(ds), sub(subA)),
+		mk("azure.dns.mining_pool_lookup", alert.High, at(time.Hour), sub(subA)),
+	}
+	ins := Build(routine, Options{})
+	if len(ins) != 2 {
+		t.Fatalf("%d incidents, want the team's and the lookup's apart", len(ins))
+	}
+	for _, in := range ins {
+		if strings.HasPrefix(in.Title, "Cryptojacking") && slices.Contains(in.Principals, ds) {
+			t.Errorf("routine compute called cryptojacking: %q", in.Title)
+		}
+	}
+	attack := append(routine, mk("azure.identity.elevate_access", alert.High, at(30*time.Minute), principal(mallory), sub(subA)))
+	if ins := Build(attack, Options{}); len(ins) != 2 {
+		t.Errorf("%d incidents, want the team's and the attack with its lookup", len(ins))
 	}
 }

@@ -56,10 +56,12 @@ func decodeAuditd(v *fastjson.Value, out []event.Event) ([]event.Event, error) {
 	p.ParentPID, _ = strconv.ParseInt(str(sys, "ppid"), 10, 64)
 
 	// The enriched format names the users; the raw one gives numbers. auid
-	// is the login user, who stays the same across su and sudo.
+	// is the login user, who stays the same across su and sudo. Neither is
+	// an Azure principal: uid 0 on one machine is not uid 0 on another, so
+	// they stay with the process and never link alerts as a principal.
 	p.User = firstOf(str(sys, "UID"), str(sys, "uid"))
 	if auid := firstOf(str(sys, "AUID"), str(sys, "auid")); auid != "unset" && auid != "4294967295" && auid != "-1" {
-		e.Principal.Name = auid
+		p.LoginUser = auid
 	}
 	return append(out, e), nil
 }

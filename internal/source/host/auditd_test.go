@@ -32,7 +32,7 @@ func TestSplitAuditdXmrigExecveWithHexArguments(t *testing.T) {
 	p := e.Process
 	want := event.Process{
 		Host: "vm-miner-01", Image: "/tmp/.x/xmrig", CommandLine: "xmrig -o stratum+tcp://pool.example:3333",
-		User: "0", PID: 901, ParentPID: 900,
+		User: "0", LoginUser: "1001", PID: 901, ParentPID: 900,
 	}
 	if *p != want {
 		t.Errorf("process = %+v\nwant      %+v", *p, want)
@@ -43,8 +43,8 @@ func TestSplitAuditdXmrigExecveWithHexArguments(t *testing.T) {
 	if e.Operation != "execve" || e.Outcome != event.OutcomeSucceeded || e.Status != "yes" {
 		t.Errorf("operation %q outcome %v status %q", e.Operation, e.Outcome, e.Status)
 	}
-	if e.Principal.Name != "1001" || e.ID != "vm-miner-01:1700000000.123:4242" {
-		t.Errorf("principal %q id %q", e.Principal.Name, e.ID)
+	if e.Process.LoginUser != "1001" || !e.Principal.Empty() || e.ID != "vm-miner-01:1700000000.123:4242" {
+		t.Errorf("login user %q principal %+v id %q", e.Process.LoginUser, e.Principal, e.ID)
 	}
 }
 
@@ -98,9 +98,9 @@ func TestSplitAuditdGroupsInterleavedRecordsBySerial(t *testing.T) {
 		}
 		e, p := evs[0], evs[0].Process
 		if p.Image != w.image || p.CommandLine != w.cmd || p.Host != w.host || p.User != w.user ||
-			e.Principal.Name != w.login || e.Operation != w.op || p.PID != w.pid {
+			p.LoginUser != w.login || e.Operation != w.op || p.PID != w.pid {
 			t.Errorf("line %d: got image %q cmd %q host %q user %q login %q op %q pid %d",
-				w.line, p.Image, p.CommandLine, p.Host, p.User, e.Principal.Name, e.Operation, p.PID)
+				w.line, p.Image, p.CommandLine, p.Host, p.User, p.LoginUser, e.Operation, p.PID)
 		}
 		if wantT := time.UnixMilli(int64(w.seconds*1000 + 0.5)).UTC(); !e.Time.Equal(wantT) {
 			t.Errorf("line %d: time %v, want %v", w.line, e.Time, wantT)
@@ -160,7 +160,7 @@ func TestDecodeAuditdObjects(t *testing.T) {
 				if e.Process.Image != "/home/u/cpuminer" || e.Process.CommandLine != "./cpuminer -a" {
 					t.Errorf("image %q cmd %q", e.Process.Image, e.Process.CommandLine)
 				}
-				if e.Principal.Name != "" || e.Process.User != "" {
+				if e.Process.LoginUser != "" || e.Process.User != "" {
 					t.Errorf("principal %q user %q, want none", e.Principal.Name, e.Process.User)
 				}
 			},

@@ -119,8 +119,8 @@ func TestConformanceOTRFAuditd(t *testing.T) {
 				t.Errorf("%s: event %d command %q, want %q", tt.file, i, e.Process.CommandLine, tt.cmds[i])
 			}
 		}
-		if p := evs[0].Process; p.Image != tt.image || p.User != tt.user || evs[0].Principal.Name != tt.login {
-			t.Errorf("%s: image %q user %q login %q", tt.file, p.Image, p.User, evs[0].Principal.Name)
+		if p := evs[0].Process; p.Image != tt.image || p.User != tt.user || p.LoginUser != tt.login || !evs[0].Principal.Empty() {
+			t.Errorf("%s: image %q user %q login %q", tt.file, p.Image, p.User, p.LoginUser)
 		}
 	}
 }
