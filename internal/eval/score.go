@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -86,6 +87,19 @@ func Attributed(a alert.Alert, x simulate.Attack) bool {
 	for _, r := range a.Resources {
 		r = strings.ToLower(r)
 		if slices.ContainsFunc(x.Resources, func(own string) bool { return strings.HasPrefix(r, own) }) {
+			return true
+		}
+	}
+	// DNS and host telemetry names no principal: the attack's machines do,
+	// by their private addresses and host names.
+	for _, ip := range a.IPs {
+		if slices.Contains(x.Addresses, ip) {
+			return true
+		}
+	}
+	for _, e := range a.Evidence {
+		f := filepath.ToSlash(e.File)
+		if slices.ContainsFunc(x.Hosts, func(h string) bool { return h != "" && strings.Contains(f, "/"+h+"/") }) {
 			return true
 		}
 	}
