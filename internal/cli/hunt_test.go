@@ -315,6 +315,16 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 	if code != ExitOK || !strings.Contains(errs, "mamori-simulation-truth=1") {
 		t.Errorf("hunting the simulated folder: exit %d\n%s", code, errs)
 	}
+	// Gzipped, the same tenant reads the same: every file is recognised by content.
+	dz := t.TempDir()
+	if code, _, errs := run(t, "", "simulate", "--out", dz, "--seed", "3", "--days", "10", "--scenario", "cpu-mining", "--gzip"); code != ExitOK {
+		t.Fatalf("gzip: exit %d %s", code, errs)
+	}
+	_, plain, _ := run(t, "", "hunt", "--format", "jsonl", d)
+	_, zipped, errs := run(t, "", "hunt", "--format", "jsonl", "--stats", dz)
+	if len(jsonl(t, plain)) == 0 || len(jsonl(t, plain)) != len(jsonl(t, zipped)) || !strings.Contains(errs, "gzip+") {
+		t.Errorf("gzipped tenant: %d alerts, plain %d\n%s", len(jsonl(t, zipped)), len(jsonl(t, plain)), errs)
+	}
 	if code, _, _ := run(t, "", "simulate", "--out", d, "--scenario", "no-such-attack"); code != ExitError {
 		t.Errorf("unknown scenario: exit %d, want %d", code, ExitError)
 	}

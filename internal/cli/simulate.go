@@ -30,6 +30,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "random seed: the same seed writes the same bytes")
 	size := fs.String("tenant-size", "small", "small, medium or large")
 	days := fs.Int("days", 30, "days of logs")
+	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
 	fs.Usage = func() {
@@ -46,7 +47,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori simulate:", err)
 		return ExitError

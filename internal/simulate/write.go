@@ -9,6 +9,7 @@ package simulate
 import (
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -26,6 +27,9 @@ type Options struct {
 	Days      int       // default 30
 	Scenarios []string  // names from Scenarios(); empty means one random attack
 	Start     time.Time // first day; default 2026-03-01 UTC
+	// Gzip writes every log file gzipped (name.gz), as exports and
+	// archives often are; truth.json stays plain.
+	Gzip bool
 }
 
 // File layouts: how a file's records are joined.
@@ -82,7 +86,7 @@ func Write(dir string, opt Options) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := g.flush(dir); err != nil {
+	if err := g.flush(dir, opt.Gzip); err != nil {
 		return nil, err
 	}
 	b, err := json.MarshalIndent(truth, "", "  ")
@@ -136,7 +140,7 @@ func (g *gen) add(path string, kind int, at time.Time, data []byte) {
 }
 
 // flush writes every file, records in time order, paths sorted.
-func (g *gen) flush(dir string) error {
+func (g *gen) flush(dir string, gz bool) error {
 	paths := make([]string, 0, len(g.files))
 	for p := range g.files {
 		paths = append(paths, p)
@@ -151,7 +155,19 @@ func (g *gen) flush(dir string) error {
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(full, render(f), 0o644); err != nil {
+		data := render(f)
+		if gz {
+			// The gzip header carries no name or time: the same seed still
+			// writes the same bytes.
+			var z bytes.Buffer
+			w := gzip.NewWriter(&z)
+			w.Write(data)
+			if err := w.Close(); err != nil {
+				return err
+			}
+			data, full = z.Bytes(), full+".gz"
+		}
+		if err := os.WriteFile(full, data, 0o644); err != nil {
 			return err
 		}
 	}
