@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -324,6 +325,26 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 	_, zipped, errs := run(t, "", "hunt", "--format", "jsonl", "--stats", dz)
 	if len(jsonl(t, plain)) == 0 || len(jsonl(t, plain)) != len(jsonl(t, zipped)) || !strings.Contains(errs, "gzip+") {
 		t.Errorf("gzipped tenant: %d alerts, plain %d\n%s", len(jsonl(t, zipped)), len(jsonl(t, plain)), errs)
+	}
+	// The Activity Log as REST pages or a Log Analytics export gives the
+	// same findings as the diagnostic records: rules do not depend on shape.
+	rulesOf := func(out string) map[string]int {
+		m := map[string]int{}
+		for _, a := range jsonl(t, out) {
+			m[a.Rule]++
+		}
+		return m
+	}
+	want := rulesOf(plain)
+	for _, shape := range []string{"rest", "loganalytics"} {
+		ds := t.TempDir()
+		if code, _, errs := run(t, "", "simulate", "--out", ds, "--seed", "3", "--days", "10", "--scenario", "cpu-mining", "--shape", shape); code != ExitOK {
+			t.Fatalf("%s: exit %d %s", shape, code, errs)
+		}
+		_, out, errs := run(t, "", "hunt", "--format", "jsonl", "--stats", ds)
+		if got := rulesOf(out); !maps.Equal(got, want) {
+			t.Errorf("%s shape: rules %v, want %v as from the diagnostic records\n%s", shape, got, want, errs)
+		}
 	}
 	if code, _, _ := run(t, "", "simulate", "--out", d, "--scenario", "no-such-attack"); code != ExitError {
 		t.Errorf("unknown scenario: exit %d, want %d", code, ExitError)

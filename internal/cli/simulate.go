@@ -31,6 +31,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	size := fs.String("tenant-size", "small", "small, medium or large")
 	days := fs.Int("days", 30, "days of logs")
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
+	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
 	fs.Usage = func() {
@@ -47,7 +48,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori simulate:", err)
 		return ExitError

@@ -30,6 +30,9 @@ type Options struct {
 	// Gzip writes every log file gzipped (name.gz), as exports and
 	// archives often are; truth.json stays plain.
 	Gzip bool
+	// Shape is the subscription Activity Log's shape: records (default),
+	// rest or loganalytics.
+	Shape string
 }
 
 // File layouts: how a file's records are joined.
@@ -111,6 +114,11 @@ func newGen(opt Options) (*gen, error) {
 	scale := map[string]int{"": 1, "small": 1, "medium": 5, "large": 25}[opt.Size]
 	if scale == 0 {
 		return nil, fmt.Errorf("size must be small, medium or large, not %q", opt.Size)
+	}
+	switch opt.Shape {
+	case "", ShapeRecords, ShapeREST, ShapeLogAnalytics:
+	default:
+		return nil, fmt.Errorf("shape must be records, rest or loganalytics, not %q", opt.Shape)
 	}
 	// A scenario named twice runs once: its principals would not be new
 	// the second time, so its truth would be wrong.

@@ -1,0 +1,86 @@
+package simulate
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Shapes the Activity Log can be written in: the diagnostic settings'
+// storage blobs, the REST API's {"value":[…]} pages (az monitor
+// activity-log list, the portal's download), or a Log Analytics AzureActivity
+// export. The same activity in each shape must give the same findings.
+const (
+	ShapeRecords      = "records"
+	ShapeREST         = "rest"
+	ShapeLogAnalytics = "loganalytics"
+)
+
+// restStatus and the REST event names map a diagnostic resultType.
+var restStatus = map[string]string{"Start": "Started", "Accept": "Accepted", "Success": "Succeeded", "Failure": "Failed"}
+
+// reshape rewrites one diagnostic-settings record in shape. The result is
+// deterministic: maps marshal with sorted keys, ids derive from the record.
+func reshape(line []byte, shape string) ([]byte, error) {
+	var d map[string]any
+	if err := json.Unmarshal(line, &d); err != nil {
+		return nil, err
+	}
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	identity, _ := d["identity"].(map[string]any)
+	claims, _ := identity["claims"].(map[string]any)
+	authz, _ := identity["authorization"].(map[string]any)
+	props, _ := d["properties"].(map[string]any)
+	sum := sha256.Sum256(line)
+	eventDataID := fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	rid := str("resourceId")
+	sub := ""
+	if parts := strings.Split(strings.Trim(rid, "/"), "/"); len(parts) > 1 && strings.EqualFold(parts[0], "subscriptions") {
+		sub = strings.ToLower(parts[1])
+	}
+	caller, _ := claims["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"].(string)
+	if caller == "" {
+		caller, _ = claims["http://schemas.microsoft.com/identity/claims/objectidentifier"].(string)
+	}
+	tenant, _ := claims["http://schemas.microsoft.com/identity/claims/tenantid"].(string)
+	op, rt := str("operationName"), str("resultType")
+	switch shape {
+	case ShapeREST:
+		name := "EndRequest"
+		if rt == "Start" {
+			name = "BeginRequest"
+		}
+		e := map[string]any{
+			"authorization": authz, "caller": caller, "claims": claims, "channels": "Operation",
+			"correlationId": str("correlationId"), "eventDataId": eventDataID,
+			"eventName":      map[string]any{"value": name, "localizedValue": name},
+			"category":       map[string]any{"value": "Administrative", "localizedValue": "Administrative"},
+			"eventTimestamp": str("time"), "submissionTimestamp": str("time"),
+			"httpRequest": map[string]any{"clientRequestId": str("correlationId"), "clientIpAddress": str("callerIpAddress"), "method": "PUT"},
+			"id":          rid + "/events/" + eventDataID, "level": "Informational",
+			"operationName": map[string]any{"value": op, "localizedValue": op},
+			"properties":    props, "resourceId": rid,
+			"status":         map[string]any{"value": restStatus[rt], "localizedValue": restStatus[rt]},
+			"subStatus":      map[string]any{"value": "", "localizedValue": ""},
+			"subscriptionId": sub, "tenantId": tenant,
+		}
+		if loc := str("location"); loc != "" {
+			e["location"] = loc
+		}
+		return json.Marshal(e)
+	case ShapeLogAnalytics:
+		// Log Analytics keeps dynamic columns as objects in its JSON export
+		// and the workspace's id as TenantId.
+		r := map[string]any{
+			"TenantId": "00000000-0000-4000-8000-00000000a11a", "SourceSystem": "Azure", "Type": "AzureActivity",
+			"TimeGenerated": str("time"), "OperationNameValue": strings.ToUpper(op), "OperationName": op,
+			"ActivityStatusValue": rt, "ActivitySubstatusValue": "", "Caller": caller,
+			"CallerIpAddress": str("callerIpAddress"), "CorrelationId": str("correlationId"), "EventDataId": eventDataID,
+			"Properties_d": props, "Claims_d": claims, "Authorization_d": authz, "_ResourceId": strings.ToLower(rid),
+			"SubscriptionId": sub, "CategoryValue": "Administrative", "Level": "Informational",
+		}
+		return json.Marshal(r)
+	}
+	return line, nil
+}
