@@ -6,19 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/eval"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
-	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
-	"github.com/mamori-sec/mamori/internal/source"
 )
 
 // simulateCmd runs `mamori simulate`: a tenant's logs with attacks in them,
@@ -95,17 +92,6 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError
 	}
-	opts := enrich.Options{}
-	for _, s := range truth.OwnedIPs {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			opts.OwnedIPs = append(opts.OwnedIPs, p)
-		}
-	}
-	enr, err := enrich.Load(opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori demo:", err)
-		return ExitError
-	}
 	set, code := loadRules(nil, false, stderr)
 	if set == nil {
 		return code
@@ -115,19 +101,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError
 	}
-	all, err := source.Expand([]string{dir}, nil)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori demo:", err)
-		return ExitError
-	}
-	var inputs []source.Input
-	for _, in := range all {
-		if filepath.Base(in.Name) != "truth.json" {
-			inputs = append(inputs, in)
-		}
-	}
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices,
-		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	res, err := eval.HuntTenant(ctx, dir, truth, set, prices)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -36,8 +35,6 @@ func tableWidth(w io.Writer) int {
 	}
 	return 1 << 16
 }
-
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // startProgress prints a progress line every half second until stopped.
 func startProgress(w io.Writer, p *source.Progress, on bool) (stop func()) {

@@ -69,8 +69,11 @@ type workerState struct {
 	hits  []hit
 	buf   []sigma.Value
 	start map[string]time.Time // earliest event per tenant
-	raw   []byte               // scratch for canonical records
-	_     [64]byte             // keep workers' state on separate cache lines
+	// lastTenant and lastStart cache the last look-up in start.
+	lastTenant string
+	lastStart  time.Time
+	raw        []byte   // scratch for canonical records
+	_          [64]byte // keep workers' state on separate cache lines
 }
 
 // New indexes the compiled detection rules of set. corr, when not nil, are
@@ -191,16 +194,10 @@ func (e *Engine) hit(ws *workerState, i int, ev *event.Event, key string) {
 	ws.hits = append(ws.hits, h)
 }
 
-// DedupKey identifies a record across deliveries: the id Azure gives it
+// dedupKey identifies a record across deliveries: the id Azure gives it
 // (eventDataId, sign-in id, audit id), else a hash of the record's
 // canonical JSON (re-serialised, so white space does not matter), plus the
-// tuple index for flow records.
-func DedupKey(ev *event.Event) string {
-	k, _ := dedupKey(ev, nil)
-	return k
-}
-
-// dedupKey is DedupKey with a reusable buffer for the canonical record.
+// tuple index for flow records. buf is reused for the canonical record.
 func dedupKey(ev *event.Event, buf []byte) (string, []byte) {
 	idx := ""
 	if ev.Loc.Index > 0 {

@@ -151,10 +151,7 @@ correlation:
 level: high
 `
 	set := load(t, map[string]string{"c.yml": base})
-	corr, err := set.Correlations()
-	if err != nil {
-		t.Fatal(err)
-	}
+	corr := set.Correlations()
 	e, err := New(set, 2, corr)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/mamori-sec/mamori/internal/record"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -72,7 +73,7 @@ func Summary(ev *event.Event) string {
 		if host == "" {
 			host = ev.Loc.File
 		}
-		return fmt.Sprintf("%s on %s: %s", processName(p), host, clip(p.CommandLine, 200)) + poolText(ev)
+		return fmt.Sprintf("%s on %s: %s", processName(p), host, record.Clip(p.CommandLine, 200)) + poolText(ev)
 	}
 	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, short(ev.ResourceID))
 }
@@ -144,13 +145,6 @@ func short(id string) string {
 		return "?"
 	}
 	return strings.Join(parts, "/")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // processName is the executable's file name.

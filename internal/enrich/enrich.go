@@ -70,10 +70,10 @@ func (e *Enricher) Apply(ev *event.Event) {
 			ev.Enrich.Size = &si
 		}
 	}
-	src, dst := ev.SourceIP, netip.Addr{}
+	// Refresh reads the same addresses through srcAddr and dstAddr.
+	src, dst := srcAddr(ev), dstAddr(ev)
 	switch {
 	case ev.Flow != nil:
-		src, dst = ev.Flow.Src, ev.Flow.Dst
 		// An inbound flow's destination is the tenant's side: a miner port
 		// there is a listening service, not a miner dialling out.
 		if ev.Flow.Direction != "inbound" {
@@ -89,7 +89,6 @@ func (e *Enricher) Apply(ev *event.Event) {
 			}
 		}
 	case ev.DNS != nil:
-		src = ev.DNS.Client
 		if m, ok := e.PoolDomain(ev.DNS.Query); ok {
 			ev.Enrich.Pool = &m
 		}

@@ -208,24 +208,49 @@ func parsePorts(r io.Reader) ([]uint16, error) {
 // parseList reads a text list: one lower-case item per line, "#" comments.
 func parseList(r io.Reader) ([]string, error) {
 	var out []string
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if i := strings.IndexByte(s, '#'); i >= 0 {
-			s = s[:i]
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
+	ls := newListScanner(r)
+	for ls.Scan() {
+		s := ls.text
 		if s != strings.ToLower(s) {
-			return nil, fmt.Errorf("line %d: %q is not lower case", line, s)
+			return nil, fmt.Errorf("line %d: %q is not lower case", ls.line, s)
 		}
 		out = append(out, s)
 	}
-	return out, sc.Err()
+	return out, ls.Err()
 }
+
+// listScanner reads a list file line by line, stopping only at lines that
+// hold something once a "#" comment (whole-line or trailing) and the
+// surrounding space are cut.
+type listScanner struct {
+	sc   *bufio.Scanner
+	line int    // number of the last line read, counting every line
+	text string // the current line, comment and space cut
+}
+
+func newListScanner(r io.Reader) *listScanner {
+	return &listScanner{sc: bufio.NewScanner(r)}
+}
+
+// Scan advances to the next line with content, reporting false at the end
+// of r or on a read error (see Err).
+func (l *listScanner) Scan() bool {
+	for l.sc.Scan() {
+		l.line++
+		s := l.sc.Text()
+		if i := strings.IndexByte(s, '#'); i >= 0 {
+			s = s[:i]
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			l.text = s
+			return true
+		}
+	}
+	return false
+}
+
+// Err is the read error that ended Scan, if any.
+func (l *listScanner) Err() error { return l.sc.Err() }
 
 // parseSchemes reads stratum.txt and checks each entry is a Stratum scheme
 // the scanner can find: "stratum", optional digits, "+", a transport.

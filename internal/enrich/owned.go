@@ -16,27 +16,17 @@ import (
 // error names the line. Ranges are returned masked; addresses as /32 or /128.
 func ParseOwned(r io.Reader) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if i := strings.IndexByte(s, '#'); i >= 0 {
-			s = s[:i]
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		p, err := parseOwnedEntry(s)
+	ls := newListScanner(r)
+	for ls.Scan() {
+		p, err := parseOwnedEntry(ls.text)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", ls.line, err)
 		}
 		out = append(out, p)
 	}
-	if err := sc.Err(); err != nil {
+	if err := ls.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d: longer than %d bytes", line+1, bufio.MaxScanTokenSize)
+			return nil, fmt.Errorf("line %d: longer than %d bytes", ls.line+1, bufio.MaxScanTokenSize)
 		}
 		return nil, err
 	}

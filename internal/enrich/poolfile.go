@@ -1,7 +1,6 @@
 package enrich
 
 import (
-	"bufio"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -143,17 +142,9 @@ func poolFromCSV(rec []string, sp sharedParents) (poolRow, error) {
 // comments. Entries are confirmed; an error names the line.
 func parsePoolsText(r io.Reader, sp sharedParents) ([]poolRow, error) {
 	var rows []poolRow
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if i := strings.IndexByte(s, '#'); i >= 0 {
-			s = s[:i]
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
+	ls := newListScanner(r)
+	for ls.Scan() {
+		s := ls.text
 		row := poolRow{}
 		if rest, ok := strings.CutPrefix(s, "*."); ok {
 			s, row.suffix = rest, true
@@ -164,12 +155,12 @@ func parsePoolsText(r io.Reader, sp sharedParents) ([]poolRow, error) {
 			err = sp.check(row)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", ls.line, err)
 		}
 		rows = append(rows, row)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", line+1, err)
+	if err := ls.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", ls.line+1, err)
 	}
 	return rows, nil
 }

@@ -198,7 +198,22 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	if err != nil {
 		return nil, err
 	}
-	// The enricher learns addresses as it reads, so each tenant gets its own.
+	res, err := HuntTenant(ctx, dir, truth, set, prices)
+	if err != nil {
+		return nil, err
+	}
+	t := newTally()
+	// Notes name the tenant by the command that rebuilds it.
+	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s --scenario %s)",
+		i, seed, opt.Days, opt.Size, strings.Join(names, " --scenario "))
+	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
+	return t, nil
+}
+
+// HuntTenant hunts a simulated tenant's folder as its truth says: with the
+// tenant's own addresses, its baseline window, and truth.json left out.
+// The enricher learns addresses as it reads, so each tenant gets its own.
+func HuntTenant(ctx context.Context, dir string, truth *simulate.Truth, set *rules.Set, prices *incident.Prices) (*hunt.Result, error) {
 	var eo enrich.Options
 	for _, s := range truth.OwnedIPs {
 		if p, err := netip.ParsePrefix(s); err == nil {
@@ -214,15 +229,6 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 		return nil, err
 	}
 	inputs := slices.DeleteFunc(all, func(in source.Input) bool { return filepath.Base(in.Name) == "truth.json" })
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices,
+	return hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices,
 		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-	if err != nil {
-		return nil, err
-	}
-	t := newTally()
-	// Notes name the tenant by the command that rebuilds it.
-	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s --scenario %s)",
-		i, seed, opt.Days, opt.Size, strings.Join(names, " --scenario "))
-	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
-	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
@@ -93,7 +94,7 @@ func (e *Event) member(hot bool, o *fastjson.Object, key, lower string) *fastjso
 		switch {
 		case folded != nil:
 		case lower != "":
-			if len(k) == len(lower) && equalFoldLower(k, lower) {
+			if record.EqualFold(k, lower) {
 				folded = m
 			}
 		case bytes.EqualFold(k, []byte(key)):
@@ -101,21 +102,6 @@ func (e *Event) member(hot bool, o *fastjson.Object, key, lower string) *fastjso
 		}
 	})
 	return folded
-}
-
-// equalFoldLower compares k with a lowered ASCII key, ignoring the case of
-// k's ASCII letters; a non-ASCII key is compared by simple folding.
-func equalFoldLower(k []byte, lower string) bool {
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // index reads an array index segment.

@@ -59,10 +59,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	corr, err := cfg.Rules.Correlations()
-	if err != nil {
-		return nil, err
-	}
+	corr := cfg.Rules.Correlations()
 	eng, err := engine.New(cfg.Rules, workers, corr)
 	if err != nil {
 		return nil, err

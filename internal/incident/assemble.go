@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // assemble builds the incident of one set; as are its alerts in
@@ -28,7 +29,7 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices)
 		in.Resources = addUnique(in.Resources, a.Resources...)
 		in.Subscriptions = addUnique(in.Subscriptions, a.Subscription)
 		for _, c := range a.Compute {
-			in.Regions = addUnique(in.Regions, normRegion(c.Region))
+			in.Regions = addUnique(in.Regions, record.Region(c.Region))
 		}
 	}
 	for _, s := range Stages {

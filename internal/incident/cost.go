@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // Cost is what the compute of an incident costs per hour at list price.
@@ -53,7 +54,7 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 	byKey := map[key]int{}
 	var lines []CostLine
 	for _, it := range items {
-		region := normRegion(it.Region)
+		region := record.Region(it.Region)
 		if region == "" {
 			region = DefaultRegion
 		}

@@ -26,15 +26,6 @@ func memberSets(ins []Incident) [][]string {
 	return out
 }
 
-func ids(as []alert.Alert) []string {
-	var out []string
-	for _, a := range as {
-		out = append(out, a.ID)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestWholeAttackChainIsOneIncidentWithStagesInOrder(t *testing.T) {
 	t.Parallel()
 	as := attackChain()

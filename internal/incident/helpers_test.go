@@ -48,7 +48,6 @@ func sub(s string) func(*alert.Alert)       { return func(a *alert.Alert) { a.Su
 func tenant(t string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Tenant = t } }
 func ips(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.IPs = v } }
 func res(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Resources = v } }
-func stage(s string) func(*alert.Alert)     { return func(a *alert.Alert) { a.Stage = s } }
 func last(t time.Time) func(*alert.Alert)   { return func(a *alert.Alert) { a.LastTime = t } }
 
 func compute(service, size string, n int, region, resource, corr string) func(*alert.Alert) {

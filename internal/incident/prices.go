@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // DefaultRegion is the region whose price stands in for a region the
@@ -55,7 +56,7 @@ func NewPrices(rows []Price) *Prices {
 		if p.bySize[k] == nil {
 			p.bySize[k] = map[string]Price{}
 		}
-		p.bySize[k][normRegion(r.Region)] = r
+		p.bySize[k][record.Region(r.Region)] = r
 	}
 	return p
 }
@@ -93,7 +94,7 @@ func (p *Prices) Lookup(size, region string) (Price, Basis) {
 	if len(regions) == 0 {
 		return Price{}, BasisUnknown
 	}
-	if r, ok := regions[normRegion(region)]; ok {
+	if r, ok := regions[record.Region(region)]; ok {
 		return r, BasisExact
 	}
 	if r, ok := regions[DefaultRegion]; ok {
@@ -330,9 +331,4 @@ func validRegion(s string) bool {
 		}
 	}
 	return true
-}
-
-// normRegion turns "East US" or "EastUS" into "eastus".
-func normRegion(s string) string {
-	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
 }

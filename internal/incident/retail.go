@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // retailPage is one page of the Azure Retail Prices API
@@ -203,7 +205,7 @@ func (c *retailCollector) add(raw json.RawMessage) error {
 	if err != nil || !ok {
 		return err
 	}
-	size, region := strings.TrimSpace(it.ArmSkuName), normRegion(it.ArmRegionName)
+	size, region := strings.TrimSpace(it.ArmSkuName), record.Region(it.ArmRegionName)
 	if size == "" || region == "" {
 		return nil
 	}

@@ -109,3 +109,12 @@ func FirstTime(texts ...string) (t time.Time, bad string, ok bool) {
 	}
 	return time.Time{}, bad, false
 }
+
+// Clip shortens text an attacker may have chosen before it is quoted in an
+// error or a summary: at most limit bytes, then an ellipsis.
+func Clip(s string, limit int) string {
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
+}

@@ -147,13 +147,10 @@ func ocsfAttacks(tags []string) []ocsfAttack {
 	var out []ocsfAttack
 	used := make(map[string]bool, len(tactics))
 	for _, id := range techs {
-		base := ocsfAttack{}
-		parent, _, isSub := strings.Cut(id, ".")
+		parent, _, isSub := strings.Cut(id, ".") // parent is id itself when not a sub-technique
+		base := ocsfAttack{Technique: &ocsfNamed{UID: parent, Name: attackTechniques[parent].name}}
 		if isSub {
-			base.Technique = &ocsfNamed{UID: parent, Name: attackTechniques[parent].name}
 			base.SubTechnique = &ocsfNamed{UID: id, Name: attackTechniques[id].name}
-		} else {
-			base.Technique = &ocsfNamed{UID: id, Name: attackTechniques[id].name}
 		}
 		var mine []string
 		if known, ok := attackTechniques[id]; ok {

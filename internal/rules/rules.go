@@ -55,6 +55,7 @@ type Rule struct {
 type Set struct {
 	Rules    []*Rule
 	Resolver *fields.Resolver
+	corr     *correlate.Set // the correlations that compiled, checked at load
 }
 
 // Options say which rules to load.
@@ -306,7 +307,8 @@ func (s *Set) checkCorrelations() {
 		if len(corr) == 0 {
 			return
 		}
-		if _, err := correlate.Compile(corr, dets); err == nil {
+		if c, err := correlate.Compile(corr, dets); err == nil {
+			s.corr = c
 			return
 		}
 		bad := false
@@ -355,12 +357,7 @@ func (s *Set) sigmaRules() (corr, dets []*sigma.Rule) {
 	return corr, dets
 }
 
-// Correlations compiles the correlation rules that can run; nil when there
+// Correlations returns the correlation rules that can run, compiled once
+// at load (those that could not are marked invalid there); nil when there
 // are none.
-func (s *Set) Correlations() (*correlate.Set, error) {
-	corr, dets := s.sigmaRules()
-	if len(corr) == 0 {
-		return nil, nil
-	}
-	return correlate.Compile(corr, dets)
-}
+func (s *Set) Correlations() *correlate.Set { return s.corr }

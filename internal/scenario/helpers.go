@@ -11,9 +11,6 @@ func yamlUnmarshal(b []byte, v any) error { return yaml.Unmarshal(b, v) }
 // generates reports whether a rule makes alerts of its own: the base rules
 // of correlations that do not generate only feed them.
 func generates(set *rules.Set, r *rules.Rule) bool {
-	c, err := set.Correlations()
-	if err != nil || c == nil {
-		return true
-	}
-	return !c.Silent(r.Name)
+	c := set.Correlations()
+	return c == nil || !c.Silent(r.Name)
 }

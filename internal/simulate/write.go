@@ -187,20 +187,6 @@ func render(f *file) []byte {
 	var b bytes.Buffer
 	switch f.kind {
 	case kindArray, kindValue:
-		if len(f.recs) == 1 {
-			// One record is written compact on one line, as exporters do;
-			// spread over three lines it would read as JSON lines.
-			if f.kind == kindValue {
-				b.WriteString(`{"value":[`)
-				b.Write(f.recs[0].data)
-				b.WriteString("]}\n")
-			} else {
-				b.WriteByte('[')
-				b.Write(f.recs[0].data)
-				b.WriteString("]\n")
-			}
-			break
-		}
 		if f.kind == kindValue {
 			b.WriteString("{\"value\": [\n")
 		} else {

@@ -117,8 +117,7 @@ func (d *docScanner) truncated() error {
 // tracking nesting and strings. Values bigger than the record cap are
 // still skipped, but not kept: kept reports whether they fit.
 func (d *docScanner) skipValue() (kept bool, err error) {
-	c, ok := d.peek()
-	if !ok {
+	if _, ok := d.peek(); !ok {
 		return false, d.truncated()
 	}
 	depth := 0
@@ -133,7 +132,7 @@ func (d *docScanner) skipValue() (kept bool, err error) {
 			}
 			continue
 		}
-		c = d.buf[d.pos]
+		c := d.buf[d.pos]
 		switch c {
 		case '"':
 			if err := d.skipString(); err != nil {

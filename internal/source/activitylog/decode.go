@@ -55,16 +55,18 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 // stop the search (a later field may hold the same instant); when none is
 // usable the error quotes the first bad one.
 func eventTime(xs ...*fastjson.Value) (time.Time, error) {
-	texts := make([]string, len(xs))
-	for i, x := range xs {
-		texts[i] = record.String(x)
+	// Callers pass at most two values: the texts stay on the stack.
+	var buf [2]string
+	texts := buf[:0]
+	for _, x := range xs {
+		texts = append(texts, record.String(x))
 	}
 	t, bad, ok := record.FirstTime(texts...)
 	if ok {
 		return t, nil
 	}
 	if bad != "" {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
+		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, record.Clip(bad, 64))
 	}
 	return time.Time{}, errNoTime
 }

@@ -12,15 +12,6 @@ import (
 // errNoTime is returned for a record without a usable event time.
 var errNoTime = errors.New("no event time")
 
-// clip shortens attacker-controlled text quoted in an error message.
-func clip(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return s[:limit] + "…"
-	}
-	return s
-}
-
 // value returns the "value" member of a REST {value, localizedValue} pair,
 // or x itself when the field arrives as a plain string.
 func value(x *fastjson.Value) *fastjson.Value {

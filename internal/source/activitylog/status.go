@@ -21,14 +21,17 @@ var statuses = []string{
 // outcome maps a status to the normalised phase; statuses that are no
 // phase of an ARM operation (Active, Resolved, Updated) map to unknown.
 func outcome(status string) event.Outcome {
-	switch strings.ToLower(strings.TrimSpace(status)) {
-	case "start", "started":
+	// Compared without lower-casing: every record has a status, and
+	// strings.ToLower would allocate for "Succeeded" each time.
+	s := strings.TrimSpace(status)
+	switch {
+	case record.EqualFold(s, "start"), record.EqualFold(s, "started"):
 		return event.OutcomeStarted
-	case "accept", "accepted":
+	case record.EqualFold(s, "accept"), record.EqualFold(s, "accepted"):
 		return event.OutcomeAccepted
-	case "success", "succeeded":
+	case record.EqualFold(s, "success"), record.EqualFold(s, "succeeded"):
 		return event.OutcomeSucceeded
-	case "failure", "failed":
+	case record.EqualFold(s, "failure"), record.EqualFold(s, "failed"):
 		return event.OutcomeFailed
 	}
 	return event.OutcomeUnknown

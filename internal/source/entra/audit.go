@@ -189,16 +189,9 @@ func decodeAuditGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 // decodeAuditDiag reads a diagnostic-settings audit record: the Graph
 // fields under properties, time, tenant and operation name beside them.
 func decodeAuditDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
-	p := sc.Get(v, "properties")
-	if p == nil || p.Type() != fastjson.TypeObject {
-		p = v
-	}
-	t, err := eventTime(sc, v, "time")
+	p, t, err := diagRecord(sc, v, "activityDateTime")
 	if err != nil {
-		var perr error
-		if t, perr = eventTime(sc, p, "activityDateTime"); perr != nil {
-			return out, err
-		}
+		return out, err
 	}
 	e := event.Event{Time: t, Kind: event.KindAudit, Shape: shapeAuditDiag}
 	readAudit(sc, p, &graphAudit, &e)
@@ -233,7 +226,7 @@ func decodeAuditLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]
 	if e.Operation == "" {
 		e.Operation = lowerTrim(sc.Str(v, "OperationName"))
 	}
-	e.Tenant = firstStr(sc, v, "AADTenantId", "TenantId")
+	e.Tenant = sc.FirstStr(v, "AADTenantId", "TenantId")
 	elevateRole(&e)
 	return append(out, e), nil
 }

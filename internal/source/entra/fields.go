@@ -18,37 +18,38 @@ var errNoTime = errors.New("no event time")
 // value does not stop the search (a later key may hold the same instant);
 // when none is usable the error quotes the first bad one.
 func eventTime(sc *record.Scratch, v *fastjson.Value, keys ...string) (time.Time, error) {
-	texts := make([]string, len(keys))
-	for i, k := range keys {
-		texts[i] = sc.Str(v, k)
+	// Callers pass at most two keys: the texts stay on the stack.
+	var buf [2]string
+	texts := buf[:0]
+	for _, k := range keys {
+		texts = append(texts, sc.Str(v, k))
 	}
 	t, bad, ok := record.FirstTime(texts...)
 	if ok {
 		return t, nil
 	}
 	if bad != "" {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, clip(bad))
+		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, record.Clip(bad, 64))
 	}
 	return time.Time{}, errNoTime
 }
 
-// clip shortens attacker-controlled text quoted in an error message.
-func clip(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return s[:limit] + "…"
+// diagRecord returns the Graph object of a diagnostic-settings record
+// (properties, or the record itself when a forwarder flattened it) and the
+// record's time: the envelope's, else the Graph object's timeKey. When
+// neither is usable the error is the envelope's.
+func diagRecord(sc *record.Scratch, v *fastjson.Value, timeKey string) (*fastjson.Value, time.Time, error) {
+	p := sc.Get(v, "properties")
+	if p == nil || p.Type() != fastjson.TypeObject {
+		p = v
 	}
-	return s
-}
-
-// firstStr returns the first non-empty string among the keys of v.
-func firstStr(sc *record.Scratch, v *fastjson.Value, keys ...string) string {
-	for _, k := range keys {
-		if s := sc.Str(v, k); s != "" {
-			return s
+	t, err := eventTime(sc, v, "time")
+	if err != nil {
+		if pt, perr := eventTime(sc, p, timeKey); perr == nil {
+			return p, pt, nil
 		}
 	}
-	return ""
+	return p, t, err
 }
 
 // firstObj returns the first of the keys of v that holds an object or

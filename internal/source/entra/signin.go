@@ -216,16 +216,9 @@ func graphCategory(sc *record.Scratch, v *fastjson.Value, s *event.SignIn, f *si
 // fields under properties, the envelope's time, tenant, caller address and
 // result beside them.
 func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
-	p := sc.Get(v, "properties")
-	if p == nil || p.Type() != fastjson.TypeObject {
-		p = v // flattened by a forwarder: the fields sit at the top
-	}
-	t, err := eventTime(sc, v, "time")
+	p, t, err := diagRecord(sc, v, "createdDateTime")
 	if err != nil {
-		var perr error
-		if t, perr = eventTime(sc, p, "createdDateTime"); perr != nil {
-			return out, err
-		}
+		return out, err
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInDiag, Operation: opSignIn}
 	f := readSignIn(sc, p, &graphSignIn, &e)
@@ -233,7 +226,7 @@ func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 		e.SignIn.Category = canonical(x.GetStringBytes(), signInCategories)
 	}
 	e.Category = e.SignIn.Category
-	e.Tenant = firstStr(sc, v, "tenantId")
+	e.Tenant = sc.Str(v, "tenantId")
 	if e.Tenant == "" {
 		e.Tenant = e.SignIn.ResourceTenantID
 	}
@@ -268,7 +261,7 @@ func decodeSignInLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 	e.Category = e.SignIn.Category
 	// TenantId is the workspace's id in Log Analytics; the directory is
 	// AADTenantId, where the table has it.
-	e.Tenant = firstStr(sc, v, "AADTenantId")
+	e.Tenant = sc.Str(v, "AADTenantId")
 	if e.Tenant == "" {
 		e.Tenant = e.SignIn.ResourceTenantID
 	}

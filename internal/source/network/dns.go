@@ -67,7 +67,7 @@ func legacyDNS(msg string, e *event.Event) error {
 	if rest, ok := strings.CutPrefix(s, "DNS Request:"); ok {
 		var f [14]string
 		if n := words(rest, f[:]); n < 11 {
-			return fmt.Errorf("unparsable DNS proxy message: %d fields, want at least 11: %q", n, short(s))
+			return fmt.Errorf("unparsable DNS proxy message: %d fields, want at least 11: %q", n, record.Clip(s, 48))
 		}
 		d.Client = addrOf(f[0])
 		d.Type, d.Query, d.ResponseCode = f[3], queryName(f[5]), f[10]
@@ -78,7 +78,7 @@ func legacyDNS(msg string, e *event.Event) error {
 	if rest, ok := strings.CutPrefix(s, "Error:"); ok {
 		var f [3]string
 		if n := words(rest, f[:]); n < 3 {
-			return fmt.Errorf("unparsable DNS proxy message: error without name and type: %q", short(s))
+			return fmt.Errorf("unparsable DNS proxy message: error without name and type: %q", record.Clip(s, 48))
 		}
 		d.Query, d.Type = queryName(f[1]), strings.TrimSuffix(f[2], ":")
 		// The error text follows the type: "read udp …: i/o timeout".
@@ -89,7 +89,7 @@ func legacyDNS(msg string, e *event.Event) error {
 		e.Outcome = event.OutcomeFailed
 		return nil
 	}
-	return fmt.Errorf("unparsable DNS proxy message: neither \"DNS Request:\" nor \"Error:\": %q", short(s))
+	return fmt.Errorf("unparsable DNS proxy message: neither \"DNS Request:\" nor \"Error:\": %q", record.Clip(s, 48))
 }
 
 // words splits s at runs of spaces into f and returns how many words it

@@ -108,27 +108,27 @@ func structuredFlow(sc *record.Scratch, p *fastjson.Value, e *event.Event) error
 func legacyFlow(msg string, e *event.Event) error {
 	m, err := parseFirewallMsg(msg)
 	if err != nil {
-		return fmt.Errorf("unparsable firewall message: %v: %q", err, short(msg))
+		return fmt.Errorf("unparsable firewall message: %v: %q", err, record.Clip(msg, 48))
 	}
 	fl := e.Flow
 	host, port := splitEndpoint(m.src)
 	if fl.Src, err = parseIP(host); err != nil {
-		return fmt.Errorf("unparsable firewall message: bad source address %q", short(m.src))
+		return fmt.Errorf("unparsable firewall message: bad source address %q", record.Clip(m.src, 48))
 	}
 	var ok bool
 	if fl.SrcPort, ok = textPort(port); !ok {
-		return fmt.Errorf("unparsable firewall message: bad source port %q", short(m.src))
+		return fmt.Errorf("unparsable firewall message: bad source port %q", record.Clip(m.src, 48))
 	}
 	host, port = splitEndpoint(m.dst)
 	if host == "" {
-		return fmt.Errorf("unparsable firewall message: no destination: %q", short(msg))
+		return fmt.Errorf("unparsable firewall message: no destination: %q", record.Clip(msg, 48))
 	}
 	fl.Dst = addrOf(host) // zero for a host name
 	if !fl.Dst.IsValid() {
 		fl.Host = hostName(host)
 	}
 	if fl.DstPort, ok = textPort(port); !ok {
-		return fmt.Errorf("unparsable firewall message: bad destination port %q", short(m.dst))
+		return fmt.Errorf("unparsable firewall message: bad destination port %q", record.Clip(m.dst, 48))
 	}
 	fl.Protocol = protocolName(m.proto)
 	fl.Rule = m.rule

@@ -49,10 +49,14 @@ func (r *taRow) read(o *fastjson.Object) {
 			r.end = x
 		case "TimeGenerated":
 			r.created = x
-		case "SrcIP_s", "SrcIP", "SrcIp":
+		case "SrcIP_s", "SrcIP":
 			r.src = x
-		case "DestIP_s", "DestIP", "DestIp":
+		case "SrcIp":
+			r.src, r.nta = x, true
+		case "DestIP_s", "DestIP":
 			r.dst = x
+		case "DestIp":
+			r.dst, r.nta = x, true
 		case "VMIP_s", "VMIP", "VMIPAddress":
 			r.vm = x
 		case "SrcPublicIPs_s", "SrcPublicIPs", "SrcPublicIps":
@@ -75,10 +79,14 @@ func (r *taRow) read(o *fastjson.Object) {
 			r.pk1 = x
 		case "OutboundPackets_d", "OutboundPackets", "PacketsDestToSrc":
 			r.pk2 = x
-		case "InboundBytes_d", "InboundBytes", "BytesSrcToDest":
+		case "InboundBytes_d", "InboundBytes":
 			r.by1 = x
-		case "OutboundBytes_d", "OutboundBytes", "BytesDestToSrc":
+		case "BytesSrcToDest":
+			r.by1, r.nta = x, true
+		case "OutboundBytes_d", "OutboundBytes":
 			r.by2 = x
+		case "BytesDestToSrc":
+			r.by2, r.nta = x, true
 		case "AllowedInFlows_d", "AllowedInFlows":
 			r.allowIn = x
 		case "AllowedOutFlows_d", "AllowedOutFlows":
@@ -87,16 +95,22 @@ func (r *taRow) read(o *fastjson.Object) {
 			r.denyIn = x
 		case "DeniedOutFlows_d", "DeniedOutFlows":
 			r.denyOut = x
-		case "NSGRule_s", "NSGRule", "AclRule":
+		case "NSGRule_s", "NSGRule":
 			r.rule = x
+		case "AclRule":
+			r.rule, r.nta = x, true
 		case "NSGRules_s", "NSGRules":
 			r.rules = x
 		case "Subscription_g", "Subscription_s":
 			r.sub = x
-		case "Subscription1_g", "Subscription1_s", "SrcSubscription":
+		case "Subscription1_g", "Subscription1_s":
 			r.sub1 = x
-		case "Subscription2_g", "Subscription2_s", "DestSubscription":
+		case "SrcSubscription":
+			r.sub1, r.nta = x, true
+		case "Subscription2_g", "Subscription2_s":
 			r.sub2 = x
+		case "DestSubscription":
+			r.sub2, r.nta = x, true
 		case "_SubscriptionId", "SubscriptionId":
 			r.subID = x
 		case "NSGList_s", "NSGList":
@@ -109,10 +123,6 @@ func (r *taRow) read(o *fastjson.Object) {
 			r.region2 = x
 		case "_ResourceId":
 			r.resourceID = x
-		}
-		switch string(k) {
-		case "SrcIp", "DestIp", "AclRule", "BytesSrcToDest", "BytesDestToSrc", "SrcSubscription", "DestSubscription":
-			r.nta = true
 		}
 	})
 }
@@ -226,7 +236,7 @@ func publicEntry(e string, fl event.Flow, remoteIsSrc bool) (event.Flow, error) 
 	ip, counts, _ := strings.Cut(e, "|")
 	a := addrOf(ip)
 	if !a.IsValid() {
-		return fl, fmt.Errorf("bad address %q", short(ip))
+		return fl, fmt.Errorf("bad address %q", record.Clip(ip, 48))
 	}
 	if remoteIsSrc {
 		fl.Src = a

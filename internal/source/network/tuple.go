@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"github.com/mamori-sec/mamori/internal/record"
 	"math"
 	"net/netip"
 	"strconv"
@@ -49,23 +50,23 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 	}
 	t, ok := unixTime(f[0])
 	if !ok {
-		return time.Time{}, fmt.Errorf("bad time %q", short(f[0]))
+		return time.Time{}, fmt.Errorf("bad time %q", record.Clip(f[0], 48))
 	}
 	var err error
 	if fl.Src, err = parseIP(f[1]); err != nil {
-		return time.Time{}, fmt.Errorf("bad source address %q", short(f[1]))
+		return time.Time{}, fmt.Errorf("bad source address %q", record.Clip(f[1], 48))
 	}
 	if fl.Dst, err = parseIP(f[2]); err != nil {
-		return time.Time{}, fmt.Errorf("bad destination address %q", short(f[2]))
+		return time.Time{}, fmt.Errorf("bad destination address %q", record.Clip(f[2], 48))
 	}
 	if fl.SrcPort, ok = parsePort(f[3]); !ok {
-		return time.Time{}, fmt.Errorf("bad source port %q", short(f[3]))
+		return time.Time{}, fmt.Errorf("bad source port %q", record.Clip(f[3], 48))
 	}
 	if fl.DstPort, ok = parsePort(f[4]); !ok {
-		return time.Time{}, fmt.Errorf("bad destination port %q", short(f[4]))
+		return time.Time{}, fmt.Errorf("bad destination port %q", record.Clip(f[4], 48))
 	}
 	if fl.Protocol, ok = tupleProtocol(f[5]); !ok {
-		return time.Time{}, fmt.Errorf("bad protocol %q", short(f[5]))
+		return time.Time{}, fmt.Errorf("bad protocol %q", record.Clip(f[5], 48))
 	}
 	switch f[6] {
 	case "I":
@@ -73,12 +74,12 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 	case "O":
 		fl.Direction = dirOut
 	default:
-		return time.Time{}, fmt.Errorf("bad direction %q", short(f[6]))
+		return time.Time{}, fmt.Errorf("bad direction %q", record.Clip(f[6], 48))
 	}
 	if vnet {
 		// VNet flow logs have no decision field: a denied flow is state D.
 		if fl.State, ok = flowState(f[7], true); !ok {
-			return time.Time{}, fmt.Errorf("bad flow state %q", short(f[7]))
+			return time.Time{}, fmt.Errorf("bad flow state %q", record.Clip(f[7], 48))
 		}
 		fl.Action = actAllow
 		if fl.State == "D" {
@@ -91,11 +92,11 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 		case "D":
 			fl.Action = actDeny
 		default:
-			return time.Time{}, fmt.Errorf("bad decision %q", short(f[7]))
+			return time.Time{}, fmt.Errorf("bad decision %q", record.Clip(f[7], 48))
 		}
 		if n == fieldsV2 {
 			if fl.State, ok = flowState(f[8], false); !ok {
-				return time.Time{}, fmt.Errorf("bad flow state %q", short(f[8]))
+				return time.Time{}, fmt.Errorf("bad flow state %q", record.Clip(f[8], 48))
 			}
 		}
 	}
@@ -105,7 +106,7 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 		var c [4]int64
 		for i := range c {
 			if c[i], ok = parseCount(f[9+i]); !ok {
-				return time.Time{}, fmt.Errorf("bad count %q", short(f[9+i]))
+				return time.Time{}, fmt.Errorf("bad count %q", record.Clip(f[9+i], 48))
 			}
 		}
 		fl.Packets = addSat(c[0], c[2])
@@ -246,13 +247,4 @@ func flowState(s string, vnet bool) (string, bool) {
 		return "D", vnet
 	}
 	return "", false
-}
-
-// short bounds attacker-sized text quoted in an error message.
-func short(s string) string {
-	const maxLen = 48
-	if len(s) > maxLen {
-		return s[:maxLen] + "…"
-	}
-	return s
 }
