@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRulesList(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "rules", "list", "--format", "jsonl")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	names := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e ruleEntry
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if e.Source == "" || e.Status == "" {
+			t.Errorf("entry without source or status: %+v", e)
+		}
+		names[e.Name] = e.Status
+	}
+	if names["azure.identity.elevate_access"] != "compiled" || names["azure.quota.increase_burst"] != "correlation" {
+		t.Errorf("catalogue entries missing or wrong: %v", names)
+	}
+}
+
+func TestRulesValidateListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, "good.yml"), []byte("title: t\nname: x.good\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: a}\n  condition: s\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "agg.yml"), []byte("title: t\nname: x.agg\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: a}\n  condition: s | count() > 5\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	code, out, _ := run(t, "", "rules", "validate", d)
+	if code != ExitError || !strings.Contains(out, "agg.yml") || !strings.Contains(out, "broken.yml") || !strings.Contains(out, "2 of 3 rules have problems") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+	os.Remove(filepath.Join(d, "agg.yml"))
+	os.Remove(filepath.Join(d, "broken.yml"))
+	if code, out, _ := run(t, "", "rules", "validate", d); code != ExitOK || !strings.Contains(out, "1 rules valid") {
+		t.Errorf("valid folder: exit %d, %s", code, out)
+	}
+}
+
+func TestRulesTestRunsScenarios(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	rule := "title: Elevated access\nname: azure.identity.elevate_access\nid: 1a2b\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: microsoft.authorization/elevateaccess/action}\n  condition: s\nlevel: high\n"
+	os.MkdirAll(filepath.Join(d, "azure", "identity", "testdata", "x", "fires"), 0o755)
+	os.WriteFile(filepath.Join(d, "azure", "identity", "elevate.yml"), []byte(rule), 0o644)
+	src, _ := os.ReadFile(filepath.Join(example, "tenant-activity", "directory-activity.json"))
+	scen := filepath.Join(d, "azure", "identity", "testdata", "x", "fires")
+	os.WriteFile(filepath.Join(scen, "events.json"), src, 0o644)
+	os.WriteFile(filepath.Join(scen, "expect.yml"), []byte("fires: [azure.identity.elevate_access]\n"), 0o644)
+	if code, out, errs := run(t, "", "rules", "test", d); code != ExitOK || !strings.Contains(out, "1 passed, 0 failed") {
+		t.Errorf("exit %d: %s %s", code, out, errs)
+	}
+	os.WriteFile(filepath.Join(scen, "expect.yml"), []byte("quiet: [azure.identity.elevate_access]\n"), 0o644)
+	if code, out, _ := run(t, "", "rules", "test", d); code != ExitError || !strings.Contains(out, "must stay quiet") {
+		t.Errorf("a failing scenario: exit %d: %s", code, out)
+	}
+}
