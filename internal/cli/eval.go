@@ -22,13 +22,19 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	size := fs.String("tenant-size", "small", "small, medium or large")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "tenants hunted at once")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
+	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
+	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
+	noteRule := fs.String("rule", "", "list only the notes about this rule `name`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
 		}
 		return ExitUsage
 	}
-	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Workers: *workers}
+	if *notes == 0 {
+		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default
+	}
+	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Workers: *workers, Notes: *notes, NotesRule: *noteRule}
 	if isTerminal(stderr) {
 		opt.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rtenant %d/%d", done, total) }
 	}
@@ -39,6 +45,13 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori eval:", err)
 		return ExitError
+	}
+	if *doc != "" {
+		if err := eval.UpdateDoc(*doc, rep.Markdown()); err != nil {
+			fmt.Fprintln(stderr, "mamori eval:", err)
+			return ExitError
+		}
+		fmt.Fprintf(stderr, "mamori eval: wrote the table into %s\n", *doc)
 	}
 	if *md {
 		fmt.Fprint(stdout, rep.Markdown())

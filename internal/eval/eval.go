@@ -65,7 +65,17 @@ type Options struct {
 	// Progress, when set, is called after each tenant (from any worker,
 	// one call at a time).
 	Progress func(done, total int)
+	// Notes caps the report's notes: 0 means DefaultNotes, negative means
+	// every note.
+	Notes int
+	// NotesRule keeps only the notes about this rule (empty: all rules), so
+	// each of one rule's false positives can be traced to its tenant.
+	NotesRule string
 }
+
+// DefaultNotes is how many notes a report lists unless asked: a catalogue
+// regression on 50 tenants would otherwise bury the table.
+const DefaultNotes = 20
 
 // RuleScore is how one rule did over every tenant.
 type RuleScore struct {
@@ -169,7 +179,11 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	for _, t := range tallies {
 		total.merge(t)
 	}
-	r := total.report()
+	notes := opt.Notes
+	if notes == 0 {
+		notes = DefaultNotes
+	}
+	r := total.report(notes, opt.NotesRule)
 	r.Tenants, r.Seed, r.Days, r.Size = opt.Tenants, opt.Seed, opt.Days, opt.Size
 	return r, nil
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
-// maxNotes caps the report's notes: a catalogue regression on 50 tenants
-// would otherwise bury the table.
-const maxNotes = 20
-
 // background names the false alarms attributed to no scenario.
 const background = "background"
 
@@ -38,6 +34,7 @@ type tally struct {
 // missed attack is never cut off behind background noise.
 type note struct {
 	rank int
+	rule string // the rule the note is about; "" for incidents
 	text string
 }
 
@@ -60,8 +57,8 @@ func (t *tally) rule(name string) *count {
 	return c
 }
 
-func (t *tally) note(rank int, format string, args ...any) {
-	t.notes = append(t.notes, note{rank, fmt.Sprintf(format, args...)})
+func (t *tally) note(rank int, rule, format string, args ...any) {
+	t.notes = append(t.notes, note{rank, rule, fmt.Sprintf(format, args...)})
 }
 
 // Attributed says whether alert a is about scenario x: its span overlaps
@@ -153,7 +150,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				c := t.rule(r)
 				c.fp++
 				c.firedOn[x.Scenario] = true
-				t.note(rankTwin, "%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
+				t.note(rankTwin, r, "%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
 			}
 			continue
 		}
@@ -164,7 +161,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			if !ok {
 				c.fn++
 				c.missed[x.Scenario] = true
-				t.note(rankMiss, "%s missed attack %s in %s", r, x.Scenario, where)
+				t.note(rankMiss, r, "%s missed attack %s in %s", r, x.Scenario, where)
 				continue
 			}
 			c.tp++
@@ -176,7 +173,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		c.fp++
 		c.fpAlerts += n
 		c.firedOn[background] = true
-		t.note(rankBackground, "%s alerted %d times on background activity in %s", r, n, where)
+		t.note(rankBackground, r, "%s alerted %d times on background activity in %s", r, n, where)
 	}
 	for _, inc := range incs {
 		if inc.Severity < alert.High {
@@ -184,7 +181,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		}
 		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return attack[e.Alert] }) {
 			t.falseIncidents++
-			t.note(rankFalseIncident, "false %s incident %q in %s", inc.Severity, inc.Title, where)
+			t.note(rankFalseIncident, "", "false %s incident %q in %s", inc.Severity, inc.Title, where)
 		}
 	}
 }
@@ -227,8 +224,9 @@ func (t *tally) merge(u *tally) {
 	}
 }
 
-// report turns the counts into scores, rules sorted by name.
-func (t *tally) report() *Report {
+// report turns the counts into scores, rules sorted by name, with at most
+// maxNotes notes (negative: all), only those about rule when it is set.
+func (t *tally) report(maxNotes int, rule string) *Report {
 	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents}
 	for name, c := range t.rules {
 		s := RuleScore{Rule: name, TP: c.tp, FP: c.fp, FN: c.fn, FPAlerts: c.fpAlerts,
@@ -247,9 +245,13 @@ func (t *tally) report() *Report {
 	slices.SortFunc(r.Rules, func(a, b RuleScore) int { return strings.Compare(a.Rule, b.Rule) })
 	// Stable: within a rank, notes stay in tenant order.
 	slices.SortStableFunc(t.notes, func(a, b note) int { return a.rank - b.rank })
-	for i, n := range t.notes {
+	notes := t.notes
+	if rule != "" {
+		notes = slices.DeleteFunc(slices.Clone(notes), func(n note) bool { return n.rule != rule })
+	}
+	for i, n := range notes {
 		if i == maxNotes {
-			r.Notes = append(r.Notes, fmt.Sprintf("… and %d more", len(t.notes)-maxNotes))
+			r.Notes = append(r.Notes, fmt.Sprintf("… and %d more (--notes -1 lists them all)", len(notes)-maxNotes))
 			break
 		}
 		r.Notes = append(r.Notes, n.text)

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestScoring(t *testing.T) {
 	}
 	tl := newTally()
 	tl.score("tenant 0", []simulate.Attack{miner, training}, alerts, incs)
-	r := tl.report()
+	r := tl.report(DefaultNotes, "")
 	got := map[string]RuleScore{}
 	for _, s := range r.Rules {
 		got[s.Rule] = s
@@ -125,7 +126,7 @@ func TestMergeAveragesTimeToAlertOverTenants(t *testing.T) {
 		total.merge(tl)
 	}
 	var s RuleScore
-	for _, x := range total.report().Rules {
+	for _, x := range total.report(DefaultNotes, "").Rules {
 		if x.Rule == "gpu_created" {
 			s = x
 		}
@@ -165,15 +166,52 @@ func TestNotesPutMissesFirstAndAreCapped(t *testing.T) {
 	t.Parallel()
 	tl := newTally()
 	var noise []alert.Alert
-	for i := range maxNotes + 5 {
+	for i := range DefaultNotes + 5 {
 		// Each background alert of a distinct rule is one note; with the
-		// three misses below that is maxNotes+8.
+		// three misses below that is DefaultNotes+8.
 		noise = append(noise, at(string(rune('a'+i)), "bg"+string(rune('a'+i)), "bob@contoso.com", t0.Add(-48*time.Hour)))
 	}
 	tl.score("tenant 0", nil, noise, nil)
 	tl.score("tenant 1", []simulate.Attack{miner}, nil, nil)
-	notes := tl.report().Notes
-	if len(notes) != maxNotes+1 || !strings.Contains(notes[0], "missed attack") || !strings.Contains(notes[maxNotes], "and 8 more") {
-		t.Fatalf("%d notes, first %q, last %q; want %d, a miss first, then the rest counted", len(notes), notes[0], notes[len(notes)-1], maxNotes+1)
+	notes := tl.report(DefaultNotes, "").Notes
+	if len(notes) != DefaultNotes+1 || !strings.Contains(notes[0], "missed attack") || !strings.Contains(notes[DefaultNotes], "and 8 more") {
+		t.Fatalf("%d notes, first %q, last %q; want %d, a miss first, then the rest counted", len(notes), notes[0], notes[len(notes)-1], DefaultNotes+1)
+	}
+}
+
+func TestNotesOfOneRuleAreAllListed(t *testing.T) {
+	t.Parallel()
+	tl := newTally()
+	var noise []alert.Alert
+	for i := range DefaultNotes + 5 {
+		// The same rule on background in many tenants: one note per tenant.
+		noise = append(noise[:0], at("bg", "x.rule", "bob@contoso.com", t0.Add(-48*time.Hour)))
+		tl.score(fmt.Sprintf("tenant %d", i), nil, noise, nil)
+	}
+	tl.score("tenant 99", nil, []alert.Alert{at("bg2", "y.other", "bob@contoso.com", t0.Add(-48*time.Hour))}, nil)
+	notes := tl.report(-1, "x.rule").Notes
+	if len(notes) != DefaultNotes+5 {
+		t.Fatalf("%d notes, want every one of the %d about x.rule", len(notes), DefaultNotes+5)
+	}
+	for _, n := range notes {
+		if !strings.HasPrefix(n, "x.rule ") {
+			t.Errorf("note %q is not about x.rule", n)
+		}
+	}
+}
+
+func TestUpdateDocReplacesOnlyTheMarkedBlock(t *testing.T) {
+	t.Parallel()
+	doc := "# Detections\n\nprose before\n" + DocBegin + "\nold table\n" + DocEnd + "\nprose after\n"
+	got, err := replaceBlock([]byte(doc), "new table\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Detections\n\nprose before\n" + DocBegin + "\nnew table\n" + DocEnd + "\nprose after\n"
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := replaceBlock([]byte("# no markers\n"), "x"); err == nil {
+		t.Error("a document without markers was accepted")
 	}
 }

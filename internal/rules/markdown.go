@@ -8,14 +8,30 @@ import (
 	"strings"
 )
 
+// EvaluationHeading starts the part of docs/detections.md that is not
+// generated from the rules: the evaluation table (`mamori eval
+// --update-doc`) and the prose that explains it.
+const EvaluationHeading = "## Evaluation on simulated tenants"
+
+// EvaluationSection returns the evaluation part of an existing
+// docs/detections.md (from EvaluationHeading to the end), or nil.
+func EvaluationSection(doc []byte) []byte {
+	i := bytes.Index(doc, []byte("\n"+EvaluationHeading+"\n"))
+	if i < 0 {
+		return nil
+	}
+	return doc[i+1:]
+}
+
 // Markdown renders the catalogue as docs/detections.md: one section per
 // rule, generated from the rule files so the documentation cannot drift
-// from what runs.
-func Markdown(s *Set) []byte {
+// from what runs, then evaluation (EvaluationSection of the current file)
+// kept as it is.
+func Markdown(s *Set, evaluation []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Detections\n\n")
-	b.WriteString("Generated from the rule files under `rules/` by `go test ./internal/rules -run TestDetectionsDoc -update`; do not edit by hand.\n")
-	b.WriteString("How each rule scores on simulated tenants (true and false positives, recall, time to alert) is in [evaluation.md](evaluation.md), with the command that made it.\n\n")
+	b.WriteString("Generated from the rule files under `rules/` by `go test ./internal/rules -run TestDetectionsDoc -update`; do not edit by hand, except the last section.\n")
+	fmt.Fprintf(&b, "How each rule scores on simulated tenants (true and false positives, recall, time to alert) is in [the last section](#%s), with the command that made it.\n\n", anchor(strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(EvaluationHeading, "## "), " ", "-"))))
 	var rs []*Rule
 	for _, r := range s.Rules {
 		if r.Status == Compiled || r.Status == Correlation {
@@ -52,6 +68,10 @@ func Markdown(s *Set) []byte {
 			}
 			b.WriteString("\n")
 		}
+	}
+	if len(evaluation) > 0 {
+		b.WriteString("\n")
+		b.Write(evaluation)
 	}
 	return b.Bytes()
 }
