@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
@@ -69,6 +70,9 @@ type Options struct {
 	// Brief, for the table: incidents below high get one line each, without
 	// their alerts (the demo's view; a hunt shows everything).
 	Brief bool
+	// Collected, for posture OCSF: when the tenant was read (the finding's
+	// time); zero means now.
+	Collected time.Time
 }
 
 // Write writes alerts in format f to w, in the order given.

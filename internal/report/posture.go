@@ -1,0 +1,179 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/posture"
+)
+
+// WritePosture writes posture findings in format f, in the order given (the
+// checks order them by what to fix first), with the per-area scores where
+// the format has room for them (table and JSON).
+func WritePosture(w io.Writer, f Format, findings []posture.Finding, scores []posture.AreaScore, opts Options) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	switch f {
+	case Table:
+		err = writePostureTable(bw, findings, scores, opts)
+	case JSONL:
+		for i := range findings {
+			if err = writeJSONLine(bw, &findings[i]); err != nil {
+				break
+			}
+		}
+	case JSON:
+		err = writePostureJSON(bw, findings, scores)
+	case CSV:
+		err = writePostureCSV(bw, findings)
+	case OCSF:
+		err = writePostureOCSF(bw, findings, opts.Product, opts.Collected)
+	default:
+		return fmt.Errorf("unknown format %q (valid: %s)", string(f), formatNames())
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writePostureJSON writes {"scores": [...], "findings": [...]}; empty
+// lists are [], never null.
+func writePostureJSON(w io.Writer, findings []posture.Finding, scores []posture.AreaScore) error {
+	doc := struct {
+		Scores   []posture.AreaScore `json:"scores"`
+		Findings []posture.Finding   `json:"findings"`
+	}{scores, findings}
+	if doc.Scores == nil {
+		doc.Scores = []posture.AreaScore{}
+	}
+	if doc.Findings == nil {
+		doc.Findings = []posture.Finding{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(hardenJSON(buf.Bytes()))
+	return err
+}
+
+// writePostureCSV writes one row per finding; evidence and missing
+// permissions are ";"-joined, every cell defused as for alerts.
+func writePostureCSV(w io.Writer, findings []posture.Finding) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"check", "area", "status", "severity", "scope", "scope_name", "summary", "evidence", "missing", "why", "fix"})
+	for _, f := range findings {
+		ev := make([]string, len(f.Evidence))
+		for i, e := range f.Evidence {
+			ev[i] = evidenceText(e)
+		}
+		_ = cw.Write([]string{cell(f.Check), cell(f.Area), string(f.Status), cell(f.Severity), cell(f.Scope), cell(f.ScopeName),
+			cell(f.Summary), list(ev), list(f.Missing), cell(f.Why), cell(f.Fix)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// evidenceText is one evidence item as "subject: detail".
+func evidenceText(e posture.Evidence) string {
+	if e.Detail == "" {
+		return e.Subject
+	}
+	return e.Subject + ": " + e.Detail
+}
+
+// postureMark is the status column's word; colour, when on, is the SGR.
+var postureMark = map[posture.Status]struct{ text, sgr string }{
+	posture.Fail:        {"FAIL", "1;31"},
+	posture.NotAssessed: {"NOT ASSESSED", "33"},
+	posture.Pass:        {"pass", "32"},
+}
+
+// postureEvidenceShown caps the evidence lines under a failed finding in
+// the table; JSON and CSV carry all of it.
+const postureEvidenceShown = 5
+
+// writePostureTable writes the area scores on one line, then each finding:
+// a line with status, severity, check, scope and summary, and under a
+// failure or a check not assessed, its evidence, fix or missing
+// permissions. Every value passes through Terminal: user and resource
+// names are chosen by whoever created them.
+func writePostureTable(w io.Writer, findings []posture.Finding, scores []posture.AreaScore, opts Options) error {
+	width := opts.Width
+	if width <= 0 {
+		width = 120
+	}
+	var b strings.Builder
+	if len(scores) > 0 {
+		b.WriteString("Scores:")
+		for _, s := range scores {
+			if s.Score < 0 {
+				fmt.Fprintf(&b, "  %s -", s.Area)
+			} else {
+				fmt.Fprintf(&b, "  %s %d", s.Area, s.Score)
+			}
+		}
+		b.WriteString("\n\n")
+	}
+	for _, f := range findings {
+		m := postureMark[f.Status]
+		status := pad(m.text, 12)
+		if opts.Color && m.sgr != "" {
+			status = "\x1b[" + m.sgr + "m" + status + "\x1b[0m"
+		}
+		scope := f.Scope
+		if f.ScopeName != "" {
+			scope = f.ScopeName
+		} else if id, ok := strings.CutPrefix(scope, "/subscriptions/"); ok {
+			scope = shortSubscription(id)
+		}
+		head := fmt.Sprintf("%s  %s  %s  %s", pad(f.Severity, 8), pad(Terminal(f.Check), 44), pad(Terminal(scope), 20), Terminal(f.Summary))
+		b.WriteString(status + "  " + cut(head, max(width-14, 20)) + "\n")
+		if f.Status == posture.Pass {
+			continue
+		}
+		indent := strings.Repeat(" ", 14)
+		for i, e := range f.Evidence {
+			if i == postureEvidenceShown {
+				fmt.Fprintf(&b, "%s… and %d more (--format json lists them all)\n", indent, len(f.Evidence)-i)
+				break
+			}
+			b.WriteString(indent + "- " + cut(Terminal(evidenceText(e)), max(width-16, 20)) + "\n")
+		}
+		if len(f.Missing) > 0 {
+			b.WriteString(indent + "missing permission: " + Terminal(strings.Join(f.Missing, ", ")) + "\n")
+		}
+		if f.Status == posture.Fail && f.Fix != "" {
+			b.WriteString(indent + "fix: " + Terminal(f.Fix) + "\n")
+		}
+	}
+	b.WriteString(postureCounts(findings) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// postureCounts is the closing line: how many checks failed, passed and
+// could not be assessed.
+func postureCounts(findings []posture.Finding) string {
+	n := map[posture.Status]int{}
+	for _, f := range findings {
+		n[f.Status]++
+	}
+	return fmt.Sprintf("%d findings: %d failed, %d not assessed, %d passed", len(findings), n[posture.Fail], n[posture.NotAssessed], n[posture.Pass])
+}
+
+// pad fits s into exactly w cells: cut with an ellipsis, or filled with
+// spaces.
+func pad(s string, w int) string {
+	s = fit(s, w)
+	return s + strings.Repeat(" ", max(0, w-cellWidth(s)))
+}
