@@ -45,7 +45,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		g.dns(up, fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30)), pool+".")
 		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
-		a.End = up.Add(time.Second)
+		a.extend(up.Add(time.Second))
 		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
 	}
 	a.MustFire = []string{

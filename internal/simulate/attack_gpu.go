@@ -98,7 +98,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		g.dns(up, fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20)), "fr.moneroocean.stream.")
 		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, []string{"/tmp/.x/xmrig", "-o", "stratum+tcp://fr.moneroocean.stream:10128",
 			"-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A", "--cuda", "--donate-level", "1"})
-		a.End = up.Add(2 * time.Second)
+		a.extend(up.Add(2 * time.Second))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
@@ -132,7 +132,7 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
 		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
-		a.End = up.Add(time.Minute)
+		a.extend(up.Add(time.Minute))
 	}
 	a.MustNotFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",

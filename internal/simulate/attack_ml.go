@@ -92,7 +92,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	up := now.Add(3*time.Minute + g.jitter(3*time.Minute))
 	g.dns(up, fmt.Sprintf("10.%d.3.%d", 60+g.r.IntN(4), 4+g.r.IntN(40)), pool+".")
 	g.exec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(pool))
-	a.End = up.Add(2 * time.Second)
+	a.extend(up.Add(2 * time.Second))
 	a.MustFire = []string{
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout",
 		"azure.compute.unusual_service", "azure.compute.new_region", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
@@ -115,7 +115,7 @@ func (g *gen) mlTwin(at time.Time) Attack {
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 30+i), "huggingface.co.")
 		g.exec(up.Add(time.Minute), fmt.Sprintf("monthly-a100%06d", i), 2300+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "monthly.yaml"})
-		a.End = up.Add(time.Minute)
+		a.extend(up.Add(time.Minute))
 	}
 	a.MustNotFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",

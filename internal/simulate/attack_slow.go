@@ -59,7 +59,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		g.dns(up, fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20)), pool+".")
 		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(pool))
-		a.End = up.Add(2 * time.Second)
+		a.extend(up.Add(2 * time.Second))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
@@ -97,7 +97,7 @@ func (g *gen) slowTwin(at time.Time) Attack {
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		g.dns(up, fmt.Sprintf("10.20.3.%d", 10+i), "download.pytorch.org.")
 		g.exec(up.Add(time.Minute), fmt.Sprintf("ablation-%d%06d", i, 0), 2400+i, 1, 1000, []string{"/usr/bin/python3", "train.py", "--ablation", fmt.Sprint(i)})
-		a.End = up.Add(time.Minute)
+		a.extend(up.Add(time.Minute))
 	}
 	a.MustNotFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -281,5 +282,54 @@ func TestAuditFieldEncodesLikeAuditd(t *testing.T) {
 				t.Fatalf("auditField(%q) = %s, want %s", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestTruthSpansCoverEveryMachineRecord: an attack's (not a twin's) lookups and processes,
+// told by its machines' addresses and host names, all fall inside its
+// recorded span, whatever order its machines came up in; a record after
+// End would make eval score the attack's own alert as a false positive.
+func TestTruthSpansCoverEveryMachineRecord(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []uint64{1, 2, 4, 5} {
+		dir, truth := write(t, Options{Seed: seed, Days: 6, Scenarios: Scenarios()})
+		type seen struct {
+			at  time.Time
+			who string
+		}
+		var mu sync.Mutex
+		var got []seen
+		source.Read(context.Background(), inputs(t, dir), source.Options{Limits: source.DefaultLimits()}, func(_ int, ev *event.Event) {
+			var who string
+			switch {
+			case ev.DNS != nil:
+				who = ev.DNS.Client.String()
+			case ev.Process != nil:
+				who = ev.Process.Host
+			default:
+				return
+			}
+			mu.Lock()
+			got = append(got, seen{ev.Time, who})
+			mu.Unlock()
+		})
+		checked := 0
+		for _, x := range truth.Attacks {
+			if x.Twin {
+				continue // a twin's machines are the team's own, busy before and after it too
+			}
+			for _, s := range got {
+				if !slices.Contains(x.Addresses, s.who) && !slices.Contains(x.Hosts, s.who) {
+					continue
+				}
+				checked++
+				if s.at.Before(x.Start) || s.at.After(x.End) {
+					t.Errorf("seed %d, %s: %s's record at %s is outside %s – %s", seed, x.Scenario, s.who, s.at.Format(time.RFC3339), x.Start.Format(time.RFC3339), x.End.Format(time.RFC3339))
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("seed %d: no machine record of any attack was checked", seed)
+		}
 	}
 }
