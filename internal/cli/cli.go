@@ -25,6 +25,8 @@ Usage:
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants
+  mamori posture [flags]              check what lets cryptojacking into a tenant (live, or --from DIR)
+  mamori doctor                       which checks and hunts the granted permissions allow
   mamori rules list|validate|test     the detection catalogue
   mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
   mamori version                      print the version
@@ -51,6 +53,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return demo(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return evalCmd(ctx, args[1:], stdout, stderr)
+	case "posture":
+		return postureCmd(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mamori", Version())
 		return ExitOK

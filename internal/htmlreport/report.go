@@ -26,6 +26,8 @@ type Input struct {
 	Files     int                 // files read
 	Records   int64               // records read
 	Product   string              // e.g. "mamori v0.3.0"
+	// Posture, when set, adds the posture section: what lets an attack in.
+	Posture *Posture
 }
 
 //go:embed template.html
@@ -57,6 +59,10 @@ type view struct {
 	HourChart, RegionChart    template.HTML
 	Incidents                 []incView
 	Loose                     []alertRow
+	// Hunt is false for a posture-only report: the hunt's header and
+	// sections are left out rather than shown empty.
+	Hunt    bool
+	Posture *postureView
 }
 
 type sevCount struct {
@@ -100,8 +106,13 @@ type alertRow struct {
 
 func build(in Input) view {
 	v := view{Title: clean(in.Title), Product: clean(in.Product), Files: in.Files, Records: in.Records, Alerts: len(in.Alerts)}
+	v.Hunt = in.Posture == nil || in.Files > 0 || len(in.Alerts) > 0
+	v.Posture = postureSection(in.Posture)
 	if v.Title == "" {
 		v.Title = "mamori hunt report"
+		if !v.Hunt {
+			v.Title = "mamori posture report"
+		}
 	}
 	if !in.Generated.IsZero() {
 		v.Generated = in.Generated.UTC().Format("2006-01-02 15:04:05") + " UTC"

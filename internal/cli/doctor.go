@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mamori-sec/mamori/internal/posture"
+	"github.com/mamori-sec/mamori/internal/posture/azure"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// ability is one thing mamori can do and whether the granted permissions
+// allow it.
+type ability struct {
+	Name    string
+	OK      bool
+	Missing []string // permissions, or reasons when a read failed otherwise
+}
+
+// huntAbilities are the hunt's features that read Azure; hunting exported
+// logs needs no permission at all.
+var huntAbilities = []struct {
+	name string
+	keys []string
+}{
+	{"hunt: the tenant's own IP addresses (public IPs and prefixes)", []string{capture.KeyPublicIPAddresses, capture.KeyPublicIPPrefixes}},
+}
+
+// abilities judges every posture check and hunt feature against what a
+// probe (or a full capture) could read.
+func abilities(c *capture.Capture) []ability {
+	var out []ability
+	req := posture.Requirements()
+	for _, check := range posture.Checks() {
+		out = append(out, judge(c, check, req[check]))
+	}
+	for _, h := range huntAbilities {
+		out = append(out, judge(c, h.name, h.keys))
+	}
+	return out
+}
+
+// judge says whether every dataset pattern in keys was readable: a denied
+// dataset names the missing permission; one never attempted (no
+// subscription to read it in) or failed says why.
+func judge(c *capture.Capture, name string, keys []string) ability {
+	a := ability{Name: name, OK: true}
+	add := func(s string) {
+		a.OK = false
+		if !slices.Contains(a.Missing, s) {
+			a.Missing = append(a.Missing, s)
+		}
+	}
+	for _, k := range keys {
+		ds := c.Matching(k)
+		if len(ds) == 0 {
+			add("not read: " + k)
+			continue
+		}
+		for _, d := range ds {
+			switch d.Status {
+			case capture.Denied:
+				add(cmpOr(d.Permission, "permission to read "+k))
+			case capture.Failed:
+				add(k + ": " + cmpOr(d.Error, "failed"))
+			}
+		}
+	}
+	return a
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: mamori doctor [flags]\n\nReads the first page of every API mamori uses, with the signed-in identity, and says\nwhich posture checks and hunt features the granted permissions allow, and what is missing.\nHunting exported logs needs no permission.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	tenant := fs.String("tenant", "", "tenant ID to read (default: the signed-in identity's)")
+	var subs multiFlag
+	fs.Var(&subs, "subscription", "subscription ID to probe (default: the first one the identity can read)")
+	from := fs.String("from", "", "judge responses saved by 'mamori posture --save' instead of calling Azure")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	var c *capture.Capture
+	var err error
+	if *from != "" {
+		c, err = capture.Load(*from)
+	} else {
+		c, err = azure.Probe(ctx, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)})
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori doctor:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	as := abilities(c)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "Tenant %s\n\n", report.Terminal(cmpOr(c.TenantID, "(unknown)")))
+	fmt.Fprintln(tw, "hunt over exported logs\tok\tno permission needed")
+	missing := 0
+	for _, a := range as {
+		if a.OK {
+			fmt.Fprintf(tw, "%s\tok\t\n", report.Terminal(a.Name))
+			continue
+		}
+		missing++
+		fmt.Fprintf(tw, "%s\tMISSING\t%s\n", report.Terminal(a.Name), report.Terminal(strings.Join(a.Missing, "; ")))
+	}
+	tw.Flush()
+	if missing > 0 {
+		fmt.Fprintf(stdout, "\n%d of %d checks and features cannot run with these permissions; docs/posture.md lists what each needs.\n", missing, len(as))
+	} else {
+		fmt.Fprintf(stdout, "\nEvery check and feature can run.\n")
+	}
+	return ExitOK
+}
