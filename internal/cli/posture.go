@@ -68,19 +68,10 @@ func postureCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "mamori posture:", err)
 		return ExitUsage
 	}
-	format, err := report.ParseFormat(f.format)
+	format, failOn, err := outputFlags(f.format, f.failOn)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori posture:", err)
 		return ExitUsage
-	}
-	var failOn alert.Severity
-	if f.failOn != "" {
-		s, ok := alert.ParseSeverity(f.failOn)
-		if !ok {
-			fmt.Fprintf(stderr, "mamori posture: --fail-on: unknown severity %q (low, medium, high, critical)\n", f.failOn)
-			return ExitUsage
-		}
-		failOn = s
 	}
 	cfg := posture.DefaultConfig()
 	if f.config != "" {
