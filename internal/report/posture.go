@@ -103,9 +103,9 @@ var postureMark = map[posture.Status]struct{ text, sgr string }{
 const postureEvidenceShown = 5
 
 // writePostureTable writes the area scores on one line, then each finding:
-// a line with status, severity, check, scope and summary, and under a
-// failure or a check not assessed, its evidence, fix or missing
-// permissions. Every value passes through Terminal: user and resource
+// a line with status, severity, check and scope, and under a failure or a
+// check not assessed its summary, evidence, fix or missing permissions
+// (a pass is one line). Every value passes through Terminal: user and resource
 // names are chosen by whoever created them.
 func writePostureTable(w io.Writer, findings []posture.Finding, scores []posture.AreaScore, opts Options) error {
 	width := opts.Width
@@ -136,12 +136,17 @@ func writePostureTable(w io.Writer, findings []posture.Finding, scores []posture
 		} else if id, ok := strings.CutPrefix(scope, "/subscriptions/"); ok {
 			scope = shortSubscription(id)
 		}
-		head := fmt.Sprintf("%s  %s  %s  %s", pad(f.Severity, 8), pad(Terminal(f.Check), 44), pad(Terminal(scope), 20), Terminal(f.Summary))
-		b.WriteString(status + "  " + cut(head, max(width-14, 20)) + "\n")
+		head := fmt.Sprintf("%s  %s  %s", pad(f.Severity, 8), pad(Terminal(f.Check), 44), Terminal(scope))
+		indent := strings.Repeat(" ", 14)
 		if f.Status == posture.Pass {
+			// A pass is one line: the summary goes after it when it fits.
+			b.WriteString(status + "  " + cut(head+"  "+Terminal(f.Summary), max(width-14, 20)) + "\n")
 			continue
 		}
-		indent := strings.Repeat(" ", 14)
+		b.WriteString(status + "  " + cut(head, max(width-14, 20)) + "\n")
+		for _, line := range wrap(Terminal(f.Summary), max(width-len(indent), 40)) {
+			b.WriteString(indent + line + "\n")
+		}
 		for i, e := range f.Evidence {
 			if i == postureEvidenceShown {
 				fmt.Fprintf(&b, "%s… and %d more (--format json lists them all)\n", indent, len(f.Evidence)-i)
@@ -153,7 +158,12 @@ func writePostureTable(w io.Writer, findings []posture.Finding, scores []posture
 			b.WriteString(indent + "missing permission: " + Terminal(strings.Join(f.Missing, ", ")) + "\n")
 		}
 		if f.Status == posture.Fail && f.Fix != "" {
-			b.WriteString(indent + "fix: " + Terminal(f.Fix) + "\n")
+			for i, line := range wrap("fix: "+Terminal(f.Fix), max(width-len(indent), 40)) {
+				if i > 0 {
+					line = "     " + line // under the text after "fix: "
+				}
+				b.WriteString(indent + line + "\n")
+			}
 		}
 	}
 	b.WriteString(postureCounts(findings) + "\n")
@@ -176,4 +186,31 @@ func postureCounts(findings []posture.Finding) string {
 func pad(s string, w int) string {
 	s = fit(s, w)
 	return s + strings.Repeat(" ", max(0, w-cellWidth(s)))
+}
+
+// wrap breaks s at spaces into lines of at most w cells (a word longer
+// than w gets a line of its own), so a long fix stays readable in a
+// terminal.
+func wrap(s string, w int) []string {
+	var lines []string
+	var cur strings.Builder
+	used := 0
+	for _, word := range strings.Fields(s) {
+		ww := cellWidth(word)
+		if used > 0 && used+1+ww > w {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			used = 0
+		}
+		if used > 0 {
+			cur.WriteByte(' ')
+			used++
+		}
+		cur.WriteString(word)
+		used += ww
+	}
+	if used > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
 }

@@ -161,3 +161,20 @@ func TestPostureOCSFIsComplianceFinding(t *testing.T) {
 		t.Error("finding uid is not stable per check and scope")
 	}
 }
+
+func TestWrapKeepsEveryWordWithinWidth(t *testing.T) {
+	t.Parallel()
+	s := "Defender for Cloud > Environment settings > SUBSCRIPTION > Email notifications: add a monitored address averyveryverylongwordthatcannotbreak ok"
+	lines := wrap(s, 30)
+	if strings.Join(lines, " ") != s {
+		t.Errorf("wrapping changed the text: %q", lines)
+	}
+	for _, l := range lines {
+		if cellWidth(l) > 30 && strings.Contains(l, " ") {
+			t.Errorf("line %q is %d cells, over 30", l, cellWidth(l))
+		}
+	}
+	if len(lines) < 5 {
+		t.Errorf("%d lines, want the text broken up", len(lines))
+	}
+}

@@ -29,6 +29,7 @@ const (
 	KeyActivityLogAlerts  = "arm/subscriptions/{sub}/activityLogAlerts"
 	KeyPolicyAssignments  = "arm/subscriptions/{sub}/policyAssignments"
 	KeyPolicyDefinitions  = "arm/subscriptions/{sub}/policyDefinitions"             // built-in and custom, to name what an assignment enforces
+	KeyPolicySets         = "arm/subscriptions/{sub}/policySetDefinitions"          // initiatives, which may wrap the SKU and location policies
 	KeyTransferPolicy     = "arm/providers/Microsoft.Subscription/policies/default" // tenant-wide
 	KeyComputeUsages      = "arm/subscriptions/{sub}/locations/{region}/usages"
 	KeyQuotas             = "arm/subscriptions/{sub}/locations/{region}/quotas" // Microsoft.Quota, compute provider

@@ -1,0 +1,266 @@
+package posture
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+)
+
+// checkCase names, per check, the scope its finding is judged at and the
+// datasets whose denial must leave it not assessed.
+type checkCase struct {
+	check string
+	scope string
+	deny  []string
+}
+
+var prodScope = "/subscriptions/" + subProd
+
+var checkCases = []checkCase{
+	{"posture.identity.mfa_registration", tenantScope, []string{capture.KeyRegistrationDetails}},
+	{"posture.identity.admin_conditional_access", tenantScope, []string{capture.KeyConditionalAccess}},
+	{"posture.identity.risk_policies", tenantScope, []string{capture.KeyConditionalAccess}},
+	{"posture.identity.admin_separation", tenantScope, []string{capture.KeySubscribedSkus}},
+	{"posture.rbac.compute_role_holders", prodScope, []string{capture.Key(capture.KeyRoleAssignments, subProd)}},
+	{"posture.rbac.root_user_access_admin", tenantScope, []string{capture.KeyRootRoleAssignments}},
+	{"posture.notify.security_contacts", prodScope, []string{capture.Key(capture.KeySecurityContacts, subProd)}},
+	{"posture.quota.unused_headroom", prodScope, []string{capture.Key(capture.KeyComputeUsages, subProd, "westeurope")}},
+	{"posture.monitoring.activity_log_export", prodScope, []string{capture.Key(capture.KeyDiagnosticSettings, subProd)}},
+	{"posture.monitoring.activity_log_export", tenantScope, []string{capture.KeyEntraDiagnostics}},
+	{"posture.monitoring.quota_and_compute_alerts", prodScope, []string{capture.Key(capture.KeyActivityLogAlerts, subProd)}},
+	{"posture.subscription.transfer_policy", tenantScope, []string{capture.KeyTransferPolicy}},
+	{"posture.defender.plans", prodScope, []string{capture.Key(capture.KeyPricings, subProd)}},
+	{"posture.policy.allowed_vm_skus_locations", prodScope, []string{capture.Key(capture.KeyPolicyAssignments, subProd)}},
+}
+
+// TestChecksOnFixtures runs every check on the passing tenant, the failing
+// tenant and the passing tenant with the check's data denied.
+func TestChecksOnFixtures(t *testing.T) {
+	t.Parallel()
+	good := Run(build(t, loadTenant(t, "tenant-good")), testConfig())
+	bad := Run(build(t, loadTenant(t, "tenant-good", "tenant-bad")), testConfig())
+	for _, tc := range checkCases {
+		t.Run(tc.check+"@"+tc.scope, func(t *testing.T) {
+			t.Parallel()
+			if f := findingFor(t, good, tc.check, tc.scope); f.Status != Pass {
+				t.Errorf("good tenant: %s: %s %v", f.Status, f.Summary, f.Evidence)
+			}
+			f := findingFor(t, bad, tc.check, tc.scope)
+			if f.Status != Fail || len(f.Evidence) == 0 {
+				t.Errorf("bad tenant: want fail with evidence, got %s: %s %v", f.Status, f.Summary, f.Evidence)
+			}
+			if f.Why == "" || f.Fix == "" || f.Severity == "" || f.Title == "" {
+				t.Errorf("finding lacks words: %+v", f)
+			}
+			c := loadTenant(t, "tenant-good")
+			perm := "Test.Permission/" + tc.check
+			deny(c, perm, tc.deny...)
+			f = findingFor(t, Run(build(t, c), testConfig()), tc.check, tc.scope)
+			if f.Status != NotAssessed || len(f.Missing) != 1 || f.Missing[0] != perm || !strings.Contains(f.Summary, perm) {
+				t.Errorf("denied: want not_assessed missing %q, got %s %v: %s", perm, f.Status, f.Missing, f.Summary)
+			}
+		})
+	}
+}
+
+// TestEveryCheckHasACase keeps the table above complete.
+func TestEveryCheckHasACase(t *testing.T) {
+	t.Parallel()
+	covered := map[string]bool{}
+	for _, tc := range checkCases {
+		covered[tc.check] = true
+	}
+	for _, name := range Checks() {
+		if !covered[name] {
+			t.Errorf("%s has no fixture case", name)
+		}
+	}
+	if len(Checks()) != 13 {
+		t.Errorf("catalogue has %d checks, the issue lists 13", len(Checks()))
+	}
+}
+
+// TestBadTenantEvidence checks the facts the failing findings report, not
+// just their verdicts.
+func TestBadTenantEvidence(t *testing.T) {
+	t.Parallel()
+	fs := Run(build(t, loadTenant(t, "tenant-good", "tenant-bad")), testConfig())
+	has := func(f Finding, subject, detail string) bool {
+		for _, e := range f.Evidence {
+			if e.Subject == subject && strings.Contains(e.Detail, detail) {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		check, scope, subject, detail, summary string
+	}{
+		{"posture.identity.mfa_registration", tenantScope, "admin@contoso.com", "privileged (Global Administrator)", "2 of 4 enabled users have no MFA method registered, 1 of them privileged"},
+		{"posture.identity.mfa_registration", tenantScope, "alice@contoso.com", "registered: email", ""},
+		{"posture.identity.admin_conditional_access", tenantScope, "Global Administrator", `excludes user alice@contoso.com`, ""},
+		{"posture.identity.admin_conditional_access", tenantScope, "Azure management (" + azureManagementApp + ")", "no enabled policy", ""},
+		{"posture.identity.risk_policies", tenantScope, "Sign-in risk: require MFA", "state enabledForReportingButNotEnforced", "no enforced sign-in risk or user risk policy"},
+		{"posture.identity.admin_separation", tenantScope, "admin@contoso.com", "EXCHANGE_S_ENTERPRISE, SHAREPOINTENTERPRISE, TEAMS1; synced from on-premises AD", "1 of 3"},
+		{"posture.rbac.compute_role_holders", prodScope, "bob_partner.com#EXT#@contoso.onmicrosoft.com", "guest user: Virtual Machine Contributor", "7 principals can create VMs (limit 5), 1 of them guests"},
+		{"posture.rbac.compute_role_holders", prodScope, "secadmin@contoso.onmicrosoft.com", "Compute Operator", ""},
+		{"posture.rbac.compute_role_holders", prodScope, "breakglass@contoso.onmicrosoft.com", "Owner at /", ""},
+		{"posture.rbac.root_user_access_admin", tenantScope, "alice@contoso.com", "User Access Administrator at root", "1 standing"},
+		{"posture.notify.security_contacts", prodScope, "technical notification mail", "has none", "4 of 4"},
+		{"posture.quota.unused_headroom", prodScope, "westeurope Standard NCASv3_T4 Family", "GPU family: limit 64, used 0; lower the limit to 0", "4 unused quotas with 638 vCPUs"},
+		{"posture.quota.unused_headroom", prodScope, "eastus cores", "total regional vCPUs: limit 200", ""},
+		{"posture.monitoring.activity_log_export", prodScope, "diagnostic setting activity-local", "same subscription", ""},
+		{"posture.monitoring.activity_log_export", prodScope, "diagnostic setting activity-short", "deletes after 30 days", ""},
+		{"posture.monitoring.activity_log_export", tenantScope, "Entra SignInLogs", "not exported", ""},
+		{"posture.monitoring.activity_log_export", tenantScope, "tenant activity log", "not exported", ""},
+		{"posture.monitoring.quota_and_compute_alerts", prodScope, "Microsoft.Compute/virtualMachines/write", "no enabled alert", "5 of 5"},
+		{"posture.subscription.transfer_policy", tenantScope, "blockSubscriptionsLeavingTenant", "false", "may leave"},
+		{"posture.defender.plans", prodScope, "VirtualMachines P2", "sub-plan P1", "2 of 2"},
+		{"posture.defender.plans", prodScope, "Arm", "tier Free", ""},
+		{"posture.policy.allowed_vm_skus_locations", prodScope, "allowed-skus-audit", "not enforced", ""},
+		{"posture.policy.allowed_vm_skus_locations", prodScope, "allowed-locations-rg", "not enforced on the whole subscription", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.check+"/"+tc.subject, func(t *testing.T) {
+			f := findingFor(t, fs, tc.check, tc.scope)
+			if !has(f, tc.subject, tc.detail) {
+				t.Errorf("no evidence %q ~ %q in %v", tc.subject, tc.detail, f.Evidence)
+			}
+			if tc.summary != "" && !strings.Contains(f.Summary, tc.summary) {
+				t.Errorf("summary %q lacks %q", f.Summary, tc.summary)
+			}
+		})
+	}
+}
+
+// TestNoSubscriptionsReadable: per-subscription checks say why they could
+// not run instead of vanishing from the report.
+func TestNoSubscriptionsReadable(t *testing.T) {
+	t.Parallel()
+	c := &capture.Capture{Datasets: map[string]*capture.Dataset{}}
+	deny(c, "Microsoft.Resources/subscriptions/read", capture.KeySubscriptions)
+	fs := Run(build(t, c), DefaultConfig())
+	if len(fs) != 13+1 {
+		t.Fatalf("want one finding per check plus the tenant half of activity_log_export, got %d", len(fs))
+	}
+	for _, f := range fs {
+		if f.Status != NotAssessed {
+			t.Errorf("%s@%s: %s, want not_assessed", f.Check, f.Scope, f.Status)
+		}
+	}
+	f := findingFor(t, fs, "posture.defender.plans", tenantScope)
+	if len(f.Missing) != 1 || f.Missing[0] != "Microsoft.Resources/subscriptions/read" {
+		t.Errorf("missing = %v", f.Missing)
+	}
+}
+
+// TestPartialAndFailedNeverPass: a dataset cut short by an error, or one
+// the collector never fetched, cannot back a pass.
+func TestPartialAndFailedNeverPass(t *testing.T) {
+	t.Parallel()
+	for _, status := range []capture.Status{capture.Partial, capture.Failed} {
+		c := loadTenant(t, "tenant-good")
+		ds := c.Datasets[capture.Key(capture.KeyPricings, subProd)]
+		ds.Status, ds.Error = status, "HTTP 500 after 3 retries"
+		f := findingFor(t, Run(build(t, c), testConfig()), "posture.defender.plans", prodScope)
+		if f.Status != NotAssessed || !strings.Contains(f.Summary, "HTTP 500 after 3 retries") {
+			t.Errorf("%s: got %s: %s", status, f.Status, f.Summary)
+		}
+	}
+	c := loadTenant(t, "tenant-good")
+	delete(c.Datasets, capture.KeyTransferPolicy)
+	f := findingFor(t, Run(build(t, c), testConfig()), "posture.subscription.transfer_policy", tenantScope)
+	if f.Status != NotAssessed || !strings.Contains(f.Summary, "not collected") {
+		t.Errorf("not collected: got %s: %s", f.Status, f.Summary)
+	}
+}
+
+// TestOptionalDataTurnsPassIntoNotAssessed: PIM eligibility unreadable
+// means an eligible admin might be an everyday account.
+func TestOptionalDataTurnsPassIntoNotAssessed(t *testing.T) {
+	t.Parallel()
+	c := loadTenant(t, "tenant-good")
+	deny(c, "RoleEligibilitySchedule.Read.Directory", capture.KeyDirectoryEligible)
+	f := findingFor(t, Run(build(t, c), testConfig()), "posture.identity.admin_separation", tenantScope)
+	if f.Status != NotAssessed || len(f.Missing) != 1 || f.Missing[0] != "RoleEligibilitySchedule.Read.Directory" {
+		t.Errorf("got %s %v: %s", f.Status, f.Missing, f.Summary)
+	}
+	// The failing tenant still fails: what was read already shows it.
+	c = loadTenant(t, "tenant-good", "tenant-bad")
+	deny(c, "RoleEligibilitySchedule.Read.Directory", capture.KeyDirectoryEligible)
+	f = findingFor(t, Run(build(t, c), testConfig()), "posture.identity.admin_separation", tenantScope)
+	if f.Status != Fail || len(f.Missing) != 1 {
+		t.Errorf("bad tenant: got %s %v", f.Status, f.Missing)
+	}
+}
+
+// TestAbsentMeansNoneConfigured: a 404 on a setting the tenant never made
+// is a complete answer (fail), while a 404 on a report is not.
+func TestAbsentMeansNoneConfigured(t *testing.T) {
+	t.Parallel()
+	c := loadTenant(t, "tenant-good")
+	c.Datasets[capture.KeyTransferPolicy] = &capture.Dataset{Key: capture.KeyTransferPolicy, Status: capture.Absent, HTTPStatus: 404}
+	c.Datasets[capture.KeyRegistrationDetails] = &capture.Dataset{Key: capture.KeyRegistrationDetails, Status: capture.Absent, HTTPStatus: 404}
+	fs := Run(build(t, c), testConfig())
+	if f := findingFor(t, fs, "posture.subscription.transfer_policy", tenantScope); f.Status != Fail {
+		t.Errorf("transfer policy never set: %s", f.Status)
+	}
+	if f := findingFor(t, fs, "posture.identity.mfa_registration", tenantScope); f.Status != NotAssessed {
+		t.Errorf("registration report absent: %s", f.Status)
+	}
+}
+
+// TestBreakGlassConfig: without the break-glass account configured, the
+// good tenant's exclusion of it is an exclusion like any other.
+func TestBreakGlassConfig(t *testing.T) {
+	t.Parallel()
+	s := build(t, loadTenant(t, "tenant-good"))
+	f := findingFor(t, Run(s, DefaultConfig()), "posture.identity.admin_conditional_access", tenantScope)
+	if f.Status != Fail || !strings.Contains(fmt.Sprint(f.Evidence), "breakglass@contoso.onmicrosoft.com") {
+		t.Errorf("got %s %v", f.Status, f.Evidence)
+	}
+	cfg := DefaultConfig()
+	cfg.BreakGlass = []string{"10000000-0000-4000-8000-000000000003"} // by object ID
+	if f := findingFor(t, Run(s, cfg), "posture.identity.admin_conditional_access", tenantScope); f.Status != Pass {
+		t.Errorf("by object ID: %s %v", f.Status, f.Evidence)
+	}
+}
+
+// TestThresholdsAreConfig: the same tenant passes or fails by config alone.
+func TestThresholdsAreConfig(t *testing.T) {
+	t.Parallel()
+	s := build(t, loadTenant(t, "tenant-good"))
+	cfg := testConfig()
+	cfg.ComputeRoles.Max = 2 // the good tenant has 3
+	if f := findingFor(t, Run(s, cfg), "posture.rbac.compute_role_holders", prodScope); f.Status != Fail {
+		t.Errorf("max 2: %s: %s", f.Status, f.Summary)
+	}
+	cfg = testConfig()
+	cfg.Monitoring.RetentionDays = 400 // the central workspace keeps 365
+	cfg.Monitoring.ActivityCategories = []string{"Administrative", "ServiceHealth"}
+	// The storage archive only has Administrative/Security/Policy, so
+	// ServiceHealth rests on the 365-day workspace alone: fail.
+	if f := findingFor(t, Run(s, cfg), "posture.monitoring.activity_log_export", prodScope); f.Status != Fail {
+		t.Errorf("retention 400: %s: %s", f.Status, f.Summary)
+	}
+	cfg = testConfig()
+	cfg.Quota.HighCoreLimit = 20 // eastus has 20 unused regional vCPUs
+	f := findingFor(t, Run(s, cfg), "posture.quota.unused_headroom", prodScope)
+	if f.Status != Fail || len(f.Evidence) != 1 || f.Evidence[0].Subject != "eastus cores" {
+		t.Errorf("limit 20: %s %v", f.Status, f.Evidence)
+	}
+	bad := build(t, loadTenant(t, "tenant-good", "tenant-bad"))
+	cfg = testConfig()
+	cfg.EvidenceLimit = 3 // the failing CA finding has 15 lines
+	f = findingFor(t, Run(bad, cfg), "posture.identity.admin_conditional_access", tenantScope)
+	if len(f.Evidence) != 4 || f.Evidence[3].Subject != "and 12 more" {
+		t.Errorf("evidence cap: %v", f.Evidence)
+	}
+	cfg = testConfig()
+	cfg.Severity = map[string]string{"posture.defender.plans": "low"}
+	if f := findingFor(t, Run(s, cfg), "posture.defender.plans", prodScope); f.Severity != "low" {
+		t.Errorf("severity override: %s", f.Severity)
+	}
+}
