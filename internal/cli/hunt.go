@@ -15,6 +15,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
@@ -44,6 +45,8 @@ type huntFlags struct {
 	baseline   string
 	gap        time.Duration
 	report     string
+	tempDir    string
+	hitMemory  int // MiB
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -69,6 +72,8 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
+	fs.StringVar(&f.tempDir, "temp-dir", "", "folder for the temporary files of rule hits that do not fit in memory (default: the system's; removed at the end)")
+	fs.IntVar(&f.hitMemory, "hit-memory", engine.DefaultMemory>>20, "MiB of rule hits kept in memory before they are sorted into temporary files")
 	fs.DurationVar(&f.gap, "incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
@@ -76,6 +81,9 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	if f.hitMemory < 1 {
+		return nil, nil, fmt.Errorf("--hit-memory: %d MiB: at least 1", f.hitMemory)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -171,8 +179,13 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
+	// Loading the intel and the rules leaves garbage, and live data in
+	// the making: a collection that marks it sets the next heap goal at
+	// 5× (GOGC 400) of it, the hunt's peak. Collect now, from the hunt's
+	// own small live heap.
+	debug.FreeOSMemory()
 	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup, Baseline: baseline,
-		Prices: prices, IncidentGap: f.gap})
+		Prices: prices, IncidentGap: f.gap, TempDir: f.tempDir, HitMemory: f.hitMemory << 20})
 	stopProgress()
 	errOut.finish()
 	if err != nil && ctx.Err() == nil {

@@ -53,17 +53,12 @@ var readers = []reader{
 	{pattern: capture.KeyActivityLogAlerts, parse: parseAlert, absentIsEmpty: true},
 	{pattern: capture.KeyPolicyAssignments, parse: parsePolicyAssignment, absentIsEmpty: true},
 	{pattern: capture.KeyPolicyDefinitions, parse: parsePolicyDefinition, absentIsEmpty: true},
-	{pattern: keyPolicySets, parse: parsePolicyDefinition, absentIsEmpty: true},
+	{pattern: capture.KeyPolicySets, parse: parsePolicyDefinition, absentIsEmpty: true},
 	// A region the subscription cannot use answers 404: no quota there.
 	{pattern: capture.KeyComputeUsages, parse: parseUsage, absentIsEmpty: true},
 	{pattern: capture.KeyQuotas, parse: parseQuota, absentIsEmpty: true},
 	{pattern: capture.KeyWorkspaces, parse: parseWorkspace, absentIsEmpty: true},
 }
-
-// keyPolicySets is the initiatives list. The capture contract has no key
-// for it yet; reading it here when present lets custom initiatives that
-// wrap the built-in SKU and location policies count.
-const keyPolicySets = "arm/subscriptions/{sub}/policySetDefinitions"
 
 // maxBuildErrors caps the errors Build returns: a hostile capture with a
 // million bad items should not produce a million-line report.

@@ -77,7 +77,7 @@ func (e *env) need(sub *Subscription, patterns ...string) gap {
 			if st.Status == capture.Denied {
 				perm := st.Permission
 				if perm == "" {
-					perm = defaultPermission(p)
+					perm = capture.Permission(p)
 				}
 				if !seen[perm] {
 					seen[perm] = true

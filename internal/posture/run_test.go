@@ -75,7 +75,7 @@ func TestRequirements(t *testing.T) {
 			if r, _ := readerFor(p); r == nil || r.pattern != p {
 				t.Errorf("%s: %s is not a pattern Build reads", name, p)
 			}
-			if strings.HasPrefix(Permission(p), "read access to") {
+			if strings.HasPrefix(capture.Permission(p), "read access to") {
 				t.Errorf("%s: %s has no permission named", name, p)
 			}
 		}

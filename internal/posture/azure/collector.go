@@ -146,7 +146,7 @@ func (c *collector) classify(ds *capture.Dataset, pattern string, r *reading, er
 		ds.Status = capture.Absent
 		reason = absentCodes[r.code] + ": " + reason
 	case r.status == 401 || r.status == 403:
-		ds.Status, ds.Permission = capture.Denied, permissions[pattern]
+		ds.Status, ds.Permission = capture.Denied, capture.Permission(pattern)
 	case r.status == 404:
 		ds.Status = capture.Absent
 	default:
