@@ -163,10 +163,18 @@ func sweep(nodes []node, nest func(outer, inner int32) int32) []interval {
 
 // lastAddr is the highest address of a masked prefix.
 func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
+	// Arrays, not AsSlice: this runs for every prefix at start-up, and a
+	// slice would be one allocation each.
+	if a := p.Addr(); a.Is4() {
+		b := a.As4()
+		for i := p.Bits(); i < 32; i++ {
+			b[i/8] |= 0x80 >> (i % 8)
+		}
+		return netip.AddrFrom4(b)
+	}
+	b := p.Addr().As16()
+	for i := p.Bits(); i < 128; i++ {
 		b[i/8] |= 0x80 >> (i % 8)
 	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
+	return netip.AddrFrom16(b)
 }

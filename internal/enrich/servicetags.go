@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unsafe"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/valyala/fastjson"
@@ -68,7 +69,10 @@ func parseServiceTags(data []byte) (*tagTable, error) {
 	if values == nil || values.Type() != fastjson.TypeArray {
 		return nil, fmt.Errorf("no values array")
 	}
-	choices := map[netip.Prefix]*tagChoice{}
+	choices := make(map[netip.Prefix]*tagChoice, 1<<15)
+	// One block of choices instead of one allocation per prefix: the file
+	// lists tens of thousands, and this runs at every start.
+	var block []tagChoice
 	for i, tv := range values.GetArray() {
 		name := string(tv.GetStringBytes("name"))
 		if name == "" {
@@ -86,11 +90,18 @@ func parseServiceTags(data []byte) (*tagTable, error) {
 			if err != nil {
 				return nil, fmt.Errorf("values[%d] (%q): addressPrefixes[%d] is not a string", i, name, j)
 			}
-			pfx, err := netip.ParsePrefix(string(s))
+			// A view of the bytes: ParsePrefix keeps nothing of its input.
+			pfx, err := netip.ParsePrefix(unsafe.String(unsafe.SliceData(s), len(s)))
 			if err != nil {
 				return nil, fmt.Errorf("values[%d] (%q): addressPrefixes[%d]: bad prefix %q", i, name, j, s)
 			}
-			choose(choices, pfx.Masked(), name, region, r)
+			if len(block) == cap(block) {
+				block = make([]tagChoice, 0, 4096)
+			}
+			block = block[:len(block)+1]
+			if !choose(choices, pfx.Masked(), name, region, r, &block[len(block)-1]) {
+				block = block[:len(block)-1] // the prefix was known: the slot stays free
+			}
 			meta.Prefixes++
 		}
 		meta.Tags++
@@ -102,11 +113,13 @@ func parseServiceTags(data []byte) (*tagTable, error) {
 
 // choose records tag name for prefix p unless a better-ranked tag has it;
 // ties go to the smaller name so the result does not depend on file order.
-func choose(m map[netip.Prefix]*tagChoice, p netip.Prefix, name, region string, r int) {
+// A prefix seen first is stored in spare, and choose reports that it used it.
+func choose(m map[netip.Prefix]*tagChoice, p netip.Prefix, name, region string, r int, spare *tagChoice) bool {
 	c := m[p]
 	if c == nil {
-		m[p] = &tagChoice{tag: name, tagRank: r, region: region, regionRank: r}
-		return
+		*spare = tagChoice{tag: name, tagRank: r, region: region, regionRank: r}
+		m[p] = spare
+		return true
 	}
 	if r > c.tagRank || r == c.tagRank && name < c.tag {
 		c.tag, c.tagRank = name, r
@@ -114,6 +127,7 @@ func choose(m map[netip.Prefix]*tagChoice, p netip.Prefix, name, region string, 
 	if region != "" && (c.region == "" || r > c.regionRank) {
 		c.region, c.regionRank = region, r
 	}
+	return false
 }
 
 // buildTags lays the prefixes into an interval table; a prefix without a

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -21,9 +22,10 @@ import (
 // once the record's events have been evaluated. A Scratch belongs to one
 // goroutine.
 type Scratch struct {
-	ps    []*fastjson.Parser
-	n     int
-	lower map[string]string // see Lower
+	ps       []*fastjson.Parser
+	n        int
+	lower    cache // see Lower
+	interned cache // see Intern
 }
 
 // Reset releases every nested document parsed since the last Reset.
@@ -220,6 +222,19 @@ func Int(v *fastjson.Value) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Peek returns the text of a string value without copying it, and any
+// other value as String renders it. The text of a string shares the
+// parser's memory: it is valid only until the parser's next Parse, so it
+// is for comparing, parsing and looking up, and must go through Intern,
+// Lower, LowerCopy or strings.Clone before anything keeps it.
+func Peek(v *fastjson.Value) string {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return String(v)
+	}
+	b := v.GetStringBytes()
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // Has reports whether object v has a member named key (any case).

@@ -34,6 +34,9 @@ func Time(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, ErrTime
 	}
+	if t, ok := utcISO(s); ok {
+		return t, nil
+	}
 	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-/:") {
 		return unix(s)
 	}
@@ -69,4 +72,67 @@ func unix(s string) (time.Time, error) {
 		return time.UnixMilli(sec).Add(time.Duration(ns / 1000)).UTC(), nil
 	}
 	return time.Unix(sec, ns).UTC(), nil
+}
+
+// utcISO reads the form nearly every Azure record uses,
+// 2006-01-02T15:04:05[.fraction]Z with up to nine fraction digits, without
+// the general parser: every record has a time, and this is several times
+// faster. Anything else, or a field out of range, is left to the layouts.
+func utcISO(s string) (time.Time, bool) {
+	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' ||
+		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := digits(s[0:4])
+	month, ok2 := digits(s[5:7])
+	day, ok3 := digits(s[8:10])
+	hour, ok4 := digits(s[11:13])
+	minute, ok5 := digits(s[14:16])
+	sec, ok6 := digits(s[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	ns := 0
+	if frac := s[19 : len(s)-1]; frac != "" {
+		if frac[0] != '.' || len(frac) < 2 {
+			return time.Time{}, false
+		}
+		n, ok := digits(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for i := len(frac) - 1; i < 9; i++ {
+			n *= 10
+		}
+		ns = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC), true
+}
+
+// digits reads a run of ASCII digits (at most nine, so it cannot overflow).
+func digits(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := range len(s) {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn is the number of days of a month, leap years included.
+func daysIn(month, year int) int {
+	if month == 2 {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + (month+month/8)%2
 }

@@ -132,18 +132,51 @@ func (w *worker) value(v *fastjson.Value, loc event.Location, h record.Hint, dep
 // example's responses.200.body, or the rows of a Log Analytics query API
 // response turned into objects. It returns nil for a plain record.
 func envelope(v *fastjson.Value, a *fastjson.Arena) *fastjson.Value {
-	for _, k := range [...]string{"records", "value", "Records", "Value", "Results", "results"} {
-		if x := v.Get(k); x != nil && x.Type() == fastjson.TypeArray {
+	// One pass over the members finds the first of each wrapper name (a
+	// lookup per name cost more than the whole decode of some records);
+	// the order of envelopeKeys then decides between them.
+	var m [len(envelopeKeys)]*fastjson.Value
+	o, _ := v.Object()
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if i := envelopeKey(k); i >= 0 && m[i] == nil {
+			m[i] = x
+		}
+	})
+	for _, x := range m[:envResponses] {
+		if x != nil && x.Type() == fastjson.TypeArray {
 			return x
 		}
 	}
-	if x := v.Get("responses", "200", "body"); x != nil {
+	if x := m[envResponses].Get("200", "body"); x != nil {
 		return x
 	}
-	if t := v.GetArray("tables"); len(t) > 0 && t[0].Get("rows") != nil {
+	if t := m[envTables].GetArray(); len(t) > 0 && t[0].Get("rows") != nil {
 		return tableRows(t, a)
 	}
 	return nil
+}
+
+// envelopeKeys are the member names of wrappers, the arrays first in the
+// order they are preferred.
+var envelopeKeys = [...]string{"records", "value", "Records", "Value", "Results", "results", "responses", "tables"}
+
+// Positions in envelopeKeys of the two wrappers that are not plain arrays.
+const (
+	envResponses = 6
+	envTables    = 7
+)
+
+// envelopeKey returns the position of k in envelopeKeys, or -1.
+func envelopeKey(k []byte) int {
+	if len(k) < 5 || len(k) > 9 { // no record field of another length is compared
+		return -1
+	}
+	for i, e := range envelopeKeys {
+		if string(k) == e {
+			return i
+		}
+	}
+	return -1
 }
 
 // tableRows converts the Log Analytics query API's column/row tables into

@@ -1,12 +1,14 @@
 package activitylog
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/valyala/fastjson"
 
+	"github.com/mamori-sec/mamori/internal/benchdata"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 )
@@ -48,4 +50,37 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDecodeMix measures parse, detect and decode over 4 MiB of the
+// benchmark's generated records (internal/benchdata): the operation mix of
+// a busy tenant, as `mamori hunt` meets it in the 1 GB benchmark file.
+func BenchmarkDecodeMix(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := benchdata.Write(&buf, 4<<20, 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte{'\n'})
+	var p fastjson.Parser
+	var sc record.Scratch
+	out := make([]event.Event, 0, 1)
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			v, err := p.ParseBytes(l)
+			if err != nil {
+				b.Fatal(err)
+			}
+			shape, ok := Detect(v, jsonHint)
+			if !ok {
+				b.Fatal("not detected")
+			}
+			if out, err = Decode(&sc, v, shape, out[:0]); err != nil {
+				b.Fatal(err)
+			}
+			sc.Reset()
+		}
+	}
+	b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "records/s")
 }

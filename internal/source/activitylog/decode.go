@@ -12,7 +12,9 @@ import (
 )
 
 // fields is one record read in its shape's own field names, before the
-// normalisation every shape shares.
+// normalisation every shape shares. op, ip, resID, resType, sub, tenant and
+// location may be peek views of the parser's memory: normalise copies or
+// interns them, and nothing else may keep them.
 type fields struct {
 	t                         time.Time
 	id, op, category, status  string
@@ -59,14 +61,14 @@ func eventTime(xs ...*fastjson.Value) (time.Time, error) {
 	var buf [2]string
 	texts := buf[:0]
 	for _, x := range xs {
-		texts = append(texts, record.String(x))
+		texts = append(texts, record.Peek(x)) // parsed, never kept
 	}
 	t, bad, ok := record.FirstTime(texts...)
 	if ok {
 		return t, nil
 	}
 	if bad != "" {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, record.Clip(bad, 64))
+		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, strings.Clone(record.Clip(bad, 64)))
 	}
 	return time.Time{}, errNoTime
 }
@@ -96,15 +98,15 @@ func readDiag(sc *record.Scratch, t *top, f *fields) (err error) {
 	f.claims = scanClaims(object(sc, record.Key(identity, "claims")))
 	f.authz = object(sc, record.Key(identity, "authorization"))
 	f.readProps(sc, t.properties)
-	f.op = record.String(value(t.operationName))
+	f.op = record.Peek(value(t.operationName))
 	f.category = enum(t.category, categories)
 	f.status = enum(t.resultType, statuses)
-	f.subStatus = text(t.resultSignature)
-	f.ip = text(t.callerIP)
+	f.subStatus = sc.Intern(peek(t.resultSignature))
+	f.ip = peek(t.callerIP)
 	f.corr = text(t.correlationID)
-	f.resID = text(t.resourceID)
-	f.tenant = text(t.tenantID)
-	f.location = text(t.location)
+	f.resID = peek(t.resourceID)
+	f.tenant = peek(t.tenantID)
+	f.location = peek(t.location)
 	f.id = text(t.eventDataID, f.props.eventDataID)
 	f.caller = text(t.caller, f.props.caller)
 	// Write, Delete and Action are how diagnostic records spell the
@@ -128,7 +130,7 @@ func readREST(sc *record.Scratch, t *top, f *fields) (err error) {
 	f.authz = object(sc, t.authorization)
 	f.http = object(sc, t.httpRequest)
 	f.readProps(sc, t.properties)
-	f.op = record.String(value(t.operationName))
+	f.op = record.Peek(value(t.operationName))
 	if f.op == "" {
 		f.op = str(f.authz, "action")
 	}
@@ -137,15 +139,15 @@ func readREST(sc *record.Scratch, t *top, f *fields) (err error) {
 		f.category = enum(f.props.eventCategory, categories)
 	}
 	f.status = enum(value(t.status), statuses)
-	f.subStatus = text(value(t.subStatus))
-	f.ip = str(f.http, "clientIpAddress")
+	f.subStatus = sc.Intern(peek(value(t.subStatus)))
+	f.ip = record.Peek(record.Key(f.http, "clientIpAddress"))
 	f.caller = text(t.caller)
 	f.corr = text(t.correlationID)
 	f.id = text(t.eventDataID)
-	f.resID = text(t.resourceID)
-	f.resType = record.String(value(t.resourceType))
-	f.sub = text(t.subscriptionID)
-	f.tenant = text(t.tenantID)
+	f.resID = peek(t.resourceID)
+	f.resType = record.Peek(value(t.resourceType))
+	f.sub = peek(t.subscriptionID)
+	f.tenant = peek(t.tenantID)
 	return nil
 }
 
@@ -162,12 +164,12 @@ func readLA(sc *record.Scratch, t *top, f *fields) (err error) {
 	f.authz = object(sc, t.authorizationD, t.authorization)
 	f.http = object(sc, t.httpRequest)
 	f.readProps(sc, t.propertiesD, t.properties)
-	f.op = text(t.operationNameValue)
+	f.op = peek(t.operationNameValue)
 	if f.op == "" {
 		f.op = str(f.authz, "action")
 	}
 	if f.op == "" {
-		f.op = text(t.operationName)
+		f.op = peek(t.operationName)
 	}
 	f.category = enum(t.categoryValue, categories)
 	if f.category == "" {
@@ -180,24 +182,24 @@ func readLA(sc *record.Scratch, t *top, f *fields) (err error) {
 	if f.status == "" {
 		f.status = enum(t.activityStatus, statuses)
 	}
-	f.subStatus = text(t.activitySubstatusValue, t.activitySubstatus)
-	f.ip = text(t.callerIP)
+	f.subStatus = sc.Intern(peek(t.activitySubstatusValue, t.activitySubstatus))
+	f.ip = peek(t.callerIP)
 	if f.ip == "" {
-		f.ip = str(f.http, "clientIpAddress")
+		f.ip = record.Peek(record.Key(f.http, "clientIpAddress"))
 	}
 	f.caller = text(t.caller, f.props.caller)
 	f.corr = text(t.correlationID)
 	f.id = text(t.eventDataID, f.props.eventDataID)
-	f.resID = text(t.resourceIDLA, t.resourceID, f.props.entity)
-	f.sub = text(t.subscriptionID, f.props.sub)
-	f.resType = text(t.providerValue) // the namespace: a row without a resource id has no better type
-	f.location = text(t.location)
+	f.resID = peek(t.resourceIDLA, t.resourceID, f.props.entity)
+	f.sub = peek(t.subscriptionID, f.props.sub)
+	f.resType = peek(t.providerValue) // the namespace: a row without a resource id has no better type
+	f.location = peek(t.location)
 	// The hierarchy is "{tenant root group}/{management groups…}/{sub}";
 	// the root group's id is the tenant id.
-	if h, _, _ := strings.Cut(text(f.props.hierarchy), "/"); record.IsGUID(h) {
+	if h, _, _ := strings.Cut(peek(f.props.hierarchy), "/"); record.IsGUID(h) {
 		f.tenant = h
 	}
-	if c := f.claims.tenant(); c != "" {
+	if c := f.claims.tenant(sc); c != "" {
 		f.tenant = c
 	}
 	return nil
@@ -218,10 +220,13 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	e.CorrelationID = f.corr
 	rawID := f.resID
 	if rawID == "" {
-		rawID = strings.TrimSpace(str(f.authz, "scope"))
+		rawID = strings.TrimSpace(record.Peek(record.Key(f.authz, "scope")))
 	}
-	e.ResourceID = sc.Lower(rawID)
-	if e.ResourceType = typeOf(e.ResourceID); e.ResourceType == "" {
+	// Resource ids seldom repeat: copied lower-cased, not cached. Their
+	// types do, and are shared.
+	e.ResourceID = record.LowerCopy(rawID)
+	var tb [128]byte
+	if e.ResourceType = sc.InternBytes(appendType(tb[:0], e.ResourceID)); e.ResourceType == "" {
 		e.ResourceType = sc.Lower(strings.TrimSpace(f.resType))
 	}
 	e.Subscription = sc.Lower(f.sub)
@@ -230,20 +235,20 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	}
 	e.Tenant = sc.Lower(f.tenant)
 	if e.Tenant == "" {
-		e.Tenant = f.claims.tenant()
+		e.Tenant = f.claims.tenant(sc)
 	}
-	e.Principal = principal(f.caller, &f.claims, f.authz, e.Tenant)
+	e.Principal = principal(sc, f.caller, &f.claims, f.authz, e.Tenant)
 	if e.SourceIP = record.IP(f.ip); !e.SourceIP.IsValid() {
 		// The token's ipaddr claim is where the caller signed in from: the
 		// best address left when the record names none.
-		e.SourceIP = record.IP(record.String(f.claims.ipaddr))
+		e.SourceIP = record.IP(record.Peek(f.claims.ipaddr))
 	}
 	e.StatusMessage = statusMessage(sc, f.props.statusMessage)
 	if e.SubStatus == "" {
-		e.SubStatus = text(f.props.statusCode)
+		e.SubStatus = sc.Intern(peek(f.props.statusCode))
 	}
 	b := bodies{sc: sc, props: &f.props}
-	e.Region = record.Region(f.location)
+	e.Region = sc.Intern(record.Region(f.location))
 	if e.Region == "" || e.Region == "global" {
 		if r := b.location(); r != "" {
 			e.Region = r

@@ -2,6 +2,7 @@ package activitylog
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/valyala/fastjson"
 
@@ -88,7 +89,8 @@ func (b *bodies) location() string {
 }
 
 // extras sets the typed extras an operation calls for. rawID is the
-// resource id as written (names keep their case: quota families).
+// resource id as written (names keep their case: quota families); it may be
+// a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
 	case opVM, opVMSS, opAML, opBatch, opACI:
@@ -97,11 +99,11 @@ func extras(b *bodies, rawID string, e *event.Event) {
 			e.Extension = scaleSetExtension(b)
 		}
 	case opVMExt, opVMSSExt:
-		e.Extension = extension(b, rawID)
+		e.Extension = extension(b, strings.Clone(rawID))
 	case opQuota:
-		e.Quota = quotaRequest(b, rawID)
+		e.Quota = quotaRequest(b, strings.Clone(rawID))
 	case opServiceLimit:
-		e.Quota = serviceLimit(b, rawID)
+		e.Quota = serviceLimit(b, strings.Clone(rawID))
 	case opSupport:
 		e.Quota = supportTicket(b)
 	case opRole:

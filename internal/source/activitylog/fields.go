@@ -31,6 +31,19 @@ func text(xs ...*fastjson.Value) string {
 	return ""
 }
 
+// peek is text without the copy: the first non-empty value among xs,
+// trimmed, as a record.Peek view of the parser's memory. It is for values
+// that are parsed, compared or looked up; what an event keeps goes through
+// the Scratch's Intern or Lower, or record.LowerCopy, first.
+func peek(xs ...*fastjson.Value) string {
+	for _, x := range xs {
+		if s := strings.TrimSpace(record.Peek(x)); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 // str reads key of an already parsed object as text ("" when absent).
 func str(o *fastjson.Value, key string) string {
 	x := record.Key(o, key)

@@ -1,6 +1,10 @@
 package activitylog
 
-import "github.com/valyala/fastjson"
+import (
+	"encoding/binary"
+
+	"github.com/valyala/fastjson"
+)
 
 // The decoders read each object of a record in one pass over its members
 // rather than by one lookup per field: an absent field costs a lookup a
@@ -39,8 +43,37 @@ func lower(buf *[maxName]byte, name []byte) []byte {
 	if len(name) > maxName {
 		return nil
 	}
-	// Most names arrive lower case already (every claim URI does): then
-	// the name itself serves, with no copy.
+	if len(name) < 8 {
+		return lowerBytes(buf, name)
+	}
+	// Eight bytes at a time, the last word overlapping the one before
+	// it: no byte loop for the tail. Most names arrive lower case already
+	// (every claim URI does): then the name itself serves.
+	var upper uint64
+	n := len(name)
+	for i := 0; ; i += 8 {
+		if i+8 > n {
+			i = n - 8
+		}
+		x := binary.LittleEndian.Uint64(name[i:])
+		if x&highBits != 0 {
+			return lowerBytes(buf, name) // not ASCII
+		}
+		u := upperBytes(x)
+		upper |= u
+		binary.LittleEndian.PutUint64(buf[i:], x|u>>2) // 0x80>>2 is the case bit
+		if i+8 == n {
+			break
+		}
+	}
+	if upper == 0 {
+		return name
+	}
+	return buf[:n]
+}
+
+// lowerBytes is lower for short and non-ASCII names, a byte at a time.
+func lowerBytes(buf *[maxName]byte, name []byte) []byte {
 	i := 0
 	for i < len(name) && (name[i] < 'A' || name[i] > 'Z') {
 		i++
@@ -55,6 +88,48 @@ func lower(buf *[maxName]byte, name []byte) []byte {
 		}
 	}
 	return buf[:n]
+}
+
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// upperBytes has the high bit set in each byte of x that is in A-Z, for a
+// word of eight ASCII bytes: adding 0x80-'A' sets a byte's high bit from
+// 'A' up, adding 0x80-'Z'-1 from past 'Z', and ASCII bytes cannot carry
+// into their neighbours.
+func upperBytes(x uint64) uint64 {
+	return (x + lowBits*(0x80-'A')) &^ (x + lowBits*(0x80-'Z'-1)) & highBits
+}
+
+// names is the set of member names one scan reads, by length and last
+// letter: a member whose name no listed name resembles that way is passed
+// over without being lowered or compared. Most members of a record are not
+// read (a token carries twenty-odd claims, six of them used), and their
+// long URI names made the lowering the scans' largest cost.
+type names [maxName + 1]uint64 // by length: bit n set when a name ends in a byte b with fold(b) == n
+
+// fold maps a name's last byte to a bit: ASCII letters of either case to
+// the same one.
+func fold(b byte) uint { return uint(b|0x20) & 63 }
+
+// namesOf builds the set from the names a scan's switch lists.
+func namesOf(list ...string) *names {
+	var n names
+	for _, s := range list {
+		n[len(s)] |= 1 << fold(s[len(s)-1])
+	}
+	return &n
+}
+
+// lower returns name lower-cased for the scan's switch, or nil when no
+// name of the set can be it.
+func (n *names) lower(buf *[maxName]byte, name []byte) []byte {
+	if len(name) == 0 || len(name) > maxName || n[len(name)]&(1<<fold(name[len(name)-1])) == 0 {
+		return nil
+	}
+	return lower(buf, name)
 }
 
 // set stores v in slot unless an earlier member already filled it: of two
@@ -83,11 +158,26 @@ type top struct {
 	activitySubstatusValue, activitySubstatus, resourceIDLA, providerValue *fastjson.Value
 }
 
+// topList names the top-level members scanTop reads: the cases of its
+// switch, which only members of topNames reach.
+var topList = []string{
+	"time", "resourceid", "operationname", "category", "resulttype", "resultsignature",
+	"calleripaddress", "correlationid", "identity", "location", "properties", "tenantid",
+	"eventdataid", "caller", "eventtimestamp", "submissiontimestamp", "claims", "authorization",
+	"httprequest", "status", "substatus", "resourcetype", "subscriptionid", "timegenerated",
+	"eventsubmissiontimestamp", "claims_d", "authorization_d", "properties_d",
+	"operationnamevalue", "categoryvalue", "activitystatusvalue", "activitystatus",
+	"activitysubstatusvalue", "activitysubstatus", "_resourceid", "resourceprovidervalue",
+}
+
+// topNames is the set scanTop passes members through.
+var topNames = namesOf(topList...)
+
 // scanTop reads the top-level members of v.
 func scanTop(v *fastjson.Value) (t top) {
 	var buf [maxName]byte
 	eachMember(v, func(k []byte, x *fastjson.Value) {
-		switch string(lower(&buf, k)) {
+		switch string(topNames.lower(&buf, k)) {
 		case "time":
 			set(&t.time, x)
 		case "resourceid":
@@ -171,11 +261,21 @@ type props struct {
 	responseBody, requestBody, message, entity, hierarchy, sub    *fastjson.Value
 }
 
+// propList names the members of properties scanProps reads: the cases of
+// its switch, which only members of propNames reach.
+var propList = []string{
+	"eventdataid", "caller", "eventcategory", "statusmessage", "statuscode", "responsebody",
+	"requestbody", "message", "entity", "hierarchy", "subscriptionid",
+}
+
+// propNames is the set scanProps passes members through.
+var propNames = namesOf(propList...)
+
 // scanProps reads the properties object.
 func scanProps(o *fastjson.Value) (p props) {
 	var buf [maxName]byte
 	eachMember(o, func(k []byte, x *fastjson.Value) {
-		switch string(lower(&buf, k)) {
+		switch string(propNames.lower(&buf, k)) {
 		case "eventdataid":
 			set(&p.eventDataID, x)
 		case "caller":

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,6 +96,91 @@ func TestResourceIDs(t *testing.T) {
 		}
 		if got := subscriptionOf(c.id); got != c.sub {
 			t.Errorf("subscriptionOf(%q) = %q, want %q", c.id, got, c.sub)
+		}
+	}
+}
+
+// TestLowerNames checks the member-name lower-casing against the standard
+// library on names of every length around the eight-byte words it checks
+// at a time, with the upper-case letter and the bytes next to A and Z in
+// every position.
+func TestLowerNames(t *testing.T) {
+	t.Parallel()
+	for n := 1; n <= 20; n++ {
+		for pos := range n {
+			for _, c := range []byte{'A', 'Z', '@', '[', 'a', 'z', 0xc3} {
+				name := []byte(strings.Repeat("x", n))
+				name[pos] = c
+				var buf [maxName]byte
+				got := string(lower(&buf, name))
+				// ASCII letters are lowered; other bytes stay as they are.
+				want := []byte(string(name))
+				if 'A' <= c && c <= 'Z' {
+					want[pos] = c + 'a' - 'A'
+				}
+				if got != string(want) {
+					t.Errorf("lower(%q) = %q, want %q", name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestScanNames checks that each name a scan lists is read, in any casing,
+// and that the lists reach every member the scans keep: a name missing
+// from a list would never be read.
+func TestScanNames(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		list  []string
+		slots func(*fastjson.Value) reflect.Value // the scan's result
+	}{
+		{"top", topList, func(v *fastjson.Value) reflect.Value { return reflect.ValueOf(scanTop(v)) }},
+		{"properties", propList, func(v *fastjson.Value) reflect.Value { return reflect.ValueOf(scanProps(v)) }},
+		{"claims", claimList, func(v *fastjson.Value) reflect.Value { return reflect.ValueOf(scanClaims(v)) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			filled := map[int]bool{}
+			for _, n := range c.list {
+				for _, spelling := range []string{n, strings.ToUpper(n)} {
+					doc := fmt.Sprintf(`{"other":1,%q:"x"}`, spelling)
+					got := c.slots(fastjson.MustParse(doc))
+					found := false
+					for i := range got.NumField() {
+						if !got.Field(i).IsNil() {
+							found = true
+							filled[i] = true
+						}
+					}
+					if !found {
+						t.Errorf("member %q is listed but not read", spelling)
+					}
+				}
+			}
+			typ := c.slots(fastjson.MustParse(`{}`)).Type()
+			for i := range typ.NumField() {
+				if !filled[i] {
+					t.Errorf("field %s is read by no listed name", typ.Field(i).Name)
+				}
+			}
+		})
+	}
+}
+
+// TestLastIndex checks the forward search against strings.LastIndex,
+// overlapping occurrences included.
+func TestLastIndex(t *testing.T) {
+	t.Parallel()
+	const sep = "/providers/"
+	for _, s := range []string{
+		"", "/providers/", "/subscriptions/x/providers/a/b", "/providers/a/providers/b",
+		"/providers/providers/", "/providers/providers/providers/x", "no separator", "/providers",
+	} {
+		if got, want := lastIndex(s, sep), strings.LastIndex(s, sep); got != want {
+			t.Errorf("lastIndex(%q) = %d, want %d", s, got, want)
 		}
 	}
 }

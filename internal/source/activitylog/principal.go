@@ -29,11 +29,26 @@ type claimSet struct {
 	appid, azp, idtyp, mirid, idp, ipaddr                      *fastjson.Value
 }
 
+// claimList names the claims scanClaims reads: the cases of its switch,
+// which only members of claimNames reach.
+var claimList = []string{
+	"http://schemas.microsoft.com/identity/claims/objectidentifier", "oid",
+	"http://schemas.microsoft.com/identity/claims/tenantid", "tid",
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn", "unique_name",
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "email",
+	"preferred_username", "name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+	"appid", "azp", "idtyp", "xms_mirid",
+	"http://schemas.microsoft.com/identity/claims/identityprovider", "idp", "ipaddr",
+}
+
+// claimNames is the set scanClaims passes members through.
+var claimNames = namesOf(claimList...)
+
 // scanClaims reads the claims in one pass over the object.
 func scanClaims(o *fastjson.Value) (c claimSet) {
 	var buf [maxName]byte
 	eachMember(o, func(k []byte, x *fastjson.Value) {
-		switch string(lower(&buf, k)) {
+		switch string(claimNames.lower(&buf, k)) {
 		case "http://schemas.microsoft.com/identity/claims/objectidentifier", "oid":
 			set(&c.oid, x)
 		case "http://schemas.microsoft.com/identity/claims/tenantid", "tid":
@@ -68,7 +83,7 @@ func scanClaims(o *fastjson.Value) (c claimSet) {
 }
 
 // tenant returns the tenant the token was issued for.
-func (c *claimSet) tenant() string { return strings.ToLower(text(c.tid)) }
+func (c *claimSet) tenant(sc *record.Scratch) string { return sc.Lower(peek(c.tid)) }
 
 // principal builds who did it from the caller field, the token claims and
 // the authorization evidence. The caller is not on every record (diagnostic
@@ -80,7 +95,9 @@ func (c *claimSet) tenant() string { return strings.ToLower(text(c.tid)) }
 // without one a service principal. TenantID is set to the home tenant a
 // guest's identityprovider claim names when it differs from the tenant the
 // token was issued for.
-func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string) event.Principal {
+// The claims are read through peek views and kept interned: one tenant's
+// principals sign record after record.
+func principal(sc *record.Scratch, caller string, c *claimSet, authz *fastjson.Value, tenant string) event.Principal {
 	var p event.Principal
 	caller = strings.TrimSpace(caller)
 	switch {
@@ -92,25 +109,27 @@ func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string)
 		p.Name = caller
 	}
 	if p.ID == "" {
-		p.ID = strings.ToLower(text(c.oid))
+		p.ID = sc.Lower(peek(c.oid))
 	}
 	if p.UPN == "" {
-		p.UPN = text(c.upn, c.uniqueName, c.email, c.preferred)
-		if n := text(c.nameURI); p.UPN == "" && strings.IndexByte(n, '@') > 0 {
-			p.UPN = n
+		p.UPN = sc.Intern(peek(c.upn, c.uniqueName, c.email, c.preferred))
+		if n := peek(c.nameURI); p.UPN == "" && strings.IndexByte(n, '@') > 0 {
+			p.UPN = sc.Intern(n)
 		}
 	}
 	if p.Name == "" {
-		p.Name = text(c.name)
+		p.Name = sc.Intern(peek(c.name))
 	}
-	p.AppID = strings.ToLower(text(c.appid, c.azp))
+	p.AppID = sc.Lower(peek(c.appid, c.azp))
 	if c.mirid != nil {
 		p.Type = typeMI
 	}
-	if idp := strings.ToLower(text(c.idp)); strings.HasPrefix(idp, stsPrefix) {
+	if idp := peek(c.idp); len(idp) > len(stsPrefix) && record.EqualFold(idp[:len(stsPrefix)], stsPrefix) {
 		home := strings.TrimSuffix(idp[len(stsPrefix):], "/")
-		if record.IsGUID(home) && home != c.tenant() && home != tenant {
-			p.TenantID = home
+		if record.IsGUID(home) {
+			if home = sc.Lower(home); home != c.tenant(sc) && home != tenant {
+				p.TenantID = home
+			}
 		}
 	}
 	if ev := evidence(authz); ev != nil {
@@ -122,10 +141,10 @@ func principal(caller string, c *claimSet, authz *fastjson.Value, tenant string)
 		}
 	}
 	if p.Type == "" {
-		switch strings.ToLower(text(c.idtyp)) {
-		case "app":
+		switch idtyp := peek(c.idtyp); {
+		case record.EqualFold(idtyp, "app"):
 			p.Type = typeSP
-		case "user":
+		case record.EqualFold(idtyp, "user"):
 			p.Type = typeUser
 		}
 	}

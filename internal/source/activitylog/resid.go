@@ -33,37 +33,54 @@ func subscriptionOf(id string) string {
 // id: the namespace followed by every other segment (the types, not the
 // names), e.g. microsoft.compute/virtualmachinescalesets/extensions. Ids
 // without a provider are subscriptions and resource groups.
-func typeOf(id string) string {
-	i := strings.LastIndex(id, "/providers/")
+func typeOf(id string) string { return string(appendType(nil, id)) }
+
+// appendType appends the type typeOf derives to dst: the decoder builds it
+// in a stack buffer and interns it, since types repeat record after record.
+func appendType(dst []byte, id string) []byte {
+	i := lastIndex(id, "/providers/")
 	if i < 0 {
 		switch {
 		case strings.Contains(id, "/resourcegroups/"):
-			return "microsoft.resources/subscriptions/resourcegroups"
+			return append(dst, "microsoft.resources/subscriptions/resourcegroups"...)
 		case strings.HasPrefix(id, "/subscriptions/"):
-			return "microsoft.resources/subscriptions"
+			return append(dst, "microsoft.resources/subscriptions"...)
 		}
-		return ""
+		return dst
 	}
 	rest := strings.Trim(id[i+len("/providers/"):], "/")
 	ns, rest, more := strings.Cut(rest, "/")
 	if ns == "" {
-		return ""
+		return dst
 	}
+	dst = append(dst, ns...)
 	if !more {
-		return ns // /providers/microsoft.authorization: the namespace itself
+		return dst // /providers/microsoft.authorization: the namespace itself
 	}
-	var b strings.Builder
-	b.Grow(len(ns) + len(rest))
-	b.WriteString(ns)
 	for even := true; rest != ""; even = !even {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
 		if even && seg != "" {
-			b.WriteByte('/')
-			b.WriteString(seg)
+			dst = append(dst, '/')
+			dst = append(dst, seg...)
 		}
 	}
-	return b.String()
+	return dst
+}
+
+// lastIndex is strings.LastIndex for ids, which hold the separator once or
+// twice: forward searches, which the standard library vectorises, find it
+// several times faster than the backward one.
+func lastIndex(s, sep string) int {
+	last := -1
+	for from := 0; ; {
+		i := strings.Index(s[from:], sep)
+		if i < 0 {
+			return last
+		}
+		last = from + i
+		from = last + 1 // occurrences may overlap
+	}
 }
 
 // segmentAfter returns the id segment that follows the segment named key
