@@ -82,8 +82,8 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
-	if f.hitMemory < 1 {
-		return nil, nil, fmt.Errorf("--hit-memory: %d MiB: at least 1", f.hitMemory)
+	if f.hitMemory < 1 || f.hitMemory > 1<<16 {
+		return nil, nil, fmt.Errorf("--hit-memory: %d MiB: between 1 and 65536", f.hitMemory)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

@@ -22,25 +22,36 @@ type Stats struct {
 // once, hits of a rule with the same merge-by values become one alert.
 // With correlations, the hits then go through them in event time, and the
 // base rules of correlations that do not generate make no alert of their
-// own. Alerts come sorted by time, then
-// rule, then id, whichever worker read what.
-func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
-	hits, dups := e.sortedHits()
-	hits = e.refresh(hits)
-	e.fillTenant(hits)
+// own. Alerts come sorted by time, then rule, then id, whichever worker
+// read what. Call it once, after the last Eval; it removes the hunt's
+// temporary files. The error is a failure to keep or read back hits.
+func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
+	defer e.Close()
+	if err := e.Err(); err != nil {
+		return nil, Stats{}, err
+	}
+	seq, st, err := e.sorted()
+	if err != nil {
+		return nil, st, err
+	}
 	var silent func(string) bool
+	var feed *corrFeed
 	if c != nil && c.Set != nil {
 		silent = c.Set.Silent
+		feed = e.newCorrFeed(c)
 	}
-	st := Stats{Hits: len(hits) + dups, Duplicates: dups}
+	only := e.onlyTenant()
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
-	for _, h := range hits {
+	dropped, err := e.scan(seq, only, func(ref int, h *keptHit) {
+		if feed != nil {
+			feed.add(ref, h)
+		}
 		r := e.rules[h.rule]
 		if silent != nil && silent(r.Name) {
-			continue
+			return
 		}
-		gk := strconv.Itoa(h.rule) + "|" + h.ev.Tenant + "|"
+		gk := strconv.Itoa(h.rule) + "|" + h.tenant + "|"
 		if h.group != "" {
 			gk += h.group
 		} else {
@@ -54,33 +65,112 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats) {
 				RuleVersion:  r.Version,
 				Title:        r.Sigma.Title,
 				Severity:     r.Severity,
-				Time:         h.ev.Time,
-				Tenant:       h.ev.Tenant,
-				Subscription: h.ev.Subscription,
-				Principal:    principal(h.ev),
-				Summary:      Summary(h.ev),
+				Time:         h.time,
+				Tenant:       h.tenant,
+				Subscription: h.sub,
+				Principal:    principal(h.principal),
+				Summary:      h.summary,
 				Tags:         r.Sigma.Tags,
 				Stage:        r.Stage,
 			}
 			byGroup[gk] = a
 			out = append(out, a)
-		} else if sum := Summary(h.ev); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
+		} else if strings.Count(h.summary, "?") < strings.Count(a.Summary, "?") {
 			// A later record of the same action may know more (the
 			// Succeeded record names both tenants of a move; the Start
 			// record does not).
-			a.Summary = sum
+			a.Summary = h.summary
 		}
-		extend(a, h.ev)
+		extend(a, h)
+	})
+	if err != nil {
+		return nil, st, err
 	}
 	res := make([]alert.Alert, len(out))
 	for i, a := range out {
 		res[i] = *a
 	}
-	if c != nil && c.Set != nil {
-		res = append(res, e.correlate(hits, c)...)
+	if feed != nil {
+		fa, err := feed.alerts(seq, only, dropped)
+		if err != nil {
+			return nil, st, err
+		}
+		res = append(res, fa...)
 	}
 	Sort(res)
-	return res, st
+	return res, st, nil
+}
+
+// scan decodes the hits in event-time order, drops those whose rule no
+// longer matches after the refresh of owned addresses, gives hits without
+// a tenant the only tenant (if any), and calls fn with each and its
+// position among the hits kept. It returns the positions in seq of the
+// hits it dropped, for pick (an int each: such hits are few, sign-ins
+// from an address the tenant turned out to own).
+func (e *Engine) scan(seq *hitSeq, only string, fn func(ref int, h *keptHit)) (dropped []int, err error) {
+	ref, i := 0, -1
+	err = seq.each(func(rec []byte) error {
+		i++
+		if e.probe != nil && i%probeEvery == 0 {
+			e.probe()
+		}
+		h, err := e.decode(rec, only)
+		if err != nil {
+			return err
+		}
+		if !e.stillMatches(h) {
+			dropped = append(dropped, i)
+			return nil
+		}
+		fn(ref, h)
+		ref++
+		return nil
+	})
+	return dropped, err
+}
+
+// pick reads again the hits at the given positions among those kept (a
+// fire's members), decoding no other: dropped says which hits of seq scan
+// dropped.
+func (e *Engine) pick(seq *hitSeq, only string, dropped []int, want map[int]*keptHit) error {
+	ref, i := 0, -1
+	return seq.each(func(rec []byte) error {
+		i++
+		if len(dropped) > 0 && dropped[0] == i {
+			dropped = dropped[1:]
+			return nil
+		}
+		defer func() { ref++ }()
+		if _, ok := want[ref]; !ok {
+			return nil
+		}
+		h, err := e.decode(rec, only)
+		want[ref] = h
+		return err
+	})
+}
+
+// decode reads one hit and gives it the only tenant if it names none.
+func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
+	h, err := decodeHit(rec, e.needsOf)
+	if err != nil {
+		return nil, err
+	}
+	if h.rule >= len(e.rules) {
+		return nil, errCorrupt
+	}
+	if h.tenant == "" {
+		h.tenant = only
+	}
+	return h, nil
+}
+
+// needsOf names the correlation fields a rule's hits carry.
+func (e *Engine) needsOf(rule int) []need {
+	if rule < 0 || rule >= len(e.rules) {
+		return nil
+	}
+	return e.rules[rule].needs
 }
 
 // Sort orders alerts by time, then rule, then id.
@@ -100,26 +190,29 @@ func alertID(rule, groupKey string) string {
 // maxEvidence bounds the evidence kept per alert; Count keeps the total.
 const maxEvidence = 50
 
-// extend adds one contributing event to an alert.
-func extend(a *alert.Alert, ev *event.Event) {
+// extend adds one contributing hit to an alert.
+func extend(a *alert.Alert, h *keptHit) {
 	a.Count++
-	if ev.Time.After(a.Time) && ev.Time.After(a.LastTime) {
-		a.LastTime = ev.Time
+	if h.time.After(a.Time) && h.time.After(a.LastTime) {
+		a.LastTime = h.time
 	}
-	a.IPs = addUnique(a.IPs, ips(ev)...)
-	p := ev.Principal
+	a.IPs = addUnique(a.IPs, h.ips()...)
+	p := h.principal
 	a.PrincipalIDs = addUnique(a.PrincipalIDs, strings.ToLower(p.UPN), strings.ToLower(p.ID), strings.ToLower(p.AppID))
-	a.CorrelationIDs = addUnique(a.CorrelationIDs, strings.ToLower(ev.CorrelationID))
-	if ev.ResourceID != "" {
-		a.Resources = addUnique(a.Resources, ev.ResourceID)
+	a.CorrelationIDs = addUnique(a.CorrelationIDs, strings.ToLower(h.corrID))
+	if h.resource != "" {
+		a.Resources = addUnique(a.Resources, h.resource)
 	}
-	if c := computeOf(ev); c != nil {
-		a.Compute = append(a.Compute, *c)
+	if c := h.compute; c != nil {
+		// Every contributing create is listed: copies, so that they do not
+		// hold the whole decoded hit their strings come from.
+		a.Compute = append(a.Compute, alert.Compute{Service: strings.Clone(c.Service), Size: strings.Clone(c.Size), Count: c.Count,
+			Region: strings.Clone(c.Region), Spot: c.Spot, Resource: strings.Clone(c.Resource), Operation: strings.Clone(c.Operation)})
 	}
 	if len(a.Evidence) < maxEvidence {
 		a.Evidence = append(a.Evidence, alert.Evidence{
-			File: ev.Loc.File, Line: ev.Loc.Line, Offset: ev.Loc.Offset, Index: ev.Loc.Index,
-			EventID: ev.ID, Time: ev.Time, Shape: ev.Shape, Operation: ev.Operation,
+			File: h.loc.File, Line: h.loc.Line, Offset: h.loc.Offset, Index: h.loc.Index,
+			EventID: h.eventID, Time: h.time, Shape: h.shape, Operation: h.operation,
 		})
 	}
 }
@@ -139,27 +232,7 @@ func computeOf(ev *event.Event) *alert.Compute {
 	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID}
 }
 
-func ips(ev *event.Event) []string {
-	var out []string
-	if ev.SourceIP.IsValid() {
-		out = append(out, ev.SourceIP.String())
-	}
-	if f := ev.Flow; f != nil {
-		if f.Src.IsValid() {
-			out = append(out, f.Src.String())
-		}
-		if f.Dst.IsValid() {
-			out = append(out, f.Dst.String())
-		}
-	}
-	if d := ev.DNS; d != nil && d.Client.IsValid() {
-		out = append(out, d.Client.String())
-	}
-	return out
-}
-
-func principal(ev *event.Event) string {
-	p := ev.Principal
+func principal(p event.Principal) string {
 	return cmp.Or(p.UPN, p.ID, p.AppID, p.Name)
 }
 
@@ -172,67 +245,21 @@ func addUnique(list []string, vs ...string) []string {
 	return list
 }
 
-// fillTenant gives hits without a tenant the hunt's only tenant. Some
-// shapes do not name their tenant (a Graph directoryAudits page); when the
-// data holds one tenant, they are that tenant's, and only then: with
-// several tenants an unnamed record stays unattributed rather than being
-// guessed into one.
-func (e *Engine) fillTenant(hits []*hit) {
+// onlyTenant is the hunt's only tenant, if it has one: hits without a
+// tenant are given it. Some shapes do not name their tenant (a Graph
+// directoryAudits page); when the data holds one tenant, they are that
+// tenant's, and only then: with several tenants an unnamed record stays
+// unattributed rather than being guessed into one.
+func (e *Engine) onlyTenant() string {
 	only := ""
 	for t := range e.TenantStart() {
 		if t == "" {
 			continue
 		}
 		if only != "" {
-			return
+			return ""
 		}
 		only = t
 	}
-	if only == "" {
-		return
-	}
-	for _, h := range hits {
-		if h.ev.Tenant == "" {
-			h.ev.Tenant = only
-		}
-	}
-}
-
-// refresh brings the hits' enrichment up to date and drops the hits whose
-// rule no longer matches: an address found to be the tenant's own after a
-// sign-in from it was read makes that sign-in no longer "not owned". Hits
-// of one record share its enrichment, so changes are collected first.
-func (e *Engine) refresh(hits []*hit) []*hit {
-	if e.Refresh == nil {
-		return hits
-	}
-	changed := map[*event.IPInfo]bool{}
-	for _, h := range hits {
-		before := [2]bool{h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned, h.ev.Enrich.DstIP != nil && h.ev.Enrich.DstIP.Owned}
-		if e.Refresh(h.ev) {
-			if h.ev.Enrich.SrcIP != nil && h.ev.Enrich.SrcIP.Owned != before[0] {
-				changed[h.ev.Enrich.SrcIP] = true
-			}
-			if h.ev.Enrich.DstIP != nil && h.ev.Enrich.DstIP.Owned != before[1] {
-				changed[h.ev.Enrich.DstIP] = true
-			}
-		}
-	}
-	if len(changed) == 0 {
-		return hits
-	}
-	fe := e.work[0].fe
-	out := hits[:0]
-	for _, h := range hits {
-		if changed[h.ev.Enrich.SrcIP] || changed[h.ev.Enrich.DstIP] {
-			// Evaluated again on the kept copy: the raw record is gone, so
-			// rules see the normalised and enrichment fields.
-			fe.Reset(h.ev)
-			if !e.rules[h.rule].Compiled.Match(fe) {
-				continue
-			}
-		}
-		out = append(out, h)
-	}
-	return out
+	return only
 }

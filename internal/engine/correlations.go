@@ -56,32 +56,84 @@ func (e *Engine) TenantStart() map[string]time.Time {
 	return out
 }
 
-// correlate runs the correlation rules over the sorted hits and turns
-// their fires into alerts.
-func (e *Engine) correlate(hits []*hit, c *Correlations) []alert.Alert {
-	ms := make([]correlate.Match, 0, len(hits))
-	for i, h := range hits {
-		r := e.rules[h.rule]
-		if !c.Set.Uses(r.Name) && (r.Sigma.ID == "" || !c.Set.Uses(r.Sigma.ID)) {
-			continue
-		}
-		ms = append(ms, correlate.Match{Rule: r.Name, RuleID: r.Sigma.ID, Time: h.ev.Time, Tenant: h.ev.Tenant, Fields: h.fields, Ref: i})
-	}
+// corrFeed streams the hits of correlations' base rules through a
+// correlate.Stream in event time. The hits arrive sorted by time, rule
+// index and key; matches of one instant are held and given to the stream
+// in correlate.Process's order (tenant, rule name, id, position), so the
+// fires are those of a whole-hunt Process call.
+type corrFeed struct {
+	e     *Engine
+	c     *Correlations
+	st    *correlate.Stream
+	uses  []bool // per rule: a correlation reads its hits
+	same  []correlate.Match
+	fires []correlate.Fire
+}
+
+func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
 	opt := c.Options
 	if opt.TenantStart == nil {
 		opt.TenantStart = e.TenantStart()
 	}
-	fires := c.Set.Process(ms, opt)
-	out := make([]alert.Alert, 0, len(fires))
-	for _, f := range fires {
-		out = append(out, e.fireAlert(f, hits, c.Rules))
+	f := &corrFeed{e: e, c: c, st: c.Set.Stream(opt), uses: make([]bool, len(e.rules))}
+	for i, r := range e.rules {
+		f.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)
 	}
-	return out
+	return f
+}
+
+// add feeds one hit; ref is its position among the kept hits.
+func (f *corrFeed) add(ref int, h *keptHit) {
+	if !f.uses[h.rule] {
+		return
+	}
+	if len(f.same) > 0 && !f.same[0].Time.Equal(h.time) {
+		f.drain()
+	}
+	r := f.e.rules[h.rule]
+	f.same = append(f.same, correlate.Match{Rule: r.Name, RuleID: r.Sigma.ID, Time: h.time, Tenant: h.tenant, Fields: h.fields, Ref: ref})
+}
+
+// drain gives the stream the matches of one instant.
+func (f *corrFeed) drain() {
+	slices.SortFunc(f.same, func(a, b correlate.Match) int {
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Ref, b.Ref))
+	})
+	for _, m := range f.same {
+		f.fires = append(f.fires, f.st.Add(m)...)
+	}
+	clear(f.same)
+	f.same = f.same[:0]
+}
+
+// alerts ends the stream and turns its fires into alerts. The member hits
+// a fire lists were read long before it closed: a second pass over the
+// hits picks them up by position (dropped as scan returned it).
+func (f *corrFeed) alerts(seq *hitSeq, only string, dropped []int) ([]alert.Alert, error) {
+	f.drain()
+	fires := append(f.fires, f.st.Flush()...)
+	correlate.SortFires(fires)
+	want := map[int]*keptHit{}
+	for _, fr := range fires {
+		for _, ref := range fr.Members {
+			want[ref] = nil
+		}
+	}
+	if len(want) > 0 {
+		if err := f.e.pick(seq, only, dropped, want); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]alert.Alert, 0, len(fires))
+	for _, fr := range fires {
+		out = append(out, fireAlert(fr, want, f.c.Rules))
+	}
+	return out, nil
 }
 
 // fireAlert builds the alert of one correlation fire, with the member
 // hits as its evidence.
-func (e *Engine) fireAlert(f correlate.Fire, hits []*hit, set *rules.Set) alert.Alert {
+func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Alert {
 	a := alert.Alert{
 		Rule: f.Rule, Title: f.Title, Tags: f.Tags, Time: f.Time, Tenant: f.Tenant,
 		Severity: alert.Medium, RuleVersion: 1,
@@ -91,17 +143,17 @@ func (e *Engine) fireAlert(f correlate.Fire, hits []*hit, set *rules.Set) alert.
 	} else if s, ok := alert.ParseSeverity(f.Level); ok {
 		a.Severity = s
 	}
-	var first *event.Event
+	var first *keptHit
 	for _, ref := range f.Members {
-		if ref < 0 || ref >= len(hits) {
+		h := hits[ref]
+		if h == nil {
 			continue
 		}
-		ev := hits[ref].ev
 		if first == nil {
-			first = ev
-			a.Subscription, a.Principal = ev.Subscription, principal(ev)
+			first = h
+			a.Subscription, a.Principal = h.sub, principal(h.principal)
 		}
-		extend(&a, ev)
+		extend(&a, h)
 	}
 	a.Count = max(f.Count, a.Count)
 	if f.LastTime.After(a.Time) {
@@ -118,10 +170,10 @@ func (e *Engine) fireAlert(f correlate.Fire, hits []*hit, set *rules.Set) alert.
 }
 
 // fireSummary says what a correlation saw, in the words of its type.
-func fireSummary(f correlate.Fire, first *event.Event) string {
+func fireSummary(f correlate.Fire, first *keptHit) string {
 	who := ""
 	if first != nil {
-		who = principalText(first) + ": "
+		who = cmp.Or(principal(first.principal), "an unknown principal") + ": "
 	}
 	var keys []string
 	for k, v := range f.GroupKey {
@@ -145,11 +197,4 @@ func fireSummary(f correlate.Fire, first *event.Event) string {
 		return fmt.Sprintf("%s%s: %d related events%s", who, f.Title, f.Count, span)
 	}
 	return fmt.Sprintf("%s%s: %d events%s", who, f.Title, f.Count, span)
-}
-
-func principalText(ev *event.Event) string {
-	if p := principal(ev); p != "" {
-		return p
-	}
-	return "an unknown principal"
 }

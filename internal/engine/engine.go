@@ -4,15 +4,20 @@
 // seen twice count once, and the matches of one action (the Start and
 // Succeeded records of one ARM operation, the thousand tuples of one
 // miner's connection) become one alert.
+//
+// A hit is kept compact (what its alert and correlations read, not the
+// event) and within a memory budget: past it, a worker's hits are sorted
+// and written to a temporary file, and the end of the hunt merges those
+// runs in event time. Memory therefore does not grow with the input.
 package engine
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
@@ -34,13 +39,33 @@ type Engine struct {
 	work   []workerState
 	// Refresh, when set, updates an event's enrichment with what was
 	// learned after it was read (the tenant's own addresses); hits whose
-	// facts changed are evaluated again before they become alerts.
+	// facts changed are evaluated again before they become alerts. Set it
+	// before the first Eval: the engine evaluates, as each hit is kept,
+	// what the rule would say once an address is found to be owned.
 	Refresh func(*event.Event) bool
+	// Memory bounds the encoded hits held in memory, all workers
+	// together, before they are sorted into temporary files; zero means
+	// DefaultMemory. TempDir is where those files go ("": os.TempDir()).
+	// Set both before the first Eval.
+	Memory  int
+	TempDir string
 	// trackStart records each tenant's first event: first_seen learns
 	// from there, and a hunt over one tenant attributes records that name
 	// none to it.
 	trackStart bool
+
+	spill  spiller
+	runsMu sync.Mutex
+	runs   []string // runs written while reading, sorted by record
+	errMu  sync.Mutex
+	err    error // the first failure to keep a hit
+	failed atomic.Bool
+	// probe, when set (by tests), is called every probeEvery hits merged:
+	// the memory test measures the live heap there.
+	probe func()
 }
+
+const probeEvery = 1024
 
 // rule is a compiled catalogue rule with what the engine derives from it.
 type rule struct {
@@ -54,25 +79,21 @@ type need struct {
 	id   sigma.FieldID
 }
 
-// hit is one event that matched a rule, reduced to what alerts and
-// correlations need: the event itself is not kept (its memory is reused).
-type hit struct {
-	rule   int
-	group  string              // merge-by key
-	key    string              // dedup key of the record
-	ev     *event.Event        // shared by the hits of one record
-	fields map[string][]string // values correlations asked for
-}
-
 type workerState struct {
 	fe    *fields.Event
-	hits  []hit
-	buf   []sigma.Value
+	vals  []sigma.Value
 	start map[string]time.Time // earliest event per tenant
 	// lastTenant and lastStart cache the last look-up in start.
 	lastTenant string
 	lastStart  time.Time
-	raw        []byte   // scratch for canonical records
+	raw        []byte // scratch for canonical records
+	matched    []int  // rules the current event matched
+	keep       []uint8
+	rec, part  []byte // scratch for encoded hits
+	fields     [][]string
+	alt        altEvent // the event as a late refresh would see it
+	buf        *hitBuf  // kept hits not yet spilled
+	hits       int      // hits kept, duplicates included
 	_          [64]byte // keep workers' state on separate cache lines
 }
 
@@ -81,6 +102,7 @@ type workerState struct {
 // fields they need and each tenant's first event time.
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: true}
+	e.spill.parent = &e.TempDir
 	var needs func(string) []string
 	if corr != nil {
 		needs = corr.Needs
@@ -121,6 +143,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	}
 	for i := range e.work {
 		e.work[i].fe = set.Resolver.NewEvent()
+		e.work[i].alt.fe = set.Resolver.NewEvent()
 	}
 	return e, nil
 }
@@ -143,56 +166,89 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	}
 	ws := &e.work[worker]
 	ws.fe.Reset(ev)
-	// The record's dedup key and its kept copy are made once, at its
-	// first hit, and shared by all its hits.
-	key := ""
-	var kept *event.Event
+	ws.matched = ws.matched[:0]
 	for _, list := range [2][]int{byOp, general} {
 		for _, i := range list {
-			if !e.rules[i].Compiled.Match(ws.fe) {
-				continue
+			if e.rules[i].Compiled.Match(ws.fe) {
+				ws.matched = append(ws.matched, i)
 			}
-			if kept == nil {
-				key, ws.raw = dedupKey(ev, ws.raw[:0])
-				c := *ev
-				c.Raw = nil
-				kept = &c
-			}
-			e.hit(ws, i, kept, key)
 		}
+	}
+	if len(ws.matched) > 0 && !e.failed.Load() {
+		e.keepHits(ws, ev)
 	}
 }
 
-// hit records a match, copying what outlives the event.
-func (e *Engine) hit(ws *workerState, i int, ev *event.Event, key string) {
-	r := e.rules[i]
-	h := hit{rule: i, key: key}
-	if len(r.merge) > 0 {
-		var b strings.Builder
-		for _, id := range r.merge {
-			ws.buf, _ = sigma.Collect(ws.fe, id, ws.buf[:0])
-			for _, v := range ws.buf {
-				b.WriteString(v.Text())
-				b.WriteByte(0)
-			}
-			b.WriteByte(1)
-		}
-		h.group = b.String()
-	}
-	if len(r.needs) > 0 {
-		h.fields = make(map[string][]string, len(r.needs))
+// keepHits encodes the current event's hits, one per matched rule. The
+// record's dedup key, summary and shared facts are made once.
+func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
+	var key string
+	key, ws.raw = dedupKey(ev, ws.raw[:0])
+	ws.part = appendRecordPart(ws.part[:0], ev, Summary(ev))
+	e.variants(ws, ev)
+	for j, i := range ws.matched {
+		r := e.rules[i]
+		b := appendHeader(ws.rec[:0], ev.Time, i, key)
+		b = appendStr(b, e.group(ws, r))
+		b = append(b, ws.keep[j])
+		b = append(b, ws.part...)
+		ws.fields = ws.fields[:0]
 		for _, n := range r.needs {
-			ws.buf, _ = sigma.Collect(ws.fe, n.id, ws.buf[:0])
-			vals := make([]string, 0, len(ws.buf))
-			for _, v := range ws.buf {
-				vals = append(vals, v.Text())
+			ws.vals, _ = sigma.Collect(ws.fe, n.id, ws.vals[:0])
+			vs := make([]string, 0, len(ws.vals))
+			for _, v := range ws.vals {
+				vs = append(vs, v.Text())
 			}
-			h.fields[n.name] = vals
+			ws.fields = append(ws.fields, vs)
 		}
+		b = appendFields(b, ws.fields)
+		ws.rec = b
+		e.keepHit(ws, b)
 	}
-	h.ev = ev
-	ws.hits = append(ws.hits, h)
 }
+
+// group is a hit's merge-by key: the values of the rule's merge-by fields.
+func (e *Engine) group(ws *workerState, r *rule) string {
+	if len(r.merge) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, id := range r.merge {
+		ws.vals, _ = sigma.Collect(ws.fe, id, ws.vals[:0])
+		for _, v := range ws.vals {
+			b.WriteString(v.Text())
+			b.WriteByte(0)
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// fail records the first failure to keep hits; later hits are dropped and
+// Alerts reports it.
+func (e *Engine) fail(err error) {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	if e.err == nil {
+		e.err = err
+		e.failed.Store(true)
+	}
+}
+
+// Err reports a failure to keep hits (a temporary file that could not be
+// written): the hunt should stop, its alerts would be incomplete.
+func (e *Engine) Err() error {
+	if !e.failed.Load() {
+		return nil
+	}
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	return e.err
+}
+
+// Close removes the hunt's temporary files. Alerts calls it; call it too
+// when a hunt ends without Alerts. It may be called more than once.
+func (e *Engine) Close() error { return e.spill.close() }
 
 // dedupKey identifies a record across deliveries: the id Azure gives it
 // (eventDataId, sign-in id, audit id), else a hash of the record's
@@ -212,30 +268,4 @@ func dedupKey(ev *event.Event, buf []byte) (string, []byte) {
 	buf = ev.Raw.MarshalTo(buf)
 	sum := sha256.Sum256(buf)
 	return "sha256:" + hex.EncodeToString(sum[:16]) + idx, buf
-}
-
-// sortedHits gathers every worker's hits in a deterministic order, with
-// duplicates of a record under one rule removed.
-func (e *Engine) sortedHits() (all []*hit, dups int) {
-	for i := range e.work {
-		for j := range e.work[i].hits {
-			all = append(all, &e.work[i].hits[j])
-		}
-	}
-	// Pointers are sorted, not the hits: each holds a whole event.
-	slices.SortFunc(all, func(a, b *hit) int {
-		return cmp.Or(a.ev.Time.Compare(b.ev.Time), cmp.Compare(a.rule, b.rule), cmp.Compare(a.key, b.key))
-	})
-	out := all[:0]
-	seen := map[string]bool{}
-	for _, h := range all {
-		dk := strconv.Itoa(h.rule) + "|" + h.key
-		if seen[dk] {
-			dups++
-			continue
-		}
-		seen[dk] = true
-		out = append(out, h)
-	}
-	return out, dups
 }

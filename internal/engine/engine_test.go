@@ -73,7 +73,10 @@ func TestDuplicatesCountOnceAndOneActionIsOneAlert(t *testing.T) {
 			ev := evs[i]
 			e.Eval(n%workers, &ev)
 		}
-		as, st := e.Alerts(nil)
+		as, st, err := e.Alerts(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var ids []string
 		for _, a := range as {
 			ids = append(ids, a.ID)
@@ -102,7 +105,10 @@ func TestRecordsWithoutTenantJoinTheOnlyTenant(t *testing.T) {
 	b.Tenant = ""
 	e.Eval(0, &a)
 	e.Eval(0, &b)
-	as, _ := e.Alerts(nil)
+	as, _, err := e.Alerts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, x := range as {
 		if x.Tenant != "t1" {
 			t.Errorf("alert %s has tenant %q, want t1", x.ID, x.Tenant)
@@ -115,7 +121,10 @@ func TestRecordsWithoutTenantJoinTheOnlyTenant(t *testing.T) {
 	for _, ev := range []event.Event{a, b, c} {
 		e2.Eval(0, &ev)
 	}
-	as2, _ := e2.Alerts(nil)
+	as2, _, err := e2.Alerts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var empty int
 	for _, x := range as2 {
 		if x.Tenant == "" {
@@ -163,7 +172,10 @@ level: high
 			Principal: event.Principal{ID: "p1"}, Compute: &event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Count: 10}}
 		e.Eval(i%2, &ev)
 	}
-	as, _ := e.Alerts(&Correlations{Set: corr, Rules: set})
+	as, _, err := e.Alerts(&Correlations{Set: corr, Rules: set})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(as) != 1 || as[0].Rule != "x.fanout" || as[0].Count != 4 || len(as[0].Compute) != 4 {
 		t.Fatalf("alerts %+v: want one fan-out alert over the four creations, base rule silent", as)
 	}

@@ -38,6 +38,12 @@ type Config struct {
 	// IncidentGap is how far apart connected alerts may be and still be one
 	// incident; zero means the default (24 hours).
 	IncidentGap time.Duration
+	// HitMemory bounds the rule hits held in memory, in bytes of their
+	// compact encoding; past it they are sorted into temporary files in
+	// TempDir ("": the system's) and merged at the end, so a hunt's memory
+	// does not grow with its input. Zero means engine.DefaultMemory.
+	HitMemory int
+	TempDir   string
 }
 
 // Result is what a hunt found and read.
@@ -65,16 +71,28 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		return nil, err
 	}
 	eng.Refresh = cfg.Enricher.Refresh
-	files := source.Read(ctx, inputs, source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress},
+	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
+	defer eng.Close() // the temporary files go, however the hunt ends
+	// A hit that cannot be kept (the temporary folder is full) stops the
+	// reading: the alerts would be incomplete.
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	files := source.Read(readCtx, inputs, source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress},
 		func(w int, ev *event.Event) {
 			cfg.Enricher.Apply(ev)
 			eng.Eval(w, ev)
+			if eng.Err() != nil {
+				stop()
+			}
 		})
 	var cs *engine.Correlations
 	if corr != nil {
 		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline}}
 	}
-	alerts, st := eng.Alerts(cs)
+	alerts, st, err := eng.Alerts(cs)
+	if err != nil {
+		return nil, err
+	}
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)

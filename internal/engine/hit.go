@@ -1,0 +1,317 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// keptHit is one rule match as the end of the hunt needs it: what alerts,
+// evidence, correlations and the late refresh of owned addresses read,
+// and nothing else (no raw record, no typed extras). Hits are held encoded
+// (encodeHit) and decoded one at a time as they are merged.
+type keptHit struct {
+	time      time.Time
+	rule      int
+	key       string // dedup key of the record
+	group     string // merge-by values
+	tenant    string
+	sub       string
+	principal event.Principal // ID, UPN, Name and AppID only
+	corrID    string
+	resource  string
+	summary   string // Summary of the event, made while it was whole
+	loc       event.Location
+	eventID   string
+	shape     string
+	operation string
+	addrs     hitAddrs
+	keep      uint8 // refresh: does the rule still match (keep* bits)
+	compute   *alert.Compute
+	fields    map[string][]string // values correlations asked for
+}
+
+// hitAddrs are the event's addresses: its alert's IPs, and what Refresh
+// reads to learn whether one has since become the tenant's own.
+type hitAddrs struct {
+	source   netip.Addr
+	flow     bool // the event is a flow: src and dst are its ends
+	src, dst netip.Addr
+	dns      bool // the event is a DNS query from client
+	client   netip.Addr
+	// srcCand and dstCand: the enrichment named an address not (yet) owned.
+	srcCand, dstCand bool
+}
+
+// Bits of keptHit.keep: whether the rule matched again with the source,
+// the destination or both marked owned (see variants).
+const (
+	keepSrc uint8 = 1 << iota
+	keepDst
+	keepBoth
+)
+
+// The layout of an encoded hit. The first 16 bytes are the sort header,
+// fixed-width so runs sort and merge without decoding: event time
+// (seconds, nanoseconds) and rule index, little endian. Then the dedup key,
+// the merge-by group, the keep bits, the part shared by the record's hits
+// (appendRecordPart) and the rule's correlation fields. Strings are a
+// uvarint length and their bytes, integers varints.
+const headerLen = 16
+
+// appendHeader starts an encoded hit.
+func appendHeader(b []byte, t time.Time, rule int, key string) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(t.Unix()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(t.Nanosecond()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(rule))
+	return appendStr(b, key)
+}
+
+// appendRecordPart encodes what the hits of one record share; summary is
+// Summary(ev), made once per record.
+func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
+	// The instant is in the header; this keeps the zone the record gave.
+	switch name, off := ev.Time.Zone(); {
+	case ev.Time.Location() == time.UTC:
+		b = append(b, 0)
+	case ev.Time.Location() == time.Local:
+		b = append(b, 1)
+	default:
+		b = appendStr(binary.AppendVarint(append(b, 2), int64(off)), name)
+	}
+	p := ev.Principal
+	for _, s := range [...]string{ev.Tenant, ev.Subscription, p.ID, p.UPN, p.Name, p.AppID, ev.CorrelationID, ev.ResourceID,
+		summary, ev.Loc.File, ev.ID, ev.Shape, ev.Operation} {
+		b = appendStr(b, s)
+	}
+	b = binary.AppendVarint(b, int64(ev.Loc.Line))
+	b = binary.AppendVarint(b, ev.Loc.Offset)
+	b = binary.AppendVarint(b, int64(ev.Loc.Index))
+	var flags byte
+	if ev.Flow != nil {
+		flags |= 1
+	}
+	if ev.DNS != nil {
+		flags |= 2
+	}
+	if ev.Enrich.SrcIP != nil && !ev.Enrich.SrcIP.Owned {
+		flags |= 4
+	}
+	if ev.Enrich.DstIP != nil && !ev.Enrich.DstIP.Owned {
+		flags |= 8
+	}
+	c := computeOf(ev)
+	if c != nil {
+		flags |= 16
+	}
+	b = append(b, flags)
+	b = appendAddr(b, ev.SourceIP)
+	if ev.Flow != nil {
+		b = appendAddr(appendAddr(b, ev.Flow.Src), ev.Flow.Dst)
+	}
+	if ev.DNS != nil {
+		b = appendAddr(b, ev.DNS.Client)
+	}
+	if c != nil {
+		// Resource and Operation are the event's resource and correlation
+		// ids, encoded above.
+		b = appendStr(appendStr(appendStr(b, c.Service), c.Size), c.Region)
+		b = binary.AppendVarint(b, int64(c.Count))
+		b = append(b, boolByte(c.Spot))
+	}
+	return b
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendAddr(b []byte, a netip.Addr) []byte {
+	ab, _ := a.MarshalBinary() // zone included; the zero Addr is empty
+	return appendStr(b, string(ab))
+}
+
+// appendFields encodes the values of the fields correlations read from
+// this rule's hits, in the order of the rule's needs.
+func appendFields(b []byte, vals [][]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(vals)))
+	for _, vs := range vals {
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, v := range vs {
+			b = appendStr(b, v)
+		}
+	}
+	return b
+}
+
+// errCorrupt says a spilled hit did not decode: a temporary file was
+// changed or truncated under the hunt.
+var errCorrupt = errors.New("a kept rule hit is corrupt (temporary file changed?)")
+
+// decoder reads an encoded hit held as one string, so the strings it
+// returns share that one allocation; the first error sticks.
+type decoder struct {
+	s   string
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	var x uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			d.s = d.s[i+1:]
+			return x | uint64(c)<<(7*i)
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	d.fail()
+	return 0
+}
+
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.s)) {
+		d.fail()
+		return ""
+	}
+	v := d.s[:n]
+	d.s = d.s[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if len(d.s) == 0 {
+		d.fail()
+		return 0
+	}
+	v := d.s[0]
+	d.s = d.s[1:]
+	return v
+}
+
+func (d *decoder) addr() netip.Addr {
+	var a netip.Addr
+	if err := a.UnmarshalBinary([]byte(d.str())); err != nil {
+		d.fail()
+	}
+	return a
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.s = ""
+}
+
+// decodeHit reads an encoded hit; needs names the rule's correlation
+// fields, in the order they were encoded.
+func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
+	e, ok := entryOf(rec)
+	if !ok {
+		return nil, errCorrupt
+	}
+	h := &keptHit{rule: int(e.rule)}
+	d := decoder{s: string(rec[headerLen:])}
+	h.key = d.str()
+	h.group = d.str()
+	h.keep = d.byte()
+	h.time = time.Unix(e.sec, int64(e.nsec))
+	switch d.byte() {
+	case 0:
+		h.time = h.time.UTC()
+	case 1:
+	default:
+		off := d.varint()
+		h.time = h.time.In(time.FixedZone(d.str(), int(off)))
+	}
+	for _, s := range [...]*string{&h.tenant, &h.sub, &h.principal.ID, &h.principal.UPN, &h.principal.Name, &h.principal.AppID,
+		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation} {
+		*s = d.str()
+	}
+	h.loc.Line = int(d.varint())
+	h.loc.Offset = d.varint()
+	h.loc.Index = int(d.varint())
+	flags := d.byte()
+	a := &h.addrs
+	a.flow, a.dns, a.srcCand, a.dstCand = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
+	a.source = d.addr()
+	if a.flow {
+		a.src, a.dst = d.addr(), d.addr()
+	}
+	if a.dns {
+		a.client = d.addr()
+	}
+	if flags&16 != 0 {
+		c := &alert.Compute{Service: d.str(), Size: d.str(), Region: d.str(), Resource: h.resource, Operation: h.corrID}
+		c.Count = int(d.varint())
+		c.Spot = d.byte() == 1
+		h.compute = c
+	}
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		names := needs(h.rule)
+		if uint64(len(names)) != n {
+			return nil, errCorrupt
+		}
+		h.fields = make(map[string][]string, n)
+		for _, nd := range names {
+			k := d.uvarint()
+			if k > uint64(len(d.s)) {
+				d.fail()
+				break
+			}
+			vals := make([]string, 0, k)
+			for range k {
+				vals = append(vals, d.str())
+			}
+			h.fields[nd.name] = vals
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return h, nil
+}
+
+// ips are the addresses an alert lists for the hit.
+func (h *keptHit) ips() []string {
+	var out []string
+	a := h.addrs
+	if a.source.IsValid() {
+		out = append(out, a.source.String())
+	}
+	if a.flow {
+		if a.src.IsValid() {
+			out = append(out, a.src.String())
+		}
+		if a.dst.IsValid() {
+			out = append(out, a.dst.String())
+		}
+	}
+	if a.dns && a.client.IsValid() {
+		out = append(out, a.client.String())
+	}
+	return out
+}

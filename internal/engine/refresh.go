@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/fields"
+)
+
+// altEvent is a worker's scratch for the event as a late refresh would
+// see it: no raw record, and an address marked owned.
+type altEvent struct {
+	fe       *fields.Event
+	ev       event.Event
+	src, dst event.IPInfo
+}
+
+// variants decides now what refresh would decide at the end of the hunt,
+// since the event is gone by then. An address not owned when the event was
+// read may turn out to be (a publicIPAddresses write read later): the
+// event's hits are then evaluated again, on the normalised event without
+// its raw record, with that address owned. Which addresses will turn is
+// known only at the end, so each possible case (source, destination, both)
+// is evaluated here and kept as a bit per hit; Refresh picks the case.
+func (e *Engine) variants(ws *workerState, ev *event.Event) {
+	ws.keep = ws.keep[:0]
+	for range ws.matched {
+		ws.keep = append(ws.keep, 0)
+	}
+	if e.Refresh == nil {
+		return
+	}
+	src := ev.Enrich.SrcIP != nil && !ev.Enrich.SrcIP.Owned
+	dst := ev.Enrich.DstIP != nil && !ev.Enrich.DstIP.Owned
+	for _, c := range [...]struct {
+		src, dst bool
+		bit      uint8
+	}{{true, false, keepSrc}, {false, true, keepDst}, {true, true, keepBoth}} {
+		if c.src && !src || c.dst && !dst {
+			continue
+		}
+		a := &ws.alt
+		a.ev = *ev
+		a.ev.Raw = nil
+		if c.src {
+			a.src = *ev.Enrich.SrcIP
+			a.src.Owned = true
+			a.ev.Enrich.SrcIP = &a.src
+		}
+		if c.dst {
+			a.dst = *ev.Enrich.DstIP
+			a.dst.Owned = true
+			a.ev.Enrich.DstIP = &a.dst
+		}
+		a.fe.Reset(&a.ev)
+		for j, i := range ws.matched {
+			if e.rules[i].Compiled.Match(a.fe) {
+				ws.keep[j] |= c.bit
+			}
+		}
+	}
+	ws.alt.ev = event.Event{} // hold nothing of the record past this call
+}
+
+// stillMatches brings a hit's enrichment up to date through Refresh and
+// says whether its rule still matches: an address found to be the
+// tenant's own after a sign-in from it was read makes that sign-in no
+// longer "not owned". Refresh sees the hit's addresses and which of them
+// were not owned; the answer for each case was evaluated by variants.
+func (e *Engine) stillMatches(h *keptHit) bool {
+	a := h.addrs
+	if e.Refresh == nil || !a.srcCand && !a.dstCand {
+		return true
+	}
+	ev := event.Event{SourceIP: a.source}
+	if a.flow {
+		ev.Flow = &event.Flow{Src: a.src, Dst: a.dst}
+	}
+	if a.dns {
+		ev.DNS = &event.DNS{Client: a.client}
+	}
+	var src, dst event.IPInfo
+	if a.srcCand {
+		ev.Enrich.SrcIP = &src
+	}
+	if a.dstCand {
+		ev.Enrich.DstIP = &dst
+	}
+	if !e.Refresh(&ev) {
+		return true
+	}
+	switch {
+	case src.Owned && dst.Owned:
+		return h.keep&keepBoth != 0
+	case src.Owned:
+		return h.keep&keepSrc != 0
+	case dst.Owned:
+		return h.keep&keepDst != 0
+	}
+	return true
+}

@@ -1,0 +1,326 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// mixRules exercise every part of the end of a hunt: merge-by, a base rule
+// of a correlation (silent) with fields, and a rule that reads whether an
+// address is owned, so the late refresh matters.
+const mixRules = `title: Elevated access
+name: x.elevate
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operation: microsoft.authorization/elevateaccess/action}
+  condition: sel
+level: high
+merge-by: [correlation_id]
+---
+title: Compute created
+name: x.compute
+id: 1b2c
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {compute.service|exists: true}
+  condition: sel
+level: informational
+---
+title: Many regions
+name: x.fanout
+description: d
+correlation:
+  type: value_count
+  rules: [x.compute]
+  group-by: [principal.id]
+  timespan: 1h
+  condition: {field: region, gte: 3}
+level: high
+---
+title: Sign-in from an address not owned
+name: x.not_owned
+description: d
+logsource: {product: azure, service: signinlogs}
+detection:
+  sel: {enrich.src_ip.owned: false}
+  condition: sel
+level: medium
+`
+
+// mixEvents are n events in an order unrelated to their times, over two
+// tenants, with redelivered records (same time, and a later copy), one
+// action's records sharing a correlation id, compute in several regions
+// and sign-ins from addresses of which some turn out to be owned.
+func mixEvents(n int, seed uint64) []event.Event {
+	r := rand.New(rand.NewPCG(seed, 7))
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	regions := []string{"eastus", "westeurope", "japaneast", "brazilsouth"}
+	var out []event.Event
+	for i := range n {
+		at := t0.Add(time.Duration(r.IntN(30*24*3600)) * time.Second)
+		if i%5 == 0 { // equal times across rules and tenants
+			at = t0.Add(time.Duration(r.IntN(50)) * time.Hour)
+		}
+		tenant := []string{"t1", "t2"}[r.IntN(2)]
+		p := event.Principal{ID: fmt.Sprintf("p%d", r.IntN(20)), UPN: fmt.Sprintf("u%d@x.example", r.IntN(20))}
+		ev := event.Event{Time: at, Tenant: tenant, ID: fmt.Sprintf("id-%d", i), Principal: p, Subscription: "s1",
+			Shape: "test", Loc: event.Location{File: fmt.Sprintf("f%d.json", i%7), Line: i + 1, Offset: int64(i) * 100}}
+		switch i % 3 {
+		case 0:
+			ev.Kind, ev.Operation = event.KindActivity, "microsoft.authorization/elevateaccess/action"
+			ev.CorrelationID = fmt.Sprintf("c%d", r.IntN(n/10+1))
+		case 1:
+			ev.Kind, ev.Operation = event.KindActivity, "microsoft.compute/virtualmachinescalesets/write"
+			ev.Region = regions[r.IntN(len(regions))]
+			ev.ResourceID = fmt.Sprintf("/subscriptions/s1/vmss/v%d", i)
+			ev.Compute = &event.Compute{Service: "vmss", Size: "Standard_NC6s_v3", Count: 1 + r.IntN(8)}
+		case 2:
+			ev.Kind, ev.Operation = event.KindSignIn, "sign-in activity"
+			ev.SourceIP = netip.AddrFrom4([4]byte{203, 0, 113, byte(r.IntN(8))})
+			ev.Enrich.SrcIP = &event.IPInfo{Azure: true}
+		}
+		out = append(out, ev)
+		if i%11 == 0 {
+			out = append(out, ev) // redelivered as is
+		}
+		if i%13 == 0 {
+			late := ev
+			late.Time = ev.Time.Add(time.Minute)
+			late.Loc.Line += 1000
+			out = append(out, late) // the same record again, read with a later time
+		}
+	}
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// ownedLater marks 203.0.113.0-3 owned at the end, as a publicIPAddresses
+// write read after the sign-ins would.
+func ownedLater(ev *event.Event) bool {
+	info := ev.Enrich.SrcIP
+	if info == nil || info.Owned || !ev.SourceIP.IsValid() || ev.SourceIP.As4()[3] >= 4 {
+		return false
+	}
+	info.Owned = true
+	return true
+}
+
+// hunt runs the mix through an engine with the given budget and workers.
+func huntMix(t *testing.T, evs []event.Event, memory, workers int, dir string) ([]alert.Alert, Stats, *Engine) {
+	t.Helper()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	corr := set.Correlations()
+	e, err := New(set, workers, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Refresh, e.Memory, e.TempDir = ownedLater, memory, dir
+	for i := range evs {
+		ev := evs[i] // the engine must not keep the caller's event
+		if ev.Enrich.SrcIP != nil {
+			info := *ev.Enrich.SrcIP
+			ev.Enrich.SrcIP = &info
+		}
+		e.Eval(i%workers, &ev)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+	spilled := len(e.runs)
+	as, st, err := e.Alerts(&Correlations{Set: corr, Rules: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if memory < 1<<20 && spilled <= maxFanIn {
+		t.Fatalf("budget %d B: %d runs spilled, want more than %d (the merge of merges untested)", memory, spilled, maxFanIn)
+	}
+	return as, st, e
+}
+
+func TestSpilledHitsGiveTheSameAlertsAsHitsInMemory(t *testing.T) {
+	t.Parallel()
+	evs := mixEvents(3000, 1)
+	want, wantSt, _ := huntMix(t, evs, 1<<30, 1, "")
+	dir := t.TempDir()
+	got, gotSt, _ := huntMix(t, evs, 2<<10, 3, dir)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alerts differ between hits in memory and spilled (-memory +spilled):\n%s", diff)
+	}
+	if wantSt != gotSt {
+		t.Errorf("stats: in memory %+v, spilled %+v", wantSt, gotSt)
+	}
+	if wantSt.Duplicates == 0 {
+		t.Error("the mix has redelivered records, but none counted as duplicate")
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 0 {
+		t.Errorf("temporary files left after Alerts: %v", left)
+	}
+
+	// What the comparison covers must be there: the refresh dropped the
+	// sign-ins from addresses found owned, the correlation fired, and a
+	// redelivered record counted once.
+	var fanout, signins int
+	for _, a := range got {
+		switch a.Rule {
+		case "x.not_owned":
+			signins++
+			if ip := a.IPs[0]; strings.HasSuffix(ip, ".0") || strings.HasSuffix(ip, ".1") || strings.HasSuffix(ip, ".2") || strings.HasSuffix(ip, ".3") {
+				t.Errorf("sign-in alert from %s, an address found owned later", ip)
+			}
+		case "x.fanout":
+			fanout++
+			if len(a.Evidence) == 0 || a.Principal == "" {
+				t.Errorf("correlation alert without its members: %+v", a)
+			}
+		case "x.compute":
+			t.Errorf("silent base rule alerted: %+v", a)
+		}
+	}
+	if fanout == 0 || signins == 0 {
+		t.Errorf("%d fan-out and %d sign-in alerts: the mix does not exercise correlations and refresh", fanout, signins)
+	}
+}
+
+func TestResultDoesNotDependOnArrivalOrder(t *testing.T) {
+	t.Parallel()
+	evs := mixEvents(1500, 2)
+	want, _, _ := huntMix(t, evs, 1<<30, 2, "")
+	rev := make([]event.Event, len(evs))
+	for i := range evs {
+		rev[len(evs)-1-i] = evs[i]
+	}
+	got, _, _ := huntMix(t, rev, 1<<10, 4, t.TempDir())
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("reversed input, spilled, gives other alerts (-want +got):\n%s", diff)
+	}
+}
+
+func TestCloseRemovesTemporaryFilesWithoutAlerts(t *testing.T) {
+	t.Parallel()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	e, err := New(set, 2, set.Correlations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	e.Memory, e.TempDir = 1<<10, dir
+	for i, ev := range mixEvents(300, 3) {
+		e.Eval(i%2, &ev)
+	}
+	made, _ := filepath.Glob(filepath.Join(dir, "mamori-hits-*", "run-*"))
+	if len(made) == 0 {
+		t.Fatal("no run written with a 1 KiB budget")
+	}
+	// A cancelled hunt ends here: Close, no Alerts.
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left after Close: %v", left)
+	}
+}
+
+func TestAFolderThatCannotBeWrittenIsAnError(t *testing.T) {
+	t.Parallel()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	e, err := New(set, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "no", "such", "folder")
+	e.Memory, e.TempDir = 1<<10, missing
+	for _, ev := range mixEvents(200, 4) {
+		e.Eval(0, &ev)
+	}
+	if e.Err() == nil {
+		t.Fatal("Err is nil after hits could not be spilled")
+	}
+	_, _, err = e.Alerts(nil)
+	if err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("Alerts error %v, want the folder's error", err)
+	}
+}
+
+func TestCorruptRunIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	e, err := New(set, 1, set.Correlations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Memory, e.TempDir = 1<<10, t.TempDir()
+	for _, ev := range mixEvents(300, 5) {
+		e.Eval(0, &ev)
+	}
+	for i, p := range e.runs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Cut one run short and garble another's record.
+		switch i {
+		case 0:
+			b = b[:len(b)/2]
+		case 1:
+			for j := 20; j < len(b); j += 7 {
+				b[j] ^= 0xff
+			}
+		}
+		os.WriteFile(p, b, 0o600)
+	}
+	if _, _, err := e.Alerts(&Correlations{Set: set.Correlations(), Rules: set}); err == nil {
+		t.Error("Alerts over a truncated run gave no error")
+	}
+}
+
+func TestHitEncodingRoundTrips(t *testing.T) {
+	t.Parallel()
+	zones := []*time.Location{time.UTC, time.FixedZone("CEST", 2*3600), time.FixedZone("", -5*3600-1800)}
+	for _, z := range zones {
+		ev := event.Event{Time: time.Date(2026, 3, 14, 1, 2, 3, 456789, z), Tenant: "t", ID: "i", Shape: "s", Operation: "op",
+			Principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app"}, CorrelationID: "C", ResourceID: "/r", Region: "eastus",
+			SourceIP: netip.MustParseAddr("fe80::1%eth0"), Flow: &event.Flow{Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("192.0.2.9")},
+			DNS:     &event.DNS{Client: netip.MustParseAddr("10.0.0.2")},
+			Compute: &event.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, LowPri: 2},
+			Loc:     event.Location{File: "f", Line: 7, Offset: 1 << 40, Index: 3},
+			Enrich:  event.Enrichment{SrcIP: &event.IPInfo{}, DstIP: &event.IPInfo{Owned: true}}}
+		rec := appendHeader(nil, ev.Time, 1, "k")
+		rec = appendStr(rec, "g")
+		rec = append(rec, keepDst)
+		rec = appendRecordPart(rec, &ev, "sum")
+		rec = appendFields(rec, [][]string{{"x", "y"}, {}})
+		h, err := decodeHit(rec, func(int) []need { return []need{{name: "a"}, {name: "b"}} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &keptHit{time: ev.Time, rule: 1, key: "k", group: "g", tenant: "t", sub: "", principal: ev.Principal,
+			corrID: "C", resource: "/r", summary: "sum", loc: ev.Loc, eventID: "i", shape: "s", operation: "op", keep: keepDst,
+			addrs:   hitAddrs{source: ev.SourceIP, flow: true, src: ev.Flow.Src, dst: ev.Flow.Dst, dns: true, client: ev.DNS.Client, srcCand: true},
+			compute: &alert.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, Region: "eastus", Spot: true, Resource: "/r", Operation: "C"},
+			fields:  map[string][]string{"a": {"x", "y"}, "b": {}}}
+		if diff := cmp.Diff(want, h, cmp.AllowUnexported(keptHit{}, hitAddrs{}), cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+			cmp.Comparer(func(a, b time.Time) bool {
+				return a.Equal(b) && a.Format(time.RFC3339Nano) == b.Format(time.RFC3339Nano)
+			})); diff != "" {
+			t.Errorf("zone %s: round trip (-want +got):\n%s", z, diff)
+		}
+		for cut := range len(rec) - 1 {
+			if _, err := decodeHit(rec[:cut], func(int) []need { return []need{{name: "a"}, {name: "b"}} }); err == nil {
+				t.Fatalf("zone %s: a hit cut to %d of %d bytes decoded without error", z, cut, len(rec))
+			}
+		}
+	}
+}
