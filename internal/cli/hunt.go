@@ -32,6 +32,7 @@ type huntFlags struct {
 	failOn     string
 	strict     bool
 	ownedIPs   string
+	posture    string
 	dataDir    string
 	workers    int
 	maxRecord  int
@@ -64,6 +65,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any record could not be read")
 	fs.StringVar(&f.ownedIPs, "owned-ips", "", "file of the tenant's own IP addresses and CIDR ranges, one per line")
+	fs.StringVar(&f.posture, "posture", "", "folder saved by 'mamori posture --save': its public IPs count as the tenant's own, and --report shows its posture")
 	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update'")
 	fs.IntVar(&f.workers, "workers", 0, "parsing goroutines (default: one per core)")
 	fs.IntVar(&f.maxRecord, "max-record", def.MaxRecord, "largest record or line accepted, in bytes")
@@ -101,19 +103,10 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return ExitOK
 	}
-	format, err := report.ParseFormat(f.format)
+	format, failOn, err := outputFlags(f.format, f.failOn)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", err)
 		return ExitUsage
-	}
-	var failOn alert.Severity
-	if f.failOn != "" {
-		s, ok := alert.ParseSeverity(f.failOn)
-		if !ok {
-			fmt.Fprintf(stderr, "mamori hunt: --fail-on: unknown severity %q (low, medium, high, critical)\n", f.failOn)
-			return ExitUsage
-		}
-		failOn = s
 	}
 	opts := enrich.Options{DataDir: f.dataDir}
 	if f.ownedIPs != "" {
@@ -128,6 +121,14 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintf(stderr, "mamori hunt: --owned-ips %s: %v\n", f.ownedIPs, err)
 			return ExitUsage
 		}
+	}
+	var saved *savedPosture
+	if f.posture != "" {
+		if saved, err = loadSavedPosture(f.posture); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --posture:", report.Terminal(err.Error()))
+			return ExitUsage
+		}
+		opts.OwnedIPs = append(opts.OwnedIPs, saved.owned...)
 	}
 	enr, err := enrich.Load(opts)
 	if err != nil {
@@ -223,6 +224,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if f.report != "" {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version()}
+		if saved != nil {
+			in.Posture = saved.report
+		}
 		if err := writeHTMLReport(f.report, in); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
 			return ExitError

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -170,4 +171,27 @@ func splitList(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// savedPosture is what a hunt takes from a saved posture folder: the
+// tenant's public addresses, and the posture to show beside the incidents.
+type savedPosture struct {
+	owned  []netip.Prefix
+	report *htmlreport.Posture
+}
+
+// loadSavedPosture reads a folder written by `mamori posture --save`.
+func loadSavedPosture(dir string) (*savedPosture, error) {
+	c, err := capture.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	owned, err := posture.OwnedPrefixes(c)
+	if err != nil {
+		return nil, err
+	}
+	snap, _ := posture.Build(c) // a page that does not parse leaves its checks not assessed
+	findings := posture.Run(snap, posture.DefaultConfig())
+	return &savedPosture{owned: owned, report: &htmlreport.Posture{Findings: findings, Scores: posture.Scores(findings),
+		Tenant: c.TenantID, Collected: c.Collected}}, nil
 }

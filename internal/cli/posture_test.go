@@ -147,3 +147,49 @@ func TestPostureRefusesContradictoryFlags(t *testing.T) {
 		t.Errorf("missing folder: exit %d, %q", code, errs)
 	}
 }
+
+// TestHuntWithSavedPostureKnowsTheTenantsIPs: the public IPs a saved
+// posture run read are the tenant's own, so a sign-in from one of them is
+// no longer "an Azure address that is not the tenant's", and the report
+// shows the posture beside the incidents.
+func TestHuntWithSavedPostureKnowsTheTenantsIPs(t *testing.T) {
+	t.Parallel()
+	const attackerIP = "20.42.64.17" // the example's sign-ins from an Azure VM
+	notOwned := func(out string) int {
+		n := 0
+		for _, a := range jsonl(t, out) {
+			if strings.HasPrefix(a.Rule, "azure.signin.azure_ip_not_owned") && strings.Contains(strings.Join(a.IPs, ","), attackerIP) {
+				n++
+			}
+		}
+		return n
+	}
+	code, out, errs := run(t, "", "hunt", "--no-progress", "--format", "jsonl", example)
+	if code != ExitOK || notOwned(out) == 0 {
+		t.Fatalf("without posture: exit %d, %d not-owned alerts (%s); the test needs some", code, notOwned(out), errs)
+	}
+
+	c, err := capture.Load(postureExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := capture.Key(capture.KeyPublicIPAddresses, "aaaaaaaa-1111-4111-8111-111111111111")
+	c.Datasets[key] = &capture.Dataset{Key: key, Status: capture.OK, Pages: [][]byte{[]byte(
+		`{"value":[{"name":"jump-ip","id":"/subscriptions/aaaaaaaa-1111-4111-8111-111111111111/resourceGroups/ops/providers/Microsoft.Network/publicIPAddresses/jump-ip","location":"eastus","properties":{"ipAddress":"` + attackerIP + `","publicIPAllocationMethod":"Static"}}]}`)}}
+	dir := filepath.Join(t.TempDir(), "posture")
+	if err := c.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	html := filepath.Join(t.TempDir(), "r.html")
+	code, out, errs = run(t, "", "hunt", "--no-progress", "--format", "jsonl", "--posture", dir, "--report", html, example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if n := notOwned(out); n != 0 {
+		t.Errorf("%d alerts still call %s not the tenant's own", n, attackerIP)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(page), `id="posture"`) || !strings.Contains(string(page), `class="incident"`) {
+		t.Errorf("report: %v; want incidents and the posture section", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mamori-sec/mamori/internal/posture"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -115,7 +116,7 @@ func TestOwnedPrefixesFromACapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := OwnedPrefixes(c)
+	got, err := posture.OwnedPrefixes(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,17 +127,6 @@ func TestOwnedPrefixesFromACapture(t *testing.T) {
 	}
 	if !cmp.Equal(got, want, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })) {
 		t.Errorf("OwnedPrefixes = %v, want %v (the dynamic address without ipAddress skipped)", got, want)
-	}
-}
-
-func TestOwnedPrefixesNamesABadPage(t *testing.T) {
-	t.Parallel()
-	c := &capture.Capture{}
-	key := capture.Key(capture.KeyPublicIPPrefixes, testSub)
-	c.Add(&capture.Dataset{Key: key, Status: capture.OK, Pages: [][]byte{[]byte(`{"value":[{"properties":{"ipPrefix":"20.61.8.16/99"}}]}`)}})
-	_, err := OwnedPrefixes(c)
-	if err == nil || !strings.Contains(err.Error(), key+" page 1") {
-		t.Errorf("error %v should name %s page 1", err, key)
 	}
 }
 
