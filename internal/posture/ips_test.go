@@ -17,4 +17,3 @@ func TestOwnedPrefixesNamesABadPage(t *testing.T) {
 		t.Errorf("error %v should name %s page 1", err, key)
 	}
 }
-
