@@ -30,7 +30,7 @@ type scoreView struct {
 }
 
 type findingView struct {
-	Check, Title, Status, StatusText, Sev, Scope, Summary, Why, Fix string
+	Check, Title, Status, StatusText, Sev, Scope, ScopeID, Summary, Why, Fix string
 	Evidence, Missing                                               []string
 }
 
@@ -65,12 +65,13 @@ func postureSection(p *Posture) *postureView {
 		default:
 			pv.Passed++
 		}
+		// The name reads better; the ID is one hover away.
 		scope := f.Scope
 		if f.ScopeName != "" {
-			scope = f.ScopeName + " (" + strings.TrimPrefix(f.Scope, "/subscriptions/") + ")"
+			scope = f.ScopeName
 		}
 		fv := findingView{Check: clean(f.Check), Title: clean(f.Title), Status: strings.ReplaceAll(string(f.Status), "_", "-"),
-			StatusText: postureStatusText[f.Status], Sev: clean(strings.ToLower(f.Severity)), Scope: clean(scope),
+			StatusText: postureStatusText[f.Status], Sev: clean(strings.ToLower(f.Severity)), Scope: clean(scope), ScopeID: clean(f.Scope),
 			Summary: clean(f.Summary), Why: clean(f.Why), Fix: clean(f.Fix), Missing: cleanAll(f.Missing)}
 		for i, e := range f.Evidence {
 			if i == maxEvidence {
