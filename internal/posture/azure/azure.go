@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -147,6 +148,9 @@ func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error
 		}
 		opts.Credential = cred
 	}
+	if err := signIn(ctx, opts); err != nil {
+		return nil, err
+	}
 	c, err := newCollector(opts, probe)
 	if err != nil {
 		return nil, err
@@ -158,6 +162,32 @@ func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error
 		return nil, fmt.Errorf("azure: collection stopped: %w", err)
 	}
 	return c.out, nil
+}
+
+// signIn gets one ARM token before anything is read: with no working
+// credential every dataset would fail the same way, and one clear error
+// that says how to sign in serves better than a table of failures.
+func signIn(ctx context.Context, opts Options) error {
+	_, err := opts.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{strings.TrimSuffix(opts.ARMEndpoint, "/") + "/.default"}})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("azure: sign-in stopped: %w", ctx.Err())
+	}
+	// azidentity lists every credential it tried, over many lines; one
+	// line, clipped, keeps the cause readable. It names no secret.
+	var words []string
+	for _, w := range strings.Fields(err.Error()) {
+		if strings.Trim(w, "-=") != "" { // the rules azidentity draws between sections
+			words = append(words, w)
+		}
+	}
+	msg := strings.Join(words, " ")
+	if r := []rune(msg); len(r) > 400 {
+		msg = string(r[:400]) + "…"
+	}
+	return fmt.Errorf("azure: cannot sign in: sign in with `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or use a workload or managed identity); to judge saved responses use --from DIR. Cause: %s", msg)
 }
 
 // sleepCtx waits d or until ctx ends.

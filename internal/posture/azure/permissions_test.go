@@ -2,6 +2,7 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/quota/armquota"
 
@@ -166,4 +169,26 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// failingCred is a credential that cannot get a token, as when nobody is
+// signed in, failing the way DefaultAzureCredential does.
+type failingCred struct{}
+
+func (failingCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, errors.New("DefaultAzureCredential: failed to acquire a token.\nAttempted credentials:\n\tEnvironmentCredential: missing environment variable AZURE_TENANT_ID\n\tAzureCLICredential: Azure CLI not found on path")
+}
+
+func TestNoCredentialFailsOnceWithHowToSignIn(t *testing.T) {
+	t.Parallel()
+	for name, read := range map[string]func(context.Context, Options) (*capture.Capture, error){"collect": Collect, "probe": Probe} {
+		c, err := read(context.Background(), Options{Credential: failingCred{}})
+		if err == nil || c != nil {
+			t.Fatalf("%s: capture %v, err %v; want one sign-in error and no capture", name, c, err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "az login") || !strings.Contains(msg, "--from") || !strings.Contains(msg, "AzureCLICredential") || strings.Contains(msg, "\n") {
+			t.Errorf("%s: %q should say how to sign in, keep the cause, on one line", name, msg)
+		}
+	}
 }
