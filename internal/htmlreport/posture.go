@@ -31,7 +31,7 @@ type scoreView struct {
 
 type findingView struct {
 	Check, Title, Status, StatusText, Sev, Scope, ScopeID, Summary, Why, Fix string
-	Evidence, Missing                                               []string
+	Evidence, Missing                                                        []string
 }
 
 // postureStatusText is the word a reader sees for each verdict.
