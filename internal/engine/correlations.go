@@ -82,6 +82,59 @@ func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
 	return f
 }
 
+// feeder runs a corrFeed on its own goroutine. Hits are handed over in
+// batches, in the order they were read, and never changed after.
+type feeder struct {
+	batch []fedHit
+	ch    chan []fedHit
+	done  chan struct{}
+}
+
+type fedHit struct {
+	ref int
+	h   *keptHit
+}
+
+// feedBatch is how many hits go over at a time: enough that handing over
+// costs little, few enough that the hits in flight stay a small, fixed
+// part of memory.
+const feedBatch = 128
+
+func startFeeder(f *corrFeed) *feeder {
+	fd := &feeder{ch: make(chan []fedHit, 2), done: make(chan struct{})}
+	go func() {
+		defer close(fd.done)
+		for b := range fd.ch {
+			for _, x := range b {
+				f.add(x.ref, x.h)
+			}
+		}
+	}()
+	return fd
+}
+
+// add queues one hit for the feed.
+func (fd *feeder) add(ref int, h *keptHit) {
+	if fd.batch == nil {
+		fd.batch = make([]fedHit, 0, feedBatch)
+	}
+	fd.batch = append(fd.batch, fedHit{ref, h})
+	if len(fd.batch) == feedBatch {
+		fd.ch <- fd.batch
+		fd.batch = nil
+	}
+}
+
+// wait hands over what is queued and returns when the feed has read it
+// all; the corrFeed is then the caller's again.
+func (fd *feeder) wait() {
+	if len(fd.batch) > 0 {
+		fd.ch <- fd.batch
+	}
+	close(fd.ch)
+	<-fd.done
+}
+
 // add feeds one hit; ref is its position among the kept hits.
 func (f *corrFeed) add(ref int, h *keptHit) {
 	if !f.uses[h.rule] {

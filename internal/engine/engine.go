@@ -12,8 +12,12 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/maphash"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,13 +40,20 @@ type Engine struct {
 	rules  []*rule
 	byKind [numKinds][]int            // rules with no operation index
 	byOp   [numKinds]map[string][]int // rules that can only match these operations
-	work   []workerState
+	// wants answers Wants for the rules in byKind (see wants.go).
+	wants [numKinds]kindWants
+	work  []workerState
 	// Refresh, when set, updates an event's enrichment with what was
 	// learned after it was read (the tenant's own addresses); hits whose
 	// facts changed are evaluated again before they become alerts. Set it
 	// before the first Eval: the engine evaluates, as each hit is kept,
 	// what the rule would say once an address is found to be owned.
 	Refresh func(*event.Event) bool
+	// SourceAzure, when set, says whether an address is in Azure's ranges
+	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
+	// set aside records whose rules need an Azure source. Set it before
+	// the first read.
+	SourceAzure func(netip.Addr) bool
 	// Memory bounds the encoded hits held in memory, all workers
 	// together, before they are sorted into temporary files; zero means
 	// DefaultMemory. TempDir is where those files go ("": os.TempDir()).
@@ -60,6 +71,7 @@ type Engine struct {
 	errMu  sync.Mutex
 	err    error // the first failure to keep a hit
 	failed atomic.Bool
+	seeds  [2]maphash.Seed // dedupKey's, one pair per hunt
 	// probe, when set (by tests), is called every probeEvery hits merged:
 	// the memory test measures the live heap there.
 	probe func()
@@ -71,7 +83,10 @@ const probeEvery = 1024
 type rule struct {
 	*rules.Rule
 	merge []sigma.FieldID // merge-by fields
-	needs []need          // fields correlations read from this rule's hits
+	// silent: a correlation reads the rule's hits and none make an alert,
+	// so they need no stable name (see contentID) nor summary.
+	silent bool
+	needs  []need // fields correlations read from this rule's hits
 }
 
 type need struct {
@@ -99,9 +114,12 @@ type workerState struct {
 
 // New indexes the compiled detection rules of set. corr, when not nil, are
 // the correlation rules that will read the hits: the engine collects the
-// fields they need and each tenant's first event time.
+// fields they need and each tenant's first event time. Alerts must be
+// given the same correlations (the rules they silence make no alert, so
+// their hits are not named for one).
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: true}
+	e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	e.spill.parent = &e.TempDir
 	var needs func(string) []string
 	if corr != nil {
@@ -111,7 +129,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		e.byOp[k] = map[string][]int{}
 	}
 	for _, r := range set.Detections() {
-		cr := &rule{Rule: r}
+		cr := &rule{Rule: r, silent: corr != nil && corr.Silent(r.Name)}
 		for _, name := range r.MergeBy {
 			fi, err := set.Resolver.Resolve(name)
 			if err != nil {
@@ -138,6 +156,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 				}
 			} else {
 				e.byKind[k] = append(e.byKind[k], i)
+				e.wants[k].add(r.Compiled)
 			}
 		}
 	}
@@ -159,6 +178,9 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	}
 	if e.trackStart {
 		e.work[worker].noteTime(ev)
+	}
+	if ev.Brief {
+		return // no rule can match it (Wants said so)
 	}
 	byOp, general := e.byOp[k][ev.Operation], e.byKind[k]
 	if len(byOp) == 0 && len(general) == 0 {
@@ -182,14 +204,34 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 // keepHits encodes the current event's hits, one per matched rule. The
 // record's dedup key, summary and shared facts are made once.
 func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
-	var key string
-	key, ws.raw = dedupKey(ev, ws.raw[:0])
-	ws.part = appendRecordPart(ws.part[:0], ev, Summary(ev))
+	key, hashed, raw, buf := e.dedupKey(ev, ws.raw[:0])
+	ws.raw = buf // never raw: that may be the parser's memory
+	// Only a rule's own alert shows the summary: when every rule matched
+	// is silenced by a correlation (most hits of a large hunt), none is made.
+	summary := ""
+	for _, i := range ws.matched {
+		if !e.rules[i].silent {
+			summary = Summary(ev)
+			break
+		}
+	}
+	ws.part = appendRecordPart(ws.part[:0], ev, summary)
 	e.variants(ws, ev)
+	content := "" // contentID, made at most once
 	for j, i := range ws.matched {
 		r := e.rules[i]
 		b := appendHeader(ws.rec[:0], ev.Time, i, key)
-		b = appendStr(b, e.group(ws, r))
+		group := e.group(ws, r)
+		if len(r.merge) == 0 && hashed && !r.silent {
+			// Alerts of a rule without merge-by are one per record, named
+			// by its key when the group is empty: the stable content id
+			// keeps those names from changing from run to run.
+			if content == "" {
+				content = contentID(raw, ev)
+			}
+			group = content
+		}
+		b = appendStr(b, group)
 		b = append(b, ws.keep[j])
 		b = append(b, ws.part...)
 		ws.fields = ws.fields[:0]
@@ -251,21 +293,136 @@ func (e *Engine) Err() error {
 func (e *Engine) Close() error { return e.spill.close() }
 
 // dedupKey identifies a record across deliveries: the id Azure gives it
-// (eventDataId, sign-in id, audit id), else a hash of the record's
+// (eventDataId, sign-in id, audit id), else a 128-bit hash of the record's
 // canonical JSON (re-serialised, so white space does not matter), plus the
-// tuple index for flow records. buf is reused for the canonical record.
-func dedupKey(ev *event.Event, buf []byte) (string, []byte) {
+// tuple index for flow records. The hash is hash/maphash with the engine's
+// two seeds, chosen at random when it starts: about ten times cheaper than
+// SHA-256, and no one can make two records collide without knowing them.
+// hashed says the key is such a hash; canon is the canonical record
+// (contentID reads it): the record's own text when it is already
+// canonical, else buf, reused, with the record re-serialised into it.
+func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool, canon, _ []byte) {
 	idx := ""
 	if ev.Loc.Index > 0 {
 		idx = "#" + strconv.Itoa(ev.Loc.Index)
 	}
 	if ev.ID != "" {
-		return ev.Kind.String() + ":" + ev.ID + idx, buf
+		return ev.Kind.String() + ":" + ev.ID + idx, false, nil, buf
 	}
 	if ev.Raw == nil {
-		return ev.Loc.File + ":" + strconv.Itoa(ev.Loc.Line) + ":" + strconv.Itoa(ev.Loc.Record) + idx, buf
+		return ev.Loc.File + ":" + strconv.Itoa(ev.Loc.Line) + ":" + strconv.Itoa(ev.Loc.Record) + idx, false, nil, buf
 	}
-	buf = ev.Raw.MarshalTo(buf)
-	sum := sha256.Sum256(buf)
-	return "sha256:" + hex.EncodeToString(sum[:16]) + idx, buf
+	canon = ev.RawText
+	if !marshalled(canon) {
+		buf = ev.Raw.MarshalTo(buf)
+		canon = buf
+	}
+	var k [1 + 16]byte // a NUL first: no id or file name starts with one
+	binary.LittleEndian.PutUint64(k[1:], maphash.Bytes(e.seeds[0], canon))
+	binary.LittleEndian.PutUint64(k[9:], maphash.Bytes(e.seeds[1], canon))
+	return string(k[:]) + idx, true, canon, buf
+}
+
+// marshalled reports whether b, a JSON object as read, is byte for byte
+// what fastjson's MarshalTo writes for it, whatever the decoder read of
+// it: no white space outside strings and no control byte. MarshalTo
+// writes a string the decoder read unescaped, quoted again by
+// strconv.Quote when it holds a quote or backslash: that gives back the
+// same text when the only escapes are \" and \\ and the text is printable
+// ASCII (request bodies held as strings are such). Azure's JSON lines
+// nearly always are canonical, and re-serialising them cost more than the
+// rest of keeping a hit; this check jumps from quote to quote instead.
+func marshalled(b []byte) bool {
+	n := len(b)
+	if n < 2 || b[0] != '{' || b[n-1] != '}' {
+		return false
+	}
+	escapes := bytes.IndexByte(b, '\\') >= 0
+	if !printable(b, escapes) || escapes && !quoteEscapesOnly(b) {
+		return false
+	}
+	// A space outside strings: look only between them.
+	for i := 0; i < n; {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return bytes.IndexByte(b[i:], ' ') < 0
+		}
+		if bytes.IndexByte(b[i:i+q], ' ') >= 0 {
+			return false
+		}
+		j := i + q + 1 // the string's first byte: find its closing quote
+		for {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return false
+			}
+			j += k
+			if !escapes || !escaped(b, j) {
+				break
+			}
+			j++
+		}
+		i = j + 1
+	}
+	return true
+}
+
+// printable reports whether b has no control byte and, when ascii, no
+// byte past '~'; eight bytes at a time.
+func printable(b []byte, ascii bool) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(b) >= 8; b = b[8:] {
+		w := binary.LittleEndian.Uint64(b)
+		if (w-0x20*ones)&^w&highs != 0 { // some byte below 0x20
+			return false
+		}
+		// Some byte of 0x7f or more (a carry only comes from a byte of
+		// 0xff, itself such a byte).
+		if ascii && (w|(w+ones))&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		if c < ' ' || ascii && c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteEscapesOnly reports whether every escape in b is \" or \\.
+func quoteEscapesOnly(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 {
+			return true
+		}
+		if i+1 == len(b) || b[i+1] != '"' && b[i+1] != '\\' {
+			return false
+		}
+		b = b[i+2:]
+	}
+}
+
+// escaped reports whether the quote at b[j] follows an odd number of
+// backslashes.
+func escaped(b []byte, j int) bool {
+	odd := false
+	for j--; j >= 0 && b[j] == '\\'; j-- {
+		odd = !odd
+	}
+	return odd
+}
+
+// contentID is the stable name of a record that has no id: a hash of its
+// canonical JSON (as dedupKey made it in canon) that stays the same from
+// run to run, which the random-seeded dedup key does not. The alert of a
+// rule without merge-by is named from it, as it always was.
+func contentID(canon []byte, ev *event.Event) string {
+	idx := ""
+	if ev.Loc.Index > 0 {
+		idx = "#" + strconv.Itoa(ev.Loc.Index)
+	}
+	sum := sha256.Sum256(canon)
+	return "sha256:" + hex.EncodeToString(sum[:16]) + idx
 }

@@ -44,15 +44,36 @@ func (e entry) key() []byte {
 // encoding, makes the copy kept among identical deliveries independent of
 // which worker read which.
 func byRecord(a, b entry) int {
-	return cmp.Or(cmp.Compare(a.rule, b.rule), bytes.Compare(a.key(), b.key()),
-		cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), bytes.Compare(a.rec, b.rec))
+	// Early returns, not cmp.Or: its arguments are all evaluated, and the
+	// byte comparisons are what a sort should seldom reach.
+	if c := cmp.Compare(a.rule, b.rule); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.key(), b.key()); c != 0 {
+		return c
+	}
+	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), bytes.Compare(a.rec, b.rec))
 }
 
 // byTime is the order alerts and correlations read hits in: event time,
-// then rule, then dedup key, as the in-memory engine always sorted them.
+// then rule, then what the hit says (its group, where it was read...),
+// then dedup key. The key comes last: a hashed key changes from run to
+// run (dedupKey), and the order of hits must not.
 func byTime(a, b entry) int {
-	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), cmp.Compare(a.rule, b.rule),
-		bytes.Compare(a.key(), b.key()), bytes.Compare(a.rec, b.rec))
+	if c := cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), cmp.Compare(a.rule, b.rule)); c != 0 {
+		return c
+	}
+	return cmp.Or(bytes.Compare(a.body(), b.body()), bytes.Compare(a.key(), b.key()))
+}
+
+// body is the encoded hit after its dedup key.
+func (e entry) body() []byte {
+	b := e.rec[headerLen:]
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil
+	}
+	return b[k+int(n):]
 }
 
 // sameRecord says two hits are one record under one rule (a duplicate).

@@ -134,6 +134,16 @@ func (e *Enricher) IP(a netip.Addr) event.IPInfo {
 	return info
 }
 
+// Azure reports whether IP says a is in Azure's ranges (IPInfo.Azure),
+// without the rest of what IP looks up: a hunt asks it of records it may
+// not decode (engine.Engine.SourceAzure).
+func (e *Enricher) Azure(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	return e.tags.lookup(a.Unmap().WithZone("")).Azure
+}
+
 // PoolEndpoint reports whether a connection to ip:port went to a mining
 // pool. A listed pool address is Kind ip. A port alone is weak evidence and
 // is reported (Kind port) only when it is a strong miner port (ports.csv)

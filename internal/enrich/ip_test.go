@@ -46,10 +46,13 @@ func TestIPServiceTags(t *testing.T) {
 			if got := e.IP(netip.MustParseAddr(tt.addr)); got != tt.want {
 				t.Errorf("IP(%s) = %+v, want %+v", tt.addr, got, tt.want)
 			}
+			if got := e.Azure(netip.MustParseAddr(tt.addr)); got != tt.want.Azure {
+				t.Errorf("Azure(%s) = %v, want %v", tt.addr, got, tt.want.Azure)
+			}
 		})
 	}
-	if got := e.IP(netip.Addr{}); got != (event.IPInfo{}) {
-		t.Errorf("IP(invalid) = %+v", got)
+	if got := e.IP(netip.Addr{}); got != (event.IPInfo{}) || e.Azure(netip.Addr{}) {
+		t.Errorf("IP(invalid) = %+v, Azure %v", got, e.Azure(netip.Addr{}))
 	}
 }
 

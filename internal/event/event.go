@@ -280,4 +280,30 @@ type Event struct {
 	// normalised event does not carry. It is valid only while the event is
 	// being evaluated (the parser reuses its memory afterwards): never keep it.
 	Raw *fastjson.Value `json:"-"`
+	// RawText, when set, is the text Raw was parsed from (a whole JSON
+	// line or document), valid as long as Raw. Nil when Raw came from
+	// inside an envelope or was built (a table row).
+	RawText []byte `json:"-"`
+
+	// Brief marks an event its reader did not fully decode because nothing
+	// the hunt runs could use it (see Wants): only Time, Kind, Shape,
+	// Tenant, Operation, Status and Outcome are set. It still counts as
+	// read and still tells when its tenant's logs begin.
+	Brief bool `json:"-"`
 }
+
+// Glance is what a reader sees of a record before decoding it in full.
+type Glance struct {
+	Kind      Kind
+	Operation string // lower case, trimmed
+	Outcome   Outcome
+	// SourceIP is the address the event's source will be (what enrichment
+	// reads as enrich.src_ip); invalid when the record names none.
+	SourceIP netip.Addr
+}
+
+// Wants reports whether anything a hunt runs (a rule, what enrichment
+// learns) could use an event that starts as g, whatever the rest of the
+// record holds. A reader may decode only briefly (Event.Brief) the records
+// for which it is false; it must be false only when that is certain.
+type Wants func(g *Glance) bool

@@ -95,8 +95,11 @@ func build(name string) (*spec, sigma.FieldInfo, error) {
 	}
 	if g, ok := normalised[name]; ok {
 		fi := sigma.FieldInfo{Verbatim: verbatimTyped[name]}
-		if name == "operation" {
-			fi.Index = "operation"
+		// The fields a reader can test before decoding the rest of a
+		// record: every event has at most one value of each.
+		switch name {
+		case "operation", "outcome", "enrich.src_ip.azure":
+			fi.Index = name
 		}
 		return &spec{name: name, sources: []source{{typed: g}}}, fi, nil
 	}

@@ -44,6 +44,10 @@ type Config struct {
 	// does not grow with its input. Zero means engine.DefaultMemory.
 	HitMemory int
 	TempDir   string
+	// DecodeAll reads every record in full, also those no rule can use
+	// (which a hunt otherwise reads only briefly, event.Brief): the
+	// result is the same, only slower. For tests and comparisons.
+	DecodeAll bool
 }
 
 // Result is what a hunt found and read.
@@ -71,15 +75,25 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		return nil, err
 	}
 	eng.Refresh = cfg.Enricher.Refresh
+	eng.SourceAzure = cfg.Enricher.Azure
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
 	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
 	// reading: the alerts would be incomplete.
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	files := source.Read(readCtx, inputs, source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress},
+	// Records no rule can use are read briefly (event.Brief): the engine
+	// knows from the rules' operations and outcomes which those are, and
+	// the readers keep decoding in full what enrichment learns from.
+	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress, Wants: eng.Wants}
+	if cfg.DecodeAll {
+		opt.Wants = nil
+	}
+	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
-			cfg.Enricher.Apply(ev)
+			if !ev.Brief {
+				cfg.Enricher.Apply(ev)
+			}
 			eng.Eval(w, ev)
 			if eng.Err() != nil {
 				stop()

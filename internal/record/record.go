@@ -14,6 +14,8 @@ import (
 	"unsafe"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // Scratch holds the parsers used to decode JSON nested in strings while one
@@ -26,6 +28,9 @@ type Scratch struct {
 	n        int
 	lower    cache // see Lower
 	interned cache // see Intern
+	// Wants, when set, lets a decoder read only briefly the records
+	// nothing in the hunt can use (event.Brief). It outlives Reset.
+	Wants event.Wants
 }
 
 // Reset releases every nested document parsed since the last Reset.

@@ -25,6 +25,7 @@ type Compiled struct {
 	match    func(Fields) bool
 	filters  []func(Fields) bool // exclusions attached by ApplyFilters
 	required map[string][]string
+	tests    map[string]func(Value) bool // see ValueTest
 	needles  [][]string
 }
 
@@ -114,6 +115,7 @@ func Compile(r *Rule, res Resolver, opt *Options) (*Compiled, error) {
 		out.required[idx] = slices.Sorted(maps.Keys(vals))
 	}
 	out.needles = normalNeedles(needles(root))
+	out.tests = valueTests(root)
 	return out, nil
 }
 

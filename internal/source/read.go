@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // Options tune a read.
@@ -20,6 +22,9 @@ type Options struct {
 	OnError func(*ParseError) // every record not read, from any goroutine
 	// Progress, when set, is updated as the read goes on.
 	Progress *Progress
+	// Wants, when set, lets decoders read only briefly (event.Brief) the
+	// records nothing in the hunt can use.
+	Wants event.Wants
 }
 
 // Progress counts what has been read so far, for a progress line.
@@ -75,6 +80,7 @@ func Read(ctx context.Context, inputs []Input, opt Options, h Handler) []*FileSt
 	var wg sync.WaitGroup
 	for i := range n {
 		w := &worker{id: i, t: newTally(), h: h, onErr: opt.OnError, prog: opt.Progress}
+		w.sc.Wants = opt.Wants
 		wg.Go(func() {
 			for b := range ch {
 				if ctx.Err() != nil {

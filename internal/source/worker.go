@@ -32,6 +32,7 @@ type worker struct {
 	onErr func(*ParseError)
 	file  string
 	prog  *Progress
+	text  []byte // the text being parsed, while record runs
 }
 
 func (w *worker) do(b *batch) {
@@ -90,7 +91,9 @@ func (w *worker) record(b []byte, loc event.Location, h record.Hint, lastLine bo
 		w.skip(loc, fmt.Errorf("invalid JSON: %s", shortErr(err)))
 		return
 	}
+	w.text = b
 	w.value(v, loc, h, 0)
+	w.text = nil
 }
 
 // maxNesting bounds how deep envelopes may nest (an array of Event Hub
@@ -123,7 +126,11 @@ func (w *worker) value(v *fastjson.Value, loc event.Location, h record.Hint, dep
 		w.value(inner, loc, h, depth+1)
 		return
 	}
-	w.decode(v, loc, h)
+	var text []byte
+	if depth == 0 {
+		text = w.text // the record is the whole text parsed
+	}
+	w.decode(v, text, loc, h)
 }
 
 // envelope returns what a wrapper object holds: "records" (diagnostic
@@ -204,7 +211,7 @@ func tableRows(tables []*fastjson.Value, a *fastjson.Arena) *fastjson.Value {
 }
 
 // decode runs the switchboard on one record and hands its events on.
-func (w *worker) decode(v *fastjson.Value, loc event.Location, h record.Hint) {
+func (w *worker) decode(v *fastjson.Value, text []byte, loc event.Location, h record.Hint) {
 	w.t.records++
 	f, shape, ok := classify(v, h)
 	if !ok {
@@ -228,7 +235,7 @@ func (w *worker) decode(v *fastjson.Value, loc event.Location, h record.Hint) {
 	for i := range evs {
 		ev := &evs[i]
 		ev.Loc.File, ev.Loc.Line, ev.Loc.Offset, ev.Loc.Record = loc.File, loc.Line, loc.Offset, loc.Record
-		ev.Raw = v
+		ev.Raw, ev.RawText = v, text
 		w.t.events++
 		if w.h != nil {
 			w.h(w.id, ev)

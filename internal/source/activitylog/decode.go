@@ -35,6 +35,16 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 	var f fields
 	var err error
 	t := scanTop(v)
+	if sc.Wants != nil {
+		var e event.Event
+		ok, err := readBrief(sc, &t, shape, &e)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			return append(out, e), nil
+		}
+	}
 	switch shape {
 	case shapeDiag:
 		err = readDiag(sc, &t, &f)

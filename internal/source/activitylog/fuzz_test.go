@@ -51,6 +51,7 @@ func FuzzDecode(f *testing.F) {
 			Detect(v, h)
 		}
 		for _, shape := range allShapes {
+			checkBrief(t, v, shape) // brief reading says what the full one says
 			evs, err := Decode(&sc, v, shape, nil)
 			sc.Reset()
 			if err != nil {

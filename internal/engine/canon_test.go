@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// readAll touches every key and string of v the way decoders do, which
+// makes fastjson unescape them (and MarshalTo then quote them again).
+func readAll(v *fastjson.Value) {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		o.Visit(func(_ []byte, x *fastjson.Value) { readAll(x) })
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		for _, x := range a {
+			readAll(x)
+		}
+	case fastjson.TypeString:
+		v.GetStringBytes()
+	}
+}
+
+// checkMarshalled fails when marshalled says text is canonical and
+// MarshalTo, before or after the record is read, writes something else.
+func checkMarshalled(t *testing.T, text []byte) bool {
+	t.Helper()
+	if !marshalled(text) {
+		return false
+	}
+	var p fastjson.Parser
+	v, err := p.ParseBytes(bytes.Clone(text))
+	if err != nil {
+		return false
+	}
+	if got := v.MarshalTo(nil); !bytes.Equal(got, text) {
+		t.Fatalf("canonical %q re-serialises as %q", text, got)
+	}
+	readAll(v)
+	if got := v.MarshalTo(nil); !bytes.Equal(got, text) {
+		t.Fatalf("canonical %q re-serialises as %q once read", text, got)
+	}
+	return true
+}
+
+func TestMarshalled(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		text string
+		want bool
+	}{
+		{`{"time":"2026-03-02T00:00:01Z","n":-1.5e3,"ok":true,"x":null,"a":[1,{"b":"c d"}],"e":{}}`, true},
+		{`{"msg":"a space inside a string is kept","u":"héllo"}`, true},
+		{`{"a": 1}`, false},                     // white space outside strings
+		{"{\"a\":1}\r", false},                  // a line end left on
+		{`{"body":"{\"a\":\"b\\\\c\"}"}`, true}, // a body held as a string: \" and \\ only
+		{`{"a":"x\/y"}`, false},                 // an escape MarshalTo writes differently once read
+		{`{"a":"\"é\""}`, false},                // an escape and a byte past ASCII, which Quote may escape
+		{`{"a":"\u0041"}`, false},               // likewise
+		{"{\"a\":\"tab\there\"}", false},        // a raw control byte
+		{`[{"a":1}]`, false},                    // not an object
+		{"\ufeff{\"a\":1}", false},              // a byte-order mark
+	}
+	for _, tc := range cases {
+		if got := checkMarshalled(t, []byte(tc.text)); got != tc.want {
+			t.Errorf("marshalled(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func FuzzMarshalled(f *testing.F) {
+	for _, s := range []string{`{"a":"b c","d":[1,2.5e-3,true,false,null,{}]}`, `{"a":"\"q\""}`, "{\"a\":\"\x01\"}", `{ "a" : 1 }`, `{"é":"ü"}`, `{"b":"{\"x\":[\"\\\\\"]}"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkMarshalled(t, data) })
+}
+
+// TestOneRecordOneKeyFromTextOrTree: the same record read from a JSON
+// line (its text canonical) and from inside an envelope (re-serialised)
+// has one dedup key, so either delivery makes the other a duplicate.
+func TestOneRecordOneKeyFromTextOrTree(t *testing.T) {
+	t.Parallel()
+	e, err := New(load(t, map[string]string{"e.yml": elevate}), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte(`{"time":"2026-03-14T01:00:00Z","operationName":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","claims":{"upn":"a b@c"}}`)
+	line := event.Event{Raw: fastjson.MustParseBytes(text), RawText: text}
+	inner := event.Event{Raw: fastjson.MustParse(`{"records":[`+string(text)+`]}`).Get("records", "0")}
+	readAll(inner.Raw)
+	k1, hashed, canon, _ := e.dedupKey(&line, nil)
+	k2, _, _, _ := e.dedupKey(&inner, nil)
+	if !hashed || k1 != k2 {
+		t.Errorf("keys %q and %q for one record", k1, k2)
+	}
+	if &canon[0] != &text[0] {
+		t.Errorf("a canonical line was re-serialised")
+	}
+}

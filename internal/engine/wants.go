@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/sigma"
+)
+
+// kindWants is what the rules of one kind that are not indexed by
+// operation demand of the fields a reader sees before decoding the rest
+// of a record (event.Glance): the operation, the outcome and whether the
+// source address is Azure's.
+type kindWants struct {
+	any   bool        // a rule the analysis cannot narrow: every record is wanted
+	tests []ruleWants // one per other rule
+}
+
+// ruleWants holds a rule's necessary conditions; nil constrains nothing.
+type ruleWants struct {
+	op, outcome, srcAzure func(sigma.Value) bool
+}
+
+// add notes what rule c demands.
+func (w *kindWants) add(c *sigma.Compiled) {
+	var t ruleWants
+	var ok [3]bool
+	t.op, ok[0] = c.ValueTest("operation")
+	t.outcome, ok[1] = c.ValueTest("outcome")
+	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
+	if ok == [3]bool{} {
+		w.any = true
+		return
+	}
+	w.tests = append(w.tests, t)
+}
+
+// Wants reports whether some rule could match an event that starts as g,
+// whatever else it holds: false only when every rule of its kind is ruled
+// out by its operation index or by a test the rule compiler derived (an
+// operation that must end in /write, an outcome that must be failed, a
+// source that must be an Azure address). A rule the analysis cannot
+// narrow (a user's rule on other fields only) makes it true for its whole
+// kind. It is an event.Wants; Eval ignores the Brief events a reader made
+// where it was false, except for when each tenant's logs begin.
+func (e *Engine) Wants(g *event.Glance) bool {
+	k := int(g.Kind)
+	if k >= numKinds {
+		return true
+	}
+	if len(e.byOp[k][g.Operation]) > 0 {
+		return true
+	}
+	w := &e.wants[k]
+	if w.any {
+		return true
+	}
+	for _, t := range w.tests {
+		if e.passes(&t, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// passes reports whether the glance leaves rule test t possible.
+func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
+	if t.op != nil && !t.op(sigma.StringValue(g.Operation)) {
+		return false
+	}
+	if t.outcome != nil && !t.outcome(sigma.StringValue(g.Outcome.String())) {
+		return false
+	}
+	if t.srcAzure != nil {
+		// Without an address the field is absent, which no test matches;
+		// without a way to tell, the rule stays possible.
+		if !g.SourceIP.IsValid() {
+			return false
+		}
+		if e.SourceAzure != nil && !t.srcAzure(sigma.BoolValue(e.SourceAzure(g.SourceIP))) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// The two kinds of rule the catalogue does not index by operation, and
+// one it does.
+const (
+	armFromAzure = `title: ARM write from Azure
+name: x.arm_azure
+id: a1
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel:
+    operation|endswith: /write
+    principal.type: User
+    enrich.src_ip.azure: true
+  condition: sel
+level: medium
+`
+	failedQuota = `title: Failed on quota
+name: x.quota_failed
+id: a2
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {outcome: failed, quota.exceeded: true}
+  condition: sel
+level: low
+`
+	byRegion = `title: Anything in a region
+name: x.region
+id: a3
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {region: brazilsouth}
+  condition: sel
+level: low
+`
+)
+
+func TestWants(t *testing.T) {
+	t.Parallel()
+	azure := netip.MustParseAddr("20.38.1.1")
+	home := netip.MustParseAddr("198.51.100.7")
+	glance := func(op string, o event.Outcome, ip netip.Addr) *event.Glance {
+		return &event.Glance{Kind: event.KindActivity, Operation: op, Outcome: o, SourceIP: ip}
+	}
+	cases := []struct {
+		name  string
+		rules map[string]string
+		g     *event.Glance
+		want  bool
+	}{
+		{"indexed operation", map[string]string{"e.yml": elevate},
+			glance("microsoft.authorization/elevateaccess/action", event.OutcomeSucceeded, home), true},
+		{"other operation, no other rule", map[string]string{"e.yml": elevate},
+			glance("microsoft.storage/storageaccounts/listkeys/action", event.OutcomeFailed, home), false},
+		{"a write from Azure", map[string]string{"e.yml": elevate, "a.yml": armFromAzure},
+			glance("microsoft.web/sites/write", event.OutcomeSucceeded, azure), true},
+		{"a write from home", map[string]string{"e.yml": elevate, "a.yml": armFromAzure},
+			glance("microsoft.web/sites/write", event.OutcomeSucceeded, home), false},
+		{"a write without an address", map[string]string{"a.yml": armFromAzure},
+			glance("microsoft.web/sites/write", event.OutcomeSucceeded, netip.Addr{}), false},
+		{"an action from Azure", map[string]string{"a.yml": armFromAzure},
+			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, azure), false},
+		{"a failure", map[string]string{"a.yml": armFromAzure, "q.yml": failedQuota},
+			glance("microsoft.web/sites/restart/action", event.OutcomeFailed, home), true},
+		{"a success", map[string]string{"a.yml": armFromAzure, "q.yml": failedQuota},
+			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, home), false},
+		{"a rule the analysis cannot narrow wants everything", map[string]string{"q.yml": failedQuota, "r.yml": byRegion},
+			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, home), true},
+		{"other kinds are not narrowed by activity rules", map[string]string{"e.yml": elevate},
+			&event.Glance{Kind: event.KindSignIn}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := New(load(t, tc.rules), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.SourceAzure = func(a netip.Addr) bool { return a == azure }
+			if got := e.Wants(tc.g); got != tc.want {
+				t.Errorf("Wants(%+v) = %v, want %v", *tc.g, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBriefEventsOnlyMarkTheTenantsStart(t *testing.T) {
+	t.Parallel()
+	e, err := New(load(t, map[string]string{"e.yml": elevate}), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 14, 1, 0, 0, 0, time.UTC)
+	brief := elevation("", "", t0, event.OutcomeSucceeded)
+	brief.Brief = true
+	whole := elevation("ev-1", "c1", t0.Add(time.Hour), event.OutcomeSucceeded)
+	e.Eval(0, &brief)
+	e.Eval(0, &whole)
+	as, st, err := e.Alerts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || st.Hits != 1 {
+		t.Errorf("%d alerts from %d hits: want the whole event's only", len(as), st.Hits)
+	}
+	if got := e.TenantStart()["t1"]; !got.Equal(t0) {
+		t.Errorf("tenant start %v, want the brief event's %v", got, t0)
+	}
+}
+
+func TestRecordsWithoutIDDedupByContentAndKeepTheirAlertID(t *testing.T) {
+	t.Parallel()
+	const noMerge = `title: Listed keys
+name: x.listkeys
+id: b1
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operation: microsoft.storage/storageaccounts/listkeys/action}
+  condition: sel
+level: low
+`
+	set := load(t, map[string]string{"l.yml": noMerge})
+	// The same record twice (once pretty-printed) and another.
+	texts := []string{
+		`{"time":"2026-03-14T01:00:00Z","operationName":"x","n":1}`,
+		"{\n  \"time\": \"2026-03-14T01:00:00Z\",\n  \"operationName\": \"x\",\n  \"n\": 1\n}",
+		`{"time":"2026-03-14T01:00:00Z","operationName":"x","n":2}`,
+	}
+	run := func() ([]string, int) {
+		e, err := New(set, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range texts {
+			ev := elevation("", "", time.Date(2026, 3, 14, 1, 0, 0, 0, time.UTC), event.OutcomeSucceeded)
+			ev.Operation = "microsoft.storage/storageaccounts/listkeys/action"
+			ev.Loc.Line = i + 1
+			ev.Raw = fastjson.MustParse(s)
+			e.Eval(i%2, &ev)
+		}
+		as, st, err := e.Alerts(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range as {
+			ids = append(ids, a.ID)
+		}
+		return ids, st.Duplicates
+	}
+	ids, dups := run()
+	if len(ids) != 2 || dups != 1 {
+		t.Fatalf("alerts %v, %d duplicates: want 2 alerts, the pretty-printed copy a duplicate", ids, dups)
+	}
+	// Each engine hashes with its own seeds; the alerts' names must not
+	// depend on them.
+	again, _ := run()
+	if ids[0] != again[0] || ids[1] != again[1] {
+		t.Errorf("alert ids changed between hunts: %v then %v", ids, again)
+	}
+}

@@ -1,0 +1,139 @@
+package activitylog
+
+import (
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// Most of an Activity Log is deployments, reads, deletes and actions no
+// rule looks at. When the hunt says what it can use (Scratch.Wants), such
+// a record is read only for what every record still gives the hunt: its
+// time (a record without one is an error either way), its tenant (when
+// the tenant's logs begin) and the operation, status and source address
+// the decision was made on. Properties, bodies, the authorization and the
+// resource id are not read, nor is the event enriched or evaluated.
+
+// learned are the operations whose extras enrichment learns from (the
+// tenant's own public addresses): they are always decoded in full, or a
+// later alert could differ.
+func learned(op string) bool { return op == opPublicIP || op == opPublicPrefix }
+
+// readBrief fills e briefly and reports true when nothing in the hunt can
+// use the record; it reports false, leaving e alone, when the record must
+// be decoded in full (or a field the decision needs cannot be read
+// cheaply). The fields it sets are computed exactly as the full decode
+// computes them (readDiag, readREST, readLA, then normalise).
+func readBrief(sc *record.Scratch, t *top, shape string, e *event.Event) (bool, error) {
+	var g event.Glance
+	var rawOp, status, ip string
+	var claims *claimSet
+	var cs claimSet
+	switch shape {
+	case shapeDiag:
+		rawOp, status, ip = record.Peek(value(t.operationName)), enum(t.resultType, statuses), peek(t.callerIP)
+	case shapeREST:
+		rawOp, status = record.Peek(value(t.operationName)), enum(value(t.status), statuses)
+		ip = record.Peek(record.Key(object(sc, t.httpRequest), "clientIpAddress"))
+	case shapeLA:
+		rawOp, status, ip = peek(t.operationNameValue), enum(t.activityStatusValue, statuses), peek(t.callerIP)
+		if status == "" {
+			status = enum(t.activityStatus, statuses)
+		}
+		if ip == "" {
+			ip = record.Peek(record.Key(object(sc, t.httpRequest), "clientIpAddress"))
+		}
+		// The claims' tenant wins over the management-group hierarchy,
+		// which is in the properties: without it, decode in full.
+		cs = scanClaims(object(sc, t.claimsD, t.claims))
+		claims = &cs
+		if cs.tenant(sc) == "" {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	// An operation the record does not name directly comes from the
+	// authorization object: left to the full decode.
+	op := strings.TrimSpace(rawOp)
+	if op == "" {
+		return false, nil
+	}
+	g.Kind, g.Operation, g.Outcome = event.KindActivity, sc.Lower(op), outcome(status)
+	if learned(g.Operation) {
+		return false, nil
+	}
+	// As in normalise: the token's ipaddr claim when the record names no
+	// address. The claims are read only then, or for the tenant below.
+	if g.SourceIP = record.IP(ip); !g.SourceIP.IsValid() {
+		if claims == nil {
+			cs, claims = briefClaims(sc, t, shape), &cs
+		}
+		g.SourceIP = record.IP(record.Peek(claims.ipaddr))
+	}
+	if sc.Wants(&g) {
+		return false, nil
+	}
+	var err error
+	switch shape {
+	case shapeDiag:
+		e.Time, err = eventTime(t.time)
+	case shapeREST:
+		e.Time, err = eventTime(t.eventTS, t.submissionTS)
+	case shapeLA:
+		e.Time, err = eventTime(t.timeGenerated, t.eventSubmissionTS)
+	}
+	if err != nil {
+		return false, err
+	}
+	// Diagnostic and REST records name their tenant, or the claims do.
+	if shape != shapeLA {
+		e.Tenant = sc.Lower(peek(t.tenantID))
+	}
+	if e.Tenant == "" {
+		if claims == nil {
+			cs, claims = briefClaims(sc, t, shape), &cs
+		}
+		e.Tenant = claims.tenant(sc)
+	}
+	e.Kind, e.Shape, e.Brief = event.KindActivity, shape, true
+	e.Operation, e.Status, e.Outcome = g.Operation, status, g.Outcome
+	return true, nil
+}
+
+// briefClaims reads the claims of a diagnostic or REST record where the
+// full decode finds them. Only the tenant and address claims are read:
+// the other members are passed over by their length, which none of the
+// names of these two shares.
+func briefClaims(sc *record.Scratch, t *top, shape string) (c claimSet) {
+	o := object(sc, t.claims)
+	if shape == shapeDiag {
+		o = object(sc, record.Key(object(sc, t.identity), "claims"))
+	}
+	var buf [maxName]byte
+	eachMember(o, func(k []byte, x *fastjson.Value) {
+		switch len(k) {
+		case len(claimTID), len(claimTenantURI), len(claimIPAddr):
+		default:
+			return
+		}
+		// As scanClaims reads them: any case, the first of each.
+		switch string(lower(&buf, k)) {
+		case claimTenantURI, claimTID:
+			set(&c.tid, x)
+		case claimIPAddr:
+			set(&c.ipaddr, x)
+		}
+	})
+	return c
+}
+
+// The claims briefClaims reads, as scanClaims names them.
+const (
+	claimTenantURI = "http://schemas.microsoft.com/identity/claims/tenantid"
+	claimTID       = "tid"
+	claimIPAddr    = "ipaddr"
+)
