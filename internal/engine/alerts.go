@@ -112,34 +112,6 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	return res, st, nil
 }
 
-// scan decodes the hits in event-time order, drops those whose rule no
-// longer matches after the refresh of owned addresses, gives hits without
-// a tenant the only tenant (if any), and calls fn with each and its
-// position among the hits kept. It returns the positions in seq of the
-// hits it dropped, for pick (an int each: such hits are few, sign-ins
-// from an address the tenant turned out to own).
-func (e *Engine) scan(seq *hitSeq, only string, fn func(ref int, h *keptHit)) (dropped []int, err error) {
-	ref, i := 0, -1
-	err = seq.each(func(rec []byte) error {
-		i++
-		if e.probe != nil && i%probeEvery == 0 {
-			e.probe()
-		}
-		h, err := e.decode(rec, only)
-		if err != nil {
-			return err
-		}
-		if !e.stillMatches(h) {
-			dropped = append(dropped, i)
-			return nil
-		}
-		fn(ref, h)
-		ref++
-		return nil
-	})
-	return dropped, err
-}
-
 // pick reads again the hits at the given positions among those kept (a
 // fire's members), decoding no other: dropped says which hits of seq scan
 // dropped.

@@ -102,3 +102,19 @@ func TestOneRecordOneKeyFromTextOrTree(t *testing.T) {
 		t.Errorf("a canonical line was re-serialised")
 	}
 }
+
+// FuzzSpacesInStrings checks the quote-counting test against the
+// quote-to-quote walk on text without backslashes, where both must agree.
+func FuzzSpacesInStrings(f *testing.F) {
+	for _, s := range []string{`{"a":"b c"}`, `{"a": 1}`, `{"a":"b}`, `{"a":"b c","d":"e"} `, `{}`, `{"x":" "," ":1}`, `"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if bytes.IndexByte(b, '\\') >= 0 {
+			return
+		}
+		if got, want := spacesInStrings(b), spacesInStringsEscaped(b); got != want {
+			t.Fatalf("spacesInStrings(%q) = %v, the walk says %v", b, got, want)
+		}
+	})
+}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"slices"
+	"sync"
 )
 
 // DefaultMemory is how many bytes of encoded hits a hunt holds in memory
@@ -107,12 +109,19 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 		return &hitSeq{mem: all}, st, nil
 	}
 	// Everything goes to disk, so the memory of the first pass is free
-	// for the second.
+	// for the second. Each worker's hits are sorted and written on a
+	// goroutine of their own: the workers are done, the cores are free.
+	errs := make([]error, len(e.work))
+	var wg sync.WaitGroup
 	for i := range e.work {
-		if err := e.spillWorker(&e.work[i]); err != nil {
-			return nil, st, err
-		}
-		e.work[i].buf = nil
+		wg.Go(func() {
+			errs[i] = e.spillWorker(&e.work[i])
+			e.work[i].buf = nil
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, st, err
 	}
 	runs, err := e.spill.reduce(e.runs, byRecord)
 	if err != nil {
@@ -129,18 +138,50 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 // dedupRuns merges runs sorted by record, keeps the first hit of each
 // record and rule, and sorts those by time: in memory if they fit the
 // budget, else into runs.
+//
+// The budget is split between two buffers: while one is sorted and
+// written on a goroutine of its own, the merge fills the other, so on two
+// cores the writing costs no time, and memory stays within the budget.
 func (e *Engine) dedupRuns(runs []string) (int, *hitSeq, error) {
 	budget := e.memory()
-	buf := newHitBuf(budget)
+	half := max(budget/2, 1)
+	buf, spare := newHitBuf(half), newHitBuf(half)
 	var timed []string
 	var prev []byte // the last kept record, for its rule and key
 	kept := 0
-	flush := func() error {
-		slices.SortFunc(buf.ents, byTime)
-		p, err := e.spill.writeRun(buf.ents, nil)
-		buf.reset()
-		timed = append(timed, p)
+	// One write at most is in flight; wait returns its error.
+	var flushing chan error
+	wait := func() error {
+		if flushing == nil {
+			return nil
+		}
+		err := <-flushing
+		flushing = nil
 		return err
+	}
+	flush := func() error {
+		if err := wait(); err != nil {
+			return err
+		}
+		full := buf
+		buf, spare = spare, full
+		f, err := e.spill.create()
+		if err != nil {
+			return err
+		}
+		timed = append(timed, f.Name())
+		flushing = make(chan error, 1)
+		go func(done chan<- error) {
+			slices.SortFunc(full.ents, byTime)
+			w := newRunWriter(f)
+			for _, en := range full.ents {
+				w.write(en.rec)
+			}
+			err := w.close()
+			full.reset()
+			done <- err
+		}(flushing)
+		return nil
 	}
 	err := e.spill.merge(runs, byRecord, func(en entry) error {
 		if p, ok := entryOf(prev); ok && sameRecord(p, en) {
@@ -152,11 +193,14 @@ func (e *Engine) dedupRuns(runs []string) (int, *hitSeq, error) {
 			e.probe()
 		}
 		buf.add(en.rec)
-		if buf.size > budget {
+		if buf.size > half {
 			return flush()
 		}
 		return nil
 	})
+	if werr := wait(); err == nil {
+		err = werr
+	}
 	for _, p := range runs {
 		os.Remove(p) // read: the second pass needs the disk, not these
 	}
@@ -169,6 +213,9 @@ func (e *Engine) dedupRuns(runs []string) (int, *hitSeq, error) {
 	}
 	if len(buf.ents) > 0 {
 		if err := flush(); err != nil {
+			return 0, nil, err
+		}
+		if err := wait(); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -61,9 +62,9 @@ func loadTags(dataDir string) (*tagTable, error) {
 		}
 	}
 	embeddedTags.once.Do(func() {
-		name, b, err := readEmbeddedTags()
+		name, gz, err := embeddedTagsFile()
 		if err == nil {
-			embeddedTags.t, err = parseServiceTags(b)
+			embeddedTags.t, err = builtinTags(compactTags, name, gz)
 		}
 		if err != nil {
 			embeddedTags.err = fmt.Errorf("%s: %w", name, err)
@@ -72,26 +73,48 @@ func loadTags(dataDir string) (*tagTable, error) {
 	return embeddedTags.t, embeddedTags.err
 }
 
-// readEmbeddedTags returns the newest built-in Service Tags file: the names
-// carry their date (ServiceTags_Public_YYYYMMDD.json.gz), so the last in
-// sorted order is the newest.
+// builtinTags returns the table of the built-in file name (gzip bytes gz):
+// the compact table when it was made from this very file, else the parse.
+func builtinTags(compact []byte, name string, gz []byte) (*tagTable, error) {
+	if t, src, sum, err := decodeTags(compact); err == nil && src == name && sum == checksum(gz) {
+		return t, nil
+	}
+	b, err := gunzip(gz)
+	if err != nil {
+		return nil, err
+	}
+	return parseServiceTags(b)
+}
+
+// readEmbeddedTags returns the newest built-in Service Tags file, unzipped.
 func readEmbeddedTags() (string, []byte, error) {
+	name, gz, err := embeddedTagsFile()
+	if err != nil {
+		return name, nil, err
+	}
+	b, err := gunzip(gz)
+	return name, b, err
+}
+
+// embeddedTagsFile returns the newest built-in Service Tags file as stored:
+// the names carry their date (ServiceTags_Public_YYYYMMDD.json.gz), so the
+// last in sorted order is the newest.
+func embeddedTagsFile() (string, []byte, error) {
 	names, err := fs.Glob(mamori.Data, "data/servicetags/ServiceTags_Public_*.json.gz")
 	if err != nil || len(names) == 0 {
 		return "data/servicetags", nil, fmt.Errorf("no ServiceTags_Public_*.json.gz built in")
 	}
 	name := names[len(names)-1]
-	f, err := mamori.Data.Open(name)
+	gz, err := fs.ReadFile(mamori.Data, name)
+	return name, gz, err
+}
+
+func gunzip(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return name, nil, err
+		return nil, err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return name, nil, err
-	}
-	b, err := io.ReadAll(zr)
-	return name, b, err
+	return io.ReadAll(zr)
 }
 
 // loadPools reads the built-in lists, then the user's pools.csv, whose rows

@@ -1,0 +1,64 @@
+package engine
+
+// scanBatch is how many decoded hits go from the reading goroutine to the
+// caller's at a time: enough that handing over costs little, few enough
+// that the hits in flight stay a small, fixed part of memory.
+const scanBatch = 256
+
+// scan decodes the hits in event-time order, drops those whose rule no
+// longer matches after the refresh of owned addresses, gives hits without
+// a tenant the only tenant (if any), and calls fn with each and its
+// position among the hits kept. It returns the positions in seq of the
+// hits it dropped, for pick (an int each: such hits are few, sign-ins
+// from an address the tenant turned out to own).
+//
+// Merging the runs, decoding and the refresh run on a goroutine of their
+// own, a batch ahead of fn, which runs on the caller's: on two cores the
+// serial end of the hunt overlaps with itself. fn sees the hits in the
+// same order as without it.
+func (e *Engine) scan(seq *hitSeq, only string, fn func(ref int, h *keptHit)) (dropped []int, err error) {
+	ch := make(chan []*keptHit, 2)
+	var readErr error
+	go func() {
+		defer close(ch)
+		batch := make([]*keptHit, 0, scanBatch)
+		i := -1
+		readErr = seq.each(func(rec []byte) error {
+			i++
+			if e.probe != nil && i%probeEvery == 0 {
+				e.probe()
+			}
+			h, err := e.decode(rec, only)
+			if err != nil {
+				return err
+			}
+			if !e.stillMatches(h) {
+				h = nil
+			}
+			batch = append(batch, h) // nil: dropped
+			if len(batch) == scanBatch {
+				ch <- batch
+				batch = make([]*keptHit, 0, scanBatch)
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			ch <- batch
+		}
+	}()
+	// fn never fails, so every batch is read and the goroutine always ends.
+	ref, i := 0, -1
+	for b := range ch {
+		for _, h := range b {
+			i++
+			if h == nil {
+				dropped = append(dropped, i)
+				continue
+			}
+			fn(ref, h)
+			ref++
+		}
+	}
+	// The channel's close orders readErr's write before this read.
+	return dropped, readErr
+}
