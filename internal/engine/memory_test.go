@@ -47,8 +47,9 @@ func computeEvent(i int) event.Event {
 		Loc:        event.Location{File: "/data/activity.jsonl", Line: i + 1, Offset: int64(i) * 2400}, Shape: "activity.diagnostic"}
 }
 
-// heapLive is the heap the last garbage collection found live.
+// heapLive is the heap live after a forced collection.
 func heapLive() uint64 {
+	runtime.GC()
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
@@ -61,12 +62,7 @@ func heapLive() uint64 {
 func memoryOf(t *testing.T, n, budget int) (held, peak uint64) {
 	set := load(t, map[string]string{"r.yml": quietRules})
 	corr := set.Correlations()
-	live := func() uint64 {
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		return s[0].Value.Uint64()
-	}
+	live := heapLive
 	base := live()
 	e, err := New(set, 2, corr)
 	if err != nil {
