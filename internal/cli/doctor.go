@@ -105,7 +105,11 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *from != "" {
 		c, err = capture.Load(*from)
 	} else {
-		c, err = azure.Probe(ctx, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)})
+		opts := azure.Options{TenantID: *tenant, Subscriptions: splitList(subs), Progress: readProgress(stderr)}
+		c, err = azure.Probe(ctx, opts)
+		if opts.Progress != nil {
+			fmt.Fprint(stderr, "\r\x1b[K")
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori doctor:", report.Terminal(err.Error()))

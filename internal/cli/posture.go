@@ -136,7 +136,12 @@ func readCapture(ctx context.Context, f *postureFlags, stderr io.Writer) (*captu
 		}
 		return c, ExitOK
 	}
-	c, err := azure.Collect(ctx, azure.Options{TenantID: f.tenant, Subscriptions: splitList(f.subscriptions)})
+	opts := azure.Options{TenantID: f.tenant, Subscriptions: splitList(f.subscriptions)}
+	opts.Progress = readProgress(stderr)
+	c, err := azure.Collect(ctx, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\x1b[K")
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori posture:", report.Terminal(err.Error()))
 		return nil, ExitError
@@ -148,6 +153,15 @@ func readCapture(ctx context.Context, f *postureFlags, stderr io.Writer) (*captu
 		}
 	}
 	return c, ExitOK
+}
+
+// readProgress shows, on a terminal, how many of the planned API reads are
+// done: a tenant with many subscriptions takes minutes.
+func readProgress(stderr io.Writer) func(done, total int) {
+	if !isTerminal(stderr) {
+		return nil
+	}
+	return func(done, total int) { fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %d reads", done, total) }
 }
 
 // anyFailAtLeast says whether a check failed at or above severity s.

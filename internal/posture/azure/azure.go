@@ -70,6 +70,10 @@ type Options struct {
 	Concurrency int
 	// MaxPages stops a listing that keeps returning new next links; default 10000.
 	MaxPages int
+	// Progress, when set, is called after each dataset is read, with how
+	// many are done of how many are planned (from any goroutine, one call
+	// at a time), so a terminal can show that a large tenant is moving.
+	Progress func(done, total int)
 
 	// sleep waits between tries; tests replace it to record the waits.
 	sleep func(ctx context.Context, d time.Duration) error

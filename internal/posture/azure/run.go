@@ -47,10 +47,18 @@ func (c *collector) collect(ctx context.Context) error {
 func (c *collector) runAll(ctx context.Context, tasks []func(context.Context)) {
 	work := make(chan func(context.Context))
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for range min(c.opts.Concurrency, max(len(tasks), 1)) {
 		wg.Go(func() {
 			for t := range work {
 				t(ctx)
+				if c.opts.Progress != nil {
+					mu.Lock()
+					done++
+					c.opts.Progress(done, len(tasks))
+					mu.Unlock()
+				}
 			}
 		})
 	}

@@ -47,3 +47,28 @@ func TestSaveThenFromGivesTheSameFindings(t *testing.T) {
 		t.Errorf("only %d of %d findings assessed on the fake tenant: the collection lost data", assessed, len(want))
 	}
 }
+
+func TestProgressCountsEveryDataset(t *testing.T) {
+	t.Parallel()
+	opts, _ := env(t, newFakes(t))
+	var calls, last, total int
+	opts.Progress = func(done, all int) {
+		calls++
+		if done != last+1 || (total != 0 && all != total) {
+			t.Errorf("progress %d/%d after %d/%d", done, all, last, total)
+		}
+		last, total = done, all
+	}
+	c, err := Collect(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != total {
+		t.Errorf("progress ended at %d of %d after %d calls", last, total, calls)
+	}
+	// Every planned read yields at least one dataset (a per-region task
+	// may yield two), so the count is never more than the datasets.
+	if total > len(c.Datasets) {
+		t.Errorf("%d reads planned, only %d datasets", total, len(c.Datasets))
+	}
+}
