@@ -28,7 +28,7 @@ Usage:
   mamori posture [flags]              check what lets cryptojacking into a tenant (live, or --from DIR)
   mamori doctor                       which checks and hunts the granted permissions allow
   mamori rules list|validate|test     the detection catalogue
-  mamori intel update KIND FILE       replace an intel data file (servicetags, pools)
+  mamori intel update KIND FILE       replace an intel data file (servicetags, pools, prices)
   mamori version                      print the version
 
 Run 'mamori COMMAND -h' for a command's flags.
