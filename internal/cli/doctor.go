@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -67,20 +68,13 @@ func judge(c *capture.Capture, name string, keys []string) ability {
 		for _, d := range ds {
 			switch d.Status {
 			case capture.Denied:
-				add(cmpOr(d.Permission, "permission to read "+k))
+				add(cmp.Or(d.Permission, "permission to read "+k))
 			case capture.Failed:
-				add(k + ": " + cmpOr(d.Error, "failed"))
+				add(k + ": " + cmp.Or(d.Error, "failed"))
 			}
 		}
 	}
 	return a
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -105,11 +99,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *from != "" {
 		c, err = capture.Load(*from)
 	} else {
-		opts := azure.Options{TenantID: *tenant, Subscriptions: splitList(subs), Progress: readProgress(stderr)}
-		c, err = azure.Probe(ctx, opts)
-		if opts.Progress != nil {
-			fmt.Fprint(stderr, "\r\x1b[K")
-		}
+		c, err = readAzure(ctx, azure.Probe, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)}, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori doctor:", report.Terminal(err.Error()))
@@ -117,7 +107,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	as := abilities(c)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Tenant %s\n\n", report.Terminal(cmpOr(c.TenantID, "(unknown)")))
+	fmt.Fprintf(tw, "Tenant %s\n\n", report.Terminal(cmp.Or(c.TenantID, "(unknown)")))
 	fmt.Fprintln(tw, "hunt over exported logs\tok\tno permission needed")
 	missing := 0
 	for _, a := range as {

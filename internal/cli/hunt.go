@@ -201,17 +201,13 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: warning:", report.Terminal(w.String()))
 	}
 
-	out := stdout
-	if f.output != "" {
-		fh, err := os.Create(f.output)
-		if err != nil {
-			fmt.Fprintln(stderr, "mamori hunt:", err)
-			return ExitError
-		}
-		defer fh.Close()
-		out = fh
+	out, ropts, closeOut, err := openOutput(f.output, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt:", err)
+		return ExitError
 	}
-	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: tableWidth(out), Incidents: res.Incidents, Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	defer closeOut()
+	ropts.Incidents = res.Incidents
 	if err := report.Write(out, format, alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -22,4 +24,20 @@ func outputFlags(format, failOn string) (report.Format, alert.Severity, error) {
 		return "", 0, fmt.Errorf("--fail-on: unknown severity %q (low, medium, high, critical)", failOn)
 	}
 	return f, s, nil
+}
+
+// openOutput opens --output, or takes stdout when path is empty, and the
+// report options that depend on where the findings go: colour only on a
+// terminal, the table as wide as it. closeOut closes the file.
+func openOutput(path string, stdout io.Writer) (out io.Writer, opts report.Options, closeOut func(), err error) {
+	out, closeOut = stdout, func() {}
+	if path != "" {
+		fh, err := os.Create(path)
+		if err != nil {
+			return nil, report.Options{}, nil, err
+		}
+		out, closeOut = fh, func() { fh.Close() }
+	}
+	opts = report.Options{Color: path == "" && isTerminal(stdout), Width: tableWidth(out), Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	return out, opts, closeOut, nil
 }

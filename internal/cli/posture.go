@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strings"
 	"time"
 
@@ -95,18 +94,13 @@ func postureCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	findings := posture.Run(snap, cfg)
 	scores := posture.Scores(findings)
 
-	out := stdout
-	if f.output != "" {
-		fh, err := os.Create(f.output)
-		if err != nil {
-			fmt.Fprintln(stderr, "mamori posture:", err)
-			return ExitError
-		}
-		defer fh.Close()
-		out = fh
+	out, ropts, closeOut, err := openOutput(f.output, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori posture:", err)
+		return ExitError
 	}
-	ropts := report.Options{Color: f.output == "" && isTerminal(stdout), Width: tableWidth(out), Collected: c.Collected,
-		Product: report.ProductInfo{Name: "mamori", Version: Version()}}
+	defer closeOut()
+	ropts.Collected = c.Collected
 	if err := report.WritePosture(out, format, findings, scores, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori posture: writing findings:", err)
 		return ExitError
@@ -136,12 +130,7 @@ func readCapture(ctx context.Context, f *postureFlags, stderr io.Writer) (*captu
 		}
 		return c, ExitOK
 	}
-	opts := azure.Options{TenantID: f.tenant, Subscriptions: splitList(f.subscriptions)}
-	opts.Progress = readProgress(stderr)
-	c, err := azure.Collect(ctx, opts)
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\x1b[K")
-	}
+	c, err := readAzure(ctx, azure.Collect, azure.Options{TenantID: f.tenant, Subscriptions: splitList(f.subscriptions)}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori posture:", report.Terminal(err.Error()))
 		return nil, ExitError
@@ -155,13 +144,18 @@ func readCapture(ctx context.Context, f *postureFlags, stderr io.Writer) (*captu
 	return c, ExitOK
 }
 
-// readProgress shows, on a terminal, how many of the planned API reads are
-// done: a tenant with many subscriptions takes minutes.
-func readProgress(stderr io.Writer) func(done, total int) {
+// readAzure reads the tenant with read (azure.Collect or azure.Probe),
+// showing on a terminal how many of the planned API reads are done (a
+// tenant with many subscriptions takes minutes) and clearing that line at
+// the end.
+func readAzure(ctx context.Context, read func(context.Context, azure.Options) (*capture.Capture, error), opts azure.Options, stderr io.Writer) (*capture.Capture, error) {
 	if !isTerminal(stderr) {
-		return nil
+		return read(ctx, opts)
 	}
-	return func(done, total int) { fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %d reads", done, total) }
+	opts.Progress = func(done, total int) { fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %d reads", done, total) }
+	c, err := read(ctx, opts)
+	fmt.Fprint(stderr, "\r\x1b[K")
+	return c, err
 }
 
 // anyFailAtLeast says whether a check failed at or above severity s.

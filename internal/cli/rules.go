@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/scenario"
@@ -138,7 +139,7 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 			if e.Reason != "" {
 				st += ": " + e.Reason
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), e.Level, report.Terminal(clipText(st, 90)), report.Terminal(e.Source))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), e.Level, report.Terminal(record.Clip(st, 90)), report.Terminal(e.Source))
 		}
 		tw.Flush()
 	default:
@@ -146,13 +147,6 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	return ExitOK
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 func rulesValidate(args []string, stdout, stderr io.Writer) int {

@@ -27,8 +27,8 @@ func tableWidth(w io.Writer) int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+	if isTerminal(w) {
+		if n, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && n > 0 {
 			return n
 		}
 		return 0

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -54,7 +55,7 @@ func Compile(rules []*sigma.Rule, detections []*sigma.Rule) (*Set, error) {
 		if r == nil || r.Kind != sigma.KindCorrelation {
 			continue
 		}
-		c := &corr{rule: r, ident: cmpOr(r.ID, r.Name, r.Title)}
+		c := &corr{rule: r, ident: cmp.Or(r.ID, r.Name, r.Title)}
 		c.sp, c.err = readSpec(r)
 		cs = append(cs, c)
 		for _, k := range names(r) {
@@ -111,15 +112,6 @@ func names(r *sigma.Rule) []string {
 		return []string{r.ID}
 	}
 	return nil
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // resolve finds what each rules entry and alias names and which field each

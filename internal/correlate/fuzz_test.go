@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,7 +54,7 @@ func fuzzCompile(t *testing.T, text string) {
 	}
 	var ms []Match
 	for i, d := range dets {
-		name := cmpOr(d.Name, d.ID)
+		name := cmp.Or(d.Name, d.ID)
 		for j := range 6 {
 			m := Match{Rule: name, RuleID: d.ID, Time: t0.Add(time.Duration(i*7+j*j) * time.Minute), Tenant: "t", Ref: len(ms),
 				Fields: map[string][]string{}}

@@ -54,8 +54,12 @@ type Fire struct {
 // the same input gives the same output.
 func SortFires(fs []Fire) {
 	slices.SortStableFunc(fs, func(a, b Fire) int {
-		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(keyText(a.GroupKey), keyText(b.GroupKey)), cmp.Compare(a.Tenant, b.Tenant),
+		// cmp.Or evaluates all its arguments: the group keys, which are
+		// rendered to compare, only when time and rule tie.
+		if c := cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.RuleID, b.RuleID)); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(keyText(a.GroupKey), keyText(b.GroupKey)), cmp.Compare(a.Tenant, b.Tenant),
 			a.LastTime.Compare(b.LastTime), cmp.Compare(a.Count, b.Count))
 	})
 }

@@ -123,12 +123,13 @@ func (e *Engine) pick(seq *hitSeq, only string, dropped []int, want map[int]*kep
 			dropped = dropped[1:]
 			return nil
 		}
-		defer func() { ref++ }()
-		if _, ok := want[ref]; !ok {
+		r := ref
+		ref++
+		if _, ok := want[r]; !ok {
 			return nil
 		}
 		h, err := e.decode(rec, only)
-		want[ref] = h
+		want[r] = h
 		return err
 	})
 }

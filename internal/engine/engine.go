@@ -19,7 +19,6 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,10 +59,6 @@ type Engine struct {
 	// Set both before the first Eval.
 	Memory  int
 	TempDir string
-	// trackStart records each tenant's first event: first_seen learns
-	// from there, and a hunt over one tenant attributes records that name
-	// none to it.
-	trackStart bool
 
 	spill  spiller
 	runsMu sync.Mutex
@@ -96,7 +91,7 @@ type need struct {
 
 type workerState struct {
 	fe    *fields.Event
-	vals  []sigma.Value
+	texts *fieldTexts          // reads merge-by and correlation fields
 	start map[string]time.Time // earliest event per tenant
 	// lastTenant and lastStart cache the last look-up in start.
 	lastTenant string
@@ -104,8 +99,8 @@ type workerState struct {
 	raw        []byte // scratch for canonical records
 	matched    []int  // rules the current event matched
 	keep       []uint8
-	rec, part  []byte // scratch for encoded hits
-	fields     [][]string
+	rec, part  []byte   // scratch for encoded hits
+	group      []byte   // scratch for a hit's merge-by group
 	alt        altEvent // the event as a late refresh would see it
 	buf        *hitBuf  // kept hits not yet spilled
 	hits       int      // hits kept, duplicates included
@@ -118,7 +113,7 @@ type workerState struct {
 // given the same correlations (the rules they silence make no alert, so
 // their hits are not named for one).
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
-	e := &Engine{work: make([]workerState, max(workers, 1)), trackStart: true}
+	e := &Engine{work: make([]workerState, max(workers, 1))}
 	e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	e.spill.parent = &e.TempDir
 	var needs func(string) []string
@@ -162,6 +157,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	}
 	for i := range e.work {
 		e.work[i].fe = set.Resolver.NewEvent()
+		e.work[i].texts = newFieldTexts()
 		e.work[i].alt.fe = set.Resolver.NewEvent()
 	}
 	return e, nil
@@ -176,9 +172,11 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	if k >= numKinds {
 		return
 	}
-	if e.trackStart {
-		e.work[worker].noteTime(ev)
-	}
+	ws := &e.work[worker]
+	// Each tenant's first event, Brief or not: first_seen learns from
+	// there, and a hunt over one tenant attributes records that name none
+	// to it.
+	ws.noteTime(ev)
 	if ev.Brief {
 		return // no rule can match it (Wants said so)
 	}
@@ -186,7 +184,6 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	if len(byOp) == 0 && len(general) == 0 {
 		return
 	}
-	ws := &e.work[worker]
 	ws.fe.Reset(ev)
 	ws.matched = ws.matched[:0]
 	for _, list := range [2][]int{byOp, general} {
@@ -221,49 +218,27 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 	for j, i := range ws.matched {
 		r := e.rules[i]
 		b := appendHeader(ws.rec[:0], ev.Time, i, key)
-		group := e.group(ws, r)
-		if len(r.merge) == 0 && hashed && !r.silent {
+		switch {
+		case len(r.merge) > 0:
+			ws.group = appendGroup(ws.group[:0], ws.fe, r.merge, ws.texts)
+			b = appendBytes(b, ws.group)
+		case hashed && !r.silent:
 			// Alerts of a rule without merge-by are one per record, named
 			// by its key when the group is empty: the stable content id
 			// keeps those names from changing from run to run.
 			if content == "" {
 				content = contentID(raw, ev)
 			}
-			group = content
+			b = appendStr(b, content)
+		default:
+			b = appendStr(b, "")
 		}
-		b = appendStr(b, group)
 		b = append(b, ws.keep[j])
 		b = append(b, ws.part...)
-		ws.fields = ws.fields[:0]
-		for _, n := range r.needs {
-			ws.vals, _ = sigma.Collect(ws.fe, n.id, ws.vals[:0])
-			vs := make([]string, 0, len(ws.vals))
-			for _, v := range ws.vals {
-				vs = append(vs, v.Text())
-			}
-			ws.fields = append(ws.fields, vs)
-		}
-		b = appendFields(b, ws.fields)
+		b = appendNeeds(b, ws.fe, r.needs, ws.texts)
 		ws.rec = b
 		e.keepHit(ws, b)
 	}
-}
-
-// group is a hit's merge-by key: the values of the rule's merge-by fields.
-func (e *Engine) group(ws *workerState, r *rule) string {
-	if len(r.merge) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, id := range r.merge {
-		ws.vals, _ = sigma.Collect(ws.fe, id, ws.vals[:0])
-		for _, v := range ws.vals {
-			b.WriteString(v.Text())
-			b.WriteByte(0)
-		}
-		b.WriteByte(1)
-	}
-	return b.String()
 }
 
 // fail records the first failure to keep hits; later hits are dropped and
@@ -302,10 +277,7 @@ func (e *Engine) Close() error { return e.spill.close() }
 // (contentID reads it): the record's own text when it is already
 // canonical, else buf, reused, with the record re-serialised into it.
 func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool, canon, _ []byte) {
-	idx := ""
-	if ev.Loc.Index > 0 {
-		idx = "#" + strconv.Itoa(ev.Loc.Index)
-	}
+	idx := tupleSuffix(ev)
 	if ev.ID != "" {
 		return ev.Kind.String() + ":" + ev.ID + idx, false, nil, buf
 	}
@@ -451,10 +423,15 @@ func escaped(b []byte, j int) bool {
 // run to run, which the random-seeded dedup key does not. The alert of a
 // rule without merge-by is named from it, as it always was.
 func contentID(canon []byte, ev *event.Event) string {
-	idx := ""
-	if ev.Loc.Index > 0 {
-		idx = "#" + strconv.Itoa(ev.Loc.Index)
-	}
 	sum := sha256.Sum256(canon)
-	return "sha256:" + hex.EncodeToString(sum[:16]) + idx
+	return "sha256:" + hex.EncodeToString(sum[:16]) + tupleSuffix(ev)
+}
+
+// tupleSuffix tells apart the tuples of one flow record in the names
+// above: "#" and the tuple's index, "" for the first (or only) one.
+func tupleSuffix(ev *event.Event) string {
+	if ev.Loc.Index > 0 {
+		return "#" + strconv.Itoa(ev.Loc.Index)
+	}
+	return ""
 }

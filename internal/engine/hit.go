@@ -8,6 +8,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
 // keptHit is one rule match as the end of the hunt needs it: what alerts,
@@ -143,14 +144,68 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 	return appendStr(b, string(ab))
 }
 
-// appendFields encodes the values of the fields correlations read from
-// this rule's hits, in the order of the rule's needs.
-func appendFields(b []byte, vals [][]string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(vals)))
-	for _, vs := range vals {
-		b = binary.AppendUvarint(b, uint64(len(vs)))
-		for _, v := range vs {
-			b = appendStr(b, v)
+func appendBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// fieldTexts reads the values of one field as text, copied into buf (the
+// end of each in ends): its match function is made once, so reading a
+// field allocates nothing once the buffers have grown, and nothing is
+// cloned.
+type fieldTexts struct {
+	buf   []byte
+	ends  []int
+	match func(sigma.Value) bool
+}
+
+func newFieldTexts() *fieldTexts {
+	t := &fieldTexts{}
+	t.match = func(v sigma.Value) bool {
+		t.buf = append(t.buf, v.Text()...)
+		t.ends = append(t.ends, len(t.buf))
+		return false // every value
+	}
+	return t
+}
+
+// read reads field id of fe; text(i) is then its i-th value.
+func (t *fieldTexts) read(fe sigma.Fields, id sigma.FieldID) {
+	t.buf, t.ends = t.buf[:0], t.ends[:0]
+	fe.Field(id, t.match)
+}
+
+func (t *fieldTexts) text(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return t.buf[start:t.ends[i]]
+}
+
+// appendGroup appends a hit's merge-by group, the values of the rule's
+// merge-by fields as fe holds them.
+func appendGroup(b []byte, fe sigma.Fields, merge []sigma.FieldID, t *fieldTexts) []byte {
+	for _, id := range merge {
+		t.read(fe, id)
+		for i := range t.ends {
+			b = append(append(b, t.text(i)...), 0)
+		}
+		b = append(b, 1)
+	}
+	return b
+}
+
+// appendNeeds encodes the values of the fields correlations read from
+// this rule's hits, in the order of the rule's needs (decodeHit reads
+// them back by name).
+func appendNeeds(b []byte, fe sigma.Fields, needs []need, t *fieldTexts) []byte {
+	b = binary.AppendUvarint(b, uint64(len(needs)))
+	for _, n := range needs {
+		t.read(fe, n.id)
+		b = binary.AppendUvarint(b, uint64(len(t.ends)))
+		for i := range t.ends {
+			b = appendBytes(b, t.text(i))
 		}
 	}
 	return b

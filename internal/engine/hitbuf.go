@@ -31,12 +31,19 @@ func entryOf(rec []byte) (entry, bool) {
 // key is the hit's dedup key (a malformed record has none; decodeHit
 // reports it).
 func (e entry) key() []byte {
+	k, _ := e.split()
+	return k
+}
+
+// split cuts the encoded hit after its header into its dedup key and the
+// rest, its body (both nil for a malformed record).
+func (e entry) split() (key, body []byte) {
 	b := e.rec[headerLen:]
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
-		return nil
+		return nil, nil
 	}
-	return b[k : k+int(n)]
+	return b[k : k+int(n)], b[k+int(n):]
 }
 
 // byRecord orders hits for deduplication: the hits of one record under one
@@ -63,17 +70,12 @@ func byTime(a, b entry) int {
 	if c := cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), cmp.Compare(a.rule, b.rule)); c != 0 {
 		return c
 	}
-	return cmp.Or(bytes.Compare(a.body(), b.body()), bytes.Compare(a.key(), b.key()))
-}
-
-// body is the encoded hit after its dedup key.
-func (e entry) body() []byte {
-	b := e.rec[headerLen:]
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil
+	ka, ba := a.split()
+	kb, bb := b.split()
+	if c := bytes.Compare(ba, bb); c != 0 {
+		return c
 	}
-	return b[k+int(n):]
+	return bytes.Compare(ka, kb)
 }
 
 // sameRecord says two hits are one record under one rule (a duplicate).

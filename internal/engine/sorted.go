@@ -173,11 +173,7 @@ func (e *Engine) dedupRuns(runs []string) (int, *hitSeq, error) {
 		flushing = make(chan error, 1)
 		go func(done chan<- error) {
 			slices.SortFunc(full.ents, byTime)
-			w := newRunWriter(f)
-			for _, en := range full.ents {
-				w.write(en.rec)
-			}
-			err := w.close()
+			err := writeEntries(f, full.ents, nil)
 			full.reset()
 			done <- err
 		}(flushing)

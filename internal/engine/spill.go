@@ -67,14 +67,19 @@ func (s *spiller) close() error {
 	return err
 }
 
-// writeRun writes sorted entries as one run: each record is its length
-// (uvarint) and its bytes. drop, when set, skips an entry (a duplicate of
-// the one before).
+// writeRun writes sorted entries as a new run (writeEntries).
 func (s *spiller) writeRun(ents []entry, drop func(prev, cur entry) bool) (string, error) {
 	f, err := s.create()
 	if err != nil {
 		return "", err
 	}
+	return f.Name(), writeEntries(f, ents, drop)
+}
+
+// writeEntries writes sorted entries to f as one run and closes it: each
+// record is its length (uvarint) and its bytes. drop, when set, skips an
+// entry (a duplicate of the one before).
+func writeEntries(f *os.File, ents []entry, drop func(prev, cur entry) bool) error {
 	w := newRunWriter(f)
 	for i, e := range ents {
 		if drop != nil && i > 0 && drop(ents[i-1], e) {
@@ -82,7 +87,7 @@ func (s *spiller) writeRun(ents []entry, drop func(prev, cur entry) bool) (strin
 		}
 		w.write(e.rec)
 	}
-	return f.Name(), w.close()
+	return w.close()
 }
 
 // runWriter writes records to a run file; the first error sticks.

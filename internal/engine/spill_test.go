@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
 // mixRules exercise every part of the end of a hunt: merge-by, a base rule
@@ -323,4 +324,26 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 			}
 		}
 	}
+}
+
+// appendFields encodes vals as a hit's correlation fields through
+// appendNeeds, the i-th need reading vals[i].
+func appendFields(b []byte, vals [][]string) []byte {
+	needs := make([]need, len(vals))
+	for i := range needs {
+		needs[i].id = sigma.FieldID(i)
+	}
+	return appendNeeds(b, listFields(vals), needs, newFieldTexts())
+}
+
+// listFields is a sigma.Fields whose field i holds the strings at i.
+type listFields [][]string
+
+func (l listFields) Field(id sigma.FieldID, match func(sigma.Value) bool) (present, matched bool) {
+	for _, v := range l[id] {
+		if match(sigma.StringValue(v)) {
+			return true, true
+		}
+	}
+	return true, false
 }

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"fmt"
-	"github.com/mamori-sec/mamori/internal/record"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // Summary says in one line what an event did, from its typed facts, so

@@ -14,6 +14,16 @@ import (
 
 var updateCompact = flag.Bool("update-compact-tags", false, "rewrite servicetags.compact from the newest built-in Service Tags file")
 
+// readEmbeddedTags returns the newest built-in Service Tags file, unzipped.
+func readEmbeddedTags() (string, []byte, error) {
+	name, gz, err := embeddedTagsFile()
+	if err != nil {
+		return name, nil, err
+	}
+	b, err := gunzip(gz)
+	return name, b, err
+}
+
 // TestCompactTagsMatchTheJSON checks that the compact table built in is
 // exactly what parsing the newest built-in Service Tags JSON gives, so the
 // fast start answers every address as the parse would. With

@@ -86,16 +86,6 @@ func builtinTags(compact []byte, name string, gz []byte) (*tagTable, error) {
 	return parseServiceTags(b)
 }
 
-// readEmbeddedTags returns the newest built-in Service Tags file, unzipped.
-func readEmbeddedTags() (string, []byte, error) {
-	name, gz, err := embeddedTagsFile()
-	if err != nil {
-		return name, nil, err
-	}
-	b, err := gunzip(gz)
-	return name, b, err
-}
-
 // embeddedTagsFile returns the newest built-in Service Tags file as stored:
 // the names carry their date (ServiceTags_Public_YYYYMMDD.json.gz), so the
 // last in sorted order is the newest.

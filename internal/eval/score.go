@@ -2,6 +2,8 @@ package eval
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,8 +65,9 @@ func (t *tally) note(rank int, rule, format string, args ...any) {
 
 // Attributed says whether alert a is about scenario x: its span overlaps
 // x's and, when it names principals or resources, it names one of x's (a
-// resource under one of x's counts). This is the rule simulate's own tests
-// use.
+// resource under one of x's counts); failing that, it names one of x's
+// machines by address or by the host folder of its evidence. (simulate's
+// own tests judge with a stricter rule of their own, involves.)
 func Attributed(a alert.Alert, x simulate.Attack) bool {
 	last := a.LastTime
 	if last.IsZero() {
@@ -187,14 +190,9 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 }
 
 // sortedKeys iterates m in key order, so notes come out the same each run.
-func sortedKeys(m map[string]int) func(func(string, int) bool) {
+func sortedKeys(m map[string]int) iter.Seq2[string, int] {
 	return func(yield func(string, int) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !yield(k, m[k]) {
 				return
 			}

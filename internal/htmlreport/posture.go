@@ -43,7 +43,7 @@ func postureSection(p *Posture) *postureView {
 	}
 	pv := &postureView{Tenant: clean(p.Tenant)}
 	if !p.Collected.IsZero() {
-		pv.Collected = p.Collected.UTC().Format("2006-01-02 15:04:05") + " UTC"
+		pv.Collected = p.Collected.UTC().Format(time.DateTime) + " UTC"
 	}
 	for _, s := range p.Scores {
 		sv := scoreView{Area: clean(s.Area), Text: "not assessed", Class: "na"}
@@ -78,11 +78,7 @@ func postureSection(p *Posture) *postureView {
 				fv.Evidence = append(fv.Evidence, clean("… and "+strconv.Itoa(len(f.Evidence)-i)+" more"))
 				break
 			}
-			t := e.Subject
-			if e.Detail != "" {
-				t += ": " + e.Detail
-			}
-			fv.Evidence = append(fv.Evidence, clean(t))
+			fv.Evidence = append(fv.Evidence, clean(e.Text()))
 		}
 		pv.Findings = append(pv.Findings, fv)
 	}

@@ -115,7 +115,7 @@ func build(in Input) view {
 		}
 	}
 	if !in.Generated.IsZero() {
-		v.Generated = in.Generated.UTC().Format("2006-01-02 15:04:05") + " UTC"
+		v.Generated = in.Generated.UTC().Format(time.DateTime) + " UTC"
 	}
 	counts := make([]int, alert.Critical+1)
 	byID := make(map[string]*alert.Alert, len(in.Alerts))
@@ -135,8 +135,8 @@ func build(in Input) view {
 		}
 	}
 	cs := computeCreated(in.Alerts)
-	v.HourChart, _ = hourSVG(cs)
-	v.RegionChart, _ = regionSVG(cs)
+	v.HourChart = hourSVG(cs)
+	v.RegionChart = regionSVG(cs)
 	placed := map[string]bool{}
 	for i := range in.Incidents {
 		v.Incidents = append(v.Incidents, incidentView(&in.Incidents[i], byID, placed))
@@ -153,9 +153,9 @@ func build(in Input) view {
 func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
 		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs)}
-	iv.When = in.Time.UTC().Format("2006-01-02 15:04:05")
+	iv.When = in.Time.UTC().Format(time.DateTime)
 	if in.LastTime.After(in.Time) {
-		iv.When += " → " + in.LastTime.UTC().Format("2006-01-02 15:04:05")
+		iv.When += " → " + in.LastTime.UTC().Format(time.DateTime)
 	}
 	iv.When += " UTC"
 	seen := map[string]int{}
@@ -216,7 +216,7 @@ func costOf(c *incident.Cost) costView {
 }
 
 func row(a *alert.Alert) alertRow {
-	r := alertRow{Time: a.Time.UTC().Format("2006-01-02 15:04:05"), Sev: a.Severity.String(), Rule: clean(a.Rule),
+	r := alertRow{Time: a.Time.UTC().Format(time.DateTime), Sev: a.Severity.String(), Rule: clean(a.Rule),
 		Title: clean(a.Title), Principal: clean(a.Principal), Summary: clean(a.Summary)}
 	if s := a.Suppressed; s != nil {
 		r.Suppressed = clean(s.ID + ": " + s.Reason)

@@ -154,7 +154,7 @@ func computeCreated(alerts []alert.Alert) []created {
 
 // hourSVG draws instances created per hour: one bar per hour that saw any,
 // placed on an axis from the first such hour to the last.
-func hourSVG(cs []created) (template.HTML, int) {
+func hourSVG(cs []created) template.HTML {
 	per := map[time.Time]int{}
 	for _, c := range cs {
 		per[c.at.Truncate(time.Hour)] += c.count
@@ -168,7 +168,7 @@ func hourSVG(cs []created) (template.HTML, int) {
 		}
 	}
 	if len(hours) == 0 {
-		return "", 0
+		return ""
 	}
 	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
 	first, last := hours[0], hours[len(hours)-1]
@@ -193,12 +193,12 @@ func hourSVG(cs []created) (template.HTML, int) {
 	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="start">%s</text>`, labelW, axisY+18, first.Format(timeFmt))
 	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, labelW+colW, axisY+18, first.Add(time.Duration(slots)*time.Hour).Format(timeFmt))
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()), len(hours) // labels are times and numbers only
+	return template.HTML(b.String()) // labels are times and numbers only
 }
 
 // regionSVG draws instances created per region as horizontal bars, most
 // first, then by name.
-func regionSVG(cs []created) (template.HTML, int) {
+func regionSVG(cs []created) template.HTML {
 	per := map[string]int{}
 	for _, c := range cs {
 		per[c.region] += c.count
@@ -212,7 +212,7 @@ func regionSVG(cs []created) (template.HTML, int) {
 		}
 	}
 	if len(regions) == 0 {
-		return "", 0
+		return ""
 	}
 	sort.Slice(regions, func(i, j int) bool {
 		if per[regions[i]] != per[regions[j]] {
@@ -233,5 +233,5 @@ func regionSVG(cs []created) (template.HTML, int) {
 		fmt.Fprintf(&b, `<text class="val" x="%.1f" y="%d">%d</text>`, float64(labelW)+bw+6, y+barH-5, n)
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()), len(regions) // region names are svgText'd
+	return template.HTML(b.String()) // region names are svgText'd
 }

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -67,7 +68,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
-		workers = defaultWorkers()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	corr := cfg.Rules.Correlations()
 	eng, err := engine.New(cfg.Rules, workers, corr)

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -15,12 +16,9 @@ import (
 func linkKeys(a *alert.Alert) []string {
 	var keys []string
 	add := func(k string) {
-		for _, have := range keys {
-			if have == k {
-				return
-			}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
 		}
-		keys = append(keys, k)
 	}
 	if p := strings.ToLower(strings.TrimSpace(a.Principal)); p != "" {
 		add("p|" + p)
@@ -116,10 +114,8 @@ func ipKey(s, subscription string) string {
 		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() {
 		return ""
 	}
-	for _, p := range platformAddrs {
-		if a == p {
-			return ""
-		}
+	if slices.Contains(platformAddrs, a) {
+		return ""
 	}
 	if a.IsPrivate() || cgnat.Contains(a) {
 		sub := strings.ToLower(strings.TrimSpace(subscription))

@@ -49,15 +49,15 @@ func (e *env) roleName(id string) string {
 	if r := e.s.DirectoryRoles[id]; r != nil && r.DisplayName != "" {
 		return r.DisplayName
 	}
-	if n := builtinRoleNames[strings.ToLower(id)]; n != "" {
+	if n := entraRoleNames[strings.ToLower(id)]; n != "" {
 		return n
 	}
 	return id
 }
 
-// builtinRoleNames names the built-in Entra roles of the default admin
+// entraRoleNames names the built-in Entra roles of the default admin
 // list by template ID (the IDs are the same in every tenant).
-var builtinRoleNames = map[string]string{
+var entraRoleNames = map[string]string{
 	globalAdministrator:                    "Global Administrator",
 	privilegedRoleAdmin:                    "Privileged Role Administrator",
 	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",

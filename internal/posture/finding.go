@@ -50,6 +50,15 @@ type Evidence struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
+// Text is the evidence as one line, "subject: detail" (or the subject
+// alone), unescaped.
+func (e Evidence) Text() string {
+	if e.Detail == "" {
+		return e.Subject
+	}
+	return e.Subject + ": " + e.Detail
+}
+
 // AreaScore is the score of one area: the share of its checks' weight that
 // passed, among those assessed.
 type AreaScore struct {

@@ -3,7 +3,6 @@ package record
 import (
 	"net/netip"
 	"strings"
-	"time"
 )
 
 // IP reads an address as Azure writes it, tolerating a port, brackets and
@@ -91,23 +90,6 @@ func IsGUID(s string) bool {
 		}
 	}
 	return true
-}
-
-// FirstTime returns the first of texts that is a usable timestamp. When
-// none is, bad is the first non-empty one, for the error message.
-func FirstTime(texts ...string) (t time.Time, bad string, ok bool) {
-	for _, s := range texts {
-		if s == "" {
-			continue
-		}
-		if t, err := Time(s); err == nil && !t.IsZero() {
-			return t, "", true
-		}
-		if bad == "" {
-			bad = s
-		}
-	}
-	return time.Time{}, bad, false
 }
 
 // Clip shortens text an attacker may have chosen before it is quoted in an

@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -135,4 +136,30 @@ func daysIn(month, year int) int {
 		return 28
 	}
 	return 30 + (month+month/8)%2
+}
+
+// ErrNoTime is returned for a record without a usable event time.
+var ErrNoTime = errors.New("no event time")
+
+// FirstTime returns the first of texts that is a usable timestamp. A bad
+// one does not stop the search (a later field may hold the same instant);
+// when none is usable the error wraps ErrNoTime and quotes the first
+// non-empty text, clipped.
+func FirstTime(texts ...string) (time.Time, error) {
+	bad := ""
+	for _, s := range texts {
+		if s == "" {
+			continue
+		}
+		if t, err := Time(s); err == nil && !t.IsZero() {
+			return t, nil
+		}
+		if bad == "" {
+			bad = s
+		}
+	}
+	if bad != "" {
+		return time.Time{}, fmt.Errorf("%w: %q", ErrNoTime, Clip(bad, 64))
+	}
+	return time.Time{}, ErrNoTime
 }

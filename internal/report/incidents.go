@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
@@ -34,9 +35,9 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			sev = severityColor[in.Severity] + sev + sgrReset
 		}
 		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
-		span := in.Time.UTC().Format("2006-01-02 15:04:05")
+		span := in.Time.UTC().Format(time.DateTime)
 		if in.LastTime.After(in.Time) {
-			span += " → " + in.LastTime.UTC().Format("2006-01-02 15:04:05")
+			span += " → " + in.LastTime.UTC().Format(time.DateTime)
 		}
 		fmt.Fprintf(&b, "  when      %s UTC\n", span)
 		var stages []string

@@ -9,10 +9,11 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 )
 
-// writeJSONL writes one alert.Alert object per line.
-func writeJSONL(w io.Writer, alerts []alert.Alert) error {
-	for i := range alerts {
-		if err := writeJSONLine(w, &alerts[i]); err != nil {
+// writeJSONL writes one JSON object per item, one per line (alerts, posture
+// findings).
+func writeJSONL[T any](w io.Writer, items []T) error {
+	for i := range items {
+		if err := writeJSONLine(w, &items[i]); err != nil {
 			return err
 		}
 	}
@@ -24,22 +25,20 @@ func writeJSON(w io.Writer, alerts []alert.Alert) error {
 	if alerts == nil {
 		alerts = []alert.Alert{}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(alerts); err != nil {
-		return err
-	}
-	_, err := w.Write(hardenJSON(buf.Bytes()))
-	return err
+	return encodeJSON(w, alerts, "  ")
 }
 
 // writeJSONLine writes v as one line of JSON.
-func writeJSONLine(w io.Writer, v any) error {
+func writeJSONLine(w io.Writer, v any) error { return encodeJSON(w, v, "") }
+
+// encodeJSON writes v as every JSON format here does: HTML characters kept
+// ("a & b" stays readable; nobody embeds this in HTML unescaped), indented
+// by indent when it is not empty, and hardened for terminals.
+func encodeJSON(w io.Writer, v any, indent string) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // "a & b" stays readable; nobody embeds this in HTML unescaped
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}

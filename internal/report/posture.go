@@ -2,9 +2,7 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -22,11 +20,7 @@ func WritePosture(w io.Writer, f Format, findings []posture.Finding, scores []po
 	case Table:
 		err = writePostureTable(bw, findings, scores, opts)
 	case JSONL:
-		for i := range findings {
-			if err = writeJSONLine(bw, &findings[i]); err != nil {
-				break
-			}
-		}
+		err = writeJSONL(bw, findings)
 	case JSON:
 		err = writePostureJSON(bw, findings, scores)
 	case CSV:
@@ -55,15 +49,7 @@ func writePostureJSON(w io.Writer, findings []posture.Finding, scores []posture.
 	if doc.Findings == nil {
 		doc.Findings = []posture.Finding{}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := w.Write(hardenJSON(buf.Bytes()))
-	return err
+	return encodeJSON(w, doc, "  ")
 }
 
 // writePostureCSV writes one row per finding; evidence and missing
@@ -74,21 +60,13 @@ func writePostureCSV(w io.Writer, findings []posture.Finding) error {
 	for _, f := range findings {
 		ev := make([]string, len(f.Evidence))
 		for i, e := range f.Evidence {
-			ev[i] = evidenceText(e)
+			ev[i] = e.Text()
 		}
 		_ = cw.Write([]string{cell(f.Check), cell(f.Area), string(f.Status), cell(f.Severity), cell(f.Scope), cell(f.ScopeName),
 			cell(f.Summary), list(ev), list(f.Missing), cell(f.Why), cell(f.Fix)})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// evidenceText is one evidence item as "subject: detail".
-func evidenceText(e posture.Evidence) string {
-	if e.Detail == "" {
-		return e.Subject
-	}
-	return e.Subject + ": " + e.Detail
 }
 
 // postureMark is the status column's word; colour, when on, is the SGR.
@@ -152,7 +130,7 @@ func writePostureTable(w io.Writer, findings []posture.Finding, scores []posture
 				fmt.Fprintf(&b, "%s… and %d more (--format json lists them all)\n", indent, len(f.Evidence)-i)
 				break
 			}
-			b.WriteString(indent + "- " + cut(Terminal(evidenceText(e)), max(width-16, 20)) + "\n")
+			b.WriteString(indent + "- " + cut(Terminal(e.Text()), max(width-16, 20)) + "\n")
 		}
 		if len(f.Missing) > 0 {
 			b.WriteString(indent + "missing permission: " + Terminal(strings.Join(f.Missing, ", ")) + "\n")

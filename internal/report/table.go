@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 )
@@ -94,7 +95,7 @@ func tableRow(a *alert.Alert) [numCols]string {
 	var r [numCols]string
 	r[colTime] = "-"
 	if !a.Time.IsZero() {
-		r[colTime] = a.Time.UTC().Format("2006-01-02 15:04:05")
+		r[colTime] = a.Time.UTC().Format(time.DateTime)
 	}
 	r[colSeverity] = severityText(a.Severity)
 	r[colRule] = orDash(Terminal(a.Rule))

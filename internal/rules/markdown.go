@@ -13,6 +13,9 @@ import (
 // --update-doc`) and the prose that explains it.
 const EvaluationHeading = "## Evaluation on simulated tenants"
 
+// evaluationAnchor is the heading's link target as Markdown renderers make it.
+const evaluationAnchor = "evaluation-on-simulated-tenants"
+
 // EvaluationSection returns the evaluation part of an existing
 // docs/detections.md (from EvaluationHeading to the end), or nil.
 func EvaluationSection(doc []byte) []byte {
@@ -31,7 +34,7 @@ func Markdown(s *Set, evaluation []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Detections\n\n")
 	b.WriteString("Generated from the rule files under `rules/` by `go test ./internal/rules -run TestDetectionsDoc -update`; do not edit by hand, except the last section.\n")
-	fmt.Fprintf(&b, "How each rule scores on simulated tenants (true and false positives, recall, time to alert) is in [the last section](#%s), with the command that made it.\n\n", anchor(strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(EvaluationHeading, "## "), " ", "-"))))
+	fmt.Fprintf(&b, "How each rule scores on simulated tenants (true and false positives, recall, time to alert) is in [the last section](#%s), with the command that made it.\n\n", evaluationAnchor)
 	var rs []*Rule
 	for _, r := range s.Rules {
 		if r.Status == Compiled || r.Status == Correlation {

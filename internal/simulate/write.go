@@ -12,6 +12,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -149,12 +150,7 @@ func (g *gen) add(path string, kind int, at time.Time, data []byte) {
 
 // flush writes every file, records in time order, paths sorted.
 func (g *gen) flush(dir string, gz bool) error {
-	paths := make([]string, 0, len(g.files))
-	for p := range g.files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(g.files)) {
 		f := g.files[p]
 		slices.SortFunc(f.recs, func(a, b rec) int {
 			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
@@ -187,22 +183,18 @@ func render(f *file) []byte {
 	var b bytes.Buffer
 	switch f.kind {
 	case kindArray, kindValue:
+		open, end := "[\n", "\n]\n"
 		if f.kind == kindValue {
-			b.WriteString("{\"value\": [\n")
-		} else {
-			b.WriteString("[\n")
+			open, end = "{\"value\": [\n", "\n]}\n"
 		}
+		b.WriteString(open)
 		for i, r := range f.recs {
 			if i > 0 {
 				b.WriteString(",\n")
 			}
 			b.Write(r.data)
 		}
-		if f.kind == kindValue {
-			b.WriteString("\n]}\n")
-		} else {
-			b.WriteString("\n]\n")
-		}
+		b.WriteString(end)
 	case kindRecords:
 		// An Event Hub message carries a batch; a capture holds many.
 		for i := 0; i < len(f.recs); i += 40 {

@@ -2,6 +2,7 @@ package suppress
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,14 +120,7 @@ func (s *Set) CheckRules(names []string) []Warning {
 		if e.Rule == "" || e.Expired {
 			continue
 		}
-		found := false
-		for _, n := range names {
-			if globMatch(e.Rule, n) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(names, func(n string) bool { return globMatch(e.Rule, n) }) {
 			ws = append(ws, Warning{File: e.File, Line: e.Line, Entry: e.ID, Msg: "rule " + strconv.Quote(e.Rule) + " matches no loaded rule"})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,10 +104,8 @@ func (p *parser) key(k *yaml.Node, seen map[string]int, known []string) bool {
 		return false
 	}
 	seen[k.Value] = k.Line
-	for _, n := range known {
-		if k.Value == n {
-			return true
-		}
+	if slices.Contains(known, k.Value) {
+		return true
 	}
 	msg := fmt.Sprintf("unknown key %q (known: %s)", k.Value, strings.Join(known, ", "))
 	if s := suggest(k.Value, known); s != "" {

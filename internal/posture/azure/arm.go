@@ -25,9 +25,10 @@ const (
 	workspacesPath      = "/providers/Microsoft.OperationalInsights/workspaces?api-version=2023-09-01"
 )
 
-// armURL joins the ARM endpoint and a path.
-func (c *collector) armURL(path string) string {
-	return strings.TrimRight(c.opts.ARMEndpoint, "/") + path
+// armList reads an ARM listing at path (from the endpoint's root) that no
+// SDK client offers, following nextLink.
+func (c *collector) armList(path string) lister {
+	return c.rawList(c.armRaw.Pipeline(), strings.TrimRight(c.opts.ARMEndpoint, "/")+path, "nextLink")
 }
 
 // tenantTasks returns the tenant-wide ARM reads except the subscription
@@ -37,16 +38,15 @@ func (c *collector) tenantTasks() ([]func(context.Context), error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := c.armRaw.Pipeline()
 	return []func(context.Context){
 		func(ctx context.Context) {
-			c.read(ctx, capture.KeyEntraDiagnostics, c.rawList(pl, c.armURL(entraDiagnosticsPath), "nextLink"))
+			c.read(ctx, capture.KeyEntraDiagnostics, c.armList(entraDiagnosticsPath))
 		},
 		func(ctx context.Context) {
-			c.read(ctx, capture.KeyTenantDiagnostics, c.rawList(pl, c.armURL(tenantDiagnosticsPath), "nextLink"))
+			c.read(ctx, capture.KeyTenantDiagnostics, c.armList(tenantDiagnosticsPath))
 		},
 		func(ctx context.Context) {
-			c.read(ctx, capture.KeyRootRoleAssignments, c.rawList(pl, c.armURL(rootAssignmentsPath), "nextLink"))
+			c.read(ctx, capture.KeyRootRoleAssignments, c.armList(rootAssignmentsPath))
 		},
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyTransferPolicy, single(func(ctx context.Context) (armsubscription.PolicyClientGetPolicyForTenantResponse, error) {
@@ -169,7 +169,7 @@ func (c *collector) subscriptionTasks(ctx context.Context, sub string) ([]func(c
 			}), sub)
 		},
 		func(ctx context.Context) {
-			c.read(ctx, capture.KeyWorkspaces, c.rawList(c.armRaw.Pipeline(), c.armURL("/"+scope+workspacesPath), "nextLink"), sub)
+			c.read(ctx, capture.KeyWorkspaces, c.armList("/"+scope+workspacesPath), sub)
 		},
 	}
 	regions, err := c.regions(ctx, sub)

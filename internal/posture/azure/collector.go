@@ -93,7 +93,7 @@ type lister func(ctx context.Context) error
 // the permission table), values its placeholders. A paging token that
 // expires mid-listing restarts the listing once, dropping the failed
 // window's pages.
-func (c *collector) read(ctx context.Context, pattern string, list lister, values ...string) *capture.Dataset {
+func (c *collector) read(ctx context.Context, pattern string, list lister, values ...string) {
 	ds := &capture.Dataset{Key: capture.Key(pattern, values...)}
 	r := &reading{}
 	restarted := false
@@ -121,7 +121,6 @@ func (c *collector) read(ctx context.Context, pattern string, list lister, value
 	c.mu.Lock()
 	c.out.Add(ds)
 	c.mu.Unlock()
-	return ds
 }
 
 // expiredToken recognises the answer to a next link whose paging token

@@ -15,12 +15,8 @@ func pages[T any](c *collector, newPager func() *runtime.Pager[T]) lister {
 	return func(ctx context.Context) error {
 		p := newPager()
 		for n := 0; p.More(); n++ {
-			if n > 0 && c.probe {
-				readingOf(ctx).more = true
-				return errStopped
-			}
-			if n >= c.opts.MaxPages {
-				return fmt.Errorf("stopped after %d pages: the listing kept returning next links", n)
+			if err := c.mayRead(ctx, n); err != nil {
+				return err
 			}
 			if _, err := p.NextPage(ctx); err != nil {
 				return err
@@ -28,6 +24,20 @@ func pages[T any](c *collector, newPager func() *runtime.Pager[T]) lister {
 		}
 		return nil
 	}
+}
+
+// mayRead says whether a listing may go on to page n (from 0): a probe
+// stops after the first page, marking the dataset as having more, and no
+// listing reads more than MaxPages.
+func (c *collector) mayRead(ctx context.Context, n int) error {
+	if n > 0 && c.probe {
+		readingOf(ctx).more = true
+		return errStopped
+	}
+	if n >= c.opts.MaxPages {
+		return fmt.Errorf("stopped after %d pages: the listing kept returning next links", n)
+	}
+	return nil
 }
 
 // single wraps one SDK GET (no paging).
@@ -45,12 +55,8 @@ func (c *collector) rawList(pl runtime.Pipeline, first, nextField string) lister
 	return func(ctx context.Context) error {
 		next := first
 		for n := 0; next != ""; n++ {
-			if n > 0 && c.probe {
-				readingOf(ctx).more = true
-				return errStopped
-			}
-			if n >= c.opts.MaxPages {
-				return fmt.Errorf("stopped after %d pages: the listing kept returning next links", n)
+			if err := c.mayRead(ctx, n); err != nil {
+				return err
 			}
 			req, err := runtime.NewRequest(ctx, http.MethodGet, next)
 			if err != nil {

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,7 +139,7 @@ func Load(dir string) (*Capture, error) {
 // without pages and the page count of each dataset.
 func parseManifest(raw []byte) (*Capture, map[string]int, error) {
 	var m manifest
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
 		return nil, nil, fmt.Errorf("not a capture manifest: %w", err)

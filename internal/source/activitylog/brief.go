@@ -26,8 +26,9 @@ func learned(op string) bool { return op == opPublicIP || op == opPublicPrefix }
 // use the record; it reports false, leaving e alone, when the record must
 // be decoded in full (or a field the decision needs cannot be read
 // cheaply). The fields it sets are computed exactly as the full decode
-// computes them (readDiag, readREST, readLA, then normalise).
-func readBrief(sc *record.Scratch, t *top, shape string, e *event.Event) (bool, error) {
+// computes them (readDiag, readREST, readLA, then normalise). la holds the
+// claims of a Log Analytics row, which Decode reads for both.
+func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.Event) (bool, error) {
 	var g event.Glance
 	var rawOp, status, ip string
 	var claims *claimSet
@@ -48,9 +49,8 @@ func readBrief(sc *record.Scratch, t *top, shape string, e *event.Event) (bool, 
 		}
 		// The claims' tenant wins over the management-group hierarchy,
 		// which is in the properties: without it, decode in full.
-		cs = scanClaims(object(sc, t.claimsD, t.claims))
-		claims = &cs
-		if cs.tenant(sc) == "" {
+		claims = la
+		if claims.tenant(sc) == "" {
 			return false, nil
 		}
 	default:

@@ -35,9 +35,14 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 	var f fields
 	var err error
 	t := scanTop(v)
+	if shape == shapeLA {
+		// Read once: the brief read decides on their tenant, the full
+		// one keeps them.
+		f.claims = scanClaims(object(sc, t.claimsD, t.claims))
+	}
 	if sc.Wants != nil {
 		var e event.Event
-		ok, err := readBrief(sc, &t, shape, &e)
+		ok, err := readBrief(sc, &t, shape, &f.claims, &e)
 		if err != nil {
 			return out, err
 		}
@@ -63,9 +68,7 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 	return out, nil
 }
 
-// eventTime reads the first usable timestamp among xs. A bad value does not
-// stop the search (a later field may hold the same instant); when none is
-// usable the error quotes the first bad one.
+// eventTime reads the first usable timestamp among xs (record.FirstTime).
 func eventTime(xs ...*fastjson.Value) (time.Time, error) {
 	// Callers pass at most two values: the texts stay on the stack.
 	var buf [2]string
@@ -73,14 +76,7 @@ func eventTime(xs ...*fastjson.Value) (time.Time, error) {
 	for _, x := range xs {
 		texts = append(texts, record.Peek(x)) // parsed, never kept
 	}
-	t, bad, ok := record.FirstTime(texts...)
-	if ok {
-		return t, nil
-	}
-	if bad != "" {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, strings.Clone(record.Clip(bad, 64)))
-	}
-	return time.Time{}, errNoTime
+	return record.FirstTime(texts...)
 }
 
 // object returns x as an object, parsing it when a string holds one.
@@ -170,7 +166,7 @@ func readLA(sc *record.Scratch, t *top, f *fields) (err error) {
 	if f.t, err = eventTime(t.timeGenerated, t.eventSubmissionTS); err != nil {
 		return err
 	}
-	f.claims = scanClaims(object(sc, t.claimsD, t.claims))
+	// f.claims were read by Decode.
 	f.authz = object(sc, t.authorizationD, t.authorization)
 	f.http = object(sc, t.httpRequest)
 	f.readProps(sc, t.propertiesD, t.properties)

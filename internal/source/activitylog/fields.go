@@ -1,16 +1,12 @@
 package activitylog
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/valyala/fastjson"
 
 	"github.com/mamori-sec/mamori/internal/record"
 )
-
-// errNoTime is returned for a record without a usable event time.
-var errNoTime = errors.New("no event time")
 
 // value returns the "value" member of a REST {value, localizedValue} pair,
 // or x itself when the field arrives as a plain string.

@@ -158,8 +158,8 @@ func TestDecodeErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || len(evs) != 0 {
 				t.Fatalf("Decode = %d events, %v; want error %q", len(evs), err, tc.want)
 			}
-			if tc.want == "no event time" && !errors.Is(err, errNoTime) {
-				t.Errorf("error %v does not wrap errNoTime", err)
+			if tc.want == "no event time" && !errors.Is(err, record.ErrNoTime) {
+				t.Errorf("error %v does not wrap record.ErrNoTime", err)
 			}
 		})
 	}

@@ -1,8 +1,6 @@
 package entra
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,12 +9,8 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
-// errNoTime is returned for a record without a usable event time.
-var errNoTime = errors.New("no event time")
-
-// eventTime reads the first usable timestamp among the keys of v. A bad
-// value does not stop the search (a later key may hold the same instant);
-// when none is usable the error quotes the first bad one.
+// eventTime reads the first usable timestamp among the keys of v
+// (record.FirstTime).
 func eventTime(sc *record.Scratch, v *fastjson.Value, keys ...string) (time.Time, error) {
 	// Callers pass at most two keys: the texts stay on the stack.
 	var buf [2]string
@@ -24,14 +18,7 @@ func eventTime(sc *record.Scratch, v *fastjson.Value, keys ...string) (time.Time
 	for _, k := range keys {
 		texts = append(texts, sc.Str(v, k))
 	}
-	t, bad, ok := record.FirstTime(texts...)
-	if ok {
-		return t, nil
-	}
-	if bad != "" {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, record.Clip(bad, 64))
-	}
-	return time.Time{}, errNoTime
+	return record.FirstTime(texts...)
 }
 
 // diagRecord returns the Graph object of a diagnostic-settings record

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/valyala/fastjson"
 )
 
@@ -125,7 +126,7 @@ func auditArgs(args *fastjson.Value) string {
 // would round the milliseconds).
 func auditTime(s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}, errNoTime
+		return time.Time{}, record.ErrNoTime
 	}
 	sec, frac, _ := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(sec, 10, 64)

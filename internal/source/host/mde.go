@@ -10,8 +10,6 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-var errNoTime = errors.New("no event time")
-
 // decodeMDE reads a DeviceProcessEvents row: the columns sit under
 // properties in a streaming record and at the top level everywhere else.
 // A CSV export gives every column as a string, which the record accessors
@@ -35,7 +33,7 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 		ts = sc.Str(v, "time")
 	}
 	if ts == "" {
-		return out, errNoTime
+		return out, record.ErrNoTime
 	}
 	t, err := record.Time(ts)
 	if err != nil {

@@ -30,7 +30,7 @@ func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Ev
 	ts := firstOf(str(data, "UtcTime"), member(sys.Get("TimeCreated"), "SystemTime"))
 	ts = firstOf(ts, row.time)
 	if ts == "" {
-		return out, errNoTime
+		return out, record.ErrNoTime
 	}
 	t, err := record.Time(ts)
 	if err != nil {

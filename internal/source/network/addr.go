@@ -71,7 +71,7 @@ func protocolName(s string) string {
 	case record.EqualFold(s, "u"):
 		return protoUDP
 	}
-	return lowerCopy(s)
+	return record.LowerCopy(s)
 }
 
 // actionName normalises a firewall action. IDPS and threat-intel alert

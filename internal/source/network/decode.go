@@ -12,9 +12,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
-// errNoTime is returned for a record without a usable event time.
-var errNoTime = errors.New("no event time")
-
 // Decode appends the events read from v to out: one per flow tuple for
 // flow logs, one per public address for Traffic Analytics rows that list
 // several, one per record otherwise. When part of a record is bad, the good
@@ -39,11 +36,11 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 func recordTime(sc *record.Scratch, v *fastjson.Value) (time.Time, error) {
 	s := sc.FirstStr(v, "time", "TimeGenerated")
 	if s == "" {
-		return time.Time{}, errNoTime
+		return time.Time{}, record.ErrNoTime
 	}
 	t, err := record.Time(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q", errNoTime, s)
+		return time.Time{}, fmt.Errorf("%w: %q", record.ErrNoTime, s)
 	}
 	return t, nil
 }
@@ -55,7 +52,7 @@ func setResource(e *event.Event, id string) {
 	if id == "" {
 		return
 	}
-	id = lowerCopy(id)
+	id = record.LowerCopy(id)
 	e.ResourceID = id
 	e.ResourceType = resourceType(id)
 	if e.Subscription == "" {

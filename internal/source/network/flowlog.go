@@ -49,7 +49,7 @@ func decodeVNet(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]eve
 	// The target (VNet, subnet or NIC) is what the flows belong to; the
 	// flow log resource only adds the region, from its watcher's name.
 	setResource(&base, view(sc.Get(v, "targetResourceID")))
-	if fl := lowerCopy(view(sc.Get(v, "flowLogResourceID"))); fl != "" {
+	if fl := record.LowerCopy(view(sc.Get(v, "flowLogResourceID"))); fl != "" {
 		base.Region = watcherRegion(fl)
 		if base.Subscription == "" {
 			base.Subscription = subscriptionOf(fl)

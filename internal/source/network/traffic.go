@@ -145,7 +145,7 @@ func decodeTraffic(_ *record.Scratch, v *fastjson.Value, out []event.Event) ([]e
 	r.read(o)
 	t, ok := firstTime(r.start, r.intervalStart, r.end, r.created)
 	if !ok {
-		return out, errNoTime
+		return out, record.ErrNoTime
 	}
 	base := event.Event{Time: t, Kind: event.KindFlow, Shape: shapeTraffic, Operation: opFlow, Category: catTraffic}
 	switch {
@@ -305,7 +305,7 @@ func taResource(e *event.Event, r *taRow, dir string) {
 			// NSGList_s: "subscription/resourcegroup/nsg".
 			sub, _, _ = strings.Cut(view(r.nsgs), "/")
 		}
-		e.Subscription = lowerCopy(strings.TrimSpace(sub))
+		e.Subscription = record.LowerCopy(strings.TrimSpace(sub))
 	}
 	// The view points into the parser's memory: copy before keeping it.
 	e.Region = record.Region(strings.Clone(firstView(r.region, rFirst, rSecond)))

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"strings"
 	"unsafe"
 
 	"github.com/valyala/fastjson"
@@ -22,15 +21,4 @@ func view(v *fastjson.Value) string {
 		return ""
 	}
 	return parserString(v.GetStringBytes())
-}
-
-// lowerCopy returns s in lower case as memory of its own: s may be a view
-// of the parser's memory, and strings.ToLower returns its argument when
-// there is nothing to change.
-func lowerCopy(s string) string {
-	l := strings.ToLower(s)
-	if unsafe.StringData(l) == unsafe.StringData(s) {
-		return strings.Clone(l)
-	}
-	return l
 }

@@ -1,5 +1,0 @@
-package hunt
-
-import "runtime"
-
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
