@@ -91,9 +91,6 @@ func conditionAllows(c AlertCondition, operation string) bool {
 }
 
 func quotaComputeAlerts(e *env, sub *Subscription) Finding {
-	if g := e.need(sub, e.c.required...); !g.empty() {
-		return e.notAssessed(sub, g)
-	}
 	var bad, ok []Evidence
 	judge := func(kind string, ops []string) {
 		for _, op := range ops {

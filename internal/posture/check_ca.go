@@ -80,9 +80,6 @@ func coversRole(p *CAPolicy, role string) bool {
 }
 
 func adminConditionalAccess(e *env) Finding {
-	if g := e.need(nil, e.c.required...); !g.empty() {
-		return e.notAssessed(nil, g)
-	}
 	bg := e.breakGlass()
 	var mfa []*CAPolicy
 	for i := range e.s.ConditionalAccess {
@@ -146,9 +143,6 @@ func adminConditionalAccess(e *env) Finding {
 }
 
 func riskPolicies(e *env) Finding {
-	if g := e.need(nil, e.c.required...); !g.empty() {
-		return e.notAssessed(nil, g)
-	}
 	var signIn, user []string
 	var ev []Evidence
 	for i := range e.s.ConditionalAccess {

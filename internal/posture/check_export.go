@@ -21,6 +21,7 @@ var checkActivityLogExport = &check{
 		"Entra admin center > Identity > Monitoring & health > Diagnostic settings > add SignInLogs and AuditLogs; " +
 		"`az monitor log-analytics workspace update --retention-time 90 -g RG -n WORKSPACE`.",
 	required:     []string{capture.KeyDiagnosticSettings, capture.KeyTenantDiagnostics, capture.KeyEntraDiagnostics},
+	ownGuard:     true, // the subscription part needs only its own settings
 	tenant:       tenantLogExport,
 	subscription: subscriptionLogExport,
 }

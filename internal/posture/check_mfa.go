@@ -24,9 +24,6 @@ var checkMFARegistration = &check{
 }
 
 func mfaRegistration(e *env) Finding {
-	if g := e.need(nil, e.c.required...); !g.empty() {
-		return e.notAssessed(nil, g)
-	}
 	// Role data only splits out the privileged users; without it the check
 	// still stands, so it is not required.
 	rolesKnown := e.need(nil, capture.KeyDirectoryRoles, capture.KeyDirectoryAssignments).empty()

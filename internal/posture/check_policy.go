@@ -91,9 +91,6 @@ func assignmentApplies(a *PolicyAssignment, sub string) bool {
 }
 
 func allowedSKUsLocations(e *env, sub *Subscription) Finding {
-	if g := e.need(sub, e.c.required...); !g.empty() {
-		return e.notAssessed(sub, g)
-	}
 	found := map[string]bool{}
 	var ev []Evidence
 	for i := range sub.PolicyAssignments {

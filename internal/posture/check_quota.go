@@ -26,9 +26,6 @@ var checkUnusedHeadroom = &check{
 var regionTotals = map[string]string{"cores": "total regional vCPUs", "lowprioritycores": "spot/low-priority vCPUs"}
 
 func unusedHeadroom(e *env, sub *Subscription) Finding {
-	if g := e.need(sub, e.c.required...); !g.empty() {
-		return e.notAssessed(sub, g)
-	}
 	type flag struct {
 		region, name, what string
 		limit, current     int64

@@ -53,9 +53,6 @@ type holder struct {
 }
 
 func computeRoleHolders(e *env, sub *Subscription) Finding {
-	if g := e.need(sub, e.c.required...); !g.empty() {
-		return e.notAssessed(sub, g)
-	}
 	by := map[string]*holder{}
 	var unknown []string
 	for _, a := range sub.RoleAssignments {
@@ -130,9 +127,6 @@ func allowsAny(def *RoleDefinition, actions []string) bool {
 }
 
 func rootUserAccessAdmin(e *env) Finding {
-	if g := e.need(nil, e.c.required...); !g.empty() {
-		return e.notAssessed(nil, g)
-	}
 	var ev []Evidence
 	for _, a := range e.s.RootAssignments {
 		if a.Scope != "/" && a.Scope != "" {

@@ -38,9 +38,6 @@ var checkDefenderPlans = &check{
 }
 
 func transferPolicy(e *env) Finding {
-	if g := e.need(nil, e.c.required...); !g.empty() {
-		return e.notAssessed(nil, g)
-	}
 	p := e.s.Transfer
 	if p == nil {
 		// 404: the policy was never set, and Azure's default permits moves.
@@ -60,9 +57,6 @@ func transferPolicy(e *env) Finding {
 }
 
 func defenderPlans(e *env, sub *Subscription) Finding {
-	if g := e.need(sub, e.c.required...); !g.empty() {
-		return e.notAssessed(sub, g)
-	}
 	var bad, ok []Evidence
 	for _, want := range e.cfg.Defender {
 		p := sub.Pricings[strings.ToLower(want.Name)]

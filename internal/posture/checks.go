@@ -19,6 +19,10 @@ type check struct {
 	// the latter and the others for the former.
 	required []string
 	optional []string
+	// ownGuard marks a check that judges parts of its required data
+	// separately (some of it may be missing and the rest still judged);
+	// Run does not guard it.
+	ownGuard bool
 	// tenant runs once for the tenant, subscription once per active
 	// subscription; a check may have both.
 	tenant       func(e *env) Finding
@@ -97,7 +101,7 @@ func Run(s *Snapshot, cfg Config) []Finding {
 	for _, c := range catalogue {
 		e := &env{s: s, cfg: &cfg, c: c}
 		if c.tenant != nil {
-			out = append(out, e.finish(c.tenant(e)))
+			out = append(out, e.finish(e.guarded(nil, func() Finding { return c.tenant(e) })))
 		}
 		if c.subscription == nil {
 			continue
@@ -108,7 +112,7 @@ func Run(s *Snapshot, cfg Config) []Finding {
 			continue
 		}
 		for _, sub := range subs {
-			out = append(out, e.finish(c.subscription(e, sub)))
+			out = append(out, e.finish(e.guarded(sub, func() Finding { return c.subscription(e, sub) })))
 		}
 	}
 	SortFindings(out)

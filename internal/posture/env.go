@@ -122,6 +122,19 @@ func (e *env) states(sub *Subscription, pattern string) []DatasetState {
 	return out
 }
 
+// guarded runs judge only when the check's required data (for sub, or for
+// the tenant when sub is nil) was read fully; otherwise the finding is not
+// assessed, naming what is missing. One place, so no check can pass on
+// data it never saw.
+func (e *env) guarded(sub *Subscription, judge func() Finding) Finding {
+	if !e.c.ownGuard {
+		if g := e.need(sub, e.c.required...); !g.empty() {
+			return e.notAssessed(sub, g)
+		}
+	}
+	return judge()
+}
+
 // notAssessed is the finding for a check whose data was not all read.
 func (e *env) notAssessed(sub *Subscription, g gap) Finding {
 	sc, name := scope(sub)
