@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // Options configure Load.
@@ -168,12 +169,9 @@ func (e *Enricher) PoolEndpoint(ip netip.Addr, port uint16) (event.PoolMatch, bo
 	return event.PoolMatch{Indicator: ps, Kind: KindPort}, true
 }
 
-// cgnat is the shared address space (RFC 6598): not a public peer.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
 // publicAddr is a globally routable unicast address.
 func publicAddr(a netip.Addr) bool {
-	return a.IsGlobalUnicast() && !a.IsPrivate() && !cgnat.Contains(a)
+	return a.IsGlobalUnicast() && !record.PrivateAddr(a)
 }
 
 // portNames pre-formats strong ports so a port match does not allocate.

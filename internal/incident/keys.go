@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // linkKeys are the values that tie an alert to others of its tenant: its
@@ -117,7 +118,7 @@ func ipKey(s, subscription string) string {
 	if slices.Contains(platformAddrs, a) {
 		return ""
 	}
-	if a.IsPrivate() || cgnat.Contains(a) {
+	if record.PrivateAddr(a) {
 		sub := strings.ToLower(strings.TrimSpace(subscription))
 		if sub == "" {
 			return ""
@@ -126,6 +127,3 @@ func ipKey(s, subscription string) string {
 	}
 	return a.String()
 }
-
-// cgnat is the shared address space (RFC 6598) some VNets use privately.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")

@@ -100,3 +100,12 @@ func Clip(s string, limit int) string {
 	}
 	return s
 }
+
+// cgnat is the shared address space (RFC 6598), which VNets also use
+// privately.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// PrivateAddr reports whether a belongs to a private network: RFC 1918,
+// RFC 4193 or the shared address space. Such an address names a machine
+// only within its own network.
+func PrivateAddr(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }

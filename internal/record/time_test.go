@@ -1,6 +1,7 @@
 package record
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -61,4 +62,14 @@ func FuzzTime(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPrivateAddr(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{"10.1.2.3": true, "172.16.0.9": true, "192.168.1.1": true, "100.64.0.1": true,
+		"100.127.255.254": true, "fd00::1": true, "100.128.0.1": false, "20.42.64.17": false, "8.8.8.8": false, "2603:1020::1": false} {
+		if got := PrivateAddr(netip.MustParseAddr(s)); got != want {
+			t.Errorf("PrivateAddr(%s) = %v, want %v", s, got, want)
+		}
+	}
 }

@@ -1,10 +1,11 @@
 package network
 
 import (
-	"github.com/mamori-sec/mamori/internal/record"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // splitEndpoint cuts an endpoint as firewall text writes it ("10.0.0.4:443",
@@ -114,10 +115,7 @@ func inferDirection(src, dst netip.Addr, dstIsName bool) string {
 	return ""
 }
 
-// cgnat is the shared address space (RFC 6598) some VNets use.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
 // internal reports whether a is an address of a private network.
 func internal(a netip.Addr) bool {
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a)
+	return record.PrivateAddr(a) || a.IsLoopback() || a.IsLinkLocalUnicast()
 }
