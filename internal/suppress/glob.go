@@ -3,6 +3,8 @@ package suppress
 import (
 	"errors"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/glob"
 )
 
 // segment is one "/"-separated part of a resource pattern: "**" matches
@@ -45,45 +47,7 @@ func matchAll(segs []segment) bool {
 // compiled pattern.
 func matchResource(segs []segment, id string) bool {
 	parts := strings.Split(strings.TrimSuffix(strings.ToLower(id), "/"), "/")
-	return wildcard(len(segs), len(parts),
+	return glob.Items(len(segs), len(parts),
 		func(i int) bool { return segs[i] == anySegments },
-		func(i, j int) bool { return globMatch(string(segs[i]), parts[j]) })
-}
-
-// globMatch matches s against pat, "*" standing for any run of characters
-// (dots and slashes included: rule names are matched whole).
-func globMatch(pat, s string) bool {
-	return wildcard(len(pat), len(s),
-		func(i int) bool { return pat[i] == '*' },
-		func(i, j int) bool { return pat[i] == s[j] })
-}
-
-// wildcard is the classic greedy match with backtracking to the last star,
-// over np pattern items and ns subject items: star says whether pattern
-// item i matches any run of subject items, eq whether it matches subject
-// item j alone. It runs in O(np*ns) steps without recursion, so no pattern
-// can blow up.
-func wildcard(np, ns int, star func(i int) bool, eq func(i, j int) bool) bool {
-	i, j := 0, 0
-	lastStar, lastJ := -1, 0
-	for j < ns {
-		switch {
-		case i < np && star(i):
-			lastStar, lastJ = i, j
-			i++
-		case i < np && eq(i, j):
-			i++
-			j++
-		case lastStar >= 0:
-			// Let the last star take one more item and retry after it.
-			lastJ++
-			i, j = lastStar+1, lastJ
-		default:
-			return false
-		}
-	}
-	for i < np && star(i) {
-		i++
-	}
-	return i == np
+		func(i, j int) bool { return glob.Match(string(segs[i]), parts[j]) })
 }

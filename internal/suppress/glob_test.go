@@ -1,6 +1,10 @@
 package suppress
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/glob"
+)
 
 func TestGlobMatch(t *testing.T) {
 	t.Parallel()
@@ -23,8 +27,8 @@ func TestGlobMatch(t *testing.T) {
 		{"*", "", true},
 	}
 	for _, tt := range tests {
-		if got := globMatch(tt.pat, tt.s); got != tt.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pat, tt.s, got, tt.want)
+		if got := glob.Match(tt.pat, tt.s); got != tt.want {
+			t.Errorf("glob.Match(%q, %q) = %v, want %v", tt.pat, tt.s, got, tt.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/glob"
 )
 
 // Match returns the first entry, in file order, that suppresses a: one not
@@ -30,7 +31,7 @@ func (s *Set) Match(a *alert.Alert) (entry *Entry, ok bool) {
 // hide another beside it. An alert without any is not suppressed by an
 // entry that scopes them.
 func (e *Entry) matches(a *alert.Alert) bool {
-	if e.Rule != "" && !globMatch(e.Rule, a.Rule) {
+	if e.Rule != "" && !glob.Match(e.Rule, a.Rule) {
 		return false
 	}
 	if e.Tenant != "" && !strings.EqualFold(e.tenant, strings.TrimSpace(a.Tenant)) {
@@ -120,7 +121,7 @@ func (s *Set) CheckRules(names []string) []Warning {
 		if e.Rule == "" || e.Expired {
 			continue
 		}
-		if !slices.ContainsFunc(names, func(n string) bool { return globMatch(e.Rule, n) }) {
+		if !slices.ContainsFunc(names, func(n string) bool { return glob.Match(e.Rule, n) }) {
 			ws = append(ws, Warning{File: e.File, Line: e.Line, Entry: e.ID, Msg: "rule " + strconv.Quote(e.Rule) + " matches no loaded rule"})
 		}
 	}
