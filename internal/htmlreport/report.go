@@ -153,11 +153,7 @@ func build(in Input) view {
 func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
 		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs)}
-	iv.When = in.Time.UTC().Format(time.DateTime)
-	if in.LastTime.After(in.Time) {
-		iv.When += " → " + in.LastTime.UTC().Format(time.DateTime)
-	}
-	iv.When += " UTC"
+	iv.When = in.Span()
 	seen := map[string]int{}
 	for _, s := range in.Stages {
 		seen[s.Stage] = len(s.Alerts)

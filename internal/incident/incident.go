@@ -111,3 +111,13 @@ func oneLine(s string) string {
 		return r
 	}, s)
 }
+
+// Span is when the incident happened, for people: "2026-03-22 03:12:53 →
+// 2026-03-22 03:58:07 UTC", or one time when it was a single moment.
+func (in *Incident) Span() string {
+	s := in.Time.UTC().Format(time.DateTime)
+	if in.LastTime.After(in.Time) {
+		s += " → " + in.LastTime.UTC().Format(time.DateTime)
+	}
+	return s + " UTC"
+}

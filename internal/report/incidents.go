@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
@@ -35,11 +34,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			sev = severityColor[in.Severity] + sev + sgrReset
 		}
 		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
-		span := in.Time.UTC().Format(time.DateTime)
-		if in.LastTime.After(in.Time) {
-			span += " → " + in.LastTime.UTC().Format(time.DateTime)
-		}
-		fmt.Fprintf(&b, "  when      %s UTC\n", span)
+		fmt.Fprintf(&b, "  when      %s\n", in.Span())
 		var stages []string
 		for _, s := range in.Stages {
 			stages = append(stages, strings.ReplaceAll(s.Stage, "_", " "))
