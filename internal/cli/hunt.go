@@ -58,12 +58,32 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 		fmt.Fprint(stderr, "Usage: mamori hunt [flags] PATH...\n\nHunts for cryptojacking in exported Azure logs: files, folders (walked recursively),\ngzip or not, - for standard input. The format of each file is recognised from its content.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	def := source.DefaultLimits()
 	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, json, csv, ocsf")
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any record could not be read")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, nil, errors.New("no input: name files or folders, or - for standard input")
+	}
+	return f, fs.Args(), nil
+}
+
+// register adds the flags every hunting command shares (hunt, serve):
+// intel, rules, limits, baseline, suppressions, incidents, memory.
+func (f *huntFlags) register(fs *flag.FlagSet) {
+	def := source.DefaultLimits()
 	fs.StringVar(&f.ownedIPs, "owned-ips", "", "file of the tenant's own IP addresses and CIDR ranges, one per line")
 	fs.StringVar(&f.posture, "posture", "", "folder saved by 'mamori posture --save': its public IPs count as the tenant's own, and --report shows its posture")
 	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update'")
@@ -71,27 +91,83 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.IntVar(&f.maxRecord, "max-record", def.MaxRecord, "largest record or line accepted, in bytes")
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
-	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
-	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	fs.StringVar(&f.tempDir, "temp-dir", "", "folder for the temporary files of rule hits that do not fit in memory (default: the system's; removed at the end)")
 	fs.IntVar(&f.hitMemory, "hit-memory", engine.DefaultMemory>>20, "MiB of rule hits kept in memory before they are sorted into temporary files")
 	fs.DurationVar(&f.gap, "incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
-	}
+}
+
+func (f *huntFlags) check() error {
 	if f.hitMemory < 1 || f.hitMemory > 1<<16 {
-		return nil, nil, fmt.Errorf("--hit-memory: %d MiB: between 1 and 65536", f.hitMemory)
+		return fmt.Errorf("--hit-memory: %d MiB: between 1 and 65536", f.hitMemory)
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return nil, nil, errors.New("no input: name files or folders, or - for standard input")
+	return nil
+}
+
+// prepared is what the shared flags load: the hunt's configuration
+// (without OnError and Progress) and the posture capture, if named.
+type prepared struct {
+	cfg   hunt.Config
+	saved *savedPosture
+}
+
+// prepare loads intel, rules, prices, the baseline window and the
+// suppressions the shared flags name. A failure is printed, prefixed
+// with the command's name, and its exit status returned.
+func (f *huntFlags) prepare(cmd string, stderr io.Writer) (*prepared, int) {
+	fail := func(code int, what string, err error) (*prepared, int) {
+		fmt.Fprintf(stderr, "mamori %s: %s%s\n", cmd, what, report.Terminal(err.Error()))
+		return nil, code
 	}
-	return f, fs.Args(), nil
+	opts := enrich.Options{DataDir: f.dataDir}
+	if f.ownedIPs != "" {
+		fh, err := os.Open(f.ownedIPs)
+		if err != nil {
+			return fail(ExitUsage, "--owned-ips: ", err)
+		}
+		opts.OwnedIPs, err = enrich.ParseOwned(fh)
+		fh.Close()
+		if err != nil {
+			return fail(ExitUsage, "--owned-ips "+f.ownedIPs+": ", err)
+		}
+	}
+	p := &prepared{}
+	if f.posture != "" {
+		var err error
+		if p.saved, err = loadSavedPosture(f.posture); err != nil {
+			return fail(ExitUsage, "--posture: ", err)
+		}
+		opts.OwnedIPs = append(opts.OwnedIPs, p.saved.owned...)
+	}
+	enr, err := enrich.Load(opts)
+	if err != nil {
+		return fail(ExitError, "intel data: ", err)
+	}
+	set, code := loadRules(f.ruleDirs, f.onlyUser, stderr)
+	if set == nil {
+		return nil, code
+	}
+	prices, err := incident.LoadPrices(f.dataDir)
+	if err != nil {
+		return fail(ExitError, "price table: ", err)
+	}
+	var baseline time.Duration
+	if f.baseline != "" {
+		if baseline, err = correlate.ParseTimespan(f.baseline); err != nil {
+			return fail(ExitUsage, "--baseline: ", err)
+		}
+	}
+	sup, code := loadSuppressions(f.suppress, set, stderr)
+	if code != ExitOK {
+		return nil, code
+	}
+	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
+	p.cfg = hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, Suppress: sup, Baseline: baseline,
+		Prices: prices, IncidentGap: f.gap, TempDir: f.tempDir, HitMemory: f.hitMemory << 20}
+	return p, ExitOK
 }
 
 func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -108,34 +184,10 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt:", err)
 		return ExitUsage
 	}
-	opts := enrich.Options{DataDir: f.dataDir}
-	if f.ownedIPs != "" {
-		fh, err := os.Open(f.ownedIPs)
-		if err != nil {
-			fmt.Fprintln(stderr, "mamori hunt: --owned-ips:", err)
-			return ExitUsage
-		}
-		opts.OwnedIPs, err = enrich.ParseOwned(fh)
-		fh.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "mamori hunt: --owned-ips %s: %v\n", f.ownedIPs, err)
-			return ExitUsage
-		}
+	p, code := f.prepare("hunt", stderr)
+	if p == nil {
+		return code
 	}
-	var saved *savedPosture
-	if f.posture != "" {
-		if saved, err = loadSavedPosture(f.posture); err != nil {
-			fmt.Fprintln(stderr, "mamori hunt: --posture:", report.Terminal(err.Error()))
-			return ExitUsage
-		}
-		opts.OwnedIPs = append(opts.OwnedIPs, saved.owned...)
-	}
-	enr, err := enrich.Load(opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt: intel data:", err)
-		return ExitError
-	}
-
 	inputs, err := source.Expand(paths, stdin)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
@@ -156,37 +208,17 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		// collecting less often buys about 8% of CPU for ~100 MB.
 		debug.SetGCPercent(400)
 	}
-	set, code := loadRules(f.ruleDirs, f.onlyUser, stderr)
-	if set == nil {
-		return code
-	}
-	prices, err := incident.LoadPrices(f.dataDir)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt: price table:", report.Terminal(err.Error()))
-		return ExitError
-	}
-	var baseline time.Duration
-	if f.baseline != "" {
-		if baseline, err = correlate.ParseTimespan(f.baseline); err != nil {
-			fmt.Fprintln(stderr, "mamori hunt: --baseline:", err)
-			return ExitUsage
-		}
-	}
-	sup, code := loadSuppressions(f.suppress, set, stderr)
-	if code != ExitOK {
-		return code
-	}
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors}
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
-	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
 	// Loading the intel and the rules leaves garbage, and live data in
 	// the making: a collection that marks it sets the next heap goal at
 	// 5× (GOGC 400) of it, the hunt's peak. Collect now, from the hunt's
 	// own small live heap.
 	debug.FreeOSMemory()
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, OnError: errOut.print, Progress: prog, Suppress: sup, Baseline: baseline,
-		Prices: prices, IncidentGap: f.gap, TempDir: f.tempDir, HitMemory: f.hitMemory << 20})
+	cfg := p.cfg
+	cfg.OnError, cfg.Progress = errOut.print, prog
+	res, err := hunt.Run(ctx, inputs, cfg)
 	stopProgress()
 	errOut.finish()
 	if err != nil && ctx.Err() == nil {
@@ -197,7 +229,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: interrupted; results are partial")
 	}
 	alerts, stats, est := res.Alerts, res.Files, res.Engine
-	for _, w := range sup.Unused() {
+	for _, w := range cfg.Suppress.Unused() {
 		fmt.Fprintln(stderr, "mamori hunt: warning:", report.Terminal(w.String()))
 	}
 
@@ -220,8 +252,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if f.report != "" {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version()}
-		if saved != nil {
-			in.Posture = saved.report
+		if p.saved != nil {
+			in.Posture = p.saved.report
 		}
 		if err := writeHTMLReport(f.report, in); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
@@ -256,11 +288,22 @@ func anyAtLeast(as []alert.Alert, s alert.Severity) bool {
 // errorPrinter writes the first unreadable records to standard error, with
 // attacker-controlled text escaped, and counts the rest.
 type errorPrinter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	max int
-	n   atomic.Int64
+	mu     sync.Mutex
+	w      io.Writer
+	max    int
+	prefix string // the command, "mamori hunt" when empty
+	n      atomic.Int64
 }
+
+func (p *errorPrinter) name() string {
+	if p.prefix == "" {
+		return "mamori hunt"
+	}
+	return p.prefix
+}
+
+// reset starts counting again, for a command that reads in cycles.
+func (p *errorPrinter) reset() { p.n.Store(0) }
 
 func (p *errorPrinter) print(e *source.ParseError) {
 	n := p.n.Add(1)
@@ -269,12 +312,12 @@ func (p *errorPrinter) print(e *source.ParseError) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintln(p.w, "mamori hunt: skipped:", report.Terminal(e.Error()))
+	fmt.Fprintln(p.w, p.name()+": skipped:", report.Terminal(e.Error()))
 }
 
 func (p *errorPrinter) finish() {
 	if n := p.n.Load(); n > int64(p.max) {
-		fmt.Fprintf(p.w, "mamori hunt: … and %d more unreadable records\n", n-int64(p.max))
+		fmt.Fprintf(p.w, "%s: … and %d more unreadable records\n", p.name(), n-int64(p.max))
 	}
 }
 

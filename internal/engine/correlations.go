@@ -71,10 +71,16 @@ type corrFeed struct {
 }
 
 func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
+	// The data begins at the earlier of what was read and what the
+	// caller knows of earlier data (a store's first event of the tenant).
 	opt := c.Options
-	if opt.TenantStart == nil {
-		opt.TenantStart = e.TenantStart()
+	starts := e.TenantStart()
+	for k, t := range opt.TenantStart {
+		if o, ok := starts[k]; !ok || t.Before(o) {
+			starts[k] = t
+		}
 	}
+	opt.TenantStart = starts
 	f := &corrFeed{e: e, c: c, st: c.Set.Stream(opt), uses: make([]bool, len(e.rules))}
 	for i, r := range e.rules {
 		f.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)

@@ -34,6 +34,12 @@ type Config struct {
 	Suppress *suppress.Set // nil: nothing suppressed
 	// Baseline is first_seen's learning window; zero keeps each rule's.
 	Baseline time.Duration
+	// Seen is first_seen's memory when it outlives the hunt (a store's,
+	// when serving); nil keeps it for this hunt only. Since is, per
+	// tenant, when that memory begins: first_seen learns for one window
+	// from there, not from the hunt's first event.
+	Seen  correlate.Baseline
+	Since map[string]time.Time
 	// Prices estimate each incident's compute cost; nil leaves it unpriced.
 	Prices *incident.Prices
 	// IncidentGap is how far apart connected alerts may be and still be one
@@ -59,6 +65,9 @@ type Result struct {
 	Engine     engine.Stats
 	Rules      int // detection rules run
 	Suppressed int // alerts marked suppressed
+	// TenantStart is each tenant's earliest event read, for a store to
+	// remember where its data began.
+	TenantStart map[string]time.Time
 }
 
 // Run hunts over inputs.
@@ -102,7 +111,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		})
 	var cs *engine.Correlations
 	if corr != nil {
-		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline}}
+		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline, Store: cfg.Seen, TenantStart: cfg.Since}}
 	}
 	alerts, st, err := eng.Alerts(cs)
 	if err != nil {
@@ -130,5 +139,6 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	slices.SortStableFunc(incs, func(a, b incident.Incident) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
 	})
-	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup)}, ctx.Err()
+	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
+		TenantStart: eng.TenantStart()}, ctx.Err()
 }

@@ -11,7 +11,7 @@ import (
 // parses: workers do. A line longer than the record cap is reported and
 // passed over up to its end, so the lines after it are still read.
 func (fr *fileReader) readLines(s *stream) error {
-	line, off := 1, int64(0)
+	line, off := max(fr.in.line, 1), fr.in.from
 	var carry []byte
 	for {
 		buf := getChunk()

@@ -19,6 +19,8 @@ type Input struct {
 	Name string // the path as the user gave it (or found it), "-" for stdin
 	Size int64  // compressed size on disk, 0 when unknown
 	open func() (io.ReadCloser, error)
+	from int64 // where a FileSection starts in the file
+	line int   // the line number there (0: 1)
 }
 
 // Expand turns the command line's arguments (files, folders walked

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// serveFlags are `mamori serve`'s options besides the hunt's.
+type serveFlags struct {
+	huntFlags
+	store  string
+	every  time.Duration
+	once   bool
+	format string
+	output string
+}
+
+func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: mamori serve [flags] FOLDER...
+
+Watches folders that Azure logs arrive in (an export to a storage account synced
+down, a collector's output) and hunts what is new every --every: files added, and
+lines appended to JSON lines files (Azure appends to an hour's blob while the hour
+is open). Alerts, first_seen's baseline ("has this principal created compute
+before?" is answered by everything the store has seen) and how far each file was
+read are kept in an SQLite store, committed together, so a restart goes on where
+it stopped. New alerts are written to standard output (or --output).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.store, "store", "mamori.db", "SQLite file of alerts, baselines and checkpoints (created when absent)")
+	fs.DurationVar(&f.every, "every", time.Minute, "time between two looks at the folders")
+	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")
+	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written: jsonl, table, csv, ocsf")
+	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
+	if f.every < time.Second {
+		return nil, nil, fmt.Errorf("--every %s: at least 1s", f.every)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, nil, errors.New("no folder to watch")
+	}
+	return f, fs.Args(), nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, dirs, err := parseServe(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		fmt.Fprintln(stderr, "mamori serve:", err)
+		return ExitUsage
+	}
+	format, _, err := outputFlags(f.format, "")
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", err)
+		return ExitUsage
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err != nil {
+			fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+			return ExitUsage
+		}
+	}
+	p, code := f.prepare("serve", stderr)
+	if p == nil {
+		return code
+	}
+	st, err := store.Open(ctx, f.store)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	defer st.Close()
+	out, ropts, closeOut, err := appendOutput(f.output, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: --output:", err)
+		return ExitError
+	}
+	defer closeOut()
+	errOut := &errorPrinter{w: stderr, max: f.maxErrors, prefix: "mamori serve"}
+	cfg := p.cfg
+	cfg.OnError = errOut.print
+	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once})
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", err)
+		return ExitError
+	}
+	for {
+		errOut.reset()
+		res, err := srv.Cycle(ctx)
+		errOut.finish()
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "mamori serve: stopped; nothing of the interrupted cycle was committed")
+			return ExitOK
+		}
+		if err != nil {
+			// A store or hunt failure leaves the checkpoints where they
+			// were: the next cycle reads the same input again.
+			fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+			if f.once {
+				return ExitError
+			}
+		} else {
+			if code := writeCycle(out, stderr, format, ropts, res); code != ExitOK {
+				return code
+			}
+		}
+		if f.once {
+			return ExitOK
+		}
+		select {
+		case <-ctx.Done():
+			return ExitOK
+		case <-time.After(f.every):
+		}
+	}
+}
+
+// writeCycle writes a cycle's new alerts and a one-line account of it.
+func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Options, res *serve.Result) int {
+	for _, e := range res.Skip {
+		fmt.Fprintln(stderr, "mamori serve: not read this time:", report.Terminal(e.Error()))
+	}
+	if len(res.Read) == 0 {
+		return ExitOK
+	}
+	if len(res.Fresh) > 0 {
+		ropts.Incidents = nil // a cycle's incidents are partial: alerts carry their id
+		if err := report.Write(out, format, res.Fresh, ropts); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: writing alerts:", err)
+			return ExitError
+		}
+	}
+	var records, skipped int64
+	for _, fs := range res.Hunt.Files {
+		records += fs.Records
+		skipped += fs.Skipped
+	}
+	fmt.Fprintf(stderr, "mamori serve: %s: read %d inputs, %d records (%d unreadable), %d alerts, %d new\n",
+		time.Now().UTC().Format(time.RFC3339), len(res.Read), records, skipped, len(res.Hunt.Alerts), len(res.Fresh))
+	return ExitOK
+}
+
+// appendOutput is openOutput for a long-running command: the file is
+// appended to, so a restart does not lose what was written before.
+func appendOutput(path string, stdout io.Writer) (io.Writer, report.Options, func(), error) {
+	if path == "" {
+		return openOutput("", stdout)
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, report.Options{}, nil, err
+	}
+	_, opts, _, _ := openOutput("", io.Discard)
+	return fh, opts, func() { fh.Close() }, nil
+}

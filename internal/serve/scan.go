@@ -1,0 +1,130 @@
+package serve
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/source"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// pending is one input a cycle reads, and the checkpoint that records it
+// once its alerts are committed.
+type pending struct {
+	in source.Input
+	cp store.Checkpoint
+}
+
+// stamp is a file's size and modification time at a scan.
+type stamp struct {
+	size  int64
+	mtime time.Time
+}
+
+// plan decides what of one file a cycle reads. JSON lines are read on
+// from the checkpoint, up to the last whole line (a line being written is
+// left for the next cycle). Any other file is read whole, once it has
+// stopped changing between two scans (a gzip or a JSON document cut short
+// is not yet a log), or at once when settle is false.
+func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool) (*pending, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	now := stamp{info.Size(), info.ModTime().UTC()}
+	if known && cp.Size == now.size && cp.ModTime.Equal(now.mtime) {
+		return nil, nil
+	}
+	lines, err := isLines(path)
+	if err != nil {
+		return nil, err
+	}
+	if !lines {
+		if settle && s.last[path] != now {
+			s.last[path] = now // read at the next scan if it stays so
+			return nil, nil
+		}
+		delete(s.last, path)
+		return &pending{in: source.FileSection(path, 0, now.size, 1),
+			cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: now.size, Line: 1}}, nil
+	}
+	from, line := int64(0), 1
+	// Read on only where the file grew past what was read; shrunk or
+	// rewritten means a new file under the same name.
+	if known && cp.Lines && now.size >= cp.Size && cp.Offset <= now.size {
+		from, line = cp.Offset, cp.Line
+	}
+	end, n, err := wholeLines(path, from, now.size)
+	if err != nil {
+		return nil, err
+	}
+	if end == from {
+		return nil, nil // only a line being written
+	}
+	return &pending{in: source.FileSection(path, from, end, line),
+		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true}}, nil
+}
+
+// maxFirstLine is how much of a file's first line is read to tell JSON
+// lines from other formats; records are a few KB.
+const maxFirstLine = 4 << 20
+
+// isLines reports whether a file is plain JSON lines: not gzip, and its
+// first line is a whole JSON object.
+func isLines(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	r := bufio.NewReader(io.LimitReader(f, maxFirstLine))
+	first, err := r.ReadSlice('\n')
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, err
+	}
+	if len(first) >= 2 && first[0] == 0x1f && first[1] == 0x8b {
+		return false, nil
+	}
+	if err != nil { // no newline: one document, or a line being written
+		return false, nil
+	}
+	first = bytes.TrimSpace(first)
+	return len(first) > 0 && first[0] == '{' && json.Valid(first), nil
+}
+
+// wholeLines returns the end of the last whole line in [from, size) and
+// how many lines end before it.
+func wholeLines(path string, from, size int64) (end int64, lines int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return 0, 0, err
+	}
+	buf := make([]byte, 1<<20)
+	end, pos := from, from
+	r := io.LimitReader(f, size-from)
+	for {
+		k, err := r.Read(buf)
+		chunk := buf[:k]
+		lines += bytes.Count(chunk, []byte{'\n'})
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			end = pos + int64(i) + 1
+		}
+		pos += int64(k)
+		if errors.Is(err, io.EOF) {
+			return end, lines, nil
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+}

@@ -1,0 +1,122 @@
+// Package serve runs mamori as a service over folders that logs arrive
+// in (an export to a storage account synced down, a collector's output):
+// each cycle hunts what is new since the last, with first_seen's baseline
+// taken from the store, and commits the alerts, the baseline and how far
+// each file was read in one transaction. Checkpoints are committed only
+// with the alerts they produced, so a crash loses nothing and replays at
+// most one cycle, which adds nothing (alert ids are deterministic).
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/source"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// Config is what a server needs.
+type Config struct {
+	Store *store.Store
+	Dirs  []string // folders (or files) watched
+	// Hunt configures each cycle's hunt; Seen and Since are the store's.
+	Hunt hunt.Config
+	// Settle holds a file that is not JSON lines until it has not changed
+	// between two cycles (a gzip still being written is not read half).
+	Settle bool
+}
+
+// Server runs cycles. It is not safe for concurrent use.
+type Server struct {
+	cfg      Config
+	baseline *store.Baseline
+	last     map[string]stamp // non-lines files waiting to settle
+}
+
+// New returns a server over the store and folders.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil || len(cfg.Dirs) == 0 {
+		return nil, errors.New("serve: a store and at least one folder are required")
+	}
+	return &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}}, nil
+}
+
+// Result is what one cycle did.
+type Result struct {
+	Read  []source.Input // what was read (whole files or appended lines)
+	Fresh []alert.Alert  // alerts new to the store
+	Hunt  *hunt.Result   // nil when there was nothing new
+	Skip  []error        // files that could not be looked at; tried again next cycle
+}
+
+// Cycle reads what is new, hunts it and commits. An interrupted hunt
+// commits nothing: the next cycle reads the same input again.
+func (s *Server) Cycle(ctx context.Context) (*Result, error) {
+	st := s.cfg.Store
+	cps, err := st.Checkpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := source.Expand(s.cfg.Dirs, nil)
+	res := &Result{}
+	if err != nil {
+		res.Skip = append(res.Skip, err)
+	}
+	var work []*pending
+	for _, in := range found {
+		cp, known := cps[in.Name]
+		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
+		if err != nil {
+			res.Skip = append(res.Skip, err)
+			continue
+		}
+		if p != nil {
+			work = append(work, p)
+		}
+	}
+	if len(work) == 0 {
+		return res, nil
+	}
+	since, err := st.Since(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := s.cfg.Hunt
+	cfg.Seen, cfg.Since = s.baseline, since
+	inputs := make([]source.Input, len(work))
+	for i, p := range work {
+		inputs[i] = p.in
+	}
+	hr, err := hunt.Run(ctx, inputs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var cpsDone []store.Checkpoint
+	for i, fs := range hr.Files {
+		// A file that could not be opened is tried again; one whose
+		// records could not all be read has been reported, and is done.
+		if fs.Container != "unreadable" {
+			cpsDone = append(cpsDone, work[i].cp)
+			res.Read = append(res.Read, work[i].in)
+		} else {
+			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
+		}
+	}
+	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: time.Now()})
+	if err != nil {
+		return nil, err
+	}
+	res.Fresh, res.Hunt = fresh, hr
+	return res, nil
+}
+
+func firstOr(xs []string, def string) string {
+	if len(xs) > 0 {
+		return xs[0]
+	}
+	return def
+}

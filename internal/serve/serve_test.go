@@ -1,0 +1,263 @@
+package serve
+
+import (
+	"context"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	mamori "github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/simulate"
+	"github.com/mamori-sec/mamori/internal/source"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// tenant is a simulated tenant's logs, and the hunt configuration that
+// goes with them.
+type tenant struct {
+	dir   string
+	truth *simulate.Truth
+	cfg   hunt.Config
+	// firstSeen names the catalogue's first_seen correlations.
+	firstSeen map[string]bool
+}
+
+func newTenant(t *testing.T, opt simulate.Options) *tenant {
+	t.Helper()
+	dir := t.TempDir()
+	truth, err := simulate.Write(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// truth.json is the simulator's answer sheet, not a log.
+	if err := os.Remove(filepath.Join(dir, "truth.json")); err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eo enrich.Options
+	for _, s := range truth.OwnedIPs {
+		eo.OwnedIPs = append(eo.OwnedIPs, netip.MustParsePrefix(s))
+	}
+	enr, err := enrich.Load(eo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := map[string]bool{}
+	for _, r := range set.Rules {
+		var c struct {
+			Type string `yaml:"type"`
+		}
+		if r.Sigma != nil && r.Sigma.Correlation != nil && r.Sigma.Correlation.Decode(&c) == nil && c.Type == "first_seen" {
+			fs[r.Name] = true
+		}
+	}
+	if len(fs) == 0 {
+		t.Fatal("the catalogue has no first_seen correlation")
+	}
+	return &tenant{dir: dir, truth: truth, firstSeen: fs,
+		cfg: hunt.Config{Rules: set, Enricher: enr, Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour}}
+}
+
+// dayOf reads the day of the month from the simulator's file layouts
+// (…/d=07/h=…, SigninLogs_2026-03-07.json, azfwdnsquery/2026/03/07/…);
+// files without one (host audit logs) are the last day's.
+var dayOf = regexp.MustCompile(`d=(\d\d)/|_\d{4}-\d\d-(\d\d)\.|/\d{4}/\d\d/(\d\d)/`)
+
+func day(path string) int {
+	m := dayOf.FindStringSubmatch(filepath.ToSlash(path))
+	if m == nil {
+		return 99
+	}
+	for _, g := range m[1:] {
+		if g != "" {
+			d, _ := strconv.Atoi(g)
+			return d
+		}
+	}
+	return 99
+}
+
+// deliver copies the tenant's files of days [from, to] into dst, as an
+// export arriving day by day would.
+func (tn *tenant) deliver(t *testing.T, dst string, from, to int) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(tn.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if dd := day(p); dd < from || dd > to {
+			return nil
+		}
+		rel, _ := filepath.Rel(tn.dir, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		n++
+		return os.WriteFile(out, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "mamori.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// cycle runs one cycle of a server started afresh, as `mamori serve
+// --once` from cron does: nothing carries over but the store.
+func cycle(t *testing.T, st *store.Store, dir string, cfg hunt.Config) *Result {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{dir}, Hunt: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Cycle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Skip {
+		t.Errorf("skipped: %v", e)
+	}
+	return res
+}
+
+// The issue's promise: when serving, first_seen's baseline is what the
+// store has seen. Served a week at a time, each week by a new process,
+// the first_seen alerts are exactly those of one hunt over the month; a
+// store that starts with the last week learns from it and says nothing.
+func TestFirstSeenFromTheStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 11, Scenarios: []string{"gpu-scaleset-chain", "ml-batch-aci-fanout"}})
+	attackDay := 99
+	for _, a := range tn.truth.Attacks {
+		attackDay = min(attackDay, a.Start.Day())
+	}
+	if attackDay <= tn.truth.BaselineDays {
+		t.Fatalf("attack on day %d, inside the %d-day baseline", attackDay, tn.truth.BaselineDays)
+	}
+
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tn.firstSeenIDs(whole.Alerts)
+	if len(want) == 0 {
+		t.Fatal("the month's hunt raised no first_seen alert: the test shows nothing")
+	}
+
+	st := openStore(t)
+	watched := t.TempDir()
+	var got []string
+	for _, week := range [][2]int{{1, 7}, {8, 14}, {15, 21}, {22, 99}} {
+		if tn.deliver(t, watched, week[0], week[1]) == 0 {
+			continue
+		}
+		res := cycle(t, st, watched, tn.cfg)
+		got = append(got, tn.firstSeenIDs(res.Fresh)...)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("first_seen alerts served week by week:\n%v\nof one hunt over the month:\n%v", got, want)
+	}
+
+	// A store that begins after the attack started has no baseline yet.
+	late := openStore(t)
+	lateDir := t.TempDir()
+	tn.deliver(t, lateDir, attackDay, 99)
+	res := cycle(t, late, lateDir, tn.cfg)
+	if ids := tn.firstSeenIDs(res.Fresh); len(ids) != 0 {
+		t.Errorf("a store that has seen nothing before day %d raised first_seen alerts %v: its first %d days are for learning",
+			attackDay, ids, tn.truth.BaselineDays)
+	}
+	if len(res.Fresh) == 0 {
+		t.Error("the late store raised no alert at all: its other rules should still fire")
+	}
+
+	// Nothing new: nothing read. The same records again under another
+	// name: read, and nothing new to the store.
+	again := cycle(t, st, watched, tn.cfg)
+	if len(again.Read) != 0 {
+		t.Errorf("a cycle with nothing new read %d inputs", len(again.Read))
+	}
+	copyTree(t, watched, filepath.Join(watched, "replayed"))
+	replay := cycle(t, st, watched, tn.cfg)
+	if len(replay.Read) == 0 || replay.Hunt == nil || len(replay.Hunt.Alerts) == 0 {
+		t.Fatalf("the replayed copy was not hunted: %+v", replay)
+	}
+	if len(replay.Fresh) != 0 {
+		t.Errorf("a replay of stored records gave %d new alerts, e.g. %s %s", len(replay.Fresh), replay.Fresh[0].Rule, replay.Fresh[0].ID)
+	}
+}
+
+// firstSeenIDs are the sorted ids of the alerts of first_seen rules.
+func (tn *tenant) firstSeenIDs(as []alert.Alert) []string {
+	var ids []string
+	for _, a := range as {
+		if tn.firstSeen[a.Rule] {
+			ids = append(ids, a.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func inputsOf(t *testing.T, dir string) []source.Input {
+	t.Helper()
+	in, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(to, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,149 @@
+package serve
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/simulate"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// someLines returns n Activity Log lines of a simulated tenant.
+func someLines(t *testing.T, tn *tenant, n int) [][]byte {
+	t.Helper()
+	var lines [][]byte
+	filepath.WalkDir(filepath.Join(tn.dir, "insights-activity-logs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || len(lines) >= n {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+			if len(l) > 1 && len(lines) < n {
+				lines = append(lines, l)
+			}
+		}
+		return nil
+	})
+	if len(lines) < n {
+		t.Fatalf("only %d activity lines", len(lines))
+	}
+	return lines
+}
+
+// errorsOf collects the hunt's parse errors.
+type errorsOf struct {
+	mu   sync.Mutex
+	errs []*source.ParseError
+}
+
+func (e *errorsOf) add(pe *source.ParseError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.errs = append(e.errs, pe)
+}
+
+// An hour's blob grows while the hour is open: each cycle reads the whole
+// lines added since the last, a line still being written waits for the
+// next cycle, and an error names the line's number in the whole file.
+func TestAppendedLinesAreReadOnce(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 12)
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "PT1H.json")
+	st := openStore(t)
+	var errs errorsOf
+	cfg := tn.cfg
+	cfg.OnError = errs.add
+
+	appendTo := func(parts ...[]byte) {
+		t.Helper()
+		f, err := os.OpenFile(blob, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, p := range parts {
+			if _, err := f.Write(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	records := func(r *Result) int64 {
+		if r.Hunt == nil {
+			return 0
+		}
+		var n int64
+		for _, fs := range r.Hunt.Files {
+			n += fs.Records // unreadable ones included
+		}
+		return n
+	}
+
+	// Lines 1-5, and half of line 6.
+	half := len(lines[5]) / 2
+	appendTo(bytes.Join(lines[:5], nil), lines[5][:half])
+	if r := cycle(t, st, dir, cfg); records(r) != 5 || len(errs.errs) != 0 {
+		t.Fatalf("first cycle: %d records, errors %v; want the 5 whole lines", records(r), errs.errs)
+	}
+	// The rest of line 6, line 7, a broken line 8, lines 9-12.
+	appendTo(lines[5][half:], lines[6], []byte("{\"time\": broken\n"), bytes.Join(lines[7:11], nil))
+	r := cycle(t, st, dir, cfg)
+	if records(r) != 7 {
+		t.Errorf("second cycle read %d records, want 7 (lines 6-12)", records(r))
+	}
+	if len(errs.errs) != 1 || errs.errs[0].Line != 8 || errs.errs[0].File != blob {
+		t.Errorf("errors %v, want one at %s line 8", errs.errs, blob)
+	}
+	if r := cycle(t, st, dir, cfg); len(r.Read) != 0 {
+		t.Errorf("an unchanged file was read again: %d records", records(r))
+	}
+	// The file is replaced by a shorter one: a new file, read whole.
+	if err := os.WriteFile(blob, bytes.Join(lines[:2], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := cycle(t, st, dir, cfg); records(r) != 2 {
+		t.Errorf("a rewritten, shorter file: %d records read, want 2", records(r))
+	}
+}
+
+// A gzip file is read once it has stopped changing between two looks
+// (with Settle), not while it may still be being written.
+func TestOtherFilesWaitToSettle(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 3)
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Join(lines, nil))
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(dir, "export.json.gz"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	ctx := context.Background()
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{dir}, Hunt: tn.cfg, Settle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := srv.Cycle(ctx)
+	if err != nil || len(first.Read) != 0 {
+		t.Fatalf("first look read %d inputs (%v); a gzip file waits one cycle", len(first.Read), err)
+	}
+	second, err := srv.Cycle(ctx)
+	if err != nil || len(second.Read) != 1 || second.Hunt.Files[0].Records != 3 {
+		t.Fatalf("second look: %+v, %v; want the 3 records", second, err)
+	}
+	if !strings.HasPrefix(second.Hunt.Files[0].Container, "gzip") {
+		t.Errorf("container %q", second.Hunt.Files[0].Container)
+	}
+}

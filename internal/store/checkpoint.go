@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Checkpoint is how far an input file has been read. A file that only
+// grows by whole lines (Azure's hourly PT1H.json blobs while the hour is
+// open) is read on from Offset, numbering lines from Line; any other
+// change means reading it again whole.
+type Checkpoint struct {
+	Path    string
+	Size    int64
+	ModTime time.Time
+	Offset  int64 // bytes read: the end of the last whole line for Lines files
+	Line    int   // the line number at Offset
+	Lines   bool  // JSON lines, plain: can be read on from Offset
+}
+
+func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
+	for _, c := range cps {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
+			line = excluded.line, lines = excluded.lines`,
+			c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Checkpoints returns every input's checkpoint by path.
+func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT path, size, mtime, offset, line, lines FROM checkpoints")
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	out := map[string]Checkpoint{}
+	for rows.Next() {
+		var c Checkpoint
+		var mt int64
+		if err := rows.Scan(&c.Path, &c.Size, &mt, &c.Offset, &c.Line, &c.Lines); err != nil {
+			return nil, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		c.ModTime = time.Unix(0, mt).UTC()
+		out[c.Path] = c
+	}
+	return out, rows.Err()
+}

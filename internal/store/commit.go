@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// Cycle is what one run of the hunt over new input leaves in the store.
+type Cycle struct {
+	Alerts []alert.Alert
+	// Since is each tenant's earliest event in the cycle: the store keeps
+	// the earliest ever, where first_seen's learning period begins.
+	Since       map[string]time.Time
+	Checkpoints []Checkpoint
+	// Baseline holds the first_seen keys the cycle recorded; nil when the
+	// cycle ran no first_seen correlation.
+	Baseline *Baseline
+	// Now stamps the alerts stored; zero means time.Now.
+	Now time.Time
+}
+
+// Commit writes a cycle in one transaction and returns the alerts that
+// were new to the store (an alert already stored, as after a replay of
+// the same records, is not new). On failure nothing is written, and the
+// baseline's memory is dropped so that the next cycle reads what the
+// file holds.
+func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err error) {
+	b := c.Baseline
+	if b != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		defer func() {
+			if err != nil {
+				b.reset()
+			}
+		}()
+		if b.err != nil {
+			return nil, b.err
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	if fresh, err = putAlerts(ctx, tx, c.Alerts, cmpNow(c.Now)); err != nil {
+		return nil, fmt.Errorf("store %s: alerts: %w", s.path, err)
+	}
+	if err = putSince(ctx, tx, c.Since); err != nil {
+		return nil, fmt.Errorf("store %s: tenants: %w", s.path, err)
+	}
+	if b != nil {
+		if err = b.write(ctx, tx); err != nil {
+			return nil, fmt.Errorf("store %s: baseline: %w", s.path, err)
+		}
+	}
+	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
+		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
+	}
+	if err = tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	if b != nil {
+		b.dirty, b.prunes = map[pair]map[string]bool{}, map[pair]int64{}
+	}
+	return fresh, nil
+}
+
+func cmpNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time) ([]alert.Alert, error) {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO alerts (id, tenant, rule, severity, time, stored, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var fresh []alert.Alert
+	for _, a := range as {
+		body, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		res, err := st.ExecContext(ctx, a.ID, a.Tenant, a.Rule, int(a.Severity), a.Time.UnixNano(), now.UnixNano(), body)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 1 {
+			fresh = append(fresh, a)
+		}
+	}
+	return fresh, nil
+}
+
+func putSince(ctx context.Context, tx *sql.Tx, since map[string]time.Time) error {
+	for tenant, t := range since {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (tenant, since) VALUES (?, ?)
+			ON CONFLICT (tenant) DO UPDATE SET since = min(since, excluded.since)`, tenant, t.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write saves what the baseline changed: pruning first, so a key
+// recorded after its rule's prune survives it.
+func (b *Baseline) write(ctx context.Context, tx *sql.Tx) error {
+	for p, cut := range b.prunes {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM baseline WHERE tenant = ? AND rule = ? AND last_seen < ?", p.tenant, p.rule, cut); err != nil {
+			return err
+		}
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO baseline (tenant, rule, key, last_seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant, rule, key) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for p, keys := range b.dirty {
+		for k := range keys {
+			if _, err := st.ExecContext(ctx, p.tenant, p.rule, k, b.keys[p][k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Since returns each tenant's earliest event the store has seen.
+func (s *Store) Since(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT tenant, since FROM tenants")
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var tenant string
+		var t int64
+		if err := rows.Scan(&tenant, &t); err != nil {
+			return nil, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		out[tenant] = time.Unix(0, t).UTC()
+	}
+	return out, rows.Err()
+}
+
+// Alerts returns the stored alerts whose first event is at or after
+// from, oldest first.
+func (s *Store) Alerts(ctx context.Context, from time.Time) ([]alert.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT body FROM alerts WHERE time >= ? ORDER BY time, id", from.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []alert.Alert
+	for rows.Next() {
+		var body []byte
+		var a alert.Alert
+		if err := rows.Scan(&body); err != nil {
+			return nil, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil, fmt.Errorf("store %s: alert: %w", s.path, err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

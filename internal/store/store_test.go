@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// What a cycle commits is what the next process finds: alerts once,
+// baseline keys with their latest time, the earliest event per tenant,
+// checkpoints.
+func TestCommitThenReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	b := s.Baseline(ctx)
+	b.Record("t1", "new_region", "westeurope", t0.Add(time.Hour))
+	b.Record("t1", "new_region", "westeurope", t0) // older: the latest stays
+	b.Record("t1", "new_region", "eastus", t0)
+	b.Record("t2", "new_region", "eastus", t0)
+	a := alert.Alert{ID: "a1", Rule: "azure.compute.gpu_created", Tenant: "t1", Time: t0, Severity: alert.High, Summary: "GPU <b>"}
+	cp := Checkpoint{Path: "/logs/PT1H.json", Size: 100, ModTime: t0, Offset: 90, Line: 4, Lines: true}
+	fresh, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}, Since: map[string]time.Time{"t1": t0.Add(time.Hour)},
+		Checkpoints: []Checkpoint{cp}, Baseline: b})
+	if err != nil || len(fresh) != 1 {
+		t.Fatalf("first commit: %v, %d fresh", err, len(fresh))
+	}
+	// The same alert again, and an earlier start for t1.
+	fresh, err = s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}, Since: map[string]time.Time{"t1": t0}})
+	if err != nil || len(fresh) != 0 {
+		t.Fatalf("second commit: %v, %d fresh; a stored alert is not new", err, len(fresh))
+	}
+	s.Close()
+
+	s = open(t, path)
+	b = s.Baseline(ctx)
+	if last, ok := b.Seen("t1", "new_region", "westeurope"); !ok || !last.Equal(t0.Add(time.Hour)) {
+		t.Errorf("westeurope last seen %v %v, want %v", last, ok, t0.Add(time.Hour))
+	}
+	if _, ok := b.Seen("t1", "other_rule", "westeurope"); ok {
+		t.Error("a key of one rule is seen by another")
+	}
+	if _, ok := b.Seen("t3", "new_region", "eastus"); ok {
+		t.Error("a key of one tenant is seen by another")
+	}
+	since, err := s.Since(ctx)
+	if err != nil || !since["t1"].Equal(t0) || len(since) != 1 {
+		t.Errorf("since %v %v, want t1 at %v", since, err, t0)
+	}
+	cps, err := s.Checkpoints(ctx)
+	if err != nil || cps[cp.Path] != cp {
+		t.Errorf("checkpoint %+v %v, want %+v", cps[cp.Path], err, cp)
+	}
+	as, err := s.Alerts(ctx, t0)
+	if err != nil || len(as) != 1 || as[0].Summary != a.Summary || as[0].Severity != alert.High {
+		t.Errorf("alerts %+v %v", as, err)
+	}
+}
+
+// Forgotten keys leave the file too, so the baseline stays the size of
+// its window.
+func TestForgetPrunesTheFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	b := s.Baseline(ctx)
+	b.Record("t", "r", "old", t0)
+	b.Record("t", "r", "new", t0.Add(20*24*time.Hour))
+	if _, err := s.Commit(ctx, Cycle{Baseline: b}); err != nil {
+		t.Fatal(err)
+	}
+	b.Forget("t", "r", t0.Add(24*time.Hour))
+	if _, err := s.Commit(ctx, Cycle{Baseline: b}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT count(*) FROM baseline").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d keys in the file (%v), want 1", n, err)
+	}
+	if _, ok := s.Baseline(ctx).Seen("t", "r", "new"); !ok {
+		t.Error("the key inside the window was pruned")
+	}
+}
+
+// A commit that fails writes nothing, and the baseline forgets what the
+// cycle recorded: the cycle will be read again, and must fire again.
+func TestFailedCommitWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	b := s.Baseline(ctx)
+	b.Record("t", "r", "k", t0)
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Commit(done, Cycle{Baseline: b, Alerts: []alert.Alert{{ID: "x", Time: t0}}}); err == nil {
+		t.Fatal("a commit under a cancelled context succeeded")
+	}
+	if _, ok := b.Seen("t", "r", "k"); ok {
+		t.Error("the uncommitted key is still seen")
+	}
+	if as, _ := s.Alerts(ctx, time.Time{}); len(as) != 0 {
+		t.Errorf("%d alerts stored by a failed commit", len(as))
+	}
+}
+
+func TestOpenRefusesWhatIsNotAStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello, this is not a database, just some text that is long enough"), 0o644)
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE x (y)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	newer := filepath.Join(dir, "newer.db")
+	db, _ = sql.Open("sqlite", newer)
+	db.Exec("PRAGMA user_version = 99")
+	db.Close()
+	for path, want := range map[string]string{
+		text:  "not a mamori store",
+		other: "not a mamori store",
+		newer: "newer mamori",
+		dir:   "is a folder",
+	} {
+		_, err := Open(ctx, path)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("Open(%s) = %v, want an error naming the file and %q", filepath.Base(path), err, want)
+		}
+	}
+}
