@@ -156,12 +156,15 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 		}
 	}
 	var records, skipped int64
-	for _, fs := range res.Hunt.Files {
+	for _, fs := range res.Files {
 		records += fs.Records
 		skipped += fs.Skipped
 	}
-	fmt.Fprintf(stderr, "mamori serve: %s: read %d inputs, %d records (%d unreadable), %d alerts, %d new\n",
-		time.Now().UTC().Format(time.RFC3339), len(res.Read), records, skipped, len(res.Hunt.Alerts), len(res.Fresh))
+	fmt.Fprintf(stderr, "mamori serve: %s: read %d inputs, %d records (%d unreadable), %d carried from earlier cycles, %d alerts, %d new\n",
+		time.Now().UTC().Format(time.RFC3339), len(res.Read), records, skipped, res.Carried, len(res.Hunt.Alerts), len(res.Fresh))
+	if res.Lost > 0 {
+		fmt.Fprintf(stderr, "mamori serve: %d records of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", res.Lost)
+	}
 	return ExitOK
 }
 

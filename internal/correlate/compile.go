@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
@@ -16,6 +17,8 @@ type Set struct {
 	byRule map[string][]*input // detection rule name or id -> the inputs its matches feed
 	needs  map[string][]string // detection rule name or id -> fields to collect
 	silent map[string]bool     // detection rule name or id -> no alerts of its own
+	carry  map[string]bool     // detection rule name or id -> a windowed correlation reads it
+	reach  time.Duration       // the longest a windowed correlation looks back
 }
 
 // corr is one compiled correlation rule.
@@ -82,7 +85,7 @@ func Compile(rules []*sigma.Rule, detections []*sigma.Rule) (*Set, error) {
 		}
 	}
 	order := sortChains(cs)
-	s := &Set{byRule: map[string][]*input{}, needs: map[string][]string{}, silent: map[string]bool{}}
+	s := &Set{byRule: map[string][]*input{}, needs: map[string][]string{}, silent: map[string]bool{}, carry: map[string]bool{}}
 	var errs []error
 	for _, c := range cs {
 		if c.err != nil {

@@ -216,3 +216,37 @@ func TestGenerate(t *testing.T) {
 		})
 	}
 }
+
+// TestCarry checks what a service hunting in cycles must read again: the
+// rules windowed correlations read, back as far as a chain reaches;
+// first_seen reads none (its memory is the Baseline).
+func TestCarry(t *testing.T) {
+	t.Parallel()
+	count := correlation("C", "type: event_count", "rules: [a]", "group-by: [user]", "timespan: 1h", "condition: {gte: 2}")
+	seen := correlation("F", "type: first_seen", "rules: [b]", "group-by: [user]")
+	chain := correlation("Outer", "type: temporal", "rules: [c, d]", "group-by: [user]", "timespan: 2h")
+	tests := []struct {
+		name  string
+		doc   string
+		carry map[string]bool
+		reach time.Duration
+	}{
+		{"a count window", count, map[string]bool{"a": true, "id-a": true, "b": false}, time.Hour},
+		{"first_seen alone", seen, map[string]bool{"b": false}, 0},
+		{"a chain reaches through its inner window", count + "---\n" + chain, map[string]bool{"a": true, "d": true, "b": false}, 3 * time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := compile(t, tc.doc, "a", "b", "d")
+			for rule, want := range tc.carry {
+				if s.Carry(rule) != want {
+					t.Errorf("Carry(%q) = %v, want %v", rule, !want, want)
+				}
+			}
+			if s.Reach() != tc.reach {
+				t.Errorf("Reach() = %v, want %v", s.Reach(), tc.reach)
+			}
+		})
+	}
+}

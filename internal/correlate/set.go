@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
@@ -26,6 +27,9 @@ func (s *Set) add(c *corr) {
 				s.silent[k] = s.silent[k] || !c.sp.generate
 			}
 		}
+	}
+	if c.sp.kind != firstSeen {
+		s.reach = max(s.reach, s.carried(c))
 	}
 }
 
@@ -61,4 +65,38 @@ func (s *Set) String() string {
 		fmt.Fprintf(&b, "%s: %s over %v, %s, group-by %v, %s\n", c.ident, c.sp.kind, c.sp.span, c.sp.cond, c.sp.groupBy, mode)
 	}
 	return b.String()
+}
+
+// Carry reports whether a windowed correlation (any type but first_seen,
+// or one chained on it) reads the detection rule's matches. A service
+// that hunts in cycles feeds such matches of the last Reach again with
+// the next cycle's, so that no window is cut at a cycle's edge; first_seen
+// needs no such help, its memory is the Baseline.
+func (s *Set) Carry(rule string) bool { return s.carry[rule] }
+
+// Reach is how far back the longest windowed correlation looks: its
+// timespan, plus those of the correlations it is chained on.
+func (s *Set) Reach() time.Duration { return s.reach }
+
+// carried marks what a windowed correlation c reads, through the
+// correlations it is chained on, and returns how far back it reaches.
+func (s *Set) carried(c *corr) time.Duration {
+	if c.sp.kind == firstSeen {
+		// Its fires come from the Baseline, which a replay does not
+		// repeat: nothing to carry, and its 14 days are not a window.
+		return 0
+	}
+	var back time.Duration
+	for _, in := range c.inputs {
+		if in.inner != nil {
+			back = max(back, s.carried(in.inner))
+			continue
+		}
+		for _, d := range in.dets {
+			for _, k := range names(d) {
+				s.carry[k] = true
+			}
+		}
+	}
+	return c.sp.span + back
 }

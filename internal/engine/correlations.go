@@ -19,6 +19,10 @@ type Correlations struct {
 	Set     *correlate.Set
 	Options correlate.Options
 	Rules   *rules.Set // metadata (level, stage, response) of correlation rules
+	// Carry, when set, is told where each match a windowed correlation
+	// reads was found (correlate.Set.Carry), in event time order: a
+	// service hunting in cycles reads those records again next cycle.
+	Carry func(tenant string, t time.Time, loc event.Location)
 }
 
 // noteTime remembers the earliest event time per tenant, so first_seen
@@ -66,6 +70,7 @@ type corrFeed struct {
 	c     *Correlations
 	st    *correlate.Stream
 	uses  []bool // per rule: a correlation reads its hits
+	carry []bool // per rule: Correlations.Carry is told of its hits
 	same  []correlate.Match
 	fires []correlate.Fire
 }
@@ -81,9 +86,10 @@ func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
 		}
 	}
 	opt.TenantStart = starts
-	f := &corrFeed{e: e, c: c, st: c.Set.Stream(opt), uses: make([]bool, len(e.rules))}
+	f := &corrFeed{e: e, c: c, st: c.Set.Stream(opt), uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules))}
 	for i, r := range e.rules {
 		f.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)
+		f.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
 	}
 	return f
 }
@@ -148,6 +154,9 @@ func (f *corrFeed) add(ref int, h *keptHit) {
 	}
 	if len(f.same) > 0 && !f.same[0].Time.Equal(h.time) {
 		f.drain()
+	}
+	if f.carry[h.rule] {
+		f.c.Carry(h.tenant, h.time, h.loc)
 	}
 	r := f.e.rules[h.rule]
 	f.same = append(f.same, correlate.Match{Rule: r.Name, RuleID: r.Sigma.ID, Time: h.time, Tenant: h.tenant, Fields: h.fields, Ref: ref})

@@ -40,6 +40,10 @@ type Config struct {
 	// from there, not from the hunt's first event.
 	Seen  correlate.Baseline
 	Since map[string]time.Time
+	// Carry is told where each record a windowed correlation read was
+	// found (engine.Correlations.Carry), for a service that hunts in
+	// cycles to read it again with the next cycle's records.
+	Carry func(tenant string, t time.Time, loc event.Location)
 	// Prices estimate each incident's compute cost; nil leaves it unpriced.
 	Prices *incident.Prices
 	// IncidentGap is how far apart connected alerts may be and still be one
@@ -111,7 +115,8 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		})
 	var cs *engine.Correlations
 	if corr != nil {
-		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline, Store: cfg.Seen, TenantStart: cfg.Since}}
+		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline, Store: cfg.Seen, TenantStart: cfg.Since},
+			Carry: cfg.Carry}
 	}
 	alerts, st, err := eng.Alerts(cs)
 	if err != nil {

@@ -17,8 +17,9 @@ import (
 // pending is one input a cycle reads, and the checkpoint that records it
 // once its alerts are committed.
 type pending struct {
-	in source.Input
-	cp store.Checkpoint
+	in    source.Input
+	cp    store.Checkpoint
+	plain bool // not compressed: offsets are the file's
 }
 
 // stamp is a file's size and modification time at a scan.
@@ -41,7 +42,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 	if known && cp.Size == now.size && cp.ModTime.Equal(now.mtime) {
 		return nil, nil
 	}
-	lines, err := isLines(path)
+	lines, gz, err := sniff(path)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 			return nil, nil
 		}
 		delete(s.last, path)
-		return &pending{in: source.FileSection(path, 0, now.size, 1),
+		return &pending{in: source.FileSection(path, 0, now.size, 1), plain: !gz,
 			cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: now.size, Line: 1}}, nil
 	}
 	from, line := int64(0), 1
@@ -67,7 +68,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 	if end == from {
 		return nil, nil // only a line being written
 	}
-	return &pending{in: source.FileSection(path, from, end, line),
+	return &pending{in: source.FileSection(path, from, end, line), plain: true,
 		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true}}, nil
 }
 
@@ -75,27 +76,27 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 // lines from other formats; records are a few KB.
 const maxFirstLine = 4 << 20
 
-// isLines reports whether a file is plain JSON lines: not gzip, and its
-// first line is a whole JSON object.
-func isLines(path string) (bool, error) {
+// sniff reports whether a file is plain JSON lines (not gzip, and its
+// first line is a whole JSON object), and whether it is gzip.
+func sniff(path string) (lines, gz bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer f.Close()
 	r := bufio.NewReader(io.LimitReader(f, maxFirstLine))
 	first, err := r.ReadSlice('\n')
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return false, err
+		return false, false, err
 	}
 	if len(first) >= 2 && first[0] == 0x1f && first[1] == 0x8b {
-		return false, nil
+		return false, true, nil
 	}
 	if err != nil { // no newline: one document, or a line being written
-		return false, nil
+		return false, false, nil
 	}
 	first = bytes.TrimSpace(first)
-	return len(first) > 0 && first[0] == '{' && json.Valid(first), nil
+	return len(first) > 0 && first[0] == '{' && json.Valid(first), false, nil
 }
 
 // wholeLines returns the end of the last whole line in [from, size) and

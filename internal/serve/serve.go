@@ -47,10 +47,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Result is what one cycle did.
 type Result struct {
-	Read  []source.Input // what was read (whole files or appended lines)
-	Fresh []alert.Alert  // alerts new to the store
-	Hunt  *hunt.Result   // nil when there was nothing new
-	Skip  []error        // files that could not be looked at; tried again next cycle
+	Read []source.Input // what was read (whole files or appended lines)
+	// Files says what was read of each new input (not the carried ones).
+	Files []*source.FileStats
+	Fresh []alert.Alert // alerts new to the store
+	Hunt  *hunt.Result  // nil when there was nothing new
+	Skip  []error       // files that could not be looked at; tried again next cycle
+	// Carried is how many records of earlier cycles were read again for
+	// the windows they are in; Lost, how many could not be (their file
+	// changed or went).
+	Carried, Lost int
 }
 
 // Cycle reads what is new, hunts it and commits. An interrupted hunt
@@ -88,15 +94,35 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	cfg := s.cfg.Hunt
 	cfg.Seen, cfg.Since = s.baseline, since
 	inputs := make([]source.Input, len(work))
+	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
 		inputs[i] = p.in
+		car.plain[p.in.Name] = p.plain
+	}
+	var reach time.Duration
+	var carried []store.Carried
+	if corr := cfg.Rules.Correlations(); corr != nil && corr.Reach() > 0 {
+		reach, cfg.Carry = corr.Reach(), car.add
+		if carried, err = st.Carried(ctx); err != nil {
+			return nil, err
+		}
+		again, lost := carriedInputs(carried, max(cfg.Limits.MaxRecord, 1<<20))
+		if err := st.Forget(ctx, lost); err != nil {
+			return nil, err
+		}
+		for _, in := range again {
+			car.plain[in.Name] = true
+		}
+		inputs = append(inputs, again...)
+		res.Carried, res.Lost = len(again), len(lost)
 	}
 	hr, err := hunt.Run(ctx, inputs, cfg)
 	if err != nil {
 		return nil, err
 	}
 	var cpsDone []store.Checkpoint
-	for i, fs := range hr.Files {
+	res.Files = hr.Files[:len(work)]
+	for i, fs := range res.Files {
 		// A file that could not be opened is tried again; one whose
 		// records could not all be read has been reported, and is done.
 		if fs.Container != "unreadable" {
@@ -106,7 +132,8 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
 		}
 	}
-	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: time.Now()})
+	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: time.Now(),
+		Carry: car.got, Drop: drops(append(carried, car.got...), reach)})
 	if err != nil {
 		return nil, err
 	}

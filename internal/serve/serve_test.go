@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"net/netip"
@@ -90,22 +91,55 @@ func day(path string) int {
 	return 99
 }
 
+var hourOf = regexp.MustCompile(`/h=(\d\d)/`)
+
+// hour reads the hour from the hourly blobs' paths; others are hour 0.
+func hour(path string) int {
+	if m := hourOf.FindStringSubmatch(filepath.ToSlash(path)); m != nil {
+		h, _ := strconv.Atoi(m[1])
+		return h
+	}
+	return 0
+}
+
 // deliver copies the tenant's files of days [from, to] into dst, as an
 // export arriving day by day would.
 func (tn *tenant) deliver(t *testing.T, dst string, from, to int) int {
+	t.Helper()
+	return tn.deliverHours(t, dst, from*100, to*100+99)
+}
+
+// deliverHours copies the files of the hours [from, to], written as
+// day*100+hour.
+func (tn *tenant) deliverHours(t *testing.T, dst string, from, to int) int {
+	t.Helper()
+	return tn.copyFiles(t, dst, from, to, false)
+}
+
+// copyFiles copies the files of the hours [from, to]; with half, only the
+// first half of the lines of the hourly JSON lines blobs (an hour's blob
+// while the hour is open), and nothing else.
+func (tn *tenant) copyFiles(t *testing.T, dst string, from, to int, half bool) int {
 	t.Helper()
 	n := 0
 	err := filepath.WalkDir(tn.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if dd := day(p); dd < from || dd > to {
+		if dh := day(p)*100 + hour(p); dh < from || dh > to {
 			return nil
 		}
 		rel, _ := filepath.Rel(tn.dir, p)
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
+		}
+		if half {
+			if filepath.Base(p) != "PT1H.json" {
+				return nil
+			}
+			lines := bytes.SplitAfter(b, []byte("\n"))
+			b = bytes.Join(lines[:len(lines)/2], nil)
 		}
 		out := filepath.Join(dst, rel)
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
@@ -259,5 +293,64 @@ func copyTree(t *testing.T, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Served an hour at a time, each hour's blobs in two cycles (half their
+// lines, then the rest), a burst or a chain that spans cycles is still
+// seen whole: the records its windows read are carried into the next
+// cycles. Every alert of one hunt over the month comes out, and no other.
+func TestWindowsSpanCycles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last time.Time
+	for _, a := range tn.truth.Attacks {
+		first, last = a.Start, a.End
+	}
+	st := openStore(t)
+	watched := t.TempDir()
+	var got []alert.Alert
+	carried := 0
+	serveHours := func(from, to int, half bool) {
+		if tn.copyFiles(t, watched, from, to, half) == 0 {
+			return
+		}
+		res := cycle(t, st, watched, tn.cfg)
+		got = append(got, res.Fresh...)
+		carried += res.Carried
+	}
+	start := first.Day()*100 + first.Hour()
+	serveHours(0, start-1, false)
+	for dh := start; dh <= last.Day()*100+last.Hour()+1; dh++ {
+		serveHours(dh, dh, true)
+		serveHours(dh, dh, false)
+	}
+	serveHours(last.Day()*100+last.Hour()+2, 9999, false)
+	if carried == 0 {
+		t.Error("no record was carried between cycles")
+	}
+	ids := func(as []alert.Alert) map[string]string {
+		m := map[string]string{}
+		for _, a := range as {
+			m[a.ID] = a.Rule
+		}
+		return m
+	}
+	want, have := ids(whole.Alerts), ids(got)
+	for id, rule := range want {
+		if _, ok := have[id]; !ok {
+			t.Errorf("missing when served hour by hour: %s %s", rule, id)
+		}
+	}
+	for id, rule := range have {
+		if _, ok := want[id]; !ok {
+			t.Errorf("only when served hour by hour: %s %s", rule, id)
+		}
 	}
 }

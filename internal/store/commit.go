@@ -17,6 +17,10 @@ type Cycle struct {
 	// the earliest ever, where first_seen's learning period begins.
 	Since       map[string]time.Time
 	Checkpoints []Checkpoint
+	// Carry adds records for the next cycles' windows; Drop removes, per
+	// tenant, those older than the time given.
+	Carry []Carried
+	Drop  map[string]time.Time
 	// Baseline holds the first_seen keys the cycle recorded; nil when the
 	// cycle ran no first_seen correlation.
 	Baseline *Baseline
@@ -61,6 +65,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
 		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
+	}
+	if err = putCarry(ctx, tx, c.Carry, c.Drop); err != nil {
+		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

@@ -1,7 +1,8 @@
 // Package store keeps what mamori learns across runs in an embedded
 // SQLite database (modernc.org/sqlite, no cgo): first_seen's baseline,
 // when each tenant's data began, the alerts found and how far each input
-// has been read. `mamori serve` commits each cycle's alerts, baseline and
+// has been read, and where the records are that windowed correlations
+// must see again next cycle. `mamori serve` commits each cycle's alerts, baseline and
 // checkpoints in one transaction, so a crash replays at most one cycle and
 // the replay changes nothing (alert ids are deterministic).
 package store
@@ -51,6 +52,15 @@ CREATE TABLE checkpoints (
 	line   INTEGER NOT NULL,
 	lines  INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE carry (
+	path   TEXT NOT NULL,
+	offset INTEGER NOT NULL,
+	line   INTEGER NOT NULL,
+	tenant TEXT NOT NULL,
+	time   INTEGER NOT NULL,
+	PRIMARY KEY (path, offset)
+) WITHOUT ROWID;
+CREATE INDEX carry_by_time ON carry (tenant, time);
 PRAGMA user_version = 1;
 `
 
