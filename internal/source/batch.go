@@ -26,18 +26,38 @@ type batch struct {
 	baseOff   int64 // stream offset of data[0] when lines
 	last      bool  // holds the stream's final bytes (a partial last line is expected there)
 	pooled    bool
+	mapped    *mapping // data is part of this mapped file: read-only, not pooled
+	mapAt     int64    // where data starts in the mapping
+}
+
+// done gives the batch's memory back once its records are read: nothing
+// may keep a reference into data afterwards.
+func (b *batch) done() {
+	switch {
+	case b.pooled:
+		putChunk(b.data)
+	case b.mapped != nil:
+		b.mapped.finish(b.mapAt, b.mapAt+int64(len(b.data)))
+	}
+	b.data = nil
 }
 
 // chunkSize is how much of a JSON lines file one batch carries: big enough
 // to amortise the hand-off, small enough that two workers stay busy.
 const chunkSize = 1 << 20
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize+64<<10); return &b }}
+// chunkCap is how far a batch of lines may reach: a batch ends at the last
+// newline within it.
+const chunkCap = chunkSize + 64<<10
 
-func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0] }
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkCap); return &b }}
+
+// getChunk returns an empty buffer of exactly chunkCap bytes' capacity, so
+// that where batches end does not depend on what the pool held.
+func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0:chunkCap] }
 
 func putChunk(b []byte) {
-	if cap(b) <= 4*chunkSize {
+	if cap(b) >= chunkCap && cap(b) <= 4*chunkSize {
 		chunkPool.Put(&b)
 	}
 }

@@ -7,14 +7,20 @@ import (
 	"io"
 )
 
+// A JSON lines stream is cut into batches of whole lines: each batch ends
+// at the last newline within chunkCap bytes (batchReach) of where it starts. A line
+// with no newline in that span is a batch of its own when it ends within
+// the record cap, and is reported and passed over otherwise, so the lines
+// after it are still read. The reader (readLines) and the mapped reader
+// (readMapped) cut the same way.
+
 // readLines cuts a JSON lines stream into batches of whole lines. It never
-// parses: workers do. A line longer than the record cap is reported and
-// passed over up to its end, so the lines after it are still read.
+// parses: workers do.
 func (fr *fileReader) readLines(s *stream) error {
 	line, off := max(fr.in.line, 1), fr.in.from
 	var carry []byte
 	for {
-		buf := getChunk()
+		buf := getChunk()[:0:fr.batchReach()]
 		buf = append(buf, carry...)
 		carry = nil
 		n, err := io.ReadFull(s, buf[len(buf):cap(buf)])
@@ -27,8 +33,7 @@ func (fr *fileReader) readLines(s *stream) error {
 			}
 			return err
 		}
-		end := err != nil
-		if end {
+		if err != nil {
 			if len(buf) > 0 {
 				fr.send(&batch{fs: fr.fs, data: buf, lines: true, firstLine: line, baseOff: off, last: true, pooled: true})
 			}
@@ -36,26 +41,16 @@ func (fr *fileReader) readLines(s *stream) error {
 		}
 		i := bytes.LastIndexByte(buf, '\n')
 		if i < 0 {
-			// One line fills the whole chunk: keep growing it up to the cap.
-			if len(buf) >= fr.lim.MaxRecord {
-				skipped, err := skipLine(s)
-				fr.fail(line, off, fmt.Errorf("line longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
-				putChunk(buf)
-				off += int64(len(buf)) + skipped
-				line++
-				if err != nil {
-					if errors.Is(err, io.EOF) {
-						return nil
-					}
-					return err
-				}
-				continue
+			// One line fills the whole chunk: read it to its end.
+			done, n, err := fr.longLine(s, buf, line, off)
+			if err != nil || done {
+				return err
 			}
-			carry = append(make([]byte, 0, 2*len(buf)), buf...)
-			putChunk(buf)
+			off += n
+			line++
 			continue
 		}
-		carry = append([]byte(nil), buf[i+1:]...)
+		carry = append(carry, buf[i+1:]...)
 		data := buf[:i+1]
 		fr.send(&batch{fs: fr.fs, data: data, lines: true, firstLine: line, baseOff: off, pooled: true})
 		line += bytes.Count(data, nl)
@@ -64,6 +59,57 @@ func (fr *fileReader) readLines(s *stream) error {
 }
 
 var nl = []byte{'\n'}
+
+// longLine reads the rest of a line that starts with buf, a full chunk,
+// and sends it as a batch of its own; past the record cap it reports the
+// line and passes over it. It returns the line's length with its newline,
+// and done when the stream ended.
+func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (done bool, n int64, err error) {
+	max := fr.lim.MaxRecord
+	if len(buf) < max {
+		l := append(make([]byte, 0, 2*len(buf)), buf...)
+		putChunk(buf)
+		for len(l) < max {
+			b, err := s.ReadSlice('\n')
+			l = append(l, b...)
+			switch {
+			case err == nil && len(l)-1 < max:
+				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off})
+				return false, int64(len(l)), nil
+			case err == nil:
+				fr.tooLong(line, off)
+				return false, int64(len(l)), nil
+			case errors.Is(err, errBufferFull):
+			case errors.Is(err, io.EOF) && len(l) >= max:
+				fr.tooLong(line, off)
+				return true, 0, nil
+			case errors.Is(err, io.EOF):
+				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off, last: true})
+				return true, int64(len(l)), nil
+			default:
+				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off, last: true})
+				return true, int64(len(l)), err
+			}
+		}
+		buf = l
+	} else {
+		putChunk(buf)
+	}
+	skipped, err := skipLine(s)
+	fr.tooLong(line, off)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return true, 0, nil
+		}
+		return true, 0, err
+	}
+	return false, int64(len(buf)) + skipped, nil
+}
+
+// tooLong reports a line longer than the record cap.
+func (fr *fileReader) tooLong(line int, off int64) {
+	fr.fail(line, off, fmt.Errorf("line longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
+}
 
 // skipLine discards the rest of the current line, newline included.
 func skipLine(s *stream) (int64, error) {

@@ -84,6 +84,7 @@ func Read(ctx context.Context, inputs []Input, opt Options, h Handler) []*FileSt
 		wg.Go(func() {
 			for b := range ch {
 				if ctx.Err() != nil {
+					b.done()
 					continue // drain so the readers can finish
 				}
 				w.do(b)

@@ -20,13 +20,25 @@ type fileReader struct {
 	out   chan<- *batch
 	onErr func(*ParseError)
 	cur   *batch // batch being filled with spans
+	reach int    // how far a batch of lines may reach; 0: chunkCap (tests make it small)
 }
 
-// send hands a batch to the workers, or drops it when the hunt is over.
-func (fr *fileReader) send(b *batch) {
+// batchReach is how far a batch of lines may reach.
+func (fr *fileReader) batchReach() int {
+	if fr.reach > 0 {
+		return min(fr.reach, chunkCap)
+	}
+	return chunkCap
+}
+
+// send hands a batch to the workers, or reports false when the hunt is
+// over.
+func (fr *fileReader) send(b *batch) bool {
 	select {
 	case fr.out <- b:
+		return true
 	case <-fr.ctx.Done():
+		return false
 	}
 }
 
@@ -87,6 +99,11 @@ func (fr *fileReader) run() {
 	}
 	switch kind {
 	case "json-lines":
+		if m := mapInput(fr.in, s); m != nil {
+			// Read in place; the stream was only sniffed.
+			s.counted.n = fr.readInPlace(m)
+			return
+		}
 		err = fr.readLines(s)
 	case "json-document":
 		err = fr.readDocument(s)

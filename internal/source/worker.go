@@ -38,7 +38,9 @@ type worker struct {
 func (w *worker) do(b *batch) {
 	w.t.reset()
 	w.file = b.fs.File
-	if b.lines {
+	if b.lines && b.mapped != nil {
+		w.linesInPlace(b)
+	} else if b.lines {
 		w.lines(b)
 	} else {
 		for _, s := range b.spans {
@@ -50,9 +52,7 @@ func (w *worker) do(b *batch) {
 		w.prog.Events.Add(w.t.events)
 	}
 	b.fs.add(w.t)
-	if b.pooled {
-		putChunk(b.data)
-	}
+	b.done()
 }
 
 var jsonHint = record.Hint{Format: "json"}

@@ -85,7 +85,7 @@ func hexGUID(s string) string {
 // clampCount turns a requested count into a non-negative int that stays
 // meaningful when a record carries an absurd number.
 func clampCount(n int64) int {
-	const maxCount = 1 << 31
+	const maxCount = 1<<31 - 1 // fits an int on 32-bit systems too
 	switch {
 	case n < 0:
 		return 0
