@@ -128,6 +128,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(out, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
+			if f.once && len(res.Read) == 0 {
+				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
+			}
 		}
 		if f.once {
 			return ExitOK

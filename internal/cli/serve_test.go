@@ -34,7 +34,7 @@ func TestServeOnceKeepsWhatItFound(t *testing.T) {
 		t.Errorf("serve --once found %v, hunt %v", got, want)
 	}
 	code, out, errs = run(t, "", "serve", "--once", "--store", db, "--data-dir", data, example)
-	if code != ExitOK || out != "" {
+	if code != ExitOK || out != "" || !strings.Contains(errs, "nothing new") {
 		t.Errorf("second run: exit %d, output %q (stderr %q); nothing was new", code, out, errs)
 	}
 }
