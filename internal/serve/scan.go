@@ -3,6 +3,8 @@ package serve
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,10 +58,17 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 			cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: now.size, Line: 1}}, nil
 	}
 	from, line := int64(0), 1
-	// Read on only where the file grew past what was read; shrunk or
-	// rewritten means a new file under the same name.
+	// Read on only where the file grew past what was read and still
+	// begins as it did; shrunk, or rewritten (a rotated log under the
+	// same name), it is a new file.
 	if known && cp.Lines && now.size >= cp.Size && cp.Offset <= now.size {
-		from, line = cp.Offset, cp.Line
+		head, err := headOf(path, cp.Offset)
+		if err != nil {
+			return nil, err
+		}
+		if head == cp.Head {
+			from, line = cp.Offset, cp.Line
+		}
 	}
 	end, n, err := wholeLines(path, from, now.size)
 	if err != nil {
@@ -68,8 +77,30 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 	if end == from {
 		return nil, nil // only a line being written
 	}
+	head, err := headOf(path, end)
+	if err != nil {
+		return nil, err
+	}
 	return &pending{in: source.FileSection(path, from, end, line), plain: true,
-		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true}}, nil
+		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true, Head: head}}, nil
+}
+
+// headLen is how much of a file's beginning its checkpoint remembers.
+const headLen = 4 << 10
+
+// headOf is a digest of the file's first min(upTo, headLen) bytes: the
+// same at the next look means the same file, grown.
+func headOf(path string, upTo int64) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(f, min(upTo, headLen))); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 // maxFirstLine is how much of a file's first line is read to tell JSON

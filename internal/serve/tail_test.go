@@ -114,6 +114,16 @@ func TestAppendedLinesAreReadOnce(t *testing.T) {
 	if r := cycle(t, st, dir, cfg); records(r) != 2 {
 		t.Errorf("a rewritten, shorter file: %d records read, want 2", records(r))
 	}
+	// Rotated: a new file under the same name, longer than the old one
+	// between two looks. It begins otherwise: read whole, not from the
+	// old offset.
+	rotated := append(bytes.Join(lines[8:12], nil), lines[2]...)
+	if err := os.WriteFile(blob, rotated, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := cycle(t, st, dir, cfg); records(r) != 5 {
+		t.Errorf("a rotated file longer than the old one: %d records read, want its 5", records(r))
+	}
 }
 
 // A gzip file is read once it has stopped changing between two looks

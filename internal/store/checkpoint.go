@@ -18,14 +18,17 @@ type Checkpoint struct {
 	Offset  int64 // bytes read: the end of the last whole line for Lines files
 	Line    int   // the line number at Offset
 	Lines   bool  // JSON lines, plain: can be read on from Offset
+	// Head is a digest of the file's beginning (Lines files): a file
+	// rewritten under the same name is told from one that grew.
+	Head string
 }
 
 func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
 	for _, c := range cps {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines) VALUES (?, ?, ?, ?, ?, ?)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines, head) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
-			line = excluded.line, lines = excluded.lines`,
-			c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines); err != nil {
+			line = excluded.line, lines = excluded.lines, head = excluded.head`,
+			c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines, c.Head); err != nil {
 			return err
 		}
 	}
@@ -34,7 +37,7 @@ func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
 
 // Checkpoints returns every input's checkpoint by path.
 func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT path, size, mtime, offset, line, lines FROM checkpoints")
+	rows, err := s.db.QueryContext(ctx, "SELECT path, size, mtime, offset, line, lines, head FROM checkpoints")
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -43,7 +46,7 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) 
 	for rows.Next() {
 		var c Checkpoint
 		var mt int64
-		if err := rows.Scan(&c.Path, &c.Size, &mt, &c.Offset, &c.Line, &c.Lines); err != nil {
+		if err := rows.Scan(&c.Path, &c.Size, &mt, &c.Offset, &c.Line, &c.Lines, &c.Head); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		c.ModTime = time.Unix(0, mt).UTC()

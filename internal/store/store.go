@@ -50,7 +50,8 @@ CREATE TABLE checkpoints (
 	mtime  INTEGER NOT NULL,
 	offset INTEGER NOT NULL,
 	line   INTEGER NOT NULL,
-	lines  INTEGER NOT NULL
+	lines  INTEGER NOT NULL,
+	head   TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE carry (
 	path   TEXT NOT NULL,

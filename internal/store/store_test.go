@@ -37,7 +37,7 @@ func TestCommitThenReopen(t *testing.T) {
 	b.Record("t1", "new_region", "eastus", t0)
 	b.Record("t2", "new_region", "eastus", t0)
 	a := alert.Alert{ID: "a1", Rule: "azure.compute.gpu_created", Tenant: "t1", Time: t0, Severity: alert.High, Summary: "GPU <b>"}
-	cp := Checkpoint{Path: "/logs/PT1H.json", Size: 100, ModTime: t0, Offset: 90, Line: 4, Lines: true}
+	cp := Checkpoint{Path: "/logs/PT1H.json", Size: 100, ModTime: t0, Offset: 90, Line: 4, Lines: true, Head: "0123abcd"}
 	fresh, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}, Since: map[string]time.Time{"t1": t0.Add(time.Hour)},
 		Checkpoints: []Checkpoint{cp}, Baseline: b})
 	if err != nil || len(fresh) != 1 {
