@@ -5,6 +5,8 @@ go 1.26
 require (
 	github.com/bradleyjkemp/sigma-go v0.6.6
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
+	github.com/minio/simdjson-go v0.4.5
+	github.com/valyala/fastjson v1.6.10
 )
 
 require (
