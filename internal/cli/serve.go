@@ -46,7 +46,7 @@ Flags:
 	fs.StringVar(&f.store, "store", "mamori.db", "SQLite file of alerts, baselines and checkpoints (created when absent)")
 	fs.DurationVar(&f.every, "every", time.Minute, "time between two looks at the folders")
 	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")
-	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written: jsonl, table, csv, ocsf")
+	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written, appended each cycle: jsonl, ocsf (one JSON object a line) or table")
 	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +75,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitUsage
 	}
 	format, _, err := outputFlags(f.format, "")
+	if err == nil && (format == report.JSON || format == report.CSV) {
+		// Appended cycle after cycle, these would not be one document.
+		err = fmt.Errorf("--format %s: serve appends each cycle's alerts; use jsonl, ocsf or table", f.format)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitUsage
@@ -104,7 +108,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors, prefix: "mamori serve"}
 	cfg := p.cfg
 	cfg.OnError = errOut.print
-	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once})
+	var ignore []string
+	if f.output != "" {
+		ignore = append(ignore, f.output) // alerts are not logs
+	}
+	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitError
@@ -113,7 +121,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		errOut.reset()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()
-		if ctx.Err() != nil {
+		// A cycle that committed before the stop came is written out: its
+		// alerts are no longer new to the store.
+		if err != nil && ctx.Err() != nil {
 			fmt.Fprintln(stderr, "mamori serve: stopped; nothing of the interrupted cycle was committed")
 			return ExitOK
 		}

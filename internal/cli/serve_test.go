@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,6 +52,7 @@ func TestServeUsage(t *testing.T) {
 	}{
 		{[]string{"serve"}, ExitUsage, "no folder"},
 		{[]string{"serve", "--every", "10ms", dir}, ExitUsage, "at least 1s"},
+		{[]string{"serve", "--format", "csv", dir}, ExitUsage, "use jsonl, ocsf or table"},
 		{[]string{"serve", "--once", filepath.Join(dir, "missing")}, ExitUsage, "missing"},
 		{[]string{"serve", "--once", "--store", dir, "--data-dir", dir, dir}, ExitError, "is a folder"},
 	} {
@@ -56,5 +60,62 @@ func TestServeUsage(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.want)
 		}
+	}
+}
+
+// cancelOn is standard error that cancels the command's context when a
+// line containing at is written.
+type cancelOn struct {
+	bytes.Buffer
+	at     string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.at) {
+		c.cancel()
+	}
+	return c.Buffer.Write(p)
+}
+
+// A stop asked for once a cycle has committed does not lose its alerts:
+// the store counts them as written, so they are written.
+func TestServeStoppedAfterCommitWritesTheAlerts(t *testing.T) {
+	t.Parallel()
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "broken.json"), []byte("{\"time\": broken}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	// The count of records past --max-errors is written after the cycle
+	// (commit included) and before its alerts.
+	errw := &cancelOn{at: "more unreadable", cancel: cancel}
+	var out bytes.Buffer
+	code := serveCmd(ctx, []string{"--once", "--max-errors", "0", "--store", db, "--data-dir", t.TempDir(), example, broken}, &out, errw)
+	if ctx.Err() == nil {
+		t.Fatalf("the test's stop was not asked for; stderr %q", errw.String())
+	}
+	if code != ExitOK || len(jsonl(t, out.String())) == 0 {
+		t.Errorf("exit %d, %d alerts written (stderr %q); the committed cycle's alerts are lost", code, len(jsonl(t, out.String())), errw.String())
+	}
+}
+
+// The store and the alerts written, kept in the folder watched, are not
+// read as logs: the second look finds nothing new and nothing unreadable.
+func TestServeDoesNotReadWhatItWrites(t *testing.T) {
+	t.Parallel()
+	logs := t.TempDir()
+	if err := os.CopyFS(logs, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	args := []string{"serve", "--once", "--store", filepath.Join(logs, "mamori.db"), "--output", filepath.Join(logs, "alerts.jsonl"), "--data-dir", data, logs}
+	if code, _, errs := run(t, "", args...); code != ExitOK || strings.Contains(errs, "skipped") {
+		t.Fatalf("first look: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := run(t, "", args...); code != ExitOK || !strings.Contains(errs, "nothing new") {
+		t.Errorf("second look: exit %d, stderr %q; want nothing new", code, errs)
 	}
 }

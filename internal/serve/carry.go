@@ -2,10 +2,12 @@ package serve
 
 import (
 	"bytes"
-	"encoding/json"
+	"cmp"
 	"errors"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,31 @@ func drops(all []store.Carried, reach time.Duration) map[string]time.Time {
 // of its own, numbered as in its file so evidence points there. Records
 // whose file is gone or changed under them are returned as lost.
 func carriedInputs(cs []store.Carried, maxRecord int) (ins []source.Input, lost []store.Carried) {
+	found, ends, lost := locate(cs, maxRecord)
+	for i, c := range found {
+		ins = append(ins, source.LinesSection(c.Path, c.Offset, ends[i], c.Line))
+	}
+	return ins, lost
+}
+
+// findable keeps, once each, the records the commit would not drop that
+// can be found again by their offset. What the hunt saw of others (a CSV
+// row, a record of a document written over several lines) is not
+// carried: it would be reported lost at the next cycle, as if its file
+// had changed.
+func findable(cs []store.Carried, drop map[string]time.Time, maxRecord int) []store.Carried {
+	cs = slices.DeleteFunc(slices.Clone(cs), func(c store.Carried) bool { return c.Time.Before(drop[c.Tenant]) })
+	slices.SortFunc(cs, func(a, b store.Carried) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Offset, b.Offset))
+	})
+	cs = slices.CompactFunc(cs, func(a, b store.Carried) bool { return a.Path == b.Path && a.Offset == b.Offset })
+	found, _, _ := locate(cs, maxRecord)
+	return found
+}
+
+// locate finds where each carried record's line ends; lost are those it
+// cannot (their file gone, or not one JSON object on a line there).
+func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []int64, lost []store.Carried) {
 	var f *os.File
 	var path string
 	defer func() {
@@ -87,9 +114,9 @@ func carriedInputs(cs []store.Carried, maxRecord int) (ins []source.Input, lost 
 			lost = append(lost, c)
 			continue
 		}
-		ins = append(ins, source.FileSection(c.Path, c.Offset, end, c.Line))
+		found, ends = append(found, c), append(ends, end)
 	}
-	return ins, lost
+	return found, ends, lost
 }
 
 // lineEnd finds the end of the JSON object that starts at off and ends
@@ -101,7 +128,7 @@ func lineEnd(f *os.File, off int64, buf []byte, maxRecord int) (int64, bool) {
 		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
 			line = append(line, buf[:i]...)
 			obj := bytes.TrimRight(line, " \t\r,]")
-			if len(obj) == 0 || obj[0] != '{' || !json.Valid(obj) {
+			if !isObject(obj) {
 				return 0, false
 			}
 			return off + int64(len(obj)), true
@@ -111,7 +138,7 @@ func lineEnd(f *os.File, off int64, buf []byte, maxRecord int) (int64, bool) {
 		if err != nil {
 			// The file's last line, without a newline, or a read error.
 			obj := bytes.TrimRight(line, " \t\r,]")
-			if errors.Is(err, io.EOF) && len(obj) > 0 && obj[0] == '{' && json.Valid(obj) {
+			if errors.Is(err, io.EOF) && isObject(obj) {
 				return off + int64(len(obj)), true
 			}
 			return 0, false

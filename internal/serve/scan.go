@@ -74,6 +74,17 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 	if err != nil {
 		return nil, err
 	}
+	// A last line without its newline is read when it is a whole record,
+	// as hunt reads it (an export written once may end so); a record still
+	// being written is not valid JSON yet. Its line number stays that of
+	// Offset: a newline appended later ends it.
+	if end < now.size && now.size-end <= maxFirstLine {
+		if whole, err := wholeRecord(path, end, now.size); err != nil {
+			return nil, err
+		} else if whole {
+			end = now.size
+		}
+	}
 	if end == from {
 		return nil, nil // only a line being written
 	}
@@ -81,7 +92,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 	if err != nil {
 		return nil, err
 	}
-	return &pending{in: source.FileSection(path, from, end, line), plain: true,
+	return &pending{in: source.LinesSection(path, from, end, line), plain: true,
 		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true, Head: head}}, nil
 }
 
@@ -115,9 +126,11 @@ func sniff(path string) (lines, gz bool, err error) {
 		return false, false, err
 	}
 	defer f.Close()
+	// ReadBytes, not ReadSlice: a first line longer than the reader's
+	// buffer (a 4 KiB record is common) is still one line.
 	r := bufio.NewReader(io.LimitReader(f, maxFirstLine))
-	first, err := r.ReadSlice('\n')
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	first, err := r.ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
 		return false, false, err
 	}
 	if len(first) >= 2 && first[0] == 0x1f && first[1] == 0x8b {
@@ -126,8 +139,29 @@ func sniff(path string) (lines, gz bool, err error) {
 	if err != nil { // no newline: one document, or a line being written
 		return false, false, nil
 	}
-	first = bytes.TrimSpace(first)
-	return len(first) > 0 && first[0] == '{' && json.Valid(first), false, nil
+	// The reader drops a UTF-8 byte-order mark (PowerShell writes one).
+	first = bytes.TrimSpace(bytes.TrimPrefix(first, []byte("\xef\xbb\xbf")))
+	return isObject(first), false, nil
+}
+
+// wholeRecord reports whether bytes [from, to) of the file are one JSON
+// object.
+func wholeRecord(path string, from, to int64) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	b := make([]byte, to-from)
+	if _, err := f.ReadAt(b, from); err != nil {
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	return isObject(bytes.TrimSpace(b)), nil
+}
+
+// isObject reports whether b is one JSON object: a record, whole.
+func isObject(b []byte) bool {
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
 // wholeLines returns the end of the last whole line in [from, size) and

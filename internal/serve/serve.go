@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -28,6 +29,10 @@ type Config struct {
 	// Settle holds a file that is not JSON lines until it has not changed
 	// between two cycles (a gzip still being written is not read half).
 	Settle bool
+	// Ignore names files never read, though in a folder watched: what
+	// serve writes there itself (the alerts' --output). The store's own
+	// files are always passed over.
+	Ignore []string
 }
 
 // Server runs cycles. It is not safe for concurrent use.
@@ -35,6 +40,7 @@ type Server struct {
 	cfg      Config
 	baseline *store.Baseline
 	last     map[string]stamp // non-lines files waiting to settle
+	ignore   map[string]bool  // absolute paths
 }
 
 // New returns a server over the store and folders.
@@ -42,7 +48,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil || len(cfg.Dirs) == 0 {
 		return nil, errors.New("serve: a store and at least one folder are required")
 	}
-	return &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}}, nil
+	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}}
+	// A store kept in a folder it watches would be read as a log that
+	// changes every cycle.
+	db := cfg.Store.Path()
+	for _, p := range append([]string{db, db + "-wal", db + "-shm", db + "-journal"}, cfg.Ignore...) {
+		s.ignore[absPath(p)] = true
+	}
+	return s, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // Result is what one cycle did.
@@ -74,6 +94,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	}
 	var work []*pending
 	for _, in := range found {
+		if s.ignore[absPath(in.Name)] {
+			continue
+		}
 		cp, known := cps[in.Name]
 		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
 		if err != nil {
@@ -100,16 +123,15 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 		car.plain[p.in.Name] = p.plain
 	}
 	var reach time.Duration
-	var carried []store.Carried
+	var carried, lost []store.Carried
+	maxRecord := max(cfg.Limits.MaxRecord, 1<<20)
 	if corr := cfg.Rules.Correlations(); corr != nil && corr.Reach() > 0 {
 		reach, cfg.Carry = corr.Reach(), car.add
 		if carried, err = st.Carried(ctx); err != nil {
 			return nil, err
 		}
-		again, lost := carriedInputs(carried, max(cfg.Limits.MaxRecord, 1<<20))
-		if err := st.Forget(ctx, lost); err != nil {
-			return nil, err
-		}
+		var again []source.Input
+		again, lost = carriedInputs(carried, maxRecord)
 		for _, in := range again {
 			car.plain[in.Name] = true
 		}
@@ -118,6 +140,7 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	}
 	hr, err := hunt.Run(ctx, inputs, cfg)
 	if err != nil {
+		s.baseline.Drop() // nothing is committed: the keys recorded are not the store's
 		return nil, err
 	}
 	var cpsDone []store.Checkpoint
@@ -132,8 +155,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
 		}
 	}
+	drop := drops(append(carried, car.got...), reach)
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: time.Now(),
-		Carry: car.got, Drop: drops(append(carried, car.got...), reach)})
+		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -352,5 +354,95 @@ func TestWindowsSpanCycles(t *testing.T) {
 		if _, ok := want[id]; !ok {
 			t.Errorf("only when served hour by hour: %s %s", rule, id)
 		}
+	}
+}
+
+// A hunt that fails once first_seen has recorded keys (a stop, a full
+// temporary folder) commits nothing; the next cycle reads the same
+// records, and their first_seen alerts must fire then, not be taken for
+// keys already seen.
+func TestFailedHuntForgetsWhatItRecorded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 11, Scenarios: []string{"gpu-scaleset-chain", "ml-batch-aci-fanout"}})
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tn.firstSeenIDs(whole.Alerts)
+	if len(want) == 0 {
+		t.Fatal("no first_seen alert: the test shows nothing")
+	}
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "broken.json"), []byte("{\"time\": broken}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One worker reads the folders in order: the broken file, read last,
+	// stops the hunt once the tenant's records are in.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := tn.cfg
+	cfg.Workers = 1
+	cfg.OnError = func(*source.ParseError) { cancel() }
+	srv, err := New(context.Background(), Config{Store: openStore(t), Dirs: []string{tn.dir, broken}, Hunt: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Cycle(ctx); err == nil {
+		t.Fatal("the stopped cycle succeeded")
+	}
+	res, err := srv.Cycle(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tn.firstSeenIDs(res.Fresh); !slices.Equal(got, want) {
+		t.Errorf("first_seen alerts after a failed cycle:\n%v\nof one hunt:\n%v", got, want)
+	}
+}
+
+// Records that cannot be found again by their offset (a document written
+// over several lines, CSV) are not carried; they are not reported lost
+// at the next cycle as if their file had changed or gone.
+func TestOnlyFindableRecordsAreCarried(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
+	watched := t.TempDir()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(tn.dir, "insights-activity-logs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var doc []json.RawMessage
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if l = bytes.TrimSpace(l); len(l) > 0 {
+				doc = append(doc, l)
+			}
+		}
+		out, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return err
+		}
+		n++
+		return os.WriteFile(filepath.Join(watched, fmt.Sprintf("export-%04d.json", n)), out, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	if r := cycle(t, st, watched, tn.cfg); len(r.Read) != n || r.Hunt == nil || len(r.Hunt.Alerts) == 0 {
+		t.Fatalf("the documents were not hunted: %+v", r)
+	}
+	if err := os.WriteFile(filepath.Join(watched, "more.json"), someLines(t, tn, 1)[0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := cycle(t, st, watched, tn.cfg); r.Lost != 0 {
+		t.Errorf("%d records of unchanged documents reported lost", r.Lost)
 	}
 }

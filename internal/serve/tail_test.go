@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,5 +156,133 @@ func TestOtherFilesWaitToSettle(t *testing.T) {
 	}
 	if !strings.HasPrefix(second.Hunt.Files[0].Container, "gzip") {
 		t.Errorf("container %q", second.Hunt.Files[0].Container)
+	}
+}
+
+// Sign-in and activity records are often longer than 4 KiB: a file whose
+// first line is one is still JSON lines, read on from its checkpoint, not
+// whole again at each change.
+func TestLongFirstLineIsJSONLines(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 2)
+	long := append([]byte(`{"pad":"`+strings.Repeat("x", 8<<10)+`",`), lines[0][1:]...)
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "PT1H.json")
+	if err := os.WriteFile(blob, long, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := sniff(blob); !ok || err != nil {
+		t.Fatalf("sniff = %v, %v: a long first line is not taken for JSON lines", ok, err)
+	}
+	st := openStore(t)
+	ctx := context.Background()
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{dir}, Hunt: tn.cfg, Settle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := srv.Cycle(ctx); err != nil || len(r.Read) != 1 || r.Files[0].Records != 1 {
+		t.Fatalf("first cycle: %+v, %v; want the long line read at once", r, err)
+	}
+	f, err := os.OpenFile(blob, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(lines[1])
+	f.Close()
+	if r, err := srv.Cycle(ctx); err != nil || len(r.Read) != 1 || r.Files[0].Records != 1 {
+		t.Fatalf("second cycle: %+v, %v; want only the appended line", r, err)
+	}
+}
+
+// A file whose last record has no newline after it (an export written
+// once) is read to its end, as hunt reads it; a line still being written
+// is not a whole JSON object and waits. Lines read on after it are
+// numbered as in the file.
+func TestLastLineWithoutNewline(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 3)
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "SigninLogs_2026-03-07.json")
+	st := openStore(t)
+	var errs errorsOf
+	cfg := tn.cfg
+	cfg.OnError = errs.add
+	if err := os.WriteFile(blob, append(slices.Clone(lines[0]), bytes.TrimSpace(lines[1])...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := cycle(t, st, dir, cfg); len(r.Read) != 1 || r.Files[0].Records != 2 {
+		t.Fatalf("read %+v; want both records, the last without its newline", r.Files)
+	}
+	f, err := os.OpenFile(blob, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("\n"))
+	f.Write(lines[2])
+	f.Write([]byte("{\"time\": broken\n"))
+	f.Write(lines[0][:len(lines[0])/2])
+	f.Close()
+	if r := cycle(t, st, dir, cfg); len(r.Read) != 1 || r.Files[0].Records != 2 {
+		t.Errorf("read %+v; want lines 3 and 4 (line 5 is being written)", r.Files[0])
+	}
+	if len(errs.errs) != 1 || errs.errs[0].Line != 4 {
+		t.Errorf("errors %v, want one at line 4", errs.errs)
+	}
+}
+
+// A JSON lines file that begins with a UTF-8 byte-order mark (PowerShell
+// writes one) is JSON lines: read on, not whole again at each change.
+func TestByteOrderMarkIsJSONLines(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 2)
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "export.json")
+	if err := os.WriteFile(blob, append([]byte("\xef\xbb\xbf"), lines[0]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	if r := cycle(t, st, dir, tn.cfg); len(r.Read) != 1 || r.Files[0].Records != 1 {
+		t.Fatalf("first cycle read %+v", r.Files)
+	}
+	f, err := os.OpenFile(blob, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(lines[1])
+	f.Close()
+	if r := cycle(t, st, dir, tn.cfg); len(r.Read) != 1 || r.Files[0].Records != 1 {
+		t.Errorf("second cycle read %d records, want only the appended line", r.Files[0].Records)
+	}
+}
+
+// What is appended to a JSON lines file is read as JSON lines even when
+// its first lines are broken: each is reported, the good ones after them
+// are read (not the whole append taken for a JSON document and lost).
+func TestBrokenLinesAppendedAreReportedOneByOne(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 5)
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "PT1H.json")
+	if err := os.WriteFile(blob, bytes.Join(lines[:2], nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	var errs errorsOf
+	cfg := tn.cfg
+	cfg.OnError = errs.add
+	cycle(t, st, dir, cfg)
+	f, err := os.OpenFile(blob, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("{\"records\": [\n{\"time\": broken\n"))
+	f.Write(bytes.Join(lines[2:5], nil))
+	f.Close()
+	r := cycle(t, st, dir, cfg)
+	if r.Hunt == nil || r.Files[0].Container != "json-lines" || r.Files[0].Records-r.Files[0].Skipped != 3 {
+		t.Fatalf("append read as %+v; want JSON lines with the 3 good records", r.Files)
+	}
+	if len(errs.errs) != 2 || errs.errs[0].Line != 3 || errs.errs[1].Line != 4 {
+		t.Errorf("errors %v, want lines 3 and 4 of %s", errs.errs, blob)
 	}
 }

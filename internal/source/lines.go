@@ -17,7 +17,8 @@ import (
 // readLines cuts a JSON lines stream into batches of whole lines. It never
 // parses: workers do.
 func (fr *fileReader) readLines(s *stream) error {
-	line, off := max(fr.in.line, 1), fr.in.from
+	// Offsets are the file's: a byte-order mark sniff passed over counts.
+	line, off := max(fr.in.line, 1), fr.in.from+int64(s.bom)
 	var carry []byte
 	for {
 		buf := getChunk()[:0:fr.batchReach()]

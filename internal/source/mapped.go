@@ -136,11 +136,11 @@ func (fr *fileReader) readMapped(m *mapping, skip int) {
 	for off < n {
 		end := off + fr.batchReach()
 		if end > n {
-			fr.sendMapped(m, skip, off, n, line, true)
+			fr.sendMapped(m, off, n, line, true)
 			return
 		}
 		if i := bytes.LastIndexByte(data[off:end], '\n'); i >= 0 {
-			fr.sendMapped(m, skip, off, off+i+1, line, false)
+			fr.sendMapped(m, off, off+i+1, line, false)
 			line += bytes.Count(data[off:off+i+1], nl)
 			off += i + 1
 			continue
@@ -149,16 +149,16 @@ func (fr *fileReader) readMapped(m *mapping, skip int) {
 		lim := min(off+fr.lim.MaxRecord, n)
 		if end < lim {
 			if j := bytes.IndexByte(data[end:lim], '\n'); j >= 0 {
-				fr.sendMapped(m, skip, off, end+j+1, line, false)
+				fr.sendMapped(m, off, end+j+1, line, false)
 				off, line = end+j+1, line+1
 				continue
 			}
 		}
 		if n-off < fr.lim.MaxRecord { // the last line, within the cap
-			fr.sendMapped(m, skip, off, n, line, true)
+			fr.sendMapped(m, off, n, line, true)
 			return
 		}
-		fr.tooLong(line, int64(off-skip))
+		fr.tooLong(line, int64(off))
 		j := bytes.IndexByte(data[max(end, lim):], '\n')
 		if j < 0 {
 			return
@@ -170,12 +170,13 @@ func (fr *fileReader) readMapped(m *mapping, skip int) {
 }
 
 // sendMapped hands the bytes [start, end) of the mapping to the workers as
-// a batch of lines; offsets in the stream start at skip.
-func (fr *fileReader) sendMapped(m *mapping, skip, start, end, line int, last bool) {
+// a batch of lines. Offsets are the file's, a byte-order mark counted,
+// so that a record can be found again where its offset says.
+func (fr *fileReader) sendMapped(m *mapping, start, end, line int, last bool) {
 	m.mu.Lock()
 	m.pending++
 	m.mu.Unlock()
-	b := &batch{fs: fr.fs, data: m.data[start:end], lines: true, firstLine: line, baseOff: int64(start - skip), last: last, mapped: m, mapAt: int64(start)}
+	b := &batch{fs: fr.fs, data: m.data[start:end], lines: true, firstLine: line, baseOff: int64(start), last: last, mapped: m, mapAt: int64(start)}
 	if !fr.send(b) {
 		b.done()
 	}

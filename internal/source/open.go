@@ -22,6 +22,7 @@ type Input struct {
 	plain bool  // a whole file, which may be read in place (mapped)
 	from  int64 // where a FileSection starts in the file
 	line  int   // the line number there (0: 1)
+	lines bool  // known to be JSON lines (LinesSection)
 }
 
 // Expand turns the command line's arguments (files, folders walked
@@ -111,6 +112,7 @@ type stream struct {
 	closer     io.Closer
 	compressed bool
 	counted    *countingReader // decompressed bytes
+	bom        int             // bytes of a byte-order mark sniff passed over
 }
 
 func (s *stream) Close() error { return s.closer.Close() }

@@ -89,6 +89,12 @@ func (fr *fileReader) run() {
 	defer s.Close()
 	defer func() { fr.fs.Bytes = s.counted.n }()
 	kind, err := sniff(s)
+	if fr.in.lines && kind != "empty" {
+		// Known to be JSON lines (the rest of a file serve has read):
+		// broken first lines are reported one by one, not taken for
+		// another format.
+		kind, err = "json-lines", nil
+	}
 	fr.fs.Container = kind
 	if s.compressed {
 		fr.fs.Container = "gzip+" + kind
@@ -139,6 +145,7 @@ func (fr *fileReader) readDocument(s *stream) error {
 	d := newDocScanner(s, fr.lim.MaxRecord)
 	h := record.Hint{Format: "json"}
 	err := d.walk(func(b []byte, line int, off int64) {
+		off += fr.in.from + int64(s.bom) // the file's offsets, as for lines
 		if b == nil {
 			fr.fail(line, off, fmt.Errorf("record larger than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
 			return

@@ -25,7 +25,7 @@ func sniff(s *stream) (string, error) {
 	}
 	full := err != nil // the whole stream is in head
 	if bytes.HasPrefix(head, utf8BOM) {
-		s.Discard(len(utf8BOM))
+		s.bom, _ = s.Discard(len(utf8BOM))
 		head = head[len(utf8BOM):]
 	}
 	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {

@@ -321,3 +321,28 @@ func TestCSVExport(t *testing.T) {
 		t.Errorf("bad row reported at line %d, want 4", r.errs[0].Line)
 	}
 }
+
+// Offsets are the file's own, a byte-order mark counted, in JSON lines
+// and in documents alike: a record can be found again where its offset
+// says (serve reads carried records so), and `tail -c +N` agrees.
+func TestOffsetsCountAByteOrderMark(t *testing.T) {
+	t.Parallel()
+	bom := "\xef\xbb\xbf"
+	for _, c := range []struct{ name, in string }{
+		{"JSON lines", bom + activity(1) + "\n" + activity(2) + "\n"},
+		{"a document", bom + `{"records": [` + "\n" + activity(1) + ",\n" + activity(2) + "]}"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, _ := readBytes(t, []byte(c.in))
+			if len(r.events) != 2 {
+				t.Fatalf("%d events, want 2", len(r.events))
+			}
+			want := map[int64]bool{int64(strings.Index(c.in, activity(1))): true, int64(strings.Index(c.in, activity(2))): true}
+			for _, e := range r.events {
+				if !want[e.Loc.Offset] {
+					t.Errorf("event offset %d is not where a record starts (%v): %q", e.Loc.Offset, want, c.in[e.Loc.Offset:min(int(e.Loc.Offset)+12, len(c.in))])
+				}
+			}
+		})
+	}
+}

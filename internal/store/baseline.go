@@ -32,8 +32,19 @@ func (s *Store) Baseline(ctx context.Context) *Baseline {
 	return b
 }
 
+// reset forgets what is in memory, a failed read included: the next
+// cycle reads the file again.
 func (b *Baseline) reset() {
 	b.keys, b.dirty, b.prunes = map[pair]map[string]int64{}, map[pair]map[string]bool{}, map[pair]int64{}
+	b.err = nil
+}
+
+// Drop forgets what is in memory, as a failed commit does: a cycle whose
+// hunt failed is read again, and what it recorded must fire again.
+func (b *Baseline) Drop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset()
 }
 
 // load returns the keys of p, reading them on first use. A failed read

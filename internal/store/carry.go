@@ -19,10 +19,19 @@ type Carried struct {
 	Time   time.Time
 }
 
-func putCarry(ctx context.Context, tx *sql.Tx, add []Carried, drop map[string]time.Time) error {
+func putCarry(ctx context.Context, tx *sql.Tx, add, lost []Carried, drop map[string]time.Time) error {
+	for _, c := range lost {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM carry WHERE path = ? AND offset = ?", c.Path, c.Offset); err != nil {
+			return err
+		}
+	}
 	for _, c := range add {
+		// A record read again where one was carried is the file's record
+		// there now (a log rotated under the same name): its line and time
+		// replace the old ones.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO carry (path, offset, line, tenant, time) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (path, offset) DO NOTHING`, c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano()); err != nil {
+			ON CONFLICT (path, offset) DO UPDATE SET line = excluded.line, tenant = excluded.tenant, time = excluded.time`,
+			c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano()); err != nil {
 			return err
 		}
 	}
@@ -53,14 +62,4 @@ func (s *Store) Carried(ctx context.Context) ([]Carried, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// Forget removes carried records, as when their file is gone.
-func (s *Store) Forget(ctx context.Context, cs []Carried) error {
-	for _, c := range cs {
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM carry WHERE path = ? AND offset = ?", c.Path, c.Offset); err != nil {
-			return fmt.Errorf("store %s: %w", s.path, err)
-		}
-	}
-	return nil
 }

@@ -17,9 +17,12 @@ type Cycle struct {
 	// the earliest ever, where first_seen's learning period begins.
 	Since       map[string]time.Time
 	Checkpoints []Checkpoint
-	// Carry adds records for the next cycles' windows; Drop removes, per
-	// tenant, those older than the time given.
+	// Carry adds records for the next cycles' windows; Lost removes those
+	// that could not be found again (with the cycle, so that a file
+	// unreadable for a moment loses nothing when the cycle fails); Drop
+	// removes, per tenant, those older than the time given.
 	Carry []Carried
+	Lost  []Carried
 	Drop  map[string]time.Time
 	// Baseline holds the first_seen keys the cycle recorded; nil when the
 	// cycle ran no first_seen correlation.
@@ -66,7 +69,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
 		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
 	}
-	if err = putCarry(ctx, tx, c.Carry, c.Drop); err != nil {
+	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop); err != nil {
 		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {

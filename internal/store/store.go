@@ -14,27 +14,32 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // schemaVersion is PRAGMA user_version of a store this mamori writes.
 const schemaVersion = 1
 
-// schema creates version 1. Times are Unix nanoseconds (UTC).
+// schema creates version 1, at once: a process opening the new store at
+// the same time waits for the lock, then finds every table there. Times
+// are Unix nanoseconds (UTC).
 const schema = `
-CREATE TABLE baseline (
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS baseline (
 	tenant    TEXT NOT NULL,
 	rule      TEXT NOT NULL,
 	key       TEXT NOT NULL,
 	last_seen INTEGER NOT NULL,
 	PRIMARY KEY (tenant, rule, key)
 ) WITHOUT ROWID;
-CREATE TABLE tenants (
+CREATE TABLE IF NOT EXISTS tenants (
 	tenant TEXT PRIMARY KEY,
 	since  INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE alerts (
+CREATE TABLE IF NOT EXISTS alerts (
 	id       TEXT PRIMARY KEY,
 	tenant   TEXT NOT NULL,
 	rule     TEXT NOT NULL,
@@ -43,8 +48,8 @@ CREATE TABLE alerts (
 	stored   INTEGER NOT NULL,
 	body     TEXT NOT NULL
 );
-CREATE INDEX alerts_by_time ON alerts (tenant, time);
-CREATE TABLE checkpoints (
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (tenant, time);
+CREATE TABLE IF NOT EXISTS checkpoints (
 	path   TEXT PRIMARY KEY,
 	size   INTEGER NOT NULL,
 	mtime  INTEGER NOT NULL,
@@ -53,7 +58,7 @@ CREATE TABLE checkpoints (
 	lines  INTEGER NOT NULL,
 	head   TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE carry (
+CREATE TABLE IF NOT EXISTS carry (
 	path   TEXT NOT NULL,
 	offset INTEGER NOT NULL,
 	line   INTEGER NOT NULL,
@@ -61,8 +66,9 @@ CREATE TABLE carry (
 	time   INTEGER NOT NULL,
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
-CREATE INDEX carry_by_time ON carry (tenant, time);
+CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 PRAGMA user_version = 1;
+COMMIT;
 `
 
 // Store is an open store. It is safe for concurrent use; writes are
@@ -83,7 +89,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// WAL lets a reader (a second `mamori` looking at the alerts) work
 	// while serve writes; the busy timeout waits for the writer instead
 	// of failing at once.
-	dsn := (&url.URL{Scheme: "file", Opaque: path, RawQuery: "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"}).String()
+	// SQLite reads the name as a URI: a '%', '?' or '#' in the path is
+	// escaped so that it stays part of the file's name (unescaped, "a?b.db"
+	// would open "a" and lose the pragmas).
+	name := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	dsn := (&url.URL{Scheme: "file", Opaque: name, RawQuery: "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -92,19 +102,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// transaction, and SQLite gains nothing from more writers.
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
+	// A new store another process is switching to WAL at the same moment
+	// is busy, and SQLite does not wait for that: look again shortly.
+	for wait := 10 * time.Millisecond; ; wait *= 2 {
+		err = s.migrate(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || wait > time.Second {
+			break
+		}
+		time.Sleep(wait)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// sqliteBusy is SQLITE_BUSY, the primary result code of a locked database.
+const sqliteBusy = 5
+
 // migrate creates the schema in a new database and refuses one it does
 // not know.
 func (s *Store) migrate(ctx context.Context) error {
-	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("store %s: not a mamori store (%v)", s.path, err)
+	// One statement, so one snapshot: a schema another process is
+	// creating is seen whole or not at all.
+	var v, n int
+	if err := s.db.QueryRowContext(ctx, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)").Scan(&v, &n); err != nil {
+		return fmt.Errorf("store %s: not a mamori store (%w)", s.path, err)
 	}
 	switch {
 	case v == schemaVersion:
@@ -112,10 +137,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	case v > schemaVersion:
 		return fmt.Errorf("store %s: written by a newer mamori (schema %d; this one knows %d)", s.path, v, schemaVersion)
 	case v == 0:
-		var n int
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-			return fmt.Errorf("store %s: not a mamori store (%v)", s.path, err)
-		}
 		if n > 0 {
 			return fmt.Errorf("store %s: an SQLite database that is not a mamori store", s.path)
 		}

@@ -150,3 +150,96 @@ func TestOpenRefusesWhatIsNotAStore(t *testing.T) {
 		}
 	}
 }
+
+// A path is a file's name, whatever it holds: SQLite reads the name as a
+// URI, where '?' starts the parameters (the WAL pragma among them) and
+// '#' ends the name.
+func TestOpenOddPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a?b.db", "c#d.db", "e%20f.db", "g h.db"} {
+		path := filepath.Join(dir, name)
+		s := open(t, path)
+		var mode string
+		if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%s: journal mode %q (%v), want wal", name, mode, err)
+		}
+		s.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("the store is not where it was asked for: %v", err)
+		}
+	}
+}
+
+// A baseline that could not be read fails its cycle's commit, and only
+// that one: the next cycle reads it afresh (a transient failure must not
+// stop every commit until a restart).
+func TestBaselineReadFailureIsOneCycles(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	b := s.Baseline(ctx)
+	if _, err := s.db.Exec("ALTER TABLE baseline RENAME TO gone"); err != nil {
+		t.Fatal(err)
+	}
+	b.Seen("t", "r", "k")
+	if _, err := s.Commit(ctx, Cycle{Baseline: b}); err == nil {
+		t.Fatal("a cycle that could not read the baseline committed")
+	}
+	if _, err := s.db.Exec("ALTER TABLE gone RENAME TO baseline"); err != nil {
+		t.Fatal(err)
+	}
+	b.Record("t", "r", "k", t0)
+	if _, err := s.Commit(ctx, Cycle{Baseline: b}); err != nil {
+		t.Fatalf("the next cycle's commit: %v", err)
+	}
+	if _, ok := s.Baseline(ctx).Seen("t", "r", "k"); !ok {
+		t.Error("the next cycle's key was not stored")
+	}
+}
+
+// A carried record's place read again holds what the file holds there
+// now (a log rotated under the same name): its line and time are those
+// of the last read, not of the first, so evidence points at the right
+// line and the record is dropped when its own window has passed.
+func TestCarriedRecordReadAgainIsUpdated(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	old := Carried{Path: "/logs/PT1H.json", Offset: 4096, Line: 3, Tenant: "t", Time: t0}
+	now := Carried{Path: old.Path, Offset: old.Offset, Line: 9, Tenant: "t", Time: t0.Add(48 * time.Hour)}
+	for _, c := range []Carried{old, now} {
+		if _, err := s.Commit(ctx, Cycle{Carry: []Carried{c}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Commit(ctx, Cycle{Drop: map[string]time.Time{"t": t0.Add(24 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.Carried(ctx)
+	if err != nil || len(cs) != 1 || cs[0] != now {
+		t.Errorf("carried %+v (%v), want %+v", cs, err, now)
+	}
+}
+
+// Two processes started together on a new store (a cron job beside the
+// service, two timers) both find it empty: one creates the schema, the
+// other waits for it, and neither refuses the store.
+func TestOpenNewStoreTogether(t *testing.T) {
+	ctx := context.Background()
+	for range 5 {
+		path := filepath.Join(t.TempDir(), "m.db")
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				s, err := Open(ctx, path)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
