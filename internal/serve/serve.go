@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -91,6 +92,8 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	res := &Result{}
 	if err != nil {
 		res.Skip = append(res.Skip, err)
+	} else if err := s.forgetGone(ctx, found, cps); err != nil {
+		return nil, err
 	}
 	var work []*pending
 	for _, in := range found {
@@ -163,6 +166,41 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	}
 	res.Fresh, res.Hunt = fresh, hr
 	return res, nil
+}
+
+// forgetGone removes the checkpoints of files no longer there, so that
+// the table is the size of the folders, not of every hourly blob ever
+// seen. Only after a walk that met no error: a folder unmounted for a
+// moment must not cost its checkpoints.
+func (s *Server) forgetGone(ctx context.Context, found []source.Input, cps map[string]store.Checkpoint) error {
+	here := make(map[string]bool, len(found))
+	for _, in := range found {
+		here[in.Name] = true
+	}
+	var gone []string
+	for path := range cps {
+		if !here[path] && s.watches(path) {
+			gone = append(gone, path)
+		}
+	}
+	for path := range s.last {
+		if !here[path] {
+			delete(s.last, path)
+		}
+	}
+	return s.cfg.Store.ForgetFiles(ctx, gone)
+}
+
+// watches reports whether path is one of the folders' files (a store may
+// also hold the checkpoints of another serve's folders).
+func (s *Server) watches(path string) bool {
+	for _, d := range s.cfg.Dirs {
+		d = filepath.Clean(d)
+		if path == d || strings.HasPrefix(path, d+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstOr(xs []string, def string) string {

@@ -286,3 +286,31 @@ func TestBrokenLinesAppendedAreReportedOneByOne(t *testing.T) {
 		t.Errorf("errors %v, want lines 3 and 4 of %s", errs.errs, blob)
 	}
 }
+
+// A file that is gone loses its checkpoint: the table stays the size of
+// the folders. Should a file of that name come back, it is a new file.
+func TestGoneFilesLoseTheirCheckpoints(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 4)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	os.WriteFile(a, bytes.Join(lines[:2], nil), 0o644)
+	os.WriteFile(b, bytes.Join(lines[2:], nil), 0o644)
+	st := openStore(t)
+	cycle(t, st, dir, tn.cfg)
+	os.Remove(a)
+	cycle(t, st, dir, tn.cfg)
+	cps, err := st.Checkpoints(context.Background())
+	if err != nil || len(cps) != 1 || cps[b].Path != b {
+		t.Fatalf("checkpoints %v (%v), want only %s", cps, err, b)
+	}
+	os.WriteFile(a, bytes.Join(lines[:3], nil), 0o644)
+	if r := cycle(t, st, dir, tn.cfg); len(r.Files) != 1 || r.Files[0].Records != 3 {
+		t.Errorf("a file come back was not read whole: %+v", r.Files)
+	}
+	// Another folder's serve on the same store leaves these alone.
+	cycle(t, st, t.TempDir(), tn.cfg)
+	if cps, _ := st.Checkpoints(context.Background()); len(cps) != 2 {
+		t.Errorf("a serve of another folder removed this one's checkpoints: %v", cps)
+	}
+}

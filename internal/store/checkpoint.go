@@ -54,3 +54,13 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) 
 	}
 	return out, rows.Err()
 }
+
+// ForgetFiles removes the checkpoints of files that are gone.
+func (s *Store) ForgetFiles(ctx context.Context, paths []string) error {
+	for _, p := range paths {
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM checkpoints WHERE path = ?", p); err != nil {
+			return fmt.Errorf("store %s: %w", s.path, err)
+		}
+	}
+	return nil
+}
