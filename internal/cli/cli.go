@@ -24,6 +24,7 @@ Usage:
   mamori demo                         simulate an attacked tenant, hunt it, show the incidents
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori serve [flags] FOLDER...      watch folders of arriving logs, hunt what is new, keep it in a store
+  mamori alerts [--since 7d]          the alerts a store kept
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants
   mamori posture [flags]              check what lets cryptojacking into a tenant (live, or --from DIR)
@@ -46,6 +47,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return huntCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "alerts":
+		return alertsCmd(ctx, args[1:], stdout, stderr)
 	case "intel":
 		return intel(args[1:], stdout, stderr)
 	case "rules":

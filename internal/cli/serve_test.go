@@ -40,6 +40,17 @@ func TestServeOnceKeepsWhatItFound(t *testing.T) {
 	if code != ExitOK || out != "" || !strings.Contains(errs, "nothing new") {
 		t.Errorf("second run: exit %d, output %q (stderr %q); nothing was new", code, out, errs)
 	}
+	// What the store kept is what the first run wrote.
+	code, out, errs = run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	if got, want := ids(out), ids(hout); code != ExitOK || !slices.Equal(got, want) {
+		t.Errorf("mamori alerts: exit %d (%s), %v; want %v", code, errs, got, want)
+	}
+	if code, out, _ := run(t, "", "alerts", "--store", db, "--since", "1h", "--format", "jsonl"); code != ExitOK || out != "" {
+		t.Errorf("--since 1h listed alerts of 2026-03 events: %q", out)
+	}
+	if code, _, errs := run(t, "", "alerts", "--store", db+".missing"); code != ExitUsage || !strings.Contains(errs, "no such file") {
+		t.Errorf("a missing store: exit %d, %q", code, errs)
+	}
 }
 
 func TestServeUsage(t *testing.T) {
