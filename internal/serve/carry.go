@@ -24,6 +24,12 @@ import (
 // reach back (correlate.Set.Reach). Their own alerts come out with the
 // ids they had, so the store does not count them twice.
 
+// lateness is how long after a carried record another may still arrive
+// and join its window: past Reach plus this (wall time), a record is no
+// longer carried, so a tenant gone quiet stops costing reads. Azure's
+// exports lag minutes to hours.
+const lateness = 24 * time.Hour
+
 // carrier collects, during a hunt, the records to carry: those that can
 // be found again by offset, one JSON object on a line of a plain file
 // (JSON lines, and arrays written a record a line as Log Analytics

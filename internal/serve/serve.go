@@ -158,9 +158,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
 		}
 	}
-	drop := drops(append(carried, car.got...), reach)
-	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: time.Now(),
-		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop})
+	drop, now := drops(append(carried, car.got...), reach), time.Now()
+	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
+		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness)})
 	if err != nil {
 		return nil, err
 	}

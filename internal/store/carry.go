@@ -19,7 +19,7 @@ type Carried struct {
 	Time   time.Time
 }
 
-func putCarry(ctx context.Context, tx *sql.Tx, add, lost []Carried, drop map[string]time.Time) error {
+func putCarry(ctx context.Context, tx *sql.Tx, add, lost []Carried, drop map[string]time.Time, now, stale time.Time) error {
 	for _, c := range lost {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM carry WHERE path = ? AND offset = ?", c.Path, c.Offset); err != nil {
 			return err
@@ -28,10 +28,18 @@ func putCarry(ctx context.Context, tx *sql.Tx, add, lost []Carried, drop map[str
 	for _, c := range add {
 		// A record read again where one was carried is the file's record
 		// there now (a log rotated under the same name): its line and time
-		// replace the old ones.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO carry (path, offset, line, tenant, time) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (path, offset) DO UPDATE SET line = excluded.line, tenant = excluded.tenant, time = excluded.time`,
-			c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano()); err != nil {
+		// replace the old ones, and a different record is carried anew.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO carry (path, offset, line, tenant, time, since) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (path, offset) DO UPDATE SET line = excluded.line, tenant = excluded.tenant, time = excluded.time,
+			since = CASE WHEN time = excluded.time THEN since ELSE excluded.since END`,
+			c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano(), now.UnixNano()); err != nil {
+			return err
+		}
+	}
+	// A tenant gone quiet would otherwise keep its last window's records,
+	// read again every cycle, until its next record.
+	if !stale.IsZero() {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM carry WHERE since < ?", stale.UnixNano()); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,9 @@ type Cycle struct {
 	Carry []Carried
 	Lost  []Carried
 	Drop  map[string]time.Time
+	// Stale, when set, drops the records first carried before it (wall
+	// time), whatever their tenant's records since.
+	Stale time.Time
 	// Baseline holds the first_seen keys the cycle recorded; nil when the
 	// cycle ran no first_seen correlation.
 	Baseline *Baseline
@@ -69,7 +72,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
 		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
 	}
-	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop); err != nil {
+	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop, cmpNow(c.Now), c.Stale); err != nil {
 		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {

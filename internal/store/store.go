@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS carry (
 	line   INTEGER NOT NULL,
 	tenant TEXT NOT NULL,
 	time   INTEGER NOT NULL,
+	since  INTEGER NOT NULL,
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);

@@ -243,3 +243,30 @@ func TestOpenNewStoreTogether(t *testing.T) {
 		}
 	}
 }
+
+// A record carried for longer than its window and the lateness allowed
+// (wall time) goes, even when its tenant sends nothing newer; carried
+// again, the same record keeps when it was first carried, and another
+// record at its place starts anew.
+func TestStaleCarriedRecordsGo(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	wall := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	quiet := Carried{Path: "/logs/a.json", Offset: 0, Line: 1, Tenant: "quiet", Time: t0}
+	again := Carried{Path: "/logs/b.json", Offset: 0, Line: 1, Tenant: "busy", Time: t0}
+	moved := Carried{Path: "/logs/c.json", Offset: 0, Line: 1, Tenant: "busy", Time: t0}
+	if _, err := s.Commit(ctx, Cycle{Now: wall, Carry: []Carried{quiet, again, moved}}); err != nil {
+		t.Fatal(err)
+	}
+	// A day later: b's record is carried again as it was, c's place holds
+	// another record now.
+	later := wall.Add(24 * time.Hour)
+	moved.Time = t0.Add(time.Hour)
+	if _, err := s.Commit(ctx, Cycle{Now: later, Carry: []Carried{again, moved}, Stale: later.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.Carried(ctx)
+	if err != nil || len(cs) != 1 || cs[0] != moved {
+		t.Errorf("carried %+v (%v), want only %+v", cs, err, moved)
+	}
+}
