@@ -84,31 +84,10 @@ type Result struct {
 // commits nothing: the next cycle reads the same input again.
 func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	st := s.cfg.Store
-	cps, err := st.Checkpoints(ctx)
-	if err != nil {
-		return nil, err
-	}
-	found, err := source.Expand(s.cfg.Dirs, nil)
 	res := &Result{}
+	work, err := s.scan(ctx, res)
 	if err != nil {
-		res.Skip = append(res.Skip, err)
-	} else if err := s.forgetGone(ctx, found, cps); err != nil {
 		return nil, err
-	}
-	var work []*pending
-	for _, in := range found {
-		if s.ignore[absPath(in.Name)] {
-			continue
-		}
-		cp, known := cps[in.Name]
-		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
-		if err != nil {
-			res.Skip = append(res.Skip, err)
-			continue
-		}
-		if p != nil {
-			work = append(work, p)
-		}
 	}
 	if len(work) == 0 {
 		return res, nil
@@ -166,6 +145,37 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	}
 	res.Fresh, res.Hunt = fresh, hr
 	return res, nil
+}
+
+// scan walks the folders and plans what of each file this cycle reads;
+// files it cannot look at go to res.Skip, to be tried again.
+func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
+	cps, err := s.cfg.Store.Checkpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := source.Expand(s.cfg.Dirs, nil)
+	if err != nil {
+		res.Skip = append(res.Skip, err)
+	} else if err := s.forgetGone(ctx, found, cps); err != nil {
+		return nil, err
+	}
+	var work []*pending
+	for _, in := range found {
+		if s.ignore[absPath(in.Name)] {
+			continue
+		}
+		cp, known := cps[in.Name]
+		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
+		if err != nil {
+			res.Skip = append(res.Skip, err)
+			continue
+		}
+		if p != nil {
+			work = append(work, p)
+		}
+	}
+	return work, nil
 }
 
 // forgetGone removes the checkpoints of files no longer there, so that
