@@ -3,10 +3,11 @@ package correlate
 import (
 	"errors"
 	"fmt"
-	"github.com/mamori-sec/mamori/internal/sigma"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/sigma"
 
 	"go.yaml.in/yaml/v3"
 )

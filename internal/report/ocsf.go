@@ -2,12 +2,13 @@ package report
 
 import (
 	"cmp"
-	"github.com/mamori-sec/mamori/internal/record"
 	"io"
 	"net/netip"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/record"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 )
@@ -22,17 +23,13 @@ const (
 	ocsfCategoryUID  = 2    // Findings
 	ocsfClassUID     = 2004 // Detection Finding
 	ocsfActivityID   = 1    // Create
-	ocsfTypeUID      = ocsfClassUID*100 + ocsfActivityID
 	ocsfStatusNew    = 1
 	ocsfAnalyticRule = 1
 	ocsfAccountAzSub = 13 // account.type_id "Azure Subscription"
 )
 
 // ocsfSeverity maps alert severities to OCSF severity_id and its caption.
-var ocsfSeverity = [...]struct {
-	id   int
-	name string
-}{
+var ocsfSeverity = [...]ocsfSev{
 	alert.Informational: {1, "Informational"},
 	alert.Low:           {2, "Low"},
 	alert.Medium:        {3, "Medium"},
@@ -81,29 +78,62 @@ func writeOCSF(w io.Writer, alerts []alert.Alert, p ProductInfo) error {
 	return nil
 }
 
+// ocsfBase is what every OCSF finding mamori writes begins with: a
+// Create activity of a class in the Findings category, status New.
+type ocsfBase struct {
+	ActivityID   int    `json:"activity_id"`
+	ActivityName string `json:"activity_name"`
+	CategoryUID  int    `json:"category_uid"`
+	CategoryName string `json:"category_name"`
+	ClassUID     int    `json:"class_uid"`
+	ClassName    string `json:"class_name"`
+	TypeUID      int    `json:"type_uid"`
+	TypeName     string `json:"type_name"`
+	Time         int64  `json:"time"`
+	SeverityID   int    `json:"severity_id"`
+	Severity     string `json:"severity"`
+	StatusID     int    `json:"status_id"`
+	Status       string `json:"status"`
+}
+
+// ocsfSev is a severity_id and its caption.
+type ocsfSev struct {
+	id   int
+	name string
+}
+
+func findingBase(classUID int, className string, at int64, sev ocsfSev) ocsfBase {
+	return ocsfBase{
+		ActivityID: ocsfActivityID, ActivityName: "Create",
+		CategoryUID: ocsfCategoryUID, CategoryName: "Findings",
+		ClassUID: classUID, ClassName: className,
+		TypeUID: classUID*100 + ocsfActivityID, TypeName: className + ": Create",
+		Time: at, SeverityID: sev.id, Severity: sev.name,
+		StatusID: ocsfStatusNew, Status: "New",
+	}
+}
+
+// ocsfMeta is the metadata of every finding: the schema version and the
+// product that wrote it.
+func ocsfMeta(p ProductInfo) ocsfMetadata {
+	return ocsfMetadata{
+		Version:  OCSFVersion,
+		Product:  ocsfProduct{Name: cmp.Or(p.Name, "mamori"), VendorName: "mamori", Version: p.Version},
+		Profiles: []string{"cloud"},
+	}
+}
+
 type ocsfFinding struct {
-	ActivityID   int             `json:"activity_id"`
-	ActivityName string          `json:"activity_name"`
-	CategoryUID  int             `json:"category_uid"`
-	CategoryName string          `json:"category_name"`
-	ClassUID     int             `json:"class_uid"`
-	ClassName    string          `json:"class_name"`
-	TypeUID      int             `json:"type_uid"`
-	TypeName     string          `json:"type_name"`
-	Time         int64           `json:"time"`
-	SeverityID   int             `json:"severity_id"`
-	Severity     string          `json:"severity"`
-	StatusID     int             `json:"status_id"`
-	Status       string          `json:"status"`
-	IsAlert      bool            `json:"is_alert"`
-	Message      string          `json:"message,omitempty"`
-	FindingInfo  ocsfFindingInfo `json:"finding_info"`
-	Metadata     ocsfMetadata    `json:"metadata"`
-	Cloud        ocsfCloud       `json:"cloud"`
-	Actor        *ocsfActor      `json:"actor,omitempty"`
-	Resources    []ocsfUID       `json:"resources,omitempty"`
-	Evidences    []ocsfEvidence  `json:"evidences,omitempty"`
-	Unmapped     *ocsfUnmapped   `json:"unmapped,omitempty"`
+	ocsfBase
+	IsAlert     bool            `json:"is_alert"`
+	Message     string          `json:"message,omitempty"`
+	FindingInfo ocsfFindingInfo `json:"finding_info"`
+	Metadata    ocsfMetadata    `json:"metadata"`
+	Cloud       ocsfCloud       `json:"cloud"`
+	Actor       *ocsfActor      `json:"actor,omitempty"`
+	Resources   []ocsfUID       `json:"resources,omitempty"`
+	Evidences   []ocsfEvidence  `json:"evidences,omitempty"`
+	Unmapped    *ocsfUnmapped   `json:"unmapped,omitempty"`
 }
 
 type ocsfFindingInfo struct {
@@ -207,15 +237,9 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 		last = a.Time
 	}
 	f := &ocsfFinding{
-		ActivityID: ocsfActivityID, ActivityName: "Create",
-		CategoryUID: ocsfCategoryUID, CategoryName: "Findings",
-		ClassUID: ocsfClassUID, ClassName: "Detection Finding",
-		TypeUID: ocsfTypeUID, TypeName: "Detection Finding: Create",
-		Time:       epochMillis(a.Time),
-		SeverityID: sev.id, Severity: sev.name,
-		StatusID: ocsfStatusNew, Status: "New",
-		IsAlert: true,
-		Message: a.Summary,
+		ocsfBase: findingBase(ocsfClassUID, "Detection Finding", epochMillis(a.Time), sev),
+		IsAlert:  true,
+		Message:  a.Summary,
 		FindingInfo: ocsfFindingInfo{
 			UID:   a.ID,
 			Title: a.Title,
@@ -229,12 +253,8 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 			LastSeenTime:  epochMillis(last),
 			DataSources:   shapes(a.Evidence),
 		},
-		Metadata: ocsfMetadata{
-			Version:  OCSFVersion,
-			Product:  ocsfProduct{Name: cmp.Or(p.Name, "mamori"), VendorName: "mamori", Version: p.Version},
-			Profiles: []string{"cloud"},
-		},
-		Cloud: ocsfCloud{Provider: "Azure"},
+		Metadata: ocsfMeta(p),
+		Cloud:    ocsfCloud{Provider: "Azure"},
 	}
 	if a.RuleVersion > 0 {
 		f.FindingInfo.Analytic.Version = strconv.Itoa(a.RuleVersion)

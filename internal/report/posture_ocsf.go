@@ -7,52 +7,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/posture"
 )
 
-// Compliance Finding class constants (OCSF 1.8.0, class 2003).
-const (
-	ocsfComplianceClassUID = 2003
-	ocsfComplianceTypeUID  = ocsfComplianceClassUID*100 + ocsfActivityID
-)
+// ocsfComplianceClassUID is OCSF 1.8.0's Compliance Finding class.
+const ocsfComplianceClassUID = 2003
 
 // ocsfComplianceStatus maps a check's verdict to compliance.status_id:
 // 1 Pass, 3 Fail, and 0 Unknown for not assessed (OCSF has no closer word;
 // the caption says what happened).
-var ocsfComplianceStatus = map[posture.Status]struct {
-	id   int
-	name string
-}{
+var ocsfComplianceStatus = map[posture.Status]ocsfSev{
 	posture.Pass:        {1, "Pass"},
 	posture.Fail:        {3, "Fail"},
 	posture.NotAssessed: {0, "Not assessed"},
 }
 
-// ocsfSeverityByName maps a check's severity word to severity_id.
-var ocsfSeverityByName = map[string]int{"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
-
 type ocsfComplianceFinding struct {
-	ActivityID   int               `json:"activity_id"`
-	ActivityName string            `json:"activity_name"`
-	CategoryUID  int               `json:"category_uid"`
-	CategoryName string            `json:"category_name"`
-	ClassUID     int               `json:"class_uid"`
-	ClassName    string            `json:"class_name"`
-	TypeUID      int               `json:"type_uid"`
-	TypeName     string            `json:"type_name"`
-	Time         int64             `json:"time"`
-	SeverityID   int               `json:"severity_id"`
-	Severity     string            `json:"severity"`
-	StatusID     int               `json:"status_id"`
-	Status       string            `json:"status"`
-	Message      string            `json:"message,omitempty"`
-	Compliance   ocsfCompliance    `json:"compliance"`
-	FindingInfo  ocsfPostureInfo   `json:"finding_info"`
-	Remediation  *ocsfRemediation  `json:"remediation,omitempty"`
-	Metadata     ocsfMetadata      `json:"metadata"`
-	Cloud        ocsfCloud         `json:"cloud"`
-	Resources    []ocsfNamedUID    `json:"resources,omitempty"`
-	Unmapped     *ocsfPostureExtra `json:"unmapped,omitempty"`
+	ocsfBase
+	Message     string            `json:"message,omitempty"`
+	Compliance  ocsfCompliance    `json:"compliance"`
+	FindingInfo ocsfPostureInfo   `json:"finding_info"`
+	Remediation *ocsfRemediation  `json:"remediation,omitempty"`
+	Metadata    ocsfMetadata      `json:"metadata"`
+	Cloud       ocsfCloud         `json:"cloud"`
+	Resources   []ocsfNamed       `json:"resources,omitempty"`
+	Unmapped    *ocsfPostureExtra `json:"unmapped,omitempty"`
 }
 
 type ocsfCompliance struct {
@@ -71,11 +51,6 @@ type ocsfPostureInfo struct {
 
 type ocsfRemediation struct {
 	Desc string `json:"desc"`
-}
-
-type ocsfNamedUID struct {
-	UID  string `json:"uid"`
-	Name string `json:"name,omitempty"`
 }
 
 type ocsfPostureExtra struct {
@@ -111,23 +86,18 @@ func writePostureOCSF(w io.Writer, findings []posture.Finding, p ProductInfo, co
 
 func toOCSFCompliance(f *posture.Finding, p ProductInfo, now int64) *ocsfComplianceFinding {
 	st := ocsfComplianceStatus[f.Status]
-	sev := ocsfSeverityByName[strings.ToLower(f.Severity)]
-	if sev == 0 {
-		sev = 99 // Other: a severity word OCSF does not have
+	sev := ocsfSev{99, titleWord(f.Severity)} // Other: a word OCSF does not have
+	if s, ok := alert.ParseSeverity(f.Severity); ok {
+		sev = ocsfSeverity[s]
 	}
 	uid := sha256.Sum256([]byte(f.Check + "\x00" + f.Scope))
 	o := &ocsfComplianceFinding{
-		ActivityID: ocsfActivityID, ActivityName: "Create",
-		CategoryUID: ocsfCategoryUID, CategoryName: "Findings",
-		ClassUID: ocsfComplianceClassUID, ClassName: "Compliance Finding",
-		TypeUID: ocsfComplianceTypeUID, TypeName: "Compliance Finding: Create",
-		Time: now, SeverityID: sev, Severity: titleWord(f.Severity),
-		StatusID: ocsfStatusNew, Status: "New",
+		ocsfBase:   findingBase(ocsfComplianceClassUID, "Compliance Finding", now, sev),
 		Message:    f.Summary,
 		Compliance: ocsfCompliance{Control: f.Check, Standards: []string{"mamori posture"}, StatusID: st.id, Status: st.name},
 		FindingInfo: ocsfPostureInfo{UID: hex.EncodeToString(uid[:16]), Title: f.Title, Desc: f.Why,
 			Types: []string{"posture." + f.Area}},
-		Metadata: ocsfMetadata{Version: OCSFVersion, Product: ocsfProduct{Name: p.Name, VendorName: p.Name, Version: p.Version}, Profiles: []string{"cloud"}},
+		Metadata: ocsfMeta(p),
 		Cloud:    ocsfCloud{Provider: "Azure"},
 	}
 	if f.Fix != "" {
@@ -137,7 +107,7 @@ func toOCSFCompliance(f *posture.Finding, p ProductInfo, now int64) *ocsfComplia
 		o.Cloud.Account = &ocsfAccount{UID: id, TypeID: ocsfAccountAzSub, Type: "Azure Subscription"}
 	}
 	if f.Scope != "" {
-		o.Resources = []ocsfNamedUID{{UID: f.Scope, Name: f.ScopeName}}
+		o.Resources = []ocsfNamed{{UID: f.Scope, Name: f.ScopeName}}
 	}
 	if len(f.Evidence) > 0 || len(f.Missing) > 0 {
 		o.Unmapped = &ocsfPostureExtra{Evidence: f.Evidence, Missing: f.Missing}

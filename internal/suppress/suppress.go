@@ -34,12 +34,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/mamori-sec/mamori/internal/alert"
 	"io"
 	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
 )
 
 // MaxFileSize bounds the suppressions file read; a larger one is an error

@@ -1,8 +1,9 @@
 package activitylog
 
 import (
-	"github.com/mamori-sec/mamori/internal/record"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
 
 	"github.com/valyala/fastjson"
 

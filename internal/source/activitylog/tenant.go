@@ -1,9 +1,10 @@
 package activitylog
 
 import (
-	"github.com/mamori-sec/mamori/internal/record"
 	"net/netip"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )

@@ -2,11 +2,12 @@ package network
 
 import (
 	"fmt"
-	"github.com/mamori-sec/mamori/internal/record"
 	"math"
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/record"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
