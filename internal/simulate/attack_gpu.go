@@ -134,12 +134,17 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
 		a.extend(up.Add(time.Minute))
 	}
-	a.MustNotFire = []string{
-		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
-		"azure.identity.elevate_access", "azure.identity.new_account_privileged", "azure.quota.increase_burst",
-		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
-		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
-	}
+	a.MustNotFire = slices.Clone(gpuTwinQuiet)
 	return a
+}
+
+// gpuTwinQuiet are the rules a data-science team's routine GPU work
+// (the GPU chain's and the slow attack's twins) must leave quiet: only the
+// activity signals (GPU created, driver installed, quota raised) may fire.
+var gpuTwinQuiet = []string{
+	"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
+	"azure.identity.elevate_access", "azure.identity.new_account_privileged", "azure.quota.increase_burst",
+	"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
+	"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
+	"azure.dns.mining_pool_lookup", "azure.host.miner_process",
 }

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -99,12 +100,6 @@ func (g *gen) slowTwin(at time.Time) Attack {
 		g.exec(up.Add(time.Minute), fmt.Sprintf("ablation-%d%06d", i, 0), 2400+i, 1, 1000, []string{"/usr/bin/python3", "train.py", "--ablation", fmt.Sprint(i)})
 		a.extend(up.Add(time.Minute))
 	}
-	a.MustNotFire = []string{
-		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
-		"azure.identity.elevate_access", "azure.identity.new_account_privileged", "azure.quota.increase_burst",
-		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
-		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
-	}
+	a.MustNotFire = slices.Clone(gpuTwinQuiet)
 	return a
 }
