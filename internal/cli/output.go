@@ -30,9 +30,20 @@ func outputFlags(format, failOn string) (report.Format, alert.Severity, error) {
 // report options that depend on where the findings go: colour only on a
 // terminal, the table as wide as it. closeOut closes the file.
 func openOutput(path string, stdout io.Writer) (out io.Writer, opts report.Options, closeOut func(), err error) {
+	return openOutputMode(path, stdout, os.O_TRUNC)
+}
+
+// appendOutput is openOutput for a long-running command: the file is
+// appended to, so a restart does not lose what was written before.
+func appendOutput(path string, stdout io.Writer) (io.Writer, report.Options, func(), error) {
+	return openOutputMode(path, stdout, os.O_APPEND)
+}
+
+// openOutputMode opens path with mode (os.O_TRUNC or os.O_APPEND).
+func openOutputMode(path string, stdout io.Writer, mode int) (out io.Writer, opts report.Options, closeOut func(), err error) {
 	out, closeOut = stdout, func() {}
 	if path != "" {
-		fh, err := os.Create(path)
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode, 0o666)
 		if err != nil {
 			return nil, report.Options{}, nil, err
 		}

@@ -180,17 +180,3 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 	}
 	return ExitOK
 }
-
-// appendOutput is openOutput for a long-running command: the file is
-// appended to, so a restart does not lose what was written before.
-func appendOutput(path string, stdout io.Writer) (io.Writer, report.Options, func(), error) {
-	if path == "" {
-		return openOutput("", stdout)
-	}
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, report.Options{}, nil, err
-	}
-	_, opts, _, _ := openOutput("", io.Discard)
-	return fh, opts, func() { fh.Close() }, nil
-}

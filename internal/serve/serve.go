@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ type Server struct {
 	baseline *store.Baseline
 	last     map[string]stamp // non-lines files waiting to settle
 	ignore   map[string]bool  // absolute paths
+	cwd      string           // for absPath: asked once, not per file and cycle
 }
 
 // New returns a server over the store and folders.
@@ -50,20 +52,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("serve: a store and at least one folder are required")
 	}
 	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}}
+	s.cwd, _ = os.Getwd()
 	// A store kept in a folder it watches would be read as a log that
 	// changes every cycle.
 	db := cfg.Store.Path()
 	for _, p := range append([]string{db, db + "-wal", db + "-shm", db + "-journal"}, cfg.Ignore...) {
-		s.ignore[absPath(p)] = true
+		s.ignore[s.absPath(p)] = true
 	}
 	return s, nil
 }
 
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
+func (s *Server) absPath(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
 	}
-	return filepath.Clean(p)
+	return filepath.Join(s.cwd, p)
 }
 
 // Result is what one cycle did.
@@ -162,7 +165,7 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 	}
 	var work []*pending
 	for _, in := range found {
-		if s.ignore[absPath(in.Name)] {
+		if s.ignore[s.absPath(in.Name)] {
 			continue
 		}
 		cp, known := cps[in.Name]

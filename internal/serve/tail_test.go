@@ -171,8 +171,8 @@ func TestLongFirstLineIsJSONLines(t *testing.T) {
 	if err := os.WriteFile(blob, long, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, err := sniff(blob); !ok || err != nil {
-		t.Fatalf("sniff = %v, %v: a long first line is not taken for JSON lines", ok, err)
+	if kind, gz, err := source.Sniff(source.FileSection(blob, 0, int64(len(long)), 1), source.DefaultLimits()); kind != "json-lines" || gz || err != nil {
+		t.Fatalf("sniff = %v, %v, %v: a long first line is not taken for JSON lines", kind, gz, err)
 	}
 	st := openStore(t)
 	ctx := context.Background()

@@ -73,3 +73,16 @@ func isText(b []byte) bool {
 	}
 	return bad*20 < len(b)
 }
+
+// Sniff says what an input holds, exactly as a hunt would read it: its
+// container ("json-lines", "json-document", "csv", …, "empty") and
+// whether it is gzip. Only the first bytes are read.
+func Sniff(in Input, lim Limits) (kind string, compressed bool, err error) {
+	s, err := openStream(in, lim)
+	if err != nil {
+		return "unreadable", false, err
+	}
+	defer s.Close()
+	kind, err = sniff(s)
+	return kind, s.compressed, err
+}

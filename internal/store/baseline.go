@@ -131,14 +131,3 @@ func (b *Baseline) Forget(tenant, rule string, before time.Time) {
 		b.prunes[p] = cut
 	}
 }
-
-// Len is how many keys are in memory (loaded or recorded).
-func (b *Baseline) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for _, m := range b.keys {
-		n += len(m)
-	}
-	return n
-}
