@@ -33,7 +33,7 @@ func parseSubscription(s *Snapshot, _ []string, item json.RawMessage) error {
 	}
 	id := string(raw.SubscriptionID)
 	if id == "" {
-		id = subscriptionOf(string(raw.ID))
+		id = subscriptionOfID(string(raw.ID))
 	}
 	if id == "" {
 		return errNoID

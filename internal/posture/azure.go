@@ -1,6 +1,10 @@
 package posture
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
+)
 
 // RoleAssignment is one Azure RBAC role assignment.
 type RoleAssignment struct {
@@ -195,13 +199,6 @@ func lastSegment(id string) string {
 	return strings.ToLower(id)
 }
 
-// subscriptionOf returns the lower-cased subscription GUID in an ARM ID, or "".
-func subscriptionOf(id string) string {
-	parts := strings.Split(id, "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if strings.EqualFold(parts[i], "subscriptions") {
-			return strings.ToLower(parts[i+1])
-		}
-	}
-	return ""
-}
+// subscriptionOfID returns the lower-cased subscription GUID in an ARM ID,
+// or "".
+func subscriptionOfID(id string) string { return strings.ToLower(record.SubscriptionOf(id)) }

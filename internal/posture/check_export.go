@@ -32,7 +32,7 @@ var checkActivityLogExport = &check{
 // another subscription. Unreadable workspace retention is a gap, not a pass.
 func (e *env) destination(d *DiagnosticSetting, loggedSub string, categories []string) (good bool, notes []string, g gap) {
 	days := int64(e.cfg.Monitoring.RetentionDays)
-	sameSub := func(id string) bool { return loggedSub != "" && subscriptionOf(id) == loggedSub }
+	sameSub := func(id string) bool { return loggedSub != "" && subscriptionOfID(id) == loggedSub }
 	if d.WorkspaceID != "" {
 		switch ws, wg := e.workspace(d.WorkspaceID); {
 		case sameSub(d.WorkspaceID):
@@ -84,7 +84,7 @@ func (e *env) destination(d *DiagnosticSetting, loggedSub string, categories []s
 // workspace finds a destination workspace among those read, or the gap
 // that kept its subscription's workspaces from being read.
 func (e *env) workspace(id string) (*Workspace, gap) {
-	subID := subscriptionOf(id)
+	subID := subscriptionOfID(id)
 	sub := e.s.Subscriptions[subID]
 	g := e.need(nil, capture.Key(capture.KeyWorkspaces, subID))
 	if !g.empty() {

@@ -49,7 +49,7 @@ func FuzzBuild(f *testing.F) {
 			chk, _ := checkByName(fd.Check)
 			var sub *Subscription
 			if fd.Scope != tenantScope {
-				sub = s.Subscriptions[subscriptionOf(fd.Scope)]
+				sub = s.Subscriptions[subscriptionOfID(fd.Scope)]
 			}
 			e := &env{s: s, cfg: &cfg, c: chk}
 			var pats []string

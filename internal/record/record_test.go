@@ -69,3 +69,21 @@ func TestAccessorsToleratesShapes(t *testing.T) {
 		t.Errorf("Lower: %q", got)
 	}
 }
+
+func TestSubscriptionOf(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[string]string{
+		"/subscriptions/abc/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm": "abc",
+		"/SUBSCRIPTIONS/ABC-1/resourceGroups/RG":                                              "ABC-1",
+		"/Subscriptions/abc":                                                                  "abc",
+		"/providers/Microsoft.Management/managementGroups/mg/subscriptions/def/x":             "def",
+		"/providers/Microsoft.Authorization/roleAssignments/1":                                "",
+		"/subscriptions":    "",
+		"subscriptions/abc": "",
+		"":                  "",
+	} {
+		if got := SubscriptionOf(id); got != want {
+			t.Errorf("SubscriptionOf(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -237,7 +237,7 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	}
 	e.Subscription = sc.Lower(f.sub)
 	if e.Subscription == "" {
-		e.Subscription = subscriptionOf(e.ResourceID)
+		e.Subscription = record.SubscriptionOf(e.ResourceID)
 	}
 	e.Tenant = sc.Lower(f.tenant)
 	if e.Tenant == "" {

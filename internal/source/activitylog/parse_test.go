@@ -94,8 +94,8 @@ func TestResourceIDs(t *testing.T) {
 		if got := typeOf(c.id); got != c.typ {
 			t.Errorf("typeOf(%q) = %q, want %q", c.id, got, c.typ)
 		}
-		if got := subscriptionOf(c.id); got != c.sub {
-			t.Errorf("subscriptionOf(%q) = %q, want %q", c.id, got, c.sub)
+		if got := record.SubscriptionOf(c.id); got != c.sub {
+			t.Errorf("record.SubscriptionOf(%q) = %q, want %q", c.id, got, c.sub)
 		}
 	}
 }

@@ -14,21 +14,6 @@ import (
 // (…/locations/eastus/providers/Microsoft.Quota/quotas/{family}). The
 // helpers below take ids already lower-cased unless they say otherwise.
 
-// subscriptionOf returns the subscription GUID of a resource id, "" for a
-// tenant-level id (/providers/Microsoft.Authorization, management groups).
-func subscriptionOf(id string) string {
-	const p = "/subscriptions/"
-	i := strings.Index(id, p)
-	if i < 0 {
-		return ""
-	}
-	s := id[i+len(p):]
-	if j := strings.IndexByte(s, '/'); j >= 0 {
-		s = s[:j]
-	}
-	return strings.TrimSpace(s)
-}
-
 // typeOf derives the resource type from the last /providers/ part of an
 // id: the namespace followed by every other segment (the types, not the
 // names), e.g. microsoft.compute/virtualmachinescalesets/extensions. Ids

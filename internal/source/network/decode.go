@@ -56,23 +56,8 @@ func setResource(e *event.Event, id string) {
 	e.ResourceID = id
 	e.ResourceType = resourceType(id)
 	if e.Subscription == "" {
-		e.Subscription = subscriptionOf(id)
+		e.Subscription = record.SubscriptionOf(id)
 	}
-}
-
-// subscriptionOf returns the subscription GUID in a lower-case resource
-// id, or "".
-func subscriptionOf(id string) string {
-	const p = "/subscriptions/"
-	i := strings.Index(id, p)
-	if i < 0 {
-		return ""
-	}
-	s := id[i+len(p):]
-	if j := strings.IndexByte(s, '/'); j >= 0 {
-		s = s[:j]
-	}
-	return s
 }
 
 // resourceType returns "namespace/type[/subtype…]" of a lower-case

@@ -52,7 +52,7 @@ func decodeVNet(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]eve
 	if fl := record.LowerCopy(view(sc.Get(v, "flowLogResourceID"))); fl != "" {
 		base.Region = watcherRegion(fl)
 		if base.Subscription == "" {
-			base.Subscription = subscriptionOf(fl)
+			base.Subscription = record.SubscriptionOf(fl)
 		}
 	}
 
