@@ -179,7 +179,7 @@ func (sp *spec) readAliases(n *yaml.Node) error {
 // specification puts in the condition and older texts directly under
 // correlation.
 func (sp *spec) readCondition(r *sigma.Rule, n, field *yaml.Node) error {
-	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n != nil && n.Kind == yaml.ScalarNode && !sigma.IsNull(n) {
 		return unsupported(r, "extended correlation condition", n.Value)
 	}
 	var pct *float64

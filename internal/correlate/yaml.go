@@ -17,10 +17,6 @@ import (
 // tolerance (a single string where a list is expected) and the same
 // defence against alias loops (sigma.Deref).
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
 // pairs calls f for each key and value of a mapping node.
 func pairs(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) error {
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -45,7 +41,7 @@ func pairs(n *yaml.Node, what string, f func(k string, v *yaml.Node) error) erro
 
 // text reads a string scalar (numbers and booleans read as written).
 func text(n *yaml.Node, what string) (string, error) {
-	if isNull(n) || n.Kind != yaml.ScalarNode {
+	if sigma.IsNull(n) || n.Kind != yaml.ScalarNode {
 		return "", fmt.Errorf("%s must be a string", what)
 	}
 	return n.Value, nil
@@ -54,7 +50,7 @@ func text(n *yaml.Node, what string) (string, error) {
 // texts reads a list of non-empty strings; a single string reads as a list
 // of one. Duplicates are refused: the schema asks for unique items.
 func texts(n *yaml.Node, what string) ([]string, error) {
-	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n != nil && n.Kind == yaml.ScalarNode && !sigma.IsNull(n) {
 		n = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
 	}
 	if n == nil || n.Kind != yaml.SequenceNode || len(n.Content) == 0 {

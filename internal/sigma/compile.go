@@ -154,7 +154,7 @@ func (c *compiler) detection(d Detection) (expr, error) {
 func (c *compiler) search(s Search) (expr, error) {
 	n := Deref(s.Node)
 	switch {
-	case n == nil || isNull(n):
+	case IsNull(n):
 		return nil, c.ce.invalid("search identifier %q is empty", s.Name)
 	case n.Kind == yaml.MappingNode:
 		return c.mapping(s.Name, n)
@@ -176,7 +176,7 @@ func (c *compiler) search(s Search) (expr, error) {
 				return nil, err
 			}
 			alts = append(alts, x)
-		case e.Kind == yaml.ScalarNode && !isNull(e):
+		case e.Kind == yaml.ScalarNode && !IsNull(e):
 			words = append(words, e)
 		default:
 			return nil, c.ce.invalid("search identifier %q: lists hold strings or maps", s.Name)

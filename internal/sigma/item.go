@@ -58,7 +58,7 @@ func (c *compiler) item(field string, modNames []string, values []*yaml.Node, ke
 		return it, nil
 	case kindFieldref:
 		for _, v := range values {
-			if isNull(v) || strings.ContainsAny(v.Value, "*?") {
+			if IsNull(v) || strings.ContainsAny(v.Value, "*?") {
 				return nil, c.ce.invalid("field %q: fieldref takes field names", field)
 			}
 			ref, err := c.resolve(v.Value)
@@ -83,7 +83,7 @@ func (c *compiler) item(field string, modNames []string, values []*yaml.Node, ke
 
 // values compiles one rule value into its variants.
 func (c *compiler) values(field string, n *yaml.Node, m *itemMods, keyword bool) (group, error) {
-	if isNull(n) {
+	if IsNull(n) {
 		if m.kind != kindString || len(m.list) > 0 && !(len(m.list) == 1 && (m.all || m.neg)) {
 			return nil, c.ce.invalid("field %q: null cannot take modifiers %s", field, strings.Join(m.list, "|"))
 		}
@@ -350,9 +350,6 @@ func boolEqual(want bool) func(Value) bool {
 	}
 }
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
 
 func yamlBool(n *yaml.Node) (bool, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {

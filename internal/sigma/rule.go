@@ -158,7 +158,7 @@ func Parse(data []byte) (rules []*Rule, err error) {
 			errs = append(errs, &RuleError{Rule: fmt.Sprintf("document %d", i), Msg: derr.Error()})
 			break
 		}
-		if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		if len(doc.Content) == 0 || IsNull(doc.Content[0]) {
 			continue // an empty document, e.g. a trailing "---"
 		}
 		r, rerr := parseDoc(doc.Content[0], i)
@@ -440,6 +440,13 @@ func strList(n *yaml.Node, what string) ([]string, error) {
 		out = append(out, e.Value)
 	}
 	return out, nil
+}
+
+// IsNull reports whether n is YAML's null: absent (nil or a zero node), or
+// a null scalar however it is spelled (~, null, an empty value, !!null).
+// The suppression and correlation parsers read their YAML with it too.
+func IsNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == 0 || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
 // Deref follows YAML aliases to the node they name, a bounded number of

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
 // entryKeys are the keys an entry may hold, in the order messages list them.
@@ -54,7 +56,7 @@ func (p *parser) parse(r io.Reader) []*Entry {
 		root = root.Content[0]
 	}
 	root = deref(root)
-	if isNull(root) {
+	if sigma.IsNull(root) {
 		p.errf(root.Line, "empty file: expected a top-level suppressions: list")
 		return nil
 	}
@@ -75,7 +77,7 @@ func (p *parser) parse(r io.Reader) []*Entry {
 		p.errf(root.Line, "no suppressions: list")
 		return nil
 	}
-	if isNull(list) {
+	if sigma.IsNull(list) {
 		return nil // "suppressions:" with nothing under it: an empty set
 	}
 	if list.Kind != yaml.SequenceNode {
@@ -137,7 +139,7 @@ func (p *parser) entry(n *yaml.Node, index int) *Entry {
 			p.errf(v.Line, "%s: expected a single value, not a list or mapping (write one entry per value)", k.Value)
 			continue
 		}
-		if isNull(v) {
+		if sigma.IsNull(v) {
 			p.errf(v.Line, "%s: no value", k.Value)
 			continue
 		}
@@ -277,10 +279,6 @@ func deref(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" || n.Kind == 0
 }
 
 // subscriptionID accepts a bare id or "/subscriptions/<id>", lower-cased.
