@@ -350,7 +350,6 @@ func boolEqual(want bool) func(Value) bool {
 	}
 }
 
-
 func yamlBool(n *yaml.Node) (bool, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return false, false
