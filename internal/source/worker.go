@@ -11,6 +11,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/source/activitylog"
 )
 
 // Handler receives each decoded event. worker identifies the calling
@@ -33,6 +34,7 @@ type worker struct {
 	file  string
 	prog  *Progress
 	text  []byte // the text being parsed, while record runs
+	short event.Event
 }
 
 func (w *worker) do(b *batch) {
@@ -69,14 +71,33 @@ func (w *worker) lines(b *batch) {
 			l, data = data[:i], data[i+1:]
 		}
 		t := bytes.TrimSpace(l)
-		if len(t) > 0 {
+		if loc := (event.Location{File: w.file, Line: line, Offset: off}); len(t) > 0 && !w.brief(t, loc) {
 			// Only the stream's final line may lack its newline; when it
 			// does not parse, it is a record still being written.
-			w.record(t, event.Location{File: w.file, Line: line, Offset: off}, jsonHint, b.last && i < 0)
+			w.record(t, loc, jsonHint, b.last && i < 0)
 		}
 		line++
 		off += int64(len(l)) + 1
 	}
+}
+
+// brief reads a line no rule wants without parsing it into a tree
+// (activitylog.BriefLine) and hands on its event as decode would, Raw
+// aside; false sends the line the full way.
+func (w *worker) brief(b []byte, loc event.Location) bool {
+	if w.sc.Wants == nil || !activitylog.BriefLine(&w.sc, b, &w.short) {
+		return false
+	}
+	ev := &w.short
+	ev.Loc, ev.RawText = loc, b
+	w.t.records++
+	w.t.shapes[ev.Shape]++
+	w.t.events++
+	if w.h != nil {
+		w.h(w.id, ev)
+	}
+	ev.RawText = nil // the line may be mapped memory soon unmapped
+	return true
 }
 
 // record parses one record (or envelope) and decodes what it holds.

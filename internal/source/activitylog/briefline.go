@@ -1,0 +1,352 @@
+package activitylog
+
+import (
+	"net/netip"
+	"strings"
+	"unsafe"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// Most lines of a big Activity Log export are read briefly (readBrief),
+// and for those the parse into a tree cost more than everything else
+// their reading does. BriefLine reads such a line straight from its text:
+// the top-level members in order, until the operation, status and source
+// address tell whether the hunt wants the record. A wanted record goes
+// back to the full path at once, having cost only that prefix. An
+// unwanted one is read to its end, checked to be JSON fastjson accepts
+// (jsonscan.go; an invalid line goes the full way, so its error is the
+// full path's), and its time, tenant and claims are picked as readBrief
+// picks them. Whatever the text reader cannot judge exactly as the full
+// path would (another shape, an envelope, escapes in a field it reads,
+// duplicate names that decide something, a field that is not a plain
+// string) also goes back: the full path is always right, this one only
+// when it is sure. The source package's differential test and fuzz
+// target compare the two on whole lines.
+
+// BriefLine reads one JSON line (white space trimmed) as the full path
+// (parse, no envelope, classification as a diagnostic-settings record,
+// Decode with sc.Wants) would read it briefly, and reports true with e
+// set exactly as that path sets it, except Raw, Loc and RawText, which are
+// left zero. It reports false, e untouched, when the line is to take the
+// full path: the hunt wants it, or this reader cannot tell.
+func BriefLine(sc *record.Scratch, line []byte, e *event.Event) bool {
+	if sc.Wants == nil || len(line) == 0 || line[0] != '{' {
+		return false
+	}
+	// One look for a backslash in the whole line spares one per name and
+	// value read: most lines have none.
+	r := lineReader{b: line, sc: sc, plain: !escaped(line)}
+	return r.read(e)
+}
+
+// span is where a string value without escapes lies in the line; ok is
+// false when nothing set it.
+type span struct {
+	start, end int
+	ok         bool
+}
+
+// view returns the text in b without copying it (as record.Peek does):
+// for comparing and parsing; what an event keeps is copied first.
+func (t span) view(b []byte) string {
+	if !t.ok || t.end == t.start {
+		return ""
+	}
+	return unsafe.String(&b[t.start], t.end-t.start)
+}
+
+// lineReader is one BriefLine: the members of the record that readBrief
+// and the classification look at, as the full path would find them.
+type lineReader struct {
+	b     []byte
+	sc    *record.Scratch
+	plain bool // the line holds no backslash
+	// scanTop's slots: the first non-null member of each name, any case.
+	op, status, ip, tenant, time span
+	identity                     bool // the identity slot is filled (and read)
+	claims                       int  // claimsNone, claimsRead, claimsUnknown
+	tid, ipaddr                  claim
+	addr                         netip.Addr // record.IP of the ip slot
+	// Detect's view: exact names.
+	categories int  // members named category
+	categoryOK bool // the first is one of the Activity Log's, as classify looks it up
+	timeOrOp   bool // time, operationName or resourceId is present
+	// The decision, once made.
+	decided   bool
+	operation string
+	outcome   event.Outcome
+}
+
+// read walks the top-level members, then fills e; false at the first sign
+// the line must take the full path.
+func (r *lineReader) read(e *event.Event) bool {
+	b := r.b
+	i := skipWS(b, 1)
+	if i < len(b) && b[i] == '}' {
+		return false
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		ke := strEnd(b, i+1)
+		if ke < 0 || r.escaped(b[i+1:ke]) { // an escaped name could spell any of ours
+			return false
+		}
+		key := b[i+1 : ke]
+		if i = colon(b, ke); i < 0 {
+			return false
+		}
+		if i = r.member(key, i); i < 0 {
+			return false
+		}
+		if !r.decided && r.op.ok && r.status.ok && r.ip.ok && (r.addr.IsValid() || r.identity) {
+			// Everything the decision reads is final: no later member
+			// can change a filled slot.
+			if !r.decide() {
+				return false
+			}
+		}
+		var more bool
+		if i, more = next(b, i, '}'); i < 0 {
+			return false
+		}
+		if !more {
+			break
+		}
+	}
+	if skipWS(b, i) != len(b) {
+		return false
+	}
+	return r.finish(e)
+}
+
+// Top-level member names, as topKey sorts them.
+const (
+	topOther    = iota
+	topRefused  // another shape's or an envelope's: the full path decides
+	topCategory // category (exact: classify and Detect)
+	topTime     // time, any case
+	topOp       // operationName, any case
+	topStatus   // resultType, any case
+	topIP       // callerIpAddress, any case
+	topTenant   // tenantId, any case
+	topIdentity // identity, any case
+	topResource // resourceId, exact: a Detect marker only
+)
+
+// topKey sorts a top-level name; exact is true for the spellings Detect
+// looks for (time, operationName, resourceId).
+func topKey(k []byte) (kind int, exact bool) {
+	switch len(k) {
+	case 4:
+		if string(k) == "Type" {
+			return topRefused, false
+		}
+		if record.EqualFold(k, "time") {
+			return topTime, string(k) == "time"
+		}
+	case 5:
+		if string(k) == "value" || string(k) == "Value" {
+			return topRefused, false
+		}
+	case 6:
+		if string(k) == "$table" || string(k) == "tables" {
+			return topRefused, false
+		}
+	case 7:
+		switch string(k) {
+		case "records", "Records", "results", "Results":
+			return topRefused, false
+		}
+	case 8:
+		if string(k) == "category" {
+			return topCategory, false
+		}
+		if record.EqualFold(k, "tenantid") {
+			return topTenant, false
+		}
+		if record.EqualFold(k, "identity") {
+			return topIdentity, false
+		}
+	case 9:
+		if string(k) == "responses" {
+			return topRefused, false
+		}
+	case 10:
+		if record.EqualFold(k, "resulttype") {
+			return topStatus, false
+		}
+		if string(k) == "resourceId" {
+			return topResource, true
+		}
+	case 13:
+		if record.EqualFold(k, "operationname") {
+			return topOp, string(k) == "operationName"
+		}
+	case 14:
+		if string(k) == "ActivityStatus" || string(k) == "eventTimestamp" {
+			return topRefused, false
+		}
+	case 15:
+		if record.EqualFold(k, "calleripaddress") {
+			return topIP, false
+		}
+	case 18:
+		if string(k) == "OperationNameValue" {
+			return topRefused, false
+		}
+	case 19:
+		if string(k) == "ActivityStatusValue" {
+			return topRefused, false
+		}
+	}
+	return topOther, false
+}
+
+// member reads the value at i of the top-level member named key and
+// returns the position past it, or -1 to give up.
+func (r *lineReader) member(key []byte, i int) int {
+	b := r.b
+	kind, exact := topKey(key)
+	if exact {
+		r.timeOrOp = true
+	}
+	switch kind {
+	case topRefused:
+		return -1
+	case topCategory:
+		// classify looks up the first, Detect reads the last: one only.
+		if r.categories++; r.categories > 1 || i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		e := strEnd(b, i+1)
+		if e < 0 || !activityCategory(b[i+1:e]) {
+			return -1
+		}
+		r.categoryOK = true
+		return e + 1
+	case topTime:
+		return r.slot(&r.time, i)
+	case topOp:
+		return r.slot(&r.op, i)
+	case topStatus:
+		return r.slot(&r.status, i)
+	case topTenant:
+		return r.slot(&r.tenant, i)
+	case topIP:
+		filled := r.ip.ok
+		if i = r.slot(&r.ip, i); i >= 0 && !filled && r.ip.ok {
+			r.addr = record.IP(r.ip.view(b))
+		}
+		return i
+	case topIdentity:
+		return r.identityValue(i)
+	}
+	return skipValue(b, i, 1)
+}
+
+// activityCategory reports whether c is one of the Activity Log's
+// categories exactly as written, which classify sends straight to this
+// family (its byCategory) and Detect then takes as a diagnostic record.
+func activityCategory(c []byte) bool {
+	for _, s := range categories {
+		if string(c) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// slot fills t with the string at i unless a member filled it before; a
+// null leaves it for a later spelling, as scanTop's set does. Any other
+// value (a number Peek would render, an object) gives up.
+func (r *lineReader) slot(t *span, i int) int {
+	b := r.b
+	if t.ok {
+		return skipValue(b, i, 1)
+	}
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case 'n':
+		return literal(b, i, "null")
+	case '"':
+		e := strEnd(b, i+1)
+		if e < 0 || r.escaped(b[i+1:e]) {
+			return -1
+		}
+		*t = span{start: i + 1, end: e, ok: true}
+		return e + 1
+	}
+	return -1
+}
+
+// decide makes readBrief's decision on the operation, outcome and source
+// address: true when the record is read briefly.
+func (r *lineReader) decide() bool {
+	r.decided = true
+	op := strings.TrimSpace(r.op.view(r.b))
+	if op == "" { // from the authorization: the full path's
+		return false
+	}
+	g := event.Glance{Kind: event.KindActivity, Operation: r.sc.Lower(op), Outcome: outcome(r.status.view(r.b))}
+	if learned(g.Operation) {
+		return false
+	}
+	if g.SourceIP = r.addr; !g.SourceIP.IsValid() {
+		a, ok := r.claimText(&r.ipaddr)
+		if !ok {
+			return false
+		}
+		g.SourceIP = record.IP(a)
+	}
+	if r.sc.Wants(&g) {
+		return false
+	}
+	r.operation, r.outcome = g.Operation, g.Outcome
+	return true
+}
+
+// finish checks the record is what classify takes for a diagnostic
+// Activity Log record and fills e as readBrief does.
+func (r *lineReader) finish(e *event.Event) bool {
+	if r.categories != 1 || !r.categoryOK || !r.timeOrOp {
+		return false
+	}
+	if !r.decided && !r.decide() {
+		return false
+	}
+	if !r.time.ok { // no time: the full path's error
+		return false
+	}
+	t, err := record.FirstTime(r.time.view(r.b))
+	if err != nil {
+		return false
+	}
+	tenant := r.sc.Lower(strings.TrimSpace(r.tenant.view(r.b)))
+	if tenant == "" {
+		s, ok := r.claimText(&r.tid)
+		if !ok {
+			return false
+		}
+		tenant = r.sc.Lower(strings.TrimSpace(s))
+	}
+	// As enum: the constant when the status is a usual one, else a copy.
+	st := r.status.view(r.b)
+	status := canonical(st, statuses)
+	if status == "" {
+		status = strings.Clone(strings.TrimSpace(st))
+	}
+	*e = event.Event{
+		Time: t, Kind: event.KindActivity, Shape: shapeDiag, Brief: true,
+		Tenant: tenant, Operation: r.operation, Status: status, Outcome: r.outcome,
+	}
+	return true
+}
+
+// escaped reports whether s, a string of the line, holds an escape.
+func (r *lineReader) escaped(s []byte) bool { return !r.plain && escaped(s) }

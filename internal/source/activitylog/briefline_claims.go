@@ -1,0 +1,197 @@
+package activitylog
+
+import "github.com/mamori-sec/mamori/internal/record"
+
+// How BriefLine reads the claims: where briefClaims finds them (the
+// identity's claims object, found as record.Key finds it) and what it
+// reads of them (the tenant and address claims, first non-null of each).
+
+// claim is one claim's value: a string without escapes (plain), or, when
+// ok but not plain, any other value, which Peek would render and this
+// reader does not.
+type claim struct {
+	span
+	plain bool
+}
+
+// What the reader knows of the claims (identity.claims) the full path
+// would read.
+const (
+	claimsNone    = iota // none: the full path reads no claim
+	claimsRead           // an object, its tid and ipaddr read
+	claimsUnknown        // a form this reader does not follow (a JSON string, escaped names)
+)
+
+// claimText returns a claim's text as briefClaims and Peek give it ("" for
+// none), and false when this reader cannot tell what that is.
+func (r *lineReader) claimText(c *claim) (string, bool) {
+	switch {
+	case r.claims == claimsUnknown:
+		return "", false
+	case r.claims == claimsNone || !c.ok:
+		return "", true
+	case !c.plain:
+		return "", false
+	}
+	return c.view(r.b), true
+}
+
+// identityValue reads the value of an identity member: the first non-null
+// one is where the full path finds the claims.
+func (r *lineReader) identityValue(i int) int {
+	b := r.b
+	if r.identity || i >= len(b) {
+		return skipValue(b, i, 1)
+	}
+	switch b[i] {
+	case 'n':
+		return literal(b, i, "null")
+	case '{':
+		r.identity = true
+		return r.identityObject(i + 1)
+	case '"':
+		r.claims = claimsUnknown // Scratch.Object may parse the string
+	}
+	r.identity = true // anything else holds no claims
+	return skipValue(b, i, 1)
+}
+
+// identityObject reads the identity object whose members start at i and
+// returns the position past it. record.Key finds its claims: the first
+// member named exactly "claims", else the first named so in any case.
+func (r *lineReader) identityObject(i int) int {
+	b := r.b
+	i = skipWS(b, i)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	exact, loose, anyEsc := false, false, false
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ke := strEnd(b, i+1)
+		if ke < 0 {
+			return -1
+		}
+		key := b[i+1 : ke]
+		if i = colon(b, ke); i < 0 {
+			return -1
+		}
+		if !exact && string(key) == "claims" {
+			exact = true
+			i = r.claimsValue(i)
+		} else {
+			// An escaped name may be "claims" once unescaped (and come
+			// before this one), and bytes.EqualFold folds some non-ASCII
+			// letters to ASCII ones.
+			anyEsc = anyEsc || r.escaped(key)
+			loose = loose || mayFoldTo(key, "claims")
+			i = skipValue(b, i, 2)
+		}
+		if i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = next(b, i, '}'); i < 0 || !more {
+			if anyEsc || loose && !exact {
+				r.claims = claimsUnknown
+			}
+			return i
+		}
+	}
+}
+
+// mayFoldTo reports whether bytes.EqualFold could find name equal to s
+// (ASCII): when it does so ignoring ASCII case, or when it is not ASCII.
+func mayFoldTo(name []byte, s string) bool {
+	for _, c := range name {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return record.EqualFold(name, s)
+}
+
+// claimsValue reads the value of identity's claims member.
+func (r *lineReader) claimsValue(i int) int {
+	b := r.b
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '{':
+		r.claims = claimsRead
+		return r.claimsObject(i + 1)
+	case '"':
+		r.claims = claimsUnknown // Scratch.Object may parse the string
+	default:
+		r.claims = claimsNone // null, a number, an array: no claims
+	}
+	return skipValue(b, i, 2)
+}
+
+// claimsObject reads the claims object whose members start at i, as
+// briefClaims does: the first non-null tenant claim (either name) and
+// ipaddr, names in any ASCII case. It returns the position past it.
+func (r *lineReader) claimsObject(i int) int {
+	b := r.b
+	i = skipWS(b, i)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ke := strEnd(b, i+1)
+		if ke < 0 {
+			return -1
+		}
+		key := b[i+1 : ke]
+		esc := r.escaped(key)
+		if i = colon(b, ke); i < 0 {
+			return -1
+		}
+		var c *claim
+		switch {
+		case esc: // fastjson unescapes names: this one could be any claim
+			r.claims = claimsUnknown
+		case len(key) == len(claimTID) && record.EqualFold(key, claimTID),
+			len(key) == len(claimTenantURI) && record.EqualFold(key, claimTenantURI):
+			c = &r.tid
+		case len(key) == len(claimIPAddr) && record.EqualFold(key, claimIPAddr):
+			c = &r.ipaddr
+		}
+		if i = r.claimValue(c, i); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = next(b, i, '}'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+// claimValue reads the value at i of a claim, into c when it is one the
+// reader wants and no earlier member filled it; nulls are passed over, as
+// eachMember does.
+func (r *lineReader) claimValue(c *claim, i int) int {
+	b := r.b
+	if c == nil || c.ok || i >= len(b) {
+		return skipValue(b, i, 3)
+	}
+	switch b[i] {
+	case 'n':
+		return literal(b, i, "null")
+	case '"':
+		e := strEnd(b, i+1)
+		if e < 0 {
+			return -1
+		}
+		*c = claim{span: span{start: i + 1, end: e, ok: true}, plain: !r.escaped(b[i+1 : e])}
+		return e + 1
+	}
+	c.ok = true // not a string: Peek would render it
+	return skipValue(b, i, 3)
+}

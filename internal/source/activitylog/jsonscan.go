@@ -1,0 +1,268 @@
+package activitylog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
+// A JSON walker for BriefLine: it reads text without building anything,
+// and only says where each value ends. It accepts nothing fastjson
+// rejects, so that a line it accepts is read the same either way: strings
+// end where fastjson ends them (the first quote after an even run of
+// backslashes; fastjson checks neither escapes nor control bytes, and
+// neither does this walker), numbers must be in JSON's grammar (stricter
+// than fastjson), and nesting stays far below fastjson's limit. What it
+// rejects fastjson may still accept, and then takes the full path.
+// Positions are byte offsets; -1 means the text is not what this walker
+// accepts.
+
+// maxScanDepth bounds nesting: far under fastjson's 300, and deeper than
+// any Activity Log record nests.
+const maxScanDepth = 64
+
+// strEnd returns the position of the quote closing the string whose text
+// starts at i (after its opening quote): as fastjson finds it, the first
+// quote after an even run of backslashes (none, mostly). Like fastjson it
+// checks neither escapes nor control bytes; the caller that reads a string
+// asks escaped.
+func strEnd(b []byte, i int) int {
+	// Most strings of a record are short (names, ids): looking at their
+	// first sixteen bytes a word at a time costs less than a call.
+	start := i
+	for range 2 {
+		if i+8 > len(b) {
+			break
+		}
+		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			if b[i] == '"' {
+				return i
+			}
+			break
+		}
+		i += 8
+	}
+	for {
+		n := bytes.IndexByte(b[i:], '"')
+		if n < 0 {
+			return -1
+		}
+		e := i + n
+		j := e
+		for j > start && b[j-1] == '\\' {
+			j--
+		}
+		if (e-j)%2 == 0 {
+			return e
+		}
+		i = e + 1
+	}
+}
+
+// Bytes repeated across a word.
+const (
+	ones = 0x0101010101010101
+	his  = 0x8080808080808080
+)
+
+// quoteOrBackslash has the high bit set in the first byte of w (little
+// endian) that is a quote or a backslash; bytes after it may be flagged
+// falsely (borrows), never one before it.
+func quoteOrBackslash(w uint64) uint64 {
+	q := w ^ (ones * '"')
+	s := w ^ (ones * '\\')
+	return ((q-ones)&^q | (s-ones)&^s) & his
+}
+
+// escaped reports whether a string's text holds an escape, which fastjson
+// would undo before anyone reads it.
+func escaped(s []byte) bool { return bytes.IndexByte(s, '\\') >= 0 }
+
+// skipWS returns the position of the first byte at or after i that is not
+// JSON white space.
+func skipWS(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' { // compact JSON: the usual case
+		return i
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the position just past the value starting at i (no
+// white space before it), depth being the containers around it.
+func skipValue(b []byte, i, depth int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		e := strEnd(b, i+1)
+		if e < 0 {
+			return -1
+		}
+		return e + 1
+	case '{':
+		return skipObject(b, i+1, depth+1)
+	case '[':
+		return skipArray(b, i+1, depth+1)
+	case 't':
+		return literal(b, i, "true")
+	case 'f':
+		return literal(b, i, "false")
+	case 'n':
+		return literal(b, i, "null")
+	}
+	return number(b, i)
+}
+
+// literal returns the position past word at i, or -1.
+func literal(b []byte, i int, word string) int {
+	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+		return -1
+	}
+	return i + len(word)
+}
+
+// skipObject returns the position past the object whose members start at
+// i (after its brace).
+func skipObject(b []byte, i, depth int) int {
+	if depth > maxScanDepth {
+		return -1
+	}
+	i = skipWS(b, i)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		if i = colon(b, strEnd(b, i+1)); i < 0 {
+			return -1
+		}
+		if i = skipMember(b, i, depth); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = next(b, i, '}'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+// skipMember returns the position past a member's value at i: strings,
+// most values, without a call through skipValue.
+func skipMember(b []byte, i, depth int) int {
+	if i < len(b) && b[i] == '"' {
+		if e := strEnd(b, i+1); e >= 0 {
+			return e + 1
+		}
+		return -1
+	}
+	return skipValue(b, i, depth)
+}
+
+// skipArray returns the position past the array whose elements start at i
+// (after its bracket).
+func skipArray(b []byte, i, depth int) int {
+	if depth > maxScanDepth {
+		return -1
+	}
+	i = skipWS(b, i)
+	if i < len(b) && b[i] == ']' {
+		return i + 1
+	}
+	for {
+		if i = skipValue(b, i, depth); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = next(b, i, ']'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+// colon takes the key ending (closing quote) at e to its value: the
+// position of the value's first byte, or -1.
+func colon(b []byte, e int) int {
+	if e < 0 {
+		return -1
+	}
+	i := e + 1
+	if i < len(b) && b[i] == ':' { // the usual, compact form
+		i++
+	} else if i = skipWS(b, i); i < len(b) && b[i] == ':' {
+		i++
+	} else {
+		return -1
+	}
+	return skipWS(b, i)
+}
+
+// next reads what follows a member or element at i: a comma (more is true,
+// the position is that of the next key or element), or the container's
+// close (more is false, the position is past it).
+func next(b []byte, i int, close byte) (int, bool) {
+	if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' { // compact: the usual case
+		return i + 1, true
+	}
+	i = skipWS(b, i)
+	if i >= len(b) {
+		return -1, false
+	}
+	switch b[i] {
+	case ',':
+		return skipWS(b, i+1), true
+	case close:
+		return i + 1, false
+	}
+	return -1, false
+}
+
+// number returns the position past the number at i, in JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func number(b []byte, i int) int {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i+1)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		d := digits(b, i+1)
+		if d == i+1 {
+			return -1
+		}
+		i = d
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := digits(b, i)
+		if d == i {
+			return -1
+		}
+		i = d
+	}
+	return i
+}
+
+// digits returns the position of the first byte at or after i that is not
+// a decimal digit.
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
