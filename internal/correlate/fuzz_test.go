@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,9 +65,29 @@ func fuzzCompile(t *testing.T, text string) {
 			ms = append(ms, m)
 		}
 	}
-	for _, f := range s.Process(ms, Options{Baseline: time.Hour}) {
+	whole := s.Process(ms, Options{Baseline: time.Hour})
+	for _, f := range whole {
 		if f.Time.After(f.LastTime) || f.Count < 1 || len(f.Members) > DefaultMaxMembers {
 			t.Errorf("malformed fire %+v", f)
 		}
 	}
+	// Streams of the parts of a Split give the same fires.
+	for _, n := range []int{2, 3} {
+		parts, _ := processParts(s, ms, Options{Baseline: time.Hour}, n, func(r string) int { return len(r) })
+		if !reflect.DeepEqual(whole, parts) {
+			t.Errorf("split in %d: other fires than the whole set's:\n%v\n%v", n, brief(whole), brief(parts))
+		}
+	}
+}
+
+// FuzzBaselineKey checks the key's fast path against strconv.Quote.
+func FuzzBaselineKey(f *testing.F) {
+	f.Add("eastus", "vm")
+	f.Add(`a"b`, "c\\d")
+	f.Add("\xff\x7f", "日本")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := BaselineKey(a, b), strconv.Quote(a)+","+strconv.Quote(b); got != want {
+			t.Errorf("BaselineKey(%q, %q) = %s, want %s", a, b, got, want)
+		}
+	})
 }

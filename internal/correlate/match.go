@@ -17,6 +17,11 @@ type Match struct {
 	// Fields holds the values of the fields Set.Needs named for the rule,
 	// copied out of the event. A missing name means the field is absent.
 	Fields map[string][]string
+	// Names and Values give the fields another way, used when Fields is
+	// nil: Values[i] are the values of field Names[i]. A caller making a
+	// match per hit spares itself a map per hit.
+	Names  []string
+	Values [][]string
 	// Ref is the engine's index of this hit, reported in Fire.Members. Give
 	// equal-time matches Refs that do not depend on scheduling (input
 	// order) and the output is the same on every run.

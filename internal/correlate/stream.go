@@ -117,7 +117,7 @@ func (st *Stream) Add(m Match) []Fire {
 	if !ts.hasStart {
 		ts.start, ts.hasStart = t, true
 	}
-	src := source{t: t, first: t, ref: m.Ref, fields: m.Fields}
+	src := source{t: t, first: t, ref: m.Ref, fields: fieldSet{m.Fields, m.Names, m.Values}}
 	for _, in := range ins {
 		st.feed(ts, in, src)
 	}

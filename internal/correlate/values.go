@@ -19,19 +19,37 @@ func BaselineKey(vals ...string) string {
 	if len(vals) == 1 {
 		return vals[0]
 	}
-	var b strings.Builder
+	// One allocation, the key: a value strconv.Quote would leave as it is
+	// (printable ASCII, no quote or backslash; nearly all) is copied
+	// between quotes, as Quote would write it.
+	var arr [128]byte
+	b := arr[:0]
 	for i, v := range vals {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(strconv.Quote(v))
+		if plainASCII(v) {
+			b = append(append(append(b, '"'), v...), '"')
+		} else {
+			b = strconv.AppendQuote(b, v)
+		}
 	}
-	return b.String()
+	return string(b)
+}
+
+// plainASCII reports whether strconv.Quote would only wrap s in quotes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // values returns a field's distinct values, or [""] when it has none.
-func values(fields map[string][]string, name string) []string {
-	vs := fields[name]
+func values(fields fieldSet, name string) []string {
+	vs := fields.get(name)
 	switch len(vs) {
 	case 0:
 		return []string{""}
@@ -45,7 +63,7 @@ func values(fields map[string][]string, name string) []string {
 
 // groups calls f with the key and values of each group a match joins:
 // one per combination of its group-by fields' values, at most maxCombos.
-func groups(names []string, fields map[string][]string, f func(key string, vals []string)) {
+func groups(names []string, fields fieldSet, f func(key string, vals []string)) {
 	switch len(names) {
 	case 0:
 		f("", nil)
@@ -88,9 +106,9 @@ func groups(names []string, fields map[string][]string, f func(key string, vals 
 
 // fill sets what an entry carries for the correlation's aggregate, read
 // from the value fields.
-func fill(e *entry, k kind, valueFields []string, fields map[string][]string) {
+func fill(e *entry, k kind, valueFields []string, fields fieldSet) {
 	for f, name := range valueFields {
-		for _, v := range fields[name] {
+		for _, v := range fields.get(name) {
 			if k == valueCount {
 				if v != "" {
 					e.vals = append(e.vals, fieldVal{f, v})

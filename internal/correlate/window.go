@@ -10,7 +10,27 @@ type source struct {
 	t, first instant
 	ref      int
 	sub      []int // a chained fire's members
-	fields   map[string][]string
+	fields   fieldSet
+}
+
+// fieldSet is a match's fields: a map, or names and their values.
+type fieldSet struct {
+	m     map[string][]string
+	names []string
+	vals  [][]string
+}
+
+// get returns the values of a field, nil when it is absent.
+func (f fieldSet) get(name string) []string {
+	if f.m != nil {
+		return f.m[name]
+	}
+	for i, n := range f.names {
+		if n == name && i < len(f.vals) {
+			return f.vals[i]
+		}
+	}
+	return nil
 }
 
 // feed adds a match to the groups it belongs to for one input.
@@ -116,7 +136,7 @@ func (st *Stream) trigger(ts *tenant, c *corr, g *group, t instant) {
 	for i, name := range c.sp.groupBy {
 		fields[name] = []string{g.vals[i]}
 	}
-	src := source{t: t, first: firstOf(es), ref: -1, sub: st.members(es), fields: fields}
+	src := source{t: t, first: firstOf(es), ref: -1, sub: st.members(es), fields: fieldSet{m: fields}}
 	for _, in := range c.feeds {
 		st.feed(ts, in, src)
 	}

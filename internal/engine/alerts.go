@@ -35,24 +35,39 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		return nil, st, err
 	}
 	var silent func(string) bool
-	var feed *corrFeed
+	var feeds *corrFeeds
 	if c != nil && c.Set != nil {
 		silent = c.Set.Silent
-		feed = e.newCorrFeed(c)
+		feeds = e.newCorrFeeds(c, e.ruleHits())
 	}
 	only := e.onlyTenant()
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
-	// The correlations read the hits on a goroutine of their own, in
+	// The correlations read the hits on goroutines of their own, in
 	// batches and in order, while this one decodes them and builds the
 	// rules' own alerts: on two cores the end of the hunt, which runs
 	// after every worker is done, takes about half as long.
-	var fed *feeder
-	if feed != nil {
-		fed = startFeeder(feed)
+	var fed *feeders
+	if feeds != nil {
+		fed = feeds.start()
 	}
-	dropped, err := e.scan(seq, only, func(ref int, h *keptHit) {
-		if fed != nil && feed.uses[h.rule] {
+	// Hits of silenced rules only feed the correlations: scan reads them
+	// lightly.
+	light := make([]bool, len(e.rules))
+	for i, r := range e.rules {
+		light[i] = silent != nil && silent(r.Name)
+	}
+	// Where hits were spilled, a fire's members are read where scan
+	// noted they lie.
+	var locs *hitLocs
+	if feeds != nil && seq.runs != nil {
+		if locs, err = e.spill.newHitLocs(); err != nil {
+			return nil, st, err
+		}
+		defer locs.close()
+	}
+	dropped, err := e.scan(seq, only, light, locs, func(ref int, h *keptHit) {
+		if fed != nil {
 			fed.add(ref, h)
 		}
 		r := e.rules[h.rule]
@@ -94,6 +109,9 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if fed != nil {
 		fed.wait() // also on error: the goroutine must end
 	}
+	if err == nil && locs != nil {
+		err = locs.done()
+	}
 	if err != nil {
 		return nil, st, err
 	}
@@ -101,8 +119,8 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	for i, a := range out {
 		res[i] = *a
 	}
-	if feed != nil {
-		fa, err := feed.alerts(seq, only, dropped)
+	if feeds != nil {
+		fa, err := feeds.alerts(e, seq, only, dropped, locs)
 		if err != nil {
 			return nil, st, err
 		}
@@ -110,28 +128,6 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	}
 	Sort(res)
 	return res, st, nil
-}
-
-// pick reads again the hits at the given positions among those kept (a
-// fire's members), decoding no other: dropped says which hits of seq scan
-// dropped.
-func (e *Engine) pick(seq *hitSeq, only string, dropped []int, want map[int]*keptHit) error {
-	ref, i := 0, -1
-	return seq.each(func(rec []byte) error {
-		i++
-		if len(dropped) > 0 && dropped[0] == i {
-			dropped = dropped[1:]
-			return nil
-		}
-		r := ref
-		ref++
-		if _, ok := want[r]; !ok {
-			return nil
-		}
-		h, err := e.decode(rec, only)
-		want[r] = h
-		return err
-	})
 }
 
 // decode reads one hit and gives it the only tenant if it names none.
@@ -147,6 +143,14 @@ func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
 		h.tenant = only
 	}
 	return h, nil
+}
+
+// namesOf names the correlation fields a rule's hits carry.
+func (e *Engine) namesOf(rule int) []string {
+	if rule < 0 || rule >= len(e.rules) {
+		return nil
+	}
+	return e.rules[rule].names
 }
 
 // needsOf names the correlation fields a rule's hits carry.

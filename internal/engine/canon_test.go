@@ -118,3 +118,61 @@ func FuzzSpacesInStrings(f *testing.F) {
 		}
 	})
 }
+
+// spacesInStringsWalk is what spacesInStringsEscaped replaced, the
+// reference it is fuzzed against: it jumps from quote to quote, skipping
+// escaped ones.
+func spacesInStringsWalk(b []byte) bool {
+	n := len(b)
+	for i := 0; i < n; {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return bytes.IndexByte(b[i:], ' ') < 0
+		}
+		if bytes.IndexByte(b[i:i+q], ' ') >= 0 {
+			return false
+		}
+		j := i + q + 1 // the string's first byte: find its closing quote
+		for {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return false
+			}
+			j += k
+			if !escaped(b, j) {
+				break
+			}
+			j++
+		}
+		i = j + 1
+	}
+	return true
+}
+
+// FuzzSpacesInStringsEscaped checks the escape walk against the
+// quote-to-quote walk on JSON whose escapes are \" and \\ only.
+func FuzzSpacesInStringsEscaped(f *testing.F) {
+	for _, s := range []string{`{"a":"b c"}`, `{"a":"\"b c\""}`, `{"a":"x\\"," ":1}`, `{"a":"\\" ,"b":1}`, `{"b":"{\"x\":[\"\\\\\"]}"}`, `"\"`, `{"a":"b\\\" c"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// marshalled only sees records that parsed, and in JSON an escape
+		// is only ever inside a string.
+		if !quoteEscapesOnly(b) || fastjson.ValidateBytes(b) != nil {
+			return
+		}
+		if got, want := spacesInStringsEscaped(b), spacesInStringsWalk(b); got != want {
+			t.Fatalf("spacesInStringsEscaped(%q) = %v, the walk says %v", b, got, want)
+		}
+	})
+}
+
+// escaped reports whether the quote at b[j] follows an odd number of
+// backslashes.
+func escaped(b []byte, j int) bool {
+	odd := false
+	for j--; j >= 0 && b[j] == '\\'; j-- {
+		odd = !odd
+	}
+	return odd
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -64,18 +65,28 @@ func (e *Engine) TenantStart() map[string]time.Time {
 // correlate.Stream in event time. The hits arrive sorted by time, rule
 // index and key; matches of one instant are held and given to the stream
 // in correlate.Process's order (tenant, rule name, id, position), so the
-// fires are those of a whole-hunt Process call.
+// fires are those of a whole-hunt Process call. A hunt runs one feed per
+// part of the correlations (correlate.Set.Split), each on a goroutine of
+// its own.
 type corrFeed struct {
 	e     *Engine
-	c     *Correlations
 	st    *correlate.Stream
-	uses  []bool // per rule: a correlation reads its hits
-	carry []bool // per rule: Correlations.Carry is told of its hits
+	uses  []bool // per rule: a correlation of this part reads its hits
 	same  []correlate.Match
 	fires []correlate.Fire
 }
 
-func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
+// corrFeeds are a hunt's feeds, one per part of its correlations, and
+// what is decided for every part: which rules any correlation reads and
+// whose hits Correlations.Carry is told of.
+type corrFeeds struct {
+	c     *Correlations
+	parts []*corrFeed
+	uses  []bool // per rule: some part reads its hits
+	carry []bool // per rule: Correlations.Carry is told of its hits
+}
+
+func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 	// The data begins at the earlier of what was read and what the
 	// caller knows of earlier data (a store's first event of the tenant).
 	opt := c.Options
@@ -86,12 +97,66 @@ func (e *Engine) newCorrFeed(c *Correlations) *corrFeed {
 		}
 	}
 	opt.TenantStart = starts
-	f := &corrFeed{e: e, c: c, st: c.Set.Stream(opt), uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules))}
+	fs := &corrFeeds{c: c, uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules))}
 	for i, r := range e.rules {
-		f.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)
-		f.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
+		fs.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)
+		fs.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
 	}
-	return f
+	// One part per core: the parts' streams are the largest serial work
+	// left at the end of a hunt. The hits each rule made weigh the parts.
+	hits := map[string]int{}
+	for i, r := range e.rules {
+		hits[r.Name] += ruleHits[i]
+		if r.Sigma.ID != "" && r.Sigma.ID != r.Name {
+			hits[r.Sigma.ID] += ruleHits[i]
+		}
+	}
+	for _, set := range c.Set.Split(runtime.GOMAXPROCS(0), func(rule string) int { return hits[rule] }) {
+		f := &corrFeed{e: e, st: set.Stream(opt), uses: make([]bool, len(e.rules))}
+		for i, r := range e.rules {
+			f.uses[i] = set.Uses(r.Name) || r.Sigma.ID != "" && set.Uses(r.Sigma.ID)
+		}
+		fs.parts = append(fs.parts, f)
+	}
+	return fs
+}
+
+// feeders run the feeds, each on a goroutine of its own.
+type feeders struct {
+	fs   *corrFeeds
+	each []*feeder
+}
+
+func (fs *corrFeeds) start() *feeders {
+	fd := &feeders{fs: fs}
+	for _, f := range fs.parts {
+		fd.each = append(fd.each, startFeeder(f))
+	}
+	return fd
+}
+
+// add hands a hit to the feeds that read it, in the order of the hits;
+// Correlations.Carry is told of it here, in that order too.
+func (fd *feeders) add(ref int, h *keptHit) {
+	fs := fd.fs
+	if !fs.uses[h.rule] {
+		return
+	}
+	if fs.carry[h.rule] {
+		fs.c.Carry(h.tenant, h.time, h.loc)
+	}
+	for i, f := range fs.parts {
+		if f.uses[h.rule] {
+			fd.each[i].add(ref, h)
+		}
+	}
+}
+
+// wait returns when every feed has read all it was given.
+func (fd *feeders) wait() {
+	for _, f := range fd.each {
+		f.wait()
+	}
 }
 
 // feeder runs a corrFeed on its own goroutine. Hits are handed over in
@@ -155,11 +220,9 @@ func (f *corrFeed) add(ref int, h *keptHit) {
 	if len(f.same) > 0 && !f.same[0].Time.Equal(h.time) {
 		f.drain()
 	}
-	if f.carry[h.rule] {
-		f.c.Carry(h.tenant, h.time, h.loc)
-	}
 	r := f.e.rules[h.rule]
-	f.same = append(f.same, correlate.Match{Rule: r.Name, RuleID: r.Sigma.ID, Time: h.time, Tenant: h.tenant, Fields: h.fields, Ref: ref})
+	f.same = append(f.same, correlate.Match{Rule: r.Name, RuleID: r.Sigma.ID, Time: h.time, Tenant: h.tenant, Fields: h.fields,
+		Names: h.names, Values: h.vals, Ref: ref})
 }
 
 // drain gives the stream the matches of one instant.
@@ -174,12 +237,19 @@ func (f *corrFeed) drain() {
 	f.same = f.same[:0]
 }
 
-// alerts ends the stream and turns its fires into alerts. The member hits
-// a fire lists were read long before it closed: a second pass over the
-// hits picks them up by position (dropped as scan returned it).
-func (f *corrFeed) alerts(seq *hitSeq, only string, dropped []int) ([]alert.Alert, error) {
-	f.drain()
-	fires := append(f.fires, f.st.Flush()...)
+// alerts ends the streams and turns their fires into alerts. The member
+// hits a fire lists were read long before it closed: they are read again
+// where locs says they lie, or, for hits in memory, by a second pass over
+// them (dropped as scan returned it).
+func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only string, dropped []int, locs *hitLocs) ([]alert.Alert, error) {
+	var fires []correlate.Fire
+	for _, f := range fs.parts {
+		f.drain()
+		fires = append(fires, f.fires...)
+		fires = append(fires, f.st.Flush()...)
+	}
+	// The parts' fires are in each part's order of making; the sort is
+	// stable, and fires that tie in all it compares are one part's.
 	correlate.SortFires(fires)
 	want := map[int]*keptHit{}
 	for _, fr := range fires {
@@ -187,14 +257,20 @@ func (f *corrFeed) alerts(seq *hitSeq, only string, dropped []int) ([]alert.Aler
 			want[ref] = nil
 		}
 	}
-	if len(want) > 0 {
-		if err := f.e.pick(seq, only, dropped, want); err != nil {
+	switch {
+	case len(want) == 0:
+	case locs != nil:
+		if err := e.pickAt(seq, locs, only, want); err != nil {
+			return nil, err
+		}
+	default:
+		if err := e.pick(seq, only, dropped, want); err != nil {
 			return nil, err
 		}
 	}
 	out := make([]alert.Alert, 0, len(fires))
 	for _, fr := range fires {
-		out = append(out, fireAlert(fr, want, f.c.Rules))
+		out = append(out, fireAlert(fr, want, fs.c.Rules))
 	}
 	return out, nil
 }

@@ -62,11 +62,15 @@ type Engine struct {
 
 	spill  spiller
 	runsMu sync.Mutex
-	runs   []string // runs written while reading, sorted by record
-	errMu  sync.Mutex
-	err    error // the first failure to keep a hit
-	failed atomic.Bool
-	seeds  [2]maphash.Seed // dedupKey's, one pair per hunt
+	runs   []string // runs written while reading, sorted by time
+	keys   []string // their key records (keyRecords), by byKey
+	// keySplits says where in each of keys the hashes of 1<<63 and more
+	// begin: the two halves are searched for duplicates apart.
+	keySplits []int64
+	errMu     sync.Mutex
+	err       error // the first failure to keep a hit
+	failed    atomic.Bool
+	seeds     [2]maphash.Seed // dedupKey's, one pair per hunt
 	// probe, when set (by tests), is called every probeEvery hits merged:
 	// the memory test measures the live heap there.
 	probe func()
@@ -81,7 +85,8 @@ type rule struct {
 	// silent: a correlation reads the rule's hits and none make an alert,
 	// so they need no stable name (see contentID) nor summary.
 	silent bool
-	needs  []need // fields correlations read from this rule's hits
+	needs  []need   // fields correlations read from this rule's hits
+	names  []string // their names
 }
 
 type need struct {
@@ -104,6 +109,7 @@ type workerState struct {
 	alt        altEvent // the event as a late refresh would see it
 	buf        *hitBuf  // kept hits not yet spilled
 	hits       int      // hits kept, duplicates included
+	ruleHits   []int    // the same per rule: weighs the correlations' parts
 	_          [64]byte // keep workers' state on separate cache lines
 }
 
@@ -139,6 +145,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 					return nil, &rules.LoadError{Rule: r.Name, Source: r.Source, Err: err}
 				}
 				cr.needs = append(cr.needs, need{name, fi.ID})
+				cr.names = append(cr.names, name)
 			}
 		}
 		i := len(e.rules)
@@ -159,6 +166,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		e.work[i].fe = set.Resolver.NewEvent()
 		e.work[i].texts = newFieldTexts()
 		e.work[i].alt.fe = set.Resolver.NewEvent()
+		e.work[i].ruleHits = make([]int, len(e.rules))
 	}
 	return e, nil
 }
@@ -237,8 +245,20 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 		b = append(b, ws.part...)
 		b = appendNeeds(b, ws.fe, r.needs, ws.texts)
 		ws.rec = b
+		ws.ruleHits[i]++
 		e.keepHit(ws, b)
 	}
+}
+
+// ruleHits sums the workers' hits per rule.
+func (e *Engine) ruleHits() []int {
+	out := make([]int, len(e.rules))
+	for i := range e.work {
+		for r, n := range e.work[i].ruleHits {
+			out[r] += n
+		}
+	}
+	return out
 }
 
 // fail records the first failure to keep hits; later hits are dropped and
@@ -342,33 +362,46 @@ func spacesInStrings(b []byte) bool {
 
 var quote = []byte{'"'}
 
-// spacesInStringsEscaped is spacesInStrings for b with escapes (\" and
-// \\ only): it jumps from quote to quote, skipping escaped ones.
+// spacesInStringsEscaped is spacesInStrings for b whose escapes are \"
+// and \\ only (quoteEscapesOnly): every backslash then begins a two-byte
+// escape, so walking from backslash to backslash finds the escaped
+// quotes, and a space is inside a string when the quotes before it, less
+// the escaped ones, are odd. Request bodies held as strings have dozens
+// of escapes and hundreds of quotes; this walks the escapes, and counts
+// the quotes with bytes.Count, instead of walking from quote to quote.
 func spacesInStringsEscaped(b []byte) bool {
-	n := len(b)
-	for i := 0; i < n; {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return bytes.IndexByte(b[i:], ' ') < 0
+	quotes := 0 // unescaped quotes before pos
+	e := 0      // escapes before e are counted
+	for pos := 0; ; {
+		end := len(b)
+		s := bytes.IndexByte(b[pos:], ' ')
+		if s >= 0 {
+			end = pos + s
 		}
-		if bytes.IndexByte(b[i:i+q], ' ') >= 0 {
-			return false
-		}
-		j := i + q + 1 // the string's first byte: find its closing quote
+		quotes += bytes.Count(b[pos:end], quote)
 		for {
-			k := bytes.IndexByte(b[j:], '"')
-			if k < 0 {
-				return false
-			}
-			j += k
-			if !escaped(b, j) {
+			i := bytes.IndexByte(b[e:end], '\\')
+			if i < 0 {
+				e = end
 				break
 			}
-			j++
+			i += e
+			if i+1 >= end { // an escape cut by a space or the end
+				return false
+			}
+			if b[i+1] == '"' {
+				quotes--
+			}
+			e = i + 2
 		}
-		i = j + 1
+		if s < 0 {
+			return quotes%2 == 0
+		}
+		if quotes%2 == 0 {
+			return false
+		}
+		pos = end + 1
 	}
-	return true
 }
 
 // printable reports whether b has no control byte and, when ascii, no
@@ -406,16 +439,6 @@ func quoteEscapesOnly(b []byte) bool {
 		}
 		b = b[i+2:]
 	}
-}
-
-// escaped reports whether the quote at b[j] follows an odd number of
-// backslashes.
-func escaped(b []byte, j int) bool {
-	odd := false
-	for j--; j >= 0 && b[j] == '\\'; j-- {
-		odd = !odd
-	}
-	return odd
 }
 
 // contentID is the stable name of a record that has no id: a hash of its

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/binary"
-	"errors"
 	"net/netip"
 	"time"
 
@@ -34,6 +33,10 @@ type keptHit struct {
 	keep      uint8 // refresh: does the rule still match (keep* bits)
 	compute   *alert.Compute
 	fields    map[string][]string // values correlations asked for
+	// A light decode gives those values as names (the rule's, shared)
+	// and values instead: no map per hit.
+	names []string
+	vals  [][]string
 }
 
 // hitAddrs are the event's addresses: its alert's IPs, and what Refresh
@@ -209,145 +212,6 @@ func appendNeeds(b []byte, fe sigma.Fields, needs []need, t *fieldTexts) []byte 
 		}
 	}
 	return b
-}
-
-// errCorrupt says a spilled hit did not decode: a temporary file was
-// changed or truncated under the hunt.
-var errCorrupt = errors.New("a kept rule hit is corrupt (temporary file changed?)")
-
-// decoder reads an encoded hit held as one string, so the strings it
-// returns share that one allocation; the first error sticks.
-type decoder struct {
-	s   string
-	err error
-}
-
-func (d *decoder) uvarint() uint64 {
-	var x uint64
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		c := d.s[i]
-		if c < 0x80 {
-			d.s = d.s[i+1:]
-			return x | uint64(c)<<(7*i)
-		}
-		x |= uint64(c&0x7f) << (7 * i)
-	}
-	d.fail()
-	return 0
-}
-
-func (d *decoder) varint() int64 {
-	u := d.uvarint()
-	x := int64(u >> 1)
-	if u&1 != 0 {
-		x = ^x
-	}
-	return x
-}
-
-func (d *decoder) str() string {
-	n := d.uvarint()
-	if n > uint64(len(d.s)) {
-		d.fail()
-		return ""
-	}
-	v := d.s[:n]
-	d.s = d.s[n:]
-	return v
-}
-
-func (d *decoder) byte() byte {
-	if len(d.s) == 0 {
-		d.fail()
-		return 0
-	}
-	v := d.s[0]
-	d.s = d.s[1:]
-	return v
-}
-
-func (d *decoder) addr() netip.Addr {
-	var a netip.Addr
-	if err := a.UnmarshalBinary([]byte(d.str())); err != nil {
-		d.fail()
-	}
-	return a
-}
-
-func (d *decoder) fail() {
-	if d.err == nil {
-		d.err = errCorrupt
-	}
-	d.s = ""
-}
-
-// decodeHit reads an encoded hit; needs names the rule's correlation
-// fields, in the order they were encoded.
-func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
-	e, ok := entryOf(rec)
-	if !ok {
-		return nil, errCorrupt
-	}
-	h := &keptHit{rule: int(e.rule)}
-	d := decoder{s: string(rec[headerLen:])}
-	h.key = d.str()
-	h.group = d.str()
-	h.keep = d.byte()
-	h.time = time.Unix(e.sec, int64(e.nsec))
-	switch d.byte() {
-	case 0:
-		h.time = h.time.UTC()
-	case 1:
-	default:
-		off := d.varint()
-		h.time = h.time.In(time.FixedZone(d.str(), int(off)))
-	}
-	for _, s := range [...]*string{&h.tenant, &h.sub, &h.principal.ID, &h.principal.UPN, &h.principal.Name, &h.principal.AppID,
-		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation} {
-		*s = d.str()
-	}
-	h.loc.Line = int(d.varint())
-	h.loc.Offset = d.varint()
-	h.loc.Index = int(d.varint())
-	flags := d.byte()
-	a := &h.addrs
-	a.flow, a.dns, a.srcCand, a.dstCand = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
-	a.source = d.addr()
-	if a.flow {
-		a.src, a.dst = d.addr(), d.addr()
-	}
-	if a.dns {
-		a.client = d.addr()
-	}
-	if flags&16 != 0 {
-		c := &alert.Compute{Service: d.str(), Size: d.str(), Region: d.str(), Resource: h.resource, Operation: h.corrID}
-		c.Count = int(d.varint())
-		c.Spot = d.byte() == 1
-		h.compute = c
-	}
-	if n := d.uvarint(); n > 0 && d.err == nil {
-		names := needs(h.rule)
-		if uint64(len(names)) != n {
-			return nil, errCorrupt
-		}
-		h.fields = make(map[string][]string, n)
-		for _, nd := range names {
-			k := d.uvarint()
-			if k > uint64(len(d.s)) {
-				d.fail()
-				break
-			}
-			vals := make([]string, 0, k)
-			for range k {
-				vals = append(vals, d.str())
-			}
-			h.fields[nd.name] = vals
-		}
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return h, nil
 }
 
 // ips are the addresses an alert lists for the hit.

@@ -65,26 +65,33 @@ func (e *Engine) variants(ws *workerState, ev *event.Event) {
 // tenant's own after a sign-in from it was read makes that sign-in no
 // longer "not owned". Refresh sees the hit's addresses and which of them
 // were not owned; the answer for each case was evaluated by variants.
-func (e *Engine) stillMatches(h *keptHit) bool {
+// sc is the caller's scratch: most hits of a hunt ask (an Activity Log
+// caller address is seldom the tenant's), and a new event for each was
+// the largest allocation of the end of the hunt.
+func (e *Engine) stillMatches(h *keptHit, sc *refreshScratch) bool {
 	a := h.addrs
 	if e.Refresh == nil || !a.srcCand && !a.dstCand {
 		return true
 	}
-	ev := event.Event{SourceIP: a.source}
+	ev := &sc.ev
+	*ev = event.Event{SourceIP: a.source}
 	if a.flow {
-		ev.Flow = &event.Flow{Src: a.src, Dst: a.dst}
+		sc.flow = event.Flow{Src: a.src, Dst: a.dst}
+		ev.Flow = &sc.flow
 	}
 	if a.dns {
-		ev.DNS = &event.DNS{Client: a.client}
+		sc.dns = event.DNS{Client: a.client}
+		ev.DNS = &sc.dns
 	}
-	var src, dst event.IPInfo
+	src, dst := &sc.src, &sc.dst
+	*src, *dst = event.IPInfo{}, event.IPInfo{}
 	if a.srcCand {
-		ev.Enrich.SrcIP = &src
+		ev.Enrich.SrcIP = src
 	}
 	if a.dstCand {
-		ev.Enrich.DstIP = &dst
+		ev.Enrich.DstIP = dst
 	}
-	if !e.Refresh(&ev) {
+	if !e.Refresh(ev) {
 		return true
 	}
 	switch {
@@ -96,4 +103,13 @@ func (e *Engine) stillMatches(h *keptHit) bool {
 		return h.keep&keepDst != 0
 	}
 	return true
+}
+
+// refreshScratch is what stillMatches hands Refresh, reused from hit to
+// hit by one goroutine.
+type refreshScratch struct {
+	ev       event.Event
+	flow     event.Flow
+	dns      event.DNS
+	src, dst event.IPInfo
 }

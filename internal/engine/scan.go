@@ -10,30 +10,48 @@ const scanBatch = 256
 // a tenant the only tenant (if any), and calls fn with each and its
 // position among the hits kept. It returns the positions in seq of the
 // hits it dropped, for pick (an int each: such hits are few, sign-ins
-// from an address the tenant turned out to own).
+// from an address the tenant turned out to own). locs, when set, is told
+// where each kept hit lies in the runs, for pickAt.
+//
+// A hit of a rule light marks (one that makes no alert of its own, most
+// hits of a large hunt) is decoded only as far as correlations and the
+// refresh read it (decodeLight).
 //
 // Merging the runs, decoding and the refresh run on a goroutine of their
 // own, a batch ahead of fn, which runs on the caller's: on two cores the
 // serial end of the hunt overlaps with itself. fn sees the hits in the
 // same order as without it.
-func (e *Engine) scan(seq *hitSeq, only string, fn func(ref int, h *keptHit)) (dropped []int, err error) {
+func (e *Engine) scan(seq *hitSeq, only string, light []bool, locs *hitLocs, fn func(ref int, h *keptHit)) (dropped []int, err error) {
 	ch := make(chan []*keptHit, 2)
 	var readErr error
 	go func() {
 		defer close(ch)
 		batch := make([]*keptHit, 0, scanBatch)
 		i := -1
-		readErr = seq.each(func(rec []byte) error {
+		var sc refreshScratch
+		var ls lightState
+		readErr = seq.eachAt(func(rec []byte, run int, at int64) error {
 			i++
 			if e.probe != nil && i%probeEvery == 0 {
 				e.probe()
 			}
-			h, err := e.decode(rec, only)
+			var h *keptHit
+			var err error
+			if en, ok := entryOf(rec); ok && en.rule >= 0 && int(en.rule) < len(light) && light[en.rule] {
+				h, err = decodeLight(rec, e.namesOf, &ls)
+				if err == nil && h.tenant == "" {
+					h.tenant = only
+				}
+			} else {
+				h, err = e.decode(rec, only)
+			}
 			if err != nil {
 				return err
 			}
-			if !e.stillMatches(h) {
+			if !e.stillMatches(h, &sc) {
 				h = nil
+			} else if locs != nil {
+				locs.add(run, at)
 			}
 			batch = append(batch, h) // nil: dropped
 			if len(batch) == scanBatch {

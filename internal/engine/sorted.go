@@ -14,25 +14,59 @@ import (
 const DefaultMemory = 8 << 20
 
 // hitSeq is every kept hit, duplicates removed, in event-time order
-// (byTime): in memory, or as sorted runs on disk merged as they are read.
-// It can be read more than once, always in the same order.
+// (byTime): in memory, or as runs sorted by time merged as they are read,
+// the duplicates that drops lists left out on the way. It can be read
+// more than once, always in the same order.
 type hitSeq struct {
-	mem   []entry
-	runs  []string
+	mem   []entry  // every hit, when none was spilled
+	runs  []string // spilled runs, by time
+	drops *dropList
 	spill *spiller
 }
 
 // each calls fn with every hit's encoding, valid only during the call.
 func (s *hitSeq) each(fn func(rec []byte) error) error {
+	return s.eachAt(func(rec []byte, _ int, _ int64) error { return fn(rec) })
+}
+
+// eachAt is each, also telling fn where the hit lies: in which of runs,
+// at what offset (for hits in memory: -1, and the index in mem).
+func (s *hitSeq) eachAt(fn func(rec []byte, run int, at int64) error) error {
 	if s.runs == nil {
-		for _, e := range s.mem {
-			if err := fn(e.rec); err != nil {
+		for i, e := range s.mem {
+			if err := fn(e.rec, -1, int64(i)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return s.spill.merge(s.runs, byTime, func(e entry) error { return fn(e.rec) })
+	m, err := s.spill.newMerger(s.runs, nil, timeOrder)
+	defer m.close()
+	if err != nil {
+		return err
+	}
+	f, err := s.drops.filter(s.spill)
+	defer f.close()
+	if err != nil {
+		return err
+	}
+	for {
+		ok, err := m.next()
+		if err != nil || !ok {
+			return err
+		}
+		en := m.cur()
+		keep, err := f.keep(en)
+		if err != nil {
+			return err
+		}
+		if keep {
+			run, at := m.where()
+			if err := fn(en.rec, run, at); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // memory is the budget for hits held in memory.
@@ -66,30 +100,52 @@ func (e *Engine) keepHit(ws *workerState, rec []byte) {
 	}
 }
 
-// spillWorker sorts a worker's hits by record and writes them as a run,
-// dropping the duplicates it sees on the way.
+// spillWorker writes a worker's hits as two runs: the hits sorted by time,
+// which the end of the hunt merges into alerts, and their key records
+// (keyRecords), which it merges to find duplicates (see sorted). Sorting
+// twice costs less here, on the workers, than a second pass over every
+// hit at the end.
 func (e *Engine) spillWorker(ws *workerState) error {
 	if ws.buf == nil || len(ws.buf.ents) == 0 {
 		return nil
 	}
-	slices.SortFunc(ws.buf.ents, byRecord)
-	path, err := e.spill.writeRun(ws.buf.ents, sameRecord)
-	ws.buf.reset()
+	ents := ws.buf.ents
+	defer ws.buf.reset()
+	keyRecs := e.keyRecords(ents)
+	split := splitOffset(keyRecs)
+	keys, err := e.spill.writeRun(keyRecs)
+	if err != nil {
+		return err
+	}
+	sortByTime(ents)
+	path, err := e.spill.writeRun(ents)
 	if err != nil {
 		return err
 	}
 	e.runsMu.Lock()
 	e.runs = append(e.runs, path)
+	e.keys = append(e.keys, keys)
+	e.keySplits = append(e.keySplits, split)
 	e.runsMu.Unlock()
 	return nil
 }
 
+// sortByTime sorts hits by byTime. Logs are mostly written in time order
+// and a worker keeps its hits in the order it read them, so they often
+// are in order already: checking costs one pass, sorting much more.
+func sortByTime(ents []entry) {
+	if !slices.IsSortedFunc(ents, byTime) {
+		slices.SortFunc(ents, byTime)
+	}
+}
+
 // sorted removes duplicate hits (the same record under the same rule,
 // the earliest kept) and orders the rest by event time. Hits that fit the
-// budget are sorted in memory. Otherwise it is an external sort in two
-// passes, each over runs on disk: the runs sorted by record are merged to
-// drop duplicates, and what is left is sorted again, by time, into new
-// runs that are merged as they are read.
+// budget are sorted in memory. Otherwise the hits are in runs sorted by
+// time, which are merged once, as they are read; duplicates are found
+// beforehand from the runs of keys alone (a tenth of the bytes): where a
+// record was delivered more than once, which copies to leave out (see
+// dropList).
 func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	var st Stats
 	for i := range e.work {
@@ -108,9 +164,8 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 		slices.SortFunc(all, byTime)
 		return &hitSeq{mem: all}, st, nil
 	}
-	// Everything goes to disk, so the memory of the first pass is free
-	// for the second. Each worker's hits are sorted and written on a
-	// goroutine of their own: the workers are done, the cores are free.
+	// Each worker's last hits are written as runs on a goroutine of
+	// their own: the workers are done, the cores are free.
 	errs := make([]error, len(e.work))
 	var wg sync.WaitGroup
 	for i := range e.work {
@@ -123,98 +178,25 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, st, err
 	}
-	runs, err := e.spill.reduce(e.runs, byRecord)
+	runs, err := e.spill.reduce(e.runs, timeOrder)
 	if err != nil {
 		return nil, st, err
 	}
-	kept, timed, err := e.dedupRuns(runs)
+	keyRuns, err := e.spill.reduce(e.keys, keyOrder)
+	if err != nil {
+		return nil, st, err
+	}
+	var splits []int64 // where each run's upper half of hashes begins
+	if len(keyRuns) == len(e.keys) {
+		splits = e.keySplits // no run was merged into another
+	}
+	drops, kept, err := e.duplicates(keyRuns, splits)
+	for _, p := range keyRuns {
+		os.Remove(p) // read: the merge needs the disk, not these
+	}
 	if err != nil {
 		return nil, st, err
 	}
 	st.Duplicates = st.Hits - kept
-	return timed, st, nil
-}
-
-// dedupRuns merges runs sorted by record, keeps the first hit of each
-// record and rule, and sorts those by time: in memory if they fit the
-// budget, else into runs.
-//
-// The budget is split between two buffers: while one is sorted and
-// written on a goroutine of its own, the merge fills the other, so on two
-// cores the writing costs no time, and memory stays within the budget.
-func (e *Engine) dedupRuns(runs []string) (int, *hitSeq, error) {
-	budget := e.memory()
-	half := max(budget/2, 1)
-	buf, spare := newHitBuf(half), newHitBuf(half)
-	var timed []string
-	var prev []byte // the last kept record, for its rule and key
-	kept := 0
-	// One write at most is in flight; wait returns its error.
-	var flushing chan error
-	wait := func() error {
-		if flushing == nil {
-			return nil
-		}
-		err := <-flushing
-		flushing = nil
-		return err
-	}
-	flush := func() error {
-		if err := wait(); err != nil {
-			return err
-		}
-		full := buf
-		buf, spare = spare, full
-		f, err := e.spill.create()
-		if err != nil {
-			return err
-		}
-		timed = append(timed, f.Name())
-		flushing = make(chan error, 1)
-		go func(done chan<- error) {
-			slices.SortFunc(full.ents, byTime)
-			err := writeEntries(f, full.ents, nil)
-			full.reset()
-			done <- err
-		}(flushing)
-		return nil
-	}
-	err := e.spill.merge(runs, byRecord, func(en entry) error {
-		if p, ok := entryOf(prev); ok && sameRecord(p, en) {
-			return nil
-		}
-		prev = append(prev[:0], en.rec...)
-		kept++
-		if e.probe != nil && kept%probeEvery == 0 {
-			e.probe()
-		}
-		buf.add(en.rec)
-		if buf.size > half {
-			return flush()
-		}
-		return nil
-	})
-	if werr := wait(); err == nil {
-		err = werr
-	}
-	for _, p := range runs {
-		os.Remove(p) // read: the second pass needs the disk, not these
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	if timed == nil {
-		slices.SortFunc(buf.ents, byTime)
-		return kept, &hitSeq{mem: buf.ents}, nil
-	}
-	if len(buf.ents) > 0 {
-		if err := flush(); err != nil {
-			return 0, nil, err
-		}
-		if err := wait(); err != nil {
-			return 0, nil, err
-		}
-	}
-	timed, err = e.spill.reduce(timed, byTime)
-	return kept, &hitSeq{runs: timed, spill: &e.spill}, err
+	return &hitSeq{runs: runs, drops: drops, spill: &e.spill}, st, nil
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,9 +22,11 @@ type spiller struct {
 	mu     sync.Mutex
 	dir    string
 	closed bool
-	// free are read buffers of finished merges: reused, not reallocated
-	// for each merge (the garbage would count against the GC target).
-	free []*bufio.Reader
+	// free are read buffers of finished merges, and writers the write
+	// buffers of closed runs: reused, not reallocated for each (the
+	// garbage would count against the GC target).
+	free    []*bufio.Reader
+	writers []*bufio.Writer
 }
 
 // create opens a new run file in the hunt's temporary folder.
@@ -67,39 +68,40 @@ func (s *spiller) close() error {
 	return err
 }
 
-// writeRun writes sorted entries as a new run (writeEntries).
-func (s *spiller) writeRun(ents []entry, drop func(prev, cur entry) bool) (string, error) {
+// writeRun writes sorted entries as a new run: each record is its length
+// (uvarint) and its bytes.
+func (s *spiller) writeRun(ents []entry) (string, error) {
 	f, err := s.create()
 	if err != nil {
 		return "", err
 	}
-	return f.Name(), writeEntries(f, ents, drop)
-}
-
-// writeEntries writes sorted entries to f as one run and closes it: each
-// record is its length (uvarint) and its bytes. drop, when set, skips an
-// entry (a duplicate of the one before).
-func writeEntries(f *os.File, ents []entry, drop func(prev, cur entry) bool) error {
-	w := newRunWriter(f)
-	for i, e := range ents {
-		if drop != nil && i > 0 && drop(ents[i-1], e) {
-			continue
-		}
+	w := s.newRunWriter(f)
+	for _, e := range ents {
 		w.write(e.rec)
 	}
-	return w.close()
+	return f.Name(), w.close()
 }
 
 // runWriter writes records to a run file; the first error sticks.
 type runWriter struct {
+	s   *spiller
 	f   *os.File
 	w   *bufio.Writer
 	n   [binary.MaxVarintLen64]byte
 	err error
 }
 
-func newRunWriter(f *os.File) *runWriter {
-	return &runWriter{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+// newRunWriter starts writing f, with a write buffer from the free list.
+func (s *spiller) newRunWriter(f *os.File) *runWriter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.writers); n > 0 {
+		w := s.writers[n-1]
+		s.writers = s.writers[:n-1]
+		w.Reset(f)
+		return &runWriter{s: s, f: f, w: w}
+	}
+	return &runWriter{s: s, f: f, w: bufio.NewWriterSize(f, 256<<10)}
 }
 
 func (w *runWriter) write(rec []byte) {
@@ -121,6 +123,10 @@ func (w *runWriter) close() error {
 	if err := w.f.Close(); w.err == nil {
 		w.err = err
 	}
+	w.w.Reset(nil)
+	w.s.mu.Lock()
+	w.s.writers = append(w.s.writers, w.w)
+	w.s.mu.Unlock()
 	if w.err != nil {
 		return fmt.Errorf("keeping rule hits: writing %s: %w", w.f.Name(), w.err)
 	}
@@ -133,13 +139,35 @@ type runReader struct {
 	r   *bufio.Reader
 	buf []byte
 	cur entry
+	// held is how many bytes of the reader's buffer cur still points
+	// into: they are discarded at the next call, not copied out.
+	held int
+	// at is where cur's length begins in the file, pos where the next
+	// record's does.
+	at, pos int64
 }
 
 // open opens a run for reading, with a read buffer from the free list.
 func (s *spiller) open(path string) (*runReader, error) {
+	return s.openPart(path, section{0, -1})
+}
+
+// section is a part of a run: the bytes from from to to (-1: the end).
+type section struct{ from, to int64 }
+
+// openPart opens a section of a run, which must begin at a record.
+func (s *spiller) openPart(path string, sec section) (*runReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("keeping rule hits: %w", err)
+	}
+	var src io.Reader = f
+	if sec.from != 0 || sec.to >= 0 {
+		to := sec.to
+		if to < 0 {
+			to = 1 << 62
+		}
+		src = io.NewSectionReader(f, sec.from, max(to-sec.from, 0))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -147,12 +175,16 @@ func (s *spiller) open(path string) (*runReader, error) {
 	if n := len(s.free); n > 0 {
 		br = s.free[n-1]
 		s.free = s.free[:n-1]
-		br.Reset(f)
+		br.Reset(src)
 	} else {
-		br = bufio.NewReaderSize(f, 32<<10)
+		br = bufio.NewReaderSize(src, runBuffer)
 	}
-	return &runReader{f: f, r: br}, nil
+	return &runReader{f: f, r: br, pos: sec.from}, nil
 }
+
+// runBuffer is a run reader's buffer: records shorter than it are read in
+// place, without a copy.
+const runBuffer = 32 << 10
 
 // release closes a run and keeps its read buffer for the next merge.
 func (s *spiller) release(r *runReader) {
@@ -164,23 +196,46 @@ func (s *spiller) release(r *runReader) {
 }
 
 // next reads the following record into cur (valid until the next call);
-// io.EOF at the end.
+// io.EOF at the end. A record that fits the read buffer is read where it
+// lies (Peek, then Discard at the next call); a longer one is copied.
 func (r *runReader) next() error {
-	n, err := binary.ReadUvarint(r.r)
-	if err == io.EOF {
-		return io.EOF
+	if r.held > 0 {
+		r.r.Discard(r.held) // peeked: cannot fail
+		r.held = 0
 	}
-	if err != nil || n > 1<<31 {
-		return r.corrupt(err)
+	head, _ := r.r.Peek(binary.MaxVarintLen64) // fewer near the end
+	n, k := binary.Uvarint(head)
+	if k <= 0 || n > 1<<31 {
+		if len(head) == 0 {
+			if _, err := r.r.ReadByte(); err == io.EOF {
+				return io.EOF
+			} else if err != nil {
+				return r.corrupt(err)
+			}
+		}
+		return r.corrupt(nil)
 	}
-	if uint64(cap(r.buf)) < n {
-		r.buf = make([]byte, n)
+	var rec []byte
+	r.at = r.pos
+	r.pos += int64(k) + int64(n)
+	if k+int(n) <= runBuffer {
+		b, err := r.r.Peek(k + int(n))
+		if err != nil {
+			return r.corrupt(err)
+		}
+		rec, r.held = b[k:], k+int(n)
+	} else {
+		r.r.Discard(k)
+		if uint64(cap(r.buf)) < n {
+			r.buf = make([]byte, n)
+		}
+		r.buf = r.buf[:n]
+		if _, err := io.ReadFull(r.r, r.buf); err != nil {
+			return r.corrupt(err)
+		}
+		rec = r.buf
 	}
-	r.buf = r.buf[:n]
-	if _, err := io.ReadFull(r.r, r.buf); err != nil {
-		return r.corrupt(err)
-	}
-	e, ok := entryOf(r.buf)
+	e, ok := entryOf(rec)
 	if !ok {
 		return r.corrupt(nil)
 	}
@@ -195,75 +250,17 @@ func (r *runReader) corrupt(err error) error {
 	return fmt.Errorf("keeping rule hits: reading %s: %w", r.f.Name(), err)
 }
 
-// mergeHeap orders open runs by their current record.
-type mergeHeap struct {
-	rs  []*runReader
-	cmp func(a, b entry) int
-}
-
-func (h *mergeHeap) Len() int           { return len(h.rs) }
-func (h *mergeHeap) Less(i, j int) bool { return h.cmp(h.rs[i].cur, h.rs[j].cur) < 0 }
-func (h *mergeHeap) Swap(i, j int)      { h.rs[i], h.rs[j] = h.rs[j], h.rs[i] }
-func (h *mergeHeap) Push(x any)         { h.rs = append(h.rs, x.(*runReader)) }
-func (h *mergeHeap) Pop() any {
-	r := h.rs[len(h.rs)-1]
-	h.rs = h.rs[:len(h.rs)-1]
-	return r
-}
-
-// merge calls fn with every record of the runs, in cmp order. The entry's
-// bytes are valid only during the call.
-func (s *spiller) merge(paths []string, order func(a, b entry) int, fn func(entry) error) error {
-	h := &mergeHeap{cmp: order}
-	var open []*runReader
-	defer func() {
-		for _, r := range open {
-			s.release(r)
-		}
-	}()
-	for _, p := range paths {
-		r, err := s.open(p)
-		if err != nil {
-			return err
-		}
-		open = append(open, r)
-		switch err := r.next(); err {
-		case nil:
-			h.rs = append(h.rs, r)
-		case io.EOF:
-		default:
-			return err
-		}
-	}
-	heap.Init(h)
-	for h.Len() > 0 {
-		r := h.rs[0]
-		if err := fn(r.cur); err != nil {
-			return err
-		}
-		switch err := r.next(); err {
-		case nil:
-			heap.Fix(h, 0)
-		case io.EOF:
-			heap.Pop(h)
-		default:
-			return err
-		}
-	}
-	return nil
-}
-
 // reduce merges runs until at most maxFanIn are left, so the final merge
 // holds few read buffers however many runs the input made.
-func (s *spiller) reduce(paths []string, order func(a, b entry) int) ([]string, error) {
+func (s *spiller) reduce(paths []string, order ordering) ([]string, error) {
 	paths = slices.Clone(paths)
 	for len(paths) > maxFanIn {
 		f, err := s.create()
 		if err != nil {
 			return nil, err
 		}
-		w := newRunWriter(f)
-		err = s.merge(paths[:maxFanIn], order, func(e entry) error {
+		w := s.newRunWriter(f)
+		err = s.merge(paths[:maxFanIn], nil, order, func(e entry) error {
 			w.write(e.rec)
 			return w.err
 		})

@@ -318,9 +318,26 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 			})); diff != "" {
 			t.Errorf("zone %s: round trip (-want +got):\n%s", z, diff)
 		}
+		// A light decode reads the same of what it reads, nothing else.
+		var ls lightState
+		l, err := decodeLight(rec, func(int) []string { return []string{"a", "b"} }, &ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLight := &keptHit{time: want.time, rule: 1, tenant: "t", loc: ev.Loc, keep: keepDst, addrs: want.addrs,
+			names: []string{"a", "b"}, vals: [][]string{{"x", "y"}, {}}}
+		if diff := cmp.Diff(wantLight, l, cmp.AllowUnexported(keptHit{}, hitAddrs{}), cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+			cmp.Comparer(func(a, b time.Time) bool {
+				return a.Equal(b) && a.Format(time.RFC3339Nano) == b.Format(time.RFC3339Nano)
+			})); diff != "" {
+			t.Errorf("zone %s: light decode (-want +got):\n%s", z, diff)
+		}
 		for cut := range len(rec) - 1 {
 			if _, err := decodeHit(rec[:cut], func(int) []need { return []need{{name: "a"}, {name: "b"}} }); err == nil {
 				t.Fatalf("zone %s: a hit cut to %d of %d bytes decoded without error", z, cut, len(rec))
+			}
+			if _, err := decodeLight(rec[:cut], func(int) []string { return []string{"a", "b"} }, &ls); err == nil {
+				t.Fatalf("zone %s: a hit cut to %d of %d bytes decoded lightly without error", z, cut, len(rec))
 			}
 		}
 	}
