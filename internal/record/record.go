@@ -30,7 +30,14 @@ type Scratch struct {
 	interned cache // see Intern
 	// Wants, when set, lets a decoder read only briefly the records
 	// nothing in the hunt can use (event.Brief). It outlives Reset.
-	Wants event.Wants
+	Wants  event.Wants
+	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
+}
+
+// Want asks Wants about g.
+func (s *Scratch) Want(g event.Glance) bool {
+	s.glance = g
+	return s.Wants(&s.glance)
 }
 
 // Reset releases every nested document parsed since the last Reset.

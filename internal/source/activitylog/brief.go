@@ -74,7 +74,7 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 		}
 		g.SourceIP = record.IP(record.Peek(claims.ipaddr))
 	}
-	if sc.Wants(&g) {
+	if sc.Want(g) {
 		return false, nil
 	}
 	var err error

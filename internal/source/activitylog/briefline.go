@@ -304,7 +304,7 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	if r.sc.Wants(&g) {
+	if r.sc.Want(g) {
 		return false
 	}
 	r.operation, r.outcome = g.Operation, g.Outcome
