@@ -22,6 +22,14 @@ import (
 // is added), so a part that sees fewer of a tenant's matches closes its
 // windows later but no differently. A shared Baseline store must then be
 // safe for concurrent use, as Stream's documentation asks.
+//
+// One thing ties every part: where a tenant's data starts (first_seen
+// learns until a window past it). The streams must be told it
+// (Options.TenantStart or DataStart), as the engine tells them each
+// tenant's earliest event: left to find it, a part takes its own first
+// match, which may be later than the whole set's first match of the
+// tenant, and its first_seen would then still be learning where the
+// whole set's fires.
 func (s *Set) Split(n int, weight func(rule string) int) []*Set {
 	if n <= 1 || len(s.corrs) <= 1 {
 		return []*Set{s}

@@ -14,13 +14,23 @@ import (
 
 // processParts is Process with the set split into n parts, each part's
 // stream given only the matches its correlations read, as the engine
-// feeds them: the fires must be the whole set's.
+// feeds them: the fires must be the whole set's. As the engine does, it
+// tells the streams where each tenant's data starts (Split asks it)
+// unless opt does: its first match, where Process starts it.
 func processParts(s *Set, ms []Match, opt Options, n int, weight func(string) int) ([]Fire, int) {
 	order := slices.Clone(ms)
 	slices.SortStableFunc(order, func(a, b Match) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Tenant, b.Tenant),
 			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Ref, b.Ref))
 	})
+	if opt.TenantStart == nil && opt.DataStart.IsZero() {
+		opt.TenantStart = map[string]time.Time{}
+		for _, m := range order {
+			if _, ok := opt.TenantStart[m.Tenant]; !ok {
+				opt.TenantStart[m.Tenant] = m.Time
+			}
+		}
+	}
 	parts := s.Split(n, weight)
 	var out []Fire
 	for _, p := range parts {
@@ -56,6 +66,34 @@ func TestSplitGivesTheFiresOfTheWhole(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSplitLearnsFromTheTenantsStart: a first_seen correlation whose
+// rule first matches after another correlation's rule did learns from
+// the tenant's first match, not its own part's: a key new past the
+// learning window fires in parts as in the whole set.
+func TestSplitLearnsFromTheTenantsStart(t *testing.T) {
+	t.Parallel()
+	s := compile(t, `title: Count
+name: count
+correlation: {type: event_count, rules: [a], group-by: [k], timespan: 10m, condition: {gte: 1}}
+---
+title: New
+name: new
+correlation: {type: first_seen, rules: [b], group-by: [k], timespan: 1h}
+`, "a", "b")
+	ms := []Match{hit("a", 0, 0, "k=x"), hit("b", 2*time.Hour, 1, "k=y")}
+	want := s.Process(ms, Options{})
+	if len(want) != 2 {
+		t.Fatalf("whole set: %v, want the count's fire and the new key's", brief(want))
+	}
+	got, parts := processParts(s, ms, Options{}, 2, func(string) int { return 1 })
+	if parts != 2 {
+		t.Fatalf("%d parts, want 2", parts)
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("parts (-whole +parts):\n%s", diff)
 	}
 }
 

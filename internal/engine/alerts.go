@@ -136,7 +136,7 @@ func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.rule >= len(e.rules) {
+	if h.rule < 0 || h.rule >= len(e.rules) { // a garbled header may name rule -1
 		return nil, errCorrupt
 	}
 	if h.tenant == "" {

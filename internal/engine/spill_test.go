@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -284,6 +285,52 @@ func TestCorruptRunIsAnErrorNotAPanic(t *testing.T) {
 	}
 	if _, _, err := e.Alerts(&Correlations{Set: set.Correlations(), Rules: set}); err == nil {
 		t.Error("Alerts over a truncated run gave no error")
+	}
+}
+
+// TestGarbledRuleIsAnErrorNotAPanic garbles the rule in one record's
+// header at a time so that it reads as a negative index: every such run
+// must end the hunt with an error, never index the rules with it.
+func TestGarbledRuleIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	for n := range 5 {
+		e, err := New(set, 1, set.Correlations())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Memory, e.TempDir = 1<<10, t.TempDir()
+		for _, ev := range mixEvents(300, 5) {
+			e.Eval(0, &ev)
+		}
+		b, err := os.ReadFile(e.runs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := 0 // where the n-th record's length begins
+		for range n {
+			l, k := binary.Uvarint(b[off:])
+			off += k + int(l)
+		}
+		if off >= len(b) {
+			t.Fatalf("the run has fewer than %d records", n+1)
+		}
+		_, k := binary.Uvarint(b[off:])
+		binary.LittleEndian.PutUint32(b[off+k+12:], 0xffffffff) // the rule: -1
+		if err := os.WriteFile(e.runs[0], b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("record %d with rule -1: panic %v", n, r)
+				}
+			}()
+			if _, _, err := e.Alerts(&Correlations{Set: set.Correlations(), Rules: set}); err == nil {
+				t.Errorf("record %d with rule -1: no error", n)
+			}
+		}()
+		e.Close()
 	}
 }
 
