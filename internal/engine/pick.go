@@ -128,8 +128,14 @@ func readRecordAt(f *os.File, off int64, buf []byte) ([]byte, error) {
 	if err != nil && !(errors.Is(err, io.EOF) && m > 0) {
 		return nil, fmt.Errorf("keeping rule hits: reading %s: %w", f.Name(), orUnexpected(err))
 	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("keeping rule hits: reading %s: %w", f.Name(), err)
+	}
+	// A length past the file's end is corruption, told before a buffer
+	// of that length is made.
 	n, k := binary.Uvarint(head[:m])
-	if k <= 0 || n > 1<<31 {
+	if k <= 0 || n > uint64(max(st.Size()-off-int64(k), 0)) {
 		return nil, fmt.Errorf("keeping rule hits: reading %s: %w", f.Name(), io.ErrUnexpectedEOF)
 	}
 	buf = slices.Grow(buf[:0], int(n))[:n]

@@ -145,6 +145,9 @@ type runReader struct {
 	// at is where cur's length begins in the file, pos where the next
 	// record's does.
 	at, pos int64
+	// size is the file's: a length that reaches past it is corruption,
+	// found before a buffer of that length is made.
+	size int64
 }
 
 // open opens a run for reading, with a read buffer from the free list.
@@ -159,6 +162,11 @@ type section struct{ from, to int64 }
 func (s *spiller) openPart(path string, sec section) (*runReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		return nil, fmt.Errorf("keeping rule hits: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("keeping rule hits: %w", err)
 	}
 	var src io.Reader = f
@@ -179,7 +187,7 @@ func (s *spiller) openPart(path string, sec section) (*runReader, error) {
 	} else {
 		br = bufio.NewReaderSize(src, runBuffer)
 	}
-	return &runReader{f: f, r: br, pos: sec.from}, nil
+	return &runReader{f: f, r: br, pos: sec.from, size: st.Size()}, nil
 }
 
 // runBuffer is a run reader's buffer: records shorter than it are read in
@@ -205,7 +213,7 @@ func (r *runReader) next() error {
 	}
 	head, _ := r.r.Peek(binary.MaxVarintLen64) // fewer near the end
 	n, k := binary.Uvarint(head)
-	if k <= 0 || n > 1<<31 {
+	if k <= 0 || n > uint64(max(r.size-r.pos-int64(k), 0)) {
 		if len(head) == 0 {
 			if _, err := r.r.ReadByte(); err == io.EOF {
 				return io.EOF

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -410,4 +411,41 @@ func (l listFields) Field(id sigma.FieldID, match func(sigma.Value) bool) (prese
 		}
 	}
 	return true, false
+}
+
+// TestHugeLengthInARunIsAnErrorNotAnAllocation sets a run's first length
+// to a gigabyte: the hunt must end with an error without making a buffer
+// that size (a damaged temporary file must not exhaust memory).
+func TestHugeLengthInARunIsAnErrorNotAnAllocation(t *testing.T) {
+	set := load(t, map[string]string{"r.yml": mixRules})
+	e, err := New(set, 1, set.Correlations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Memory, e.TempDir = 1<<10, t.TempDir()
+	for _, ev := range mixEvents(300, 5) {
+		e.Eval(0, &ev)
+	}
+	if len(e.runs) == 0 {
+		t.Fatal("no run was spilled")
+	}
+	b, err := os.ReadFile(e.runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, k := binary.Uvarint(b)
+	b = append(binary.AppendUvarint(nil, 1<<30), b[k:]...)
+	if err := os.WriteFile(e.runs[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err = e.Alerts(&Correlations{Set: set.Correlations(), Rules: set})
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("Alerts over a run with a gigabyte length gave no error")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
+		t.Errorf("reading the damaged run allocated %d MB", grew>>20)
+	}
 }
