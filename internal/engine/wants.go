@@ -7,8 +7,8 @@ import (
 
 // kindWants is what the rules of one kind that are not indexed by
 // operation demand of the fields a reader sees before decoding the rest
-// of a record (event.Glance): the operation, the outcome and whether the
-// source address is Azure's.
+// of a record (event.Glance): the operation, the outcome, whether the
+// source address is Azure's and whether the record can carry a quota.
 type kindWants struct {
 	any   bool        // a rule the analysis cannot narrow: every record is wanted
 	tests []ruleWants // one per other rule
@@ -16,17 +16,18 @@ type kindWants struct {
 
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
 type ruleWants struct {
-	op, outcome, srcAzure func(sigma.Value) bool
+	op, outcome, srcAzure, quota func(sigma.Value) bool
 }
 
 // add notes what rule c demands.
 func (w *kindWants) add(c *sigma.Compiled) {
 	var t ruleWants
-	var ok [3]bool
+	var ok [4]bool
 	t.op, ok[0] = c.ValueTest("operation")
 	t.outcome, ok[1] = c.ValueTest("outcome")
 	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
-	if ok == [3]bool{} {
+	t.quota, ok[3] = c.ValueTest("quota.exceeded")
+	if ok == [4]bool{} {
 		w.any = true
 		return
 	}
@@ -37,9 +38,9 @@ func (w *kindWants) add(c *sigma.Compiled) {
 // whatever else it holds: false only when every rule of its kind is ruled
 // out by its operation index or by a test the rule compiler derived (an
 // operation that must end in /write, an outcome that must be failed, a
-// source that must be an Azure address). A rule the analysis cannot
-// narrow (a user's rule on other fields only) makes it true for its whole
-// kind. It is an event.Wants; Eval ignores the Brief events a reader made
+// source that must be an Azure address, a quota where the record can
+// carry none). A rule the analysis cannot narrow (a user's rule on other
+// fields only) makes it true for its whole kind. It is an event.Wants; Eval ignores the Brief events a reader made
 // where it was false, except for when each tenant's logs begin.
 func (e *Engine) Wants(g *event.Glance) bool {
 	k := int(g.Kind)
@@ -78,6 +79,10 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
 		if e.SourceAzure != nil && !t.srcAzure(sigma.BoolValue(e.SourceAzure(g.SourceIP))) {
 			return false
 		}
+	}
+	// A quota the reader knows is absent fails every test on it.
+	if t.quota != nil && g.NoQuota {
+		return false
 	}
 	return true
 }

@@ -36,6 +36,16 @@ detection:
   condition: sel
 level: low
 `
+	failedOnly = `title: Any failure
+name: x.failed
+id: a4
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {outcome: failed}
+  condition: sel
+level: low
+`
 	byRegion = `title: Anything in a region
 name: x.region
 id: a3
@@ -75,6 +85,12 @@ func TestWants(t *testing.T) {
 			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, azure), false},
 		{"a failure", map[string]string{"a.yml": armFromAzure, "q.yml": failedQuota},
 			glance("microsoft.web/sites/restart/action", event.OutcomeFailed, home), true},
+		{"a failure that cannot carry a quota", map[string]string{"a.yml": armFromAzure, "q.yml": failedQuota},
+			&event.Glance{Kind: event.KindActivity, Operation: "microsoft.web/sites/restart/action", Outcome: event.OutcomeFailed,
+				SourceIP: home, NoQuota: true}, false},
+		{"a failure that cannot carry a quota, to a rule without a quota test", map[string]string{"r.yml": failedOnly},
+			&event.Glance{Kind: event.KindActivity, Operation: "microsoft.web/sites/restart/action", Outcome: event.OutcomeFailed,
+				SourceIP: home, NoQuota: true}, true},
 		{"a success", map[string]string{"a.yml": armFromAzure, "q.yml": failedQuota},
 			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, home), false},
 		{"a rule the analysis cannot narrow wants everything", map[string]string{"q.yml": failedQuota, "r.yml": byRegion},

@@ -300,6 +300,10 @@ type Glance struct {
 	// SourceIP is the address the event's source will be (what enrichment
 	// reads as enrich.src_ip); invalid when the record names none.
 	SourceIP netip.Addr
+	// NoQuota is set by a reader that knows the event will carry no quota
+	// (quota.exceeded absent): an Activity Log failure whose text never
+	// mentions one. False claims nothing.
+	NoQuota bool
 }
 
 // Wants reports whether anything a hunt runs (a rule, what enrichment

@@ -30,7 +30,10 @@ type Scratch struct {
 	interned cache // see Intern
 	// Wants, when set, lets a decoder read only briefly the records
 	// nothing in the hunt can use (event.Brief). It outlives Reset.
-	Wants  event.Wants
+	Wants event.Wants
+	// Text is the text of the record being read when it is a whole line
+	// or document (nil inside an envelope), for tests on its bytes.
+	Text   []byte
 	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
 }
 

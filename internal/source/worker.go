@@ -244,7 +244,9 @@ func (w *worker) decode(v *fastjson.Value, text []byte, loc event.Location, h re
 		return
 	}
 	w.sc.Reset()
+	w.sc.Text = text
 	evs, err := f.decode(&w.sc, v, shape, w.evs[:0])
+	w.sc.Text = nil
 	w.evs = evs[:0]
 	if err != nil {
 		w.skip(loc, err)

@@ -74,6 +74,9 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 		}
 		g.SourceIP = record.IP(record.Peek(claims.ipaddr))
 	}
+	// Without the record's own text (inside an envelope) nothing is
+	// claimed of its quota.
+	g.NoQuota = sc.Text != nil && noQuota(sc.Text, g.Operation, g.Outcome)
 	if sc.Want(g) {
 		return false, nil
 	}

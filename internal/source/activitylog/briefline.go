@@ -304,6 +304,7 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
+	g.NoQuota = noQuota(r.b, g.Operation, g.Outcome)
 	if r.sc.Want(g) {
 		return false
 	}

@@ -73,6 +73,11 @@ func FuzzDecode(f *testing.F) {
 			if c := e.Compute; c != nil && (c.Count < 0 || c.LowPri < 0 || c.GPUs < 0 || c.CPUs < 0) {
 				t.Fatalf("%s: negative compute %+v", shape, *c)
 			}
+			// What the brief reads claim of the record's text must hold
+			// of the record decoded in full.
+			if e.Quota != nil && noQuota(data, e.Operation, e.Outcome) {
+				t.Fatalf("%s: noQuota on a record whose decode reads quota %+v", shape, *e.Quota)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,19 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// noQuota reports whether the record whose text is line, operation op
+// and outcome o certainly yields no quota (extras): it is not one of the
+// quota operations, and it did not fail or its text never says "uota"
+// (quotaExceeded's first test), not even behind a \u escape. Most failed
+// operations are so set aside without decoding their status message.
+func noQuota(line []byte, op string, o event.Outcome) bool {
+	switch op {
+	case opQuota, opServiceLimit, opSupport:
+		return false
+	}
+	return o != event.OutcomeFailed || !bytes.Contains(line, []byte("uota")) && !bytes.Contains(line, []byte(`\u`))
 }
 
 // quotaExceeded reads a failed operation's status message for a quota
