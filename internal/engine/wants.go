@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"strings"
+	"sync"
+	"sync/atomic"
+
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
@@ -12,6 +16,33 @@ import (
 type kindWants struct {
 	any   bool        // a rule the analysis cannot narrow: every record is wanted
 	tests []ruleWants // one per other rule
+	// byOp remembers, per operation, the tests its operation passes
+	// (*[]ruleWants): a log names few operations, asked about on every
+	// record. At most maxRemembered are kept, so records naming
+	// operations without end cannot grow it.
+	byOp       sync.Map
+	remembered atomic.Int32
+}
+
+// maxRemembered bounds the operations kindWants.byOp remembers.
+const maxRemembered = 4096
+
+// testsFor returns the tests whose operation test op passes.
+func (w *kindWants) testsFor(op string) []ruleWants {
+	if ts, ok := w.byOp.Load(op); ok {
+		return *ts.(*[]ruleWants)
+	}
+	var ts []ruleWants
+	for _, t := range w.tests {
+		if t.op == nil || t.op(sigma.StringValue(op)) {
+			t.op = nil // passed
+			ts = append(ts, t)
+		}
+	}
+	if w.remembered.Add(1) <= maxRemembered {
+		w.byOp.Store(strings.Clone(op), &ts) // op may be a view of a record
+	}
+	return ts
 }
 
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
@@ -54,7 +85,7 @@ func (e *Engine) Wants(g *event.Glance) bool {
 	if w.any {
 		return true
 	}
-	for _, t := range w.tests {
+	for _, t := range w.testsFor(g.Operation) {
 		if e.passes(&t, g) {
 			return true
 		}

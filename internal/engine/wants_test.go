@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -187,5 +188,31 @@ level: low
 	again, _ := run()
 	if ids[0] != again[0] || ids[1] != again[1] {
 		t.Errorf("alert ids changed between hunts: %v then %v", ids, again)
+	}
+}
+
+// TestWantsRemembersBoundedly asks about more operations than Wants
+// remembers: the answers stay right (a write from Azure is wanted, the
+// same from home is not) past the bound, and what it keeps stays bounded.
+func TestWantsRemembersBoundedly(t *testing.T) {
+	t.Parallel()
+	azure := netip.MustParseAddr("20.38.1.1")
+	e, err := New(load(t, map[string]string{"a.yml": armFromAzure}), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SourceAzure = func(a netip.Addr) bool { return a == azure }
+	for i := range maxRemembered + 100 {
+		for _, ip := range []netip.Addr{azure, netip.MustParseAddr("198.51.100.7")} {
+			g := &event.Glance{Kind: event.KindActivity, Operation: fmt.Sprintf("microsoft.x/r%d/write", i), SourceIP: ip}
+			if got, want := e.Wants(g), ip == azure; got != want {
+				t.Fatalf("operation %d from %v: Wants = %v, want %v", i, ip, got, want)
+			}
+		}
+	}
+	n := 0
+	e.wants[event.KindActivity].byOp.Range(func(_, _ any) bool { n++; return true })
+	if n > maxRemembered {
+		t.Errorf("%d operations remembered, at most %d expected", n, maxRemembered)
 	}
 }
