@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
@@ -70,7 +73,8 @@ func (w *kindWants) add(c *sigma.Compiled) {
 // out by its operation index or by a test the rule compiler derived (an
 // operation that must end in /write, an outcome that must be failed, a
 // source that must be an Azure address, a quota where the record can
-// carry none). A rule the analysis cannot narrow (a user's rule on other
+// carry none), or, for the rules indexed by its operation, by their
+// needles missing from the record's text (g.Text). A rule the analysis cannot narrow (a user's rule on other
 // fields only) makes it true for its whole kind. It is an event.Wants; Eval ignores the Brief events a reader made
 // where it was false, except for when each tenant's logs begin.
 func (e *Engine) Wants(g *event.Glance) bool {
@@ -78,7 +82,7 @@ func (e *Engine) Wants(g *event.Glance) bool {
 	if k >= numKinds {
 		return true
 	}
-	if len(e.byOp[k][g.Operation]) > 0 {
+	if rs := e.byOp[k][g.Operation]; len(rs) > 0 && !e.noneFound(rs, g.Text) {
 		return true
 	}
 	w := &e.wants[k]
@@ -116,4 +120,77 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
 		return false
 	}
 	return true
+}
+
+// noneFound reports whether text shows that none of the rules rs can
+// match: each has a group of needles (sigma.Compiled.Needles) none of
+// which is in text. Needles are literals of fields whose values are the
+// record's own text (fields.verbatimTyped), in bytes JSON writers leave
+// as they are, so a record that matches holds them, in some case. A \u
+// escape could hide any of them and a \/ (PHP's writer escapes every
+// slash) a slash: a text with either shows nothing.
+func (e *Engine) noneFound(rs []int, text []byte) bool {
+	if text == nil || bytes.Contains(text, []byte(`\u`)) || bytes.Contains(text, []byte(`\/`)) {
+		return false
+	}
+	for _, i := range rs {
+		if !e.lacksNeedle(i, text) {
+			return false
+		}
+	}
+	return true
+}
+
+// lacksNeedle reports whether some needle group of rule i has no member
+// in text.
+func (e *Engine) lacksNeedle(i int, text []byte) bool {
+	for _, group := range e.rules[i].Compiled.Needles() {
+		if !slices.ContainsFunc(group, func(n string) bool { return containsFold(text, n) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether text holds needle (lower-case ASCII) in
+// any ASCII case. It looks for the needle's rarest letter in both cases
+// with the vectorised byte search and compares around each hit.
+func containsFold(text []byte, needle string) bool {
+	j := rarest(needle)
+	c := needle[j]
+	cases := [2]byte{c, c}
+	if 'a' <= c && c <= 'z' {
+		cases[1] = c - 'a' + 'A'
+	}
+	for k, c := range cases {
+		if k == 1 && c == cases[0] {
+			break
+		}
+		for from := j; from < len(text); {
+			p := bytes.IndexByte(text[from:], c)
+			if p < 0 {
+				break
+			}
+			p += from
+			if start := p - j; start+len(needle) <= len(text) && record.EqualFold(text[start:start+len(needle)], needle) {
+				return true
+			}
+			from = p + 1
+		}
+	}
+	return false
+}
+
+// rarest returns the position of the needle's byte least common in log
+// records, by a fixed ranking of letters (common first); other bytes
+// (digits, punctuation) count as most common.
+func rarest(needle string) int {
+	const byFrequency = "etaoinsrhldcumfpgwybvkxjqz"
+	best, bestRank := 0, -1
+	for i := 0; i < len(needle); i++ {
+		if r := strings.IndexByte(byFrequency, needle[i]); r > bestRank {
+			best, bestRank = i, r
+		}
+	}
+	return best
 }

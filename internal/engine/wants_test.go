@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,4 +217,75 @@ func TestWantsRemembersBoundedly(t *testing.T) {
 	if n > maxRemembered {
 		t.Errorf("%d operations remembered, at most %d expected", n, maxRemembered)
 	}
+}
+
+// gpuDriver is a rule indexed by operation that demands literals of the
+// record's text (its extension type).
+const gpuDriver = `title: GPU driver installed
+name: x.gpu_driver
+id: a5
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel:
+    operation: microsoft.compute/virtualmachines/extensions/write
+    extension.type: [NvidiaGpuDriverLinux, AmdGpuDriverLinux]
+  condition: sel
+level: high
+`
+
+// TestWantsReadsNeedles checks that a record whose text lacks every
+// literal an indexed rule demands is not wanted, and that anything that
+// could hide one (another case, a \u escape, no text) keeps it wanted.
+func TestWantsReadsNeedles(t *testing.T) {
+	t.Parallel()
+	e, err := New(load(t, map[string]string{"g.yml": gpuDriver}), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const op = "microsoft.compute/virtualmachines/extensions/write"
+	for _, c := range []struct {
+		name string
+		text []byte
+		want bool
+	}{
+		{"a monitoring agent", []byte(`{"resourceId":"/x/extensions/AzureMonitorLinuxAgent"}`), false},
+		{"the driver", []byte(`{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`), true},
+		{"the driver in capitals", []byte(`{"resourceId":"/X/EXTENSIONS/NVIDIAGPUDRIVERLINUX"}`), true},
+		{"a text with a \\u escape", []byte(`{"resourceId":"/x/extensions/Nvidia\u0047puDriverLinux"}`), true},
+		{"a text with escaped slashes", []byte(`{"resourceId":"\/x\/extensions\/AzureMonitorLinuxAgent"}`), true},
+		{"no text", nil, true},
+	} {
+		g := &event.Glance{Kind: event.KindActivity, Operation: op, Outcome: event.OutcomeSucceeded, Text: c.text}
+		if got := e.Wants(g); got != c.want {
+			t.Errorf("%s: Wants = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func FuzzContainsFold(f *testing.F) {
+	f.Add([]byte("xx NvidiaGpuDriverLinux"), "nvidiagpudriverlinux")
+	f.Add([]byte("aZ"), "z")
+	f.Fuzz(func(t *testing.T, text []byte, needle string) {
+		needle = strings.ToLower(needle)
+		if needle == "" || strings.ContainsFunc(needle, func(r rune) bool { return r == 0 || r >= 0x80 }) {
+			return
+		}
+		want := bytes.Contains(bytes.ToLower(asciiOnly(text)), []byte(needle))
+		if got := containsFold(text, needle); got != want {
+			t.Fatalf("containsFold(%q, %q) = %v, want %v", text, needle, got, want)
+		}
+	})
+}
+
+// asciiOnly replaces non-ASCII bytes, which bytes.ToLower would decode
+// as runes, by a byte no needle holds.
+func asciiOnly(b []byte) []byte {
+	out := bytes.Clone(b)
+	for i, c := range out {
+		if c >= 0x80 {
+			out[i] = 0
+		}
+	}
+	return out
 }

@@ -40,7 +40,9 @@ type Scratch struct {
 // Want asks Wants about g.
 func (s *Scratch) Want(g event.Glance) bool {
 	s.glance = g
-	return s.Wants(&s.glance)
+	ok := s.Wants(&s.glance)
+	s.glance.Text = nil // the record's memory may go
+	return ok
 }
 
 // Reset releases every nested document parsed since the last Reset.

@@ -304,7 +304,7 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	g.NoQuota = noQuota(r.b, g.Operation, g.Outcome)
+	g.NoQuota, g.Text = noQuota(r.b, g.Operation, g.Outcome), r.b
 	if r.sc.Want(g) {
 		return false
 	}
