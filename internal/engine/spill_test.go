@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
@@ -259,15 +260,7 @@ func TestAFolderThatCannotBeWrittenIsAnError(t *testing.T) {
 
 func TestCorruptRunIsAnErrorNotAPanic(t *testing.T) {
 	t.Parallel()
-	set := load(t, map[string]string{"r.yml": mixRules})
-	e, err := New(set, 1, set.Correlations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Memory, e.TempDir = 1<<10, t.TempDir()
-	for _, ev := range mixEvents(300, 5) {
-		e.Eval(0, &ev)
-	}
+	e, set := spilledEngine(t)
 	for i, p := range e.runs {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -294,16 +287,8 @@ func TestCorruptRunIsAnErrorNotAPanic(t *testing.T) {
 // must end the hunt with an error, never index the rules with it.
 func TestGarbledRuleIsAnErrorNotAPanic(t *testing.T) {
 	t.Parallel()
-	set := load(t, map[string]string{"r.yml": mixRules})
 	for n := range 5 {
-		e, err := New(set, 1, set.Correlations())
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Memory, e.TempDir = 1<<10, t.TempDir()
-		for _, ev := range mixEvents(300, 5) {
-			e.Eval(0, &ev)
-		}
+		e, set := spilledEngine(t)
 		b, err := os.ReadFile(e.runs[0])
 		if err != nil {
 			t.Fatal(err)
@@ -417,15 +402,7 @@ func (l listFields) Field(id sigma.FieldID, match func(sigma.Value) bool) (prese
 // to a gigabyte: the hunt must end with an error without making a buffer
 // that size (a damaged temporary file must not exhaust memory).
 func TestHugeLengthInARunIsAnErrorNotAnAllocation(t *testing.T) {
-	set := load(t, map[string]string{"r.yml": mixRules})
-	e, err := New(set, 1, set.Correlations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Memory, e.TempDir = 1<<10, t.TempDir()
-	for _, ev := range mixEvents(300, 5) {
-		e.Eval(0, &ev)
-	}
+	e, set := spilledEngine(t)
 	if len(e.runs) == 0 {
 		t.Fatal("no run was spilled")
 	}
@@ -448,4 +425,20 @@ func TestHugeLengthInARunIsAnErrorNotAnAllocation(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
 		t.Errorf("reading the damaged run allocated %d MB", grew>>20)
 	}
+}
+
+// spilledEngine returns an engine that has read a mix of events with a
+// budget so small that its hits went to runs on disk, and its rules.
+func spilledEngine(t *testing.T) (*Engine, *rules.Set) {
+	t.Helper()
+	set := load(t, map[string]string{"r.yml": mixRules})
+	e, err := New(set, 1, set.Correlations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Memory, e.TempDir = 1<<10, t.TempDir()
+	for _, ev := range mixEvents(300, 5) {
+		e.Eval(0, &ev)
+	}
+	return e, set
 }
