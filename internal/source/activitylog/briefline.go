@@ -83,41 +83,26 @@ type lineReader struct {
 // the line must take the full path.
 func (r *lineReader) read(e *event.Event) bool {
 	b := r.b
-	i := skipWS(b, 1)
-	if i < len(b) && b[i] == '}' {
+	if i := skipWS(b, 1); i < len(b) && b[i] == '}' {
 		return false
 	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return false
+	end := scanMembers(b, 1, func(key []byte, at int) int {
+		if r.escaped(key) { // an escaped name could spell any of ours
+			return -1
 		}
-		ke := strEnd(b, i+1)
-		if ke < 0 || r.escaped(b[i+1:ke]) { // an escaped name could spell any of ours
-			return false
-		}
-		key := b[i+1 : ke]
-		if i = colon(b, ke); i < 0 {
-			return false
-		}
-		if i = r.member(key, i); i < 0 {
-			return false
+		if at = r.member(key, at); at < 0 {
+			return -1
 		}
 		if !r.decided && r.op.ok && r.status.ok && r.ip.ok && (r.addr.IsValid() || r.identity) {
 			// Everything the decision reads is final: no later member
 			// can change a filled slot.
 			if !r.decide() {
-				return false
+				return -1
 			}
 		}
-		var more bool
-		if i, more = next(b, i, '}'); i < 0 {
-			return false
-		}
-		if !more {
-			break
-		}
-	}
-	if skipWS(b, i) != len(b) {
+		return at
+	})
+	if end < 0 || skipWS(b, end) != len(b) {
 		return false
 	}
 	return r.finish(e)

@@ -60,46 +60,23 @@ func (r *lineReader) identityValue(i int) int {
 // returns the position past it. record.Key finds its claims: the first
 // member named exactly "claims", else the first named so in any case.
 func (r *lineReader) identityObject(i int) int {
-	b := r.b
-	i = skipWS(b, i)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
-	}
 	exact, loose, anyEsc := false, false, false
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return -1
-		}
-		ke := strEnd(b, i+1)
-		if ke < 0 {
-			return -1
-		}
-		key := b[i+1 : ke]
-		if i = colon(b, ke); i < 0 {
-			return -1
-		}
+	end := scanMembers(r.b, i, func(key []byte, at int) int {
 		if !exact && string(key) == "claims" {
 			exact = true
-			i = r.claimsValue(i)
-		} else {
-			// An escaped name may be "claims" once unescaped (and come
-			// before this one), and bytes.EqualFold folds some non-ASCII
-			// letters to ASCII ones.
-			anyEsc = anyEsc || r.escaped(key)
-			loose = loose || mayFoldTo(key, "claims")
-			i = skipValue(b, i, 2)
+			return r.claimsValue(at)
 		}
-		if i < 0 {
-			return -1
-		}
-		var more bool
-		if i, more = next(b, i, '}'); i < 0 || !more {
-			if anyEsc || loose && !exact {
-				r.claims = claimsUnknown
-			}
-			return i
-		}
+		// An escaped name may be "claims" once unescaped (and come
+		// before this one), and bytes.EqualFold folds some non-ASCII
+		// letters to ASCII ones.
+		anyEsc = anyEsc || r.escaped(key)
+		loose = loose || mayFoldTo(key, "claims")
+		return skipValue(r.b, at, 2)
+	})
+	if anyEsc || loose && !exact {
+		r.claims = claimsUnknown
 	}
+	return end
 }
 
 // mayFoldTo reports whether bytes.EqualFold could find name equal to s
@@ -135,27 +112,10 @@ func (r *lineReader) claimsValue(i int) int {
 // briefClaims does: the first non-null tenant claim (either name) and
 // ipaddr, names in any ASCII case. It returns the position past it.
 func (r *lineReader) claimsObject(i int) int {
-	b := r.b
-	i = skipWS(b, i)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return -1
-		}
-		ke := strEnd(b, i+1)
-		if ke < 0 {
-			return -1
-		}
-		key := b[i+1 : ke]
-		esc := r.escaped(key)
-		if i = colon(b, ke); i < 0 {
-			return -1
-		}
+	return scanMembers(r.b, i, func(key []byte, at int) int {
 		var c *claim
 		switch {
-		case esc: // fastjson unescapes names: this one could be any claim
+		case r.escaped(key): // fastjson unescapes names: this one could be any claim
 			r.claims = claimsUnknown
 		case len(key) == len(claimTID) && record.EqualFold(key, claimTID),
 			len(key) == len(claimTenantURI) && record.EqualFold(key, claimTenantURI):
@@ -163,14 +123,8 @@ func (r *lineReader) claimsObject(i int) int {
 		case len(key) == len(claimIPAddr) && record.EqualFold(key, claimIPAddr):
 			c = &r.ipaddr
 		}
-		if i = r.claimValue(c, i); i < 0 {
-			return -1
-		}
-		var more bool
-		if i, more = next(b, i, '}'); i < 0 || !more {
-			return i
-		}
-	}
+		return r.claimValue(c, at)
+	})
 }
 
 // claimValue reads the value at i of a claim, into c when it is one the

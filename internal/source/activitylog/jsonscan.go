@@ -126,6 +126,39 @@ func literal(b []byte, i int, word string) int {
 	return i + len(word)
 }
 
+// scanMembers walks the object whose members start at i (after its
+// brace): member gets each name (its raw bytes) and the position of its
+// value, and returns the position past the value, or -1 to stop. It
+// returns the position past the object, or -1 when it is not valid or
+// member stopped. (skipObject keeps a loop of its own: it runs on every
+// nested object, where a call through a function value per member shows.)
+func scanMembers(b []byte, i int, member func(key []byte, at int) int) int {
+	i = skipWS(b, i)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ke := strEnd(b, i+1)
+		if ke < 0 {
+			return -1
+		}
+		key := b[i+1 : ke]
+		if i = colon(b, ke); i < 0 {
+			return -1
+		}
+		if i = member(key, i); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = next(b, i, '}'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
 // skipObject returns the position past the object whose members start at
 // i (after its brace).
 func skipObject(b []byte, i, depth int) int {
