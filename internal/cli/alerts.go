@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,11 +26,8 @@ func alertsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	since := fs.String("since", "", "only alerts whose first event is this recent, e.g. 24h or 7d (default: all)")
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	f, _, err := outputFlags(*format, "")
 	if err != nil {

@@ -5,6 +5,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -80,4 +82,17 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// parseFlags parses args into fs. When ok is false the command ends with
+// code: ExitOK after --help (the usage was printed), ExitUsage after a
+// bad flag (the flag package named it).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitUsage, false
+	}
+	return 0, true
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -88,11 +87,8 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var subs multiFlag
 	fs.Var(&subs, "subscription", "subscription ID to probe (default: the first one the identity can read)")
 	from := fs.String("from", "", "judge responses saved by 'mamori posture --save' instead of calling Azure")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	var c *capture.Capture
 	var err error

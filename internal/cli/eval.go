@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,11 +24,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
 	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
 	noteRule := fs.String("rule", "", "list only the notes about this rule `name`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default

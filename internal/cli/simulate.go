@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,11 +34,8 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: mamori simulate --out DIR [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()
@@ -70,11 +66,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 7, "random seed of the simulated tenant")
 	keep := fs.String("keep", "", "keep the simulated logs in this folder instead of a temporary one")
 	reportPath := fs.String("report", "mamori-report.html", "write the findings as a self-contained HTML report to this file (\"\" for none)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	dir := *keep
 	if dir == "" {
