@@ -1,17 +1,11 @@
 package source
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mamori-sec/mamori"
-	"github.com/mamori-sec/mamori/internal/benchdata"
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
-	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/rules"
 )
 
@@ -33,29 +27,5 @@ func BenchmarkReadFileBrief(b *testing.B) {
 	}
 	defer eng.Close()
 	eng.SourceAzure = enr.Azure
-	var buf bytes.Buffer
-	if _, err := benchdata.Write(&buf, 64<<20, 1, 0); err != nil {
-		b.Fatal(err)
-	}
-	p := filepath.Join(b.TempDir(), "al.jsonl")
-	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	for _, mapped := range []bool{true, false} {
-		name := "streamed"
-		if mapped {
-			name = "mapped"
-		}
-		b.Run(name, func(b *testing.B) {
-			in := fileInput(p, int64(buf.Len()))
-			in.plain = mapped
-			b.SetBytes(int64(buf.Len()))
-			for b.Loop() {
-				st := Read(context.Background(), []Input{in}, Options{Wants: eng.Wants}, func(int, *event.Event) {})
-				if st[0].Skipped != 0 {
-					b.Fatal(st[0].Errors)
-				}
-			}
-		})
-	}
+	benchReadFile(b, Options{Wants: eng.Wants})
 }

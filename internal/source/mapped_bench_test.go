@@ -13,7 +13,11 @@ import (
 
 // BenchmarkReadFile reads a 64 MiB file of the benchmark's records, read
 // in place (mapped) and as a stream, with a handler that does nothing.
-func BenchmarkReadFile(b *testing.B) {
+func BenchmarkReadFile(b *testing.B) { benchReadFile(b, Options{}) }
+
+// benchReadFile reads a 64 MiB file of the benchmark's records with opt,
+// mapped and streamed.
+func benchReadFile(b *testing.B, opt Options) {
 	var buf bytes.Buffer
 	if _, err := benchdata.Write(&buf, 64<<20, 1, 0); err != nil {
 		b.Fatal(err)
@@ -32,7 +36,7 @@ func BenchmarkReadFile(b *testing.B) {
 			in.plain = mapped
 			b.SetBytes(int64(buf.Len()))
 			for b.Loop() {
-				st := Read(context.Background(), []Input{in}, Options{}, func(int, *event.Event) {})
+				st := Read(context.Background(), []Input{in}, opt, func(int, *event.Event) {})
 				if st[0].Skipped != 0 {
 					b.Fatal(st[0].Errors)
 				}
