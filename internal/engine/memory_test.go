@@ -13,15 +13,7 @@ import (
 // quietRules keep every compute create for a correlation that never fires
 // in the test data, as the catalogue's base rules keep most compute writes
 // of a busy tenant: the hits are the memory that used to grow.
-const quietRules = `title: Compute created
-name: x.compute
-description: d
-logsource: {product: azure, service: activitylogs}
-detection:
-  sel: {compute.service|exists: true}
-  condition: sel
-level: informational
----
+const quietRules = copyRules + `---
 title: Very many regions
 name: x.fanout
 description: d
