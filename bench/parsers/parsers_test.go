@@ -74,21 +74,27 @@ func BenchmarkSimdND(b *testing.B) {
 	data := load(b)
 	b.SetBytes(int64(len(data)))
 	var pj *simdjson.ParsedJson
-	chunk := 1 << 20
 	for b.Loop() {
-		rest := data
-		for len(rest) > 0 {
-			end := min(chunk, len(rest))
-			if j := bytes.LastIndexByte(rest[:end], '\n'); j >= 0 && end < len(rest) {
-				end = j + 1
-			}
+		eachChunk(data, func(c []byte) {
 			var err error
-			pj, err = simdjson.ParseND(rest[:end], pj)
-			if err != nil {
+			if pj, err = simdjson.ParseND(c, pj); err != nil {
 				b.Fatal(err)
 			}
-			rest = rest[end:]
+		})
+	}
+}
+
+// eachChunk calls fn with data cut into chunks of about 1 MiB that end at
+// a line's end, as mamori's reader cuts a file.
+func eachChunk(data []byte, fn func([]byte)) {
+	const chunk = 1 << 20
+	for rest := data; len(rest) > 0; {
+		end := min(chunk, len(rest))
+		if j := bytes.LastIndexByte(rest[:end], '\n'); j >= 0 && end < len(rest) {
+			end = j + 1
 		}
+		fn(rest[:end])
+		rest = rest[end:]
 	}
 }
 
@@ -100,19 +106,12 @@ func BenchmarkSimdNDOp(b *testing.B) {
 	data := load(b)
 	b.SetBytes(int64(len(data)))
 	var pj *simdjson.ParsedJson
-	chunk := 1 << 20
 	var el *simdjson.Element
 	n := 0
 	for b.Loop() {
-		rest := data
-		for len(rest) > 0 {
-			end := min(chunk, len(rest))
-			if j := bytes.LastIndexByte(rest[:end], '\n'); j >= 0 && end < len(rest) {
-				end = j + 1
-			}
+		eachChunk(data, func(c []byte) {
 			var err error
-			pj, err = simdjson.ParseND(rest[:end], pj)
-			if err != nil {
+			if pj, err = simdjson.ParseND(c, pj); err != nil {
 				b.Fatal(err)
 			}
 			iter := pj.Iter()
@@ -132,8 +131,7 @@ func BenchmarkSimdNDOp(b *testing.B) {
 					}
 				}
 			}
-			rest = rest[end:]
-		}
+		})
 	}
 	_ = n
 }
