@@ -74,9 +74,11 @@ func (w *kindWants) add(c *sigma.Compiled) {
 // operation that must end in /write, an outcome that must be failed, a
 // source that must be an Azure address, a quota where the record can
 // carry none), or, for the rules indexed by its operation, by their
-// needles missing from the record's text (g.Text). A rule the analysis cannot narrow (a user's rule on other
-// fields only) makes it true for its whole kind. It is an event.Wants; Eval ignores the Brief events a reader made
-// where it was false, except for when each tenant's logs begin.
+// needles missing from the record's text (g.Text). A rule the analysis
+// cannot narrow (a user's rule on other fields only) makes it true for
+// its whole kind. It is an event.Wants; Eval ignores the Brief events a
+// reader made where it was false, except for when each tenant's logs
+// begin.
 func (e *Engine) Wants(g *event.Glance) bool {
 	k := int(g.Kind)
 	if k >= numKinds {
@@ -125,12 +127,11 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
 // noneFound reports whether text shows that none of the rules rs can
 // match: each has a group of needles (sigma.Compiled.Needles) none of
 // which is in text. Needles are literals of fields whose values are the
-// record's own text (fields.verbatimTyped), in bytes JSON writers leave
-// as they are, so a record that matches holds them, in some case. A \u
-// escape could hide any of them and a \/ (PHP's writer escapes every
-// slash) a slash: a text with either shows nothing.
+// record's own text (fields.verbatimTyped), and the reader gives a text
+// only when its strings are spelled in it as they read (event.Glance),
+// so a record that matches holds them, in some case.
 func (e *Engine) noneFound(rs []int, text []byte) bool {
-	if text == nil || bytes.Contains(text, []byte(`\u`)) || bytes.Contains(text, []byte(`\/`)) {
+	if text == nil {
 		return false
 	}
 	for _, i := range rs {

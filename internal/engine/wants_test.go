@@ -235,8 +235,9 @@ level: high
 `
 
 // TestWantsReadsNeedles checks that a record whose text lacks every
-// literal an indexed rule demands is not wanted, and that anything that
-// could hide one (another case, a \u escape, no text) keeps it wanted.
+// literal an indexed rule demands is not wanted, and that another case or
+// no text keeps it wanted (texts with escapes that could hide one are not
+// given: TestAsWritten).
 func TestWantsReadsNeedles(t *testing.T) {
 	t.Parallel()
 	e, err := New(load(t, map[string]string{"g.yml": gpuDriver}), 1, nil)
@@ -252,8 +253,6 @@ func TestWantsReadsNeedles(t *testing.T) {
 		{"a monitoring agent", []byte(`{"resourceId":"/x/extensions/AzureMonitorLinuxAgent"}`), false},
 		{"the driver", []byte(`{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`), true},
 		{"the driver in capitals", []byte(`{"resourceId":"/X/EXTENSIONS/NVIDIAGPUDRIVERLINUX"}`), true},
-		{"a text with a \\u escape", []byte(`{"resourceId":"/x/extensions/Nvidia\u0047puDriverLinux"}`), true},
-		{"a text with escaped slashes", []byte(`{"resourceId":"\/x\/extensions\/AzureMonitorLinuxAgent"}`), true},
 		{"no text", nil, true},
 	} {
 		g := &event.Glance{Kind: event.KindActivity, Operation: op, Outcome: event.OutcomeSucceeded, Text: c.text}

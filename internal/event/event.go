@@ -304,9 +304,10 @@ type Glance struct {
 	// (quota.exceeded absent): an Activity Log failure whose text never
 	// mentions one. False claims nothing.
 	NoQuota bool
-	// Text is the record's own text, when the reader has it: a rule whose
-	// needles (literals it demands of the record's text) are not all in
-	// it cannot match. Nil tests none.
+	// Text is the record's own text, when the reader has it and its
+	// strings are spelled in it as they read (no \u or \/ escape): a rule
+	// whose needles (literals it demands of the record's text) are not
+	// all in it cannot match. Nil tests none.
 	Text []byte
 }
 

@@ -76,7 +76,10 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	}
 	// Without the record's own text (inside an envelope) nothing is
 	// claimed of its quota.
-	g.NoQuota, g.Text = sc.Text != nil && noQuota(sc.Text, g.Operation, g.Outcome), sc.Text
+	if sc.Text != nil {
+		g.Text = asWritten(sc.Text, false)
+	}
+	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
 	if sc.Want(g) {
 		return false, nil
 	}

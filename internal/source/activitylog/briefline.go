@@ -289,7 +289,8 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	g.NoQuota, g.Text = noQuota(r.b, g.Operation, g.Outcome), r.b
+	g.Text = asWritten(r.b, r.plain)
+	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
 	if r.sc.Want(g) {
 		return false
 	}

@@ -30,8 +30,27 @@ func TestNoQuota(t *testing.T) {
 		{"a support ticket", `{}`, opSupport, event.OutcomeStarted, false},
 	}
 	for _, c := range cases {
-		if got := noQuota([]byte(c.line), c.op, c.o); got != c.want {
+		if got := noQuota(asWritten([]byte(c.line), false), c.op, c.o); got != c.want {
 			t.Errorf("%s: noQuota = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestAsWritten checks which texts are given for tests on their literals:
+// none where an escape could hide a letter or a slash.
+func TestAsWritten(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, line  string
+		plain, want bool
+	}{
+		{"a line without backslashes", `{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`, true, true},
+		{"escaped quotes only", `{"body":"{\"type\":\"NvidiaGpuDriverLinux\"}"}`, false, true},
+		{"a \\u escape", `{"resourceId":"/x/extensions/Nvidia\u0047puDriverLinux"}`, false, false},
+		{"escaped slashes", `{"resourceId":"\/x\/extensions\/AzureMonitorLinuxAgent"}`, false, false},
+	} {
+		if got := asWritten([]byte(c.line), c.plain) != nil; got != c.want {
+			t.Errorf("%s: asWritten gives the text: %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -100,17 +100,28 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// noQuota reports whether the record whose text is line, operation op
-// and outcome o certainly yields no quota (extras): it is not one of the
-// quota operations, and it did not fail or its text never says "uota"
-// (quotaExceeded's first test), not even behind a \u escape. Most failed
+// noQuota reports whether a record with operation op and outcome o
+// certainly yields no quota (extras): it is not one of the quota
+// operations, and it did not fail or its text (asWritten; nil when not at
+// hand) never says "uota", quotaExceeded's first test. Most failed
 // operations are so set aside without decoding their status message.
-func noQuota(line []byte, op string, o event.Outcome) bool {
+func noQuota(text []byte, op string, o event.Outcome) bool {
 	switch op {
 	case opQuota, opServiceLimit, opSupport:
 		return false
 	}
-	return o != event.OutcomeFailed || !bytes.Contains(line, []byte("uota")) && !bytes.Contains(line, []byte(`\u`))
+	return o != event.OutcomeFailed || text != nil && !bytes.Contains(text, []byte("uota"))
+}
+
+// asWritten returns line when its strings are spelled in it as they read
+// (plain: it holds no backslash at all), so that tests for literals in
+// the text are sound; nil when a \u escape could hide any letter, or a
+// \/ (PHP's writer escapes every slash) a slash.
+func asWritten(line []byte, plain bool) []byte {
+	if plain || !bytes.Contains(line, []byte(`\u`)) && !bytes.Contains(line, []byte(`\/`)) {
+		return line
+	}
+	return nil
 }
 
 // quotaExceeded reads a failed operation's status message for a quota
