@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mamori-sec/mamori/internal/event"
-	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
@@ -146,52 +144,9 @@ func (e *Engine) noneFound(rs []int, text []byte) bool {
 // in text.
 func (e *Engine) lacksNeedle(i int, text []byte) bool {
 	for _, group := range e.rules[i].Compiled.Needles() {
-		if !slices.ContainsFunc(group, func(n string) bool { return containsFold(text, n) }) {
+		if !slices.ContainsFunc(group, func(n string) bool { return sigma.NeedleIn(text, n) }) {
 			return true
 		}
 	}
 	return false
-}
-
-// containsFold reports whether text holds needle (lower-case ASCII) in
-// any ASCII case. It looks for the needle's rarest letter in both cases
-// with the vectorised byte search and compares around each hit.
-func containsFold(text []byte, needle string) bool {
-	j := rarest(needle)
-	c := needle[j]
-	cases := [2]byte{c, c}
-	if 'a' <= c && c <= 'z' {
-		cases[1] = c - 'a' + 'A'
-	}
-	for k, c := range cases {
-		if k == 1 && c == cases[0] {
-			break
-		}
-		for from := j; from < len(text); {
-			p := bytes.IndexByte(text[from:], c)
-			if p < 0 {
-				break
-			}
-			p += from
-			if start := p - j; start+len(needle) <= len(text) && record.EqualFold(text[start:start+len(needle)], needle) {
-				return true
-			}
-			from = p + 1
-		}
-	}
-	return false
-}
-
-// rarest returns the position of the needle's byte least common in log
-// records, by a fixed ranking of letters (common first); other bytes
-// (digits, punctuation) count as most common.
-func rarest(needle string) int {
-	const byFrequency = "etaoinsrhldcumfpgwybvkxjqz"
-	best, bestRank := 0, -1
-	for i := 0; i < len(needle); i++ {
-		if r := strings.IndexByte(byFrequency, needle[i]); r > bestRank {
-			best, bestRank = i, r
-		}
-	}
-	return best
 }

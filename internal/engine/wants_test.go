@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -260,31 +258,4 @@ func TestWantsReadsNeedles(t *testing.T) {
 			t.Errorf("%s: Wants = %v, want %v", c.name, got, c.want)
 		}
 	}
-}
-
-func FuzzContainsFold(f *testing.F) {
-	f.Add([]byte("xx NvidiaGpuDriverLinux"), "nvidiagpudriverlinux")
-	f.Add([]byte("aZ"), "z")
-	f.Fuzz(func(t *testing.T, text []byte, needle string) {
-		needle = strings.ToLower(needle)
-		if needle == "" || strings.ContainsFunc(needle, func(r rune) bool { return r == 0 || r >= 0x80 }) {
-			return
-		}
-		want := bytes.Contains(bytes.ToLower(asciiOnly(text)), []byte(needle))
-		if got := containsFold(text, needle); got != want {
-			t.Fatalf("containsFold(%q, %q) = %v, want %v", text, needle, got, want)
-		}
-	})
-}
-
-// asciiOnly replaces non-ASCII bytes, which bytes.ToLower would decode
-// as runes, by a byte no needle holds.
-func asciiOnly(b []byte) []byte {
-	out := bytes.Clone(b)
-	for i, c := range out {
-		if c >= 0x80 {
-			out[i] = 0
-		}
-	}
-	return out
 }

@@ -62,8 +62,8 @@ func (c *Compiled) Operations() ([]string, bool) { return c.Required("operation"
 
 // Needles returns literal strings the record's text must contain for the
 // rule to match: a conjunction of disjunctions (every group must have one
-// member present), each needle lower case, to be searched for ignoring
-// ASCII case in the record's raw bytes. A needle comes from an item that
+// member present), each needle lower case, to be searched for in the
+// record's raw bytes with NeedleIn. A needle comes from an item that
 // must hold for the rule to match (not under a not, not neq), on a field
 // the resolver marks Verbatim (or the keywords), whose every value is a
 // string or integer compared by equality, wildcard, contains, startswith,
