@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzNeedleIn checks the needle search against plain ASCII folding, and
@@ -12,6 +13,8 @@ func FuzzNeedleIn(f *testing.F) {
 	f.Add([]byte("xx NvidiaGpuDriverLinux"), "nvidiagpudriverlinux")
 	f.Add([]byte("aZ"), "z")
 	f.Add([]byte("\u212aelvin"), "kelvin")
+	f.Add([]byte("xmr\u017ftratum"), "xmrstratum")
+	f.Add([]byte("\u017f\u212a"), "s")
 	f.Fuzz(func(t *testing.T, text []byte, needle string) {
 		needle = strings.ToLower(needle)
 		if needle == "" || strings.ContainsFunc(needle, func(r rune) bool { return r == 0 || r >= 0x80 }) {
@@ -39,4 +42,18 @@ func asciiOnly(b []byte) []byte {
 		}
 	}
 	return out
+}
+
+// TestOnlyKelvinAndLongSFoldToASCII holds NeedleIn to its premise: of all
+// non-ASCII runes, only the Kelvin sign and the long s fold to an ASCII
+// letter under simple folding. A Unicode update that adds one fails here.
+func TestOnlyKelvinAndLongSFoldToASCII(t *testing.T) {
+	want := map[rune]bool{'\u212a': true, '\u017f': true}
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < 0x80 && !want[r] {
+				t.Errorf("%U folds to %q; NeedleIn must look for it", r, f)
+			}
+		}
+	}
 }
