@@ -33,7 +33,10 @@ type Scratch struct {
 	Wants event.Wants
 	// Text is the text of the record being read when it is a whole line
 	// or document (nil inside an envelope), for tests on its bytes.
-	Text   []byte
+	Text []byte
+	// Words is memory a text reader may reuse from record to record
+	// (activitylog.BriefLine's quote bitmap).
+	Words  []uint64
 	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
 }
 

@@ -35,9 +35,7 @@ func BriefLine(sc *record.Scratch, line []byte, e *event.Event) bool {
 	if sc.Wants == nil || len(line) == 0 || line[0] != '{' {
 		return false
 	}
-	// One look for a backslash in the whole line spares one per name and
-	// value read: most lines have none.
-	r := lineReader{b: line, sc: sc, plain: !escaped(line)}
+	r := lineReader{walker: newWalker(line, &sc.Words), sc: sc}
 	return r.read(e)
 }
 
@@ -60,9 +58,8 @@ func (t span) view(b []byte) string {
 // lineReader is one BriefLine: the members of the record that readBrief
 // and the classification look at, as the full path would find them.
 type lineReader struct {
-	b     []byte
-	sc    *record.Scratch
-	plain bool // the line holds no backslash
+	walker
+	sc *record.Scratch
 	// scanTop's slots: the first non-null member of each name, any case.
 	op, status, ip, tenant, time span
 	identity                     bool // the identity slot is filled (and read)
@@ -86,7 +83,7 @@ func (r *lineReader) read(e *event.Event) bool {
 	if i := skipWS(b, 1); i < len(b) && b[i] == '}' {
 		return false
 	}
-	end := scanMembers(b, 1, func(key []byte, at int) int {
+	end := r.scanMembers(1, func(key []byte, at int) int {
 		if r.escaped(key) { // an escaped name could spell any of ours
 			return -1
 		}
@@ -207,7 +204,7 @@ func (r *lineReader) member(key []byte, i int) int {
 		if r.categories++; r.categories > 1 || i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		e := strEnd(b, i+1)
+		e := r.strEnd(i + 1)
 		if e < 0 || !activityCategory(b[i+1:e]) {
 			return -1
 		}
@@ -230,7 +227,7 @@ func (r *lineReader) member(key []byte, i int) int {
 	case topIdentity:
 		return r.identityValue(i)
 	}
-	return skipValue(b, i, 1)
+	return r.skipValue(i, 1)
 }
 
 // activityCategory reports whether c is one of the Activity Log's
@@ -251,7 +248,7 @@ func activityCategory(c []byte) bool {
 func (r *lineReader) slot(t *span, i int) int {
 	b := r.b
 	if t.ok {
-		return skipValue(b, i, 1)
+		return r.skipValue(i, 1)
 	}
 	if i >= len(b) {
 		return -1
@@ -260,7 +257,7 @@ func (r *lineReader) slot(t *span, i int) int {
 	case 'n':
 		return literal(b, i, "null")
 	case '"':
-		e := strEnd(b, i+1)
+		e := r.strEnd(i + 1)
 		if e < 0 || r.escaped(b[i+1:e]) {
 			return -1
 		}

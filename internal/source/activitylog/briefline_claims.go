@@ -41,7 +41,7 @@ func (r *lineReader) claimText(c *claim) (string, bool) {
 func (r *lineReader) identityValue(i int) int {
 	b := r.b
 	if r.identity || i >= len(b) {
-		return skipValue(b, i, 1)
+		return r.skipValue(i, 1)
 	}
 	switch b[i] {
 	case 'n':
@@ -53,7 +53,7 @@ func (r *lineReader) identityValue(i int) int {
 		r.claims = claimsUnknown // Scratch.Object may parse the string
 	}
 	r.identity = true // anything else holds no claims
-	return skipValue(b, i, 1)
+	return r.skipValue(i, 1)
 }
 
 // identityObject reads the identity object whose members start at i and
@@ -61,7 +61,7 @@ func (r *lineReader) identityValue(i int) int {
 // member named exactly "claims", else the first named so in any case.
 func (r *lineReader) identityObject(i int) int {
 	exact, loose, anyEsc := false, false, false
-	end := scanMembers(r.b, i, func(key []byte, at int) int {
+	end := r.scanMembers(i, func(key []byte, at int) int {
 		if !exact && string(key) == "claims" {
 			exact = true
 			return r.claimsValue(at)
@@ -71,7 +71,7 @@ func (r *lineReader) identityObject(i int) int {
 		// letters to ASCII ones.
 		anyEsc = anyEsc || r.escaped(key)
 		loose = loose || mayFoldTo(key, "claims")
-		return skipValue(r.b, at, 2)
+		return r.skipValue(at, 2)
 	})
 	if anyEsc || loose && !exact {
 		r.claims = claimsUnknown
@@ -105,14 +105,14 @@ func (r *lineReader) claimsValue(i int) int {
 	default:
 		r.claims = claimsNone // null, a number, an array: no claims
 	}
-	return skipValue(b, i, 2)
+	return r.skipValue(i, 2)
 }
 
 // claimsObject reads the claims object whose members start at i, as
 // briefClaims does: the first non-null tenant claim (either name) and
 // ipaddr, names in any ASCII case. It returns the position past it.
 func (r *lineReader) claimsObject(i int) int {
-	return scanMembers(r.b, i, func(key []byte, at int) int {
+	return r.scanMembers(i, func(key []byte, at int) int {
 		var c *claim
 		switch {
 		case r.escaped(key): // fastjson unescapes names: this one could be any claim
@@ -133,13 +133,13 @@ func (r *lineReader) claimsObject(i int) int {
 func (r *lineReader) claimValue(c *claim, i int) int {
 	b := r.b
 	if c == nil || c.ok || i >= len(b) {
-		return skipValue(b, i, 3)
+		return r.skipValue(i, 3)
 	}
 	switch b[i] {
 	case 'n':
 		return literal(b, i, "null")
 	case '"':
-		e := strEnd(b, i+1)
+		e := r.strEnd(i + 1)
 		if e < 0 {
 			return -1
 		}
@@ -147,5 +147,5 @@ func (r *lineReader) claimValue(c *claim, i int) int {
 		return e + 1
 	}
 	c.ok = true // not a string: Peek would render it
-	return skipValue(b, i, 3)
+	return r.skipValue(i, 3)
 }

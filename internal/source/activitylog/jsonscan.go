@@ -21,6 +21,54 @@ import (
 // any Activity Log record nests.
 const maxScanDepth = 64
 
+// walker walks one line.
+type walker struct {
+	b     []byte
+	plain bool // b holds no backslash
+	// quotes is b's quote bitmap (quotes.go) when b is plain, so that
+	// every quote starts or ends a string; nil otherwise.
+	quotes []uint64
+}
+
+// newWalker returns a walker over b; the bitmap, when b is plain, is made
+// in *words, grown as needed.
+func newWalker(b []byte, words *[]uint64) walker {
+	// One look for a backslash in the whole line spares one per name and
+	// value the reader reads: most lines have none.
+	w := walker{b: b, plain: !escaped(b)}
+	if w.plain {
+		n := quoteWords(len(b))
+		if cap(*words) < n {
+			*words = make([]uint64, n)
+		}
+		w.quotes = (*words)[:n]
+		quoteBits(b, w.quotes)
+	}
+	return w
+}
+
+// strEnd returns the position of the quote closing the string whose text
+// starts at i, as the function strEnd finds it: from the bitmap, when the
+// line has one, the first quote at or after i.
+func (w *walker) strEnd(i int) int {
+	if w.quotes == nil {
+		return strEnd(w.b, i)
+	}
+	k := i >> 6
+	if k >= len(w.quotes) {
+		return -1
+	}
+	if m := w.quotes[k] >> (i & 63); m != 0 {
+		return i + bits.TrailingZeros64(m)
+	}
+	for k++; k < len(w.quotes); k++ {
+		if m := w.quotes[k]; m != 0 {
+			return k<<6 + bits.TrailingZeros64(m)
+		}
+	}
+	return -1
+}
+
 // strEnd returns the position of the quote closing the string whose text
 // starts at i (after its opening quote): as fastjson finds it, the first
 // quote after an even run of backslashes (none, mostly). Like fastjson it
@@ -93,21 +141,22 @@ func skipWS(b []byte, i int) int {
 
 // skipValue returns the position just past the value starting at i (no
 // white space before it), depth being the containers around it.
-func skipValue(b []byte, i, depth int) int {
+func (w *walker) skipValue(i, depth int) int {
+	b := w.b
 	if i >= len(b) {
 		return -1
 	}
 	switch b[i] {
 	case '"':
-		e := strEnd(b, i+1)
+		e := w.strEnd(i + 1)
 		if e < 0 {
 			return -1
 		}
 		return e + 1
 	case '{':
-		return skipObject(b, i+1, depth+1)
+		return w.skipObject(i+1, depth+1)
 	case '[':
-		return skipArray(b, i+1, depth+1)
+		return w.skipArray(i+1, depth+1)
 	case 't':
 		return literal(b, i, "true")
 	case 'f':
@@ -132,7 +181,8 @@ func literal(b []byte, i int, word string) int {
 // returns the position past the object, or -1 when it is not valid or
 // member stopped. (skipObject keeps a loop of its own: it runs on every
 // nested object, where a call through a function value per member shows.)
-func scanMembers(b []byte, i int, member func(key []byte, at int) int) int {
+func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
+	b := w.b
 	i = skipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
@@ -141,7 +191,7 @@ func scanMembers(b []byte, i int, member func(key []byte, at int) int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := strEnd(b, i+1)
+		ke := w.strEnd(i + 1)
 		if ke < 0 {
 			return -1
 		}
@@ -161,10 +211,11 @@ func scanMembers(b []byte, i int, member func(key []byte, at int) int) int {
 
 // skipObject returns the position past the object whose members start at
 // i (after its brace).
-func skipObject(b []byte, i, depth int) int {
+func (w *walker) skipObject(i, depth int) int {
 	if depth > maxScanDepth {
 		return -1
 	}
+	b := w.b
 	i = skipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
@@ -173,10 +224,10 @@ func skipObject(b []byte, i, depth int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		if i = colon(b, strEnd(b, i+1)); i < 0 {
+		if i = colon(b, w.strEnd(i+1)); i < 0 {
 			return -1
 		}
-		if i = skipMember(b, i, depth); i < 0 {
+		if i = w.skipMember(i, depth); i < 0 {
 			return -1
 		}
 		var more bool
@@ -188,28 +239,29 @@ func skipObject(b []byte, i, depth int) int {
 
 // skipMember returns the position past a member's value at i: strings,
 // most values, without a call through skipValue.
-func skipMember(b []byte, i, depth int) int {
-	if i < len(b) && b[i] == '"' {
-		if e := strEnd(b, i+1); e >= 0 {
+func (w *walker) skipMember(i, depth int) int {
+	if i < len(w.b) && w.b[i] == '"' {
+		if e := w.strEnd(i + 1); e >= 0 {
 			return e + 1
 		}
 		return -1
 	}
-	return skipValue(b, i, depth)
+	return w.skipValue(i, depth)
 }
 
 // skipArray returns the position past the array whose elements start at i
 // (after its bracket).
-func skipArray(b []byte, i, depth int) int {
+func (w *walker) skipArray(i, depth int) int {
 	if depth > maxScanDepth {
 		return -1
 	}
+	b := w.b
 	i = skipWS(b, i)
 	if i < len(b) && b[i] == ']' {
 		return i + 1
 	}
 	for {
-		if i = skipValue(b, i, depth); i < 0 {
+		if i = w.skipValue(i, depth); i < 0 {
 			return -1
 		}
 		var more bool

@@ -9,7 +9,9 @@ import (
 
 // walks reports whether the walker takes b as one JSON value.
 func walks(b []byte) bool {
-	e := skipValue(b, skipWS(b, 0), 0)
+	var words []uint64
+	w := newWalker(b, &words)
+	e := w.skipValue(skipWS(b, 0), 0)
 	return e >= 0 && skipWS(b, e) == len(b)
 }
 
@@ -47,6 +49,13 @@ func FuzzWalker(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The bitmap finds the ends of strings where the search does.
+		var words []uint64
+		w, search := newWalker(b, &words), walker{b: b}
+		at := skipWS(b, 0)
+		if got, want := w.skipValue(at, 0), search.skipValue(at, 0); got != want {
+			t.Fatalf("%q: the walker with the quote bitmap ends at %d, the search at %d", b, got, want)
+		}
 		if !walks(b) {
 			return
 		}

@@ -1,0 +1,7 @@
+package activitylog
+
+// quoteBlocks fills out[k] with the quote bitmap of b[64k:64k+64] for each
+// whole block of 64 bytes in b.
+//
+//go:noescape
+func quoteBlocks(b []byte, out []uint64)
