@@ -33,18 +33,18 @@ type walker struct {
 // newWalker returns a walker over b; the bitmap, when b is plain, is made
 // in *words, grown as needed.
 func newWalker(b []byte, words *[]uint64) walker {
-	// One look for a backslash in the whole line spares one per name and
-	// value the reader reads: most lines have none.
-	w := walker{b: b, plain: !escaped(b)}
-	if w.plain {
-		n := quoteWords(len(b))
-		if cap(*words) < n {
-			*words = make([]uint64, n)
-		}
-		w.quotes = (*words)[:n]
-		quoteBits(b, w.quotes)
+	// One pass over the line makes the bitmap and looks for a backslash,
+	// which spares a look per name and value the reader reads: most
+	// lines have none.
+	n := quoteWords(len(b))
+	if cap(*words) < n {
+		*words = make([]uint64, n)
 	}
-	return w
+	q := (*words)[:n]
+	if quoteBits(b, q) {
+		return walker{b: b}
+	}
+	return walker{b: b, plain: true, quotes: q}
 }
 
 // strEnd returns the position of the quote closing the string whose text

@@ -15,31 +15,39 @@ import "encoding/binary"
 func quoteWords(n int) int { return (n + 63) >> 6 }
 
 // quoteBits fills out (quoteWords(len(b)) words at least) with b's quote
-// bitmap; bits past the end of b are zero.
-func quoteBits(b []byte, out []uint64) {
+// bitmap, bits past the end of b zero, and reports whether b holds a
+// backslash: the same pass over the line answers both.
+func quoteBits(b []byte, out []uint64) (backslash bool) {
 	full := len(b) &^ 63
-	quoteBlocks(b[:full], out)
+	backslash = quoteBlocks(b[:full], out)
 	if full < len(b) {
-		var last [64]byte // zero bytes are never quotes
+		var last [64]byte // zero bytes are neither quotes nor backslashes
 		copy(last[:], b[full:])
-		quoteBlocks(last[:], out[full>>6:])
+		backslash = quoteBlocks(last[:], out[full>>6:]) || backslash
 	}
+	return backslash
 }
 
 // quoteGo is quoteBlocks in Go, a word at a time: the exact zero-byte
-// test (no borrow between bytes) over the word xored with quotes.
-func quoteGo(b []byte, out []uint64) {
+// test (no borrow between bytes) over the word xored with quotes, and
+// with backslashes.
+func quoteGo(b []byte, out []uint64) (backslash bool) {
+	var bs uint64
 	for k := 0; k+64 <= len(b); k += 64 {
 		var m uint64
 		for j := 0; j < 8; j++ {
-			w := binary.LittleEndian.Uint64(b[k+8*j:]) ^ (ones * '"')
-			// High bit of each byte of w that is zero.
-			z := ^(((w & ^uint64(his)) + ^uint64(his)) | w) & his
-			m |= gatherHigh(z) << (8 * j)
+			w := binary.LittleEndian.Uint64(b[k+8*j:])
+			m |= gatherHigh(zeroBytes(w^(ones*'"'))) << (8 * j)
+			bs |= zeroBytes(w ^ (ones * '\\'))
 		}
 		out[k>>6] = m
 	}
+	return bs != 0
 }
+
+// zeroBytes has the high bit set in each byte of w that is zero, and no
+// other bit.
+func zeroBytes(w uint64) uint64 { return ^(((w & ^uint64(his)) + ^uint64(his)) | w) & his }
 
 // gatherHigh packs the high bit of each byte of z into its low eight
 // bits, byte 0's first.

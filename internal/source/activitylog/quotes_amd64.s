@@ -1,23 +1,41 @@
 #include "textflag.h"
 
-// func quoteBlocks(b []byte, out []uint64)
+// func quoteBlocks(b []byte, out []uint64) (backslash bool)
 // Four 16-byte compares with a vector of quotes per 64-byte block; each
 // compare's byte mask (PMOVMSKB) is sixteen bits of the block's word.
-TEXT ·quoteBlocks(SB), NOSPLIT, $0-48
+// Compares with a vector of backslashes are ored into X6, read once at
+// the end.
+TEXT ·quoteBlocks(SB), NOSPLIT, $0-49
 	MOVQ b_base+0(FP), SI
 	MOVQ b_len+8(FP), CX
 	MOVQ out_base+24(FP), DI
+	PXOR X6, X6
 	SHRQ $6, CX
 	JZ   done
 	MOVQ $0x2222222222222222, AX
 	MOVQ AX, X0
 	PUNPCKLQDQ X0, X0
+	MOVQ $0x5c5c5c5c5c5c5c5c, AX
+	MOVQ AX, X5
+	PUNPCKLQDQ X5, X5
 
 loop:
 	MOVOU 0(SI), X1
 	MOVOU 16(SI), X2
 	MOVOU 32(SI), X3
 	MOVOU 48(SI), X4
+	MOVOU X1, X7
+	MOVOU X2, X8
+	MOVOU X3, X9
+	MOVOU X4, X10
+	PCMPEQB X5, X7
+	PCMPEQB X5, X8
+	PCMPEQB X5, X9
+	PCMPEQB X5, X10
+	POR X7, X8
+	POR X9, X10
+	POR X8, X6
+	POR X10, X6
 	PCMPEQB X0, X1
 	PCMPEQB X0, X2
 	PCMPEQB X0, X3
@@ -39,4 +57,7 @@ loop:
 	JNZ  loop
 
 done:
+	PMOVMSKB X6, AX
+	TESTL AX, AX
+	SETNE backslash+48(FP)
 	RET

@@ -3,5 +3,6 @@
 package activitylog
 
 // quoteBlocks fills out[k] with the quote bitmap of b[64k:64k+64] for each
-// whole block of 64 bytes in b.
-func quoteBlocks(b []byte, out []uint64) { quoteGo(b, out) }
+// whole block of 64 bytes in b, and reports whether those blocks hold a
+// backslash.
+func quoteBlocks(b []byte, out []uint64) (backslash bool) { return quoteGo(b, out) }

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 )
@@ -21,7 +22,9 @@ func checkQuotes(t *testing.T, b []byte) {
 	want := naiveQuotes(b)
 	got := make([]uint64, len(want)+1)
 	got[len(want)] = 0xdead // past the words: left alone
-	quoteBits(b, got)
+	if bs := quoteBits(b, got); bs != bytes.Contains(b, []byte{'\\'}) {
+		t.Fatalf("quoteBits(%q) reports a backslash: %v", b, bs)
+	}
 	for k := range want {
 		if got[k] != want[k] {
 			t.Fatalf("quoteBits(%q) word %d = %#x, want %#x", b, k, got[k], want[k])
@@ -32,7 +35,9 @@ func checkQuotes(t *testing.T, b []byte) {
 	}
 	full := len(b) &^ 63
 	goWords := make([]uint64, full>>6)
-	quoteGo(b[:full], goWords)
+	if bs := quoteGo(b[:full], goWords); bs != bytes.Contains(b[:full], []byte{'\\'}) {
+		t.Fatalf("quoteGo(%q) reports a backslash: %v", b[:full], bs)
+	}
 	for k := range goWords {
 		if goWords[k] != want[k] {
 			t.Fatalf("quoteGo(%q) word %d = %#x, want %#x", b, k, goWords[k], want[k])
