@@ -24,12 +24,17 @@ func intel(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n       mamori intel update [--data-dir DIR] --prices FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || args[0] != "update" {
+	switch {
+	case len(args) > 0 && args[0] == "update":
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fs.Usage()
+		return ExitOK
+	default:
 		fs.Usage()
 		return ExitUsage
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return ExitUsage
+	if code, ok := parseFlags(fs, args[1:]); !ok {
+		return code
 	}
 	var kind, file string
 	switch {

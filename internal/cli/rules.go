@@ -69,6 +69,9 @@ func rulesCmd(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprint(stderr, rulesUsage)
+		return ExitOK
 	case "list":
 		return rulesList(args[1:], stdout, stderr)
 	case "validate":
@@ -78,6 +81,19 @@ func rulesCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "mamori rules: unknown command %q\n\n%s", args[0], rulesUsage)
 	return ExitUsage
+}
+
+// pathArgs parses the arguments of a rules command that takes only
+// paths: --help shows the usage (exit 0), an unknown flag is a usage
+// error, and -- lets a path begin with a dash.
+func pathArgs(name string, args []string, stderr io.Writer) (paths []string, code int, ok bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	if code, ok := parseFlags(fs, args); !ok {
+		return nil, code, false
+	}
+	return fs.Args(), 0, true
 }
 
 const rulesUsage = `Usage:
@@ -115,8 +131,8 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 	var dirs multiFlag
 	fs.Var(&dirs, "rules", "a folder of your own rules; repeatable")
 	onlyUser := fs.Bool("only-user-rules", false, "list only the rules given with --rules")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	set, code := loadRules(dirs, *onlyUser, io.Discard)
 	if set == nil {
@@ -150,6 +166,10 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 }
 
 func rulesValidate(args []string, stdout, stderr io.Writer) int {
+	args, code, ok := pathArgs("rules validate", args, stderr)
+	if !ok {
+		return code
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, rulesUsage)
 		return ExitUsage
@@ -180,6 +200,10 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 func rulesTest(args []string, stdout, stderr io.Writer) int {
+	args, code, ok := pathArgs("rules test", args, stderr)
+	if !ok {
+		return code
+	}
 	root := "rules"
 	if len(args) > 0 {
 		root = args[0]
