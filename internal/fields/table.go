@@ -320,7 +320,8 @@ var normalised = map[string]getter{
 }
 
 // verbatimTyped are the normalised fields whose values decoders copy from
-// the record's text (at most re-cased or trimmed): a literal a rule demands
+// the record's text (at most trimmed, or re-cased by Unicode's mapping,
+// which sigma.NeedleIn allows for): a literal a rule demands
 // of them appears in the record, so needles may be derived. Fields built
 // from tables, joined from several values or computed are not listed.
 var verbatimTyped = map[string]bool{

@@ -9,21 +9,38 @@ import (
 
 // NeedleIn reports whether a record whose text is text may hold needle,
 // one of Needles' (lower-case ASCII): found ignoring ASCII case, or not
-// ruled out, when the needle has a letter a non-ASCII rune folds to and
-// the text holds that rune. Under simple folding, which a rule's literal
-// matches by, only two do: the Kelvin sign to k and the long s to s.
+// ruled out, when the needle has a letter some non-ASCII rune of the text
+// may become. A rule's literal matches by simple folding, and readers
+// lower-case some verbatim fields with Unicode's mapping first (resource
+// ids, principal ids: strings.ToLower), so four runes matter (foldsToASCII).
 // False proves the needle absent.
 func NeedleIn(text []byte, needle string) bool {
 	if containsFold(text, needle) {
 		return true
 	}
-	// Two vectorised searches for the runes' UTF-8 bytes; decoding the
-	// text rune by rune cost a tenth of a hunt.
-	return strings.IndexByte(needle, 'k') >= 0 && bytes.Contains(text, kelvin) ||
-		strings.IndexByte(needle, 's') >= 0 && bytes.Contains(text, longS)
+	// A vectorised search for each rune's UTF-8 bytes, and only for the
+	// needle's letters; decoding the text rune by rune cost a tenth of a
+	// hunt.
+	for _, f := range foldsToASCII {
+		if strings.IndexByte(needle, f.letter) >= 0 && bytes.Contains(text, f.utf8) {
+			return true
+		}
+	}
+	return false
 }
 
-var kelvin, longS = []byte("\u212a"), []byte("\u017f")
+// foldsToASCII are the non-ASCII runes that simple folding, lower-casing
+// or upper-casing turns into an ASCII letter (TestFoldsToASCII checks the
+// list against all of Unicode), with that letter in lower case.
+var foldsToASCII = []struct {
+	letter byte
+	utf8   []byte
+}{
+	{'k', []byte("\u212a")}, // Kelvin sign: folds and lower-cases to k
+	{'s', []byte("\u017f")}, // long s: folds to s, upper-cases to S
+	{'i', []byte("\u0130")}, // I with dot above: lower-cases to i
+	{'i', []byte("\u0131")}, // dotless i: upper-cases to I
+}
 
 // containsFold reports whether text holds needle (lower-case ASCII) in
 // any ASCII case. It looks for the needle's rarest letter in both cases

@@ -5,16 +5,19 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // FuzzNeedleIn checks the needle search against plain ASCII folding, and
-// that it never rules out a needle the matcher's Unicode folding finds.
+// that it never rules out a needle the matcher's Unicode folding finds,
+// also after a reader changed the text's case.
 func FuzzNeedleIn(f *testing.F) {
 	f.Add([]byte("xx NvidiaGpuDriverLinux"), "nvidiagpudriverlinux")
 	f.Add([]byte("aZ"), "z")
 	f.Add([]byte("\u212aelvin"), "kelvin")
 	f.Add([]byte("xmr\u017ftratum"), "xmrstratum")
 	f.Add([]byte("\u017f\u212a"), "s")
+	f.Add([]byte("virtualMach\u0130nes"), "virtualmachines")
 	f.Fuzz(func(t *testing.T, text []byte, needle string) {
 		needle = strings.ToLower(needle)
 		if needle == "" || strings.ContainsFunc(needle, func(r rune) bool { return r == 0 || r >= 0x80 }) {
@@ -25,9 +28,12 @@ func FuzzNeedleIn(f *testing.F) {
 			t.Fatalf("containsFold(%q, %q) = %v, want %v", text, needle, got, want)
 		}
 		// What a rule's literal finds under simple folding (its slow
-		// path), NeedleIn never rules out.
-		if i, _ := indexFoldSlow(string(text), needle); i >= 0 && !NeedleIn(text, needle) {
-			t.Fatalf("NeedleIn(%q, %q) = false, yet the text folds to hold it", text, needle)
+		// path), in the text as written or lower- or upper-cased by a
+		// reader, NeedleIn never rules out.
+		for _, read := range []func(string) string{func(s string) string { return s }, strings.ToLower, strings.ToUpper} {
+			if i, _ := indexFoldSlow(read(string(text)), needle); i >= 0 && !NeedleIn(text, needle) {
+				t.Fatalf("NeedleIn(%q, %q) = false, yet the text as a reader may give it folds to hold it", text, needle)
+			}
 		}
 	})
 }
@@ -44,15 +50,28 @@ func asciiOnly(b []byte) []byte {
 	return out
 }
 
-// TestOnlyKelvinAndLongSFoldToASCII holds NeedleIn to its premise: of all
-// non-ASCII runes, only the Kelvin sign and the long s fold to an ASCII
-// letter under simple folding. A Unicode update that adds one fails here.
-func TestOnlyKelvinAndLongSFoldToASCII(t *testing.T) {
-	want := map[rune]bool{'\u212a': true, '\u017f': true}
+// TestFoldsToASCII holds NeedleIn to its premise: foldsToASCII lists
+// every non-ASCII rune that simple folding (a literal's match), ToLower or
+// ToUpper (what readers apply to some fields before a rule sees them)
+// turns into an ASCII letter. A Unicode update that adds one fails here.
+func TestFoldsToASCII(t *testing.T) {
+	listed := map[rune]byte{}
+	for _, f := range foldsToASCII {
+		r, _ := utf8.DecodeRune(f.utf8)
+		listed[r] = f.letter
+	}
 	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		var to []rune
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < 0x80 && !want[r] {
-				t.Errorf("%U folds to %q; NeedleIn must look for it", r, f)
+			to = append(to, f)
+		}
+		to = append(to, unicode.ToLower(r), unicode.ToUpper(r))
+		for _, a := range to {
+			if a >= 0x80 {
+				continue
+			}
+			if l, ok := listed[r]; !ok || l != byte(unicode.ToLower(a)) {
+				t.Errorf("%U becomes %q; foldsToASCII must list it with %q", r, a, unicode.ToLower(a))
 			}
 		}
 	}
