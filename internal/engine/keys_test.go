@@ -154,10 +154,7 @@ func TestOrderingHeadsAgreeWithTheirOrder(t *testing.T) {
 // run reader's buffer (copied out) between short ones (read in place).
 func TestMergeReadsLongRecords(t *testing.T) {
 	t.Parallel()
-	var sp spiller
-	dir := t.TempDir()
-	sp.parent = &dir
-	defer sp.close()
+	sp := tempSpiller(t)
 	mk := func(sec int64, body int) entry {
 		rec := appendHeader(nil, time.Unix(sec, 0), 0, fmt.Sprint(sec))
 		rec = append(rec, make([]byte, body)...)
@@ -204,22 +201,26 @@ func TestMergeReadsLongRecords(t *testing.T) {
 	}
 }
 
-func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+// tempSpiller returns a spiller whose runs go to a test's temporary
+// folder, closed when the test ends.
+func tempSpiller(t *testing.T) *spiller {
+	dir := t.TempDir()
+	sp := &spiller{parent: &dir}
+	t.Cleanup(func() { sp.close() })
+	return sp
+}
 
 // TestRunReaderReportsTruncation: a run cut inside a record's length or
 // bytes is an error, its clean end io.EOF.
 func TestRunReaderReportsTruncation(t *testing.T) {
 	t.Parallel()
-	var sp spiller
-	dir := t.TempDir()
-	sp.parent = &dir
-	defer sp.close()
+	sp := tempSpiller(t)
 	rec := appendHeader(nil, time.Unix(1, 0), 0, "key")
 	p, err := sp.writeRun([]entry{{rec: rec}, {rec: append(rec, make([]byte, 300)...)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, err := readFile(p)
+	whole, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,10 +256,7 @@ func TestRunReaderReportsTruncation(t *testing.T) {
 // an error there, not a panic.
 func TestRecordsAreReadWhereTheyLie(t *testing.T) {
 	t.Parallel()
-	var sp spiller
-	dir := t.TempDir()
-	sp.parent = &dir
-	defer sp.close()
+	sp := tempSpiller(t)
 	var ents []entry
 	for i, n := range []int{0, 5, runBuffer + 3, 200, 1} {
 		rec := appendHeader(nil, time.Unix(int64(i), 0), i, fmt.Sprint(i))
