@@ -84,6 +84,10 @@ func Version() string {
 	return "dev"
 }
 
+// helpArg reports whether a, a command's first argument, asks for its
+// usage, for commands that read a subcommand before their flags.
+func helpArg(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
 // parseFlags parses args into fs. When ok is false the command ends with
 // code: ExitOK after --help (the usage was printed), ExitUsage after a
 // bad flag (the flag package named it).

@@ -26,7 +26,7 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case len(args) > 0 && args[0] == "update":
-	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+	case len(args) > 0 && helpArg(args[0]):
 		fs.Usage()
 		return ExitOK
 	default:

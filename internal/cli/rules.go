@@ -68,10 +68,11 @@ func rulesCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, rulesUsage)
 		return ExitUsage
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
+	if helpArg(args[0]) {
 		fmt.Fprint(stderr, rulesUsage)
 		return ExitOK
+	}
+	switch args[0] {
 	case "list":
 		return rulesList(args[1:], stdout, stderr)
 	case "validate":
