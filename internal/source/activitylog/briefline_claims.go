@@ -123,9 +123,11 @@ func (r *lineReader) claimsObject(i int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := r.strEnd(i + 1)
+		ke := r.inWord(i + 1)
 		if ke < 0 {
-			return -1
+			if ke = r.strEnd(i + 1); ke < 0 {
+				return -1
+			}
 		}
 		key := b[i+1 : ke]
 		if i = colon(b, ke); i < 0 {
@@ -138,6 +140,10 @@ func (r *lineReader) claimsObject(i int) int {
 		}
 		if i < 0 {
 			return -1
+		}
+		if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
+			i++
+			continue
 		}
 		var more bool
 		if i, more = next(b, i, '}'); i < 0 || !more {

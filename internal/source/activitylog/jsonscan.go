@@ -47,6 +47,19 @@ func newWalker(b []byte, words *[]uint64) walker {
 	return walker{b: b, plain: true, quotes: q}
 }
 
+// inWord is the bitmap's answer to strEnd from the word holding i, or -1
+// when it has none there. The member loops ask it first and call strEnd
+// only when it fails: most strings of a record are shorter than a word,
+// and a call per string showed (strEnd is too large to be inlined).
+func (w *walker) inWord(i int) int {
+	if k := i >> 6; k < len(w.quotes) {
+		if m := w.quotes[k] >> (i & 63); m != 0 {
+			return i + bits.TrailingZeros64(m)
+		}
+	}
+	return -1
+}
+
 // strEnd returns the position of the quote closing the string whose text
 // starts at i, as the function strEnd finds it: from the bitmap, when the
 // line has one, the first quote at or after i.
@@ -191,9 +204,11 @@ func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := w.strEnd(i + 1)
+		ke := w.inWord(i + 1)
 		if ke < 0 {
-			return -1
+			if ke = w.strEnd(i + 1); ke < 0 {
+				return -1
+			}
 		}
 		key := b[i+1 : ke]
 		if i = colon(b, ke); i < 0 {
@@ -201,6 +216,10 @@ func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
 		}
 		if i = member(key, i); i < 0 {
 			return -1
+		}
+		if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
+			i++
+			continue
 		}
 		var more bool
 		if i, more = next(b, i, '}'); i < 0 || !more {
@@ -224,11 +243,27 @@ func (w *walker) skipObject(i, depth int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		if i = colon(b, w.strEnd(i+1)); i < 0 {
+		ke := w.inWord(i + 1)
+		if ke < 0 {
+			ke = w.strEnd(i + 1)
+		}
+		if ke >= 0 && ke+2 < len(b) && b[ke+1] == ':' && b[ke+2] == '"' {
+			// "name":"value", compact: most members of a record.
+			ve := w.inWord(ke + 3)
+			if ve < 0 {
+				if ve = w.strEnd(ke + 3); ve < 0 {
+					return -1
+				}
+			}
+			i = ve + 1
+		} else if i = colon(b, ke); i < 0 {
+			return -1
+		} else if i = w.skipMember(i, depth); i < 0 {
 			return -1
 		}
-		if i = w.skipMember(i, depth); i < 0 {
-			return -1
+		if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
+			i++
+			continue
 		}
 		var more bool
 		if i, more = next(b, i, '}'); i < 0 || !more {
@@ -241,7 +276,11 @@ func (w *walker) skipObject(i, depth int) int {
 // most values, without a call through skipValue.
 func (w *walker) skipMember(i, depth int) int {
 	if i < len(w.b) && w.b[i] == '"' {
-		if e := w.strEnd(i + 1); e >= 0 {
+		e := w.inWord(i + 1)
+		if e < 0 {
+			e = w.strEnd(i + 1)
+		}
+		if e >= 0 {
 			return e + 1
 		}
 		return -1
