@@ -332,7 +332,10 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 	}
 	switch f.Type {
 	case "first_seen":
-		return fmt.Sprintf("%sfirst %s in the baseline window: %s", who, f.Title, cmp.Or(strings.Join(keys, ", "), "?"))
+		// The titles of first_seen rules already say what is new ("First
+		// compute deployment by a principal", "Compute created in a region
+		// the tenant does not use"): the summary adds what and since when.
+		return fmt.Sprintf("%s%s: %s, not seen in the baseline window before", who, f.Title, cmp.Or(strings.Join(keys, ", "), "?"))
 	case "value_count":
 		return fmt.Sprintf("%s%s: %g distinct values over %d events%s", who, f.Title, f.Value, f.Count, span)
 	case "value_sum":

@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// TestFireSummary checks that a correlation alert's summary reads as a
+// sentence for each correlation type, whatever its title already says
+// ("First compute deployment…" once read "first First compute…").
+func TestFireSummary(t *testing.T) {
+	at := time.Date(2026, 3, 22, 3, 44, 53, 0, time.UTC)
+	who := &keptHit{principal: event.Principal{ID: "0275485b", UPN: "mei@woodgrove.example"}}
+	for _, c := range []struct {
+		f     correlate.Fire
+		first *keptHit
+		want  string
+	}{
+		{correlate.Fire{Type: "first_seen", Title: "First compute deployment by a principal",
+			GroupKey: map[string]string{"tenant": "t1", "principal.id": "0275485b"}},
+			who, "mei@woodgrove.example: First compute deployment by a principal: 0275485b, not seen in the baseline window before"},
+		{correlate.Fire{Type: "first_seen", Title: "Compute created in a region the tenant does not use",
+			GroupKey: map[string]string{"tenant": "t1", "region": "centralindia"}},
+			nil, "Compute created in a region the tenant does not use: centralindia, not seen in the baseline window before"},
+		{correlate.Fire{Type: "value_count", Title: "Compute created in three or more regions within an hour",
+			GroupKey: map[string]string{"principal.id": "0275485b"}, Value: 4, Count: 11, Time: at, LastTime: at.Add(5*time.Minute + 37*time.Second)},
+			who, "mei@woodgrove.example: Compute created in three or more regions within an hour: 4 distinct values over 11 events within 5m37s"},
+		{correlate.Fire{Type: "value_sum", Title: "Mass compute deployment by one principal", Value: 80, Count: 4, Time: at, LastTime: at},
+			who, "mei@woodgrove.example: Mass compute deployment by one principal: 80 in all over 4 events"},
+	} {
+		if got := fireSummary(c.f, c.first); got != c.want {
+			t.Errorf("%s %q:\n got %q\nwant %q", c.f.Type, c.f.Title, got, c.want)
+		}
+	}
+}
