@@ -53,6 +53,9 @@ type Fire struct {
 	// matches: the count, distinct count, sum, average or percentile; the
 	// number of rules matched for temporal types; 1 for first_seen.
 	Value float64
+	// Fields are the condition's fields, whose values Value aggregates
+	// (value_count, value_sum, …); nil for the other types.
+	Fields []string
 }
 
 // SortFires orders fires by time, rule, group key, then tenant, so that

@@ -227,3 +227,16 @@ func TestFireContent(t *testing.T) {
 		t.Errorf("MaxMembers 5: %v members %v", brief(small), small[0].Members)
 	}
 }
+
+// TestFireFields checks that a value correlation's fire names the fields
+// its value aggregates (alert summaries say "distinct values of …").
+func TestFireFields(t *testing.T) {
+	t.Parallel()
+	s := compile(t, "id: 6d2c6f5e-0000-4000-8000-000000000002\n"+
+		correlation("Spread", "type: value_count", "rules: [signin]", "group-by: [ip]", "timespan: 1h",
+			"condition:", "    field: [user, app]", "    gte: 2"), "signin")
+	got := s.Process([]Match{hit("signin", 0, 0, "ip=1.2.3.4", "user=a", "app=x"), hit("signin", m, 1, "ip=1.2.3.4", "user=b", "app=y")}, Options{})
+	if len(got) != 1 || !slices.Equal(got[0].Fields, []string{"user", "app"}) {
+		t.Fatalf("fires %v, want one naming fields [user app]", brief(got))
+	}
+}

@@ -121,7 +121,7 @@ func (st *Stream) emit(ts *tenant, c *corr, g *group, v float64) {
 		Rule: r.Name, RuleID: r.ID, Title: r.Title, Level: r.Level, Tags: slices.Clone(r.Tags),
 		Type: c.sp.kind.String(), Tenant: ts.name,
 		Time: firstOf(es).time(), LastTime: es[len(es)-1].t.time(),
-		GroupKey: key, Members: st.members(es), Count: len(es), Value: v,
+		GroupKey: key, Members: st.members(es), Count: len(es), Value: v, Fields: slices.Clone(c.sp.fields),
 	})
 }
 

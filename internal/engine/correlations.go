@@ -313,6 +313,15 @@ func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Al
 	return a
 }
 
+// of names the fields a value correlation counts, for its summary: " of
+// region", " of region and size"; "" for none.
+func of(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	return " of " + strings.Join(fields, " and ")
+}
+
 // fireSummary says what a correlation saw, in the words of its type.
 func fireSummary(f correlate.Fire, first *keptHit) string {
 	who := ""
@@ -337,8 +346,11 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 		// the tenant does not use"): the summary adds what and since when.
 		return fmt.Sprintf("%s%s: %s, not seen in the baseline window before", who, f.Title, cmp.Or(strings.Join(keys, ", "), "?"))
 	case "value_count":
-		return fmt.Sprintf("%s%s: %g distinct values over %d events%s", who, f.Title, f.Value, f.Count, span)
+		return fmt.Sprintf("%s%s: %g distinct values%s over %d events%s", who, f.Title, f.Value, of(f.Fields), f.Count, span)
 	case "value_sum":
+		if len(f.Fields) == 1 {
+			return fmt.Sprintf("%s%s: %s adds up to %g over %d events%s", who, f.Title, f.Fields[0], f.Value, f.Count, span)
+		}
 		return fmt.Sprintf("%s%s: %g in all over %d events%s", who, f.Title, f.Value, f.Count, span)
 	case "temporal", "temporal_ordered":
 		return fmt.Sprintf("%s%s: %d related events%s", who, f.Title, f.Count, span)

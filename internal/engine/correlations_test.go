@@ -26,10 +26,16 @@ func TestFireSummary(t *testing.T) {
 			GroupKey: map[string]string{"tenant": "t1", "region": "centralindia"}},
 			nil, "Compute created in a region the tenant does not use: centralindia, not seen in the baseline window before"},
 		{correlate.Fire{Type: "value_count", Title: "Compute created in three or more regions within an hour",
-			GroupKey: map[string]string{"principal.id": "0275485b"}, Value: 4, Count: 11, Time: at, LastTime: at.Add(5*time.Minute + 37*time.Second)},
-			who, "mei@woodgrove.example: Compute created in three or more regions within an hour: 4 distinct values over 11 events within 5m37s"},
-		{correlate.Fire{Type: "value_sum", Title: "Mass compute deployment by one principal", Value: 80, Count: 4, Time: at, LastTime: at},
-			who, "mei@woodgrove.example: Mass compute deployment by one principal: 80 in all over 4 events"},
+			GroupKey: map[string]string{"principal.id": "0275485b"}, Value: 4, Count: 11, Time: at, LastTime: at.Add(5*time.Minute + 37*time.Second),
+			Fields: []string{"region"}},
+			who, "mei@woodgrove.example: Compute created in three or more regions within an hour: 4 distinct values of region over 11 events within 5m37s"},
+		{correlate.Fire{Type: "value_count", Title: "Spread", Value: 3, Count: 5, Fields: []string{"region", "size"}},
+			nil, "Spread: 3 distinct values of region and size over 5 events"},
+		{correlate.Fire{Type: "value_sum", Title: "Mass compute deployment by one principal", Value: 80, Count: 4, Time: at, LastTime: at,
+			Fields: []string{"compute.count"}},
+			who, "mei@woodgrove.example: Mass compute deployment by one principal: compute.count adds up to 80 over 4 events"},
+		{correlate.Fire{Type: "temporal_ordered", Title: "Risky sign-in followed by a quota change", Count: 21, Time: at, LastTime: at.Add(12*time.Minute + 38*time.Second)},
+			who, "mei@woodgrove.example: Risky sign-in followed by a quota change: 21 related events within 12m38s"},
 	} {
 		if got := fireSummary(c.f, c.first); got != c.want {
 			t.Errorf("%s %q:\n got %q\nwant %q", c.f.Type, c.f.Title, got, c.want)
