@@ -18,10 +18,7 @@ import (
 func alertsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("alerts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori alerts --store FILE [--since 7d] [--format table]\n\nLists the alerts a store kept (mamori serve), oldest first.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori alerts --store FILE [--since 7d] [--format table]\n\nLists the alerts a store kept (mamori serve), oldest first.\n")
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
 	since := fs.String("since", "", "only alerts whose first event is this recent, e.g. 24h or 7d (default: all)")
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")

@@ -88,6 +88,15 @@ func Version() string {
 // usage, for commands that read a subcommand before their flags.
 func helpArg(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
+// setUsage makes fs's usage text, then "Flags:" and its flags, on w:
+// every command names itself the same way ("Usage: mamori hunt …").
+func setUsage(fs *flag.FlagSet, w io.Writer, text string) {
+	fs.Usage = func() {
+		fmt.Fprint(w, text+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+}
+
 // parseFlags parses args into fs. When ok is false the command ends with
 // code: ExitOK after --help (the usage was printed), ExitUsage after a
 // bad flag (the flag package named it).

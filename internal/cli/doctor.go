@@ -79,10 +79,7 @@ func judge(c *capture.Capture, name string, keys []string) ability {
 func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori doctor [flags]\n\nReads the first page of every API mamori uses, with the signed-in identity, and says\nwhich posture checks and hunt features the granted permissions allow, and what is missing.\nHunting exported logs needs no permission.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori doctor [flags]\n\nReads the first page of every API mamori uses, with the signed-in identity, and says\nwhich posture checks and hunt features the granted permissions allow, and what is missing.\nHunting exported logs needs no permission.\n")
 	tenant := fs.String("tenant", "", "tenant ID to read (default: the signed-in identity's)")
 	var subs multiFlag
 	fs.Var(&subs, "subscription", "subscription ID to probe (default: the first one the identity can read)")

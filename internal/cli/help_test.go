@@ -21,8 +21,10 @@ func TestHelpExitsZero(t *testing.T) {
 			if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitOK {
 				t.Errorf("mamori %s %s: exit %d, want %d; stderr:\n%s", cmd, help, code, ExitOK, errOut.String())
 			}
-			if !strings.Contains(out.String()+errOut.String(), "Usage") {
-				t.Errorf("mamori %s %s: no usage shown", cmd, help)
+			// Every command names itself the same way (not Go's "Usage of demo:").
+			if want := "mamori " + strings.Fields(cmd)[0]; !strings.Contains(out.String()+errOut.String(), want) ||
+				strings.Contains(errOut.String(), "Usage of ") {
+				t.Errorf("mamori %s %s: the usage shown does not name %q:\n%s", cmd, help, want, out.String()+errOut.String())
 			}
 		}
 		if cmd == "intel" || cmd == "rules" { // they take a subcommand first
@@ -32,6 +34,22 @@ func TestHelpExitsZero(t *testing.T) {
 		var out, errOut bytes.Buffer
 		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
 			t.Errorf("mamori %s --no-such-flag: exit %d, want %d", cmd, code, ExitUsage)
+		}
+	}
+}
+
+// TestStrayArgumentsAreUsageErrors: a command that takes no paths says so
+// rather than ignoring one ("mamori demo logs/" would otherwise simulate).
+func TestStrayArgumentsAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"demo", "eval", "simulate --out x", "rules list"} {
+		args := append(strings.Fields(cmd), "stray")
+		var out, errOut bytes.Buffer
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
+			t.Errorf("mamori %s stray: exit %d, want %d", cmd, code, ExitUsage)
+		}
+		if !strings.Contains(errOut.String(), "Usage: mamori "+strings.Fields(cmd)[0]) {
+			t.Errorf("mamori %s stray: no usage on stderr:\n%s", cmd, errOut.String())
 		}
 	}
 }

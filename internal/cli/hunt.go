@@ -54,10 +54,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	f := &huntFlags{}
 	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori hunt [flags] PATH...\n\nHunts for cryptojacking in exported Azure logs: files, folders (walked recursively),\ngzip or not, - for standard input. The format of each file is recognised from its content.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori hunt [flags] PATH...\n\nHunts for cryptojacking in exported Azure logs: files, folders (walked recursively),\ngzip or not, - for standard input. The format of each file is recognised from its content.\n")
 	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, json, csv, ocsf")
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")

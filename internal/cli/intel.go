@@ -20,10 +20,7 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder that holds updated intel files")
 	pricesFile := fs.String("prices", "", "same as KIND prices with this FILE")
 	force := fs.Bool("force", false, "install Service Tags even when older than, or for another cloud than, the data in use")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n       mamori intel update [--data-dir DIR] --prices FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori intel update [--data-dir DIR] [--force] KIND FILE\n       mamori intel update [--data-dir DIR] --prices FILE\n\nKIND is servicetags (Microsoft's Azure IP Ranges and Service Tags JSON),\npools (a mining-pool list; see data/mining/README.md), or prices (pages of the\nAzure Retail Prices API, JSON).\n")
 	switch {
 	case len(args) > 0 && args[0] == "update":
 	case len(args) > 0 && helpArg(args[0]):

@@ -34,10 +34,7 @@ func parsePosture(args []string, stderr io.Writer) (*postureFlags, error) {
 	f := &postureFlags{}
 	fs := flag.NewFlagSet("posture", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori posture [flags]\n\nChecks what lets cryptojacking into a tenant (MFA, who can create VMs, unused quota,\nwhere security notices go, whether logs outlive an attack), read-only, through the\nsigned-in identity (environment, workload or managed identity, Azure CLI login),\nor from responses saved earlier with --save. See docs/posture.md.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori posture [flags]\n\nChecks what lets cryptojacking into a tenant (MFA, who can create VMs, unused quota,\nwhere security notices go, whether logs outlive an attack), read-only, through the\nsigned-in identity (environment, workload or managed identity, Azure CLI login),\nor from responses saved earlier with --save. See docs/posture.md.\n")
 	fs.StringVar(&f.tenant, "tenant", "", "tenant ID to read (default: the signed-in identity's)")
 	fs.Var(&f.subscriptions, "subscription", "subscription ID to check (repeatable, or comma-separated; default: every one the identity can read)")
 	fs.StringVar(&f.save, "save", "", "also keep every raw API response in this folder (read back with --from)")

@@ -28,8 +28,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) 
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: mamori serve [flags] FOLDER...
+	setUsage(fs, stderr, `Usage: mamori serve [flags] FOLDER...
 
 Watches folders that Azure logs arrive in (an export to a storage account synced
 down, a collector's output) and hunts what is new every --every: files added, and
@@ -38,11 +37,7 @@ is open). Alerts, first_seen's baseline ("has this principal created compute
 before?" is answered by everything the store has seen) and how far each file was
 read are kept in an SQLite store, committed together, so a restart goes on where
 it stopped. New alerts are written to standard output (or --output).
-
-Flags:
 `)
-		fs.PrintDefaults()
-	}
 	fs.StringVar(&f.store, "store", "mamori.db", "SQLite file of alerts, baselines and checkpoints (created when absent)")
 	fs.DurationVar(&f.every, "every", time.Minute, "time between two looks at the folders")
 	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")

@@ -30,10 +30,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: mamori simulate --out DIR [flags]\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -66,8 +63,13 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 7, "random seed of the simulated tenant")
 	keep := fs.String("keep", "", "keep the simulated logs in this folder instead of a temporary one")
 	reportPath := fs.String("report", "mamori-report.html", "write the findings as a self-contained HTML report to this file (\"\" for none)")
+	setUsage(fs, stderr, "Usage: mamori demo [flags]\n\nSimulates a tenant's 30 days of logs with a GPU cryptojacking attack and its benign\nlook-alike in a temporary folder, hunts them, prints the incidents with their cost per\nhour, and writes an HTML report that opens with no network. Needs nothing but Go.\n")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return ExitUsage
 	}
 	dir := *keep
 	if dir == "" {
