@@ -88,6 +88,10 @@ for r in "${RULES[@]}"; do
 	[ -n "$f" ] || die "rule $r not found under $MAMORI_SRC/rules"
 	cp "$f" "$FIVE/"
 done
+# No rules at all: mamori's own floor, every record read (briefly) and
+# checked to be JSON, nothing matched.
+NONE=$WORK/no-rules
+rm -rf "$NONE" && mkdir -p "$NONE"
 say "$DATA: $file_bytes bytes, $records records, expected hits: $(jq -c .hits "$EXPECT")"
 
 # --- timing -------------------------------------------------------------
@@ -121,6 +125,7 @@ for ((round = 1; round <= RUNS; round++)); do
 	timed mamori "$M" hunt --format jsonl --no-progress "$DATA"
 	timed mamori_gz "$M" hunt --format jsonl --no-progress "$DATA.gz"
 	timed mamori_five "$M" hunt --format jsonl --no-progress --only-user-rules --rules "$FIVE" "$DATA"
+	timed mamori_none "$M" hunt --format jsonl --no-progress --only-user-rules --rules "$NONE" "$DATA"
 	timed jq jq -n -c -f "$BENCH/jq/detections.jq" "$DATA"
 	timed duckdb "$WORK/bin/duckdb" "$DATA"
 	timed sigmago "$WORK/bin/sigmago" -rules "$BENCH/sigma" "$DATA"
@@ -179,11 +184,13 @@ counted() {
 	fi
 }
 lines_check=$(counted lines lines)
+# With no rules mamori has nothing to say: any alert is a fault.
+if [ -s "$WORK/mamori_none.best" ]; then none_check="**MISMATCH**: alerts without rules"; else none_check="no alerts, none expected"; fi
 parse_check=$(counted "records parsed" parse)
 
 wall() { cut -d' ' -f1 "$WORK/$1.time"; }
 verdict=$(awk -v m="$(wall mamori)" -v j="$(wall jq)" -v d="$(wall duckdb)" -v s="$(wall sigmago)" -v l="$(wall lines)" \
-	-v mz="$(wall mamori_gz)" -v z="$(wall gzip_dc)" -v p="$(wall parse)" 'BEGIN {
+	-v mz="$(wall mamori_gz)" -v z="$(wall gzip_dc)" -v p="$(wall parse)" -v n="$(wall mamori_none)" 'BEGIN {
 	best = j; name = "jq"
 	if (d < best) { best = d; name = "DuckDB" }
 	if (s < best) { best = s; name = "sigma-go" }
@@ -191,7 +198,8 @@ verdict=$(awk -v m="$(wall mamori)" -v j="$(wall jq)" -v d="$(wall duckdb)" -v s
 	else printf "mamori is **not** the fastest: %s takes %.2f s, mamori %.2f s.", name, best, m
 	printf " mamori takes %.1f× the Go line splitter'\''s time (the target is at most 2×)", m / l
 	printf " and, over the gzip copy, %.2f× the time of gzip -dc alone.", mz / z
-	printf " Parsing every line with fastjson and nothing else takes %.2f s (%.1f× the line splitter).", p, p / l
+	printf " Parsing every line with fastjson and nothing else takes %.2f s (%.1f× the line splitter);", p, p / l
+	printf " mamori with no rules, %.2f s (%.1f×).", n, n / l
 }')
 
 TABLE=$WORK/table.md
@@ -216,6 +224,7 @@ TABLE=$WORK/table.md
 	row sigmago 'sigma-go, the five detections' "$(check sigmago)"
 	row lines 'floor: Go line splitter (bufio)' "$lines_check"
 	row parse 'floor: Go JSON parse of every line (fastjson, every core)' "$parse_check"
+	row mamori_none 'floor: mamori hunt with no rules (every record read, checked to be JSON)' "$none_check"
 	row cat 'floor: cat > /dev/null' '-'
 	row gzip_dc 'floor: gzip -dc .gz > /dev/null' '-'
 	echo
