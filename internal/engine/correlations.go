@@ -313,13 +313,17 @@ func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Al
 	return a
 }
 
-// of names the fields a value correlation counts, for its summary: " of
-// region", " of region and size"; "" for none.
+// of names the fields a value_count correlation counts, for its summary:
+// " of region"; with several, the value is the least of their counts:
+// " each of region and size"; "" for none.
 func of(fields []string) string {
-	if len(fields) == 0 {
+	switch len(fields) {
+	case 0:
 		return ""
+	case 1:
+		return " of " + fields[0]
 	}
-	return " of " + strings.Join(fields, " and ")
+	return " each of " + strings.Join(fields, " and ")
 }
 
 // fireSummary says what a correlation saw, in the words of its type.
@@ -346,12 +350,19 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 		// the tenant does not use"): the summary adds what and since when.
 		return fmt.Sprintf("%s%s: %s, not seen in the baseline window before", who, f.Title, cmp.Or(strings.Join(keys, ", "), "?"))
 	case "value_count":
-		return fmt.Sprintf("%s%s: %g distinct values%s over %d events%s", who, f.Title, f.Value, of(f.Fields), f.Count, span)
-	case "value_sum":
-		if len(f.Fields) == 1 {
-			return fmt.Sprintf("%s%s: %s adds up to %g over %d events%s", who, f.Title, f.Fields[0], f.Value, f.Count, span)
+		least := ""
+		if len(f.Fields) > 1 {
+			least = "at least "
 		}
-		return fmt.Sprintf("%s%s: %g in all over %d events%s", who, f.Title, f.Value, f.Count, span)
+		return fmt.Sprintf("%s%s: %s%g distinct values%s over %d events%s", who, f.Title, least, f.Value, of(f.Fields), f.Count, span)
+	case "value_sum", "value_avg", "value_percentile":
+		// One field each (the rule compiler refuses more).
+		field := "the value"
+		if len(f.Fields) == 1 {
+			field = f.Fields[0]
+		}
+		verb := map[string]string{"value_sum": "adds up to", "value_avg": "averages", "value_percentile": "at the rule's percentile is"}[f.Type]
+		return fmt.Sprintf("%s%s: %s %s %g over %d events%s", who, f.Title, field, verb, f.Value, f.Count, span)
 	case "temporal", "temporal_ordered":
 		return fmt.Sprintf("%s%s: %d related events%s", who, f.Title, f.Count, span)
 	}
