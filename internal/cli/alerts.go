@@ -23,7 +23,7 @@ func alertsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	since := fs.String("since", "", "only alerts whose first event is this recent, e.g. 24h or 7d (default: all)")
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
 	f, _, err := outputFlags(*format, "")

@@ -97,6 +97,21 @@ func setUsage(fs *flag.FlagSet, w io.Writer, text string) {
 	}
 }
 
+// parseOnlyFlags is parseFlags for a command that takes nothing but flags:
+// an argument more is a usage error that names it (rather than one ignored:
+// "mamori demo logs/" would simulate).
+func parseOnlyFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mamori %s: unexpected argument %q\n\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return ExitUsage, false
+	}
+	return 0, true
+}
+
 // parseFlags parses args into fs. When ok is false the command ends with
 // code: ExitOK after --help (the usage was printed), ExitUsage after a
 // bad flag (the flag package named it).

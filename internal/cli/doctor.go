@@ -84,7 +84,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var subs multiFlag
 	fs.Var(&subs, "subscription", "subscription ID to probe (default: the first one the identity can read)")
 	from := fs.String("from", "", "judge responses saved by 'mamori posture --save' instead of calling Azure")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
 	var c *capture.Capture

@@ -25,12 +25,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
 	noteRule := fs.String("rule", "", "list only the notes about this rule `name`")
 	setUsage(fs, stderr, "Usage: mamori eval [flags]\n\nSimulates many tenants with random attacks and their benign twins, hunts each, and\nscores every rule against what was injected (truth.json): true and false positives,\nmisses, precision, recall and time to the first alert. See docs/detections.md.\n")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return ExitUsage
 	}
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default

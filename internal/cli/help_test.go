@@ -42,13 +42,14 @@ func TestHelpExitsZero(t *testing.T) {
 // rather than ignoring one ("mamori demo logs/" would otherwise simulate).
 func TestStrayArgumentsAreUsageErrors(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"demo", "eval", "simulate --out x", "rules list"} {
+	for _, cmd := range []string{"demo", "eval", "simulate --out x", "rules list", "alerts", "doctor"} {
 		args := append(strings.Fields(cmd), "stray")
 		var out, errOut bytes.Buffer
 		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
 			t.Errorf("mamori %s stray: exit %d, want %d", cmd, code, ExitUsage)
 		}
-		if !strings.Contains(errOut.String(), "Usage: mamori "+strings.Fields(cmd)[0]) {
+		if !strings.Contains(errOut.String(), "Usage: mamori "+strings.Fields(cmd)[0]) ||
+			!strings.Contains(errOut.String(), `unexpected argument "stray"`) {
 			t.Errorf("mamori %s stray: no usage on stderr:\n%s", cmd, errOut.String())
 		}
 	}

@@ -133,12 +133,8 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&dirs, "rules", "a folder of your own rules; repeatable")
 	onlyUser := fs.Bool("only-user-rules", false, "list only the rules given with --rules")
 	setUsage(fs, stderr, "Usage: mamori rules list [--format table|jsonl] [--rules DIR] [--only-user-rules]\n\nLists the built-in rules and your own, with their status (a rule mamori cannot run says why).\n")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return ExitUsage
 	}
 	set, code := loadRules(dirs, *onlyUser, io.Discard)
 	if set == nil {

@@ -31,10 +31,11 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
 	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
-	if *out == "" || fs.NArg() > 0 {
+	if *out == "" {
+		fmt.Fprint(stderr, "mamori simulate: --out is required\n\n")
 		fs.Usage()
 		return ExitUsage
 	}
@@ -64,12 +65,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keep := fs.String("keep", "", "keep the simulated logs in this folder instead of a temporary one")
 	reportPath := fs.String("report", "mamori-report.html", "write the findings as a self-contained HTML report to this file (\"\" for none)")
 	setUsage(fs, stderr, "Usage: mamori demo [flags]\n\nSimulates a tenant's 30 days of logs with a GPU cryptojacking attack and its benign\nlook-alike in a temporary folder, hunts them, prints the incidents with their cost per\nhour, and writes an HTML report that opens with no network. Needs nothing but Go.\n")
-	if code, ok := parseFlags(fs, args); !ok {
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return ExitUsage
 	}
 	dir := *keep
 	if dir == "" {
