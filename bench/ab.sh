@@ -12,7 +12,7 @@
 #   HUNT_ARGS="--only-user-rules --rules /tmp/empty" bench/ab.sh HEAD~1
 #
 # Settings (environment):
-#   FILE       the file to hunt; default the 1 GiB file of bench/compare.sh
+#   FILE       the file (or folder) to hunt; default the 1 GiB file of bench/compare.sh
 #   ROUNDS     pairs to run; default 6
 #   HUNT_ARGS  more flags for `mamori hunt`
 #   WORK       folder for the binaries and outputs; default ${TMPDIR:-/tmp}/mamori-ab
@@ -24,7 +24,7 @@ OLD=$1 NEW=${2:-}
 ROUNDS=${ROUNDS:-6}
 WORK=${WORK:-${TMPDIR:-/tmp}/mamori-ab}
 FILE=${FILE:-${TMPDIR:-/tmp}/mamori-bench/activity-1G-every500.jsonl}
-[ -s "$FILE" ] || { echo "ab.sh: no $FILE: run bench/compare.sh once, or set FILE" >&2; exit 1; }
+[ -e "$FILE" ] || { echo "ab.sh: no $FILE: run bench/compare.sh once, or set FILE" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "ab.sh: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
 
 # build REV OUT: mamori at git revision REV (the working tree when empty).
@@ -41,7 +41,7 @@ mkdir -p "$WORK"
 build "$OLD" old
 build "$NEW" new
 
-cat "$FILE" >/dev/null # in the page cache for both
+find "$FILE" -type f -exec cat {} + >/dev/null # in the page cache for both
 ratios=()
 printf '%-6s %10s %10s %10s %10s %8s\n' pair "old wall" "new wall" "old CPU" "new CPU" new/old
 for ((i = 1; i <= ROUNDS; i++)); do

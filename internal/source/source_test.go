@@ -346,3 +346,50 @@ func TestOffsetsCountAByteOrderMark(t *testing.T) {
 		})
 	}
 }
+
+// TestManyFilesReuseBuffersWithoutMixingThem reads many small inputs, plain,
+// gzip and JSON documents, on two workers: each stream's buffers go back to
+// a pool when it closes, so a batch that kept a reference into one, or a
+// buffer handed on with another file's bytes, would put records in the
+// wrong file or corrupt them. Every record must arrive once, from its file.
+func TestManyFilesReuseBuffersWithoutMixingThem(t *testing.T) {
+	t.Parallel()
+	const files = 60
+	var inputs []Input
+	want := map[string]string{} // correlation id → file
+	for f := range files {
+		var b strings.Builder
+		n := 1 + f*7%40
+		for k := range n {
+			i := f*1000 + k
+			want[fmt.Sprintf("c-%d", i)] = fmt.Sprintf("f%02d", f)
+			b.WriteString(activity(i))
+			b.WriteString("\n")
+		}
+		data := []byte(b.String())
+		switch f % 3 {
+		case 1:
+			data = gz(data)
+		case 2: // a JSON document: the records in an array
+			data = []byte("[" + strings.Join(strings.Split(strings.TrimSpace(b.String()), "\n"), ",") + "]")
+		}
+		inputs = append(inputs, BytesInput(fmt.Sprintf("f%02d", f), data))
+	}
+	r, _ := read(t, inputs, DefaultLimits())
+	if len(r.errs) > 0 {
+		t.Fatalf("errors: %v", r.errs)
+	}
+	seen := map[string]bool{}
+	for _, e := range r.events {
+		if want[e.CorrelationID] != e.Loc.File {
+			t.Errorf("record %s read from %s, written to %s", e.CorrelationID, e.Loc.File, want[e.CorrelationID])
+		}
+		if seen[e.CorrelationID] {
+			t.Errorf("record %s read twice", e.CorrelationID)
+		}
+		seen[e.CorrelationID] = true
+	}
+	if len(seen) != len(want) {
+		t.Errorf("%d records read, %d written", len(seen), len(want))
+	}
+}
