@@ -38,6 +38,21 @@ type Scratch struct {
 	// (activitylog.BriefLine's quote bitmap).
 	Words  []uint64
 	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
+	// lists are the members of the objects whose lookups missed an exact
+	// name, in order (see key); next is the one to reuse.
+	lists [4]listing
+	next  int
+}
+
+// listing is one object's members, listed for lookups in any case.
+type listing struct {
+	obj   *fastjson.Value
+	names [][]byte
+	vals  []*fastjson.Value
+	// folded[i] is the i-th name's first byte in lower case, or 0 when
+	// the name is not ASCII (a non-ASCII letter may fold to an ASCII one,
+	// and change the length: only EqualFold can tell).
+	folded []byte
 }
 
 // Want asks Wants about g.
@@ -48,8 +63,15 @@ func (s *Scratch) Want(g event.Glance) bool {
 	return ok
 }
 
-// Reset releases every nested document parsed since the last Reset.
-func (s *Scratch) Reset() { s.n = 0 }
+// Reset releases every nested document parsed since the last Reset, and
+// what key listed of the record's objects: a Scratch is Reset between
+// records.
+func (s *Scratch) Reset() {
+	s.n = 0
+	for i := range s.lists {
+		s.lists[i].obj = nil
+	}
+}
 
 // Parse parses b with a parser that stays valid until Reset.
 func (s *Scratch) Parse(b []byte) (*fastjson.Value, error) {
@@ -81,6 +103,72 @@ func Key(v *fastjson.Value, key string) *fastjson.Value {
 	return found
 }
 
+// key is Key, for the record being read. Decoders look fields up in every
+// casing and spelling a shape may use, and most lookups that miss the exact
+// name miss altogether: visiting the object's members for each miss was a
+// sixth of a hunt over sign-in and firewall logs. The first miss on an
+// object lists its members; later misses on it read the list.
+func (s *Scratch) key(v *fastjson.Value, key string) *fastjson.Value {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return nil
+	}
+	if m := v.Get(key); m != nil {
+		return m
+	}
+	l := s.list(v)
+	// An ASCII name can equal an ASCII key only with its length and first
+	// letter; a key that is not ASCII compares with every name.
+	first := foldedFirst([]byte(key))
+	for i, n := range l.names {
+		if f := l.folded[i]; f != 0 && first != 0 && (f != first || len(n) != len(key)) {
+			continue
+		}
+		if bytes.EqualFold(n, []byte(key)) {
+			return l.vals[i]
+		}
+	}
+	return nil
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// foldedFirst is listing.folded for name n.
+func foldedFirst(n []byte) byte {
+	for _, c := range n {
+		if c >= 0x80 {
+			return 0
+		}
+	}
+	if len(n) == 0 {
+		return 0
+	}
+	return lowerASCII(n[0])
+}
+
+// list returns the listing of object v's members, made on first use.
+func (s *Scratch) list(v *fastjson.Value) *listing {
+	for i := range s.lists {
+		if s.lists[i].obj == v {
+			return &s.lists[i]
+		}
+	}
+	l := &s.lists[s.next]
+	s.next = (s.next + 1) % len(s.lists)
+	l.obj, l.names, l.vals, l.folded = v, l.names[:0], l.vals[:0], l.folded[:0]
+	o, _ := v.Object()
+	o.Visit(func(k []byte, m *fastjson.Value) {
+		l.names = append(l.names, k)
+		l.vals = append(l.vals, m)
+		l.folded = append(l.folded, foldedFirst(k))
+	})
+	return l
+}
+
 // Get follows keys from v. When the path passes through a string that holds
 // a JSON object or array, the string is parsed and the path goes on inside
 // it. It returns nil when any step is missing. A JSON null is returned as
@@ -91,7 +179,7 @@ func (s *Scratch) Get(v *fastjson.Value, keys ...string) *fastjson.Value {
 		if v == nil {
 			return nil
 		}
-		v = Key(v, k)
+		v = s.key(v, k)
 	}
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return nil
