@@ -3,8 +3,9 @@
 # revisions and hunts the same file with each in turn (old, new, old, new,
 # …): the shared machines this project runs on drift by a third within
 # minutes, and alternating lets the drift touch both alike. It prints each
-# pair's wall and CPU time and their ratio, the median ratio, and checks
-# that both binaries wrote the same alerts. See docs/performance.md.
+# pair's wall and CPU time, peak memory and wall ratio, the median ratio,
+# and checks that both binaries wrote the same alerts. See
+# docs/performance.md.
 #
 #   bench/ab.sh OLD_REV                 # against the working tree
 #   bench/ab.sh OLD_REV NEW_REV
@@ -43,22 +44,22 @@ build "$NEW" new
 
 find "$FILE" -type f -exec cat {} + >/dev/null # in the page cache for both
 ratios=()
-printf '%-6s %10s %10s %10s %10s %8s\n' pair "old wall" "new wall" "old CPU" "new CPU" new/old
+printf '%-6s %10s %10s %10s %10s %8s %8s %8s\n' pair "old wall" "new wall" "old CPU" "new CPU" "old MB" "new MB" new/old
 for ((i = 1; i <= ROUNDS; i++)); do
 	for b in old new; do
 		t0=$EPOCHREALTIME
 		# shellcheck disable=SC2086 # HUNT_ARGS is a list of flags
-		/usr/bin/time -f '%U %S' -o "$WORK/$b.time" "$WORK/$b" hunt --format jsonl --no-progress ${HUNT_ARGS:-} "$FILE" >"$WORK/$b.out"
+		/usr/bin/time -f '%U %S %M' -o "$WORK/$b.time" "$WORK/$b" hunt --format jsonl --no-progress ${HUNT_ARGS:-} "$FILE" >"$WORK/$b.out"
 		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }' >"$WORK/$b.wall"
 	done
-	read -r ou os <"$WORK/old.time"
-	read -r nu ns <"$WORK/new.time"
+	read -r ou os om <"$WORK/old.time"
+	read -r nu ns nm <"$WORK/new.time"
 	ow=$(cat "$WORK/old.wall") nw=$(cat "$WORK/new.wall")
 	r=$(awk -v o="$ow" -v n="$nw" 'BEGIN { printf "%.3f", n / o }')
 	ratios+=("$r")
 	awk -v i="$i" -v ow="$ow" -v nw="$nw" -v oc="$(awk -v u="$ou" -v s="$os" 'BEGIN{print u+s}')" \
-		-v nc="$(awk -v u="$nu" -v s="$ns" 'BEGIN{print u+s}')" -v r="$r" \
-		'BEGIN { printf "%-6s %8.3f s %8.3f s %8.2f s %8.2f s %8s\n", i, ow, nw, oc, nc, r }'
+		-v nc="$(awk -v u="$nu" -v s="$ns" 'BEGIN{print u+s}')" -v om="$om" -v nm="$nm" -v r="$r" \
+		'BEGIN { printf "%-6s %8.3f s %8.3f s %8.2f s %8.2f s %8.0f %8.0f %8s\n", i, ow, nw, oc, nc, om / 1024, nm / 1024, r }'
 done
 median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
 echo "median new/old wall over $ROUNDS pairs: $median"
