@@ -48,11 +48,13 @@ func recordTime(sc *record.Scratch, v *fastjson.Value) (time.Time, error) {
 // setResource fills ResourceID, ResourceType and Subscription from an ARM
 // resource id, which flow and firewall logs write in upper case. id may
 // be a view of the parser's memory: what is kept is a copy.
-func setResource(e *event.Event, id string) {
+func setResource(sc *record.Scratch, e *event.Event, id string) {
 	if id == "" {
 		return
 	}
-	id = record.LowerCopy(id)
+	// A log's records mostly name one firewall, NSG or flow log: lowered
+	// once and shared (Scratch.Lower), not copied for each record.
+	id = sc.Lower(id)
 	e.ResourceID = id
 	e.ResourceType = resourceType(id)
 	if e.Subscription == "" {
@@ -68,10 +70,16 @@ func resourceType(id string) string {
 	if i < 0 {
 		return ""
 	}
-	rest := strings.Trim(id[i+len(p):], "/")
+	tail := strings.TrimLeft(id[i+len(p):], "/")
+	rest := strings.TrimRight(tail, "/")
 	ns, rest, ok := strings.Cut(rest, "/")
 	if !ok || ns == "" {
 		return ""
+	}
+	// One type ("microsoft.network/azurefirewalls/hub-fw"): the type is
+	// the start of tail, shared rather than built.
+	if typ, name, ok := strings.Cut(rest, "/"); ok && typ != "" && !strings.Contains(name, "/") {
+		return tail[:len(ns)+1+len(typ)]
 	}
 	var b strings.Builder
 	b.WriteString(ns)

@@ -49,7 +49,7 @@ func firewallCommon(sc *record.Scratch, v *fastjson.Value, e *event.Event) *fast
 		cat = c
 	}
 	e.Category = cat
-	setResource(e, sc.FirstStr(v, "resourceId", "_ResourceId"))
+	setResource(sc, e, sc.FirstStr(v, "resourceId", "_ResourceId"))
 	if e.Subscription == "" {
 		e.Subscription = strings.ToLower(sc.FirstStr(v, "SubscriptionId", "_SubscriptionId"))
 	}

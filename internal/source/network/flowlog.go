@@ -20,7 +20,7 @@ func decodeNSG(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 		return out, errors.New("no properties.flows in NSG flow record")
 	}
 	base := event.Event{Kind: event.KindFlow, Shape: shapeNSG, Operation: opFlow, Category: catNSG}
-	setResource(&base, view(sc.Get(v, "resourceId")))
+	setResource(sc, &base, view(sc.Get(v, "resourceId")))
 
 	w := newTupleWriter(out, false)
 	for _, r := range rules {
@@ -48,7 +48,7 @@ func decodeVNet(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]eve
 	base := event.Event{Kind: event.KindFlow, Shape: shapeVNet, Operation: opFlow, Category: catVNet}
 	// The target (VNet, subnet or NIC) is what the flows belong to; the
 	// flow log resource only adds the region, from its watcher's name.
-	setResource(&base, view(sc.Get(v, "targetResourceID")))
+	setResource(sc, &base, view(sc.Get(v, "targetResourceID")))
 	if fl := record.LowerCopy(view(sc.Get(v, "flowLogResourceID"))); fl != "" {
 		base.Region = watcherRegion(fl)
 		if base.Subscription == "" {

@@ -136,7 +136,7 @@ func (r *taRow) read(o *fastjson.Object) {
 // can be matched against threat lists. A row with no usable address still
 // yields one event: the port, protocol, direction and action are worth
 // hunting on by themselves.
-func decodeTraffic(_ *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
+func decodeTraffic(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
 	o, err := v.Object()
 	if err != nil {
 		return out, fmt.Errorf("traffic analytics row is a JSON %s", v.Type())
@@ -166,7 +166,7 @@ func decodeTraffic(_ *record.Scratch, v *fastjson.Value, out []event.Event) ([]e
 	}
 	fl.Packets = addSat(count(r.pk1), count(r.pk2))
 	fl.Bytes = addSat(count(r.by1), count(r.by2))
-	taResource(&base, &r, fl.Direction)
+	taResource(sc, &base, &r, fl.Direction)
 
 	// The Azure VM's own address stands in for the missing local side.
 	if vm := addrOf(view(r.vm)); vm.IsValid() {
@@ -289,9 +289,9 @@ func taRule(r *taRow) string {
 // taResource sets subscription, region and resource id. Rows name the
 // subscription and region of each side; the local side is the source of
 // an outbound flow and the destination of an inbound one.
-func taResource(e *event.Event, r *taRow, dir string) {
+func taResource(sc *record.Scratch, e *event.Event, r *taRow, dir string) {
 	if id := view(r.resourceID); id != "" {
-		setResource(e, id)
+		setResource(sc, e, id)
 	}
 	first, second := r.sub1, r.sub2
 	rFirst, rSecond := r.region1, r.region2
