@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
@@ -43,6 +44,25 @@ func TestFireSummary(t *testing.T) {
 	} {
 		if got := fireSummary(c.f, c.first); got != c.want {
 			t.Errorf("%s %q:\n got %q\nwant %q", c.f.Type, c.f.Title, got, c.want)
+		}
+	}
+}
+
+// TestPoolTextSaysWhatMatched: a flow matched on its port alone names the
+// port as a miner port, not its peer as a pool; a listed pool says which.
+func TestPoolTextSaysWhatMatched(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		m    event.PoolMatch
+		want string
+	}{
+		{event.PoolMatch{Kind: enrich.KindPort, Indicator: "5555"}, " — a port mining pools use (5555)"},
+		{event.PoolMatch{Kind: enrich.KindDomain, Indicator: "pool.supportxmr.com", Pool: "supportxmr.com"}, " — mining pool pool.supportxmr.com (supportxmr.com)"},
+	} {
+		ev := &event.Event{}
+		ev.Enrich.Pool = &c.m
+		if got := poolText(ev); got != c.want {
+			t.Errorf("%s: %q, want %q", c.m.Kind, got, c.want)
 		}
 	}
 }

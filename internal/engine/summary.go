@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 )
@@ -97,6 +98,10 @@ func poolText(ev *event.Event) string {
 	p := ev.Enrich.Pool
 	if p == nil {
 		return ""
+	}
+	if p.Kind == enrich.KindPort {
+		// The port is all there is: say so, not that the peer is a pool.
+		return " — a port mining pools use (" + p.Indicator + ")"
 	}
 	t := " — mining pool " + p.Indicator
 	if p.Pool != "" {

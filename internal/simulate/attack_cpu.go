@@ -42,16 +42,20 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		host := fmt.Sprintf("render-%d%06d", i, g.r.IntN(30))
 		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
-		g.dns(up, fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30)), pool+".")
+		src := fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30))
+		g.dns(up, src, pool+".")
 		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		a.extend(up.Add(time.Second))
+		// Over TLS on 443: in a flow log, a connection like any other.
+		a.extend(g.minerFlows(up, loc, src, endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}))
 		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
 	}
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
 	}
+	a.poolFlow(endpoint{host: pool, port: 443})
 	return a
 }
 
@@ -79,7 +83,7 @@ func (g *gen) cpuTwin(at time.Time) Attack {
 	a.MustNotFire = []string{
 		"azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
+		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 	}
 	return a
 }

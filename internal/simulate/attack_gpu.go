@@ -74,6 +74,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	ga := actor{UPN: guest.UPN, OID: guest.OID, AppID: appCLI, Name: name, IP: ip}
 	regions := g.otherRegions(4)
 	size := pick(g.r, []string{"Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC24s_v3"})
+	// The pool: drawn from the flows' stream, so that the rest of a seed's
+	// records stay what they were before flow logs were simulated.
+	ep := g.poolEndpoint(pick(g.fr, []string{"fr.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
 	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
 	for _, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(3*time.Minute))
@@ -95,10 +98,11 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		// The instances come up, resolve the pool and start the miner.
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
-		g.dns(up, fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20)), "fr.moneroocean.stream.")
-		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, []string{"/tmp/.x/xmrig", "-o", "stratum+tcp://fr.moneroocean.stream:10128",
-			"-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A", "--cuda", "--donate-level", "1"})
+		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
+		g.dns(up, src, ep.host+".")
+		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
+		a.extend(g.minerFlows(up, loc, src, ep))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
@@ -108,6 +112,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
 		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
 	}
+	a.poolFlow(ep)
 	return a
 }
 
@@ -146,5 +151,5 @@ var gpuTwinQuiet = []string{
 	"azure.identity.elevate_access", "azure.identity.new_account_privileged", "azure.quota.increase_burst",
 	"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 	"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
-	"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+	"azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 }

@@ -40,8 +40,8 @@ func (g *gen) benignPipeline(day time.Time) {
 }
 
 // minerArgs is the command line of a GPU miner started on a node.
-func minerArgs(pool string) []string {
-	return []string{"/tmp/.x/xmrig", "-o", "stratum+tcp://" + pool + ":10128",
+func minerArgs(ep endpoint) []string {
+	return []string{"/tmp/.x/xmrig", "-o", fmt.Sprintf("stratum+tcp://%s:%d", ep.host, ep.port),
 		"-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A", "--cuda", "--donate-level", "1"}
 }
 
@@ -90,15 +90,21 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	}
 	// A Batch node runs the start task: it resolves the pool and mines.
 	up := now.Add(3*time.Minute + g.jitter(3*time.Minute))
-	g.dns(up, fmt.Sprintf("10.%d.3.%d", 60+g.r.IntN(4), 4+g.r.IntN(40)), pool+".")
-	g.exec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(pool))
+	src := fmt.Sprintf("10.%d.3.%d", 60+g.r.IntN(4), 4+g.r.IntN(40))
+	ep := g.poolEndpoint(pool, 0)
+	g.dns(up, src, pool+".")
+	g.exec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(ep))
 	a.extend(up.Add(2 * time.Second))
+	// The pool's nodes sit in a network of the tenant (they resolve through
+	// its firewall), whose flow log sees the miner dial out.
+	a.extend(g.minerFlows(up, regions[1], src, ep))
 	a.MustFire = []string{
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout",
 		"azure.compute.unusual_service", "azure.compute.new_region", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
 	}
 	a.Evades = []string{"azure.compute.first_time_deployer"}
 	a.Note = "a leaked secret of a principal that deploys every night evades azure.compute.first_time_deployer: the services, regions and volume give it away"
+	a.poolFlow(ep)
 	return a
 }
 
@@ -120,7 +126,7 @@ func (g *gen) mlTwin(at time.Time) Attack {
 	a.MustNotFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
+		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 	}
 	return a
 }

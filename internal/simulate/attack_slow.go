@@ -43,6 +43,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	gap := g.stepGap(at)
 	size := "Standard_NC24ads_A100_v4"
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	ep := g.poolEndpoint(pool, 0)
 	for i, loc := range regions {
 		day := now.Add(10*time.Minute + time.Duration(i)*gap + g.jitter(20*time.Minute))
 		s := signin{UPN: guest.UPN, OID: guest.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Guest: true, Country: "US"}
@@ -58,9 +59,11 @@ func (g *gen) slowAttack(at time.Time) Attack {
 			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
-		g.dns(up, fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20)), pool+".")
-		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(pool))
+		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
+		g.dns(up, src, pool+".")
+		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
+		a.extend(g.minerFlows(up, loc, src, ep))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
@@ -71,6 +74,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	}
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
+	a.poolFlow(ep)
 	return a
 }
 

@@ -21,6 +21,7 @@ func (g *gen) run() (*Truth, error) {
 			g.benignSignIns(hour, work)
 			g.benignAudit(hour, work)
 			g.benignDNS(hour, work)
+			g.benignFlows(hour, work)
 			g.benignHosts(hour, work)
 		}
 	}

@@ -136,7 +136,7 @@ func TestEveryRecordIsReadByTheRealReaders(t *testing.T) {
 		}
 	}
 	// Each log family the simulator writes must be recognised as its shape.
-	for _, want := range []string{"activity.diagnostic", "activity.rest", "signin.loganalytics", "audit.diagnostic", "firewall.dns", "process.auditd"} {
+	for _, want := range []string{"activity.diagnostic", "activity.rest", "signin.loganalytics", "audit.diagnostic", "firewall.dns", "process.auditd", "flow.vnet"} {
 		if !shapes[want] {
 			t.Errorf("no %s records read; shapes: %v", want, shapes)
 		}
@@ -306,6 +306,8 @@ func TestTruthSpansCoverEveryMachineRecord(t *testing.T) {
 				who = ev.DNS.Client.String()
 			case ev.Process != nil:
 				who = ev.Process.Host
+			case ev.Flow != nil:
+				who = ev.Flow.Src.String()
 			default:
 				return
 			}
@@ -331,5 +333,28 @@ func TestTruthSpansCoverEveryMachineRecord(t *testing.T) {
 		if checked == 0 {
 			t.Errorf("seed %d: no machine record of any attack was checked", seed)
 		}
+	}
+}
+
+// TestFlowAddressesAreWhatTheScenariosSay: the pools' addresses must be
+// public and outside Azure (else a flow to a stratum port there is not
+// mining evidence), and the benign decoy on a miner port must be inside
+// Azure (else it is not the decoy it claims to be).
+func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
+	t.Parallel()
+	enr, err := enrich.Load(enrich.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, eps := range poolEndpoints {
+		for _, ep := range eps {
+			a := netip.MustParseAddr(ep.ip)
+			if !a.IsGlobalUnicast() || a.IsPrivate() || enr.Azure(a) {
+				t.Errorf("%s: %s is not a public address outside Azure", host, ep.ip)
+			}
+		}
+	}
+	if !enr.Azure(netip.MustParseAddr(azureOnMinerPort)) {
+		t.Error("the benign flows' Azure service on a miner port is not in Azure's ranges")
 	}
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -172,6 +173,23 @@ func (g *gen) latest(team []int, at time.Time) person {
 // extend moves the attack's end to t when t is later: the machines of a
 // fan-out come up in any order, and the truth must cover the last record
 // any of them writes (eval scores an alert after End as a false positive).
+// poolFlow notes what a flow log shows of the attack's miners reaching
+// ep: an outbound connection on a port pools publish and nothing else
+// uses must be flagged; on any other port the flow is ordinary-looking
+// and the rule is not expected to fire.
+func (a *Attack) poolFlow(ep endpoint) {
+	const rule = "azure.network.mining_pool_connection"
+	if classicPort(ep) {
+		a.MustFire = append(a.MustFire, rule)
+		return
+	}
+	note := fmt.Sprintf("the miners reach %s on port %d, which a flow log cannot tell from other traffic without the pool's address: %s is not expected", ep.host, ep.port, rule)
+	if a.Note != "" {
+		note = a.Note + "; " + note
+	}
+	a.Note = note
+}
+
 func (a *Attack) extend(t time.Time) {
 	if t.After(a.End) {
 		a.End = t

@@ -77,6 +77,10 @@ type gen struct {
 	// while the benign history is written.
 	hosts, addrs []string
 	track        bool
+	// fr is the flow logs' own random stream (flows.go); flowTargets the
+	// flow log of each region's spoke network.
+	fr          *rand.Rand
+	flowTargets map[string]flowTarget
 }
 
 // Write simulates into dir and returns what was injected; truth.json in dir
@@ -134,7 +138,8 @@ func newGen(opt Options) (*gen, error) {
 	}
 	opt.Scenarios = names
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
-	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{}}, nil
+	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
+		fr: newFlowRand(opt.Seed), flowTargets: map[string]flowTarget{}}, nil
 }
 
 // add queues one record for path.

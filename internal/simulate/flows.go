@@ -1,0 +1,226 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// VNet flow logs (flowLogVersion 4), as Network Watcher writes them to a
+// storage account: one PT1H.json per flow log, hour and network interface,
+// a {"records":[…]} object whose records hold NSG rule groups of tuples
+// "time,src,dst,sport,dport,proto,dir,state,encryption,packets and bytes
+// each way". The tenant enables them in every region by Azure Policy (the
+// built-in "Configure virtual networks to enable flow log" does), so the
+// attacker's new networks are logged too.
+//
+// Flows draw from their own random stream (gen.fr): adding them left every
+// other record of a seed as it was.
+
+// endpoint is a mining pool as a miner is pointed at it.
+type endpoint struct {
+	host string
+	port int
+	ip   string // what the host resolved to: public, outside Azure
+}
+
+// poolEndpoints are the pools the attacks mine on, with ports their
+// operators publish. The addresses stand in for the pools' own; they lie in
+// hosting providers' ranges, outside Azure and the tenant.
+var poolEndpoints = map[string][]endpoint{
+	"fr.moneroocean.stream":   {{"fr.moneroocean.stream", 10128, "5.196.23.10"}, {"fr.moneroocean.stream", 10032, "5.196.23.10"}},
+	"gulf.moneroocean.stream": {{"gulf.moneroocean.stream", 10128, "5.196.23.11"}, {"gulf.moneroocean.stream", 10032, "5.196.23.11"}},
+	"pool.supportxmr.com":     {{"pool.supportxmr.com", 3333, "94.130.164.60"}, {"pool.supportxmr.com", 5555, "94.130.164.60"}, {"pool.supportxmr.com", 443, "94.130.164.60"}},
+	"xmr-eu1.nanopool.org":    {{"xmr-eu1.nanopool.org", 14444, "51.15.65.182"}, {"xmr-eu1.nanopool.org", 14433, "51.15.65.182"}},
+	"pool.hashvault.pro":      {{"pool.hashvault.pro", 3333, "95.216.46.125"}, {"pool.hashvault.pro", 443, "95.216.46.125"}},
+}
+
+// stratumPorts are ports pools publish and no common service uses: a flow
+// log alone shows an outbound connection to one of them as mining. Other
+// ports (443, a pool's own like 10128) show nothing without the pool's
+// address.
+var stratumPorts = []int{3333, 4444, 5555, 7777, 14433, 14444}
+
+// poolPort picks one of host's published endpoints; port, when not zero,
+// keeps that port (a miner configured with it).
+func (g *gen) poolEndpoint(host string, port int) endpoint {
+	eps := poolEndpoints[host]
+	if port != 0 {
+		for _, e := range eps {
+			if e.port == port {
+				return e
+			}
+		}
+	}
+	return pick(g.fr, eps)
+}
+
+// flowTarget is a region's spoke network and its flow log.
+type flowTarget struct {
+	flowLog, vnet, nsg, mac string
+}
+
+// flowTargetOf names the flow log of the spoke network in loc.
+func (g *gen) flowTargetOf(loc string) flowTarget {
+	if ft, ok := g.flowTargets[loc]; ok {
+		return ft
+	}
+	sub := g.t.Sub
+	ft := flowTarget{
+		flowLog: "/SUBSCRIPTIONS/" + strings.ToUpper(sub) + "/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_" + strings.ToUpper(loc) + "/FLOWLOGS/VNET-SPOKE-" + strings.ToUpper(loc) + "-FLOWLOG",
+		vnet:    "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/virtualNetworks/vnet-spoke-" + loc,
+		nsg:     "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/networkSecurityGroups/nsg-spoke-" + loc,
+		mac:     fmt.Sprintf("000D3A%06X", g.fr.IntN(1<<24)),
+	}
+	g.flowTargets[loc] = ft
+	return ft
+}
+
+// tuple is one flow tuple of a VNet flow log.
+type tuple struct {
+	at         time.Time
+	src, dst   string
+	sport      int
+	dport      int
+	udp        bool
+	in         bool
+	state      byte // B, C, E or D
+	pkts, byts int
+}
+
+func (u tuple) String() string {
+	proto, dir := 6, "O"
+	if u.udp {
+		proto = 17
+	}
+	if u.in {
+		dir = "I"
+	}
+	// Both directions' counts, as version 4 writes them: what the source
+	// sent, what came back.
+	var p1, b1, p2, b2 int
+	if u.state != 'B' && u.state != 'D' {
+		p1, b1, p2, b2 = u.pkts, u.byts, u.pkts+u.pkts/3, u.byts*3
+	}
+	return fmt.Sprintf("%d,%s,%s,%d,%d,%d,%s,%c,NX,%d,%d,%d,%d", u.at.UnixMilli(), u.src, u.dst, u.sport, u.dport, proto, dir, u.state, p1, b1, p2, b2)
+}
+
+// flows writes one flow log record of loc's spoke network at time at: the
+// tuples allowed outbound, then those denied inbound, each under its rule.
+func (g *gen) flows(at time.Time, loc string, ts []tuple) {
+	if len(ts) == 0 {
+		return
+	}
+	ft := g.flowTargetOf(loc)
+	slices.SortStableFunc(ts, func(a, b tuple) int { return a.at.Compare(b.at) })
+	var out, deny []string
+	for _, u := range ts {
+		if u.state == 'D' {
+			deny = append(deny, u.String())
+		} else {
+			out = append(out, u.String())
+		}
+	}
+	var groups []any
+	if len(out) > 0 {
+		groups = append(groups, map[string]any{"rule": "DefaultRule_AllowInternetOutBound", "flowTuples": out})
+	}
+	if len(deny) > 0 {
+		groups = append(groups, map[string]any{"rule": "DefaultRule_DenyAllInBound", "flowTuples": deny})
+	}
+	r := map[string]any{
+		"time": stamp(at), "flowLogVersion": 4, "flowLogGUID": guid(g.fr), "macAddress": ft.mac, "category": "FlowLogFlowEvent",
+		"flowLogResourceID": ft.flowLog, "targetResourceID": ft.vnet, "operationName": "FlowLogFlowEvent",
+		"flowRecords": map[string]any{"flows": []any{map[string]any{"aclID": ft.nsg, "flowGroups": groups}}},
+	}
+	path := "insights-logs-flowlogflowevent/flowLogResourceID=" + ft.flowLog + "/" + hourPath(at) + "/macAddress=" + ft.mac + "/PT1H.json"
+	g.add(path, kindRecords, at, marshal(r))
+}
+
+// benignDestinations are what the spoke machines talk to: package mirrors,
+// code hosting, Microsoft's endpoints, NTP.
+var benignDestinations = []struct {
+	ip   string
+	port int
+	udp  bool
+}{
+	{"140.82.112.3", 443, false}, {"151.101.0.223", 443, false}, {"91.189.91.81", 80, false}, {"185.199.108.133", 443, false},
+	{"20.42.65.92", 443, false}, {"20.42.64.20", 443, false}, {"91.189.94.4", 123, true}, {"13.107.42.14", 443, false},
+}
+
+// azureOnMinerPort is an Azure service's address (AzureCloud) that the
+// benign flows reach on a miner port.
+const azureOnMinerPort = "20.42.65.94"
+
+// benignFlows writes an hour of the first region's spoke traffic. Some of
+// it is what a careless flow rule would take for mining, and must not be:
+// scanners knocking on miner ports from outside (inbound, denied), an
+// Azure service on such a port, and the company's own office.
+func (g *gen) benignFlows(h time.Time, work bool) {
+	r := g.fr
+	n := 6*g.scale + r.IntN(6*g.scale)
+	if work {
+		n += 10 * g.scale
+	}
+	var ts []tuple
+	for range n {
+		d := pick(r, benignDestinations)
+		at := h.Add(g.flowJitter(time.Hour))
+		ts = append(ts, tuple{at: at, src: g.spokeAddr(), dst: d.ip, sport: 32768 + r.IntN(28000), dport: d.port, udp: d.udp,
+			state: pick(r, []byte("BCE")), pkts: 2 + r.IntN(40), byts: 200 + r.IntN(40000)})
+	}
+	for range r.IntN(3) {
+		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: fmt.Sprintf("%d.%d.%d.%d", 45+r.IntN(150), r.IntN(256), r.IntN(256), 1+r.IntN(250)),
+			dst: g.spokeAddr(), sport: 40000 + r.IntN(20000), dport: pick(r, []int{22, 3389, 3333, 4444, 5555, 8080}), in: true, state: 'D'})
+	}
+	if r.IntN(6) == 0 {
+		// A telemetry agent reporting to an Azure service that listens on
+		// a miner port.
+		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: g.spokeAddr(), dst: azureOnMinerPort, sport: 33000 + r.IntN(20000), dport: 4444,
+			state: 'C', pkts: 5, byts: 900})
+	}
+	if work && r.IntN(8) == 0 {
+		// A build agent pushing to a service in the office.
+		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: g.spokeAddr(), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
+			state: 'E', pkts: 30, byts: 50000})
+	}
+	g.flows(h.Add(59*time.Minute), g.t.Regions[0], ts)
+}
+
+// minerFlows writes a miner's connection to its pool from src, a machine
+// of the spoke network in loc, starting at up, and returns when its last
+// tuple is. The attack is extended to cover it and src is noted as the
+// attack's.
+func (g *gen) minerFlows(up time.Time, loc, src string, ep endpoint) time.Time {
+	if g.track {
+		g.addrs = append(g.addrs, src)
+	}
+	r := g.fr
+	sport := 40000 + r.IntN(20000)
+	begin := up.Add(time.Second)
+	more := begin.Add(time.Minute)
+	g.flows(more, loc, []tuple{
+		{at: begin, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'B'},
+		{at: more, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'C', pkts: 40 + r.IntN(40), byts: 9000 + r.IntN(9000)},
+	})
+	return more
+}
+
+// spokeAddr is a machine of the first region's spoke networks, where the
+// DNS records' ordinary clients are too.
+func (g *gen) spokeAddr() string {
+	return fmt.Sprintf("10.%d.%d.%d", 20+g.fr.IntN(4), g.fr.IntN(8), 4+g.fr.IntN(60))
+}
+
+// flowJitter is jitter from the flows' own stream.
+func (g *gen) flowJitter(d time.Duration) time.Duration {
+	return time.Duration(g.fr.Int64N(max(1, int64(d/time.Millisecond)))) * time.Millisecond
+}
+
+// newFlowRand is the flows' random stream for a seed.
+func newFlowRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x666c6f77)) }
+
+// classicPort says whether a miner on ep shows in a flow log alone.
+func classicPort(ep endpoint) bool { return slices.Contains(stratumPorts, ep.port) }
