@@ -231,6 +231,16 @@ func (s *Scratch) Str(v *fastjson.Value, keys ...string) string {
 // FirstStr returns the first non-empty string among several paths, each
 // given as a slash-separated list of keys ("properties/status/errorCode").
 func (s *Scratch) FirstStr(v *fastjson.Value, paths ...string) string {
+	return s.first(v, String, paths)
+}
+
+// FirstPeek is FirstStr without the copy (see Peek): for values that are
+// compared, parsed, interned or lowered, not kept as they are.
+func (s *Scratch) FirstPeek(v *fastjson.Value, paths ...string) string {
+	return s.first(v, Peek, paths)
+}
+
+func (s *Scratch) first(v *fastjson.Value, text func(*fastjson.Value) string, paths []string) string {
 	for _, p := range paths {
 		x := v
 		for rest := p; x != nil; {
@@ -241,7 +251,7 @@ func (s *Scratch) FirstStr(v *fastjson.Value, paths ...string) string {
 				break
 			}
 		}
-		if t := String(x); t != "" {
+		if t := text(x); t != "" {
 			return t
 		}
 	}

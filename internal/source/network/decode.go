@@ -34,7 +34,7 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 
 // recordTime reads the time of a diagnostic record or Log Analytics row.
 func recordTime(sc *record.Scratch, v *fastjson.Value) (time.Time, error) {
-	s := sc.FirstStr(v, "time", "TimeGenerated")
+	s := sc.FirstPeek(v, "time", "TimeGenerated")
 	if s == "" {
 		return time.Time{}, record.ErrNoTime
 	}

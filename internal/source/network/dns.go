@@ -22,7 +22,7 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	e := event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Operation: opDNS}
 	p := firewallCommon(sc, v, &e)
 	e.DNS = &event.DNS{}
-	if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" {
+	if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" { // a copy: the event keeps parts of it
 		err = legacyDNS(msg, &e)
 	} else {
 		err = structuredDNS(sc, p, &e)
@@ -36,15 +36,17 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 
 // structuredDNS reads the AZFWDnsQuery columns.
 func structuredDNS(sc *record.Scratch, p *fastjson.Value, e *event.Event) error {
-	name := sc.Str(p, "QueryName")
+	// Views of the record: the name is lowered into a copy, the type and
+	// code interned (a few values repeated), the address parsed.
+	name := record.Peek(sc.Get(p, "QueryName"))
 	if name == "" {
 		return errors.New("DNS record has neither msg nor QueryName")
 	}
 	d := e.DNS
-	d.Query = queryName(name)
-	d.Type = sc.Str(p, "QueryType")
-	d.ResponseCode = sc.Str(p, "ResponseCode")
-	d.Client = addrOf(sc.Str(p, "SourceIp"))
+	d.Query = queryName(sc.Lower(strings.TrimSpace(name)))
+	d.Type = sc.Intern(record.Peek(sc.Get(p, "QueryType")))
+	d.ResponseCode = sc.Intern(record.Peek(sc.Get(p, "ResponseCode")))
+	d.Client = addrOf(record.Peek(sc.Get(p, "SourceIp")))
 	e.Status = d.ResponseCode
 	e.StatusMessage = strings.TrimSpace(sc.Str(p, "ErrorMessage"))
 	e.Outcome = dnsOutcome(d.ResponseCode, e.StatusMessage != "")

@@ -44,14 +44,18 @@ func decodeFirewall(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 func firewallCommon(sc *record.Scratch, v *fastjson.Value, e *event.Event) *fastjson.Value {
 	// Diagnostic records say category; AzureDiagnostics rows Category;
 	// resource-specific tables only their Type.
-	cat := sc.FirstStr(v, "category", "Type")
+	// Views of the record, each copied (or matched to a constant) before
+	// the event keeps it: a firewall log repeats them record after record.
+	cat := sc.FirstPeek(v, "category", "Type")
 	if c := canonical(cat, firewallTables); c != "" {
 		cat = c
+	} else {
+		cat = sc.Intern(cat)
 	}
 	e.Category = cat
-	setResource(sc, e, sc.FirstStr(v, "resourceId", "_ResourceId"))
+	setResource(sc, e, sc.FirstPeek(v, "resourceId", "_ResourceId"))
 	if e.Subscription == "" {
-		e.Subscription = strings.ToLower(sc.FirstStr(v, "SubscriptionId", "_SubscriptionId"))
+		e.Subscription = sc.Lower(sc.FirstPeek(v, "SubscriptionId", "_SubscriptionId"))
 	}
 	p := sc.Object(sc.Get(v, "properties"))
 	if p == nil || p.Type() != fastjson.TypeObject {
@@ -59,7 +63,7 @@ func firewallCommon(sc *record.Scratch, v *fastjson.Value, e *event.Event) *fast
 		// directory, so it is not read.
 		return v
 	}
-	e.Tenant = strings.ToLower(record.String(v.Get("tenantId")))
+	e.Tenant = sc.Lower(record.Peek(v.Get("tenantId")))
 	e.CorrelationID = record.String(v.Get("correlationId"))
 	return p
 }

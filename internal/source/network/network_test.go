@@ -1,6 +1,7 @@
 package network
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -640,4 +641,42 @@ func snapshot(evs []event.Event) string {
 		}
 	}
 	return b.String()
+}
+
+// TestEventsOwnTheirText: decoders read many values as views of the
+// parser's memory (Peek, view) and must copy what an event keeps. Each
+// case is decoded, then the parser's memory is written over by another
+// document of the same size; the events must read the same after.
+func TestEventsOwnTheirText(t *testing.T) {
+	t.Parallel()
+	for _, c := range decodeCases {
+		if c.shape == "" {
+			continue
+		}
+		var p fastjson.Parser
+		v, err := p.Parse(c.rec)
+		if err != nil {
+			t.Fatalf("%s: fixture is not JSON: %v", c.name, err)
+		}
+		var sc record.Scratch
+		evs, _ := Decode(&sc, v, c.shape, nil)
+		before := render(t, evs)
+		// A string of the same length, all x: every byte the events may
+		// still point at changes.
+		p.Parse(`"` + strings.Repeat("x", max(0, len(c.rec)-2)) + `"`)
+		sc.Reset()
+		if after := render(t, evs); after != before {
+			t.Errorf("%s: an event points into the parser's memory:\nbefore %s\nafter  %s", c.name, before, after)
+		}
+	}
+}
+
+// render writes events out whole, through their pointers.
+func render(t *testing.T, evs []event.Event) string {
+	t.Helper()
+	b, err := json.Marshal(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
