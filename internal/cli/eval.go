@@ -18,7 +18,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	tenants := fs.Int("tenants", eval.DefaultTenants, "tenants to simulate")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same report")
 	days := fs.Int("days", 30, "days of logs per tenant")
-	size := fs.String("tenant-size", "small", "small, medium or large")
+	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "tenants hunted at once")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")

@@ -60,7 +60,7 @@ type Options struct {
 	Tenants int    // tenants to simulate; default DefaultTenants
 	Seed    uint64 // the same seed gives the same report
 	Days    int    // days of logs per tenant; default 30
-	Size    string // small, medium or large; default small
+	Size    string // small, medium, large or mixed (drawn per tenant); default small
 	Workers int    // tenants hunted at once; default 1
 	// Progress, when set, is called after each tenant (from any worker,
 	// one call at a time).
@@ -119,8 +119,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Days == 0 {
 		opt.Days = 30
 	}
-	if opt.Size == "" {
+	switch opt.Size {
+	case "":
 		opt.Size = "small"
+	case "small", "medium", "large", Mixed:
+	default:
+		return nil, fmt.Errorf("eval: size must be small, medium, large or %s, not %q", Mixed, opt.Size)
 	}
 	workers := min(max(opt.Workers, 1), opt.Tenants)
 	prices, err := incident.LoadPrices("")
@@ -198,6 +202,28 @@ func plan(seed uint64, i int) (uint64, []string) {
 	return r.Uint64(), names[:n]
 }
 
+// Mixed is the size that draws each tenant's size: a detection that holds
+// in small tenants may not in larger ones, whose teams do more of the
+// same things at once.
+const Mixed = "mixed"
+
+// sizeOf returns tenant i's size under opt.Size: mixed draws six small,
+// three medium and one large in ten, from its own stream (plan's stays
+// what it was).
+func sizeOf(size string, seed uint64, i int) string {
+	if size != Mixed {
+		return size
+	}
+	r := rand.New(rand.NewPCG(seed^0x73697a65, uint64(i)))
+	switch n := r.IntN(10); {
+	case n < 6:
+		return "small"
+	case n < 9:
+		return "medium"
+	}
+	return "large"
+}
+
 // tenant simulates tenant i into a temporary folder, hunts it and scores it;
 // the folder is removed before it returns, so disk use stays one tenant per
 // worker.
@@ -208,7 +234,8 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	}
 	defer os.RemoveAll(dir)
 	seed, names := plan(opt.Seed, i)
-	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: opt.Size, Days: opt.Days, Scenarios: names})
+	size := sizeOf(opt.Size, opt.Seed, i)
+	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names})
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +246,7 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	t := newTally()
 	// Notes name the tenant by the command that rebuilds it.
 	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s --scenario %s)",
-		i, seed, opt.Days, opt.Size, strings.Join(names, " --scenario "))
+		i, seed, opt.Days, size, strings.Join(names, " --scenario "))
 	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
 	return t, nil
 }

@@ -116,3 +116,26 @@ func TestRunRefusesNegativeCountsAndStopsWhenCancelled(t *testing.T) {
 		t.Error("a cancelled run returned a report")
 	}
 }
+
+// TestMixedSizesAreDrawnPerTenant: mixed gives every size, the same for
+// the same seed and tenant, and leaves a fixed size alone.
+func TestMixedSizesAreDrawnPerTenant(t *testing.T) {
+	t.Parallel()
+	seen := map[string]int{}
+	for i := range 50 {
+		s := sizeOf(Mixed, 1, i)
+		if s != sizeOf(Mixed, 1, i) {
+			t.Fatalf("tenant %d: size drawn twice differs", i)
+		}
+		seen[s]++
+	}
+	if seen["small"] == 0 || seen["medium"] == 0 || seen["large"] == 0 || seen["small"] < seen["medium"] {
+		t.Errorf("sizes over 50 tenants: %v", seen)
+	}
+	if got := sizeOf("medium", 1, 3); got != "medium" {
+		t.Errorf("a fixed size became %q", got)
+	}
+	if _, err := Run(context.Background(), Options{Tenants: 1, Size: "huge"}); err == nil || !strings.Contains(err.Error(), "huge") {
+		t.Errorf("an unknown size: %v", err)
+	}
+}
