@@ -119,6 +119,7 @@ func containerGroup(b *bodies) *event.Compute {
 		break
 	}
 	c.Priority = b.first("properties", "priority")
+	spot(c) // a Spot container group is billed and evicted as such too
 	return c
 }
 
