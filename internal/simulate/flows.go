@@ -59,7 +59,7 @@ func (g *gen) poolEndpoint(host string, port int) endpoint {
 
 // flowTarget is a region's spoke network and its flow log.
 type flowTarget struct {
-	flowLog, vnet, nsg, mac string
+	flowLog, vnet, nsg, mac, guid string
 }
 
 // flowTargetOf names the flow log of the spoke network in loc.
@@ -73,6 +73,7 @@ func (g *gen) flowTargetOf(loc string) flowTarget {
 		vnet:    "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/virtualNetworks/vnet-spoke-" + loc,
 		nsg:     "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/networkSecurityGroups/nsg-spoke-" + loc,
 		mac:     fmt.Sprintf("000D3A%06X", g.fr.IntN(1<<24)),
+		guid:    guid(g.fr), // one per flow log, as Network Watcher writes it
 	}
 	g.flowTargets[loc] = ft
 	return ft
@@ -107,14 +108,17 @@ func (u tuple) String() string {
 	return fmt.Sprintf("%d,%s,%s,%d,%d,%d,%s,%c,NX,%d,%d,%d,%d", u.at.UnixMilli(), u.src, u.dst, u.sport, u.dport, proto, dir, u.state, p1, b1, p2, b2)
 }
 
-// flows writes one flow log record of loc's spoke network at time at: the
-// tuples allowed outbound, then those denied inbound, each under its rule.
-func (g *gen) flows(at time.Time, loc string, ts []tuple) {
+// flows writes one flow log record of loc's spoke network: the tuples
+// allowed outbound, then those denied inbound, each under its rule. The
+// record is stamped a few seconds after its last tuple, when Network
+// Watcher would write it.
+func (g *gen) flows(loc string, ts []tuple) {
 	if len(ts) == 0 {
 		return
 	}
 	ft := g.flowTargetOf(loc)
 	slices.SortStableFunc(ts, func(a, b tuple) int { return a.at.Compare(b.at) })
+	at := ts[len(ts)-1].at.Add(5 * time.Second)
 	var out, deny []string
 	for _, u := range ts {
 		if u.state == 'D' {
@@ -131,7 +135,7 @@ func (g *gen) flows(at time.Time, loc string, ts []tuple) {
 		groups = append(groups, map[string]any{"rule": "DefaultRule_DenyAllInBound", "flowTuples": deny})
 	}
 	r := map[string]any{
-		"time": stamp(at), "flowLogVersion": 4, "flowLogGUID": guid(g.fr), "macAddress": ft.mac, "category": "FlowLogFlowEvent",
+		"time": stamp(at), "flowLogVersion": 4, "flowLogGUID": ft.guid, "macAddress": ft.mac, "category": "FlowLogFlowEvent",
 		"flowLogResourceID": ft.flowLog, "targetResourceID": ft.vnet, "operationName": "FlowLogFlowEvent",
 		"flowRecords": map[string]any{"flows": []any{map[string]any{"aclID": ft.nsg, "flowGroups": groups}}},
 	}
@@ -186,7 +190,7 @@ func (g *gen) benignFlows(h time.Time, work bool) {
 		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: g.spokeAddr(), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
 			state: 'E', pkts: 30, byts: 50000})
 	}
-	g.flows(h.Add(59*time.Minute), g.t.Regions[0], ts)
+	g.flows(g.t.Regions[0], ts)
 }
 
 // minerFlows writes a miner's connection to its pool from src, a machine
@@ -201,11 +205,11 @@ func (g *gen) minerFlows(up time.Time, loc, src string, ep endpoint) time.Time {
 	sport := 40000 + r.IntN(20000)
 	begin := up.Add(time.Second)
 	more := begin.Add(time.Minute)
-	g.flows(more, loc, []tuple{
+	g.flows(loc, []tuple{
 		{at: begin, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'B'},
 		{at: more, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'C', pkts: 40 + r.IntN(40), byts: 9000 + r.IntN(9000)},
 	})
-	return more
+	return more.Add(5 * time.Second) // the record's time
 }
 
 // spokeAddr is a machine of the first region's spoke networks, where the
