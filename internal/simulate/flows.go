@@ -171,23 +171,23 @@ func (g *gen) benignFlows(h time.Time, work bool) {
 	var ts []tuple
 	for range n {
 		d := pick(r, benignDestinations)
-		at := h.Add(g.flowJitter(time.Hour))
-		ts = append(ts, tuple{at: at, src: g.spokeAddr(), dst: d.ip, sport: 32768 + r.IntN(28000), dport: d.port, udp: d.udp,
+		at := h.Add(jitter(r, time.Hour))
+		ts = append(ts, tuple{at: at, src: spokeAddr(r), dst: d.ip, sport: 32768 + r.IntN(28000), dport: d.port, udp: d.udp,
 			state: pick(r, []byte("BCE")), pkts: 2 + r.IntN(40), byts: 200 + r.IntN(40000)})
 	}
 	for range r.IntN(3) {
-		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: fmt.Sprintf("%d.%d.%d.%d", 45+r.IntN(150), r.IntN(256), r.IntN(256), 1+r.IntN(250)),
-			dst: g.spokeAddr(), sport: 40000 + r.IntN(20000), dport: pick(r, []int{22, 3389, 3333, 4444, 5555, 8080}), in: true, state: 'D'})
+		ts = append(ts, tuple{at: h.Add(jitter(r, time.Hour)), src: fmt.Sprintf("%d.%d.%d.%d", 45+r.IntN(150), r.IntN(256), r.IntN(256), 1+r.IntN(250)),
+			dst: spokeAddr(r), sport: 40000 + r.IntN(20000), dport: pick(r, []int{22, 3389, 3333, 4444, 5555, 8080}), in: true, state: 'D'})
 	}
 	if r.IntN(6) == 0 {
 		// A telemetry agent reporting to an Azure service that listens on
 		// a miner port.
-		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: g.spokeAddr(), dst: azureOnMinerPort, sport: 33000 + r.IntN(20000), dport: 4444,
+		ts = append(ts, tuple{at: h.Add(jitter(r, time.Hour)), src: spokeAddr(r), dst: azureOnMinerPort, sport: 33000 + r.IntN(20000), dport: 4444,
 			state: 'C', pkts: 5, byts: 900})
 	}
 	if work && r.IntN(8) == 0 {
 		// A build agent pushing to a service in the office.
-		ts = append(ts, tuple{at: h.Add(g.flowJitter(time.Hour)), src: g.spokeAddr(), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
+		ts = append(ts, tuple{at: h.Add(jitter(r, time.Hour)), src: spokeAddr(r), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
 			state: 'E', pkts: 30, byts: 50000})
 	}
 	g.flows(g.t.Regions[0], ts)
@@ -212,15 +212,10 @@ func (g *gen) minerFlows(up time.Time, loc, src string, ep endpoint) time.Time {
 	return more.Add(5 * time.Second) // the record's time
 }
 
-// spokeAddr is a machine of the first region's spoke networks, where the
-// DNS records' ordinary clients are too.
-func (g *gen) spokeAddr() string {
-	return fmt.Sprintf("10.%d.%d.%d", 20+g.fr.IntN(4), g.fr.IntN(8), 4+g.fr.IntN(60))
-}
-
-// flowJitter is jitter from the flows' own stream.
-func (g *gen) flowJitter(d time.Duration) time.Duration {
-	return time.Duration(g.fr.Int64N(max(1, int64(d/time.Millisecond)))) * time.Millisecond
+// spokeAddr is a machine of the first region's spoke networks: the
+// ordinary clients of the DNS records and the flow logs.
+func spokeAddr(r *rand.Rand) string {
+	return fmt.Sprintf("10.%d.%d.%d", 20+r.IntN(4), r.IntN(8), 4+r.IntN(60))
 }
 
 // newFlowRand is the flows' random stream for a seed.

@@ -40,7 +40,7 @@ func (g *gen) benignDNS(h time.Time, work bool) {
 		n += 14 * g.scale
 	}
 	for range n {
-		g.dns(h.Add(g.jitter(time.Hour)), fmt.Sprintf("10.%d.%d.%d", 20+g.r.IntN(4), g.r.IntN(8), 4+g.r.IntN(60)), pick(g.r, benignNames))
+		g.dns(h.Add(g.jitter(time.Hour)), spokeAddr(g.r), pick(g.r, benignNames))
 	}
 }
 

@@ -240,6 +240,9 @@ func marshal(v any) []byte {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }
 
 // jitter returns a random offset below d.
-func (g *gen) jitter(d time.Duration) time.Duration {
-	return time.Duration(g.r.Int64N(max(1, int64(d/time.Millisecond)))) * time.Millisecond
+func (g *gen) jitter(d time.Duration) time.Duration { return jitter(g.r, d) }
+
+// jitter returns a random offset below d, drawn from r.
+func jitter(r *rand.Rand, d time.Duration) time.Duration {
+	return time.Duration(r.Int64N(max(1, int64(d/time.Millisecond)))) * time.Millisecond
 }
