@@ -66,7 +66,11 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		}
 		defer locs.close()
 	}
-	dropped, err := e.scan(seq, only, light, locs, func(ref int, h *keptHit) {
+	var unread []bool
+	if feeds != nil {
+		unread = feeds.unread
+	}
+	dropped, err := e.scan(seq, only, light, unread, locs, func(ref int, h *keptHit) {
 		if fed != nil {
 			fed.add(ref, h)
 		}

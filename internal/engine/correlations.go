@@ -83,6 +83,9 @@ type corrFeeds struct {
 	c     *Correlations
 	parts []*corrFeed
 	uses  []bool // per rule: some part reads its hits
+	// unread, per rule: a silent rule no part reads (its correlations
+	// cannot fire): its hits are not read back at all.
+	unread []bool
 	carry []bool // per rule: Correlations.Carry is told of its hits
 }
 
@@ -97,13 +100,6 @@ func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 		}
 	}
 	opt.TenantStart = starts
-	fs := &corrFeeds{c: c, uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules))}
-	for i, r := range e.rules {
-		fs.uses[i] = c.Set.Uses(r.Name) || r.Sigma.ID != "" && c.Set.Uses(r.Sigma.ID)
-		fs.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
-	}
-	// One part per core: the parts' streams are the largest serial work
-	// left at the end of a hunt. The hits each rule made weigh the parts.
 	hits := map[string]int{}
 	for i, r := range e.rules {
 		hits[r.Name] += ruleHits[i]
@@ -111,7 +107,23 @@ func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 			hits[r.Sigma.ID] += ruleHits[i]
 		}
 	}
-	for _, set := range c.Set.Split(runtime.GOMAXPROCS(0), func(rule string) int { return hits[rule] }) {
+	// Correlations that cannot fire on these hits (a risky sign-in then
+	// compute, over Activity Logs alone) are not run, and the hits only
+	// they read are not read back (corrFeeds.unread). Not when a service
+	// carries matches to its next cycle: that may bring the other half.
+	live := c.Set
+	if c.Carry == nil {
+		live = c.Set.Live(func(rule string) int { return hits[rule] })
+	}
+	fs := &corrFeeds{c: c, uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules)), unread: make([]bool, len(e.rules))}
+	for i, r := range e.rules {
+		fs.uses[i] = live.Uses(r.Name) || r.Sigma.ID != "" && live.Uses(r.Sigma.ID)
+		fs.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
+		fs.unread[i] = !fs.uses[i] && c.Set.Silent(r.Name)
+	}
+	// One part per core: the parts' streams are the largest serial work
+	// left at the end of a hunt. The hits each rule made weigh the parts.
+	for _, set := range live.Split(runtime.GOMAXPROCS(0), func(rule string) int { return hits[rule] }) {
 		f := &corrFeed{e: e, st: set.Stream(opt), uses: make([]bool, len(e.rules))}
 		for i, r := range e.rules {
 			f.uses[i] = set.Uses(r.Name) || r.Sigma.ID != "" && set.Uses(r.Sigma.ID)
@@ -264,7 +276,7 @@ func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only string, dropped []int, 
 			return nil, err
 		}
 	default:
-		if err := e.pick(seq, only, dropped, want); err != nil {
+		if err := e.pick(seq, only, fs.unread, dropped, want); err != nil {
 			return nil, err
 		}
 	}

@@ -156,10 +156,13 @@ func orUnexpected(err error) error {
 // pick reads again the hits at the given positions among those kept (a
 // fire's members) when they are held in memory, decoding no other, and
 // stops after the last of them: dropped says which hits of seq scan
-// dropped.
-func (e *Engine) pick(seq *hitSeq, only string, dropped []int, want map[int]*keptHit) error {
+// dropped, unread which rules' hits it passed over (as scan's).
+func (e *Engine) pick(seq *hitSeq, only string, unread []bool, dropped []int, want map[int]*keptHit) error {
 	ref, i, left := 0, -1, len(want)
 	err := seq.each(func(rec []byte) error {
+		if unreadHit(unread, rec) {
+			return nil
+		}
 		i++
 		if len(dropped) > 0 && dropped[0] == i {
 			dropped = dropped[1:]

@@ -15,13 +15,14 @@ const scanBatch = 256
 //
 // A hit of a rule light marks (one that makes no alert of its own, most
 // hits of a large hunt) is decoded only as far as correlations and the
-// refresh read it (decodeLight).
+// refresh read it (decodeLight); one of a rule unread marks (nothing
+// reads it: corrFeeds.unread) is passed over, neither kept nor dropped.
 //
 // Merging the runs, decoding and the refresh run on a goroutine of their
 // own, a batch ahead of fn, which runs on the caller's: on two cores the
 // serial end of the hunt overlaps with itself. fn sees the hits in the
 // same order as without it.
-func (e *Engine) scan(seq *hitSeq, only string, light []bool, locs *hitLocs, fn func(ref int, h *keptHit)) (dropped []int, err error) {
+func (e *Engine) scan(seq *hitSeq, only string, light, unread []bool, locs *hitLocs, fn func(ref int, h *keptHit)) (dropped []int, err error) {
 	ch := make(chan []*keptHit, 2)
 	var readErr error
 	go func() {
@@ -31,6 +32,9 @@ func (e *Engine) scan(seq *hitSeq, only string, light []bool, locs *hitLocs, fn 
 		var sc refreshScratch
 		var ls lightState
 		readErr = seq.eachAt(func(rec []byte, run int, at int64) error {
+			if unreadHit(unread, rec) {
+				return nil
+			}
 			i++
 			if e.probe != nil && i%probeEvery == 0 {
 				e.probe()
@@ -79,4 +83,10 @@ func (e *Engine) scan(seq *hitSeq, only string, light []bool, locs *hitLocs, fn 
 	}
 	// The channel's close orders readErr's write before this read.
 	return dropped, readErr
+}
+
+// unreadHit reports whether rec is a hit of a rule unread marks.
+func unreadHit(unread []bool, rec []byte) bool {
+	en, ok := entryOf(rec)
+	return ok && en.rule >= 0 && int(en.rule) < len(unread) && unread[en.rule]
 }

@@ -1,0 +1,81 @@
+package correlate
+
+import (
+	"slices"
+
+	"github.com/mamori-sec/mamori/internal/sigma"
+)
+
+// Live returns the set without the correlations that cannot fire, given
+// how many matches each detection rule (by name or id) had: a temporal
+// correlation whose condition needs more of its rules than matched (a
+// risky sign-in followed by compute, over an export with no sign-ins),
+// one whose rules all had none, and one chained on such a correlation.
+// Their inputs are dropped from what the detection rules feed (Uses is
+// then false for a rule only they read); Needs, Silent, Carry and Reach
+// stay those of the whole set, as Split's parts keep them: a rule a
+// correlation silences makes no alert of its own whether or not that
+// correlation can fire. It returns s itself when every correlation can.
+//
+// The engine counts matches when every record is read and before it
+// reads them back in time order: those of the dropped correlations'
+// rules need not be read back at all. (A service that hunts in cycles
+// must not drop them: the next cycle may bring the missing half, and its
+// Carry needs this cycle's matches.)
+func (s *Set) Live(matches func(rule string) int) *Set {
+	dead := s.dead(matches)
+	if !slices.Contains(dead, true) {
+		return s
+	}
+	out := &Set{corrs: s.corrs, byRule: map[string][]*input{}, needs: s.needs, silent: s.silent, carry: s.carry, reach: s.reach}
+	for rule, ins := range s.byRule {
+		for _, in := range ins {
+			if !dead[in.c.idx] {
+				out.byRule[rule] = append(out.byRule[rule], in) // in the whole set's order
+			}
+		}
+	}
+	return out
+}
+
+// dead says, per correlation, whether it cannot fire.
+func (s *Set) dead(matches func(rule string) int) []bool {
+	dead := make([]bool, len(s.corrs))
+	for _, c := range s.corrs { // inner correlations come first
+		live := 0
+		for _, in := range c.inputs {
+			if in.inner != nil {
+				if !dead[in.inner.idx] {
+					live++
+				}
+				continue
+			}
+			if slices.ContainsFunc(in.dets, func(d *sigma.Rule) bool {
+				return slices.ContainsFunc(names(d), func(k string) bool { return matches(k) > 0 })
+			}) {
+				live++
+			}
+		}
+		dead[c.idx] = !canFire(c.sp, live)
+	}
+	return dead
+}
+
+// canFire reports whether a correlation can fire when live of its inputs
+// have matches: a temporal type needs as many distinct rules as its
+// condition asks (temporal_ordered always all of them), every other type
+// at least one match.
+func canFire(sp *spec, live int) bool {
+	switch sp.kind {
+	case temporal, temporalOrdered:
+		// A window holds at least one rule's match; the condition is
+		// checked on how many distinct rules it holds.
+		for n := 1; n <= live; n++ {
+			if sp.cond.holds(float64(n)) {
+				return true
+			}
+		}
+		return false
+	}
+	return live > 0
+}
