@@ -86,7 +86,7 @@ type corrFeeds struct {
 	// unread, per rule: a silent rule no part reads (its correlations
 	// cannot fire): its hits are not read back at all.
 	unread []bool
-	carry []bool // per rule: Correlations.Carry is told of its hits
+	carry  []bool // per rule: Correlations.Carry is told of its hits
 }
 
 func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
