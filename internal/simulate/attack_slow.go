@@ -53,6 +53,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		g.signIn(day, s)
 		step := g.quota(day.Add(2*time.Minute+g.jitter(2*time.Minute)), ga, loc, "StandardNCADSA100v4Family", 96)
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("eval-%d", i))
+		net := g.attackNetwork(step.Add(5*time.Minute), ga, "gpu-"+loc, fmt.Sprintf("eval-%d", i), loc)
 		step = g.arm(step.Add(5*time.Minute+g.jitter(5*time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
 			armOpts{Body: vmssBody(loc, size, 3+g.r.IntN(2), "Spot", []any{}), Loc: loc, Accept: true})
 		step = g.arm(step.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
@@ -63,7 +64,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		g.dns(up, src, pool+".")
 		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
-		a.extend(g.minerFlows(up, loc, src, ep))
+		a.extend(g.minerFlows(up, net, src, ep))
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",

@@ -57,25 +57,60 @@ func (g *gen) poolEndpoint(host string, port int) endpoint {
 	return pick(g.fr, eps)
 }
 
-// flowTarget is a region's spoke network and its flow log.
-type flowTarget struct {
-	flowLog, vnet, nsg, mac, guid string
+// network is a virtual network whose flows are logged: the tenant's spoke
+// network of a region, or one an attack made where the tenant has none.
+type network struct {
+	loc, vnet, nsg string // the ids as flow logs give them
 }
 
-// flowTargetOf names the flow log of the spoke network in loc.
-func (g *gen) flowTargetOf(loc string) flowTarget {
-	if ft, ok := g.flowTargets[loc]; ok {
+// spoke is the tenant's spoke network in loc (benignARM writes it).
+func (g *gen) spoke(loc string) network {
+	rg := "/subscriptions/" + g.t.Sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/"
+	return network{loc: loc, vnet: rg + "virtualNetworks/vnet-spoke-" + loc, nsg: rg + "networkSecurityGroups/nsg-spoke-" + loc}
+}
+
+// attackNetwork is the network an attack's machines in loc sit in: the
+// tenant's spoke network in a region of the tenant's, else the network and
+// security group the attacker creates in its resource group (az vmss create
+// makes them, named after the scale set), written to the Activity Log just
+// before at. Those records draw from a stream of their own (gen.nr), so
+// every other record of a seed stays as it was.
+func (g *gen) attackNetwork(at time.Time, a actor, group, name, loc string) network {
+	if slices.Contains(g.t.Regions, loc) {
+		return g.spoke(loc)
+	}
+	defer func(r *rand.Rand) { g.r = r }(g.r)
+	g.r = g.nr
+	rg := g.t.rg(group) + "/PROVIDERS/MICROSOFT.NETWORK/"
+	nsg := rg + "NETWORKSECURITYGROUPS/" + strings.ToUpper(name) + "NSG"
+	vnet := rg + "VIRTUALNETWORKS/" + strings.ToUpper(name) + "VNET"
+	end := g.arm(at.Add(-3*time.Minute), a, "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WRITE", nsg, armOpts{Body: map[string]any{"location": loc}, Loc: loc})
+	g.arm(end.Add(5*time.Second), a, "MICROSOFT.NETWORK/VIRTUALNETWORKS/WRITE", vnet, armOpts{Loc: loc, Accept: true,
+		Body: map[string]any{"location": loc, "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/16"}},
+			"subnets": []any{map[string]any{"name": name + "Subnet", "properties": map[string]any{"addressPrefix": "10.0.0.0/23"}}}}}})
+	// Flow logs name resources as ARM's canonical ids, in their case.
+	canon := "/subscriptions/" + g.t.Sub + "/resourceGroups/" + group + "/providers/Microsoft.Network/"
+	return network{loc: loc, vnet: canon + "virtualNetworks/" + name + "VNET", nsg: canon + "networkSecurityGroups/" + name + "NSG"}
+}
+
+// flowTarget is a network's flow log.
+type flowTarget struct {
+	flowLog, mac, guid string
+}
+
+// flowTargetOf names the flow log of net, which the tenant's policy made
+// in the Network Watcher of its region.
+func (g *gen) flowTargetOf(net network) flowTarget {
+	if ft, ok := g.flowTargets[net.vnet]; ok {
 		return ft
 	}
-	sub := g.t.Sub
+	name := net.vnet[strings.LastIndexByte(net.vnet, '/')+1:]
 	ft := flowTarget{
-		flowLog: "/SUBSCRIPTIONS/" + strings.ToUpper(sub) + "/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_" + strings.ToUpper(loc) + "/FLOWLOGS/VNET-SPOKE-" + strings.ToUpper(loc) + "-FLOWLOG",
-		vnet:    "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/virtualNetworks/vnet-spoke-" + loc,
-		nsg:     "/subscriptions/" + sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/networkSecurityGroups/nsg-spoke-" + loc,
+		flowLog: "/SUBSCRIPTIONS/" + strings.ToUpper(g.t.Sub) + "/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_" + strings.ToUpper(net.loc) + "/FLOWLOGS/" + strings.ToUpper(name) + "-FLOWLOG",
 		mac:     fmt.Sprintf("000D3A%06X", g.fr.IntN(1<<24)),
 		guid:    guid(g.fr), // one per flow log, as Network Watcher writes it
 	}
-	g.flowTargets[loc] = ft
+	g.flowTargets[net.vnet] = ft
 	return ft
 }
 
@@ -108,15 +143,15 @@ func (u tuple) String() string {
 	return fmt.Sprintf("%d,%s,%s,%d,%d,%d,%s,%c,NX,%d,%d,%d,%d", u.at.UnixMilli(), u.src, u.dst, u.sport, u.dport, proto, dir, u.state, p1, b1, p2, b2)
 }
 
-// flows writes one flow log record of loc's spoke network: the tuples
+// flows writes one flow log record of net: the tuples
 // allowed outbound, then those denied inbound, each under its rule. The
 // record is stamped a few seconds after its last tuple, when Network
 // Watcher would write it.
-func (g *gen) flows(loc string, ts []tuple) {
+func (g *gen) flows(net network, ts []tuple) {
 	if len(ts) == 0 {
 		return
 	}
-	ft := g.flowTargetOf(loc)
+	ft := g.flowTargetOf(net)
 	slices.SortStableFunc(ts, func(a, b tuple) int { return a.at.Compare(b.at) })
 	at := ts[len(ts)-1].at.Add(5 * time.Second)
 	var out, deny []string
@@ -136,8 +171,8 @@ func (g *gen) flows(loc string, ts []tuple) {
 	}
 	r := map[string]any{
 		"time": stamp(at), "flowLogVersion": 4, "flowLogGUID": ft.guid, "macAddress": ft.mac, "category": "FlowLogFlowEvent",
-		"flowLogResourceID": ft.flowLog, "targetResourceID": ft.vnet, "operationName": "FlowLogFlowEvent",
-		"flowRecords": map[string]any{"flows": []any{map[string]any{"aclID": ft.nsg, "flowGroups": groups}}},
+		"flowLogResourceID": ft.flowLog, "targetResourceID": net.vnet, "operationName": "FlowLogFlowEvent",
+		"flowRecords": map[string]any{"flows": []any{map[string]any{"aclID": net.nsg, "flowGroups": groups}}},
 	}
 	path := "insights-logs-flowlogflowevent/flowLogResourceID=" + ft.flowLog + "/" + hourPath(at) + "/macAddress=" + ft.mac + "/PT1H.json"
 	g.add(path, kindRecords, at, marshal(r))
@@ -190,14 +225,14 @@ func (g *gen) benignFlows(h time.Time, work bool) {
 		ts = append(ts, tuple{at: h.Add(jitter(r, time.Hour)), src: spokeAddr(r), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
 			state: 'E', pkts: 30, byts: 50000})
 	}
-	g.flows(g.t.Regions[0], ts)
+	g.flows(g.spoke(g.t.Regions[0]), ts)
 }
 
 // minerFlows writes a miner's connection to its pool from src, a machine
-// of the spoke network in loc, starting at up, and returns when its last
+// of net, starting at up, and returns when its last
 // tuple is. The attack is extended to cover it and src is noted as the
 // attack's.
-func (g *gen) minerFlows(up time.Time, loc, src string, ep endpoint) time.Time {
+func (g *gen) minerFlows(up time.Time, net network, src string, ep endpoint) time.Time {
 	if g.track {
 		g.addrs = append(g.addrs, src)
 	}
@@ -205,7 +240,7 @@ func (g *gen) minerFlows(up time.Time, loc, src string, ep endpoint) time.Time {
 	sport := 40000 + r.IntN(20000)
 	begin := up.Add(time.Second)
 	more := begin.Add(time.Minute)
-	g.flows(loc, []tuple{
+	g.flows(net, []tuple{
 		{at: begin, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'B'},
 		{at: more, src: src, dst: ep.ip, sport: sport, dport: ep.port, state: 'C', pkts: 40 + r.IntN(40), byts: 9000 + r.IntN(9000)},
 	})

@@ -358,3 +358,43 @@ func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
 		t.Error("the benign flows' Azure service on a miner port is not in Azure's ranges")
 	}
 }
+
+// TestFlowLogsAreOfNetworksTheActivityLogCreates: every network a flow log
+// names is written in the Activity Log: the tenant's spoke networks (older
+// than the logs, updated now and then) and those attacks make in regions
+// the tenant does not use, which are created before their first flow.
+func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []uint64{1, 3} {
+		dir, _ := write(t, Options{Seed: seed, Days: 6, Scenarios: Scenarios()})
+		var mu sync.Mutex
+		created := map[string]time.Time{} // network -> first successful write
+		flowed := map[string]time.Time{}  // network -> first flow record
+		source.Read(context.Background(), inputs(t, dir), source.Options{Limits: source.DefaultLimits()}, func(_ int, ev *event.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case ev.Flow != nil:
+				if at, ok := flowed[ev.ResourceID]; !ok || ev.Time.Before(at) {
+					flowed[ev.ResourceID] = ev.Time
+				}
+			case ev.Operation == "microsoft.network/virtualnetworks/write" && ev.Outcome == event.OutcomeSucceeded:
+				if at, ok := created[ev.ResourceID]; !ok || ev.Time.Before(at) {
+					created[ev.ResourceID] = ev.Time
+				}
+			}
+		})
+		if len(flowed) < 3 {
+			t.Fatalf("seed %d: flows of %d networks, want the spoke and attacks' own", seed, len(flowed))
+		}
+		for vnet, first := range flowed {
+			at, ok := created[vnet]
+			switch {
+			case !ok:
+				t.Errorf("seed %d: flows logged for %s, which the Activity Log never creates", seed, vnet)
+			case at.After(first) && !strings.Contains(vnet, "/resourcegroups/net-"):
+				t.Errorf("seed %d: %s created at %s, after its first flow at %s", seed, vnet, at.Format(time.RFC3339), first.Format(time.RFC3339))
+			}
+		}
+	}
+}

@@ -78,8 +78,9 @@ type gen struct {
 	hosts, addrs []string
 	track        bool
 	// fr is the flow logs' own random stream (flows.go); flowTargets the
-	// flow log of each region's spoke network.
-	fr          *rand.Rand
+	// flow log of each network, by its id; nr the stream of the networks
+	// attacks create (attackNetwork).
+	fr, nr      *rand.Rand
 	flowTargets map[string]flowTarget
 }
 
@@ -139,7 +140,7 @@ func newGen(opt Options) (*gen, error) {
 	opt.Scenarios = names
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), flowTargets: map[string]flowTarget{}}, nil
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), flowTargets: map[string]flowTarget{}}, nil
 }
 
 // add queues one record for path.
