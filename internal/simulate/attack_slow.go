@@ -44,6 +44,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	size := "Standard_NC24ads_A100_v4"
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
 	ep := g.poolEndpoint(pool, 0)
+	resolved := false
 	for i, loc := range regions {
 		day := now.Add(10*time.Minute + time.Duration(i)*gap + g.jitter(20*time.Minute))
 		s := signin{UPN: guest.UPN, OID: guest.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Guest: true, Country: "US"}
@@ -61,7 +62,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
-		g.dns(up, src, pool+".")
+		resolved = g.lookup(up, net, src, pool+".") || resolved
 		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -71,10 +72,11 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		"azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
 		"azure.quota.increase.gpu", "azure.compute.gpu_created", "azure.compute.first_time_deployer",
 		"azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
-		"azure.compute.new_region", "azure.dns.mining_pool_lookup", "azure.host.miner_process",
+		"azure.compute.new_region", "azure.host.miner_process",
 	}
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
+	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a
 }

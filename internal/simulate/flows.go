@@ -59,14 +59,19 @@ func (g *gen) poolEndpoint(host string, port int) endpoint {
 
 // network is a virtual network whose flows are logged: the tenant's spoke
 // network of a region, or one an attack made where the tenant has none.
+// proxied says its machines resolve names through the tenant's firewall,
+// as the spoke networks do (their DNS server is its DNS proxy); a network
+// an attacker makes uses Azure's own DNS, which no log of the tenant's
+// shows.
 type network struct {
 	loc, vnet, nsg string // the ids as flow logs give them
+	proxied        bool
 }
 
 // spoke is the tenant's spoke network in loc (benignARM writes it).
 func (g *gen) spoke(loc string) network {
 	rg := "/subscriptions/" + g.t.Sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/"
-	return network{loc: loc, vnet: rg + "virtualNetworks/vnet-spoke-" + loc, nsg: rg + "networkSecurityGroups/nsg-spoke-" + loc}
+	return network{loc: loc, vnet: rg + "virtualNetworks/vnet-spoke-" + loc, nsg: rg + "networkSecurityGroups/nsg-spoke-" + loc, proxied: true}
 }
 
 // attackNetwork is the network an attack's machines in loc sit in: the

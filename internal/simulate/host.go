@@ -33,6 +33,16 @@ func (g *gen) dns(at time.Time, src, name string) {
 	g.add(at.Format("firewall-eventhub/azfwdnsquery/2006/01/02/15.json"), kindRecords, at, marshal(r))
 }
 
+// lookup writes the firewall's record of src, a machine of net, resolving
+// name, when net resolves through the firewall, and reports whether it
+// did.
+func (g *gen) lookup(at time.Time, net network, src, name string) bool {
+	if net.proxied {
+		g.dns(at, src, name)
+	}
+	return net.proxied
+}
+
 // benignDNS writes an hour of ordinary lookups from the spoke networks.
 func (g *gen) benignDNS(h time.Time, work bool) {
 	n := 8*g.scale + g.r.IntN(8*g.scale)

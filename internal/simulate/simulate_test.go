@@ -362,14 +362,18 @@ func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
 // TestFlowLogsAreOfNetworksTheActivityLogCreates: every network a flow log
 // names is written in the Activity Log: the tenant's spoke networks (older
 // than the logs, updated now and then) and those attacks make in regions
-// the tenant does not use, which are created before their first flow.
+// the tenant does not use, which are created before their first flow. The
+// machines of the attackers' networks resolve names through Azure's DNS:
+// the tenant's firewall logs no lookup of theirs.
 func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 	t.Parallel()
 	for _, seed := range []uint64{1, 3} {
 		dir, _ := write(t, Options{Seed: seed, Days: 6, Scenarios: Scenarios()})
 		var mu sync.Mutex
-		created := map[string]time.Time{} // network -> first successful write
-		flowed := map[string]time.Time{}  // network -> first flow record
+		created := map[string]time.Time{}  // network -> first successful write
+		flowed := map[string]time.Time{}   // network -> first flow record
+		attackers := map[netip.Addr]bool{} // machines of networks outside the tenant's resource groups
+		resolved := map[netip.Addr]bool{}  // the firewall's DNS clients
 		source.Read(context.Background(), inputs(t, dir), source.Options{Limits: source.DefaultLimits()}, func(_ int, ev *event.Event) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -378,6 +382,11 @@ func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 				if at, ok := flowed[ev.ResourceID]; !ok || ev.Time.Before(at) {
 					flowed[ev.ResourceID] = ev.Time
 				}
+				if !strings.Contains(ev.ResourceID, "/resourcegroups/net-") && ev.Flow.Direction == "outbound" {
+					attackers[ev.Flow.Src] = true
+				}
+			case ev.DNS != nil:
+				resolved[ev.DNS.Client] = true
 			case ev.Operation == "microsoft.network/virtualnetworks/write" && ev.Outcome == event.OutcomeSucceeded:
 				if at, ok := created[ev.ResourceID]; !ok || ev.Time.Before(at) {
 					created[ev.ResourceID] = ev.Time
@@ -386,6 +395,14 @@ func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 		})
 		if len(flowed) < 3 {
 			t.Fatalf("seed %d: flows of %d networks, want the spoke and attacks' own", seed, len(flowed))
+		}
+		if len(attackers) == 0 {
+			t.Fatalf("seed %d: no machine of an attacker's network", seed)
+		}
+		for a := range attackers {
+			if resolved[a] {
+				t.Errorf("seed %d: %s, a machine of an attacker's network, resolves through the tenant's firewall", seed, a)
+			}
 		}
 		for vnet, first := range flowed {
 			at, ok := created[vnet]

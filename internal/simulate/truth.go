@@ -190,6 +190,23 @@ func (a *Attack) poolFlow(ep endpoint) {
 	a.Note = note
 }
 
+// poolLookup notes what the firewall's DNS log can show of the miners'
+// lookups of their pool: resolved says one of them went through it. A
+// miner in a network the attacker made resolves through Azure's own DNS,
+// and the tenant's logs show nothing of it.
+func (a *Attack) poolLookup(resolved bool) {
+	const rule = "azure.dns.mining_pool_lookup"
+	if resolved {
+		a.MustFire = append(a.MustFire, rule)
+		return
+	}
+	note := "the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall: " + rule + " is not expected"
+	if a.Note != "" {
+		note = a.Note + "; " + note
+	}
+	a.Note = note
+}
+
 func (a *Attack) extend(t time.Time) {
 	if t.After(a.End) {
 		a.End = t
