@@ -45,14 +45,7 @@ func huntLive(t *testing.T, evs []event.Event, memory, workers int, carry bool) 
 		t.Fatal(err)
 	}
 	e.Refresh, e.Memory, e.TempDir = ownedLater, memory, t.TempDir()
-	for i := range evs {
-		ev := evs[i]
-		if ev.Enrich.SrcIP != nil {
-			info := *ev.Enrich.SrcIP
-			ev.Enrich.SrcIP = &info
-		}
-		e.Eval(i%workers, &ev)
-	}
+	evalCopies(e, evs, workers)
 	c := &Correlations{Set: corr, Rules: set}
 	if carry {
 		c.Carry = func(string, time.Time, event.Location) {}

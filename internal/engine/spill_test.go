@@ -121,6 +121,20 @@ func ownedLater(ev *event.Event) bool {
 	return true
 }
 
+// evalCopies evaluates a copy of each event, spread over the workers: the
+// engine must not keep the caller's event (nor its enrichment, which the
+// refresh changes).
+func evalCopies(e *Engine, evs []event.Event, workers int) {
+	for i := range evs {
+		ev := evs[i]
+		if ev.Enrich.SrcIP != nil {
+			info := *ev.Enrich.SrcIP
+			ev.Enrich.SrcIP = &info
+		}
+		e.Eval(i%workers, &ev)
+	}
+}
+
 // hunt runs the mix through an engine with the given budget and workers.
 func huntMix(t *testing.T, evs []event.Event, memory, workers int, dir string) ([]alert.Alert, Stats, *Engine) {
 	t.Helper()
@@ -131,14 +145,7 @@ func huntMix(t *testing.T, evs []event.Event, memory, workers int, dir string) (
 		t.Fatal(err)
 	}
 	e.Refresh, e.Memory, e.TempDir = ownedLater, memory, dir
-	for i := range evs {
-		ev := evs[i] // the engine must not keep the caller's event
-		if ev.Enrich.SrcIP != nil {
-			info := *ev.Enrich.SrcIP
-			ev.Enrich.SrcIP = &info
-		}
-		e.Eval(i%workers, &ev)
-	}
+	evalCopies(e, evs, workers)
 	if err := e.Err(); err != nil {
 		t.Fatal(err)
 	}
