@@ -4,6 +4,18 @@
 // principals, resources, time span and the rules that must (or must not)
 // fire. It exists to test mamori end to end and to demo it: the same seed
 // always gives the same bytes, so a failure found once can be replayed.
+//
+// What the simulated tenant logs, and so what the truth may expect of a
+// rule: the subscription's Activity Log (diagnostic settings) and the
+// tenant-level one; Entra sign-ins and audit; VNet flow logs of every
+// network, the attackers' new ones too (a flow-log policy such as Azure's
+// built-in one logs each network as it is created); the Azure Firewall's
+// DNS proxy log, which sees the tenant's spoke networks only (a network an
+// attacker creates resolves through Azure's own DNS); and the process logs
+// (auditd) of every machine, the attackers' too, as in a tenant whose
+// monitoring agent policy reaches every new machine. A tenant without such
+// an agent policy sees no process of an attacker's machine, and
+// azure.host.miner_process could not fire there.
 package simulate
 
 import (
