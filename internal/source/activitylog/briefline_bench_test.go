@@ -73,3 +73,49 @@ func BenchmarkSkipValue(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEscapedLines walks and reads briefly the benchmark's records as
+// the Start record of a write has them: the request body in the
+// properties as a JSON string, its quotes escaped. A quarter of a real
+// export's lines are such.
+func BenchmarkEscapedLines(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := benchdata.Write(&buf, 4<<20, 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`"properties":{"requestbody":"{\"location\":\"westeurope\",\"sku\":{\"name\":\"Standard_D4s_v5\",\"tier\":\"Standard\",\"capacity\":3},\"properties\":{\"upgradePolicy\":{\"mode\":\"Manual\"},\"virtualMachineProfile\":{\"priority\":\"Regular\",\"extensionProfile\":{\"extensions\":[]}}}}",`)
+	var lines [][]byte
+	n := 0
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte{'\n'}) {
+		l = bytes.Replace(l, []byte(`"properties":{`), body, 1)
+		if bytes.IndexByte(l, '\\') < 0 {
+			b.Fatal("a line without the escaped body")
+		}
+		lines = append(lines, l)
+		n += len(l)
+	}
+	b.Run("walk", func(b *testing.B) {
+		var words []uint64
+		b.SetBytes(int64(n))
+		for b.Loop() {
+			for _, l := range lines {
+				w := newWalker(l, &words)
+				if w.skipValue(0, 0) != len(l) {
+					b.Fatal("bad")
+				}
+			}
+		}
+	})
+	b.Run("brief", func(b *testing.B) {
+		sc := record.Scratch{Wants: func(*event.Glance) bool { return false }}
+		var e event.Event
+		b.SetBytes(int64(n))
+		for b.Loop() {
+			for _, l := range lines {
+				if !BriefLine(&sc, l, &e) {
+					b.Fatal("not read briefly")
+				}
+			}
+		}
+	})
+}
