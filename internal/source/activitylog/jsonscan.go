@@ -25,24 +25,27 @@ const maxScanDepth = 64
 type walker struct {
 	b     []byte
 	plain bool // b holds no backslash
-	// quotes is b's quote bitmap (quotes.go) when b is plain, so that
-	// every quote starts or ends a string; nil otherwise.
+	// quotes is b's bitmap of the quotes that open or close a string
+	// (quotes.go): the escaped ones are cleared. nil for the walker
+	// that searches the text instead (tests compare the two).
 	quotes []uint64
 }
 
-// newWalker returns a walker over b; the bitmap, when b is plain, is made
-// in *words, grown as needed.
+// newWalker returns a walker over b; the bitmap is made in *words, grown
+// as needed.
 func newWalker(b []byte, words *[]uint64) walker {
 	// One pass over the line makes the bitmap and looks for a backslash,
 	// which spares a look per name and value the reader reads: most
-	// lines have none.
+	// lines have none. A line with one takes a second pass, for the
+	// quotes its backslashes escape.
 	n := quoteWords(len(b))
-	if cap(*words) < n {
-		*words = make([]uint64, n)
+	if cap(*words) < 2*n {
+		*words = make([]uint64, 2*n)
 	}
 	q := (*words)[:n]
 	if quoteBits(b, q) {
-		return walker{b: b}
+		unescapeQuotes(b, q, (*words)[n:2*n])
+		return walker{b: b, quotes: q}
 	}
 	return walker{b: b, plain: true, quotes: q}
 }

@@ -1,6 +1,9 @@
 package activitylog
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // A quote bitmap for the walker: bit i of word i/64 is set when byte i of
 // a line is a double quote. In a line without a backslash every quote
@@ -10,6 +13,11 @@ import "encoding/binary"
 // than in its scan. The words are made sixteen bytes at a time (SSE2,
 // which every amd64 processor has; quotes_amd64.s) or eight at a time in
 // Go elsewhere.
+
+// A line with a backslash (a quarter of an Activity Log export: the Start
+// record of a write carries its request body as a JSON string, its quotes
+// escaped) gets the bitmap too, the quotes a backslash escapes cleared
+// (unescapeQuotes), so that its strings end at the next bit as well.
 
 // quoteWords returns the number of words quoteBits fills for n bytes.
 func quoteWords(n int) int { return (n + 63) >> 6 }
@@ -52,3 +60,57 @@ func zeroBytes(w uint64) uint64 { return ^(((w & ^uint64(his)) + ^uint64(his)) |
 // gatherHigh packs the high bit of each byte of z into its low eight
 // bits, byte 0's first.
 func gatherHigh(z uint64) uint64 { return ((z >> 7) * 0x0102040810204080) >> 56 }
+
+// byteGo is byteBlocks in Go, a word at a time.
+func byteGo(b []byte, out []uint64, c byte) {
+	for k := 0; k+64 <= len(b); k += 64 {
+		var m uint64
+		for j := 0; j < 8; j++ {
+			w := binary.LittleEndian.Uint64(b[k+8*j:])
+			m |= gatherHigh(zeroBytes(w^(ones*uint64(c)))) << (8 * j)
+		}
+		out[k>>6] = m
+	}
+}
+
+// unescapeQuotes clears from q, the quote bitmap of b, the quotes a
+// backslash escapes: those after an odd run of backslashes. What is left
+// are the quotes that open or close a string, as fastjson (and strEnd)
+// end strings. bs is memory for b's backslash bitmap, as many words as q.
+func unescapeQuotes(b []byte, q, bs []uint64) {
+	full := len(b) &^ 63
+	byteBlocks(b[:full], bs, '\\')
+	if full < len(b) {
+		var last [64]byte
+		copy(last[:], b[full:])
+		byteBlocks(last[:], bs[full>>6:], '\\')
+	}
+	var carry uint64
+	for k := range q {
+		if bs[k] == 0 && carry == 0 {
+			continue
+		}
+		q[k] &^= escapedBits(bs[k], &carry)
+	}
+}
+
+// escapedBits returns the bits of the bytes a backslash escapes in one
+// word, given its backslashes: the byte after each odd run. carry is 1
+// when the word's first byte is escaped by a run that ends the word
+// before, and is set for the next word.
+//
+// A run of backslashes escapes its last byte's successor when its length
+// is odd. Adding the run's start to the run carries past its end: started
+// on an even bit, an even run ends with the carry on an even bit, an odd
+// run on an odd one; the parity of the bit the carry lands on, against
+// that of the start, says whether the run was odd.
+func escapedBits(bs uint64, carry *uint64) uint64 {
+	const even = 0x5555555555555555
+	bs &^= *carry // a backslash escaped by the word before escapes nothing
+	follows := bs<<1 | *carry
+	oddStarts := bs &^ even &^ follows
+	sum, c := bits.Add64(oddStarts, bs, 0)
+	*carry = c
+	invert := sum << 1
+	return (even ^ invert) & follows
+}

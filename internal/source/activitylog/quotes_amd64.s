@@ -61,3 +61,46 @@ done:
 	TESTL AX, AX
 	SETNE backslash+48(FP)
 	RET
+
+// func byteBlocks(b []byte, out []uint64, c byte)
+// quoteBlocks' four compares per 64-byte block, with c for the quote and
+// no other test.
+TEXT ·byteBlocks(SB), NOSPLIT, $0-49
+	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), CX
+	MOVQ out_base+24(FP), DI
+	SHRQ $6, CX
+	JZ   bdone
+	MOVBQZX c+48(FP), AX
+	MOVQ $0x0101010101010101, BX
+	IMULQ BX, AX
+	MOVQ AX, X0
+	PUNPCKLQDQ X0, X0
+
+bloop:
+	MOVOU 0(SI), X1
+	MOVOU 16(SI), X2
+	MOVOU 32(SI), X3
+	MOVOU 48(SI), X4
+	PCMPEQB X0, X1
+	PCMPEQB X0, X2
+	PCMPEQB X0, X3
+	PCMPEQB X0, X4
+	PMOVMSKB X1, AX
+	PMOVMSKB X2, BX
+	PMOVMSKB X3, DX
+	PMOVMSKB X4, R8
+	SHLQ $16, BX
+	SHLQ $32, DX
+	SHLQ $48, R8
+	ORQ  BX, AX
+	ORQ  DX, AX
+	ORQ  R8, AX
+	MOVQ AX, 0(DI)
+	ADDQ $64, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  bloop
+
+bdone:
+	RET

@@ -74,3 +74,75 @@ func FuzzQuoteBits(f *testing.F) {
 	f.Add([]byte(`"` + string(make([]byte, 70)) + `"`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkQuotes(t, b) })
 }
+
+// naiveRealQuotes is the bitmap of the quotes that are not escaped, by
+// definition: a quote after an even run of backslashes (none, mostly).
+func naiveRealQuotes(b []byte) []uint64 {
+	out := make([]uint64, quoteWords(len(b)))
+	run := 0
+	for i, c := range b {
+		if c == '"' && run%2 == 0 {
+			out[i>>6] |= 1 << (i & 63)
+		}
+		if c == '\\' {
+			run++
+		} else {
+			run = 0
+		}
+	}
+	return out
+}
+
+func checkRealQuotes(t *testing.T, b []byte) {
+	t.Helper()
+	n := quoteWords(len(b))
+	q, bs := make([]uint64, n), make([]uint64, n)
+	quoteBits(b, q)
+	unescapeQuotes(b, q, bs)
+	want := naiveRealQuotes(b)
+	for k := range want {
+		if q[k] != want[k] {
+			t.Fatalf("unescapeQuotes(%q) word %d = %#x, want %#x", b, k, q[k], want[k])
+		}
+	}
+	full := len(b) &^ 63
+	goWords := make([]uint64, full>>6)
+	byteGo(b[:full], goWords, '\\')
+	asm := make([]uint64, full>>6)
+	byteBlocks(b[:full], asm, '\\')
+	for k := range goWords {
+		if goWords[k] != asm[k] {
+			t.Fatalf("byteGo(%q) word %d = %#x, byteBlocks %#x", b, k, goWords[k], asm[k])
+		}
+	}
+}
+
+// TestUnescapeQuotes compares the quotes left after unescapeQuotes with
+// their definition on random runs of backslashes and quotes across word
+// boundaries, and on long runs of backslashes of every length.
+func TestUnescapeQuotes(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{'"', '\\', '\\', 'a', '\\', 0xdc}
+	for n := 0; n <= 300; n++ {
+		for range 30 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			checkRealQuotes(t, b)
+		}
+	}
+	for run := 0; run <= 200; run++ {
+		for off := 0; off < 3; off++ {
+			b := append(bytes.Repeat([]byte{'a'}, off), bytes.Repeat([]byte{'\\'}, run)...)
+			checkRealQuotes(t, append(b, '"', '"'))
+		}
+	}
+}
+
+func FuzzUnescapeQuotes(f *testing.F) {
+	f.Add([]byte(`{"a":"q\"u\\\\\"o\\\\"}`))
+	f.Add(append(bytes.Repeat([]byte{'\\'}, 63), '"'))
+	f.Fuzz(func(t *testing.T, b []byte) { checkRealQuotes(t, b) })
+}
