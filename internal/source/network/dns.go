@@ -22,7 +22,17 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	e := event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Operation: opDNS}
 	p := firewallCommon(sc, v, &e)
 	e.DNS = &event.DNS{}
-	if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" { // a copy: the event keeps parts of it
+	// A record of the structured table is read from its columns, a msg
+	// only when it has no QueryName: looking for a msg first cost a search
+	// of every column, in any case, on every record of the largest log a
+	// tenant has.
+	if e.Category == catDNS {
+		if err = structuredDNS(sc, p, &e); err != nil {
+			if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" {
+				err = legacyDNS(msg, &e)
+			}
+		}
+	} else if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" { // a copy: the event keeps parts of it
 		err = legacyDNS(msg, &e)
 	} else {
 		err = structuredDNS(sc, p, &e)

@@ -412,6 +412,31 @@ var decodeCases = []decodeCase{
 		},
 	},
 	{
+		name:  "AZFWDnsQuery record is read from its columns, even with a msg beside them",
+		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"Msg":"DNS Request: 10.9.9.9:1 - 2 A IN other.example. udp 52 false 512 NOERROR qr,rd,ra 114 0.000271s","QueryName":"pool.example.","QueryType":"A","ResponseCode":"NOERROR","SourceIp":"10.40.2.4"}}`,
+		shape: shapeDNS, events: 1,
+		check: func(t *testing.T, evs []event.Event) {
+			if *evs[0].DNS != (event.DNS{Query: "pool.example", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}) {
+				t.Errorf("dns %+v", *evs[0].DNS)
+			}
+		},
+	},
+	{
+		name:  "AZFWDnsQuery record without a QueryName is read from its msg",
+		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"msg":"DNS Request: 10.40.2.4:53457 - 47856 A IN Stratum.Example.COM. udp 52 false 512 NOERROR qr,rd,ra 114 0.000271s"}}`,
+		shape: shapeDNS, events: 1,
+		check: func(t *testing.T, evs []event.Event) {
+			if *evs[0].DNS != (event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}) {
+				t.Errorf("dns %+v", *evs[0].DNS)
+			}
+		},
+	},
+	{
+		name:  "AZFWDnsQuery record with neither QueryName nor msg is reported",
+		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"QueryType":"A","SourceIp":"10.40.2.4"}}`,
+		shape: shapeDNS, events: 0, wantErr: "DNS record has neither msg nor QueryName",
+	},
+	{
 		name:  "legacy DNS proxy request message",
 		rec:   `{"category":"AzureFirewallDnsProxy","time":"2025-03-01T10:10:00Z","operationName":"AzureFirewallDnsProxyLog","properties":{"msg":"DNS Request: 10.40.2.4:53457 - 47856 A IN Stratum.Example.COM. udp 52 false 512 NXDOMAIN qr,rd,ra 114 0.000271s"}}`,
 		shape: shapeDNS, events: 1,
