@@ -37,7 +37,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	now, resolved := at, false
 	for i, loc := range regions {
 		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
-		net := g.attackNetwork(now, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
+		net := g.attackNetwork(now, a.Start, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
 		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
 			armOpts{Body: vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{customScript(script)}), Loc: loc, Accept: true})
 		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/CUSTOMSCRIPT",

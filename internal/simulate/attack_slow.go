@@ -54,7 +54,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		g.signIn(day, s)
 		step := g.quota(day.Add(2*time.Minute+g.jitter(2*time.Minute)), ga, loc, "StandardNCADSA100v4Family", 96)
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("eval-%d", i))
-		net := g.attackNetwork(step.Add(5*time.Minute), ga, "gpu-"+loc, fmt.Sprintf("eval-%d", i), loc)
+		net := g.attackNetwork(step.Add(5*time.Minute), a.Start, ga, "gpu-"+loc, fmt.Sprintf("eval-%d", i), loc)
 		step = g.arm(step.Add(5*time.Minute+g.jitter(5*time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
 			armOpts{Body: vmssBody(loc, size, 3+g.r.IntN(2), "Spot", []any{}), Loc: loc, Accept: true})
 		step = g.arm(step.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",

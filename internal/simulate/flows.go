@@ -78,9 +78,10 @@ func (g *gen) spoke(loc string) network {
 // tenant's spoke network in a region of the tenant's, else the network and
 // security group the attacker creates in its resource group (az vmss create
 // makes them, named after the scale set), written to the Activity Log just
-// before at. Those records draw from a stream of their own (gen.nr), so
-// every other record of a seed stays as it was.
-func (g *gen) attackNetwork(at time.Time, a actor, group, name, loc string) network {
+// before at, and not before start (the attack's: its truth's span holds
+// them). Those records draw from a stream of their own (gen.nr), so every
+// other record of a seed stays as it was.
+func (g *gen) attackNetwork(at, start time.Time, a actor, group, name, loc string) network {
 	if slices.Contains(g.t.Regions, loc) {
 		return g.spoke(loc)
 	}
@@ -89,13 +90,21 @@ func (g *gen) attackNetwork(at time.Time, a actor, group, name, loc string) netw
 	rg := g.t.rg(group) + "/PROVIDERS/MICROSOFT.NETWORK/"
 	nsg := rg + "NETWORKSECURITYGROUPS/" + strings.ToUpper(name) + "NSG"
 	vnet := rg + "VIRTUALNETWORKS/" + strings.ToUpper(name) + "VNET"
-	end := g.arm(at.Add(-3*time.Minute), a, "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WRITE", nsg, armOpts{Body: map[string]any{"location": loc}, Loc: loc})
+	end := g.arm(later(at.Add(-3*time.Minute), start), a, "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WRITE", nsg, armOpts{Body: map[string]any{"location": loc}, Loc: loc})
 	g.arm(end.Add(5*time.Second), a, "MICROSOFT.NETWORK/VIRTUALNETWORKS/WRITE", vnet, armOpts{Loc: loc, Accept: true,
 		Body: map[string]any{"location": loc, "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/16"}},
 			"subnets": []any{map[string]any{"name": name + "Subnet", "properties": map[string]any{"addressPrefix": "10.0.0.0/23"}}}}}})
 	// Flow logs name resources as ARM's canonical ids, in their case.
 	canon := "/subscriptions/" + g.t.Sub + "/resourceGroups/" + group + "/providers/Microsoft.Network/"
 	return network{loc: loc, vnet: canon + "virtualNetworks/" + name + "VNET", nsg: canon + "networkSecurityGroups/" + name + "NSG"}
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // flowTarget is a network's flow log.

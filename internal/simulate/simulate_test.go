@@ -367,9 +367,20 @@ func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
 // the tenant's firewall logs no lookup of theirs.
 func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 	t.Parallel()
-	for _, seed := range []uint64{1, 3} {
-		dir, _ := write(t, Options{Seed: seed, Days: 6, Scenarios: Scenarios()})
+	type netWrite struct {
+		at           time.Time
+		op, res, who string
+	}
+	attacks := []string{"cpu-mining", "gpu-scaleset-chain", "ml-batch-aci-fanout", "slow-attack"}
+	for _, opt := range []Options{
+		{Seed: 1, Days: 6, Scenarios: Scenarios()},
+		{Seed: 3, Days: 6, Scenarios: Scenarios()},
+		{Seed: 4, Days: 6, Scenarios: attacks}, // CPU mining's second region within three minutes of its start
+	} {
+		seed := opt.Seed
+		dir, truth := write(t, opt)
 		var mu sync.Mutex
+		var attackWrites []netWrite        // network writes outside the tenant's resource groups
 		created := map[string]time.Time{}  // network -> first successful write
 		flowed := map[string]time.Time{}   // network -> first flow record
 		attackers := map[netip.Addr]bool{} // machines of networks outside the tenant's resource groups
@@ -387,6 +398,13 @@ func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 				}
 			case ev.DNS != nil:
 				resolved[ev.DNS.Client] = true
+			case strings.HasPrefix(ev.Operation, "microsoft.network/") && !strings.Contains(ev.ResourceID, "/resourcegroups/net-"):
+				attackWrites = append(attackWrites, netWrite{ev.Time, ev.Operation, ev.ResourceID, strings.ToLower(ev.Principal.ID)})
+				if ev.Operation == "microsoft.network/virtualnetworks/write" && ev.Outcome == event.OutcomeSucceeded {
+					if at, ok := created[ev.ResourceID]; !ok || ev.Time.Before(at) {
+						created[ev.ResourceID] = ev.Time
+					}
+				}
 			case ev.Operation == "microsoft.network/virtualnetworks/write" && ev.Outcome == event.OutcomeSucceeded:
 				if at, ok := created[ev.ResourceID]; !ok || ev.Time.Before(at) {
 					created[ev.ResourceID] = ev.Time
@@ -395,6 +413,18 @@ func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 		})
 		if len(flowed) < 3 {
 			t.Fatalf("seed %d: flows of %d networks, want the spoke and attacks' own", seed, len(flowed))
+		}
+		// An attack's network records lie in the span of the attack whose
+		// principal wrote them, as its other records do (eval scores what
+		// falls outside as background).
+		for _, w := range attackWrites {
+			in := false
+			for _, x := range truth.Attacks {
+				in = in || !x.Twin && slices.Contains(x.Principals, w.who) && !w.at.Before(x.Start) && !w.at.After(x.End)
+			}
+			if !in {
+				t.Errorf("seed %d: %s of %s by %s at %s is in no span of its attacks", seed, w.op, w.res, w.who, w.at.Format(time.RFC3339))
+			}
 		}
 		if len(attackers) == 0 {
 			t.Fatalf("seed %d: no machine of an attacker's network", seed)
