@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -233,7 +234,12 @@ func (c *compiler) regexpValue(field string, n *yaml.Node, m *itemMods) (group, 
 	if err != nil {
 		return nil, c.ce.unsupported("regular expression", err.Error())
 	}
-	return group{{fn: textValue(re.MatchString)}}, nil
+	// regexp.Compile parsed it the same way.
+	match := re.MatchString
+	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
+		match = filtered(literalFilter(tree), match)
+	}
+	return group{{fn: textValue(match)}}, nil
 }
 
 // cidrValue compiles a network: a CIDR prefix, or one address.
