@@ -27,15 +27,7 @@ func (s *Set) Live(matches func(rule string) int) *Set {
 	if !slices.Contains(dead, true) {
 		return s
 	}
-	out := &Set{corrs: s.corrs, byRule: map[string][]*input{}, needs: s.needs, silent: s.silent, carry: s.carry, reach: s.reach}
-	for rule, ins := range s.byRule {
-		for _, in := range ins {
-			if !dead[in.c.idx] {
-				out.byRule[rule] = append(out.byRule[rule], in) // in the whole set's order
-			}
-		}
-	}
-	return out
+	return s.feeding(func(c *corr) bool { return !dead[c.idx] })
 }
 
 // dead says, per correlation, whether it cannot fire.

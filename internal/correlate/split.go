@@ -106,13 +106,22 @@ func (s *Set) Split(n int, weight func(rule string) int) []*Set {
 	}
 	parts := make([]*Set, len(load))
 	for i := range parts {
-		parts[i] = &Set{corrs: s.corrs, byRule: map[string][]*input{}, needs: s.needs, silent: s.silent, carry: s.carry, reach: s.reach}
-	}
-	for rule, ins := range s.byRule {
-		for _, in := range ins {
-			p := parts[partOf[find(in.c.idx)]]
-			p.byRule[rule] = append(p.byRule[rule], in) // in the whole set's order
-		}
+		parts[i] = s.feeding(func(c *corr) bool { return partOf[find(c.idx)] == i })
 	}
 	return parts
+}
+
+// feeding returns the set whose detection rules feed only the
+// correlations keep says yes to; Needs, Silent, Carry and Reach stay the
+// whole set's.
+func (s *Set) feeding(keep func(*corr) bool) *Set {
+	out := &Set{corrs: s.corrs, byRule: map[string][]*input{}, needs: s.needs, silent: s.silent, carry: s.carry, reach: s.reach}
+	for rule, ins := range s.byRule {
+		for _, in := range ins {
+			if keep(in.c) {
+				out.byRule[rule] = append(out.byRule[rule], in) // in the whole set's order
+			}
+		}
+	}
+	return out
 }

@@ -28,6 +28,12 @@ func entryOf(rec []byte) (entry, bool) {
 	}, true
 }
 
+// in reports whether flags, one per rule, is set for the hit's rule (a
+// garbled header's rule may be out of range: not set).
+func (e entry) in(flags []bool) bool {
+	return e.rule >= 0 && int(e.rule) < len(flags) && flags[e.rule]
+}
+
 // key is the hit's dedup key (a malformed record has none; decodeHit
 // reports it).
 func (e entry) key() []byte {

@@ -160,7 +160,7 @@ func orUnexpected(err error) error {
 func (e *Engine) pick(seq *hitSeq, only string, unread []bool, dropped []int, want map[int]*keptHit) error {
 	ref, i, left := 0, -1, len(want)
 	err := seq.each(func(rec []byte) error {
-		if unreadHit(unread, rec) {
+		if en, ok := entryOf(rec); ok && en.in(unread) {
 			return nil
 		}
 		i++

@@ -32,7 +32,8 @@ func (e *Engine) scan(seq *hitSeq, only string, light, unread []bool, locs *hitL
 		var sc refreshScratch
 		var ls lightState
 		readErr = seq.eachAt(func(rec []byte, run int, at int64) error {
-			if unreadHit(unread, rec) {
+			en, ok := entryOf(rec)
+			if ok && en.in(unread) {
 				return nil
 			}
 			i++
@@ -41,7 +42,7 @@ func (e *Engine) scan(seq *hitSeq, only string, light, unread []bool, locs *hitL
 			}
 			var h *keptHit
 			var err error
-			if en, ok := entryOf(rec); ok && en.rule >= 0 && int(en.rule) < len(light) && light[en.rule] {
+			if ok && en.in(light) {
 				h, err = decodeLight(rec, e.namesOf, &ls)
 				if err == nil && h.tenant == "" {
 					h.tenant = only
@@ -83,10 +84,4 @@ func (e *Engine) scan(seq *hitSeq, only string, light, unread []bool, locs *hitL
 	}
 	// The channel's close orders readErr's write before this read.
 	return dropped, readErr
-}
-
-// unreadHit reports whether rec is a hit of a rule unread marks.
-func unreadHit(unread []bool, rec []byte) bool {
-	en, ok := entryOf(rec)
-	return ok && en.rule >= 0 && int(en.rule) < len(unread) && unread[en.rule]
 }

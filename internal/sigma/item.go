@@ -237,7 +237,9 @@ func (c *compiler) regexpValue(field string, n *yaml.Node, m *itemMods) (group, 
 	// regexp.Compile parsed it the same way.
 	match := re.MatchString
 	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
-		match = filtered(literalFilter(tree), match)
+		if filter := literalFilter(tree); filter != nil {
+			match = func(s string) bool { return filter(s) && re.MatchString(s) }
+		}
 	}
 	return group{{fn: textValue(match)}}, nil
 }

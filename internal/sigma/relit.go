@@ -188,12 +188,3 @@ func literalFilter(re *syntax.Regexp) func(string) bool {
 		return false
 	}
 }
-
-// filtered wraps match with filter: match runs only on what filter lets
-// pass.
-func filtered(filter, match func(string) bool) func(string) bool {
-	if filter == nil {
-		return match
-	}
-	return func(s string) bool { return filter(s) && match(s) }
-}

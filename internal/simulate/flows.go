@@ -70,8 +70,14 @@ type network struct {
 
 // spoke is the tenant's spoke network in loc (benignARM writes it).
 func (g *gen) spoke(loc string) network {
-	rg := "/subscriptions/" + g.t.Sub + "/resourceGroups/net-" + loc + "/providers/Microsoft.Network/"
-	return network{loc: loc, vnet: rg + "virtualNetworks/vnet-spoke-" + loc, nsg: rg + "networkSecurityGroups/nsg-spoke-" + loc, proxied: true}
+	return g.network(loc, "net-"+loc, "vnet-spoke-"+loc, "nsg-spoke-"+loc, true)
+}
+
+// network names a virtual network and its security group in group as flow
+// logs give them: ARM's canonical ids, in their case.
+func (g *gen) network(loc, group, vnet, nsg string, proxied bool) network {
+	rg := "/subscriptions/" + g.t.Sub + "/resourceGroups/" + group + "/providers/Microsoft.Network/"
+	return network{loc: loc, vnet: rg + "virtualNetworks/" + vnet, nsg: rg + "networkSecurityGroups/" + nsg, proxied: proxied}
 }
 
 // attackNetwork is the network an attack's machines in loc sit in: the
@@ -94,9 +100,7 @@ func (g *gen) attackNetwork(at, start time.Time, a actor, group, name, loc strin
 	g.arm(end.Add(5*time.Second), a, "MICROSOFT.NETWORK/VIRTUALNETWORKS/WRITE", vnet, armOpts{Loc: loc, Accept: true,
 		Body: map[string]any{"location": loc, "properties": map[string]any{"addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/16"}},
 			"subnets": []any{map[string]any{"name": name + "Subnet", "properties": map[string]any{"addressPrefix": "10.0.0.0/23"}}}}}})
-	// Flow logs name resources as ARM's canonical ids, in their case.
-	canon := "/subscriptions/" + g.t.Sub + "/resourceGroups/" + group + "/providers/Microsoft.Network/"
-	return network{loc: loc, vnet: canon + "virtualNetworks/" + name + "VNET", nsg: canon + "networkSecurityGroups/" + name + "NSG"}
+	return g.network(loc, group, name+"VNET", name+"NSG", false)
 }
 
 // later returns the later of two times.

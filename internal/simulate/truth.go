@@ -183,11 +183,7 @@ func (a *Attack) poolFlow(ep endpoint) {
 		a.MustFire = append(a.MustFire, rule)
 		return
 	}
-	note := fmt.Sprintf("the miners reach %s on port %d, which a flow log cannot tell from other traffic without the pool's address: %s is not expected", ep.host, ep.port, rule)
-	if a.Note != "" {
-		note = a.Note + "; " + note
-	}
-	a.Note = note
+	a.addNote(fmt.Sprintf("the miners reach %s on port %d, which a flow log cannot tell from other traffic without the pool's address: %s is not expected", ep.host, ep.port, rule))
 }
 
 // poolLookup notes what the firewall's DNS log can show of the miners'
@@ -200,7 +196,11 @@ func (a *Attack) poolLookup(resolved bool) {
 		a.MustFire = append(a.MustFire, rule)
 		return
 	}
-	note := "the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall: " + rule + " is not expected"
+	a.addNote("the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall: " + rule + " is not expected")
+}
+
+// addNote adds to what the attack's note says.
+func (a *Attack) addNote(note string) {
 	if a.Note != "" {
 		note = a.Note + "; " + note
 	}

@@ -3,11 +3,11 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
+
+	"github.com/mamori-sec/mamori/internal/source/activitylog"
 )
 
 var errBufferFull = bufio.ErrBufferFull
@@ -176,7 +176,7 @@ func isScalarByte(c byte) bool {
 func (d *docScanner) skipString() error {
 	d.pos++ // opening quote
 	for {
-		i := quoteOrBackslash(d.buf[d.pos:])
+		i := activitylog.IndexQuoteOrBackslash(d.buf[d.pos:])
 		if i < 0 {
 			d.pos = len(d.buf)
 			if d.mark >= 0 && d.pos-d.mark > d.max {
@@ -200,29 +200,6 @@ func (d *docScanner) skipString() error {
 		}
 		d.pos += 2
 	}
-}
-
-// quoteOrBackslash returns the offset of b's first quote or backslash, -1
-// when it has none. Eight bytes at a time: bytes.IndexAny tests a byte at
-// a time, and the strings of an envelope document (a firewall's Event Hub
-// capture: the largest log of a tenant) are most of its bytes.
-func quoteOrBackslash(b []byte) int {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		q, s := w^(0x0101010101010101*'"'), w^(0x0101010101010101*'\\')
-		// The high bit of each zero byte of q or s; a borrow may flag
-		// a byte after the first, never one before it.
-		if m := ((q-0x0101010101010101)&^q | (s-0x0101010101010101)&^s) & 0x8080808080808080; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] == '"' || b[i] == '\\' {
-			return i
-		}
-	}
-	return -1
 }
 
 // readKey returns the object key at pos. Compaction may move the buffer

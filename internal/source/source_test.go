@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/source/activitylog"
 )
 
 // activity returns a diagnostic-settings Activity Log record, one line.
@@ -411,8 +412,8 @@ func TestQuoteOrBackslash(t *testing.T) {
 			if n > 0 && r.IntN(3) > 0 {
 				b[r.IntN(n)] = alphabet[r.IntN(2)]
 			}
-			if got, want := quoteOrBackslash(b), bytes.IndexAny(b, "\"\\"); got != want {
-				t.Fatalf("quoteOrBackslash(%q) = %d, want %d", b, got, want)
+			if got, want := activitylog.IndexQuoteOrBackslash(b), bytes.IndexAny(b, "\"\\"); got != want {
+				t.Fatalf("IndexQuoteOrBackslash(%q) = %d, want %d", b, got, want)
 			}
 		}
 	}
