@@ -12,6 +12,7 @@ type span struct {
 	line       int
 	off        int64
 	hint       record.Hint
+	audit      bool // the lines of an audit event (host.GroupAuditd), not yet its record
 }
 
 // batch is the unit of work handed from a file's reader to the workers.

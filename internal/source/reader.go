@@ -57,13 +57,20 @@ func (fr *fileReader) fail(line int, off int64, err error) {
 
 // add appends one framed record to the current batch.
 func (fr *fileReader) add(b []byte, line int, off int64, h record.Hint) {
+	fr.put(b, span{line: line, off: off, hint: h})
+}
+
+// put adds the record b to the current batch, where sp (its offsets
+// aside) says what it is.
+func (fr *fileReader) put(b []byte, sp span) {
 	if fr.cur == nil {
 		fr.cur = &batch{fs: fr.fs, data: getChunk(), pooled: true}
 	}
 	c := fr.cur
-	start := len(c.data)
+	sp.start = len(c.data)
 	c.data = append(c.data, b...)
-	c.spans = append(c.spans, span{start: start, end: len(c.data), line: line, off: off, hint: h})
+	sp.end = len(c.data)
+	c.spans = append(c.spans, sp)
 	if len(c.data) >= chunkSize {
 		fr.flush()
 	}
@@ -118,7 +125,8 @@ func (fr *fileReader) run() {
 	case "avro":
 		err = fr.readAvro(s)
 	case "auditd":
-		err = host.SplitAuditd(s, fr.textEmit("auditd"), fr.textBad)
+		// Grouped here, built into records on the workers (span.audit).
+		err = host.GroupAuditd(s, fr.auditEmit(), fr.textBad)
 	case "sysmon":
 		err = host.SplitSysmon(s, fr.textEmit("sysmon"), fr.textBad)
 	case "empty":
@@ -134,6 +142,16 @@ func (fr *fileReader) textEmit(format string) func([]byte, int) error {
 	h := record.Hint{Format: format}
 	return func(b []byte, line int) error {
 		fr.add(b, line, 0, h)
+		return fr.ctx.Err()
+	}
+}
+
+// auditEmit adds GroupAuditd's events to batches as they are, marked for
+// the workers to build.
+func (fr *fileReader) auditEmit() func([]byte, int) error {
+	h := record.Hint{Format: "auditd"}
+	return func(b []byte, line int) error {
+		fr.put(b, span{line: line, hint: h, audit: true})
 		return fr.ctx.Err()
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/source/activitylog"
+	"github.com/mamori-sec/mamori/internal/source/host"
 )
 
 // Handler receives each decoded event. worker identifies the calling
@@ -35,6 +36,7 @@ type worker struct {
 	prog  *Progress
 	text  []byte // the text being parsed, while record runs
 	short event.Event
+	audit host.AuditBuilder
 }
 
 func (w *worker) do(b *batch) {
@@ -46,7 +48,11 @@ func (w *worker) do(b *batch) {
 		w.lines(b)
 	} else {
 		for _, s := range b.spans {
-			w.record(b.data[s.start:s.end], event.Location{File: w.file, Line: s.line, Offset: s.off}, s.hint, false)
+			rec := b.data[s.start:s.end]
+			if s.audit {
+				rec = w.audit.Build(rec)
+			}
+			w.record(rec, event.Location{File: w.file, Line: s.line, Offset: s.off}, s.hint, false)
 		}
 	}
 	if w.prog != nil {

@@ -107,45 +107,65 @@ func hexVal(c byte) (byte, bool) {
 	return 0, false
 }
 
-// parseAuditLine reads "[header ][node=N ]type=T msg=audit(S.MS:SERIAL): fields".
-func parseAuditLine(line []byte) (auditLine, error) {
-	var al auditLine
+// auditHead is what grouping needs of a line: the event's key and time and
+// the record's type, read without the fields (parseAuditFields never
+// fails, so a line whose head reads is a record).
+type auditHead struct {
+	prefix        []byte // before type=: a syslog header, node=
+	node          []byte
+	typ           []byte
+	stamp, serial []byte
+	sec           int64
+	rest          []byte // after msg=audit(…):
+}
+
+// parseAuditHead reads "[header ][node=N ]type=T msg=audit(S.MS:SERIAL):"
+// of a line; the slices point into it.
+func parseAuditHead(line []byte) (auditHead, error) {
+	var h auditHead
 	p := typeIndex(line)
 	if p < 0 {
-		return al, errNotAudit
+		return h, errNotAudit
 	}
 	prefix, rest := line[:p], line[p+len("type="):]
 	typ, rest, _ := bytes.Cut(rest, []byte(" "))
 	rest = bytes.TrimLeft(rest, " ")
 	if len(typ) == 0 || !bytes.HasPrefix(rest, []byte("msg=audit(")) {
-		return al, errNotAudit
+		return h, errNotAudit
 	}
 	rest = rest[len("msg=audit("):]
 	end := bytes.IndexByte(rest, ')')
 	if end < 0 {
-		return al, errAuditStamp
+		return h, errAuditStamp
 	}
 	stamp, serial, ok := bytes.Cut(rest[:end], []byte(":"))
 	sec, frac, _ := bytes.Cut(stamp, []byte("."))
 	if !ok || len(sec) == 0 || len(sec) > 18 || !allDigits(string(sec)) || len(frac) > 9 ||
 		(len(frac) > 0 && !allDigits(string(frac))) || len(serial) > 20 || !allDigits(string(serial)) {
-		return al, errAuditStamp
+		return h, errAuditStamp
 	}
-	al.sec, _ = strconv.ParseInt(string(sec), 10, 64)
-	al.stamp, al.serial = string(stamp), string(serial)
-	rest = bytes.TrimPrefix(rest[end+1:], []byte(":"))
-
+	h.sec, _ = strconv.ParseInt(string(sec), 10, 64)
+	h.typ, h.stamp, h.serial = typ, stamp, serial
+	h.rest = bytes.TrimPrefix(rest[end+1:], []byte(":"))
 	// A node= token ends the prefix; anything before it is a syslog header.
 	if i := bytes.LastIndex(prefix, []byte("node=")); i >= 0 && (i == 0 || prefix[i-1] == ' ') {
-		node, _, _ := bytes.Cut(prefix[i+len("node="):], []byte(" "))
-		al.node = string(node)
+		h.node, _, _ = bytes.Cut(prefix[i+len("node="):], []byte(" "))
 		prefix = prefix[:i]
 	}
-	al.host = syslogHost(prefix)
+	h.prefix = prefix
+	return h, nil
+}
 
+// parseAuditLine reads a whole line: its head and its fields.
+func parseAuditLine(line []byte) (auditLine, error) {
+	h, err := parseAuditHead(line)
+	if err != nil {
+		return auditLine{}, err
+	}
+	al := auditLine{node: string(h.node), host: syslogHost(h.prefix), stamp: string(h.stamp), serial: string(h.serial), sec: h.sec}
 	// The enriched format appends interpreted fields after a 0x1d byte.
-	raw, enriched, _ := bytes.Cut(rest, []byte{0x1d})
-	al.rec.typ = string(typ)
+	raw, enriched, _ := bytes.Cut(h.rest, []byte{0x1d})
+	al.rec.typ = string(h.typ)
 	if al.rec.typ == "UNKNOWN[1327]" {
 		al.rec.typ = "PROCTITLE" // how auditd before 2.4 names the record
 	}

@@ -60,16 +60,14 @@ type auditRecord struct {
 	fields []auditField
 }
 
-// auditEvent is the records sharing one stamp, gathered until complete.
+// auditEvent is the lines sharing one stamp, gathered until complete.
 type auditEvent struct {
-	key           string
-	line          int
-	sec           int64
-	stamp, serial string
-	node, host    string
-	recs          []auditRecord
-	size          int
-	done          bool // an EOE record closed it
+	key  string
+	line int
+	sec  int64
+	raw  []byte // its lines as read, each ended by a newline
+	size int
+	done bool // an EOE record closed it
 }
 
 // auditLine is one parsed line before it joins its event.
@@ -90,6 +88,18 @@ type auditLine struct {
 // their line number and reason. It returns only reading errors, or the
 // first error emit returns.
 func SplitAuditd(r io.Reader, emit func(rec []byte, line int) error, bad func(line int, reason error)) error {
+	var b AuditBuilder
+	return GroupAuditd(r, func(group []byte, line int) error { return emit(b.Build(group), line) }, bad)
+}
+
+// GroupAuditd is SplitAuditd's first half, the part that must read the
+// text in order: it groups the lines into events, reading only what
+// grouping needs of each (parseAuditHead), and emits each event's lines
+// as they were read, newline-ended, for AuditBuilder.Build to turn into
+// the synthetic object. A hunt runs the builds on its workers: reading
+// every field on the file's one reader held a big audit.log to the speed
+// of one core.
+func GroupAuditd(r io.Reader, emit func(group []byte, line int) error, bad func(line int, reason error)) error {
 	s := auditSplitter{open: map[string]*auditEvent{}, emit: emit}
 	lr := newLineReader(r, maxAuditLine)
 	for {
@@ -108,12 +118,12 @@ func SplitAuditd(r io.Reader, emit func(rec []byte, line int) error, bad func(li
 		if len(t) == 0 || bytes.HasPrefix(t, []byte("----")) || bytes.HasPrefix(t, []byte("time->")) {
 			continue
 		}
-		al, err := parseAuditLine(line)
+		h, err := parseAuditHead(line)
 		if err != nil {
 			bad(lr.num, err)
 			continue
 		}
-		if err := s.add(al, lr.num, len(line), bad); err != nil {
+		if err := s.add(&h, line, lr.num, bad); err != nil {
 			return err
 		}
 	}
@@ -141,31 +151,35 @@ type auditSplitter struct {
 	open  map[string]*auditEvent
 	queue []*auditEvent
 	emit  func([]byte, int) error
-	out   jsonObject
+	key   []byte
+	free  [][]byte // the lines of emitted events, for reuse
 }
 
-// add files a record under its event, then emits the events that are
+// add files a line under its event, then emits the events that are
 // complete: closed by EOE, older than the window, or pushed out by newer ones.
-func (s *auditSplitter) add(al auditLine, line, size int, bad func(int, error)) error {
-	key := al.node + "\x00" + al.stamp + ":" + al.serial
-	e := s.open[key]
+func (s *auditSplitter) add(h *auditHead, line []byte, num int, bad func(int, error)) error {
+	s.key = append(append(append(append(append(s.key[:0], h.node...), 0), h.stamp...), ':'), h.serial...)
+	e := s.open[string(s.key)]
 	if e == nil {
-		e = &auditEvent{key: key, line: line, sec: al.sec, stamp: al.stamp, serial: al.serial, node: al.node, host: al.host}
-		s.open[key] = e
+		e = &auditEvent{key: string(s.key), line: num, sec: h.sec}
+		if n := len(s.free); n > 0 {
+			e.raw, s.free = s.free[n-1][:0], s.free[:n-1]
+		}
+		s.open[e.key] = e
 		s.queue = append(s.queue, e)
 	}
-	if e.size+size > maxAuditEvent {
-		bad(line, errAuditBig)
+	if e.size+len(line) > maxAuditEvent {
+		bad(num, errAuditBig)
 	} else {
-		e.size += size
-		e.recs = append(e.recs, al.rec)
+		e.size += len(line)
+		e.raw = append(append(e.raw, line...), '\n')
 	}
-	if al.rec.typ == "EOE" {
+	if string(h.typ) == "EOE" {
 		e.done = true
 	}
 	n := 0
-	for _, h := range s.queue {
-		if !h.done && len(s.queue)-n <= maxAuditPending && al.sec-h.sec <= auditWindow {
+	for _, o := range s.queue {
+		if !o.done && len(s.queue)-n <= maxAuditPending && h.sec-o.sec <= auditWindow {
 			break
 		}
 		n++
@@ -179,17 +193,48 @@ func (s *auditSplitter) flush(n int) error {
 		e := s.queue[i]
 		s.queue[i] = nil
 		delete(s.open, e.key)
-		if err := s.emit(s.build(e), e.line); err != nil {
+		if err := s.emit(e.raw, e.line); err != nil {
 			return err
+		}
+		if len(s.free) < maxAuditPending {
+			s.free = append(s.free, e.raw)
 		}
 	}
 	s.queue = s.queue[n:]
 	return nil
 }
 
-// build writes the synthetic JSON object of an event.
-func (s *auditSplitter) build(e *auditEvent) []byte {
-	o := &s.out
+// AuditBuilder turns GroupAuditd's events into SplitAuditd's synthetic
+// objects. Its memory is reused from one Build to the next.
+type AuditBuilder struct {
+	out  jsonObject
+	recs []auditRecord
+}
+
+// Build returns the synthetic object of one event's lines (a group
+// GroupAuditd emitted), valid until the next Build.
+func (b *AuditBuilder) Build(group []byte) []byte {
+	var first auditLine
+	b.recs = b.recs[:0]
+	for len(group) > 0 {
+		line, rest, _ := bytes.Cut(group, []byte("\n"))
+		group = rest
+		al, err := parseAuditLine(line)
+		if err != nil {
+			continue // not from GroupAuditd, which keeps only lines whose head reads
+		}
+		if len(b.recs) == 0 {
+			first = al
+		}
+		b.recs = append(b.recs, al.rec)
+	}
+	return b.build(&first, b.recs)
+}
+
+// build writes the synthetic JSON object of an event: its stamp, node and
+// host as its first line gives them, and its records.
+func (b *AuditBuilder) build(e *auditLine, recs []auditRecord) []byte {
+	o := &b.out
 	o.reset()
 	o.open('{')
 	o.str("time", e.stamp)
@@ -202,19 +247,19 @@ func (s *auditSplitter) build(e *auditEvent) []byte {
 	}
 	o.key("types")
 	o.open('[')
-	for _, r := range e.recs {
+	for _, r := range recs {
 		o.elem(r.typ)
 	}
 	o.close(']')
 	// One member per record type, in the order the types first appear.
-	for i, r := range e.recs {
-		if reservedAuditKey(r.typ) || seenType(e.recs[:i], r.typ) {
+	for i, r := range recs {
+		if reservedAuditKey(r.typ) || seenType(recs[:i], r.typ) {
 			continue
 		}
 		o.key(r.typ)
 		if r.typ == "PATH" {
 			o.open('[')
-			for _, p := range e.recs[i:] {
+			for _, p := range recs[i:] {
 				if p.typ == "PATH" {
 					o.sep()
 					o.open('{')
@@ -227,9 +272,9 @@ func (s *auditSplitter) build(e *auditEvent) []byte {
 		}
 		o.open('{')
 		if r.typ == "EXECVE" {
-			writeExecve(o, e.recs[i:])
+			writeExecve(o, recs[i:])
 		} else {
-			for _, p := range e.recs[i:] {
+			for _, p := range recs[i:] {
 				if p.typ == r.typ {
 					writeAuditFields(o, p.typ, p.fields)
 				}
