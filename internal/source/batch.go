@@ -12,8 +12,16 @@ type span struct {
 	line       int
 	off        int64
 	hint       record.Hint
-	audit      bool // the lines of an audit event (host.GroupAuditd), not yet its record
+	text       uint8 // textAuditd, textSysmon: the event as written, its record built by the worker
 }
+
+// What a span holds when it is not a record yet: the host text readers'
+// events, framed by the file's reader and built on the workers.
+const (
+	textNone   = iota
+	textAuditd // an audit event's lines (host.GroupAuditd)
+	textSysmon // a Sysmon event's XML (host.GroupSysmon)
+)
 
 // batch is the unit of work handed from a file's reader to the workers.
 // Either data holds whole lines (JSON lines: the worker splits them, which

@@ -125,10 +125,10 @@ func (fr *fileReader) run() {
 	case "avro":
 		err = fr.readAvro(s)
 	case "auditd":
-		// Grouped here, built into records on the workers (span.audit).
-		err = host.GroupAuditd(s, fr.auditEmit(), fr.textBad)
+		// Framed here, built into records on the workers (span.text).
+		err = host.GroupAuditd(s, fr.textEmit("auditd", textAuditd), fr.textBad)
 	case "sysmon":
-		err = host.SplitSysmon(s, fr.textEmit("sysmon"), fr.textBad)
+		err = host.GroupSysmon(s, fr.textEmit("sysmon", textSysmon), fr.textBad)
 	case "empty":
 		return
 	}
@@ -138,20 +138,12 @@ func (fr *fileReader) run() {
 	}
 }
 
-func (fr *fileReader) textEmit(format string) func([]byte, int) error {
+// textEmit adds the host text readers' events to batches as written, for
+// the workers to build (span.text).
+func (fr *fileReader) textEmit(format string, text uint8) func([]byte, int) error {
 	h := record.Hint{Format: format}
 	return func(b []byte, line int) error {
-		fr.add(b, line, 0, h)
-		return fr.ctx.Err()
-	}
-}
-
-// auditEmit adds GroupAuditd's events to batches as they are, marked for
-// the workers to build.
-func (fr *fileReader) auditEmit() func([]byte, int) error {
-	h := record.Hint{Format: "auditd"}
-	return func(b []byte, line int) error {
-		fr.put(b, span{line: line, hint: h, audit: true})
+		fr.put(b, span{line: line, hint: h, text: text})
 		return fr.ctx.Err()
 	}
 }

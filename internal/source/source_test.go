@@ -481,3 +481,43 @@ func TestLargeAuditLogLosesNothing(t *testing.T) {
 		t.Errorf("container %q, events %d", st[0].Container, st[0].Events)
 	}
 }
+
+// A Sysmon log of several batches: the reader frames each event, the
+// workers read its XML. Every process event comes out once with its own
+// command line, and an event whose XML does not read is reported at its
+// first line, the others kept.
+func TestLargeSysmonLogLosesNothing(t *testing.T) {
+	t.Parallel()
+	const n = 3000 // about 3 MiB
+	var b strings.Builder
+	bad := 0
+	for i := range n {
+		data := fmt.Sprintf(`<Data Name="ProcessId">%d</Data><Data Name="Image">/usr/bin/prog-%d</Data><Data Name="CommandLine">/usr/bin/prog-%d --n %d</Data>`, 5000+i, i, i, i)
+		if i == n/2 {
+			data = `<Data Name="Image">/usr/bin/broken</Data` // the tag never closes
+			bad = i + 1
+		}
+		fmt.Fprintf(&b, `<134>Nov 14 22:13:20 vm1 sysmon: <Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"/><EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task><TimeCreated SystemTime="2023-11-14T22:13:20.123000000Z"/><EventRecordID>%d</EventRecordID><Correlation/><Execution ProcessID="700" ThreadID="700"/><Channel>Linux-Sysmon/Operational</Channel><Computer>vm1</Computer><Security UserId="0"/></System><EventData><Data Name="RuleName">-</Data><Data Name="UtcTime">2023-11-14 22:13:20.123</Data>%s<Data Name="User">root</Data><Data Name="ParentProcessId">1</Data><Data Name="ParentImage">/usr/sbin/cron</Data></EventData></Event>`+"\n", i, data)
+	}
+	r, st := read(t, []Input{BytesInput("sysmon.log", []byte(b.String()))}, DefaultLimits())
+	if len(r.events) != n-1 {
+		t.Fatalf("events %d, want %d", len(r.events), n-1)
+	}
+	seen := map[int]bool{}
+	for _, ev := range r.events {
+		i := ev.Loc.Line - 1
+		if seen[i] || ev.Process == nil {
+			t.Fatalf("line %d: twice, or no process (%v)", ev.Loc.Line, ev.Process)
+		}
+		seen[i] = true
+		if want := fmt.Sprintf("/usr/bin/prog-%d --n %d", i, i); ev.Process.CommandLine != want {
+			t.Errorf("line %d: command line %q, want %q", ev.Loc.Line, ev.Process.CommandLine, want)
+		}
+	}
+	if len(r.errs) != 1 || r.errs[0].Line != bad {
+		t.Fatalf("errors %v, want one at line %d", r.errs, bad)
+	}
+	if st[0].Container != "sysmon" || st[0].Events != int64(n-1) || st[0].Skipped != 1 {
+		t.Errorf("container %q, events %d, skipped %d", st[0].Container, st[0].Events, st[0].Skipped)
+	}
+}

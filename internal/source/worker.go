@@ -24,19 +24,20 @@ type Handler func(worker int, ev *event.Event)
 // worker parses and decodes batches. Each has its own parsers: fastjson
 // parsers are not safe for concurrent use and are reused record to record.
 type worker struct {
-	id    int
-	p     fastjson.Parser
-	sc    record.Scratch
-	arena fastjson.Arena
-	evs   []event.Event
-	t     *tally
-	h     Handler
-	onErr func(*ParseError)
-	file  string
-	prog  *Progress
-	text  []byte // the text being parsed, while record runs
-	short event.Event
-	audit host.AuditBuilder
+	id     int
+	p      fastjson.Parser
+	sc     record.Scratch
+	arena  fastjson.Arena
+	evs    []event.Event
+	t      *tally
+	h      Handler
+	onErr  func(*ParseError)
+	file   string
+	prog   *Progress
+	text   []byte // the text being parsed, while record runs
+	short  event.Event
+	audit  host.AuditBuilder
+	sysmon host.SysmonBuilder
 }
 
 func (w *worker) do(b *batch) {
@@ -48,11 +49,7 @@ func (w *worker) do(b *batch) {
 		w.lines(b)
 	} else {
 		for _, s := range b.spans {
-			rec := b.data[s.start:s.end]
-			if s.audit {
-				rec = w.audit.Build(rec)
-			}
-			w.record(rec, event.Location{File: w.file, Line: s.line, Offset: s.off}, s.hint, false)
+			w.span(b.data[s.start:s.end], s)
 		}
 	}
 	if w.prog != nil {
@@ -64,6 +61,23 @@ func (w *worker) do(b *batch) {
 }
 
 var jsonHint = record.Hint{Format: "json"}
+
+// span reads one record of a batch of spans, building it first from the
+// host text it was framed from.
+func (w *worker) span(b []byte, s span) {
+	loc := event.Location{File: w.file, Line: s.line, Offset: s.off}
+	switch s.text {
+	case textAuditd:
+		b = w.audit.Build(b)
+	case textSysmon:
+		var err error
+		if b, err = w.sysmon.Build(b); err != nil {
+			w.skip(loc, err) // as the reader reports what it cannot frame
+			return
+		}
+	}
+	w.record(b, loc, s.hint, false)
+}
 
 // lines splits a chunk of JSON lines; CRLF ends and blank lines are fine.
 func (w *worker) lines(b *batch) {

@@ -48,6 +48,23 @@ var (
 // are passed to bad. It returns only reading errors, or the first error
 // emit returns.
 func SplitSysmon(r io.Reader, emit func(rec []byte, line int) error, bad func(line int, reason error)) error {
+	var b SysmonBuilder
+	return GroupSysmon(r, func(xml []byte, line int) error {
+		rec, err := b.Build(xml)
+		if err != nil {
+			bad(line, err)
+			return nil
+		}
+		return emit(rec, line)
+	}, bad)
+}
+
+// GroupSysmon is SplitSysmon's first half, the part that must read the
+// text in order: it frames each event and emits its XML as written (valid
+// until emit returns) with its first line, for SysmonBuilder.Build, which
+// a hunt runs on its workers. Framing errors go to bad; errors in an
+// event's XML are Build's.
+func GroupSysmon(r io.Reader, emit func(xml []byte, line int) error, bad func(line int, reason error)) error {
 	s := sysmonSplitter{emit: emit, bad: bad}
 	lr := newLineReader(r, maxSysmonEvent)
 	for {
@@ -69,6 +86,24 @@ func SplitSysmon(r io.Reader, emit func(rec []byte, line int) error, bad func(li
 	}
 	s.drop(errSysmonOpen)
 	return nil
+}
+
+// SysmonBuilder turns the XML of one event into SplitSysmon's synthetic
+// object. Its memory is reused from one Build to the next.
+type SysmonBuilder struct{ out jsonObject }
+
+// Build returns the synthetic object of one <Event>…</Event>, valid until
+// the next Build, or why the XML cannot be read.
+func (b *SysmonBuilder) Build(xml []byte) ([]byte, error) {
+	ev, err := parseXMLElement(xml)
+	if err == nil && ev.name != "Event" {
+		err = errNotSysmon
+	}
+	if err != nil {
+		return nil, err
+	}
+	writeEventJSON(&b.out, ev)
+	return b.out.b, nil
 }
 
 // LooksLikeSysmon reports whether a file's first bytes hold Windows-style
@@ -95,7 +130,6 @@ type sysmonSplitter struct {
 	syslog bool   // the event started after a syslog header
 	start  int    // its first line
 	buf    []byte // its XML so far
-	out    jsonObject
 }
 
 // line feeds one line: it may close the open event, open others, or both.
@@ -154,19 +188,8 @@ func (s *sysmonSplitter) line(line []byte, num int) error {
 	}
 }
 
-// finish parses the gathered event and emits it, or reports it.
-func (s *sysmonSplitter) finish() error {
-	ev, err := parseXMLElement(s.buf)
-	if err == nil && ev.name != "Event" {
-		err = errNotSysmon
-	}
-	if err != nil {
-		s.bad(s.start, err)
-		return nil
-	}
-	writeEventJSON(&s.out, ev)
-	return s.emit(s.out.b, s.start)
-}
+// finish emits the gathered event.
+func (s *sysmonSplitter) finish() error { return s.emit(s.buf, s.start) }
 
 // drop abandons the open event, if any, reporting why at its first line.
 func (s *sysmonSplitter) drop(reason error) {
