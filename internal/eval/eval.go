@@ -4,9 +4,11 @@
 // with what was injected, and scores every rule. `mamori eval` prints the
 // result and docs/detections.md carries its Markdown form.
 //
-// Attribution: an alert is about an injected scenario when its time span
-// overlaps the scenario's and it names one of the scenario's principals or
-// resources, or names neither (see Attributed).
+// Attribution: an alert is about an injected scenario when one of its
+// records lies in the scenario's time span and it names one of the
+// scenario's principals or resources, or names neither (see Attributed).
+// The records count, not the alert's first and last times: an alert
+// merging two attacks days apart is not about a twin between them.
 //
 // Scores, per rule:
 //
@@ -22,8 +24,8 @@
 //     neither: it is about the attack, just not required.
 //   - Precision = TP/(TP+FP), Recall = TP/(TP+FN); either is 1 when its
 //     denominator is 0 (nothing to get wrong).
-//   - Time to alert = the first attributed alert of the rule − the attack's
-//     Start (0 when the alert's first event precedes Start), averaged and
+//   - Time to alert = the first record in the attack's span of an alert of
+//     the rule attributed to it − the attack's Start, averaged and
 //     maximised over the attacks where the rule fired.
 //
 // A false incident is an incident at high or critical severity whose alerts

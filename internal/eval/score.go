@@ -63,17 +63,15 @@ func (t *tally) note(rank int, rule, format string, args ...any) {
 	t.notes = append(t.notes, note{rank, rule, fmt.Sprintf(format, args...)})
 }
 
-// Attributed says whether alert a is about scenario x: its span overlaps
-// x's and, when it names principals or resources, it names one of x's (a
-// resource under one of x's counts); failing that, it names one of x's
-// machines by address or by the host folder of its evidence. (simulate's
-// own tests judge with a stricter rule of their own, involves.)
+// Attributed says whether alert a is about scenario x: one of its records
+// lies in x's span (alert.FirstWithin: a merged alert's first and last
+// records may lie either side of a span none of its records is in) and,
+// when it names principals or resources, it names one of x's (a resource
+// under one of x's counts); failing that, it names one of x's machines by
+// address or by the host folder of its evidence. (simulate's own tests
+// judge with a stricter rule of their own, involves.)
 func Attributed(a alert.Alert, x simulate.Attack) bool {
-	last := a.LastTime
-	if last.IsZero() {
-		last = a.Time
-	}
-	if last.Before(x.Start) || a.Time.After(x.End) {
+	if _, ok := a.FirstWithin(x.Start, x.End); !ok {
 		return false
 	}
 	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
@@ -109,9 +107,11 @@ func Attributed(a alert.Alert, x simulate.Attack) bool {
 // score adds one tenant: its injected scenarios, the hunt's alerts and
 // incidents. where names the tenant in notes.
 func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Alert, incs []incident.Incident) {
-	// first[i][rule] is the earliest alert of rule attributed to attack
-	// truth[i]; falseOn[i][rule] counts the alerts of rule on twin truth[i]
-	// that no attack explains (an alert about an attack is never false).
+	// first[i][rule] is the earliest record in attack truth[i]'s span of
+	// the alerts of rule attributed to it (a merged alert's first record
+	// may be another attack's, days before); falseOn[i][rule] counts the
+	// alerts of rule on twin truth[i] that no attack explains (an alert
+	// about an attack is never false).
 	first := make([]map[string]time.Time, len(truth))
 	falseOn := make([]map[string]int, len(truth))
 	for i := range truth {
@@ -129,8 +129,9 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				twins = append(twins, i)
 			default:
 				attack[a.ID] = true
-				if f, ok := first[i][a.Rule]; !ok || a.Time.Before(f) {
-					first[i][a.Rule] = a.Time
+				at, _ := a.FirstWithin(x.Start, x.End)
+				if f, ok := first[i][a.Rule]; !ok || at.Before(f) {
+					first[i][a.Rule] = at
 				}
 			}
 		}

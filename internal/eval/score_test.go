@@ -30,6 +30,17 @@ func at(id, rule, principal string, t time.Time) alert.Alert {
 	return a
 }
 
+// merged is one alert of mallory's records at the times given, as a rule
+// merging by principal and address makes of them.
+func merged(times ...time.Time) alert.Alert {
+	a := at("m", "gpu_created", "mallory@contoso.com", times[0])
+	a.LastTime, a.Count = times[len(times)-1], len(times)
+	for _, t := range times {
+		a.Evidence = append(a.Evidence, alert.Evidence{Time: t})
+	}
+	return a
+}
+
 func TestAttributed(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -42,6 +53,7 @@ func TestAttributed(t *testing.T) {
 		{"the attacker a day later", at("a", "r", "mallory@contoso.com", t0.Add(26*time.Hour)), false},
 		{"an alert naming no one inside the span", at("a", "r", "", t0.Add(time.Minute)), true},
 		{"an alert ending inside the span", alert.Alert{Time: t0.Add(-time.Hour), LastTime: t0.Add(time.Minute)}, true},
+		{"the attacker's records the day before and the day after, none inside", merged(t0.Add(-24*time.Hour), t0.Add(26*time.Hour)), false},
 		{"a resource under the attack's scale set", alert.Alert{Time: t0, Resources: []string{
 			"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/mine/virtualMachines/3"}}, true},
 		{"another resource", alert.Alert{Time: t0, Resources: []string{"/subscriptions/s/resourcegroups/rg/x"}}, false},
@@ -114,6 +126,24 @@ func TestScoring(t *testing.T) {
 	}
 	if r.Attacks != 1 || r.Twins != 1 || r.FalseIncidents != 1 {
 		t.Errorf("attacks %d twins %d false incidents %d, want 1 1 1", r.Attacks, r.Twins, r.FalseIncidents)
+	}
+}
+
+// TestTimeToAlertIsFromTheAttacksOwnRecord: an alert that merges a record
+// of the day before (another story of the same principal) with one of the
+// attack's is timed from the attack's record, not from the day before.
+func TestTimeToAlertIsFromTheAttacksOwnRecord(t *testing.T) {
+	t.Parallel()
+	tl := newTally()
+	tl.score("t", []simulate.Attack{miner}, []alert.Alert{merged(t0.Add(-24*time.Hour), t0.Add(15*time.Minute))}, nil)
+	var s RuleScore
+	for _, x := range tl.report(DefaultNotes, "").Rules {
+		if x.Rule == "gpu_created" {
+			s = x
+		}
+	}
+	if s.TP != 1 || s.MeanTimeToAlert != 15*time.Minute {
+		t.Fatalf("TP %d, time to alert %v; want 1, 15m", s.TP, s.MeanTimeToAlert)
 	}
 }
 
