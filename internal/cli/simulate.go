@@ -28,6 +28,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	days := fs.Int("days", 30, "days of logs")
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
+	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
 	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n")
@@ -39,12 +40,17 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, HostAgents: *agents})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori simulate:", err)
 		return ExitError
 	}
 	fmt.Fprintf(stdout, "wrote a %s tenant's %d days of logs to %s (seed %d)\n", *size, *days, *out, *seed)
+	if truth.HostAgents == simulate.AgentsAll {
+		fmt.Fprintln(stdout, "process logs: every machine's, the attackers' too (an agent policy reaches new machines)")
+	} else {
+		fmt.Fprintln(stdout, "process logs: the tenant's own machines only (no agent reaches the attackers')")
+	}
 	for _, a := range truth.Attacks {
 		kind := "attack"
 		if a.Twin {
@@ -79,7 +85,10 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		dir = tmp
 	}
 	start := time.Now()
-	truth, err := simulate.Write(dir, simulate.Options{Seed: *seed, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"}})
+	// A tenant whose agent policy reaches the attacker's machines: the
+	// demo shows every stage, the miner's process too.
+	truth, err := simulate.Write(dir, simulate.Options{Seed: *seed, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"},
+		HostAgents: simulate.AgentsAll})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError

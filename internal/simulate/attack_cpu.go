@@ -47,7 +47,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
 		src := fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		g.exec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
+		g.attackerExec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		a.extend(up.Add(time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -55,8 +55,8 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	}
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
-		"azure.host.miner_process",
 	}
+	a.minerProcess(g.agents)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

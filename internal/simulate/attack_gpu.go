@@ -102,7 +102,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, ep.host+".") || resolved
-		g.exec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}
@@ -112,8 +112,8 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.quota.increase.gpu", "azure.quota.increase_burst",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
-		"azure.host.miner_process",
 	}
+	a.minerProcess(g.agents)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

@@ -97,16 +97,17 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	src := fmt.Sprintf("10.%d.3.%d", 60+g.r.IntN(4), 4+g.r.IntN(40))
 	ep := g.poolEndpoint(pool, 0)
 	resolved := g.lookup(up, net, src, pool+".")
-	g.exec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(ep))
+	g.attackerExec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(ep))
 	a.extend(up.Add(2 * time.Second))
 	// The network's flow log sees the miner dial out.
 	a.extend(g.minerFlows(up, net, src, ep))
 	a.MustFire = []string{
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout",
-		"azure.compute.unusual_service", "azure.compute.new_region", "azure.host.miner_process",
+		"azure.compute.unusual_service", "azure.compute.new_region",
 	}
 	a.Evades = []string{"azure.compute.first_time_deployer"}
 	a.Note = "a leaked secret of a principal that deploys every night evades azure.compute.first_time_deployer: the services, regions and volume give it away"
+	a.minerProcess(g.agents)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

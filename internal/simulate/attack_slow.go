@@ -63,7 +63,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		g.exec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}
@@ -72,10 +72,11 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		"azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
 		"azure.quota.increase.gpu", "azure.compute.gpu_created", "azure.compute.first_time_deployer",
 		"azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
-		"azure.compute.new_region", "azure.host.miner_process",
+		"azure.compute.new_region",
 	}
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
+	a.minerProcess(g.agents)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

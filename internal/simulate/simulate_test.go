@@ -87,6 +87,7 @@ func TestOptions(t *testing.T) {
 		{"an unknown size is refused", Options{Size: "huge"}, "size"},
 		{"an unknown scenario is refused", Options{Scenarios: []string{"bitcoin-asic"}}, "unknown scenario"},
 		{"two days are too few for a baseline", Options{Days: 2}, "days"},
+		{"an unknown agent policy is refused", Options{HostAgents: "some"}, "host agents"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -482,5 +483,72 @@ func TestFlowLogsAreOfNetworksTheActivityLogCreates(t *testing.T) {
 				t.Errorf("seed %d: %s created at %s, after its first flow at %s", seed, vnet, at.Format(time.RFC3339), first.Format(time.RFC3339))
 			}
 		}
+	}
+}
+
+// Which machines write process logs is the tenant's agent policy: without
+// one the attackers' machines are unseen, and the truth does not expect
+// their miner's process; the tenant's own machines (the twins' too) are
+// logged either way, and nothing else differs. Drawn from the seed, both
+// kinds of tenant occur.
+func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
+	t.Parallel()
+	const rule = "azure.host.miner_process"
+	opt := Options{Seed: 3, Days: testDays, Scenarios: []string{"cpu-mining", "cpu-mining-twin", "ml-batch-aci-fanout", "ml-batch-aci-fanout-twin"}}
+	opt.HostAgents = AgentsAll
+	allDir, all := write(t, opt)
+	opt.HostAgents = AgentsOwn
+	ownDir, own := write(t, opt)
+	if all.HostAgents != AgentsAll || own.HostAgents != AgentsOwn {
+		t.Fatalf("truth says %q and %q", all.HostAgents, own.HostAgents)
+	}
+	allFiles, ownFiles := tree(t, allDir), tree(t, ownDir)
+	attackerHosts := map[string]bool{}
+	for i, x := range own.Attacks {
+		if len(x.Hosts) == 0 {
+			t.Fatalf("%s names no machine", x.Scenario)
+		}
+		for _, h := range x.Hosts {
+			_, inAll := allFiles[filepath.Join("hosts", h, "audit.log")]
+			_, inOwn := ownFiles[filepath.Join("hosts", h, "audit.log")]
+			if !inAll || inOwn == !x.Twin {
+				t.Errorf("%s: machine %s logged with a policy %v, without %v", x.Scenario, h, inAll, inOwn)
+			}
+			if !x.Twin {
+				attackerHosts[filepath.Join("hosts", h, "audit.log")] = true
+			}
+		}
+		switch {
+		case x.Twin:
+			if !slices.Contains(x.MustNotFire, rule) {
+				t.Errorf("%s: twin no longer says %s must not fire", x.Scenario, rule)
+			}
+		case slices.Contains(x.MustFire, rule) || !strings.Contains(x.Note, rule):
+			t.Errorf("%s without a policy: %s expected, or the note (%q) does not say why not", x.Scenario, rule, x.Note)
+		case !slices.Contains(all.Attacks[i].MustFire, rule):
+			t.Errorf("%s with a policy: %s not expected", x.Scenario, rule)
+		}
+	}
+	for name, body := range allFiles {
+		if name == "truth.json" || attackerHosts[name] {
+			continue
+		}
+		if !bytes.Equal(body, ownFiles[name]) {
+			t.Errorf("%s differs with and without the policy", name)
+		}
+	}
+	if len(allFiles) != len(ownFiles)+len(attackerHosts) {
+		t.Errorf("%d files with the policy, %d without, %d attacker machines", len(allFiles), len(ownFiles), len(attackerHosts))
+	}
+	drawn := map[string]bool{}
+	for seed := range uint64(16) {
+		g, err := newGen(Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn[g.agents] = true
+	}
+	if !drawn[AgentsAll] || !drawn[AgentsOwn] {
+		t.Errorf("sixteen seeds drew only %v", drawn)
 	}
 }

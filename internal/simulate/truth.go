@@ -15,7 +15,9 @@ type Truth struct {
 	Tenant       string   `json:"tenant"`
 	Subscription string   `json:"subscription"`
 	OwnedIPs     []string `json:"owned_ips"` // the company's egress ranges
-	Attacks      []Attack `json:"attacks"`
+	// HostAgents is which machines write process logs (Options.HostAgents).
+	HostAgents string   `json:"host_agents"`
+	Attacks    []Attack `json:"attacks"`
 }
 
 // Attack is one injected scenario: an attack, or a benign twin that looks
@@ -197,6 +199,17 @@ func (a *Attack) poolLookup(resolved bool) {
 		return
 	}
 	a.addNote("the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall: " + rule + " is not expected")
+}
+
+// minerProcess notes what the process logs can show of the miners: their
+// start, when an agent policy reaches the attacker's machines.
+func (a *Attack) minerProcess(agents string) {
+	const rule = "azure.host.miner_process"
+	if agents == AgentsAll {
+		a.MustFire = append(a.MustFire, rule)
+		return
+	}
+	a.addNote("no agent reaches the attacker's machines (the tenant has no policy that installs one): " + rule + " is not expected")
 }
 
 // addNote adds to what the attack's note says.

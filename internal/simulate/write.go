@@ -12,10 +12,11 @@
 // built-in one logs each network as it is created); the Azure Firewall's
 // DNS proxy log, which sees the tenant's spoke networks only (a network an
 // attacker creates resolves through Azure's own DNS); and the process logs
-// (auditd) of every machine, the attackers' too, as in a tenant whose
-// monitoring agent policy reaches every new machine. A tenant without such
-// an agent policy sees no process of an attacker's machine, and
-// azure.host.miner_process could not fire there.
+// (auditd) of the machines the tenant's teams set up with the monitoring
+// agent, and of the attackers' machines too when an agent policy reaches
+// every new machine (Options.HostAgents; drawn from the seed by default).
+// Without one the logs show no process of an attacker's machine, and the
+// truth does not expect azure.host.miner_process.
 package simulate
 
 import (
@@ -46,7 +47,24 @@ type Options struct {
 	// Shape is the subscription Activity Log's shape: records (default),
 	// rest or loganalytics.
 	Shape string
+	// HostAgents says which machines write process logs: AgentsAll (an
+	// agent policy reaches every new machine, the attackers' too),
+	// AgentsOwn (only the machines the tenant's teams set up with the
+	// agent), or "" for either, drawn from the seed (agentPolicyShare).
+	HostAgents string
 }
+
+// The tenants HostAgents describes.
+const (
+	AgentsAll = "all"
+	AgentsOwn = "own"
+)
+
+// agentPolicyShare is the share of drawn tenants whose agent policy
+// reaches every new machine (Defender for Servers' automatic provisioning,
+// or Azure Monitor's built-in policy): the rest see no process of an
+// attacker's machine.
+const agentPolicyShare = 0.5
 
 // File layouts: how a file's records are joined.
 const (
@@ -94,6 +112,7 @@ type gen struct {
 	// attacks create (attackNetwork).
 	fr, nr      *rand.Rand
 	flowTargets map[string]flowTarget
+	agents      string // AgentsAll or AgentsOwn
 }
 
 // Write simulates into dir and returns what was injected; truth.json in dir
@@ -150,9 +169,21 @@ func newGen(opt Options) (*gen, error) {
 		}
 	}
 	opt.Scenarios = names
+	agents := opt.HostAgents
+	switch agents {
+	case AgentsAll, AgentsOwn:
+	case "":
+		// A stream of its own: the draw changes no other record.
+		agents = AgentsOwn
+		if rand.New(rand.NewPCG(opt.Seed, 0x6167656e74)).Float64() < agentPolicyShare {
+			agents = AgentsAll
+		}
+	default:
+		return nil, fmt.Errorf("host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
+	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), flowTargets: map[string]flowTarget{}}, nil
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), flowTargets: map[string]flowTarget{}, agents: agents}, nil
 }
 
 // add queues one record for path.
