@@ -552,3 +552,20 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 		t.Errorf("sixteen seeds drew only %v", drawn)
 	}
 }
+
+// A twin is the tenant's own work: it starts in the working day, also when
+// more scenarios than days share the days after the baseline.
+func TestTwinsStartInTheWorkingDay(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []uint64{1, 8, 9} {
+		g, err := newGen(Options{Seed: seed, Days: testDays, Scenarios: Scenarios()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range g.inject() {
+			if h := x.Start.Hour(); x.Twin && (h < 7 || h >= 18) {
+				t.Errorf("seed %d: %s starts at %s", seed, x.Scenario, x.Start.Format(time.DateTime))
+			}
+		}
+	}
+}

@@ -110,12 +110,14 @@ func (g *gen) inject() []Attack {
 	for i, name := range names {
 		s := find(name)
 		day := g.opt.Start.AddDate(0, 0, days[i%len(days)])
-		hour := 1 + g.r.IntN(3)
+		// Scenarios sharing a day (more scenarios than days) start hours
+		// apart: attacks six, twins two, so that a twin's work still
+		// falls in the working day.
+		hour := 1 + g.r.IntN(3) + 6*(i/len(days))
 		if s.twin {
-			hour = 9 + g.r.IntN(4)
+			hour = 9 + g.r.IntN(4) + 2*(i/len(days))
 		}
-		// Scenarios sharing a day (more scenarios than days) start hours apart.
-		at := day.Add(time.Duration(hour+6*(i/len(days)))*time.Hour + g.jitter(30*time.Minute))
+		at := day.Add(time.Duration(hour)*time.Hour + g.jitter(30*time.Minute))
 		g.cur, g.track, g.hosts, g.addrs = i, true, nil, nil
 		a := s.run(g, at)
 		g.track = false
