@@ -39,6 +39,7 @@ const (
 	maxAuditPending = 32       // events still open while records interleave
 	maxAuditEvent   = 8 << 20  // bytes of records in one event
 	auditWindow     = 5        // seconds after which an open event is complete
+	maxReusedEvent  = 64 << 10 // largest buffer of an emitted event kept for the next
 )
 
 // Reasons SplitAuditd gives for lines it cannot read.
@@ -196,7 +197,9 @@ func (s *auditSplitter) flush(n int) error {
 		if err := s.emit(e.raw, e.line); err != nil {
 			return err
 		}
-		if len(s.free) < maxAuditPending {
+		// Usual events' buffers are reused; a huge one (a hostile or
+		// broken log) is let go rather than kept for the rest of the file.
+		if len(s.free) < maxAuditPending && cap(e.raw) <= maxReusedEvent {
 			s.free = append(s.free, e.raw)
 		}
 	}
