@@ -48,7 +48,7 @@ func (fr *fileReader) fail(line int, off int64, err error) {
 	t := newTally()
 	t.skipped = 1
 	t.reasons[reasonOf(err)] = 1
-	t.errs = append(t.errs, pe.Error())
+	t.errs = append(t.errs, keptErr{line: line, off: off, text: pe.Error()})
 	fr.fs.add(t)
 	if fr.onErr != nil {
 		fr.onErr(pe)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -519,5 +520,43 @@ func TestLargeSysmonLogLosesNothing(t *testing.T) {
 	}
 	if st[0].Container != "sysmon" || st[0].Events != int64(n-1) || st[0].Skipped != 1 {
 		t.Errorf("container %q, events %d, skipped %d", st[0].Container, st[0].Events, st[0].Skipped)
+	}
+}
+
+// The errors --stats lists are the file's first, in its order, whichever
+// goroutine found them: in a Sysmon log the reader finds the lines that
+// are no event and the workers the events whose XML does not read.
+func TestStatsListTheFirstErrorsInTheFile(t *testing.T) {
+	t.Parallel()
+	const event = `<Event><System><Provider Name="Linux-Sysmon"/><EventID>1</EventID><TimeCreated SystemTime="2023-11-14T22:13:20.123000000Z"/><Computer>vm1</Computer></System><EventData><Data Name="Image">/usr/bin/x</Data><Data Name="CommandLine">x</Data></EventData></Event>`
+	var b strings.Builder
+	var want []int
+	for i := range 3 * maxKeptErrors {
+		line := i + 1
+		switch i % 3 {
+		case 0:
+			b.WriteString(event)
+		case 1:
+			b.WriteString(strings.Replace(event, "</Data>", "</Dat>", 1)) // XML that does not read: the worker's
+			want = append(want, line)
+		case 2:
+			b.WriteString("no event here") // the reader's
+			want = append(want, line)
+		}
+		b.WriteByte('\n')
+	}
+	for range 5 {
+		_, st := read(t, []Input{BytesInput("sysmon.log", []byte(b.String()))}, DefaultLimits())
+		var got []int
+		for _, e := range st[0].Errors {
+			var line int
+			if _, err := fmt.Sscanf(strings.TrimPrefix(e, "sysmon.log:"), "%d", &line); err != nil {
+				t.Fatalf("error %q names no line", e)
+			}
+			got = append(got, line)
+		}
+		if !slices.Equal(got, want[:maxKeptErrors]) {
+			t.Fatalf("listed errors at lines %v, want %v", got, want[:maxKeptErrors])
+		}
 	}
 }

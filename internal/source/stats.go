@@ -17,8 +17,22 @@ type FileStats struct {
 	Ignored   map[string]int64 `json:"ignored,omitempty"` // records of tables mamori does not use, by table
 	Skipped   int64            `json:"skipped"`           // records that could not be read
 	Reasons   map[string]int64 `json:"skip_reasons,omitempty"`
-	Errors    []string         `json:"errors,omitempty"` // the first errors, verbatim
+	Errors    []string         `json:"errors,omitempty"` // the first errors in the file, verbatim
+	errAt     []keptErr        // where each of Errors is, in the same order
 	mu        sync.Mutex
+}
+
+// keptErr is an error's text and where in its file it is.
+type keptErr struct {
+	line int
+	off  int64
+	text string
+}
+
+// before orders errors as they stand in the file (line 0, the file's
+// own errors, first).
+func (e keptErr) before(o keptErr) bool {
+	return e.line < o.line || e.line == o.line && e.off < o.off
 }
 
 // maxKeptErrors bounds how many error texts a file keeps for --stats; the
@@ -46,9 +60,25 @@ func (s *FileStats) add(t *tally) {
 		s.Reasons[k] += v
 	}
 	for _, e := range t.errs {
-		if len(s.Errors) < maxKeptErrors {
-			s.Errors = append(s.Errors, e)
-		}
+		s.keep(e)
+	}
+}
+
+// keep adds e to the kept errors if it is among the first maxKeptErrors
+// in the file: workers and the reader report in whatever order they run,
+// and --stats should list the same errors every time.
+func (s *FileStats) keep(e keptErr) {
+	i := len(s.errAt)
+	for i > 0 && e.before(s.errAt[i-1]) {
+		i--
+	}
+	if i >= maxKeptErrors {
+		return
+	}
+	s.errAt = slices.Insert(s.errAt, i, e)
+	s.Errors = slices.Insert(s.Errors, i, e.text)
+	if len(s.errAt) > maxKeptErrors {
+		s.errAt, s.Errors = s.errAt[:maxKeptErrors], s.Errors[:maxKeptErrors]
 	}
 }
 
@@ -59,7 +89,7 @@ func (s *FileStats) ShapeNames() []string { return slices.Sorted(maps.Keys(s.Sha
 type tally struct {
 	records, events, skipped int64
 	shapes, ignored, reasons map[string]int64
-	errs                     []string
+	errs                     []keptErr // the first maxKeptErrors of the batch
 }
 
 func (t *tally) reset() {

@@ -296,7 +296,7 @@ func (w *worker) skip(loc event.Location, err error) {
 	w.t.skipped++
 	w.t.reasons[reasonOf(err)]++
 	if len(w.t.errs) < maxKeptErrors {
-		w.t.errs = append(w.t.errs, pe.Error())
+		w.t.errs = append(w.t.errs, keptErr{line: loc.Line, off: loc.Offset, text: pe.Error()})
 	}
 	if w.onErr != nil {
 		w.onErr(pe)
