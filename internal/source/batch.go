@@ -25,7 +25,8 @@ const (
 
 // batch is the unit of work handed from a file's reader to the workers.
 // Either data holds whole lines (JSON lines: the worker splits them, which
-// keeps the reader at memory speed) or spans mark the records in data.
+// keeps the reader at memory speed) or spans mark the records in data (or
+// the host text a record is built from: span.text).
 type batch struct {
 	fs        *FileStats
 	data      []byte

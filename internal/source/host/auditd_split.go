@@ -71,7 +71,7 @@ type auditEvent struct {
 	done bool // an EOE record closed it
 }
 
-// auditLine is one parsed line before it joins its event.
+// auditLine is one line read in full (Build), its head and its record.
 type auditLine struct {
 	node, host    string
 	stamp, serial string
@@ -96,10 +96,10 @@ func SplitAuditd(r io.Reader, emit func(rec []byte, line int) error, bad func(li
 // GroupAuditd is SplitAuditd's first half, the part that must read the
 // text in order: it groups the lines into events, reading only what
 // grouping needs of each (parseAuditHead), and emits each event's lines
-// as they were read, newline-ended, for AuditBuilder.Build to turn into
-// the synthetic object. A hunt runs the builds on its workers: reading
-// every field on the file's one reader held a big audit.log to the speed
-// of one core.
+// as they were read, newline-ended (valid until emit returns), for
+// AuditBuilder.Build to turn into the synthetic object. A hunt runs the
+// builds on its workers: reading every field on the file's one reader
+// held a big audit.log to the speed of one core.
 func GroupAuditd(r io.Reader, emit func(group []byte, line int) error, bad func(line int, reason error)) error {
 	s := auditSplitter{open: map[string]*auditEvent{}, emit: emit}
 	lr := newLineReader(r, maxAuditLine)
@@ -231,8 +231,18 @@ func (b *AuditBuilder) Build(group []byte) []byte {
 		}
 		b.recs = append(b.recs, al.rec)
 	}
-	return b.build(&first, b.recs)
+	out := b.build(&first, b.recs)
+	// The records' fields are in out now: let go of them (and of the
+	// slice, when a huge event grew it), as the worker keeps the builder.
+	clear(b.recs)
+	if cap(b.recs) > maxKeptRecords {
+		b.recs = nil
+	}
+	return out
 }
+
+// maxKeptRecords is the most records an AuditBuilder keeps room for.
+const maxKeptRecords = 256
 
 // build writes the synthetic JSON object of an event: its stamp, node and
 // host as its first line gives them, and its records.

@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -362,6 +363,32 @@ func TestSyslogHost(t *testing.T) {
 	for _, tt := range tests {
 		if got := syslogHost([]byte(tt.prefix)); got != tt.want {
 			t.Errorf("syslogHost(%q) = %q, want %q", tt.prefix, got, tt.want)
+		}
+	}
+}
+
+// A worker keeps its builder for the whole hunt: a huge event (a hostile
+// log) must not hold its parse or its record after the next one.
+func TestAuditBuilderLetsGoOfAHugeEvent(t *testing.T) {
+	t.Parallel()
+	var huge strings.Builder
+	for i := range 4000 {
+		fmt.Fprintf(&huge, "type=PATH msg=audit(1700000100.000:1): item=%d name=\"/tmp/%0300d\"\n", i, i)
+	}
+	var b AuditBuilder
+	if rec := b.Build([]byte(huge.String())); len(rec) < 1<<20 {
+		t.Fatalf("the huge event's record is only %d bytes", len(rec))
+	}
+	small := "type=EXECVE msg=audit(1700000101.000:2): argc=1 a0=\"ls\"\n"
+	if rec := b.Build([]byte(small)); !strings.Contains(string(rec), `"a0":"ls"`) {
+		t.Fatalf("record %s", rec)
+	}
+	if cap(b.out.b) > maxKeptObject || cap(b.recs) > maxKeptRecords {
+		t.Errorf("after a small event the builder holds %d bytes of record and room for %d records", cap(b.out.b), cap(b.recs))
+	}
+	for _, r := range b.recs[:cap(b.recs)] {
+		if r.fields != nil {
+			t.Fatal("a record's fields are still held")
 		}
 	}
 }

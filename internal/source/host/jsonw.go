@@ -40,7 +40,17 @@ type jsonObject struct {
 	n []int // members written at each open nesting level
 }
 
-func (o *jsonObject) reset() { o.b, o.n = o.b[:0], o.n[:0] }
+// reset starts a new object. The buffer of a huge one (a hostile or broken
+// log) is let go rather than held by a worker for the rest of the hunt.
+func (o *jsonObject) reset() {
+	if cap(o.b) > maxKeptObject {
+		o.b = nil
+	}
+	o.b, o.n = o.b[:0], o.n[:0]
+}
+
+// maxKeptObject is the largest buffer reset keeps.
+const maxKeptObject = 1 << 20
 
 // open starts an object ('{') or array ('[') as the next value.
 func (o *jsonObject) open(c byte) {
