@@ -1,16 +1,21 @@
 package alert
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // FirstWithin returns the time of the alert's first record between start
 // and end (both included), and whether one lies there. Time and LastTime
 // bracket records that may be days apart (a rule merging by principal and
 // address makes one alert of two attacks from the same address), so a span
 // between them may hold none of them: the evidence's times say where the
-// records are. The evidence lists the first records in time; when Count
+// records are. A rule's alert lists its first records in time; when Count
 // says there are more, the rest lie between the last one listed and
 // LastTime, and the first moment of that stretch in the span stands for
-// them. An alert without evidence is judged by Time and LastTime alone.
+// them. (Evidence out of time order, as a correlation built on another may
+// list it, says less: the rest may then lie anywhere from Time on.) An
+// alert without evidence is judged by Time and LastTime alone.
 func (a Alert) FirstWithin(start, end time.Time) (time.Time, bool) {
 	var first time.Time
 	for _, e := range a.Evidence {
@@ -26,7 +31,9 @@ func (a Alert) FirstWithin(start, end time.Time) (time.Time, bool) {
 		if a.Count <= n {
 			return time.Time{}, false
 		}
-		from = a.Evidence[n-1].Time
+		if slices.IsSortedFunc(a.Evidence, func(x, y Evidence) int { return x.Time.Compare(y.Time) }) {
+			from = a.Evidence[n-1].Time
+		}
 	}
 	to := a.LastTime
 	if to.Before(from) {

@@ -32,6 +32,8 @@ func TestFirstWithinLooksAtTheRecordsNotTheSpanBetweenThem(t *testing.T) {
 			Alert{Time: before, LastTime: after, Count: 60, Evidence: ev(before)}, start},
 		{"records left out after the last listed, all before the span, are not in it",
 			Alert{Time: before, LastTime: day, Count: 60, Evidence: ev(before)}, time.Time{}},
+		{"records left out of evidence out of time order may lie anywhere from the alert's start",
+			Alert{Time: before, LastTime: after, Count: 60, Evidence: ev(after, before.Add(time.Hour), after)}, start},
 		{"without evidence the alert's own times decide",
 			Alert{Time: day.Add(30 * time.Minute), LastTime: inside}, start},
 		{"without evidence an alert after the span is not in it",

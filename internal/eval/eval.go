@@ -25,8 +25,10 @@
 //   - Precision = TP/(TP+FP), Recall = TP/(TP+FN); either is 1 when its
 //     denominator is 0 (nothing to get wrong).
 //   - Time to alert = the first record in the attack's span of an alert of
-//     the rule attributed to it − the attack's Start, averaged and
-//     maximised over the attacks where the rule fired.
+//     the rule attributed to it (alert.FirstWithin: when the alert lists
+//     only some of its records, the earliest moment the rest can have in
+//     the span) − the attack's Start, averaged and maximised over the
+//     attacks where the rule fired.
 //
 // A false incident is an incident at high or critical severity whose alerts
 // are all attributed to no attack: made only of twin or background alerts.
