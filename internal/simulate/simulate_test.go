@@ -557,14 +557,15 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 // more scenarios than days share the days after the baseline.
 func TestTwinsStartInTheWorkingDay(t *testing.T) {
 	t.Parallel()
-	for _, seed := range []uint64{1, 8, 9} {
-		g, err := newGen(Options{Seed: seed, Days: testDays, Scenarios: Scenarios()})
+	for _, opt := range []Options{{Seed: 9, Days: testDays}, {Seed: 1, Days: 8}, {Seed: 2, Days: 5}, {Seed: 3, Days: 3}} {
+		opt.Scenarios = Scenarios()
+		g, err := newGen(opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, x := range g.inject() {
 			if h := x.Start.Hour(); x.Twin && (h < 7 || h >= 18) {
-				t.Errorf("seed %d: %s starts at %s", seed, x.Scenario, x.Start.Format(time.DateTime))
+				t.Errorf("seed %d, %d days: %s starts at %s", opt.Seed, opt.Days, x.Scenario, x.Start.Format(time.DateTime))
 			}
 		}
 	}

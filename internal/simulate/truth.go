@@ -111,13 +111,17 @@ func (g *gen) inject() []Attack {
 		s := find(name)
 		day := g.opt.Start.AddDate(0, 0, days[i%len(days)])
 		// Scenarios sharing a day (more scenarios than days) start hours
-		// apart: attacks six, twins two, so that a twin's work still
-		// falls in the working day.
-		hour := 1 + g.r.IntN(3) + 6*(i/len(days))
+		// apart: attacks six, the later twins spread over the working
+		// day, where the tenant's own work is.
+		k, perDay := i/len(days), (len(names)+len(days)-1)/len(days)
+		hour := time.Duration(1+g.r.IntN(3)+6*k) * time.Hour
 		if s.twin {
-			hour = 9 + g.r.IntN(4) + 2*(i/len(days))
+			hour = time.Duration(9+g.r.IntN(4)) * time.Hour
+			if k > 0 {
+				hour = 8*time.Hour + time.Duration(k)*9*time.Hour/time.Duration(perDay)
+			}
 		}
-		at := day.Add(time.Duration(hour)*time.Hour + g.jitter(30*time.Minute))
+		at := day.Add(hour + g.jitter(30*time.Minute))
 		g.cur, g.track, g.hosts, g.addrs = i, true, nil, nil
 		a := s.run(g, at)
 		g.track = false
