@@ -32,6 +32,8 @@
 //
 // A false incident is an incident at high or critical severity whose alerts
 // are all attributed to no attack: made only of twin or background alerts.
+// An attack is caught when an incident at high or critical holds one of the
+// alerts attributed to it: what a defender would be paged for.
 package eval
 
 import (
@@ -107,7 +109,10 @@ type Report struct {
 	// FalseIncidents are incidents at high or critical made only of twin
 	// or background alerts.
 	FalseIncidents int
-	Notes          []string
+	// Caught are the attacks in an incident at high or critical: one
+	// holding an alert attributed to the attack.
+	Caught int
+	Notes  []string
 }
 
 // Run simulates opt.Tenants tenants, hunts each and scores the rules.

@@ -29,6 +29,7 @@ type tally struct {
 	rules          map[string]*count
 	attacks, twins int
 	falseIncidents int
+	caught         int // attacks in an incident at high or critical
 	notes          []note
 }
 
@@ -44,6 +45,7 @@ type note struct {
 const (
 	rankMiss = iota
 	rankFalseIncident
+	rankUncaught
 	rankTwin
 	rankBackground
 )
@@ -117,7 +119,8 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 	for i := range truth {
 		first[i], falseOn[i] = map[string]time.Time{}, map[string]int{}
 	}
-	attack := map[string]bool{} // ids of alerts attributed to an attack
+	attack := map[string]bool{}    // ids of alerts attributed to an attack
+	attackOf := map[string][]int{} // the attacks (indexes in truth) each is attributed to
 	bgAlerts := map[string]int{}
 	var twins []int
 	for _, a := range alerts {
@@ -129,6 +132,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				twins = append(twins, i)
 			default:
 				attack[a.ID] = true
+				attackOf[a.ID] = append(attackOf[a.ID], i)
 				at, _ := a.FirstWithin(x.Start, x.End)
 				if f, ok := first[i][a.Rule]; !ok || at.Before(f) {
 					first[i][a.Rule] = at
@@ -179,6 +183,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		c.firedOn[background] = true
 		t.note(rankBackground, r, "%s alerted %d times on background activity in %s", r, n, where)
 	}
+	caught := make([]bool, len(truth))
 	for _, inc := range incs {
 		if inc.Severity < alert.High {
 			continue
@@ -186,6 +191,22 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return attack[e.Alert] }) {
 			t.falseIncidents++
 			t.note(rankFalseIncident, "", "false %s incident %q in %s", inc.Severity, inc.Title, where)
+		}
+		for _, e := range inc.Timeline {
+			for _, i := range attackOf[e.Alert] {
+				caught[i] = true
+			}
+		}
+	}
+	// What a defender is paged for: an incident at high or critical that
+	// holds one of the attack's alerts.
+	for i, x := range truth {
+		switch {
+		case x.Twin:
+		case caught[i]:
+			t.caught++
+		default:
+			t.note(rankUncaught, "", "attack %s in %s is in no incident at high or critical", x.Scenario, where)
 		}
 	}
 }
@@ -206,6 +227,7 @@ func (t *tally) merge(u *tally) {
 	t.attacks += u.attacks
 	t.twins += u.twins
 	t.falseIncidents += u.falseIncidents
+	t.caught += u.caught
 	t.notes = append(t.notes, u.notes...)
 	for name, src := range u.rules {
 		c := t.rule(name)
@@ -226,7 +248,7 @@ func (t *tally) merge(u *tally) {
 // report turns the counts into scores, rules sorted by name, with at most
 // maxNotes notes (negative: all), only those about rule when it is set.
 func (t *tally) report(maxNotes int, rule string) *Report {
-	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents}
+	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught}
 	for name, c := range t.rules {
 		s := RuleScore{Rule: name, TP: c.tp, FP: c.fp, FN: c.fn, FPAlerts: c.fpAlerts,
 			Precision: ratio(c.tp, c.tp+c.fp), Recall: ratio(c.tp, c.tp+c.fn)}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,8 +125,42 @@ func TestScoring(t *testing.T) {
 	if _, ok := got["ok_extra"]; ok {
 		t.Error("an unrequired rule firing on the attack was scored")
 	}
-	if r.Attacks != 1 || r.Twins != 1 || r.FalseIncidents != 1 {
-		t.Errorf("attacks %d twins %d false incidents %d, want 1 1 1", r.Attacks, r.Twins, r.FalseIncidents)
+	if r.Attacks != 1 || r.Twins != 1 || r.FalseIncidents != 1 || r.Caught != 1 {
+		t.Errorf("attacks %d twins %d false incidents %d caught %d, want 1 1 1 1", r.Attacks, r.Twins, r.FalseIncidents, r.Caught)
+	}
+}
+
+// An attack counts as caught when an incident at high or critical holds
+// one of its alerts: not one at medium, not one holding only the twin's.
+func TestAnAttackIsCaughtByAHighIncidentHoldingItsAlert(t *testing.T) {
+	t.Parallel()
+	alerts := []alert.Alert{
+		at("1", "gpu_created", "mallory@contoso.com", t0.Add(20*time.Minute)),
+		at("2", "gpu_created", "dana@contoso.com", t0.Add(31*time.Hour)), // the twin's
+	}
+	for _, tc := range []struct {
+		name   string
+		incs   []incident.Incident
+		caught int
+	}{
+		{"a critical incident with the attack's alert", []incident.Incident{{Severity: alert.Critical, Timeline: []incident.Entry{{Alert: "1"}}}}, 1},
+		{"the attack's alert in a medium incident only", []incident.Incident{{Severity: alert.Medium, Timeline: []incident.Entry{{Alert: "1"}}}}, 0},
+		{"a high incident of the twin's alert", []incident.Incident{{Severity: alert.High, Timeline: []incident.Entry{{Alert: "2"}}}}, 0},
+		{"no incident", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tl := newTally()
+			tl.score("tenant 0", []simulate.Attack{miner, training}, alerts, tc.incs)
+			r := tl.report(-1, "")
+			if r.Caught != tc.caught {
+				t.Fatalf("caught %d, want %d", r.Caught, tc.caught)
+			}
+			uncaught := slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "in no incident at high or critical") })
+			if uncaught != (tc.caught == 0) {
+				t.Errorf("notes %q: a note of the uncaught attack %v, want %v", r.Notes, uncaught, tc.caught == 0)
+			}
+		})
 	}
 }
 
@@ -198,13 +233,14 @@ func TestNotesPutMissesFirstAndAreCapped(t *testing.T) {
 	var noise []alert.Alert
 	for i := range DefaultNotes + 5 {
 		// Each background alert of a distinct rule is one note; with the
-		// three misses below that is DefaultNotes+8.
+		// three misses below and the attack no incident holds, that is
+		// DefaultNotes+9.
 		noise = append(noise, at(string(rune('a'+i)), "bg"+string(rune('a'+i)), "bob@contoso.com", t0.Add(-48*time.Hour)))
 	}
 	tl.score("tenant 0", nil, noise, nil)
 	tl.score("tenant 1", []simulate.Attack{miner}, nil, nil)
 	notes := tl.report(DefaultNotes, "").Notes
-	if len(notes) != DefaultNotes+1 || !strings.Contains(notes[0], "missed attack") || !strings.Contains(notes[DefaultNotes], "and 8 more") {
+	if len(notes) != DefaultNotes+1 || !strings.Contains(notes[0], "missed attack") || !strings.Contains(notes[DefaultNotes], "and 9 more") {
 		t.Fatalf("%d notes, first %q, last %q; want %d, a miss first, then the rest counted", len(notes), notes[0], notes[len(notes)-1], DefaultNotes+1)
 	}
 }

@@ -74,8 +74,8 @@ func (r *Report) Markdown() string {
 
 // summary is the totals line.
 func (r *Report) summary() string {
-	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d false incidents at high or critical.",
-		r.Tenants, r.Seed, r.Days, r.Size, r.Attacks, r.Twins, r.FalseIncidents)
+	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical.",
+		r.Tenants, r.Seed, r.Days, r.Size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents)
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.
