@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"strconv"
+	"unsafe"
 )
 
 // Reading one auditd line: "[syslog header ][node=N ]type=T
@@ -156,22 +157,36 @@ func parseAuditHead(line []byte) (auditHead, error) {
 	return h, nil
 }
 
-// parseAuditLine reads a whole line: its head and its fields.
-func parseAuditLine(line []byte) (auditLine, error) {
+// parseAuditLine reads a whole line: its head, and its fields appended to
+// fields (the record's fields are the part appended). Every string but the
+// syslog host is a view of line, valid while line is: the builder copies
+// them into the record it writes, and a string made of each was most of
+// the allocations of a hunt over audit logs.
+func parseAuditLine(line []byte, fields []auditField) (auditLine, []auditField, error) {
 	h, err := parseAuditHead(line)
 	if err != nil {
-		return auditLine{}, err
+		return auditLine{}, fields, err
 	}
-	al := auditLine{node: string(h.node), host: syslogHost(h.prefix), stamp: string(h.stamp), serial: string(h.serial), sec: h.sec}
+	al := auditLine{node: view(h.node), host: syslogHost(h.prefix), stamp: view(h.stamp), serial: view(h.serial), sec: h.sec}
 	// The enriched format appends interpreted fields after a 0x1d byte.
 	raw, enriched, _ := bytes.Cut(h.rest, []byte{0x1d})
-	al.rec.typ = string(h.typ)
+	al.rec.typ = view(h.typ)
 	if al.rec.typ == "UNKNOWN[1327]" {
 		al.rec.typ = "PROCTITLE" // how auditd before 2.4 names the record
 	}
-	al.rec.fields = parseAuditFields(raw, nil)
-	al.rec.fields = parseAuditFields(enriched, al.rec.fields)
-	return al, nil
+	n := len(fields)
+	fields = parseAuditFields(raw, fields)
+	fields = parseAuditFields(enriched, fields)
+	al.rec.fields = fields[n:len(fields):len(fields)]
+	return al, fields, nil
+}
+
+// view is b as a string without a copy; b must not change while it is used.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // typeIndex finds "type=" at the start of the line or after a space.
@@ -206,7 +221,7 @@ func parseAuditFields(s []byte, dst []auditField) []auditField {
 			i = j + 1
 			continue
 		}
-		f := auditField{key: string(s[i:j])}
+		f := auditField{key: view(s[i:j])}
 		j++
 		if j < len(s) && (s[j] == '"' || s[j] == '\'') {
 			q := s[j]
@@ -214,14 +229,14 @@ func parseAuditFields(s []byte, dst []auditField) []auditField {
 			if k < 0 {
 				k = len(s) - j - 1
 			}
-			f.val, f.quoted = string(s[j+1:j+1+k]), true
+			f.val, f.quoted = view(s[j+1:j+1+k]), true
 			i = j + 1 + k + 1
 		} else {
 			k := j
 			for k < len(s) && s[k] != ' ' && s[k] != '\t' {
 				k++
 			}
-			f.val = string(s[j:k])
+			f.val = view(s[j:k])
 			i = k
 		}
 		dst = append(dst, f)

@@ -141,7 +141,7 @@ func LooksLikeAuditd(prefix []byte) bool {
 		if len(t) == 0 || bytes.HasPrefix(t, []byte("----")) || bytes.HasPrefix(t, []byte("time->")) {
 			continue
 		}
-		_, err := parseAuditLine(t)
+		_, _, err := parseAuditLine(t, nil)
 		return err == nil
 	}
 	return false
@@ -210,33 +210,40 @@ func (s *auditSplitter) flush(n int) error {
 // AuditBuilder turns GroupAuditd's events into SplitAuditd's synthetic
 // objects. Its memory is reused from one Build to the next.
 type AuditBuilder struct {
-	out  jsonObject
-	recs []auditRecord
+	out    jsonObject
+	recs   []auditRecord
+	fields []auditField // the records' fields, one after the other
 }
 
 // Build returns the synthetic object of one event's lines (a group
 // GroupAuditd emitted), valid until the next Build.
 func (b *AuditBuilder) Build(group []byte) []byte {
 	var first auditLine
-	b.recs = b.recs[:0]
+	b.recs, b.fields = b.recs[:0], b.fields[:0]
 	for len(group) > 0 {
 		line, rest, _ := bytes.Cut(group, []byte("\n"))
 		group = rest
-		al, err := parseAuditLine(line)
+		al, fields, err := parseAuditLine(line, b.fields)
 		if err != nil {
 			continue // not from GroupAuditd, which keeps only lines whose head reads
 		}
+		b.fields = fields
 		if len(b.recs) == 0 {
 			first = al
 		}
 		b.recs = append(b.recs, al.rec)
 	}
 	out := b.build(&first, b.recs)
-	// The records' fields are in out now: let go of them (and of the
-	// slice, when a huge event grew it), as the worker keeps the builder.
+	// The records' fields, views of group, are in out now: let go of them
+	// (and of the slices, when a huge event grew them), as the worker
+	// keeps the builder.
 	clear(b.recs)
+	clear(b.fields)
 	if cap(b.recs) > maxKeptRecords {
 		b.recs = nil
+	}
+	if cap(b.fields) > maxKeptRecords*32 {
+		b.fields = nil
 	}
 	return out
 }

@@ -391,4 +391,9 @@ func TestAuditBuilderLetsGoOfAHugeEvent(t *testing.T) {
 			t.Fatal("a record's fields are still held")
 		}
 	}
+	for _, f := range b.fields[:cap(b.fields)] {
+		if f.key != "" || f.val != "" {
+			t.Fatal("a field is still held")
+		}
+	}
 }
