@@ -9,7 +9,8 @@ import (
 )
 
 // A small reader for the XML of one Windows-style <Event>, as Sysmon writes
-// it. encoding/xml cannot be used: it rejects control characters and
+// it. Names, attribute values and text without references are views of the
+// XML, not copies: the tree lives only while its record is written. encoding/xml cannot be used: it rejects control characters and
 // invalid UTF-8, and Sysmon for Linux copies a process's command line into
 // the XML raw, BEL bytes included. A miner must not hide behind one odd
 // byte, so this reader keeps text verbatim and decodes only the five
@@ -131,7 +132,11 @@ func parseElem(b []byte, i, depth int) (*xnode, int, error) {
 			if k < 0 {
 				return nil, len(b), errXMLEnd
 			}
-			n.text = appendUnescaped(n.text, b[i:i+k])
+			if seg := b[i : i+k]; n.text == nil && bytes.IndexByte(seg, '&') < 0 {
+				n.text = seg[:len(seg):len(seg)] // a view: a later append copies
+			} else {
+				n.text = appendUnescaped(n.text, seg)
+			}
 			i += k
 			continue
 		}
@@ -196,7 +201,11 @@ func parseAttr(b []byte, i int) (xattr, int, error) {
 	if k < 0 {
 		return xattr{}, len(b), errXMLEnd
 	}
-	a.val = string(appendUnescaped(nil, b[j+1:j+1+k]))
+	if v := b[j+1 : j+1+k]; bytes.IndexByte(v, '&') < 0 {
+		a.val = view(v)
+	} else {
+		a.val = string(appendUnescaped(nil, v))
+	}
 	return a, j + 1 + k + 1, nil
 }
 
@@ -259,7 +268,7 @@ func localName(b []byte) string {
 	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
 		b = b[i+1:]
 	}
-	return string(b)
+	return view(b)
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
