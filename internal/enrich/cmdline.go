@@ -55,9 +55,18 @@ func (e *Enricher) PoolCommandLine(cmd string) (event.PoolMatch, bool) {
 }
 
 // isSep ends a command-line token: blanks, quotes and shell punctuation.
-func isSep(c byte) bool {
-	return c <= ' ' || strings.IndexByte("\"'`=,;|&()<>[]{}", c) >= 0
-}
+// A table: it is asked of every byte of every command line a hunt reads.
+func isSep(c byte) bool { return sepTable[c] }
+
+var sepTable = func() (t [256]bool) {
+	for c := range ' ' + 1 {
+		t[c] = true
+	}
+	for _, c := range []byte("\"'`=,;|&()<>[]{}") {
+		t[c] = true
+	}
+	return t
+}()
 
 func nextToken(s string, i int) (string, int) {
 	for i < len(s) && isSep(s[i]) {

@@ -273,3 +273,13 @@ func FuzzPoolCommandLine(f *testing.F) {
 		}
 	})
 }
+// The separator table says what its definition says, for every byte.
+func TestSepTableIsBlanksQuotesAndShellPunctuation(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		want := c <= ' ' || strings.IndexByte("\"'`=,;|&()<>[]{}", byte(c)) >= 0
+		if isSep(byte(c)) != want {
+			t.Errorf("isSep(%q) = %v", byte(c), !want)
+		}
+	}
+}
