@@ -273,6 +273,7 @@ func FuzzPoolCommandLine(f *testing.F) {
 		}
 	})
 }
+
 // The separator table says what its definition says, for every byte.
 func TestSepTableIsBlanksQuotesAndShellPunctuation(t *testing.T) {
 	t.Parallel()

@@ -69,6 +69,13 @@ func (w *worker) span(b []byte, s span) {
 	switch s.text {
 	case textAuditd:
 		b = w.audit.Build(b)
+		if !w.audit.Exec() {
+			// No process start: its record would decode to nothing. It is
+			// counted as decode counts it, unparsed.
+			w.t.records++
+			w.t.shapes[host.ShapeAuditd]++
+			return
+		}
 	case textSysmon:
 		var err error
 		if b, err = w.sysmon.Build(b); err != nil {

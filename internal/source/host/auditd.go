@@ -67,6 +67,58 @@ func decodeAuditd(v *fastjson.Value, out []event.Event) ([]event.Event, error) {
 	return append(out, e), nil
 }
 
+// auditExec is decodeAuditd's test of whether an event is a process
+// start, on the records Build writes the event from: it has an EXECVE
+// record, or its SYSCALL fields (the first of each name, as the object
+// keeps them) name execve or execveat; and success is not "no".
+func auditExec(recs []auditRecord) bool {
+	var sys auditSyscall
+	args := false
+	for _, r := range recs {
+		switch r.typ {
+		case "EXECVE":
+			args = true
+		case "SYSCALL":
+			sys.present = true
+			for _, f := range r.fields {
+				sys.set(f)
+			}
+		}
+	}
+	_, isExec := execName(sys.present, sys.name, sys.arch, sys.syscall)
+	return (args || isExec) && sys.success != "no"
+}
+
+// auditSyscall is what auditExec reads of an event's SYSCALL records.
+type auditSyscall struct {
+	present                            bool
+	name, arch, syscall, success       string
+	hasName, hasArch, hasCall, hasSucc bool
+}
+
+// set keeps f when it is the first field of its name.
+func (s *auditSyscall) set(f auditField) {
+	v := auditValue("SYSCALL", f)
+	switch f.key {
+	case "SYSCALL":
+		if !s.hasName {
+			s.name, s.hasName = v, true
+		}
+	case "arch":
+		if !s.hasArch {
+			s.arch, s.hasArch = v, true
+		}
+	case "syscall":
+		if !s.hasCall {
+			s.syscall, s.hasCall = v, true
+		}
+	case "success":
+		if !s.hasSucc {
+			s.success, s.hasSucc = v, true
+		}
+	}
+}
+
 // execve and execveat by architecture (the audit arch field), for logs
 // without the enriched syscall name.
 var execSyscalls = map[string][2]string{
@@ -79,17 +131,22 @@ var execSyscalls = map[string][2]string{
 // auditExecName reports whether a SYSCALL record is an execve or execveat,
 // and which (the event's operation).
 func auditExecName(sys *fastjson.Value) (string, bool) {
-	if sys == nil {
+	return execName(sys != nil, str(sys, "SYSCALL"), str(sys, "arch"), str(sys, "syscall"))
+}
+
+// execName is auditExecName on the SYSCALL fields it reads.
+func execName(present bool, name, arch, syscall string) (string, bool) {
+	if !present {
 		return "execve", false
 	}
-	if n := str(sys, "SYSCALL"); n == "execve" || n == "execveat" {
-		return n, true
+	if name == "execve" || name == "execveat" {
+		return name, true
 	}
-	nums, ok := execSyscalls[str(sys, "arch")]
+	nums, ok := execSyscalls[arch]
 	if !ok {
 		nums = execSyscalls["c000003e"] // the common case on Azure VMs
 	}
-	switch str(sys, "syscall") {
+	switch syscall {
 	case nums[0], "execve":
 		return "execve", true
 	case nums[1], "execveat":

@@ -213,7 +213,14 @@ type AuditBuilder struct {
 	out    jsonObject
 	recs   []auditRecord
 	fields []auditField // the records' fields, one after the other
+	exec   bool         // the last event built can be a process start
 }
+
+// Exec reports whether the event Build last built can be a process start:
+// decodeAuditd's test, made on its records. When it cannot, its record
+// decodes to nothing, and a hunt need not parse it. Most events of a real
+// audit log are not process starts (logins, credentials, other syscalls).
+func (b *AuditBuilder) Exec() bool { return b.exec }
 
 // Build returns the synthetic object of one event's lines (a group
 // GroupAuditd emitted), valid until the next Build.
@@ -234,6 +241,7 @@ func (b *AuditBuilder) Build(group []byte) []byte {
 		b.recs = append(b.recs, al.rec)
 	}
 	out := b.build(&first, b.recs)
+	b.exec = auditExec(b.recs)
 	// The records' fields, views of group, are in out now: let go of them
 	// (and of the slices, when a huge event grew them), as the worker
 	// keeps the builder.

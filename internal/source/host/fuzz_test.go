@@ -139,6 +139,33 @@ func FuzzSplitAuditd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkSplit(t, SplitAuditd, "auditd", data) })
 }
 
+// FuzzAuditExec checks AuditBuilder.Exec against decodeAuditd: an event
+// it says cannot be a process start decodes to nothing, without error, and
+// every other event decodes to a process start or an error, so that a hunt
+// may pass over the first kind unparsed.
+func FuzzAuditExec(f *testing.F) {
+	addTextSeeds(f, "auditd_*.log")
+	f.Add([]byte("type=SYSCALL msg=audit(1.0:1): arch=c00000b7 syscall=221 success=no SYSCALL=execve\ntype=EOE msg=audit(1.0:1): \n"))
+	f.Add([]byte("type=SYSCALL msg=audit(1.0:2): syscall=2 success=yes\ntype=SYSCALL msg=audit(1.0:2): syscall=59\ntype=CWD msg=audit(1.0:2): cwd=\"/\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b AuditBuilder
+		var sc record.Scratch
+		GroupAuditd(bytes.NewReader(data), func(group []byte, _ int) error {
+			rec := b.Build(group)
+			v, err := fastjson.ParseBytes(rec)
+			if err != nil {
+				t.Fatalf("record is not JSON: %v: %q", err, rec)
+			}
+			evs, err := Decode(&sc, v, ShapeAuditd, nil)
+			sc.Reset()
+			if got := len(evs) > 0 || err != nil; got != b.Exec() {
+				t.Fatalf("Exec() = %v, but the record decodes to %d events, error %v: %s", b.Exec(), len(evs), err, rec)
+			}
+			return nil
+		}, func(int, error) {})
+	})
+}
+
 func FuzzSplitSysmon(f *testing.F) {
 	addTextSeeds(f, "sysmon_*")
 	f.Add([]byte("<Event><System><EventID>1</EventID></System><EventData><Data Name=\"UtcTime\">2024-01-01 00:00:00</Data><Data Name=\"CommandLine\">\x07&#0;&#x110000;\xff</Data></EventData></Event>\n"))
