@@ -68,10 +68,9 @@ func (w *worker) span(b []byte, s span) {
 	loc := event.Location{File: w.file, Line: s.line, Offset: s.off}
 	switch s.text {
 	case textAuditd:
-		b = w.audit.Build(b)
-		if !w.audit.Exec() {
+		if b = w.audit.BuildProcess(b); b == nil {
 			// No process start: its record would decode to nothing. It is
-			// counted as decode counts it, unparsed.
+			// counted as decode counts it, unwritten and unparsed.
 			w.t.records++
 			w.t.shapes[host.ShapeAuditd]++
 			return

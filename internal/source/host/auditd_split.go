@@ -213,18 +213,26 @@ type AuditBuilder struct {
 	out    jsonObject
 	recs   []auditRecord
 	fields []auditField // the records' fields, one after the other
-	exec   bool         // the last event built can be a process start
 }
-
-// Exec reports whether the event Build last built can be a process start:
-// decodeAuditd's test, made on its records. When it cannot, its record
-// decodes to nothing, and a hunt need not parse it. Most events of a real
-// audit log are not process starts (logins, credentials, other syscalls).
-func (b *AuditBuilder) Exec() bool { return b.exec }
 
 // Build returns the synthetic object of one event's lines (a group
 // GroupAuditd emitted), valid until the next Build.
 func (b *AuditBuilder) Build(group []byte) []byte {
+	return b.make(group, false)
+}
+
+// BuildProcess is Build for a hunt: it returns nil, having written
+// nothing, for an event that cannot be a process start (decodeAuditd's
+// test, made on the records: its record would decode to nothing). Most
+// events of a real audit log are such: logins, credentials, other
+// syscalls.
+func (b *AuditBuilder) BuildProcess(group []byte) []byte {
+	return b.make(group, true)
+}
+
+// make reads the group's lines and writes their record, unless only a
+// process start's is wanted and this is none.
+func (b *AuditBuilder) make(group []byte, process bool) []byte {
 	var first auditLine
 	b.recs, b.fields = b.recs[:0], b.fields[:0]
 	for len(group) > 0 {
@@ -240,8 +248,10 @@ func (b *AuditBuilder) Build(group []byte) []byte {
 		}
 		b.recs = append(b.recs, al.rec)
 	}
-	out := b.build(&first, b.recs)
-	b.exec = auditExec(b.recs)
+	var out []byte
+	if !process || auditExec(b.recs) {
+		out = b.build(&first, b.recs)
+	}
 	// The records' fields, views of group, are in out now: let go of them
 	// (and of the slices, when a huge event grew them), as the worker
 	// keeps the builder.

@@ -139,16 +139,16 @@ func FuzzSplitAuditd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkSplit(t, SplitAuditd, "auditd", data) })
 }
 
-// FuzzAuditExec checks AuditBuilder.Exec against decodeAuditd: an event
-// it says cannot be a process start decodes to nothing, without error, and
-// every other event decodes to a process start or an error, so that a hunt
-// may pass over the first kind unparsed.
+// FuzzAuditExec checks AuditBuilder.BuildProcess against decodeAuditd: an
+// event it passes over decodes to nothing, without error, and every event
+// it writes decodes to a process start or an error, the same record Build
+// writes.
 func FuzzAuditExec(f *testing.F) {
 	addTextSeeds(f, "auditd_*.log")
 	f.Add([]byte("type=SYSCALL msg=audit(1.0:1): arch=c00000b7 syscall=221 success=no SYSCALL=execve\ntype=EOE msg=audit(1.0:1): \n"))
 	f.Add([]byte("type=SYSCALL msg=audit(1.0:2): syscall=2 success=yes\ntype=SYSCALL msg=audit(1.0:2): syscall=59\ntype=CWD msg=audit(1.0:2): cwd=\"/\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var b AuditBuilder
+		var b, p AuditBuilder
 		var sc record.Scratch
 		GroupAuditd(bytes.NewReader(data), func(group []byte, _ int) error {
 			rec := b.Build(group)
@@ -158,8 +158,12 @@ func FuzzAuditExec(f *testing.F) {
 			}
 			evs, err := Decode(&sc, v, ShapeAuditd, nil)
 			sc.Reset()
-			if got := len(evs) > 0 || err != nil; got != b.Exec() {
-				t.Fatalf("Exec() = %v, but the record decodes to %d events, error %v: %s", b.Exec(), len(evs), err, rec)
+			proc := p.BuildProcess(group)
+			if got := len(evs) > 0 || err != nil; got != (proc != nil) {
+				t.Fatalf("BuildProcess wrote %q, but the record decodes to %d events, error %v: %s", proc, len(evs), err, rec)
+			}
+			if proc != nil && !bytes.Equal(proc, rec) {
+				t.Fatalf("BuildProcess wrote %s, Build %s", proc, rec)
 			}
 			return nil
 		}, func(int, error) {})
