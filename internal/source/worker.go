@@ -77,8 +77,13 @@ func (w *worker) span(b []byte, s span) {
 		}
 	case textSysmon:
 		var err error
-		if b, err = w.sysmon.Build(b); err != nil {
+		if b, err = w.sysmon.BuildProcess(b); err != nil {
 			w.skip(loc, err) // as the reader reports what it cannot frame
+			return
+		}
+		if b == nil { // no process start: counted as decode counts it
+			w.t.records++
+			w.t.shapes[host.ShapeSysmon]++
 			return
 		}
 	}

@@ -170,6 +170,46 @@ func FuzzAuditExec(f *testing.F) {
 	})
 }
 
+// FuzzSysmonProcess checks SysmonBuilder.BuildProcess against
+// decodeSysmon, as FuzzAuditExec does for audit events: an event it passes
+// over decodes to nothing, without error; every other is Build's record
+// and decodes to a process start or an error; XML that does not read is
+// an error for both.
+func FuzzSysmonProcess(f *testing.F) {
+	addTextSeeds(f, "sysmon_*")
+	f.Add([]byte(`<Event xmlns="x"><System><Provider Name="Linux-Sysmon"/><EventID Qualifiers="">1</EventID></System><EventData><Data Name="UtcTime">2023-11-14 22:13:20.123</Data></EventData></Event>`))
+	f.Add([]byte(`<Event><System><Provider><Name>other</Name></Provider><EventID>1</EventID></System><EventData/></Event>`))
+	f.Add([]byte(`<Event System="1"><System><EventID> 1 </EventID></System></Event>`))
+	f.Add([]byte(`<Event><System><EventID>3</EventID></System><EventData><Data Name="UtcTime">x</Data></EventData></Event>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b, p SysmonBuilder
+		var sc record.Scratch
+		GroupSysmon(bytes.NewReader(data), func(xml []byte, _ int) error {
+			rec, err := b.Build(xml)
+			proc, perr := p.BuildProcess(xml)
+			if (err == nil) != (perr == nil) {
+				t.Fatalf("Build error %v, BuildProcess error %v: %q", err, perr, xml)
+			}
+			if err != nil {
+				return nil
+			}
+			v, err := fastjson.ParseBytes(rec)
+			if err != nil {
+				t.Fatalf("record is not JSON: %v: %q", err, rec)
+			}
+			evs, err := Decode(&sc, v, ShapeSysmon, nil)
+			sc.Reset()
+			if got := len(evs) > 0 || err != nil; got != (proc != nil) {
+				t.Fatalf("BuildProcess wrote %q, but the record decodes to %d events, error %v: %s", proc, len(evs), err, rec)
+			}
+			if proc != nil && !bytes.Equal(proc, rec) {
+				t.Fatalf("BuildProcess wrote %s, Build %s", proc, rec)
+			}
+			return nil
+		}, func(int, error) {})
+	})
+}
+
 func FuzzSplitSysmon(f *testing.F) {
 	addTextSeeds(f, "sysmon_*")
 	f.Add([]byte("<Event><System><EventID>1</EventID></System><EventData><Data Name=\"UtcTime\">2024-01-01 00:00:00</Data><Data Name=\"CommandLine\">\x07&#0;&#x110000;\xff</Data></EventData></Event>\n"))

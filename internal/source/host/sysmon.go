@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -53,6 +54,73 @@ func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Ev
 	p.ParentPID, _ = strconv.ParseInt(str(data, "ParentProcessId"), 10, 64)
 	p.SHA256 = sha256Of(str(data, "Hashes"))
 	return append(out, e), nil
+}
+
+// sysmonStart is decodeSysmon's test of whether an event is a process
+// start (EventID 1, of a Sysmon provider or an unnamed one), made on the
+// XML as writeEventJSON would write it: false when its record would decode
+// to nothing.
+func sysmonStart(ev *xnode) bool {
+	var id, prov string
+	if sys := xget(ev, "System"); sys.el != nil {
+		id = xget(sys.el, "EventID").text()
+		if p := xget(sys.el, "Provider"); p.el != nil {
+			prov = xget(p.el, "Name").text()
+		}
+	}
+	if strings.TrimSpace(id) != "1" {
+		return false
+	}
+	return prov == "" || strings.Contains(strings.ToLower(prov), "sysmon")
+}
+
+// xmember is a member writeMembers writes for an element: a string (a
+// leaf's or an attribute's text), or an element written as an object.
+type xmember struct {
+	str string
+	el  *xnode
+}
+
+// xget is the first member named key that writeMembers writes for n, as
+// fastjson's Get finds it: attributes, then children, then "#text".
+func xget(n *xnode, key string) xmember {
+	for _, a := range n.attrs {
+		if a.name == key {
+			return xmember{str: a.val}
+		}
+	}
+	for _, k := range n.kids {
+		name, data := k.attr("Name")
+		if data && k.name == "Data" {
+			if name == key {
+				return xmember{str: string(k.text)}
+			}
+			continue
+		}
+		if k.name != key {
+			continue
+		}
+		if len(k.attrs) == 0 && len(k.kids) == 0 {
+			return xmember{str: string(k.text)}
+		}
+		return xmember{el: k}
+	}
+	if key == "#text" && (len(n.kids) > 0 || len(n.attrs) > 0) {
+		return xmember{str: string(bytes.TrimSpace(n.text))}
+	}
+	return xmember{}
+}
+
+// text is decodeSysmon's member(): a string as it is, an object's
+// "#text" when that is a string.
+func (m xmember) text() string {
+	if m.el == nil {
+		return m.str
+	}
+	if t := xget(m.el, "#text"); t.el == nil {
+		return t.str
+	}
+	return ""
 }
 
 // sysmonRow is what a Syslog row says beside its message.

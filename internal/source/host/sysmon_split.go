@@ -95,12 +95,28 @@ type SysmonBuilder struct{ out jsonObject }
 // Build returns the synthetic object of one <Event>…</Event>, valid until
 // the next Build, or why the XML cannot be read.
 func (b *SysmonBuilder) Build(xml []byte) ([]byte, error) {
+	return b.make(xml, false)
+}
+
+// BuildProcess is Build for a hunt: it returns nil, having written
+// nothing, for an event that is no process start (decodeSysmon's test,
+// made on the XML: its record would decode to nothing). Sysmon logs
+// network connections, file writes and process ends beside the starts.
+// An event whose XML does not read is an error either way.
+func (b *SysmonBuilder) BuildProcess(xml []byte) ([]byte, error) {
+	return b.make(xml, true)
+}
+
+func (b *SysmonBuilder) make(xml []byte, process bool) ([]byte, error) {
 	ev, err := parseXMLElement(xml)
 	if err == nil && ev.name != "Event" {
 		err = errNotSysmon
 	}
 	if err != nil {
 		return nil, err
+	}
+	if process && !sysmonStart(ev) {
+		return nil, nil
 	}
 	writeEventJSON(&b.out, ev)
 	return b.out.b, nil
