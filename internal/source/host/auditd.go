@@ -98,24 +98,22 @@ type auditSyscall struct {
 
 // set keeps f when it is the first field of its name.
 func (s *auditSyscall) set(f auditField) {
-	v := auditValue("SYSCALL", f)
 	switch f.key {
 	case "SYSCALL":
-		if !s.hasName {
-			s.name, s.hasName = v, true
-		}
+		keepFirst(&s.name, &s.hasName, f)
 	case "arch":
-		if !s.hasArch {
-			s.arch, s.hasArch = v, true
-		}
+		keepFirst(&s.arch, &s.hasArch, f)
 	case "syscall":
-		if !s.hasCall {
-			s.syscall, s.hasCall = v, true
-		}
+		keepFirst(&s.syscall, &s.hasCall, f)
 	case "success":
-		if !s.hasSucc {
-			s.success, s.hasSucc = v, true
-		}
+		keepFirst(&s.success, &s.hasSucc, f)
+	}
+}
+
+// keepFirst sets dst to f's value unless a field set it before.
+func keepFirst(dst *string, seen *bool, f auditField) {
+	if !*seen {
+		*dst, *seen = auditValue("SYSCALL", f), true
 	}
 }
 
