@@ -89,6 +89,12 @@ type corrFeeds struct {
 	carry  []bool // per rule: Correlations.Carry is told of its hits
 }
 
+// named reports whether is holds for the rule by its name or its id, as
+// correlations name the rules they read.
+func (r *rule) named(is func(string) bool) bool {
+	return is(r.Name) || r.Sigma.ID != "" && is(r.Sigma.ID)
+}
+
 func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 	// The data begins at the earlier of what was read and what the
 	// caller knows of earlier data (a store's first event of the tenant).
@@ -117,8 +123,8 @@ func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 	}
 	fs := &corrFeeds{c: c, uses: make([]bool, len(e.rules)), carry: make([]bool, len(e.rules)), unread: make([]bool, len(e.rules))}
 	for i, r := range e.rules {
-		fs.uses[i] = live.Uses(r.Name) || r.Sigma.ID != "" && live.Uses(r.Sigma.ID)
-		fs.carry[i] = c.Carry != nil && (c.Set.Carry(r.Name) || r.Sigma.ID != "" && c.Set.Carry(r.Sigma.ID))
+		fs.uses[i] = r.named(live.Uses)
+		fs.carry[i] = c.Carry != nil && r.named(c.Set.Carry)
 		fs.unread[i] = !fs.uses[i] && c.Set.Silent(r.Name)
 	}
 	// One part per core: the parts' streams are the largest serial work
@@ -126,7 +132,7 @@ func (e *Engine) newCorrFeeds(c *Correlations, ruleHits []int) *corrFeeds {
 	for _, set := range live.Split(runtime.GOMAXPROCS(0), func(rule string) int { return hits[rule] }) {
 		f := &corrFeed{e: e, st: set.Stream(opt), uses: make([]bool, len(e.rules))}
 		for i, r := range e.rules {
-			f.uses[i] = set.Uses(r.Name) || r.Sigma.ID != "" && set.Uses(r.Sigma.ID)
+			f.uses[i] = r.named(set.Uses)
 		}
 		fs.parts = append(fs.parts, f)
 	}

@@ -119,8 +119,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 	for i := range truth {
 		first[i], falseOn[i] = map[string]time.Time{}, map[string]int{}
 	}
-	attack := map[string]bool{}    // ids of alerts attributed to an attack
-	attackOf := map[string][]int{} // the attacks (indexes in truth) each is attributed to
+	attackOf := map[string][]int{} // per alert id, the attacks (indexes in truth) it is attributed to
 	bgAlerts := map[string]int{}
 	var twins []int
 	for _, a := range alerts {
@@ -131,7 +130,6 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			case x.Twin:
 				twins = append(twins, i)
 			default:
-				attack[a.ID] = true
 				attackOf[a.ID] = append(attackOf[a.ID], i)
 				at, _ := a.FirstWithin(x.Start, x.End)
 				if f, ok := first[i][a.Rule]; !ok || at.Before(f) {
@@ -140,7 +138,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			}
 		}
 		switch {
-		case attack[a.ID]:
+		case len(attackOf[a.ID]) > 0:
 		case len(twins) == 0:
 			bgAlerts[a.Rule]++
 		default:
@@ -188,7 +186,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		if inc.Severity < alert.High {
 			continue
 		}
-		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return attack[e.Alert] }) {
+		if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return len(attackOf[e.Alert]) > 0 }) {
 			t.falseIncidents++
 			t.note(rankFalseIncident, "", "false %s incident %q in %s", inc.Severity, inc.Title, where)
 		}

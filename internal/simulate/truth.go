@@ -178,20 +178,13 @@ func (g *gen) latest(team []int, at time.Time) person {
 	return best
 }
 
-// extend moves the attack's end to t when t is later: the machines of a
-// fan-out come up in any order, and the truth must cover the last record
-// any of them writes (eval scores an alert after End as a false positive).
 // poolFlow notes what a flow log shows of the attack's miners reaching
 // ep: an outbound connection on a port pools publish and nothing else
 // uses must be flagged; on any other port the flow is ordinary-looking
 // and the rule is not expected to fire.
 func (a *Attack) poolFlow(ep endpoint) {
-	const rule = "azure.network.mining_pool_connection"
-	if classicPort(ep) {
-		a.MustFire = append(a.MustFire, rule)
-		return
-	}
-	a.addNote(fmt.Sprintf("the miners reach %s on port %d, which a flow log cannot tell from other traffic without the pool's address: %s is not expected", ep.host, ep.port, rule))
+	a.expect("azure.network.mining_pool_connection", classicPort(ep),
+		fmt.Sprintf("the miners reach %s on port %d, which a flow log cannot tell from other traffic without the pool's address", ep.host, ep.port))
 }
 
 // poolLookup notes what the firewall's DNS log can show of the miners'
@@ -199,23 +192,25 @@ func (a *Attack) poolFlow(ep endpoint) {
 // miner in a network the attacker made resolves through Azure's own DNS,
 // and the tenant's logs show nothing of it.
 func (a *Attack) poolLookup(resolved bool) {
-	const rule = "azure.dns.mining_pool_lookup"
-	if resolved {
-		a.MustFire = append(a.MustFire, rule)
-		return
-	}
-	a.addNote("the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall: " + rule + " is not expected")
+	a.expect("azure.dns.mining_pool_lookup", resolved,
+		"the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall")
 }
 
 // minerProcess notes what the process logs can show of the miners: their
 // start, when an agent policy reaches the attacker's machines.
 func (a *Attack) minerProcess(agents string) {
-	const rule = "azure.host.miner_process"
-	if agents == AgentsAll {
+	a.expect("azure.host.miner_process", agents == AgentsAll,
+		"no agent reaches the attacker's machines (the tenant has no policy that installs one)")
+}
+
+// expect adds rule to those that must fire when the tenant's logs show
+// what it looks for (seen), and otherwise says why it is not expected.
+func (a *Attack) expect(rule string, seen bool, why string) {
+	if seen {
 		a.MustFire = append(a.MustFire, rule)
 		return
 	}
-	a.addNote("no agent reaches the attacker's machines (the tenant has no policy that installs one): " + rule + " is not expected")
+	a.addNote(why + ": " + rule + " is not expected")
 }
 
 // addNote adds to what the attack's note says.
@@ -226,6 +221,9 @@ func (a *Attack) addNote(note string) {
 	a.Note = note
 }
 
+// extend moves the attack's end to t when t is later: the machines of a
+// fan-out come up in any order, and the truth must cover the last record
+// any of them writes (eval scores an alert after End as a false positive).
 func (a *Attack) extend(t time.Time) {
 	if t.After(a.End) {
 		a.End = t

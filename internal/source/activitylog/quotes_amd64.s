@@ -1,5 +1,34 @@
 #include "textflag.h"
 
+// Both functions read a block of 64 bytes at SI into X1-X4 (LOAD4), then
+// compare each byte with X0 and store the block's word of bits at DI
+// (MASK64: PMOVMSKB gives sixteen bits per compare), then step to the
+// next block.
+#define LOAD4 \
+	MOVOU 0(SI), X1; \
+	MOVOU 16(SI), X2; \
+	MOVOU 32(SI), X3; \
+	MOVOU 48(SI), X4
+
+#define MASK64 \
+	PCMPEQB X0, X1; \
+	PCMPEQB X0, X2; \
+	PCMPEQB X0, X3; \
+	PCMPEQB X0, X4; \
+	PMOVMSKB X1, AX; \
+	PMOVMSKB X2, BX; \
+	PMOVMSKB X3, DX; \
+	PMOVMSKB X4, R8; \
+	SHLQ $16, BX; \
+	SHLQ $32, DX; \
+	SHLQ $48, R8; \
+	ORQ  BX, AX; \
+	ORQ  DX, AX; \
+	ORQ  R8, AX; \
+	MOVQ AX, 0(DI); \
+	ADDQ $64, SI; \
+	ADDQ $8, DI
+
 // func quoteBlocks(b []byte, out []uint64) (backslash bool)
 // Four 16-byte compares with a vector of quotes per 64-byte block; each
 // compare's byte mask (PMOVMSKB) is sixteen bits of the block's word.
@@ -20,10 +49,7 @@ TEXT ·quoteBlocks(SB), NOSPLIT, $0-49
 	PUNPCKLQDQ X5, X5
 
 loop:
-	MOVOU 0(SI), X1
-	MOVOU 16(SI), X2
-	MOVOU 32(SI), X3
-	MOVOU 48(SI), X4
+	LOAD4
 	MOVOU X1, X7
 	MOVOU X2, X8
 	MOVOU X3, X9
@@ -36,23 +62,7 @@ loop:
 	POR X9, X10
 	POR X8, X6
 	POR X10, X6
-	PCMPEQB X0, X1
-	PCMPEQB X0, X2
-	PCMPEQB X0, X3
-	PCMPEQB X0, X4
-	PMOVMSKB X1, AX
-	PMOVMSKB X2, BX
-	PMOVMSKB X3, DX
-	PMOVMSKB X4, R8
-	SHLQ $16, BX
-	SHLQ $32, DX
-	SHLQ $48, R8
-	ORQ  BX, AX
-	ORQ  DX, AX
-	ORQ  R8, AX
-	MOVQ AX, 0(DI)
-	ADDQ $64, SI
-	ADDQ $8, DI
+	MASK64
 	DECQ CX
 	JNZ  loop
 
@@ -78,27 +88,8 @@ TEXT ·byteBlocks(SB), NOSPLIT, $0-49
 	PUNPCKLQDQ X0, X0
 
 bloop:
-	MOVOU 0(SI), X1
-	MOVOU 16(SI), X2
-	MOVOU 32(SI), X3
-	MOVOU 48(SI), X4
-	PCMPEQB X0, X1
-	PCMPEQB X0, X2
-	PCMPEQB X0, X3
-	PCMPEQB X0, X4
-	PMOVMSKB X1, AX
-	PMOVMSKB X2, BX
-	PMOVMSKB X3, DX
-	PMOVMSKB X4, R8
-	SHLQ $16, BX
-	SHLQ $32, DX
-	SHLQ $48, R8
-	ORQ  BX, AX
-	ORQ  DX, AX
-	ORQ  R8, AX
-	MOVQ AX, 0(DI)
-	ADDQ $64, SI
-	ADDQ $8, DI
+	LOAD4
+	MASK64
 	DECQ CX
 	JNZ  bloop
 

@@ -45,6 +45,20 @@ func checkQuotes(t *testing.T, b []byte) {
 	}
 }
 
+// eachRandomLine calls check with per random lines of alphabet's bytes of
+// every length up to a few blocks.
+func eachRandomLine(r *rand.Rand, alphabet []byte, per int, check func(b []byte)) {
+	for n := 0; n <= 300; n++ {
+		for range per {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			check(b)
+		}
+	}
+}
+
 // TestQuoteBits compares the bitmap (assembly on amd64, and the Go one on
 // every platform) with its definition on lines of every length up to a
 // few blocks, quotes among bytes that sit next to them in value (! and #,
@@ -53,15 +67,7 @@ func TestQuoteBits(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte{'"', '!', '#', 0xa2, 0, 0xff, 'a', '\\'}
-	for n := 0; n <= 300; n++ {
-		for range 20 {
-			b := make([]byte, n)
-			for i := range b {
-				b[i] = alphabet[r.IntN(len(alphabet))]
-			}
-			checkQuotes(t, b)
-		}
-	}
+	eachRandomLine(r, alphabet, 20, func(b []byte) { checkQuotes(t, b) })
 	all := make([]byte, 200)
 	for i := range all {
 		all[i] = '"'
@@ -124,15 +130,7 @@ func TestUnescapeQuotes(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte{'"', '\\', '\\', 'a', '\\', 0xdc}
-	for n := 0; n <= 300; n++ {
-		for range 30 {
-			b := make([]byte, n)
-			for i := range b {
-				b[i] = alphabet[r.IntN(len(alphabet))]
-			}
-			checkRealQuotes(t, b)
-		}
-	}
+	eachRandomLine(r, alphabet, 30, func(b []byte) { checkRealQuotes(t, b) })
 	for run := 0; run <= 200; run++ {
 		for off := 0; off < 3; off++ {
 			b := append(bytes.Repeat([]byte{'a'}, off), bytes.Repeat([]byte{'\\'}, run)...)

@@ -25,6 +25,15 @@ type decodeCase struct {
 	check   func(t *testing.T, evs []event.Event)
 }
 
+// dnsIs checks that the one event's DNS part is want.
+func dnsIs(want event.DNS) func(*testing.T, []event.Event) {
+	return func(t *testing.T, evs []event.Event) {
+		if *evs[0].DNS != want {
+			t.Errorf("dns %+v", *evs[0].DNS)
+		}
+	}
+}
+
 // Synthetic records: documentation addresses, made-up ids.
 const (
 	nsgID  = "/SUBSCRIPTIONS/0B1C2D3E-0000-4000-8000-00000000AAAA/RESOURCEGROUPS/RG-APP/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/APP-NSG"
@@ -415,21 +424,13 @@ var decodeCases = []decodeCase{
 		name:  "AZFWDnsQuery record is read from its columns, even with a msg beside them",
 		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"Msg":"DNS Request: 10.9.9.9:1 - 2 A IN other.example. udp 52 false 512 NOERROR qr,rd,ra 114 0.000271s","QueryName":"pool.example.","QueryType":"A","ResponseCode":"NOERROR","SourceIp":"10.40.2.4"}}`,
 		shape: shapeDNS, events: 1,
-		check: func(t *testing.T, evs []event.Event) {
-			if *evs[0].DNS != (event.DNS{Query: "pool.example", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}) {
-				t.Errorf("dns %+v", *evs[0].DNS)
-			}
-		},
+		check: dnsIs(event.DNS{Query: "pool.example", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}),
 	},
 	{
 		name:  "AZFWDnsQuery record without a QueryName is read from its msg",
 		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"msg":"DNS Request: 10.40.2.4:53457 - 47856 A IN Stratum.Example.COM. udp 52 false 512 NOERROR qr,rd,ra 114 0.000271s"}}`,
 		shape: shapeDNS, events: 1,
-		check: func(t *testing.T, evs []event.Event) {
-			if *evs[0].DNS != (event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}) {
-				t.Errorf("dns %+v", *evs[0].DNS)
-			}
-		},
+		check: dnsIs(event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}),
 	},
 	{
 		name:  "AZFWDnsQuery record with neither QueryName nor msg is reported",
@@ -453,11 +454,7 @@ var decodeCases = []decodeCase{
 		name:  "legacy DNS proxy request with the en dash the documentation shows",
 		rec:   `{"category":"AzureFirewallDnsProxy","time":"2025-03-01T10:10:00Z","properties":{"msg":"DNS Request: 10.40.2.7:48197 – 15676 AAAA IN blob.example.net. udp 55 false 512 NOERROR - 0 2.000301956s"}}`,
 		shape: shapeDNS, events: 1,
-		check: func(t *testing.T, evs []event.Event) {
-			if *evs[0].DNS != (event.DNS{Query: "blob.example.net", Type: "AAAA", ResponseCode: "NOERROR", Client: ip("10.40.2.7")}) {
-				t.Errorf("dns %+v", *evs[0].DNS)
-			}
-		},
+		check: dnsIs(event.DNS{Query: "blob.example.net", Type: "AAAA", ResponseCode: "NOERROR", Client: ip("10.40.2.7")}),
 	},
 	{
 		name:  "legacy DNS proxy error message keeps the name and the error, with no client",
