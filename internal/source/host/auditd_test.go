@@ -397,3 +397,37 @@ func TestAuditBuilderLetsGoOfAHugeEvent(t *testing.T) {
 		}
 	}
 }
+
+// A real audit log (an Azure VM's, from msticpy's tests) is mostly events
+// that are no process start: BuildProcess writes only the process starts,
+// every one Build's record and decoded to one process event, and passes
+// over the rest, each of which Build's record decodes to nothing.
+func TestBuildProcessOnARealAuditLog(t *testing.T) {
+	t.Parallel()
+	var b, p AuditBuilder
+	var sc record.Scratch
+	events, starts := 0, 0
+	err := GroupAuditd(strings.NewReader(string(fixture(t, "msticpy_auditd.log"))), func(group []byte, _ int) error {
+		events++
+		v, err := fastjson.ParseBytes(b.Build(group))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := Decode(&sc, v, ShapeAuditd, nil)
+		sc.Reset()
+		proc := p.BuildProcess(group)
+		if err != nil || (proc != nil) != (len(evs) == 1) || len(evs) > 1 {
+			t.Fatalf("BuildProcess wrote %q; the record decodes to %d events, error %v", proc, len(evs), err)
+		}
+		if proc != nil {
+			starts++
+		}
+		return nil
+	}, func(line int, reason error) { t.Errorf("line %d: %v", line, reason) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if events != 938 || starts != 146 {
+		t.Errorf("%d events, %d process starts; the log holds 938 and 146", events, starts)
+	}
+}
