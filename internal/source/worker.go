@@ -35,6 +35,9 @@ type worker struct {
 	file   string
 	prog   *Progress
 	text   []byte // the text being parsed, while record runs
+	// wanted: the line being parsed is one BriefLine found the hunt
+	// wants, which decode need not ask Wants again.
+	wanted bool
 	short  event.Event
 	audit  host.AuditBuilder
 	sysmon host.SysmonBuilder
@@ -42,6 +45,7 @@ type worker struct {
 
 func (w *worker) do(b *batch) {
 	w.t.reset()
+	w.wanted = false // a batch a fault ended may have left it set
 	w.file = b.fs.File
 	if b.lines && b.mapped != nil {
 		w.linesInPlace(b)
@@ -102,10 +106,15 @@ func (w *worker) lines(b *batch) {
 			l, data = data[:i], data[i+1:]
 		}
 		t := bytes.TrimSpace(l)
-		if loc := (event.Location{File: w.file, Line: line, Offset: off}); len(t) > 0 && !w.brief(t, loc) {
-			// Only the stream's final line may lack its newline; when it
-			// does not parse, it is a record still being written.
-			w.record(t, loc, jsonHint, b.last && i < 0)
+		if len(t) > 0 {
+			loc := event.Location{File: w.file, Line: line, Offset: off}
+			if brief, wanted := w.brief(t, loc); !brief {
+				// Only the stream's final line may lack its newline; when
+				// it does not parse, it is a record still being written.
+				w.wanted = wanted
+				w.record(t, loc, jsonHint, b.last && i < 0)
+				w.wanted = false
+			}
 		}
 		line++
 		off += int64(len(l)) + 1
@@ -114,10 +123,14 @@ func (w *worker) lines(b *batch) {
 
 // brief reads a line no rule wants without parsing it into a tree
 // (activitylog.BriefLine) and hands on its event as decode would, Raw
-// aside; false sends the line the full way.
-func (w *worker) brief(b []byte, loc event.Location) bool {
-	if w.sc.Wants == nil || !activitylog.BriefLine(&w.sc, b, &w.short) {
-		return false
+// aside; false sends the line the full way, and wanted says the hunt is
+// known to want it.
+func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
+	if w.sc.Wants == nil {
+		return false, false
+	}
+	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief {
+		return false, wanted
 	}
 	ev := &w.short
 	ev.Loc, ev.RawText = loc, b
@@ -128,7 +141,7 @@ func (w *worker) brief(b []byte, loc event.Location) bool {
 		w.h(w.id, ev)
 	}
 	ev.RawText = nil // the line may be mapped memory soon unmapped
-	return true
+	return true, false
 }
 
 // record parses one record (or envelope) and decodes what it holds.
@@ -276,8 +289,14 @@ func (w *worker) decode(v *fastjson.Value, text []byte, loc event.Location, h re
 	}
 	w.sc.Reset()
 	w.sc.Text = text
+	wants := w.sc.Wants
+	if w.wanted {
+		// The text reader asked already: decode in full (Wants nil),
+		// as its answer would have it.
+		w.sc.Wants = nil
+	}
 	evs, err := f.decode(&w.sc, v, shape, w.evs[:0])
-	w.sc.Text = nil
+	w.sc.Text, w.sc.Wants = nil, wants
 	w.evs = evs[:0]
 	if err != nil {
 		w.skip(loc, err)

@@ -27,16 +27,19 @@ import (
 
 // BriefLine reads one JSON line (white space trimmed) as the full path
 // (parse, no envelope, classification as a diagnostic-settings record,
-// Decode with sc.Wants) would read it briefly, and reports true with e
-// set exactly as that path sets it, except Raw, Loc and RawText, which are
-// left zero. It reports false, e untouched, when the line is to take the
-// full path: the hunt wants it, or this reader cannot tell.
-func BriefLine(sc *record.Scratch, line []byte, e *event.Event) bool {
+// Decode with sc.Wants) would read it briefly, and reports brief true with
+// e set exactly as that path sets it, except Raw, Loc and RawText, which
+// are left zero. It reports brief false, e untouched, when the line is to
+// take the full path: the hunt wants it, or this reader cannot tell.
+// wanted says the hunt wants it (sc.Wants said so): the full path may then
+// decode it in full without asking again, since decoding in full is never
+// wrong, only slower.
+func BriefLine(sc *record.Scratch, line []byte, e *event.Event) (brief, wanted bool) {
 	if sc.Wants == nil || len(line) == 0 || line[0] != '{' {
-		return false
+		return false, false
 	}
 	r := lineReader{walker: newWalker(line, &sc.Words), sc: sc}
-	return r.read(e)
+	return r.read(e), r.wanted
 }
 
 // span is where a string value without escapes lies in the line; ok is
@@ -72,6 +75,7 @@ type lineReader struct {
 	timeOrOp   bool // time, operationName or resourceId is present
 	// The decision, once made.
 	decided   bool
+	wanted    bool // decided, and Wants said the hunt wants the record
 	operation string
 	outcome   event.Outcome
 }
@@ -289,6 +293,7 @@ func (r *lineReader) decide() bool {
 	g.Text = asWritten(r.b, r.plain)
 	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
 	if r.sc.Want(g) {
+		r.wanted = true
 		return false
 	}
 	r.operation, r.outcome = g.Operation, g.Outcome

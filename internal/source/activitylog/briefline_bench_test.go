@@ -27,7 +27,7 @@ func BenchmarkBriefLine(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
 		for b.Loop() {
 			for _, l := range lines {
-				if !BriefLine(&sc, l, &e) {
+				if brief, _ := BriefLine(&sc, l, &e); !brief {
 					b.Fatal("not read briefly")
 				}
 			}
@@ -112,7 +112,7 @@ func BenchmarkEscapedLines(b *testing.B) {
 		b.SetBytes(int64(n))
 		for b.Loop() {
 			for _, l := range lines {
-				if !BriefLine(&sc, l, &e) {
+				if brief, _ := BriefLine(&sc, l, &e); !brief {
 					b.Fatal("not read briefly")
 				}
 			}
