@@ -114,6 +114,19 @@ func TestTitles(t *testing.T) {
 			mk("azure.host.miner_process", alert.High, at(time.Hour), sub(subA)),
 		},
 		want: "Cryptojacking: mining activity after a suspicious sign-in by " + mallory,
+	}, {
+		// The foothold taken by one identity, the compute made by another
+		// (an owner the attacker granted, from the same address): each is
+		// named where it acts, so the title does not say the deployer
+		// elevated access.
+		name: "the foothold by one identity, the compute by another",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(eve), sub(subA), ips("20.42.65.90")),
+			mk("azure.quota.increase_burst", alert.Medium, at(time.Minute), principal(mallory), sub(subA), ips("20.42.65.90")),
+			mk("azure.compute.mass_deployment", alert.High, at(2*time.Minute), principal(mallory), sub(subA)),
+			mk("azure.host.miner_process", alert.High, at(time.Hour), sub(subA)),
+		},
+		want: "Cryptojacking: mining activity by " + mallory + ", after elevated access by " + eve,
 	}} {
 		ins := Build(tc.alerts, Options{})
 		if len(ins) != 1 || ins[0].Title != tc.want {

@@ -12,7 +12,13 @@ import (
 
 // title says in a phrase what happened, for example "Cryptojacking: GPU
 // scale sets (40 instances) in 3 regions after elevated access by
-// mallory@contoso.com". An incident of one alert keeps the alert's title.
+// mallory@contoso.com". When another identity took the foothold than the
+// one most alerts name, each is named where it acts: "… in 3 regions by
+// guest@contoso.com, after elevated access by admin@contoso.com".
+// Attackers often deploy with an account other than the one they
+// escalated with, and a title that reads as if the deployer elevated
+// access sends the responder to the wrong account. An incident of one
+// alert keeps the alert's title.
 func title(in *Incident, as []*alert.Alert) string {
 	who := topPrincipal(as)
 	first := cmp.Or(strings.TrimSpace(as[0].Title), as[0].Rule, "Untitled alert")
@@ -36,7 +42,11 @@ func title(in *Incident, as []*alert.Alert) string {
 	case has("deployment") || has("drivers") || has("quota"):
 		kind = ""
 	case len(access) > 0:
-		return withBy("Suspicious access: "+strings.Join(access, ", "), who)
+		phrases := make([]string, len(access))
+		for i, p := range access {
+			phrases[i] = p.phrase
+		}
+		return withBy("Suspicious access: "+strings.Join(phrases, ", "), who)
 	default:
 		return withBy(first+fmt.Sprintf(" and %d more alerts", len(as)-1), who)
 	}
@@ -56,10 +66,25 @@ func title(in *Incident, as []*alert.Alert) string {
 	} else {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
-	if len(access) > 0 {
-		s += " after " + access[0]
+	if len(access) == 0 {
+		return withBy(s, who)
 	}
-	return withBy(s, who)
+	if actor := topPrincipal(inStage(as, access[0].stage)); actor != "" && actor != who {
+		return withBy(withBy(s, who)+", after "+access[0].phrase, actor)
+	}
+	return withBy(s+" after "+access[0].phrase, who)
+}
+
+// inStage returns the alerts of one kill-chain stage (StagesOf, as the
+// incident's stages are made).
+func inStage(as []*alert.Alert, stage string) []*alert.Alert {
+	var out []*alert.Alert
+	for _, a := range as {
+		if slices.Contains(StagesOf(a), stage) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func withBy(s, who string) string {
@@ -69,16 +94,19 @@ func withBy(s, who string) string {
 	return s + " by " + who
 }
 
+// foothold is a stage of taking control and how a title names it.
+type foothold struct{ stage, phrase string }
+
 // accessPhrases name the foothold stages seen, the most telling first.
-func accessPhrases(has func(string) bool) []string {
-	var out []string
-	for _, p := range []struct{ stage, phrase string }{
+func accessPhrases(has func(string) bool) []foothold {
+	var out []foothold
+	for _, p := range []foothold{
 		{"escalation", "elevated access"},
 		{"persistence", "a new privileged identity"},
 		{"initial_access", "a suspicious sign-in"},
 	} {
 		if has(p.stage) {
-			out = append(out, p.phrase)
+			out = append(out, p)
 		}
 	}
 	return out
