@@ -24,17 +24,17 @@ type Handler func(worker int, ev *event.Event)
 // worker parses and decodes batches. Each has its own parsers: fastjson
 // parsers are not safe for concurrent use and are reused record to record.
 type worker struct {
-	id     int
-	p      fastjson.Parser
-	sc     record.Scratch
-	arena  fastjson.Arena
-	evs    []event.Event
-	t      *tally
-	h      Handler
-	onErr  func(*ParseError)
-	file   string
-	prog   *Progress
-	text   []byte // the text being parsed, while record runs
+	id    int
+	p     fastjson.Parser
+	sc    record.Scratch
+	arena fastjson.Arena
+	evs   []event.Event
+	t     *tally
+	h     Handler
+	onErr func(*ParseError)
+	file  string
+	prog  *Progress
+	text  []byte // the text being parsed, while record runs
 	// wanted: the line being parsed is one BriefLine found the hunt
 	// wants, which decode need not ask Wants again.
 	wanted bool
