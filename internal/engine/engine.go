@@ -53,6 +53,11 @@ type Engine struct {
 	// set aside records whose rules need an Azure source. Set it before
 	// the first read.
 	SourceAzure func(netip.Addr) bool
+	// PoolKind, when set, says what kind of mining pool a DNS query's
+	// name is as enrichment will say it (enrich.pool.kind; "" for none):
+	// Wants uses it to set aside the lookups no pool rule can match. Set
+	// it before the first read.
+	PoolKind func(name string) string
 	// Memory bounds the encoded hits held in memory, all workers
 	// together, before they are sorted into temporary files; zero means
 	// DefaultMemory. TempDir is where those files go ("": os.TempDir()).

@@ -13,7 +13,8 @@ import (
 // kindWants is what the rules of one kind that are not indexed by
 // operation demand of the fields a reader sees before decoding the rest
 // of a record (event.Glance): the operation, the outcome, whether the
-// source address is Azure's and whether the record can carry a quota.
+// source address is Azure's, whether the record can carry a quota and,
+// for a DNS query, the kind of mining pool its name is.
 type kindWants struct {
 	any   bool        // a rule the analysis cannot narrow: every record is wanted
 	tests []ruleWants // one per other rule
@@ -48,18 +49,19 @@ func (w *kindWants) testsFor(op string) []ruleWants {
 
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
 type ruleWants struct {
-	op, outcome, srcAzure, quota func(sigma.Value) bool
+	op, outcome, srcAzure, quota, pool func(sigma.Value) bool
 }
 
 // add notes what rule c demands.
 func (w *kindWants) add(c *sigma.Compiled) {
 	var t ruleWants
-	var ok [4]bool
+	var ok [5]bool
 	t.op, ok[0] = c.ValueTest("operation")
 	t.outcome, ok[1] = c.ValueTest("outcome")
 	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
 	t.quota, ok[3] = c.ValueTest("quota.exceeded")
-	if ok == [4]bool{} {
+	t.pool, ok[4] = c.ValueTest("enrich.pool.kind")
+	if ok == [5]bool{} {
 		w.any = true
 		return
 	}
@@ -71,7 +73,8 @@ func (w *kindWants) add(c *sigma.Compiled) {
 // out by its operation index or by a test the rule compiler derived (an
 // operation that must end in /write, an outcome that must be failed, a
 // source that must be an Azure address, a quota where the record can
-// carry none), or, for the rules indexed by its operation, by their
+// carry none, a mining pool a DNS query's name is not), or, for the rules
+// indexed by its operation, by their
 // needles missing from the record's text (g.Text). A rule the analysis
 // cannot narrow (a user's rule on other fields only) makes it true for
 // its whole kind. It is an event.Wants; Eval ignores the Brief events a
@@ -89,16 +92,31 @@ func (e *Engine) Wants(g *event.Glance) bool {
 	if w.any {
 		return true
 	}
+	var pool lazyPool
 	for _, t := range w.testsFor(g.Operation) {
-		if e.passes(&t, g) {
+		if e.passes(&t, g, &pool) {
 			return true
 		}
 	}
 	return false
 }
 
+// lazyPool is a glance's pool kind, looked up once for all the rules
+// that test it (the lists are searched label by label).
+type lazyPool struct {
+	kind string
+	done bool
+}
+
+func (p *lazyPool) of(e *Engine, query string) string {
+	if !p.done {
+		p.kind, p.done = e.PoolKind(query), true
+	}
+	return p.kind
+}
+
 // passes reports whether the glance leaves rule test t possible.
-func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
+func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 	if t.op != nil && !t.op(sigma.StringValue(g.Operation)) {
 		return false
 	}
@@ -118,6 +136,15 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance) bool {
 	// A quota the reader knows is absent fails every test on it.
 	if t.quota != nil && g.NoQuota {
 		return false
+	}
+	// A DNS event's pool is what enrichment finds for its query name, and
+	// nothing else (enrich.Enricher.Apply): none, and the field is absent,
+	// which no test matches. Other kinds find pools elsewhere too (a
+	// flow's port), so their rules stay possible.
+	if t.pool != nil && g.Kind == event.KindDNS && e.PoolKind != nil {
+		if k := pool.of(e, g.Query); k == "" || !t.pool(sigma.StringValue(k)) {
+			return false
+		}
 	}
 	return true
 }

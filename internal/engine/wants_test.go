@@ -114,6 +114,98 @@ func TestWants(t *testing.T) {
 	}
 }
 
+// DNS rules as the catalogue writes them: on the kind of mining pool
+// enrichment finds for the query name, and one on the name itself.
+const (
+	poolLookup = `title: Pool lookup
+name: x.pool
+id: d1
+description: d
+logsource: {product: azure, service: dns}
+detection:
+  sel: {enrich.pool.kind: domain}
+  condition: sel
+level: high
+`
+	candidateLookup = `title: Candidate lookup
+name: x.candidate
+id: d2
+description: d
+logsource: {product: azure, service: dns}
+detection:
+  sel: {enrich.pool.kind: candidate}
+  condition: sel
+level: medium
+`
+	poolFlow = `title: Pool connection
+name: x.pool_flow
+id: d4
+description: d
+logsource: {product: azure, service: flowlogs}
+detection:
+  sel: {enrich.pool.kind: port}
+  condition: sel
+level: high
+`
+	byName = `title: A name
+name: x.name
+id: d3
+description: d
+logsource: {product: azure, service: dns}
+detection:
+  sel: {dns.query|endswith: .example}
+  condition: sel
+level: low
+`
+)
+
+// TestWantsDNS checks the DNS lookups a hunt sets aside: those whose name
+// enrichment will find no pool of a kind a rule asks for. The pool is
+// looked up once a glance, however many rules test it.
+func TestWantsDNS(t *testing.T) {
+	t.Parallel()
+	kinds := map[string]string{"xmr.pool.example": "domain", "maybe.pool.example": "candidate", "ads.example": "browser"}
+	pools := map[string]string{"p.yml": poolLookup, "c.yml": candidateLookup}
+	lookup := func(q string) *event.Glance {
+		return &event.Glance{Kind: event.KindDNS, Operation: "dns query", Query: q}
+	}
+	for _, tc := range []struct {
+		name    string
+		rules   map[string]string
+		g       *event.Glance
+		noPools bool // PoolKind unset: nothing can be set aside
+		want    bool
+	}{
+		{"a pool's name", pools, lookup("xmr.pool.example"), false, true},
+		{"a candidate's name", pools, lookup("maybe.pool.example"), false, true},
+		{"a pool of a kind no rule asks for", pools, lookup("ads.example"), false, false},
+		{"an ordinary name", pools, lookup("huggingface.co"), false, false},
+		{"no name", pools, lookup(""), false, false},
+		{"without a pool lookup, every name", pools, lookup("huggingface.co"), true, true},
+		{"a rule on the name itself wants every name", map[string]string{"p.yml": poolLookup, "n.yml": byName}, lookup("huggingface.co"), false, true},
+		{"a flow's pool is not its name's", map[string]string{"f.yml": poolFlow},
+			&event.Glance{Kind: event.KindFlow, Operation: "flow"}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := New(load(t, tc.rules), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			if !tc.noPools {
+				e.PoolKind = func(q string) string { calls++; return kinds[q] }
+			}
+			if got := e.Wants(tc.g); got != tc.want {
+				t.Errorf("Wants(%+v) = %v, want %v", *tc.g, got, tc.want)
+			}
+			if calls > 1 {
+				t.Errorf("pool looked up %d times for one glance", calls)
+			}
+		})
+	}
+}
+
 func TestBriefEventsOnlyMarkTheTenantsStart(t *testing.T) {
 	t.Parallel()
 	e, err := New(load(t, map[string]string{"e.yml": elevate}), 1, nil)

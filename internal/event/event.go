@@ -300,6 +300,10 @@ type Glance struct {
 	// SourceIP is the address the event's source will be (what enrichment
 	// reads as enrich.src_ip); invalid when the record names none.
 	SourceIP netip.Addr
+	// Query is a DNS record's query name as the event will hold it
+	// (DNS.Query): enrichment finds a DNS event's mining pool
+	// (enrich.pool) from it alone.
+	Query string
 	// NoQuota is set by a reader that knows the event will carry no quota
 	// (quota.exceeded absent): an Activity Log failure whose text never
 	// mentions one. False claims nothing.

@@ -20,39 +20,48 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 		return out, err
 	}
 	e := event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Operation: opDNS}
-	p := firewallCommon(sc, v, &e)
-	e.DNS = &event.DNS{}
+	p, rid := firewallColumns(sc, v, &e)
+	var d event.DNS // on the stack: most lookups are read briefly
 	// A record of the structured table is read from its columns, a msg
 	// only when it has no QueryName: looking for a msg first cost a search
 	// of every column, in any case, on every record of the largest log a
 	// tenant has.
 	if e.Category == catDNS {
-		if err = structuredDNS(sc, p, &e); err != nil {
+		if err = structuredDNS(sc, p, &e, &d); err != nil {
 			if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" {
-				err = legacyDNS(msg, &e)
+				err = legacyDNS(msg, &e, &d)
 			}
 		}
 	} else if msg := sc.FirstStr(p, "msg", "msg_s"); msg != "" { // a copy: the event keeps parts of it
-		err = legacyDNS(msg, &e)
+		err = legacyDNS(msg, &e, &d)
 	} else {
-		err = structuredDNS(sc, p, &e)
+		err = structuredDNS(sc, p, &e, &d)
 	}
 	if err != nil {
 		return out, err
 	}
-	e.SourceIP = e.DNS.Client
+	e.SourceIP = d.Client
+	// Most lookups are of names no rule looks for (a firewall's DNS log is
+	// a tenant's largest): the hunt then keeps what a brief event keeps,
+	// and spares the resource id, enriching and matching.
+	if sc.Wants != nil && !sc.Want(event.Glance{Kind: e.Kind, Operation: e.Operation, Outcome: e.Outcome, SourceIP: e.SourceIP, Query: d.Query}) {
+		e = event.Event{Time: e.Time, Kind: e.Kind, Shape: e.Shape, Brief: true, Tenant: e.Tenant, Operation: e.Operation, Status: e.Status, Outcome: e.Outcome}
+		return append(out, e), nil
+	}
+	firewallResource(sc, v, &e, rid)
+	e.DNS = new(event.DNS)
+	*e.DNS = d
 	return append(out, e), nil
 }
 
 // structuredDNS reads the AZFWDnsQuery columns.
-func structuredDNS(sc *record.Scratch, p *fastjson.Value, e *event.Event) error {
+func structuredDNS(sc *record.Scratch, p *fastjson.Value, e *event.Event, d *event.DNS) error {
 	// Views of the record: the name is lowered into a copy, the type and
 	// code interned (a few values repeated), the address parsed.
 	name := record.Peek(sc.Get(p, "QueryName"))
 	if name == "" {
 		return errors.New("DNS record has neither msg nor QueryName")
 	}
-	d := e.DNS
 	d.Query = queryName(sc.Lower(strings.TrimSpace(name)))
 	d.Type = sc.Intern(record.Peek(sc.Get(p, "QueryType")))
 	d.ResponseCode = sc.Intern(record.Peek(sc.Get(p, "ResponseCode")))
@@ -73,8 +82,7 @@ func structuredDNS(sc *record.Scratch, p *fastjson.Value, e *event.Event) error 
 // flags, response size, duration. The error form is the proxy failing to
 // reach its upstream server: the address in it is the firewall's, so the
 // client is unknown.
-func legacyDNS(msg string, e *event.Event) error {
-	d := e.DNS
+func legacyDNS(msg string, e *event.Event, d *event.DNS) error {
 	s := strings.TrimSpace(msg)
 	if rest, ok := strings.CutPrefix(s, "DNS Request:"); ok {
 		var f [14]string

@@ -97,6 +97,6 @@ func FuzzTextParsers(f *testing.F) {
 		if legacyFlow(s, &e) == nil && (!e.Flow.Src.IsValid() || e.Status == "") {
 			t.Fatalf("firewall message %q read without source or action: %+v", s, *e.Flow)
 		}
-		_ = legacyDNS(s, &e)
+		_ = legacyDNS(s, &e, e.DNS)
 	})
 }

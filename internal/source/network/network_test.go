@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -701,4 +702,51 @@ func render(t *testing.T, evs []event.Event) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDNSLookupsReadBriefly decodes every DNS case three ways: with no
+// Wants (in full), with a Wants that wants everything (the same events),
+// and with one that wants nothing (the brief event: only what a brief
+// event keeps, as the full read has it). The glance names the query and
+// client the full event holds.
+func TestDNSLookupsReadBriefly(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, c := range decodeCases {
+		if c.shape != shapeDNS || c.wantErr != "" {
+			continue
+		}
+		n++
+		decode := func(wants event.Wants) []event.Event {
+			v, err := fastjson.Parse(c.rec)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			sc := record.Scratch{Wants: wants}
+			evs, err := Decode(&sc, v, shapeDNS, nil)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("%s: %d events, %v", c.name, len(evs), err)
+			}
+			return evs
+		}
+		full := decode(nil)[0]
+		var seen []event.Glance
+		all := decode(func(g *event.Glance) bool { seen = append(seen, *g); return true })
+		if !reflect.DeepEqual(all, []event.Event{full}) {
+			t.Errorf("%s: wanted, yet read differently:\n%+v\nwant %+v", c.name, all[0], full)
+		}
+		g := event.Glance{Kind: full.Kind, Operation: full.Operation, Outcome: full.Outcome, SourceIP: full.SourceIP, Query: full.DNS.Query}
+		if len(seen) != 1 || !reflect.DeepEqual(seen[0], g) {
+			t.Errorf("%s: glances %+v, want %+v", c.name, seen, g)
+		}
+		brief := decode(func(*event.Glance) bool { return false })[0]
+		want := event.Event{Time: full.Time, Kind: full.Kind, Shape: full.Shape, Brief: true, Tenant: full.Tenant,
+			Operation: full.Operation, Status: full.Status, Outcome: full.Outcome}
+		if !reflect.DeepEqual(brief, want) {
+			t.Errorf("%s: brief event %+v, want %+v", c.name, brief, want)
+		}
+	}
+	if n < 5 {
+		t.Fatalf("%d DNS cases, want the structured, Log Analytics and legacy forms", n)
+	}
 }
