@@ -37,13 +37,20 @@ type poolEntry struct {
 // name below them.
 type domainList struct {
 	exact, suffix map[string]poolEntry
+	// tails holds the last two labels of each entry (the whole entry when
+	// it has one): a name that matches an entry ends with the entry, so
+	// a name whose own tail is not here matches none. Most names a
+	// firewall resolves are so ruled out by one look-up instead of one a
+	// label and kind.
+	tails map[string]struct{}
 }
 
 func newDomainList() domainList {
-	return domainList{exact: map[string]poolEntry{}, suffix: map[string]poolEntry{}}
+	return domainList{exact: map[string]poolEntry{}, suffix: map[string]poolEntry{}, tails: map[string]struct{}{}}
 }
 
 func (l *domainList) add(host string, suffix bool, e poolEntry) {
+	l.tails[string(tail(2, []byte(host)))] = struct{}{}
 	if suffix {
 		l.suffix[host] = e
 		return
@@ -51,11 +58,37 @@ func (l *domainList) add(host string, suffix bool, e poolEntry) {
 	l.exact[host] = e
 }
 
+// tail returns the last n labels of h (all of h when it has fewer).
+func tail(n int, h []byte) []byte {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i] == '.' {
+			if n--; n == 0 {
+				return h[i+1:]
+			}
+		}
+	}
+	return h
+}
+
+// mayMatch reports whether some entry could match h: h ends with the
+// tail of every entry it matches, either its last two labels (an entry of
+// two or more) or its last label (an entry of one).
+func (l *domainList) mayMatch(h []byte) bool {
+	if _, ok := l.tails[string(tail(2, h))]; ok {
+		return true
+	}
+	_, ok := l.tails[string(tail(1, h))]
+	return ok
+}
+
 // match looks up a lower-case host: exact entries, then suffix entries from
 // the host itself up through its parents. It takes bytes so that callers
 // folding case into a stack buffer do not allocate (a map index with
 // string(b) does not copy).
 func (l *domainList) match(h []byte) (poolEntry, bool) {
+	if !l.mayMatch(h) {
+		return poolEntry{}, false
+	}
 	if e, ok := l.exact[string(h)]; ok {
 		return e, true
 	}

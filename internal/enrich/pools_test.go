@@ -284,3 +284,65 @@ func TestSepTableIsBlanksQuotesAndShellPunctuation(t *testing.T) {
 		}
 	}
 }
+
+// slowMatch is domainList.match without the tail check: what the check
+// must never change.
+func slowMatch(l *domainList, h []byte) (poolEntry, bool) {
+	if e, ok := l.exact[string(h)]; ok {
+		return e, true
+	}
+	for len(h) > 0 {
+		if e, ok := l.suffix[string(h)]; ok {
+			return e, true
+		}
+		i := strings.IndexByte(string(h), '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+	}
+	return poolEntry{}, false
+}
+
+// TestTailCheckChangesNoMatch compares each built-in list's match with
+// and without the tail check on every entry, its parents and children,
+// look-alikes, and a one-label entry added for the case.
+func TestTailCheckChangesNoMatch(t *testing.T) {
+	t.Parallel()
+	e := loadBuiltin(t)
+	p := e.pools
+	one := newDomainList()
+	one.add("onion", true, poolEntry{indicator: "onion"})
+	one.add("a..b", false, poolEntry{indicator: "a..b"})
+	lists := map[string]*domainList{"confirmed": &p.confirmed, "candidates": &p.candidates, "browser": &p.browser, "one label": &one}
+	matched := 0
+	for name, l := range lists {
+		var hosts []string
+		for _, m := range []map[string]poolEntry{l.exact, l.suffix} {
+			for h := range m {
+				hosts = append(hosts, h, "x."+h, "a.b."+h, "x"+h, h+".evil", parentOf(h), "pool."+parentOf(h), strings.ToUpper(h))
+			}
+		}
+		hosts = append(hosts, "", ".", "..", "a..b", "x.a..b", "tor.onion", "onion", "download.pytorch.org", "localhost")
+		for _, h := range hosts {
+			want, wok := slowMatch(l, []byte(h))
+			got, ok := l.match([]byte(h))
+			if ok != wok || got != want {
+				t.Fatalf("%s: match(%q) = %+v, %v; without the tail check %+v, %v", name, h, got, ok, want, wok)
+			}
+			if ok {
+				matched++
+			}
+		}
+	}
+	if matched < 100 {
+		t.Errorf("only %d names matched: the comparison saw too few matches", matched)
+	}
+}
+
+func parentOf(h string) string {
+	if i := strings.IndexByte(h, '.'); i >= 0 {
+		return h[i+1:]
+	}
+	return ""
+}
