@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mamori-sec/mamori/internal/source/activitylog"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 )
 
 var errBufferFull = bufio.ErrBufferFull
@@ -176,7 +176,7 @@ func isScalarByte(c byte) bool {
 func (d *docScanner) skipString() error {
 	d.pos++ // opening quote
 	for {
-		i := activitylog.IndexQuoteOrBackslash(d.buf[d.pos:])
+		i := jsonwalk.IndexQuoteOrBackslash(d.buf[d.pos:])
 		if i < 0 {
 			d.pos = len(d.buf)
 			if d.mark >= 0 && d.pos-d.mark > d.max {

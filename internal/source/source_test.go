@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
-	"github.com/mamori-sec/mamori/internal/source/activitylog"
 )
 
 // activity returns a diagnostic-settings Activity Log record, one line.
@@ -394,29 +392,6 @@ func TestManyFilesReuseBuffersWithoutMixingThem(t *testing.T) {
 	}
 	if len(seen) != len(want) {
 		t.Errorf("%d records read, %d written", len(seen), len(want))
-	}
-}
-
-// TestQuoteOrBackslash compares the word-at-a-time search with
-// bytes.IndexAny at every length and position, with bytes next to a quote
-// and a backslash in value (borrows between bytes must not flag them).
-func TestQuoteOrBackslash(t *testing.T) {
-	t.Parallel()
-	r := rand.New(rand.NewPCG(5, 6))
-	alphabet := []byte{'"', '\\', '!', '#', '[', ']', 0, 0xff, 0xa2, 0xdc, 'a'}
-	for n := 0; n <= 80; n++ {
-		for range 200 {
-			b := make([]byte, n)
-			for i := range b {
-				b[i] = alphabet[2+r.IntN(len(alphabet)-2)]
-			}
-			if n > 0 && r.IntN(3) > 0 {
-				b[r.IntN(n)] = alphabet[r.IntN(2)]
-			}
-			if got, want := activitylog.IndexQuoteOrBackslash(b), bytes.IndexAny(b, "\"\\"); got != want {
-				t.Fatalf("IndexQuoteOrBackslash(%q) = %d, want %d", b, got, want)
-			}
-		}
 	}
 }
 

@@ -10,9 +10,11 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/source/activitylog"
 	"github.com/mamori-sec/mamori/internal/source/host"
+	"github.com/mamori-sec/mamori/internal/source/network"
 )
 
 // Handler receives each decoded event. worker identifies the calling
@@ -38,6 +40,7 @@ type worker struct {
 	// wanted: the line being parsed is one BriefLine found the hunt
 	// wants, which decode need not ask Wants again.
 	wanted bool
+	elems  []element // the records of an envelope line (records)
 	short  event.Event
 	audit  host.AuditBuilder
 	sysmon host.SysmonBuilder
@@ -90,6 +93,15 @@ func (w *worker) span(b []byte, s span) {
 			w.t.shapes[host.ShapeSysmon]++
 			return
 		}
+	default:
+		brief, wanted := w.briefRecord(b, loc)
+		if brief {
+			return
+		}
+		w.wanted = wanted
+		w.record(b, loc, s.hint, false)
+		w.wanted = false
+		return
 	}
 	w.record(b, loc, s.hint, false)
 }
@@ -108,7 +120,7 @@ func (w *worker) lines(b *batch) {
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 {
 			loc := event.Location{File: w.file, Line: line, Offset: off}
-			if brief, wanted := w.brief(t, loc); !brief {
+			if brief, wanted := w.brief(t, loc); !brief && (wanted || !w.records(t, loc)) {
 				// Only the stream's final line may lack its newline; when
 				// it does not parse, it is a record still being written.
 				w.wanted = wanted
@@ -121,18 +133,113 @@ func (w *worker) lines(b *batch) {
 	}
 }
 
-// brief reads a line no rule wants without parsing it into a tree
-// (activitylog.BriefLine) and hands on its event as decode would, Raw
-// aside; false sends the line the full way, and wanted says the hunt is
-// known to want it.
+// brief reads a line no rule wants without parsing it into a tree (an
+// Activity Log record, activitylog.BriefLine, or a firewall DNS lookup,
+// network.BriefDNS) and hands on its event as decode would, Raw aside;
+// false sends the line the full way, and wanted says the hunt is known to
+// want it.
 func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 	if w.sc.Wants == nil {
 		return false, false
 	}
-	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief {
+	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief && !wanted {
+		brief, wanted = network.BriefDNS(&w.sc, b, &w.short)
+	}
+	if !brief {
 		return false, wanted
 	}
-	ev := &w.short
+	w.handBrief(&w.short, b, loc)
+	return true, false
+}
+
+// briefRecord is brief for a record a document holds (a firewall's Event
+// Hub capture: {"records":[…]}), where DNS lookups are the records to
+// read briefly.
+func (w *worker) briefRecord(b []byte, loc event.Location) (brief, wanted bool) {
+	if w.sc.Wants == nil {
+		return false, false
+	}
+	if brief, wanted = network.BriefDNS(&w.sc, b, &w.short); brief {
+		w.handBrief(&w.short, b, loc)
+	}
+	return brief, wanted
+}
+
+// recordsPrefix starts a line that is an Event Hub capture's envelope, as
+// Azure writes it (a firewall's DNS log is such lines, fifty lookups each).
+var recordsPrefix = []byte(`{"records":[`)
+
+// records reads a line that is one {"records":[…]} envelope record by
+// record, as the full path would read it: a DNS lookup no rule wants is
+// read briefly from its text (network.ReadDNSIn, with the line's quote
+// bitmap), any other record parsed alone and read as the envelope's
+// element it is (depth 2, its index, no text of its own). It takes only a
+// line that is JSON throughout and has no member but the array, and asks
+// and hands on nothing before it knows that; false sends the line the
+// full way.
+func (w *worker) records(b []byte, loc event.Location) bool {
+	if w.sc.Wants == nil || !bytes.HasPrefix(b, recordsPrefix) {
+		return false
+	}
+	wk := jsonwalk.New(b, &w.sc.Words)
+	w.elems = w.elems[:0]
+	i := jsonwalk.SkipWS(b, len(recordsPrefix))
+	if i < len(b) && b[i] == ']' {
+		i++
+	} else {
+		for more := true; more; {
+			el := element{start: i}
+			if el.dns, el.end = network.ReadDNSIn(&wk, i); el.end < 0 {
+				if el.end = wk.SkipValue(i, 2); el.end < 0 {
+					return false
+				}
+				el.other = true
+			}
+			w.elems = append(w.elems, el)
+			if i, more = jsonwalk.Next(b, el.end, ']'); i < 0 {
+				return false
+			}
+		}
+	}
+	if i = jsonwalk.SkipWS(b, i); i >= len(b) || b[i] != '}' || jsonwalk.SkipWS(b, i+1) != len(b) {
+		return false
+	}
+	for k := range w.elems {
+		el := &w.elems[k]
+		l := loc
+		l.Record = k
+		wanted := false
+		if !el.other {
+			var brief bool
+			if brief, wanted = el.dns.Decide(&w.sc, &w.short); brief {
+				w.handBrief(&w.short, nil, l) // an element has no text of its own
+				continue
+			}
+		}
+		v, err := w.p.ParseBytes(b[el.start:el.end])
+		if err != nil { // not seen: the walker accepts nothing fastjson rejects (FuzzWalker)
+			w.t.records++
+			w.skip(l, fmt.Errorf("invalid JSON: %s", shortErr(err)))
+			continue
+		}
+		w.wanted = wanted
+		w.value(v, l, jsonHint, 2)
+		w.wanted = false
+	}
+	clear(w.elems) // they hold the line
+	return true
+}
+
+// element is one record of an envelope line (worker.records): where it
+// is, and what the DNS reader read of it unless other.
+type element struct {
+	start, end int
+	other      bool
+	dns        network.DNSText
+}
+
+// handBrief counts and hands on a brief event as decode would.
+func (w *worker) handBrief(ev *event.Event, b []byte, loc event.Location) {
 	ev.Loc, ev.RawText = loc, b
 	w.t.records++
 	w.t.shapes[ev.Shape]++
@@ -141,7 +248,6 @@ func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 		w.h(w.id, ev)
 	}
 	ev.RawText = nil // the line may be mapped memory soon unmapped
-	return true, false
 }
 
 // record parses one record (or envelope) and decodes what it holds.

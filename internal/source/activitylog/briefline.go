@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -38,7 +39,7 @@ func BriefLine(sc *record.Scratch, line []byte, e *event.Event) (brief, wanted b
 	if sc.Wants == nil || len(line) == 0 || line[0] != '{' {
 		return false, false
 	}
-	r := lineReader{walker: newWalker(line, &sc.Words), sc: sc}
+	r := lineReader{Walker: jsonwalk.New(line, &sc.Words), sc: sc}
 	return r.read(e), r.wanted
 }
 
@@ -61,7 +62,7 @@ func (t span) view(b []byte) string {
 // lineReader is one BriefLine: the members of the record that readBrief
 // and the classification look at, as the full path would find them.
 type lineReader struct {
-	walker
+	jsonwalk.Walker
 	sc *record.Scratch
 	// scanTop's slots: the first non-null member of each name, any case.
 	op, status, ip, tenant, time span
@@ -83,11 +84,11 @@ type lineReader struct {
 // read walks the top-level members, then fills e; false at the first sign
 // the line must take the full path.
 func (r *lineReader) read(e *event.Event) bool {
-	b := r.b
-	if i := skipWS(b, 1); i < len(b) && b[i] == '}' {
+	b := r.B
+	if i := jsonwalk.SkipWS(b, 1); i < len(b) && b[i] == '}' {
 		return false
 	}
-	end := r.scanMembers(1, func(key []byte, at int) int {
+	end := r.Members(1, func(key []byte, at int) int {
 		if r.escaped(key) { // an escaped name could spell any of ours
 			return -1
 		}
@@ -103,7 +104,7 @@ func (r *lineReader) read(e *event.Event) bool {
 		}
 		return at
 	})
-	if end < 0 || skipWS(b, end) != len(b) {
+	if end < 0 || jsonwalk.SkipWS(b, end) != len(b) {
 		return false
 	}
 	return r.finish(e)
@@ -195,7 +196,7 @@ func topKey(k []byte) (kind int, exact bool) {
 // member reads the value at i of the top-level member named key and
 // returns the position past it, or -1 to give up.
 func (r *lineReader) member(key []byte, i int) int {
-	b := r.b
+	b := r.B
 	kind, exact := topKey(key)
 	if exact {
 		r.timeOrOp = true
@@ -208,7 +209,7 @@ func (r *lineReader) member(key []byte, i int) int {
 		if r.categories++; r.categories > 1 || i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		e := r.strEnd(i + 1)
+		e := r.StrEnd(i + 1)
 		if e < 0 || !activityCategory(b[i+1:e]) {
 			return -1
 		}
@@ -231,7 +232,7 @@ func (r *lineReader) member(key []byte, i int) int {
 	case topIdentity:
 		return r.identityValue(i)
 	}
-	return r.skipValue(i, 1)
+	return r.SkipValue(i, 1)
 }
 
 // activityCategory reports whether c is one of the Activity Log's
@@ -250,18 +251,18 @@ func activityCategory(c []byte) bool {
 // null leaves it for a later spelling, as scanTop's set does. Any other
 // value (a number Peek would render, an object) gives up.
 func (r *lineReader) slot(t *span, i int) int {
-	b := r.b
+	b := r.B
 	if t.ok {
-		return r.skipValue(i, 1)
+		return r.SkipValue(i, 1)
 	}
 	if i >= len(b) {
 		return -1
 	}
 	switch b[i] {
 	case 'n':
-		return literal(b, i, "null")
+		return jsonwalk.Literal(b, i, "null")
 	case '"':
-		e := r.strEnd(i + 1)
+		e := r.StrEnd(i + 1)
 		if e < 0 || r.escaped(b[i+1:e]) {
 			return -1
 		}
@@ -275,11 +276,11 @@ func (r *lineReader) slot(t *span, i int) int {
 // address: true when the record is read briefly.
 func (r *lineReader) decide() bool {
 	r.decided = true
-	op := strings.TrimSpace(r.op.view(r.b))
+	op := strings.TrimSpace(r.op.view(r.B))
 	if op == "" { // from the authorization: the full path's
 		return false
 	}
-	g := event.Glance{Kind: event.KindActivity, Operation: r.sc.Lower(op), Outcome: outcome(r.status.view(r.b))}
+	g := event.Glance{Kind: event.KindActivity, Operation: r.sc.Lower(op), Outcome: outcome(r.status.view(r.B))}
 	if learned(g.Operation) {
 		return false
 	}
@@ -290,7 +291,7 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	g.Text = asWritten(r.b, r.plain)
+	g.Text = asWritten(r.B, r.Plain)
 	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
 	if r.sc.Want(g) {
 		r.wanted = true
@@ -312,11 +313,11 @@ func (r *lineReader) finish(e *event.Event) bool {
 	if !r.time.ok { // no time: the full path's error
 		return false
 	}
-	t, err := record.FirstTime(r.time.view(r.b))
+	t, err := record.FirstTime(r.time.view(r.B))
 	if err != nil {
 		return false
 	}
-	tenant := r.sc.Lower(strings.TrimSpace(r.tenant.view(r.b)))
+	tenant := r.sc.Lower(strings.TrimSpace(r.tenant.view(r.B)))
 	if tenant == "" {
 		s, ok := r.claimText(&r.tid)
 		if !ok {
@@ -325,7 +326,7 @@ func (r *lineReader) finish(e *event.Event) bool {
 		tenant = r.sc.Lower(strings.TrimSpace(s))
 	}
 	// As enum: the constant when the status is a usual one, else a copy.
-	st := r.status.view(r.b)
+	st := r.status.view(r.B)
 	status := canonical(st, statuses)
 	if status == "" {
 		status = strings.Clone(strings.TrimSpace(st))
@@ -338,4 +339,4 @@ func (r *lineReader) finish(e *event.Event) bool {
 }
 
 // escaped reports whether s, a string of the line, holds an escape.
-func (r *lineReader) escaped(s []byte) bool { return !r.plain && escaped(s) }
+func (r *lineReader) escaped(s []byte) bool { return !r.Plain && jsonwalk.Escaped(s) }

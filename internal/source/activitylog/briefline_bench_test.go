@@ -8,6 +8,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/benchdata"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -66,8 +67,8 @@ func BenchmarkSkipValue(b *testing.B) {
 	var words []uint64
 	for b.Loop() {
 		for _, l := range lines {
-			w := newWalker(l, &words)
-			if w.skipValue(0, 0) != len(l) {
+			w := jsonwalk.New(l, &words)
+			if w.SkipValue(0, 0) != len(l) {
 				b.Fatal("bad")
 			}
 		}
@@ -99,8 +100,8 @@ func BenchmarkEscapedLines(b *testing.B) {
 		b.SetBytes(int64(n))
 		for b.Loop() {
 			for _, l := range lines {
-				w := newWalker(l, &words)
-				if w.skipValue(0, 0) != len(l) {
+				w := jsonwalk.New(l, &words)
+				if w.SkipValue(0, 0) != len(l) {
 					b.Fatal("bad")
 				}
 			}

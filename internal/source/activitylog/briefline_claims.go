@@ -1,6 +1,9 @@
 package activitylog
 
-import "github.com/mamori-sec/mamori/internal/record"
+import (
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
+	"github.com/mamori-sec/mamori/internal/record"
+)
 
 // How BriefLine reads the claims: where briefClaims finds them (the
 // identity's claims object, found as record.Key finds it) and what it
@@ -33,19 +36,19 @@ func (r *lineReader) claimText(c *claim) (string, bool) {
 	case !c.plain:
 		return "", false
 	}
-	return c.view(r.b), true
+	return c.view(r.B), true
 }
 
 // identityValue reads the value of an identity member: the first non-null
 // one is where the full path finds the claims.
 func (r *lineReader) identityValue(i int) int {
-	b := r.b
+	b := r.B
 	if r.identity || i >= len(b) {
-		return r.skipValue(i, 1)
+		return r.SkipValue(i, 1)
 	}
 	switch b[i] {
 	case 'n':
-		return literal(b, i, "null")
+		return jsonwalk.Literal(b, i, "null")
 	case '{':
 		r.identity = true
 		return r.identityObject(i + 1)
@@ -53,7 +56,7 @@ func (r *lineReader) identityValue(i int) int {
 		r.claims = claimsUnknown // Scratch.Object may parse the string
 	}
 	r.identity = true // anything else holds no claims
-	return r.skipValue(i, 1)
+	return r.SkipValue(i, 1)
 }
 
 // identityObject reads the identity object whose members start at i and
@@ -61,7 +64,7 @@ func (r *lineReader) identityValue(i int) int {
 // member named exactly "claims", else the first named so in any case.
 func (r *lineReader) identityObject(i int) int {
 	exact, loose, anyEsc := false, false, false
-	end := r.scanMembers(i, func(key []byte, at int) int {
+	end := r.Members(i, func(key []byte, at int) int {
 		if !exact && string(key) == "claims" {
 			exact = true
 			return r.claimsValue(at)
@@ -71,7 +74,7 @@ func (r *lineReader) identityObject(i int) int {
 		// letters to ASCII ones.
 		anyEsc = anyEsc || r.escaped(key)
 		loose = loose || mayFoldTo(key, "claims")
-		return r.skipValue(at, 2)
+		return r.SkipValue(at, 2)
 	})
 	if anyEsc || loose && !exact {
 		r.claims = claimsUnknown
@@ -92,7 +95,7 @@ func mayFoldTo(name []byte, s string) bool {
 
 // claimsValue reads the value of identity's claims member.
 func (r *lineReader) claimsValue(i int) int {
-	b := r.b
+	b := r.B
 	if i >= len(b) {
 		return -1
 	}
@@ -105,7 +108,7 @@ func (r *lineReader) claimsValue(i int) int {
 	default:
 		r.claims = claimsNone // null, a number, an array: no claims
 	}
-	return r.skipValue(i, 2)
+	return r.SkipValue(i, 2)
 }
 
 // claimsObject reads the claims object whose members start at i, as
@@ -114,8 +117,8 @@ func (r *lineReader) claimsValue(i int) int {
 // loop of its own rather than scanMembers: claims are nearly half of a
 // record's bytes, and a call per member through a function value showed.)
 func (r *lineReader) claimsObject(i int) int {
-	b := r.b
-	i = skipWS(b, i)
+	b := r.B
+	i = jsonwalk.SkipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
 	}
@@ -123,20 +126,20 @@ func (r *lineReader) claimsObject(i int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := r.inWord(i + 1)
+		ke := r.InWord(i + 1)
 		if ke < 0 {
-			if ke = r.strEnd(i + 1); ke < 0 {
+			if ke = r.StrEnd(i + 1); ke < 0 {
 				return -1
 			}
 		}
 		key := b[i+1 : ke]
-		if i = colon(b, ke); i < 0 {
+		if i = jsonwalk.Colon(b, ke); i < 0 {
 			return -1
 		}
 		if c := r.claimOf(key); c != nil && !c.ok {
 			i = r.claimValue(c, i)
 		} else {
-			i = r.skipMember(i, 3)
+			i = r.SkipMember(i, 3)
 		}
 		if i < 0 {
 			return -1
@@ -146,7 +149,7 @@ func (r *lineReader) claimsObject(i int) int {
 			continue
 		}
 		var more bool
-		if i, more = next(b, i, '}'); i < 0 || !more {
+		if i, more = jsonwalk.Next(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
@@ -181,15 +184,15 @@ func (r *lineReader) claimOf(key []byte) *claim {
 // earlier member filled into c; nulls are passed over, as eachMember
 // does.
 func (r *lineReader) claimValue(c *claim, i int) int {
-	b := r.b
+	b := r.B
 	if i >= len(b) {
 		return -1
 	}
 	switch b[i] {
 	case 'n':
-		return literal(b, i, "null")
+		return jsonwalk.Literal(b, i, "null")
 	case '"':
-		e := r.strEnd(i + 1)
+		e := r.StrEnd(i + 1)
 		if e < 0 {
 			return -1
 		}
@@ -197,5 +200,5 @@ func (r *lineReader) claimValue(c *claim, i int) int {
 		return e + 1
 	}
 	c.ok = true // not a string: Peek would render it
-	return r.skipValue(i, 3)
+	return r.SkipValue(i, 3)
 }

@@ -1,18 +1,20 @@
-package activitylog
+package jsonwalk
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
 )
 
-// walks reports whether the walker takes b as one JSON value.
+// walks reports whether the Walker takes b as one JSON value.
 func walks(b []byte) bool {
 	var words []uint64
-	w := newWalker(b, &words)
-	e := w.skipValue(skipWS(b, 0), 0)
-	return e >= 0 && skipWS(b, e) == len(b)
+	w := New(b, &words)
+	e := w.SkipValue(SkipWS(b, 0), 0)
+	return e >= 0 && SkipWS(b, e) == len(b)
 }
 
 func TestWalkerAcceptance(t *testing.T) {
@@ -30,7 +32,7 @@ func TestWalkerAcceptance(t *testing.T) {
 		{`{"a" 1}`, false}, {`{"a":1}}`, false}, {`{"a":1`, false}, {`[1 2]`, false}, {`"`, false},
 	} {
 		if got := walks([]byte(c.in)); got != c.ok {
-			t.Errorf("%s: walker took it: %v, want %v", c.in, got, c.ok)
+			t.Errorf("%s: Walker took it: %v, want %v", c.in, got, c.ok)
 		}
 		var p fastjson.Parser
 		if _, err := p.Parse(c.in); c.ok && err != nil {
@@ -39,7 +41,7 @@ func TestWalkerAcceptance(t *testing.T) {
 	}
 }
 
-// FuzzWalker checks that the walker takes nothing fastjson rejects: a
+// FuzzWalker checks that the Walker takes nothing fastjson rejects: a
 // line it takes is then read the same way on either path.
 func FuzzWalker(f *testing.F) {
 	for _, s := range []string{
@@ -51,17 +53,40 @@ func FuzzWalker(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// The bitmap finds the ends of strings where the search does.
 		var words []uint64
-		w, search := newWalker(b, &words), walker{b: b}
-		at := skipWS(b, 0)
-		if got, want := w.skipValue(at, 0), search.skipValue(at, 0); got != want {
-			t.Fatalf("%q: the walker with the quote bitmap ends at %d, the search at %d", b, got, want)
+		w, search := New(b, &words), Walker{B: b}
+		at := SkipWS(b, 0)
+		if got, want := w.SkipValue(at, 0), search.SkipValue(at, 0); got != want {
+			t.Fatalf("%q: the Walker with the quote bitmap ends at %d, the search at %d", b, got, want)
 		}
 		if !walks(b) {
 			return
 		}
 		var p fastjson.Parser
 		if _, err := p.ParseBytes(b); err != nil {
-			t.Fatalf("the walker takes %q, fastjson says %v", b, err)
+			t.Fatalf("the Walker takes %q, fastjson says %v", b, err)
 		}
 	})
+}
+
+// TestQuoteOrBackslash compares the word-at-a-time search with
+// bytes.IndexAny at every length and position, with bytes next to a quote
+// and a backslash in value (borrows between bytes must not flag them).
+func TestQuoteOrBackslash(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	alphabet := []byte{'"', '\\', '!', '#', '[', ']', 0, 0xff, 0xa2, 0xdc, 'a'}
+	for n := 0; n <= 80; n++ {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[2+r.IntN(len(alphabet)-2)]
+			}
+			if n > 0 && r.IntN(3) > 0 {
+				b[r.IntN(n)] = alphabet[r.IntN(2)]
+			}
+			if got, want := IndexQuoteOrBackslash(b), bytes.IndexAny(b, "\"\\"); got != want {
+				t.Fatalf("IndexQuoteOrBackslash(%q) = %d, want %d", b, got, want)
+			}
+		}
+	}
 }

@@ -1,4 +1,17 @@
-package activitylog
+// Package jsonwalk walks JSON text without building anything: it only
+// says where each value ends, so that a reader can pick the few members it
+// needs from a record and check that the rest is JSON, at several times
+// the speed of a parse into a tree (activitylog.BriefLine reads most lines
+// of an Activity Log export so; network.BriefDNS a firewall's DNS
+// lookups). It accepts nothing fastjson rejects, so that a record it
+// accepts is read the same either way: strings end where fastjson ends
+// them (the first quote after an even run of backslashes; fastjson checks
+// neither escapes nor control bytes, and neither does this walker),
+// numbers must be in JSON's grammar (stricter than fastjson), and nesting
+// stays far below fastjson's limit. What it rejects fastjson may still
+// accept, and then takes the full path. Positions are byte offsets; -1
+// means the text is not what this walker accepts.
+package jsonwalk
 
 import (
 	"bytes"
@@ -6,34 +19,23 @@ import (
 	"math/bits"
 )
 
-// A JSON walker for BriefLine: it reads text without building anything,
-// and only says where each value ends. It accepts nothing fastjson
-// rejects, so that a line it accepts is read the same either way: strings
-// end where fastjson ends them (the first quote after an even run of
-// backslashes; fastjson checks neither escapes nor control bytes, and
-// neither does this walker), numbers must be in JSON's grammar (stricter
-// than fastjson), and nesting stays far below fastjson's limit. What it
-// rejects fastjson may still accept, and then takes the full path.
-// Positions are byte offsets; -1 means the text is not what this walker
-// accepts.
-
 // maxScanDepth bounds nesting: far under fastjson's 300, and deeper than
 // any Activity Log record nests.
 const maxScanDepth = 64
 
-// walker walks one line.
-type walker struct {
-	b     []byte
-	plain bool // b holds no backslash
-	// quotes is b's bitmap of the quotes that open or close a string
-	// (quotes.go): the escaped ones are cleared. nil for the walker
+// Walker walks one record's text.
+type Walker struct {
+	B     []byte
+	Plain bool // B holds no backslash
+	// quotes is B's bitmap of the quotes that open or close a string
+	// (quotes.go): the escaped ones are cleared. nil for the Walker
 	// that searches the text instead (tests compare the two).
 	quotes []uint64
 }
 
-// newWalker returns a walker over b; the bitmap is made in *words, grown
-// as needed.
-func newWalker(b []byte, words *[]uint64) walker {
+// New returns a Walker over b; the bitmap is made in *words, grown as
+// needed.
+func New(b []byte, words *[]uint64) Walker {
 	// One pass over the line makes the bitmap and looks for a backslash,
 	// which spares a look per name and value the reader reads: most
 	// lines have none. A line with one takes a second pass, for the
@@ -45,16 +47,16 @@ func newWalker(b []byte, words *[]uint64) walker {
 	q := (*words)[:n]
 	if quoteBits(b, q) {
 		unescapeQuotes(b, q, (*words)[n:2*n])
-		return walker{b: b, quotes: q}
+		return Walker{B: b, quotes: q}
 	}
-	return walker{b: b, plain: true, quotes: q}
+	return Walker{B: b, Plain: true, quotes: q}
 }
 
-// inWord is the bitmap's answer to strEnd from the word holding i, or -1
+// InWord is the bitmap's answer to StrEnd from the word holding i, or -1
 // when it has none there. The member loops ask it first and call strEnd
 // only when it fails: most strings of a record are shorter than a word,
 // and a call per string showed (strEnd is too large to be inlined).
-func (w *walker) inWord(i int) int {
+func (w *Walker) InWord(i int) int {
 	if k := i >> 6; k < len(w.quotes) {
 		if m := w.quotes[k] >> (i & 63); m != 0 {
 			return i + bits.TrailingZeros64(m)
@@ -63,12 +65,12 @@ func (w *walker) inWord(i int) int {
 	return -1
 }
 
-// strEnd returns the position of the quote closing the string whose text
+// StrEnd returns the position of the quote closing the string whose text
 // starts at i, as the function strEnd finds it: from the bitmap, when the
 // line has one, the first quote at or after i.
-func (w *walker) strEnd(i int) int {
+func (w *Walker) StrEnd(i int) int {
 	if w.quotes == nil {
-		return strEnd(w.b, i)
+		return strEnd(w.B, i)
 	}
 	k := i >> 6
 	if k >= len(w.quotes) {
@@ -159,13 +161,13 @@ func quoteOrBackslash(w uint64) uint64 {
 	return ((q-ones)&^q | (s-ones)&^s) & his
 }
 
-// escaped reports whether a string's text holds an escape, which fastjson
+// Escaped reports whether a string's text holds an escape, which fastjson
 // would undo before anyone reads it.
-func escaped(s []byte) bool { return bytes.IndexByte(s, '\\') >= 0 }
+func Escaped(s []byte) bool { return bytes.IndexByte(s, '\\') >= 0 }
 
-// skipWS returns the position of the first byte at or after i that is not
+// SkipWS returns the position of the first byte at or after i that is not
 // JSON white space.
-func skipWS(b []byte, i int) int {
+func SkipWS(b []byte, i int) int {
 	if i < len(b) && b[i] > ' ' { // compact JSON: the usual case
 		return i
 	}
@@ -175,16 +177,16 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// skipValue returns the position just past the value starting at i (no
+// SkipValue returns the position just past the value starting at i (no
 // white space before it), depth being the containers around it.
-func (w *walker) skipValue(i, depth int) int {
-	b := w.b
+func (w *Walker) SkipValue(i, depth int) int {
+	b := w.B
 	if i >= len(b) {
 		return -1
 	}
 	switch b[i] {
 	case '"':
-		e := w.strEnd(i + 1)
+		e := w.StrEnd(i + 1)
 		if e < 0 {
 			return -1
 		}
@@ -194,32 +196,32 @@ func (w *walker) skipValue(i, depth int) int {
 	case '[':
 		return w.skipArray(i+1, depth+1)
 	case 't':
-		return literal(b, i, "true")
+		return Literal(b, i, "true")
 	case 'f':
-		return literal(b, i, "false")
+		return Literal(b, i, "false")
 	case 'n':
-		return literal(b, i, "null")
+		return Literal(b, i, "null")
 	}
 	return number(b, i)
 }
 
-// literal returns the position past word at i, or -1.
-func literal(b []byte, i int, word string) int {
+// Literal returns the position past word at i, or -1.
+func Literal(b []byte, i int, word string) int {
 	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
 		return -1
 	}
 	return i + len(word)
 }
 
-// scanMembers walks the object whose members start at i (after its
+// Members walks the object whose members start at i (after its
 // brace): member gets each name (its raw bytes) and the position of its
 // value, and returns the position past the value, or -1 to stop. It
 // returns the position past the object, or -1 when it is not valid or
 // member stopped. (skipObject keeps a loop of its own: it runs on every
 // nested object, where a call through a function value per member shows.)
-func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
-	b := w.b
-	i = skipWS(b, i)
+func (w *Walker) Members(i int, member func(key []byte, at int) int) int {
+	b := w.B
+	i = SkipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
 	}
@@ -227,14 +229,14 @@ func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := w.inWord(i + 1)
+		ke := w.InWord(i + 1)
 		if ke < 0 {
-			if ke = w.strEnd(i + 1); ke < 0 {
+			if ke = w.StrEnd(i + 1); ke < 0 {
 				return -1
 			}
 		}
 		key := b[i+1 : ke]
-		if i = colon(b, ke); i < 0 {
+		if i = Colon(b, ke); i < 0 {
 			return -1
 		}
 		if i = member(key, i); i < 0 {
@@ -245,7 +247,7 @@ func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
 			continue
 		}
 		var more bool
-		if i, more = next(b, i, '}'); i < 0 || !more {
+		if i, more = Next(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
@@ -253,12 +255,12 @@ func (w *walker) scanMembers(i int, member func(key []byte, at int) int) int {
 
 // skipObject returns the position past the object whose members start at
 // i (after its brace).
-func (w *walker) skipObject(i, depth int) int {
+func (w *Walker) skipObject(i, depth int) int {
 	if depth > maxScanDepth {
 		return -1
 	}
-	b := w.b
-	i = skipWS(b, i)
+	b := w.B
+	i = SkipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
 	}
@@ -266,22 +268,22 @@ func (w *walker) skipObject(i, depth int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		ke := w.inWord(i + 1)
+		ke := w.InWord(i + 1)
 		if ke < 0 {
-			ke = w.strEnd(i + 1)
+			ke = w.StrEnd(i + 1)
 		}
 		if ke >= 0 && ke+2 < len(b) && b[ke+1] == ':' && b[ke+2] == '"' {
 			// "name":"value", compact: most members of a record.
-			ve := w.inWord(ke + 3)
+			ve := w.InWord(ke + 3)
 			if ve < 0 {
-				if ve = w.strEnd(ke + 3); ve < 0 {
+				if ve = w.StrEnd(ke + 3); ve < 0 {
 					return -1
 				}
 			}
 			i = ve + 1
-		} else if i = colon(b, ke); i < 0 {
+		} else if i = Colon(b, ke); i < 0 {
 			return -1
-		} else if i = w.skipMember(i, depth); i < 0 {
+		} else if i = w.SkipMember(i, depth); i < 0 {
 			return -1
 		}
 		if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
@@ -289,81 +291,81 @@ func (w *walker) skipObject(i, depth int) int {
 			continue
 		}
 		var more bool
-		if i, more = next(b, i, '}'); i < 0 || !more {
+		if i, more = Next(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
 }
 
-// skipMember returns the position past a member's value at i: strings,
+// SkipMember returns the position past a member's value at i: strings,
 // most values, without a call through skipValue.
-func (w *walker) skipMember(i, depth int) int {
-	if i < len(w.b) && w.b[i] == '"' {
-		e := w.inWord(i + 1)
+func (w *Walker) SkipMember(i, depth int) int {
+	if i < len(w.B) && w.B[i] == '"' {
+		e := w.InWord(i + 1)
 		if e < 0 {
-			e = w.strEnd(i + 1)
+			e = w.StrEnd(i + 1)
 		}
 		if e >= 0 {
 			return e + 1
 		}
 		return -1
 	}
-	return w.skipValue(i, depth)
+	return w.SkipValue(i, depth)
 }
 
 // skipArray returns the position past the array whose elements start at i
 // (after its bracket).
-func (w *walker) skipArray(i, depth int) int {
+func (w *Walker) skipArray(i, depth int) int {
 	if depth > maxScanDepth {
 		return -1
 	}
-	b := w.b
-	i = skipWS(b, i)
+	b := w.B
+	i = SkipWS(b, i)
 	if i < len(b) && b[i] == ']' {
 		return i + 1
 	}
 	for {
-		if i = w.skipValue(i, depth); i < 0 {
+		if i = w.SkipValue(i, depth); i < 0 {
 			return -1
 		}
 		var more bool
-		if i, more = next(b, i, ']'); i < 0 || !more {
+		if i, more = Next(b, i, ']'); i < 0 || !more {
 			return i
 		}
 	}
 }
 
-// colon takes the key ending (closing quote) at e to its value: the
+// Colon takes the key ending (closing quote) at e to its value: the
 // position of the value's first byte, or -1.
-func colon(b []byte, e int) int {
+func Colon(b []byte, e int) int {
 	if e < 0 {
 		return -1
 	}
 	i := e + 1
 	if i < len(b) && b[i] == ':' { // the usual, compact form
 		i++
-	} else if i = skipWS(b, i); i < len(b) && b[i] == ':' {
+	} else if i = SkipWS(b, i); i < len(b) && b[i] == ':' {
 		i++
 	} else {
 		return -1
 	}
-	return skipWS(b, i)
+	return SkipWS(b, i)
 }
 
-// next reads what follows a member or element at i: a comma (more is true,
+// Next reads what follows a member or element at i: a comma (more is true,
 // the position is that of the next key or element), or the container's
 // close (more is false, the position is past it).
-func next(b []byte, i int, close byte) (int, bool) {
+func Next(b []byte, i int, close byte) (int, bool) {
 	if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' { // compact: the usual case
 		return i + 1, true
 	}
-	i = skipWS(b, i)
+	i = SkipWS(b, i)
 	if i >= len(b) {
 		return -1, false
 	}
 	switch b[i] {
 	case ',':
-		return skipWS(b, i+1), true
+		return SkipWS(b, i+1), true
 	case close:
 		return i + 1, false
 	}

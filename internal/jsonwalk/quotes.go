@@ -1,4 +1,4 @@
-package activitylog
+package jsonwalk
 
 import (
 	"encoding/binary"
@@ -7,7 +7,7 @@ import (
 
 // A quote bitmap for the walker: bit i of word i/64 is set when byte i of
 // a line is a double quote. In a line without a backslash every quote
-// opens or closes a string, so the walker finds a string's end by the
+// opens or closes a string, so the Walker finds a string's end by the
 // next set bit instead of searching the text again for each string; most
 // strings of a record are short, where a search costs more in its set-up
 // than in its scan. The words are made sixteen bytes at a time (SSE2,

@@ -1,0 +1,211 @@
+package source
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// The text reader of firewall DNS lookups (network.BriefDNS, BriefDNSIn,
+// worker.records) must read every record it takes as the full path
+// (parse, envelope, classify, Decode) reads it: the same events (Raw
+// aside), the same statistics, the same glances asked in the same order.
+
+// dnsRecord is an AZFWDnsQuery diagnostic record as Azure writes it to an
+// Event Hub; name, code, ip and msg are its query name, response code,
+// client and error message.
+func dnsRecord(name, code, ip, msg string) string {
+	return `{"category":"AZFWDnsQuery","operationName":"AZFWDnsQuery","properties":{"DnssecOkBit":false,"EDNS0BufferSize":512,` +
+		`"ErrorMessage":"` + msg + `","ErrorNumber":0,"Protocol":"udp","QueryClass":"IN","QueryId":1808,"QueryName":"` + name +
+		`","QueryType":"A","RequestDurationSecs":0.039094,"RequestSize":61,"ResponseCode":"` + code +
+		`","ResponseFlags":"qr,rd,ra","ResponseSize":117,"SourceIp":"` + ip + `","SourcePort":56165},` +
+		`"resourceId":"/SUBSCRIPTIONS/FF3B5424-FA1C-4575-BD43-3A93D520F2D6/RESOURCEGROUPS/HUB/PROVIDERS/MICROSOFT.NETWORK/AZUREFIREWALLS/FW",` +
+		`"time":"2026-03-23T17:00:02.1670000Z"}`
+}
+
+// dnsWants are the hunts the comparison runs under: one that wants
+// nothing, one that wants the lookups of pool-like names and failures
+// (and what the picky Activity Log hunt wants).
+var dnsWants = []event.Wants{
+	func(*event.Glance) bool { return false },
+	func(g *event.Glance) bool {
+		if g.Kind == event.KindDNS {
+			return strings.Contains(g.Query, "pool") || g.Outcome == event.OutcomeFailed
+		}
+		return wantsCases[1].wants(g)
+	},
+}
+
+// dnsLines returns envelope lines and single records: lookups wanted and
+// not, other kinds of record, and every way a record can differ from what
+// the text reader takes.
+func dnsLines(t testing.TB) []string {
+	ok := dnsRecord("download.pytorch.org.", "NOERROR", "10.21.3.31", "")
+	pool := dnsRecord("xmr-eu1.nanopool.org.", "NOERROR", "10.21.3.32", "")
+	records := []string{
+		ok, pool,
+		dnsRecord("nx.example.", "NXDOMAIN", "10.21.3.33", ""),
+		dnsRecord("up.example.", "SERVFAIL", "", "read udp 10.0.1.5:49126->168.63.129.160:53: i/o timeout"),
+		dnsRecord(" Mixed.Case.Example. ", "noerror", "10.21.3.34:5353", "  "),
+		dnsRecord("", "NOERROR", "10.21.3.35", ""),                                // the full path's error
+		dnsRecord("esc\\u0061ped.example.", "NOERROR", "10.21.3.36", ""),          // an escape in a value
+		strings.Replace(ok, `"QueryName"`, `"queryName"`, 1),                      // another spelling
+		strings.Replace(ok, `"ResponseCode":"NOERROR"`, `"ResponseCode":null`, 1), // not a string
+		strings.Replace(ok, `"SourcePort":56165}`, `"SourcePort":56165,"QueryName":"twice.example."}`, 1),
+		strings.Replace(ok, `"ErrorNumber":0,`, `"ErrorNumber":0,"msg":"DNS Request: 10.1.0.4:60137 - 46023 A IN pool.example. udp 63 false 512 NOERROR qr,rd,ra 313 0.009424664s",`, 1),
+		strings.Replace(ok, `"category":"AZFWDnsQuery"`, `"category":"azfwdnsquery"`, 1),
+		strings.Replace(ok, `"category":"AZFWDnsQuery",`, ``, 1),
+		strings.Replace(ok, `"time":"2026-03-23T17:00:02.1670000Z"`, `"time":"yesterday"`, 1),
+		strings.Replace(ok, `"time":"2026-03-23T17:00:02.1670000Z"`, `"Time":"2026-03-23T17:00:02.1670000Z"`, 1),
+		strings.Replace(ok, `"operationName"`, `"tenantId":"ABCDEF01-0000-0000-0000-000000000001","operationName"`, 1),
+		strings.Replace(ok, `"operationName"`, `"TenantId":"x","operationName"`, 1),
+		strings.Replace(ok, `"operationName"`, `"records":[],"operationName"`, 1),
+		strings.Replace(ok, `"properties":{`, `"properties":{"QueryNam\u0065":"hidden.example.",`, 1),
+		strings.Replace(ok, `"properties":{`, `"properties":{"Qu\u00e9ryName":"hidden.example.",`, 1),
+		strings.Replace(ok, `"properties":{`, `"properties" : { `, 1),
+		strings.Replace(ok, `"DnssecOkBit":false`, `"DnssecOkBit":fals`, 1), // invalid JSON
+		`"a string"`, `[]`, `{}`, `{"category":"AZFWNetworkRule","time":"2026-03-23T17:00:02Z","properties":{"msg":"TCP request from 10.0.0.4:1 to 1.2.3.4:443. Action: Allow"}}`,
+	}
+	for _, l := range benchLines(t, 16<<10, 21)[:4] {
+		records = append(records, string(l))
+	}
+	var out []string
+	out = append(out, records...)
+	// Envelope lines: all the records; each alone; the ordinary lookups
+	// fifty to a line, as Azure writes them; and broken envelopes.
+	out = append(out, `{"records":[`+strings.Join(records, ",")+`]}`)
+	for _, r := range records {
+		out = append(out, `{"records":[`+r+`]}`)
+	}
+	many := make([]string, 50)
+	for i := range many {
+		many[i] = dnsRecord(fmt.Sprintf("host%d.example.", i), "NOERROR", fmt.Sprintf("10.0.%d.4", i), "")
+	}
+	many[17] = pool
+	out = append(out,
+		`{"records":[`+strings.Join(many, ",")+`]}`,
+		`{"records":[]}`, `{"records":[ `+ok+` , `+pool+` ] }`,
+		`{"records":[`+ok+`,`+pool+`],"value":[`+ok+`]}`, // another member: the full path's choice
+		`{"records":[`+ok+`,`+pool+`]`, `{"records":[`+ok+`,`+pool+`]}}`, `{"records":[`+ok+`,]}`,
+		`{"records":[`+ok+`,{"a":1}]}`, `{"records":[`+ok+`,"x",3,null]}`, `{"records":{}}`,
+	)
+	// The real structured sample, when the shared data is at hand.
+	if b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "samples", "elastic-integrations", "azure_firewall_AZFWDnsQuery_structured.ndjson")); err == nil {
+		for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			out = append(out, string(l), `{"records":[`+string(l)+`]}`)
+		}
+	}
+	return out
+}
+
+// readDNSLine reads a line the full way (fast false) or as lines does:
+// brief, then records, then the full way. It reports whether the text
+// readers took it, whole or record by record.
+func readDNSLine(line []byte, wants event.Wants, fast bool) (r lineResult, took bool) {
+	w := &worker{t: newTally(), file: "f.jsonl"}
+	w.h = func(_ int, ev *event.Event) {
+		e := *ev
+		e.Raw, e.RawText = nil, nil
+		r.events = append(r.events, e)
+	}
+	w.sc.Wants = func(g *event.Glance) bool {
+		r.glance = append(r.glance, *g)
+		return wants(g)
+	}
+	loc := event.Location{File: w.file, Line: 3, Offset: 99}
+	if !fast {
+		w.record(line, loc, jsonHint, false)
+		r.t = w.t
+		return r, false
+	}
+	brief, wanted := w.brief(line, loc)
+	switch {
+	case brief:
+		took = true
+	case !wanted && w.records(line, loc):
+		took = true
+	default:
+		w.wanted = wanted
+		w.record(line, loc, jsonHint, false)
+	}
+	r.t = w.t
+	return r, took
+}
+
+// compareDNSLine fails t unless reading line as lines does gives what the
+// full path gives; it reports whether the text readers took it.
+func compareDNSLine(t *testing.T, line []byte, wants event.Wants) bool {
+	t.Helper()
+	fast, took := readDNSLine(line, wants, true)
+	full, _ := readDNSLine(line, wants, false)
+	if !reflect.DeepEqual(full.events, fast.events) {
+		t.Fatalf("events differ:\nfull %+v\nfast %+v\n%.400s", full.events, fast.events, line)
+	}
+	ft, bt := full.t, fast.t
+	if ft.records != bt.records || ft.events != bt.events || ft.skipped != bt.skipped ||
+		!reflect.DeepEqual(ft.shapes, bt.shapes) || !reflect.DeepEqual(ft.ignored, bt.ignored) ||
+		!reflect.DeepEqual(ft.reasons, bt.reasons) || !reflect.DeepEqual(ft.errs, bt.errs) {
+		t.Fatalf("tallies differ:\nfull %+v\nfast %+v\n%.400s", *ft, *bt, line)
+	}
+	// A line the full path cannot parse asks nothing; the text readers
+	// may have asked of the records before the fault.
+	if ft.skipped == 0 && !reflect.DeepEqual(full.glance, fast.glance) {
+		t.Fatalf("glances differ:\nfull %+v\nfast %+v\n%.400s", full.glance, fast.glance, line)
+	}
+	return took
+}
+
+// TestDNSLookupsReadFromText compares the two ways on every line, and
+// checks that the text readers take the lines they should: ordinary
+// lookups, alone and fifty to an envelope, but no broken envelope.
+func TestDNSLookupsReadFromText(t *testing.T) {
+	t.Parallel()
+	lines := dnsLines(t)
+	for _, wants := range dnsWants {
+		took := 0
+		for _, l := range lines {
+			if compareDNSLine(t, []byte(l), wants) {
+				took++
+			}
+		}
+		if took < 10 {
+			t.Errorf("%d of %d lines taken by the text readers, want at least 10", took, len(lines))
+		}
+	}
+	for _, c := range []struct {
+		line string
+		took bool
+	}{
+		{dnsRecord("download.pytorch.org.", "NOERROR", "10.21.3.31", ""), true},
+		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `,` + dnsRecord("b.example.", "NOERROR", "10.0.0.2", "") + `]}`, true},
+		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]`, false},
+		{`{"records":[],"value":[]}`, false},
+	} {
+		if _, took := readDNSLine([]byte(c.line), dnsWants[0], true); took != c.took {
+			t.Errorf("taken %v, want %v: %.200s", took, c.took, c.line)
+		}
+	}
+}
+
+// FuzzDNSLine checks the text readers of DNS lookups and envelopes against
+// the full path on any line.
+func FuzzDNSLine(f *testing.F) {
+	for _, l := range dnsLines(f) {
+		f.Add([]byte(l))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			return
+		}
+		for _, wants := range dnsWants {
+			compareDNSLine(t, line, wants)
+		}
+	})
+}

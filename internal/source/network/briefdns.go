@@ -1,0 +1,278 @@
+package network
+
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// A firewall's DNS log is the largest log of a tenant, and nearly all its
+// lookups are of names no rule looks for. BriefDNS reads such a lookup
+// straight from its text, as activitylog.BriefLine reads an Activity Log
+// line: the members the decision and a brief event need (time, category,
+// tenant; the query name, response code, error and client of its
+// properties), then a check that the rest is JSON fastjson accepts. It
+// takes only the diagnostic form of the structured table, every name of
+// interest spelled as Azure writes it, once, its value a string without
+// escapes; anything else (a case variant or a duplicate the full path's
+// lookups might pick, a legacy msg, an envelope, a Log Analytics row) goes
+// the full way, which is always right. The source package's differential
+// test and fuzz target compare the two on whole records.
+
+// BriefDNS reads one record's text (white space trimmed) as the full path
+// (parse, no envelope, classification, Decode with sc.Wants) would read
+// it, and reports brief true with e set exactly as that path sets it,
+// except Raw, Loc and RawText, which are left zero. It reports brief false,
+// e untouched, when the record is to take the full path: the hunt wants it
+// (wanted: the full path may then decode it in full without asking again),
+// or this reader cannot tell.
+func BriefDNS(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool) {
+	if sc.Wants == nil || len(rec) == 0 || rec[0] != '{' {
+		return false, false
+	}
+	w := jsonwalk.New(rec, &sc.Words)
+	r, end := readDNS(&w, 0)
+	if end < 0 || jsonwalk.SkipWS(rec, end) != len(rec) {
+		return false, false
+	}
+	return r.decide(sc, e)
+}
+
+// DNSText is a lookup read from its text by ReadDNSIn, for Decide.
+type DNSText struct{ r dnsReader }
+
+// ReadDNSIn reads the record whose brace is at i of a text w walks (an
+// element of an Event Hub capture's records) as BriefDNS reads one, and
+// returns the position past it, -1 when it is not one this reader takes
+// (it may still be valid JSON: w.SkipValue says). Nothing is asked yet:
+// the caller checks what surrounds the record first, then Decides.
+func ReadDNSIn(w *jsonwalk.Walker, i int) (DNSText, int) {
+	if i >= len(w.B) || w.B[i] != '{' {
+		return DNSText{}, -1
+	}
+	r, end := readDNS(w, i)
+	return DNSText{r}, end
+}
+
+// Decide is BriefDNS's answer for a lookup ReadDNSIn read: brief with e
+// set, or wanted, or neither (the full path decides). sc.Wants must be
+// set.
+func (d *DNSText) Decide(sc *record.Scratch, e *event.Event) (brief, wanted bool) {
+	return d.r.decide(sc, e)
+}
+
+// readDNS walks the record whose brace is at i and returns what it read
+// and the position past it, -1 when it is not one this reader takes.
+func readDNS(w *jsonwalk.Walker, i int) (dnsReader, int) {
+	r := dnsReader{Walker: *w}
+	end := r.Members(i+1, r.top)
+	if end < 0 || !r.category || !r.props || !r.query.ok || !r.time.ok || r.query.start == r.query.end {
+		return r, -1 // an empty name is the full path's error
+	}
+	return r, end
+}
+
+// decide asks the hunt whether it wants the lookup and, when not, fills
+// e with its brief event.
+func (r *dnsReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted bool) {
+	b := r.B
+	t, err := record.Time(r.time.view(b))
+	if err != nil || t.IsZero() {
+		return false, false
+	}
+	code := r.code.view(b)
+	g := event.Glance{Kind: event.KindDNS, Operation: opDNS, Outcome: dnsOutcome(code, strings.TrimSpace(r.errMsg.view(b)) != ""),
+		SourceIP: addrOf(r.client.view(b)), Query: queryName(sc.Lower(strings.TrimSpace(r.query.view(b))))}
+	if sc.Want(g) {
+		return false, true
+	}
+	*e = event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Brief: true, Tenant: sc.Lower(r.tenant.view(b)),
+		Operation: opDNS, Status: sc.Intern(code), Outcome: g.Outcome}
+	return true, false
+}
+
+// text is where a string value without escapes lies in the record; ok is
+// false when nothing set it.
+type text struct {
+	start, end int
+	ok         bool
+}
+
+// view returns the text without copying it (as record.Peek does): for
+// comparing and parsing; what an event keeps is copied first (Scratch.Lower
+// and Intern copy).
+func (t text) view(b []byte) string {
+	if !t.ok || t.end == t.start {
+		return ""
+	}
+	return unsafe.String(&b[t.start], t.end-t.start)
+}
+
+// dnsReader is one BriefDNS: the members it reads, as the full path would
+// find them.
+type dnsReader struct {
+	jsonwalk.Walker
+	time, tenant                text
+	query, code, errMsg, client text
+	category, props             bool // the category is the table's, properties read
+}
+
+// Top-level and property names as dnsReader sorts them.
+const (
+	nameOther  = iota // none the full path looks up: passed over
+	nameRefuse        // looked up by the full path in this spelling or another: give up
+	namePass          // looked up only for the full event: passed over
+	nameTime
+	nameCategory
+	nameProps
+	nameTenant
+	nameQuery
+	nameCode
+	nameError
+	nameClient
+)
+
+// topName sorts a top-level name. The full path's look-ups fall back to
+// names in any case, so a name that folds to one of them but is not its
+// exact spelling gives up; so do the names of envelopes (unwrapped by the
+// full path) and of other tables.
+func topName(key []byte) int {
+	var buf [16]byte
+	switch lowered(key, &buf) {
+	case "":
+		return nameRefuse // an escape or a byte that is not ASCII
+	case "time":
+		return exactly(key, "time", nameTime)
+	case "category":
+		return exactly(key, "category", nameCategory)
+	case "properties":
+		return exactly(key, "properties", nameProps)
+	case "tenantid":
+		return exactly(key, "tenantId", nameTenant)
+	case "resourceid":
+		return exactly(key, "resourceId", namePass)
+	case "correlationid":
+		return exactly(key, "correlationId", namePass)
+	case "timegenerated", "type", "_resourceid", "subscriptionid", "_subscriptionid", "$table", "tablename",
+		"subtype", "subtype_s", "flowrecords", "flowtype", "flowtype_s", "flowdirection", "flowdirection_s",
+		"l4protocol", "l4protocol_s", "records", "value", "results", "responses", "tables":
+		return nameRefuse
+	}
+	return nameOther
+}
+
+// propName sorts a name of the properties as topName does.
+func propName(key []byte) int {
+	var buf [16]byte
+	switch lowered(key, &buf) {
+	case "":
+		return nameRefuse
+	case "queryname":
+		return exactly(key, "QueryName", nameQuery)
+	case "responsecode":
+		return exactly(key, "ResponseCode", nameCode)
+	case "errormessage":
+		return exactly(key, "ErrorMessage", nameError)
+	case "sourceip":
+		return exactly(key, "SourceIp", nameClient)
+	case "querytype":
+		return exactly(key, "QueryType", namePass)
+	case "msg", "msg_s": // the legacy form
+		return nameRefuse
+	}
+	return nameOther
+}
+
+func exactly(key []byte, spelling string, kind int) int {
+	if string(key) != spelling {
+		return nameRefuse
+	}
+	return kind
+}
+
+// lowered returns key in lower case, from buf: "-" for a name longer than
+// any looked up, "" for one with an escape, which fastjson would undo
+// into any name, or a byte that is not ASCII, which might fold to an
+// ASCII letter. The whole name is checked for those, whatever its length.
+func lowered(key []byte, buf *[16]byte) string {
+	for i, c := range key {
+		if c >= 0x80 || c == '\\' {
+			return ""
+		}
+		if i < len(buf) {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+	}
+	if len(key) > len(buf) || len(key) == 0 {
+		return "-"
+	}
+	return unsafe.String(&buf[0], len(key))
+}
+
+// top reads one top-level member; -1 gives up.
+func (r *dnsReader) top(key []byte, at int) int {
+	switch topName(key) {
+	case nameOther, namePass:
+		return r.SkipValue(at, 1)
+	case nameTime:
+		return r.str(&r.time, at)
+	case nameTenant:
+		return r.str(&r.tenant, at)
+	case nameCategory:
+		var c text
+		if r.category {
+			return -1
+		}
+		if at = r.str(&c, at); at < 0 || c.view(r.B) != catDNS {
+			return -1
+		}
+		r.category = true
+		return at
+	case nameProps:
+		// An object (a JSON string of one the full path parses, and this
+		// reader does not).
+		if r.props || at >= len(r.B) || r.B[at] != '{' {
+			return -1
+		}
+		r.props = true
+		return r.Members(at+1, r.prop)
+	}
+	return -1
+}
+
+// prop reads one member of the properties; -1 gives up.
+func (r *dnsReader) prop(key []byte, at int) int {
+	switch propName(key) {
+	case nameOther, namePass:
+		return r.SkipValue(at, 2)
+	case nameQuery:
+		return r.str(&r.query, at)
+	case nameCode:
+		return r.str(&r.code, at)
+	case nameError:
+		return r.str(&r.errMsg, at)
+	case nameClient:
+		return r.str(&r.client, at)
+	}
+	return -1
+}
+
+// str reads the string at i into t, once: a second member of the name,
+// another kind of value or an escape gives up.
+func (r *dnsReader) str(t *text, i int) int {
+	if t.ok || i >= len(r.B) || r.B[i] != '"' {
+		return -1
+	}
+	e := r.StrEnd(i + 1)
+	if e < 0 || !r.Plain && jsonwalk.Escaped(r.B[i+1:e]) {
+		return -1
+	}
+	*t = text{start: i + 1, end: e, ok: true}
+	return e + 1
+}
