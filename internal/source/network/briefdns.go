@@ -140,6 +140,20 @@ const (
 // exact spelling gives up; so do the names of envelopes (unwrapped by the
 // full path) and of other tables.
 func topName(key []byte) int {
+	switch string(key) { // Azure's spellings first: no lowering
+	case "time":
+		return nameTime
+	case "category":
+		return nameCategory
+	case "properties":
+		return nameProps
+	case "tenantId":
+		return nameTenant
+	case "resourceId", "correlationId":
+		return namePass
+	case "operationName":
+		return nameOther
+	}
 	var buf [16]byte
 	switch lowered(key, &buf) {
 	case "":
@@ -166,6 +180,21 @@ func topName(key []byte) int {
 
 // propName sorts a name of the properties as topName does.
 func propName(key []byte) int {
+	switch string(key) { // the table's columns as Azure writes them: no lowering
+	case "QueryName":
+		return nameQuery
+	case "ResponseCode":
+		return nameCode
+	case "ErrorMessage":
+		return nameError
+	case "SourceIp":
+		return nameClient
+	case "QueryType":
+		return namePass
+	case "DnssecOkBit", "EDNS0BufferSize", "ErrorNumber", "Protocol", "QueryClass", "QueryId",
+		"RequestDurationSecs", "RequestSize", "ResponseFlags", "ResponseSize", "SourcePort":
+		return nameOther
+	}
 	var buf [16]byte
 	switch lowered(key, &buf) {
 	case "":
