@@ -20,7 +20,7 @@ import (
 )
 
 // maxScanDepth bounds nesting: far under fastjson's 300, and deeper than
-// any Activity Log record nests.
+// any log record mamori reads nests.
 const maxScanDepth = 64
 
 // Walker walks one record's text.
