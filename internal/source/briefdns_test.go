@@ -90,7 +90,7 @@ func dnsLines(t testing.TB) []string {
 	many[17] = pool
 	out = append(out,
 		`{"records":[`+strings.Join(many, ",")+`]}`,
-		`{"records":[]}`, `{"records":[ `+ok+` , `+pool+` ] }`,
+		`{"records":[]}`, `{"records":[ `+ok+` , `+pool+` ] }`, `{ "records" : [`+ok+`]}`, `{"records": [`+ok+`,`+pool+`]}`,
 		`{"records":[`+ok+`,`+pool+`],"value":[`+ok+`]}`, // another member: the full path's choice
 		`{"records":[`+ok+`,`+pool+`]`, `{"records":[`+ok+`,`+pool+`]}}`, `{"records":[`+ok+`,]}`,
 		`{"records":[`+ok+`,{"a":1}]}`, `{"records":[`+ok+`,"x",3,null]}`, `{"records":{}}`,
@@ -104,10 +104,16 @@ func dnsLines(t testing.TB) []string {
 	return out
 }
 
-// readDNSLine reads a line the full way (fast false) or as lines does:
-// brief, then records, then the full way. It reports whether the text
-// readers took it, whole or record by record.
-func readDNSLine(line []byte, wants event.Wants, fast bool) (r lineResult, took bool) {
+// How readDNSLine reads.
+const (
+	viaFull = iota // the full way
+	viaLine        // as lines does: brief, then records, then the full way
+	viaSpan        // as span does a record a document holds
+)
+
+// readDNSLine reads a line one way. It reports whether the text readers
+// took it, whole or record by record (viaLine only).
+func readDNSLine(line []byte, wants event.Wants, via int) (r lineResult, took bool) {
 	w := &worker{t: newTally(), file: "f.jsonl"}
 	w.h = func(_ int, ev *event.Event) {
 		e := *ev
@@ -119,8 +125,13 @@ func readDNSLine(line []byte, wants event.Wants, fast bool) (r lineResult, took 
 		return wants(g)
 	}
 	loc := event.Location{File: w.file, Line: 3, Offset: 99}
-	if !fast {
+	switch via {
+	case viaFull:
 		w.record(line, loc, jsonHint, false)
+		r.t = w.t
+		return r, false
+	case viaSpan:
+		w.span(line, span{line: loc.Line, off: loc.Offset, hint: jsonHint})
 		r.t = w.t
 		return r, false
 	}
@@ -128,7 +139,7 @@ func readDNSLine(line []byte, wants event.Wants, fast bool) (r lineResult, took 
 	switch {
 	case brief:
 		took = true
-	case !wanted && w.records(line, loc):
+	case !wanted && w.records(line, loc, jsonHint):
 		took = true
 	default:
 		w.wanted = wanted
@@ -142,13 +153,16 @@ func readDNSLine(line []byte, wants event.Wants, fast bool) (r lineResult, took 
 // full path gives; it reports whether the text readers took it.
 func compareDNSLine(t *testing.T, line []byte, wants event.Wants) bool {
 	t.Helper()
-	fast, took := readDNSLine(line, wants, true)
-	full, _ := readDNSLine(line, wants, false)
-	sameRead(t, line, full, fast)
-	// A line the full path cannot parse asks nothing; the text readers
-	// may have asked of the records before the fault.
-	if full.t.skipped == 0 && !reflect.DeepEqual(full.glance, fast.glance) {
-		t.Fatalf("glances differ:\nfull %+v\nfast %+v\n%.400s", full.glance, fast.glance, line)
+	full, _ := readDNSLine(line, wants, viaFull)
+	fast, took := readDNSLine(line, wants, viaLine)
+	doc, _ := readDNSLine(line, wants, viaSpan)
+	for _, got := range []lineResult{fast, doc} {
+		sameRead(t, line, full, got)
+		// A line the full path cannot parse asks nothing; the text readers
+		// may have asked of the records before the fault.
+		if full.t.skipped == 0 && !reflect.DeepEqual(full.glance, got.glance) {
+			t.Fatalf("glances differ:\nfull %+v\nfast %+v\n%.400s", full.glance, got.glance, line)
+		}
 	}
 	return took
 }
@@ -178,8 +192,9 @@ func TestDNSLookupsReadFromText(t *testing.T) {
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `,` + dnsRecord("b.example.", "NOERROR", "10.0.0.2", "") + `]}`, true},
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]`, false},
 		{`{"records":[],"value":[]}`, false},
+		{`{ "records" : [ ` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + ` ] }`, true},
 	} {
-		if _, took := readDNSLine([]byte(c.line), dnsWants[0], true); took != c.took {
+		if _, took := readDNSLine([]byte(c.line), dnsWants[0], viaLine); took != c.took {
 			t.Errorf("taken %v, want %v: %.200s", took, c.took, c.line)
 		}
 	}

@@ -95,7 +95,7 @@ func (w *worker) span(b []byte, s span) {
 		}
 	default:
 		brief, wanted := w.briefRecord(b, loc)
-		if brief {
+		if brief || !wanted && w.records(b, loc, s.hint) {
 			return
 		}
 		w.wanted = wanted
@@ -120,7 +120,7 @@ func (w *worker) lines(b *batch) {
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 {
 			loc := event.Location{File: w.file, Line: line, Offset: off}
-			if brief, wanted := w.brief(t, loc); !brief && (wanted || !w.records(t, loc)) {
+			if brief, wanted := w.brief(t, loc); !brief && (wanted || !w.records(t, loc, jsonHint)) {
 				// Only the stream's final line may lack its newline; when
 				// it does not parse, it is a record still being written.
 				w.wanted = wanted
@@ -165,25 +165,38 @@ func (w *worker) briefRecord(b []byte, loc event.Location) (brief, wanted bool) 
 	return brief, wanted
 }
 
-// recordsPrefix starts a line that is an Event Hub capture's envelope, as
-// Azure writes it (a firewall's DNS log is such lines, fifty lookups each).
-var recordsPrefix = []byte(`{"records":[`)
+// recordsStart returns the position of the first element of b when b
+// opens as an Event Hub message's envelope ({"records":[…), else -1. A
+// firewall's DNS log is such lines, fifty lookups each, and an Event Hubs
+// Capture file such bodies.
+func recordsStart(b []byte) int {
+	const name = `"records"`
+	i := jsonwalk.SkipWS(b, 1)
+	if len(b) == 0 || b[0] != '{' || !bytes.HasPrefix(b[i:], []byte(name)) {
+		return -1
+	}
+	if i = jsonwalk.Colon(b, i+len(name)-1); i < 0 || i >= len(b) || b[i] != '[' {
+		return -1
+	}
+	return i + 1
+}
 
-// records reads a line that is one {"records":[…]} envelope record by
-// record, as the full path would read it: a DNS lookup no rule wants is
+// records reads a line (or a document) that is one {"records":[…]}
+// envelope record by record, as the full path would read it: a DNS lookup no rule wants is
 // read briefly from its text (network.ReadDNSIn, with the line's quote
 // bitmap), any other record parsed alone and read as the envelope's
 // element it is (depth 2, its index, no text of its own). It takes only a
 // line that is JSON throughout and has no member but the array, and asks
 // and hands on nothing before it knows that; false sends the line the
 // full way.
-func (w *worker) records(b []byte, loc event.Location) bool {
-	if w.sc.Wants == nil || !bytes.HasPrefix(b, recordsPrefix) {
+func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
+	start := recordsStart(b)
+	if w.sc.Wants == nil || start < 0 {
 		return false
 	}
 	wk := jsonwalk.New(b, &w.sc.Words)
 	w.elems = w.elems[:0]
-	i := jsonwalk.SkipWS(b, len(recordsPrefix))
+	i := jsonwalk.SkipWS(b, start)
 	if i < len(b) && b[i] == ']' {
 		i++
 	} else {
@@ -223,7 +236,7 @@ func (w *worker) records(b []byte, loc event.Location) bool {
 			continue
 		}
 		w.wanted = wanted
-		w.value(v, l, jsonHint, 2)
+		w.value(v, l, h, 2)
 		w.wanted = false
 	}
 	clear(w.elems) // they hold the line
