@@ -216,3 +216,42 @@ func FuzzDNSLine(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDNSLookups reads a firewall DNS log's envelope lines (fifty
+// lookups each, one a pool's) as a hunt that wants only pool lookups:
+// record by record from the text (text), and parsed whole, each lookup
+// decoded (tree).
+func BenchmarkDNSLookups(b *testing.B) {
+	var lines [][]byte
+	n := 0
+	for l := range 64 {
+		recs := make([]string, 50)
+		for i := range recs {
+			recs[i] = dnsRecord(fmt.Sprintf("host%d-%d.example.", l, i), "NOERROR", fmt.Sprintf("10.%d.%d.4", l, i), "")
+		}
+		recs[l%50] = dnsRecord("xmr-eu1.nanopool.org.", "NOERROR", "10.9.9.9", "")
+		lines = append(lines, []byte(`{"records":[`+strings.Join(recs, ",")+`]}`))
+		n += len(lines[l])
+	}
+	wants := dnsWants[1]
+	for _, via := range []struct {
+		name string
+		way  int
+	}{{"text", viaLine}, {"tree", viaFull}} {
+		b.Run(via.name, func(b *testing.B) {
+			w := &worker{t: newTally(), file: "f.jsonl"}
+			w.sc.Wants = wants
+			loc := event.Location{File: w.file, Line: 1}
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				for _, l := range lines {
+					if via.way == viaFull {
+						w.record(l, loc, jsonHint, false)
+					} else if !w.records(l, loc, jsonHint) {
+						b.Fatal("not read record by record")
+					}
+				}
+			}
+		})
+	}
+}
