@@ -193,6 +193,8 @@ func TestDNSLookupsReadFromText(t *testing.T) {
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]`, false},
 		{`{"records":[],"value":[]}`, false},
 		{`{ "records" : [ ` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + ` ] }`, true},
+		// Not starting with a lookup (a flow log's envelope): parsed whole.
+		{`{"records":[{"category":"FlowLogFlowEvent","time":"2026-03-01T02:00:00Z"},` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]}`, false},
 	} {
 		if _, took := readDNSLine([]byte(c.line), dnsWants[0], viaLine); took != c.took {
 			t.Errorf("taken %v, want %v: %.200s", took, c.took, c.line)

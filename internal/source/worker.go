@@ -139,7 +139,7 @@ func (w *worker) lines(b *batch) {
 // false sends the line the full way, and wanted says the hunt is known to
 // want it.
 func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
-	if w.sc.Wants == nil {
+	if w.sc.Wants == nil || recordsStart(b) >= 0 { // an envelope is neither's: records reads it
 		return false, false
 	}
 	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief && !wanted {
@@ -203,6 +203,12 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 		for more := true; more; {
 			el := element{start: i}
 			if el.dns, el.end = network.ReadDNSIn(&wk, i); el.end < 0 {
+				// An envelope that does not start with a lookup this
+				// reader takes (a flow log's) is parsed whole: walking it
+				// first would only add to that.
+				if len(w.elems) == 0 {
+					return false
+				}
 				if el.end = wk.SkipValue(i, 2); el.end < 0 {
 					return false
 				}
