@@ -184,10 +184,12 @@ func TestDNSLookupsReadFromText(t *testing.T) {
 			t.Errorf("%d of %d lines taken by the text readers, want at least 10", took, len(lines))
 		}
 	}
+	activity := string(benchLines(t, 16<<10, 21)[0])
 	for _, c := range []struct {
 		line string
 		took bool
 	}{
+		{`{"records":[` + activity + `,` + activity + `]}`, true}, // an Event Hub message of Activity Log records
 		{dnsRecord("download.pytorch.org.", "NOERROR", "10.21.3.31", ""), true},
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `,` + dnsRecord("b.example.", "NOERROR", "10.0.0.2", "") + `]}`, true},
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]`, false},

@@ -182,13 +182,14 @@ func recordsStart(b []byte) int {
 }
 
 // records reads a line (or a document) that is one {"records":[…]}
-// envelope record by record, as the full path would read it: a DNS lookup no rule wants is
-// read briefly from its text (network.ReadDNSIn, with the line's quote
-// bitmap), any other record parsed alone and read as the envelope's
-// element it is (depth 2, its index, no text of its own). It takes only a
-// line that is JSON throughout and has no member but the array, and asks
-// and hands on nothing before it knows that; false sends the line the
-// full way.
+// envelope record by record, as the full path would read it: a DNS lookup
+// (network.ReadDNSIn, with the line's quote bitmap) or an Activity Log
+// record (activitylog.BriefRecord) no rule wants is read briefly from its
+// text, any other record parsed alone and read as the envelope's element
+// it is (depth 2, its index, no text of its own). It takes only a line
+// that is JSON throughout and has no member but the array, and asks and
+// hands on nothing before it knows that; false sends the line the full
+// way.
 func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 	start := recordsStart(b)
 	if w.sc.Wants == nil || start < 0 {
@@ -203,10 +204,11 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 		for more := true; more; {
 			el := element{start: i}
 			if el.dns, el.end = network.ReadDNSIn(&wk, i); el.end < 0 {
-				// An envelope that does not start with a lookup this
-				// reader takes (a flow log's) is parsed whole: walking it
-				// first would only add to that.
-				if len(w.elems) == 0 {
+				// An envelope that starts with neither a lookup this
+				// reader takes nor an Activity Log record (a flow log's)
+				// is parsed whole: walking it first would only add to
+				// that.
+				if len(w.elems) == 0 && !activitylog.IsCategory(category(&wk, i)) {
 					return false
 				}
 				if el.end = wk.SkipValue(i, 2); el.end < 0 {
@@ -227,15 +229,18 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 		el := &w.elems[k]
 		l := loc
 		l.Record = k
-		wanted := false
-		if !el.other {
-			var brief bool
-			if brief, wanted = el.dns.Decide(&w.sc, &w.short); brief {
-				w.handBrief(&w.short, nil, l) // an element has no text of its own
-				continue
-			}
+		rec := b[el.start:el.end]
+		var brief, wanted bool
+		if el.other {
+			brief, wanted = activitylog.BriefRecord(&w.sc, rec, &w.short)
+		} else {
+			brief, wanted = el.dns.Decide(&w.sc, &w.short)
 		}
-		v, err := w.p.ParseBytes(b[el.start:el.end])
+		if brief {
+			w.handBrief(&w.short, nil, l) // an element has no text of its own
+			continue
+		}
+		v, err := w.p.ParseBytes(rec)
 		if err != nil { // not seen: the walker accepts nothing fastjson rejects (FuzzWalker)
 			w.t.records++
 			w.skip(l, fmt.Errorf("invalid JSON: %s", shortErr(err)))
@@ -247,6 +252,27 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 	}
 	clear(w.elems) // they hold the line
 	return true
+}
+
+// category returns the category of the object at i as written when it
+// names one before anything this walk cannot pass, else nil: enough to
+// tell a flow log's envelope from the logs records reads.
+func category(wk *jsonwalk.Walker, i int) []byte {
+	var c []byte
+	if i < len(wk.B) && wk.B[i] == '{' {
+		wk.Members(i+1, func(key []byte, at int) int {
+			if string(key) != "category" {
+				return wk.SkipValue(at, 3)
+			}
+			if at < len(wk.B) && wk.B[at] == '"' {
+				if e := wk.StrEnd(at + 1); e > at {
+					c = wk.B[at+1 : e]
+				}
+			}
+			return -1 // found: stop
+		})
+	}
+	return c
 }
 
 // element is one record of an envelope line (worker.records): where it

@@ -36,12 +36,29 @@ import (
 // decode it in full without asking again, since decoding in full is never
 // wrong, only slower.
 func BriefLine(sc *record.Scratch, line []byte, e *event.Event) (brief, wanted bool) {
-	if sc.Wants == nil || len(line) == 0 || line[0] != '{' {
+	return briefRead(sc, line, e, false)
+}
+
+// BriefRecord is BriefLine for a record inside an envelope (an element of
+// an Event Hub message's records, its text as the envelope holds it),
+// read as the full path reads such a record: without a text of its own,
+// so its glance claims nothing of the text (no needles, no quota ruled
+// out by it).
+func BriefRecord(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool) {
+	return briefRead(sc, rec, e, true)
+}
+
+func briefRead(sc *record.Scratch, b []byte, e *event.Event, inEnvelope bool) (brief, wanted bool) {
+	if sc.Wants == nil || len(b) == 0 || b[0] != '{' {
 		return false, false
 	}
-	r := lineReader{Walker: jsonwalk.New(line, &sc.Words), sc: sc}
+	r := lineReader{Walker: jsonwalk.New(b, &sc.Words), sc: sc, inEnvelope: inEnvelope}
 	return r.read(e), r.wanted
 }
+
+// IsCategory reports whether c is one of the Activity Log's categories
+// exactly as written: a record of it may be one BriefRecord reads.
+func IsCategory(c []byte) bool { return activityCategory(c) }
 
 // span is where a string value without escapes lies in the line; ok is
 // false when nothing set it.
@@ -63,7 +80,8 @@ func (t span) view(b []byte) string {
 // and the classification look at, as the full path would find them.
 type lineReader struct {
 	jsonwalk.Walker
-	sc *record.Scratch
+	sc         *record.Scratch
+	inEnvelope bool // the record is an envelope's element: no text of its own
 	// scanTop's slots: the first non-null member of each name, any case.
 	op, status, ip, tenant, time span
 	identity                     bool // the identity slot is filled (and read)
@@ -291,7 +309,9 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	g.Text = asWritten(r.B, r.Plain)
+	if !r.inEnvelope {
+		g.Text = asWritten(r.B, r.Plain)
+	}
 	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
 	if r.sc.Want(g) {
 		r.wanted = true
