@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // maxScanDepth bounds nesting: far under fastjson's 300, and deeper than
@@ -31,6 +32,23 @@ type Walker struct {
 	// (quotes.go): the escaped ones are cleared. nil for the Walker
 	// that searches the text instead (tests compare the two).
 	quotes []uint64
+}
+
+// Span is where a string value without escapes lies in a walker's text;
+// OK is false when nothing set it. Readers keep spans of the members they
+// read and look at them once the walk is done.
+type Span struct {
+	Start, End int
+	OK         bool
+}
+
+// View returns the span's text in b without copying it: for comparing
+// and parsing; what an event keeps is copied first.
+func (t Span) View(b []byte) string {
+	if !t.OK || t.End == t.Start {
+		return ""
+	}
+	return unsafe.String(&b[t.Start], t.End-t.Start)
 }
 
 // New returns a Walker over b; the bitmap is made in *words, grown as

@@ -3,7 +3,6 @@ package activitylog
 import (
 	"net/netip"
 	"strings"
-	"unsafe"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/jsonwalk"
@@ -60,22 +59,6 @@ func briefRead(sc *record.Scratch, b []byte, e *event.Event, inEnvelope bool) (b
 // exactly as written: a record of it may be one BriefRecord reads.
 func IsCategory(c []byte) bool { return activityCategory(c) }
 
-// span is where a string value without escapes lies in the line; ok is
-// false when nothing set it.
-type span struct {
-	start, end int
-	ok         bool
-}
-
-// view returns the text in b without copying it (as record.Peek does):
-// for comparing and parsing; what an event keeps is copied first.
-func (t span) view(b []byte) string {
-	if !t.ok || t.end == t.start {
-		return ""
-	}
-	return unsafe.String(&b[t.start], t.end-t.start)
-}
-
 // lineReader is one BriefLine: the members of the record that readBrief
 // and the classification look at, as the full path would find them.
 type lineReader struct {
@@ -83,7 +66,7 @@ type lineReader struct {
 	sc         *record.Scratch
 	inEnvelope bool // the record is an envelope's element: no text of its own
 	// scanTop's slots: the first non-null member of each name, any case.
-	op, status, ip, tenant, time span
+	op, status, ip, tenant, time jsonwalk.Span
 	identity                     bool // the identity slot is filled (and read)
 	claims                       int  // claimsNone, claimsRead, claimsUnknown
 	tid, ipaddr                  claim
@@ -113,7 +96,7 @@ func (r *lineReader) read(e *event.Event) bool {
 		if at = r.member(key, at); at < 0 {
 			return -1
 		}
-		if !r.decided && r.op.ok && r.status.ok && r.ip.ok && (r.addr.IsValid() || r.identity) {
+		if !r.decided && r.op.OK && r.status.OK && r.ip.OK && (r.addr.IsValid() || r.identity) {
 			// Everything the decision reads is final: no later member
 			// can change a filled slot.
 			if !r.decide() {
@@ -242,9 +225,9 @@ func (r *lineReader) member(key []byte, i int) int {
 	case topTenant:
 		return r.slot(&r.tenant, i)
 	case topIP:
-		filled := r.ip.ok
-		if i = r.slot(&r.ip, i); i >= 0 && !filled && r.ip.ok {
-			r.addr = record.IP(r.ip.view(b))
+		filled := r.ip.OK
+		if i = r.slot(&r.ip, i); i >= 0 && !filled && r.ip.OK {
+			r.addr = record.IP(r.ip.View(b))
 		}
 		return i
 	case topIdentity:
@@ -268,9 +251,9 @@ func activityCategory(c []byte) bool {
 // slot fills t with the string at i unless a member filled it before; a
 // null leaves it for a later spelling, as scanTop's set does. Any other
 // value (a number Peek would render, an object) gives up.
-func (r *lineReader) slot(t *span, i int) int {
+func (r *lineReader) slot(t *jsonwalk.Span, i int) int {
 	b := r.B
-	if t.ok {
+	if t.OK {
 		return r.SkipValue(i, 1)
 	}
 	if i >= len(b) {
@@ -284,7 +267,7 @@ func (r *lineReader) slot(t *span, i int) int {
 		if e < 0 || r.escaped(b[i+1:e]) {
 			return -1
 		}
-		*t = span{start: i + 1, end: e, ok: true}
+		*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}
 		return e + 1
 	}
 	return -1
@@ -294,11 +277,11 @@ func (r *lineReader) slot(t *span, i int) int {
 // address: true when the record is read briefly.
 func (r *lineReader) decide() bool {
 	r.decided = true
-	op := strings.TrimSpace(r.op.view(r.B))
+	op := strings.TrimSpace(r.op.View(r.B))
 	if op == "" { // from the authorization: the full path's
 		return false
 	}
-	g := event.Glance{Kind: event.KindActivity, Operation: r.sc.Lower(op), Outcome: outcome(r.status.view(r.B))}
+	g := event.Glance{Kind: event.KindActivity, Operation: r.sc.Lower(op), Outcome: outcome(r.status.View(r.B))}
 	if learned(g.Operation) {
 		return false
 	}
@@ -330,14 +313,14 @@ func (r *lineReader) finish(e *event.Event) bool {
 	if !r.decided && !r.decide() {
 		return false
 	}
-	if !r.time.ok { // no time: the full path's error
+	if !r.time.OK { // no time: the full path's error
 		return false
 	}
-	t, err := record.FirstTime(r.time.view(r.B))
+	t, err := record.FirstTime(r.time.View(r.B))
 	if err != nil {
 		return false
 	}
-	tenant := r.sc.Lower(strings.TrimSpace(r.tenant.view(r.B)))
+	tenant := r.sc.Lower(strings.TrimSpace(r.tenant.View(r.B)))
 	if tenant == "" {
 		s, ok := r.claimText(&r.tid)
 		if !ok {
@@ -346,7 +329,7 @@ func (r *lineReader) finish(e *event.Event) bool {
 		tenant = r.sc.Lower(strings.TrimSpace(s))
 	}
 	// As enum: the constant when the status is a usual one, else a copy.
-	st := r.status.view(r.B)
+	st := r.status.View(r.B)
 	status := canonical(st, statuses)
 	if status == "" {
 		status = strings.Clone(strings.TrimSpace(st))

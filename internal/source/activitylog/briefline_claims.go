@@ -13,7 +13,7 @@ import (
 // ok but not plain, any other value, which Peek would render and this
 // reader does not.
 type claim struct {
-	span
+	jsonwalk.Span
 	plain bool
 }
 
@@ -31,12 +31,12 @@ func (r *lineReader) claimText(c *claim) (string, bool) {
 	switch {
 	case r.claims == claimsUnknown:
 		return "", false
-	case r.claims == claimsNone || !c.ok:
+	case r.claims == claimsNone || !c.OK:
 		return "", true
 	case !c.plain:
 		return "", false
 	}
-	return c.view(r.B), true
+	return c.View(r.B), true
 }
 
 // identityValue reads the value of an identity member: the first non-null
@@ -136,7 +136,7 @@ func (r *lineReader) claimsObject(i int) int {
 		if i = jsonwalk.Colon(b, ke); i < 0 {
 			return -1
 		}
-		if c := r.claimOf(key); c != nil && !c.ok {
+		if c := r.claimOf(key); c != nil && !c.OK {
 			i = r.claimValue(c, i)
 		} else {
 			i = r.SkipMember(i, 3)
@@ -196,9 +196,9 @@ func (r *lineReader) claimValue(c *claim, i int) int {
 		if e < 0 {
 			return -1
 		}
-		*c = claim{span: span{start: i + 1, end: e, ok: true}, plain: !r.escaped(b[i+1 : e])}
+		*c = claim{Span: jsonwalk.Span{Start: i + 1, End: e, OK: true}, plain: !r.escaped(b[i+1 : e])}
 		return e + 1
 	}
-	c.ok = true // not a string: Peek would render it
+	c.OK = true // not a string: Peek would render it
 	return r.SkipValue(i, 3)
 }

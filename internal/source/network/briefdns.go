@@ -69,7 +69,7 @@ func (d *DNSText) Decide(sc *record.Scratch, e *event.Event) (brief, wanted bool
 func readDNS(w *jsonwalk.Walker, i int) (dnsReader, int) {
 	r := dnsReader{Walker: *w}
 	end := r.Members(i+1, r.top)
-	if end < 0 || !r.category || !r.props || !r.query.ok || !r.time.ok || r.query.start == r.query.end {
+	if end < 0 || !r.category || !r.props || !r.query.OK || !r.time.OK || r.query.Start == r.query.End {
 		return r, -1 // an empty name is the full path's error
 	}
 	return r, end
@@ -79,44 +79,27 @@ func readDNS(w *jsonwalk.Walker, i int) (dnsReader, int) {
 // e with its brief event.
 func (r *dnsReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted bool) {
 	b := r.B
-	t, err := record.Time(r.time.view(b))
+	t, err := record.Time(r.time.View(b))
 	if err != nil || t.IsZero() {
 		return false, false
 	}
-	code := r.code.view(b)
-	g := event.Glance{Kind: event.KindDNS, Operation: opDNS, Outcome: dnsOutcome(code, strings.TrimSpace(r.errMsg.view(b)) != ""),
-		SourceIP: addrOf(r.client.view(b)), Query: queryName(sc.Lower(strings.TrimSpace(r.query.view(b))))}
+	code := r.code.View(b)
+	g := event.Glance{Kind: event.KindDNS, Operation: opDNS, Outcome: dnsOutcome(code, strings.TrimSpace(r.errMsg.View(b)) != ""),
+		SourceIP: addrOf(r.client.View(b)), Query: queryName(sc.Lower(strings.TrimSpace(r.query.View(b))))}
 	if sc.Want(g) {
 		return false, true
 	}
-	*e = event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Brief: true, Tenant: sc.Lower(r.tenant.view(b)),
+	*e = event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Brief: true, Tenant: sc.Lower(r.tenant.View(b)),
 		Operation: opDNS, Status: sc.Intern(code), Outcome: g.Outcome}
 	return true, false
-}
-
-// text is where a string value without escapes lies in the record; ok is
-// false when nothing set it.
-type text struct {
-	start, end int
-	ok         bool
-}
-
-// view returns the text without copying it (as record.Peek does): for
-// comparing and parsing; what an event keeps is copied first (Scratch.Lower
-// and Intern copy).
-func (t text) view(b []byte) string {
-	if !t.ok || t.end == t.start {
-		return ""
-	}
-	return unsafe.String(&b[t.start], t.end-t.start)
 }
 
 // dnsReader is one BriefDNS: the members it reads, as the full path would
 // find them.
 type dnsReader struct {
 	jsonwalk.Walker
-	time, tenant                text
-	query, code, errMsg, client text
+	time, tenant                jsonwalk.Span
+	query, code, errMsg, client jsonwalk.Span
 	category, props             bool // the category is the table's, properties read
 }
 
@@ -254,11 +237,11 @@ func (r *dnsReader) top(key []byte, at int) int {
 	case nameTenant:
 		return r.str(&r.tenant, at)
 	case nameCategory:
-		var c text
+		var c jsonwalk.Span
 		if r.category {
 			return -1
 		}
-		if at = r.str(&c, at); at < 0 || c.view(r.B) != catDNS {
+		if at = r.str(&c, at); at < 0 || c.View(r.B) != catDNS {
 			return -1
 		}
 		r.category = true
@@ -294,14 +277,14 @@ func (r *dnsReader) prop(key []byte, at int) int {
 
 // str reads the string at i into t, once: a second member of the name,
 // another kind of value or an escape gives up.
-func (r *dnsReader) str(t *text, i int) int {
-	if t.ok || i >= len(r.B) || r.B[i] != '"' {
+func (r *dnsReader) str(t *jsonwalk.Span, i int) int {
+	if t.OK || i >= len(r.B) || r.B[i] != '"' {
 		return -1
 	}
 	e := r.StrEnd(i + 1)
 	if e < 0 || !r.Plain && jsonwalk.Escaped(r.B[i+1:e]) {
 		return -1
 	}
-	*t = text{start: i + 1, end: e, ok: true}
+	*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}
 	return e + 1
 }
