@@ -195,6 +195,9 @@ func TestDNSLookupsReadFromText(t *testing.T) {
 		{`{"records":[` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]`, false},
 		{`{"records":[],"value":[]}`, false},
 		{`{ "records" : [ ` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + ` ] }`, true},
+		// More records than records keeps: parsed whole.
+		{`{"records":[` + strings.Repeat(dnsRecord("a.example.", "NOERROR", "10.0.0.1", "")+`,`, maxElems) + `{}]}`, false},
+		{`{"records":[` + strings.Repeat(dnsRecord("a.example.", "NOERROR", "10.0.0.1", "")+`,`, maxElems-1) + `{}]}`, true},
 		// Not starting with a lookup (a flow log's envelope): parsed whole.
 		{`{"records":[{"category":"FlowLogFlowEvent","time":"2026-03-01T02:00:00Z"},` + dnsRecord("a.example.", "NOERROR", "10.0.0.1", "") + `]}`, false},
 	} {

@@ -216,7 +216,9 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 				}
 				el.other = true
 			}
-			w.elems = append(w.elems, el)
+			if w.elems = append(w.elems, el); len(w.elems) > maxElems {
+				return false
+			}
 			if i, more = jsonwalk.Next(b, el.end, ']'); i < 0 {
 				return false
 			}
@@ -251,6 +253,9 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 		w.wanted = false
 	}
 	clear(w.elems) // they hold the line
+	if cap(w.elems) > maxElems {
+		w.elems = nil
+	}
 	return true
 }
 
@@ -274,6 +279,12 @@ func category(wk *jsonwalk.Walker, i int) []byte {
 	}
 	return c
 }
+
+// maxElems bounds the records of an envelope that records reads one by
+// one, and so the memory it keeps for them (a few hundred bytes each): an
+// Event Hub message holds at most 1 MB, fifty records as Azure writes
+// them. A larger envelope is parsed whole, as before.
+const maxElems = 4096
 
 // element is one record of an envelope line (worker.records): where it
 // is, and what the DNS reader read of it unless other.
