@@ -170,6 +170,14 @@ func (e *Enricher) PoolDomain(name string) (event.PoolMatch, bool) {
 	return e.pools.domain(h)
 }
 
+// PoolKind is the kind of pool PoolDomain finds for a DNS name, "" for
+// none: what enrichment will say of a lookup (enrich.pool.kind), for the
+// engine's decision to read one briefly (engine.Engine.PoolKind).
+func (e *Enricher) PoolKind(name string) string {
+	m, _ := e.PoolDomain(name)
+	return m.Kind
+}
+
 // domain matches a folded host name against the lists, best first. The
 // result holds list strings only, so a match does not allocate.
 func (p *poolIntel) domain(h []byte) (event.PoolMatch, bool) {

@@ -90,10 +90,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	}
 	eng.Refresh = cfg.Enricher.Refresh
 	eng.SourceAzure = cfg.Enricher.Azure
-	eng.PoolKind = func(name string) string {
-		m, _ := cfg.Enricher.PoolDomain(name)
-		return m.Kind
-	}
+	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
 	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the

@@ -69,19 +69,23 @@ func title(in *Incident, as []*alert.Alert) string {
 	if len(access) == 0 {
 		return withBy(s, who)
 	}
-	if actor := topPrincipal(inStage(as, access[0].stage)); actor != "" && actor != who {
+	if actor := topPrincipal(inStage(in, as, access[0].stage)); actor != "" && actor != who {
 		return withBy(withBy(s, who)+", after "+access[0].phrase, actor)
 	}
 	return withBy(s+" after "+access[0].phrase, who)
 }
 
-// inStage returns the alerts of one kill-chain stage (StagesOf, as the
-// incident's stages are made).
-func inStage(as []*alert.Alert, stage string) []*alert.Alert {
+// inStage returns the alerts the incident places in one kill-chain stage.
+func inStage(in *Incident, as []*alert.Alert, stage string) []*alert.Alert {
 	var out []*alert.Alert
-	for _, a := range as {
-		if slices.Contains(StagesOf(a), stage) {
-			out = append(out, a)
+	for _, st := range in.Stages {
+		if st.Stage != stage {
+			continue
+		}
+		for _, a := range as {
+			if slices.Contains(st.Alerts, a.ID) {
+				out = append(out, a)
+			}
 		}
 	}
 	return out

@@ -183,6 +183,10 @@ func quoteOrBackslash(w uint64) uint64 {
 // would undo before anyone reads it.
 func Escaped(s []byte) bool { return bytes.IndexByte(s, '\\') >= 0 }
 
+// HasEscape reports whether s, text of w's, holds an escape: never when
+// the whole text has no backslash.
+func (w *Walker) HasEscape(s []byte) bool { return !w.Plain && Escaped(s) }
+
 // SkipWS returns the position of the first byte at or after i that is not
 // JSON white space.
 func SkipWS(b []byte, i int) int {

@@ -135,16 +135,7 @@ func readDNSLine(line []byte, wants event.Wants, via int) (r lineResult, took bo
 		r.t = w.t
 		return r, false
 	}
-	brief, wanted := w.brief(line, loc)
-	switch {
-	case brief:
-		took = true
-	case !wanted && w.records(line, loc, jsonHint):
-		took = true
-	default:
-		w.wanted = wanted
-		w.record(line, loc, jsonHint, false)
-	}
+	took = w.line(line, loc, false)
 	r.t = w.t
 	return r, took
 }
@@ -254,7 +245,7 @@ func BenchmarkDNSLookups(b *testing.B) {
 				for _, l := range lines {
 					if via.way == viaFull {
 						w.record(l, loc, jsonHint, false)
-					} else if !w.records(l, loc, jsonHint) {
+					} else if !w.records(l, recordsStart(l), loc, jsonHint) {
 						b.Fatal("not read record by record")
 					}
 				}

@@ -70,8 +70,7 @@ func readLine(line []byte, wants event.Wants, fast bool) (r lineResult, taken, w
 	loc := event.Location{File: w.file, Line: 7, Offset: 1234}
 	if fast {
 		if taken, wanted = w.brief(line, loc); wanted {
-			w.wanted = true
-			w.record(line, loc, jsonHint, false)
+			w.recordKnown(line, loc, jsonHint, false, true)
 		}
 	} else {
 		w.record(line, loc, jsonHint, false)

@@ -73,6 +73,7 @@ var jsonHint = record.Hint{Format: "json"}
 // host text it was framed from.
 func (w *worker) span(b []byte, s span) {
 	loc := event.Location{File: w.file, Line: s.line, Offset: s.off}
+	wanted := false
 	switch s.text {
 	case textAuditd:
 		if b = w.audit.BuildProcess(b); b == nil {
@@ -94,16 +95,17 @@ func (w *worker) span(b []byte, s span) {
 			return
 		}
 	default:
-		brief, wanted := w.briefRecord(b, loc)
-		if brief || !wanted && w.records(b, loc, s.hint) {
+		var brief bool
+		if start := recordsStart(b); start >= 0 {
+			brief = w.records(b, start, loc, s.hint)
+		} else {
+			brief, wanted = w.briefRecord(b, loc)
+		}
+		if brief {
 			return
 		}
-		w.wanted = wanted
-		w.record(b, loc, s.hint, false)
-		w.wanted = false
-		return
 	}
-	w.record(b, loc, s.hint, false)
+	w.recordKnown(b, loc, s.hint, false, wanted)
 }
 
 // lines splits a chunk of JSON lines; CRLF ends and blank lines are fine.
@@ -117,20 +119,30 @@ func (w *worker) lines(b *batch) {
 		} else {
 			l, data = data[:i], data[i+1:]
 		}
-		t := bytes.TrimSpace(l)
-		if len(t) > 0 {
-			loc := event.Location{File: w.file, Line: line, Offset: off}
-			if brief, wanted := w.brief(t, loc); !brief && (wanted || !w.records(t, loc, jsonHint)) {
-				// Only the stream's final line may lack its newline; when
-				// it does not parse, it is a record still being written.
-				w.wanted = wanted
-				w.record(t, loc, jsonHint, b.last && i < 0)
-				w.wanted = false
-			}
+		if t := bytes.TrimSpace(l); len(t) > 0 {
+			// Only the stream's final line may lack its newline; when it
+			// does not parse, it is a record still being written.
+			w.line(t, event.Location{File: w.file, Line: line, Offset: off}, b.last && i < 0)
 		}
 		line++
 		off += int64(len(l)) + 1
 	}
+}
+
+// line reads one JSON line (white space trimmed): an envelope record by
+// record (records), else briefly when it can (brief), else the full way.
+// It reports whether a text reader took it.
+func (w *worker) line(t []byte, loc event.Location, last bool) (took bool) {
+	var wanted bool
+	if start := recordsStart(t); start >= 0 {
+		took = w.records(t, start, loc, jsonHint)
+	} else {
+		took, wanted = w.brief(t, loc)
+	}
+	if !took {
+		w.recordKnown(t, loc, jsonHint, last, wanted)
+	}
+	return took
 }
 
 // brief reads a line no rule wants without parsing it into a tree (an
@@ -139,7 +151,7 @@ func (w *worker) lines(b *batch) {
 // false sends the line the full way, and wanted says the hunt is known to
 // want it.
 func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
-	if w.sc.Wants == nil || recordsStart(b) >= 0 { // an envelope is neither's: records reads it
+	if w.sc.Wants == nil {
 		return false, false
 	}
 	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief && !wanted {
@@ -152,9 +164,8 @@ func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 	return true, false
 }
 
-// briefRecord is brief for a record a document holds (a firewall's Event
-// Hub capture: {"records":[…]}), where DNS lookups are the records to
-// read briefly.
+// briefRecord is brief for a record a document holds, where DNS lookups
+// are the records to read briefly (envelopes go to records).
 func (w *worker) briefRecord(b []byte, loc event.Location) (brief, wanted bool) {
 	if w.sc.Wants == nil {
 		return false, false
@@ -182,7 +193,8 @@ func recordsStart(b []byte) int {
 }
 
 // records reads a line (or a document) that is one {"records":[…]}
-// envelope record by record, as the full path would read it: a DNS lookup
+// envelope, its first element at start (recordsStart), record by record,
+// as the full path would read it: a DNS lookup
 // (network.ReadDNSIn, with the line's quote bitmap) or an Activity Log
 // record (activitylog.BriefRecord) no rule wants is read briefly from its
 // text, any other record parsed alone and read as the envelope's element
@@ -190,9 +202,8 @@ func recordsStart(b []byte) int {
 // that is JSON throughout and has no member but the array, and asks and
 // hands on nothing before it knows that; false sends the line the full
 // way.
-func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
-	start := recordsStart(b)
-	if w.sc.Wants == nil || start < 0 {
+func (w *worker) records(b []byte, start int, loc event.Location, h record.Hint) bool {
+	if w.sc.Wants == nil {
 		return false
 	}
 	wk := jsonwalk.New(b, &w.sc.Words)
@@ -248,7 +259,7 @@ func (w *worker) records(b []byte, loc event.Location, h record.Hint) bool {
 			w.skip(l, fmt.Errorf("invalid JSON: %s", shortErr(err)))
 			continue
 		}
-		w.wanted = wanted
+		w.wanted = wanted // as recordKnown, for an element
 		w.value(v, l, h, 2)
 		w.wanted = false
 	}
@@ -304,6 +315,14 @@ func (w *worker) handBrief(ev *event.Event, b []byte, loc event.Location) {
 		w.h(w.id, ev)
 	}
 	ev.RawText = nil // the line may be mapped memory soon unmapped
+}
+
+// recordKnown is record for a text the hunt is known to want (wanted):
+// decode need not ask again.
+func (w *worker) recordKnown(b []byte, loc event.Location, h record.Hint, lastLine, wanted bool) {
+	w.wanted = wanted
+	w.record(b, loc, h, lastLine)
+	w.wanted = false
 }
 
 // record parses one record (or envelope) and decodes what it holds.

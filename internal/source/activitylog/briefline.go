@@ -55,10 +55,6 @@ func briefRead(sc *record.Scratch, b []byte, e *event.Event, inEnvelope bool) (b
 	return r.read(e), r.wanted
 }
 
-// IsCategory reports whether c is one of the Activity Log's categories
-// exactly as written: a record of it may be one BriefRecord reads.
-func IsCategory(c []byte) bool { return activityCategory(c) }
-
 // lineReader is one BriefLine: the members of the record that readBrief
 // and the classification look at, as the full path would find them.
 type lineReader struct {
@@ -90,7 +86,7 @@ func (r *lineReader) read(e *event.Event) bool {
 		return false
 	}
 	end := r.Members(1, func(key []byte, at int) int {
-		if r.escaped(key) { // an escaped name could spell any of ours
+		if r.HasEscape(key) { // an escaped name could spell any of ours
 			return -1
 		}
 		if at = r.member(key, at); at < 0 {
@@ -211,7 +207,7 @@ func (r *lineReader) member(key []byte, i int) int {
 			return -1
 		}
 		e := r.StrEnd(i + 1)
-		if e < 0 || !activityCategory(b[i+1:e]) {
+		if e < 0 || !IsCategory(b[i+1:e]) {
 			return -1
 		}
 		r.categoryOK = true
@@ -236,10 +232,11 @@ func (r *lineReader) member(key []byte, i int) int {
 	return r.SkipValue(i, 1)
 }
 
-// activityCategory reports whether c is one of the Activity Log's
-// categories exactly as written, which classify sends straight to this
-// family (its byCategory) and Detect then takes as a diagnostic record.
-func activityCategory(c []byte) bool {
+// IsCategory reports whether c is one of the Activity Log's categories
+// exactly as written, which classify sends straight to this family (its
+// byCategory) and Detect then takes as a diagnostic record: a record of it
+// may be one BriefLine or BriefRecord reads.
+func IsCategory(c []byte) bool {
 	for _, s := range categories {
 		if string(c) == s {
 			return true
@@ -264,7 +261,7 @@ func (r *lineReader) slot(t *jsonwalk.Span, i int) int {
 		return jsonwalk.Literal(b, i, "null")
 	case '"':
 		e := r.StrEnd(i + 1)
-		if e < 0 || r.escaped(b[i+1:e]) {
+		if e < 0 || r.HasEscape(b[i+1:e]) {
 			return -1
 		}
 		*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}
@@ -340,6 +337,3 @@ func (r *lineReader) finish(e *event.Event) bool {
 	}
 	return true
 }
-
-// escaped reports whether s, a string of the line, holds an escape.
-func (r *lineReader) escaped(s []byte) bool { return !r.Plain && jsonwalk.Escaped(s) }

@@ -72,7 +72,7 @@ func (r *lineReader) identityObject(i int) int {
 		// An escaped name may be "claims" once unescaped (and come
 		// before this one), and bytes.EqualFold folds some non-ASCII
 		// letters to ASCII ones.
-		anyEsc = anyEsc || r.escaped(key)
+		anyEsc = anyEsc || r.HasEscape(key)
 		loose = loose || mayFoldTo(key, "claims")
 		return r.SkipValue(at, 2)
 	})
@@ -159,7 +159,7 @@ func (r *lineReader) claimsObject(i int) int {
 // reader does not want; an escaped name, which fastjson would unescape
 // into any claim, makes the claims unknown.
 func (r *lineReader) claimOf(key []byte) *claim {
-	if r.escaped(key) {
+	if r.HasEscape(key) {
 		r.claims = claimsUnknown
 		return nil
 	}
@@ -196,7 +196,7 @@ func (r *lineReader) claimValue(c *claim, i int) int {
 		if e < 0 {
 			return -1
 		}
-		*c = claim{Span: jsonwalk.Span{Start: i + 1, End: e, OK: true}, plain: !r.escaped(b[i+1 : e])}
+		*c = claim{Span: jsonwalk.Span{Start: i + 1, End: e, OK: true}, plain: !r.HasEscape(b[i+1 : e])}
 		return e + 1
 	}
 	c.OK = true // not a string: Peek would render it

@@ -1,7 +1,9 @@
 package network
 
 import (
+	"net/netip"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -84,14 +86,24 @@ func (r *dnsReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted bo
 		return false, false
 	}
 	code := r.code.View(b)
-	g := event.Glance{Kind: event.KindDNS, Operation: opDNS, Outcome: dnsOutcome(code, strings.TrimSpace(r.errMsg.View(b)) != ""),
-		SourceIP: addrOf(r.client.View(b)), Query: queryName(sc.Lower(strings.TrimSpace(r.query.View(b))))}
+	g := lookupGlance(dnsOutcome(code, strings.TrimSpace(r.errMsg.View(b)) != ""), addrOf(r.client.View(b)),
+		queryName(sc.Lower(strings.TrimSpace(r.query.View(b)))))
 	if sc.Want(g) {
 		return false, true
 	}
-	*e = event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Brief: true, Tenant: sc.Lower(r.tenant.View(b)),
-		Operation: opDNS, Status: sc.Intern(code), Outcome: g.Outcome}
+	*e = briefLookup(t, sc.Lower(r.tenant.View(b)), sc.Intern(code), g.Outcome)
 	return true, false
+}
+
+// lookupGlance is what Wants is asked of a DNS lookup, on either path.
+func lookupGlance(o event.Outcome, client netip.Addr, query string) event.Glance {
+	return event.Glance{Kind: event.KindDNS, Operation: opDNS, Outcome: o, SourceIP: client, Query: query}
+}
+
+// briefLookup is the brief event of a lookup no rule wants, on either
+// path: only what a brief event keeps.
+func briefLookup(t time.Time, tenant, status string, o event.Outcome) event.Event {
+	return event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Brief: true, Tenant: tenant, Operation: opDNS, Status: status, Outcome: o}
 }
 
 // dnsReader is one BriefDNS: the members it reads, as the full path would
@@ -227,15 +239,33 @@ func lowered(key []byte, buf *[16]byte) string {
 	return unsafe.String(&buf[0], len(key))
 }
 
+// slot is where a member of the kind read goes; nil for the kinds not
+// read into one.
+func (r *dnsReader) slot(kind int) *jsonwalk.Span {
+	switch kind {
+	case nameTime:
+		return &r.time
+	case nameTenant:
+		return &r.tenant
+	case nameQuery:
+		return &r.query
+	case nameCode:
+		return &r.code
+	case nameError:
+		return &r.errMsg
+	case nameClient:
+		return &r.client
+	}
+	return nil
+}
+
 // top reads one top-level member; -1 gives up.
 func (r *dnsReader) top(key []byte, at int) int {
-	switch topName(key) {
+	switch k := topName(key); k {
 	case nameOther, namePass:
 		return r.SkipValue(at, 1)
-	case nameTime:
-		return r.str(&r.time, at)
-	case nameTenant:
-		return r.str(&r.tenant, at)
+	case nameRefuse:
+		return -1
 	case nameCategory:
 		var c jsonwalk.Span
 		if r.category {
@@ -254,35 +284,32 @@ func (r *dnsReader) top(key []byte, at int) int {
 		}
 		r.props = true
 		return r.Members(at+1, r.prop)
+	default:
+		return r.str(r.slot(k), at)
 	}
-	return -1
 }
 
 // prop reads one member of the properties; -1 gives up.
 func (r *dnsReader) prop(key []byte, at int) int {
-	switch propName(key) {
+	switch k := propName(key); k {
 	case nameOther, namePass:
 		return r.SkipValue(at, 2)
-	case nameQuery:
-		return r.str(&r.query, at)
-	case nameCode:
-		return r.str(&r.code, at)
-	case nameError:
-		return r.str(&r.errMsg, at)
-	case nameClient:
-		return r.str(&r.client, at)
+	case nameRefuse:
+		return -1
+	default:
+		return r.str(r.slot(k), at)
 	}
-	return -1
 }
 
 // str reads the string at i into t, once: a second member of the name,
-// another kind of value or an escape gives up.
+// another kind of value or an escape gives up (so does a kind with no
+// slot, t nil).
 func (r *dnsReader) str(t *jsonwalk.Span, i int) int {
-	if t.OK || i >= len(r.B) || r.B[i] != '"' {
+	if t == nil || t.OK || i >= len(r.B) || r.B[i] != '"' {
 		return -1
 	}
 	e := r.StrEnd(i + 1)
-	if e < 0 || !r.Plain && jsonwalk.Escaped(r.B[i+1:e]) {
+	if e < 0 || r.HasEscape(r.B[i+1:e]) {
 		return -1
 	}
 	*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}

@@ -20,7 +20,7 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 		return out, err
 	}
 	e := event.Event{Time: t, Kind: event.KindDNS, Shape: shapeDNS, Operation: opDNS}
-	p, rid := firewallColumns(sc, v, &e)
+	p := firewallColumns(sc, v, &e)
 	var d event.DNS // on the stack: most lookups are read briefly
 	// A record of the structured table is read from its columns, a msg
 	// only when it has no QueryName: looking for a msg first cost a search
@@ -44,11 +44,10 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	// Most lookups are of names no rule looks for (a firewall's DNS log is
 	// a tenant's largest): the hunt then keeps what a brief event keeps,
 	// and spares the resource id, enriching and matching.
-	if sc.Wants != nil && !sc.Want(event.Glance{Kind: e.Kind, Operation: e.Operation, Outcome: e.Outcome, SourceIP: e.SourceIP, Query: d.Query}) {
-		e = event.Event{Time: e.Time, Kind: e.Kind, Shape: e.Shape, Brief: true, Tenant: e.Tenant, Operation: e.Operation, Status: e.Status, Outcome: e.Outcome}
-		return append(out, e), nil
+	if sc.Wants != nil && !sc.Want(lookupGlance(e.Outcome, e.SourceIP, d.Query)) {
+		return append(out, briefLookup(e.Time, e.Tenant, e.Status, e.Outcome)), nil
 	}
-	firewallResource(sc, v, &e, rid)
+	firewallResource(sc, v, &e)
 	e.DNS = new(event.DNS)
 	*e.DNS = d
 	return append(out, e), nil

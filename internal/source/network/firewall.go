@@ -42,16 +42,15 @@ func decodeFirewall(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 // columns are: properties in a diagnostic record, the row itself in a Log
 // Analytics export.
 func firewallCommon(sc *record.Scratch, v *fastjson.Value, e *event.Event) *fastjson.Value {
-	p, rid := firewallColumns(sc, v, e)
-	firewallResource(sc, v, e, rid)
+	p := firewallColumns(sc, v, e)
+	firewallResource(sc, v, e)
 	return p
 }
 
 // firewallColumns sets the category, tenant and correlation of a firewall
-// record and returns where its columns are and its resource id (a view of
-// the record), for firewallResource: a DNS lookup read briefly needs no
-// resource.
-func firewallColumns(sc *record.Scratch, v *fastjson.Value, e *event.Event) (cols *fastjson.Value, rid string) {
+// record and returns where its columns are; firewallResource sets the
+// rest, which a DNS lookup read briefly does not need.
+func firewallColumns(sc *record.Scratch, v *fastjson.Value, e *event.Event) *fastjson.Value {
 	// Diagnostic records say category; AzureDiagnostics rows Category;
 	// resource-specific tables only their Type.
 	// Views of the record, each copied (or matched to a constant) before
@@ -63,22 +62,21 @@ func firewallColumns(sc *record.Scratch, v *fastjson.Value, e *event.Event) (col
 		cat = sc.Intern(cat)
 	}
 	e.Category = cat
-	rid = sc.FirstPeek(v, "resourceId", "_ResourceId")
 	p := sc.Object(sc.Get(v, "properties"))
 	if p == nil || p.Type() != fastjson.TypeObject {
 		// A Log Analytics row: its TenantId is the workspace, not the
 		// directory, so it is not read.
-		return v, rid
+		return v
 	}
 	e.Tenant = sc.Lower(record.Peek(v.Get("tenantId")))
 	e.CorrelationID = record.String(v.Get("correlationId"))
-	return p, rid
+	return p
 }
 
 // firewallResource sets the resource and subscription of a firewall
 // record from its resource id, else from its subscription column.
-func firewallResource(sc *record.Scratch, v *fastjson.Value, e *event.Event, rid string) {
-	setResource(sc, e, rid)
+func firewallResource(sc *record.Scratch, v *fastjson.Value, e *event.Event) {
+	setResource(sc, e, sc.FirstPeek(v, "resourceId", "_ResourceId"))
 	if e.Subscription == "" {
 		e.Subscription = sc.Lower(sc.FirstPeek(v, "SubscriptionId", "_SubscriptionId"))
 	}
