@@ -174,6 +174,46 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 	}
 }
 
+// TestSkipMessagesQuoteNoRecordContent: a skipped record's message goes
+// to standard error (and, under serve, to the service's journal), so it
+// names the fault, never the record's other values: those carry command
+// lines with their passwords, connection strings and SAS tokens.
+func TestSkipMessagesQuoteNoRecordContent(t *testing.T) {
+	t.Parallel()
+	const secret = "Zx9~Q8s.dG3kP2vR7tLm-client-secret"
+	proc := func(at, cmd string) string {
+		return `{"Timestamp":"` + at + `","DeviceName":"gpu-vm-07","ActionType":"ProcessCreated","AccountName":"azureuser",` +
+			`"FileName":"az","ProcessCommandLine":"` + cmd + `"}`
+	}
+	login := "az login --service-principal -u 3f2a9c1e-7b44-4d0e-9a61-2c8d5e7f1b03 --tenant contoso.example -p " + secret
+	next := proc("2026-03-14T02:42:00Z", "nvidia-smi -q") + "\n" // a good line after the bad one
+	cases := []struct{ name, in string }{
+		// Two exports joined with cat, the first without its last newline.
+		{"two records on one line", proc("2026-03-14T02:40:00Z", "nvidia-smi") + proc("2026-03-14T02:41:00Z", login) + "\n" + next},
+		// A hand-rolled exporter's bare boolean before the command line.
+		{"a bare word for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": f`, 1) + "\n" + next},
+		{"a truncated literal for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": tru`, 1) + "\n" + next},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, st := readBytes(t, []byte(c.in))
+			if st.Skipped != 1 || len(r.errs) != 1 {
+				t.Fatalf("skipped %d, errors %v; want the one record skipped", st.Skipped, r.errs)
+			}
+			msg := r.errs[0].Error()
+			if !strings.HasPrefix(msg, "in.json:1: invalid JSON") {
+				t.Errorf("message %q does not say where and why", msg)
+			}
+			for _, leak := range []string{secret[:8], secret[len(secret)-8:], "ProcessCommandLine", "az login", "gpu-vm-07"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("message %q quotes the record (%q)", msg, leak)
+				}
+			}
+		})
+	}
+}
+
 func TestEmptyFileReadsNothingAndIsNotAnError(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", "\n\n  \r\n", "\ufeff"} {

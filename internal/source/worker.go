@@ -528,11 +528,21 @@ func keyList(v *fastjson.Value) string {
 	return strings.Join(ks, ", ")
 }
 
-// shortErr trims fastjson's error, which quotes a long tail of the input.
+// shortErr keeps the reason of fastjson's error and drops the input it
+// quotes: the unparsed tail, the tail after a whole value (two records on
+// one line) and, for a bad literal, everything from it to the record's end.
+// That input is the rest of the record, and the message goes to standard
+// error and serve's journal: a command line's password, a connection
+// string or a SAS token in it must not.
 func shortErr(err error) string {
 	s := err.Error()
 	if i := strings.Index(s, "; unparsed tail"); i > 0 {
 		s = s[:i]
+	}
+	for _, quoting := range [...]string{"unexpected tail: ", "unexpected value found: "} {
+		if i := strings.Index(s, quoting); i >= 0 {
+			s = s[:i+len(quoting)-2] // the words, not the quoted input
+		}
 	}
 	if len(s) > 200 {
 		s = s[:200] + "…"
