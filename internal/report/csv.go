@@ -62,9 +62,23 @@ func csvTime(t time.Time) string {
 // escape the moment someone prints it), and a value a spreadsheet would
 // evaluate as a formula (starting with = + - @, tab or carriage return,
 // per OWASP's CSV injection advice) gets a leading single quote, which
-// spreadsheets show as text.
+// spreadsheets show as text. So does each part after a ';': Excel splits a
+// .csv on ';' in most European locales, where every ';' in a value (a
+// command line's, say) starts a cell of its own.
 func cell(s string) string {
 	s = escapeControls(s, true)
+	if !strings.Contains(s, ";") {
+		return defuse(s)
+	}
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
+		parts[i] = defuse(p)
+	}
+	return strings.Join(parts, ";")
+}
+
+// defuse quotes s when a spreadsheet would read it as a formula.
+func defuse(s string) string {
 	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
 		return "'" + s
 	}

@@ -4,6 +4,9 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
 )
 
 func TestCSVRowsAndFormulaProtection(t *testing.T) {
@@ -45,6 +48,44 @@ func TestCSVRowsAndFormulaProtection(t *testing.T) {
 	assertTerminalSafe(t, out)
 }
 
+// TestCSVOpenedWithSemicolons: Excel in most European locales splits a
+// .csv on ';', so every ';' in a cell starts a cell of its own there. An
+// attacker's command line (quoted whole in a process alert's summary) must
+// not start one with a formula.
+func TestCSVOpenedWithSemicolons(t *testing.T) {
+	t.Parallel()
+	miner := alert.Alert{
+		ID: "5d1e0c3b9a7f24e6c810", Rule: "azure.host.miner_process", Title: "Cryptocurrency miner started on a host",
+		Severity: alert.High, Time: time.Date(2026, 3, 14, 3, 3, 0, 0, time.UTC), Tenant: tenantID,
+		Summary: "xmrig on hosts/gpu-vm-07/audit.log: /tmp/.x/xmrig -o pool.example.net:3333 -u 44AFFq5kSiGBoZ4NM;=cmd|' /C calc'!A0;" +
+			"-2+3;@SUM(1+1)*cmd|' /C calc'!A0;\t=1+1",
+		Tags:     []string{"attack.impact", "attack.t1496"},
+		Evidence: []alert.Evidence{{File: "hosts/gpu-vm-07;=cmd|' /C calc'!A0;/audit.log", Line: 1, Time: time.Date(2026, 3, 14, 3, 3, 0, 0, time.UTC)}},
+	}
+	out := writeString(t, CSV, []alert.Alert{miner}, Options{})
+	sc := csv.NewReader(strings.NewReader(out))
+	sc.Comma, sc.LazyQuotes, sc.FieldsPerRecord = ';', true, -1
+	rows, err := sc.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		for _, c := range row {
+			if c != "" && strings.IndexByte("=+-@\t\r", c[0]) >= 0 {
+				t.Errorf("split on ';', a cell is a formula: %q", c)
+			}
+		}
+	}
+	// Read as it is written (comma-separated), the text is all there.
+	rows, err = csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][10]; !strings.Contains(got, "/tmp/.x/xmrig -o pool.example.net:3333") || !strings.Contains(got, "=cmd|' /C calc'!A0") {
+		t.Errorf("summary cell %q lost its text", got)
+	}
+}
+
 func TestCell(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -58,6 +99,7 @@ func TestCell(t *testing.T) {
 		{"a leading tab is defused", "\t=1", "'\t=1"},
 		{"a leading carriage return is escaped, so harmless", "\r=1", `\r=1`},
 		{"formula characters later are fine", "a=b", "a=b"},
+		{"a formula after a semicolon is defused", "x;=1+1;-2", "x;'=1+1;'-2"},
 		{"invalid UTF-8 becomes U+FFFD", "a\xffb", "a\uFFFDb"},
 		{"newlines stay for the CSV writer to quote", "a\nb", "a\nb"},
 		{"ESC is escaped", "\x1b[2J", `\x1b[2J`},
