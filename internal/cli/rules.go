@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -142,9 +141,8 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 	}
 	switch *format {
 	case "jsonl":
-		enc := json.NewEncoder(stdout)
 		for _, r := range set.Rules {
-			if err := enc.Encode(entryOf(r)); err != nil {
+			if err := report.WriteJSONLine(stdout, entryOf(r)); err != nil {
 				return ExitError
 			}
 		}
@@ -157,7 +155,8 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 			if e.Reason != "" {
 				st += ": " + e.Reason
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), e.Level, report.Terminal(record.Clip(st, 90)), report.Terminal(e.Source))
+			// A refused level is listed as written: it is text like the rest.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), report.Terminal(e.Level), report.Terminal(record.Clip(st, 90)), report.Terminal(e.Source))
 		}
 		tw.Flush()
 	default:

@@ -30,6 +30,43 @@ func TestRulesList(t *testing.T) {
 	}
 }
 
+// TestRulesListEscapesARulePack: a rule pack downloaded from elsewhere is
+// text someone else wrote; listing it must not let its values drive the
+// terminal, whether the rule compiles or not.
+func TestRulesListEscapesARulePack(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	// YAML's "\e" is ESC: clear the screen, home the cursor, a hyperlink, a
+	// right-to-left override. The level is refused, so the rule is listed
+	// as invalid with its level as written.
+	rule := "title: \"Mining pool lookup \\e]8;;http://evil.example/\\a\"\nname: pack.dns.pool_lookup\n" +
+		"level: \"high\\e[2J\\e[H\\u202e\"\nlogsource: {product: azure, service: activitylogs}\n" +
+		"detection:\n  s: {operation: a}\n  condition: s\n"
+	os.WriteFile(filepath.Join(d, "pool.yml"), []byte(rule), 0o644)
+	code, out, errs := run(t, "", "rules", "list", "--only-user-rules", "--rules", d)
+	if code != ExitOK || !strings.Contains(out, "pack.dns.pool_lookup") {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if strings.ContainsAny(out+errs, "\x1b\x07\u202e") {
+		t.Errorf("raw control characters reached the terminal:\n%q", out)
+	}
+	if !strings.Contains(out, `high\x1b[2J`) {
+		t.Errorf("the level is not shown escaped:\n%s", out)
+	}
+	// JSON lines are printed as often as read: escaped as alerts' JSON is.
+	code, out, errs = run(t, "", "rules", "list", "--format", "jsonl", "--only-user-rules", "--rules", d)
+	if code != ExitOK {
+		t.Fatalf("jsonl: exit %d: %s", code, errs)
+	}
+	if strings.ContainsAny(out, "\x1b\x07\u202e") {
+		t.Errorf("jsonl: raw control characters:\n%q", out)
+	}
+	var e ruleEntry
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.Level != "high\x1b[2J\x1b[H\u202e" {
+		t.Errorf("jsonl does not decode to the level as written: %q, %v", e.Level, err)
+	}
+}
+
 func TestRulesValidateListsEveryProblem(t *testing.T) {
 	t.Parallel()
 	d := t.TempDir()

@@ -31,6 +31,11 @@ func writeJSON(w io.Writer, alerts []alert.Alert) error {
 // writeJSONLine writes v as one line of JSON.
 func writeJSONLine(w io.Writer, v any) error { return encodeJSON(w, v, "") }
 
+// WriteJSONLine is writeJSONLine for other commands' JSON lines of text
+// someone else wrote (a rule pack's titles and levels): hardened as the
+// alert formats are, since such lines get printed as often as parsed.
+func WriteJSONLine(w io.Writer, v any) error { return writeJSONLine(w, v) }
+
 // encodeJSON writes v as every JSON format here does: HTML characters kept
 // ("a & b" stays readable; nobody embeds this in HTML unescaped), indented
 // by indent when it is not empty, and hardened for terminals.
