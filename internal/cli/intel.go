@@ -9,6 +9,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/report"
 )
 
 // intel runs `mamori intel update KIND FILE`: it validates a newer intel
@@ -59,10 +60,11 @@ func intel(args []string, stdout, stderr io.Writer) int {
 	} else {
 		summary, err = enrich.Update(*dataDir, kind, f, flags...)
 	}
+	// Both quote the file (its cloud, its lines), a download from elsewhere.
 	if err != nil {
-		fmt.Fprintf(stderr, "mamori intel update: %s: %v\n", file, err)
+		fmt.Fprintf(stderr, "mamori intel update: %s: %s\n", report.Terminal(file), report.Terminal(err.Error()))
 		return ExitError
 	}
-	fmt.Fprintln(stdout, summary)
+	fmt.Fprintln(stdout, report.Terminal(summary))
 	return ExitOK
 }
