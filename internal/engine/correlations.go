@@ -11,6 +11,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/redact"
 	"github.com/mamori-sec/mamori/internal/rules"
 )
 
@@ -353,7 +354,9 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 	var keys []string
 	for k, v := range f.GroupKey {
 		if k != "tenant" && v != "" {
-			keys = append(keys, v)
+			// A rule may group by any field, a command line too: its
+			// secrets are hidden as Summary hides them.
+			keys = append(keys, redact.Secrets(v))
 		}
 	}
 	slices.Sort(keys)

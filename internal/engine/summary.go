@@ -7,11 +7,15 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/redact"
 )
 
 // Summary says in one line what an event did, from its typed facts, so
 // every rule's alert reads like a sentence without a template per rule.
-// The text carries attacker-controlled names: outputs escape it.
+// The text carries attacker-controlled names: outputs escape it. A process's
+// command line is quoted with the values of its secrets masked
+// (redact.Secrets), so every output and serve's store get them masked;
+// rules read the raw record.
 func Summary(ev *event.Event) string {
 	who := who(ev)
 	switch {
@@ -74,9 +78,28 @@ func Summary(ev *event.Event) string {
 		if host == "" {
 			host = ev.Loc.File
 		}
-		return fmt.Sprintf("%s on %s: %s", processName(p), host, record.Clip(p.CommandLine, 200)) + poolText(ev)
+		return fmt.Sprintf("%s on %s: %s", processName(p), host, commandText(p.CommandLine)) + poolText(ev)
 	}
 	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, short(ev.ResourceID))
+}
+
+// Of a command line, a summary shows the first shownCommand bytes, and
+// redaction reads the first redactedCommand: a secret's value that starts
+// in what is shown ends long before, and an argument list of megabytes
+// costs no more than one of a few kilobytes.
+const (
+	shownCommand    = 200
+	redactedCommand = 4 << 10
+)
+
+// commandText is what a summary quotes of a command line: secrets hidden,
+// then cut (hidden first, so that a secret across the cut is not half
+// shown).
+func commandText(cmd string) string {
+	if len(cmd) > redactedCommand {
+		cmd = cmd[:redactedCommand]
+	}
+	return record.Clip(redact.Secrets(cmd), shownCommand)
 }
 
 func computeText(ev *event.Event) string {
@@ -103,7 +126,9 @@ func poolText(ev *event.Event) string {
 		// The port is all there is: say so, not that the peer is a pool.
 		return " — a port mining pools use (" + p.Indicator + ")"
 	}
-	t := " — mining pool " + p.Indicator
+	// A Stratum URL is cut from the command line: its user's password
+	// (stratum+tcp://wallet:password@pool) is hidden as the command line's is.
+	t := " — mining pool " + redact.Secrets(p.Indicator)
 	if p.Pool != "" {
 		t += " (" + p.Pool + ")"
 	}

