@@ -44,7 +44,7 @@ func (fr *fileReader) readAvro(s *stream) error {
 	switch codec {
 	case "", "null", "deflate", "snappy":
 	default:
-		return fmt.Errorf("avro codec %q is not supported (null, deflate, snappy)", codec)
+		return fmt.Errorf("avro codec %q is not supported (null, deflate, snappy)", record.Clip(codec, 48))
 	}
 	var sync [16]byte
 	if _, err := io.ReadFull(r, sync[:]); err != nil {

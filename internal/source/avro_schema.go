@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // avroType is an Avro schema, enough of it to walk a record to its Body:
@@ -139,7 +141,7 @@ func (d *avroData) walk(t *avroType, depth int, visit func(string, []byte)) erro
 		for _, f := range t.Fields {
 			start := d.pos
 			if err := d.walk(&f.Type, depth+1, nil); err != nil {
-				return fmt.Errorf("field %s: %w", f.Name, err)
+				return fmt.Errorf("field %s: %w", record.Clip(f.Name, 48), err)
 			}
 			if visit != nil && depth == 0 {
 				visit(f.Name, payload(&f.Type, d.b[start:d.pos]))
@@ -192,7 +194,7 @@ func (d *avroData) walk(t *avroType, depth int, visit func(string, []byte)) erro
 			}
 		}
 	}
-	return fmt.Errorf("avro type %q is not supported", t.Kind)
+	return fmt.Errorf("avro type %q is not supported", record.Clip(t.Kind, 48))
 }
 
 // payload returns the content of an encoded bytes value (directly, or as

@@ -521,7 +521,7 @@ func keyList(v *fastjson.Value) string {
 	o, _ := v.Object()
 	o.Visit(func(k []byte, _ *fastjson.Value) {
 		if len(ks) < 6 {
-			ks = append(ks, string(k))
+			ks = append(ks, record.Clip(string(k), 48))
 		}
 	})
 	slices.Sort(ks)

@@ -186,13 +186,13 @@ func auditTime(s string) (time.Time, error) {
 	sec, frac, _ := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil || n < 0 || len(frac) > 9 {
-		return time.Time{}, fmt.Errorf("bad audit time %q", s)
+		return time.Time{}, fmt.Errorf("bad audit time %q", record.Clip(s, 48))
 	}
 	var ns int64
 	if frac != "" {
 		f, err := strconv.ParseInt(frac, 10, 64)
 		if err != nil || f < 0 {
-			return time.Time{}, fmt.Errorf("bad audit time %q", s)
+			return time.Time{}, fmt.Errorf("bad audit time %q", record.Clip(s, 48))
 		}
 		ns = f * int64(pow10[9-len(frac)])
 	}

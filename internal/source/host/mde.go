@@ -37,7 +37,7 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 	}
 	t, err := record.Time(ts)
 	if err != nil {
-		return out, fmt.Errorf("bad event time %q", ts)
+		return out, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
 	}
 
 	e := newEvent(shape)

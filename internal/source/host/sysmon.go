@@ -35,7 +35,7 @@ func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Ev
 	}
 	t, err := record.Time(ts)
 	if err != nil {
-		return out, fmt.Errorf("bad event time %q", ts)
+		return out, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
 	}
 
 	e := newEvent(shape)

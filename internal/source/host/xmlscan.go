@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // A small reader for the XML of one Windows-style <Event>, as Sysmon writes
@@ -113,11 +115,11 @@ func parseElem(b []byte, i, depth int) (*xnode, int, error) {
 			if i+1 < len(b) && b[i+1] == '>' {
 				return n, i + 2, nil
 			}
-			return nil, i, fmt.Errorf("XML: stray '/' in <%s>", n.name)
+			return nil, i, fmt.Errorf("XML: stray '/' in <%s>", record.Clip(n.name, 48))
 		}
 		a, k, err := parseAttr(b, i)
 		if err != nil {
-			return nil, k, fmt.Errorf("XML: <%s>: %w", n.name, err)
+			return nil, k, fmt.Errorf("XML: <%s>: %w", record.Clip(n.name, 48), err)
 		}
 		n.attrs = append(n.attrs, a)
 		i = k
@@ -147,7 +149,7 @@ func parseElem(b []byte, i, depth int) (*xnode, int, error) {
 				return nil, len(b), errXMLEnd
 			}
 			if end := localName(bytes.TrimSpace(b[i+2 : i+k])); end != n.name {
-				return nil, i, fmt.Errorf("XML: <%s> closed by </%s>", n.name, end)
+				return nil, i, fmt.Errorf("XML: <%s> closed by </%s>", record.Clip(n.name, 48), record.Clip(end, 48))
 			}
 			return n, i + k + 1, nil
 		case bytes.HasPrefix(b[i:], []byte("<![CDATA[")):
@@ -188,14 +190,14 @@ func parseAttr(b []byte, i int) (xattr, int, error) {
 		j++
 	}
 	if j >= len(b) || b[j] != '=' {
-		return xattr{}, j, fmt.Errorf("attribute %s has no value", a.name)
+		return xattr{}, j, fmt.Errorf("attribute %s has no value", record.Clip(a.name, 48))
 	}
 	j++
 	for j < len(b) && isXMLSpace(b[j]) {
 		j++
 	}
 	if j >= len(b) || (b[j] != '"' && b[j] != '\'') {
-		return xattr{}, j, fmt.Errorf("attribute %s value not quoted", a.name)
+		return xattr{}, j, fmt.Errorf("attribute %s value not quoted", record.Clip(a.name, 48))
 	}
 	k := bytes.IndexByte(b[j+1:], b[j])
 	if k < 0 {

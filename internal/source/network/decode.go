@@ -40,7 +40,7 @@ func recordTime(sc *record.Scratch, v *fastjson.Value) (time.Time, error) {
 	}
 	t, err := record.Time(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q", record.ErrNoTime, s)
+		return time.Time{}, fmt.Errorf("%w: %q", record.ErrNoTime, record.Clip(s, 48))
 	}
 	return t, nil
 }
