@@ -49,7 +49,7 @@ func (l *hitLocs) add(run int, at int64) {
 		return
 	}
 	l.n++
-	_, l.err = l.w.Write(binary.LittleEndian.AppendUint64(nil, uint64(run)<<locBits|uint64(at)))
+	_, l.err = l.w.Write(binary.LittleEndian.AppendUint64(l.w.AvailableBuffer(), uint64(run)<<locBits|uint64(at)))
 }
 
 // done ends the writing.
