@@ -59,7 +59,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
-	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any record could not be read")
+	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
@@ -185,9 +185,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if p == nil {
 		return code
 	}
-	inputs, err := source.Expand(paths, stdin)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
+	inputs, expandErr := source.Expand(paths, stdin)
+	if expandErr != nil {
+		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(expandErr.Error()))
 		if len(inputs) == 0 {
 			return ExitError
 		}
@@ -263,7 +263,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "mamori hunt: %d records could not be read (run with --stats for details)\n", skipped)
 	}
 	switch {
-	case f.strict && skipped > 0:
+	case f.strict && (skipped > 0 || expandErr != nil):
+		// A path that is missing, or a folder that could not be walked, is
+		// input not read, as much as a record skipped.
 		return ExitError
 	case f.failOn != "" && anyAtLeast(alerts, failOn):
 		return ExitFindings

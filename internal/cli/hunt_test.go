@@ -350,3 +350,20 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 		t.Errorf("unknown scenario: exit %d, want %d", code, ExitError)
 	}
 }
+
+// TestStrictFailsOnAPathItCouldNotRead: a named path that is missing is
+// input not read, as an unreadable record is: --strict must not exit 0
+// because the other paths were fine.
+func TestStrictFailsOnAPathItCouldNotRead(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "typo")
+	code, _, errs := run(t, "", "hunt", "--strict", example, missing)
+	if code != ExitError || !strings.Contains(errs, missing) {
+		t.Errorf("--strict with a missing path beside a good one: exit %d, want %d; stderr %q", code, ExitError, errs)
+	}
+	// Without --strict the rest is still hunted and reported, as before.
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", example, missing)
+	if code != ExitOK || len(jsonl(t, out)) == 0 || !strings.Contains(errs, missing) {
+		t.Errorf("without --strict: exit %d, %d alerts; stderr %q", code, len(jsonl(t, out)), errs)
+	}
+}
