@@ -185,6 +185,15 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if p == nil {
 		return code
 	}
+	// --output is opened before the hunt, so a path that cannot be written
+	// fails now rather than after the whole input was read; it is emptied
+	// only when the alerts are written.
+	out, ropts, closeOut, err := openOutputMode(f.output, stdout, 0)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: --output:", err)
+		return ExitError
+	}
+	defer closeOut()
 	inputs, expandErr := source.Expand(paths, stdin)
 	if expandErr != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(expandErr.Error()))
@@ -230,12 +239,12 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: warning:", report.Terminal(w.String()))
 	}
 
-	out, ropts, closeOut, err := openOutput(f.output, stdout)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt:", err)
-		return ExitError
+	if fh, ok := out.(*os.File); ok && f.output != "" {
+		if err := fh.Truncate(0); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --output:", err)
+			return ExitError
+		}
 	}
-	defer closeOut()
 	ropts.Incidents = res.Incidents
 	if err := report.Write(out, format, alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)

@@ -367,3 +367,30 @@ func TestStrictFailsOnAPathItCouldNotRead(t *testing.T) {
 		t.Errorf("without --strict: exit %d, %d alerts; stderr %q", code, len(jsonl(t, out)), errs)
 	}
 }
+
+// TestOutputThatCannotBeWrittenFailsBeforeTheHunt: an --output path that
+// cannot be created ends the command before any input is read (not after
+// a long hunt whose alerts then go nowhere), and says it is --output.
+func TestOutputThatCannotBeWrittenFailsBeforeTheHunt(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	bad := filepath.Join(d, "bad.json")
+	os.WriteFile(bad, []byte("{\"time\": nope}\n"), 0o644)
+	code, _, errs := run(t, "", "hunt", "--output", filepath.Join(d, "no-such-folder", "alerts.jsonl"), bad)
+	if code != ExitError || !strings.Contains(errs, "--output") {
+		t.Errorf("exit %d, want %d; stderr %q does not name --output", code, ExitError, errs)
+	}
+	if strings.Contains(errs, "skipped") {
+		t.Errorf("the input was hunted before the output was found unwritable: %q", errs)
+	}
+	// A file that exists is replaced by the alerts, not appended to.
+	out := filepath.Join(d, "alerts.jsonl")
+	os.WriteFile(out, []byte(strings.Repeat("old content\n", 1000)), 0o644)
+	if code, _, errs := run(t, "", "hunt", "--format", "jsonl", "--output", out, example); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, _ := os.ReadFile(out)
+	if as := jsonl(t, string(b)); len(as) == 0 {
+		t.Errorf("--output holds no alerts: %.200q", b)
+	}
+}

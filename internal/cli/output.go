@@ -39,7 +39,8 @@ func appendOutput(path string, stdout io.Writer) (io.Writer, report.Options, fun
 	return openOutputMode(path, stdout, os.O_APPEND)
 }
 
-// openOutputMode opens path with mode (os.O_TRUNC or os.O_APPEND).
+// openOutputMode opens path with mode: os.O_TRUNC, os.O_APPEND, or 0 to
+// write from the start without emptying it yet (hunt empties it later).
 func openOutputMode(path string, stdout io.Writer, mode int) (out io.Writer, opts report.Options, closeOut func(), err error) {
 	out, closeOut = stdout, func() {}
 	if path != "" {
