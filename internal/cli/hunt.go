@@ -97,9 +97,20 @@ func (f *huntFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
 }
 
+// check refuses values no hunt can mean, rather than let them fall back
+// silently: the reader takes a --max-record below 1 for "no limits given"
+// and restores every default (--max-decompressed too), and the incidents
+// take a gap of 0 or less for the 24h default.
 func (f *huntFlags) check() error {
-	if f.hitMemory < 1 || f.hitMemory > 1<<16 {
+	switch {
+	case f.hitMemory < 1 || f.hitMemory > 1<<16:
 		return fmt.Errorf("--hit-memory: %d MiB: between 1 and 65536", f.hitMemory)
+	case f.maxRecord < 1:
+		return fmt.Errorf("--max-record: %d: at least 1 byte", f.maxRecord)
+	case f.maxErrors < 0:
+		return fmt.Errorf("--max-errors: %d: 0 or more", f.maxErrors)
+	case f.gap <= 0:
+		return fmt.Errorf("--incident-gap: %s: more than 0", f.gap)
 	}
 	return nil
 }

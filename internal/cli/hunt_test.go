@@ -394,3 +394,31 @@ func TestOutputThatCannotBeWrittenFailsBeforeTheHunt(t *testing.T) {
 		t.Errorf("--output holds no alerts: %.200q", b)
 	}
 }
+
+// TestLimitsOutOfRangeAreUsageErrors: a limit no hunt can mean is refused
+// with the flag's name, rather than silently taken as another value (a
+// --max-record of 0 brought back every default limit, --max-decompressed
+// given beside it too; a negative --max-errors announced "1 more
+// unreadable records" when there were none; an --incident-gap of 0 was 24h).
+func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--max-record", "0"},
+		{"--max-record", "-5"},
+		{"--max-errors", "-1"},
+		{"--incident-gap", "0s"},
+		{"--incident-gap", "-1h"},
+	} {
+		for _, cmd := range []string{"hunt", "serve --once --store " + filepath.Join(t.TempDir(), "s.db")} {
+			all := append(append(strings.Fields(cmd), args...), example)
+			code, _, errs := run(t, "", all...)
+			if code != ExitUsage || !strings.Contains(errs, args[0]) {
+				t.Errorf("mamori %s %s %s: exit %d, want %d; stderr %q", cmd, args[0], args[1], code, ExitUsage, errs)
+			}
+		}
+	}
+	// The smallest values that mean something are taken.
+	if code, _, errs := run(t, "", "hunt", "--max-errors", "0", "--max-record", "1", "--incident-gap", "1s", example); code != ExitOK {
+		t.Errorf("the smallest limits: exit %d: %s", code, errs)
+	}
+}
