@@ -23,12 +23,18 @@ type fileReader struct {
 	reach int    // how far a batch of lines may reach; 0: chunkCap (tests make it small)
 }
 
-// batchReach is how far a batch of lines may reach.
+// batchReach is how far a batch of lines may reach: never past the record
+// cap, so that a line longer than the cap but shorter than a chunk goes the
+// long-line way and is reported, as a longer one is.
 func (fr *fileReader) batchReach() int {
+	r := chunkCap
 	if fr.reach > 0 {
-		return min(fr.reach, chunkCap)
+		r = min(fr.reach, r)
 	}
-	return chunkCap
+	if fr.lim.MaxRecord > 0 {
+		r = min(r, fr.lim.MaxRecord)
+	}
+	return r
 }
 
 // send hands a batch to the workers, or reports false when the hunt is

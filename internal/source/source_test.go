@@ -301,6 +301,36 @@ func TestOversizedRecord(t *testing.T) {
 	}
 }
 
+// TestOversizedLineUnderAChunk: --max-record holds for a line shorter than
+// the chunk a batch of lines reaches (1 MiB), streamed, gzip or mapped, not
+// only for a line longer than a chunk.
+func TestOversizedLineUnderAChunk(t *testing.T) {
+	t.Parallel()
+	big := strings.Replace(activity(2), `"level"`, `"pad":"`+strings.Repeat("x", 100<<10)+`","level"`, 1)
+	in := []byte(activity(1) + "\n" + big + "\n" + activity(3) + "\n")
+	file := filepath.Join(t.TempDir(), "big.json")
+	if err := os.WriteFile(file, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.MaxRecord = 64 << 10
+	for name, input := range map[string]Input{
+		"streamed": BytesInput("big.json", in),
+		"gzip":     BytesInput("big.json.gz", gz(in)),
+		"mapped":   fileInput(file, int64(len(in))),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, st := read(t, []Input{input}, lim)
+			if len(r.events) != 2 || st[0].Skipped != 1 || len(r.errs) != 1 {
+				t.Fatalf("events %d skipped %d errs %v; want the two short lines read and the long one skipped", len(r.events), st[0].Skipped, r.errs)
+			}
+			if r.errs[0].Line != 2 || !strings.Contains(r.errs[0].Error(), "longer than 65536 bytes") {
+				t.Errorf("error %q, want line 2 longer than the cap", r.errs[0])
+			}
+		})
+	}
+}
+
 func TestLargeFileUsesAllWorkersAndLosesNothing(t *testing.T) {
 	t.Parallel()
 	n := 20000 // several chunks
