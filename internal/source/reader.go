@@ -170,7 +170,11 @@ func (fr *fileReader) readDocument(s *stream) error {
 	})
 	if se, ok := err.(*errStructure); ok {
 		fr.flush()
-		return &ParseError{File: fr.in.Name, Line: se.line, Err: fmt.Errorf("invalid JSON, rest of file not read: %s", se.msg)}
+		// Reported here, at its line: returned, run would wrap it in a
+		// second error naming the file again at the stream's end offset,
+		// and count the file's name as the reason.
+		fr.fail(se.line, 0, fmt.Errorf("invalid JSON, rest of file not read: %s", se.msg))
+		return nil
 	}
 	return err
 }

@@ -142,6 +142,7 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 		{"record without a time", good(1) + `{"operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","category":"Administrative","resourceId":"/subscriptions/x","resultType":"Success"}` + "\n", 1, 1, 2, "time"},
 		{"unrecognised record", good(1) + `{"hello":"world","n":1}` + "\n", 1, 1, 2, "unrecognised record"},
 		{"document cut short", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2)[:100], 1, 1, 0, "truncated"},
+		{"document broken in its structure", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2) + "\n }\n", 2, 1, 5, "invalid JSON, rest of file not read"},
 		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
 	}
 	for _, c := range cases {
@@ -169,6 +170,14 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 			}
 			if !strings.Contains(e.Error(), c.wantReason) {
 				t.Errorf("error %q does not say %q", e.Error(), c.wantReason)
+			}
+			if strings.Count(e.Error(), "in.json") != 1 {
+				t.Errorf("error %q names its file other than once", e.Error())
+			}
+			for reason := range st.Reasons {
+				if strings.Contains(reason, "in.json") {
+					t.Errorf("reasons %v: the file name is not a reason", st.Reasons)
+				}
 			}
 		})
 	}
