@@ -180,14 +180,19 @@ func (fr *fileReader) readDocument(s *stream) error {
 }
 
 // jsonMode decides between JSON lines and one multi-line document: the
-// first line holding a complete value (or the second, when the first is a
-// partly written record) means lines.
+// first line holding a complete value means lines; so does, when the first
+// is a record cut short or broken rather than a document's opening, any
+// later line of the head that holds one (a file whose first two lines are
+// broken is still lines: taken for a document, none of it would be read).
 func jsonMode(head []byte, full bool) string {
-	for i := 0; i < 2; i++ {
+	for i := 0; ; i++ {
 		j := bytes.IndexByte(head, '\n')
 		if j < 0 {
 			if !full {
-				return "json-lines" // a first line longer than the peek: one big record per line
+				if i >= 2 {
+					break // a line cut by the peek, after two that are not records
+				}
+				return "json-lines" // a line longer than the peek: one big record per line
 			}
 			j = len(head)
 		}

@@ -142,6 +142,9 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 		{"record without a time", good(1) + `{"operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","category":"Administrative","resourceId":"/subscriptions/x","resultType":"Success"}` + "\n", 1, 1, 2, "time"},
 		{"unrecognised record", good(1) + `{"hello":"world","n":1}` + "\n", 1, 1, 2, "unrecognised record"},
 		{"document cut short", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2)[:100], 1, 1, 0, "truncated"},
+		// A file whose first lines are broken records, not a document's
+		// opening, is still JSON lines: the lines after them are read.
+		{"first two lines broken", activity(1)[:150] + "\n" + activity(2)[:150] + "\n" + good(3) + good(4), 2, 2, 1, "invalid JSON"},
 		{"document broken in its structure", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2) + "\n }\n", 2, 1, 5, "invalid JSON, rest of file not read"},
 		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
 	}
