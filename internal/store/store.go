@@ -120,8 +120,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// sqliteBusy is SQLITE_BUSY, the primary result code of a locked database.
-const sqliteBusy = 5
+// sqliteBusy is SQLITE_BUSY, the primary result code of a locked database;
+// sqliteCantOpen is SQLITE_CANTOPEN, that of a file that cannot be opened.
+const (
+	sqliteBusy     = 5
+	sqliteCantOpen = 14
+)
 
 // migrate creates the schema in a new database and refuses one it does
 // not know.
@@ -130,6 +134,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	// creating is seen whole or not at all.
 	var v, n int
 	if err := s.db.QueryRowContext(ctx, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)").Scan(&v, &n); err != nil {
+		// SQLite could not open the file at all (its folder is missing or
+		// may not be written): nothing says it holds something else.
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen {
+			return fmt.Errorf("store %s: cannot open or create it: is its folder there, and writable? (%w)", s.path, err)
+		}
 		return fmt.Errorf("store %s: not a mamori store (%w)", s.path, err)
 	}
 	switch {

@@ -151,6 +151,17 @@ func TestOpenRefusesWhatIsNotAStore(t *testing.T) {
 	}
 }
 
+// A store that cannot be created where it is asked for (its folder is
+// missing) says so, rather than that the file is not a mamori store.
+func TestOpenWhereNoStoreCanBeCreated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-folder", "mamori.db")
+	_, err := Open(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "cannot open or create") ||
+		strings.Contains(err.Error(), "not a mamori store") {
+		t.Errorf("Open in a missing folder = %v, want an error naming the file that says it cannot be created", err)
+	}
+}
+
 // A path is a file's name, whatever it holds: SQLite reads the name as a
 // URI, where '?' starts the parameters (the WAL pragma among them) and
 // '#' ends the name.
