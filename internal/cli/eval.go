@@ -28,6 +28,11 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
+	if *tenants < 1 {
+		// eval.Run takes 0 for its default, 50 tenants: not what was asked.
+		fmt.Fprintf(stderr, "mamori eval: --tenants %d: at least 1\n", *tenants)
+		return ExitUsage
+	}
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default
 	}

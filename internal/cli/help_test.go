@@ -54,3 +54,17 @@ func TestStrayArgumentsAreUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalRefusesNoTenants: --tenants 0 is a usage error, not the 50
+// tenants (minutes of CPU) the library takes a zero for. --days 1 makes
+// the mistaken run fail at once should the check be missing.
+func TestEvalRefusesNoTenants(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"0", "-1"} {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), []string{"eval", "--tenants", n, "--days", "1"}, strings.NewReader(""), &out, &errOut)
+		if code != ExitUsage || !strings.Contains(errOut.String(), "--tenants") {
+			t.Errorf("mamori eval --tenants %s: exit %d, want %d; stderr %q", n, code, ExitUsage, errOut.String())
+		}
+	}
+}
