@@ -68,3 +68,16 @@ func TestEvalRefusesNoTenants(t *testing.T) {
 		}
 	}
 }
+
+// TestIntelUpdateOfAnUnknownKind: a kind mamori does not know is a usage
+// error that lists every kind (prices too), whatever the file: not the
+// file's "no such file", nor the file named as if it were at fault.
+func TestIntelUpdateOfAnUnknownKind(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := Run(t.Context(), []string{"intel", "update", "--data-dir", t.TempDir(), "coins", "/no/such/file.json"}, strings.NewReader(""), &out, &errOut)
+	if code != ExitUsage || !strings.Contains(errOut.String(), `"coins"`) || !strings.Contains(errOut.String(), "prices") ||
+		strings.Contains(errOut.String(), "no such file") {
+		t.Errorf("exit %d, want %d; stderr %q", code, ExitUsage, errOut.String())
+	}
+}

@@ -44,6 +44,15 @@ func intel(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return ExitUsage
 	}
+	// The kind is checked before the file is opened: a wrong kind is the
+	// command line's fault, whatever the file holds (or whether it exists).
+	switch kind {
+	case "servicetags", "pools", "prices":
+	default:
+		fmt.Fprintf(stderr, "mamori intel update: unknown kind %q (servicetags, pools or prices)\n\n", kind)
+		fs.Usage()
+		return ExitUsage
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori intel update:", err)
