@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -402,6 +403,61 @@ func TestCSVExport(t *testing.T) {
 	}
 	if r.errs[0].Line != 4 {
 		t.Errorf("bad row reported at line %d, want 4", r.errs[0].Line)
+	}
+}
+
+// TestCSVRowThatNeverEnds: a row whose quoted field opens and does not
+// close on its line swallowed, as one field, every line after it (the rest
+// of the file, held in memory): it is reported at its line and the rows
+// after it are read; a row longer than --max-record is passed over too.
+func TestCSVRowThatNeverEnds(t *testing.T) {
+	t.Parallel()
+	header := "TenantId,TimeGenerated [UTC],OperationNameValue,ActivityStatusValue,Caller,CallerIpAddress,_ResourceId,SubscriptionId,CorrelationId,Type\n"
+	row := func(i int) string {
+		return fmt.Sprintf("t1,2026-03-01T10:%02d:00Z,MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE,Success,a@b.example,198.51.100.7,/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm%d,s1,c%d,AzureActivity\n", i, i, i)
+	}
+	var rows strings.Builder
+	for i := 3; i < 40; i++ {
+		rows.WriteString(row(i))
+	}
+	lim := DefaultLimits()
+	lim.MaxRecord = 2 << 10
+	for _, c := range []struct {
+		name, bad, says string
+	}{
+		{"quote never closed", `t1,"2026-03-01T10:02:00Z,MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE,Success` + "\n", "csv: "},
+		{"quoted field closed lines later", `t1,"2026-03-01T10:02:00Z,X` + "\n" + row(40) + `y",z` + "\n", "csv:"},
+		{"row longer than the cap", "t1," + strings.Repeat("x", 3<<10) + ",a,b,c,d,e,f,g,h\n", "longer than 2048 bytes"},
+		{"quoted field longer than the cap", `t1,"` + strings.Repeat("x\n", 2<<10) + `",a,b,c,d,e,f,g,h` + "\n", "longer than 2048 bytes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in := header + row(1) + c.bad + rows.String()
+			r, st := read(t, []Input{BytesInput("in.csv", []byte(in))}, lim)
+			if want := strings.Count(in, "AzureActivity"); len(r.events) != want {
+				t.Errorf("events %d, want the %d good rows (errors %v)", len(r.events), want, r.errs)
+			}
+			if len(r.errs) == 0 || r.errs[0].Line != 3 || !strings.Contains(r.errs[0].Error(), c.says) {
+				t.Fatalf("errors %v, want the first at line 3 saying %q", r.errs, c.says)
+			}
+			lines := map[int]bool{}
+			for _, ev := range r.events {
+				lines[ev.Loc.Line] = true
+			}
+			last := strings.Count(in, "\n")
+			if !lines[2] || !lines[last] || lines[3] {
+				t.Errorf("rows read at lines %v: want 2 and %d (the last), not 3", slices.Sorted(maps.Keys(lines)), last)
+			}
+			if st[0].Skipped != int64(len(r.errs)) {
+				t.Errorf("skipped %d, errors %d", st[0].Skipped, len(r.errs))
+			}
+		})
+	}
+	// A quoted field over several lines is still one row.
+	in := header + `t1,2026-03-01T10:01:00Z,MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE,Success,a@b.example,198.51.100.7,"/subscriptions/s1/resourcegroups/rg/providers/` + "\n" + `microsoft.compute/virtualmachines/vm1",s1,c1,AzureActivity` + "\n" + row(2)
+	r, st := readBytes(t, []byte(in))
+	if len(r.events) != 2 || st.Skipped != 0 || r.events[1].Loc.Line != 4 {
+		t.Errorf("multi-line cell: events %d skipped %d errors %v", len(r.events), st.Skipped, r.errs)
 	}
 }
 
