@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,24 @@ func TestIntelUpdateOfAnUnknownKind(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut.String(), `"coins"`) || !strings.Contains(errOut.String(), "prices") ||
 		strings.Contains(errOut.String(), "no such file") {
 		t.Errorf("exit %d, want %d; stderr %q", code, ExitUsage, errOut.String())
+	}
+}
+
+// TestServeHelpNamesOnlyItsFlags: serve shares the hunt's flags but not
+// all of them; its usage must not send a user to a flag it refuses (the
+// --posture help said "--report shows its posture", and serve has no
+// --report), unless it says the flag is hunt's (or another command's).
+func TestServeHelpNamesOnlyItsFlags(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	Run(t.Context(), []string{"serve", "--help"}, strings.NewReader(""), &out, &errOut)
+	help := errOut.String()
+	for _, m := range regexp.MustCompile(`(hunt's |mamori [a-z]+ )?--([a-z-]+)`).FindAllStringSubmatch(help, -1) {
+		if m[1] != "" {
+			continue
+		}
+		if !strings.Contains(help, "\n  -"+m[2]+" ") && !strings.Contains(help, "\n  -"+m[2]+"\n") {
+			t.Errorf("serve's usage names --%s, which serve does not take", m[2])
+		}
 	}
 }

@@ -82,7 +82,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 func (f *huntFlags) register(fs *flag.FlagSet) {
 	def := source.DefaultLimits()
 	fs.StringVar(&f.ownedIPs, "owned-ips", "", "file of the tenant's own IP addresses and CIDR ranges, one per line")
-	fs.StringVar(&f.posture, "posture", "", "folder saved by 'mamori posture --save': its public IPs count as the tenant's own, and --report shows its posture")
+	fs.StringVar(&f.posture, "posture", "", "folder saved by 'mamori posture --save': its public IPs count as the tenant's own (and hunt's --report shows its posture)")
 	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update'")
 	fs.IntVar(&f.workers, "workers", 0, "parsing goroutines (default: one per core)")
 	fs.IntVar(&f.maxRecord, "max-record", def.MaxRecord, "largest record or line accepted, in bytes")
