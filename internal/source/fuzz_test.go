@@ -22,6 +22,8 @@ func FuzzRead(f *testing.F) {
 	f.Add(captureFile("null", [][]string{{`{"records":[` + activity(4) + `]}`}}))
 	f.Add(captureFile("snappy", [][]string{{activity(5)}}))
 	f.Add([]byte("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\"}],\"rows\":[[\"2026-01-01T00:00:00Z\"]]}]}"))
+	// Lines holding lists with a bad or cut record (salvage).
+	f.Add([]byte(`{"records":[` + activity(1) + `,{"time":tru}]}` + "\n" + activity(2) + "\n[" + activity(3) + ",{\"a\":[1,]}," + activity(4)[:90]))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lim := DefaultLimits()
 		lim.MaxRecord = 1 << 16

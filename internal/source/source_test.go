@@ -147,6 +147,15 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 		// opening, is still JSON lines: the lines after them are read.
 		{"first two lines broken", activity(1)[:150] + "\n" + activity(2)[:150] + "\n" + good(3) + good(4), 2, 2, 1, "invalid JSON"},
 		{"document broken in its structure", "{\n \"records\": [\n" + activity(1) + ",\n" + activity(2) + "\n }\n", 2, 1, 5, "invalid JSON, rest of file not read"},
+		// A line holding a list of records loses only its bad record, as
+		// a pretty-printed envelope does, not the records beside it.
+		{"one bad record in an envelope line", `{"records":[` + activity(1) + `,{"time": "2026-03-01T00:00:00Z", "operationName": tru},` + activity(3) + "]}\n" + good(4), 3, 1, 1, "invalid JSON in record 2 of the line"},
+		{"one bad record in a page line", `{"value":[` + activity(1) + `,{"time":tru},` + activity(3) + "]}\n" + good(4), 3, 1, 1, "record 2"},
+		{"one bad record in an array line", "[" + activity(1) + `,{"time":nul}` + "]\n" + good(2), 2, 1, 1, "record 2"},
+		{"envelope line cut short at the end", good(1) + `{"records":[` + activity(2) + "," + activity(3) + "," + activity(4)[:100], 3, 1, 2, "partly written last line"},
+		{"envelope line broken after its records", `{"records":[` + activity(1) + "," + activity(2) + "]} x\n" + good(3), 3, 1, 1, "after record 2 of the line"},
+		{"bad member beside an envelope's records", `{"records":[` + activity(1) + `],"x":tru}` + "\n" + good(2), 2, 1, 1, "after record 1 of the line"},
+		{"bad value beside an envelope's records", `{"records":[` + activity(1) + `],"x":[1,]}` + "\n" + good(2), 2, 1, 1, "outside the line's 1 records"},
 		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
 	}
 	for _, c := range cases {

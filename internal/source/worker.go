@@ -180,8 +180,11 @@ func (w *worker) briefRecord(b []byte, loc event.Location) (brief, wanted bool) 
 // opens as an Event Hub message's envelope ({"records":[…), else -1. A
 // firewall's DNS log is such lines, fifty lookups each, and an Event Hubs
 // Capture file such bodies.
-func recordsStart(b []byte) int {
-	const name = `"records"`
+func recordsStart(b []byte) int { return listStart(b, `"records"`) }
+
+// listStart returns the position of the first element of b when b opens
+// as an object whose first member, name (quoted), holds an array, else -1.
+func listStart(b []byte, name string) int {
 	i := jsonwalk.SkipWS(b, 1)
 	if len(b) == 0 || b[0] != '{' || !bytes.HasPrefix(b[i:], []byte(name)) {
 		return -1
@@ -329,6 +332,9 @@ func (w *worker) recordKnown(b []byte, loc event.Location, h record.Hint, lastLi
 func (w *worker) record(b []byte, loc event.Location, h record.Hint, lastLine bool) {
 	v, err := w.p.ParseBytes(b)
 	if err != nil {
+		if w.salvage(b, loc, h, lastLine, err) {
+			return
+		}
 		w.t.records++
 		if lastLine {
 			w.skip(loc, fmt.Errorf("record ends early (a partly written last line?): %w", ErrTruncated))
