@@ -15,6 +15,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
@@ -261,6 +262,10 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
+	if err := writeNotSeen(out, stderr, format, res.NotSeen); err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
+		return ExitError
+	}
 	skipped, records := int64(0), int64(0)
 	for _, s := range stats {
 		skipped += s.Skipped
@@ -268,7 +273,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if f.report != "" {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
-			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version()}
+			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
@@ -293,6 +298,24 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return ExitError
 	}
 	return ExitOK
+}
+
+// writeNotSeen tells what the hunt could not see: after the table, or,
+// for the formats that are one record per line, on standard error, where
+// it cannot break a stream a program reads.
+func writeNotSeen(out, stderr io.Writer, format report.Format, gaps []coverage.Gap) error {
+	if format == report.Table {
+		return report.WriteNotSeen(out, gaps)
+	}
+	if len(gaps) == 0 {
+		return nil
+	}
+	parts := make([]string, len(gaps))
+	for i, g := range gaps {
+		parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
+	}
+	fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table says which export covers each)\n", strings.Join(parts, ", "))
+	return nil
 }
 
 func anyAtLeast(as []alert.Alert, s alert.Severity) bool {

@@ -422,3 +422,77 @@ func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
 		t.Errorf("the smallest limits: exit %d: %s", code, errs)
 	}
 }
+
+// TestHuntSaysWhichLogsItDidNotSee hunts the example's Activity Log alone:
+// the table, the HTML report and, for JSON lines, standard error say that
+// sign-ins, audit, network and host logs were not seen (and how to export
+// them), never the Activity Log, and the JSON lines stay alerts only.
+func TestHuntSaysWhichLogsItDidNotSee(t *testing.T) {
+	t.Parallel()
+	activity := filepath.Join(example, "insights-activity-logs")
+	rep := filepath.Join(t.TempDir(), "r.html")
+	code, out, errs := run(t, "", "hunt", "--data-dir", t.TempDir(), "--report", rep, activity)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	at := strings.Index(out, "\nNOT SEEN")
+	if at < 0 || at < strings.LastIndex(out, "INCIDENT ") {
+		t.Fatalf("no NOT SEEN section after the incidents:\n%s", out)
+	}
+	section := out[at:]
+	for _, want := range []string{"Entra ID sign-in logs: ", "diagnostic setting SignInLogs", "Entra ID audit logs: ", "network flow logs: ",
+		"DNS lookups: ", "host process logs: ", `"Cryptocurrency miner started on a host"`} {
+		if !strings.Contains(section, want) {
+			t.Errorf("NOT SEEN lacks %q:\n%s", want, section)
+		}
+	}
+	if strings.Contains(section, "Activity Log:") {
+		t.Errorf("the Activity Log was read, yet listed:\n%s", section)
+	}
+	html, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := string(html); !strings.Contains(h, `id="not-seen"`) || !strings.Contains(h, "host process logs") {
+		t.Errorf("the HTML report has no not-seen section")
+	}
+
+	code, out, errs = run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), activity)
+	if code != ExitOK || len(jsonl(t, out)) == 0 {
+		t.Fatalf("exit %d, JSON lines:\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "not seen") || !strings.Contains(errs, "host process logs (1 rule)") {
+		t.Errorf("standard error does not say what was not seen: %q", errs)
+	}
+}
+
+// TestNotSeenIsQuietWhenNothingIsMissing hunts the demo's tenant (every
+// log) and the user's own rules over the log they read.
+func TestNotSeenIsQuietWhenNothingIsMissing(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "demo", "--report", filepath.Join(t.TempDir(), "r.html"))
+	if code != ExitOK || strings.Contains(out, "NOT SEEN") {
+		t.Errorf("exit %d; the demo's tenant exports every log, yet:\n%s%s", code, out, errs)
+	}
+	rules := t.TempDir()
+	quota := "title: Our quota watch\nname: our.quota\nlogsource: {product: azure, service: activitylogs}\n" +
+		"detection:\n  sel: {operationName: Microsoft.Quota/quotas/write}\n  condition: sel\nlevel: medium\n"
+	if err := os.WriteFile(filepath.Join(rules, "quota.yml"), []byte(quota), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	activity := filepath.Join(example, "insights-activity-logs")
+	code, out, errs = run(t, "", "hunt", "--data-dir", t.TempDir(), "--only-user-rules", "--rules", rules, activity)
+	if code != ExitOK || strings.Contains(out, "NOT SEEN") || !strings.Contains(out, "our.quota") {
+		t.Errorf("exit %d; the user's only rule read the Activity Log:\n%s%s", code, out, errs)
+	}
+	// A user rule on a log not read is counted, its title escaped.
+	miner := "title: \"Our miner \\u202e watch\"\nname: our.miner\nlogsource: {product: linux, service: auditd}\n" +
+		"detection:\n  sel: {process.image|endswith: /xmrig}\n  condition: sel\nlevel: high\n"
+	if err := os.WriteFile(filepath.Join(rules, "miner.yml"), []byte(miner), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = run(t, "", "hunt", "--data-dir", t.TempDir(), "--only-user-rules", "--rules", rules, activity)
+	if !strings.Contains(out, "host process logs: 1 rule\n") || !strings.Contains(out, `"Our miner \u202e watch"`) {
+		t.Errorf("the user's rule on host process logs is not listed, escaped:\n%s", out)
+	}
+}

@@ -118,9 +118,15 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError
 	}
+	// The simulated tenant exports every log: nothing, unless a reader
+	// or the simulator lost one.
+	if err := report.WriteNotSeen(stdout, res.NotSeen); err != nil {
+		fmt.Fprintln(stderr, "mamori demo:", err)
+		return ExitError
+	}
 	if *reportPath != "" {
 		in := htmlreport.Input{Alerts: res.Alerts, Incidents: res.Incidents, Title: fmt.Sprintf("mamori demo (seed %d)", *seed),
-			Generated: time.Now(), Files: len(res.Files), Records: records, Product: "mamori " + Version()}
+			Generated: time.Now(), Files: len(res.Files), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen}
 		if err := writeHTMLReport(*reportPath, in); err != nil {
 			fmt.Fprintln(stderr, "mamori demo: --report:", err)
 			return ExitError

@@ -71,3 +71,48 @@ func canFire(sp *spec, live int) bool {
 	}
 	return live > 0
 }
+
+// Starved is a correlation that cannot fire, and the detection rules it
+// reads (through the correlations it is chained on) that had nothing to
+// read: what it waited for in vain.
+type Starved struct {
+	Rule *sigma.Rule
+	Idle []*sigma.Rule
+}
+
+// Starved returns the correlations that cannot fire when only the
+// detection rules (by name or id) that reads says had records to read can
+// match, as Live decides it: a hunt tells its user which correlations the
+// logs it was given could never set off, and why.
+func (s *Set) Starved(reads func(rule string) bool) []Starved {
+	dead := s.dead(func(k string) int {
+		if reads(k) {
+			return 1
+		}
+		return 0
+	})
+	var out []Starved
+	for _, c := range s.corrs {
+		if dead[c.idx] {
+			out = append(out, Starved{Rule: c.rule, Idle: c.idle(reads, nil)})
+		}
+	}
+	return out
+}
+
+// idle appends to out, once each, the detection rules c reads that have
+// nothing to read.
+func (c *corr) idle(reads func(string) bool, out []*sigma.Rule) []*sigma.Rule {
+	for _, in := range c.inputs {
+		if in.inner != nil {
+			out = in.inner.idle(reads, out)
+			continue
+		}
+		for _, d := range in.dets {
+			if !slices.Contains(out, d) && !slices.ContainsFunc(names(d), reads) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -27,6 +27,10 @@ const (
 
 var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process"}
 
+// KindCount is how many kinds there are, KindUnknown included: the length
+// of an array indexed by Kind.
+const KindCount = len(kindNames)
+
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

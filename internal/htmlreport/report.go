@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/report"
 )
 
 // Input is what the report shows.
@@ -28,6 +30,9 @@ type Input struct {
 	Product   string              // e.g. "mamori v0.3.0"
 	// Posture, when set, adds the posture section: what lets an attack in.
 	Posture *Posture
+	// NotSeen, when set, adds what the hunt could not see: the kinds of
+	// log its rules read that the input did not hold.
+	NotSeen []coverage.Gap
 }
 
 //go:embed template.html
@@ -63,6 +68,13 @@ type view struct {
 	// sections are left out rather than shown empty.
 	Hunt    bool
 	Posture *postureView
+	NotSeen []gapView
+}
+
+// gapView is one kind of log the hunt did not see.
+type gapView struct {
+	Source, Counts, Export string
+	Examples               []string
 }
 
 type sevCount struct {
@@ -133,6 +145,10 @@ func build(in Input) view {
 		if s == alert.Informational {
 			break
 		}
+	}
+	for _, g := range in.NotSeen {
+		// Titles come from rule files, the user's too.
+		v.NotSeen = append(v.NotSeen, gapView{Source: g.Source, Counts: report.GapCounts(g), Export: g.Export, Examples: cleanAll(g.Examples)})
 	}
 	cs := computeCreated(in.Alerts)
 	v.HourChart = hourSVG(cs)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 )
 
@@ -73,7 +75,10 @@ func fixture() Input {
 		}
 	}
 	return Input{Alerts: alerts, Incidents: []incident.Incident{inc}, Title: "Hunt of <tenant>", Generated: t0.Add(48 * time.Hour),
-		Files: 3, Records: 1234, Product: "mamori test"}
+		Files: 3, Records: 1234, Product: "mamori test",
+		// A user's rule file names its own title: hostile too.
+		NotSeen: []coverage.Gap{{Kind: event.KindProcess, Source: "host process logs", Export: "auditd execve records", Rules: 2,
+			Examples: []string{"Cryptocurrency miner started on a host", "<script>miner</script>\u202e"}}}}
 }
 
 func render(t testing.TB, in Input) string {
@@ -115,7 +120,7 @@ func TestHostileStringsAreEscaped(t *testing.T) {
 		}
 	}
 	// The escaped forms are there: the text is shown, not dropped.
-	for _, esc := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;@contoso.example", "&lt;script&gt;region&lt;/script&gt;", `miner\u202egpj.exe\x00`, "Weird&lt;Size&gt;"} {
+	for _, esc := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;@contoso.example", "&lt;script&gt;region&lt;/script&gt;", `&lt;script&gt;miner&lt;/script&gt;\u202e`, `miner\u202egpj.exe\x00`, "Weird&lt;Size&gt;"} {
 		if !strings.Contains(out, esc) {
 			t.Errorf("output lacks escaped %q", esc)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -69,6 +70,11 @@ type Result struct {
 	Engine     engine.Stats
 	Rules      int // detection rules run
 	Suppressed int // alerts marked suppressed
+	// Kinds is how many events of each kind of log were read; NotSeen
+	// the kinds the rules read that none was, with the rules they leave
+	// idle: what this hunt could not have found.
+	Kinds   [event.KindCount]int64
+	NotSeen []coverage.Gap
 	// TenantStart is each tenant's earliest event read, for a store to
 	// remember where its data began.
 	TenantStart map[string]time.Time
@@ -104,8 +110,15 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if cfg.DecodeAll {
 		opt.Wants = nil
 	}
+	// Each worker counts the kinds of event it reads in its own cache
+	// lines (the padding), as it owns the rest of its state.
+	kinds := make([]struct {
+		n [event.KindCount]int64
+		_ [64]byte
+	}, workers)
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
+			kinds[w].n[ev.Kind]++
 			if !ev.Brief {
 				cfg.Enricher.Apply(ev)
 			}
@@ -145,6 +158,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	slices.SortStableFunc(incs, func(a, b incident.Incident) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
 	})
-	return &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart()}, ctx.Err()
+	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
+		TenantStart: eng.TenantStart()}
+	for _, k := range kinds {
+		for i, n := range k.n {
+			res.Kinds[i] += n
+		}
+	}
+	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
+	return res, ctx.Err()
 }

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
+)
+
+// WriteNotSeen prints, after the incidents, the kinds of log the rules
+// read that the input did not hold, so that no alert for them is not read
+// as nothing having happened. It prints nothing when there are none.
+func WriteNotSeen(w io.Writer, gaps []coverage.Gap) error {
+	if len(gaps) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nNOT SEEN: the input held none of these logs, so the rules that read them could not alert\n")
+	for _, g := range gaps {
+		fmt.Fprintf(&b, "  %s: %s", g.Source, GapCounts(g))
+		if len(g.Examples) > 0 {
+			// Titles come from rule files, the user's too: escaped.
+			quoted := make([]string, len(g.Examples))
+			for i, t := range g.Examples {
+				quoted[i] = `"` + Terminal(t) + `"`
+			}
+			fmt.Fprintf(&b, "\n    e.g. %s", strings.Join(quoted, ", "))
+		}
+		fmt.Fprintf(&b, "\n    export: %s\n", g.Export)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// GapCounts says how many rules and correlations a gap leaves idle, as
+// "3 rules, 1 correlation".
+func GapCounts(g coverage.Gap) string {
+	var parts []string
+	if g.Rules > 0 {
+		parts = append(parts, plural(g.Rules, "rule"))
+	}
+	if g.Correlations > 0 {
+		parts = append(parts, plural(g.Correlations, "correlation"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
