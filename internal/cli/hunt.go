@@ -285,7 +285,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if f.stats {
 		writeStats(stderr, stats, est)
 	} else if skipped > 0 {
-		fmt.Fprintf(stderr, "mamori hunt: %d records could not be read (run with --stats for details)\n", skipped)
+		fmt.Fprintf(stderr, "mamori hunt: %s could not be read (run with --stats for details)\n", report.Count(skipped, "record", "records"))
 	}
 	switch {
 	case f.strict && (skipped > 0 || expandErr != nil):
@@ -359,7 +359,7 @@ func (p *errorPrinter) print(e *source.ParseError) {
 
 func (p *errorPrinter) finish() {
 	if n := p.n.Load(); n > int64(p.max) {
-		fmt.Fprintf(p.w, "%s: … and %d more unreadable records\n", p.name(), n-int64(p.max))
+		fmt.Fprintf(p.w, "%s: … and %s\n", p.name(), report.Count(n-int64(p.max), "more unreadable record", "more unreadable records"))
 	}
 }
 

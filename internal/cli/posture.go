@@ -149,7 +149,9 @@ func readAzure(ctx context.Context, read func(context.Context, azure.Options) (*
 	if !isTerminal(stderr) {
 		return read(ctx, opts)
 	}
-	opts.Progress = func(done, total int) { fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %d reads", done, total) }
+	opts.Progress = func(done, total int) {
+		fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %s", done, report.Count(total, "read", "reads"))
+	}
 	c, err := read(ctx, opts)
 	fmt.Fprint(stderr, "\r\x1b[K")
 	return c, err

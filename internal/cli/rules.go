@@ -49,7 +49,7 @@ func loadRules(dirs []string, onlyUser bool, stderr io.Writer) (*rules.Set, int)
 		}
 	}
 	if bad > 10 {
-		fmt.Fprintf(stderr, "mamori: … and %d more invalid rules (mamori rules validate shows all)\n", bad-10)
+		fmt.Fprintf(stderr, "mamori: … and %s (mamori rules validate shows all)\n", report.Count(bad-10, "more invalid rule", "more invalid rules"))
 	}
 	return set, ExitOK
 }
@@ -193,10 +193,14 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, report.Terminal(p.Error()))
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(stdout, "%d of %d rules have problems\n", len(problems), len(set.Rules))
+		verb := "have"
+		if len(problems) == 1 {
+			verb = "has"
+		}
+		fmt.Fprintf(stdout, "%d of %s %s problems\n", len(problems), report.Count(len(set.Rules), "rule", "rules"), verb)
 		return ExitError
 	}
-	fmt.Fprintf(stdout, "%d rules valid\n", len(set.Rules))
+	fmt.Fprintf(stdout, "%s valid\n", report.Count(len(set.Rules), "rule", "rules"))
 	return ExitOK
 }
 
@@ -237,7 +241,7 @@ func rulesTest(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "     %s\n", report.Terminal(p))
 			}
 		default:
-			fmt.Fprintf(stdout, "ok   %s (%d alerts)\n", report.Terminal(d), len(out.Alerts))
+			fmt.Fprintf(stdout, "ok   %s (%s)\n", report.Terminal(d), report.Count(len(out.Alerts), "alert", "alerts"))
 		}
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", len(dirs)-failed, failed)

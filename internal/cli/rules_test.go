@@ -79,7 +79,7 @@ func TestRulesValidateListsEveryProblem(t *testing.T) {
 	}
 	os.Remove(filepath.Join(d, "agg.yml"))
 	os.Remove(filepath.Join(d, "broken.yml"))
-	if code, out, _ := run(t, "", "rules", "validate", d); code != ExitOK || !strings.Contains(out, "1 rules valid") {
+	if code, out, _ := run(t, "", "rules", "validate", d); code != ExitOK || !strings.Contains(out, "1 rule valid\n") {
 		t.Errorf("valid folder: exit %d, %s", code, out)
 	}
 }

@@ -168,10 +168,11 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 		records += fs.Records
 		skipped += fs.Skipped
 	}
-	fmt.Fprintf(stderr, "mamori serve: %s: read %d inputs, %d records (%d unreadable), %d carried from earlier cycles, %d alerts, %d new\n",
-		time.Now().UTC().Format(time.RFC3339), len(res.Read), records, skipped, res.Carried, len(res.Hunt.Alerts), len(res.Fresh))
+	fmt.Fprintf(stderr, "mamori serve: %s: read %s, %s (%d unreadable), %d carried from earlier cycles, %s, %d new\n",
+		time.Now().UTC().Format(time.RFC3339), report.Count(len(res.Read), "input", "inputs"), report.Count(records, "record", "records"),
+		skipped, res.Carried, report.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh))
 	if res.Lost > 0 {
-		fmt.Fprintf(stderr, "mamori serve: %d records of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", res.Lost)
+		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", report.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
 }

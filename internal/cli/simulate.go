@@ -111,8 +111,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, f := range res.Files {
 		records += f.Records
 	}
-	fmt.Fprintf(stdout, "Simulated a tenant: %d records over 30 days, with a GPU cryptojacking attack and the data-science team's\n"+
-		"look-alike training run. Hunted with %d rules in %s.\n\n", records, res.Rules, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Simulated a tenant: %s over 30 days, with a GPU cryptojacking attack and the data-science team's\n"+
+		"look-alike training run. Hunted with %s in %s.\n\n", report.Count(records, "record", "records"), report.Count(res.Rules, "rule", "rules"), time.Since(start).Round(time.Millisecond))
 	ropts := report.Options{Color: isTerminal(stdout), Width: tableWidth(stdout), Incidents: res.Incidents, Brief: true}
 	if err := report.Write(stdout, report.Table, res.Alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori demo:", err)

@@ -44,9 +44,9 @@ func writeStats(w io.Writer, stats []*source.FileStats, est engine.Stats) {
 		}
 		fmt.Fprintf(w, "%s skipped %d (%s)\n", report.Terminal(s.File), s.Skipped, report.Terminal(strings.Join(rs, ", ")))
 	}
-	fmt.Fprintf(w, "%d rule matches\n", est.Hits)
+	fmt.Fprintln(w, report.Count(est.Hits, "rule match", "rule matches"))
 	if est.Duplicates > 0 {
-		fmt.Fprintf(w, "%d duplicate records among rule matches were counted once\n", est.Duplicates)
+		fmt.Fprintf(w, "%s among rule matches, counted once\n", report.Count(est.Duplicates, "duplicate record", "duplicate records"))
 	}
 }
 

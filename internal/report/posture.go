@@ -156,7 +156,7 @@ func postureCounts(findings []posture.Finding) string {
 	for _, f := range findings {
 		n[f.Status]++
 	}
-	return fmt.Sprintf("%d findings: %d failed, %d not assessed, %d passed", len(findings), n[posture.Fail], n[posture.NotAssessed], n[posture.Pass])
+	return fmt.Sprintf("%s: %d failed, %d not assessed, %d passed", Count(len(findings), "finding", "findings"), n[posture.Fail], n[posture.NotAssessed], n[posture.Pass])
 }
 
 // pad fits s into exactly w cells: cut with an ellipsis, or filled with

@@ -219,11 +219,7 @@ func countLine(alerts []alert.Alert) string {
 			break
 		}
 	}
-	noun := "alerts"
-	if len(alerts) == 1 {
-		noun = "alert"
-	}
-	line := fmt.Sprintf("%d %s (%s)", len(alerts), noun, strings.Join(parts, ", "))
+	line := fmt.Sprintf("%s (%s)", Count(len(alerts), "alert", "alerts"), strings.Join(parts, ", "))
 	sup := 0
 	for _, a := range alerts {
 		if a.Suppressed != nil {
