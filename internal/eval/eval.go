@@ -123,7 +123,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		opt.Tenants = DefaultTenants
 	}
 	if opt.Tenants < 0 || opt.Days < 0 || opt.Workers < 0 {
-		return nil, errors.New("eval: tenants, days and workers must not be negative")
+		return nil, errors.New("tenants, days and workers must not be negative")
 	}
 	if opt.Days == 0 {
 		opt.Days = 30
@@ -133,12 +133,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		opt.Size = "small"
 	case "small", "medium", "large", Mixed:
 	default:
-		return nil, fmt.Errorf("eval: size must be small, medium, large or %s, not %q", Mixed, opt.Size)
+		return nil, fmt.Errorf("size must be small, medium, large or %s, not %q", Mixed, opt.Size)
 	}
 	workers := min(max(opt.Workers, 1), opt.Tenants)
 	prices, err := incident.LoadPrices("")
 	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
+		return nil, fmt.Errorf("prices: %w", err)
 	}
 	// Each tenant's tally is kept (they are small) and merged in tenant
 	// order afterwards, so the merge is the same whatever finished first.
@@ -153,7 +153,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			// A rule set per worker: hunts must not share compiled state.
 			set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
 			if err != nil {
-				errs[w] = fmt.Errorf("eval: rules: %w", err)
+				errs[w] = fmt.Errorf("rules: %w", err)
 			}
 			for i := range next {
 				if errs[w] != nil {
@@ -161,7 +161,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 				}
 				t, err := tenant(ctx, opt, i, set, prices)
 				if err != nil {
-					errs[w] = fmt.Errorf("eval: tenant %d: %w", i, err)
+					errs[w] = fmt.Errorf("tenant %d: %w", i, err)
 					continue
 				}
 				tallies[i] = t
