@@ -155,7 +155,7 @@ func (f *huntFlags) prepare(cmd string, stderr io.Writer) (*prepared, int) {
 	if err != nil {
 		return fail(ExitError, "intel data: ", err)
 	}
-	set, code := loadRules(f.ruleDirs, f.onlyUser, stderr)
+	set, code := loadRules(cmd, f.ruleDirs, f.onlyUser, stderr, stderr)
 	if set == nil {
 		return nil, code
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -23,16 +24,26 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // loadRules loads the built-in catalogue (unless onlyUser) and the user's
-// folders, and reports rules that cannot run. It returns nil and an exit
-// code when nothing can run.
-func loadRules(dirs []string, onlyUser bool, stderr io.Writer) (*rules.Set, int) {
+// folders, and reports to warn the rules that cannot run. It returns nil
+// and an exit code when nothing can run: a --rules path that is missing or
+// cannot be read is a usage error naming the flag, printed to stderr after
+// the command's name; a folder read whose rules stop the load (a filter
+// naming no loaded rule) is an error; a single broken rule is only
+// reported, and the others run.
+func loadRules(cmd string, dirs []string, onlyUser bool, stderr, warn io.Writer) (*rules.Set, int) {
 	opt := rules.Options{Dirs: dirs}
 	if !onlyUser {
 		opt.Builtin = mamori.Rules
 	}
 	if onlyUser && len(dirs) == 0 {
-		fmt.Fprintln(stderr, "mamori: --only-user-rules needs --rules DIR")
+		fmt.Fprintf(stderr, "mamori %s: --only-user-rules needs --rules DIR\n", cmd)
 		return nil, ExitUsage
+	}
+	for _, d := range dirs {
+		if err := readable(d); err != nil {
+			fmt.Fprintf(stderr, "mamori %s: --rules: %s\n", cmd, report.Terminal(err.Error()))
+			return nil, ExitUsage
+		}
 	}
 	set, err := rules.Load(opt)
 	if err != nil {
@@ -44,14 +55,35 @@ func loadRules(dirs []string, onlyUser bool, stderr io.Writer) (*rules.Set, int)
 		if r.Status == rules.Invalid {
 			bad++
 			if bad <= 10 {
-				fmt.Fprintf(stderr, "mamori: rule %s (%s) not loaded: %s\n", report.Terminal(r.Name), report.Terminal(r.Source), report.Terminal(errText(r.Err)))
+				fmt.Fprintf(warn, "mamori: rule %s (%s) not loaded: %s\n", report.Terminal(r.Name), report.Terminal(r.Source), report.Terminal(errText(r.Err)))
 			}
 		}
 	}
 	if bad > 10 {
-		fmt.Fprintf(stderr, "mamori: … and %s (mamori rules validate shows all)\n", report.Count(bad-10, "more invalid rule", "more invalid rules"))
+		fmt.Fprintf(warn, "mamori: … and %s (mamori rules validate shows all)\n", report.Count(bad-10, "more invalid rule", "more invalid rules"))
 	}
 	return set, ExitOK
+}
+
+// readable says why a path named on the command line cannot be read: it
+// is missing, or it (a file) cannot be opened, or it (a folder) cannot be
+// listed.
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		if _, err := f.ReadDir(1); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 func errText(err error) string {
@@ -135,7 +167,7 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
-	set, code := loadRules(dirs, *onlyUser, io.Discard)
+	set, code := loadRules("rules list", dirs, *onlyUser, stderr, io.Discard)
 	if set == nil {
 		return code
 	}

@@ -102,3 +102,29 @@ func TestRulesTestRunsScenarios(t *testing.T) {
 		t.Errorf("a failing scenario: exit %d: %s", code, out)
 	}
 }
+
+// TestRulesPathThatCannotBeReadIsAUsageError: a --rules path that is not
+// there is a bad flag value, as every other one: exit 2, naming the flag
+// after the command (it was "mamori: rules: lstat …", exit 1, and rules
+// list said nothing at all). A folder that is there but holds a broken
+// rule is what it was: the rule is reported, the others run.
+func TestRulesPathThatCannotBeReadIsAUsageError(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, c := range []struct{ name, args string }{
+		{"hunt", "hunt --rules " + missing + " " + example},
+		{"serve", "serve --once --store " + filepath.Join(t.TempDir(), "s.db") + " --data-dir " + t.TempDir() + " --rules " + missing + " " + example},
+		{"rules list", "rules list --rules " + missing},
+	} {
+		code, _, errs := run(t, "", strings.Fields(c.args)...)
+		if code != ExitUsage || !strings.HasPrefix(errs, "mamori "+c.name+": --rules: ") || !strings.Contains(errs, missing) {
+			t.Errorf("mamori %s --rules %s: exit %d, want %d; stderr %q", c.name, missing, code, ExitUsage, errs)
+		}
+	}
+	broken := t.TempDir()
+	os.WriteFile(filepath.Join(broken, "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--rules", broken, example)
+	if code != ExitOK || !strings.Contains(errs, "broken.yml") || !strings.Contains(errs, "not loaded") || len(jsonl(t, out)) == 0 {
+		t.Errorf("a folder holding a broken rule: exit %d, %d alerts, stderr %q; want exit 0, the rule reported, the others run", code, len(jsonl(t, out)), errs)
+	}
+}

@@ -93,7 +93,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori demo:", err)
 		return ExitError
 	}
-	set, code := loadRules(nil, false, stderr)
+	set, code := loadRules("demo", nil, false, stderr, stderr)
 	if set == nil {
 		return code
 	}
