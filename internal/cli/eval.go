@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/mamori-sec/mamori/internal/eval"
+	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
 // evalCmd runs `mamori eval`: many simulated tenants with random attacks
@@ -17,7 +18,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	tenants := fs.Int("tenants", eval.DefaultTenants, "tenants to simulate")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same report")
-	days := fs.Int("days", 30, "days of logs per tenant")
+	days := fs.Int("days", 30, fmt.Sprintf("days of logs per tenant, %d to %d", simulate.MinDays, simulate.MaxDays))
 	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "tenants hunted at once")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
@@ -31,6 +32,12 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *tenants < 1 {
 		// eval.Run takes 0 for its default, 50 tenants: not what was asked.
 		fmt.Fprintf(stderr, "mamori eval: --tenants %d: at least 1\n", *tenants)
+		return ExitUsage
+	}
+	// eval.Run takes 0 days for 30, as the simulator does; the flag's
+	// default is 30 already, so 0 (or fewer) given is a mistake.
+	if err := simulate.CheckDays(*days); err != nil {
+		fmt.Fprintln(stderr, "mamori eval: --days:", err)
 		return ExitUsage
 	}
 	if *notes == 0 {

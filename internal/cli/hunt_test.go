@@ -347,8 +347,44 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 			t.Errorf("%s shape: rules %v, want %v as from the diagnostic records\n%s", shape, got, want, errs)
 		}
 	}
-	if code, _, _ := run(t, "", "simulate", "--out", d, "--scenario", "no-such-attack"); code != ExitError {
-		t.Errorf("unknown scenario: exit %d, want %d", code, ExitError)
+	// An unknown scenario is a bad flag value: a usage error (2) naming
+	// --scenario, as every other subcommand's bad values are. It was exit 1,
+	// the status of a run that failed, which this one never started.
+	if code, _, errs := run(t, "", "simulate", "--out", d, "--scenario", "no-such-attack"); code != ExitUsage || !strings.Contains(errs, "--scenario") {
+		t.Errorf("unknown scenario: exit %d, want %d; stderr %q", code, ExitUsage, errs)
+	}
+}
+
+// TestSimulateAndEvalRefuseBadValuesNamingTheFlag: --days 0 or fewer was
+// taken for 30 days; every bad value of simulate said only what was wrong,
+// not which flag, and exited 1. Each is now a usage error naming its flag.
+func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
+	t.Parallel()
+	sim := []string{"simulate", "--out", t.TempDir()}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{append(sim[:3:3], "--days", "0"), "--days"},
+		{append(sim[:3:3], "--days", "-1"), "--days"},
+		{append(sim[:3:3], "--days", "2"), "--days"},
+		{append(sim[:3:3], "--days", "401"), "--days"},
+		{append(sim[:3:3], "--tenant-size", "huge"), "--tenant-size"},
+		{append(sim[:3:3], "--shape", "csv"), "--shape"},
+		{append(sim[:3:3], "--host-agents", "some"), "--host-agents"},
+		{append(sim[:3:3], "--scenario", "no-such-attack"), "--scenario"},
+		{[]string{"eval", "--tenants", "1", "--days", "0"}, "--days"},
+		{[]string{"eval", "--tenants", "1", "--days", "-3"}, "--days"},
+		{[]string{"eval", "--tenants", "1", "--days", "2"}, "--days"},
+	} {
+		code, _, errs := run(t, "", c.args...)
+		if code != ExitUsage || !strings.HasPrefix(errs, "mamori "+c.args[0]+": "+c.flag+": ") {
+			t.Errorf("mamori %s: exit %d, want %d; stderr %q", strings.Join(c.args, " "), code, ExitUsage, errs)
+		}
+	}
+	// The smallest length is taken.
+	if code, _, errs := run(t, "", "simulate", "--out", t.TempDir(), "--days", "3", "--scenario", "cpu-mining"); code != ExitOK {
+		t.Errorf("--days 3: exit %d: %s", code, errs)
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +26,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "folder to write the logs and truth.json into (required)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed writes the same bytes")
 	size := fs.String("tenant-size", "small", "small, medium or large")
-	days := fs.Int("days", 30, "days of logs")
+	days := fs.Int("days", 30, fmt.Sprintf("days of logs, %d to %d", simulate.MinDays, simulate.MaxDays))
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
@@ -40,7 +41,17 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return ExitUsage
 	}
+	// simulate.Write takes 0 days for 30; the flag's default is 30 already,
+	// so a 0 (or fewer) given is a mistake, refused as --days 2 is.
+	if err := simulate.CheckDays(*days); err != nil {
+		fmt.Fprintln(stderr, "mamori simulate: --days:", err)
+		return ExitUsage
+	}
 	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, HostAgents: *agents})
+	if oe := (*simulate.OptionError)(nil); errors.As(err, &oe) {
+		fmt.Fprintf(stderr, "mamori simulate: %s: %s\n", simulateFlags[oe.Option], err)
+		return ExitUsage
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori simulate:", err)
 		return ExitError
@@ -61,6 +72,9 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "hunt it: mamori hunt --baseline %dd --owned-ips FILE %s   (the owned ranges are in truth.json)\n", truth.BaselineDays, *out)
 	return ExitOK
 }
+
+// simulateFlags names the flag that sets each simulate.Options field.
+var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "Scenarios": "--scenario", "HostAgents": "--host-agents"}
 
 // demo simulates an attacked tenant in a temporary folder, hunts it and
 // prints the incidents: mamori end to end with nothing but Go installed.

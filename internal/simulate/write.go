@@ -136,13 +136,45 @@ func Write(dir string, opt Options) (*Truth, error) {
 	return truth, os.WriteFile(filepath.Join(dir, "truth.json"), append(b, '\n'), 0o644)
 }
 
+// MinDays and MaxDays bound Options.Days: fewer days leave no day for
+// an attack after the benign history the first_seen rules learn from.
+const (
+	MinDays = 3
+	MaxDays = 400
+)
+
+// OptionError is an option Write refuses. Option is its field in Options
+// ("Days", "Size", "Shape", "Scenarios", "HostAgents"), for a caller to
+// name its own flag; Err says what is wrong.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+func optionErr(option, format string, args ...any) error {
+	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
+}
+
+// CheckDays says whether Write can simulate that many days: between
+// MinDays and MaxDays. (Write takes 0 for its default, 30; a command
+// whose flag already defaults to 30 should not.)
+func CheckDays(days int) error {
+	if days < MinDays || days > MaxDays {
+		return optionErr("Days", "days must be between %d and %d, not %d", MinDays, MaxDays, days)
+	}
+	return nil
+}
+
 // newGen checks the options and fills their defaults.
 func newGen(opt Options) (*gen, error) {
 	if opt.Days == 0 {
 		opt.Days = 30
 	}
-	if opt.Days < 3 || opt.Days > 400 {
-		return nil, fmt.Errorf("days must be between 3 and 400, not %d", opt.Days)
+	if err := CheckDays(opt.Days); err != nil {
+		return nil, err
 	}
 	if opt.Start.IsZero() {
 		opt.Start = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -150,19 +182,19 @@ func newGen(opt Options) (*gen, error) {
 	opt.Start = opt.Start.UTC().Truncate(24 * time.Hour)
 	scale := map[string]int{"": 1, "small": 1, "medium": 5, "large": 25}[opt.Size]
 	if scale == 0 {
-		return nil, fmt.Errorf("size must be small, medium or large, not %q", opt.Size)
+		return nil, optionErr("Size", "size must be small, medium or large, not %q", opt.Size)
 	}
 	switch opt.Shape {
 	case "", ShapeRecords, ShapeREST, ShapeLogAnalytics:
 	default:
-		return nil, fmt.Errorf("shape must be records, rest or loganalytics, not %q", opt.Shape)
+		return nil, optionErr("Shape", "shape must be records, rest or loganalytics, not %q", opt.Shape)
 	}
 	// A scenario named twice runs once: its principals would not be new
 	// the second time, so its truth would be wrong.
 	var names []string
 	for _, s := range opt.Scenarios {
 		if find(s) == nil {
-			return nil, fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios(), ", "))
+			return nil, optionErr("Scenarios", "unknown scenario %q (known: %s)", s, strings.Join(Scenarios(), ", "))
 		}
 		if !slices.Contains(names, s) {
 			names = append(names, s)
@@ -179,7 +211,7 @@ func newGen(opt Options) (*gen, error) {
 			agents = AgentsAll
 		}
 	default:
-		return nil, fmt.Errorf("host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
+		return nil, optionErr("HostAgents", "host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
