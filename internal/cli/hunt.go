@@ -100,14 +100,18 @@ func (f *huntFlags) register(fs *flag.FlagSet) {
 
 // check refuses values no hunt can mean, rather than let them fall back
 // silently: the reader takes a --max-record below 1 for "no limits given"
-// and restores every default (--max-decompressed too), and the incidents
-// take a gap of 0 or less for the 24h default.
+// and restores every default (--max-decompressed too), a
+// --max-decompressed below 1 lifted that cap without saying so (the ratio
+// cap still held), and the incidents take a gap of 0 or less for the 24h
+// default.
 func (f *huntFlags) check() error {
 	switch {
 	case f.hitMemory < 1 || f.hitMemory > 1<<16:
 		return fmt.Errorf("--hit-memory: %d MiB: between 1 and 65536", f.hitMemory)
 	case f.maxRecord < 1:
 		return fmt.Errorf("--max-record: %d: at least 1 byte", f.maxRecord)
+	case f.maxDecomp < 1:
+		return fmt.Errorf("--max-decompressed: %d: at least 1 byte", f.maxDecomp)
 	case f.maxErrors < 0:
 		return fmt.Errorf("--max-errors: %d: 0 or more", f.maxErrors)
 	case f.gap <= 0:

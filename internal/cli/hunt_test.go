@@ -436,13 +436,16 @@ func TestOutputThatCannotBeWrittenFailsBeforeTheHunt(t *testing.T) {
 // with the flag's name, rather than silently taken as another value (a
 // --max-record of 0 brought back every default limit, --max-decompressed
 // given beside it too; a negative --max-errors announced "1 more
-// unreadable records" when there were none; an --incident-gap of 0 was 24h).
+// unreadable records" when there were none; an --incident-gap of 0 was 24h;
+// a --max-decompressed of 0 or less lifted that cap, undocumented).
 func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"--max-record", "0"},
 		{"--max-record", "-5"},
 		{"--max-errors", "-1"},
+		{"--max-decompressed", "0"},
+		{"--max-decompressed", "-1"},
 		{"--incident-gap", "0s"},
 		{"--incident-gap", "-1h"},
 	} {
@@ -455,7 +458,7 @@ func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
 		}
 	}
 	// The smallest values that mean something are taken.
-	if code, _, errs := run(t, "", "hunt", "--max-errors", "0", "--max-record", "1", "--incident-gap", "1s", example); code != ExitOK {
+	if code, _, errs := run(t, "", "hunt", "--max-errors", "0", "--max-record", "1", "--max-decompressed", "1", "--incident-gap", "1s", example); code != ExitOK {
 		t.Errorf("the smallest limits: exit %d: %s", code, errs)
 	}
 }
