@@ -49,7 +49,7 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	for b in old new; do
 		t0=$EPOCHREALTIME
 		# shellcheck disable=SC2086 # HUNT_ARGS is a list of flags
-		/usr/bin/time -f '%U %S %M' -o "$WORK/$b.time" "$WORK/$b" hunt --format jsonl --no-progress ${HUNT_ARGS:-} "$FILE" >"$WORK/$b.out"
+		/usr/bin/time -f '%U %S %M' -o "$WORK/$b.time" "$WORK/$b" hunt --format jsonl --no-progress ${HUNT_ARGS:-} "$FILE" >"$WORK/$b.out" 2>"$WORK/$b.err"
 		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }' >"$WORK/$b.wall"
 	done
 	read -r ou os om <"$WORK/old.time"
