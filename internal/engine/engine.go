@@ -163,7 +163,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 				}
 			} else {
 				e.byKind[k] = append(e.byKind[k], i)
-				e.wants[k].add(r.Compiled)
+				e.wants[k].add(r.Compiled, k)
 			}
 		}
 	}

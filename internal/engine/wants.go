@@ -50,10 +50,14 @@ func (w *kindWants) testsFor(op string) []ruleWants {
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
 type ruleWants struct {
 	op, outcome, srcAzure, quota, pool func(sigma.Value) bool
+	// may decides the rule from a sign-in's risk (Glance.RiskLevel and
+	// RiskState), which rules test as a disjunction ("1 of risk_*") that
+	// gives neither field a value test of its own.
+	may *sigma.Compiled
 }
 
-// add notes what rule c demands.
-func (w *kindWants) add(c *sigma.Compiled) {
+// add notes what rule c demands of records of kind k.
+func (w *kindWants) add(c *sigma.Compiled, k event.Kind) {
 	var t ruleWants
 	var ok [5]bool
 	t.op, ok[0] = c.ValueTest("operation")
@@ -61,6 +65,9 @@ func (w *kindWants) add(c *sigma.Compiled) {
 	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
 	t.quota, ok[3] = c.ValueTest("quota.exceeded")
 	t.pool, ok[4] = c.ValueTest("enrich.pool.kind")
+	if k == event.KindSignIn {
+		t.may, ok = c, [5]bool{true}
+	}
 	if ok == [5]bool{} {
 		w.any = true
 		return
@@ -136,6 +143,12 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 	// A quota the reader knows is absent fails every test on it.
 	if t.quota != nil && g.NoQuota {
 		return false
+	}
+	if t.may != nil && g.Kind == event.KindSignIn {
+		known := [...]sigma.Known{{Index: "signin.risk_level", Text: g.RiskLevel}, {Index: "signin.risk_state", Text: g.RiskState}}
+		if !t.may.MayMatch(known[:]) {
+			return false
+		}
 	}
 	// A DNS event's pool is what enrichment finds for its query name, and
 	// nothing else (enrich.Enricher.Apply): none, and the field is absent,

@@ -351,3 +351,77 @@ func TestWantsReadsNeedles(t *testing.T) {
 		}
 	}
 }
+
+// Sign-in rules as the catalogue writes them: risk is a disjunction of
+// two fields, which gives neither a value test of its own.
+const (
+	riskySignIn = `title: Risky sign-in
+name: x.risky
+id: s1
+description: d
+logsource: {product: azure, service: signinlogs}
+detection:
+  success: {outcome: succeeded}
+  risk_level: {signin.risk_level: [medium, high]}
+  risk_state: {signin.risk_state: [atRisk, confirmedCompromised]}
+  condition: success and 1 of risk_*
+level: high
+`
+	highRiskOnly = `title: High risk
+name: x.high
+id: s2
+description: d
+logsource: {product: azure, service: signinlogs}
+detection:
+  sel: {signin.risk_level: high}
+  condition: sel
+level: high
+`
+	byApp = `title: An app
+name: x.app
+id: s3
+description: d
+logsource: {product: azure, service: signinlogs}
+detection:
+  sel: {signin.app_name: Azure Portal}
+  condition: sel
+level: low
+`
+)
+
+func TestWantsSignIn(t *testing.T) {
+	t.Parallel()
+	signIn := func(o event.Outcome, level, state string) *event.Glance {
+		return &event.Glance{Kind: event.KindSignIn, Operation: "sign-in activity", Outcome: o, RiskLevel: level, RiskState: state}
+	}
+	ok, failed := event.OutcomeSucceeded, event.OutcomeFailed
+	risky := map[string]string{"r.yml": riskySignIn}
+	for _, tc := range []struct {
+		name  string
+		rules map[string]string
+		g     *event.Glance
+		want  bool
+	}{
+		{"no risk", risky, signIn(ok, "none", "none"), false},
+		{"risk absent", risky, signIn(ok, "", ""), false},
+		{"low risk", risky, signIn(ok, "low", "dismissed"), false},
+		{"medium risk", risky, signIn(ok, "medium", "none"), true},
+		{"user at risk", risky, signIn(ok, "none", "atRisk"), true},
+		{"confirmed compromised, no level", risky, signIn(ok, "", "confirmedCompromised"), true},
+		{"a failure at high risk", risky, signIn(failed, "high", "atRisk"), false},
+		{"a rule on the risk alone", map[string]string{"h.yml": highRiskOnly}, signIn(failed, "high", ""), true},
+		{"a rule on the risk alone, low", map[string]string{"h.yml": highRiskOnly}, signIn(ok, "low", "atRisk"), false},
+		{"a rule on another field wants every sign-in", map[string]string{"r.yml": riskySignIn, "a.yml": byApp}, signIn(ok, "none", "none"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := New(load(t, tc.rules), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.Wants(tc.g); got != tc.want {
+				t.Errorf("Wants(%+v) = %v, want %v", *tc.g, got, tc.want)
+			}
+		})
+	}
+}

@@ -308,6 +308,11 @@ type Glance struct {
 	// (DNS.Query): enrichment finds a DNS event's mining pool
 	// (enrich.pool) from it alone.
 	Query string
+	// RiskLevel and RiskState are a sign-in's risk during the sign-in and
+	// its user's risk state, as the event will hold them (SignIn.RiskLevel,
+	// SignIn.RiskState; empty: absent). Other kinds leave them empty, and
+	// the engine reads them only for sign-ins.
+	RiskLevel, RiskState string
 	// NoQuota is set by a reader that knows the event will carry no quota
 	// (quota.exceeded absent): an Activity Log failure whose text never
 	// mentions one. False claims nothing.

@@ -98,7 +98,8 @@ func build(name string) (*spec, sigma.FieldInfo, error) {
 		// The fields a reader can test before decoding the rest of a
 		// record: every event has at most one value of each.
 		switch name {
-		case "operation", "outcome", "enrich.src_ip.azure", "quota.exceeded", "enrich.pool.kind":
+		case "operation", "outcome", "enrich.src_ip.azure", "quota.exceeded", "enrich.pool.kind",
+			"signin.risk_level", "signin.risk_state":
 			fi.Index = name
 		}
 		return &spec{name: name, sources: []source{{typed: g}}}, fi, nil

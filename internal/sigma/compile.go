@@ -26,6 +26,7 @@ type Compiled struct {
 	filters  []func(Fields) bool // exclusions attached by ApplyFilters
 	required map[string][]string
 	tests    map[string]func(Value) bool // see ValueTest
+	possible possible                    // see MayMatch
 	needles  [][]string
 }
 
@@ -116,6 +117,7 @@ func Compile(r *Rule, res Resolver, opt *Options) (*Compiled, error) {
 	}
 	out.needles = normalNeedles(needles(root))
 	out.tests = valueTests(root)
+	out.possible = possibleOf(root)
 	return out, nil
 }
 

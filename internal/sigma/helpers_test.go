@@ -13,6 +13,7 @@ import (
 type mapResolver struct {
 	names   []string
 	indexed map[string]bool
+	index   map[string]string // the index of a field, when not "operation"
 	opaque  map[string]bool
 	unknown map[string]bool // names the resolver refuses
 	noKW    bool            // refuse keyword searches
@@ -35,6 +36,9 @@ func (r *mapResolver) info(i int, name string) sigma.FieldInfo {
 	fi := sigma.FieldInfo{ID: sigma.FieldID(i), Verbatim: !r.opaque[name]}
 	if r.indexed[name] {
 		fi.Index = "operation"
+	}
+	if idx, ok := r.index[name]; ok {
+		fi.Index = idx
 	}
 	return fi
 }

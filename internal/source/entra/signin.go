@@ -124,13 +124,10 @@ func readSignIn(sc *record.Scratch, r *fastjson.Value, k *signInKeys, e *event.E
 func finish(e *event.Event, f *signInFacts) {
 	s := e.SignIn
 	s.FailureReason = f.reason
+	e.Outcome, e.Status = f.outcome()
 	if f.hasCode {
 		s.ErrorCode = int(f.code)
-		e.Status = strconv.FormatInt(f.code, 10)
-		if f.code == 0 {
-			e.Outcome = event.OutcomeSucceeded
-		} else {
-			e.Outcome = event.OutcomeFailed
+		if f.code != 0 {
 			e.StatusMessage = strings.TrimSpace(f.reason)
 		}
 	}
@@ -155,6 +152,51 @@ func finish(e *event.Event, f *signInFacts) {
 	}
 }
 
+// outcome is the sign-in's outcome and status from its error code.
+func (f *signInFacts) outcome() (event.Outcome, string) {
+	switch {
+	case !f.hasCode:
+		return event.OutcomeUnknown, ""
+	case f.code == 0:
+		return event.OutcomeSucceeded, "0"
+	}
+	return event.OutcomeFailed, strconv.FormatInt(f.code, 10)
+}
+
+// briefSignIn asks the hunt, before the rest of a sign-in is read,
+// whether anything it runs could use it, from what the sign-in rules test
+// first (the outcome, the address, the risk during the sign-in and the
+// user's risk state), each read as readSignIn, fallbackCode and finish
+// read it. A tenant's sign-in logs are among its largest, and most
+// sign-ins succeed from ordinary addresses at no risk: for those it
+// returns, with ok, the event a brief read keeps (the caller sets its
+// time, shape and tenant). top is the record, r where its sign-in fields
+// are (a diagnostic record's properties); codeKey and ipKey name top's
+// fallbacks for the error code and the address, "" for none.
+func briefSignIn(sc *record.Scratch, top, r *fastjson.Value, k *signInKeys, codeKey, ipKey string) (e event.Event, ok bool) {
+	if sc.Wants == nil {
+		return e, false
+	}
+	var f signInFacts
+	if st := firstObj(sc, r, k.status); st != nil {
+		f.code, f.hasCode = sc.Int(st, "errorCode")
+	}
+	if codeKey != "" && !f.hasCode {
+		f.code, f.hasCode = sc.Int(top, codeKey)
+	}
+	g := event.Glance{Kind: event.KindSignIn, Operation: opSignIn,
+		RiskLevel: enum(sc.Get(r, k.riskDuring), riskValues), RiskState: enum(sc.Get(r, k.riskState), stateValues)}
+	g.Outcome, e.Status = f.outcome()
+	g.SourceIP = record.IP(record.Peek(sc.Get(r, k.ip)))
+	if !g.SourceIP.IsValid() && ipKey != "" {
+		g.SourceIP = record.IP(record.Peek(sc.Get(top, ipKey)))
+	}
+	if sc.Want(g) {
+		return e, false
+	}
+	return event.Event{Kind: event.KindSignIn, Operation: opSignIn, Brief: true, Status: e.Status, Outcome: g.Outcome}, true
+}
+
 // fallbackCode reads the error code from a resultType column when the
 // status object is absent (service principal and managed identity tables
 // have none) or has no code.
@@ -172,6 +214,10 @@ func decodeSignInGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event)
 	t, err := eventTime(sc, v, "createdDateTime")
 	if err != nil {
 		return out, err
+	}
+	if b, ok := briefSignIn(sc, v, v, &graphSignIn, "", ""); ok {
+		b.Time, b.Shape, b.Tenant = t, shapeSignInGraph, sc.Str(v, graphSignIn.resTenant)
+		return append(out, b), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInGraph, Operation: opSignIn}
 	f := readSignIn(sc, v, &graphSignIn, &e)
@@ -220,16 +266,17 @@ func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 	if err != nil {
 		return out, err
 	}
+	if b, ok := briefSignIn(sc, v, p, &graphSignIn, "resultType", "callerIpAddress"); ok {
+		b.Time, b.Shape, b.Tenant = t, shapeSignInDiag, diagTenant(sc, v, sc.Str(p, graphSignIn.resTenant))
+		return append(out, b), nil
+	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInDiag, Operation: opSignIn}
 	f := readSignIn(sc, p, &graphSignIn, &e)
 	if x := sc.Get(v, "category"); x != nil {
 		e.SignIn.Category = canonical(x.GetStringBytes(), signInCategories)
 	}
 	e.Category = e.SignIn.Category
-	e.Tenant = sc.Str(v, "tenantId")
-	if e.Tenant == "" {
-		e.Tenant = e.SignIn.ResourceTenantID
-	}
+	e.Tenant = diagTenant(sc, v, e.SignIn.ResourceTenantID)
 	if c := sc.Str(v, "correlationId"); c != "" {
 		e.CorrelationID = c // the envelope's, as for every diagnostic record
 	}
@@ -250,6 +297,10 @@ func decodeSignInLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 	if err != nil {
 		return out, err
 	}
+	if b, ok := briefSignIn(sc, v, v, &laSignIn, "ResultType", ""); ok {
+		b.Time, b.Shape, b.Tenant = t, shapeSignInLA, laTenant(sc, v, sc.Str(v, laSignIn.resTenant))
+		return append(out, b), nil
+	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInLA, Operation: opSignIn}
 	f := readSignIn(sc, v, &laSignIn, &e)
 	if x := sc.Get(v, "Type"); x != nil {
@@ -259,21 +310,35 @@ func decodeSignInLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 		e.SignIn.Category = canonical(x.GetStringBytes(), signInCategories)
 	}
 	e.Category = e.SignIn.Category
-	// TenantId is the workspace's id in Log Analytics; the directory is
-	// AADTenantId, where the table has it.
-	e.Tenant = sc.Str(v, "AADTenantId")
-	if e.Tenant == "" {
-		e.Tenant = e.SignIn.ResourceTenantID
-	}
-	if e.Tenant == "" {
-		e.Tenant = sc.Str(v, "TenantId")
-	}
+	e.Tenant = laTenant(sc, v, e.SignIn.ResourceTenantID)
 	if e.SignIn.Country == "" {
 		e.SignIn.Country = countryCode(sc, v, "Location")
 	}
 	fallbackCode(sc, v, &f, "ResultType", "ResultDescription")
 	finish(&e, &f)
 	return append(out, e), nil
+}
+
+// diagTenant is a diagnostic sign-in's tenant: the envelope's, else the
+// tenant signed in to (resTenant).
+func diagTenant(sc *record.Scratch, v *fastjson.Value, resTenant string) string {
+	if t := sc.Str(v, "tenantId"); t != "" {
+		return t
+	}
+	return resTenant
+}
+
+// laTenant is a Log Analytics sign-in's tenant. TenantId is the
+// workspace's id in Log Analytics; the directory is AADTenantId, where the
+// table has it, else the tenant signed in to (resTenant).
+func laTenant(sc *record.Scratch, v *fastjson.Value, resTenant string) string {
+	if t := sc.Str(v, "AADTenantId"); t != "" {
+		return t
+	}
+	if resTenant != "" {
+		return resTenant
+	}
+	return sc.Str(v, "TenantId")
 }
 
 // countryCode reads the two-letter country a record's location column
