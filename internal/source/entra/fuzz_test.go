@@ -3,6 +3,7 @@ package entra
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -66,6 +67,42 @@ func FuzzDecode(f *testing.F) {
 			if (e.Kind == event.KindSignIn) != (e.SignIn != nil) || (e.Kind == event.KindAudit) != (e.Audit != nil) {
 				t.Fatalf("%s: kind %v without its extra", shape, e.Kind)
 			}
+			if e.Kind == event.KindSignIn {
+				briefLikeFull(t, v, shape, e)
+			}
 		}
 	})
+}
+
+// briefLikeFull checks a sign-in read with a hunt asked whether it wants
+// it against full, the sign-in read with nothing asked: wanted, the same
+// event, after one glance holding what full does; not wanted, the brief
+// event of full.
+func briefLikeFull(t *testing.T, v *fastjson.Value, shape string, full event.Event) {
+	t.Helper()
+	full.Raw = nil
+	var seen []event.Glance
+	sc := record.Scratch{Wants: func(g *event.Glance) bool { seen = append(seen, *g); return true }}
+	evs, err := Decode(&sc, v, shape, nil)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%s: wanted: %d events, %v", shape, len(evs), err)
+	}
+	evs[0].Raw = nil
+	if !reflect.DeepEqual(evs[0], full) {
+		t.Fatalf("%s: wanted, yet read differently:\n%+v\nwant %+v", shape, evs[0], full)
+	}
+	g := event.Glance{Kind: full.Kind, Operation: full.Operation, Outcome: full.Outcome, SourceIP: full.SourceIP,
+		RiskLevel: full.SignIn.RiskLevel, RiskState: full.SignIn.RiskState}
+	if len(seen) != 1 || !reflect.DeepEqual(seen[0], g) {
+		t.Fatalf("%s: glances %+v, want %+v", shape, seen, g)
+	}
+	sc = record.Scratch{Wants: func(*event.Glance) bool { return false }}
+	if evs, err = Decode(&sc, v, shape, nil); err != nil || len(evs) != 1 {
+		t.Fatalf("%s: not wanted: %d events, %v", shape, len(evs), err)
+	}
+	want := event.Event{Time: full.Time, Kind: full.Kind, Shape: full.Shape, Brief: true, Tenant: full.Tenant,
+		Operation: full.Operation, Status: full.Status, Outcome: full.Outcome}
+	if !reflect.DeepEqual(evs[0], want) {
+		t.Fatalf("%s: brief event %+v, want %+v", shape, evs[0], want)
+	}
 }
