@@ -58,8 +58,11 @@ func TestHuntFindsTheExampleAttack(t *testing.T) {
 	}
 	// One elevation (its Started and Succeeded records are one action),
 	// three GPU scale sets and their three driver installs, quota raised in
-	// three regions, and the miner seen twice: its DNS lookup and its
-	// process.
+	// three regions, and the miner seen three times: its DNS lookup, its
+	// process, and its machine's flows to a pool on Stratum port 3333 (the
+	// tuples of two connections, one alert). The same machine's connection
+	// to MoneroOcean on 10128, a port no list calls a miner's, is in the
+	// flow log too and must not alert.
 	want := map[string]int{
 		"azure.identity.elevate_access":             1,
 		"azure.identity.privileged_role_assignment": 1,
@@ -71,6 +74,7 @@ func TestHuntFindsTheExampleAttack(t *testing.T) {
 		"azure.compute.gpu_driver_extension":        3,
 		"azure.dns.mining_pool_lookup":              1,
 		"azure.host.miner_process":                  1,
+		"azure.network.mining_pool_connection":      1,
 	}
 	for r, n := range want {
 		if count[r] != n {
@@ -156,7 +160,7 @@ func TestStatsSayWhatWasRead(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"activity.diagnostic=18", "signin.loganalytics=4", "process.auditd=2", "firewall.dns=3", "json-document", "auditd", "TOTAL"} {
+	for _, want := range []string{"activity.diagnostic=18", "signin.loganalytics=4", "process.auditd=2", "firewall.dns=3", "flow.vnet=8", "json-document", "auditd", "TOTAL"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("--stats does not show %q:\n%s", want, errs)
 		}
@@ -229,15 +233,16 @@ func TestEveryAlertNamesItsIncidentAndTheAttackIsOne(t *testing.T) {
 		}
 		incs[a.Incident] = append(incs[a.Incident], a.Rule)
 	}
-	// The control-plane chain, from the risky sign-in to the pool lookup,
-	// is one incident.
+	// The chain, from the risky sign-in to the miners' pool lookup,
+	// process and connection, is one incident.
 	var chain []string
 	for _, rules := range incs {
 		if slices.Contains(rules, "azure.identity.elevate_access") {
 			chain = rules
 		}
 	}
-	for _, r := range []string{"azure.signin.azure_ip_not_owned", "azure.quota.increase_burst", "azure.compute.gpu_created", "azure.compute.gpu_driver_extension", "azure.dns.mining_pool_lookup"} {
+	for _, r := range []string{"azure.signin.azure_ip_not_owned", "azure.quota.increase_burst", "azure.compute.gpu_created", "azure.compute.gpu_driver_extension", "azure.dns.mining_pool_lookup",
+		"azure.host.miner_process", "azure.network.mining_pool_connection"} {
 		if !slices.Contains(chain, r) {
 			t.Errorf("%s is not in the elevation's incident %v", r, chain)
 		}
@@ -245,6 +250,10 @@ func TestEveryAlertNamesItsIncidentAndTheAttackIsOne(t *testing.T) {
 	_, table, _ := run(t, "", "hunt", example)
 	if !strings.HasPrefix(table, "INCIDENT inc-") || !strings.Contains(table, "per hour") || !strings.Contains(table, "initial access → escalation") {
 		t.Errorf("table does not lead with the incident, its kill chain and cost:\n%s", table)
+	}
+	// The example holds every log the catalogue reads.
+	if strings.Contains(table, "NOT SEEN") {
+		t.Errorf("the example lacks a log the rules read:\n%s", table[strings.Index(table, "NOT SEEN"):])
 	}
 }
 
