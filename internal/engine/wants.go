@@ -65,10 +65,10 @@ func (w *kindWants) add(c *sigma.Compiled, k event.Kind) {
 	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
 	t.quota, ok[3] = c.ValueTest("quota.exceeded")
 	t.pool, ok[4] = c.ValueTest("enrich.pool.kind")
-	if k == event.KindSignIn {
-		t.may, ok = c, [5]bool{true}
-	}
-	if ok == [5]bool{} {
+	switch {
+	case k == event.KindSignIn:
+		t.may = c // MayMatch decides from the risk what the tests above cannot
+	case ok == [5]bool{}:
 		w.any = true
 		return
 	}
