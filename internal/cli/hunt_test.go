@@ -364,6 +364,39 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 	}
 }
 
+// TestSignInShapesGiveTheSameFindings: a tenant's sign-ins written as
+// diagnostic settings deliver them give the same findings as the Log
+// Analytics export of the same sign-ins, the risky sign-in of the GPU
+// chain among them.
+func TestSignInShapesGiveTheSameFindings(t *testing.T) {
+	t.Parallel()
+	rulesOf := func(out string) map[string]int {
+		m := map[string]int{}
+		for _, a := range jsonl(t, out) {
+			m[a.Rule]++
+		}
+		return m
+	}
+	var got [2]map[string]int
+	for i, shape := range []string{"loganalytics", "records"} {
+		d := t.TempDir()
+		if code, _, errs := run(t, "", "simulate", "--out", d, "--seed", "4", "--days", "10", "--scenario", "gpu-scaleset-chain", "--signin-shape", shape); code != ExitOK {
+			t.Fatalf("%s: exit %d %s", shape, code, errs)
+		}
+		_, out, errs := run(t, "", "hunt", "--format", "jsonl", "--stats", d)
+		if want := map[string]string{"loganalytics": "signin.loganalytics", "records": "signin.diagnostic"}[shape]; !strings.Contains(errs, want) {
+			t.Fatalf("%s: no %s sign-in read:\n%s", shape, want, errs)
+		}
+		got[i] = rulesOf(out)
+	}
+	if got[0]["azure.signin.risky_then_quota_or_compute"] == 0 || got[0]["azure.signin.azure_ip_not_owned"] == 0 {
+		t.Fatalf("the chain's sign-in rules did not fire: %v", got[0])
+	}
+	if !maps.Equal(got[0], got[1]) {
+		t.Errorf("diagnostic sign-ins: rules %v, want %v as from the Log Analytics export", got[1], got[0])
+	}
+}
+
 // TestSimulateAndEvalRefuseBadValuesNamingTheFlag: --days 0 or fewer was
 // taken for 30 days; every bad value of simulate said only what was wrong,
 // not which flag, and exited 1. Each is now a usage error naming its flag.
@@ -374,6 +407,7 @@ func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
 		args []string
 		flag string
 	}{
+		{append(sim[:3:3], "--signin-shape", "rest"), "--signin-shape"},
 		{append(sim[:3:3], "--days", "0"), "--days"},
 		{append(sim[:3:3], "--days", "-1"), "--days"},
 		{append(sim[:3:3], "--days", "2"), "--days"},

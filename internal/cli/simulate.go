@@ -28,6 +28,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	size := fs.String("tenant-size", "small", "small, medium or large")
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs, %d to %d", simulate.MinDays, simulate.MaxDays))
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
+	signInShape := fs.String("signin-shape", "loganalytics", "shape of the Entra sign-ins: loganalytics (SigninLogs export, a file a day) or records (diagnostic settings, hourly PT1H.json)")
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
@@ -47,7 +48,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori simulate: --days:", err)
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, HostAgents: *agents})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, SignInShape: *signInShape, HostAgents: *agents})
 	if oe := (*simulate.OptionError)(nil); errors.As(err, &oe) {
 		fmt.Fprintf(stderr, "mamori simulate: %s: %s\n", simulateFlags[oe.Option], err)
 		return ExitUsage
@@ -74,7 +75,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // simulateFlags names the flag that sets each simulate.Options field.
-var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "Scenarios": "--scenario", "HostAgents": "--host-agents"}
+var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "SignInShape": "--signin-shape", "Scenarios": "--scenario", "HostAgents": "--host-agents"}
 
 // demo simulates an attacked tenant in a temporary folder, hunts it and
 // prints the incidents: mamori end to end with nothing but Go installed.

@@ -1,7 +1,9 @@
 package simulate
 
 import (
+	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,7 +52,7 @@ func (g *gen) signIn(at time.Time, s signin) {
 	if s.Risk != "" && s.Risk != "none" {
 		row["RiskEventTypes_V2"] = `["anonymizedIPAddress","unfamiliarFeatures"]`
 	}
-	g.add("signins/SigninLogs_"+at.Format("2006-01-02")+".json", kindArray, at, marshal(row))
+	g.signInRow(at, "SigninLogs", row)
 }
 
 // resourceOf is the resource an application signs in to.
@@ -137,5 +139,58 @@ func (g *gen) spSignIn(at time.Time, a app, ip, country string) {
 		"ServicePrincipalCredentialKeyId": guid(g.r), "ConditionalAccessStatus": "notApplied",
 		"Location": country, "LocationDetails": loc, "Status": `{"errorCode":0}`,
 	}
-	g.add("signins/AADServicePrincipalSignInLogs_"+at.Format("2006-01-02")+".json", kindArray, at, marshal(row))
+	g.signInRow(at, "AADServicePrincipalSignInLogs", row)
+}
+
+// signInRow writes a sign-in, given as its Log Analytics row of table, in
+// the tenant's sign-in shape: the row in a day's export, or the record
+// diagnostic settings deliver to the category's hourly blob, its
+// properties the Graph signIn object (camelCase, dynamic columns as the
+// objects and arrays they hold).
+func (g *gen) signInRow(at time.Time, table string, row map[string]any) {
+	if g.opt.SignInShape != ShapeRecords {
+		g.add("signins/"+table+"_"+at.Format("2006-01-02")+".json", kindArray, at, marshal(row))
+		return
+	}
+	props := map[string]any{"createdDateTime": at.UTC().Format("2006-01-02T15:04:05.0000000Z")}
+	for k, v := range row {
+		switch k {
+		case "TenantId", "TimeGenerated", "Type", "Category", "ResultType", "ResultDescription", "Location":
+		case "Status", "LocationDetails", "RiskEventTypes_V2":
+			var x any
+			if err := json.Unmarshal([]byte(v.(string)), &x); err != nil {
+				panic(err) // built by this package
+			}
+			props[graphName[k]] = x
+		default:
+			if n, ok := graphName[k]; ok {
+				props[n] = v
+			} else {
+				props[strings.ToLower(k[:1])+k[1:]] = v
+			}
+		}
+	}
+	if _, ok := props["location"]; !ok {
+		props["location"] = map[string]any{"countryOrRegion": row["Location"]}
+	}
+	cat := row["Category"].(string)
+	code, _ := strconv.Atoi(row["ResultType"].(string))
+	r := map[string]any{
+		"time": stamp(at), "resourceId": "/tenants/" + g.t.ID + "/providers/Microsoft.aadiam", "operationName": "Sign-in activity",
+		"operationVersion": "1.0", "category": cat, "tenantId": g.t.ID, "resultType": strconv.Itoa(code), "resultSignature": "None",
+		"resultDescription": row["ResultDescription"], "durationMs": 0, "callerIpAddress": row["IPAddress"],
+		"correlationId": row["CorrelationId"], "identity": row["UserDisplayName"], "Level": 4, "location": row["Location"],
+		"properties": props,
+	}
+	if r["identity"] == nil {
+		r["identity"] = row["ServicePrincipalName"]
+	}
+	g.add("insights-logs-"+strings.ToLower(cat)+"/tenantId="+g.t.ID+"/"+hourPath(at)+"/PT1H.json", kindLines, at, marshal(r))
+}
+
+// graphName is the Graph signIn property of a Log Analytics column whose
+// name is not the property's with its first letter lowered.
+var graphName = map[string]string{
+	"IPAddress": "ipAddress", "ResourceIdentity": "resourceId", "Status": "status",
+	"LocationDetails": "location", "RiskEventTypes_V2": "riskEventTypes_v2",
 }

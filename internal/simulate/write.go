@@ -47,6 +47,11 @@ type Options struct {
 	// Shape is the subscription Activity Log's shape: records (default),
 	// rest or loganalytics.
 	Shape string
+	// SignInShape is the sign-ins' shape: loganalytics (default: the
+	// portal's export of SigninLogs and AADServicePrincipalSignInLogs
+	// rows, a file a day) or records (diagnostic settings' hourly
+	// PT1H.json blobs of the Entra categories).
+	SignInShape string
 	// HostAgents says which machines write process logs: AgentsAll (an
 	// agent policy reaches every new machine, the attackers' too),
 	// AgentsOwn (only the machines the tenant's teams set up with the
@@ -144,7 +149,7 @@ const (
 )
 
 // OptionError is an option Write refuses. Option is its field in Options
-// ("Days", "Size", "Shape", "Scenarios", "HostAgents"), for a caller to
+// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents"), for a caller to
 // name its own flag; Err says what is wrong.
 type OptionError struct {
 	Option string
@@ -188,6 +193,11 @@ func newGen(opt Options) (*gen, error) {
 	case "", ShapeRecords, ShapeREST, ShapeLogAnalytics:
 	default:
 		return nil, optionErr("Shape", "shape must be records, rest or loganalytics, not %q", opt.Shape)
+	}
+	switch opt.SignInShape {
+	case "", ShapeRecords, ShapeLogAnalytics:
+	default:
+		return nil, optionErr("SignInShape", "sign-in shape must be records or loganalytics, not %q", opt.SignInShape)
 	}
 	// A scenario named twice runs once: its principals would not be new
 	// the second time, so its truth would be wrong.
