@@ -579,3 +579,34 @@ func TestNotSeenIsQuietWhenNothingIsMissing(t *testing.T) {
 		t.Errorf("the user's rule on host process logs is not listed, escaped:\n%s", out)
 	}
 }
+
+// TestHuntAgainOverItsOwnOutput: mamori's outputs written into the folder
+// it hunted (every format, the HTML report) are counted as ignored on the
+// next hunt, which --strict passes and which finds the same alerts.
+func TestHuntAgainOverItsOwnOutput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	code, first, errs := run(t, "", "hunt", "--format", "jsonl", "--report", filepath.Join(dir, "report.html"), dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, f := range []string{"table", "jsonl", "json", "csv", "ocsf"} {
+		_, out, _ := run(t, "", "hunt", "--format", f, dir)
+		if err := os.WriteFile(filepath.Join(dir, "alerts."+f), []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, again, errs := run(t, "", "hunt", "--strict", "--stats", "--format", "jsonl", dir)
+	if code != ExitOK || strings.Contains(errs, "unrecognised") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Count(errs, "mamori alerts=") != 5 || !strings.Contains(errs, "mamori report=1") {
+		t.Errorf("--stats does not count each output as mamori's, ignored:\n%s", errs)
+	}
+	if len(jsonl(t, again)) != len(jsonl(t, first)) {
+		t.Errorf("%d alerts, then %d over the folder holding them", len(jsonl(t, first)), len(jsonl(t, again)))
+	}
+}

@@ -137,6 +137,13 @@ func (fr *fileReader) run() {
 		err = host.GroupSysmon(s, fr.textEmit("sysmon", textSysmon), fr.textBad)
 	case "empty":
 		return
+	case containerOwnHTML, containerOwnTable, containerOwnPostureTable:
+		// One record, mamori's own output: nothing in it is a log.
+		fr.fs.mu.Lock()
+		fr.fs.Records++
+		fr.fs.Ignored[ownContainers[kind]]++
+		fr.fs.mu.Unlock()
+		return
 	}
 	fr.flush()
 	if err != nil {

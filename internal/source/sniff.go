@@ -44,6 +44,10 @@ func sniff(s *stream) (string, error) {
 	switch {
 	case t[0] == '{' || t[0] == '[':
 		return jsonMode(t, full), nil
+	case ownText(t) != "":
+		// mamori's own HTML report or table, saved beside the logs:
+		// counted as ignored, not read.
+		return ownText(t), nil
 	case host.LooksLikeSysmon(t):
 		return "sysmon", nil
 	case host.LooksLikeAuditd(t):

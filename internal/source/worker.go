@@ -467,6 +467,10 @@ func (w *worker) decode(v *fastjson.Value, text []byte, loc event.Location, h re
 	w.t.records++
 	f, shape, ok := classify(v, h)
 	if !ok {
+		if t := ownRecord(v); t != "" {
+			w.t.ignored[t]++ // mamori's own output, in the folder it hunts
+			return
+		}
 		if t := tableOf(v, h); t != "" {
 			w.t.ignored[t]++
 			return

@@ -1,0 +1,207 @@
+package source
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// mamori's own outputs end up in the folders it hunts (`mamori hunt ./case
+// > ./case/alerts.jsonl`, a --report page saved beside the logs, serve's
+// --output). They are counted as ignored under these names, as a table
+// mamori does not use is: never as unreadable, never as log records.
+const (
+	ownAlerts  = "mamori alerts"           // hunt and alerts: jsonl, json, csv, ocsf, table
+	ownPosture = "mamori posture findings" // posture: jsonl, json, csv, ocsf
+	ownReport  = "mamori report"           // an HTML report (hunt --report, posture --report)
+)
+
+// The containers of mamori's own text outputs, which are not read further.
+const (
+	containerOwnHTML         = "mamori-html"
+	containerOwnTable        = "mamori-table"
+	containerOwnPostureTable = "mamori-posture-table"
+)
+
+// ownContainers names what each of those containers is, for the count.
+var ownContainers = map[string]string{
+	containerOwnHTML:         ownReport,
+	containerOwnTable:        ownAlerts,
+	containerOwnPostureTable: ownPosture,
+}
+
+// Each format's fields, as internal/report writes them. A record is taken
+// for mamori's only when it has every field of its format, with the value
+// types mamori writes: no Azure log has this shape.
+var (
+	// The CSV headers, the columns every row fills first.
+	alertCSVHeader   = []string{"id", "time", "severity", "rule", "title", "summary", "tenant", "subscription", "principal", "ips", "resources", "tags", "evidence"}
+	postureCSVHeader = []string{"check", "area", "status", "severity", "scope", "summary", "why", "fix", "scope_name", "evidence", "missing"}
+)
+
+// How many columns of each header every row has.
+const (
+	alertCSVNeed   = 6
+	postureCSVNeed = 8
+)
+
+// ocsfClass is the OCSF class_uid of each mamori finding kind.
+const (
+	ocsfDetectionFinding  = 2004 // hunt --format ocsf
+	ocsfComplianceFinding = 2003 // posture --format ocsf
+)
+
+// ownRecord names the mamori output a record is, or returns "". It is asked
+// only of records no family reads.
+func ownRecord(v *fastjson.Value) string {
+	o, err := v.Object()
+	if err != nil {
+		return ""
+	}
+	switch {
+	case isAlert(v), isCSVRow(o, alertCSVHeader, alertCSVNeed) && isSeverity(v.Get("severity")):
+		return ownAlerts
+	case isPostureFinding(v), isCSVRow(o, postureCSVHeader, postureCSVNeed) && isPostureCheck(v.Get("check")):
+		return ownPosture
+	case isPostureDocument(o):
+		return ownPosture
+	}
+	if p := v.Get("metadata", "product"); p != nil && str(p.Get("name")) == "mamori" && str(p.Get("vendor_name")) == "mamori" {
+		switch c := v.Get("class_uid"); {
+		case c == nil || c.Type() != fastjson.TypeNumber:
+		case c.GetInt() == ocsfDetectionFinding && v.Get("finding_info", "analytic") != nil:
+			return ownAlerts
+		case c.GetInt() == ocsfComplianceFinding && v.Get("compliance") != nil:
+			return ownPosture
+		}
+	}
+	return ""
+}
+
+// isAlert: an alert.Alert as jsonl, json and `mamori alerts` write it.
+func isAlert(v *fastjson.Value) bool {
+	for _, k := range [...]string{"id", "rule", "title", "time", "summary"} {
+		if x := v.Get(k); x == nil || x.Type() != fastjson.TypeString {
+			return false
+		}
+	}
+	ev, count := v.Get("evidence"), v.Get("count")
+	return isSeverity(v.Get("severity")) &&
+		ev != nil && ev.Type() == fastjson.TypeArray && count != nil && count.Type() == fastjson.TypeNumber
+}
+
+// isPostureFinding: a posture.Finding as posture's jsonl writes it.
+func isPostureFinding(v *fastjson.Value) bool {
+	for _, k := range [...]string{"area", "title", "severity", "scope", "summary", "why", "fix"} {
+		if x := v.Get(k); x == nil || x.Type() != fastjson.TypeString {
+			return false
+		}
+	}
+	switch str(v.Get("status")) {
+	case "pass", "fail", "not_assessed":
+		return isPostureCheck(v.Get("check"))
+	}
+	return false
+}
+
+// isPostureDocument: posture's --format json, {"scores":[…],"findings":[…]}.
+func isPostureDocument(o *fastjson.Object) bool {
+	if o.Len() != 2 {
+		return false
+	}
+	scores, findings := o.Get("scores"), o.Get("findings")
+	if scores == nil || scores.Type() != fastjson.TypeArray || findings == nil || findings.Type() != fastjson.TypeArray {
+		return false
+	}
+	for _, f := range findings.GetArray() {
+		if !isPostureFinding(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// isCSVRow: a row of a CSV whose header is exactly h. Every cell is a
+// string; the CSV reader leaves empty cells out, so the fields of need
+// must be there and no field may be outside h.
+func isCSVRow(o *fastjson.Object, h []string, need int) bool {
+	n := 0
+	ok := true
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		i := slices.Index(h, string(k))
+		switch {
+		case i < 0 || x.Type() != fastjson.TypeString:
+			ok = false
+		case i < need:
+			n++
+		}
+	})
+	return ok && n == need
+}
+
+func isSeverity(v *fastjson.Value) bool {
+	s := str(v)
+	_, ok := alert.ParseSeverity(s)
+	return ok && s == strings.ToLower(s) // as written, not as a person might
+}
+
+func isPostureCheck(v *fastjson.Value) bool {
+	return strings.HasPrefix(str(v), "posture.")
+}
+
+func str(v *fastjson.Value) string {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return ""
+	}
+	return string(v.GetStringBytes())
+}
+
+// ownText names the container of mamori's own text outputs from the first
+// bytes of a file (white space dropped), or returns "": its HTML report,
+// whose generator is mamori, and the table `mamori hunt` and `mamori
+// alerts` print, which begins with an incident, the alerts' header or "no
+// alerts", and the table `mamori posture` prints, which begins with the
+// areas' scores.
+func ownText(t []byte) string {
+	const doctype = "<!doctype html>"
+	if len(t) >= len(doctype) && strings.EqualFold(string(t[:len(doctype)]), doctype) {
+		if bytes.Contains(t[:min(len(t), 2048)], []byte(`<meta name="generator" content="mamori`)) {
+			return containerOwnHTML
+		}
+		return ""
+	}
+	first, _, _ := bytes.Cut(t, []byte("\n"))
+	first = bytes.TrimRight(first, "\r")
+	switch {
+	case string(first) == "no alerts":
+		return containerOwnTable
+	case bytes.HasPrefix(first, []byte("INCIDENT inc-")):
+		return containerOwnTable
+	case bytes.HasPrefix(first, []byte("TIME (UTC) ")) && bytes.Contains(first, []byte(" SEVERITY ")) && bytes.Contains(first, []byte(" RULE ")):
+		return containerOwnTable
+	case isScoresLine(first):
+		return containerOwnPostureTable
+	}
+	return ""
+}
+
+// isScoresLine: "Scores:  identity 0  rbac -  …", an area and its score
+// (or - when not assessed) after another.
+func isScoresLine(l []byte) bool {
+	rest, ok := bytes.CutPrefix(l, []byte("Scores:"))
+	f := strings.Fields(string(rest))
+	if !ok || len(f) == 0 || len(f)%2 != 0 {
+		return false
+	}
+	for i := 1; i < len(f); i += 2 {
+		if _, err := strconv.ParseUint(f[i], 10, 8); err != nil && f[i] != "-" {
+			return false
+		}
+	}
+	return true
+}
