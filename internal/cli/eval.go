@@ -40,6 +40,16 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori eval: --days:", err)
 		return ExitUsage
 	}
+	if err := eval.CheckSize(*size); err != nil {
+		fmt.Fprintln(stderr, "mamori eval: --tenant-size:", err)
+		return ExitUsage
+	}
+	if *workers < 1 {
+		// eval.Run would take 0 for one worker and refuse fewer with an
+		// error that names no flag; the default is one per core already.
+		fmt.Fprintf(stderr, "mamori eval: --workers: at least 1, not %d\n", *workers)
+		return ExitUsage
+	}
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default
 	}

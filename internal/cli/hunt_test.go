@@ -419,6 +419,11 @@ func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
 		{[]string{"eval", "--tenants", "1", "--days", "0"}, "--days"},
 		{[]string{"eval", "--tenants", "1", "--days", "-3"}, "--days"},
 		{[]string{"eval", "--tenants", "1", "--days", "2"}, "--days"},
+		// eval's other bad values were exit 1, naming no flag.
+		{[]string{"eval", "--tenants", "1", "--tenant-size", "huge"}, "--tenant-size"},
+		{[]string{"eval", "--tenants", "1", "--tenant-size", ""}, "--tenant-size"},
+		{[]string{"eval", "--tenants", "1", "--workers", "-1"}, "--workers"},
+		{[]string{"eval", "--tenants", "1", "--workers", "0"}, "--workers"},
 	} {
 		code, _, errs := run(t, "", c.args...)
 		if code != ExitUsage || !strings.HasPrefix(errs, "mamori "+c.args[0]+": "+c.flag+": ") {

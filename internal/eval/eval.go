@@ -128,12 +128,11 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Days == 0 {
 		opt.Days = 30
 	}
-	switch opt.Size {
-	case "":
+	if opt.Size == "" {
 		opt.Size = "small"
-	case "small", "medium", "large", Mixed:
-	default:
-		return nil, fmt.Errorf("size must be small, medium, large or %s, not %q", Mixed, opt.Size)
+	}
+	if err := CheckSize(opt.Size); err != nil {
+		return nil, err
 	}
 	workers := min(max(opt.Workers, 1), opt.Tenants)
 	prices, err := incident.LoadPrices("")
@@ -215,6 +214,17 @@ func plan(seed uint64, i int) (uint64, []string) {
 // in small tenants may not in larger ones, whose teams do more of the
 // same things at once.
 const Mixed = "mixed"
+
+// CheckSize says whether Run can simulate tenants of that size: small,
+// medium, large or mixed. (Run takes "" for small; a command whose flag
+// already defaults to small should not.)
+func CheckSize(size string) error {
+	switch size {
+	case "small", "medium", "large", Mixed:
+		return nil
+	}
+	return fmt.Errorf("size must be small, medium, large or %s, not %q", Mixed, size)
+}
 
 // sizeOf returns tenant i's size under opt.Size: mixed draws six small,
 // three medium and one large in ten, from its own stream (plan's stays
