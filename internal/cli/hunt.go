@@ -21,6 +21,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/source"
 )
@@ -289,7 +290,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if f.stats {
 		writeStats(stderr, stats, est)
 	} else if skipped > 0 {
-		fmt.Fprintf(stderr, "mamori hunt: %s could not be read (run with --stats for details)\n", report.Count(skipped, "record", "records"))
+		fmt.Fprintf(stderr, "mamori hunt: %s could not be read (run with --stats for details)\n", plural.Count(skipped, "record", "records"))
 	}
 	switch {
 	case f.strict && (skipped > 0 || expandErr != nil):
@@ -363,7 +364,7 @@ func (p *errorPrinter) print(e *source.ParseError) {
 
 func (p *errorPrinter) finish() {
 	if n := p.n.Load(); n > int64(p.max) {
-		fmt.Fprintf(p.w, "%s: … and %s\n", p.name(), report.Count(n-int64(p.max), "more unreadable record", "more unreadable records"))
+		fmt.Fprintf(p.w, "%s: … and %s\n", p.name(), plural.Count(n-int64(p.max), "more unreadable record", "more unreadable records"))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture"
 	"github.com/mamori-sec/mamori/internal/posture/azure"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
@@ -150,7 +151,7 @@ func readAzure(ctx context.Context, read func(context.Context, azure.Options) (*
 		return read(ctx, opts)
 	}
 	opts.Progress = func(done, total int) {
-		fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %s", done, report.Count(total, "read", "reads"))
+		fmt.Fprintf(stderr, "\r\x1b[Kreading Azure: %d of %s", done, plural.Count(total, "read", "reads"))
 	}
 	c, err := read(ctx, opts)
 	fmt.Fprint(stderr, "\r\x1b[K")

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/rules"
@@ -60,7 +61,7 @@ func loadRules(cmd string, dirs []string, onlyUser bool, stderr, warn io.Writer)
 		}
 	}
 	if bad > 10 {
-		fmt.Fprintf(warn, "mamori: … and %s (mamori rules validate shows all)\n", report.Count(bad-10, "more invalid rule", "more invalid rules"))
+		fmt.Fprintf(warn, "mamori: … and %s (mamori rules validate shows all)\n", plural.Count(bad-10, "more invalid rule", "more invalid rules"))
 	}
 	return set, ExitOK
 }
@@ -229,10 +230,10 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 		if len(problems) == 1 {
 			verb = "has"
 		}
-		fmt.Fprintf(stdout, "%d of %s %s problems\n", len(problems), report.Count(len(set.Rules), "rule", "rules"), verb)
+		fmt.Fprintf(stdout, "%d of %s %s problems\n", len(problems), plural.Count(len(set.Rules), "rule", "rules"), verb)
 		return ExitError
 	}
-	fmt.Fprintf(stdout, "%s valid\n", report.Count(len(set.Rules), "rule", "rules"))
+	fmt.Fprintf(stdout, "%s valid\n", plural.Count(len(set.Rules), "rule", "rules"))
 	return ExitOK
 }
 
@@ -273,7 +274,7 @@ func rulesTest(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "     %s\n", report.Terminal(p))
 			}
 		default:
-			fmt.Fprintf(stdout, "ok   %s (%s)\n", report.Terminal(d), report.Count(len(out.Alerts), "alert", "alerts"))
+			fmt.Fprintf(stdout, "ok   %s (%s)\n", report.Terminal(d), plural.Count(len(out.Alerts), "alert", "alerts"))
 		}
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", len(dirs)-failed, failed)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -169,10 +170,10 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 		skipped += fs.Skipped
 	}
 	fmt.Fprintf(stderr, "mamori serve: %s: read %s, %s (%d unreadable), %d carried from earlier cycles, %s, %d new\n",
-		time.Now().UTC().Format(time.RFC3339), report.Count(len(res.Read), "input", "inputs"), report.Count(records, "record", "records"),
-		skipped, res.Carried, report.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh))
+		time.Now().UTC().Format(time.RFC3339), plural.Count(len(res.Read), "input", "inputs"), plural.Count(records, "record", "records"),
+		skipped, res.Carried, plural.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh))
 	if res.Lost > 0 {
-		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", report.Count(res.Lost, "record", "records"))
+		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", plural.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
 }

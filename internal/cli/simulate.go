@@ -14,6 +14,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/eval"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
@@ -127,7 +128,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		records += f.Records
 	}
 	fmt.Fprintf(stdout, "Simulated a tenant: %s over 30 days, with a GPU cryptojacking attack and the data-science team's\n"+
-		"look-alike training run. Hunted with %s in %s.\n\n", report.Count(records, "record", "records"), report.Count(res.Rules, "rule", "rules"), time.Since(start).Round(time.Millisecond))
+		"look-alike training run. Hunted with %s in %s.\n\n", plural.Count(records, "record", "records"), plural.Count(res.Rules, "rule", "rules"), time.Since(start).Round(time.Millisecond))
 	ropts := report.Options{Color: isTerminal(stdout), Width: tableWidth(stdout), Incidents: res.Incidents, Brief: true}
 	if err := report.Write(stdout, report.Table, res.Alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori demo:", err)

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mamori-sec/mamori/internal/engine"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/source"
 )
@@ -44,9 +45,9 @@ func writeStats(w io.Writer, stats []*source.FileStats, est engine.Stats) {
 		}
 		fmt.Fprintf(w, "%s skipped %d (%s)\n", report.Terminal(s.File), s.Skipped, report.Terminal(strings.Join(rs, ", ")))
 	}
-	fmt.Fprintln(w, report.Count(est.Hits, "rule match", "rule matches"))
+	fmt.Fprintln(w, plural.Count(est.Hits, "rule match", "rule matches"))
 	if est.Duplicates > 0 {
-		fmt.Fprintf(w, "%s among rule matches, counted once\n", report.Count(est.Duplicates, "duplicate record", "duplicate records"))
+		fmt.Fprintf(w, "%s among rule matches, counted once\n", plural.Count(est.Duplicates, "duplicate record", "duplicate records"))
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/source"
 )
 
@@ -57,7 +57,7 @@ func startProgress(w io.Writer, p *source.Progress, on bool) (stop func()) {
 			case <-t.C:
 				secs := time.Since(start).Seconds()
 				fmt.Fprintf(w, "\r\x1b[K%s read, %.0f events/s, %d of %s left",
-					bytesText(p.Bytes.Load()), float64(p.Events.Load())/secs, p.Files-p.FilesDone.Load(), report.Count(p.Files, "file", "files"))
+					bytesText(p.Bytes.Load()), float64(p.Events.Load())/secs, p.Files-p.FilesDone.Load(), plural.Count(p.Files, "file", "files"))
 			}
 		}
 	}()

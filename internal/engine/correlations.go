@@ -11,6 +11,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/redact"
 	"github.com/mamori-sec/mamori/internal/rules"
 )
@@ -375,7 +376,7 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 		if len(f.Fields) > 1 {
 			least = "at least "
 		}
-		return fmt.Sprintf("%s%s: %s%g distinct values%s over %d events%s", who, f.Title, least, f.Value, of(f.Fields), f.Count, span)
+		return fmt.Sprintf("%s%s: %s%s%s over %s%s", who, f.Title, least, plural.Count(f.Value, "distinct value", "distinct values"), of(f.Fields), plural.Count(f.Count, "event", "events"), span)
 	case "value_sum", "value_avg", "value_percentile":
 		// One field each (the rule compiler refuses more).
 		field := "the value"
@@ -383,9 +384,9 @@ func fireSummary(f correlate.Fire, first *keptHit) string {
 			field = f.Fields[0]
 		}
 		verb := map[string]string{"value_sum": "adds up to", "value_avg": "averages", "value_percentile": "at the rule's percentile is"}[f.Type]
-		return fmt.Sprintf("%s%s: %s %s %g over %d events%s", who, f.Title, field, verb, f.Value, f.Count, span)
+		return fmt.Sprintf("%s%s: %s %s %g over %s%s", who, f.Title, field, verb, f.Value, plural.Count(f.Count, "event", "events"), span)
 	case "temporal", "temporal_ordered":
-		return fmt.Sprintf("%s%s: %d related events%s", who, f.Title, f.Count, span)
+		return fmt.Sprintf("%s%s: %s%s", who, f.Title, plural.Count(f.Count, "related event", "related events"), span)
 	}
-	return fmt.Sprintf("%s%s: %d events%s", who, f.Title, f.Count, span)
+	return fmt.Sprintf("%s%s: %s%s", who, f.Title, plural.Count(f.Count, "event", "events"), span)
 }

@@ -41,6 +41,14 @@ func TestFireSummary(t *testing.T) {
 			who, "mei@woodgrove.example: Mass compute deployment by one principal: compute.count adds up to 80 over 4 events"},
 		{correlate.Fire{Type: "temporal_ordered", Title: "Risky sign-in followed by a quota change", Count: 21, Time: at, LastTime: at.Add(12*time.Minute + 38*time.Second)},
 			who, "mei@woodgrove.example: Risky sign-in followed by a quota change: 21 related events within 12m38s"},
+		// One of each says so in the singular, not "1 events".
+		{correlate.Fire{Type: "temporal", Title: "Then", Count: 1}, nil, "Then: 1 related event"},
+		{correlate.Fire{Type: "event_count", Title: "Burst", Count: 1}, nil, "Burst: 1 event"},
+		{correlate.Fire{Type: "event_count", Title: "Burst", Count: 2}, nil, "Burst: 2 events"},
+		{correlate.Fire{Type: "value_count", Title: "Spread", Value: 1, Count: 1, Fields: []string{"region"}},
+			nil, "Spread: 1 distinct value of region over 1 event"},
+		{correlate.Fire{Type: "value_sum", Title: "Mass", Value: 8, Count: 1, Fields: []string{"compute.count"}},
+			nil, "Mass: compute.count adds up to 8 over 1 event"},
 	} {
 		if got := fireSummary(c.f, c.first); got != c.want {
 			t.Errorf("%s %q:\n got %q\nwant %q", c.f.Type, c.f.Title, got, c.want)

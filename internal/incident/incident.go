@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // Incident is one attack, as far as the alerts tell it. Its JSON form is
@@ -95,10 +96,7 @@ func (c Cost) describe() string {
 		s = "~" + s
 	}
 	if c.Unpriced > 0 {
-		s += fmt.Sprintf(" + %d unpriced size", c.Unpriced)
-		if c.Unpriced > 1 {
-			s += "s"
-		}
+		s += " + " + plural.Count(c.Unpriced, "unpriced size", "unpriced sizes")
 	}
 	return s
 }

@@ -99,6 +99,13 @@ func TestTitles(t *testing.T) {
 		},
 		want: "Suspicious access: a new privileged identity, a suspicious sign-in by " + mallory,
 	}, {
+		name: "two alerts of no stage: the first's title and 1 more alert, not 1 more alerts",
+		alerts: []alert.Alert{
+			mk("custom.a", alert.Low, at(0), principal(mallory)),
+			mk("custom.b", alert.Low, at(time.Minute), principal(mallory)),
+		},
+		want: "title of custom.a and 1 more alert by " + mallory,
+	}, {
 		name: "compute without a foothold is said plainly, not called cryptojacking",
 		alerts: []alert.Alert{
 			mk("azure.compute.new_region", alert.Medium, at(0), principal(mallory), res(ss),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // title says in a phrase what happened, for example "Cryptojacking: GPU
@@ -48,7 +49,7 @@ func title(in *Incident, as []*alert.Alert) string {
 		}
 		return withBy("Suspicious access: "+strings.Join(phrases, ", "), who)
 	default:
-		return withBy(first+fmt.Sprintf(" and %d more alerts", len(as)-1), who)
+		return withBy(first+" and "+plural.Count(len(as)-1, "more alert", "more alerts"), who)
 	}
 	if what == "" {
 		switch {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // writeIncidentTable prints each incident (title, when, kill chain, who,
@@ -71,7 +72,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 	if len(brief) > 0 {
 		fmt.Fprintf(w, "LOWER-SEVERITY INCIDENTS (mamori hunt shows their alerts)\n")
 		for _, in := range brief {
-			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), Count(len(in.Timeline), "alert", "alerts"))
+			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), plural.Count(len(in.Timeline), "alert", "alerts"))
 		}
 		io.WriteString(w, "\n")
 	}
@@ -89,7 +90,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s; %s\n", Count(len(opts.Incidents), "incident", "incidents"), countLine(alerts))
+	_, err := fmt.Fprintf(w, "%s; %s\n", plural.Count(len(opts.Incidents), "incident", "incidents"), countLine(alerts))
 	return err
 }
 
@@ -102,10 +103,10 @@ func costText(c *incident.Cost) string {
 	for _, l := range c.Lines {
 		n += l.Count
 	}
-	t := fmt.Sprintf("about $%.0f per hour for %s", c.USDPerHour, Count(n, "instance", "instances"))
+	t := fmt.Sprintf("about $%.0f per hour for %s", c.USDPerHour, plural.Count(n, "instance", "instances"))
 	switch {
 	case c.Unpriced > 0:
-		t += fmt.Sprintf(" (%s without a price, not counted)", Count(c.Unpriced, "size", "sizes"))
+		t += fmt.Sprintf(" (%s without a price, not counted)", plural.Count(c.Unpriced, "size", "sizes"))
 	case c.Estimated:
 		t += " (partly estimated)"
 	}

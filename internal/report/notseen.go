@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // WriteNotSeen prints, after the incidents, the kinds of log the rules
@@ -38,17 +39,10 @@ func WriteNotSeen(w io.Writer, gaps []coverage.Gap) error {
 func GapCounts(g coverage.Gap) string {
 	var parts []string
 	if g.Rules > 0 {
-		parts = append(parts, plural(g.Rules, "rule"))
+		parts = append(parts, plural.Count(g.Rules, "rule", "rules"))
 	}
 	if g.Correlations > 0 {
-		parts = append(parts, plural(g.Correlations, "correlation"))
+		parts = append(parts, plural.Count(g.Correlations, "correlation", "correlations"))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

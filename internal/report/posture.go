@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture"
 )
 
@@ -156,7 +157,7 @@ func postureCounts(findings []posture.Finding) string {
 	for _, f := range findings {
 		n[f.Status]++
 	}
-	return fmt.Sprintf("%s: %d failed, %d not assessed, %d passed", Count(len(findings), "finding", "findings"), n[posture.Fail], n[posture.NotAssessed], n[posture.Pass])
+	return fmt.Sprintf("%s: %d failed, %d not assessed, %d passed", plural.Count(len(findings), "finding", "findings"), n[posture.Fail], n[posture.NotAssessed], n[posture.Pass])
 }
 
 // pad fits s into exactly w cells: cut with an ellipsis, or filled with

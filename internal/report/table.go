@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // Table columns, in print order.
@@ -219,7 +220,7 @@ func countLine(alerts []alert.Alert) string {
 			break
 		}
 	}
-	line := fmt.Sprintf("%s (%s)", Count(len(alerts), "alert", "alerts"), strings.Join(parts, ", "))
+	line := fmt.Sprintf("%s (%s)", plural.Count(len(alerts), "alert", "alerts"), strings.Join(parts, ", "))
 	sup := 0
 	for _, a := range alerts {
 		if a.Suppressed != nil {

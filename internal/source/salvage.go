@@ -6,6 +6,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/jsonwalk"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -46,7 +47,7 @@ func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine b
 	switch {
 	case err != nil && lastLine:
 		w.t.records++
-		w.skip(loc, fmt.Errorf("line ends early after %d records (a partly written last line?): %w", n, ErrTruncated))
+		w.skip(loc, fmt.Errorf("line ends early after %s (a partly written last line?): %w", plural.Count(n, "record", "records"), ErrTruncated))
 	case err != nil:
 		w.t.records++
 		w.skip(loc, fmt.Errorf("invalid JSON after record %d of the line, rest of line not read: %s", n, shortErr(err)))
@@ -54,7 +55,7 @@ func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine b
 		// The records were whole and read: the fault is around them (a
 		// bad value of another member).
 		w.t.records++
-		w.skip(loc, fmt.Errorf("invalid JSON outside the line's %d records, which were read: %s", n, shortErr(whole)))
+		w.skip(loc, fmt.Errorf("invalid JSON outside the line's records (%s, read): %s", plural.Count(n, "record", "records"), shortErr(whole)))
 	}
 	return true
 }

@@ -155,7 +155,8 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 		{"envelope line cut short at the end", good(1) + `{"records":[` + activity(2) + "," + activity(3) + "," + activity(4)[:100], 3, 1, 2, "partly written last line"},
 		{"envelope line broken after its records", `{"records":[` + activity(1) + "," + activity(2) + "]} x\n" + good(3), 3, 1, 1, "after record 2 of the line"},
 		{"bad member beside an envelope's records", `{"records":[` + activity(1) + `],"x":tru}` + "\n" + good(2), 2, 1, 1, "after record 1 of the line"},
-		{"bad value beside an envelope's records", `{"records":[` + activity(1) + `],"x":[1,]}` + "\n" + good(2), 2, 1, 1, "outside the line's 1 records"},
+		{"bad value beside an envelope's records", `{"records":[` + activity(1) + `],"x":[1,]}` + "\n" + good(2), 2, 1, 1, "outside the line's records (1 record, read)"},
+		{"envelope line of one record cut short at the end", good(1) + `{"records":[` + activity(2) + "," + activity(3)[:100], 2, 1, 2, "line ends early after 1 record ("},
 		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
 	}
 	for _, c := range cases {
