@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -68,7 +69,7 @@ func unusedHeadroom(e *env, sub *Subscription) Finding {
 		})
 	}
 	if len(flags) > 0 {
-		return e.result(sub, true, fmt.Sprintf("%d unused quotas with %d vCPUs of headroom across %d regions", len(flags), total, len(sub.Usages)), ev)
+		return e.result(sub, true, fmt.Sprintf("%s with %s of headroom across %s", plural.Count(len(flags), "unused quota", "unused quotas"), plural.Count(total, "vCPU", "vCPUs"), plural.Count(len(sub.Usages), "region", "regions")), ev)
 	}
-	return e.result(sub, false, fmt.Sprintf("no unused GPU quota or unused quota of %d+ vCPUs in %d regions", limit, len(sub.Usages)), nil)
+	return e.result(sub, false, fmt.Sprintf("no unused GPU quota or unused quota of %d+ vCPUs in %s", limit, plural.Count(len(sub.Usages), "region", "regions")), nil)
 }

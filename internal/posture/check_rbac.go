@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -102,12 +103,12 @@ func computeRoleHolders(e *env, sub *Subscription) Finding {
 		}
 		ev = append(ev, Evidence{Subject: e.principalName(h.id), Detail: kind + ": " + strings.Join(h.roles, ", ")})
 	}
-	summary := fmt.Sprintf("%d principals can create VMs (limit %d), %d of them guests (limit %d)",
-		len(list), e.cfg.ComputeRoles.Max, guests, e.cfg.ComputeRoles.MaxGuests)
+	summary := fmt.Sprintf("%s can create VMs (limit %d), %d of them guests (limit %d)",
+		plural.Count(len(list), "principal", "principals"), e.cfg.ComputeRoles.Max, guests, e.cfg.ComputeRoles.MaxGuests)
 	if len(unknown) > 0 {
 		// A role defined above the subscription may or may not allow VM
 		// writes: say so rather than guess.
-		summary += fmt.Sprintf("; %d assignments use role definitions not readable here", len(unknown))
+		summary += "; " + plural.Count(len(unknown), "assignment uses a role definition", "assignments use role definitions") + " not readable here"
 	}
 	failed := len(list) > e.cfg.ComputeRoles.Max || guests > e.cfg.ComputeRoles.MaxGuests
 	if !failed && len(unknown) > 0 {
@@ -143,7 +144,7 @@ func rootUserAccessAdmin(e *env) Finding {
 	}
 	sort.Slice(ev, func(i, j int) bool { return ev[i].Subject < ev[j].Subject })
 	if len(ev) > 0 {
-		return e.result(nil, true, fmt.Sprintf("%d standing root-scope User Access Administrator assignments", len(ev)), ev)
+		return e.result(nil, true, plural.Count(len(ev), "standing root-scope User Access Administrator assignment", "standing root-scope User Access Administrator assignments"), ev)
 	}
 	return e.result(nil, false, "no standing User Access Administrator at root scope", nil)
 }
