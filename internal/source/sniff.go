@@ -41,13 +41,15 @@ func sniff(s *stream) (string, error) {
 		}
 		return "empty", nil
 	}
-	switch {
-	case t[0] == '{' || t[0] == '[':
+	if t[0] == '{' || t[0] == '[' {
 		return jsonMode(t, full), nil
-	case ownText(t) != "":
-		// mamori's own HTML report or table, saved beside the logs:
-		// counted as ignored, not read.
-		return ownText(t), nil
+	}
+	// mamori's own HTML report or table, saved beside the logs: counted as
+	// ignored, not read.
+	if own := ownText(t); own != "" {
+		return own, nil
+	}
+	switch {
 	case host.LooksLikeSysmon(t):
 		return "sysmon", nil
 	case host.LooksLikeAuditd(t):
