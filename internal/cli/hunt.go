@@ -267,6 +267,10 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
+	if err := writeLogsRead(out, stderr, format, res.Read, res.Outside); err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
+		return ExitError
+	}
 	if err := writeNotSeen(out, stderr, format, res.NotSeen); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
@@ -278,7 +282,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if f.report != "" {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
-			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen}
+			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen,
+			Read: res.Read, Outside: res.Outside}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
@@ -303,6 +308,24 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return ExitError
 	}
 	return ExitOK
+}
+
+// writeLogsRead tells when each log read begins and ends, and which
+// incidents reach past one: after the table, or, for the formats that are
+// one record per line, on standard error and only when an incident does.
+func writeLogsRead(out, stderr io.Writer, format report.Format, reads []coverage.Read, outside []coverage.Outside) error {
+	if format == report.Table {
+		return report.WriteLogsRead(out, reads, outside)
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	parts := make([]string, len(outside))
+	for i, o := range outside {
+		parts[i] = report.Terminal(o.Incident + ": " + o.String())
+	}
+	fmt.Fprintf(stderr, "mamori hunt: an incident reaches past a log read: %s\n", strings.Join(parts, " "))
+	return nil
 }
 
 // writeNotSeen tells what the hunt could not see: after the table, or,

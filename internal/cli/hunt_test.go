@@ -615,3 +615,45 @@ func TestHuntAgainOverItsOwnOutput(t *testing.T) {
 		t.Errorf("%d alerts, then %d over the folder holding them", len(jsonl(t, first)), len(jsonl(t, again)))
 	}
 }
+
+// TestHuntSaysWhenLogsBegin hunts a simulated tenant whose sign-in export
+// holds only its last day: the table's LOGS READ section comes before NOT
+// SEEN with each log's span and the warning; JSON lines stay alerts only,
+// the warning on one line of standard error; the whole tenant warns of
+// nothing.
+func TestHuntSaysWhenLogsBegin(t *testing.T) {
+	t.Parallel()
+	sim := t.TempDir()
+	code, _, errs := run(t, "", "simulate", "--out", sim, "--seed", "3", "--days", "3", "--host-agents", "all")
+	if code != ExitOK {
+		t.Fatalf("simulate: exit %d: %s", code, errs)
+	}
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), sim)
+	if code != ExitOK || strings.Contains(errs, "reaches past") {
+		t.Errorf("whole tenant: exit %d, %s", code, errs)
+	}
+	for _, d := range []string{"01", "02"} {
+		for _, f := range []string{"SigninLogs", "AADServicePrincipalSignInLogs"} {
+			if err := os.Remove(filepath.Join(sim, "signins", f+"_2026-03-"+d+".json")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	code, out, errs = run(t, "", "hunt", "--data-dir", t.TempDir(), sim)
+	at := strings.Index(out, "\nLOGS READ")
+	if code != ExitOK || at < strings.LastIndex(out, "INCIDENT ") || strings.Contains(out[:max(at, 0)], "LOGS READ") {
+		t.Fatalf("exit %d; no LOGS READ after the incidents:\n%s%s", code, out, errs)
+	}
+	words := strings.Join(strings.Fields(out[at:]), " ") // columns are padded to the longest name
+	for _, want := range []string{"Entra ID sign-in logs 75 events 2026-03-03 01:54 → 2026-03-03 20:42",
+		": Entra ID sign-in logs begin 2026-03-03 01:54, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."} {
+		if !strings.Contains(words, want) {
+			t.Errorf("LOGS READ lacks %q:\n%s", want, out[at:])
+		}
+	}
+	code, out, errs = run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), sim)
+	if code != ExitOK || len(jsonl(t, out)) == 0 || strings.Count(errs, "\n") != 1 ||
+		!strings.Contains(errs, "mamori hunt: an incident reaches past a log read: inc-") || !strings.Contains(errs, "sign-ins before then were not read.") {
+		t.Errorf("exit %d; standard error: %q", code, errs)
+	}
+}

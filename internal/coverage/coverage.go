@@ -101,10 +101,7 @@ func Missing(set *rules.Set, events [event.KindCount]int64) []Gap {
 		if g.Rules+g.Correlations == 0 {
 			continue
 		}
-		g.Kind, g.Source, g.Export = event.Kind(k), logs[k].source, logs[k].export
-		if g.Source == "" { // a kind added to event without a name here
-			g.Source = event.Kind(k).String() + " logs"
-		}
+		g.Kind, g.Source, g.Export = event.Kind(k), Source(event.Kind(k)), logs[k].export
 		slices.SortStableFunc(g.cands, func(a, b candidate) int { return cmp.Compare(b.sev, a.sev) })
 		for _, c := range g.cands[:min(maxExamples, len(g.cands))] {
 			g.Examples = append(g.Examples, c.title)

@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/rules"
 )
 
@@ -136,5 +138,77 @@ func TestOnlyUserRulesOnLogsReadSayNothing(t *testing.T) {
 	}
 	if gaps := Missing(set, only(event.KindActivity)); len(gaps) != 0 {
 		t.Fatalf("the user's only rule read the Activity Log, which was read; yet: %+v", gaps)
+	}
+}
+
+// TestUncoveredToTheMinute: an incident that began before a dense log's
+// first event is reported, to the minute it is shown at; one that began
+// in that minute, a sparse log, a log no rule of the incident reads and
+// a correlation's kinds are handled as documented.
+func TestUncoveredToTheMinute(t *testing.T) {
+	t.Parallel()
+	set := load(t, rules.Options{Builtin: mamori.Rules})
+	at := func(h, m, s int) time.Time { return time.Date(2026, 3, 10, h, m, s, 0, time.UTC) }
+	signins := Read{Kind: event.KindSignIn, Source: Source(event.KindSignIn), Events: 500, Span: Span{First: at(5, 0, 40), Last: at(23, 0, 0)}}
+	audit := Read{Kind: event.KindAudit, Source: Source(event.KindAudit), Events: 3, Span: Span{First: at(5, 0, 40), Last: at(23, 0, 0)}}
+	// The Activity Log reaches two days further back, and as far on.
+	activity := Read{Kind: event.KindActivity, Source: Source(event.KindActivity), Events: 9000, Span: Span{First: at(5, 0, 0).Add(-48 * time.Hour), Last: at(23, 0, 0)}}
+	inc := func(id string, start time.Time, rule string) incident.Incident {
+		return incident.Incident{ID: id, Time: start, LastTime: at(22, 0, 0), Timeline: []incident.Entry{{Rule: rule, Time: start}}}
+	}
+	got := Uncovered(set, []incident.Incident{
+		inc("early", at(4, 59, 59), "azure.signin.azure_ip_not_owned"),                // a minute before
+		inc("same-minute", at(5, 0, 10), "azure.signin.azure_ip_not_owned"),           // shown as the same minute
+		inc("activity-only", at(1, 0, 0), "azure.subscription.moved_to_other_tenant"), // reads no sign-in
+		inc("correlation", at(2, 0, 0), "azure.signin.risky_then_quota_or_compute"),   // reads sign-ins through its rules
+		inc("audit", at(1, 0, 0), "azure.identity.new_account_privileged"),            // audit is sparse
+	}, []Read{signins, audit, activity})
+	var ids []string
+	for _, o := range got {
+		ids = append(ids, o.Incident)
+		if !o.Before || o.Log.Kind != event.KindSignIn {
+			t.Errorf("%+v", o)
+		}
+	}
+	if !slices.Equal(ids, []string{"early", "correlation"}) {
+		t.Fatalf("reported %v, want early and correlation", ids)
+	}
+	want := "Entra ID sign-in logs begin 2026-03-10 05:00, after this incident began (2026-03-10 04:59): its sign-ins before then were not read."
+	if s := got[0].String(); s != want {
+		t.Errorf("got  %q\nwant %q", s, want)
+	}
+	// The end: a log that stops before the incident's last event.
+	short := signins
+	short.First, short.Last = activity.First, at(21, 58, 0).Add(-24*time.Hour)
+	late := inc("late", at(6, 0, 0).Add(-48*time.Hour), "azure.signin.azure_ip_not_owned")
+	late.LastTime = at(22, 0, 0).Add(-24 * time.Hour)
+	got = Uncovered(set, []incident.Incident{late}, []Read{short, activity})
+	want = "Entra ID sign-in logs end 2026-03-09 21:58, before this incident's last event (2026-03-09 22:00): its sign-ins after then were not read."
+	if len(got) != 1 || got[0].Before || got[0].String() != want {
+		t.Errorf("got %+v, want %q", got, want)
+	}
+	// Logs that begin and end within hours of each other (an attack's
+	// machines, their flows and processes) have no export edge to warn of.
+	near := signins
+	near.First = activity.First.Add(23 * time.Hour)
+	if got := Uncovered(set, []incident.Incident{inc("early", activity.First, "azure.signin.azure_ip_not_owned")}, []Read{near, activity}); len(got) != 0 {
+		t.Errorf("a log beginning within a day of the rest: %+v", got)
+	}
+}
+
+func TestSpanLeavesOutRecordsWithoutTime(t *testing.T) {
+	t.Parallel()
+	var s Span
+	t1, t2 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	s.Add(time.Time{})
+	s.Add(t2)
+	s.Merge(Span{First: t1, Last: t1})
+	s.Merge(Span{})
+	if !s.First.Equal(t1) || !s.Last.Equal(t2) {
+		t.Errorf("%+v, want %v to %v", s, t1, t2)
+	}
+	rs := Reads([event.KindCount]int64{event.KindUnknown: 4, event.KindDNS: 2}, [event.KindCount]Span{event.KindDNS: s})
+	if len(rs) != 1 || rs[0].Kind != event.KindDNS || rs[0].Source != "DNS lookups" || rs[0].Events != 2 || rs[0].Span != s {
+		t.Errorf("reads: %+v", rs)
 	}
 }

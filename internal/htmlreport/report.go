@@ -16,6 +16,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 )
 
@@ -33,6 +34,10 @@ type Input struct {
 	// NotSeen, when set, adds what the hunt could not see: the kinds of
 	// log its rules read that the input did not hold.
 	NotSeen []coverage.Gap
+	// Read, when set, adds when each log read begins and ends; Outside
+	// the incidents that reach past one.
+	Read    []coverage.Read
+	Outside []coverage.Outside
 }
 
 //go:embed template.html
@@ -69,6 +74,14 @@ type view struct {
 	Hunt    bool
 	Posture *postureView
 	NotSeen []gapView
+	Read    []readView
+	Outside []string
+}
+
+// readView is one kind of log read: how many events, first and last (UTC).
+type readView struct {
+	Source, Events, First, Last string
+	Sparse                      bool
 }
 
 // gapView is one kind of log the hunt did not see.
@@ -145,6 +158,16 @@ func build(in Input) view {
 		if s == alert.Informational {
 			break
 		}
+	}
+	for _, r := range in.Read {
+		rv := readView{Source: r.Source, Events: plural.Count(r.Events, "event", "events"), Sparse: r.Sparse()}
+		if !r.First.IsZero() {
+			rv.First, rv.Last = r.First.UTC().Format(coverage.TimeLayout), r.Last.UTC().Format(coverage.TimeLayout)
+		}
+		v.Read = append(v.Read, rv)
+	}
+	for _, o := range in.Outside {
+		v.Outside = append(v.Outside, clean(o.Incident+": "+o.String()))
 	}
 	for _, g := range in.NotSeen {
 		// Titles come from rule files, the user's too.

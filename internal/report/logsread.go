@@ -1,0 +1,49 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/plural"
+)
+
+// WriteLogsRead prints, after the incidents, each kind of log read with
+// its count and the first and last time of its events, then the
+// incidents that reach past a log their rules read. Exports keep each log
+// for its own retention: a responder must see where each one begins
+// before trusting that no alert means nothing happened. It prints nothing
+// when nothing was read.
+func WriteLogsRead(w io.Writer, reads []coverage.Read, outside []coverage.Outside) error {
+	if len(reads) == 0 {
+		return nil
+	}
+	width, digits := 0, 0
+	for _, r := range reads {
+		width = max(width, len(r.Source))
+		digits = max(digits, len(plural.Count(r.Events, "event", "events")))
+	}
+	var b strings.Builder
+	b.WriteString("\nLOGS READ (UTC): each export holds only its log's retention, so nothing before a log's first event was read\n")
+	for _, r := range reads {
+		fmt.Fprintf(&b, "  %-*s  %*s", width, r.Source, digits, plural.Count(r.Events, "event", "events"))
+		if r.First.IsZero() {
+			b.WriteString("  (no times)\n")
+			continue
+		}
+		fmt.Fprintf(&b, "  %s → %s", r.First.UTC().Format(coverage.TimeLayout), r.Last.UTC().Format(coverage.TimeLayout))
+		if r.Sparse() {
+			b.WriteString("  (under one an hour: its export may reach further)")
+		}
+		b.WriteByte('\n')
+	}
+	for _, o := range outside {
+		// The incident's id is a hash and the sentence is built from
+		// mamori's names and times; escaped all the same, as every line
+		// a terminal is given.
+		fmt.Fprintf(&b, "  ! %s: %s\n", Terminal(o.Incident), Terminal(o.String()))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
