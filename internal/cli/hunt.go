@@ -256,7 +256,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: warning:", report.Terminal(w.String()))
 	}
 
-	if fh, ok := out.(*os.File); ok && f.output != "" {
+	if fh, ok := out.(*os.File); ok && f.output != "" && isRegular(fh) {
+		// Only a regular file can be emptied: a device or a pipe
+		// (/dev/null, /dev/stdout) refuses, and has nothing to empty.
 		if err := fh.Truncate(0); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --output:", err)
 			return ExitError
@@ -396,4 +398,10 @@ func defaultDataDir() string {
 		return d + string(os.PathSeparator) + "mamori"
 	}
 	return ""
+}
+
+// isRegular reports whether f is a regular file.
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -657,3 +657,22 @@ func TestHuntSaysWhenLogsBegin(t *testing.T) {
 		t.Errorf("exit %d; standard error: %q", code, errs)
 	}
 }
+
+// TestOutputToADevice: --output may name a file that is not a regular
+// file (/dev/null, to keep only --report; /dev/stdout, a pipe): the hunt
+// writes to it and exits 0, rather than failing after the whole hunt
+// because such a file cannot be emptied.
+func TestOutputToADevice(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Skip(err)
+	}
+	report := filepath.Join(t.TempDir(), "r.html")
+	code, _, errs := run(t, "", "hunt", "--output", os.DevNull, "--report", report, example)
+	if code != ExitOK {
+		t.Errorf("--output %s: exit %d; stderr %q", os.DevNull, code, errs)
+	}
+	if _, err := os.Stat(report); err != nil {
+		t.Errorf("--report beside --output %s: %v", os.DevNull, err)
+	}
+}
