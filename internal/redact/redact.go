@@ -421,7 +421,7 @@ func (r *redactor) value(i int, after byte, scheme bool) (int, bool) {
 			closing = s[i : i+2]
 		}
 		start = i + len(closing)
-		if k := strings.Index(s[start:], closing); k >= 0 {
+		if k := closingQuote(s, start, closing); k >= 0 {
 			end, next = start+k, start+k+len(closing)
 		} else { // unterminated: to the end of the word
 			end = start
@@ -469,6 +469,31 @@ func (r *redactor) value(i int, after byte, scheme bool) (int, bool) {
 	}
 	r.spans = append(r.spans, [2]int{start, end})
 	return next, true
+}
+
+// closingQuote returns where, from start, the quote closing ends: for a
+// plain double quote, the first one not escaped by a backslash, as JSON
+// and a shell's double quotes write a quote inside a value ("Pa\"ss"),
+// else -1.
+func closingQuote(s string, start int, closing string) int {
+	for from := start; ; {
+		k := strings.Index(s[from:], closing)
+		if k < 0 {
+			return -1
+		}
+		k += from
+		if closing != `"` {
+			return k - start
+		}
+		n := 0
+		for j := k - 1; j >= start && s[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return k - start
+		}
+		from = k + 1
+	}
 }
 
 // schemeEnd returns where the auth scheme that s[start:end] begins with

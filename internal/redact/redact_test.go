@@ -56,6 +56,8 @@ func TestSecrets(t *testing.T) {
 		{"oauth body", `curl -d "grant_type=client_credentials&client_id=app&client_secret=Zx8Q~abc&scope=https://management.azure.com/.default" https://login.microsoftonline.com/t/oauth2/v2.0/token`,
 			`curl -d "grant_type=client_credentials&client_id=app&client_secret=***&scope=https://management.azure.com/.default" https://login.microsoftonline.com/t/oauth2/v2.0/token`},
 		{"json body", `curl -d '{"username":"admin","password": "S3cret"}' http://x`, `curl -d '{"username":"admin","password": "***"}' http://x`},
+		{"json body, quote in the password", `curl -d '{"user":"admin","password":"Pa\"ss w0rd","x":1}' http://x`, `curl -d '{"user":"admin","password":"***","x":1}' http://x`},
+		{"shell double quotes, quote in the password", `az login -u admin --password "Pa\"ss" --tenant t`, `az login -u admin --password "***" --tenant t`},
 		{"escaped json body", `cmd /c curl -d "{\"client_secret\":\"Zx8Q\",\"x\":1}" http://x`, `cmd /c curl -d "{\"client_secret\":\"***\",\"x\":1}" http://x`},
 		{"functions key", "curl https://fn.azurewebsites.net/api/run?code=abcDEF123==&name=x", "curl https://fn.azurewebsites.net/api/run?code=***&name=x"},
 
