@@ -76,7 +76,7 @@ func FuzzMatch(f *testing.F) {
 			Searches:   []sigma.Search{{Name: "sel", Node: &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, value}}}},
 			Conditions: []string{"sel"},
 		}}
-		res := &mapResolver{}
+		res := &mapResolver{index: map[string]string{"f": "f"}}
 		c, err := sigma.Compile(r, res, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -84,6 +84,11 @@ func FuzzMatch(f *testing.F) {
 		got := c.Match(mapFields{r: res, ev: record{"f": str(val)}})
 		if want := oracle(val, pat, mode%4, cased); got != want {
 			t.Errorf("%q%s on %q: got %v, want %v", pat, mods, val, got, want)
+		}
+		// The field indexed and known, MayMatch decides the one item as
+		// Match does (an empty text is an absent field, which it rules out).
+		if may := c.MayMatch([]sigma.Known{{Index: "f", Text: val}}); val != "" && may != got {
+			t.Errorf("%q%s on %q: MayMatch %v, Match %v", pat, mods, val, may, got)
 		}
 	})
 }
