@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/jsonwalk"
@@ -150,7 +149,7 @@ func topName(key []byte) int {
 		return nameOther
 	}
 	var buf [16]byte
-	switch lowered(key, &buf) {
+	switch jsonwalk.LowerName(key, buf[:]) {
 	case "":
 		return nameRefuse // an escape or a byte that is not ASCII
 	case "time":
@@ -191,7 +190,7 @@ func propName(key []byte) int {
 		return nameOther
 	}
 	var buf [16]byte
-	switch lowered(key, &buf) {
+	switch jsonwalk.LowerName(key, buf[:]) {
 	case "":
 		return nameRefuse
 	case "queryname":
@@ -215,28 +214,6 @@ func exactly(key []byte, spelling string, kind int) int {
 		return nameRefuse
 	}
 	return kind
-}
-
-// lowered returns key in lower case, from buf: "-" for a name longer than
-// any looked up, "" for one with an escape, which fastjson would undo
-// into any name, or a byte that is not ASCII, which might fold to an
-// ASCII letter. The whole name is checked for those, whatever its length.
-func lowered(key []byte, buf *[16]byte) string {
-	for i, c := range key {
-		if c >= 0x80 || c == '\\' {
-			return ""
-		}
-		if i < len(buf) {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-	}
-	if len(key) > len(buf) || len(key) == 0 {
-		return "-"
-	}
-	return unsafe.String(&buf[0], len(key))
 }
 
 // slot is where a member of the kind read goes; nil for the kinds not
