@@ -13,6 +13,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/jsonwalk"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/source/activitylog"
+	"github.com/mamori-sec/mamori/internal/source/entra"
 	"github.com/mamori-sec/mamori/internal/source/host"
 	"github.com/mamori-sec/mamori/internal/source/network"
 )
@@ -146,8 +147,9 @@ func (w *worker) line(t []byte, loc event.Location, last bool) (took bool) {
 }
 
 // brief reads a line no rule wants without parsing it into a tree (an
-// Activity Log record, activitylog.BriefLine, or a firewall DNS lookup,
-// network.BriefDNS) and hands on its event as decode would, Raw aside;
+// Activity Log record, activitylog.BriefLine, a firewall DNS lookup,
+// network.BriefDNS, or a sign-in, entra.BriefSignIn) and hands on its
+// event as decode would, Raw aside;
 // false sends the line the full way, and wanted says the hunt is known to
 // want it.
 func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
@@ -156,6 +158,9 @@ func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 	}
 	if brief, wanted = activitylog.BriefLine(&w.sc, b, &w.short); !brief && !wanted {
 		brief, wanted = network.BriefDNS(&w.sc, b, &w.short)
+	}
+	if !brief && !wanted {
+		brief, wanted = entra.BriefSignIn(&w.sc, b, &w.short)
 	}
 	if !brief {
 		return false, wanted
