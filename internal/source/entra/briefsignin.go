@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -28,7 +29,7 @@ import (
 // (wanted: the full path may then decode it in full without asking again),
 // or this reader cannot tell.
 func BriefSignIn(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool) {
-	if sc.Wants == nil || len(rec) == 0 || rec[0] != '{' {
+	if sc.Wants == nil || len(rec) == 0 || rec[0] != '{' || !firstNameKnown(rec) {
 		return false, false
 	}
 	r := signInReader{Walker: jsonwalk.New(rec, &sc.Words)}
@@ -37,6 +38,19 @@ func BriefSignIn(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted 
 		return false, false
 	}
 	return r.decide(sc, e)
+}
+
+// firstNameKnown reports whether the record's first member has a name
+// the reader knows, before any walk: the other records a brief read meets
+// here (Log Analytics rows, other logs' records) mostly give up at their
+// first name, and are spared the line's quote bitmap.
+func firstNameKnown(rec []byte) bool {
+	i := jsonwalk.SkipWS(rec, 1)
+	if i >= len(rec) || rec[i] != '"' {
+		return false
+	}
+	n := bytes.IndexByte(rec[i+1:min(len(rec), i+1+32)], '"')
+	return n > 0 && topName(rec[i+1:i+1+n]) != nameRefuse
 }
 
 // signInReader is one BriefSignIn: the members it reads, as the full path
