@@ -26,3 +26,20 @@ func LowerName(key, buf []byte) string {
 	}
 	return unsafe.String(&buf[0], len(key))
 }
+
+// StrOnce reads the string value at i into t and returns the position
+// past it, as the text readers read the members they decide on: once. A
+// second member of the name (t read already), another kind of value or
+// an escape gives up with -1, and so does t nil (a name read into no
+// span): the full path then reads the record.
+func (w *Walker) StrOnce(t *Span, i int) int {
+	if t == nil || t.OK || i >= len(w.B) || w.B[i] != '"' {
+		return -1
+	}
+	e := w.StrEnd(i + 1)
+	if e < 0 || w.HasEscape(w.B[i+1:e]) {
+		return -1
+	}
+	*t = Span{Start: i + 1, End: e, OK: true}
+	return e + 1
+}

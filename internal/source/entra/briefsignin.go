@@ -170,7 +170,7 @@ func (r *signInReader) top(key []byte, at int) int {
 		}
 		// Azure's spelling: the category the full path sends to this
 		// family before any other looks at the record.
-		if at = r.str(&c, at); at < 0 || !isSignInCategory(c.View(r.B)) {
+		if at = r.StrOnce(&c, at); at < 0 || !isSignInCategory(c.View(r.B)) {
 			return -1
 		}
 		r.category = true
@@ -182,7 +182,7 @@ func (r *signInReader) top(key []byte, at int) int {
 		r.props = true
 		return r.Members(at+1, r.prop)
 	default:
-		return r.str(r.slot(k), at)
+		return r.StrOnce(r.slot(k), at)
 	}
 }
 
@@ -200,7 +200,7 @@ func (r *signInReader) prop(key []byte, at int) int {
 		r.status = true
 		return r.Members(at+1, r.statusMember)
 	default:
-		return r.str(r.slot(k), at)
+		return r.StrOnce(r.slot(k), at)
 	}
 }
 
@@ -224,21 +224,6 @@ func (r *signInReader) statusMember(key []byte, at int) int {
 	}
 	r.code, r.hasCode = n, true
 	return end
-}
-
-// str reads the string at i into t, once: a second member of the name,
-// another kind of value or an escape gives up (so does a kind with no
-// slot, t nil).
-func (r *signInReader) str(t *jsonwalk.Span, i int) int {
-	if t == nil || t.OK || i >= len(r.B) || r.B[i] != '"' {
-		return -1
-	}
-	e := r.StrEnd(i + 1)
-	if e < 0 || r.HasEscape(r.B[i+1:e]) {
-		return -1
-	}
-	*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}
-	return e + 1
 }
 
 // isSignInCategory reports whether c is a sign-in category in Azure's

@@ -248,7 +248,7 @@ func (r *dnsReader) top(key []byte, at int) int {
 		if r.category {
 			return -1
 		}
-		if at = r.str(&c, at); at < 0 || c.View(r.B) != catDNS {
+		if at = r.StrOnce(&c, at); at < 0 || c.View(r.B) != catDNS {
 			return -1
 		}
 		r.category = true
@@ -262,7 +262,7 @@ func (r *dnsReader) top(key []byte, at int) int {
 		r.props = true
 		return r.Members(at+1, r.prop)
 	default:
-		return r.str(r.slot(k), at)
+		return r.StrOnce(r.slot(k), at)
 	}
 }
 
@@ -274,21 +274,6 @@ func (r *dnsReader) prop(key []byte, at int) int {
 	case nameRefuse:
 		return -1
 	default:
-		return r.str(r.slot(k), at)
+		return r.StrOnce(r.slot(k), at)
 	}
-}
-
-// str reads the string at i into t, once: a second member of the name,
-// another kind of value or an escape gives up (so does a kind with no
-// slot, t nil).
-func (r *dnsReader) str(t *jsonwalk.Span, i int) int {
-	if t == nil || t.OK || i >= len(r.B) || r.B[i] != '"' {
-		return -1
-	}
-	e := r.StrEnd(i + 1)
-	if e < 0 || r.HasEscape(r.B[i+1:e]) {
-		return -1
-	}
-	*t = jsonwalk.Span{Start: i + 1, End: e, OK: true}
-	return e + 1
 }
