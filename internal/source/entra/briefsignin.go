@@ -41,9 +41,9 @@ func BriefSignIn(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted 
 }
 
 // firstNameKnown reports whether the record's first member has a name
-// the reader knows, before any walk: the other records a brief read meets
-// here (Log Analytics rows, other logs' records) mostly give up at their
-// first name, and are spared the line's quote bitmap.
+// the reader knows, before any walk: the other lines a brief read meets
+// here (those the Activity Log and DNS readers could not judge) mostly
+// give up at their first name, and are spared the line's quote bitmap.
 func firstNameKnown(rec []byte) bool {
 	i := jsonwalk.SkipWS(rec, 1)
 	if i >= len(rec) || rec[i] != '"' {
