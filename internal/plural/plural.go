@@ -21,3 +21,13 @@ func Count[N ~int | ~int32 | ~int64 | ~float64](n N, one, many string) string {
 	}
 	return s + " " + noun
 }
+
+// Verb returns the form of a verb (or the rest of a sentence) that agrees
+// with a count that is its subject, "N of M things ...": one for 1, many
+// otherwise.
+func Verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -24,3 +24,12 @@ func TestCountAgreesWithItsNoun(t *testing.T) {
 		}
 	}
 }
+
+func TestVerbAgreesWithItsCount(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "have", 1: "has", 2: "have"} {
+		if got := Verb(n, "has", "have"); got != want {
+			t.Errorf("Verb(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -111,7 +112,7 @@ func quotaComputeAlerts(e *env, sub *Subscription) Finding {
 	judge("compute creation", e.cfg.Alerts.ComputeOperations)
 	total := len(e.cfg.Alerts.QuotaOperations) + len(e.cfg.Alerts.ComputeOperations)
 	if len(bad) > 0 {
-		return e.result(sub, true, fmt.Sprintf("%d of %d quota and compute operations raise no alert", len(bad), total), append(bad, ok...))
+		return e.result(sub, true, fmt.Sprintf("%d of %d quota and compute operations %s no alert", len(bad), total, plural.Verb(len(bad), "raises", "raise")), append(bad, ok...))
 	}
 	return e.result(sub, false, fmt.Sprintf("all %d quota and compute operations raise an alert", total), ok)
 }

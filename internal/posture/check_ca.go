@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -137,7 +138,7 @@ func adminConditionalAccess(e *env) Finding {
 		ev = append(ev, Evidence{Subject: "Azure management (" + azureManagementApp + ")", Detail: detail})
 	}
 	if len(ev) > 0 {
-		return e.result(nil, true, fmt.Sprintf("%d of %d admin roles and Azure management lack an MFA policy without exclusions", len(ev), len(roles)+1), ev)
+		return e.result(nil, true, fmt.Sprintf("%d of %d admin roles and Azure management %s an MFA policy without exclusions", len(ev), len(roles)+1, plural.Verb(len(ev), "lacks", "lack")), ev)
 	}
 	return e.result(nil, false, fmt.Sprintf("MFA is required for all %d admin roles and for Azure management", len(roles)), nil)
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -59,7 +60,7 @@ func mfaRegistration(e *env) Finding {
 		}
 	}
 	missing := len(privEv) + len(userEv)
-	summary := fmt.Sprintf("%d of %d enabled users have no MFA method registered", missing, len(users))
+	summary := fmt.Sprintf("%d of %d enabled users %s no MFA method registered", missing, len(users), plural.Verb(missing, "has", "have"))
 	if rolesKnown {
 		summary += fmt.Sprintf(", %d of them privileged (of %d privileged users)", len(privEv), privTotal)
 	} else {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -85,6 +86,6 @@ func adminSeparation(e *env) Finding {
 			ev = append(ev, Evidence{Subject: u.Name(), Detail: strings.Join(holders[id], ", ") + ": " + strings.Join(why, "; ")})
 		}
 	}
-	summary := fmt.Sprintf("%d of %d privileged users are everyday accounts", len(ev), users)
+	summary := fmt.Sprintf("%d of %d privileged users %s", len(ev), users, plural.Verb(len(ev), "is an everyday account", "are everyday accounts"))
 	return e.result(nil, len(ev) > 0, summary, ev)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -76,7 +77,7 @@ func defenderPlans(e *env, sub *Subscription) Finding {
 		}
 	}
 	if len(bad) > 0 {
-		return e.result(sub, true, fmt.Sprintf("%d of %d Defender plans are not on as required", len(bad), len(e.cfg.Defender)), append(bad, ok...))
+		return e.result(sub, true, fmt.Sprintf("%d of %d Defender plans %s not on as required", len(bad), len(e.cfg.Defender), plural.Verb(len(bad), "is", "are")), append(bad, ok...))
 	}
 	return e.result(sub, false, fmt.Sprintf("all %d required Defender plans are on", len(e.cfg.Defender)), ok)
 }
