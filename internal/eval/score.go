@@ -11,6 +11,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
@@ -156,7 +157,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				c := t.rule(r)
 				c.fp++
 				c.firedOn[x.Scenario] = true
-				t.note(rankTwin, r, "%s alerted %d times on benign twin %s in %s", r, n, x.Scenario, where)
+				t.note(rankTwin, r, "%s alerted %s on benign twin %s in %s", r, plural.Count(n, "time", "times"), x.Scenario, where)
 			}
 			continue
 		}
@@ -179,7 +180,7 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		c.fp++
 		c.fpAlerts += n
 		c.firedOn[background] = true
-		t.note(rankBackground, r, "%s alerted %d times on background activity in %s", r, n, where)
+		t.note(rankBackground, r, "%s alerted %s on background activity in %s", r, plural.Count(n, "time", "times"), where)
 	}
 	caught := make([]bool, len(truth))
 	for _, inc := range incs {

@@ -22,6 +22,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
 )
@@ -129,12 +130,12 @@ func Run(ctx context.Context, set *rules.Set, dir string) (*Outcome, error) {
 		if !known(r) {
 			out.Problems = append(out.Problems, fmt.Sprintf("quiet: no rule named %q", r))
 		} else if count[r] > 0 {
-			out.Problems = append(out.Problems, fmt.Sprintf("%s fired %d times but must stay quiet: %s", r, count[r], firstSummary(res.Alerts, r)))
+			out.Problems = append(out.Problems, fmt.Sprintf("%s fired %s but must stay quiet: %s", r, plural.Count(count[r], "time", "times"), firstSummary(res.Alerts, r)))
 		}
 	}
 	for r, n := range ex.Count {
 		if count[r] != n {
-			out.Problems = append(out.Problems, fmt.Sprintf("%s fired %d times, want %d", r, count[r], n))
+			out.Problems = append(out.Problems, fmt.Sprintf("%s fired %s, want %d", r, plural.Count(count[r], "time", "times"), n))
 		}
 	}
 	if len(ex.Fires) == 0 && len(ex.Quiet) == 0 && len(ex.Count) == 0 {
