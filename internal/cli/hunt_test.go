@@ -628,7 +628,7 @@ func TestHuntSaysWhenLogsBegin(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("simulate: exit %d: %s", code, errs)
 	}
-	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), sim)
+	code, _, errs = run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), sim)
 	if code != ExitOK || strings.Contains(errs, "reaches past") {
 		t.Errorf("whole tenant: exit %d, %s", code, errs)
 	}
@@ -639,7 +639,7 @@ func TestHuntSaysWhenLogsBegin(t *testing.T) {
 			}
 		}
 	}
-	code, out, errs = run(t, "", "hunt", "--data-dir", t.TempDir(), sim)
+	code, out, errs := run(t, "", "hunt", "--data-dir", t.TempDir(), sim)
 	at := strings.Index(out, "\nLOGS READ")
 	if code != ExitOK || at < strings.LastIndex(out, "INCIDENT ") || strings.Contains(out[:max(at, 0)], "LOGS READ") {
 		t.Fatalf("exit %d; no LOGS READ after the incidents:\n%s%s", code, out, errs)
