@@ -15,7 +15,6 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
-	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/engine"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
@@ -269,11 +268,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
-	if err := writeLogsRead(out, stderr, format, res.Read, res.Outside); err != nil {
-		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
-		return ExitError
-	}
-	if err := writeNotSeen(out, stderr, format, res.NotSeen); err != nil {
+	if err := writeCoverage(out, stderr, format, res); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
@@ -312,39 +307,32 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return ExitOK
 }
 
-// writeLogsRead tells when each log read begins and ends, and which
-// incidents reach past one: after the table, or, for the formats that are
-// one record per line, on standard error and only when an incident does.
-func writeLogsRead(out, stderr io.Writer, format report.Format, reads []coverage.Read, outside []coverage.Outside) error {
+// writeCoverage tells what the hunt read and could not see: LOGS READ
+// (when each log read begins and ends, and which incidents reach past one)
+// and NOT SEEN after the table, or, for the formats that are one record
+// per line, a line each on standard error, where they cannot break a
+// stream a program reads, and only when there is something to say.
+func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result) error {
 	if format == report.Table {
-		return report.WriteLogsRead(out, reads, outside)
+		if err := report.WriteLogsRead(out, res.Read, res.Outside); err != nil {
+			return err
+		}
+		return report.WriteNotSeen(out, res.NotSeen)
 	}
-	if len(outside) == 0 {
-		return nil
+	if len(res.Outside) > 0 {
+		parts := make([]string, len(res.Outside))
+		for i, o := range res.Outside {
+			parts[i] = report.Terminal(o.Incident + ": " + o.String())
+		}
+		fmt.Fprintf(stderr, "mamori hunt: an incident reaches past a log read: %s\n", strings.Join(parts, " "))
 	}
-	parts := make([]string, len(outside))
-	for i, o := range outside {
-		parts[i] = report.Terminal(o.Incident + ": " + o.String())
+	if len(res.NotSeen) > 0 {
+		parts := make([]string, len(res.NotSeen))
+		for i, g := range res.NotSeen {
+			parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
+		}
+		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table says which export covers each)\n", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(stderr, "mamori hunt: an incident reaches past a log read: %s\n", strings.Join(parts, " "))
-	return nil
-}
-
-// writeNotSeen tells what the hunt could not see: after the table, or,
-// for the formats that are one record per line, on standard error, where
-// it cannot break a stream a program reads.
-func writeNotSeen(out, stderr io.Writer, format report.Format, gaps []coverage.Gap) error {
-	if format == report.Table {
-		return report.WriteNotSeen(out, gaps)
-	}
-	if len(gaps) == 0 {
-		return nil
-	}
-	parts := make([]string, len(gaps))
-	for i, g := range gaps {
-		parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
-	}
-	fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table says which export covers each)\n", strings.Join(parts, ", "))
 	return nil
 }
 

@@ -75,12 +75,10 @@ type Result struct {
 	// idle: what this hunt could not have found.
 	Kinds   [event.KindCount]int64
 	NotSeen []coverage.Gap
-	// Spans is when the events of each kind read fall (to the second),
-	// Read the kinds
-	// read with their counts and spans, and Outside the incidents that
-	// began before (or ended after) a log their rules read: the part of
-	// the attack that log's export did not reach.
-	Spans   [event.KindCount]coverage.Span
+	// Read is the kinds read, with their counts and when their events
+	// fall (to the second); Outside the incidents that began before (or
+	// ended after) a log their rules read: the part of the attack that
+	// log's export did not reach.
 	Read    []coverage.Read
 	Outside []coverage.Outside
 	// TenantStart is each tenant's earliest event read, for a store to
@@ -166,14 +164,15 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	})
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
 		TenantStart: eng.TenantStart()}
+	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {
 			res.Kinds[i] += n
-			res.Spans[i].Merge(k.span(i))
+			spans[i].Merge(k.span(i))
 		}
 	}
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
-	res.Read = coverage.Reads(res.Kinds, res.Spans)
+	res.Read = coverage.Reads(res.Kinds, spans)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read)
 	return res, ctx.Err()
 }

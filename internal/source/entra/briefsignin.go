@@ -253,23 +253,19 @@ func (r *signInReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted
 		}
 		f.code, f.hasCode = n, true
 	}
-	g := event.Glance{Kind: event.KindSignIn, Operation: opSignIn,
-		RiskLevel: known(r.risk.View(b), riskValues), RiskState: known(r.riskState.View(b), stateValues)}
-	var status string
-	g.Outcome, status = f.outcome()
-	g.SourceIP = record.IP(r.ip.View(b))
-	if !g.SourceIP.IsValid() {
-		g.SourceIP = record.IP(r.caller.View(b))
+	o, status := f.outcome()
+	ip := record.IP(r.ip.View(b))
+	if !ip.IsValid() {
+		ip = record.IP(r.caller.View(b))
 	}
-	if sc.Want(g) {
+	if sc.Want(signInGlance(o, ip, known(r.risk.View(b), riskValues), known(r.riskState.View(b), stateValues))) {
 		return false, true
 	}
 	tenant := r.tenant.View(b)
 	if tenant == "" {
 		tenant = r.resTenant.View(b)
 	}
-	*e = event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInDiag, Brief: true, Tenant: sc.Intern(tenant),
-		Operation: opSignIn, Status: status, Outcome: g.Outcome}
+	*e = briefSignInEvent(t, shapeSignInDiag, sc.Intern(tenant), status, o)
 	return true, false
 }
 

@@ -1,8 +1,10 @@
 package entra
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -169,13 +171,14 @@ func (f *signInFacts) outcome() (event.Outcome, string) {
 // user's risk state), each read as readSignIn, fallbackCode and finish
 // read it. A tenant's sign-in logs are among its largest, and most
 // sign-ins succeed from ordinary addresses at no risk: for those it
-// returns, with ok, the event a brief read keeps (the caller sets its
-// time, shape and tenant). top is the record, r where its sign-in fields
+// reports brief, with the outcome and status their brief event keeps
+// (briefSignInEvent; the caller knows its time, shape and tenant). top is
+// the record, r where its sign-in fields
 // are (a diagnostic record's properties); codeKey and ipKey name top's
 // fallbacks for the error code and the address, "" for none.
-func briefSignIn(sc *record.Scratch, top, r *fastjson.Value, k *signInKeys, codeKey, ipKey string) (e event.Event, ok bool) {
+func briefSignIn(sc *record.Scratch, top, r *fastjson.Value, k *signInKeys, codeKey, ipKey string) (o event.Outcome, status string, brief bool) {
 	if sc.Wants == nil {
-		return e, false
+		return o, "", false
 	}
 	var f signInFacts
 	if st := firstObj(sc, r, k.status); st != nil {
@@ -184,17 +187,23 @@ func briefSignIn(sc *record.Scratch, top, r *fastjson.Value, k *signInKeys, code
 	if codeKey != "" && !f.hasCode {
 		f.code, f.hasCode = sc.Int(top, codeKey)
 	}
-	g := event.Glance{Kind: event.KindSignIn, Operation: opSignIn,
-		RiskLevel: enum(sc.Get(r, k.riskDuring), riskValues), RiskState: enum(sc.Get(r, k.riskState), stateValues)}
-	g.Outcome, e.Status = f.outcome()
-	g.SourceIP = record.IP(record.Peek(sc.Get(r, k.ip)))
-	if !g.SourceIP.IsValid() && ipKey != "" {
-		g.SourceIP = record.IP(record.Peek(sc.Get(top, ipKey)))
+	o, status = f.outcome()
+	ip := record.IP(record.Peek(sc.Get(r, k.ip)))
+	if !ip.IsValid() && ipKey != "" {
+		ip = record.IP(record.Peek(sc.Get(top, ipKey)))
 	}
-	if sc.Want(g) {
-		return e, false
-	}
-	return event.Event{Kind: event.KindSignIn, Operation: opSignIn, Brief: true, Status: e.Status, Outcome: g.Outcome}, true
+	return o, status, !sc.Want(signInGlance(o, ip, enum(sc.Get(r, k.riskDuring), riskValues), enum(sc.Get(r, k.riskState), stateValues)))
+}
+
+// signInGlance is what Wants is asked of a sign-in, on either path.
+func signInGlance(o event.Outcome, ip netip.Addr, risk, state string) event.Glance {
+	return event.Glance{Kind: event.KindSignIn, Operation: opSignIn, Outcome: o, SourceIP: ip, RiskLevel: risk, RiskState: state}
+}
+
+// briefSignInEvent is the brief event of a sign-in no rule wants, on
+// either path: only what a brief event keeps.
+func briefSignInEvent(t time.Time, shape, tenant, status string, o event.Outcome) event.Event {
+	return event.Event{Time: t, Kind: event.KindSignIn, Shape: shape, Brief: true, Tenant: tenant, Operation: opSignIn, Status: status, Outcome: o}
 }
 
 // fallbackCode reads the error code from a resultType column when the
@@ -215,9 +224,8 @@ func decodeSignInGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event)
 	if err != nil {
 		return out, err
 	}
-	if b, ok := briefSignIn(sc, v, v, &graphSignIn, "", ""); ok {
-		b.Time, b.Shape, b.Tenant = t, shapeSignInGraph, sc.Str(v, graphSignIn.resTenant)
-		return append(out, b), nil
+	if o, status, ok := briefSignIn(sc, v, v, &graphSignIn, "", ""); ok {
+		return append(out, briefSignInEvent(t, shapeSignInGraph, sc.Str(v, graphSignIn.resTenant), status, o)), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInGraph, Operation: opSignIn}
 	f := readSignIn(sc, v, &graphSignIn, &e)
@@ -266,9 +274,8 @@ func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 	if err != nil {
 		return out, err
 	}
-	if b, ok := briefSignIn(sc, v, p, &graphSignIn, "resultType", "callerIpAddress"); ok {
-		b.Time, b.Shape, b.Tenant = t, shapeSignInDiag, diagTenant(sc, v, sc.Str(p, graphSignIn.resTenant))
-		return append(out, b), nil
+	if o, status, ok := briefSignIn(sc, v, p, &graphSignIn, "resultType", "callerIpAddress"); ok {
+		return append(out, briefSignInEvent(t, shapeSignInDiag, diagTenant(sc, v, sc.Str(p, graphSignIn.resTenant)), status, o)), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInDiag, Operation: opSignIn}
 	f := readSignIn(sc, p, &graphSignIn, &e)
@@ -297,9 +304,8 @@ func decodeSignInLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 	if err != nil {
 		return out, err
 	}
-	if b, ok := briefSignIn(sc, v, v, &laSignIn, "ResultType", ""); ok {
-		b.Time, b.Shape, b.Tenant = t, shapeSignInLA, laTenant(sc, v, sc.Str(v, laSignIn.resTenant))
-		return append(out, b), nil
+	if o, status, ok := briefSignIn(sc, v, v, &laSignIn, "ResultType", ""); ok {
+		return append(out, briefSignInEvent(t, shapeSignInLA, laTenant(sc, v, sc.Str(v, laSignIn.resTenant)), status, o)), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInLA, Operation: opSignIn}
 	f := readSignIn(sc, v, &laSignIn, &e)
