@@ -27,6 +27,7 @@ Usage:
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori serve [flags] FOLDER...      watch folders of arriving logs, hunt what is new, keep it in a store
   mamori alerts [--since 7d]          the alerts a store kept
+  mamori status [--quiet 24h]         what a store has read of each log, and which stopped arriving
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants
   mamori posture [flags]              check what lets cryptojacking into a tenant (live, or --from DIR)
@@ -51,6 +52,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "alerts":
 		return alertsCmd(ctx, args[1:], stdout, stderr)
+	case "status":
+		return statusCmd(ctx, args[1:], stdout, stderr)
 	case "intel":
 		return intel(args[1:], stdout, stderr)
 	case "rules":

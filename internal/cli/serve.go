@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
@@ -23,6 +25,7 @@ type serveFlags struct {
 	once   bool
 	format string
 	output string
+	quiet  time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
@@ -44,6 +47,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")
 	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written, appended each cycle: jsonl, ocsf (one JSON object a line) or table")
 	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
+	fs.DurationVar(&f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this long (0: never)")
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -53,6 +57,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.every < time.Second {
 		return nil, nil, fmt.Errorf("--every %s: at least 1s", f.every)
+	}
+	if f.quiet < 0 {
+		return nil, nil, fmt.Errorf("--quiet %s: 0 or more", f.quiet)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -108,7 +115,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.output != "" {
 		ignore = append(ignore, f.output) // alerts are not logs
 	}
-	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore})
+	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitError
@@ -154,6 +161,7 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 	for _, e := range res.Skip {
 		fmt.Fprintln(stderr, "mamori serve: not read this time:", report.Terminal(e.Error()))
 	}
+	writeLogChanges(stderr, res)
 	if len(res.Read) == 0 {
 		return ExitOK
 	}
@@ -176,4 +184,24 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", plural.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
+}
+
+// writeLogChanges says, on a server's first cycle, which logs the rules
+// read the store has never seen, then each time a log goes quiet or
+// arrives again: once, not every cycle.
+func writeLogChanges(stderr io.Writer, res *serve.Result) {
+	now := time.Now()
+	if res.First && len(res.Health.NotSeen) > 0 {
+		parts := make([]string, len(res.Health.NotSeen))
+		for i, g := range res.Health.NotSeen {
+			parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
+		}
+		fmt.Fprintf(stderr, "mamori serve: not seen yet, the store holds none of these logs: %s ('mamori status' says which export covers each)\n", strings.Join(parts, ", "))
+	}
+	for _, q := range res.WentQuiet {
+		fmt.Fprintln(stderr, "mamori serve: quiet:", quietText(q, now))
+	}
+	for _, k := range res.Back {
+		fmt.Fprintln(stderr, "mamori serve: arriving again:", coverage.Source(k))
+	}
 }

@@ -5,6 +5,7 @@ package event
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -36,6 +37,16 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return "unknown"
+}
+
+// KindNamed is the kind String names; KindUnknown for any other name.
+func KindNamed(name string) Kind {
+	for k, n := range kindNames {
+		if n == name {
+			return Kind(k)
+		}
+	}
+	return KindUnknown
 }
 
 // Outcome is the normalised status of an operation.
@@ -329,3 +340,29 @@ type Glance struct {
 // record holds. A reader may decode only briefly (Event.Brief) the records
 // for which it is false; it must be false only when that is certain.
 type Wants func(g *Glance) bool
+
+// KindOfShape is the kind of the events a record of the given shape
+// gives ("signin.diagnostic" gives sign-ins, "firewall.dns" lookups):
+// what a file's per-shape counts say about the logs it held. An unknown
+// shape is KindUnknown.
+func KindOfShape(shape string) Kind {
+	family, rest, _ := strings.Cut(shape, ".")
+	switch family {
+	case "activity":
+		return KindActivity
+	case "signin":
+		return KindSignIn
+	case "audit":
+		return KindAudit
+	case "flow":
+		return KindFlow
+	case "process":
+		return KindProcess
+	case "firewall":
+		if rest == "dns" {
+			return KindDNS
+		}
+		return KindFlow // network and application rules: connections
+	}
+	return KindUnknown
+}

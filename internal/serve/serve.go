@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -35,6 +36,11 @@ type Config struct {
 	// serve writes there itself (the alerts' --output). The store's own
 	// files are always passed over.
 	Ignore []string
+	// Quiet is how long a log the rules read may go without arriving
+	// before a cycle says so (0: never).
+	Quiet time.Duration
+	// Clock is the wall clock (nil: time.Now); tests move it on.
+	Clock func() time.Time
 }
 
 // Server runs cycles. It is not safe for concurrent use.
@@ -44,12 +50,17 @@ type Server struct {
 	last     map[string]stamp // non-lines files waiting to settle
 	ignore   map[string]bool  // absolute paths
 	cwd      string           // for absPath: asked once, not per file and cycle
+	quiet    []Quiet          // the quiet logs at the last cycle
+	checked  bool             // a cycle has judged the logs
 }
 
 // New returns a server over the store and folders.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil || len(cfg.Dirs) == 0 {
 		return nil, errors.New("serve: a store and at least one folder are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}}
 	s.cwd, _ = os.Getwd()
@@ -81,23 +92,47 @@ type Result struct {
 	// the windows they are in; Lost, how many could not be (their file
 	// changed or went).
 	Carried, Lost int
+	// Health is what the store's logs say after the cycle; First is set
+	// on a server's first cycle. WentQuiet are the logs that went quiet
+	// since the cycle before, Back those that arrived again.
+	Health    Health
+	First     bool
+	WentQuiet []Quiet
+	Back      []event.Kind
 }
 
-// Cycle reads what is new, hunts it and commits. An interrupted hunt
-// commits nothing: the next cycle reads the same input again.
+// Cycle reads what is new, hunts it and commits, then judges the logs
+// the store has seen (a cycle with nothing new is when a log goes quiet).
+// An interrupted hunt commits nothing: the next cycle reads the same
+// input again.
 func (s *Server) Cycle(ctx context.Context) (*Result, error) {
-	st := s.cfg.Store
 	res := &Result{}
 	work, err := s.scan(ctx, res)
 	if err != nil {
 		return nil, err
 	}
-	if len(work) == 0 {
-		return res, nil
+	if len(work) > 0 {
+		if err := s.huntNew(ctx, work, res); err != nil {
+			return nil, err
+		}
 	}
-	since, err := st.Since(ctx)
+	logs, err := s.cfg.Store.Logs(ctx)
 	if err != nil {
 		return nil, err
+	}
+	res.Health = CheckLogs(logs, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet)
+	res.First = !s.checked
+	res.WentQuiet, res.Back = changes(s.quiet, res.Health.Quiet)
+	s.quiet, s.checked = res.Health.Quiet, true
+	return res, nil
+}
+
+// huntNew hunts the cycle's work and commits what it found.
+func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) error {
+	st := s.cfg.Store
+	since, err := st.Since(ctx)
+	if err != nil {
+		return err
 	}
 	cfg := s.cfg.Hunt
 	cfg.Seen, cfg.Since = s.baseline, since
@@ -113,7 +148,7 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	if corr := cfg.Rules.Correlations(); corr != nil && corr.Reach() > 0 {
 		reach, cfg.Carry = corr.Reach(), car.add
 		if carried, err = st.Carried(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		var again []source.Input
 		again, lost = carriedInputs(carried, maxRecord)
@@ -126,7 +161,7 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	hr, err := hunt.Run(ctx, inputs, cfg)
 	if err != nil {
 		s.baseline.Drop() // nothing is committed: the keys recorded are not the store's
-		return nil, err
+		return err
 	}
 	var cpsDone []store.Checkpoint
 	res.Files = hr.Files[:len(work)]
@@ -140,14 +175,15 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
 		}
 	}
-	drop, now := drops(append(carried, car.got...), reach), time.Now()
+	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
-		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness)})
+		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
+		Logs: cycleLogs(hr, res.Files, now)})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Fresh, res.Hunt = fresh, hr
-	return res, nil
+	return nil
 }
 
 // scan walks the folders and plans what of each file this cycle reads;

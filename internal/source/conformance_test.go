@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/samples"
 )
 
@@ -80,7 +81,37 @@ func TestEverySharedSampleIsRead(t *testing.T) {
 					break
 				}
 			}
+			checkKindOfShape(t, r.events)
 		})
+	}
+}
+
+// TestKindOfShapeOfTheExample checks event.KindOfShape on every event of
+// the example tenant (every family of log, most shapes), without
+// ../shared: serve counts a cycle's logs by it from files' shapes.
+func TestKindOfShapeOfTheExample(t *testing.T) {
+	in, err := Expand([]string{"../../examples/attacked-tenant"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := read(t, in, DefaultLimits())
+	kinds := map[event.Kind]bool{}
+	for _, ev := range r.events {
+		kinds[ev.Kind] = true
+	}
+	if len(kinds) != event.KindCount-1 {
+		t.Errorf("the example gives kinds %v: want every kind, to check them all", slices.Collect(maps.Keys(kinds)))
+	}
+	checkKindOfShape(t, r.events)
+}
+
+func checkKindOfShape(t *testing.T, events []event.Event) {
+	t.Helper()
+	for _, ev := range events {
+		if k := event.KindOfShape(ev.Shape); k != ev.Kind {
+			t.Errorf("KindOfShape(%q) = %v, but its events are %v", ev.Shape, k, ev.Kind)
+			return
+		}
 	}
 }
 

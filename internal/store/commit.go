@@ -30,6 +30,9 @@ type Cycle struct {
 	// Baseline holds the first_seen keys the cycle recorded; nil when the
 	// cycle ran no first_seen correlation.
 	Baseline *Baseline
+	// Logs are the kinds of log the cycle read (LogSeen.Arrived set for
+	// those of which new records came).
+	Logs []LogSeen
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -74,6 +77,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop, cmpNow(c.Now), c.Stale); err != nil {
 		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
+	}
+	if err = putLogs(ctx, tx, c.Logs); err != nil {
+		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

@@ -20,10 +20,11 @@ import (
 	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// schemaVersion is PRAGMA user_version of a store this mamori writes.
-const schemaVersion = 1
+// schemaVersion is PRAGMA user_version of a store this mamori writes:
+// 1 had no logs table, 2 adds it (upgrade).
+const schemaVersion = 2
 
-// schema creates version 1, at once: a process opening the new store at
+// schema creates version 2, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -68,7 +69,17 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-PRAGMA user_version = 1;
+` + logsTable + `
+PRAGMA user_version = 2;
+COMMIT;
+`
+
+// upgrade turns a version 1 store into version 2; a process upgrading
+// the same store at the same time waits for the lock and changes nothing.
+const upgrade = `
+BEGIN IMMEDIATE;
+` + logsTable + `
+PRAGMA user_version = 2;
 COMMIT;
 `
 
@@ -144,6 +155,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	switch {
 	case v == schemaVersion:
+		return nil
+	case v == 1:
+		if _, err := s.db.ExecContext(ctx, upgrade); err != nil {
+			return fmt.Errorf("store %s: upgrading the schema from 1 to %d: %w", s.path, schemaVersion, err)
+		}
 		return nil
 	case v > schemaVersion:
 		return fmt.Errorf("store %s: written by a newer mamori (schema %d; this one knows %d)", s.path, v, schemaVersion)

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// copyTree copies the folder src into dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A store served only the example's Activity Log says the other logs
+// were never seen; once its sign-ins last arrived 30 hours ago, serve and
+// status call them quiet, and status exits 3 for a monitor.
+func TestStatusSaysWhatStoppedArriving(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data, logs := t.TempDir(), t.TempDir()
+	copyTree(t, filepath.Join(example, "insights-activity-logs"), filepath.Join(logs, "activity"))
+	code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs)
+	if code != ExitOK || !strings.Contains(errs, "not seen yet, the store holds none of these logs: Entra ID sign-in logs") {
+		t.Fatalf("serve: exit %d, stderr %q; want it to say the sign-ins were never seen", code, errs)
+	}
+	code, out, errs := run(t, "", "status", "--store", db)
+	if code != ExitOK || !strings.Contains(out, "Azure Activity Log") || !strings.Contains(out, "NOT SEEN") ||
+		!strings.Contains(out, "Entra ID sign-in logs") || strings.Contains(out, "QUIET") {
+		t.Errorf("status: exit %d (%s):\n%s", code, errs, out)
+	}
+
+	// The sign-ins arrived once, 30 hours ago.
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	_, err = st.Commit(ctx, store.Cycle{Logs: []store.LogSeen{{Kind: "signin", Records: 4, First: ev, Last: ev, Arrived: time.Now().Add(-30 * time.Hour)}}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run(t, "", "status", "--store", db)
+	if code != ExitFindings || !strings.Contains(out, "QUIET") || !strings.Contains(out, "Entra ID sign-in logs: nothing new for 30 hours") {
+		t.Errorf("status with quiet sign-ins: exit %d (%s):\n%s", code, errs, out)
+	}
+	if code, _, _ := run(t, "", "status", "--store", db, "--quiet", "0"); code != ExitOK {
+		t.Errorf("--quiet 0: exit %d, want 0: nothing is ever quiet", code)
+	}
+	code, out, _ = run(t, "", "status", "--store", db, "--format", "json")
+	var doc struct {
+		Logs []struct {
+			Kind    string     `json:"kind"`
+			Records int64      `json:"records"`
+			First   *time.Time `json:"first_event"`
+			Arrived *time.Time `json:"last_arrival"`
+		} `json:"logs"`
+		Quiet []struct {
+			Kind string `json:"kind"`
+			Log  string `json:"log"`
+		} `json:"quiet"`
+		NotSeen []struct {
+			Kind   string `json:"kind"`
+			Export string `json:"export"`
+			Rules  int    `json:"rules"`
+		} `json:"not_seen"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings {
+		t.Fatalf("status --format json: exit %d, %v:\n%s", code, err, out)
+	}
+	if len(doc.Logs) != 2 || doc.Logs[0].Kind != "activity" || doc.Logs[0].Records == 0 || doc.Logs[0].First == nil ||
+		doc.Logs[1].Kind != "signin" || doc.Logs[1].Records != 4 || doc.Logs[1].Arrived == nil {
+		t.Errorf("logs = %+v", doc.Logs)
+	}
+	if len(doc.Quiet) != 1 || doc.Quiet[0].Kind != "signin" || doc.Quiet[0].Log != "Entra ID sign-in logs" {
+		t.Errorf("quiet = %+v", doc.Quiet)
+	}
+	for _, g := range doc.NotSeen {
+		if g.Kind == "signin" || g.Kind == "activity" || g.Export == "" {
+			t.Errorf("not seen: %+v", g)
+		}
+	}
+	if len(doc.NotSeen) == 0 {
+		t.Error("not seen is empty: the store has no audit, flow, DNS or host logs")
+	}
+
+	// A serve that starts says the sign-ins are quiet.
+	code, _, errs = run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs)
+	if code != ExitOK || !strings.Contains(errs, "mamori serve: quiet: Entra ID sign-in logs: nothing new for 30 hours") {
+		t.Errorf("serve: exit %d, stderr %q; want it to say the sign-ins are quiet", code, errs)
+	}
+}
+
+func TestStatusUsage(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--store", db}, "no such file"}, // never created by looking
+		{[]string{"status", "--store", db, "--format", "csv"}, "--format"},
+		{[]string{"status", "--store", db, "--quiet", "-1h"}, "--quiet"},
+		{[]string{"status", "--store", db, "extra"}, "unexpected argument"},
+		{[]string{"serve", "--once", "--store", db, "--quiet", "-1h", "."}, "--quiet"},
+	} {
+		if code, _, errs := run(t, "", c.args...); code != ExitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %q", c.args, code, errs, c.want)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("looking at a missing store created it")
+	}
+}
