@@ -2,8 +2,6 @@ package serve
 
 import (
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,30 +22,10 @@ import (
 // others have stopped.
 func (tn *tenant) copyFamily(t *testing.T, dst, family string, from, to int) {
 	t.Helper()
-	err := filepath.WalkDir(tn.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
+	tn.copyWhere(t, dst, func(p string) bool {
 		rel, _ := filepath.Rel(tn.dir, p)
-		if family != "" && !strings.HasPrefix(filepath.ToSlash(rel), family+"/") {
-			return nil
-		}
-		if dd := day(p); dd < from || dd > to {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(out, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+		return (family == "" || strings.HasPrefix(filepath.ToSlash(rel), family+"/")) && day(p) >= from && day(p) <= to
+	}, false)
 }
 
 func kindsOf(qs []Quiet) []event.Kind {

@@ -123,13 +123,21 @@ func (tn *tenant) deliverHours(t *testing.T, dst string, from, to int) int {
 // while the hour is open), and nothing else.
 func (tn *tenant) copyFiles(t *testing.T, dst string, from, to int, half bool) int {
 	t.Helper()
+	return tn.copyWhere(t, dst, func(p string) bool {
+		dh := day(p)*100 + hour(p)
+		return dh >= from && dh <= to && (!half || filepath.Base(p) == "PT1H.json")
+	}, half)
+}
+
+// copyWhere copies the tenant's files that keep says to copy (given their
+// path), and returns how many; with half, only the first half of the
+// lines of each.
+func (tn *tenant) copyWhere(t *testing.T, dst string, keep func(path string) bool, half bool) int {
+	t.Helper()
 	n := 0
 	err := filepath.WalkDir(tn.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || !keep(p) {
 			return err
-		}
-		if dh := day(p)*100 + hour(p); dh < from || dh > to {
-			return nil
 		}
 		rel, _ := filepath.Rel(tn.dir, p)
 		b, err := os.ReadFile(p)
@@ -137,9 +145,6 @@ func (tn *tenant) copyFiles(t *testing.T, dst string, from, to int, half bool) i
 			return err
 		}
 		if half {
-			if filepath.Base(p) != "PT1H.json" {
-				return nil
-			}
 			lines := bytes.SplitAfter(b, []byte("\n"))
 			b = bytes.Join(lines[:len(lines)/2], nil)
 		}
