@@ -22,8 +22,8 @@ type Gap struct {
 	Kind         event.Kind
 	Source       string   // what the log is, for people
 	Export       string   // which export would cover it
-	Rules        int      // detection rules with nothing to read (not those only a correlation reads)
-	Correlations int      // correlations that cannot fire without it
+	Rules        []string // names of the detection rules with nothing to read (not those only a correlation reads), sorted
+	Correlations []string // names of the correlations that cannot fire without it, sorted
 	Examples     []string // up to two of their titles, worst first
 }
 
@@ -67,7 +67,7 @@ func Missing(set *rules.Set, events [event.KindCount]int64) []Gap {
 			continue
 		}
 		for _, k := range r.Kinds {
-			gaps[k].Rules++
+			gaps[k].Rules = append(gaps[k].Rules, r.Name)
 			gaps[k].cands = append(gaps[k].cands, candidate{r.Severity, r.Sigma.Title})
 		}
 	}
@@ -85,12 +85,12 @@ func Missing(set *rules.Set, events [event.KindCount]int64) []Gap {
 				}
 			}
 			slices.Sort(kinds)
-			sev := alert.Medium
+			sev, name := alert.Medium, cmp.Or(st.Rule.Name, st.Rule.ID, st.Rule.Title) // as Load names it
 			if r := bySigma[st.Rule]; r != nil {
-				sev = r.Severity
+				sev, name = r.Severity, r.Name
 			}
 			for _, k := range slices.Compact(kinds) {
-				gaps[k].Correlations++
+				gaps[k].Correlations = append(gaps[k].Correlations, name)
 				gaps[k].cands = append(gaps[k].cands, candidate{sev, st.Rule.Title})
 			}
 		}
@@ -98,9 +98,11 @@ func Missing(set *rules.Set, events [event.KindCount]int64) []Gap {
 	var out []Gap
 	for k := range gaps {
 		g := &gaps[k]
-		if g.Rules+g.Correlations == 0 {
+		if len(g.Rules)+len(g.Correlations) == 0 {
 			continue
 		}
+		slices.Sort(g.Rules)
+		slices.Sort(g.Correlations)
 		g.Kind, g.Source, g.Export = event.Kind(k), Source(event.Kind(k)), logs[k].export
 		slices.SortStableFunc(g.cands, func(a, b candidate) int { return cmp.Compare(b.sev, a.sev) })
 		for _, c := range g.cands[:min(maxExamples, len(g.cands))] {

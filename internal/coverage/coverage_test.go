@@ -46,7 +46,7 @@ func TestActivityLogAloneMissesSignInsAuditNetworkAndHosts(t *testing.T) {
 		t.Fatalf("not seen: %v, want %v", got, want)
 	}
 	for _, g := range gaps {
-		if g.Rules+g.Correlations == 0 || len(g.Examples) == 0 || g.Source == "" || g.Export == "" {
+		if len(g.Rules)+len(g.Correlations) == 0 || len(g.Examples) == 0 || g.Source == "" || g.Export == "" {
 			t.Errorf("%v: %+v: a gap must say what it leaves idle and how to cover it", g.Kind, g)
 		}
 	}
@@ -54,7 +54,7 @@ func TestActivityLogAloneMissesSignInsAuditNetworkAndHosts(t *testing.T) {
 	// (risky sign-in then compute, new account then a privileged role)
 	// cannot fire: they are what the user misses, not their base rules.
 	for _, g := range gaps[:2] {
-		if g.Correlations == 0 {
+		if len(g.Correlations) == 0 {
 			t.Errorf("%s: no correlation counted as unable to fire", g.Source)
 		}
 	}
@@ -71,7 +71,7 @@ func TestEveryLogReadMissesNothing(t *testing.T) {
 func TestSignInsAloneMissTheActivityLogAndItsCorrelations(t *testing.T) {
 	t.Parallel()
 	gaps := Missing(load(t, rules.Options{Builtin: mamori.Rules}), only(event.KindSignIn))
-	if len(gaps) == 0 || gaps[0].Kind != event.KindActivity || gaps[0].Correlations == 0 {
+	if len(gaps) == 0 || gaps[0].Kind != event.KindActivity || len(gaps[0].Correlations) == 0 {
 		t.Fatalf("the Activity Log's rules and correlations are not counted: %+v", gaps)
 	}
 	if slices.Contains(kindsOf(gaps), event.KindSignIn) {
@@ -117,15 +117,15 @@ func TestUserRuleOnAMissingLogIsCounted(t *testing.T) {
 		t.Fatalf("%d of the user's rules compiled, want 2", n)
 	}
 	gaps := Missing(set, only(event.KindActivity))
-	if len(gaps) != 1 || gaps[0].Kind != event.KindProcess || gaps[0].Rules != 1 ||
+	if len(gaps) != 1 || gaps[0].Kind != event.KindProcess || !slices.Equal(gaps[0].Rules, []string{"our.xmrig"}) ||
 		!slices.Equal(gaps[0].Examples, []string{"Our miner \u202ewatch"}) {
 		t.Fatalf("the user's process rule is not the one gap: %+v", gaps)
 	}
 	// With the built-in rules too, it is counted beside theirs.
 	withBuiltin := Missing(load(t, rules.Options{Builtin: mamori.Rules}), only(event.KindActivity))
 	all := Missing(load(t, rules.Options{Builtin: mamori.Rules, Dirs: []string{dir}}), only(event.KindActivity))
-	if a, b := all[len(all)-1], withBuiltin[len(withBuiltin)-1]; a.Kind != event.KindProcess || a.Rules != b.Rules+1 {
-		t.Errorf("host process logs: %d rules with the user's, %d without", a.Rules, b.Rules)
+	if a, b := all[len(all)-1], withBuiltin[len(withBuiltin)-1]; a.Kind != event.KindProcess || len(a.Rules) != len(b.Rules)+1 || !slices.Contains(a.Rules, "our.xmrig") {
+		t.Errorf("host process logs: %v with the user's, %v without", a.Rules, b.Rules)
 	}
 }
 
@@ -212,3 +212,81 @@ func TestSpanLeavesOutRecordsWithoutTime(t *testing.T) {
 		t.Errorf("reads: %+v", rs)
 	}
 }
+
+// TestAnIncidentReadsTheLogsOfTheCorrelationsItsRulesFeed: an incident
+// of quota and compute alerts, whose records the risky sign-in
+// correlation reads, reads the sign-in log too, so a sign-in log that
+// begins after it began is reported; one of a subscription move, which
+// no correlation reading sign-ins takes, is not.
+func TestAnIncidentReadsTheLogsOfTheCorrelationsItsRulesFeed(t *testing.T) {
+	t.Parallel()
+	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	signins := Read{Kind: event.KindSignIn, Source: Source(event.KindSignIn), Events: 500, Span: Span{First: at(3, 1), Last: at(3, 23)}}
+	activity := Read{Kind: event.KindActivity, Source: Source(event.KindActivity), Events: 9000, Span: Span{First: at(1, 0), Last: at(3, 23)}}
+	inc := func(id string, rules ...string) incident.Incident {
+		in := incident.Incident{ID: id, Time: at(1, 7), LastTime: at(3, 20)}
+		for _, r := range rules {
+			in.Timeline = append(in.Timeline, incident.Entry{Rule: r, Time: in.Time})
+		}
+		return in
+	}
+	reported := func(set *rules.Set, incs ...incident.Incident) []string {
+		var ids []string
+		for _, o := range Uncovered(set, incs, []Read{signins, activity}) {
+			if !o.Before || o.Log.Kind != event.KindSignIn {
+				t.Errorf("%+v", o)
+			}
+			ids = append(ids, o.Incident)
+		}
+		return ids
+	}
+	builtin := load(t, rules.Options{Builtin: mamori.Rules})
+	got := reported(builtin,
+		inc("gpu", "azure.compute.gpu_created", "azure.compute.gpu_driver_extension"),
+		inc("quota", "azure.quota.increase.gpu"),
+		inc("fanout", "azure.compute.multi_region_fanout"), // a correlation of compute creations
+		inc("move", "azure.subscription.moved_to_other_tenant", "azure.identity.elevate_access"))
+	if !slices.Equal(got, []string{"gpu", "quota", "fanout"}) {
+		t.Errorf("built-in rules: reported %v, want gpu, quota and fanout", got)
+	}
+	// The user's own correlation, which names its rules: the sign-in half
+	// is read by an incident of the quota half alone, not by one of a rule
+	// on another operation.
+	dir := userRules(t, map[string]string{"quota.yml": activityRule, "pair.yml": userPair})
+	set := load(t, rules.Options{Dirs: []string{dir}})
+	if set.Correlations() == nil || len(set.Detections()) != 3 {
+		t.Fatalf("the user's rules did not load: %d detections, correlations %v", len(set.Detections()), set.Correlations())
+	}
+	if got := reported(set, inc("quota", "our.quota"), inc("move", "our.move")); !slices.Equal(got, []string{"quota"}) {
+		t.Errorf("the user's rules: reported %v, want quota", got)
+	}
+}
+
+// userPair is a correlation of a sign-in rule and our.quota, beside a
+// rule on another Activity Log operation.
+const userPair = `title: Our sign-in watch
+name: our.signin
+logsource: {product: azure, service: signinlogs}
+detection:
+  sel: {outcome: succeeded}
+  condition: sel
+level: low
+---
+title: Our sign-in then quota
+name: our.signin_then_quota
+correlation:
+  type: temporal_ordered
+  rules: [our.signin, our.quota]
+  group-by: [principal.id]
+  timespan: 2h
+  generate: true
+level: high
+---
+title: Our move watch
+name: our.move
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operationName: Microsoft.Subscription/updateTenant/action}
+  condition: sel
+level: high
+`

@@ -8,7 +8,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/rules"
-	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
 // Span is when the events read of one kind of log fall: the earliest and
@@ -95,11 +94,11 @@ func (o Outside) Edge() time.Time {
 }
 
 // Uncovered lists, per incident in the order given, the logs read that
-// the incident's rules read (a correlation's: the rules it reads) and
-// that begin after the incident began or end before it ended, where that
-// edge looks like the edge of the log's export rather than a quiet spell:
-// a day (the unit retention is set in) or more inside the span of all the
-// logs read, on a log that is not Sparse. Without that, the flow and
+// the incident's rules read (with the correlations they feed: ruleKinds)
+// and that begin after the incident began or end before it ended, where
+// that edge looks like the edge of the log's export rather than a quiet
+// spell: a day (the unit retention is set in) or more inside the span of
+// all the logs read, on a log that is not Sparse. Without that, the flow and
 // process logs of machines the attack created, which begin when they do,
 // would be warned about in every incident. Times are compared to the
 // minute, the precision they are shown at. Logs not read at all are NOT
@@ -135,45 +134,6 @@ func Uncovered(set *rules.Set, incs []incident.Incident, reads []Read) []Outside
 // edge is how far inside the other logs' span a log must begin or end
 // for Uncovered to take it for its export's edge.
 const edge = 24 * time.Hour
-
-// ruleKinds maps each rule's names (an alert's Rule is one) to the kinds
-// of log it reads; a correlation's are those of the detection rules it
-// reads, through the correlations it is chained on.
-func ruleKinds(set *rules.Set) map[string][]event.Kind {
-	m := map[string][]event.Kind{}
-	bySigma := map[*sigma.Rule]*rules.Rule{}
-	for _, r := range set.Rules {
-		bySigma[r.Sigma] = r
-		if r.Status == rules.Compiled {
-			for _, n := range ruleNames(r) {
-				m[n] = r.Kinds
-			}
-		}
-	}
-	corr := set.Correlations()
-	if corr == nil {
-		return m
-	}
-	// With no rule reading anything, every correlation is starved of all
-	// the detection rules it reads: that is the list wanted.
-	for _, st := range corr.Starved(func(string) bool { return false }) {
-		c := bySigma[st.Rule]
-		if c == nil {
-			continue
-		}
-		var ks []event.Kind
-		for _, d := range st.Idle {
-			if r := bySigma[d]; r != nil {
-				ks = append(ks, r.Kinds...)
-			}
-		}
-		slices.Sort(ks)
-		for _, n := range ruleNames(c) {
-			m[n] = slices.Compact(ks)
-		}
-	}
-	return m
-}
 
 // what each kind of log records, for "its sign-ins before then were not
 // read".

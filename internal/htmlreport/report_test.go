@@ -77,7 +77,7 @@ func fixture() Input {
 	return Input{Alerts: alerts, Incidents: []incident.Incident{inc}, Title: "Hunt of <tenant>", Generated: t0.Add(48 * time.Hour),
 		Files: 3, Records: 1234, Product: "mamori test",
 		// A user's rule file names its own title: hostile too.
-		NotSeen: []coverage.Gap{{Kind: event.KindProcess, Source: "host process logs", Export: "auditd execve records", Rules: 2,
+		NotSeen: []coverage.Gap{{Kind: event.KindProcess, Source: "host process logs", Export: "auditd execve records", Rules: []string{"azure.host.miner_process", "our.miner"},
 			Examples: []string{"Cryptocurrency miner started on a host", "<script>miner</script>\u202e"}}}}
 }
 

@@ -38,11 +38,11 @@ func WriteNotSeen(w io.Writer, gaps []coverage.Gap) error {
 // "3 rules, 1 correlation".
 func GapCounts(g coverage.Gap) string {
 	var parts []string
-	if g.Rules > 0 {
-		parts = append(parts, plural.Count(g.Rules, "rule", "rules"))
+	if len(g.Rules) > 0 {
+		parts = append(parts, plural.Count(len(g.Rules), "rule", "rules"))
 	}
-	if g.Correlations > 0 {
-		parts = append(parts, plural.Count(g.Correlations, "correlation", "correlations"))
+	if len(g.Correlations) > 0 {
+		parts = append(parts, plural.Count(len(g.Correlations), "correlation", "correlations"))
 	}
 	return strings.Join(parts, ", ")
 }
