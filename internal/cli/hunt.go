@@ -29,6 +29,7 @@ import (
 type huntFlags struct {
 	format     string
 	output     string
+	summary    string
 	stats      bool
 	failOn     string
 	strict     bool
@@ -58,6 +59,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	setUsage(fs, stderr, "Usage: mamori hunt [flags] PATH...\n\nHunts for cryptojacking in exported Azure logs: files, folders (walked recursively),\ngzip or not, - for standard input. The format of each file is recognised from its content.\n")
 	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, json, csv, ocsf")
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
+	fs.StringVar(&f.summary, "summary", "", "also write what the hunt read and could not see, as one JSON document, to this file (docs/outputs.md)")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read")
@@ -210,6 +212,17 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return ExitError
 	}
 	defer closeOut()
+	sum, err := openSummary(f.summary, out)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
+		if errors.Is(err, errSameFile) {
+			return ExitUsage
+		}
+		return ExitError
+	}
+	if sum != nil {
+		defer sum.Close()
+	}
 	inputs, expandErr := source.Expand(paths, stdin)
 	if expandErr != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(expandErr.Error()))
@@ -268,7 +281,9 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
-	if err := writeCoverage(out, stderr, format, res); err != nil {
+	// --stats says on standard error what was read, so there it also
+	// gets the sections the table holds, whole.
+	if err := writeCoverage(out, stderr, format, res, !f.stats); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError
 	}
@@ -276,6 +291,14 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	for _, s := range stats {
 		skipped += s.Skipped
 		records += s.Records
+	}
+	if sum != nil {
+		s := report.NewSummary(res.Read, res.NotSeen, res.Outside)
+		s.RecordsSkipped, s.Interrupted = skipped, ctx.Err() != nil
+		if err := writeSummary(sum, s); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
+			return ExitError
+		}
 	}
 	if f.report != "" {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
@@ -291,6 +314,11 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if f.stats {
 		writeStats(stderr, stats, est)
+		if format != report.Table {
+			if err := writeSections(stderr, res); err != nil {
+				return ExitError
+			}
+		}
 	} else if skipped > 0 {
 		fmt.Fprintf(stderr, "mamori hunt: %s could not be read (run with --stats for details)\n", plural.Count(skipped, "record", "records"))
 	}
@@ -311,13 +339,14 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // (when each log read begins and ends, and which incidents reach past one)
 // and NOT SEEN after the table, or, for the formats that are one record
 // per line, a line each on standard error, where they cannot break a
-// stream a program reads, and only when there is something to say.
-func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result) error {
+// stream a program reads, and only when there is something to say (and
+// brief: the caller prints the sections whole there when it is not).
+func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result, brief bool) error {
 	if format == report.Table {
-		if err := report.WriteLogsRead(out, res.Read, res.Outside); err != nil {
-			return err
-		}
-		return report.WriteNotSeen(out, res.NotSeen)
+		return writeSections(out, res)
+	}
+	if !brief {
+		return nil
 	}
 	if len(res.Outside) > 0 {
 		parts := make([]string, len(res.Outside))
@@ -331,9 +360,17 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 		for i, g := range res.NotSeen {
 			parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
 		}
-		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table says which export covers each)\n", strings.Join(parts, ", "))
+		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table or --summary says which export covers each)\n", strings.Join(parts, ", "))
 	}
 	return nil
+}
+
+// writeSections writes the LOGS READ and NOT SEEN sections.
+func writeSections(w io.Writer, res *hunt.Result) error {
+	if err := report.WriteLogsRead(w, res.Read, res.Outside); err != nil {
+		return err
+	}
+	return report.WriteNotSeen(w, res.NotSeen)
 }
 
 func anyAtLeast(as []alert.Alert, s alert.Severity) bool {

@@ -586,7 +586,7 @@ func TestNotSeenIsQuietWhenNothingIsMissing(t *testing.T) {
 }
 
 // TestHuntAgainOverItsOwnOutput: mamori's outputs written into the folder
-// it hunted (every format, the HTML report) are counted as ignored on the
+// it hunted (every format, the HTML report, the summary) are counted as ignored on the
 // next hunt, which --strict passes and which finds the same alerts.
 func TestHuntAgainOverItsOwnOutput(t *testing.T) {
 	t.Parallel()
@@ -594,7 +594,7 @@ func TestHuntAgainOverItsOwnOutput(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
 		t.Fatal(err)
 	}
-	code, first, errs := run(t, "", "hunt", "--format", "jsonl", "--report", filepath.Join(dir, "report.html"), dir)
+	code, first, errs := run(t, "", "hunt", "--format", "jsonl", "--report", filepath.Join(dir, "report.html"), "--summary", filepath.Join(dir, "summary.json"), dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -608,7 +608,7 @@ func TestHuntAgainOverItsOwnOutput(t *testing.T) {
 	if code != ExitOK || strings.Contains(errs, "unrecognised") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if strings.Count(errs, "mamori alerts=") != 5 || !strings.Contains(errs, "mamori report=1") {
+	if strings.Count(errs, "mamori alerts=") != 5 || !strings.Contains(errs, "mamori report=1") || !strings.Contains(errs, "mamori hunt summary=1") {
 		t.Errorf("--stats does not count each output as mamori's, ignored:\n%s", errs)
 	}
 	if len(jsonl(t, again)) != len(jsonl(t, first)) {

@@ -19,6 +19,7 @@ const (
 	ownAlerts  = "mamori alerts"           // hunt and alerts: jsonl, json, csv, ocsf, table
 	ownPosture = "mamori posture findings" // posture: jsonl, json, csv, ocsf
 	ownReport  = "mamori report"           // an HTML report (hunt --report, posture --report)
+	ownSummary = "mamori hunt summary"     // hunt --summary
 )
 
 // The containers of mamori's own text outputs, which are not read further.
@@ -70,6 +71,8 @@ func ownRecord(v *fastjson.Value) string {
 		return ownPosture
 	case isPostureDocument(o):
 		return ownPosture
+	case isSummary(o):
+		return ownSummary
 	}
 	if p := v.Get("metadata", "product"); p != nil && str(p.Get("name")) == "mamori" && str(p.Get("vendor_name")) == "mamori" {
 		switch c := v.Get("class_uid"); {
@@ -120,6 +123,17 @@ func isPostureDocument(o *fastjson.Object) bool {
 	}
 	for _, f := range findings.GetArray() {
 		if !isPostureFinding(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSummary: hunt's --summary document (report.Summary), known by its
+// lists.
+func isSummary(o *fastjson.Object) bool {
+	for _, k := range [...]string{"logs_read", "not_seen", "incidents_before_log", "incidents_after_log"} {
+		if x := o.Get(k); x == nil || x.Type() != fastjson.TypeArray {
 			return false
 		}
 	}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// errSameFile is --summary naming the regular file the alerts go to: the
+// one would overwrite the other after the whole hunt. A terminal or a
+// pipe both may share (mixed, as the user asked).
+var errSameFile = errors.New("names the file the alerts are written to")
+
+// openSummary opens --summary before the hunt, as --output is, so that a
+// path that cannot be written fails before the input is read rather than
+// after; nil when path is empty. The file is emptied only when the
+// summary is written (writeSummary), so a hunt that fails leaves the one
+// before. out is where the alerts go.
+func openSummary(path string, out io.Writer) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := out.(*os.File); ok {
+		a, errA := fh.Stat()
+		b, errB := o.Stat()
+		if errA == nil && errB == nil && a.Mode().IsRegular() && os.SameFile(a, b) {
+			fh.Close()
+			return nil, errSameFile
+		}
+	}
+	return fh, nil
+}
+
+// writeSummary empties the summary's file (a device or a pipe, which
+// cannot be emptied, has nothing to empty) and writes s to it.
+func writeSummary(fh *os.File, s report.Summary) error {
+	if isRegular(fh) {
+		if err := fh.Truncate(0); err != nil {
+			return err
+		}
+	}
+	return report.WriteSummary(fh, s)
+}
