@@ -37,7 +37,10 @@ func looksLikeCSV(t []byte) bool {
 // that field, so those lines are read again as rows of their own. A row
 // longer than the record cap is reported and passed over, and one that
 // has not ended when that much is read is given up the same way, so
-// memory stays bounded.
+// memory stays bounded. A row that went over several lines, its quotes
+// closed, is reported once when it has the wrong number of fields: its
+// other lines are read again too, but their errors are held until a row
+// read among them shows its quote was a stray one (csvDoubt).
 func (fr *fileReader) readCSV(s *stream) error {
 	t := &csvTail{s: s, line: 1, max: fr.lim.MaxRecord + csvBuffer}
 	cr := t.reader(0)
@@ -60,8 +63,9 @@ func (fr *fileReader) readCSV(s *stream) error {
 	}
 	cr.FieldsPerRecord = len(header)
 	lineBase := 0 // the file's lines before what cr reads
+	d := csvDoubt{fr: fr}
 	tooLong := func(line int) {
-		fr.fail(line, 0, fmt.Errorf("csv: row longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
+		d.fail(line, fmt.Errorf("csv: row longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
 	}
 	var a fastjson.Arena
 	var out []byte
@@ -78,13 +82,20 @@ func (fr *fileReader) readCSV(s *stream) error {
 			var pe *csv.ParseError
 			switch {
 			case errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrFieldCount) || pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote):
-				first := lineBase + pe.StartLine
-				fr.fail(first, 0, fmt.Errorf("csv: %w", pe.Err))
-				if t.spans(cr.InputOffset(), first) {
-					t.again(first)
-				} else {
-					t.done(cr.InputOffset())
+				first, end := lineBase+pe.StartLine, cr.InputOffset()
+				doubted := first <= d.until
+				d.fail(first, fmt.Errorf("csv: %w", pe.Err))
+				if !t.spans(end, first) {
+					t.done(end)
+					break
 				}
+				// The reader read this row to its end, quotes closed, only
+				// for a wrong field count; a quote error stops where the
+				// quote goes wrong, not at a row's end.
+				if errors.Is(pe.Err, csv.ErrFieldCount) && !doubted {
+					d.doubt(t.lastLine(end))
+				}
+				t.again(first)
 			case errors.Is(err, errCSVTooLong):
 				first := t.rowLine()
 				tooLong(first)
@@ -102,6 +113,7 @@ func (fr *fileReader) readCSV(s *stream) error {
 			tooLong(lineBase + line)
 			continue
 		}
+		d.row(lineBase + line)
 		a.Reset()
 		o := a.NewObject()
 		h := record.Hint{Format: "csv"}
@@ -193,6 +205,12 @@ func (t *csvTail) done(off int64) {
 // went on past its first line.
 func (t *csvTail) spans(off int64, first int) bool {
 	return len(t.after(t.kept[:off-t.off], first)) > 0
+}
+
+// lastLine is the line that the row ending at off, being read, ends on.
+func (t *csvTail) lastLine(off int64) int {
+	n := int(off - t.off)
+	return t.line + bytes.Count(t.kept[:max(n-1, 0)], nl)
 }
 
 // rowLine is the line the row being read starts at: the first that is not
