@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -72,7 +71,7 @@ deleted, a storage account rotated) leaves no error anywhere else.
 	now := time.Now()
 	h := serve.CheckLogs(logs, set, now, *quiet)
 	if *format == "json" {
-		err = json.NewEncoder(stdout).Encode(statusJSON(h))
+		err = report.WriteStoreStatus(stdout, statusJSON(h))
 	} else {
 		err = writeStatus(stdout, h, *path, now)
 	}
@@ -169,58 +168,16 @@ func roundAge(d time.Duration) string {
 	return plural.Count(int64(d/(24*time.Hour)), "day", "days")
 }
 
-// statusOut is `mamori status --format json`: a stable shape for
-// monitors, field names as the alerts' JSON spells them.
-type statusOut struct {
-	Logs    []statusLog     `json:"logs"`
-	Quiet   []statusQuiet   `json:"quiet"`
-	NotSeen []statusNotSeen `json:"not_seen"`
-}
-
-type statusLog struct {
-	Kind    string     `json:"kind"`
-	Log     string     `json:"log"`
-	Records int64      `json:"records"`
-	First   *time.Time `json:"first_event"`
-	Last    *time.Time `json:"last_event"`
-	Arrived *time.Time `json:"last_arrival"`
-}
-
-type statusQuiet struct {
-	Kind    string     `json:"kind"`
-	Log     string     `json:"log"`
-	Arrived time.Time  `json:"last_arrival"`
-	Last    *time.Time `json:"last_event"`
-}
-
-type statusNotSeen struct {
-	Kind         string `json:"kind"`
-	Log          string `json:"log"`
-	Export       string `json:"export"`
-	Rules        int    `json:"rules"`
-	Correlations int    `json:"correlations"`
-}
-
-func statusJSON(h serve.Health) statusOut {
-	out := statusOut{Logs: []statusLog{}, Quiet: []statusQuiet{}, NotSeen: []statusNotSeen{}}
+// statusJSON is the health as `mamori status --format json` gives it.
+func statusJSON(h serve.Health) report.StoreStatus {
+	var out report.StoreStatus
 	for _, l := range h.Logs {
-		out.Logs = append(out.Logs, statusLog{Kind: l.Kind, Log: logName(l.Kind), Records: l.Records,
-			First: timePtr(l.First), Last: timePtr(l.Last), Arrived: timePtr(l.Arrived)})
+		out.Logs = append(out.Logs, report.StoreLog{Kind: l.Kind, Name: logName(l.Kind), Records: l.Records,
+			FirstEvent: l.First.UTC(), LastEvent: l.Last.UTC(), LastArrival: l.Arrived.UTC()})
 	}
 	for _, q := range h.Quiet {
-		out.Quiet = append(out.Quiet, statusQuiet{Kind: q.Kind.String(), Log: q.Source, Arrived: q.Arrived.UTC(), Last: timePtr(q.Last)})
+		out.Quiet = append(out.Quiet, report.QuietLog{Kind: q.Kind.String(), Name: q.Source, LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
 	}
-	for _, g := range h.NotSeen {
-		out.NotSeen = append(out.NotSeen, statusNotSeen{Kind: g.Kind.String(), Log: g.Source, Export: g.Export, Rules: g.Rules, Correlations: g.Correlations})
-	}
+	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	return out
-}
-
-// timePtr is t in UTC, or nil (JSON null) for the zero time.
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	t = t.UTC()
-	return &t
 }

@@ -67,12 +67,13 @@ func TestStatusSaysWhatStoppedArriving(t *testing.T) {
 		} `json:"logs"`
 		Quiet []struct {
 			Kind string `json:"kind"`
-			Log  string `json:"log"`
+			Name string `json:"name"`
 		} `json:"quiet"`
 		NotSeen []struct {
-			Kind   string `json:"kind"`
-			Export string `json:"export"`
-			Rules  int    `json:"rules"`
+			Kind   string   `json:"kind"`
+			Export string   `json:"export"`
+			Rules  []string `json:"rules"`
+			Corrs  []string `json:"correlations"`
 		} `json:"not_seen"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings {
@@ -82,11 +83,11 @@ func TestStatusSaysWhatStoppedArriving(t *testing.T) {
 		doc.Logs[1].Kind != "signin" || doc.Logs[1].Records != 4 || doc.Logs[1].Arrived == nil {
 		t.Errorf("logs = %+v", doc.Logs)
 	}
-	if len(doc.Quiet) != 1 || doc.Quiet[0].Kind != "signin" || doc.Quiet[0].Log != "Entra ID sign-in logs" {
+	if len(doc.Quiet) != 1 || doc.Quiet[0].Kind != "signin" || doc.Quiet[0].Name != "Entra ID sign-in logs" {
 		t.Errorf("quiet = %+v", doc.Quiet)
 	}
 	for _, g := range doc.NotSeen {
-		if g.Kind == "signin" || g.Kind == "activity" || g.Export == "" {
+		if g.Kind == "signin" || g.Kind == "activity" || g.Export == "" || len(g.Rules)+len(g.Corrs) == 0 {
 			t.Errorf("not seen: %+v", g)
 		}
 	}

@@ -73,14 +73,10 @@ type IncidentAfterLog struct {
 // those it did not see and the incidents that reach past a log read, as
 // coverage.Reads, Missing and Uncovered give them. Times are in UTC.
 func NewSummary(reads []coverage.Read, gaps []coverage.Gap, outside []coverage.Outside) Summary {
-	s := Summary{LogsRead: []SummaryLog{}, NotSeen: []SummaryGap{}, IncidentsBeforeLog: []IncidentBeforeLog{}, IncidentsAfterLog: []IncidentAfterLog{}}
+	s := Summary{LogsRead: []SummaryLog{}, NotSeen: NotSeenOf(gaps), IncidentsBeforeLog: []IncidentBeforeLog{}, IncidentsAfterLog: []IncidentAfterLog{}}
 	for _, r := range reads {
 		s.LogsRead = append(s.LogsRead, SummaryLog{Kind: r.Kind.String(), Name: r.Source, Events: r.Events,
 			FirstEvent: r.First.UTC(), LastEvent: r.Last.UTC(), Sparse: r.Sparse()})
-	}
-	for _, g := range gaps {
-		s.NotSeen = append(s.NotSeen, SummaryGap{Kind: g.Kind.String(), Name: g.Source, Rules: orEmpty(g.Rules),
-			Correlations: orEmpty(g.Correlations), Export: g.Export})
 	}
 	for _, o := range outside {
 		if o.Before {

@@ -1,0 +1,63 @@
+package report
+
+import (
+	"io"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
+)
+
+// StoreStatus is the document `mamori status --format json` writes: what
+// a serve's store has read of each kind of log, the logs the rules read
+// that went quiet, and those it never saw. Its fields follow Summary's
+// (docs/outputs.md); times are UTC and absent when unknown; lists are []
+// when empty.
+type StoreStatus struct {
+	Logs    []StoreLog   `json:"logs"`
+	Quiet   []QuietLog   `json:"quiet"`
+	NotSeen []SummaryGap `json:"not_seen"`
+}
+
+// StoreLog is one kind of log a store has read, over every cycle.
+type StoreLog struct {
+	Kind        string    `json:"kind"`
+	Name        string    `json:"name"`
+	Records     int64     `json:"records"`
+	FirstEvent  time.Time `json:"first_event,omitzero"`
+	LastEvent   time.Time `json:"last_event,omitzero"`
+	LastArrival time.Time `json:"last_arrival,omitzero"` // wall time of the last cycle that read new records of it
+}
+
+// QuietLog is a log the rules read that has not arrived for longer than
+// the limit asked.
+type QuietLog struct {
+	Kind        string    `json:"kind"`
+	Name        string    `json:"name"`
+	LastArrival time.Time `json:"last_arrival"`
+	LastEvent   time.Time `json:"last_event,omitzero"`
+}
+
+// NotSeenOf is the not_seen list of Summary and StoreStatus.
+func NotSeenOf(gaps []coverage.Gap) []SummaryGap {
+	out := []SummaryGap{}
+	for _, g := range gaps {
+		out = append(out, SummaryGap{Kind: g.Kind.String(), Name: g.Source, Rules: orEmpty(g.Rules),
+			Correlations: orEmpty(g.Correlations), Export: g.Export})
+	}
+	return out
+}
+
+// WriteStoreStatus writes s as one indented JSON document, hardened as
+// the summary is (a user's rule names are in it).
+func WriteStoreStatus(w io.Writer, s StoreStatus) error {
+	if s.Logs == nil {
+		s.Logs = []StoreLog{}
+	}
+	if s.Quiet == nil {
+		s.Quiet = []QuietLog{}
+	}
+	if s.NotSeen == nil {
+		s.NotSeen = []SummaryGap{}
+	}
+	return encodeJSON(w, s, "  ")
+}
