@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/htmlreport"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/store"
 )
@@ -18,17 +20,30 @@ import (
 func alertsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("alerts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	setUsage(fs, stderr, "Usage: mamori alerts --store FILE [--since 7d] [--format table]\n\nLists the alerts a store kept (mamori serve), oldest first.\n")
+	setUsage(fs, stderr, `Usage: mamori alerts --store FILE [--since 7d] [--format table] [--report FILE]
+
+Lists the alerts a store kept (mamori serve), grouped into incidents over everything
+listed: an attack that serve found over several cycles is one incident here, with
+its kill chain and cost per hour (--format table and --report show them; the other
+formats give each alert its incident's id).
+`)
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
 	since := fs.String("since", "", "only alerts whose first event is this recent, e.g. 24h or 7d (default: all)")
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
+	htmlPath := fs.String("report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
+	gap := fs.Duration("incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
+	dataDir := fs.String("data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update' (the price table)")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
 	f, _, err := outputFlags(*format, "")
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)
+		return ExitUsage
+	}
+	if *gap <= 0 {
+		fmt.Fprintf(stderr, "mamori alerts: --incident-gap %s: more than 0\n", *gap)
 		return ExitUsage
 	}
 	var from time.Time
@@ -51,20 +66,36 @@ func alertsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return ExitError
 	}
 	defer st.Close()
+	prices, err := incident.LoadPrices(*dataDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	as, err := st.Alerts(ctx, from)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
 	}
+	// Each cycle of serve grouped only its own alerts; the incidents are
+	// made again over all those listed.
+	incs := incident.BuildMarked(as, incident.Options{Prices: prices, Gap: *gap})
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)
 		return ExitError
 	}
 	defer closeOut()
+	ropts.Incidents = incs
 	if err := report.Write(out, f, as, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError
+	}
+	if *htmlPath != "" {
+		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: time.Now(), Product: "mamori " + Version()}
+		if err := writeHTMLReport(*htmlPath, in); err != nil {
+			fmt.Fprintln(stderr, "mamori alerts: --report:", report.Terminal(err.Error()))
+			return ExitError
+		}
 	}
 	return ExitOK
 }

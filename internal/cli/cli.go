@@ -26,7 +26,7 @@ Usage:
   mamori demo                         simulate an attacked tenant, hunt it, show the incidents
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori serve [flags] FOLDER...      watch folders of arriving logs, hunt what is new, keep it in a store
-  mamori alerts [--since 7d]          the alerts a store kept
+  mamori alerts [--since 7d]          the alerts a store kept, grouped into incidents
   mamori status [--quiet 24h]         what a store has read of each log, and which stopped arriving
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants

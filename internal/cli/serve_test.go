@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
 )
 
 // serve --once hunts the folder into the store; run again, it finds
@@ -128,5 +130,85 @@ func TestServeDoesNotReadWhatItWrites(t *testing.T) {
 	}
 	if code, _, errs := run(t, "", args...); code != ExitOK || !strings.Contains(errs, "nothing new") {
 		t.Errorf("second look: exit %d, stderr %q; want nothing new", code, errs)
+	}
+}
+
+// An attack served over two cycles (the example's mining logs arriving
+// after the rest) is one incident again in `mamori alerts`: the same
+// incidents as one hunt over everything, in the table, in each alert's
+// incident and in the HTML report.
+func TestAlertsRebuildTheIncidentsAcrossCycles(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data, logs := t.TempDir(), t.TempDir()
+	late := map[string]bool{"hosts": true, "insights-logs-flowlogflowevent": true, "firewall": true}
+	entries, err := os.ReadDir(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !late[e.Name()] {
+			copyTree(t, filepath.Join(example, e.Name()), filepath.Join(logs, e.Name()))
+		}
+	}
+	serveOnce := func() []alert.Alert {
+		t.Helper()
+		code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs)
+		if code != ExitOK {
+			t.Fatalf("serve: exit %d: %s", code, errs)
+		}
+		return jsonl(t, out)
+	}
+	served := serveOnce()
+	for name := range late {
+		copyTree(t, filepath.Join(example, name), filepath.Join(logs, name))
+	}
+	served = append(served, serveOnce()...)
+
+	_, hout, _ := run(t, "", "hunt", "--format", "jsonl", "--data-dir", data, example)
+	want := map[string]string{}
+	for _, a := range jsonl(t, hout) {
+		want[a.ID] = a.Incident
+	}
+	split := 0
+	for _, a := range served {
+		if a.Incident != want[a.ID] {
+			split++
+		}
+	}
+	if split == 0 {
+		t.Fatal("serve's cycles named the whole incidents already: the test shows nothing")
+	}
+	html := filepath.Join(t.TempDir(), "r.html")
+	code, out, errs := run(t, "", "alerts", "--store", db, "--format", "jsonl", "--report", html)
+	got := jsonl(t, out)
+	if code != ExitOK || len(got) != len(want) {
+		t.Fatalf("alerts: exit %d (%s), %d alerts, the hunt %d", code, errs, len(got), len(want))
+	}
+	for _, a := range got {
+		if a.Incident != want[a.ID] {
+			t.Errorf("alert %s %s: incident %s, the hunt's %s", a.Rule, a.ID, a.Incident, want[a.ID])
+		}
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte(got[0].Incident)) {
+		t.Errorf("the report (%v) does not name incident %s", err, got[0].Incident)
+	}
+	headlines := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "INCIDENT ") || strings.HasPrefix(l, "  cost ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	_, htable, _ := run(t, "", "hunt", "--data-dir", data, example)
+	_, atable, _ := run(t, "", "alerts", "--store", db, "--data-dir", data)
+	if h, a := headlines(htable), headlines(atable); len(h) == 0 || !slices.Equal(h, a) {
+		t.Errorf("alerts' incidents:\n%s\nthe hunt's:\n%s", strings.Join(a, "\n"), strings.Join(h, "\n"))
+	}
+	if code, _, errs := run(t, "", "alerts", "--store", db, "--incident-gap", "0s"); code != ExitUsage || !strings.Contains(errs, "--incident-gap") {
+		t.Errorf("--incident-gap 0s: exit %d, %q", code, errs)
 	}
 }

@@ -5,11 +5,9 @@
 package hunt
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -143,25 +141,11 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)
-	// Incidents group what is not suppressed; suppressed alerts are grouped
-	// among themselves, so accepted activity never joins (or inflates) an
-	// attack's incident, and every alert still names its incident. Build
-	// fills each alert's Incident.
-	iopt := incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap}
-	incs := incident.Build(kept, iopt)
-	if len(sup) > 0 {
-		quiet := make([]alert.Alert, len(sup))
-		for i, s := range sup {
-			quiet[i] = s.Alert
-		}
-		incs = append(incs, incident.Build(quiet, iopt)...)
-		kept = append(kept, quiet...)
+	for _, s := range sup {
+		kept = append(kept, s.Alert) // marked
 	}
+	incs := incident.BuildMarked(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap})
 	engine.Sort(kept)
-	// The worst incident first: that is where a defender starts.
-	slices.SortStableFunc(incs, func(a, b incident.Incident) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
-	})
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
 		TenantStart: eng.TenantStart()}
 	var spans [event.KindCount]coverage.Span

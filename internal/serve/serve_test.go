@@ -19,6 +19,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/simulate"
 	"github.com/mamori-sec/mamori/internal/source"
@@ -359,6 +360,41 @@ func TestWindowsSpanCycles(t *testing.T) {
 		if _, ok := want[id]; !ok {
 			t.Errorf("only when served hour by hour: %s %s", rule, id)
 		}
+	}
+	// The store's alerts, grouped again over all of them (mamori
+	// alerts), make the incidents of the one hunt: the attack served over
+	// many cycles is one incident, with the same members.
+	stored, err := st.Alerts(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	incs := incident.BuildMarked(stored, incident.Options{})
+	if len(incs) != len(whole.Incidents) {
+		t.Fatalf("%d incidents over the store's alerts, %d in the hunt", len(incs), len(whole.Incidents))
+	}
+	for i, in := range incs {
+		w := whole.Incidents[i]
+		if in.ID != w.ID || in.Severity != w.Severity || in.Title != w.Title || len(in.Timeline) != len(w.Timeline) {
+			t.Errorf("incident %d: %s %v %q (%d alerts), the hunt's %s %v %q (%d)", i, in.ID, in.Severity, in.Title, len(in.Timeline), w.ID, w.Severity, w.Title, len(w.Timeline))
+		}
+	}
+	byID := map[string]string{}
+	for _, a := range whole.Alerts {
+		byID[a.ID] = a.Incident
+	}
+	split := 0
+	for _, a := range stored {
+		if a.Incident != byID[a.ID] {
+			t.Errorf("alert %s %s: incident %s, the hunt's %s", a.Rule, a.ID, a.Incident, byID[a.ID])
+		}
+	}
+	for _, a := range got {
+		if a.Incident != byID[a.ID] {
+			split++
+		}
+	}
+	if split == 0 {
+		t.Error("every alert served named its whole incident already: the cycles did not split the attack, so this test shows nothing")
 	}
 }
 
