@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -34,6 +37,9 @@ formats give each alert its incident's id).
 	htmlPath := fs.String("report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	gap := fs.Duration("incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update' (the price table)")
+	var ruleDirs multiFlag
+	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve (which logs the rules read); repeatable")
+	onlyUser := fs.Bool("only-user-rules", false, "only the rules given with --rules, as given to serve")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -66,6 +72,15 @@ formats give each alert its incident's id).
 		return ExitError
 	}
 	defer st.Close()
+	set, code := loadRules("alerts", ruleDirs, *onlyUser, stderr, io.Discard)
+	if set == nil {
+		return code
+	}
+	logs, err := st.Logs(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	prices, err := incident.LoadPrices(*dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
@@ -90,8 +105,33 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError
 	}
+	// What the store read of each log, and the incidents that began
+	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
+	h := serve.CheckLogs(logs, set, time.Now(), 0)
+	reads := h.Reads()
+	outside := coverage.Uncovered(set, incs, reads)
+	if f == report.Table {
+		err := report.WriteStoreLogsRead(out, reads, outside)
+		if err == nil && len(h.Logs) > 0 { // a store of an older mamori has no logs counted
+			err = report.WriteNotSeen(out, h.NotSeen)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
+			return ExitError
+		}
+	} else if len(outside) > 0 {
+		parts := make([]string, len(outside))
+		for i, o := range outside {
+			parts[i] = report.Terminal(o.Incident + ": " + o.String())
+		}
+		fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", strings.Join(parts, " "))
+	}
 	if *htmlPath != "" {
-		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: time.Now(), Product: "mamori " + Version()}
+		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: time.Now(), Product: "mamori " + Version(),
+			Read: reads, Outside: outside}
+		if len(h.Logs) > 0 {
+			in.NotSeen = h.NotSeen
+		}
 		if err := writeHTMLReport(*htmlPath, in); err != nil {
 			fmt.Fprintln(stderr, "mamori alerts: --report:", report.Terminal(err.Error()))
 			return ExitError

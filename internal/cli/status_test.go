@@ -38,6 +38,13 @@ func TestStatusSaysWhatStoppedArriving(t *testing.T) {
 		t.Errorf("status: exit %d (%s):\n%s", code, errs, out)
 	}
 
+	// mamori alerts tells, after the incidents, what the store read.
+	code, out, errs = run(t, "", "alerts", "--store", db, "--data-dir", data)
+	if i := strings.Index(out, "LOGS IN THE STORE"); code != ExitOK || i < 0 || !strings.Contains(out[i:], "Azure Activity Log") ||
+		!strings.Contains(out[i:], "NOT SEEN") || !strings.Contains(out[i:], "Entra ID sign-in logs") {
+		t.Errorf("alerts: exit %d (%s):\n%s", code, errs, out)
+	}
+
 	// The sign-ins arrived once, 30 hours ago.
 	ctx := context.Background()
 	st, err := store.Open(ctx, db)

@@ -16,18 +16,29 @@ import (
 // before trusting that no alert means nothing happened. It prints nothing
 // when nothing was read.
 func WriteLogsRead(w io.Writer, reads []coverage.Read, outside []coverage.Outside) error {
+	return writeLogs(w, "LOGS READ (UTC): each export holds only its log's retention, so nothing before a log's first event was read", "event", "events", reads, outside)
+}
+
+// WriteStoreLogsRead is WriteLogsRead for what a serve's store has read
+// over every cycle, where each log is counted in records (a flow log
+// record holds many flows).
+func WriteStoreLogsRead(w io.Writer, reads []coverage.Read, outside []coverage.Outside) error {
+	return writeLogs(w, "LOGS IN THE STORE (UTC): what serve has read of each log, over every cycle", "record", "records", reads, outside)
+}
+
+func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, outside []coverage.Outside) error {
 	if len(reads) == 0 {
 		return nil
 	}
 	width, digits := 0, 0
 	for _, r := range reads {
 		width = max(width, len(r.Source))
-		digits = max(digits, len(plural.Count(r.Events, "event", "events")))
+		digits = max(digits, len(plural.Count(r.Events, one, many)))
 	}
 	var b strings.Builder
-	b.WriteString("\nLOGS READ (UTC): each export holds only its log's retention, so nothing before a log's first event was read\n")
+	b.WriteString("\n" + header + "\n")
 	for _, r := range reads {
-		fmt.Fprintf(&b, "  %-*s  %*s", width, r.Source, digits, plural.Count(r.Events, "event", "events"))
+		fmt.Fprintf(&b, "  %-*s  %*s", width, r.Source, digits, plural.Count(r.Events, one, many))
 		if r.First.IsZero() {
 			b.WriteString("  (no times)\n")
 			continue

@@ -108,3 +108,18 @@ func changes(before, now []Quiet) (wentQuiet []Quiet, back []event.Kind) {
 	}
 	return wentQuiet, back
 }
+
+// Reads are the store's logs as a hunt's LOGS READ gives them (Events
+// holding records), in kind order, for coverage.Uncovered: an incident made
+// again over the store's alerts that began before a log's first record.
+func (h Health) Reads() []coverage.Read {
+	var out []coverage.Read
+	for _, l := range h.Logs {
+		k := event.KindNamed(l.Kind)
+		if k == event.KindUnknown {
+			continue // a kind a newer mamori wrote
+		}
+		out = append(out, coverage.Read{Kind: k, Source: coverage.Source(k), Events: l.Records, Span: coverage.Span{First: l.First, Last: l.Last}})
+	}
+	return out
+}
