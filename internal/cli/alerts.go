@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
@@ -120,11 +119,7 @@ formats give each alert its incident's id).
 			return ExitError
 		}
 	} else if len(outside) > 0 {
-		parts := make([]string, len(outside))
-		for i, o := range outside {
-			parts[i] = report.Terminal(o.Incident + ": " + o.String())
-		}
-		fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", strings.Join(parts, " "))
+		fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", report.OutsideInLine(outside))
 	}
 	if *htmlPath != "" {
 		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: time.Now(), Product: "mamori " + Version(),

@@ -349,18 +349,10 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 		return nil
 	}
 	if len(res.Outside) > 0 {
-		parts := make([]string, len(res.Outside))
-		for i, o := range res.Outside {
-			parts[i] = report.Terminal(o.Incident + ": " + o.String())
-		}
-		fmt.Fprintf(stderr, "mamori hunt: an incident reaches past a log read: %s\n", strings.Join(parts, " "))
+		fmt.Fprintf(stderr, "mamori hunt: an incident reaches past a log read: %s\n", report.OutsideInLine(res.Outside))
 	}
 	if len(res.NotSeen) > 0 {
-		parts := make([]string, len(res.NotSeen))
-		for i, g := range res.NotSeen {
-			parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
-		}
-		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table or --summary says which export covers each)\n", strings.Join(parts, ", "))
+		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table or --summary says which export covers each)\n", report.GapsInLine(res.NotSeen))
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
@@ -192,11 +191,7 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 func writeLogChanges(stderr io.Writer, res *serve.Result) {
 	now := time.Now()
 	if res.First && len(res.Health.NotSeen) > 0 {
-		parts := make([]string, len(res.Health.NotSeen))
-		for i, g := range res.Health.NotSeen {
-			parts[i] = g.Source + " (" + report.GapCounts(g) + ")"
-		}
-		fmt.Fprintf(stderr, "mamori serve: not seen yet, the store holds none of these logs: %s ('mamori status' says which export covers each)\n", strings.Join(parts, ", "))
+		fmt.Fprintf(stderr, "mamori serve: not seen yet, the store holds none of these logs: %s ('mamori status' says which export covers each)\n", report.GapsInLine(res.Health.NotSeen))
 	}
 	for _, q := range res.WentQuiet {
 		fmt.Fprintln(stderr, "mamori serve: quiet:", quietText(q, now))

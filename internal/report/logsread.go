@@ -58,3 +58,13 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// OutsideInLine names the incidents that reach past a log on one line,
+// for standard error, escaped as every line a terminal is given.
+func OutsideInLine(outside []coverage.Outside) string {
+	parts := make([]string, len(outside))
+	for i, o := range outside {
+		parts[i] = Terminal(o.Incident + ": " + o.String())
+	}
+	return strings.Join(parts, " ")
+}

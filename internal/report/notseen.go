@@ -46,3 +46,13 @@ func GapCounts(g coverage.Gap) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// GapsInLine names the gaps on one line, for standard error: "Entra ID
+// sign-in logs (1 rule, 1 correlation), DNS lookups (2 rules)".
+func GapsInLine(gaps []coverage.Gap) string {
+	parts := make([]string, len(gaps))
+	for i, g := range gaps {
+		parts[i] = g.Source + " (" + GapCounts(g) + ")"
+	}
+	return strings.Join(parts, ", ")
+}
