@@ -282,7 +282,7 @@ func TestStatsShowTheCoverageSectionsInEveryFormat(t *testing.T) {
 	if read < strings.Index(errs, "TOTAL") || notSeen < read {
 		t.Fatalf("--stats lacks LOGS READ then NOT SEEN after the files:\n%s", errs)
 	}
-	for _, want := range []string{"Azure Activity Log  18 events  2026-03-14 01:55 → 2026-03-14 02:42", "host process logs: 1 rule", "export: Entra diagnostic setting SignInLogs"} {
+	for _, want := range []string{"Azure Activity Log  18 events  2026-03-14 01:55 → 2026-03-14 02:42", "host process logs: 2 rules", "export: Entra diagnostic setting SignInLogs"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("--stats lacks %q:\n%s", want, errs)
 		}

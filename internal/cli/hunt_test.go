@@ -549,7 +549,7 @@ func TestHuntSaysWhichLogsItDidNotSee(t *testing.T) {
 	if code != ExitOK || len(jsonl(t, out)) == 0 {
 		t.Fatalf("exit %d, JSON lines:\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(errs, "not seen") || !strings.Contains(errs, "host process logs (1 rule)") {
+	if !strings.Contains(errs, "not seen") || !strings.Contains(errs, "host process logs (2 rules)") {
 		t.Errorf("standard error does not say what was not seen: %q", errs)
 	}
 }

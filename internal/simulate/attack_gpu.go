@@ -89,19 +89,28 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: vmssBody(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
 	a.Resources = append(a.Resources, strings.ToLower(failID))
 	resolved := false
+	// Half the attackers leave the driver extension out (the Activity Log
+	// then shows nothing of the driver) and install it as the instances
+	// boot.
+	hostDriver := g.dr.IntN(2) == 0
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
 		net := g.attackNetwork(now, a.Start, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
 		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
-		end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
-			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+		if !hostDriver {
+			end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
+				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+		}
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		// The instances come up, resolve the pool and start the miner.
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, ep.host+".") || resolved
+		if hostDriver {
+			g.driverExec(up.Add(-time.Minute), host, true)
+		}
 		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -111,8 +120,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.identity.elevate_access", "azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
 		"azure.quota.increase.gpu", "azure.quota.increase_burst",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
-		"azure.compute.first_time_deployer", "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal",
+		"azure.compute.first_time_deployer",
 	}
+	a.driver(hostDriver, g.agents)
 	a.minerProcess(g.agents)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
@@ -135,9 +145,13 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	driver := map[string]any{"name": "NvidiaGpuDriverLinux", "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": "NvidiaGpuDriverLinux", "typeHandlerVersion": "1.9"}}
 	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, "Standard_NC24ads_A100_v4", 16, "Regular", []any{driver}), Loc: loc, Accept: true})
 	a.Resources = []string{strings.ToLower(rid)}
+	upgrade := g.dr.IntN(2) == 0 // the team updates the driver on its machines first
 	for i := range 3 {
 		host := fmt.Sprintf("quarterly%06d", i)
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
+		if upgrade {
+			g.driverExec(up.Add(-2*time.Minute), host, false)
+		}
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
 		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
 		a.extend(up.Add(time.Minute))

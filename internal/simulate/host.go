@@ -3,6 +3,7 @@ package simulate
 import (
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -56,21 +57,22 @@ func (g *gen) benignDNS(h time.Time, work bool) {
 
 // exec writes the auditd records of one successful execve on host.
 func (g *gen) exec(at time.Time, host string, pid, ppid int, uid int, args []string) {
-	g.add("hosts/"+host+"/audit.log", kindText, at, g.execText(at, host, pid, ppid, uid, args))
+	g.add("hosts/"+host+"/audit.log", kindText, at, g.execText(g.r, at, host, pid, ppid, uid, args))
 }
 
 // attackerExec is exec on a machine an attacker created: its events reach
 // the logs only when an agent policy reaches every new machine. The draws
 // are made either way, so the rest of the tenant is the same bytes.
 func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, args []string) {
-	b := g.execText(at, host, pid, ppid, uid, args)
+	b := g.execText(g.r, at, host, pid, ppid, uid, args)
 	if g.agents == AgentsAll {
 		g.add("hosts/"+host+"/audit.log", kindText, at, b)
 	}
 }
 
-// execText is the audit event of one process start on host.
-func (g *gen) execText(at time.Time, host string, pid, ppid int, uid int, args []string) []byte {
+// execText is the audit event of one process start on host, its inode
+// drawn from r.
+func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, uid int, args []string) []byte {
 	g.serial[host]++
 	if g.track {
 		g.hosts = append(g.hosts, host)
@@ -86,7 +88,7 @@ func (g *gen) execText(at time.Time, host string, pid, ppid int, uid int, args [
 		fmt.Fprintf(&b, " a%d=%s", i, auditField(a))
 	}
 	fmt.Fprintf(&b, "\ntype=CWD msg=%s: cwd=\"/home/azureuser\"\n", id)
-	fmt.Fprintf(&b, "type=PATH msg=%s: item=0 name=%q inode=%d dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0\n", id, exe, 390000+g.r.IntN(9000))
+	fmt.Fprintf(&b, "type=PATH msg=%s: item=0 name=%q inode=%d dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0\n", id, exe, 390000+r.IntN(9000))
 	fmt.Fprintf(&b, "type=PROCTITLE msg=%s: proctitle=%s", id, auditField(strings.Join(args, "\x00")))
 	return []byte(b.String())
 }

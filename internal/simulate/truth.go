@@ -196,6 +196,20 @@ func (a *Attack) poolLookup(resolved bool) {
 		"the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall")
 }
 
+// driver notes how the attack's machines got their GPU driver: through
+// the Azure extension (the Activity Log shows it), or installed on the
+// hosts as they boot, which only their process logs show, when an agent
+// policy reaches the attacker's machines.
+func (a *Attack) driver(onHost bool, agents string) {
+	if !onHost {
+		a.MustFire = append(a.MustFire, "azure.compute.gpu_driver_extension", "azure.compute.gpu_driver_extension.first_by_principal")
+		return
+	}
+	a.addNote("the driver is installed on the hosts, not through the extension: azure.compute.gpu_driver_extension is not expected")
+	a.expect("azure.host.gpu_driver_install", agents == AgentsAll,
+		"no agent reaches the attacker's machines (the tenant has no policy that installs one)")
+}
+
 // minerProcess notes what the process logs can show of the miners: their
 // start, when an agent policy reaches the attacker's machines.
 func (a *Attack) minerProcess(agents string) {

@@ -1,0 +1,44 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// GPU drivers installed on the hosts themselves, not through the Azure
+// driver extension: an attacker who builds scale sets without the
+// extension (nothing in the Activity Log says what their custom data
+// ran) installs it as the instances boot, and the data-science team
+// upgrades the driver on its machines now and then. Drawn from their own
+// stream (g.dr), so the other records of a seed stay what they were.
+
+// driverVersions are NVIDIA driver builds Azure's GPU sizes run.
+var driverVersions = []string{"535.183.01", "550.90.07", "550.127.05", "560.35.03"}
+
+// driverCommand is one way of installing a GPU driver from a shell, in
+// the forms NVIDIA's and Azure's guides give.
+func driverCommand(r *rand.Rand) []string {
+	v := pick(r, driverVersions)
+	switch r.IntN(5) {
+	case 0:
+		return []string{"/usr/bin/sh", fmt.Sprintf("./NVIDIA-Linux-x86_64-%s-grid-azure.run", v), "--silent", "--dkms"}
+	case 1:
+		return []string{"/usr/bin/apt-get", "install", "-y", fmt.Sprintf("nvidia-driver-%s-server", v[:3])}
+	case 2:
+		return []string{"/usr/bin/bash", "-c", fmt.Sprintf("sh cuda_12.4.1_%s_linux.run --silent --driver --toolkit", v)}
+	case 3:
+		return []string{"/usr/bin/ubuntu-drivers", "autoinstall"}
+	}
+	return []string{"/usr/bin/dnf", "-y", "install", "cuda-drivers"}
+}
+
+// driverExec installs a GPU driver on host at at, as root; attacker says
+// the host is an attacker's machine (logged only when an agent reaches
+// it).
+func (g *gen) driverExec(at time.Time, host string, attacker bool) {
+	b := g.execText(g.dr, at, host, 1700+g.dr.IntN(100), 1, 0, driverCommand(g.dr))
+	if !attacker || g.agents == AgentsAll {
+		g.add("hosts/"+host+"/audit.log", kindText, at, b)
+	}
+}
