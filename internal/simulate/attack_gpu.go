@@ -92,7 +92,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// Half the attackers leave the driver extension out (the Activity Log
 	// then shows nothing of the driver) and install it as the instances
 	// boot.
-	hostDriver := g.dr.IntN(2) == 0
+	hostDriver := g.drv.IntN(2) == 0
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
@@ -145,7 +145,7 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	driver := map[string]any{"name": "NvidiaGpuDriverLinux", "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": "NvidiaGpuDriverLinux", "typeHandlerVersion": "1.9"}}
 	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, "Standard_NC24ads_A100_v4", 16, "Regular", []any{driver}), Loc: loc, Accept: true})
 	a.Resources = []string{strings.ToLower(rid)}
-	upgrade := g.dr.IntN(2) == 0 // the team updates the driver on its machines first
+	upgrade := g.drv.IntN(2) == 0 // the team updates the driver on its machines first
 	for i := range 3 {
 		host := fmt.Sprintf("quarterly%06d", i)
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))

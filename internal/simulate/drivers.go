@@ -11,7 +11,7 @@ import (
 // extension (nothing in the Activity Log says what their custom data
 // ran) installs it as the instances boot, and the data-science team
 // upgrades the driver on its machines now and then. Drawn from their own
-// stream (g.dr), so the other records of a seed stay what they were.
+// stream (g.drv), so the other records of a seed stay what they were.
 
 // driverVersions are NVIDIA driver builds Azure's GPU sizes run.
 var driverVersions = []string{"535.183.01", "550.90.07", "550.127.05", "560.35.03"}
@@ -37,7 +37,7 @@ func driverCommand(r *rand.Rand) []string {
 // the host is an attacker's machine (logged only when an agent reaches
 // it).
 func (g *gen) driverExec(at time.Time, host string, attacker bool) {
-	b := g.execText(g.dr, at, host, 1700+g.dr.IntN(100), 1, 0, driverCommand(g.dr))
+	b := g.execText(g.drv, at, host, 1700+g.drv.IntN(100), 1, 0, driverCommand(g.drv))
 	if !attacker || g.agents == AgentsAll {
 		g.add("hosts/"+host+"/audit.log", kindText, at, b)
 	}

@@ -116,8 +116,8 @@ type gen struct {
 	// flow log of each network, by its id; nr the stream of the networks
 	// attacks create (attackNetwork).
 	fr, nr *rand.Rand
-	// dr is the stream of GPU drivers installed on hosts (drivers.go).
-	dr          *rand.Rand
+	// drv is the stream of GPU drivers installed on hosts (drivers.go).
+	drv         *rand.Rand
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
 }
@@ -227,7 +227,7 @@ func newGen(opt Options) (*gen, error) {
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), dr: rand.New(rand.NewPCG(opt.Seed, 0x647276)), flowTargets: map[string]flowTarget{}, agents: agents}, nil
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), flowTargets: map[string]flowTarget{}, agents: agents}, nil
 }
 
 // add queues one record for path.
