@@ -58,11 +58,12 @@ func TestHuntFindsTheExampleAttack(t *testing.T) {
 	}
 	// One elevation (its Started and Succeeded records are one action),
 	// three GPU scale sets and their three driver installs, quota raised in
-	// three regions, and the miner seen three times: its DNS lookup, its
-	// process, and its machine's flows to a pool on Stratum port 3333 (the
-	// tuples of two connections, one alert). The same machine's connection
-	// to MoneroOcean on 10128, a port no list calls a miner's, is in the
-	// flow log too and must not alert.
+	// three regions, and the miner seen four times: its DNS lookup, its
+	// process, and its machine's flows to two pools: to MoneroOcean on its
+	// difficulty port 10128 (data/mining/pool_ports.csv), and on Stratum
+	// port 3333 (the tuples of two connections, one alert). Its HTTPS to
+	// Azure storage and the Microsoft endpoints in the same flow log must
+	// not alert.
 	want := map[string]int{
 		"azure.identity.elevate_access":             1,
 		"azure.identity.privileged_role_assignment": 1,
@@ -74,19 +75,24 @@ func TestHuntFindsTheExampleAttack(t *testing.T) {
 		"azure.compute.gpu_driver_extension":        3,
 		"azure.dns.mining_pool_lookup":              1,
 		"azure.host.miner_process":                  1,
-		"azure.network.mining_pool_connection":      1,
+		"azure.network.mining_pool_connection":      2,
 	}
 	for r, n := range want {
 		if count[r] != n {
 			t.Errorf("%s: %d alerts, want %d (all: %v)", r, count[r], n, count)
 		}
 	}
+	moneroOcean := false
 	for _, a := range as {
 		if a.Rule == "azure.identity.elevate_access" {
 			if a.Principal != "it-admin@contoso.example" || len(a.Evidence) != 2 || a.Tenant != "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10" {
 				t.Errorf("elevate access alert: %+v", a)
 			}
 		}
+		moneroOcean = moneroOcean || a.Rule == "azure.network.mining_pool_connection" && strings.Contains(a.Summary, "203.0.113.41 port 10128")
+	}
+	if !moneroOcean {
+		t.Error("no alert on the miner's connection to MoneroOcean on port 10128")
 	}
 	if !slices.IsSortedFunc(as, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }) {
 		t.Error("alerts are not in time order")

@@ -121,6 +121,20 @@ func TestPoolEndpoint(t *testing.T) {
 		{"strong port on CGNAT space", "100.64.1.1", 3333, ""},
 		{"strong port on the tenant's own address", "198.51.100.9", 3333, ""},
 		{"weak miner port", "203.0.113.50", 8080, ""},
+		// The ports the large Monero pools publish (pool_ports.csv).
+		{"MoneroOcean's usual difficulty port", "203.0.113.50", 10128, KindPort},
+		{"MoneroOcean's 10032", "203.0.113.50", 10032, KindPort},
+		{"MoneroOcean over TLS", "203.0.113.50", 20128, KindPort},
+		{"Nanopool's XMR port", "203.0.113.50", 10300, KindPort},
+		{"2Miners' XMR TLS port", "203.0.113.50", 12222, KindPort},
+		{"C3Pool's port", "203.0.113.50", 15555, KindPort},
+		{"MoneroOcean's 10128 on an Azure address", "40.71.0.1", 10128, ""},
+		// Published by a pool, but an ordinary service's too: never alone.
+		{"2Miners' 2222, SSH's alternate port", "203.0.113.50", 2222, ""},
+		{"SupportXMR's 9000, MinIO's and PHP-FPM's", "203.0.113.50", 9000, ""},
+		{"MoneroOcean's 10001, Lantronix's tunnel port", "203.0.113.50", 10001, ""},
+		{"C3Pool's 17777, SolarWinds Orion's", "203.0.113.50", 17777, ""},
+		{"a high port no pool publishes", "203.0.113.50", 10129, ""},
 		{"HTTPS", "203.0.113.50", 443, ""},
 		{"invalid address", "", 3333, ""},
 	}

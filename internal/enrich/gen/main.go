@@ -7,7 +7,8 @@
 //	go run ./internal/enrich/gen sizes  -skus AksNodeVmSizes.Generated.cs [-out data]
 //
 // pools reads the permissively licensed mining-pool lists (see
-// data/mining/README.md) and writes data/mining/pools.csv,
+// data/mining/README.md) and the hand-reviewed data/mining/shared_parents.csv
+// and pool_ports.csv, and writes data/mining/pools.csv,
 // browser_mining.txt, ports.csv, miners.txt and stratum.txt. sizes merges the
 // Azure Resource SKUs snapshot published in microsoft/aspire with the facts
 // written in sizes_facts.go and writes data/vmsizes.csv. The output is

@@ -89,30 +89,6 @@ func writeBrowser(in, out string, parents map[string]string) error {
 	return writeList(out, browserHeader, list)
 }
 
-// weakPorts are miner ports that ordinary services also use: a connection to
-// one of them is no evidence on its own.
-var weakPorts = map[int]string{
-	25: "SMTP", 8000: "HTTP alternate", 8001: "HTTP alternate", 8008: "HTTP alternate", 8080: "HTTP proxy",
-	8118: "Privoxy", 8333: "Bitcoin peer-to-peer (a node, not a pool)", 8888: "HTTP alternate, Jupyter",
-	8899: "HTTP alternate", 9999: "common application port",
-}
-
-func writePorts(path string, ports []int) error {
-	var b strings.Builder
-	b.WriteString(portsHeader)
-	b.WriteString("port,strength,note\n")
-	ps := slices.Clone(ports)
-	slices.Sort(ps)
-	for _, p := range slices.Compact(ps) {
-		if note, weak := weakPorts[p]; weak {
-			fmt.Fprintf(&b, "%d,weak,%s\n", p, csvField(note))
-		} else {
-			fmt.Fprintf(&b, "%d,strong,\n", p)
-		}
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
-}
-
 // stratumSchemes is Falco's marker list completed with the +tls, +udp and
 // stratum1 forms miners accept (SigmaHQ's Linux rule names +udp; the brief's
 // review names +tls), normalised and sorted.

@@ -46,6 +46,11 @@ func runPools(args []string) error {
 	if err != nil {
 		return err
 	}
+	reviewedPorts := filepath.Join(*out, "mining", "pool_ports.csv")
+	poolPorts, err := readPoolPorts(reviewedPorts)
+	if err != nil {
+		return err
+	}
 	ay, err := readAdamYoung(filepath.Join(*intel, "adamyoung71_mining_pool_domains.csv"))
 	if err != nil {
 		return err
@@ -70,7 +75,11 @@ func runPools(args []string) error {
 	if err := writeBrowser(filepath.Join(*intel, "nocoin_hosts.txt"), filepath.Join(dir, "browser_mining.txt"), parents); err != nil {
 		return err
 	}
-	if err := writePorts(filepath.Join(dir, "ports.csv"), fal.Ports); err != nil {
+	ports, err := mergePorts(fal.Ports, poolPorts, reviewedPorts)
+	if err != nil {
+		return err
+	}
+	if err := writePorts(filepath.Join(dir, "ports.csv"), ports); err != nil {
 		return err
 	}
 	if err := writeList(filepath.Join(dir, "miners.txt"), minersHeader, fal.Binaries); err != nil {
