@@ -37,11 +37,13 @@ var poolEndpoints = map[string][]endpoint{
 	"pool.hashvault.pro":      {{"pool.hashvault.pro", 3333, "95.216.46.125"}, {"pool.hashvault.pro", 443, "95.216.46.125"}},
 }
 
-// stratumPorts are ports pools publish and no common service uses: a flow
-// log alone shows an outbound connection to one of them as mining. Other
-// ports (443, a pool's own like 10128) show nothing without the pool's
-// address.
-var stratumPorts = []int{3333, 4444, 5555, 7777, 14433, 14444}
+// stratumPorts are ports pools publish that no common service uses
+// (strong in data/mining/ports.csv: Falco's Stratum ports, and the pools'
+// own such as MoneroOcean's difficulty ports 10032 and 10128): a flow log
+// alone shows an outbound connection to one of them as mining. 443 shows
+// nothing without the pool's address. TestPoolPortsAreWhatTheTruthSays
+// holds the list to the data.
+var stratumPorts = []int{3333, 4444, 5555, 7777, 10032, 10128, 14433, 14444}
 
 // poolPort picks one of host's published endpoints; port, when not zero,
 // keeps that port (a miner configured with it).
@@ -214,7 +216,8 @@ const azureOnMinerPort = "20.42.65.94"
 // benignFlows writes an hour of the first region's spoke traffic. Some of
 // it is what a careless flow rule would take for mining, and must not be:
 // scanners knocking on miner ports from outside (inbound, denied), an
-// Azure service on such a port, and the company's own office.
+// Azure service on such a port, the company's own office, and third
+// parties' services on ports pools share with ordinary software.
 func (g *gen) benignFlows(h time.Time, work bool) {
 	r := g.fr
 	n := 6*g.scale + r.IntN(6*g.scale)
@@ -243,7 +246,39 @@ func (g *gen) benignFlows(h time.Time, work bool) {
 		ts = append(ts, tuple{at: h.Add(jitter(r, time.Hour)), src: spokeAddr(r), dst: g.t.office(r), sport: 33000 + r.IntN(20000), dport: 7777,
 			state: 'E', pkts: 30, byts: 50000})
 	}
+	ts = append(ts, g.sharedPortFlows(h, work)...)
 	g.flows(g.spoke(g.t.Regions[0]), ts)
+}
+
+// sharedPortPeers are third parties' services the spoke machines reach on
+// a port a pool also publishes but an ordinary service shares (weak in
+// data/mining/pool_ports.csv), or on a high port no pool publishes: public
+// addresses outside Azure and the tenant, as a pool's would be. Only the
+// port's strength keeps them apart from mining.
+var sharedPortPeers = []struct {
+	ip   string
+	port int
+}{
+	{"88.198.54.20", 2222},  // a payroll provider's SFTP (2Miners' plain XMR port)
+	{"195.201.33.17", 9000}, // a partner's S3-compatible object store (SupportXMR's TLS port)
+	{"5.9.77.12", 27017},    // a hosted MongoDB no pool has anything to do with
+}
+
+// sharedPortFlows writes, now and then in working hours, a connection to
+// one of sharedPortPeers: what a port list that took every port pools
+// publish for mining would flag. It draws from a stream of its own
+// (gen.sp), so the rest of a seed's flows stay as they were.
+func (g *gen) sharedPortFlows(h time.Time, work bool) []tuple {
+	r := g.sp
+	if !work || r.IntN(4) != 0 {
+		return nil
+	}
+	p := pick(r, sharedPortPeers)
+	at, src, sport := h.Add(jitter(r, 50*time.Minute)), spokeAddr(r), 33000+r.IntN(20000)
+	return []tuple{
+		{at: at, src: src, dst: p.ip, sport: sport, dport: p.port, state: 'B'},
+		{at: at.Add(2 * time.Minute), src: src, dst: p.ip, sport: sport, dport: p.port, state: 'E', pkts: 60 + r.IntN(400), byts: 20000 + r.IntN(900000)},
+	}
 }
 
 // minerFlows writes a miner's connection to its pool from src, a machine
@@ -273,6 +308,9 @@ func spokeAddr(r *rand.Rand) string {
 
 // newFlowRand is the flows' random stream for a seed.
 func newFlowRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x666c6f77)) }
+
+// newSharedPortRand is the stream of sharedPortFlows for a seed.
+func newSharedPortRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x73686172)) }
 
 // classicPort says whether a miner on ep shows in a flow log alone.
 func classicPort(ep endpoint) bool { return slices.Contains(stratumPorts, ep.port) }

@@ -3,12 +3,14 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"io"
 	"io/fs"
 	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -396,6 +398,70 @@ func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
 	}
 	if !enr.Azure(netip.MustParseAddr(azureOnMinerPort)) {
 		t.Error("the benign flows' Azure service on a miner port is not in Azure's ranges")
+	}
+}
+
+// TestPoolPortsAreWhatTheTruthSays: the truth expects the flow rule on a
+// miner's connection exactly when the intel makes it mining evidence. Each
+// pool endpoint the attacks use must be judged a pool by enrichment when
+// its port is one of stratumPorts, and not otherwise; and each benign
+// shared-port peer must be a look-alike the enrichment lets pass: a public
+// address outside Azure and the tenant, on a port no list calls strong.
+func TestPoolPortsAreWhatTheTruthSays(t *testing.T) {
+	t.Parallel()
+	enr, err := enrich.Load(enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for host, eps := range poolEndpoints {
+		for _, ep := range eps {
+			_, flagged := enr.PoolEndpoint(netip.MustParseAddr(ep.ip), uint16(ep.port))
+			if flagged != classicPort(ep) {
+				t.Errorf("%s:%d at %s: the intel flags it %v, the truth expects the rule %v", host, ep.port, ep.ip, flagged, classicPort(ep))
+			}
+			seen[ep.port] = true
+		}
+	}
+	if !seen[10128] || !classicPort(endpoint{port: 10128}) {
+		t.Error("no attack mines on MoneroOcean's 10128 with the rule expected")
+	}
+	// Every port of stratumPorts is one the intel calls strong.
+	for _, p := range stratumPorts {
+		if _, ok := enr.PoolEndpoint(netip.MustParseAddr("141.95.72.61"), uint16(p)); !ok {
+			t.Errorf("stratumPorts holds %d, which the intel does not call a miner port", p)
+		}
+	}
+	weak := map[string]bool{}
+	f, err := mamori.Data.Open("data/mining/ports.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if port, rest, ok := strings.Cut(l, ","); ok && strings.HasPrefix(rest, "weak,") {
+			weak[port] = true
+		}
+	}
+	shared := 0
+	for _, p := range sharedPortPeers {
+		a := netip.MustParseAddr(p.ip)
+		if !a.IsGlobalUnicast() || a.IsPrivate() || enr.Azure(a) || enr.IP(a).Owned {
+			t.Errorf("shared-port peer %s is not a public address outside Azure and the tenant: it proves nothing", p.ip)
+		}
+		if m, ok := enr.PoolEndpoint(a, uint16(p.port)); ok {
+			t.Errorf("shared-port peer %s:%d is flagged as a pool (%+v)", p.ip, p.port, m)
+		}
+		if weak[strconv.Itoa(p.port)] {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Error("no shared-port peer is on a port ports.csv lists as weak: the benign flows hold no look-alike of a pool port")
 	}
 }
 

@@ -114,8 +114,9 @@ type gen struct {
 	track        bool
 	// fr is the flow logs' own random stream (flows.go); flowTargets the
 	// flow log of each network, by its id; nr the stream of the networks
-	// attacks create (attackNetwork).
-	fr, nr *rand.Rand
+	// attacks create (attackNetwork); sp that of the benign flows to
+	// ports pools share with ordinary services (sharedPortFlows).
+	fr, nr, sp *rand.Rand
 	// drv is the stream of GPU drivers installed on hosts (drivers.go).
 	drv         *rand.Rand
 	flowTargets map[string]flowTarget
@@ -227,7 +228,8 @@ func newGen(opt Options) (*gen, error) {
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), flowTargets: map[string]flowTarget{}, agents: agents}, nil
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)),
+		flowTargets: map[string]flowTarget{}, agents: agents}, nil
 }
 
 // add queues one record for path.
