@@ -106,13 +106,14 @@ formats give each alert its incident's id).
 	}
 	// What the store read of each log, and the incidents that began
 	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
-	h := serve.CheckLogs(logs, set, time.Now(), 0)
-	reads := h.Reads()
+	now := time.Now()
+	h := serve.CheckLogs(logs, set, now, 0)
+	reads, arrived := h.Reads()
 	outside := coverage.Uncovered(set, incs, reads)
 	if f == report.Table {
-		err := report.WriteStoreLogsRead(out, reads, outside)
+		err := report.WriteStoreLogsRead(out, reads, arrived, now, outside)
 		if err == nil && len(h.Logs) > 0 { // a store of an older mamori has no logs counted
-			err = report.WriteNotSeen(out, h.NotSeen)
+			err = report.WriteStoreNotSeen(out, h.NotSeen)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
@@ -122,7 +123,7 @@ formats give each alert its incident's id).
 		fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", report.OutsideInLine(outside))
 	}
 	if *htmlPath != "" {
-		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: time.Now(), Product: "mamori " + Version(),
+		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: now, Product: "mamori " + Version(),
 			Read: reads, Outside: outside}
 		if len(h.Logs) > 0 {
 			in.NotSeen = h.NotSeen

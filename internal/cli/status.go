@@ -11,7 +11,6 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
-	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -88,84 +87,43 @@ deleted, a storage account rotated) leaves no error anywhere else.
 // writeStatus prints the store's logs, then the quiet ones and those
 // never seen.
 func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error {
-	var b strings.Builder
 	if len(h.Logs) == 0 {
-		fmt.Fprintf(&b, "The store %s has read no logs yet.\n", report.Terminal(path))
-	} else {
-		fmt.Fprintf(&b, "LOGS IN THE STORE %s (UTC): records read, first → last event, last arrival\n", report.Terminal(path))
-		width, digits := 0, 0
-		for _, l := range h.Logs {
-			width = max(width, len(logName(l.Kind)))
-			digits = max(digits, len(plural.Count(l.Records, "record", "records")))
-		}
-		for _, l := range h.Logs {
-			fmt.Fprintf(&b, "  %-*s  %*s  %s  arrived %s\n", width, logName(l.Kind), digits, plural.Count(l.Records, "record", "records"),
-				spanText(l.First, l.Last), ago(l.Arrived, now))
-		}
+		_, err := fmt.Fprintf(w, "The store %s has read no logs yet.\n", report.Terminal(path))
+		return err
+	}
+	reads, arrived := h.Reads()
+	if err := report.WriteStoreLogsRead(w, reads, arrived, now, nil); err != nil {
+		return err
 	}
 	if len(h.Quiet) > 0 {
+		var b strings.Builder
 		b.WriteString("\nQUIET: logs the rules read that have stopped arriving\n")
 		for _, q := range h.Quiet {
 			fmt.Fprintf(&b, "  %s\n", quietText(q, now))
 		}
-	}
-	if len(h.NotSeen) > 0 {
-		b.WriteString("\nNOT SEEN: the store has read none of these logs, so the rules that read them cannot alert\n")
-		for _, g := range h.NotSeen {
-			fmt.Fprintf(&b, "  %s: %s\n    export: %s\n", g.Source, report.GapCounts(g), g.Export)
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return report.WriteStoreNotSeen(w, h.NotSeen)
 }
 
 // quietText says that a log stopped arriving, and since when.
 func quietText(q serve.Quiet, now time.Time) string {
+	last := "none with a time"
+	if !q.Last.IsZero() {
+		last = q.Last.UTC().Format(coverage.TimeLayout)
+	}
 	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
-		q.Source, roundAge(now.Sub(q.Arrived)), q.Arrived.UTC().Format(coverage.TimeLayout), timeOrNone(q.Last))
+		q.Source, report.Age(now.Sub(q.Arrived)), q.Arrived.UTC().Format(coverage.TimeLayout), last)
 }
 
+// logName is a stored kind's name for people.
 func logName(kind string) string {
 	if k := event.KindNamed(kind); k != event.KindUnknown {
 		return coverage.Source(k)
 	}
 	return report.Terminal(kind) // a kind a newer mamori wrote
-}
-
-func spanText(first, last time.Time) string {
-	if first.IsZero() {
-		return "(no times)"
-	}
-	return first.UTC().Format(coverage.TimeLayout) + " → " + last.UTC().Format(coverage.TimeLayout)
-}
-
-func timeOrNone(t time.Time) string {
-	if t.IsZero() {
-		return "none with a time"
-	}
-	return t.UTC().Format(coverage.TimeLayout)
-}
-
-// ago is when a log last arrived, with how long ago.
-func ago(t, now time.Time) string {
-	if t.IsZero() {
-		return "never new"
-	}
-	return t.UTC().Format(coverage.TimeLayout) + " (" + roundAge(now.Sub(t)) + " ago)"
-}
-
-// roundAge is a duration as people say it: seconds under two minutes,
-// minutes under two hours, hours under three days, then days.
-func roundAge(d time.Duration) string {
-	switch {
-	case d < 2*time.Minute:
-		return plural.Count(int64(d/time.Second), "second", "seconds")
-	case d < 2*time.Hour:
-		return plural.Count(int64(d/time.Minute), "minute", "minutes")
-	case d < 72*time.Hour:
-		return plural.Count(int64(d/time.Hour), "hour", "hours")
-	}
-	return plural.Count(int64(d/(24*time.Hour)), "day", "days")
 }
 
 // statusJSON is the health as `mamori status --format json` gives it.

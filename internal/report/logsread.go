@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/plural"
@@ -16,17 +17,21 @@ import (
 // before trusting that no alert means nothing happened. It prints nothing
 // when nothing was read.
 func WriteLogsRead(w io.Writer, reads []coverage.Read, outside []coverage.Outside) error {
-	return writeLogs(w, "LOGS READ (UTC): each export holds only its log's retention, so nothing before a log's first event was read", "event", "events", reads, outside)
+	return writeLogs(w, "LOGS READ (UTC): each export holds only its log's retention, so nothing before a log's first event was read", "event", "events", reads, outside, nil)
 }
 
 // WriteStoreLogsRead is WriteLogsRead for what a serve's store has read
 // over every cycle, where each log is counted in records (a flow log
-// record holds many flows).
-func WriteStoreLogsRead(w io.Writer, reads []coverage.Read, outside []coverage.Outside) error {
-	return writeLogs(w, "LOGS IN THE STORE (UTC): what serve has read of each log, over every cycle", "record", "records", reads, outside)
+// record holds many flows) and says when new records of it last arrived
+// (arrived, in the order of reads; zero for never) as seen at now.
+func WriteStoreLogsRead(w io.Writer, reads []coverage.Read, arrived []time.Time, now time.Time, outside []coverage.Outside) error {
+	return writeLogs(w, "LOGS IN THE STORE (UTC): what serve has read of each log, over every cycle, and when it last arrived", "record", "records", reads, outside,
+		func(i int) string { return "  arrived " + Ago(arrived[i], now) })
 }
 
-func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, outside []coverage.Outside) error {
+// writeLogs writes the table of reads under header, each row followed
+// by row(i) when row is not nil.
+func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, outside []coverage.Outside, row func(int) string) error {
 	if len(reads) == 0 {
 		return nil
 	}
@@ -37,14 +42,17 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 	}
 	var b strings.Builder
 	b.WriteString("\n" + header + "\n")
-	for _, r := range reads {
+	for i, r := range reads {
 		fmt.Fprintf(&b, "  %-*s  %*s", width, r.Source, digits, plural.Count(r.Events, one, many))
 		if r.First.IsZero() {
-			b.WriteString("  (no times)\n")
-			continue
+			b.WriteString("  (no times)")
+		} else {
+			fmt.Fprintf(&b, "  %s → %s", r.First.UTC().Format(coverage.TimeLayout), r.Last.UTC().Format(coverage.TimeLayout))
 		}
-		fmt.Fprintf(&b, "  %s → %s", r.First.UTC().Format(coverage.TimeLayout), r.Last.UTC().Format(coverage.TimeLayout))
-		if r.Sparse() {
+		if row != nil {
+			b.WriteString(row(i))
+		}
+		if !r.First.IsZero() && r.Sparse() {
 			b.WriteString("  (under one an hour: its export may reach further)")
 		}
 		b.WriteByte('\n')
@@ -67,4 +75,27 @@ func OutsideInLine(outside []coverage.Outside) string {
 		parts[i] = Terminal(o.Incident + ": " + o.String())
 	}
 	return strings.Join(parts, " ")
+}
+
+// Ago is when something last happened, with how long before now; "never"
+// for the zero time.
+func Ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(coverage.TimeLayout) + " (" + Age(now.Sub(t)) + " ago)"
+}
+
+// Age is a duration as people say it: seconds under two minutes, minutes
+// under two hours, hours under three days, then days.
+func Age(d time.Duration) string {
+	switch {
+	case d < 2*time.Minute:
+		return plural.Count(int64(d/time.Second), "second", "seconds")
+	case d < 2*time.Hour:
+		return plural.Count(int64(d/time.Minute), "minute", "minutes")
+	case d < 72*time.Hour:
+		return plural.Count(int64(d/time.Hour), "hour", "hours")
+	}
+	return plural.Count(int64(d/(24*time.Hour)), "day", "days")
 }

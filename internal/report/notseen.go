@@ -13,11 +13,21 @@ import (
 // read that the input did not hold, so that no alert for them is not read
 // as nothing having happened. It prints nothing when there are none.
 func WriteNotSeen(w io.Writer, gaps []coverage.Gap) error {
+	return writeNotSeen(w, "NOT SEEN: the input held none of these logs, so the rules that read them could not alert", gaps)
+}
+
+// WriteStoreNotSeen is WriteNotSeen for the logs a serve's store has
+// never read.
+func WriteStoreNotSeen(w io.Writer, gaps []coverage.Gap) error {
+	return writeNotSeen(w, "NOT SEEN: the store has read none of these logs, so the rules that read them cannot alert", gaps)
+}
+
+func writeNotSeen(w io.Writer, header string, gaps []coverage.Gap) error {
 	if len(gaps) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString("\nNOT SEEN: the input held none of these logs, so the rules that read them could not alert\n")
+	b.WriteString("\n" + header + "\n")
 	for _, g := range gaps {
 		fmt.Fprintf(&b, "  %s: %s", g.Source, GapCounts(g))
 		if len(g.Examples) > 0 {

@@ -111,15 +111,16 @@ func changes(before, now []Quiet) (wentQuiet []Quiet, back []event.Kind) {
 
 // Reads are the store's logs as a hunt's LOGS READ gives them (Events
 // holding records), in kind order, for coverage.Uncovered: an incident made
-// again over the store's alerts that began before a log's first record.
-func (h Health) Reads() []coverage.Read {
-	var out []coverage.Read
+// again over the store's alerts that began before a log's first record;
+// arrived is when each last arrived, in the same order.
+func (h Health) Reads() (reads []coverage.Read, arrived []time.Time) {
 	for _, l := range h.Logs {
 		k := event.KindNamed(l.Kind)
 		if k == event.KindUnknown {
 			continue // a kind a newer mamori wrote
 		}
-		out = append(out, coverage.Read{Kind: k, Source: coverage.Source(k), Events: l.Records, Span: coverage.Span{First: l.First, Last: l.Last}})
+		reads = append(reads, coverage.Read{Kind: k, Source: coverage.Source(k), Events: l.Records, Span: coverage.Span{First: l.First, Last: l.Last}})
+		arrived = append(arrived, l.Arrived)
 	}
-	return out
+	return reads, arrived
 }
