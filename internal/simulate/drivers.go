@@ -37,8 +37,5 @@ func driverCommand(r *rand.Rand) []string {
 // the host is an attacker's machine (logged only when an agent reaches
 // it).
 func (g *gen) driverExec(at time.Time, host string, attacker bool) {
-	b := g.execText(g.drv, at, host, 1700+g.drv.IntN(100), 1, 0, driverCommand(g.drv))
-	if !attacker || g.agents == AgentsAll {
-		g.add("hosts/"+host+"/audit.log", kindText, at, b)
-	}
+	g.logExec(at, host, g.execText(g.drv, at, host, 1700+g.drv.IntN(100), 1, 0, driverCommand(g.drv)), attacker)
 }

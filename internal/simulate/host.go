@@ -57,15 +57,20 @@ func (g *gen) benignDNS(h time.Time, work bool) {
 
 // exec writes the auditd records of one successful execve on host.
 func (g *gen) exec(at time.Time, host string, pid, ppid int, uid int, args []string) {
-	g.add("hosts/"+host+"/audit.log", kindText, at, g.execText(g.r, at, host, pid, ppid, uid, args))
+	g.logExec(at, host, g.execText(g.r, at, host, pid, ppid, uid, args), false)
 }
 
 // attackerExec is exec on a machine an attacker created: its events reach
 // the logs only when an agent policy reaches every new machine. The draws
 // are made either way, so the rest of the tenant is the same bytes.
 func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, args []string) {
-	b := g.execText(g.r, at, host, pid, ppid, uid, args)
-	if g.agents == AgentsAll {
+	g.logExec(at, host, g.execText(g.r, at, host, pid, ppid, uid, args), true)
+}
+
+// logExec writes the audit event b of host to its log, unless the host is
+// an attacker's (attacker) that no agent reaches.
+func (g *gen) logExec(at time.Time, host string, b []byte, attacker bool) {
+	if !attacker || g.agents == AgentsAll {
 		g.add("hosts/"+host+"/audit.log", kindText, at, b)
 	}
 }
