@@ -107,7 +107,7 @@ formats give each alert its incident's id).
 	// What the store read of each log, and the incidents that began
 	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
 	now := time.Now()
-	h := serve.CheckLogs(logs, set, now, 0)
+	h := serve.CheckLogs(logs, nil, set, now, 0)
 	reads, arrived := h.Reads()
 	outside := coverage.Uncovered(set, incs, reads)
 	if f == report.Table {

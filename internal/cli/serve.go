@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
@@ -196,7 +195,7 @@ func writeLogChanges(stderr io.Writer, res *serve.Result) {
 	for _, q := range res.WentQuiet {
 		fmt.Fprintln(stderr, "mamori serve: quiet:", quietText(q, now))
 	}
-	for _, k := range res.Back {
-		fmt.Fprintln(stderr, "mamori serve: arriving again:", coverage.Source(k))
+	for _, q := range res.Back {
+		fmt.Fprintln(stderr, "mamori serve: arriving again:", quietName(q))
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -23,16 +24,22 @@ func statusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	setUsage(fs, stderr, `Usage: mamori status --store FILE [--quiet 24h] [--format table|json]
+       mamori status --store FILE --forget-tenant TENANT_ID
 
 Says what the store of a 'mamori serve' has read of each kind of log (records,
 first and last event, when new records last arrived), which logs the rules read
-that never arrived, and which stopped arriving for longer than --quiet. It exits
-with status 3 when a log is quiet: an export that stopped (a diagnostic setting
-deleted, a storage account rotated) leaves no error anywhere else.
+that never arrived, and which stopped arriving for longer than --quiet: as a
+whole, or for one tenant while the others' go on (a tenant's log is judged once
+its events have spanned --quiet). It exits with status 3 when a log is quiet: an
+export that stopped (a diagnostic setting deleted, a storage account rotated, a
+subscription moved out) leaves no error anywhere else. --forget-tenant drops
+what the store knows of a tenant's logs, for a tenant the service no longer
+watches.
 `)
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
 	quiet := fs.Duration("quiet", 24*time.Hour, "a log the rules read that has not arrived for this long is quiet (0: never)")
 	format := fs.String("format", "table", "output format: table or json")
+	forget := fs.String("forget-tenant", "", "forget this tenant's logs (a tenant no longer watched), then exit")
 	var ruleDirs multiFlag
 	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve; repeatable")
 	onlyUser := fs.Bool("only-user-rules", false, "only the rules given with --rules, as given to serve")
@@ -52,23 +59,31 @@ deleted, a storage account rotated) leaves no error anywhere else.
 		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
 		return ExitUsage
 	}
-	set, code := loadRules("status", ruleDirs, *onlyUser, stderr, io.Discard)
-	if set == nil {
-		return code
-	}
 	st, err := store.Open(ctx, *path)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
 		return ExitError
 	}
 	defer st.Close()
+	if *forget != "" {
+		return forgetTenant(ctx, st, *forget, stdout, stderr)
+	}
+	set, code := loadRules("status", ruleDirs, *onlyUser, stderr, io.Discard)
+	if set == nil {
+		return code
+	}
 	logs, err := st.Logs(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
 		return ExitError
 	}
+	tenants, err := st.TenantLogs(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	now := time.Now()
-	h := serve.CheckLogs(logs, set, now, *quiet)
+	h := serve.CheckLogs(logs, tenants, set, now, *quiet)
 	if *format == "json" {
 		err = report.WriteStoreStatus(stdout, statusJSON(h))
 	} else {
@@ -95,6 +110,11 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := report.WriteStoreLogsRead(w, reads, arrived, now, nil); err != nil {
 		return err
 	}
+	if n := tenantCount(h.Tenants); n > 0 {
+		if _, err := fmt.Fprintf(w, "\nTENANTS: the logs of %s, followed one by one (--format json lists them)\n", plural.Count(n, "tenant", "tenants")); err != nil {
+			return err
+		}
+	}
 	if len(h.Quiet) > 0 {
 		var b strings.Builder
 		b.WriteString("\nQUIET: logs the rules read that have stopped arriving\n")
@@ -108,6 +128,40 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	return report.WriteStoreNotSeen(w, h.NotSeen)
 }
 
+// forgetTenant drops a tenant's logs from the store.
+func forgetTenant(ctx context.Context, st *store.Store, tenant string, stdout, stderr io.Writer) int {
+	n, err := st.ForgetTenant(ctx, tenant)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	if n == 0 {
+		fmt.Fprintf(stderr, "mamori status: the store follows no logs of tenant %s (tenant ids as 'mamori status --format json' lists them)\n", report.Terminal(tenant))
+		return ExitUsage
+	}
+	fmt.Fprintf(stdout, "Forgot %s of tenant %s; they come back if its records arrive again.\n", plural.Count(n, "log", "logs"), report.Terminal(tenant))
+	return ExitOK
+}
+
+// tenantCount is how many tenants the logs are of (sorted by tenant).
+func tenantCount(ls []store.TenantLogSeen) int {
+	n := 0
+	for i, l := range ls {
+		if i == 0 || l.Tenant != ls[i-1].Tenant {
+			n++
+		}
+	}
+	return n
+}
+
+// quietName names a quiet log: its source, and its tenant when one.
+func quietName(q serve.Quiet) string {
+	if q.Tenant == "" {
+		return q.Source
+	}
+	return q.Source + " of tenant " + report.Terminal(q.Tenant)
+}
+
 // quietText says that a log stopped arriving, and since when.
 func quietText(q serve.Quiet, now time.Time) string {
 	last := "none with a time"
@@ -115,7 +169,7 @@ func quietText(q serve.Quiet, now time.Time) string {
 		last = q.Last.UTC().Format(coverage.TimeLayout)
 	}
 	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
-		q.Source, report.Age(now.Sub(q.Arrived)), q.Arrived.UTC().Format(coverage.TimeLayout), last)
+		quietName(q), report.Age(now.Sub(q.Arrived)), q.Arrived.UTC().Format(coverage.TimeLayout), last)
 }
 
 // logName is a stored kind's name for people.
@@ -133,8 +187,12 @@ func statusJSON(h serve.Health) report.StoreStatus {
 		out.Logs = append(out.Logs, report.StoreLog{Kind: l.Kind, Name: logName(l.Kind), Records: l.Records,
 			FirstEvent: l.First.UTC(), LastEvent: l.Last.UTC(), LastArrival: l.Arrived.UTC()})
 	}
+	for _, t := range h.Tenants {
+		out.Tenants = append(out.Tenants, report.TenantLog{Tenant: t.Tenant, Kind: t.Kind, Name: logName(t.Kind),
+			FirstEvent: t.First.UTC(), LastEvent: t.Last.UTC(), LastArrival: t.Arrived.UTC()})
+	}
 	for _, q := range h.Quiet {
-		out.Quiet = append(out.Quiet, report.QuietLog{Kind: q.Kind.String(), Name: q.Source, LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
+		out.Quiet = append(out.Quiet, report.QuietLog{Kind: q.Kind.String(), Tenant: q.Tenant, Name: q.Source, LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
 	}
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	return out

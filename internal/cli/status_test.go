@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,79 @@ func TestStatusUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err == nil {
 		t.Error("looking at a missing store created it")
+	}
+}
+
+// One tenant's log stops while the store's log of that kind goes on:
+// status names the tenant (its id escaped, as any text from the logs),
+// lists every tenant's logs in JSON, exits 3, and forgets a tenant that
+// left when asked.
+func TestStatusSaysWhichTenantStopped(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data, logs := t.TempDir(), t.TempDir()
+	copyTree(t, filepath.Join(example, "insights-activity-logs"), filepath.Join(logs, "activity"))
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs); code != ExitOK {
+		t.Fatalf("serve: exit %d, %s", code, errs)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, err := st.TenantLogs(ctx)
+	if err != nil || len(served) == 0 || served[0].Kind != "activity" {
+		st.Close()
+		t.Fatalf("the example's tenant logs: %+v, %v", served, err)
+	}
+	const gone = "gone\x1b[2Jtenant"
+	ev := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	_, err = st.Commit(ctx, store.Cycle{TenantLogs: []store.TenantLogSeen{
+		{Tenant: gone, Kind: "activity", First: ev.Add(-72 * time.Hour), Last: ev, Arrived: time.Now().Add(-30 * time.Hour)}}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", "status", "--store", db)
+	if code != ExitFindings || !strings.Contains(out, "TENANTS: the logs of 2 tenants,") ||
+		!strings.Contains(out, `Azure Activity Log of tenant gone\x1b[2Jtenant: nothing new for 30 hours`) || strings.Contains(out, "\x1b") {
+		t.Errorf("status: exit %d (%s):\n%s", code, errs, out)
+	}
+	code, out, _ = run(t, "", "status", "--store", db, "--format", "json")
+	var doc struct {
+		Tenants []struct {
+			Tenant, Kind string
+			Arrived      *time.Time `json:"last_arrival"`
+		} `json:"tenants"`
+		Quiet []struct{ Kind, Tenant string } `json:"quiet"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings {
+		t.Fatalf("status --format json: exit %d, %v:\n%s", code, err, out)
+	}
+	if len(doc.Tenants) != len(served)+1 || !slices.ContainsFunc(doc.Tenants, func(l struct {
+		Tenant, Kind string
+		Arrived      *time.Time `json:"last_arrival"`
+	}) bool {
+		return l.Tenant == served[0].Tenant && l.Kind == "activity" && l.Arrived != nil
+	}) {
+		t.Errorf("tenants = %+v, want the served tenant's and the gone one's", doc.Tenants)
+	}
+	if len(doc.Quiet) != 1 || doc.Quiet[0].Tenant != gone || doc.Quiet[0].Kind != "activity" {
+		t.Errorf("quiet = %+v", doc.Quiet)
+	}
+	// A serve that starts says so on standard error, escaped too.
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs); code != ExitOK ||
+		!strings.Contains(errs, `mamori serve: quiet: Azure Activity Log of tenant gone\x1b[2Jtenant: nothing new for 30 hours`) || strings.Contains(errs, "\x1b") {
+		t.Errorf("serve: exit %d, stderr %q; want it to say the tenant's Activity Log is quiet", code, errs)
+	}
+
+	if code, out, errs := run(t, "", "status", "--store", db, "--forget-tenant", gone); code != ExitOK || !strings.Contains(out, "Forgot 1 log of tenant") {
+		t.Errorf("--forget-tenant: exit %d, %q, %q", code, out, errs)
+	}
+	if code, out, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(out, "QUIET") || !strings.Contains(out, "TENANTS: the logs of 1 tenant,") {
+		t.Errorf("status after forgetting: exit %d:\n%s", code, out)
+	}
+	if code, _, errs := run(t, "", "status", "--store", db, "--forget-tenant", gone); code != ExitUsage || !strings.Contains(errs, "follows no logs of tenant") {
+		t.Errorf("forgetting it again: exit %d, %q", code, errs)
 	}
 }

@@ -82,6 +82,9 @@ type Result struct {
 	// TenantStart is each tenant's earliest event read, for a store to
 	// remember where its data began.
 	TenantStart map[string]time.Time
+	// Tenants is when each tenant's logs' events fall, by tenant then
+	// kind: the kinds whose records name their tenant.
+	Tenants []TenantRead
 }
 
 // Run hunts over inputs.
@@ -155,6 +158,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 			spans[i].Merge(k.span(i))
 		}
 	}
+	res.Tenants = tenantReads(kinds)
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read)
@@ -170,6 +174,7 @@ type readSlot struct {
 	// integers compare three times faster than time.Time on this path,
 	// and seconds, unlike UnixNano, hold any year a record may claim.
 	first, last [event.KindCount]int64
+	tenants     tenantSpans
 	_           [64]byte
 }
 
@@ -192,6 +197,7 @@ func (s *readSlot) add(ev *event.Event) {
 		s.first[k] = u
 	}
 	s.last[k] = max(s.last[k], u)
+	s.tenants.add(ev, u)
 }
 
 // span is the slot's span of kind k.
@@ -199,5 +205,5 @@ func (s *readSlot) span(k int) coverage.Span {
 	if s.first[k] == 0 {
 		return coverage.Span{}
 	}
-	return coverage.Span{First: time.Unix(s.first[k]+zeroUnix, 0).UTC(), Last: time.Unix(s.last[k]+zeroUnix, 0).UTC()}
+	return coverage.Span{First: fromSlot(s.first[k]), Last: fromSlot(s.last[k])}
 }

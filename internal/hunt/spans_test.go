@@ -109,6 +109,16 @@ func TestHuntSaysWhenEachLogBegins(t *testing.T) {
 		if si.Events != n || !si.First.Equal(first) || !si.Last.Equal(last) {
 			t.Errorf("%s: sign-ins %d from %v to %v, the files hold %d from %v to %v", name, si.Events, si.First, si.Last, n, first, last)
 		}
+		// One tenant's sign-ins: its own span is the log's.
+		var ts []TenantRead
+		for _, tr := range res.Tenants {
+			if tr.Kind == event.KindSignIn {
+				ts = append(ts, tr)
+			}
+		}
+		if len(ts) != 1 || ts[0].Tenant == "" || ts[0].Span != (coverage.Span{First: first, Last: last}) {
+			t.Errorf("%s: the tenants' sign-ins %+v, the files hold one tenant's from %v to %v", name, ts, first, last)
+		}
 		// To the minute, in UTC, on the log's line.
 		line := "Entra ID sign-in logs  " + plural.Count(n, "event", "events") + "  " +
 			first.UTC().Format("2006-01-02 15:04") + " → " + last.UTC().Format("2006-01-02 15:04")
@@ -176,6 +186,42 @@ func TestReadSlotAllocatesNothing(t *testing.T) {
 	far.add(&event.Event{Kind: event.KindDNS})
 	if sp := far.span(int(event.KindDNS)); sp.First.Year() != 1601 || sp.Last.Year() != 9999 || far.n[event.KindDNS] != 3 {
 		t.Errorf("years 1601 and 9999, and one without a time: %v, %d counted", sp, far.n[event.KindDNS])
+	}
+}
+
+// TestTenantReads: each worker spans each tenant's log, the spans merge
+// across workers by tenant then kind, events without a tenant or a time
+// are left out, and a tenant already met costs no allocation.
+func TestTenantReads(t *testing.T) {
+	t0 := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
+	slots := make([]readSlot, 2)
+	add := func(w int, tenant string, k event.Kind, h int) {
+		slots[w].add(&event.Event{Tenant: tenant, Kind: k, Time: t0.Add(time.Duration(h) * time.Hour)})
+	}
+	add(0, "b", event.KindActivity, 5)
+	add(0, "a", event.KindActivity, 3)
+	add(1, "b", event.KindActivity, 1)
+	add(0, "b", event.KindActivity, 2)
+	add(1, "b", event.KindSignIn, 7)
+	add(1, "", event.KindDNS, 0)
+	slots[1].add(&event.Event{Tenant: "a", Kind: event.KindAudit}) // no time
+	span := func(a, b int) coverage.Span {
+		return coverage.Span{First: t0.Add(time.Duration(a) * time.Hour), Last: t0.Add(time.Duration(b) * time.Hour)}
+	}
+	want := []TenantRead{
+		{Tenant: "a", Kind: event.KindActivity, Span: span(3, 3)},
+		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5)},
+		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7)},
+	}
+	if got := tenantReads(slots); !slices.Equal(got, want) {
+		t.Errorf("tenant reads:\n%+v\nwant\n%+v", got, want)
+	}
+	ev := &event.Event{Tenant: "a", Kind: event.KindActivity, Time: t0}
+	if n := testing.AllocsPerRun(100, func() {
+		ev.Kind ^= event.KindActivity ^ event.KindSignIn // two keys in turn
+		slots[0].add(ev)
+	}); n != 0 {
+		t.Errorf("%v allocations per event of tenants met before", n)
 	}
 }
 

@@ -8,14 +8,25 @@ import (
 )
 
 // StoreStatus is the document `mamori status --format json` writes: what
-// a serve's store has read of each kind of log, the logs the rules read
-// that went quiet, and those it never saw. Its fields follow Summary's
-// (docs/outputs.md); times are UTC and absent when unknown; lists are []
-// when empty.
+// a serve's store has read of each kind of log, as a whole and per
+// tenant, the logs the rules read that went quiet, and those it never
+// saw. Its fields follow Summary's (docs/outputs.md); times are UTC and
+// absent when unknown; lists are [] when empty.
 type StoreStatus struct {
 	Logs    []StoreLog   `json:"logs"`
+	Tenants []TenantLog  `json:"tenants"`
 	Quiet   []QuietLog   `json:"quiet"`
 	NotSeen []SummaryGap `json:"not_seen"`
+}
+
+// TenantLog is one tenant's log of one kind, over every cycle.
+type TenantLog struct {
+	Tenant      string    `json:"tenant"`
+	Kind        string    `json:"kind"`
+	Name        string    `json:"name"`
+	FirstEvent  time.Time `json:"first_event"`
+	LastEvent   time.Time `json:"last_event"`
+	LastArrival time.Time `json:"last_arrival"` // wall time of the last cycle that read a later event of it
 }
 
 // StoreLog is one kind of log a store has read, over every cycle.
@@ -32,6 +43,7 @@ type StoreLog struct {
 // the limit asked.
 type QuietLog struct {
 	Kind        string    `json:"kind"`
+	Tenant      string    `json:"tenant,omitempty"` // one tenant's log; absent: the store's whole log
 	Name        string    `json:"name"`
 	LastArrival time.Time `json:"last_arrival"`
 	LastEvent   time.Time `json:"last_event,omitzero"`
@@ -52,6 +64,9 @@ func NotSeenOf(gaps []coverage.Gap) []SummaryGap {
 func WriteStoreStatus(w io.Writer, s StoreStatus) error {
 	if s.Logs == nil {
 		s.Logs = []StoreLog{}
+	}
+	if s.Tenants == nil {
+		s.Tenants = []TenantLog{}
 	}
 	if s.Quiet == nil {
 		s.Quiet = []QuietLog{}

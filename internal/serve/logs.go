@@ -43,10 +43,23 @@ func cycleLogs(hr *hunt.Result, files []*source.FileStats, now time.Time) []stor
 	return out
 }
 
+// cycleTenantLogs is when each tenant's logs' events fall in a cycle's
+// hunt, stamped with the cycle's wall time (the store moves a log's
+// arrival on only when its latest event did).
+func cycleTenantLogs(hr *hunt.Result, now time.Time) []store.TenantLogSeen {
+	out := make([]store.TenantLogSeen, len(hr.Tenants))
+	for i, t := range hr.Tenants {
+		out[i] = store.TenantLogSeen{Tenant: t.Tenant, Kind: t.Kind.String(), First: t.Span.First, Last: t.Span.Last, Arrived: now}
+	}
+	return out
+}
+
 // Quiet is a log the rules read that arrived before and has not since
-// Arrived (wall time) for longer than the limit.
+// Arrived (wall time) for longer than the limit: the store's whole log of
+// a kind, or one tenant's (Tenant set) while other tenants' go on.
 type Quiet struct {
 	Kind    event.Kind
+	Tenant  string
 	Source  string    // the log's name, as NOT SEEN names it
 	Arrived time.Time // the last cycle that read new records of it
 	Last    time.Time // its latest event read
@@ -54,18 +67,28 @@ type Quiet struct {
 
 // Health is what a store's logs say of a service's sight.
 type Health struct {
-	Logs    []store.LogSeen // every kind the store has read, in kind order
-	Quiet   []Quiet         // read by the rules, arrived once, not for the limit
-	NotSeen []coverage.Gap  // read by the rules, never arrived
+	Logs    []store.LogSeen       // every kind the store has read, in kind order
+	Tenants []store.TenantLogSeen // every tenant's logs, by tenant then kind
+	// Quiet are the logs the rules read that arrived once and not for
+	// the limit: the store's, then the tenants' (of kinds that are not
+	// quiet as a whole).
+	Quiet   []Quiet
+	NotSeen []coverage.Gap // read by the rules, never arrived
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
 // they read never arrived, and which arrived and then stopped for longer
-// than quiet before now (none when quiet is 0).
-func CheckLogs(logs []store.LogSeen, set *rules.Set, now time.Time, quiet time.Duration) Health {
+// than quiet before now (none when quiet is 0), as a whole or for one
+// tenant.
+//
+// A tenant's log is judged only once its events have spanned the limit:
+// a tenant the store meets only through a few records (a partner's
+// delegated administrator acting in the tenant, a guest's home tenant)
+// has no export of its own to stop.
+func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.Set, now time.Time, quiet time.Duration) Health {
 	h := Health{Logs: slices.SortedFunc(slices.Values(logs), func(a, b store.LogSeen) int {
 		return cmp.Or(cmp.Compare(event.KindNamed(a.Kind), event.KindNamed(b.Kind)), strings.Compare(a.Kind, b.Kind))
-	})}
+	}), Tenants: tenants}
 	var recs [event.KindCount]int64
 	seen := map[string]store.LogSeen{}
 	for _, l := range logs {
@@ -80,30 +103,39 @@ func CheckLogs(logs []store.LogSeen, set *rules.Set, now time.Time, quiet time.D
 	}
 	// The kinds the rules read are those Missing names when nothing
 	// was read.
+	read := map[string]coverage.Gap{}
 	for _, g := range coverage.Missing(set, [event.KindCount]int64{}) {
+		read[g.Kind.String()] = g
 		l, ok := seen[g.Kind.String()]
 		if !ok || l.Arrived.IsZero() || now.Sub(l.Arrived) <= quiet {
 			continue
 		}
 		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Source: g.Source, Arrived: l.Arrived, Last: l.Last})
 	}
+	for _, t := range tenants {
+		g, ok := read[t.Kind]
+		if !ok || now.Sub(t.Arrived) <= quiet || t.Last.Sub(t.First) < quiet || slices.ContainsFunc(h.Quiet, func(q Quiet) bool { return q.Kind == g.Kind && q.Tenant == "" }) {
+			continue
+		}
+		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Tenant: t.Tenant, Source: g.Source, Arrived: t.Arrived, Last: t.Last})
+	}
 	return h
 }
 
 // changes compares the quiet logs with those of the cycle before: the
 // logs that went quiet since, and those that arrived again.
-func changes(before, now []Quiet) (wentQuiet []Quiet, back []event.Kind) {
-	was := func(qs []Quiet, k event.Kind) bool {
-		return slices.ContainsFunc(qs, func(q Quiet) bool { return q.Kind == k })
+func changes(before, now []Quiet) (wentQuiet, back []Quiet) {
+	was := func(qs []Quiet, w Quiet) bool {
+		return slices.ContainsFunc(qs, func(q Quiet) bool { return q.Kind == w.Kind && q.Tenant == w.Tenant })
 	}
 	for _, q := range now {
-		if !was(before, q.Kind) {
+		if !was(before, q) {
 			wentQuiet = append(wentQuiet, q)
 		}
 	}
 	for _, q := range before {
-		if !was(now, q.Kind) {
-			back = append(back, q.Kind)
+		if !was(now, q) {
+			back = append(back, q)
 		}
 	}
 	return wentQuiet, back

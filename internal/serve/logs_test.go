@@ -140,7 +140,7 @@ func TestQuietLogs(t *testing.T) {
 	now = now.Add(30 * time.Minute)
 	tn.copyFamily(t, dst, "insights-activity-logs", 21, 22)
 	res = run()
-	if !slices.Equal(res.Back, []event.Kind{event.KindActivity}) || len(res.WentQuiet) != 0 {
+	if got := kindsOf(res.Back); !slices.Equal(got, []event.Kind{event.KindActivity}) || len(res.WentQuiet) != 0 {
 		t.Errorf("back %v, went quiet %v; want the Activity Log back", res.Back, res.WentQuiet)
 	}
 	if l := logOf(res.Health, event.KindActivity); l.Records <= activity.Records || !l.Last.After(activity.Last) || !l.Arrived.Equal(now) {
@@ -160,7 +160,7 @@ func TestCheckLogs(t *testing.T) {
 		{Kind: "signin", Records: 5, Arrived: now.Add(-3 * time.Hour)},
 		{Kind: "activity", Records: 9, Arrived: now.Add(-time.Minute)},
 	}
-	h := CheckLogs(logs, set, now, 2*time.Hour)
+	h := CheckLogs(logs, nil, set, now, 2*time.Hour)
 	if got := kindsOf(h.Quiet); !slices.Equal(got, []event.Kind{event.KindSignIn}) {
 		t.Errorf("quiet %v, want the sign-ins", got)
 	}
@@ -174,10 +174,140 @@ func TestCheckLogs(t *testing.T) {
 	if h.Logs[0].Kind != "activity" || h.Logs[1].Kind != "signin" {
 		t.Errorf("logs not in kind order: %+v", h.Logs)
 	}
-	if h := CheckLogs(logs, set, now, 0); len(h.Quiet) != 0 {
+	if h := CheckLogs(logs, nil, set, now, 0); len(h.Quiet) != 0 {
 		t.Errorf("quiet with no limit: %v", h.Quiet)
 	}
-	if h := CheckLogs(logs, set, now, 4*time.Hour); len(h.Quiet) != 0 {
+	if h := CheckLogs(logs, nil, set, now, 4*time.Hour); len(h.Quiet) != 0 {
 		t.Errorf("quiet within the limit: %v", h.Quiet)
+	}
+}
+
+// A tenant's log is quiet when it stopped while the store's log of that
+// kind goes on; not when the whole log is quiet (said once, as the
+// store's), not before its events have spanned the limit (a tenant met
+// through a few records), and never for a log no rule reads.
+func TestCheckTenantLogs(t *testing.T) {
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	day := func(d int) time.Time { return now.Add(time.Duration(d) * 24 * time.Hour) }
+	logs := []store.LogSeen{
+		{Kind: "activity", Records: 90, Arrived: now.Add(-time.Minute)},
+		{Kind: "signin", Records: 50, Arrived: now.Add(-5 * time.Hour)},
+		{Kind: "unknownkind", Records: 1, Arrived: now.Add(-time.Minute)},
+	}
+	tenants := []store.TenantLogSeen{
+		{Tenant: "a", Kind: "activity", First: day(-9), Last: now.Add(-2 * time.Minute), Arrived: now.Add(-time.Minute)},
+		{Tenant: "b", Kind: "activity", First: day(-9), Last: day(-1), Arrived: now.Add(-3 * time.Hour)}, // stopped
+		{Tenant: "c", Kind: "activity", First: day(-1), Last: day(-1).Add(time.Hour), Arrived: now.Add(-3 * time.Hour)},
+		{Tenant: "b", Kind: "signin", First: day(-9), Last: day(-1), Arrived: now.Add(-5 * time.Hour)},
+		{Tenant: "b", Kind: "unknownkind", First: day(-9), Last: day(-1), Arrived: now.Add(-5 * time.Hour)},
+	}
+	h := CheckLogs(logs, tenants, set, now, 2*time.Hour)
+	want := []Quiet{
+		{Kind: event.KindSignIn, Source: "Entra ID sign-in logs", Arrived: now.Add(-5 * time.Hour)},
+		{Kind: event.KindActivity, Tenant: "b", Source: "Azure Activity Log", Arrived: now.Add(-3 * time.Hour), Last: day(-1)},
+	}
+	if !slices.Equal(h.Quiet, want) {
+		t.Errorf("quiet:\n%+v\nwant\n%+v", h.Quiet, want)
+	}
+	if len(h.Tenants) != len(tenants) {
+		t.Errorf("health keeps %d tenant logs, want %d", len(h.Tenants), len(tenants))
+	}
+	// Tenant c's log spans a day: judged with a limit under a day.
+	if h := CheckLogs(logs, tenants, set, now, 30*time.Minute); !slices.ContainsFunc(h.Quiet, func(q Quiet) bool { return q.Tenant == "c" }) {
+		t.Errorf("tenant c not quiet with a limit of 30 minutes: %+v", h.Quiet)
+	}
+	if h := CheckLogs(logs, tenants, set, now, 0); len(h.Quiet) != 0 {
+		t.Errorf("quiet with no limit: %v", h.Quiet)
+	}
+}
+
+// Two tenants served together: one's exports stop and the next cycle
+// says which tenant's logs went quiet, though the store's logs of those
+// kinds go on arriving; then that they arrived again.
+func TestQuietTenant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates two tenants")
+	}
+	a := newTenant(t, simulate.Options{Seed: 7, Days: 24, Scenarios: []string{"gpu-scaleset-chain"}})
+	b := newTenant(t, simulate.Options{Seed: 8, Days: 24})
+	if a.truth.Tenant == b.truth.Tenant || a.truth.Tenant == "" {
+		t.Fatalf("tenants %q and %q", a.truth.Tenant, b.truth.Tenant)
+	}
+	ctx := context.Background()
+	st := openStore(t)
+	root := t.TempDir()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{root}, Hunt: a.cfg, Quiet: time.Hour, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() *Result {
+		t.Helper()
+		res, err := srv.Cycle(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for _, tn := range []*tenant{a, b} {
+		tn.copyFamily(t, filepath.Join(root, tn.truth.Tenant), "", 1, 20)
+	}
+	res := run()
+	if len(res.Health.Quiet) != 0 {
+		t.Fatalf("first cycle: quiet %+v", res.Health.Quiet)
+	}
+	for _, tn := range []*tenant{a, b} {
+		for _, k := range []string{"activity", "signin", "audit"} {
+			if !slices.ContainsFunc(res.Health.Tenants, func(l store.TenantLogSeen) bool {
+				return l.Tenant == tn.truth.Tenant && l.Kind == k && l.Arrived.Equal(now) && l.Last.Sub(l.First) > 24*time.Hour
+			}) {
+				t.Errorf("no %s log of tenant %s spanning days, arrived now: %+v", k, tn.truth.Tenant, res.Health.Tenants)
+			}
+		}
+	}
+
+	// Two hours on, only tenant a's logs arrive. Tenant b's logs of the
+	// kinds that still arrive (a's) go quiet; a kind a brought nothing of
+	// either (an audit log is sparse) is quiet as a whole instead.
+	now = now.Add(2 * time.Hour)
+	a.copyFamily(t, filepath.Join(root, a.truth.Tenant), "", 21, 22)
+	res = run()
+	var bQuiet, want []event.Kind
+	for _, q := range res.WentQuiet {
+		switch q.Tenant {
+		case "":
+		case b.truth.Tenant:
+			bQuiet = append(bQuiet, q.Kind)
+		default:
+			t.Errorf("tenant %s went quiet: %+v", q.Tenant, q)
+		}
+	}
+	for _, k := range []event.Kind{event.KindActivity, event.KindSignIn, event.KindAudit} {
+		if !slices.ContainsFunc(res.Health.Quiet, func(q Quiet) bool { return q.Kind == k && q.Tenant == "" }) {
+			want = append(want, k)
+		}
+	}
+	slices.Sort(bQuiet)
+	if !slices.Equal(bQuiet, want) || !slices.Contains(want, event.KindActivity) || !slices.Contains(want, event.KindSignIn) {
+		t.Errorf("tenant b went quiet in %v, want %v (all: %+v)", bQuiet, want, res.WentQuiet)
+	}
+
+	// Tenant b arrives again.
+	now = now.Add(time.Hour)
+	b.copyFamily(t, filepath.Join(root, b.truth.Tenant), "", 21, 22)
+	res = run()
+	var back []event.Kind
+	for _, q := range res.Back {
+		if q.Tenant == b.truth.Tenant {
+			back = append(back, q.Kind)
+		}
+	}
+	slices.Sort(back)
+	if !slices.Equal(back, want) || len(res.WentQuiet) != 0 {
+		t.Errorf("back %+v, went quiet %+v; want tenant b's %v back", res.Back, res.WentQuiet, want)
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
-	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -98,7 +97,7 @@ type Result struct {
 	Health    Health
 	First     bool
 	WentQuiet []Quiet
-	Back      []event.Kind
+	Back      []Quiet
 }
 
 // Cycle reads what is new, hunts it and commits, then judges the logs
@@ -120,7 +119,11 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Health = CheckLogs(logs, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet)
+	tenants, err := s.cfg.Store.TenantLogs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Health = CheckLogs(logs, tenants, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet)
 	res.First = !s.checked
 	res.WentQuiet, res.Back = changes(s.quiet, res.Health.Quiet)
 	s.quiet, s.checked = res.Health.Quiet, true
@@ -178,7 +181,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
-		Logs: cycleLogs(hr, res.Files, now)})
+		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now)})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Cycle struct {
 	// Logs are the kinds of log the cycle read (LogSeen.Arrived set for
 	// those of which new records came).
 	Logs []LogSeen
+	// TenantLogs are the tenants' logs the cycle read (Arrived: the
+	// cycle's wall time).
+	TenantLogs []TenantLogSeen
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -77,6 +80,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop, cmpNow(c.Now), c.Stale); err != nil {
 		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
+	}
+	if err = putTenantLogs(ctx, tx, c.TenantLogs); err != nil {
+		return nil, fmt.Errorf("store %s: tenant logs: %w", s.path, err)
 	}
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
 		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)

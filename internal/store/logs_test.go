@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,26 +58,81 @@ func TestLogsAddUp(t *testing.T) {
 // A store of schema 1 (before the logs table) is upgraded in place when
 // opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
+	// What versions 1 and 2 were: this schema without the tables added
+	// since.
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs", 2: "DROP TABLE tenant_logs"} {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "m.db")
+			s := open(t, path)
+			if _, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{{ID: "a1", Rule: "r", Tenant: "t1", Time: t0, Severity: alert.High}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.db.ExecContext(ctx, fmt.Sprintf("%s; PRAGMA user_version = %d", drop, v)); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			s = open(t, path)
+			var got int
+			if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&got); err != nil || got != schemaVersion {
+				t.Errorf("user_version = %d (%v), want %d", got, err, schemaVersion)
+			}
+			if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 {
+				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
+			}
+			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}},
+				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0}}}); err != nil {
+				t.Errorf("a cycle after the upgrade: %v", err)
+			}
+		})
+	}
+}
+
+// A tenant's log widens its span each cycle, and its arrival moves on
+// only with a later event than the store held: records read again (the
+// open windows' carry) are not arrivals. Forgetting a tenant drops its
+// logs and no other's.
+func TestTenantLogs(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "m.db")
-	s := open(t, path)
-	if _, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{{ID: "a1", Rule: "r", Tenant: "t1", Time: t0, Severity: alert.High}}}); err != nil {
-		t.Fatal(err)
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	w1, w2, w3 := t0.Add(time.Hour), t0.Add(2*time.Hour), t0.Add(3*time.Hour)
+	cycles := [][]TenantLogSeen{
+		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1}},
+		// a: only records read again, earlier ones; b: a later event.
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(30 * time.Minute), Arrived: w2},
+			{Tenant: "b", Kind: "signin", First: t0.Add(time.Minute), Last: t0.Add(time.Minute), Arrived: w2}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3}},
 	}
-	// What version 1 was: this schema without its logs table.
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE logs; PRAGMA user_version = 1"); err != nil {
-		t.Fatal(err)
+	want := [][]TenantLogSeen{
+		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(time.Hour), Arrived: w1},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
 	}
-	s.Close()
-	s = open(t, path)
-	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
-		t.Errorf("user_version = %d (%v), want %d", v, err, schemaVersion)
+	for i, c := range cycles {
+		if _, err := s.Commit(ctx, Cycle{TenantLogs: c}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TenantLogs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(got, want[i], func(a, b TenantLogSeen) bool {
+			return a.Tenant == b.Tenant && a.Kind == b.Kind && a.First.Equal(b.First) && a.Last.Equal(b.Last) && a.Arrived.Equal(b.Arrived)
+		}) {
+			t.Errorf("after cycle %d:\n%+v\nwant\n%+v", i+1, got, want[i])
+		}
 	}
-	if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 {
-		t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
+	if n, err := s.ForgetTenant(ctx, "a"); err != nil || n != 1 {
+		t.Fatalf("forget a: %d, %v", n, err)
 	}
-	if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}}}); err != nil {
-		t.Errorf("a cycle after the upgrade: %v", err)
+	if got, err := s.TenantLogs(ctx); err != nil || len(got) != 1 || got[0].Tenant != "b" {
+		t.Errorf("after forgetting a: %+v, %v", got, err)
+	}
+	if n, err := s.ForgetTenant(ctx, "nobody"); err != nil || n != 0 {
+		t.Errorf("forget an unknown tenant: %d, %v", n, err)
 	}
 }

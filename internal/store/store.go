@@ -21,10 +21,10 @@ import (
 )
 
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
-// 1 had no logs table, 2 adds it (upgrade).
-const schemaVersion = 2
+// 1 had no logs table, 2 adds it, 3 the tenant_logs table (upgrade).
+const schemaVersion = 3
 
-// schema creates version 2, at once: a process opening the new store at
+// schema creates version 3, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -69,17 +69,18 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + `
-PRAGMA user_version = 2;
+` + logsTable + tenantLogsTable + `
+PRAGMA user_version = 3;
 COMMIT;
 `
 
-// upgrade turns a version 1 store into version 2; a process upgrading
-// the same store at the same time waits for the lock and changes nothing.
+// upgrade turns a version 1 or 2 store into version 3 (each table is
+// created only when missing); a process upgrading the same store at the
+// same time waits for the lock and changes nothing.
 const upgrade = `
 BEGIN IMMEDIATE;
-` + logsTable + `
-PRAGMA user_version = 2;
+` + logsTable + tenantLogsTable + `
+PRAGMA user_version = 3;
 COMMIT;
 `
 
@@ -156,9 +157,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	switch {
 	case v == schemaVersion:
 		return nil
-	case v == 1:
+	case v == 1 || v == 2:
 		if _, err := s.db.ExecContext(ctx, upgrade); err != nil {
-			return fmt.Errorf("store %s: upgrading the schema from 1 to %d: %w", s.path, schemaVersion, err)
+			return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
 		}
 		return nil
 	case v > schemaVersion:

@@ -1,0 +1,86 @@
+package hunt
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// A service over many tenants shares one count per kind of log: one
+// tenant's export that stops is hidden by the others that go on. So each
+// worker also spans the events of each tenant's log (the kinds whose
+// records name a tenant: Activity Log, sign-ins, audit), for a store to
+// tell which tenant went quiet.
+
+// TenantRead is one tenant's log of one kind: when its events fall (to
+// the second).
+type TenantRead struct {
+	Tenant string
+	Kind   event.Kind
+	Span   coverage.Span
+}
+
+type tenantKind struct {
+	tenant string
+	kind   event.Kind
+}
+
+// tenantSpans is one worker's span per tenant and kind, in readSlot's
+// seconds. Most records of a chunk are one tenant's: the last key answers
+// without a map look-up.
+type tenantSpans struct {
+	spans   map[tenantKind]*[2]int64 // first, last
+	lastKey tenantKind
+	last    *[2]int64
+}
+
+// add spans an event at u (readSlot's seconds, above 0) of a tenant.
+func (t *tenantSpans) add(ev *event.Event, u int64) {
+	if ev.Tenant == "" {
+		return
+	}
+	if t.last == nil || ev.Tenant != t.lastKey.tenant || ev.Kind != t.lastKey.kind {
+		k := tenantKind{ev.Tenant, ev.Kind}
+		p := t.spans[k]
+		if p == nil {
+			if t.spans == nil {
+				t.spans = map[tenantKind]*[2]int64{}
+			}
+			p = &[2]int64{u, u}
+			t.spans[k] = p
+		}
+		t.lastKey, t.last = k, p
+	}
+	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
+}
+
+// tenantReads merges the workers' spans, by tenant then kind.
+func tenantReads(slots []readSlot) []TenantRead {
+	all := map[tenantKind][2]int64{}
+	for i := range slots {
+		for k, p := range slots[i].tenants.spans {
+			if o, ok := all[k]; ok {
+				all[k] = [2]int64{min(o[0], p[0]), max(o[1], p[1])}
+			} else {
+				all[k] = *p
+			}
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(all), func(a, b tenantKind) int {
+		return cmp.Or(strings.Compare(a.tenant, b.tenant), cmp.Compare(a.kind, b.kind))
+	})
+	out := make([]TenantRead, len(keys))
+	for i, k := range keys {
+		s := all[k]
+		out[i] = TenantRead{Tenant: k.tenant, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}}
+	}
+	return out
+}
+
+// fromSlot is the time of readSlot's seconds.
+func fromSlot(u int64) time.Time { return time.Unix(u+zeroUnix, 0).UTC() }
