@@ -163,7 +163,7 @@ func TestPoolFiles(t *testing.T) {
 		parents[r[0]] = true
 	}
 	ports := map[string][]string{}
-	for _, r := range readCSV(t, "data/mining/ports.csv", "port,strength,note") {
+	for _, r := range readCSV(t, "data/mining/ports.csv", "port,strength,pools,note") {
 		if ports[r[0]] != nil {
 			t.Errorf("ports.csv: %s listed twice", r[0])
 		}
@@ -173,15 +173,15 @@ func TestPoolFiles(t *testing.T) {
 	// without re-running the generator would not reach the hunts. A port
 	// may be weaker in ports.csv (another review knows a shared service),
 	// never stronger.
-	for _, r := range readCSV(t, "data/mining/pool_ports.csv", "port,strength,note") {
+	for _, r := range readCSV(t, "data/mining/pool_ports.csv", "port,strength,pools,note") {
 		got := ports[r[0]]
 		switch {
 		case got == nil:
 			t.Errorf("pool_ports.csv: port %s is not in ports.csv; re-run go run ./internal/enrich/gen pools", r[0])
 		case got[1] == "strong" && r[1] != "strong":
 			t.Errorf("pool_ports.csv: port %s is %s, ports.csv says strong", r[0], r[1])
-		case got[2] != r[2]:
-			t.Errorf("pool_ports.csv: port %s note %q, ports.csv has %q", r[0], r[2], got[2])
+		case got[2] != r[2] || got[3] != r[3]:
+			t.Errorf("pool_ports.csv: port %s pools %q, note %q; ports.csv has %q, %q", r[0], r[2], r[3], got[2], got[3])
 		}
 	}
 	for _, name := range []string{"data/mining/browser_mining.txt", "data/mining/miners.txt", "data/mining/stratum.txt"} {

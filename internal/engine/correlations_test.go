@@ -64,7 +64,8 @@ func TestPoolTextSaysWhatMatched(t *testing.T) {
 		m    event.PoolMatch
 		want string
 	}{
-		{event.PoolMatch{Kind: enrich.KindPort, Indicator: "5555"}, " — a port mining pools use (5555)"},
+		{event.PoolMatch{Kind: enrich.KindPort, Indicator: "4444"}, " — a port mining pools use (4444)"},
+		{event.PoolMatch{Kind: enrich.KindPort, Indicator: "5555", Pool: "SupportXMR, xmrpool.eu"}, " — a port mining pools use (5555: SupportXMR, xmrpool.eu)"},
 		{event.PoolMatch{Kind: enrich.KindDomain, Indicator: "pool.supportxmr.com", Pool: "supportxmr.com"}, " — mining pool pool.supportxmr.com (supportxmr.com)"},
 	} {
 		ev := &event.Event{}

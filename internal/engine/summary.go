@@ -123,7 +123,11 @@ func poolText(ev *event.Event) string {
 		return ""
 	}
 	if p.Kind == enrich.KindPort {
-		// The port is all there is: say so, not that the peer is a pool.
+		// The port is all there is: say so, not that the peer is a pool,
+		// and which pools publish it (from mamori's own list).
+		if p.Pool != "" {
+			return " — a port mining pools use (" + p.Indicator + ": " + p.Pool + ")"
+		}
 		return " — a port mining pools use (" + p.Indicator + ")"
 	}
 	// A Stratum URL is cut from the command line: its user's password

@@ -8,7 +8,6 @@ package enrich
 
 import (
 	"net/netip"
-	"strconv"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
@@ -159,14 +158,14 @@ func (e *Enricher) PoolEndpoint(ip netip.Addr, port uint16) (event.PoolMatch, bo
 	if en, ok := e.pools.ips[ip]; ok {
 		return event.PoolMatch{Indicator: en.indicator, Kind: KindIP, Pool: en.pool}, true
 	}
-	ps, strong := e.pools.ports[port]
+	pe, strong := e.pools.ports[port]
 	if !strong || !publicAddr(ip) {
 		return event.PoolMatch{}, false
 	}
 	if info := e.IP(ip); info.Azure || info.Owned {
 		return event.PoolMatch{}, false
 	}
-	return event.PoolMatch{Indicator: ps, Kind: KindPort}, true
+	return event.PoolMatch{Indicator: pe.indicator, Kind: KindPort, Pool: pe.pool}, true
 }
 
 // publicAddr is a globally routable unicast address.
@@ -175,14 +174,6 @@ func publicAddr(a netip.Addr) bool {
 }
 
 // portNames pre-formats strong ports so a port match does not allocate.
-func portNames(ports []uint16) map[uint16]string {
-	m := make(map[uint16]string, len(ports))
-	for _, p := range ports {
-		m[p] = strconv.Itoa(int(p))
-	}
-	return m
-}
-
 // Refresh re-reads whether the event's addresses are the tenant's own.
 // Enrichment runs as records arrive, so an address learned from a
 // publicIPAddresses write read later was not yet known when the event was

@@ -29,7 +29,7 @@ const (
 type poolIntel struct {
 	confirmed, candidates, browser domainList
 	ips                            map[netip.Addr]poolEntry
-	ports                          map[uint16]string // strong miner ports, pre-formatted
+	ports                          map[uint16]poolEntry // strong miner ports: the port as text, the pools that publish it
 	miners                         []string
 	schemes                        map[string]bool
 	b64                            []b64Marker
@@ -139,7 +139,7 @@ func loadPools(dataDir string) (*poolIntel, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.ports = portNames(strong)
+	p.ports = strong
 	if p.miners, err = readEmbedded("data/mining/miners.txt", parseList); err != nil {
 		return nil, err
 	}
@@ -189,19 +189,21 @@ func readEmbedded[T any](name string, parse func(io.Reader) (T, error)) (T, erro
 	return v, nil
 }
 
-// parsePorts returns the strong ports of ports.csv (port,strength,note).
-func parsePorts(r io.Reader) ([]uint16, error) {
+// parsePorts returns the strong ports of ports.csv
+// (port,strength,pools,note), each with the pools that publish it ("A,
+// B"; none for a port only Falco's list gives).
+func parsePorts(r io.Reader) (map[uint16]poolEntry, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
-	cr.FieldsPerRecord = 3
+	cr.FieldsPerRecord = 4
 	recs, err := cr.ReadAll()
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 || strings.Join(recs[0], ",") != "port,strength,note" {
-		return nil, fmt.Errorf("want header port,strength,note")
+	if len(recs) == 0 || strings.Join(recs[0], ",") != "port,strength,pools,note" {
+		return nil, fmt.Errorf("want header port,strength,pools,note")
 	}
-	var strong []uint16
+	strong := map[uint16]poolEntry{}
 	for _, rec := range recs[1:] {
 		p, err := strconv.ParseUint(rec[0], 10, 16)
 		if err != nil || p == 0 {
@@ -209,7 +211,7 @@ func parsePorts(r io.Reader) ([]uint16, error) {
 		}
 		switch rec[1] {
 		case "strong":
-			strong = append(strong, uint16(p))
+			strong[uint16(p)] = poolEntry{indicator: strconv.Itoa(int(p)), pool: strings.ReplaceAll(rec[2], ";", ", ")}
 		case "weak":
 		default:
 			return nil, fmt.Errorf("port %d: strength must be strong or weak, not %q", p, rec[1])

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -115,6 +116,7 @@ func TestPoolEndpoint(t *testing.T) {
 	}{
 		{"listed pool address", "65.108.57.232", 443, KindIP},
 		{"strong miner port on a public non-Azure peer", "203.0.113.50", 3333, KindPort},
+		{"a strong port only Falco's list gives", "203.0.113.50", 4444, KindPort},
 		{"strong port 14444 on IPv6", "2001:4860::8888", 14444, KindPort},
 		{"strong port on an Azure address", "40.71.0.1", 3333, ""},
 		{"strong port on a private address", "10.0.0.5", 3333, ""},
@@ -138,6 +140,8 @@ func TestPoolEndpoint(t *testing.T) {
 		{"HTTPS", "203.0.113.50", 443, ""},
 		{"invalid address", "", 3333, ""},
 	}
+	portPools := map[uint16]string{3333: "SupportXMR, HashVault", 4444: "", 14444: "Nanopool", 10128: "MoneroOcean", 10032: "MoneroOcean",
+		20128: "MoneroOcean", 10300: "Nanopool", 12222: "2Miners", 15555: "C3Pool"}
 	for _, tt := range tests {
 		var a netip.Addr
 		if tt.ip != "" {
@@ -146,6 +150,11 @@ func TestPoolEndpoint(t *testing.T) {
 		m, ok := e.PoolEndpoint(a, tt.port)
 		if ok != (tt.kind != "") || m.Kind != tt.kind {
 			t.Errorf("%s: PoolEndpoint(%s, %d) = %+v, %v; want %q", tt.name, tt.ip, tt.port, m, ok, tt.kind)
+		}
+		// A port match names the pools that publish the port (none for
+		// one only Falco's list gives).
+		if want, ok := portPools[tt.port]; tt.kind == KindPort && (!ok || m.Pool != want || m.Indicator != strconv.Itoa(int(tt.port))) {
+			t.Errorf("%s: port %d matched as %q of pools %q; want pools %q", tt.name, tt.port, m.Indicator, m.Pool, want)
 		}
 	}
 }

@@ -22,20 +22,22 @@ var weakPorts = map[int]string{
 // poolPort is one reviewed row of pool_ports.csv.
 type poolPort struct {
 	strong bool
-	note   string // which pool publishes it, and what else uses it
+	pools  string // the pools that publish it, ";" between names
+	note   string // how they publish it, and what else uses it
 }
 
 // portRow is one row of the generated ports.csv.
 type portRow struct {
 	port   int
 	strong bool
+	pools  string
 	note   string
 }
 
 // readPoolPorts loads pool_ports.csv, the hand-reviewed ports the large
-// Monero pools publish (port,strength,note). A row without a note says
-// nothing of who publishes the port, so it is refused; every problem is
-// reported with its line, all at once.
+// Monero pools publish (port,strength,pools,note). A row that names no
+// pool says nothing of who publishes the port, so it is refused; every
+// problem is reported with its line, all at once.
 func readPoolPorts(path string) (map[int]poolPort, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -48,14 +50,14 @@ func readPoolPorts(path string) (map[int]poolPort, error) {
 func parsePoolPorts(r io.Reader, name string) (map[int]poolPort, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
-	cr.FieldsPerRecord = 3
+	cr.FieldsPerRecord = 4
 	head, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if strings.Join(head, ",") != "port,strength,note" {
+	if strings.Join(head, ",") != "port,strength,pools,note" {
 		line, _ := cr.FieldPos(0)
-		return nil, fmt.Errorf("%s:%d: want header port,strength,note", name, line)
+		return nil, fmt.Errorf("%s:%d: want header port,strength,pools,note", name, line)
 	}
 	out := map[int]poolPort{}
 	var errs []error
@@ -81,15 +83,15 @@ func parsePoolPorts(r io.Reader, name string) (map[int]poolPort, error) {
 			bad("port %d: strength must be strong or weak, not %q", p, rec[1])
 			continue
 		}
-		if strings.TrimSpace(rec[2]) == "" {
-			bad("port %d: no note saying which pool publishes it", p)
+		if slices.Contains(strings.Split(rec[2], ";"), "") || strings.TrimSpace(rec[2]) != rec[2] {
+			bad("port %d: pools %q: the names of the pools that publish it, \";\" between them", p, rec[2])
 			continue
 		}
 		if _, dup := out[p]; dup {
 			bad("port %d listed twice", p)
 			continue
 		}
-		out[p] = poolPort{strong: rec[1] == "strong", note: rec[2]}
+		out[p] = poolPort{strong: rec[1] == "strong", pools: rec[2], note: rec[3]}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -119,7 +121,7 @@ func mergePorts(falco []int, reviewed map[int]poolPort, reviewedName string) ([]
 		}
 		row := portRow{port: p, strong: !weak && (!ok || r.strong), note: shared}
 		if ok {
-			row.note = r.note
+			row.pools, row.note = r.pools, r.note
 		}
 		rows = append(rows, row)
 	}
@@ -129,13 +131,13 @@ func mergePorts(falco []int, reviewed map[int]poolPort, reviewedName string) ([]
 func writePorts(path string, rows []portRow) error {
 	var b strings.Builder
 	b.WriteString(portsHeader)
-	b.WriteString("port,strength,note\n")
+	b.WriteString("port,strength,pools,note\n")
 	for _, r := range rows {
 		strength := "weak"
 		if r.strong {
 			strength = "strong"
 		}
-		fmt.Fprintf(&b, "%d,%s,%s\n", r.port, strength, csvField(r.note))
+		fmt.Fprintf(&b, "%d,%s,%s,%s\n", r.port, strength, csvField(r.pools), csvField(r.note))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -11,12 +11,14 @@ import (
 
 func TestPoolPortsFileIsRead(t *testing.T) {
 	t.Parallel()
-	in := "# a comment\nport,strength,note\n10128,strong,MoneroOcean plain\n2222,weak,\"2Miners plain; also SSH, alternate\"\n"
+	in := "# a comment\nport,strength,pools,note\n10128,strong,MoneroOcean,MoneroOcean plain\n5555,strong,SupportXMR;xmrpool.eu,medium difficulty\n2222,weak,2Miners,\"2Miners plain; also SSH, alternate\"\n"
 	got, err := parsePoolPorts(strings.NewReader(in), "pool_ports.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int]poolPort{10128: {strong: true, note: "MoneroOcean plain"}, 2222: {note: "2Miners plain; also SSH, alternate"}}
+	want := map[int]poolPort{10128: {strong: true, pools: "MoneroOcean", note: "MoneroOcean plain"},
+		5555: {strong: true, pools: "SupportXMR;xmrpool.eu", note: "medium difficulty"},
+		2222: {pools: "2Miners", note: "2Miners plain; also SSH, alternate"}}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(poolPort{})); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
@@ -24,12 +26,13 @@ func TestPoolPortsFileIsRead(t *testing.T) {
 
 func TestBadPoolPortsRowsAreAllNamedWithTheirLines(t *testing.T) {
 	t.Parallel()
-	in := "# reviewed\nport,strength,note\n" +
-		"10128,strong,MoneroOcean\n" + // line 3: fine
-		"70000,strong,too high\n" + // 4
-		"10032,medium,MoneroOcean\n" + // 5
-		"10064,strong,\n" + // 6: who publishes it?
-		"10128,weak,again\n" // 7
+	in := "# reviewed\nport,strength,pools,note\n" +
+		"10128,strong,MoneroOcean,plain\n" + // line 3: fine
+		"70000,strong,X,too high\n" + // 4
+		"10032,medium,MoneroOcean,\n" + // 5
+		"10064,strong,,plain\n" + // 6: who publishes it?
+		"10128,weak,MoneroOcean,again\n" + // 7
+		"10256,strong,MoneroOcean;,plain\n" // 8: an empty name
 	_, err := parsePoolPorts(strings.NewReader(in), "pool_ports.csv")
 	if err == nil {
 		t.Fatal("bad rows accepted")
@@ -37,14 +40,15 @@ func TestBadPoolPortsRowsAreAllNamedWithTheirLines(t *testing.T) {
 	for _, want := range []string{
 		`pool_ports.csv:4: bad port "70000"`,
 		`pool_ports.csv:5: port 10032: strength must be strong or weak, not "medium"`,
-		"pool_ports.csv:6: port 10064: no note",
+		`pool_ports.csv:6: port 10064: pools "": the names of the pools`,
 		"pool_ports.csv:7: port 10128 listed twice",
+		`pool_ports.csv:8: port 10256: pools "MoneroOcean;"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}
 	}
-	if _, err := parsePoolPorts(strings.NewReader("port,weight,note\n"), "pool_ports.csv"); err == nil || !strings.Contains(err.Error(), "pool_ports.csv:1: want header") {
+	if _, err := parsePoolPorts(strings.NewReader("port,strength,names,note\n"), "pool_ports.csv"); err == nil || !strings.Contains(err.Error(), "pool_ports.csv:1: want header") {
 		t.Errorf("wrong header: %v", err)
 	}
 }
@@ -53,10 +57,10 @@ func TestMergedPortsAreSortedAndSharedPortsStayWeak(t *testing.T) {
 	t.Parallel()
 	falco := []int{8080, 3333, 14444, 25, 3333}
 	reviewed := map[int]poolPort{
-		10128: {strong: true, note: "MoneroOcean plain"},
-		3333:  {strong: true, note: "SupportXMR plain"},
-		2222:  {note: "2Miners plain; also SSH"},
-		8080:  {note: "SupportXMR plain; also HTTP proxies"},
+		10128: {strong: true, pools: "MoneroOcean", note: "MoneroOcean plain"},
+		3333:  {strong: true, pools: "SupportXMR", note: "SupportXMR plain"},
+		2222:  {pools: "2Miners", note: "2Miners plain; also SSH"},
+		8080:  {pools: "SupportXMR", note: "SupportXMR plain; also HTTP proxies"},
 	}
 	got, err := mergePorts(falco, reviewed, "pool_ports.csv")
 	if err != nil {
@@ -64,10 +68,10 @@ func TestMergedPortsAreSortedAndSharedPortsStayWeak(t *testing.T) {
 	}
 	want := []portRow{
 		{port: 25, note: "SMTP"},
-		{port: 2222, note: "2Miners plain; also SSH"},
-		{port: 3333, strong: true, note: "SupportXMR plain"},
-		{port: 8080, note: "SupportXMR plain; also HTTP proxies"},
-		{port: 10128, strong: true, note: "MoneroOcean plain"},
+		{port: 2222, pools: "2Miners", note: "2Miners plain; also SSH"},
+		{port: 3333, strong: true, pools: "SupportXMR", note: "SupportXMR plain"},
+		{port: 8080, pools: "SupportXMR", note: "SupportXMR plain; also HTTP proxies"},
+		{port: 10128, strong: true, pools: "MoneroOcean", note: "MoneroOcean plain"},
 		{port: 14444, strong: true},
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(portRow{})); diff != "" {
@@ -92,7 +96,7 @@ func TestPortsFileIsReproducible(t *testing.T) {
 	t.Parallel()
 	reviewed := map[int]poolPort{}
 	for p := 10001; p <= 10064; p++ {
-		reviewed[p] = poolPort{strong: p%2 == 0, note: "pool, port"}
+		reviewed[p] = poolPort{strong: p%2 == 0, pools: "A;B", note: "pool, port"}
 	}
 	dir := t.TempDir()
 	var first []byte
@@ -111,7 +115,7 @@ func TestPortsFileIsReproducible(t *testing.T) {
 		}
 		if i == 0 {
 			first = b
-			if !strings.Contains(string(b), "port,strength,note\n25,weak,SMTP\n3333,strong,\n10001,weak,\"pool, port\"\n10002,strong,\"pool, port\"\n") {
+			if !strings.Contains(string(b), "port,strength,pools,note\n25,weak,,SMTP\n3333,strong,,\n10001,weak,A;B,\"pool, port\"\n10002,strong,A;B,\"pool, port\"\n") {
 				t.Fatalf("unexpected output:\n%s", b)
 			}
 		} else if string(b) != string(first) {
