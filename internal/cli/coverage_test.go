@@ -186,8 +186,8 @@ func TestSummaryDescribesWhatTheHuntSaw(t *testing.T) {
 			t.Errorf("not_seen %s: %+v", g.Kind, g)
 		}
 	}
-	if !slices.Equal(kinds, []string{"audit", "flow", "dns", "process"}) {
-		t.Errorf("not seen: %v, want audit, flow, dns, process", kinds)
+	if !slices.Equal(kinds, []string{"audit", "flow", "dns", "process", "securityalert"}) {
+		t.Errorf("not seen: %v, want audit, flow, dns, process, securityalert", kinds)
 	}
 	if g := s.NotSeen[0]; !slices.Equal(g.Rules, []string{"azure.identity.elevate_access.audit"}) ||
 		!slices.Equal(g.Correlations, []string{"azure.identity.new_account_privileged"}) || g.Export != "Entra diagnostic setting AuditLogs" {
@@ -232,8 +232,8 @@ func TestSummaryOfAHuntThatSawEverything(t *testing.T) {
 		kinds = append(kinds, r.Kind)
 		events += r.Events
 	}
-	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process"}) || events != 65 {
-		t.Errorf("logs read: %v, %d events; want the six kinds, 65 events", kinds, events)
+	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process", "securityalert"}) || events != 66 {
+		t.Errorf("logs read: %v, %d events; want the seven kinds, 66 events", kinds, events)
 	}
 	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`} {
 		if !bytes.Contains(b, []byte(empty)) {

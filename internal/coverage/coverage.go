@@ -36,6 +36,7 @@ var logs = [event.KindCount]struct{ source, export string }{
 	event.KindFlow:     {"network flow logs", "NSG or VNet flow logs, or Azure Firewall network rule logs (AZFWNetworkRule)"},
 	event.KindDNS:      {"DNS lookups", "Azure Firewall DNS proxy logs (AZFWDnsQuery)"},
 	event.KindProcess:  {"host process logs", "Defender for Endpoint DeviceProcessEvents, auditd execve records or Sysmon for Linux"},
+	event.KindAlert:    {"Defender for Cloud security alerts", "Defender for Cloud continuous export (SecurityAlert in a Log Analytics workspace, or an Event Hub), or the alerts REST API"},
 }
 
 // maxExamples is how many titles a gap quotes: enough to say what is at

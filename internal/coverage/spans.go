@@ -144,6 +144,7 @@ var what = [event.KindCount]string{
 	event.KindFlow:     "network flows",
 	event.KindDNS:      "DNS lookups",
 	event.KindProcess:  "process starts",
+	event.KindAlert:    "security alerts",
 }
 
 // TimeLayout is how spans and their edges are shown, in UTC: to the

@@ -31,7 +31,7 @@ import (
 )
 
 // numKinds bounds the per-kind tables.
-const numKinds = int(event.KindProcess) + 1
+const numKinds = event.KindCount
 
 // Engine evaluates rules. Eval is called from many goroutines, each with
 // its own worker index; Alerts merges what they found.

@@ -79,6 +79,15 @@ func Summary(ev *event.Event) string {
 			host = ev.Loc.File
 		}
 		return fmt.Sprintf("%s on %s: %s", processName(p), host, commandText(p.CommandLine)) + poolText(ev)
+	case ev.Alert != nil:
+		a := ev.Alert
+		text := fmt.Sprintf("%s raised \"%s\" (%s, %s)", orUnknown(a.Product), orUnknown(a.Name), a.Type, strings.ToLower(orUnknown(a.Severity)))
+		if a.Entity != "" {
+			text += " on " + a.Entity
+		} else if ev.ResourceID != "" {
+			text += " on " + short(ev.ResourceID)
+		}
+		return text
 	}
 	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, short(ev.ResourceID))
 }

@@ -24,9 +24,10 @@ const (
 	KindFlow          // NSG and VNet flow logs, Traffic Analytics, firewall network rules
 	KindDNS           // Azure Firewall DNS proxy
 	KindProcess       // host process creation: Defender for Endpoint, auditd, Sysmon for Linux
+	KindAlert         // Defender for Cloud security alerts (and other products' in the SecurityAlert table)
 )
 
-var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process"}
+var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process", "securityalert"}
 
 // KindCount is how many kinds there are, KindUnknown included: the length
 // of an array indexed by Kind.
@@ -218,6 +219,22 @@ type Process struct {
 	SHA256        string `json:"sha256,omitempty"`
 }
 
+// SecurityAlert is an alert another product raised: Defender for Cloud's
+// (its plans for servers, containers, App Service, Resource Manager), or
+// any the SecurityAlert table holds.
+type SecurityAlert struct {
+	Type      string   `json:"type,omitempty"`      // alertType / AlertType: the detection, e.g. VM_MinerInContainerImage
+	Name      string   `json:"name,omitempty"`      // display name
+	Severity  string   `json:"severity,omitempty"`  // High, Medium, Low, Informational
+	Status    string   `json:"status,omitempty"`    // Active, InProgress, Dismissed, Resolved
+	Product   string   `json:"product,omitempty"`   // productName or ProviderName
+	Component string   `json:"component,omitempty"` // productComponentName: the plan (Servers, Containers …)
+	Entity    string   `json:"entity,omitempty"`    // compromisedEntity: the resource most concerned
+	Intent    string   `json:"intent,omitempty"`    // kill-chain intent / tactics
+	Hosts     []string `json:"hosts,omitempty"`     // host names its entities name, lower case
+	Addresses []string `json:"addresses,omitempty"` // IP addresses its entities name
+}
+
 // SizeInfo is what a VM size means: filled by enrichment.
 type SizeInfo struct {
 	Size     string  `json:"size"`             // canonical casing, e.g. Standard_NC6s_v3
@@ -282,6 +299,7 @@ type Event struct {
 	Flow         *Flow           `json:"flow,omitempty"`
 	DNS          *DNS            `json:"dns,omitempty"`
 	Process      *Process        `json:"process,omitempty"`
+	Alert        *SecurityAlert  `json:"security_alert,omitempty"`
 
 	// PublicAddrs are public IP addresses or prefixes the tenant's own
 	// resources were given (Microsoft.Network/publicIPAddresses and
@@ -358,6 +376,8 @@ func KindOfShape(shape string) Kind {
 		return KindFlow
 	case "process":
 		return KindProcess
+	case "securityalert":
+		return KindAlert
 	case "firewall":
 		if rest == "dns" {
 			return KindDNS

@@ -34,7 +34,7 @@ type spec struct {
 	keywords bool
 }
 
-const kindCount = int(event.KindProcess) + 1
+const kindCount = event.KindCount
 
 // sourcesFor returns the sources that apply to an event of kind k.
 func (s *spec) sourcesFor(k event.Kind) []source {
@@ -63,7 +63,7 @@ func New() *Resolver {
 // of them that the table lacks is a typo, reported rather than looked up
 // in the raw record.
 var reserved = []string{"principal.", "compute.", "extension.", "quota.", "role.", "tenant_change.",
-	"signin.", "audit.", "flow.", "dns.", "process.", "enrich.", "loc."}
+	"signin.", "audit.", "flow.", "dns.", "process.", "security_alert.", "enrich.", "loc."}
 
 var auditdArg = regexp.MustCompile(`^a[0-9]{1,3}$`)
 

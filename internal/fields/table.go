@@ -135,22 +135,23 @@ func subAddr[T any](parent func(*event.Event) *T, get func(*T) netip.Addr) gette
 	})
 }
 
-func compute(ev *event.Event) *event.Compute           { return ev.Compute }
-func extension(ev *event.Event) *event.Extension       { return ev.Extension }
-func quota(ev *event.Event) *event.Quota               { return ev.Quota }
-func role(ev *event.Event) *event.RoleAssignment       { return ev.Role }
-func tenantChange(ev *event.Event) *event.TenantChange { return ev.TenantChange }
-func signIn(ev *event.Event) *event.SignIn             { return ev.SignIn }
-func audit(ev *event.Event) *event.Audit               { return ev.Audit }
-func flow(ev *event.Event) *event.Flow                 { return ev.Flow }
-func dns(ev *event.Event) *event.DNS                   { return ev.DNS }
-func process(ev *event.Event) *event.Process           { return ev.Process }
-func sizeInfo(ev *event.Event) *event.SizeInfo         { return ev.Enrich.Size }
-func srcIP(ev *event.Event) *event.IPInfo              { return ev.Enrich.SrcIP }
-func dstIP(ev *event.Event) *event.IPInfo              { return ev.Enrich.DstIP }
-func pool(ev *event.Event) *event.PoolMatch            { return ev.Enrich.Pool }
-func principal(ev *event.Event) *event.Principal       { return &ev.Principal }
-func location(ev *event.Event) *event.Location         { return &ev.Loc }
+func compute(ev *event.Event) *event.Compute             { return ev.Compute }
+func extension(ev *event.Event) *event.Extension         { return ev.Extension }
+func quota(ev *event.Event) *event.Quota                 { return ev.Quota }
+func role(ev *event.Event) *event.RoleAssignment         { return ev.Role }
+func tenantChange(ev *event.Event) *event.TenantChange   { return ev.TenantChange }
+func signIn(ev *event.Event) *event.SignIn               { return ev.SignIn }
+func audit(ev *event.Event) *event.Audit                 { return ev.Audit }
+func flow(ev *event.Event) *event.Flow                   { return ev.Flow }
+func dns(ev *event.Event) *event.DNS                     { return ev.DNS }
+func process(ev *event.Event) *event.Process             { return ev.Process }
+func securityAlert(ev *event.Event) *event.SecurityAlert { return ev.Alert }
+func sizeInfo(ev *event.Event) *event.SizeInfo           { return ev.Enrich.Size }
+func srcIP(ev *event.Event) *event.IPInfo                { return ev.Enrich.SrcIP }
+func dstIP(ev *event.Event) *event.IPInfo                { return ev.Enrich.DstIP }
+func pool(ev *event.Event) *event.PoolMatch              { return ev.Enrich.Pool }
+func principal(ev *event.Event) *event.Principal         { return &ev.Principal }
+func location(ev *event.Event) *event.Location           { return &ev.Loc }
 
 // normalised are mamori's own fields, named by their JSON paths in the
 // alert output (docs/fields.md lists them with their meaning).
@@ -292,6 +293,27 @@ var normalised = map[string]getter{
 	"process.pid":                 subInt(process, func(p *event.Process) int64 { return p.PID }),
 	"process.parent_pid":          subInt(process, func(p *event.Process) int64 { return p.ParentPID }),
 	"process.sha256":              sub(process, func(p *event.Process) string { return p.SHA256 }),
+
+	"security_alert.type":      sub(securityAlert, func(a *event.SecurityAlert) string { return a.Type }),
+	"security_alert.name":      sub(securityAlert, func(a *event.SecurityAlert) string { return a.Name }),
+	"security_alert.severity":  sub(securityAlert, func(a *event.SecurityAlert) string { return a.Severity }),
+	"security_alert.status":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Status }),
+	"security_alert.product":   sub(securityAlert, func(a *event.SecurityAlert) string { return a.Product }),
+	"security_alert.component": sub(securityAlert, func(a *event.SecurityAlert) string { return a.Component }),
+	"security_alert.entity":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Entity }),
+	"security_alert.intent":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Intent }),
+	"security_alert.hosts": textsOf(func(ev *event.Event) []string {
+		if ev.Alert == nil {
+			return nil
+		}
+		return ev.Alert.Hosts
+	}),
+	"security_alert.addresses": textsOf(func(ev *event.Event) []string {
+		if ev.Alert == nil {
+			return nil
+		}
+		return ev.Alert.Addresses
+	}),
 
 	"enrich.size.size":      sub(sizeInfo, func(s *event.SizeInfo) string { return s.Size }),
 	"enrich.size.family":    sub(sizeInfo, func(s *event.SizeInfo) string { return s.Family }),

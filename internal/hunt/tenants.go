@@ -14,7 +14,7 @@ import (
 // A service over many tenants shares one count per kind of log: one
 // tenant's export that stops is hidden by the others that go on. So each
 // worker also spans the events of each tenant's log (the kinds whose
-// records name a tenant: Activity Log, sign-ins, audit), for a store to
+// records name a tenant: Activity Log, sign-ins, audit, security alerts), for a store to
 // tell which tenant went quiet.
 
 // TenantRead is one tenant's log of one kind: when its events fall (to

@@ -12,13 +12,14 @@ import (
 // product azure's services are SigmaHQ's; flowlogs and dns are mamori's
 // (documented in docs/fields.md). Categories are Sigma's generic ones.
 var services = map[string][]event.Kind{
-	"azure/activitylogs": {event.KindActivity},
-	"azure/signinlogs":   {event.KindSignIn},
-	"azure/auditlogs":    {event.KindAudit},
-	"azure/flowlogs":     {event.KindFlow},
-	"azure/dns":          {event.KindDNS},
-	"linux/auditd":       {event.KindProcess},
-	"linux/sysmon":       {event.KindProcess},
+	"azure/activitylogs":  {event.KindActivity},
+	"azure/signinlogs":    {event.KindSignIn},
+	"azure/auditlogs":     {event.KindAudit},
+	"azure/flowlogs":      {event.KindFlow},
+	"azure/dns":           {event.KindDNS},
+	"azure/securityalert": {event.KindAlert},
+	"linux/auditd":        {event.KindProcess},
+	"linux/sysmon":        {event.KindProcess},
 }
 
 var categories = map[string][]event.Kind{

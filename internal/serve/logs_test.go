@@ -115,7 +115,7 @@ func TestQuietLogs(t *testing.T) {
 	if res.Carried == 0 {
 		t.Fatal("nothing was read again")
 	}
-	want := []event.Kind{event.KindActivity, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess}
+	want := []event.Kind{event.KindActivity, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert}
 	if got := kindsOf(res.WentQuiet); !slices.Equal(got, want) {
 		t.Errorf("went quiet %v, want %v", got, want)
 	}
@@ -168,7 +168,7 @@ func TestCheckLogs(t *testing.T) {
 	for _, g := range h.NotSeen {
 		notSeen = append(notSeen, g.Kind)
 	}
-	if want := []event.Kind{event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess}; !slices.Equal(notSeen, want) {
+	if want := []event.Kind{event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert}; !slices.Equal(notSeen, want) {
 		t.Errorf("not seen %v, want %v", notSeen, want)
 	}
 	if h.Logs[0].Kind != "activity" || h.Logs[1].Kind != "signin" {
@@ -286,7 +286,7 @@ func TestQuietTenant(t *testing.T) {
 			t.Errorf("tenant %s went quiet: %+v", q.Tenant, q)
 		}
 	}
-	for _, k := range []event.Kind{event.KindActivity, event.KindSignIn, event.KindAudit} {
+	for _, k := range []event.Kind{event.KindActivity, event.KindSignIn, event.KindAudit, event.KindAlert} {
 		if !slices.ContainsFunc(res.Health.Quiet, func(q Quiet) bool { return q.Kind == k && q.Tenant == "" }) {
 			want = append(want, k)
 		}

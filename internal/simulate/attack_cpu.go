@@ -49,6 +49,10 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		g.attackerExec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
+		g.minerAlert(up.Add(time.Second), rid, host)
+		if i == 0 {
+			g.computeAlert(now, sp, ip)
+		}
 		a.extend(up.Add(time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 		now = end.Add(2*time.Minute + g.jitter(4*time.Minute))
@@ -57,6 +61,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 	}
 	a.minerProcess(g.agents)
+	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a
@@ -87,6 +92,7 @@ func (g *gen) cpuTwin(at time.Time) Attack {
 		"azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
+		"azure.defender.mining_alert", "azure.defender.compute_creation_alert",
 	}
 	return a
 }

@@ -98,9 +98,14 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
 		net := g.attackNetwork(now, a.Start, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
 		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
+		if i == 0 {
+			g.computeAlert(now, ga, ip)
+		}
 		if !hostDriver {
-			end = g.arm(end.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
+			extAt := end.Add(time.Minute + g.jitter(time.Minute))
+			end = g.arm(extAt, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
 				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+			g.extensionAlert(extAt, rid)
 		}
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		// The instances come up, resolve the pool and start the miner.
@@ -112,6 +117,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 			g.driverExec(up.Add(-time.Minute), host, true)
 		}
 		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.minerAlert(up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}
@@ -124,6 +130,10 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	}
 	a.driver(hostDriver, g.agents)
 	a.minerProcess(g.agents)
+	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
+	if !hostDriver {
+		a.expectDefender(g.agents, "azure.defender.gpu_extension_alert")
+	}
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a
@@ -154,6 +164,9 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 		}
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
 		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
+		if upgrade {
+			g.twinAlert(up.Add(-2*time.Minute), rid, host)
+		}
 		a.extend(up.Add(time.Minute))
 	}
 	a.MustNotFire = slices.Clone(gpuTwinQuiet)
@@ -169,4 +182,5 @@ var gpuTwinQuiet = []string{
 	"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 	"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
 	"azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
+	"azure.defender.mining_alert", "azure.defender.compute_creation_alert", "azure.defender.gpu_extension_alert",
 }

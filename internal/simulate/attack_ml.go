@@ -132,6 +132,7 @@ func (g *gen) mlTwin(at time.Time) Attack {
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
+		"azure.defender.mining_alert", "azure.defender.compute_creation_alert",
 	}
 	return a
 }

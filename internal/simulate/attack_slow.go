@@ -63,7 +63,9 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		g.attackerExec(up.Add(2*time.Second), fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4)), 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		host := fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.minerAlert(up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}
@@ -77,6 +79,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
 	a.minerProcess(g.agents)
+	a.expectDefender(g.agents, "azure.defender.mining_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

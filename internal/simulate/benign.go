@@ -14,6 +14,7 @@ func (g *gen) run() (*Truth, error) {
 		weekday := day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
 		g.benignCompute(day, weekday)
 		g.benignPipeline(day)
+		g.benignAlerts(day)
 		for h := range 24 {
 			hour := day.Add(time.Duration(h) * time.Hour)
 			work := weekday && h >= 7 && h < 18

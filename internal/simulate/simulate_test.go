@@ -3,6 +3,7 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/netip"
@@ -595,16 +596,26 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 			t.Errorf("%s with a policy: %s not expected", x.Scenario, rule)
 		}
 	}
+	// Defender's alerts about the attacker's machines come with the
+	// policy too: its exports differ by those rows alone.
+	alertsOnly := 0
 	for name, body := range allFiles {
-		if name == "truth.json" || attackerHosts[name] {
-			continue
-		}
-		if !bytes.Equal(body, ownFiles[name]) {
+		switch {
+		case name == "truth.json" || attackerHosts[name]:
+		case strings.HasPrefix(filepath.ToSlash(name), "defender-alerts/"):
+			if _, ok := ownFiles[name]; !ok {
+				alertsOnly++
+			}
+			checkAttackAlerts(t, name, body, ownFiles[name])
+		case !bytes.Equal(body, ownFiles[name]):
 			t.Errorf("%s differs with and without the policy", name)
 		}
 	}
-	if len(allFiles) != len(ownFiles)+len(attackerHosts) {
-		t.Errorf("%d files with the policy, %d without, %d attacker machines", len(allFiles), len(ownFiles), len(attackerHosts))
+	if len(allFiles) != len(ownFiles)+len(attackerHosts)+alertsOnly {
+		t.Errorf("%d files with the policy, %d without, %d attacker machines, %d days of attack alerts alone", len(allFiles), len(ownFiles), len(attackerHosts), alertsOnly)
+	}
+	if !slices.Contains(all.Attacks[0].MustFire, "azure.defender.mining_alert") || slices.Contains(own.Attacks[0].MustFire, "azure.defender.mining_alert") {
+		t.Errorf("Defender's mining alert expected with the policy %v, without %v", all.Attacks[0].MustFire, own.Attacks[0].MustFire)
 	}
 	drawn := map[string]bool{}
 	for seed := range uint64(16) {
@@ -634,5 +645,43 @@ func TestTwinsStartInTheWorkingDay(t *testing.T) {
 				t.Errorf("seed %d, %d days: %s starts at %s", opt.Seed, opt.Days, x.Scenario, x.Start.Format(time.DateTime))
 			}
 		}
+	}
+}
+
+// checkAttackAlerts: a day's Defender export with the agent policy holds
+// every row of the one without (withoutBody, nil when there is none), and
+// its other rows are alerts about the attacker's work.
+func checkAttackAlerts(t *testing.T, name string, with, without []byte) {
+	t.Helper()
+	type row map[string]any
+	var w, wo []row
+	if err := json.Unmarshal(with, &w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if without != nil {
+		if err := json.Unmarshal(without, &wo); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	attack := []string{"VM_DigitalCurrencyMining", "VM_CryptoCoinMinerArtifacts", "VM_GPUDriverExtensionUnusualExecution", "ARM_SuspiciousComputeCreation"}
+	seen := map[string]bool{}
+	for _, r := range wo {
+		seen[string(marshal(r))] = true
+		if slices.Contains(attack, r["AlertType"].(string)) {
+			t.Errorf("%s: without the policy, an alert about the attacker's work: %v", name, r["AlertType"])
+		}
+	}
+	extra := 0
+	for _, r := range w {
+		if seen[string(marshal(r))] {
+			continue
+		}
+		extra++
+		if !slices.Contains(attack, r["AlertType"].(string)) {
+			t.Errorf("%s: with the policy only, a %v alert", name, r["AlertType"])
+		}
+	}
+	if len(w)-extra != len(wo) {
+		t.Errorf("%s: %d rows without the policy, %d of them with it", name, len(wo), len(w)-extra)
 	}
 }

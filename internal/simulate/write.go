@@ -117,8 +117,9 @@ type gen struct {
 	// attacks create (attackNetwork); sp that of the benign flows to
 	// ports pools share with ordinary services (sharedPortFlows).
 	fr, nr, sp *rand.Rand
-	// drv is the stream of GPU drivers installed on hosts (drivers.go).
-	drv         *rand.Rand
+	// drv is the stream of GPU drivers installed on hosts (drivers.go);
+	// sec that of Defender for Cloud's alerts (defender.go).
+	drv, sec    *rand.Rand
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
 }
@@ -228,7 +229,7 @@ func newGen(opt Options) (*gen, error) {
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)),
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), sec: newSecRand(opt.Seed),
 		flowTargets: map[string]flowTarget{}, agents: agents}, nil
 }
 

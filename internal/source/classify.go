@@ -9,6 +9,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/source/entra"
 	"github.com/mamori-sec/mamori/internal/source/host"
 	"github.com/mamori-sec/mamori/internal/source/network"
+	"github.com/mamori-sec/mamori/internal/source/securityalert"
 )
 
 // family is one reader of a log family: it recognises its records and
@@ -26,6 +27,7 @@ var families = []family{
 	{entra.Detect, entra.Decode},
 	{network.Detect, network.Decode},
 	{host.Detect, host.Decode},
+	{securityalert.Detect, securityalert.Decode},
 	{activitylog.Detect, activitylog.Decode},
 }
 
@@ -33,8 +35,8 @@ var families = []family{
 // their family, so a busy Activity Log does not ask three other families
 // first. The family's Detect still decides; on a miss the full order runs.
 var byCategory = map[string]int{
-	"Administrative": 3, "Write": 3, "Action": 3, "Delete": 3, "Policy": 3, "Security": 3,
-	"ServiceHealth": 3, "ResourceHealth": 3, "Alert": 3, "Recommendation": 3, "Autoscale": 3,
+	"Administrative": 4, "Write": 4, "Action": 4, "Delete": 4, "Policy": 4, "Security": 4,
+	"ServiceHealth": 4, "ResourceHealth": 4, "Alert": 4, "Recommendation": 4, "Autoscale": 4,
 	"SignInLogs": 0, "NonInteractiveUserSignInLogs": 0, "ServicePrincipalSignInLogs": 0,
 	"ManagedIdentitySignInLogs": 0, "AuditLogs": 0,
 	"NetworkSecurityGroupFlowEvent": 1, "FlowLogFlowEvent": 1, "AZFWNetworkRule": 1, "AZFWDnsQuery": 1,
