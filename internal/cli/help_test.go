@@ -22,6 +22,14 @@ func TestHelpExitsZero(t *testing.T) {
 			if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitOK {
 				t.Errorf("mamori %s %s: exit %d, want %d; stderr:\n%s", cmd, help, code, ExitOK, errOut.String())
 			}
+			// Every command says what it does before its flags ("mamori
+			// simulate -h" listed only its flags).
+			if text := out.String() + errOut.String(); strings.Contains(text, "Flags:") {
+				_, rest, _ := strings.Cut(text, "\n\n")
+				if about, _, _ := strings.Cut(rest, "Flags:"); strings.TrimSpace(about) == "" {
+					t.Errorf("mamori %s %s: no description before the flags:\n%s", cmd, help, text)
+				}
+			}
 			// Every command names itself the same way (not Go's "Usage of demo:").
 			if want := "mamori " + strings.Fields(cmd)[0]; !strings.Contains(out.String()+errOut.String(), want) ||
 				strings.Contains(errOut.String(), "Usage of ") {

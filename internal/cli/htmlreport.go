@@ -18,3 +18,14 @@ func writeHTMLReport(path string, in htmlreport.Input) error {
 	}
 	return fh.Close()
 }
+
+// writeHTMLReportTo empties fh, opened before the hunt by openSummary, and
+// writes the page to it; a device or a pipe is written as it is.
+func writeHTMLReportTo(fh *os.File, in htmlreport.Input) error {
+	if isRegular(fh) {
+		if err := fh.Truncate(0); err != nil {
+			return err
+		}
+	}
+	return htmlreport.Write(fh, in)
+}

@@ -223,9 +223,22 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if sum != nil {
 		defer sum.Close()
 	}
+	// --report too: a hunt of a large export must not end in a page that
+	// cannot be written.
+	page, err := openSummary(f.report, out)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
+		if errors.Is(err, errSameFile) {
+			return ExitUsage
+		}
+		return ExitError
+	}
+	if page != nil {
+		defer page.Close()
+	}
 	inputs, expandErr := source.Expand(paths, stdin)
 	if expandErr != nil {
-		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(expandErr.Error()))
+		printErrors(stderr, "mamori hunt:", expandErr)
 		if len(inputs) == 0 {
 			return ExitError
 		}
@@ -300,14 +313,14 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return ExitError
 		}
 	}
-	if f.report != "" {
+	if page != nil {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen,
 			Read: res.Read, Outside: res.Outside}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
-		if err := writeHTMLReport(f.report, in); err != nil {
+		if err := writeHTMLReportTo(page, in); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
 			return ExitError
 		}

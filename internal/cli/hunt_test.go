@@ -459,6 +459,59 @@ func TestStrictFailsOnAPathItCouldNotRead(t *testing.T) {
 	}
 }
 
+// TestEachPathNotReadIsALineOfItsOwn: the paths Expand could not read
+// came as one errors.Join, printed whole through report.Terminal, which
+// escaped its newlines: one long line with a literal \n between paths.
+func TestEachPathNotReadIsALineOfItsOwn(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	a, b := filepath.Join(d, "typo-a"), filepath.Join(d, "typo-b")
+	_, _, errs := run(t, "", "hunt", "--format", "jsonl", example, a, b)
+	var named []string
+	for _, line := range strings.Split(errs, "\n") {
+		if strings.Contains(line, `\n`) {
+			t.Errorf("a line holds an escaped newline: %q", line)
+		}
+		if strings.HasPrefix(line, "mamori hunt: stat ") {
+			named = append(named, line)
+		}
+	}
+	if len(named) != 2 || !strings.Contains(named[0], a) || !strings.Contains(named[1], b) {
+		t.Errorf("lines naming the missing paths %q, want one for %s and one for %s", named, a, b)
+	}
+}
+
+// TestReportThatCannotBeWrittenFailsBeforeTheHunt: --report was created
+// only after the whole hunt, so a path that could not be written failed
+// after the input was read and the alerts printed. It is opened with
+// --output and --summary now, and may not name --output's file.
+func TestReportThatCannotBeWrittenFailsBeforeTheHunt(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	bad := filepath.Join(d, "bad.json")
+	os.WriteFile(bad, []byte("{\"time\": nope}\n"), 0o644)
+	code, out, errs := run(t, "", "hunt", "--report", filepath.Join(d, "no-such-folder", "r.html"), bad)
+	if code != ExitError || !strings.Contains(errs, "--report") {
+		t.Errorf("exit %d, want %d; stderr %q does not name --report", code, ExitError, errs)
+	}
+	if strings.Contains(errs, "skipped") || out != "" {
+		t.Errorf("the input was hunted before the report was found unwritable: stdout %q, stderr %q", out, errs)
+	}
+	same := filepath.Join(d, "alerts.txt")
+	if code, _, errs := run(t, "", "hunt", "--output", same, "--report", same, bad); code != ExitUsage {
+		t.Errorf("--report naming --output's file: exit %d, want %d; stderr %q", code, ExitUsage, errs)
+	}
+	// A report already there is replaced whole, not written over in part.
+	page := filepath.Join(d, "r.html")
+	os.WriteFile(page, bytes.Repeat([]byte("old page\n"), 100000), 0o644)
+	if code, _, errs := run(t, "", "hunt", "--report", page, example); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if b, _ := os.ReadFile(page); !bytes.HasPrefix(b, []byte("<!DOCTYPE html>")) || bytes.Contains(b, []byte("old page")) {
+		t.Errorf("--report holds %d bytes, old content left: %v", len(b), bytes.Contains(b, []byte("old page")))
+	}
+}
+
 // TestOutputThatCannotBeWrittenFailsBeforeTheHunt: an --output path that
 // cannot be created ends the command before any input is read (not after
 // a long hunt whose alerts then go nowhere), and says it is --output.

@@ -157,7 +157,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // writeCycle writes a cycle's new alerts and a one-line account of it.
 func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Options, res *serve.Result) int {
 	for _, e := range res.Skip {
-		fmt.Fprintln(stderr, "mamori serve: not read this time:", report.Terminal(e.Error()))
+		printErrors(stderr, "mamori serve: not read this time:", e)
 	}
 	writeLogChanges(stderr, res)
 	if len(res.Read) == 0 {

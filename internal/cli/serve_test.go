@@ -55,6 +55,32 @@ func TestServeOnceKeepsWhatItFound(t *testing.T) {
 	}
 }
 
+// TestServeNamesEachEntryItCannotReadOnALineOfItsOwn: the entries of a
+// watched folder it could not read (here two links that lead nowhere)
+// came as one line with a literal \n between them.
+func TestServeNamesEachEntryItCannotReadOnALineOfItsOwn(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	for _, name := range []string{"a.json", "b.json"} {
+		if err := os.Symlink(filepath.Join(d, "gone-"+name), filepath.Join(d, name)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	_, _, errs := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "mamori.db"), "--data-dir", t.TempDir(), d)
+	var named int
+	for _, line := range strings.Split(errs, "\n") {
+		if strings.Contains(line, `\n`) {
+			t.Errorf("a line holds an escaped newline: %q", line)
+		}
+		if strings.HasPrefix(line, "mamori serve: not read this time: ") && strings.Contains(line, "leads nowhere") {
+			named++
+		}
+	}
+	if named != 2 {
+		t.Errorf("%d lines name a dangling link, want 2; stderr %q", named, errs)
+	}
+}
+
 func TestServeUsage(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

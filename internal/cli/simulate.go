@@ -34,7 +34,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
-	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n")
+	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n\nWrites a simulated tenant's logs (people, pipelines, a data-science team's GPU work)\nwith attacks or their benign twins in them, in the shapes Azure exports them, and\ntruth.json: what was injected, when, and which rules must fire. Hunt the folder\nwith 'mamori hunt DIR'. The same seed writes the same bytes.\n")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}

@@ -8,16 +8,17 @@ import (
 	"github.com/mamori-sec/mamori/internal/report"
 )
 
-// errSameFile is --summary naming the regular file the alerts go to: the
-// one would overwrite the other after the whole hunt. A terminal or a
-// pipe both may share (mixed, as the user asked).
+// errSameFile is --summary (or hunt's --report) naming the regular file
+// the alerts go to: the one would overwrite the other after the whole
+// hunt. A terminal or a pipe both may share (mixed, as the user asked).
 var errSameFile = errors.New("names the file the alerts are written to")
 
 // openSummary opens --summary before the hunt, as --output is, so that a
 // path that cannot be written fails before the input is read rather than
 // after; nil when path is empty. The file is emptied only when the
 // summary is written (writeSummary), so a hunt that fails leaves the one
-// before. out is where the alerts go.
+// before. out is where the alerts go. Hunt's --report is opened the same
+// way (writeHTMLReportTo empties it).
 func openSummary(path string, out io.Writer) (*os.File, error) {
 	if path == "" {
 		return nil, nil

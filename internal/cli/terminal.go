@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/source"
 )
 
@@ -88,4 +89,18 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// printErrors writes err on stderr after prefix, each error an
+// errors.Join holds on a line of its own: printed whole, the join's
+// newlines would be escaped by report.Terminal into one long line with
+// "\n" in it. Each part is escaped, since file names come from the input.
+func printErrors(stderr io.Writer, prefix string, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			printErrors(stderr, prefix, e)
+		}
+		return
+	}
+	fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 }

@@ -30,6 +30,12 @@ type Input struct {
 // recursively, "-" for standard input) into inputs, in a stable order.
 // Hidden files and folders (a leading dot) inside walked folders are
 // passed over, as are obvious non-log files by their content later.
+//
+// Symbolic links: one named as an argument is followed, to a folder too.
+// Inside a walked folder, a link to a file is read like the file; a link
+// to a folder is not followed (it could lead back up the tree), and is
+// named in the error, as is a link that resolves to nothing (dangling, or
+// a loop): each would otherwise leave its logs unread without a word.
 func Expand(args []string, stdin io.Reader) ([]Input, error) {
 	var out []Input
 	var errs []error
@@ -48,24 +54,40 @@ func Expand(args []string, stdin io.Reader) ([]Input, error) {
 			continue
 		}
 		var found []Input
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		// WalkDir does not descend into a root that is a link to a
+		// folder (it lists the link alone); with a trailing separator the
+		// root resolves to the folder, and the names found still begin
+		// with the path as given.
+		root := a
+		if lst, err := os.Lstat(a); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			root = a + string(filepath.Separator)
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, err)
 				return nil
 			}
-			if p != a && len(d.Name()) > 0 && d.Name()[0] == '.' {
+			if p != root && len(d.Name()) > 0 && d.Name()[0] == '.' {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
+			switch {
+			case d.Type().IsRegular():
 				info, err := d.Info()
 				if err != nil {
 					errs = append(errs, err)
 					return nil
 				}
 				found = append(found, fileInput(p, info.Size()))
+			case d.Type()&fs.ModeSymlink != 0:
+				in, err := linkInput(p)
+				if err != nil {
+					errs = append(errs, err)
+				} else if in != nil {
+					found = append(found, *in)
+				}
 			}
 			return nil
 		})
@@ -76,6 +98,28 @@ func Expand(args []string, stdin io.Reader) ([]Input, error) {
 		out = append(out, found...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// linkInput is the input a symbolic link met inside a walked folder
+// stands for: the file it leads to, nil for anything else that is not
+// read (a device, a pipe), or an error naming the link when it leads to a
+// folder or to nothing.
+func linkInput(p string) (*Input, error) {
+	st, err := os.Stat(p)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is named once, below
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: a symbolic link that leads nowhere: %w", p, err)
+	case st.IsDir():
+		return nil, fmt.Errorf("%s: a symbolic link to a folder, not followed: name the folder itself to read it", p)
+	case st.Mode().IsRegular():
+		in := fileInput(p, st.Size())
+		return &in, nil
+	}
+	return nil, nil
 }
 
 func cmpString(a, b string) int {

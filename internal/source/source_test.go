@@ -401,6 +401,48 @@ func TestExpandWalksFoldersInOrderAndSkipsHidden(t *testing.T) {
 	}
 }
 
+// TestExpandFollowsLinksToFilesAndNamesTheRest: a symbolic link was
+// passed over without a word, inside a folder and as the folder named on
+// the command line alike, so its logs were never read and the hunt said
+// nothing. A link to a file is now read, the folder a named link leads to
+// is walked, and a link inside a folder that leads to a folder or to
+// nothing is named in the error.
+func TestExpandFollowsLinksToFilesAndNamesTheRest(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	real := filepath.Join(d, "real")
+	os.MkdirAll(real, 0o755)
+	os.WriteFile(filepath.Join(real, "PT1H.json"), []byte(activity(1)+"\n"), 0o644)
+	walked := filepath.Join(d, "walked")
+	os.MkdirAll(walked, 0o755)
+	links := map[string]string{
+		filepath.Join(walked, "linked.json"): filepath.Join(real, "PT1H.json"),
+		filepath.Join(walked, "folder"):      real,
+		filepath.Join(walked, "dangling"):    filepath.Join(d, "gone"),
+		filepath.Join(d, "named"):            real,
+	}
+	for link, target := range links {
+		if err := os.Symlink(target, link); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	in, err := Expand([]string{walked}, nil)
+	if len(in) != 1 || in[0].Name != filepath.Join(walked, "linked.json") {
+		t.Errorf("inputs %v, want the linked file alone", in)
+	}
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(walked, "folder")+": a symbolic link to a folder, not followed") ||
+		!strings.Contains(err.Error(), filepath.Join(walked, "dangling")+": a symbolic link that leads nowhere") {
+		t.Errorf("error %v does not name the link to a folder and the dangling link", err)
+	}
+	in, err = Expand([]string{filepath.Join(d, "named")}, nil)
+	if err != nil || len(in) != 1 || in[0].Name != filepath.Join(d, "named", "PT1H.json") {
+		t.Errorf("a named link to a folder: inputs %v, error %v; want its file, named through the link", in, err)
+	}
+	if r, _ := read(t, in, DefaultLimits()); len(r.events) != 1 {
+		t.Errorf("events %d read through the link, want 1", len(r.events))
+	}
+}
+
 func TestCSVExport(t *testing.T) {
 	t.Parallel()
 	csv := "TenantId,TimeGenerated [UTC],OperationNameValue,ActivityStatusValue,Caller,CallerIpAddress,_ResourceId,SubscriptionId,CorrelationId,Type\r\n" +
