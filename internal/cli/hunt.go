@@ -61,7 +61,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
 	fs.StringVar(&f.summary, "summary", "", "also write what the hunt read and could not see, as one JSON document, to this file (docs/outputs.md)")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
-	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert at or above this severity is found (low, medium, high, critical)")
+	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert or incident at or above this severity is found (low, medium, high, critical)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
@@ -340,7 +340,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		// A path that is missing, or a folder that could not be walked, is
 		// input not read, as much as a record skipped.
 		return ExitError
-	case f.failOn != "" && anyAtLeast(alerts, failOn):
+	case f.failOn != "" && anyAtLeast(alerts, res.Incidents, failOn):
 		return ExitFindings
 	case ctx.Err() != nil:
 		return ExitError
@@ -378,9 +378,21 @@ func writeSections(w io.Writer, res *hunt.Result) error {
 	return report.WriteNotSeen(w, res.NotSeen)
 }
 
-func anyAtLeast(as []alert.Alert, s alert.Severity) bool {
+func anyAtLeast(as []alert.Alert, incs []incident.Incident, s alert.Severity) bool {
+	open := map[string]bool{} // incidents with an alert not suppressed
 	for _, a := range as {
-		if a.Severity >= s && a.Suppressed == nil {
+		if a.Suppressed != nil {
+			continue
+		}
+		if a.Severity >= s {
+			return true
+		}
+		open[a.Incident] = true
+	}
+	// An incident is rated above its alerts when their chain is an
+	// attack's (medium and high alerts make a critical incident).
+	for _, in := range incs {
+		if in.Severity >= s && open[in.ID] {
 			return true
 		}
 	}

@@ -134,7 +134,8 @@ func TestExitCodes(t *testing.T) {
 		says string
 	}{
 		{"fail-on high with a high alert", []string{"hunt", "--fail-on", "high", example}, ExitFindings, ""},
-		{"fail-on critical without one", []string{"hunt", "--fail-on", "critical", example}, ExitOK, ""},
+		{"fail-on critical: no alert is, the incident is", []string{"hunt", "--fail-on", "critical", example}, ExitFindings, ""},
+		{"fail-on critical without one", []string{"hunt", "--fail-on", "critical", filepath.Join(example, "hosts")}, ExitOK, ""},
 		{"strict with an unreadable record", []string{"hunt", "--strict", bad}, ExitError, "bad.json:1: invalid JSON"},
 		{"not strict: reported, exit 0", []string{"hunt", bad}, ExitOK, "1 record could not be read"},
 		{"past --max-errors: counted, in the singular", []string{"hunt", "--max-errors", "0", bad}, ExitOK, "… and 1 more unreadable record\n"},
@@ -144,6 +145,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing path", []string{"hunt", "/does/not/exist"}, ExitError, "no such file"},
 		{"owned IPs file with a bad line", []string{"hunt", "--owned-ips", owned, example}, ExitUsage, "2"},
 		{"unknown command", []string{"hunts"}, ExitUsage, "unknown command"},
+		{"rules test where there is no ./rules", []string{"rules", "test"}, ExitUsage, "no ./rules folder here"},
 		{"intel update of a broken file", []string{"intel", "update", "--data-dir", t.TempDir(), "servicetags", bad}, ExitError, "bad.json"},
 	}
 	for _, c := range cases {

@@ -246,6 +246,12 @@ func rulesTest(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		root = args[0]
 	}
+	// The scenarios live beside the rules in a clone of the repository;
+	// the binary carries the rules, not them.
+	if _, err := os.Stat(root); err != nil && len(args) == 0 {
+		fmt.Fprintf(stderr, "mamori rules test: no ./rules folder here: run it in a clone of mamori's repository, or give the folder of your rules and their scenarios (mamori rules test DIR)\n")
+		return ExitUsage
+	}
 	set, err := rules.Load(rules.Options{Dirs: []string{root}})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori rules test:", report.Terminal(err.Error()))

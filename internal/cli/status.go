@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,7 +57,11 @@ watches.
 	}
 	// A store is never created by looking at it.
 	if _, err := os.Stat(*path); err != nil {
-		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "mamori status: no store at %s (no such file): 'mamori serve --store %[1]s FOLDER' makes one\n", report.Terminal(*path))
+		} else {
+			fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		}
 		return ExitUsage
 	}
 	st, err := store.Open(ctx, *path)

@@ -117,7 +117,8 @@ func TestStatusUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"status", "--store", db}, "no such file"}, // never created by looking
+		{[]string{"status", "--store", db}, "(no such file): 'mamori serve --store"}, // never created by looking
+		{[]string{"alerts", "--store", db}, "(no such file): 'mamori serve --store"},
 		{[]string{"status", "--store", db, "--format", "csv"}, "--format"},
 		{[]string{"status", "--store", db, "--quiet", "-1h"}, "--quiet"},
 		{[]string{"status", "--store", db, "extra"}, "unexpected argument"},
