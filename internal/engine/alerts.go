@@ -78,16 +78,20 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		if silent != nil && silent(r.Name) {
 			return
 		}
-		gk := strconv.Itoa(h.rule) + "|" + h.tenant + "|"
+		// The id names the rule by its name, not its place in this
+		// catalogue: a rule added before it must not change the ids a
+		// store already holds (serve reads carried records again).
+		id := h.tenant + "|"
 		if h.group != "" {
-			gk += h.group
+			id += h.group
 		} else {
-			gk += h.key
+			id += h.key
 		}
+		gk := strconv.Itoa(h.rule) + "|" + id
 		a := byGroup[gk]
 		if a == nil {
 			a = &alert.Alert{
-				ID:           alertID(r.Name, gk),
+				ID:           alertID(r.Name, id),
 				Rule:         r.Name,
 				RuleVersion:  r.Version,
 				Title:        r.Sigma.Title,
