@@ -151,6 +151,9 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *keep != "" {
 		fmt.Fprintf(stdout, "The logs are in %s; what was injected is in %s.\n", dir, filepath.Join(dir, "truth.json"))
+	} else {
+		// The alerts' evidence names files of that folder.
+		fmt.Fprintln(stdout, "The simulated logs were in a temporary folder, removed now: 'mamori demo --keep DIR' keeps them, to open the evidence.")
 	}
 	return ExitOK
 }
