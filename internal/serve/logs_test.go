@@ -28,6 +28,24 @@ func (tn *tenant) copyFamily(t *testing.T, dst, family string, from, to int) {
 	}, false)
 }
 
+// quietServer serves dir into st with a quiet limit of an hour and the
+// wall clock *now (the test moves it on); run runs one cycle.
+func quietServer(t *testing.T, st *store.Store, dir string, cfg hunt.Config, now *time.Time) (run func() *Result) {
+	t.Helper()
+	srv, err := New(context.Background(), Config{Store: st, Dirs: []string{dir}, Hunt: cfg, Quiet: time.Hour, Clock: func() time.Time { return *now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() *Result {
+		t.Helper()
+		res, err := srv.Cycle(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+}
+
 func kindsOf(qs []Quiet) []event.Kind {
 	var ks []event.Kind
 	for _, q := range qs {
@@ -59,18 +77,7 @@ func TestQuietLogs(t *testing.T) {
 	st := openStore(t)
 	dst := t.TempDir()
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	srv, err := New(ctx, Config{Store: st, Dirs: []string{dst}, Hunt: tn.cfg, Quiet: time.Hour, Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func() *Result {
-		t.Helper()
-		res, err := srv.Cycle(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	run := quietServer(t, st, dst, tn.cfg, &now)
 
 	tn.copyFamily(t, dst, "", 1, 20)
 	tn.copyFamily(t, dst, "hosts", 99, 99) // host logs are the last day's
@@ -237,22 +244,10 @@ func TestQuietTenant(t *testing.T) {
 	if a.truth.Tenant == b.truth.Tenant || a.truth.Tenant == "" {
 		t.Fatalf("tenants %q and %q", a.truth.Tenant, b.truth.Tenant)
 	}
-	ctx := context.Background()
 	st := openStore(t)
 	root := t.TempDir()
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	srv, err := New(ctx, Config{Store: st, Dirs: []string{root}, Hunt: a.cfg, Quiet: time.Hour, Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func() *Result {
-		t.Helper()
-		res, err := srv.Cycle(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	run := quietServer(t, st, root, a.cfg, &now)
 	for _, tn := range []*tenant{a, b} {
 		tn.copyFamily(t, filepath.Join(root, tn.truth.Tenant), "", 1, 20)
 	}
