@@ -18,6 +18,9 @@ var errNoType = errors.New("security alert without an alert type")
 // (…/providers/Microsoft.Security/locations/westeurope/alerts/…).
 func decodeARM(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	p := sc.Get(v, "properties")
+	if p == nil && v.Get("alertType") != nil {
+		p = v // az security alert list: flattened
+	}
 	if p == nil || p.Type() != fastjson.TypeObject {
 		return event.Event{}, errors.New("security alert without properties")
 	}

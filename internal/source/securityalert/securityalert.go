@@ -26,7 +26,8 @@ import (
 const (
 	// ShapeARM is an alert as Azure Resource Manager gives it
 	// (Microsoft.Security/locations/alerts: id, name, type, properties),
-	// one element of a REST list's value.
+	// one element of a REST list's value, or as the Azure CLI prints it
+	// (the same facts flattened beside the id).
 	ShapeARM = "securityalert.arm"
 	// ShapeLA is a row of the Log Analytics SecurityAlert table (a JSON
 	// export, the query API's rows, or a CSV row).
@@ -48,7 +49,9 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 		return "", false
 	}
 	if t := v.GetStringBytes("type"); len(t) > 0 {
-		if bytes.EqualFold(t, []byte(armType)) && v.Get("properties") != nil {
+		// The REST API nests the facts under properties; the Azure CLI
+		// (az security alert list) prints them flattened beside the id.
+		if bytes.EqualFold(t, []byte(armType)) && (v.Get("properties") != nil || v.Get("alertType") != nil) {
 			return ShapeARM, true
 		}
 	}

@@ -72,6 +72,26 @@ func TestDecodeARM(t *testing.T) {
 	}
 }
 
+// az security alert list prints each alert with its properties beside
+// its id (the SDK flattens them): the same alert.
+func TestDecodeCLIFlattened(t *testing.T) {
+	t.Parallel()
+	v := fixture(t, "rest_GetAlertsSubscription_example.json").GetArray("responses", "200", "body", "value")[1]
+	nested := decode(t, v, jsonHint)
+	flat := fastjson.MustParse(`{}`)
+	v.GetObject().Visit(func(k []byte, x *fastjson.Value) {
+		if string(k) != "properties" {
+			flat.Set(string(k), x)
+		}
+	})
+	v.Get("properties").GetObject().Visit(func(k []byte, x *fastjson.Value) { flat.Set(string(k), x) })
+	got := decode(t, flat, jsonHint)
+	if got.Shape != ShapeARM || got.ID != nested.ID || !got.Time.Equal(nested.Time) || got.ResourceID != nested.ResourceID ||
+		got.Region != nested.Region || !equalAlert(*got.Alert, *nested.Alert) {
+		t.Errorf("flattened:\n%+v %+v\nnested:\n%+v %+v", got, *got.Alert, nested, *nested.Alert)
+	}
+}
+
 func equalAlert(a, b event.SecurityAlert) bool {
 	return a.Type == b.Type && a.Name == b.Name && a.Severity == b.Severity && a.Status == b.Status && a.Product == b.Product &&
 		a.Component == b.Component && a.Entity == b.Entity && a.Intent == b.Intent && slices.Equal(a.Hosts, b.Hosts) && slices.Equal(a.Addresses, b.Addresses)
@@ -120,6 +140,8 @@ func TestDetect(t *testing.T) {
 	}{
 		{"ARM alert", `{"id":"/x","type":"Microsoft.Security/Locations/alerts","properties":{}}`, jsonHint, ShapeARM},
 		{"ARM alert, type in another case", `{"type":"microsoft.security/locations/alerts","properties":{}}`, jsonHint, ShapeARM},
+		{"ARM alert as the Azure CLI prints it", `{"type":"Microsoft.Security/Locations/alerts","alertType":"VM_EICAR"}`, jsonHint, ShapeARM},
+		{"ARM alert with neither", `{"type":"Microsoft.Security/Locations/alerts","id":"/x"}`, jsonHint, ""},
 		{"another ARM resource", `{"type":"Microsoft.Security/assessments","properties":{}}`, jsonHint, ""},
 		{"row of the table", `{"Type":"SecurityAlert","AlertType":"x"}`, jsonHint, ShapeLA},
 		{"CSV row, table named by the export", `{"AlertType":"x"}`, record.Hint{Format: "csv", Table: "SecurityAlert"}, ShapeLA},
