@@ -51,6 +51,7 @@ type Server struct {
 	cwd      string           // for absPath: asked once, not per file and cycle
 	quiet    []Quiet          // the quiet logs at the last cycle
 	checked  bool             // a cycle has judged the logs
+	linked   map[string]bool  // links not followed, already said
 }
 
 // New returns a server over the store and folders.
@@ -61,7 +62,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}}
+	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{}}
 	s.cwd, _ = os.Getwd()
 	// A store kept in a folder it watches would be read as a log that
 	// changes every cycle.
@@ -197,6 +198,16 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 		return nil, err
 	}
 	found, err := source.Expand(s.cfg.Dirs, nil)
+	// A link the walk did not follow is said once, not every cycle, and
+	// does not stop the forgetting of files gone: the walk listed the
+	// rest.
+	links, err := source.SplitLinkErrors(err)
+	for _, l := range links {
+		if !s.linked[l.Path] {
+			s.linked[l.Path] = true
+			res.Skip = append(res.Skip, l)
+		}
+	}
 	if err != nil {
 		res.Skip = append(res.Skip, err)
 	} else if err := s.forgetGone(ctx, found, cps); err != nil {

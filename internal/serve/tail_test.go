@@ -314,3 +314,49 @@ func TestGoneFilesLoseTheirCheckpoints(t *testing.T) {
 		t.Errorf("a serve of another folder removed this one's checkpoints: %v", cps)
 	}
 }
+
+// A symbolic link the walk does not follow (to a folder, or to nothing)
+// is said once, not every cycle, and the files gone still lose their
+// checkpoints: the walk listed everything else.
+func TestLinksNotFollowedAreSaidOnceAndForgetNothing(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 4)
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	os.WriteFile(a, bytes.Join(lines[:2], nil), 0o644)
+	os.WriteFile(b, bytes.Join(lines[2:], nil), 0o644)
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "archive")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "dangling"))
+	st := openStore(t)
+	srv, err := New(context.Background(), Config{Store: st, Dirs: []string{dir}, Hunt: tn.cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() *Result {
+		t.Helper()
+		res, err := srv.Cycle(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run()
+	var said []string
+	for _, e := range res.Skip {
+		said = append(said, e.Error())
+	}
+	if len(said) != 2 || !strings.Contains(strings.Join(said, "\n"), "archive: a symbolic link to a folder") ||
+		!strings.Contains(strings.Join(said, "\n"), "dangling: a symbolic link that leads nowhere") {
+		t.Errorf("first cycle says %q, want each link once", said)
+	}
+	os.Remove(a)
+	if res := run(); len(res.Skip) != 0 {
+		t.Errorf("the links are said again: %v", res.Skip)
+	}
+	cps, err := st.Checkpoints(context.Background())
+	if err != nil || len(cps) != 1 || cps[b].Path != b {
+		t.Errorf("checkpoints %v (%v), want only %s: a link stopped the gone file's from being forgotten", cps, err, b)
+	}
+}

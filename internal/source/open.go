@@ -112,14 +112,44 @@ func linkInput(p string) (*Input, error) {
 	}
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%s: a symbolic link that leads nowhere: %w", p, err)
+		return nil, &LinkError{Path: p, Why: "a symbolic link that leads nowhere: " + err.Error()}
 	case st.IsDir():
-		return nil, fmt.Errorf("%s: a symbolic link to a folder, not followed: name the folder itself to read it", p)
+		return nil, &LinkError{Path: p, Why: "a symbolic link to a folder, not followed: name the folder itself to read it"}
 	case st.Mode().IsRegular():
 		in := fileInput(p, st.Size())
 		return &in, nil
 	}
 	return nil, nil
+}
+
+// LinkError is a symbolic link inside a walked folder that Expand did not
+// follow. The walk itself went on: everything else under the folder was
+// listed, so a caller may still trust the listing as whole (serve forgets
+// the files no longer there).
+type LinkError struct {
+	Path, Why string
+}
+
+func (e *LinkError) Error() string { return e.Path + ": " + e.Why }
+
+// SplitLinkErrors separates Expand's error into the links it did not
+// follow and the rest (nil when there is none).
+func SplitLinkErrors(err error) (links []*LinkError, rest error) {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else if err != nil {
+		errs = []error{err}
+	}
+	var others []error
+	for _, e := range errs {
+		if l, ok := e.(*LinkError); ok {
+			links = append(links, l)
+		} else {
+			others = append(others, e)
+		}
+	}
+	return links, errors.Join(others...)
 }
 
 func cmpString(a, b string) int {
