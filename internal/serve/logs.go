@@ -79,7 +79,8 @@ type Health struct {
 // CheckLogs judges a store's logs against the rules: which of the logs
 // they read never arrived, and which arrived and then stopped for longer
 // than quiet before now (none when quiet is 0), as a whole or for one
-// tenant.
+// tenant. Security alerts are never judged quiet: they arrive only when a
+// product finds something.
 //
 // A tenant's log is judged only once its events have spanned the limit:
 // a tenant the store meets only through a few records (a partner's
@@ -105,6 +106,11 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 	// was read.
 	read := map[string]coverage.Gap{}
 	for _, g := range coverage.Missing(set, [event.KindCount]int64{}) {
+		if g.Kind == event.KindAlert {
+			// Alerts come when something is found: a day without one is
+			// no export stopped.
+			continue
+		}
 		read[g.Kind.String()] = g
 		l, ok := seen[g.Kind.String()]
 		if !ok || l.Arrived.IsZero() || now.Sub(l.Arrived) <= quiet {
