@@ -67,7 +67,10 @@ type Options struct {
 	Seed    uint64 // the same seed gives the same report
 	Days    int    // days of logs per tenant; default 30
 	Size    string // small, medium, large or mixed (drawn per tenant); default small
-	Workers int    // tenants hunted at once; default 1
+	// Shape is the Activity Log's export shape in every tenant
+	// (simulate.ShapeRecords, ShapeREST, ShapeLogAnalytics); default records.
+	Shape   string
+	Workers int // tenants hunted at once; default 1
 	// Progress, when set, is called after each tenant (from any worker,
 	// one call at a time).
 	Progress func(done, total int)
@@ -103,6 +106,7 @@ type Report struct {
 	Seed    uint64
 	Days    int
 	Size    string
+	Shape   string      // the Activity Log's shape; "" for the default, records
 	Rules   []RuleScore // sorted by rule
 	Attacks int         // attacks injected
 	Twins   int         // benign twins injected
@@ -196,7 +200,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		notes = DefaultNotes
 	}
 	r := total.report(notes, opt.NotesRule)
-	r.Tenants, r.Seed, r.Days, r.Size = opt.Tenants, opt.Seed, opt.Days, opt.Size
+	r.Tenants, r.Seed, r.Days, r.Size, r.Shape = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape
 	return r, nil
 }
 
@@ -254,7 +258,7 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	defer os.RemoveAll(dir)
 	seed, names := plan(opt.Seed, i)
 	size := sizeOf(opt.Size, opt.Seed, i)
-	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names})
+	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names, Shape: opt.Shape})
 	if err != nil {
 		return nil, err
 	}
@@ -264,8 +268,12 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	}
 	t := newTally()
 	// Notes name the tenant by the command that rebuilds it.
-	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s --scenario %s)",
-		i, seed, opt.Days, size, strings.Join(names, " --scenario "))
+	shape := ""
+	if opt.Shape != "" && opt.Shape != simulate.ShapeRecords {
+		shape = " --shape " + opt.Shape
+	}
+	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s --scenario %s)",
+		i, seed, opt.Days, size, shape, strings.Join(names, " --scenario "))
 	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
 	return t, nil
 }

@@ -139,3 +139,34 @@ func TestMixedSizesAreDrawnPerTenant(t *testing.T) {
 		t.Errorf("an unknown size: %v", err)
 	}
 }
+
+// An evaluation over another Activity Log shape says so in its command and
+// in each note's command that rebuilds a tenant, and its tenants are
+// written in that shape (a shape simulate refuses is refused here).
+func TestShapeIsPassedOnAndNamed(t *testing.T) {
+	t.Parallel()
+	opt := small
+	opt.Tenants, opt.Shape, opt.Notes = 2, simulate.ShapeREST, -1
+	r, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.Command(), " --shape rest") || !strings.Contains(r.summary(), "Activity Log as rest") {
+		t.Errorf("command %q, summary %q", r.Command(), r.summary())
+	}
+	if len(r.Notes) == 0 {
+		t.Fatal("no note: the test would prove nothing")
+	}
+	for _, n := range r.Notes {
+		if strings.Contains(n, "mamori simulate") && !strings.Contains(n, "--shape rest --scenario") {
+			t.Errorf("a note's command lacks the shape: %s", n)
+		}
+	}
+	opt.Shape = "xml"
+	if _, err := Run(context.Background(), opt); err == nil {
+		t.Error("a shape simulate does not know was accepted")
+	}
+	if (&Report{Tenants: 1, Seed: 1, Days: 3, Size: "small"}).Command() != "mamori eval --tenants 1 --seed 1 --days 3 --tenant-size small" {
+		t.Error("the default shape is named in the command")
+	}
+}

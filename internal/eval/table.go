@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"github.com/mamori-sec/mamori/internal/simulate"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -10,7 +11,11 @@ import (
 
 // Command is the command line that reproduces the report.
 func (r *Report) Command() string {
-	return fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size)
+	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size)
+	if r.Shape != "" && r.Shape != simulate.ShapeRecords {
+		c += " --shape " + r.Shape
+	}
+	return c
 }
 
 // WriteTable writes the scores as an aligned text table for a terminal,
@@ -74,8 +79,12 @@ func (r *Report) Markdown() string {
 
 // summary is the totals line.
 func (r *Report) summary() string {
+	size := r.Size
+	if r.Shape != "" && r.Shape != simulate.ShapeRecords {
+		size += ", Activity Log as " + r.Shape
+	}
 	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical.",
-		r.Tenants, r.Seed, r.Days, r.Size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents)
+		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents)
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.
