@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
@@ -15,7 +13,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
-	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // alertsCmd lists what a store holds: the alerts `mamori serve` found,
@@ -61,19 +58,9 @@ formats give each alert its incident's id).
 		}
 		from = time.Now().Add(-d)
 	}
-	// A store is never created by looking at it.
-	if _, err := os.Stat(*path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(stderr, "mamori alerts: no store at %s (no such file): 'mamori serve --store %[1]s FOLDER' makes one\n", report.Terminal(*path))
-		} else {
-			fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
-		}
-		return ExitUsage
-	}
-	st, err := store.Open(ctx, *path)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
-		return ExitError
+	st, code := openStore(ctx, "alerts", *path, stderr)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	set, code := loadRules("alerts", ruleDirs, *onlyUser, stderr, io.Discard)

@@ -55,19 +55,9 @@ watches.
 		fmt.Fprintf(stderr, "mamori status: --quiet %s: 0 or more\n", *quiet)
 		return ExitUsage
 	}
-	// A store is never created by looking at it.
-	if _, err := os.Stat(*path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(stderr, "mamori status: no store at %s (no such file): 'mamori serve --store %[1]s FOLDER' makes one\n", report.Terminal(*path))
-		} else {
-			fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
-		}
-		return ExitUsage
-	}
-	st, err := store.Open(ctx, *path)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
-		return ExitError
+	st, code := openStore(ctx, "status", *path, stderr)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	if *forget != "" {
@@ -77,18 +67,12 @@ watches.
 	if set == nil {
 		return code
 	}
-	logs, err := st.Logs(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
-		return ExitError
-	}
-	tenants, err := st.TenantLogs(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
-		return ExitError
-	}
 	now := time.Now()
-	h := serve.CheckLogs(logs, tenants, set, now, *quiet)
+	h, err := serve.StoreHealth(ctx, st, set, now, *quiet)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	if *format == "json" {
 		err = report.WriteStoreStatus(stdout, statusJSON(h))
 	} else {
@@ -131,6 +115,25 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 		}
 	}
 	return report.WriteStoreNotSeen(w, h.NotSeen)
+}
+
+// openStore opens the store a command reads: one that is not there is a
+// usage error saying how one is made, never created by looking at it.
+func openStore(ctx context.Context, cmd, path string, stderr io.Writer) (*store.Store, int) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "mamori %s: no store at %s (no such file): 'mamori serve --store %[2]s FOLDER' makes one\n", cmd, report.Terminal(path))
+		} else {
+			fmt.Fprintf(stderr, "mamori %s: %s\n", cmd, report.Terminal(err.Error()))
+		}
+		return nil, ExitUsage
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "mamori %s: %s\n", cmd, report.Terminal(err.Error()))
+		return nil, ExitError
+	}
+	return st, ExitOK
 }
 
 // forgetTenant drops a tenant's logs from the store.

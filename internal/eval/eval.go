@@ -268,12 +268,8 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 	}
 	t := newTally()
 	// Notes name the tenant by the command that rebuilds it.
-	shape := ""
-	if opt.Shape != "" && opt.Shape != simulate.ShapeRecords {
-		shape = " --shape " + opt.Shape
-	}
 	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s --scenario %s)",
-		i, seed, opt.Days, size, shape, strings.Join(names, " --scenario "))
+		i, seed, opt.Days, size, shapeFlag(opt.Shape), strings.Join(names, " --scenario "))
 	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
 	return t, nil
 }

@@ -11,11 +11,16 @@ import (
 
 // Command is the command line that reproduces the report.
 func (r *Report) Command() string {
-	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size)
-	if r.Shape != "" && r.Shape != simulate.ShapeRecords {
-		c += " --shape " + r.Shape
+	return fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
+}
+
+// shapeFlag is the --shape flag that asks for the Activity Log's shape,
+// "" for the default one.
+func shapeFlag(shape string) string {
+	if shape == "" || shape == simulate.ShapeRecords {
+		return ""
 	}
-	return c
+	return " --shape " + shape
 }
 
 // WriteTable writes the scores as an aligned text table for a terminal,
@@ -80,7 +85,7 @@ func (r *Report) Markdown() string {
 // summary is the totals line.
 func (r *Report) summary() string {
 	size := r.Size
-	if r.Shape != "" && r.Shape != simulate.ShapeRecords {
+	if shapeFlag(r.Shape) != "" {
 		size += ", Activity Log as " + r.Shape
 	}
 	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical.",

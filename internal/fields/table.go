@@ -117,6 +117,15 @@ func subFloat[T any](parent func(*event.Event) *T, get func(*T) float64) getter 
 	})
 }
 
+func subTexts[T any](parent func(*event.Event) *T, get func(*T) []string) getter {
+	return textsOf(func(ev *event.Event) []string {
+		if p := parent(ev); p != nil {
+			return get(p)
+		}
+		return nil
+	})
+}
+
 func subBool[T any](parent func(*event.Event) *T, get func(*T) bool) getter {
 	return boolOf(func(ev *event.Event) (bool, bool) {
 		if p := parent(ev); p != nil {
@@ -243,20 +252,15 @@ var normalised = map[string]getter{
 	"signin.risk_level":            sub(signIn, func(s *event.SignIn) string { return s.RiskLevel }),
 	"signin.risk_level_aggregated": sub(signIn, func(s *event.SignIn) string { return s.RiskLevelAggregated }),
 	"signin.risk_state":            sub(signIn, func(s *event.SignIn) string { return s.RiskState }),
-	"signin.risk_event_types": textsOf(func(ev *event.Event) []string {
-		if ev.SignIn == nil {
-			return nil
-		}
-		return ev.SignIn.RiskEventTypes
-	}),
-	"signin.auth_requirement":   sub(signIn, func(s *event.SignIn) string { return s.AuthRequirement }),
-	"signin.conditional_access": sub(signIn, func(s *event.SignIn) string { return s.ConditionalAccess }),
-	"signin.client_app":         sub(signIn, func(s *event.SignIn) string { return s.ClientApp }),
-	"signin.user_agent":         sub(signIn, func(s *event.SignIn) string { return s.UserAgent }),
-	"signin.country":            sub(signIn, func(s *event.SignIn) string { return s.Country }),
-	"signin.home_tenant_id":     sub(signIn, func(s *event.SignIn) string { return s.HomeTenantID }),
-	"signin.resource_tenant_id": sub(signIn, func(s *event.SignIn) string { return s.ResourceTenantID }),
-	"signin.interactive":        subBool(signIn, func(s *event.SignIn) bool { return s.Interactive }),
+	"signin.risk_event_types":      subTexts(signIn, func(s *event.SignIn) []string { return s.RiskEventTypes }),
+	"signin.auth_requirement":      sub(signIn, func(s *event.SignIn) string { return s.AuthRequirement }),
+	"signin.conditional_access":    sub(signIn, func(s *event.SignIn) string { return s.ConditionalAccess }),
+	"signin.client_app":            sub(signIn, func(s *event.SignIn) string { return s.ClientApp }),
+	"signin.user_agent":            sub(signIn, func(s *event.SignIn) string { return s.UserAgent }),
+	"signin.country":               sub(signIn, func(s *event.SignIn) string { return s.Country }),
+	"signin.home_tenant_id":        sub(signIn, func(s *event.SignIn) string { return s.HomeTenantID }),
+	"signin.resource_tenant_id":    sub(signIn, func(s *event.SignIn) string { return s.ResourceTenantID }),
+	"signin.interactive":           subBool(signIn, func(s *event.SignIn) bool { return s.Interactive }),
 
 	"audit.activity":     sub(audit, func(a *event.Audit) string { return strings.TrimSpace(a.Activity) }),
 	"audit.category":     sub(audit, func(a *event.Audit) string { return a.Category }),
@@ -302,18 +306,8 @@ var normalised = map[string]getter{
 	"security_alert.component": sub(securityAlert, func(a *event.SecurityAlert) string { return a.Component }),
 	"security_alert.entity":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Entity }),
 	"security_alert.intent":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Intent }),
-	"security_alert.hosts": textsOf(func(ev *event.Event) []string {
-		if ev.Alert == nil {
-			return nil
-		}
-		return ev.Alert.Hosts
-	}),
-	"security_alert.addresses": textsOf(func(ev *event.Event) []string {
-		if ev.Alert == nil {
-			return nil
-		}
-		return ev.Alert.Addresses
-	}),
+	"security_alert.hosts":     subTexts(securityAlert, func(a *event.SecurityAlert) []string { return a.Hosts }),
+	"security_alert.addresses": subTexts(securityAlert, func(a *event.SecurityAlert) []string { return a.Addresses }),
 
 	"enrich.size.size":      sub(sizeInfo, func(s *event.SizeInfo) string { return s.Size }),
 	"enrich.size.family":    sub(sizeInfo, func(s *event.SizeInfo) string { return s.Family }),

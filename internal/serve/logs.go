@@ -2,6 +2,7 @@ package serve
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -126,6 +127,20 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Tenant: t.Tenant, Source: g.Source, Arrived: t.Arrived, Last: t.Last})
 	}
 	return h
+}
+
+// StoreHealth is CheckLogs over what the store holds of its logs, as a
+// whole and per tenant.
+func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
+	logs, err := st.Logs(ctx)
+	if err != nil {
+		return Health{}, err
+	}
+	tenants, err := st.TenantLogs(ctx)
+	if err != nil {
+		return Health{}, err
+	}
+	return CheckLogs(logs, tenants, set, now, quiet), nil
 }
 
 // changes compares the quiet logs with those of the cycle before: the

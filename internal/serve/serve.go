@@ -116,15 +116,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	logs, err := s.cfg.Store.Logs(ctx)
-	if err != nil {
+	if res.Health, err = StoreHealth(ctx, s.cfg.Store, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet); err != nil {
 		return nil, err
 	}
-	tenants, err := s.cfg.Store.TenantLogs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res.Health = CheckLogs(logs, tenants, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet)
 	res.First = !s.checked
 	res.WentQuiet, res.Back = changes(s.quiet, res.Health.Quiet)
 	s.quiet, s.checked = res.Health.Quiet, true

@@ -180,7 +180,7 @@ func extBody(loc, publisher, typ, version string, settings map[string]any) map[s
 // createVM writes a VM create by a and its monitoring agent extension, and
 // returns when both were done.
 func (g *gen) createVM(at time.Time, a actor, group, name, loc, size string, noisy bool) time.Time {
-	rid := g.t.rg(group) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/" + strings.ToUpper(name)
+	rid := g.t.vmID(group, name)
 	g.deploys[a.OID] = append(g.deploys[a.OID], at)
 	end := g.arm(at, a, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBody(loc, size), Loc: loc, Accept: true, Noisy: noisy})
 	ext := end.Add(30*time.Second + g.jitter(2*time.Minute))

@@ -75,11 +75,6 @@ func accountEntity(a actor) map[string]any {
 	return e
 }
 
-// vmID is the id of a VM of the tenant.
-func (t *tenant) vmID(group, name string) string {
-	return t.rg(group) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/" + strings.ToUpper(name)
-}
-
 // benignAlerts writes a day's ordinary alerts: the build agents answer
 // SSH from the internet and are brute-forced most days; once in a while
 // someone checks the export with Defender's test alert.

@@ -113,5 +113,10 @@ func (t *tenant) rg(name string) string {
 	return "/SUBSCRIPTIONS/" + strings.ToUpper(t.Sub) + "/RESOURCEGROUPS/" + strings.ToUpper(name)
 }
 
+// vmID is the id of the tenant's VM name in resource group group.
+func (t *tenant) vmID(group, name string) string {
+	return t.rg(group) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/" + strings.ToUpper(name)
+}
+
 // office returns one of the company's egress addresses.
 func (t *tenant) office(r *rand.Rand) string { return pick(r, t.Office).String() }
