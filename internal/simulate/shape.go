@@ -65,9 +65,7 @@ func reshape(line []byte, shape string) ([]byte, error) {
 			"subStatus":      map[string]any{"value": "", "localizedValue": ""},
 			"subscriptionId": sub, "tenantId": tenant,
 		}
-		if loc := str("location"); loc != "" {
-			e["location"] = loc
-		}
+		// EventData has no location: the region is only in the bodies.
 		return json.Marshal(e)
 	case ShapeLogAnalytics:
 		// Log Analytics keeps dynamic columns as objects in its JSON export
