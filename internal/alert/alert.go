@@ -84,17 +84,22 @@ type Alert struct {
 	// PrincipalIDs are every id the records name the principal by (UPN,
 	// object id, app id, lower case): a sign-in logged by UPN and an ARM
 	// write logged by object id are the same person.
-	PrincipalIDs   []string   `json:"principal_ids,omitempty"`
-	CorrelationIDs []string   `json:"correlation_ids,omitempty"`
-	IPs            []string   `json:"ips,omitempty"`
-	Resources      []string   `json:"resources,omitempty"`
-	Summary        string     `json:"summary"`
-	Tags           []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
-	Evidence       []Evidence `json:"evidence"`
-	Count          int        `json:"count"`             // contributing records (evidence keeps the first 50)
-	Stage          string     `json:"stage,omitempty"`   // kill-chain stage of the rule
-	Compute        []Compute  `json:"compute,omitempty"` // compute the contributing records created
-	Incident       string     `json:"incident,omitempty"`
+	PrincipalIDs   []string `json:"principal_ids,omitempty"`
+	CorrelationIDs []string `json:"correlation_ids,omitempty"`
+	IPs            []string `json:"ips,omitempty"`
+	Resources      []string `json:"resources,omitempty"`
+	// Hosts are the machines its records name by host name (a process's
+	// host, a security alert's hosts and compromised entity), as
+	// record.HostName gives them: Defender's alerts in the Activity Log
+	// name the attacked machine only so.
+	Hosts    []string   `json:"hosts,omitempty"`
+	Summary  string     `json:"summary"`
+	Tags     []string   `json:"tags,omitempty"` // ATT&CK, e.g. attack.t1496
+	Evidence []Evidence `json:"evidence"`
+	Count    int        `json:"count"`             // contributing records (evidence keeps the first 50)
+	Stage    string     `json:"stage,omitempty"`   // kill-chain stage of the rule
+	Compute  []Compute  `json:"compute,omitempty"` // compute the contributing records created
+	Incident string     `json:"incident,omitempty"`
 	// Suppressed names the suppressions-file entry that set this alert
 	// aside; a suppressed alert is still reported, marked.
 	Suppressed *Suppression `json:"suppressed,omitempty"`

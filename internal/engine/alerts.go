@@ -199,6 +199,9 @@ func extend(a *alert.Alert, h *keptHit) {
 	if h.resource != "" {
 		a.Resources = addUnique(a.Resources, h.resource)
 	}
+	if h.hosts != "" {
+		a.Hosts = addUnique(a.Hosts, hostList(strings.Clone(h.hosts))...)
+	}
 	if c := h.compute; c != nil {
 		// Every contributing create is listed: copies, so that they do not
 		// hold the whole decoded hit their strings come from.

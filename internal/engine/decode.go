@@ -94,7 +94,7 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 	h.keep = d.byte()
 	h.time = decodeTime(&d, e)
 	for _, s := range [...]*string{&h.tenant, &h.sub, &h.principal.ID, &h.principal.UPN, &h.principal.Name, &h.principal.AppID,
-		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation} {
+		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation, &h.hosts} {
 		*s = d.str()
 	}
 	if decodeAddrs(&d, h) {
@@ -144,7 +144,7 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	d.str() // group
 	h.keep = d.byte()
 	h.time = decodeTime(&d, e)
-	var strs [13][]byte // as in decodeHit: the tenant is first, the file tenth
+	var strs [14][]byte // as in decodeHit: the tenant is first, the file tenth
 	for i := range strs {
 		strs[i] = d.str()
 	}

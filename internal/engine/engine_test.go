@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,46 @@ func TestSummaries(t *testing.T) {
 	for _, c := range cases {
 		if got := Summary(&c.ev); got != c.want {
 			t.Errorf("Summary = %q\n want %q", got, c.want)
+		}
+	}
+}
+
+// TestAlertsNameTheirHosts: a process's host and a security alert's hosts
+// and compromised entity reach the alert as record.HostName gives them
+// (what incidents link by), a subscription's id named as the entity does
+// not, and an Activity Log record names none.
+func TestAlertsNameTheirHosts(t *testing.T) {
+	set := load(t, map[string]string{
+		"p.yml": "title: p\nname: test.process\nid: 1\ndescription: d\nlogsource: {product: linux, category: process_creation}\ndetection:\n  sel: {process.image|endswith: /xmrig}\n  condition: sel\nlevel: high\n",
+		"a.yml": "title: a\nname: test.alert\nid: 2\ndescription: d\nlogsource: {product: azure, service: securityalert}\ndetection:\n  sel: {security_alert.severity: High}\n  condition: sel\nlevel: high\n",
+		"e.yml": elevate,
+	})
+	e, err := New(set, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 14, 1, 0, 0, 0, time.UTC)
+	evs := []event.Event{
+		{Time: t0, Kind: event.KindProcess, ID: "p1", Tenant: "t1", Process: &event.Process{Host: "Train-0000003.internal.cloudapp.net", Image: "/tmp/xmrig"}},
+		{Time: t0.Add(time.Minute), Kind: event.KindAlert, ID: "a1", Tenant: "t1", Alert: &event.SecurityAlert{Severity: "High", Entity: "TRAIN-0", Hosts: []string{"train-0000003", "10.0.0.4"}}},
+		{Time: t0.Add(2 * time.Minute), Kind: event.KindAlert, ID: "a2", Tenant: "t1", Alert: &event.SecurityAlert{Severity: "High", Entity: "7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6"}},
+		elevation("e1", "c1", t0.Add(3*time.Minute), event.OutcomeSucceeded),
+	}
+	for i := range evs {
+		e.Eval(0, &evs[i])
+	}
+	as, _, err := e.Alerts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, a := range as {
+		got[a.Evidence[0].EventID] = a.Hosts
+	}
+	want := map[string][]string{"p1": {"train-0000003"}, "a1": {"train-0000003", "train-0"}, "a2": nil, "e1": nil}
+	for id, w := range want {
+		if g, ok := got[id]; !ok || !slices.Equal(g, w) {
+			t.Errorf("%s: hosts %q (alert made: %v), want %q", id, g, ok, w)
 		}
 	}
 }

@@ -3,10 +3,13 @@ package engine
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
 
@@ -29,6 +32,7 @@ type keptHit struct {
 	eventID   string
 	shape     string
 	operation string
+	hosts     string // the machines it names (eventHosts), NUL-separated
 	addrs     hitAddrs
 	keep      uint8 // refresh: does the rule still match (keep* bits)
 	compute   *alert.Compute
@@ -92,6 +96,7 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		summary, ev.Loc.File, ev.ID, ev.Shape, ev.Operation} {
 		b = appendStr(b, s)
 	}
+	b = appendHosts(b, ev)
 	b = binary.AppendVarint(b, int64(ev.Loc.Line))
 	b = binary.AppendVarint(b, ev.Loc.Offset)
 	b = binary.AppendVarint(b, int64(ev.Loc.Index))
@@ -128,6 +133,37 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		b = append(b, boolByte(c.Spot))
 	}
 	return b
+}
+
+// appendHosts encodes the machines an event names by host name (its
+// process's host, its security alert's hosts and compromised entity) as
+// one string, NUL-separated; most events name none.
+func appendHosts(b []byte, ev *event.Event) []byte {
+	var one [1]string
+	var hosts []string
+	switch {
+	case ev.Process != nil:
+		one[0] = ev.Process.Host
+		hosts = one[:]
+	case ev.Alert != nil:
+		hosts = append(hosts, ev.Alert.Hosts...)
+		hosts = append(hosts, ev.Alert.Entity)
+	}
+	var names []string
+	for _, h := range hosts {
+		if n := record.HostName(h); n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return appendStr(b, strings.Join(names, "\x00"))
+}
+
+// hostList splits a hit's hosts.
+func hostList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x00")
 }
 
 func boolByte(v bool) byte {

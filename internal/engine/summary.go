@@ -81,7 +81,11 @@ func Summary(ev *event.Event) string {
 		return fmt.Sprintf("%s on %s: %s", processName(p), host, commandText(p.CommandLine)) + poolText(ev)
 	case ev.Alert != nil:
 		a := ev.Alert
-		text := fmt.Sprintf("%s raised \"%s\" (%s, %s)", orUnknown(a.Product), orUnknown(a.Name), a.Type, strings.ToLower(orUnknown(a.Severity)))
+		facts := strings.ToLower(orUnknown(a.Severity))
+		if a.Type != "" {
+			facts = a.Type + ", " + facts
+		}
+		text := fmt.Sprintf("%s raised \"%s\" (%s)", orUnknown(a.Product), orUnknown(a.Name), facts)
 		if a.Entity != "" {
 			text += " on " + a.Entity
 		} else if ev.ResourceID != "" {

@@ -69,15 +69,19 @@ func (t *tally) note(rank int, rule, format string, args ...any) {
 // Attributed says whether alert a is about scenario x: one of its records
 // lies in x's span (alert.FirstWithin: a merged alert's first and last
 // records may lie either side of a span none of its records is in) and,
-// when it names principals or resources, it names one of x's (a resource
-// under one of x's counts); failing that, it names one of x's machines by
-// address or by the host folder of its evidence. (simulate's own tests
-// judge with a stricter rule of their own, involves.)
+// when it names principals, resources or machines, it names one of x's (a
+// resource under one of x's counts, a machine as Attack.Machine says);
+// failing that, it names one of x's machines by address or by the host
+// folder of its evidence. (simulate's own tests judge with a stricter
+// rule of their own, involves.)
 func Attributed(a alert.Alert, x simulate.Attack) bool {
 	if _, ok := a.FirstWithin(x.Start, x.End); !ok {
 		return false
 	}
-	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 {
+	if len(a.PrincipalIDs) == 0 && len(a.Resources) == 0 && len(a.Hosts) == 0 {
+		return true
+	}
+	if slices.ContainsFunc(a.Hosts, x.Machine) {
 		return true
 	}
 	for _, p := range a.PrincipalIDs {

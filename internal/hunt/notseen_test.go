@@ -43,9 +43,10 @@ func TestHuntSaysWhatItDidNotSee(t *testing.T) {
 	if got := notSeen(t, expand(t, sim)); len(got) != 0 {
 		t.Errorf("every log was exported, yet not seen: %v", got)
 	}
+	// The simulated Activity Log records Defender's alerts too.
 	got := notSeen(t, expand(t, filepath.Join(sim, "insights-activity-logs")))
-	if !slices.Equal(got, beyondActivity) {
-		t.Errorf("the Activity Log alone: not seen %v, want %v", got, beyondActivity)
+	if want := beyondActivity[:len(beyondActivity)-1]; !slices.Equal(got, want) {
+		t.Errorf("the Activity Log alone: not seen %v, want %v", got, want)
 	}
 }
 

@@ -39,7 +39,9 @@ type Options struct {
 // tenants never meet) and share a link key (a principal, a resource or
 // the resource it belongs to, a correlation id, a private IP address in
 // the same subscription, or a public one of an alert that names a
-// principal: the caller's address), and when the later one starts at
+// principal: the caller's address; or a machine's name, between an alert
+// that names the host and one that created it, see hostLinks), and when
+// the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
 // Connections are transitive (union-find).
 //
@@ -198,7 +200,7 @@ func (g *grouping) link(nodes []int) {
 	for _, n := range nodes {
 		a := g.alert(n)
 		keys := linkKeys(a)
-		for _, k := range keys {
+		for _, k := range keys.seek {
 			for _, h := range holders[k] {
 				r := g.find(h)
 				if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
@@ -206,7 +208,7 @@ func (g *grouping) link(nodes []int) {
 				}
 			}
 		}
-		for _, k := range keys {
+		for _, k := range keys.held {
 			hs := holders[k]
 			kept := hs[:0]
 			for _, h := range hs {

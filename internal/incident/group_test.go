@@ -98,6 +98,41 @@ func TestGrouping(t *testing.T) {
 		},
 		want: [][]int{{0, 1, 4}, {2, 3, 5}},
 	}, {
+		// Defender's alerts in the Activity Log name no one and only the
+		// machine's name; the nearest incident of the subscription where
+		// someone took control is another's.
+		name: "an alert naming a machine joins the attack that created it, not the nearest",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subA, "train-0"), "c1")),
+			mk("azure.identity.privileged_role_assignment", alert.High, at(150*time.Minute), principal(eve), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(3*time.Hour), principal(eve), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg", "render-01"), "c2")),
+			// An instance of train-0 by its computer name; the set by its name.
+			mk("azure.defender.mining_alert", alert.High, at(3*time.Hour+time.Minute), sub(subA), hosts("train-0000003")),
+			mk("azure.defender.gpu_extension_alert", alert.Low, at(2*time.Hour), sub(subA), hosts("train-0")),
+			// A host log names no subscription: the name in any.
+			mk("azure.host.miner_process", alert.High, at(3*time.Hour+3*time.Minute), hosts("train-00000a")),
+		},
+		want: [][]int{{0, 1, 4, 5, 6}, {2, 3}},
+	}, {
+		name: "a machine's name does not cross subscriptions, nor link two resources of that name",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg1", "vm-01"), "c1")),
+			mk("azure.identity.elevate_access", alert.High, at(90*time.Minute), principal(eve), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(eve), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg2", "vm-01"), "c2")),
+			mk("azure.identity.privileged_role_assignment", alert.High, at(2*time.Hour), principal(trent), sub(subB)),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour+time.Minute), principal(trent), sub(subB),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subB, "rg", "vm-02"), "c3")),
+			// Defender's alert on a vm-01 of subscription B: not A's.
+			mk("azure.defender.mining_alert", alert.High, at(2*time.Hour+30*time.Minute), sub(subB), hosts("vm-01")),
+		},
+		want: [][]int{{0, 1}, {2, 3}, {4, 5, 6}},
+	}, {
 		name: "the same principal a month later is a new incident",
 		alerts: []alert.Alert{
 			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory)),

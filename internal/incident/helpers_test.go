@@ -16,6 +16,7 @@ const (
 	subB    = "bbbbbbbb-0000-0000-0000-000000000002"
 	mallory = "mallory@contoso.com"
 	eve     = "eve@contoso.com"
+	trent   = "trent@contoso.com"
 )
 
 var t0 = time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)
@@ -49,6 +50,7 @@ func tenant(t string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Te
 func ips(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.IPs = v } }
 func res(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Resources = v } }
 func last(t time.Time) func(*alert.Alert)   { return func(a *alert.Alert) { a.LastTime = t } }
+func hosts(v ...string) func(*alert.Alert)  { return func(a *alert.Alert) { a.Hosts = v } }
 
 func compute(service, size string, n int, region, resource, corr string) func(*alert.Alert) {
 	return func(a *alert.Alert) {
@@ -59,6 +61,10 @@ func compute(service, size string, n int, region, resource, corr string) func(*a
 
 func vmss(subscription, name string) string {
 	return "/subscriptions/" + subscription + "/resourceGroups/rg-ml/providers/Microsoft.Compute/virtualMachineScaleSets/" + name
+}
+
+func vmOf(subscription, group, name string) string {
+	return "/subscriptions/" + subscription + "/resourceGroups/" + group + "/providers/Microsoft.Compute/virtualMachines/" + name
 }
 
 // attackChain is one cryptojacking attack on tenant A by mallory: a

@@ -9,12 +9,17 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
+// links are the keys an alert is found by (held) and those it looks for
+// (seek). Most keys are both; a machine's name is not (hostLinks).
+type links struct{ held, seek []string }
+
 // linkKeys are the values that tie an alert to others of its tenant: its
 // principal, the resources it touched, its IP addresses and the
 // correlation ids of its creates, each prefixed with its kind so that a
-// principal never meets an IP of the same spelling. A private address key
-// holds its subscription ("sub|10.0.0.4"), a public one does not.
-func linkKeys(a *alert.Alert) []string {
+// principal never meets an IP of the same spelling, and the machines it
+// names (hostLinks). A private address key holds its subscription
+// ("sub|10.0.0.4"), a public one does not.
+func linkKeys(a *alert.Alert) links {
 	var keys []string
 	add := func(k string) {
 		if !slices.Contains(keys, k) {
@@ -56,7 +61,90 @@ func linkKeys(a *alert.Alert) []string {
 			add("i|" + k)
 		}
 	}
-	return keys
+	l := links{held: keys, seek: slices.Clone(keys)}
+	hostLinks(a, &l)
+	return l
+}
+
+// hostLinks adds the keys of the machines an alert names. Defender's
+// alerts in the Activity Log name the attacked machine only by its name,
+// and host logs name their own machine so: the name ties them to the
+// alert that created that machine. A VM's computer name is its resource
+// name unless set otherwise; a scale set's instances are named by its
+// prefix, the set's name by default, and six base-36 characters.
+//
+// Names meet only across the two sides, an alert naming a host and one
+// naming the compute resource, and hosts with hosts: two resources of the
+// same name are not linked by it (their ids link them when they are one).
+// Names repeat across subscriptions, so an alert that names its
+// subscription meets only names of that subscription; a host log, which
+// names none, meets the name in any.
+func hostLinks(a *alert.Alert, l *links) {
+	sub := strings.ToLower(strings.TrimSpace(a.Subscription))
+	hold := func(k string) {
+		if !slices.Contains(l.held, k) {
+			l.held = append(l.held, k)
+		}
+	}
+	seek := func(k string) {
+		if !slices.Contains(l.seek, k) {
+			l.seek = append(l.seek, k)
+		}
+	}
+	for _, h := range a.Hosts {
+		names := []string{"n|" + h}
+		if p, ok := record.ScaleSetPrefix(h); ok {
+			names = append(names, "s|"+p)
+		}
+		for _, n := range names {
+			if sub != "" {
+				hold("h|" + sub + "|" + n)
+				hold("h|*|" + n)
+				seek("h|" + sub + "|" + n)
+				seek("h||" + n)
+				seek("r|" + sub + "|" + n)
+			} else {
+				hold("h||" + n)
+				seek("h||" + n)
+				seek("h|*|" + n)
+				seek("r|*|" + n)
+			}
+		}
+	}
+	ids := slices.Clone(a.Resources)
+	for _, c := range a.Compute {
+		ids = append(ids, c.Resource)
+	}
+	for _, id := range ids {
+		s, names := machineNames(id)
+		for _, n := range names {
+			hold("r|" + s + "|" + n)
+			hold("r|*|" + n)
+			seek("h|" + s + "|" + n)
+			seek("h||" + n)
+		}
+	}
+}
+
+// machineNames are the names a compute resource's machines go by: a VM's
+// own name, a scale set's name as a VM name (Defender names the set) and
+// as its instances' prefix; with the resource's subscription.
+func machineNames(id string) (sub string, names []string) {
+	parts := strings.Split(strings.Trim(strings.ToLower(strings.TrimSpace(id)), "/"), "/")
+	for i := 0; i+3 < len(parts); i++ {
+		if parts[i] != "providers" || parts[i+1] != "microsoft.compute" {
+			continue
+		}
+		sub = strings.ToLower(record.SubscriptionOf(id))
+		switch name := parts[i+3]; parts[i+2] {
+		case "virtualmachines":
+			return sub, []string{"n|" + name}
+		case "virtualmachinescalesets":
+			return sub, []string{"n|" + name, "s|" + name}
+		}
+		return "", nil
+	}
+	return "", nil
 }
 
 // resourceKey is the resource an ARM id belongs to, so that a scale set,

@@ -87,3 +87,21 @@ func TestSubscriptionOf(t *testing.T) {
 		}
 	}
 }
+
+func TestHostName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Train-0000003":                        "train-0000003",
+		" vm-01.internal.cloudapp.net ":        "vm-01",
+		"vm-01.":                               "vm-01",
+		"10.0.0.4":                             "",
+		"fe80::1":                              "",
+		"7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6": "",
+		"Contoso Production":                   "",
+		"/subscriptions/x/virtualMachines/v":   "",
+		"":                                     "",
+	} {
+		if got := HostName(in); got != want {
+			t.Errorf("HostName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -109,3 +109,39 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 // RFC 4193 or the shared address space. Such an address names a machine
 // only within its own network.
 func PrivateAddr(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
+
+// HostName is a machine's name as alerts compare it: lower case, and the
+// first label of a domain name (Defender for Endpoint and Sysmon write
+// FQDNs, auditd and Defender for Cloud short names). It is "" for text
+// that names no machine: nothing, text with spaces or slashes, an IP
+// address, or a GUID (a Resource Manager alert's compromised entity is
+// the subscription, by its id).
+func HostName(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || strings.ContainsAny(s, " \t\r\n/\\") || IsGUID(s) {
+		return ""
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return ""
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// ScaleSetPrefix is the prefix of a scale-set instance's computer name,
+// which ends in six base-36 characters (train-0000003: train-0, the
+// set's name unless its profile says otherwise); ok is false for a name
+// that cannot be one. h is a HostName.
+func ScaleSetPrefix(h string) (prefix string, ok bool) {
+	if len(h) <= 6 {
+		return "", false
+	}
+	for _, c := range h[len(h)-6:] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+			return "", false
+		}
+	}
+	return h[:len(h)-6], true
+}

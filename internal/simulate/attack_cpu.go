@@ -49,9 +49,9 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		g.attackerExec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
-		g.minerAlert(up.Add(time.Second), rid, host)
+		g.minerAlert(&a, up.Add(time.Second), rid, host)
 		if i == 0 {
-			g.computeAlert(now, sp, ip)
+			g.computeAlert(&a, now, sp, ip)
 		}
 		a.extend(up.Add(time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))

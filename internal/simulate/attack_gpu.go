@@ -99,13 +99,13 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		net := g.attackNetwork(now, a.Start, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
 		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
 		if i == 0 {
-			g.computeAlert(now, ga, ip)
+			g.computeAlert(&a, now, ga, ip)
 		}
 		if !hostDriver {
 			extAt := end.Add(time.Minute + g.jitter(time.Minute))
 			end = g.arm(extAt, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
 				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
-			g.extensionAlert(extAt, rid)
+			g.extensionAlert(&a, extAt, rid)
 		}
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		// The instances come up, resolve the pool and start the miner.
@@ -117,7 +117,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 			g.driverExec(up.Add(-time.Minute), host, true)
 		}
 		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
-		g.minerAlert(up.Add(2*time.Second), rid, host)
+		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}

@@ -65,7 +65,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		host := fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4))
 		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
-		g.minerAlert(up.Add(2*time.Second), rid, host)
+		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}

@@ -9,7 +9,7 @@ import (
 
 // Defender for Cloud watches the tenant and its continuous export writes
 // each alert to the workspace's SecurityAlert table, exported here a day a
-// file. Ordinary days bring the alerts every tenant has (SSH brute force
+// file; the Activity Log records each one too (Activate Alert). Ordinary days bring the alerts every tenant has (SSH brute force
 // on the machines the internet reaches, the test alert someone raises).
 // What an attack shows depends on the tenant: the organisation whose
 // policy puts an agent on every new machine (Options.HostAgents all) has
@@ -57,6 +57,27 @@ func (g *gen) alert(a securityAlert) {
 		"ProductComponentName": a.component, "Status": a.status, "CompromisedEntity": a.entity, "Tactics": a.tactic, "Type": "SecurityAlert",
 	}
 	g.add("defender-alerts/SecurityAlert_"+gen.Format("2006-01-02")+".json", kindArray, gen, marshal(row))
+	g.activity(gen, g.activateAlert(a, gen), false)
+}
+
+// activateAlert is the Activity Log's record of the alert (category
+// Security, Activate Alert), as the diagnostic settings write it: the
+// alert's display name and facts under properties, its id as the
+// correlation id, so that the alert read from both logs is one.
+func (g *gen) activateAlert(a securityAlert, at time.Time) []byte {
+	group := "DEFENDER"
+	if _, rest, ok := strings.Cut(strings.ToUpper(a.resource), "/RESOURCEGROUPS/"); ok {
+		group, _, _ = strings.Cut(rest, "/")
+	}
+	rid := fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/%s/PROVIDERS/MICROSOFT.SECURITY/LOCATIONS/%s/ALERTS/%s",
+		strings.ToUpper(g.t.Sub), group, strings.ToUpper(g.t.Regions[0]), strings.ToUpper(a.vendorID))
+	return marshal(map[string]any{
+		"time": stamp(at), "resourceId": rid, "operationName": "Microsoft.Security/locations/alerts/activate/action", "category": "Security",
+		"resultType": "Active", "resultSignature": "", "durationMs": "0", "callerIpAddress": "", "correlationId": a.vendorID,
+		"level": "Informational", "location": "global",
+		"properties": map[string]any{"eventCategory": "Security", "eventName": a.name, "operationId": a.vendorID,
+			"eventProperties": map[string]any{"severity": a.severity, "compromisedEntity": a.entity, "intent": a.tactic}},
+	})
 }
 
 func hostEntity(host, rid string) map[string]any {
@@ -106,7 +127,7 @@ func (g *gen) benignAlerts(day time.Time) {
 // minerAlert writes what Defender for Servers raises about a miner started
 // at at on host, an instance of the attacker's scale set vmss, when its
 // agent reaches the machine.
-func (g *gen) minerAlert(at time.Time, vmss, host string) {
+func (g *gen) minerAlert(x *Attack, at time.Time, vmss, host string) {
 	rid := fmt.Sprintf("%s/VIRTUALMACHINES/%d", vmss, g.sec.IntN(40))
 	// The machine pages name it by its current title (no type) and the
 	// deprecated page by its type; exports carry either family.
@@ -116,36 +137,38 @@ func (g *gen) minerAlert(at time.Time, vmss, host string) {
 		a.typ, a.name, a.severity = "VM_CryptoCoinMinerArtifacts", "Process associated with digital currency mining detected", "Medium"
 	}
 	g.draw(&a, 5*time.Minute, 40)
-	g.attackAlert(a)
+	g.attackAlert(x, a)
 }
 
 // extensionAlert writes Defender's alert on the attacker's GPU driver
 // extension installed on vmss at at.
-func (g *gen) extensionAlert(at time.Time, vmss string) {
+func (g *gen) extensionAlert(x *Attack, at time.Time, vmss string) {
 	name := vmss[strings.LastIndexByte(vmss, '/')+1:]
 	a := securityAlert{typ: "VM_GPUDriverExtensionUnusualExecution", name: "Suspicious installation of GPU extension in your virtual machine",
 		severity: "Low", tactic: "Impact", component: "Servers", entity: strings.ToLower(name), resource: vmss, status: "New", start: at,
 		entities: []map[string]any{{"ResourceId": strings.ToLower(vmss), "Type": "azure-resource"}}}
 	g.draw(&a, 10*time.Minute, 30)
-	g.attackAlert(a)
+	g.attackAlert(x, a)
 }
 
 // computeAlert writes Defender for Resource Manager's alert on the
 // compute by created from ip from at on.
-func (g *gen) computeAlert(at time.Time, by actor, ip string) {
+func (g *gen) computeAlert(x *Attack, at time.Time, by actor, ip string) {
 	a := securityAlert{typ: "ARM_SuspiciousComputeCreation", name: "Suspicious creation of compute resources detected", severity: "Medium",
 		tactic: "Impact", component: "Resource Manager", entity: g.t.Sub, resource: "/SUBSCRIPTIONS/" + strings.ToUpper(g.t.Sub), status: "New",
 		start: at, entities: []map[string]any{accountEntity(by), ipEntity(ip)}}
 	g.draw(&a, 20*time.Minute, 40)
-	g.attackAlert(a)
+	g.attackAlert(x, a)
 }
 
 // attackAlert writes an alert about the attacker's work when the tenant
 // has Defender's plans everywhere (the organisation whose policy reaches
-// every new machine).
-func (g *gen) attackAlert(a securityAlert) {
+// every new machine). The attack lasts until the alert is generated: the
+// Activity Log records it then.
+func (g *gen) attackAlert(x *Attack, a securityAlert) {
 	if g.agents == AgentsAll {
 		g.alert(a)
+		x.extend(a.start.Add(a.delay))
 	}
 }
 

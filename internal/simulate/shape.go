@@ -45,23 +45,35 @@ func reshape(line []byte, shape string) ([]byte, error) {
 	}
 	tenant, _ := claims["http://schemas.microsoft.com/identity/claims/tenantid"].(string)
 	op, rt := str("operationName"), str("resultType")
+	// A Security record (Defender's Activate Alert) names its event and
+	// keeps its facts in properties.eventProperties, which the REST API
+	// gives as properties; it has no request status.
+	category, status := "Administrative", restStatus[rt]
+	if c := str("category"); c == "Security" {
+		category, status = c, rt
+	}
 	switch shape {
 	case ShapeREST:
 		name := "EndRequest"
 		if rt == "Start" {
 			name = "BeginRequest"
 		}
+		restProps := props
+		if category == "Security" {
+			name, _ = props["eventName"].(string)
+			restProps, _ = props["eventProperties"].(map[string]any)
+		}
 		e := map[string]any{
 			"authorization": authz, "caller": caller, "claims": claims, "channels": "Operation",
 			"correlationId": str("correlationId"), "eventDataId": eventDataID,
 			"eventName":      map[string]any{"value": name, "localizedValue": name},
-			"category":       map[string]any{"value": "Administrative", "localizedValue": "Administrative"},
+			"category":       map[string]any{"value": category, "localizedValue": category},
 			"eventTimestamp": str("time"), "submissionTimestamp": str("time"),
 			"httpRequest": map[string]any{"clientRequestId": str("correlationId"), "clientIpAddress": str("callerIpAddress"), "method": "PUT"},
 			"id":          rid + "/events/" + eventDataID, "level": "Informational",
 			"operationName": map[string]any{"value": op, "localizedValue": op},
-			"properties":    props, "resourceId": rid,
-			"status":         map[string]any{"value": restStatus[rt], "localizedValue": restStatus[rt]},
+			"properties":    restProps, "resourceId": rid,
+			"status":         map[string]any{"value": status, "localizedValue": status},
 			"subStatus":      map[string]any{"value": "", "localizedValue": ""},
 			"subscriptionId": sub, "tenantId": tenant,
 		}
@@ -76,7 +88,7 @@ func reshape(line []byte, shape string) ([]byte, error) {
 			"ActivityStatusValue": rt, "ActivitySubstatusValue": "", "Caller": caller,
 			"CallerIpAddress": str("callerIpAddress"), "CorrelationId": str("correlationId"), "EventDataId": eventDataID,
 			"Properties_d": props, "Claims_d": claims, "Authorization_d": authz, "_ResourceId": strings.ToLower(rid),
-			"SubscriptionId": sub, "CategoryValue": "Administrative", "Level": "Informational",
+			"SubscriptionId": sub, "CategoryValue": category, "Level": "Informational",
 		}
 		return json.Marshal(r)
 	}

@@ -153,9 +153,10 @@ func TestEveryRecordIsReadByTheRealReaders(t *testing.T) {
 // involves says whether alert a is about attack x: one of its records in
 // x's time span (not merely its first and last around it: a merged alert's
 // records may be days apart) and naming one of x's principals; an alert
-// that names none is x's when its addresses are x's machines' (network
-// alerts), when its evidence comes from x's hosts' logs (host alerts), or
-// else when it names x's resources or nothing at all.
+// that names none is x's when it names x's machines by name (Defender's
+// alerts), when its addresses are x's machines' (network alerts), when its
+// evidence comes from x's hosts' logs (host alerts), or else when it names
+// x's resources or nothing at all.
 func involves(a alert.Alert, x Attack) bool {
 	if _, ok := a.FirstWithin(x.Start, x.End); !ok {
 		return false
@@ -164,6 +165,9 @@ func involves(a alert.Alert, x Attack) bool {
 		if slices.Contains(x.Principals, strings.ToLower(p)) {
 			return true
 		}
+	}
+	if len(a.PrincipalIDs) == 0 && len(a.Hosts) > 0 {
+		return slices.ContainsFunc(a.Hosts, x.Machine)
 	}
 	if len(a.PrincipalIDs) == 0 && len(a.IPs) > 0 && len(x.Addresses) > 0 {
 		return slices.ContainsFunc(a.IPs, func(ip string) bool { return slices.Contains(x.Addresses, ip) })
@@ -215,10 +219,17 @@ func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// As eval judges: an alert about an attack is never false on a
+		// twin (one that names nothing, Defender's Resource Manager alert
+		// in the Activity Log, lies in the span of both when they overlap).
+		ofAttack := map[string]bool{}
+		for _, a := range res.Alerts {
+			ofAttack[a.ID] = slices.ContainsFunc(truth.Attacks, func(x Attack) bool { return !x.Twin && involves(a, x) })
+		}
 		for _, x := range truth.Attacks {
 			fired := map[string]bool{}
 			for _, a := range res.Alerts {
-				if involves(a, x) {
+				if involves(a, x) && (!x.Twin || !ofAttack[a.ID]) {
 					fired[a.Rule] = true
 				}
 			}
@@ -607,12 +618,18 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 				alertsOnly++
 			}
 			checkAttackAlerts(t, name, body, ownFiles[name])
+		case strings.HasPrefix(filepath.ToSlash(name), "insights-activity-logs/") && !bytes.Equal(body, ownFiles[name]):
+			// The Activity Log records each of Defender's alerts too.
+			if _, ok := ownFiles[name]; !ok {
+				alertsOnly++
+			}
+			checkActivateAlerts(t, name, body, ownFiles[name])
 		case !bytes.Equal(body, ownFiles[name]):
 			t.Errorf("%s differs with and without the policy", name)
 		}
 	}
 	if len(allFiles) != len(ownFiles)+len(attackerHosts)+alertsOnly {
-		t.Errorf("%d files with the policy, %d without, %d attacker machines, %d days of attack alerts alone", len(allFiles), len(ownFiles), len(attackerHosts), alertsOnly)
+		t.Errorf("%d files with the policy, %d without, %d attacker machines, %d files of attack alerts alone", len(allFiles), len(ownFiles), len(attackerHosts), alertsOnly)
 	}
 	if !slices.Contains(all.Attacks[0].MustFire, "azure.defender.mining_alert") || slices.Contains(own.Attacks[0].MustFire, "azure.defender.mining_alert") {
 		t.Errorf("Defender's mining alert expected with the policy %v, without %v", all.Attacks[0].MustFire, own.Attacks[0].MustFire)
@@ -683,5 +700,95 @@ func checkAttackAlerts(t *testing.T, name string, with, without []byte) {
 	}
 	if len(w)-extra != len(wo) {
 		t.Errorf("%s: %d rows without the policy, %d of them with it", name, len(wo), len(w)-extra)
+	}
+}
+
+// checkActivateAlerts: an hour's Activity Log with the agent policy holds
+// every line of the one without, and its other lines are Defender's
+// Activate Alert records of alerts about the attacker's work.
+func checkActivateAlerts(t *testing.T, name string, with, without []byte) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, l := range bytes.Split(without, []byte("\n")) {
+		seen[string(l)] = true
+	}
+	kept := 0
+	for _, l := range bytes.Split(with, []byte("\n")) {
+		if seen[string(l)] {
+			kept++
+			continue
+		}
+		var r struct {
+			OperationName string
+			Properties    struct{ EventName string }
+		}
+		if err := json.Unmarshal(l, &r); err != nil || r.OperationName != "Microsoft.Security/locations/alerts/activate/action" ||
+			!slices.Contains([]string{"Digital currency mining related behavior detected", "Process associated with digital currency mining detected",
+				"Suspicious installation of GPU extension in your virtual machine", "Suspicious creation of compute resources detected"}, r.Properties.EventName) {
+			t.Errorf("%s: with the policy only, %.200s", name, l)
+		}
+	}
+	if kept != len(bytes.Split(without, []byte("\n"))) && without != nil {
+		t.Errorf("%s: %d lines of the file without the policy kept, of %d", name, kept, len(bytes.Split(without, []byte("\n"))))
+	}
+}
+
+// TestActivityLogDefenderAlertsJoinTheirAttack: Defender's alerts as the
+// Activity Log holds them name the attacked machine only by its name; in
+// every shape of the log, each lands in the incident of the attack whose
+// machine it names, beside that attack's compute, and not in a twin's.
+func TestActivityLogDefenderAlertsJoinTheirAttack(t *testing.T) {
+	t.Parallel()
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := enrich.Load(enrich.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shape := range []string{ShapeRecords, ShapeREST, ShapeLogAnalytics} {
+		dir, truth := write(t, Options{Seed: 11, Days: testDays, HostAgents: AgentsAll, Shape: shape,
+			Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}})
+		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
+			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byIncident := map[string][]alert.Alert{}
+		for _, a := range res.Alerts {
+			byIncident[a.Incident] = append(byIncident[a.Incident], a)
+		}
+		seen := 0
+		for _, a := range res.Alerts {
+			if !slices.ContainsFunc(a.Evidence, func(e alert.Evidence) bool { return e.Shape == "securityalert.activitylog" }) || len(a.Hosts) == 0 {
+				continue
+			}
+			seen++
+			var owner *Attack
+			for i, x := range truth.Attacks {
+				if slices.ContainsFunc(a.Hosts, x.Machine) {
+					if x.Twin || owner != nil {
+						t.Errorf("%s: %s on %v names a twin's machine or two attacks'", shape, a.Rule, a.Hosts)
+					}
+					owner = &truth.Attacks[i]
+				}
+			}
+			if owner == nil {
+				t.Errorf("%s: %s on %v names no attack's machine", shape, a.Rule, a.Hosts)
+				continue
+			}
+			withCompute := slices.ContainsFunc(byIncident[a.Incident], func(b alert.Alert) bool {
+				return b.Principal != "" && b.Stage == "deployment" && slices.ContainsFunc(b.Resources, func(r string) bool {
+					return slices.ContainsFunc(owner.Resources, func(own string) bool { return strings.HasPrefix(strings.ToLower(r), own) })
+				})
+			})
+			if !withCompute {
+				t.Errorf("%s: %s on %v is not in the incident of %s's compute", shape, a.Rule, a.Hosts, owner.Scenario)
+			}
+		}
+		if seen < 3 {
+			t.Errorf("%s: %d of Defender's alerts from the Activity Log name a machine, want the miners' and the extensions'", shape, seen)
+		}
 	}
 }

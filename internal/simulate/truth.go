@@ -3,7 +3,10 @@ package simulate
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // Truth is what a simulation injected; Write also saves it as truth.json.
@@ -42,6 +45,39 @@ type Attack struct {
 	// shows the scenario does what it claims.
 	Evades []string `json:"evades,omitempty"`
 	Note   string   `json:"note,omitempty"` // why a rule is or is not expected
+}
+
+// Machine reports whether host h (as record.HostName gives it) is one of
+// the attack's machines: a host whose logs it wrote, or a VM or scale set
+// it created (an instance by the set's name as its prefix). Defender's
+// alerts in the Activity Log name the machine so and nothing else.
+func (x *Attack) Machine(h string) bool {
+	if h == "" {
+		return false
+	}
+	if slices.Contains(x.Hosts, h) {
+		return true
+	}
+	prefix, _ := record.ScaleSetPrefix(h)
+	for _, r := range x.Resources {
+		parts := strings.Split(r, "/")
+		for i := 0; i+3 < len(parts); i++ {
+			if parts[i] != "providers" || parts[i+1] != "microsoft.compute" {
+				continue
+			}
+			switch parts[i+2] {
+			case "virtualmachines":
+				if parts[i+3] == h {
+					return true
+				}
+			case "virtualmachinescalesets":
+				if parts[i+3] == h || parts[i+3] == prefix {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // scenario is one injectable story: run writes it starting at `at`.

@@ -17,10 +17,13 @@ import (
 // the decision was made on. Properties, bodies, the authorization and the
 // resource id are not read, nor is the event enriched or evaluated.
 
-// learned are the operations whose extras enrichment learns from (the
-// tenant's own public addresses): they are always decoded in full, or a
-// later alert could differ.
-func learned(op string) bool { return op == opPublicIP || op == opPublicPrefix }
+// learned are the operations always decoded in full: those whose extras
+// enrichment learns from (the tenant's own public addresses), or a later
+// alert could differ, and Defender's Activate Alert, whose record holds a
+// security alert of its own (alertEvent) that the rules on alerts read.
+func learned(op string) bool {
+	return op == opPublicIP || op == opPublicPrefix || op == opSecurityAlert
+}
 
 // readBrief fills e briefly and reports true when nothing in the hunt can
 // use the record; it reports false, leaving e alone, when the record must

@@ -64,7 +64,13 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		return out, err
 	}
 	out = append(out, event.Event{})
-	normalise(sc, &f, shape, &out[len(out)-1])
+	e := &out[len(out)-1]
+	normalise(sc, &f, shape, e)
+	if e.Operation == opSecurityAlert {
+		if a, ok := alertEvent(sc, v, shape, e); ok {
+			out = append(out, a)
+		}
+	}
 	return out, nil
 }
 

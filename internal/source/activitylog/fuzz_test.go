@@ -36,6 +36,9 @@ func FuzzDecode(f *testing.F) {
 		// before the labels the quota parser slices at.
 		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachines/write","resultType":"Failure","properties":{"statusMessage":"exceeding approved \u0130\u0130\u0130 quota. Location: ` + "\xff\xfe" + `, Current Limit: 99999999999999999999"}}`,
 		`{"eventTimestamp":"2024-01-01T00:00:00Z","operationName":"Microsoft.Authorization/roleAssignments/write","resourceId":"/providers/Microsoft.Authorization/roleAssignments/x","claims":null,"authorization":{"evidence":[]}}`,
+		// Defender's Activate Alert records: REST (facts in properties), diagnostic (eventName and eventProperties under properties).
+		`{"eventTimestamp":"2026-03-14T03:09:27Z","category":{"value":"Security"},"operationName":{"value":"Microsoft.Security/locations/alerts/activate/action"},"eventName":{"value":"Digital currency mining related behavior detected"},"subscriptionId":"s","properties":{"compromisedEntity":"train-0000003","severity":[1]}}`,
+		`{"time":"2026-03-14T03:09:27Z","category":"Security","operationName":"Microsoft.Security/locations/alerts/activate/action","resultType":"Active","properties":{"eventName":null,"eventProperties":{"compromisedEntity":{"x":1},"intent":"[\"Execution\"]"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -60,7 +63,15 @@ func FuzzDecode(f *testing.F) {
 				}
 				continue
 			}
-			if len(evs) != 1 {
+			// One event, and a second only for Defender's alert an
+			// Activate Alert record holds.
+			if len(evs) == 2 {
+				a := evs[1]
+				if evs[0].Operation != opSecurityAlert || a.Kind != event.KindAlert || a.Shape != ShapeAlert ||
+					a.Alert == nil || a.Alert.Name == "" || !a.Time.Equal(evs[0].Time) {
+					t.Fatalf("%s: a second event %+v from a record of %q", shape, a, evs[0].Operation)
+				}
+			} else if len(evs) != 1 {
 				t.Fatalf("%s: %d events from one record", shape, len(evs))
 			}
 			e := evs[0]

@@ -86,7 +86,9 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	a.Component = sc.Str(v, "ProductComponentName")
 	a.Entity = sc.Str(v, "CompromisedEntity")
 	a.Intent = sc.Str(v, "Tactics")
-	e.ID = sc.FirstStr(v, "SystemAlertId", "VendorOriginalId")
+	// VendorOriginalId is the alert's own id, as Resource Manager and the
+	// Activity Log name it: the same alert from another export is one.
+	e.ID = sc.FirstStr(v, "VendorOriginalId", "SystemAlertId")
 	e.Tenant = strings.ToLower(sc.Str(v, "TenantId"))
 	e.ResourceID = strings.ToLower(sc.Str(v, "ResourceId"))
 	readEntities(sc, sc.Array(v, "Entities"), &e)

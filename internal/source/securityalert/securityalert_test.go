@@ -108,7 +108,7 @@ func TestDecodeLogAnalytics(t *testing.T) {
 		Product: "Microsoft Defender for Cloud", Component: "Servers", Entity: "train-0-vmss000003", Intent: "Execution",
 		Hosts: []string{"train-0-vmss000003"}, Addresses: []string{"203.0.113.41"}}
 	if e.Shape != ShapeLA || !e.Time.Equal(time.Date(2026, 3, 14, 3, 3, 40, 0, time.UTC)) || e.Tenant != "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10" ||
-		e.Subscription != "7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6" || e.ID != "8c7d1e2f-0a9b-4c3d-8e7f-6a5b4c3d2e1f" ||
+		e.Subscription != "7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6" || e.ID != "2517188795880000000_6a1d2f0c-7a55-4f0b-9d8e-3c1b2a4e5f60" ||
 		e.ResourceID != "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/gpu-southcentralus/providers/microsoft.compute/virtualmachinescalesets/train-0/virtualmachines/3" ||
 		!equalAlert(*e.Alert, want) {
 		t.Errorf("row: %+v\n%+v\nwant %+v", e, *e.Alert, want)
