@@ -150,6 +150,7 @@ func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
 	if h.tenant == "" {
 		h.tenant = only
 	}
+	e.lateRegion(h)
 	return h, nil
 }
 

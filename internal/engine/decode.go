@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -186,6 +187,10 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	}
 	if rest.err != nil {
 		return nil, rest.err
+	}
+	// lateRegion reads the resource of a hit whose region is missing.
+	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 {
+		h.resource = string(strs[7])
 	}
 	return h, nil
 }

@@ -48,6 +48,11 @@ type Engine struct {
 	// before the first Eval: the engine evaluates, as each hit is kept,
 	// what the rule would say once an address is found to be owned.
 	Refresh func(*event.Event) bool
+	// LateRegion, when set, gives the region learned by the end of the
+	// hunt for a resource whose records named none (a Batch pool's is its
+	// account's, whose write may be read after the pool's). Hits whose
+	// region is empty take it before correlations and alerts read them.
+	LateRegion func(resourceID string) string
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

@@ -242,3 +242,52 @@ func TestAlertsNameTheirHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRegionFillsComputeWithoutOne: a create whose record named no
+// region (a Batch pool's) takes the one LateRegion learned by the end of
+// the hunt, in its alert's compute; one that named its own keeps it.
+func TestLateRegionFillsComputeWithoutOne(t *testing.T) {
+	set := load(t, map[string]string{"c.yml": "title: c\nname: test.compute\nid: 3\ndescription: d\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  sel: {compute.service: [batch, vm]}\n  condition: sel\nlevel: high\n"})
+	const pool = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/ba1/pools/render"
+	t0 := time.Date(2026, 3, 14, 1, 0, 0, 0, time.UTC)
+	for _, late := range []bool{false, true} {
+		e, err := New(set, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if late {
+			e.LateRegion = func(id string) string {
+				if id == pool {
+					return "southcentralus"
+				}
+				return "northeurope"
+			}
+		}
+		evs := []event.Event{
+			{Time: t0, Kind: event.KindActivity, ID: "p", Tenant: "t1", ResourceID: pool, CorrelationID: "c1", Operation: "microsoft.batch/batchaccounts/pools/write",
+				Compute: &event.Compute{Service: "batch", Size: "Standard_NC24ads_A100_v4", Count: 20}},
+			{Time: t0.Add(time.Minute), Kind: event.KindActivity, ID: "v", Tenant: "t1", ResourceID: "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm",
+				CorrelationID: "c2", Operation: "microsoft.compute/virtualmachines/write", Region: "eastus", Compute: &event.Compute{Service: "vm", Size: "Standard_D2s_v5", Count: 1}},
+		}
+		for i := range evs {
+			e.Eval(0, &evs[i])
+		}
+		as, _, err := e.Alerts(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range as {
+			for _, c := range a.Compute {
+				got[c.Service] = c.Region
+			}
+		}
+		want := map[string]string{"batch": "", "vm": "eastus"}
+		if late {
+			want["batch"] = "southcentralus"
+		}
+		if got["batch"] != want["batch"] || got["vm"] != want["vm"] {
+			t.Errorf("late region %v: compute regions %v, want %v", late, got, want)
+		}
+	}
+}

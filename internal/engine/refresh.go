@@ -113,3 +113,32 @@ type refreshScratch struct {
 	dns      event.DNS
 	src, dst event.IPInfo
 }
+
+// lateRegion gives a hit whose event named no region the one learned
+// since (LateRegion): its compute, and its "region" field for the
+// correlations that count or group by it.
+func (e *Engine) lateRegion(h *keptHit) {
+	if e.LateRegion == nil || h.resource == "" {
+		return
+	}
+	var r string
+	ask := func() string {
+		if r == "" {
+			r = e.LateRegion(h.resource)
+		}
+		return r
+	}
+	if c := h.compute; c != nil && c.Region == "" {
+		c.Region = ask()
+	}
+	if vs, ok := h.fields["region"]; ok && len(vs) == 0 {
+		if ask() != "" {
+			h.fields["region"] = []string{r}
+		}
+	}
+	for i, n := range h.names {
+		if n == "region" && len(h.vals[i]) == 0 && ask() != "" {
+			h.vals[i] = []string{r}
+		}
+	}
+}

@@ -44,8 +44,11 @@ func (e *Engine) scan(seq *hitSeq, only string, light, unread []bool, locs *hitL
 			var err error
 			if ok && en.in(light) {
 				h, err = decodeLight(rec, e.namesOf, &ls)
-				if err == nil && h.tenant == "" {
-					h.tenant = only
+				if err == nil {
+					if h.tenant == "" {
+						h.tenant = only
+					}
+					e.lateRegion(h)
 				}
 			} else {
 				h, err = e.decode(rec, only)

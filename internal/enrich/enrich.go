@@ -25,9 +25,10 @@ type Options struct {
 // Enricher fills event.Enrichment. Load builds it once; Apply, IP and the
 // pool look-ups are then safe for concurrent use by any number of goroutines.
 type Enricher struct {
-	tags  *tagTable
-	pools *poolIntel
-	owned ownedSet
+	tags    *tagTable
+	pools   *poolIntel
+	owned   ownedSet
+	regions regionTable
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
@@ -65,6 +66,7 @@ func (e *Enricher) Apply(ev *event.Event) {
 	if len(ev.PublicAddrs) > 0 {
 		e.owned.learn(ev.PublicAddrs)
 	}
+	e.learnRegion(ev)
 	if ev.Compute != nil && ev.Compute.Size != "" {
 		if si, ok := SizeOf(ev.Compute.Size); ok {
 			ev.Enrich.Size = &si

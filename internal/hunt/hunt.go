@@ -102,6 +102,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		return nil, err
 	}
 	eng.Refresh = cfg.Enricher.Refresh
+	eng.LateRegion = cfg.Enricher.LateRegion
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir

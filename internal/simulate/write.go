@@ -75,7 +75,7 @@ const agentPolicyShare = 0.5
 const (
 	kindLines   = iota // JSON lines (diagnostic settings blobs)
 	kindArray          // one JSON array, a record a line (Log Analytics export)
-	kindValue          // {"value":[…]} (ARM REST)
+	kindValue          // {"value":[…]} (ARM REST, newest first)
 	kindRecords        // {"records":[…]} messages, one a line (Event Hub)
 	kindText           // text lines (auditd)
 )
@@ -244,13 +244,17 @@ func (g *gen) add(path string, kind int, at time.Time, data []byte) {
 	f.recs = append(f.recs, rec{at: at, seq: g.seq, data: data})
 }
 
-// flush writes every file, records in time order, paths sorted.
+// flush writes every file, records in time order (newest first in the
+// REST API's pages, as it lists them), paths sorted.
 func (g *gen) flush(dir string, gz bool) error {
 	for _, p := range slices.Sorted(maps.Keys(g.files)) {
 		f := g.files[p]
 		slices.SortFunc(f.recs, func(a, b rec) int {
 			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
 		})
+		if f.kind == kindValue {
+			slices.Reverse(f.recs)
+		}
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return err

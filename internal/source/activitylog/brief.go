@@ -17,12 +17,13 @@ import (
 // the decision was made on. Properties, bodies, the authorization and the
 // resource id are not read, nor is the event enriched or evaluated.
 
-// learned are the operations always decoded in full: those whose extras
-// enrichment learns from (the tenant's own public addresses), or a later
-// alert could differ, and Defender's Activate Alert, whose record holds a
-// security alert of its own (alertEvent) that the rules on alerts read.
+// learned are the operations always decoded in full: those enrichment
+// learns from (the tenant's own public addresses; a Batch account's
+// region, which its pools' records do not say), or a later alert could
+// differ, and Defender's Activate Alert, whose record holds a security
+// alert of its own (alertEvent) that the rules on alerts read.
 func learned(op string) bool {
-	return op == opPublicIP || op == opPublicPrefix || op == opSecurityAlert
+	return op == opPublicIP || op == opPublicPrefix || op == opBatchAccount || op == opSecurityAlert
 }
 
 // readBrief fills e briefly and reports true when nothing in the hunt can

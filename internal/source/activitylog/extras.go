@@ -17,6 +17,7 @@ const (
 	opVMSS         = "microsoft.compute/virtualmachinescalesets/write"
 	opAML          = "microsoft.machinelearningservices/workspaces/computes/write"
 	opBatch        = "microsoft.batch/batchaccounts/pools/write"
+	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	opACI          = "microsoft.containerinstance/containergroups/write"
 	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
 	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"

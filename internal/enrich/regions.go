@@ -1,0 +1,63 @@
+package enrich
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// A Batch pool runs in its account's region, and its records do not say
+// which: the pool's body names none, and only the diagnostic settings'
+// records carry a location of their own. In an export from the REST API
+// or Log Analytics the region is known from the account's write alone,
+// which may come after the pool's (the REST API lists newest first): it
+// is learned as records are read, and asked at the end of the hunt
+// (LateRegion).
+const (
+	opBatchAccount = "microsoft.batch/batchaccounts/write"
+	batchAccounts  = "/providers/microsoft.batch/batchaccounts/"
+)
+
+// regionTable is what the hunt learned of where Batch accounts are: their
+// resource ids, lower case, and regions. Accounts are few and written
+// seldom, so one lock will do.
+type regionTable struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// learnRegion keeps the region of a Batch account whose write names one.
+func (e *Enricher) learnRegion(ev *event.Event) {
+	if ev.Operation != opBatchAccount || ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
+		return
+	}
+	id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
+	r := &e.regions
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]string{}
+	}
+	r.m[id] = ev.Region
+}
+
+// LateRegion is the region learned, by the end of the hunt, for a
+// resource whose own records named none: a Batch pool's is its account's.
+// It is "" when nothing was learned.
+func (e *Enricher) LateRegion(resourceID string) string {
+	id := strings.ToLower(resourceID)
+	i := strings.Index(id, batchAccounts)
+	if i < 0 {
+		return ""
+	}
+	rest := id[i+len(batchAccounts):]
+	name, child, ok := strings.Cut(rest, "/")
+	if !ok || name == "" || !strings.HasPrefix(child, "pools/") {
+		return ""
+	}
+	r := &e.regions
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m[id[:i+len(batchAccounts)+len(name)]]
+}
