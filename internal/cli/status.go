@@ -99,8 +99,12 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := report.WriteStoreLogsRead(w, reads, arrived, now, nil); err != nil {
 		return err
 	}
-	if n := tenantCount(h.Tenants); n > 0 {
-		if _, err := fmt.Fprintf(w, "\nTENANTS: the logs of %s, followed one by one (--format json lists them)\n", plural.Count(n, "tenant", "tenants")); err != nil {
+	if n, subs := tenantCount(h.Tenants); n > 0 {
+		of := plural.Count(n, "tenant", "tenants")
+		if subs > 0 {
+			of += " and the Activity Logs of " + plural.Count(subs, "subscription", "subscriptions")
+		}
+		if _, err := fmt.Fprintf(w, "\nTENANTS: the logs of %s, followed one by one (--format json lists them)\n", of); err != nil {
 			return err
 		}
 	}
@@ -151,21 +155,28 @@ func forgetTenant(ctx context.Context, st *store.Store, tenant string, stdout, s
 	return ExitOK
 }
 
-// tenantCount is how many tenants the logs are of (sorted by tenant).
-func tenantCount(ls []store.TenantLogSeen) int {
-	n := 0
+// tenantCount is how many tenants the logs are of, and how many
+// subscriptions (sorted by tenant, then subscription).
+func tenantCount(ls []store.TenantLogSeen) (tenants, subs int) {
 	for i, l := range ls {
 		if i == 0 || l.Tenant != ls[i-1].Tenant {
-			n++
+			tenants++
+		}
+		if l.Subscription != "" && (i == 0 || l.Tenant != ls[i-1].Tenant || l.Subscription != ls[i-1].Subscription) {
+			subs++
 		}
 	}
-	return n
+	return tenants, subs
 }
 
-// quietName names a quiet log: its source, and its tenant when one.
+// quietName names a quiet log: its source, and its tenant and
+// subscription when one.
 func quietName(q serve.Quiet) string {
-	if q.Tenant == "" {
+	switch {
+	case q.Tenant == "":
 		return q.Source
+	case q.Subscription != "":
+		return q.Source + " of subscription " + report.Terminal(q.Subscription) + " (tenant " + report.Terminal(q.Tenant) + ")"
 	}
 	return q.Source + " of tenant " + report.Terminal(q.Tenant)
 }
@@ -196,11 +207,12 @@ func statusJSON(h serve.Health) report.StoreStatus {
 			FirstEvent: l.First.UTC(), LastEvent: l.Last.UTC(), LastArrival: l.Arrived.UTC()})
 	}
 	for _, t := range h.Tenants {
-		out.Tenants = append(out.Tenants, report.TenantLog{Tenant: t.Tenant, Kind: t.Kind, Name: logName(t.Kind),
+		out.Tenants = append(out.Tenants, report.TenantLog{Tenant: t.Tenant, Subscription: t.Subscription, Kind: t.Kind, Name: logName(t.Kind),
 			FirstEvent: t.First.UTC(), LastEvent: t.Last.UTC(), LastArrival: t.Arrived.UTC()})
 	}
 	for _, q := range h.Quiet {
-		out.Quiet = append(out.Quiet, report.QuietLog{Kind: q.Kind.String(), Tenant: q.Tenant, Name: q.Source, LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
+		out.Quiet = append(out.Quiet, report.QuietLog{Kind: q.Kind.String(), Tenant: q.Tenant, Subscription: q.Subscription, Name: q.Source,
+			LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
 	}
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	return out

@@ -156,16 +156,21 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 		t.Fatalf("the example's tenant logs: %+v, %v", served, err)
 	}
 	const gone = "gone\x1b[2Jtenant"
+	const goneSub = "gone\x1b[2Jsub"
 	ev := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	// A tenant whose logs stopped, and a subscription of the served
+	// tenant whose Activity Log stopped while the tenant's goes on.
 	_, err = st.Commit(ctx, store.Cycle{TenantLogs: []store.TenantLogSeen{
-		{Tenant: gone, Kind: "activity", First: ev.Add(-72 * time.Hour), Last: ev, Arrived: time.Now().Add(-30 * time.Hour)}}})
+		{Tenant: gone, Kind: "activity", First: ev.Add(-72 * time.Hour), Last: ev, Arrived: time.Now().Add(-30 * time.Hour)},
+		{Tenant: served[0].Tenant, Subscription: goneSub, Kind: "activity", First: ev.Add(-72 * time.Hour), Last: ev, Arrived: time.Now().Add(-30 * time.Hour)}}})
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, out, errs := run(t, "", "status", "--store", db)
-	if code != ExitFindings || !strings.Contains(out, "TENANTS: the logs of 2 tenants,") ||
-		!strings.Contains(out, `Azure Activity Log of tenant gone\x1b[2Jtenant: nothing new for 30 hours`) || strings.Contains(out, "\x1b") {
+	if code != ExitFindings || !strings.Contains(out, "TENANTS: the logs of 2 tenants and the Activity Logs of 2 subscriptions,") ||
+		!strings.Contains(out, `Azure Activity Log of tenant gone\x1b[2Jtenant: nothing new for 30 hours`) ||
+		!strings.Contains(out, `Azure Activity Log of subscription gone\x1b[2Jsub (tenant `+served[0].Tenant+`): nothing new for 30 hours`) || strings.Contains(out, "\x1b") {
 		t.Errorf("status: exit %d (%s):\n%s", code, errs, out)
 	}
 	code, out, _ = run(t, "", "status", "--store", db, "--format", "json")
@@ -174,12 +179,12 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 			Tenant, Kind string
 			Arrived      *time.Time `json:"last_arrival"`
 		} `json:"tenants"`
-		Quiet []struct{ Kind, Tenant string } `json:"quiet"`
+		Quiet []struct{ Kind, Tenant, Subscription string } `json:"quiet"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings {
 		t.Fatalf("status --format json: exit %d, %v:\n%s", code, err, out)
 	}
-	if len(doc.Tenants) != len(served)+1 || !slices.ContainsFunc(doc.Tenants, func(l struct {
+	if len(doc.Tenants) != len(served)+2 || !slices.ContainsFunc(doc.Tenants, func(l struct {
 		Tenant, Kind string
 		Arrived      *time.Time `json:"last_arrival"`
 	}) bool {
@@ -187,7 +192,8 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 	}) {
 		t.Errorf("tenants = %+v, want the served tenant's and the gone one's", doc.Tenants)
 	}
-	if len(doc.Quiet) != 1 || doc.Quiet[0].Tenant != gone || doc.Quiet[0].Kind != "activity" {
+	type quiet = struct{ Kind, Tenant, Subscription string }
+	if len(doc.Quiet) != 2 || !slices.Contains(doc.Quiet, quiet{"activity", gone, ""}) || !slices.Contains(doc.Quiet, quiet{"activity", served[0].Tenant, goneSub}) {
 		t.Errorf("quiet = %+v", doc.Quiet)
 	}
 	// A serve that starts says so on standard error, escaped too.
@@ -199,7 +205,10 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 	if code, out, errs := run(t, "", "status", "--store", db, "--forget-tenant", gone); code != ExitOK || !strings.Contains(out, "Forgot 1 log of tenant") {
 		t.Errorf("--forget-tenant: exit %d, %q, %q", code, out, errs)
 	}
-	if code, out, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(out, "QUIET") || !strings.Contains(out, "TENANTS: the logs of 1 tenant,") {
+	if code, out, errs := run(t, "", "status", "--store", db, "--forget-tenant", served[0].Tenant); code != ExitOK || !strings.Contains(out, "of tenant") {
+		t.Errorf("--forget-tenant %s: exit %d, %q, %q", served[0].Tenant, code, out, errs)
+	}
+	if code, out, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(out, "QUIET") || strings.Contains(out, "TENANTS") {
 		t.Errorf("status after forgetting: exit %d:\n%s", code, out)
 	}
 	if code, _, errs := run(t, "", "status", "--store", db, "--forget-tenant", gone); code != ExitUsage || !strings.Contains(errs, "follows no logs of tenant") {

@@ -195,15 +195,16 @@ func TestReadSlotAllocatesNothing(t *testing.T) {
 func TestTenantReads(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
 	slots := make([]readSlot, 2)
-	add := func(w int, tenant string, k event.Kind, h int) {
-		slots[w].add(&event.Event{Tenant: tenant, Kind: k, Time: t0.Add(time.Duration(h) * time.Hour)})
+	add := func(w int, tenant, sub string, k event.Kind, h int) {
+		slots[w].add(&event.Event{Tenant: tenant, Subscription: sub, Kind: k, Time: t0.Add(time.Duration(h) * time.Hour)})
 	}
-	add(0, "b", event.KindActivity, 5)
-	add(0, "a", event.KindActivity, 3)
-	add(1, "b", event.KindActivity, 1)
-	add(0, "b", event.KindActivity, 2)
-	add(1, "b", event.KindSignIn, 7)
-	add(1, "", event.KindDNS, 0)
+	add(0, "b", "s2", event.KindActivity, 5)
+	add(0, "a", "", event.KindActivity, 3) // a tenant-level record (elevate access)
+	add(1, "b", "s1", event.KindActivity, 1)
+	add(0, "b", "s1", event.KindActivity, 2)
+	add(1, "b", "", event.KindSignIn, 7)
+	add(1, "b", "s1", event.KindAlert, 8) // a subscription's alert: the tenant's alerts only
+	add(1, "", "", event.KindDNS, 0)
 	slots[1].add(&event.Event{Tenant: "a", Kind: event.KindAudit}) // no time
 	span := func(a, b int) coverage.Span {
 		return coverage.Span{First: t0.Add(time.Duration(a) * time.Hour), Last: t0.Add(time.Duration(b) * time.Hour)}
@@ -212,6 +213,9 @@ func TestTenantReads(t *testing.T) {
 		{Tenant: "a", Kind: event.KindActivity, Span: span(3, 3)},
 		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5)},
 		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7)},
+		{Tenant: "b", Kind: event.KindAlert, Span: span(8, 8)},
+		{Tenant: "b", Subscription: "s1", Kind: event.KindActivity, Span: span(1, 2)},
+		{Tenant: "b", Subscription: "s2", Kind: event.KindActivity, Span: span(5, 5)},
 	}
 	if got := tenantReads(slots); !slices.Equal(got, want) {
 		t.Errorf("tenant reads:\n%+v\nwant\n%+v", got, want)

@@ -14,20 +14,23 @@ import (
 // A service over many tenants shares one count per kind of log: one
 // tenant's export that stops is hidden by the others that go on. So each
 // worker also spans the events of each tenant's log (the kinds whose
-// records name a tenant: Activity Log, sign-ins, audit, security alerts), for a store to
-// tell which tenant went quiet.
+// records name a tenant: Activity Log, sign-ins, audit, security alerts),
+// and of each subscription's Activity Log (diagnostic settings are made
+// per subscription: one can stop, or be deleted by an attacker, while the
+// others go on), for a store to tell which went quiet.
 
-// TenantRead is one tenant's log of one kind: when its events fall (to
-// the second).
+// TenantRead is one tenant's log of one kind, or one subscription's
+// (Subscription set): when its events fall (to the second).
 type TenantRead struct {
-	Tenant string
-	Kind   event.Kind
-	Span   coverage.Span
+	Tenant       string
+	Subscription string
+	Kind         event.Kind
+	Span         coverage.Span
 }
 
 type tenantKind struct {
-	tenant string
-	kind   event.Kind
+	tenant, sub string
+	kind        event.Kind
 }
 
 // tenantSpans is one worker's span per tenant and kind, in readSlot's
@@ -44,8 +47,8 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 	if ev.Tenant == "" {
 		return
 	}
-	if t.last == nil || ev.Tenant != t.lastKey.tenant || ev.Kind != t.lastKey.kind {
-		k := tenantKind{ev.Tenant, ev.Kind}
+	if t.last == nil || ev.Tenant != t.lastKey.tenant || ev.Subscription != t.lastKey.sub || ev.Kind != t.lastKey.kind {
+		k := tenantKind{ev.Tenant, ev.Subscription, ev.Kind}
 		p := t.spans[k]
 		if p == nil {
 			if t.spans == nil {
@@ -59,25 +62,35 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
 }
 
-// tenantReads merges the workers' spans, by tenant then kind.
+// tenantReads merges the workers' spans: each tenant's logs (over all
+// its subscriptions), and each subscription's Activity Log, by tenant,
+// subscription ("" first: the tenant's), then kind.
 func tenantReads(slots []readSlot) []TenantRead {
 	all := map[tenantKind][2]int64{}
+	widen := func(k tenantKind, p [2]int64) {
+		if o, ok := all[k]; ok {
+			p = [2]int64{min(o[0], p[0]), max(o[1], p[1])}
+		}
+		all[k] = p
+	}
 	for i := range slots {
 		for k, p := range slots[i].tenants.spans {
-			if o, ok := all[k]; ok {
-				all[k] = [2]int64{min(o[0], p[0]), max(o[1], p[1])}
-			} else {
-				all[k] = *p
+			if k.sub != "" {
+				if k.kind == event.KindActivity {
+					widen(k, *p)
+				}
+				k.sub = ""
 			}
+			widen(k, *p)
 		}
 	}
 	keys := slices.SortedFunc(maps.Keys(all), func(a, b tenantKind) int {
-		return cmp.Or(strings.Compare(a.tenant, b.tenant), cmp.Compare(a.kind, b.kind))
+		return cmp.Or(strings.Compare(a.tenant, b.tenant), strings.Compare(a.sub, b.sub), cmp.Compare(a.kind, b.kind))
 	})
 	out := make([]TenantRead, len(keys))
 	for i, k := range keys {
 		s := all[k]
-		out[i] = TenantRead{Tenant: k.tenant, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}}
+		out[i] = TenantRead{Tenant: k.tenant, Subscription: k.sub, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}}
 	}
 	return out
 }

@@ -42,6 +42,9 @@ type Scratch struct {
 	// name, in order (see key); next is the one to reuse.
 	lists [4]listing
 	next  int
+	// subs are the subscriptions Subscription met at the start of ids,
+	// by their text there.
+	subs map[string]string
 }
 
 // listing is one object's members, listed for lookups in any case.

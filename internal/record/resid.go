@@ -9,10 +9,14 @@ import "strings"
 // record's or a scope's subscription so.
 func SubscriptionOf(id string) string {
 	const p = "/subscriptions/"
-	i := strings.Index(id, p) // ids are most often lower-cased already
-	if i < 0 {
-		if i = indexFold(id, p); i < 0 {
-			return ""
+	// Most ids begin with it (in the diagnostic settings' upper case);
+	// others are most often lower-cased already.
+	i := 0
+	if len(id) < len(p) || !EqualFold(id[:len(p)], p) {
+		if i = strings.Index(id, p); i < 0 {
+			if i = indexFold(id, p); i < 0 {
+				return ""
+			}
 		}
 	}
 	s := id[i+len(p):]
@@ -36,4 +40,34 @@ func indexFold(s, needle string) int {
 		i += 1 + j
 	}
 	return -1
+}
+
+// Subscription is SubscriptionOf(id) lower-cased and shared with earlier
+// calls; ok is false when it is not plain ASCII (whose case folding
+// readers would have to agree on). An id that begins with a subscription
+// met before is answered by one look-up, without a search or an
+// allocation: an export holds a few, or a few dozen, subscriptions'
+// records.
+func (s *Scratch) Subscription(id string) (sub string, ok bool) {
+	const p, guid = "/subscriptions/", 36
+	head := len(id) > len(p)+guid && id[len(p)+guid] == '/' && EqualFold(id[:len(p)], p)
+	if head {
+		if sub, ok := s.subs[id[len(p):len(p)+guid]]; ok {
+			return sub, true
+		}
+	}
+	raw := SubscriptionOf(id)
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= 0x80 {
+			return "", false
+		}
+	}
+	sub = s.Lower(raw)
+	if head && len(raw) == guid {
+		if s.subs == nil || len(s.subs) >= 4096 { // a bound, should ids be made up
+			s.subs = make(map[string]string)
+		}
+		s.subs[strings.Clone(raw)] = sub
+	}
+	return sub, true
 }

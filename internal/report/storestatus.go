@@ -19,14 +19,16 @@ type StoreStatus struct {
 	NotSeen []SummaryGap `json:"not_seen"`
 }
 
-// TenantLog is one tenant's log of one kind, over every cycle.
+// TenantLog is one tenant's log of one kind, or one subscription's
+// Activity Log, over every cycle.
 type TenantLog struct {
-	Tenant      string    `json:"tenant"`
-	Kind        string    `json:"kind"`
-	Name        string    `json:"name"`
-	FirstEvent  time.Time `json:"first_event"`
-	LastEvent   time.Time `json:"last_event"`
-	LastArrival time.Time `json:"last_arrival"` // wall time of the last cycle that read a later event of it
+	Tenant       string    `json:"tenant"`
+	Subscription string    `json:"subscription,omitempty"` // one subscription's log; absent: the tenant's whole log
+	Kind         string    `json:"kind"`
+	Name         string    `json:"name"`
+	FirstEvent   time.Time `json:"first_event"`
+	LastEvent    time.Time `json:"last_event"`
+	LastArrival  time.Time `json:"last_arrival"` // wall time of the last cycle that read a later event of it
 }
 
 // StoreLog is one kind of log a store has read, over every cycle.
@@ -42,11 +44,12 @@ type StoreLog struct {
 // QuietLog is a log the rules read that has not arrived for longer than
 // the limit asked.
 type QuietLog struct {
-	Kind        string    `json:"kind"`
-	Tenant      string    `json:"tenant,omitempty"` // one tenant's log; absent: the store's whole log
-	Name        string    `json:"name"`
-	LastArrival time.Time `json:"last_arrival"`
-	LastEvent   time.Time `json:"last_event,omitzero"`
+	Kind         string    `json:"kind"`
+	Tenant       string    `json:"tenant,omitempty"`       // one tenant's log; absent: the store's whole log
+	Subscription string    `json:"subscription,omitempty"` // one subscription's log of the tenant
+	Name         string    `json:"name"`
+	LastArrival  time.Time `json:"last_arrival"`
+	LastEvent    time.Time `json:"last_event,omitzero"`
 }
 
 // NotSeenOf is the not_seen list of Summary and StoreStatus.

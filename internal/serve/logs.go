@@ -50,29 +50,33 @@ func cycleLogs(hr *hunt.Result, files []*source.FileStats, now time.Time) []stor
 func cycleTenantLogs(hr *hunt.Result, now time.Time) []store.TenantLogSeen {
 	out := make([]store.TenantLogSeen, len(hr.Tenants))
 	for i, t := range hr.Tenants {
-		out[i] = store.TenantLogSeen{Tenant: t.Tenant, Kind: t.Kind.String(), First: t.Span.First, Last: t.Span.Last, Arrived: now}
+		out[i] = store.TenantLogSeen{Tenant: t.Tenant, Subscription: t.Subscription, Kind: t.Kind.String(), First: t.Span.First, Last: t.Span.Last, Arrived: now}
 	}
 	return out
 }
 
 // Quiet is a log the rules read that arrived before and has not since
 // Arrived (wall time) for longer than the limit: the store's whole log of
-// a kind, or one tenant's (Tenant set) while other tenants' go on.
+// a kind, or one tenant's (Tenant set) while other tenants' go on, or one
+// subscription's Activity Log (Subscription set too) while the tenant's
+// other subscriptions' go on.
 type Quiet struct {
-	Kind    event.Kind
-	Tenant  string
-	Source  string    // the log's name, as NOT SEEN names it
-	Arrived time.Time // the last cycle that read new records of it
-	Last    time.Time // its latest event read
+	Kind         event.Kind
+	Tenant       string
+	Subscription string
+	Source       string    // the log's name, as NOT SEEN names it
+	Arrived      time.Time // the last cycle that read new records of it
+	Last         time.Time // its latest event read
 }
 
 // Health is what a store's logs say of a service's sight.
 type Health struct {
 	Logs    []store.LogSeen       // every kind the store has read, in kind order
-	Tenants []store.TenantLogSeen // every tenant's logs, by tenant then kind
+	Tenants []store.TenantLogSeen // every tenant's and subscription's logs, by tenant, subscription, kind
 	// Quiet are the logs the rules read that arrived once and not for
 	// the limit: the store's, then the tenants' (of kinds that are not
-	// quiet as a whole).
+	// quiet as a whole) and their subscriptions' (of tenants' logs that
+	// are not quiet as a whole).
 	Quiet   []Quiet
 	NotSeen []coverage.Gap // read by the rules, never arrived
 }
@@ -83,10 +87,11 @@ type Health struct {
 // tenant. Security alerts are never judged quiet: they arrive only when a
 // product finds something.
 //
-// A tenant's log is judged only once its events have spanned the limit:
-// a tenant the store meets only through a few records (a partner's
-// delegated administrator acting in the tenant, a guest's home tenant)
-// has no export of its own to stop.
+// A tenant's or subscription's log is judged only once its events have
+// spanned the limit: a tenant the store meets only through a few records
+// (a partner's delegated administrator acting in the tenant, a guest's
+// home tenant) has no export of its own to stop, nor has a subscription
+// a few of whose resources another's records name.
 func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.Set, now time.Time, quiet time.Duration) Health {
 	h := Health{Logs: slices.SortedFunc(slices.Values(logs), func(a, b store.LogSeen) int {
 		return cmp.Or(cmp.Compare(event.KindNamed(a.Kind), event.KindNamed(b.Kind)), strings.Compare(a.Kind, b.Kind))
@@ -119,12 +124,15 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 		}
 		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Source: g.Source, Arrived: l.Arrived, Last: l.Last})
 	}
+	// A tenant's logs come before its subscriptions' (TenantLogs' order).
 	for _, t := range tenants {
 		g, ok := read[t.Kind]
-		if !ok || now.Sub(t.Arrived) <= quiet || t.Last.Sub(t.First) < quiet || slices.ContainsFunc(h.Quiet, func(q Quiet) bool { return q.Kind == g.Kind && q.Tenant == "" }) {
+		if !ok || now.Sub(t.Arrived) <= quiet || t.Last.Sub(t.First) < quiet || slices.ContainsFunc(h.Quiet, func(q Quiet) bool {
+			return q.Kind == g.Kind && (q.Tenant == "" || q.Tenant == t.Tenant && q.Subscription == "")
+		}) {
 			continue
 		}
-		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Tenant: t.Tenant, Source: g.Source, Arrived: t.Arrived, Last: t.Last})
+		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Tenant: t.Tenant, Subscription: t.Subscription, Source: g.Source, Arrived: t.Arrived, Last: t.Last})
 	}
 	return h
 }
@@ -147,7 +155,9 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 // logs that went quiet since, and those that arrived again.
 func changes(before, now []Quiet) (wentQuiet, back []Quiet) {
 	was := func(qs []Quiet, w Quiet) bool {
-		return slices.ContainsFunc(qs, func(q Quiet) bool { return q.Kind == w.Kind && q.Tenant == w.Tenant })
+		return slices.ContainsFunc(qs, func(q Quiet) bool {
+			return q.Kind == w.Kind && q.Tenant == w.Tenant && q.Subscription == w.Subscription
+		})
 	}
 	for _, q := range now {
 		if !was(before, q) {

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -313,5 +315,84 @@ func TestQuietTenant(t *testing.T) {
 	slices.Sort(back)
 	if !slices.Equal(back, want) || len(res.WentQuiet) != 0 {
 		t.Errorf("back %+v, went quiet %+v; want tenant b's %v back", res.Back, res.WentQuiet, want)
+	}
+}
+
+// copySubscription copies a tenant's Activity Log of days from to to into
+// dst as the log of another subscription of the tenant, sub: the same
+// records with the subscription's id swapped, in every case it is written.
+func (tn *tenant) copySubscription(t *testing.T, dst, sub string, from, to int) {
+	t.Helper()
+	own := tn.truth.Subscription
+	swap := strings.NewReplacer(strings.ToLower(own), strings.ToLower(sub), strings.ToUpper(own), strings.ToUpper(sub))
+	err := filepath.WalkDir(filepath.Join(tn.dir, "insights-activity-logs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || day(p) < from || day(p) > to {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(tn.dir, p)
+		out := filepath.Join(dst, swap.Replace(rel))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, []byte(swap.Replace(string(b))), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestQuietSubscription: one subscription's Activity Log stops (its
+// diagnostic setting deleted) while the tenant's other subscription's
+// goes on. The tenant's Activity Log as a whole still arrives; serve says
+// which subscription went quiet, and when it comes back.
+func TestQuietSubscription(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	a := newTenant(t, simulate.Options{Seed: 7, Days: 24})
+	const other = "0d5e7c1a-2b3c-4d5e-8f70-8192a3b4c5d6"
+	st := openStore(t)
+	root := t.TempDir()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	run := quietServer(t, st, root, a.cfg, &now)
+	a.copyFamily(t, filepath.Join(root, "a"), "", 1, 20)
+	a.copySubscription(t, filepath.Join(root, "a2"), other, 1, 20)
+	res := run()
+	if len(res.Health.Quiet) != 0 {
+		t.Fatalf("first cycle: quiet %+v", res.Health.Quiet)
+	}
+	for _, sub := range []string{strings.ToLower(a.truth.Subscription), other} {
+		if !slices.ContainsFunc(res.Health.Tenants, func(l store.TenantLogSeen) bool {
+			return l.Tenant == a.truth.Tenant && l.Subscription == sub && l.Kind == "activity" && l.Last.Sub(l.First) > 24*time.Hour
+		}) {
+			t.Errorf("no Activity Log of subscription %s spanning days: %+v", sub, res.Health.Tenants)
+		}
+	}
+
+	// Two hours on, only the first subscription's logs (and the tenant's
+	// others) arrive.
+	now = now.Add(2 * time.Hour)
+	a.copyFamily(t, filepath.Join(root, "a"), "", 21, 22)
+	res = run()
+	var activity []Quiet // (an audit log is sparse: two days may bring none)
+	for _, q := range res.WentQuiet {
+		if q.Kind == event.KindActivity {
+			activity = append(activity, q)
+		}
+	}
+	if len(activity) != 1 || activity[0].Tenant != a.truth.Tenant || activity[0].Subscription != other {
+		t.Fatalf("went quiet %+v, want subscription %s's Activity Log alone", res.WentQuiet, other)
+	}
+
+	// It arrives again.
+	now = now.Add(time.Hour)
+	a.copySubscription(t, filepath.Join(root, "a2"), other, 21, 22)
+	res = run()
+	if !slices.ContainsFunc(res.Back, func(q Quiet) bool { return q.Subscription == other }) || len(res.WentQuiet) != 0 {
+		t.Errorf("back %+v, went quiet %+v; want subscription %s back", res.Back, res.WentQuiet, other)
 	}
 }

@@ -60,7 +60,8 @@ func TestLogsAddUp(t *testing.T) {
 func TestUpgradeFromSchema1(t *testing.T) {
 	// What versions 1 and 2 were: this schema without the tables added
 	// since.
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs", 2: "DROP TABLE tenant_logs"} {
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs",
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs", 3: "DROP TABLE subscription_logs"} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -81,7 +82,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
 			}
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}},
-				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0}}}); err != nil {
+				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0},
+					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
 			}
 		})
@@ -91,7 +93,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 // A tenant's log widens its span each cycle, and its arrival moves on
 // only with a later event than the store held: records read again (the
 // open windows' carry) are not arrivals. Forgetting a tenant drops its
-// logs and no other's.
+// logs, its subscriptions' with them, and no other's.
 func TestTenantLogs(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "m.db"))
@@ -102,7 +104,8 @@ func TestTenantLogs(t *testing.T) {
 		// a: only records read again, earlier ones; b: a later event.
 		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(30 * time.Minute), Arrived: w2},
 			{Tenant: "b", Kind: "signin", First: t0.Add(time.Minute), Last: t0.Add(time.Minute), Arrived: w2}},
-		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3},
+			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3}},
 	}
 	want := [][]TenantLogSeen{
 		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1},
@@ -110,6 +113,7 @@ func TestTenantLogs(t *testing.T) {
 		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(time.Hour), Arrived: w1},
 			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
 		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3},
+			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3},
 			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
 	}
 	for i, c := range cycles {
@@ -121,12 +125,12 @@ func TestTenantLogs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.EqualFunc(got, want[i], func(a, b TenantLogSeen) bool {
-			return a.Tenant == b.Tenant && a.Kind == b.Kind && a.First.Equal(b.First) && a.Last.Equal(b.Last) && a.Arrived.Equal(b.Arrived)
+			return a.Tenant == b.Tenant && a.Subscription == b.Subscription && a.Kind == b.Kind && a.First.Equal(b.First) && a.Last.Equal(b.Last) && a.Arrived.Equal(b.Arrived)
 		}) {
 			t.Errorf("after cycle %d:\n%+v\nwant\n%+v", i+1, got, want[i])
 		}
 	}
-	if n, err := s.ForgetTenant(ctx, "a"); err != nil || n != 1 {
+	if n, err := s.ForgetTenant(ctx, "a"); err != nil || n != 2 {
 		t.Fatalf("forget a: %d, %v", n, err)
 	}
 	if got, err := s.TenantLogs(ctx); err != nil || len(got) != 1 || got[0].Tenant != "b" {

@@ -21,10 +21,11 @@ import (
 )
 
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
-// 1 had no logs table, 2 adds it, 3 the tenant_logs table (upgrade).
-const schemaVersion = 3
+// 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
+// subscription_logs table (upgrade).
+const schemaVersion = 4
 
-// schema creates version 3, at once: a process opening the new store at
+// schema creates version 4, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -69,18 +70,18 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + `
-PRAGMA user_version = 3;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + `
+PRAGMA user_version = 4;
 COMMIT;
 `
 
-// upgrade turns a version 1 or 2 store into version 3 (each table is
+// upgrade turns a version 1, 2 or 3 store into version 4 (each table is
 // created only when missing); a process upgrading the same store at the
 // same time waits for the lock and changes nothing.
 const upgrade = `
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + `
-PRAGMA user_version = 3;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + `
+PRAGMA user_version = 4;
 COMMIT;
 `
 
@@ -157,7 +158,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	switch {
 	case v == schemaVersion:
 		return nil
-	case v == 1 || v == 2:
+	case v >= 1 && v < schemaVersion:
 		if _, err := s.db.ExecContext(ctx, upgrade); err != nil {
 			return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
 		}

@@ -17,12 +17,16 @@ import (
 // again records of earlier cycles (for the windows they are in), and it
 // does not know which tenant's those are, but they never fall after what
 // the store already holds.
+//
+// With Subscription set it is one subscription's log of the tenant (the
+// Activity Log, whose diagnostic settings are made per subscription).
 type TenantLogSeen struct {
-	Tenant  string
-	Kind    string // event.Kind's name
-	First   time.Time
-	Last    time.Time // latest event time read (UTC, to the second)
-	Arrived time.Time // wall time of the last cycle that moved Last on
+	Tenant       string
+	Subscription string
+	Kind         string // event.Kind's name
+	First        time.Time
+	Last         time.Time // latest event time read (UTC, to the second)
+	Arrived      time.Time // wall time of the last cycle that moved Last on
 }
 
 // tenantLogsTable is schema version 3's addition; times are Unix
@@ -38,25 +42,50 @@ CREATE TABLE IF NOT EXISTS tenant_logs (
 ) WITHOUT ROWID;
 `
 
-// putTenantLogs adds a cycle's tenant logs (Arrived: the cycle's wall
-// time): the span widens, and Arrived moves on only when the cycle read a
-// later event of the tenant's log than the store held.
+// subscriptionLogsTable is schema version 4's addition: tenant_logs per
+// subscription.
+const subscriptionLogsTable = `
+CREATE TABLE IF NOT EXISTS subscription_logs (
+	tenant       TEXT NOT NULL,
+	subscription TEXT NOT NULL,
+	kind         TEXT NOT NULL,
+	first        INTEGER NOT NULL,
+	last         INTEGER NOT NULL,
+	arrived      INTEGER NOT NULL,
+	PRIMARY KEY (tenant, subscription, kind)
+) WITHOUT ROWID;
+`
+
+// putTenantLogs adds a cycle's tenant and subscription logs (Arrived: the
+// cycle's wall time): the span widens, and Arrived moves on only when the
+// cycle read a later event of the log than the store held.
 func putTenantLogs(ctx context.Context, tx *sql.Tx, logs []TenantLogSeen) error {
+	const widen = `first = min(first, excluded.first), last = max(last, excluded.last),
+			arrived = CASE WHEN excluded.last > last THEN max(arrived, excluded.arrived) ELSE arrived END`
 	for _, l := range logs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_logs (tenant, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, kind) DO UPDATE SET first = min(first, excluded.first), last = max(last, excluded.last),
-			arrived = CASE WHEN excluded.last > last THEN max(arrived, excluded.arrived) ELSE arrived END`,
-			l.Tenant, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix()); err != nil {
+		var err error
+		if l.Subscription == "" {
+			_, err = tx.ExecContext(ctx, `INSERT INTO tenant_logs (tenant, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, kind) DO UPDATE SET `+widen,
+				l.Tenant, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix())
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO subscription_logs (tenant, subscription, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, subscription, kind) DO UPDATE SET `+widen,
+				l.Tenant, l.Subscription, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix())
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// TenantLogs returns every tenant's logs the store has read, by tenant
-// then kind name.
+// TenantLogs returns every tenant's logs the store has read, and every
+// subscription's, by tenant, subscription ("" first: the tenant's), then
+// kind name.
 func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT tenant, kind, first, last, arrived FROM tenant_logs ORDER BY tenant, kind")
+	rows, err := s.db.QueryContext(ctx, `SELECT tenant, '', kind, first, last, arrived FROM tenant_logs
+		UNION ALL SELECT tenant, subscription, kind, first, last, arrived FROM subscription_logs ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -65,7 +94,7 @@ func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
 	for rows.Next() {
 		var l TenantLogSeen
 		var first, last, arrived int64
-		if err := rows.Scan(&l.Tenant, &l.Kind, &first, &last, &arrived); err != nil {
+		if err := rows.Scan(&l.Tenant, &l.Subscription, &l.Kind, &first, &last, &arrived); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		l.First, l.Last, l.Arrived = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), time.Unix(arrived, 0).UTC()
@@ -78,9 +107,17 @@ func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
 // the service no longer watches: its logs would stay quiet for ever) and
 // reports how many logs that was.
 func (s *Store) ForgetTenant(ctx context.Context, tenant string) (int64, error) {
-	r, err := s.db.ExecContext(ctx, "DELETE FROM tenant_logs WHERE tenant = ?", tenant)
-	if err != nil {
-		return 0, fmt.Errorf("store %s: %w", s.path, err)
+	var n int64
+	for _, table := range []string{"tenant_logs", "subscription_logs"} {
+		r, err := s.db.ExecContext(ctx, "DELETE FROM "+table+" WHERE tenant = ?", tenant)
+		if err != nil {
+			return 0, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		k, err := r.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		n += k
 	}
-	return r.RowsAffected()
+	return n, nil
 }

@@ -109,9 +109,51 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 		}
 		e.Tenant = claims.tenant(sc)
 	}
+	sub, ok := briefSubscription(sc, t, shape)
+	if !ok {
+		return false, nil
+	}
 	e.Kind, e.Shape, e.Brief = event.KindActivity, shape, true
-	e.Operation, e.Status, e.Outcome = g.Operation, status, g.Outcome
+	e.Operation, e.Status, e.Outcome, e.Subscription = g.Operation, status, g.Outcome, sub
 	return true, nil
+}
+
+// briefSubscription is the subscription normalise gives the record: its
+// own (REST, Log Analytics), else the one in its resource id, else in its
+// authorization's scope. It reports false where the brief read does not
+// look (a Log Analytics row's properties) or for text that is not plain
+// ASCII, whose case the two paths might fold apart. serve follows each
+// subscription's Activity Log by it: diagnostic settings are made per
+// subscription, and one can stop while the others go on.
+func briefSubscription(sc *record.Scratch, t *top, shape string) (string, bool) {
+	switch shape {
+	case shapeREST, shapeLA:
+		if own := peek(t.subscriptionID); own != "" {
+			return ascii(sc, own)
+		}
+		if shape == shapeLA {
+			return "", false
+		}
+	}
+	id := peek(t.resourceID)
+	if id == "" {
+		authz := object(sc, t.authorization)
+		if shape == shapeDiag {
+			authz = object(sc, record.Key(object(sc, t.identity), "authorization"))
+		}
+		id = strings.TrimSpace(record.Peek(record.Key(authz, "scope")))
+	}
+	return sc.Subscription(id)
+}
+
+// ascii is s lower-cased (interned) when it is plain ASCII.
+func ascii(sc *record.Scratch, s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return "", false
+		}
+	}
+	return sc.Lower(s), true
 }
 
 // briefClaims reads the claims of a diagnostic or REST record where the

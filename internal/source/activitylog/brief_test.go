@@ -30,7 +30,7 @@ func checkBrief(t *testing.T, v *fastjson.Value, shape string) bool {
 		return false
 	}
 	f, b := fe[0], be[0]
-	if f.Time != b.Time || f.Tenant != b.Tenant || f.Operation != b.Operation || f.Status != b.Status ||
+	if f.Time != b.Time || f.Tenant != b.Tenant || f.Subscription != b.Subscription || f.Operation != b.Operation || f.Status != b.Status ||
 		f.Outcome != b.Outcome || f.Shape != b.Shape || f.Kind != b.Kind {
 		t.Fatalf("%s: brief event %+v\ndiffers from the full one %+v", shape, b, f)
 	}
@@ -113,8 +113,11 @@ func TestBriefCases(t *testing.T) {
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatusValue":"Success",` +
 				`"Properties_d":{"hierarchy":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10/sub"}}`, false},
 		{"Log Analytics CSV row with claims as a string", shapeLA,
-			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed",` +
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
 				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, true},
+		{"Log Analytics without its subscription is decoded in full (the properties may name it)", shapeLA,
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed",` +
+				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,11 +62,11 @@ type lineReader struct {
 	sc         *record.Scratch
 	inEnvelope bool // the record is an envelope's element: no text of its own
 	// scanTop's slots: the first non-null member of each name, any case.
-	op, status, ip, tenant, time jsonwalk.Span
-	identity                     bool // the identity slot is filled (and read)
-	claims                       int  // claimsNone, claimsRead, claimsUnknown
-	tid, ipaddr                  claim
-	addr                         netip.Addr // record.IP of the ip slot
+	op, status, ip, tenant, time, resource jsonwalk.Span
+	identity                               bool // the identity slot is filled (and read)
+	claims                                 int  // claimsNone, claimsRead, claimsUnknown
+	tid, ipaddr                            claim
+	addr                                   netip.Addr // record.IP of the ip slot
 	// Detect's view: exact names.
 	categories int  // members named category
 	categoryOK bool // the first is one of the Activity Log's, as classify looks it up
@@ -118,7 +118,7 @@ const (
 	topIP       // callerIpAddress, any case
 	topTenant   // tenantId, any case
 	topIdentity // identity, any case
-	topResource // resourceId, exact: a Detect marker only
+	topResource // resourceId, any case (the subscription; exact: a Detect marker)
 )
 
 // topKey sorts a top-level name; exact is true for the spellings Detect
@@ -163,8 +163,8 @@ func topKey(k []byte) (kind int, exact bool) {
 		if record.EqualFold(k, "resulttype") {
 			return topStatus, false
 		}
-		if string(k) == "resourceId" {
-			return topResource, true
+		if record.EqualFold(k, "resourceid") {
+			return topResource, string(k) == "resourceId"
 		}
 	case 13:
 		if record.EqualFold(k, "operationname") {
@@ -228,6 +228,8 @@ func (r *lineReader) member(key []byte, i int) int {
 		return i
 	case topIdentity:
 		return r.identityValue(i)
+	case topResource:
+		return r.slot(&r.resource, i)
 	}
 	return r.SkipValue(i, 1)
 }
@@ -325,6 +327,17 @@ func (r *lineReader) finish(e *event.Event) bool {
 		}
 		tenant = r.sc.Lower(strings.TrimSpace(s))
 	}
+	// The subscription, as briefSubscription finds it in a diagnostic
+	// record: in its resource id (none: the authorization's scope, the
+	// full path's).
+	id := strings.TrimSpace(r.resource.View(r.B))
+	if id == "" {
+		return false
+	}
+	sub, ok := r.sc.Subscription(id)
+	if !ok {
+		return false
+	}
 	// As enum: the constant when the status is a usual one, else a copy.
 	st := r.status.View(r.B)
 	status := canonical(st, statuses)
@@ -333,7 +346,7 @@ func (r *lineReader) finish(e *event.Event) bool {
 	}
 	*e = event.Event{
 		Time: t, Kind: event.KindActivity, Shape: shapeDiag, Brief: true,
-		Tenant: tenant, Operation: r.operation, Status: status, Outcome: r.outcome,
+		Tenant: tenant, Subscription: sub, Operation: r.operation, Status: status, Outcome: r.outcome,
 	}
 	return true
 }
