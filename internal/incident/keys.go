@@ -130,21 +130,16 @@ func hostLinks(a *alert.Alert, l *links) {
 // own name, a scale set's name as a VM name (Defender names the set) and
 // as its instances' prefix; with the resource's subscription.
 func machineNames(id string) (sub string, names []string) {
-	parts := strings.Split(strings.Trim(strings.ToLower(strings.TrimSpace(id)), "/"), "/")
-	for i := 0; i+3 < len(parts); i++ {
-		if parts[i] != "providers" || parts[i+1] != "microsoft.compute" {
-			continue
-		}
-		sub = strings.ToLower(record.SubscriptionOf(id))
-		switch name := parts[i+3]; parts[i+2] {
-		case "virtualmachines":
-			return sub, []string{"n|" + name}
-		case "virtualmachinescalesets":
-			return sub, []string{"n|" + name, "s|" + name}
-		}
+	name, set := record.ComputeName(id)
+	switch {
+	case name == "":
 		return "", nil
+	case set:
+		names = []string{"n|" + name, "s|" + name}
+	default:
+		names = []string{"n|" + name}
 	}
-	return "", nil
+	return strings.ToLower(record.SubscriptionOf(id)), names
 }
 
 // resourceKey is the resource an ARM id belongs to, so that a scale set,

@@ -71,3 +71,26 @@ func (s *Scratch) Subscription(id string) (sub string, ok bool) {
 	}
 	return sub, true
 }
+
+// ComputeName is the name, lower case, of the VM or scale set an ARM id
+// is or lies under (a scale set's instance, a VM's extension), and
+// whether it is a scale set; "" for any other resource. A machine's
+// computer name is its VM's name unless set otherwise, and a scale set's
+// instances are named by the set's name and six base-36 characters
+// (ScaleSetPrefix).
+func ComputeName(id string) (name string, scaleSet bool) {
+	parts := strings.Split(strings.Trim(strings.ToLower(strings.TrimSpace(id)), "/"), "/")
+	for i := 0; i+3 < len(parts); i++ {
+		if parts[i] != "providers" || parts[i+1] != "microsoft.compute" {
+			continue
+		}
+		switch parts[i+2] {
+		case "virtualmachines":
+			return parts[i+3], false
+		case "virtualmachinescalesets":
+			return parts[i+3], true
+		}
+		return "", false
+	}
+	return "", false
+}

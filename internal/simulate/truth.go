@@ -3,7 +3,6 @@ package simulate
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/record"
@@ -60,21 +59,8 @@ func (x *Attack) Machine(h string) bool {
 	}
 	prefix, _ := record.ScaleSetPrefix(h)
 	for _, r := range x.Resources {
-		parts := strings.Split(r, "/")
-		for i := 0; i+3 < len(parts); i++ {
-			if parts[i] != "providers" || parts[i+1] != "microsoft.compute" {
-				continue
-			}
-			switch parts[i+2] {
-			case "virtualmachines":
-				if parts[i+3] == h {
-					return true
-				}
-			case "virtualmachinescalesets":
-				if parts[i+3] == h || parts[i+3] == prefix {
-					return true
-				}
-			}
+		if name, set := record.ComputeName(r); name != "" && (name == h || set && name == prefix) {
+			return true
 		}
 	}
 	return false
