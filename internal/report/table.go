@@ -31,16 +31,18 @@ const (
 // shrinkSteps say how columns give way when the table is wider than the
 // terminal: each step narrows one column to a width (if it is wider), in
 // turn, until the table fits. The summary says most, so it keeps the most
-// room longest; the rule name is what a defender searches for, so it
-// gives way last; time and severity never shrink.
+// room longest: at 120 columns it keeps about 37, the rule name 28 (its
+// start is what a defender searches for) and the principal 10 (the
+// incident's "who" line names it in full); time and severity never
+// shrink.
 var shrinkSteps = [...]struct{ col, width int }{
 	{colSummary, 60},
 	{colPrincipal, 24},
 	{colSummary, 40},
 	{colPrincipal, 16},
-	{colSummary, 24},
-	{colPrincipal, 10},
 	{colRule, 28},
+	{colPrincipal, 10},
+	{colSummary, 24},
 	{colSummary, 12},
 	{colRule, 12},
 }
@@ -102,11 +104,26 @@ func tableRow(a *alert.Alert) [numCols]string {
 	r[colRule] = orDash(Terminal(a.Rule))
 	r[colPrincipal] = orDash(Terminal(a.Principal))
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
-	r[colSummary] = orDash(Terminal(a.Summary))
+	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal)))
 	if a.Suppressed != nil {
 		r[colSummary] = "[suppressed: " + Terminal(a.Suppressed.ID) + "] " + r[colSummary]
 	}
 	return r
+}
+
+// summaryAfter is an alert's summary without the principal it begins
+// with, which the table shows in its own column: in a narrow terminal the
+// summary's room goes to what was done.
+func summaryAfter(summary, principal string) string {
+	if principal == "" {
+		return summary
+	}
+	for _, sep := range [...]string{" ", ": "} {
+		if rest, ok := strings.CutPrefix(summary, principal+sep); ok && rest != "" {
+			return rest
+		}
+	}
+	return summary
 }
 
 func severityText(s alert.Severity) string {

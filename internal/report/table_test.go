@@ -32,7 +32,9 @@ func TestTableNeverPrintsHostileBytes(t *testing.T) {
 		if lines := strings.Count(out, "\n"); lines != 6 {
 			t.Errorf("width %d: %d lines, want 6:\n%s", width, lines, out)
 		}
-		if (width == 0 || width >= 120) && !strings.Contains(out, `svc-miner\n`) {
+		// (The principal column shows it where there is room: at 120
+		// columns it keeps 10 cells, and the summary no longer repeats it.)
+		if width >= 300 && !strings.Contains(out, `svc-miner\n`) {
 			t.Errorf("width %d: escaped newline not shown:\n%s", width, out)
 		}
 	}
@@ -114,5 +116,26 @@ func TestCountLine(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// The summary does not repeat the principal the table shows beside it,
+// so that a narrow terminal's room goes to what was done.
+func TestTableSummaryLeavesThePrincipalOut(t *testing.T) {
+	t.Parallel()
+	for summary, want := range map[string]string{
+		"mallory@contoso.example created vm-1 in eastus": "created vm-1 in eastus",
+		"mallory@contoso.example: 3 regions within 1h":   "3 regions within 1h",
+		"mallory@contoso.example's deployment failed":    "mallory@contoso.example's deployment failed",
+		"10.0.0.4 connected to mining pool pool.example": "10.0.0.4 connected to mining pool pool.example",
+		"mallory@contoso.example ":                       "mallory@contoso.example ",
+	} {
+		a := alert.Alert{Rule: "r", Principal: "mallory@contoso.example", Summary: summary, Severity: alert.High}
+		if summary == "10.0.0.4 connected to mining pool pool.example" {
+			a.Principal = ""
+		}
+		if got := tableRow(&a)[colSummary]; got != want {
+			t.Errorf("summary %q: cell %q, want %q", summary, got, want)
+		}
 	}
 }
