@@ -82,7 +82,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	setUsage(fs, stderr, "Usage: mamori doctor [flags]\n\nReads the first page of every API mamori uses, with the signed-in identity, and says\nwhich posture checks and hunt features the granted permissions allow, and what is missing.\nHunting exported logs needs no permission.\n")
 	tenant := fs.String("tenant", "", "tenant ID to read (default: the signed-in identity's)")
 	var subs multiFlag
-	fs.Var(&subs, "subscription", "subscription ID to probe (default: the first one the identity can read)")
+	fs.Var(&subs, "subscription", "subscription ID to probe, repeatable (default: the first one the identity can read)")
 	from := fs.String("from", "", "judge responses saved by 'mamori posture --save' instead of calling Azure")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code

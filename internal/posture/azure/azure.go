@@ -134,8 +134,9 @@ func Collect(ctx context.Context, opts Options) (*capture.Capture, error) {
 }
 
 // Probe reads only the first page of each kind of dataset, in one
-// subscription and one region, so `mamori doctor` can tell which reads the
-// granted permissions allow without reading the whole tenant. A dataset
+// subscription (each of Options.Subscriptions when given) and one region,
+// so `mamori doctor` can tell which reads the granted permissions allow
+// without reading the whole tenant. A dataset
 // with more pages than the first is marked Partial ("probe: first page
 // only"); Denied and Absent mean the same as in Collect.
 func Probe(ctx context.Context, opts Options) (*capture.Capture, error) {

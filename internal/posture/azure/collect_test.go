@@ -153,3 +153,22 @@ func TestProbeReadsOnlyFirstPages(t *testing.T) {
 		t.Errorf("organization has one page, so the probe read it whole; got %s", ds.Status)
 	}
 }
+
+// A probe reads one subscription unless told which; every one named is
+// read (permissions can differ from one to the next).
+func TestProbeReadsEverySubscriptionNamed(t *testing.T) {
+	t.Parallel()
+	const other = "0d5e7c1a-2b3c-4d5e-8f70-8192a3b4c5d6"
+	opts, _ := env(t, newFakes(t))
+	opts.Regions = []string{"westeurope"}
+	opts.Subscriptions = []string{testSub, other}
+	c, err := Probe(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range opts.Subscriptions {
+		if _, ok := c.Datasets[capture.Key(capture.KeyComputeUsages, sub, "westeurope")]; !ok {
+			t.Errorf("subscription %s named but not probed", sub)
+		}
+	}
+}

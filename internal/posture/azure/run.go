@@ -19,7 +19,10 @@ func (c *collector) collect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))
 	}
-	if c.probe && len(subs) > 1 {
+	// A probe reads one subscription unless told which: permissions can
+	// differ from one to the next, and a user who names several wants
+	// each judged.
+	if c.probe && len(subs) > 1 && len(c.opts.Subscriptions) == 0 {
 		subs = subs[:1]
 	}
 	tasks := c.graphTasks()
