@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -280,6 +281,9 @@ func TestLateRegionFillsComputeWithoutOne(t *testing.T) {
 		for _, a := range as {
 			for _, c := range a.Compute {
 				got[c.Service] = c.Region
+				if c.Service == "batch" && !strings.Contains(a.Summary, " in "+cmp.Or(c.Region, "?")+": ") {
+					t.Errorf("late region %v: summary %q names not the pool's region %q", late, a.Summary, c.Region)
+				}
 			}
 		}
 		want := map[string]string{"batch": "", "vm": "eastus"}

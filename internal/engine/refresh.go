@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
 )
@@ -129,7 +132,9 @@ func (e *Engine) lateRegion(h *keptHit) {
 		return r
 	}
 	if c := h.compute; c != nil && c.Region == "" {
-		c.Region = ask()
+		if c.Region = ask(); c.Region != "" {
+			h.summary = strings.Replace(h.summary, fmt.Sprintf(inRegion, "?"), fmt.Sprintf(inRegion, c.Region), 1)
+		}
 	}
 	if vs, ok := h.fields["region"]; ok && len(vs) == 0 {
 		if ask() != "" {

@@ -38,7 +38,7 @@ func Summary(ev *event.Event) string {
 	case ev.Extension != nil:
 		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
 	case ev.Compute != nil:
-		return fmt.Sprintf("%s created %s in %s: %s", who, short(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
+		return fmt.Sprintf("%s created %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
 	case ev.SignIn != nil:
 		s := ev.SignIn
 		text := fmt.Sprintf("%s signed in to %s from %s", who, orUnknown(s.AppName), addr(ev.SourceIP.String()))
@@ -167,6 +167,10 @@ func who(ev *event.Event) string {
 	}
 	return "an unknown principal"
 }
+
+// inRegion is where a compute summary names its region; lateRegion
+// fills in one that was unknown ("?") when the record was read.
+const inRegion = " in %s: "
 
 func orUnknown(s string) string {
 	if s == "" {
