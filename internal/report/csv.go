@@ -11,7 +11,7 @@ import (
 )
 
 var csvHeader = []string{"id", "time", "severity", "rule", "title", "tenant", "subscription",
-	"principal", "ips", "resources", "summary", "tags", "evidence"}
+	"principal", "ips", "resources", "summary", "tags", "evidence", "hosts"}
 
 // writeCSV writes a header and one row per alert. Lists are joined with
 // ";" and evidence is written as file:line locations. encoding/csv quotes
@@ -40,6 +40,7 @@ func writeCSV(w io.Writer, alerts []alert.Alert) error {
 			cell(a.Summary),
 			list(a.Tags),
 			list(evidenceLocations(a.Evidence)),
+			list(a.Hosts),
 		)
 		if err := cw.Write(row); err != nil {
 			return err

@@ -50,6 +50,7 @@ func fixtureAlerts() []alert.Alert {
 			Principal:    hostileANSI,
 			IPs:          []string{"not-an-ip"},
 			Resources:    []string{hostileFormula, "/subscriptions/" + subID + "/resourcegroups/rg/providers/microsoft.compute/virtualmachines/-vm1"},
+			Hosts:        []string{"-vm1", hostileFormula},
 			Summary:      hostileSummary,
 			Tags:         []string{"attack.impact", "attack.t1496"},
 			Evidence: []alert.Evidence{

@@ -60,7 +60,7 @@ var ocsfSeverity = [...]ocsfSev{
 //	cloud                         provider "Azure", account {uid Subscription, type_id 13
 //	                              "Azure Subscription"}, org {uid Tenant}
 //	actor.user                    name Principal; uid too when Principal is an object or app id
-//	resources[]                   {uid} per Resources entry
+//	resources[]                   {uid} per Resources entry, then {name, type "Host"} per Hosts entry
 //	evidences[]                   first {src_endpoint {ip}} when IPs holds exactly one address
 //	                              (mamori's alerts then name the caller; with two, a flow's
 //	                              source and destination are not told apart), then one per
@@ -193,7 +193,9 @@ type ocsfAccount struct {
 }
 
 type ocsfUID struct {
-	UID string `json:"uid"`
+	UID  string `json:"uid,omitempty"`
+	Name string `json:"name,omitempty"`
+	Type string `json:"type,omitempty"`
 }
 
 type ocsfActor struct {
@@ -275,6 +277,11 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 	}
 	for _, r := range a.Resources {
 		f.Resources = append(f.Resources, ocsfUID{UID: r})
+	}
+	// A machine named only by its host name (Defender's alerts in the
+	// Activity Log, host logs).
+	for _, h := range a.Hosts {
+		f.Resources = append(f.Resources, ocsfUID{Name: h, Type: "Host"})
 	}
 	f.Evidences, f.Unmapped = ocsfEvidences(a)
 	return f

@@ -41,7 +41,7 @@ var ownContainers = map[string]string{
 // types mamori writes: no Azure log has this shape.
 var (
 	// The CSV headers, the columns every row fills first.
-	alertCSVHeader   = []string{"id", "time", "severity", "rule", "title", "summary", "tenant", "subscription", "principal", "ips", "resources", "tags", "evidence"}
+	alertCSVHeader   = []string{"id", "time", "severity", "rule", "title", "summary", "tenant", "subscription", "principal", "ips", "resources", "tags", "evidence", "hosts"}
 	postureCSVHeader = []string{"check", "area", "status", "severity", "scope", "summary", "why", "fix", "scope_name", "evidence", "missing"}
 )
 
