@@ -96,13 +96,13 @@ type sevCount struct {
 }
 
 type incView struct {
-	ID, Title, Sev, When string
-	Suppressed           bool // every alert of it is suppressed: accepted activity
-	Steps                []step
-	Who, Regions, IPs    []string
-	Cost                 costView
-	Timeline             template.HTML
-	Alerts               []alertRow
+	ID, Title, Sev, When     string
+	Suppressed               bool // every alert of it is suppressed: accepted activity
+	Steps                    []step
+	Who, Regions, IPs, Hosts []string
+	Cost                     costView
+	Timeline                 template.HTML
+	Alerts                   []alertRow
 }
 
 type step struct {
@@ -191,7 +191,7 @@ func build(in Input) view {
 // incidentView lays out one incident; placed records which alerts it showed.
 func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
-		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs)}
+		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
 	iv.When = in.Span()
 	seen := map[string]int{}
 	for _, s := range in.Stages {

@@ -60,6 +60,7 @@ func fixture() Input {
 		Stages:     []incident.StageAlerts{{Stage: "initial_access", Alerts: []string{"a1"}}, {Stage: "deployment", Alerts: []string{"a2", "a3", "a4", "a5"}}},
 		Principals: []string{evilPrincipal}, IPs: []string{"20.42.64.17"}, Resources: []string{evilResource},
 		Regions: []string{"westus3", "koreacentral", evilRegion},
+		Hosts:   []string{"train-0000003", "<b>host</b>"},
 		Cost: incident.Cost{USDPerHour: 98.5, Unpriced: 1, Lines: []incident.CostLine{
 			{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Region: "westus3", Count: 25, Spot: true, Priced: true, UnitUSD: 2.5, USDPerHour: 62.5, Basis: incident.BasisExact},
 			{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Region: "koreacentral", Count: 10, Priced: true, UnitUSD: 3.6, USDPerHour: 36, PriceRegion: "eastus", Basis: incident.BasisFallback, Estimated: true},
@@ -120,7 +121,7 @@ func TestHostileStringsAreEscaped(t *testing.T) {
 		}
 	}
 	// The escaped forms are there: the text is shown, not dropped.
-	for _, esc := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;@contoso.example", "&lt;script&gt;region&lt;/script&gt;", `&lt;script&gt;miner&lt;/script&gt;\u202e`, `miner\u202egpj.exe\x00`, "Weird&lt;Size&gt;"} {
+	for _, esc := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;@contoso.example", "&lt;script&gt;region&lt;/script&gt;", `&lt;script&gt;miner&lt;/script&gt;\u202e`, `miner\u202egpj.exe\x00`, "Weird&lt;Size&gt;", "<code>&lt;b&gt;host&lt;/b&gt;</code>"} {
 		if !strings.Contains(out, esc) {
 			t.Errorf("output lacks escaped %q", esc)
 		}

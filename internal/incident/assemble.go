@@ -28,6 +28,7 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices)
 		in.IPs = addUnique(in.IPs, a.IPs...)
 		in.Resources = addUnique(in.Resources, a.Resources...)
 		in.Subscriptions = addUnique(in.Subscriptions, a.Subscription)
+		in.Hosts = addUnique(in.Hosts, a.Hosts...)
 		for _, c := range a.Compute {
 			in.Regions = addUnique(in.Regions, record.Region(c.Region))
 		}

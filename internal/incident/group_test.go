@@ -408,3 +408,19 @@ func TestDegenerateAlertsStillNameAnIncident(t *testing.T) {
 		}
 	}
 }
+
+// An incident lists the machines its alerts name, once each: what a
+// responder isolates.
+func TestIncidentListsItsMachines(t *testing.T) {
+	t.Parallel()
+	as := []alert.Alert{
+		mk("azure.compute.gpu_created", alert.Medium, at(0), principal(mallory), sub(subA),
+			compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subA, "train-0"), "c1")),
+		mk("azure.defender.mining_alert", alert.High, at(time.Hour), sub(subA), hosts("train-0000003")),
+		mk("azure.host.miner_process", alert.High, at(time.Hour+time.Minute), hosts("train-0000003", "train-0000004")),
+	}
+	incs := Build(as, Options{})
+	if len(incs) != 1 || !slices.Equal(incs[0].Hosts, []string{"train-0000003", "train-0000004"}) {
+		t.Fatalf("incidents %+v, want one listing train-0000003 and train-0000004", incs)
+	}
+}

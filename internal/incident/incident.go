@@ -32,6 +32,7 @@ type Incident struct {
 	Resources     []string       `json:"resources,omitempty"`
 	Subscriptions []string       `json:"subscriptions,omitempty"`
 	Regions       []string       `json:"regions,omitempty"` // where compute was created
+	Hosts         []string       `json:"hosts,omitempty"`   // machines its alerts name by host name (to isolate)
 	Cost          Cost           `json:"cost"`
 }
 

@@ -49,6 +49,9 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		if len(in.Regions) > 0 {
 			fmt.Fprintf(&b, "  regions   %s\n", Terminal(clipList(in.Regions, 8)))
 		}
+		if len(in.Hosts) > 0 {
+			fmt.Fprintf(&b, "  machines  %s\n", Terminal(clipList(in.Hosts, 8)))
+		}
 		if c := costText(&in.Cost); c != "" {
 			fmt.Fprintf(&b, "  cost      %s\n", c)
 		}

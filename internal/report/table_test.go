@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 func writeString(t *testing.T, f Format, alerts []alert.Alert, opts Options) string {
@@ -137,5 +138,17 @@ func TestTableSummaryLeavesThePrincipalOut(t *testing.T) {
 		if got := tableRow(&a)[colSummary]; got != want {
 			t.Errorf("summary %q: cell %q, want %q", summary, got, want)
 		}
+	}
+}
+
+// An incident's header names the machines its alerts name, escaped.
+func TestIncidentHeaderNamesItsMachines(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()
+	in := incident.Incident{ID: "inc-1", Title: "t", Severity: alert.High, Time: as[0].Time,
+		Timeline: []incident.Entry{{Alert: as[0].ID}}, Hosts: []string{"train-0000003", "evil\x1b[2J"}}
+	out := writeString(t, Table, as, Options{Incidents: []incident.Incident{in}})
+	if !strings.Contains(out, "  machines  train-0000003, evil\\x1b[2J\n") || strings.Contains(out, "\x1b") {
+		t.Errorf("incident header:\n%s", out)
 	}
 }
