@@ -284,6 +284,11 @@ func TestOrderIndependence(t *testing.T) {
 		// Same time and rule as another alert: the id breaks the tie.
 		mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal("twin@contoso.com"), sub(subB),
 			func(a *alert.Alert) { a.ID += "-twin" }),
+		// Machines named by Defender's alerts and a host log, one of them
+		// a scale set's instance.
+		mk("azure.defender.mining_alert", alert.High, at(3*time.Hour), sub(subA), hosts("ss-eastus000004")),
+		mk("azure.defender.gpu_extension_alert", alert.Low, at(3*time.Hour+time.Minute), sub(subB), hosts("ss-westus2")),
+		mk("azure.host.miner_process", alert.High, at(3*time.Hour+2*time.Minute), hosts("ss-scus000001", "ss-eastus000004")),
 	)
 	first := slices.Clone(base)
 	want := Build(first, Options{})
