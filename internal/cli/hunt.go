@@ -212,26 +212,18 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return ExitError
 	}
 	defer closeOut()
-	sum, err := openSummary(f.summary, out)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
-		if errors.Is(err, errSameFile) {
-			return ExitUsage
-		}
-		return ExitError
+	// --summary and --report too: a hunt of a large export must not end
+	// in a file that cannot be written.
+	sum, code := openBeside("--summary", f.summary, out, stderr)
+	if code != ExitOK {
+		return code
 	}
 	if sum != nil {
 		defer sum.Close()
 	}
-	// --report too: a hunt of a large export must not end in a page that
-	// cannot be written.
-	page, err := openSummary(f.report, out)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori hunt: --report:", report.Terminal(err.Error()))
-		if errors.Is(err, errSameFile) {
-			return ExitUsage
-		}
-		return ExitError
+	page, code := openBeside("--report", f.report, out, stderr)
+	if code != ExitOK {
+		return code
 	}
 	if page != nil {
 		defer page.Close()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -36,6 +37,21 @@ func openSummary(path string, out io.Writer) (*os.File, error) {
 		}
 	}
 	return fh, nil
+}
+
+// openBeside opens the file of hunt's flag (--summary, --report) with
+// openSummary, saying on stderr why it cannot and with which exit code
+// (ExitOK when it could, or when the flag is unset).
+func openBeside(flag, path string, out, stderr io.Writer) (*os.File, int) {
+	fh, err := openSummary(path, out)
+	if err == nil {
+		return fh, ExitOK
+	}
+	fmt.Fprintf(stderr, "mamori hunt: %s: %s\n", flag, report.Terminal(err.Error()))
+	if errors.Is(err, errSameFile) {
+		return nil, ExitUsage
+	}
+	return nil, ExitError
 }
 
 // writeSummary empties the summary's file (a device or a pipe, which

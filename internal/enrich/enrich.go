@@ -175,7 +175,6 @@ func publicAddr(a netip.Addr) bool {
 	return a.IsGlobalUnicast() && !record.PrivateAddr(a)
 }
 
-// portNames pre-formats strong ports so a port match does not allocate.
 // Refresh re-reads whether the event's addresses are the tenant's own.
 // Enrichment runs as records arrive, so an address learned from a
 // publicIPAddresses write read later was not yet known when the event was

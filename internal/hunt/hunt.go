@@ -82,8 +82,9 @@ type Result struct {
 	// TenantStart is each tenant's earliest event read, for a store to
 	// remember where its data began.
 	TenantStart map[string]time.Time
-	// Tenants is when each tenant's logs' events fall, by tenant then
-	// kind: the kinds whose records name their tenant.
+	// Tenants is when each tenant's logs' events fall, and each
+	// subscription's Activity Log's, by tenant, subscription, then kind:
+	// the kinds whose records name their tenant.
 	Tenants []TenantRead
 }
 

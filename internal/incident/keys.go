@@ -13,6 +13,20 @@ import (
 // (seek). Most keys are both; a machine's name is not (hostLinks).
 type links struct{ held, seek []string }
 
+func (l *links) hold(k string) {
+	if !slices.Contains(l.held, k) {
+		l.held = append(l.held, k)
+	}
+}
+
+func (l *links) look(k string) {
+	if !slices.Contains(l.seek, k) {
+		l.seek = append(l.seek, k)
+	}
+}
+
+func (l *links) both(k string) { l.hold(k); l.look(k) }
+
 // linkKeys are the values that tie an alert to others of its tenant: its
 // principal, the resources it touched, its IP addresses and the
 // correlation ids of its creates, each prefixed with its kind so that a
@@ -20,36 +34,31 @@ type links struct{ held, seek []string }
 // names (hostLinks). A private address key holds its subscription
 // ("sub|10.0.0.4"), a public one does not.
 func linkKeys(a *alert.Alert) links {
-	var keys []string
-	add := func(k string) {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
+	var l links
 	if p := strings.ToLower(strings.TrimSpace(a.Principal)); p != "" {
-		add("p|" + p)
+		l.both("p|" + p)
 	}
 	for _, p := range a.PrincipalIDs {
 		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
-			add("p|" + p)
+			l.both("p|" + p)
 		}
 	}
 	for _, c := range a.CorrelationIDs {
 		if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
-			add("c|" + c)
+			l.both("c|" + c)
 		}
 	}
 	for _, r := range a.Resources {
 		if k := resourceKey(r); k != "" {
-			add("r|" + k)
+			l.both("r|" + k)
 		}
 	}
 	for _, c := range a.Compute {
 		if k := resourceKey(c.Resource); k != "" {
-			add("r|" + k)
+			l.both("r|" + k)
 		}
 		if op := strings.ToLower(strings.TrimSpace(c.Operation)); op != "" {
-			add("c|" + op)
+			l.both("c|" + op)
 		}
 	}
 	// Without a principal, an alert's public addresses are what its
@@ -58,10 +67,9 @@ func linkKeys(a *alert.Alert) links {
 	public := strings.TrimSpace(a.Principal) != ""
 	for _, s := range a.IPs {
 		if k := ipKey(s, a.Subscription); k != "" && (public || strings.Contains(k, "|")) {
-			add("i|" + k)
+			l.both("i|" + k)
 		}
 	}
-	l := links{held: keys, seek: slices.Clone(keys)}
 	hostLinks(a, &l)
 	return l
 }
@@ -81,16 +89,6 @@ func linkKeys(a *alert.Alert) links {
 // names none, meets the name in any.
 func hostLinks(a *alert.Alert, l *links) {
 	sub := strings.ToLower(strings.TrimSpace(a.Subscription))
-	hold := func(k string) {
-		if !slices.Contains(l.held, k) {
-			l.held = append(l.held, k)
-		}
-	}
-	seek := func(k string) {
-		if !slices.Contains(l.seek, k) {
-			l.seek = append(l.seek, k)
-		}
-	}
 	for _, h := range a.Hosts {
 		names := []string{"n|" + h}
 		if p, ok := record.ScaleSetPrefix(h); ok {
@@ -98,16 +96,14 @@ func hostLinks(a *alert.Alert, l *links) {
 		}
 		for _, n := range names {
 			if sub != "" {
-				hold("h|" + sub + "|" + n)
-				hold("h|*|" + n)
-				seek("h|" + sub + "|" + n)
-				seek("h||" + n)
-				seek("r|" + sub + "|" + n)
+				l.both("h|" + sub + "|" + n)
+				l.hold("h|*|" + n)
+				l.look("h||" + n)
+				l.look("r|" + sub + "|" + n)
 			} else {
-				hold("h||" + n)
-				seek("h||" + n)
-				seek("h|*|" + n)
-				seek("r|*|" + n)
+				l.both("h||" + n)
+				l.look("h|*|" + n)
+				l.look("r|*|" + n)
 			}
 		}
 	}
@@ -118,10 +114,10 @@ func hostLinks(a *alert.Alert, l *links) {
 	for _, id := range ids {
 		s, names := machineNames(id)
 		for _, n := range names {
-			hold("r|" + s + "|" + n)
-			hold("r|*|" + n)
-			seek("h|" + s + "|" + n)
-			seek("h||" + n)
+			l.hold("r|" + s + "|" + n)
+			l.hold("r|*|" + n)
+			l.look("h|" + s + "|" + n)
+			l.look("h||" + n)
 		}
 	}
 }

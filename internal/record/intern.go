@@ -63,6 +63,17 @@ func (s *Scratch) Lower(v string) string {
 	return l
 }
 
+// LowerASCII is Lower(v) when v is plain ASCII; ok is false otherwise,
+// for text whose case folding two readers would have to agree on.
+func (s *Scratch) LowerASCII(v string) (string, bool) {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return "", false
+		}
+	}
+	return s.Lower(v), true
+}
+
 // Intern returns a string equal to v that the event may keep, shared with
 // earlier calls for the same text: the values every record repeats (a
 // principal's UPN, a region, a result signature) then cost no allocation.

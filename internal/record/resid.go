@@ -57,12 +57,9 @@ func (s *Scratch) Subscription(id string) (sub string, ok bool) {
 		}
 	}
 	raw := SubscriptionOf(id)
-	for i := 0; i < len(raw); i++ {
-		if raw[i] >= 0x80 {
-			return "", false
-		}
+	if sub, ok = s.LowerASCII(raw); !ok {
+		return "", false
 	}
-	sub = s.Lower(raw)
 	if head && len(raw) == guid {
 		if s.subs == nil || len(s.subs) >= 4096 { // a bound, should ids be made up
 			s.subs = make(map[string]string)

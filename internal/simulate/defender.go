@@ -9,8 +9,9 @@ import (
 
 // Defender for Cloud watches the tenant and its continuous export writes
 // each alert to the workspace's SecurityAlert table, exported here a day a
-// file; the Activity Log records each one too (Activate Alert). Ordinary days bring the alerts every tenant has (SSH brute force
-// on the machines the internet reaches, the test alert someone raises).
+// file; the Activity Log records each one too (Activate Alert). Ordinary
+// days bring the alerts every tenant has (SSH brute force on the machines
+// the internet reaches, the test alert someone raises).
 // What an attack shows depends on the tenant: the organisation whose
 // policy puts an agent on every new machine (Options.HostAgents all) has
 // Defender's plans for servers and for Resource Manager on everything, and

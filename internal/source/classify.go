@@ -16,40 +16,45 @@ import (
 // decodes them. The list below is the whole switchboard; a new reader is
 // one line here.
 type family struct {
+	name   string
 	detect func(*fastjson.Value, record.Hint) (string, bool)
 	decode func(*record.Scratch, *fastjson.Value, string, []event.Event) ([]event.Event, error)
 }
 
+// The families, by name, for byCategory.
+var (
+	entraFamily    = family{"entra", entra.Detect, entra.Decode}
+	networkFamily  = family{"network", network.Detect, network.Decode}
+	hostFamily     = family{"host", host.Detect, host.Decode}
+	alertFamily    = family{"securityalert", securityalert.Detect, securityalert.Decode}
+	activityFamily = family{"activitylog", activitylog.Detect, activitylog.Decode}
+)
+
 // families are tried in order. The Activity Log comes last because its
 // diagnostic shape is the most general (time, operationName, category,
 // resourceId, properties): the others claim their categories first.
-var families = []family{
-	{entra.Detect, entra.Decode},
-	{network.Detect, network.Decode},
-	{host.Detect, host.Decode},
-	{securityalert.Detect, securityalert.Decode},
-	{activitylog.Detect, activitylog.Decode},
-}
+var families = []family{entraFamily, networkFamily, hostFamily, alertFamily, activityFamily}
 
 // byCategory sends the commonest diagnostic-settings categories straight to
 // their family, so a busy Activity Log does not ask three other families
 // first. The family's Detect still decides; on a miss the full order runs.
-var byCategory = map[string]int{
-	"Administrative": 4, "Write": 4, "Action": 4, "Delete": 4, "Policy": 4, "Security": 4,
-	"ServiceHealth": 4, "ResourceHealth": 4, "Alert": 4, "Recommendation": 4, "Autoscale": 4,
-	"SignInLogs": 0, "NonInteractiveUserSignInLogs": 0, "ServicePrincipalSignInLogs": 0,
-	"ManagedIdentitySignInLogs": 0, "AuditLogs": 0,
-	"NetworkSecurityGroupFlowEvent": 1, "FlowLogFlowEvent": 1, "AZFWNetworkRule": 1, "AZFWDnsQuery": 1,
-	"AzureFirewallNetworkRule": 1, "AzureFirewallDnsProxy": 1,
-	"AdvancedHunting-DeviceProcessEvents": 2,
+var byCategory = map[string]family{
+	"Administrative": activityFamily, "Write": activityFamily, "Action": activityFamily, "Delete": activityFamily,
+	"Policy": activityFamily, "Security": activityFamily, "ServiceHealth": activityFamily, "ResourceHealth": activityFamily,
+	"Alert": activityFamily, "Recommendation": activityFamily, "Autoscale": activityFamily,
+	"SignInLogs": entraFamily, "NonInteractiveUserSignInLogs": entraFamily, "ServicePrincipalSignInLogs": entraFamily,
+	"ManagedIdentitySignInLogs": entraFamily, "AuditLogs": entraFamily,
+	"NetworkSecurityGroupFlowEvent": networkFamily, "FlowLogFlowEvent": networkFamily, "AZFWNetworkRule": networkFamily,
+	"AZFWDnsQuery": networkFamily, "AzureFirewallNetworkRule": networkFamily, "AzureFirewallDnsProxy": networkFamily,
+	"AdvancedHunting-DeviceProcessEvents": hostFamily,
 }
 
 // classify finds the family and shape of a record.
 func classify(v *fastjson.Value, h record.Hint) (family, string, bool) {
 	if c := v.GetStringBytes("category"); len(c) > 0 {
-		if i, ok := byCategory[string(c)]; ok {
-			if shape, ok := families[i].detect(v, h); ok {
-				return families[i], shape, true
+		if f, ok := byCategory[string(c)]; ok {
+			if shape, ok := f.detect(v, h); ok {
+				return f, shape, true
 			}
 		}
 	}

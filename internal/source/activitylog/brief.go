@@ -129,7 +129,7 @@ func briefSubscription(sc *record.Scratch, t *top, shape string) (string, bool) 
 	switch shape {
 	case shapeREST, shapeLA:
 		if own := peek(t.subscriptionID); own != "" {
-			return ascii(sc, own)
+			return sc.LowerASCII(own)
 		}
 		if shape == shapeLA {
 			return "", false
@@ -144,16 +144,6 @@ func briefSubscription(sc *record.Scratch, t *top, shape string) (string, bool) 
 		id = strings.TrimSpace(record.Peek(record.Key(authz, "scope")))
 	}
 	return sc.Subscription(id)
-}
-
-// ascii is s lower-cased (interned) when it is plain ASCII.
-func ascii(sc *record.Scratch, s string) (string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return "", false
-		}
-	}
-	return sc.Lower(s), true
 }
 
 // briefClaims reads the claims of a diagnostic or REST record where the
