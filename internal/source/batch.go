@@ -36,18 +36,13 @@ type batch struct {
 	baseOff   int64 // stream offset of data[0] when lines
 	last      bool  // holds the stream's final bytes (a partial last line is expected there)
 	pooled    bool
-	mapped    *mapping // data is part of this mapped file: read-only, not pooled
-	mapAt     int64    // where data starts in the mapping
 }
 
 // done gives the batch's memory back once its records are read: nothing
 // may keep a reference into data afterwards.
 func (b *batch) done() {
-	switch {
-	case b.pooled:
+	if b.pooled {
 		putChunk(b.data)
-	case b.mapped != nil:
-		b.mapped.finish(b.mapAt, b.mapAt+int64(len(b.data)))
 	}
 	b.data = nil
 }

@@ -11,8 +11,13 @@ import (
 // at the last newline within chunkCap bytes (batchReach) of where it starts. A line
 // with no newline in that span is a batch of its own when it ends within
 // the record cap, and is reported and passed over otherwise, so the lines
-// after it are still read. The reader (readLines) and the mapped reader
-// (readMapped) cut the same way.
+// after it are still read.
+//
+// Files are read with read(2) into pooled chunks, not mapped: on the
+// virtual machines mamori is measured on, reading a mapped file's pages
+// costs four to five times the copy (TLB misses through nested paging,
+// every 4 KiB), and a hunt of the 1 GiB benchmark file took a fifth
+// longer mapped (docs/performance.md, "Files are read, not mapped").
 
 // readLines cuts a JSON lines stream into batches of whole lines. It never
 // parses: workers do.

@@ -20,7 +20,6 @@ type Input struct {
 	Name  string // the path as the user gave it (or found it), "-" for stdin
 	Size  int64  // compressed size on disk, 0 when unknown
 	open  func() (io.ReadCloser, error)
-	plain bool  // a whole file, which may be read in place (mapped)
 	from  int64 // where a FileSection starts in the file
 	line  int   // the line number there (0: 1)
 	lines bool  // known to be JSON lines (LinesSection)
@@ -163,7 +162,7 @@ func cmpString(a, b string) int {
 }
 
 func fileInput(p string, size int64) Input {
-	return Input{Name: p, Size: size, plain: true, open: func() (io.ReadCloser, error) { return os.Open(p) }}
+	return Input{Name: p, Size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
 }
 
 // Limits bound what one input may cost.

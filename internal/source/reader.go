@@ -118,11 +118,6 @@ func (fr *fileReader) run() {
 	}
 	switch kind {
 	case "json-lines":
-		if m := mapInput(fr.in, s); m != nil {
-			// Read in place; the stream was only sniffed.
-			s.counted.n = fr.readInPlace(m)
-			return
-		}
 		err = fr.readLines(s)
 	case "json-document":
 		err = fr.readDocument(s)

@@ -325,7 +325,7 @@ func TestOversizedRecord(t *testing.T) {
 }
 
 // TestOversizedLineUnderAChunk: --max-record holds for a line shorter than
-// the chunk a batch of lines reaches (1 MiB), streamed, gzip or mapped, not
+// the chunk a batch of lines reaches (1 MiB), streamed, gzip or a file, not
 // only for a line longer than a chunk.
 func TestOversizedLineUnderAChunk(t *testing.T) {
 	t.Parallel()
@@ -340,7 +340,7 @@ func TestOversizedLineUnderAChunk(t *testing.T) {
 	for name, input := range map[string]Input{
 		"streamed": BytesInput("big.json", in),
 		"gzip":     BytesInput("big.json.gz", gz(in)),
-		"mapped":   fileInput(file, int64(len(in))),
+		"file":     fileInput(file, int64(len(in))),
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, st := read(t, []Input{input}, lim)

@@ -51,9 +51,7 @@ func (w *worker) do(b *batch) {
 	w.t.reset()
 	w.wanted = false // a batch a fault ended may have left it set
 	w.file = b.fs.File
-	if b.lines && b.mapped != nil {
-		w.linesInPlace(b)
-	} else if b.lines {
+	if b.lines {
 		w.lines(b)
 	} else {
 		for _, s := range b.spans {
@@ -322,7 +320,7 @@ func (w *worker) handBrief(ev *event.Event, b []byte, loc event.Location) {
 	if w.h != nil {
 		w.h(w.id, ev)
 	}
-	ev.RawText = nil // the line may be mapped memory soon unmapped
+	ev.RawText = nil // the line's chunk goes back to the pool
 }
 
 // recordKnown is record for a text the hunt is known to want (wanted):
