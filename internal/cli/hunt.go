@@ -243,18 +243,16 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		defer stop()
 	}
-	if os.Getenv("GOGC") == "" {
-		// The hunt's live heap is small and flat (parsers, chunks, hits);
-		// collecting less often buys about 8% of CPU for ~100 MB.
-		debug.SetGCPercent(400)
-	}
+	// The collector keeps Go's default target (GOGC 100): on the
+	// machines measured a larger heap was slower, not faster, as fresh
+	// memory costs more to touch than collecting it (docs/performance.md,
+	// "Files are read, not mapped").
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors}
 	prog := &source.Progress{}
 	stopProgress := startProgress(stderr, prog, !f.noProgress && isTerminal(stderr))
 	// Loading the intel and the rules leaves garbage, and live data in
 	// the making: a collection that marks it sets the next heap goal at
-	// 5× (GOGC 400) of it, the hunt's peak. Collect now, from the hunt's
-	// own small live heap.
+	// twice it. Collect now, from the hunt's own small live heap.
 	debug.FreeOSMemory()
 	cfg := p.cfg
 	cfg.OnError, cfg.Progress = errOut.print, prog
