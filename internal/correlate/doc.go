@@ -101,5 +101,7 @@
 // recorded; further matches with that key only refresh it. Options.Baseline
 // (the hunt's --baseline) overrides every first_seen window. The Baseline
 // interface lets a store seed and keep the keys across runs; the default
-// lives in memory. first_seen takes no condition and needs a group-by.
+// lives in memory. A match without a value for one of the group-by fields
+// is neither learned nor new. first_seen takes no condition and needs a
+// group-by.
 package correlate

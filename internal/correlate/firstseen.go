@@ -95,6 +95,15 @@ func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 		w = instant(min(st.opt.Baseline, maxSpan))
 	}
 	learning := src.t < ts.start+w
+	// A match that lacks a group-by field says nothing of what is new:
+	// it is neither learned nor new (as Elastic's new terms pass over
+	// documents without the field). A Batch pool whose account's region
+	// was never learned would otherwise be a region "" new to the tenant.
+	for _, name := range in.group {
+		if len(src.fields.get(name)) == 0 {
+			return
+		}
+	}
 	groups(in.group, src.fields, func(key string, vals []string) {
 		last, seen := st.store.Seen(ts.name, c.ident, key)
 		st.store.Record(ts.name, c.ident, key, src.t.time())

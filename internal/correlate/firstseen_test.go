@@ -69,6 +69,16 @@ func TestFirstSeen(t *testing.T) {
 			ms: []Match{hit("compute", 0, 0, "principal=p1", "region=eastus"), hit("compute", 10*day, 1, "principal=p1", "region=eastus"),
 				hit("compute", 15*day, 2, "principal=p1", "region=westeurope")},
 			want: []string{`new_principal "principal"="p1","region"="westeurope", n=1 v=1 360h0m0s..360h0m0s`}},
+		{name: "a match without a group-by field is neither learned nor new",
+			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal, region]"),
+			opt: Options{DataStart: t0.Add(-30 * day), Store: mapStore{"t1|new_principal|" + BaselineKey("p1", "eastus"): t0.Add(-day)}},
+			ms: []Match{hit("compute", 0, 0, "principal=p1"), hit("compute", time.Hour, 1, "region=westeurope"),
+				hit("compute", 2*time.Hour, 2, "principal=p1", "region=eastus")},
+		},
+		{name: "a key first met without its field fires when it comes whole",
+			rule: rule,
+			ms:   []Match{by("p1", 0, 0), hit("compute", day, 1), by("", 15*day, 2), by("p2", 15*day, 3)},
+			want: []string{`new_principal "principal"="", n=1 v=1 360h0m0s..360h0m0s`, `new_principal "principal"="p2", n=1 v=1 360h0m0s..360h0m0s`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
