@@ -36,11 +36,15 @@ type batch struct {
 	baseOff   int64 // stream offset of data[0] when lines
 	last      bool  // holds the stream's final bytes (a partial last line is expected there)
 	pooled    bool
+	pull      *lineCutter // no data yet: the worker cuts the batch (pullLines)
 }
 
 // done gives the batch's memory back once its records are read: nothing
 // may keep a reference into data afterwards.
 func (b *batch) done() {
+	if b.pull != nil {
+		b.pull.pulls <- struct{}{}
+	}
 	if b.pooled {
 		putChunk(b.data)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"sync"
 )
 
 // A JSON lines stream is cut into batches of whole lines: each batch ends
@@ -20,81 +22,163 @@ import (
 // longer mapped (docs/performance.md, "Files are read, not mapped").
 
 // readLines cuts a JSON lines stream into batches of whole lines. It never
-// parses: workers do.
+// parses: workers do. A regular file's batches are read by the workers
+// themselves (pullLines); a decompressed stream's here, as decompressing
+// is a worker's worth of work of its own.
 func (fr *fileReader) readLines(s *stream) error {
-	// Offsets are the file's: a byte-order mark sniff passed over counts.
-	line, off := max(fr.in.line, 1), fr.in.from+int64(s.bom)
-	var carry []byte
-	for {
-		buf := getChunk()[:0:fr.batchReach()]
-		buf = append(buf, carry...)
-		carry = nil
-		n, err := io.ReadFull(s, buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-			// A read error (a truncated gzip stream, a bomb): use what came
-			// before it, then say what happened.
-			if len(buf) > 0 {
-				fr.send(&batch{fs: fr.fs, data: buf, lines: true, firstLine: line, baseOff: off, last: true, pooled: true})
-			}
-			return err
-		}
-		if err != nil {
-			if len(buf) > 0 {
-				fr.send(&batch{fs: fr.fs, data: buf, lines: true, firstLine: line, baseOff: off, last: true, pooled: true})
-			}
+	c := &lineCutter{fr: fr, s: s, line: max(fr.in.line, 1), off: fr.in.from + int64(s.bom)}
+	if fr.pulls > 0 && isRegular(s) {
+		return fr.pullLines(c)
+	}
+	for !c.done {
+		if b := c.next(); b != nil && !fr.send(b) {
+			b.done()
 			return nil
 		}
-		i := bytes.LastIndexByte(buf, '\n')
-		if i < 0 {
-			// One line fills the whole chunk: read it to its end.
-			done, n, err := fr.longLine(s, buf, line, off)
-			if err != nil || done {
-				return err
-			}
-			off += n
-			line++
-			continue
-		}
-		carry = append(carry, buf[i+1:]...)
-		data := buf[:i+1]
-		fr.send(&batch{fs: fr.fs, data: data, lines: true, firstLine: line, baseOff: off, pooled: true})
-		line += bytes.Count(data, nl)
-		off += int64(len(data))
 	}
+	return c.err
+}
+
+// lineCutter cuts a stream of JSON lines into batches, one a call of
+// next. Offsets are the file's: a byte-order mark sniff passed over
+// counts.
+type lineCutter struct {
+	fr    *fileReader
+	s     *stream
+	line  int
+	off   int64
+	carry []byte // the start of a line the last batch did not hold
+	done  bool   // the stream has ended
+	err   error  // the read error that ended it, if any
+	// For pullLines: the workers cut batches one at a time, and give
+	// back a pull once they have.
+	mu    sync.Mutex
+	pulls chan struct{}
+}
+
+// next reads the stream's next batch of lines; nil when there is none to
+// read (the end, a line too long, passed over).
+func (c *lineCutter) next() *batch {
+	fr := c.fr
+	buf := getChunk()[:0:fr.batchReach()]
+	buf = append(buf, c.carry...)
+	n, err := io.ReadFull(c.s, buf[len(buf):cap(buf)])
+	buf = buf[:len(buf)+n]
+	if err != nil {
+		// The end, or a read error (a truncated gzip stream, a bomb): use
+		// what came before it; readLines says what happened.
+		c.done = true
+		if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		if len(buf) == 0 {
+			putChunk(buf)
+			return nil
+		}
+		return &batch{fs: fr.fs, data: buf, lines: true, firstLine: c.line, baseOff: c.off, last: true, pooled: true}
+	}
+	i := bytes.LastIndexByte(buf, '\n')
+	if i < 0 {
+		// One line fills the whole chunk: read it to its end.
+		b, done, n, err := fr.longLine(c.s, buf, c.line, c.off)
+		c.carry = c.carry[:0]
+		if err != nil || done {
+			c.done, c.err = true, err
+			return b
+		}
+		c.off += n
+		c.line++
+		return b
+	}
+	c.carry = append(c.carry[:0], buf[i+1:]...)
+	data := buf[:i+1]
+	b := &batch{fs: fr.fs, data: data, lines: true, firstLine: c.line, baseOff: c.off, pooled: true}
+	c.line += bytes.Count(data, nl)
+	c.off += int64(len(data))
+	return b
+}
+
+// pullLines has the workers read a regular file's batches: each pull it
+// sends asks a worker to cut the next batch, which that worker then reads
+// at once, the kernel's copy of it still in its core's cache. Handing
+// batches read here to the workers cost them about a tenth more time
+// reading (docs/performance.md, "Workers read their own batches"). At most
+// fr.pulls are out at a time. The last read marks the stream done; the
+// pulls still out then find it so and read nothing. It returns once every
+// pull is back all the same, so that a hunt cancelled midway does not close
+// the stream under a worker reading it.
+func (fr *fileReader) pullLines(c *lineCutter) error {
+	c.pulls = make(chan struct{}, fr.pulls)
+	for range fr.pulls {
+		c.pulls <- struct{}{}
+	}
+	for {
+		<-c.pulls // a worker gives every pull back, cut or (the hunt over) not
+		c.mu.Lock()
+		done := c.done
+		c.mu.Unlock()
+		if done || !fr.send(&batch{fs: fr.fs, pull: c}) {
+			c.pulls <- struct{}{}
+			break
+		}
+	}
+	for range fr.pulls {
+		<-c.pulls
+	}
+	return c.err
+}
+
+// take cuts the next batch for a worker; nil when there is none.
+func (c *lineCutter) take() *batch {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return nil
+	}
+	return c.next()
+}
+
+// isRegular reports whether s reads a regular file as it is on disk.
+func isRegular(s *stream) bool {
+	f, ok := s.closer.(*os.File)
+	if !ok || s.compressed {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
 
 var nl = []byte{'\n'}
 
 // longLine reads the rest of a line that starts with buf, a full chunk,
-// and sends it as a batch of its own; past the record cap it reports the
-// line and passes over it. It returns the line's length with its newline,
-// and done when the stream ended.
-func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (done bool, n int64, err error) {
+// and returns it as a batch of its own (nil past the record cap, where
+// the line is reported and passed over). It returns the line's length with
+// its newline, and done when the stream ended.
+func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (b *batch, done bool, n int64, err error) {
 	max := fr.lim.MaxRecord
 	if len(buf) < max {
 		l := append(make([]byte, 0, 2*len(buf)), buf...)
 		putChunk(buf)
 		for len(l) < max {
-			b, err := s.ReadSlice('\n')
-			l = append(l, b...)
+			rest, err := s.ReadSlice('\n')
+			l = append(l, rest...)
+			one := &batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off}
 			switch {
 			case err == nil && len(l)-1 < max:
-				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off})
-				return false, int64(len(l)), nil
+				return one, false, int64(len(l)), nil
 			case err == nil:
 				fr.tooLong(line, off)
-				return false, int64(len(l)), nil
+				return nil, false, int64(len(l)), nil
 			case errors.Is(err, errBufferFull):
 			case errors.Is(err, io.EOF) && len(l) >= max:
 				fr.tooLong(line, off)
-				return true, 0, nil
+				return nil, true, 0, nil
 			case errors.Is(err, io.EOF):
-				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off, last: true})
-				return true, int64(len(l)), nil
+				one.last = true
+				return one, true, int64(len(l)), nil
 			default:
-				fr.send(&batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off, last: true})
-				return true, int64(len(l)), err
+				one.last = true
+				return one, true, int64(len(l)), err
 			}
 		}
 		buf = l
@@ -105,11 +189,11 @@ func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (done
 	fr.tooLong(line, off)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return true, 0, nil
+			return nil, true, 0, nil
 		}
-		return true, 0, err
+		return nil, true, 0, err
 	}
-	return false, int64(len(buf)) + skipped, nil
+	return nil, false, int64(len(buf)) + skipped, nil
 }
 
 // tooLong reports a line longer than the record cap.

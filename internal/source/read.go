@@ -68,7 +68,7 @@ func Read(ctx context.Context, inputs []Input, opt Options, h Handler) []*FileSt
 			}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				fr := &fileReader{ctx: ctx, in: in, fs: stats[i], lim: opt.Limits, out: ch, onErr: opt.OnError}
+				fr := &fileReader{ctx: ctx, in: in, fs: stats[i], lim: opt.Limits, out: ch, onErr: opt.OnError, pulls: n}
 				fr.run()
 				if opt.Progress != nil {
 					opt.Progress.FilesDone.Add(1)

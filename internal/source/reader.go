@@ -21,6 +21,7 @@ type fileReader struct {
 	onErr func(*ParseError)
 	cur   *batch // batch being filled with spans
 	reach int    // how far a batch of lines may reach; 0: chunkCap (tests make it small)
+	pulls int    // a regular file's batches the workers may be cutting at once; 0: cut here
 }
 
 // batchReach is how far a batch of lines may reach: never past the record

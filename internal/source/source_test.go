@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -723,5 +726,79 @@ func TestStatsListTheFirstErrorsInTheFile(t *testing.T) {
 		if !slices.Equal(got, want[:maxKeptErrors]) {
 			t.Fatalf("listed errors at lines %v, want %v", got, want[:maxKeptErrors])
 		}
+	}
+}
+
+// TestFileCutByWorkersAsStreamed: a regular file's batches are cut by the
+// workers (pullLines), a stream's by its reader; both must give the same
+// records at the same lines and offsets, and the same errors, over many
+// batches (a 64 KiB record cap makes each batch 64 KiB), a line longer
+// than the cap, one longer than a batch but within it, a broken line, CRLF
+// ends and a last line without its newline.
+func TestFileCutByWorkersAsStreamed(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := range 3000 {
+		switch i {
+		case 700:
+			b.WriteString(`{"time":"2026-03-01T10:00:00Z","operationName":` + "\n")
+		case 1500:
+			b.WriteString(strings.Replace(activity(i), `"level"`, `"pad":"`+strings.Repeat("x", 100<<10)+`","level"`, 1) + "\n")
+		case 2200:
+			b.WriteString(strings.Replace(activity(i), `"level"`, `"pad":"`+strings.Repeat("y", 40<<10)+`","level"`, 1) + "\n")
+		case 2500:
+			b.WriteString(activity(i) + "\r\n")
+		default:
+			b.WriteString(activity(i) + "\n")
+		}
+	}
+	b.WriteString(activity(3000)) // no newline
+	in := []byte(b.String())
+	file := filepath.Join(t.TempDir(), "al.json")
+	if err := os.WriteFile(file, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.MaxRecord = 64 << 10
+	type rec struct {
+		line int
+		off  int64
+		op   string
+	}
+	type stats struct {
+		container                       string
+		bytes, records, events, skipped int64
+		shapes, reasons                 map[string]int64
+	}
+	got := func(input Input) ([]rec, []string, stats) {
+		r, st := read(t, []Input{input}, lim)
+		var out []rec
+		for _, ev := range r.events {
+			out = append(out, rec{ev.Loc.Line, ev.Loc.Offset, ev.Operation})
+		}
+		slices.SortFunc(out, func(a, b rec) int { return cmp.Compare(a.off, b.off) })
+		var errs []string
+		for _, e := range r.errs {
+			errs = append(errs, fmt.Sprintf("%d@%d: %v", e.Line, e.Offset, e.Err))
+		}
+		slices.Sort(errs)
+		f := st[0]
+		return out, errs, stats{f.Container, f.Bytes, f.Records, f.Events, f.Skipped, f.Shapes, f.Reasons}
+	}
+	wantRecs, wantErrs, wantStats := got(BytesInput("al.json", in))
+	if len(wantRecs) != 2999 || len(wantErrs) != 2 || wantRecs[2998].line != 3001 ||
+		!strings.HasPrefix(wantErrs[0], "1501@") || !strings.HasPrefix(wantErrs[1], "701@") {
+		t.Fatalf("streamed: %d records, the last at line %d, errors %v; want 2999, the last at 3001, errors at lines 701 and 1501",
+			len(wantRecs), wantRecs[len(wantRecs)-1].line, wantErrs)
+	}
+	gotRecs, gotErrs, gotStats := got(fileInput(file, int64(len(in))))
+	if diff := gocmp.Diff(wantRecs, gotRecs, gocmp.AllowUnexported(rec{})); diff != "" {
+		t.Errorf("records, file against stream (-want +got):\n%s", diff)
+	}
+	if diff := gocmp.Diff(wantErrs, gotErrs); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	if diff := gocmp.Diff(wantStats, gotStats, gocmp.AllowUnexported(stats{})); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 }

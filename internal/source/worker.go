@@ -48,6 +48,14 @@ type worker struct {
 }
 
 func (w *worker) do(b *batch) {
+	if b.pull != nil {
+		nb := b.pull.take()
+		b.done()
+		if nb == nil {
+			return
+		}
+		b = nb
+	}
 	w.t.reset()
 	w.wanted = false // a batch a fault ended may have left it set
 	w.file = b.fs.File
