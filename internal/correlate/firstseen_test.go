@@ -71,7 +71,7 @@ func TestFirstSeen(t *testing.T) {
 			want: []string{`new_principal "principal"="p1","region"="westeurope", n=1 v=1 360h0m0s..360h0m0s`}},
 		{name: "a match without a group-by field is neither learned nor new",
 			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal, region]"),
-			opt: Options{DataStart: t0.Add(-30 * day), Store: mapStore{"t1|new_principal|" + BaselineKey("p1", "eastus"): t0.Add(-day)}},
+			opt:  Options{DataStart: t0.Add(-30 * day), Store: mapStore{"t1|new_principal|" + BaselineKey("p1", "eastus"): t0.Add(-day)}},
 			ms: []Match{hit("compute", 0, 0, "principal=p1"), hit("compute", time.Hour, 1, "region=westeurope"),
 				hit("compute", 2*time.Hour, 2, "principal=p1", "region=eastus")},
 		},

@@ -201,17 +201,24 @@ func (s *Scratch) Object(v *fastjson.Value) *fastjson.Value {
 	case fastjson.TypeObject, fastjson.TypeArray:
 		return v
 	case fastjson.TypeString:
-		b := bytes.TrimSpace(v.GetStringBytes())
-		if len(b) < 2 || (b[0] != '{' && b[0] != '[') {
-			return nil
-		}
-		d, err := s.Parse(b)
-		if err != nil {
-			return nil
-		}
-		return d
+		return s.ObjectText(v.GetStringBytes())
 	}
 	return nil
+}
+
+// ObjectText is Object of a string holding b (unescaped): its object or
+// array, parsed, or nil. Text readers use it to read a string member as
+// the full path's Object does.
+func (s *Scratch) ObjectText(b []byte) *fastjson.Value {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || (b[0] != '{' && b[0] != '[') {
+		return nil
+	}
+	d, err := s.Parse(b)
+	if err != nil {
+		return nil
+	}
+	return d
 }
 
 // Array returns the elements of the array at keys (also when it arrives as
@@ -335,13 +342,21 @@ func Int(v *fastjson.Value) (int64, bool) {
 		f, err := v.Float64()
 		return int64(f), err == nil
 	case fastjson.TypeString:
-		t := strings.TrimSpace(string(v.GetStringBytes()))
-		if i, err := strconv.ParseInt(t, 10, 64); err == nil {
-			return i, true
-		}
-		if f, err := strconv.ParseFloat(t, 64); err == nil {
-			return int64(f), true
-		}
+		return IntText(string(v.GetStringBytes()))
+	}
+	return 0, false
+}
+
+// IntText is Int of a string's text: an integer, or a number truncated to
+// one, white space around it allowed. Text readers use it to read a
+// string member as the full path's Int does.
+func IntText(s string) (int64, bool) {
+	t := strings.TrimSpace(s)
+	if i, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return i, true
+	}
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		return int64(f), true
 	}
 	return 0, false
 }

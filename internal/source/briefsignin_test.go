@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -135,9 +138,131 @@ func TestSignInsReadFromText(t *testing.T) {
 	}
 }
 
+// laSignInLines are sign-in rows as Log Analytics exports them: a
+// simulated tenant's portal export (an array a day, a row a line), the
+// entra package's Log Analytics fixtures, and variants of them that the
+// text reader must refuse or read exactly as the full path does.
+func laSignInLines(t testing.TB) []string {
+	dir := t.TempDir()
+	if _, err := simulate.Write(dir, simulate.Options{Seed: 7, Days: 3, Scenarios: []string{"gpu-scaleset-chain"}, SignInShape: simulate.ShapeLogAnalytics}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	files, _ := filepath.Glob(filepath.Join(dir, "signins", "*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l := range strings.SplitSeq(string(b), "\n") {
+			if l = strings.TrimSuffix(strings.TrimSpace(l), ","); strings.HasPrefix(l, "{") {
+				lines = append(lines, l)
+			}
+		}
+	}
+	fixtures, _ := filepath.Glob(filepath.Join("entra", "testdata", "signin_la_*.json"))
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c bytes.Buffer
+		if err := json.Compact(&c, b); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, c.String())
+	}
+	if len(lines) < 100 || len(fixtures) == 0 {
+		t.Fatalf("%d sign-in rows, %d fixtures", len(lines), len(fixtures))
+	}
+	status := `"Status":"{\"errorCode\":0}"`
+	edits := []func(string) string{
+		func(l string) string { return strings.Replace(l, `"IPAddress"`, `"IpAddress"`, 1) },
+		func(l string) string { return strings.Replace(l, `"IPAddress":"`, `"IPAddress":"20.42.65.`, 1) },
+		func(l string) string { return strings.Replace(l, `"IPAddress":"`, `"IPAddress":"198.51.100.1`, 1) },
+		func(l string) string { return strings.Replace(l, `{`, `{"IPAddress":"203.0.113.9",`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":{"errorCode":0}`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":{"errorCode":50126}`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":"{\"errorCode\":50126}"`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":"{\"errorCode\":\"50126\"}"`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":"{\"ErrorCode\":50074}"`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":" {\"errorCode\":0.0} "`, 1) },
+		func(l string) string {
+			return strings.Replace(l, status, `"Status":"{\"errorCode\":0,\"x\":\"\u0041\"}"`, 1)
+		},
+		func(l string) string {
+			return strings.Replace(l, status, `"Status":"{\"errorCode\":0,\"x\":\"a\\\/b\"}"`, 1)
+		},
+		func(l string) string { return strings.Replace(l, status, `"Status":""`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":"[0]"`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":"{\"errorCode\":"`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status":null`, 1) },
+		func(l string) string { return strings.Replace(l, status, `"Status_dynamic":{"errorCode":50126}`, 1) },
+		func(l string) string { return strings.Replace(l, status+",", "", 1) },
+		func(l string) string {
+			return strings.Replace(strings.Replace(l, status+",", "", 1), `"ResultType":"0"`, `"ResultType":"50126"`, 1)
+		},
+		func(l string) string { return strings.Replace(l, `"ResultType":"0"`, `"ResultType":0`, 1) },
+		func(l string) string {
+			return strings.Replace(l, `"RiskLevelDuringSignIn":"none"`, `"RiskLevelDuringSignIn":"high"`, 1)
+		},
+		func(l string) string { return strings.Replace(l, `"RiskState":"none"`, `"RiskState":"atRisk"`, 1) },
+		func(l string) string { return strings.Replace(l, `"RiskState":"none"`, `"riskState":"atRisk"`, 1) },
+		func(l string) string { return strings.Replace(l, `"Type":"SigninLogs"`, `"Type":"signinlogs"`, 1) },
+		func(l string) string { return strings.Replace(l, `"Type":"SigninLogs"`, `"Type":"PrimaryResult"`, 1) },
+		func(l string) string { return strings.Replace(l, `"Type":"`, `"type":"`, 1) },
+		func(l string) string { return strings.Replace(l, `"Type":"`, `"$table":"`, 1) },
+		func(l string) string { return strings.Replace(l, `{`, `{"category":"Administrative",`, 1) },
+		func(l string) string { return strings.Replace(l, `{`, `{"records":[],`, 1) },
+		func(l string) string { return strings.Replace(l, `{`, `{"Category":"AuditLogs",`, 1) },
+		func(l string) string { return strings.Replace(l, `"TimeGenerated":"`, `"TimeGenerated":"x`, 1) },
+		func(l string) string {
+			return strings.Replace(l, `"TimeGenerated":"`, `"CreatedDateTime":"2026-03-01T00:00:00Z","TimeGenerated":"`, 1)
+		},
+		func(l string) string { return strings.Replace(l, `"TimeGenerated":"`, `"TimeGenerated":"","X":"`, 1) },
+		func(l string) string { return strings.Replace(l, `"TenantId":`, `"tenantId":`, 1) },
+		func(l string) string {
+			return strings.Replace(l, `{`, `{"AADTenantId":"aaaaaaaa-0000-4000-8000-000000000001",`, 1)
+		},
+		func(l string) string { return strings.Replace(l, `"TenantId":"`, `"TenantId":"","Y":"`, 1) },
+		func(l string) string { return l[:len(l)-1] },
+		func(l string) string { return strings.Replace(l, `,`, ` , `, 3) },
+	}
+	base := lines[:min(len(lines), 60)]
+	for i, l := range base {
+		for _, edit := range edits[i%len(edits):] {
+			lines = append(lines, edit(l))
+		}
+	}
+	return lines
+}
+
+// TestLogAnalyticsSignInsReadFromText is TestSignInsReadFromText for the
+// rows Log Analytics exports.
+func TestLogAnalyticsSignInsReadFromText(t *testing.T) {
+	t.Parallel()
+	lines := laSignInLines(t)
+	for _, wc := range signInWants {
+		took := 0
+		for _, l := range lines {
+			if compareLine(t, []byte(l), wc.wants) {
+				took++
+			}
+		}
+		if took < len(lines)/3 {
+			t.Errorf("%s: %d of %d rows taken from their text, want at least a third", wc.name, took, len(lines))
+		}
+	}
+}
+
 // FuzzSignInLine checks the text reader of sign-ins against the full path
 // on any line.
 func FuzzSignInLine(f *testing.F) {
+	for i, l := range laSignInLines(f) {
+		if i%11 == 0 {
+			f.Add([]byte(l))
+		}
+	}
 	for i, l := range signInLines(f) {
 		if i%7 == 0 {
 			f.Add([]byte(l))
@@ -152,4 +277,59 @@ func FuzzSignInLine(f *testing.F) {
 			compareLine(t, line, wc.wants)
 		}
 	})
+}
+
+// TestLogAnalyticsExportReadBriefly reads a simulated tenant's sign-ins as
+// the portal exports them (an array of rows a day) through Read, with a
+// hunt that wants none of them and with one that reads all in full: the
+// same records, statistics and events (time, tenant, status, outcome),
+// and nearly every row read from its text (no parsed value behind it).
+func TestLogAnalyticsExportReadBriefly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := simulate.Write(dir, simulate.Options{Seed: 3, Days: 3, SignInShape: simulate.ShapeLogAnalytics}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "signins", "*.json"))
+	if len(files) == 0 {
+		t.Fatal("no sign-in exports")
+	}
+	var inputs []Input
+	for _, f := range files {
+		inputs = append(inputs, fileInput(f, 0))
+	}
+	type seen struct{ text, fromText int }
+	read := func(brief bool) ([]*FileStats, map[string]string, seen) {
+		got := map[string]string{}
+		var n seen
+		var mu sync.Mutex
+		opt := Options{Workers: 2}
+		if brief {
+			opt.Wants = func(*event.Glance) bool { return false }
+		}
+		st := Read(t.Context(), inputs, opt, func(_ int, ev *event.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			got[fmt.Sprint(ev.Loc.File, ev.Loc.Line)] = fmt.Sprint(ev.Time, ev.Tenant, ev.Operation, ev.Status, ev.Outcome, ev.Shape)
+			n.text++
+			if ev.Raw == nil {
+				n.fromText++
+			}
+		})
+		return st, got, n
+	}
+	fullSt, full, _ := read(false)
+	briefSt, brief, n := read(true)
+	for i := range fullSt {
+		f, b := fullSt[i], briefSt[i]
+		if f.Records != b.Records || f.Events != b.Events || f.Skipped != b.Skipped || !reflect.DeepEqual(f.Shapes, b.Shapes) {
+			t.Fatalf("%s: statistics differ:\nfull  %+v\nbrief %+v", f.File, f, b)
+		}
+	}
+	if !reflect.DeepEqual(full, brief) {
+		t.Error("events differ")
+	}
+	if n.text < 100 || n.fromText < n.text*9/10 {
+		t.Errorf("%d of %d sign-ins read from their text, want nine in ten of at least 100", n.fromText, n.text)
+	}
 }

@@ -106,7 +106,7 @@ func (w *worker) span(b []byte, s span) {
 		if start := recordsStart(b); start >= 0 {
 			brief = w.records(b, start, loc, s.hint)
 		} else {
-			brief, wanted = w.briefRecord(b, loc)
+			brief, wanted = w.briefRecord(b, loc, s.hint)
 		}
 		if brief {
 			return
@@ -176,12 +176,17 @@ func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 }
 
 // briefRecord is brief for a record a document holds, where DNS lookups
-// are the records to read briefly (envelopes go to records).
-func (w *worker) briefRecord(b []byte, loc event.Location) (brief, wanted bool) {
-	if w.sc.Wants == nil {
+// and sign-ins (a Log Analytics export is an array of rows) are the
+// records to read briefly (envelopes go to records). A record whose hint
+// names its table (a CSV row) takes the full path, which reads the hint.
+func (w *worker) briefRecord(b []byte, loc event.Location, h record.Hint) (brief, wanted bool) {
+	if w.sc.Wants == nil || h.Table != "" {
 		return false, false
 	}
-	if brief, wanted = network.BriefDNS(&w.sc, b, &w.short); brief {
+	if brief, wanted = network.BriefDNS(&w.sc, b, &w.short); !brief && !wanted {
+		brief, wanted = entra.BriefSignIn(&w.sc, b, &w.short)
+	}
+	if brief {
 		w.handBrief(&w.short, b, loc)
 	}
 	return brief, wanted

@@ -19,7 +19,8 @@ import (
 // and whose properties name what it reads once, in Azure's spelling, as
 // strings without escapes (the error code a number): anything else takes
 // the full path, which is always right. The source package's differential
-// tests compare the two on whole records.
+// tests compare the two on whole records. Rows exported from Log
+// Analytics are read by laReader (briefsignin_la.go).
 
 // BriefSignIn reads one record's text (white space trimmed) as the full
 // path (parse, no envelope, classification, Decode with sc.Wants) would
@@ -29,7 +30,13 @@ import (
 // (wanted: the full path may then decode it in full without asking again),
 // or this reader cannot tell.
 func BriefSignIn(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool) {
-	if sc.Wants == nil || len(rec) == 0 || rec[0] != '{' || !firstNameKnown(rec) {
+	if sc.Wants == nil || len(rec) == 0 || rec[0] != '{' {
+		return false, false
+	}
+	if !firstNameKnown(rec) {
+		if mayBeLARow(rec) {
+			return briefLA(sc, rec, e)
+		}
 		return false, false
 	}
 	r := signInReader{Walker: jsonwalk.New(rec, &sc.Words)}
