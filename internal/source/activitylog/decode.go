@@ -259,7 +259,7 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	if e.SubStatus == "" {
 		e.SubStatus = sc.Intern(peek(f.props.statusCode))
 	}
-	b := bodies{sc: sc, props: &f.props}
+	b := bodies{sc: sc, respBody: f.props.responseBody, reqBody: f.props.requestBody, message: f.props.message}
 	e.Region = sc.Intern(record.Region(f.location))
 	if e.Region == "" || e.Region == "global" {
 		if r := b.location(); r != "" {

@@ -35,10 +35,12 @@ const (
 // first use only: most operations need neither, and a response body can be
 // the largest part of the record.
 type bodies struct {
-	sc        *record.Scratch
-	props     *props
-	resp, req *fastjson.Value
-	parsed    bool
+	sc *record.Scratch
+	// The properties' members, as written: held by value, as a pointer to
+	// the record's props moved every decoded record's fields to the heap.
+	respBody, reqBody, message *fastjson.Value
+	resp, req                  *fastjson.Value // respBody and reqBody parsed
+	parsed                     bool
 }
 
 // list returns the bodies present, response first: it is what ARM
@@ -47,8 +49,8 @@ type bodies struct {
 func (b *bodies) list() [2]*fastjson.Value {
 	if !b.parsed {
 		b.parsed = true
-		b.resp = b.obj(b.props.responseBody)
-		b.req = b.obj(b.props.requestBody)
+		b.resp = b.obj(b.respBody)
+		b.req = b.obj(b.reqBody)
 	}
 	return [2]*fastjson.Value{b.resp, b.req}
 }
@@ -76,7 +78,7 @@ func (b *bodies) first(keys ...string) string {
 func (b *bodies) location() string {
 	if !b.parsed {
 		mentions := false
-		for _, x := range [2]*fastjson.Value{b.props.responseBody, b.props.requestBody} {
+		for _, x := range [2]*fastjson.Value{b.respBody, b.reqBody} {
 			if x != nil && (x.Type() == fastjson.TypeObject ||
 				x.Type() == fastjson.TypeString && bytes.Contains(x.GetStringBytes(), []byte(`"location"`))) {
 				mentions = true

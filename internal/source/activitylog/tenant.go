@@ -33,7 +33,7 @@ func tenantChange(b *bodies, e *event.Event) *event.TenantChange {
 		tc.To = strings.ToLower(strings.TrimSpace(b.first("properties", "destinationTenantId")))
 		return tc
 	}
-	msg := text(b.props.message)
+	msg := text(b.message)
 	if !strings.Contains(msg, "tenant") {
 		return tc
 	}
