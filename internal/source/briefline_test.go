@@ -143,11 +143,21 @@ func benchLines(t testing.TB, size int64, seed uint64) [][]byte {
 
 // fixtureLines returns the Activity Log fixtures as JSON lines.
 func fixtureLines(t testing.TB) [][]byte {
-	files, err := filepath.Glob(filepath.Join("activitylog", "testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatal("no fixtures", err)
-	}
 	var out [][]byte
+	for _, l := range compacted(t, filepath.Join("activitylog", "testdata", "*.json")) {
+		out = append(out, []byte(l))
+	}
+	return out
+}
+
+// compacted returns the JSON files matching pattern, one line each; it
+// fails t when there are none.
+func compacted(t testing.TB, pattern string) []string {
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatal("no fixtures", pattern, err)
+	}
+	var out []string
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
@@ -157,7 +167,7 @@ func fixtureLines(t testing.TB) [][]byte {
 		if err := json.Compact(&c, data); err != nil {
 			t.Fatal(name, err)
 		}
-		out = append(out, c.Bytes())
+		out = append(out, c.String())
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,21 +47,10 @@ func signInLines(t testing.TB) []string {
 			lines = append(lines, sc.Text())
 		}
 	}
-	fixtures, _ := filepath.Glob(filepath.Join("entra", "testdata", "signin_diag_*.json"))
-	for _, f := range fixtures {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c bytes.Buffer
-		if err := json.Compact(&c, b); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, c.String())
+	if len(files) == 0 {
+		t.Fatal("no sign-in files")
 	}
-	if len(files) == 0 || len(fixtures) == 0 {
-		t.Fatalf("%d sign-in files, %d fixtures", len(files), len(fixtures))
-	}
+	lines = append(lines, compacted(t, filepath.Join("entra", "testdata", "signin_diag_*.json"))...)
 	base := lines[:min(len(lines), 40)]
 	edits := []func(string) string{
 		func(l string) string { return strings.Replace(l, `"ipAddress"`, `"IPAddress"`, 1) },
@@ -124,7 +112,13 @@ var topTenant = regexp.MustCompile(`"tenantId":"[^"]*",`)
 // it takes it reads exactly as the full path would, glances included.
 func TestSignInsReadFromText(t *testing.T) {
 	t.Parallel()
-	lines := signInLines(t)
+	takesSignIns(t, signInLines(t), 50)
+}
+
+// takesSignIns compares every line for every hunt (compareLine) and fails
+// t when the text reader takes fewer than least of them.
+func takesSignIns(t *testing.T, lines []string, least int) {
+	t.Helper()
 	for _, wc := range signInWants {
 		took := 0
 		for _, l := range lines {
@@ -132,8 +126,8 @@ func TestSignInsReadFromText(t *testing.T) {
 				took++
 			}
 		}
-		if took < 50 {
-			t.Errorf("%s: %d of %d lines taken from their text, want at least 50", wc.name, took, len(lines))
+		if took < least {
+			t.Errorf("%s: %d of %d lines taken from their text, want at least %d", wc.name, took, len(lines), least)
 		}
 	}
 }
@@ -160,21 +154,10 @@ func laSignInLines(t testing.TB) []string {
 			}
 		}
 	}
-	fixtures, _ := filepath.Glob(filepath.Join("entra", "testdata", "signin_la_*.json"))
-	for _, f := range fixtures {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c bytes.Buffer
-		if err := json.Compact(&c, b); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, c.String())
+	if len(lines) < 100 {
+		t.Fatalf("%d sign-in rows", len(lines))
 	}
-	if len(lines) < 100 || len(fixtures) == 0 {
-		t.Fatalf("%d sign-in rows, %d fixtures", len(lines), len(fixtures))
-	}
+	lines = append(lines, compacted(t, filepath.Join("entra", "testdata", "signin_la_*.json"))...)
 	status := `"Status":"{\"errorCode\":0}"`
 	edits := []func(string) string{
 		func(l string) string { return strings.Replace(l, `"IPAddress"`, `"IpAddress"`, 1) },
@@ -242,17 +225,7 @@ func laSignInLines(t testing.TB) []string {
 func TestLogAnalyticsSignInsReadFromText(t *testing.T) {
 	t.Parallel()
 	lines := laSignInLines(t)
-	for _, wc := range signInWants {
-		took := 0
-		for _, l := range lines {
-			if compareLine(t, []byte(l), wc.wants) {
-				took++
-			}
-		}
-		if took < len(lines)/3 {
-			t.Errorf("%s: %d of %d rows taken from their text, want at least a third", wc.name, took, len(lines))
-		}
-	}
+	takesSignIns(t, lines, len(lines)/3)
 }
 
 // FuzzSignInLine checks the text reader of sign-ins against the full path

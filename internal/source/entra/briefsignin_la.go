@@ -23,30 +23,36 @@ import (
 // laReader is one Log Analytics row read by BriefSignIn.
 type laReader struct {
 	jsonwalk.Walker
-	time, created, resultType, ip jsonwalk.Span
-	risk, riskState, aadTenant    jsonwalk.Span
-	resTenant, tenant, table      jsonwalk.Span
-	status                        jsonwalk.Span // a string column: its text, escapes and all
-	statusObj                     bool          // an object column: code read into code
-	code                          int64
-	hasCode                       bool
+	cols      [laStatus]jsonwalk.Span // the string columns read, by kind
+	status    jsonwalk.Span           // Status as a string: its text, escapes and all
+	statusObj bool                    // Status as an object: its code read into code
+	code      int64
+	hasCode   bool
 }
 
-// Columns as laReader sorts them (nameOther, nameRefuse and the names
-// shared with signInReader, for slot).
+// Columns as laReader sorts them: passed over, given up on, read into
+// cols (laTime to laTable), or Status.
 const (
-	laTime = iota + nameErrorCode + 1
+	laOther = iota
+	laRefuse
+	laTime
 	laCreated
+	laResultType
+	laIP
+	laRisk
+	laRiskState
 	laAADTenant
+	laResTenant
+	laTenantID
 	laTable
 	laStatus
 )
 
 // laNames are the columns the full path looks up, in Azure's spelling.
 var laNames = map[string]int{
-	"TimeGenerated": laTime, "CreatedDateTime": laCreated, "ResultType": nameResultType,
-	"IPAddress": nameIP, "RiskLevelDuringSignIn": nameRisk, "RiskState": nameRiskState,
-	"AADTenantId": laAADTenant, "ResourceTenantId": nameResTenant, "TenantId": nameTenant,
+	"TimeGenerated": laTime, "CreatedDateTime": laCreated, "ResultType": laResultType,
+	"IPAddress": laIP, "RiskLevelDuringSignIn": laRisk, "RiskState": laRiskState,
+	"AADTenantId": laAADTenant, "ResourceTenantId": laResTenant, "TenantId": laTenantID,
 	"Type": laTable, "Status": laStatus,
 }
 
@@ -71,39 +77,15 @@ func laName(key []byte) int {
 	var buf [24]byte
 	switch n := jsonwalk.LowerName(key, buf[:]); {
 	case n == "" || laRefused[n]:
-		return nameRefuse
+		return laRefuse
 	case n == "category" && string(key) != "Category":
-		return nameRefuse // classify reads "category" before any family
+		return laRefuse // classify reads "category" before any family
 	}
-	return nameOther
+	return laOther
 }
 
-// slot is where a string column goes.
-func (r *laReader) slot(kind int) *jsonwalk.Span {
-	switch kind {
-	case laTime:
-		return &r.time
-	case laCreated:
-		return &r.created
-	case nameResultType:
-		return &r.resultType
-	case nameIP:
-		return &r.ip
-	case nameRisk:
-		return &r.risk
-	case nameRiskState:
-		return &r.riskState
-	case laAADTenant:
-		return &r.aadTenant
-	case nameResTenant:
-		return &r.resTenant
-	case nameTenant:
-		return &r.tenant
-	case laTable:
-		return &r.table
-	}
-	return nil
-}
+// col is the text of a string column read ("" when absent).
+func (r *laReader) col(kind int) string { return r.cols[kind].View(r.B) }
 
 // mayBeLARow reports whether rec may be a sign-in row before any walk:
 // every sign-in table's name ends so (SigninLogs, AADServicePrincipalSignInLogs,
@@ -113,9 +95,9 @@ func mayBeLARow(rec []byte) bool { return bytes.Contains(rec, []byte(`nLogs"`)) 
 // column reads one top-level column; -1 gives up.
 func (r *laReader) column(key []byte, at int) int {
 	switch k := laName(key); k {
-	case nameOther:
+	case laOther:
 		return r.SkipValue(at, 1)
-	case nameRefuse:
+	case laRefuse:
 		return -1
 	case laStatus:
 		if r.status.OK || r.statusObj || at >= len(r.B) {
@@ -139,7 +121,7 @@ func (r *laReader) column(key []byte, at int) int {
 		}
 		return -1 // null or another value: the full path's to judge
 	default:
-		return r.StrOnce(r.slot(k), at)
+		return r.StrOnce(&r.cols[k], at)
 	}
 }
 
@@ -147,11 +129,10 @@ func (r *laReader) column(key []byte, at int) int {
 func briefLA(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool) {
 	r := laReader{Walker: jsonwalk.New(rec, &sc.Words)}
 	end := r.Members(1, r.column)
-	if end < 0 || jsonwalk.SkipWS(rec, end) != len(rec) || !isTable(r.table.View(rec)) {
+	if end < 0 || jsonwalk.SkipWS(rec, end) != len(rec) || !isTable(r.col(laTable)) {
 		return false, false
 	}
-	b := rec
-	t, err := record.FirstTime(r.time.View(b), r.created.View(b))
+	t, err := record.FirstTime(r.col(laTime), r.col(laCreated))
 	if err != nil {
 		return false, false // the full path's error to report
 	}
@@ -160,24 +141,24 @@ func briefLA(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool
 		f.code, f.hasCode = r.code, r.hasCode
 	} else if r.status.OK {
 		var ok bool
-		if f.code, f.hasCode, ok = statusText(sc, b[r.status.Start:r.status.End]); !ok {
+		if f.code, f.hasCode, ok = statusText(sc, rec[r.status.Start:r.status.End]); !ok {
 			return false, false
 		}
 	}
-	if !f.hasCode && r.resultType.OK {
-		f.code, f.hasCode = record.IntText(r.resultType.View(b))
+	if !f.hasCode && r.cols[laResultType].OK {
+		f.code, f.hasCode = record.IntText(r.col(laResultType))
 	}
 	o, status := f.outcome()
-	ip := record.IP(r.ip.View(b))
-	if sc.Want(signInGlance(o, ip, known(r.risk.View(b), riskValues), known(r.riskState.View(b), stateValues))) {
+	g := signInGlance(o, record.IP(r.col(laIP)), known(r.col(laRisk), riskValues), known(r.col(laRiskState), stateValues))
+	if sc.Want(g) {
 		return false, true
 	}
-	tenant := r.aadTenant.View(b)
+	tenant := r.col(laAADTenant)
 	if tenant == "" {
-		tenant = r.resTenant.View(b)
+		tenant = r.col(laResTenant)
 	}
 	if tenant == "" {
-		tenant = r.tenant.View(b)
+		tenant = r.col(laTenantID)
 	}
 	*e = briefSignInEvent(t, shapeSignInLA, sc.Intern(tenant), status, o)
 	return true, false
