@@ -201,24 +201,17 @@ func (s *Scratch) Object(v *fastjson.Value) *fastjson.Value {
 	case fastjson.TypeObject, fastjson.TypeArray:
 		return v
 	case fastjson.TypeString:
-		return s.ObjectText(v.GetStringBytes())
+		b := bytes.TrimSpace(v.GetStringBytes())
+		if len(b) < 2 || (b[0] != '{' && b[0] != '[') {
+			return nil
+		}
+		d, err := s.Parse(b)
+		if err != nil {
+			return nil
+		}
+		return d
 	}
 	return nil
-}
-
-// ObjectText is Object of a string holding b (unescaped): its object or
-// array, parsed, or nil. Text readers use it to read a string member as
-// the full path's Object does.
-func (s *Scratch) ObjectText(b []byte) *fastjson.Value {
-	b = bytes.TrimSpace(b)
-	if len(b) < 2 || (b[0] != '{' && b[0] != '[') {
-		return nil
-	}
-	d, err := s.Parse(b)
-	if err != nil {
-		return nil
-	}
-	return d
 }
 
 // Array returns the elements of the array at keys (also when it arrives as

@@ -199,16 +199,23 @@ func evidenceHosts(a alert.Alert) []string {
 	return out
 }
 
-func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
-	t.Parallel()
+// loadRules loads the built-in rules, and the intel with opt.
+func loadRules(t *testing.T, opt enrich.Options) (*rules.Set, *enrich.Enricher) {
+	t.Helper()
 	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := enrich.Load(enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	enr, err := enrich.Load(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return set, enr
+}
+
+func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
+	t.Parallel()
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
 	// Twelve seeds (about half a second each): seeds 8 and 9 put the
 	// administrator's benign twin between two attacks through their stolen
 	// session, whose sign-ins from one address merge into one alert.
@@ -739,14 +746,7 @@ func checkActivateAlerts(t *testing.T, name string, with, without []byte) {
 // machine it names, beside that attack's compute, and not in a twin's.
 func TestActivityLogDefenderAlertsJoinTheirAttack(t *testing.T) {
 	t.Parallel()
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enr, err := enrich.Load(enrich.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, enr := loadRules(t, enrich.Options{})
 	for _, shape := range []string{ShapeRecords, ShapeREST, ShapeLogAnalytics} {
 		dir, truth := write(t, Options{Seed: 11, Days: testDays, HostAgents: AgentsAll, Shape: shape,
 			Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}})

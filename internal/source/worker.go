@@ -57,7 +57,6 @@ func (w *worker) do(b *batch) {
 		b = nb
 	}
 	w.t.reset()
-	w.wanted = false // a batch a fault ended may have left it set
 	w.file = b.fs.File
 	if b.lines {
 		w.lines(b)
@@ -177,13 +176,13 @@ func (w *worker) brief(b []byte, loc event.Location) (brief, wanted bool) {
 
 // briefRecord is brief for a record a document holds, where DNS lookups
 // and sign-ins (a Log Analytics export is an array of rows) are the
-// records to read briefly (envelopes go to records). A record whose hint
+// records to read briefly (envelopes go to records). A sign-in whose hint
 // names its table (a CSV row) takes the full path, which reads the hint.
 func (w *worker) briefRecord(b []byte, loc event.Location, h record.Hint) (brief, wanted bool) {
-	if w.sc.Wants == nil || h.Table != "" {
+	if w.sc.Wants == nil {
 		return false, false
 	}
-	if brief, wanted = network.BriefDNS(&w.sc, b, &w.short); !brief && !wanted {
+	if brief, wanted = network.BriefDNS(&w.sc, b, &w.short); !brief && !wanted && h.Table == "" {
 		brief, wanted = entra.BriefSignIn(&w.sc, b, &w.short)
 	}
 	if brief {

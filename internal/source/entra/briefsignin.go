@@ -2,7 +2,9 @@ package entra
 
 import (
 	"bytes"
+	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/jsonwalk"
@@ -260,19 +262,29 @@ func (r *signInReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted
 		}
 		f.code, f.hasCode = n, true
 	}
-	o, status := f.outcome()
 	ip := record.IP(r.ip.View(b))
 	if !ip.IsValid() {
 		ip = record.IP(r.caller.View(b))
 	}
-	if sc.Want(signInGlance(o, ip, known(r.risk.View(b), riskValues), known(r.riskState.View(b), stateValues))) {
+	return briefOrWanted(sc, e, shapeSignInDiag, t, f, ip, r.risk.View(b), r.riskState.View(b), r.tenant.View(b), r.resTenant.View(b))
+}
+
+// briefOrWanted asks the hunt about a sign-in of facts f from ip, with its
+// risk texts, and, when it is not wanted, fills e with its brief event of
+// shape at t, as briefSignIn and the decoders do; the tenant is the first
+// of tenants not empty.
+func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time, f signInFacts, ip netip.Addr, risk, state string, tenants ...string) (brief, wanted bool) {
+	o, status := f.outcome()
+	if sc.Want(signInGlance(o, ip, known(risk, riskValues), known(state, stateValues))) {
 		return false, true
 	}
-	tenant := r.tenant.View(b)
-	if tenant == "" {
-		tenant = r.resTenant.View(b)
+	tenant := ""
+	for _, tenant = range tenants {
+		if tenant != "" {
+			break
+		}
 	}
-	*e = briefSignInEvent(t, shapeSignInDiag, sc.Intern(tenant), status, o)
+	*e = briefSignInEvent(t, shape, sc.Intern(tenant), status, o)
 	return true, false
 }
 

@@ -23,11 +23,8 @@ import (
 // laReader is one Log Analytics row read by BriefSignIn.
 type laReader struct {
 	jsonwalk.Walker
-	cols      [laStatus]jsonwalk.Span // the string columns read, by kind
-	status    jsonwalk.Span           // Status as a string: its text, escapes and all
-	statusObj bool                    // Status as an object: its code read into code
-	code      int64
-	hasCode   bool
+	cols   [laStatus]jsonwalk.Span // the string columns read, by kind
+	status jsonwalk.Span           // the Status column's value, of any kind, as written
 }
 
 // Columns as laReader sorts them: passed over, given up on, read into
@@ -100,26 +97,12 @@ func (r *laReader) column(key []byte, at int) int {
 	case laRefuse:
 		return -1
 	case laStatus:
-		if r.status.OK || r.statusObj || at >= len(r.B) {
+		end := r.SkipValue(at, 1)
+		if r.status.OK || end < 0 {
 			return -1
 		}
-		switch r.B[at] {
-		case '"':
-			e := r.StrEnd(at + 1)
-			if e < 0 {
-				return -1
-			}
-			r.status = jsonwalk.Span{Start: at + 1, End: e, OK: true}
-			return e + 1
-		case '{':
-			r.statusObj = true
-			var s signInReader
-			s.Walker = r.Walker
-			end := s.Members(at+1, s.statusMember)
-			r.code, r.hasCode = s.code, s.hasCode
-			return end
-		}
-		return -1 // null or another value: the full path's to judge
+		r.status = jsonwalk.Span{Start: at, End: end, OK: true}
+		return end
 	default:
 		return r.StrOnce(&r.cols[k], at)
 	}
@@ -137,31 +120,21 @@ func briefLA(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool
 		return false, false // the full path's error to report
 	}
 	var f signInFacts
-	if r.statusObj {
-		f.code, f.hasCode = r.code, r.hasCode
-	} else if r.status.OK {
-		var ok bool
-		if f.code, f.hasCode, ok = statusText(sc, rec[r.status.Start:r.status.End]); !ok {
+	if r.status.OK {
+		// As firstObj and Scratch.Int read it, with the same parser: the
+		// column's value, an object or a string holding one.
+		sc.Reset() // the parser below is Scratch's first, as decode's would be
+		v, err := sc.Parse(rec[r.status.Start:r.status.End])
+		if err != nil {
 			return false, false
 		}
+		f.code, f.hasCode = sc.Int(sc.Object(v), "errorCode")
 	}
 	if !f.hasCode && r.cols[laResultType].OK {
 		f.code, f.hasCode = record.IntText(r.col(laResultType))
 	}
-	o, status := f.outcome()
-	g := signInGlance(o, record.IP(r.col(laIP)), known(r.col(laRisk), riskValues), known(r.col(laRiskState), stateValues))
-	if sc.Want(g) {
-		return false, true
-	}
-	tenant := r.col(laAADTenant)
-	if tenant == "" {
-		tenant = r.col(laResTenant)
-	}
-	if tenant == "" {
-		tenant = r.col(laTenantID)
-	}
-	*e = briefSignInEvent(t, shapeSignInLA, sc.Intern(tenant), status, o)
-	return true, false
+	return briefOrWanted(sc, e, shapeSignInLA, t, f, record.IP(r.col(laIP)), r.col(laRisk), r.col(laRiskState),
+		r.col(laAADTenant), r.col(laResTenant), r.col(laTenantID))
 }
 
 // isTable reports whether t is a sign-in table in Azure's spelling.
@@ -172,31 +145,4 @@ func isTable(t string) bool {
 		}
 	}
 	return false
-}
-
-// statusText reads the error code of a Status column written as a string
-// (escaped, as the JSON text holds it), as firstObj and Scratch.Int read
-// it: the string unescaped, parsed when it opens an object. ok is false
-// for an escape other than \" \\ \/, which this reader leaves to fastjson.
-func statusText(sc *record.Scratch, esc []byte) (code int64, has, ok bool) {
-	var buf [128]byte
-	s := buf[:0]
-	for i := 0; i < len(esc); i++ {
-		c := esc[i]
-		if c == '\\' {
-			if i+1 >= len(esc) {
-				return 0, false, false
-			}
-			switch c = esc[i+1]; c {
-			case '"', '\\', '/':
-				i++
-			default:
-				return 0, false, false
-			}
-		}
-		s = append(s, c)
-	}
-	sc.Reset() // the parser below is Scratch's first, as decode's would be
-	code, has = sc.Int(sc.ObjectText(s), "errorCode")
-	return code, has, true
 }
