@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"maps"
 	"strings"
 	"sync"
 
@@ -60,4 +61,32 @@ func (e *Enricher) LateRegion(resourceID string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.m[id[:i+len(batchAccounts)+len(name)]]
+}
+
+// Regions returns the Batch accounts' regions learned so far, by resource
+// id in lower case, for a store to keep across runs (KnowRegions).
+func (e *Enricher) Regions() map[string]string {
+	r := &e.regions
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.m)
+}
+
+// KnowRegions adds regions learned by earlier runs (Regions, kept by a
+// store): a pool created runs after its account still gets its region. A
+// region this process learned itself is left as it is.
+func (e *Enricher) KnowRegions(known map[string]string) {
+	r := &e.regions
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, region := range known {
+		id = strings.ToLower(id)
+		if _, ok := r.m[id]; ok || region == "" {
+			continue
+		}
+		if r.m == nil {
+			r.m = map[string]string{}
+		}
+		r.m[id] = region
+	}
 }

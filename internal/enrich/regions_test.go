@@ -1,6 +1,8 @@
 package enrich
 
 import (
+	"maps"
+	"strings"
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -40,5 +42,40 @@ func TestLateRegion(t *testing.T) {
 		if got := e.LateRegion(id); got != want {
 			t.Errorf("LateRegion(%s) = %q, want %q", id, got, want)
 		}
+	}
+}
+
+// TestKnownRegions: regions an earlier run learned (a store's) reach the
+// pools of a new Enricher, in any case; what this one learns itself is
+// kept over them, and Regions hands back both, as a copy.
+func TestKnownRegions(t *testing.T) {
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const acct = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/ba1"
+	e.Apply(&event.Event{Operation: opBatchAccount, ResourceID: acct + "2", Region: "westeurope"})
+	e.KnowRegions(map[string]string{
+		strings.ToUpper(acct): "southcentralus",
+		acct + "2":            "eastus", // learned here already: kept
+		acct + "3":            "",       // nothing known
+	})
+	for id, want := range map[string]string{
+		acct + "/pools/p":  "southcentralus",
+		acct + "2/pools/p": "westeurope",
+		acct + "3/pools/p": "",
+	} {
+		if got := e.LateRegion(id); got != want {
+			t.Errorf("LateRegion(%s) = %q, want %q", id, got, want)
+		}
+	}
+	got := e.Regions()
+	want := map[string]string{acct: "southcentralus", acct + "2": "westeurope"}
+	if !maps.Equal(got, want) {
+		t.Errorf("Regions() = %v, want %v", got, want)
+	}
+	got[acct] = "changed"
+	if r := e.LateRegion(acct + "/pools/p"); r != "southcentralus" {
+		t.Errorf("changing what Regions returned changed the Enricher: %q", r)
 	}
 }

@@ -59,6 +59,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil || len(cfg.Dirs) == 0 {
 		return nil, errors.New("serve: a store and at least one folder are required")
 	}
+	if cfg.Hunt.Rules == nil || cfg.Hunt.Enricher == nil {
+		return nil, errors.New("serve: the hunt needs rules and an enricher")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -134,6 +137,13 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	}
 	cfg := s.cfg.Hunt
 	cfg.Seen, cfg.Since = s.baseline, since
+	// What earlier runs learned of where Batch accounts are: a pool in
+	// this cycle's records may belong to an account written long before.
+	regions, err := st.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Enricher.KnowRegions(regions)
 	inputs := make([]source.Input, len(work))
 	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
@@ -176,7 +186,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
-		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now)})
+		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: cfg.Enricher.Regions()})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ type Cycle struct {
 	// TenantLogs are the tenants' logs the cycle read (Arrived: the
 	// cycle's wall time).
 	TenantLogs []TenantLogSeen
+	// Regions are the regions the hunt knows of resources whose own
+	// records may name none (Batch accounts: enrich.Enricher.Regions).
+	Regions map[string]string
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -86,6 +89,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
 		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
+	}
+	if err = putRegions(ctx, tx, c.Regions); err != nil {
+		return nil, fmt.Errorf("store %s: regions: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

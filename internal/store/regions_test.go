@@ -1,0 +1,39 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"path/filepath"
+	"testing"
+)
+
+// Regions committed with a cycle are there for the next process that
+// opens the store; one committed again with another region takes it, and
+// a failed cycle's regions are not kept.
+func TestRegionsKeptAcrossRuns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	const a, b = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/a", "/subscriptions/s2/resourcegroups/rg/providers/microsoft.batch/batchaccounts/b"
+	if _, err := s.Commit(ctx, Cycle{Regions: map[string]string{a: "southcentralus", b: "eastus"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, Cycle{Regions: map[string]string{b: "westeurope"}}); err != nil {
+		t.Fatal(err)
+	}
+	// A cycle whose commit fails (its context cancelled) leaves nothing.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Commit(cancelled, Cycle{Regions: map[string]string{"/subscriptions/s3/x": "uksouth"}}); err == nil {
+		t.Fatal("a commit with a cancelled context succeeded")
+	}
+	s.Close()
+	s = open(t, path)
+	got, err := s.Regions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{a: "southcentralus", b: "westeurope"}; !maps.Equal(got, want) {
+		t.Errorf("Regions() = %v, want %v", got, want)
+	}
+}
