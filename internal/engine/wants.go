@@ -141,7 +141,7 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 		}
 	}
 	// A quota the reader knows is absent fails every test on it.
-	if t.quota != nil && g.NoQuota {
+	if t.quota != nil && g.LacksQuota() {
 		return false
 	}
 	if t.may != nil && g.Kind == event.KindSignIn {

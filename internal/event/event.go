@@ -4,6 +4,7 @@
 package event
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"time"
@@ -343,14 +344,29 @@ type Glance struct {
 	// the engine reads them only for sign-ins.
 	RiskLevel, RiskState string
 	// NoQuota is set by a reader that knows the event will carry no quota
-	// (quota.exceeded absent): an Activity Log failure whose text never
-	// mentions one. False claims nothing.
+	// (quota.exceeded absent): an Activity Log record that did not fail.
+	// False claims nothing; LacksQuota tells.
 	NoQuota bool
+	// QuotaNamed is set, with Text, by a reader whose event carries a
+	// quota only when its text names one (an Activity Log failure:
+	// "Quota", "quota"). Text is searched for it on demand (LacksQuota):
+	// few records reach a rule that tests the quota.
+	QuotaNamed bool
 	// Text is the record's own text, when the reader has it and its
 	// strings are spelled in it as they read (no \u or \/ escape): a rule
 	// whose needles (literals it demands of the record's text) are not
 	// all in it cannot match. Nil tests none.
 	Text []byte
+}
+
+// LacksQuota reports whether the event will carry no quota: NoQuota, or
+// QuotaNamed and its text never says "uota" (searched once).
+func (g *Glance) LacksQuota() bool {
+	if g.QuotaNamed {
+		g.QuotaNamed = false
+		g.NoQuota = g.Text != nil && !bytes.Contains(g.Text, []byte("uota"))
+	}
+	return g.NoQuota
 }
 
 // Wants reports whether anything a hunt runs (a rule, what enrichment

@@ -83,7 +83,7 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	if sc.Text != nil {
 		g.Text = asWritten(sc.Text, false)
 	}
-	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
+	glanceQuota(&g)
 	if sc.Want(g) {
 		return false, nil
 	}

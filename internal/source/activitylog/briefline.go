@@ -294,7 +294,7 @@ func (r *lineReader) decide() bool {
 	if !r.inEnvelope {
 		g.Text = asWritten(r.B, r.Plain)
 	}
-	g.NoQuota = noQuota(g.Text, g.Operation, g.Outcome)
+	glanceQuota(&g)
 	if r.sc.Want(g) {
 		r.wanted = true
 		return false

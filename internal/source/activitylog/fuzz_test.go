@@ -86,8 +86,9 @@ func FuzzDecode(f *testing.F) {
 			}
 			// What the brief reads claim of the record's text must hold
 			// of the record decoded in full.
-			if e.Quota != nil && noQuota(asWritten(data, false), e.Operation, e.Outcome) {
-				t.Fatalf("%s: noQuota on a record whose decode reads quota %+v", shape, *e.Quota)
+			g := event.Glance{Operation: e.Operation, Outcome: e.Outcome, Text: asWritten(data, false)}
+			if glanceQuota(&g); e.Quota != nil && g.LacksQuota() {
+				t.Fatalf("%s: LacksQuota on a record whose decode reads quota %+v", shape, *e.Quota)
 			}
 		}
 	})

@@ -30,8 +30,13 @@ func TestNoQuota(t *testing.T) {
 		{"a support ticket", `{}`, opSupport, event.OutcomeStarted, false},
 	}
 	for _, c := range cases {
-		if got := noQuota(asWritten([]byte(c.line), false), c.op, c.o); got != c.want {
-			t.Errorf("%s: noQuota = %v, want %v", c.name, got, c.want)
+		g := event.Glance{Operation: c.op, Outcome: c.o, Text: asWritten([]byte(c.line), false)}
+		glanceQuota(&g)
+		if got := g.LacksQuota(); got != c.want {
+			t.Errorf("%s: LacksQuota = %v, want %v", c.name, got, c.want)
+		}
+		if got := g.LacksQuota(); got != c.want {
+			t.Errorf("%s: LacksQuota asked again = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -100,17 +100,22 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// noQuota reports whether a record with operation op and outcome o
-// certainly yields no quota (extras): it is not one of the quota
-// operations, and it did not fail or its text (asWritten; nil when not at
-// hand) never says "uota", quotaExceeded's first test. Most failed
-// operations are so set aside without decoding their status message.
-func noQuota(text []byte, op string, o event.Outcome) bool {
-	switch op {
+// glanceQuota says what g's operation and outcome tell of the quota the
+// record may carry: none unless it is one of the quota operations or it
+// failed; a failure carries one only when its text says "uota",
+// quotaExceeded's first test, which Glance.LacksQuota looks for only when
+// a rule asks. Most failed operations are so set aside without decoding
+// their status message, most without a search of their text.
+func glanceQuota(g *event.Glance) {
+	switch g.Operation {
 	case opQuota, opServiceLimit, opSupport:
-		return false
+		return
 	}
-	return o != event.OutcomeFailed || text != nil && !bytes.Contains(text, []byte("uota"))
+	if g.Outcome != event.OutcomeFailed {
+		g.NoQuota = true
+		return
+	}
+	g.QuotaNamed = true
 }
 
 // asWritten returns line when its strings are spelled in it as they read
