@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -31,9 +32,9 @@ import (
 const lateness = 24 * time.Hour
 
 // carrier collects, during a hunt, the records to carry: those that can
-// be found again by offset, one JSON object on a line of a plain file
-// (JSON lines, and arrays written a record a line as Log Analytics
-// exports them).
+// be found again by offset, a JSON object in a plain file (JSON lines,
+// arrays written a record a line as Log Analytics exports them, and
+// records of indented documents).
 type carrier struct {
 	mu    sync.Mutex
 	plain map[string]bool // paths not compressed
@@ -64,22 +65,28 @@ func drops(all []store.Carried, reach time.Duration) map[string]time.Time {
 	return latest
 }
 
-// carriedInputs reads where each carried line ends and makes it an input
-// of its own, numbered as in its file so evidence points there. Records
-// whose file is gone or changed under them are returned as lost.
+// carriedInputs finds where each carried record ends and makes it an
+// input of its own, numbered as in its file so evidence points there: a
+// line of JSON lines or of an array written a record a line, or a record
+// a document spreads over many lines (az monitor activity-log list
+// indents). Records whose file is gone or changed under them are returned
+// as lost.
 func carriedInputs(cs []store.Carried, maxRecord int) (ins []source.Input, lost []store.Carried) {
 	found, ends, lost := locate(cs, maxRecord)
 	for i, c := range found {
-		ins = append(ins, source.LinesSection(c.Path, c.Offset, ends[i], c.Line))
+		if ends[i].lines {
+			ins = append(ins, source.LinesSection(c.Path, c.Offset, ends[i].at, c.Line))
+		} else {
+			ins = append(ins, source.FileSection(c.Path, c.Offset, ends[i].at, c.Line))
+		}
 	}
 	return ins, lost
 }
 
 // findable keeps, once each, the records the commit would not drop that
 // can be found again by their offset. What the hunt saw of others (a CSV
-// row, a record of a document written over several lines) is not
-// carried: it would be reported lost at the next cycle, as if its file
-// had changed.
+// row) is not carried: it would be reported lost at the next cycle, as if
+// its file had changed.
 func findable(cs []store.Carried, drop map[string]time.Time, maxRecord int) []store.Carried {
 	cs = slices.DeleteFunc(slices.Clone(cs), func(c store.Carried) bool { return c.Time.Before(drop[c.Tenant]) })
 	slices.SortFunc(cs, func(a, b store.Carried) int {
@@ -90,9 +97,16 @@ func findable(cs []store.Carried, drop map[string]time.Time, maxRecord int) []st
 	return found
 }
 
-// locate finds where each carried record's line ends; lost are those it
-// cannot (their file gone, or not one JSON object on a line there).
-func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []int64, lost []store.Carried) {
+// recordEnd is where a carried record ends, and whether it is a line
+// (read as JSON lines) or spans several (read as a document).
+type recordEnd struct {
+	at    int64
+	lines bool
+}
+
+// locate finds where each carried record ends; lost are those it cannot
+// (their file gone, or no JSON object at their offset).
+func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []recordEnd, lost []store.Carried) {
 	var f *os.File
 	var path string
 	defer func() {
@@ -112,9 +126,14 @@ func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []in
 				f = nil
 			}
 		}
-		end, ok := int64(0), false
+		var end recordEnd
+		ok := false
 		if f != nil {
-			end, ok = lineEnd(f, c.Offset, buf, maxRecord)
+			if end.at, ok = lineEnd(f, c.Offset, buf, maxRecord); ok {
+				end.lines = true
+			} else {
+				end.at, ok = objectEnd(f, c.Offset, maxRecord)
+			}
 		}
 		if !ok {
 			lost = append(lost, c)
@@ -151,4 +170,19 @@ func lineEnd(f *os.File, off int64, buf []byte, maxRecord int) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// objectEnd finds the end of the JSON object, of at most maxRecord bytes,
+// that starts at off and spans lines: a record of an indented document.
+func objectEnd(f *os.File, off int64, maxRecord int) (int64, bool) {
+	var first [1]byte
+	if _, err := f.ReadAt(first[:], off); err != nil || first[0] != '{' {
+		return 0, false // the decoder would pass over white space first
+	}
+	dec := json.NewDecoder(io.NewSectionReader(f, off, int64(maxRecord)))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil || len(v) == 0 || v[0] != '{' {
+		return 0, false
+	}
+	return off + dec.InputOffset(), true
 }

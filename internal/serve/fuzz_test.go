@@ -10,14 +10,16 @@ import (
 )
 
 // FuzzFileProbes feeds any file to what serve reads before the hunt does:
-// the hunt's format sniff and the search for a carried line's end. Neither may
-// panic, and a line found must be one whole JSON object where it starts.
+// the hunt's format sniff and the searches for a carried record's end (a
+// line's, an indented record's). None may panic, and a record found must
+// be one whole JSON object where it starts, within the size allowed.
 func FuzzFileProbes(f *testing.F) {
 	f.Add([]byte("{\"a\":1}\n{\"b\":2}\n"), uint16(0))
 	f.Add([]byte("[{\"a\":1},\n{\"b\":2}]\n"), uint16(1))
 	f.Add([]byte("{\"records\": [\n{\"a\":1}\n]}"), uint16(14))
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0}, uint16(0))
 	f.Add([]byte("{\"a\":\"\\\"}\"}\n"), uint16(0))
+	f.Add([]byte("[\n  {\n    \"a\": {\n      \"b\": 1\n    }\n  },\n  {\n    \"c\": 2\n  }\n]\n"), uint16(4))
 	f.Fuzz(func(t *testing.T, data []byte, at uint16) {
 		path := filepath.Join(t.TempDir(), "f.json")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -31,12 +33,17 @@ func FuzzFileProbes(f *testing.F) {
 		}
 		defer fh.Close()
 		off := int64(at) % int64(len(data)+1)
-		end, ok := lineEnd(fh, off, make([]byte, 16), 1<<10)
-		if !ok {
-			return
-		}
-		if end <= off || end > int64(len(data)) || !json.Valid(data[off:end]) || data[off] != '{' {
-			t.Fatalf("lineEnd(%d) = %d, not one JSON object: %q", off, end, data[off:min(end, int64(len(data)))])
+		for name, find := range map[string]func() (int64, bool){
+			"lineEnd":   func() (int64, bool) { return lineEnd(fh, off, make([]byte, 16), 1<<10) },
+			"objectEnd": func() (int64, bool) { return objectEnd(fh, off, 1<<10) },
+		} {
+			end, ok := find()
+			if !ok {
+				continue
+			}
+			if end <= off || end > int64(len(data)) || end-off > 1<<10 || !json.Valid(data[off:end]) || data[off] != '{' {
+				t.Fatalf("%s(%d) = %d, not one JSON object: %q", name, off, end, data[off:min(end, int64(len(data)))])
+			}
 		}
 	})
 }

@@ -52,9 +52,9 @@ func TestBatchRegionsKeptAcrossRuns(t *testing.T) {
 		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
 	}
 	write := func(dir, name string, recs []json.RawMessage) {
-		// Indented, as `az monitor activity-log list` writes: records of a
-		// document over several lines are not carried to the next cycle,
-		// so only the store can say where the account is.
+		// Indented, as `az monitor activity-log list` writes. The account's
+		// write is read by no windowed correlation, so it is not carried to
+		// the next run: only the store can say where the account is.
 		b, err := json.MarshalIndent(map[string][]json.RawMessage{"value": recs}, "", "  ")
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,6 +310,20 @@ func copyTree(t *testing.T, from, to string) {
 // seen whole: the records its windows read are carried into the next
 // cycles. Every alert of one hunt over the month comes out, and no other.
 func TestWindowsSpanCycles(t *testing.T) {
+	windowsSpanCycles(t, (*tenant).copyFiles)
+}
+
+// The same when the hours arrive as indented documents (as az monitor
+// activity-log list writes), each in two: the records carried are found
+// again where they span lines.
+func TestWindowsSpanCyclesInDocuments(t *testing.T) {
+	windowsSpanCycles(t, (*tenant).copyDocuments)
+}
+
+// windowsSpanCycles serves the hours of a simulated attack with deliver:
+// deliver(from, to, true) gives the first half of the Activity Log of the
+// hours [from, to], deliver(from, to, false) all of them.
+func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst string, from, to int, half bool) int) {
 	if testing.Short() {
 		t.Skip("simulates a tenant")
 	}
@@ -326,7 +341,7 @@ func TestWindowsSpanCycles(t *testing.T) {
 	var got []alert.Alert
 	carried := 0
 	serveHours := func(from, to int, half bool) {
-		if tn.copyFiles(t, watched, from, to, half) == 0 {
+		if deliver(tn, t, watched, from, to, half) == 0 {
 			return
 		}
 		res := cycle(t, st, watched, tn.cfg)
@@ -442,9 +457,10 @@ func TestFailedHuntForgetsWhatItRecorded(t *testing.T) {
 	}
 }
 
-// Records that cannot be found again by their offset (a document written
-// over several lines, CSV) are not carried; they are not reported lost
-// at the next cycle as if their file had changed or gone.
+// The records of documents written over several lines that are carried
+// are found again at the next cycle, not reported lost as if their file
+// had changed or gone (records that cannot be found by their offset, CSV
+// rows, are not carried at all).
 func TestOnlyFindableRecordsAreCarried(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates a tenant")
@@ -486,4 +502,70 @@ func TestOnlyFindableRecordsAreCarried(t *testing.T) {
 	if r := cycle(t, st, watched, tn.cfg); r.Lost != 0 {
 		t.Errorf("%d records of unchanged documents reported lost", r.Lost)
 	}
+}
+
+// copyDocuments is copyFiles for a tenant whose Activity Log arrives as
+// indented documents: each hourly blob of the hours [from, to] becomes
+// two, PT1H-a.json with the first half of its records, PT1H-b.json with
+// the rest, written only when half is false (with the hour's other files).
+// A file already there with the same content is left as it is.
+func (tn *tenant) copyDocuments(t *testing.T, dst string, from, to int, half bool) int {
+	t.Helper()
+	n := 0
+	put := func(path string, b []byte) {
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	indented := func(lines [][]byte) []byte {
+		recs := []json.RawMessage{}
+		for _, l := range lines {
+			if l = bytes.TrimSpace(l); len(l) > 0 {
+				recs = append(recs, l)
+			}
+		}
+		b, err := json.MarshalIndent(recs, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	err := filepath.WalkDir(tn.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if dh := day(p)*100 + hour(p); dh < from || dh > to {
+			return nil
+		}
+		rel, _ := filepath.Rel(tn.dir, p)
+		out := filepath.Join(dst, rel)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if filepath.Base(p) != "PT1H.json" {
+			if !half {
+				put(out, b)
+			}
+			return nil
+		}
+		lines := bytes.Split(b, []byte("\n"))
+		stem := strings.TrimSuffix(out, ".json")
+		put(stem+"-a.json", indented(lines[:len(lines)/2]))
+		if !half {
+			put(stem+"-b.json", indented(lines[len(lines)/2:]))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -163,8 +163,10 @@ func (fr *fileReader) textBad(line int, reason error) { fr.fail(line, 0, reason)
 func (fr *fileReader) readDocument(s *stream) error {
 	d := newDocScanner(s, fr.lim.MaxRecord)
 	h := record.Hint{Format: "json"}
+	// A section's lines and offsets are the file's, as for lines.
+	first := max(fr.in.line, 1) - 1
 	err := d.walk(func(b []byte, line int, off int64) {
-		off += fr.in.from + int64(s.bom) // the file's offsets, as for lines
+		line, off = line+first, off+fr.in.from+int64(s.bom)
 		if b == nil {
 			fr.fail(line, off, fmt.Errorf("record larger than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))
 			return
@@ -176,7 +178,7 @@ func (fr *fileReader) readDocument(s *stream) error {
 		// Reported here, at its line: returned, run would wrap it in a
 		// second error naming the file again at the stream's end offset,
 		// and count the file's name as the reason.
-		fr.fail(se.line, 0, fmt.Errorf("invalid JSON, rest of file not read: %s", se.msg))
+		fr.fail(se.line+first, 0, fmt.Errorf("invalid JSON, rest of file not read: %s", se.msg))
 		return nil
 	}
 	return err

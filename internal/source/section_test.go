@@ -1,0 +1,77 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A section of an indented document that holds one record (what serve
+// carries of such a document into its next cycle) reads as that record,
+// with the file's own line and offset; a broken one is reported at the
+// file's line.
+func TestDocumentSection(t *testing.T) {
+	t.Parallel()
+	var recs []json.RawMessage
+	for i := range 3 {
+		recs = append(recs, json.RawMessage(activity(i)))
+	}
+	doc, err := json.MarshalIndent(map[string]any{"value": recs}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = append(doc, "\n{\n  \"time\": broken\n}\n"...)
+	path := filepath.Join(t.TempDir(), "export.json")
+	if err := os.WriteFile(path, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := read(t, []Input{FileSection(path, 0, int64(len(doc)), 1)}, DefaultLimits())
+	if len(whole.events) != 3 {
+		t.Fatalf("the whole document: %d events, want 3", len(whole.events))
+	}
+	for _, w := range whole.events {
+		// The record's own bytes, as the document holds them.
+		var end int64
+		for i := w.Loc.Offset; ; i++ {
+			if doc[i] == '\n' && doc[i+1] == ' ' && doc[i+2] == ' ' && doc[i+3] == ' ' && doc[i+4] == ' ' && doc[i+5] == '}' {
+				end = i + 6
+				break
+			}
+		}
+		if doc[w.Loc.Offset] != '{' {
+			t.Fatalf("record at offset %d starts with %q", w.Loc.Offset, doc[w.Loc.Offset])
+		}
+		got, _ := read(t, []Input{FileSection(path, w.Loc.Offset, end, w.Loc.Line)}, DefaultLimits())
+		if len(got.events) != 1 || len(got.errs) != 0 {
+			t.Fatalf("section [%d, %d): %d events, errors %v", w.Loc.Offset, end, len(got.events), got.errs)
+		}
+		g := got.events[0]
+		if g.Loc != w.Loc || g.Operation != w.Operation || !g.Time.Equal(w.Time) || g.ResourceID != w.ResourceID {
+			t.Errorf("section read as %+v at %+v, the document's record %+v at %+v", g.Operation, g.Loc, w.Operation, w.Loc)
+		}
+	}
+	// A record with a broken value is reported at its own line in the
+	// file; one cut short (the file changed), at the file's line where
+	// the cut is.
+	bad := int64(bytes.LastIndex(doc, []byte("\n{\n")) + 1)
+	line := bytes.Count(doc[:bad], []byte("\n")) + 1
+	got, _ := read(t, []Input{FileSection(path, bad, int64(len(doc)), line)}, DefaultLimits())
+	if len(got.errs) != 1 || got.errs[0].Line != line || !strings.Contains(got.errs[0].Error(), "invalid JSON") {
+		t.Errorf("a broken record at line %d: errors %v, want one at that line", line, got.errs)
+	}
+	last := whole.events[0]
+	for _, e := range whole.events {
+		if e.Loc.Line > last.Loc.Line {
+			last = e
+		}
+	}
+	cut := last.Loc.Offset + 200
+	cutLine := bytes.Count(doc[:cut], []byte("\n")) + 1
+	got, _ = read(t, []Input{FileSection(path, last.Loc.Offset, cut, last.Loc.Line)}, DefaultLimits())
+	if len(got.errs) != 1 || got.errs[0].Line != cutLine || !strings.Contains(got.errs[0].Error(), "ends inside a record") {
+		t.Errorf("a record cut at line %d: errors %v, want one at that line", cutLine, got.errs)
+	}
+}
