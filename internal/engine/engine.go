@@ -19,6 +19,7 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,15 +113,20 @@ type workerState struct {
 	lastTenant string
 	lastStart  time.Time
 	raw        []byte // scratch for canonical records
-	matched    []int  // rules the current event matched
-	keep       []uint8
-	rec, part  []byte   // scratch for encoded hits
-	group      []byte   // scratch for a hit's merge-by group
-	alt        altEvent // the event as a late refresh would see it
-	buf        *hitBuf  // kept hits not yet spilled
-	hits       int      // hits kept, duplicates included
-	ruleHits   []int    // the same per rule: weighs the correlations' parts
-	_          [64]byte // keep workers' state on separate cache lines
+	tuple      []byte // scratch for activityKey
+	// The current record's dedupKey: hashed, and its canonical text
+	// (raw, or the record's own).
+	hashed    bool
+	canon     []byte
+	matched   []int // rules the current event matched
+	keep      []uint8
+	rec, part []byte   // scratch for encoded hits
+	group     []byte   // scratch for a hit's merge-by group
+	alt       altEvent // the event as a late refresh would see it
+	buf       *hitBuf  // kept hits not yet spilled
+	hits      int      // hits kept, duplicates included
+	ruleHits  []int    // the same per rule: weighs the correlations' parts
+	_         [64]byte // keep workers' state on separate cache lines
 }
 
 // New indexes the compiled detection rules of set. corr, when not nil, are
@@ -219,8 +225,12 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 // keepHits encodes the current event's hits, one per matched rule. The
 // record's dedup key, summary and shared facts are made once.
 func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
-	key, hashed, raw, buf := e.dedupKey(ev, ws.raw[:0])
-	ws.raw = buf // never raw: that may be the parser's memory
+	// An Activity Log event is known by what all its shapes carry alike
+	// (activityKey); others by the key their record gives (dedupKey).
+	key, ok := e.activityKey(ev, &ws.tuple)
+	if !ok {
+		key, ws.hashed, ws.canon, ws.raw = e.dedupKey(ev, ws.raw[:0]) // never raw: that may be the parser's memory
+	}
 	// Only a rule's own alert shows the summary: when every rule matched
 	// is silenced by a correlation (most hits of a large hunt), none is made.
 	summary := ""
@@ -232,7 +242,7 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 	}
 	ws.part = appendRecordPart(ws.part[:0], ev, summary)
 	e.variants(ws, ev)
-	content := "" // contentID, made at most once
+	name := "" // recordName, made at most once
 	for j, i := range ws.matched {
 		r := e.rules[i]
 		b := appendHeader(ws.rec[:0], ev.Time, i, key)
@@ -240,14 +250,11 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 		case len(r.merge) > 0:
 			ws.group = appendGroup(ws.group[:0], ws.fe, r.merge, ws.texts)
 			b = appendBytes(b, ws.group)
-		case hashed && !r.silent:
-			// Alerts of a rule without merge-by are one per record, named
-			// by its key when the group is empty: the stable content id
-			// keeps those names from changing from run to run.
-			if content == "" {
-				content = contentID(raw, ev)
+		case !r.silent:
+			if name == "" {
+				name = e.recordName(ws, ev, key, ok)
 			}
-			b = appendStr(b, content)
+			b = appendStr(b, name)
 		default:
 			b = appendStr(b, "")
 		}
@@ -258,6 +265,23 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 		ws.ruleHits[i]++
 		e.keepHit(ws, b)
 	}
+	ws.canon = nil // it may be the parser's memory
+}
+
+// recordName is what the alerts of a rule without merge-by, one per
+// record, are named by: the key the record gives (dedupKey), or, when that
+// is a hash with this hunt's seeds, the stable content id, which keeps
+// the names from changing from run to run. key is the record's dedup key,
+// activity says it is activityKey's (the record's own is then made here,
+// for the few rules that need it).
+func (e *Engine) recordName(ws *workerState, ev *event.Event, key string, activity bool) string {
+	if activity {
+		key, ws.hashed, ws.canon, ws.raw = e.dedupKey(ev, ws.raw[:0])
+	}
+	if ws.hashed {
+		return contentID(ws.canon, ev)
+	}
+	return key
 }
 
 // ruleHits sums the workers' hits per rule.
@@ -297,7 +321,8 @@ func (e *Engine) Err() error {
 // when a hunt ends without Alerts. It may be called more than once.
 func (e *Engine) Close() error { return e.spill.close() }
 
-// dedupKey identifies a record across deliveries: the id Azure gives it
+// dedupKey identifies a record across deliveries (an Activity Log event
+// with a correlation id goes by activityKey instead): the id Azure gives it
 // (eventDataId, sign-in id, audit id), else a 128-bit hash of the record's
 // canonical JSON (re-serialised, so white space does not matter), plus the
 // tuple index for flow records. The hash is hash/maphash with the engine's
@@ -323,6 +348,56 @@ func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool,
 	binary.LittleEndian.PutUint64(k[1:], maphash.Bytes(e.seeds[0], canon))
 	binary.LittleEndian.PutUint64(k[9:], maphash.Bytes(e.seeds[1], canon))
 	return string(k[:]) + idx, true, canon, buf
+}
+
+// activityKey identifies an Activity Log event (or the security alert an
+// Activity Log record holds) whatever shape it was exported in. The REST
+// API's events and Log Analytics' rows carry its eventDataId, the
+// diagnostic settings' records none, so the id cannot tell the same event
+// read from two exports of the same days (a storage account's blobs and a
+// workspace's rows, a portal download beside them), and its hits would
+// count twice toward every count and threshold. What every shape carries
+// alike is the time (to the millisecond: CSV exports keep no more), the
+// operation, the outcome (or status), the correlation id and the
+// resource; events alike in all of them are taken for one (Azure Policy's
+// audit events of one resource in one request, which differ only in the
+// policy, count once). Hashed with the engine's seeds, as dedupKey's
+// hashes are. false when the event has no correlation id to go by.
+func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
+	if ev.CorrelationID == "" || ev.Time.IsZero() || ev.Kind != event.KindActivity && ev.Kind != event.KindAlert {
+		return "", false
+	}
+	b := append((*buf)[:0], byte(ev.Kind))
+	b = binary.LittleEndian.AppendUint64(b, uint64(ev.Time.UnixMilli()))
+	b = append(b, ev.Operation...)
+	b = append(b, 0)
+	if ev.Outcome != 0 {
+		b = append(b, ev.Outcome.String()...)
+	} else {
+		b = appendLower(b, ev.Status)
+	}
+	b = append(b, 0)
+	b = appendLower(b, strings.TrimSpace(ev.CorrelationID))
+	b = append(b, 0)
+	b = appendLower(b, ev.ResourceID)
+	*buf = b
+	var k [2 + 16]byte // \x00\x01 first: no id, file name or content hash starts so
+	k[1] = 1
+	binary.LittleEndian.PutUint64(k[2:], maphash.Bytes(e.seeds[0], b))
+	binary.LittleEndian.PutUint64(k[10:], maphash.Bytes(e.seeds[1], b))
+	return string(k[:]), true
+}
+
+// appendLower appends s in ASCII lower case.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // marshalled reports whether b, a JSON object as read, is byte for byte
