@@ -20,7 +20,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same report")
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs per tenant, %d to %d", simulate.MinDays, simulate.MaxDays))
 	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
-	shape := fs.String("shape", simulate.ShapeRecords, "the Activity Log's export shape in every tenant: records, rest or loganalytics")
+	shape := fs.String("shape", simulate.ShapeRecords, "the Activity Log's export shape in every tenant: records, rest or loganalytics, or several separated by commas (the same days in each export)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "tenants hunted at once")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
@@ -54,10 +54,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default
 	}
-	switch *shape {
-	case simulate.ShapeRecords, simulate.ShapeREST, simulate.ShapeLogAnalytics:
-	default:
-		fmt.Fprintf(stderr, "mamori eval: --shape %q: records, rest or loganalytics\n", *shape)
+	if _, err := simulate.ParseShapes(*shape); err != nil {
+		fmt.Fprintf(stderr, "mamori eval: --shape: %v\n", err)
 		return ExitUsage
 	}
 	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, Workers: *workers, Notes: *notes, NotesRule: *noteRule}

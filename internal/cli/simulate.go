@@ -30,7 +30,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs, %d to %d", simulate.MinDays, simulate.MaxDays))
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	signInShape := fs.String("signin-shape", "loganalytics", "shape of the Entra sign-ins: loganalytics (SigninLogs export, a file a day) or records (diagnostic settings, hourly PT1H.json)")
-	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export)")
+	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export); several, separated by commas, write the same days in each export")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")

@@ -113,22 +113,26 @@ func (g *gen) activity(at time.Time, line []byte, noisy bool) {
 	if noisy && g.r.IntN(300) == 0 {
 		blob = at.Add(time.Hour)
 	}
-	p, kind := "insights-activity-logs/resourceId=/SUBSCRIPTIONS/"+strings.ToUpper(g.t.Sub)+"/"+hourPath(blob)+"/PT1H.json", kindLines
-	switch g.opt.Shape {
-	case ShapeREST:
-		p, kind = "activity-log-rest/"+blob.Format("2006-01-02")+".json", kindValue
-	case ShapeLogAnalytics:
-		p, kind = "AzureActivity/AzureActivity_"+blob.Format("2006-01-02")+".json", kindArray
-	}
-	if kind != kindLines {
-		var err error
-		if line, err = reshape(line, g.opt.Shape); err != nil {
-			panic(fmt.Sprintf("simulate: reshape our own record: %v", err)) // a bug in this package, not input
+	twice := noisy && g.r.IntN(400) == 0
+	for _, shape := range g.shapes {
+		p, kind := "insights-activity-logs/resourceId=/SUBSCRIPTIONS/"+strings.ToUpper(g.t.Sub)+"/"+hourPath(blob)+"/PT1H.json", kindLines
+		out := line
+		switch shape {
+		case ShapeREST:
+			p, kind = "activity-log-rest/"+blob.Format("2006-01-02")+".json", kindValue
+		case ShapeLogAnalytics:
+			p, kind = "AzureActivity/AzureActivity_"+blob.Format("2006-01-02")+".json", kindArray
 		}
-	}
-	g.add(p, kind, at, line)
-	if noisy && g.r.IntN(400) == 0 {
-		g.add(p, kind, at, line)
+		if kind != kindLines {
+			var err error
+			if out, err = reshape(line, shape); err != nil {
+				panic(fmt.Sprintf("simulate: reshape our own record: %v", err)) // a bug in this package, not input
+			}
+		}
+		g.add(p, kind, at, out)
+		if twice {
+			g.add(p, kind, at, out)
+		}
 	}
 }
 

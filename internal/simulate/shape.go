@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -16,6 +17,29 @@ const (
 	ShapeREST         = "rest"
 	ShapeLogAnalytics = "loganalytics"
 )
+
+// ParseShapes reads a list of Activity Log shapes separated by commas ("",
+// records by default). Several are the same days in several exports, as an
+// incident responder often holds them (a storage account's blobs and a
+// workspace's AzureActivity rows): each record is written in each.
+func ParseShapes(list string) ([]string, error) {
+	if list == "" {
+		return []string{ShapeRecords}, nil
+	}
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case ShapeRecords, ShapeREST, ShapeLogAnalytics:
+		default:
+			return nil, fmt.Errorf("shape must be records, rest or loganalytics (or several, separated by commas), not %q", s)
+		}
+		if slices.Contains(out, s) {
+			return nil, fmt.Errorf("shape %q named twice", s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
 
 // restStatus and the REST event names map a diagnostic resultType.
 var restStatus = map[string]string{"Start": "Started", "Accept": "Accepted", "Success": "Succeeded", "Failure": "Failed"}

@@ -91,6 +91,8 @@ func TestOptions(t *testing.T) {
 		{"an unknown scenario is refused", Options{Scenarios: []string{"bitcoin-asic"}}, "unknown scenario"},
 		{"two days are too few for a baseline", Options{Days: 2}, "days"},
 		{"an unknown agent policy is refused", Options{HostAgents: "some"}, "host agents"},
+		{"an unknown shape is refused", Options{Shape: "records,csv"}, "not \"csv\""},
+		{"a shape named twice is refused", Options{Shape: "rest,records,rest"}, "named twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -147,6 +149,39 @@ func TestEveryRecordIsReadByTheRealReaders(t *testing.T) {
 	}
 	if events.Load() < 1000 {
 		t.Errorf("%d events in six days, want a realistic volume", events.Load())
+	}
+}
+
+// Several shapes write the same Activity Log in each export: as many
+// records of each shape, and the first shape's files as that shape alone
+// writes them.
+func TestSeveralShapesWriteTheSameDays(t *testing.T) {
+	t.Parallel()
+	count := func(dir string) map[string]int64 {
+		n := map[string]int64{}
+		for _, s := range source.Read(context.Background(), inputs(t, dir), source.Options{Limits: source.DefaultLimits()}, func(int, *event.Event) {}) {
+			for k, v := range s.Shapes {
+				if strings.HasPrefix(k, "activity.") {
+					n[k] += v
+				}
+			}
+		}
+		return n
+	}
+	both, _ := write(t, Options{Seed: 5, Days: 6, Scenarios: []string{"gpu-scaleset-chain"}, Shape: "records,loganalytics"})
+	alone, _ := write(t, Options{Seed: 5, Days: 6, Scenarios: []string{"gpu-scaleset-chain"}})
+	n, m := count(both), count(alone)
+	// The tenant-level records (elevate access) are REST in every tenant.
+	if n["activity.diagnostic"] == 0 || n["activity.diagnostic"] != n["activity.loganalytics"] || n["activity.diagnostic"] != m["activity.diagnostic"] || n["activity.rest"] != m["activity.rest"] {
+		t.Errorf("records by shape: both %v, records alone %v", n, m)
+	}
+	a, err := os.ReadFile(filepath.Join(alone, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(both, "truth.json"))
+	if err != nil || !bytes.Equal(a, b) {
+		t.Errorf("truth differs with a second shape (%v)", err)
 	}
 }
 

@@ -45,7 +45,8 @@ type Options struct {
 	// archives often are; truth.json stays plain.
 	Gzip bool
 	// Shape is the subscription Activity Log's shape: records (default),
-	// rest or loganalytics.
+	// rest or loganalytics, or several separated by commas (ParseShapes):
+	// the same records in each export.
 	Shape string
 	// SignInShape is the sign-ins' shape: loganalytics (default: the
 	// portal's export of SigninLogs and AADServicePrincipalSignInLogs
@@ -95,6 +96,7 @@ type file struct {
 
 // gen carries one simulation's state.
 type gen struct {
+	shapes []string // the Activity Log's (ParseShapes)
 	r      *rand.Rand
 	t      *tenant
 	opt    Options
@@ -193,10 +195,9 @@ func newGen(opt Options) (*gen, error) {
 	if scale == 0 {
 		return nil, optionErr("Size", "size must be small, medium or large, not %q", opt.Size)
 	}
-	switch opt.Shape {
-	case "", ShapeRecords, ShapeREST, ShapeLogAnalytics:
-	default:
-		return nil, optionErr("Shape", "shape must be records, rest or loganalytics, not %q", opt.Shape)
+	shapes, err := ParseShapes(opt.Shape)
+	if err != nil {
+		return nil, optionErr("Shape", "%v", err)
 	}
 	switch opt.SignInShape {
 	case "", ShapeRecords, ShapeLogAnalytics:
@@ -230,7 +231,7 @@ func newGen(opt Options) (*gen, error) {
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), sec: newSecRand(opt.Seed),
-		flowTargets: map[string]flowTarget{}, agents: agents}, nil
+		flowTargets: map[string]flowTarget{}, agents: agents, shapes: shapes}, nil
 }
 
 // add queues one record for path.
