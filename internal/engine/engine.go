@@ -114,19 +114,15 @@ type workerState struct {
 	lastStart  time.Time
 	raw        []byte // scratch for canonical records
 	tuple      []byte // scratch for activityKey
-	// The current record's dedupKey: hashed, and its canonical text
-	// (raw, or the record's own).
-	hashed    bool
-	canon     []byte
-	matched   []int // rules the current event matched
-	keep      []uint8
-	rec, part []byte   // scratch for encoded hits
-	group     []byte   // scratch for a hit's merge-by group
-	alt       altEvent // the event as a late refresh would see it
-	buf       *hitBuf  // kept hits not yet spilled
-	hits      int      // hits kept, duplicates included
-	ruleHits  []int    // the same per rule: weighs the correlations' parts
-	_         [64]byte // keep workers' state on separate cache lines
+	matched    []int  // rules the current event matched
+	keep       []uint8
+	rec, part  []byte   // scratch for encoded hits
+	group      []byte   // scratch for a hit's merge-by group
+	alt        altEvent // the event as a late refresh would see it
+	buf        *hitBuf  // kept hits not yet spilled
+	hits       int      // hits kept, duplicates included
+	ruleHits   []int    // the same per rule: weighs the correlations' parts
+	_          [64]byte // keep workers' state on separate cache lines
 }
 
 // New indexes the compiled detection rules of set. corr, when not nil, are
@@ -227,9 +223,11 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 	// An Activity Log event is known by what all its shapes carry alike
 	// (activityKey); others by the key their record gives (dedupKey).
-	key, ok := e.activityKey(ev, &ws.tuple)
-	if !ok {
-		key, ws.hashed, ws.canon, ws.raw = e.dedupKey(ev, ws.raw[:0]) // never raw: that may be the parser's memory
+	key, activity := e.activityKey(ev, &ws.tuple)
+	var own ownKey // the record's dedupKey, made at most once
+	if !activity {
+		own = e.ownKey(ws, ev)
+		key = own.key
 	}
 	// Only a rule's own alert shows the summary: when every rule matched
 	// is silenced by a correlation (most hits of a large hunt), none is made.
@@ -242,7 +240,7 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 	}
 	ws.part = appendRecordPart(ws.part[:0], ev, summary)
 	e.variants(ws, ev)
-	name := "" // recordName, made at most once
+	name := "" // own.name, made at most once
 	for j, i := range ws.matched {
 		r := e.rules[i]
 		b := appendHeader(ws.rec[:0], ev.Time, i, key)
@@ -252,7 +250,10 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 			b = appendBytes(b, ws.group)
 		case !r.silent:
 			if name == "" {
-				name = e.recordName(ws, ev, key, ok)
+				if activity {
+					own = e.ownKey(ws, ev)
+				}
+				name = own.name(ev)
 			}
 			b = appendStr(b, name)
 		default:
@@ -265,23 +266,31 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 		ws.ruleHits[i]++
 		e.keepHit(ws, b)
 	}
-	ws.canon = nil // it may be the parser's memory
 }
 
-// recordName is what the alerts of a rule without merge-by, one per
-// record, are named by: the key the record gives (dedupKey), or, when that
-// is a hash with this hunt's seeds, the stable content id, which keeps
-// the names from changing from run to run. key is the record's dedup key,
-// activity says it is activityKey's (the record's own is then made here,
-// for the few rules that need it).
-func (e *Engine) recordName(ws *workerState, ev *event.Event, key string, activity bool) string {
-	if activity {
-		key, ws.hashed, ws.canon, ws.raw = e.dedupKey(ev, ws.raw[:0])
+// ownKey is the key a record gives (dedupKey): hashed says it is a hash
+// with this hunt's seeds, of canon, the canonical record.
+type ownKey struct {
+	key    string
+	hashed bool
+	canon  []byte
+}
+
+func (e *Engine) ownKey(ws *workerState, ev *event.Event) ownKey {
+	var k ownKey
+	k.key, k.hashed, k.canon, ws.raw = e.dedupKey(ev, ws.raw[:0]) // never canon: that may be the parser's memory
+	return k
+}
+
+// name is what the alerts of a rule without merge-by, one per record, are
+// named by: the record's key, or, when that is a hash with this hunt's
+// seeds, the stable content id, which keeps the names from changing from
+// run to run.
+func (k ownKey) name(ev *event.Event) string {
+	if k.hashed {
+		return contentID(k.canon, ev)
 	}
-	if ws.hashed {
-		return contentID(ws.canon, ev)
-	}
-	return key
+	return k.key
 }
 
 // ruleHits sums the workers' hits per rule.
@@ -367,6 +376,8 @@ func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
 	if ev.CorrelationID == "" || ev.Time.IsZero() || ev.Kind != event.KindActivity && ev.Kind != event.KindAlert {
 		return "", false
 	}
+	// The decoders give the operation in lower case; the rest may come
+	// as written.
 	b := append((*buf)[:0], byte(ev.Kind))
 	b = binary.LittleEndian.AppendUint64(b, uint64(ev.Time.UnixMilli()))
 	b = append(b, ev.Operation...)

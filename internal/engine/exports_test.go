@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ level: low
 	if counts["azure.identity.elevate_access"] != 3 || counts["user.elevation"] != 3 {
 		t.Errorf("counts %v: want 3 under each rule (ev-0, ev-1 and ev-2)", counts)
 	}
-	if want := alertID("user.elevation", "t1|activity:ev-0"); !hasID(as, want) {
+	if want := alertID("user.elevation", "t1|activity:ev-0"); !slices.ContainsFunc(as, func(a alert.Alert) bool { return a.ID == want }) {
 		t.Errorf("the Start event's alert is not named by its eventDataId as before (%s): %v", want, as)
 	}
 	// Kinds other than the Activity Log's, and events without a
@@ -68,13 +69,4 @@ level: low
 			t.Errorf("an activity key for %+v", ev)
 		}
 	}
-}
-
-func hasID(as []alert.Alert, id string) bool {
-	for _, a := range as {
-		if a.ID == id {
-			return true
-		}
-	}
-	return false
 }

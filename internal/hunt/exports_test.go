@@ -31,7 +31,7 @@ func TestOneTenantInManyExports(t *testing.T) {
 		Count              int
 		Severity           alert.Severity
 	}
-	hunt := func(dirs ...string) ([]seen, []string) {
+	hunted := func(dirs ...string) ([]seen, []string) {
 		res, err := Run(context.Background(), expand(t, dirs...), cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -54,16 +54,16 @@ func TestOneTenantInManyExports(t *testing.T) {
 		}
 		dirs = append(dirs, dir)
 	}
-	want, wantIncs := hunt(dirs[0])
+	want, wantIncs := hunted(dirs[0])
 	if len(want) == 0 || len(wantIncs) == 0 {
 		t.Fatal("the tenant raised no alert: the test shows nothing")
 	}
 	for i, d := range dirs[1:] {
-		if got, incs := hunt(d); !cmp.Equal(got, want) || !cmp.Equal(incs, wantIncs) {
+		if got, incs := hunted(d); !cmp.Equal(got, want) || !cmp.Equal(incs, wantIncs) {
 			t.Errorf("export %d alone differs from the first:\n%s\n%s", i+1, cmp.Diff(want, got), cmp.Diff(wantIncs, incs))
 		}
 	}
-	got, incs := hunt(dirs...)
+	got, incs := hunted(dirs...)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the three exports together (-one +all):\n%s", diff)
 	}

@@ -97,16 +97,9 @@ func findable(cs []store.Carried, drop map[string]time.Time, maxRecord int) []st
 	return found
 }
 
-// recordEnd is where a carried record ends, and whether it is a line
-// (read as JSON lines) or spans several (read as a document).
-type recordEnd struct {
-	at    int64
-	lines bool
-}
-
-// locate finds where each carried record ends; lost are those it cannot
-// (their file gone, or no JSON object at their offset).
-func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []recordEnd, lost []store.Carried) {
+// locate finds where each carried record ends (recordEnd); lost are those
+// it cannot (their file gone, or no such record at their offset).
+func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []end, lost []store.Carried) {
 	var f *os.File
 	var path string
 	defer func() {
@@ -114,7 +107,6 @@ func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []re
 			f.Close()
 		}
 	}()
-	buf := make([]byte, 64<<10)
 	for _, c := range cs {
 		if c.Path != path {
 			if f != nil {
@@ -126,63 +118,51 @@ func locate(cs []store.Carried, maxRecord int) (found []store.Carried, ends []re
 				f = nil
 			}
 		}
-		var end recordEnd
+		var e end
 		ok := false
 		if f != nil {
-			if end.at, ok = lineEnd(f, c.Offset, buf, maxRecord); ok {
-				end.lines = true
-			} else {
-				end.at, ok = objectEnd(f, c.Offset, maxRecord)
-			}
+			e, ok = recordEnd(f, c.Offset, maxRecord)
 		}
 		if !ok {
 			lost = append(lost, c)
 			continue
 		}
-		found, ends = append(found, c), append(ends, end)
+		found, ends = append(found, c), append(ends, e)
 	}
 	return found, ends, lost
 }
 
-// lineEnd finds the end of the JSON object that starts at off and ends
-// its line (an array's element may be followed by "," or "]").
-func lineEnd(f *os.File, off int64, buf []byte, maxRecord int) (int64, bool) {
-	var line []byte
-	for pos := off; pos-off < int64(maxRecord); {
-		n, err := f.ReadAt(buf, pos)
-		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
-			line = append(line, buf[:i]...)
-			obj := bytes.TrimRight(line, " \t\r,]")
-			if !isObject(obj) {
-				return 0, false
-			}
-			return off + int64(len(obj)), true
-		}
-		line = append(line, buf[:n]...)
-		pos += int64(n)
-		if err != nil {
-			// The file's last line, without a newline, or a read error.
-			obj := bytes.TrimRight(line, " \t\r,]")
-			if errors.Is(err, io.EOF) && isObject(obj) {
-				return off + int64(len(obj)), true
-			}
-			return 0, false
-		}
-	}
-	return 0, false
+// end is where a carried record ends, and whether it is one line (read
+// as JSON lines) or spans several (read as a document).
+type end struct {
+	at    int64
+	lines bool
 }
 
-// objectEnd finds the end of the JSON object, of at most maxRecord bytes,
-// that starts at off and spans lines: a record of an indented document.
-func objectEnd(f *os.File, off int64, maxRecord int) (int64, bool) {
+// recordEnd finds the end of the JSON object, of at most maxRecord bytes,
+// that starts at off and ends its line: a line of JSON lines, an array's
+// element (followed by "," or "]"), or a record an indented document
+// spreads over several lines. Anything else there means the file changed
+// under the record.
+func recordEnd(f *os.File, off int64, maxRecord int) (end, bool) {
 	var first [1]byte
 	if _, err := f.ReadAt(first[:], off); err != nil || first[0] != '{' {
-		return 0, false // the decoder would pass over white space first
+		return end{}, false // the decoder would pass over white space first
 	}
 	dec := json.NewDecoder(io.NewSectionReader(f, off, int64(maxRecord)))
 	var v json.RawMessage
-	if err := dec.Decode(&v); err != nil || len(v) == 0 || v[0] != '{' {
-		return 0, false
+	if err := dec.Decode(&v); err != nil {
+		return end{}, false
 	}
-	return off + dec.InputOffset(), true
+	at := off + dec.InputOffset()
+	var tail [64]byte
+	n, err := f.ReadAt(tail[:], at)
+	rest := bytes.TrimLeft(tail[:n], " \t\r,]")
+	switch {
+	case len(rest) > 0 && rest[0] != '\n':
+		return end{}, false
+	case len(rest) == 0 && !errors.Is(err, io.EOF): // a run of commas and blanks
+		return end{}, false
+	}
+	return end{at: at, lines: bytes.IndexByte(v, '\n') < 0}, true
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,9 +11,10 @@ import (
 )
 
 // FuzzFileProbes feeds any file to what serve reads before the hunt does:
-// the hunt's format sniff and the searches for a carried record's end (a
-// line's, an indented record's). None may panic, and a record found must
-// be one whole JSON object where it starts, within the size allowed.
+// the hunt's format sniff and the search for a carried record's end (a
+// line's, an indented record's). Neither may panic, and a record found
+// must be one whole JSON object where it starts, within the size allowed,
+// a line exactly when it holds no newline.
 func FuzzFileProbes(f *testing.F) {
 	f.Add([]byte("{\"a\":1}\n{\"b\":2}\n"), uint16(0))
 	f.Add([]byte("[{\"a\":1},\n{\"b\":2}]\n"), uint16(1))
@@ -33,17 +35,13 @@ func FuzzFileProbes(f *testing.F) {
 		}
 		defer fh.Close()
 		off := int64(at) % int64(len(data)+1)
-		for name, find := range map[string]func() (int64, bool){
-			"lineEnd":   func() (int64, bool) { return lineEnd(fh, off, make([]byte, 16), 1<<10) },
-			"objectEnd": func() (int64, bool) { return objectEnd(fh, off, 1<<10) },
-		} {
-			end, ok := find()
-			if !ok {
-				continue
-			}
-			if end <= off || end > int64(len(data)) || end-off > 1<<10 || !json.Valid(data[off:end]) || data[off] != '{' {
-				t.Fatalf("%s(%d) = %d, not one JSON object: %q", name, off, end, data[off:min(end, int64(len(data)))])
-			}
+		e, ok := recordEnd(fh, off, 1<<10)
+		if !ok {
+			return
+		}
+		if e.at <= off || e.at > int64(len(data)) || e.at-off > 1<<10 || !json.Valid(data[off:e.at]) || data[off] != '{' ||
+			e.lines == bytes.Contains(data[off:e.at], []byte{'\n'}) {
+			t.Fatalf("recordEnd(%d) = %+v, not one JSON object: %q", off, e, data[off:min(e.at, int64(len(data)))])
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,12 +187,19 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
-		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: cfg.Enricher.Regions()})
+		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: newRegions(cfg.Enricher.Regions(), regions)})
 	if err != nil {
 		return err
 	}
 	res.Fresh, res.Hunt = fresh, hr
 	return nil
+}
+
+// newRegions are the regions learned that the store does not hold as
+// they are.
+func newRegions(learned, stored map[string]string) map[string]string {
+	maps.DeleteFunc(learned, func(id, region string) bool { return stored[id] == region })
+	return learned
 }
 
 // scan walks the folders and plans what of each file this cycle reads;
