@@ -9,7 +9,7 @@ import (
 )
 
 // altEvent is a worker's scratch for the event as a late refresh would
-// see it: no raw record, and an address marked owned.
+// see it: an address marked owned.
 type altEvent struct {
 	fe       *fields.Event
 	ev       event.Event
@@ -19,16 +19,24 @@ type altEvent struct {
 // variants decides now what refresh would decide at the end of the hunt,
 // since the event is gone by then. An address not owned when the event was
 // read may turn out to be (a publicIPAddresses write read later): the
-// event's hits are then evaluated again, on the normalised event without
-// its raw record, with that address owned. Which addresses will turn is
-// known only at the end, so each possible case (source, destination, both)
-// is evaluated here and kept as a bit per hit; Refresh picks the case.
+// event's hits are then evaluated again, with that address owned. Which
+// addresses will turn is known only at the end, so each possible case
+// (source, destination, both) is evaluated here and kept as a bit per
+// hit; Refresh picks the case. Only a rule that reads whether an address
+// is owned (sigma.Compiled.Refreshed) can match differently: every other
+// rule keeps its hit in every case, unevaluated.
 func (e *Engine) variants(ws *workerState, ev *event.Event) {
 	ws.keep = ws.keep[:0]
-	for range ws.matched {
-		ws.keep = append(ws.keep, 0)
+	asks := false // a matched rule reads ownership
+	for _, i := range ws.matched {
+		if e.rules[i].Compiled.Refreshed() {
+			ws.keep = append(ws.keep, 0)
+			asks = true
+		} else {
+			ws.keep = append(ws.keep, keepSrc|keepDst|keepBoth)
+		}
 	}
-	if e.Refresh == nil {
+	if e.Refresh == nil || !asks {
 		return
 	}
 	src := ev.Enrich.SrcIP != nil && !ev.Enrich.SrcIP.Owned
@@ -41,8 +49,7 @@ func (e *Engine) variants(ws *workerState, ev *event.Event) {
 			continue
 		}
 		a := &ws.alt
-		a.ev = *ev
-		a.ev.Raw = nil
+		a.ev = *ev // the record as it is: only who owns an address changes
 		if c.src {
 			a.src = *ev.Enrich.SrcIP
 			a.src.Owned = true
@@ -55,7 +62,7 @@ func (e *Engine) variants(ws *workerState, ev *event.Event) {
 		}
 		a.fe.Reset(&a.ev)
 		for j, i := range ws.matched {
-			if e.rules[i].Compiled.Match(a.fe) {
+			if e.rules[i].Compiled.Refreshed() && e.rules[i].Compiled.Match(a.fe) {
 				ws.keep[j] |= c.bit
 			}
 		}
@@ -73,7 +80,8 @@ func (e *Engine) variants(ws *workerState, ev *event.Event) {
 // the largest allocation of the end of the hunt.
 func (e *Engine) stillMatches(h *keptHit, sc *refreshScratch) bool {
 	a := h.addrs
-	if e.Refresh == nil || !a.srcCand && !a.dstCand {
+	const every = keepSrc | keepDst | keepBoth // a rule that does not ask
+	if e.Refresh == nil || !a.srcCand && !a.dstCand || h.keep&every == every {
 		return true
 	}
 	ev := &sc.ev

@@ -50,7 +50,7 @@ func (a alias) withKind(k event.Kind, l ...src) alias {
 // normalised field copied from it, or a computed piece of it.
 func (a alias) spec(name string) (*spec, sigma.FieldInfo, error) {
 	s := &spec{name: name}
-	verbatim := true
+	verbatim, refreshed := true, false
 	build := func(l []src) []source {
 		var out []source
 		for _, x := range l {
@@ -58,6 +58,7 @@ func (a alias) spec(name string) (*spec, sigma.FieldInfo, error) {
 			case x.typed != "":
 				out = append(out, source{typed: normalised[x.typed]})
 				verbatim = verbatim && verbatimTyped[x.typed]
+				refreshed = refreshed || refreshedTyped[x.typed]
 			case x.fn != nil:
 				out = append(out, source{typed: x.fn})
 				verbatim = verbatim && x.verbatim
@@ -79,7 +80,7 @@ func (a alias) spec(name string) (*spec, sigma.FieldInfo, error) {
 	for k, l := range a.kinds {
 		s.byKind[k] = build(l)
 	}
-	return s, sigma.FieldInfo{Verbatim: verbatim, Index: a.index}, nil
+	return s, sigma.FieldInfo{Verbatim: verbatim, Index: a.index, Refreshed: refreshed}, nil
 }
 
 // generic is the raw lookup of a name: itself, and with or without the

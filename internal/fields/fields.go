@@ -94,7 +94,7 @@ func build(name string) (*spec, sigma.FieldInfo, error) {
 		return &spec{name: name, keywords: true}, sigma.FieldInfo{Verbatim: true}, nil
 	}
 	if g, ok := normalised[name]; ok {
-		fi := sigma.FieldInfo{Verbatim: verbatimTyped[name]}
+		fi := sigma.FieldInfo{Verbatim: verbatimTyped[name], Refreshed: refreshedTyped[name]}
 		// The fields a reader can test before decoding the rest of a
 		// record: every event has at most one value of each.
 		switch name {

@@ -358,6 +358,11 @@ var verbatimTyped = map[string]bool{
 	"audit.activity": true, "audit.service": true, "dns.query": true,
 }
 
+// refreshedTyped are the normalised fields whose values can change after
+// an event was evaluated: whether an address is the tenant's own, which a
+// hunt may learn from records read later (enrich.Enricher.Refresh).
+var refreshedTyped = map[string]bool{"enrich.src_ip.owned": true, "enrich.dst_ip.owned": true}
+
 // targetsOf reads one attribute of every audit target.
 func targetsOf(get func(*event.Target) string) getter {
 	return func(e *Event, match func(sigma.Value) bool) (r result) {

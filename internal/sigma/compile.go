@@ -28,6 +28,9 @@ type Compiled struct {
 	tests    map[string]func(Value) bool // see ValueTest
 	possible possible                    // see MayMatch
 	needles  [][]string
+	// refreshed: the condition or a filter reads a field marked
+	// FieldInfo.Refreshed.
+	refreshed bool
 }
 
 // Match evaluates the rule against an event.
@@ -78,11 +81,17 @@ func (c *Compiled) Operations() ([]string, bool) { return c.Required("operation"
 // derivable.
 func (c *Compiled) Needles() [][]string { return c.needles }
 
+// Refreshed reports whether the rule, or a filter attached to it, reads
+// a field its resolver marked FieldInfo.Refreshed: only such a rule can
+// match differently once the event's enrichment is refreshed.
+func (c *Compiled) Refreshed() bool { return c.refreshed }
+
 // compiler holds one rule's compilation state.
 type compiler struct {
-	ce  compileError
-	res Resolver
-	opt Options
+	ce        compileError
+	res       Resolver
+	opt       Options
+	refreshed bool // a field resolved is FieldInfo.Refreshed
 }
 
 func (c *compiler) resolve(name string) (FieldInfo, error) {
@@ -93,6 +102,7 @@ func (c *compiler) resolve(name string) (FieldInfo, error) {
 	if err != nil {
 		return FieldInfo{}, &FieldError{Rule: c.ce.rule, Field: name, Err: err}
 	}
+	c.refreshed = c.refreshed || info.Refreshed
 	return info, nil
 }
 
@@ -111,7 +121,7 @@ func Compile(r *Rule, res Resolver, opt *Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Compiled{Rule: r, match: root.eval(), required: map[string][]string{}}
+	out := &Compiled{Rule: r, match: root.eval(), required: map[string][]string{}, refreshed: c.refreshed}
 	for idx, vals := range required(root) {
 		out.required[idx] = slices.Sorted(maps.Keys(vals))
 	}

@@ -25,6 +25,11 @@ type FieldInfo struct {
 	// that the field's value, lower-cased and trimmed, is the value the
 	// engine indexes.
 	Index string
+	// Refreshed says the field's value may change after the event was
+	// evaluated: the engine refreshes enrichment the hunt learns later
+	// (an address found to be the tenant's own), and evaluates again only
+	// the rules that read such a field (Compiled.Refreshed).
+	Refreshed bool
 }
 
 // Resolver maps field names to ids at compile time. An error means the

@@ -8,8 +8,9 @@ import (
 
 // Filter is a compiled global filter: an exclusion for the rules it names.
 type Filter struct {
-	Rule  *Rule
-	match func(Fields) bool
+	Rule      *Rule
+	match     func(Fields) bool
+	refreshed bool // see Compiled.Refreshed
 }
 
 // CompileFilter compiles a filter document's selection and condition.
@@ -25,7 +26,7 @@ func CompileFilter(r *Rule, res Resolver, opt *Options) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{Rule: r, match: root.eval()}, nil
+	return &Filter{Rule: r, match: root.eval(), refreshed: c.refreshed}, nil
 }
 
 // Match reports whether the filter's condition holds for the event (so
@@ -63,6 +64,7 @@ func ApplyFilters(rules []*Compiled, filters []*Filter) error {
 					continue
 				}
 				r.filters = append(r.filters, f.match)
+				r.refreshed = r.refreshed || f.refreshed
 			}
 		}
 	}

@@ -16,6 +16,7 @@ type mapResolver struct {
 	index   map[string]string // the index of a field, when not "operation"
 	opaque  map[string]bool
 	unknown map[string]bool // names the resolver refuses
+	fresh   map[string]bool // names marked Refreshed
 	noKW    bool            // refuse keyword searches
 }
 
@@ -33,7 +34,7 @@ func (r *mapResolver) Resolve(name string) (sigma.FieldInfo, error) {
 }
 
 func (r *mapResolver) info(i int, name string) sigma.FieldInfo {
-	fi := sigma.FieldInfo{ID: sigma.FieldID(i), Verbatim: !r.opaque[name]}
+	fi := sigma.FieldInfo{ID: sigma.FieldID(i), Verbatim: !r.opaque[name], Refreshed: r.fresh[name]}
 	if r.indexed[name] {
 		fi.Index = "operation"
 	}
