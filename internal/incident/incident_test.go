@@ -114,6 +114,29 @@ func TestTitles(t *testing.T) {
 		},
 		want: "VMs in brazilsouth by " + mallory,
 	}, {
+		// SigmaHQ's rules place a network change in the deployment stage
+		// through attack.impact: the title must not claim compute.
+		name: "a user's impact rules without compute are not called compute created",
+		alerts: []alert.Alert{
+			mk("d22b4df4", alert.Medium, at(0), principal(mallory), tags("attack.impact")),
+			mk("c1182e02", alert.Medium, at(time.Minute), principal(mallory), tags("attack.impact")),
+		},
+		want: "title of d22b4df4 and 1 more alert by " + mallory,
+	}, {
+		name: "the same after a foothold is suspicious access, not possible cryptojacking",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory)),
+			mk("d22b4df4", alert.Medium, at(time.Minute), principal(mallory), tags("attack.impact")),
+		},
+		want: "Suspicious access: elevated access by " + mallory,
+	}, {
+		name: "a user's rule that says its stage is deployment is taken at its word",
+		alerts: []alert.Alert{
+			mk("custom.vm", alert.Medium, at(0), principal(mallory), stage("deployment")),
+			mk("custom.vm2", alert.Medium, at(time.Minute), principal(mallory), stage("deployment")),
+		},
+		want: "Compute created by " + mallory,
+	}, {
 		name: "a foothold, quota, then mining",
 		alerts: []alert.Alert{
 			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory), sub(subA)),

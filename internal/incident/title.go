@@ -34,13 +34,14 @@ func title(in *Incident, as []*alert.Alert) string {
 	// The title claims only what the chain shows: mining is cryptojacking;
 	// compute after someone took control is possible cryptojacking; compute
 	// alone (a team's GPU machines and their drivers) is said plainly.
+	compute := has("deployment") && createsCompute(in, as) || has("drivers") || has("quota")
 	var kind string
 	switch {
 	case has("mining"):
 		kind = "Cryptojacking"
-	case (has("deployment") || has("drivers") || has("quota")) && len(access) > 0:
+	case compute && len(access) > 0:
 		kind = "Possible cryptojacking"
-	case has("deployment") || has("drivers") || has("quota"):
+	case compute:
 		kind = ""
 	case len(access) > 0:
 		phrases := make([]string, len(access))
@@ -74,6 +75,20 @@ func title(in *Incident, as []*alert.Alert) string {
 		return withBy(withBy(s, who)+", after "+access[0].phrase, actor)
 	}
 	return withBy(s+" after "+access[0].phrase, who)
+}
+
+// createsCompute says the incident's deployment stage is about compute:
+// compute was created (its cost), an alert carries compute, or a rule
+// says deployment is its stage (the catalogue's table or the rule's own
+// stage key). A user's rule lands there from its attack.impact tag alone
+// too (SigmaHQ's network security changes), and that is no compute.
+func createsCompute(in *Incident, as []*alert.Alert) bool {
+	if len(in.Cost.Lines) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(inStage(in, as, "deployment"), func(a *alert.Alert) bool {
+		return len(a.Compute) > 0 || a.Stage == "deployment" || slices.Contains(ruleTable(a.Rule), "deployment")
+	})
 }
 
 // inStage returns the alerts the incident places in one kill-chain stage.
