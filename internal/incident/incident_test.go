@@ -130,6 +130,29 @@ func TestTitles(t *testing.T) {
 		},
 		want: "Suspicious access: elevated access by " + mallory,
 	}, {
+		// Only the catalogue's elevation is "elevated access": a role
+		// grant is named so, any other escalation plainly.
+		name: "a role grant is not called elevated access",
+		alerts: []alert.Alert{
+			mk("azure.identity.privileged_role_assignment", alert.Medium, at(0), principal(mallory)),
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(time.Minute), principal(mallory)),
+		},
+		want: "Suspicious access: a privileged role grant, a suspicious sign-in by " + mallory,
+	}, {
+		name: "users' access rules alone are told by their titles",
+		alerts: []alert.Alert{
+			mk("1b45b0d1", alert.High, at(0), principal(mallory), tags("attack.persistence", "attack.privilege-escalation", "attack.t1098")),
+			mk("cbb67ecc", alert.High, at(time.Minute), principal(mallory), tags("attack.privilege-escalation")),
+		},
+		want: "title of 1b45b0d1 and 1 more alert by " + mallory,
+	}, {
+		name: "a user's escalation rule before compute is privilege escalation",
+		alerts: []alert.Alert{
+			mk("1b45b0d1", alert.High, at(0), principal(mallory), tags("attack.privilege-escalation")),
+			mk("azure.compute.gpu_created", alert.Low, at(time.Minute), principal(mallory)),
+		},
+		want: "Possible cryptojacking: compute created after privilege escalation by " + mallory,
+	}, {
 		name: "a user's rule that says its stage is deployment is taken at its word",
 		alerts: []alert.Alert{
 			mk("custom.vm", alert.Medium, at(0), principal(mallory), stage("deployment")),

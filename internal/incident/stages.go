@@ -51,9 +51,11 @@ var ruleStages = map[string][]string{
 var tagStages = []struct{ tag, stage string }{
 	{"attack.t1578", "deployment"},
 	{"attack.t1496", "mining"},
+	// Before escalation and persistence: a rule tagged with every tactic
+	// valid accounts (T1078) serve is a sign-in, the way in.
+	{"attack.initial_access", "initial_access"},
 	{"attack.privilege_escalation", "escalation"},
 	{"attack.persistence", "persistence"},
-	{"attack.initial_access", "initial_access"},
 	{"attack.command_and_control", "mining"},
 	{"attack.impact", "deployment"},
 }

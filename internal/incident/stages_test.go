@@ -45,6 +45,10 @@ func TestStagesOf(t *testing.T) {
 		{"resource hijacking alone is mining", alert.Alert{Rule: "x", Tags: []string{"attack.impact", "attack.T1496"}}, []string{"mining"}},
 		{"Sigma 2 tactic spelling", alert.Alert{Rule: "x", Tags: []string{"attack.initial-access", "attack.t1078.004"}}, []string{"initial_access"}},
 		{"privilege escalation", alert.Alert{Rule: "x", Tags: []string{"attack.privilege_escalation"}}, []string{"escalation"}},
+		// SigmaHQ tags a sign-in rule with every tactic valid accounts
+		// (T1078) serve: it is the way in.
+		{"valid accounts are the way in", alert.Alert{Rule: "x", Tags: []string{"attack.defense-evasion", "attack.persistence",
+			"attack.privilege-escalation", "attack.initial-access", "attack.t1078.004"}}, []string{"initial_access"}},
 		{"an unknown stage value is ignored", alert.Alert{Rule: "x", Stage: "lateral", Tags: []string{"attack.persistence"}}, []string{"persistence"}},
 		{"nothing to go by", alert.Alert{Rule: "x", Tags: []string{"attack.discovery"}}, nil},
 	} {

@@ -29,7 +29,7 @@ func title(in *Incident, as []*alert.Alert) string {
 	has := func(s string) bool {
 		return slices.ContainsFunc(in.Stages, func(x StageAlerts) bool { return x.Stage == s })
 	}
-	access := accessPhrases(has)
+	access := accessPhrases(in, as)
 	what := deployed(in)
 	// The title claims only what the chain shows: mining is cryptojacking;
 	// compute after someone took control is possible cryptojacking; compute
@@ -43,7 +43,9 @@ func title(in *Incident, as []*alert.Alert) string {
 		kind = "Possible cryptojacking"
 	case compute:
 		kind = ""
-	case len(access) > 0:
+	case slices.ContainsFunc(access, func(f foothold) bool { return f.named }):
+		// Access that only users' rules placed (by their tags) is told
+		// better by their titles, below.
 		phrases := make([]string, len(access))
 		for i, p := range access {
 			phrases[i] = p.phrase
@@ -115,19 +117,56 @@ func withBy(s, who string) string {
 }
 
 // foothold is a stage of taking control and how a title names it.
-type foothold struct{ stage, phrase string }
+type foothold struct {
+	stage, phrase string
+	named         bool // the phrase says what a catalogue rule found
+}
 
-// accessPhrases name the foothold stages seen, the most telling first.
-func accessPhrases(has func(string) bool) []foothold {
+// footholds are the stages of taking control, the most telling first,
+// and how a title names each: by what the catalogue's rules in it say
+// happened (the first listed that has an alert there), else plainly. A
+// user's rule lands in these stages from its ATT&CK tags alone, and an
+// audit rule tagged privilege escalation is no elevated access.
+var footholds = []struct {
+	stage string
+	rules []said
+	plain string
+}{
+	{"escalation", []said{
+		{"azure.identity.elevate_access", "elevated access"},
+		{"azure.identity.privileged_role_assignment", "a privileged role grant"},
+	}, "privilege escalation"},
+	{"persistence", []said{
+		{"azure.identity.new_account_privileged", "a new privileged identity"},
+		{"azure.subscription.moved_to_other_tenant", "a subscription moved to another tenant"},
+	}, "persistence"},
+	{"initial_access", []said{{"azure.signin", "a suspicious sign-in"}}, "initial access"},
+}
+
+// said is how a title names what a rule (its variants, or an area's
+// rules) found.
+type said struct{ rule, phrase string }
+
+// accessPhrases name the foothold stages the incident shows.
+func accessPhrases(in *Incident, as []*alert.Alert) []foothold {
 	var out []foothold
-	for _, p := range []foothold{
-		{"escalation", "elevated access"},
-		{"persistence", "a new privileged identity"},
-		{"initial_access", "a suspicious sign-in"},
-	} {
-		if has(p.stage) {
-			out = append(out, p)
+	for _, f := range footholds {
+		there := inStage(in, as, f.stage)
+		if len(there) == 0 {
+			continue
 		}
+		phrase, named := f.plain, false
+		for _, r := range f.rules {
+			// The rule, its variants (elevate_access.audit) and, for an
+			// area, its rules.
+			if slices.ContainsFunc(there, func(a *alert.Alert) bool {
+				return a.Rule == r.rule || strings.HasPrefix(a.Rule, r.rule+".")
+			}) {
+				phrase, named = r.phrase, true
+				break
+			}
+		}
+		out = append(out, foothold{f.stage, phrase, named})
 	}
 	return out
 }
