@@ -8,6 +8,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // Table columns, in print order.
@@ -101,7 +102,7 @@ func tableRow(a *alert.Alert) [numCols]string {
 		r[colTime] = a.Time.UTC().Format(time.DateTime)
 	}
 	r[colSeverity] = severityText(a.Severity)
-	r[colRule] = orDash(Terminal(a.Rule))
+	r[colRule] = orDash(Terminal(ruleLabel(a)))
 	r[colPrincipal] = orDash(Terminal(a.Principal))
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
 	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal)))
@@ -109,6 +110,16 @@ func tableRow(a *alert.Alert) [numCols]string {
 		r[colSummary] = "[suppressed: " + Terminal(a.Suppressed.ID) + "] " + r[colSummary]
 	}
 	return r
+}
+
+// ruleLabel is how the table names an alert's rule: its name, or, for a
+// rule named only by its id (SigmaHQ's have no name), its title. The
+// other formats keep the id.
+func ruleLabel(a *alert.Alert) string {
+	if a.Title != "" && record.IsGUID(a.Rule) {
+		return a.Title
+	}
+	return a.Rule
 }
 
 // summaryAfter is an alert's summary without the principal it begins

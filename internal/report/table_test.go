@@ -152,3 +152,26 @@ func TestIncidentHeaderNamesItsMachines(t *testing.T) {
 		t.Errorf("incident header:\n%s", out)
 	}
 }
+
+// TestTableNamesRulesWithoutANameByTitle: SigmaHQ's rules have an id and
+// no name, and a column of UUIDs tells a responder nothing: such a rule
+// is shown by its title. A named rule keeps its name.
+func TestTableNamesRulesWithoutANameByTitle(t *testing.T) {
+	t.Parallel()
+	as := []alert.Alert{
+		{Rule: "4d136857-6a1a-432a-82fc-5dd497ee5e7c", Title: "Sign-ins by Unknown Devices", Severity: alert.Low},
+		{Rule: "azure.identity.elevate_access", Title: "Global Administrator elevated access", Severity: alert.High},
+		{Rule: "5A4C0E9D-0000-4000-8000-000000000000", Title: "", Severity: alert.Low},
+	}
+	out := writeString(t, Table, as, Options{Width: 200})
+	for _, want := range []string{"Sign-ins by Unknown Devices", "azure.identity.elevate_access", "5A4C0E9D-0000-4000-8000-000000000000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, not := range []string{"4d136857", "Global Administrator"} {
+		if strings.Contains(out, not) {
+			t.Errorf("table shows %q:\n%s", not, out)
+		}
+	}
+}
