@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/compare.sh: mamori hunt side by side with jq, DuckDB and sigma-go on
-# the same Activity Log file, with cat, gzip -dc, a Go line splitter and a
-# Go parse of every line (fastjson, every core, nothing else) as floors.
+# the same Activity Log file (mamori and DuckDB over its gzip copy too),
+# with cat, gzip -dc, a Go line splitter and a Go parse of every line
+# (fastjson, every core, nothing else) as floors.
 # See docs/performance.md, "Side by side: bench/compare.sh".
 #
 #   bench/compare.sh                 # 1 GiB of JSON lines (and a gzip copy)
