@@ -62,7 +62,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.summary, "summary", "", "also write what the hunt read and could not see, as one JSON document, to this file (docs/outputs.md)")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert or incident at or above this severity is found (low, medium, high, critical)")
-	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read")
+	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read, or the input holds no record")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
@@ -325,8 +325,14 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else if skipped > 0 {
 		fmt.Fprintf(stderr, "mamori hunt: %s could not be read (run with --stats for details)\n", plural.Count(skipped, "record", "records"))
 	}
+	// "No alerts" from a folder of nothing (a wrong path, an export not
+	// yet written) must not read as a clean tenant.
+	empty := records == 0 && ctx.Err() == nil
+	if empty {
+		fmt.Fprintf(stderr, "mamori hunt: no records in the input (%s read): nothing was hunted\n", plural.Count(len(stats), "file", "files"))
+	}
 	switch {
-	case f.strict && (skipped > 0 || expandErr != nil):
+	case f.strict && (skipped > 0 || expandErr != nil || empty):
 		// A path that is missing, or a folder that could not be walked, is
 		// input not read, as much as a record skipped.
 		return ExitError

@@ -125,6 +125,8 @@ func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte("{\"time\":\"2026-01-01T00:00:00Z\",\"operationName\": nope}\n"), 0o644)
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "notes.json"), nil, 0o644)
 	owned := filepath.Join(t.TempDir(), "owned.txt")
 	os.WriteFile(owned, []byte("10.0.0.0/8\nnot-an-ip\n"), 0o644)
 	cases := []struct {
@@ -143,6 +145,10 @@ func TestExitCodes(t *testing.T) {
 		{"unknown severity", []string{"hunt", "--fail-on", "urgent", example}, ExitUsage, "urgent"},
 		{"no input", []string{"hunt"}, ExitUsage, "no input"},
 		{"missing path", []string{"hunt", "/does/not/exist"}, ExitError, "no such file"},
+		// A folder of nothing is no clean bill of health: it is said, and
+		// --strict fails on it.
+		{"no records: said", []string{"hunt", empty}, ExitOK, "no records in the input (1 file read)"},
+		{"no records with strict", []string{"hunt", "--strict", empty}, ExitError, "no records in the input"},
 		{"owned IPs file with a bad line", []string{"hunt", "--owned-ips", owned, example}, ExitUsage, "2"},
 		{"unknown command", []string{"hunts"}, ExitUsage, "unknown command"},
 		{"rules test where there is no ./rules", []string{"rules", "test"}, ExitUsage, "no ./rules folder here"},
