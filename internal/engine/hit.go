@@ -24,7 +24,7 @@ type keptHit struct {
 	group     string // merge-by values
 	tenant    string
 	sub       string
-	principal event.Principal // ID, UPN, Name and AppID only
+	principal event.Principal // ID, UPN, Name and AppID (actingApp) only
 	corrID    string
 	resource  string
 	summary   string // Summary of the event, made while it was whole
@@ -92,7 +92,7 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		b = appendStr(binary.AppendVarint(append(b, 2), int64(off)), name)
 	}
 	p := ev.Principal
-	for _, s := range [...]string{ev.Tenant, ev.Subscription, p.ID, p.UPN, p.Name, p.AppID, ev.CorrelationID, ev.ResourceID,
+	for _, s := range [...]string{ev.Tenant, ev.Subscription, p.ID, p.UPN, p.Name, actingApp(p), ev.CorrelationID, ev.ResourceID,
 		summary, ev.Loc.File, ev.ID, ev.Shape, ev.Operation} {
 		b = appendStr(b, s)
 	}
@@ -133,6 +133,19 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		b = append(b, boolByte(c.Spot))
 	}
 	return b
+}
+
+// actingApp is the principal's app id when the app is who acted: a
+// service principal's or a managed identity's own. A user's Activity Log
+// records carry the app they used (the portal's, the CLI's), which every
+// user of the tenant shares: kept as an id of the user, it tied every
+// portal user's alerts into one incident. (The event keeps it, for rules:
+// principal.app_id.)
+func actingApp(p event.Principal) string {
+	if p.Type == "User" || p.Type == "Guest" || p.Type == "" && p.UPN != "" {
+		return ""
+	}
+	return p.AppID
 }
 
 // appendHosts encodes the machines an event names by host name (its

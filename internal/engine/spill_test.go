@@ -332,7 +332,8 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.FixedZone("CEST", 2*3600), time.FixedZone("", -5*3600-1800)}
 	for _, z := range zones {
 		ev := event.Event{Time: time.Date(2026, 3, 14, 1, 2, 3, 456789, z), Tenant: "t", ID: "i", Shape: "s", Operation: "op",
-			Principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app"}, CorrelationID: "C", ResourceID: "/r", Region: "eastus",
+			// An application: its app id is kept (actingApp), its type is not.
+			Principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app", Type: "ServicePrincipal"}, CorrelationID: "C", ResourceID: "/r", Region: "eastus",
 			SourceIP: netip.MustParseAddr("fe80::1%eth0"), Flow: &event.Flow{Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("192.0.2.9")},
 			DNS:     &event.DNS{Client: netip.MustParseAddr("10.0.0.2")},
 			Compute: &event.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, LowPri: 2},
@@ -347,7 +348,7 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &keptHit{time: ev.Time, rule: 1, key: "k", group: "g", tenant: "t", sub: "", principal: ev.Principal,
+		want := &keptHit{time: ev.Time, rule: 1, key: "k", group: "g", tenant: "t", sub: "", principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app"},
 			corrID: "C", resource: "/r", summary: "sum", loc: ev.Loc, eventID: "i", shape: "s", operation: "op", keep: keepDst,
 			addrs:   hitAddrs{source: ev.SourceIP, flow: true, src: ev.Flow.Src, dst: ev.Flow.Dst, dns: true, client: ev.DNS.Client, srcCand: true},
 			compute: &alert.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, Region: "eastus", Spot: true, Resource: "/r", Operation: "C"},

@@ -15,6 +15,18 @@ import (
 // still be one incident.
 const DefaultGap = 24 * time.Hour
 
+// maxSharedBy is how many principals may act from one public address, or
+// on one resource, over a tenant's alerts, for it still to tie their
+// alerts together. An attacker's address ties the account it escalated
+// with to the one it deploys with and the identity it created (three in
+// the simulated chain), and its scale set ties whoever installs drivers
+// on it to whoever created it; an office's egress, behind which a whole
+// company works, or the key vault every team reads, would tie everyone's
+// alerts into one incident (a simulated tenant hunted with SigmaHQ's
+// rules: twenty-six principals behind one address, thirty on one vault,
+// one incident of ten days and thirty-two principals).
+const maxSharedBy = 5
+
 // Options tune Build. The zero value is the default.
 type Options struct {
 	// Gap is the longest quiet time between an alert and the incident it
@@ -40,7 +52,9 @@ type Options struct {
 // the resource it belongs to, a correlation id, a private IP address in
 // the same subscription, or a public one of an alert that names a
 // principal: the caller's address; or a machine's name, between an alert
-// that names the host and one that created it, see hostLinks), and when
+// that names the host and one that created it, see hostLinks; an address
+// or a resource that more than maxSharedBy principals share, an office's
+// egress or the vault every team reads, links nothing), and when
 // the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
 // Connections are transitive (union-find).
@@ -197,9 +211,16 @@ func (g *grouping) union(a, b int) int {
 // time order, so no later alert can join it.
 func (g *grouping) link(nodes []int) {
 	holders := map[string][]int{}
-	for _, n := range nodes {
+	all := make([]links, len(nodes))
+	for i, n := range nodes {
+		all[i] = linkKeys(g.alert(n))
+	}
+	shared := sharedKeys(nodes, all, g.alert)
+	for i, n := range nodes {
 		a := g.alert(n)
-		keys := linkKeys(a)
+		keys := all[i]
+		keys.held = slices.DeleteFunc(keys.held, func(k string) bool { return shared[k] })
+		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
 		for _, k := range keys.seek {
 			for _, h := range holders[k] {
 				r := g.find(h)
@@ -220,6 +241,35 @@ func (g *grouping) link(nodes []int) {
 			holders[k] = append(kept, g.find(n))
 		}
 	}
+}
+
+// sharedKeys are the public address and resource keys (linkKeys) of more
+// than maxSharedBy principals among one tenant's alerts: they link
+// nothing. (A private address's key holds its subscription and names a
+// machine; the machines' flows name no principal.)
+func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[string]bool {
+	who := map[string]map[string]bool{}
+	for i, n := range nodes {
+		p := strings.ToLower(strings.TrimSpace(of(n).Principal))
+		if p == "" {
+			continue
+		}
+		for _, k := range keys[i].held {
+			if strings.HasPrefix(k, "r|") || strings.HasPrefix(k, "i|") && !strings.Contains(k[2:], "|") {
+				if who[k] == nil {
+					who[k] = map[string]bool{}
+				}
+				who[k][p] = true
+			}
+		}
+	}
+	shared := map[string]bool{}
+	for k, ps := range who {
+		if len(ps) > maxSharedBy {
+			shared[k] = true
+		}
+	}
+	return shared
 }
 
 // set is a connected component of one tenant, for attach.

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -190,6 +191,41 @@ func TestGrouping(t *testing.T) {
 			mk("azure.compute.mass_deployment", alert.High, at(time.Minute), principal("0f0f0f0f-app"), compute("vm", "Standard_NC6s_v3", 1, "eastus", "", "CORR-9")),
 		},
 		want: [][]int{{0, 1}},
+	}, {
+		// An attacker's address ties the account it escalated with to the
+		// one it deploys with; an office's egress, behind which a whole
+		// company works, ties nobody to anybody.
+		name: "a public address or a resource shared by a few principals links them, one shared by many does not",
+		alerts: func() []alert.Alert {
+			as := []alert.Alert{
+				mk("azure.identity.elevate_access", alert.High, at(0), principal(eve), ips("20.42.65.90")),
+				mk("azure.compute.gpu_created", alert.Low, at(time.Minute), principal(mallory), ips("20.42.65.90")),
+			}
+			for i := range maxSharedBy + 1 {
+				as = append(as, mk("azure.quota.increase", alert.Low, at(time.Duration(10+i)*time.Minute),
+					principal(fmt.Sprintf("user%d@contoso.com", i)), ips("203.0.113.117")))
+			}
+			// The vault every team reads; a scale set three touch.
+			vault := "/subscriptions/" + subA + "/resourceGroups/app/providers/Microsoft.KeyVault/vaults/kv"
+			for i := range maxSharedBy + 1 {
+				as = append(as, mk("custom.vault_read", alert.Medium, at(time.Duration(30+i)*time.Minute),
+					principal(fmt.Sprintf("dev%d@contoso.com", i)), res(vault)))
+			}
+			set := vmss(subA, "shared-by-three")
+			for i := range 3 {
+				as = append(as, mk("azure.compute.gpu_driver_extension", alert.Low, at(time.Duration(50+i)*time.Minute),
+					principal(fmt.Sprintf("ops%d@contoso.com", i)), res(set+"/extensions/nvidia")))
+			}
+			return as
+		}(),
+		want: func() [][]int {
+			want := [][]int{{0, 1}}
+			for i := range 2 * (maxSharedBy + 1) {
+				want = append(want, []int{2 + i})
+			}
+			n := 2 + 2*(maxSharedBy+1)
+			return append(want, []int{n, n + 1, n + 2})
+		}(),
 	}, {
 		name: "a private address links within its subscription only",
 		alerts: []alert.Alert{
