@@ -235,6 +235,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return ExitError
 		}
 	}
+	cfg := p.cfg
+	simulatedTenant(inputs, f.baseline == "", &cfg, stderr)
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
@@ -254,7 +256,6 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// the making: a collection that marks it sets the next heap goal at
 	// twice it. Collect now, from the hunt's own small live heap.
 	debug.FreeOSMemory()
-	cfg := p.cfg
 	cfg.OnError, cfg.Progress = errOut.print, prog
 	res, err := hunt.Run(ctx, inputs, cfg)
 	stopProgress()

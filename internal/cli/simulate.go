@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +14,12 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/eval"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
+	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
+	"github.com/mamori-sec/mamori/internal/source"
 )
 
 // simulateCmd runs `mamori simulate`: a tenant's logs with attacks in them,
@@ -150,10 +153,44 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nThe HTML report (opens in any browser, no network needed) is in %s.\n", *reportPath)
 	}
 	if *keep != "" {
-		fmt.Fprintf(stdout, "The logs are in %s; what was injected is in %s.\n", dir, filepath.Join(dir, "truth.json"))
+		fmt.Fprintf(stdout, "The logs are in %s ('mamori hunt %s' hunts them again, with the tenant's own addresses); what was injected is in %s.\n",
+			dir, dir, filepath.Join(dir, "truth.json"))
 	} else {
 		// The alerts' evidence names files of that folder.
 		fmt.Fprintln(stdout, "The simulated logs were in a temporary folder, removed now: 'mamori demo --keep DIR' keeps them, to open the evidence.")
 	}
 	return ExitOK
+}
+
+// simulatedTenant gives a hunt of a folder 'mamori simulate' or 'mamori
+// demo --keep' wrote what the demo and eval hunt it with: the tenant's own
+// addresses and, unless --baseline named one, its baseline, both from its
+// truth.json, and says so. Without them the company's own ranges were
+// strangers (flows from its machines to its own addresses on a port pools
+// use made mining incidents the demo never showed). Nothing of the attacks
+// it describes is read.
+func simulatedTenant(inputs []source.Input, baseline bool, cfg *hunt.Config, stderr io.Writer) {
+	for _, in := range inputs {
+		if filepath.Base(in.Name) != "truth.json" {
+			continue
+		}
+		truth, ok, err := simulate.ReadTruth(in.Name)
+		if err != nil || !ok {
+			continue // read as any input: its own error, or ignored
+		}
+		var owned []netip.Prefix
+		for _, s := range truth.OwnedIPs {
+			if p, err := netip.ParsePrefix(s); err == nil {
+				owned = append(owned, p)
+			}
+		}
+		cfg.Enricher.Own(owned)
+		took := "its own addresses (" + strings.Join(truth.OwnedIPs, ", ") + ")"
+		if baseline && truth.BaselineDays > 0 {
+			cfg.Baseline = time.Duration(truth.BaselineDays) * 24 * time.Hour
+			took += " and its baseline (" + plural.Count(truth.BaselineDays, "day", "days") + ")"
+		}
+		fmt.Fprintf(stderr, "mamori hunt: %s describes a simulated tenant: %s are taken, as the demo and eval take them\n",
+			report.Terminal(in.Name), took)
+	}
 }

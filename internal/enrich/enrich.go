@@ -175,6 +175,11 @@ func publicAddr(a netip.Addr) bool {
 	return a.IsGlobalUnicast() && !record.PrivateAddr(a)
 }
 
+// Own adds addresses the tenant owns, as Options.OwnedIPs gives them, for
+// what is known only once the inputs are (a simulated tenant's truth).
+// Call it before the first Apply.
+func (e *Enricher) Own(ps []netip.Prefix) { e.owned.learn(ps) }
+
 // Refresh re-reads whether the event's addresses are the tenant's own.
 // Enrichment runs as records arrive, so an address learned from a
 // publicIPAddresses write read later was not yet known when the event was

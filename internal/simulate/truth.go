@@ -1,7 +1,9 @@
 package simulate
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -264,4 +266,34 @@ func (a *Attack) extend(t time.Time) {
 	if t.After(a.End) {
 		a.End = t
 	}
+}
+
+// ReadTruth reads a truth.json the simulator wrote; ok is false for a
+// file that is not one (another tool's truth.json, or not JSON): it must
+// hold the seed, the baseline and the attacks, as source's classifier
+// knows it by.
+func ReadTruth(path string) (t *Truth, ok bool, err error) {
+	// The simulator's are a few KB: a large file of that name is another's,
+	// and is not read whole.
+	if st, err := os.Stat(path); err != nil || st.Size() > 16<<20 {
+		return nil, false, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, err
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(b, &keys) != nil {
+		return nil, false, nil
+	}
+	for _, k := range []string{"seed", "baseline_days", "attacks"} {
+		if _, has := keys[k]; !has {
+			return nil, false, nil
+		}
+	}
+	t = &Truth{}
+	if err := json.Unmarshal(b, t); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, true, nil
 }
