@@ -236,7 +236,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 	cfg := p.cfg
-	simulatedTenant(inputs, f.baseline == "", &cfg, stderr)
+	simulatedTenant("hunt", inputs, f.baseline == "", &cfg, stderr)
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {

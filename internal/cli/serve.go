@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -109,6 +111,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors, prefix: "mamori serve"}
 	cfg := p.cfg
 	cfg.OnError = errOut.print
+	// A folder 'mamori simulate' wrote holds its truth.json at the top.
+	for _, d := range dirs {
+		if truth, err := source.Expand([]string{filepath.Join(d, "truth.json")}, nil); err == nil {
+			simulatedTenant("serve", truth, f.baseline == "", &cfg, stderr)
+		}
+	}
 	var ignore []string
 	if f.output != "" {
 		ignore = append(ignore, f.output) // alerts are not logs

@@ -64,6 +64,23 @@ func TestHuntingASimulatedTenantFindsWhatTheDemoFinds(t *testing.T) {
 	if !strings.Contains(errs, "truth.json") || !strings.Contains(errs, truth.OwnedIPs[0]) {
 		t.Errorf("the hunt does not say it took the simulated tenant's own addresses:\n%s", errs)
 	}
+	// serve, over the same folder, keeps the same alerts.
+	db := filepath.Join(t.TempDir(), "m.db")
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, d); code != ExitOK || !strings.Contains(errs, "describes a simulated tenant") {
+		t.Fatalf("serve: exit %d: %s", code, errs)
+	}
+	code, out, errs = run(t, "", "alerts", "--store", db, "--since", "3650d", "--format", "jsonl")
+	if code != ExitOK {
+		t.Fatalf("alerts: exit %d: %s", code, errs)
+	}
+	got = got[:0]
+	for _, a := range jsonl(t, out) {
+		got = append(got, a.ID)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("mamori serve DIR kept %d alerts, the demo's path %d", len(got), len(want))
+	}
 	// A truth.json that is not the simulator's is nothing of the kind.
 	other := t.TempDir()
 	os.WriteFile(filepath.Join(other, "truth.json"), []byte(`{"owned_ips":["192.0.2.0/24"]}`), 0o644)

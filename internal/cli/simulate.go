@@ -169,7 +169,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // strangers (flows from its machines to its own addresses on a port pools
 // use made mining incidents the demo never showed). Nothing of the attacks
 // it describes is read.
-func simulatedTenant(inputs []source.Input, baseline bool, cfg *hunt.Config, stderr io.Writer) {
+func simulatedTenant(cmd string, inputs []source.Input, baseline bool, cfg *hunt.Config, stderr io.Writer) {
 	for _, in := range inputs {
 		if filepath.Base(in.Name) != "truth.json" {
 			continue
@@ -190,7 +190,7 @@ func simulatedTenant(inputs []source.Input, baseline bool, cfg *hunt.Config, std
 			cfg.Baseline = time.Duration(truth.BaselineDays) * 24 * time.Hour
 			took += " and its baseline (" + plural.Count(truth.BaselineDays, "day", "days") + ")"
 		}
-		fmt.Fprintf(stderr, "mamori hunt: %s describes a simulated tenant: %s are taken, as the demo and eval take them\n",
-			report.Terminal(in.Name), took)
+		fmt.Fprintf(stderr, "mamori %s: %s describes a simulated tenant: %s are taken, as the demo and eval take them\n",
+			cmd, report.Terminal(in.Name), took)
 	}
 }
