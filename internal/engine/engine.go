@@ -342,7 +342,7 @@ func (e *Engine) Close() error { return e.spill.close() }
 // canonical, else buf, reused, with the record re-serialised into it.
 func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool, canon, _ []byte) {
 	idx := tupleSuffix(ev)
-	if ev.ID != "" {
+	if ev.ID != "" && !machineLocal(ev) {
 		return ev.Kind.String() + ":" + ev.ID + idx, false, nil, buf
 	}
 	if ev.Raw == nil {
@@ -357,6 +357,16 @@ func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool,
 	binary.LittleEndian.PutUint64(k[1:], maphash.Bytes(e.seeds[0], canon))
 	binary.LittleEndian.PutUint64(k[9:], maphash.Bytes(e.seeds[1], canon))
 	return string(k[:]) + idx, true, canon, buf
+}
+
+// machineLocal says the event's id is one only on its machine, which the
+// event does not name: a process event of a log without host names
+// (auditd's default format), whose serials restart on every machine. Two
+// machines of one scale set, started alike, log the same time and serial;
+// such an id would take one machine's event for a copy of the other's.
+// The event is then known by its content or its place in the input.
+func machineLocal(ev *event.Event) bool {
+	return ev.Kind == event.KindProcess && ev.Process != nil && ev.Process.Host == ""
 }
 
 // activityKey identifies an Activity Log event (or the security alert an
