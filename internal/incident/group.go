@@ -248,18 +248,18 @@ func (g *grouping) link(nodes []int) {
 // nothing. (A private address's key holds its subscription and names a
 // machine; the machines' flows name no principal.)
 func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[string]bool {
-	who := map[string]map[string]bool{}
-	for i, n := range nodes {
-		p := strings.ToLower(strings.TrimSpace(of(n).Principal))
-		if p == "" {
+	person := people(nodes, of)
+	who := map[string]map[int]bool{}
+	for i := range nodes {
+		if person[i] < 0 {
 			continue
 		}
 		for _, k := range keys[i].held {
 			if strings.HasPrefix(k, "r|") || strings.HasPrefix(k, "i|") && !strings.Contains(k[2:], "|") {
 				if who[k] == nil {
-					who[k] = map[string]bool{}
+					who[k] = map[int]bool{}
 				}
-				who[k][p] = true
+				who[k][person[i]] = true
 			}
 		}
 	}
@@ -270,6 +270,49 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[s
 		}
 	}
 	return shared
+}
+
+// people numbers who each alert names (-1: no one). Alerts whose
+// principal ids meet are one person, however each names them (a UPN in a
+// sign-in, the object id beside it in an ARM write), so one attacker
+// spelled two ways does not count twice toward maxSharedBy.
+func people(nodes []int, of func(node int) *alert.Alert) []int {
+	parent := []int{}
+	find := func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	byID := map[string]int{}
+	out := make([]int, len(nodes))
+	for i, n := range nodes {
+		a := of(n)
+		out[i] = -1
+		for _, id := range append([]string{a.Principal}, a.PrincipalIDs...) {
+			if id = strings.ToLower(strings.TrimSpace(id)); id == "" {
+				continue
+			}
+			p, ok := byID[id]
+			if !ok {
+				p = len(parent)
+				parent = append(parent, p)
+				byID[id] = p
+			}
+			if out[i] < 0 {
+				out[i] = p
+			} else if r, q := find(out[i]), find(p); r != q {
+				parent[q] = r
+			}
+		}
+	}
+	for i := range out {
+		if out[i] >= 0 {
+			out[i] = find(out[i])
+		}
+	}
+	return out
 }
 
 // set is a connected component of one tenant, for attach.

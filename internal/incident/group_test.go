@@ -227,6 +227,22 @@ func TestGrouping(t *testing.T) {
 			return append(want, []int{n, n + 1, n + 2})
 		}(),
 	}, {
+		// Three accounts, each named by its UPN in one alert and its object
+		// id in another: six spellings, three people.
+		name: "an address's people are counted by who they are, not how alerts spell them",
+		alerts: func() []alert.Alert {
+			var as []alert.Alert
+			for i := range 3 {
+				upn, oid := fmt.Sprintf("acct%d@contoso.com", i), fmt.Sprintf("0000000%d-oid", i)
+				as = append(as,
+					mk("azure.signin.azure_ip_not_owned", alert.Medium, at(time.Duration(2*i)*time.Minute), principal(upn), ips("20.42.65.90")),
+					mk("azure.signin.azure_ip_not_owned.arm", alert.Medium, at(time.Duration(2*i+1)*time.Minute), principal(oid),
+						pids(oid, upn), ips("20.42.65.90")))
+			}
+			return as
+		}(),
+		want: [][]int{{0, 1, 2, 3, 4, 5}},
+	}, {
 		name: "a private address links within its subscription only",
 		alerts: []alert.Alert{
 			mk("azure.network.mining_pool_connection", alert.High, at(0), principal("x"), sub(subA), ips("10.0.0.4")),

@@ -51,6 +51,7 @@ func ips(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.IP
 func res(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Resources = v } }
 func last(t time.Time) func(*alert.Alert)   { return func(a *alert.Alert) { a.LastTime = t } }
 func hosts(v ...string) func(*alert.Alert)  { return func(a *alert.Alert) { a.Hosts = v } }
+func pids(v ...string) func(*alert.Alert)   { return func(a *alert.Alert) { a.PrincipalIDs = v } }
 func tags(v ...string) func(*alert.Alert)   { return func(a *alert.Alert) { a.Tags = v } }
 func stage(s string) func(*alert.Alert)     { return func(a *alert.Alert) { a.Stage = s } }
 
