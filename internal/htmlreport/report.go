@@ -253,6 +253,10 @@ func costOf(c *incident.Cost) costView {
 func row(a *alert.Alert) alertRow {
 	r := alertRow{Time: a.Time.UTC().Format(time.DateTime), Sev: a.Severity.String(), Rule: clean(a.Rule),
 		Title: clean(a.Title), Principal: clean(a.Principal), Summary: clean(a.Summary)}
+	if l := report.RuleLabel(a); l != a.Rule {
+		// A rule with only an id (SigmaHQ's): its title, its id on hover.
+		r.Rule, r.Title = clean(l), clean(a.Rule)
+	}
 	if s := a.Suppressed; s != nil {
 		r.Suppressed = clean(s.ID + ": " + s.Reason)
 	}

@@ -289,3 +289,22 @@ func TestLogsReadTable(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesWithoutANameShowTheirTitle: as in the terminal, a rule with
+// only an id (SigmaHQ's) is shown by its title, its id on hover; a named
+// rule by its name, its title on hover.
+func TestRulesWithoutANameShowTheirTitle(t *testing.T) {
+	t.Parallel()
+	in := fixture()
+	in.Alerts[0].Rule, in.Alerts[0].Title = "4d136857-6a1a-432a-82fc-5dd497ee5e7c", "Sign-ins by Unknown Devices"
+	in.Alerts[1].Rule, in.Alerts[1].Title = "azure.identity.elevate_access", "Global Administrator elevated access"
+	out := render(t, in)
+	for _, want := range []string{
+		`title="4d136857-6a1a-432a-82fc-5dd497ee5e7c">Sign-ins by Unknown Devices</td>`,
+		`title="Global Administrator elevated access">azure.identity.elevate_access</td>`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func tableRow(a *alert.Alert) [numCols]string {
 		r[colTime] = a.Time.UTC().Format(time.DateTime)
 	}
 	r[colSeverity] = severityText(a.Severity)
-	r[colRule] = orDash(Terminal(ruleLabel(a)))
+	r[colRule] = orDash(Terminal(RuleLabel(a)))
 	r[colPrincipal] = orDash(Terminal(a.Principal))
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
 	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal)))
@@ -112,10 +112,11 @@ func tableRow(a *alert.Alert) [numCols]string {
 	return r
 }
 
-// ruleLabel is how the table names an alert's rule: its name, or, for a
-// rule named only by its id (SigmaHQ's have no name), its title. The
-// other formats keep the id.
-func ruleLabel(a *alert.Alert) string {
+// RuleLabel is how a page for people (the table, the HTML report) names
+// an alert's rule: its name, or, for a rule named only by its id
+// (SigmaHQ's have no name), its title. The formats for programs keep the
+// id.
+func RuleLabel(a *alert.Alert) string {
 	if a.Title != "" && record.IsGUID(a.Rule) {
 		return a.Title
 	}
