@@ -181,7 +181,7 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 		}
 	case "table":
 		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tLEVEL\tSTATUS\tSOURCE")
+		fmt.Fprintln(tw, "NAME\tTITLE\tLEVEL\tSTATUS\tSOURCE")
 		for _, r := range set.Rules {
 			e := entryOf(r)
 			st := e.Status
@@ -189,7 +189,9 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 				st += ": " + e.Reason
 			}
 			// A refused level is listed as written: it is text like the rest.
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", report.Terminal(e.Name), report.Terminal(e.Level), report.Terminal(record.Clip(st, 90)), report.Terminal(e.Source))
+			// The title says what a rule named by its id alone (SigmaHQ's) is.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", report.Terminal(e.Name), report.Terminal(record.Clip(e.Title, 60)),
+				report.Terminal(e.Level), report.Terminal(record.Clip(st, 90)), report.Terminal(e.Source))
 		}
 		tw.Flush()
 	default:

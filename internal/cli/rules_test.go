@@ -53,6 +53,11 @@ func TestRulesListEscapesARulePack(t *testing.T) {
 	if !strings.Contains(out, `high\x1b[2J`) {
 		t.Errorf("the level is not shown escaped:\n%s", out)
 	}
+	// Its title is listed too (a pack's rules may have no name but an id),
+	// escaped like the rest.
+	if !strings.Contains(out, `Mining pool lookup \x1b]8;;`) || !strings.Contains(out, "TITLE") {
+		t.Errorf("the title is not listed, escaped:\n%s", out)
+	}
 	// JSON lines are printed as often as read: escaped as alerts' JSON is.
 	code, out, errs = run(t, "", "rules", "list", "--format", "jsonl", "--only-user-rules", "--rules", d)
 	if code != ExitOK {
