@@ -236,7 +236,11 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 	cfg := p.cfg
-	simulatedTenant("hunt", inputs, f.baseline == "", &cfg, stderr)
+	names := make([]string, len(inputs))
+	for i, in := range inputs {
+		names[i] = in.Name
+	}
+	simulatedTenant("hunt", names, f.baseline == "", &cfg, stderr)
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {

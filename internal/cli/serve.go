@@ -13,7 +13,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
-	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -112,11 +111,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg := p.cfg
 	cfg.OnError = errOut.print
 	// A folder 'mamori simulate' wrote holds its truth.json at the top.
-	for _, d := range dirs {
-		if truth, err := source.Expand([]string{filepath.Join(d, "truth.json")}, nil); err == nil {
-			simulatedTenant("serve", truth, f.baseline == "", &cfg, stderr)
-		}
+	truths := make([]string, len(dirs))
+	for i, d := range dirs {
+		truths[i] = filepath.Join(d, "truth.json")
 	}
+	simulatedTenant("serve", truths, f.baseline == "", &cfg, stderr)
 	var ignore []string
 	if f.output != "" {
 		ignore = append(ignore, f.output) // alerts are not logs

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
-	"github.com/mamori-sec/mamori/internal/source"
 )
 
 // simulateCmd runs `mamori simulate`: a tenant's logs with attacks in them,
@@ -169,28 +167,23 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // strangers (flows from its machines to its own addresses on a port pools
 // use made mining incidents the demo never showed). Nothing of the attacks
 // it describes is read.
-func simulatedTenant(cmd string, inputs []source.Input, baseline bool, cfg *hunt.Config, stderr io.Writer) {
-	for _, in := range inputs {
-		if filepath.Base(in.Name) != "truth.json" {
+// paths are the files the command reads, or where one may lie.
+func simulatedTenant(cmd string, paths []string, baseline bool, cfg *hunt.Config, stderr io.Writer) {
+	for _, path := range paths {
+		if filepath.Base(path) != "truth.json" {
 			continue
 		}
-		truth, ok, err := simulate.ReadTruth(in.Name)
+		truth, ok, err := simulate.ReadTruth(path)
 		if err != nil || !ok {
 			continue // read as any input: its own error, or ignored
 		}
-		var owned []netip.Prefix
-		for _, s := range truth.OwnedIPs {
-			if p, err := netip.ParsePrefix(s); err == nil {
-				owned = append(owned, p)
-			}
-		}
-		cfg.Enricher.Own(owned)
+		cfg.Enricher.Own(truth.Owned())
 		took := "its own addresses (" + strings.Join(truth.OwnedIPs, ", ") + ")"
 		if baseline && truth.BaselineDays > 0 {
-			cfg.Baseline = time.Duration(truth.BaselineDays) * 24 * time.Hour
+			cfg.Baseline = truth.Baseline()
 			took += " and its baseline (" + plural.Count(truth.BaselineDays, "day", "days") + ")"
 		}
 		fmt.Fprintf(stderr, "mamori %s: %s describes a simulated tenant: %s are taken, as the demo and eval take them\n",
-			cmd, report.Terminal(in.Name), took)
+			cmd, report.Terminal(path), took)
 	}
 }

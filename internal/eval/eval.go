@@ -41,7 +41,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -278,13 +277,7 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 // tenant's own addresses, its baseline window, and truth.json left out.
 // The enricher learns addresses as it reads, so each tenant gets its own.
 func HuntTenant(ctx context.Context, dir string, truth *simulate.Truth, set *rules.Set, prices *incident.Prices) (*hunt.Result, error) {
-	var eo enrich.Options
-	for _, s := range truth.OwnedIPs {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			eo.OwnedIPs = append(eo.OwnedIPs, p)
-		}
-	}
-	enr, err := enrich.Load(eo)
+	enr, err := enrich.Load(enrich.Options{OwnedIPs: truth.Owned()})
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +286,5 @@ func HuntTenant(ctx context.Context, dir string, truth *simulate.Truth, set *rul
 		return nil, err
 	}
 	inputs := slices.DeleteFunc(all, func(in source.Input) bool { return filepath.Base(in.Name) == "truth.json" })
-	return hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices,
-		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	return hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices, Baseline: truth.Baseline()})
 }

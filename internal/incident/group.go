@@ -126,7 +126,7 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 type grouping struct {
 	alerts []alert.Alert
 	order  []int       // node -> index in alerts
-	parent []int       // union-find forest over nodes
+	parent forest      // over nodes
 	end    []time.Time // per root: the latest end of its alerts
 	stages [][]string  // per node
 	gap    time.Duration
@@ -179,12 +179,23 @@ func (g *grouping) byTenant() [][]int {
 	return out
 }
 
-func (g *grouping) find(n int) int {
-	for g.parent[n] != n {
-		g.parent[n] = g.parent[g.parent[n]]
-		n = g.parent[n]
+func (g *grouping) find(n int) int { return g.parent.find(n) }
+
+// forest is a union-find: each element's parent, a root its own.
+type forest []int
+
+// add makes a new set of one element and returns it.
+func (f *forest) add() int {
+	*f = append(*f, len(*f))
+	return len(*f) - 1
+}
+
+func (f forest) find(x int) int {
+	for f[x] != x {
+		f[x] = f[f[x]]
+		x = f[x]
 	}
-	return n
+	return x
 }
 
 // union joins two sets; the earlier root stays root.
@@ -277,14 +288,7 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[s
 // sign-in, the object id beside it in an ARM write), so one attacker
 // spelled two ways does not count twice toward maxSharedBy.
 func people(nodes []int, of func(node int) *alert.Alert) []int {
-	parent := []int{}
-	find := func(x int) int {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	var ids forest
 	byID := map[string]int{}
 	out := make([]int, len(nodes))
 	for i, n := range nodes {
@@ -296,20 +300,19 @@ func people(nodes []int, of func(node int) *alert.Alert) []int {
 			}
 			p, ok := byID[id]
 			if !ok {
-				p = len(parent)
-				parent = append(parent, p)
+				p = ids.add()
 				byID[id] = p
 			}
 			if out[i] < 0 {
 				out[i] = p
-			} else if r, q := find(out[i]), find(p); r != q {
-				parent[q] = r
+			} else if r, q := ids.find(out[i]), ids.find(p); r != q {
+				ids[q] = r
 			}
 		}
 	}
 	for i := range out {
 		if out[i] >= 0 {
-			out[i] = find(out[i])
+			out[i] = ids.find(out[i])
 		}
 	}
 	return out

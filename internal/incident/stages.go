@@ -69,16 +69,22 @@ var stagePrefixes = []string{"mamori.stage.", "stage."}
 // tag naming a stage; failing that, its ATT&CK tags. An alert none of
 // these place has no stage.
 func StagesOf(a *alert.Alert) []string {
-	var out []string
-	if isStage(a.Stage) {
-		out = append(out, a.Stage)
-	}
-	out = append(out, ruleTable(a.Rule)...)
+	out := ruleStagesOf(a)
 	if len(out) == 0 {
 		out = stagesFromTags(a.Tags)
 	}
 	slices.SortFunc(out, func(x, y string) int { return slices.Index(Stages, x) - slices.Index(Stages, y) })
 	return slices.Compact(out)
+}
+
+// ruleStagesOf are the stages an alert's rule says it is in: its own
+// stage key and the table's, not its tags.
+func ruleStagesOf(a *alert.Alert) []string {
+	var out []string
+	if isStage(a.Stage) {
+		out = append(out, a.Stage)
+	}
+	return append(out, ruleTable(a.Rule)...)
 }
 
 func ruleTable(rule string) []string {

@@ -81,15 +81,15 @@ func title(in *Incident, as []*alert.Alert) string {
 
 // createsCompute says the incident's deployment stage is about compute:
 // compute was created (its cost), an alert carries compute, or a rule
-// says deployment is its stage (the catalogue's table or the rule's own
-// stage key). A user's rule lands there from its attack.impact tag alone
-// too (SigmaHQ's network security changes), and that is no compute.
+// says deployment is its stage (ruleStagesOf). A user's rule lands there
+// from its attack.impact tag alone too (SigmaHQ's network security
+// changes), and that is no compute.
 func createsCompute(in *Incident, as []*alert.Alert) bool {
 	if len(in.Cost.Lines) > 0 {
 		return true
 	}
 	return slices.ContainsFunc(inStage(in, as, "deployment"), func(a *alert.Alert) bool {
-		return len(a.Compute) > 0 || a.Stage == "deployment" || slices.Contains(ruleTable(a.Rule), "deployment")
+		return len(a.Compute) > 0 || slices.Contains(ruleStagesOf(a), "deployment")
 	})
 }
 

@@ -3,6 +3,7 @@ package simulate
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"slices"
 	"time"
@@ -267,6 +268,22 @@ func (a *Attack) extend(t time.Time) {
 		a.End = t
 	}
 }
+
+// Owned is the tenant's own address ranges (OwnedIPs), as a hunt's
+// enricher takes them.
+func (t *Truth) Owned() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range t.OwnedIPs {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Baseline is the window of benign history first_seen rules learn from
+// (BaselineDays), as a hunt's --baseline.
+func (t *Truth) Baseline() time.Duration { return time.Duration(t.BaselineDays) * 24 * time.Hour }
 
 // ReadTruth reads a truth.json the simulator wrote; ok is false for a
 // file that is not one (another tool's truth.json, or not JSON): it must
