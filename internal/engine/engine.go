@@ -381,9 +381,15 @@ func machineLocal(ev *event.Event) bool {
 // resource; events alike in all of them are taken for one (Azure Policy's
 // audit events of one resource in one request, which differ only in the
 // policy, count once). Hashed with the engine's seeds, as dedupKey's
-// hashes are. false when the event has no correlation id to go by.
+// hashes are. false when the event has no correlation id to go by, and
+// for a security alert that names its own id: that is the same in the
+// Activity Log's record of it, Resource Manager's alert and a
+// SecurityAlert row, whose times and resources differ (dedupKey).
 func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
 	if ev.CorrelationID == "" || ev.Time.IsZero() || ev.Kind != event.KindActivity && ev.Kind != event.KindAlert {
+		return "", false
+	}
+	if ev.Kind == event.KindAlert && ev.ID != "" {
 		return "", false
 	}
 	// The decoders give the operation in lower case; the rest may come

@@ -63,8 +63,9 @@ func (g *gen) alert(a securityAlert) {
 
 // activateAlert is the Activity Log's record of the alert (category
 // Security, Activate Alert), as the diagnostic settings write it: the
-// alert's display name and facts under properties, its id as the
-// correlation id, so that the alert read from both logs is one.
+// alert's display name and facts under properties, its id at the end of
+// the resource id and as the correlation id, so that the alert read from
+// both logs is one.
 func (g *gen) activateAlert(a securityAlert, at time.Time) []byte {
 	group := "DEFENDER"
 	if _, rest, ok := strings.Cut(strings.ToUpper(a.resource), "/RESOURCEGROUPS/"); ok {

@@ -779,14 +779,25 @@ func checkActivateAlerts(t *testing.T, name string, with, without []byte) {
 // Activity Log holds them name the attacked machine only by its name; in
 // every shape of the log, each lands in the incident of the attack whose
 // machine it names, beside that attack's compute, and not in a twin's.
+// Hunted beside the workspace's SecurityAlert export of the same alerts,
+// each alert counts once, at its start (the row's time, not the later
+// Activity Log record's).
 func TestActivityLogDefenderAlertsJoinTheirAttack(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{})
 	for _, shape := range []string{ShapeRecords, ShapeREST, ShapeLogAnalytics} {
 		dir, truth := write(t, Options{Seed: 11, Days: testDays, HostAgents: AgentsAll, Shape: shape,
 			Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}})
-		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
-			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+		cfg := hunt.Config{Rules: set, Enricher: enr, Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour}
+		both, err := hunt.Run(context.Background(), inputs(t, dir), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defenderOnce(t, shape, both.Alerts)
+		if err := os.RemoveAll(filepath.Join(dir, "defender-alerts")); err != nil {
+			t.Fatal(err)
+		}
+		res, err := hunt.Run(context.Background(), inputs(t, dir), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -825,5 +836,40 @@ func TestActivityLogDefenderAlertsJoinTheirAttack(t *testing.T) {
 		if seen < 3 {
 			t.Errorf("%s: %d of Defender's alerts from the Activity Log name a machine, want the miners' and the extensions'", shape, seen)
 		}
+	}
+}
+
+// defenderOnce checks that each of Defender's alerts, read from the
+// SecurityAlert rows and from the Activity Log alike, is in one alert
+// once, by its row: the Activity Log's copy, written when the alert was
+// processed, is the later one.
+func defenderOnce(t *testing.T, shape string, alerts []alert.Alert) {
+	t.Helper()
+	rows, activity := map[string]int{}, 0
+	for _, a := range alerts {
+		if !strings.HasPrefix(a.Rule, "azure.defender.") {
+			continue
+		}
+		for _, e := range a.Evidence {
+			switch e.Shape {
+			case "securityalert.activitylog":
+				activity++
+			case "":
+				t.Errorf("%s: %s: evidence without a shape", shape, a.Rule)
+			default:
+				rows[e.EventID]++
+			}
+		}
+	}
+	if len(rows) < 3 {
+		t.Errorf("%s: %d of Defender's alerts read from its rows, want the attacks'", shape, len(rows))
+	}
+	for id, n := range rows {
+		if n != 1 {
+			t.Errorf("%s: Defender's alert %s is in %d alerts", shape, id, n)
+		}
+	}
+	if activity != 0 {
+		t.Errorf("%s: %d of Defender's alerts counted again from the Activity Log", shape, activity)
 	}
 }

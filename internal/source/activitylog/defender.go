@@ -22,11 +22,12 @@ import (
 // a security alert (ShapeAlert), which the rules on Defender's alerts
 // read whatever export brought it. The alert event names no resource: the
 // record's is the alert itself, which no other record names, and the
-// machine is known only by its name (compromisedEntity). The same alert read from a
-// SecurityAlert export too is not made one with it: the two name different
-// resources (the alert, the machine) and tenants (none, the workspace's),
-// and a service hunting cycle by cycle could not join them as one hunt
-// over both would; each says what its log saw.
+// machine is known only by its name (compromisedEntity). Its id is the
+// alert's name, the last part of the record's resource id
+// (…/alerts/2518…_<guid>), which Resource Manager's alert (its name) and a
+// SecurityAlert row (VendorOriginalId) carry too: the engine takes the
+// same alert from two exports for one (dedupKey), and the rules merge it
+// by what every export names (display name, compromised entity).
 const opSecurityAlert = "microsoft.security/locations/alerts/activate/action"
 
 // ShapeAlert is the security alert an Activate Alert record holds.
@@ -40,10 +41,20 @@ func alertEvent(sc *record.Scratch, v *fastjson.Value, shape string, e *event.Ev
 		return event.Event{}, false
 	}
 	return event.Event{
-		Time: e.Time, Kind: event.KindAlert, Shape: ShapeAlert, ID: e.ID, Tenant: e.Tenant, Subscription: e.Subscription,
+		Time: e.Time, Kind: event.KindAlert, Shape: ShapeAlert, ID: alertName(e.ResourceID), Tenant: e.Tenant, Subscription: e.Subscription,
 		CorrelationID: e.CorrelationID, Operation: strings.ToLower(a.Type), Category: e.Category, Status: e.Status, Outcome: event.OutcomeSucceeded,
 		Region: e.Region, Alert: a,
 	}, true
+}
+
+// alertName is the alert's name in the resource id of its Activate Alert
+// record (lower case, as the resource id is), "" when it names none.
+func alertName(resourceID string) string {
+	_, name, ok := strings.Cut(resourceID, "/alerts/")
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return ""
+	}
+	return name
 }
 
 // defenderAlert reads the alert of an Activate Alert record of the shape.

@@ -52,7 +52,7 @@ func TestDefenderAlertsInTheActivityLog(t *testing.T) {
 		if own.Kind != event.KindActivity || own.Operation != opSecurityAlert || own.Alert != nil {
 			t.Errorf("%s: the record's own event: %+v", name, own)
 		}
-		if a.Kind != event.KindAlert || a.Shape != ShapeAlert || event.KindOfShape(a.Shape) != event.KindAlert || a.ID != own.ID || a.CorrelationID != id ||
+		if a.Kind != event.KindAlert || a.Shape != ShapeAlert || event.KindOfShape(a.Shape) != event.KindAlert || a.ID != id || a.CorrelationID != id ||
 			a.Alert.Name != "Digital currency mining related behavior detected" || a.Alert.Severity != "High" ||
 			a.Alert.Entity != "train-0-vmss000003" || a.Subscription != "7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6" || !a.Time.Equal(own.Time) || a.Time.IsZero() {
 			t.Errorf("%s: the alert: %+v %+v", name, a, a.Alert)
@@ -63,5 +63,24 @@ func TestDefenderAlertsInTheActivityLog(t *testing.T) {
 	shape, _ := Detect(v, record.Hint{Format: "json"})
 	if evs, err := Decode(&record.Scratch{}, v, shape, nil); err != nil || len(evs) != 1 {
 		t.Errorf("a record naming no alert: %v, %d events", err, len(evs))
+	}
+}
+
+// TestAlertName: the alert's id is the last part of its record's resource
+// id, as every export of the alert names it; a resource id that does not
+// end in an alert gives none (the record is then known as any Activity
+// Log event is).
+func TestAlertName(t *testing.T) {
+	for rid, want := range map[string]string{
+		"/subscriptions/s/resourcegroups/g/providers/microsoft.security/locations/eastus/alerts/2518_abc": "2518_abc",
+		"/subscriptions/s/providers/microsoft.security/locations/eastus/alerts/2518_abc":                  "2518_abc",
+		"/subscriptions/s/providers/microsoft.security/locations/eastus/alerts/":                          "",
+		"/subscriptions/s/providers/microsoft.security/locations/eastus/alerts/x/events/y":                "",
+		"/subscriptions/s/resourcegroups/g":                                                               "",
+		"":                                                                                                "",
+	} {
+		if got := alertName(rid); got != want {
+			t.Errorf("alertName(%q) = %q, want %q", rid, got, want)
+		}
 	}
 }

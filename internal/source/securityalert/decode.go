@@ -46,6 +46,7 @@ func decodeARM(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	if e.ID == "" {
 		e.ID = sc.Str(v, "name")
 	}
+	e.ID = alertID(e.ID)
 	id := sc.Str(v, "id")
 	// Cut from the lower-cased id itself: lower-casing may change the
 	// length of text that is not UTF-8, so its offsets are not the id's.
@@ -88,13 +89,17 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	a.Intent = sc.Str(v, "Tactics")
 	// VendorOriginalId is the alert's own id, as Resource Manager and the
 	// Activity Log name it: the same alert from another export is one.
-	e.ID = sc.FirstStr(v, "VendorOriginalId", "SystemAlertId")
+	e.ID = alertID(sc.FirstStr(v, "VendorOriginalId", "SystemAlertId"))
 	e.Tenant = strings.ToLower(sc.Str(v, "TenantId"))
 	e.ResourceID = strings.ToLower(sc.Str(v, "ResourceId"))
 	readEntities(sc, sc.Array(v, "Entities"), &e)
 	finish(&e, "")
 	return e, nil
 }
+
+// alertID is an alert's id as every export gives it: the Activity Log
+// writes it in its resource id, upper-cased in diagnostic records.
+func alertID(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
 // setTime sets the event's time from the first time column found.
 func setTime(e *event.Event, ts string) error {

@@ -1,0 +1,72 @@
+package serve
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	mamori "github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/rules"
+)
+
+// One of Defender's alerts reaches a served folder twice, cycles apart:
+// the Activity Log's record of it, then the workspace's SecurityAlert row
+// and Resource Manager's list. The store keeps it once, as one hunt over
+// all of them does; the second machine's alert, in the row export only,
+// is new. The records are mining_alert's own test case.
+func TestDefenderAlertFromTwoExportsStoredOnce(t *testing.T) {
+	dir := filepath.Join("..", "..", "rules", "azure", "defender", "testdata", "mining_alert", "one-alert-in-three-exports-fires-once")
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	process := func() hunt.Config {
+		enr, err := enrich.Load(enrich.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
+	}
+	deliver := func(dst string, names ...string) {
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == "PT1H.json" {
+				// The hour's blob holds the tenant's other records, whose
+				// callers' claims name the tenant (Activate Alert names none).
+				b = append(b, adminRecord...)
+			}
+			if err := os.WriteFile(filepath.Join(dst, n), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const rule = "azure.defender.mining_alert"
+	st, watched := openStore(t), t.TempDir()
+	deliver(watched, "PT1H.json")
+	if n := countRule(cycle(t, st, watched, process()), rule); n != 1 {
+		t.Fatalf("first cycle, the Activity Log: %d alerts, want 1", n)
+	}
+	deliver(watched, "SecurityAlert.json", "alerts.json")
+	res := cycle(t, st, watched, process())
+	if n := countRule(res, rule); n != 1 {
+		t.Fatalf("second cycle, the rows and the list: %d new alerts, want 1 (the second machine's)", n)
+	}
+	for _, a := range res.Fresh {
+		if a.Rule == rule && !strings.Contains(a.Summary, "train-1-vmss000005") {
+			t.Errorf("the new alert is not the second machine's: %q", a.Summary)
+		}
+	}
+}
+
+const adminRecord = `{"time":"2026-03-14T03:20:11.0440000Z","resourceId":"/SUBSCRIPTIONS/7D9E1F20-3B4A-4C6D-9E8F-A1B2C3D4E5F6/RESOURCEGROUPS/OPS/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/BUILD-AGENT-1",` +
+	`"operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/START/ACTION","category":"Administrative","resultType":"Success","resultSignature":"Succeeded.","durationMs":"0",` +
+	`"callerIpAddress":"10.20.0.4","correlationId":"5c1e7a90-2b4d-4f6e-8a3c-9d0e1f2a3b4c","level":"Information","location":"westeurope",` +
+	`"identity":{"claims":{"http://schemas.microsoft.com/identity/claims/tenantid":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10",` +
+	`"http://schemas.microsoft.com/identity/claims/objectidentifier":"6e2d4b1a-8c3f-4a5e-9b7d-0f1e2d3c4b5a"}},"properties":{}}` + "\n"
