@@ -183,6 +183,9 @@ func TestFieldValues(t *testing.T) {
 		{name: "audit InitiatedBy object", ev: &event.Event{Kind: event.KindAudit}, raw: auditLA, field: "InitiatedBy.user.userPrincipalName", want: []string{"mallory@contoso.com"}},
 		{name: "audit Status is the result", ev: &event.Event{Kind: event.KindAudit, Audit: &event.Audit{Result: "success"}}, raw: auditDiag, field: "Status", want: []string{"success"}},
 		{name: "CommandLine of a process", ev: &event.Event{Kind: event.KindProcess, Process: &event.Process{CommandLine: "./xmrig --cpu-priority=5 -o"}}, raw: auditd, field: "CommandLine", want: []string{"./xmrig --cpu-priority=5 -o"}},
+		{name: "machine of a named host", ev: &event.Event{Kind: event.KindProcess, Process: &event.Process{Host: "train-0-vmss000003"}, Loc: event.Location{File: "/logs/hosts/vm-3/audit.log"}}, field: "process.machine", want: []string{"train-0-vmss000003"}},
+		{name: "machine of an unnamed host is its log's folder and name", ev: &event.Event{Kind: event.KindProcess, Process: &event.Process{}, Loc: event.Location{File: filepath.Join("case-17", "hosts", "vm-3", "audit.log")}}, field: "process.machine", want: []string{"file:vm-3/audit.log"}},
+		{name: "no machine without a process", ev: &event.Event{Kind: event.KindActivity, Loc: event.Location{File: "a/b.json"}}, field: "process.machine", absent: true},
 		{name: "query of a DNS event", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "pool.minexmr.com"}}, field: "query", want: []string{"pool.minexmr.com"}},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package fields
 
 import (
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +289,7 @@ var normalised = map[string]getter{
 	"dns.client":        subAddr(dns, func(d *event.DNS) netip.Addr { return d.Client }),
 
 	"process.host":                sub(process, func(p *event.Process) string { return p.Host }),
+	"process.machine":             textOf(machine),
 	"process.image":               sub(process, func(p *event.Process) string { return p.Image }),
 	"process.command_line":        sub(process, func(p *event.Process) string { return p.CommandLine }),
 	"process.parent_image":        sub(process, func(p *event.Process) string { return p.ParentImage }),
@@ -378,4 +380,26 @@ func targetsOf(get func(*event.Target) string) getter {
 		}
 		return r
 	}
+}
+
+// machine is the machine a process event happened on, for rules to merge
+// by: its host name, or, in a log that names none (auditd's default
+// format), the file it was read from, so that two machines' logs gathered
+// into one folder are not one machine. Not a host name: the file is only
+// where the machine's events were found. The file is named by its folder
+// and name (hosts/vm-3/audit.log gives "file:vm-3/audit.log"), not its
+// whole path: alert ids come from what rules merge by, and must not change
+// with where the logs were copied to (a hunt of an export and serve over
+// its copy give the same alerts).
+func machine(ev *event.Event) string {
+	switch {
+	case ev.Process == nil:
+		return ""
+	case ev.Process.Host != "":
+		return ev.Process.Host
+	case ev.Loc.File != "":
+		f := ev.Loc.File
+		return "file:" + filepath.Base(filepath.Dir(f)) + "/" + filepath.Base(f)
+	}
+	return ""
 }
