@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -247,19 +248,22 @@ func addUnique(list []string, vs ...string) []string {
 
 // onlyTenant is the hunt's only tenant, if it has one: hits without a
 // tenant are given it. Some shapes do not name their tenant (a Graph
-// directoryAudits page); when the data holds one tenant, they are that
-// tenant's, and only then: with several tenants an unnamed record stays
-// unattributed rather than being guessed into one.
+// directoryAudits page, a host's log); when the data holds one tenant,
+// they are that tenant's, and only then: with several tenants an unnamed
+// record stays unattributed rather than being guessed into one. The
+// tenants known before the hunt (Known) count as the data's.
 func (e *Engine) onlyTenant() string {
 	only := ""
-	for t := range e.TenantStart() {
-		if t == "" {
-			continue
+	for _, tenants := range []map[string]time.Time{e.TenantStart(), e.Known} {
+		for t := range tenants {
+			if t == "" || t == only {
+				continue
+			}
+			if only != "" {
+				return ""
+			}
+			only = t
 		}
-		if only != "" {
-			return ""
-		}
-		only = t
 	}
 	return only
 }

@@ -70,6 +70,12 @@ type Engine struct {
 	// Set both before the first Eval.
 	Memory  int
 	TempDir string
+	// Known are the tenants known before this hunt (a service's store
+	// holds those of its earlier cycles): with the hunt's own they say
+	// whether the data has one tenant, whose hits without one take it
+	// (onlyTenant). A cycle that reads only a host's log, which names no
+	// tenant, thus gives its alerts the tenant one hunt over all would.
+	Known map[string]time.Time
 
 	spill  spiller
 	runsMu sync.Mutex

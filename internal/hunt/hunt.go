@@ -36,7 +36,9 @@ type Config struct {
 	// Seen is first_seen's memory when it outlives the hunt (a store's,
 	// when serving); nil keeps it for this hunt only. Since is, per
 	// tenant, when that memory begins: first_seen learns for one window
-	// from there, not from the hunt's first event.
+	// from there, not from the hunt's first event. Its tenants count as
+	// the data's when the hunt gives records that name none the data's
+	// only tenant.
 	Seen  correlate.Baseline
 	Since map[string]time.Time
 	// Carry is told where each record a windowed correlation read was
@@ -107,6 +109,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
+	eng.Known = cfg.Since
 	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
 	// reading: the alerts would be incomplete.
