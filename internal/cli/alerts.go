@@ -33,6 +33,7 @@ formats give each alert its incident's id).
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
 	htmlPath := fs.String("report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	gap := fs.Duration("incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
+	sharedBy := fs.Int("incident-shared-by", incident.DefaultSharedBy, "a public address or resource more principals than this share (an office's egress) ties no one into an incident")
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update' (the price table)")
 	var ruleDirs multiFlag
 	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve (which logs the rules read); repeatable")
@@ -47,6 +48,10 @@ formats give each alert its incident's id).
 	}
 	if *gap <= 0 {
 		fmt.Fprintf(stderr, "mamori alerts: --incident-gap %s: more than 0\n", *gap)
+		return ExitUsage
+	}
+	if *sharedBy < 1 {
+		fmt.Fprintf(stderr, "mamori alerts: --incident-shared-by %d: at least 1\n", *sharedBy)
 		return ExitUsage
 	}
 	var from time.Time
@@ -84,7 +89,7 @@ formats give each alert its incident's id).
 	}
 	// Each cycle of serve grouped only its own alerts; the incidents are
 	// made again over all those listed.
-	incs := incident.BuildMarked(as, incident.Options{Prices: prices, Gap: *gap})
+	incs := incident.BuildMarked(as, incident.Options{Prices: prices, Gap: *gap, SharedBy: *sharedBy})
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)

@@ -564,6 +564,7 @@ func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
 		{"--max-decompressed", "-1"},
 		{"--incident-gap", "0s"},
 		{"--incident-gap", "-1h"},
+		{"--incident-shared-by", "0"},
 	} {
 		for _, cmd := range []string{"hunt", "serve --once --store " + filepath.Join(t.TempDir(), "s.db")} {
 			all := append(append(strings.Fields(cmd), args...), example)
@@ -571,6 +572,15 @@ func TestLimitsOutOfRangeAreUsageErrors(t *testing.T) {
 			if code != ExitUsage || !strings.Contains(errs, args[0]) {
 				t.Errorf("mamori %s %s %s: exit %d, want %d; stderr %q", cmd, args[0], args[1], code, ExitUsage, errs)
 			}
+		}
+	}
+	// How many may share an address is the user's: at 1, the attacker's
+	// address no longer ties the admin it escalated with to the guest it
+	// deployed with (two incidents, one by default).
+	for limit, want := range map[string]int{"5": 1, "1": 2} {
+		code, out, errs := run(t, "", "hunt", "--incident-shared-by", limit, example)
+		if n := strings.Count(out, "INCIDENT inc-"); code != ExitOK || n != want {
+			t.Errorf("--incident-shared-by %s: exit %d, %d incidents, want %d: %s", limit, code, n, want, errs)
 		}
 	}
 	// The smallest values that mean something are taken.

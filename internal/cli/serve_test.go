@@ -237,4 +237,11 @@ func TestAlertsRebuildTheIncidentsAcrossCycles(t *testing.T) {
 	if code, _, errs := run(t, "", "alerts", "--store", db, "--incident-gap", "0s"); code != ExitUsage || !strings.Contains(errs, "--incident-gap") {
 		t.Errorf("--incident-gap 0s: exit %d, %q", code, errs)
 	}
+	if code, _, errs := run(t, "", "alerts", "--store", db, "--incident-shared-by", "0"); code != ExitUsage || !strings.Contains(errs, "--incident-shared-by") {
+		t.Errorf("--incident-shared-by 0: exit %d, %q", code, errs)
+	}
+	_, one, _ := run(t, "", "alerts", "--store", db, "--data-dir", data, "--incident-shared-by", "1")
+	if n, m := len(headlines(one)), len(headlines(atable)); n <= m {
+		t.Errorf("alerts --incident-shared-by 1: %d incidents, want more than the default's %d", n, m)
+	}
 }

@@ -50,6 +50,10 @@ type Config struct {
 	// IncidentGap is how far apart connected alerts may be and still be one
 	// incident; zero means the default (24 hours).
 	IncidentGap time.Duration
+	// IncidentSharedBy is how many principals may share a public address
+	// or a resource for it to tie their alerts into one incident (0:
+	// incident.DefaultSharedBy).
+	IncidentSharedBy int
 	// HitMemory bounds the rule hits held in memory, in bytes of their
 	// compact encoding; past it they are sorted into temporary files in
 	// TempDir ("": the system's) and merged at the end, so a hunt's memory
@@ -152,7 +156,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for _, s := range sup {
 		kept = append(kept, s.Alert) // marked
 	}
-	incs := incident.BuildMarked(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap})
+	incs := incident.BuildMarked(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap, SharedBy: cfg.IncidentSharedBy})
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
 		TenantStart: eng.TenantStart()}

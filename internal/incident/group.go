@@ -15,9 +15,9 @@ import (
 // still be one incident.
 const DefaultGap = 24 * time.Hour
 
-// maxSharedBy is how many principals may act from one public address, or
-// on one resource, over a tenant's alerts, for it still to tie their
-// alerts together. An attacker's address ties the account it escalated
+// DefaultSharedBy is how many principals may act from one public
+// address, or on one resource, over a tenant's alerts, for it still to tie
+// their alerts together (Options.SharedBy). An attacker's address ties the account it escalated
 // with to the one it deploys with and the identity it created (three in
 // the simulated chain), and its scale set ties whoever installs drivers
 // on it to whoever created it; an office's egress, behind which a whole
@@ -25,7 +25,7 @@ const DefaultGap = 24 * time.Hour
 // alerts into one incident (a simulated tenant hunted with SigmaHQ's
 // rules: twenty-six principals behind one address, thirty on one vault,
 // one incident of ten days and thirty-two principals).
-const maxSharedBy = 5
+const DefaultSharedBy = 5
 
 // Options tune Build. The zero value is the default.
 type Options struct {
@@ -40,6 +40,11 @@ type Options struct {
 	// processes on a host) in incidents of their own instead of attaching
 	// them to the nearest incident of their subscription (see Build).
 	SeparateTelemetry bool
+	// SharedBy is how many principals may share a public address or a
+	// resource for it still to link their alerts; 0 means
+	// DefaultSharedBy. A company of few people behind one egress may want
+	// fewer; a team whose attacker used many accounts, more.
+	SharedBy int
 }
 
 // Build groups alerts into incidents and sets each alert's Incident field
@@ -53,7 +58,7 @@ type Options struct {
 // the same subscription, or a public one of an alert that names a
 // principal: the caller's address; or a machine's name, between an alert
 // that names the host and one that created it, see hostLinks; an address
-// or a resource that more than maxSharedBy principals share, an office's
+// or a resource that more than SharedBy principals share, an office's
 // egress or the vault every team reads, links nothing), and when
 // the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
@@ -86,6 +91,10 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 		prices, _ = BuiltinPrices()
 	}
 	g := newGrouping(alerts, gap)
+	g.sharedBy = opts.SharedBy
+	if g.sharedBy <= 0 {
+		g.sharedBy = DefaultSharedBy
+	}
 	for _, nodes := range g.byTenant() {
 		g.link(nodes)
 		if !opts.SeparateTelemetry {
@@ -130,6 +139,9 @@ type grouping struct {
 	end    []time.Time // per root: the latest end of its alerts
 	stages [][]string  // per node
 	gap    time.Duration
+	// sharedBy: a public address or resource of more principals links
+	// nothing (Options.SharedBy).
+	sharedBy int
 }
 
 func newGrouping(alerts []alert.Alert, gap time.Duration) *grouping {
@@ -226,7 +238,7 @@ func (g *grouping) link(nodes []int) {
 	for i, n := range nodes {
 		all[i] = linkKeys(g.alert(n))
 	}
-	shared := sharedKeys(nodes, all, g.alert)
+	shared := sharedKeys(nodes, all, g.alert, g.sharedBy)
 	for i, n := range nodes {
 		a := g.alert(n)
 		keys := all[i]
@@ -255,10 +267,10 @@ func (g *grouping) link(nodes []int) {
 }
 
 // sharedKeys are the public address and resource keys (linkKeys) of more
-// than maxSharedBy principals among one tenant's alerts: they link
+// than limit principals among one tenant's alerts: they link
 // nothing. (A private address's key holds its subscription and names a
 // machine; the machines' flows name no principal.)
-func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[string]bool {
+func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit int) map[string]bool {
 	person := people(nodes, of)
 	who := map[string]map[int]bool{}
 	for i := range nodes {
@@ -276,7 +288,7 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[s
 	}
 	shared := map[string]bool{}
 	for k, ps := range who {
-		if len(ps) > maxSharedBy {
+		if len(ps) > limit {
 			shared[k] = true
 		}
 	}
@@ -286,7 +298,7 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert) map[s
 // people numbers who each alert names (-1: no one). Alerts whose
 // principal ids meet are one person, however each names them (a UPN in a
 // sign-in, the object id beside it in an ARM write), so one attacker
-// spelled two ways does not count twice toward maxSharedBy.
+// spelled two ways does not count twice toward the limit.
 func people(nodes []int, of func(node int) *alert.Alert) []int {
 	var ids forest
 	byID := map[string]int{}

@@ -201,13 +201,13 @@ func TestGrouping(t *testing.T) {
 				mk("azure.identity.elevate_access", alert.High, at(0), principal(eve), ips("20.42.65.90")),
 				mk("azure.compute.gpu_created", alert.Low, at(time.Minute), principal(mallory), ips("20.42.65.90")),
 			}
-			for i := range maxSharedBy + 1 {
+			for i := range DefaultSharedBy + 1 {
 				as = append(as, mk("azure.quota.increase", alert.Low, at(time.Duration(10+i)*time.Minute),
 					principal(fmt.Sprintf("user%d@contoso.com", i)), ips("203.0.113.117")))
 			}
 			// The vault every team reads; a scale set three touch.
 			vault := "/subscriptions/" + subA + "/resourceGroups/app/providers/Microsoft.KeyVault/vaults/kv"
-			for i := range maxSharedBy + 1 {
+			for i := range DefaultSharedBy + 1 {
 				as = append(as, mk("custom.vault_read", alert.Medium, at(time.Duration(30+i)*time.Minute),
 					principal(fmt.Sprintf("dev%d@contoso.com", i)), res(vault)))
 			}
@@ -220,10 +220,10 @@ func TestGrouping(t *testing.T) {
 		}(),
 		want: func() [][]int {
 			want := [][]int{{0, 1}}
-			for i := range 2 * (maxSharedBy + 1) {
+			for i := range 2 * (DefaultSharedBy + 1) {
 				want = append(want, []int{2 + i})
 			}
-			n := 2 + 2*(maxSharedBy+1)
+			n := 2 + 2*(DefaultSharedBy+1)
 			return append(want, []int{n, n + 1, n + 2})
 		}(),
 	}, {
@@ -319,6 +319,32 @@ func TestGapOption(t *testing.T) {
 	}
 	if n := len(Build(as, Options{})); n != 1 {
 		t.Errorf("the default gap gave %d incidents, want 1", n)
+	}
+}
+
+// TestSharedByOption: how many principals may share an address and still
+// be tied by it is the caller's: three accounts behind one address are one
+// incident by default, three apart with a limit of two; seven behind an
+// egress are seven by default, one with a limit of seven.
+func TestSharedByOption(t *testing.T) {
+	t.Parallel()
+	behind := func(n int, addr string) []alert.Alert {
+		var as []alert.Alert
+		for i := range n {
+			as = append(as, mk("azure.quota.increase", alert.Low, at(time.Duration(i)*time.Minute),
+				principal(fmt.Sprintf("user%d@contoso.com", i)), ips(addr)))
+		}
+		return as
+	}
+	for _, tc := range []struct {
+		people, limit, want int
+	}{
+		{3, 0, 1}, {3, 2, 3}, {3, 3, 1},
+		{DefaultSharedBy + 2, 0, DefaultSharedBy + 2}, {DefaultSharedBy + 2, DefaultSharedBy + 2, 1},
+	} {
+		if n := len(Build(behind(tc.people, "20.42.65.90"), Options{SharedBy: tc.limit})); n != tc.want {
+			t.Errorf("%d principals behind one address, limit %d: %d incidents, want %d", tc.people, tc.limit, n, tc.want)
+		}
 	}
 }
 
