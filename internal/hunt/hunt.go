@@ -7,6 +7,7 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/suppress"
@@ -150,6 +152,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	markOwned(alerts, cfg.Enricher)
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)
@@ -215,4 +218,25 @@ func (s *readSlot) span(k int) coverage.Span {
 		return coverage.Span{}
 	}
 	return coverage.Span{First: fromSlot(s.first[k]), Last: fromSlot(s.last[k])}
+}
+
+// markOwned notes each alert's public addresses that are the tenant's own,
+// as the end of the hunt knows them (owned ranges learned from the records
+// included): an office's egress is no sign that two people are one
+// attacker, and the incidents, built here and again by 'mamori alerts'
+// over a store, link no one through it.
+func markOwned(alerts []alert.Alert, enr *enrich.Enricher) {
+	for i := range alerts {
+		a := &alerts[i]
+		a.OwnedIPs = a.OwnedIPs[:0]
+		for _, s := range a.IPs {
+			ip, err := netip.ParseAddr(s)
+			if err == nil && !record.PrivateAddr(ip.Unmap()) && enr.IP(ip).Owned {
+				a.OwnedIPs = append(a.OwnedIPs, s)
+			}
+		}
+		if len(a.OwnedIPs) == 0 {
+			a.OwnedIPs = nil
+		}
+	}
 }

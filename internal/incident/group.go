@@ -68,8 +68,10 @@ type Options struct {
 // (a flow log, a host) rarely match the ARM resource the attacker
 // created. An incident made only of such alerts is attached to the
 // incident of the same subscription (any of the tenant when it names no
-// subscription) that names a principal and lies within Gap of it,
-// preferring one that deployed compute, then the nearest in time. It
+// subscription) that names a principal, shows someone taking control
+// (initial access, escalation, persistence), its machines mining or a high
+// or critical alert, and lies within Gap of it, preferring one that deployed compute, then the
+// nearest in time. It
 // joins that incident only: two attacks are never merged through it.
 //
 // The result does not depend on the order of alerts: they are processed
@@ -338,6 +340,8 @@ type set struct {
 	principal   bool // an alert names a principal
 	compute     bool // an alert is in the deployment or drivers stage
 	control     bool // an alert is in the initial access, escalation or persistence stage
+	mining      bool // an alert is in the mining stage (Defender's verdict on its machines)
+	severe      bool // an alert is high or critical (a mass deployment, a fan-out)
 }
 
 // attach joins each set without a principal, among those that name a
@@ -371,6 +375,12 @@ func (g *grouping) attach(nodes []int, withSubs bool) {
 				s.control = true
 			}
 		}
+		if slices.Contains(g.stages[n], "mining") {
+			s.mining = true
+		}
+		if a.Severity >= alert.High {
+			s.severe = true
+		}
 		if sub := strings.ToLower(strings.TrimSpace(a.Subscription)); sub != "" && !slices.Contains(s.subs, sub) {
 			s.subs = append(s.subs, sub)
 		}
@@ -382,10 +392,15 @@ func (g *grouping) attach(nodes []int, withSubs bool) {
 		var best *set
 		var bestDist time.Duration
 		for _, c := range sets {
-			// Only a set where someone took control adopts telemetry that
+			// Only a set where someone took control, whose machines are
+			// already known to mine (Defender's alert on the compute it
+			// created), or that is alarming on its own (a mass
+			// deployment, a fan-out across regions) adopts telemetry that
 			// names no one: a pool lookup near the data-science team's
-			// weekly GPU machines is not theirs for being near them.
-			if !c.principal || !c.control || !shareSubscription(orphan, c) {
+			// weekly GPU machines is not theirs for being near them. A
+			// service principal whose stolen secret deploys miners shows
+			// no sign-in or grant.
+			if !c.principal || !c.control && !c.mining && !c.severe || !shareSubscription(orphan, c) {
 				continue
 			}
 			d := distance(orphan, c)

@@ -180,6 +180,24 @@ func TestTitles(t *testing.T) {
 			mk("azure.host.miner_process", alert.High, at(time.Hour), sub(subA)),
 		},
 		want: "Cryptojacking: mining activity by " + mallory + ", after elevated access by " + eve,
+	}, {
+		// The loss itself is the headline, by who moved it, after how
+		// they were given the rights to (a guest made Owner by another).
+		name: "a subscription moved away after a role grant",
+		alerts: []alert.Alert{
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(eve), ips("20.42.65.90")),
+			mk("azure.identity.new_account_privileged", alert.High, at(time.Minute), principal(eve)),
+			mk("azure.identity.privileged_role_assignment", alert.Medium, at(2*time.Minute), principal(eve), sub(subA), ips("20.42.65.90")),
+			mk("azure.subscription.moved_to_other_tenant", alert.High, at(10*time.Minute), principal(mallory), sub(subA), ips("20.42.65.90")),
+		},
+		want: "Subscription moved to another tenant by " + mallory + ", after a privileged role grant by " + eve,
+	}, {
+		name: "a subscription moved away by whoever had the rights",
+		alerts: []alert.Alert{
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory), ips("20.42.65.90")),
+			mk("azure.subscription.moved_to_other_tenant", alert.High, at(10*time.Minute), principal(mallory), sub(subA), ips("20.42.65.90")),
+		},
+		want: "Subscription moved to another tenant by " + mallory,
 	}} {
 		ins := Build(tc.alerts, Options{})
 		if len(ins) != 1 || ins[0].Title != tc.want {
@@ -212,8 +230,28 @@ func TestRoutineComputeDoesNotAdoptMiningTelemetry(t *testing.T) {
 			t.Errorf("routine compute called cryptojacking: %q", in.Title)
 		}
 	}
-	attack := append(routine, mk("azure.identity.elevate_access", alert.High, at(30*time.Minute), principal(mallory), sub(subA)))
+	attack := append(slices.Clone(routine), mk("azure.identity.elevate_access", alert.High, at(30*time.Minute), principal(mallory), sub(subA)))
 	if ins := Build(attack, Options{}); len(ins) != 2 {
 		t.Errorf("%d incidents, want the team's and the attack with its lookup", len(ins))
+	}
+	// A pipeline's stolen secret shows no sign-in or grant: its fan-out,
+	// alarming on its own, or Defender's verdict on its machines, adopts
+	// the lookup (and a miner on a host that names no subscription).
+	const pipeline = "0f0f0f0f-aaaa-4bbb-8ccc-000000000001"
+	for name, own := range map[string]alert.Alert{
+		"a mass deployment":       mk("azure.compute.mass_deployment", alert.High, at(40*time.Minute), principal(pipeline), sub(subA)),
+		"Defender's mining alert": mk("azure.defender.mining_alert", alert.High, at(40*time.Minute), principal(pipeline), sub(subA)),
+	} {
+		as := append(slices.Clone(routine), own, mk("azure.host.miner_process", alert.High, at(70*time.Minute)))
+		ins := Build(as, Options{})
+		if len(ins) != 2 {
+			t.Errorf("%s: %d incidents, want the team's and the pipeline's with the lookup and the miner", name, len(ins))
+			continue
+		}
+		for _, in := range ins {
+			if slices.Contains(in.Principals, pipeline) && len(in.Timeline) != 3 {
+				t.Errorf("%s: the pipeline's incident has %d alerts, want 3", name, len(in.Timeline))
+			}
+		}
 	}
 }

@@ -64,11 +64,15 @@ func linkKeys(a *alert.Alert) links {
 	// Without a principal, an alert's public addresses are what its
 	// machines talked to (a mining pool every attack uses), not who acted:
 	// only its private addresses, the machines themselves, link it.
+	// The tenant's own public addresses (an office's egress, a
+	// pipeline's) are where its people work from, not an attacker's mark.
 	public := strings.TrimSpace(a.Principal) != ""
 	for _, s := range a.IPs {
-		if k := ipKey(s, a.Subscription); k != "" && (public || strings.Contains(k, "|")) {
-			l.both("i|" + k)
+		k := ipKey(s, a.Subscription)
+		if k == "" || !public && !strings.Contains(k, "|") || !strings.Contains(k, "|") && slices.Contains(a.OwnedIPs, s) {
+			continue
 		}
+		l.both("i|" + k)
 	}
 	hostLinks(a, &l)
 	return l

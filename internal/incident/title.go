@@ -43,6 +43,21 @@ func title(in *Incident, as []*alert.Alert) string {
 		kind = "Possible cryptojacking"
 	case compute:
 		kind = ""
+	case moved(as) != nil:
+		// A subscription gone to another directory is the loss itself
+		// (its resources, its billing, its logs go with it): said first,
+		// with who moved it and how they got the rights to.
+		m := moved(as)
+		s := withBy("Subscription moved to another tenant", strings.TrimSpace(m.Principal))
+		for _, f := range access {
+			if f.stage == "escalation" {
+				if actor := topPrincipal(inStage(in, as, f.stage)); actor != "" && actor != strings.TrimSpace(m.Principal) {
+					return withBy(s+", after "+f.phrase, actor)
+				}
+				return s + " after " + f.phrase
+			}
+		}
+		return s
 	case slices.ContainsFunc(access, func(f foothold) bool { return f.named }):
 		// Access that only users' rules placed (by their tags) is told
 		// better by their titles, below.
@@ -137,8 +152,8 @@ var footholds = []struct {
 		{"azure.identity.privileged_role_assignment", "a privileged role grant"},
 	}, "privilege escalation"},
 	{"persistence", []said{
-		{"azure.identity.new_account_privileged", "a new privileged identity"},
 		{"azure.subscription.moved_to_other_tenant", "a subscription moved to another tenant"},
+		{"azure.identity.new_account_privileged", "a new privileged identity"},
 	}, "persistence"},
 	{"initial_access", []said{{"azure.signin", "a suspicious sign-in"}}, "initial access"},
 }
@@ -231,4 +246,15 @@ func topPrincipal(as []*alert.Alert) string {
 		}
 	}
 	return best
+}
+
+// moved is the incident's alert of a subscription moved to another
+// tenant, nil when it has none.
+func moved(as []*alert.Alert) *alert.Alert {
+	for _, a := range as {
+		if a.Rule == "azure.subscription.moved_to_other_tenant" {
+			return a
+		}
+	}
+	return nil
 }
