@@ -33,7 +33,10 @@
 // A false incident is an incident at high or critical severity whose alerts
 // are all attributed to no attack: made only of twin or background alerts.
 // An attack is caught when an incident at high or critical holds one of the
-// alerts attributed to it: what a defender would be paged for.
+// alerts attributed to it: what a defender would be paged for. Such an
+// incident is mixed when it also holds an alert attributed to no attack
+// that names a principal none of the attacks used (a colleague tied in by
+// a shared address): someone a responder would wrongly suspect.
 package eval
 
 import (
@@ -115,6 +118,11 @@ type Report struct {
 	// Caught are the attacks in an incident at high or critical: one
 	// holding an alert attributed to the attack.
 	Caught int
+	// Mixed are the incidents at high or critical holding an attack's
+	// alerts and alerts of someone no attack used (a colleague tied in
+	// by a shared address or resource): what a responder would wrongly
+	// suspect.
+	Mixed int
 	Notes  []string
 }
 

@@ -31,6 +31,7 @@ type tally struct {
 	attacks, twins int
 	falseIncidents int
 	caught         int // attacks in an incident at high or critical
+	mixed          int // such incidents holding people no attack used
 	notes          []note
 }
 
@@ -47,6 +48,7 @@ const (
 	rankMiss = iota
 	rankFalseIncident
 	rankUncaught
+	rankMixed
 	rankTwin
 	rankBackground
 )
@@ -125,6 +127,10 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 		first[i], falseOn[i] = map[string]time.Time{}, map[string]int{}
 	}
 	attackOf := map[string][]int{} // per alert id, the attacks (indexes in truth) it is attributed to
+	byID := map[string]*alert.Alert{}
+	for i := range alerts {
+		byID[alerts[i].ID] = &alerts[i]
+	}
 	bgAlerts := map[string]int{}
 	var twins []int
 	for _, a := range alerts {
@@ -200,6 +206,10 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 				caught[i] = true
 			}
 		}
+		if others := strangers(inc, byID, attackOf, truth); len(others) > 0 {
+			t.mixed++
+			t.note(rankMixed, "", "%s incident %q in %s holds alerts of %s, whom no attack used", inc.Severity, inc.Title, where, strings.Join(others, ", "))
+		}
 	}
 	// What a defender is paged for: an incident at high or critical that
 	// holds one of the attack's alerts.
@@ -212,6 +222,35 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			t.note(rankUncaught, "", "attack %s in %s is in no incident at high or critical", x.Scenario, where)
 		}
 	}
+}
+
+// strangers are the principals of an incident holding an attack's alerts
+// whose alerts are no attack's and who are none of the attacks' principals
+// (a pipeline the attacker stole does its nightly work in the attack's
+// incident, rightly).
+func strangers(inc incident.Incident, byID map[string]*alert.Alert, attackOf map[string][]int, truth []simulate.Attack) []string {
+	if !slices.ContainsFunc(inc.Timeline, func(e incident.Entry) bool { return len(attackOf[e.Alert]) > 0 }) {
+		return nil
+	}
+	var out []string
+	for _, e := range inc.Timeline {
+		a := byID[e.Alert]
+		if a == nil || len(attackOf[e.Alert]) > 0 {
+			continue
+		}
+		ids := slices.DeleteFunc(append([]string{a.Principal}, a.PrincipalIDs...), func(p string) bool { return strings.TrimSpace(p) == "" })
+		if len(ids) == 0 { // telemetry names no one
+			continue
+		}
+		attacker := slices.ContainsFunc(truth, func(x simulate.Attack) bool {
+			return !x.Twin && slices.ContainsFunc(ids, func(p string) bool { return slices.Contains(x.Principals, strings.ToLower(p)) })
+		})
+		if !attacker && !slices.Contains(out, ids[0]) {
+			out = append(out, ids[0])
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sortedKeys iterates m in key order, so notes come out the same each run.
@@ -231,6 +270,7 @@ func (t *tally) merge(u *tally) {
 	t.twins += u.twins
 	t.falseIncidents += u.falseIncidents
 	t.caught += u.caught
+	t.mixed += u.mixed
 	t.notes = append(t.notes, u.notes...)
 	for name, src := range u.rules {
 		c := t.rule(name)
@@ -251,7 +291,7 @@ func (t *tally) merge(u *tally) {
 // report turns the counts into scores, rules sorted by name, with at most
 // maxNotes notes (negative: all), only those about rule when it is set.
 func (t *tally) report(maxNotes int, rule string) *Report {
-	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught}
+	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught, Mixed: t.mixed}
 	for name, c := range t.rules {
 		s := RuleScore{Rule: name, TP: c.tp, FP: c.fp, FN: c.fn, FPAlerts: c.fpAlerts,
 			Precision: ratio(c.tp, c.tp+c.fp), Recall: ratio(c.tp, c.tp+c.fn)}

@@ -164,6 +164,43 @@ func TestAnAttackIsCaughtByAHighIncidentHoldingItsAlert(t *testing.T) {
 	}
 }
 
+// TestMixedIncidents: an attack's incident that also holds a colleague's
+// alert (tied in by a shared address) is counted and named; the attacker's
+// own other work and telemetry that names no one are not strangers.
+func TestMixedIncidents(t *testing.T) {
+	t.Parallel()
+	alerts := []alert.Alert{
+		at("1", "gpu_created", "mallory@contoso.com", t0.Add(20*time.Minute)),
+		at("2", "gpu_created", "mallory@contoso.com", t0.Add(-48*time.Hour)), // mallory's, before the attack
+		at("3", "miner", "", t0.Add(3*time.Hour)),
+		at("4", "gpu_created", "carol@contoso.com", t0.Add(4*time.Hour)),
+	}
+	for _, tc := range []struct {
+		name  string
+		in    []string
+		mixed int
+	}{
+		{"the attack with its own and telemetry", []string{"1", "2", "3"}, 0},
+		{"the attack with a colleague", []string{"1", "4"}, 1},
+		{"a colleague's incident without the attack", []string{"4"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			inc := incident.Incident{Severity: alert.High, Title: "x"}
+			for _, id := range tc.in {
+				inc.Timeline = append(inc.Timeline, incident.Entry{Alert: id})
+			}
+			tl := newTally()
+			tl.score("tenant 0", []simulate.Attack{miner, training}, alerts, []incident.Incident{inc})
+			r := tl.report(-1, "")
+			named := slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "holds alerts of carol@contoso.com, whom no attack used") })
+			if r.Mixed != tc.mixed || named != (tc.mixed > 0) {
+				t.Errorf("mixed %d (noted %v), want %d; notes %q", r.Mixed, named, tc.mixed, r.Notes)
+			}
+		})
+	}
+}
+
 // TestTimeToAlertIsFromTheAttacksOwnRecord: an alert that merges a record
 // of the day before (another story of the same principal) with one of the
 // attack's is timed from the attack's record, not from the day before.

@@ -88,8 +88,8 @@ func (r *Report) summary() string {
 	if shapeFlag(r.Shape) != "" {
 		size += ", Activity Log as " + r.Shape
 	}
-	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical.",
-		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents)
+	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used.",
+		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.

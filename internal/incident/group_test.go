@@ -227,6 +227,17 @@ func TestGrouping(t *testing.T) {
 			return append(want, []int{n, n + 1, n + 2})
 		}(),
 	}, {
+		// The tenant's own egress is where its people work from: two
+		// people behind it are two people, an outside address ties them.
+		name: "the tenant's own public address ties no one",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Low, at(0), principal(eve), ips("203.0.113.104"), owned("203.0.113.104")),
+			mk("azure.compute.gpu_created", alert.Low, at(time.Minute), principal(mallory), ips("203.0.113.104"), owned("203.0.113.104")),
+			mk("azure.quota.increase", alert.Low, at(2*time.Minute), principal("x@contoso.com"), ips("20.42.65.90")),
+			mk("azure.quota.increase", alert.Low, at(3*time.Minute), principal("y@contoso.com"), ips("20.42.65.90", "203.0.113.104"), owned("203.0.113.104")),
+		},
+		want: [][]int{{0}, {1}, {2, 3}},
+	}, {
 		// Three accounts, each named by its UPN in one alert and its object
 		// id in another: six spellings, three people.
 		name: "an address's people are counted by who they are, not how alerts spell them",

@@ -48,6 +48,7 @@ func principal(p string) func(*alert.Alert) { return func(a *alert.Alert) { a.Pr
 func sub(s string) func(*alert.Alert)       { return func(a *alert.Alert) { a.Subscription = s } }
 func tenant(t string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Tenant = t } }
 func ips(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.IPs = v } }
+func owned(v ...string) func(*alert.Alert)  { return func(a *alert.Alert) { a.OwnedIPs = v } }
 func res(v ...string) func(*alert.Alert)    { return func(a *alert.Alert) { a.Resources = v } }
 func last(t time.Time) func(*alert.Alert)   { return func(a *alert.Alert) { a.LastTime = t } }
 func hosts(v ...string) func(*alert.Alert)  { return func(a *alert.Alert) { a.Hosts = v } }

@@ -40,17 +40,7 @@ func TestBatchRegionsKeptAcrossRuns(t *testing.T) {
 	if len(pools) == 0 || len(first) == 0 {
 		t.Fatalf("the test case has %d pool records and %d others", len(pools), len(first))
 	}
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	process := func() hunt.Config { // what a new `mamori serve --once` starts with
-		enr, err := enrich.Load(enrich.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
-	}
+	process := newProcess(t)
 	write := func(dir, name string, recs []json.RawMessage) {
 		// Indented, as `az monitor activity-log list` writes. The account's
 		// write is read by no windowed correlation, so it is not carried to
@@ -88,4 +78,22 @@ func countRule(res *Result, rule string) int {
 		}
 	}
 	return n
+}
+
+// newProcess gives, each time it is called, the hunt configuration a new
+// `mamori serve --once` starts with: the built-in rules and an enricher
+// that knows nothing yet (what one run learned must come from the store).
+func newProcess(t *testing.T) func() hunt.Config {
+	t.Helper()
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() hunt.Config {
+		enr, err := enrich.Load(enrich.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
+	}
 }

@@ -6,12 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	mamori "github.com/mamori-sec/mamori"
-	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
-	"github.com/mamori-sec/mamori/internal/rules"
 )
 
 // One of Defender's alerts reaches a served folder twice, cycles apart:
@@ -21,17 +17,7 @@ import (
 // is new. The records are mining_alert's own test case.
 func TestDefenderAlertFromTwoExportsStoredOnce(t *testing.T) {
 	dir := filepath.Join("..", "..", "rules", "azure", "defender", "testdata", "mining_alert", "one-alert-in-three-exports-fires-once")
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	process := func() hunt.Config {
-		enr, err := enrich.Load(enrich.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
-	}
+	process := newProcess(t)
 	deliver := func(dst string, names ...string) {
 		for _, n := range names {
 			b, err := os.ReadFile(filepath.Join(dir, n))
@@ -83,17 +69,7 @@ func TestHostLogAloneTakesTheStoresTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	process := func() hunt.Config {
-		enr, err := enrich.Load(enrich.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hunt.Config{Rules: set, Enricher: enr, Baseline: 24 * time.Hour}
-	}
+	process := newProcess(t)
 	const rule, tenant = "azure.host.miner_process", "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"
 	put := func(dir, name string, b []byte) {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
