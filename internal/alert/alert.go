@@ -90,8 +90,8 @@ type Alert struct {
 	// OwnedIPs are the public addresses among IPs that are the tenant's
 	// own (--owned-ips, posture's, learned): its offices' and pipelines'
 	// egress, which tie no one into an incident.
-	OwnedIPs []string `json:"owned_ips,omitempty"`
-	Resources      []string `json:"resources,omitempty"`
+	OwnedIPs  []string `json:"owned_ips,omitempty"`
+	Resources []string `json:"resources,omitempty"`
 	// Hosts are the machines its records name by host name (a process's
 	// host, a security alert's hosts and compromised entity), as
 	// record.HostName gives them: Defender's alerts in the Activity Log

@@ -123,7 +123,7 @@ type Report struct {
 	// by a shared address or resource): what a responder would wrongly
 	// suspect.
 	Mixed int
-	Notes  []string
+	Notes []string
 }
 
 // Run simulates opt.Tenants tenants, hunts each and scores the rules.

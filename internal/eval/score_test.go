@@ -193,7 +193,9 @@ func TestMixedIncidents(t *testing.T) {
 			tl := newTally()
 			tl.score("tenant 0", []simulate.Attack{miner, training}, alerts, []incident.Incident{inc})
 			r := tl.report(-1, "")
-			named := slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "holds alerts of carol@contoso.com, whom no attack used") })
+			named := slices.ContainsFunc(r.Notes, func(n string) bool {
+				return strings.Contains(n, "holds alerts of carol@contoso.com, whom no attack used")
+			})
 			if r.Mixed != tc.mixed || named != (tc.mixed > 0) {
 				t.Errorf("mixed %d (noted %v), want %d; notes %q", r.Mixed, named, tc.mixed, r.Notes)
 			}

@@ -1,6 +1,7 @@
 package securityalert
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -87,14 +88,41 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	a.Component = sc.Str(v, "ProductComponentName")
 	a.Entity = sc.Str(v, "CompromisedEntity")
 	a.Intent = sc.Str(v, "Tactics")
-	// VendorOriginalId is the alert's own id, as Resource Manager and the
-	// Activity Log name it: the same alert from another export is one.
-	e.ID = alertID(sc.FirstStr(v, "VendorOriginalId", "SystemAlertId"))
+	// The alert's own id, as Resource Manager and the Activity Log name it,
+	// is Defender's "<ticks>_<id>": VendorOriginalId in today's rows,
+	// SystemAlertId in older ones (whose ProviderAlertId is the bare id);
+	// the same alert from another export is then one.
+	e.ID = alertID(rowAlertID(sc.Str(v, "VendorOriginalId"), sc.Str(v, "SystemAlertId")))
 	e.Tenant = strings.ToLower(sc.Str(v, "TenantId"))
 	e.ResourceID = strings.ToLower(sc.Str(v, "ResourceId"))
 	readEntities(sc, sc.Array(v, "Entities"), &e)
 	finish(&e, "")
 	return e, nil
+}
+
+// rowAlertID picks a SecurityAlert row's id in Defender's own form
+// (digits, an underscore, the rest), else the vendor's, else the system's.
+func rowAlertID(vendor, system string) string {
+	for _, id := range []string{vendor, system} {
+		if ticksForm(id) {
+			return id
+		}
+	}
+	return cmp.Or(vendor, system)
+}
+
+// ticksForm says id is "<digits>_<more>", as Defender names its alerts.
+func ticksForm(id string) bool {
+	ticks, rest, ok := strings.Cut(strings.TrimSpace(id), "_")
+	if !ok || ticks == "" || rest == "" {
+		return false
+	}
+	for _, c := range ticks {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // alertID is an alert's id as every export gives it: the Activity Log
