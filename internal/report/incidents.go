@@ -1,8 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -74,8 +77,12 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 	}
 	if len(brief) > 0 {
 		fmt.Fprintf(w, "LOWER-SEVERITY INCIDENTS (mamori hunt shows their alerts)\n")
-		for _, in := range brief {
+		shown := brief[:min(len(brief), maxBrief)]
+		for _, in := range shown {
 			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), plural.Count(len(in.Timeline), "alert", "alerts"))
+		}
+		if more := brief[len(shown):]; len(more) > 0 {
+			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more)))
 		}
 		io.WriteString(w, "\n")
 	}
@@ -95,6 +102,40 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 	}
 	_, err := fmt.Fprintf(w, "%s; %s\n", plural.Count(len(opts.Incidents), "incident", "incidents"), countLine(alerts))
 	return err
+}
+
+// maxBrief is how many lower-severity incidents the brief listing names
+// one by one: a month of a team's routine GPU work is dozens of them, and
+// the terminal is for the attack.
+const maxBrief = 10
+
+// byWhom says whose the incidents are, the most frequent first: "12 by
+// kim@…, 9 by a pipeline's id, 3 by 2 others".
+func byWhom(ins []*incident.Incident) string {
+	count := map[string]int{}
+	for _, in := range ins {
+		who := "no one named"
+		if len(in.Principals) > 0 {
+			who = in.Principals[0]
+		}
+		count[who]++
+	}
+	whos := slices.Collect(maps.Keys(count))
+	slices.SortFunc(whos, func(a, b string) int { return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b)) })
+	const named = 4
+	var parts []string
+	for i, who := range whos {
+		if i == named {
+			rest := 0
+			for _, w := range whos[named:] {
+				rest += count[w]
+			}
+			parts = append(parts, fmt.Sprintf("%d by %s", rest, plural.Count(len(whos)-named, "other", "others")))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d by %s", count[who], who))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // costText says what the incident's compute costs per hour at list price.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -173,5 +174,27 @@ func TestTableNamesRulesWithoutANameByTitle(t *testing.T) {
 		if strings.Contains(out, not) {
 			t.Errorf("table shows %q:\n%s", not, out)
 		}
+	}
+}
+
+// TestBriefListsTenLowerIncidentsThenWhose: the demo's brief listing
+// names ten lower-severity incidents one by one (a month of a team's
+// routine GPU work is dozens), then says whose the rest are, most first,
+// their names escaped.
+func TestBriefListsTenLowerIncidentsThenWhose(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()
+	var ins []incident.Incident
+	for i, who := range []string{"a", "b", "a", "c", "a", "b", "d", "a", "b", "c", // the ten shown
+		"kim\x1b[2J", "kim\x1b[2J", "ops", "ops", "ops", "x", "y", "z", "w"} {
+		ins = append(ins, incident.Incident{ID: fmt.Sprintf("inc-%02d", i), Title: "GPU VMs by " + who, Severity: alert.Low,
+			Time: as[0].Time, Principals: []string{who}})
+	}
+	out := writeString(t, Table, as, Options{Incidents: ins, Brief: true})
+	if n := strings.Count(out, "  inc-"); n != 10 {
+		t.Errorf("%d incidents listed, want 10:\n%s", n, out)
+	}
+	if !strings.Contains(out, "  … and 9 more, 3 by ops, 2 by kim\\x1b[2J, 1 by w, 1 by x, 2 by 2 others\n") || strings.Contains(out, "\x1b") {
+		t.Errorf("the rest:\n%s", out)
 	}
 }
