@@ -17,9 +17,9 @@ const DefaultGap = 24 * time.Hour
 
 // DefaultSharedBy is how many principals may act from one public
 // address, or on one resource, over a tenant's alerts, for it still to tie
-// their alerts together (Options.SharedBy). An attacker's address ties the account it escalated
-// with to the one it deploys with and the identity it created (three in
-// the simulated chain), and its scale set ties whoever installs drivers
+// their alerts together (Options.SharedBy). An attacker's address ties the
+// account it escalated with to the one it deploys with and the identity
+// it created (three in the simulated chain), and its scale set ties whoever installs drivers
 // on it to whoever created it; an office's egress, behind which a whole
 // company works, or the key vault every team reads, would tie everyone's
 // alerts into one incident (a simulated tenant hunted with SigmaHQ's
@@ -70,9 +70,9 @@ type Options struct {
 // incident of the same subscription (any of the tenant when it names no
 // subscription) that names a principal, shows someone taking control
 // (initial access, escalation, persistence), its machines mining or a high
-// or critical alert, and lies within Gap of it, preferring one that deployed compute, then the
-// nearest in time. It
-// joins that incident only: two attacks are never merged through it.
+// or critical alert, and lies within Gap of it, preferring one that
+// deployed compute, then the nearest in time. It joins that incident
+// only: two attacks are never merged through it.
 //
 // The result does not depend on the order of alerts: they are processed
 // sorted by time, then id (alert ids are unique: the engine derives them
@@ -92,11 +92,11 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 		// price would read unknown rather than Build failing.
 		prices, _ = BuiltinPrices()
 	}
-	g := newGrouping(alerts, gap)
-	g.sharedBy = opts.SharedBy
-	if g.sharedBy <= 0 {
-		g.sharedBy = DefaultSharedBy
+	sharedBy := opts.SharedBy
+	if sharedBy <= 0 {
+		sharedBy = DefaultSharedBy
 	}
+	g := newGrouping(alerts, gap, sharedBy)
 	for _, nodes := range g.byTenant() {
 		g.link(nodes)
 		if !opts.SeparateTelemetry {
@@ -146,10 +146,10 @@ type grouping struct {
 	sharedBy int
 }
 
-func newGrouping(alerts []alert.Alert, gap time.Duration) *grouping {
+func newGrouping(alerts []alert.Alert, gap time.Duration, sharedBy int) *grouping {
 	n := len(alerts)
 	g := &grouping{alerts: alerts, order: make([]int, n), parent: make([]int, n),
-		end: make([]time.Time, n), stages: make([][]string, n), gap: gap}
+		end: make([]time.Time, n), stages: make([][]string, n), gap: gap, sharedBy: sharedBy}
 	for i := range g.order {
 		g.order[i] = i
 	}

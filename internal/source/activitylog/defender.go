@@ -27,7 +27,8 @@ import (
 // (…/alerts/2518…_<guid>), which Resource Manager's alert (its name) and a
 // SecurityAlert row (VendorOriginalId) carry too: the engine takes the
 // same alert from two exports for one (dedupKey), and the rules merge it
-// by what every export names (display name, compromised entity).
+// by what every export names (display name, compromised entity,
+// subscription).
 const opSecurityAlert = "microsoft.security/locations/alerts/activate/action"
 
 // ShapeAlert is the security alert an Activate Alert record holds.

@@ -43,11 +43,7 @@ func decodeARM(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	a.Component = sc.Str(p, "productComponentName")
 	a.Entity = sc.Str(p, "compromisedEntity")
 	a.Intent = sc.Str(p, "intent")
-	e.ID = sc.FirstStr(p, "systemAlertId")
-	if e.ID == "" {
-		e.ID = sc.Str(v, "name")
-	}
-	e.ID = alertID(e.ID)
+	e.ID = alertID(ownAlertID(sc.Str(p, "systemAlertId"), sc.Str(v, "name")))
 	id := sc.Str(v, "id")
 	// Cut from the lower-cased id itself: lower-casing may change the
 	// length of text that is not UTF-8, so its offsets are not the id's.
@@ -92,7 +88,7 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	// is Defender's "<ticks>_<id>": VendorOriginalId in today's rows,
 	// SystemAlertId in older ones (whose ProviderAlertId is the bare id);
 	// the same alert from another export is then one.
-	e.ID = alertID(rowAlertID(sc.Str(v, "VendorOriginalId"), sc.Str(v, "SystemAlertId")))
+	e.ID = alertID(ownAlertID(sc.Str(v, "VendorOriginalId"), sc.Str(v, "SystemAlertId")))
 	e.Tenant = strings.ToLower(sc.Str(v, "TenantId"))
 	e.ResourceID = strings.ToLower(sc.Str(v, "ResourceId"))
 	readEntities(sc, sc.Array(v, "Entities"), &e)
@@ -100,15 +96,17 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	return e, nil
 }
 
-// rowAlertID picks a SecurityAlert row's id in Defender's own form
-// (digits, an underscore, the rest), else the vendor's, else the system's.
-func rowAlertID(vendor, system string) string {
-	for _, id := range []string{vendor, system} {
+// ownAlertID picks of an alert's two ids the one in Defender's own form
+// (digits, an underscore, the rest), else the first given, else the
+// second: a SecurityAlert row's VendorOriginalId and SystemAlertId,
+// Resource Manager's systemAlertId and name.
+func ownAlertID(first, second string) string {
+	for _, id := range []string{first, second} {
 		if ticksForm(id) {
 			return id
 		}
 	}
-	return cmp.Or(vendor, system)
+	return cmp.Or(first, second)
 }
 
 // ticksForm says id is "<digits>_<more>", as Defender names its alerts.

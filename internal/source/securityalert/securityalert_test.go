@@ -182,11 +182,11 @@ func containsErr(err error, s string) bool {
 	return errors.Is(err, record.ErrNoTime) && s == "no event time" || strings.Contains(err.Error(), s)
 }
 
-// TestRowAlertID: a SecurityAlert row names the alert as Resource Manager
+// TestOwnAlertID: a SecurityAlert row names the alert as Resource Manager
 // and the Activity Log do, Defender's "<ticks>_<id>", in VendorOriginalId
 // today and in SystemAlertId in older rows; that form is taken from
 // either, so that the row and the alert's other exports are one.
-func TestRowAlertID(t *testing.T) {
+func TestOwnAlertID(t *testing.T) {
 	for _, tc := range []struct{ vendor, system, want string }{
 		{"2517316535074302320_afc8089e", "0e9d8c7b-6a5f-4e3d-9c2b-1a0f9e8d7c6b", "2517316535074302320_afc8089e"},
 		{"b6329e79-0a94-4035-beee-c2e2657b71e3", "2518642332435550951_b6329e79", "2518642332435550951_b6329e79"},
@@ -195,8 +195,8 @@ func TestRowAlertID(t *testing.T) {
 		{"_x", "12ab_x", "_x"}, // not the form: the vendor's as written
 		{"", "", ""},
 	} {
-		if got := rowAlertID(tc.vendor, tc.system); got != tc.want {
-			t.Errorf("rowAlertID(%q, %q) = %q, want %q", tc.vendor, tc.system, got, tc.want)
+		if got := ownAlertID(tc.vendor, tc.system); got != tc.want {
+			t.Errorf("ownAlertID(%q, %q) = %q, want %q", tc.vendor, tc.system, got, tc.want)
 		}
 	}
 }
