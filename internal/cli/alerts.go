@@ -32,8 +32,8 @@ formats give each alert its incident's id).
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
 	htmlPath := fs.String("report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
-	gap := fs.Duration("incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
-	sharedBy := fs.Int("incident-shared-by", incident.DefaultSharedBy, "a public address or resource more principals than this share (an office's egress) ties no one into an incident")
+	var inc incidentFlags
+	inc.register(fs)
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update' (the price table)")
 	var ruleDirs multiFlag
 	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve (which logs the rules read); repeatable")
@@ -46,12 +46,8 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts:", err)
 		return ExitUsage
 	}
-	if *gap <= 0 {
-		fmt.Fprintf(stderr, "mamori alerts: --incident-gap %s: more than 0\n", *gap)
-		return ExitUsage
-	}
-	if *sharedBy < 1 {
-		fmt.Fprintf(stderr, "mamori alerts: --incident-shared-by %d: at least 1\n", *sharedBy)
+	if err := inc.check(); err != nil {
+		fmt.Fprintln(stderr, "mamori alerts:", err)
 		return ExitUsage
 	}
 	var from time.Time
@@ -89,7 +85,7 @@ formats give each alert its incident's id).
 	}
 	// Each cycle of serve grouped only its own alerts; the incidents are
 	// made again over all those listed.
-	incs := incident.BuildMarked(as, incident.Options{Prices: prices, Gap: *gap, SharedBy: *sharedBy})
+	incs := incident.BuildMarked(as, inc.options(prices))
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)

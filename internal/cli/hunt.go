@@ -46,11 +46,10 @@ type huntFlags struct {
 	onlyUser   bool
 	suppress   string
 	baseline   string
-	gap        time.Duration
-	sharedBy   int
-	report     string
-	tempDir    string
-	hitMemory  int // MiB
+	incidentFlags
+	report    string
+	tempDir   string
+	hitMemory int // MiB
 }
 
 func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
@@ -95,8 +94,7 @@ func (f *huntFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning window, e.g. 14d (default: each rule's own, 14d): the first days of the data learn, they do not alert")
 	fs.StringVar(&f.tempDir, "temp-dir", "", "folder for the temporary files of rule hits that do not fit in memory (default: the system's; removed at the end)")
 	fs.IntVar(&f.hitMemory, "hit-memory", engine.DefaultMemory>>20, "MiB of rule hits kept in memory before they are sorted into temporary files")
-	fs.DurationVar(&f.gap, "incident-gap", 24*time.Hour, "connected alerts further apart than this start a new incident")
-	fs.IntVar(&f.sharedBy, "incident-shared-by", incident.DefaultSharedBy, "a public address or resource more principals than this share (an office's egress) ties no one into an incident")
+	f.incidentFlags.register(fs)
 	fs.StringVar(&f.suppress, "suppress", "", "YAML file of accepted activity: matching alerts are marked suppressed (see docs/suppressions.md)")
 	fs.Var(&f.ruleDirs, "rules", "a folder (or file) of your own Sigma rules, added to the built-in ones; repeatable")
 	fs.BoolVar(&f.onlyUser, "only-user-rules", false, "run only the rules given with --rules, not the built-in catalogue")
@@ -118,12 +116,8 @@ func (f *huntFlags) check() error {
 		return fmt.Errorf("--max-decompressed: %d: at least 1 byte", f.maxDecomp)
 	case f.maxErrors < 0:
 		return fmt.Errorf("--max-errors: %d: 0 or more", f.maxErrors)
-	case f.gap <= 0:
-		return fmt.Errorf("--incident-gap: %s: more than 0", f.gap)
-	case f.sharedBy < 1:
-		return fmt.Errorf("--incident-shared-by: %d: at least 1", f.sharedBy)
 	}
-	return nil
+	return f.incidentFlags.check()
 }
 
 // prepared is what the shared flags load: the hunt's configuration
@@ -185,7 +179,7 @@ func (f *huntFlags) prepare(cmd string, stderr io.Writer) (*prepared, int) {
 	}
 	lim := source.Limits{MaxRecord: f.maxRecord, MaxDecompressed: f.maxDecomp, MaxRatio: source.DefaultLimits().MaxRatio}
 	p.cfg = hunt.Config{Rules: set, Enricher: enr, Workers: f.workers, Limits: lim, Suppress: sup, Baseline: baseline,
-		Prices: prices, IncidentGap: f.gap, IncidentSharedBy: f.sharedBy, TempDir: f.tempDir, HitMemory: f.hitMemory << 20}
+		Incidents: f.incidentFlags.options(prices), TempDir: f.tempDir, HitMemory: f.hitMemory << 20}
 	return p, ExitOK
 }
 

@@ -294,5 +294,5 @@ func HuntTenant(ctx context.Context, dir string, truth *simulate.Truth, set *rul
 		return nil, err
 	}
 	inputs := slices.DeleteFunc(all, func(in source.Input) bool { return filepath.Base(in.Name) == "truth.json" })
-	return hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Prices: prices, Baseline: truth.Baseline()})
+	return hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Incidents: incident.Options{Prices: prices}, Baseline: truth.Baseline()})
 }

@@ -47,15 +47,10 @@ type Config struct {
 	// found (engine.Correlations.Carry), for a service that hunts in
 	// cycles to read it again with the next cycle's records.
 	Carry func(tenant string, t time.Time, loc event.Location)
-	// Prices estimate each incident's compute cost; nil leaves it unpriced.
-	Prices *incident.Prices
-	// IncidentGap is how far apart connected alerts may be and still be one
-	// incident; zero means the default (24 hours).
-	IncidentGap time.Duration
-	// IncidentSharedBy is how many principals may share a public address
-	// or a resource for it to tie their alerts into one incident (0:
-	// incident.DefaultSharedBy).
-	IncidentSharedBy int
+	// Incidents are how alerts are grouped and priced (the gap, how many
+	// may share an address, the price table); the zero value is the
+	// defaults.
+	Incidents incident.Options
 	// HitMemory bounds the rule hits held in memory, in bytes of their
 	// compact encoding; past it they are sorted into temporary files in
 	// TempDir ("": the system's) and merged at the end, so a hunt's memory
@@ -159,7 +154,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for _, s := range sup {
 		kept = append(kept, s.Alert) // marked
 	}
-	incs := incident.BuildMarked(kept, incident.Options{Prices: cfg.Prices, Gap: cfg.IncidentGap, SharedBy: cfg.IncidentSharedBy})
+	incs := incident.BuildMarked(kept, cfg.Incidents)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
 		TenantStart: eng.TenantStart()}

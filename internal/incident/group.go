@@ -19,10 +19,10 @@ const DefaultGap = 24 * time.Hour
 // address, or on one resource, over a tenant's alerts, for it still to tie
 // their alerts together (Options.SharedBy). An attacker's address ties the
 // account it escalated with to the one it deploys with and the identity
-// it created (three in the simulated chain), and its scale set ties whoever installs drivers
-// on it to whoever created it; an office's egress, behind which a whole
-// company works, or the key vault every team reads, would tie everyone's
-// alerts into one incident (a simulated tenant hunted with SigmaHQ's
+// it created (three in the simulated chain), and its scale set ties
+// whoever installs drivers on it to whoever created it; an office's
+// egress, behind which a whole company works, or the key vault every team
+// reads, would tie everyone's alerts into one incident (a simulated tenant hunted with SigmaHQ's
 // rules: twenty-six principals behind one address, thirty on one vault,
 // one incident of ten days and thirty-two principals).
 const DefaultSharedBy = 5

@@ -69,7 +69,8 @@ func linkKeys(a *alert.Alert) links {
 	public := strings.TrimSpace(a.Principal) != ""
 	for _, s := range a.IPs {
 		k := ipKey(s, a.Subscription)
-		if k == "" || !public && !strings.Contains(k, "|") || !strings.Contains(k, "|") && slices.Contains(a.OwnedIPs, s) {
+		private := strings.Contains(k, "|") // it holds its subscription
+		if k == "" || !private && (!public || slices.Contains(a.OwnedIPs, s)) {
 			continue
 		}
 		l.both("i|" + k)

@@ -47,17 +47,13 @@ func title(in *Incident, as []*alert.Alert) string {
 		// A subscription gone to another directory is the loss itself
 		// (its resources, its billing, its logs go with it): said first,
 		// with who moved it and how they got the rights to.
-		m := moved(as)
-		s := withBy("Subscription moved to another tenant", strings.TrimSpace(m.Principal))
+		mover := strings.TrimSpace(moved(as).Principal)
 		for _, f := range access {
 			if f.stage == "escalation" {
-				if actor := topPrincipal(inStage(in, as, f.stage)); actor != "" && actor != strings.TrimSpace(m.Principal) {
-					return withBy(s+", after "+f.phrase, actor)
-				}
-				return s + " after " + f.phrase
+				return after("Subscription moved to another tenant", mover, f, in, as)
 			}
 		}
-		return s
+		return withBy("Subscription moved to another tenant", mover)
 	case slices.ContainsFunc(access, func(f foothold) bool { return f.named }):
 		// Access that only users' rules placed (by their tags) is told
 		// better by their titles, below.
@@ -88,10 +84,17 @@ func title(in *Incident, as []*alert.Alert) string {
 	if len(access) == 0 {
 		return withBy(s, who)
 	}
-	if actor := topPrincipal(inStage(in, as, access[0].stage)); actor != "" && actor != who {
-		return withBy(withBy(s, who)+", after "+access[0].phrase, actor)
+	return after(s, who, access[0], in, as)
+}
+
+// after says what who did after the foothold f, naming the foothold's own
+// actor when another identity took it (an owner the attacker granted,
+// from the same address), so the title does not say who elevated access.
+func after(s, who string, f foothold, in *Incident, as []*alert.Alert) string {
+	if actor := topPrincipal(inStage(in, as, f.stage)); actor != "" && actor != who {
+		return withBy(withBy(s, who)+", after "+f.phrase, actor)
 	}
-	return withBy(s+" after "+access[0].phrase, who)
+	return withBy(s+" after "+f.phrase, who)
 }
 
 // createsCompute says the incident's deployment stage is about compute:
