@@ -32,6 +32,8 @@ type Walker struct {
 	// (quotes.go): the escaped ones are cleared. nil for the Walker
 	// that searches the text instead (tests compare the two).
 	quotes []uint64
+	// backslashes is B's bitmap of its backslashes, when it has any.
+	backslashes []uint64
 }
 
 // Span is where a string value without escapes lies in a walker's text;
@@ -64,8 +66,9 @@ func New(b []byte, words *[]uint64) Walker {
 	}
 	q := (*words)[:n]
 	if quoteBits(b, q) {
-		unescapeQuotes(b, q, (*words)[n:2*n])
-		return Walker{B: b, quotes: q}
+		bs := (*words)[n : 2*n]
+		unescapeQuotes(b, q, bs)
+		return Walker{B: b, quotes: q, backslashes: bs}
 	}
 	return Walker{B: b, Plain: true, quotes: q}
 }
@@ -186,6 +189,26 @@ func Escaped(s []byte) bool { return bytes.IndexByte(s, '\\') >= 0 }
 // HasEscape reports whether s, text of w's, holds an escape: never when
 // the whole text has no backslash.
 func (w *Walker) HasEscape(s []byte) bool { return !w.Plain && Escaped(s) }
+
+// BackslashBefore reports whether some backslash of the text is followed
+// by x or y, as searching it for the two pairs would: from the backslash
+// bitmap, so a line of escaped bodies is not searched twice more.
+func (w *Walker) BackslashBefore(x, y byte) bool {
+	if w.Plain {
+		return false
+	}
+	if w.backslashes == nil {
+		return bytes.Contains(w.B, []byte{'\\', x}) || bytes.Contains(w.B, []byte{'\\', y})
+	}
+	for k, m := range w.backslashes {
+		for ; m != 0; m &= m - 1 {
+			if i := k<<6 + bits.TrailingZeros64(m) + 1; i < len(w.B) && (w.B[i] == x || w.B[i] == y) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // SkipWS returns the position of the first byte at or after i that is not
 // JSON white space.

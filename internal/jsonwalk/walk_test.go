@@ -58,6 +58,9 @@ func FuzzWalker(f *testing.F) {
 		if got, want := w.SkipValue(at, 0), search.SkipValue(at, 0); got != want {
 			t.Fatalf("%q: the Walker with the quote bitmap ends at %d, the search at %d", b, got, want)
 		}
+		if got, want := w.BackslashBefore('u', '/'), bytes.Contains(b, []byte(`\u`)) || bytes.Contains(b, []byte(`\/`)); got != want {
+			t.Fatalf("%q: BackslashBefore from the bitmap says %v, the search %v", b, got, want)
+		}
 		if !walks(b) {
 			return
 		}
@@ -66,6 +69,28 @@ func FuzzWalker(f *testing.F) {
 			t.Fatalf("the Walker takes %q, fastjson says %v", b, err)
 		}
 	})
+}
+
+// TestBackslashBefore: the bitmap finds a backslash before either byte at
+// every position, past the first word and at the line's end, as a search
+// of the text does, escaped backslashes included (the pair is looked for,
+// not the escape).
+func TestBackslashBefore(t *testing.T) {
+	t.Parallel()
+	for n := 1; n < 140; n++ {
+		for i := range n {
+			for _, pair := range []string{`\u`, `\/`, `\\`, `\"`, `\`} {
+				b := bytes.Repeat([]byte{'a'}, n)
+				copy(b[i:], pair)
+				var words []uint64
+				w := New(b, &words)
+				want := bytes.Contains(b, []byte(`\u`)) || bytes.Contains(b, []byte(`\/`))
+				if got := w.BackslashBefore('u', '/'); got != want {
+					t.Fatalf("%q: BackslashBefore says %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
 }
 
 // TestQuoteOrBackslash compares the word-at-a-time search with

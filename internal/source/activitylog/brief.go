@@ -81,7 +81,7 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	// Without the record's own text (inside an envelope) nothing is
 	// claimed of its quota.
 	if sc.Text != nil {
-		g.Text = asWritten(sc.Text, false)
+		g.Text = asWritten(sc.Text)
 	}
 	glanceQuota(&g)
 	if sc.Want(g) {

@@ -291,8 +291,8 @@ func (r *lineReader) decide() bool {
 		}
 		g.SourceIP = record.IP(a)
 	}
-	if !r.inEnvelope {
-		g.Text = asWritten(r.B, r.Plain)
+	if !r.inEnvelope && !r.BackslashBefore('u', '/') {
+		g.Text = r.B // asWritten's answer, from the walk's bitmaps
 	}
 	glanceQuota(&g)
 	if r.sc.Want(g) {

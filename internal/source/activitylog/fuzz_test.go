@@ -86,7 +86,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			// What the brief reads claim of the record's text must hold
 			// of the record decoded in full.
-			g := event.Glance{Operation: e.Operation, Outcome: e.Outcome, Text: asWritten(data, false)}
+			g := event.Glance{Operation: e.Operation, Outcome: e.Outcome, Text: asWritten(data)}
 			if glanceQuota(&g); e.Quota != nil && g.LacksQuota() {
 				t.Fatalf("%s: LacksQuota on a record whose decode reads quota %+v", shape, *e.Quota)
 			}

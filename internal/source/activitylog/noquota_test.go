@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 )
 
 // TestNoQuota checks the text test that lets a failure be read briefly:
@@ -30,7 +31,7 @@ func TestNoQuota(t *testing.T) {
 		{"a support ticket", `{}`, opSupport, event.OutcomeStarted, false},
 	}
 	for _, c := range cases {
-		g := event.Glance{Operation: c.op, Outcome: c.o, Text: asWritten([]byte(c.line), false)}
+		g := event.Glance{Operation: c.op, Outcome: c.o, Text: asWritten([]byte(c.line))}
 		glanceQuota(&g)
 		if got := g.LacksQuota(); got != c.want {
 			t.Errorf("%s: LacksQuota = %v, want %v", c.name, got, c.want)
@@ -42,20 +43,25 @@ func TestNoQuota(t *testing.T) {
 }
 
 // TestAsWritten checks which texts are given for tests on their literals:
-// none where an escape could hide a letter or a slash.
+// none where an escape could hide a letter or a slash; BriefLine's walk
+// answers the same from its bitmaps.
 func TestAsWritten(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		name, line  string
-		plain, want bool
+		name, line string
+		want       bool
 	}{
-		{"a line without backslashes", `{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`, true, true},
-		{"escaped quotes only", `{"body":"{\"type\":\"NvidiaGpuDriverLinux\"}"}`, false, true},
-		{"a \\u escape", `{"resourceId":"/x/extensions/Nvidia\u0047puDriverLinux"}`, false, false},
-		{"escaped slashes", `{"resourceId":"\/x\/extensions\/AzureMonitorLinuxAgent"}`, false, false},
+		{"a line without backslashes", `{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`, true},
+		{"escaped quotes only", `{"body":"{\"type\":\"NvidiaGpuDriverLinux\"}"}`, true},
+		{"a \\u escape", `{"resourceId":"/x/extensions/Nvidia\u0047puDriverLinux"}`, false},
+		{"escaped slashes", `{"resourceId":"\/x\/extensions\/AzureMonitorLinuxAgent"}`, false},
 	} {
-		if got := asWritten([]byte(c.line), c.plain) != nil; got != c.want {
+		if got := asWritten([]byte(c.line)) != nil; got != c.want {
 			t.Errorf("%s: asWritten gives the text: %v, want %v", c.name, got, c.want)
+		}
+		var words []uint64
+		if w := jsonwalk.New([]byte(c.line), &words); w.BackslashBefore('u', '/') == c.want {
+			t.Errorf("%s: the walk's bitmaps give the text: %v, want %v", c.name, !c.want, c.want)
 		}
 	}
 }

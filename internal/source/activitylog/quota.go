@@ -118,12 +118,12 @@ func glanceQuota(g *event.Glance) {
 	g.QuotaNamed = true
 }
 
-// asWritten returns line when its strings are spelled in it as they read
-// (plain: it holds no backslash at all), so that tests for literals in
-// the text are sound; nil when a \u escape could hide any letter, or a
-// \/ (PHP's writer escapes every slash) a slash.
-func asWritten(line []byte, plain bool) []byte {
-	if plain || !bytes.Contains(line, []byte(`\u`)) && !bytes.Contains(line, []byte(`\/`)) {
+// asWritten returns line when its strings are spelled in it as they read,
+// so that tests for literals in the text are sound; nil when a \u escape
+// could hide any letter, or a \/ (PHP's writer escapes every slash) a
+// slash. BriefLine asks the walk's bitmaps the same (BackslashBefore).
+func asWritten(line []byte) []byte {
+	if !bytes.Contains(line, []byte(`\u`)) && !bytes.Contains(line, []byte(`\/`)) {
 		return line
 	}
 	return nil
