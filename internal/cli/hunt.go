@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -155,11 +156,26 @@ func (f *huntFlags) prepare(cmd string, stderr io.Writer) (*prepared, int) {
 		}
 		opts.OwnedIPs = append(opts.OwnedIPs, p.saved.owned...)
 	}
-	enr, err := enrich.Load(opts)
-	if err != nil {
-		return fail(ExitError, "intel data: ", err)
+	// The intel and the rules load side by side: each takes tens of
+	// milliseconds, all of them before a hunt reads its first byte. The
+	// rules' messages wait, so that an intel failure still comes first.
+	type intel struct {
+		enr *enrich.Enricher
+		err error
 	}
-	set, code := loadRules(cmd, f.ruleDirs, f.onlyUser, stderr, stderr)
+	loaded := make(chan intel, 1)
+	go func() {
+		enr, err := enrich.Load(opts)
+		loaded <- intel{enr, err}
+	}()
+	var said bytes.Buffer
+	set, code := loadRules(cmd, f.ruleDirs, f.onlyUser, &said, &said)
+	in := <-loaded
+	if in.err != nil {
+		return fail(ExitError, "intel data: ", in.err)
+	}
+	enr := in.enr
+	stderr.Write(said.Bytes())
 	if set == nil {
 		return nil, code
 	}

@@ -133,3 +133,23 @@ func TestRulesPathThatCannotBeReadIsAUsageError(t *testing.T) {
 		t.Errorf("a folder holding a broken rule: exit %d, %d alerts, stderr %q; want exit 0, the rule reported, the others run", code, len(jsonl(t, out)), errs)
 	}
 }
+
+// TestBrokenIntelIsSaidFirst: the intel and the rules load side by side,
+// and what each says comes out as when they loaded one after the other: a
+// damaged intel file stops the hunt with its own error and nothing of the
+// rules (a broken rule beside it is not reported); with the intel sound,
+// the broken rule is reported and the hunt runs.
+func TestBrokenIntelIsSaidFirst(t *testing.T) {
+	t.Parallel()
+	data, broken := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(broken, "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	os.WriteFile(filepath.Join(data, "servicetags.json"), []byte(`{"values": [`), 0o644)
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--data-dir", data, "--rules", broken, example)
+	if code != ExitError || !strings.HasPrefix(errs, "mamori hunt: intel data: ") || strings.Contains(errs, "broken.yml") || out != "" {
+		t.Errorf("damaged intel: exit %d, stdout %q, stderr %q; want exit %d, the intel's error alone", code, out, errs, ExitError)
+	}
+	code, out, errs = run(t, "", "hunt", "--format", "jsonl", "--data-dir", t.TempDir(), "--rules", broken, example)
+	if code != ExitOK || !strings.HasPrefix(errs, "mamori: rule ") || !strings.Contains(errs, "broken.yml") || len(jsonl(t, out)) == 0 {
+		t.Errorf("sound intel: exit %d, %d alerts, stderr %q; want the broken rule reported first, the hunt run", code, len(jsonl(t, out)), errs)
+	}
+}
