@@ -227,11 +227,15 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 // keepHits encodes the current event's hits, one per matched rule. The
 // record's dedup key, summary and shared facts are made once.
 func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
-	// An Activity Log event is known by what all its shapes carry alike
-	// (activityKey); others by the key their record gives (dedupKey).
-	key, activity := e.activityKey(ev, &ws.tuple)
+	// An Activity Log event or a firewall record is known by what all its
+	// exports carry alike (activityKey, firewallKey); others by the key
+	// their record gives (dedupKey).
+	key, shared := e.activityKey(ev, &ws.tuple)
+	if !shared {
+		key, shared = e.firewallKey(ev, &ws.tuple)
+	}
 	var own ownKey // the record's dedupKey, made at most once
-	if !activity {
+	if !shared {
 		own = e.ownKey(ws, ev)
 		key = own.key
 	}
@@ -256,7 +260,7 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 			b = appendBytes(b, ws.group)
 		case !r.silent:
 			if name == "" {
-				if activity {
+				if shared {
 					own = e.ownKey(ws, ev)
 				}
 				name = own.name(ev)
@@ -416,6 +420,57 @@ func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
 	*buf = b
 	var k [2 + 16]byte // \x00\x01 first: no id, file name or content hash starts so
 	k[1] = 1
+	binary.LittleEndian.PutUint64(k[2:], maphash.Bytes(e.seeds[0], b))
+	binary.LittleEndian.PutUint64(k[10:], maphash.Bytes(e.seeds[1], b))
+	return string(k[:]), true
+}
+
+// firewallKey identifies an Azure Firewall record (a DNS lookup, a
+// connection its rules logged) whatever export it was read from: an Event
+// Hub's or a storage account's diagnostic records and a workspace's AZFW*
+// rows carry the same time, client endpoint and, for a lookup, query id,
+// name and type, in texts that differ, so dedupKey's content hash took
+// each copy for a record of its own and a pool lookup read from two
+// exports counted twice. A lookup logged in the legacy text
+// (AzureFirewallDnsProxy) is the same lookup too. Hashed as activityKey
+// hashes. false when the record names no source port: nothing then tells
+// two lookups of one client in one millisecond apart.
+func (e *Engine) firewallKey(ev *event.Event, buf *[]byte) (string, bool) {
+	if ev.Time.IsZero() || !strings.HasPrefix(ev.Shape, "firewall.") {
+		return "", false
+	}
+	b := append((*buf)[:0], byte(ev.Kind))
+	b = binary.LittleEndian.AppendUint64(b, uint64(ev.Time.UnixMilli()))
+	switch {
+	case ev.DNS != nil && ev.DNS.ClientPort != 0:
+		d := ev.DNS
+		b = d.Client.AppendTo(b)
+		b = binary.LittleEndian.AppendUint16(b, d.ClientPort)
+		b = binary.LittleEndian.AppendUint16(b, d.QueryID)
+		b = append(b, d.Query...)
+		b = append(b, 0)
+		b = appendLower(b, d.Type)
+	case ev.Flow != nil && ev.Flow.SrcPort != 0:
+		// The category too: a threat-intelligence or IDPS record of a
+		// connection is a record of its own beside the rule's.
+		f := ev.Flow
+		b = appendLower(b, ev.Category)
+		b = append(b, 0)
+		b = append(b, f.Protocol...)
+		b = append(b, 0)
+		b = f.Src.AppendTo(b)
+		b = binary.LittleEndian.AppendUint16(b, f.SrcPort)
+		b = f.Dst.AppendTo(b)
+		b = binary.LittleEndian.AppendUint16(b, f.DstPort)
+		b = append(b, f.Host...)
+		b = append(b, 0)
+		b = append(b, f.Action...)
+	default:
+		return "", false
+	}
+	*buf = b
+	var k [2 + 16]byte // \x00\x02 first: no other key starts so
+	k[1] = 2
 	binary.LittleEndian.PutUint64(k[2:], maphash.Bytes(e.seeds[0], b))
 	binary.LittleEndian.PutUint64(k[10:], maphash.Bytes(e.seeds[1], b))
 	return string(k[:]), true

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"net/netip"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -67,6 +69,93 @@ level: low
 	} {
 		if _, ok := e.activityKey(&ev, new([]byte)); ok {
 			t.Errorf("an activity key for %+v", ev)
+		}
+	}
+}
+
+// An Azure Firewall record read from two exports (an Event Hub's
+// diagnostic record and a workspace's AZFW* row, the legacy text of a
+// lookup beside them), in other cases and with the time to other
+// precisions, counts once; lookups and connections that differ in their
+// port or query id do not, nor an IDPS record of a connection beside the
+// rule's, and a record without a source port keeps its own key.
+func TestOneFirewallRecordInTwoExportsCountsOnce(t *testing.T) {
+	const lookups = `title: Lookups of a pool
+name: user.pool_lookup
+id: 5b1c
+description: d
+logsource: {product: azure, service: dns}
+detection:
+  sel: {dns.query: pool.example}
+  condition: sel
+level: low
+merge-by: [dns.client, dns.query]
+`
+	const conns = `title: Connections to a pool
+name: user.pool_connection
+id: 5b1d
+description: d
+logsource: {product: azure, service: flowlogs}
+detection:
+  sel: {flow.dst_port: 3333}
+  condition: sel
+level: low
+merge-by: [flow.src]
+`
+	set := load(t, map[string]string{"l.yml": lookups, "c.yml": conns})
+	t0 := time.Date(2026, 3, 14, 1, 52, 0, 862_387_000, time.UTC)
+	client := netip.MustParseAddr("10.40.2.4")
+	lookup := func(cat string, at time.Time, port, id uint16, typ string) event.Event {
+		return event.Event{Kind: event.KindDNS, Shape: "firewall.dns", Operation: "dns query", Category: cat, Time: at, Tenant: "t1",
+			SourceIP: client, DNS: &event.DNS{Query: "pool.example", Type: typ, Client: client, ClientPort: port, QueryID: id}}
+	}
+	conn := func(cat string, at time.Time, port uint16) event.Event {
+		return event.Event{Kind: event.KindFlow, Shape: "firewall.network", Operation: "flow", Category: cat, Time: at, Tenant: "t1", SourceIP: client,
+			Flow: &event.Flow{Src: client, SrcPort: port, Dst: netip.MustParseAddr("203.0.113.17"), DstPort: 3333, Protocol: "tcp", Action: "allow"}}
+	}
+	evs := []event.Event{
+		lookup("AZFWDnsQuery", t0, 47785, 35817, "A"),                                     // the Event Hub's record
+		lookup("AZFWDnsQuery", t0.Truncate(time.Millisecond), 47785, 35817, "a"),          // the workspace's row
+		lookup("AzureFirewallDnsProxy", t0.Add(-100*time.Microsecond), 47785, 35817, "A"), // its legacy text
+		lookup("AZFWDnsQuery", t0, 47786, 35817, "A"),                                     // another port
+		lookup("AZFWDnsQuery", t0, 47785, 35818, "A"),                                     // another query id
+		lookup("AZFWDnsQuery", t0, 47785, 35817, "AAAA"),                                  // another type
+		lookup("AZFWDnsQuery", t0, 0, 0, "A"),                                             // no port: its content's key
+		conn("AZFWNetworkRule", t0, 50975),
+		conn("AZFWNetworkRule", t0.Truncate(time.Millisecond), 50975),
+		conn("AZFWNetworkRule", t0, 50976),
+		conn("AZFWIdpsSignature", t0, 50975),
+	}
+	for i := range evs { // each read from a file of its own
+		evs[i].Loc = event.Location{File: "export-" + strconv.Itoa(i) + ".json", Line: 1}
+	}
+	e, err := New(set, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		e.Eval(i%2, &evs[i])
+	}
+	as, st, err := e.Alerts(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, a := range as {
+		counts[a.Rule] += a.Count
+	}
+	if counts["user.pool_lookup"] != 5 || counts["user.pool_connection"] != 3 || st.Duplicates != 3 {
+		t.Errorf("counts %v, %d duplicates: want 5 lookups (the first in three exports once), 3 connections (the rule's in two exports once, the IDPS record's), 3 duplicates", counts, st.Duplicates)
+	}
+	// Records of other families, and firewall records without a port,
+	// keep the keys their records give.
+	for _, ev := range []event.Event{
+		{Kind: event.KindDNS, Shape: "firewall.dns", Time: t0, DNS: &event.DNS{Query: "pool.example", Client: client}},
+		{Kind: event.KindFlow, Shape: "flow.vnet", Time: t0, Flow: &event.Flow{Src: client, SrcPort: 50975}},
+		{Kind: event.KindDNS, Shape: "firewall.dns", DNS: &event.DNS{Query: "pool.example", Client: client, ClientPort: 1}},
+	} {
+		if _, ok := e.firewallKey(&ev, new([]byte)); ok {
+			t.Errorf("a firewall key for %+v", ev)
 		}
 	}
 }

@@ -204,6 +204,10 @@ type DNS struct {
 	Type         string     `json:"type,omitempty"`
 	ResponseCode string     `json:"response_code,omitempty"`
 	Client       netip.Addr `json:"client"`
+	// The client's port and the query's id, when the record names them:
+	// with the time, what tells one lookup from another in every export.
+	ClientPort uint16 `json:"client_port,omitempty"`
+	QueryID    uint16 `json:"query_id,omitempty"`
 }
 
 // Process is one process creation on a host.

@@ -187,6 +187,10 @@ func TestFieldValues(t *testing.T) {
 		{name: "machine of an unnamed host is its log's folder and name", ev: &event.Event{Kind: event.KindProcess, Process: &event.Process{}, Loc: event.Location{File: filepath.Join("case-17", "hosts", "vm-3", "audit.log")}}, field: "process.machine", want: []string{"file:vm-3/audit.log"}},
 		{name: "no machine without a process", ev: &event.Event{Kind: event.KindActivity, Loc: event.Location{File: "a/b.json"}}, field: "process.machine", absent: true},
 		{name: "query of a DNS event", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "pool.minexmr.com"}}, field: "query", want: []string{"pool.minexmr.com"}},
+		{name: "a lookup's port and id", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "p", ClientPort: 47785, QueryID: 0}}, field: "dns.query_id", want: []string{"0"}},
+		{name: "a lookup's port", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "p", ClientPort: 47785}}, field: "dns.client_port", want: []string{"47785"}},
+		{name: "a proxy error names no port", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "p"}}, field: "dns.client_port", absent: true},
+		{name: "nor an id", ev: &event.Event{Kind: event.KindDNS, DNS: &event.DNS{Query: "p"}}, field: "dns.query_id", absent: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

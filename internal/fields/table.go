@@ -287,6 +287,20 @@ var normalised = map[string]getter{
 	"dns.type":          sub(dns, func(d *event.DNS) string { return d.Type }),
 	"dns.response_code": sub(dns, func(d *event.DNS) string { return d.ResponseCode }),
 	"dns.client":        subAddr(dns, func(d *event.DNS) netip.Addr { return d.Client }),
+	// Absent, not 0, when the record does not name them (it names both
+	// or neither).
+	"dns.client_port": intOf(func(ev *event.Event) (int64, bool) {
+		if ev.DNS == nil || ev.DNS.ClientPort == 0 {
+			return 0, false
+		}
+		return int64(ev.DNS.ClientPort), true
+	}),
+	"dns.query_id": intOf(func(ev *event.Event) (int64, bool) {
+		if ev.DNS == nil || ev.DNS.ClientPort == 0 {
+			return 0, false
+		}
+		return int64(ev.DNS.QueryID), true
+	}),
 
 	"process.host":                sub(process, func(p *event.Process) string { return p.Host }),
 	"process.machine":             textOf(machine),

@@ -1,8 +1,16 @@
 package hunt
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,5 +77,92 @@ func TestOneTenantInManyExports(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantIncs, incs); diff != "" {
 		t.Errorf("incidents of the three exports together (-one +all):\n%s", diff)
+	}
+}
+
+// A tenant's firewall logs come to a responder the same two ways: the
+// Event Hub's (or storage account's) diagnostic records and a workspace's
+// AZFW* rows, as a Log Analytics query exports them (every column a
+// string, the resource id in lower case, no directory tenant). Hunted
+// together, the two give the alerts of the records alone, with the same
+// counts: a pool lookup counted once per export would double every
+// lookup's count.
+func TestFirewallLogsInTwoExportsCountOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	t.Parallel()
+	dir, la := t.TempDir(), t.TempDir()
+	if _, err := simulate.Write(dir, simulate.Options{Seed: 7, Days: 10, Scenarios: []string{"cpu-mining"}}); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]map[string]string{}
+	err := filepath.WalkDir(filepath.Join(dir, "firewall-eventhub"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			var msg struct {
+				Records []struct {
+					Category, Time, ResourceID string
+					Properties                 map[string]any
+				}
+			}
+			if err := json.Unmarshal(line, &msg); err != nil {
+				return fmt.Errorf("%s: %v", path, err)
+			}
+			for _, r := range msg.Records {
+				row := map[string]string{"TimeGenerated": r.Time, "Type": r.Category, "_ResourceId": strings.ToLower(r.ResourceID)}
+				for k, v := range r.Properties {
+					row[k] = fmt.Sprint(v)
+				}
+				rows[r.Category] = append(rows[r.Category], row)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, rs := range rows {
+		b, _ := json.Marshal(rs)
+		if err := os.WriteFile(filepath.Join(la, table+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, enr := catalogue(t)
+	counts := func(dirs ...string) map[string]int {
+		res, err := Run(context.Background(), expand(t, dirs...), Config{Rules: set, Enricher: enr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := map[string]int{}
+		for _, a := range res.Alerts {
+			c[a.ID+" "+a.Rule] += a.Count
+		}
+		return c
+	}
+	want := counts(dir)
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(want)), func(k string) bool { return strings.HasSuffix(k, " azure.dns.mining_pool_lookup") }) {
+		t.Fatalf("no pool lookup alert in the records alone: the test shows nothing (%v)", want)
+	}
+	// The rows alone are read as the records are (their alerts name no
+	// tenant: a workspace's TenantId is not the directory's).
+	byRule := func(c map[string]int) map[string]int {
+		r := map[string]int{}
+		for k, n := range c {
+			r[k[strings.IndexByte(k, ' ')+1:]] += n
+		}
+		return r
+	}
+	if got, w := byRule(counts(la)), byRule(counts(filepath.Join(dir, "firewall-eventhub"))); !maps.Equal(got, w) {
+		t.Errorf("the workspace's rows alone: %v, want the records' %v", got, w)
+	}
+	if diff := cmp.Diff(want, counts(dir, la)); diff != "" {
+		t.Errorf("the records and the workspace's rows together (-records +both):\n%s", diff)
 	}
 }

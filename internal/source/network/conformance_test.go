@@ -186,7 +186,7 @@ func TestConformanceFirewallDNS(t *testing.T) {
 	t.Parallel()
 	evs := decodeSample(t, "samples/elastic-integrations/azure_firewall_AZFWDnsQuery_structured.ndjson", shapeDNS, 1)
 	e := evs[0]
-	if *e.DNS != (event.DNS{Query: "ntp.ubuntu.com", Type: "A", ResponseCode: "NOERROR", Client: ip("1.128.0.0")}) {
+	if *e.DNS != (event.DNS{Query: "ntp.ubuntu.com", Type: "A", ResponseCode: "NOERROR", Client: ip("1.128.0.0"), ClientPort: 47785, QueryID: 35817}) {
 		t.Errorf("dns %+v", *e.DNS)
 	}
 	if e.Operation != "dns query" || e.Subscription != "56d199a8-724e-436d-b7f2-5f6f7694eabd" || !e.Time.Equal(at("2024-01-31T23:39:50.862387Z")) {

@@ -65,6 +65,8 @@ func structuredDNS(sc *record.Scratch, p *fastjson.Value, e *event.Event, d *eve
 	d.Type = sc.Intern(record.Peek(sc.Get(p, "QueryType")))
 	d.ResponseCode = sc.Intern(record.Peek(sc.Get(p, "ResponseCode")))
 	d.Client = addrOf(record.Peek(sc.Get(p, "SourceIp")))
+	d.ClientPort = portOf(sc.Int(p, "SourcePort"))
+	d.QueryID = portOf(sc.Int(p, "QueryId")) // sixteen bits, as a port
 	e.Status = d.ResponseCode
 	e.StatusMessage = strings.TrimSpace(sc.Str(p, "ErrorMessage"))
 	e.Outcome = dnsOutcome(d.ResponseCode, e.StatusMessage != "")
@@ -88,7 +90,10 @@ func legacyDNS(msg string, e *event.Event, d *event.DNS) error {
 		if n := words(rest, f[:]); n < 11 {
 			return fmt.Errorf("unparsable DNS proxy message: %d fields, want at least 11: %q", n, record.Clip(s, 48))
 		}
-		d.Client = addrOf(f[0])
+		host, port := splitEndpoint(f[0])
+		d.Client, _ = parseIP(host)
+		d.ClientPort, _ = textPort(port)
+		d.QueryID, _ = textPort(f[2])
 		d.Type, d.Query, d.ResponseCode = f[3], queryName(f[5]), f[10]
 		e.Status = d.ResponseCode
 		e.Outcome = dnsOutcome(d.ResponseCode, false)

@@ -402,7 +402,7 @@ var decodeCases = []decodeCase{
 		shape: shapeDNS, events: 1,
 		check: func(t *testing.T, evs []event.Event) {
 			e := evs[0]
-			if e.DNS == nil || *e.DNS != (event.DNS{Query: "xmr.pool.example", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}) {
+			if e.DNS == nil || *e.DNS != (event.DNS{Query: "xmr.pool.example", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4"), ClientPort: 47785, QueryID: 35817}) {
 				t.Fatalf("dns %+v", e.DNS)
 			}
 			if e.Kind != event.KindDNS || e.Operation != "dns query" || e.Outcome != event.OutcomeSucceeded || e.SourceIP != ip("10.40.2.4") || e.Subscription != subID {
@@ -431,7 +431,7 @@ var decodeCases = []decodeCase{
 		name:  "AZFWDnsQuery record without a QueryName is read from its msg",
 		rec:   `{"category":"AZFWDnsQuery","time":"2025-03-01T10:09:00Z","properties":{"msg":"DNS Request: 10.40.2.4:53457 - 47856 A IN Stratum.Example.COM. udp 52 false 512 NOERROR qr,rd,ra 114 0.000271s"}}`,
 		shape: shapeDNS, events: 1,
-		check: dnsIs(event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4")}),
+		check: dnsIs(event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NOERROR", Client: ip("10.40.2.4"), ClientPort: 53457, QueryID: 47856}),
 	},
 	{
 		name:  "AZFWDnsQuery record with neither QueryName nor msg is reported",
@@ -443,7 +443,7 @@ var decodeCases = []decodeCase{
 		rec:   `{"category":"AzureFirewallDnsProxy","time":"2025-03-01T10:10:00Z","operationName":"AzureFirewallDnsProxyLog","properties":{"msg":"DNS Request: 10.40.2.4:53457 - 47856 A IN Stratum.Example.COM. udp 52 false 512 NXDOMAIN qr,rd,ra 114 0.000271s"}}`,
 		shape: shapeDNS, events: 1,
 		check: func(t *testing.T, evs []event.Event) {
-			if *evs[0].DNS != (event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NXDOMAIN", Client: ip("10.40.2.4")}) {
+			if *evs[0].DNS != (event.DNS{Query: "stratum.example.com", Type: "A", ResponseCode: "NXDOMAIN", Client: ip("10.40.2.4"), ClientPort: 53457, QueryID: 47856}) {
 				t.Errorf("dns %+v", *evs[0].DNS)
 			}
 			if evs[0].Outcome != event.OutcomeFailed {
@@ -455,7 +455,7 @@ var decodeCases = []decodeCase{
 		name:  "legacy DNS proxy request with the en dash the documentation shows",
 		rec:   `{"category":"AzureFirewallDnsProxy","time":"2025-03-01T10:10:00Z","properties":{"msg":"DNS Request: 10.40.2.7:48197 – 15676 AAAA IN blob.example.net. udp 55 false 512 NOERROR - 0 2.000301956s"}}`,
 		shape: shapeDNS, events: 1,
-		check: dnsIs(event.DNS{Query: "blob.example.net", Type: "AAAA", ResponseCode: "NOERROR", Client: ip("10.40.2.7")}),
+		check: dnsIs(event.DNS{Query: "blob.example.net", Type: "AAAA", ResponseCode: "NOERROR", Client: ip("10.40.2.7"), ClientPort: 48197, QueryID: 15676}),
 	},
 	{
 		name:  "legacy DNS proxy error message keeps the name and the error, with no client",
