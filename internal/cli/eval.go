@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/mamori-sec/mamori/internal/eval"
+	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
@@ -26,6 +27,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
 	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
 	noteRule := fs.String("rule", "", "list only the notes about this rule `name`")
+	var ruleDirs multiFlag
+	fs.Var(&ruleDirs, "rules", "a folder (or file) of more Sigma rules to hunt and score beside the built-in ones (SigmaHQ's, your own); repeatable")
 	setUsage(fs, stderr, "Usage: mamori eval [flags]\n\nSimulates many tenants with random attacks and their benign twins, hunts each, and\nscores every rule against what was injected (truth.json): true and false positives,\nmisses, precision, recall and time to the first alert. See docs/detections.md.\n")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
@@ -58,7 +61,14 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mamori eval: --shape: %v\n", err)
 		return ExitUsage
 	}
-	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, Workers: *workers, Notes: *notes, NotesRule: *noteRule}
+	for _, d := range ruleDirs {
+		if err := readable(d); err != nil {
+			fmt.Fprintf(stderr, "mamori eval: --rules: %s\n", report.Terminal(err.Error()))
+			return ExitUsage
+		}
+	}
+	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, Workers: *workers, Notes: *notes, NotesRule: *noteRule,
+		RuleDirs: ruleDirs}
 	if isTerminal(stderr) {
 		opt.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rtenant %d/%d", done, total) }
 	}

@@ -82,6 +82,11 @@ type Options struct {
 	// NotesRule keeps only the notes about this rule (empty: all rules), so
 	// each of one rule's false positives can be traced to its tenant.
 	NotesRule string
+	// RuleDirs are folders (or files) of more Sigma rules hunted beside
+	// the catalogue, scored alike: SigmaHQ's, a team's own. Their
+	// alerts join the incidents, so the report also says what they do to
+	// those (false incidents, people tied into an attack's).
+	RuleDirs []string
 }
 
 // DefaultNotes is how many notes a report lists unless asked: a catalogue
@@ -108,10 +113,12 @@ type Report struct {
 	Seed    uint64
 	Days    int
 	Size    string
-	Shape   string      // the Activity Log's shape; "" for the default, records
-	Rules   []RuleScore // sorted by rule
-	Attacks int         // attacks injected
-	Twins   int         // benign twins injected
+	Shape   string // the Activity Log's shape; "" for the default, records
+	// RuleDirs are the folders of rules hunted beside the catalogue.
+	RuleDirs []string
+	Rules    []RuleScore // sorted by rule
+	Attacks  int         // attacks injected
+	Twins    int         // benign twins injected
 	// FalseIncidents are incidents at high or critical made only of twin
 	// or background alerts.
 	FalseIncidents int
@@ -161,7 +168,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	for w := range workers {
 		wg.Go(func() {
 			// A rule set per worker: hunts must not share compiled state.
-			set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+			set, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: opt.RuleDirs})
 			if err != nil {
 				errs[w] = fmt.Errorf("rules: %w", err)
 			}
@@ -207,7 +214,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		notes = DefaultNotes
 	}
 	r := total.report(notes, opt.NotesRule)
-	r.Tenants, r.Seed, r.Days, r.Size, r.Shape = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape
+	r.Tenants, r.Seed, r.Days, r.Size, r.Shape, r.RuleDirs = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape, opt.RuleDirs
 	return r, nil
 }
 

@@ -2,16 +2,21 @@ package eval
 
 import (
 	"fmt"
-	"github.com/mamori-sec/mamori/internal/simulate"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
 // Command is the command line that reproduces the report.
 func (r *Report) Command() string {
-	return fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
+	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
+	for _, d := range r.RuleDirs {
+		c += " --rules " + d
+	}
+	return c
 }
 
 // shapeFlag is the --shape flag that asks for the Activity Log's shape,
@@ -87,6 +92,9 @@ func (r *Report) summary() string {
 	size := r.Size
 	if shapeFlag(r.Shape) != "" {
 		size += ", Activity Log as " + r.Shape
+	}
+	if len(r.RuleDirs) > 0 {
+		size += ", with the rules in " + strings.Join(r.RuleDirs, ", ")
 	}
 	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used.",
 		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)

@@ -406,3 +406,16 @@ func KindOfShape(shape string) Kind {
 	}
 	return KindUnknown
 }
+
+// CreatesCompute reports whether an Activity Log operation, in lower case
+// as events carry it, creates or updates compute: a VM, a VM scale set, an
+// Azure ML compute, a Batch pool, a container group.
+func CreatesCompute(op string) bool {
+	switch op {
+	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
+		"microsoft.machinelearningservices/workspaces/computes/write", "microsoft.batch/batchaccounts/pools/write",
+		"microsoft.containerinstance/containergroups/write":
+		return true
+	}
+	return false
+}

@@ -153,6 +153,19 @@ func TestTitles(t *testing.T) {
 		},
 		want: "Possible cryptojacking: compute created after privilege escalation by " + mallory,
 	}, {
+		// SigmaHQ's "Number Of Resource Creation Or Deployment
+		// Activities" fires on every VM write and is tagged privilege
+		// escalation: a data scientist's GPU machine is not cryptojacking
+		// after an escalation for it.
+		name: "a broad rule tagged escalation on the records that created compute",
+		alerts: []alert.Alert{
+			mk("d2d901db", alert.Medium, at(0), principal(mallory), tags("attack.privilege-escalation", "attack.persistence", "attack.t1098"),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus2", "ds-train-01", "c1")),
+			mk("azure.compute.gpu_created", alert.Low, at(0), principal(mallory), compute("vm", "Standard_NC6s_v3", 1, "eastus2", "ds-train-01", "c1")),
+			mk("azure.compute.gpu_driver_extension", alert.Low, at(5*time.Minute), principal(mallory)),
+		},
+		want: "GPU VMs in eastus2 by " + mallory,
+	}, {
 		name: "a user's rule that says its stage is deployment is taken at its word",
 		alerts: []alert.Alert{
 			mk("custom.vm", alert.Medium, at(0), principal(mallory), stage("deployment")),

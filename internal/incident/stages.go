@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // Stages are the kill-chain stages of a cryptojacking attack, in order.
@@ -66,12 +67,13 @@ var stagePrefixes = []string{"mamori.stage.", "stage."}
 
 // StagesOf returns the kill-chain stages of an alert, in kill-chain
 // order: its Stage and the table's stages for its rule; failing both, a
-// tag naming a stage; failing that, its ATT&CK tags. An alert none of
-// these place has no stage.
+// tag naming a stage; failing that, deployment when its records created
+// compute; failing that, its ATT&CK tags. An alert none of these place
+// has no stage.
 func StagesOf(a *alert.Alert) []string {
 	out := ruleStagesOf(a)
 	if len(out) == 0 {
-		out = stagesFromTags(a.Tags)
+		out = unplacedStages(a)
 	}
 	slices.SortFunc(out, func(x, y string) int { return slices.Index(Stages, x) - slices.Index(Stages, y) })
 	return slices.Compact(out)
@@ -102,17 +104,19 @@ func ruleTable(rule string) []string {
 	return nil
 }
 
-func stagesFromTags(tags []string) []string {
-	folded := make([]string, len(tags))
-	for i, t := range tags {
-		folded[i] = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(t)), "-", "_")
+// unplacedStages places an alert whose rule names no stage. What its
+// records did outranks a tactic its rule was tagged with: SigmaHQ's
+// "Number Of Resource Creation Or Deployment Activities" matches every VM
+// write and is tagged privilege escalation and persistence, which made
+// each data scientist's GPU machine "possible cryptojacking after
+// privilege escalation", at high.
+func unplacedStages(a *alert.Alert) []string {
+	folded := foldTags(a.Tags)
+	if s := namedStage(folded); s != "" {
+		return []string{s}
 	}
-	for _, t := range folded {
-		for _, p := range stagePrefixes {
-			if s, ok := strings.CutPrefix(t, p); ok && isStage(s) {
-				return []string{s}
-			}
-		}
+	if createdCompute(a) {
+		return []string{"deployment"}
 	}
 	for _, m := range tagStages {
 		for _, t := range folded {
@@ -122,6 +126,37 @@ func stagesFromTags(tags []string) []string {
 		}
 	}
 	return nil
+}
+
+// createdCompute reports whether an alert's records created compute: it
+// priced some, or every record it lists is a compute create (the Start
+// record of a write names no size).
+func createdCompute(a *alert.Alert) bool {
+	if len(a.Compute) > 0 {
+		return true
+	}
+	return len(a.Evidence) > 0 && !slices.ContainsFunc(a.Evidence, func(e alert.Evidence) bool { return !event.CreatesCompute(e.Operation) })
+}
+
+// namedStage is the stage the first tag naming one names, "" for none.
+func namedStage(folded []string) string {
+	for _, t := range folded {
+		for _, p := range stagePrefixes {
+			if s, ok := strings.CutPrefix(t, p); ok && isStage(s) {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// foldTags compares tags as written by any hand: lower case, '-' as '_'.
+func foldTags(tags []string) []string {
+	folded := make([]string, len(tags))
+	for i, t := range tags {
+		folded[i] = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(t)), "-", "_")
+	}
+	return folded
 }
 
 func isStage(s string) bool { return slices.Contains(Stages, s) }

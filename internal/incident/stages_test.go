@@ -3,6 +3,7 @@ package incident
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/rules"
@@ -51,9 +52,41 @@ func TestStagesOf(t *testing.T) {
 			"attack.privilege-escalation", "attack.initial-access", "attack.t1078.004"}}, []string{"initial_access"}},
 		{"an unknown stage value is ignored", alert.Alert{Rule: "x", Stage: "lateral", Tags: []string{"attack.persistence"}}, []string{"persistence"}},
 		{"nothing to go by", alert.Alert{Rule: "x", Tags: []string{"attack.discovery"}}, nil},
+		// What the records did outranks the tactics a broad rule is
+		// tagged with (SigmaHQ's "Number Of Resource Creation Or
+		// Deployment Activities": every VM write, tagged escalation).
+		{"records that created compute are deployment", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation", "attack.persistence", "attack.t1098"},
+			Compute: []alert.Compute{{Service: "vm", Size: "Standard_NC6s_v3", Count: 1}}}, []string{"deployment"}},
+		{"unless a tag names the stage", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation", "stage.escalation"},
+			Compute: []alert.Compute{{Service: "vm", Count: 1}}}, []string{"escalation"}},
+		{"or the rule's own stage", alert.Alert{Rule: "x", Stage: "persistence", Compute: []alert.Compute{{Service: "vm", Count: 1}}}, []string{"persistence"}},
 	} {
 		if got := StagesOf(&tc.a); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestBroadRuleOnComputeRaisesNothing: a broad rule tagged privilege
+// escalation on a data scientist's GPU machine (SigmaHQ's "Number Of
+// Resource Creation Or Deployment Activities") leaves the incident at its
+// alerts' severity, in the stages the records show; the same alert
+// without compute is still an escalation, before compute, and raises it.
+func TestBroadRuleOnComputeRaisesNothing(t *testing.T) {
+	t.Parallel()
+	broad := func(opts ...func(*alert.Alert)) []alert.Alert {
+		return []alert.Alert{
+			mk("d2d901db", alert.Medium, at(0), append(opts, principal(mallory), tags("attack.privilege-escalation", "attack.persistence", "attack.t1098"))...),
+			mk("azure.compute.gpu_created", alert.Low, at(time.Second), principal(mallory), compute("vm", "Standard_NC6s_v3", 1, "eastus2", "ds-train-01", "c1")),
+			mk("azure.compute.gpu_driver_extension", alert.Low, at(5*time.Minute), principal(mallory)),
+		}
+	}
+	in := Build(broad(compute("vm", "Standard_NC6s_v3", 1, "eastus2", "ds-train-01", "c1")), Options{})
+	if len(in) != 1 || in[0].Severity != alert.Medium || len(in[0].Stages) != 2 || in[0].Stages[0].Stage != "deployment" {
+		t.Errorf("the broad rule on the compute's records: %+v, want one medium incident in deployment and drivers", in)
+	}
+	in = Build(broad(), Options{})
+	if len(in) != 1 || in[0].Severity != alert.High || in[0].Stages[0].Stage != "escalation" {
+		t.Errorf("an escalation rule's alert without compute: %+v, want it an escalation that raises the incident to high", in)
 	}
 }
