@@ -532,3 +532,20 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestComputeCreatesAreTheEventModels: the operations this reader gives
+// a Compute are those the event model says create compute (incidents
+// place an alert of others' rules by them), and no other it knows.
+func TestComputeCreatesAreTheEventModels(t *testing.T) {
+	t.Parallel()
+	for _, op := range []string{opVM, opVMSS, opAML, opBatch, opACI} {
+		if !event.CreatesCompute(op) {
+			t.Errorf("%s: the reader gives it a Compute, event.CreatesCompute says it creates none", op)
+		}
+	}
+	for _, op := range []string{opBatchAccount, opVMExt, opVMSSExt, opQuota, opServiceLimit, opSupport, opRole, opUpdateTenant, opChangeTenant, opPublicIP, opPublicPrefix} {
+		if event.CreatesCompute(op) {
+			t.Errorf("%s: event.CreatesCompute says it creates compute", op)
+		}
+	}
+}
