@@ -750,3 +750,20 @@ func TestDNSLookupsReadBriefly(t *testing.T) {
 		t.Fatalf("%d DNS cases, want the structured, Log Analytics and legacy forms", n)
 	}
 }
+
+// TestFirewallShapesArePrefixed: the engine knows a firewall record, to
+// count one read from two exports once, by its shape's "firewall." prefix
+// (engine.firewallKey); flow logs' shapes must not carry it.
+func TestFirewallShapesArePrefixed(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{shapeFirewall, shapeDNS} {
+		if !strings.HasPrefix(s, "firewall.") {
+			t.Errorf("firewall shape %q lacks the prefix the engine keys by", s)
+		}
+	}
+	for _, s := range []string{shapeNSG, shapeVNet, shapeTraffic} {
+		if strings.HasPrefix(s, "firewall.") {
+			t.Errorf("flow log shape %q has the firewall prefix", s)
+		}
+	}
+}
