@@ -96,6 +96,7 @@ const DefaultNotes = 20
 // RuleScore is how one rule did over every tenant.
 type RuleScore struct {
 	Rule      string
+	Title     string // the rule's title
 	TP, FP    int
 	FN        int
 	FPAlerts  int // alerts behind FP
@@ -157,6 +158,14 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prices: %w", err)
 	}
+	// The rules' titles, for the report: SigmaHQ's rules are named only
+	// by their ids.
+	titles := map[string]string{}
+	if set, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: opt.RuleDirs}); err == nil {
+		for _, r := range set.Rules {
+			titles[r.Name] = r.Sigma.Title
+		}
+	}
 	// Each tenant's tally is kept (they are small) and merged in tenant
 	// order afterwards, so the merge is the same whatever finished first.
 	tallies := make([]*tally, opt.Tenants)
@@ -215,6 +224,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	r := total.report(notes, opt.NotesRule)
 	r.Tenants, r.Seed, r.Days, r.Size, r.Shape, r.RuleDirs = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape, opt.RuleDirs
+	for i := range r.Rules {
+		r.Rules[i].Title = titles[r.Rules[i].Rule]
+	}
 	return r, nil
 }
 

@@ -209,6 +209,15 @@ level: medium
 	if !strings.HasSuffix(r.Command(), " --rules "+dir) || !strings.Contains(r.summary(), "with the rules in "+dir) {
 		t.Errorf("command %q, summary %q: the rules given are not named", r.Command(), r.summary())
 	}
+	// A rule named only by its id is shown by its title and the id's
+	// first part, as the hunt's table shows it.
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "Every VM write (7d2c9a30)") || !strings.Contains(r.Markdown(), "`Every VM write (7d2c9a30)`") {
+		t.Errorf("the rule is not shown by its title:\n%s", table.String())
+	}
 	// Ten-day tenants learn for five: a data scientist's first driver
 	// install after them is a high incident of its own, with or without
 	// the rule. The rule must add none, and tie no one into an attack.

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
@@ -36,7 +38,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	// the trailing tab so they still read left to right.
 	fmt.Fprintln(tw, "RULE\tTP\tFP\tFN\tPRECISION\tRECALL\tMEAN TTA\tMAX TTA\t")
 	for _, s := range r.Rules {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%s\t%s\t\n", s.Rule, s.TP, s.FP, s.FN, s.Precision, s.Recall,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%s\t%s\t\n", label(s), s.TP, s.FP, s.FN, s.Precision, s.Recall,
 			duration(s.MeanTimeToAlert, s.TP), duration(s.MaxTimeToAlert, s.TP))
 	}
 	if err := tw.Flush(); err != nil {
@@ -47,7 +49,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	for _, s := range r.Rules {
 		if g := gap(s); g != "" {
-			fmt.Fprintf(w, "  %s: %s\n", s.Rule, g)
+			fmt.Fprintf(w, "  %s: %s\n", label(s), g)
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -69,14 +71,14 @@ func (r *Report) Markdown() string {
 	b.WriteString("| Rule | TP | FP | FN | Precision | Recall | Mean time to alert | Max time to alert |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, s := range r.Rules {
-		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %.2f | %.2f | %s | %s |\n", s.Rule, s.TP, s.FP, s.FN, s.Precision, s.Recall,
+		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %.2f | %.2f | %s | %s |\n", label(s), s.TP, s.FP, s.FN, s.Precision, s.Recall,
 			duration(s.MeanTimeToAlert, s.TP), duration(s.MaxTimeToAlert, s.TP))
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.summary())
 	var short []string
 	for _, s := range r.Rules {
 		if g := gap(s); g != "" {
-			short = append(short, fmt.Sprintf("- `%s`: %s", s.Rule, g))
+			short = append(short, fmt.Sprintf("- `%s`: %s", label(s), g))
 		}
 	}
 	if len(short) > 0 {
@@ -98,6 +100,18 @@ func (r *Report) summary() string {
 	}
 	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used.",
 		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)
+}
+
+// label names a rule for people: its name, or for a rule named only by
+// its id (SigmaHQ's have no name) its title and the id's first part, as
+// the hunt's table does (report.RuleLabel). A title is the rule file's
+// text: escaped for the terminal.
+func label(s RuleScore) string {
+	if s.Title == "" || !record.IsGUID(s.Rule) {
+		return s.Rule
+	}
+	id, _, _ := strings.Cut(s.Rule, "-")
+	return report.Terminal(s.Title) + " (" + id + ")"
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.
