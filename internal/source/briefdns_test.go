@@ -150,8 +150,15 @@ func compareDNSLine(t *testing.T, line []byte, wants event.Wants) bool {
 	for _, got := range []lineResult{fast, doc} {
 		sameRead(t, line, full, got)
 		// A line the full path cannot parse asks nothing; the text readers
-		// may have asked of the records before the fault.
-		if full.t.skipped == 0 && !reflect.DeepEqual(full.glance, got.glance) {
+		// may have asked of the records before the fault. An Activity Log
+		// line BriefLine gives up on after asking (no resource id: its
+		// subscription is the authorization's scope, which the full path
+		// reads) is asked the same question again, by the full path.
+		g := got.glance
+		if len(g) == len(full.glance)+1 && len(g) > 1 && reflect.DeepEqual(g[0], g[1]) {
+			g = g[1:]
+		}
+		if full.t.skipped == 0 && !reflect.DeepEqual(full.glance, g) {
 			t.Fatalf("glances differ:\nfull %+v\nfast %+v\n%.400s", full.glance, got.glance, line)
 		}
 	}
