@@ -230,3 +230,14 @@ level: medium
 			r.FalseIncidents, r.Mixed, r.Caught, r.Attacks, alone.FalseIncidents, alone.Mixed, alone.Caught)
 	}
 }
+
+// TestCommandQuotesRulePaths: the command line a report gives can be
+// pasted into a shell whatever the rules' folder is called.
+func TestCommandQuotesRulePaths(t *testing.T) {
+	t.Parallel()
+	r := Report{Tenants: 1, Seed: 1, Days: 30, Size: "small", RuleDirs: []string{"sigma/rules/cloud/azure", "my rules/it's"}}
+	want := `mamori eval --tenants 1 --seed 1 --days 30 --tenant-size small --rules sigma/rules/cloud/azure --rules 'my rules/it'\''s'`
+	if got := r.Command(); got != want {
+		t.Errorf("command %q, want %q", got, want)
+	}
+}

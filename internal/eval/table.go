@@ -16,9 +16,18 @@ import (
 func (r *Report) Command() string {
 	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
 	for _, d := range r.RuleDirs {
-		c += " --rules " + d
+		c += " --rules " + shellWord(d)
 	}
 	return c
+}
+
+// shellWord quotes a path for a shell when it holds more than letters,
+// digits and / . _ - : the command is to be pasted.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // shapeFlag is the --shape flag that asks for the Activity Log's shape,
@@ -111,7 +120,8 @@ func label(s RuleScore) string {
 		return s.Rule
 	}
 	id, _, _ := strings.Cut(s.Rule, "-")
-	return report.Terminal(s.Title) + " (" + id + ")"
+	// No backquote: the Markdown table sets the label in one.
+	return report.Terminal(strings.ReplaceAll(s.Title, "`", "'")) + " (" + id + ")"
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.
