@@ -115,7 +115,7 @@ func unplacedStages(a *alert.Alert) []string {
 	if s := namedStage(folded); s != "" {
 		return []string{s}
 	}
-	if createdCompute(a) {
+	if deploys(a) {
 		return []string{"deployment"}
 	}
 	for _, m := range tagStages {
@@ -128,15 +128,22 @@ func unplacedStages(a *alert.Alert) []string {
 	return nil
 }
 
-// createdCompute reports whether an alert's records created compute: it
-// priced some, or every record it lists is a compute create (the Start
-// record of a write names no size).
-func createdCompute(a *alert.Alert) bool {
+// deploys reports whether an alert's records deployed: it priced the
+// compute they created, or every record it lists is a compute create (the
+// Start record of a write names no size) or a template deployment (which
+// deploys what its template holds, and is no escalation for it).
+func deploys(a *alert.Alert) bool {
 	if len(a.Compute) > 0 {
 		return true
 	}
-	return len(a.Evidence) > 0 && !slices.ContainsFunc(a.Evidence, func(e alert.Evidence) bool { return !event.CreatesCompute(e.Operation) })
+	return len(a.Evidence) > 0 && !slices.ContainsFunc(a.Evidence, func(e alert.Evidence) bool {
+		return !event.CreatesCompute(e.Operation) && e.Operation != opTemplateDeployment
+	})
 }
+
+// opTemplateDeployment is an ARM template's deployment, as events carry
+// its operation.
+const opTemplateDeployment = "microsoft.resources/deployments/write"
 
 // namedStage is the stage the first tag naming one names, "" for none.
 func namedStage(folded []string) string {

@@ -57,6 +57,10 @@ func TestStagesOf(t *testing.T) {
 		// Deployment Activities": every VM write, tagged escalation).
 		{"records that created compute are deployment", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation", "attack.persistence", "attack.t1098"},
 			Compute: []alert.Compute{{Service: "vm", Size: "Standard_NC6s_v3", Count: 1}}}, []string{"deployment"}},
+		{"so are a template's deployment and a VM's Start record, by their operations", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation"},
+			Evidence: []alert.Evidence{{Operation: "microsoft.resources/deployments/write"}, {Operation: "microsoft.compute/virtualmachines/write"}}}, []string{"deployment"}},
+		{"but not a role grant beside them", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation"},
+			Evidence: []alert.Evidence{{Operation: "microsoft.resources/deployments/write"}, {Operation: "microsoft.authorization/roleassignments/write"}}}, []string{"escalation"}},
 		{"unless a tag names the stage", alert.Alert{Rule: "x", Tags: []string{"attack.privilege-escalation", "stage.escalation"},
 			Compute: []alert.Compute{{Service: "vm", Count: 1}}}, []string{"escalation"}},
 		{"or the rule's own stage", alert.Alert{Rule: "x", Stage: "persistence", Compute: []alert.Compute{{Service: "vm", Count: 1}}}, []string{"persistence"}},
