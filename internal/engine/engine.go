@@ -418,11 +418,19 @@ func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
 	b = append(b, 0)
 	b = appendLower(b, ev.ResourceID)
 	*buf = b
-	var k [2 + 16]byte // \x00\x01 first: no id, file name or content hash starts so
-	k[1] = 1
+	return e.exportKey(1, b), true
+}
+
+// exportKey is the key of what an event's exports carry alike (b), hashed
+// with the engine's seeds as dedupKey's hashes are: a NUL and family
+// first (1 the Activity Log's, 2 a firewall's), which no id, file name or
+// content hash starts with.
+func (e *Engine) exportKey(family byte, b []byte) string {
+	var k [2 + 16]byte
+	k[1] = family
 	binary.LittleEndian.PutUint64(k[2:], maphash.Bytes(e.seeds[0], b))
 	binary.LittleEndian.PutUint64(k[10:], maphash.Bytes(e.seeds[1], b))
-	return string(k[:]), true
+	return string(k[:])
 }
 
 // firewallKey identifies an Azure Firewall record (a DNS lookup, a
@@ -432,8 +440,7 @@ func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
 // name and type, in texts that differ, so dedupKey's content hash took
 // each copy for a record of its own and a pool lookup read from two
 // exports counted twice. A lookup logged in the legacy text
-// (AzureFirewallDnsProxy) is the same lookup too. Hashed as activityKey
-// hashes. false when the record names no source port: nothing then tells
+// (AzureFirewallDnsProxy) is the same lookup too. false when the record names no source port: nothing then tells
 // two lookups of one client in one millisecond apart.
 func (e *Engine) firewallKey(ev *event.Event, buf *[]byte) (string, bool) {
 	if ev.Time.IsZero() || !strings.HasPrefix(ev.Shape, "firewall.") {
@@ -469,11 +476,7 @@ func (e *Engine) firewallKey(ev *event.Event, buf *[]byte) (string, bool) {
 		return "", false
 	}
 	*buf = b
-	var k [2 + 16]byte // \x00\x02 first: no other key starts so
-	k[1] = 2
-	binary.LittleEndian.PutUint64(k[2:], maphash.Bytes(e.seeds[0], b))
-	binary.LittleEndian.PutUint64(k[10:], maphash.Bytes(e.seeds[1], b))
-	return string(k[:]), true
+	return e.exportKey(2, b), true
 }
 
 // appendLower appends s in ASCII lower case.

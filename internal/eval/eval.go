@@ -158,13 +158,18 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prices: %w", err)
 	}
-	// The rules' titles, for the report: SigmaHQ's rules are named only
-	// by their ids.
+	load := func() (*rules.Set, error) {
+		return rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: opt.RuleDirs})
+	}
+	// The first worker's set also gives the report the rules' titles
+	// (SigmaHQ's rules are named only by their ids).
+	first, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
 	titles := map[string]string{}
-	if set, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: opt.RuleDirs}); err == nil {
-		for _, r := range set.Rules {
-			titles[r.Name] = r.Sigma.Title
-		}
+	for _, r := range first.Rules {
+		titles[r.Name] = r.Sigma.Title
 	}
 	// Each tenant's tally is kept (they are small) and merged in tenant
 	// order afterwards, so the merge is the same whatever finished first.
@@ -177,9 +182,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	for w := range workers {
 		wg.Go(func() {
 			// A rule set per worker: hunts must not share compiled state.
-			set, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: opt.RuleDirs})
-			if err != nil {
-				errs[w] = fmt.Errorf("rules: %w", err)
+			set := first
+			if w > 0 {
+				var err error
+				if set, err = load(); err != nil {
+					errs[w] = fmt.Errorf("rules: %w", err)
+				}
 			}
 			for i := range next {
 				if errs[w] != nil {

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
@@ -111,17 +111,19 @@ func (r *Report) summary() string {
 		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)
 }
 
-// label names a rule for people: its name, or for a rule named only by
-// its id (SigmaHQ's have no name) its title and the id's first part, as
-// the hunt's table does (report.RuleLabel). A title is the rule file's
-// text: escaped for the terminal.
+// label names a rule for people as the hunt's table does
+// (report.RuleLabel): its name, or for a rule named only by its id
+// (SigmaHQ's have no name) its title, here with the id's first part, for
+// titles may repeat. A title is the rule file's text: escaped for the
+// terminal.
 func label(s RuleScore) string {
-	if s.Title == "" || !record.IsGUID(s.Rule) {
-		return s.Rule
+	l := report.RuleLabel(&alert.Alert{Rule: s.Rule, Title: s.Title})
+	if l == s.Rule {
+		return l
 	}
 	id, _, _ := strings.Cut(s.Rule, "-")
 	// No backquote: the Markdown table sets the label in one.
-	return report.Terminal(strings.ReplaceAll(s.Title, "`", "'")) + " (" + id + ")"
+	return report.Terminal(strings.ReplaceAll(l, "`", "'")) + " (" + id + ")"
 }
 
 // gap says how a rule falls short of the goal, or "" when it does not.

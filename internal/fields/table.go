@@ -109,6 +109,18 @@ func subInt[T any](parent func(*event.Event) *T, get func(*T) int64) getter {
 	})
 }
 
+// namedLookup gives a number of a lookup's client endpoint: absent, not
+// 0, when the record does not name it (it names the port and the query id
+// together, or neither).
+func namedLookup(get func(*event.DNS) uint16) getter {
+	return intOf(func(ev *event.Event) (int64, bool) {
+		if ev.DNS == nil || ev.DNS.ClientPort == 0 {
+			return 0, false
+		}
+		return int64(get(ev.DNS)), true
+	})
+}
+
 func subFloat[T any](parent func(*event.Event) *T, get func(*T) float64) getter {
 	return floatOf(func(ev *event.Event) (float64, bool) {
 		if p := parent(ev); p != nil {
@@ -287,20 +299,8 @@ var normalised = map[string]getter{
 	"dns.type":          sub(dns, func(d *event.DNS) string { return d.Type }),
 	"dns.response_code": sub(dns, func(d *event.DNS) string { return d.ResponseCode }),
 	"dns.client":        subAddr(dns, func(d *event.DNS) netip.Addr { return d.Client }),
-	// Absent, not 0, when the record does not name them (it names both
-	// or neither).
-	"dns.client_port": intOf(func(ev *event.Event) (int64, bool) {
-		if ev.DNS == nil || ev.DNS.ClientPort == 0 {
-			return 0, false
-		}
-		return int64(ev.DNS.ClientPort), true
-	}),
-	"dns.query_id": intOf(func(ev *event.Event) (int64, bool) {
-		if ev.DNS == nil || ev.DNS.ClientPort == 0 {
-			return 0, false
-		}
-		return int64(ev.DNS.QueryID), true
-	}),
+	"dns.client_port":   namedLookup(func(d *event.DNS) uint16 { return d.ClientPort }),
+	"dns.query_id":      namedLookup(func(d *event.DNS) uint16 { return d.QueryID }),
 
 	"process.host":                sub(process, func(p *event.Process) string { return p.Host }),
 	"process.machine":             textOf(machine),

@@ -67,8 +67,8 @@ var stagePrefixes = []string{"mamori.stage.", "stage."}
 
 // StagesOf returns the kill-chain stages of an alert, in kill-chain
 // order: its Stage and the table's stages for its rule; failing both, a
-// tag naming a stage; failing that, deployment when its records created
-// compute; failing that, its ATT&CK tags. An alert none of these place
+// tag naming a stage; failing that, deployment when its records deployed
+// (deploys); failing that, its ATT&CK tags. An alert none of these place
 // has no stage.
 func StagesOf(a *alert.Alert) []string {
 	out := ruleStagesOf(a)

@@ -36,6 +36,7 @@ func title(in *Incident, as []*alert.Alert) string {
 	// alone (a team's GPU machines and their drivers) is said plainly.
 	compute := has("deployment") && createsCompute(in, as) || has("drivers") || has("quota")
 	var kind string
+	mv := moved(as)
 	switch {
 	case has("mining"):
 		kind = "Cryptojacking"
@@ -43,11 +44,11 @@ func title(in *Incident, as []*alert.Alert) string {
 		kind = "Possible cryptojacking"
 	case compute:
 		kind = ""
-	case moved(as) != nil:
+	case mv != nil:
 		// A subscription gone to another directory is the loss itself
 		// (its resources, its billing, its logs go with it): said first,
 		// with who moved it and how they got the rights to.
-		mover := strings.TrimSpace(moved(as).Principal)
+		mover := strings.TrimSpace(mv.Principal)
 		for _, f := range access {
 			if f.stage == "escalation" {
 				return after("Subscription moved to another tenant", mover, f, in, as)
