@@ -91,6 +91,13 @@ type Engine struct {
 	// probe, when set (by tests), is called every probeEvery hits merged:
 	// the memory test measures the live heap there.
 	probe func()
+	// Baseline is the hunt's first_seen window, as the correlations are
+	// given it (correlate.Options.Baseline; zero keeps each rule's): the
+	// hits of their base rules are thinned by it (thin.go). Set it before
+	// the first Eval.
+	Baseline time.Duration
+	corr     *correlate.Set
+	thinOnce sync.Once
 }
 
 const probeEvery = 1024
@@ -104,6 +111,9 @@ type rule struct {
 	silent bool
 	needs  []need   // fields correlations read from this rule's hits
 	names  []string // their names
+	// thin, when not zero, is the window by which the rule's hits are
+	// thinned (thin.go).
+	thin time.Duration
 }
 
 type need struct {
@@ -127,6 +137,9 @@ type workerState struct {
 	alt        altEvent // the event as a late refresh would see it
 	buf        *hitBuf  // kept hits not yet spilled
 	hits       int      // hits kept, duplicates included
+	thinned    int      // hits not kept (thin.go)
+	thin       map[string]*thinSlot
+	thinKey    []byte
 	ruleHits   []int    // the same per rule: weighs the correlations' parts
 	_          [64]byte // keep workers' state on separate cache lines
 }
@@ -137,7 +150,7 @@ type workerState struct {
 // given the same correlations (the rules they silence make no alert, so
 // their hits are not named for one).
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
-	e := &Engine{work: make([]workerState, max(workers, 1))}
+	e := &Engine{work: make([]workerState, max(workers, 1)), corr: corr}
 	e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	e.spill.parent = &e.TempDir
 	var needs func(string) []string
@@ -250,6 +263,9 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 	}
 	ws.part = appendRecordPart(ws.part[:0], ev, summary)
 	e.variants(ws, ev)
+	e.thinOnce.Do(e.thinWindows)
+	// A hit is thinned only when its dedup key holds its time (thin.go).
+	timed := shared || own.hashed
 	name := "" // own.name, made at most once
 	for j, i := range ws.matched {
 		r := e.rules[i]
@@ -271,10 +287,15 @@ func (e *Engine) keepHits(ws *workerState, ev *event.Event) {
 		}
 		b = append(b, ws.keep[j])
 		b = append(b, ws.part...)
-		b = appendNeeds(b, ws.fe, r.needs, ws.texts)
+		needsAt := len(b)
+		b, full := appendNeeds(b, ws.fe, r.needs, ws.texts)
 		ws.rec = b
 		ws.ruleHits[i]++
-		e.keepHit(ws, b)
+		if r.thin > 0 && timed && full && ev.Tenant != "" {
+			e.offer(ws, i, ev.Tenant, b, needsAt)
+		} else {
+			e.keepHit(ws, b)
+		}
 	}
 }
 

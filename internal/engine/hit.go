@@ -250,17 +250,22 @@ func appendGroup(b []byte, fe sigma.Fields, merge []sigma.FieldID, t *fieldTexts
 
 // appendNeeds encodes the values of the fields correlations read from
 // this rule's hits, in the order of the rule's needs (decodeHit reads
-// them back by name).
-func appendNeeds(b []byte, fe sigma.Fields, needs []need, t *fieldTexts) []byte {
+// them back by name). full says every field has a value, and none is
+// empty.
+func appendNeeds(b []byte, fe sigma.Fields, needs []need, t *fieldTexts) (_ []byte, full bool) {
+	full = true
 	b = binary.AppendUvarint(b, uint64(len(needs)))
 	for _, n := range needs {
 		t.read(fe, n.id)
 		b = binary.AppendUvarint(b, uint64(len(t.ends)))
+		full = full && len(t.ends) > 0
 		for i := range t.ends {
-			b = appendBytes(b, t.text(i))
+			v := t.text(i)
+			full = full && len(v) > 0
+			b = appendBytes(b, v)
 		}
 	}
-	return b
+	return b, full
 }
 
 // ips are the addresses an alert lists for the hit.

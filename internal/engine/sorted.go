@@ -148,8 +148,14 @@ func sortByTime(ents []entry) {
 // dropList).
 func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	var st Stats
+	kept := 0 // hits kept, duplicates included
 	for i := range e.work {
-		st.Hits += e.work[i].hits
+		e.flushThin(&e.work[i])
+		kept += e.work[i].hits
+		st.Hits += e.work[i].hits + e.work[i].thinned
+	}
+	if err := e.Err(); err != nil { // keeping the held-back hits failed
+		return nil, st, err
 	}
 	if len(e.runs) == 0 {
 		var all []entry
@@ -160,7 +166,7 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 		}
 		slices.SortFunc(all, byRecord)
 		all = slices.CompactFunc(all, sameRecord)
-		st.Duplicates = st.Hits - len(all)
+		st.Duplicates = kept - len(all)
 		slices.SortFunc(all, byTime)
 		return &hitSeq{mem: all}, st, nil
 	}
@@ -190,13 +196,13 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	if len(keyRuns) == len(e.keys) {
 		splits = e.keySplits // no run was merged into another
 	}
-	drops, kept, err := e.duplicates(keyRuns, splits)
+	drops, unique, err := e.duplicates(keyRuns, splits)
 	for _, p := range keyRuns {
 		os.Remove(p) // read: the merge needs the disk, not these
 	}
 	if err != nil {
 		return nil, st, err
 	}
-	st.Duplicates = st.Hits - kept
+	st.Duplicates = kept - unique
 	return &hitSeq{runs: runs, drops: drops, spill: &e.spill}, st, nil
 }

@@ -391,7 +391,8 @@ func appendFields(b []byte, vals [][]string) []byte {
 	for i := range needs {
 		needs[i].id = sigma.FieldID(i)
 	}
-	return appendNeeds(b, listFields(vals), needs, newFieldTexts())
+	b, _ = appendNeeds(b, listFields(vals), needs, newFieldTexts())
+	return b
 }
 
 // listFields is a sigma.Fields whose field i holds the strings at i.
