@@ -113,7 +113,8 @@ type rule struct {
 	names  []string // their names
 	// thin, when not zero, is the window by which the rule's hits are
 	// thinned (thin.go).
-	thin time.Duration
+	thin  time.Duration
+	cores []string // sigma.NeedleCore of each needle group
 }
 
 type need struct {
@@ -162,6 +163,9 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	}
 	for _, r := range set.Detections() {
 		cr := &rule{Rule: r, silent: corr != nil && corr.Silent(r.Name)}
+		for _, g := range r.Compiled.Needles() {
+			cr.cores = append(cr.cores, sigma.NeedleCore(g))
+		}
 		for _, name := range r.MergeBy {
 			fi, err := set.Resolver.Resolve(name)
 			if err != nil {

@@ -181,9 +181,13 @@ func (e *Engine) noneFound(rs []int, text []byte) bool {
 }
 
 // lacksNeedle reports whether some needle group of rule i has no member
-// in text.
+// in text: its core first (sigma.NeedleCore), which most texts lack.
 func (e *Engine) lacksNeedle(i int, text []byte) bool {
-	for _, group := range e.rules[i].Compiled.Needles() {
+	r := e.rules[i]
+	for j, group := range r.Compiled.Needles() {
+		if core := r.cores[j]; core != "" && !sigma.NeedleIn(text, core) {
+			return true
+		}
 		if !slices.ContainsFunc(group, func(n string) bool { return sigma.NeedleIn(text, n) }) {
 			return true
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -8,7 +9,10 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/benchdata"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
 )
 
 // The two kinds of rule the catalogue does not index by operation, and
@@ -349,6 +353,11 @@ func TestWantsReadsNeedles(t *testing.T) {
 		{"a monitoring agent", []byte(`{"resourceId":"/x/extensions/AzureMonitorLinuxAgent"}`), false},
 		{"the driver", []byte(`{"resourceId":"/x/extensions/NvidiaGpuDriverLinux"}`), true},
 		{"the driver in capitals", []byte(`{"resourceId":"/X/EXTENSIONS/NVIDIAGPUDRIVERLINUX"}`), true},
+		{"the AMD driver", []byte(`{"resourceId":"/x/extensions/amdgpudriverlinux"}`), true},
+		// The two names' core is there, neither name is.
+		{"another GPU driver", []byte(`{"resourceId":"/x/extensions/IntelGpuDriverLinux"}`), false},
+		// The core's "i" may be the dotless ı of a name folded to ASCII.
+		{"the driver with a Turkish i", []byte(`{"resourceId":"/x/extensions/Nv\u0131diaGpuDrıverLınux"}`), true},
 		{"no text", nil, true},
 	} {
 		g := &event.Glance{Kind: event.KindActivity, Operation: op, Outcome: event.OutcomeSucceeded, Text: c.text}
@@ -427,6 +436,48 @@ func TestWantsSignIn(t *testing.T) {
 			}
 			if got := e.Wants(tc.g); got != tc.want {
 				t.Errorf("Wants(%+v) = %v, want %v", *tc.g, got, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkWantsNeedles asks Wants about the benchmark file's extension
+// writes, whose text the GPU driver rule's needles are searched in: with
+// the needles' core searched first, and each needle searched alone.
+func BenchmarkWantsNeedles(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := benchdata.Write(&buf, 8<<20, 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	var glances []event.Glance
+	for l := range bytes.Lines(buf.Bytes()) {
+		if bytes.Contains(l, []byte(`"MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE"`)) {
+			glances = append(glances, event.Glance{Kind: event.KindActivity, Operation: "microsoft.compute/virtualmachines/extensions/write",
+				Outcome: event.OutcomeSucceeded, Text: l})
+		}
+	}
+	if len(glances) == 0 {
+		b.Fatal("no extension writes in the benchmark's records")
+	}
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, core := range []bool{true, false} {
+		e, err := New(set, 1, set.Correlations())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !core {
+			for _, r := range e.rules {
+				clear(r.cores)
+			}
+		}
+		b.Run(map[bool]string{true: "core", false: "each"}[core], func(b *testing.B) {
+			for b.Loop() {
+				for i := range glances {
+					e.Wants(&glances[i])
+				}
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/record"
@@ -27,6 +28,27 @@ func NeedleIn(text []byte, needle string) bool {
 		}
 	}
 	return false
+}
+
+// NeedleCore returns the longest text every needle of group holds (""
+// when that is shorter than three bytes). A group is a disjunction: when
+// NeedleIn says the core is absent, every needle of the group is, and one
+// search answers for all; the catalogue's GPU driver extensions are four
+// names around "gpudriver".
+func NeedleCore(group []string) string {
+	if len(group) == 0 {
+		return ""
+	}
+	short := slices.MinFunc(group, func(a, b string) int { return len(a) - len(b) })
+	for n := len(short); n >= 3; n-- {
+		for i := 0; i+n <= len(short); i++ {
+			sub := short[i : i+n]
+			if !slices.ContainsFunc(group, func(g string) bool { return !strings.Contains(g, sub) }) {
+				return sub
+			}
+		}
+	}
+	return ""
 }
 
 // foldsToASCII are the non-ASCII runes that simple folding, lower-casing

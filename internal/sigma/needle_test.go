@@ -76,3 +76,27 @@ func TestFoldsToASCII(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedleCore(t *testing.T) {
+	for _, c := range []struct {
+		group []string
+		want  string
+	}{
+		{[]string{"amdgpudriverlinux", "amdgpudriverwindows", "nvidiagpudriverlinux", "nvidiagpudriverwindows"}, "gpudriver"},
+		{[]string{"xmrig"}, "xmrig"},
+		{[]string{"atrisk", "confirmedcompromised", "high", "medium"}, ""},
+		{[]string{"stratum+tcp", "stratum+ssl"}, "stratum+"},
+		{[]string{"abcd", "xbcy"}, ""}, // "bc" is too short to be worth a search
+		{nil, ""},
+	} {
+		got := NeedleCore(c.group)
+		if got != c.want {
+			t.Errorf("NeedleCore(%q) = %q, want %q", c.group, got, c.want)
+		}
+		for _, n := range c.group {
+			if !strings.Contains(n, got) {
+				t.Errorf("NeedleCore(%q) = %q, not in %q", c.group, got, n)
+			}
+		}
+	}
+}
