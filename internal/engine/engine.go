@@ -98,6 +98,8 @@ type Engine struct {
 	Baseline time.Duration
 	corr     *correlate.Set
 	thinOnce sync.Once
+	heldMu   sync.Mutex
+	held     []*hitBuf // read until Close, which releases them
 }
 
 const probeEvery = 1024
@@ -361,9 +363,34 @@ func (e *Engine) Err() error {
 	return e.err
 }
 
-// Close removes the hunt's temporary files. Alerts calls it; call it too
-// when a hunt ends without Alerts. It may be called more than once.
-func (e *Engine) Close() error { return e.spill.close() }
+// Close removes the hunt's temporary files and gives the memory that held
+// hits back to its pool. Alerts calls it; call it too when a hunt ends
+// without Alerts. It may be called more than once.
+func (e *Engine) Close() error {
+	e.heldMu.Lock()
+	for _, b := range e.held {
+		b.release()
+	}
+	e.held = nil
+	e.heldMu.Unlock()
+	for i := range e.work {
+		if b := e.work[i].buf; b != nil {
+			b.release()
+		}
+	}
+	return e.spill.close()
+}
+
+// hold keeps b's blocks until Close: entries in them are read to the end
+// of the hunt.
+func (e *Engine) hold(b *hitBuf) {
+	if b == nil {
+		return
+	}
+	e.heldMu.Lock()
+	e.held = append(e.held, b)
+	e.heldMu.Unlock()
+}
 
 // dedupKey identifies a record across deliveries (an Activity Log event
 // with a correlation id goes by activityKey instead): the id Azure gives it

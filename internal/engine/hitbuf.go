@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"math/bits"
+
+	"github.com/mamori-sec/mamori/internal/slab"
 )
 
 // entry is one encoded hit with its sort header read out, so sorting
@@ -92,9 +95,12 @@ const entrySize = 48
 
 // hitBuf holds encoded hits in memory. Records are copied into fixed-size
 // blocks, never moved, so the entries' slices stay valid as it grows and
-// the blocks are reused after a spill.
+// the blocks are reused after a spill. The blocks come from a slab pool,
+// outside the collector's heap (package slab says why): release gives
+// them back once nothing reads the entries.
 type hitBuf struct {
 	blockSize int
+	pool      *slab.Pool
 	blocks    [][]byte
 	next      int      // the block being filled
 	large     [][]byte // records larger than a block, each on its own
@@ -103,7 +109,9 @@ type hitBuf struct {
 }
 
 func newHitBuf(budget int) *hitBuf {
-	return &hitBuf{blockSize: min(max(budget/8, 4<<10), 1<<20)}
+	// A power of two, which divides a slab region.
+	bs := 1 << (bits.Len(uint(min(max(budget/8, 4<<10), 1<<20))) - 1)
+	return &hitBuf{blockSize: bs, pool: slab.For(bs)}
 }
 
 // add copies an encoded hit in.
@@ -117,7 +125,7 @@ func (b *hitBuf) add(rec []byte) {
 			b.next++
 		}
 		if b.next == len(b.blocks) {
-			b.blocks = append(b.blocks, make([]byte, 0, b.blockSize))
+			b.blocks = append(b.blocks, b.pool.Get())
 		}
 		blk := b.blocks[b.next]
 		n := len(blk)
@@ -138,4 +146,14 @@ func (b *hitBuf) reset() {
 	clear(b.ents) // the slices would keep large records alive
 	b.ents = b.ents[:0]
 	b.large, b.next, b.size = nil, 0, 0
+}
+
+// release empties the buffer and gives its blocks back to the pool: no
+// entry it handed out may be read afterwards. It may be called again.
+func (b *hitBuf) release() {
+	b.reset()
+	for _, blk := range b.blocks {
+		b.pool.Put(blk)
+	}
+	b.blocks = nil
 }

@@ -232,6 +232,7 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 	if d.runs == nil {
 		sortByTime(buf.ents)
 		d.mem = buf.ents
+		e.hold(buf) // the list reads its blocks to the end
 		return d, kept, nil
 	}
 	if len(buf.ents) > 0 {
@@ -239,6 +240,7 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 			return nil, 0, err
 		}
 	}
+	buf.release()
 	d.runs, err = e.spill.reduce(d.runs, timeOrder)
 	return d, kept, err
 }

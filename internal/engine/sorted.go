@@ -164,6 +164,9 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 				all = append(all, b.ents...)
 			}
 		}
+		for i := range e.work {
+			e.hold(e.work[i].buf) // all reads its blocks to the end
+		}
 		slices.SortFunc(all, byRecord)
 		all = slices.CompactFunc(all, sameRecord)
 		st.Duplicates = kept - len(all)
@@ -177,6 +180,9 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	for i := range e.work {
 		wg.Go(func() {
 			errs[i] = e.spillWorker(&e.work[i])
+			if b := e.work[i].buf; b != nil {
+				b.release() // written into runs
+			}
 			e.work[i].buf = nil
 		})
 	}

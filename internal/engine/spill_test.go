@@ -17,6 +17,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/sigma"
+	"github.com/mamori-sec/mamori/internal/slab"
 )
 
 // mixRules exercise every part of the end of a hunt: merge-by, a base rule
@@ -450,4 +451,19 @@ func spilledEngine(t *testing.T) (*Engine, *rules.Set) {
 		e.Eval(0, &ev)
 	}
 	return e, set
+}
+
+// TestHitMemoryComesBack: the blocks that hold hits are outside the
+// collector's heap (package slab); Alerts gives every one back, whether
+// the hits stayed in memory or were spilled. Not parallel: it reads the
+// pools' count.
+func TestHitMemoryComesBack(t *testing.T) {
+	evs := mixEvents(2000, 5)
+	for _, memory := range []int{1 << 30, 2 << 10} {
+		before := slab.Out()
+		huntMix(t, evs, memory, 2, t.TempDir())
+		if out := slab.Out(); out != before {
+			t.Errorf("budget %d: %d bytes of hit blocks out after Alerts, %d before", memory, out, before)
+		}
+	}
 }

@@ -1,9 +1,8 @@
 package source
 
 import (
-	"sync"
-
 	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/slab"
 )
 
 // span is one record inside a batch's data.
@@ -32,10 +31,10 @@ type batch struct {
 	data      []byte
 	spans     []span
 	lines     bool
-	firstLine int   // line number of data[0] when lines
-	baseOff   int64 // stream offset of data[0] when lines
-	last      bool  // holds the stream's final bytes (a partial last line is expected there)
-	pooled    bool
+	firstLine int         // line number of data[0] when lines
+	baseOff   int64       // stream offset of data[0] when lines
+	last      bool        // holds the stream's final bytes (a partial last line is expected there)
+	chunk     []byte      // the pooled chunk data was read into (getChunk), given back when done
 	pull      *lineCutter // no data yet: the worker cuts the batch (pullLines)
 }
 
@@ -45,28 +44,28 @@ func (b *batch) done() {
 	if b.pull != nil {
 		b.pull.pulls <- struct{}{}
 	}
-	if b.pooled {
-		putChunk(b.data)
+	if b.chunk != nil {
+		putChunk(b.chunk)
 	}
-	b.data = nil
+	b.data, b.chunk = nil, nil
 }
+
+// chunkCap is how far a batch of lines may reach: a batch ends at the last
+// newline within it. Two fit a slab region (package slab).
+const chunkCap = 1 << 20
 
 // chunkSize is how much of a JSON lines file one batch carries: big enough
 // to amortise the hand-off, small enough that two workers stay busy.
-const chunkSize = 1 << 20
+const chunkSize = chunkCap - 64<<10
 
-// chunkCap is how far a batch of lines may reach: a batch ends at the last
-// newline within it.
-const chunkCap = chunkSize + 64<<10
-
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkCap); return &b }}
+// chunks holds the chunks, outside the collector's heap (package slab says
+// why).
+var chunks = slab.For(chunkCap)
 
 // getChunk returns an empty buffer of exactly chunkCap bytes' capacity, so
-// that where batches end does not depend on what the pool held.
-func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0:chunkCap] }
+// that where batches end does not depend on what the pool held. Give it
+// back with putChunk, whole (not a slice of it, nor what an append grew
+// it into): the batch that reads into it keeps it as its chunk.
+func getChunk() []byte { return chunks.Get() }
 
-func putChunk(b []byte) {
-	if cap(b) >= chunkCap && cap(b) <= 4*chunkSize {
-		chunkPool.Put(&b)
-	}
-}
+func putChunk(b []byte) { chunks.Put(b) }

@@ -60,7 +60,8 @@ type lineCutter struct {
 // read (the end, a line too long, passed over).
 func (c *lineCutter) next() *batch {
 	fr := c.fr
-	buf := getChunk()[:0:fr.batchReach()]
+	chunk := getChunk()
+	buf := chunk[:0:fr.batchReach()]
 	buf = append(buf, c.carry...)
 	n, err := io.ReadFull(c.s, buf[len(buf):cap(buf)])
 	buf = buf[:len(buf)+n]
@@ -72,15 +73,15 @@ func (c *lineCutter) next() *batch {
 			c.err = err
 		}
 		if len(buf) == 0 {
-			putChunk(buf)
+			putChunk(chunk)
 			return nil
 		}
-		return &batch{fs: fr.fs, data: buf, lines: true, firstLine: c.line, baseOff: c.off, last: true, pooled: true}
+		return &batch{fs: fr.fs, data: buf, lines: true, firstLine: c.line, baseOff: c.off, last: true, chunk: chunk}
 	}
 	i := bytes.LastIndexByte(buf, '\n')
 	if i < 0 {
 		// One line fills the whole chunk: read it to its end.
-		b, done, n, err := fr.longLine(c.s, buf, c.line, c.off)
+		b, done, n, err := fr.longLine(c.s, chunk, buf, c.line, c.off)
 		c.carry = c.carry[:0]
 		if err != nil || done {
 			c.done, c.err = true, err
@@ -92,7 +93,7 @@ func (c *lineCutter) next() *batch {
 	}
 	c.carry = append(c.carry[:0], buf[i+1:]...)
 	data := buf[:i+1]
-	b := &batch{fs: fr.fs, data: data, lines: true, firstLine: c.line, baseOff: c.off, pooled: true}
+	b := &batch{fs: fr.fs, data: data, lines: true, firstLine: c.line, baseOff: c.off, chunk: chunk}
 	c.line += bytes.Count(data, nl)
 	c.off += int64(len(data))
 	return b
@@ -150,15 +151,15 @@ func isRegular(s *stream) bool {
 
 var nl = []byte{'\n'}
 
-// longLine reads the rest of a line that starts with buf, a full chunk,
-// and returns it as a batch of its own (nil past the record cap, where
+// longLine reads the rest of a line that starts with buf, a full chunk
+// (read into chunk, which it gives back), and returns it as a batch of its own (nil past the record cap, where
 // the line is reported and passed over). It returns the line's length with
 // its newline, and done when the stream ended.
-func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (b *batch, done bool, n int64, err error) {
+func (fr *fileReader) longLine(s *stream, chunk, buf []byte, line int, off int64) (b *batch, done bool, n int64, err error) {
 	max := fr.lim.MaxRecord
 	if len(buf) < max {
 		l := append(make([]byte, 0, 2*len(buf)), buf...)
-		putChunk(buf)
+		putChunk(chunk)
 		for len(l) < max {
 			rest, err := s.ReadSlice('\n')
 			l = append(l, rest...)
@@ -183,7 +184,7 @@ func (fr *fileReader) longLine(s *stream, buf []byte, line int, off int64) (b *b
 		}
 		buf = l
 	} else {
-		putChunk(buf)
+		putChunk(chunk)
 	}
 	skipped, err := skipLine(s)
 	fr.tooLong(line, off)

@@ -71,7 +71,8 @@ func (fr *fileReader) add(b []byte, line int, off int64, h record.Hint) {
 // aside) says what it is.
 func (fr *fileReader) put(b []byte, sp span) {
 	if fr.cur == nil {
-		fr.cur = &batch{fs: fr.fs, data: getChunk(), pooled: true}
+		c := getChunk()
+		fr.cur = &batch{fs: fr.fs, data: c, chunk: c}
 	}
 	c := fr.cur
 	sp.start = len(c.data)
