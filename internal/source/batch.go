@@ -51,8 +51,11 @@ func (b *batch) done() {
 }
 
 // chunkCap is how far a batch of lines may reach: a batch ends at the last
-// newline within it. Two fit a slab region (package slab).
-const chunkCap = 1 << 20
+// newline within it. A worker reads its batch and walks it at once: at
+// 256 KiB it is still in the core's cache (the 1 GiB benchmark's hunt took
+// about 9% less CPU than with 1 MiB chunks, a folder of hourly files and
+// a gzip file the same). Eight fit a slab region (package slab).
+const chunkCap = 256 << 10
 
 // chunkSize is how much of a JSON lines file one batch carries: big enough
 // to amortise the hand-off, small enough that two workers stay busy.

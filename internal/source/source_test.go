@@ -329,7 +329,7 @@ func TestOversizedRecord(t *testing.T) {
 }
 
 // TestOversizedLineUnderAChunk: --max-record holds for a line shorter than
-// the chunk a batch of lines reaches (1 MiB), streamed, gzip or a file, not
+// the chunk a batch of lines reaches (256 KiB), streamed, gzip or a file, not
 // only for a line longer than a chunk.
 func TestOversizedLineUnderAChunk(t *testing.T) {
 	t.Parallel()
