@@ -85,8 +85,8 @@ func (fr *fileReader) put(b []byte, sp span) {
 }
 
 func (fr *fileReader) flush() {
-	if fr.cur != nil && len(fr.cur.spans) > 0 {
-		fr.send(fr.cur)
+	if fr.cur != nil && (len(fr.cur.spans) == 0 || !fr.send(fr.cur)) {
+		fr.cur.done() // not handed on (the hunt is over): its chunk goes back
 	}
 	fr.cur = nil
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -830,6 +831,29 @@ func TestEveryChunkComesBack(t *testing.T) {
 		}
 		if out := slab.Out(); out != before {
 			t.Errorf("max record %d: %d bytes of chunks out after the read, %d before", lim.MaxRecord, out, before)
+		}
+	}
+	// A hunt stopped midway: the batches read but not handed on, and those
+	// handed on but not read, give their chunks back too.
+	auditd := []byte(strings.Repeat(`type=SYSCALL msg=audit(1700000000.123:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=2 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="xmrig" exe="/usr/bin/xmrig" key=(null)
+type=EXECVE msg=audit(1700000000.123:1): argc=1 a0="xmrig"
+type=EOE msg=audit(1700000000.123:1):
+`, 3000))
+	for _, in := range []Input{fileInput(file, int64(len(in))), BytesInput("s.json", in), BytesInput("audit.log", auditd)} {
+		before := slab.Out()
+		ctx, cancel := context.WithCancel(context.Background())
+		var n atomic.Int64
+		Read(ctx, []Input{in}, Options{Limits: DefaultLimits(), Workers: 2}, func(int, *event.Event) {
+			if n.Add(1) == 100 {
+				cancel()
+			}
+		})
+		cancel()
+		if n.Load() < 100 {
+			t.Fatalf("%s: %d events before the stop, want 100", in.Name, n.Load())
+		}
+		if out := slab.Out(); out != before {
+			t.Errorf("%s, stopped: %d bytes of chunks out after the read, %d before", in.Name, out, before)
 		}
 	}
 }
