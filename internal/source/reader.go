@@ -162,7 +162,8 @@ func (fr *fileReader) textBad(line int, reason error) { fr.fail(line, 0, reason)
 
 // readDocument streams a multi-line JSON document's records into batches.
 func (fr *fileReader) readDocument(s *stream) error {
-	d := newDocScanner(s, fr.lim.MaxRecord)
+	d := newPooledDocScanner(s, fr.lim.MaxRecord)
+	defer d.close() // every record was copied into a batch (fr.add)
 	h := record.Hint{Format: "json"}
 	// A section's lines and offsets are the file's, as for lines.
 	first := max(fr.in.line, 1) - 1
