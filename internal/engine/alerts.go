@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,8 +16,8 @@ import (
 
 // Stats says what the merge did.
 type Stats struct {
-	Hits       int // rule matches, duplicates included
-	Duplicates int // matches of a record already seen under the same rule
+	Hits       int // rule matches, duplicates and thinned ones included (thin.go)
+	Duplicates int // matches of a record already seen under the same rule, among those kept
 }
 
 // Alerts merges the workers' hits into alerts: duplicates of a record count
@@ -30,6 +31,12 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	defer e.Close()
 	if err := e.Err(); err != nil {
 		return nil, Stats{}, err
+	}
+	if c != nil && c.Options.Baseline != e.Baseline {
+		// The hits of first_seen's base rules were thinned by the window
+		// Engine.Baseline gives: a shorter one could fire where a dropped
+		// hit was.
+		return nil, Stats{}, fmt.Errorf("engine: the correlations' baseline (%v) is not Engine.Baseline (%v)", c.Options.Baseline, e.Baseline)
 	}
 	seq, st, err := e.sorted()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,5 +250,21 @@ func TestWithinAndLater(t *testing.T) {
 	}
 	if !later(at(time.Nanosecond), at(0)) || later(at(0), at(0)) || later(at(-time.Second), at(0)) {
 		t.Error("later orders times wrongly")
+	}
+}
+
+// A hunt that thins by one baseline and correlates by another would lose
+// alerts: Alerts refuses.
+func TestAlertsRefusesAnotherBaseline(t *testing.T) {
+	t.Parallel()
+	set := load(t, map[string]string{"r.yml": thinRules})
+	corr := set.Correlations()
+	e, err := New(set, 1, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Baseline = 5 * 24 * time.Hour
+	if _, _, err := e.Alerts(&Correlations{Set: corr, Rules: set, Options: correlate.Options{Baseline: time.Hour}}); err == nil || !strings.Contains(err.Error(), "baseline") {
+		t.Fatalf("Alerts with another baseline: %v, want an error naming it", err)
 	}
 }
