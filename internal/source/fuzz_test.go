@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/slab"
 )
 
 // FuzzRead feeds arbitrary bytes through the whole container layer and the
-// decoders: nothing may panic, and every record is either decoded, ignored
-// or reported.
+// decoders: nothing may panic, every record is either decoded, ignored or
+// reported, and every pooled buffer (chunks, document scanners') comes
+// back (package slab: one kept would never be freed).
 func FuzzRead(f *testing.F) {
 	f.Add([]byte(activity(1) + "\n" + activity(2)))
 	f.Add([]byte("{\n\"records\":[" + activity(1) + "]}"))
@@ -29,6 +31,7 @@ func FuzzRead(f *testing.F) {
 		lim.MaxRecord = 1 << 16
 		lim.MaxDecompressed = 1 << 22
 		var events int64
+		before := slab.Out()
 		st := Read(context.Background(), []Input{BytesInput("fuzz", b)}, Options{Limits: lim, Workers: 2}, func(_ int, ev *event.Event) {
 			if ev.Time.IsZero() {
 				t.Errorf("event without time from shape %s", ev.Shape)
@@ -38,6 +41,9 @@ func FuzzRead(f *testing.F) {
 		events = s.Events
 		if events < 0 || s.Records < 0 || s.Skipped < 0 {
 			t.Fatalf("negative counts: %+v", s)
+		}
+		if out := slab.Out(); out != before {
+			t.Fatalf("%d bytes of pooled buffers out after the read, %d before", out, before)
 		}
 	})
 }
