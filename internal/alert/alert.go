@@ -81,6 +81,11 @@ type Alert struct {
 	Tenant       string    `json:"tenant,omitempty"`
 	Subscription string    `json:"subscription,omitempty"`
 	Principal    string    `json:"principal,omitempty"` // UPN, else object id, else app id
+	// PrincipalName is the display name of a service principal or managed
+	// identity Principal names by object id, when the hunt read it (the
+	// principal's sign-ins). Names are not unique: Principal stays the id
+	// that ties alerts together.
+	PrincipalName string `json:"principal_name,omitempty"`
 	// PrincipalIDs are every id the records name the principal by (UPN,
 	// object id, app id, lower case): a sign-in logged by UPN and an ARM
 	// write logged by object id are the same person.

@@ -347,6 +347,10 @@ type Glance struct {
 	// SignIn.RiskState; empty: absent). Other kinds leave them empty, and
 	// the engine reads them only for sign-ins.
 	RiskLevel, RiskState string
+	// ServicePrincipal is a sign-in's servicePrincipalId as the record
+	// writes it ("" when absent): the hunt decodes the first sign-in of a
+	// service principal in full, to learn its name.
+	ServicePrincipal string
 	// NoQuota is set by a reader that knows the event will carry no quota
 	// (quota.exceeded absent): an Activity Log record that did not fail.
 	// False claims nothing; LacksQuota tells.

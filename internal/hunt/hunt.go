@@ -120,7 +120,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Records no rule can use are read briefly (event.Brief): the engine
 	// knows from the rules' operations and outcomes which those are, and
 	// the readers keep decoding in full what enrichment learns from.
-	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress, Wants: eng.Wants}
+	names := newSPNames()
+	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress,
+		Wants: func(g *event.Glance) bool { return names.want(g) || eng.Wants(g) }}
 	if cfg.DecodeAll {
 		opt.Wants = nil
 	}
@@ -133,6 +135,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 			kinds[w].add(ev)
 			if !ev.Brief {
 				cfg.Enricher.Apply(ev)
+				names.learn(ev)
 			}
 			eng.Eval(w, ev)
 			if eng.Err() != nil {
@@ -149,6 +152,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		return nil, err
 	}
 	markOwned(alerts, cfg.Enricher)
+	names.name(alerts)
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
 	kept, sup := cfg.Suppress.Apply(alerts)

@@ -92,6 +92,13 @@ func TestTitles(t *testing.T) {
 		alerts: []alert.Alert{mk("azure.quota.increase", alert.Low, at(0), principal(mallory))},
 		want:   "title of azure.quota.increase by " + mallory,
 	}, {
+		name: "a service principal whose name the hunt read: its name and the start of its id",
+		alerts: []alert.Alert{
+			mk("azure.quota.increase", alert.Low, at(0), principal("6f0b56c8-3e0c-4305-bb11-95eaf0f648e6"),
+				func(a *alert.Alert) { a.PrincipalName = "aml-training-pipeline" }),
+		},
+		want: "title of azure.quota.increase by aml-training-pipeline (6f0b56c8)",
+	}, {
 		name: "access only",
 		alerts: []alert.Alert{
 			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory)),

@@ -48,7 +48,7 @@ func title(in *Incident, as []*alert.Alert) string {
 		// A subscription gone to another directory is the loss itself
 		// (its resources, its billing, its logs go with it): said first,
 		// with who moved it and how they got the rights to.
-		mover := strings.TrimSpace(mv.Principal)
+		mover := shown(mv)
 		for _, f := range access {
 			if f.stage == "escalation" {
 				return after("Subscription moved to another tenant", mover, f, in, as)
@@ -235,9 +235,10 @@ func deployed(in *Incident) string {
 }
 
 // topPrincipal is the principal most alerts name, the earliest among
-// equals.
+// equals, as a title shows it (shown).
 func topPrincipal(as []*alert.Alert) string {
 	counts := map[string]int{}
+	show := map[string]string{}
 	best := ""
 	for _, a := range as {
 		p := strings.TrimSpace(a.Principal)
@@ -245,11 +246,30 @@ func topPrincipal(as []*alert.Alert) string {
 			continue
 		}
 		counts[p]++
+		if s := shown(a); show[p] == "" || s != p {
+			show[p] = s
+		}
 		if best == "" || counts[p] > counts[best] {
 			best = p
 		}
 	}
-	return best
+	return show[best]
+}
+
+// shown is how a title names an alert's principal: a service principal
+// whose name the hunt read by that name and the start of its object id
+// (names are not unique: "pipeline (6f0b56c8)"), anyone else as the
+// alert names them.
+func shown(a *alert.Alert) string {
+	p := strings.TrimSpace(a.Principal)
+	n := strings.TrimSpace(a.PrincipalName)
+	if n == "" || p == "" {
+		return p
+	}
+	if len(p) > 12 {
+		p = p[:8]
+	}
+	return n + " (" + p + ")"
 }
 
 // moved is the incident's alert of a subscription moved to another

@@ -11,7 +11,7 @@ import (
 )
 
 var csvHeader = []string{"id", "time", "severity", "rule", "title", "tenant", "subscription",
-	"principal", "ips", "resources", "summary", "tags", "evidence", "hosts"}
+	"principal", "ips", "resources", "summary", "tags", "evidence", "hosts", "principal_name"}
 
 // writeCSV writes a header and one row per alert. Lists are joined with
 // ";" and evidence is written as file:line locations. encoding/csv quotes
@@ -41,6 +41,7 @@ func writeCSV(w io.Writer, alerts []alert.Alert) error {
 			list(a.Tags),
 			list(evidenceLocations(a.Evidence)),
 			list(a.Hosts),
+			cell(a.PrincipalName), // last: columns added later come after, so the earlier keep their places
 		)
 		if err := cw.Write(row); err != nil {
 			return err

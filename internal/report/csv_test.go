@@ -33,6 +33,20 @@ func TestCSVRowsAndFormulaProtection(t *testing.T) {
 	if got := gpu[col["principal"]]; got != `evil\x1b[31m\x07@contoso.example` {
 		t.Errorf("principal cell %q: control characters not escaped", got)
 	}
+	// A service principal's name is whatever its owner (an attacker) chose.
+	named := fixtureAlerts()[1]
+	named.PrincipalName = "=cmd|' /C calc'!A0\x1b[31m"
+	var nb strings.Builder
+	if err := writeCSV(&nb, []alert.Alert{named}); err != nil {
+		t.Fatal(err)
+	}
+	nrows, err := csv.NewReader(strings.NewReader(nb.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nrows[1][col["principal_name"]]; got != `'=cmd|' /C calc'!A0\x1b[31m` {
+		t.Errorf("principal_name cell %q: formula or control character not defused", got)
+	}
 	if got := gpu[col["time"]]; got != "2026-05-01T09:40:00Z" {
 		t.Errorf("time cell %q, want UTC", got)
 	}

@@ -59,7 +59,7 @@ var ocsfSeverity = [...]ocsfSev{
 //	                              version}, profiles "cloud" (and "host" with an actor)
 //	cloud                         provider "Azure", account {uid Subscription, type_id 13
 //	                              "Azure Subscription"}, org {uid Tenant}
-//	actor.user                    name Principal; uid too when Principal is an object or app id
+//	actor.user                    name Principal (PrincipalName when known); uid too when Principal is an object or app id
 //	resources[]                   {uid} per Resources entry, then {name, type "Host"} per Hosts entry
 //	evidences[]                   first {src_endpoint {ip}} when IPs holds exactly one address
 //	                              (mamori's alerts then name the caller; with two, a flow's
@@ -271,6 +271,9 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 		u := ocsfUser{Name: a.Principal}
 		if record.IsGUID(a.Principal) {
 			u.UID = a.Principal
+			if a.PrincipalName != "" { // a service principal whose name the hunt read
+				u.Name = a.PrincipalName
+			}
 		}
 		f.Actor = &ocsfActor{User: u}
 		f.Metadata.Profiles = append(f.Metadata.Profiles, "host") // actor comes from the host profile

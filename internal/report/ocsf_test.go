@@ -133,4 +133,8 @@ func TestOCSFActorUID(t *testing.T) {
 	if f.Metadata.Product.Name != "mamori" {
 		t.Errorf("default product name %q", f.Metadata.Product.Name)
 	}
+	a.PrincipalName = "aml-training-pipeline"
+	if f := toOCSF(&a, ProductInfo{}); f.Actor.User.UID != a.Principal || f.Actor.User.Name != a.PrincipalName {
+		t.Errorf("named service principal: %+v", f.Actor.User)
+	}
 }

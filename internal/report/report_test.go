@@ -52,7 +52,7 @@ func TestNoAlerts(t *testing.T) {
 		Table: "no alerts\n",
 		JSONL: "",
 		JSON:  "[]\n",
-		CSV:   "id,time,severity,rule,title,tenant,subscription,principal,ips,resources,summary,tags,evidence,hosts\n",
+		CSV:   "id,time,severity,rule,title,tenant,subscription,principal,ips,resources,summary,tags,evidence,hosts,principal_name\n",
 		OCSF:  "",
 	}
 	for _, f := range formats {

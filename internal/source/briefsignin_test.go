@@ -17,13 +17,15 @@ import (
 )
 
 // signInWants are hunts as sign-ins meet them: none wanted, the generic
-// picky hunt, and one that wants risky sign-ins (the catalogue's own).
-var signInWants = append(wantsCases[:len(wantsCases):len(wantsCases)], struct {
+// picky hunt, one that wants risky sign-ins (the catalogue's own), and
+// one that wants service principals' (as the hunt does the first of
+// each, for its name).
+var signInWants = append(wantsCases[:len(wantsCases):len(wantsCases)], []struct {
 	name  string
 	wants event.Wants
-}{"risky", func(g *event.Glance) bool {
+}{{"risky", func(g *event.Glance) bool {
 	return g.Outcome == event.OutcomeSucceeded && (g.RiskLevel == "medium" || g.RiskLevel == "high" || g.RiskState == "atRisk")
-}})
+}}, {"service principals", func(g *event.Glance) bool { return strings.HasPrefix(g.ServicePrincipal, "6") }}}...)
 
 // signInLines are sign-in records as diagnostic settings deliver them, a
 // line each: a simulated tenant's (with the GPU chain's risky sign-in),

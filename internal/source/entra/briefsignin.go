@@ -68,6 +68,7 @@ type signInReader struct {
 	jsonwalk.Walker
 	time, tenant, resultType, caller jsonwalk.Span
 	ip, risk, riskState, resTenant   jsonwalk.Span
+	sp                               jsonwalk.Span // servicePrincipalId
 	code                             int64
 	hasCode, status                  bool
 	category, props                  bool
@@ -88,6 +89,7 @@ const (
 	nameRisk
 	nameRiskState
 	nameResTenant
+	nameSP
 	nameErrorCode
 )
 
@@ -132,10 +134,12 @@ func propName(key []byte) int {
 		return nameRiskState
 	case "resourceTenantId":
 		return nameResTenant
+	case "servicePrincipalId":
+		return nameSP
 	}
 	var buf [24]byte
 	switch jsonwalk.LowerName(key, buf[:]) {
-	case "", "status", "ipaddress", "risklevelduringsignin", "riskstate", "resourcetenantid":
+	case "", "status", "ipaddress", "risklevelduringsignin", "riskstate", "resourcetenantid", "serviceprincipalid":
 		return nameRefuse // an escape, a byte not ASCII, or a name read here in another spelling
 	}
 	return nameOther
@@ -161,6 +165,8 @@ func (r *signInReader) slot(kind int) *jsonwalk.Span {
 		return &r.riskState
 	case nameResTenant:
 		return &r.resTenant
+	case nameSP:
+		return &r.sp
 	}
 	return nil
 }
@@ -266,16 +272,16 @@ func (r *signInReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted
 	if !ip.IsValid() {
 		ip = record.IP(r.caller.View(b))
 	}
-	return briefOrWanted(sc, e, shapeSignInDiag, t, f, ip, r.risk.View(b), r.riskState.View(b), r.tenant.View(b), r.resTenant.View(b))
+	return briefOrWanted(sc, e, shapeSignInDiag, t, f, ip, r.risk.View(b), r.riskState.View(b), r.sp.View(b), r.tenant.View(b), r.resTenant.View(b))
 }
 
 // briefOrWanted asks the hunt about a sign-in of facts f from ip, with its
-// risk texts, and, when it is not wanted, fills e with its brief event of
+// risk texts and service principal id, and, when it is not wanted, fills e with its brief event of
 // shape at t, as briefSignIn and the decoders do; the tenant is the first
 // of tenants not empty.
-func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time, f signInFacts, ip netip.Addr, risk, state string, tenants ...string) (brief, wanted bool) {
+func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time, f signInFacts, ip netip.Addr, risk, state, sp string, tenants ...string) (brief, wanted bool) {
 	o, status := f.outcome()
-	if sc.Want(signInGlance(o, ip, known(risk, riskValues), known(state, stateValues))) {
+	if sc.Want(signInGlance(o, ip, known(risk, riskValues), known(state, stateValues), sp)) {
 		return false, true
 	}
 	tenant := ""

@@ -92,7 +92,7 @@ func briefLikeFull(t *testing.T, v *fastjson.Value, shape string, full event.Eve
 		t.Fatalf("%s: wanted, yet read differently:\n%+v\nwant %+v", shape, evs[0], full)
 	}
 	g := event.Glance{Kind: full.Kind, Operation: full.Operation, Outcome: full.Outcome, SourceIP: full.SourceIP,
-		RiskLevel: full.SignIn.RiskLevel, RiskState: full.SignIn.RiskState}
+		RiskLevel: full.SignIn.RiskLevel, RiskState: full.SignIn.RiskState, ServicePrincipal: servicePrincipalOf(v, shape)}
 	if len(seen) != 1 || !reflect.DeepEqual(seen[0], g) {
 		t.Fatalf("%s: glances %+v, want %+v", shape, seen, g)
 	}
@@ -105,4 +105,20 @@ func briefLikeFull(t *testing.T, v *fastjson.Value, shape string, full event.Eve
 	if !reflect.DeepEqual(evs[0], want) {
 		t.Fatalf("%s: brief event %+v, want %+v", shape, evs[0], want)
 	}
+}
+
+// servicePrincipalOf is the record's servicePrincipalId where the decoder
+// of its shape finds the Graph fields (properties, for a diagnostic
+// record), whatever the sign-in's category: what its glance holds.
+func servicePrincipalOf(v *fastjson.Value, shape string) string {
+	var sc record.Scratch
+	switch shape {
+	case shapeSignInLA:
+		return sc.Str(v, laSignIn.spID)
+	case shapeSignInDiag:
+		if p := sc.Get(v, "properties"); p != nil && p.Type() == fastjson.TypeObject {
+			return sc.Str(p, graphSignIn.spID)
+		}
+	}
+	return sc.Str(v, graphSignIn.spID)
 }

@@ -192,12 +192,12 @@ func briefSignIn(sc *record.Scratch, top, r *fastjson.Value, k *signInKeys, code
 	if !ip.IsValid() && ipKey != "" {
 		ip = record.IP(record.Peek(sc.Get(top, ipKey)))
 	}
-	return o, status, !sc.Want(signInGlance(o, ip, enum(sc.Get(r, k.riskDuring), riskValues), enum(sc.Get(r, k.riskState), stateValues)))
+	return o, status, !sc.Want(signInGlance(o, ip, enum(sc.Get(r, k.riskDuring), riskValues), enum(sc.Get(r, k.riskState), stateValues), sc.Str(r, k.spID)))
 }
 
 // signInGlance is what Wants is asked of a sign-in, on either path.
-func signInGlance(o event.Outcome, ip netip.Addr, risk, state string) event.Glance {
-	return event.Glance{Kind: event.KindSignIn, Operation: opSignIn, Outcome: o, SourceIP: ip, RiskLevel: risk, RiskState: state}
+func signInGlance(o event.Outcome, ip netip.Addr, risk, state, sp string) event.Glance {
+	return event.Glance{Kind: event.KindSignIn, Operation: opSignIn, Outcome: o, SourceIP: ip, RiskLevel: risk, RiskState: state, ServicePrincipal: sp}
 }
 
 // briefSignInEvent is the brief event of a sign-in no rule wants, on
