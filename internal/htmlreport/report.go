@@ -191,7 +191,7 @@ func build(in Input) view {
 // incidentView lays out one incident; placed records which alerts it showed.
 func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
-		Who: cleanAll(in.Principals), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
+		Who: cleanAll(who(in, byID)), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
 	iv.When = in.Span()
 	seen := map[string]int{}
 	for _, s := range in.Stages {
@@ -252,7 +252,7 @@ func costOf(c *incident.Cost) costView {
 
 func row(a *alert.Alert) alertRow {
 	r := alertRow{Time: a.Time.UTC().Format(time.DateTime), Sev: a.Severity.String(), Rule: clean(a.Rule),
-		Title: clean(a.Title), Principal: clean(a.Principal), Summary: clean(a.Summary)}
+		Title: clean(a.Title), Principal: clean(incident.Shown(a)), Summary: clean(a.Summary)}
 	if l := report.RuleLabel(a); l != a.Rule {
 		// A rule with only an id (SigmaHQ's): its title, its id on hover.
 		r.Rule, r.Title = clean(l), clean(a.Rule)
@@ -271,4 +271,23 @@ func row(a *alert.Alert) alertRow {
 		r.More += n
 	}
 	return r
+}
+
+// who are the incident's principals as its title shows them: a service
+// principal whose name the hunt read by that name (incident.Shown).
+func who(in *incident.Incident, byID map[string]*alert.Alert) []string {
+	shown := map[string]string{}
+	for _, e := range in.Timeline {
+		if a := byID[e.Alert]; a != nil && a.PrincipalName != "" {
+			shown[a.Principal] = incident.Shown(a)
+		}
+	}
+	out := make([]string, len(in.Principals))
+	for i, p := range in.Principals {
+		out[i] = p
+		if s, ok := shown[p]; ok {
+			out[i] = s
+		}
+	}
+	return out
 }

@@ -308,3 +308,21 @@ func TestRulesWithoutANameShowTheirTitle(t *testing.T) {
 		}
 	}
 }
+
+// A service principal's name (its owner's choice, an attacker's) is shown
+// where its id was, escaped.
+func TestServicePrincipalNameIsShownEscaped(t *testing.T) {
+	t.Parallel()
+	in := fixture()
+	in.Alerts[0].PrincipalName = "<img src=x>pipe"
+	out := render(t, in)
+	if strings.Contains(out, "<img src=x>") {
+		t.Error("output holds the raw name")
+	}
+	if !strings.Contains(out, "&lt;img src=x&gt;pipe (") {
+		t.Errorf("the name is not shown, escaped, with the start of its id")
+	}
+	if _, err := checkHTML(out); err != nil {
+		t.Fatal(err)
+	}
+}

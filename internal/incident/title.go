@@ -48,7 +48,7 @@ func title(in *Incident, as []*alert.Alert) string {
 		// A subscription gone to another directory is the loss itself
 		// (its resources, its billing, its logs go with it): said first,
 		// with who moved it and how they got the rights to.
-		mover := shown(mv)
+		mover := Shown(mv)
 		for _, f := range access {
 			if f.stage == "escalation" {
 				return after("Subscription moved to another tenant", mover, f, in, as)
@@ -246,7 +246,7 @@ func topPrincipal(as []*alert.Alert) string {
 			continue
 		}
 		counts[p]++
-		if s := shown(a); show[p] == "" || s != p {
+		if s := Shown(a); show[p] == "" || s != p {
 			show[p] = s
 		}
 		if best == "" || counts[p] > counts[best] {
@@ -256,11 +256,11 @@ func topPrincipal(as []*alert.Alert) string {
 	return show[best]
 }
 
-// shown is how a title names an alert's principal: a service principal
+// Shown is how a title names an alert's principal: a service principal
 // whose name the hunt read by that name and the start of its object id
 // (names are not unique: "pipeline (6f0b56c8)"), anyone else as the
 // alert names them.
-func shown(a *alert.Alert) string {
+func Shown(a *alert.Alert) string {
 	p := strings.TrimSpace(a.Principal)
 	n := strings.TrimSpace(a.PrincipalName)
 	if n == "" || p == "" {

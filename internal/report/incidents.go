@@ -82,7 +82,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), plural.Count(len(in.Timeline), "alert", "alerts"))
 		}
 		if more := brief[len(shown):]; len(more) > 0 {
-			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more)))
+			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more, principalNames(alerts))))
 		}
 		io.WriteString(w, "\n")
 	}
@@ -110,13 +110,17 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 const maxBrief = 10
 
 // byWhom says whose the incidents are, the most frequent first: "12 by
-// kim@…, 9 by a pipeline's id, 3 by 2 others".
-func byWhom(ins []*incident.Incident) string {
+// kim@…, 9 by a pipeline's name, 3 by 2 others". names are the service
+// principals' names the hunt read, by object id (principalNames).
+func byWhom(ins []*incident.Incident, names map[string]string) string {
 	count := map[string]int{}
 	for _, in := range ins {
 		who := "no one named"
 		if len(in.Principals) > 0 {
 			who = in.Principals[0]
+			if n := names[who]; n != "" {
+				who = n
+			}
 		}
 		count[who]++
 	}
@@ -162,4 +166,16 @@ func clipList(xs []string, n int) string {
 		return strings.Join(xs, ", ")
 	}
 	return strings.Join(xs[:n], ", ") + fmt.Sprintf(" and %d more", len(xs)-n)
+}
+
+// principalNames are the names alerts give their principals' object ids
+// (alert.PrincipalName), as a title shows them: "pipeline (6f0b56c8)".
+func principalNames(alerts []alert.Alert) map[string]string {
+	names := map[string]string{}
+	for i := range alerts {
+		if a := &alerts[i]; a.PrincipalName != "" && a.Principal != "" {
+			names[a.Principal] = incident.Shown(a)
+		}
+	}
+	return names
 }

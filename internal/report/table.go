@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -103,7 +104,7 @@ func tableRow(a *alert.Alert) [numCols]string {
 	}
 	r[colSeverity] = severityText(a.Severity)
 	r[colRule] = orDash(Terminal(RuleLabel(a)))
-	r[colPrincipal] = orDash(Terminal(a.Principal))
+	r[colPrincipal] = orDash(Terminal(cmp.Or(a.PrincipalName, a.Principal))) // a service principal by its name when read
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
 	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal)))
 	if a.Suppressed != nil {

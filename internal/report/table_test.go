@@ -197,4 +197,18 @@ func TestBriefListsTenLowerIncidentsThenWhose(t *testing.T) {
 	if !strings.Contains(out, "  … and 9 more, 3 by ops, 2 by kim\\x1b[2J, 1 by w, 1 by x, 2 by 2 others\n") || strings.Contains(out, "\x1b") {
 		t.Errorf("the rest:\n%s", out)
 	}
+	// A service principal whose name the hunt read is counted by it, and
+	// shown by it in the alert table.
+	named := append([]alert.Alert{}, as...)
+	named[0].Principal, named[0].PrincipalName = "6f0b56c8-3e0c-4305-bb11-95eaf0f648e6", "aml\x1b[2J-pipeline"
+	for i := 10; i < len(ins); i++ {
+		ins[i].Principals = []string{named[0].Principal}
+	}
+	out = writeString(t, Table, named, Options{Incidents: ins, Brief: true})
+	if !strings.Contains(out, "  … and 9 more, 9 by aml\\x1b[2J-pipeline (6f0b56c8)\n") || strings.Contains(out, "\x1b") {
+		t.Errorf("the rest, by a named service principal:\n%s", out)
+	}
+	if out = writeString(t, Table, named[:1], Options{}); !strings.Contains(out, "aml\\x1b[2J-") || strings.Contains(out, "6f0b56c8-3e0c") {
+		t.Errorf("the alert table names the service principal by its name:\n%s", out)
+	}
 }
