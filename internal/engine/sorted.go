@@ -164,9 +164,7 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 				all = append(all, b.ents...)
 			}
 		}
-		for i := range e.work {
-			e.hold(e.work[i].buf) // all reads its blocks to the end
-		}
+		// all reads the workers' blocks to the end: Close releases them.
 		slices.SortFunc(all, byRecord)
 		all = slices.CompactFunc(all, sameRecord)
 		st.Duplicates = kept - len(all)

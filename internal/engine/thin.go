@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"time"
@@ -59,7 +60,6 @@ type thinSlot struct {
 	kept    []entry // times of the matches kept, in order (no records)
 	pending []byte  // the latest match, held back, encoded; nil for none
 	at      entry   // its time
-	buf     []byte  // pending's memory, reused
 }
 
 // thinWindows gives each rule whose hits may be thinned its window.
@@ -139,10 +139,9 @@ func (e *Engine) keepThin(ws *workerState, s *thinSlot, rec []byte, t entry) {
 }
 
 // hold makes rec, at t, the pending match (copied: rec is the worker's
-// scratch).
+// scratch; the one held before was kept or dropped).
 func (s *thinSlot) hold(rec []byte, t entry) {
-	s.buf = append(s.buf[:0], rec...)
-	s.pending, s.at = s.buf, t
+	s.pending, s.at = append(s.pending[:0], rec...), t
 }
 
 // flushThin keeps every pending match of the worker and forgets the keys.
@@ -155,20 +154,13 @@ func (e *Engine) flushThin(ws *workerState) {
 	clear(ws.thin)
 }
 
+// compareTime orders entries by their time alone.
 func compareTime(a, b entry) int {
-	switch {
-	case later(a, b):
-		return 1
-	case later(b, a):
-		return -1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec))
 }
 
 // later reports whether a's time is after b's.
-func later(a, b entry) bool {
-	return a.sec > b.sec || a.sec == b.sec && a.nsec > b.nsec
-}
+func later(a, b entry) bool { return compareTime(a, b) > 0 }
 
 // within reports whether b's time is no more than w after a's (a before b).
 func within(a, b entry, w time.Duration) bool {

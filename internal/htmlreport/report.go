@@ -6,6 +6,7 @@
 package htmlreport
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -143,6 +144,7 @@ func build(in Input) view {
 		v.Generated = in.Generated.UTC().Format(time.DateTime) + " UTC"
 	}
 	counts := make([]int, alert.Critical+1)
+	names := incident.ShownNames(in.Alerts)
 	byID := make(map[string]*alert.Alert, len(in.Alerts))
 	for i := range in.Alerts {
 		a := &in.Alerts[i]
@@ -178,7 +180,7 @@ func build(in Input) view {
 	v.RegionChart = regionSVG(cs)
 	placed := map[string]bool{}
 	for i := range in.Incidents {
-		v.Incidents = append(v.Incidents, incidentView(&in.Incidents[i], byID, placed))
+		v.Incidents = append(v.Incidents, incidentView(&in.Incidents[i], byID, names, placed))
 	}
 	for i := range in.Alerts {
 		if !placed[in.Alerts[i].ID] {
@@ -189,9 +191,10 @@ func build(in Input) view {
 }
 
 // incidentView lays out one incident; placed records which alerts it showed.
-func incidentView(in *incident.Incident, byID map[string]*alert.Alert, placed map[string]bool) incView {
+// names are the principals as titles show them (incident.ShownNames).
+func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names map[string]string, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
-		Who: cleanAll(who(in, byID)), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
+		Who: cleanAll(shownAll(in.Principals, names)), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
 	iv.When = in.Span()
 	seen := map[string]int{}
 	for _, s := range in.Stages {
@@ -273,21 +276,12 @@ func row(a *alert.Alert) alertRow {
 	return r
 }
 
-// who are the incident's principals as its title shows them: a service
-// principal whose name the hunt read by that name (incident.Shown).
-func who(in *incident.Incident, byID map[string]*alert.Alert) []string {
-	shown := map[string]string{}
-	for _, e := range in.Timeline {
-		if a := byID[e.Alert]; a != nil && a.PrincipalName != "" {
-			shown[a.Principal] = incident.Shown(a)
-		}
-	}
-	out := make([]string, len(in.Principals))
-	for i, p := range in.Principals {
-		out[i] = p
-		if s, ok := shown[p]; ok {
-			out[i] = s
-		}
+// shownAll is principals as titles show them: a service principal whose
+// name the hunt read by that name (names, incident.ShownNames).
+func shownAll(principals []string, names map[string]string) []string {
+	out := make([]string, len(principals))
+	for i, p := range principals {
+		out[i] = cmp.Or(names[p], p)
 	}
 	return out
 }

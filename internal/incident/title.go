@@ -256,6 +256,19 @@ func topPrincipal(as []*alert.Alert) string {
 	return show[best]
 }
 
+// ShownNames maps each principal that alerts name (a service principal's
+// object id with its PrincipalName) to how a title shows it (Shown), for
+// pages that list an incident's principals.
+func ShownNames(alerts []alert.Alert) map[string]string {
+	names := map[string]string{}
+	for i := range alerts {
+		if a := &alerts[i]; a.PrincipalName != "" && a.Principal != "" {
+			names[a.Principal] = Shown(a)
+		}
+	}
+	return names
+}
+
 // Shown is how a title names an alert's principal: a service principal
 // whose name the hunt read by that name and the start of its object id
 // (names are not unique: "pipeline (6f0b56c8)"), anyone else as the

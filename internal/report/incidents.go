@@ -82,7 +82,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), plural.Count(len(in.Timeline), "alert", "alerts"))
 		}
 		if more := brief[len(shown):]; len(more) > 0 {
-			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more, principalNames(alerts))))
+			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more, incident.ShownNames(alerts))))
 		}
 		io.WriteString(w, "\n")
 	}
@@ -111,7 +111,7 @@ const maxBrief = 10
 
 // byWhom says whose the incidents are, the most frequent first: "12 by
 // kim@…, 9 by a pipeline's name, 3 by 2 others". names are the service
-// principals' names the hunt read, by object id (principalNames).
+// principals' names the hunt read, by object id (incident.ShownNames).
 func byWhom(ins []*incident.Incident, names map[string]string) string {
 	count := map[string]int{}
 	for _, in := range ins {
@@ -166,16 +166,4 @@ func clipList(xs []string, n int) string {
 		return strings.Join(xs, ", ")
 	}
 	return strings.Join(xs[:n], ", ") + fmt.Sprintf(" and %d more", len(xs)-n)
-}
-
-// principalNames are the names alerts give their principals' object ids
-// (alert.PrincipalName), as a title shows them: "pipeline (6f0b56c8)".
-func principalNames(alerts []alert.Alert) map[string]string {
-	names := map[string]string{}
-	for i := range alerts {
-		if a := &alerts[i]; a.PrincipalName != "" && a.Principal != "" {
-			names[a.Principal] = incident.Shown(a)
-		}
-	}
-	return names
 }

@@ -43,15 +43,18 @@ const docBufferSize = 256 << 10
 // pages) was about 570 MB of allocation over a simulated large tenant.
 var docBuffers = slab.For(docBufferSize)
 
-func newDocScanner(r io.Reader, max int) *docScanner {
-	return &docScanner{r: r, buf: make([]byte, 0, docBufferSize), mark: -1, line: 1, max: max}
+// newDocScanner scans r into buf (empty; it grows past its capacity for a
+// record larger than it).
+func newDocScanner(r io.Reader, max int, buf []byte) *docScanner {
+	return &docScanner{r: r, buf: buf[:0], mark: -1, line: 1, max: max}
 }
 
 // newPooledDocScanner is newDocScanner with a pooled buffer: call close
 // when done, after which no record it gave may be read.
 func newPooledDocScanner(r io.Reader, max int) *docScanner {
-	b := docBuffers.Get()
-	return &docScanner{r: r, buf: b, lent: b, mark: -1, line: 1, max: max}
+	d := newDocScanner(r, max, docBuffers.Get())
+	d.lent = d.buf
+	return d
 }
 
 // close gives the pooled buffer back (the first one: one grown past it is

@@ -24,7 +24,7 @@ func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine b
 	if !holdsList(b) {
 		return false
 	}
-	d := newDocScanner(bytes.NewReader(b), len(b))
+	d := newDocScanner(bytes.NewReader(b), len(b), make([]byte, 0, docBufferSize))
 	n, bad := 0, 0
 	err := d.walk(func(el []byte, _ int, off int64) {
 		l := loc
