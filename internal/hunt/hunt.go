@@ -57,6 +57,10 @@ type Config struct {
 	// does not grow with its input. Zero means engine.DefaultMemory.
 	HitMemory int
 	TempDir   string
+	// Names are the display names of service principals earlier hunts
+	// learned (Result.Names), by object id in lower case: alerts by an id
+	// this hunt's records do not name get the earlier name.
+	Names map[string]string
 	// DecodeAll reads every record in full, also those no rule can use
 	// (which a hunt otherwise reads only briefly, event.Brief): the
 	// result is the same, only slower. For tests and comparisons.
@@ -89,6 +93,10 @@ type Result struct {
 	// subscription's Activity Log's, by tenant, subscription, then kind:
 	// the kinds whose records name their tenant.
 	Tenants []TenantRead
+	// Names are the display names of service principals and managed
+	// identities this hunt learned, by object id in lower case, for a
+	// store to give the next hunt (Config.Names).
+	Names map[string]string
 }
 
 // Run hunts over inputs.
@@ -120,7 +128,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Records no rule can use are read briefly (event.Brief): the engine
 	// knows from the rules' operations and outcomes which those are, and
 	// the readers keep decoding in full what enrichment learns from.
-	names := newSPNames()
+	names := newSPNames(cfg.Names)
 	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress,
 		Wants: func(g *event.Glance) bool { return names.want(g) || eng.Wants(g) }}
 	if cfg.DecodeAll {
@@ -162,7 +170,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	incs := incident.BuildMarked(kept, cfg.Incidents)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart()}
+		TenantStart: eng.TenantStart(), Names: names.names}
 	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {

@@ -9,24 +9,33 @@ import (
 )
 
 // spNames learns the display names of service principals and managed
-// identities from the records that carry them (their sign-ins, whose
-// servicePrincipalName the Activity Log never has), so that an alert of
-// an ARM write by one can say who acted by name, not only by object id.
-// A service principal's sign-ins are many and nearly all read briefly:
-// the first of each (by servicePrincipalId, event.Glance) is decoded in
-// full instead, as records enrichment learns from are.
+// identities from the records that carry them, so that an alert of an ARM
+// write by one can say who acted by name, not only by object id (the
+// Activity Log never names them). Two logs do: their sign-ins
+// (servicePrincipalName) and Entra's audit log, whose records name the
+// app that acted and the service principals they act on ("Add service
+// principal" names the new one, "Add service principal credentials" the
+// one an attacker gave a secret to); many tenants export the audit log
+// but not the service principals' sign-ins. Audit records are decoded in
+// full. A service principal's sign-ins are many and nearly all read
+// briefly: the first of each (by servicePrincipalId, event.Glance) is
+// decoded in full instead, as records enrichment learns from are.
 type spNames struct {
 	mu    sync.Mutex
 	asked map[string]bool   // ids whose first sign-in is decoded in full
-	names map[string]string // id, lower case → name
+	names map[string]string // id, lower case → name, learned by this hunt
+	// known are the names earlier hunts learned (Config.Names), for the
+	// ids this one does not name: a service hunting in cycles meets a
+	// principal's sign-in in one cycle and its writes in a later one.
+	known map[string]string
 }
 
 // maxNamed bounds what spNames holds: past it, sign-ins are no longer
 // decoded in full for a name (a tenant has far fewer principals).
 const maxNamed = 100_000
 
-func newSPNames() *spNames {
-	return &spNames{asked: map[string]bool{}, names: map[string]string{}}
+func newSPNames(known map[string]string) *spNames {
+	return &spNames{asked: map[string]bool{}, names: map[string]string{}, known: known}
 }
 
 // want reports whether a sign-in that starts as g is to be decoded in
@@ -45,30 +54,49 @@ func (n *spNames) want(g *event.Glance) bool {
 	return true
 }
 
-// learn notes the name of ev's principal when it is a service principal's
-// or a managed identity's; the first name of an id stays.
+// learn notes the names ev gives service principals and managed
+// identities: its principal's, and an audit record's targets' of type
+// ServicePrincipal. The first name learned of an id stays.
 func (n *spNames) learn(ev *event.Event) {
 	p := &ev.Principal
-	if p.Type != "ServicePrincipal" && p.Type != "ManagedIdentity" || p.ID == "" || strings.TrimSpace(p.Name) == "" {
+	if p.Type == "ServicePrincipal" || p.Type == "ManagedIdentity" {
+		n.note(p.ID, p.Name)
+	}
+	if ev.Audit == nil {
 		return
 	}
-	id := strings.ToLower(strings.TrimSpace(p.ID))
+	for _, t := range ev.Audit.Targets {
+		if strings.EqualFold(strings.TrimSpace(t.Type), "ServicePrincipal") {
+			n.note(t.ID, t.Name)
+		}
+	}
+}
+
+func (n *spNames) note(id, name string) {
+	id, name = strings.ToLower(strings.TrimSpace(id)), strings.TrimSpace(name)
+	if id == "" || name == "" {
+		return
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, ok := n.names[id]; !ok && len(n.names) < maxNamed {
-		n.names[id] = strings.TrimSpace(p.Name)
+		n.names[id] = name
 	}
 }
 
 // name gives alerts whose principal is a service principal's object id
-// the name learned for it (alert.PrincipalName).
+// the name learned for it (alert.PrincipalName): this hunt's, else an
+// earlier one's.
 func (n *spNames) name(alerts []alert.Alert) {
 	for i := range alerts {
 		a := &alerts[i]
 		if a.PrincipalName != "" {
 			continue
 		}
-		if nm, ok := n.names[strings.ToLower(strings.TrimSpace(a.Principal))]; ok {
+		id := strings.ToLower(strings.TrimSpace(a.Principal))
+		if nm, ok := n.names[id]; ok {
+			a.PrincipalName = nm
+		} else if nm, ok := n.known[id]; ok {
 			a.PrincipalName = nm
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,7 @@ func signInNames(t *testing.T, dir string) map[string]string {
 
 func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	t.Parallel()
-	n := newSPNames()
+	n := newSPNames(nil)
 	g := func(id string) *event.Glance { return &event.Glance{Kind: event.KindSignIn, ServicePrincipal: id} }
 	if n.want(g("")) {
 		t.Error("a sign-in without a service principal was wanted")
@@ -154,5 +155,105 @@ func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	n.name(as)
 	if as[0].PrincipalName != "pipeline" || as[1].PrincipalName != "" || as[2].PrincipalName != "" {
 		t.Errorf("names %q %q %q: want the service principal's first name only", as[0].PrincipalName, as[1].PrincipalName, as[2].PrincipalName)
+	}
+}
+
+// Without the service principals' sign-ins (many tenants export the audit
+// log and the users' sign-ins only), Entra's audit log names them: an
+// "Add service principal credentials" record targets the principal by
+// object id and display name. The alerts of its writes carry the name.
+func TestAuditRecordsNameServicePrincipals(t *testing.T) {
+	t.Parallel()
+	sim := t.TempDir()
+	truth, err := simulate.Write(sim, simulate.Options{Seed: 3, Days: 30, Scenarios: []string{"ml-batch-aci-fanout"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := signInNames(t, sim)
+	if len(names) == 0 {
+		t.Fatal("the simulated tenant's sign-ins name no service principal")
+	}
+	if err := os.RemoveAll(filepath.Join(sim, "signins")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(signInNames(t, sim)); n != 0 {
+		t.Fatalf("%d names left in sign-ins after removing them", n)
+	}
+	// One audit record per principal, as diagnostic settings deliver them
+	// (the shape of the simulated tenant's own audit log), an hour before
+	// the attack.
+	var lines []byte
+	when := truth.Attacks[0].Start.Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.0000000Z")
+	for id, name := range names {
+		rec := map[string]any{
+			"category": "AuditLogs", "correlationId": "c0ffee00-0000-4000-8000-000000000001", "durationMs": 0,
+			"level": "Informational", "operationName": "Add service principal credentials", "operationVersion": "1.0",
+			"resourceId": "/tenants/" + truth.Tenant + "/providers/Microsoft.aadiam", "resultSignature": "None",
+			"tenantId": truth.Tenant, "time": when,
+			"properties": map[string]any{
+				"activityDateTime": when, "activityDisplayName": "Add service principal credentials",
+				"category": "ApplicationManagement", "correlationId": "c0ffee00-0000-4000-8000-000000000001",
+				"id": "Directory_c0ffee00", "loggedByService": "Core Directory", "operationType": "Update",
+				"result": "success", "resultReason": "",
+				"initiatedBy": map[string]any{"user": map[string]any{"id": "464e7f26-9e88-4c7d-a959-bacc82ed7aed",
+					"userPrincipalName": "admin@contoso.example", "ipAddress": "198.51.100.7"}},
+				"targetResources": []any{map[string]any{"id": id, "displayName": name, "type": "ServicePrincipal", "modifiedProperties": []any{}}},
+			},
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, b...), '\n')
+	}
+	dir := filepath.Join(sim, "insights-logs-auditlogs", "added")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), lines, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, sim), Config{Rules: computeRules(t), Enricher: enr, Workers: 2,
+		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, a := range res.Alerts {
+		want := names[strings.ToLower(a.Principal)]
+		if a.PrincipalName != want {
+			t.Errorf("alert %s by %s: named %q, want %q", a.Rule, a.Principal, a.PrincipalName, want)
+		}
+		if want != "" {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Fatal("no alert by a service principal the audit records name: the test proves nothing")
+	}
+	for id, name := range names {
+		if res.Names[id] != name {
+			t.Errorf("Result.Names[%s] = %q, want %q", id, res.Names[id], name)
+		}
+	}
+}
+
+// Names an earlier hunt learned (Config.Names) name alerts whose principal
+// this hunt's records do not; a name this hunt learns wins.
+func TestKnownNamesFillIn(t *testing.T) {
+	t.Parallel()
+	n := newSPNames(map[string]string{"sp-1": "old-pipeline", "sp-2": "batch-runner"})
+	n.learn(&event.Event{Kind: event.KindAudit, Principal: event.Principal{ID: "u1", Type: "User"},
+		Audit: &event.Audit{Targets: []event.Target{
+			{ID: "SP-1", Name: "new-pipeline", Type: "ServicePrincipal"},
+			{ID: "app-9", Name: "an application", Type: "Application"},
+			{ID: "u2", Name: "someone@contoso.example", Type: "User"},
+		}}})
+	as := []alert.Alert{{Principal: "sp-1"}, {Principal: "SP-2"}, {Principal: "app-9"}, {Principal: "u2"}}
+	n.name(as)
+	got := []string{as[0].PrincipalName, as[1].PrincipalName, as[2].PrincipalName, as[3].PrincipalName}
+	if want := []string{"new-pipeline", "batch-runner", "", ""}; !slices.Equal(got, want) {
+		t.Errorf("names %q, want %q (only service principal targets, this hunt's first)", got, want)
 	}
 }

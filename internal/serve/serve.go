@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,6 +144,11 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		return err
 	}
 	cfg.Enricher.KnowRegions(regions)
+	// And the names of service principals: their sign-ins or Entra's
+	// audit records may have come cycles before their writes.
+	if cfg.Names, err = st.PrincipalNames(ctx); err != nil {
+		return err
+	}
 	inputs := make([]source.Input, len(work))
 	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
@@ -187,7 +191,8 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
-		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: newRegions(cfg.Enricher.Regions(), regions)})
+		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),
+		Names: unstored(hr.Names, cfg.Names)})
 	if err != nil {
 		return err
 	}
@@ -195,11 +200,17 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	return nil
 }
 
-// newRegions are the regions learned that the store does not hold as
-// they are.
-func newRegions(learned, stored map[string]string) map[string]string {
-	maps.DeleteFunc(learned, func(id, region string) bool { return stored[id] == region })
-	return learned
+// unstored are the entries learned (regions, names) that the store does
+// not hold as they are (learned is left as it is: the hunt's result
+// keeps all it learned).
+func unstored(learned, stored map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range learned {
+		if s, ok := stored[k]; !ok || s != v {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // scan walks the folders and plans what of each file this cycle reads;

@@ -39,6 +39,9 @@ type Cycle struct {
 	// Regions are the regions the hunt knows of resources whose own
 	// records may name none (Batch accounts: enrich.Enricher.Regions).
 	Regions map[string]string
+	// Names are the service principals' names the hunt learned (object id,
+	// lower case, to name: hunt.Result.Names).
+	Names map[string]string
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -92,6 +95,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putRegions(ctx, tx, c.Regions); err != nil {
 		return nil, fmt.Errorf("store %s: regions: %w", s.path, err)
+	}
+	if err = putNames(ctx, tx, c.Names); err != nil {
+		return nil, fmt.Errorf("store %s: principal names: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

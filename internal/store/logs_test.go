@@ -56,13 +56,15 @@ func TestLogsAddUp(t *testing.T) {
 }
 
 // A store of an older schema (1 before the logs table, … 4 before the
-// regions table) is upgraded in place when opened, keeping what it holds.
+// regions table, 5 before the principal_names table) is upgraded in place
+// when opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 4 were: this schema without the tables added
+	// What versions 1 to 5 were: this schema without the tables added
 	// since.
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions",
-		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions",
-		3: "DROP TABLE subscription_logs; DROP TABLE regions", 4: "DROP TABLE regions"} {
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names",
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names",
+		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names", 4: "DROP TABLE regions; DROP TABLE principal_names",
+		5: "DROP TABLE principal_names"} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -85,8 +87,11 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
-				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}}); err != nil {
+				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
+			}
+			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
+				t.Errorf("names after the upgrade = %v (%v), want the one committed", names, err)
 			}
 		})
 	}

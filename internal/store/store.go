@@ -22,10 +22,11 @@ import (
 
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
 // 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
-// subscription_logs table, 5 the regions table (upgrade).
-const schemaVersion = 5
+// subscription_logs table, 5 the regions table, 6 the principal_names
+// table (upgrade).
+const schemaVersion = 6
 
-// schema creates version 5, at once: a process opening the new store at
+// schema creates version 6, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -70,18 +71,18 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + `
-PRAGMA user_version = 5;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + `
+PRAGMA user_version = 6;
 COMMIT;
 `
 
-// upgrade turns a version 1, 2, 3 or 4 store into version 5 (each table is
+// upgrade turns a version 1, 2, 3, 4 or 5 store into version 6 (each table is
 // created only when missing); a process upgrading the same store at the
 // same time waits for the lock and changes nothing.
 const upgrade = `
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + `
-PRAGMA user_version = 5;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + `
+PRAGMA user_version = 6;
 COMMIT;
 `
 
