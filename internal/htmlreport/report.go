@@ -6,7 +6,6 @@
 package htmlreport
 
 import (
-	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -144,7 +143,7 @@ func build(in Input) view {
 		v.Generated = in.Generated.UTC().Format(time.DateTime) + " UTC"
 	}
 	counts := make([]int, alert.Critical+1)
-	names := incident.ShownNames(in.Alerts)
+	names := incident.NamesOf(in.Alerts)
 	byID := make(map[string]*alert.Alert, len(in.Alerts))
 	for i := range in.Alerts {
 		a := &in.Alerts[i]
@@ -191,10 +190,10 @@ func build(in Input) view {
 }
 
 // incidentView lays out one incident; placed records which alerts it showed.
-// names are the principals as titles show them (incident.ShownNames).
-func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names map[string]string, placed map[string]bool) incView {
+// names are the names the hunt read for principals (incident.NamesOf).
+func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names incident.Names, placed map[string]bool) incView {
 	iv := incView{ID: clean(in.ID), Title: clean(in.Title), Sev: in.Severity.String(),
-		Who: cleanAll(shownAll(in.Principals, names)), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
+		Who: cleanAll(names.Who(in.Principals)), Regions: cleanAll(in.Regions), IPs: cleanAll(in.IPs), Hosts: cleanAll(in.Hosts)}
 	iv.When = in.Span()
 	seen := map[string]int{}
 	for _, s := range in.Stages {
@@ -274,14 +273,4 @@ func row(a *alert.Alert) alertRow {
 		r.More += n
 	}
 	return r
-}
-
-// shownAll is principals as titles show them: a service principal whose
-// name the hunt read by that name (names, incident.ShownNames).
-func shownAll(principals []string, names map[string]string) []string {
-	out := make([]string, len(principals))
-	for i, p := range principals {
-		out[i] = cmp.Or(names[p], p)
-	}
-	return out
 }

@@ -57,9 +57,9 @@ type Config struct {
 	// does not grow with its input. Zero means engine.DefaultMemory.
 	HitMemory int
 	TempDir   string
-	// Names are the display names of service principals earlier hunts
-	// learned (Result.Names), by object id in lower case: alerts by an id
-	// this hunt's records do not name get the earlier name.
+	// Names are the names of principals earlier hunts learned
+	// (Result.Names), by object id in lower case: alerts by an id this
+	// hunt's records do not name get the earlier name.
 	Names map[string]string
 	// DecodeAll reads every record in full, also those no rule can use
 	// (which a hunt otherwise reads only briefly, event.Brief): the
@@ -93,9 +93,10 @@ type Result struct {
 	// subscription's Activity Log's, by tenant, subscription, then kind:
 	// the kinds whose records name their tenant.
 	Tenants []TenantRead
-	// Names are the display names of service principals and managed
-	// identities this hunt learned, by object id in lower case, for a
-	// store to give the next hunt (Config.Names).
+	// Names are the names this hunt learned for principals it met by
+	// object id (lower case): service principals' and managed identities'
+	// display names, users' UPNs; for a store to give the next hunt
+	// (Config.Names).
 	Names map[string]string
 }
 
@@ -128,7 +129,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Records no rule can use are read briefly (event.Brief): the engine
 	// knows from the rules' operations and outcomes which those are, and
 	// the readers keep decoding in full what enrichment learns from.
-	names := newSPNames(cfg.Names)
+	names := newSPNames(cfg.Names, workers)
 	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress,
 		Wants: func(g *event.Glance) bool { return names.want(g) || eng.Wants(g) }}
 	if cfg.DecodeAll {
@@ -143,7 +144,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 			kinds[w].add(ev)
 			if !ev.Brief {
 				cfg.Enricher.Apply(ev)
-				names.learn(ev)
+				names.learn(w, ev)
 			}
 			eng.Eval(w, ev)
 			if eng.Err() != nil {
@@ -160,6 +161,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		return nil, err
 	}
 	markOwned(alerts, cfg.Enricher)
+	learned := names.learned()
 	names.name(alerts)
 	// Suppressed alerts stay in the result, marked, so they are counted
 	// and shown, never silently dropped.
@@ -170,7 +172,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	incs := incident.BuildMarked(kept, cfg.Incidents)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart(), Names: names.names}
+		TenantStart: eng.TenantStart(), Names: learned}
 	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {

@@ -28,14 +28,23 @@ type spNames struct {
 	// ids this one does not name: a service hunting in cycles meets a
 	// principal's sign-in in one cycle and its writes in a later one.
 	known map[string]string
+	// users are, per worker, users' object ids (lower case) and their
+	// UPNs, from the records decoded in full: Defender's alerts and role
+	// grants name a user by object id only, her writes by UPN as well.
+	// One map a worker, as every full record of a user is looked at.
+	users []map[string]string
 }
 
 // maxNamed bounds what spNames holds: past it, sign-ins are no longer
 // decoded in full for a name (a tenant has far fewer principals).
 const maxNamed = 100_000
 
-func newSPNames(known map[string]string) *spNames {
-	return &spNames{asked: map[string]bool{}, names: map[string]string{}, known: known}
+func newSPNames(known map[string]string, workers int) *spNames {
+	n := &spNames{asked: map[string]bool{}, names: map[string]string{}, known: known, users: make([]map[string]string, workers)}
+	for w := range n.users {
+		n.users[w] = map[string]string{}
+	}
+	return n
 }
 
 // want reports whether a sign-in that starts as g is to be decoded in
@@ -54,13 +63,22 @@ func (n *spNames) want(g *event.Glance) bool {
 	return true
 }
 
-// learn notes the names ev gives service principals and managed
-// identities: its principal's, and an audit record's targets' of type
-// ServicePrincipal. The first name learned of an id stays.
-func (n *spNames) learn(ev *event.Event) {
+// learn notes the names ev, read by worker w, gives service principals
+// and managed identities (its principal's, and an audit record's targets'
+// of type ServicePrincipal) and its user principal's UPN. The first name
+// learned of an id stays.
+func (n *spNames) learn(w int, ev *event.Event) {
 	p := &ev.Principal
-	if p.Type == "ServicePrincipal" || p.Type == "ManagedIdentity" {
+	switch p.Type {
+	case "ServicePrincipal", "ManagedIdentity":
 		n.note(p.ID, p.Name)
+	case "User":
+		if u := n.users[w]; p.ID != "" && p.UPN != "" && len(u) < maxNamed {
+			id := strings.ToLower(strings.TrimSpace(p.ID))
+			if _, ok := u[id]; !ok {
+				u[id] = strings.TrimSpace(p.UPN)
+			}
+		}
 	}
 	if ev.Audit == nil {
 		return
@@ -84,9 +102,23 @@ func (n *spNames) note(id, name string) {
 	}
 }
 
-// name gives alerts whose principal is a service principal's object id
-// the name learned for it (alert.PrincipalName): this hunt's, else an
-// earlier one's.
+// learned merges the workers' users into the names learned (a service
+// principal's name first) and returns them all.
+func (n *spNames) learned() map[string]string {
+	for _, u := range n.users {
+		for id, upn := range u {
+			if _, ok := n.names[id]; !ok {
+				n.names[id] = upn
+			}
+		}
+	}
+	n.users = nil
+	return n.names
+}
+
+// name gives alerts whose principal is an object id the name learned for
+// it (alert.PrincipalName): this hunt's, else an earlier one's. Call it
+// after learned.
 func (n *spNames) name(alerts []alert.Alert) {
 	for i := range alerts {
 		a := &alerts[i]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/mamori-sec/mamori"
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
@@ -140,7 +142,7 @@ func signInNames(t *testing.T, dir string) map[string]string {
 
 func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	t.Parallel()
-	n := newSPNames(nil)
+	n := newSPNames(nil, 1)
 	g := func(id string) *event.Glance { return &event.Glance{Kind: event.KindSignIn, ServicePrincipal: id} }
 	if n.want(g("")) {
 		t.Error("a sign-in without a service principal was wanted")
@@ -148,9 +150,9 @@ func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	if !n.want(g("6F0B56C8-aaaa")) || n.want(g(" 6f0b56c8-AAAA ")) {
 		t.Error("want: the first sign-in of an id, and only the first (in any case)")
 	}
-	n.learn(&event.Event{Principal: event.Principal{ID: "6f0b56c8-aaaa", Name: "pipeline", Type: "ServicePrincipal"}})
-	n.learn(&event.Event{Principal: event.Principal{ID: "6f0b56c8-AAAA", Name: "renamed", Type: "ServicePrincipal"}})
-	n.learn(&event.Event{Principal: event.Principal{ID: "u1", Name: "A User", Type: "User"}})
+	n.learn(0, &event.Event{Principal: event.Principal{ID: "6f0b56c8-aaaa", Name: "pipeline", Type: "ServicePrincipal"}})
+	n.learn(0, &event.Event{Principal: event.Principal{ID: "6f0b56c8-AAAA", Name: "renamed", Type: "ServicePrincipal"}})
+	n.learn(0, &event.Event{Principal: event.Principal{ID: "u1", Name: "A User", Type: "User"}})
 	as := []alert.Alert{{Principal: "6F0B56C8-AAAA"}, {Principal: "u1"}, {Principal: "someone@contoso.example"}}
 	n.name(as)
 	if as[0].PrincipalName != "pipeline" || as[1].PrincipalName != "" || as[2].PrincipalName != "" {
@@ -240,20 +242,93 @@ func TestAuditRecordsNameServicePrincipals(t *testing.T) {
 }
 
 // Names an earlier hunt learned (Config.Names) name alerts whose principal
-// this hunt's records do not; a name this hunt learns wins.
+// this hunt's records do not; a name this hunt learns wins. A user's
+// object id is named by her UPN.
 func TestKnownNamesFillIn(t *testing.T) {
 	t.Parallel()
-	n := newSPNames(map[string]string{"sp-1": "old-pipeline", "sp-2": "batch-runner"})
-	n.learn(&event.Event{Kind: event.KindAudit, Principal: event.Principal{ID: "u1", Type: "User"},
+	n := newSPNames(map[string]string{"sp-1": "old-pipeline", "sp-2": "batch-runner"}, 2)
+	n.learn(0, &event.Event{Kind: event.KindAudit, Principal: event.Principal{ID: "u1", Type: "User"},
 		Audit: &event.Audit{Targets: []event.Target{
 			{ID: "SP-1", Name: "new-pipeline", Type: "ServicePrincipal"},
 			{ID: "app-9", Name: "an application", Type: "Application"},
 			{ID: "u2", Name: "someone@contoso.example", Type: "User"},
 		}}})
-	as := []alert.Alert{{Principal: "sp-1"}, {Principal: "SP-2"}, {Principal: "app-9"}, {Principal: "u2"}}
+	// A user's records decoded in full name her by object id and UPN (and
+	// the client app she used, which is not her).
+	n.learn(1, &event.Event{Principal: event.Principal{ID: "0275485B-dd57", UPN: "mei@contoso.example", AppID: "04b07795-cli", Type: "User"}})
+	n.learn(0, &event.Event{Principal: event.Principal{ID: "u9", Name: "No UPN", Type: "User"}})
+	learned := n.learned()
+	as := []alert.Alert{{Principal: "sp-1"}, {Principal: "SP-2"}, {Principal: "app-9"}, {Principal: "u2"},
+		{Principal: "0275485b-DD57"}, {Principal: "mei@contoso.example"}, {Principal: "04b07795-cli"}, {Principal: "u9"}}
 	n.name(as)
-	got := []string{as[0].PrincipalName, as[1].PrincipalName, as[2].PrincipalName, as[3].PrincipalName}
-	if want := []string{"new-pipeline", "batch-runner", "", ""}; !slices.Equal(got, want) {
-		t.Errorf("names %q, want %q (only service principal targets, this hunt's first)", got, want)
+	var got []string
+	for _, a := range as {
+		got = append(got, a.PrincipalName)
+	}
+	if want := []string{"new-pipeline", "batch-runner", "", "", "mei@contoso.example", "", "", ""}; !slices.Equal(got, want) {
+		t.Errorf("names %q, want %q (service principal targets, this hunt's first; a user's id her UPN)", got, want)
+	}
+	if want := map[string]string{"sp-1": "new-pipeline", "0275485b-dd57": "mei@contoso.example"}; !maps.Equal(learned, want) {
+		t.Errorf("learned %v, want %v", learned, want)
+	}
+}
+
+// In the GPU chain the attacker's new account acts by UPN in the Activity
+// Log, and Defender's alert on its compute names it by object id: that
+// alert is named by the UPN, and the incident lists her once.
+func TestUsersNamedByTheirUPN(t *testing.T) {
+	t.Parallel()
+	sim := t.TempDir()
+	truth, err := simulate.Write(sim, simulate.Options{Seed: 5, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2,
+		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each user's object id and UPN, from the alerts that carry both (one
+	// principal each).
+	upnOf := map[string]string{}
+	for _, a := range res.Alerts {
+		if !strings.Contains(a.Principal, "@") {
+			continue
+		}
+		for _, id := range a.PrincipalIDs {
+			if len(id) == 36 && strings.Count(id, "-") == 4 && res.Names[id] == a.Principal {
+				upnOf[id] = a.Principal
+			}
+		}
+	}
+	named := 0
+	for _, a := range res.Alerts {
+		if upn := upnOf[strings.ToLower(a.Principal)]; upn != "" {
+			named++
+			if a.PrincipalName != upn {
+				t.Errorf("%s by %s: named %q, want %q", a.Rule, a.Principal, a.PrincipalName, upn)
+			}
+		} else if strings.Contains(a.Principal, "@") && a.PrincipalName != "" {
+			t.Errorf("%s by %s: named %q, want no name (a UPN names itself)", a.Rule, a.Principal, a.PrincipalName)
+		}
+	}
+	if named == 0 {
+		t.Fatal("no alert names a user by the object id her other alerts carry: the test proves nothing")
+	}
+	names := incident.NamesOf(res.Alerts)
+	for _, in := range res.Incidents {
+		who := names.Who(in.Principals)
+		for _, w := range who {
+			if id := strings.ToLower(w); upnOf[id] != "" {
+				t.Errorf("incident %q lists %s by bare object id: %q", in.Title, w, who)
+			}
+		}
+		for id, upn := range upnOf {
+			if slices.Contains(in.Principals, upn) && slices.ContainsFunc(in.Principals, func(p string) bool { return strings.EqualFold(p, id) }) &&
+				len(who) != len(in.Principals)-1 {
+				t.Errorf("incident %q: who %q from %q, want %s once", in.Title, who, in.Principals, upn)
+			}
+		}
 	}
 }

@@ -256,26 +256,47 @@ func topPrincipal(as []*alert.Alert) string {
 	return show[best]
 }
 
-// ShownNames maps each principal that alerts name (a service principal's
-// object id with its PrincipalName) to how a title shows it (Shown), for
-// pages that list an incident's principals.
-func ShownNames(alerts []alert.Alert) map[string]string {
-	names := map[string]string{}
+// Names maps each principal alerts name by an object id to the name the
+// hunt read for it (alert.PrincipalName: a service principal's display
+// name, a user's UPN), for pages that list principals.
+type Names map[string]string
+
+// NamesOf collects the names alerts give their principals.
+func NamesOf(alerts []alert.Alert) Names {
+	names := Names{}
 	for i := range alerts {
 		if a := &alerts[i]; a.PrincipalName != "" && a.Principal != "" {
-			names[a.Principal] = Shown(a)
+			names[a.Principal] = a.PrincipalName
 		}
 	}
 	return names
 }
 
-// Shown is how a title names an alert's principal: a service principal
-// whose name the hunt read by that name and the start of its object id
-// (names are not unique: "pipeline (6f0b56c8)"), anyone else as the
-// alert names them.
-func Shown(a *alert.Alert) string {
-	p := strings.TrimSpace(a.Principal)
-	n := strings.TrimSpace(a.PrincipalName)
+// Show is how a title names principal p (Shown).
+func (n Names) Show(p string) string { return shown(p, n[p]) }
+
+// Who lists an incident's principals as titles show them, leaving out an
+// object id whose name is a principal the list holds already: a user's
+// alerts name her by UPN, Defender's by object id, and she is one person.
+func (n Names) Who(principals []string) []string {
+	out := make([]string, 0, len(principals))
+	for _, p := range principals {
+		if nm := n[p]; nm != "" && nm != p && slices.Contains(principals, nm) {
+			continue
+		}
+		out = append(out, n.Show(p))
+	}
+	return out
+}
+
+// Shown is how a title names an alert's principal: one named by object id
+// whose name the hunt read by that name and the start of the id (names
+// are not unique: "pipeline (6f0b56c8)"), anyone else as the alert names
+// them.
+func Shown(a *alert.Alert) string { return shown(a.Principal, a.PrincipalName) }
+
+func shown(principal, name string) string {
+	p, n := strings.TrimSpace(principal), strings.TrimSpace(name)
 	if n == "" || p == "" {
 		return p
 	}

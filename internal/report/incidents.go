@@ -21,7 +21,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 	for i := range alerts {
 		byID[alerts[i].ID] = &alerts[i]
 	}
-	placed := map[string]bool{}
+	placed, names := map[string]bool{}, incident.NamesOf(alerts)
 	var brief []*incident.Incident
 	for i := range opts.Incidents {
 		in := &opts.Incidents[i]
@@ -47,7 +47,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			fmt.Fprintf(&b, "  stages    %s\n", strings.Join(stages, " → "))
 		}
 		if len(in.Principals) > 0 {
-			fmt.Fprintf(&b, "  who       %s\n", Terminal(clipList(in.Principals, 4)))
+			fmt.Fprintf(&b, "  who       %s\n", Terminal(clipList(names.Who(in.Principals), 4)))
 		}
 		if len(in.Regions) > 0 {
 			fmt.Fprintf(&b, "  regions   %s\n", Terminal(clipList(in.Regions, 8)))
@@ -82,7 +82,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			fmt.Fprintf(w, "  %s  %-8s %s  %s, %s\n", in.ID, severityText(in.Severity), in.Time.UTC().Format("2006-01-02 15:04"), Terminal(in.Title), plural.Count(len(in.Timeline), "alert", "alerts"))
 		}
 		if more := brief[len(shown):]; len(more) > 0 {
-			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more, incident.ShownNames(alerts))))
+			fmt.Fprintf(w, "  … and %d more, %s\n", len(more), Terminal(byWhom(more, names)))
 		}
 		io.WriteString(w, "\n")
 	}
@@ -111,16 +111,13 @@ const maxBrief = 10
 
 // byWhom says whose the incidents are, the most frequent first: "12 by
 // kim@…, 9 by a pipeline's name, 3 by 2 others". names are the service
-// principals' names the hunt read, by object id (incident.ShownNames).
-func byWhom(ins []*incident.Incident, names map[string]string) string {
+// principals' names the hunt read, by object id (incident.NamesOf).
+func byWhom(ins []*incident.Incident, names incident.Names) string {
 	count := map[string]int{}
 	for _, in := range ins {
 		who := "no one named"
 		if len(in.Principals) > 0 {
-			who = in.Principals[0]
-			if n := names[who]; n != "" {
-				who = n
-			}
+			who = names.Show(in.Principals[0])
 		}
 		count[who]++
 	}
