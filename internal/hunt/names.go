@@ -117,19 +117,75 @@ func (n *spNames) learned() map[string]string {
 }
 
 // name gives alerts whose principal is an object id the name learned for
-// it (alert.PrincipalName): this hunt's, else an earlier one's. Call it
-// after learned.
+// it (alert.PrincipalName): this hunt's, else an earlier one's; and in
+// their summaries writes the name after each object id it knows ("granted
+// Owner to user 0275485b-… (mei@…)": the grantee is the attacker's new
+// account, whose writes name it by UPN). Call it after learned.
 func (n *spNames) name(alerts []alert.Alert) {
 	for i := range alerts {
 		a := &alerts[i]
-		if a.PrincipalName != "" {
-			continue
-		}
-		id := strings.ToLower(strings.TrimSpace(a.Principal))
-		if nm, ok := n.names[id]; ok {
-			a.PrincipalName = nm
-		} else if nm, ok := n.known[id]; ok {
-			a.PrincipalName = nm
+		a.Summary = annotateIDs(a.Summary, n.lookup)
+		if a.PrincipalName == "" {
+			a.PrincipalName = n.lookup(a.Principal)
 		}
 	}
 }
+
+// lookup is the name learned for an object id, "" for none.
+func (n *spNames) lookup(id string) string {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if nm, ok := n.names[id]; ok {
+		return nm
+	}
+	return n.known[id]
+}
+
+// annotateIDs writes " (name)" after each object id in s (a GUID, 8-4-4-4-12
+// hex digits, standing alone) that name knows.
+func annotateIDs(s string, name func(string) string) string {
+	var b strings.Builder
+	done := 0
+	for i := 0; i+guidLen <= len(s); i++ {
+		if !isGUID(s[i:i+guidLen]) || i > 0 && idByte(s[i-1]) || i+guidLen < len(s) && idByte(s[i+guidLen]) {
+			continue
+		}
+		end := i + guidLen
+		nm := name(s[i:end])
+		if nm == "" || strings.HasPrefix(s[end:], " ("+nm+")") {
+			i = end - 1
+			continue
+		}
+		b.WriteString(s[done:end])
+		b.WriteString(" (" + nm + ")")
+		done, i = end, end-1
+	}
+	if done == 0 {
+		return s
+	}
+	return b.String() + s[done:]
+}
+
+const guidLen = 36
+
+// isGUID reports whether s (guidLen bytes) is a GUID's text.
+func isGUID(s string) bool {
+	for i := range guidLen {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// idByte reports whether c could continue an id: a GUID inside a longer
+// token is not one.
+func idByte(c byte) bool { return isHex(c) || c == '-' || c == '_' || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z' }

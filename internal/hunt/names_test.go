@@ -316,6 +316,25 @@ func TestUsersNamedByTheirUPN(t *testing.T) {
 	if named == 0 {
 		t.Fatal("no alert names a user by the object id her other alerts carry: the test proves nothing")
 	}
+	// The grant of Owner to the attacker's new account names the grantee
+	// by object id: its summary says who that is.
+	granted := false
+	for _, a := range res.Alerts {
+		if a.Rule != "azure.identity.privileged_role_assignment" {
+			continue
+		}
+		for id, upn := range upnOf {
+			if strings.Contains(strings.ToLower(a.Summary), id) {
+				granted = true
+				if !strings.Contains(a.Summary, " ("+upn+")") {
+					t.Errorf("the grant's summary does not name %s: %q", upn, a.Summary)
+				}
+			}
+		}
+	}
+	if !granted {
+		t.Error("no role grant to a user whose UPN the hunt learned")
+	}
 	names := incident.NamesOf(res.Alerts)
 	for _, in := range res.Incidents {
 		who := names.Who(in.Principals)
@@ -329,6 +348,29 @@ func TestUsersNamedByTheirUPN(t *testing.T) {
 				len(who) != len(in.Principals)-1 {
 				t.Errorf("incident %q: who %q from %q, want %s once", in.Title, who, in.Principals, upn)
 			}
+		}
+	}
+}
+
+func TestAnnotateIDs(t *testing.T) {
+	t.Parallel()
+	names := map[string]string{"0275485b-dd57-4c5c-b5f0-6639af431b60": "mei@contoso.example", "9d91a9a9-1111-4222-8333-444455556666": "pipeline"}
+	lookup := func(id string) string { return names[strings.ToLower(id)] }
+	for _, c := range []struct{ in, want string }{
+		{"granted Owner to user 0275485b-dd57-4c5c-b5f0-6639af431b60 at /subscriptions/ff8e71d3-e979-41ad-a527-6b4f721afe03",
+			"granted Owner to user 0275485b-dd57-4c5c-b5f0-6639af431b60 (mei@contoso.example) at /subscriptions/ff8e71d3-e979-41ad-a527-6b4f721afe03"},
+		{"First compute deployment by a principal: 0275485B-DD57-4C5C-B5F0-6639AF431B60, 9d91a9a9-1111-4222-8333-444455556666",
+			"First compute deployment by a principal: 0275485B-DD57-4C5C-B5F0-6639AF431B60 (mei@contoso.example), 9d91a9a9-1111-4222-8333-444455556666 (pipeline)"},
+		// Already annotated (a summary named twice), inside a longer token, cut short, unknown.
+		{"x 0275485b-dd57-4c5c-b5f0-6639af431b60 (mei@contoso.example)", "x 0275485b-dd57-4c5c-b5f0-6639af431b60 (mei@contoso.example)"},
+		{"a0275485b-dd57-4c5c-b5f0-6639af431b60 0275485b-dd57-4c5c-b5f0-6639af431b601", "a0275485b-dd57-4c5c-b5f0-6639af431b60 0275485b-dd57-4c5c-b5f0-6639af431b601"},
+		{"0275485b-dd57-4c5c-b5f0-6639af431b6", "0275485b-dd57-4c5c-b5f0-6639af431b6"},
+		{"11111111-2222-3333-4444-555555555555 and 0275485b-dd57-4c5c-b5f0-6639af431b60",
+			"11111111-2222-3333-4444-555555555555 and 0275485b-dd57-4c5c-b5f0-6639af431b60 (mei@contoso.example)"},
+		{"", ""},
+	} {
+		if got := annotateIDs(c.in, lookup); got != c.want {
+			t.Errorf("annotateIDs(%q)\n = %q\nwant %q", c.in, got, c.want)
 		}
 	}
 }
