@@ -188,4 +188,6 @@ func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' ||
 
 // idByte reports whether c could continue an id: a GUID inside a longer
 // token is not one.
-func idByte(c byte) bool { return isHex(c) || c == '-' || c == '_' || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z' }
+func idByte(c byte) bool {
+	return isHex(c) || c == '-' || c == '_' || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z'
+}
