@@ -234,8 +234,15 @@ func (g *grouping) union(a, b int) int {
 // checked against the new alert, not only the latest. A set that ended
 // more than gap before the current alert is forgotten: alerts come in
 // time order, so no later alert can join it.
+//
+// A machine's name held in any subscription ("r|*|…", "h|*|…", hostLinks)
+// is what a host log, which names none, seeks. When the sets it would
+// join hold that name in two subscriptions (a vm-web-01 in production and
+// one in development), the name says not which machine it is: it joins
+// neither, and the alert is left to attach (Build), which joins one
+// incident at most.
 func (g *grouping) link(nodes []int) {
-	holders := map[string][]int{}
+	holders := map[string][]holder{}
 	all := make([]links, len(nodes))
 	for i, n := range nodes {
 		all[i] = linkKeys(g.alert(n))
@@ -247,8 +254,12 @@ func (g *grouping) link(nodes []int) {
 		keys.held = slices.DeleteFunc(keys.held, func(k string) bool { return shared[k] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
 		for _, k := range keys.seek {
-			for _, h := range holders[k] {
-				r := g.find(h)
+			hs := holders[k]
+			if anySubscription(k) && subscriptionsOf(g, hs, n, a) > 1 {
+				continue
+			}
+			for _, h := range hs {
+				r := g.find(h.node)
 				if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
 					g.union(n, r)
 				}
@@ -258,14 +269,57 @@ func (g *grouping) link(nodes []int) {
 			hs := holders[k]
 			kept := hs[:0]
 			for _, h := range hs {
-				r := g.find(h)
-				if r != g.find(n) && !slices.Contains(kept, r) && a.Time.Sub(g.end[r]) <= g.gap {
-					kept = append(kept, r)
+				r := g.find(h.node)
+				if r != g.find(n) && !slices.ContainsFunc(kept, func(o holder) bool { return g.find(o.node) == r }) && a.Time.Sub(g.end[r]) <= g.gap {
+					kept = append(kept, holder{r, h.sub})
 				}
 			}
-			holders[k] = append(kept, g.find(n))
+			h := holder{node: g.find(n)}
+			if anySubscription(k) {
+				h.sub = subscriptionBeside(keys.held, k)
+			}
+			holders[k] = append(kept, h)
 		}
 	}
+}
+
+// holder is a set that holds a key (one of its nodes), and for a name
+// held in any subscription, the subscription it is held in.
+type holder struct {
+	node int
+	sub  string
+}
+
+// anySubscription reports whether k is a machine's name in any
+// subscription (hostLinks).
+func anySubscription(k string) bool { return strings.HasPrefix(k, "r|*|") || strings.HasPrefix(k, "h|*|") }
+
+// subscriptionBeside is the subscription of the key held beside the
+// name k in any subscription: "r|s1|n|web-01" beside "r|*|n|web-01".
+func subscriptionBeside(held []string, k string) string {
+	kind, rest := k[:2], k[len("r|*|"):]
+	for _, h := range held {
+		if len(h) > len(kind)+len(rest)+1 && strings.HasPrefix(h, kind) && strings.HasSuffix(h, "|"+rest) {
+			if s := h[len(kind) : len(h)-len(rest)-1]; s != "*" && !strings.Contains(s, "|") {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// subscriptionsOf counts the subscriptions of the holders hs that alert
+// a (node n) would join by a name: the sets apart from its own that are
+// still open.
+func subscriptionsOf(g *grouping, hs []holder, n int, a *alert.Alert) int {
+	var subs []string
+	for _, h := range hs {
+		r := g.find(h.node)
+		if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap && !slices.Contains(subs, h.sub) {
+			subs = append(subs, h.sub)
+		}
+	}
+	return len(subs)
 }
 
 // sharedKeys are the public address and resource keys (linkKeys) of more

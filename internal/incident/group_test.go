@@ -134,6 +134,32 @@ func TestGrouping(t *testing.T) {
 		},
 		want: [][]int{{0, 1}, {2, 3}, {4, 5, 6}},
 	}, {
+		// A host log names no subscription. vm-01 is a machine of two
+		// attacks, in two subscriptions: the name cannot say which, so it
+		// merges neither with the other; the miner joins the nearest.
+		name: "a host's name held in two subscriptions joins one incident, not both",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg", "vm-01"), "c1")),
+			mk("azure.identity.privileged_role_assignment", alert.High, at(90*time.Minute), principal(trent), sub(subB)),
+			mk("azure.compute.gpu_created", alert.Medium, at(2*time.Hour), principal(trent), sub(subB),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subB, "rg", "vm-01"), "c2")),
+			mk("azure.host.miner_process", alert.High, at(2*time.Hour+10*time.Minute), hosts("vm-01")),
+		},
+		want: [][]int{{0, 1}, {2, 3, 4}},
+	}, {
+		name: "a host's name held in another subscription long before is this one's",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Medium, at(-72*time.Hour), principal(trent), sub(subB),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subB, "rg", "vm-01"), "c0")),
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg", "vm-01"), "c1")),
+			mk("azure.host.miner_process", alert.High, at(2*time.Hour), hosts("vm-01")),
+		},
+		want: [][]int{{0}, {1, 2, 3}},
+	}, {
 		name: "the same principal a month later is a new incident",
 		alerts: []alert.Alert{
 			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory)),
