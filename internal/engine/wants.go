@@ -159,6 +159,10 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 			return false
 		}
 	}
+	// A glance that knows its pool (a flow's) is decided by it.
+	if t.pool != nil && g.PoolKnown && (g.Pool == "" || !t.pool(sigma.StringValue(g.Pool))) {
+		return false
+	}
 	return true
 }
 

@@ -76,19 +76,8 @@ func (e *Enricher) Apply(ev *event.Event) {
 	src, dst := srcAddr(ev), dstAddr(ev)
 	switch {
 	case ev.Flow != nil:
-		// An inbound flow's destination is the tenant's side: a miner port
-		// there is a listening service, not a miner dialling out.
-		if ev.Flow.Direction != "inbound" {
-			if m, ok := e.PoolEndpoint(dst, ev.Flow.DstPort); ok {
-				ev.Enrich.Pool = &m
-			}
-			// A firewall application rule names the host it let through:
-			// a pool domain there is stronger than any port.
-			if ev.Flow.Host != "" {
-				if m, ok := e.PoolDomain(ev.Flow.Host); ok && (ev.Enrich.Pool == nil || kindRank[m.Kind] < kindRank[ev.Enrich.Pool.Kind]) {
-					ev.Enrich.Pool = &m
-				}
-			}
+		if m, ok := e.flowPool(ev.Flow, dst); ok {
+			ev.Enrich.Pool = &m
 		}
 	case ev.DNS != nil:
 		if m, ok := e.PoolDomain(ev.DNS.Query); ok {
@@ -119,6 +108,37 @@ func (e *Enricher) Apply(ev *event.Event) {
 			ev.Enrich.DstIP = &pair.dst
 		}
 	}
+}
+
+// flowPool is the mining pool a flow goes to (to dst, its destination as
+// enrichment reads it). An inbound flow's destination is the tenant's
+// side: a miner port there is a listening service, not a miner dialling
+// out.
+func (e *Enricher) flowPool(f *event.Flow, dst netip.Addr) (event.PoolMatch, bool) {
+	if f.Direction == "inbound" {
+		return event.PoolMatch{}, false
+	}
+	m, ok := e.PoolEndpoint(dst, f.DstPort)
+	// A firewall application rule names the host it let through: a pool
+	// domain there is stronger than any port.
+	if f.Host != "" {
+		if d, dok := e.PoolDomain(f.Host); dok && (!ok || kindRank[d.Kind] < kindRank[m.Kind]) {
+			m, ok = d, true
+		}
+	}
+	return m, ok
+}
+
+// FlowPoolKind is the kind of mining pool Apply will find a flow event
+// goes to (enrich.pool.kind), "" for none: what a hunt asks before
+// enriching a flow in full (event.Glance.Pool). Addresses only ever become
+// the tenant's own, so a flow with no pool now has none at the end.
+func (e *Enricher) FlowPoolKind(ev *event.Event) string {
+	if ev.Flow == nil {
+		return ""
+	}
+	m, _ := e.flowPool(ev.Flow, dstAddr(ev))
+	return m.Kind
 }
 
 // IP says what an address is: the most specific Azure service tag holding

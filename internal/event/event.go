@@ -342,6 +342,11 @@ type Glance struct {
 	// (DNS.Query): enrichment finds a DNS event's mining pool
 	// (enrich.pool) from it alone.
 	Query string
+	// Pool is the mining-pool kind enrichment gives the event
+	// (enrich.pool.kind, "" for none) when PoolKnown: a flow's, which its
+	// destination, port and host decide alone.
+	Pool      string
+	PoolKnown bool
 	// RiskLevel and RiskState are a sign-in's risk during the sign-in and
 	// its user's risk state, as the event will hold them (SignIn.RiskLevel,
 	// SignIn.RiskState; empty: absent). Other kinds leave them empty, and

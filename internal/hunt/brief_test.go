@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/simulate"
 	"github.com/mamori-sec/mamori/internal/source"
@@ -48,14 +50,32 @@ level: low
 	if err := os.WriteFile(filepath.Join(user, "r.yml"), []byte(anyInRegion), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A user's rule on flows that names no pool: every flow is wanted.
+	userFlows := t.TempDir()
+	const https = `title: Flows to 443
+name: user.https
+id: 5a0f
+description: d
+logsource: {product: azure, service: flowlogs}
+detection:
+  sel: {flow.dst_port: 443}
+  condition: sel
+level: low
+`
+	if err := os.WriteFile(filepath.Join(userFlows, "r.yml"), []byte(https), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, enr := catalogue(t)
 	inputs := expand(t, sim, simD, filepath.Join("..", "..", "examples", "attacked-tenant"))
+	const pool = "azure.network.mining_pool_connection"
 	for _, c := range []struct {
 		name string
 		opt  rules.Options
+		need []string // rules that must fire, for the comparison to prove anything
 	}{
-		{"catalogue", rules.Options{Builtin: mamori.Rules}},
-		{"catalogue and a user's rule on the region", rules.Options{Builtin: mamori.Rules, Dirs: []string{user}}},
+		{"catalogue", rules.Options{Builtin: mamori.Rules}, []string{pool}},
+		{"catalogue and a user's rule on the region", rules.Options{Builtin: mamori.Rules, Dirs: []string{user}}, []string{pool, "user.westeurope"}},
+		{"catalogue and a user's rule on flows", rules.Options{Builtin: mamori.Rules, Dirs: []string{userFlows}}, []string{pool, "user.https"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			set, err := rules.Load(c.opt)
@@ -74,6 +94,11 @@ level: low
 			}
 			if len(want.Alerts) == 0 {
 				t.Fatal("no alerts: the comparison would prove nothing")
+			}
+			for _, rule := range c.need {
+				if !slices.ContainsFunc(want.Alerts, func(a alert.Alert) bool { return a.Rule == rule }) {
+					t.Errorf("no %s alert: the comparison would prove less than it says", rule)
+				}
 			}
 			if diff := cmp.Diff(want.Alerts, got.Alerts); diff != "" {
 				t.Errorf("alerts (-full +brief):\n%s", diff)

@@ -142,6 +142,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
+			if !ev.Brief && ev.Flow != nil && opt.Wants != nil && !wantsFlow(eng, cfg.Enricher, ev) {
+				ev.Brief = true
+			}
 			if !ev.Brief {
 				cfg.Enricher.Apply(ev)
 				names.learn(w, ev)
@@ -185,6 +188,17 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.Read = coverage.Reads(res.Kinds, spans)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read)
 	return res, ctx.Err()
+}
+
+// wantsFlow reports whether a rule could match flow event ev: its pool
+// (which its destination, port and host decide) first. Flow logs are the
+// largest of a tenant's logs, a tuple an event, and nearly none goes to a
+// pool: the others are not enriched (two address look-ups and an
+// allocation each) nor evaluated, as the records readers read briefly.
+func wantsFlow(eng *engine.Engine, enr *enrich.Enricher, ev *event.Event) bool {
+	g := event.Glance{Kind: event.KindFlow, Operation: ev.Operation, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
+		NoQuota: true, Pool: enr.FlowPoolKind(ev), PoolKnown: true}
+	return eng.Wants(&g)
 }
 
 // readSlot is one worker's count of the events it read per kind of log,

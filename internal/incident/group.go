@@ -292,7 +292,9 @@ type holder struct {
 
 // anySubscription reports whether k is a machine's name in any
 // subscription (hostLinks).
-func anySubscription(k string) bool { return strings.HasPrefix(k, "r|*|") || strings.HasPrefix(k, "h|*|") }
+func anySubscription(k string) bool {
+	return strings.HasPrefix(k, "r|*|") || strings.HasPrefix(k, "h|*|")
+}
 
 // subscriptionBeside is the subscription of the key held beside the
 // name k in any subscription: "r|s1|n|web-01" beside "r|*|n|web-01".
