@@ -431,7 +431,7 @@ func TestBriefLineTakesTheFile(t *testing.T) {
 		if brief {
 			opt.Wants = wants
 		}
-		st := Read(t.Context(), []Input{fileInput(p, int64(buf.Len()))}, opt, func(_ int, ev *event.Event) {
+		st := Read(t.Context(), []Input{fileInput(p)}, opt, func(_ int, ev *event.Event) {
 			mu <- struct{}{}
 			seen[ev.Loc.Line] = ev.Time.String() + ev.Tenant + ev.Operation + ev.Status + ev.Outcome.String()
 			<-mu

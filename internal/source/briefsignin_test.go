@@ -271,7 +271,7 @@ func TestLogAnalyticsExportReadBriefly(t *testing.T) {
 	}
 	var inputs []Input
 	for _, f := range files {
-		inputs = append(inputs, fileInput(f, 0))
+		inputs = append(inputs, fileInput(f))
 	}
 	type seen struct{ text, fromText int }
 	read := func(brief bool) ([]*FileStats, map[string]string, seen) {

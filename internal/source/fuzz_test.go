@@ -1,8 +1,11 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"testing"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/slab"
@@ -44,6 +47,29 @@ func FuzzRead(f *testing.F) {
 		}
 		if out := slab.Out(); out != before {
 			t.Fatalf("%d bytes of pooled buffers out after the read, %d before", out, before)
+		}
+	})
+}
+
+// FuzzIsJSON checks the sniffer's quick check says what fastjson.Validate
+// says, for any line: it decides between JSON lines and a document.
+func FuzzIsJSON(f *testing.F) {
+	f.Add([]byte(activity(1)))
+	f.Add([]byte(`{"records":[{"a":[1,2.5e3,-0,true,false,null],"b":"x"}]}`))
+	f.Add([]byte(`{"a":"\u00e9\x"}`))
+	f.Add([]byte(`{"a":1} {"b":2}`))
+	f.Add([]byte(`[01]`))
+	f.Add([]byte(`{"a":"` + "\x01" + `"}`))
+	f.Add([]byte(`{"a":1,}`))
+	f.Add([]byte(`{"abcdefgh":"12345678` + "\x1f" + `9"}`))
+	f.Add([]byte("{\"a\":\t1}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			return
+		}
+		if got, want := isJSON(b), fastjson.ValidateBytes(b) == nil; got != want {
+			t.Errorf("isJSON(%q) = %v, fastjson.Validate says %v", b, got, want)
 		}
 	})
 }

@@ -18,7 +18,6 @@ import (
 // Input is one stream to read: a file, or standard input.
 type Input struct {
 	Name  string // the path as the user gave it (or found it), "-" for stdin
-	Size  int64  // compressed size on disk, 0 when unknown
 	open  func() (io.ReadCloser, error)
 	from  int64 // where a FileSection starts in the file
 	line  int   // the line number there (0: 1)
@@ -49,7 +48,7 @@ func Expand(args []string, stdin io.Reader) ([]Input, error) {
 			continue
 		}
 		if !st.IsDir() {
-			out = append(out, fileInput(a, st.Size()))
+			out = append(out, fileInput(a))
 			continue
 		}
 		var found []Input
@@ -74,12 +73,9 @@ func Expand(args []string, stdin io.Reader) ([]Input, error) {
 			}
 			switch {
 			case d.Type().IsRegular():
-				info, err := d.Info()
-				if err != nil {
-					errs = append(errs, err)
-					return nil
-				}
-				found = append(found, fileInput(p, info.Size()))
+				// The directory's entry says what it is: no stat of each
+				// file (a folder of hourly blobs holds thousands).
+				found = append(found, fileInput(p))
 			case d.Type()&fs.ModeSymlink != 0:
 				in, err := linkInput(p)
 				if err != nil {
@@ -115,7 +111,7 @@ func linkInput(p string) (*Input, error) {
 	case st.IsDir():
 		return nil, &LinkError{Path: p, Why: "a symbolic link to a folder, not followed: name the folder itself to read it"}
 	case st.Mode().IsRegular():
-		in := fileInput(p, st.Size())
+		in := fileInput(p)
 		return &in, nil
 	}
 	return nil, nil
@@ -161,8 +157,14 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-func fileInput(p string, size int64) Input {
-	return Input{Name: p, Size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
+func fileInput(p string) Input {
+	return Input{Name: p, open: func() (io.ReadCloser, error) {
+		f, err := openFile(p)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}}
 }
 
 // Limits bound what one input may cost.
@@ -292,7 +294,7 @@ func (g *gzipGuard) Read(p []byte) (int, error) {
 // BytesInput is an input held in memory, for tests and for callers that
 // already have the bytes (a message from a queue).
 func BytesInput(name string, b []byte) Input {
-	return Input{Name: name, Size: int64(len(b)), open: func() (io.ReadCloser, error) {
+	return Input{Name: name, open: func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}}
 }

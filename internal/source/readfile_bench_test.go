@@ -25,7 +25,7 @@ func benchReadFile(b *testing.B, opt Options) {
 	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	in := fileInput(p, int64(buf.Len()))
+	in := fileInput(p)
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		st := Read(context.Background(), []Input{in}, opt, func(int, *event.Event) {})

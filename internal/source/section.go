@@ -2,7 +2,6 @@ package source
 
 import (
 	"io"
-	"os"
 )
 
 // LinesSection is FileSection for a file known to be JSON lines: what was
@@ -19,8 +18,8 @@ func LinesSection(path string, from, to int64, line int) Input {
 // there is numbered line. Errors name the file's own line numbers and
 // offsets.
 func FileSection(path string, from, to int64, line int) Input {
-	return Input{Name: path, Size: to - from, from: from, line: line, open: func() (io.ReadCloser, error) {
-		f, err := os.Open(path)
+	return Input{Name: path, from: from, line: line, open: func() (io.ReadCloser, error) {
+		f, err := openFile(path)
 		if err != nil {
 			return nil, err
 		}

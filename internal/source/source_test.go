@@ -345,7 +345,7 @@ func TestOversizedLineUnderAChunk(t *testing.T) {
 	for name, input := range map[string]Input{
 		"streamed": BytesInput("big.json", in),
 		"gzip":     BytesInput("big.json.gz", gz(in)),
-		"file":     fileInput(file, int64(len(in))),
+		"file":     fileInput(file),
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, st := read(t, []Input{input}, lim)
@@ -793,7 +793,7 @@ func TestFileCutByWorkersAsStreamed(t *testing.T) {
 		t.Fatalf("streamed: %d records, the last at line %d, errors %v; want 2999, the last at 3001, errors at lines 701 and 1501",
 			len(wantRecs), wantRecs[len(wantRecs)-1].line, wantErrs)
 	}
-	gotRecs, gotErrs, gotStats := got(fileInput(file, int64(len(in))))
+	gotRecs, gotErrs, gotStats := got(fileInput(file))
 	if diff := gocmp.Diff(wantRecs, gotRecs, gocmp.AllowUnexported(rec{})); diff != "" {
 		t.Errorf("records, file against stream (-want +got):\n%s", diff)
 	}
@@ -824,7 +824,7 @@ func TestEveryChunkComesBack(t *testing.T) {
 	doc := []byte("[" + activity(1) + "," + under + "," + activity(5) + "]")
 	for _, lim := range []Limits{DefaultLimits(), {MaxRecord: 64 << 10, MaxDecompressed: 1 << 30, MaxRatio: 1000}} {
 		before := slab.Out()
-		r, _ := read(t, []Input{fileInput(file, int64(len(in))), BytesInput("s.json", in), BytesInput("s.json.gz", gz(in)),
+		r, _ := read(t, []Input{fileInput(file), BytesInput("s.json", in), BytesInput("s.json.gz", gz(in)),
 			BytesInput("doc.json", doc)}, lim)
 		if len(r.events) < 3*6000 {
 			t.Fatalf("max record %d: %d events, want the file's lines read thrice", lim.MaxRecord, len(r.events))
@@ -839,7 +839,7 @@ func TestEveryChunkComesBack(t *testing.T) {
 type=EXECVE msg=audit(1700000000.123:1): argc=1 a0="xmrig"
 type=EOE msg=audit(1700000000.123:1):
 `, 3000))
-	for _, in := range []Input{fileInput(file, int64(len(in))), BytesInput("s.json", in), BytesInput("audit.log", auditd)} {
+	for _, in := range []Input{fileInput(file), BytesInput("s.json", in), BytesInput("audit.log", auditd)} {
 		before := slab.Out()
 		ctx, cancel := context.WithCancel(context.Background())
 		var n atomic.Int64
