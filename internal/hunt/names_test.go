@@ -39,26 +39,7 @@ func TestServicePrincipalsAreNamed(t *testing.T) {
 			names := signInNames(t, sim)
 			// The catalogue's compute rules alone: no rule wants a sign-in,
 			// so the names come from the first of each read in full.
-			set := computeRules(t)
-			_, enr := catalogue(t)
-			res, err := Run(context.Background(), expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2,
-				Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-			if err != nil {
-				t.Fatal(err)
-			}
-			named := 0
-			for _, a := range res.Alerts {
-				want := names[strings.ToLower(a.Principal)]
-				if a.PrincipalName != want {
-					t.Errorf("alert %s by %s: named %q, want %q", a.Rule, a.Principal, a.PrincipalName, want)
-				}
-				if want != "" {
-					named++
-				}
-			}
-			if named == 0 {
-				t.Fatalf("no alert by a service principal the sign-ins name (%d named in the sign-ins): the test proves nothing", len(names))
-			}
+			res := huntNamed(t, sim, truth, names)
 			titled := false
 			for _, in := range res.Incidents {
 				for _, n := range names {
@@ -70,6 +51,34 @@ func TestServicePrincipalsAreNamed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// huntNamed hunts a simulated tenant with the catalogue's compute rules
+// and checks that every alert by one of the service principals of names
+// (object id to name) carries its name, and no other alert a name; at
+// least one must, or the test proves nothing.
+func huntNamed(t *testing.T, sim string, truth *simulate.Truth, names map[string]string) *Result {
+	t.Helper()
+	_, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, sim), Config{Rules: computeRules(t), Enricher: enr, Workers: 2,
+		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, a := range res.Alerts {
+		want := names[strings.ToLower(a.Principal)]
+		if a.PrincipalName != want {
+			t.Errorf("alert %s by %s: named %q, want %q", a.Rule, a.Principal, a.PrincipalName, want)
+		}
+		if want != "" {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Fatalf("no alert by a service principal of %v: the test proves nothing", names)
+	}
+	return res
 }
 
 // computeRules loads the catalogue's compute rules only.
@@ -215,25 +224,7 @@ func TestAuditRecordsNameServicePrincipals(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), lines, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, sim), Config{Rules: computeRules(t), Enricher: enr, Workers: 2,
-		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	named := 0
-	for _, a := range res.Alerts {
-		want := names[strings.ToLower(a.Principal)]
-		if a.PrincipalName != want {
-			t.Errorf("alert %s by %s: named %q, want %q", a.Rule, a.Principal, a.PrincipalName, want)
-		}
-		if want != "" {
-			named++
-		}
-	}
-	if named == 0 {
-		t.Fatal("no alert by a service principal the audit records name: the test proves nothing")
-	}
+	res := huntNamed(t, sim, truth, names)
 	for id, name := range names {
 		if res.Names[id] != name {
 			t.Errorf("Result.Names[%s] = %q, want %q", id, res.Names[id], name)

@@ -93,10 +93,10 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
 		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
 	}
-	if err = putRegions(ctx, tx, c.Regions); err != nil {
+	if err = regions.put(ctx, tx, c.Regions); err != nil {
 		return nil, fmt.Errorf("store %s: regions: %w", s.path, err)
 	}
-	if err = putNames(ctx, tx, c.Names); err != nil {
+	if err = names.put(ctx, tx, c.Names); err != nil {
 		return nil, fmt.Errorf("store %s: principal names: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {

@@ -1,16 +1,12 @@
 package store
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
+import "context"
 
-// namesTable is schema version 6's addition: the display names of service
-// principals the hunts have learned (hunt.Result.Names). The Activity Log
-// names a service principal by object id only, and the records that name
-// it (its sign-ins, Entra's audit log) may come cycles before its writes:
-// kept here, the alerts of a later cycle still say who acted.
+// namesTable is schema version 6's addition: the names hunts learned for
+// principals the Activity Log names by object id (hunt.Result.Names:
+// service principals' display names, users' UPNs). The records that name
+// them (sign-ins, Entra's audit log, a user's own writes) may come cycles
+// before the alerts that need them.
 const namesTable = `
 CREATE TABLE IF NOT EXISTS principal_names (
 	id   TEXT PRIMARY KEY,
@@ -18,34 +14,13 @@ CREATE TABLE IF NOT EXISTS principal_names (
 ) WITHOUT ROWID;
 `
 
-// putNames keeps the names learned (object id, lower case, to name); a
-// cycle that learns another name for an id replaces it (a renamed service
-// principal: the latest hunt read the newer records).
-func putNames(ctx context.Context, tx *sql.Tx, names map[string]string) error {
-	for id, name := range names {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO principal_names (id, name) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name`, id, name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// names keeps object ids (lower case) to names; a cycle that learns
+// another name for an id replaces it (a renamed service principal: the
+// latest hunt read the newer records).
+var names = pairs{table: "principal_names", key: "id", value: "name"}
 
 // PrincipalNames returns the names earlier cycles learned, by object id in
 // lower case (hunt.Config.Names).
 func (s *Store) PrincipalNames(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM principal_names")
-	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", s.path, err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("store %s: %w", s.path, err)
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
+	return names.all(ctx, s)
 }
