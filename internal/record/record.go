@@ -36,7 +36,11 @@ type Scratch struct {
 	Text []byte
 	// Words is memory a text reader may reuse from record to record
 	// (activitylog.BriefLine's quote bitmap).
-	Words  []uint64
+	Words []uint64
+	// Flows is memory a flow log's decoder reuses from record to record
+	// for its tuples' flows (events do not outlive their record's turn:
+	// the worker reuses them too).
+	Flows  []event.Flow
 	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
 	// lists are the members of the objects whose lookups missed an exact
 	// name, in order (see key); next is the one to reuse.

@@ -45,6 +45,10 @@ func read(t *testing.T, inputs []Input, lim Limits) (*result, []*FileStats) {
 		r.mu.Lock()
 		e := *ev
 		e.Raw = nil
+		if f := ev.Flow; f != nil { // the reader's memory, reused by its next flow record
+			c := *f
+			e.Flow = &c
+		}
 		r.events = append(r.events, e)
 		r.mu.Unlock()
 	})

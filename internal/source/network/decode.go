@@ -16,6 +16,11 @@ import (
 // flow logs, one per public address for Traffic Analytics rows that list
 // several, one per record otherwise. When part of a record is bad, the good
 // parts are still appended and the error names the first bad part.
+//
+// A flow log's events point at flows held in sc (Scratch.Flows): they are
+// good until sc decodes another flow record. The source worker hands each
+// record's events on before it reads the next; a caller that keeps them
+// longer copies their flows.
 func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Event) ([]event.Event, error) {
 	switch shape {
 	case shapeNSG:

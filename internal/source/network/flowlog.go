@@ -22,7 +22,7 @@ func decodeNSG(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	base := event.Event{Kind: event.KindFlow, Shape: shapeNSG, Operation: opFlow, Category: catNSG}
 	setResource(sc, &base, view(sc.Get(v, "resourceId")))
 
-	w := newTupleWriter(out, false)
+	w := newTupleWriter(sc, out, false)
 	for _, r := range rules {
 		for _, g := range sc.Array(r, "flows") {
 			w.count(sc.Array(g, "flowTuples"))
@@ -56,7 +56,7 @@ func decodeVNet(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]eve
 		}
 	}
 
-	w := newTupleWriter(out, true)
+	w := newTupleWriter(sc, out, true)
 	for _, a := range acls {
 		for _, g := range sc.Array(a, "flowGroups") {
 			w.count(sc.Array(g, "flowTuples"))
@@ -82,9 +82,12 @@ func arrayOf(v *fastjson.Value) ([]*fastjson.Value, bool) {
 }
 
 // tupleWriter turns the tuples of one record into events. It counts them
-// first so the record's Flow values share one allocation and out grows
-// once: flow logs carry thousands of tuples per record.
+// first so that out grows once and the record's Flow values fit in the
+// memory the scratch keeps (one allocation a record, with pointers the
+// collector scanned, was a tenth of a flow log's hunt): flow logs carry
+// thousands of tuples per record.
 type tupleWriter struct {
+	sc    *record.Scratch
 	out   []event.Event
 	flows []event.Flow
 	n     int // tuples counted
@@ -93,14 +96,18 @@ type tupleWriter struct {
 	bad   badParts
 }
 
-func newTupleWriter(out []event.Event, vnet bool) *tupleWriter {
-	return &tupleWriter{out: out, vnet: vnet, bad: badParts{what: "flow tuple"}}
+func newTupleWriter(sc *record.Scratch, out []event.Event, vnet bool) *tupleWriter {
+	return &tupleWriter{sc: sc, out: out, vnet: vnet, bad: badParts{what: "flow tuple"}}
 }
 
 func (w *tupleWriter) count(tuples []*fastjson.Value) { w.n += len(tuples) }
 
 func (w *tupleWriter) alloc() {
-	w.flows = make([]event.Flow, w.n)
+	if cap(w.sc.Flows) < w.n {
+		w.sc.Flows = make([]event.Flow, w.n)
+	}
+	w.flows = w.sc.Flows[:w.n]
+	clear(w.flows)
 	w.out = slices.Grow(w.out, w.n)
 }
 
