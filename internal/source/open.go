@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -51,45 +49,8 @@ func Expand(args []string, stdin io.Reader) ([]Input, error) {
 			out = append(out, fileInput(a))
 			continue
 		}
-		var found []Input
-		// WalkDir does not descend into a root that is a link to a
-		// folder (it lists the link alone); with a trailing separator the
-		// root resolves to the folder, and the names found still begin
-		// with the path as given.
-		root := a
-		if lst, err := os.Lstat(a); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
-			root = a + string(filepath.Separator)
-		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				errs = append(errs, err)
-				return nil
-			}
-			if p != root && len(d.Name()) > 0 && d.Name()[0] == '.' {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch {
-			case d.Type().IsRegular():
-				// The directory's entry says what it is: no stat of each
-				// file (a folder of hourly blobs holds thousands).
-				found = append(found, fileInput(p))
-			case d.Type()&fs.ModeSymlink != 0:
-				in, err := linkInput(p)
-				if err != nil {
-					errs = append(errs, err)
-				} else if in != nil {
-					found = append(found, *in)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-		}
-		slices.SortFunc(found, func(x, y Input) int { return cmpString(x.Name, y.Name) })
+		found, werrs := walk(a)
+		errs = append(errs, werrs...)
 		out = append(out, found...)
 	}
 	return out, errors.Join(errs...)
