@@ -1,6 +1,7 @@
 package network
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -98,5 +99,27 @@ func FuzzTextParsers(f *testing.F) {
 			t.Fatalf("firewall message %q read without source or action: %+v", s, *e.Flow)
 		}
 		_ = legacyDNS(s, &e, e.DNS)
+	})
+}
+
+// FuzzSplitFields checks the word-at-a-time split against strings.Split.
+func FuzzSplitFields(f *testing.F) {
+	f.Add("1724090346,10.1.0.4,20.98.192.237,35620,443,6,O,E,NX,1,74,0,0")
+	f.Add("1542110377,10.0.0.4,13.67.143.118,44931,443,T,O,A")
+	f.Add(",,,,,,,,,,,,,,,,,,")
+	f.Add("a,bcdefghij,,k")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		var got [maxFields]string
+		n := splitFields(s, &got)
+		want := strings.Split(s, ",")
+		if n != len(want) {
+			t.Fatalf("splitFields(%q) = %d fields, want %d", s, n, len(want))
+		}
+		for i := range min(n, maxFields) {
+			if got[i] != want[i] {
+				t.Fatalf("splitFields(%q) field %d = %q, want %q", s, i, got[i], want[i])
+			}
+		}
 	})
 }

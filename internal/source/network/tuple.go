@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"time"
@@ -118,11 +119,25 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 
 // splitFields cuts a comma-separated tuple into f without allocating and
 // returns the number of fields, which may exceed len(f) (the excess is
-// counted, not stored). Fields are a few bytes long, so a plain loop beats
-// strings.IndexByte's call overhead.
+// counted, not stored). It looks at eight bytes at a time: a flow log is
+// a tuple per flow, and a byte at a time this was a tenth of its hunt.
 func splitFields(s string, f *[maxFields]string) int {
-	n, start := 0, 0
-	for i := 0; i < len(s); i++ {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n, start, i := 0, 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		w := le64(s[i:i+8]) ^ ones*','
+		// The exact zero-byte test: no borrow from one byte to the next.
+		m := ^((w&^highs + ^uint64(highs)) | w) & highs
+		for ; m != 0; m &= m - 1 {
+			at := i + bits.TrailingZeros64(m)>>3
+			if n < len(f) {
+				f[n] = s[start:at]
+			}
+			n++
+			start = at + 1
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] != ',' {
 			continue
 		}
@@ -136,6 +151,14 @@ func splitFields(s string, f *[maxFields]string) int {
 		f[n] = s[start:]
 	}
 	return n + 1
+}
+
+// le64 is the first eight bytes of s as a little-endian word (the
+// compiler makes it one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // digits reads a non-negative decimal of up to 18 digits (no sign, no
