@@ -108,6 +108,28 @@ func (e *Engine) Wants(g *event.Glance) bool {
 	return false
 }
 
+// NeedsPool reports whether every rule that reads events of kind k
+// requires a mining pool of them (a test on enrich.pool.kind), so that an
+// event known to go to none is wanted by no rule whatever else it holds:
+// what the hunt asks once, before a flow log's millions of tuples, most of
+// which go to no pool. A rule indexed by operation, or one the analysis
+// cannot narrow, makes it false.
+func (e *Engine) NeedsPool(k event.Kind) bool {
+	if int(k) >= numKinds || len(e.byOp[k]) > 0 {
+		return false
+	}
+	w := &e.wants[k]
+	if w.any {
+		return false
+	}
+	for _, t := range w.tests {
+		if t.pool == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // lazyPool is a glance's pool kind, looked up once for all the rules
 // that test it (the lists are searched label by label).
 type lazyPool struct {

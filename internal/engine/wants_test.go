@@ -482,3 +482,58 @@ func BenchmarkWantsNeedles(b *testing.B) {
 		})
 	}
 }
+
+// A flow known to go to no pool is wanted by no rule when every flow rule
+// requires one; a flow rule on anything else (or one indexed by operation)
+// needs every flow. Wants, asked with the pool known, agrees.
+func TestNeedsPool(t *testing.T) {
+	t.Parallel()
+	const anyPort = `title: Port 22
+name: x.ssh
+id: d5
+description: d
+logsource: {product: azure, service: flowlogs}
+detection:
+  sel: {flow.dst_port: 22}
+  condition: sel
+level: low
+`
+	const byOperation = `title: Flows by operation
+name: x.flowop
+id: d6
+description: d
+logsource: {product: azure, service: flowlogs}
+detection:
+  sel: {operation: flow}
+  condition: sel
+level: low
+`
+	for _, tc := range []struct {
+		name  string
+		rules map[string]string
+		want  bool
+	}{
+		{"pool rules only", map[string]string{"f.yml": poolFlow, "p.yml": poolLookup}, true},
+		{"and a rule on a port", map[string]string{"f.yml": poolFlow, "s.yml": anyPort}, false},
+		{"and a rule on the operation", map[string]string{"f.yml": poolFlow, "o.yml": byOperation}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := New(load(t, tc.rules), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.NeedsPool(event.KindFlow); got != tc.want {
+				t.Fatalf("NeedsPool = %v, want %v", got, tc.want)
+			}
+			none := &event.Glance{Kind: event.KindFlow, Operation: "flow", NoQuota: true, PoolKnown: true}
+			if tc.want && e.Wants(none) {
+				t.Error("Wants a flow to no pool, though every rule needs one")
+			}
+			port := &event.Glance{Kind: event.KindFlow, Operation: "flow", NoQuota: true, PoolKnown: true, Pool: "port"}
+			if !e.Wants(port) {
+				t.Error("Wants no flow to a pool's port")
+			}
+		})
+	}
+}

@@ -139,10 +139,11 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// their times, in its own cache lines (the padding), as it owns the
 	// rest of its state.
 	kinds := make([]readSlot, workers)
+	needsPool := eng.NeedsPool(event.KindFlow)
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
-			if !ev.Brief && ev.Flow != nil && opt.Wants != nil && !wantsFlow(eng, cfg.Enricher, ev) {
+			if !ev.Brief && ev.Flow != nil && opt.Wants != nil && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
 				ev.Brief = true
 			}
 			if !ev.Brief {
@@ -195,9 +196,15 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 // largest of a tenant's logs, a tuple an event, and nearly none goes to a
 // pool: the others are not enriched (two address look-ups and an
 // allocation each) nor evaluated, as the records readers read briefly.
-func wantsFlow(eng *engine.Engine, enr *enrich.Enricher, ev *event.Event) bool {
+// needsPool is the engine's NeedsPool for flows: then a flow without a
+// pool is decided without asking.
+func wantsFlow(eng *engine.Engine, enr *enrich.Enricher, ev *event.Event, needsPool bool) bool {
+	pool := enr.FlowPoolKind(ev)
+	if pool == "" && needsPool {
+		return false
+	}
 	g := event.Glance{Kind: event.KindFlow, Operation: ev.Operation, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
-		NoQuota: true, Pool: enr.FlowPoolKind(ev), PoolKnown: true}
+		NoQuota: true, Pool: pool, PoolKnown: true}
 	return eng.Wants(&g)
 }
 
