@@ -81,10 +81,11 @@ type Alert struct {
 	Tenant       string    `json:"tenant,omitempty"`
 	Subscription string    `json:"subscription,omitempty"`
 	Principal    string    `json:"principal,omitempty"` // UPN, else object id, else app id
-	// PrincipalName is the display name of a service principal or managed
-	// identity Principal names by object id, when the hunt read it (the
-	// principal's sign-ins). Names are not unique: Principal stays the id
-	// that ties alerts together.
+	// PrincipalName is the name of the principal Principal names by object
+	// id, when the hunt read it: a service principal's or managed
+	// identity's display name (its sign-ins, Entra's audit log), a user's
+	// UPN (her records decoded in full). Names are not unique: Principal
+	// stays the id that ties alerts together.
 	PrincipalName string `json:"principal_name,omitempty"`
 	// PrincipalIDs are every id the records name the principal by (UPN,
 	// object id, app id, lower case): a sign-in logged by UPN and an ARM
