@@ -129,7 +129,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// Records no rule can use are read briefly (event.Brief): the engine
 	// knows from the rules' operations and outcomes which those are, and
 	// the readers keep decoding in full what enrichment learns from.
-	names := newSPNames(cfg.Names, workers)
+	names := newPrincipalNames(cfg.Names, workers)
 	opt := source.Options{Limits: cfg.Limits, Workers: workers, OnError: cfg.OnError, Progress: cfg.Progress,
 		Wants: func(g *event.Glance) bool { return names.want(g) || eng.Wants(g) }}
 	if cfg.DecodeAll {

@@ -8,19 +8,20 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
-// spNames learns the display names of service principals and managed
-// identities from the records that carry them, so that an alert of an ARM
-// write by one can say who acted by name, not only by object id (the
-// Activity Log never names them). Two logs do: their sign-ins
-// (servicePrincipalName) and Entra's audit log, whose records name the
+// principalNames learns the names of principals the Activity Log names
+// by object id only, so that an alert can say who acted by name. Service
+// principals and managed identities are named by their sign-ins
+// (servicePrincipalName) and by Entra's audit log, whose records name the
 // app that acted and the service principals they act on ("Add service
 // principal" names the new one, "Add service principal credentials" the
 // one an attacker gave a secret to); many tenants export the audit log
 // but not the service principals' sign-ins. Audit records are decoded in
 // full. A service principal's sign-ins are many and nearly all read
 // briefly: the first of each (by servicePrincipalId, event.Glance) is
-// decoded in full instead, as records enrichment learns from are.
-type spNames struct {
+// decoded in full instead, as records enrichment learns from are. A user
+// is named by her UPN, which her records decoded in full carry beside
+// her object id (Defender's alerts and role grants give the id alone).
+type principalNames struct {
 	mu    sync.Mutex
 	asked map[string]bool   // ids whose first sign-in is decoded in full
 	names map[string]string // id, lower case → name, learned by this hunt
@@ -35,12 +36,12 @@ type spNames struct {
 	users []map[string]string
 }
 
-// maxNamed bounds what spNames holds: past it, sign-ins are no longer
+// maxNamed bounds what principalNames holds: past it, sign-ins are no longer
 // decoded in full for a name (a tenant has far fewer principals).
 const maxNamed = 100_000
 
-func newSPNames(known map[string]string, workers int) *spNames {
-	n := &spNames{asked: map[string]bool{}, names: map[string]string{}, known: known, users: make([]map[string]string, workers)}
+func newPrincipalNames(known map[string]string, workers int) *principalNames {
+	n := &principalNames{asked: map[string]bool{}, names: map[string]string{}, known: known, users: make([]map[string]string, workers)}
 	for w := range n.users {
 		n.users[w] = map[string]string{}
 	}
@@ -49,7 +50,7 @@ func newSPNames(known map[string]string, workers int) *spNames {
 
 // want reports whether a sign-in that starts as g is to be decoded in
 // full for its service principal's name: the first of each id.
-func (n *spNames) want(g *event.Glance) bool {
+func (n *principalNames) want(g *event.Glance) bool {
 	if g.ServicePrincipal == "" {
 		return false
 	}
@@ -67,7 +68,7 @@ func (n *spNames) want(g *event.Glance) bool {
 // and managed identities (its principal's, and an audit record's targets'
 // of type ServicePrincipal) and its user principal's UPN. The first name
 // learned of an id stays.
-func (n *spNames) learn(w int, ev *event.Event) {
+func (n *principalNames) learn(w int, ev *event.Event) {
 	p := &ev.Principal
 	switch p.Type {
 	case "ServicePrincipal", "ManagedIdentity":
@@ -90,7 +91,7 @@ func (n *spNames) learn(w int, ev *event.Event) {
 	}
 }
 
-func (n *spNames) note(id, name string) {
+func (n *principalNames) note(id, name string) {
 	id, name = strings.ToLower(strings.TrimSpace(id)), strings.TrimSpace(name)
 	if id == "" || name == "" {
 		return
@@ -104,7 +105,7 @@ func (n *spNames) note(id, name string) {
 
 // learned merges the workers' users into the names learned (a service
 // principal's name first) and returns them all.
-func (n *spNames) learned() map[string]string {
+func (n *principalNames) learned() map[string]string {
 	for _, u := range n.users {
 		for id, upn := range u {
 			if _, ok := n.names[id]; !ok {
@@ -121,7 +122,7 @@ func (n *spNames) learned() map[string]string {
 // their summaries writes the name after each object id it knows ("granted
 // Owner to user 0275485b-… (mei@…)": the grantee is the attacker's new
 // account, whose writes name it by UPN). Call it after learned.
-func (n *spNames) name(alerts []alert.Alert) {
+func (n *principalNames) name(alerts []alert.Alert) {
 	for i := range alerts {
 		a := &alerts[i]
 		a.Summary = annotateIDs(a.Summary, n.lookup)
@@ -132,7 +133,7 @@ func (n *spNames) name(alerts []alert.Alert) {
 }
 
 // lookup is the name learned for an object id, "" for none.
-func (n *spNames) lookup(id string) string {
+func (n *principalNames) lookup(id string) string {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if nm, ok := n.names[id]; ok {
 		return nm

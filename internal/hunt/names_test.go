@@ -151,7 +151,7 @@ func signInNames(t *testing.T, dir string) map[string]string {
 
 func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	t.Parallel()
-	n := newSPNames(nil, 1)
+	n := newPrincipalNames(nil, 1)
 	g := func(id string) *event.Glance { return &event.Glance{Kind: event.KindSignIn, ServicePrincipal: id} }
 	if n.want(g("")) {
 		t.Error("a sign-in without a service principal was wanted")
@@ -237,7 +237,7 @@ func TestAuditRecordsNameServicePrincipals(t *testing.T) {
 // object id is named by her UPN.
 func TestKnownNamesFillIn(t *testing.T) {
 	t.Parallel()
-	n := newSPNames(map[string]string{"sp-1": "old-pipeline", "sp-2": "batch-runner"}, 2)
+	n := newPrincipalNames(map[string]string{"sp-1": "old-pipeline", "sp-2": "batch-runner"}, 2)
 	n.learn(0, &event.Event{Kind: event.KindAudit, Principal: event.Principal{ID: "u1", Type: "User"},
 		Audit: &event.Audit{Targets: []event.Target{
 			{ID: "SP-1", Name: "new-pipeline", Type: "ServicePrincipal"},
