@@ -19,7 +19,7 @@ import (
 )
 
 // catalogue loads the built-in rules and intel once per test.
-func catalogue(t *testing.T) (*rules.Set, *enrich.Enricher) {
+func catalogue(t testing.TB) (*rules.Set, *enrich.Enricher) {
 	t.Helper()
 	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
 	if err != nil {
@@ -32,7 +32,7 @@ func catalogue(t *testing.T) (*rules.Set, *enrich.Enricher) {
 	return set, enr
 }
 
-func expand(t *testing.T, paths ...string) []source.Input {
+func expand(t testing.TB, paths ...string) []source.Input {
 	t.Helper()
 	in, err := source.Expand(paths, nil)
 	if err != nil {
