@@ -2,6 +2,7 @@ package posture
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,14 +88,6 @@ func TestEveryCheckHasACase(t *testing.T) {
 func TestBadTenantEvidence(t *testing.T) {
 	t.Parallel()
 	fs := Run(build(t, loadTenant(t, "tenant-good", "tenant-bad")), testConfig())
-	has := func(f Finding, subject, detail string) bool {
-		for _, e := range f.Evidence {
-			if e.Subject == subject && strings.Contains(e.Detail, detail) {
-				return true
-			}
-		}
-		return false
-	}
 	tests := []struct {
 		check, scope, subject, detail, summary string
 	}{
@@ -263,4 +256,30 @@ func TestThresholdsAreConfig(t *testing.T) {
 	if f := findingFor(t, Run(s, cfg), "posture.defender.plans", prodScope); f.Severity != "low" {
 		t.Errorf("severity override: %s", f.Severity)
 	}
+}
+
+// A stolen service principal's sign-ins are a category of their own: an
+// Entra export of the users' sign-ins and the audit log alone leaves the
+// fan-out's way in unrecorded past 30 days, and the finding names it.
+func TestServicePrincipalSignInsMustBeExported(t *testing.T) {
+	t.Parallel()
+	s := build(t, loadTenant(t, "tenant-good"))
+	if f := findingFor(t, Run(s, testConfig()), "posture.monitoring.activity_log_export", tenantScope); f.Status != Pass {
+		t.Fatalf("good tenant: %s: %s", f.Status, f.Summary)
+	}
+	for i := range s.EntraDiagnostics {
+		d := &s.EntraDiagnostics[i]
+		d.Logs = slices.DeleteFunc(d.Logs, func(l LogCategory) bool { return l.Category == "ServicePrincipalSignInLogs" })
+	}
+	f := findingFor(t, Run(s, testConfig()), "posture.monitoring.activity_log_export", tenantScope)
+	if f.Status != Fail || !has(f, "Entra ServicePrincipalSignInLogs", "not exported") {
+		t.Errorf("without service principals' sign-ins: %s %v", f.Status, f.Evidence)
+	}
+}
+
+// has reports whether f holds evidence on subject whose detail says detail.
+func has(f Finding, subject, detail string) bool {
+	return slices.ContainsFunc(f.Evidence, func(e Evidence) bool {
+		return e.Subject == subject && strings.Contains(e.Detail, detail)
+	})
 }

@@ -150,9 +150,12 @@ func DefaultConfig() Config {
 		RootRoles: []string{userAccessAdminRole},
 		Quota:     QuotaConfig{HighCoreLimit: 100},
 		Monitoring: MonitoringConfig{
-			RetentionDays:       90,
-			ActivityCategories:  []string{"Administrative", "Security", "Policy"},
-			EntraCategories:     []string{"SignInLogs", "AuditLogs"},
+			RetentionDays:      90,
+			ActivityCategories: []string{"Administrative", "Security", "Policy"},
+			// A stolen service principal's sign-ins (where its secret was
+			// used from: the ML, Batch and container fan-out's way in) are
+			// only in their own category, not in SignInLogs.
+			EntraCategories:     []string{"SignInLogs", "ServicePrincipalSignInLogs", "AuditLogs"},
 			RequireTenantExport: true,
 		},
 		Alerts: AlertsConfig{
