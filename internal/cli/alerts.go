@@ -10,6 +10,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
+	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
@@ -83,6 +84,14 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
 	}
+	// Names the store learned after an alert was stored (a service
+	// principal's sign-in read a cycle after its write) name it now.
+	names, err := st.PrincipalNames(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	hunt.Name(as, names)
 	// Each cycle of serve grouped only its own alerts; the incidents are
 	// made again over all those listed.
 	incs := incident.BuildMarked(as, inc.options(prices))

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // serve --once hunts the folder into the store; run again, it finds
@@ -243,5 +245,36 @@ func TestAlertsRebuildTheIncidentsAcrossCycles(t *testing.T) {
 	_, one, _ := run(t, "", "alerts", "--store", db, "--data-dir", data, "--incident-shared-by", "1")
 	if n, m := len(headlines(one)), len(headlines(atable)); n <= m {
 		t.Errorf("alerts --incident-shared-by 1: %d incidents, want more than the default's %d", n, m)
+	}
+}
+
+// An alert stored before the store learned its principal's name (the
+// service principal's sign-in came a cycle after its write) is named by
+// `mamori alerts`, and its summary says whose the id is.
+func TestAlertsNameWhatTheStoreLearnedLater(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sp, grantee = "9d91a9a9-1111-4222-8333-444455556666", "0275485b-dd57-4c5c-b5f0-6639af431b60"
+	stored := alert.Alert{ID: "a1", Rule: "azure.compute.gpu_created", Severity: alert.Low, Tenant: "t1", Time: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
+		Principal: sp, Summary: "granted Owner to user " + grantee + " at /subscriptions/s1"}
+	if _, err := st.Commit(ctx, store.Cycle{Alerts: []alert.Alert{stored}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, store.Cycle{Names: map[string]string{sp: "aml-training-pipeline", grantee: "mei@contoso.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errs := run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	got := jsonl(t, out)
+	if code != ExitOK || len(got) != 1 {
+		t.Fatalf("alerts: exit %d (%s), %d alerts", code, errs, len(got))
+	}
+	if got[0].PrincipalName != "aml-training-pipeline" || !strings.Contains(got[0].Summary, grantee+" (mei@contoso.example)") {
+		t.Errorf("alert named %q, summary %q: want the names the store learned after it", got[0].PrincipalName, got[0].Summary)
 	}
 }

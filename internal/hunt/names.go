@@ -117,28 +117,34 @@ func (n *principalNames) learned() map[string]string {
 	return n.names
 }
 
-// name gives alerts whose principal is an object id the name learned for
-// it (alert.PrincipalName): this hunt's, else an earlier one's; and in
-// their summaries writes the name after each object id it knows ("granted
-// Owner to user 0275485b-… (mei@…)": the grantee is the attacker's new
-// account, whose writes name it by UPN). Call it after learned.
-func (n *principalNames) name(alerts []alert.Alert) {
+// name names the hunt's alerts (Name) by what it learned, else by what
+// earlier hunts did. Call it after learned.
+func (n *principalNames) name(alerts []alert.Alert) { Name(alerts, n.names, n.known) }
+
+// Name gives alerts whose principal is an object id one of names (object
+// id in lower case to name, the first map that has it) holds its name
+// (alert.PrincipalName), and in their summaries writes the name after
+// each object id they know ("granted Owner to user 0275485b-…
+// (mei@…)": the grantee is the attacker's new account, whose writes name
+// it by UPN). A hunt does so at its end; `mamori alerts` with the names
+// a store kept, which may come after the alerts it stored.
+func Name(alerts []alert.Alert, names ...map[string]string) {
+	lookup := func(id string) string {
+		id = strings.ToLower(strings.TrimSpace(id))
+		for _, m := range names {
+			if nm, ok := m[id]; ok {
+				return nm
+			}
+		}
+		return ""
+	}
 	for i := range alerts {
 		a := &alerts[i]
-		a.Summary = annotateIDs(a.Summary, n.lookup)
+		a.Summary = annotateIDs(a.Summary, lookup)
 		if a.PrincipalName == "" {
-			a.PrincipalName = n.lookup(a.Principal)
+			a.PrincipalName = lookup(a.Principal)
 		}
 	}
-}
-
-// lookup is the name learned for an object id, "" for none.
-func (n *principalNames) lookup(id string) string {
-	id = strings.ToLower(strings.TrimSpace(id))
-	if nm, ok := n.names[id]; ok {
-		return nm
-	}
-	return n.known[id]
 }
 
 // annotateIDs writes " (name)" after each object id in s (a GUID, 8-4-4-4-12
