@@ -143,7 +143,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
-			if !ev.Brief && ev.Flow != nil && opt.Wants != nil && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
+			if !ev.Brief && ev.Flow != nil && !cfg.DecodeAll && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
 				ev.Brief = true
 			}
 			if !ev.Brief {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
 )
 
 // principalNames learns the names of principals the Activity Log names
@@ -153,7 +154,7 @@ func annotateIDs(s string, name func(string) string) string {
 	var b strings.Builder
 	done := 0
 	for i := 0; i+guidLen <= len(s); i++ {
-		if !isGUID(s[i:i+guidLen]) || i > 0 && idByte(s[i-1]) || i+guidLen < len(s) && idByte(s[i+guidLen]) {
+		if !record.IsGUID(s[i:i+guidLen]) || i > 0 && idByte(s[i-1]) || i+guidLen < len(s) && idByte(s[i+guidLen]) {
 			continue
 		}
 		end := i + guidLen
@@ -172,29 +173,11 @@ func annotateIDs(s string, name func(string) string) string {
 	return b.String() + s[done:]
 }
 
+// guidLen is the length of a GUID's text (record.IsGUID).
 const guidLen = 36
-
-// isGUID reports whether s (guidLen bytes) is a GUID's text.
-func isGUID(s string) bool {
-	for i := range guidLen {
-		switch i {
-		case 8, 13, 18, 23:
-			if s[i] != '-' {
-				return false
-			}
-		default:
-			if !isHex(s[i]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
 // idByte reports whether c could continue an id: a GUID inside a longer
 // token is not one.
 func idByte(c byte) bool {
-	return isHex(c) || c == '-' || c == '_' || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z'
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_'
 }

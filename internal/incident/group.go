@@ -254,31 +254,22 @@ func (g *grouping) link(nodes []int) {
 		keys.held = slices.DeleteFunc(keys.held, func(k string) bool { return shared[k] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
 		for _, k := range keys.seek {
-			hs := holders[k]
-			if anySubscription(k) && subscriptionsOf(g, hs, n, a) > 1 {
+			open := g.open(holders[k], n, a)
+			if anySubscription(k) && subscriptions(open) > 1 {
 				continue
 			}
-			for _, h := range hs {
-				r := g.find(h.node)
-				if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
-					g.union(n, r)
-				}
+			for _, h := range open {
+				g.union(n, h.node)
 			}
 		}
 		for _, k := range keys.held {
-			hs := holders[k]
-			kept := hs[:0]
-			for _, h := range hs {
-				r := g.find(h.node)
-				if r != g.find(n) && !slices.ContainsFunc(kept, func(o holder) bool { return g.find(o.node) == r }) && a.Time.Sub(g.end[r]) <= g.gap {
-					kept = append(kept, holder{r, h.sub})
+			var kept []holder
+			for _, h := range g.open(holders[k], n, a) {
+				if !slices.ContainsFunc(kept, func(o holder) bool { return o.node == h.node }) {
+					kept = append(kept, h)
 				}
 			}
-			h := holder{node: g.find(n)}
-			if anySubscription(k) {
-				h.sub = subscriptionBeside(keys.held, k)
-			}
-			holders[k] = append(kept, h)
+			holders[k] = append(kept, holder{node: g.find(n), sub: keys.in[k]})
 		}
 	}
 }
@@ -296,28 +287,23 @@ func anySubscription(k string) bool {
 	return strings.HasPrefix(k, "r|*|") || strings.HasPrefix(k, "h|*|")
 }
 
-// subscriptionBeside is the subscription of the key held beside the
-// name k in any subscription: "r|s1|n|web-01" beside "r|*|n|web-01".
-func subscriptionBeside(held []string, k string) string {
-	kind, rest := k[:2], k[len("r|*|"):]
-	for _, h := range held {
-		if len(h) > len(kind)+len(rest)+1 && strings.HasPrefix(h, kind) && strings.HasSuffix(h, "|"+rest) {
-			if s := h[len(kind) : len(h)-len(rest)-1]; s != "*" && !strings.Contains(s, "|") {
-				return s
-			}
+// open returns the sets among hs that alert a (node n) may join, by
+// their roots: not its own, and ended within the gap of it.
+func (g *grouping) open(hs []holder, n int, a *alert.Alert) []holder {
+	var out []holder
+	for _, h := range hs {
+		if r := g.find(h.node); r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
+			out = append(out, holder{r, h.sub})
 		}
 	}
-	return ""
+	return out
 }
 
-// subscriptionsOf counts the subscriptions of the holders hs that alert
-// a (node n) would join by a name: the sets apart from its own that are
-// still open.
-func subscriptionsOf(g *grouping, hs []holder, n int, a *alert.Alert) int {
+// subscriptions counts the subscriptions hs hold a name in.
+func subscriptions(hs []holder) int {
 	var subs []string
 	for _, h := range hs {
-		r := g.find(h.node)
-		if r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap && !slices.Contains(subs, h.sub) {
+		if !slices.Contains(subs, h.sub) {
 			subs = append(subs, h.sub)
 		}
 	}

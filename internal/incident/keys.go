@@ -10,12 +10,30 @@ import (
 )
 
 // links are the keys an alert is found by (held) and those it looks for
-// (seek). Most keys are both; a machine's name is not (hostLinks).
-type links struct{ held, seek []string }
+// (seek). Most keys are both; a machine's name is not (hostLinks). For a
+// name held in any subscription ("r|*|…", "h|*|…"), in names the
+// subscription it is held in (the first, when one alert holds it in two).
+type links struct {
+	held, seek []string
+	in         map[string]string
+}
 
 func (l *links) hold(k string) {
 	if !slices.Contains(l.held, k) {
 		l.held = append(l.held, k)
+	}
+}
+
+// holdAnywhere holds name key k, held in subscription sub, as a name in any
+// subscription (kind "r" or "h").
+func (l *links) holdAnywhere(kind, k, sub string) {
+	k = kind + "|*|" + k
+	l.hold(k)
+	if _, ok := l.in[k]; !ok {
+		if l.in == nil {
+			l.in = map[string]string{}
+		}
+		l.in[k] = sub
 	}
 }
 
@@ -102,7 +120,7 @@ func hostLinks(a *alert.Alert, l *links) {
 		for _, n := range names {
 			if sub != "" {
 				l.both("h|" + sub + "|" + n)
-				l.hold("h|*|" + n)
+				l.holdAnywhere("h", n, sub)
 				l.look("h||" + n)
 				l.look("r|" + sub + "|" + n)
 			} else {
@@ -120,7 +138,7 @@ func hostLinks(a *alert.Alert, l *links) {
 		s, names := machineNames(id)
 		for _, n := range names {
 			l.hold("r|" + s + "|" + n)
-			l.hold("r|*|" + n)
+			l.holdAnywhere("r", n, s)
 			l.look("h|" + s + "|" + n)
 			l.look("h||" + n)
 		}

@@ -110,8 +110,8 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 const maxBrief = 10
 
 // byWhom says whose the incidents are, the most frequent first: "12 by
-// kim@…, 9 by a pipeline's name, 3 by 2 others". names are the service
-// principals' names the hunt read, by object id (incident.NamesOf).
+// kim@…, 9 by a pipeline's name, 3 by 2 others". names are the names the
+// hunt read for principals named by object id (incident.NamesOf).
 func byWhom(ins []*incident.Incident, names incident.Names) string {
 	count := map[string]int{}
 	for _, in := range ins {

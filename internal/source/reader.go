@@ -189,16 +189,15 @@ func (fr *fileReader) readDocument(s *stream) error {
 }
 
 // isJSON reports whether b is one JSON value as fastjson.Validate finds
-// it. A line without a backslash or a control byte the walker accepts is
-// (jsonwalk accepts nothing fastjson rejects, and Validate checks nothing
-// more than it then: escapes, and control bytes in strings), at several
-// times Validate's speed: a folder of hourly blobs has the first line of
-// each file checked, and a flow log's first line is most of its file.
-// Anything else is Validate's to say.
+// it. A line without a backslash (the walk's bitmap says) or a control
+// byte the walker accepts is (jsonwalk accepts nothing fastjson rejects,
+// and Validate checks nothing more than it then: escapes, and control
+// bytes in strings), at several times Validate's speed: a folder of
+// hourly blobs has the first line of each file checked, and a flow log's
+// first line is most of its file. Anything else is Validate's to say.
 func isJSON(b []byte) bool {
-	if plainText(b) {
-		var words []uint64
-		w := jsonwalk.New(b, &words)
+	var words []uint64
+	if w := jsonwalk.New(b, &words); w.Plain && !controlBytes(b) {
 		if end := w.SkipValue(0, 0); end >= 0 && jsonwalk.SkipWS(b, end) == len(b) {
 			return true
 		}
@@ -206,26 +205,18 @@ func isJSON(b []byte) bool {
 	return fastjson.ValidateBytes(b) == nil
 }
 
-// plainText reports whether b holds no backslash and no byte below 0x20,
-// eight bytes at a time: a byte below 0x20 borrows into its own high bit
-// when 0x20 is taken from it (and a byte of 0x80 or more keeps its high
-// bit out by ^w); a backslash is a zero byte of w^0x5c5c….
-func plainText(b []byte) bool {
+// controlBytes reports whether b holds a byte below 0x20, eight bytes at a
+// time: such a byte borrows into its own high bit when 0x20 is taken from
+// it (and a byte of 0x80 or more keeps its high bit out by ^w).
+func controlBytes(b []byte) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		x := w ^ ones*'\\'
-		if (w-ones*0x20)&^w&highs != 0 || (x-ones)&^x&highs != 0 {
-			return false
+		if w := binary.LittleEndian.Uint64(b[i:]); (w-ones*0x20)&^w&highs != 0 {
+			return true
 		}
 	}
-	for _, c := range b[i:] {
-		if c < 0x20 || c == '\\' {
-			return false
-		}
-	}
-	return true
+	return bytes.ContainsFunc(b[i:], func(r rune) bool { return r < 0x20 })
 }
 
 // jsonMode decides between JSON lines and one multi-line document: the

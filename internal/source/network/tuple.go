@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/jsonwalk"
 	"github.com/mamori-sec/mamori/internal/record"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -122,13 +123,9 @@ func parseTuple(s string, vnet bool, fl *event.Flow) (time.Time, error) {
 // counted, not stored). It looks at eight bytes at a time: a flow log is
 // a tuple per flow, and a byte at a time this was a tenth of its hunt.
 func splitFields(s string, f *[maxFields]string) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n, start, i := 0, 0, 0
 	for ; i+8 <= len(s); i += 8 {
-		w := le64(s[i:i+8]) ^ ones*','
-		// The exact zero-byte test: no borrow from one byte to the next.
-		m := ^((w&^highs + ^uint64(highs)) | w) & highs
-		for ; m != 0; m &= m - 1 {
+		for m := jsonwalk.MatchBytes(le64(s[i:i+8]), ','); m != 0; m &= m - 1 {
 			at := i + bits.TrailingZeros64(m)>>3
 			if n < len(f) {
 				f[n] = s[start:at]
