@@ -48,7 +48,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		silent = c.Set.Silent
 		feeds = e.newCorrFeeds(c, e.ruleHits())
 	}
-	only := e.onlyTenant()
+	only := tenantFor{only: e.onlyTenant(), owners: e.Owners}
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
 	// The correlations read the hits on goroutines of their own, in
@@ -146,8 +146,9 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	return res, st, nil
 }
 
-// decode reads one hit and gives it the only tenant if it names none.
-func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
+// decode reads one hit and gives it its tenant if it names none (the
+// only one, or its owners').
+func (e *Engine) decode(rec []byte, only tenantFor) (*keptHit, error) {
 	h, err := decodeHit(rec, e.needsOf)
 	if err != nil {
 		return nil, err
@@ -155,9 +156,7 @@ func (e *Engine) decode(rec []byte, only string) (*keptHit, error) {
 	if h.rule < 0 || h.rule >= len(e.rules) { // a garbled header may name rule -1
 		return nil, errCorrupt
 	}
-	if h.tenant == "" {
-		h.tenant = only
-	}
+	only.fill(h)
 	e.lateRegion(h)
 	return h, nil
 }

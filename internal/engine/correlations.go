@@ -261,7 +261,7 @@ func (f *corrFeed) drain() {
 // hits a fire lists were read long before it closed: they are read again
 // where locs says they lie, or, for hits in memory, by a second pass over
 // them (dropped as scan returned it).
-func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only string, dropped []int, locs *hitLocs) ([]alert.Alert, error) {
+func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only tenantFor, dropped []int, locs *hitLocs) ([]alert.Alert, error) {
 	var fires []correlate.Fire
 	for _, f := range fs.parts {
 		f.drain()

@@ -118,7 +118,7 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 // lightState is what a run of light decodes share: the strings they keep,
 // reused from hit to hit while they repeat (most hits are of one tenant
 // and file).
-type lightState struct{ tenant, file string }
+type lightState struct{ tenant, file, sub string }
 
 func (l *lightState) get(last *string, b []byte) string {
 	if string(b) != *last {
@@ -153,6 +153,9 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		return nil, d.err
 	}
 	h.tenant, h.loc.File = l.get(&l.tenant, strs[0]), l.get(&l.file, strs[9])
+	if h.tenant == "" { // its subscription may name its owner (Owners)
+		h.sub = l.get(&l.sub, strs[1])
+	}
 	if decodeAddrs(&d, h) {
 		d.str() // service
 		d.str() // size

@@ -27,6 +27,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
+	"github.com/mamori-sec/mamori/internal/owner"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/sigma"
 )
@@ -76,6 +77,9 @@ type Engine struct {
 	// (onlyTenant). A cycle that reads only a host's log, which names no
 	// tenant, thus gives its alerts the tenant one hunt over all would.
 	Known map[string]time.Time
+	// Owners give the records that name no tenant theirs when the data
+	// holds several (owner.Table); set before Alerts.
+	Owners *owner.Table
 
 	spill  spiller
 	runsMu sync.Mutex

@@ -18,6 +18,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/owner"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
@@ -61,6 +62,15 @@ type Config struct {
 	// (Result.Names), by object id in lower case: alerts by an id this
 	// hunt's records do not name get the earlier name.
 	Names map[string]string
+	// Sightings are earlier hunts' counts of the records that named each
+	// tenant, per subscription and folder (Result.Sightings): with this
+	// hunt's, they say whose the records that name no tenant are.
+	Sightings owner.Sightings
+	// Reread are the files whose records below an offset an earlier hunt
+	// read, and this one reads again (a service's carried records, for
+	// the windows still open): they were counted in the earlier hunt's
+	// Result.Sightings, and are not counted again in this one's.
+	Reread map[string]int64
 	// DecodeAll reads every record in full, also those no rule can use
 	// (which a hunt otherwise reads only briefly, event.Brief): the
 	// result is the same, only slower. For tests and comparisons.
@@ -98,6 +108,10 @@ type Result struct {
 	// display names, users' UPNs; for a store to give the next hunt
 	// (Config.Names).
 	Names map[string]string
+	// Sightings are this hunt's counts of the records that named each
+	// tenant, per subscription and folder: for a store to add to those of
+	// earlier hunts (Config.Sightings).
+	Sightings owner.Sightings
 }
 
 // Run hunts over inputs.
@@ -139,6 +153,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// their times, in its own cache lines (the padding), as it owns the
 	// rest of its state.
 	kinds := make([]readSlot, workers)
+	for i := range kinds {
+		kinds[i].tenants.reread = cfg.Reread
+	}
 	needsPool := eng.NeedsPool(event.KindFlow)
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
@@ -160,6 +177,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		cs = &engine.Correlations{Set: corr, Rules: cfg.Rules, Options: correlate.Options{Baseline: cfg.Baseline, Store: cfg.Seen, TenantStart: cfg.Since},
 			Carry: cfg.Carry}
 	}
+	// Whose the records that name no tenant are: decided from this hunt's
+	// records and what earlier ones saw (a service's cycles).
+	seen := sightings(kinds)
+	all := owner.Sightings{}
+	all.Add(cfg.Sightings)
+	all.Add(seen)
+	eng.Owners = all.Decide()
 	alerts, st, err := eng.Alerts(cs)
 	if err != nil {
 		return nil, err
@@ -176,7 +200,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	incs := incident.BuildMarked(kept, cfg.Incidents)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart(), Names: learned}
+		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen}
 	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {

@@ -3,6 +3,7 @@ package hunt
 import (
 	"cmp"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -34,13 +35,26 @@ type tenantKind struct {
 }
 
 // tenantSpans is one worker's span per tenant and kind, in readSlot's
-// seconds. Most records of a chunk are one tenant's: the last key answers
-// without a map look-up.
+// seconds, and how many records it read of each; and how many records
+// naming each tenant it read in each folder (for owner.Sightings). Most
+// records of a chunk are one tenant's, from one file: the last keys
+// answer without a map look-up.
 type tenantSpans struct {
-	spans   map[tenantKind]*[2]int64 // first, last
+	spans   map[tenantKind]*[3]int64 // first, last, records
 	lastKey tenantKind
-	last    *[2]int64
+	last    *[3]int64
+	folders map[folderTenant]*int64
+	lastIn  folderTenant
+	lastN   *int64
+	// reread is Config.Reread: records of a file below its offset were
+	// counted by an earlier hunt. file is the last record's file, again
+	// its offset there.
+	reread map[string]int64
+	file   string
+	again  int64
 }
+
+type folderTenant struct{ folder, tenant string }
 
 // add spans an event at u (readSlot's seconds, above 0) of a tenant.
 func (t *tenantSpans) add(ev *event.Event, u int64) {
@@ -52,14 +66,34 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 		p := t.spans[k]
 		if p == nil {
 			if t.spans == nil {
-				t.spans = map[tenantKind]*[2]int64{}
+				t.spans = map[tenantKind]*[3]int64{}
 			}
-			p = &[2]int64{u, u}
+			p = &[3]int64{u, u}
 			t.spans[k] = p
 		}
 		t.lastKey, t.last = k, p
 	}
 	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
+	if t.lastN == nil || ev.Loc.File != t.file || ev.Tenant != t.lastIn.tenant {
+		if t.lastN == nil || ev.Loc.File != t.file {
+			t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
+			t.lastIn.folder = filepath.Dir(ev.Loc.File)
+		}
+		t.lastIn.tenant = ev.Tenant
+		p := t.folders[t.lastIn]
+		if p == nil {
+			if t.folders == nil {
+				t.folders = map[folderTenant]*int64{}
+			}
+			p = new(int64)
+			t.folders[t.lastIn] = p
+		}
+		t.lastN = p
+	}
+	if ev.Loc.Offset >= t.again { // not read again
+		t.last[2]++
+		*t.lastN++
+	}
 }
 
 // tenantReads merges the workers' spans: each tenant's logs (over all
@@ -75,13 +109,14 @@ func tenantReads(slots []readSlot) []TenantRead {
 	}
 	for i := range slots {
 		for k, p := range slots[i].tenants.spans {
+			s := [2]int64{p[0], p[1]}
 			if k.sub != "" {
 				if k.kind == event.KindActivity {
-					widen(k, *p)
+					widen(k, s)
 				}
 				k.sub = ""
 			}
-			widen(k, *p)
+			widen(k, s)
 		}
 	}
 	keys := slices.SortedFunc(maps.Keys(all), func(a, b tenantKind) int {

@@ -52,6 +52,11 @@ type Options struct {
 // an alert that connects to nothing to one of its own, so every alert
 // names its incident.
 //
+// A host's alert that names no tenant (in data of several tenants, read
+// from a folder of several) first takes the tenant of the alerts that
+// hold its machine's name, when they are one tenant's (adopt): its Tenant
+// field is set, as Incident is.
+//
 // Alerts connect when they are of the same tenant (alerts of different
 // tenants never meet) and share a link key (a principal, a resource or
 // the resource it belongs to, a correlation id, a private IP address in
@@ -82,10 +87,7 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 	if len(alerts) == 0 {
 		return nil
 	}
-	gap := opts.Gap
-	if gap <= 0 {
-		gap = DefaultGap
-	}
+	gap := opts.gap()
 	prices := opts.Prices
 	if prices == nil {
 		// The built-in table is linted by the tests; were it broken, every
@@ -96,6 +98,7 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 	if sharedBy <= 0 {
 		sharedBy = DefaultSharedBy
 	}
+	adopt(alerts, gap)
 	g := newGrouping(alerts, gap, sharedBy)
 	for _, nodes := range g.byTenant() {
 		g.link(nodes)
@@ -129,6 +132,14 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 	}
 	slices.SortFunc(out, func(a, b Incident) int { return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID)) })
 	return out
+}
+
+// gap is Options.Gap or its default.
+func (o Options) gap() time.Duration {
+	if o.Gap <= 0 {
+		return DefaultGap
+	}
+	return o.Gap
 }
 
 // grouping is the union-find over alerts. Nodes are positions in the

@@ -118,6 +118,34 @@ func TestGrouping(t *testing.T) {
 		},
 		want: [][]int{{0, 1, 4, 5, 6}, {2, 3}},
 	}, {
+		// Several tenants' data: a host log read beside both (no folder
+		// of one tenant's) names no tenant, only its machine, which one
+		// tenant's scale set named: it is that tenant's, and joins its
+		// attack. Tenant B's attack at the same hour keeps its own.
+		name: "a host alert without a tenant takes the tenant whose alerts name its machine",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subA, "train-0"), "c1")),
+			mk("azure.identity.elevate_access", alert.High, at(time.Minute), principal(eve), sub(subB), tenant(tenantB)),
+			mk("azure.compute.gpu_created", alert.Medium, at(61*time.Minute), principal(eve), sub(subB), tenant(tenantB),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subB, "render"), "c2")),
+			mk("azure.host.miner_process", alert.High, at(2*time.Hour), hosts("train-0000003"), tenant("")),
+		},
+		want: [][]int{{0, 1, 4}, {2, 3}},
+	}, {
+		name: "a host alert without a tenant whose machine's name two tenants hold stays alone",
+		alerts: []alert.Alert{
+			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory), sub(subA),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subA, "train-0"), "c1")),
+			mk("azure.identity.elevate_access", alert.High, at(time.Minute), principal(eve), sub(subB), tenant(tenantB)),
+			mk("azure.compute.gpu_created", alert.Medium, at(61*time.Minute), principal(eve), sub(subB), tenant(tenantB),
+				compute("vmss", "Standard_NC6s_v3", 10, "eastus", vmss(subB, "train-0"), "c2")),
+			mk("azure.host.miner_process", alert.High, at(2*time.Hour), hosts("train-0000003"), tenant("")),
+		},
+		want: [][]int{{0, 1}, {2, 3}, {4}},
+	}, {
 		name: "a machine's name does not cross subscriptions, nor link two resources of that name",
 		alerts: []alert.Alert{
 			mk("azure.identity.elevate_access", alert.High, at(0), principal(mallory), sub(subA)),

@@ -10,9 +10,12 @@ import (
 // BuildMarked is Build over alerts some of which are marked suppressed:
 // accepted activity never joins (or inflates) an attack's incident, so
 // the suppressed alerts are grouped among themselves, and every alert
-// still names its incident (filled in place). The incidents come worst
+// still names its incident (filled in place), and a host's alert its
+// tenant when it named none and its machine's name places it in one
+// (adopt, over all of them). The incidents come worst
 // first, then earliest: where a defender starts.
 func BuildMarked(alerts []alert.Alert, opts Options) []Incident {
+	adopt(alerts, opts.gap())
 	var kept, quiet []alert.Alert
 	for _, a := range alerts {
 		if a.Suppressed != nil {

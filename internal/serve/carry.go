@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -165,4 +166,24 @@ func recordEnd(f *os.File, off int64, maxRecord int) (end, bool) {
 		return end{}, false
 	}
 	return end{at: at, lines: bytes.IndexByte(v, '\n') < 0}, true
+}
+
+// reread says, of each file a carried record is read again from, below
+// which offset its records were read by earlier cycles (hunt.Config.Reread):
+// where this cycle's new reading of it starts, or all of it when the cycle
+// reads nothing new of it.
+func reread(work []*pending, again []source.Input) map[string]int64 {
+	if len(again) == 0 {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, in := range again {
+		out[in.Name] = math.MaxInt64
+	}
+	for _, p := range work {
+		if _, ok := out[p.in.Name]; ok {
+			out[p.in.Name] = p.in.From()
+		}
+	}
+	return out
 }

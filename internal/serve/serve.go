@@ -149,6 +149,12 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	if cfg.Names, err = st.PrincipalNames(ctx); err != nil {
 		return err
 	}
+	// And whose each subscription and folder is: a cycle that reads only
+	// flow logs or a host's log (which name no tenant) in a store of
+	// several tenants places them by the records earlier cycles read.
+	if cfg.Sightings, err = st.Sightings(ctx); err != nil {
+		return err
+	}
 	inputs := make([]source.Input, len(work))
 	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
@@ -170,6 +176,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		}
 		inputs = append(inputs, again...)
 		res.Carried, res.Lost = len(again), len(lost)
+		cfg.Reread = reread(work, again)
 	}
 	hr, err := hunt.Run(ctx, inputs, cfg)
 	if err != nil {
@@ -192,7 +199,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),
-		Names: unstored(hr.Names, cfg.Names)})
+		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings})
 	if err != nil {
 		return err
 	}

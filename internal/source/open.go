@@ -22,6 +22,9 @@ type Input struct {
 	lines bool  // known to be JSON lines (LinesSection)
 }
 
+// From is where the input starts in its file: 0 but for a section.
+func (in Input) From() int64 { return in.from }
+
 // Expand turns the command line's arguments (files, folders walked
 // recursively, "-" for standard input) into inputs, in a stable order.
 // Hidden files and folders (a leading dot) inside walked folders are

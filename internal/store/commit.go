@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/owner"
 )
 
 // Cycle is what one run of the hunt over new input leaves in the store.
@@ -42,6 +43,10 @@ type Cycle struct {
 	// Names are the service principals' names the hunt learned (object id,
 	// lower case, to name: hunt.Result.Names).
 	Names map[string]string
+	// Sightings are the cycle's counts of the records that named each
+	// tenant, per subscription and folder (hunt.Result.Sightings), added
+	// to the store's.
+	Sightings owner.Sightings
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -98,6 +103,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = names.put(ctx, tx, c.Names); err != nil {
 		return nil, fmt.Errorf("store %s: principal names: %w", s.path, err)
+	}
+	if err = putSightings(ctx, tx, c.Sightings); err != nil {
+		return nil, fmt.Errorf("store %s: owners' sightings: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

@@ -56,15 +56,17 @@ func TestLogsAddUp(t *testing.T) {
 }
 
 // A store of an older schema (1 before the logs table, … 4 before the
-// regions table, 5 before the principal_names table) is upgraded in place
-// when opened, keeping what it holds.
+// regions table, 5 before the principal_names table, 6 before the
+// owner_sightings table) is upgraded in place when opened, keeping what it
+// holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 5 were: this schema without the tables added
+	// What versions 1 to 6 were: this schema without the tables added
 	// since.
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names",
-		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names",
-		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names", 4: "DROP TABLE regions; DROP TABLE principal_names",
-		5: "DROP TABLE principal_names"} {
+	const since6 = "; DROP TABLE owner_sightings"
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
+		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6,
+		5: "DROP TABLE principal_names" + since6, 6: "DROP TABLE owner_sightings"} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -87,11 +89,15 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
-				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"}}); err != nil {
+				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
+				Sightings: sighted("s1", "/logs/t1", "t1", 3)}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
 				t.Errorf("names after the upgrade = %v (%v), want the one committed", names, err)
+			}
+			if got, err := s.Sightings(ctx); err != nil || got.Subscriptions["s1"]["t1"] != 3 || got.Folders["/logs/t1"]["t1"] != 3 {
+				t.Errorf("sightings after the upgrade = %v (%v), want the ones committed", got, err)
 			}
 		})
 	}

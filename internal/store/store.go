@@ -23,10 +23,10 @@ import (
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
 // 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
 // subscription_logs table, 5 the regions table, 6 the principal_names
-// table (upgrade).
-const schemaVersion = 6
+// table, 7 the owner_sightings table (upgrade).
+const schemaVersion = 7
 
-// schema creates version 6, at once: a process opening the new store at
+// schema creates version 7, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -71,18 +71,18 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + `
-PRAGMA user_version = 6;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
+PRAGMA user_version = 7;
 COMMIT;
 `
 
-// upgrade turns a version 1, 2, 3, 4 or 5 store into version 6 (each table is
+// upgrade turns a version 1 to 6 store into version 7 (each table is
 // created only when missing); a process upgrading the same store at the
 // same time waits for the lock and changes nothing.
 const upgrade = `
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + `
-PRAGMA user_version = 6;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
+PRAGMA user_version = 7;
 COMMIT;
 `
 

@@ -1,0 +1,127 @@
+package hunt
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+// unnamed reports whether a rule reads a log whose records name no tenant:
+// flow logs, a firewall's DNS lookups, a host's processes.
+func unnamed(rule string) bool {
+	for _, p := range []string{"azure.network.", "azure.dns.", "azure.host."} {
+		if strings.HasPrefix(rule, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// placed is an alert as a test compares it across hunts: its id, whose
+// it is and the incident it is in.
+type placed struct{ id, tenant, incident string }
+
+func placements(as []alert.Alert) map[placed]bool {
+	out := map[placed]bool{}
+	for _, a := range as {
+		out[placed{a.ID, a.Tenant, a.Incident}] = true
+	}
+	return out
+}
+
+// TestSeveralTenantsHuntedTogether: a service, or a responder with
+// several tenants' exports, hunts them in one run. The records that name
+// no tenant (flows, DNS lookups, host processes) must be placed in their
+// tenant, by their subscription or the folder they were read from, so
+// that the run finds exactly what hunting each tenant alone finds: the
+// same alerts, tenants and incidents (the mining stage inside its
+// attack's incident, not a tenantless incident apiece).
+func TestSeveralTenantsHuntedTogether(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	var baseline time.Duration
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 11, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll},
+		"b": {Seed: 12, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+	} {
+		truth, err := simulate.Write(filepath.Join(root, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		baseline = time.Duration(truth.BaselineDays) * 24 * time.Hour
+	}
+	hunt := func(paths ...string) *Result {
+		t.Helper()
+		set, enr := catalogue(t)
+		res, err := Run(context.Background(), expand(t, paths...), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: baseline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want := map[placed]bool{}
+	for _, name := range []string{"a", "b"} {
+		res := hunt(filepath.Join(root, name))
+		n := 0
+		for _, a := range res.Alerts {
+			if unnamed(a.Rule) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Fatalf("tenant %s alone: no flow, DNS or host alert: the test proves nothing", name)
+		}
+		for p := range placements(res.Alerts) {
+			want[p] = true
+		}
+	}
+	together := hunt(root)
+	got := placements(together.Alerts)
+	for p := range want {
+		if !got[p] {
+			t.Errorf("hunted alone: alert %s of tenant %q in %s; not so together", p.id, p.tenant, p.incident)
+		}
+	}
+	for p := range got {
+		if !want[p] {
+			t.Errorf("hunted together: alert %s of tenant %q in %s; not so alone", p.id, p.tenant, p.incident)
+		}
+	}
+	for _, a := range together.Alerts {
+		if a.Tenant == "" {
+			t.Errorf("%s at %s: no tenant", a.Rule, a.Time)
+		}
+	}
+
+	// The host logs of both tenants moved to one folder beside theirs:
+	// the folder says not whose they are, and neither does anything else
+	// (auditd names no machine), so their alerts are left without a
+	// tenant, not guessed into one. Flows and DNS lookups keep theirs,
+	// by subscription.
+	for _, name := range []string{"a", "b"} {
+		if err := os.Rename(filepath.Join(root, name, "hosts"), filepath.Join(root, "hosts-"+name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := 0
+	for _, a := range hunt(root).Alerts {
+		switch {
+		case strings.HasPrefix(a.Rule, "azure.host."):
+			hosts++
+			if a.Tenant != "" {
+				t.Errorf("%s on %v, read beside both tenants' folders: tenant %s, want none", a.Rule, a.Evidence[0].File, a.Tenant)
+			}
+		case a.Tenant == "":
+			t.Errorf("%s at %s: no tenant", a.Rule, a.Time)
+		}
+	}
+	if hosts == 0 {
+		t.Fatal("no host alert once the host logs moved")
+	}
+}
