@@ -22,7 +22,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs per tenant, %d to %d", simulate.MinDays, simulate.MaxDays))
 	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
 	shape := fs.String("shape", simulate.ShapeRecords, "the Activity Log's export shape in every tenant: records, rest or loganalytics, or several separated by commas (the same days in each export)")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "tenants hunted at once")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hunts run at once")
+	together := fs.Int("together", 1, "tenants read by each hunt, each in a folder of its own (as a service over many tenants reads them); each is scored on the alerts placed in its tenant")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
 	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
@@ -54,6 +55,10 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mamori eval: --workers: at least 1, not %d\n", *workers)
 		return ExitUsage
 	}
+	if *together < 1 {
+		fmt.Fprintf(stderr, "mamori eval: --together: at least 1, not %d\n", *together)
+		return ExitUsage
+	}
 	if *notes == 0 {
 		*notes = -1 // --notes 0 reads as "no cap" less surprisingly than as the default
 	}
@@ -68,7 +73,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, Workers: *workers, Notes: *notes, NotesRule: *noteRule,
-		RuleDirs: ruleDirs}
+		RuleDirs: ruleDirs, Together: *together}
 	if isTerminal(stderr) {
 		opt.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rtenant %d/%d", done, total) }
 	}

@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
@@ -87,6 +88,14 @@ type Options struct {
 	// alerts join the incidents, so the report also says what they do to
 	// those (false incidents, people tied into an attack's).
 	RuleDirs []string
+	// Together hunts this many tenants at a time, each in a folder of its
+	// own under one root, as a service over many tenants or a responder
+	// with several tenants' exports does; 0 or 1 hunts each alone. Each
+	// tenant is scored on the alerts and incidents of its own tenant id:
+	// an alert placed in no tenant, or in another, is lost to it, so the
+	// table measures that the hunt places every record (owner.Table)
+	// besides the detections.
+	Together int
 }
 
 // DefaultNotes is how many notes a report lists unless asked: a catalogue
@@ -117,6 +126,9 @@ type Report struct {
 	Shape   string // the Activity Log's shape; "" for the default, records
 	// RuleDirs are the folders of rules hunted beside the catalogue.
 	RuleDirs []string
+	// Together is how many tenants each hunt read (Options.Together);
+	// Unplaced counts their alerts that named no tenant.
+	Together, Unplaced int
 	Rules    []RuleScore // sorted by rule
 	Attacks  int         // attacks injected
 	Twins    int         // benign twins injected
@@ -141,9 +153,10 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Tenants == 0 {
 		opt.Tenants = DefaultTenants
 	}
-	if opt.Tenants < 0 || opt.Days < 0 || opt.Workers < 0 {
-		return nil, errors.New("tenants, days and workers must not be negative")
+	if opt.Tenants < 0 || opt.Days < 0 || opt.Workers < 0 || opt.Together < 0 {
+		return nil, errors.New("tenants, days, workers and together must not be negative")
 	}
+	together := min(max(opt.Together, 1), opt.Tenants)
 	if opt.Days == 0 {
 		opt.Days = 30
 	}
@@ -153,7 +166,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err := CheckSize(opt.Size); err != nil {
 		return nil, err
 	}
-	workers := min(max(opt.Workers, 1), opt.Tenants)
+	groups := (opt.Tenants + together - 1) / together
+	workers := min(max(opt.Workers, 1), groups)
 	prices, err := incident.LoadPrices("")
 	if err != nil {
 		return nil, fmt.Errorf("prices: %w", err)
@@ -174,7 +188,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	// Each tenant's tally is kept (they are small) and merged in tenant
 	// order afterwards, so the merge is the same whatever finished first.
 	tallies := make([]*tally, opt.Tenants)
-	next := make(chan int)
+	unplaced := make([]int, groups)
+	next := make(chan int) // a group: tenants g*together onwards
 	errs := make([]error, workers)
 	var mu sync.Mutex
 	done := 0
@@ -189,30 +204,39 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 					errs[w] = fmt.Errorf("rules: %w", err)
 				}
 			}
-			for i := range next {
+			for g := range next {
 				if errs[w] != nil {
 					continue // drain so the feeder never blocks
 				}
-				t, err := tenant(ctx, opt, i, set, prices)
+				first := g * together
+				ids := make([]int, 0, together)
+				for i := first; i < min(first+together, opt.Tenants); i++ {
+					ids = append(ids, i)
+				}
+				var err error
+				if len(ids) == 1 {
+					tallies[first], err = tenant(ctx, opt, first, set, prices)
+				} else {
+					unplaced[g], err = hunted(ctx, opt, ids, set, prices, tallies)
+				}
 				if err != nil {
-					errs[w] = fmt.Errorf("tenant %d: %w", i, err)
+					errs[w] = fmt.Errorf("tenant %d: %w", first, err)
 					continue
 				}
-				tallies[i] = t
 				if opt.Progress != nil {
 					mu.Lock()
-					done++
+					done += len(ids)
 					opt.Progress(done, opt.Tenants)
 					mu.Unlock()
 				}
 			}
 		})
 	}
-	for i := range opt.Tenants {
+	for g := range groups {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- g
 	}
 	close(next)
 	wg.Wait()
@@ -232,6 +256,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	r := total.report(notes, opt.NotesRule)
 	r.Tenants, r.Seed, r.Days, r.Size, r.Shape, r.RuleDirs = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape, opt.RuleDirs
+	if together > 1 {
+		r.Together = together
+		for _, n := range unplaced {
+			r.Unplaced += n
+		}
+	}
 	for i := range r.Rules {
 		r.Rules[i].Title = titles[r.Rules[i].Rule]
 	}
@@ -290,9 +320,7 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	seed, names := plan(opt.Seed, i)
-	size := sizeOf(opt.Size, opt.Seed, i)
-	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names, Shape: opt.Shape})
+	truth, where, err := simulated(dir, opt, i)
 	if err != nil {
 		return nil, err
 	}
@@ -301,11 +329,70 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 		return nil, err
 	}
 	t := newTally()
-	// Notes name the tenant by the command that rebuilds it.
-	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s --scenario %s)",
-		i, seed, opt.Days, size, shapeFlag(opt.Shape), strings.Join(names, " --scenario "))
 	t.score(where, truth.Attacks, res.Alerts, res.Incidents)
 	return t, nil
+}
+
+// simulated writes tenant i into dir, and names it in notes by the
+// command that rebuilds it.
+func simulated(dir string, opt Options, i int) (*simulate.Truth, string, error) {
+	seed, names := plan(opt.Seed, i)
+	size := sizeOf(opt.Size, opt.Seed, i)
+	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names, Shape: opt.Shape})
+	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s --scenario %s)",
+		i, seed, opt.Days, size, shapeFlag(opt.Shape), strings.Join(names, " --scenario "))
+	return truth, where, err
+}
+
+// hunted simulates tenants ids, each in a folder of its own under one
+// root, hunts the root once and scores each tenant on the alerts and
+// incidents of its tenant id (into tallies); it returns how many alerts
+// named no tenant. Simulated tenants share their egress ranges and
+// baseline (truth.json): the hunt takes them as a service's settings.
+func hunted(ctx context.Context, opt Options, ids []int, set *rules.Set, prices *incident.Prices, tallies []*tally) (int, error) {
+	root, err := os.MkdirTemp("", "mamori-eval-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(root)
+	truths := make([]*simulate.Truth, len(ids))
+	wheres := make([]string, len(ids))
+	for k, i := range ids {
+		if truths[k], wheres[k], err = simulated(filepath.Join(root, fmt.Sprint(i)), opt, i); err != nil {
+			return 0, err
+		}
+		if !slices.Equal(truths[k].Owned(), truths[0].Owned()) || truths[k].Baseline() != truths[0].Baseline() {
+			return 0, fmt.Errorf("tenant %d: its egress or baseline differs from tenant %d's: one hunt cannot take both", i, ids[0])
+		}
+	}
+	res, err := HuntTenant(ctx, root, truths[0], set, prices)
+	if err != nil {
+		return 0, err
+	}
+	for k, i := range ids {
+		tenant := truths[k].Tenant
+		var alerts []alert.Alert
+		for _, a := range res.Alerts {
+			if strings.EqualFold(a.Tenant, tenant) {
+				alerts = append(alerts, a)
+			}
+		}
+		var incs []incident.Incident
+		for _, in := range res.Incidents {
+			if strings.EqualFold(in.Tenant, tenant) {
+				incs = append(incs, in)
+			}
+		}
+		tallies[i] = newTally()
+		tallies[i].score(wheres[k], truths[k].Attacks, alerts, incs)
+	}
+	n := 0
+	for _, a := range res.Alerts {
+		if a.Tenant == "" {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // HuntTenant hunts a simulated tenant's folder as its truth says: with the

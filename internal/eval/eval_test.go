@@ -241,3 +241,35 @@ func TestCommandQuotesRulePaths(t *testing.T) {
 		t.Errorf("command %q, want %q", got, want)
 	}
 }
+
+// TestTenantsHuntedTogetherScoreAsAlone: tenants hunted several at a time
+// (a service's folders) score exactly as each hunted alone: every record
+// that names no tenant placed in its own, no alert lost to another or to
+// none. Three at a time, so one hunt also reads a group of two.
+func TestTenantsHuntedTogetherScoreAsAlone(t *testing.T) {
+	t.Parallel()
+	opt := small
+	opt.Tenants, opt.Notes = 5, -1
+	alone, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Together = 3
+	together, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if together.Together != 3 || together.Unplaced != 0 {
+		t.Errorf("together %d, unplaced %d: want 3 and none", together.Together, together.Unplaced)
+	}
+	if !strings.HasSuffix(together.Command(), " --together 3") || !strings.Contains(together.summary(), "hunted 3 at a time, 0 alerts placed in no tenant") {
+		t.Errorf("command %q, summary %q", together.Command(), together.summary())
+	}
+	if together.Attacks == 0 || alone.Caught != alone.Attacks {
+		t.Fatalf("%d attacks, %d caught alone: the test proves nothing", alone.Attacks, alone.Caught)
+	}
+	together.Together, together.Unplaced = 0, 0
+	if !reflect.DeepEqual(alone, together) {
+		t.Errorf("hunted together, the report differs:\n%+v\nalone:\n%+v", together, alone)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
@@ -17,6 +18,9 @@ func (r *Report) Command() string {
 	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
 	for _, d := range r.RuleDirs {
 		c += " --rules " + shellWord(d)
+	}
+	if r.Together > 1 {
+		c += fmt.Sprintf(" --together %d", r.Together)
 	}
 	return c
 }
@@ -106,6 +110,9 @@ func (r *Report) summary() string {
 	}
 	if len(r.RuleDirs) > 0 {
 		size += ", with the rules in " + strings.Join(r.RuleDirs, ", ")
+	}
+	if r.Together > 1 {
+		size += fmt.Sprintf(", hunted %d at a time, %s placed in no tenant", r.Together, plural.Count(r.Unplaced, "alert", "alerts"))
 	}
 	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used.",
 		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)
