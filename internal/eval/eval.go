@@ -129,9 +129,9 @@ type Report struct {
 	// Together is how many tenants each hunt read (Options.Together);
 	// Unplaced counts their alerts that named no tenant.
 	Together, Unplaced int
-	Rules    []RuleScore // sorted by rule
-	Attacks  int         // attacks injected
-	Twins    int         // benign twins injected
+	Rules              []RuleScore // sorted by rule
+	Attacks            int         // attacks injected
+	Twins              int         // benign twins injected
 	// FalseIncidents are incidents at high or critical made only of twin
 	// or background alerts.
 	FalseIncidents int
