@@ -126,12 +126,9 @@ type Report struct {
 	Shape   string // the Activity Log's shape; "" for the default, records
 	// RuleDirs are the folders of rules hunted beside the catalogue.
 	RuleDirs []string
-	// Together is how many tenants each hunt read (Options.Together);
-	// Unplaced counts their alerts that named no tenant.
-	Together, Unplaced int
-	Rules              []RuleScore // sorted by rule
-	Attacks            int         // attacks injected
-	Twins              int         // benign twins injected
+	Rules    []RuleScore // sorted by rule
+	Attacks  int         // attacks injected
+	Twins    int         // benign twins injected
 	// FalseIncidents are incidents at high or critical made only of twin
 	// or background alerts.
 	FalseIncidents int
@@ -144,6 +141,9 @@ type Report struct {
 	// suspect.
 	Mixed int
 	Notes []string
+	// Together is how many tenants each hunt read (Options.Together);
+	// Unplaced counts their alerts that named no tenant.
+	Together, Unplaced int
 }
 
 // Run simulates opt.Tenants tenants, hunts each and scores the rules.
