@@ -97,7 +97,8 @@ type sevCount struct {
 
 type incView struct {
 	ID, Title, Sev, When     string
-	Suppressed               bool // every alert of it is suppressed: accepted activity
+	Tenant                   string // when the report holds several tenants' incidents
+	Suppressed               bool   // every alert of it is suppressed: accepted activity
 	Steps                    []step
 	Who, Regions, IPs, Hosts []string
 	Cost                     costView
@@ -179,7 +180,9 @@ func build(in Input) view {
 	v.RegionChart = regionSVG(cs)
 	placed := map[string]bool{}
 	for i := range in.Incidents {
-		v.Incidents = append(v.Incidents, incidentView(&in.Incidents[i], byID, names, placed))
+		iv := incidentView(&in.Incidents[i], byID, names, placed)
+		iv.Tenant = clean(incident.Tenancy(in.Incidents, &in.Incidents[i]))
+		v.Incidents = append(v.Incidents, iv)
 	}
 	for i := range in.Alerts {
 		if !placed[in.Alerts[i].ID] {

@@ -326,3 +326,25 @@ func TestServicePrincipalNameIsShownEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTenantShownAmongSeveral: a report of several tenants' incidents
+// says whose each is, escaped; one of a single tenant does not.
+func TestTenantShownAmongSeveral(t *testing.T) {
+	t.Parallel()
+	in := fixture()
+	if strings.Contains(render(t, in), "<dt>Tenant</dt>") {
+		t.Error("one tenant's report names it")
+	}
+	in.Incidents[0].Tenant = "<script>tenant</script>"
+	other := incident.Incident{ID: "inc-2", Title: "other", Severity: alert.High, Time: t0, Tenant: "tenant-b",
+		Timeline: []incident.Entry{{Alert: "a6", Time: t0}}}
+	in.Incidents = append(in.Incidents, other)
+	out := render(t, in)
+	if strings.Count(out, "<dt>Tenant</dt>") != 2 || !strings.Contains(out, "<code>&lt;script&gt;tenant&lt;/script&gt;</code>") ||
+		!strings.Contains(out, "<code>tenant-b</code>") {
+		t.Errorf("tenants not shown, or not escaped")
+	}
+	if _, err := checkHTML(out); err != nil {
+		t.Fatal(err)
+	}
+}

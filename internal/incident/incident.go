@@ -8,6 +8,7 @@ package incident
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -119,4 +120,18 @@ func (in *Incident) Span() string {
 		s += " → " + in.LastTime.UTC().Format(time.DateTime)
 	}
 	return s + " UTC"
+}
+
+// Tenancy says what to show of an incident's tenant, given all the
+// incidents shown with it: nothing when they are all one tenant's (the
+// usual hunt), else its tenant id, or that it has none (records that
+// name no tenant, which nothing placed in one).
+func Tenancy(all []Incident, in *Incident) string {
+	if len(all) < 2 || !slices.ContainsFunc(all, func(o Incident) bool { return !strings.EqualFold(o.Tenant, all[0].Tenant) }) {
+		return ""
+	}
+	if in.Tenant == "" {
+		return "none (its records name none, and nothing placed them in one)"
+	}
+	return in.Tenant
 }

@@ -39,6 +39,9 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		}
 		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
 		fmt.Fprintf(&b, "  when      %s\n", in.Span())
+		if t := incident.Tenancy(opts.Incidents, in); t != "" {
+			fmt.Fprintf(&b, "  tenant    %s\n", Terminal(t))
+		}
 		var stages []string
 		for _, s := range in.Stages {
 			stages = append(stages, strings.ReplaceAll(s.Stage, "_", " "))

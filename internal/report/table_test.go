@@ -154,6 +154,33 @@ func TestIncidentHeaderNamesItsMachines(t *testing.T) {
 	}
 }
 
+// TestIncidentHeaderNamesItsTenantAmongSeveral: a hunt of several
+// tenants' exports says whose each incident is (escaped: a record's
+// tenant id is its text), and that one placed in no tenant has none; a
+// hunt of one tenant says nothing of it.
+func TestIncidentHeaderNamesItsTenantAmongSeveral(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()
+	mk := func(id, tenant string, a int) incident.Incident {
+		return incident.Incident{ID: id, Title: "t", Severity: alert.High, Time: as[a].Time, Tenant: tenant,
+			Timeline: []incident.Entry{{Alert: as[a].ID}}}
+	}
+	one := []incident.Incident{mk("inc-1", "tenant-a", 0), mk("inc-2", "tenant-a", 1)}
+	if out := writeString(t, Table, as, Options{Incidents: one}); strings.Contains(out, "  tenant  ") {
+		t.Errorf("one tenant's incidents name it:\n%s", out)
+	}
+	several := []incident.Incident{mk("inc-1", "tenant-a\x1b[2J", 0), mk("inc-2", "", 1)}
+	out := writeString(t, Table, as, Options{Incidents: several})
+	for _, want := range []string{"  tenant    tenant-a\\x1b[2J\n", "  tenant    none (its records name none, and nothing placed them in one)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("incident headers lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("an escape reached the terminal:\n%s", out)
+	}
+}
+
 // TestTableNamesRulesWithoutANameByTitle: SigmaHQ's rules have an id and
 // no name, and a column of UUIDs tells a responder nothing: such a rule
 // is shown by its title. A named rule keeps its name.
