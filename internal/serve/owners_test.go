@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -39,27 +38,7 @@ func TestTenantlessLogsPlacedAcrossCycles(t *testing.T) {
 	st, watched := openStore(t), t.TempDir()
 	stage := func(second bool) {
 		t.Helper()
-		err := filepath.WalkDir(staged, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || d.Name() == "truth.json" {
-				return err
-			}
-			rel, _ := filepath.Rel(staged, p)
-			if unnamedLog(rel) != second {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out := filepath.Join(watched, rel)
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(out, b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		copyFiles(t, staged, watched, func(rel string) bool { return filepath.Base(rel) != "truth.json" && unnamedLog(rel) == second })
 	}
 	process := newProcess(t)
 	stage(false)

@@ -285,11 +285,21 @@ func inputsOf(t *testing.T, dir string) []source.Input {
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
+	copyFiles(t, from, to, func(string) bool { return true })
+}
+
+// copyFiles copies the files under from whose path relative to it keep
+// accepts to the same place under to.
+func copyFiles(t *testing.T, from, to string, keep func(rel string) bool) {
+	t.Helper()
 	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(from, p)
+		if !keep(rel) {
+			return nil
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
