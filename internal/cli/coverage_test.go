@@ -101,6 +101,7 @@ type summary struct {
 	} `json:"not_seen"`
 	IncidentsBeforeLog []struct {
 		Incident      string    `json:"incident"`
+		Tenant        string    `json:"tenant"`
 		Kind          string    `json:"kind"`
 		Name          string    `json:"name"`
 		IncidentBegan time.Time `json:"incident_began"`
@@ -108,11 +109,18 @@ type summary struct {
 	} `json:"incidents_before_log"`
 	IncidentsAfterLog []struct {
 		Incident          string    `json:"incident"`
+		Tenant            string    `json:"tenant"`
 		Kind              string    `json:"kind"`
 		Name              string    `json:"name"`
 		IncidentLastEvent time.Time `json:"incident_last_event"`
 		LogLastEvent      time.Time `json:"log_last_event"`
 	} `json:"incidents_after_log"`
+	IncidentsWithoutLog []struct {
+		Incident string `json:"incident"`
+		Tenant   string `json:"tenant"`
+		Kind     string `json:"kind"`
+		Name     string `json:"name"`
+	} `json:"incidents_without_log"`
 	RecordsSkipped int64 `json:"records_skipped"`
 	Interrupted    bool  `json:"interrupted"`
 }
@@ -239,7 +247,7 @@ func TestSummaryOfAHuntThatSawEverything(t *testing.T) {
 	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process", "securityalert"}) || events != 66 {
 		t.Errorf("logs read: %v, %d events; want the seven kinds, 66 events", kinds, events)
 	}
-	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`} {
+	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`, `"incidents_without_log": []`} {
 		if !bytes.Contains(b, []byte(empty)) {
 			t.Errorf("the summary lacks %s:\n%s", empty, b)
 		}

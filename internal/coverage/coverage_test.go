@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,7 +166,7 @@ func TestUncoveredToTheMinute(t *testing.T) {
 		inc("activity-only", at(1, 0, 0), "azure.subscription.moved_to_other_tenant"), // reads no sign-in
 		inc("correlation", at(2, 0, 0), "azure.signin.risky_then_quota_or_compute"),   // reads sign-ins through its rules
 		inc("audit", at(1, 0, 0), "azure.identity.new_account_privileged"),            // audit is sparse
-	}, []Read{signins, audit, activity})
+	}, []Read{signins, audit, activity}, nil)
 	var ids []string
 	for _, o := range got {
 		ids = append(ids, o.Incident)
@@ -185,7 +186,7 @@ func TestUncoveredToTheMinute(t *testing.T) {
 	short.First, short.Last = activity.First, at(21, 58, 0).Add(-24*time.Hour)
 	late := inc("late", at(6, 0, 0).Add(-48*time.Hour), "azure.signin.azure_ip_not_owned")
 	late.LastTime = at(22, 0, 0).Add(-24 * time.Hour)
-	got = Uncovered(set, []incident.Incident{late}, []Read{short, activity})
+	got = Uncovered(set, []incident.Incident{late}, []Read{short, activity}, nil)
 	want = "Entra ID sign-in logs end 2026-03-09 21:58, before this incident's last event (2026-03-09 22:00): its sign-ins after then were not read."
 	if len(got) != 1 || got[0].Before || got[0].String() != want {
 		t.Errorf("got %+v, want %q", got, want)
@@ -194,7 +195,7 @@ func TestUncoveredToTheMinute(t *testing.T) {
 	// machines, their flows and processes) have no export edge to warn of.
 	near := signins
 	near.First = activity.First.Add(23 * time.Hour)
-	if got := Uncovered(set, []incident.Incident{inc("early", activity.First, "azure.signin.azure_ip_not_owned")}, []Read{near, activity}); len(got) != 0 {
+	if got := Uncovered(set, []incident.Incident{inc("early", activity.First, "azure.signin.azure_ip_not_owned")}, []Read{near, activity}, nil); len(got) != 0 {
 		t.Errorf("a log beginning within a day of the rest: %+v", got)
 	}
 }
@@ -235,7 +236,7 @@ func TestAnIncidentReadsTheLogsOfTheCorrelationsItsRulesFeed(t *testing.T) {
 	}
 	reported := func(set *rules.Set, incs ...incident.Incident) []string {
 		var ids []string
-		for _, o := range Uncovered(set, incs, []Read{signins, activity}) {
+		for _, o := range Uncovered(set, incs, []Read{signins, activity}, nil) {
 			if !o.Before || o.Log.Kind != event.KindSignIn {
 				t.Errorf("%+v", o)
 			}
@@ -293,3 +294,76 @@ detection:
   condition: sel
 level: high
 `
+
+// TestUncoveredPerTenant: in data of several tenants, an incident is
+// measured against its own tenant's part of the logs that name tenants:
+// tenant B exported no sign-ins (A did), and its sign-ins begin… never;
+// tenant A's sign-ins begin after its incident, though B's reach
+// further back. Logs that name no tenant stay judged whole.
+func TestUncoveredPerTenant(t *testing.T) {
+	t.Parallel()
+	set := load(t, rules.Options{Builtin: mamori.Rules})
+	at := func(h int) time.Time {
+		return time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
+	read := func(k event.Kind, first, last int, n int64) Read {
+		return Read{Kind: k, Source: Source(k), Events: n, Span: Span{First: at(first), Last: at(last)}}
+	}
+	// Globally, sign-ins span tenant C's, from hour 0: nothing to say.
+	reads := []Read{read(event.KindSignIn, 0, 200, 900), read(event.KindActivity, 0, 200, 9000)}
+	ten := &Tenancy{Kinds: []event.Kind{event.KindSignIn, event.KindActivity}, Reads: map[string][]Read{
+		"tenant-a": {read(event.KindSignIn, 100, 200, 300), read(event.KindActivity, 0, 200, 3000)},
+		"tenant-b": {read(event.KindActivity, 0, 200, 3000)},
+		"tenant-c": {read(event.KindSignIn, 0, 200, 600), read(event.KindActivity, 0, 200, 3000)},
+	}}
+	inc := func(id, tenant string, start int) incident.Incident {
+		return incident.Incident{ID: id, Tenant: tenant, Time: at(start), LastTime: at(start + 1),
+			Timeline: []incident.Entry{{Rule: "azure.signin.azure_ip_not_owned", Time: at(start)}}}
+	}
+	incs := []incident.Incident{inc("a", "tenant-a", 50), inc("b", "tenant-b", 50), inc("c", "tenant-c", 50)}
+	if got := Uncovered(set, incs, reads, nil); len(got) != 0 {
+		t.Fatalf("judged whole: %+v", got)
+	}
+	got := Uncovered(set, incs, reads, ten)
+	if len(got) != 2 {
+		t.Fatalf("got %+v, want tenant A's late sign-ins and tenant B's missing ones", got)
+	}
+	wantA := "Entra ID sign-in logs of tenant tenant-a begin 2026-03-14 04:00, after this incident began (2026-03-12 02:00): its sign-ins before then were not read."
+	wantB := "Entra ID sign-in logs of tenant tenant-b: none in the input (other tenants' were read): its sign-ins during this incident were not read."
+	if got[0].Incident != "a" || got[0].String() != wantA || got[1].Incident != "b" || !got[1].Missing || got[1].String() != wantB {
+		t.Errorf("got\n%s\n%s\nwant\n%s\n%s", got[0], got[1], wantA, wantB)
+	}
+	// One tenant's data: its reads are the whole logs'.
+	one := &Tenancy{Kinds: ten.Kinds, Reads: map[string][]Read{"tenant-b": ten.Reads["tenant-b"]}}
+	if got := Uncovered(set, incs[1:2], reads, one); len(got) != 0 {
+		t.Errorf("one tenant: %+v", got)
+	}
+	// A log some of whose records named no tenant is judged whole.
+	partial := &Tenancy{Kinds: []event.Kind{event.KindActivity}, Reads: ten.Reads}
+	if got := Uncovered(set, incs, reads, partial); len(got) != 0 {
+		t.Errorf("sign-ins not all named: %+v", got)
+	}
+}
+
+// TestLinesGroupAMissingLogPerTenant: every incident of a tenant that did
+// not export a log reads the same sentence: one line, where the first
+// was, names the first three and counts the rest; other lines stay one
+// per incident, in order.
+func TestLinesGroupAMissingLogPerTenant(t *testing.T) {
+	t.Parallel()
+	signins := Read{Kind: event.KindSignIn, Source: Source(event.KindSignIn)}
+	at := time.Date(2026, 3, 10, 4, 0, 0, 0, time.UTC)
+	miss := func(id, tenant string) Outside {
+		return Outside{Incident: id, Log: signins, At: at, Tenant: tenant, Missing: true}
+	}
+	early := Outside{Incident: "inc-e", Log: Read{Kind: event.KindActivity, Source: Source(event.KindActivity), Span: Span{First: at.Add(time.Hour)}}, Before: true, At: at}
+	got := Lines([]Outside{miss("inc-1", "b"), early, miss("inc-2", "b"), miss("inc-3", "b"), miss("inc-4", "b"), miss("inc-9", "c")})
+	want := []string{
+		"inc-1, inc-2, inc-3 and 1 more: Entra ID sign-in logs of tenant b: none in the input (other tenants' were read): their sign-ins during these 4 incidents were not read.",
+		"inc-e: Azure Activity Log begin 2026-03-10 05:00, after this incident began (2026-03-10 04:00): its Activity Log operations before then were not read.",
+		"inc-9: Entra ID sign-in logs of tenant c: none in the input (other tenants' were read): its sign-ins during this incident were not read.",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

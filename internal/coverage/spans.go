@@ -3,6 +3,7 @@ package coverage
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -82,6 +83,22 @@ type Outside struct {
 	Log      Read
 	Before   bool
 	At       time.Time // the incident's first alert (Before), else its last event
+	// Tenant is set when Log is the incident's tenant's part of the log,
+	// in data of several tenants (Tenancy). Missing says the input held
+	// none of it, though other tenants' were read: nothing of the attack
+	// in that log was read.
+	Tenant  string
+	Missing bool
+}
+
+// Tenancy is, in data of several tenants, what each read of the logs
+// whose every record named its tenant (the Activity Log, sign-ins, audit,
+// Defender's alerts, when none came from a shape that names none): an
+// incident is measured against its own tenant's part of those, since
+// another tenant's export says nothing of its own.
+type Tenancy struct {
+	Kinds []event.Kind      // the logs whose every record read named its tenant
+	Reads map[string][]Read // per tenant, its part of those logs
 }
 
 // Edge is the log's time Outside is measured against: its first event
@@ -103,7 +120,12 @@ func (o Outside) Edge() time.Time {
 // would be warned about in every incident. Times are compared to the
 // minute, the precision they are shown at. Logs not read at all are NOT
 // SEEN's (Missing), not repeated here.
-func Uncovered(set *rules.Set, incs []incident.Incident, reads []Read) []Outside {
+//
+// In data of several tenants (ten holds more than one), an incident's
+// tenant's own part of a log in ten.Kinds stands for the log, measured
+// against the span of that tenant's logs, and a log of which the input
+// held other tenants' records and none of its tenant's is named Missing.
+func Uncovered(set *rules.Set, incs []incident.Incident, reads []Read, ten *Tenancy) []Outside {
 	var all Span
 	for _, r := range reads {
 		all.Merge(r.Span)
@@ -116,19 +138,46 @@ func Uncovered(set *rules.Set, incs []incident.Incident, reads []Read) []Outside
 			used = append(used, kinds[e.Rule]...)
 		}
 		first, last := in.Time.Truncate(time.Minute), in.LastTime.Truncate(time.Minute)
+		own, ownAll, several := ten.of(in.Tenant)
 		for _, r := range reads {
-			if r.First.IsZero() || r.Sparse() || !slices.Contains(used, r.Kind) {
+			if !slices.Contains(used, r.Kind) {
 				continue
 			}
-			if r.First.Sub(all.First) >= edge && first.Before(r.First.Truncate(time.Minute)) {
-				out = append(out, Outside{Incident: in.ID, Log: r, Before: true, At: in.Time})
+			whole, tenant := all, ""
+			if several && slices.Contains(ten.Kinds, r.Kind) {
+				i := slices.IndexFunc(own, func(o Read) bool { return o.Kind == r.Kind })
+				if i < 0 {
+					out = append(out, Outside{Incident: in.ID, Log: r, At: in.Time, Tenant: in.Tenant, Missing: true})
+					continue
+				}
+				r, whole, tenant = own[i], ownAll, in.Tenant
 			}
-			if all.Last.Sub(r.Last) >= edge && last.After(r.Last.Truncate(time.Minute)) {
-				out = append(out, Outside{Incident: in.ID, Log: r, At: in.LastTime})
+			if r.First.IsZero() || r.Sparse() {
+				continue
+			}
+			if r.First.Sub(whole.First) >= edge && first.Before(r.First.Truncate(time.Minute)) {
+				out = append(out, Outside{Incident: in.ID, Log: r, Before: true, At: in.Time, Tenant: tenant})
+			}
+			if whole.Last.Sub(r.Last) >= edge && last.After(r.Last.Truncate(time.Minute)) {
+				out = append(out, Outside{Incident: in.ID, Log: r, At: in.LastTime, Tenant: tenant})
 			}
 		}
 	}
 	return out
+}
+
+// of returns a tenant's reads and their whole span, and whether the data
+// holds several tenants and this one among them (else its own reads stand
+// for nothing: the whole logs are its).
+func (t *Tenancy) of(tenant string) (own []Read, all Span, several bool) {
+	if t == nil || len(t.Reads) < 2 || tenant == "" {
+		return nil, Span{}, false
+	}
+	own = t.Reads[tenant]
+	for _, r := range own {
+		all.Merge(r.Span)
+	}
+	return own, all, true
 }
 
 // edge is how far inside the other logs' span a log must begin or end
@@ -157,10 +206,74 @@ func (o Outside) String() string {
 	if w == "" {
 		w = "events"
 	}
+	src := o.Log.Source
+	if o.Tenant != "" {
+		src += " of tenant " + o.Tenant
+	}
+	if o.Missing {
+		return fmt.Sprintf("%s: none in the input (other tenants' were read): its %s during this incident were not read.", src, w)
+	}
+	return o.edgeSentence(src, w)
+}
+
+func (o Outside) edgeSentence(src, w string) string {
 	if o.Before {
 		return fmt.Sprintf("%s begin %s, after this incident began (%s): its %s before then were not read.",
-			o.Log.Source, o.Edge().UTC().Format(TimeLayout), o.At.UTC().Format(TimeLayout), w)
+			src, o.Edge().UTC().Format(TimeLayout), o.At.UTC().Format(TimeLayout), w)
 	}
 	return fmt.Sprintf("%s end %s, before this incident's last event (%s): its %s after then were not read.",
-		o.Log.Source, o.Edge().UTC().Format(TimeLayout), o.At.UTC().Format(TimeLayout), w)
+		src, o.Edge().UTC().Format(TimeLayout), o.At.UTC().Format(TimeLayout), w)
+}
+
+// Lines says each Outside as a line for people, its incident first. The
+// incidents of one tenant whose part of a log is missing (a tenant that
+// did not export its sign-ins: every incident of it that reads them) are
+// one line, in the place of the first, naming the first few.
+func Lines(outside []Outside) []string {
+	type gap struct {
+		tenant string
+		kind   event.Kind
+	}
+	var out []string
+	at, groups := map[gap]int{}, map[gap][]Outside{}
+	for _, o := range outside {
+		if !o.Missing {
+			out = append(out, o.Incident+": "+o.String())
+			continue
+		}
+		g := gap{o.Tenant, o.Log.Kind}
+		if _, ok := at[g]; !ok {
+			at[g] = len(out)
+			out = append(out, "")
+		}
+		groups[g] = append(groups[g], o)
+	}
+	for g, i := range at {
+		out[i] = missingLine(groups[g])
+	}
+	return out
+}
+
+// missingLine says that one tenant's part of one log is missing, for the
+// incidents that read it.
+func missingLine(group []Outside) string {
+	o := group[0]
+	if len(group) == 1 {
+		return o.Incident + ": " + o.String()
+	}
+	const named = 3
+	ids := make([]string, 0, named)
+	for _, m := range group[:min(named, len(group))] {
+		ids = append(ids, m.Incident)
+	}
+	who := strings.Join(ids, ", ")
+	if len(group) > named {
+		who += fmt.Sprintf(" and %d more", len(group)-named)
+	}
+	w := what[o.Log.Kind]
+	if w == "" {
+		w = "events"
+	}
+	return fmt.Sprintf("%s: %s of tenant %s: none in the input (other tenants' were read): their %s during these %d incidents were not read.",
+		who, o.Log.Source, o.Tenant, w, len(group))
 }

@@ -168,8 +168,8 @@ func build(in Input) view {
 		}
 		v.Read = append(v.Read, rv)
 	}
-	for _, o := range in.Outside {
-		v.Outside = append(v.Outside, clean(o.Incident+": "+o.String()))
+	for _, l := range coverage.Lines(in.Outside) {
+		v.Outside = append(v.Outside, clean(l))
 	}
 	for _, g := range in.NotSeen {
 		// Titles come from rule files, the user's too.

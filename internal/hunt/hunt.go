@@ -211,7 +211,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.Tenants = tenantReads(kinds)
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
-	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read)
+	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, tenancy(res.Tenants, res.Kinds))
 	return res, ctx.Err()
 }
 

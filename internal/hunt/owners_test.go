@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
@@ -123,5 +124,54 @@ func TestSeveralTenantsHuntedTogether(t *testing.T) {
 	}
 	if hosts == 0 {
 		t.Fatal("no host alert once the host logs moved")
+	}
+}
+
+// TestTenantWithoutItsSignInsIsNamed: hunted together, one tenant
+// exported its sign-ins and the other did not. Globally the sign-in log
+// was read, so NOT SEEN says nothing; the attack of the tenant without
+// them must say its sign-ins were not in the input, and the other
+// tenant's incidents nothing of the kind.
+func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}},
+		"b": {Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}},
+	} {
+		truth, err := simulate.Write(filepath.Join(root, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	if err := os.RemoveAll(filepath.Join(root, "b", "signins")); err != nil {
+		t.Fatal(err)
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
+		Baseline: truths["a"].Baseline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenantOf := map[string]string{}
+	for _, in := range res.Incidents {
+		tenantOf[in.ID] = in.Tenant
+	}
+	missing := 0
+	for _, o := range res.Outside {
+		if !o.Missing {
+			continue
+		}
+		if tenantOf[o.Incident] != truths["b"].Tenant || o.Tenant != truths["b"].Tenant {
+			t.Errorf("%s (of tenant %s): %s", o.Incident, tenantOf[o.Incident], o)
+		}
+		if o.Log.Kind == event.KindSignIn {
+			missing++
+		}
+	}
+	if missing == 0 {
+		t.Errorf("no incident of tenant b says its sign-ins were not read: %v", res.Outside)
 	}
 }

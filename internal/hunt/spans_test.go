@@ -210,12 +210,12 @@ func TestTenantReads(t *testing.T) {
 		return coverage.Span{First: t0.Add(time.Duration(a) * time.Hour), Last: t0.Add(time.Duration(b) * time.Hour)}
 	}
 	want := []TenantRead{
-		{Tenant: "a", Kind: event.KindActivity, Span: span(3, 3)},
-		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5)},
-		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7)},
-		{Tenant: "b", Kind: event.KindAlert, Span: span(8, 8)},
-		{Tenant: "b", Subscription: "s1", Kind: event.KindActivity, Span: span(1, 2)},
-		{Tenant: "b", Subscription: "s2", Kind: event.KindActivity, Span: span(5, 5)},
+		{Tenant: "a", Kind: event.KindActivity, Span: span(3, 3), Events: 1},
+		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5), Events: 3},
+		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7), Events: 1},
+		{Tenant: "b", Kind: event.KindAlert, Span: span(8, 8), Events: 1},
+		{Tenant: "b", Subscription: "s1", Kind: event.KindActivity, Span: span(1, 2), Events: 2},
+		{Tenant: "b", Subscription: "s2", Kind: event.KindActivity, Span: span(5, 5), Events: 1},
 	}
 	if got := tenantReads(slots); !slices.Equal(got, want) {
 		t.Errorf("tenant reads:\n%+v\nwant\n%+v", got, want)

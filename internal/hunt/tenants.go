@@ -21,12 +21,15 @@ import (
 // others go on), for a store to tell which went quiet.
 
 // TenantRead is one tenant's log of one kind, or one subscription's
-// (Subscription set): when its events fall (to the second).
+// (Subscription set): when its events fall (to the second), and how many
+// were read (of those with a time; those a service reads again, Reread,
+// not counted).
 type TenantRead struct {
 	Tenant       string
 	Subscription string
 	Kind         event.Kind
 	Span         coverage.Span
+	Events       int64
 }
 
 type tenantKind struct {
@@ -100,23 +103,22 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 // its subscriptions), and each subscription's Activity Log, by tenant,
 // subscription ("" first: the tenant's), then kind.
 func tenantReads(slots []readSlot) []TenantRead {
-	all := map[tenantKind][2]int64{}
-	widen := func(k tenantKind, p [2]int64) {
+	all := map[tenantKind][3]int64{}
+	widen := func(k tenantKind, p [3]int64) {
 		if o, ok := all[k]; ok {
-			p = [2]int64{min(o[0], p[0]), max(o[1], p[1])}
+			p = [3]int64{min(o[0], p[0]), max(o[1], p[1]), o[2] + p[2]}
 		}
 		all[k] = p
 	}
 	for i := range slots {
 		for k, p := range slots[i].tenants.spans {
-			s := [2]int64{p[0], p[1]}
 			if k.sub != "" {
 				if k.kind == event.KindActivity {
-					widen(k, s)
+					widen(k, *p)
 				}
 				k.sub = ""
 			}
-			widen(k, s)
+			widen(k, *p)
 		}
 	}
 	keys := slices.SortedFunc(maps.Keys(all), func(a, b tenantKind) int {
@@ -125,10 +127,33 @@ func tenantReads(slots []readSlot) []TenantRead {
 	out := make([]TenantRead, len(keys))
 	for i, k := range keys {
 		s := all[k]
-		out[i] = TenantRead{Tenant: k.tenant, Subscription: k.sub, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}}
+		out[i] = TenantRead{Tenant: k.tenant, Subscription: k.sub, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}, Events: s[2]}
 	}
 	return out
 }
 
 // fromSlot is the time of readSlot's seconds.
 func fromSlot(u int64) time.Time { return time.Unix(u+zeroUnix, 0).UTC() }
+
+// tenancy is what each tenant read of the logs whose every record named
+// its tenant (coverage.Tenancy): those whose tenants' counts add up to
+// all the events read of them. A log of which some records named none (a
+// Graph page of directory audits) is judged as a whole, as with one
+// tenant: nothing says which tenant lacks them.
+func tenancy(reads []TenantRead, kinds [event.KindCount]int64) *coverage.Tenancy {
+	var named [event.KindCount]int64
+	t := &coverage.Tenancy{Reads: map[string][]coverage.Read{}}
+	for _, r := range reads {
+		if r.Subscription != "" {
+			continue
+		}
+		named[r.Kind] += r.Events
+		t.Reads[r.Tenant] = append(t.Reads[r.Tenant], coverage.Read{Kind: r.Kind, Source: coverage.Source(r.Kind), Events: r.Events, Span: r.Span})
+	}
+	for k, n := range named {
+		if n > 0 && n == kinds[k] {
+			t.Kinds = append(t.Kinds, event.Kind(k))
+		}
+	}
+	return t
+}

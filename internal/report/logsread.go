@@ -57,11 +57,11 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 		}
 		b.WriteByte('\n')
 	}
-	for _, o := range outside {
-		// The incident's id is a hash and the sentence is built from
-		// mamori's names and times; escaped all the same, as every line
-		// a terminal is given.
-		fmt.Fprintf(&b, "  ! %s: %s\n", Terminal(o.Incident), Terminal(o.String()))
+	for _, l := range coverage.Lines(outside) {
+		// The incidents' ids are hashes and the sentence is built from
+		// mamori's names, times and the records' tenant ids; escaped, as
+		// every line a terminal is given.
+		fmt.Fprintf(&b, "  ! %s\n", Terminal(l))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -70,9 +70,9 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 // OutsideInLine names the incidents that reach past a log on one line,
 // for standard error, escaped as every line a terminal is given.
 func OutsideInLine(outside []coverage.Outside) string {
-	parts := make([]string, len(outside))
-	for i, o := range outside {
-		parts[i] = Terminal(o.Incident + ": " + o.String())
+	parts := coverage.Lines(outside)
+	for i, l := range parts {
+		parts[i] = Terminal(l)
 	}
 	return strings.Join(parts, " ")
 }

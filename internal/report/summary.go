@@ -19,6 +19,10 @@ type Summary struct {
 	NotSeen            []SummaryGap        `json:"not_seen"`
 	IncidentsBeforeLog []IncidentBeforeLog `json:"incidents_before_log"`
 	IncidentsAfterLog  []IncidentAfterLog  `json:"incidents_after_log"`
+	// IncidentsWithoutLog are incidents, in data of several tenants,
+	// whose tenant's part of a log they read was not in the input at all
+	// (other tenants' was).
+	IncidentsWithoutLog []IncidentWithoutLog `json:"incidents_without_log"`
 	// RecordsSkipped counts the records that could not be read (--stats
 	// says where and why); Interrupted is true when the hunt was stopped
 	// before its input ended. Either way, less was seen than was given.
@@ -50,9 +54,12 @@ type SummaryGap struct {
 }
 
 // IncidentBeforeLog is an incident that began before a log it reads
-// begins: that log's part of the attack was not read.
+// begins: that log's part of the attack was not read. Tenant is set when
+// the log is the incident's tenant's part of it (data of several
+// tenants).
 type IncidentBeforeLog struct {
 	Incident      string    `json:"incident"`
+	Tenant        string    `json:"tenant,omitempty"`
 	Kind          string    `json:"kind"`
 	Name          string    `json:"name"`
 	IncidentBegan time.Time `json:"incident_began"`
@@ -63,29 +70,44 @@ type IncidentBeforeLog struct {
 // ends.
 type IncidentAfterLog struct {
 	Incident          string    `json:"incident"`
+	Tenant            string    `json:"tenant,omitempty"`
 	Kind              string    `json:"kind"`
 	Name              string    `json:"name"`
 	IncidentLastEvent time.Time `json:"incident_last_event"`
 	LogLastEvent      time.Time `json:"log_last_event"`
 }
 
+// IncidentWithoutLog is an incident whose tenant's part of a log it
+// reads the input did not hold, though it held other tenants'.
+type IncidentWithoutLog struct {
+	Incident string `json:"incident"`
+	Tenant   string `json:"tenant"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+}
+
 // NewSummary builds the summary of a hunt's coverage: the logs it read,
 // those it did not see and the incidents that reach past a log read, as
 // coverage.Reads, Missing and Uncovered give them. Times are in UTC.
 func NewSummary(reads []coverage.Read, gaps []coverage.Gap, outside []coverage.Outside) Summary {
-	s := Summary{LogsRead: []SummaryLog{}, NotSeen: NotSeenOf(gaps), IncidentsBeforeLog: []IncidentBeforeLog{}, IncidentsAfterLog: []IncidentAfterLog{}}
+	s := Summary{LogsRead: []SummaryLog{}, NotSeen: NotSeenOf(gaps), IncidentsBeforeLog: []IncidentBeforeLog{}, IncidentsAfterLog: []IncidentAfterLog{},
+		IncidentsWithoutLog: []IncidentWithoutLog{}}
 	for _, r := range reads {
 		s.LogsRead = append(s.LogsRead, SummaryLog{Kind: r.Kind.String(), Name: r.Source, Events: r.Events,
 			FirstEvent: r.First.UTC(), LastEvent: r.Last.UTC(), Sparse: r.Sparse()})
 	}
 	for _, o := range outside {
-		if o.Before {
-			s.IncidentsBeforeLog = append(s.IncidentsBeforeLog, IncidentBeforeLog{Incident: o.Incident, Kind: o.Log.Kind.String(),
+		switch {
+		case o.Missing:
+			s.IncidentsWithoutLog = append(s.IncidentsWithoutLog, IncidentWithoutLog{Incident: o.Incident, Tenant: o.Tenant,
+				Kind: o.Log.Kind.String(), Name: o.Log.Source})
+		case o.Before:
+			s.IncidentsBeforeLog = append(s.IncidentsBeforeLog, IncidentBeforeLog{Incident: o.Incident, Tenant: o.Tenant, Kind: o.Log.Kind.String(),
 				Name: o.Log.Source, IncidentBegan: o.At.UTC(), LogFirstEvent: o.Edge().UTC()})
-			continue
+		default:
+			s.IncidentsAfterLog = append(s.IncidentsAfterLog, IncidentAfterLog{Incident: o.Incident, Tenant: o.Tenant, Kind: o.Log.Kind.String(),
+				Name: o.Log.Source, IncidentLastEvent: o.At.UTC(), LogLastEvent: o.Edge().UTC()})
 		}
-		s.IncidentsAfterLog = append(s.IncidentsAfterLog, IncidentAfterLog{Incident: o.Incident, Kind: o.Log.Kind.String(),
-			Name: o.Log.Source, IncidentLastEvent: o.At.UTC(), LogLastEvent: o.Edge().UTC()})
 	}
 	return s
 }

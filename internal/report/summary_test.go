@@ -27,6 +27,9 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 		[]coverage.Outside{
 			{Incident: "inc-1", Log: signins, Before: true, At: at(1, 7)},
 			{Incident: "inc-2", Log: signins, At: at(5, 9)},
+			// Several tenants: one's part of a log measured, another's missing.
+			{Incident: "inc-3", Log: signins, Before: true, At: at(1, 8), Tenant: "tenant-a"},
+			{Incident: "inc-4", Log: signins, At: at(1, 9), Tenant: "tenant-b", Missing: true},
 		})
 	var b bytes.Buffer
 	if err := WriteSummary(&b, s); err != nil {
@@ -45,7 +48,10 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 		"not_seen": []any{map[string]any{"kind": "process", "name": "host process logs", "rules": []any{"our.miner\u202e"},
 			"correlations": []any{}, "export": "auditd"}},
 		"incidents_before_log": []any{map[string]any{"incident": "inc-1", "kind": "signin", "name": "Entra ID sign-in logs",
-			"incident_began": "2026-03-01T07:00:00Z", "log_first_event": "2026-03-03T01:00:00Z"}},
+			"incident_began": "2026-03-01T07:00:00Z", "log_first_event": "2026-03-03T01:00:00Z"},
+			map[string]any{"incident": "inc-3", "tenant": "tenant-a", "kind": "signin", "name": "Entra ID sign-in logs",
+				"incident_began": "2026-03-01T08:00:00Z", "log_first_event": "2026-03-03T01:00:00Z"}},
+		"incidents_without_log": []any{map[string]any{"incident": "inc-4", "tenant": "tenant-b", "kind": "signin", "name": "Entra ID sign-in logs"}},
 		"incidents_after_log": []any{map[string]any{"incident": "inc-2", "kind": "signin", "name": "Entra ID sign-in logs",
 			"incident_last_event": "2026-03-05T09:00:00Z", "log_last_event": "2026-03-04T02:00:00Z"}},
 		"records_skipped": 0.0,
