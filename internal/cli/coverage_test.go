@@ -99,6 +99,16 @@ type summary struct {
 		Correlations []string `json:"correlations"`
 		Export       string   `json:"export"`
 	} `json:"not_seen"`
+	NotSeenByTenant []struct {
+		Tenant  string `json:"tenant"`
+		NotSeen []struct {
+			Kind         string   `json:"kind"`
+			Name         string   `json:"name"`
+			Rules        []string `json:"rules"`
+			Correlations []string `json:"correlations"`
+			Export       string   `json:"export"`
+		} `json:"not_seen"`
+	} `json:"not_seen_by_tenant"`
 	IncidentsBeforeLog []struct {
 		Incident      string    `json:"incident"`
 		Tenant        string    `json:"tenant"`
@@ -247,7 +257,7 @@ func TestSummaryOfAHuntThatSawEverything(t *testing.T) {
 	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process", "securityalert"}) || events != 66 {
 		t.Errorf("logs read: %v, %d events; want the seven kinds, 66 events", kinds, events)
 	}
-	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`, `"incidents_without_log": []`} {
+	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`, `"incidents_without_log": []`, `"not_seen_by_tenant": []`} {
 		if !bytes.Contains(b, []byte(empty)) {
 			t.Errorf("the summary lacks %s:\n%s", empty, b)
 		}

@@ -319,6 +319,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if sum != nil {
 		s := report.NewSummary(res.Read, res.NotSeen, res.Outside)
+		s.NotSeenByTenant = report.TenantNotSeenOf(res.NotSeenByTenant)
 		s.RecordsSkipped, s.Interrupted = skipped, ctx.Err() != nil
 		if err := writeSummary(sum, s); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
@@ -328,7 +329,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if page != nil {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen,
-			Read: res.Read, Outside: res.Outside}
+			Read: res.Read, Outside: res.Outside, NotSeenByTenant: res.NotSeenByTenant}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
@@ -385,6 +386,9 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 	if len(res.NotSeen) > 0 {
 		fmt.Fprintf(stderr, "mamori hunt: not seen, no such logs in the input: %s (--format table or --summary says which export covers each)\n", report.GapsInLine(res.NotSeen))
 	}
+	if len(res.NotSeenByTenant) > 0 {
+		fmt.Fprintf(stderr, "mamori hunt: not seen for some tenants, whose exports lacked logs others' held: %s\n", report.TenantGapsInLine(res.NotSeenByTenant))
+	}
 	return nil
 }
 
@@ -393,7 +397,10 @@ func writeSections(w io.Writer, res *hunt.Result) error {
 	if err := report.WriteLogsRead(w, res.Read, res.Outside); err != nil {
 		return err
 	}
-	return report.WriteNotSeen(w, res.NotSeen)
+	if err := report.WriteNotSeen(w, res.NotSeen); err != nil {
+		return err
+	}
+	return report.WriteNotSeenByTenant(w, res.NotSeenByTenant)
 }
 
 func anyAtLeast(as []alert.Alert, incs []incident.Incident, s alert.Severity) bool {

@@ -367,3 +367,35 @@ func TestLinesGroupAMissingLogPerTenant(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestMissingPerTenant: tenant b exported no sign-ins while a did: its
+// NOT SEEN names them, with the rules that could not alert for it; a
+// has none; a log no tenant's records named whole (flows) and one the
+// whole input lacked (the input's own NOT SEEN) are not repeated per
+// tenant; one tenant's data has no such list.
+func TestMissingPerTenant(t *testing.T) {
+	t.Parallel()
+	set := load(t, rules.Options{Builtin: mamori.Rules})
+	var events [event.KindCount]int64
+	events[event.KindActivity], events[event.KindSignIn], events[event.KindFlow] = 9000, 500, 20000
+	ten := &Tenancy{Kinds: []event.Kind{event.KindActivity, event.KindSignIn}, Reads: map[string][]Read{
+		"a": {{Kind: event.KindActivity, Events: 4000}, {Kind: event.KindSignIn, Events: 500}},
+		"b": {{Kind: event.KindActivity, Events: 5000}},
+	}}
+	got := MissingPerTenant(set, events, ten, []string{"b", "a"})
+	if len(got) != 1 || got[0].Tenant != "b" || len(got[0].Gaps) != 1 || got[0].Gaps[0].Kind != event.KindSignIn {
+		t.Fatalf("got %+v, want tenant b's sign-ins", got)
+	}
+	want := Missing(set, [event.KindCount]int64{event.KindActivity: 1, event.KindFlow: 1})
+	i := slices.IndexFunc(want, func(g Gap) bool { return g.Kind == event.KindSignIn })
+	if i < 0 || !slices.Equal(got[0].Gaps[0].Rules, want[i].Rules) || !slices.Equal(got[0].Gaps[0].Correlations, want[i].Correlations) {
+		t.Errorf("tenant b's sign-in gap %+v, want Missing's %+v", got[0].Gaps[0], want)
+	}
+	if got := MissingPerTenant(set, events, ten, []string{"a"}); len(got) != 0 {
+		t.Errorf("tenant a lacks nothing: %+v", got)
+	}
+	one := &Tenancy{Kinds: ten.Kinds, Reads: map[string][]Read{"b": ten.Reads["b"]}}
+	if got := MissingPerTenant(set, events, one, []string{"b"}); len(got) != 0 {
+		t.Errorf("one tenant: %+v", got)
+	}
+}

@@ -38,6 +38,9 @@ type Input struct {
 	// the incidents that reach past one.
 	Read    []coverage.Read
 	Outside []coverage.Outside
+	// NotSeenByTenant, when set, adds the logs a tenant's exports lacked
+	// while other tenants' held them (data of several tenants).
+	NotSeenByTenant []coverage.TenantGaps
 }
 
 //go:embed template.html
@@ -71,12 +74,16 @@ type view struct {
 	Loose                     []alertRow
 	// Hunt is false for a posture-only report: the hunt's header and
 	// sections are left out rather than shown empty.
-	Hunt    bool
-	Posture *postureView
-	NotSeen []gapView
-	Read    []readView
-	Outside []string
+	Hunt            bool
+	Posture         *postureView
+	NotSeen         []gapView
+	NotSeenByTenant []tenantGapView
+	Read            []readView
+	Outside         []string
 }
+
+// tenantGapView is one tenant's NOT SEEN.
+type tenantGapView struct{ Tenant, Gaps string }
 
 // readView is one kind of log read: how many events, first and last (UTC).
 type readView struct {
@@ -170,6 +177,9 @@ func build(in Input) view {
 	}
 	for _, l := range coverage.Lines(in.Outside) {
 		v.Outside = append(v.Outside, clean(l))
+	}
+	for _, t := range in.NotSeenByTenant {
+		v.NotSeenByTenant = append(v.NotSeenByTenant, tenantGapView{Tenant: clean(t.Tenant), Gaps: clean(report.GapsInLine(t.Gaps))})
 	}
 	for _, g := range in.NotSeen {
 		// Titles come from rule files, the user's too.

@@ -96,6 +96,9 @@ type Result struct {
 	// log's export did not reach.
 	Read    []coverage.Read
 	Outside []coverage.Outside
+	// NotSeenByTenant are, in data of several tenants, the logs a
+	// tenant's exports lacked while others' held them.
+	NotSeenByTenant []coverage.TenantGaps
 	// TenantStart is each tenant's earliest event read, for a store to
 	// remember where its data began.
 	TenantStart map[string]time.Time
@@ -211,7 +214,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.Tenants = tenantReads(kinds)
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
-	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, tenancy(res.Tenants, res.Kinds))
+	ten := tenancy(res.Tenants, res.Kinds)
+	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, ten)
+	res.NotSeenByTenant = coverage.MissingPerTenant(cfg.Rules, res.Kinds, ten, eng.Owners.Tenants())
 	return res, ctx.Err()
 }
 

@@ -174,4 +174,7 @@ func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
 	if missing == 0 {
 		t.Errorf("no incident of tenant b says its sign-ins were not read: %v", res.Outside)
 	}
+	if ns := res.NotSeenByTenant; len(ns) != 1 || ns[0].Tenant != truths["b"].Tenant || len(ns[0].Gaps) != 1 || ns[0].Gaps[0].Kind != event.KindSignIn {
+		t.Errorf("not seen by tenant: %+v, want tenant b's sign-ins", ns)
+	}
 }

@@ -18,7 +18,9 @@
 package owner
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -138,4 +140,21 @@ func (t *Table) Of(sub, file string) string {
 			return ""
 		}
 	}
+}
+
+// Tenants are the tenants that own a subscription or a folder: those
+// whose exports are in the input.
+func (t *Table) Tenants() []string {
+	if t == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, m := range []map[string]string{t.subs, t.folders} {
+		for _, who := range m {
+			if who != "" {
+				seen[who] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -1,6 +1,9 @@
 package owner
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestTableOf(t *testing.T) {
 	t.Parallel()
@@ -73,5 +76,25 @@ func TestSightingsAddUp(t *testing.T) {
 		if got := s.Decide().Of("", "/srv/logs/x/audit.log"); got != "" {
 			t.Errorf("both cycles: %q, want no one", got)
 		}
+	}
+}
+
+// TestTenantsAreThoseThatOwnSomething: a partner's few records in a
+// customer's subscription make it no owner; a folder of two tenants
+// neither.
+func TestTenantsAreThoseThatOwnSomething(t *testing.T) {
+	t.Parallel()
+	var s Sightings
+	s.Subscription("s1", "customer", 950)
+	s.Subscription("s1", "partner", 50)
+	s.Folder("/logs/customer", "customer", 950)
+	s.Folder("/logs/customer", "partner", 50)
+	s.Folder("/logs/other", "other", 10)
+	if got := s.Decide().Tenants(); !slices.Equal(got, []string{"customer", "other"}) {
+		t.Errorf("owners %v, want customer and other", got)
+	}
+	var none *Table
+	if none.Tenants() != nil {
+		t.Error("a nil table has owners")
 	}
 }

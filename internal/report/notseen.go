@@ -44,6 +44,33 @@ func writeNotSeen(w io.Writer, header string, gaps []coverage.Gap) error {
 	return err
 }
 
+// WriteNotSeenByTenant writes, in data of several tenants, the logs each
+// tenant's exports lacked while others' held them: the input's NOT SEEN
+// cannot say it, since those logs were read.
+func WriteNotSeenByTenant(w io.Writer, byTenant []coverage.TenantGaps) error {
+	if len(byTenant) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nNOT SEEN FOR SOME TENANTS: other tenants' exports held these logs and theirs did not, so the rules that read them could not alert for them\n")
+	for _, t := range byTenant {
+		// A tenant id is a record's text: escaped.
+		fmt.Fprintf(&b, "  tenant %s: %s\n", Terminal(t.Tenant), GapsInLine(t.Gaps))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// TenantGapsInLine names each tenant's gaps on one line, for standard
+// error.
+func TenantGapsInLine(byTenant []coverage.TenantGaps) string {
+	parts := make([]string, len(byTenant))
+	for i, t := range byTenant {
+		parts[i] = "tenant " + Terminal(t.Tenant) + ": " + GapsInLine(t.Gaps)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // GapCounts says how many rules and correlations a gap leaves idle, as
 // "3 rules, 1 correlation".
 func GapCounts(g coverage.Gap) string {

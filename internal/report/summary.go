@@ -15,8 +15,11 @@ import (
 // mamori's interface: fields may be added, none renamed or removed. Lists
 // are [] when empty, never null, so "nothing missing" reads as such.
 type Summary struct {
-	LogsRead           []SummaryLog        `json:"logs_read"`
-	NotSeen            []SummaryGap        `json:"not_seen"`
+	LogsRead []SummaryLog `json:"logs_read"`
+	NotSeen  []SummaryGap `json:"not_seen"`
+	// NotSeenByTenant are, in data of several tenants, the logs a
+	// tenant's exports lacked while others' held them.
+	NotSeenByTenant    []TenantNotSeen     `json:"not_seen_by_tenant"`
 	IncidentsBeforeLog []IncidentBeforeLog `json:"incidents_before_log"`
 	IncidentsAfterLog  []IncidentAfterLog  `json:"incidents_after_log"`
 	// IncidentsWithoutLog are incidents, in data of several tenants,
@@ -51,6 +54,12 @@ type SummaryGap struct {
 	Rules        []string `json:"rules"`        // detection rules with nothing to read
 	Correlations []string `json:"correlations"` // correlations that cannot fire
 	Export       string   `json:"export"`       // the export that covers it
+}
+
+// TenantNotSeen is one tenant's NOT SEEN, in data of several tenants.
+type TenantNotSeen struct {
+	Tenant  string       `json:"tenant"`
+	NotSeen []SummaryGap `json:"not_seen"`
 }
 
 // IncidentBeforeLog is an incident that began before a log it reads
@@ -91,7 +100,7 @@ type IncidentWithoutLog struct {
 // coverage.Reads, Missing and Uncovered give them. Times are in UTC.
 func NewSummary(reads []coverage.Read, gaps []coverage.Gap, outside []coverage.Outside) Summary {
 	s := Summary{LogsRead: []SummaryLog{}, NotSeen: NotSeenOf(gaps), IncidentsBeforeLog: []IncidentBeforeLog{}, IncidentsAfterLog: []IncidentAfterLog{},
-		IncidentsWithoutLog: []IncidentWithoutLog{}}
+		IncidentsWithoutLog: []IncidentWithoutLog{}, NotSeenByTenant: []TenantNotSeen{}}
 	for _, r := range reads {
 		s.LogsRead = append(s.LogsRead, SummaryLog{Kind: r.Kind.String(), Name: r.Source, Events: r.Events,
 			FirstEvent: r.First.UTC(), LastEvent: r.Last.UTC(), Sparse: r.Sparse()})
@@ -110,6 +119,15 @@ func NewSummary(reads []coverage.Read, gaps []coverage.Gap, outside []coverage.O
 		}
 	}
 	return s
+}
+
+// TenantNotSeenOf is the summary's form of each tenant's NOT SEEN.
+func TenantNotSeenOf(byTenant []coverage.TenantGaps) []TenantNotSeen {
+	out := []TenantNotSeen{}
+	for _, t := range byTenant {
+		out = append(out, TenantNotSeen{Tenant: t.Tenant, NotSeen: NotSeenOf(t.Gaps)})
+	}
+	return out
 }
 
 // WriteSummary writes s as one indented JSON document, hardened for

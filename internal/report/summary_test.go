@@ -31,6 +31,8 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 			{Incident: "inc-3", Log: signins, Before: true, At: at(1, 8), Tenant: "tenant-a"},
 			{Incident: "inc-4", Log: signins, At: at(1, 9), Tenant: "tenant-b", Missing: true},
 		})
+	s.NotSeenByTenant = TenantNotSeenOf([]coverage.TenantGaps{{Tenant: "tenant-b", Gaps: []coverage.Gap{{Kind: event.KindSignIn,
+		Source: "Entra ID sign-in logs", Export: "SignInLogs", Rules: []string{"azure.signin.risky"}}}}})
 	var b bytes.Buffer
 	if err := WriteSummary(&b, s); err != nil {
 		t.Fatal(err)
@@ -54,6 +56,8 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 		"incidents_without_log": []any{map[string]any{"incident": "inc-4", "tenant": "tenant-b", "kind": "signin", "name": "Entra ID sign-in logs"}},
 		"incidents_after_log": []any{map[string]any{"incident": "inc-2", "kind": "signin", "name": "Entra ID sign-in logs",
 			"incident_last_event": "2026-03-05T09:00:00Z", "log_last_event": "2026-03-04T02:00:00Z"}},
+		"not_seen_by_tenant": []any{map[string]any{"tenant": "tenant-b", "not_seen": []any{map[string]any{"kind": "signin",
+			"name": "Entra ID sign-in logs", "rules": []any{"azure.signin.risky"}, "correlations": []any{}, "export": "SignInLogs"}}}},
 		"records_skipped": 0.0,
 		"interrupted":     false,
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/incident"
 )
 
@@ -237,5 +238,21 @@ func TestBriefListsTenLowerIncidentsThenWhose(t *testing.T) {
 	}
 	if out = writeString(t, Table, named[:1], Options{}); !strings.Contains(out, "aml\\x1b[2J-") || strings.Contains(out, "6f0b56c8-3e0c") {
 		t.Errorf("the alert table names the service principal by its name:\n%s", out)
+	}
+}
+
+// TestNotSeenByTenantEscapesTheTenant: a tenant id is a record's text.
+func TestNotSeenByTenantEscapesTheTenant(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	gaps := []coverage.Gap{{Source: "Entra ID sign-in logs", Rules: []string{"r"}}}
+	if err := WriteNotSeenByTenant(&b, []coverage.TenantGaps{{Tenant: "evil\x1b[2J", Gaps: gaps}}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "  tenant evil\\x1b[2J: Entra ID sign-in logs (1 rule)\n") || strings.Contains(out, "\x1b") {
+		t.Errorf("got %q", out)
+	}
+	if line := TenantGapsInLine([]coverage.TenantGaps{{Tenant: "evil\x1b[2J", Gaps: gaps}}); strings.Contains(line, "\x1b") {
+		t.Errorf("got %q", line)
 	}
 }
