@@ -62,17 +62,13 @@ func (s *Store) Sightings(ctx context.Context) (owner.Sightings, error) {
 		if err := rows.Scan(&kind, &key, &tenant, &n); err != nil {
 			return out, fmt.Errorf("store %s: %w", s.path, err)
 		}
-		m := &out.Subscriptions
+		// Every folder above another is a row of its own: added as it is.
+		row := map[string]map[string]int64{key: {tenant: n}}
 		if kind == sightFolder {
-			m = &out.Folders // every folder is a row of its own
+			out.Add(owner.Sightings{Folders: row})
+		} else {
+			out.Add(owner.Sightings{Subscriptions: row})
 		}
-		if *m == nil {
-			*m = map[string]map[string]int64{}
-		}
-		if (*m)[key] == nil {
-			(*m)[key] = map[string]int64{}
-		}
-		(*m)[key][tenant] += n
 	}
 	return out, rows.Err()
 }
