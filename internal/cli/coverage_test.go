@@ -92,22 +92,10 @@ type summary struct {
 		LastEvent  time.Time `json:"last_event"`
 		Sparse     bool      `json:"sparse"`
 	} `json:"logs_read"`
-	NotSeen []struct {
-		Kind         string   `json:"kind"`
-		Name         string   `json:"name"`
-		Rules        []string `json:"rules"`
-		Correlations []string `json:"correlations"`
-		Export       string   `json:"export"`
-	} `json:"not_seen"`
+	NotSeen         []notSeenDoc `json:"not_seen"`
 	NotSeenByTenant []struct {
-		Tenant  string `json:"tenant"`
-		NotSeen []struct {
-			Kind         string   `json:"kind"`
-			Name         string   `json:"name"`
-			Rules        []string `json:"rules"`
-			Correlations []string `json:"correlations"`
-			Export       string   `json:"export"`
-		} `json:"not_seen"`
+		Tenant  string       `json:"tenant"`
+		NotSeen []notSeenDoc `json:"not_seen"`
 	} `json:"not_seen_by_tenant"`
 	IncidentsBeforeLog []struct {
 		Incident      string    `json:"incident"`
@@ -133,6 +121,15 @@ type summary struct {
 	} `json:"incidents_without_log"`
 	RecordsSkipped int64 `json:"records_skipped"`
 	Interrupted    bool  `json:"interrupted"`
+}
+
+// notSeenDoc is one log of the summary's not_seen lists.
+type notSeenDoc struct {
+	Kind         string   `json:"kind"`
+	Name         string   `json:"name"`
+	Rules        []string `json:"rules"`
+	Correlations []string `json:"correlations"`
+	Export       string   `json:"export"`
 }
 
 // readSummary decodes the --summary file at path, refusing a field the
