@@ -125,6 +125,50 @@ func TestSeveralTenantsHuntedTogether(t *testing.T) {
 	if hosts == 0 {
 		t.Fatal("no host alert once the host logs moved")
 	}
+
+	// The same logs written with auditd's node= (name_format = hostname):
+	// each names its machine, which one tenant's alerts hold (its scale
+	// set, Defender's alerts on it), and joins that tenant's attack.
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "audit.log" || !strings.Contains(p, "hosts-") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		node := "node=" + filepath.Base(filepath.Dir(p)) + " "
+		lines := strings.SplitAfter(string(b), "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = node + l
+			}
+		}
+		return os.WriteFile(p, []byte(strings.Join(lines, "")), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := hunt(root)
+	incOf := map[string]string{} // tenant → the incident of its mass deployment
+	for _, a := range res.Alerts {
+		if a.Rule == "azure.compute.mass_deployment" {
+			incOf[a.Tenant] = a.Incident
+		}
+	}
+	named := 0
+	for _, a := range res.Alerts {
+		if a.Rule != "azure.host.miner_process" || len(a.Hosts) == 0 {
+			continue
+		}
+		named++
+		if a.Tenant == "" || incOf[a.Tenant] == "" || a.Incident != incOf[a.Tenant] {
+			t.Errorf("miner on %v: tenant %q, incident %s; want its tenant's attack (%v)", a.Hosts, a.Tenant, a.Incident, incOf)
+		}
+	}
+	if named == 0 {
+		t.Fatal("no miner alert names its machine: the test proves nothing")
+	}
 }
 
 // TestTenantWithoutItsSignInsIsNamed: hunted together, one tenant
