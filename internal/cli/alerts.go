@@ -69,7 +69,7 @@ formats give each alert its incident's id).
 	if set == nil {
 		return code
 	}
-	logs, err := st.Logs(ctx)
+	h, err := serve.StoreHealth(ctx, st, set, time.Now(), 0)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
@@ -109,13 +109,15 @@ formats give each alert its incident's id).
 	// What the store read of each log, and the incidents that began
 	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
 	now := time.Now()
-	h := serve.CheckLogs(logs, nil, set, now, 0)
 	reads, arrived := h.Reads()
 	outside := coverage.Uncovered(set, incs, reads, nil) // the store counts no tenant's records: its logs are judged whole
 	if f == report.Table {
 		err := report.WriteStoreLogsRead(out, reads, arrived, now, outside)
 		if err == nil && len(h.Logs) > 0 { // a store of an older mamori has no logs counted
 			err = report.WriteStoreNotSeen(out, h.NotSeen)
+		}
+		if err == nil {
+			err = report.WriteStoreNotSeenByTenant(out, h.NotSeenByTenant)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
@@ -126,7 +128,7 @@ formats give each alert its incident's id).
 	}
 	if *htmlPath != "" {
 		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: now, Product: "mamori " + Version(),
-			Read: reads, Outside: outside}
+			Read: reads, Outside: outside, NotSeenByTenant: h.NotSeenByTenant}
 		if len(h.Logs) > 0 {
 			in.NotSeen = h.NotSeen
 		}

@@ -118,7 +118,10 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 			return err
 		}
 	}
-	return report.WriteStoreNotSeen(w, h.NotSeen)
+	if err := report.WriteStoreNotSeen(w, h.NotSeen); err != nil {
+		return err
+	}
+	return report.WriteStoreNotSeenByTenant(w, h.NotSeenByTenant)
 }
 
 // openStore opens the store a command reads: one that is not there is a
@@ -215,5 +218,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 			LastArrival: q.Arrived.UTC(), LastEvent: q.Last.UTC()})
 	}
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
+	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
 	return out
 }

@@ -88,7 +88,10 @@ type Result struct {
 	// Kinds is how many events of each kind of log were read; NotSeen
 	// the kinds the rules read that none was, with the rules they leave
 	// idle: what this hunt could not have found.
-	Kinds   [event.KindCount]int64
+	Kinds [event.KindCount]int64
+	// Unnamed are, per kind, the events of Kinds placed in no tenant:
+	// they named none, and no subscription with an owner (owner.Table).
+	Unnamed [event.KindCount]int64
 	NotSeen []coverage.Gap
 	// Read is the kinds read, with their counts and when their events
 	// fall (to the second); Outside the incidents that began before (or
@@ -208,13 +211,18 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for _, k := range kinds {
 		for i, n := range k.n {
 			res.Kinds[i] += n
+			res.Unnamed[i] += k.unnamed[i]
 			spans[i].Merge(k.span(i))
 		}
 	}
-	res.Tenants = tenantReads(kinds)
+	var unplaced [event.KindCount]int64
+	res.Tenants, unplaced = tenantReads(kinds, eng.Owners)
+	for k, n := range unplaced {
+		res.Unnamed[k] += n
+	}
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
-	ten := tenancy(res.Tenants, res.Kinds)
+	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, ten)
 	res.NotSeenByTenant = coverage.MissingPerTenant(cfg.Rules, res.Kinds, ten, eng.Owners.Tenants())
 	return res, ctx.Err()
@@ -242,6 +250,9 @@ func wantsFlow(eng *engine.Engine, enr *enrich.Enricher, ev *event.Event, needsP
 // line.
 type readSlot struct {
 	n [event.KindCount]int64
+	// unnamed counts the events that named neither a tenant nor a
+	// subscription (whose owner would be theirs).
+	unnamed [event.KindCount]int64
 	// first and last are seconds since the zero time.Time, 0 for none:
 	// integers compare three times faster than time.Time on this path,
 	// and seconds, unlike UnixNano, hold any year a record may claim.
@@ -261,6 +272,9 @@ const zeroUnix = -62135596800
 func (s *readSlot) add(ev *event.Event) {
 	k := ev.Kind
 	s.n[k]++
+	if ev.Tenant == "" && ev.Subscription == "" {
+		s.unnamed[k]++
+	}
 	if ev.Time.IsZero() {
 		return
 	}

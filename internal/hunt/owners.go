@@ -9,7 +9,7 @@ func sightings(slots []readSlot) owner.Sightings {
 	for i := range slots {
 		t := &slots[i].tenants
 		for k, p := range t.spans {
-			if k.sub != "" {
+			if k.sub != "" && k.tenant != "" { // a record that names only its subscription says nothing of its owner
 				s.Subscription(k.sub, k.tenant, p[2])
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/owner"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/simulate"
@@ -205,6 +206,10 @@ func TestTenantReads(t *testing.T) {
 	add(1, "b", "", event.KindSignIn, 7)
 	add(1, "b", "s1", event.KindAlert, 8) // a subscription's alert: the tenant's alerts only
 	add(1, "", "", event.KindDNS, 0)
+	// Flows name only their subscription: s1's owner is b; no one owns s9.
+	add(0, "", "s1", event.KindFlow, 4)
+	add(1, "", "s1", event.KindFlow, 6)
+	add(1, "", "s9", event.KindFlow, 9)
 	slots[1].add(&event.Event{Tenant: "a", Kind: event.KindAudit}) // no time
 	span := func(a, b int) coverage.Span {
 		return coverage.Span{First: t0.Add(time.Duration(a) * time.Hour), Last: t0.Add(time.Duration(b) * time.Hour)}
@@ -213,12 +218,28 @@ func TestTenantReads(t *testing.T) {
 		{Tenant: "a", Kind: event.KindActivity, Span: span(3, 3), Events: 1},
 		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5), Events: 3},
 		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7), Events: 1},
+		{Tenant: "b", Kind: event.KindFlow, Span: span(4, 6), Events: 2},
 		{Tenant: "b", Kind: event.KindAlert, Span: span(8, 8), Events: 1},
 		{Tenant: "b", Subscription: "s1", Kind: event.KindActivity, Span: span(1, 2), Events: 2},
 		{Tenant: "b", Subscription: "s2", Kind: event.KindActivity, Span: span(5, 5), Events: 1},
 	}
-	if got := tenantReads(slots); !slices.Equal(got, want) {
+	var seen owner.Sightings
+	seen.Subscription("s1", "b", 10)
+	got, unplaced := tenantReads(slots, seen.Decide())
+	if !slices.Equal(got, want) {
 		t.Errorf("tenant reads:\n%+v\nwant\n%+v", got, want)
+	}
+	if unplaced != [event.KindCount]int64{event.KindFlow: 1} {
+		t.Errorf("unplaced %v, want s9's flow", unplaced)
+	}
+	var un [event.KindCount]int64
+	for i := range slots {
+		for k, n := range slots[i].unnamed {
+			un[k] += n
+		}
+	}
+	if un != [event.KindCount]int64{event.KindDNS: 1} {
+		t.Errorf("unnamed %v, want the DNS lookup that names neither tenant nor subscription", un)
 	}
 	ev := &event.Event{Tenant: "a", Kind: event.KindActivity, Time: t0}
 	if n := testing.AllocsPerRun(100, func() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/owner"
 )
 
 // A service over many tenants shares one count per kind of log: one
@@ -59,9 +60,12 @@ type tenantSpans struct {
 
 type folderTenant struct{ folder, tenant string }
 
-// add spans an event at u (readSlot's seconds, above 0) of a tenant.
+// add spans an event at u (readSlot's seconds, above 0) of a tenant, or
+// of a subscription when it names no tenant (a flow, a DNS lookup, a
+// Defender alert's Activity Log record): those are given the
+// subscription's owner at the end (tenantReads).
 func (t *tenantSpans) add(ev *event.Event, u int64) {
-	if ev.Tenant == "" {
+	if ev.Tenant == "" && ev.Subscription == "" {
 		return
 	}
 	if t.last == nil || ev.Tenant != t.lastKey.tenant || ev.Subscription != t.lastKey.sub || ev.Kind != t.lastKey.kind {
@@ -77,6 +81,16 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 		t.lastKey, t.last = k, p
 	}
 	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
+	if ev.Tenant == "" { // counted for no tenant's folder: it names none
+		if ev.Loc.File != t.file {
+			t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
+			t.lastN = nil
+		}
+		if ev.Loc.Offset >= t.again {
+			t.last[2]++
+		}
+		return
+	}
 	if t.lastN == nil || ev.Loc.File != t.file || ev.Tenant != t.lastIn.tenant {
 		if t.lastN == nil || ev.Loc.File != t.file {
 			t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
@@ -101,8 +115,11 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 
 // tenantReads merges the workers' spans: each tenant's logs (over all
 // its subscriptions), and each subscription's Activity Log, by tenant,
-// subscription ("" first: the tenant's), then kind.
-func tenantReads(slots []readSlot) []TenantRead {
+// subscription ("" first: the tenant's), then kind. The spans of records
+// that named only their subscription are their owner's (owners); those of
+// a subscription no one owns are left out, and counted in unplaced per
+// kind.
+func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unplaced [event.KindCount]int64) {
 	all := map[tenantKind][3]int64{}
 	widen := func(k tenantKind, p [3]int64) {
 		if o, ok := all[k]; ok {
@@ -112,6 +129,12 @@ func tenantReads(slots []readSlot) []TenantRead {
 	}
 	for i := range slots {
 		for k, p := range slots[i].tenants.spans {
+			if k.tenant == "" {
+				if k.tenant = owners.Of(k.sub, ""); k.tenant == "" {
+					unplaced[k.kind] += p[2]
+					continue
+				}
+			}
 			if k.sub != "" {
 				if k.kind == event.KindActivity {
 					widen(k, *p)
@@ -124,34 +147,33 @@ func tenantReads(slots []readSlot) []TenantRead {
 	keys := slices.SortedFunc(maps.Keys(all), func(a, b tenantKind) int {
 		return cmp.Or(strings.Compare(a.tenant, b.tenant), strings.Compare(a.sub, b.sub), cmp.Compare(a.kind, b.kind))
 	})
-	out := make([]TenantRead, len(keys))
+	out = make([]TenantRead, len(keys))
 	for i, k := range keys {
 		s := all[k]
 		out[i] = TenantRead{Tenant: k.tenant, Subscription: k.sub, Kind: k.kind, Span: coverage.Span{First: fromSlot(s[0]), Last: fromSlot(s[1])}, Events: s[2]}
 	}
-	return out
+	return out, unplaced
 }
 
 // fromSlot is the time of readSlot's seconds.
 func fromSlot(u int64) time.Time { return time.Unix(u+zeroUnix, 0).UTC() }
 
-// tenancy is what each tenant read of the logs whose every record named
-// its tenant (coverage.Tenancy): those whose tenants' counts add up to
-// all the events read of them. A log of which some records named none (a
-// Graph page of directory audits) is judged as a whole, as with one
-// tenant: nothing says which tenant lacks them.
-func tenancy(reads []TenantRead, kinds [event.KindCount]int64) *coverage.Tenancy {
-	var named [event.KindCount]int64
+// tenancy is what each tenant read of the logs whose every record is
+// placed in its tenant (coverage.Tenancy), by its own tenant id or its
+// subscription's owner: those read with no event placed in none. A log
+// of which some records name neither (a Graph page of directory audits, a
+// host's audit log) is judged as a whole, as with one tenant: nothing
+// says which tenant lacks them.
+func tenancy(reads []TenantRead, kinds, unnamed [event.KindCount]int64) *coverage.Tenancy {
 	t := &coverage.Tenancy{Reads: map[string][]coverage.Read{}}
 	for _, r := range reads {
 		if r.Subscription != "" {
 			continue
 		}
-		named[r.Kind] += r.Events
 		t.Reads[r.Tenant] = append(t.Reads[r.Tenant], coverage.Read{Kind: r.Kind, Source: coverage.Source(r.Kind), Events: r.Events, Span: r.Span})
 	}
-	for k, n := range named {
-		if n > 0 && n == kinds[k] {
+	for k, n := range kinds {
+		if n > 0 && unnamed[k] == 0 {
 			t.Kinds = append(t.Kinds, event.Kind(k))
 		}
 	}

@@ -48,11 +48,20 @@ func writeNotSeen(w io.Writer, header string, gaps []coverage.Gap) error {
 // tenant's exports lacked while others' held them: the input's NOT SEEN
 // cannot say it, since those logs were read.
 func WriteNotSeenByTenant(w io.Writer, byTenant []coverage.TenantGaps) error {
+	return writeNotSeenByTenant(w, "NOT SEEN FOR SOME TENANTS: other tenants' exports held these logs and theirs did not, so the rules that read them could not alert for them", byTenant)
+}
+
+// WriteStoreNotSeenByTenant is WriteNotSeenByTenant for a serve's store.
+func WriteStoreNotSeenByTenant(w io.Writer, byTenant []coverage.TenantGaps) error {
+	return writeNotSeenByTenant(w, "NOT SEEN FOR SOME TENANTS: the store has read these logs of other tenants and never theirs, so the rules that read them cannot alert for them", byTenant)
+}
+
+func writeNotSeenByTenant(w io.Writer, header string, byTenant []coverage.TenantGaps) error {
 	if len(byTenant) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString("\nNOT SEEN FOR SOME TENANTS: other tenants' exports held these logs and theirs did not, so the rules that read them could not alert for them\n")
+	b.WriteString("\n" + header + "\n")
 	for _, t := range byTenant {
 		// A tenant id is a record's text: escaped.
 		fmt.Fprintf(&b, "  tenant %s: %s\n", Terminal(t.Tenant), GapsInLine(t.Gaps))

@@ -17,6 +17,9 @@ type StoreStatus struct {
 	Tenants []TenantLog  `json:"tenants"`
 	Quiet   []QuietLog   `json:"quiet"`
 	NotSeen []SummaryGap `json:"not_seen"`
+	// NotSeenByTenant are, in a store of several tenants, the logs one
+	// tenant's exports never brought while others' did.
+	NotSeenByTenant []TenantNotSeen `json:"not_seen_by_tenant"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's
@@ -76,6 +79,9 @@ func WriteStoreStatus(w io.Writer, s StoreStatus) error {
 	}
 	if s.NotSeen == nil {
 		s.NotSeen = []SummaryGap{}
+	}
+	if s.NotSeenByTenant == nil {
+		s.NotSeenByTenant = []TenantNotSeen{}
 	}
 	return encodeJSON(w, s, "  ")
 }

@@ -35,7 +35,7 @@ func cycleLogs(hr *hunt.Result, files []*source.FileStats, now time.Time) []stor
 	}
 	var out []store.LogSeen
 	for _, r := range hr.Read {
-		l := store.LogSeen{Kind: r.Kind.String(), Records: recs[r.Kind], First: r.First, Last: r.Last}
+		l := store.LogSeen{Kind: r.Kind.String(), Records: recs[r.Kind], First: r.First, Last: r.Last, Unnamed: hr.Unnamed[r.Kind]}
 		if l.Records > 0 {
 			l.Arrived = now
 		}
@@ -79,6 +79,10 @@ type Health struct {
 	// are not quiet as a whole).
 	Quiet   []Quiet
 	NotSeen []coverage.Gap // read by the rules, never arrived
+	// NotSeenByTenant are, in a store of several tenants, the logs that
+	// name tenants of which one tenant's never arrived while others' did
+	// (TenantGaps).
+	NotSeenByTenant []coverage.TenantGaps
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -138,7 +142,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 }
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a
-// whole and per tenant.
+// whole and per tenant, with TenantGaps.
 func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
 	logs, err := st.Logs(ctx)
 	if err != nil {
@@ -148,7 +152,40 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	if err != nil {
 		return Health{}, err
 	}
-	return CheckLogs(logs, tenants, set, now, quiet), nil
+	seen, err := st.Sightings(ctx)
+	if err != nil {
+		return Health{}, err
+	}
+	h := CheckLogs(logs, tenants, set, now, quiet)
+	h.NotSeenByTenant = TenantGaps(logs, tenants, seen.Decide().Tenants(), set)
+	return h, nil
+}
+
+// TenantGaps are, in a store of several tenants, the logs one tenant's
+// exports never brought while other tenants' did (coverage.MissingPerTenant):
+// among the logs every record of which named its tenant (LogSeen.Unnamed
+// 0: a log of records some of which named none says nothing of who lacks
+// it), for the tenants whose exports the store reads (owners: those that
+// own a subscription or a folder).
+func TenantGaps(logs []store.LogSeen, tenants []store.TenantLogSeen, owners []string, set *rules.Set) []coverage.TenantGaps {
+	var recs [event.KindCount]int64
+	ten := &coverage.Tenancy{Reads: map[string][]coverage.Read{}}
+	for _, l := range logs {
+		k := event.KindNamed(l.Kind)
+		if k == event.KindUnknown {
+			continue
+		}
+		recs[k] = max(l.Records, 1) // read
+		if l.Unnamed == 0 {
+			ten.Kinds = append(ten.Kinds, k)
+		}
+	}
+	for _, t := range tenants {
+		if k := event.KindNamed(t.Kind); t.Subscription == "" && k != event.KindUnknown {
+			ten.Reads[t.Tenant] = append(ten.Reads[t.Tenant], coverage.Read{Kind: k, Source: coverage.Source(k), Events: 1})
+		}
+	}
+	return coverage.MissingPerTenant(set, recs, ten, owners)
 }
 
 // changes compares the quiet logs with those of the cycle before: the

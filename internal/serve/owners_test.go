@@ -3,11 +3,16 @@ package serve
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/simulate"
+	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // TestTenantlessLogsPlacedAcrossCycles: a service over two tenants, each
@@ -88,5 +93,74 @@ func TestTenantlessLogsPlacedAcrossCycles(t *testing.T) {
 		if _, ok := want[id]; !ok {
 			t.Errorf("served: alert %s of tenant %q, not one hunt's", id, tenant)
 		}
+	}
+}
+
+// TestStoreNamesATenantThatNeverSentALog: a store serving two tenants,
+// one of which never exported its sign-ins: the store's health names that
+// tenant and the sign-ins, as a hunt's NOT SEEN FOR SOME TENANTS does;
+// the store's own NOT SEEN, which the other tenant's sign-ins fill, says
+// nothing.
+func TestStoreNamesATenantThatNeverSentALog(t *testing.T) {
+	staged := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 31, Days: 3, Scenarios: []string{"cpu-mining"}},
+		"b": {Seed: 32, Days: 3, Scenarios: []string{"cpu-mining"}},
+	} {
+		truth, err := simulate.Write(filepath.Join(staged, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	st, watched := openStore(t), t.TempDir()
+	copyFiles(t, staged, watched, func(rel string) bool {
+		return filepath.Base(rel) != "truth.json" && !strings.HasPrefix(filepath.ToSlash(rel), "b/signins/")
+	})
+	process := newProcess(t)
+	cfg := process()
+	cycle(t, st, watched, cfg)
+	h, err := StoreHealth(t.Context(), st, cfg.Rules, time.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(h.NotSeen, func(g coverage.Gap) bool { return g.Kind == event.KindSignIn }) {
+		t.Errorf("the store's NOT SEEN names sign-ins, which tenant a sent")
+	}
+	// auditd names neither tenant nor subscription: the store counts its
+	// records placed in no tenant. Flows name their subscription, whose
+	// owner places them.
+	for _, l := range h.Logs {
+		if l.Kind == "process" && l.Unnamed == 0 || l.Kind == "flow" && l.Unnamed != 0 {
+			t.Errorf("the store's %s log: %+v", l.Kind, l)
+		}
+	}
+	got := h.NotSeenByTenant
+	if len(got) != 1 || got[0].Tenant != truths["b"].Tenant || len(got[0].Gaps) != 1 || got[0].Gaps[0].Kind != event.KindSignIn {
+		t.Errorf("not seen by tenant: %+v, want tenant b's sign-ins", got)
+	}
+}
+
+// TestTenantGapsOnlyOfLogsThatNameTheirTenant: a log some of whose
+// records named no tenant (a Graph page of sign-ins) says nothing of which
+// tenant lacks it; nor does one tenant's store, nor a tenant that owns
+// nothing (a partner's token in a customer's records).
+func TestTenantGapsOnlyOfLogsThatNameTheirTenant(t *testing.T) {
+	t.Parallel()
+	set := newProcess(t)().Rules
+	logs := []store.LogSeen{{Kind: "activity", Records: 100}, {Kind: "signin", Records: 50}}
+	rows := []store.TenantLogSeen{{Tenant: "a", Kind: "activity"}, {Tenant: "a", Kind: "signin"}, {Tenant: "b", Kind: "activity"},
+		{Tenant: "p", Kind: "activity"}, {Tenant: "b", Subscription: "s", Kind: "signin"}}
+	got := TenantGaps(logs, rows, []string{"a", "b"}, set)
+	if len(got) != 1 || got[0].Tenant != "b" || len(got[0].Gaps) != 1 || got[0].Gaps[0].Kind != event.KindSignIn {
+		t.Errorf("got %+v, want tenant b's sign-ins only", got)
+	}
+	logs[1].Unnamed = 5
+	if got := TenantGaps(logs, rows, []string{"a", "b"}, set); len(got) != 0 {
+		t.Errorf("sign-ins some of which named no tenant: %+v", got)
+	}
+	if got := TenantGaps(logs[:1], rows[2:3], []string{"b"}, set); len(got) != 0 {
+		t.Errorf("one tenant: %+v", got)
 	}
 }

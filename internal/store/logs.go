@@ -18,6 +18,10 @@ type LogSeen struct {
 	First   time.Time // earliest event time read (UTC, to the second); zero if none had one
 	Last    time.Time // latest event time read
 	Arrived time.Time // wall time of the last cycle that read new records of it
+	// Unnamed counts its records that named no tenant (a Graph page of
+	// directory audits): while it is 0, each tenant's records of the log
+	// say what that tenant's export holds (status's per-tenant NOT SEEN).
+	Unnamed int64
 }
 
 // logsTable is schema version 2's addition. Event times are Unix seconds,
@@ -29,20 +33,25 @@ CREATE TABLE IF NOT EXISTS logs (
 	records INTEGER NOT NULL,
 	first   INTEGER,
 	last    INTEGER,
-	arrived INTEGER
+	arrived INTEGER,
+	unnamed INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 `
+
+// logsUnnamed is schema version 7's column of logs, added to the table
+// an older mamori made (addColumn).
+const logsUnnamed = "unnamed INTEGER NOT NULL DEFAULT 0"
 
 // putLogs adds a cycle's logs to the table: records add up, the span
 // widens, and Arrived moves on only for a log of which new records came.
 func putLogs(ctx context.Context, tx *sql.Tx, logs []LogSeen) error {
 	for _, l := range logs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO logs (kind, records, first, last, arrived) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (kind) DO UPDATE SET records = records + excluded.records,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO logs (kind, records, first, last, arrived, unnamed) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (kind) DO UPDATE SET records = records + excluded.records, unnamed = unnamed + excluded.unnamed,
 			first = coalesce(min(first, excluded.first), first, excluded.first),
 			last = coalesce(max(last, excluded.last), last, excluded.last),
 			arrived = coalesce(max(arrived, excluded.arrived), arrived, excluded.arrived)`,
-			l.Kind, l.Records, unixOrNull(l.First), unixOrNull(l.Last), unixOrNull(l.Arrived)); err != nil {
+			l.Kind, l.Records, unixOrNull(l.First), unixOrNull(l.Last), unixOrNull(l.Arrived), l.Unnamed); err != nil {
 			return err
 		}
 	}
@@ -59,7 +68,7 @@ func unixOrNull(t time.Time) any {
 
 // Logs returns every kind of log the store has read, in no set order.
 func (s *Store) Logs(ctx context.Context) ([]LogSeen, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT kind, records, first, last, arrived FROM logs")
+	rows, err := s.db.QueryContext(ctx, "SELECT kind, records, first, last, arrived, unnamed FROM logs")
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -68,7 +77,7 @@ func (s *Store) Logs(ctx context.Context) ([]LogSeen, error) {
 	for rows.Next() {
 		var l LogSeen
 		var first, last, arrived sql.NullInt64
-		if err := rows.Scan(&l.Kind, &l.Records, &first, &last, &arrived); err != nil {
+		if err := rows.Scan(&l.Kind, &l.Records, &first, &last, &arrived, &l.Unnamed); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		l.First, l.Last, l.Arrived = fromUnix(first), fromUnix(last), fromUnix(arrived)

@@ -62,11 +62,15 @@ func TestLogsAddUp(t *testing.T) {
 func TestUpgradeFromSchema1(t *testing.T) {
 	// What versions 1 to 6 were: this schema without the tables added
 	// since.
-	const since6 = "; DROP TABLE owner_sightings"
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
+	// Version 7 also added the logs table's unnamed column: before it, logs
+	// was this (with a row to keep).
+	const since6 = `; DROP TABLE owner_sightings; DROP TABLE logs;
+		CREATE TABLE logs (kind TEXT PRIMARY KEY, records INTEGER NOT NULL, first INTEGER, last INTEGER, arrived INTEGER) WITHOUT ROWID;
+		INSERT INTO logs (kind, records) VALUES ('dns', 7)`
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings",
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
 		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6,
-		5: "DROP TABLE principal_names" + since6, 6: "DROP TABLE owner_sightings"} {
+		5: "DROP TABLE principal_names" + since6, 6: since6[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -86,7 +90,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 {
 				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
 			}
-			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}},
+			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}, {Kind: "process", Records: 3, Unnamed: 2}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
 				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
@@ -95,6 +99,18 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
 				t.Errorf("names after the upgrade = %v (%v), want the one committed", names, err)
+			}
+			logs, err := s.Logs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range logs {
+				if l.Kind == "process" && l.Unnamed != 2 || l.Kind == "dns" && (l.Records != 7 || l.Unnamed != 0) {
+					t.Errorf("logs after the upgrade: %+v", l)
+				}
+			}
+			if v > 1 && !slices.ContainsFunc(logs, func(l LogSeen) bool { return l.Kind == "dns" }) {
+				t.Errorf("the logs row before the upgrade is gone: %+v", logs)
 			}
 			if got, err := s.Sightings(ctx); err != nil || got.Subscriptions["s1"]["t1"] != 3 || got.Folders["/logs/t1"]["t1"] != 3 {
 				t.Errorf("sightings after the upgrade = %v (%v), want the ones committed", got, err)

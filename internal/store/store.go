@@ -160,6 +160,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	case v == schemaVersion:
 		return nil
 	case v >= 1 && v < schemaVersion:
+		// The column first: a store left at an older version by a crash
+		// in between only gets it again.
+		if v >= 2 {
+			if err := s.addColumn(ctx, "logs", "unnamed", logsUnnamed); err != nil {
+				return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
+			}
+		}
 		if _, err := s.db.ExecContext(ctx, upgrade); err != nil {
 			return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
 		}
@@ -176,6 +183,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("store %s: unknown schema %d", s.path, v)
+}
+
+// addColumn adds a column to a table an older mamori made, unless it is
+// there: another process upgrading the same store may just have added it.
+func (s *Store) addColumn(ctx context.Context, table, column, def string) error {
+	var n int
+	// The names are the constants of this package, not input.
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", table, column).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN "+def)
+	if err != nil && strings.Contains(err.Error(), "duplicate column name") {
+		return nil
+	}
+	return err
 }
 
 // Close closes the database.
