@@ -210,6 +210,9 @@ func TestTenantReads(t *testing.T) {
 	add(0, "", "s1", event.KindFlow, 4)
 	add(1, "", "s1", event.KindFlow, 6)
 	add(1, "", "s9", event.KindFlow, 9)
+	// A Defender record in the Activity Log names no tenant: placed, but
+	// b's Activity Log keeps the span of the records that name b.
+	add(0, "", "s1", event.KindActivity, 11)
 	slots[1].add(&event.Event{Tenant: "a", Kind: event.KindAudit}) // no time
 	span := func(a, b int) coverage.Span {
 		return coverage.Span{First: t0.Add(time.Duration(a) * time.Hour), Last: t0.Add(time.Duration(b) * time.Hour)}

@@ -115,10 +115,14 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 
 // tenantReads merges the workers' spans: each tenant's logs (over all
 // its subscriptions), and each subscription's Activity Log, by tenant,
-// subscription ("" first: the tenant's), then kind. The spans of records
-// that named only their subscription are their owner's (owners); those of
-// a subscription no one owns are left out, and counted in unplaced per
-// kind.
+// subscription ("" first: the tenant's), then kind. Records that named
+// only their subscription are their owner's (owners): a log none of whose
+// records names a tenant (flows) is spanned for its owner; one whose
+// other records do (Defender's records in the Activity Log, which carry
+// no tenant id) keeps the spans of those alone, so that its arrivals stay
+// those of the records that name it (a diagnostic setting's Administrative
+// category removed while Security goes on still shows). Those of a
+// subscription no one owns are counted in unplaced per kind.
 func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unplaced [event.KindCount]int64) {
 	all := map[tenantKind][3]int64{}
 	widen := func(k tenantKind, p [3]int64) {
@@ -127,11 +131,20 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 		}
 		all[k] = p
 	}
+	var named [event.KindCount]bool
+	for i := range slots {
+		for k := range slots[i].tenants.spans {
+			named[k.kind] = named[k.kind] || k.tenant != ""
+		}
+	}
 	for i := range slots {
 		for k, p := range slots[i].tenants.spans {
 			if k.tenant == "" {
 				if k.tenant = owners.Of(k.sub, ""); k.tenant == "" {
 					unplaced[k.kind] += p[2]
+					continue
+				}
+				if named[k.kind] {
 					continue
 				}
 			}
