@@ -48,7 +48,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		silent = c.Set.Silent
 		feeds = e.newCorrFeeds(c, e.ruleHits())
 	}
-	only := tenantFor{only: e.onlyTenant(), owners: e.Owners}
+	whose := tenantFor{only: e.onlyTenant(), owners: e.Owners}
 	byGroup := map[string]*alert.Alert{}
 	var out []*alert.Alert
 	// The correlations read the hits on goroutines of their own, in
@@ -78,7 +78,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if feeds != nil {
 		unread = feeds.unread
 	}
-	dropped, err := e.scan(seq, only, light, unread, locs, func(ref int, h *keptHit) {
+	dropped, err := e.scan(seq, whose, light, unread, locs, func(ref int, h *keptHit) {
 		if fed != nil {
 			fed.add(ref, h)
 		}
@@ -136,7 +136,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		res[i] = *a
 	}
 	if feeds != nil {
-		fa, err := feeds.alerts(e, seq, only, dropped, locs)
+		fa, err := feeds.alerts(e, seq, whose, dropped, locs)
 		if err != nil {
 			return nil, st, err
 		}
@@ -148,7 +148,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 
 // decode reads one hit and gives it its tenant if it names none (the
 // only one, or its owners').
-func (e *Engine) decode(rec []byte, only tenantFor) (*keptHit, error) {
+func (e *Engine) decode(rec []byte, whose tenantFor) (*keptHit, error) {
 	h, err := decodeHit(rec, e.needsOf)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func (e *Engine) decode(rec []byte, only tenantFor) (*keptHit, error) {
 	if h.rule < 0 || h.rule >= len(e.rules) { // a garbled header may name rule -1
 		return nil, errCorrupt
 	}
-	only.fill(h)
+	whose.fill(h)
 	e.lateRegion(h)
 	return h, nil
 }

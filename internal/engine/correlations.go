@@ -261,7 +261,7 @@ func (f *corrFeed) drain() {
 // hits a fire lists were read long before it closed: they are read again
 // where locs says they lie, or, for hits in memory, by a second pass over
 // them (dropped as scan returned it).
-func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only tenantFor, dropped []int, locs *hitLocs) ([]alert.Alert, error) {
+func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, whose tenantFor, dropped []int, locs *hitLocs) ([]alert.Alert, error) {
 	var fires []correlate.Fire
 	for _, f := range fs.parts {
 		f.drain()
@@ -280,11 +280,11 @@ func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, only tenantFor, dropped []in
 	switch {
 	case len(want) == 0:
 	case locs != nil:
-		if err := e.pickAt(seq, locs, only, want); err != nil {
+		if err := e.pickAt(seq, locs, whose, want); err != nil {
 			return nil, err
 		}
 	default:
-		if err := e.pick(seq, only, fs.unread, dropped, want); err != nil {
+		if err := e.pick(seq, whose, fs.unread, dropped, want); err != nil {
 			return nil, err
 		}
 	}

@@ -81,7 +81,7 @@ func (l *hitLocs) close() {
 
 // pickAt reads the hits at the given refs (a fire's members) where locs
 // says they lie in seq's runs.
-func (e *Engine) pickAt(seq *hitSeq, locs *hitLocs, only tenantFor, want map[int]*keptHit) error {
+func (e *Engine) pickAt(seq *hitSeq, locs *hitLocs, whose tenantFor, want map[int]*keptHit) error {
 	files := make([]*os.File, len(seq.runs))
 	defer func() {
 		for _, f := range files {
@@ -112,7 +112,7 @@ func (e *Engine) pickAt(seq *hitSeq, locs *hitLocs, only tenantFor, want map[int
 		if buf, err = readRecordAt(files[run], off, buf); err != nil {
 			return err
 		}
-		h, err := e.decode(buf, only)
+		h, err := e.decode(buf, whose)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func orUnexpected(err error) error {
 // fire's members) when they are held in memory, decoding no other, and
 // stops after the last of them: dropped says which hits of seq scan
 // dropped, unread which rules' hits it passed over (as scan's).
-func (e *Engine) pick(seq *hitSeq, only tenantFor, unread []bool, dropped []int, want map[int]*keptHit) error {
+func (e *Engine) pick(seq *hitSeq, whose tenantFor, unread []bool, dropped []int, want map[int]*keptHit) error {
 	ref, i, left := 0, -1, len(want)
 	err := seq.each(func(rec []byte) error {
 		if en, ok := entryOf(rec); ok && en.in(unread) {
@@ -173,7 +173,7 @@ func (e *Engine) pick(seq *hitSeq, only tenantFor, unread []bool, dropped []int,
 		if _, ok := want[r]; !ok {
 			return nil
 		}
-		h, err := e.decode(rec, only)
+		h, err := e.decode(rec, whose)
 		want[r] = h
 		if left--; err == nil && left == 0 {
 			return errPicked

@@ -22,7 +22,7 @@ const scanBatch = 256
 // own, a batch ahead of fn, which runs on the caller's: on two cores the
 // serial end of the hunt overlaps with itself. fn sees the hits in the
 // same order as without it.
-func (e *Engine) scan(seq *hitSeq, only tenantFor, light, unread []bool, locs *hitLocs, fn func(ref int, h *keptHit)) (dropped []int, err error) {
+func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *hitLocs, fn func(ref int, h *keptHit)) (dropped []int, err error) {
 	ch := make(chan []*keptHit, 2)
 	var readErr error
 	go func() {
@@ -45,11 +45,11 @@ func (e *Engine) scan(seq *hitSeq, only tenantFor, light, unread []bool, locs *h
 			if ok && en.in(light) {
 				h, err = decodeLight(rec, e.namesOf, &ls)
 				if err == nil {
-					only.fill(h)
+					whose.fill(h)
 					e.lateRegion(h)
 				}
 			} else {
-				h, err = e.decode(rec, only)
+				h, err = e.decode(rec, whose)
 			}
 			if err != nil {
 				return err
