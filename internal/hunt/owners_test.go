@@ -222,3 +222,72 @@ func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
 		t.Errorf("not seen by tenant: %+v, want tenant b's sign-ins", ns)
 	}
 }
+
+// TestPartnerRecordsKeepTheTenantsPlaces: one customer's export in which
+// a partner's delegated administrator acted (the partner's tenant id in
+// a few records' claims) holds two tenants, so no record that names none
+// is the data's only tenant's; its subscription and folder still are the
+// customer's (nine in ten of their records), and the flows, DNS lookups
+// and host processes keep the tenant, ids and incidents of the export
+// without the partner.
+func TestPartnerRecordsKeepTheTenantsPlaces(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	truth, err := simulate.Write(dir, simulate.Options{Seed: 41, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hunt := func() map[placed]bool {
+		t.Helper()
+		set, enr := catalogue(t)
+		res, err := Run(context.Background(), expand(t, dir), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: truth.Baseline()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[placed]bool{}
+		for _, a := range res.Alerts {
+			if unnamed(a.Rule) {
+				out[placed{a.ID, a.Tenant, a.Incident}] = true
+			}
+		}
+		return out
+	}
+	want := hunt()
+	if len(want) == 0 {
+		t.Fatal("no flow, DNS or host alert: the test proves nothing")
+	}
+	// The partner acts in the first Activity Log file that has claims.
+	const claim = `"http://schemas.microsoft.com/identity/claims/tenantid":"`
+	const partner = "99999999-8888-7777-6666-555555555555"
+	changed := 0
+	err = filepath.WalkDir(filepath.Join(dir, "insights-activity-logs"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || changed > 0 {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		if n := strings.Count(s, claim+truth.Tenant+`"`); n > 0 {
+			s = strings.Replace(s, claim+truth.Tenant+`"`, claim+partner+`"`, min(n, 5))
+			changed = min(n, 5)
+		}
+		return os.WriteFile(p, []byte(s), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed == 0 {
+		t.Fatal("no record's claims name the tenant: the test proves nothing")
+	}
+	got := hunt()
+	for p := range want {
+		if !got[p] {
+			t.Errorf("without the partner: alert %s of tenant %q in %s; not so with it", p.id, p.tenant, p.incident)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d flow, DNS and host alerts with the partner, %d without", len(got), len(want))
+	}
+}
