@@ -92,12 +92,13 @@ type Outside struct {
 }
 
 // Tenancy is, in data of several tenants, what each read of the logs
-// whose every record named its tenant (the Activity Log, sign-ins, audit,
-// Defender's alerts, when none came from a shape that names none): an
-// incident is measured against its own tenant's part of those, since
-// another tenant's export says nothing of its own.
+// every record of which was placed in a tenant, by its tenant id or its
+// subscription's owner (the Activity Log, sign-ins, audit, Defender's
+// alerts, flows; not a log some record of which names neither, as a
+// host's audit log): an incident is measured against its own tenant's
+// part of those, since another tenant's export says nothing of its own.
 type Tenancy struct {
-	Kinds []event.Kind      // the logs whose every record read named its tenant
+	Kinds []event.Kind      // the logs every record read of which was placed in a tenant
 	Reads map[string][]Read // per tenant, its part of those logs
 }
 
