@@ -102,6 +102,21 @@ type Tenancy struct {
 	Reads map[string][]Read // per tenant, its part of those logs
 }
 
+// NewTenancy is the Tenancy of logs read (events per kind), unplaced of
+// whose events were placed in no tenant, and each tenant's part of them:
+// a log is judged per tenant only while none of it went unplaced (a Graph
+// page of directory audits, a host's audit log), since nothing then says
+// which tenant lacks what went unplaced.
+func NewTenancy(read, unplaced [event.KindCount]int64, reads map[string][]Read) *Tenancy {
+	t := &Tenancy{Reads: reads}
+	for k, n := range read {
+		if n > 0 && unplaced[k] == 0 {
+			t.Kinds = append(t.Kinds, event.Kind(k))
+		}
+	}
+	return t
+}
+
 // Edge is the log's time Outside is measured against: its first event
 // when the incident began before it, else its last.
 func (o Outside) Edge() time.Time {
@@ -197,16 +212,21 @@ var what = [event.KindCount]string{
 	event.KindAlert:    "security alerts",
 }
 
+// whatOf is what a kind of log records, "events" for one not named.
+func whatOf(k event.Kind) string {
+	if int(k) < len(what) && what[k] != "" {
+		return what[k]
+	}
+	return "events"
+}
+
 // TimeLayout is how spans and their edges are shown, in UTC: to the
 // minute, enough to place a log's retention against an attack.
 const TimeLayout = "2006-01-02 15:04"
 
 // String says it plainly, in one sentence, with times in UTC.
 func (o Outside) String() string {
-	w := what[o.Log.Kind]
-	if w == "" {
-		w = "events"
-	}
+	w := whatOf(o.Log.Kind)
 	src := o.Log.Source
 	if o.Tenant != "" {
 		src += " of tenant " + o.Tenant
@@ -271,10 +291,6 @@ func missingLine(group []Outside) string {
 	if len(group) > named {
 		who += fmt.Sprintf(" and %d more", len(group)-named)
 	}
-	w := what[o.Log.Kind]
-	if w == "" {
-		w = "events"
-	}
 	return fmt.Sprintf("%s: %s of tenant %s: none in the input (other tenants' were read): their %s during these %d incidents were not read.",
-		who, o.Log.Source, o.Tenant, w, len(group))
+		who, o.Log.Source, o.Tenant, whatOf(o.Log.Kind), len(group))
 }

@@ -189,9 +189,10 @@ func build(in Input) view {
 	v.HourChart = hourSVG(cs)
 	v.RegionChart = regionSVG(cs)
 	placed := map[string]bool{}
+	tenantOf := incident.TenantShown(in.Incidents)
 	for i := range in.Incidents {
 		iv := incidentView(&in.Incidents[i], byID, names, placed)
-		iv.Tenant = clean(incident.Tenancy(in.Incidents, &in.Incidents[i]))
+		iv.Tenant = clean(tenantOf(&in.Incidents[i]))
 		v.Incidents = append(v.Incidents, iv)
 	}
 	for i := range in.Alerts {

@@ -81,21 +81,18 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 		t.lastKey, t.last = k, p
 	}
 	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
-	if ev.Tenant == "" { // counted for no tenant's folder: it names none
-		if ev.Loc.File != t.file {
-			t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
-			t.lastN = nil
-		}
-		if ev.Loc.Offset >= t.again {
-			t.last[2]++
-		}
-		return
+	if ev.Loc.File != t.file {
+		t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
+		t.lastIn.folder, t.lastN = filepath.Dir(ev.Loc.File), nil
 	}
-	if t.lastN == nil || ev.Loc.File != t.file || ev.Tenant != t.lastIn.tenant {
-		if t.lastN == nil || ev.Loc.File != t.file {
-			t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
-			t.lastIn.folder = filepath.Dir(ev.Loc.File)
-		}
+	fresh := ev.Loc.Offset >= t.again // not read again
+	if fresh {
+		t.last[2]++
+	}
+	if ev.Tenant == "" {
+		return // counted for no tenant's folder: it names none
+	}
+	if t.lastN == nil || ev.Tenant != t.lastIn.tenant {
 		t.lastIn.tenant = ev.Tenant
 		p := t.folders[t.lastIn]
 		if p == nil {
@@ -107,8 +104,7 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 		}
 		t.lastN = p
 	}
-	if ev.Loc.Offset >= t.again { // not read again
-		t.last[2]++
+	if fresh {
 		*t.lastN++
 	}
 }
@@ -171,24 +167,14 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 // fromSlot is the time of readSlot's seconds.
 func fromSlot(u int64) time.Time { return time.Unix(u+zeroUnix, 0).UTC() }
 
-// tenancy is what each tenant read of the logs whose every record is
-// placed in its tenant (coverage.Tenancy), by its own tenant id or its
-// subscription's owner: those read with no event placed in none. A log
-// of which some records name neither (a Graph page of directory audits, a
-// host's audit log) is judged as a whole, as with one tenant: nothing
-// says which tenant lacks them.
+// tenancy is what each tenant read (coverage.NewTenancy): the tenants'
+// own reads, not their subscriptions'.
 func tenancy(reads []TenantRead, kinds, unnamed [event.KindCount]int64) *coverage.Tenancy {
-	t := &coverage.Tenancy{Reads: map[string][]coverage.Read{}}
+	own := map[string][]coverage.Read{}
 	for _, r := range reads {
-		if r.Subscription != "" {
-			continue
-		}
-		t.Reads[r.Tenant] = append(t.Reads[r.Tenant], coverage.Read{Kind: r.Kind, Source: coverage.Source(r.Kind), Events: r.Events, Span: r.Span})
-	}
-	for k, n := range kinds {
-		if n > 0 && unnamed[k] == 0 {
-			t.Kinds = append(t.Kinds, event.Kind(k))
+		if r.Subscription == "" {
+			own[r.Tenant] = append(own[r.Tenant], coverage.Read{Kind: r.Kind, Source: coverage.Source(r.Kind), Events: r.Events, Span: r.Span})
 		}
 	}
-	return t
+	return coverage.NewTenancy(kinds, unnamed, own)
 }

@@ -23,15 +23,20 @@ func adopt(alerts []alert.Alert, gap time.Duration) {
 		tenant      string
 		first, last time.Time
 	}
-	names := map[string][]holding{}
 	var orphans []int
+	for i := range alerts {
+		if a := &alerts[i]; strings.TrimSpace(a.Tenant) == "" && len(a.Hosts) > 0 {
+			orphans = append(orphans, i)
+		}
+	}
+	if len(orphans) == 0 {
+		return // the usual hunt: the link keys are made once, by the grouping
+	}
+	names := map[string][]holding{}
 	for i := range alerts {
 		a := &alerts[i]
 		t := strings.TrimSpace(a.Tenant)
 		if t == "" {
-			if len(a.Hosts) > 0 {
-				orphans = append(orphans, i)
-			}
 			continue
 		}
 		for _, k := range linkKeys(a).held {

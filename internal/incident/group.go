@@ -84,6 +84,12 @@ type Options struct {
 // from rule and records), and an incident's id is a hash of its tenant
 // and sorted alert ids. Incidents come sorted by first time, then id.
 func Build(alerts []alert.Alert, opts Options) []Incident {
+	adopt(alerts, opts.gap())
+	return build(alerts, opts)
+}
+
+// build is Build once the alerts that can be have their tenant (adopt).
+func build(alerts []alert.Alert, opts Options) []Incident {
 	if len(alerts) == 0 {
 		return nil
 	}
@@ -98,7 +104,6 @@ func Build(alerts []alert.Alert, opts Options) []Incident {
 	if sharedBy <= 0 {
 		sharedBy = DefaultSharedBy
 	}
-	adopt(alerts, gap)
 	g := newGrouping(alerts, gap, sharedBy)
 	for _, nodes := range g.byTenant() {
 		g.link(nodes)

@@ -122,16 +122,20 @@ func (in *Incident) Span() string {
 	return s + " UTC"
 }
 
-// Tenancy says what to show of an incident's tenant, given all the
-// incidents shown with it: nothing when they are all one tenant's (the
-// usual hunt), else its tenant id, or that it has none (records that
-// name no tenant, which nothing placed in one).
-func Tenancy(all []Incident, in *Incident) string {
-	if len(all) < 2 || !slices.ContainsFunc(all, func(o Incident) bool { return !strings.EqualFold(o.Tenant, all[0].Tenant) }) {
-		return ""
+// TenantShown says what to show of an incident's tenant, given all the
+// incidents shown with it (looked at once, not for each incident):
+// nothing when they are all one tenant's (the usual hunt), else its
+// tenant id, or that it has none (records that name no tenant, which
+// nothing placed in one).
+func TenantShown(all []Incident) func(in *Incident) string {
+	several := len(all) > 1 && slices.ContainsFunc(all, func(o Incident) bool { return !strings.EqualFold(o.Tenant, all[0].Tenant) })
+	return func(in *Incident) string {
+		switch {
+		case !several:
+			return ""
+		case in.Tenant == "":
+			return "none (its records name none, and nothing placed them in one)"
+		}
+		return in.Tenant
 	}
-	if in.Tenant == "" {
-		return "none (its records name none, and nothing placed them in one)"
-	}
-	return in.Tenant
 }

@@ -24,7 +24,7 @@ func BuildMarked(alerts []alert.Alert, opts Options) []Incident {
 			kept = append(kept, a)
 		}
 	}
-	incs := append(Build(kept, opts), Build(quiet, opts)...)
+	incs := append(build(kept, opts), build(quiet, opts)...)
 	id := make(map[string]string, len(alerts))
 	for _, a := range slices.Concat(kept, quiet) {
 		id[a.ID] = a.Incident

@@ -23,6 +23,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 	}
 	placed, names := map[string]bool{}, incident.NamesOf(alerts)
 	var brief []*incident.Incident
+	tenantOf := incident.TenantShown(opts.Incidents)
 	for i := range opts.Incidents {
 		in := &opts.Incidents[i]
 		if opts.Brief && in.Severity < alert.High {
@@ -39,7 +40,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		}
 		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
 		fmt.Fprintf(&b, "  when      %s\n", in.Span())
-		if t := incident.Tenancy(opts.Incidents, in); t != "" {
+		if t := tenantOf(in); t != "" {
 			fmt.Fprintf(&b, "  tenant    %s\n", Terminal(t))
 		}
 		var stages []string

@@ -63,8 +63,7 @@ func writeNotSeenByTenant(w io.Writer, header string, byTenant []coverage.Tenant
 	var b strings.Builder
 	b.WriteString("\n" + header + "\n")
 	for _, t := range byTenant {
-		// A tenant id is a record's text: escaped.
-		fmt.Fprintf(&b, "  tenant %s: %s\n", Terminal(t.Tenant), GapsInLine(t.Gaps))
+		fmt.Fprintf(&b, "  %s\n", tenantGapsLine(t))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -75,9 +74,15 @@ func writeNotSeenByTenant(w io.Writer, header string, byTenant []coverage.Tenant
 func TenantGapsInLine(byTenant []coverage.TenantGaps) string {
 	parts := make([]string, len(byTenant))
 	for i, t := range byTenant {
-		parts[i] = "tenant " + Terminal(t.Tenant) + ": " + GapsInLine(t.Gaps)
+		parts[i] = tenantGapsLine(t)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// tenantGapsLine names one tenant's gaps; a tenant id is a record's text:
+// escaped.
+func tenantGapsLine(t coverage.TenantGaps) string {
+	return "tenant " + Terminal(t.Tenant) + ": " + GapsInLine(t.Gaps)
 }
 
 // GapCounts says how many rules and correlations a gap leaves idle, as

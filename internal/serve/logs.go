@@ -168,24 +168,19 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 // it), for the tenants whose exports the store reads (owners: those that
 // own a subscription or a folder).
 func TenantGaps(logs []store.LogSeen, tenants []store.TenantLogSeen, owners []string, set *rules.Set) []coverage.TenantGaps {
-	var recs [event.KindCount]int64
-	ten := &coverage.Tenancy{Reads: map[string][]coverage.Read{}}
+	var recs, unplaced [event.KindCount]int64
 	for _, l := range logs {
-		k := event.KindNamed(l.Kind)
-		if k == event.KindUnknown {
-			continue
-		}
-		recs[k] = max(l.Records, 1) // read
-		if l.Unnamed == 0 {
-			ten.Kinds = append(ten.Kinds, k)
+		if k := event.KindNamed(l.Kind); k != event.KindUnknown {
+			recs[k], unplaced[k] = max(l.Records, 1), l.Unnamed // read
 		}
 	}
+	own := map[string][]coverage.Read{}
 	for _, t := range tenants {
 		if k := event.KindNamed(t.Kind); t.Subscription == "" && k != event.KindUnknown {
-			ten.Reads[t.Tenant] = append(ten.Reads[t.Tenant], coverage.Read{Kind: k, Source: coverage.Source(k), Events: 1})
+			own[t.Tenant] = append(own[t.Tenant], coverage.Read{Kind: k, Source: coverage.Source(k), Events: 1})
 		}
 	}
-	return coverage.MissingPerTenant(set, recs, ten, owners)
+	return coverage.MissingPerTenant(set, recs, coverage.NewTenancy(recs, unplaced, own), owners)
 }
 
 // changes compares the quiet logs with those of the cycle before: the
