@@ -110,7 +110,7 @@ formats give each alert its incident's id).
 	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
 	now := time.Now()
 	reads, arrived := h.Reads()
-	outside := coverage.Uncovered(set, incs, reads, nil) // the store counts no tenant's records: its logs are judged whole
+	outside := coverage.Uncovered(set, incs, reads, h.Tenancy)
 	if f == report.Table {
 		err := report.WriteStoreLogsRead(out, reads, arrived, now, outside)
 		if err == nil && len(h.Logs) > 0 { // a store of an older mamori has no logs counted

@@ -50,7 +50,7 @@ func cycleLogs(hr *hunt.Result, files []*source.FileStats, now time.Time) []stor
 func cycleTenantLogs(hr *hunt.Result, now time.Time) []store.TenantLogSeen {
 	out := make([]store.TenantLogSeen, len(hr.Tenants))
 	for i, t := range hr.Tenants {
-		out[i] = store.TenantLogSeen{Tenant: t.Tenant, Subscription: t.Subscription, Kind: t.Kind.String(), First: t.Span.First, Last: t.Span.Last, Arrived: now}
+		out[i] = store.TenantLogSeen{Tenant: t.Tenant, Subscription: t.Subscription, Kind: t.Kind.String(), First: t.Span.First, Last: t.Span.Last, Arrived: now, Events: t.Events}
 	}
 	return out
 }
@@ -81,8 +81,14 @@ type Health struct {
 	NotSeen []coverage.Gap // read by the rules, never arrived
 	// NotSeenByTenant are, in a store of several tenants, the logs that
 	// name tenants of which one tenant's never arrived while others' did
-	// (TenantGaps).
+	// (coverage.MissingPerTenant over Tenancy, for the tenants whose
+	// exports the store reads: those that own a subscription or a
+	// folder).
 	NotSeenByTenant []coverage.TenantGaps
+	// Tenancy is each tenant's part of the logs (Tenancy), against which
+	// an incident of a store of several tenants is measured, as a hunt
+	// measures it (coverage.Uncovered).
+	Tenancy *coverage.Tenancy
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -142,7 +148,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 }
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a
-// whole and per tenant, with TenantGaps.
+// whole and per tenant (Tenancy), with the tenants whose exports lacked a log.
 func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
 	logs, err := st.Logs(ctx)
 	if err != nil {
@@ -157,18 +163,21 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 		return Health{}, err
 	}
 	h := CheckLogs(logs, tenants, set, now, quiet)
-	h.NotSeenByTenant = TenantGaps(logs, tenants, seen.Decide().Tenants(), set)
+	recs, ten := Tenancy(logs, tenants)
+	h.Tenancy = ten
+	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, seen.Decide().Tenants())
 	return h, nil
 }
 
-// TenantGaps are, in a store of several tenants, the logs one tenant's
-// exports never brought while other tenants' did (coverage.MissingPerTenant):
-// among the logs every record of which named its tenant (LogSeen.Unnamed
-// 0: a log of records some of which named none says nothing of who lacks
-// it), for the tenants whose exports the store reads (owners: those that
-// own a subscription or a folder).
-func TenantGaps(logs []store.LogSeen, tenants []store.TenantLogSeen, owners []string, set *rules.Set) []coverage.TenantGaps {
-	var recs, unplaced [event.KindCount]int64
+// Tenancy is what the store read of each kind of log (records, at least 1
+// for a kind read) and each tenant's part of the logs every record of
+// which named its tenant (LogSeen.Unnamed 0: a log of records some of
+// which named none says nothing of who lacks it), with the events and
+// span the tenant's records held: as a hunt's (coverage.NewTenancy). A
+// tenant's log counted by a store before schema 8 holds 1 event, read but
+// too sparse for its first and last events to mark its export's edges.
+func Tenancy(logs []store.LogSeen, tenants []store.TenantLogSeen) (recs [event.KindCount]int64, ten *coverage.Tenancy) {
+	var unplaced [event.KindCount]int64
 	for _, l := range logs {
 		if k := event.KindNamed(l.Kind); k != event.KindUnknown {
 			recs[k], unplaced[k] = max(l.Records, 1), l.Unnamed // read
@@ -177,10 +186,11 @@ func TenantGaps(logs []store.LogSeen, tenants []store.TenantLogSeen, owners []st
 	own := map[string][]coverage.Read{}
 	for _, t := range tenants {
 		if k := event.KindNamed(t.Kind); t.Subscription == "" && k != event.KindUnknown {
-			own[t.Tenant] = append(own[t.Tenant], coverage.Read{Kind: k, Source: coverage.Source(k), Events: 1})
+			own[t.Tenant] = append(own[t.Tenant], coverage.Read{Kind: k, Source: coverage.Source(k), Events: max(t.Events, 1),
+				Span: coverage.Span{First: t.First, Last: t.Last}})
 		}
 	}
-	return coverage.MissingPerTenant(set, recs, coverage.NewTenancy(recs, unplaced, own), owners)
+	return recs, coverage.NewTenancy(recs, unplaced, own)
 }
 
 // changes compares the quiet logs with those of the cycle before: the

@@ -152,15 +152,20 @@ func TestTenantGapsOnlyOfLogsThatNameTheirTenant(t *testing.T) {
 	logs := []store.LogSeen{{Kind: "activity", Records: 100}, {Kind: "signin", Records: 50}}
 	rows := []store.TenantLogSeen{{Tenant: "a", Kind: "activity"}, {Tenant: "a", Kind: "signin"}, {Tenant: "b", Kind: "activity"},
 		{Tenant: "p", Kind: "activity"}, {Tenant: "b", Subscription: "s", Kind: "signin"}}
-	got := TenantGaps(logs, rows, []string{"a", "b"}, set)
+	// The store's gaps, as StoreHealth finds them for the owners.
+	tenantGaps := func(logs []store.LogSeen, rows []store.TenantLogSeen, owners []string) []coverage.TenantGaps {
+		recs, ten := Tenancy(logs, rows)
+		return coverage.MissingPerTenant(set, recs, ten, owners)
+	}
+	got := tenantGaps(logs, rows, []string{"a", "b"})
 	if len(got) != 1 || got[0].Tenant != "b" || len(got[0].Gaps) != 1 || got[0].Gaps[0].Kind != event.KindSignIn {
 		t.Errorf("got %+v, want tenant b's sign-ins only", got)
 	}
 	logs[1].Unnamed = 5
-	if got := TenantGaps(logs, rows, []string{"a", "b"}, set); len(got) != 0 {
+	if got := tenantGaps(logs, rows, []string{"a", "b"}); len(got) != 0 {
 		t.Errorf("sign-ins some of which named no tenant: %+v", got)
 	}
-	if got := TenantGaps(logs[:1], rows[2:3], []string{"b"}, set); len(got) != 0 {
+	if got := tenantGaps(logs[:1], rows[2:3], []string{"b"}); len(got) != 0 {
 		t.Errorf("one tenant: %+v", got)
 	}
 }

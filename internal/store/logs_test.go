@@ -57,11 +57,16 @@ func TestLogsAddUp(t *testing.T) {
 
 // A store of an older schema (1 before the logs table, … 4 before the
 // regions table, 5 before the principal_names table, 6 before the
-// owner_sightings table) is upgraded in place when opened, keeping what it
-// holds.
+// owner_sightings table, 7 before tenant_logs' events) is upgraded in
+// place when opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 6 were: this schema without the tables added
-	// since.
+	// What versions 1 to 7 were: this schema without the tables added
+	// since. Version 8 added tenant_logs' events column: before it,
+	// tenant_logs was this (with a row to keep).
+	const since7 = `; DROP TABLE tenant_logs;
+		CREATE TABLE tenant_logs (tenant TEXT NOT NULL, kind TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+			arrived INTEGER NOT NULL, PRIMARY KEY (tenant, kind)) WITHOUT ROWID;
+		INSERT INTO tenant_logs VALUES ('t2', 'signin', 1, 2, 3)`
 	// Version 7 also added the logs table's unnamed column: before it, logs
 	// was this (with a row to keep).
 	const since6 = `; DROP TABLE owner_sightings; DROP TABLE logs;
@@ -69,8 +74,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		INSERT INTO logs (kind, records) VALUES ('dns', 7)`
 	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings",
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
-		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6,
-		5: "DROP TABLE principal_names" + since6, 6: since6[2:]} {
+		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7,
+		5: "DROP TABLE principal_names" + since6 + since7, 6: since6[2:] + since7, 7: since7[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -91,7 +96,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
 			}
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}, {Kind: "process", Records: 3, Unnamed: 2}},
-				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0},
+				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
 				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3)}); err != nil {
@@ -109,11 +114,23 @@ func TestUpgradeFromSchema1(t *testing.T) {
 					t.Errorf("logs after the upgrade: %+v", l)
 				}
 			}
-			if v > 1 && !slices.ContainsFunc(logs, func(l LogSeen) bool { return l.Kind == "dns" }) {
+			if v > 1 && v < 7 && !slices.ContainsFunc(logs, func(l LogSeen) bool { return l.Kind == "dns" }) {
 				t.Errorf("the logs row before the upgrade is gone: %+v", logs)
 			}
 			if got, err := s.Sightings(ctx); err != nil || got.Subscriptions["s1"]["t1"] != 3 || got.Folders["/logs/t1"]["t1"] != 3 {
 				t.Errorf("sightings after the upgrade = %v (%v), want the ones committed", got, err)
+			}
+			tl, err := s.TenantLogs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range tl {
+				if l.Tenant == "t1" && l.Subscription == "" && l.Events != 4 || l.Tenant == "t2" && l.Events != 0 {
+					t.Errorf("tenant logs after the upgrade: %+v", l)
+				}
+			}
+			if v > 2 && !slices.ContainsFunc(tl, func(l TenantLogSeen) bool { return l.Tenant == "t2" }) {
+				t.Errorf("the tenant_logs row before the upgrade is gone: %+v", tl)
 			}
 		})
 	}
@@ -128,22 +145,24 @@ func TestTenantLogs(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "m.db"))
 	w1, w2, w3 := t0.Add(time.Hour), t0.Add(2*time.Hour), t0.Add(3*time.Hour)
 	cycles := [][]TenantLogSeen{
-		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1},
-			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1}},
+		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1, Events: 5},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1, Events: 1}},
 		// a: only records read again, earlier ones; b: a later event.
-		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(30 * time.Minute), Arrived: w2},
-			{Tenant: "b", Kind: "signin", First: t0.Add(time.Minute), Last: t0.Add(time.Minute), Arrived: w2}},
-		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3},
-			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(30 * time.Minute), Arrived: w2, Events: 2},
+			{Tenant: "b", Kind: "signin", First: t0.Add(time.Minute), Last: t0.Add(time.Minute), Arrived: w2, Events: 1}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3, Events: 4},
+			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3, Events: 3}},
 	}
+	// The tenants' events add up over the cycles; the subscriptions'
+	// are not kept.
 	want := [][]TenantLogSeen{
-		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1},
-			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1}},
-		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(time.Hour), Arrived: w1},
-			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
-		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3},
+		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1, Events: 5},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1, Events: 1}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(time.Hour), Arrived: w1, Events: 7},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2, Events: 2}},
+		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3, Events: 11},
 			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3},
-			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2}},
+			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2, Events: 2}},
 	}
 	for i, c := range cycles {
 		if _, err := s.Commit(ctx, Cycle{TenantLogs: c}); err != nil {
@@ -154,7 +173,7 @@ func TestTenantLogs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.EqualFunc(got, want[i], func(a, b TenantLogSeen) bool {
-			return a.Tenant == b.Tenant && a.Subscription == b.Subscription && a.Kind == b.Kind && a.First.Equal(b.First) && a.Last.Equal(b.Last) && a.Arrived.Equal(b.Arrived)
+			return a.Tenant == b.Tenant && a.Subscription == b.Subscription && a.Kind == b.Kind && a.First.Equal(b.First) && a.Last.Equal(b.Last) && a.Arrived.Equal(b.Arrived) && a.Events == b.Events
 		}) {
 			t.Errorf("after cycle %d:\n%+v\nwant\n%+v", i+1, got, want[i])
 		}

@@ -23,10 +23,11 @@ import (
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
 // 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
 // subscription_logs table, 5 the regions table, 6 the principal_names
-// table, 7 the owner_sightings table (upgrade).
-const schemaVersion = 7
+// table, 7 the owner_sightings table and logs' unnamed column, 8
+// tenant_logs' events column (upgrade).
+const schemaVersion = 8
 
-// schema creates version 7, at once: a process opening the new store at
+// schema creates version 8, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -72,17 +73,17 @@ CREATE TABLE IF NOT EXISTS carry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 6 store into version 7 (each table is
+// upgrade turns a version 1 to 7 store into version 8 (each table is
 // created only when missing); a process upgrading the same store at the
 // same time waits for the lock and changes nothing.
 const upgrade = `
 BEGIN IMMEDIATE;
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 COMMIT;
 `
 
@@ -162,8 +163,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	case v >= 1 && v < schemaVersion:
 		// The column first: a store left at an older version by a crash
 		// in between only gets it again.
-		if v >= 2 {
-			if err := s.addColumn(ctx, "logs", "unnamed", logsUnnamed); err != nil {
+		for _, c := range []struct {
+			since         int // the version that made the table
+			table, column string
+			def           string
+		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}} {
+			if v < c.since {
+				continue // the upgrade below makes the table with it
+			}
+			if err := s.addColumn(ctx, c.table, c.column, c.def); err != nil {
 				return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
 			}
 		}

@@ -27,6 +27,12 @@ type TenantLogSeen struct {
 	First        time.Time
 	Last         time.Time // latest event time read (UTC, to the second)
 	Arrived      time.Time // wall time of the last cycle that moved Last on
+	// Events is how many events with a time the tenant's log held, over
+	// every cycle (not those read again for open windows): whether its
+	// first and last events say where its export begins and ends
+	// (coverage.Read.Sparse). Kept for the tenant's logs, not its
+	// subscriptions'; 0 when a store before schema 8 counted none.
+	Events int64
 }
 
 // tenantLogsTable is schema version 3's addition; times are Unix
@@ -38,9 +44,14 @@ CREATE TABLE IF NOT EXISTS tenant_logs (
 	first   INTEGER NOT NULL,
 	last    INTEGER NOT NULL,
 	arrived INTEGER NOT NULL,
+	` + tenantLogsEvents + `,
 	PRIMARY KEY (tenant, kind)
 ) WITHOUT ROWID;
 `
+
+// tenantLogsEvents is schema version 8's column of tenant_logs, added to
+// the table of an older store.
+const tenantLogsEvents = "events INTEGER NOT NULL DEFAULT 0"
 
 // subscriptionLogsTable is schema version 4's addition: tenant_logs per
 // subscription.
@@ -65,9 +76,9 @@ func putTenantLogs(ctx context.Context, tx *sql.Tx, logs []TenantLogSeen) error 
 	for _, l := range logs {
 		var err error
 		if l.Subscription == "" {
-			_, err = tx.ExecContext(ctx, `INSERT INTO tenant_logs (tenant, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, kind) DO UPDATE SET `+widen,
-				l.Tenant, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix())
+			_, err = tx.ExecContext(ctx, `INSERT INTO tenant_logs (tenant, kind, first, last, arrived, events) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, kind) DO UPDATE SET events = events + excluded.events, `+widen,
+				l.Tenant, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix(), l.Events)
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO subscription_logs (tenant, subscription, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (tenant, subscription, kind) DO UPDATE SET `+widen,
@@ -84,8 +95,8 @@ func putTenantLogs(ctx context.Context, tx *sql.Tx, logs []TenantLogSeen) error 
 // subscription's, by tenant, subscription ("" first: the tenant's), then
 // kind name.
 func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT tenant, '', kind, first, last, arrived FROM tenant_logs
-		UNION ALL SELECT tenant, subscription, kind, first, last, arrived FROM subscription_logs ORDER BY 1, 2, 3`)
+	rows, err := s.db.QueryContext(ctx, `SELECT tenant, '', kind, first, last, arrived, events FROM tenant_logs
+		UNION ALL SELECT tenant, subscription, kind, first, last, arrived, 0 FROM subscription_logs ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -94,7 +105,7 @@ func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
 	for rows.Next() {
 		var l TenantLogSeen
 		var first, last, arrived int64
-		if err := rows.Scan(&l.Tenant, &l.Subscription, &l.Kind, &first, &last, &arrived); err != nil {
+		if err := rows.Scan(&l.Tenant, &l.Subscription, &l.Kind, &first, &last, &arrived, &l.Events); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		l.First, l.Last, l.Arrived = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), time.Unix(arrived, 0).UTC()
