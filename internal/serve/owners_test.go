@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -167,5 +168,72 @@ func TestTenantGapsOnlyOfLogsThatNameTheirTenant(t *testing.T) {
 	}
 	if got := tenantGaps(logs[:1], rows[2:3], []string{"b"}); len(got) != 0 {
 		t.Errorf("one tenant: %+v", got)
+	}
+}
+
+// TestSightingsOfFoldersGoneAreForgotten: the sightings of folders that
+// no longer hold a file are dropped with the files' checkpoints (an
+// export's retention deletes a day of hourly blobs), so the table stays
+// the size of the folders; the folders above keep theirs, and a host's
+// log is placed in its tenant as before.
+func TestSightingsOfFoldersGoneAreForgotten(t *testing.T) {
+	staged := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 61, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		"b": {Seed: 62, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+	} {
+		truth, err := simulate.Write(filepath.Join(staged, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	st, watched := openStore(t), t.TempDir()
+	copyFiles(t, staged, watched, func(rel string) bool { return filepath.Base(rel) != "truth.json" })
+	process := newProcess(t)
+	cycle(t, st, watched, process())
+	before, err := st.Sightings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := filepath.Glob(filepath.Join(watched, "a", "hosts", "*", "*"))
+	if err != nil || len(hosts) == 0 {
+		t.Fatalf("no host log of tenant a (%v)", err)
+	}
+	if got := before.Decide().Of("", hosts[0]); got != truths["a"].Tenant {
+		t.Fatalf("before: %s placed in %q, want tenant a's %s", hosts[0], got, truths["a"].Tenant)
+	}
+	// Tenant a's first day of Activity Log, gone.
+	days, err := filepath.Glob(filepath.Join(watched, "a", "insights-activity-logs", "*", "SUBSCRIPTIONS", "*", "y=*", "m=*", "d=01"))
+	if err != nil || len(days) != 1 {
+		t.Fatalf("tenant a's first day: %v (%v)", days, err)
+	}
+	gone := days[0]
+	if _, ok := before.Folders[gone]; !ok {
+		t.Fatalf("no sightings of %s before: the test proves nothing", gone)
+	}
+	if err := os.RemoveAll(gone); err != nil {
+		t.Fatal(err)
+	}
+	cycle(t, st, watched, process())
+	after, err := st.Sightings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir, byTenant := range before.Folders {
+		under := dir == gone || strings.HasPrefix(dir, gone+string(filepath.Separator))
+		switch _, kept := after.Folders[dir]; {
+		case under && kept:
+			t.Errorf("%s is gone and keeps its sightings", dir)
+		case !under && !reflect.DeepEqual(after.Folders[dir], byTenant):
+			t.Errorf("%s: sightings %v after, %v before", dir, after.Folders[dir], byTenant)
+		}
+	}
+	if len(after.Folders) >= len(before.Folders) || !reflect.DeepEqual(after.Subscriptions, before.Subscriptions) {
+		t.Errorf("folders %d → %d, subscriptions %v → %v", len(before.Folders), len(after.Folders), before.Subscriptions, after.Subscriptions)
+	}
+	if got := after.Decide().Of("", hosts[0]); got != truths["a"].Tenant {
+		t.Errorf("after: %s placed in %q, want tenant a's %s", hosts[0], got, truths["a"].Tenant)
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,10 +263,13 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 	return work, nil
 }
 
-// forgetGone removes the checkpoints of files no longer there, so that
-// the table is the size of the folders, not of every hourly blob ever
-// seen. Only after a walk that met no error: a folder unmounted for a
-// moment must not cost its checkpoints.
+// forgetGone removes the checkpoints of files no longer there, and the
+// owner sightings of folders that no longer hold a file, so that the
+// tables are the size of the folders, not of every hourly blob (and its
+// folder) ever seen. Only after a walk that met no error: a folder
+// unmounted for a moment must not cost its checkpoints. A folder's
+// sightings count in the folders above it too, which keep them while
+// they hold a file.
 func (s *Server) forgetGone(ctx context.Context, found []source.Input, cps map[string]store.Checkpoint) error {
 	here := make(map[string]bool, len(found))
 	for _, in := range found {
@@ -281,7 +286,25 @@ func (s *Server) forgetGone(ctx context.Context, found []source.Input, cps map[s
 			delete(s.last, path)
 		}
 	}
-	return s.cfg.Store.ForgetFiles(ctx, gone)
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := s.cfg.Store.ForgetFiles(ctx, gone); err != nil {
+		return err
+	}
+	held := map[string]bool{} // folders holding a file found, and those above them
+	for _, in := range found {
+		for d := filepath.Dir(in.Name); !held[d]; d = filepath.Dir(d) {
+			held[d] = true
+		}
+	}
+	empty := map[string]bool{}
+	for _, path := range gone {
+		for d := filepath.Dir(path); !held[d] && !empty[d] && s.watches(d); d = filepath.Dir(d) {
+			empty[d] = true
+		}
+	}
+	return s.cfg.Store.ForgetFolders(ctx, slices.Collect(maps.Keys(empty)))
 }
 
 // watches reports whether path is one of the folders' files (a store may
