@@ -246,18 +246,27 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 		return nil, err
 	}
 	var work []*pending
+	var touched []store.Checkpoint
 	for _, in := range found {
 		if s.ignore[s.absPath(in.Name)] {
 			continue
 		}
 		cp, known := cps[in.Name]
 		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
-		if err != nil {
+		switch {
+		case err != nil:
 			res.Skip = append(res.Skip, err)
-			continue
-		}
-		if p != nil {
+		case p != nil && p.same:
+			touched = append(touched, p.cp)
+		case p != nil:
 			work = append(work, p)
+		}
+	}
+	// Files touched and not changed were read as they are: their new
+	// times are noted now, whatever the hunt of the rest does.
+	if len(touched) > 0 {
+		if _, err := s.cfg.Store.Commit(ctx, store.Cycle{Checkpoints: touched, Now: s.cfg.Clock()}); err != nil {
+			return nil, err
 		}
 	}
 	return work, nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/simulate"
 	"github.com/mamori-sec/mamori/internal/source"
@@ -358,5 +359,69 @@ func TestLinksNotFollowedAreSaidOnceAndForgetNothing(t *testing.T) {
 	cps, err := st.Checkpoints(context.Background())
 	if err != nil || len(cps) != 1 || cps[b].Path != b {
 		t.Errorf("checkpoints %v (%v), want only %s: a link stopped the gone file's from being forgotten", cps, err, b)
+	}
+}
+
+// A file read whole (a JSON document, a gzip file) that a sync touches
+// without changing it (downloading every blob again) is not read again;
+// changed, however slightly and at the same size, it is. A JSON lines
+// file touched is not read again either, and its checkpoint takes the new
+// time, so that the next scans do not look into it again.
+func TestDocumentsTouchedAndNotChangedAreNotReadAgain(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 3)
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "export.json")
+	whole := []byte("[" + strings.Join(strings.Split(strings.TrimSpace(string(bytes.Join(lines, nil))), "\n"), ",\n") + "]\n")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Join(lines, nil))
+	zw.Close()
+	gz, jl := filepath.Join(dir, "export.json.gz"), filepath.Join(dir, "PT1H.json")
+	files := map[string][]byte{doc: whole, gz: buf.Bytes(), jl: bytes.Join(lines, nil)}
+	for p, b := range files {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := openStore(t)
+	if r := cycle(t, st, dir, tn.cfg); len(r.Read) != 3 || r.Hunt.Files[0].Records != 3 || r.Hunt.Files[1].Records != 3 || r.Hunt.Files[2].Records != 3 {
+		t.Fatalf("first cycle: %d inputs read, %+v", len(r.Read), r.Hunt)
+	}
+	touch := func(p string, at time.Time) {
+		t.Helper()
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := time.Now().Add(time.Hour)
+	for _, p := range []string{doc, gz, jl} {
+		touch(p, later)
+	}
+	if r := cycle(t, st, dir, tn.cfg); len(r.Read) != 0 {
+		t.Errorf("touched only: %d inputs read again", len(r.Read))
+	}
+	cps, err := st.Checkpoints(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{doc, gz, jl} {
+		if !cps[p].ModTime.Equal(later.UTC()) || cps[p].Offset != int64(len(files[p])) {
+			t.Errorf("the checkpoint of %s: %+v, want its new time and every byte read", p, cps[p])
+		}
+	}
+	// One digit of a record's time, the size unchanged.
+	i := bytes.Index(whole, []byte(`"time":"20`))
+	if i < 0 {
+		t.Fatal("no time in the document")
+	}
+	changed := bytes.Clone(whole)
+	changed[i+len(`"time":"20`)+1] ^= 1 // 202x: another year's digit
+	if err := os.WriteFile(doc, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	touch(doc, later.Add(time.Hour))
+	if r := cycle(t, st, dir, tn.cfg); len(r.Read) != 1 || r.Read[0].Name != doc {
+		t.Errorf("changed at the same size: read %v, want %s", r.Read, doc)
 	}
 }

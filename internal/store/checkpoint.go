@@ -19,7 +19,9 @@ type Checkpoint struct {
 	Line    int   // the line number at Offset
 	Lines   bool  // JSON lines, plain: can be read on from Offset
 	// Head is a digest of the file's beginning (Lines files): a file
-	// rewritten under the same name is told from one that grew.
+	// rewritten under the same name is told from one that grew; of the
+	// whole file for any other (read whole): a file touched and not
+	// changed is not read again.
 	Head string
 }
 
