@@ -75,14 +75,17 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 		return nil, err
 	}
 	defer f.Close()
-	return readOn(f, path, cp, known && cp.Lines, now)
+	if s.buf == nil {
+		s.buf = make([]byte, 1<<20)
+	}
+	return readOn(f, path, cp, known && cp.Lines, now, s.buf)
 }
 
 // readOn plans the part of a JSON lines file not read yet: from the
 // checkpoint when the file grew past it and still begins as it did
 // (shrunk, or rewritten as a rotated log under the same name, it is a new
 // file), to its last whole line.
-func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp) (*pending, error) {
+func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp, buf []byte) (*pending, error) {
 	from, line := int64(0), 1
 	var oldHead string
 	if known && now.size >= cp.Size && cp.Offset <= now.size {
@@ -94,7 +97,7 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp)
 			from, line = cp.Offset, cp.Line
 		}
 	}
-	end, n, err := wholeLines(f, from, now.size)
+	end, n, err := wholeLines(f, from, now.size, buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -169,9 +172,8 @@ func isObject(b []byte) bool {
 }
 
 // wholeLines returns the end of the last whole line in [from, size) and
-// how many lines end before it.
-func wholeLines(f *os.File, from, size int64) (end int64, lines int, err error) {
-	buf := make([]byte, 1<<20)
+// how many lines end before it, reading through buf.
+func wholeLines(f *os.File, from, size int64, buf []byte) (end int64, lines int, err error) {
 	end, pos := from, from
 	r := io.NewSectionReader(f, from, size-from)
 	for {

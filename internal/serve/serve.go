@@ -54,6 +54,7 @@ type Server struct {
 	quiet    []Quiet          // the quiet logs at the last cycle
 	checked  bool             // a cycle has judged the logs
 	linked   map[string]bool  // links not followed, already said
+	buf      []byte           // the scan's reading buffer, kept for every file and cycle
 }
 
 // New returns a server over the store and folders.
