@@ -83,7 +83,7 @@ func countRule(res *Result, rule string) int {
 // newProcess gives, each time it is called, the hunt configuration a new
 // `mamori serve --once` starts with: the built-in rules and an enricher
 // that knows nothing yet (what one run learned must come from the store).
-func newProcess(t *testing.T) func() hunt.Config {
+func newProcess(t testing.TB) func() hunt.Config {
 	t.Helper()
 	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
 	if err != nil {
