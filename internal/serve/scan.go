@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -97,7 +96,7 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp,
 			from, line = cp.Offset, cp.Line
 		}
 	}
-	end, n, err := wholeLines(f, from, now.size, buf)
+	end, err := lastLineEnd(f, from, now.size, buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -130,8 +129,11 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp,
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	// Line is where the section begins: the hunt, reading it, counts the
+	// lines that end in it (source.FileStats.Lines), and the cycle moves
+	// the checkpoint's Line on by as many.
 	return &pending{in: source.LinesSection(path, from, end, line), plain: true,
-		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line + n, Lines: true, Head: head}}, nil
+		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line, Lines: true, Head: head}}, nil
 }
 
 // headLen is how much of a file's beginning its checkpoint remembers.
@@ -171,24 +173,20 @@ func isObject(b []byte) bool {
 	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
-// wholeLines returns the end of the last whole line in [from, size) and
-// how many lines end before it, reading through buf.
-func wholeLines(f *os.File, from, size int64, buf []byte) (end int64, lines int, err error) {
-	end, pos := from, from
-	r := io.NewSectionReader(f, from, size-from)
-	for {
-		k, err := r.Read(buf)
-		chunk := buf[:k]
-		lines += bytes.Count(chunk, []byte{'\n'})
-		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
-			end = pos + int64(i) + 1
+// lastLineEnd returns the end of the last whole line in [from, size),
+// from when none ends there, reading backwards through buf: the new part
+// of a file is read once, by the hunt, not once more to plan it.
+func lastLineEnd(f *os.File, from, size int64, buf []byte) (int64, error) {
+	for hi := size; hi > from; {
+		lo := max(from, hi-int64(len(buf)))
+		b := buf[:hi-lo]
+		if _, err := f.ReadAt(b, lo); err != nil {
+			return 0, err
 		}
-		pos += int64(k)
-		if errors.Is(err, io.EOF) {
-			return end, lines, nil
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			return lo + int64(i) + 1, nil
 		}
-		if err != nil {
-			return 0, 0, err
-		}
+		hi = lo
 	}
+	return from, nil
 }

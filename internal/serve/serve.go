@@ -192,7 +192,11 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		// A file that could not be opened is tried again; one whose
 		// records could not all be read has been reported, and is done.
 		if fs.Container != "unreadable" {
-			cpsDone = append(cpsDone, work[i].cp)
+			cp := work[i].cp
+			if cp.Lines {
+				cp.Line += int(fs.Lines) // the lines that ended in the part read
+			}
+			cpsDone = append(cpsDone, cp)
 			res.Read = append(res.Read, work[i].in)
 		} else {
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))

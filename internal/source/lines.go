@@ -25,8 +25,9 @@ import (
 // parses: workers do. A regular file's batches are read by the workers
 // themselves (pullLines); a decompressed stream's here, as decompressing
 // is a worker's worth of work of its own.
-func (fr *fileReader) readLines(s *stream) error {
+func (fr *fileReader) readLines(s *stream) (err error) {
 	c := &lineCutter{fr: fr, s: s, line: max(fr.in.line, 1), off: fr.in.from + int64(s.bom)}
+	defer func() { fr.fs.setLines(int64(c.line - max(fr.in.line, 1))) }()
 	if fr.pulls > 0 && isRegular(s) {
 		return fr.pullLines(c)
 	}
@@ -76,7 +77,9 @@ func (c *lineCutter) next() *batch {
 			putChunk(chunk)
 			return nil
 		}
-		return &batch{fs: fr.fs, data: buf, lines: true, firstLine: c.line, baseOff: c.off, last: true, chunk: chunk}
+		b := &batch{fs: fr.fs, data: buf, lines: true, firstLine: c.line, baseOff: c.off, last: true, chunk: chunk}
+		c.line += bytes.Count(buf, nl) // for FileStats.Lines
+		return b
 	}
 	i := bytes.LastIndexByte(buf, '\n')
 	if i < 0 {

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -73,5 +74,72 @@ func TestDocumentSection(t *testing.T) {
 	got, _ = read(t, []Input{FileSection(path, last.Loc.Offset, cut, last.Loc.Line)}, DefaultLimits())
 	if len(got.errs) != 1 || got.errs[0].Line != cutLine || !strings.Contains(got.errs[0].Error(), "ends inside a record") {
 		t.Errorf("a record cut at line %d: errors %v, want one at that line", cutLine, got.errs)
+	}
+}
+
+// A JSON lines input read to its end says how many lines ended in it
+// (FileStats.Lines: where serve numbers the lines of the file's next
+// read from), whatever way its lines were cut: many batches, a last line
+// without its newline, a line longer than a batch, one past the record
+// cap passed over, CRLF, a section from the middle, a gzip stream.
+func TestLinesEndedAreCounted(t *testing.T) {
+	t.Parallel()
+	many := lines(3000, "\n") // several batches
+	long := []byte(`{"pad":"` + strings.Repeat("a", 600<<10) + `",` + activity(99)[1:] + "\n") // longer than a batch
+	cases := []struct {
+		name     string
+		content  []byte
+		from     int // a section from this line's start
+		maxRec   int
+		gzip     bool
+		skipped  int64
+		trimLast bool
+	}{
+		{name: "batches", content: many},
+		{name: "no last newline", content: many, trimLast: true},
+		{name: "long line", content: append(append(lines(10, "\n"), long...), lines(10, "\n")...)},
+		{name: "long line last, no newline", content: append(lines(10, "\n"), long...), trimLast: true},
+		{name: "past the cap", content: append(append(lines(10, "\n"), long...), lines(10, "\n")...), maxRec: 64 << 10, skipped: 1},
+		{name: "crlf", content: lines(500, "\r\n")},
+		{name: "section", content: many, from: 1234},
+		{name: "gzip", content: many, gzip: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			content := c.content
+			if c.trimLast {
+				content = bytes.TrimSuffix(content, []byte("\n"))
+			}
+			path := filepath.Join(t.TempDir(), "PT1H.json")
+			data := content
+			if c.gzip {
+				var buf bytes.Buffer
+				zw := gzip.NewWriter(&buf)
+				zw.Write(content)
+				zw.Close()
+				data = buf.Bytes()
+				path += ".gz"
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			from, line := 0, 1
+			for ; line <= c.from; line++ {
+				from += bytes.IndexByte(content[from:], '\n') + 1
+			}
+			in := LinesSection(path, int64(from), int64(len(content)), line)
+			if c.gzip {
+				in = FileSection(path, 0, int64(len(data)), 1)
+			}
+			lim := DefaultLimits()
+			if c.maxRec > 0 {
+				lim.MaxRecord = c.maxRec
+			}
+			_, st := read(t, []Input{in}, lim)
+			if want := int64(bytes.Count(content[from:], []byte("\n"))); st[0].Lines != want || st[0].Skipped != c.skipped {
+				t.Errorf("lines %d, skipped %d; want %d, %d", st[0].Lines, st[0].Skipped, want, c.skipped)
+			}
+		})
 	}
 }

@@ -18,6 +18,10 @@ type FileStats struct {
 	Skipped   int64            `json:"skipped"`           // records that could not be read
 	Reasons   map[string]int64 `json:"skip_reasons,omitempty"`
 	Errors    []string         `json:"errors,omitempty"` // the first errors in the file, verbatim
+	// Lines is, for a JSON lines input read to its end, how many lines
+	// ended in it (newlines read): where a later read of the same file
+	// numbers its lines from.
+	Lines int64 `json:"lines,omitempty"`
 	errAt     []keptErr        // where each of Errors is, in the same order
 	mu        sync.Mutex
 }
@@ -62,6 +66,13 @@ func (s *FileStats) add(t *tally) {
 	for _, e := range t.errs {
 		s.keep(e)
 	}
+}
+
+// setLines records how many lines the input's reading ended.
+func (s *FileStats) setLines(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Lines = n
 }
 
 // keep adds e to the kept errors if it is among the first maxKeptErrors
