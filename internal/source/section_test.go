@@ -84,7 +84,7 @@ func TestDocumentSection(t *testing.T) {
 // cap passed over, CRLF, a section from the middle, a gzip stream.
 func TestLinesEndedAreCounted(t *testing.T) {
 	t.Parallel()
-	many := lines(3000, "\n") // several batches
+	many := lines(3000, "\n")                                                                  // several batches
 	long := []byte(`{"pad":"` + strings.Repeat("a", 600<<10) + `",` + activity(99)[1:] + "\n") // longer than a batch
 	cases := []struct {
 		name     string

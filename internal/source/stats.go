@@ -21,9 +21,9 @@ type FileStats struct {
 	// Lines is, for a JSON lines input read to its end, how many lines
 	// ended in it (newlines read): where a later read of the same file
 	// numbers its lines from.
-	Lines int64 `json:"lines,omitempty"`
-	errAt     []keptErr        // where each of Errors is, in the same order
-	mu        sync.Mutex
+	Lines int64     `json:"lines,omitempty"`
+	errAt []keptErr // where each of Errors is, in the same order
+	mu    sync.Mutex
 }
 
 // keptErr is an error's text and where in its file it is.
