@@ -84,8 +84,9 @@ func TestDocumentSection(t *testing.T) {
 // cap passed over, CRLF, a section from the middle, a gzip stream.
 func TestLinesEndedAreCounted(t *testing.T) {
 	t.Parallel()
-	many := lines(3000, "\n")                                                                  // several batches
-	long := []byte(`{"pad":"` + strings.Repeat("a", 600<<10) + `",` + activity(99)[1:] + "\n") // longer than a batch
+	// Several batches, and a line longer than one.
+	many := lines(3000, "\n")
+	long := []byte(`{"pad":"` + strings.Repeat("a", 600<<10) + `",` + activity(99)[1:] + "\n")
 	cases := []struct {
 		name     string
 		content  []byte
