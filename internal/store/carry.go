@@ -25,15 +25,21 @@ func putCarry(ctx context.Context, tx *sql.Tx, add, lost []Carried, drop map[str
 			return err
 		}
 	}
-	for _, c := range add {
+	if len(add) > 0 {
 		// A record read again where one was carried is the file's record
 		// there now (a log rotated under the same name): its line and time
 		// replace the old ones, and a different record is carried anew.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO carry (path, offset, line, tenant, time, since) VALUES (?, ?, ?, ?, ?, ?)
+		st, err := tx.PrepareContext(ctx, `INSERT INTO carry (path, offset, line, tenant, time, since) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (path, offset) DO UPDATE SET line = excluded.line, tenant = excluded.tenant, time = excluded.time,
-			since = CASE WHEN time = excluded.time THEN since ELSE excluded.since END`,
-			c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano(), now.UnixNano()); err != nil {
+			since = CASE WHEN time = excluded.time THEN since ELSE excluded.since END`)
+		if err != nil {
 			return err
+		}
+		defer st.Close()
+		for _, c := range add {
+			if _, err := st.ExecContext(ctx, c.Path, c.Offset, c.Line, c.Tenant, c.Time.UnixNano(), now.UnixNano()); err != nil {
+				return err
+			}
 		}
 	}
 	// A tenant gone quiet would otherwise keep its last window's records,

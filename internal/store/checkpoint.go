@@ -26,11 +26,19 @@ type Checkpoint struct {
 }
 
 func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
+	if len(cps) == 0 {
+		return nil
+	}
+	// Prepared once: a first cycle writes a checkpoint per file, thousands.
+	st, err := tx.PrepareContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines, head) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
+		line = excluded.line, lines = excluded.lines, head = excluded.head`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	for _, c := range cps {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines, head) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
-			line = excluded.line, lines = excluded.lines, head = excluded.head`,
-			c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines, c.Head); err != nil {
+		if _, err := st.ExecContext(ctx, c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines, c.Head); err != nil {
 			return err
 		}
 	}
@@ -59,10 +67,33 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) 
 
 // ForgetFiles removes the checkpoints of files that are gone.
 func (s *Store) ForgetFiles(ctx context.Context, paths []string) error {
-	for _, p := range paths {
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM checkpoints WHERE path = ?", p); err != nil {
+	return s.deleteEach(ctx, "DELETE FROM checkpoints WHERE path = ?", paths)
+}
+
+// deleteEach runs a one-argument statement for each key, in one
+// transaction (an export's retention removes a day of hourly blobs at
+// once).
+func (s *Store) deleteEach(ctx context.Context, query string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer st.Close()
+	for _, k := range keys {
+		if _, err := st.ExecContext(ctx, k); err != nil {
 			return fmt.Errorf("store %s: %w", s.path, err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return nil
 }

@@ -77,10 +77,5 @@ func (s *Store) Sightings(ctx context.Context) (owner.Sightings, error) {
 // file (serve, after a walk without errors): a record later read in one
 // takes the tenant of the nearest folder above it that still has them.
 func (s *Store) ForgetFolders(ctx context.Context, dirs []string) error {
-	for _, d := range dirs {
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM owner_sightings WHERE kind = ? AND key = ?", sightFolder, d); err != nil {
-			return fmt.Errorf("store %s: %w", s.path, err)
-		}
-	}
-	return nil
+	return s.deleteEach(ctx, "DELETE FROM owner_sightings WHERE kind = '"+sightFolder+"' AND key = ?", dirs)
 }
