@@ -108,17 +108,17 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 				Tenant:       h.tenant,
 				Subscription: h.sub,
 				Principal:    principal(h.principal),
-				Summary:      h.summary,
+				Summary:      summaryFor(r, h),
 				Tags:         r.Sigma.Tags,
 				Stage:        r.Stage,
 			}
 			byGroup[gk] = a
 			out = append(out, a)
-		} else if strings.Count(h.summary, "?") < strings.Count(a.Summary, "?") {
+		} else if sum := summaryFor(r, h); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
 			// A later record of the same action may know more (the
 			// Succeeded record names both tenants of a move; the Start
 			// record does not).
-			a.Summary = h.summary
+			a.Summary = sum
 		}
 		extend(a, h)
 	})
@@ -272,4 +272,19 @@ func (e *Engine) onlyTenant() string {
 		}
 	}
 	return only
+}
+
+// summaryFor is a hit's alert summary: its record's, and, for a rule that
+// asks whether an address is the tenant's own (an ARM write from an Azure
+// address not the tenant's), the caller's address when the record's
+// summary does not hold it: that address is why the rule fired.
+func summaryFor(r *rule, h *keptHit) string {
+	src := h.addrs.source
+	if !src.IsValid() || r.Compiled == nil || !r.Compiled.Refreshed() {
+		return h.summary
+	}
+	if a := src.String(); !strings.Contains(h.summary, a) {
+		return h.summary + ", from " + a
+	}
+	return h.summary
 }
