@@ -92,11 +92,13 @@ type Outside struct {
 }
 
 // Tenancy is, in data of several tenants, what each read of the logs
-// every record of which was placed in a tenant, by its tenant id or its
-// subscription's owner (the Activity Log, sign-ins, audit, Defender's
-// alerts, flows; not a log some record of which names neither, as a
-// host's audit log): an incident is measured against its own tenant's
-// part of those, since another tenant's export says nothing of its own.
+// every record of which was placed in a tenant, by its tenant id, its
+// subscription's owner or its folder's (the Activity Log, sign-ins,
+// audit, Defender's alerts, flows, DNS lookups, hosts' processes; not a
+// log some record of which nothing placed, as a host's audit log in a
+// folder of several tenants' logs): an incident is measured against its
+// own tenant's part of those, since another tenant's export says nothing
+// of its own.
 type Tenancy struct {
 	Kinds []event.Kind      // the logs every record read of which was placed in a tenant
 	Reads map[string][]Read // per tenant, its part of those logs

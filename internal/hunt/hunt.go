@@ -272,10 +272,10 @@ const zeroUnix = -62135596800
 func (s *readSlot) add(ev *event.Event) {
 	k := ev.Kind
 	s.n[k]++
-	if ev.Tenant == "" && ev.Subscription == "" {
-		s.unnamed[k]++
-	}
 	if ev.Time.IsZero() {
+		if ev.Tenant == "" && ev.Subscription == "" {
+			s.unnamed[k]++ // the spans place the others, by their folder
+		}
 		return
 	}
 	u := ev.Time.Unix() - zeroUnix // above 0 for every time but the zero one

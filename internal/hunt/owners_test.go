@@ -223,6 +223,46 @@ func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
 	}
 }
 
+// TestTenantWithoutItsDNSLogIsNamed: the firewall's DNS lookups, read
+// briefly, name neither tenant nor subscription; each tenant's folder
+// places them, so a tenant whose DNS log is missing while the other's was
+// read is named, as one without its sign-ins is.
+func TestTenantWithoutItsDNSLogIsNamed(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 23, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		"b": {Seed: 24, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+	} {
+		truth, err := simulate.Write(filepath.Join(root, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	if err := os.RemoveAll(filepath.Join(root, "b", "firewall-eventhub")); err != nil {
+		t.Fatal(err)
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
+		Baseline: truths["a"].Baseline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Unnamed[event.KindDNS] != 0 || res.Unnamed[event.KindProcess] != 0 {
+		t.Errorf("placed in no tenant: %v", res.Unnamed)
+	}
+	if ns := res.NotSeenByTenant; len(ns) != 1 || ns[0].Tenant != truths["b"].Tenant || len(ns[0].Gaps) != 1 || ns[0].Gaps[0].Kind != event.KindDNS {
+		t.Errorf("not seen by tenant: %+v, want tenant b's DNS lookups", ns)
+	}
+	for _, r := range res.Tenants {
+		if r.Kind == event.KindDNS && r.Tenant != truths["a"].Tenant || r.Kind == event.KindProcess && r.Tenant == "" {
+			t.Errorf("tenant read %+v", r)
+		}
+	}
+}
+
 // TestPartnerRecordsKeepTheTenantsPlaces: one customer's export in which
 // a partner's delegated administrator acted (the partner's tenant id in
 // a few records' claims) holds two tenants, so no record that names none

@@ -205,7 +205,18 @@ func TestTenantReads(t *testing.T) {
 	add(0, "b", "s1", event.KindActivity, 2)
 	add(1, "b", "", event.KindSignIn, 7)
 	add(1, "b", "s1", event.KindAlert, 8) // a subscription's alert: the tenant's alerts only
-	add(1, "", "", event.KindDNS, 0)
+	add(1, "", "", event.KindDNS, 0)      // read from no file: no folder places it
+	// DNS lookups read briefly and a host's processes name neither: their
+	// folder's owner is b's; no one owns /logs/mixed (/logs holds b's and
+	// c's).
+	addIn := func(w int, file string, k event.Kind, h int) {
+		slots[w].add(&event.Event{Kind: k, Time: t0.Add(time.Duration(h) * time.Hour), Loc: event.Location{File: file}})
+	}
+	addIn(0, "/logs/b/fw/PT1H.json", event.KindDNS, 10)
+	addIn(1, "/logs/b/hosts/vm1/audit.log", event.KindProcess, 12)
+	addIn(0, "/logs/b/hosts/vm1/audit.log", event.KindProcess, 13)
+	addIn(1, "/logs/mixed/audit.log", event.KindProcess, 14)
+	slots[0].add(&event.Event{Kind: event.KindProcess, Loc: event.Location{File: "/logs/b/hosts/vm1/audit.log"}}) // no time: unnamed
 	// Flows name only their subscription: s1's owner is b; no one owns s9.
 	add(0, "", "s1", event.KindFlow, 4)
 	add(1, "", "s1", event.KindFlow, 6)
@@ -222,18 +233,22 @@ func TestTenantReads(t *testing.T) {
 		{Tenant: "b", Kind: event.KindActivity, Span: span(1, 5), Events: 3},
 		{Tenant: "b", Kind: event.KindSignIn, Span: span(7, 7), Events: 1},
 		{Tenant: "b", Kind: event.KindFlow, Span: span(4, 6), Events: 2},
+		{Tenant: "b", Kind: event.KindDNS, Span: span(10, 10), Events: 1},
+		{Tenant: "b", Kind: event.KindProcess, Span: span(12, 13), Events: 2},
 		{Tenant: "b", Kind: event.KindAlert, Span: span(8, 8), Events: 1},
 		{Tenant: "b", Subscription: "s1", Kind: event.KindActivity, Span: span(1, 2), Events: 2},
 		{Tenant: "b", Subscription: "s2", Kind: event.KindActivity, Span: span(5, 5), Events: 1},
 	}
 	var seen owner.Sightings
 	seen.Subscription("s1", "b", 10)
+	seen.Folder("/logs/b/activity", "b", 10)
+	seen.Folder("/logs/c/activity", "c", 10) // /logs is no one's
 	got, unplaced := tenantReads(slots, seen.Decide())
 	if !slices.Equal(got, want) {
 		t.Errorf("tenant reads:\n%+v\nwant\n%+v", got, want)
 	}
-	if unplaced != [event.KindCount]int64{event.KindFlow: 1} {
-		t.Errorf("unplaced %v, want s9's flow", unplaced)
+	if unplaced != [event.KindCount]int64{event.KindFlow: 1, event.KindDNS: 1, event.KindProcess: 1} {
+		t.Errorf("unplaced %v, want s9's flow, the lookup of no file and the process of no one's folder", unplaced)
 	}
 	var un [event.KindCount]int64
 	for i := range slots {
@@ -241,8 +256,8 @@ func TestTenantReads(t *testing.T) {
 			un[k] += n
 		}
 	}
-	if un != [event.KindCount]int64{event.KindDNS: 1} {
-		t.Errorf("unnamed %v, want the DNS lookup that names neither tenant nor subscription", un)
+	if un != [event.KindCount]int64{event.KindProcess: 1} {
+		t.Errorf("unnamed %v, want the process without a time, which names neither tenant nor subscription", un)
 	}
 	ev := &event.Event{Tenant: "a", Kind: event.KindActivity, Time: t0}
 	if n := testing.AllocsPerRun(100, func() {

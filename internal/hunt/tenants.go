@@ -50,6 +50,11 @@ type tenantSpans struct {
 	folders map[folderTenant]*int64
 	lastIn  folderTenant
 	lastN   *int64
+	// byFolder spans the events that name neither tenant nor
+	// subscription (a host's processes, DNS lookups read briefly) per
+	// folder and kind: the end gives each folder's its owner.
+	byFolder map[folderKind]*[3]int64
+	inFolder [event.KindCount]*[3]int64 // the current file's folder's, per kind
 	// reread is Config.Reread: records of a file below its offset were
 	// counted by an earlier hunt. file is the last record's file, again
 	// its offset there.
@@ -60,12 +65,24 @@ type tenantSpans struct {
 
 type folderTenant struct{ folder, tenant string }
 
+type folderKind struct {
+	folder string
+	kind   event.Kind
+}
+
 // add spans an event at u (readSlot's seconds, above 0) of a tenant, or
 // of a subscription when it names no tenant (a flow, a DNS lookup, a
-// Defender alert's Activity Log record): those are given the
-// subscription's owner at the end (tenantReads).
+// Defender alert's Activity Log record), or of its folder when it names
+// neither (a host's process, a DNS lookup read briefly): those are given
+// the subscription's or the folder's owner at the end (tenantReads).
 func (t *tenantSpans) add(ev *event.Event, u int64) {
+	if ev.Loc.File != t.file {
+		t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
+		t.lastIn.folder, t.lastN, t.inFolder = filepath.Dir(ev.Loc.File), nil, [event.KindCount]*[3]int64{}
+	}
+	fresh := ev.Loc.Offset >= t.again // not read again
 	if ev.Tenant == "" && ev.Subscription == "" {
+		t.addInFolder(ev.Kind, u, fresh)
 		return
 	}
 	if t.last == nil || ev.Tenant != t.lastKey.tenant || ev.Subscription != t.lastKey.sub || ev.Kind != t.lastKey.kind {
@@ -81,11 +98,6 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 		t.lastKey, t.last = k, p
 	}
 	t.last[0], t.last[1] = min(t.last[0], u), max(t.last[1], u)
-	if ev.Loc.File != t.file {
-		t.file, t.again = ev.Loc.File, t.reread[ev.Loc.File]
-		t.lastIn.folder, t.lastN = filepath.Dir(ev.Loc.File), nil
-	}
-	fresh := ev.Loc.Offset >= t.again // not read again
 	if fresh {
 		t.last[2]++
 	}
@@ -109,16 +121,38 @@ func (t *tenantSpans) add(ev *event.Event, u int64) {
 	}
 }
 
+// addInFolder spans an event of kind k that names neither tenant nor
+// subscription under the folder of the file being read.
+func (t *tenantSpans) addInFolder(k event.Kind, u int64, fresh bool) {
+	p := t.inFolder[k]
+	if p == nil {
+		key := folderKind{t.lastIn.folder, k}
+		if p = t.byFolder[key]; p == nil {
+			if t.byFolder == nil {
+				t.byFolder = map[folderKind]*[3]int64{}
+			}
+			p = &[3]int64{u, u}
+			t.byFolder[key] = p
+		}
+		t.inFolder[k] = p
+	}
+	p[0], p[1] = min(p[0], u), max(p[1], u)
+	if fresh {
+		p[2]++
+	}
+}
+
 // tenantReads merges the workers' spans: each tenant's logs (over all
 // its subscriptions), and each subscription's Activity Log, by tenant,
 // subscription ("" first: the tenant's), then kind. Records that named
-// only their subscription are their owner's (owners): a log none of whose
-// records names a tenant (flows) is spanned for its owner; one whose
+// only their subscription are their owner's (owners), those that named
+// neither their folder's: a log none of whose records names a tenant
+// (flows, a host's processes) is spanned for its owner; one whose
 // other records do (Defender's records in the Activity Log, which carry
 // no tenant id) keeps the spans of those alone, so that its arrivals stay
 // those of the records that name it (a diagnostic setting's Administrative
 // category removed while Security goes on still shows). Those of a
-// subscription no one owns are counted in unplaced per kind.
+// subscription or folder no one owns are counted in unplaced per kind.
 func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unplaced [event.KindCount]int64) {
 	all := map[tenantKind][3]int64{}
 	widen := func(k tenantKind, p [3]int64) {
@@ -134,6 +168,14 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 		}
 	}
 	for i := range slots {
+		for k, p := range slots[i].tenants.byFolder {
+			switch who := owners.OfFolder(k.folder); {
+			case who == "":
+				unplaced[k.kind] += p[2]
+			case !named[k.kind]:
+				widen(tenantKind{who, "", k.kind}, *p)
+			}
+		}
 		for k, p := range slots[i].tenants.spans {
 			if k.tenant == "" {
 				if k.tenant = owners.Of(k.sub, ""); k.tenant == "" {

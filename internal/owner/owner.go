@@ -129,10 +129,20 @@ func (t *Table) Of(sub, file string) string {
 	if sub != "" {
 		return t.subs[strings.ToLower(sub)]
 	}
-	if file == "" || file == "-" || len(t.folders) == 0 {
+	if file == "" || file == "-" {
 		return ""
 	}
-	for d := filepath.Dir(file); ; d = filepath.Dir(d) {
+	return t.OfFolder(filepath.Dir(file))
+}
+
+// OfFolder returns the tenant of a record that names none, read from a
+// file in folder dir: that of the nearest folder from dir up that holds
+// records naming a tenant, "" when there is none or it is no one's.
+func (t *Table) OfFolder(dir string) string {
+	if t == nil || len(t.folders) == 0 {
+		return ""
+	}
+	for d := dir; ; d = filepath.Dir(d) {
 		if who, ok := t.folders[d]; ok {
 			return who
 		}

@@ -279,8 +279,9 @@ func TestQuietTenant(t *testing.T) {
 	// Two hours on, only tenant a's logs arrive. Tenant b's logs of the
 	// kinds that still arrive (a's) go quiet; a kind a brought nothing of
 	// either (an audit log is sparse) is quiet as a whole instead. Flow
-	// logs name no tenant but their subscription, whose owner is b: they
-	// are followed per tenant too.
+	// logs name no tenant but their subscription, whose owner is b, and
+	// the firewall's DNS lookups (read briefly) neither, but their folder,
+	// whose owner is b: they are followed per tenant too.
 	now = now.Add(2 * time.Hour)
 	a.copyFamily(t, filepath.Join(root, a.truth.Tenant), "", 21, 22)
 	res = run()
@@ -294,14 +295,14 @@ func TestQuietTenant(t *testing.T) {
 			t.Errorf("tenant %s went quiet: %+v", q.Tenant, q)
 		}
 	}
-	for _, k := range []event.Kind{event.KindActivity, event.KindSignIn, event.KindAudit, event.KindFlow} {
+	for _, k := range []event.Kind{event.KindActivity, event.KindSignIn, event.KindAudit, event.KindFlow, event.KindDNS} {
 		if !slices.ContainsFunc(res.Health.Quiet, func(q Quiet) bool { return q.Kind == k && q.Tenant == "" }) {
 			want = append(want, k)
 		}
 	}
 	slices.Sort(bQuiet)
 	if !slices.Equal(bQuiet, want) || !slices.Contains(want, event.KindActivity) || !slices.Contains(want, event.KindSignIn) ||
-		!slices.Contains(want, event.KindFlow) {
+		!slices.Contains(want, event.KindFlow) || !slices.Contains(want, event.KindDNS) {
 		t.Errorf("tenant b went quiet in %v, want %v (all: %+v)", bQuiet, want, res.WentQuiet)
 	}
 
