@@ -25,7 +25,7 @@ import (
 // parses: workers do. A regular file's batches are read by the workers
 // themselves (pullLines); a decompressed stream's here, as decompressing
 // is a worker's worth of work of its own.
-func (fr *fileReader) readLines(s *stream) (err error) {
+func (fr *fileReader) readLines(s *stream) error {
 	c := &lineCutter{fr: fr, s: s, line: max(fr.in.line, 1), off: fr.in.from + int64(s.bom)}
 	defer func() { fr.fs.setLines(int64(c.line - max(fr.in.line, 1))) }()
 	if fr.pulls > 0 && isRegular(s) {
