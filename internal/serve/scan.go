@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -142,11 +143,13 @@ const headLen = 4 << 10
 // headOf is a digest of the file's first min(upTo, headLen) bytes: the
 // same at the next look means the same file, grown.
 func headOf(f *os.File, upTo int64) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, min(upTo, headLen))); err != nil {
+	var b [headLen]byte
+	n, err := f.ReadAt(b[:min(upTo, headLen)], 0)
+	if err != nil && !errors.Is(err, io.EOF) { // shorter: the digest of what is there
 		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+	sum := sha256.Sum256(b[:n])
+	return hex.EncodeToString(sum[:16]), nil
 }
 
 // digestOf is a digest of a whole file, for a file read whole: the same
@@ -177,8 +180,11 @@ func isObject(b []byte) bool {
 // from when none ends there, reading backwards through buf: the new part
 // of a file is read once, by the hunt, not once more to plan it.
 func lastLineEnd(f *os.File, from, size int64, buf []byte) (int64, error) {
-	for hi := size; hi > from; {
-		lo := max(from, hi-int64(len(buf)))
+	// A record is a few KiB: the first step back is short, the next ones
+	// the whole buffer (a line being written may be long).
+	step := min(int64(len(buf)), 64<<10)
+	for hi := size; hi > from; step = int64(len(buf)) {
+		lo := max(from, hi-step)
 		b := buf[:hi-lo]
 		if _, err := f.ReadAt(b, lo); err != nil {
 			return 0, err
