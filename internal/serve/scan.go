@@ -35,7 +35,9 @@ type stamp struct {
 // left for the next cycle). Any other file is read whole, once it has
 // stopped changing between two scans (a gzip or a JSON document cut short
 // is not yet a log), or at once when settle is false.
-func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool) (*pending, error) {
+// Files are planned several at once: buf is the caller's own, and s.last
+// is shared.
+func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool, buf []byte) (*pending, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -52,11 +54,17 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 		return nil, err
 	}
 	if kind != "json-lines" || gz {
-		if settle && s.last[path] != now {
+		s.mu.Lock()
+		wait := settle && s.last[path] != now
+		if wait {
 			s.last[path] = now // read at the next scan if it stays so
+		} else {
+			delete(s.last, path)
+		}
+		s.mu.Unlock()
+		if wait {
 			return nil, nil
 		}
-		delete(s.last, path)
 		// Read whole, a document touched and not changed (a sync that
 		// downloads every blob again each time) would be hunted whole
 		// again at each touch: the digest of all of it tells.
@@ -75,10 +83,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool)
 		return nil, err
 	}
 	defer f.Close()
-	if s.buf == nil {
-		s.buf = make([]byte, 1<<20)
-	}
-	return readOn(f, path, cp, known && cp.Lines, now, s.buf)
+	return readOn(f, path, cp, known && cp.Lines, now, buf)
 }
 
 // readOn plans the part of a JSON lines file not read yet: from the

@@ -14,8 +14,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -54,7 +57,8 @@ type Server struct {
 	quiet    []Quiet          // the quiet logs at the last cycle
 	checked  bool             // a cycle has judged the logs
 	linked   map[string]bool  // links not followed, already said
-	buf      []byte           // the scan's reading buffer, kept for every file and cycle
+	bufs     [][]byte         // the scan's reading buffers, one a planner, kept for every cycle
+	mu       sync.Mutex       // guards last while the scan plans files at once
 }
 
 // New returns a server over the store and folders.
@@ -252,19 +256,14 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 	}
 	var work []*pending
 	var touched []store.Checkpoint
-	for _, in := range found {
-		if s.ignore[s.absPath(in.Name)] {
-			continue
-		}
-		cp, known := cps[in.Name]
-		p, err := s.plan(in.Name, cp, known, s.cfg.Settle)
+	for _, pl := range s.planAll(found, cps) {
 		switch {
-		case err != nil:
-			res.Skip = append(res.Skip, err)
-		case p != nil && p.same:
-			touched = append(touched, p.cp)
-		case p != nil:
-			work = append(work, p)
+		case pl.err != nil:
+			res.Skip = append(res.Skip, pl.err)
+		case pl.p != nil && pl.p.same:
+			touched = append(touched, pl.p.cp)
+		case pl.p != nil:
+			work = append(work, pl.p)
 		}
 	}
 	// Files touched and not changed were read as they are: their new
@@ -275,6 +274,42 @@ func (s *Server) scan(ctx context.Context, res *Result) ([]*pending, error) {
 		}
 	}
 	return work, nil
+}
+
+// planned is one file's plan, or why it could not be made.
+type planned struct {
+	p   *pending
+	err error
+}
+
+// planAll plans every file found, several at once (a first cycle over a
+// tenant's month of hourly blobs looks into thousands), in found's order.
+func (s *Server) planAll(found []source.Input, cps map[string]store.Checkpoint) []planned {
+	out := make([]planned, len(found))
+	n := min(runtime.GOMAXPROCS(0), len(found))
+	for len(s.bufs) < n {
+		s.bufs = append(s.bufs, make([]byte, 1<<20))
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(found) {
+					return
+				}
+				in := found[i]
+				if s.ignore[s.absPath(in.Name)] {
+					continue
+				}
+				cp, known := cps[in.Name]
+				out[i].p, out[i].err = s.plan(in.Name, cp, known, s.cfg.Settle, s.bufs[w])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // forgetGone removes the checkpoints of files no longer there, and the
