@@ -269,17 +269,7 @@ func TestKnownNamesFillIn(t *testing.T) {
 // alert is named by the UPN, and the incident lists her once.
 func TestUsersNamedByTheirUPN(t *testing.T) {
 	t.Parallel()
-	sim := t.TempDir()
-	truth, err := simulate.Write(sim, simulate.Options{Seed: 5, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2,
-		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := huntSimulated(t, simulate.Options{Seed: 5, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}})
 	// Each user's object id and UPN, from the alerts that carry both (one
 	// principal each).
 	upnOf := map[string]string{}

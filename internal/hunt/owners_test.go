@@ -178,27 +178,8 @@ func TestSeveralTenantsHuntedTogether(t *testing.T) {
 // tenant's incidents nothing of the kind.
 func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	truths := map[string]*simulate.Truth{}
-	for name, o := range map[string]simulate.Options{
-		"a": {Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}},
-		"b": {Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}},
-	} {
-		truth, err := simulate.Write(filepath.Join(root, name), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truths[name] = truth
-	}
-	if err := os.RemoveAll(filepath.Join(root, "b", "signins")); err != nil {
-		t.Fatal(err)
-	}
-	set, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
-		Baseline: truths["a"].Baseline()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, truths := huntTwoTenants(t, simulate.Options{Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}},
+		simulate.Options{Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}}, "signins")
 	tenantOf := map[string]string{}
 	for _, in := range res.Incidents {
 		tenantOf[in.ID] = in.Tenant
@@ -229,27 +210,8 @@ func TestTenantWithoutItsSignInsIsNamed(t *testing.T) {
 // read is named, as one without its sign-ins is.
 func TestTenantWithoutItsDNSLogIsNamed(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	truths := map[string]*simulate.Truth{}
-	for name, o := range map[string]simulate.Options{
-		"a": {Seed: 23, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
-		"b": {Seed: 24, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
-	} {
-		truth, err := simulate.Write(filepath.Join(root, name), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truths[name] = truth
-	}
-	if err := os.RemoveAll(filepath.Join(root, "b", "firewall-eventhub")); err != nil {
-		t.Fatal(err)
-	}
-	set, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
-		Baseline: truths["a"].Baseline()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, truths := huntTwoTenants(t, simulate.Options{Seed: 23, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		simulate.Options{Seed: 24, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll}, "firewall-eventhub")
 	if res.Unnamed[event.KindDNS] != 0 || res.Unnamed[event.KindProcess] != 0 {
 		t.Errorf("placed in no tenant: %v", res.Unnamed)
 	}
@@ -330,4 +292,30 @@ func TestPartnerRecordsKeepTheTenantsPlaces(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("%d flow, DNS and host alerts with the partner, %d without", len(got), len(want))
 	}
+}
+
+// huntTwoTenants simulates tenants a and b, each in a folder of its own,
+// removes b's folder without (a log b never exported), and hunts both
+// together with a's baseline.
+func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Result, map[string]*simulate.Truth) {
+	t.Helper()
+	root := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{"a": a, "b": b} {
+		truth, err := simulate.Write(filepath.Join(root, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	if err := os.RemoveAll(filepath.Join(root, "b", without)); err != nil {
+		t.Fatal(err)
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
+		Baseline: truths["a"].Baseline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, truths
 }

@@ -17,17 +17,7 @@ import (
 // record did, as before.
 func TestAddressRulesSayTheAddress(t *testing.T) {
 	t.Parallel()
-	sim := t.TempDir()
-	truth, err := simulate.Write(sim, simulate.Options{Seed: 5, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2,
-		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := huntSimulated(t, simulate.Options{Seed: 5, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}})
 	byRecord := map[string]string{} // the first evidence's file and offset → another rule's summary
 	arm, shared := 0, 0
 	for _, a := range res.Alerts {
@@ -59,4 +49,21 @@ func TestAddressRulesSayTheAddress(t *testing.T) {
 // recordOf names an alert's first record by its file and offset.
 func recordOf(a alert.Alert) string {
 	return fmt.Sprintf("%s|%d", a.Evidence[0].File, a.Evidence[0].Offset)
+}
+
+// huntSimulated hunts a simulated tenant with its baseline.
+func huntSimulated(t *testing.T, o simulate.Options) *Result {
+	t.Helper()
+	sim := t.TempDir()
+	truth, err := simulate.Write(sim, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2,
+		Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
