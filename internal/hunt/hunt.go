@@ -90,7 +90,8 @@ type Result struct {
 	// idle: what this hunt could not have found.
 	Kinds [event.KindCount]int64
 	// Unnamed are, per kind, the events of Kinds placed in no tenant:
-	// they named none, and no subscription with an owner (owner.Table).
+	// they named none, and neither their subscription nor their folder
+	// has an owner (owner.Table).
 	Unnamed [event.KindCount]int64
 	NotSeen []coverage.Gap
 	// Read is the kinds read, with their counts and when their events
@@ -250,8 +251,9 @@ func wantsFlow(eng *engine.Engine, enr *enrich.Enricher, ev *event.Event, needsP
 // line.
 type readSlot struct {
 	n [event.KindCount]int64
-	// unnamed counts the events that named neither a tenant nor a
-	// subscription (whose owner would be theirs).
+	// unnamed counts the events without a time that named neither a
+	// tenant nor a subscription: the tenant spans place the others, by
+	// their folder (tenantSpans.addInFolder).
 	unnamed [event.KindCount]int64
 	// first and last are seconds since the zero time.Time, 0 for none:
 	// integers compare three times faster than time.Time on this path,
@@ -274,7 +276,7 @@ func (s *readSlot) add(ev *event.Event) {
 	s.n[k]++
 	if ev.Time.IsZero() {
 		if ev.Tenant == "" && ev.Subscription == "" {
-			s.unnamed[k]++ // the spans place the others, by their folder
+			s.unnamed[k]++
 		}
 		return
 	}

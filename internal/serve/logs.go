@@ -85,7 +85,7 @@ type Health struct {
 	// exports the store reads: those that own a subscription or a
 	// folder).
 	NotSeenByTenant []coverage.TenantGaps
-	// Tenancy is each tenant's part of the logs (Tenancy), against which
+	// Tenancy is each tenant's part of the logs (tenancy), against which
 	// an incident of a store of several tenants is measured, as a hunt
 	// measures it (coverage.Uncovered).
 	Tenancy *coverage.Tenancy
@@ -106,14 +106,11 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 	h := Health{Logs: slices.SortedFunc(slices.Values(logs), func(a, b store.LogSeen) int {
 		return cmp.Or(cmp.Compare(event.KindNamed(a.Kind), event.KindNamed(b.Kind)), strings.Compare(a.Kind, b.Kind))
 	}), Tenants: tenants}
-	var recs [event.KindCount]int64
 	seen := map[string]store.LogSeen{}
 	for _, l := range logs {
 		seen[l.Kind] = l
-		if k := event.KindNamed(l.Kind); k != event.KindUnknown {
-			recs[k] = max(l.Records, 1) // read
-		}
 	}
+	recs, _ := storeRecords(logs)
 	h.NotSeen = coverage.Missing(set, recs)
 	if quiet <= 0 {
 		return h
@@ -148,7 +145,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 }
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a
-// whole and per tenant (Tenancy), with the tenants whose exports lacked a log.
+// whole and per tenant (tenancy), with the tenants whose exports lacked a log.
 func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
 	logs, err := st.Logs(ctx)
 	if err != nil {
@@ -158,31 +155,37 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	if err != nil {
 		return Health{}, err
 	}
-	seen, err := st.Sightings(ctx)
+	owners, err := st.Owners(ctx)
 	if err != nil {
 		return Health{}, err
 	}
 	h := CheckLogs(logs, tenants, set, now, quiet)
-	recs, ten := Tenancy(logs, tenants)
+	recs, ten := tenancy(logs, tenants)
 	h.Tenancy = ten
-	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, seen.Decide().Tenants())
+	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, owners)
 	return h, nil
 }
 
-// Tenancy is what the store read of each kind of log (records, at least 1
-// for a kind read) and each tenant's part of the logs every record of
-// which named its tenant (LogSeen.Unnamed 0: a log of records some of
-// which named none says nothing of who lacks it), with the events and
-// span the tenant's records held: as a hunt's (coverage.NewTenancy). A
-// tenant's log counted by a store before schema 8 holds 1 event, read but
-// too sparse for its first and last events to mark its export's edges.
-func Tenancy(logs []store.LogSeen, tenants []store.TenantLogSeen) (recs [event.KindCount]int64, ten *coverage.Tenancy) {
-	var unplaced [event.KindCount]int64
+// storeRecords is, per kind of log the store has read, its records (at
+// least 1: read) and those placed in no tenant.
+func storeRecords(logs []store.LogSeen) (recs, unplaced [event.KindCount]int64) {
 	for _, l := range logs {
 		if k := event.KindNamed(l.Kind); k != event.KindUnknown {
-			recs[k], unplaced[k] = max(l.Records, 1), l.Unnamed // read
+			recs[k], unplaced[k] = max(l.Records, 1), l.Unnamed
 		}
 	}
+	return recs, unplaced
+}
+
+// tenancy is what the store read of each kind of log (storeRecords) and
+// each tenant's part of the logs every record of which was placed in a
+// tenant (LogSeen.Unnamed 0: a log some records of which went unplaced
+// says nothing of who lacks it), with the events and span the tenant's
+// records held: as a hunt's (coverage.NewTenancy). A tenant's log counted
+// by a store before schema 8 holds 1 event, read but too sparse for its
+// first and last events to mark its export's edges.
+func tenancy(logs []store.LogSeen, tenants []store.TenantLogSeen) (recs [event.KindCount]int64, ten *coverage.Tenancy) {
+	recs, unplaced := storeRecords(logs)
 	own := map[string][]coverage.Read{}
 	for _, t := range tenants {
 		if k := event.KindNamed(t.Kind); t.Subscription == "" && k != event.KindUnknown {

@@ -155,7 +155,7 @@ func TestTenantGapsOnlyOfLogsThatNameTheirTenant(t *testing.T) {
 		{Tenant: "p", Kind: "activity"}, {Tenant: "b", Subscription: "s", Kind: "signin"}}
 	// The store's gaps, as StoreHealth finds them for the owners.
 	tenantGaps := func(logs []store.LogSeen, rows []store.TenantLogSeen, owners []string) []coverage.TenantGaps {
-		recs, ten := Tenancy(logs, rows)
+		recs, ten := tenancy(logs, rows)
 		return coverage.MissingPerTenant(set, recs, ten, owners)
 	}
 	got := tenantGaps(logs, rows, []string{"a", "b"})

@@ -62,13 +62,41 @@ func (s *Store) Sightings(ctx context.Context) (owner.Sightings, error) {
 		if err := rows.Scan(&kind, &key, &tenant, &n); err != nil {
 			return out, fmt.Errorf("store %s: %w", s.path, err)
 		}
-		// Every folder above another is a row of its own: added as it is.
-		row := map[string]map[string]int64{key: {tenant: n}}
+		// Every folder above another is a row of its own: kept as it is.
+		m := &out.Subscriptions
 		if kind == sightFolder {
-			out.Add(owner.Sightings{Folders: row})
-		} else {
-			out.Add(owner.Sightings{Subscriptions: row})
+			m = &out.Folders
 		}
+		if *m == nil {
+			*m = map[string]map[string]int64{}
+		}
+		if (*m)[key] == nil {
+			(*m)[key] = map[string]int64{}
+		}
+		(*m)[key][tenant] += n
+	}
+	return out, rows.Err()
+}
+
+// Owners are the tenants that own a subscription or a folder, sorted: as
+// Sightings' owner.Table.Tenants gives them (owner.Share of a key's
+// records), counted by SQLite rather than loaded, for a service that asks
+// each cycle (TestOwnersAsTheTableDecides).
+func (s *Store) Owners(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT o.tenant FROM owner_sightings o
+		JOIN (SELECT kind, key, sum(records) AS total FROM owner_sightings GROUP BY kind, key) t ON o.kind = t.kind AND o.key = t.key
+		WHERE o.records > 0 AND o.tenant != '' AND o.records >= ? * t.total ORDER BY 1`, owner.Share)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }

@@ -50,3 +50,40 @@ func TestSightingsAddUpAcrossCycles(t *testing.T) {
 		t.Errorf("/logs holds two tenants' records: %q", who)
 	}
 }
+
+// TestOwnersAsTheTableDecides: the owners the store counts are those the
+// table of its sightings decides, over keys one tenant fills, keys a
+// partner's few records share, and keys two tenants split.
+func TestOwnersAsTheTableDecides(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	if got, err := s.Owners(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("an empty store's owners: %v, %v", got, err)
+	}
+	for _, c := range []owner.Sightings{
+		sighted("s1", "/logs/a", "tenant-a", 95),
+		sighted("s1", "/logs/a", "partner", 5), // nine in ten: s1 and /logs/a stay a's
+		sighted("s2", "/logs/b", "tenant-b", 50),
+		sighted("s2", "/logs/b", "tenant-c", 50), // split: no one's
+		sighted("s3", "/logs/d", "tenant-d", 89),
+		sighted("s3", "/logs/d", "tenant-e", 11), // under nine in ten
+		sighted("s4", "/other/f", "tenant-f", 1),
+	} {
+		if _, err := s.Commit(ctx, Cycle{Sightings: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen, err := s.Sightings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := seen.Decide().Tenants()
+	got, err := s.Owners(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(want, []string{"tenant-a", "tenant-f"}) {
+		t.Errorf("store's owners %v, the table's %v, want tenant-a and tenant-f", got, want)
+	}
+}
