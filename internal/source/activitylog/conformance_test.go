@@ -88,6 +88,9 @@ func TestConformanceLearnDocs(t *testing.T) {
 	check(t, "tenant", e.Tenant, "ffffffff-eeee-dddd-cccc-bbbbbbbbbbb0")
 	check(t, "upn", e.Principal.UPN, "admin@contoso.com")
 	check(t, "principal id", e.Principal.ID, "123abc45-8211-44e3-95xq-85137af64708")
+	// The evidence names another principal's assignment (a service
+	// principal's): it says nothing of her type.
+	check(t, "principal type", e.Principal.Type, "User")
 	check(t, "source ip", e.SourceIP, netip.MustParseAddr("111.111.111.11"))
 	check(t, "resource type", e.ResourceType, "microsoft.support/supporttickets")
 	if e.Quota != nil {

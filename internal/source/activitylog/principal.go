@@ -91,7 +91,8 @@ func (c *claimSet) tenant(sc *record.Scratch) string { return sc.Lower(peek(c.ti
 // records never have it) so the claims fill what it lacks: the object id,
 // the UPN (upn, unique_name, email, or the name URI claim when it holds an
 // address), the display name, the application. The type comes from a
-// managed identity's xms_mirid claim, else the evidence's principalType,
+// managed identity's xms_mirid claim, else the evidence's principalType
+// (when the evidence names the caller, not a group it is in),
 // else idtyp, else is inferred: a UPN means a user, an app id and object id
 // without one a service principal. TenantID is set to the home tenant a
 // guest's identityprovider claim names when it differs from the tenant the
@@ -134,11 +135,18 @@ func principal(sc *record.Scratch, caller string, c *claimSet, authz *fastjson.V
 		}
 	}
 	if ev := evidence(authz); ev != nil {
-		if p.ID == "" {
-			p.ID = hexGUID(str(ev, "principalId"))
-		}
-		if p.Type == "" {
-			p.Type = enum(ev.Get("principalType"), principalTypes)
+		// The evidence names the principal of the role assignment that
+		// allowed the call: the caller's own, or a group the caller is in
+		// (then a group's id and type, not the caller's). Only a caller's
+		// own assignment says who called.
+		id, typ := hexGUID(str(ev, "principalId")), enum(ev.Get("principalType"), principalTypes)
+		if typ != "Group" && typ != "ForeignGroup" && (p.ID == "" || id == p.ID) {
+			if p.ID == "" {
+				p.ID = id
+			}
+			if p.Type == "" {
+				p.Type = typ
+			}
 		}
 	}
 	if p.Type == "" {

@@ -47,7 +47,7 @@ var principalTypes = []string{"User", "ServicePrincipal", "Group"}
 // readAudit fills e from the audit fields of r, named by k.
 func readAudit(sc *record.Scratch, r *fastjson.Value, k *auditKeys, e *event.Event) {
 	a := &event.Audit{
-		Activity: sc.Str(r, k.activity),
+		Activity: strings.TrimSpace(sc.Str(r, k.activity)),
 		Category: sc.Str(r, k.category),
 		Service:  sc.Str(r, k.service),
 		Result:   enum(sc.Get(r, k.result), resultValues),

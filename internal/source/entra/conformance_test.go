@@ -188,6 +188,8 @@ func TestConformanceSamples(t *testing.T) {
 				e := evs[0]
 				want(t, "time", e.Time, at("2021-08-02T13:29:25.983Z"))
 				want(t, "operation", e.Operation, "update application – certificates and secrets management")
+				// Written with a trailing space; fields.md says trimmed.
+				want(t, "activity", e.Audit.Activity, "Update application – Certificates and secrets management")
 				want(t, "upn", e.Principal.UPN, "pgustavo@simulandlabs.com")
 				want(t, "category", e.Category, "ApplicationManagement")
 				want(t, "target", e.Audit.Targets[0], event.Target{ID: "11b49e19-2326-4be6-93cb-7f37439bbd81", Name: "SimuLandApp", Type: "Application"})
