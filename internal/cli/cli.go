@@ -119,7 +119,7 @@ func parseOnlyFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int
 // code: ExitOK after --help (the usage was printed), ExitUsage after a
 // bad flag (the flag package named it).
 func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK, false
 		}

@@ -68,7 +68,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the hunt to this file (for performance reports)")
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
 	}
 	if err := f.check(); err != nil {

@@ -45,7 +45,7 @@ func parsePosture(args []string, stderr io.Writer) (*postureFlags, error) {
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a check fails at or above this severity (low, medium, high, critical)")
 	fs.StringVar(&f.config, "config", "", "YAML file of thresholds and lists (break-glass accounts, limits; see docs/posture-checks.md)")
 	fs.StringVar(&f.report, "report", "", "also write a self-contained HTML posture report to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

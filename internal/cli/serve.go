@@ -42,13 +42,13 @@ read are kept in an SQLite store, committed together, so a restart goes on where
 it stopped. New alerts are written to standard output (or --output).
 `)
 	fs.StringVar(&f.store, "store", "mamori.db", "SQLite file of alerts, baselines and checkpoints (created when absent)")
-	fs.DurationVar(&f.every, "every", time.Minute, "time between two looks at the folders")
+	spanVar(fs, &f.every, "every", time.Minute, "`span` between two looks at the folders (30s, 5m, 1h)")
 	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")
 	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written, appended each cycle: jsonl, ocsf (one JSON object a line) or table")
 	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
-	fs.DurationVar(&f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this long (0: never)")
+	spanVar(fs, &f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this `span` (24h, 2d; 0: never)")
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
 	}
 	if err := f.check(); err != nil {

@@ -38,7 +38,8 @@ what the store knows of a tenant's logs, for a tenant the service no longer
 watches.
 `)
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
-	quiet := fs.Duration("quiet", 24*time.Hour, "a log the rules read that has not arrived for this long is quiet (0: never)")
+	quiet := new(time.Duration)
+	spanVar(fs, quiet, "quiet", 24*time.Hour, "a log the rules read that has not arrived for this `span` (24h, 2d) is quiet (0: never)")
 	format := fs.String("format", "table", "output format: table or json")
 	forget := fs.String("forget-tenant", "", "forget this tenant's logs (a tenant no longer watched), then exit")
 	var ruleDirs multiFlag
