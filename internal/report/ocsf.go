@@ -24,6 +24,7 @@ const (
 	ocsfClassUID     = 2004 // Detection Finding
 	ocsfActivityID   = 1    // Create
 	ocsfStatusNew    = 1
+	ocsfSuppressed   = 3 // status_id "Suppressed": reviewed, judged benign
 	ocsfAnalyticRule = 1
 	ocsfAccountAzSub = 13 // account.type_id "Azure Subscription"
 )
@@ -43,6 +44,8 @@ var ocsfSeverity = [...]ocsfSev{
 //
 //	class_uid 2004 "Detection Finding", category_uid 2 "Findings",
 //	activity_id 1 "Create", type_uid 200401, status_id 1 "New", is_alert true
+//	status_id 3 "Suppressed"      Suppressed set (a --suppress entry), is_alert false;
+//	status_detail                 then "<entry id>: <reason>"
 //	time                          Time, epoch milliseconds
 //	severity_id, severity         Severity: informational 1, low 2, medium 3, high 4, critical 5
 //	message                       Summary
@@ -66,7 +69,11 @@ var ocsfSeverity = [...]ocsfSev{
 //	                              source and destination are not told apart), then one per
 //	                              Evidence: uid EventID, api.operation Operation, data the
 //	                              record's location (file, line, offset, index, time, shape)
-//	unmapped                      tags (all, verbatim), incident, ips (when not mapped above)
+//	metadata.correlation_uid      Incident: OCSF's id "to correlate this event with other
+//	                              related OCSF events, [...] part of the same [...] security
+//	                              incident"; unmapped.incident too, as before
+//	unmapped                      tags (all, verbatim), incident, ips (when not mapped above),
+//	                              suppressed (the entry, fields as in the JSON formats)
 //
 // Detection Finding has no top-level src_endpoint, hence evidences.
 func writeOCSF(w io.Writer, alerts []alert.Alert, p ProductInfo) error {
@@ -94,6 +101,7 @@ type ocsfBase struct {
 	Severity     string `json:"severity"`
 	StatusID     int    `json:"status_id"`
 	Status       string `json:"status"`
+	StatusDetail string `json:"status_detail,omitempty"`
 }
 
 // ocsfSev is a severity_id and its caption.
@@ -169,9 +177,10 @@ type ocsfAttack struct {
 }
 
 type ocsfMetadata struct {
-	Version  string      `json:"version"`
-	Product  ocsfProduct `json:"product"`
-	Profiles []string    `json:"profiles"`
+	Version        string      `json:"version"`
+	Product        ocsfProduct `json:"product"`
+	Profiles       []string    `json:"profiles"`
+	CorrelationUID string      `json:"correlation_uid,omitempty"`
 }
 
 type ocsfProduct struct {
@@ -223,9 +232,10 @@ type ocsfEndpoint struct {
 }
 
 type ocsfUnmapped struct {
-	Tags     []string `json:"tags,omitempty"`
-	Incident string   `json:"incident,omitempty"`
-	IPs      []string `json:"ips,omitempty"`
+	Tags       []string           `json:"tags,omitempty"`
+	Incident   string             `json:"incident,omitempty"`
+	IPs        []string           `json:"ips,omitempty"`
+	Suppressed *alert.Suppression `json:"suppressed,omitempty"`
 }
 
 func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
@@ -257,6 +267,16 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 		},
 		Metadata: ocsfMeta(p),
 		Cloud:    ocsfCloud{Provider: "Azure"},
+	}
+	f.Metadata.CorrelationUID = a.Incident
+	if s := a.Suppressed; s != nil {
+		// Still written, as every format writes it, but not as something
+		// to act on: the defender's file says why it is accepted.
+		f.StatusID, f.Status, f.StatusDetail = ocsfSuppressed, "Suppressed", s.Reason
+		if s.ID != "" {
+			f.StatusDetail = s.ID + ": " + s.Reason
+		}
+		f.IsAlert = false
 	}
 	if a.RuleVersion > 0 {
 		f.FindingInfo.Analytic.Version = strconv.Itoa(a.RuleVersion)
@@ -294,7 +314,7 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 // and returns what has no OCSF home.
 func ocsfEvidences(a *alert.Alert) ([]ocsfEvidence, *ocsfUnmapped) {
 	var out []ocsfEvidence
-	um := &ocsfUnmapped{Tags: a.Tags, Incident: a.Incident}
+	um := &ocsfUnmapped{Tags: a.Tags, Incident: a.Incident, Suppressed: a.Suppressed}
 	if ip, err := netip.ParseAddr(singleOrEmpty(a.IPs)); err == nil {
 		out = append(out, ocsfEvidence{SrcEndpoint: &ocsfEndpoint{IP: ip.String()}})
 	} else {
@@ -308,7 +328,7 @@ func ocsfEvidences(a *alert.Alert) ([]ocsfEvidence, *ocsfUnmapped) {
 		}
 		out = append(out, ev)
 	}
-	if len(um.Tags) == 0 && um.Incident == "" && len(um.IPs) == 0 {
+	if len(um.Tags) == 0 && um.Incident == "" && len(um.IPs) == 0 && um.Suppressed == nil {
 		um = nil
 	}
 	return out, um

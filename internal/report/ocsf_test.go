@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
 )
 
 // ocsfLines writes the fixture alerts as OCSF and decodes each line.
@@ -103,6 +105,11 @@ func TestOCSFDetectionFinding(t *testing.T) {
 		{"gpu: impact tactic", path(gpu, "finding_info", "attacks", 0, "tactic", "name"), "Impact"},
 		{"gpu: unparsable IP stays unmapped", path(gpu, "unmapped", "ips", 0), "not-an-ip"},
 		{"gpu: incident unmapped", path(gpu, "unmapped", "incident"), "inc-42"},
+		{"gpu: incident is the correlation uid", path(gpu, "metadata", "correlation_uid"), "inc-42"},
+		{"elevate: no incident, no correlation uid", path(elevate, "metadata", "correlation_uid"), nil},
+		{"elevate: not suppressed, an alert", path(elevate, "is_alert"), true},
+		{"elevate: no status detail", path(elevate, "status_detail"), nil},
+		{"elevate: no suppression unmapped", path(elevate, "unmapped", "suppressed"), nil},
 		{"pool: two IPs are unmapped, not guessed", path(pool, "unmapped", "ips", 1), "198.51.100.9"},
 		{"pool: unknown technique takes no tactic when two are tagged", path(pool, "finding_info", "attacks", 1, "technique", "uid"), "T9999"},
 		{"pool: unused tactic gets its own entry", path(pool, "finding_info", "attacks", 2, "tactic", "uid"), "TA0005"},
@@ -136,5 +143,46 @@ func TestOCSFActorUID(t *testing.T) {
 	a.PrincipalName = "aml-training-pipeline"
 	if f := toOCSF(&a, ProductInfo{}); f.Actor.User.UID != a.Principal || f.Actor.User.Name != a.PrincipalName {
 		t.Errorf("named service principal: %+v", f.Actor.User)
+	}
+}
+
+// TestOCSFSuppressedAlert: a suppressed alert is written, as every format
+// writes it, with OCSF's status Suppressed (status_id 3), the entry and
+// its reason in status_detail, the entry whole as the JSON formats give it
+// in unmapped.suppressed, and is_alert false: the defender's file says it
+// is accepted activity, nothing to page anyone about.
+func TestOCSFSuppressedAlert(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()[:1]
+	as[0].Suppressed = &alert.Suppression{ID: "break-glass", Reason: "quarterly break-glass drill, CHG-77",
+		Owner: "secops@contoso.com", Expires: "2026-06-30", File: "suppressions.yml", Line: 4}
+	out := writeString(t, OCSF, as, Options{})
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"status_id", r["status_id"], 3.0},
+		{"status", r["status"], "Suppressed"},
+		{"status_detail", r["status_detail"], "break-glass: quarterly break-glass drill, CHG-77"},
+		{"is_alert", r["is_alert"], false},
+		{"unmapped.suppressed.id", path(r, "unmapped", "suppressed", "id"), "break-glass"},
+		{"unmapped.suppressed.reason", path(r, "unmapped", "suppressed", "reason"), "quarterly break-glass drill, CHG-77"},
+		{"unmapped.suppressed.owner", path(r, "unmapped", "suppressed", "owner"), "secops@contoso.com"},
+		{"unmapped.suppressed.line", path(r, "unmapped", "suppressed", "line"), 4.0},
+		{"still the same finding", path(r, "finding_info", "uid"), as[0].ID},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// An entry without an id (none in practice: the file gives "#N")
+	// leaves the reason alone, not ": reason".
+	as[0].Suppressed = &alert.Suppression{Reason: "planned training run"}
+	if f := toOCSF(&as[0], ProductInfo{}); f.StatusDetail != "planned training run" || f.StatusID != 3 {
+		t.Errorf("suppressed without an id: status %d, detail %q", f.StatusID, f.StatusDetail)
 	}
 }

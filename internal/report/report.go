@@ -4,7 +4,8 @@
 // Alerts carry text an attacker chose (principal names, resource names,
 // summaries built from record values). Every format here neutralises it for
 // its reader: the table escapes control and bidi characters (Terminal), the
-// JSON formats escape them as \u sequences, and CSV defuses spreadsheet
+// JSON formats escape them as \u sequences, and CSV escapes them as the
+// table does (so that each alert is one line) and defuses spreadsheet
 // formulas.
 package report
 

@@ -52,8 +52,9 @@ func TestNoAlerts(t *testing.T) {
 		Table: "no alerts\n",
 		JSONL: "",
 		JSON:  "[]\n",
-		CSV:   "id,time,severity,rule,title,tenant,subscription,principal,ips,resources,summary,tags,evidence,hosts,principal_name\n",
-		OCSF:  "",
+		CSV: "id,time,severity,rule,title,tenant,subscription,principal,ips,resources,summary,tags,evidence,hosts,principal_name," +
+			"incident,suppressed_id,suppressed_reason,suppressed_owner,suppressed_expires,suppressed_file,suppressed_line\n",
+		OCSF: "",
 	}
 	for _, f := range formats {
 		for _, in := range [][]alert.Alert{nil, {}} {

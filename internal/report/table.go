@@ -106,7 +106,7 @@ func tableRow(a *alert.Alert) [numCols]string {
 	r[colRule] = orDash(Terminal(RuleLabel(a)))
 	r[colPrincipal] = orDash(Terminal(cmp.Or(a.PrincipalName, a.Principal))) // a service principal by its name when read
 	r[colSub] = orDash(Terminal(shortSubscription(a.Subscription)))
-	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal)))
+	r[colSummary] = orDash(Terminal(summaryAfter(a.Summary, a.Principal, a.PrincipalName)))
 	if a.Suppressed != nil {
 		r[colSummary] = "[suppressed: " + Terminal(a.Suppressed.ID) + "] " + r[colSummary]
 	}
@@ -126,14 +126,23 @@ func RuleLabel(a *alert.Alert) string {
 
 // summaryAfter is an alert's summary without the principal it begins
 // with, which the table shows in its own column: in a narrow terminal the
-// summary's room goes to what was done.
-func summaryAfter(summary, principal string) string {
+// summary's room goes to what was done. A principal named by object id
+// whose name the hunt read begins it as "<id> (<name>)" (hunt.Name writes
+// the name after the id); the column shows the name, so both go, or the
+// summary would begin with a dangling "(<name>)".
+func summaryAfter(summary, principal, name string) string {
 	if principal == "" {
 		return summary
 	}
-	for _, sep := range [...]string{" ", ": "} {
-		if rest, ok := strings.CutPrefix(summary, principal+sep); ok && rest != "" {
-			return rest
+	leads := []string{principal}
+	if name != "" {
+		leads = []string{principal + " (" + name + ")", principal}
+	}
+	for _, lead := range leads {
+		for _, sep := range [...]string{" ", ": "} {
+			if rest, ok := strings.CutPrefix(summary, lead+sep); ok && rest != "" {
+				return rest
+			}
 		}
 	}
 	return summary

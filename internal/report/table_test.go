@@ -143,6 +143,36 @@ func TestTableSummaryLeavesThePrincipalOut(t *testing.T) {
 	}
 }
 
+// A service principal named by its object id, whose name the hunt read:
+// the summary begins "<id> (<name>)", the PRINCIPAL column shows the name,
+// and the summary goes on with what was done, without a dangling
+// "(<name>)". Without a name, the column shows the id and the summary
+// leaves it out as before.
+func TestTableSummaryOfAServicePrincipal(t *testing.T) {
+	t.Parallel()
+	const id = "523aa895-4f0b-4c1e-9d2a-7b3c8e1f0a64"
+	what := "created workspaces/mlw-tailspin/computes/nightly-cluster in eastus2"
+	cases := []struct {
+		name, principalName, summary, wantPrincipal, wantSummary string
+	}{
+		{"named", "aml-training-pipeline", id + " (aml-training-pipeline) " + what, "aml-training-pipeline", what},
+		{"named, with a colon", "aml-training-pipeline", id + " (aml-training-pipeline): 3 regions within 1h", "aml-training-pipeline", "3 regions within 1h"},
+		{"no name read", "", id + " " + what, id, what},
+	}
+	for _, c := range cases {
+		a := alert.Alert{Rule: "azure.compute.gpu_created", Severity: alert.Low, Principal: id, PrincipalName: c.principalName, Summary: c.summary}
+		r := tableRow(&a)
+		if r[colPrincipal] != c.wantPrincipal || r[colSummary] != c.wantSummary {
+			t.Errorf("%s: principal %q, summary %q; want %q, %q", c.name, r[colPrincipal], r[colSummary], c.wantPrincipal, c.wantSummary)
+		}
+	}
+	a := alert.Alert{Rule: "azure.compute.gpu_created", Severity: alert.Low, Principal: id, PrincipalName: "aml-training-pipeline",
+		Summary: id + " (aml-training-pipeline) " + what}
+	if out := writeString(t, Table, []alert.Alert{a}, Options{Width: 200}); strings.Contains(out, "(aml-training-pipeline)") || !strings.Contains(out, "aml-training-pipeline  -    "+what) {
+		t.Errorf("table:\n%s", out)
+	}
+}
+
 // An incident's header names the machines its alerts name, escaped.
 func TestIncidentHeaderNamesItsMachines(t *testing.T) {
 	t.Parallel()

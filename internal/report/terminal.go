@@ -13,12 +13,8 @@ import (
 // attacker who names a resource "\x1b]8;;…" or hides text behind a
 // right-to-left override must not be able to move the cursor, rewrite
 // earlier lines, or reorder what a defender reads. Everything else,
-// backslashes included, is kept as is.
-func Terminal(s string) string { return escapeControls(s, false) }
-
-// escapeControls is Terminal; keepLines keeps newline and tab raw, for
-// CSV, where a newline inside a quoted cell is data.
-func escapeControls(s string, keepLines bool) string {
+// backslashes included, is kept as is. CSV cells are escaped so too.
+func Terminal(s string) string {
 	// Fast path: plain printable ASCII needs no copy.
 	i := 0
 	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
@@ -35,7 +31,7 @@ func escapeControls(s string, keepLines bool) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			b.WriteRune(utf8.RuneError)
-		case needsEscape(r) && !(keepLines && (r == '\n' || r == '\t')):
+		case needsEscape(r):
 			writeEscape(&b, r)
 		default:
 			b.WriteString(s[i : i+n])

@@ -2,6 +2,9 @@ package source
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +44,8 @@ var ownContainers = map[string]string{
 // types mamori writes: no Azure log has this shape.
 var (
 	// The CSV headers, the columns every row fills first.
-	alertCSVHeader   = []string{"id", "time", "severity", "rule", "title", "summary", "tenant", "subscription", "principal", "ips", "resources", "tags", "evidence", "hosts"}
+	alertCSVHeader = []string{"id", "time", "severity", "rule", "title", "summary", "tenant", "subscription", "principal", "ips", "resources", "tags", "evidence", "hosts",
+		"principal_name", "incident", "suppressed_id", "suppressed_reason", "suppressed_owner", "suppressed_expires", "suppressed_file", "suppressed_line"}
 	postureCSVHeader = []string{"check", "area", "status", "severity", "scope", "summary", "why", "fix", "scope_name", "evidence", "missing"}
 )
 
@@ -158,6 +162,22 @@ func isCSVRow(o *fastjson.Object, h []string, need int) bool {
 	return ok && n == need
 }
 
+// isCSVHeader: the columns of a CSV whose header is h, as isCSVRow asks
+// of its rows.
+func isCSVHeader(cols, h []string, need int) bool {
+	n := 0
+	for _, c := range cols {
+		i := slices.Index(h, c)
+		if i < 0 {
+			return false
+		}
+		if i < need {
+			n++
+		}
+	}
+	return n == need
+}
+
 func isSeverity(v *fastjson.Value) bool {
 	s := str(v)
 	_, ok := alert.ParseSeverity(s)
@@ -218,4 +238,66 @@ func isScoresLine(l []byte) bool {
 		}
 	}
 	return true
+}
+
+// maxOwnDocument is the largest JSON document IsOwnOutput parses whole (a
+// json alerts array, a summary): beyond it the file is taken for a log.
+const maxOwnDocument = 16 << 20
+
+// IsOwnOutput reports whether the file at path holds nothing but one of
+// mamori's own outputs (or nothing at all), so that a command may write
+// over it: an output flag naming a log being hunted must not destroy the
+// evidence, but a second run's --output in the folder it hunts may replace
+// the first run's.
+func IsOwnOutput(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, sniffSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, err
+	}
+	whole := n < len(head)
+	t := bytes.TrimLeft(bytes.TrimPrefix(head[:n], utf8BOM), " \t\r\n")
+	switch {
+	case len(t) == 0 && whole:
+		return true, nil
+	case len(t) == 0:
+		return false, nil
+	case ownText(t) != "":
+		return true, nil
+	case t[0] != '{' && t[0] != '[':
+		// A CSV of alerts or findings: its header.
+		first, _, _ := bytes.Cut(t, []byte("\n"))
+		first = bytes.TrimRight(first, "\r")
+		cols := strings.Split(string(first), ",")
+		return isCSVHeader(cols, alertCSVHeader, alertCSVNeed) || isCSVHeader(cols, postureCSVHeader, postureCSVNeed), nil
+	}
+	var p fastjson.Parser
+	if line, _, _ := bytes.Cut(t, []byte("\n")); t[0] == '{' {
+		if v, err := p.ParseBytes(line); err == nil {
+			return ownRecord(v) != "", nil // JSON lines: the first says
+		}
+	}
+	// One document over several lines: a json array of alerts or
+	// findings, a summary, posture's json.
+	st, err := f.Stat()
+	if err != nil || st.Size() > maxOwnDocument {
+		return false, err
+	}
+	all, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	v, err := p.ParseBytes(bytes.TrimPrefix(all, utf8BOM))
+	if err != nil {
+		return false, nil
+	}
+	if arr, err := v.Array(); err == nil {
+		return len(arr) == 0 || ownRecord(arr[0]) != "", nil
+	}
+	return ownRecord(v) != "", nil
 }

@@ -31,8 +31,9 @@ func ownAlertsFixture() []alert.Alert {
 			Title: "Successful sign-in", Severity: alert.High, Time: at, Tenant: "t1", Subscription: "s1",
 			Principal: "a@b.example", IPs: []string{"20.42.64.17"}, Resources: []string{"/subscriptions/s1"},
 			Summary: "a signed in", Tags: []string{"attack.t1078.004"}, Count: 2, Stage: "initial_access",
-			Incident: "inc-28d4c8dfab97ba47bef8",
-			Evidence: []alert.Evidence{{File: "signins.json", Line: 65, Time: at, Shape: "signin.loganalytics"}}},
+			Incident: "inc-28d4c8dfab97ba47bef8", PrincipalName: "aml-training-pipeline",
+			Suppressed: &alert.Suppression{ID: "ops-1", Reason: "the team's run", Owner: "ops", Expires: "2026-12-31", File: "s.yml", Line: 3},
+			Evidence:   []alert.Evidence{{File: "signins.json", Line: 65, Time: at, Shape: "signin.loganalytics"}}},
 		{ID: "54f22b639fa92de17434", Rule: "r", Title: "t", Severity: alert.Informational, Time: at,
 			Summary: "s", Count: 1, Evidence: []alert.Evidence{}},
 	}
