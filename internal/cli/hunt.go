@@ -217,6 +217,11 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if p == nil {
 		return code
 	}
+	inputs, expandErr := source.Expand(paths, stdin)
+	if err := checkOutputs([]outputPath{{"--output", f.output}, {"--summary", f.summary}, {"--report", f.report}, {"--cpuprofile", f.cpuProfile}}, inputs); err != nil {
+		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
+		return ExitUsage
+	}
 	// --output is opened before the hunt, so a path that cannot be written
 	// fails now rather than after the whole input was read; it is emptied
 	// only when the alerts are written.
@@ -242,7 +247,6 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if page != nil {
 		defer page.Close()
 	}
-	inputs, expandErr := source.Expand(paths, stdin)
 	if expandErr != nil {
 		printErrors(stderr, "mamori hunt:", expandErr)
 		if len(inputs) == 0 {

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/source"
 )
 
 // outputFlags reads the --format and --fail-on values every command that
@@ -52,4 +54,64 @@ func openOutputMode(path string, stdout io.Writer, mode int) (out io.Writer, opt
 	}
 	opts = report.Options{Color: path == "" && isTerminal(stdout), Width: tableWidth(out), Product: report.ProductInfo{Name: "mamori", Version: Version()}}
 	return out, opts, closeOut, nil
+}
+
+// An output is a flag's file: --output, --summary, --report, --cpuprofile.
+type outputPath struct{ flag, path string }
+
+// checkOutputs refuses, before anything is created or read, two flags
+// naming the same file (the one would overwrite the other after the whole
+// hunt), and a flag naming one of the files hunted unless all it holds is
+// an output of mamori's (a run before this one's): writing alerts over
+// the log they came from destroys a responder's evidence.
+func checkOutputs(outs []outputPath, inputs []source.Input) error {
+	type named struct {
+		outputPath
+		abs string
+		st  os.FileInfo
+	}
+	var ns []named
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(o.path)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", o.flag, o.path, err)
+		}
+		n := named{outputPath: o, abs: abs}
+		if st, err := os.Stat(o.path); err == nil && st.Mode().IsRegular() {
+			n.st = st
+		}
+		for _, m := range ns {
+			if m.abs == n.abs || m.st != nil && n.st != nil && os.SameFile(m.st, n.st) {
+				return fmt.Errorf("%s and %s name the same file, %s: each needs its own", m.flag, n.flag, o.path)
+			}
+		}
+		ns = append(ns, n)
+	}
+	for _, in := range inputs {
+		if in.Name == "-" {
+			continue
+		}
+		var st os.FileInfo
+		for _, n := range ns {
+			if n.st == nil {
+				continue
+			}
+			if st == nil {
+				var err error
+				if st, err = os.Stat(in.Name); err != nil {
+					break // said when the hunt reads it
+				}
+			}
+			if !os.SameFile(st, n.st) {
+				continue
+			}
+			if own, err := source.IsOwnOutput(n.path); err != nil || !own {
+				return fmt.Errorf("%s %s: is one of the logs being hunted (%s): write it elsewhere", n.flag, n.path, in.Name)
+			}
+		}
+	}
+	return nil
 }

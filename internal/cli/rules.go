@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -62,6 +63,14 @@ func loadRules(cmd string, dirs []string, onlyUser bool, stderr, warn io.Writer)
 	}
 	if bad > 10 {
 		fmt.Fprintf(warn, "mamori: … and %s (mamori rules validate shows all)\n", plural.Count(bad-10, "more invalid rule", "more invalid rules"))
+	}
+	// A hunt with no rule finds nothing, and "no alerts" would read as a
+	// clean tenant. Listing them is another matter: it says why.
+	if cmd != "rules list" && !slices.ContainsFunc(set.Rules, func(r *rules.Rule) bool {
+		return r.Status == rules.Compiled || r.Status == rules.Correlation
+	}) {
+		fmt.Fprintf(stderr, "mamori %s: no rule could be loaded, so nothing could be found: see mamori rules validate\n", cmd)
+		return nil, ExitUsage
 	}
 	return set, ExitOK
 }
@@ -222,7 +231,8 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(set.Rules) == 0 {
-		problems = append(problems, errors.New("no rule files (*.yml, *.yaml) found"))
+		fmt.Fprintln(stdout, "no rule files (*.yml, *.yaml) found")
+		return ExitError
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, report.Terminal(p.Error()))

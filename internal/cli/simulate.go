@@ -55,6 +55,10 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mamori simulate: %s: %s\n", simulateFlags[oe.Option], err)
 		return ExitUsage
 	}
+	if errors.Is(err, simulate.ErrNotEmpty) {
+		fmt.Fprintln(stderr, "mamori simulate: --out", report.Terminal(err.Error()))
+		return ExitUsage
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori simulate:", err)
 		return ExitError
@@ -72,7 +76,8 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  %s %s, %s → %s\n", kind, a.Scenario, a.Start.Format(time.DateTime), a.End.Format(time.DateTime))
 	}
-	fmt.Fprintf(stdout, "hunt it: mamori hunt --baseline %dd --owned-ips FILE %s   (the owned ranges are in truth.json)\n", truth.BaselineDays, *out)
+	// hunt reads the baseline and the owned ranges from truth.json.
+	fmt.Fprintf(stdout, "hunt it: mamori hunt %s\n", *out)
 	return ExitOK
 }
 
@@ -106,8 +111,12 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// demo shows every stage, the miner's process too.
 	truth, err := simulate.Write(dir, simulate.Options{Seed: *seed, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"},
 		HostAgents: simulate.AgentsAll})
+	if errors.Is(err, simulate.ErrNotEmpty) {
+		fmt.Fprintln(stderr, "mamori demo: --keep", report.Terminal(err.Error()))
+		return ExitUsage
+	}
 	if err != nil {
-		fmt.Fprintln(stderr, "mamori demo:", err)
+		fmt.Fprintln(stderr, "mamori demo:", report.Terminal(err.Error()))
 		return ExitError
 	}
 	set, code := loadRules("demo", nil, false, stderr, stderr)

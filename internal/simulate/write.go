@@ -24,6 +24,7 @@ import (
 	"cmp"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -126,12 +127,20 @@ type gen struct {
 	agents      string // AgentsAll or AgentsOwn
 }
 
-// Write simulates into dir and returns what was injected; truth.json in dir
-// says the same.
+// ErrNotEmpty is Write's folder holding something already.
+var ErrNotEmpty = errors.New("not empty")
+
+// Write simulates into dir, new or empty, and returns what was injected;
+// truth.json in dir says the same.
 func Write(dir string, opt Options) (*Truth, error) {
 	g, err := newGen(opt)
 	if err != nil {
 		return nil, err
+	}
+	// Two tenants' files mixed in one folder, and the second's truth.json
+	// over the first's, would be hunted as one tenant.
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("%s: %w: a simulated tenant is written into a new or empty folder", dir, ErrNotEmpty)
 	}
 	truth, err := g.run()
 	if err != nil {
