@@ -117,6 +117,17 @@ func (f *huntFlags) check() error {
 		return fmt.Errorf("--max-decompressed: %d: at least 1 byte", f.maxDecomp)
 	case f.maxErrors < 0:
 		return fmt.Errorf("--max-errors: %d: 0 or more", f.maxErrors)
+	case f.workers < 0:
+		return fmt.Errorf("--workers: %d: 0 (one per core) or more", f.workers)
+	}
+	// The hits spill into --temp-dir once the input is read: a folder that
+	// is not there must fail now, not after the whole hunt.
+	if f.tempDir != "" {
+		if st, err := os.Stat(f.tempDir); err != nil {
+			return fmt.Errorf("--temp-dir: %w", err)
+		} else if !st.IsDir() {
+			return fmt.Errorf("--temp-dir %s: not a folder", f.tempDir)
+		}
 	}
 	return f.incidentFlags.check()
 }
@@ -364,6 +375,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		// input not read, as much as a record skipped.
 		return ExitError
 	case f.failOn != "" && anyAtLeast(alerts, res.Incidents, failOn):
+		// A CI job's log should say why it failed.
+		fmt.Fprintf(stderr, "mamori hunt: exit %d: --fail-on %s: an alert or incident is %s or above\n", ExitFindings, failOn, failOn)
 		return ExitFindings
 	case ctx.Err() != nil:
 		return ExitError

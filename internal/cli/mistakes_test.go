@@ -29,6 +29,10 @@ func TestCommandLineMistakesAreRefused(t *testing.T) {
 		// "no alerts" from a hunt with no rule would read as a clean tenant.
 		{"no rule loads", []string{"hunt", "--rules", bad, "--only-user-rules", example}, ExitUsage, "no rule could be loaded"},
 		{"serve with no rule", []string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "s.db"), "--rules", bad, "--only-user-rules", example}, ExitUsage, "no rule could be loaded"},
+		// Found only once the whole input is read, they were.
+		{"a temporary folder that is not there", []string{"hunt", "--temp-dir", filepath.Join(bad, "gone"), example}, ExitUsage, "--temp-dir"},
+		{"a temporary folder that is a file", []string{"hunt", "--temp-dir", mine, example}, ExitUsage, "not a folder"},
+		{"fewer than no workers", []string{"hunt", "--workers", "-2", example}, ExitUsage, "--workers"},
 		// Two tenants in one folder would be hunted as one.
 		{"simulate into a folder in use", []string{"simulate", "--out", full, "--days", "3"}, ExitUsage, "not empty"},
 		{"demo kept in a folder in use", []string{"demo", "--keep", full, "--report", ""}, ExitUsage, "not empty"},

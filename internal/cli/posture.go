@@ -112,6 +112,7 @@ func postureCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	if f.failOn != "" && anyFailAtLeast(findings, failOn) {
+		fmt.Fprintf(stderr, "mamori posture: exit %d: --fail-on %s: a check failed at %s or above\n", ExitFindings, failOn, failOn)
 		return ExitFindings
 	}
 	return ExitOK
