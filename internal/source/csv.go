@@ -54,6 +54,12 @@ func (fr *fileReader) readCSV(s *stream) error {
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		if j := strings.Index(h, " ["); j > 0 && strings.HasSuffix(h, "]") {
+			// The portal writes a time column's zone in its label and the
+			// times without one: "[UTC]" is what they are read as, and
+			// any other zone would place every event wrongly, silently.
+			if zone := h[j+2 : len(h)-1]; !strings.EqualFold(zone, "UTC") {
+				return fmt.Errorf("csv header: column %q holds times in %s without their offset: export it in UTC (the portal's time zone setting)", h, zone)
+			}
 			h = h[:j]
 		}
 		cols[i] = h

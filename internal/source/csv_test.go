@@ -222,3 +222,19 @@ func csvLines(t *testing.T, data []byte) (rows, errs []int, clean bool) {
 		}
 	}
 }
+
+// A Log Analytics CSV whose times are in a local zone (the label says so,
+// the cells do not) is refused whole, naming the column, rather than read
+// as UTC with every event in the wrong place.
+func TestCSVTimesInALocalZoneAreRefused(t *testing.T) {
+	t.Parallel()
+	local := strings.Replace(csvHeader, "TimeGenerated [UTC]", "TimeGenerated [Local Time]", 1) + csvRow(1) + csvRow(2)
+	r, _ := read(t, []Input{BytesInput("activity.csv", []byte(local))}, DefaultLimits())
+	if len(r.events) != 0 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), `"TimeGenerated [Local Time]"`) || !strings.Contains(r.errs[0].Error(), "activity.csv") {
+		t.Errorf("events %d, errors %v: want none read and one error naming the file and the column", len(r.events), r.errs)
+	}
+	r, _ = read(t, []Input{BytesInput("activity.csv", []byte(csvHeader+csvRow(1)+csvRow(2)))}, DefaultLimits())
+	if len(r.events) != 2 || len(r.errs) != 0 {
+		t.Errorf("the same export in UTC: events %d, errors %v", len(r.events), r.errs)
+	}
+}
