@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
 )
@@ -83,6 +86,16 @@ formats give each alert its incident's id).
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
+	}
+	if len(as) == 0 && !from.IsZero() {
+		// Events are placed by their own time: a store of last month's
+		// exports has nothing "in the last 7 days", which "no alerts"
+		// alone would hide.
+		if all, err := st.Alerts(ctx, time.Time{}); err == nil && len(all) > 0 {
+			latest := slices.MaxFunc(all, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time
+			fmt.Fprintf(stderr, "mamori alerts: none since %s (--since %s); the store holds %s before, the latest at %s\n",
+				from.UTC().Format("2006-01-02 15:04"), *since, plural.Count(len(all), "alert", "alerts"), latest.UTC().Format("2006-01-02 15:04"))
+		}
 	}
 	// Names the store learned after an alert was stored (a service
 	// principal's sign-in read a cycle after its write) name it now.

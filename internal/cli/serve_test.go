@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,8 +50,13 @@ func TestServeOnceKeepsWhatItFound(t *testing.T) {
 	if got, want := ids(out), ids(hout); code != ExitOK || !slices.Equal(got, want) {
 		t.Errorf("mamori alerts: exit %d (%s), %v; want %v", code, errs, got, want)
 	}
-	if code, out, _ := run(t, "", "alerts", "--store", db, "--since", "1h", "--format", "jsonl"); code != ExitOK || out != "" {
+	code, out, errs = run(t, "", "alerts", "--store", db, "--since", "1h", "--format", "jsonl")
+	if code != ExitOK || out != "" {
 		t.Errorf("--since 1h listed alerts of 2026-03 events: %q", out)
+	}
+	// None that recent, but the store is not empty: it says so.
+	if want := fmt.Sprintf("the store holds %d alerts before, the latest at 2026-03-14", len(served)); !strings.Contains(errs, want) {
+		t.Errorf("--since 1h over older alerts: stderr %q, want %q", errs, want)
 	}
 	if code, _, errs := run(t, "", "alerts", "--store", db+".missing"); code != ExitUsage || !strings.Contains(errs, "no such file") {
 		t.Errorf("a missing store: exit %d, %q", code, errs)
