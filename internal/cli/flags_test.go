@@ -22,7 +22,7 @@ func TestFlagsAfterThePaths(t *testing.T) {
 	if len(jsonl(t, out)) == 0 {
 		t.Errorf("--format jsonl after the path: no alert as JSON lines in %.200q", out)
 	}
-	if strings.Contains(stderr, "stat --fail-on") || !strings.Contains(stderr, "exit 3: --fail-on high") {
+	if strings.Contains(stderr, "--fail-on: no such file") || !strings.Contains(stderr, "exit 3: --fail-on high") {
 		t.Errorf("a flag read as a path, or the exit status not said: %q", stderr)
 	}
 	// Flags between paths, and the same alerts as with the flags first.

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/pprof"
 	"strconv"
@@ -101,6 +103,11 @@ func printErrors(stderr io.Writer, prefix string, err error) {
 			printErrors(stderr, prefix, e)
 		}
 		return
+	}
+	// "stat logs: no such file or directory" names a system call the
+	// user never made: the path and the reason are what they need.
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && err == error(pe) {
+		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 }
