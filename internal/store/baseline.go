@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql/driver"
 	"fmt"
 	"sync"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // Baseline is first_seen's memory kept in the store (a
@@ -12,15 +16,20 @@ import (
 // is what the store has seen". A tenant and rule's keys are read from the
 // database the first time a hunt asks for them and kept in memory; what a
 // cycle changes is written by Store.Commit, in the cycle's transaction.
+//
+// A key is kept as its hash (keyHash), in memory and in the file: a rule
+// may group by a command line, whose secrets must not reach the store, and
+// first_seen only ever asks whether it has seen a key, never what keys it
+// has seen.
 type Baseline struct {
 	s   *Store
 	ctx context.Context
 
 	mu     sync.Mutex
-	keys   map[pair]map[string]int64 // loaded: tenant, rule -> key -> last seen (Unix ns)
-	dirty  map[pair]map[string]bool  // keys changed since the last commit
-	prunes map[pair]int64            // forget keys last seen before this
-	err    error                     // the first failed read: Commit reports it
+	keys   map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
+	dirty  map[pair]map[hash]bool  // keys' hashes changed since the last commit
+	prunes map[pair]int64          // forget keys last seen before this
+	err    error                   // the first failed read: Commit reports it
 }
 
 type pair struct{ tenant, rule string }
@@ -35,7 +44,7 @@ func (s *Store) Baseline(ctx context.Context) *Baseline {
 // reset forgets what is in memory, a failed read included: the next
 // cycle reads the file again.
 func (b *Baseline) reset() {
-	b.keys, b.dirty, b.prunes = map[pair]map[string]int64{}, map[pair]map[string]bool{}, map[pair]int64{}
+	b.keys, b.dirty, b.prunes = map[pair]map[hash]int64{}, map[pair]map[hash]bool{}, map[pair]int64{}
 	b.err = nil
 }
 
@@ -51,11 +60,11 @@ func (b *Baseline) Drop() {
 // leaves them empty and is reported by the next Commit, which then
 // refuses to write: a cycle that could not see the baseline must not
 // record one.
-func (b *Baseline) load(p pair) map[string]int64 {
+func (b *Baseline) load(p pair) map[hash]int64 {
 	if m, ok := b.keys[p]; ok {
 		return m
 	}
-	m := map[string]int64{}
+	m := map[hash]int64{}
 	b.keys[p] = m
 	rows, err := b.s.db.QueryContext(b.ctx, "SELECT key, last_seen FROM baseline WHERE tenant = ? AND rule = ?", p.tenant, p.rule)
 	if err != nil {
@@ -64,13 +73,16 @@ func (b *Baseline) load(p pair) map[string]int64 {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k string
+		var k []byte
 		var t int64
 		if err := rows.Scan(&k, &t); err != nil {
 			b.fail(err)
 			return m
 		}
-		m[k] = t
+		if len(k) != len(hash{}) {
+			continue // not a hash: no key matches it
+		}
+		m[hash(k)] = t
 	}
 	if err := rows.Err(); err != nil {
 		b.fail(err)
@@ -84,11 +96,33 @@ func (b *Baseline) fail(err error) {
 	}
 }
 
+// A hash is what the store keeps of a key: its SHA-256 (keyHash). No
+// secret key is needed (a keyed hash's would have to be kept beside it):
+// what matters is that the file does not show the key.
+type hash = [sha256.Size]byte
+
+func keyHash(key string) hash { return sha256.Sum256([]byte(key)) }
+
+// keyHashSQL is keyHash in SQL, for the upgrade that hashes the keys an
+// older mamori kept in clear.
+const keyHashSQL = "mamori_key_hash"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(keyHashSQL, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		key, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: a key of type %T, not text", keyHashSQL, args[0])
+		}
+		h := keyHash(key)
+		return h[:], nil
+	})
+}
+
 // Seen implements correlate.Baseline.
 func (b *Baseline) Seen(tenant, rule, key string) (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.load(pair{tenant, rule})[key]
+	t, ok := b.load(pair{tenant, rule})[keyHash(key)]
 	if !ok {
 		return time.Time{}, false
 	}
@@ -101,17 +135,18 @@ func (b *Baseline) Record(tenant, rule, key string, at time.Time) {
 	defer b.mu.Unlock()
 	p := pair{tenant, rule}
 	m := b.load(p)
+	k := keyHash(key)
 	t := at.UnixNano()
-	if old, ok := m[key]; ok && old >= t {
+	if old, ok := m[k]; ok && old >= t {
 		return
 	}
-	m[key] = t
+	m[k] = t
 	d := b.dirty[p]
 	if d == nil {
-		d = map[string]bool{}
+		d = map[hash]bool{}
 		b.dirty[p] = d
 	}
-	d[key] = true
+	d[k] = true
 }
 
 // Forget implements correlate.Forgetter: keys last seen before the

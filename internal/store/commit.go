@@ -111,7 +111,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	if b != nil {
-		b.dirty, b.prunes = map[pair]map[string]bool{}, map[pair]int64{}
+		b.dirty, b.prunes = map[pair]map[hash]bool{}, map[pair]int64{}
 	}
 	return fresh, nil
 }
@@ -175,7 +175,8 @@ func (b *Baseline) write(ctx context.Context, tx *sql.Tx) error {
 	defer st.Close()
 	for p, keys := range b.dirty {
 		for k := range keys {
-			if _, err := st.ExecContext(ctx, p.tenant, p.rule, k, b.keys[p][k]); err != nil {
+			// A blob: the hash is bytes, not text.
+			if _, err := st.ExecContext(ctx, p.tenant, p.rule, k[:], b.keys[p][k]); err != nil {
 				return err
 			}
 		}

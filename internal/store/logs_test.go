@@ -57,12 +57,18 @@ func TestLogsAddUp(t *testing.T) {
 
 // A store of an older schema (1 before the logs table, … 4 before the
 // regions table, 5 before the principal_names table, 6 before the
-// owner_sightings table, 7 before tenant_logs' events) is upgraded in
-// place when opened, keeping what it holds.
+// owner_sightings table, 7 before tenant_logs' events, 8 before hashed
+// baseline keys) is upgraded in place when opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 7 were: this schema without the tables added
-	// since. Version 8 added tenant_logs' events column: before it,
-	// tenant_logs was this (with a row to keep).
+	// What versions 1 to 8 were: this schema without the tables added
+	// since. Version 9 hashed the baseline's keys: before it, baseline was
+	// this, its keys text (with a key to keep, seen after the upgrade).
+	const since8 = `; DROP TABLE baseline;
+		CREATE TABLE baseline (tenant TEXT NOT NULL, rule TEXT NOT NULL, key TEXT NOT NULL, last_seen INTEGER NOT NULL,
+			PRIMARY KEY (tenant, rule, key)) WITHOUT ROWID;
+		INSERT INTO baseline VALUES ('t1', 'first_region', 'westeurope', 1)`
+	// Version 8 added tenant_logs' events column: before it, tenant_logs
+	// was this (with a row to keep).
 	const since7 = `; DROP TABLE tenant_logs;
 		CREATE TABLE tenant_logs (tenant TEXT NOT NULL, kind TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
 			arrived INTEGER NOT NULL, PRIMARY KEY (tenant, kind)) WITHOUT ROWID;
@@ -72,10 +78,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const since6 = `; DROP TABLE owner_sightings; DROP TABLE logs;
 		CREATE TABLE logs (kind TEXT PRIMARY KEY, records INTEGER NOT NULL, first INTEGER, last INTEGER, arrived INTEGER) WITHOUT ROWID;
 		INSERT INTO logs (kind, records) VALUES ('dns', 7)`
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings",
-		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6,
-		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7,
-		5: "DROP TABLE principal_names" + since6 + since7, 6: since6[2:] + since7, 7: since7[2:]} {
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8,
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8,
+		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8,
+		5: "DROP TABLE principal_names" + since6 + since7 + since8, 6: since6[2:] + since7 + since8, 7: since7[2:] + since8, 8: since8[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -94,6 +100,9 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			}
 			if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 {
 				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
+			}
+			if last, ok := s.Baseline(ctx).Seen("t1", "first_region", "westeurope"); !ok || last.UnixNano() != 1 {
+				t.Errorf("the baseline key kept before the upgrade: seen %v at %v, want seen at 1 ns", ok, last)
 			}
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}, {Kind: "process", Records: 3, Unnamed: 2}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
@@ -129,7 +138,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 					t.Errorf("tenant logs after the upgrade: %+v", l)
 				}
 			}
-			if v > 2 && !slices.ContainsFunc(tl, func(l TenantLogSeen) bool { return l.Tenant == "t2" }) {
+			if v > 2 && v < 8 && !slices.ContainsFunc(tl, func(l TenantLogSeen) bool { return l.Tenant == "t2" }) {
 				t.Errorf("the tenant_logs row before the upgrade is gone: %+v", tl)
 			}
 		})

@@ -24,10 +24,12 @@ import (
 // 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
 // subscription_logs table, 5 the regions table, 6 the principal_names
 // table, 7 the owner_sightings table and logs' unnamed column, 8
-// tenant_logs' events column (upgrade).
-const schemaVersion = 8
+// tenant_logs' events column (upgrade), 9 keeps baseline keys hashed (a
+// key is a blob, its SHA-256: the keys an older mamori wrote in clear are
+// hashed by the upgrade).
+const schemaVersion = 9
 
-// schema creates version 8, at once: a process opening the new store at
+// schema creates version 9, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there. Times
 // are Unix nanoseconds (UTC).
 const schema = `
@@ -35,7 +37,7 @@ BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS baseline (
 	tenant    TEXT NOT NULL,
 	rule      TEXT NOT NULL,
-	key       TEXT NOT NULL,
+	key       BLOB NOT NULL,
 	last_seen INTEGER NOT NULL,
 	PRIMARY KEY (tenant, rule, key)
 ) WITHOUT ROWID;
@@ -73,18 +75,23 @@ CREATE TABLE IF NOT EXISTS carry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 7 store into version 8 (each table is
-// created only when missing); a process upgrading the same store at the
-// same time waits for the lock and changes nothing.
+// upgrade turns a version 1 to 8 store into version 9 (each table is
+// created only when missing, only the keys still text are hashed); a
+// process upgrading the same store at the same time waits for the lock and
+// changes nothing. Secure delete overwrites the keys' text where it was,
+// in the pages the update rewrites.
 const upgrade = `
+PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-PRAGMA user_version = 8;
+UPDATE baseline SET key = ` + keyHashSQL + `(key) WHERE typeof(key) = 'text';
+PRAGMA user_version = 9;
 COMMIT;
+PRAGMA secure_delete = OFF;
 `
 
 // Store is an open store. It is safe for concurrent use; writes are
