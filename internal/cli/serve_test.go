@@ -165,6 +165,19 @@ func TestServeDoesNotReadWhatItWrites(t *testing.T) {
 	if code, _, errs := run(t, "", args...); code != ExitOK || !strings.Contains(errs, "nothing new") {
 		t.Errorf("second look: exit %d, stderr %q; want nothing new", code, errs)
 	}
+	// A hunt of the same folder knows the store for mamori's, and its
+	// journals while a serve has it open: --strict finds nothing unread.
+	st, err := store.Open(t.Context(), filepath.Join(logs, "mamori.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := os.Stat(filepath.Join(logs, "mamori.db-wal")); err != nil {
+		t.Fatalf("the open store has no WAL beside it, so the test sees nothing: %v", err)
+	}
+	if code, _, errs := run(t, "", "hunt", "--strict", "--stats", "--no-progress", logs); code != ExitOK || !strings.Contains(errs, "mamori serve store=1") || strings.Contains(errs, "mamori.db-") {
+		t.Errorf("hunt --strict of the watched folder: exit %d, stderr %q", code, errs)
+	}
 }
 
 // An attack served over two cycles (the example's mining logs arriving

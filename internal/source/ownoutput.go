@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -23,6 +24,7 @@ const (
 	ownPosture = "mamori posture findings" // posture: jsonl, json, csv, ocsf
 	ownReport  = "mamori report"           // an HTML report (hunt --report, posture --report)
 	ownSummary = "mamori hunt summary"     // hunt --summary
+	ownStore   = "mamori serve store"      // serve's SQLite store, kept in the folder it watches
 )
 
 // The containers of mamori's own text outputs, which are not read further.
@@ -30,6 +32,7 @@ const (
 	containerOwnHTML         = "mamori-html"
 	containerOwnTable        = "mamori-table"
 	containerOwnPostureTable = "mamori-posture-table"
+	containerOwnStore        = "mamori-store"
 )
 
 // ownContainers names what each of those containers is, for the count.
@@ -37,7 +40,41 @@ var ownContainers = map[string]string{
 	containerOwnHTML:         ownReport,
 	containerOwnTable:        ownAlerts,
 	containerOwnPostureTable: ownPosture,
+	containerOwnStore:        ownStore,
 }
+
+// An SQLite database begins with sqliteMagic; the 4 bytes at
+// sqliteAppIDAt are its PRAGMA application_id, which a mamori store sets
+// to storeAppID (store.ApplicationID: the store's test checks they agree).
+var sqliteMagic = []byte("SQLite format 3\x00")
+
+const (
+	sqliteAppIDAt = 68
+	storeAppID    = 0x6d616d6f
+)
+
+// isStore tells a mamori store from the first bytes of a file.
+func isStore(head []byte) bool {
+	return len(head) >= sqliteAppIDAt+4 && bytes.HasPrefix(head, sqliteMagic) &&
+		binary.BigEndian.Uint32(head[sqliteAppIDAt:]) == storeAppID
+}
+
+// IsStore reports whether the file at path is a mamori store.
+func IsStore(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [sqliteAppIDAt + 4]byte
+	_, err = io.ReadFull(f, head[:])
+	return err == nil && isStore(head[:])
+}
+
+// storeJournals are the files SQLite keeps beside a database while it is
+// open (WAL, its shared memory) or writing (a rollback journal): their
+// content names no owner, their name and the store beside them do.
+var storeJournals = []string{"-wal", "-shm", "-journal"}
 
 // Each format's fields, as internal/report writes them. A record is taken
 // for mamori's only when it has every field of its format, with the value

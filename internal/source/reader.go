@@ -136,7 +136,7 @@ func (fr *fileReader) run() {
 		err = host.GroupSysmon(s, fr.textEmit("sysmon", textSysmon), fr.textBad)
 	case "empty":
 		return
-	case containerOwnHTML, containerOwnTable, containerOwnPostureTable:
+	case containerOwnHTML, containerOwnTable, containerOwnPostureTable, containerOwnStore:
 		// One record, mamori's own output: nothing in it is a log.
 		fr.fs.mu.Lock()
 		fr.fs.Records++

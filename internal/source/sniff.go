@@ -34,6 +34,9 @@ func sniff(s *stream) (string, error) {
 	if bytes.HasPrefix(head, avroMagic) {
 		return "avro", nil
 	}
+	if isStore(head) {
+		return containerOwnStore, nil
+	}
 	t := bytes.TrimLeft(head, " \t\r\n")
 	if len(t) == 0 {
 		if !full {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -64,6 +65,9 @@ func (w *walker) visit(dir string) {
 			}
 		case d.Type().IsRegular():
 			// The folder's entry says what it is: no stat of each file.
+			if isStoreJournal(dir, d.Name(), entries) {
+				continue
+			}
 			found = append(found, fileInput(p))
 		case d.Type()&fs.ModeSymlink != 0:
 			in, err := linkInput(p)
@@ -78,4 +82,21 @@ func (w *walker) visit(dir string) {
 	w.found = append(w.found, found...)
 	w.errs = append(w.errs, errs...)
 	w.mu.Unlock()
+}
+
+// isStoreJournal reports whether name, in dir, is a journal SQLite keeps
+// beside a mamori store that is also in dir (serve's store in the folder
+// it watches, hunted while serve runs): part of the store, not a log that
+// could not be read.
+func isStoreJournal(dir, name string, entries []fs.DirEntry) bool {
+	for _, suf := range storeJournals {
+		base, ok := strings.CutSuffix(name, suf)
+		if !ok || base == "" {
+			continue
+		}
+		if _, found := slices.BinarySearchFunc(entries, base, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) }); found {
+			return IsStore(filepath.Join(dir, base))
+		}
+	}
+	return false
 }

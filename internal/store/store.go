@@ -20,6 +20,12 @@ import (
 	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// ApplicationID is PRAGMA application_id of a store since schema 9
+// ("mamo"): what tells a folder's reader (mamori hunt over the folder
+// serve watches, its store kept there) that the file is mamori's store,
+// not a log it could not read.
+const ApplicationID = 0x6d616d6f
+
 // schemaVersion is PRAGMA user_version of a store this mamori writes:
 // 1 had no logs table, 2 adds it, 3 the tenant_logs table, 4 the
 // subscription_logs table, 5 the regions table, 6 the principal_names
@@ -76,6 +82,7 @@ CREATE TABLE IF NOT EXISTS carry (
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
 PRAGMA user_version = 9;
+PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
@@ -90,6 +97,7 @@ BEGIN IMMEDIATE;
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
 UPDATE baseline SET key = ` + keyHashSQL + `(key) WHERE typeof(key) = 'text';
 PRAGMA user_version = 9;
+PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
 `
@@ -139,6 +147,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	// A new or upgraded store's header is in the WAL until a checkpoint:
+	// copied into the file now, the application id tells a hunt over the
+	// folder the store is in that it is the store (source.IsStore). Best
+	// effort: a reader holding the WAL only delays it.
+	_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	return s, nil
 }
 
