@@ -261,23 +261,20 @@ func TestFirstSeenWindow(t *testing.T) {
 	s := compile(t, seen+"---\n"+other+"---\n"+plain+"---\n"+count+"---\n"+correlation("F2", "type: first_seen", "rules: [d]", "group-by: [user]", "timespan: 2d")+"---\n"+chain, "a", "b", "d", "e", "k", "x")
 	day := 24 * time.Hour
 	for _, c := range []struct {
-		rule     string
-		baseline time.Duration
-		want     time.Duration
-		ok       bool
+		rule string
+		want time.Duration
+		ok   bool
 	}{
-		{"b", 0, day, true},             // the shorter of its two first_seen
-		{"id-b", 0, day, true},          // by id too
-		{"e", 0, defaultBaseline, true}, // the default window
-		{"b", 5 * day, 5 * day, true},   // the hunt's baseline replaces every window
-		{"b", time.Hour, time.Hour, true},
-		{"a", 0, 0, false}, // an event_count reads it too
-		{"d", 0, 0, false}, // a temporal correlation reads it too
-		{"x", 0, 0, false}, // no correlation reads it
+		{"b", day, true},             // the shorter of its two first_seen
+		{"id-b", day, true},          // by id too
+		{"e", defaultBaseline, true}, // the default window
+		{"a", 0, false},              // an event_count reads it too
+		{"d", 0, false},              // a temporal correlation reads it too
+		{"x", 0, false},              // no correlation reads it
 	} {
-		w, ok := s.FirstSeenWindow(c.rule, c.baseline)
+		w, ok := s.FirstSeenWindow(c.rule)
 		if w != c.want || ok != c.ok {
-			t.Errorf("FirstSeenWindow(%q, %v) = %v, %v; want %v, %v", c.rule, c.baseline, w, ok, c.want, c.ok)
+			t.Errorf("FirstSeenWindow(%q) = %v, %v; want %v, %v", c.rule, w, ok, c.want, c.ok)
 		}
 	}
 }

@@ -99,7 +99,7 @@
 // at the tenant's first match. After the learning period a key not seen in
 // the trailing window fires once (Count 1, Members the match) and is
 // recorded; further matches with that key only refresh it. Options.Baseline
-// (the hunt's --baseline) overrides every first_seen window. The Baseline
+// (the hunt's --baseline) sets every learning period, not the windows. The Baseline
 // interface lets a store seed and keep the keys across runs; the default
 // lives in memory. A match without a value for one of the group-by fields
 // is neither learned nor new. first_seen takes no condition and needs a

@@ -90,11 +90,14 @@ func (b *MemoryBaseline) Len() int {
 // new after the learning period.
 func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 	c := in.c
-	w := instant(c.sp.span)
+	// The hunt's --baseline sets how long the data learns, not the rule's
+	// memory: a short export learning for 5 days must still know a data
+	// scientist who creates GPU machines every 6 days.
+	w, learn := instant(c.sp.span), instant(c.sp.span)
 	if st.opt.Baseline > 0 {
-		w = instant(min(st.opt.Baseline, maxSpan))
+		learn = instant(min(st.opt.Baseline, maxSpan))
 	}
-	learning := src.t < ts.start+w
+	learning := src.t < ts.start+learn
 	// A match that lacks a group-by field says nothing of what is new:
 	// it is neither learned nor new (as Elastic's new terms pass over
 	// documents without the field). A Batch pool whose account's region

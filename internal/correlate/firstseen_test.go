@@ -46,9 +46,14 @@ func TestFirstSeen(t *testing.T) {
 			want: []string{`new_principal "principal"="p1", n=1 v=1 480h0m0s..480h0m0s`}},
 		{name: "a key seen within the baseline before stays quiet", rule: rule,
 			ms: []Match{by("p1", 0, 0), by("p1", 14*day, 1), by("p1", 28*day, 2)}},
-		{name: "the hunt's baseline overrides the rule's", rule: rule, opt: Options{Baseline: 2 * day},
+		{name: "the hunt's baseline sets the learning period", rule: rule, opt: Options{Baseline: 2 * day},
 			ms:   []Match{by("p1", 0, 0), by("p2", day, 1), by("p3", 3*day, 2), by("p2", 3*day, 3)},
 			want: []string{`new_principal "principal"="p3", n=1 v=1 72h0m0s..72h0m0s`}},
+		// A short export learns for 5 days; a team that works every 6 is
+		// still known, for the rule's 14 days, not the learning's 5.
+		{name: "the hunt's baseline leaves the rule's memory", rule: rule, opt: Options{Baseline: 5 * day},
+			ms:   []Match{by("p1", 0, 0), by("p1", 6*day, 1), by("p1", 12*day, 2), by("p1", 27*day, 3)},
+			want: []string{`new_principal "principal"="p1", n=1 v=1 648h0m0s..648h0m0s`}},
 		{name: "the rule's timespan sets the baseline",
 			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]", "timespan: 1d"),
 			ms:   []Match{by("p1", 0, 0), by("p2", 2*day, 1)},

@@ -47,11 +47,11 @@ func (s *Set) Silent(rule string) bool { return s.silent[rule] }
 
 // FirstSeenWindow reports whether only first_seen correlations read the
 // detection rule's matches (by name or id), and the shortest of their
-// windows as a hunt with Options.Baseline baseline applies them. Of one
-// key's matches such correlations can fire only for one that no other
-// match of the key precedes within that window: the engine need not keep
-// a match that lies within the window of two others around it.
-func (s *Set) FirstSeenWindow(rule string, baseline time.Duration) (time.Duration, bool) {
+// windows. Of one key's matches such correlations can fire only for one
+// that no other match of the key precedes within that window: the engine
+// need not keep a match that lies within the window of two others around
+// it.
+func (s *Set) FirstSeenWindow(rule string) (time.Duration, bool) {
 	ins := s.byRule[rule]
 	if len(ins) == 0 {
 		return 0, false
@@ -61,11 +61,7 @@ func (s *Set) FirstSeenWindow(rule string, baseline time.Duration) (time.Duratio
 		if in.c.sp.kind != firstSeen {
 			return 0, false
 		}
-		span := in.c.sp.span
-		if baseline > 0 { // as firstSeen applies it
-			span = min(baseline, maxSpan)
-		}
-		w = min(w, span)
+		w = min(w, in.c.sp.span)
 	}
 	return w, true
 }

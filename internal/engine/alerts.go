@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,12 +30,6 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	defer e.Close()
 	if err := e.Err(); err != nil {
 		return nil, Stats{}, err
-	}
-	if c != nil && c.Options.Baseline != e.Baseline {
-		// The hits of first_seen's base rules were thinned by the window
-		// Engine.Baseline gives: a shorter one could fire where a dropped
-		// hit was.
-		return nil, Stats{}, fmt.Errorf("engine: the correlations' baseline (%v) is not Engine.Baseline (%v)", c.Options.Baseline, e.Baseline)
 	}
 	seq, st, err := e.sorted()
 	if err != nil {

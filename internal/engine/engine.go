@@ -95,11 +95,6 @@ type Engine struct {
 	// probe, when set (by tests), is called every probeEvery hits merged:
 	// the memory test measures the live heap there.
 	probe func()
-	// Baseline is the hunt's first_seen window, as the correlations are
-	// given it (correlate.Options.Baseline; zero keeps each rule's): the
-	// hits of their base rules are thinned by it (thin.go). Set it before
-	// the first Eval.
-	Baseline time.Duration
 	corr     *correlate.Set
 	thinOnce sync.Once
 	heldMu   sync.Mutex

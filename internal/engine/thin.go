@@ -68,7 +68,7 @@ func (e *Engine) thinWindows() {
 		if e.corr == nil || !r.silent || r.Compiled.Refreshed() {
 			continue
 		}
-		if w, ok := e.corr.FirstSeenWindow(r.Name, e.Baseline); ok && w > thinMargin {
+		if w, ok := e.corr.FirstSeenWindow(r.Name); ok && w > thinMargin {
 			r.thin = w - thinMargin
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -142,7 +141,7 @@ func huntThin(t *testing.T, evs []event.Event, workers, memory int, baseline tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Memory, e.TempDir, e.Baseline = memory, t.TempDir(), baseline
+	e.Memory, e.TempDir = memory, t.TempDir()
 	if !thin {
 		e.thinOnce.Do(func() {}) // no windows: every hit kept
 	}
@@ -250,21 +249,5 @@ func TestWithinAndLater(t *testing.T) {
 	}
 	if !later(at(time.Nanosecond), at(0)) || later(at(0), at(0)) || later(at(-time.Second), at(0)) {
 		t.Error("later orders times wrongly")
-	}
-}
-
-// A hunt that thins by one baseline and correlates by another would lose
-// alerts: Alerts refuses.
-func TestAlertsRefusesAnotherBaseline(t *testing.T) {
-	t.Parallel()
-	set := load(t, map[string]string{"r.yml": thinRules})
-	corr := set.Correlations()
-	e, err := New(set, 1, corr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Baseline = 5 * 24 * time.Hour
-	if _, _, err := e.Alerts(&Correlations{Set: corr, Rules: set, Options: correlate.Options{Baseline: time.Hour}}); err == nil || !strings.Contains(err.Error(), "baseline") {
-		t.Fatalf("Alerts with another baseline: %v, want an error naming it", err)
 	}
 }

@@ -34,7 +34,8 @@ type Config struct {
 	OnError  func(*source.ParseError)
 	Progress *source.Progress
 	Suppress *suppress.Set // nil: nothing suppressed
-	// Baseline is first_seen's learning window; zero keeps each rule's.
+	// Baseline is first_seen's learning period; zero keeps each rule's
+	// window. The rules' windows stay theirs.
 	Baseline time.Duration
 	// Seen is first_seen's memory when it outlives the hunt (a store's,
 	// when serving); nil keeps it for this hunt only. Since is, per
@@ -141,7 +142,6 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
 	eng.Known = cfg.Since
-	eng.Baseline = cfg.Baseline // as the correlations apply it
 	defer eng.Close()           // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
 	// reading: the alerts would be incomplete.
