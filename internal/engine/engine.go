@@ -94,7 +94,7 @@ type Engine struct {
 	seeds     [2]maphash.Seed // dedupKey's, one pair per hunt
 	// probe, when set (by tests), is called every probeEvery hits merged:
 	// the memory test measures the live heap there.
-	probe func()
+	probe    func()
 	corr     *correlate.Set
 	thinOnce sync.Once
 	heldMu   sync.Mutex

@@ -142,7 +142,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
 	eng.Known = cfg.Since
-	defer eng.Close()           // the temporary files go, however the hunt ends
+	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
 	// reading: the alerts would be incomplete.
 	readCtx, stop := context.WithCancel(ctx)
