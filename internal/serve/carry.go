@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
 )
@@ -52,8 +53,17 @@ func (c *carrier) add(tenant string, t time.Time, loc event.Location) {
 }
 
 // drops says, per tenant, which carried records are now too old for any
-// window: older than reach before the tenant's latest one.
-func drops(all []store.Carried, reach time.Duration) map[string]time.Time {
+// window: older than reach before the tenant's latest one, and before the
+// latest event of each of its logs the carried rules read (logs, by
+// tenant and kind): a log that lags (sign-ins exported a day after the
+// Activity Log) may still bring the other half of a window. A log that
+// stopped holds its tenant's records only until they are stale (wall
+// time, Cycle.Stale). hold keeps every record: files waiting to settle
+// may hold events of any time.
+func drops(all []store.Carried, reach time.Duration, logs map[string]map[event.Kind]time.Time, hold bool) map[string]time.Time {
+	if hold {
+		return nil
+	}
 	latest := map[string]time.Time{}
 	for _, c := range all {
 		if c.Time.After(latest[c.Tenant]) {
@@ -61,9 +71,36 @@ func drops(all []store.Carried, reach time.Duration) map[string]time.Time {
 		}
 	}
 	for k, t := range latest {
+		for _, last := range logs[k] {
+			if last.Before(t) {
+				t = last
+			}
+		}
 		latest[k] = t.Add(-reach)
 	}
 	return latest
+}
+
+// carriedLogs is, per tenant, the latest event of each of its logs that
+// the carried rules read (kinds): those the store holds (tenant rows of
+// stored) and this cycle's.
+func carriedLogs(kinds map[event.Kind]bool, stored []store.TenantLogSeen, cycle []store.TenantLogSeen) map[string]map[event.Kind]time.Time {
+	out := map[string]map[event.Kind]time.Time{}
+	for _, l := range append(slices.Clone(stored), cycle...) {
+		k := event.KindNamed(l.Kind)
+		if l.Subscription != "" || !kinds[k] {
+			continue
+		}
+		m := out[l.Tenant]
+		if m == nil {
+			m = map[event.Kind]time.Time{}
+			out[l.Tenant] = m
+		}
+		if l.Last.After(m[k]) {
+			m[k] = l.Last
+		}
+	}
+	return out
 }
 
 // carriedInputs finds where each carried record ends and makes it an
@@ -186,4 +223,30 @@ func reread(work []*pending, again []source.Input) map[string]int64 {
 		}
 	}
 	return out
+}
+
+// carriedKinds are the kinds of log the records carried come from: those
+// the detection rules that windowed correlations read take.
+func carriedKinds(set *rules.Set) map[event.Kind]bool {
+	out := map[event.Kind]bool{}
+	corr := set.Correlations()
+	if corr == nil {
+		return out
+	}
+	for _, r := range set.Detections() {
+		if corr.Carry(r.Name) || r.Sigma != nil && r.Sigma.ID != "" && corr.Carry(r.Sigma.ID) {
+			for _, k := range r.Kinds {
+				out[k] = true
+			}
+		}
+	}
+	return out
+}
+
+// settling reports whether files wait to settle (read at the next scan if
+// they stay as they are).
+func (s *Server) settling() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.last) > 0
 }

@@ -206,7 +206,16 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 			res.Skip = append(res.Skip, fmt.Errorf("%s: %s", fs.File, firstOr(fs.Errors, "unreadable")))
 		}
 	}
-	drop, now := drops(append(carried, car.got...), reach), s.cfg.Clock()
+	now := s.cfg.Clock()
+	var drop map[string]time.Time
+	if reach > 0 {
+		stored, err := st.TenantLogs(ctx)
+		if err != nil {
+			return err
+		}
+		logs := carriedLogs(carriedKinds(cfg.Rules), stored, cycleTenantLogs(hr, now))
+		drop = drops(append(carried, car.got...), reach, logs, s.settling())
+	}
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),

@@ -1,0 +1,107 @@
+package serve
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+// A log that arrives later than the others (sign-ins exported a day after
+// the Activity Log) still closes the windows it is half of: the quota and
+// compute records a risky sign-in is followed by were carried only as far
+// back as the Activity Log's latest record, so the sign-in found them gone
+// and the high alert "risky sign-in, then quota or compute" was lost.
+func TestLateLogStillClosesWindows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rule = "azure.signin.risky_then_quota_or_compute"
+	if !hasRule(whole.Alerts, rule) {
+		t.Fatalf("the hunt has no %s alert: the test shows nothing", rule)
+	}
+	signins := func(p string) bool { return strings.Contains(filepath.ToSlash(p), "/signins/") }
+	st := openStore(t)
+	watched := t.TempDir()
+	var got []alert.Alert
+	for d := 0; d <= 101; d++ { // files without a day are day 99's
+		n := tn.copyWhere(t, watched, func(p string) bool { return day(p) == d && !signins(p) }, false)
+		n += tn.copyWhere(t, watched, func(p string) bool { return day(p) == d-2 && signins(p) }, false)
+		if n > 0 {
+			got = append(got, cycle(t, st, watched, tn.cfg).Fresh...)
+		}
+	}
+	want, have := map[string]string{}, map[string]bool{}
+	for _, a := range whole.Alerts {
+		want[a.ID] = a.Rule
+	}
+	for _, a := range got {
+		have[a.ID] = true
+	}
+	for id, r := range want {
+		if !have[id] {
+			t.Errorf("missing when the sign-ins come two days late: %s %s", r, id)
+		}
+	}
+	if len(have) != len(want) {
+		t.Errorf("%d alerts served, %d hunted", len(have), len(want))
+	}
+}
+
+func hasRule(as []alert.Alert, rule string) bool {
+	for _, a := range as {
+		if a.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// A service's first look over logs already there reads the JSON lines at
+// once and the documents (a day's sign-ins export) a cycle later, once
+// they have stopped changing: nothing may be dropped from the carry while
+// files wait, whatever their events' times.
+func TestFilesWaitingToSettleKeepTheCarry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv, err := New(ctx, Config{Store: openStore(t), Dirs: []string{tn.dir}, Hunt: tn.cfg, Settle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []alert.Alert
+	for i := range 2 {
+		res, err := srv.Cycle(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && len(srv.last) == 0 {
+			t.Fatal("no file waited to settle: the test shows nothing")
+		}
+		got = append(got, res.Fresh...)
+	}
+	have := map[string]bool{}
+	for _, a := range got {
+		have[a.ID] = true
+	}
+	for _, a := range whole.Alerts {
+		if !have[a.ID] {
+			t.Errorf("missing when the documents settle a cycle later: %s %s", a.Rule, a.ID)
+		}
+	}
+}
