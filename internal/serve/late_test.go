@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/hunt"
@@ -103,5 +104,40 @@ func TestFilesWaitingToSettleKeepTheCarry(t *testing.T) {
 		if !have[a.ID] {
 			t.Errorf("missing when the documents settle a cycle later: %s %s", a.Rule, a.ID)
 		}
+	}
+}
+
+// A stop that comes after the cycle's commit (while the store's health is
+// read) must still return the cycle: its alerts are in the store, no
+// longer new, and a restart would never write them out.
+func TestStopAfterTheCommitKeepsTheCycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 6, Scenarios: []string{"gpu-scaleset-chain"}})
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	clock := func() time.Time {
+		if calls++; calls == 2 { // the first is the commit's, the second the health's
+			cancel()
+		}
+		return time.Now()
+	}
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{tn.dir}, Hunt: tn.cfg, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Cycle(ctx)
+	if err != nil || res == nil || len(res.Fresh) == 0 {
+		t.Fatalf("a stop after the commit: %v, %v: want the cycle and its alerts", res, err)
+	}
+	if calls < 2 || ctx.Err() == nil {
+		t.Fatal("the stop did not come after the commit: the test shows nothing")
+	}
+	stored, err := st.Alerts(context.Background(), time.Time{})
+	if err != nil || len(stored) != len(res.Fresh) {
+		t.Errorf("%d alerts stored (%v), %d returned", len(stored), err, len(res.Fresh))
 	}
 }

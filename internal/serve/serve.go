@@ -126,7 +126,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	if res.Health, err = StoreHealth(ctx, s.cfg.Store, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet); err != nil {
+	// Past the commit, a stop must not lose the cycle: its alerts are no
+	// longer new to the store, and would never be written out.
+	if res.Health, err = StoreHealth(context.WithoutCancel(ctx), s.cfg.Store, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet); err != nil {
 		return nil, err
 	}
 	res.First = !s.checked

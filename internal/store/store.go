@@ -155,11 +155,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// sqliteBusy is SQLITE_BUSY, the primary result code of a locked database;
-// sqliteCantOpen is SQLITE_CANTOPEN, that of a file that cannot be opened.
+// Primary result codes: SQLITE_BUSY, a locked database; SQLITE_READONLY,
+// one that may not be written; SQLITE_CANTOPEN, a file that cannot be
+// opened; SQLITE_NOTADB, a file that is not a database.
 const (
 	sqliteBusy     = 5
+	sqliteReadOnly = 8
 	sqliteCantOpen = 14
+	sqliteNotADB   = 26
 )
 
 // migrate creates the schema in a new database and refuses one it does
@@ -169,13 +172,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	// creating is seen whole or not at all.
 	var v, n int
 	if err := s.db.QueryRowContext(ctx, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)").Scan(&v, &n); err != nil {
-		// SQLite could not open the file at all (its folder is missing or
-		// may not be written): nothing says it holds something else.
-		var se *sqlite.Error
-		if errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen {
-			return fmt.Errorf("store %s: cannot open or create it: is its folder there, and writable? (%w)", s.path, err)
+		// Only a file that is not a database is "not a mamori store": an
+		// operator told so of a good store it could not open (a stop, a
+		// read-only folder) might delete it.
+		var code int
+		if se := (*sqlite.Error)(nil); errors.As(err, &se) {
+			code = se.Code() & 0xff
 		}
-		return fmt.Errorf("store %s: not a mamori store (%w)", s.path, err)
+		switch code {
+		case sqliteCantOpen:
+			return fmt.Errorf("store %s: cannot open or create it: is its folder there, and writable? (%w)", s.path, err)
+		case sqliteReadOnly:
+			return fmt.Errorf("store %s: cannot write it: are it and its folder writable? (%w)", s.path, err)
+		case sqliteNotADB:
+			return fmt.Errorf("store %s: not a mamori store (%w)", s.path, err)
+		}
+		return fmt.Errorf("store %s: %w", s.path, err)
 	}
 	switch {
 	case v == schemaVersion:

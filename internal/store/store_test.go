@@ -281,3 +281,16 @@ func TestStaleCarriedRecordsGo(t *testing.T) {
 		t.Errorf("carried %+v (%v), want only %+v", cs, err, moved)
 	}
 }
+
+// A good store that cannot be opened now (the open cancelled by a stop)
+// is not "not a mamori store": an operator told so might delete it.
+func TestOpenThatFailsDoesNotDisownAStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mamori.db")
+	open(t, path).Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Open(ctx, path)
+	if err == nil || strings.Contains(err.Error(), "not a mamori store") || !strings.Contains(err.Error(), path) {
+		t.Errorf("Open with a stopped context = %v, want an error naming the file that does not disown it", err)
+	}
+}
