@@ -101,12 +101,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitError
 	}
 	defer st.Close()
-	out, ropts, closeOut, err := appendOutput(f.output, stdout)
+	// --output is opened now, so that a path that cannot be written fails
+	// at once, and again for each cycle's alerts: a file rotated or
+	// removed meanwhile (logrotate, an operator) gets a new one, rather
+	// than alerts appended to a file no longer there.
+	_, ropts, closeOut, err := appendOutput(f.output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve: --output:", err)
 		return ExitError
 	}
-	defer closeOut()
+	closeOut()
+	openOut := func() (io.Writer, func(), error) {
+		out, _, closeOut, err := appendOutput(f.output, stdout)
+		return out, closeOut, err
+	}
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors, prefix: "mamori serve"}
 	cfg := p.cfg
 	cfg.OnError = errOut.print
@@ -143,7 +151,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				return ExitError
 			}
 		} else {
-			if code := writeCycle(out, stderr, format, ropts, res); code != ExitOK {
+			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
 			if f.once && len(res.Read) == 0 {
@@ -162,7 +170,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // writeCycle writes a cycle's new alerts and a one-line account of it.
-func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Options, res *serve.Result) int {
+func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, format report.Format, ropts report.Options, res *serve.Result) int {
 	for _, e := range res.Skip {
 		printErrors(stderr, "mamori serve: not read this time:", e)
 	}
@@ -172,7 +180,12 @@ func writeCycle(out, stderr io.Writer, format report.Format, ropts report.Option
 	}
 	if len(res.Fresh) > 0 {
 		ropts.Incidents = nil // a cycle's incidents are partial: alerts carry their id
-		if err := report.Write(out, format, res.Fresh, ropts); err != nil {
+		out, closeOut, err := openOut()
+		if err == nil {
+			err = report.Write(out, format, res.Fresh, ropts)
+			closeOut()
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "mamori serve: writing alerts:", err)
 			return ExitError
 		}

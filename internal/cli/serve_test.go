@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -295,5 +296,62 @@ func TestAlertsNameWhatTheStoreLearnedLater(t *testing.T) {
 	}
 	if got[0].PrincipalName != "aml-training-pipeline" || !strings.Contains(got[0].Summary, grantee+" (mei@contoso.example)") {
 		t.Errorf("alert named %q, summary %q: want the names the store learned after it", got[0].PrincipalName, got[0].Summary)
+	}
+}
+
+// A service's --output rotated while it runs (logrotate moves it away)
+// gets a new file for the next alerts; they were appended to the file
+// moved away, and after it was deleted, to nothing at all.
+func TestServeOutputRotated(t *testing.T) {
+	t.Parallel()
+	db, out := filepath.Join(t.TempDir(), "mamori.db"), filepath.Join(t.TempDir(), "alerts.jsonl")
+	data, logs := t.TempDir(), t.TempDir()
+	copyTree(t, filepath.Join(example, "insights-activity-logs"), filepath.Join(logs, "insights-activity-logs"))
+	_, hout, _ := run(t, "", "hunt", "--format", "jsonl", "--data-dir", data, example)
+	want := map[string]bool{}
+	for _, a := range jsonl(t, hout) {
+		want[a.ID] = true
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--every", "1s", "--store", db, "--output", out, "--data-dir", data, logs}, nil, io.Discard, io.Discard)
+	}()
+	ids := func(path string) map[string]bool {
+		b, _ := os.ReadFile(path)
+		m := map[string]bool{}
+		for _, a := range jsonl(t, string(b)) {
+			m[a.ID] = true
+		}
+		return m
+	}
+	wait := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				cancel()
+				<-done
+				t.Fatalf("after 30 s: %s", what)
+			}
+		}
+	}
+	wait("no alert written", func() bool { return len(ids(out)) > 0 })
+	if err := os.Rename(out, out+".1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"signins", "entra-audit", "tenant-activity", "hosts", "insights-logs-flowlogflowevent", "firewall", "defender-alerts"} {
+		copyTree(t, filepath.Join(example, e), filepath.Join(logs, e))
+	}
+	wait("the alerts after the rotation are not in a new file", func() bool {
+		a, b := ids(out+".1"), ids(out)
+		return len(b) > 0 && len(a)+len(b) >= len(want)
+	})
+	cancel()
+	<-done
+	before, after := ids(out+".1"), ids(out)
+	for id := range want {
+		if before[id] == after[id] {
+			t.Errorf("alert %s: in the rotated file %v, in the new one %v; want it in one", id, before[id], after[id])
+		}
 	}
 }
