@@ -101,6 +101,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitError
 	}
 	defer st.Close()
+	if err := st.Serve(); err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+		return ExitError
+	}
 	// --output is opened now, so that a path that cannot be written fails
 	// at once, and again for each cycle's alerts: a file rotated or
 	// removed meanwhile (logrotate, an operator) gets a new one, rather

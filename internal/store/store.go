@@ -107,6 +107,7 @@ PRAGMA secure_delete = OFF;
 type Store struct {
 	db   *sql.DB
 	path string
+	lock *os.File // held by Serve
 }
 
 // Open opens the store at path, creating it when absent.
@@ -241,7 +242,12 @@ func (s *Store) addColumn(ctx context.Context, table, column, def string) error 
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.lock != nil {
+		s.lock.Close() // releases Serve's lock
+	}
+	return s.db.Close()
+}
 
 // Path is the file the store lives in.
 func (s *Store) Path() string { return s.path }

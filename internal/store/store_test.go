@@ -294,3 +294,27 @@ func TestOpenThatFailsDoesNotDisownAStore(t *testing.T) {
 		t.Errorf("Open with a stopped context = %v, want an error naming the file that does not disown it", err)
 	}
 }
+
+// One serve per store: a second finds it taken and says so, while a
+// reader (mamori alerts, status) still opens it; closed, it is free again.
+func TestOneServePerStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mamori.db")
+	a := open(t, path)
+	if err := a.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, path)
+	if err := b.Serve(); err == nil || !strings.Contains(err.Error(), "another mamori serve") || !strings.Contains(err.Error(), path) {
+		t.Errorf("a second serve of the store: %v, want it refused naming the store", err)
+	}
+	if _, err := b.Alerts(context.Background(), time.Time{}); err != nil {
+		t.Errorf("a reader beside a serve: %v", err)
+	}
+	b.Close()
+	a.Close()
+	c := open(t, path)
+	defer c.Close()
+	if err := c.Serve(); err != nil {
+		t.Errorf("the store after the serve closed it: %v", err)
+	}
+}
