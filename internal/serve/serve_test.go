@@ -404,8 +404,16 @@ func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst 
 		}
 	}
 	byID := map[string]string{}
+	count := map[string]int{}
 	for _, a := range whole.Alerts {
-		byID[a.ID] = a.Incident
+		byID[a.ID], count[a.ID] = a.Incident, a.Count
+	}
+	// What the store keeps of an alert found again, its window grown by
+	// later records, is all of it.
+	for _, a := range stored {
+		if a.Count != count[a.ID] {
+			t.Errorf("alert %s %s: %d records in the store, %d in the hunt", a.Rule, a.ID, a.Count, count[a.ID])
+		}
 	}
 	split := 0
 	for _, a := range stored {

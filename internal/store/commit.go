@@ -130,6 +130,20 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 		return nil, err
 	}
 	defer st.Close()
+	// An alert found again (the same rule and group) holds the records
+	// that arrived since, or the records of a window read again: the store
+	// keeps both as one (alert.Merge), for mamori alerts. It is not new,
+	// so not written out again.
+	get, err := tx.PrepareContext(ctx, `SELECT body FROM alerts WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer get.Close()
+	set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = ?, severity = ? WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer set.Close()
 	var fresh []alert.Alert
 	for _, a := range as {
 		body, err := json.Marshal(a)
@@ -140,10 +154,31 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 		if err != nil {
 			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return nil, err
-		} else if n == 1 {
+		}
+		if n == 1 {
 			fresh = append(fresh, a)
+			continue
+		}
+		var stored []byte
+		if err := get.QueryRowContext(ctx, a.ID).Scan(&stored); err != nil {
+			return nil, err
+		}
+		var old alert.Alert
+		if err := json.Unmarshal(stored, &old); err != nil {
+			return nil, fmt.Errorf("alert %s: %w", a.ID, err)
+		}
+		m := alert.Merge(old, a)
+		if m.Count == old.Count && len(m.Evidence) == len(old.Evidence) && m.LastTime.Equal(old.LastTime) {
+			continue // nothing more
+		}
+		if body, err = json.Marshal(m); err != nil {
+			return nil, err
+		}
+		if _, err := set.ExecContext(ctx, body, int(m.Severity), a.ID); err != nil {
+			return nil, err
 		}
 	}
 	return fresh, nil

@@ -1,0 +1,93 @@
+package alert
+
+import (
+	"slices"
+	"time"
+)
+
+// Merge is the alert found in an earlier run (old) and again in a later
+// one (found, the same id: the same rule and group) as one alert: a
+// service hunts each cycle's new records, so an alert that groups records
+// over time (a principal's ARM writes from an address not the tenant's)
+// is found again with the records that arrived since, and a window's
+// records read again for a correlation (carried) are found twice. While
+// each alert's evidence holds all its records (up to 50) the count is
+// that of the records of both; past that, what the evidence cannot tell
+// apart is not counted twice: the larger count, or the evidence's, stands
+// (a window read again each cycle must not grow its alert each cycle).
+// The summary is the fuller alert's.
+func Merge(old, found Alert) Alert {
+	m := old
+	if found.Count > old.Count {
+		m = found
+	}
+	m.Time = earliest(old.Time, found.Time)
+	m.LastTime = latest(old.LastTime, found.LastTime, old.Time, found.Time)
+	if m.LastTime.Equal(m.Time) {
+		m.LastTime = time.Time{}
+	}
+	m.Evidence = slices.Clone(old.Evidence)
+	for _, e := range found.Evidence {
+		if !slices.ContainsFunc(m.Evidence, func(o Evidence) bool { return sameRecord(o, e) }) {
+			m.Evidence = append(m.Evidence, e)
+		}
+	}
+	if old.Count == len(old.Evidence) && found.Count == len(found.Evidence) {
+		m.Count = len(m.Evidence)
+	} else {
+		m.Count = max(old.Count, found.Count, len(m.Evidence))
+	}
+	slices.SortStableFunc(m.Evidence, func(a, b Evidence) int { return a.Time.Compare(b.Time) })
+	m.Evidence = m.Evidence[:min(len(m.Evidence), maxEvidence)]
+	m.PrincipalIDs = union(old.PrincipalIDs, found.PrincipalIDs)
+	m.CorrelationIDs = union(old.CorrelationIDs, found.CorrelationIDs)
+	m.IPs = union(old.IPs, found.IPs)
+	m.OwnedIPs = union(old.OwnedIPs, found.OwnedIPs)
+	m.Resources = union(old.Resources, found.Resources)
+	m.Hosts = union(old.Hosts, found.Hosts)
+	m.Compute = slices.Clone(old.Compute)
+	for _, c := range found.Compute {
+		if !slices.Contains(m.Compute, c) {
+			m.Compute = append(m.Compute, c)
+		}
+	}
+	return m
+}
+
+// maxEvidence is the engine's bound on an alert's evidence.
+const maxEvidence = 50
+
+// sameRecord: two pieces of evidence point at the same record.
+func sameRecord(a, b Evidence) bool {
+	if a.EventID != "" || b.EventID != "" {
+		return a.EventID == b.EventID && a.Index == b.Index
+	}
+	return a.File == b.File && a.Line == b.Line && a.Offset == b.Offset && a.Index == b.Index && a.Time.Equal(b.Time)
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func latest(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
+	}
+	return l
+}
