@@ -86,8 +86,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitUsage
 	}
 	for _, d := range dirs {
-		if _, err := os.Stat(d); err != nil {
-			fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+		st, err := os.Stat(d)
+		if err != nil {
+			printErrors(stderr, "mamori serve:", err)
+			return ExitUsage
+		}
+		// A pipe would block the first look for ever (a hunt reads one,
+		// as <(zcat …) gives it; a service watches what stays).
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			fmt.Fprintf(stderr, "mamori serve: %s: not a folder or a file (%s)\n", report.Terminal(d), st.Mode().Type())
 			return ExitUsage
 		}
 	}
