@@ -18,14 +18,7 @@ import (
 // back as the Activity Log's latest record, so the sign-in found them gone
 // and the high alert "risky sign-in, then quota or compute" was lost.
 func TestLateLogStillClosesWindows(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates a tenant")
-	}
-	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
-	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn, whole := attackHunted(t)
 	const rule = "azure.signin.risky_then_quota_or_compute"
 	if !hasRule(whole.Alerts, rule) {
 		t.Fatalf("the hunt has no %s alert: the test shows nothing", rule)
@@ -72,14 +65,7 @@ func hasRule(as []alert.Alert, rule string) bool {
 // they have stopped changing: nothing may be dropped from the carry while
 // files wait, whatever their events' times.
 func TestFilesWaitingToSettleKeepTheCarry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates a tenant")
-	}
-	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
-	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn, whole := attackHunted(t)
 	ctx := context.Background()
 	srv, err := New(ctx, Config{Store: openStore(t), Dirs: []string{tn.dir}, Hunt: tn.cfg, Settle: true})
 	if err != nil {
@@ -140,4 +126,19 @@ func TestStopAfterTheCommitKeepsTheCycle(t *testing.T) {
 	if err != nil || len(stored) != len(res.Fresh) {
 		t.Errorf("%d alerts stored (%v), %d returned", len(stored), err, len(res.Fresh))
 	}
+}
+
+// attackHunted is a simulated tenant with the GPU chain in 20 days of logs,
+// and one hunt over all of it: what serving it in parts must give.
+func attackHunted(t *testing.T) (*tenant, *hunt.Result) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("simulates a tenant")
+	}
+	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
+	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn, whole
 }

@@ -334,14 +334,7 @@ func TestWindowsSpanCyclesInDocuments(t *testing.T) {
 // deliver(from, to, true) gives the first half of the Activity Log of the
 // hours [from, to], deliver(from, to, false) all of them.
 func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst string, from, to int, half bool) int) {
-	if testing.Short() {
-		t.Skip("simulates a tenant")
-	}
-	tn := newTenant(t, simulate.Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain"}})
-	whole, err := hunt.Run(context.Background(), inputsOf(t, tn.dir), tn.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn, whole := attackHunted(t)
 	var first, last time.Time
 	for _, a := range tn.truth.Attacks {
 		first, last = a.Start, a.End
