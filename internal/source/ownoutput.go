@@ -72,9 +72,17 @@ func IsStore(path string) bool {
 }
 
 // storeJournals are the files SQLite keeps beside a database while it is
-// open (WAL, its shared memory) or writing (a rollback journal): their
-// content names no owner, their name and the store beside them do.
-var storeJournals = []string{"-wal", "-shm", "-journal"}
+// open (WAL, its shared memory) or writing (a rollback journal), and how
+// each begins: a WAL's header (either byte order of its checksums), a
+// journal's; the shared memory has no header (nil).
+var storeJournals = []struct {
+	suffix string
+	magic  [][]byte
+}{
+	{"-wal", [][]byte{{0x37, 0x7f, 0x06, 0x82}, {0x37, 0x7f, 0x06, 0x83}}},
+	{"-journal", [][]byte{{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}}},
+	{"-shm", nil},
+}
 
 // Each format's fields, as internal/report writes them. A record is taken
 // for mamori's only when it has every field of its format, with the value

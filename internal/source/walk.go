@@ -1,7 +1,9 @@
 package source
 
 import (
+	"bytes"
 	"cmp"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -84,18 +86,48 @@ func (w *walker) visit(dir string) {
 	w.mu.Unlock()
 }
 
-// isStoreJournal reports whether name, in dir, is a journal SQLite keeps
-// beside a mamori store that is also in dir (serve's store in the folder
-// it watches, hunted while serve runs): part of the store, not a log that
-// could not be read.
+// isStoreJournal reports whether name, in dir, is a file SQLite keeps
+// beside a database also in dir (serve's store in the folder it watches,
+// hunted while serve runs): part of the database, not a log that could not
+// be read. The database itself is never opened here, nor the shared
+// memory: this runs inside serve too, and closing any descriptor of a file
+// drops the process's POSIX locks on it, SQLite's among them. A WAL or a
+// rollback journal is known by its own first bytes; the shared memory,
+// which has none, by the WAL beside it.
 func isStoreJournal(dir, name string, entries []fs.DirEntry) bool {
-	for _, suf := range storeJournals {
-		base, ok := strings.CutSuffix(name, suf)
-		if !ok || base == "" {
+	has := func(n string) bool {
+		_, ok := slices.BinarySearchFunc(entries, n, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) })
+		return ok
+	}
+	for _, j := range storeJournals {
+		base, ok := strings.CutSuffix(name, j.suffix)
+		if !ok || base == "" || !has(base) {
 			continue
 		}
-		if _, found := slices.BinarySearchFunc(entries, base, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) }); found {
-			return IsStore(filepath.Join(dir, base))
+		if j.magic == nil {
+			return has(base + "-wal")
+		}
+		return startsWith(filepath.Join(dir, name), j.magic...)
+	}
+	return false
+}
+
+// startsWith reports whether the file at path begins with one of magic,
+// or is empty.
+func startsWith(path string, magic ...[]byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [8]byte
+	n, _ := io.ReadFull(f, head[:])
+	if n == 0 {
+		return true // a WAL before its first write, or after a checkpoint truncated it
+	}
+	for _, m := range magic {
+		if bytes.HasPrefix(head[:n], m) {
+			return true
 		}
 	}
 	return false

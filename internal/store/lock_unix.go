@@ -13,8 +13,13 @@ import (
 // store at once would each hunt every file and add every count twice.
 // The lock is flock(2) on the store's own file, which SQLite's own locks
 // (fcntl) do not meet; readers (mamori alerts, status) take none. It is
-// released by Close, or by the process's end however it ends.
+// released by Close, or by the process's end however it ends. The
+// descriptor is kept open until the database is closed: closing any
+// descriptor of a file drops the process's POSIX locks on it, SQLite's.
 func (s *Store) Serve() error {
+	if s.lock != nil {
+		return nil // held already
+	}
 	f, err := os.Open(s.path)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)

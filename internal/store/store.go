@@ -243,10 +243,11 @@ func (s *Store) addColumn(ctx context.Context, table, column, def string) error 
 
 // Close closes the database.
 func (s *Store) Close() error {
+	err := s.db.Close()
 	if s.lock != nil {
-		s.lock.Close() // releases Serve's lock
+		s.lock.Close() // releases Serve's lock; after the database (lock_unix.go)
 	}
-	return s.db.Close()
+	return err
 }
 
 // Path is the file the store lives in.

@@ -303,6 +303,9 @@ func TestOneServePerStore(t *testing.T) {
 	if err := a.Serve(); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Serve(); err != nil {
+		t.Errorf("the serve holding the store, asking again: %v", err)
+	}
 	b := open(t, path)
 	if err := b.Serve(); err == nil || !strings.Contains(err.Error(), "another mamori serve") || !strings.Contains(err.Error(), path) {
 		t.Errorf("a second serve of the store: %v, want it refused naming the store", err)
