@@ -12,9 +12,10 @@ import (
 // is found again with the records that arrived since, and a window's
 // records read again for a correlation (carried) are found twice. While
 // each alert's evidence holds all its records (up to 50) the count is
-// that of the records of both; past that, what the evidence cannot tell
-// apart is not counted twice: the larger count, or the evidence's, stands
-// (a window read again each cycle must not grow its alert each cycle).
+// that of the records of both; past that, the records of one later than
+// the other's last are added to it, and what the evidence cannot tell
+// apart is not counted twice (a window read again each cycle must not
+// grow its alert each cycle).
 // The summary is the fuller alert's.
 func Merge(old, found Alert) Alert {
 	m := old
@@ -32,10 +33,19 @@ func Merge(old, found Alert) Alert {
 			m.Evidence = append(m.Evidence, e)
 		}
 	}
-	if old.Count == len(old.Evidence) && found.Count == len(found.Evidence) {
+	oldAll, foundAll := old.Count == len(old.Evidence), found.Count == len(found.Evidence)
+	if oldAll && foundAll {
 		m.Count = len(m.Evidence)
 	} else {
+		// Records after the last one an alert holds are not among its
+		// records, whatever its evidence kept.
 		m.Count = max(old.Count, found.Count, len(m.Evidence))
+		if foundAll {
+			m.Count = max(m.Count, old.Count+after(found.Evidence, old))
+		}
+		if oldAll {
+			m.Count = max(m.Count, found.Count+after(old.Evidence, found))
+		}
 	}
 	slices.SortStableFunc(m.Evidence, func(a, b Evidence) int { return a.Time.Compare(b.Time) })
 	m.Evidence = m.Evidence[:min(len(m.Evidence), maxEvidence)]
@@ -52,6 +62,19 @@ func Merge(old, found Alert) Alert {
 		}
 	}
 	return m
+}
+
+// after counts the records of evs later than a's last, which a cannot
+// hold.
+func after(evs []Evidence, a Alert) int {
+	last := latest(a.Time, a.LastTime)
+	n := 0
+	for _, e := range evs {
+		if e.Time.After(last) {
+			n++
+		}
+	}
+	return n
 }
 
 // maxEvidence is the engine's bound on an alert's evidence.

@@ -43,6 +43,9 @@ func TestMerge(t *testing.T) {
 		// counted twice: a window read again each cycle would grow.
 		{"a large window read again", of(1, 200), of(1, 200), 200, ev(1).Time, ev(200).Time, "200 records", 50, 0},
 		{"an earlier record read late", of(5, 9), of(2, 2), 6, ev(2).Time, ev(9).Time, "5 records", 6, 0},
+		// Past 50, records later than the stored alert's last still count.
+		{"a third cycle's records", Merge(of(1, 40), of(41, 80)), of(81, 120), 120, ev(1).Time, ev(120).Time, "40 records", 50, 0},
+		{"a large alert, then one more", of(1, 200), of(201, 201), 201, ev(1).Time, ev(201).Time, "200 records", 50, 0},
 	} {
 		m := Merge(c.old, c.new)
 		if m.Count != c.count || !m.Time.Equal(c.first) || !m.LastTime.Equal(c.last) || m.Summary != c.summary || len(m.Evidence) != c.evidence || len(m.IPs) != c.addresses {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -139,7 +140,7 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 		return nil, err
 	}
 	defer get.Close()
-	set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = ?, severity = ? WHERE id = ?`)
+	set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = ?, severity = ?, time = ? WHERE id = ?`)
 	if err != nil {
 		return nil, err
 	}
@@ -167,17 +168,20 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 			return nil, err
 		}
 		var old alert.Alert
-		if err := json.Unmarshal(stored, &old); err != nil {
-			return nil, fmt.Errorf("alert %s: %w", a.ID, err)
+		if json.Unmarshal(stored, &old) != nil {
+			// A body this mamori cannot read (written by hand, or by a
+			// newer one) is left as it is rather than stop every cycle.
+			continue
 		}
 		m := alert.Merge(old, a)
-		if m.Count == old.Count && len(m.Evidence) == len(old.Evidence) && m.LastTime.Equal(old.LastTime) {
-			continue // nothing more
-		}
-		if body, err = json.Marshal(m); err != nil {
+		merged, err := json.Marshal(m)
+		if err != nil {
 			return nil, err
 		}
-		if _, err := set.ExecContext(ctx, body, int(m.Severity), a.ID); err != nil {
+		if bytes.Equal(merged, stored) {
+			continue // nothing more
+		}
+		if _, err := set.ExecContext(ctx, merged, int(m.Severity), m.Time.UnixNano(), a.ID); err != nil {
 			return nil, err
 		}
 	}

@@ -321,3 +321,38 @@ func TestOneServePerStore(t *testing.T) {
 		t.Errorf("the store after the serve closed it: %v", err)
 	}
 }
+
+// An alert found again is kept as one with what the store held: an
+// earlier record read late moves its time (the column --since reads too),
+// and a body this mamori cannot read is left as it is, not a failed cycle.
+func TestAlertFoundAgainIsMerged(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "mamori.db"))
+	defer s.Close()
+	t0 := time.Date(2026, 3, 14, 1, 0, 0, 0, time.UTC)
+	ev := func(m int) alert.Evidence {
+		return alert.Evidence{File: "PT1H.json", Line: m, Time: t0.Add(time.Duration(m) * time.Minute)}
+	}
+	first := alert.Alert{ID: "a1", Rule: "r", Tenant: "t1", Time: ev(10).Time, LastTime: ev(12).Time, Count: 2, Evidence: []alert.Evidence{ev(10), ev(12)}}
+	late := alert.Alert{ID: "a1", Rule: "r", Tenant: "t1", Time: ev(5).Time, Count: 1, Evidence: []alert.Evidence{ev(5)}}
+	for i, a := range []alert.Alert{first, late} {
+		fresh, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}})
+		if err != nil || len(fresh) != 1-i {
+			t.Fatalf("cycle %d: %d fresh, %v", i, len(fresh), err)
+		}
+	}
+	got, err := s.Alerts(ctx, ev(6).Time)
+	if err != nil || len(got) != 0 {
+		t.Errorf("--since after the late record: %d alerts, %v; want none (the alert now begins before)", len(got), err)
+	}
+	got, err = s.Alerts(ctx, time.Time{})
+	if err != nil || len(got) != 1 || got[0].Count != 3 || !got[0].Time.Equal(ev(5).Time) || !got[0].LastTime.Equal(ev(12).Time) {
+		t.Fatalf("stored %+v, %v; want one alert of 3 records from 01:05 to 01:12", got, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE alerts SET body = '{"count":"many"' WHERE id = 'a1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{first}}); err != nil {
+		t.Errorf("a stored body that cannot be read stops the cycle: %v", err)
+	}
+}
