@@ -21,7 +21,7 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		left := fs.Args() // a tail of args
-		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" && !takesValue(fs, args[:used-1]) {
 			paths = append(paths, left...)
 			break
 		}
@@ -37,6 +37,25 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 	}
 	// A leading "--" sets the arguments and leaves the flags' values.
 	return fs.Parse(append([]string{"--"}, paths...))
+}
+
+// takesValue reports whether the last of before is a flag that takes
+// the argument after it as its value ("--output --": a file named "--",
+// not the end of the flags).
+func takesValue(fs *flag.FlagSet, before []string) bool {
+	if len(before) == 0 {
+		return false
+	}
+	name := strings.TrimLeft(before[len(before)-1], "-")
+	if name == "" || strings.Contains(name, "=") || len(before[len(before)-1]) == len(name) {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 // span is a duration flag that takes Go's units (90s, 30m, 24h) and the

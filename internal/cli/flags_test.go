@@ -49,6 +49,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"a", "--", "-q", "--out"}, []string{"a", "-q", "--out"}, "", false},
 		{[]string{"--", "-q"}, []string{"-q"}, "", false},
 		{[]string{"-q", "--", "a"}, []string{"a"}, "", true},
+		{[]string{"a", "-out", "--", "b", "-q"}, []string{"a", "b"}, "--", true}, // a value "--" is a value
+		{[]string{"a", "-q", "--", "-b"}, []string{"a", "-b"}, "", true},
 		{nil, nil, "", false},
 	}
 	for _, c := range cases {

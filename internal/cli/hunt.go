@@ -229,7 +229,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return code
 	}
 	inputs, expandErr := source.Expand(paths, stdin)
-	if err := checkOutputs([]outputPath{{"--output", f.output}, {"--summary", f.summary}, {"--report", f.report}, {"--cpuprofile", f.cpuProfile}}, inputs); err != nil {
+	if err := checkOutputs([]outputPath{{"--output", f.output}, {"--summary", f.summary}, {"--report", f.report}, {"--cpuprofile", f.cpuProfile}}, inputs, stdin); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
 		return ExitUsage
 	}

@@ -64,7 +64,7 @@ type outputPath struct{ flag, path string }
 // hunt), and a flag naming one of the files hunted unless all it holds is
 // an output of mamori's (a run before this one's): writing alerts over
 // the log they came from destroys a responder's evidence.
-func checkOutputs(outs []outputPath, inputs []source.Input) error {
+func checkOutputs(outs []outputPath, inputs []source.Input, stdin io.Reader) error {
 	type named struct {
 		outputPath
 		abs string
@@ -91,9 +91,6 @@ func checkOutputs(outs []outputPath, inputs []source.Input) error {
 		ns = append(ns, n)
 	}
 	for _, in := range inputs {
-		if in.Name == "-" {
-			continue
-		}
 		var st os.FileInfo
 		for _, n := range ns {
 			if n.st == nil {
@@ -101,7 +98,14 @@ func checkOutputs(outs []outputPath, inputs []source.Input) error {
 			}
 			if st == nil {
 				var err error
-				if st, err = os.Stat(in.Name); err != nil {
+				if in.Name != "-" {
+					st, err = os.Stat(in.Name)
+				} else if f, ok := stdin.(*os.File); ok {
+					st, err = f.Stat() // "< act.json"
+				} else {
+					break
+				}
+				if err != nil {
 					break // said when the hunt reads it
 				}
 			}
@@ -109,7 +113,11 @@ func checkOutputs(outs []outputPath, inputs []source.Input) error {
 				continue
 			}
 			if own, err := source.IsOwnOutput(n.path); err != nil || !own {
-				return fmt.Errorf("%s %s: is one of the logs being hunted (%s): write it elsewhere", n.flag, n.path, in.Name)
+				what := in.Name
+				if what == "-" {
+					what = "standard input"
+				}
+				return fmt.Errorf("%s %s: is one of the logs being hunted (%s): write it elsewhere", n.flag, n.path, what)
 			}
 		}
 	}

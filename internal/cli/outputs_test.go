@@ -31,8 +31,22 @@ func TestOutputsNeverOverwriteTheLogs(t *testing.T) {
 		{"--report", host, dir},
 		{"--format", "jsonl", "--output", signins, signins},
 		{"--cpuprofile", host, filepath.Join(dir, "hosts")},
+		{"--output", signins, "-"}, // the log given on standard input
 	} {
-		code, _, stderr := run(t, "", append([]string{"hunt", "--no-progress"}, args...)...)
+		var code int
+		var stderr string
+		if args[len(args)-1] == "-" {
+			in, err := os.Open(signins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out, errb bytes.Buffer
+			code = Run(t.Context(), append([]string{"hunt", "--no-progress"}, args...), in, &out, &errb)
+			in.Close()
+			stderr = errb.String()
+		} else {
+			code, _, stderr = run(t, "", append([]string{"hunt", "--no-progress"}, args...)...)
+		}
 		if code != ExitUsage || !strings.Contains(stderr, "is one of the logs being hunted") {
 			t.Errorf("%q: exit %d, %q; want %d saying the file is hunted", args, code, stderr, ExitUsage)
 		}
@@ -51,6 +65,23 @@ func TestOutputsNeverOverwriteTheLogs(t *testing.T) {
 	}
 	if _, err := os.Stat(same); err == nil {
 		t.Error("a refused command line left a file behind")
+	}
+
+	// serve appends: a log named as its output is refused, and a file of
+	// alerts with a log appended to it is no longer mamori's.
+	mixed := filepath.Join(t.TempDir(), "alerts.jsonl")
+	_, alerts, _ := run(t, "", "hunt", "--no-progress", "--format", "jsonl", dir)
+	if err := os.WriteFile(mixed, append([]byte(alerts), before...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{signins, mixed} {
+		code, _, stderr := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "s.db"), "--output", out, filepath.Join(dir, "hosts"))
+		if code != ExitUsage || !strings.Contains(stderr, "holds something other than mamori's alerts") {
+			t.Errorf("serve --output %s: exit %d, %q", filepath.Base(out), code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(signins); !bytes.Equal(before, after) {
+		t.Fatal("serve wrote over a log named as its output")
 	}
 
 	// A second run replaces the first's output, in every format.

@@ -13,6 +13,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -116,6 +117,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// at once, and again for each cycle's alerts: a file rotated or
 	// removed meanwhile (logrotate, an operator) gets a new one, rather
 	// than alerts appended to a file no longer there.
+	// Appended to, a log would be damaged (and, on the ignore list below,
+	// never read): only a file of mamori's own alerts is taken.
+	if st, err := os.Stat(f.output); f.output != "" && err == nil && st.Mode().IsRegular() {
+		if own, err := source.IsOwnOutput(f.output); err != nil || !own {
+			fmt.Fprintf(stderr, "mamori serve: --output %s: holds something other than mamori's alerts (a log?): serve appends to it; name another file\n", report.Terminal(f.output))
+			return ExitUsage
+		}
+	}
 	_, ropts, closeOut, err := appendOutput(f.output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve: --output:", err)

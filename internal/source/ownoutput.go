@@ -286,7 +286,8 @@ func isScoresLine(l []byte) bool {
 }
 
 // maxOwnDocument is the largest JSON document IsOwnOutput parses whole (a
-// json alerts array, a summary): beyond it the file is taken for a log.
+// json alerts array, a summary), or JSON lines file whose every line it
+// reads: beyond it a file of lines is judged by its first and last.
 const maxOwnDocument = 16 << 20
 
 // IsOwnOutput reports whether the file at path holds nothing but one of
@@ -324,7 +325,10 @@ func IsOwnOutput(path string) (bool, error) {
 	var p fastjson.Parser
 	if line, _, _ := bytes.Cut(t, []byte("\n")); t[0] == '{' {
 		if v, err := p.ParseBytes(line); err == nil {
-			return ownRecord(v) != "", nil // JSON lines: the first says
+			if ownRecord(v) == "" {
+				return false, nil
+			}
+			return ownLines(f, &p) // JSON lines: every one says
 		}
 	}
 	// One document over several lines: a json array of alerts or
@@ -345,4 +349,38 @@ func IsOwnOutput(path string) (bool, error) {
 		return len(arr) == 0 || ownRecord(arr[0]) != "", nil
 	}
 	return ownRecord(v) != "", nil
+}
+
+// ownLines reports whether every line of JSON lines file f (or, past
+// maxOwnDocument, its last line: a service's alerts file grows for
+// months) is a record of mamori's: a log appended to a file of alerts is
+// not mamori's to write over.
+func ownLines(f *os.File, p *fastjson.Parser) (bool, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	from := int64(0)
+	if st.Size() > maxOwnDocument {
+		from = st.Size() - sniffSize // the last line, unless longer
+	}
+	b := make([]byte, st.Size()-from)
+	if _, err := f.ReadAt(b, from); err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	lines := bytes.Split(bytes.TrimRight(b, " \t\r\n"), []byte("\n"))
+	if from > 0 {
+		lines = lines[len(lines)-1:]
+	}
+	for _, l := range lines {
+		l = bytes.TrimSpace(l)
+		if len(l) == 0 {
+			continue
+		}
+		v, err := p.ParseBytes(l)
+		if err != nil || ownRecord(v) == "" {
+			return false, nil
+		}
+	}
+	return true, nil
 }
