@@ -94,9 +94,14 @@ var schemes = []string{"bearer", "basic", "digest", "negotiate", "ntlm", "shared
 
 // A scoped flag is a short flag that means a password only for some
 // programs (-p is also mkdir's parents, ssh's port and docker's port
-// mapping). Its value is hidden when one of the programs is a word of the
-// same command (since the last ; & | ( ) or backtick): "sudo mysql -pX" and
-// bash -c "az login … -p X" count, "mkdir -p /tmp/.x" does not.
+// mapping). Its value is hidden when one of the programs is the command's
+// (since the last ; & | ( ) or backtick): named by a command word, which is
+// the command's first word, or the first after a wrapper and its options
+// (sudo -u root mysql -pX, sshpass -p X ssh …, bash -c "az login … -p X"),
+// or the first word in quotes when more follow it there (docker exec c sh
+// -c 'mysql -pX'). A program named in an argument opens no scope: "mkdir
+// -p /tmp/.x", ssh's -p 22 after sshpass, docker run -v /srv/mysql:/x -p
+// 3306:3306.
 type scoped struct {
 	flag     string   // as written: case matters; "" when naming the program is enough (chpasswd)
 	fold     bool     // any case (PowerShell, Windows)
@@ -104,8 +109,80 @@ type scoped struct {
 	with     string   // a word the command must hold too: docker's -p is a password after "login" only
 	attached bool     // also -pVALUE
 	cluster  bool     // the flag's letter may come with others: htpasswd -cb, sudo -kS
-	after    byte     // when set, only what follows this byte is secret (curl -u user:password)
+	cut      cut      // which part of the value is secret (curl -u user:password)
 	take     take     // which word the secret is
+}
+
+// cut says which part of a value is secret.
+type cut uint8
+
+const (
+	whole        cut = iota
+	afterColon       // user:PASSWORD, after the first ':': curl -u, chpasswd
+	afterPercent     // user%PASSWORD: smbclient -U
+	// A miner's pool user, WALLET[.WORKER][:PASSWORD], as NBMiner's -u
+	// and a stratum URL's user information take it: the password follows
+	// the last ':', and there is none when what precedes that ':' is a
+	// coin's prefix (kaspa:qr…, bitcoincash:qq…): the wallet stays whole.
+	walletPass
+)
+
+// from returns where in v, a value, its secret starts; -1 when it holds none.
+func (c cut) from(v string) int {
+	var k int
+	switch c {
+	case afterColon:
+		k = strings.IndexByte(v, ':')
+	case afterPercent:
+		k = strings.IndexByte(v, '%')
+	case walletPass:
+		k = strings.LastIndexByte(v, ':')
+		if k >= 0 && coinAddress(v[:k], v[k+1:]) {
+			return -1
+		}
+	default:
+		return 0
+	}
+	if k < 0 {
+		return -1
+	}
+	return k + 1
+}
+
+// coinPrefixes start the addresses of coins that write their network's
+// name before them (CashAddr, Kaspa's bech32 and its forks).
+var coinPrefixes = []string{"kaspa", "kaspatest", "kaspasim", "kaspadev", "karlsen", "karlsentest", "pyrin",
+	"spectre", "hoosat", "bitcoincash", "bchtest", "bchreg", "simpleledger", "ecash", "ectest", "ergo", "nexa", "nexatest"}
+
+// coinAddress reports whether prefix:rest is a coin's address (with, maybe,
+// a .worker after it) rather than user:password: the prefix a word of
+// letters, a coin's or one before an address of 25 characters and more.
+func coinAddress(prefix, rest string) bool {
+	if prefix == "" || !letters(prefix) || rest == "" || !isAlnum(rest[0]) {
+		return false
+	}
+	n := 0 // the address's length, before a .worker
+	for n < len(rest) && isAlnum(rest[n]) {
+		n++
+	}
+	for k := n; k < len(rest); k++ {
+		if !isNameChar(rest[k]) {
+			return false // no address: a password, p@ss!
+		}
+	}
+	if n >= 25 {
+		return true
+	}
+	for _, p := range coinPrefixes {
+		if strings.EqualFold(prefix, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // take says where a scoped flag's secret is.
@@ -158,14 +235,17 @@ var scopedFlags = []scoped{
 	// ldapsearch -w PASSWORD (-W asks for it), and the other OpenLDAP clients.
 	{flag: "-w", attached: true, programs: []string{"ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
 		"ldapwhoami", "ldappasswd", "ldapcompare", "ldapmodrdn", "ldapexop"}},
-	// curl -u/--user user:password, -U/--proxy-user: the user stays. NBMiner
-	// takes its pool password so: -u WALLET.WORKER:PASSWORD.
-	{flag: "-u", attached: true, after: ':', programs: []string{"curl", "nbminer"}},
-	{flag: "--user", after: ':', programs: []string{"curl", "nbminer"}},
-	{flag: "-U", attached: true, after: ':', programs: []string{"curl"}},
-	{flag: "--proxy-user", after: ':', programs: []string{"curl"}},
+	// curl -u/--user user:password, -U/--proxy-user: the user stays.
+	{flag: "-u", attached: true, cut: afterColon, programs: []string{"curl"}},
+	{flag: "--user", cut: afterColon, programs: []string{"curl"}},
+	{flag: "-U", attached: true, cut: afterColon, programs: []string{"curl"}},
+	{flag: "--proxy-user", cut: afterColon, programs: []string{"curl"}},
+	// NBMiner takes its pool password in its user: -u WALLET.WORKER:PASSWORD;
+	// -u kaspa:qr…ADDRESS.WORKER is a wallet, and stays.
+	{flag: "-u", attached: true, cut: walletPass, programs: []string{"nbminer"}},
+	{flag: "--user", cut: walletPass, programs: []string{"nbminer"}},
 	// smbclient/rpcclient -U user%password: the user stays.
-	{flag: "-U", after: '%', programs: []string{"smbclient", "rpcclient"}},
+	{flag: "-U", cut: afterPercent, programs: []string{"smbclient", "rpcclient"}},
 	// xfreerdp /p:PASSWORD; winrs /p:; schtasks /p (of /u) and /rp (of /ru).
 	{flag: "/p", fold: true, programs: []string{"xfreerdp", "wlfreerdp", "winrs", "schtasks"}},
 	{flag: "/rp", fold: true, programs: []string{"schtasks"}},
@@ -182,7 +262,7 @@ var scopedFlags = []scoped{
 	// USER:PASSWORD | chpasswd (the user stays).
 	{flag: "-S", cluster: true, programs: []string{"sudo"}, take: piped},
 	{flag: "--stdin", programs: []string{"sudo", "passwd"}, take: piped},
-	{programs: []string{"chpasswd"}, after: ':', take: piped},
+	{programs: []string{"chpasswd"}, cut: afterColon, take: piped},
 	// ConvertTo-SecureString 'P@ss' -AsPlainText, or -String 'P@ss'.
 	{flag: "ConvertTo-SecureString", fold: true},
 	{flag: "-String", fold: true, programs: []string{"convertto-securestring"}},
@@ -235,16 +315,123 @@ var bareBits = func() (b uint64) {
 	return b
 }()
 
+// A wrapper runs the command that follows its options and their values:
+// sudo -u root CMD, env A=1 CMD, timeout 10 CMD, sshpass -p X CMD, ssh HOST
+// CMD, bash -c CMD. The first word of that command is a command word, as
+// the first word of a command line is; the wrapper's options and their
+// values are not.
+type wrapper struct {
+	args  string   // short options whose value is the next word unless attached: sudo -u USER, -uUSER
+	long  []string // long options, without "--", whose value is the next word unless written --name=VALUE
+	run   string   // short options whose value is the command: su -c CMD
+	pos   int      // words before the command: timeout DURATION, chroot DIR, ssh HOST, su USER
+	slash bool     // options may also start with '/': cmd /c
+	ps    bool     // PowerShell's: any case, shortened as it accepts them (-ep Bypass, -w hidden, -c CMD)
+}
+
+var shell = &wrapper{args: "oO", long: []string{"init-file", "rcfile"}}
+
+// wrappers are the programs and shell words a command may follow, by file
+// name, lower case, without .exe.
+var wrappers = map[string]*wrapper{
+	"!": {}, "{": {}, "if": {}, "then": {}, "else": {}, "elif": {}, "while": {}, "until": {}, "do": {},
+	"command": {}, "builtin": {}, "nohup": {}, "setsid": {}, "busybox": {},
+	"exec":    {args: "a"},
+	"time":    {args: "fo", long: []string{"format", "output"}},
+	"sudo":    {args: "CDgpRrTtUu", long: []string{"chdir", "chroot", "close-from", "command-timeout", "group", "host", "other-user", "prompt", "role", "type", "user"}},
+	"doas":    {args: "aCu"},
+	"pkexec":  {long: []string{"user"}},
+	"env":     {args: "CSu", long: []string{"chdir", "split-string", "unset"}},
+	"nice":    {args: "n", long: []string{"adjustment"}},
+	"ionice":  {args: "cnPpu", long: []string{"class", "classdata", "pgid", "pid", "uid"}},
+	"timeout": {args: "ks", long: []string{"kill-after", "signal"}, pos: 1},
+	"stdbuf":  {args: "eio", long: []string{"error", "input", "output"}},
+	"chroot":  {long: []string{"groups", "userspec"}, pos: 1},
+	"nsenter": {args: "GSt", long: []string{"setgid", "setuid", "target"}},
+	"xargs":   {args: "adEILnPs", long: []string{"arg-file", "delimiter", "eof", "max-args", "max-chars", "max-lines", "max-procs", "process-slot-var", "replace"}},
+	"watch":   {args: "n", long: []string{"interval"}},
+	"sshpass": {args: "dfPp"},
+	"ssh":     {args: "BbcDEeFIiJLlmOoPpQRSWw", pos: 1},
+	"su":      {args: "gGsw", long: []string{"group", "shell", "supp-group", "whitelist-environment"}, run: "c", pos: 1},
+	"runuser": {args: "gGsuw", long: []string{"group", "shell", "supp-group", "user", "whitelist-environment"}, run: "c"},
+	"sh":      shell, "bash": shell, "dash": shell, "zsh": shell, "ksh": shell, "ash": shell, "mksh": shell,
+	"cmd":        {slash: true},
+	"runas":      {slash: true},
+	"powershell": {ps: true},
+	"pwsh":       {ps: true},
+}
+
+// psArgs are the parameters of powershell.exe and pwsh that take a value
+// (whole or shortened to two letters and more), and the short names they
+// have.
+var psArgs = []string{"executionpolicy", "windowstyle", "file", "encodedcommand", "encodedarguments", "version",
+	"psconsolefile", "configurationname", "configurationfile", "inputformat", "outputformat", "workingdirectory",
+	"custompipename", "settingsfile"}
+
+var psShort = []string{"e", "f", "w", "v", "ep", "ec", "ea", "wd", "if", "of"}
+
+func (wr *wrapper) isOption(c byte) bool {
+	return c == '-' || c == '/' && (wr.slash || wr.ps)
+}
+
+// option reads the wrapper's option w: whether its value is the next word,
+// and whether the command follows it (su -c CMD).
+func (wr *wrapper) option(w string) (arg, run bool) {
+	name := w[1:]
+	switch {
+	case wr.ps:
+		if name == "" || strings.ContainsAny(name, ":=") {
+			return false, false
+		}
+		if prefixFold(name, "command") {
+			return false, true
+		}
+		for _, p := range psShort {
+			if strings.EqualFold(name, p) {
+				return true, false
+			}
+		}
+		for _, p := range psArgs {
+			if len(name) >= 2 && prefixFold(name, p) {
+				return true, false
+			}
+		}
+		return false, false
+	case w[0] == '/': // cmd /c, /q, /v:on
+		return false, false
+	case strings.HasPrefix(w, "--"):
+		return strings.IndexByte(w, '=') < 0 && slices.Contains(wr.long, w[2:]), false
+	}
+	for j := 1; j < len(w); j++ {
+		if strings.IndexByte(wr.run, w[j]) >= 0 {
+			return false, true
+		}
+		if strings.IndexByte(wr.args, w[j]) >= 0 {
+			return j+1 == len(w), false // -uroot: the value is attached
+		}
+	}
+	return false, false
+}
+
+// prefixFold reports whether s begins p, ignoring case.
+func prefixFold(s, p string) bool {
+	return len(s) <= len(p) && strings.EqualFold(s, p[:len(s)])
+}
+
 // Secrets returns s with the value of every secret it recognises replaced
 // by Mask: the values of the flags, keys, variables and headers above, the
 // password of a URL's user information (https://user:***@host) or a
 // token standing for its user (https://***@github.com), and the secrets of
 // the scoped flags in scope in their command: their values, the word they
 // say (net user NAME ***, htpasswd -b FILE USER ***), what echo piped into
-// them (echo *** | sudo -S). Quotes around a value stay. It never fails and is idempotent; s is returned as
-// it is when nothing is hidden.
+// them (echo *** | sudo -S). Quotes around a value stay, and so does a
+// value that holds a URL (a pool: lolMiner -p stratum+tcp://…), whose own
+// secrets are hidden as any URL's. It never fails, is idempotent and
+// takes time linear in len(s), which nothing caps (a correlation's group
+// keys may be command lines); s is returned as it is when nothing is
+// hidden.
 func Secrets(s string) string {
-	r := redactor{s: s}
+	r := redactor{s: s, expect: true, lastFail: [2]int{-1, -1}}
 	r.scan()
 	if len(r.spans) == 0 {
 		return s
@@ -270,11 +457,29 @@ type redactor struct {
 	seen, with uint64
 	echo       int
 	piped      [2]int // what the command before the pipe echoed, if any
+	// Where the current command's words are (commandWord): whether its
+	// command word may come next, after the options of which wrapper; the
+	// next word being the value of one, the wrapper's words still to come,
+	// the end of a quoted word to pass over (sudo -u "a b" …).
+	expect bool
+	wrap   *wrapper
+	opts   bool // the wrapper's options go on: no "--" yet
+	arg    bool
+	pos    int
+	quoted int
+	// Scans not to make again, so that Secrets takes linear time:
+	// lastWord found no secret as the last word of the command from
+	// lastFail[0] to lastFail[1]; the unquoted value s[held[0]:held[1]]
+	// holds a URL, whose last "://" is at held[2].
+	lastFail [2]int
+	held     [3]int
 }
 
 // scan walks s once. A value once hidden is skipped: nothing in it starts
 // a command, names a program or a secret, so a second pass over the
-// masked text decides as the first did (Secrets is idempotent).
+// masked text decides as the first did (Secrets is idempotent). Each
+// position is looked at a bounded number of times: what a look ahead
+// failed to find is remembered (lastFail, held).
 func (r *redactor) scan() {
 	s := r.s
 	for i := 0; i < len(s); {
@@ -290,6 +495,7 @@ func (r *redactor) scan() {
 		}
 		if r.wordStart(i) {
 			if n, ok := r.flag(i); ok {
+				r.arg = false // the flag and its value were the words of an option
 				i = n
 				continue
 			}
@@ -320,6 +526,7 @@ func (r *redactor) endCommand(i int) {
 		r.piped = [2]int{r.echo, i}
 	}
 	r.seen, r.with, r.echo = 0, 0, 0
+	r.expect, r.wrap, r.opts, r.arg, r.pos = true, nil, false, false, 0
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
@@ -363,47 +570,149 @@ func (r *redactor) word(i int) int {
 	return i
 }
 
-// program notes the word at i when it names a program or a with word of
-// scoped flags, or is an echo or printf starting its command.
+// program reads the word at i: a with word of scoped flags wherever it is;
+// a program when it is a command word (commandWord), whose scope replaces
+// its wrapper's (sshpass -p X ssh -p 22: ssh's -p is a port); an echo or
+// printf starting its command. The first word in quotes that more words
+// follow there is a command word too (bash -c "…", ssh host '…', docker
+// exec c sh -c '…'), whose scope adds to the command's: the quotes may be
+// an argument (mysql -e 'select 1' -pX).
 func (r *redactor) program(i int) {
+	s := r.s
+	outer := i == 0 || !isQuote(s[i-1])
+	cmd := false
+	if outer {
+		cmd = r.commandWord(i)
+		if cmd && isQuote(s[i]) {
+			i++ // the command in quotes: bash -c "az login …"
+		}
+	}
 	end := r.word(i)
-	w := r.s[i:end]
+	if !outer {
+		cmd = end < len(s) && isSpace(s[end])
+	}
+	w := s[i:end]
 	if j := strings.LastIndexAny(w, `/\`); j >= 0 {
 		w = w[j+1:]
 	}
 	if len(w) > 4 && strings.EqualFold(w[len(w)-4:], ".exe") {
 		w = w[:len(w)-4]
 	}
-	if len(w) == 0 || len(w) > 32 {
-		return
-	}
-	// Lower case on the stack: most words are no program, and a word
-	// in capitals (a Windows path) must not cost an allocation.
-	var buf [32]byte
-	for j := range len(w) {
-		c := w[j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	var sc scope
+	var wr *wrapper
+	if len(w) > 0 && len(w) <= 32 {
+		// Lower case on the stack: most words are no program, and a word
+		// in capitals (a Windows path) must not cost an allocation.
+		var buf [32]byte
+		for j := range len(w) {
+			c := w[j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[j] = c
 		}
-		buf[j] = c
+		lw := buf[:len(w)]
+		if (string(lw) == "echo" || string(lw) == "printf") && r.commandStart(i) {
+			r.echo = end
+		}
+		sc = words[string(lw)]
+		if cmd && outer {
+			wr = wrappers[string(lw)]
+		}
 	}
-	lw := buf[:len(w)]
-	if (string(lw) == "echo" || string(lw) == "printf") && r.commandStart(i) {
-		r.echo = end
-		return
-	}
-	sc, ok := words[string(lw)]
-	if !ok {
+	r.with |= sc.with
+	if !cmd {
 		return
 	}
 	fresh := sc.programs &^ r.seen
-	r.seen |= sc.programs
-	r.with |= sc.with
+	if outer {
+		// A command's program, after a wrapper's maybe: its scope
+		// replaces the wrapper's (a stratum URL read stays read).
+		fresh = sc.programs
+		r.seen = sc.programs | r.seen&stratumScope
+		r.wrap = wr
+		if wr != nil {
+			r.expect, r.opts, r.arg, r.pos = true, true, false, wr.pos
+		}
+	} else {
+		r.seen |= sc.programs
+	}
 	for _, k := range bare {
 		if fresh&(1<<k) != 0 {
 			r.secret(&scopedFlags[k], end, false)
 		}
 	}
+}
+
+// commandWord reports whether the word at i, which follows a blank or a
+// command's end (not a quote), is a command word: the first of its
+// command, or the first after a wrapper's options and their values, its
+// words before the command (timeout DURATION) and the variables set (A=1
+// cmd, env A=1 cmd). In PowerShell, "$p = Cmdlet …" makes Cmdlet one too.
+// A word in quotes passed over as an argument is passed over whole.
+func (r *redactor) commandWord(i int) bool {
+	s := r.s
+	if i < r.quoted {
+		return false // a word in an argument's quotes: sudo -u "a b"
+	}
+	quoted := isQuote(s[i])
+	switch {
+	case r.arg:
+		r.arg = false
+	case !r.expect:
+		if s[i] == '=' && (i+1 == len(s) || isValueEnd(s[i+1])) {
+			r.expect, r.wrap = true, nil
+		}
+	case quoted:
+		if r.pos == 0 {
+			r.expect = false
+			return true
+		}
+		r.pos--
+	case r.wrap != nil && r.opts && r.wrap.isOption(s[i]):
+		w := s[i:r.argEnd(i)]
+		if w == "--" && !r.wrap.ps {
+			r.opts = false
+			return false
+		}
+		arg, run := r.wrap.option(w)
+		r.arg = arg
+		if run {
+			r.pos = 0
+		}
+		return false
+	case r.assignment(i):
+		return false
+	case r.pos > 0:
+		r.pos--
+	default:
+		r.expect = false
+		return true
+	}
+	if quoted {
+		if e := r.wordEnd(i); e > i {
+			r.quoted = e
+		}
+	}
+	return false
+}
+
+// argEnd returns where the unquoted word at i ends.
+func (r *redactor) argEnd(i int) int {
+	for i < len(r.s) && !isValueEnd(r.s[i]) {
+		i++
+	}
+	return i
+}
+
+// assignment reports whether the word at i sets a variable: NAME=value.
+func (r *redactor) assignment(i int) bool {
+	s := r.s
+	k := i
+	for k < len(s) && (s[k] == '_' || isAlnum(s[k])) {
+		k++
+	}
+	return k > i && k < len(s) && s[k] == '=' && !('0' <= s[i] && s[i] <= '9')
 }
 
 // commandStart reports whether the word at i is its command's first (or
@@ -484,20 +793,21 @@ func (r *redactor) isFlag(i int, f *scoped) (end int, attached, ok bool) {
 func (r *redactor) secret(f *scoped, i int, attached bool) (int, bool) {
 	switch f.take {
 	case skip, skipName:
-		return r.skipValue(i, f.take == skipName, f.after)
+		return r.skipValue(i, f.take == skipName, f.cut)
 	case last:
-		return r.lastWord(i, f.after)
+		return r.lastWord(i, f.cut)
 	case piped:
-		return i, r.stdin(f.after)
+		return i, r.stdin(f.cut)
 	}
-	return r.flagValue(i, attached, f.after, false)
+	return r.flagValue(i, attached, f.cut, false)
 }
 
 // skipValue hides the word after the one from i: net user NAME PASSWORD.
 // With named, only when the word passed names a secret (aws configure set
 // aws_secret_access_key VALUE). A flag there is no value, nor "*", which
-// asks for the password.
-func (r *redactor) skipValue(i int, named bool, after byte) (int, bool) {
+// asks for the password; nor a quote that ends the word passed instead of
+// a blank (NAME"…), as no command line writes it.
+func (r *redactor) skipValue(i int, named bool, c cut) (int, bool) {
 	s := r.s
 	i = skipSpaces(s, i)
 	w := r.wordEnd(i)
@@ -510,17 +820,23 @@ func (r *redactor) skipValue(i int, named bool, after byte) (int, bool) {
 		}
 	}
 	v := skipSpaces(s, w)
-	if v == len(s) || s[v] == '-' || s[v] == '/' || s[v] == '*' && r.wordEnd(v) == v+1 {
+	if v == w || v == len(s) || s[v] == '-' || s[v] == '/' || s[v] == '*' && r.wordEnd(v) == v+1 {
 		return v, false
 	}
-	return r.value(v, after, false, false)
+	return r.value(v, c, false, false)
 }
 
 // lastWord hides the last word of the command from i (not a flag, nor the
-// descriptor of a redirection: 2>/dev/null).
-func (r *redactor) lastWord(i int, after byte) (int, bool) {
+// descriptor of a redirection: 2>/dev/null). The last word is the same for
+// every flag of the command that asks for it: when it is no secret, the
+// scan that found so is not made again for the next one (htpasswd -b -b …
+// would take time quadratic in the command's length).
+func (r *redactor) lastWord(i int, c cut) (int, bool) {
+	if r.lastFail[0] <= i && i <= r.lastFail[1] {
+		return i, false
+	}
 	s := r.s
-	w := -1
+	from, w := i, -1
 	for {
 		i = skipSpaces(s, i)
 		e := r.wordEnd(i)
@@ -532,15 +848,19 @@ func (r *redactor) lastWord(i int, after byte) (int, bool) {
 			break // the quote that closes the command: bash -c "…"
 		}
 	}
-	if w < 0 || s[w] == '-' {
-		return i, false
+	if w >= 0 && s[w] != '-' {
+		if n, ok := r.value(w, c, false, false); ok {
+			return n, true
+		}
 	}
-	return r.value(w, after, false, false)
+	r.lastFail = [2]int{from, i}
+	return i, false
 }
 
 // stdin hides, once, what the command before the pipe echoed (echo's own
-// flags, -n and -e, aside).
-func (r *redactor) stdin(after byte) bool {
+// flags, -n and -e, aside: a word that goes on after its letters, -A"…,
+// is no flag).
+func (r *redactor) stdin(c cut) bool {
 	s := r.s
 	a, b := r.piped[0], r.piped[1]
 	if b == 0 {
@@ -550,7 +870,7 @@ func (r *redactor) stdin(after byte) bool {
 	for {
 		a = skipSpaces(s, a)
 		e := r.wordEnd(a)
-		if a >= b || s[a] != '-' || e > b || e-a < 2 || !letters(s[a+1:e]) {
+		if a >= b || s[a] != '-' || e > b || e-a < 2 || !letters(s[a+1:e]) || e < b && !isSpace(s[e]) {
 			break
 		}
 		a = e
@@ -561,13 +881,11 @@ func (r *redactor) stdin(after byte) bool {
 	if b-a >= 2 && isQuote(s[a]) && s[b-1] == s[a] {
 		a, b = a+1, b-1
 	}
-	if after != 0 {
-		k := strings.IndexByte(s[a:b], after)
-		if k < 0 {
-			return false
-		}
-		a += k + 1
+	k := c.from(s[a:b])
+	if k < 0 {
+		return false
 	}
+	a += k
 	if a >= b {
 		return false
 	}
@@ -576,12 +894,16 @@ func (r *redactor) stdin(after byte) bool {
 }
 
 // insert adds the span [a, b) behind the scan, where an echo was: the
-// spans it overlaps (values in what was echoed) become one with it.
+// spans it overlaps (values in what was echoed) become one with it. Those
+// before it are found by halves, not one by one: a line may hold many
+// echoes and many spans.
 func (r *redactor) insert(a, b int) {
-	k := 0
-	for k < len(r.spans) && r.spans[k][1] <= a {
-		k++
-	}
+	k, _ := slices.BinarySearchFunc(r.spans, a, func(sp [2]int, a int) int {
+		if sp[1] <= a {
+			return -1
+		}
+		return 1
+	})
 	j := k
 	for j < len(r.spans) && r.spans[j][0] < b {
 		a, b = min(a, r.spans[j][0]), max(b, r.spans[j][1])
@@ -625,7 +947,7 @@ func letters(s string) bool {
 
 // flagValue hides the value of a flag whose name ends at i: attached to
 // it, after '=' or ':', or the next word unless that is another flag.
-func (r *redactor) flagValue(i int, attached bool, after byte, scheme bool) (int, bool) {
+func (r *redactor) flagValue(i int, attached bool, c cut, scheme bool) (int, bool) {
 	s := r.s
 	switch {
 	case attached:
@@ -643,7 +965,7 @@ func (r *redactor) flagValue(i int, attached bool, after byte, scheme bool) (int
 	default:
 		return i, false
 	}
-	return r.value(i, after, scheme, false)
+	return r.value(i, c, scheme, false)
 }
 
 // key hides the value after the '=' or ':' at i when the name before it is
@@ -696,7 +1018,7 @@ func (r *redactor) key(i int) (int, bool) {
 			v++
 		}
 	}
-	return r.value(v, 0, n.scheme, encoded)
+	return r.value(v, whole, n.scheme, encoded)
 }
 
 // lookup finds the secret a flag or key name is, ignoring case, '-', '_'
@@ -750,10 +1072,12 @@ func isEnvName(s string) bool {
 
 // value hides the value starting at i: quoted (the quotes stay; \"…\" too),
 // or up to a blank, a quote or the end of the command (with encoded, an
-// escaped '&' too: %26). With after, only what follows that byte is
-// hidden; with scheme, an auth scheme before the credentials stays in
-// sight. It returns where scanning goes on.
-func (r *redactor) value(i int, after byte, scheme, encoded bool) (int, bool) {
+// escaped '&' too: %26). Only the part c says is hidden; with scheme, an
+// auth scheme before the credentials stays in sight. A value that holds a
+// URL is not hidden (a miner's -p may be its pool: lolMiner, BzMiner): the
+// scan goes on into it and hides the URL's own secrets, its password, its
+// sig=. It returns where scanning goes on.
+func (r *redactor) value(i int, c cut, scheme, encoded bool) (int, bool) {
 	s := r.s
 	if i >= len(s) {
 		return i, false
@@ -774,6 +1098,9 @@ func (r *redactor) value(i int, after byte, scheme, encoded bool) (int, bool) {
 			}
 			next = end
 		}
+		if !encoded && strings.Contains(s[start:end], "://") {
+			return i, false
+		}
 		if scheme {
 			// "Bearer TOKEN": the credentials follow the scheme.
 			if k := schemeEnd(s, start, end); k >= 0 {
@@ -788,8 +1115,27 @@ func (r *redactor) value(i int, after byte, scheme, encoded bool) (int, bool) {
 			return i, false // a command's output: the command is read as any
 		}
 		start, end = i, i
-		for end < len(s) && !isValueEnd(s[end]) && !(encoded && strings.HasPrefix(s[end:], "%26")) {
-			end++
+		switch {
+		case encoded:
+			for end < len(s) && !isValueEnd(s[end]) && !strings.HasPrefix(s[end:], "%26") {
+				end++
+			}
+		case r.held[0] <= i && i < r.held[1]:
+			// In a value found to hold a URL, whose end this one shares:
+			// each key in it (password=x://password=x://…) would scan
+			// it to its end again.
+			if i <= r.held[2] {
+				return i, false
+			}
+			end = r.held[1]
+		default:
+			for end < len(s) && !isValueEnd(s[end]) {
+				end++
+			}
+			if k := strings.LastIndex(s[start:end], "://"); k >= 0 {
+				r.held = [3]int{start, end, start + k}
+				return i, false
+			}
 		}
 		next = end
 		if scheme && schemeEnd(s, start, end) == end {
@@ -801,16 +1147,14 @@ func (r *redactor) value(i int, after byte, scheme, encoded bool) (int, bool) {
 			if k == end {
 				return i, false
 			}
-			return r.value(k, 0, false, false)
+			return r.value(k, whole, false, false)
 		}
 	}
-	if after != 0 {
-		k := strings.IndexByte(s[start:end], after)
-		if k < 0 {
-			return i, false
-		}
-		start += k + 1
+	k := c.from(s[start:end])
+	if k < 0 {
+		return i, false
 	}
+	start += k
 	if start >= end {
 		return i, false
 	}
@@ -873,7 +1217,20 @@ func (r *redactor) url(i int) (int, bool) {
 	if len(scheme) >= len(stratum) && strings.EqualFold(scheme[:len(stratum)], stratum) {
 		r.seen |= stratumScope
 	}
-	return r.userinfo(i+3, strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http"))
+	web := strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http")
+	return r.userinfo(i+3, web, minerScheme(scheme))
+}
+
+// minerScheme reports whether a URL's scheme is a mining pool's:
+// stratum+tcp, stratum2+ssl, stratums; ssl, ethproxy+tcp, nicehash+ssl.
+func minerScheme(scheme string) bool {
+	if len(scheme) >= len(stratum) && strings.EqualFold(scheme[:len(stratum)], stratum) {
+		return true
+	}
+	if k := strings.LastIndexByte(scheme, '+'); k >= 0 {
+		scheme = scheme[k+1:]
+	}
+	return strings.EqualFold(scheme, "tcp") || strings.EqualFold(scheme, "ssl") || strings.EqualFold(scheme, "tls")
 }
 
 // stratumScope is the flags a stratum URL brings in scope.
@@ -881,9 +1238,11 @@ var stratumScope = words[stratum].programs
 
 // userinfo hides the password of a URL's user information (user:password@)
 // that starts at i, after "://". The user stays: it is often a name, and a
-// miner's pool user is its wallet. Of a web URL (web), a user without a
-// password that is a token is hidden: git clone https://TOKEN@github.com/….
-func (r *redactor) userinfo(i int, web bool) (int, bool) {
+// miner's pool user is its wallet, whose password follows the last ':'
+// (walletPass: stratum+tcp://kaspa:qr…@pool has none). Of a web URL
+// (web), a user without a password that is a token is hidden: git clone
+// https://TOKEN@github.com/….
+func (r *redactor) userinfo(i int, web, miner bool) (int, bool) {
 	s := r.s
 	end := i
 	for end < len(s) && !isValueEnd(s[end]) && s[end] != '/' && s[end] != '?' && s[end] != '#' {
@@ -894,14 +1253,18 @@ func (r *redactor) userinfo(i int, web bool) (int, bool) {
 		return i, false
 	}
 	at += i
-	colon := strings.IndexByte(s[i:at], ':')
+	c := afterColon
+	if miner {
+		c = walletPass
+	}
+	pass := c.from(s[i:at])
 	switch {
-	case colon < 0 && web && token(s[i:at]):
+	case pass < 0 && web && token(s[i:at]):
 		r.spans = append(r.spans, [2]int{i, at})
-	case colon < 0 || i+colon+1 == at:
+	case pass < 0 || i+pass == at:
 		return i, false
 	default:
-		r.spans = append(r.spans, [2]int{i + colon + 1, at})
+		r.spans = append(r.spans, [2]int{i + pass, at})
 	}
 	return at, true
 }

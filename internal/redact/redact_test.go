@@ -3,6 +3,7 @@ package redact
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -196,6 +197,176 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
+// TestSecretsKeepsWalletsAndPools: a miner's wallet and pools stay in
+// sight, as detections and responders need them; only a pool password
+// goes. A user:password split takes the last ':' (NBMiner's -u, a stratum
+// URL's user information), and a coin's address (kaspa:…, bitcoincash:…)
+// is no user:password.
+func TestSecretsKeepsWalletsAndPools(t *testing.T) {
+	t.Parallel()
+	const (
+		kaspa = "kaspa:qrfsy0xw5u9qk3rjx8y3q4l5cma7ufjyjnqhd0h5hkq4w3v0c9q2z4dlnxdy2"
+		bch   = "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a"
+		ergo  = "ergo:9f4QF8AD1nQ3nJahQVkMj8hFSVVzVom77b52JU7EW71Zexg6N8v"
+		nexa  = "nexa:nqtsq5g5sjkqk7wzd9wwh9423rr0tda7m027ryljkfy84cjz"
+		other = "radiant:1Q3t8cbLPn9kG4kQXGsKqbzd7mLDpAtTQ5Nx" // a letters prefix before a long address
+	)
+	for _, c := range []struct{ name, in, want string }{
+		{"nbminer kaspa wallet", "nbminer -a kheavyhash -o stratum+tcp://pool.woolypooly.com:3112 -u kaspa:qrfsy0abcdef.rig1", ""},
+		{"nbminer kaspa wallet, full", "nbminer -a kheavyhash -o stratum+tcp://pool:3112 -u " + kaspa + ".rig1", ""},
+		{"nbminer kaspa wallet attached", "nbminer -a kheavyhash -o stratum+tcp://pool:3112 -u" + kaspa, ""},
+		{"nbminer --user kaspa wallet", "nbminer -a kheavyhash -o stratum+tcp://pool:3112 --user " + kaspa + ".rig1", ""},
+		{"nbminer bitcoincash", "nbminer -a sha256 -o stratum+tcp://pool:3333 -u " + bch + ".w1", ""},
+		{"nbminer ergo", "nbminer -a ergo -o stratum+tcp://pool:3333 -u " + ergo, ""},
+		{"nbminer nexa", "nbminer -a nexa -o stratum+tcp://pool:3333 -u " + nexa + ".w1", ""},
+		{"nbminer unknown coin prefix, long address", "nbminer -o stratum+tcp://pool:3333 -u " + other, ""},
+		{"nbminer kaspa wallet and password", "nbminer -a kheavyhash -o stratum+tcp://pool:3112 -u " + kaspa + ".rig1:S3cret",
+			"nbminer -a kheavyhash -o stratum+tcp://pool:3112 -u " + kaspa + ".rig1:***"},
+		{"nbminer short kaspa wallet and password", "nbminer -u kaspa:qrfsy0abcdef.rig1:x", "nbminer -u kaspa:qrfsy0abcdef.rig1:***"},
+		{"nbminer password after the last colon", "nbminer -u W.rig1:pa:ss", "nbminer -u W.rig1:pa:***"},
+		{"nbminer user of letters and a password", "nbminer -u miner:S3cret", "nbminer -u miner:***"},
+		{"nbminer user of letters and a password with signs", "nbminer -u kaspa:p@ss!", "nbminer -u kaspa:***"},
+		{"stratum url kaspa user", "nbminer -a kheavyhash -o stratum+tcp://kaspa:qrabc@pool.example:5555", ""},
+		{"stratum url kaspa user, full", "./kswapd0 -o stratum+ssl://" + kaspa + ".rig1@pool.example:5555", ""},
+		{"stratum url bitcoincash user", "cgminer -o stratum+tcp://" + bch + "@pool:3333", ""},
+		{"ssl url kaspa user", "bzminer -a kaspa -p ssl://" + kaspa + "@pool:5555", ""},
+		{"stratum url kaspa user and password", "t-rex -o stratum+tcp://" + kaspa + ".rig1:S3cret@pool:5555",
+			"t-rex -o stratum+tcp://" + kaspa + ".rig1:***@pool:5555"},
+		{"stratum url password after the last colon", "t-rex -o stratum+tcp://W.rig1:pa:ss@pool:5555", "t-rex -o stratum+tcp://W.rig1:pa:***@pool:5555"},
+		{"stratum url user of letters and a password", "t-rex -o stratum+tcp://miner:S3cret@pool:5555", "t-rex -o stratum+tcp://miner:***@pool:5555"},
+		{"web url keeps the first colon", "curl https://admin:pa:ss@h/x", "curl https://admin:***@h/x"},
+		{"web url: no coin, a password", "curl https://kaspa:" + kaspa[6:] + "@h/x", "curl https://kaspa:***@h/x"},
+		{"curl -u keeps the first colon", "curl -u admin:pa:ss https://h", "curl -u admin:*** https://h"},
+		{"curl -u kaspa is a user", "curl -u kaspa:S3cret https://h", "curl -u kaspa:*** https://h"},
+
+		// A flag's value that holds a URL is a pool, not a password.
+		{"lolminer second pool", "lolMiner --algo ETHASH -p stratum+tcp://eu1.ethermine.org:4444 -u W.x -p stratum+tcp://eth.f2pool.com:6688 -u W.y", ""},
+		{"lolminer -p after a stratum url", "lolMiner -a ETHASH --pool stratum+tcp://a.example:4444 -p stratum+tcp://eth.f2pool.com:6688", ""},
+		{"bzminer second pool", "bzminer -a kaspa -w " + kaspa + " -p stratum+tcp://pool1:4444 -p stratum+tcp://pool2:4444", ""},
+		{"bzminer quoted pool", "bzminer -a kaspa -w W -p 'stratum+tcp://pool1:4444' -p \"stratum+ssl://pool2:4444\"", ""},
+		{"xmrig -p url", "xmrig -o stratum+tcp://pool:3333 -u W -p stratum+tcp://backup:3333", ""},
+		{"pool url's own password", "xmrig -o stratum+tcp://pool:3333 -u W -p stratum+tcp://W.rig:S3cret@backup:3333",
+			"xmrig -o stratum+tcp://pool:3333 -u W -p stratum+tcp://W.rig:***@backup:3333"},
+		{"password flag with a url", "app --password=https://u:S3cret@h/x", "app --password=https://u:***@h/x"},
+		{"xmrig -p x after the url", "xmrig -o stratum+tcp://pool:3333 -u W.worker -p x", "xmrig -o stratum+tcp://pool:3333 -u W.worker -p ***"},
+	} {
+		want := c.want
+		if want == "" {
+			want = c.in
+		}
+		if got := Secrets(c.in); got != want {
+			t.Errorf("%s:\n in   %s\n got  %s\n want %s", c.name, c.in, got, want)
+		}
+	}
+}
+
+// TestSecretsScopesCommandWords: a scoped flag's program is the command's,
+// named by a command word (the first of a command, the first after a
+// wrapper's options, the first in quotes that more follow), not by a
+// word in an argument or a path.
+func TestSecretsScopesCommandWords(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ name, in, want string }{
+		{"sshpass then ssh's port", "sshpass -p S3cret ssh -p 22 root@10.0.0.7", "sshpass -p *** ssh -p 22 root@10.0.0.7"},
+		{"sshpass -f then ssh's port", "sshpass -f /tmp/p ssh -p 2222 -o StrictHostKeyChecking=no root@h", ""},
+		{"sshpass attached then ssh's port", "sshpass -pS3cret ssh -p 22 h", "sshpass -p*** ssh -p 22 h"},
+		{"docker volume path", "docker run -v /srv/mysql:/var/lib/mysql -p 3306:3306 img", ""},
+		{"docker name", "docker run -d --name mysql -e MYSQL_DATABASE=app -p 3306:3306 mysql:8", ""},
+		{"program in a path argument", "cp /usr/bin/htpasswd /tmp/x -b 1", ""},
+		{"program as an argument", "systemctl restart mysql -p 1", ""},
+		{"quoted path argument", `docker run -v "/srv/mysql:/var/lib/mysql" -p 3306:3306 img`, ""},
+
+		// Wrappers: their command's word is a command word.
+		{"sudo -u", "sudo -u root mysql -pS3cret", "sudo -u root mysql -p***"},
+		{"sudo cluster", "sudo -Eu root /usr/bin/mysql -pS3cret", "sudo -Eu root /usr/bin/mysql -p***"},
+		{"sudo -u quoted", `sudo -u "db admin" mysql -pS3cret`, `sudo -u "db admin" mysql -p***`},
+		{"sudo --user=", "sudo --user=root mysql -pS3cret", "sudo --user=root mysql -p***"},
+		{"sudo --", "sudo -- mysql -pS3cret", "sudo -- mysql -p***"},
+		{"env", "env -i PATH=/bin MYSQL_HOST=db mysql -pS3cret", "env -i PATH=/bin MYSQL_HOST=db mysql -p***"},
+		{"variables", "LANG=C TZ=UTC mysql -pS3cret", "LANG=C TZ=UTC mysql -p***"},
+		{"timeout", "timeout -s KILL 10 mysql -pS3cret", "timeout -s KILL 10 mysql -p***"},
+		{"nohup nice", "nohup nice -n 19 ./xmrig -o pool:3333 -u W -p rig1 &", "nohup nice -n 19 ./xmrig -o pool:3333 -u W -p *** &"},
+		{"ssh remote command", "ssh -p 22 -i k root@h mysql -pS3cret", "ssh -p 22 -i k root@h mysql -p***"},
+		{"ssh remote command quoted", `ssh -p 22 root@h "mysql -pS3cret"`, `ssh -p 22 root@h "mysql -p***"`},
+		{"sshpass ssh remote command", "sshpass -p S3cret ssh -p 22 root@h mysql -pS3cret2", "sshpass -p *** ssh -p 22 root@h mysql -p***"},
+		{"su -c", "su - root -c 'mysql -pS3cret'", "su - root -c 'mysql -p***'"},
+		{"cmd /c", `cmd.exe /q /c C:\tools\7z.exe x -pS3cret a.7z`, `cmd.exe /q /c C:\tools\7z.exe x -p*** a.7z`},
+		{"powershell", `powershell.exe -NoProfile -ep Bypass -w hidden -c "ConvertTo-SecureString -String 'S3cret' -AsPlainText -Force"`,
+			`powershell.exe -NoProfile -ep Bypass -w hidden -c "ConvertTo-SecureString -String '***' -AsPlainText -Force"`},
+		{"xargs sh -c", `xargs -I{} sh -c 'mysql -pS3cret -e "{}"'`, `xargs -I{} sh -c 'mysql -p*** -e "{}"'`},
+		{"shell words", "if true; then mysql -pS3cret; fi", "if true; then mysql -p***; fi"},
+		{"quoted command in an argument", "docker exec db sh -c 'mysql -uroot -pS3cret'", "docker exec db sh -c 'mysql -uroot -p***'"},
+		{"quoted argument, then the flag", "mysql -e 'select 1' -pS3cret", "mysql -e 'select 1' -p***"},
+		{"a wrapper's option value is no command", "sudo -u mysql id -p 1", ""},
+		{"timeout's duration is no command", "timeout mysql id -p 1", ""},
+	} {
+		want := c.want
+		if want == "" {
+			want = c.in
+		}
+		if got := Secrets(c.in); got != want {
+			t.Errorf("%s:\n in   %s\n got  %s\n want %s", c.name, c.in, got, want)
+		}
+	}
+}
+
+// adversarial are command lines of 1 MiB built to make a scan repeat
+// itself: a flag whose secret is the command's last word, again and again
+// (the last word a flag, so that each looks to the end), echoes into
+// sudo -S, values holding a URL that holds keys, runs of ':' and '@'.
+func adversarial() []struct{ name, in string } {
+	const n = 1 << 20
+	rep := func(head, unit, tail string) string {
+		return head + strings.Repeat(unit, (n-len(head)-len(tail))/len(unit)) + tail
+	}
+	return []struct{ name, in string }{
+		{"htpasswd -b", rep("", "htpasswd -b ", "")},
+		{"htpasswd -b, flag last", rep("htpasswd", " -b", " -x")},
+		{"openssl passwd", rep("", "openssl passwd ", "")},
+		{"openssl passwd, flag last", rep("openssl", " passwd", " -1")},
+		{"openssl passwd -1", rep("", "openssl passwd -1 ", "")},
+		{"mysql -p", rep("mysql ", "-p ", "")},
+		{"sshpass -p", rep("", "sshpass -p ", "")},
+		{"stratum -p", rep("x -o stratum+tcp://p:1 ", "-p ", "")},
+		{"colons", rep("", ":", "")},
+		{"ats", rep("", "@", "")},
+		{"colons after a url", rep("curl https://", ":", "")},
+		{"url of colons then ats", "stratum+tcp://" + strings.Repeat(":", n/2) + strings.Repeat("@", n/2)},
+		{"user:password@", rep("git clone https://", "a:b@", "")},
+		{"schemes", rep("", "a://", "")},
+		{"net user, quote after the name", rep("", `net user a\" `, "")},
+		{"echo into sudo -S", rep("", "echo a|sudo -S;", "")},
+		{"echo into chpasswd", rep("", "echo a:b|chpasswd;", "")},
+		{"keys in a url value", rep("", "--password=x://", "")},
+		{"keys in a quoted url value", rep("", `password="x:// `, "")},
+		{"escaped keys", rep("", "sig%3Dx://", "")},
+		{"quotes", rep("", `"'\" `, "")},
+		{"unterminated quote", rep(`mysql -p"`, `\" -p`, "")},
+		{"wrapper options", rep("sudo ", "-u ", "")},
+		{"wrapper quoted values", rep("sudo ", `-u "a `, "")},
+		{"nbminer wallets", rep("nbminer ", "-u kaspa:", "")},
+		{"net user", rep("", "net user ", "")},
+		{"bearer", rep("", "Authorization: Bearer ", "")},
+	}
+}
+
+// TestSecretsIsLinear: no command line makes Secrets slow (it is called on
+// text a process wrote, without a cap): 1 MiB built to make the scan
+// repeat itself takes well under a second (the bound is loose, so as not
+// to fail on a slow machine; quadratic time took minutes).
+func TestSecretsIsLinear(t *testing.T) {
+	for _, c := range adversarial() {
+		start := time.Now()
+		out := Secrets(c.in)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: %v for %d bytes", c.name, d, len(c.in))
+		}
+		if Secrets(out) != out {
+			t.Errorf("%s: not idempotent", c.name)
+		}
+	}
+}
+
 // TestSecretsReturnsTheTextItself: nothing to hide, nothing allocated.
 func TestSecretsReturnsTheTextItself(t *testing.T) {
 	in := "/usr/bin/xmrig -o pool.supportxmr.com:443 --tls -u 4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"
@@ -248,6 +419,11 @@ func FuzzSecrets(f *testing.F) {
 		"htpasswd -bc f u 'p w' 2>/dev/null; openssl passwd -1 $(x)",
 		"docker login -u u -pP; git clone https://ghp_x@github.com/a; MYSQL_PWD=p",
 		"k -o stratum+tcp://w@p:1 -p x; curl 'u?a%3D1%26sig%3Dz%26c%3D2'",
+		"nbminer -u kaspa:qrab.w:x -o stratum+tcp://kaspa:qr@p:1 -p stratum+tcp://a.b:c@p2",
+		"sshpass -p x ssh -p 22 h mysql -py; sudo -u 'a b' -- env A=1 timeout 9 mysql -pz",
+		"docker run -v /srv/mysql:/x -p 1:1 i; pwsh -ep b -c \"$p = ConvertTo-SecureString -String 'x'\"",
+		"htpasswd -b -b -x; net user a\\\" b; --password=x://password=y://",
+		"eCho -A\"|sudo -S",
 	} {
 		f.Add(s)
 	}
@@ -278,6 +454,19 @@ func BenchmarkSecrets(b *testing.B) {
 		{"long", "java -cp " + long + " com.example.Main --verbose"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.in)))
+			for b.Loop() {
+				_ = Secrets(c.in)
+			}
+		})
+	}
+}
+
+// BenchmarkSecretsAdversarial: the command lines of TestSecretsIsLinear,
+// 1 MiB each.
+func BenchmarkSecretsAdversarial(b *testing.B) {
+	for _, c := range adversarial() {
+		b.Run(strings.ReplaceAll(c.name, " ", "_"), func(b *testing.B) {
 			b.SetBytes(int64(len(c.in)))
 			for b.Loop() {
 				_ = Secrets(c.in)
