@@ -48,7 +48,7 @@ func Merge(old, found Alert) Alert {
 		}
 	}
 	slices.SortStableFunc(m.Evidence, func(a, b Evidence) int { return a.Time.Compare(b.Time) })
-	m.Evidence = m.Evidence[:min(len(m.Evidence), maxEvidence)]
+	m.Evidence = m.Evidence[:min(len(m.Evidence), MaxEvidence)]
 	m.PrincipalIDs = union(old.PrincipalIDs, found.PrincipalIDs)
 	m.CorrelationIDs = union(old.CorrelationIDs, found.CorrelationIDs)
 	m.IPs = union(old.IPs, found.IPs)
@@ -77,8 +77,23 @@ func after(evs []Evidence, a Alert) int {
 	return n
 }
 
-// maxEvidence is the engine's bound on an alert's evidence.
-const maxEvidence = 50
+// MaxEvidence bounds the evidence an alert keeps; Count keeps the total.
+const MaxEvidence = 50
+
+// maxList bounds an alert's lists (addresses, resources, ids): a principal
+// acting from thousands of addresses makes an alert, not a megabyte.
+const maxList = 100
+
+// AddUnique appends to list each of vs not empty and not in it yet, while
+// it holds fewer than maxList.
+func AddUnique(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if v != "" && !slices.Contains(list, v) && len(list) < maxList {
+			list = append(list, v)
+		}
+	}
+	return list
+}
 
 // sameRecord: two pieces of evidence point at the same record.
 func sameRecord(a, b Evidence) bool {
@@ -88,15 +103,7 @@ func sameRecord(a, b Evidence) bool {
 	return a.File == b.File && a.Line == b.Line && a.Offset == b.Offset && a.Index == b.Index && a.Time.Equal(b.Time)
 }
 
-func union(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, s := range b {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func union(a, b []string) []string { return AddUnique(slices.Clone(a), b...) }
 
 func earliest(a, b time.Time) time.Time {
 	if b.Before(a) {

@@ -15,7 +15,7 @@ func TestMerge(t *testing.T) {
 	of := func(from, to int, ips ...string) Alert {
 		a := Alert{ID: "x", Rule: "r", Summary: fmt.Sprintf("%d records", to-from+1), IPs: ips}
 		for i := from; i <= to; i++ {
-			if len(a.Evidence) < maxEvidence {
+			if len(a.Evidence) < MaxEvidence {
 				a.Evidence = append(a.Evidence, ev(i))
 			}
 			a.Count++

@@ -184,24 +184,21 @@ func alertID(rule, groupKey string) string {
 	return hex.EncodeToString(sum[:10])
 }
 
-// maxEvidence bounds the evidence kept per alert; Count keeps the total.
-const maxEvidence = 50
-
 // extend adds one contributing hit to an alert.
 func extend(a *alert.Alert, h *keptHit) {
 	a.Count++
 	if h.time.After(a.Time) && h.time.After(a.LastTime) {
 		a.LastTime = h.time
 	}
-	a.IPs = addUnique(a.IPs, h.ips()...)
+	a.IPs = alert.AddUnique(a.IPs, h.ips()...)
 	p := h.principal
-	a.PrincipalIDs = addUnique(a.PrincipalIDs, strings.ToLower(p.UPN), strings.ToLower(p.ID), strings.ToLower(p.AppID))
-	a.CorrelationIDs = addUnique(a.CorrelationIDs, strings.ToLower(h.corrID))
+	a.PrincipalIDs = alert.AddUnique(a.PrincipalIDs, strings.ToLower(p.UPN), strings.ToLower(p.ID), strings.ToLower(p.AppID))
+	a.CorrelationIDs = alert.AddUnique(a.CorrelationIDs, strings.ToLower(h.corrID))
 	if h.resource != "" {
-		a.Resources = addUnique(a.Resources, h.resource)
+		a.Resources = alert.AddUnique(a.Resources, h.resource)
 	}
 	if h.hosts != "" {
-		a.Hosts = addUnique(a.Hosts, hostList(strings.Clone(h.hosts))...)
+		a.Hosts = alert.AddUnique(a.Hosts, hostList(strings.Clone(h.hosts))...)
 	}
 	if c := h.compute; c != nil {
 		// Every contributing create is listed: copies, so that they do not
@@ -209,7 +206,7 @@ func extend(a *alert.Alert, h *keptHit) {
 		a.Compute = append(a.Compute, alert.Compute{Service: strings.Clone(c.Service), Size: strings.Clone(c.Size), Count: c.Count,
 			Region: strings.Clone(c.Region), Spot: c.Spot, Resource: strings.Clone(c.Resource), Operation: strings.Clone(c.Operation)})
 	}
-	if len(a.Evidence) < maxEvidence {
+	if len(a.Evidence) < alert.MaxEvidence {
 		a.Evidence = append(a.Evidence, alert.Evidence{
 			File: h.loc.File, Line: h.loc.Line, Offset: h.loc.Offset, Index: h.loc.Index,
 			EventID: h.eventID, Time: h.time, Shape: h.shape, Operation: h.operation,
@@ -234,15 +231,6 @@ func computeOf(ev *event.Event) *alert.Compute {
 
 func principal(p event.Principal) string {
 	return cmp.Or(p.UPN, p.ID, p.AppID, p.Name)
-}
-
-func addUnique(list []string, vs ...string) []string {
-	for _, v := range vs {
-		if v != "" && !slices.Contains(list, v) && len(list) < 100 {
-			list = append(list, v)
-		}
-	}
-	return list
 }
 
 // onlyTenant is the hunt's only tenant, if it has one: hits without a

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/source"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -52,13 +53,16 @@ type Server struct {
 	cfg      Config
 	baseline *store.Baseline
 	last     map[string]stamp // non-lines files waiting to settle
-	ignore   map[string]bool  // absolute paths
-	cwd      string           // for absPath: asked once, not per file and cycle
-	quiet    []Quiet          // the quiet logs at the last cycle
-	checked  bool             // a cycle has judged the logs
-	linked   map[string]bool  // links not followed, already said
-	bufs     [][]byte         // the scan's reading buffers, one a planner, kept for every cycle
-	mu       sync.Mutex       // guards last while the scan plans files at once
+	// carriedKinds are the kinds of log the carried records' rules read
+	// (the rules do not change while serving).
+	carriedKinds map[event.Kind]bool
+	ignore       map[string]bool // absolute paths
+	cwd          string          // for absPath: asked once, not per file and cycle
+	quiet        []Quiet         // the quiet logs at the last cycle
+	checked      bool            // a cycle has judged the logs
+	linked       map[string]bool // links not followed, already said
+	bufs         [][]byte        // the scan's reading buffers, one a planner, kept for every cycle
+	mu           sync.Mutex      // guards last while the scan plans files at once
 }
 
 // New returns a server over the store and folders.
@@ -72,7 +76,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{}}
+	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{},
+		carriedKinds: carriedKinds(cfg.Hunt.Rules)}
 	s.cwd, _ = os.Getwd()
 	// A store kept in a folder it watches would be read as a log that
 	// changes every cycle.
@@ -215,7 +220,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		if err != nil {
 			return err
 		}
-		logs := carriedLogs(carriedKinds(cfg.Rules), stored, cycleTenantLogs(hr, now))
+		logs := carriedLogs(s.carriedKinds, stored, cycleTenantLogs(hr, now))
 		drop = drops(append(carried, car.got...), reach, logs, s.settling())
 	}
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,

@@ -59,18 +59,6 @@ func isStore(head []byte) bool {
 		binary.BigEndian.Uint32(head[sqliteAppIDAt:]) == storeAppID
 }
 
-// IsStore reports whether the file at path is a mamori store.
-func IsStore(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [sqliteAppIDAt + 4]byte
-	_, err = io.ReadFull(f, head[:])
-	return err == nil && isStore(head[:])
-}
-
 // storeJournals are the files SQLite keeps beside a database while it is
 // open (WAL, its shared memory) or writing (a rollback journal), and how
 // each begins: a WAL's header (either byte order of its checksums), a

@@ -150,7 +150,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// A new or upgraded store's header is in the WAL until a checkpoint:
 	// copied into the file now, the application id tells a hunt over the
-	// folder the store is in that it is the store (source.IsStore). Best
+	// folder the store is in that it is the store (source.Sniff). Best
 	// effort: a reader holding the WAL only delays it.
 	_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	return s, nil
