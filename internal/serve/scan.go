@@ -83,14 +83,22 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	defer f.Close()
-	return readOn(f, path, cp, known && cp.Lines, now, buf)
+	return readOn(f, path, cp, known && cp.Lines, now, buf, s.maxRecord())
+}
+
+// maxRecord is the longest record the hunt reads (source.Limits).
+func (s *Server) maxRecord() int64 {
+	if m := s.cfg.Hunt.Limits.MaxRecord; m > 0 {
+		return int64(m)
+	}
+	return int64(source.DefaultLimits().MaxRecord)
 }
 
 // readOn plans the part of a JSON lines file not read yet: from the
 // checkpoint when the file grew past it and still begins as it did
 // (shrunk, or rewritten as a rotated log under the same name, it is a new
 // file), to its last whole line.
-func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp, buf []byte) (*pending, error) {
+func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp, buf []byte, maxRecord int64) (*pending, error) {
 	from, line := int64(0), 1
 	var oldHead string
 	if known && now.size >= cp.Size && cp.Offset <= now.size {
@@ -109,9 +117,13 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp,
 	// A last line without its newline is read when it is a whole record,
 	// as hunt reads it (an export written once may end so); a record still
 	// being written is not valid JSON yet. Its line number stays that of
-	// Offset: a newline appended later ends it.
-	if end < now.size && now.size-end <= maxLastLine {
-		b := make([]byte, now.size-end)
+	// Offset: a newline appended later ends it. One longer than the hunt
+	// takes is read too, for the hunt to say so: whole or not, it would
+	// never be read, and waiting for its newline said nothing.
+	if tail := now.size - end; tail > maxRecord {
+		end = now.size
+	} else if tail > 0 {
+		b := make([]byte, tail)
 		if _, err := f.ReadAt(b, end); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -171,10 +183,6 @@ func digestOf(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
-
-// maxLastLine is the longest last line without a newline that is looked
-// at as a possibly whole record; records are a few KB.
-const maxLastLine = 4 << 20
 
 // isObject reports whether b is one JSON object: a record, whole.
 func isObject(b []byte) bool {

@@ -231,6 +231,52 @@ func TestLastLineWithoutNewline(t *testing.T) {
 	}
 }
 
+// A last record without its newline is read however long, up to the
+// hunt's limit (it waited for ever past 4 MiB); past the limit it is read
+// too, for the hunt to say the line is too long, not left unsaid.
+func TestLongLastLineWithoutNewline(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	lines := someLines(t, tn, 2)
+	// padded is a whole record of about n bytes, without its newline.
+	padded := func(l []byte, n int) []byte {
+		b := []byte(`{"pad":"` + strings.Repeat("x", n) + `",`)
+		return append(b, bytes.TrimSpace(l)[1:]...)
+	}
+	for _, c := range []struct {
+		name      string
+		limit     int
+		pad       int
+		records   int64
+		errorLine int // 0: none
+	}{
+		{"whole record of 5 MiB", 8 << 20, 5 << 20, 2, 0},
+		{"longer than the limit", 4 << 20, 5 << 20, 1, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			blob := filepath.Join(dir, "activity.json")
+			if err := os.WriteFile(blob, append(slices.Clone(lines[0]), padded(lines[1], c.pad)...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var errs errorsOf
+			cfg := tn.cfg
+			cfg.OnError = errs.add
+			cfg.Limits = source.DefaultLimits()
+			cfg.Limits.MaxRecord = c.limit
+			r := cycle(t, openStore(t), dir, cfg)
+			if len(r.Read) != 1 || r.Files[0].Records != c.records {
+				t.Fatalf("read %+v; want %d records", r.Files, c.records)
+			}
+			switch {
+			case c.errorLine == 0 && len(errs.errs) > 0:
+				t.Errorf("errors %v, want none", errs.errs)
+			case c.errorLine > 0 && (len(errs.errs) != 1 || errs.errs[0].Line != c.errorLine):
+				t.Errorf("errors %v, want one at line %d", errs.errs, c.errorLine)
+			}
+		})
+	}
+}
+
 // A JSON lines file that begins with a UTF-8 byte-order mark (PowerShell
 // writes one) is JSON lines: read on, not whole again at each change.
 func TestByteOrderMarkIsJSONLines(t *testing.T) {
