@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/source"
+	"github.com/mamori-sec/mamori/internal/source/host"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -43,7 +44,11 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	now := stamp{info.Size(), info.ModTime().UTC()}
-	if known && cp.Size == now.size && cp.ModTime.Equal(now.mtime) {
+	unchanged := known && cp.Size == now.size && cp.ModTime.Equal(now.mtime)
+	// A file read on to less than its end waits for a record to end (a
+	// JSON line's newline) or for the log to stop changing (the last
+	// events of a host's log): unchanged, it is looked at again.
+	if unchanged && !(cp.Lines && cp.Offset < now.size) {
 		return nil, nil
 	}
 	whole := source.FileSection(path, 0, now.size, 1)
@@ -53,7 +58,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 	if kind == "unreadable" {
 		return nil, err
 	}
-	if kind != "json-lines" || gz {
+	if !readOnKinds[kind] || gz {
 		s.mu.Lock()
 		wait := settle && s.last[path] != now
 		if wait {
@@ -83,8 +88,30 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	defer f.Close()
-	return readOn(f, path, cp, known && cp.Lines, now, buf, s.maxRecord())
+	r := reading{f: f, path: path, kind: kind, now: now, buf: buf, maxRecord: s.maxRecord()}
+	if kind != "json-lines" {
+		// A host's log is read to its end once it has stopped changing
+		// (between two scans, or since the checkpoint), or at once when
+		// new to a service run once (from cron, nothing is kept between
+		// scans but the checkpoints); before, up to its last whole event.
+		s.mu.Lock()
+		r.settled = unchanged || s.last[path] == now || (!settle && !known)
+		if r.settled {
+			delete(s.last, path)
+		} else {
+			s.last[path] = now
+		}
+		s.mu.Unlock()
+	}
+	return r.on(cp, known && cp.Lines)
 }
+
+// readOnKinds are the logs written by appending lines, read on from where
+// the last cycle stopped: JSON lines (Azure appends to an hour's blob while
+// the hour is open) and hosts' text logs (auditd, Sysmon through syslog),
+// which grow for as long as their machine runs: read whole once settled,
+// a busy host's log was never read.
+var readOnKinds = map[string]bool{"json-lines": true, "auditd": true, "sysmon": true}
 
 // maxRecord is the longest record the hunt reads (source.Limits).
 func (s *Server) maxRecord() int64 {
@@ -94,11 +121,23 @@ func (s *Server) maxRecord() int64 {
 	return int64(source.DefaultLimits().MaxRecord)
 }
 
-// readOn plans the part of a JSON lines file not read yet: from the
-// checkpoint when the file grew past it and still begins as it did
-// (shrunk, or rewritten as a rotated log under the same name, it is a new
-// file), to its last whole line.
-func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp, buf []byte, maxRecord int64) (*pending, error) {
+// reading is a file read on: a JSON lines file or a host's text log.
+type reading struct {
+	f         *os.File
+	path      string
+	kind      string // json-lines, auditd or sysmon
+	now       stamp
+	buf       []byte
+	maxRecord int64
+	settled   bool // a host's log that stopped changing: read to its end
+}
+
+// on plans the part of the file not read yet: from the checkpoint when the
+// file grew past it and still begins as it did (shrunk, or rewritten as a
+// rotated log under the same name, it is a new file), to its last whole
+// line (a host's log: its last whole event).
+func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
+	f, path, now, buf := r.f, r.path, r.now, r.buf
 	from, line := int64(0), 1
 	var oldHead string
 	if known && now.size >= cp.Size && cp.Offset <= now.size {
@@ -114,21 +153,31 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	// A last line without its newline is read when it is a whole record,
-	// as hunt reads it (an export written once may end so); a record still
-	// being written is not valid JSON yet. Its line number stays that of
-	// Offset: a newline appended later ends it. One longer than the hunt
-	// takes is read too, for the hunt to say so: whole or not, it would
-	// never be read, and waiting for its newline said nothing.
-	if tail := now.size - end; tail > maxRecord {
-		end = now.size
-	} else if tail > 0 {
-		b := make([]byte, tail)
-		if _, err := f.ReadAt(b, end); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if isObject(bytes.TrimSpace(b)) {
+	switch {
+	case r.kind == "json-lines":
+		// A last line without its newline is read when it is a whole
+		// record, as hunt reads it (an export written once may end so); a
+		// record still being written is not valid JSON yet. Its line
+		// number stays that of Offset: a newline appended later ends it.
+		// One longer than the hunt takes is read too, for the hunt to say
+		// so: whole or not, it would never be read, and waiting for its
+		// newline said nothing.
+		if tail := now.size - end; tail > r.maxRecord {
 			end = now.size
+		} else if tail > 0 {
+			b := make([]byte, tail)
+			if _, err := f.ReadAt(b, end); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if isObject(bytes.TrimSpace(b)) {
+				end = now.size
+			}
+		}
+	case r.settled:
+		end = now.size
+	default:
+		if end, err = r.wholeEnd(from, end); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	if end == from {
@@ -150,8 +199,29 @@ func readOn(f *os.File, path string, cp store.Checkpoint, known bool, now stamp,
 	// Line is where the section begins: the hunt, reading it, counts the
 	// lines that end in it (source.FileStats.Lines), and the cycle moves
 	// the checkpoint's Line on by as many.
-	return &pending{in: source.LinesSection(path, from, end, line), plain: true,
+	in := source.LinesSection(path, from, end, line)
+	if r.kind != "json-lines" {
+		in = source.TextSection(path, r.kind, from, end, line)
+	}
+	return &pending{in: in, plain: true,
 		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line, Lines: true, Head: head}}, nil
+}
+
+// wholeEnd is where a host's log still being written can be read to: the
+// end of its last whole event (host.WholeEnd) in the last buffer of
+// [from, end). A buffer without one (an event longer than it, or over a
+// megabyte of audit records in their last seconds) is read to its first
+// line's end: an event may be cut there, rather than the log not read.
+func (r *reading) wholeEnd(from, end int64) (int64, error) {
+	lo := max(from, end-int64(len(r.buf)))
+	b := r.buf[:end-lo]
+	if _, err := r.f.ReadAt(b, lo); err != nil {
+		return 0, err
+	}
+	if n := host.WholeEnd(r.kind, b); n > 0 || lo == from {
+		return lo + int64(n), nil
+	}
+	return lo + int64(bytes.IndexByte(b, '\n')) + 1, nil
 }
 
 // headLen is how much of a file's beginning its checkpoint remembers.

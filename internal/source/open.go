@@ -15,11 +15,11 @@ import (
 
 // Input is one stream to read: a file, or standard input.
 type Input struct {
-	Name  string // the path as the user gave it (or found it), "-" for stdin
-	open  func() (io.ReadCloser, error)
-	from  int64 // where a FileSection starts in the file
-	line  int   // the line number there (0: 1)
-	lines bool  // known to be JSON lines (LinesSection)
+	Name string // the path as the user gave it (or found it), "-" for stdin
+	open func() (io.ReadCloser, error)
+	from int64  // where a FileSection starts in the file
+	line int    // the line number there (0: 1)
+	kind string // known container (LinesSection, TextSection): not sniffed
 }
 
 // From is where the input starts in its file: 0 but for a section.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/valyala/fastjson"
 
@@ -106,11 +107,10 @@ func (fr *fileReader) run() {
 	defer s.Close()
 	defer func() { fr.fs.Bytes = s.counted.n }()
 	kind, err := sniff(s)
-	if fr.in.lines && kind != "empty" {
-		// Known to be JSON lines (the rest of a file serve has read):
-		// broken first lines are reported one by one, not taken for
-		// another format.
-		kind, err = "json-lines", nil
+	if fr.in.kind != "" && kind != "empty" {
+		// Known (the rest of a file serve has read): broken first lines
+		// are reported one by one, not taken for another format.
+		kind, err = fr.in.kind, nil
 	}
 	fr.fs.Container = kind
 	if s.compressed {
@@ -131,9 +131,13 @@ func (fr *fileReader) run() {
 		err = fr.readAvro(s)
 	case "auditd":
 		// Framed here, built into records on the workers (span.text).
-		err = host.GroupAuditd(s, fr.textEmit("auditd", textAuditd), fr.textBad)
+		nl := &newlines{r: s}
+		err = host.GroupAuditd(nl, fr.textEmit("auditd", textAuditd), fr.textBad)
+		fr.fs.setLines(nl.n)
 	case "sysmon":
-		err = host.GroupSysmon(s, fr.textEmit("sysmon", textSysmon), fr.textBad)
+		nl := &newlines{r: s}
+		err = host.GroupSysmon(nl, fr.textEmit("sysmon", textSysmon), fr.textBad)
+		fr.fs.setLines(nl.n)
 	case "empty":
 		return
 	case containerOwnHTML, containerOwnTable, containerOwnPostureTable, containerOwnStore:
@@ -154,13 +158,31 @@ func (fr *fileReader) run() {
 // the workers to build (span.text).
 func (fr *fileReader) textEmit(format string, text uint8) func([]byte, int) error {
 	h := record.Hint{Format: format}
+	first := fr.firstLine()
 	return func(b []byte, line int) error {
-		fr.put(b, span{line: line, hint: h, text: text})
+		fr.put(b, span{line: line + first, hint: h, text: text})
 		return fr.ctx.Err()
 	}
 }
 
-func (fr *fileReader) textBad(line int, reason error) { fr.fail(line, 0, reason) }
+func (fr *fileReader) textBad(line int, reason error) { fr.fail(line+fr.firstLine(), 0, reason) }
+
+// firstLine is what a section's own line numbers are moved on by to be
+// the file's (0 for a whole file).
+func (fr *fileReader) firstLine() int { return max(fr.in.line, 1) - 1 }
+
+// newlines counts the newlines read through it: the lines a host text
+// log's reading ended (FileStats.Lines).
+type newlines struct {
+	r io.Reader
+	n int64
+}
+
+func (c *newlines) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(bytes.Count(p[:n], []byte{'\n'}))
+	return n, err
+}
 
 // readDocument streams a multi-line JSON document's records into batches.
 func (fr *fileReader) readDocument(s *stream) error {
@@ -168,7 +190,7 @@ func (fr *fileReader) readDocument(s *stream) error {
 	defer d.close() // every record was copied into a batch (fr.add)
 	h := record.Hint{Format: "json"}
 	// A section's lines and offsets are the file's, as for lines.
-	first := max(fr.in.line, 1) - 1
+	first := fr.firstLine()
 	err := d.walk(func(b []byte, line int, off int64) {
 		line, off = line+first, off+fr.in.from+int64(s.bom)
 		if b == nil {

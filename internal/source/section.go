@@ -10,7 +10,17 @@ import (
 // first lines are reported as such, not taken for another format.
 func LinesSection(path string, from, to int64, line int) Input {
 	in := FileSection(path, from, to, line)
-	in.lines = true
+	in.kind = "json-lines"
+	return in
+}
+
+// TextSection is LinesSection for a host's text log, kind "auditd" or
+// "sysmon": whole lines appended since it was last read, beginning with an
+// event (host.WholeEnd tells where one ends). Its line numbers are the
+// file's, and FileStats.Lines counts the lines it ends.
+func TextSection(path, kind string, from, to int64, line int) Input {
+	in := FileSection(path, from, to, line)
+	in.kind = kind
 	return in
 }
 

@@ -18,9 +18,9 @@ type FileStats struct {
 	Skipped   int64            `json:"skipped"`           // records that could not be read
 	Reasons   map[string]int64 `json:"skip_reasons,omitempty"`
 	Errors    []string         `json:"errors,omitempty"` // the first errors in the file, verbatim
-	// Lines is, for a JSON lines input read to its end, how many lines
-	// ended in it (newlines read): where a later read of the same file
-	// numbers its lines from.
+	// Lines is, for a JSON lines input or a host's text log read to its
+	// end, how many lines ended in it (newlines read): where a later read
+	// of the same file numbers its lines from.
 	Lines int64     `json:"lines,omitempty"`
 	errAt []keptErr // where each of Errors is, in the same order
 	mu    sync.Mutex
