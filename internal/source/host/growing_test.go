@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -40,4 +41,29 @@ func TestWholeEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever the bytes, WholeEnd keeps a prefix of whole lines: serve reads
+// on from it, so a cut inside a line would start the next read mid-record.
+func FuzzWholeEnd(f *testing.F) {
+	for _, name := range []string{"auditd_xmrig.log", "auditd_interleaved.log", "sysmon_two.xml", "sysmon_syslog.log"} {
+		b := fixture(f, name)
+		f.Add(b, name[:strings.IndexByte(name, '_')] == "sysmon")
+	}
+	f.Add([]byte("</EventData>\n</Event\n>x</Event>"), true)
+	f.Fuzz(func(t *testing.T, b []byte, sysmon bool) {
+		kind := "auditd"
+		if sysmon {
+			kind = "sysmon"
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			b = b[:i+1] // WholeEnd is given whole lines
+		} else {
+			b = nil
+		}
+		n := WholeEnd(kind, b)
+		if n < 0 || n > len(b) || (n > 0 && b[n-1] != '\n') {
+			t.Fatalf("WholeEnd = %d of %d bytes: not the end of a line", n, len(b))
+		}
+	})
 }
