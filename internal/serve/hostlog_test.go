@@ -96,3 +96,83 @@ func TestGrowingHostLogIsReadOn(t *testing.T) {
 		t.Errorf("errors %v, want one at line %d", errs.errs, half+2)
 	}
 }
+
+// A log rotated by renaming (auditd and logrotate move audit.log to
+// audit.log.1 and start a new audit.log; a collector its output.json) is
+// read on from where its old name was read to, not whole again: every
+// event is read once, the part written just before the rotation too.
+func TestRotatedLogIsReadOn(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	audit, _ := filepath.Glob(filepath.Join(tn.dir, "hosts", "*", "audit.log"))
+	var text []byte
+	for _, p := range audit {
+		if b, err := os.ReadFile(p); err == nil && len(b) > len(text) {
+			text = b
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		lines [][]byte
+	}{
+		{"audit.log", bytes.SplitAfter(bytes.TrimSuffix(text, []byte("\n")), []byte("\n"))},
+		{"activity.json", someLines(t, tn, 60)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := c.lines
+			if len(lines) < 30 {
+				t.Fatalf("%d lines", len(lines))
+			}
+			if !bytes.HasSuffix(lines[len(lines)-1], []byte("\n")) {
+				lines[len(lines)-1] = append(lines[len(lines)-1], '\n')
+			}
+			// Cut between events: a writer stopped inside one for good
+			// would leave it cut in two whatever is read.
+			at := func(i int) int {
+				for i < len(lines) && c.name == "audit.log" && !bytes.HasPrefix(lines[i], []byte("type=SYSCALL")) {
+					i++
+				}
+				return i
+			}
+			k1, k2 := at(len(lines)/3), at(2*len(lines)/3)
+			whole := t.TempDir()
+			os.WriteFile(filepath.Join(whole, c.name), bytes.Join(lines, nil), 0o644)
+			r := cycle(t, openStore(t), whole, tn.cfg)
+			want := r.Files[0].Records
+
+			dir := t.TempDir()
+			blob := filepath.Join(dir, c.name)
+			os.WriteFile(blob, bytes.Join(lines[:k1], nil), 0o644)
+			ctx := context.Background()
+			srv, err := New(ctx, Config{Store: openStore(t), Dirs: []string{dir}, Hunt: tn.cfg, Settle: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got int64
+			quiet := func() {
+				t.Helper()
+				for i := 0; i < 3; i++ { // until the files settle
+					r, err := srv.Cycle(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, f := range r.Files {
+						got += f.Records
+					}
+				}
+			}
+			quiet()
+			// Written to after the last look, then rotated.
+			f, _ := os.OpenFile(blob, os.O_WRONLY|os.O_APPEND, 0)
+			f.Write(bytes.Join(lines[k1:k2], nil))
+			f.Close()
+			if err := os.Rename(blob, blob+".1"); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(blob, bytes.Join(lines[k2:], nil), 0o644)
+			quiet()
+			if got != want {
+				t.Errorf("read %d records over the cycles; the log holds %d", got, want)
+			}
+		})
+	}
+}

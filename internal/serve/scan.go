@@ -38,7 +38,7 @@ type stamp struct {
 // is not yet a log), or at once when settle is false.
 // Files are planned several at once: buf is the caller's own, and s.last
 // is shared.
-func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool, buf []byte) (*pending, error) {
+func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool, buf []byte, siblings []store.Checkpoint) (*pending, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	defer f.Close()
-	r := reading{f: f, path: path, kind: kind, now: now, buf: buf, maxRecord: s.maxRecord()}
+	r := reading{f: f, path: path, kind: kind, now: now, buf: buf, maxRecord: s.maxRecord(), siblings: siblings}
 	if kind != "json-lines" {
 		// A host's log is read to its end once it has stopped changing
 		// (between two scans, or since the checkpoint), or at once when
@@ -130,6 +130,9 @@ type reading struct {
 	buf       []byte
 	maxRecord int64
 	settled   bool // a host's log that stopped changing: read to its end
+	// siblings are the checkpoints of the files read on in the same
+	// folder: one of them may be this file's under its old name.
+	siblings []store.Checkpoint
 }
 
 // on plans the part of the file not read yet: from the checkpoint when the
@@ -138,17 +141,46 @@ type reading struct {
 // line (a host's log: its last whole event).
 func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 	f, path, now, buf := r.f, r.path, r.now, r.buf
-	from, line := int64(0), 1
+	// base is the checkpoint read on from: the file's own, or, for a log
+	// rotated by renaming (audit.log become audit.log.1), the one its
+	// old name had, so that it is read on, not whole again.
+	var base store.Checkpoint
 	var oldHead string
-	if known && now.size >= cp.Size && cp.Offset <= now.size {
-		var err error
-		if oldHead, err = headOf(f, cp.Offset); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+	heads := map[int64]string{} // the file's head digests, by length
+	try := func(c store.Checkpoint) error {
+		if c.Offset <= base.Offset || now.size < c.Size || c.Offset > now.size {
+			return nil // shrunk: another file
 		}
-		if oldHead == cp.Head {
-			from, line = cp.Offset, cp.Line
+		n := min(c.Offset, headLen)
+		h, ok := heads[n]
+		if !ok {
+			var err error
+			if h, err = headOf(f, n); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			heads[n] = h
+		}
+		if h == c.Head {
+			base, oldHead = c, h
+		}
+		return nil
+	}
+	if known {
+		if err := try(cp); err != nil {
+			return nil, err
 		}
 	}
+	if base.Offset == 0 { // its own, whenever it is still the same file
+		for _, c := range r.siblings {
+			if c.Path != path {
+				if err := try(c); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	base.Path = path
+	from, line := base.Offset, max(base.Line, 1)
 	end, err := lastLineEnd(f, from, now.size, buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -181,17 +213,18 @@ func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 		}
 	}
 	if end == from {
-		if from > 0 && (now.size != cp.Size || !now.mtime.Equal(cp.ModTime)) {
-			// Touched, or a line being written: nothing new to read, and
-			// the new stamp spares the next scans this look again.
-			cp.Size, cp.ModTime = now.size, now.mtime
-			return &pending{cp: cp, same: true}, nil
+		if from > 0 && (now.size != base.Size || !now.mtime.Equal(base.ModTime) || base.Path != cp.Path) {
+			// Touched, renamed, or a line being written: nothing new to
+			// read, and the new stamp spares the next scans this look
+			// again.
+			base.Size, base.ModTime = now.size, now.mtime
+			return &pending{cp: base, same: true}, nil
 		}
 		return nil, nil // no whole line yet
 	}
 	// Past headLen the digest is the one just made.
 	head := oldHead
-	if from == 0 || min(end, headLen) != min(cp.Offset, headLen) {
+	if from == 0 || min(end, headLen) != min(base.Offset, headLen) {
 		if head, err = headOf(f, end); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}

@@ -302,6 +302,15 @@ type planned struct {
 // tenant's month of hourly blobs looks into thousands), in found's order.
 func (s *Server) planAll(found []source.Input, cps map[string]store.Checkpoint) []planned {
 	out := make([]planned, len(found))
+	// The checkpoints of files read on, by folder: a log rotated by
+	// renaming is known by its old name's.
+	siblings := map[string][]store.Checkpoint{}
+	for _, cp := range cps {
+		if cp.Lines {
+			dir := filepath.Dir(cp.Path)
+			siblings[dir] = append(siblings[dir], cp)
+		}
+	}
 	n := min(runtime.GOMAXPROCS(0), len(found))
 	for len(s.bufs) < n {
 		s.bufs = append(s.bufs, make([]byte, 1<<20))
@@ -320,7 +329,7 @@ func (s *Server) planAll(found []source.Input, cps map[string]store.Checkpoint) 
 					continue
 				}
 				cp, known := cps[in.Name]
-				out[i].p, out[i].err = s.plan(in.Name, cp, known, s.cfg.Settle, s.bufs[w])
+				out[i].p, out[i].err = s.plan(in.Name, cp, known, s.cfg.Settle, s.bufs[w], siblings[filepath.Dir(in.Name)])
 			}
 		})
 	}
