@@ -117,10 +117,28 @@ func Build(c *capture.Capture) (*Snapshot, []error) {
 		if ds.Status != capture.OK && ds.Status != capture.Partial {
 			continue
 		}
+		lost, first := 0, ""
 		for i, page := range ds.Pages {
 			for _, err := range parsePage(s, r, vals, page) {
+				if lost == 0 {
+					first = fmt.Sprintf("page %d does not parse: %v", i+1, err)
+				}
+				lost++
 				errs = append(errs, fmt.Errorf("posture: dataset %s page %d: %w", key, i+1, err))
 			}
+		}
+		// What did not parse was not read: the lost page or item may hold
+		// the failure, so the dataset no longer counts as complete and a
+		// check that needs it is not assessed instead of passing.
+		if lost > 0 {
+			if lost > 1 {
+				first += fmt.Sprintf(" (and %d more parse errors)", lost-1)
+			}
+			if st.Reason != "" {
+				first = st.Reason + "; " + first
+			}
+			st.Status, st.Complete, st.Reason = capture.Partial, false, first
+			s.Datasets[key] = st
 		}
 	}
 	if len(errs) > maxBuildErrors {

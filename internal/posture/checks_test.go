@@ -66,6 +66,29 @@ func TestChecksOnFixtures(t *testing.T) {
 	}
 }
 
+// TestUnparsedPageIsNotAPass: a saved page that does not parse (a file
+// edited by hand, a truncated copy) is reported, and the check that needs
+// it is not assessed: it used to pass on the good tenant, judging an empty
+// list of role assignments, contacts or alerts as "no problem".
+func TestUnparsedPageIsNotAPass(t *testing.T) {
+	t.Parallel()
+	for _, tc := range checkCases {
+		t.Run(tc.check+"@"+tc.scope, func(t *testing.T) {
+			t.Parallel()
+			c := loadTenant(t, "tenant-good")
+			c.Datasets[tc.deny[0]].Pages[0] = []byte(`{"value": [ garbage`)
+			s, errs := Build(c)
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.deny[0]+" page 1") {
+				t.Errorf("want one error naming %s page 1, got %v", tc.deny[0], errs)
+			}
+			f := findingFor(t, Run(s, testConfig()), tc.check, tc.scope)
+			if f.Status != NotAssessed || !strings.Contains(f.Summary, tc.deny[0]) || !strings.Contains(f.Summary, "page 1 does not parse") {
+				t.Errorf("want not_assessed naming the page, got %s: %s", f.Status, f.Summary)
+			}
+		})
+	}
+}
+
 // TestEveryCheckHasACase keeps the table above complete.
 func TestEveryCheckHasACase(t *testing.T) {
 	t.Parallel()
