@@ -87,6 +87,12 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
+	if *from != "" && (*tenant != "" || len(subs) > 0) {
+		// A saved folder is judged whole: naming a tenant or subscription
+		// would be silently ignored.
+		fmt.Fprintln(stderr, "mamori doctor: --from reads saved responses: --tenant and --subscription need live Azure")
+		return ExitUsage
+	}
 	var c *capture.Capture
 	var err error
 	if *from != "" {

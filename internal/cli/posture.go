@@ -51,8 +51,12 @@ func parsePosture(args []string, stderr io.Writer) (*postureFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if f.from != "" && (f.save != "" || f.tenant != "") {
-		return nil, errors.New("--from reads saved responses: --save and --tenant need live Azure")
+	// --subscription chooses what is read from Azure; a saved folder holds
+	// what was read then, and judging all of it while the user believes
+	// one subscription was judged (and --fail-on exits 3 for another) is
+	// worse than saying so.
+	if f.from != "" && (f.save != "" || f.tenant != "" || len(f.subscriptions) > 0) {
+		return nil, errors.New("--from reads saved responses: --save, --tenant and --subscription need live Azure (save one run per subscription to judge them apart)")
 	}
 	return f, nil
 }

@@ -135,6 +135,10 @@ func TestPostureRefusesContradictoryFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"posture", "--from", postureExample, "--save", t.TempDir()},
+		// A saved folder is judged whole; --subscription was ignored and
+		// every saved subscription judged (and --fail-on counted them).
+		{"posture", "--from", postureExample, "--subscription", "bbbbbbbb-2222-4222-8222-222222222222"},
+		{"doctor", "--from", postureExample, "--subscription", "bbbbbbbb-2222-4222-8222-222222222222"},
 		{"posture", "--format", "yaml", "--from", postureExample},
 		{"posture", "--fail-on", "urgent", "--from", postureExample},
 		{"posture", "stray"},
