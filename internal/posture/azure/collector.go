@@ -141,6 +141,9 @@ func (c *collector) classify(ds *capture.Dataset, pattern string, r *reading, er
 	switch {
 	case errors.Is(err, errRepeatedLink):
 		ds.Status = partialOr(r, capture.Failed)
+	case unreadableCodes[r.code] != "":
+		ds.Status = capture.Failed
+		reason = unreadableCodes[r.code] + ": " + reason
 	case absentCodes[r.code] != "":
 		ds.Status = capture.Absent
 		reason = absentCodes[r.code] + ": " + reason

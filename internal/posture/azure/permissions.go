@@ -10,7 +10,16 @@ var absentCodes = map[string]string{
 	"SubscriptionNotRegistered":                             "the resource provider is not registered in the subscription",
 	"ResourceNotFound":                                      "not found",
 	"NotFound":                                              "not found",
-	"SubscriptionNotFound":                                  "the subscription was not found",
 	"LocationNotAvailableForResourceType":                   "the region does not offer this resource type",
 	"NoRegisteredProviderFound":                             "the API is not available in this region or subscription",
+}
+
+// unreadableCodes are error codes that mean nothing can be read in the
+// subscription at all: neither "none configured" (a 404 that Absent would
+// make an empty, complete list, so a subscription ID mistyped in
+// --subscription failed four checks) nor a permission the identity lacks
+// (a 401 that Denied would blame a missing role).
+var unreadableCodes = map[string]string{
+	"SubscriptionNotFound":             "the subscription was not found (check the ID given with --subscription)",
+	"InvalidAuthenticationTokenTenant": "the subscription belongs to another tenant than the one signed in to (--tenant)",
 }

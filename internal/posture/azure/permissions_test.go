@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/quota/armquota"
 
+	"github.com/mamori-sec/mamori/internal/posture"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -189,6 +190,51 @@ func TestNoCredentialFailsOnceWithHowToSignIn(t *testing.T) {
 		msg := err.Error()
 		if !strings.Contains(msg, "az login") || !strings.Contains(msg, "--from") || !strings.Contains(msg, "AzureCLICredential") || strings.Contains(msg, "\n") {
 			t.Errorf("%s: %q should say how to sign in, keep the cause, on one line", name, msg)
+		}
+	}
+}
+
+// TestUnknownOrForeignSubscriptionIsNotJudged: a subscription ID mistyped
+// in --subscription answers 404 SubscriptionNotFound to every read, and one
+// of another tenant 401 InvalidAuthenticationTokenTenant. The first was
+// taken for "none configured" (four checks failed on a subscription that
+// does not exist), the second for a missing role; both are now failed
+// reads that say why, and no check passes or fails on them.
+func TestUnknownOrForeignSubscriptionIsNotJudged(t *testing.T) {
+	t.Parallel()
+	const ghost, foreign = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-8999-000000000000"
+	f := newFakes(t)
+	f.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		switch p := strings.ToLower(r.URL.Path); {
+		case strings.Contains(p, ghost):
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"code":"SubscriptionNotFound","message":"The subscription '`+ghost+`' could not be found."}}`)
+		case strings.Contains(p, foreign):
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":{"code":"InvalidAuthenticationTokenTenant","message":"The access token is from the wrong issuer. It must match the tenant associated with this subscription."}}`)
+		default:
+			return false
+		}
+		return true
+	}
+	opts, _ := env(t, f)
+	opts.Subscriptions = []string{ghost, foreign}
+	c, err := Collect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sub, why := range map[string]string{ghost: "was not found", foreign: "another tenant"} {
+		for _, p := range []string{capture.KeyActivityLogAlerts, capture.KeySecurityContacts, capture.KeyRoleAssignments} {
+			ds := c.Datasets[capture.Key(p, sub)]
+			if ds == nil || ds.Status != capture.Failed || ds.Permission != "" || !strings.Contains(ds.Error, why) {
+				t.Errorf("%s: %+v; want failed, no permission blamed, saying %q", capture.Key(p, sub), ds, why)
+			}
+		}
+	}
+	s, _ := posture.Build(c)
+	for _, fd := range posture.Run(s, posture.DefaultConfig()) {
+		if (fd.Scope == "/subscriptions/"+ghost || fd.Scope == "/subscriptions/"+foreign) && fd.Status != posture.NotAssessed {
+			t.Errorf("%s at %s: %s: %s; want not assessed", fd.Check, fd.Scope, fd.Status, fd.Summary)
 		}
 	}
 }
