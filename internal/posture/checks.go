@@ -139,10 +139,22 @@ func SortFindings(f []Finding) {
 
 // activeSubscriptions are the subscriptions where compute can still be
 // created, in ID order; disabled and deleted ones have nothing to check.
+// A listed subscription none of whose datasets was collected, while others'
+// were, was left out on purpose (--subscription named the others): judging
+// it would add a "not collected" finding per check for every subscription
+// of the tenant the user did not ask about.
 func activeSubscriptions(s *Snapshot) []*Subscription {
+	read := map[string]bool{}
+	for key := range s.Datasets {
+		if rest, ok := strings.CutPrefix(key, "arm/subscriptions/"); ok {
+			if id, _, ok := strings.Cut(rest, "/"); ok {
+				read[strings.ToLower(id)] = true
+			}
+		}
+	}
 	var out []*Subscription
 	for _, sub := range s.SortedSubscriptions() {
-		if sub.Active() {
+		if sub.Active() && (len(read) == 0 || read[sub.ID]) {
 			out = append(out, sub)
 		}
 	}

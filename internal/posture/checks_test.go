@@ -306,3 +306,26 @@ func has(f Finding, subject, detail string) bool {
 		return e.Subject == subject && strings.Contains(e.Detail, detail)
 	})
 }
+
+// TestSubscriptionNotAskedForIsNotJudged: `posture --subscription S` reads
+// the tenant's subscription list but only S; every other listed
+// subscription used to get a "not collected" finding per check. One whose
+// data nobody read at all, while S's was, is left out; with no
+// subscription's data read, each still says why it is not assessed.
+func TestSubscriptionNotAskedForIsNotJudged(t *testing.T) {
+	t.Parallel()
+	const other = "dddddddd-4444-4444-8444-444444444444"
+	c := loadTenant(t, "tenant-good")
+	c.Datasets[capture.KeySubscriptions].Pages = append(c.Datasets[capture.KeySubscriptions].Pages, []byte(
+		`{"value":[{"id":"/subscriptions/`+other+`","subscriptionId":"`+other+`","displayName":"Not asked for","state":"Enabled"}]}`))
+	for _, f := range Run(build(t, c), testConfig()) {
+		if f.Scope == "/subscriptions/"+other {
+			t.Errorf("%s judged a subscription that was not read: %s: %s", f.Check, f.Status, f.Summary)
+		}
+	}
+	only := &capture.Capture{Datasets: map[string]*capture.Dataset{capture.KeySubscriptions: c.Datasets[capture.KeySubscriptions]}}
+	f := findingFor(t, Run(build(t, only), testConfig()), "posture.defender.plans", "/subscriptions/"+other)
+	if f.Status != NotAssessed || !strings.Contains(f.Summary, "not collected") {
+		t.Errorf("nothing read anywhere: %s: %s; want not assessed, not collected", f.Status, f.Summary)
+	}
+}
