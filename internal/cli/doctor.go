@@ -39,18 +39,21 @@ func abilities(c *capture.Capture) []ability {
 	var out []ability
 	req := posture.Requirements()
 	for _, check := range posture.Checks() {
-		out = append(out, judge(c, check, req[check]))
+		out = append(out, judge(c, check, req[check], posture.AbsentMeansNone))
 	}
 	for _, h := range huntAbilities {
-		out = append(out, judge(c, h.name, h.keys))
+		// No public IPs or prefixes (Microsoft.Network never used) is
+		// an answer the hunt can use.
+		out = append(out, judge(c, h.name, h.keys, func(string) bool { return true }))
 	}
 	return out
 }
 
 // judge says whether every dataset pattern in keys was readable: a denied
 // dataset names the missing permission; one never attempted (no
-// subscription to read it in) or failed says why.
-func judge(c *capture.Capture, name string, keys []string) ability {
+// subscription to read it in), failed, or absent where absentIsNone says
+// absence is no answer, says why.
+func judge(c *capture.Capture, name string, keys []string, absentIsNone func(key string) bool) ability {
 	a := ability{Name: name, OK: true}
 	add := func(s string) {
 		a.OK = false
@@ -70,6 +73,14 @@ func judge(c *capture.Capture, name string, keys []string) ability {
 				add(cmp.Or(d.Permission, "permission to read "+k))
 			case capture.Failed:
 				add(k + ": " + cmp.Or(d.Error, "failed"))
+			case capture.Absent:
+				// A licence or resource provider the tenant lacks is no
+				// permission, but the check cannot run either (posture
+				// says not assessed), unless absence means "none
+				// configured" there.
+				if !absentIsNone(d.Key) {
+					add(d.Key + ": " + cmp.Or(d.Error, "absent"))
+				}
 			}
 		}
 	}

@@ -197,3 +197,44 @@ func TestHuntWithSavedPostureKnowsTheTenantsIPs(t *testing.T) {
 		t.Errorf("report: %v; want incidents and the posture section", err)
 	}
 }
+
+// TestDoctorAgreesWithPostureOnAbsentData: registration details without an
+// Entra ID P1/P2 licence, or Defender plans without Microsoft.Security
+// registered, are absent: no permission is missing, but the check cannot
+// run and posture says not assessed. Doctor said "ok". Absent where it
+// means "none configured" (conditional access without P1) stays ok.
+func TestDoctorAgreesWithPostureOnAbsentData(t *testing.T) {
+	t.Parallel()
+	c, err := capture.Load(postureExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	absent := map[string]string{
+		capture.KeyRegistrationDetails:                                           "the tenant has no Entra ID P1/P2 licence: HTTP 403",
+		capture.Key(capture.KeyPricings, "aaaaaaaa-1111-4111-8111-111111111111"): "the resource provider is not registered in the subscription: HTTP 409",
+		capture.KeyConditionalAccess:                                             "the tenant has no Entra ID P1/P2 licence: HTTP 403",
+	}
+	for key, why := range absent {
+		c.Datasets[key] = &capture.Dataset{Key: key, Status: capture.Absent, HTTPStatus: 403, Error: why}
+	}
+	d := filepath.Join(t.TempDir(), "saved")
+	if err := c.Save(d); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", "doctor", "--from", d)
+	if code != ExitOK {
+		t.Fatalf("doctor: exit %d: %s", code, errs)
+	}
+	for check, want := range map[string]string{
+		"posture.identity.mfa_registration":         "MISSING",
+		"posture.defender.plans":                    "MISSING",
+		"posture.identity.admin_conditional_access": " ok",
+	} {
+		if l := lineOf(out, check); !strings.Contains(l, want) {
+			t.Errorf("doctor: %q, want %q", l, want)
+		}
+	}
+	if l := lineOf(out, "posture.identity.mfa_registration"); !strings.Contains(l, "P1/P2 licence") {
+		t.Errorf("doctor does not say why: %q", l)
+	}
+}

@@ -148,6 +148,15 @@ func Build(c *capture.Capture) (*Snapshot, []error) {
 	return s, errs
 }
 
+// AbsentMeansNone reports whether the checks take a dataset the API
+// answered as absent (404, a licence or resource provider missing) as read
+// and empty, "none configured"; any other absent dataset leaves its checks
+// not assessed. `mamori doctor` asks, to judge absence as posture does.
+func AbsentMeansNone(key string) bool {
+	r, _ := readerFor(key)
+	return r != nil && r.absentIsEmpty
+}
+
 // readerFor finds the reader whose pattern fits key.
 func readerFor(key string) (*reader, []string) {
 	for i := range readers {
