@@ -82,8 +82,18 @@ func conditionAllows(c AlertCondition, operation string) bool {
 		return containsFold(values, resourceType)
 	case "resourceprovider":
 		return containsFold(values, strings.SplitN(operation, "/", 2)[0])
-	case "status", "substatus", "level":
-		// Every VM start passes through these stages: the alert still fires.
+	case "status":
+		// A successful write logs Started (or Accepted) and Succeeded: an
+		// alert on any of them fires for the attacker's VM; one on
+		// Failed alone fires only when the creation fails.
+		return containsFold(values, "Started") || containsFold(values, "Accepted") || containsFold(values, "Succeeded")
+	case "level":
+		// A successful write is logged at level Informational; Error and
+		// Critical are failures.
+		return containsFold(values, "Informational")
+	case "substatus":
+		// Sub-statuses (Created, OK, Accepted...) vary by operation: not
+		// judged, the alert is taken to fire.
 		return true
 	}
 	// caller, resourceId, resourceGroup and anything unknown narrow the

@@ -45,6 +45,12 @@ func TestAlertCovers(t *testing.T) {
 		{"one caller only", base(cat, AlertCondition{Field: "caller", Equals: "ops@contoso.com"}), false},
 		{"service health category", base(AlertCondition{Field: "category", Equals: "ServiceHealth"}), false},
 		{"succeeded only", base(cat, AlertCondition{Field: "operationName", Equals: op}, AlertCondition{Field: "status", Equals: "Succeeded"}), true},
+		{"started or failed", base(cat, AlertCondition{Field: "status", ContainsAny: []string{"Failed", "started"}}), true},
+		{"informational level", base(cat, AlertCondition{Field: "level", Equals: "Informational"}), true},
+		// Alerts that fire only when the write fails miss the attacker's
+		// successful VM; they were counted as covering it.
+		{"failed only", base(cat, AlertCondition{Field: "operationName", Equals: op}, AlertCondition{Field: "status", Equals: "Failed"}), false},
+		{"error level only", base(cat, AlertCondition{Field: "operationName", Equals: op}, AlertCondition{Field: "level", ContainsAny: []string{"Error", "Critical"}}), false},
 		{"no action group", &ActivityLogAlert{Enabled: true, Scopes: []string{"/subscriptions/s1"}, Conditions: []AlertCondition{cat}}, false},
 		{"disabled", &ActivityLogAlert{Scopes: []string{"/subscriptions/s1"}, ActionGroups: []string{"ag"}}, false},
 		{"resource group scope", &ActivityLogAlert{Enabled: true, Scopes: []string{"/subscriptions/s1/resourceGroups/rg"}, ActionGroups: []string{"ag"}}, false},
