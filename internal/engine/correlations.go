@@ -302,8 +302,12 @@ func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Al
 		Rule: f.Rule, Title: f.Title, Tags: f.Tags, Time: f.Time, Tenant: f.Tenant,
 		Severity: alert.Medium, RuleVersion: 1,
 	}
-	if r := set.ByName(f.Rule); r != nil {
-		a.Severity, a.RuleVersion, a.Stage = r.Severity, r.Version, r.Stage
+	// A correlation with an id and no name (SigmaHQ's, the
+	// specification's examples) is named by its id, as a detection rule
+	// is: its alerts had no rule, and the level and stage of the first
+	// rule without an id.
+	if r := set.ByName(cmp.Or(f.Rule, f.RuleID)); r != nil {
+		a.Rule, a.Severity, a.RuleVersion, a.Stage = r.Name, r.Severity, r.Version, r.Stage
 	} else if s, ok := alert.ParseSeverity(f.Level); ok {
 		a.Severity = s
 	}
@@ -329,7 +333,7 @@ func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Al
 		keys = append(keys, k+"="+v)
 	}
 	slices.Sort(keys)
-	a.ID = alertID(f.Rule, f.Tenant+"|"+strings.Join(keys, "|")+"|"+f.Time.UTC().Format(time.RFC3339Nano))
+	a.ID = alertID(a.Rule, f.Tenant+"|"+strings.Join(keys, "|")+"|"+f.Time.UTC().Format(time.RFC3339Nano))
 	return a
 }
 

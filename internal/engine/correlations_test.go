@@ -1,12 +1,16 @@
 package engine
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/rules"
 )
 
 // TestFireSummary checks that a correlation alert's summary reads as a
@@ -73,5 +77,22 @@ func TestPoolTextSaysWhatMatched(t *testing.T) {
 		if got := poolText(ev); got != c.want {
 			t.Errorf("%s: %q, want %q", c.m.Kind, got, c.want)
 		}
+	}
+}
+
+// TestFireOfACorrelationNamedByItsId: a correlation with an id and no
+// name (SigmaHQ's, the specification's examples) made alerts with no rule,
+// the level and stage of the first rule without an id.
+func TestFireOfACorrelationNamedByItsId(t *testing.T) {
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, "noid.yml"), []byte("title: t\nname: x.noid\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: a}\n  condition: s\nlevel: informational\nstage: quota\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "corr.yml"), []byte("title: Burst\nid: 6c1d1f8e\ncorrelation:\n  type: event_count\n  rules: [53ba33fd]\n  group-by: [principal.upn]\n  timespan: 10m\n  condition: {gte: 3}\nlevel: critical\n---\ntitle: Failure\nid: 53ba33fd\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: b}\n  condition: s\n"), 0o644)
+	set, err := rules.Load(rules.Options{Dirs: []string{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := fireAlert(correlate.Fire{RuleID: "6c1d1f8e", Title: "Burst", Level: "critical", Type: "event_count", Count: 3}, nil, set)
+	if a.Rule != "6c1d1f8e" || a.Severity != alert.Critical || a.Stage != "" {
+		t.Errorf("rule %q, severity %v, stage %q; want the correlation's id, critical, no stage", a.Rule, a.Severity, a.Stage)
 	}
 }

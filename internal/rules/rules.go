@@ -279,6 +279,9 @@ func (s *Set) Detections() []*Rule {
 
 // ByName finds a rule by name or id.
 func (s *Set) ByName(name string) *Rule {
+	if name == "" {
+		return nil // not the first rule without an id
+	}
 	for _, r := range s.Rules {
 		if r.Name == name || (r.Sigma != nil && r.Sigma.ID == name) {
 			return r
