@@ -219,10 +219,21 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, rulesUsage)
 		return ExitUsage
 	}
-	set, err := rules.Load(rules.Options{Dirs: args})
-	if err != nil {
+	// The files are loaded beside the built-in catalogue, as hunt and
+	// serve load them: a filter for a built-in rule is valid, a name
+	// already taken by one is not. A filter naming no loaded rule is
+	// listed with its file among the other problems, not an error that
+	// stops the listing.
+	all, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: args})
+	if err = unlisted(err); err != nil {
 		fmt.Fprintln(stderr, "mamori rules validate:", report.Terminal(err.Error()))
 		return ExitError
+	}
+	set := &rules.Set{}
+	for _, r := range all.Rules {
+		if !strings.HasPrefix(r.Source, "builtin:") {
+			set.Rules = append(set.Rules, r)
+		}
 	}
 	var problems []error
 	for _, r := range set.Rules {
@@ -247,6 +258,24 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s valid\n", plural.Count(len(set.Rules), "rule", "rules"))
 	return ExitOK
+}
+
+// unlisted returns what of a load error no rule carries (a folder that
+// cannot be read); a rule's own error (*rules.LoadError) is listed with it.
+func unlisted(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var rest []error
+		for _, e := range j.Unwrap() {
+			if e = unlisted(e); e != nil {
+				rest = append(rest, e)
+			}
+		}
+		return errors.Join(rest...)
+	}
+	if _, ok := err.(*rules.LoadError); ok {
+		return nil
+	}
+	return err
 }
 
 func rulesTest(args []string, stdout, stderr io.Writer) int {

@@ -89,6 +89,26 @@ func TestRulesValidateListsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestRulesValidateListsFilters: a filter for a built-in rule is valid, as
+// hunt and serve load it beside the catalogue, and a filter naming no
+// loaded rule is one problem among the others, with its file. Both stopped
+// the validation at "rule … is not loaded", naming no file.
+func TestRulesValidateListsFilters(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, "farm.yml"), []byte("title: render farm\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [azure.quota.increase]\n  s: {principal.upn: render@contoso.example}\n  condition: s\n"), 0o644)
+	if code, out, errs := run(t, "", "rules", "validate", d); code != ExitOK || out != "1 rule valid\n" {
+		t.Errorf("a filter for a built-in rule: exit %d, %q %q", code, out, errs)
+	}
+	os.WriteFile(filepath.Join(d, "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	code, out, _ := run(t, "", "rules", "validate", d)
+	if code != ExitError || !strings.Contains(out, "stray.yml: stray: invalid: ") || !strings.Contains(out, `"x.missing" is not loaded`) ||
+		!strings.Contains(out, "broken.yml") || !strings.Contains(out, "2 of 3 rules have problems") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+}
+
 func TestRulesTestRunsScenarios(t *testing.T) {
 	t.Parallel()
 	d := t.TempDir()

@@ -125,22 +125,28 @@ func Load(opt Options) (*Set, error) {
 // applyFilters attaches the Sigma filters (the user's way to exclude
 // known-good activity from a rule) to the rules they name. A filter naming
 // a rule that is not loaded is an error, not ignored: it would exclude
-// nothing while its author thinks it does.
+// nothing while its author thinks it does. Such a filter is also marked
+// invalid with the reason, and its error names its file (a *LoadError), so
+// that a validation lists it with the others rather than stopping at it.
 func (s *Set) applyFilters() error {
 	var compiled []*sigma.Compiled
-	var filters []*sigma.Filter
+	var filters []*Rule
 	for _, r := range s.Rules {
 		switch {
 		case r.Compiled != nil && r.Status == Compiled:
 			compiled = append(compiled, r.Compiled)
-		case r.Filter != nil:
-			filters = append(filters, r.Filter)
+		case r.Filter != nil && r.Status == Filter:
+			filters = append(filters, r)
 		}
 	}
-	if len(filters) == 0 {
-		return nil
+	var errs []error
+	for _, r := range filters {
+		if err := sigma.ApplyFilters(compiled, []*sigma.Filter{r.Filter}); err != nil {
+			r.Status, r.Err = Invalid, err
+			errs = append(errs, &LoadError{Rule: r.Name, Source: r.Source, Err: err})
+		}
 	}
-	return sigma.ApplyFilters(compiled, filters)
+	return errors.Join(errs...)
 }
 
 func isRuleFile(p string) bool {
