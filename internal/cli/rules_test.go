@@ -126,6 +126,17 @@ func TestRulesTestRunsScenarios(t *testing.T) {
 	if code, out, _ := run(t, "", "rules", "test", d); code != ExitError || !strings.Contains(out, "must stay quiet") {
 		t.Errorf("a failing scenario: exit %d: %s", code, out)
 	}
+	// A rule that does not load fails too, scenario or not: it was not
+	// mentioned ("1 passed, 0 failed", exit 0), nor was a filter naming
+	// no rule reported with its file.
+	os.WriteFile(filepath.Join(scen, "expect.yml"), []byte("fires: [azure.identity.elevate_access]\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "azure", "identity", "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "azure", "identity", "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
+	code, out, errs := run(t, "", "rules", "test", d)
+	if code != ExitError || !strings.Contains(out, "FAIL "+filepath.Join(d, "azure", "identity", "broken.yml")+": rule broken: ") ||
+		!strings.Contains(out, "stray.yml: rule stray: ") || !strings.Contains(out, "1 passed, 2 failed") {
+		t.Errorf("rules that do not load: exit %d: %s %s", code, out, errs)
+	}
 }
 
 // TestRulesPathThatCannotBeReadIsAUsageError: a --rules path that is not
