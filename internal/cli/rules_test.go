@@ -107,6 +107,21 @@ func TestRulesValidateListsFilters(t *testing.T) {
 		!strings.Contains(out, "broken.yml") || !strings.Contains(out, "2 of 3 rules have problems") {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
+	// A copy of a built-in rule takes its name, as hunt would say; the
+	// catalogue's own folder (a contributor's checkout) is judged on its
+	// own: beside the built-in rules, every one of its names clashed.
+	src, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "gpu_created.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := t.TempDir()
+	os.WriteFile(filepath.Join(c, "gpu_created.yml"), src, 0o644)
+	if code, out, _ := run(t, "", "rules", "validate", c); code != ExitError || !strings.Contains(out, "is also used by builtin:rules/azure/compute/gpu_created.yml") {
+		t.Errorf("a copy of a built-in rule: exit %d, %s", code, out)
+	}
+	if code, out, errs := run(t, "", "rules", "validate", filepath.Join("..", "..", "rules")); code != ExitOK || !strings.HasSuffix(out, " rules valid\n") {
+		t.Errorf("the catalogue's own folder: exit %d, %s %s", code, out, errs)
+	}
 }
 
 func TestRulesTestRunsScenarios(t *testing.T) {

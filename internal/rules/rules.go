@@ -265,11 +265,21 @@ func (s *Set) link() {
 			continue
 		}
 		if prev, ok := seen[r.Name]; ok {
-			r.Status, r.Err = Invalid, fmt.Errorf("name %q is also used by %s", r.Name, prev.Source)
+			r.Status, r.Err = Invalid, &NameTakenError{Name: r.Name, By: prev.Source}
 			continue
 		}
 		seen[r.Name] = r
 	}
+}
+
+// NameTakenError is a rule whose name an earlier rule holds.
+type NameTakenError struct {
+	Name string
+	By   string // the earlier rule's Source
+}
+
+func (e *NameTakenError) Error() string {
+	return fmt.Sprintf("name %q is also used by %s", e.Name, e.By)
 }
 
 // Detections returns the compiled detection rules.
