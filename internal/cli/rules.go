@@ -245,7 +245,13 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 	var problems []error
 	for _, r := range set.Rules {
 		if r.Status == rules.Invalid || r.Status == rules.Unsupported {
-			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", r.Source, r.Name, r.Status, errText(r.Err)))
+			// file:line of the rule's document, as an editor jumps to it
+			// (a file may hold several rules).
+			where := r.Source
+			if r.Sigma != nil && r.Sigma.Line > 0 {
+				where = fmt.Sprintf("%s:%d", where, r.Sigma.Line)
+			}
+			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", where, r.Name, r.Status, errText(r.Err)))
 		}
 	}
 	if len(set.Rules) == 0 {

@@ -102,9 +102,11 @@ func TestRulesValidateListsFilters(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(d, "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
 	os.WriteFile(filepath.Join(d, "broken.yml"), []byte("title: [unclosed\n"), 0o644)
+	// A problem names the line its rule's document starts on.
+	os.WriteFile(filepath.Join(d, "two.yml"), []byte("title: fine\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: a}\n  condition: s\n---\ntitle: second\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: a}\n  condition: nope\n"), 0o644)
 	code, out, _ := run(t, "", "rules", "validate", d)
-	if code != ExitError || !strings.Contains(out, "stray.yml: stray: invalid: ") || !strings.Contains(out, `"x.missing" is not loaded`) ||
-		!strings.Contains(out, "broken.yml") || !strings.Contains(out, "2 of 3 rules have problems") {
+	if code != ExitError || !strings.Contains(out, "stray.yml:1: stray: invalid: ") || !strings.Contains(out, `"x.missing" is not loaded`) ||
+		!strings.Contains(out, "broken.yml") || !strings.Contains(out, "two.yml:7: two: invalid: ") || !strings.Contains(out, "3 of 5 rules have problems") {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
 	// A copy of a built-in rule takes its name, as hunt would say; the
