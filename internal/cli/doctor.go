@@ -73,6 +73,12 @@ func judge(c *capture.Capture, name string, keys []string, absentIsNone func(key
 				add(cmp.Or(d.Permission, "permission to read "+k))
 			case capture.Failed:
 				add(k + ": " + cmp.Or(d.Error, "failed"))
+			case capture.Partial:
+				// Paging that stopped on an error leaves the check
+				// not assessed; a probe's first page only is by design.
+				if d.Error != capture.ProbeFirstPage {
+					add(d.Key + ": " + cmp.Or(d.Error, "partly read"))
+				}
 			case capture.Absent:
 				// A licence or resource provider the tenant lacks is no
 				// permission, but the check cannot run either (posture

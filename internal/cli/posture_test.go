@@ -217,6 +217,12 @@ func TestDoctorAgreesWithPostureOnAbsentData(t *testing.T) {
 	for key, why := range absent {
 		c.Datasets[key] = &capture.Dataset{Key: key, Status: capture.Absent, HTTPStatus: 403, Error: why}
 	}
+	// Paging stopped by an error leaves a check not assessed; a probe's
+	// first page only does not.
+	c.Datasets[capture.KeyRootRoleAssignments].Status = capture.Partial
+	c.Datasets[capture.KeyRootRoleAssignments].Error = "after 2 page(s): HTTP 500"
+	c.Datasets[capture.KeyUsers].Status = capture.Partial
+	c.Datasets[capture.KeyUsers].Error = capture.ProbeFirstPage
 	d := filepath.Join(t.TempDir(), "saved")
 	if err := c.Save(d); err != nil {
 		t.Fatal(err)
@@ -229,6 +235,8 @@ func TestDoctorAgreesWithPostureOnAbsentData(t *testing.T) {
 		"posture.identity.mfa_registration":         "MISSING",
 		"posture.defender.plans":                    "MISSING",
 		"posture.identity.admin_conditional_access": " ok",
+		"posture.rbac.root_user_access_admin":       "MISSING",
+		"posture.identity.admin_separation":         " ok",
 	} {
 		if l := lineOf(out, check); !strings.Contains(l, want) {
 			t.Errorf("doctor: %q, want %q", l, want)

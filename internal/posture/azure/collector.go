@@ -103,7 +103,7 @@ func (c *collector) read(ctx context.Context, pattern string, list lister, value
 		if err == nil || errors.Is(err, errStopped) {
 			ds.Status = capture.OK
 			if r.more {
-				ds.Status, ds.Error = capture.Partial, "probe: first page only"
+				ds.Status, ds.Error = capture.Partial, capture.ProbeFirstPage
 			}
 			break
 		}

@@ -20,6 +20,10 @@ const (
 	Partial Status = "partial" // some pages were read, then an error stopped paging
 )
 
+// ProbeFirstPage is the Error of a Partial dataset that a probe (mamori
+// doctor) stopped after its first page on purpose: nothing went wrong.
+const ProbeFirstPage = "probe: first page only"
+
 // Dataset is one logical API read: a list (all its pages) or a single GET.
 type Dataset struct {
 	// Key names the dataset; see the Key* constants and their {placeholders}.
