@@ -14,13 +14,25 @@ import (
 // or Log Analytics the region is known from the account's write alone,
 // which may come after the pool's (the REST API lists newest first): it
 // is learned as records are read, and asked at the end of the hunt
-// (LateRegion).
+// (LateRegion). An AKS node pool is the same: its body names no location,
+// its cluster's write does.
 const (
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	batchAccounts  = "/providers/microsoft.batch/batchaccounts/"
+	opAKS          = "microsoft.containerservice/managedclusters/write"
+	aksClusters    = "/providers/microsoft.containerservice/managedclusters/"
 )
 
-// regionTable is what the hunt learned of where Batch accounts are: their
+// regionParents are the resources whose children run in their region: the
+// parent's write operation, the id prefix of parents, and the child
+// collection.
+var regionParents = []struct{ op, parents, children string }{
+	{opBatchAccount, batchAccounts, "pools/"},
+	{opAKS, aksClusters, "agentpools/"},
+}
+
+// regionTable is what the hunt learned of where Batch accounts and AKS
+// clusters are: their
 // resource ids, lower case, and regions. Accounts are few and written
 // seldom, so one lock will do.
 type regionTable struct {
@@ -28,9 +40,10 @@ type regionTable struct {
 	m  map[string]string
 }
 
-// learnRegion keeps the region of a Batch account whose write names one.
+// learnRegion keeps the region of a Batch account or AKS cluster whose
+// write names one.
 func (e *Enricher) learnRegion(ev *event.Event) {
-	if ev.Operation != opBatchAccount || ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
+	if ev.Operation != opBatchAccount && ev.Operation != opAKS || ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
 		return
 	}
 	id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
@@ -44,26 +57,29 @@ func (e *Enricher) learnRegion(ev *event.Event) {
 }
 
 // LateRegion is the region learned, by the end of the hunt, for a
-// resource whose own records named none: a Batch pool's is its account's.
-// It is "" when nothing was learned.
+// resource whose own records named none: a Batch pool's is its account's,
+// an AKS node pool's its cluster's. It is "" when nothing was learned.
 func (e *Enricher) LateRegion(resourceID string) string {
 	id := strings.ToLower(resourceID)
-	i := strings.Index(id, batchAccounts)
-	if i < 0 {
-		return ""
+	for _, p := range regionParents {
+		i := strings.Index(id, p.parents)
+		if i < 0 {
+			continue
+		}
+		rest := id[i+len(p.parents):]
+		name, child, ok := strings.Cut(rest, "/")
+		if !ok || name == "" || !strings.HasPrefix(child, p.children) {
+			return ""
+		}
+		r := &e.regions
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.m[id[:i+len(p.parents)+len(name)]]
 	}
-	rest := id[i+len(batchAccounts):]
-	name, child, ok := strings.Cut(rest, "/")
-	if !ok || name == "" || !strings.HasPrefix(child, "pools/") {
-		return ""
-	}
-	r := &e.regions
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.m[id[:i+len(batchAccounts)+len(name)]]
+	return ""
 }
 
-// Regions returns the Batch accounts' regions learned so far, by resource
+// Regions returns the Batch accounts' and AKS clusters' regions learned so far, by resource
 // id in lower case, for a store to keep across runs (KnowRegions).
 func (e *Enricher) Regions() map[string]string {
 	r := &e.regions

@@ -45,6 +45,28 @@ func TestLateRegion(t *testing.T) {
 	}
 }
 
+// TestLateRegionAKSNodePool: an AKS node pool's write names no location,
+// so it takes its cluster's, as a Batch pool takes its account's; the
+// cluster's other children take none.
+func TestLateRegionAKSNodePool(t *testing.T) {
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cluster = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks1"
+	e.Apply(&event.Event{Operation: opAKS, ResourceID: cluster, Region: "japaneast", Outcome: event.OutcomeAccepted})
+	for id, want := range map[string]string{
+		cluster + "/agentPools/gpu":                    "japaneast",
+		strings.ToUpper(cluster + "/agentPools/a100"):  "japaneast",
+		cluster + "/maintenanceConfigurations/default": "",
+		cluster + "2/agentPools/gpu":                   "",
+	} {
+		if got := e.LateRegion(id); got != want {
+			t.Errorf("LateRegion(%s) = %q, want %q", id, got, want)
+		}
+	}
+}
+
 // TestKnownRegions: regions an earlier run learned (a store's) reach the
 // pools of a new Enricher, in any case; what this one learns itself is
 // kept over them, and Regions hands back both, as a copy.

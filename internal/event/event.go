@@ -98,7 +98,7 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute,
 // a Batch pool or a container group.
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -418,12 +418,14 @@ func KindOfShape(shape string) Kind {
 
 // CreatesCompute reports whether an Activity Log operation, in lower case
 // as events carry it, creates or updates compute: a VM, a VM scale set, an
-// Azure ML compute, a Batch pool, a container group.
+// Azure ML compute, a Batch pool, a container group, an AKS cluster or node
+// pool.
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
 		"microsoft.machinelearningservices/workspaces/computes/write", "microsoft.batch/batchaccounts/pools/write",
-		"microsoft.containerinstance/containergroups/write":
+		"microsoft.containerinstance/containergroups/write",
+		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write":
 		return true
 	}
 	return false

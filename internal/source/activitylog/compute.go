@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 )
@@ -16,6 +17,7 @@ const (
 	svcAML   = "aml"
 	svcBatch = "batch"
 	svcACI   = "aci"
+	svcAKS   = "aks"
 )
 
 // compute reads a compute create or update. Every such operation yields a
@@ -43,6 +45,12 @@ func compute(b *bodies, op string) *event.Compute {
 		return batchPool(b)
 	case opACI:
 		return containerGroup(b)
+	case opAKSPool:
+		c := &event.Compute{Service: svcAKS}
+		aksPool(b.sc, c, b.props())
+		return c
+	case opAKS:
+		return aksCluster(b)
 	}
 	return nil
 }
@@ -121,6 +129,64 @@ func containerGroup(b *bodies) *event.Compute {
 	c.Priority = b.first("properties", "priority")
 	spot(c) // a Spot container group is billed and evicted as such too
 	return c
+}
+
+// aksPool reads an AKS node pool (an agent pool's properties, or one of a
+// cluster's agentPoolProfiles) into c: AKS writes the pool's scale set in
+// the node resource group under its own identity, so the pool's write is
+// the only record that names who asked for the machines. An autoscaled
+// pool is counted at its maximum, as an Azure ML cluster is.
+func aksPool(sc *record.Scratch, c *event.Compute, p *fastjson.Value) {
+	c.Size = sc.Str(p, "vmSize")
+	c.Priority = sc.Str(p, "scaleSetPriority")
+	n, _ := sc.Int(p, "count")
+	if on, _ := sc.Bool(p, "enableAutoScaling"); on {
+		if m, ok := sc.Int(p, "maxCount"); ok && m > n {
+			n = m
+		}
+	}
+	c.Count = clampCount(n)
+	spot(c)
+}
+
+// aksCluster reads a managed cluster's write: a cluster created with its
+// pools (agentPoolProfiles) makes no agent pool write of its own. An event
+// carries one size, so it is the pool's that mines best (most GPUs, else
+// most vCPUs, over its nodes): a small system pool beside a GPU pool must
+// not hide it. Count and low priority add up every pool's nodes.
+func aksCluster(b *bodies) *event.Compute {
+	c := &event.Compute{Service: svcAKS}
+	for _, body := range b.list() {
+		pools := b.sc.Array(body, "properties", "agentPoolProfiles")
+		if len(pools) == 0 {
+			continue
+		}
+		var count, lowPri int64
+		var best float64 = -1
+		for _, p := range pools {
+			var pc event.Compute
+			aksPool(b.sc, &pc, p)
+			count += int64(pc.Count)
+			lowPri += int64(pc.LowPri)
+			if w := poolWeight(pc); w > best {
+				best, c.Size, c.Priority = w, pc.Size, pc.Priority
+			}
+		}
+		c.Count, c.LowPri = clampCount(count), clampCount(lowPri)
+		break
+	}
+	return c
+}
+
+// poolWeight ranks a pool by what it can mine: its nodes' GPUs first, then
+// their vCPUs; a size the table does not know ranks last.
+func poolWeight(c event.Compute) float64 {
+	info, ok := enrich.SizeOf(c.Size)
+	if !ok {
+		return 0
+	}
+	n := float64(max(c.Count, 1))
+	return n*info.GPUs*1e6 + n*float64(info.VCPUs)
 }
 
 // gpuDrivers are the extension types of the GPU driver extensions

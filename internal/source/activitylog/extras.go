@@ -19,6 +19,8 @@ const (
 	opBatch        = "microsoft.batch/batchaccounts/pools/write"
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	opACI          = "microsoft.containerinstance/containergroups/write"
+	opAKS          = "microsoft.containerservice/managedclusters/write"
+	opAKSPool      = "microsoft.containerservice/managedclusters/agentpools/write"
 	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
 	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"
 	opQuota        = "microsoft.quota/quotas/write"
@@ -63,6 +65,16 @@ func (b *bodies) obj(x *fastjson.Value) *fastjson.Value {
 	return nil
 }
 
+// props returns the properties object of the first body holding one.
+func (b *bodies) props() *fastjson.Value {
+	for _, body := range b.list() {
+		if p := b.sc.Get(body, "properties"); p != nil && p.Type() == fastjson.TypeObject {
+			return p
+		}
+	}
+	return nil
+}
+
 // first returns the first string found at keys in either body.
 func (b *bodies) first(keys ...string) string {
 	for _, body := range b.list() {
@@ -96,7 +108,7 @@ func (b *bodies) location() string {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opAML, opBatch, opACI:
+	case opVM, opVMSS, opAML, opBatch, opACI, opAKS, opAKSPool:
 		e.Compute = compute(b, e.Operation)
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
