@@ -41,6 +41,14 @@ func compute(b *bodies, op string) *event.Compute {
 		return c
 	case opAML:
 		return amlCompute(b)
+	case opAMLDeploy:
+		// A managed online endpoint's deployment runs its container on
+		// instanceType machines, sku.capacity of them: Azure ML's other
+		// way to GPUs, with no compute of the workspace's to create.
+		c := &event.Compute{Service: svcAML}
+		c.Size = b.first("properties", "instanceType")
+		c.Count = b.count("sku", "capacity")
+		return c
 	case opBatch:
 		return batchPool(b)
 	case opACI:

@@ -16,6 +16,7 @@ const (
 	opVM           = "microsoft.compute/virtualmachines/write"
 	opVMSS         = "microsoft.compute/virtualmachinescalesets/write"
 	opAML          = "microsoft.machinelearningservices/workspaces/computes/write"
+	opAMLDeploy    = "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write"
 	opBatch        = "microsoft.batch/batchaccounts/pools/write"
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	opACI          = "microsoft.containerinstance/containergroups/write"
@@ -108,7 +109,7 @@ func (b *bodies) location() string {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opAML, opBatch, opACI, opAKS, opAKSPool:
+	case opVM, opVMSS, opAML, opAMLDeploy, opBatch, opACI, opAKS, opAKSPool:
 		e.Compute = compute(b, e.Operation)
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
