@@ -161,7 +161,9 @@ func aksPool(sc *record.Scratch, c *event.Compute, p *fastjson.Value) {
 // pools (agentPoolProfiles) makes no agent pool write of its own. An event
 // carries one size, so it is the pool's that mines best (most GPUs, else
 // most vCPUs, over its nodes): a small system pool beside a GPU pool must
-// not hide it. Count and low priority add up every pool's nodes.
+// not hide it. Count and low priority are the nodes of that size, in
+// every pool of it: adding the other pools' nodes would claim 63 A100s
+// (and their cost) for 60 beside a 3-node system pool.
 func aksCluster(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcAKS}
 	for _, body := range b.list() {
@@ -169,15 +171,19 @@ func aksCluster(b *bodies) *event.Compute {
 		if len(pools) == 0 {
 			continue
 		}
-		var count, lowPri int64
+		all := make([]event.Compute, len(pools))
 		var best float64 = -1
-		for _, p := range pools {
-			var pc event.Compute
-			aksPool(b.sc, &pc, p)
-			count += int64(pc.Count)
-			lowPri += int64(pc.LowPri)
-			if w := poolWeight(pc); w > best {
-				best, c.Size, c.Priority = w, pc.Size, pc.Priority
+		for i, p := range pools {
+			aksPool(b.sc, &all[i], p)
+			if w := poolWeight(all[i]); w > best {
+				best, c.Size, c.Priority = w, all[i].Size, all[i].Priority
+			}
+		}
+		var count, lowPri int64
+		for _, pc := range all {
+			if strings.EqualFold(pc.Size, c.Size) {
+				count += int64(pc.Count)
+				lowPri += int64(pc.LowPri)
 			}
 		}
 		c.Count, c.LowPri = clampCount(count), clampCount(lowPri)
