@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -46,6 +47,41 @@ func TestAKSNodePools(t *testing.T) {
 		},
 	} {
 		v := fastjson.MustParse(c.rec)
+		shape, ok := Detect(v, record.Hint{Format: "json"})
+		if !ok {
+			t.Fatalf("%s: not an Activity Log record", c.name)
+		}
+		evs, err := Decode(&record.Scratch{}, v, shape, nil)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %d events", c.name, err, len(evs))
+		}
+		if got := evs[0].Compute; got == nil || *got != c.want {
+			t.Errorf("%s: compute %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// A Container Apps environment's write is a compute create: the workload
+// profile that mines best names the size (a GPU profile runs on A100 or
+// T4 machines), counted up to its maximum; Consumption has no size.
+func TestContainerAppsProfiles(t *testing.T) {
+	t.Parallel()
+	const env = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/cae1"
+	for _, c := range []struct {
+		name, profiles string
+		want           event.Compute
+	}{
+		{"a GPU profile after a larger CPU one",
+			`[{"name":"Consumption","workloadProfileType":"Consumption"},{"name":"web","workloadProfileType":"D32","maximumCount":20},{"name":"gpu","workloadProfileType":"NC48-A100","minimumCount":0,"maximumCount":8},{"name":"gpu2","workloadProfileType":"nc48-a100","maximumCount":2}]`,
+			event.Compute{Service: "aca", Size: "Standard_NC48ads_A100_v4", Count: 10}},
+		{"serverless GPUs: at least one machine",
+			`[{"name":"Consumption","workloadProfileType":"Consumption"},{"name":"t4","workloadProfileType":"Consumption-GPU-NC8as-T4"}]`,
+			event.Compute{Service: "aca", Size: "Standard_NC8as_T4_v3", Count: 1}},
+		{"Consumption only", `[{"name":"Consumption","workloadProfileType":"Consumption"}]`, event.Compute{Service: "aca"}},
+	} {
+		rec := `{"time":"2026-03-14T03:09:27Z","resourceId":"` + env + `","operationName":"MICROSOFT.APP/MANAGEDENVIRONMENTS/WRITE","category":"Write","resultType":"Start",` +
+			`"properties":{"requestbody":` + strconv.Quote(`{"location":"westus3","properties":{"workloadProfiles":`+c.profiles+`}}`) + `}}`
+		v := fastjson.MustParse(rec)
 		shape, ok := Detect(v, record.Hint{Format: "json"})
 		if !ok {
 			t.Fatalf("%s: not an Activity Log record", c.name)

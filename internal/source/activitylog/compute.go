@@ -18,6 +18,7 @@ const (
 	svcBatch = "batch"
 	svcACI   = "aci"
 	svcAKS   = "aks"
+	svcACA   = "aca"
 )
 
 // compute reads a compute create or update. Every such operation yields a
@@ -59,6 +60,8 @@ func compute(b *bodies, op string) *event.Compute {
 		return c
 	case opAKS:
 		return aksCluster(b)
+	case opACA:
+		return containerAppsEnv(b)
 	}
 	return nil
 }
@@ -187,6 +190,47 @@ func aksCluster(b *bodies) *event.Compute {
 			}
 		}
 		c.Count, c.LowPri = clampCount(count), clampCount(lowPri)
+		break
+	}
+	return c
+}
+
+// containerAppsEnv reads a Container Apps environment's write: its
+// dedicated workload profiles are pools of machines (a GPU profile, such
+// as NC24-A100, of A100 machines), up to maximumCount of each. As for an
+// AKS cluster, the profile that mines best names the size, and the nodes
+// counted are those of that size. A serverless GPU profile has no count:
+// it is at least one machine. The built-in Consumption profile has no
+// size and is not counted.
+func containerAppsEnv(b *bodies) *event.Compute {
+	c := &event.Compute{Service: svcACA}
+	for _, body := range b.list() {
+		profiles := b.sc.Array(body, "properties", "workloadProfiles")
+		if len(profiles) == 0 {
+			continue
+		}
+		var all []event.Compute
+		for _, p := range profiles {
+			size := enrich.ContainerAppsProfileSize(b.sc.Str(p, "workloadProfileType"))
+			if size == "" {
+				continue
+			}
+			n, _ := b.sc.Int(p, "maximumCount")
+			all = append(all, event.Compute{Size: size, Count: clampCount(max(n, 1))})
+		}
+		var best float64 = -1
+		for _, pc := range all {
+			if w := poolWeight(pc); w > best {
+				best, c.Size = w, pc.Size
+			}
+		}
+		var count int64
+		for _, pc := range all {
+			if pc.Size == c.Size {
+				count += int64(pc.Count)
+			}
+		}
+		c.Count = clampCount(count)
 		break
 	}
 	return c

@@ -22,6 +22,7 @@ const (
 	opACI          = "microsoft.containerinstance/containergroups/write"
 	opAKS          = "microsoft.containerservice/managedclusters/write"
 	opAKSPool      = "microsoft.containerservice/managedclusters/agentpools/write"
+	opACA          = "microsoft.app/managedenvironments/write"
 	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
 	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"
 	opQuota        = "microsoft.quota/quotas/write"
@@ -109,7 +110,7 @@ func (b *bodies) location() string {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opAML, opAMLDeploy, opBatch, opACI, opAKS, opAKSPool:
+	case opVM, opVMSS, opAML, opAMLDeploy, opBatch, opACI, opAKS, opAKSPool, opACA:
 		e.Compute = compute(b, e.Operation)
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
