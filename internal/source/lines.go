@@ -28,6 +28,7 @@ import (
 func (fr *fileReader) readLines(s *stream) error {
 	c := &lineCutter{fr: fr, s: s, line: max(fr.in.line, 1), off: fr.in.from + int64(s.bom)}
 	defer func() { fr.fs.setLines(int64(c.line - max(fr.in.line, 1))) }()
+	defer c.close()
 	if fr.pulls > 0 && isRegular(s) {
 		return fr.pullLines(c)
 	}
@@ -48,9 +49,10 @@ type lineCutter struct {
 	s     *stream
 	line  int
 	off   int64
-	carry []byte // the start of a line the last batch did not hold
-	done  bool   // the stream has ended
-	err   error  // the read error that ended it, if any
+	carry []byte    // the start of a line the last batch did not hold
+	over  *overLine // a line over the record cap, being read record by record
+	done  bool      // the stream has ended
+	err   error     // the read error that ended it, if any
 	// For pullLines: the workers cut batches one at a time, and give
 	// back a pull once they have.
 	mu    sync.Mutex
@@ -61,6 +63,9 @@ type lineCutter struct {
 // read (the end, a line too long, passed over).
 func (c *lineCutter) next() *batch {
 	fr := c.fr
+	if c.over != nil {
+		return c.overBatch()
+	}
 	chunk := getChunk()
 	buf := chunk[:0:fr.batchReach()]
 	buf = append(buf, c.carry...)
@@ -84,8 +89,12 @@ func (c *lineCutter) next() *batch {
 	i := bytes.LastIndexByte(buf, '\n')
 	if i < 0 {
 		// One line fills the whole chunk: read it to its end.
-		b, done, n, err := fr.longLine(c.s, chunk, buf, c.line, c.off)
+		b, over, done, n, err := fr.longLine(c.s, chunk, buf, c.line, c.off)
 		c.carry = c.carry[:0]
+		if over != nil {
+			c.over = over
+			return c.overBatch()
+		}
 		if err != nil || done {
 			c.done, c.err = true, err
 			return b
@@ -155,49 +164,40 @@ func isRegular(s *stream) bool {
 var nl = []byte{'\n'}
 
 // longLine reads the rest of a line that starts with buf, a full chunk
-// (read into chunk, which it gives back), and returns it as a batch of its own (nil past the record cap, where
-// the line is reported and passed over). It returns the line's length with
-// its newline, and done when the stream ended.
-func (fr *fileReader) longLine(s *stream, chunk, buf []byte, line int, off int64) (b *batch, done bool, n int64, err error) {
+// (read into chunk, which it gives back), and returns it as a batch of its
+// own. A line past the record cap is returned as over, to be read record
+// by record (overLine). It returns the line's length with its newline, and
+// done when the stream ended.
+func (fr *fileReader) longLine(s *stream, chunk, buf []byte, line int, off int64) (b *batch, over *overLine, done bool, n int64, err error) {
 	max := fr.lim.MaxRecord
-	if len(buf) < max {
-		l := append(make([]byte, 0, 2*len(buf)), buf...)
+	if len(buf) >= max {
+		held := append([]byte(nil), buf...)
 		putChunk(chunk)
-		for len(l) < max {
-			rest, err := s.ReadSlice('\n')
-			l = append(l, rest...)
-			one := &batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off}
-			switch {
-			case err == nil && len(l)-1 < max:
-				return one, false, int64(len(l)), nil
-			case err == nil:
-				fr.tooLong(line, off)
-				return nil, false, int64(len(l)), nil
-			case errors.Is(err, errBufferFull):
-			case errors.Is(err, io.EOF) && len(l) >= max:
-				fr.tooLong(line, off)
-				return nil, true, 0, nil
-			case errors.Is(err, io.EOF):
-				one.last = true
-				return one, true, int64(len(l)), nil
-			default:
-				one.last = true
-				return one, true, int64(len(l)), err
-			}
-		}
-		buf = l
-	} else {
-		putChunk(chunk)
+		return nil, newOverLine(s, held, false, false, max, line, off), false, 0, nil
 	}
-	skipped, err := skipLine(s)
-	fr.tooLong(line, off)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, true, 0, nil
+	l := append(make([]byte, 0, 2*len(buf)), buf...)
+	putChunk(chunk)
+	for len(l) < max {
+		rest, err := s.ReadSlice('\n')
+		l = append(l, rest...)
+		one := &batch{fs: fr.fs, data: l, lines: true, firstLine: line, baseOff: off}
+		switch {
+		case err == nil && len(l)-1 < max:
+			return one, nil, false, int64(len(l)), nil
+		case err == nil:
+			return nil, newOverLine(s, l, true, false, max, line, off), false, 0, nil
+		case errors.Is(err, errBufferFull):
+		case errors.Is(err, io.EOF) && len(l) >= max:
+			return nil, newOverLine(s, l, true, true, max, line, off), false, 0, nil
+		case errors.Is(err, io.EOF):
+			one.last = true
+			return one, nil, true, int64(len(l)), nil
+		default:
+			one.last = true
+			return one, nil, true, int64(len(l)), err
 		}
-		return nil, true, 0, err
 	}
-	return nil, false, int64(len(buf)) + skipped, nil
+	return nil, newOverLine(s, l, false, false, max, line, off), false, 0, nil
 }
 
 // tooLong reports a line longer than the record cap.

@@ -861,3 +861,81 @@ type=EOE msg=audit(1700000000.123:1):
 		}
 	}
 }
+
+// TestLineOverTheCapHoldingAListIsReadRecordByRecord: a flow log's hourly
+// blob is one {"records":[…]} with no newline, and a busy network's is past
+// the record cap; compact JSON (jq -c, a REST page saved by curl) is one
+// line too. Its records are read one at a time, so none is lost and memory
+// stays that of one record: only a record itself over the cap is passed over,
+// and a line that breaks off loses only what follows the break. The lines
+// around it are read as before, in every way a file is read.
+func TestLineOverTheCapHoldingAListIsReadRecordByRecord(t *testing.T) {
+	t.Parallel()
+	lim := DefaultLimits()
+	lim.MaxRecord = 64 << 10
+	many := make([]string, 400) // about 200 KiB: three times the cap
+	for i := range many {
+		many[i] = activity(i)
+	}
+	big := strings.Replace(activity(999), `"level"`, `"pad":"`+strings.Repeat("x", 100<<10)+`","level"`, 1)
+	envelope := `{"records":[` + strings.Join(many, ",") + `]}`
+	for _, c := range []struct {
+		name   string
+		in     string
+		events int
+		errs   []string // each error's line and what it says
+	}{
+		{"last line, no newline", activity(1000) + "\n" + envelope, 401, nil},
+		{"between lines", activity(1000) + "\n" + envelope + "\n" + activity(1001) + "\n", 402, nil},
+		{"array", activity(1000) + "\n[" + strings.Join(many, ",") + "]\n" + activity(1001) + "\n", 402, nil},
+		{"record over the cap inside", activity(1000) + "\n" + `{"records":[` + strings.Join(many[:200], ",") + "," + big + "," + strings.Join(many[200:], ",") + "]}\n" + activity(1001) + "\n", 402,
+			[]string{"2: record larger than 65536 bytes"}},
+		{"cut short, then lines", activity(1000) + "\n" + `{"records":[` + strings.Join(many[:200], ",") + "," + many[200][:50] + "\n" + activity(1001) + "\n", 202,
+			[]string{"2: invalid JSON after record 200 of the line, rest of line not read"}},
+		{"one record over the cap", activity(1000) + "\n" + big + "\n" + activity(1001) + "\n", 2,
+			[]string{"2: line longer than 65536 bytes"}},
+		{"cut short at the end", activity(1000) + "\n" + `{"records":[` + strings.Join(many[:200], ",") + "," + many[200][:50], 201,
+			[]string{"2: line ends early after 200 records (a partly written last line?)"}},
+	} {
+		file := filepath.Join(t.TempDir(), "PT1H.json")
+		if err := os.WriteFile(file, []byte(c.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for name, input := range map[string]Input{
+			"streamed": BytesInput("PT1H.json", []byte(c.in)),
+			"gzip":     BytesInput("PT1H.json.gz", gz([]byte(c.in))),
+			"file":     fileInput(file),
+		} {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				r, st := read(t, []Input{input}, lim)
+				var errs []string
+				for _, e := range r.errs {
+					errs = append(errs, e.Error())
+				}
+				if len(r.events) != c.events || len(r.errs) != len(c.errs) {
+					t.Fatalf("%d events, errors %.3q; want %d events and %d errors", len(r.events), errs, c.events, len(c.errs))
+				}
+				for i, want := range c.errs {
+					if !strings.Contains(errs[i], want) {
+						t.Errorf("error %q, want it to say %q", errs[i], want)
+					}
+				}
+				if st[0].Container != "json-lines" && st[0].Container != "gzip+json-lines" {
+					t.Errorf("read as %s", st[0].Container)
+				}
+				seen := map[string]bool{}
+				for _, ev := range r.events {
+					seen[ev.CorrelationID] = true
+				}
+				for _, id := range []string{"c-0", "c-199", "c-1000"} {
+					if c.events == 2 && id != "c-1000" {
+						continue // the long line held no list
+					}
+					if !seen[id] {
+						t.Errorf("record %s not read", id)
+					}
+				}
+			})
+		}
+	}
+}
