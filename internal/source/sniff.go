@@ -60,9 +60,41 @@ func sniff(s *stream) (string, error) {
 	case looksLikeCSV(t):
 		return "csv", nil
 	case bytes.IndexByte(t[:min(len(t), 512)], 0) >= 0 || !isText(t[:min(len(t), 512)]):
+		if what := packed(head); what != "" {
+			return "binary", errors.New(what)
+		}
 		return "binary", errors.New("binary content, not a log format mamori reads")
 	}
 	return "text", fmt.Errorf("unrecognised content: not JSON, CSV, auditd or Sysmon (starts %q)", clip(t, 40))
+}
+
+// packs are the archives and compressions logs arrive in that mamori
+// does not open (gzip aside), known by their first bytes: the portal
+// downloads a zip, and a responder is handed tar, bzip2, zstd, xz and 7z
+// files, often named .json. "binary content" said nothing of what to do.
+var packs = []struct {
+	magic []byte
+	at    int
+	what  string
+}{
+	{[]byte("PK\x03\x04"), 0, "a zip archive: extract it (unzip) and hunt what it holds"},
+	{[]byte("PK\x05\x06"), 0, "an empty zip archive"},
+	{[]byte("ustar"), 257, "a tar archive: extract it (tar -xf) and hunt what it holds"},
+	{[]byte{0x1f, 0x8b}, 0, "gzip inside gzip: decompress it once (gunzip) and hunt the result"},
+	{[]byte("BZh"), 0, "bzip2-compressed: decompress it (bunzip2) first"},
+	{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0, "zstd-compressed: decompress it (unzstd) first"},
+	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0, "xz-compressed: decompress it (unxz) first"},
+	{[]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}, 0, "a 7z archive: extract it (7z x) and hunt what it holds"},
+}
+
+// packed names the archive or compression head begins with, or "".
+func packed(head []byte) string {
+	for _, p := range packs {
+		if len(head) >= p.at+len(p.magic) && bytes.Equal(head[p.at:p.at+len(p.magic)], p.magic) {
+			return p.what
+		}
+	}
+	return ""
 }
 
 func clip(b []byte, n int) []byte {

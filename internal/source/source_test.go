@@ -1,6 +1,8 @@
 package source
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"cmp"
 	"compress/gzip"
@@ -937,5 +939,50 @@ func TestLineOverTheCapHoldingAListIsReadRecordByRecord(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestArchivesAreNamed: the portal downloads a zip, and a responder is
+// handed tar, bzip2, zstd, xz, 7z and doubly gzipped files, often named
+// .json. Each is named with what to do, not called binary content, and
+// the inputs beside it are read.
+func TestArchivesAreNamed(t *testing.T) {
+	t.Parallel()
+	log := []byte(activity(1) + "\n")
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("PT1H.json")
+	w.Write(log)
+	zw.Close()
+	var tarred bytes.Buffer
+	tw := tar.NewWriter(&tarred)
+	tw.WriteHeader(&tar.Header{Name: "PT1H.json", Mode: 0o644, Size: int64(len(log))})
+	tw.Write(log)
+	tw.Close()
+	for _, c := range []struct {
+		name string
+		in   []byte
+		says string
+	}{
+		{"zip", zipped.Bytes(), "a zip archive: extract it"},
+		{"tar.gz", gz(tarred.Bytes()), "a tar archive: extract it"},
+		{"gzip inside gzip", gz(gz(log)), "gzip inside gzip"},
+		{"bzip2", []byte("BZh91AY&SY\x8e\x1c\x00\x00\x04\x00\x00\x01\xff\x00\x00"), "bzip2-compressed"},
+		{"zstd", []byte("\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00\x01\x02\x03"), "zstd-compressed"},
+		{"xz", []byte("\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46\x02\x00\x21\x01"), "xz-compressed"},
+		{"7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04\x8d\x9b\xd5\x0f\x00\x00\x00\x00"), "a 7z archive"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, st := read(t, []Input{BytesInput("export.json", c.in), BytesInput("PT1H.json", log)}, DefaultLimits())
+			if len(r.events) != 1 || len(r.errs) != 1 {
+				t.Fatalf("%d events, errors %v; want the log beside it read and the archive reported", len(r.events), r.errs)
+			}
+			if got := r.errs[0].Error(); !strings.Contains(got, c.says) || !strings.HasPrefix(got, "export.json") {
+				t.Errorf("error %q, want it to name export.json and say %q", got, c.says)
+			}
+			if st[0].Skipped != 1 {
+				t.Errorf("archive counted skipped %d", st[0].Skipped)
+			}
+		})
 	}
 }
