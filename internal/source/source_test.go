@@ -168,6 +168,9 @@ func TestBadInputIsReportedAndTheRestIsRead(t *testing.T) {
 		{"bad member beside an envelope's records", `{"records":[` + activity(1) + `],"x":tru}` + "\n" + good(2), 2, 1, 1, "after record 1 of the line"},
 		{"bad value beside an envelope's records", `{"records":[` + activity(1) + `],"x":[1,]}` + "\n" + good(2), 2, 1, 1, "outside the line's records (1 record, read)"},
 		{"envelope line of one record cut short at the end", good(1) + `{"records":[` + activity(2) + "," + activity(3)[:100], 2, 1, 2, "line ends early after 1 record ("},
+		// The reason of a record nested too deep is said, not 200
+		// characters of "cannot parse array value: cannot parse array".
+		{"record nested too deep", good(1) + `{"x":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}\n" + good(2), 2, 1, 2, "too big depth for the nested JSON"},
 		{"control characters survive as data", strings.Replace(good(1), "VM1", `VM\u001b[31m\u0007`, 1), 1, 0, 0, ""},
 	}
 	for _, c := range cases {

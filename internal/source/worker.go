@@ -570,6 +570,14 @@ func shortErr(err error) string {
 		}
 	}
 	if len(s) > 200 {
+		// fastjson says "cannot parse …: " for each level a record nests
+		// at its fault, and the reason comes last: a record nested past
+		// its depth limit was said as 200 characters of "cannot parse
+		// array value: cannot parse array: …", never why. The outermost
+		// words and the innermost, which hold the reason, are kept.
+		if i := strings.LastIndex(s, "cannot parse "); i > 0 && len(s)-i <= 150 {
+			return s[:strings.Index(s, ": ")+2] + "… " + s[i:]
+		}
 		s = s[:200] + "…"
 	}
 	return s
