@@ -18,11 +18,30 @@ import (
 // looksLikeCSV accepts a first line with several comma-separated fields of
 // printable text: a Log Analytics or Advanced Hunting export's header.
 func looksLikeCSV(t []byte) bool {
-	line := t
+	line := firstLine(t)
+	return csvComma(line) != 0 && isText(line)
+}
+
+func firstLine(t []byte) []byte {
 	if i := bytes.IndexByte(t, '\n'); i >= 0 {
-		line = t[:i]
+		return t[:i]
 	}
-	return bytes.Count(line, []byte{','}) >= 2 && isText(line)
+	return t
+}
+
+// csvComma is the separator of the CSV whose header is line, 0 when it is
+// none: a comma, or the semicolon or tab of an export opened in a
+// spreadsheet and saved again (Excel saves CSV with semicolons where a
+// comma is the decimal mark, and "Text" with tabs). Such a file was
+// refused as unrecognised content. Column names hold none of the three.
+func csvComma(line []byte) rune {
+	comma, most := rune(0), 1
+	for _, c := range []rune{',', ';', '\t'} {
+		if n := bytes.Count(line, []byte(string(c))); n > most {
+			comma, most = c, n
+		}
+	}
+	return comma
 }
 
 // readCSV turns each row of a CSV export into an object of strings keyed
@@ -42,7 +61,8 @@ func looksLikeCSV(t []byte) bool {
 // other lines are read again too, but their errors are held until a row
 // read among them shows its quote was a stray one (csvDoubt).
 func (fr *fileReader) readCSV(s *stream) error {
-	t := &csvTail{s: s, line: 1, max: fr.lim.MaxRecord + csvBuffer}
+	head, _ := s.Peek(sniffSize)
+	t := &csvTail{s: s, line: 1, max: fr.lim.MaxRecord + csvBuffer, comma: csvComma(firstLine(bytes.TrimLeft(head, " \r\n")))}
 	cr := t.reader(0)
 	header, err := cr.Read()
 	if err != nil {
@@ -153,14 +173,15 @@ var errCSVTooLong = errors.New("csv row longer than the record cap")
 // line), so that a row given up can be passed over by its first line and
 // what follows read again.
 type csvTail struct {
-	s    *stream
-	back []byte
-	kept []byte
-	off  int64 // the CSV reader's offset of kept[0]
-	line int
-	max  int  // more kept than this: the row is longer than the cap
-	full bool // errCSVTooLong was handed out: bufio keeps it, cr is spent
-	redo bool // what is kept is to be read again, by a new reader
+	s     *stream
+	back  []byte
+	kept  []byte
+	off   int64 // the CSV reader's offset of kept[0]
+	line  int
+	max   int  // more kept than this: the row is longer than the cap
+	comma rune // the separator (csvComma)
+	full  bool // errCSVTooLong was handed out: bufio keeps it, cr is spent
+	redo  bool // what is kept is to be read again, by a new reader
 }
 
 func (t *csvTail) Read(p []byte) (n int, err error) {
@@ -182,6 +203,7 @@ func (t *csvTail) Read(p []byte) (n int, err error) {
 // (0: any, for the header).
 func (t *csvTail) reader(fields int) *csv.Reader {
 	cr := csv.NewReader(bufio.NewReaderSize(t, csvBuffer))
+	cr.Comma = t.comma
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = fields
 	t.off, t.full, t.redo = 0, false, false

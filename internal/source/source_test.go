@@ -472,6 +472,45 @@ func TestCSVExport(t *testing.T) {
 	}
 }
 
+// TestCSVSavedAgainBySpreadsheet: a portal export opened in Excel and
+// saved again has semicolons for commas where a comma is the decimal mark,
+// or tabs (saved as Text). It was refused whole as unrecognised content;
+// it is read as the export it was, with a UTF-8 byte-order mark too.
+func TestCSVSavedAgainBySpreadsheet(t *testing.T) {
+	t.Parallel()
+	rows := [][]string{
+		{"TenantId", "TimeGenerated [UTC]", "OperationNameValue", "ActivityStatusValue", "Caller", "CallerIpAddress", "_ResourceId", "SubscriptionId", "CorrelationId", "Type"},
+		{"t1", "4/28/2021, 2:32:14.029 PM", "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", "Success", "a@b.example", "198.51.100.7", "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1", "s1", "c1", "AzureActivity"},
+		{"t1", "4/28/2021, 2:33:14.029 PM", "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", "Success", "a@b.example", "198.51.100.7", "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm2", "s1", "c2", "AzureActivity"},
+		{"only", "three", "fields"},
+	}
+	for name, sep := range map[string]string{"comma": ",", "semicolon": ";", "tab": "\t"} {
+		t.Run(name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("\xef\xbb\xbf")
+			for _, r := range rows {
+				for i, f := range r {
+					if i > 0 {
+						b.WriteString(sep)
+					}
+					if strings.Contains(f, sep) {
+						f = `"` + f + `"`
+					}
+					b.WriteString(f)
+				}
+				b.WriteString("\r\n")
+			}
+			r, st := readBytes(t, []byte(b.String()))
+			if st.Container != "csv" || len(r.events) != 2 || st.Skipped != 1 {
+				t.Fatalf("container %q events %d skipped %d errs %v; want 2 rows read and the short one reported", st.Container, len(r.events), st.Skipped, r.errs)
+			}
+			if r.errs[0].Line != 4 {
+				t.Errorf("bad row reported at line %d, want 4", r.errs[0].Line)
+			}
+		})
+	}
+}
+
 // TestCSVRowThatNeverEnds: a row whose quoted field opens and does not
 // close on its line swallowed, as one field, every line after it (the rest
 // of the file, held in memory): it is reported at its line and the rows
