@@ -89,21 +89,26 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 	}
 	defer f.Close()
 	r := reading{f: f, path: path, kind: kind, now: now, buf: buf, maxRecord: s.maxRecord(), siblings: siblings}
-	if kind != "json-lines" {
-		// A host's log is read to its end once it has stopped changing
-		// (between two scans, or since the checkpoint), or at once when
-		// new to a service run once (from cron, nothing is kept between
-		// scans but the checkpoints); before, up to its last whole event.
-		s.mu.Lock()
-		r.settled = unchanged || s.last[path] == now || (!settle && !known)
-		if r.settled {
-			delete(s.last, path)
-		} else {
-			s.last[path] = now
-		}
-		s.mu.Unlock()
-	}
+	// A host's log is read to its end once it has stopped changing; a
+	// JSON line over the record cap too, whole or not (the hunt reads it
+	// record by record).
+	r.settled = func() bool { return s.settled(path, now, unchanged || (!settle && !known)) }
 	return r.on(cp, known && cp.Lines)
+}
+
+// settled reports whether a file read on has stopped changing: between
+// two scans, or since its checkpoint (unchanged), or it is new to a
+// service run once (from cron nothing is kept between scans but the
+// checkpoints). One that has not waits in s.last, as files read whole do.
+func (s *Server) settled(path string, now stamp, unchanged bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if unchanged || s.last[path] == now {
+		delete(s.last, path)
+		return true
+	}
+	s.last[path] = now
+	return false
 }
 
 // readOnKinds are the logs written by appending lines, read on from where
@@ -129,7 +134,7 @@ type reading struct {
 	now       stamp
 	buf       []byte
 	maxRecord int64
-	settled   bool // a host's log that stopped changing: read to its end
+	settled   func() bool // the file has stopped changing (Server.settled)
 	// siblings are the checkpoints of the files read on in the same
 	// folder: one of them may be this file's under its old name.
 	siblings []store.Checkpoint
@@ -191,11 +196,15 @@ func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 		// record, as hunt reads it (an export written once may end so); a
 		// record still being written is not valid JSON yet. Its line
 		// number stays that of Offset: a newline appended later ends it.
-		// One longer than the hunt takes is read too, for the hunt to say
-		// so: whole or not, it would never be read, and waiting for its
-		// newline said nothing.
+		// One longer than the record cap is read once the file has
+		// stopped changing: the hunt reads it record by record (an hour's
+		// flow log blob is one line of records), and read while still
+		// being written, what followed its break would be lost; waiting
+		// for a newline, it was never read.
 		if tail := now.size - end; tail > r.maxRecord {
-			end = now.size
+			if r.settled() {
+				end = now.size
+			}
 		} else if tail > 0 {
 			b := make([]byte, tail)
 			if _, err := f.ReadAt(b, end); err != nil {
@@ -205,7 +214,8 @@ func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 				end = now.size
 			}
 		}
-	case r.settled:
+	case r.settled():
+		// A host's log that stopped changing: read to its end.
 		end = now.size
 	default:
 		if end, err = r.wholeEnd(from, end); err != nil {

@@ -233,7 +233,8 @@ func TestLastLineWithoutNewline(t *testing.T) {
 
 // A last record without its newline is read however long, up to the
 // hunt's limit (it waited for ever past 4 MiB); past the limit it is read
-// too, for the hunt to say the line is too long, not left unsaid.
+// too once the file stops changing (here at once: a cycle run once), for
+// the hunt to say the record is too long, not left unsaid.
 func TestLongLastLineWithoutNewline(t *testing.T) {
 	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
 	lines := someLines(t, tn, 2)
@@ -274,6 +275,58 @@ func TestLongLastLineWithoutNewline(t *testing.T) {
 				t.Errorf("errors %v, want one at line %d", errs.errs, c.errorLine)
 			}
 		})
+	}
+}
+
+// A line over the record cap that holds a list (an hour's flow log blob is
+// one {"records":[…]} line) is read once the file stops changing, record
+// by record: read while still being written, what followed its break was
+// lost, and waiting for its newline it was never read.
+func TestLongListLineReadOnceSettled(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
+	var recs [][]byte
+	for _, l := range someLines(t, tn, 400) {
+		recs = append(recs, bytes.TrimSpace(l))
+	}
+	blob := []byte(`{"records":[` + string(bytes.Join(recs, []byte(","))) + `]}`)
+	const limit = 64 << 10
+	if len(blob) < 4*limit {
+		t.Fatalf("the list is %d bytes, want several times the cap", len(blob))
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "PT1H.json")
+	os.WriteFile(path, append([]byte(`{"records":[]}`+"\n"), blob[:len(blob)/2]...), 0o644)
+	var errs errorsOf
+	cfg := tn.cfg
+	cfg.OnError = errs.add
+	cfg.Limits = source.DefaultLimits()
+	cfg.Limits.MaxRecord = limit
+	ctx := context.Background()
+	srv, err := New(ctx, Config{Store: openStore(t), Dirs: []string{dir}, Hunt: cfg, Settle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read int64
+	step := func(what string) {
+		t.Helper()
+		r, err := srv.Cycle(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Files {
+			read += f.Records - f.Skipped
+		}
+	}
+	step("half written")
+	if read != 0 {
+		t.Fatalf("%d records read of a line still being written", read)
+	}
+	os.WriteFile(path, append([]byte(`{"records":[]}`+"\n"), blob...), 0o644)
+	step("all written")
+	step("unchanged")
+	step("unchanged again")
+	if read != int64(len(recs)) || len(errs.errs) > 0 {
+		t.Errorf("read %d records, errors %v; want all %d, none", read, errs.errs, len(recs))
 	}
 }
 
