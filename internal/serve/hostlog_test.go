@@ -18,13 +18,7 @@ import (
 // once, and errors name the file's own line numbers.
 func TestGrowingHostLogIsReadOn(t *testing.T) {
 	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
-	logs, _ := filepath.Glob(filepath.Join(tn.dir, "hosts", "*", "audit.log"))
-	var text []byte
-	for _, p := range logs {
-		if b, err := os.ReadFile(p); err == nil && len(b) > len(text) {
-			text = b
-		}
-	}
+	text := largestAuditLog(t, tn)
 	lines := bytes.SplitAfter(text, []byte("\n"))
 	lines = lines[:len(lines)-1] // after the last newline
 	if len(lines) < 40 {
@@ -103,13 +97,7 @@ func TestGrowingHostLogIsReadOn(t *testing.T) {
 // event is read once, the part written just before the rotation too.
 func TestRotatedLogIsReadOn(t *testing.T) {
 	tn := newTenant(t, simulate.Options{Seed: 2, Days: 3})
-	audit, _ := filepath.Glob(filepath.Join(tn.dir, "hosts", "*", "audit.log"))
-	var text []byte
-	for _, p := range audit {
-		if b, err := os.ReadFile(p); err == nil && len(b) > len(text) {
-			text = b
-		}
-	}
+	text := largestAuditLog(t, tn)
 	for _, c := range []struct {
 		name  string
 		lines [][]byte
@@ -175,4 +163,20 @@ func TestRotatedLogIsReadOn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// largestAuditLog is the simulated tenant's longest host audit.log.
+func largestAuditLog(t *testing.T, tn *tenant) []byte {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(tn.dir, "hosts", "*", "audit.log"))
+	var text []byte
+	for _, p := range logs {
+		if b, err := os.ReadFile(p); err == nil && len(b) > len(text) {
+			text = b
+		}
+	}
+	if len(text) == 0 {
+		t.Fatal("no host audit.log")
+	}
+	return text
 }

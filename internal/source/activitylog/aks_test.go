@@ -46,18 +46,7 @@ func TestAKSNodePools(t *testing.T) {
 			event.Compute{Service: "aks"},
 		},
 	} {
-		v := fastjson.MustParse(c.rec)
-		shape, ok := Detect(v, record.Hint{Format: "json"})
-		if !ok {
-			t.Fatalf("%s: not an Activity Log record", c.name)
-		}
-		evs, err := Decode(&record.Scratch{}, v, shape, nil)
-		if err != nil || len(evs) != 1 {
-			t.Fatalf("%s: %v, %d events", c.name, err, len(evs))
-		}
-		if got := evs[0].Compute; got == nil || *got != c.want {
-			t.Errorf("%s: compute %+v, want %+v", c.name, got, c.want)
-		}
+		checkCompute(t, c.name, c.rec, c.want)
 	}
 }
 
@@ -81,17 +70,23 @@ func TestContainerAppsProfiles(t *testing.T) {
 	} {
 		rec := `{"time":"2026-03-14T03:09:27Z","resourceId":"` + env + `","operationName":"MICROSOFT.APP/MANAGEDENVIRONMENTS/WRITE","category":"Write","resultType":"Start",` +
 			`"properties":{"requestbody":` + strconv.Quote(`{"location":"westus3","properties":{"workloadProfiles":`+c.profiles+`}}`) + `}}`
-		v := fastjson.MustParse(rec)
-		shape, ok := Detect(v, record.Hint{Format: "json"})
-		if !ok {
-			t.Fatalf("%s: not an Activity Log record", c.name)
-		}
-		evs, err := Decode(&record.Scratch{}, v, shape, nil)
-		if err != nil || len(evs) != 1 {
-			t.Fatalf("%s: %v, %d events", c.name, err, len(evs))
-		}
-		if got := evs[0].Compute; got == nil || *got != c.want {
-			t.Errorf("%s: compute %+v, want %+v", c.name, got, c.want)
-		}
+		checkCompute(t, c.name, rec, c.want)
+	}
+}
+
+// checkCompute decodes one Activity Log record and compares its compute.
+func checkCompute(t *testing.T, name, rec string, want event.Compute) {
+	t.Helper()
+	v := fastjson.MustParse(rec)
+	shape, ok := Detect(v, record.Hint{Format: "json"})
+	if !ok {
+		t.Fatalf("%s: not an Activity Log record", name)
+	}
+	evs, err := Decode(&record.Scratch{}, v, shape, nil)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%s: %v, %d events", name, err, len(evs))
+	}
+	if got := evs[0].Compute; got == nil || *got != want {
+		t.Errorf("%s: compute %+v, want %+v", name, got, want)
 	}
 }

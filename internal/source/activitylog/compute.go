@@ -161,12 +161,7 @@ func aksPool(sc *record.Scratch, c *event.Compute, p *fastjson.Value) {
 }
 
 // aksCluster reads a managed cluster's write: a cluster created with its
-// pools (agentPoolProfiles) makes no agent pool write of its own. An event
-// carries one size, so it is the pool's that mines best (most GPUs, else
-// most vCPUs, over its nodes): a small system pool beside a GPU pool must
-// not hide it. Count and low priority are the nodes of that size, in
-// every pool of it: adding the other pools' nodes would claim 63 A100s
-// (and their cost) for 60 beside a 3-node system pool.
+// pools (agentPoolProfiles) makes no agent pool write of its own.
 func aksCluster(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcAKS}
 	for _, body := range b.list() {
@@ -175,21 +170,10 @@ func aksCluster(b *bodies) *event.Compute {
 			continue
 		}
 		all := make([]event.Compute, len(pools))
-		var best float64 = -1
 		for i, p := range pools {
 			aksPool(b.sc, &all[i], p)
-			if w := poolWeight(all[i]); w > best {
-				best, c.Size, c.Priority = w, all[i].Size, all[i].Priority
-			}
 		}
-		var count, lowPri int64
-		for _, pc := range all {
-			if strings.EqualFold(pc.Size, c.Size) {
-				count += int64(pc.Count)
-				lowPri += int64(pc.LowPri)
-			}
-		}
-		c.Count, c.LowPri = clampCount(count), clampCount(lowPri)
+		bestPools(c, all)
 		break
 	}
 	return c
@@ -197,11 +181,9 @@ func aksCluster(b *bodies) *event.Compute {
 
 // containerAppsEnv reads a Container Apps environment's write: its
 // dedicated workload profiles are pools of machines (a GPU profile, such
-// as NC24-A100, of A100 machines), up to maximumCount of each. As for an
-// AKS cluster, the profile that mines best names the size, and the nodes
-// counted are those of that size. A serverless GPU profile has no count:
-// it is at least one machine. The built-in Consumption profile has no
-// size and is not counted.
+// as NC24-A100, of A100 machines), up to maximumCount of each. A
+// serverless GPU profile has no count: it is at least one machine. The
+// built-in Consumption profile has no size and is not counted.
 func containerAppsEnv(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcACA}
 	for _, body := range b.list() {
@@ -211,29 +193,39 @@ func containerAppsEnv(b *bodies) *event.Compute {
 		}
 		var all []event.Compute
 		for _, p := range profiles {
-			size := enrich.ContainerAppsProfileSize(b.sc.Str(p, "workloadProfileType"))
-			if size == "" {
-				continue
-			}
-			n, _ := b.sc.Int(p, "maximumCount")
-			all = append(all, event.Compute{Size: size, Count: clampCount(max(n, 1))})
-		}
-		var best float64 = -1
-		for _, pc := range all {
-			if w := poolWeight(pc); w > best {
-				best, c.Size = w, pc.Size
+			if size := enrich.ContainerAppsProfileSize(b.sc.Str(p, "workloadProfileType")); size != "" {
+				n, _ := b.sc.Int(p, "maximumCount")
+				all = append(all, event.Compute{Size: size, Count: clampCount(max(n, 1))})
 			}
 		}
-		var count int64
-		for _, pc := range all {
-			if pc.Size == c.Size {
-				count += int64(pc.Count)
-			}
-		}
-		c.Count = clampCount(count)
+		bestPools(c, all)
 		break
 	}
 	return c
+}
+
+// bestPools fills c from a write's pools of machines (an AKS cluster's
+// node pools, a Container Apps environment's profiles). An event carries
+// one size, so it is the pool's that mines best (most GPUs, else most
+// vCPUs, over its nodes): a small system pool beside a GPU pool must not
+// hide it. Count and low priority are the nodes of that size, in every
+// pool of it: adding the other pools' nodes would claim 63 A100s (and
+// their cost) for 60 beside a 3-node system pool.
+func bestPools(c *event.Compute, pools []event.Compute) {
+	var best float64 = -1
+	for _, p := range pools {
+		if w := poolWeight(p); w > best {
+			best, c.Size, c.Priority = w, p.Size, p.Priority
+		}
+	}
+	var count, lowPri int64
+	for _, p := range pools {
+		if strings.EqualFold(p.Size, c.Size) {
+			count += int64(p.Count)
+			lowPri += int64(p.LowPri)
+		}
+	}
+	c.Count, c.LowPri = clampCount(count), clampCount(lowPri)
 }
 
 // poolWeight ranks a pool by what it can mine: its nodes' GPUs first, then
