@@ -25,3 +25,15 @@ func TestContainerAppsProfileSize(t *testing.T) {
 		}
 	}
 }
+
+// The size table knows a profile type by the VM it runs on: a rule on
+// enrich.size.gpus judges NC24-A100 as it judges Standard_NC24ads_A100_v4.
+func TestSizeOfAProfileType(t *testing.T) {
+	vm, _ := SizeOf("Standard_NC24ads_A100_v4")
+	if got, ok := SizeOf("nc24-a100"); !ok || got != vm {
+		t.Errorf("SizeOf(nc24-a100) = %+v, %v; want %+v", got, ok, vm)
+	}
+	if _, ok := SizeOf("Consumption"); ok {
+		t.Error("Consumption has a size")
+	}
+}

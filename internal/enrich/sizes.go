@@ -136,7 +136,9 @@ func foldSize(dst []byte, name string) ([]byte, bool) {
 }
 
 // SizeOf describes an Azure VM size given in any casing, with or without
-// its "Standard_" prefix. ok is false for a size the table does not know.
+// its "Standard_" prefix, or a Container Apps workload profile type by the
+// VM size it runs on (ContainerAppsProfileSize). ok is false for a size
+// the table does not know.
 func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	t, err := loadSizes()
 	if err != nil {
@@ -144,10 +146,14 @@ func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	}
 	var buf [maxSizeKey]byte
 	key, valid := foldSize(buf[:0], name)
-	if !valid {
-		return info, false
+	if valid {
+		info, ok = t.bySize[string(key)] // the conversion does not allocate in a map index
 	}
-	info, ok = t.bySize[string(key)] // the conversion does not allocate in a map index
+	if !ok {
+		if vm := ContainerAppsProfileSize(name); vm != "" {
+			return SizeOf(vm)
+		}
+	}
 	return info, ok
 }
 

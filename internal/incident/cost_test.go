@@ -154,6 +154,11 @@ func TestPricesLookup(t *testing.T) {
 	if _, b := p.Lookup("Standard_Y", "eastus"); b != BasisUnknown {
 		t.Errorf("unknown size gave basis %s", b)
 	}
+	// A Container Apps profile type is priced as the VM it runs on.
+	a100 := NewPrices([]Price{{Size: "Standard_NC24ads_A100_v4", Region: "westus3", USD: 3.67, Method: "published", Source: "s"}})
+	if r, b := a100.Lookup("NC24-A100", "westus3"); r.USD != 3.67 || b != BasisExact {
+		t.Errorf("NC24-A100: %+v %s, want the price of Standard_NC24ads_A100_v4", r, b)
+	}
 	var none *Prices
 	if _, b := none.Lookup("Standard_X1", "eastus"); b != BasisUnknown || none.Len() != 0 {
 		t.Error("a nil table knows nothing")

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -83,7 +84,7 @@ const (
 )
 
 // Lookup returns the price of size (any casing, with or without its
-// "Standard_" prefix) in region: the row of that region, else the
+// "Standard_" prefix; a Container Apps profile type, its VM's) in region: the row of that region, else the
 // DefaultRegion row, else the cheapest region listed (a lower bound,
 // first by name among equals).
 func (p *Prices) Lookup(size, region string) (Price, Basis) {
@@ -91,6 +92,9 @@ func (p *Prices) Lookup(size, region string) (Price, Basis) {
 		return Price{}, BasisUnknown
 	}
 	regions := p.bySize[sizeKey(size)]
+	if vm := enrich.ContainerAppsProfileSize(size); len(regions) == 0 && vm != "" {
+		regions = p.bySize[sizeKey(vm)] // a profile is priced as the VM it runs on
+	}
 	if len(regions) == 0 {
 		return Price{}, BasisUnknown
 	}

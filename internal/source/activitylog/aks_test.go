@@ -62,10 +62,10 @@ func TestContainerAppsProfiles(t *testing.T) {
 	}{
 		{"a GPU profile after a larger CPU one",
 			`[{"name":"Consumption","workloadProfileType":"Consumption"},{"name":"web","workloadProfileType":"D32","maximumCount":20},{"name":"gpu","workloadProfileType":"NC48-A100","minimumCount":0,"maximumCount":8},{"name":"gpu2","workloadProfileType":"nc48-a100","maximumCount":2}]`,
-			event.Compute{Service: "aca", Size: "Standard_NC48ads_A100_v4", Count: 10}},
+			event.Compute{Service: "aca", Size: "NC48-A100", Count: 10}},
 		{"serverless GPUs: at least one machine",
 			`[{"name":"Consumption","workloadProfileType":"Consumption"},{"name":"t4","workloadProfileType":"Consumption-GPU-NC8as-T4"}]`,
-			event.Compute{Service: "aca", Size: "Standard_NC8as_T4_v3", Count: 1}},
+			event.Compute{Service: "aca", Size: "Consumption-GPU-NC8as-T4", Count: 1}},
 		{"Consumption only", `[{"name":"Consumption","workloadProfileType":"Consumption"}]`, event.Compute{Service: "aca"}},
 	} {
 		rec := `{"time":"2026-03-14T03:09:27Z","resourceId":"` + env + `","operationName":"MICROSOFT.APP/MANAGEDENVIRONMENTS/WRITE","category":"Write","resultType":"Start",` +

@@ -193,9 +193,12 @@ func containerAppsEnv(b *bodies) *event.Compute {
 		}
 		var all []event.Compute
 		for _, p := range profiles {
-			if size := enrich.ContainerAppsProfileSize(b.sc.Str(p, "workloadProfileType")); size != "" {
+			// The size is the profile type as written (compute.size is
+			// the record's own text); the size table and the prices know
+			// each type by the VM it runs on.
+			if typ := b.sc.Str(p, "workloadProfileType"); enrich.ContainerAppsProfileSize(typ) != "" {
 				n, _ := b.sc.Int(p, "maximumCount")
-				all = append(all, event.Compute{Size: size, Count: clampCount(max(n, 1))})
+				all = append(all, event.Compute{Size: typ, Count: clampCount(max(n, 1))})
 			}
 		}
 		bestPools(c, all)
