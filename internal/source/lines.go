@@ -154,7 +154,7 @@ func (c *lineCutter) take() *batch {
 // isRegular reports whether s reads a regular file as it is on disk.
 func isRegular(s *stream) bool {
 	f, ok := s.closer.(*os.File)
-	if !ok || s.compressed {
+	if !ok || s.compressed || s.utf16 {
 		return false
 	}
 	st, err := f.Stat()

@@ -151,6 +151,7 @@ type stream struct {
 	*bufio.Reader
 	closer     io.Closer
 	compressed bool
+	utf16      bool            // UTF-16 text read as UTF-8 (utf8Stream)
 	counted    *countingReader // decompressed bytes
 	bom        int             // bytes of a byte-order mark sniff passed over
 	bufs       [2]*bufio.Reader
@@ -205,7 +206,7 @@ func openStream(in Input, lim Limits) (*stream, error) {
 	if !bytes.Equal(head, gzipMagic) {
 		c := &countingReader{r: br}
 		out := getBuffer(c)
-		return &stream{Reader: out, closer: rc, counted: c, bufs: [2]*bufio.Reader{br, out}}, nil
+		return utf8Stream(&stream{Reader: out, closer: rc, counted: c, bufs: [2]*bufio.Reader{br, out}}), nil
 	}
 	raw := &countingReader{r: br}
 	zr, err := gzip.NewReader(raw)
@@ -216,7 +217,24 @@ func openStream(in Input, lim Limits) (*stream, error) {
 	}
 	c := &countingReader{r: &gzipGuard{zr: zr, raw: raw, lim: lim}}
 	out := getBuffer(c)
-	return &stream{Reader: out, closer: rc, compressed: true, counted: c, bufs: [2]*bufio.Reader{br, out}}, nil
+	return utf8Stream(&stream{Reader: out, closer: rc, compressed: true, counted: c, bufs: [2]*bufio.Reader{br, out}}), nil
+}
+
+// utf8Stream reads a UTF-16 stream (known by its byte-order mark) as the
+// UTF-8 text every reader takes: a responder's export from Windows
+// PowerShell 5.1 (> and Out-File write UTF-16) was refused whole. Its
+// offsets are then those of the UTF-8 text, as a gzip file's are of what
+// it holds, and it is read whole, never on from an offset.
+func utf8Stream(s *stream) *stream {
+	head, _ := s.Peek(2)
+	order := utf16BOM(head)
+	if order == nil {
+		return s
+	}
+	s.Discard(2)
+	s.Reader = bufio.NewReaderSize(&utf16Reader{r: s.Reader, order: order}, 64<<10)
+	s.utf16 = true
+	return s
 }
 
 // countingReader counts the bytes that pass through it.

@@ -113,8 +113,11 @@ func (fr *fileReader) run() {
 		kind, err = fr.in.kind, nil
 	}
 	fr.fs.Container = kind
+	if s.utf16 {
+		fr.fs.Container = "utf16+" + kind
+	}
 	if s.compressed {
-		fr.fs.Container = "gzip+" + kind
+		fr.fs.Container = "gzip+" + fr.fs.Container
 	}
 	if err != nil {
 		fr.fail(0, 0, err)

@@ -28,9 +28,6 @@ func sniff(s *stream) (string, error) {
 		s.bom, _ = s.Discard(len(utf8BOM))
 		head = head[len(utf8BOM):]
 	}
-	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
-		return "utf16", errors.New("UTF-16 text: convert to UTF-8 first (PowerShell: Out-File -Encoding utf8)")
-	}
 	if bytes.HasPrefix(head, avroMagic) {
 		return "avro", nil
 	}
@@ -117,13 +114,14 @@ func isText(b []byte) bool {
 
 // Sniff says what an input holds, exactly as a hunt would read it: its
 // container ("json-lines", "json-document", "csv", …, "empty") and
-// whether it is gzip. Only the first bytes are read.
-func Sniff(in Input, lim Limits) (kind string, compressed bool, err error) {
+// whether it is encoded (gzip, or UTF-16 read as UTF-8): its offsets are
+// then not the file's, and it is read whole. Only the first bytes are read.
+func Sniff(in Input, lim Limits) (kind string, encoded bool, err error) {
 	s, err := openStream(in, lim)
 	if err != nil {
 		return "unreadable", false, err
 	}
 	defer s.Close()
 	kind, err = sniff(s)
-	return kind, s.compressed, err
+	return kind, s.compressed || s.utf16, err
 }
