@@ -54,11 +54,11 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 	whole := source.FileSection(path, 0, now.size, 1)
 	// The hunt's own test of the format: serve reads on only what a hunt
 	// would read as JSON lines.
-	kind, gz, err := source.Sniff(whole, source.DefaultLimits())
+	kind, encoded, err := source.Sniff(whole, source.DefaultLimits())
 	if kind == "unreadable" {
 		return nil, err
 	}
-	if !readOnKinds[kind] || gz {
+	if !readOnKinds[kind] || encoded { // gzip or UTF-16: offsets are not the file's
 		s.mu.Lock()
 		wait := settle && s.last[path] != now
 		if wait {
@@ -81,7 +81,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		if known && !cp.Lines && cp.Size == now.size && cp.Head == sum {
 			return &pending{cp: next, same: true}, nil
 		}
-		return &pending{in: whole, plain: !gz, cp: next}, nil
+		return &pending{in: whole, plain: !encoded, cp: next}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
