@@ -180,3 +180,71 @@ func largestAuditLog(t *testing.T, tn *tenant) []byte {
 	}
 	return text
 }
+
+// A host's log read on while its machine runs is never "waiting to
+// settle": what waits of it is its newest few seconds, read at the next
+// cycle. Counted as waiting, a busy host's log kept every carried record
+// of every tenant from being dropped once older than the windows reach
+// (drops holds them all while files wait), so the records read again each
+// cycle grew to a day's and more. As the Activity Log moves on by days,
+// the records of its first days are dropped while the host's log grows.
+func TestGrowingHostLogDoesNotHoldCarriedRecords(t *testing.T) {
+	tn := newTenant(t, simulate.Options{Seed: 7, Scenarios: []string{"gpu-scaleset-chain"}})
+	lines := bytes.SplitAfter(largestAuditLog(t, tn), []byte("\n"))
+	dst := t.TempDir()
+	hostLog := filepath.Join(dst, "hosts", "vm1", "audit.log")
+	os.MkdirAll(filepath.Dir(hostLog), 0o755)
+	grow := func(upTo int) {
+		t.Helper()
+		f, err := os.OpenFile(hostLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for len(lines) > 0 && upTo > 0 {
+			f.Write(lines[0])
+			lines, upTo = lines[1:], upTo-1
+		}
+		f.Close()
+	}
+	ctx := context.Background()
+	st := openStore(t)
+	srv, err := New(ctx, Config{Store: st, Dirs: []string{dst}, Hunt: tn.cfg, Settle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() {
+		t.Helper()
+		if _, err := srv.Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	early := func() int {
+		t.Helper()
+		carried, err := st.Carried(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range carried {
+			if c.Time.Day() <= 2 {
+				n++
+			}
+		}
+		return n
+	}
+	step := len(lines) / 4
+	tn.copyFamily(t, dst, "insights-activity-logs", 1, 2)
+	grow(step)
+	run()
+	if early() == 0 {
+		t.Fatal("no record of the first days is carried: the test would not see them dropped")
+	}
+	tn.copyFamily(t, dst, "insights-activity-logs", 20, 22)
+	grow(step)
+	run()
+	grow(step)
+	run()
+	if n := early(); n != 0 {
+		t.Errorf("%d records of the first days still carried, weeks older than the newest", n)
+	}
+}

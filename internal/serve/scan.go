@@ -37,7 +37,7 @@ type stamp struct {
 // stopped changing between two scans (a gzip or a JSON document cut short
 // is not yet a log), or at once when settle is false.
 // Files are planned several at once: buf is the caller's own, and s.last
-// is shared.
+// and s.growing are shared.
 func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool, buf []byte, siblings []store.Checkpoint) (*pending, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -99,15 +99,17 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 // settled reports whether a file read on has stopped changing: between
 // two scans, or since its checkpoint (unchanged), or it is new to a
 // service run once (from cron nothing is kept between scans but the
-// checkpoints). One that has not waits in s.last, as files read whole do.
+// checkpoints). One that has not is kept in s.growing, not s.last: it
+// holds no carried record (settling) as a file waiting to be read whole
+// does.
 func (s *Server) settled(path string, now stamp, unchanged bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if unchanged || s.last[path] == now {
-		delete(s.last, path)
+	if unchanged || s.growing[path] == now {
+		delete(s.growing, path)
 		return true
 	}
-	s.last[path] = now
+	s.growing[path] = now
 	return false
 }
 

@@ -53,6 +53,11 @@ type Server struct {
 	cfg      Config
 	baseline *store.Baseline
 	last     map[string]stamp // non-lines files waiting to settle
+	// growing are the files read on as they were last looked at (their
+	// last events wait for them to stop changing: settled). Apart from
+	// last: what waits of them is their newest part, so they hold no
+	// carried record (settling), and a busy host's log never stops.
+	growing map[string]stamp
 	// carriedKinds are the kinds of log the carried records' rules read
 	// (the rules do not change while serving).
 	carriedKinds map[event.Kind]bool
@@ -62,7 +67,7 @@ type Server struct {
 	checked      bool            // a cycle has judged the logs
 	linked       map[string]bool // links not followed, already said
 	bufs         [][]byte        // the scan's reading buffers, one a planner, kept for every cycle
-	mu           sync.Mutex      // guards last while the scan plans files at once
+	mu           sync.Mutex      // guards last and growing while the scan plans files at once
 }
 
 // New returns a server over the store and folders.
@@ -76,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{},
+	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, growing: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{},
 		carriedKinds: carriedKinds(cfg.Hunt.Rules)}
 	s.cwd, _ = os.Getwd()
 	// A store kept in a folder it watches would be read as a log that
@@ -358,6 +363,11 @@ func (s *Server) forgetGone(ctx context.Context, found []source.Input, cps map[s
 	for path := range s.last {
 		if !here[path] {
 			delete(s.last, path)
+		}
+	}
+	for path := range s.growing {
+		if !here[path] {
+			delete(s.growing, path)
 		}
 	}
 	if len(gone) == 0 {
