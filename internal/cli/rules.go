@@ -226,10 +226,12 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 	// listed with its file among the other problems, not an error that
 	// stops the listing.
 	all, err := rules.Load(rules.Options{Builtin: mamori.Rules, Dirs: args})
-	if err == nil && isCatalogue(all) {
+	if isCatalogue(all) {
 		// The catalogue's own folder (a contributor's checkout): its
 		// files are the built-in rules, judged on their own, as rules
 		// test judges them; beside themselves every name would clash.
+		// Whatever else failed to load: a stray filter among them is
+		// one problem, not one clash per rule besides.
 		all, err = rules.Load(rules.Options{Dirs: args})
 	}
 	if err = unlisted(err); err != nil {

@@ -124,6 +124,15 @@ func TestRulesValidateListsFilters(t *testing.T) {
 	if code, out, errs := run(t, "", "rules", "validate", filepath.Join("..", "..", "rules")); code != ExitOK || !strings.HasSuffix(out, " rules valid\n") {
 		t.Errorf("the catalogue's own folder: exit %d, %s %s", code, out, errs)
 	}
+	// Judged on its own as well when one of its files is a filter naming
+	// no rule: that problem alone, not one clash per built-in rule.
+	own := filepath.Join(t.TempDir(), "rules")
+	os.MkdirAll(filepath.Join(own, "azure", "compute"), 0o755)
+	os.WriteFile(filepath.Join(own, "azure", "compute", "gpu_created.yml"), src, 0o644)
+	os.WriteFile(filepath.Join(own, "azure", "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
+	if code, out, _ := run(t, "", "rules", "validate", own); code != ExitError || !strings.Contains(out, "stray.yml:1: stray: invalid: ") || strings.Contains(out, "also used by") {
+		t.Errorf("the catalogue's folder with a stray filter: exit %d, %s", code, out)
+	}
 }
 
 func TestRulesTestRunsScenarios(t *testing.T) {
