@@ -36,4 +36,14 @@ func TestSizeOfAProfileType(t *testing.T) {
 	if _, ok := SizeOf("Consumption"); ok {
 		t.Error("Consumption has a size")
 	}
+	// "D4" is also what the legacy Standard_D4 (8 vCPUs) folds to: a
+	// profile type is its profile's VM (4 vCPUs), and the legacy size
+	// keeps its prefix.
+	d4s, _ := SizeOf("Standard_D4s_v5")
+	if got, ok := SizeOf("D4"); !ok || got != d4s {
+		t.Errorf("SizeOf(D4) = %+v, %v; want the D4 profile's %+v", got, ok, d4s)
+	}
+	if got, _ := SizeOf("Standard_D4"); got.VCPUs != 8 {
+		t.Errorf("SizeOf(Standard_D4) = %+v; want the legacy size, 8 vCPUs", got)
+	}
 }

@@ -144,16 +144,17 @@ func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	if err != nil {
 		return info, false
 	}
+	// A profile type first: "D4" also folds to the legacy Standard_D4 (8
+	// vCPUs), not the 4 of the D4 profile's VM.
+	if vm := ContainerAppsProfileSize(name); vm != "" {
+		name = vm
+	}
 	var buf [maxSizeKey]byte
 	key, valid := foldSize(buf[:0], name)
-	if valid {
-		info, ok = t.bySize[string(key)] // the conversion does not allocate in a map index
+	if !valid {
+		return info, false
 	}
-	if !ok {
-		if vm := ContainerAppsProfileSize(name); vm != "" {
-			return SizeOf(vm)
-		}
-	}
+	info, ok = t.bySize[string(key)] // the conversion does not allocate in a map index
 	return info, ok
 }
 

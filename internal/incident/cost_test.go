@@ -159,6 +159,15 @@ func TestPricesLookup(t *testing.T) {
 	if r, b := a100.Lookup("NC24-A100", "westus3"); r.USD != 3.67 || b != BasisExact {
 		t.Errorf("NC24-A100: %+v %s, want the price of Standard_NC24ads_A100_v4", r, b)
 	}
+	// D4 is a profile type before the legacy Standard_D4 it also folds to.
+	d4 := NewPrices([]Price{{Size: "Standard_D4", Region: "eastus", USD: 0.5, Method: "published", Source: "s"},
+		{Size: "Standard_D4s_v5", Region: "eastus", USD: 0.192, Method: "published", Source: "s"}})
+	if r, _ := d4.Lookup("D4", "eastus"); r.USD != 0.192 {
+		t.Errorf("D4: %+v, want the price of Standard_D4s_v5", r)
+	}
+	if r, _ := d4.Lookup("Standard_D4", "eastus"); r.USD != 0.5 {
+		t.Errorf("Standard_D4: %+v, want its own price", r)
+	}
 	var none *Prices
 	if _, b := none.Lookup("Standard_X1", "eastus"); b != BasisUnknown || none.Len() != 0 {
 		t.Error("a nil table knows nothing")

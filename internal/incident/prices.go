@@ -91,10 +91,12 @@ func (p *Prices) Lookup(size, region string) (Price, Basis) {
 	if p == nil {
 		return Price{}, BasisUnknown
 	}
-	regions := p.bySize[sizeKey(size)]
-	if vm := enrich.ContainerAppsProfileSize(size); len(regions) == 0 && vm != "" {
-		regions = p.bySize[sizeKey(vm)] // a profile is priced as the VM it runs on
+	// A profile is priced as the VM it runs on, before any size its
+	// type folds to ("D4" is also the legacy Standard_D4).
+	if vm := enrich.ContainerAppsProfileSize(size); vm != "" {
+		size = vm
 	}
+	regions := p.bySize[sizeKey(size)]
 	if len(regions) == 0 {
 		return Price{}, BasisUnknown
 	}
