@@ -95,10 +95,11 @@ type Principal struct {
 // Empty reports whether nothing is known of the principal.
 func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == "" && p.AppID == "" }
 
-// Compute describes a compute create: a VM, a scale set, an Azure ML compute,
-// a Batch pool or a container group.
+// Compute describes a compute create: a VM, a scale set, an Azure ML compute
+// or online deployment, a Batch pool, a container group, an AKS cluster or
+// node pool, or a Container Apps environment's workload profiles.
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count

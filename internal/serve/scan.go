@@ -31,9 +31,10 @@ type stamp struct {
 	mtime time.Time
 }
 
-// plan decides what of one file a cycle reads. JSON lines are read on
-// from the checkpoint, up to the last whole line (a line being written is
-// left for the next cycle). Any other file is read whole, once it has
+// plan decides what of one file a cycle reads. JSON lines and hosts'
+// plain auditd or Sysmon logs are read on from the checkpoint, up to the
+// last whole line or event (what is being written is left for the next
+// cycle: reading.on). Any other file is read whole, once it has
 // stopped changing between two scans (a gzip or a JSON document cut short
 // is not yet a log), or at once when settle is false.
 // Files are planned several at once: buf is the caller's own, and s.last
