@@ -116,27 +116,20 @@ func batchPool(b *bodies) *event.Compute {
 // GPU and CPU requests are summed. The GPU SKU is the first one named.
 func containerGroup(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcACI, Count: 1}
-	for _, body := range b.list() {
-		containers := b.sc.Array(body, "properties", "containers")
-		if len(containers) == 0 {
-			continue
+	var gpus int64
+	for _, ct := range b.array("properties", "containers") {
+		req := b.sc.Get(ct, "properties", "resources", "requests")
+		if n, ok := b.sc.Int(req, "gpu", "count"); ok && n > 0 {
+			gpus += n
 		}
-		var gpus int64
-		for _, ct := range containers {
-			req := b.sc.Get(ct, "properties", "resources", "requests")
-			if n, ok := b.sc.Int(req, "gpu", "count"); ok && n > 0 {
-				gpus += n
-			}
-			if c.GPUSKU == "" {
-				c.GPUSKU = b.sc.Str(req, "gpu", "sku")
-			}
-			if f, ok := b.sc.Float(req, "cpu"); ok && f > 0 && f < 1e9 {
-				c.CPUs += f
-			}
+		if c.GPUSKU == "" {
+			c.GPUSKU = b.sc.Str(req, "gpu", "sku")
 		}
-		c.GPUs = clampCount(gpus)
-		break
+		if f, ok := b.sc.Float(req, "cpu"); ok && f > 0 && f < 1e9 {
+			c.CPUs += f
+		}
 	}
+	c.GPUs = clampCount(gpus)
 	c.Priority = b.first("properties", "priority")
 	spot(c) // a Spot container group is billed and evicted as such too
 	return c
@@ -164,18 +157,12 @@ func aksPool(sc *record.Scratch, c *event.Compute, p *fastjson.Value) {
 // pools (agentPoolProfiles) makes no agent pool write of its own.
 func aksCluster(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcAKS}
-	for _, body := range b.list() {
-		pools := b.sc.Array(body, "properties", "agentPoolProfiles")
-		if len(pools) == 0 {
-			continue
-		}
-		all := make([]event.Compute, len(pools))
-		for i, p := range pools {
-			aksPool(b.sc, &all[i], p)
-		}
-		bestPools(c, all)
-		break
+	pools := b.array("properties", "agentPoolProfiles")
+	all := make([]event.Compute, len(pools))
+	for i, p := range pools {
+		aksPool(b.sc, &all[i], p)
 	}
+	bestPools(c, all)
 	return c
 }
 
@@ -186,24 +173,17 @@ func aksCluster(b *bodies) *event.Compute {
 // built-in Consumption profile has no size and is not counted.
 func containerAppsEnv(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcACA}
-	for _, body := range b.list() {
-		profiles := b.sc.Array(body, "properties", "workloadProfiles")
-		if len(profiles) == 0 {
-			continue
+	var all []event.Compute
+	for _, p := range b.array("properties", "workloadProfiles") {
+		// The size is the profile type as written (compute.size is the
+		// record's own text); the size table and the prices know each
+		// type by the VM it runs on.
+		if typ := b.sc.Str(p, "workloadProfileType"); enrich.ContainerAppsProfileSize(typ) != "" {
+			n, _ := b.sc.Int(p, "maximumCount")
+			all = append(all, event.Compute{Size: typ, Count: clampCount(max(n, 1))})
 		}
-		var all []event.Compute
-		for _, p := range profiles {
-			// The size is the profile type as written (compute.size is
-			// the record's own text); the size table and the prices know
-			// each type by the VM it runs on.
-			if typ := b.sc.Str(p, "workloadProfileType"); enrich.ContainerAppsProfileSize(typ) != "" {
-				n, _ := b.sc.Int(p, "maximumCount")
-				all = append(all, event.Compute{Size: typ, Count: clampCount(max(n, 1))})
-			}
-		}
-		bestPools(c, all)
-		break
 	}
+	bestPools(c, all)
 	return c
 }
 

@@ -77,6 +77,16 @@ func (b *bodies) props() *fastjson.Value {
 	return nil
 }
 
+// array returns the first non-empty array found at keys in either body.
+func (b *bodies) array(keys ...string) []*fastjson.Value {
+	for _, body := range b.list() {
+		if a := b.sc.Array(body, keys...); len(a) > 0 {
+			return a
+		}
+	}
+	return nil
+}
+
 // first returns the first string found at keys in either body.
 func (b *bodies) first(keys ...string) string {
 	for _, body := range b.list() {
