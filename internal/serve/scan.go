@@ -84,6 +84,9 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		}
 		return &pending{in: whole, plain: !encoded, cp: next}, nil
 	}
+	if unchanged && kind == "json-lines" && now.size-cp.Offset <= s.maxRecord() {
+		return nil, nil // its unfinished last line was looked at, at this stamp
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
