@@ -293,13 +293,19 @@ func (s *Set) Detections() []*Rule {
 	return out
 }
 
-// ByName finds a rule by name or id.
+// ByName finds a rule by name, else by id: a rule named as another's id
+// is the one named so (a correlation's alert takes its own rule's level).
 func (s *Set) ByName(name string) *Rule {
 	if name == "" {
 		return nil // not the first rule without an id
 	}
 	for _, r := range s.Rules {
-		if r.Name == name || (r.Sigma != nil && r.Sigma.ID == name) {
+		if r.Name == name {
+			return r
+		}
+	}
+	for _, r := range s.Rules {
+		if r.Sigma != nil && r.Sigma.ID == name {
 			return r
 		}
 	}

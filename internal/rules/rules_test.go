@@ -174,3 +174,21 @@ func TestFiltersExcludeKnownGoodActivity(t *testing.T) {
 		t.Error("a filter naming no loaded rule loads silently")
 	}
 }
+
+// A name finds the rule of that name before one whose id it is: a
+// correlation named as another rule's id takes its own level.
+func TestByNamePrefersTheName(t *testing.T) {
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, "a.yml"), []byte("title: a\nname: x.a\nid: x.b\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: o}\n  condition: s\nlevel: low\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "b.yml"), []byte("title: b\nname: x.b\nid: 7c1d\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s: {operation: o}\n  condition: s\nlevel: high\n"), 0o644)
+	set, err := Load(Options{Dirs: []string{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := set.ByName("x.b"); r == nil || r.Name != "x.b" {
+		t.Errorf("ByName(x.b) = %v, want the rule named x.b", r)
+	}
+	if r := set.ByName("7c1d"); r == nil || r.Name != "x.b" {
+		t.Errorf("ByName(7c1d) = %v, want the rule of that id", r)
+	}
+}
