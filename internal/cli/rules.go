@@ -247,13 +247,7 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 	var problems []error
 	for _, r := range set.Rules {
 		if r.Status == rules.Invalid || r.Status == rules.Unsupported {
-			// file:line of the rule's document, as an editor jumps to it
-			// (a file may hold several rules).
-			where := r.Source
-			if r.Sigma != nil && r.Sigma.Line > 0 {
-				where = fmt.Sprintf("%s:%d", where, r.Sigma.Line)
-			}
-			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", where, r.Name, r.Status, errText(r.Err)))
+			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", ruleAt(r), r.Name, r.Status, errText(r.Err)))
 		}
 	}
 	if len(set.Rules) == 0 {
@@ -273,6 +267,15 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s valid\n", plural.Count(len(set.Rules), "rule", "rules"))
 	return ExitOK
+}
+
+// ruleAt is file:line of a rule's document, as an editor jumps to it (a
+// file may hold several rules), or its file when the line is not known.
+func ruleAt(r *rules.Rule) string {
+	if r.Sigma != nil && r.Sigma.Line > 0 {
+		return fmt.Sprintf("%s:%d", r.Source, r.Sigma.Line)
+	}
+	return r.Source
 }
 
 // isCatalogue reports whether a rule given takes the name of the built-in
@@ -344,7 +347,7 @@ func rulesTest(args []string, stdout, stderr io.Writer) int {
 		if r.Status == rules.Invalid {
 			failed++
 			total++
-			fmt.Fprintf(stdout, "FAIL %s: rule %s: %s\n", report.Terminal(r.Source), report.Terminal(r.Name), report.Terminal(errText(r.Err)))
+			fmt.Fprintf(stdout, "FAIL %s: rule %s: %s\n", report.Terminal(ruleAt(r)), report.Terminal(r.Name), report.Terminal(errText(r.Err)))
 		}
 	}
 	for _, d := range dirs {

@@ -160,7 +160,7 @@ func TestRulesTestRunsScenarios(t *testing.T) {
 	os.WriteFile(filepath.Join(d, "azure", "identity", "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
 	code, out, errs := run(t, "", "rules", "test", d)
 	if code != ExitError || !strings.Contains(out, "FAIL "+filepath.Join(d, "azure", "identity", "broken.yml")+": rule broken: ") ||
-		!strings.Contains(out, "stray.yml: rule stray: ") || !strings.Contains(out, "1 passed, 2 failed") {
+		!strings.Contains(out, "stray.yml:1: rule stray: ") || !strings.Contains(out, "1 passed, 2 failed") {
 		t.Errorf("rules that do not load: exit %d: %s %s", code, out, errs)
 	}
 }
