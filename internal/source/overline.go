@@ -97,6 +97,10 @@ func (c *lineCutter) overBatch() *batch {
 			o.failed = true
 			if o.atEOF || o.rest != nil && o.rest.eof {
 				fr.fail(o.line, o.off, fmt.Errorf("line ends early after %s (a partly written last line?): %w", plural.Count(o.n, "record", "records"), ErrTruncated))
+			} else if o.n == 0 {
+				// Nothing of it read: a line of something else, not a list
+				// broken part way.
+				fr.fail(o.line, o.off, fmt.Errorf("invalid JSON, line not read: %s", se.msg))
 			} else {
 				fr.fail(o.line, o.off, fmt.Errorf("invalid JSON after record %d of the line, rest of line not read: %s", o.n, se.msg))
 			}

@@ -938,6 +938,8 @@ func TestLineOverTheCapHoldingAListIsReadRecordByRecord(t *testing.T) {
 			[]string{"2: invalid JSON after record 200 of the line, rest of line not read"}},
 		{"one record over the cap", activity(1000) + "\n" + big + "\n" + activity(1001) + "\n", 2,
 			[]string{"2: line longer than 65536 bytes"}},
+		{"a line of text over the cap", activity(1000) + "\nnot json " + strings.Repeat("x", 100<<10) + "\n" + activity(1001) + "\n", 2,
+			[]string{"2: invalid JSON, line not read: "}},
 		{"cut short at the end", activity(1000) + "\n" + `{"records":[` + strings.Join(many[:200], ",") + "," + many[200][:50], 201,
 			[]string{"2: line ends early after 200 records (a partly written last line?)"}},
 	} {
