@@ -260,3 +260,18 @@ func TestServiceTagsFiles(t *testing.T) {
 		}
 	}
 }
+
+// Every Container Apps profile type is listed once and runs on a size the
+// size table knows (enrich.ContainerAppsProfileSize reads this file).
+func TestContainerAppsProfilesFile(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range readCSV(t, "data/containerapps_profiles.csv", "profile,size") {
+		if seen[strings.ToLower(r[0])] {
+			t.Errorf("containerapps_profiles.csv: %s listed twice", r[0])
+		}
+		seen[strings.ToLower(r[0])] = true
+		if _, ok := enrich.SizeOf(r[1]); !ok || enrich.ContainerAppsProfileSize(r[0]) != r[1] {
+			t.Errorf("containerapps_profiles.csv: %s runs on %s, which the size table does not know", r[0], r[1])
+		}
+	}
+}

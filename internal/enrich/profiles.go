@@ -13,25 +13,22 @@ import (
 // Container Apps' workload profiles run on VMs it does not name:
 // data/containerapps_profiles.csv gives each profile type the VM size of
 // the same vCPUs, memory and GPUs, so that the size table judges it.
-var profiles struct {
-	once   sync.Once
-	bySize map[string]string // lower-case profile type -> size
-	err    error
-}
+// The file is embedded and its every row tested (TestContainerAppsProfilesFile):
+// one that did not parse would leave the table empty.
+var profiles = sync.OnceValue(func() map[string]string {
+	f, err := mamori.Data.Open("data/containerapps_profiles.csv")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	m, _ := parseProfiles(f)
+	return m
+})
 
 // ContainerAppsProfileSize returns the VM size a Container Apps workload
 // profile type ("NC24-A100", "D8") runs on, "" for one not known.
 func ContainerAppsProfileSize(profile string) string {
-	profiles.once.Do(func() {
-		f, err := mamori.Data.Open("data/containerapps_profiles.csv")
-		if err != nil {
-			profiles.err = err
-			return
-		}
-		defer f.Close()
-		profiles.bySize, profiles.err = parseProfiles(f)
-	})
-	return profiles.bySize[strings.ToLower(strings.TrimSpace(profile))]
+	return profiles()[strings.ToLower(strings.TrimSpace(profile))]
 }
 
 // parseProfiles reads the columns profile,size.
