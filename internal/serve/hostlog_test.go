@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -160,6 +161,19 @@ func TestRotatedLogIsReadOn(t *testing.T) {
 			quiet()
 			if got != want {
 				t.Errorf("read %d records over the cycles; the log holds %d", got, want)
+			}
+			// Rotated again and compressed (logrotate's compress: .1
+			// becomes .2.gz): what it holds was read, and is not again.
+			old, _ := os.ReadFile(blob + ".1")
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			zw.Write(old)
+			zw.Close()
+			os.WriteFile(blob+".2.gz", gz.Bytes(), 0o644)
+			os.Remove(blob + ".1")
+			quiet()
+			if got != want {
+				t.Errorf("read %d records once the rotated log was compressed; the log holds %d", got, want)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -60,8 +61,11 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	if !readOnKinds[kind] || encoded { // gzip or UTF-16: offsets are not the file's
+		// A log rotated and compressed is known at first sight: by the
+		// next scan, its old name's checkpoint is forgotten.
+		rotated := !known && readOnKinds[kind] && rotatedCopy(path, siblings)
 		s.mu.Lock()
-		wait := settle && s.last[path] != now
+		wait := settle && s.last[path] != now && !rotated
 		if wait {
 			s.last[path] = now // read at the next scan if it stays so
 		} else {
@@ -79,7 +83,7 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 			return nil, err
 		}
 		next := store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: now.size, Line: 1, Head: sum}
-		if known && !cp.Lines && cp.Size == now.size && cp.Head == sum {
+		if known && !cp.Lines && cp.Size == now.size && cp.Head == sum || rotated {
 			return &pending{cp: next, same: true}, nil
 		}
 		return &pending{in: whole, plain: !encoded, cp: next}, nil
@@ -284,8 +288,51 @@ func headOf(f *os.File, upTo int64) (string, error) {
 	if err != nil && !errors.Is(err, io.EOF) { // shorter: the digest of what is there
 		return "", err
 	}
-	sum := sha256.Sum256(b[:n])
-	return hex.EncodeToString(sum[:16]), nil
+	return headDigest(b[:n]), nil
+}
+
+// headDigest is the digest a checkpoint keeps of a file's first bytes.
+func headDigest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// rotatedCopy reports whether a gzip file holds exactly what a file of
+// the same folder was read on to its end held: a log rotated, then
+// compressed (logrotate's compress moves audit.log.1 to audit.log.2.gz),
+// read whole again, every event would count twice. The same first 4 KiB
+// and the same length say it; only as much is decompressed as the
+// longest of them needs.
+func rotatedCopy(path string, siblings []store.Checkpoint) bool {
+	var most int64
+	for _, c := range siblings {
+		if c.Lines && c.Offset > 0 && c.Offset == c.Size {
+			most = max(most, c.Offset)
+		}
+	}
+	if most == 0 {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return false
+	}
+	head := make([]byte, headLen)
+	n, _ := io.ReadFull(zr, head)
+	rest, _ := io.Copy(io.Discard, io.LimitReader(zr, most-int64(n)+1))
+	total := int64(n) + rest
+	digest := headDigest(head[:n])
+	for _, c := range siblings {
+		if c.Lines && c.Offset == c.Size && c.Offset == total && c.Head == digest {
+			return true
+		}
+	}
+	return false
 }
 
 // digestOf is a digest of a whole file, for a file read whole: the same
