@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-
-	"github.com/mamori-sec/mamori"
 )
 
 // Container Apps' workload profiles run on VMs it does not name:
@@ -16,19 +14,24 @@ import (
 // The file is embedded and its every row tested (TestContainerAppsProfilesFile):
 // one that did not parse would leave the table empty.
 var profiles = sync.OnceValue(func() map[string]string {
-	f, err := mamori.Data.Open("data/containerapps_profiles.csv")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	m, _ := parseProfiles(f)
+	m, _ := readEmbedded("data/containerapps_profiles.csv", parseProfiles)
 	return m
 })
 
 // ContainerAppsProfileSize returns the VM size a Container Apps workload
 // profile type ("NC24-A100", "D8") runs on, "" for one not known.
+// SizeOf asks it of every size: the key is folded on the stack (the map
+// index does not allocate), not with strings.ToLower.
 func ContainerAppsProfileSize(profile string) string {
-	return profiles()[strings.ToLower(strings.TrimSpace(profile))]
+	var buf [maxSizeKey]byte
+	key := buf[:0]
+	for _, c := range []byte(strings.TrimSpace(profile)) {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		key = append(key, c)
+	}
+	return profiles()[string(key)]
 }
 
 // parseProfiles reads the columns profile,size.
@@ -36,22 +39,16 @@ func parseProfiles(r io.Reader) (map[string]string, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.FieldsPerRecord = 2
-	head, err := cr.Read()
+	recs, err := cr.ReadAll()
 	if err != nil {
 		return nil, err
 	}
-	if strings.Join(head, ",") != "profile,size" {
-		return nil, fmt.Errorf("data/containerapps_profiles.csv: unexpected header %q", strings.Join(head, ","))
+	if len(recs) == 0 || strings.Join(recs[0], ",") != "profile,size" {
+		return nil, fmt.Errorf("want header profile,size")
 	}
-	out := map[string]string{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("data/containerapps_profiles.csv: %w", err)
-		}
+	out := make(map[string]string, len(recs)-1)
+	for _, rec := range recs[1:] {
 		out[strings.ToLower(rec[0])] = rec[1]
 	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/source"
@@ -304,13 +305,14 @@ func headDigest(b []byte) string {
 // and the same length say it; only as much is decompressed as the
 // longest of them needs.
 func rotatedCopy(path string, siblings []store.Checkpoint) bool {
+	var read []store.Checkpoint // the files read to their end
 	var most int64
 	for _, c := range siblings {
 		if c.Lines && c.Offset > 0 && c.Offset == c.Size {
-			most = max(most, c.Offset)
+			read, most = append(read, c), max(most, c.Offset)
 		}
 	}
-	if most == 0 {
+	if len(read) == 0 {
 		return false
 	}
 	f, err := os.Open(path)
@@ -327,12 +329,7 @@ func rotatedCopy(path string, siblings []store.Checkpoint) bool {
 	rest, _ := io.Copy(io.Discard, io.LimitReader(zr, most-int64(n)+1))
 	total := int64(n) + rest
 	digest := headDigest(head[:n])
-	for _, c := range siblings {
-		if c.Lines && c.Offset == c.Size && c.Offset == total && c.Head == digest {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(read, func(c store.Checkpoint) bool { return c.Offset == total && c.Head == digest })
 }
 
 // digestOf is a digest of a whole file, for a file read whole: the same

@@ -49,11 +49,7 @@ func sysmonWholeEnd(b []byte) int {
 		if i < 0 {
 			return 0
 		}
-		j := i + len("</Event")
-		for j < len(b) && isXMLSpace(b[j]) {
-			j++
-		}
-		if j < len(b) && b[j] == '>' { // not </EventData>
+		if j := closeTagEnd(b, i); j > 0 { // not </EventData>
 			if k := bytes.IndexByte(b[j:], '\n'); k >= 0 {
 				return j + k + 1
 			}

@@ -250,13 +250,23 @@ func eventEnd(b []byte) int {
 		if i < 0 {
 			return -1
 		}
-		j := off + i + len("</Event")
-		for j < len(b) && isXMLSpace(b[j]) {
-			j++
-		}
-		if j < len(b) && b[j] == '>' {
-			return j + 1
+		if j := closeTagEnd(b, off+i); j > 0 {
+			return j
 		}
 		off += i + 1
 	}
+}
+
+// closeTagEnd returns the index just after the end tag "</Event" at i
+// begins when it is </Event> (spaces allowed before the >), -1 when it is
+// another (</EventData>).
+func closeTagEnd(b []byte, i int) int {
+	j := i + len("</Event")
+	for j < len(b) && isXMLSpace(b[j]) {
+		j++
+	}
+	if j < len(b) && b[j] == '>' {
+		return j + 1
+	}
+	return -1
 }
