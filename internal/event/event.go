@@ -419,14 +419,15 @@ func KindOfShape(shape string) Kind {
 
 // CreatesCompute reports whether an Activity Log operation, in lower case
 // as events carry it, creates or updates compute: a VM, a VM scale set, an
-// Azure ML compute or online deployment, a Batch pool, a container group,
-// an AKS cluster or node pool, a Container Apps environment (its workload
-// profiles).
+// Azure ML compute, online deployment or job (one on serverless compute;
+// only its body tells), a Batch pool, a container group, an AKS cluster or
+// node pool, a Container Apps environment (its workload profiles).
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
 		"microsoft.machinelearningservices/workspaces/computes/write", "microsoft.batch/batchaccounts/pools/write",
 		"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write",
+		"microsoft.machinelearningservices/workspaces/jobs/write",
 		"microsoft.containerinstance/containergroups/write",
 		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write",
 		"microsoft.app/managedenvironments/write":

@@ -50,6 +50,8 @@ func compute(b *bodies, op string) *event.Compute {
 		c.Size = b.first("properties", "instanceType")
 		c.Count = b.count("sku", "capacity")
 		return c
+	case opAMLJob:
+		return amlJob(b)
 	case opBatch:
 		return batchPool(b)
 	case opACI:
@@ -95,6 +97,52 @@ func amlCompute(b *bodies) *event.Compute {
 		c.Count = 1
 	} else {
 		c.Count = b.count("properties", "properties", "scaleSettings", "maxNodeCount")
+	}
+	spot(c)
+	return c
+}
+
+// amlJob reads an Azure ML job's write. A job on serverless compute names
+// its machines itself (resources.instanceType, instanceCount of them; a
+// sweep's trial names them, and runs maxConcurrentTrials at once) and no
+// computeId: Azure ML creates those machines for the job, and the job's
+// write is the only record of them. A job on a workspace compute runs on
+// machines counted when that compute was written (computeId names it; an
+// attached Kubernetes cluster's instance types are no VM sizes), so it
+// yields no Compute, nor does a record with no body to tell. The request
+// decides, when the record has one: a response may name the compute the
+// service chose.
+func amlJob(b *bodies) *event.Compute {
+	both := b.list()
+	var computeID string
+	switch resp, req := both[0], both[1]; {
+	case req != nil:
+		computeID = b.sc.Str(req, "properties", "computeId")
+	case resp != nil:
+		computeID = b.sc.Str(resp, "properties", "computeId")
+	default:
+		return nil
+	}
+	if computeID != "" {
+		return nil
+	}
+	c := &event.Compute{Service: svcAML}
+	res := []string{"properties", "resources"}
+	if c.Size = b.first(append(res, "instanceType")...); c.Size == "" {
+		res = []string{"properties", "trial", "resources"}
+		c.Size = b.first(append(res, "instanceType")...)
+	}
+	if c.Size == "" {
+		return nil // the workspace's default serverless size: not the job's to say
+	}
+	n := int64(max(b.count(append(res, "instanceCount")...), 1))
+	if record.EqualFold(b.first("properties", "jobType"), "Sweep") {
+		n *= int64(max(b.count("properties", "limits", "maxConcurrentTrials"), 1))
+	}
+	c.Count = clampCount(n)
+	// queueSettings.jobTier Spot runs the job on evictable capacity.
+	if tier := b.first("properties", "queueSettings", "jobTier"); record.EqualFold(tier, "Spot") {
+		c.Priority = tier
 	}
 	spot(c)
 	return c

@@ -17,6 +17,7 @@ const (
 	opVMSS         = "microsoft.compute/virtualmachinescalesets/write"
 	opAML          = "microsoft.machinelearningservices/workspaces/computes/write"
 	opAMLDeploy    = "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write"
+	opAMLJob       = "microsoft.machinelearningservices/workspaces/jobs/write"
 	opBatch        = "microsoft.batch/batchaccounts/pools/write"
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	opACI          = "microsoft.containerinstance/containergroups/write"
@@ -120,7 +121,7 @@ func (b *bodies) location() string {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opAML, opAMLDeploy, opBatch, opACI, opAKS, opAKSPool, opACA:
+	case opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA:
 		e.Compute = compute(b, e.Operation)
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)

@@ -1,0 +1,87 @@
+package activitylog
+
+import (
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/record"
+)
+
+// TestAzureMLJobs: a job on serverless compute names its machines (no
+// computeId, resources.instanceType) and is a compute create of them; a
+// sweep runs maxConcurrentTrials trials at once, each on the trial's
+// machines; the Spot tier is low priority. A job on a workspace compute,
+// one naming no machines, or a record without a body to tell yields none.
+func TestAzureMLJobs(t *testing.T) {
+	t.Parallel()
+	const job = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/jobs/"
+	diag := func(id, body string) string {
+		return `{"time":"2026-03-14T03:09:27Z","resourceId":"` + job + id + `","operationName":"MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/JOBS/WRITE","category":"Write","resultType":"Start","properties":` + body + `}`
+	}
+	for _, c := range []struct {
+		name, rec string
+		want      *event.Compute
+	}{
+		{
+			"command job on serverless Spot A100s, request body in a string (diagnostic)",
+			diag("quirky_lamp_5x2", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"command\":\"python train.py\",\"resources\":{\"instanceCount\":4,\"instanceType\":\"Standard_NC24ads_A100_v4\"},\"queueSettings\":{\"jobTier\":\"Spot\"}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 4, LowPri: 4, Priority: "Spot"},
+		},
+		{
+			"sweep job: the trial's machines, eight trials at once (REST)",
+			`{"eventTimestamp":"2026-03-14T03:09:27Z","resourceId":"` + job + `sweep_7","operationName":{"value":"Microsoft.MachineLearningServices/workspaces/jobs/write"},"status":{"value":"Started"},
+			"properties":{"requestbody":"{\"properties\":{\"jobType\":\"Sweep\",\"trial\":{\"command\":\"python hp.py\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"Standard_ND96asr_v4\"}},\"limits\":{\"jobLimitsType\":\"Sweep\",\"maxTotalTrials\":100,\"maxConcurrentTrials\":8}}}"}}`,
+			&event.Compute{Service: "aml", Size: "Standard_ND96asr_v4", Count: 16},
+		},
+		{
+			"a count left out is one machine; a standard tier is no priority (Log Analytics)",
+			`{"Type":"AzureActivity","TimeGenerated":"2026-03-14T03:09:27Z","OperationNameValue":"MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/JOBS/WRITE","ActivityStatusValue":"Start","_ResourceId":"` + job + `j1",
+			"Properties_d":{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"resources\":{\"instanceType\":\"Standard_NC6s_v3\"},\"queueSettings\":{\"jobTier\":\"Standard\"}}}"}}`,
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 1},
+		},
+		{
+			"the request decides: a response naming the compute the service chose",
+			`{"eventTimestamp":"2026-03-14T03:09:27Z","resourceId":"` + job + `j2","operationName":{"value":"Microsoft.MachineLearningServices/workspaces/jobs/write"},"status":{"value":"Succeeded"},
+			"properties":{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"resources\":{\"instanceCount\":3,\"instanceType\":\"Standard_NC6s_v3\"}}}","responseBody":"{\"properties\":{\"computeId\":\"serverless\",\"resources\":{\"instanceCount\":3,\"instanceType\":\"Standard_NC6s_v3\"}}}"}}`,
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 3},
+		},
+		{
+			"job on a workspace cluster: its machines were counted with the cluster",
+			diag("j3", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\",\"resources\":{\"instanceCount\":4}}}"}`),
+			nil,
+		},
+		{
+			"job on an attached Kubernetes cluster's instance type",
+			diag("j4", `{"requestbody":"{\"properties\":{\"computeId\":\"azureml:k8s-compute\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"gpuinstance\"}}}"}`),
+			nil,
+		},
+		{
+			"serverless job naming no machines (the workspace's default size)",
+			diag("j5", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"command\":\"echo hi\"}}"}`),
+			nil,
+		},
+		{
+			"no body to tell",
+			diag("j6", `{}`),
+			nil,
+		},
+	} {
+		v := fastjson.MustParse(c.rec)
+		shape, ok := Detect(v, record.Hint{Format: "json"})
+		if !ok {
+			t.Fatalf("%s: not an Activity Log record", c.name)
+		}
+		evs, err := Decode(&record.Scratch{}, v, shape, nil)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %d events", c.name, err, len(evs))
+		}
+		if got := evs[0].Compute; (got == nil) != (c.want == nil) || got != nil && *got != *c.want {
+			t.Errorf("%s: compute %+v, want %+v", c.name, got, c.want)
+		}
+		if evs[0].Operation != opAMLJob {
+			t.Errorf("%s: operation %q", c.name, evs[0].Operation)
+		}
+	}
+}
