@@ -26,6 +26,38 @@ func (g *gen) amlCompute(at time.Time, a actor, ws, name, loc, size, priority st
 	return rid, end
 }
 
+// amlJob writes an Azure ML job's submission in workspace ws by a: a job
+// is created at once (201), so no Accepted record. props are the job's
+// properties: resources and no computeId for serverless compute, a
+// computeId for the workspace's own cluster.
+func (g *gen) amlJob(at time.Time, a actor, ws, name string, props map[string]any, noisy bool) (string, time.Time) {
+	rid := ws + "/JOBS/" + strings.ToUpper(name)
+	end := g.arm(at, a, "MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/JOBS/WRITE", rid, armOpts{Body: map[string]any{"properties": props}, Noisy: noisy})
+	return rid, end
+}
+
+// commandJob is a command job's properties; compute "" runs it on
+// serverless compute, count machines of size.
+func commandJob(compute, size string, count int, command string) map[string]any {
+	p := map[string]any{"jobType": "Command", "command": command, "environmentId": "azureml:AzureML-ACPT-pytorch-2.2-cuda12.1:8",
+		"resources": map[string]any{"instanceCount": count}}
+	if compute != "" {
+		p["computeId"] = compute
+	} else {
+		p["resources"].(map[string]any)["instanceType"] = size
+	}
+	return p
+}
+
+// sweepJob is a hyperparameter sweep on serverless compute: trials at once,
+// each on one machine of size, in tier (Spot or Standard).
+func sweepJob(size string, trials int, tier string) map[string]any {
+	return map[string]any{"jobType": "Sweep", "samplingAlgorithm": map[string]any{"samplingAlgorithmType": "Random"},
+		"trial":         map[string]any{"command": "python train.py --lr ${{search_space.lr}}", "resources": map[string]any{"instanceCount": 1, "instanceType": size}},
+		"limits":        map[string]any{"jobLimitsType": "Sweep", "maxTotalTrials": 10 * trials, "maxConcurrentTrials": trials},
+		"queueSettings": map[string]any{"jobTier": tier}}
+}
+
 // benignPipeline is the training pipeline's nightly run: a client-credential
 // sign-in from the company's build agents and a small GPU cluster in the
 // team's workspace, every day, so the baseline knows the principal, its
@@ -36,7 +68,14 @@ func (g *gen) benignPipeline(day time.Time) {
 	ip := t.office(g.r)
 	g.spSignIn(at, t.ML, ip, "NL")
 	size := pick(g.r, []string{"Standard_NC6s_v3", "Standard_NC4as_T4_v3"})
-	g.amlCompute(at.Add(time.Minute+g.jitter(time.Minute)), g.spActor(t.ML, ip), t.workspace(), "nightly-cluster", t.DSRegion, size, "Dedicated", 2+g.r.IntN(5), true)
+	sp := g.spActor(t.ML, ip)
+	cluster, now := g.amlCompute(at.Add(time.Minute+g.jitter(time.Minute)), sp, t.workspace(), "nightly-cluster", t.DSRegion, size, "Dedicated", 2+g.r.IntN(5), true)
+	// Its steps run on that cluster, whose machines were counted when it
+	// was written; the evaluation runs on one serverless GPU machine.
+	for i := range 2 + g.r.IntN(4) {
+		_, now = g.amlJob(now.Add(time.Minute+g.jitter(time.Minute)), sp, t.workspace(), fmt.Sprintf("nightly-step-%d-%06d", i, g.r.IntN(1e6)), commandJob(cluster, "", 1+g.r.IntN(2), "python step.py"), true)
+	}
+	g.amlJob(now.Add(time.Minute), sp, t.workspace(), fmt.Sprintf("nightly-eval-%06d", g.r.IntN(1e6)), commandJob("", size, 1, "python eval.py"), true)
 }
 
 // minerArgs is the command line of a GPU miner started on a node.
@@ -66,6 +105,9 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	now = g.arm(now, sp, "MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/WRITE", ws, armOpts{Body: map[string]any{"location": regions[0], "identity": map[string]any{"type": "SystemAssigned"}}, Loc: regions[0], Accept: true})
 	rid, now := g.amlCompute(now.Add(time.Minute), sp, ws, "gpu-cluster", regions[0], "Standard_NC24ads_A100_v4", "LowPriority", 20, false)
 	a.Resources = append(a.Resources, strings.ToLower(ws), strings.ToLower(rid))
+	// and a sweep on serverless Spot A100s, which creates no cluster.
+	job, now := g.amlJob(now.Add(time.Minute), sp, ws, fmt.Sprintf("sweep-%06d", g.r.IntN(1e6)), sweepJob("Standard_NC24ads_A100_v4", 10+g.r.IntN(20), "Spot"), false)
+	a.Resources = append(a.Resources, strings.ToLower(job))
 
 	// Batch: an account and a fixed-scale pool of low-priority GPU nodes.
 	acct := t.rg("batch-"+regions[1]) + "/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/BA" + strings.ToUpper(strings.ReplaceAll(regions[1], "-", ""))
@@ -122,6 +164,9 @@ func (g *gen) mlTwin(at time.Time) Attack {
 	g.spSignIn(at, t.ML, ip, "NL")
 	rid, end := g.amlCompute(at.Add(time.Minute+g.jitter(time.Minute)), g.spActor(t.ML, ip), t.workspace(), "monthly-a100", t.DSRegion, "Standard_NC24ads_A100_v4", "Dedicated", 16, false)
 	a := Attack{Start: at, Principals: []string{strings.ToLower(t.ML.OID), strings.ToLower(t.ML.AppID)}, Resources: []string{strings.ToLower(rid), strings.ToLower(t.FirewallID)}}
+	// and a sweep of eight serverless trials at once in its workspace.
+	job, end := g.amlJob(end.Add(time.Minute), g.spActor(t.ML, ip), t.workspace(), fmt.Sprintf("monthly-sweep-%06d", g.r.IntN(1e6)), sweepJob("Standard_NC24ads_A100_v4", 8, "Standard"), false)
+	a.Resources = append(a.Resources, strings.ToLower(job))
 	for i := range 3 {
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 30+i), "huggingface.co.")
