@@ -70,7 +70,7 @@ func TestIncidentOfComputeAlertsIsWarnedOfTheSignInLog(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	inc := theIncident(t, jsonl(t, out))
-	warning := inc + ": Entra ID sign-in logs begin 2026-03-03 01:54, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."
+	warning := inc + ": Entra ID sign-in logs begin 2026-03-03 02:33, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."
 	if !strings.Contains(errs, "mamori hunt: an incident reaches past a log read: "+warning) {
 		t.Errorf("standard error does not warn of the sign-in log:\n%s", errs)
 	}
@@ -121,6 +121,8 @@ type summary struct {
 	} `json:"incidents_without_log"`
 	RecordsSkipped int64 `json:"records_skipped"`
 	Interrupted    bool  `json:"interrupted"`
+	ComputeCreates int64 `json:"compute_creates"`
+	ComputeUnsized int64 `json:"compute_creates_unsized"`
 }
 
 // notSeenDoc is one log of the summary's not_seen lists.
@@ -186,8 +188,8 @@ func TestSummaryDescribesWhatTheHuntSaw(t *testing.T) {
 	}{
 		// The Activity Log also records each of Defender's alerts (10),
 		// read as security alerts too.
-		{"activity", "Azure Activity Log", 478, day(1, 1, 7, 34), day(3, 22, 9, 20), false},
-		{"signin", "Entra ID sign-in logs", 74, day(3, 1, 54, 40), day(3, 20, 42, 37), false},
+		{"activity", "Azure Activity Log", 503, day(1, 1, 33, 36), day(3, 23, 7, 58), false},
+		{"signin", "Entra ID sign-in logs", 81, day(3, 2, 33, 14), day(3, 23, 2, 0), false},
 		{"securityalert", "Defender for Cloud security alerts", 10, day(1, 8, 43, 0), day(3, 21, 13, 0), true},
 	} {
 		r := s.LogsRead[i]
@@ -195,7 +197,7 @@ func TestSummaryDescribesWhatTheHuntSaw(t *testing.T) {
 			t.Errorf("logs_read[%d] = %+v, want %+v", i, r, want)
 		}
 	}
-	if !bytes.Contains(b, []byte(`"first_event": "2026-03-03T01:54:40Z"`)) {
+	if !bytes.Contains(b, []byte(`"first_event": "2026-03-03T02:33:14Z"`)) {
 		t.Errorf("times are not RFC 3339 in UTC:\n%s", b)
 	}
 	var kinds []string
@@ -217,7 +219,7 @@ func TestSummaryDescribesWhatTheHuntSaw(t *testing.T) {
 		t.Fatalf("incidents past a log: %+v, %+v", s.IncidentsBeforeLog, s.IncidentsAfterLog)
 	}
 	if o := s.IncidentsBeforeLog[0]; o.Incident != inc || o.Kind != "signin" || o.Name != "Entra ID sign-in logs" ||
-		!o.IncidentBegan.Equal(day(1, 7, 20, 0)) || !o.LogFirstEvent.Equal(day(3, 1, 54, 40)) {
+		!o.IncidentBegan.Equal(day(1, 7, 20, 0)) || !o.LogFirstEvent.Equal(day(3, 2, 33, 14)) {
 		t.Errorf("incidents_before_log: %+v, want %s began 2026-03-01 07:20 before the sign-ins' first event", o, inc)
 	}
 	if s.RecordsSkipped != 0 || s.Interrupted {

@@ -336,6 +336,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		s := report.NewSummary(res.Read, res.NotSeen, res.Outside)
 		s.NotSeenByTenant = report.TenantNotSeenOf(res.NotSeenByTenant)
 		s.RecordsSkipped, s.Interrupted = skipped, ctx.Err() != nil
+		s.ComputeCreates, s.ComputeUnsized = res.Unsized.Creates, res.Unsized.Unsized
 		if err := writeSummary(sum, s); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
 			return ExitError
@@ -344,7 +345,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if page != nil {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen,
-			Read: res.Read, Outside: res.Outside, NotSeenByTenant: res.NotSeenByTenant}
+			Read: res.Read, Outside: res.Outside, NotSeenByTenant: res.NotSeenByTenant, Unsized: res.Unsized}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
@@ -406,6 +407,9 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 	if len(res.NotSeenByTenant) > 0 {
 		fmt.Fprintf(stderr, "mamori hunt: not seen for some tenants, whose exports lacked logs others' held: %s\n", report.TenantGapsInLine(res.NotSeenByTenant))
 	}
+	if res.Unsized.Unsized > 0 {
+		fmt.Fprintf(stderr, "mamori hunt: not judged: %s (--format table or --summary says which export names them)\n", report.UnsizedInLine(res.Unsized))
+	}
 	return nil
 }
 
@@ -417,7 +421,10 @@ func writeSections(w io.Writer, res *hunt.Result) error {
 	if err := report.WriteNotSeen(w, res.NotSeen); err != nil {
 		return err
 	}
-	return report.WriteNotSeenByTenant(w, res.NotSeenByTenant)
+	if err := report.WriteNotSeenByTenant(w, res.NotSeenByTenant); err != nil {
+		return err
+	}
+	return report.WriteUnsized(w, res.Unsized)
 }
 
 func anyAtLeast(as []alert.Alert, incs []incident.Incident, s alert.Severity) bool {

@@ -724,8 +724,8 @@ func TestHuntSaysWhenLogsBegin(t *testing.T) {
 		t.Fatalf("exit %d; no LOGS READ after the incidents:\n%s%s", code, out, errs)
 	}
 	words := strings.Join(strings.Fields(out[at:]), " ") // columns are padded to the longest name
-	for _, want := range []string{"Entra ID sign-in logs 75 events 2026-03-03 01:54 → 2026-03-03 20:42",
-		": Entra ID sign-in logs begin 2026-03-03 01:54, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."} {
+	for _, want := range []string{"Entra ID sign-in logs 82 events 2026-03-03 02:03 → 2026-03-03 23:02",
+		": Entra ID sign-in logs begin 2026-03-03 02:03, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."} {
 		if !strings.Contains(words, want) {
 			t.Errorf("LOGS READ lacks %q:\n%s", want, out[at:])
 		}

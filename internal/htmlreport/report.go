@@ -41,6 +41,9 @@ type Input struct {
 	// NotSeenByTenant, when set, adds the logs a tenant's exports lacked
 	// while other tenants' held them (data of several tenants).
 	NotSeenByTenant []coverage.TenantGaps
+	// Unsized, when it counts any, adds the compute creates none of whose
+	// records named a size.
+	Unsized coverage.Unsized
 }
 
 //go:embed template.html
@@ -78,6 +81,8 @@ type view struct {
 	Posture         *postureView
 	NotSeen         []gapView
 	NotSeenByTenant []tenantGapView
+	Unsized         string // "" when every compute create named a size
+	UnsizedExport   string
 	Read            []readView
 	Outside         []string
 }
@@ -180,6 +185,9 @@ func build(in Input) view {
 	}
 	for _, t := range in.NotSeenByTenant {
 		v.NotSeenByTenant = append(v.NotSeenByTenant, tenantGapView{Tenant: clean(t.Tenant), Gaps: clean(report.GapsInLine(t.Gaps))})
+	}
+	if in.Unsized.Unsized > 0 {
+		v.Unsized, v.UnsizedExport = report.UnsizedInLine(in.Unsized), coverage.UnsizedExport
 	}
 	for _, g := range in.NotSeen {
 		// Titles come from rule files, the user's too.

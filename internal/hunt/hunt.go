@@ -7,6 +7,7 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"runtime"
 	"time"
@@ -95,6 +96,9 @@ type Result struct {
 	// has an owner (owner.Table).
 	Unnamed [event.KindCount]int64
 	NotSeen []coverage.Gap
+	// Unsized counts the compute creates read none of whose records named
+	// a size: what the rules on GPUs, sizes and costs could not judge.
+	Unsized coverage.Unsized
 	// Read is the kinds read, with their counts and when their events
 	// fall (to the second); Outside the incidents that began before (or
 	// ended after) a log their rules read: the part of the attack that
@@ -164,9 +168,11 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		kinds[i].tenants.reread = cfg.Reread
 	}
 	needsPool := eng.NeedsPool(event.KindFlow)
+	seed := maphash.MakeSeed()
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
+			kinds[w].compute.add(seed, ev)
 			if !ev.Brief && ev.Flow != nil && !cfg.DecodeAll && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
 				ev.Brief = true
 			}
@@ -221,6 +227,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for k, n := range unplaced {
 		res.Unnamed[k] += n
 	}
+	res.Unsized = unsized(kinds)
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
 	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)
@@ -260,6 +267,7 @@ type readSlot struct {
 	// and seconds, unlike UnixNano, hold any year a record may claim.
 	first, last [event.KindCount]int64
 	tenants     tenantSpans
+	compute     computeOps
 	_           [64]byte
 }
 

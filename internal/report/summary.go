@@ -30,6 +30,12 @@ type Summary struct {
 	// says where and why); Interrupted is true when the hunt was stopped
 	// before its input ended. Either way, less was seen than was given.
 	RecordsSkipped int64 `json:"records_skipped"`
+	// ComputeCreates are the compute create or update operations read;
+	// ComputeUnsized those none of whose records named a size (an export
+	// without request or response bodies), which the rules on GPUs, sizes
+	// and costs could not judge.
+	ComputeCreates int64 `json:"compute_creates"`
+	ComputeUnsized int64 `json:"compute_creates_unsized"`
 	Interrupted    bool  `json:"interrupted"`
 }
 

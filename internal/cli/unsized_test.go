@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// TestComputeCreatesWithoutBodiesAreNotJudged: an export whose records
+// carry no request or response bodies (the portal's CSV, an export that
+// dropped them) still names every GPU deployment, but not its size, so
+// no GPU rule can fire; the hunt says how many compute creates it could
+// not judge (table, a line on standard error for the record formats,
+// --summary) and which export names them. With the bodies, it says
+// nothing and the GPU alerts are there.
+func TestComputeCreatesWithoutBodiesAreNotJudged(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created",
+		"guest-deploys-an-online-endpoint-on-h100-machines-fires", "activity-log-list.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]bool{} // the compute creates' correlation ids
+	for _, r := range doc.Value {
+		op := strings.ToLower(r["operationName"].(map[string]any)["value"].(string))
+		if event.CreatesCompute(op) {
+			ops[r["correlationId"].(string)] = true
+		}
+		props := r["properties"].(map[string]any)
+		delete(props, "requestbody")
+		delete(props, "responseBody")
+	}
+	if len(ops) < 2 {
+		t.Fatalf("%d compute creates in the fixture: the test proves nothing", len(ops))
+	}
+	dir := t.TempDir()
+	bare := filepath.Join(dir, "no-bodies.json")
+	whole := filepath.Join(dir, "bodies.json")
+	stripped, _ := json.Marshal(doc)
+	if err := os.WriteFile(bare, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(whole, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path    string
+		unsized int
+	}{{bare, len(ops)}, {whole, 0}} {
+		sum := filepath.Join(t.TempDir(), "summary.json")
+		page := filepath.Join(t.TempDir(), "report.html")
+		code, out, errs := run(t, "", "hunt", "--no-progress", "--summary", sum, "--report", page, "--data-dir", t.TempDir(), c.path)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", c.path, code, errs)
+		}
+		s, _ := readSummary(t, sum)
+		if s.ComputeCreates != int64(len(ops)) || s.ComputeUnsized != int64(c.unsized) {
+			t.Errorf("%s: summary says %d compute creates, %d unsized; want %d, %d", c.path, s.ComputeCreates, s.ComputeUnsized, len(ops), c.unsized)
+		}
+		judged := strings.Contains(out, "\nNOT JUDGED: ")
+		gpu := strings.Contains(out, "azure.compute.gpu_created")
+		if c.unsized > 0 && (!judged || gpu || !strings.Contains(out, "request and response bodies")) {
+			t.Errorf("%s: the table does not say the creates were not judged (or a GPU alert came from nowhere):\n%s", c.path, out)
+		}
+		if c.unsized == 0 && (judged || !gpu) {
+			t.Errorf("%s: with the bodies, NOT JUDGED %v, GPU alert %v:\n%s", c.path, judged, gpu, out)
+		}
+		html, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if section := strings.Contains(string(html), `id="not-judged"`); section != (c.unsized > 0) {
+			t.Errorf("%s: the report's Not judged section shown %v, want %v", c.path, section, c.unsized > 0)
+		}
+		_, _, errs = run(t, "", "hunt", "--no-progress", "--format", "jsonl", "--data-dir", t.TempDir(), c.path)
+		if line := strings.Contains(errs, "not judged: "); line != (c.unsized > 0) {
+			t.Errorf("%s: standard error says not judged: %v, want %v:\n%s", c.path, line, c.unsized > 0, errs)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/plural"
+)
+
+// WriteUnsized prints, after NOT SEEN, the compute creates the hunt read
+// but could not judge: none of their records named a size. It prints
+// nothing when every one did.
+func WriteUnsized(w io.Writer, u coverage.Unsized) error {
+	if u.Unsized == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "\nNOT JUDGED: %s, so the rules on GPUs, sizes and costs could not judge them\n    export: %s\n",
+		UnsizedInLine(u), coverage.UnsizedExport)
+	return err
+}
+
+// UnsizedInLine says in one line how many compute creates named no size.
+func UnsizedInLine(u coverage.Unsized) string {
+	s := fmt.Sprintf("%d of %s named no size in any record (exports without request or response bodies name none)",
+		u.Unsized, plural.Count(u.Creates, "compute create", "compute creates"))
+	if u.Capped {
+		s += ", counting only the operations a hunt tracks"
+	}
+	return s
+}
