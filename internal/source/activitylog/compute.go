@@ -127,19 +127,20 @@ func amlJob(b *bodies) *event.Compute {
 		return nil
 	}
 	c := &event.Compute{Service: svcAML}
-	res := []string{"properties", "resources"}
-	if c.Size = b.first(append(res, "instanceType")...); c.Size == "" {
-		res = []string{"properties", "trial", "resources"}
-		c.Size = b.first(append(res, "instanceType")...)
+	c.Size = b.first("properties", "resources", "instanceType")
+	n := b.count("properties", "resources", "instanceCount")
+	if c.Size == "" {
+		c.Size = b.first("properties", "trial", "resources", "instanceType")
+		n = b.count("properties", "trial", "resources", "instanceCount")
 	}
 	if c.Size == "" {
 		return nil // the workspace's default serverless size: not the job's to say
 	}
-	n := int64(max(b.count(append(res, "instanceCount")...), 1))
+	machines := int64(max(n, 1))
 	if record.EqualFold(b.first("properties", "jobType"), "Sweep") {
-		n *= int64(max(b.count("properties", "limits", "maxConcurrentTrials"), 1))
+		machines *= int64(max(b.count("properties", "limits", "maxConcurrentTrials"), 1))
 	}
-	c.Count = clampCount(n)
+	c.Count = clampCount(machines)
 	// queueSettings.jobTier Spot runs the job on evictable capacity.
 	if tier := b.first("properties", "queueSettings", "jobTier"); record.EqualFold(tier, "Spot") {
 		c.Priority = tier
