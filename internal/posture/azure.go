@@ -172,6 +172,9 @@ type Usage struct {
 	Localized string
 	Current   int64
 	Limit     int64
+	// CurrentSet and LimitSet are false when the API gave no number (the
+	// field absent, null or not numeric): the value is unknown, not 0.
+	CurrentSet, LimitSet bool
 }
 
 // Quota is one Microsoft.Quota limit in a region.

@@ -26,28 +26,52 @@ var checkUnusedHeadroom = &check{
 // regionTotals are the usage names that count a whole region, not a family.
 var regionTotals = map[string]string{"cores": "total regional vCPUs", "lowprioritycores": "spot/low-priority vCPUs"}
 
+// headroom says what an unused counter's limit is headroom of ("GPU
+// family", "vCPU family", a region total), or "" when it is none: a GPU
+// family with any limit, other families and the region totals from
+// HighCoreLimit vCPUs up. A limit the API did not give may be any, so the
+// counter's kind alone decides.
+func headroom(cfg *Config, u Usage) string {
+	if u.LimitSet && u.Limit <= 0 {
+		return ""
+	}
+	key := strings.ToLower(u.Name)
+	big := !u.LimitSet || u.Limit >= cfg.Quota.HighCoreLimit
+	switch {
+	case regionTotals[key] != "":
+		if big {
+			return regionTotals[key]
+		}
+	case cfg.IsGPUFamily(u.Name):
+		return "GPU family"
+	case strings.HasSuffix(key, "family") && big:
+		return "vCPU family"
+	}
+	return ""
+}
+
 func unusedHeadroom(e *env, sub *Subscription) Finding {
 	type flag struct {
-		region, name, what string
-		limit, current     int64
+		region string
+		u      Usage
+		what   string
 	}
-	var flags []flag
-	limit := e.cfg.Quota.HighCoreLimit
+	// unknown are counters that would be headroom if unused, but whose
+	// usage or limit the API did not give: taking a missing currentValue
+	// as 0 claimed headroom nobody could know of.
+	var flags, unknown []flag
 	for _, region := range sub.Regions() {
 		for _, u := range sub.Usages[region] {
-			if u.Current != 0 || u.Limit <= 0 {
+			if u.CurrentSet && u.Current != 0 {
 				continue
 			}
-			key := strings.ToLower(u.Name)
+			what := headroom(e.cfg, u)
 			switch {
-			case regionTotals[key] != "":
-				if u.Limit >= limit {
-					flags = append(flags, flag{region, u.Name, regionTotals[key], u.Limit, u.Current})
-				}
-			case e.cfg.IsGPUFamily(u.Name):
-				flags = append(flags, flag{region, u.Name, "GPU family", u.Limit, u.Current})
-			case strings.HasSuffix(key, "family") && u.Limit >= limit:
-				flags = append(flags, flag{region, u.Name, "vCPU family", u.Limit, u.Current})
+			case what == "":
+			case !u.CurrentSet || !u.LimitSet:
+				unknown = append(unknown, flag{region, u, what})
+			default:
+				flags = append(flags, flag{region, u, what})
 			}
 		}
 	}
@@ -57,19 +81,50 @@ func unusedHeadroom(e *env, sub *Subscription) Finding {
 		if gi != gj {
 			return gi
 		}
-		return flags[i].limit > flags[j].limit
+		return flags[i].u.Limit > flags[j].u.Limit
 	})
 	var ev []Evidence
 	var total int64
 	for _, f := range flags {
-		total += f.limit - f.current
+		total += f.u.Limit - f.u.Current
 		ev = append(ev, Evidence{
-			Subject: f.region + " " + f.name,
-			Detail:  fmt.Sprintf("%s: limit %d, used %d; lower the limit to %d", f.what, f.limit, f.current, f.current),
+			Subject: f.region + " " + f.u.Name,
+			Detail:  fmt.Sprintf("%s: limit %d, used %d; lower the limit to %d", f.what, f.u.Limit, f.u.Current, f.u.Current),
 		})
 	}
-	if len(flags) > 0 {
-		return e.result(sub, true, fmt.Sprintf("%s with %s of headroom across %s", plural.Count(len(flags), "unused quota", "unused quotas"), plural.Count(total, "vCPU", "vCPUs"), plural.Count(len(sub.Usages), "region", "regions")), ev)
+	for _, f := range unknown {
+		ev = append(ev, Evidence{Subject: f.region + " " + f.u.Name, Detail: f.what + ": " + unknownUsage(f.u)})
 	}
-	return e.result(sub, false, fmt.Sprintf("no unused GPU quota or unused quota of %d+ vCPUs in %s", limit, plural.Count(len(sub.Usages), "region", "regions")), nil)
+	regions := plural.Count(len(sub.Usages), "region", "regions")
+	notJudged := ""
+	if len(unknown) > 0 {
+		notJudged = fmt.Sprintf("%s with no usage or limit in the response not judged",
+			plural.Count(len(unknown), "counter", "counters"))
+	}
+	if len(flags) > 0 {
+		summary := fmt.Sprintf("%s with %s of headroom across %s", plural.Count(len(flags), "unused quota", "unused quotas"), plural.Count(total, "vCPU", "vCPUs"), regions)
+		if notJudged != "" {
+			summary += "; " + notJudged
+		}
+		return e.result(sub, true, summary, ev)
+	}
+	clean := fmt.Sprintf("no unused GPU quota or unused quota of %d+ vCPUs in %s", e.cfg.Quota.HighCoreLimit, regions)
+	if len(unknown) > 0 {
+		// What was not reported may be the unused GPU quota: no pass.
+		sc, name := scope(sub)
+		return Finding{Status: NotAssessed, Scope: sc, ScopeName: name, Evidence: ev,
+			Summary: "not assessed: " + notJudged + "; among the rest, " + clean}
+	}
+	return e.result(sub, false, clean, nil)
+}
+
+// unknownUsage says which of a counter's numbers the API left out.
+func unknownUsage(u Usage) string {
+	switch {
+	case !u.CurrentSet && !u.LimitSet:
+		return "no currentValue and no limit in the response; usage unknown, not judged"
+	case !u.CurrentSet:
+		return fmt.Sprintf("limit %d, no currentValue in the response; usage unknown, not judged", u.Limit)
+	}
+	return "used 0, no limit in the response; headroom unknown, not judged"
 }

@@ -329,3 +329,72 @@ func TestSubscriptionNotAskedForIsNotJudged(t *testing.T) {
 		t.Errorf("nothing read anywhere: %s: %s; want not assessed, not collected", f.Status, f.Summary)
 	}
 }
+
+// TestUsageWithoutCurrentValueIsUnknown: a usage counter the API gave no
+// currentValue (or a null one) was taken as 0 in use, so an unread GPU
+// family was reported as unused headroom, or a tenant passed on it. It is
+// unknown: a failure still stands on what was read and says how many were
+// not judged; a pass becomes not assessed.
+func TestUsageWithoutCurrentValueIsUnknown(t *testing.T) {
+	t.Parallel()
+	eastus := capture.Key(capture.KeyComputeUsages, subProd, "eastus")
+	westeurope := capture.Key(capture.KeyComputeUsages, subProd, "westeurope")
+	page := func(items ...string) []byte {
+		return []byte(`{"value":[` + strings.Join(items, ",") + `]}`)
+	}
+	const (
+		ndsNoCurrent   = `{"unit":"Count","limit":24,"name":{"value":"standardNDSFamily","localizedValue":"Standard NDS Family vCPUs"}}`
+		ndsNullCurrent = `{"unit":"Count","currentValue":null,"limit":24,"name":{"value":"standardNDSFamily","localizedValue":"Standard NDS Family vCPUs"}}`
+		coresNoLimit   = `{"unit":"Count","currentValue":0,"name":{"value":"cores","localizedValue":"Total Regional vCPUs"}}`
+		// Neither can be headroom whatever their usage: a small
+		// non-GPU family, a GPU family with no quota.
+		smallNoCurrent = `{"unit":"Count","limit":10,"name":{"value":"standardDSv5Family","localizedValue":"Standard DSv5 Family vCPUs"}}`
+		gpuZeroLimit   = `{"unit":"Count","limit":0,"name":{"value":"standardNCFamily","localizedValue":"Standard NC Family vCPUs"}}`
+	)
+	tests := []struct {
+		name     string
+		tenants  []string
+		key      string
+		page     []byte
+		status   Status
+		summary  string
+		evidence Evidence
+	}{
+		{"GPU family without currentValue on a clean tenant", []string{"tenant-good"}, eastus, page(ndsNoCurrent),
+			NotAssessed, "not assessed: 1 counter with no usage or limit in the response not judged",
+			Evidence{"eastus standardNDSFamily", "GPU family: limit 24, no currentValue in the response; usage unknown, not judged"}},
+		{"null currentValue", []string{"tenant-good"}, eastus, page(ndsNullCurrent),
+			NotAssessed, "among the rest, no unused GPU quota",
+			Evidence{"eastus standardNDSFamily", "no currentValue"}},
+		{"region total without a limit", []string{"tenant-good"}, eastus, page(coresNoLimit),
+			NotAssessed, "1 counter with no usage",
+			Evidence{"eastus cores", "total regional vCPUs: used 0, no limit in the response; headroom unknown"}},
+		{"counters that cannot be headroom", []string{"tenant-good"}, eastus, page(smallNoCurrent, gpuZeroLimit),
+			Pass, "no unused GPU quota", Evidence{}},
+		// tenant-bad's westeurope GPU family (limit 64) loses its
+		// currentValue: the three other unused quotas still fail.
+		{"failure stands on what was read", []string{"tenant-good", "tenant-bad"}, westeurope, page(
+			`{"unit":"Count","currentValue":16,"limit":350,"name":{"value":"cores"}}`,
+			`{"unit":"Count","limit":"64","name":{"value":"Standard NCASv3_T4 Family"}}`,
+			`{"unit":"Count","currentValue":0,"limit":350,"name":{"value":"lowPriorityCores"}}`),
+			Fail, "3 unused quotas with 574 vCPUs of headroom across 2 regions; 1 counter with no usage or limit in the response not judged",
+			Evidence{"westeurope Standard NCASv3_T4 Family", "GPU family: limit 64, no currentValue"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := loadTenant(t, tc.tenants...)
+			c.Datasets[tc.key].Pages = [][]byte{tc.page}
+			f := findingFor(t, Run(build(t, c), testConfig()), "posture.quota.unused_headroom", prodScope)
+			if f.Status != tc.status || !strings.Contains(f.Summary, tc.summary) {
+				t.Errorf("got %s: %q; want %s: %q", f.Status, f.Summary, tc.status, tc.summary)
+			}
+			if tc.evidence.Subject != "" && !has(f, tc.evidence.Subject, tc.evidence.Detail) {
+				t.Errorf("no evidence %q ~ %q in %v", tc.evidence.Subject, tc.evidence.Detail, f.Evidence)
+			}
+			if tc.status == Fail && has(f, tc.evidence.Subject, "lower the limit") {
+				t.Errorf("%s is reported as unused headroom: %v", tc.evidence.Subject, f.Evidence)
+			}
+		})
+	}
+}

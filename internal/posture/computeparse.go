@@ -30,6 +30,7 @@ func parseUsage(s *Snapshot, vals []string, item json.RawMessage) error {
 	sub.Usages[region] = append(sub.Usages[region], Usage{
 		Name: string(raw.Name.Value), Localized: string(raw.Name.LocalizedValue),
 		Current: raw.CurrentValue.Value, Limit: raw.Limit.Value,
+		CurrentSet: raw.CurrentValue.Set, LimitSet: raw.Limit.Set,
 	})
 	return err
 }
