@@ -44,6 +44,7 @@ var readers = []reader{
 	{pattern: capture.KeyTenantDiagnostics, parse: parseDiagnostic(tenantDiag), absentIsEmpty: true},
 	{pattern: capture.KeyRootRoleAssignments, parse: parseRootAssignment},
 	{pattern: capture.KeyTransferPolicy, parse: parseTransfer, single: true, absentIsEmpty: true},
+	{pattern: capture.KeyManagementGroupEntities, parse: parseEntity},
 	{pattern: capture.KeySubscriptions, parse: parseSubscription},
 	{pattern: capture.KeyRoleAssignments, parse: parseRoleAssignment},
 	{pattern: capture.KeyRoleDefinitions, parse: parseRoleDefinition},
@@ -77,6 +78,7 @@ func Build(c *capture.Capture) (*Snapshot, []error) {
 		Registration:   map[string]*Registration{},
 		DirectoryRoles: map[string]*DirectoryRole{},
 		Subscriptions:  map[string]*Subscription{},
+		Entities:       map[string]*Entity{},
 	}
 	var errs []error
 	if c == nil {

@@ -187,3 +187,40 @@ func TestSharedAPIExamples(t *testing.T) {
 		t.Errorf("usages = %+v", u)
 	}
 }
+
+// TestAncestryFromTheEntitiesList: a subscription's groups come from its
+// own parent chain, or by following parents up the groups listed; a list
+// that stops short of the tenant root group leaves the rest unknown.
+func TestAncestryFromTheEntitiesList(t *testing.T) {
+	t.Parallel()
+	s := build(t, loadTenant(t, "tenant-good"))
+	root := "cccccccc-3333-4333-8333-333333333333"
+	tests := []struct {
+		name string
+		sub  string
+		want Ancestry
+	}{
+		{"own chain", subProd, Ancestry{Groups: map[string]bool{root: true, "contoso": true, "landing-zones": true}, Complete: true}},
+		{"parent only, followed up", subLogging, Ancestry{Groups: map[string]bool{root: true, "contoso": true}, Complete: true}},
+		{"not listed", "dddddddd-4444-4444-8444-444444444444", Ancestry{Groups: map[string]bool{}}},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, s.Ancestry(tc.sub)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	// A parent the list does not hold: what lies above it is unknown.
+	delete(s.Entities, mgPrefix+"contoso")
+	s.Entities["/subscriptions/"+subProd].Chain = nil
+	s.Entities[mgPrefix+"landing-zones"].Chain = nil
+	want := Ancestry{Groups: map[string]bool{"landing-zones": true, "contoso": true}}
+	if diff := cmp.Diff(want, s.Ancestry(subProd)); diff != "" {
+		t.Errorf("short walk (-want +got):\n%s", diff)
+	}
+	if under, known := s.Ancestry(subProd).Under("Landing-Zones"); !under || !known {
+		t.Errorf("Under(landing-zones) = %v, %v", under, known)
+	}
+	if under, known := s.Ancestry(subProd).Under("sandbox"); under || known {
+		t.Errorf("Under(sandbox) = %v, %v; want unknown", under, known)
+	}
+}

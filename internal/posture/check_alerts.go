@@ -24,31 +24,57 @@ var checkQuotaComputeAlerts = &check{
 	subscription: quotaComputeAlerts,
 }
 
-// alertCovers reports whether an alert fires for operation in subscription
-// sub: enabled, scoped to the subscription (or above it), notifying an
-// action group, with every allOf clause satisfied by that operation.
-func alertCovers(a *ActivityLogAlert, sub, operation string) bool {
-	if !a.Enabled || len(a.ActionGroups) == 0 || !scopeCovers(a.Scopes, sub) {
-		return false
+// cover is how far an alert takes in a subscription.
+type cover int
+
+const (
+	notCovered cover = iota
+	// mayCover is an alert scoped to a management group that the
+	// subscription may or may not lie under: its ancestry was not read,
+	// or stops short of the tenant root group.
+	mayCover
+	covered
+)
+
+// alertCovers says whether an alert fires for operation in subscription
+// sub: enabled, scoped to the subscription or a management group above it
+// (anc), notifying an action group, with every allOf clause satisfied by
+// that operation.
+func alertCovers(a *ActivityLogAlert, sub string, anc Ancestry, operation string) cover {
+	if !a.Enabled || len(a.ActionGroups) == 0 {
+		return notCovered
 	}
 	for _, c := range a.Conditions {
 		if !conditionAllows(c, operation) {
-			return false
+			return notCovered
 		}
 	}
-	return true
+	return scopeCovers(a.Scopes, sub, anc)
 }
 
-// scopeCovers reports whether the alert watches the whole subscription: a
-// resource group scope sees only part of it.
-func scopeCovers(scopes []string, sub string) bool {
+// scopeCovers says whether the scopes take in the whole subscription: the
+// subscription itself, or a management group above it. A resource group
+// sees only part of it; a management group it does not lie under, none
+// of it (any group used to count, wherever the subscription lay).
+func scopeCovers(scopes []string, sub string, anc Ancestry) cover {
+	best := notCovered
 	for _, s := range scopes {
 		s = strings.TrimRight(strings.ToLower(s), "/")
-		if s == "/subscriptions/"+sub || strings.HasPrefix(s, "/providers/microsoft.management/managementgroups/") {
-			return true
+		if s == "/subscriptions/"+sub {
+			return covered
+		}
+		group, ok := strings.CutPrefix(s, mgPrefix)
+		if !ok || group == "" || strings.Contains(group, "/") {
+			continue
+		}
+		switch under, known := anc.Under(group); {
+		case under:
+			return covered
+		case !known:
+			best = mayCover
 		}
 	}
-	return false
+	return best
 }
 
 // conditionAllows reports whether an event of this operation (category
@@ -102,27 +128,71 @@ func conditionAllows(c AlertCondition, operation string) bool {
 }
 
 func quotaComputeAlerts(e *env, sub *Subscription) Finding {
-	var bad, ok []Evidence
+	anc := e.s.Ancestry(sub.ID)
+	var bad, unsure, ok []Evidence
 	judge := func(kind string, ops []string) {
 		for _, op := range ops {
-			var by []string
+			var by, maybe []string
 			for i := range sub.ActivityLogAlerts {
-				if a := &sub.ActivityLogAlerts[i]; alertCovers(a, sub.ID, op) {
+				switch a := &sub.ActivityLogAlerts[i]; alertCovers(a, sub.ID, anc, op) {
+				case covered:
 					by = append(by, a.Name)
+				case mayCover:
+					maybe = append(maybe, a.Name+" (management group "+strings.Join(groupScopes(a), ", ")+")")
 				}
 			}
-			if len(by) == 0 {
-				bad = append(bad, Evidence{Subject: op, Detail: "no enabled alert with an action group (" + kind + ")"})
-			} else {
+			switch {
+			case len(by) > 0:
 				ok = append(ok, Evidence{Subject: op, Detail: "alerted by " + strings.Join(by, ", ")})
+			case len(maybe) > 0:
+				unsure = append(unsure, Evidence{Subject: op, Detail: "alerted by " + strings.Join(maybe, ", ") +
+					" only if the subscription lies under that group, which could not be told (" + kind + ")"})
+			default:
+				bad = append(bad, Evidence{Subject: op, Detail: "no enabled alert with an action group (" + kind + ")"})
 			}
 		}
 	}
 	judge("quota change", e.cfg.Alerts.QuotaOperations)
 	judge("compute creation", e.cfg.Alerts.ComputeOperations)
 	total := len(e.cfg.Alerts.QuotaOperations) + len(e.cfg.Alerts.ComputeOperations)
+	ev := append(append(bad, unsure...), ok...)
 	if len(bad) > 0 {
-		return e.result(sub, true, fmt.Sprintf("%d of %d quota and compute operations %s no alert", len(bad), total, plural.Verb(len(bad), "raises", "raise")), append(bad, ok...))
+		summary := fmt.Sprintf("%d of %d quota and compute operations %s no alert", len(bad), total, plural.Verb(len(bad), "raises", "raise"))
+		if len(unsure) > 0 {
+			summary += fmt.Sprintf("; %d more only by an alert on a management group the subscription may not lie under", len(unsure))
+		}
+		return e.result(sub, true, summary, ev)
+	}
+	if len(unsure) > 0 {
+		return e.unplaced(sub, fmt.Sprintf("%d of %d quota and compute operations raise an alert only if the subscription lies under the alert's management group", len(unsure), total), ev)
 	}
 	return e.result(sub, false, fmt.Sprintf("all %d quota and compute operations raise an alert", total), ok)
+}
+
+// groupScopes lists the management groups an alert is scoped to, by name.
+func groupScopes(a *ActivityLogAlert) []string {
+	var out []string
+	for _, s := range a.Scopes {
+		if g, ok := strings.CutPrefix(strings.ToLower(strings.TrimRight(s, "/")), mgPrefix); ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// unplaced is the finding of a verdict that hangs on whether the
+// subscription lies under a management group, when its ancestry is
+// unknown: the entities list was not read fully, or does not place the
+// subscription under the tenant root group. Counting the group's alert
+// would pass subscriptions it never watches; ignoring it, fail some it does.
+func (e *env) unplaced(sub *Subscription, what string, ev []Evidence) Finding {
+	g := e.need(sub, capture.KeyManagementGroupEntities)
+	f := e.notAssessed(sub, g)
+	why := strings.TrimPrefix(f.Summary, "not assessed: ")
+	if g.empty() {
+		why = capture.KeyManagementGroupEntities + " does not place it under the tenant root group"
+	}
+	f.Summary = "not assessed: " + what + ", and the management groups above the subscription are unknown: " + why
+	f.Evidence = ev
+	return f
 }

@@ -86,8 +86,13 @@ func assignmentApplies(a *PolicyAssignment, sub string) bool {
 	if strings.Contains(scope, "/resourcegroups/") {
 		return false
 	}
+	// Any management group will do: the subscription's assignment list
+	// (armpolicy, no $filter) holds those of the groups above it and of no
+	// other, so the group is an ancestor. Alert rules are listed where the
+	// rule lives, whatever it watches, and need the hierarchy
+	// (check_alerts.go).
 	return scope == "/subscriptions/"+sub || strings.HasPrefix(scope, "/subscriptions/"+sub+"/providers/") ||
-		strings.HasPrefix(scope, "/providers/microsoft.management/managementgroups/") || scope == "" || scope == "/"
+		strings.HasPrefix(scope, mgPrefix) || scope == "" || scope == "/"
 }
 
 func allowedSKUsLocations(e *env, sub *Subscription) Finding {

@@ -398,3 +398,77 @@ func TestUsageWithoutCurrentValueIsUnknown(t *testing.T) {
 		})
 	}
 }
+
+// groupScoped rewrites the good tenant's alerts, scoped to the Production
+// subscription, to watch a management group instead.
+func groupScoped(t *testing.T, c *capture.Capture, group string) {
+	t.Helper()
+	ds := c.Datasets[capture.Key(capture.KeyActivityLogAlerts, subProd)]
+	page := strings.ReplaceAll(string(ds.Pages[0]), `"/subscriptions/`+subProd+`"`, `"/providers/Microsoft.Management/managementGroups/`+group+`"`)
+	if page == string(ds.Pages[0]) {
+		t.Fatal("no alert scope rewritten")
+	}
+	ds.Pages = [][]byte{[]byte(page)}
+}
+
+// TestManagementGroupAlertCoversOnlySubscriptionsUnderIt: an alert scoped to
+// any management group counted for the subscription, wherever it lay. It
+// counts now when the entities list places the subscription under that
+// group; when the list was not read (an older saved folder, a 403) or does
+// not place it, the check says it cannot tell instead of passing (or
+// failing) on a guess. Alerts on the subscription itself need no list.
+func TestManagementGroupAlertCoversOnlySubscriptionsUnderIt(t *testing.T) {
+	t.Parallel()
+	const check = "posture.monitoring.quota_and_compute_alerts"
+	const perm = "Test.Permission/getEntities"
+	tests := []struct {
+		name    string
+		group   string // "" keeps the subscription-scoped alerts
+		edit    func(c *capture.Capture, cfg *Config)
+		status  Status
+		summary string
+		missing []string
+	}{
+		{"group above the subscription", "landing-zones", nil, Pass, "all 5 quota and compute operations raise an alert", nil},
+		{"group above its parent", "contoso", nil, Pass, "all 5", nil},
+		{"group the subscription is not under", "sandbox", nil, Fail, "5 of 5 quota and compute operations raise no alert", nil},
+		{"entities never read (older saved folder)", "landing-zones", func(c *capture.Capture, _ *Config) {
+			delete(c.Datasets, capture.KeyManagementGroupEntities)
+		}, NotAssessed, "not assessed: 5 of 5 quota and compute operations raise an alert only if the subscription lies under the alert's management group, and the management groups above the subscription are unknown: not read fully: " + capture.KeyManagementGroupEntities + ": not collected", nil},
+		{"entities denied", "sandbox", func(c *capture.Capture, _ *Config) {
+			deny(c, perm, capture.KeyManagementGroupEntities)
+		}, NotAssessed, "are unknown: missing permission " + perm, []string{perm}},
+		{"subscription missing from the entities list", "landing-zones", func(c *capture.Capture, _ *Config) {
+			c.Datasets[capture.KeyManagementGroupEntities].Pages = [][]byte{[]byte(`{"value":[]}`)}
+		}, NotAssessed, "getEntities does not place it under the tenant root group", nil},
+		{"subscription-scoped alerts need no entities", "", func(c *capture.Capture, _ *Config) {
+			deny(c, perm, capture.KeyManagementGroupEntities)
+		}, Pass, "all 5", nil},
+		// An operation no alert watches fails the check whatever the
+		// hierarchy; the summary counts those that hang on it.
+		{"a failure stands with the groups unknown", "landing-zones", func(c *capture.Capture, cfg *Config) {
+			deny(c, perm, capture.KeyManagementGroupEntities)
+			cfg.Alerts.ComputeOperations = append(cfg.Alerts.ComputeOperations, "Microsoft.Batch/batchAccounts/pools/write")
+		}, Fail, "1 of 6 quota and compute operations raises no alert; 5 more only by an alert on a management group the subscription may not lie under", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := loadTenant(t, "tenant-good")
+			if tc.group != "" {
+				groupScoped(t, c, tc.group)
+			}
+			cfg := testConfig()
+			if tc.edit != nil {
+				tc.edit(c, &cfg)
+			}
+			f := findingFor(t, Run(build(t, c), cfg), check, prodScope)
+			if f.Status != tc.status || !strings.Contains(f.Summary, tc.summary) || !slices.Equal(f.Missing, tc.missing) {
+				t.Errorf("got %s %v: %q; want %s %v: %q", f.Status, f.Missing, f.Summary, tc.status, tc.missing, tc.summary)
+			}
+			if tc.status != Pass && tc.group == "landing-zones" && !has(f, "Microsoft.Compute/virtualMachines/write", "only if the subscription lies under that group") {
+				t.Errorf("evidence does not say which alert hangs on the hierarchy: %v", f.Evidence)
+			}
+		})
+	}
+}

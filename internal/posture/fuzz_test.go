@@ -20,6 +20,11 @@ func FuzzBuild(f *testing.F) {
 		`{"value":[{"properties":{"alertNotifications":{"state":true},"emails":["a",1,null]}}]}`,
 		`{"value":[{"conditions":{"users":{"includeUsers":"All"}},"grantControls":{"builtInControls":["mfa"],"authenticationStrength":{}}}]}`,
 		`{"properties":{"blockSubscriptionsLeavingTenant":"true","exemptedPrincipals":"a;b"}}`,
+		// A hierarchy that loops (g and h each other's parent), and an
+		// alert scoped to a group.
+		`{"value":[{"id":"/subscriptions/s1","properties":{"parent":{"id":"/providers/Microsoft.Management/managementGroups/g"},"scopes":["/providers/Microsoft.Management/managementGroups/x"],"actions":{"actionGroups":[{"actionGroupId":"a"}]}}},` +
+			`{"id":"/providers/Microsoft.Management/managementGroups/g","properties":{"parent":{"id":"/providers/Microsoft.Management/managementGroups/h"}}},` +
+			`{"name":"h","type":"Microsoft.Management/managementGroups","properties":{"parent":{"id":"/providers/Microsoft.Management/managementGroups/g"}}}]}`,
 		`[1,2]`, `null`, `{"value":{"a":1}}`, `"x"`, ``,
 	}
 	for _, s := range seeds {

@@ -47,6 +47,9 @@ type Snapshot struct {
 
 	// Subscriptions by lower-cased subscription ID.
 	Subscriptions map[string]*Subscription
+	// Entities are the management group hierarchy's subscriptions and
+	// groups by lower-cased ARM ID; Ancestry reads them.
+	Entities map[string]*Entity
 }
 
 // DatasetState is how reading one dataset ended, as the checks see it.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/quota/armquota"
@@ -38,6 +39,13 @@ func (c *collector) tenantTasks() ([]func(context.Context), error) {
 	if err != nil {
 		return nil, err
 	}
+	entities, err := armmanagementgroups.NewEntitiesClient(c.opts.Credential, c.armOpts)
+	if err != nil {
+		return nil, err
+	}
+	// The entities list is cached by the service; a subscription moved
+	// between groups a moment ago must be judged where it is now.
+	noCache := "no-cache"
 	return []func(context.Context){
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyEntraDiagnostics, c.armList(entraDiagnosticsPath))
@@ -51,6 +59,17 @@ func (c *collector) tenantTasks() ([]func(context.Context), error) {
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyTransferPolicy, single(func(ctx context.Context) (armsubscription.PolicyClientGetPolicyForTenantResponse, error) {
 				return transfer.GetPolicyForTenant(ctx, nil)
+			}))
+		},
+		// Which management groups lie above each subscription: an alert
+		// scoped to a group watches only the subscriptions under it. The
+		// SDK asks for next pages with GET, which the service was reported
+		// to refuse (Azure/azure-sdk-for-go#19222, older SDK); the dataset
+		// is then partial, and the subscriptions not read are unknown,
+		// never guessed.
+		func(ctx context.Context) {
+			c.read(ctx, capture.KeyManagementGroupEntities, pages(c, func() *runtimePager[armmanagementgroups.EntitiesClientListResponse] {
+				return entities.NewListPager(&armmanagementgroups.EntitiesClientListOptions{CacheControl: &noCache})
 			}))
 		},
 	}, nil

@@ -16,7 +16,7 @@ import (
 // everyKey is each dataset a full read of the test tenant must produce.
 func everyKey() []string {
 	keys := []string{capture.KeySubscriptions, capture.KeyTransferPolicy, capture.KeyEntraDiagnostics,
-		capture.KeyTenantDiagnostics, capture.KeyRootRoleAssignments}
+		capture.KeyTenantDiagnostics, capture.KeyRootRoleAssignments, capture.KeyManagementGroupEntities}
 	for _, g := range graphReads {
 		keys = append(keys, g.key)
 	}

@@ -21,6 +21,8 @@ import (
 	authfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6"
 	computefake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
+	mgfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor"
 	monitorfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
@@ -65,6 +67,7 @@ type fakes struct {
 	monitor      monitorfake.ServerFactory
 	policy       policyfake.ServerFactory
 	network      networkfake.ServerFactory
+	mg           mgfake.ServerFactory
 	// raw answers the ARM reads no SDK client offers.
 	raw http.Handler
 	// graph answers Microsoft Graph; its bodies follow the Graph v1.0 docs.
@@ -179,6 +182,10 @@ func newFakes(t *testing.T) *fakes {
 			{"id":"/subscriptions/`+testSub+`/resourceGroups/web/providers/Microsoft.Network/publicIPPrefixes/egress","name":"egress","location":"westeurope","properties":{"ipPrefix":"20.61.8.16/28","prefixLength":28,"publicIPAddressVersion":"IPv4"}}]}`), nil)
 		return
 	}
+	f.mg.EntitiesServer.NewListPager = func(*armmanagementgroups.EntitiesClientListOptions) (resp azfake.PagerResponder[armmanagementgroups.EntitiesClientListResponse]) {
+		resp.AddPage(200, page[armmanagementgroups.EntitiesClientListResponse](t, entitiesUnder("landing-zones")), nil)
+		return
+	}
 	f.raw = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := strings.ToLower(r.URL.Path)
 		switch {
@@ -197,6 +204,28 @@ func newFakes(t *testing.T) *fakes {
 	})
 	f.graph = graphFixtures(t)
 	return f
+}
+
+// entitiesUnder is the entities list of a tenant whose root group holds
+// two groups, landing-zones and sandbox, with the test subscription under
+// group, in the shape of the Management Groups REST reference.
+func entitiesUnder(group string) string {
+	const mg = "/providers/Microsoft.Management/managementGroups/"
+	entity := func(id, typ, name, parent string, chain ...string) string {
+		p := ""
+		if parent != "" {
+			p = `"parent":{"id":"` + mg + parent + `"},`
+		}
+		c, _ := json.Marshal(append([]string{}, chain...))
+		return `{"id":"` + id + `","type":"` + typ + `","name":"` + name + `","properties":{"tenantId":"` + testTenant + `",` + p +
+			`"permissions":"view","inheritedPermissions":"view","parentNameChain":` + string(c) + `}}`
+	}
+	return `{"value":[` + strings.Join([]string{
+		entity(mg+testTenant, "Microsoft.Management/managementGroups", testTenant, ""),
+		entity(mg+"landing-zones", "Microsoft.Management/managementGroups", "landing-zones", testTenant, testTenant),
+		entity(mg+"sandbox", "Microsoft.Management/managementGroups", "sandbox", testTenant, testTenant),
+		entity("/subscriptions/"+testSub, "/subscriptions", testSub, group, testTenant, group),
+	}, ",") + `],"count":4}`
 }
 
 // graphFixtures serves testdata/graph: one page per resource, two for
@@ -358,6 +387,7 @@ func env(t *testing.T, f *fakes) (Options, *router) {
 			{onSub("/providers/microsoft.insights/"), monitorfake.NewServerFactoryTransport(&f.monitor)},
 			{has("/providers/microsoft.network/"), networkfake.NewServerFactoryTransport(&f.network)},
 			{has("/providers/microsoft.subscription/"), subscriptionfake.NewServerFactoryTransport(&f.subscription)},
+			{has("/providers/microsoft.management/"), mgfake.NewServerFactoryTransport(&f.mg)},
 			{func(p string) bool {
 				return p == "/subscriptions" || strings.HasSuffix(p, "/locations") && strings.Count(p, "/") == 3
 			}, subsfake.NewServerFactoryTransport(&f.subs)},

@@ -17,6 +17,10 @@ const (
 	KeyEntraDiagnostics     = "arm/providers/microsoft.aadiam/diagnosticSettings"           // GET /providers/microsoft.aadiam/diagnosticSettings (Entra sign-in/audit export)
 	KeyTenantDiagnostics    = "arm/providers/microsoft.insights/diagnosticSettings"         // GET /providers/microsoft.insights/diagnosticSettings (tenant activity log)
 	KeyRootRoleAssignments  = "arm/providers/Microsoft.Authorization/roleAssignments"       // GET at root scope "/"
+	// KeyManagementGroupEntities is POST /providers/Microsoft.Management/getEntities:
+	// every management group and subscription the identity can see, each
+	// with its parent and the chain of groups above it (armmanagementgroups).
+	KeyManagementGroupEntities = "arm/providers/Microsoft.Management/getEntities"
 
 	// ARM, per subscription.
 	KeySubscriptions      = "arm/subscriptions"

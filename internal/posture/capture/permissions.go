@@ -34,6 +34,10 @@ var permissions = map[string]string{
 	KeyPublicIPAddresses:    "Microsoft.Network/publicIPAddresses/read",
 	KeyPublicIPPrefixes:     "Microsoft.Network/publicIPPrefixes/read",
 	KeyWorkspaces:           "Microsoft.OperationalInsights/workspaces/read",
+
+	// The entities list asks for no action of its own: it holds what the
+	// identity has a role on, and the management groups above those.
+	KeyManagementGroupEntities: "a role on the subscriptions (Reader) or on the management groups (Management Group Reader)",
 }
 
 // Permission returns what reading datasets of the key pattern needs, for
