@@ -259,3 +259,38 @@ func TestEvaluateAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per evaluation, want 0", n)
 	}
 }
+
+// oneValue is a Fields whose every field holds one value.
+type oneValue struct{ v sigma.Value }
+
+func (o *oneValue) Field(_ sigma.FieldID, match func(sigma.Value) bool) (present, matched bool) {
+	return true, match(o.v)
+}
+
+// BenchmarkCompareNumbers evaluates one numeric item (equality or a
+// comparison) on a field value: the integers and floats logs hold, and
+// integers beyond 2^53, where float64 is not exact.
+func BenchmarkCompareNumbers(b *testing.B) {
+	cases := []struct {
+		name, det string
+		v         sigma.Value
+	}{
+		{"equal/number", "sel:\n    f: 50053\ncondition: sel", sigma.NumberValue(50054, "50054")},
+		{"equal/numeric string", "sel:\n    f: 50053\ncondition: sel", sigma.StringValue("50054")},
+		{"equal/beyond 2^53", "sel:\n    f: 9007199254740993\ncondition: sel", sigma.NumberValue(9007199254740992, "9007199254740992")},
+		{"gte/integer", "sel:\n    f|gte: 100\ncondition: sel", sigma.NumberValue(8, "8")},
+		{"gte/float", "sel:\n    f|gte: 0.5\ncondition: sel", sigma.NumberValue(0.25, "0.25")},
+		{"gte/numeric string", "sel:\n    f|gte: 100\ncondition: sel", sigma.StringValue("8")},
+		{"gt/beyond 2^53", "sel:\n    f|gt: 9007199254740992\ncondition: sel", sigma.NumberValue(9007199254740992, "9007199254740993")},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			c := compile(b, &mapResolver{}, tc.det, nil)
+			f := &oneValue{tc.v}
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Match(f)
+			}
+		})
+	}
+}

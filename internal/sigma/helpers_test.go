@@ -103,7 +103,7 @@ func ruleYAML(detection string) string {
 }
 
 // compile parses and compiles one rule, failing the test on error.
-func compile(t *testing.T, r *mapResolver, detection string, opt *sigma.Options) *sigma.Compiled {
+func compile(t testing.TB, r *mapResolver, detection string, opt *sigma.Options) *sigma.Compiled {
 	t.Helper()
 	c, err := compileErr(r, detection, opt)
 	if err != nil {

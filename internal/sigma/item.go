@@ -2,10 +2,10 @@ package sigma
 
 import (
 	"encoding/base64"
+	"math"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -102,8 +102,8 @@ func (c *compiler) values(field string, n *yaml.Node, m *itemMods, keyword bool)
 	if !keyword && !hasStringTransform(m) {
 		switch n.ShortTag() {
 		case "!!int", "!!float":
-			if f, ok := yamlNumber(n); ok {
-				return group{{fn: numberEqual(f, n.Value), needle: numberNeedle(n.Value)}}, nil
+			if want, ok := ruleNumber(n); ok {
+				return group{{fn: numberEqual(want, n.Value), needle: numberNeedle(n.Value)}}, nil
 			}
 		case "!!bool":
 			b, _ := yamlBool(n)
@@ -282,14 +282,11 @@ func parseIP(s string) (netip.Addr, bool) {
 
 // compareValue compiles gt/gte/lt/lte and the time parts.
 func (c *compiler) compareValue(field string, n *yaml.Node, m *itemMods) (group, error) {
-	f, ok := yamlNumber(n)
-	if !ok {
-		f, ok = parseNumber(n.Value)
-	}
+	want, ok := ruleNumber(n)
 	if !ok {
 		return nil, c.ce.invalid("field %q: %s takes a number, not %q", field, strings.Join(m.list, "|"), n.Value)
 	}
-	cmp := compareFunc(m.cmp, f)
+	cmp, order := compareFunc(m.cmp, want.f), orderFunc(m.cmp)
 	if m.kind == kindTime {
 		part := timePart(m.time)
 		return group{{fn: func(v Value) bool {
@@ -297,9 +294,17 @@ func (c *compiler) compareValue(field string, n *yaml.Node, m *itemMods) (group,
 			return ok && cmp(float64(part(t)))
 		}}}, nil
 	}
+	large := want.large()
 	return group{{fn: func(v Value) bool {
 		x, ok := v.Num()
-		return ok && cmp(x)
+		if !ok {
+			return false
+		}
+		if large && math.Abs(x) >= exactFloat {
+			c, ok := compareNumbers(valueNumber(v, x), want)
+			return ok && order(c)
+		}
+		return cmp(x)
 	}}}, nil
 }
 
@@ -315,6 +320,21 @@ func compareFunc(op string, want float64) func(float64) bool {
 		return func(x float64) bool { return x <= want }
 	}
 	return func(x float64) bool { return x == want }
+}
+
+// orderFunc is compareFunc on the result of compareNumbers.
+func orderFunc(op string) func(int) bool {
+	switch op {
+	case "gt":
+		return func(c int) bool { return c > 0 }
+	case "gte":
+		return func(c int) bool { return c >= 0 }
+	case "lt":
+		return func(c int) bool { return c < 0 }
+	case "lte":
+		return func(c int) bool { return c <= 0 }
+	}
+	return func(c int) bool { return c == 0 }
 }
 
 // textValue lifts a test on text to values: strings, and the text of
@@ -334,21 +354,29 @@ func textValue(m func(string) bool) func(Value) bool {
 func isNullValue(v Value) bool { return v.k == KindNull }
 
 // numberEqual matches a number numerically and a string by its text or
-// numeric value.
-func numberEqual(want float64, text string) func(Value) bool {
+// numeric value. Equal float64s are equal numbers unless want is beyond
+// 2^53, where the texts decide (see exactFloat).
+func numberEqual(want number, text string) func(Value) bool {
+	large := want.large()
 	return func(v Value) bool {
 		switch v.k {
 		case KindNumber:
-			return v.n == want
+			return v.n == want.f && (!large || sameNumber(v, v.n, want))
 		case KindString:
 			if v.s == text {
 				return true
 			}
 			f, ok := parseNumber(v.s)
-			return ok && f == want
+			return ok && f == want.f && (!large || sameNumber(v, f, want))
 		}
 		return false
 	}
+}
+
+// sameNumber compares a field value, whose float64 is f, exactly with want.
+func sameNumber(v Value, f float64, want number) bool {
+	c, ok := compareNumbers(valueNumber(v, f), want)
+	return ok && c == 0
 }
 
 func boolEqual(want bool) func(Value) bool {
@@ -369,30 +397,4 @@ func yamlBool(n *yaml.Node) (bool, bool) {
 		return false, n.ShortTag() == "!!bool" || strings.EqualFold(n.Value, "false")
 	}
 	return false, false
-}
-
-// yamlNumber reads a YAML int or float (decimal, hex, octal).
-func yamlNumber(n *yaml.Node) (float64, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return 0, false
-	}
-	switch n.ShortTag() {
-	case "!!int":
-		s := strings.ReplaceAll(n.Value, "_", "")
-		if strings.HasPrefix(s, "0o") {
-			s = "0" + s[2:]
-		}
-		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
-			return float64(i), true
-		}
-		if u, err := strconv.ParseUint(s, 0, 64); err == nil {
-			return float64(u), true
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		return f, err == nil
-	case "!!float":
-		f, err := strconv.ParseFloat(n.Value, 64)
-		return f, err == nil
-	}
-	return 0, false
 }

@@ -24,8 +24,10 @@
 //     whatever its value (null included).
 //   - Strings match case-insensitively (full Unicode simple folding), unless
 //     `cased`. Numbers in a rule match numbers numerically and strings by
-//     their text or numeric value ("50053" and 50053 are equal). Booleans
-//     match booleans and the strings "true"/"false".
+//     their text or numeric value ("50053" and 50053 are equal); integers
+//     compare exactly up to 64 bits (int64 and uint64), beyond the 2^53
+//     where float64 stops holding them, and other numbers as float64.
+//     Booleans match booleans and the strings "true"/"false".
 //   - Keywords (a list of strings under a search identifier) match when
 //     the value appears anywhere in any string of the record: they are
 //     contains searches unless startswith/endswith/re says otherwise.

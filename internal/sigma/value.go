@@ -30,8 +30,10 @@ type Value struct {
 func StringValue(s string) Value { return Value{s: s, k: KindString} }
 
 // NumberValue returns a number; text is how the record wrote it ("50053"),
-// used when a rule compares the number as text. An empty text is computed
-// when needed, which allocates: Fields implementations should pass it.
+// used when a rule compares the number as text, and to compare an integer
+// beyond 2^53, which n cannot hold exactly. An empty text is computed
+// when needed, which allocates, and leaves only n: Fields implementations
+// should pass it.
 func NumberValue(n float64, text string) Value { return Value{s: text, n: n, k: KindNumber} }
 
 // BoolValue returns a boolean value.
