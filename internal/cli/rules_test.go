@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,20 @@ func TestRulesValidateListsFilters(t *testing.T) {
 	os.WriteFile(filepath.Join(own, "azure", "stray.yml"), []byte("title: stray\nlogsource: {product: azure, service: activitylogs}\nfilter:\n  rules: [x.missing]\n  s: {principal.upn: a}\n  condition: s\n"), 0o644)
 	if code, out, _ := run(t, "", "rules", "validate", own); code != ExitError || !strings.Contains(out, "stray.yml:1: stray: invalid: ") || strings.Contains(out, "also used by") {
 		t.Errorf("the catalogue's folder with a stray filter: exit %d, %s", code, out)
+	}
+}
+
+// TestRulesValidateNamesTheLineOfAnInvalidValue: a value the
+// specification forbids is refused at load, with the file, the line its
+// rule starts on and the line of the value.
+func TestRulesValidateNamesTheLineOfAnInvalidValue(t *testing.T) {
+	t.Parallel()
+	d := t.TempDir()
+	head := "title: t\nname: x.%s\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s:\n"
+	os.WriteFile(filepath.Join(d, "all.yml"), []byte(fmt.Sprintf(head, "all")+"    operation|contains|all: write\n  condition: s\n"), 0o644)
+	code, out, _ := run(t, "", "rules", "validate", d)
+	if code != ExitError || !strings.Contains(out, "all.yml:1: x.all: invalid: ") || !strings.Contains(out, `field "operation": all on a single value (line 6)`) {
+		t.Errorf("exit %d, output:\n%s", code, out)
 	}
 }
 

@@ -42,6 +42,13 @@ func TestCompileRefuses(t *testing.T) {
 		{name: "empty value list", det: "sel:\n    f: []\ncondition: sel", msg: "empty"},
 		{name: "nested value map", det: "sel:\n    f:\n        g: 1\ncondition: sel", msg: "scalar"},
 		{name: "regex flag without re", det: "sel:\n    f|i: x\ncondition: sel", msg: "cannot be used"},
+		// Sigma 2.1, modifiers appendix: "Single item values are not
+		// allowed to have an all modifier".
+		{name: "all on a single value", det: "sel:\n    f|contains|all: x\ncondition: sel", msg: `field "f": all on a single value (line 7)`},
+		{name: "all on a list of one value", det: "sel:\n    f|contains|all:\n        - x\ncondition: sel", msg: `field "f": all on a single value (line 8)`},
+		{name: "all on a single keyword", det: "kw:\n    '|all': evil\ncondition: kw", msg: "keyword search: all on a single value (line 7)"},
+		{name: "all on a single field reference", det: "sel:\n    a|fieldref|all: b\ncondition: sel", msg: `field "a": all on a single value`},
+		{name: "all on a single comparison", det: "sel:\n    n|gt|all: 5\ncondition: sel", msg: `field "n": all on a single value`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

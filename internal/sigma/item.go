@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math"
 	"net/netip"
 	"regexp"
@@ -44,6 +45,16 @@ func (c *compiler) item(field string, modNames []string, values []*yaml.Node, ke
 		}
 	} else if info, err = c.resolve(field); err != nil {
 		return nil, err
+	}
+	// The modifiers appendix: "Single item values are not allowed to have
+	// an all modifier as some back-ends cannot support it." A rule using
+	// all to repeat a field in one selection needs a selection per value.
+	if m.all && len(values) < 2 {
+		what := fmt.Sprintf("field %q", field)
+		if keyword {
+			what = "keyword search"
+		}
+		return nil, c.ce.invalid("%s: all on a single value (line %d): all links two or more values with AND", what, values[0].Line)
 	}
 	it := &itemExpr{name: field, info: info, all: m.all, neg: m.neg, kind: m.kind}
 	switch m.kind {

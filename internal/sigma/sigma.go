@@ -18,7 +18,8 @@
 //
 //   - A field with several values (a JSON array, a list of targets) matches
 //     a value when any of its values does; "all" links the rule's values
-//     with AND, each of them matched by any value of the field.
+//     with AND, each of them matched by any value of the field. As the
+//     specification says, all on a single value is refused.
 //   - `field: null` matches when the field is absent or one of its values
 //     is null; `field|exists: true` matches when the field is present,
 //     whatever its value (null included).
