@@ -144,8 +144,10 @@ func TestRulesValidateNamesTheLineOfAnInvalidValue(t *testing.T) {
 	d := t.TempDir()
 	head := "title: t\nname: x.%s\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  s:\n"
 	os.WriteFile(filepath.Join(d, "all.yml"), []byte(fmt.Sprintf(head, "all")+"    operation|contains|all: write\n  condition: s\n"), 0o644)
+	os.WriteFile(filepath.Join(d, "null.yml"), []byte(fmt.Sprintf(head, "null")+"    operation: a\n    principal.upn:\n      - ''\n      - null\n  condition: s\n"), 0o644)
 	code, out, _ := run(t, "", "rules", "validate", d)
-	if code != ExitError || !strings.Contains(out, "all.yml:1: x.all: invalid: ") || !strings.Contains(out, `field "operation": all on a single value (line 6)`) {
+	if code != ExitError || !strings.Contains(out, "all.yml:1: x.all: invalid: ") || !strings.Contains(out, `field "operation": all on a single value (line 6)`) ||
+		!strings.Contains(out, "null.yml:1: x.null: invalid: ") || !strings.Contains(out, `field "principal.upn": null in a list of values (line 9)`) {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
 }

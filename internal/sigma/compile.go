@@ -250,8 +250,14 @@ func (c *compiler) valueList(key string, v *yaml.Node) ([]*yaml.Node, error) {
 	out := make([]*yaml.Node, 0, len(v.Content))
 	for _, e := range v.Content {
 		e = Deref(e)
-		if e == nil || e.Kind != yaml.ScalarNode {
+		switch {
+		case e == nil || e.Kind != yaml.ScalarNode:
 			return nil, c.ce.invalid("field %q: a list of values must hold scalars", key)
+		case IsNull(e):
+			// The rules specification: "null cannot be part of a list of
+			// field values as it is its own type". `field: null` alone, in
+			// a selection of its own, says it.
+			return nil, c.ce.invalid("field %q: null in a list of values (line %d): null must be the field's only value, in a selection of its own", key, e.Line)
 		}
 		out = append(out, e)
 	}

@@ -49,6 +49,11 @@ func TestCompileRefuses(t *testing.T) {
 		{name: "all on a single keyword", det: "kw:\n    '|all': evil\ncondition: kw", msg: "keyword search: all on a single value (line 7)"},
 		{name: "all on a single field reference", det: "sel:\n    a|fieldref|all: b\ncondition: sel", msg: `field "a": all on a single value`},
 		{name: "all on a single comparison", det: "sel:\n    n|gt|all: 5\ncondition: sel", msg: `field "n": all on a single value`},
+		// Sigma 2.1, rules specification: "null cannot be part of a list
+		// of field values".
+		{name: "null in a list of values", det: "sel:\n    f:\n        - ''\n        - null\ncondition: sel", msg: `field "f": null in a list of values (line 9)`},
+		{name: "null alone in a list", det: "sel:\n    f: [null]\ncondition: sel", msg: `field "f": null in a list of values (line 7)`},
+		{name: "tilde null in a neq list", det: "sel:\n    f|neq: [a, ~]\ncondition: sel", msg: `field "f|neq": null in a list of values`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,7 +96,7 @@ func (c *compiler) item(field string, modNames []string, values []*yaml.Node, ke
 // values compiles one rule value into its variants.
 func (c *compiler) values(field string, n *yaml.Node, m *itemMods, keyword bool) (group, error) {
 	if IsNull(n) {
-		if m.kind != kindString || len(m.list) > 0 && !(len(m.list) == 1 && (m.all || m.neg)) {
+		if m.kind != kindString || len(m.list) > 0 && !(len(m.list) == 1 && m.neg) {
 			return nil, c.ce.invalid("field %q: null cannot take modifiers %s", field, strings.Join(m.list, "|"))
 		}
 		return group{{fn: isNullValue, null: true}}, nil

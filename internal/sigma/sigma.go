@@ -22,7 +22,8 @@
 //     specification says, all on a single value is refused.
 //   - `field: null` matches when the field is absent or one of its values
 //     is null; `field|exists: true` matches when the field is present,
-//     whatever its value (null included).
+//     whatever its value (null included). As the specification says, null
+//     is refused in a list of values: it stands alone.
 //   - Strings match case-insensitively (full Unicode simple folding), unless
 //     `cased`. Numbers in a rule match numbers numerically and strings by
 //     their text or numeric value ("50053" and 50053 are equal); integers
