@@ -22,6 +22,9 @@ type ability struct {
 	Name    string
 	OK      bool
 	Missing []string // permissions, or reasons when a read failed otherwise
+	// Limited are what it can run without, but may then leave findings
+	// not assessed (a check's optional and situational datasets).
+	Limited []string
 }
 
 // huntAbilities are the hunt's features that read Azure; hunting exported
@@ -37,9 +40,13 @@ var huntAbilities = []struct {
 // probe (or a full capture) could read.
 func abilities(c *capture.Capture) []ability {
 	var out []ability
-	req := posture.Requirements()
+	req, limits := posture.Requirements(), posture.Limits()
 	for _, check := range posture.Checks() {
-		out = append(out, judge(c, check, req[check], posture.AbsentMeansNone))
+		a := judge(c, check, req[check], posture.AbsentMeansNone)
+		if a.OK {
+			a.Limited = judge(c, check, limits[check], posture.AbsentMeansNone).Missing
+		}
+		out = append(out, a)
 	}
 	for _, h := range huntAbilities {
 		// No public IPs or prefixes (Microsoft.Network never used) is
@@ -125,8 +132,13 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Tenant %s\n\n", report.Terminal(cmp.Or(c.TenantID, "(unknown)")))
 	fmt.Fprintln(tw, "hunt over exported logs\tok\tno permission needed")
-	missing := 0
+	missing, limited := 0, 0
 	for _, a := range as {
+		if a.OK && len(a.Limited) > 0 {
+			limited++
+			fmt.Fprintf(tw, "%s\tlimited\tsome findings may be not assessed without: %s\n", report.Terminal(a.Name), report.Terminal(strings.Join(a.Limited, "; ")))
+			continue
+		}
 		if a.OK {
 			fmt.Fprintf(tw, "%s\tok\t\n", report.Terminal(a.Name))
 			continue
@@ -135,10 +147,16 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(tw, "%s\tMISSING\t%s\n", report.Terminal(a.Name), report.Terminal(strings.Join(a.Missing, "; ")))
 	}
 	tw.Flush()
-	if missing > 0 {
+	switch {
+	case missing > 0:
 		fmt.Fprintf(stdout, "\n%d of %d checks and features cannot run with these permissions; docs/posture.md lists what each needs.\n", missing, len(as))
-	} else {
+	case limited > 0:
+		fmt.Fprintf(stdout, "\nEvery check and feature can run; %d may leave some findings not assessed.\n", limited)
+	default:
 		fmt.Fprintf(stdout, "\nEvery check and feature can run.\n")
+	}
+	if missing > 0 && limited > 0 {
+		fmt.Fprintf(stdout, "%d more may leave some findings not assessed.\n", limited)
 	}
 	return ExitOK
 }

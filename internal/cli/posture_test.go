@@ -246,3 +246,28 @@ func TestDoctorAgreesWithPostureOnAbsentData(t *testing.T) {
 		t.Errorf("doctor does not say why: %q", l)
 	}
 }
+
+// TestDoctorSaysWhatLimitsACheck: a check that runs without a dataset
+// but may then leave findings not assessed (the management group
+// hierarchy, for alert rules scoped to a group; users, for the role
+// checks) is "limited" in doctor, naming the permission, not "ok"; with
+// everything readable it is ok.
+func TestDoctorSaysWhatLimitsACheck(t *testing.T) {
+	t.Parallel()
+	const alerts = "posture.monitoring.quota_and_compute_alerts"
+	_, out, _ := run(t, "", "doctor", "--from", postureExample)
+	if l := lineOf(out, alerts); !strings.Contains(l, " ok") {
+		t.Errorf("doctor with every dataset read: %q", l)
+	}
+	d := denyDataset(t, capture.KeyManagementGroupEntities, "Management Group Reader")
+	code, out, errs := run(t, "", "doctor", "--from", d)
+	if code != ExitOK {
+		t.Fatalf("doctor: exit %d: %s", code, errs)
+	}
+	if l := lineOf(out, alerts); !strings.Contains(l, "limited") || !strings.Contains(l, "Management Group Reader") {
+		t.Errorf("doctor without the hierarchy: %q, want limited naming the permission", l)
+	}
+	if !strings.Contains(out, "may leave some findings not assessed") {
+		t.Errorf("doctor's last line does not count the limited checks:\n%s", out)
+	}
+}

@@ -20,7 +20,10 @@ var checkQuotaComputeAlerts = &check{
 		"operationName=Microsoft.Compute/virtualMachines/write --action-group AG_ID`, and the same for " +
 		"Microsoft.Compute/virtualMachineScaleSets/write and Microsoft.Quota/quotas/write (portal: Monitor > Alerts > " +
 		"Create > Alert rule > Activity log signal).",
-	required:     []string{capture.KeyActivityLogAlerts},
+	required: []string{capture.KeyActivityLogAlerts},
+	// A rule scoped to a management group covers the subscriptions under
+	// it, which only the hierarchy tells.
+	situational:  []string{capture.KeyManagementGroupEntities},
 	subscription: quotaComputeAlerts,
 }
 
