@@ -3,12 +3,9 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql/driver"
 	"fmt"
 	"sync"
 	"time"
-
-	"modernc.org/sqlite"
 )
 
 // Baseline is first_seen's memory kept in the store (a
@@ -17,7 +14,7 @@ import (
 // database the first time a hunt asks for them and kept in memory; what a
 // cycle changes is written by Store.Commit, in the cycle's transaction.
 //
-// A key is kept as its hash (keyHash), in memory and in the file: a rule
+// A key is kept as its hash (keyer), in memory and in the file: a rule
 // may group by a command line, whose secrets must not reach the store, and
 // first_seen only ever asks whether it has seen a key, never what keys it
 // has seen.
@@ -26,6 +23,7 @@ type Baseline struct {
 	ctx context.Context
 
 	mu     sync.Mutex
+	hasher *keyer                  // keys' hashes, with the store's salt
 	keys   map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
 	dirty  map[pair]map[hash]bool  // keys' hashes changed since the last commit
 	prunes map[pair]int64          // forget keys last seen before this
@@ -36,7 +34,7 @@ type pair struct{ tenant, rule string }
 
 // Baseline returns the store's first_seen memory. Reads use ctx.
 func (s *Store) Baseline(ctx context.Context) *Baseline {
-	b := &Baseline{s: s, ctx: ctx}
+	b := &Baseline{s: s, ctx: ctx, hasher: newKeyer(s.salt)}
 	b.reset()
 	return b
 }
@@ -96,33 +94,20 @@ func (b *Baseline) fail(err error) {
 	}
 }
 
-// A hash is what the store keeps of a key: its SHA-256 (keyHash). No
-// secret key is needed (a keyed hash's would have to be kept beside it):
-// what matters is that the file does not show the key.
+// A hash is what the store keeps of a key: HMAC-SHA-256 keyed with the
+// store's salt (keyer). A plain SHA-256 is one dictionary for every
+// store: hash a list of user names and regions once, and it tells who did
+// what in any store. Keyed, no list hashed in advance matches, two
+// stores' baselines share no hash, and a guess must be hashed for each
+// store with its salt, which is in the same file: whoever holds the file
+// can still test guesses against it, one store at a time.
 type hash = [sha256.Size]byte
-
-func keyHash(key string) hash { return sha256.Sum256([]byte(key)) }
-
-// keyHashSQL is keyHash in SQL, for the upgrade that hashes the keys an
-// older mamori kept in clear.
-const keyHashSQL = "mamori_key_hash"
-
-func init() {
-	sqlite.MustRegisterDeterministicScalarFunction(keyHashSQL, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		key, ok := args[0].(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: a key of type %T, not text", keyHashSQL, args[0])
-		}
-		h := keyHash(key)
-		return h[:], nil
-	})
-}
 
 // Seen implements correlate.Baseline.
 func (b *Baseline) Seen(tenant, rule, key string) (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.load(pair{tenant, rule})[keyHash(key)]
+	t, ok := b.load(pair{tenant, rule})[b.hasher.of(key)]
 	if !ok {
 		return time.Time{}, false
 	}
@@ -135,7 +120,7 @@ func (b *Baseline) Record(tenant, rule, key string, at time.Time) {
 	defer b.mu.Unlock()
 	p := pair{tenant, rule}
 	m := b.load(p)
-	k := keyHash(key)
+	k := b.hasher.of(key)
 	t := at.UnixNano()
 	if old, ok := m[k]; ok && old >= t {
 		return

@@ -40,8 +40,8 @@ func TestBaselineKeepsNoKeyInClear(t *testing.T) {
 	}
 }
 
-// A version 8 store kept baseline keys in clear. Opening it hashes them in
-// place, leaving no key's text in the file (with a few hundred keys,
+// A version 8 store kept baseline keys in clear (and had no salt). Opening
+// it hashes them in place, leaving no key's text in the file (with a few hundred keys,
 // SQLite would leave a deleted key's text in its page); a key seen before
 // is seen after, with its time, and is the same key a later cycle records
 // (one row, not two). A second opening changes nothing.
@@ -52,7 +52,7 @@ func TestUpgradeHashesTheBaselineKeys(t *testing.T) {
 	const secret = "Hunter2-db-password"
 	key := "mysql -u root -p" + secret + " billing"
 	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, `DROP TABLE baseline;
+	if _, err := s.db.ExecContext(ctx, `DROP TABLE meta; DROP TABLE baseline;
 		CREATE TABLE baseline (tenant TEXT NOT NULL, rule TEXT NOT NULL, key TEXT NOT NULL, last_seen INTEGER NOT NULL,
 			PRIMARY KEY (tenant, rule, key)) WITHOUT ROWID;
 		PRAGMA user_version = 8`); err != nil {

@@ -58,9 +58,9 @@ func TestLogsAddUp(t *testing.T) {
 // A store of an older schema (1 before the logs table, … 4 before the
 // regions table, 5 before the principal_names table, 6 before the
 // owner_sightings table, 7 before tenant_logs' events, 8 before hashed
-// baseline keys) is upgraded in place when opened, keeping what it holds.
+// baseline keys, 9 before their salt) is upgraded in place when opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 8 were: this schema without the tables added
+	// What versions 1 to 9 were: this schema without the tables added
 	// since. Version 9 hashed the baseline's keys: before it, baseline was
 	// this, its keys text (with a key to keep, seen after the upgrade).
 	const since8 = `; DROP TABLE baseline;
@@ -78,10 +78,15 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const since6 = `; DROP TABLE owner_sightings; DROP TABLE logs;
 		CREATE TABLE logs (kind TEXT PRIMARY KEY, records INTEGER NOT NULL, first INTEGER, last INTEGER, arrived INTEGER) WITHOUT ROWID;
 		INSERT INTO logs (kind, records) VALUES ('dns', 7)`
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8,
-		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8,
-		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8,
-		5: "DROP TABLE principal_names" + since6 + since7 + since8, 6: since6[2:] + since7 + since8, 7: since7[2:] + since8, 8: since8[2:]} {
+	// Version 10 added the meta table (the baseline's salt): before it,
+	// the keys were their plain SHA-256 (with a key to keep).
+	const since9 = `; DROP TABLE meta`
+	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9,
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8 + since9,
+		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9,
+		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
+		9: sch9[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")

@@ -32,12 +32,13 @@ const ApplicationID = 0x6d616d6f
 // table, 7 the owner_sightings table and logs' unnamed column, 8
 // tenant_logs' events column (upgrade), 9 keeps baseline keys hashed (a
 // key is a blob, its SHA-256: the keys an older mamori wrote in clear are
-// hashed by the upgrade).
-const schemaVersion = 9
+// hashed by the upgrade), 10 keys those hashes with the store's salt (the
+// meta table; the upgrade keys a SHA-256 without its key: keyer).
+const schemaVersion = 10
 
-// schema creates version 9, at once: a process opening the new store at
-// the same time waits for the lock, then finds every table there. Times
-// are Unix nanoseconds (UTC).
+// schema creates version 10, at once: a process opening the new store at
+// the same time waits for the lock, then finds every table there, and the
+// salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS baseline (
@@ -80,23 +81,31 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-PRAGMA user_version = 9;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + `
+PRAGMA user_version = 10;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 8 store into version 9 (each table is
-// created only when missing, only the keys still text are hashed); a
-// process upgrading the same store at the same time waits for the lock and
-// changes nothing. Secure delete overwrites the keys' text where it was,
-// in the pages the update rewrites.
+// upgrade turns a version 1 to 9 store into version 10 (each table is
+// created only when missing, the salt only when there is none). A key
+// still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
+// is gone, becomes the same keyed hash by sealing it (keyer): a key seen
+// before the upgrade is seen after. A SHA-256 is sealed only while the
+// version, read in the transaction, is below 10: a process upgrading the
+// same store at the same time waits for the lock, then changes nothing
+// (sealing twice would lose the baseline). Secure delete overwrites the
+// keys and SHA-256 hashes where they were, in the pages the update
+// rewrites.
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + `
-UPDATE baseline SET key = ` + keyHashSQL + `(key) WHERE typeof(key) = 'text';
-PRAGMA user_version = 9;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + `
+UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
+		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
+	WHERE typeof(key) = 'text'
+		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
+PRAGMA user_version = 10;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -108,6 +117,7 @@ type Store struct {
 	db   *sql.DB
 	path string
 	lock *os.File // held by Serve
+	salt []byte   // keys the baseline's hashes (keyer); never logged
 }
 
 // Open opens the store at path, creating it when absent.
@@ -143,6 +153,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			break
 		}
 		time.Sleep(wait)
+	}
+	if err == nil {
+		s.salt, err = s.readSalt(ctx)
 	}
 	if err != nil {
 		db.Close()
@@ -211,6 +224,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, upgrade); err != nil {
 			return fmt.Errorf("store %s: upgrading the schema from %d to %d: %w", s.path, v, schemaVersion, err)
 		}
+		// Secure delete overwrites only what the upgrade rewrote: the keys
+		// an older mamori pruned stay in the file's free space, and the
+		// WAL may still hold pages as they were (its cycles not yet
+		// checkpointed). VACUUM writes the file anew, and the checkpoint
+		// empties the WAL: neither keeps a plain hash. Once, and best
+		// effort: a reader holding the WAL keeps it until the last one
+		// closes the store.
+		_, _ = s.db.ExecContext(ctx, "VACUUM")
+		_, _ = s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 		return nil
 	case v > schemaVersion:
 		return fmt.Errorf("store %s: written by a newer mamori (schema %d; this one knows %d)", s.path, v, schemaVersion)
