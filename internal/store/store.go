@@ -114,10 +114,11 @@ PRAGMA secure_delete = OFF;
 // Store is an open store. It is safe for concurrent use; writes are
 // serialised (SQLite has one writer).
 type Store struct {
-	db   *sql.DB
-	path string
-	lock *os.File // held by Serve
-	salt []byte   // keys the baseline's hashes (keyer); never logged
+	db      *sql.DB
+	path    string
+	lock    *os.File // flock(2)'s descriptor (lock_unix.go), kept until Close
+	serving bool     // Serve holds the lock
+	salt    []byte   // keys the baseline's hashes (keyer); never logged
 }
 
 // Open opens the store at path, creating it when absent.
@@ -158,7 +159,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.salt, err = s.readSalt(ctx)
 	}
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	// A new or upgraded store's header is in the WAL until a checkpoint:
@@ -207,6 +208,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	case v == schemaVersion:
 		return nil
 	case v >= 1 && v < schemaVersion:
+		release, err := s.notServed(v)
+		if err != nil {
+			return err
+		}
+		defer release()
 		// The column first: a store left at an older version by a crash
 		// in between only gets it again.
 		for _, c := range []struct {
@@ -267,7 +273,7 @@ func (s *Store) addColumn(ctx context.Context, table, column, def string) error 
 func (s *Store) Close() error {
 	err := s.db.Close()
 	if s.lock != nil {
-		s.lock.Close() // releases Serve's lock; after the database (lock_unix.go)
+		s.lock.Close() // releases flock(2)'s locks; after the database (lock_unix.go)
 	}
 	return err
 }
