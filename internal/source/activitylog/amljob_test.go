@@ -48,6 +48,27 @@ func TestAzureMLJobs(t *testing.T) {
 			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 3},
 		},
 		{
+			"command job on the compute Azure ML names serverless (the SDK's name for it)",
+			diag("s1", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"serverless\",\"resources\":{\"instanceCount\":8,\"instanceType\":\"Standard_ND96asr_v4\"}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_ND96asr_v4", Count: 8},
+		},
+		{
+			"command job on azureml:serverless, which the CLI resolves to the workspace's computes/serverless",
+			diag("s2", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/serverless\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"Standard_NC24ads_A100_v4\"},\"queueSettings\":{\"jobTier\":\"Spot\"}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 2, LowPri: 2, Priority: "Spot"},
+		},
+		{
+			"the Succeeded record alone, whose response names serverless compute",
+			`{"eventTimestamp":"2026-03-14T03:09:29Z","resourceId":"` + job + `s3","operationName":{"value":"Microsoft.MachineLearningServices/workspaces/jobs/write"},"status":{"value":"Succeeded"},
+			"properties":{"responseBody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"serverless\",\"resources\":{\"instanceCount\":4,\"instanceType\":\"Standard_NC6s_v3\"}}}"}}`,
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 4},
+		},
+		{
+			"job on a cluster whose name only ends in serverless",
+			diag("s4", `{"requestbody":"{\"properties\":{\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/not-serverless\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"Standard_NC6s_v3\"}}}"}`),
+			nil,
+		},
+		{
 			"job on a workspace cluster: its machines were counted with the cluster",
 			diag("j3", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\",\"resources\":{\"instanceCount\":4}}}"}`),
 			nil,

@@ -105,13 +105,14 @@ func amlCompute(b *bodies) *event.Compute {
 // amlJob reads an Azure ML job's write. A job on serverless compute names
 // its machines itself (resources.instanceType, instanceCount of them; a
 // sweep's trial names them, and runs maxConcurrentTrials at once) and no
-// computeId: Azure ML creates those machines for the job, and the job's
-// write is the only record of them. A job on a workspace compute runs on
-// machines counted when that compute was written (computeId names it; an
-// attached Kubernetes cluster's instance types are no VM sizes), so it
-// yields no Compute, nor does a record with no body to tell. The request
-// decides, when the record has one: a response may name the compute the
-// service chose.
+// computeId, or the one Azure ML reserves for serverless compute
+// (serverlessCompute): Azure ML creates those machines for the job, and
+// the job's write is the only record of them. A job on a workspace
+// compute runs on machines counted when that compute was written
+// (computeId names it; an attached Kubernetes cluster's instance types are
+// no VM sizes), so it yields no Compute, nor does a record with no body to
+// tell. The request decides, when the record has one: a response may name
+// the compute the service chose.
 func amlJob(b *bodies) *event.Compute {
 	both := b.list()
 	var computeID string
@@ -123,7 +124,7 @@ func amlJob(b *bodies) *event.Compute {
 	default:
 		return nil
 	}
-	if computeID != "" {
+	if !serverlessCompute(computeID) {
 		return nil
 	}
 	c := &event.Compute{Service: svcAML}
@@ -147,6 +148,29 @@ func amlJob(b *bodies) *event.Compute {
 	}
 	spot(c)
 	return c
+}
+
+// serverlessCompute reports whether a job's computeId puts it on
+// serverless compute: none at all, or the name Azure ML reserves for it,
+// "serverless". The Python SDK sends that name as it is (a pipeline's
+// steps, compute="serverless"); the CLI resolves `compute:
+// azureml:serverless` to the workspace's .../computes/serverless, as it
+// does any compute's name. Taking any computeId for a cluster let a job
+// name serverless compute and create its machines unseen.
+func serverlessCompute(id string) bool {
+	id = strings.TrimRight(strings.TrimSpace(id), "/")
+	if id == "" {
+		return true
+	}
+	name := id
+	if i := strings.LastIndexAny(id, "/:"); i >= 0 {
+		prefix := strings.ToLower(id[:i+1])
+		if !strings.HasSuffix(prefix, "/computes/") && prefix != "azureml:" {
+			return false
+		}
+		name = id[i+1:]
+	}
+	return strings.EqualFold(name, "serverless")
 }
 
 // batchPool reads a Batch pool. A fixed-scale pool asks for dedicated plus
