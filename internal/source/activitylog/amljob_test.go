@@ -69,6 +69,26 @@ func TestAzureMLJobs(t *testing.T) {
 			nil,
 		},
 		{
+			"pipeline on serverless compute: its steps name their machines, in the SDK's snake case; the step that mines best is the event's",
+			diag("p1", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"settings\":{\"default_compute\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/serverless\"},\"jobs\":{\"prep\":{\"type\":\"command\",\"computeId\":null,\"resources\":{\"instance_count\":6,\"instance_type\":\"Standard_D4s_v3\"}},\"train\":{\"type\":\"command\",\"resources\":{\"instance_count\":4,\"instance_type\":\"Standard_ND96asr_v4\"},\"queue_settings\":{\"job_tier\":\"spot\"}},\"train2\":{\"type\":\"command\",\"resources\":{\"instance_count\":2,\"instance_type\":\"Standard_ND96asr_v4\"}}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_ND96asr_v4", Count: 6, LowPri: 4, Priority: "spot"},
+		},
+		{
+			"pipeline on its cluster, one sweep step on serverless compute: that step's trials",
+			diag("p2", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\",\"jobs\":{\"prep\":{\"type\":\"command\",\"resources\":{\"instance_count\":2,\"instance_type\":\"Standard_NC6s_v3\"}},\"tune\":{\"type\":\"sweep\",\"computeId\":\"serverless\",\"resources\":{\"instance_count\":1,\"instance_type\":\"Standard_NC24ads_A100_v4\"},\"limits\":{\"max_total_trials\":100,\"max_concurrent_trials\":20}}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 20},
+		},
+		{
+			"pipeline whose steps all run on its cluster",
+			diag("p3", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"settings\":{\"default_compute\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\"},\"jobs\":{\"train\":{\"type\":\"command\",\"resources\":{\"instance_count\":4,\"instance_type\":\"Standard_NC6s_v3\"}}}}}"}`),
+			nil,
+		},
+		{
+			"pipeline on serverless compute whose steps name no machines",
+			diag("p4", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"settings\":{\"default_compute\":\"serverless\"},\"jobs\":{\"train\":{\"type\":\"command\"},\"sub\":\"not a step\"}}}"}`),
+			nil,
+		},
+		{
 			"job on a workspace cluster: its machines were counted with the cluster",
 			diag("j3", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\",\"resources\":{\"instanceCount\":4}}}"}`),
 			nil,

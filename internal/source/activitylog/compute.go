@@ -1,6 +1,9 @@
 package activitylog
 
 import (
+	"cmp"
+	"iter"
+	"slices"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -115,16 +118,17 @@ func amlCompute(b *bodies) *event.Compute {
 // the compute the service chose.
 func amlJob(b *bodies) *event.Compute {
 	both := b.list()
-	var computeID string
-	switch resp, req := both[0], both[1]; {
-	case req != nil:
-		computeID = b.sc.Str(req, "properties", "computeId")
-	case resp != nil:
-		computeID = b.sc.Str(resp, "properties", "computeId")
-	default:
+	body := both[1] // the request
+	if body == nil {
+		body = both[0]
+	}
+	if body == nil {
 		return nil
 	}
-	if !serverlessCompute(computeID) {
+	if record.EqualFold(b.sc.Str(body, "properties", "jobType"), "Pipeline") {
+		return pipelineJob(b.sc, body)
+	}
+	if !serverlessCompute(b.sc.Str(body, "properties", "computeId")) {
 		return nil
 	}
 	c := &event.Compute{Service: svcAML}
@@ -148,6 +152,66 @@ func amlJob(b *bodies) *event.Compute {
 	}
 	spot(c)
 	return c
+}
+
+// pipelineJob reads a pipeline job's steps (properties.jobs), as the SDK
+// and the CLI write them: in snake case (resources.instance_type and
+// instance_count, queue_settings.job_tier, limits.max_concurrent_trials)
+// beside computeId. A step runs on its own computeId, else the pipeline's,
+// else its settings' default_compute; those on serverless compute that
+// name their machines are what the job creates, and the pipeline's write
+// is their only record (Azure ML submits the steps itself). Steps with no
+// input from another run at once: every step is counted, as bestPools
+// counts a cluster's pools. The pipeline names no machines of its own, so
+// reading it as a command job took none of them.
+func pipelineJob(sc *record.Scratch, body *fastjson.Value) *event.Compute {
+	def := sc.FirstStr(body, "properties/computeId", "properties/settings/default_compute", "properties/settings/defaultCompute")
+	jobs := sc.Object(sc.Get(body, "properties", "jobs"))
+	if jobs == nil || jobs.Type() != fastjson.TypeObject {
+		return nil
+	}
+	steps := func(yield func(event.Compute) bool) {
+		o, _ := jobs.Object()
+		stop := false
+		o.Visit(func(_ []byte, step *fastjson.Value) {
+			if stop || step.Type() != fastjson.TypeObject {
+				return
+			}
+			if id := sc.Str(step, "computeId"); !serverlessCompute(cmp.Or(id, def)) {
+				return
+			}
+			s := event.Compute{Size: sc.FirstStr(step, "resources/instance_type", "resources/instanceType")}
+			if s.Size == "" {
+				return // the default serverless size: not the step's to say
+			}
+			machines := int64(max(stepInt(sc, step, "resources", "instance_count", "instanceCount"), 1))
+			if record.EqualFold(sc.Str(step, "type"), "sweep") {
+				machines *= int64(max(stepInt(sc, step, "limits", "max_concurrent_trials", "maxConcurrentTrials"), 1))
+			}
+			s.Count = clampCount(machines)
+			if tier := sc.FirstStr(step, "queue_settings/job_tier", "queueSettings/jobTier"); record.EqualFold(tier, "Spot") {
+				s.Priority = tier
+			}
+			spot(&s)
+			stop = !yield(s)
+		})
+	}
+	c := &event.Compute{Service: svcAML}
+	bestPools(c, steps)
+	if c.Size == "" {
+		return nil
+	}
+	return c
+}
+
+// stepInt returns the integer a pipeline's step holds in its object
+// parent, under its snake-case name or else its camel-case one.
+func stepInt(sc *record.Scratch, step *fastjson.Value, parent, snake, camel string) int {
+	n, ok := sc.Int(step, parent, snake)
+	if !ok {
+		n, _ = sc.Int(step, parent, camel)
+	}
+	return clampCount(n)
 }
 
 // serverlessCompute reports whether a job's computeId puts it on
@@ -235,7 +299,7 @@ func aksCluster(b *bodies) *event.Compute {
 	for i, p := range pools {
 		aksPool(b.sc, &all[i], p)
 	}
-	bestPools(c, all)
+	bestPools(c, slices.Values(all))
 	return c
 }
 
@@ -256,26 +320,27 @@ func containerAppsEnv(b *bodies) *event.Compute {
 			all = append(all, event.Compute{Size: typ, Count: clampCount(max(n, 1))})
 		}
 	}
-	bestPools(c, all)
+	bestPools(c, slices.Values(all))
 	return c
 }
 
 // bestPools fills c from a write's pools of machines (an AKS cluster's
-// node pools, a Container Apps environment's profiles). An event carries
+// node pools, a Container Apps environment's profiles, a pipeline's
+// steps), which it reads twice and keeps none of. An event carries
 // one size, so it is the pool's that mines best (most GPUs, else most
 // vCPUs, over its nodes): a small system pool beside a GPU pool must not
 // hide it. Count and low priority are the nodes of that size, in every
 // pool of it: adding the other pools' nodes would claim 63 A100s (and
 // their cost) for 60 beside a 3-node system pool.
-func bestPools(c *event.Compute, pools []event.Compute) {
+func bestPools(c *event.Compute, pools iter.Seq[event.Compute]) {
 	var best float64 = -1
-	for _, p := range pools {
+	for p := range pools {
 		if w := poolWeight(p); w > best {
 			best, c.Size, c.Priority = w, p.Size, p.Priority
 		}
 	}
 	var count, lowPri int64
-	for _, p := range pools {
+	for p := range pools {
 		if strings.EqualFold(p.Size, c.Size) {
 			count += int64(p.Count)
 			lowPri += int64(p.LowPri)
