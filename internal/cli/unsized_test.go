@@ -88,3 +88,64 @@ func TestComputeCreatesWithoutBodiesAreNotJudged(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeCreatesWhoseBodiesNameNoMachinesAreJudged: a Container Apps
+// environment with only the Consumption profile (the default) creates no
+// machines, and its full records say so: the hunt read everything there
+// was, and no other export would name a size. NOT JUDGED, which sends the
+// user to an export with bodies, must not count it.
+func TestComputeCreatesWhoseBodiesNameNoMachinesAreJudged(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created",
+		"web-team-container-apps-cpu-profiles-stays-quiet", "activity-log-list.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	bodies := 0
+	for _, r := range doc.Value {
+		props := r["properties"].(map[string]any)
+		for _, k := range []string{"requestbody", "responseBody"} {
+			s, ok := props[k].(string)
+			if !ok {
+				continue
+			}
+			var body struct {
+				Location   string         `json:"location"`
+				Properties map[string]any `json:"properties"`
+			}
+			if err := json.Unmarshal([]byte(s), &body); err != nil {
+				t.Fatal(err)
+			}
+			body.Properties["workloadProfiles"] = []map[string]string{{"name": "Consumption", "workloadProfileType": "Consumption"}}
+			nb, _ := json.Marshal(body)
+			props[k] = string(nb)
+			bodies++
+		}
+	}
+	if bodies == 0 {
+		t.Fatal("no body in the fixture: the test proves nothing")
+	}
+	path := filepath.Join(t.TempDir(), "consumption-only.json")
+	out, _ := json.Marshal(doc)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(t.TempDir(), "summary.json")
+	code, table, errs := run(t, "", "hunt", "--no-progress", "--summary", sum, "--data-dir", t.TempDir(), path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	s, _ := readSummary(t, sum)
+	if s.ComputeCreates != 1 || s.ComputeUnsized != 0 {
+		t.Errorf("summary says %d compute creates, %d unsized; want 1, 0", s.ComputeCreates, s.ComputeUnsized)
+	}
+	if strings.Contains(table, "NOT JUDGED") || strings.Contains(errs, "not judged") {
+		t.Errorf("an environment whose bodies say it has no machines is reported not judged:\n%s\n%s", table, errs)
+	}
+}

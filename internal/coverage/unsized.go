@@ -10,7 +10,9 @@ package coverage
 type Unsized struct {
 	// Creates are the compute create or update operations read (one per
 	// correlation id: its Start, Accept and Success records are one);
-	// Unsized those of them none of whose records named a size.
+	// Unsized those of them none of whose records named a size or carried
+	// a body (event.Compute.NoBody): a body that names none is all there
+	// is to know, and no other export would say more.
 	Creates, Unsized int64
 	// Capped is true when there were more operations than a hunt tracks
 	// (a bounded number per worker): the counts are of those tracked.

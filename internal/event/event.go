@@ -107,6 +107,12 @@ type Compute struct {
 	GPUSKU   string  `json:"gpu_sku,omitempty"`      // container group GPU SKU (K80, P100, V100…)
 	CPUs     float64 `json:"cpus,omitempty"`         // container group CPU request
 	Priority string  `json:"priority,omitempty"`     // Regular, Spot, Low
+	// NoBody is true when the record carried neither a request nor a
+	// response body (the portal's CSV, an export that dropped them): what
+	// it created is unknown, not absent. A body that names no size (a
+	// Container Apps environment of the Consumption profile only) is all
+	// there is to know.
+	NoBody bool `json:"-"`
 }
 
 // Extension is a VM or scale-set extension install.

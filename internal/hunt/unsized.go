@@ -29,7 +29,9 @@ func (c *computeOps) add(seed maphash.Seed, ev *event.Event) {
 	if ev.Compute == nil || ev.Brief || !event.CreatesCompute(ev.Operation) {
 		return
 	}
-	sized := ev.Compute.Size != "" || ev.Compute.GPUs > 0 || ev.Compute.CPUs > 0
+	// A body that names no size is judged all the same: no export says
+	// more (a Consumption-only Container Apps environment has no machines).
+	sized := !ev.Compute.NoBody || ev.Compute.Size != "" || ev.Compute.GPUs > 0 || ev.Compute.CPUs > 0
 	if ev.CorrelationID == "" {
 		c.alone++
 		if !sized {

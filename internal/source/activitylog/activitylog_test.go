@@ -159,7 +159,7 @@ func TestDecodeFixtures(t *testing.T) {
 					CorrelationID: "9d1c7e55-1111-4a2b-8c3d-000000000003", Principal: mallory, SourceIP: attacker, Region: "eastus",
 					ResourceID:   rg + "microsoft.compute/virtualmachines/miner-01",
 					ResourceType: "microsoft.compute/virtualmachines",
-					Compute:      &event.Compute{Service: "vm", Count: 1},
+					Compute:      &event.Compute{Service: "vm", Count: 1, NoBody: true},
 					Quota: &event.Quota{Family: "standardNCSv3Family", Region: "eastus", Limit: 24, Required: 24,
 						Exceeded: true, Source: "statusmessage"},
 				}
@@ -454,7 +454,7 @@ func TestDecodeFixtures(t *testing.T) {
 					CorrelationID: "9d1c7e55-1111-4a2b-8c3d-000000000013", Principal: mallory, SourceIP: attacker,
 					ResourceID:   rg + "microsoft.compute/virtualmachines/miner-02",
 					ResourceType: "microsoft.compute/virtualmachines",
-					Compute:      &event.Compute{Service: "vm", Count: 1},
+					Compute:      &event.Compute{Service: "vm", Count: 1, NoBody: true},
 					Quota: &event.Quota{Family: "cores", Limit: 6, Current: 4, Usage: 4, Required: 2,
 						Exceeded: true, Source: "statusmessage"},
 				}

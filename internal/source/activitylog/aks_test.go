@@ -43,7 +43,7 @@ func TestAKSNodePools(t *testing.T) {
 		{
 			"cluster write without a body: the service only",
 			`{"time":"2026-03-14T03:09:27Z","resourceId":"` + cluster + `","operationName":"Microsoft.ContainerService/managedClusters/write","category":"Write","resultType":"Success","properties":{}}`,
-			event.Compute{Service: "aks"},
+			event.Compute{Service: "aks", NoBody: true},
 		},
 	} {
 		checkCompute(t, c.name, c.rec, c.want)

@@ -123,6 +123,10 @@ func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
 	case opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA:
 		e.Compute = compute(b, e.Operation)
+		if e.Compute != nil {
+			both := b.list()
+			e.Compute.NoBody = both[0] == nil && both[1] == nil
+		}
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
 		}
