@@ -12,7 +12,8 @@ import (
 // TestAzureMLJobs: a job on serverless compute names its machines (no
 // computeId, resources.instanceType) and is a compute create of them; a
 // sweep runs maxConcurrentTrials trials at once, each on the trial's
-// machines; the Spot tier is low priority. A job on a workspace compute,
+// machines; the Spot tier is low priority; an archived job written back
+// names its machines and counts none. A job on a workspace compute,
 // one naming no machines, or a record without a body to tell yields none.
 func TestAzureMLJobs(t *testing.T) {
 	t.Parallel()
@@ -28,6 +29,16 @@ func TestAzureMLJobs(t *testing.T) {
 			"command job on serverless Spot A100s, request body in a string (diagnostic)",
 			diag("quirky_lamp_5x2", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"command\":\"python train.py\",\"resources\":{\"instanceCount\":4,\"instanceType\":\"Standard_NC24ads_A100_v4\"},\"queueSettings\":{\"jobTier\":\"Spot\"}}}"}`),
 			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 4, LowPri: 4, Priority: "Spot"},
+		},
+		{
+			"a sweep of three trials in all runs no more than three at once",
+			diag("sweep_small", `{"requestbody":"{\"properties\":{\"jobType\":\"Sweep\",\"trial\":{\"resources\":{\"instanceCount\":1,\"instanceType\":\"Standard_NC6s_v3\"}},\"limits\":{\"maxTotalTrials\":3,\"maxConcurrentTrials\":20}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 3},
+		},
+		{
+			"an archived job written back whole: its machines named, none counted",
+			diag("j_archived", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"isArchived\":true,\"resources\":{\"instanceCount\":4,\"instanceType\":\"Standard_NC24ads_A100_v4\"},\"queueSettings\":{\"jobTier\":\"Spot\"}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Priority: "Spot"},
 		},
 		{
 			"sweep job: the trial's machines, eight trials at once (REST)",

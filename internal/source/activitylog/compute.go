@@ -125,6 +125,19 @@ func amlJob(b *bodies) *event.Compute {
 	if body == nil {
 		return nil
 	}
+	c := jobCompute(b, body)
+	// Archiving a job (the studio, the SDK's jobs.archive) writes it back
+	// whole, resources and all: a team tidying up its old GPU jobs is no
+	// burst of machines. The write still shows which machines the job
+	// named, so a GPU job is still one, but counts none.
+	if archived, _ := b.sc.Bool(body, "properties", "isArchived"); archived && c != nil {
+		c.Count, c.LowPri = 0, 0
+	}
+	return c
+}
+
+// jobCompute is amlJob's reading of the job's body.
+func jobCompute(b *bodies, body *fastjson.Value) *event.Compute {
 	if record.EqualFold(b.sc.Str(body, "properties", "jobType"), "Pipeline") {
 		return pipelineJob(b.sc, body)
 	}
@@ -143,7 +156,12 @@ func amlJob(b *bodies) *event.Compute {
 	}
 	machines := int64(max(n, 1))
 	if record.EqualFold(b.first("properties", "jobType"), "Sweep") {
-		machines *= int64(max(b.count("properties", "limits", "maxConcurrentTrials"), 1))
+		// No more trials run at once than the sweep has in all.
+		trials := b.count("properties", "limits", "maxConcurrentTrials")
+		if total := b.count("properties", "limits", "maxTotalTrials"); total > 0 && total < trials {
+			trials = total
+		}
+		machines *= int64(max(trials, 1))
 	}
 	c.Count = clampCount(machines)
 	// queueSettings.jobTier Spot runs the job on evictable capacity.
