@@ -312,6 +312,10 @@ var variants = []struct {
 	{takeNever, func(s string) string { return s[:len(s)-1] }},
 	{takeNever, func(s string) string { return s[:len(s)/2] }},
 	{takeNever, func(s string) string { return "[" + s + "]" }},
+	// Records joined on a line (a cut one before a whole one, two whole
+	// ones): never one brief record; the full path reads them (joined).
+	{takeNever, func(s string) string { return s[:len(s)/2] + s }},
+	{takeNever, func(s string) string { return s + s }},
 	{takeNever, func(s string) string { return `{"records":[` + s + `]}` }},
 }
 

@@ -130,6 +130,7 @@ func (d *docScanner) peek() (byte, bool) {
 type errStructure struct {
 	line int
 	msg  string
+	cut  bool // the text ended inside a value: cut short, not mistyped
 }
 
 func (e *errStructure) Error() string { return e.msg }
@@ -142,7 +143,7 @@ func (d *docScanner) truncated() error {
 	if d.rerr != nil {
 		return d.rerr
 	}
-	return &errStructure{line: d.lineAt(min(d.pos, len(d.buf))), msg: "document ends inside a record: " + ErrTruncated.Error()}
+	return &errStructure{line: d.lineAt(min(d.pos, len(d.buf))), msg: "document ends inside a record: " + ErrTruncated.Error(), cut: true}
 }
 
 // skipValue moves past one JSON value starting at pos (after white space),

@@ -29,6 +29,9 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\"}],\"rows\":[[\"2026-01-01T00:00:00Z\"]]}]}"))
 	// Lines holding lists with a bad or cut record (salvage).
 	f.Add([]byte(`{"records":[` + activity(1) + `,{"time":tru}]}` + "\n" + activity(2) + "\n[" + activity(3) + ",{\"a\":[1,]}," + activity(4)[:90]))
+	// A record cut short with the next on its line, two whole ones joined
+	// (joined).
+	f.Add([]byte(activity(1)[:120] + activity(2) + "\n" + activity(3) + activity(4)[:70]))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lim := DefaultLimits()
 		lim.MaxRecord = 1 << 16

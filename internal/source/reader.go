@@ -249,6 +249,9 @@ func controlBytes(b []byte) bool {
 // is a record cut short or broken rather than a document's opening, any
 // later line of the head that holds one (a file whose first two lines are
 // broken is still lines: taken for a document, none of it would be read).
+// A line holding whole records joined to a cut one, or to each other
+// (holdsJoined), counts as holding one: a file of one such line was taken
+// for a document broken at its first record.
 func jsonMode(head []byte, full bool) string {
 	for i := 0; ; i++ {
 		j := bytes.IndexByte(head, '\n')
@@ -262,7 +265,7 @@ func jsonMode(head []byte, full bool) string {
 			j = len(head)
 		}
 		line := bytes.TrimSpace(head[:j])
-		if len(line) > 0 && isJSON(line) {
+		if len(line) > 0 && (isJSON(line) || holdsJoined(line)) {
 			return "json-lines"
 		}
 		// A first line that opens a container ("[", "{", `{"value": [`) or

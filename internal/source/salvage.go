@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -18,9 +19,11 @@ import (
 // beside it, where a pretty-printed envelope loses only the bad one. The
 // document scanner splits the line (it checks structure only) and each
 // record is parsed alone and reported alone, by its place in the line;
-// whatever is wrong outside the records is reported once. It reports
-// false, having read nothing, when the line holds no such list.
-func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine bool, whole error) bool {
+// whatever is wrong outside the records is reported once. next is where
+// in the line a record written after this text starts (joined), -1 when
+// the text ends the line. It reports false, having read nothing, when the
+// line holds no such list.
+func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine bool, whole error, next int) bool {
 	if !holdsList(b) {
 		return false
 	}
@@ -44,7 +47,14 @@ func (w *worker) salvage(b []byte, loc event.Location, h record.Hint, lastLine b
 	if n == 0 {
 		return false
 	}
+	var se *errStructure
 	switch {
+	case err != nil && next >= 0 && errors.As(err, &se) && se.cut:
+		w.t.records++
+		w.skip(loc, fmt.Errorf("list cut short after %s, the next record written after it on the same line (read, from byte %d of the line): %w", plural.Count(n, "record", "records"), next, ErrTruncated))
+	case err != nil && next >= 0:
+		w.t.records++
+		w.skip(loc, fmt.Errorf("invalid JSON after record %d of the line, before the next record on it (read, from byte %d): %s", n, next, shortErr(err)))
 	case err != nil && lastLine:
 		w.t.records++
 		w.skip(loc, fmt.Errorf("line ends early after %s (a partly written last line?): %w", plural.Count(n, "record", "records"), ErrTruncated))

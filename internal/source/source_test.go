@@ -224,12 +224,14 @@ func TestSkipMessagesQuoteNoRecordContent(t *testing.T) {
 	}
 	login := "az login --service-principal -u 3f2a9c1e-7b44-4d0e-9a61-2c8d5e7f1b03 --tenant contoso.example -p " + secret
 	next := proc("2026-03-14T02:42:00Z", "nvidia-smi -q") + "\n" // a good line after the bad one
-	cases := []struct{ name, in string }{
-		// Two exports joined with cat, the first without its last newline.
-		{"two records on one line", proc("2026-03-14T02:40:00Z", "nvidia-smi") + proc("2026-03-14T02:41:00Z", login) + "\n" + next},
+	cases := []struct{ name, in, says string }{
+		// A writer cut short after the command line, then the next record
+		// appended on its line (joined reads that one).
+		{"a record cut short before the next on its line", strings.TrimSuffix(proc("2026-03-14T02:41:00Z", login), `"}`) + proc("2026-03-14T02:40:00Z", "nvidia-smi") + "\n" + next, "record cut short"},
 		// A hand-rolled exporter's bare boolean before the command line.
-		{"a bare word for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": f`, 1) + "\n" + next},
-		{"a truncated literal for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": tru`, 1) + "\n" + next},
+		{"a bare word for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": f`, 1) + "\n" + next, "invalid JSON"},
+		{"a truncated literal for a value", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": tru`, 1) + "\n" + next, "invalid JSON"},
+		{"a bare word, then the next record on its line", strings.Replace(proc("2026-03-14T02:41:00Z", login), `"AccountName":"azureuser"`, `"IsElevated": f`, 1) + proc("2026-03-14T02:40:00Z", "nvidia-smi") + "\n" + next, "invalid JSON"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -239,7 +241,7 @@ func TestSkipMessagesQuoteNoRecordContent(t *testing.T) {
 				t.Fatalf("skipped %d, errors %v; want the one record skipped", st.Skipped, r.errs)
 			}
 			msg := r.errs[0].Error()
-			if !strings.HasPrefix(msg, "in.json:1: invalid JSON") {
+			if !strings.HasPrefix(msg, "in.json:1: "+c.says) {
 				t.Errorf("message %q does not say where and why", msg)
 			}
 			for _, leak := range []string{secret[:8], secret[len(secret)-8:], "ProcessCommandLine", "az login", "gpu-vm-07"} {

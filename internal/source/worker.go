@@ -42,6 +42,7 @@ type worker struct {
 	// wants, which decode need not ask Wants again.
 	wanted bool
 	elems  []element // the records of an envelope line (records)
+	words  []uint64  // the quote bitmap of a line that did not parse (joined)
 	short  event.Event
 	audit  host.AuditBuilder
 	sysmon host.SysmonBuilder
@@ -127,8 +128,13 @@ func (w *worker) lines(b *batch) {
 		}
 		if t := bytes.TrimSpace(l); len(t) > 0 {
 			// Only the stream's final line may lack its newline; when it
-			// does not parse, it is a record still being written.
-			w.line(t, event.Location{File: w.file, Line: line, Offset: off}, b.last && i < 0)
+			// does not parse, it is a record still being written. The
+			// offset is the record's first byte, white space before it
+			// passed over (t is a part of l: their capacities differ by
+			// where it starts), as a record found further on in the line
+			// (joined) is placed by its own.
+			loc := event.Location{File: w.file, Line: line, Offset: off + int64(cap(l)-cap(t))}
+			w.line(t, loc, b.last && i < 0)
 		}
 		line++
 		off += int64(len(l)) + 1
@@ -347,7 +353,7 @@ func (w *worker) recordKnown(b []byte, loc event.Location, h record.Hint, lastLi
 func (w *worker) record(b []byte, loc event.Location, h record.Hint, lastLine bool) {
 	v, err := w.p.ParseBytes(b)
 	if err != nil {
-		if w.salvage(b, loc, h, lastLine, err) {
+		if w.joined(b, loc, h, lastLine) || w.salvage(b, loc, h, lastLine, err, -1) {
 			return
 		}
 		w.t.records++
