@@ -32,6 +32,9 @@ func FuzzRead(f *testing.F) {
 	// A record cut short with the next on its line, two whole ones joined
 	// (joined).
 	f.Add([]byte(activity(1)[:120] + activity(2) + "\n" + activity(3) + activity(4)[:70]))
+	// A gzip file of three members, the second damaged (gzipReader).
+	z, at := gzMembers(6, records(0, 3), records(3, 6), records(6, 9))
+	f.Add(damage(z, (at[1]+at[2])/2, 8))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lim := DefaultLimits()
 		lim.MaxRecord = 1 << 16

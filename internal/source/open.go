@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"sync"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // Input is one stream to read: a file, or standard input.
@@ -155,6 +152,7 @@ type stream struct {
 	counted    *countingReader // decompressed bytes
 	bom        int             // bytes of a byte-order mark sniff passed over
 	bufs       [2]*bufio.Reader
+	gz         *gzipReader // the gzip layer, when compressed
 }
 
 // Close closes the input and gives the stream's buffers back: nothing
@@ -166,6 +164,9 @@ func (s *stream) Close() error {
 			putBuffer(b)
 			s.bufs[i] = nil
 		}
+	}
+	if s.gz != nil {
+		s.gz.close()
 	}
 	s.Reader = nil
 	return s.closer.Close()
@@ -208,16 +209,12 @@ func openStream(in Input, lim Limits) (*stream, error) {
 		out := getBuffer(c)
 		return utf8Stream(&stream{Reader: out, closer: rc, counted: c, bufs: [2]*bufio.Reader{br, out}}), nil
 	}
-	raw := &countingReader{r: br}
-	zr, err := gzip.NewReader(raw)
-	if err != nil {
-		putBuffer(br)
-		rc.Close()
-		return nil, fmt.Errorf("gzip: %w", err)
-	}
-	c := &countingReader{r: &gzipGuard{zr: zr, raw: raw, lim: lim}}
+	// Read member by member, on past a damaged one (gzipReader); a
+	// header that is not one is such damage too, said when read.
+	gz := newGzipReader(br, lim)
+	c := &countingReader{r: gz}
 	out := getBuffer(c)
-	return utf8Stream(&stream{Reader: out, closer: rc, compressed: true, counted: c, bufs: [2]*bufio.Reader{br, out}}), nil
+	return utf8Stream(&stream{Reader: out, closer: rc, compressed: true, counted: c, bufs: [2]*bufio.Reader{br, out}, gz: gz}), nil
 }
 
 // utf8Stream reads a UTF-16 stream (known by its byte-order mark) as the
@@ -234,6 +231,10 @@ func utf8Stream(s *stream) *stream {
 	s.Discard(2)
 	s.Reader = bufio.NewReaderSize(&utf16Reader{r: s.Reader, order: order}, 64<<10)
 	s.utf16 = true
+	if s.gz != nil { // a line cut by a damaged member is ended in UTF-16
+		s.gz.sep = make([]byte, 2)
+		order.PutUint16(s.gz.sep, '\n')
+	}
 	return s
 }
 
@@ -246,30 +247,6 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	return n, err
-}
-
-// gzipGuard turns a truncated stream into an error that says so, and stops
-// a decompression bomb before it fills memory or disk time.
-type gzipGuard struct {
-	zr  *gzip.Reader
-	raw *countingReader
-	out int64
-	lim Limits
-}
-
-func (g *gzipGuard) Read(p []byte) (int, error) {
-	n, err := g.zr.Read(p)
-	g.out += int64(n)
-	if g.lim.MaxDecompressed > 0 && g.out > g.lim.MaxDecompressed {
-		return n, fmt.Errorf("gzip: decompressed size passes %d bytes: %w (raise --max-decompressed)", g.lim.MaxDecompressed, ErrTooLarge)
-	}
-	if g.lim.MaxRatio > 0 && g.out > 64<<20 && g.raw.n > 0 && g.out/g.raw.n > g.lim.MaxRatio {
-		return n, fmt.Errorf("gzip: expands more than %d× (possible decompression bomb): %w", g.lim.MaxRatio, ErrTooLarge)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return n, fmt.Errorf("gzip stream ends early after %d compressed bytes: %w", g.raw.n, ErrTruncated)
-	}
 	return n, err
 }
 

@@ -106,6 +106,10 @@ func (fr *fileReader) run() {
 	}
 	defer s.Close()
 	defer func() { fr.fs.Bytes = s.counted.n }()
+	if s.gz != nil {
+		// A damaged member read past is said where its text was cut.
+		s.gz.onDamage(func(off int64, err error) { fr.fail(0, off, err) })
+	}
 	kind, err := sniff(s)
 	if fr.in.kind != "" && kind != "empty" {
 		// Known (the rest of a file serve has read): broken first lines

@@ -28,6 +28,14 @@ func sniff(s *stream) (string, error) {
 		s.bom, _ = s.Discard(len(utf8BOM))
 		head = head[len(utf8BOM):]
 	}
+	if s.gz != nil && !s.utf16 {
+		// A damaged first gzip member decoded to text that says less of
+		// the format than the member read after it (it may be garbage):
+		// that one's is looked at.
+		if at := s.gz.resumed - int64(s.bom); at > 0 && at < int64(len(head)) {
+			head = head[at:]
+		}
+	}
 	if bytes.HasPrefix(head, avroMagic) {
 		return "avro", nil
 	}
