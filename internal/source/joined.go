@@ -43,6 +43,11 @@ import (
 // it did before.
 func (w *worker) joined(b []byte, loc event.Location, h record.Hint, lastLine bool) bool {
 	wk := jsonwalk.New(b, &w.words)
+	defer func() {
+		if cap(w.words) > maxJoinedWords {
+			w.words = nil // a long broken line's bitmap is not kept for the next
+		}
+	}()
 	next := -1 // where the next whole record after a broken one starts
 	if wholeAt(&wk, 0) < 0 {
 		if next = nextRecord(&wk, 0, 1, h, &w.p); next < 0 {
@@ -69,6 +74,10 @@ func (w *worker) joined(b []byte, loc event.Location, h record.Hint, lastLine bo
 	}
 	return true
 }
+
+// maxJoinedWords bounds the bitmap words a worker keeps from one line to
+// the next (two per 64 bytes): those of a line of 256 KiB, a batch's.
+const maxJoinedWords = 2 * chunkCap / 64
 
 // wholeAt returns the end of the object that starts at i when it is whole
 // and what follows it on the line is another object or nothing; else -1.

@@ -209,3 +209,21 @@ func FuzzJoinedLine(f *testing.F) {
 		}
 	})
 }
+
+// TestJoinedKeepsNoLongLinesBitmap: the quote bitmap of a long broken
+// line (two words of 8 bytes a 64: 4 MiB for one of 16 MiB) is not kept
+// by the worker for the lines after it; its records are read all the same.
+func TestJoinedKeepsNoLongLinesBitmap(t *testing.T) {
+	t.Parallel()
+	long := strings.Replace(activity(1), `"level":`, `"pad":"`+strings.Repeat("x", 4<<20)+`","level":`, 1)
+	line := []byte(long[:len(long)-200] + activity(2))
+	w := &worker{t: newTally(), file: "in.json"}
+	events := 0
+	w.h = func(int, *event.Event) { events++ }
+	if !w.joined(line, event.Location{File: "in.json", Line: 1}, jsonHint, false) || events != 1 {
+		t.Fatalf("joined: %d events, want the whole record's", events)
+	}
+	if cap(w.words) > maxJoinedWords {
+		t.Errorf("%d bitmap words kept after the line", cap(w.words))
+	}
+}
