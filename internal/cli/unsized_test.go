@@ -19,17 +19,7 @@ import (
 // nothing and the GPU alerts are there.
 func TestComputeCreatesWithoutBodiesAreNotJudged(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created",
-		"guest-deploys-an-online-endpoint-on-h100-machines-fires", "activity-log-list.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Value []map[string]any `json:"value"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	b, doc := gpuScenario(t, "guest-deploys-an-online-endpoint-on-h100-machines-fires")
 	ops := map[string]bool{} // the compute creates' correlation ids
 	for _, r := range doc.Value {
 		op := strings.ToLower(r["operationName"].(map[string]any)["value"].(string))
@@ -96,17 +86,7 @@ func TestComputeCreatesWithoutBodiesAreNotJudged(t *testing.T) {
 // user to an export with bodies, must not count it.
 func TestComputeCreatesWhoseBodiesNameNoMachinesAreJudged(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created",
-		"web-team-container-apps-cpu-profiles-stays-quiet", "activity-log-list.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Value []map[string]any `json:"value"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	_, doc := gpuScenario(t, "web-team-container-apps-cpu-profiles-stays-quiet")
 	bodies := 0
 	for _, r := range doc.Value {
 		props := r["properties"].(map[string]any)
@@ -148,4 +128,24 @@ func TestComputeCreatesWhoseBodiesNameNoMachinesAreJudged(t *testing.T) {
 	if strings.Contains(table, "NOT JUDGED") || strings.Contains(errs, "not judged") {
 		t.Errorf("an environment whose bodies say it has no machines is reported not judged:\n%s\n%s", table, errs)
 	}
+}
+
+// gpuScenario reads a gpu_created scenario's az monitor activity-log list
+// file: its bytes, and its records to change.
+func gpuScenario(t *testing.T, name string) ([]byte, listDoc) {
+	t.Helper()
+	var doc listDoc
+	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created", name, "activity-log-list.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &doc)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, doc
+}
+
+// listDoc is az monitor activity-log list's document.
+type listDoc struct {
+	Value []map[string]any `json:"value"`
 }
