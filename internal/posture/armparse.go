@@ -3,6 +3,7 @@ package posture
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 )
 
 // Azure Resource Manager resources, in the shapes the ARM REST reference
@@ -26,6 +27,7 @@ func parseSubscription(s *Snapshot, _ []string, item json.RawMessage) error {
 		SubscriptionID flexString `json:"subscriptionId"`
 		DisplayName    flexString `json:"displayName"`
 		State          flexString `json:"state"`
+		TenantID       flexString `json:"tenantId"`
 	}
 	err := decodeItem(item, &raw)
 	if fatal(err) {
@@ -40,5 +42,6 @@ func parseSubscription(s *Snapshot, _ []string, item json.RawMessage) error {
 	}
 	sub := s.sub(id)
 	sub.Name, sub.State, sub.Known = string(raw.DisplayName), string(raw.State), true
+	sub.Tenant = strings.ToLower(strings.TrimSpace(string(raw.TenantID)))
 	return err
 }

@@ -213,7 +213,7 @@ func TestAncestryFromTheEntitiesList(t *testing.T) {
 	delete(s.Entities, mgPrefix+"contoso")
 	s.Entities["/subscriptions/"+subProd].Chain = nil
 	s.Entities[mgPrefix+"landing-zones"].Chain = nil
-	want := Ancestry{Groups: map[string]bool{"landing-zones": true, "contoso": true}}
+	want := Ancestry{Groups: map[string]bool{"landing-zones": true, "contoso": true, root: true}}
 	if diff := cmp.Diff(want, s.Ancestry(subProd)); diff != "" {
 		t.Errorf("short walk (-want +got):\n%s", diff)
 	}
@@ -222,5 +222,15 @@ func TestAncestryFromTheEntitiesList(t *testing.T) {
 	}
 	if under, known := s.Ancestry(subProd).Under("sandbox"); under || known {
 		t.Errorf("Under(sandbox) = %v, %v; want unknown", under, known)
+	}
+	// No hierarchy at all: the subscriptions list still names each one's
+	// home tenant, whose root group (named for it) lies above it; an
+	// alert there covers it, one on any other group may or may not.
+	s.Entities = nil
+	if under, known := s.Ancestry(subProd).Under(strings.ToUpper(root)); !under || !known {
+		t.Errorf("without the hierarchy, Under(root group) = %v, %v; want above", under, known)
+	}
+	if under, known := s.Ancestry(subProd).Under("contoso"); under || known {
+		t.Errorf("without the hierarchy, Under(contoso) = %v, %v; want unknown", under, known)
 	}
 }

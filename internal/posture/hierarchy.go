@@ -102,6 +102,14 @@ func (a Ancestry) Under(group string) (under, known bool) {
 // holds. A subscription the list does not hold has none known.
 func (s *Snapshot) Ancestry(sub string) Ancestry {
 	a := Ancestry{Groups: map[string]bool{}}
+	// Every subscription lies under its home tenant's root group, which
+	// is named for the tenant: an alert scoped to it covers them all,
+	// whether or not the hierarchy could be read. (Not the tenant the
+	// snapshot was read in: a subscription delegated from another
+	// tenant lies under that one's.)
+	if sb := s.Subscriptions[strings.ToLower(sub)]; sb != nil && sb.Tenant != "" {
+		a.Groups[sb.Tenant] = true
+	}
 	e := s.Entities["/subscriptions/"+strings.ToLower(sub)]
 	for depth := 0; e != nil && depth < maxDepth; depth++ {
 		for _, g := range e.Chain {

@@ -75,6 +75,10 @@ type Subscription struct {
 	// Known is false for a subscription seen only through its datasets'
 	// keys (the subscriptions list was not read or did not list it).
 	Known bool
+	// Tenant is the subscription's home tenant, as the subscriptions list
+	// gives it (lower-cased; "" when not listed): its root management
+	// group, named for the tenant, lies above it.
+	Tenant string
 
 	RoleAssignments []RoleAssignment
 	// RoleDefinitions by lower-cased definition GUID.
