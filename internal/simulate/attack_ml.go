@@ -39,12 +39,12 @@ func (g *gen) amlJob(at time.Time, a actor, ws, name string, props map[string]an
 // commandJob is a command job's properties; compute "" runs it on
 // serverless compute, count machines of size.
 func commandJob(compute, size string, count int, command string) map[string]any {
-	p := map[string]any{"jobType": "Command", "command": command, "environmentId": "azureml:AzureML-ACPT-pytorch-2.2-cuda12.1:8",
-		"resources": map[string]any{"instanceCount": count}}
+	res := map[string]any{"instanceCount": count}
+	p := map[string]any{"jobType": "Command", "command": command, "environmentId": "azureml:AzureML-ACPT-pytorch-2.2-cuda12.1:8", "resources": res}
 	if compute != "" {
 		p["computeId"] = compute
 	} else {
-		p["resources"].(map[string]any)["instanceType"] = size
+		res["instanceType"] = size
 	}
 	return p
 }
