@@ -297,7 +297,8 @@ func (c *compiler) compareValue(field string, n *yaml.Node, m *itemMods) (group,
 	if !ok {
 		return nil, c.ce.invalid("field %q: %s takes a number, not %q", field, strings.Join(m.list, "|"), n.Value)
 	}
-	cmp, order := compareFunc(m.cmp, want.f), orderFunc(m.cmp)
+	// order is cmp on the result of compareNumbers, an order against 0.
+	cmp, order := compareFunc(m.cmp, want.f), compareFunc(m.cmp, 0)
 	if m.kind == kindTime {
 		part := timePart(m.time)
 		return group{{fn: func(v Value) bool {
@@ -313,7 +314,7 @@ func (c *compiler) compareValue(field string, n *yaml.Node, m *itemMods) (group,
 		}
 		if large && math.Abs(x) >= exactFloat {
 			c, ok := compareNumbers(valueNumber(v, x), want)
-			return ok && order(c)
+			return ok && order(float64(c))
 		}
 		return cmp(x)
 	}}}, nil
@@ -331,21 +332,6 @@ func compareFunc(op string, want float64) func(float64) bool {
 		return func(x float64) bool { return x <= want }
 	}
 	return func(x float64) bool { return x == want }
-}
-
-// orderFunc is compareFunc on the result of compareNumbers.
-func orderFunc(op string) func(int) bool {
-	switch op {
-	case "gt":
-		return func(c int) bool { return c > 0 }
-	case "gte":
-		return func(c int) bool { return c >= 0 }
-	case "lt":
-		return func(c int) bool { return c < 0 }
-	case "lte":
-		return func(c int) bool { return c <= 0 }
-	}
-	return func(c int) bool { return c == 0 }
 }
 
 // textValue lifts a test on text to values: strings, and the text of
