@@ -88,25 +88,20 @@ func (s *Store) readSalt(ctx context.Context) ([]byte, error) {
 // key a store's hashes without their keys (seal). It is not safe for
 // concurrent use (Baseline holds its lock).
 type keyer struct {
-	mac     stdhash.Hash
-	d, sum  []byte // scratch: a hash's Write and Sum take slices
-	scratch [2 * sha256.Size]byte
+	mac stdhash.Hash
+	buf hash // scratch: a hash's Write and Sum take slices
 }
 
-func newKeyer(salt []byte) *keyer {
-	k := &keyer{mac: hmac.New(sha256.New, salt)}
-	k.d, k.sum = k.scratch[:sha256.Size:sha256.Size], k.scratch[sha256.Size:sha256.Size]
-	return k
-}
+func newKeyer(salt []byte) *keyer { return &keyer{mac: hmac.New(sha256.New, salt)} }
 
 // of returns key's hash.
 func (k *keyer) of(key string) hash { return k.seal(sha256.Sum256([]byte(key))) }
 
 // seal returns the keyed hash of a key's SHA-256.
-func (k *keyer) seal(d hash) (h hash) {
-	copy(k.d, d[:])
+func (k *keyer) seal(d hash) hash {
+	k.buf = d
 	k.mac.Reset()
-	k.mac.Write(k.d)
-	copy(h[:], k.mac.Sum(k.sum[:0]))
-	return h
+	k.mac.Write(k.buf[:])
+	k.mac.Sum(k.buf[:0]) // over d, which Write has taken
+	return k.buf
 }
