@@ -19,10 +19,7 @@ import (
 func TestUpgradeWaitsForAnOlderServe(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "mamori.db")
-	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
-		t.Fatal(err)
-	}
+	s := openSchema9(t, path)
 	sch9{s}.Record("t1", "first_region", "eastus", t0)
 	s.Close()
 	// The older serve: its lock, as its Serve took it.

@@ -112,10 +112,7 @@ func TestUpgradeKeysTheSchema9Baseline(t *testing.T) {
 	path := filepath.Join(dir, "m.db")
 	// As schema 9 was: no salt, keys as their SHA-256 (sch9), with a few
 	// hundred others so the keys fill pages as a served store's do.
-	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
-		t.Fatal(err)
-	}
+	s := openSchema9(t, path)
 	rules := firstRegion(t)
 	old := sch9{s}
 	for i := range 300 {
@@ -172,10 +169,7 @@ func TestUpgradeLeavesNoPrunedPlainHash(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.db")
-	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
-		t.Fatal(err)
-	}
+	s := openSchema9(t, path)
 	key := func(i int) string { return correlate.BaselineKey(fmt.Sprintf("svc-%03d", i), "westus") }
 	for i := range 600 {
 		sch9{s}.Record("t1", "first_region", key(i), t0.Add(-time.Duration(i%2)*30*24*time.Hour))
@@ -213,27 +207,10 @@ func TestUpgradeLeavesNoPrunedPlainHash(t *testing.T) {
 func TestUpgradeTogetherKeysOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
-	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
-		t.Fatal(err)
-	}
+	s := openSchema9(t, path)
 	sch9{s}.Record("t1", "first_region", "eastus", t0)
 	s.Close()
-	errs := make(chan error, 4)
-	for range cap(errs) {
-		go func() {
-			s, err := Open(ctx, path)
-			if err == nil {
-				s.Close()
-			}
-			errs <- err
-		}()
-	}
-	for range cap(errs) {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	openTogether(t, path)
 	s = open(t, path)
 	before := salt(t, s)
 	// The one that waited runs the upgrade on the upgraded store.
@@ -246,6 +223,17 @@ func TestUpgradeTogetherKeysOnce(t *testing.T) {
 	if _, ok := s.Baseline(ctx).Seen("t1", "first_region", "eastus"); !ok {
 		t.Error("after two upgrades, the key kept before is not seen")
 	}
+}
+
+// openSchema9 opens the store at path made as schema 9 was: no salt (no
+// meta table), the version 9.
+func openSchema9(t *testing.T, path string) *Store {
+	t.Helper()
+	s := open(t, path)
+	if _, err := s.db.ExecContext(context.Background(), "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // sch9 is a schema 9 mamori's baseline: keys as their plain SHA-256.
@@ -322,10 +310,7 @@ func region(principal, region string, day int) correlate.Match {
 func TestUpgradeAfterACrashLeavesNoPlainHash(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
-	s := open(t, path)
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE meta; PRAGMA user_version = 9"); err != nil {
-		t.Fatal(err)
-	}
+	s := openSchema9(t, path)
 	key := correlate.BaselineKey("alice@contoso.com", "eastus")
 	sch9{s}.Record("t1", "first_region", key, t0)
 	// The files as the crash left them: the cycle in the WAL.

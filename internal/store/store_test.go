@@ -234,23 +234,29 @@ func TestCarriedRecordReadAgainIsUpdated(t *testing.T) {
 // service, two timers) both find it empty: one creates the schema, the
 // other waits for it, and neither refuses the store.
 func TestOpenNewStoreTogether(t *testing.T) {
-	ctx := context.Background()
 	for range 5 {
-		path := filepath.Join(t.TempDir(), "m.db")
-		errs := make(chan error, 4)
-		for range cap(errs) {
-			go func() {
-				s, err := Open(ctx, path)
-				if err == nil {
-					s.Close()
-				}
-				errs <- err
-			}()
-		}
-		for range cap(errs) {
-			if err := <-errs; err != nil {
-				t.Fatal(err)
+		openTogether(t, filepath.Join(t.TempDir(), "m.db"))
+	}
+}
+
+// openTogether opens the store at path from four goroutines at once, as
+// processes started together would, and closes it; any Open's error fails
+// the test.
+func openTogether(t *testing.T, path string) {
+	t.Helper()
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			s, err := Open(context.Background(), path)
+			if err == nil {
+				s.Close()
 			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
