@@ -159,7 +159,7 @@ func (g *gzipReader) handed(b []byte) (int, error) {
 	}
 	if g.lim.MaxDecompressed > 0 && g.out > g.lim.MaxDecompressed {
 		g.err = fmt.Errorf("gzip: decompressed size passes %d bytes: %w (raise --max-decompressed)", g.lim.MaxDecompressed, ErrTooLarge)
-	} else if g.lim.MaxRatio > 0 && g.out > 64<<20 && g.raw.n > 0 && g.out/g.raw.n > g.lim.MaxRatio {
+	} else if g.lim.MaxRatio > 0 && g.out > 64<<20 && g.raw.end() > 0 && g.out/g.raw.end() > g.lim.MaxRatio {
 		g.err = fmt.Errorf("gzip: expands more than %d× (possible decompression bomb): %w", g.lim.MaxRatio, ErrTooLarge)
 	}
 	return n, g.err
@@ -196,7 +196,7 @@ func (g *gzipReader) damaged(err error, header bool) {
 	case errors.Is(err, io.ErrUnexpectedEOF) && next < 0 && !header:
 		// The file ends inside a member: cut short, as a log still being
 		// compressed is.
-		g.err = fmt.Errorf("gzip stream ends early after %d compressed bytes: %w", g.raw.n, ErrTruncated)
+		g.err = fmt.Errorf("gzip stream ends early after %d compressed bytes: %w", g.raw.end(), ErrTruncated)
 		return
 	case header && next < 0:
 		what = fmt.Sprintf("bytes %d to the end of the file are not a gzip member (%v)", start, err)
@@ -305,12 +305,14 @@ type rawStream struct {
 	win  []byte // the bytes lately read: win[0] is the file's byte base
 	base int64
 	pos  int64 // the next byte Read returns
-	n    int64 // bytes read from r (the ratio check's)
 	err  error // r's, once it returned one
 }
 
+// end is how many bytes were read from r: the end of those kept.
+func (s *rawStream) end() int64 { return s.base + int64(len(s.win)) }
+
 func (s *rawStream) Read(p []byte) (int, error) {
-	if end := s.base + int64(len(s.win)); s.pos < end {
+	if s.pos < s.end() {
 		n := copy(p, s.win[s.pos-s.base:])
 		s.pos += int64(n)
 		return n, nil
@@ -330,7 +332,6 @@ func (s *rawStream) Read(p []byte) (int, error) {
 // keep adds b, just read, to the kept bytes, forgetting their older half
 // when there is no room (and as much more as b needs).
 func (s *rawStream) keep(b []byte) {
-	s.n += int64(len(b))
 	if len(b) >= cap(s.win) {
 		s.drop(len(s.win))
 		s.base += int64(len(b) - cap(s.win))
@@ -358,7 +359,6 @@ func (s *rawStream) fill() bool {
 	}
 	n, err := s.r.Read(s.win[len(s.win):cap(s.win)])
 	s.win = s.win[:len(s.win)+n]
-	s.n += int64(n)
 	s.err = err
 	return n > 0 || err == nil
 }
