@@ -85,7 +85,7 @@ var packs = []struct {
 	{[]byte("PK\x03\x04"), 0, "a zip archive: extract it (unzip) and hunt what it holds"},
 	{[]byte("PK\x05\x06"), 0, "an empty zip archive"},
 	{[]byte("ustar"), 257, "a tar archive: extract it (tar -xf) and hunt what it holds"},
-	{[]byte{0x1f, 0x8b}, 0, "gzip inside gzip: decompress it once (gunzip) and hunt the result"},
+	{gzipMagic, 0, "gzip inside gzip: decompress it once (gunzip) and hunt the result"},
 	{[]byte("BZh"), 0, "bzip2-compressed: decompress it (bunzip2) first"},
 	{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0, "zstd-compressed: decompress it (unzstd) first"},
 	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0, "xz-compressed: decompress it (unxz) first"},
@@ -95,7 +95,7 @@ var packs = []struct {
 // packed names the archive or compression head begins with, or "".
 func packed(head []byte) string {
 	for _, p := range packs {
-		if len(head) >= p.at+len(p.magic) && bytes.Equal(head[p.at:p.at+len(p.magic)], p.magic) {
+		if len(head) >= p.at && bytes.HasPrefix(head[p.at:], p.magic) {
 			return p.what
 		}
 	}
