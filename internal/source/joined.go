@@ -48,11 +48,9 @@ func (w *worker) joined(b []byte, loc event.Location, h record.Hint, lastLine bo
 			w.words = nil // a long broken line's bitmap is not kept for the next
 		}
 	}()
-	next := -1 // where the next whole record after a broken one starts
-	if wholeAt(&wk, 0) < 0 {
-		if next = nextRecord(&wk, 0, 1, h, &w.p); next < 0 {
-			return false
-		}
+	next := joinedStart(&wk, h, &w.p) // where the next whole record after a broken one starts
+	if next < 0 {
+		return false
 	}
 	for at := 0; at < len(b); {
 		l := loc
@@ -73,6 +71,16 @@ func (w *worker) joined(b []byte, loc event.Location, h record.Hint, lastLine bo
 		at = next
 	}
 	return true
+}
+
+// joinedStart returns where the line's first whole record starts: 0 when
+// it opens with one, else the first that follows its broken start
+// (nextRecord); -1 when it holds none, and joined reads nothing.
+func joinedStart(wk *jsonwalk.Walker, h record.Hint, p *fastjson.Parser) int {
+	if wholeAt(wk, 0) >= 0 {
+		return 0
+	}
+	return nextRecord(wk, 0, 1, h, p)
 }
 
 // maxJoinedWords bounds the bitmap words a worker keeps from one line to
@@ -157,11 +165,8 @@ func holdsJoined(line []byte) bool {
 	}
 	var words []uint64
 	wk := jsonwalk.New(line, &words)
-	if wholeAt(&wk, 0) >= 0 {
-		return true
-	}
 	var p fastjson.Parser
-	return nextRecord(&wk, 0, 1, jsonHint, &p) >= 0
+	return joinedStart(&wk, jsonHint, &p) >= 0
 }
 
 // known reports whether v is something the readers recognise: a record
