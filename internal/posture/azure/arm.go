@@ -43,9 +43,6 @@ func (c *collector) tenantTasks() ([]func(context.Context), error) {
 	if err != nil {
 		return nil, err
 	}
-	// The entities list is cached by the service; a subscription moved
-	// between groups a moment ago must be judged where it is now.
-	noCache := "no-cache"
 	return []func(context.Context){
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyEntraDiagnostics, c.armList(entraDiagnosticsPath))
@@ -61,16 +58,10 @@ func (c *collector) tenantTasks() ([]func(context.Context), error) {
 				return transfer.GetPolicyForTenant(ctx, nil)
 			}))
 		},
-		// Which management groups lie above each subscription: an alert
-		// scoped to a group watches only the subscriptions under it. The
-		// SDK asks for next pages with GET, which the service was reported
-		// to refuse (Azure/azure-sdk-for-go#19222, older SDK); the dataset
-		// is then partial, and the subscriptions not read are unknown,
-		// never guessed.
+		// Which management groups lie above each subscription; each page
+		// is a POST (entityPages).
 		func(ctx context.Context) {
-			c.read(ctx, capture.KeyManagementGroupEntities, pages(c, func() *runtimePager[armmanagementgroups.EntitiesClientListResponse] {
-				return entities.NewListPager(&armmanagementgroups.EntitiesClientListOptions{CacheControl: &noCache})
-			}))
+			c.read(ctx, capture.KeyManagementGroupEntities, entityPages(c, entities))
 		},
 	}, nil
 }
