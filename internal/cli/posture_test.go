@@ -248,24 +248,29 @@ func TestDoctorAgreesWithPostureOnAbsentData(t *testing.T) {
 }
 
 // TestDoctorSaysWhatLimitsACheck: a check that runs without a dataset
-// but may then leave findings not assessed (the management group
-// hierarchy, for alert rules scoped to a group; users, for the role
-// checks) is "limited" in doctor, naming the permission, not "ok"; with
-// everything readable it is ok.
+// but may then leave findings not assessed (users, for the role checks)
+// is "limited" in doctor, naming the permission, not "ok"; with
+// everything readable it is ok. The management group hierarchy limits no
+// check: no activity log alert rule on a group counts.
 func TestDoctorSaysWhatLimitsACheck(t *testing.T) {
 	t.Parallel()
+	const roles = "posture.rbac.compute_role_holders"
 	const alerts = "posture.monitoring.quota_and_compute_alerts"
 	_, out, _ := run(t, "", "doctor", "--from", postureExample)
-	if l := lineOf(out, alerts); !strings.Contains(l, " ok") {
+	if l := lineOf(out, roles); !strings.Contains(l, " ok") {
 		t.Errorf("doctor with every dataset read: %q", l)
 	}
-	d := denyDataset(t, capture.KeyManagementGroupEntities, "Management Group Reader")
+	d := denyDataset(t, capture.KeyUsers, "User.Read.All")
 	code, out, errs := run(t, "", "doctor", "--from", d)
 	if code != ExitOK {
 		t.Fatalf("doctor: exit %d: %s", code, errs)
 	}
-	if l := lineOf(out, alerts); !strings.Contains(l, "limited") || !strings.Contains(l, "Management Group Reader") {
-		t.Errorf("doctor without the hierarchy: %q, want limited naming the permission", l)
+	if l := lineOf(out, roles); !strings.Contains(l, "limited") || !strings.Contains(l, "User.Read.All") {
+		t.Errorf("doctor without users: %q, want limited naming the permission", l)
+	}
+	d = denyDataset(t, capture.KeyManagementGroupEntities, "Management Group Reader")
+	if _, out, _ := run(t, "", "doctor", "--from", d); !strings.Contains(lineOf(out, alerts), " ok") {
+		t.Errorf("doctor without the hierarchy: %q, want ok", lineOf(out, alerts))
 	}
 	if !strings.Contains(out, "may leave some findings not assessed") {
 		t.Errorf("doctor's last line does not count the limited checks:\n%s", out)

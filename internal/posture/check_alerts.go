@@ -15,70 +15,61 @@ var checkQuotaComputeAlerts = &check{
 	why: "A cryptojacking run starts with a quota increase and a burst of VM or scale-set creation, often at " +
 		"night, in regions the team never uses. An activity log alert with an action group tells someone " +
 		"within minutes instead of at the end of the month.",
-	fix: "Create activity log alerts with an action group for each operation: `az monitor activity-log alert create -n " +
+	fix: "Create activity log alerts with an action group for each operation, in each subscription: a rule watches only " +
+		"the subscription that holds it, so a central team deploys them to every subscription (Azure Policy " +
+		"deployIfNotExists at the management group) rather than scoping one rule to a group: `az monitor activity-log alert create -n " +
 		"vm-create -g RG --scope /subscriptions/SUB --condition category=Administrative and " +
 		"operationName=Microsoft.Compute/virtualMachines/write --action-group AG_ID`, and the same for " +
 		"Microsoft.Compute/virtualMachineScaleSets/write and Microsoft.Quota/quotas/write (portal: Monitor > Alerts > " +
 		"Create > Alert rule > Activity log signal).",
-	required: []string{capture.KeyActivityLogAlerts},
-	// A rule scoped to a management group covers the subscriptions under
-	// it, which only the hierarchy tells.
-	situational:  []string{capture.KeyManagementGroupEntities},
+	required:     []string{capture.KeyActivityLogAlerts},
 	subscription: quotaComputeAlerts,
 }
 
-// cover is how far an alert takes in a subscription.
-type cover int
+// Which rules watch a subscription, per Microsoft: "an activity log alert
+// only monitors events in the subscription in which the alert is created"
+// (Azure Monitor, types of alerts), and a rule's scopes are "resource IDs
+// that will be used as prefixes": it fires only for events "with resource
+// IDs that fall under one of these prefixes" (REST reference, Activity Log
+// Alerts, properties.scopes). A subscription's quota and compute writes
+// are logged under /subscriptions/{id}/...: only a rule held in that
+// subscription and scoped to it takes them all. A rule held elsewhere
+// never sees them, whatever its scopes name, and a management group's ID
+// prefixes no subscription's resources (the 2023-01-01-preview API's
+// tenantScope rules on a group watch the group's own events).
 
-const (
-	notCovered cover = iota
-	// mayCover is an alert scoped to a management group that the
-	// subscription may or may not lie under: its ancestry was not read,
-	// or stops short of the tenant root group.
-	mayCover
-	covered
-)
+// alertCovers says whether an alert held in subscription sub fires for
+// operation there: it admits the operation and is scoped to the whole
+// subscription (a resource group sees part of it).
+func alertCovers(a *ActivityLogAlert, sub, operation string) bool {
+	if !admits(a, operation) {
+		return false
+	}
+	for _, s := range a.Scopes {
+		if normScope(s) == "/subscriptions/"+sub {
+			return true
+		}
+	}
+	return false
+}
 
-// alertCovers says whether an alert fires for operation in subscription
-// sub: enabled, scoped to the subscription or a management group above it
-// (anc), notifying an action group, with every allOf clause satisfied by
-// that operation.
-func alertCovers(a *ActivityLogAlert, sub string, anc Ancestry, operation string) cover {
+// admits says whether an alert would fire for an event of operation
+// (category Administrative) under its scopes: enabled, notifying an action
+// group, with every allOf clause satisfied.
+func admits(a *ActivityLogAlert, operation string) bool {
 	if !a.Enabled || len(a.ActionGroups) == 0 {
-		return notCovered
+		return false
 	}
 	for _, c := range a.Conditions {
 		if !conditionAllows(c, operation) {
-			return notCovered
+			return false
 		}
 	}
-	return scopeCovers(a.Scopes, sub, anc)
+	return true
 }
 
-// scopeCovers says whether the scopes take in the whole subscription: the
-// subscription itself, or a management group above it. A resource group
-// sees only part of it; a management group it does not lie under, none
-// of it (any group used to count, wherever the subscription lay).
-func scopeCovers(scopes []string, sub string, anc Ancestry) cover {
-	best := notCovered
-	for _, s := range scopes {
-		s = strings.TrimRight(strings.ToLower(s), "/")
-		if s == "/subscriptions/"+sub {
-			return covered
-		}
-		group, ok := strings.CutPrefix(s, mgPrefix)
-		if !ok || group == "" || strings.Contains(group, "/") {
-			continue
-		}
-		switch under, known := anc.Under(group); {
-		case under:
-			return covered
-		case !known:
-			best = mayCover
-		}
-	}
-	return best
-}
+// normScope lower-cases a scope and drops its trailing slashes.
+func normScope(s string) string { return strings.TrimRight(strings.ToLower(s), "/") }
 
 // conditionAllows reports whether an event of this operation (category
 // Administrative) satisfies one clause.
@@ -131,71 +122,46 @@ func conditionAllows(c AlertCondition, operation string) bool {
 }
 
 func quotaComputeAlerts(e *env, sub *Subscription) Finding {
-	anc := e.s.Ancestry(sub.ID)
-	var bad, unsure, ok []Evidence
+	var targeted []aimed // built at the first operation with no alert
+	var bad, ok []Evidence
+	misses := map[*ActivityLogAlert]bool{}
 	judge := func(kind string, ops []string) {
 		for _, op := range ops {
-			var by, maybe []string
+			var by []string
 			for i := range sub.ActivityLogAlerts {
-				switch a := &sub.ActivityLogAlerts[i]; alertCovers(a, sub.ID, anc, op) {
-				case covered:
+				if a := &sub.ActivityLogAlerts[i]; alertCovers(a, sub.ID, op) {
 					by = append(by, a.Name)
-				case mayCover:
-					maybe = append(maybe, a.Name+" (management group "+strings.Join(groupScopes(a), ", ")+")")
 				}
 			}
-			switch {
-			case len(by) > 0:
+			if len(by) > 0 {
 				ok = append(ok, Evidence{Subject: op, Detail: "alerted by " + strings.Join(by, ", ")})
-			case len(maybe) > 0:
-				unsure = append(unsure, Evidence{Subject: op, Detail: "alerted by " + strings.Join(maybe, ", ") +
-					" only if the subscription lies under that group, which could not be told (" + kind + ")"})
-			default:
-				bad = append(bad, Evidence{Subject: op, Detail: "no enabled alert with an action group (" + kind + ")"})
+				continue
 			}
+			detail := "no enabled alert with an action group (" + kind + ")"
+			if bad == nil {
+				targeted = e.misaimed(sub)
+			}
+			// Name the rules meant for it that Azure never runs on it, so
+			// a central team sees why its rule does not count.
+			for _, m := range targeted {
+				if admits(m.alert, op) {
+					detail += "; " + m.why(sub)
+					misses[m.alert] = true
+				}
+			}
+			bad = append(bad, Evidence{Subject: op, Detail: detail})
 		}
 	}
 	judge("quota change", e.cfg.Alerts.QuotaOperations)
 	judge("compute creation", e.cfg.Alerts.ComputeOperations)
 	total := len(e.cfg.Alerts.QuotaOperations) + len(e.cfg.Alerts.ComputeOperations)
-	ev := append(append(bad, unsure...), ok...)
 	if len(bad) > 0 {
 		summary := fmt.Sprintf("%d of %d quota and compute operations %s no alert", len(bad), total, plural.Verb(len(bad), "raises", "raise"))
-		if len(unsure) > 0 {
-			summary += fmt.Sprintf("; %d more only by an alert on a management group the subscription may not lie under", len(unsure))
+		if n := len(misses); n > 0 {
+			summary += fmt.Sprintf("; %s aimed at it from another subscription or a management group %s none of its operations",
+				plural.Count(n, "alert rule", "alert rules"), plural.Verb(n, "sees", "see"))
 		}
-		return e.result(sub, true, summary, ev)
-	}
-	if len(unsure) > 0 {
-		return e.unplaced(sub, fmt.Sprintf("%d of %d quota and compute operations raise an alert only if the subscription lies under the alert's management group", len(unsure), total), ev)
+		return e.result(sub, true, summary, append(bad, ok...))
 	}
 	return e.result(sub, false, fmt.Sprintf("all %d quota and compute operations raise an alert", total), ok)
-}
-
-// groupScopes lists the management groups an alert is scoped to, by name.
-func groupScopes(a *ActivityLogAlert) []string {
-	var out []string
-	for _, s := range a.Scopes {
-		if g, ok := strings.CutPrefix(strings.ToLower(strings.TrimRight(s, "/")), mgPrefix); ok {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// unplaced is the finding of a verdict that hangs on whether the
-// subscription lies under a management group, when its ancestry is
-// unknown: the entities list was not read fully, or does not place the
-// subscription under the tenant root group. Counting the group's alert
-// would pass subscriptions it never watches; ignoring it, fail some it does.
-func (e *env) unplaced(sub *Subscription, what string, ev []Evidence) Finding {
-	g := e.need(sub, capture.KeyManagementGroupEntities)
-	f := e.notAssessed(sub, g)
-	why := strings.TrimPrefix(f.Summary, "not assessed: ")
-	if g.empty() {
-		why = capture.KeyManagementGroupEntities + " does not place it under the tenant root group"
-	}
-	f.Summary = "not assessed: " + what + ", and the management groups above the subscription are unknown: " + why
-	f.Evidence = ev
-	return f
 }

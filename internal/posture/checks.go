@@ -19,11 +19,6 @@ type check struct {
 	// the latter and the others for the former.
 	required []string
 	optional []string
-	// situational datasets are read only in some tenants' case (an alert
-	// rule scoped to a management group needs the hierarchy): missing,
-	// they may leave a finding not assessed, never a pass by themselves.
-	// doctor names them with the optional ones.
-	situational []string
 	// ownGuard marks a check that judges parts of its required data
 	// separately (some of it may be missing and the rest still judged);
 	// Run does not guard it.
@@ -93,12 +88,12 @@ func Requirements() map[string][]string {
 }
 
 // Limits maps each check to the datasets it can run without but that may
-// then leave findings not assessed: its optional and situational ones.
+// then leave findings not assessed: its optional ones.
 func Limits() map[string][]string {
 	out := make(map[string][]string, len(catalogue))
 	for _, c := range catalogue {
-		if keys := append(append([]string(nil), c.optional...), c.situational...); len(keys) > 0 {
-			out[c.name] = keys
+		if len(c.optional) > 0 {
+			out[c.name] = append([]string(nil), c.optional...)
 		}
 	}
 	return out

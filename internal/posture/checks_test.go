@@ -399,75 +399,91 @@ func TestUsageWithoutCurrentValueIsUnknown(t *testing.T) {
 	}
 }
 
-// groupScoped rewrites the good tenant's alerts, scoped to the Production
-// subscription, to watch a management group instead.
-func groupScoped(t *testing.T, c *capture.Capture, group string) {
+// rescoped rewrites the good tenant's alerts, held in Production and
+// scoped to it, to scope them to scope instead; with holder set, it moves
+// them to the list of that subscription, as a central monitoring team
+// keeps them.
+func rescoped(t *testing.T, c *capture.Capture, scope, holder string) {
 	t.Helper()
-	ds := c.Datasets[capture.Key(capture.KeyActivityLogAlerts, subProd)]
-	page := strings.ReplaceAll(string(ds.Pages[0]), `"/subscriptions/`+subProd+`"`, `"/providers/Microsoft.Management/managementGroups/`+group+`"`)
-	if page == string(ds.Pages[0]) {
+	key := capture.Key(capture.KeyActivityLogAlerts, subProd)
+	ds := c.Datasets[key]
+	page := strings.ReplaceAll(string(ds.Pages[0]), `"/subscriptions/`+subProd+`"`, `"`+scope+`"`)
+	if page == string(ds.Pages[0]) && scope != "/subscriptions/"+subProd {
 		t.Fatal("no alert scope rewritten")
+	}
+	if holder != "" {
+		// The rules' and action groups' IDs name the subscription holding them.
+		page = strings.ReplaceAll(page, `"/subscriptions/`+subProd+`/`, `"/subscriptions/`+holder+`/`)
+		c.Datasets[capture.Key(capture.KeyActivityLogAlerts, holder)] = &capture.Dataset{Key: capture.Key(capture.KeyActivityLogAlerts, holder), Status: capture.OK, Pages: [][]byte{[]byte(page)}}
+		page = `{"value":[]}`
 	}
 	ds.Pages = [][]byte{[]byte(page)}
 }
 
-// TestManagementGroupAlertCoversOnlySubscriptionsUnderIt: an alert scoped to
-// any management group counted for the subscription, wherever it lay. It
-// counts now when the entities list places the subscription under that
-// group; when the list was not read (an older saved folder, a 403) or does
-// not place it, the check says it cannot tell instead of passing (or
-// failing) on a guess. Alerts on the subscription itself need no list.
-func TestManagementGroupAlertCoversOnlySubscriptionsUnderIt(t *testing.T) {
+// TestAlertRulesWatchOnlyTheSubscriptionThatHoldsThem: Azure runs an
+// activity log alert rule only on the activity log of the subscription
+// that holds it, for events whose resource ID its scopes prefix. A rule
+// scoped to a management group counted for the subscriptions under it;
+// it fires for none of their operations, and neither does a rule a
+// central monitoring subscription holds, whatever it is scoped to. Such
+// rules fail the check, named with the subscription holding them and why,
+// whether or not the hierarchy or the central subscription could be read.
+func TestAlertRulesWatchOnlyTheSubscriptionThatHoldsThem(t *testing.T) {
 	t.Parallel()
 	const check = "posture.monitoring.quota_and_compute_alerts"
-	const perm = "Test.Permission/getEntities"
+	const perm = "Test.Permission/denied"
+	const group = "/providers/Microsoft.Management/managementGroups/"
+	const vm = "Microsoft.Compute/virtualMachines/write"
+	const root = "cccccccc-3333-4333-8333-333333333333"
+	failed := "5 of 5 quota and compute operations raise no alert"
 	tests := []struct {
 		name    string
-		group   string // "" keeps the subscription-scoped alerts
-		edit    func(c *capture.Capture, cfg *Config)
+		scope   string // the rules' scope
+		holder  string // the subscription holding them; "" for Production
+		edit    func(c *capture.Capture)
 		status  Status
 		summary string
-		missing []string
+		detail  string // on the VM creation's evidence
 	}{
-		{"group above the subscription", "landing-zones", nil, Pass, "all 5 quota and compute operations raise an alert", nil},
-		{"group above its parent", "contoso", nil, Pass, "all 5", nil},
-		{"group the subscription is not under", "sandbox", nil, Fail, "5 of 5 quota and compute operations raise no alert", nil},
-		{"entities never read (older saved folder)", "landing-zones", func(c *capture.Capture, _ *Config) {
-			delete(c.Datasets, capture.KeyManagementGroupEntities)
-		}, NotAssessed, "not assessed: 5 of 5 quota and compute operations raise an alert only if the subscription lies under the alert's management group, and the management groups above the subscription are unknown: not read fully: " + capture.KeyManagementGroupEntities + ": not collected", nil},
-		{"entities denied", "sandbox", func(c *capture.Capture, _ *Config) {
+		{"held and scoped in the subscription", "/subscriptions/" + subProd, "", nil, Pass, "all 5", "alerted by vm-create"},
+		{"scoped to a group above the subscription", group + "landing-zones", "", nil, Fail,
+			failed + "; 3 alert rules aimed at it from another subscription or a management group see none of its operations",
+			"rule vm-create is scoped to management group landing-zones, but a rule fires only for events whose resource ID starts with its scope, and this subscription's start with /subscriptions/" + subProd},
+		// The verdict no longer hangs on the hierarchy.
+		{"scoped to a group, the hierarchy refused", group + "landing-zones", "", func(c *capture.Capture) {
 			deny(c, perm, capture.KeyManagementGroupEntities)
-		}, NotAssessed, "are unknown: missing permission " + perm, []string{perm}},
-		{"subscription missing from the entities list", "landing-zones", func(c *capture.Capture, _ *Config) {
-			c.Datasets[capture.KeyManagementGroupEntities].Pages = [][]byte{[]byte(`{"value":[]}`)}
-		}, NotAssessed, "getEntities does not place it under the tenant root group", nil},
-		{"subscription-scoped alerts need no entities", "", func(c *capture.Capture, _ *Config) {
+		}, Fail, failed, "rule vm-create is scoped to management group landing-zones"},
+		{"held in a monitoring subscription, scoped to this one", "/subscriptions/" + subProd, subLogging, nil, Fail, failed + "; 3 alert rules",
+			"rule vm-create in subscription Logging (" + subLogging + ") is scoped to this subscription, but a rule watches only the subscription that holds it"},
+		{"held in a monitoring subscription, scoped to a group above", group + "contoso", subLogging, nil, Fail, failed,
+			"rule vm-create in subscription Logging (" + subLogging + ") is scoped to management group contoso above it, but a rule watches only the subscription that holds it"},
+		{"held elsewhere, scoped to the root group, the hierarchy refused", group + root, subLogging, func(c *capture.Capture) {
 			deny(c, perm, capture.KeyManagementGroupEntities)
-		}, Pass, "all 5", nil},
-		// An operation no alert watches fails the check whatever the
-		// hierarchy; the summary counts those that hang on it.
-		{"a failure stands with the groups unknown", "landing-zones", func(c *capture.Capture, cfg *Config) {
-			deny(c, perm, capture.KeyManagementGroupEntities)
-			cfg.Alerts.ComputeOperations = append(cfg.Alerts.ComputeOperations, "Microsoft.Batch/batchAccounts/pools/write")
-		}, Fail, "1 of 6 quota and compute operations raises no alert; 5 more only by an alert on a management group the subscription may not lie under", nil},
+		}, Fail, failed, "is scoped to management group " + root + " above it"},
+		{"held elsewhere, scoped to a group the subscription is not under", group + "sandbox", subLogging, nil, Fail, failed, "no enabled alert with an action group (compute creation)"},
+		// What another subscription holds cannot watch this one: its list
+		// refused leaves the failure certain.
+		{"the monitoring subscription's rules refused", "/subscriptions/" + subProd, subLogging, func(c *capture.Capture) {
+			deny(c, perm, capture.Key(capture.KeyActivityLogAlerts, subLogging))
+		}, Fail, failed, "no enabled alert with an action group (compute creation)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := loadTenant(t, "tenant-good")
-			if tc.group != "" {
-				groupScoped(t, c, tc.group)
-			}
-			cfg := testConfig()
+			rescoped(t, c, tc.scope, tc.holder)
 			if tc.edit != nil {
-				tc.edit(c, &cfg)
+				tc.edit(c)
 			}
-			f := findingFor(t, Run(build(t, c), cfg), check, prodScope)
-			if f.Status != tc.status || !strings.Contains(f.Summary, tc.summary) || !slices.Equal(f.Missing, tc.missing) {
-				t.Errorf("got %s %v: %q; want %s %v: %q", f.Status, f.Missing, f.Summary, tc.status, tc.missing, tc.summary)
+			f := findingFor(t, Run(build(t, c), testConfig()), check, prodScope)
+			if f.Status != tc.status || !strings.HasPrefix(f.Summary, tc.summary) || len(f.Missing) > 0 {
+				t.Errorf("got %s %v: %q; want %s: %q", f.Status, f.Missing, f.Summary, tc.status, tc.summary)
 			}
-			if tc.status != Pass && tc.group == "landing-zones" && !has(f, "Microsoft.Compute/virtualMachines/write", "only if the subscription lies under that group") {
-				t.Errorf("evidence does not say which alert hangs on the hierarchy: %v", f.Evidence)
+			if !has(f, vm, tc.detail) {
+				t.Errorf("no evidence on %s saying %q: %v", vm, tc.detail, f.Evidence)
+			}
+			if tc.detail == "no enabled alert with an action group (compute creation)" && has(f, vm, "rule ") {
+				t.Errorf("a rule named that is not aimed at the subscription: %v", f.Evidence)
 			}
 		})
 	}

@@ -16,6 +16,9 @@ type env struct {
 	s   *Snapshot
 	cfg *Config
 	c   *check
+	// aims indexes the activity log alert rules aimed at a subscription
+	// they cannot watch, by the scope they name; misaimed builds it.
+	aims map[string][]aimed
 }
 
 // tenantScope is the Scope of tenant-wide findings.

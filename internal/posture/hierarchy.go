@@ -7,8 +7,9 @@ import (
 
 // The management group hierarchy, from the entities list (POST
 // /providers/Microsoft.Management/getEntities): which groups lie above
-// each subscription, so that a setting scoped to a group counts only for
-// the subscriptions under it.
+// each subscription. An activity log alert rule on a group watches none
+// of them (check_alerts.go); the hierarchy names the rules aimed at a
+// subscription from a group above it, so a team sees why they do not count.
 
 // mgPrefix is a management group's ARM ID without its name, lower-cased.
 const mgPrefix = "/providers/microsoft.management/managementgroups/"

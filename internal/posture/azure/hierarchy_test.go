@@ -23,14 +23,16 @@ import (
 // TestManagementGroupAlertThroughTheSDK reads, through the SDK's fake
 // servers, a subscription whose only alert on quota and compute operations
 // is scoped to the management group landing-zones, and judges it live and
-// from its saved folder: it counts when the entities list places the
-// subscription under landing-zones, not when under sandbox (it counted for
-// any group), and when the list is refused or absent from an older saved
-// folder the check says it cannot tell.
+// from its saved folder. Azure runs the rule on the subscription's events
+// only when their resource IDs start with its scope, which a group's ID
+// never is: it counted when the entities list placed the subscription under
+// landing-zones, and left the check not assessed when the list was refused
+// or absent. It now fails the check wherever the subscription lies, naming
+// the rule, with or without the list.
 func TestManagementGroupAlertThroughTheSDK(t *testing.T) {
 	t.Parallel()
 	const check = "posture.monitoring.quota_and_compute_alerts"
-	perm := capture.Permission(capture.KeyManagementGroupEntities)
+	const failed = "5 of 5 quota and compute operations raise no alert; 1 alert rule aimed at it from another subscription or a management group sees none of its operations"
 	tests := []struct {
 		name    string
 		under   string // "" refuses the entities list with 403
@@ -39,10 +41,10 @@ func TestManagementGroupAlertThroughTheSDK(t *testing.T) {
 		summary string
 		missing []string
 	}{
-		{"under the alert's group", "landing-zones", false, posture.Pass, "all 5", nil},
-		{"under another group", "sandbox", false, posture.Fail, "5 of 5 quota and compute operations raise no alert", nil},
-		{"entities refused", "", false, posture.NotAssessed, "are unknown: missing permission " + perm, []string{perm}},
-		{"older saved folder", "landing-zones", true, posture.NotAssessed, capture.KeyManagementGroupEntities + ": not collected", nil},
+		{"under the alert's group", "landing-zones", false, posture.Fail, failed, nil},
+		{"under another group", "sandbox", false, posture.Fail, failed, nil},
+		{"entities refused", "", false, posture.Fail, failed, nil},
+		{"older saved folder", "landing-zones", true, posture.Fail, failed, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +97,11 @@ func TestManagementGroupAlertThroughTheSDK(t *testing.T) {
 			fd := got[0]
 			if fd.Status != tc.status || !strings.Contains(fd.Summary, tc.summary) || !slices.Equal(fd.Missing, tc.missing) {
 				t.Errorf("got %s %v: %q; want %s %v: %q", fd.Status, fd.Missing, fd.Summary, tc.status, tc.missing, tc.summary)
+			}
+			if !slices.ContainsFunc(fd.Evidence, func(e posture.Evidence) bool {
+				return strings.Contains(e.Detail, "rule lz-admin is scoped to management group landing-zones, but")
+			}) {
+				t.Errorf("the evidence does not name the group's rule: %v", fd.Evidence)
 			}
 		})
 	}
