@@ -29,7 +29,8 @@ var layouts = []string{
 
 // Time parses a timestamp as Azure writes it (ISO 8601 with up to seven
 // fractional digits and any offset, the portal's "4/28/2021, 2:32:14.029 PM",
-// or Unix seconds or milliseconds) and returns it in UTC.
+// Unix seconds or milliseconds, or .NET's "/Date(ms)/" of Windows
+// PowerShell's JSON) and returns it in UTC.
 func Time(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -37,6 +38,9 @@ func Time(s string) (time.Time, error) {
 	}
 	if t, ok := utcISO(s); ok {
 		return t, nil
+	}
+	if strings.HasPrefix(s, "/Date(") {
+		return netDate(s)
 	}
 	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-/:") {
 		return unix(s)
@@ -47,6 +51,30 @@ func Time(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, ErrTime
+}
+
+// netDate reads .NET's JSON date, "/Date(1710385767553)/": milliseconds
+// since the epoch, which Windows PowerShell 5.1's ConvertTo-Json writes
+// for every DateTime (an Activity Log event's EventTimestamp among them).
+// An offset after the milliseconds ("/Date(1710385767553+0100)/", the
+// other .NET serializer's) says only in which zone the writer was: the
+// milliseconds are the instant.
+func netDate(s string) (time.Time, error) {
+	body, ok := strings.CutPrefix(s, "/Date(")
+	if body, ok = strings.CutSuffix(body, ")/"); !ok {
+		return time.Time{}, ErrTime
+	}
+	if i := strings.LastIndexAny(body, "+-"); i > 0 {
+		if _, ok := digits(body[i+1:]); !ok || len(body)-i-1 != 4 {
+			return time.Time{}, ErrTime
+		}
+		body = body[:i]
+	}
+	ms, err := strconv.ParseInt(body, 10, 64)
+	if err != nil || body[0] == '+' {
+		return time.Time{}, ErrTime
+	}
+	return time.UnixMilli(ms).UTC(), nil
 }
 
 // unix reads seconds (flow tuples, auditd) or milliseconds since the epoch,

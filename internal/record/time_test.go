@@ -43,6 +43,36 @@ func TestUTCISOMatchesTheStandardParser(t *testing.T) {
 	}
 }
 
+// TestNetDate reads the dates Windows PowerShell 5.1's ConvertTo-Json
+// writes ("\/Date(ms)\/" in the file, "/Date(ms)/" once unescaped): the
+// milliseconds are the instant, an offset after them only the writer's
+// zone; anything else in the parentheses is no time.
+func TestNetDate(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2024, 3, 14, 3, 9, 27, 553e6, time.UTC)
+	for s, want := range map[string]time.Time{
+		"/Date(1710385767553)/":      at,
+		"/Date(1710385767553+0100)/": at,
+		"/Date(1710385767553-0500)/": at,
+		" /Date(1710385767553)/ ":    at,
+		"/Date(0)/":                  time.Unix(0, 0).UTC(),
+		"/Date(-62135596800000)/":    time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), // default(DateTime)
+	} {
+		got, err := Time(s)
+		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("Time(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{
+		"/Date()/", "/Date(1710385767553)", "/Date(+1710385767553)/", "/Date(1710385767553+01)/",
+		"/Date(1710385767553+01000)/", "/Date(17103857675x3)/", "/Date(1710385767553+0a00)/", "/Date(99999999999999999999)/",
+	} {
+		if got, err := Time(s); err == nil {
+			t.Errorf("Time(%q) = %v; want an error", s, got)
+		}
+	}
+}
+
 // FuzzTime checks that no text makes Time panic, and that the fast path
 // for Azure's usual form never accepts a timestamp time.Parse reads
 // differently or rejects.
@@ -50,6 +80,7 @@ func FuzzTime(f *testing.F) {
 	for _, s := range []string{
 		"2026-03-02T00:00:01.6444265Z", "2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z",
 		"4/28/2021, 2:32:14.029 PM", "1619620334029", "2021-04-28T09:32:14.029-05:00", "",
+		"/Date(1710385767553)/", "/Date(1710385767553+0100)/", "/Date(-62135596800000)/",
 	} {
 		f.Add(s)
 	}
