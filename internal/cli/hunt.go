@@ -354,6 +354,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return ExitError
 		}
 	}
+	writeIncomplete(stderr, "mamori hunt:", stats)
 	if f.stats {
 		writeStats(stderr, stats, est)
 		if format != report.Table {

@@ -195,6 +195,7 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 		printErrors(stderr, "mamori serve: not read this time:", e)
 	}
 	writeLogChanges(stderr, res)
+	writeIncomplete(stderr, "mamori serve:", res.Files)
 	if len(res.Read) == 0 {
 		return ExitOK
 	}

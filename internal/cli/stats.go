@@ -51,6 +51,18 @@ func writeStats(w io.Writer, stats []*source.FileStats, est engine.Stats) {
 	}
 }
 
+// writeIncomplete tells, once per file, what its export lost of the
+// records read from it (source.FileStats.Incomplete): they were read for
+// what they hold, and nothing else would say that the rest is missing.
+func writeIncomplete(w io.Writer, prefix string, stats []*source.FileStats) {
+	for _, s := range stats {
+		for _, why := range slices.Sorted(maps.Keys(s.Incomplete)) {
+			fmt.Fprintf(w, "%s %s: %s read incomplete: %s\n", prefix, report.Terminal(s.File),
+				plural.Count(s.Incomplete[why], "record", "records"), report.Terminal(why))
+		}
+	}
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"

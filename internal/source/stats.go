@@ -18,6 +18,10 @@ type FileStats struct {
 	Skipped   int64            `json:"skipped"`           // records that could not be read
 	Reasons   map[string]int64 `json:"skip_reasons,omitempty"`
 	Errors    []string         `json:"errors,omitempty"` // the first errors in the file, verbatim
+	// Incomplete counts the records read for what they hold when their
+	// export lost part of them, by what was lost and which export keeps
+	// it (record.Incomplete): told once per file, not as errors.
+	Incomplete map[string]int64 `json:"incomplete,omitempty"`
 	// Lines is, for a JSON lines input or a host's text log read to its
 	// end, how many lines ended in it (newlines read): where a later read
 	// of the same file numbers its lines from.
@@ -44,7 +48,7 @@ func (e keptErr) before(o keptErr) bool {
 const maxKeptErrors = 20
 
 func newFileStats(file string) *FileStats {
-	return &FileStats{File: file, Shapes: map[string]int64{}, Ignored: map[string]int64{}, Reasons: map[string]int64{}}
+	return &FileStats{File: file, Shapes: map[string]int64{}, Ignored: map[string]int64{}, Reasons: map[string]int64{}, Incomplete: map[string]int64{}}
 }
 
 // add merges a worker's tally for one batch.
@@ -62,6 +66,9 @@ func (s *FileStats) add(t *tally) {
 	}
 	for k, v := range t.reasons {
 		s.Reasons[k] += v
+	}
+	for k, v := range t.incomplete {
+		s.Incomplete[k] += v
 	}
 	for _, e := range t.errs {
 		s.keep(e)
@@ -98,9 +105,9 @@ func (s *FileStats) ShapeNames() []string { return slices.Sorted(maps.Keys(s.Sha
 
 // tally counts one batch in a worker without locking.
 type tally struct {
-	records, events, skipped int64
-	shapes, ignored, reasons map[string]int64
-	errs                     []keptErr // the first maxKeptErrors of the batch
+	records, events, skipped             int64
+	shapes, ignored, reasons, incomplete map[string]int64
+	errs                                 []keptErr // the first maxKeptErrors of the batch
 }
 
 func (t *tally) reset() {
@@ -108,9 +115,10 @@ func (t *tally) reset() {
 	clear(t.shapes)
 	clear(t.ignored)
 	clear(t.reasons)
+	clear(t.incomplete)
 	t.errs = t.errs[:0]
 }
 
 func newTally() *tally {
-	return &tally{shapes: map[string]int64{}, ignored: map[string]int64{}, reasons: map[string]int64{}}
+	return &tally{shapes: map[string]int64{}, ignored: map[string]int64{}, reasons: map[string]int64{}, incomplete: map[string]int64{}}
 }

@@ -510,7 +510,10 @@ func (w *worker) decode(v *fastjson.Value, text []byte, loc event.Location, h re
 	evs, err := f.decode(&w.sc, v, shape, w.evs[:0])
 	w.sc.Text, w.sc.Wants = nil, wants
 	w.evs = evs[:0]
-	if err != nil {
+	if inc, ok := err.(record.Incomplete); ok {
+		// Read for what it holds: counted, told once per file.
+		w.t.incomplete[string(inc)]++
+	} else if err != nil {
 		w.skip(loc, err)
 		if len(evs) == 0 {
 			return

@@ -1,16 +1,18 @@
 // Package activitylog reads the Azure Activity Log, subscription and tenant
 // level (the "directory activity" of elevate access and subscription moves),
-// in the three forms tenants export it: diagnostic-settings records (Event
+// in the forms tenants export it: diagnostic-settings records (Event
 // Hub, storage account PT1H.json), REST API events (`az monitor activity-log
-// list`, the portal's JSON download) and Log Analytics AzureActivity rows
+// list`, the portal's JSON download), Log Analytics AzureActivity rows
 // (JSON export, `az monitor log-analytics query` output, CSV rows turned
-// into objects of strings).
+// into objects of strings) and Azure PowerShell's Get-AzActivityLog
+// objects written by ConvertTo-Json.
 //
 // Shapes:
 //
 //	activity.diagnostic    time, operationName, category, resultType, identity{claims,authorization}
 //	activity.rest          eventTimestamp, operationName.value, status.value, httpRequest, claims
 //	activity.loganalytics  table AzureActivity: OperationNameValue, ActivityStatusValue, Claims_d…
+//	activity.powershell    Get-AzActivityLog's objects through ConvertTo-Json: EventTimestamp, Claims.Content… (powershell.go)
 //
 // Every shape normalises to the same event: Operation is the ARM operation
 // in lower case, Category the Activity Log category (the diagnostic
@@ -31,6 +33,7 @@ const (
 	shapeDiag = "activity.diagnostic"
 	shapeREST = "activity.rest"
 	shapeLA   = "activity.loganalytics"
+	// shapePS, "activity.powershell", is in powershell.go.
 )
 
 // tableActivity is the Log Analytics table of the Activity Log.
@@ -69,16 +72,20 @@ type keys struct {
 	opValue    bool            // OperationNameValue: Log Analytics
 	laStatus   bool            // ActivityStatusValue / ActivityStatus
 	laOther    bool            // CategoryValue, Caller, CallerIpAddress, TimeGenerated
+	psTS       bool            // EventTimestamp: PowerShell
+	psField    bool            // a PSEventData field beside it
 }
 
 // Detect reports whether v is an Activity Log record and, if so, its shape.
 // A Log Analytics row is known by its table (hint, Type or $table), or when
 // the table is unnamed by the columns only AzureActivity has. A REST event
-// is known by eventTimestamp. A diagnostic record is known by its category:
-// one of the Activity Log's, or any other category when the record carries
-// what only the Activity Log writes (identity.claims or .authorization, or
-// properties.eventCategory) - resource logs of other services share the
-// diagnostic envelope and must not be claimed.
+// is known by eventTimestamp, Azure PowerShell's by EventTimestamp (its
+// .NET name: Log Analytics has no such column). A diagnostic record is
+// known by its category: one of the Activity Log's, or any other category
+// when the record carries what only the Activity Log writes
+// (identity.claims or .authorization, or properties.eventCategory) -
+// resource logs of other services share the diagnostic envelope and must
+// not be claimed.
 func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 	o, err := v.Object()
 	if err != nil {
@@ -109,6 +116,10 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 			k.laStatus = true
 		case "CategoryValue", "Caller", "CallerIpAddress", "TimeGenerated":
 			k.laOther = true
+		case "EventTimestamp":
+			k.psTS = true
+		case "EventDataId", "CorrelationId", "Authorization", "Claims", "HttpRequest", "SubmissionTimestamp", "OperationName", "ResourceId":
+			k.psField = true
 		}
 	})
 	if h.Table != "" && h.Table != queryResult {
@@ -125,6 +136,8 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		return shapeLA, true
 	case k.eventTS && (k.restField || k.opOrRes):
 		return shapeREST, true
+	case k.psTS && (k.psField || k.laOther): // laOther: Caller
+		return shapePS, true
 	case len(k.cat) > 0 && (k.time || k.opOrRes):
 		if canonical(k.cat, categories) != "" || activityMarkers(k.identity, k.props) {
 			return shapeDiag, true

@@ -34,6 +34,7 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 	}
 	var f fields
 	var err error
+	var cut bool
 	t := scanTop(v)
 	if shape == shapeLA {
 		// Read once: the brief read decides on their tenant, the full
@@ -57,6 +58,8 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		err = readREST(sc, &t, &f)
 	case shapeLA:
 		err = readLA(sc, &t, &f)
+	case shapePS:
+		cut, err = readPS(sc, &t, &f)
 	default:
 		return out, fmt.Errorf("unknown activity shape %q", shape)
 	}
@@ -70,6 +73,9 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		if a, ok := alertEvent(sc, v, shape, e); ok {
 			out = append(out, a)
 		}
+	}
+	if cut {
+		return out, errDepthCut // read for what it holds, told once per file
 	}
 	return out, nil
 }

@@ -66,6 +66,14 @@ func defenderAlert(sc *record.Scratch, v *fastjson.Value, shape string) *event.S
 	case shapeREST:
 		name = sc.FirstStr(v, "eventName/value", "eventName/localizedValue")
 		facts = sc.Get(v, "properties")
+	case shapePS:
+		// EventName is the REST one's localized text, or the pair.
+		if name = sc.FirstStr(v, "EventName/Value", "EventName/LocalizedValue"); name == "" {
+			if x := sc.Get(v, "EventName"); x != nil && x.Type() == fastjson.TypeString {
+				name = record.String(x)
+			}
+		}
+		facts, _ = content(sc, sc.Get(v, "Properties"))
 	case shapeDiag:
 		name = sc.Str(v, "properties", "eventName")
 		facts = sc.Get(v, "properties", "eventProperties")
@@ -77,7 +85,7 @@ func defenderAlert(sc *record.Scratch, v *fastjson.Value, shape string) *event.S
 		name = sc.Str(props, "eventName")
 		facts = sc.Get(props, "eventProperties")
 	}
-	if facts == nil && shape != shapeREST {
+	if facts == nil && shape != shapeREST && shape != shapePS {
 		facts = sc.Get(v, "properties") // older records keep them flat
 	}
 	a := &event.SecurityAlert{Name: strings.TrimSpace(name), Product: "Microsoft Defender for Cloud"}

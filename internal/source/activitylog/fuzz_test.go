@@ -14,7 +14,7 @@ import (
 // allShapes is every shape Decode accepts: the fuzz target decodes each
 // input with all of them, so that every path sees every input, not only
 // the inputs Detect would route to it.
-var allShapes = []string{shapeDiag, shapeREST, shapeLA}
+var allShapes = []string{shapeDiag, shapeREST, shapeLA, shapePS}
 
 func FuzzDecode(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
@@ -57,7 +57,11 @@ func FuzzDecode(f *testing.F) {
 			checkBrief(t, v, shape) // brief reading says what the full one says
 			evs, err := Decode(&sc, v, shape, nil)
 			sc.Reset()
-			if err != nil {
+			if err == errDepthCut {
+				if shape != shapePS || len(evs) == 0 {
+					t.Fatalf("%s: %v with %d events; want a PowerShell record's, read for what it holds", shape, err, len(evs))
+				}
+			} else if err != nil {
 				if len(evs) != 0 {
 					t.Fatalf("%s: error %v with an event", shape, err)
 				}
@@ -90,6 +94,67 @@ func FuzzDecode(f *testing.F) {
 			if glanceQuota(&g); e.Quota != nil && g.LacksQuota() {
 				t.Fatalf("%s: LacksQuota on a record whose decode reads quota %+v", shape, *e.Quota)
 			}
+		}
+	})
+}
+
+// FuzzPowerShell decodes records of Azure PowerShell's shape: whatever
+// ConvertTo-Json put where an object or a date belongs (a type name,
+// ToString's text, a number, an array, "\/Date(…)\/" of any digits), the
+// decoder never panics, gives the same events read twice with one
+// Scratch, and says a record was cut (errDepthCut) only with its events,
+// never for a whole one.
+func FuzzPowerShell(f *testing.F) {
+	for _, name := range []string{"ps51.json", "ps7-depth2.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "powershell", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		v, err := fastjson.ParseBytes(data)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, r := range v.GetArray() {
+			f.Add(r.MarshalTo(nil))
+		}
+	}
+	for _, s := range []string{
+		`{"EventTimestamp":"\/Date(1709636400000)\/","OperationName":"Create or Update Virtual Machine","Authorization":{"Action":"Microsoft.Compute/virtualMachines/write"},"Claims":{"Content":null},"Properties":{"Content":{"requestbody":"{\"sku\":{\"name\":\"Standard_NC6\"}}"}}}`,
+		`{"EventTimestamp":"\/Date(-62135596800000)\/","SubmissionTimestamp":"\/Date(99999999999999999999+0100)\/","Caller":"x","SubStatus":"(HTTP Status Code: )"}`,
+		`{"EventTimestamp":"2024-03-05T11:00:00Z","Claims":"\r\naud            : https://management.core.windows.net/","Authorization":"\r\nScope     : /s\r\nAction    : a","HttpRequest":[1],"Properties":{"Content":"System.Collections.Generic.Dictionary` + "`" + `2[System.String,System.String]"}}`,
+		`{"EventTimestamp":"2024-03-05T11:00:00Z","ResourceId":"/r","OperationName":{"Value":null,"LocalizedValue":"Activate Alert"},"EventName":{"Value":{"x":1}},"Properties":{"Content":{"Content":{}},"x":1},"Category":3}`,
+		`{"EventTimestamp":"2024-03-05T11:00:00Z","OperationName":"Activate Alert","EventName":"Digital currency mining related behavior detected","Properties":{"Content":{"compromisedEntity":"vm","severity":"High"}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := fastjson.ParseBytes(data)
+		if err != nil {
+			return
+		}
+		var sc record.Scratch
+		first, err1 := Decode(&sc, v, shapePS, nil)
+		sc.Reset()
+		again, err2 := Decode(&sc, v, shapePS, nil)
+		if err1 != err2 && (err1 == nil || err2 == nil || err1.Error() != err2.Error()) {
+			t.Fatalf("errors %v, then %v", err1, err2)
+		}
+		if len(first) != len(again) {
+			t.Fatalf("%d events, then %d", len(first), len(again))
+		}
+		for i := range first {
+			a, b := first[i], again[i]
+			if a.Time != b.Time || a.Operation != b.Operation || a.Principal != b.Principal || a.SubStatus != b.SubStatus || a.ResourceID != b.ResourceID {
+				t.Fatalf("read twice: %+v\nthen %+v", a, b)
+			}
+		}
+		switch {
+		case err1 == errDepthCut && len(first) == 0:
+			t.Fatal("cut, with no event")
+		case err1 != nil && err1 != errDepthCut && len(first) != 0:
+			t.Fatalf("error %v with %d events", err1, len(first))
+		case err1 == nil && len(first) > 0 && first[0].Shape != shapePS:
+			t.Fatalf("shape %q", first[0].Shape)
 		}
 	})
 }
