@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/mamori-sec/mamori/internal/record"
+	"github.com/mamori-sec/mamori/internal/source/activitylog"
 )
 
 // looksLikeCSV accepts a first line with several comma-separated fields of
@@ -20,6 +21,21 @@ import (
 func looksLikeCSV(t []byte) bool {
 	line := firstLine(t)
 	return csvComma(line) != 0 && isText(line)
+}
+
+// typeLine starts the line Windows PowerShell's Export-Csv and
+// ConvertTo-Csv write above the header ("#TYPE
+// System.Management.Automation.PSCustomObject"), unless told not to.
+var typeLine = []byte("#TYPE ")
+
+// afterTypeLine is t past its #TYPE line, or t.
+func afterTypeLine(t []byte) []byte {
+	if bytes.HasPrefix(t, typeLine) {
+		if i := bytes.IndexByte(t, '\n'); i >= 0 {
+			return t[i+1:]
+		}
+	}
+	return t
 }
 
 func firstLine(t []byte) []byte {
@@ -62,7 +78,18 @@ func csvComma(line []byte) rune {
 // read among them shows its quote was a stray one (csvDoubt).
 func (fr *fileReader) readCSV(s *stream) error {
 	head, _ := s.Peek(sniffSize)
-	t := &csvTail{s: s, line: 1, max: fr.lim.MaxRecord + csvBuffer, comma: csvComma(firstLine(bytes.TrimLeft(head, " \r\n")))}
+	first := 1 // the header's line
+	if bytes.HasPrefix(head, typeLine) {
+		// Windows PowerShell's Export-Csv names the objects' type above
+		// the header: passed over.
+		n := len(firstLine(head)) + 1
+		if _, err := s.Discard(n); err != nil {
+			return fmt.Errorf("csv header: %w", err)
+		}
+		head, _ = s.Peek(sniffSize)
+		first = 2
+	}
+	t := &csvTail{s: s, line: first, max: fr.lim.MaxRecord + csvBuffer, comma: csvComma(firstLine(bytes.TrimLeft(head, " \r\n")))}
 	cr := t.reader(0)
 	header, err := cr.Read()
 	if err != nil {
@@ -87,8 +114,11 @@ func (fr *fileReader) readCSV(s *stream) error {
 			tableCol = i
 		}
 	}
+	if activitylog.IsPowerShellCSV(cols) {
+		return fmt.Errorf("csv header: %w", activitylog.ErrPowerShellCSV)
+	}
 	cr.FieldsPerRecord = len(header)
-	lineBase := 0 // the file's lines before what cr reads
+	lineBase := first - 1 // the file's lines before what cr reads
 	d := csvDoubt{fr: fr}
 	tooLong := func(line int) {
 		d.fail(line, fmt.Errorf("csv: row longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))

@@ -108,3 +108,37 @@ func TestPowerShellExportCutByDepthIsToldOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestPowerShellCSV: Windows PowerShell's Export-Csv writes a #TYPE line
+// above the header, which is passed over (a Log Analytics query's rows
+// exported so are read, their lines numbered in the file); the Activity
+// Log's Export-Csv is refused whole, naming the export to make, not read
+// as rows whose times and operations it garbled.
+func TestPowerShellCSV(t *testing.T) {
+	t.Parallel()
+	la := "#TYPE System.Management.Automation.PSCustomObject\r\n" +
+		`"TenantId","TimeGenerated [UTC]","OperationNameValue","ActivityStatusValue","Caller","CallerIpAddress","_ResourceId","SubscriptionId","CorrelationId","Type"` + "\r\n" +
+		`"t1","2026-03-01T10:00:00Z","MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","Success","j@b.example","198.51.100.7","/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1","s1","c1","AzureActivity"` + "\r\n" +
+		"bad,row\r\n"
+	if kind, _, err := Sniff(BytesInput("la.csv", []byte(la)), DefaultLimits()); kind != "csv" || err != nil {
+		t.Errorf("Sniff: %s, %v; want csv", kind, err)
+	}
+	r, st := readBytes(t, []byte(la))
+	if len(r.events) != 1 || r.events[0].Operation != "microsoft.compute/virtualmachines/write" || len(r.errs) != 1 || r.errs[0].Line != 4 {
+		t.Errorf("Export-Csv of rows: %d events, errors %v; want 1, and the bad row at line 4", len(r.events), r.errs)
+	}
+	if r.events[0].Loc.Line != 3 {
+		t.Errorf("the row is at line %d, want 3", r.events[0].Loc.Line)
+	}
+	ps := "#TYPE Microsoft.Azure.Commands.Insights.OutputClasses.PSEventDataNoDetails\r\n" +
+		`"Authorization","Claims","HttpRequest","Properties","Level","SubmissionTimestamp","EventTimestamp","EventName","Category","ResourceProviderName","OperationName","Status","SubStatus","Caller","Description","Id","EventDataId","CorrelationId","ResourceGroupName","ResourceId","ResourceType","OperationId","SubscriptionId","TenantId"` + "\r\n" +
+		`"` + "\r\nScope     : /subscriptions/x\r\nAction    : Microsoft.Compute/virtualMachines/write\r\nRole      : \r\nCondition : " + `","` +
+		"\r\naud            : https://management.core.windows.net/" + `","","","Informational","3/5/2024 11:00:12 AM","3/5/2024 11:00:00 AM","End request","Administrative","Microsoft.Compute","Create or Update Virtual Machine","Succeeded","OK (HTTP Status Code: 200)","a@b.example","","/x","e1","c1","rg","/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm","","o1","x",""` + "\r\n"
+	for _, text := range []string{ps, ps[strings.Index(ps, "\n")+1:]} { // 5.1, and 7 (no #TYPE)
+		r, st = readBytes(t, []byte(text))
+		if len(r.events) != 0 || st.Skipped != 1 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), "Export-Csv of Get-AzActivityLog") ||
+			!strings.Contains(r.errs[0].Error(), "ConvertTo-Json -Depth 10") {
+			t.Errorf("the Activity Log's Export-Csv: %d events, %d skipped, errors %v; want it refused whole", len(r.events), st.Skipped, r.errs)
+		}
+	}
+}

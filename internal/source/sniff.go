@@ -62,7 +62,7 @@ func sniff(s *stream) (string, error) {
 		return "sysmon", nil
 	case host.LooksLikeAuditd(t):
 		return "auditd", nil
-	case looksLikeCSV(t):
+	case looksLikeCSV(afterTypeLine(t)): // a header, under Export-Csv's #TYPE line in Windows PowerShell
 		return "csv", nil
 	case bytes.IndexByte(t[:min(len(t), 512)], 0) >= 0 || !isText(t[:min(len(t), 512)]):
 		if what := packed(head); what != "" {

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -162,4 +163,33 @@ func psSubStatus(x, statusCode *fastjson.Value) string {
 		return c
 	}
 	return strings.TrimSpace(s[:i])
+}
+
+// ErrPowerShellCSV refuses `Get-AzActivityLog | Export-Csv`. Export-Csv
+// (unlike ConvertTo-Json, it does not fail on PSEventData) writes each
+// nested object as its ToString text, Claims and Properties as lines of
+// "name : value", and each DateTime in the exporting machine's culture to
+// the second ("3/14/2026 3:09:27 AM", or "14/03/2026 03:09:27"): day and
+// month cannot be told apart, the milliseconds that match one event across
+// exports are gone, and since Az.Monitor 3.0.0 the operation is only a
+// display name, its action inside the Authorization text. Read, most of
+// its events would name no operation a rule knows: nothing would alert,
+// silently. The file is refused whole, saying which export to make.
+var ErrPowerShellCSV = errors.New("a PowerShell Export-Csv of Get-AzActivityLog, not read: it writes Authorization, Claims and Properties " +
+	"as text and times in the exporting machine's format, to the second; " +
+	"export again with: Get-AzActivityLog … | Select-Object * | ConvertTo-Json -Depth 10")
+
+// IsPowerShellCSV reports whether a CSV header is Export-Csv's of
+// PSEventData: its .NET property names, which no other export has
+// together (Log Analytics' AzureActivity has no EventTimestamp).
+func IsPowerShellCSV(header []string) bool {
+	need := map[string]bool{"EventTimestamp": false, "Authorization": false, "Claims": false, "Properties": false, "HttpRequest": false}
+	n := 0
+	for _, h := range header {
+		if seen, ok := need[h]; ok && !seen {
+			need[h] = true
+			n++
+		}
+	}
+	return n == len(need)
 }
