@@ -261,6 +261,37 @@ func TestServiceTagsFiles(t *testing.T) {
 	}
 }
 
+// Every App Service plan SKU is listed once and runs on a size the size
+// table knows with the SKU's vCPUs (enrich.AppServicePlanSize reads this
+// file). No SKU is also a VM size or a Container Apps profile type: the
+// two platform tables are looked up as one, before the VM sizes.
+func TestAppServicePlansFile(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range readCSV(t, "data/appservice_plans.csv", "sku,vcpus,memory_gib,size,verified") {
+		at := "appservice_plans.csv: " + r[0]
+		if seen[strings.ToLower(r[0])] {
+			t.Errorf("%s listed twice", at)
+		}
+		seen[strings.ToLower(r[0])] = true
+		vcpus, err := strconv.Atoi(r[1])
+		if err != nil || vcpus <= 0 {
+			t.Errorf("%s: bad vcpus %q", at, r[1])
+		}
+		if m, err := strconv.ParseFloat(r[2], 64); err != nil || m <= 0 {
+			t.Errorf("%s: bad memory_gib %q", at, r[2])
+		}
+		if r[4] != "true" && r[4] != "false" {
+			t.Errorf("%s: verified %q, want true or false", at, r[4])
+		}
+		if info, ok := enrich.SizeOf(r[3]); !ok || info.VCPUs != vcpus || enrich.AppServicePlanSize(r[0]) != r[3] {
+			t.Errorf("%s runs on %s, which the size table does not know with %d vCPUs (%+v)", at, r[3], vcpus, info)
+		}
+		if _, ok := enrich.SizeOf("Standard_" + r[0]); ok || enrich.ContainerAppsProfileSize(r[0]) != "" {
+			t.Errorf("%s is also a VM size or a Container Apps profile type", at)
+		}
+	}
+}
+
 // Every Container Apps profile type is listed once and runs on a size the
 // size table knows (enrich.ContainerAppsProfileSize reads this file).
 func TestContainerAppsProfilesFile(t *testing.T) {

@@ -47,3 +47,34 @@ func TestSizeOfAProfileType(t *testing.T) {
 		t.Errorf("SizeOf(Standard_D4) = %+v; want the legacy size, 8 vCPUs", got)
 	}
 }
+
+// The size table knows an App Service plan SKU by its workers' VM: a rule
+// on enrich.size.vcpus judges a P5mv3 plan's 32 vCPUs. The tiers with no
+// workers of their own have no size.
+func TestSizeOfAPlanSKU(t *testing.T) {
+	for _, c := range []struct {
+		sku   string
+		vcpus int // 0: no size
+	}{
+		{"P5mv3", 32}, {"p5MV3", 32}, {" I6v2 ", 64}, {"EP3", 4}, {"P1v3", 2},
+		{"Y1", 0}, {"FC1", 0}, {"", 0},
+	} {
+		info, ok := SizeOf(c.sku)
+		if c.vcpus == 0 {
+			if ok || AppServicePlanSize(c.sku) != "" {
+				t.Errorf("%q: size %+v, want none", c.sku, info)
+			}
+			continue
+		}
+		if !ok || info.VCPUs != c.vcpus || info.GPUs != 0 {
+			t.Errorf("%q: %+v, %v; want %d vCPUs and no GPU", c.sku, info, ok, c.vcpus)
+		}
+	}
+	// Free and Shared share machines: no plan size, whatever legacy VM
+	// (Standard_F1, Standard_D1) the name folds to.
+	for _, sku := range []string{"F1", "D1"} {
+		if got := AppServicePlanSize(sku); got != "" {
+			t.Errorf("%s: plan size %q, want none", sku, got)
+		}
+	}
+}

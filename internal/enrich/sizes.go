@@ -136,9 +136,9 @@ func foldSize(dst []byte, name string) ([]byte, bool) {
 }
 
 // SizeOf describes an Azure VM size given in any casing, with or without
-// its "Standard_" prefix, or a Container Apps workload profile type by the
-// VM size it runs on (ContainerAppsProfileSize). ok is false for a size
-// the table does not know.
+// its "Standard_" prefix, or a Container Apps workload profile type or an
+// App Service plan SKU by the VM size it runs on (PlatformSize). ok is
+// false for a size the table does not know.
 func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	t, err := loadSizes()
 	if err != nil {
@@ -146,7 +146,7 @@ func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	}
 	// A profile type first: "D4" also folds to the legacy Standard_D4 (8
 	// vCPUs), not the 4 of the D4 profile's VM.
-	if vm := ContainerAppsProfileSize(name); vm != "" {
+	if vm := PlatformSize(name); vm != "" {
 		name = vm
 	}
 	var buf [maxSizeKey]byte

@@ -97,9 +97,10 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute
 // or online deployment, a Batch pool, a container group, an AKS cluster or
-// node pool, or a Container Apps environment's workload profiles.
+// node pool, a Container Apps environment's workload profiles, or an App
+// Service plan's workers.
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -427,7 +428,9 @@ func KindOfShape(shape string) Kind {
 // as events carry it, creates or updates compute: a VM, a VM scale set, an
 // Azure ML compute, online deployment or job (one on serverless compute;
 // only its body tells), a Batch pool, a container group, an AKS cluster or
-// node pool, a Container Apps environment (its workload profiles).
+// node pool, a Container Apps environment (its workload profiles), an App
+// Service plan (its workers; one on shared machines creates none, only
+// its body tells).
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
@@ -436,7 +439,7 @@ func CreatesCompute(op string) bool {
 		"microsoft.machinelearningservices/workspaces/jobs/write",
 		"microsoft.containerinstance/containergroups/write",
 		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write",
-		"microsoft.app/managedenvironments/write":
+		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write":
 		return true
 	}
 	return false

@@ -159,6 +159,12 @@ func TestPricesLookup(t *testing.T) {
 	if r, b := a100.Lookup("NC24-A100", "westus3"); r.USD != 3.67 || b != BasisExact {
 		t.Errorf("NC24-A100: %+v %s, want the price of Standard_NC24ads_A100_v4", r, b)
 	}
+	// An App Service plan SKU is priced as the VM of its workers' vCPUs
+	// and memory (P5mv3: Standard_E32s_v5), an estimate.
+	e32 := NewPrices([]Price{{Size: "Standard_E32s_v5", Region: "westus3", USD: 2.016, Method: "published", Source: "s"}})
+	if r, b := e32.Lookup("P5mv3", "westus3"); r.USD != 2.016 || b != BasisExact {
+		t.Errorf("P5mv3: %+v %s, want the price of Standard_E32s_v5", r, b)
+	}
 	// D4 is a profile type before the legacy Standard_D4 it also folds to.
 	d4 := NewPrices([]Price{{Size: "Standard_D4", Region: "eastus", USD: 0.5, Method: "published", Source: "s"},
 		{Size: "Standard_D4s_v5", Region: "eastus", USD: 0.192, Method: "published", Source: "s"}})

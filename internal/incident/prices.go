@@ -84,16 +84,18 @@ const (
 )
 
 // Lookup returns the price of size (any casing, with or without its
-// "Standard_" prefix; a Container Apps profile type, its VM's) in region: the row of that region, else the
+// "Standard_" prefix; a Container Apps profile type or an App Service plan
+// SKU, its VM's, an estimate: the table holds no App Service meters) in
+// region: the row of that region, else the
 // DefaultRegion row, else the cheapest region listed (a lower bound,
 // first by name among equals).
 func (p *Prices) Lookup(size, region string) (Price, Basis) {
 	if p == nil {
 		return Price{}, BasisUnknown
 	}
-	// A profile is priced as the VM it runs on, before any size its
-	// type folds to ("D4" is also the legacy Standard_D4).
-	if vm := enrich.ContainerAppsProfileSize(size); vm != "" {
+	// A profile or a plan is priced as the VM it runs on, before any size
+	// its type folds to ("D4" is also the legacy Standard_D4).
+	if vm := enrich.PlatformSize(size); vm != "" {
 		size = vm
 	}
 	regions := p.bySize[sizeKey(size)]

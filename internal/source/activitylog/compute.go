@@ -67,6 +67,8 @@ func compute(b *bodies, op string) *event.Compute {
 		return aksCluster(b)
 	case opACA:
 		return containerAppsEnv(b)
+	case opAppService:
+		return appServicePlan(b)
 	}
 	return nil
 }
