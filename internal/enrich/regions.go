@@ -14,13 +14,16 @@ import (
 // or Log Analytics the region is known from the account's write alone,
 // which may come after the pool's (the REST API lists newest first): it
 // is learned as records are read, and asked at the end of the hunt
-// (LateRegion). An AKS node pool is the same: its body names no location,
-// its cluster's write does.
+// (LateRegion). An AKS node pool and a Service Fabric managed cluster's
+// node type are the same: their bodies name no location, their cluster's
+// write does.
 const (
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	batchAccounts  = "/providers/microsoft.batch/batchaccounts/"
 	opAKS          = "microsoft.containerservice/managedclusters/write"
 	aksClusters    = "/providers/microsoft.containerservice/managedclusters/"
+	opSFCluster    = "microsoft.servicefabric/managedclusters/write"
+	sfClusters     = "/providers/microsoft.servicefabric/managedclusters/"
 )
 
 // regionParents are the resources whose children run in their region: the
@@ -29,10 +32,11 @@ const (
 var regionParents = []struct{ op, parents, children string }{
 	{opBatchAccount, batchAccounts, "pools/"},
 	{opAKS, aksClusters, "agentpools/"},
+	{opSFCluster, sfClusters, "nodetypes/"},
 }
 
 // regionTable is what the hunt learned of where Batch accounts and AKS
-// clusters are: their
+// and Service Fabric clusters are: their
 // resource ids, lower case, and regions. Accounts are few and written
 // seldom, so one lock will do.
 type regionTable struct {
@@ -40,10 +44,15 @@ type regionTable struct {
 	m  map[string]string
 }
 
-// learnRegion keeps the region of a Batch account or AKS cluster whose
+// learnRegion keeps the region of a Batch account or a cluster whose
 // write names one.
 func (e *Enricher) learnRegion(ev *event.Event) {
-	if ev.Operation != opBatchAccount && ev.Operation != opAKS || ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
+	switch ev.Operation {
+	case opBatchAccount, opAKS, opSFCluster: // regionParents' ops
+	default:
+		return
+	}
+	if ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
 		return
 	}
 	id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
@@ -58,7 +67,7 @@ func (e *Enricher) learnRegion(ev *event.Event) {
 
 // LateRegion is the region learned, by the end of the hunt, for a
 // resource whose own records named none: a Batch pool's is its account's,
-// an AKS node pool's its cluster's. It is "" when nothing was learned.
+// an AKS node pool's or a Service Fabric node type's its cluster's. It is "" when nothing was learned.
 func (e *Enricher) LateRegion(resourceID string) string {
 	id := strings.ToLower(resourceID)
 	for _, p := range regionParents {

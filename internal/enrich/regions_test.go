@@ -67,6 +67,27 @@ func TestLateRegionAKSNodePool(t *testing.T) {
 	}
 }
 
+// TestLateRegionServiceFabricNodeType: a Service Fabric managed cluster's
+// node type names no location either; it takes its cluster's.
+func TestLateRegionServiceFabricNodeType(t *testing.T) {
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cluster = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ServiceFabric/managedClusters/sfmc1"
+	e.Apply(&event.Event{Operation: opSFCluster, ResourceID: cluster, Region: "brazilsouth", Outcome: event.OutcomeSucceeded})
+	for id, want := range map[string]string{
+		cluster + "/nodeTypes/gpu":                 "brazilsouth",
+		strings.ToUpper(cluster + "/nodeTypes/be"): "brazilsouth",
+		cluster + "/applications/app1":             "",
+		cluster + "2/nodeTypes/gpu":                "",
+	} {
+		if got := e.LateRegion(id); got != want {
+			t.Errorf("LateRegion(%s) = %q, want %q", id, got, want)
+		}
+	}
+}
+
 // TestKnownRegions: regions an earlier run learned (a store's) reach the
 // pools of a new Enricher, in any case; what this one learns itself is
 // kept over them, and Regions hands back both, as a copy.

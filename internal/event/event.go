@@ -97,10 +97,10 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute
 // or online deployment, a Batch pool, a container group, an AKS cluster or
-// node pool, a Container Apps environment's workload profiles, or an App
-// Service plan's workers.
+// node pool, a Container Apps environment's workload profiles, an App
+// Service plan's workers, or a Service Fabric managed cluster's node type.
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice, sf
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -430,7 +430,7 @@ func KindOfShape(shape string) Kind {
 // only its body tells), a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment (its workload profiles), an App
 // Service plan (its workers; one on shared machines creates none, only
-// its body tells).
+// its body tells), a Service Fabric managed cluster's node type.
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
@@ -439,7 +439,8 @@ func CreatesCompute(op string) bool {
 		"microsoft.machinelearningservices/workspaces/jobs/write",
 		"microsoft.containerinstance/containergroups/write",
 		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write",
-		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write":
+		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write",
+		"microsoft.servicefabric/managedclusters/nodetypes/write":
 		return true
 	}
 	return false

@@ -538,12 +538,12 @@ func TestDecodeErrors(t *testing.T) {
 // place an alert of others' rules by them), and no other it knows.
 func TestComputeCreatesAreTheEventModels(t *testing.T) {
 	t.Parallel()
-	for _, op := range []string{opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService} {
+	for _, op := range []string{opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType} {
 		if !event.CreatesCompute(op) {
 			t.Errorf("%s: the reader gives it a Compute, event.CreatesCompute says it creates none", op)
 		}
 	}
-	for _, op := range []string{opBatchAccount, opVMExt, opVMSSExt, opQuota, opServiceLimit, opSupport, opRole, opUpdateTenant, opChangeTenant, opPublicIP, opPublicPrefix} {
+	for _, op := range []string{opBatchAccount, opSFCluster, opVMExt, opVMSSExt, opQuota, opServiceLimit, opSupport, opRole, opUpdateTenant, opChangeTenant, opPublicIP, opPublicPrefix} {
 		if event.CreatesCompute(op) {
 			t.Errorf("%s: event.CreatesCompute says it creates compute", op)
 		}

@@ -18,12 +18,13 @@ import (
 // resource id are not read, nor is the event enriched or evaluated.
 
 // learned are the operations always decoded in full: those enrichment
-// learns from (the tenant's own public addresses; a Batch account's or an
-// AKS cluster's region, which its pools' records do not say), or a later alert could
+// learns from (the tenant's own public addresses; a Batch account's, an
+// AKS cluster's or a Service Fabric managed cluster's region, which its
+// pools' and node types' records do not say), or a later alert could
 // differ, and Defender's Activate Alert, whose record holds a security
 // alert of its own (alertEvent) that the rules on alerts read.
 func learned(op string) bool {
-	return op == opPublicIP || op == opPublicPrefix || op == opBatchAccount || op == opAKS || op == opSecurityAlert
+	return op == opPublicIP || op == opPublicPrefix || op == opBatchAccount || op == opAKS || op == opSFCluster || op == opSecurityAlert
 }
 
 // readBrief fills e briefly and reports true when nothing in the hunt can

@@ -106,6 +106,9 @@ func TestBriefCases(t *testing.T) {
 			`{"operationName":"Microsoft.Storage/storageAccounts/delete","resultType":"Success"}`, false},
 		{"REST operation from the authorization is decoded in full", shapeREST,
 			`{"eventTimestamp":"2026-03-02T00:00:01Z","authorization":{"action":"Microsoft.Storage/storageAccounts/delete"},"claims":{"tid":"t"}}`, false},
+		{"a Service Fabric managed cluster's write is decoded in full: its node types take its region", shapeREST,
+			`{"eventTimestamp":"2026-03-02T00:00:01Z","operationName":{"value":"Microsoft.ServiceFabric/managedClusters/write"},"status":{"value":"Succeeded"},` +
+				`"httpRequest":{"clientIpAddress":"198.51.100.7"},"claims":{"tid":"T"}}`, false},
 		{"REST with http request address", shapeREST,
 			`{"eventTimestamp":"2026-03-02T00:00:01Z","operationName":{"value":"Microsoft.Web/sites/restart/action"},"status":{"value":"Succeeded"},` +
 				`"httpRequest":{"clientIpAddress":"2001:db8::1"},"claims":{"tid":"T"}}`, true},

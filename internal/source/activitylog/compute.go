@@ -69,6 +69,8 @@ func compute(b *bodies, op string) *event.Compute {
 		return containerAppsEnv(b)
 	case opAppService:
 		return appServicePlan(b)
+	case opSFNodeType:
+		return sfNodeType(b)
 	}
 	return nil
 }

@@ -25,6 +25,8 @@ const (
 	opAKSPool      = "microsoft.containerservice/managedclusters/agentpools/write"
 	opACA          = "microsoft.app/managedenvironments/write"
 	opAppService   = "microsoft.web/serverfarms/write"
+	opSFCluster    = "microsoft.servicefabric/managedclusters/write"
+	opSFNodeType   = "microsoft.servicefabric/managedclusters/nodetypes/write"
 	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
 	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"
 	opQuota        = "microsoft.quota/quotas/write"
@@ -122,7 +124,7 @@ func (b *bodies) location() string {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService:
+	case opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType:
 		e.Compute = compute(b, e.Operation)
 		if e.Compute != nil {
 			both := b.list()
