@@ -49,6 +49,8 @@ type Scratch struct {
 	// subs are the subscriptions Subscription met at the start of ids,
 	// by their text there.
 	subs map[string]string
+	// callerText is set by CallerText: see lastKey.
+	callerText bool
 }
 
 // listing is one object's members, listed for lookups in any case.
@@ -72,9 +74,10 @@ func (s *Scratch) Want(g event.Glance) bool {
 
 // Reset releases every nested document parsed since the last Reset, and
 // what key listed of the record's objects: a Scratch is Reset between
-// records.
+// records. It also ends CallerText.
 func (s *Scratch) Reset() {
 	s.n = 0
+	s.callerText = false
 	for i := range s.lists {
 		s.lists[i].obj = nil
 	}
@@ -119,6 +122,9 @@ func (s *Scratch) key(v *fastjson.Value, key string) *fastjson.Value {
 	if v == nil || v.Type() != fastjson.TypeObject {
 		return nil
 	}
+	if s.callerText {
+		return s.lastKey(v, key)
+	}
 	if m := v.Get(key); m != nil {
 		return m
 	}
@@ -136,6 +142,49 @@ func (s *Scratch) key(v *fastjson.Value, key string) *fastjson.Value {
 		}
 	}
 	return nil
+}
+
+// CallerText says whether the objects read from now on are text a caller
+// sent Azure (an Activity Log record's request body) rather than text
+// Azure wrote, until it is called again or the Scratch is Reset. It holds
+// for everything read through the Scratch meanwhile, JSON held in strings
+// included, so a decoder reading a body needs no second set of accessors.
+func (s *Scratch) CallerText(on bool) { s.callerText = on }
+
+// lastKey is key for text a caller wrote, which may name a member twice,
+// as {"sku":{"name":"Standard_B1s","name":"Standard_ND96asr_v4"}}: it
+// returns the last member whose name equals key in ASCII case only.
+//
+// Azure's services are .NET, and .NET reads such text so (found with the
+// search tool, 2026; no Azure document says what its front end does with a
+// name written twice). Json.NET's JObject.Parse and JsonConvert keep the
+// last value (JsonLoadSettings.DuplicatePropertyNameHandling, default
+// Replace: "the value of the last property in the JSON object will be
+// used"); binding to a model class sets the property once per member,
+// matching names exactly or else in any case, so the last of "capacity"
+// and "Capacity" wins too (JamesNK on JamesNK/Newtonsoft.Json#1074 and
+// #1571). System.Text.Json binds last-write-wins as well
+// (dotnet/runtime#108521; JsonSerializerOptions.AllowDuplicateProperties
+// defaults to true) and JsonElement finds a property's last definition
+// (dotnet/corefx#35503). ARM accepts such text: templates holding a name
+// twice deploy, with its last value as observed
+// (Azure/azure-quickstart-templates#5847, #5855). Reading the
+// first, as fastjson's Get does, let a caller show mamori a one-machine
+// CPU scale set while Azure made forty GPU machines.
+//
+// Case is ignored for ASCII letters only: .NET's OrdinalIgnoreCase never
+// takes a letter outside ASCII for one inside it (dotnet/runtime#32247),
+// so "s\u212Au", with a Kelvin sign, is not "sku" to Azure, which
+// bytes.EqualFold would take it for.
+func (s *Scratch) lastKey(v *fastjson.Value, key string) *fastjson.Value {
+	o, _ := v.Object()
+	var last *fastjson.Value
+	o.Visit(func(k []byte, m *fastjson.Value) {
+		if len(k) == len(key) && EqualFold(k, key) {
+			last = m
+		}
+	})
+	return last
 }
 
 func lowerASCII(c byte) byte {

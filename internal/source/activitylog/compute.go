@@ -193,18 +193,16 @@ func pipelineJob(sc *record.Scratch, body *fastjson.Value) *event.Compute {
 		return nil
 	}
 	steps := func(yield func(event.Compute) bool) {
-		o, _ := jobs.Object()
-		stop := false
-		o.Visit(func(_ []byte, step *fastjson.Value) {
-			if stop || step.Type() != fastjson.TypeObject {
-				return
+		lastOfEach(jobs, func(_ []byte, step *fastjson.Value) bool {
+			if step.Type() != fastjson.TypeObject {
+				return true
 			}
 			if id := sc.Str(step, "computeId"); !serverlessCompute(cmp.Or(id, def)) {
-				return
+				return true
 			}
 			s := event.Compute{Size: sc.FirstStr(step, "resources/instance_type", "resources/instanceType")}
 			if s.Size == "" {
-				return // the default serverless size: not the step's to say
+				return true // the default serverless size: not the step's to say
 			}
 			machines := int64(max(stepInt(sc, step, "resources", "instance_count", "instanceCount"), 1))
 			if record.EqualFold(sc.Str(step, "type"), "sweep") {
@@ -215,7 +213,7 @@ func pipelineJob(sc *record.Scratch, body *fastjson.Value) *event.Compute {
 				s.Priority = tier
 			}
 			spot(&s)
-			stop = !yield(s)
+			return yield(s)
 		})
 	}
 	c := &event.Compute{Service: svcAML}

@@ -267,10 +267,15 @@ func normalise(sc *record.Scratch, f *fields, shape string, e *event.Event) {
 	}
 	b := bodies{sc: sc, respBody: f.props.responseBody, reqBody: f.props.requestBody, message: f.props.message}
 	e.Region = sc.Intern(record.Region(f.location))
+	// The request body is the caller's text, which may name a member
+	// twice: read as Azure acts on it, the last (record.Scratch.lastKey).
+	// The response, Azure's own, reads the same either way.
+	sc.CallerText(true)
 	if e.Region == "" || e.Region == "global" {
 		if r := b.location(); r != "" {
 			e.Region = r
 		}
 	}
 	extras(&b, rawID, e)
+	sc.CallerText(false)
 }

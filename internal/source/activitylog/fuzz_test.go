@@ -35,6 +35,9 @@ func FuzzDecode(f *testing.F) {
 		// Invalid UTF-8 and a capital dotted I (whose lower case is longer)
 		// before the labels the quota parser slices at.
 		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachines/write","resultType":"Failure","properties":{"statusMessage":"exceeding approved \u0130\u0130\u0130 quota. Location: ` + "\xff\xfe" + `, Current Limit: 99999999999999999999"}}`,
+		// Names a caller's body writes twice, in two cases, escaped, with a Kelvin sign.
+		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachineScaleSets/write","properties":{"requestbody":"{\"sku\":{\"name\":\"Standard_B1s\",\"NAME\":\"Standard_ND96asr_v4\",\"capacity\":1,\"c\\u0061pacity\":40},\"s\\u212Au\":{\"capacity\":2}}"}}`,
+		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.MachineLearningServices/workspaces/jobs/write","properties":{"requestbody":{"properties":{"jobType":"Pipeline","jobs":{"a":{"resources":{"instance_type":"Standard_ND96asr_v4"}},"a":{"resources":{"instance_type":"Standard_D4s_v5"}},"A":null}}}}}`,
 		`{"eventTimestamp":"2024-01-01T00:00:00Z","operationName":"Microsoft.Authorization/roleAssignments/write","resourceId":"/providers/Microsoft.Authorization/roleAssignments/x","claims":null,"authorization":{"evidence":[]}}`,
 		// Defender's Activate Alert records: REST (facts in properties), diagnostic (eventName and eventProperties under properties).
 		`{"eventTimestamp":"2026-03-14T03:09:27Z","category":{"value":"Security"},"operationName":{"value":"Microsoft.Security/locations/alerts/activate/action"},"eventName":{"value":"Digital currency mining related behavior detected"},"subscriptionId":"s","properties":{"compromisedEntity":"train-0000003","severity":[1]}}`,

@@ -1,7 +1,9 @@
 package activitylog
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 
 	"github.com/valyala/fastjson"
 )
@@ -33,6 +35,45 @@ func eachMember(o *fastjson.Value, fn func(name []byte, v *fastjson.Value)) {
 			fn(k, v)
 		}
 	})
+}
+
+// lastOfEach calls fn with the members of object o that no later member
+// names again, in order, until fn returns false: the entries of a map in
+// a caller's text (an Azure ML pipeline's jobs) as Azure reads it. Json.NET
+// and System.Text.Json set a dictionary's entries one member at a time,
+// so a key written twice keeps its last value; keys, unlike a model's
+// property names, are compared exactly (record.Scratch.lastKey).
+func lastOfEach(o *fastjson.Value, fn func(name []byte, v *fastjson.Value) bool) {
+	obj, err := o.Object()
+	if err != nil {
+		return
+	}
+	type member struct {
+		name []byte
+		v    *fastjson.Value
+	}
+	var buf [16]member
+	all := buf[:0]
+	obj.Visit(func(k []byte, v *fastjson.Value) { all = append(all, member{k, v}) })
+	// A later member's name is looked for among the few members a real
+	// map has; a caller's map of thousands is indexed instead, so that
+	// its text costs no more than its length.
+	var last map[string]int
+	if len(all) > len(buf) {
+		last = make(map[string]int, len(all))
+		for i, m := range all {
+			last[string(m.name)] = i
+		}
+	}
+	for i, m := range all {
+		if last != nil && last[string(m.name)] != i ||
+			last == nil && slices.ContainsFunc(all[i+1:], func(l member) bool { return bytes.Equal(l.name, m.name) }) {
+			continue
+		}
+		if !fn(m.name, m.v) {
+			return
+		}
+	}
 }
 
 // lower copies name lower-cased (ASCII) into buf and returns the copy, for

@@ -39,7 +39,7 @@ func quotaRequest(b *bodies, rawID string) *event.Quota {
 	for _, body := range b.list() {
 		lim := b.sc.Get(body, "properties", "limit")
 		if lim != nil && lim.Type() == fastjson.TypeObject {
-			lim = record.Key(lim, "value")
+			lim = b.sc.Get(lim, "value")
 		}
 		if n, ok := record.Int(lim); ok {
 			q.Limit = n
@@ -77,13 +77,14 @@ func serviceLimit(b *bodies, rawID string) *event.Quota {
 func supportTicket(b *bodies) *event.Quota {
 	for _, body := range b.list() {
 		for _, r := range b.sc.Array(body, "properties", "quotaTicketDetails", "quotaChangeRequests") {
+			// The payload is JSON in a string, the caller's text too.
 			payload := b.sc.Object(b.sc.Get(r, "payload"))
-			n, ok := record.Int(record.Key(payload, "NewLimit"))
+			n, ok := b.sc.Int(payload, "NewLimit")
 			if !ok {
 				continue
 			}
 			q := &event.Quota{Source: srcSupport, Limit: n, Region: record.Region(b.sc.Str(r, "region"))}
-			q.Family = firstNonEmpty(str(payload, "SKU"), str(payload, "VMFamily"), str(payload, "Type"))
+			q.Family = firstNonEmpty(b.sc.Str(payload, "SKU"), b.sc.Str(payload, "VMFamily"), b.sc.Str(payload, "Type"))
 			return q
 		}
 	}
