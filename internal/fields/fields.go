@@ -146,6 +146,11 @@ type path struct {
 	lower      []string
 	lowerJoins [][]string
 	lowerAlts  []string
+
+	// body is the index of the first segment naming an Activity Log
+	// record's request or response body, -1 when none does: the members
+	// past it are looked up in the caller's text (see member).
+	body int
 }
 
 func parsePath(name string) (*path, error) {
@@ -166,6 +171,7 @@ func parsePath(name string) (*path, error) {
 		p.alts = append(p.alts, segs[0]+suf)
 	}
 	p.lower = lowerAll(p.segs)
+	p.body = slices.IndexFunc(p.lower, func(s string) bool { return s == "requestbody" || s == "responsebody" })
 	p.lowerAlts = lowerAll(p.alts)
 	for _, j := range p.joins {
 		p.lowerJoins = append(p.lowerJoins, lowerAll(j))

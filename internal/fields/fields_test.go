@@ -72,6 +72,11 @@ const (
 "TargetResources":"[{\"id\":\"a1\",\"displayName\":\"App\",\"type\":\"Application\",\"modifiedProperties\":[{\"displayName\":\"KeyDescription\",\"newValue\":\"[\\\"KeyType=Password\\\"]\"}]}]",
 "InitiatedBy":"{\"user\":{\"userPrincipalName\":\"mallory@contoso.com\"}}"}`
 
+	// A scale set's Start record whose request writes its sku's members
+	// twice, the last in another case; the record's own statusCode twice.
+	activityDupBody = `{"time":"2024-05-01T10:00:00Z","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE","category":"Write","resultType":"Start",
+"properties":{"statusCode":"Created","statusCode":"OK","requestbody":"{\"sku\":{\"name\":\"Standard_B1s\",\"name\":\"Standard_ND96asr_v4\",\"capacity\":1,\"Capacity\":40}}"}}`
+
 	auditd = `{"time":"1700000000","serial":"7","types":["EXECVE"],"EXECVE":{"argc":"3","a0":"./xmrig","a1":"--cpu-priority=5","a2":"-o"}}`
 )
 
@@ -144,6 +149,9 @@ func TestFieldValues(t *testing.T) {
 		{name: "JSON string empty array", ev: &event.Event{}, raw: signInLA, field: "NetworkLocationDetails", want: []string{"[]"}},
 		{name: "empty array", ev: &event.Event{}, raw: signInGraph, field: "riskEventTypes_v2", want: []string{"[]", "[]"}},
 		{name: "inside a JSON string column", ev: &event.Event{}, raw: signInLA, field: "DeviceDetail.operatingSystem", want: []string{"Windows10"}},
+		{name: "a name a request body writes twice reads as Azure acts on it, the last", ev: &event.Event{}, raw: activityDupBody, field: "properties.requestbody.sku.name", want: []string{"Standard_ND96asr_v4"}},
+		{name: "the last in any case", ev: &event.Event{}, raw: activityDupBody, field: "requestbody.sku.capacity", want: []string{"40"}},
+		{name: "a name the record itself writes twice reads the first", ev: &event.Event{}, raw: activityDupBody, field: "properties.statusCode", want: []string{"Created"}},
 		{name: "auditd argument", ev: &event.Event{Kind: event.KindProcess}, raw: auditd, field: "a1", want: []string{"--cpu-priority=5"}},
 
 		// SigmaHQ names on every shape.

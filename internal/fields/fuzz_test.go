@@ -34,6 +34,9 @@ detection:
     s6:
         ResultType|gte: 50000
         callerIpAddress|cidr: 10.0.0.0/8
+    s7:
+        properties.requestbody.sku.name|contains: ND
+        requestbody.sku.dots.in.name|exists: true
     condition: 1 of them
 ---
 title: b
@@ -48,7 +51,7 @@ detection:
 // may panic, and evaluating the same event twice gives the same answers
 // (the per-event caches must not leak between evaluations).
 func FuzzFields(f *testing.F) {
-	for _, s := range []string{activityDiag, activityREST, activityLA, activityCSV, signInDiag, signInLA, signInGraph, auditDiag, auditLA, auditd,
+	for _, s := range []string{activityDiag, activityREST, activityLA, activityCSV, activityDupBody, signInDiag, signInLA, signInGraph, auditDiag, auditLA, auditd,
 		`{"properties":[{"a":[1,"2"]}],"Status":"{\"x\":[[[[]]]]}"}`, `"just a string"`, `[{"key":"User-Agent","value":"Mozilla"}]`, `{"A":{"value":1,"localizedValue":2}}`} {
 		for k := byte(0); k <= byte(event.KindProcess); k++ {
 			f.Add(s, k)

@@ -31,13 +31,14 @@ func (e *Event) walk(v *fastjson.Value, p *path, i, depth int, match func(sigma.
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		hot := i <= 1 && depth == 0 // the record or one of its members
+		caller := p.body >= 0 && i > p.body
 		found := false
-		if m := e.member(hot, o, p.segs[i], p.lower[i]); m != nil {
+		if m := e.member(hot, caller, o, p.segs[i], p.lower[i]); m != nil {
 			e.walk(m, p, i+1, depth, match, r)
 			found = true
 		}
 		for j := i + 1; j < len(p.segs) && !found; j++ {
-			if m := e.member(hot, o, p.joins[i][j], p.lowerJoins[i][j]); m != nil {
+			if m := e.member(hot, caller, o, p.joins[i][j], p.lowerJoins[i][j]); m != nil {
 				e.walk(m, p, j+1, depth, match, r)
 				found = true
 			}
@@ -46,7 +47,7 @@ func (e *Event) walk(v *fastjson.Value, p *path, i, depth int, match func(sigma.
 			// An empty CSV column (Properties "") leaves the field to its
 			// dynamic twin (Properties_d).
 			for k, alt := range p.alts {
-				if m := e.member(hot, o, alt, p.lowerAlts[k]); m != nil {
+				if m := e.member(hot, false, o, alt, p.lowerAlts[k]); m != nil {
 					e.walk(m, p, 1, depth, match, r)
 					return
 				}
@@ -81,8 +82,19 @@ func (e *Event) walk(v *fastjson.Value, p *path, i, depth int, match func(sigma.
 // else the first whose name equals key ignoring case (lower is key
 // lowered, "" for a non-ASCII key). Names of another length are skipped
 // unread, and a hot object is not scanned at all for a length it lacks,
-// which keeps the common miss cheap.
-func (e *Event) member(hot bool, o *fastjson.Object, key, lower string) *fastjson.Value {
+// which keeps the common miss cheap. In a caller's text (an Activity Log
+// request body) it is the last whose name equals key in ASCII case: the
+// member Azure acts on, as the decoders read it (record.Scratch.lastKey).
+func (e *Event) member(hot, caller bool, o *fastjson.Object, key, lower string) *fastjson.Value {
+	if caller {
+		var last *fastjson.Value
+		o.Visit(func(k []byte, m *fastjson.Value) {
+			if record.EqualFold(k, key) {
+				last = m
+			}
+		})
+		return last
+	}
 	if m := o.Get(key); m != nil {
 		return m
 	}
