@@ -152,3 +152,27 @@ func TestLastOfEach(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyRegionNamedInAnyCase: a Start record names no region but its
+// body's, which Azure reads in any case and however escaped; so does the
+// decode, and a body that names none leaves the region empty.
+func TestBodyRegionNamedInAnyCase(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"Location":"brazilsouth","properties":{"hardwareProfile":{"vmSize":"Standard_NC6s_v3"}}}`: "brazilsouth",
+		`{"LOCATION":"brazilsouth"}`:      "brazilsouth",
+		`{"loc\u0061tion":"brazilsouth"}`: "brazilsouth",
+		`{"properties":{"hardwareProfile":{"vmSize":"Standard_NC6s_v3"}},"tags":{"site":"location"}}`:       "",
+		`{"properties":{"hardwareProfile":{"vmSize":"Standard_NC6s_v3"}},"tags":{"old location":"eastus"}}`: "",
+	} {
+		rec := `{"time":"2026-03-14T03:09:27Z","resourceId":"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",` +
+			`"operationName":"Microsoft.Compute/virtualMachines/write","category":"Write","resultType":"Start","properties":{"requestbody":` + strconv.Quote(body) + `}}`
+		evs, err := Decode(&record.Scratch{}, fastjson.MustParse(rec), shapeDiag, nil)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %d events", body, err, len(evs))
+		}
+		if got := evs[0].Region; got != want {
+			t.Errorf("%s: region %q, want %q", body, got, want)
+		}
+	}
+}

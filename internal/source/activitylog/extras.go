@@ -102,13 +102,13 @@ func (b *bodies) first(keys ...string) string {
 }
 
 // location returns the region a body names. A body held in a string is
-// parsed only when it mentions a location at all.
+// parsed only when it may name a location at all.
 func (b *bodies) location() string {
 	if !b.parsed {
 		mentions := false
 		for _, x := range [2]*fastjson.Value{b.respBody, b.reqBody} {
 			if x != nil && (x.Type() == fastjson.TypeObject ||
-				x.Type() == fastjson.TypeString && bytes.Contains(x.GetStringBytes(), []byte(`"location"`))) {
+				x.Type() == fastjson.TypeString && mayNameLocation(x.GetStringBytes())) {
 				mentions = true
 			}
 		}
@@ -117,6 +117,29 @@ func (b *bodies) location() string {
 		}
 	}
 	return record.Region(b.first("location"))
+}
+
+// mayNameLocation reports whether a body's text may have a member named
+// location as the lookup finds it: in any case (Azure binds "Location"
+// as it does "location"), or spelled with an escape, which can be any
+// letter. Looking for "location" alone let a caller's "Location" put
+// the Start record of a deployment in no region.
+func mayNameLocation(s []byte) bool {
+	if bytes.Contains(s, []byte(`"location"`)) || bytes.Contains(s, []byte(`\u`)) {
+		return true
+	}
+	const name = `location"`
+	for i := bytes.IndexByte(s, '"'); i >= 0 && i+1+len(name) <= len(s); {
+		if record.EqualFold(s[i+1:i+1+len(name)], name) {
+			return true
+		}
+		j := bytes.IndexByte(s[i+1:], '"')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // extras sets the typed extras an operation calls for. rawID is the
