@@ -151,6 +151,7 @@ func (e *Engine) decode(rec []byte, whose tenantFor) (*keptHit, error) {
 	}
 	whose.fill(h)
 	e.lateRegion(h)
+	e.lateRequest(h)
 	return h, nil
 }
 
@@ -216,10 +217,12 @@ func extend(a *alert.Alert, h *keptHit) {
 
 // computeOf says what compute an event created, for the cost estimate:
 // only a create that did not fail, counted once per operation (the Start
-// record carries the request).
+// record carries the request). An autoscale setting's instances are
+// priced at their target's size, known only at the end of the hunt
+// (lateRequest): until then they have none.
 func computeOf(ev *event.Event) *alert.Compute {
 	c := ev.Compute
-	if c == nil || ev.Outcome == event.OutcomeFailed || c.Size == "" && c.GPUs == 0 {
+	if c == nil || ev.Outcome == event.OutcomeFailed || c.Size == "" && c.GPUs == 0 && (c.Target == "" || c.Count <= 0) {
 		return nil
 	}
 	n := c.Count

@@ -191,9 +191,13 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	if rest.err != nil {
 		return nil, rest.err
 	}
-	// lateRegion reads the resource of a hit whose region is missing.
-	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 {
+	// lateRegion reads the resource of a hit whose region is missing;
+	// lateRequest an autoscale setting's, and who wrote it.
+	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 || h.scaled {
 		h.resource = string(strs[7])
+	}
+	if h.scaled {
+		h.principal.ID = string(strs[2])
 	}
 	return h, nil
 }
@@ -221,6 +225,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) bool {
 	flags := d.byte()
 	a := &h.addrs
 	a.flow, a.dns, a.srcCand, a.dstCand = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
+	h.scaled = flags&32 != 0
 	a.source = d.addr()
 	if a.flow {
 		a.src, a.dst = d.addr(), d.addr()

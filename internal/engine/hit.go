@@ -35,6 +35,7 @@ type keptHit struct {
 	hosts     string // the machines it names (eventHosts), NUL-separated
 	addrs     hitAddrs
 	keep      uint8 // refresh: does the rule still match (keep* bits)
+	scaled    bool  // an autoscale setting's request, settled late (LateRequest)
 	compute   *alert.Compute
 	fields    map[string][]string // values correlations asked for
 	// A light decode gives those values as names (the rule's, shared)
@@ -116,6 +117,9 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 	c := computeOf(ev)
 	if c != nil {
 		flags |= 16
+	}
+	if ev.Compute != nil && ev.Compute.Target != "" {
+		flags |= 32
 	}
 	b = append(b, flags)
 	b = appendAddr(b, ev.SourceIP)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -155,3 +156,48 @@ func (e *Engine) lateRegion(h *keptHit) {
 		}
 	}
 }
+
+// lateRequest settles an autoscale setting's hit (LateRequest): the
+// correlations that sum compute.count count once the instances its writer
+// also asked for in the target's own write, and the alert prices the
+// setting's floor as the target's machines, once the hunt read their size
+// (else not at all: a setting names none). The priced compute keeps the
+// floor and names the target: alerts price a resource once, at its
+// largest count (incident.ComputeOf), so the target's own write and the
+// setting price the machines that run there, not their sum. The record's
+// summary keeps what the setting asked.
+func (e *Engine) lateRequest(h *keptHit) {
+	if !h.scaled {
+		return
+	}
+	if e.LateRequest == nil {
+		h.compute = nil
+		return
+	}
+	late := func(vs []string) {
+		for i, v := range vs {
+			if n, err := strconv.Atoi(v); err == nil {
+				n, _, _ = e.LateRequest(h.resource, h.principal.ID, n)
+				vs[i] = strconv.Itoa(n)
+			}
+		}
+	}
+	if vs, ok := h.fields[countField]; ok {
+		late(vs)
+	}
+	for i, n := range h.names {
+		if n == countField {
+			late(h.vals[i])
+		}
+	}
+	if c := h.compute; c != nil {
+		if _, target, size := e.LateRequest(h.resource, h.principal.ID, c.Count); size == "" {
+			h.compute = nil
+		} else {
+			c.Size, c.Resource = size, target
+		}
+	}
+}
+
+// countField is the field the correlations on compute sum.
+const countField = "compute.count"

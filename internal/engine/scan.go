@@ -47,6 +47,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 				if err == nil {
 					whose.fill(h)
 					e.lateRegion(h)
+					e.lateRequest(h)
 				}
 			} else {
 				h, err = e.decode(rec, whose)

@@ -37,6 +37,11 @@ func Summary(ev *event.Event) string {
 		return fmt.Sprintf("%s requested a %s quota of %d in %s (%s)", who, orUnknown(q.Family), q.Limit, orUnknown(q.Region), q.Source)
 	case ev.Extension != nil:
 		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
+	case ev.Compute != nil && ev.Compute.Target != "":
+		// An autoscale setting: the machines are its target's, their size
+		// named by the target's own write.
+		c := ev.Compute
+		return fmt.Sprintf("%s set %s"+inRegion+"at least %d × %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), c.Count, short(c.Target), orUnknown(c.Service))
 	case ev.Compute != nil:
 		return fmt.Sprintf("%s created %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
 	case ev.SignIn != nil:

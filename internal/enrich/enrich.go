@@ -29,6 +29,7 @@ type Enricher struct {
 	pools   *poolIntel
 	owned   ownedSet
 	regions regionTable
+	scale   scaleTable
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
@@ -59,14 +60,16 @@ type ipPair struct{ src, dst event.IPInfo }
 // caller, flow source, DNS client) and DstIP (flow destination) whenever
 // the address is known; Pool when the flow, DNS query or process touched
 // mining infrastructure. It first learns the public addresses an event
-// gives the tenant (ev.PublicAddrs) as owned. Events are enriched as they
-// arrive, so an address learned from a later record does not mark the
-// flows read before it.
+// gives the tenant (ev.PublicAddrs) as owned, and what the end of the
+// hunt asks of regions and autoscale settings (LateRegion, LateRequest).
+// Events are enriched as they arrive, so an address learned from a later
+// record does not mark the flows read before it.
 func (e *Enricher) Apply(ev *event.Event) {
 	if len(ev.PublicAddrs) > 0 {
 		e.owned.learn(ev.PublicAddrs)
 	}
 	e.learnRegion(ev)
+	e.learnScale(ev)
 	if ev.Compute != nil && ev.Compute.Size != "" {
 		if si, ok := SizeOf(ev.Compute.Size); ok {
 			ev.Enrich.Size = &si

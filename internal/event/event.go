@@ -98,9 +98,10 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute
 // or online deployment, a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment's workload profiles, an App
-// Service plan's workers, or a Service Fabric managed cluster's node type.
+// Service plan's workers, a Service Fabric managed cluster's node type, or
+// the instances an autoscale setting keeps running on its target (Target).
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice, sf
+	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice, sf; a setting's, its target's
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -108,6 +109,11 @@ type Compute struct {
 	GPUSKU   string  `json:"gpu_sku,omitempty"`      // container group GPU SKU (K80, P100, V100…)
 	CPUs     float64 `json:"cpus,omitempty"`         // container group CPU request
 	Priority string  `json:"priority,omitempty"`     // Regular, Spot, Low
+	// Target is, for an autoscale setting, the resource whose instances it
+	// governs (targetResourceUri, lower case): Count is what the setting
+	// makes Azure run there, and the hunt takes from it what its writer
+	// asked of the target itself (enrich.Enricher.LateRequest).
+	Target string `json:"target,omitempty"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
 	// it created is unknown, not absent. A body that names no size (a
@@ -430,7 +436,9 @@ func KindOfShape(shape string) Kind {
 // only its body tells), a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment (its workload profiles), an App
 // Service plan (its workers; one on shared machines creates none, only
-// its body tells), a Service Fabric managed cluster's node type.
+// its body tells), a Service Fabric managed cluster's node type, an
+// autoscale setting (the instances it keeps on its target; one disabled,
+// or on a target that is no compute, creates none: only its body tells).
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
@@ -440,7 +448,7 @@ func CreatesCompute(op string) bool {
 		"microsoft.containerinstance/containergroups/write",
 		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write",
 		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write",
-		"microsoft.servicefabric/managedclusters/nodetypes/write":
+		"microsoft.servicefabric/managedclusters/nodetypes/write", "microsoft.insights/autoscalesettings/write":
 		return true
 	}
 	return false

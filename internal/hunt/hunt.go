@@ -142,6 +142,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	}
 	eng.Refresh = cfg.Enricher.Refresh
 	eng.LateRegion = cfg.Enricher.LateRegion
+	eng.LateRequest = cfg.Enricher.LateRequest
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir

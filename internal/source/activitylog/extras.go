@@ -27,6 +27,7 @@ const (
 	opAppService   = "microsoft.web/serverfarms/write"
 	opSFCluster    = "microsoft.servicefabric/managedclusters/write"
 	opSFNodeType   = "microsoft.servicefabric/managedclusters/nodetypes/write"
+	opAutoscale    = "microsoft.insights/autoscalesettings/write"
 	opVMExt        = "microsoft.compute/virtualmachines/extensions/write"
 	opVMSSExt      = "microsoft.compute/virtualmachinescalesets/extensions/write"
 	opQuota        = "microsoft.quota/quotas/write"
@@ -155,6 +156,16 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		}
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
+		}
+	case opAutoscale:
+		e.Compute = autoscaleSetting(b, e.Time)
+		if e.Compute != nil {
+			both := b.list()
+			e.Compute.NoBody = both[0] == nil && both[1] == nil
+		}
+		// The machines run where the target is, which a setting names.
+		if r := record.Region(b.first("properties", "targetResourceLocation")); r != "" {
+			e.Region = r
 		}
 	case opVMExt, opVMSSExt:
 		e.Extension = extension(b, strings.Clone(rawID))

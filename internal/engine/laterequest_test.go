@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// TestLateRequestTakesTheTargetsWriteOffASetting: an autoscale setting's
+// request counts, in the sum correlations read, what LateRequest gives at
+// the end of the hunt, not the floor it was read with: a principal that
+// wrote a scale set of 30 and its setting of minimum 30 asked for 30, one
+// that wrote a scale set of one and a minimum of 200 for 200. Its alert
+// prices the floor as the target's machines, once their size is known.
+func TestLateRequestTakesTheTargetsWriteOffASetting(t *testing.T) {
+	rules := `title: Compute requested
+name: x.requested
+id: 1b2c
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {compute.count|gt: 0}
+  condition: sel
+level: informational
+---
+title: Mass
+name: x.mass
+id: 3c4d
+description: d
+correlation:
+  type: value_sum
+  rules: [x.requested]
+  group-by: [principal.id]
+  timespan: 1h
+  condition: {field: compute.count, gte: 40}
+level: high
+`
+	set := load(t, map[string]string{"c.yml": rules})
+	const (
+		sub     = "/subscriptions/s1/resourcegroups/rg/providers/"
+		opVMSS  = "microsoft.compute/virtualmachinescalesets/write"
+		opScale = "microsoft.insights/autoscalesettings/write"
+	)
+	t0 := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	req := func(i int, who, op, id string, c event.Compute) event.Event {
+		return event.Event{Time: t0.Add(time.Duration(i) * time.Minute), Kind: event.KindActivity, Tenant: "t1", ID: who + id, CorrelationID: who + id,
+			Operation: op, ResourceID: id, Principal: event.Principal{ID: who}, Outcome: event.OutcomeStarted, Compute: &c}
+	}
+	evs := []event.Event{
+		req(0, "ops", opVMSS, sub+"microsoft.compute/virtualmachinescalesets/api", event.Compute{Service: "vmss", Size: "Standard_D4s_v5", Count: 30}),
+		req(1, "ops", opScale, sub+"microsoft.insights/autoscalesettings/api", event.Compute{Service: "vmss", Count: 30, Target: sub + "microsoft.compute/virtualmachinescalesets/api"}),
+		req(2, "thief", opVMSS, sub+"microsoft.compute/virtualmachinescalesets/mine", event.Compute{Service: "vmss", Size: "Standard_D4s_v5", Count: 1}),
+		req(3, "thief", opScale, sub+"microsoft.insights/autoscalesettings/mine", event.Compute{Service: "vmss", Count: 200, Target: sub + "microsoft.compute/virtualmachinescalesets/mine"}),
+	}
+	// What each principal wrote of each target, as enrich learns it.
+	wrote := map[string]int{"ops " + sub + "microsoft.insights/autoscalesettings/api": 30, "thief " + sub + "microsoft.insights/autoscalesettings/mine": 1}
+	const mine = sub + "microsoft.compute/virtualmachinescalesets/mine"
+	for _, late := range []bool{false, true} {
+		corr := set.Correlations()
+		e, err := New(set, 2, corr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if late {
+			e.LateRequest = func(setting, principal string, floor int) (int, string, string) {
+				target, size := strings.Replace(setting, "microsoft.insights/autoscalesettings", "microsoft.compute/virtualmachinescalesets", 1), "Standard_D4s_v5"
+				return max(floor-wrote[principal+" "+setting], 0), target, size
+			}
+		}
+		for i := range evs {
+			ev := evs[i]
+			e.Eval(i%2, &ev)
+		}
+		as, _, err := e.Alerts(&Correlations{Set: corr, Rules: set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fired := map[string]bool{}
+		for _, a := range as {
+			if a.Rule != "x.mass" {
+				continue
+			}
+			fired[a.PrincipalIDs[0]] = true
+			// The scale set's one and the setting's 200, both the target's
+			// machines; with no size learned, the setting's go unpriced.
+			want := []alert.Compute{{Service: "vmss", Size: "Standard_D4s_v5", Count: 1, Resource: mine, Operation: "thief" + mine}}
+			if late {
+				want = append(want, alert.Compute{Service: "vmss", Size: "Standard_D4s_v5", Count: 200, Resource: mine, Operation: "thief" + sub + "microsoft.insights/autoscalesettings/mine"})
+			}
+			if a.PrincipalIDs[0] == "thief" && !slices.Equal(a.Compute, want) {
+				t.Errorf("late request %v: thief's compute %+v, want %+v", late, a.Compute, want)
+			}
+		}
+		if want := map[string]bool{"thief": true, "ops": !late}; fired["thief"] != want["thief"] || fired["ops"] != want["ops"] {
+			t.Errorf("late request %v: mass fired for %v, want %v", late, fired, want)
+		}
+	}
+}

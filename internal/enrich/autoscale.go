@@ -1,0 +1,116 @@
+package enrich
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// An autoscale setting's write asks for the instances Azure keeps on its
+// target (event.Compute.Target): its floor, which mass_deployment adds to
+// what its writer asked for elsewhere. A principal that writes a scale set
+// of 30 and its setting of minimum 30 asked for 30 machines, not 60: the
+// target's own write counted them already. The setting names no size
+// either: its target's writes do. Which comes first in the input is
+// anyone's guess (the REST API lists newest first, workers read files side
+// by side), so the hunt learns both as records are read and settles the
+// setting's request at the end (LateRequest), as it gives a Batch pool its
+// account's region (LateRegion).
+const opAutoscale = "microsoft.insights/autoscalesettings/write"
+
+// maxScaleKeys bounds each table the hunt keeps of settings and targets,
+// so a long service's memory stays flat (a few MiB at the bound); past it,
+// a setting counts its whole floor (an overlap missed counts machines
+// twice, it never hides them) and a new target's size is not known.
+const maxScaleKeys = 1 << 16
+
+// scaled reports whether an operation writes a resource that autoscale
+// settings scale and mamori counts the instances of (activitylog's
+// autoscaleTargets).
+func scaled(op string) bool {
+	switch op {
+	case "microsoft.compute/virtualmachinescalesets/write", "microsoft.web/serverfarms/write",
+		"microsoft.servicefabric/managedclusters/nodetypes/write",
+		"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write":
+		return true
+	}
+	return false
+}
+
+// scaleKey is a target written by a principal, both lower case.
+type scaleKey struct{ target, principal string }
+
+// scaleTable is what the hunt learned of autoscale settings and their
+// targets, ids in lower case. Settings and scale-set writes are few beside
+// the records that are neither, so one lock will do.
+type scaleTable struct {
+	mu      sync.Mutex
+	targets map[string]string // setting id -> its target's id
+	// wrote is the most instances a principal asked for a target in one
+	// write's Start record: the record mass_deployment counts.
+	wrote map[scaleKey]int
+	sizes map[string]string // target id -> a size its writes named (they seldom differ)
+}
+
+// learnScale keeps a setting's target, what a principal's write of a
+// scaled resource asked for, and the size that write named.
+func (e *Enricher) learnScale(ev *event.Event) {
+	c := ev.Compute
+	if c == nil {
+		return
+	}
+	s := &e.scale
+	switch {
+	case ev.Operation == opAutoscale && c.Target != "":
+		id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		keep(&s.targets, id, strings.ToLower(c.Target))
+	case scaled(ev.Operation):
+		id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if c.Size != "" && ev.Outcome != event.OutcomeFailed {
+			keep(&s.sizes, id, c.Size)
+		}
+		if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
+			k := scaleKey{id, strings.ToLower(ev.Principal.ID)}
+			keep(&s.wrote, k, max(s.wrote[k], c.Count))
+		}
+	}
+}
+
+// keep sets m[k], making m on first use; a new key past maxScaleKeys is
+// not kept.
+func keep[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	if _, ok := (*m)[k]; ok || len(*m) < maxScaleKeys {
+		(*m)[k] = v
+	}
+}
+
+// LateRequest is what an autoscale setting's request of floor instances,
+// written by principal (an object id), comes to by the end of the hunt:
+// added, what it adds to that principal's count, is floor less the most
+// the principal asked for the setting's target in a write of its own,
+// none below zero (a target the hunt did not see the principal write,
+// another's or one written before the input begins, takes nothing off:
+// the setting asked for its whole floor); target is the target's id and
+// size the size its writes named, "" when the hunt read neither.
+func (e *Enricher) LateRequest(setting, principal string, floor int) (added int, target, size string) {
+	s := &e.scale
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target, ok := s.targets[strings.ToLower(strings.TrimRight(setting, "/"))]
+	if !ok {
+		return floor, "", ""
+	}
+	added = floor
+	if principal != "" {
+		added = max(floor-s.wrote[scaleKey{target, strings.ToLower(principal)}], 0)
+	}
+	return added, target, s.sizes[target]
+}

@@ -1,0 +1,62 @@
+package enrich
+
+import (
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// TestLateRequest: an autoscale setting's floor is taken down by what the
+// same principal asked for its target in a write's Start record, in
+// whatever order the two are read; another principal's write of the
+// target, a later phase's, another target's, and a setting the hunt did
+// not see take nothing off, and nothing goes below zero. The target's
+// size is any write's that named one and did not fail.
+func TestLateRequest(t *testing.T) {
+	const (
+		sub     = "/subscriptions/s1/resourcegroups/rg/providers/"
+		setting = sub + "microsoft.insights/autoscalesettings/web-autoscale"
+		vmss    = sub + "microsoft.compute/virtualmachinescalesets/web"
+		thief   = "7b3e9d21-4c6a-4f85-b2e0-1a9d8c7f6e54"
+		ops     = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+		opVMSS  = "microsoft.compute/virtualmachinescalesets/write"
+	)
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, target, size := e.LateRequest(setting, thief, 200); n != 200 || target != "" || size != "" {
+		t.Fatalf("before anything was read: %d %q %q, want 200 and nothing known", n, target, size)
+	}
+	write := func(op, id, who string, outcome event.Outcome, c event.Compute) {
+		e.Apply(&event.Event{Operation: op, ResourceID: id, Principal: event.Principal{ID: who}, Outcome: outcome, Compute: &c})
+	}
+	// The setting is read first, as the REST API lists it (newest first).
+	write(opAutoscale, setting, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 200, Target: vmss})
+	write(opVMSS, vmss, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 1})
+	write(opVMSS, vmss, thief, event.OutcomeSucceeded, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 150}) // not a Start: not counted
+	write(opVMSS, vmss, thief, event.OutcomeFailed, event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4"})        // failed: not the size
+	write(opVMSS, vmss, ops, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 100})
+	write(opVMSS, sub+"microsoft.compute/virtualmachinescalesets/other", thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 90})
+	for _, c := range []struct {
+		name, setting, who string
+		floor, want        int
+		known              bool
+	}{
+		{"the thief's scale set of one counted already", setting, thief, 200, 199, true},
+		{"in the case the engine hands it", "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.INSIGHTS/AUTOSCALESETTINGS/WEB-AUTOSCALE", "7B3E9D21-4C6A-4F85-B2E0-1A9D8C7F6E54", 200, 199, true},
+		{"another principal's setting: the ops team's write is theirs", setting, "11111111-2222-3333-4444-555555555555", 200, 200, true},
+		{"the ops team's 100 cover a floor of 60", setting, ops, 60, 0, true},
+		{"no principal", setting, "", 200, 200, true},
+		{"a setting not read", sub + "microsoft.insights/autoscalesettings/other", thief, 200, 200, false},
+	} {
+		n, target, size := e.LateRequest(c.setting, c.who, c.floor)
+		wantTarget, wantSize := "", ""
+		if c.known {
+			wantTarget, wantSize = vmss, "Standard_F16s_v2"
+		}
+		if n != c.want || target != wantTarget || size != wantSize {
+			t.Errorf("%s: LateRequest = %d %q %q, want %d %q %q", c.name, n, target, size, c.want, wantTarget, wantSize)
+		}
+	}
+}
