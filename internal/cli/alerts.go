@@ -119,8 +119,9 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError
 	}
-	// What the store read of each log, and the incidents that began
-	// before a log they read: as a hunt's LOGS READ and NOT SEEN.
+	// What the store read of each log, the incidents that began before a
+	// log they read and the compute creates the rules could not judge: as
+	// a hunt's LOGS READ, NOT SEEN and NOT JUDGED.
 	now := time.Now()
 	reads, arrived := h.Reads()
 	outside := coverage.Uncovered(set, incs, reads, h.Tenancy)
@@ -132,16 +133,24 @@ formats give each alert its incident's id).
 		if err == nil {
 			err = report.WriteStoreNotSeenByTenant(out, h.NotSeenByTenant)
 		}
+		if err == nil {
+			err = report.WriteUnsized(out, h.Unsized)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 			return ExitError
 		}
-	} else if len(outside) > 0 {
-		fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", report.OutsideInLine(outside))
+	} else {
+		if len(outside) > 0 {
+			fmt.Fprintf(stderr, "mamori alerts: an incident reaches past a log the store read: %s\n", report.OutsideInLine(outside))
+		}
+		if h.Unsized.Unsized > 0 {
+			fmt.Fprintf(stderr, "mamori alerts: not judged: %s ('mamori status' says which export names them)\n", report.UnsizedInLine(h.Unsized))
+		}
 	}
 	if *htmlPath != "" {
 		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: now, Product: "mamori " + Version(),
-			Read: reads, Outside: outside, NotSeenByTenant: h.NotSeenByTenant}
+			Read: reads, Outside: outside, NotSeenByTenant: h.NotSeenByTenant, Unsized: h.Unsized}
 		if len(h.Logs) > 0 {
 			in.NotSeen = h.NotSeen
 		}

@@ -227,7 +227,8 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 
 // writeLogChanges says, on a server's first cycle, which logs the rules
 // read the store has never seen, then each time a log goes quiet or
-// arrives again: once, not every cycle.
+// arrives again: once, not every cycle. So with the compute creates the
+// rules could not judge: on the first cycle, then when there are more.
 func writeLogChanges(stderr io.Writer, res *serve.Result) {
 	now := time.Now()
 	if res.First && len(res.Health.NotSeen) > 0 {
@@ -238,5 +239,8 @@ func writeLogChanges(stderr io.Writer, res *serve.Result) {
 	}
 	for _, q := range res.Back {
 		fmt.Fprintln(stderr, "mamori serve: arriving again:", quietName(q))
+	}
+	if res.MoreUnsized {
+		fmt.Fprintf(stderr, "mamori serve: not judged: %s ('mamori status' says which export names them)\n", report.UnsizedInLine(res.Health.Unsized))
 	}
 }

@@ -90,7 +90,7 @@ watches.
 }
 
 // writeStatus prints the store's logs, then the quiet ones and those
-// never seen.
+// never seen, then the compute creates the rules could not judge.
 func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error {
 	if len(h.Logs) == 0 {
 		_, err := fmt.Fprintf(w, "The store %s has read no logs yet.\n", report.Terminal(path))
@@ -122,7 +122,10 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := report.WriteStoreNotSeen(w, h.NotSeen); err != nil {
 		return err
 	}
-	return report.WriteStoreNotSeenByTenant(w, h.NotSeenByTenant)
+	if err := report.WriteStoreNotSeenByTenant(w, h.NotSeenByTenant); err != nil {
+		return err
+	}
+	return report.WriteUnsized(w, h.Unsized)
 }
 
 // openStore opens the store a command reads: one that is not there is a
@@ -220,5 +223,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	}
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
+	out.ComputeCreates, out.ComputeUnsized = h.Unsized.Creates, h.Unsized.Unsized
 	return out
 }

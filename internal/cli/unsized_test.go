@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,27 +20,11 @@ import (
 // nothing and the GPU alerts are there.
 func TestComputeCreatesWithoutBodiesAreNotJudged(t *testing.T) {
 	t.Parallel()
-	b, doc := gpuScenario(t, "guest-deploys-an-online-endpoint-on-h100-machines-fires")
-	ops := map[string]bool{} // the compute creates' correlation ids
-	for _, r := range doc.Value {
-		op := strings.ToLower(r["operationName"].(map[string]any)["value"].(string))
-		if event.CreatesCompute(op) {
-			ops[r["correlationId"].(string)] = true
-		}
-		props := r["properties"].(map[string]any)
-		delete(props, "requestbody")
-		delete(props, "responseBody")
-	}
-	if len(ops) < 2 {
-		t.Fatalf("%d compute creates in the fixture: the test proves nothing", len(ops))
-	}
+	b, _ := gpuScenario(t, "guest-deploys-an-online-endpoint-on-h100-machines-fires")
 	dir := t.TempDir()
 	bare := filepath.Join(dir, "no-bodies.json")
 	whole := filepath.Join(dir, "bodies.json")
-	stripped, _ := json.Marshal(doc)
-	if err := os.WriteFile(bare, stripped, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ops := writeWithoutBodies(t, bare)
 	if err := os.WriteFile(whole, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +112,73 @@ func TestComputeCreatesWhoseBodiesNameNoMachinesAreJudged(t *testing.T) {
 	}
 	if strings.Contains(table, "NOT JUDGED") || strings.Contains(errs, "not judged") {
 		t.Errorf("an environment whose bodies say it has no machines is reported not judged:\n%s\n%s", table, errs)
+	}
+}
+
+// writeWithoutBodies writes to path the records of a scenario of GPU
+// machines of an online endpoint without their request and response
+// bodies, as the portal's CSV download has none, and returns the compute
+// creates' correlation ids.
+func writeWithoutBodies(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	_, doc := gpuScenario(t, "guest-deploys-an-online-endpoint-on-h100-machines-fires")
+	ops := map[string]bool{}
+	for _, r := range doc.Value {
+		op := strings.ToLower(r["operationName"].(map[string]any)["value"].(string))
+		if event.CreatesCompute(op) {
+			ops[r["correlationId"].(string)] = true
+		}
+		props := r["properties"].(map[string]any)
+		delete(props, "requestbody")
+		delete(props, "responseBody")
+	}
+	if len(ops) < 2 {
+		t.Fatalf("%d compute creates in the fixture: the test proves nothing", len(ops))
+	}
+	stripped, _ := json.Marshal(doc)
+	if err := os.WriteFile(path, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ops
+}
+
+// mamori serve says what hunt says under NOT JUDGED, wherever it shows
+// what it read: its own standard error, mamori status (table and JSON)
+// and mamori alerts (the table, standard error for the other formats,
+// the report's section), counted over every cycle of the store.
+func TestServeSaysWhatItCouldNotJudge(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data, logs := t.TempDir(), t.TempDir()
+	ops := writeWithoutBodies(t, filepath.Join(logs, "no-bodies.json"))
+	n := len(ops)
+	line := fmt.Sprintf("not judged: %d of %d compute creates named no size", n, n)
+	code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, logs)
+	if code != ExitOK || !strings.Contains(errs, "mamori serve: "+line) {
+		t.Errorf("serve: exit %d; standard error does not say %q:\n%s", code, line, errs)
+	}
+	code, out, errs := run(t, "", "status", "--store", db)
+	if i := strings.Index(out, "\nNOT JUDGED: "); code != ExitOK || i < 0 || !strings.Contains(out[i:], "request and response bodies") {
+		t.Errorf("status: exit %d (%s), no NOT JUDGED naming the export:\n%s", code, errs, out)
+	}
+	_, out, _ = run(t, "", "status", "--store", db, "--format", "json")
+	var doc struct {
+		Creates *int64 `json:"compute_creates"`
+		Unsized *int64 `json:"compute_creates_unsized"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Creates == nil || doc.Unsized == nil || *doc.Creates != int64(n) || *doc.Unsized != int64(n) {
+		t.Errorf("status --format json (%v): compute creates %v, unsized %v; want %d of %d:\n%s", err, doc.Creates, doc.Unsized, n, n, out)
+	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	code, out, errs = run(t, "", "alerts", "--store", db, "--data-dir", data, "--report", page)
+	if i := strings.Index(out, "LOGS IN THE STORE"); code != ExitOK || i < 0 || !strings.Contains(out[i:], "\nNOT JUDGED: ") {
+		t.Errorf("alerts: exit %d (%s), no NOT JUDGED after the store's logs:\n%s", code, errs, out)
+	}
+	if html, err := os.ReadFile(page); err != nil || !strings.Contains(string(html), `id="not-judged"`) {
+		t.Errorf("alerts --report: no Not judged section (%v)", err)
+	}
+	if _, _, errs = run(t, "", "alerts", "--store", db, "--data-dir", data, "--format", "jsonl"); !strings.Contains(errs, "mamori alerts: "+line) {
+		t.Errorf("alerts --format jsonl: standard error does not say %q:\n%s", line, errs)
 	}
 }
 

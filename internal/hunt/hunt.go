@@ -7,7 +7,6 @@ package hunt
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"net/netip"
 	"runtime"
 	"time"
@@ -71,7 +70,8 @@ type Config struct {
 	// Reread are the files whose records below an offset an earlier hunt
 	// read, and this one reads again (a service's carried records, for
 	// the windows still open): they were counted in the earlier hunt's
-	// Result.Sightings, and are not counted again in this one's.
+	// Result.Sightings and ComputeOps, and are not counted again in this
+	// one's.
 	Reread map[string]int64
 	// DecodeAll reads every record in full, also those no rule can use
 	// (which a hunt otherwise reads only briefly, event.Brief): the
@@ -98,7 +98,10 @@ type Result struct {
 	NotSeen []coverage.Gap
 	// Unsized counts the compute creates read none of whose records named
 	// a size: what the rules on GPUs, sizes and costs could not judge.
-	Unsized coverage.Unsized
+	// ComputeOps are the same creates by operation, for a store to join
+	// with those of earlier hunts (a service's cycles).
+	Unsized    coverage.Unsized
+	ComputeOps ComputeOps
 	// Read is the kinds read, with their counts and when their events
 	// fall (to the second); Outside the incidents that began before (or
 	// ended after) a log their rules read: the part of the attack that
@@ -167,13 +170,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	kinds := make([]readSlot, workers)
 	for i := range kinds {
 		kinds[i].tenants.reread = cfg.Reread
+		kinds[i].compute.reread = cfg.Reread
 	}
 	needsPool := eng.NeedsPool(event.KindFlow)
-	seed := maphash.MakeSeed()
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
-			kinds[w].compute.add(seed, ev)
+			kinds[w].compute.add(ev)
 			if !ev.Brief && ev.Flow != nil && !cfg.DecodeAll && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
 				ev.Brief = true
 			}
@@ -228,7 +231,8 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for k, n := range unplaced {
 		res.Unnamed[k] += n
 	}
-	res.Unsized = unsized(kinds)
+	res.ComputeOps = computeOpsOf(kinds)
+	res.Unsized = res.ComputeOps.Unsized()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans)
 	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)

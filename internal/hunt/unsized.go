@@ -1,7 +1,9 @@
 package hunt
 
 import (
-	"hash/maphash"
+	"crypto/sha256"
+	"encoding/binary"
+	"strings"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -18,28 +20,42 @@ const maxComputeOps = 1 << 17
 // often none, and they may fall to different workers: the workers' sets
 // are merged at the end (unsized).
 type computeOps struct {
-	ops    map[uint64]bool // correlation id's hash -> a record named a size
+	ops    map[uint64]bool // OpKey of the correlation id -> a record named a size
 	capped bool
 	// Records with no correlation id are each an operation of their own.
 	alone, aloneUnsized int64
+	// reread is Config.Reread (a service's records read again, counted
+	// by an earlier hunt); file is the last record's file, again its
+	// offset there.
+	reread map[string]int64
+	file   string
+	again  int64
 }
 
 // add notes a compute create; other events pass.
-func (c *computeOps) add(seed maphash.Seed, ev *event.Event) {
+func (c *computeOps) add(ev *event.Event) {
 	if ev.Compute == nil || ev.Brief || !event.CreatesCompute(ev.Operation) {
+		return
+	}
+	if ev.Loc.File != c.file {
+		c.file, c.again = ev.Loc.File, c.reread[ev.Loc.File]
+	}
+	if ev.Loc.Offset < c.again {
+		// Counted by the hunt that first read it: a record without a
+		// correlation id would be an operation of its own again.
 		return
 	}
 	// A body that names no size is judged all the same: no export says
 	// more (a Consumption-only Container Apps environment has no machines).
 	sized := !ev.Compute.NoBody || ev.Compute.Size != "" || ev.Compute.GPUs > 0 || ev.Compute.CPUs > 0
-	if ev.CorrelationID == "" {
+	if strings.TrimSpace(ev.CorrelationID) == "" {
 		c.alone++
 		if !sized {
 			c.aloneUnsized++
 		}
 		return
 	}
-	k := maphash.String(seed, ev.CorrelationID)
+	k := OpKey(ev.CorrelationID)
 	was, ok := c.ops[k]
 	switch {
 	case ok:
@@ -54,24 +70,66 @@ func (c *computeOps) add(seed maphash.Seed, ev *event.Event) {
 	}
 }
 
-// unsized merges the workers' compute operations.
-func unsized(slots []readSlot) coverage.Unsized {
-	var u coverage.Unsized
-	all := map[uint64]bool{}
-	for i := range slots {
-		c := &slots[i].compute
-		for k, sized := range c.ops {
-			all[k] = all[k] || sized
+// OpKey is an operation's key in ComputeOps: the first 64 bits of the
+// SHA-256 of its correlation id (trimmed, in ASCII lower case, as the
+// engine compares it), the same in every hunt, so that a service joins
+// the records of one operation read in different cycles. Only compute
+// creates are keyed, a few in a thousand records: the hash costs nothing
+// a hunt can measure, and nobody can make two correlation ids collide (a
+// client may choose its own).
+func OpKey(correlationID string) uint64 {
+	id := strings.TrimSpace(correlationID)
+	var buf [64]byte // an id's usual length, lowered without an allocation
+	b := buf[:0]
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
-		u.Creates += c.alone
-		u.Unsized += c.aloneUnsized
-		u.Capped = u.Capped || c.capped
+		b = append(b, c)
 	}
-	u.Creates += int64(len(all))
-	for _, sized := range all {
+	sum := sha256.Sum256(b)
+	return binary.LittleEndian.Uint64(sum[:8])
+}
+
+// ComputeOps are the compute creates a hunt read, by operation: for a
+// service, whose cycles each read part of an operation's records (its
+// Start with the size in one, its Success without in the next), to join
+// them as one hunt over everything would (coverage.Unsized).
+type ComputeOps struct {
+	// Sized says, per operation (OpKey of its correlation id), whether a
+	// record of it named a size.
+	Sized map[uint64]bool
+	// Alone counts the records without a correlation id, each an
+	// operation of its own; AloneUnsized those of them that named no size.
+	Alone, AloneUnsized int64
+	// Capped: a worker met more operations than it tracks.
+	Capped bool
+}
+
+// Unsized is what ops count: their creates, and those none of whose
+// records named a size.
+func (ops ComputeOps) Unsized() coverage.Unsized {
+	u := coverage.Unsized{Creates: ops.Alone + int64(len(ops.Sized)), Unsized: ops.AloneUnsized, Capped: ops.Capped}
+	for _, sized := range ops.Sized {
 		if !sized {
 			u.Unsized++
 		}
 	}
 	return u
+}
+
+// computeOpsOf merges the workers' compute operations.
+func computeOpsOf(slots []readSlot) ComputeOps {
+	ops := ComputeOps{Sized: map[uint64]bool{}}
+	for i := range slots {
+		c := &slots[i].compute
+		for k, sized := range c.ops {
+			ops.Sized[k] = ops.Sized[k] || sized
+		}
+		ops.Alone += c.alone
+		ops.AloneUnsized += c.aloneUnsized
+		ops.Capped = ops.Capped || c.capped
+	}
+	return ops
 }

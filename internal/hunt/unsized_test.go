@@ -2,7 +2,6 @@ package hunt
 
 import (
 	"fmt"
-	"hash/maphash"
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
@@ -16,41 +15,71 @@ import (
 // environment) is judged: no export says more. Records
 // without a correlation id are operations of their own; events that
 // create no compute, and jobs on a workspace's cluster (no Compute), are
-// not counted; past the bound, tracked operations are still followed and
-// the counts say they are capped.
+// not counted, nor are records a service reads again (Config.Reread);
+// past the bound, tracked operations are still followed and the counts
+// say they are capped.
 func TestUnsizedComputeOps(t *testing.T) {
 	t.Parallel()
-	seed := maphash.MakeSeed()
 	const vm = "microsoft.compute/virtualmachines/write"
 	ev := func(op, corr, size string) *event.Event {
 		return &event.Event{Operation: op, CorrelationID: corr, Compute: &event.Compute{Service: "vm", Size: size, Count: 1, NoBody: size == ""}}
 	}
 	slots := make([]readSlot, 2)
-	slots[0].compute.add(seed, ev(vm, "a", "Standard_NC6s_v3")) // a's Start
-	slots[1].compute.add(seed, ev(vm, "a", ""))                 // a's Success
-	slots[1].compute.add(seed, ev(vm, "b", ""))                 // b: no body anywhere
-	slots[0].compute.add(seed, ev(vm, "b", ""))
-	slots[0].compute.add(seed, ev(vm, "", ""))                // no correlation id
-	slots[1].compute.add(seed, ev(vm, "", "Standard_D4s_v5")) // no correlation id, sized
+	slots[0].compute.add(ev(vm, "a", "Standard_NC6s_v3")) // a's Start
+	slots[1].compute.add(ev(vm, "a", ""))                 // a's Success
+	slots[1].compute.add(ev(vm, "b", ""))                 // b: no body anywhere
+	slots[0].compute.add(ev(vm, "b", ""))
+	slots[0].compute.add(ev(vm, "", ""))                // no correlation id
+	slots[1].compute.add(ev(vm, "", "Standard_D4s_v5")) // no correlation id, sized
 	aci := ev("microsoft.containerinstance/containergroups/write", "c", "")
 	aci.Compute.CPUs = 2 // a container group's body names CPUs, not a size
-	slots[1].compute.add(seed, aci)
+	slots[1].compute.add(aci)
 	aca := ev("microsoft.app/managedenvironments/write", "f", "")
 	aca.Compute.Service, aca.Compute.Count, aca.Compute.NoBody = "aca", 0, false // the Consumption profile only
-	slots[0].compute.add(seed, aca)
-	slots[0].compute.add(seed, ev("microsoft.network/publicipaddresses/write", "d", ""))
-	slots[0].compute.add(seed, &event.Event{Operation: "microsoft.machinelearningservices/workspaces/jobs/write", CorrelationID: "e"})
-	if got, want := unsized(slots), (coverage.Unsized{Creates: 6, Unsized: 2}); got != want {
+	slots[0].compute.add(aca)
+	slots[0].compute.add(ev("microsoft.network/publicipaddresses/write", "d", ""))
+	slots[0].compute.add(&event.Event{Operation: "microsoft.machinelearningservices/workspaces/jobs/write", CorrelationID: "e"})
+	if got, want := computeOpsOf(slots).Unsized(), (coverage.Unsized{Creates: 6, Unsized: 2}); got != want {
 		t.Errorf("unsized = %+v, want %+v", got, want)
+	}
+
+	// A service's records read again for open windows were counted by
+	// the cycle that first read them: a record without a correlation id
+	// would be an operation of its own once more. An id written in
+	// another case is the same operation.
+	var again [1]readSlot
+	again[0].compute.reread = map[string]int64{"a.json": 100}
+	at := func(e *event.Event, off int64) *event.Event {
+		e.Loc = event.Location{File: "a.json", Offset: off}
+		return e
+	}
+	again[0].compute.add(at(ev(vm, "", ""), 10))
+	again[0].compute.add(at(ev(vm, "g", ""), 50))
+	again[0].compute.add(at(ev(vm, "h", ""), 100))
+	again[0].compute.add(at(ev(vm, " H", ""), 200))
+	if got, want := computeOpsOf(again[:]).Unsized(), (coverage.Unsized{Creates: 1, Unsized: 1}); got != want {
+		t.Errorf("with records read again: %+v, want %+v", got, want)
 	}
 
 	var one [1]readSlot
 	for i := range maxComputeOps {
-		one[0].compute.add(seed, ev(vm, fmt.Sprint(i), "Standard_D4s_v5"))
+		one[0].compute.add(ev(vm, fmt.Sprint(i), "Standard_D4s_v5"))
 	}
-	one[0].compute.add(seed, ev(vm, "past the bound", ""))
-	one[0].compute.add(seed, ev(vm, "0", "")) // tracked: still sized
-	if got, want := unsized(one[:]), (coverage.Unsized{Creates: maxComputeOps, Capped: true}); got != want {
+	one[0].compute.add(ev(vm, "past the bound", ""))
+	one[0].compute.add(ev(vm, "0", "")) // tracked: still sized
+	if got, want := computeOpsOf(one[:]).Unsized(), (coverage.Unsized{Creates: maxComputeOps, Capped: true}); got != want {
 		t.Errorf("past the bound: %+v, want %+v", got, want)
+	}
+}
+
+// OpKey runs once per compute create record read: it allocates nothing,
+// and an id is its key whatever its case and the spaces around it.
+func TestOpKey(t *testing.T) {
+	const id = "823b525c-5daf-4c45-9a48-d333daa40592"
+	if OpKey(id) != OpKey(" 823B525C-5DAF-4C45-9A48-D333DAA40592 ") || OpKey(id) == OpKey("823b525c-5daf-4c45-9a48-d333daa40593") {
+		t.Error("keys do not follow the ids")
+	}
+	if n := testing.AllocsPerRun(100, func() { OpKey(id) }); n != 0 {
+		t.Errorf("%v allocations a key", n)
 	}
 }

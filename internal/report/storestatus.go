@@ -9,8 +9,8 @@ import (
 
 // StoreStatus is the document `mamori status --format json` writes: what
 // a serve's store has read of each kind of log, as a whole and per
-// tenant, the logs the rules read that went quiet, and those it never
-// saw. Its fields follow Summary's (docs/outputs.md); times are UTC and
+// tenant, the logs the rules read that went quiet, those it never saw,
+// and the compute creates the rules could not judge. Its fields follow Summary's (docs/outputs.md); times are UTC and
 // absent when unknown; lists are [] when empty.
 type StoreStatus struct {
 	Logs    []StoreLog   `json:"logs"`
@@ -20,6 +20,10 @@ type StoreStatus struct {
 	// NotSeenByTenant are, in a store of several tenants, the logs one
 	// tenant's exports never brought while others' did.
 	NotSeenByTenant []TenantNotSeen `json:"not_seen_by_tenant"`
+	// ComputeCreates and ComputeUnsized are Summary's, over every cycle:
+	// each operation once, whatever cycles its records fell to.
+	ComputeCreates int64 `json:"compute_creates"`
+	ComputeUnsized int64 `json:"compute_creates_unsized"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

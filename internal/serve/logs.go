@@ -89,6 +89,10 @@ type Health struct {
 	// an incident of a store of several tenants is measured, as a hunt
 	// measures it (coverage.Uncovered).
 	Tenancy *coverage.Tenancy
+	// Unsized are the compute creates the store's cycles read, each
+	// operation once whatever cycles its records fell to, and those of
+	// them none of whose records named a size: a hunt's NOT JUDGED.
+	Unsized coverage.Unsized
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -145,7 +149,8 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 }
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a
-// whole and per tenant (tenancy), with the tenants whose exports lacked a log.
+// whole and per tenant (tenancy), with the tenants whose exports lacked a
+// log and the compute creates the store could not judge.
 func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
 	logs, err := st.Logs(ctx)
 	if err != nil {
@@ -159,11 +164,25 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	if err != nil {
 		return Health{}, err
 	}
+	cc, err := st.ComputeCreates(ctx)
+	if err != nil {
+		return Health{}, err
+	}
 	h := CheckLogs(logs, tenants, set, now, quiet)
 	recs, ten := tenancy(logs, tenants)
 	h.Tenancy = ten
 	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, owners)
+	h.Unsized = coverage.Unsized{Creates: cc.Creates, Unsized: cc.Unsized, Capped: cc.Capped}
 	return h, nil
+}
+
+// cycleCompute is what a cycle's hunt read of compute creates, for the
+// store to join with its earlier cycles' (the records it read again for
+// open windows left out: the hunt counted them in the cycle that first
+// read them).
+func cycleCompute(hr *hunt.Result) *store.ComputeCycle {
+	c := hr.ComputeOps
+	return &store.ComputeCycle{Sized: c.Sized, Alone: c.Alone, AloneUnsized: c.AloneUnsized, Capped: c.Capped}
 }
 
 // storeRecords is, per kind of log the store has read, its records (at

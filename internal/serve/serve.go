@@ -65,6 +65,7 @@ type Server struct {
 	cwd          string          // for absPath: asked once, not per file and cycle
 	quiet        []Quiet         // the quiet logs at the last cycle
 	checked      bool            // a cycle has judged the logs
+	unsized      int64           // the compute creates not judged at the last cycle
 	linked       map[string]bool // links not followed, already said
 	bufs         [][]byte        // the scan's reading buffers, one a planner, kept for every cycle
 	mu           sync.Mutex      // guards last and growing while the scan plans files at once
@@ -114,11 +115,15 @@ type Result struct {
 	Carried, Lost int
 	// Health is what the store's logs say after the cycle; First is set
 	// on a server's first cycle. WentQuiet are the logs that went quiet
-	// since the cycle before, Back those that arrived again.
-	Health    Health
-	First     bool
-	WentQuiet []Quiet
-	Back      []Quiet
+	// since the cycle before, Back those that arrived again. MoreUnsized
+	// says the store counts more compute creates it could not judge
+	// (Health.Unsized) than at the cycle before, or, on the first cycle,
+	// that it counts any.
+	Health      Health
+	First       bool
+	WentQuiet   []Quiet
+	Back        []Quiet
+	MoreUnsized bool
 }
 
 // Cycle reads what is new, hunts it and commits, then judges the logs
@@ -143,7 +148,8 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	}
 	res.First = !s.checked
 	res.WentQuiet, res.Back = changes(s.quiet, res.Health.Quiet)
-	s.quiet, s.checked = res.Health.Quiet, true
+	res.MoreUnsized = res.Health.Unsized.Unsized > s.unsized
+	s.quiet, s.checked, s.unsized = res.Health.Quiet, true, res.Health.Unsized.Unsized
 	return res, nil
 }
 
@@ -231,7 +237,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),
-		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings})
+		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr)})
 	if err != nil {
 		return err
 	}

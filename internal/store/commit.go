@@ -48,6 +48,9 @@ type Cycle struct {
 	// tenant, per subscription and folder (hunt.Result.Sightings), added
 	// to the store's.
 	Sightings owner.Sightings
+	// Compute are the compute creates the cycle read, by operation
+	// (hunt.Result.ComputeOps); nil for none.
+	Compute *ComputeCycle
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -107,6 +110,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putSightings(ctx, tx, c.Sightings); err != nil {
 		return nil, fmt.Errorf("store %s: owners' sightings: %w", s.path, err)
+	}
+	if err = putCompute(ctx, tx, c.Compute, cmpNow(c.Now)); err != nil {
+		return nil, fmt.Errorf("store %s: compute creates: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)

@@ -33,10 +33,11 @@ const ApplicationID = 0x6d616d6f
 // tenant_logs' events column (upgrade), 9 keeps baseline keys hashed (a
 // key is a blob, its SHA-256: the keys an older mamori wrote in clear are
 // hashed by the upgrade), 10 keys those hashes with the store's salt (the
-// meta table; the upgrade keys a SHA-256 without its key: keyer).
-const schemaVersion = 10
+// meta table; the upgrade keys a SHA-256 without its key: keyer), 11 the
+// compute_ops and compute_creates tables.
+const schemaVersion = 11
 
-// schema creates version 10, at once: a process opening the new store at
+// schema creates version 11, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -81,13 +82,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + `
-PRAGMA user_version = 10;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + `
+PRAGMA user_version = 11;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 9 store into version 10 (each table is
+// upgrade turns a version 1 to 10 store into version 11 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -100,12 +101,12 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;

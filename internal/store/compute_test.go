@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// An operation's records read in different cycles are one operation,
+// judged by all of them: a Start that named the size in one cycle and a
+// Success without it in the next are one sized create, not a second,
+// unsized one; a Success read first and its Start after are the same. An
+// operation read again changes nothing, and the counts outlive a restart
+// and the pruning of operations no cycle read for a week.
+func TestComputeCreatesJoinAcrossCycles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	now := t0
+	cycles := []struct {
+		c    ComputeCycle
+		want ComputeCreates
+	}{
+		{ComputeCycle{Sized: map[uint64]bool{1: true, 2: false}, Alone: 2, AloneUnsized: 1}, ComputeCreates{Creates: 4, Unsized: 2}},
+		// 1's Success without a size; 2's Start with it; 3 is new.
+		{ComputeCycle{Sized: map[uint64]bool{1: false, 2: true, 3: false}}, ComputeCreates{Creates: 5, Unsized: 2}},
+		// 3 read again (a carried record), still unsized; a hunt past
+		// its bound.
+		{ComputeCycle{Sized: map[uint64]bool{3: false}, Capped: true}, ComputeCreates{Creates: 5, Unsized: 2, Capped: true}},
+	}
+	for i, c := range cycles {
+		now = now.Add(time.Minute)
+		if _, err := s.Commit(ctx, Cycle{Compute: &c.c, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ComputeCreates(ctx); err != nil || got != c.want {
+			t.Errorf("after cycle %d: %+v (%v), want %+v", i+1, got, err, c.want)
+		}
+	}
+	s.Close()
+	s = open(t, path)
+	if got, err := s.ComputeCreates(ctx); err != nil || got != cycles[2].want {
+		t.Errorf("after a restart: %+v (%v), want %+v", got, err, cycles[2].want)
+	}
+	// A week and more on, the operations are forgotten, the counts kept.
+	now = now.Add(computeOpsKept + time.Hour)
+	if _, err := s.Commit(ctx, Cycle{Compute: &ComputeCycle{}, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	var ops int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM compute_ops").Scan(&ops); err != nil || ops != 0 {
+		t.Errorf("%d operations kept (%v), want none", ops, err)
+	}
+	if got, err := s.ComputeCreates(ctx); err != nil || got != cycles[2].want {
+		t.Errorf("after the pruning: %+v (%v), want %+v", got, err, cycles[2].want)
+	}
+}
+
+// A store no cycle of which read a compute create counts none.
+func TestNoComputeCreates(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	if got, err := s.ComputeCreates(context.Background()); err != nil || got != (ComputeCreates{}) {
+		t.Errorf("%+v (%v), want none", got, err)
+	}
+}
