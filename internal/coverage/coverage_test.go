@@ -211,9 +211,16 @@ func TestSpanLeavesOutRecordsWithoutTime(t *testing.T) {
 	if !s.First.Equal(t1) || !s.Last.Equal(t2) {
 		t.Errorf("%+v, want %v to %v", s, t1, t2)
 	}
-	rs := Reads([event.KindCount]int64{event.KindUnknown: 4, event.KindDNS: 2}, [event.KindCount]Span{event.KindDNS: s})
+	rs := Reads([event.KindCount]int64{event.KindUnknown: 4, event.KindDNS: 2}, [event.KindCount]Span{event.KindDNS: s}, [event.KindCount]Repeats{})
 	if len(rs) != 1 || rs[0].Kind != event.KindDNS || rs[0].Source != "DNS lookups" || rs[0].Events != 2 || rs[0].Span != s {
 		t.Errorf("reads: %+v", rs)
+	}
+	// Repeats are left out of the count; an estimate past the events
+	// read leaves one.
+	rs = Reads([event.KindCount]int64{event.KindActivity: 10, event.KindSignIn: 5}, [event.KindCount]Span{},
+		[event.KindCount]Repeats{event.KindActivity: {Events: 4}, event.KindSignIn: {Events: 9, Estimated: true}})
+	if len(rs) != 2 || rs[0].Events != 6 || rs[0].Repeats != (Repeats{Events: 4}) || rs[1].Events != 1 || rs[1].Repeats != (Repeats{Events: 4, Estimated: true}) {
+		t.Errorf("reads with repeats: %+v", rs)
 	}
 }
 

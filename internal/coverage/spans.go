@@ -41,19 +41,39 @@ func (s *Span) Merge(o Span) {
 type Read struct {
 	Kind   event.Kind
 	Source string // the log's name, as NOT SEEN names it
-	Events int64
+	// Events counts each event once, however many exports held its
+	// record; Repeats are the readings of records read before (the same
+	// days in two exports), left out of Events.
+	Events  int64
+	Repeats Repeats
 	Span
 }
 
+// Repeats are the events of one kind of log read again: records a hunt
+// had read before, from another export or another copy of the same one,
+// known by their id or what all their exports write alike
+// (event.RecordKey). Records with neither (a flow log's tuples) cannot be
+// told apart, and are counted as read.
+type Repeats struct {
+	Events int64
+	// Estimated: counted from a sample of the records' keys, a hunt's
+	// memory being bounded (more records than it tracks), within a few
+	// percent; exact otherwise.
+	Estimated bool
+}
+
 // Reads lists, in kind order, the kinds of log of which events holds at
-// least one event, each with its span.
-func Reads(events [event.KindCount]int64, spans [event.KindCount]Span) []Read {
+// least one event, each with its span and repeats (left out of its
+// count).
+func Reads(events [event.KindCount]int64, spans [event.KindCount]Span, repeats [event.KindCount]Repeats) []Read {
 	var out []Read
 	for k, n := range events {
 		if n == 0 || event.Kind(k) == event.KindUnknown {
 			continue
 		}
-		out = append(out, Read{Kind: event.Kind(k), Source: Source(event.Kind(k)), Events: n, Span: spans[k]})
+		r := repeats[k]
+		r.Events = min(max(r.Events, 0), n-1) // an estimate leaves one at least
+		out = append(out, Read{Kind: event.Kind(k), Source: Source(event.Kind(k)), Events: n - r.Events, Repeats: r, Span: spans[k]})
 	}
 	return out
 }

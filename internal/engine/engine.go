@@ -19,7 +19,6 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -411,7 +410,7 @@ func (e *Engine) hold(b *hitBuf) {
 // canonical, else buf, reused, with the record re-serialised into it.
 func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool, canon, _ []byte) {
 	idx := tupleSuffix(ev)
-	if ev.ID != "" && !machineLocal(ev) {
+	if ev.ID != "" && !event.MachineLocal(ev) {
 		return ev.Kind.String() + ":" + ev.ID + idx, false, nil, buf
 	}
 	if ev.Raw == nil {
@@ -428,16 +427,6 @@ func (e *Engine) dedupKey(ev *event.Event, buf []byte) (key string, hashed bool,
 	return string(k[:]) + idx, true, canon, buf
 }
 
-// machineLocal says the event's id is one only on its machine, which the
-// event does not name: a process event of a log without host names
-// (auditd's default format), whose serials restart on every machine. Two
-// machines of one scale set, started alike, log the same time and serial;
-// such an id would take one machine's event for a copy of the other's.
-// The event is then known by its content or its place in the input.
-func machineLocal(ev *event.Event) bool {
-	return ev.Kind == event.KindProcess && ev.Process != nil && ev.Process.Host == ""
-}
-
 // activityKey identifies an Activity Log event (or the security alert an
 // Activity Log record holds) whatever shape it was exported in. The REST
 // API's events and Log Analytics' rows carry its eventDataId, the
@@ -445,39 +434,17 @@ func machineLocal(ev *event.Event) bool {
 // read from two exports of the same days (a storage account's blobs and a
 // workspace's rows, a portal download beside them), and its hits would
 // count twice toward every count and threshold. What every shape carries
-// alike is the time (to the millisecond: CSV exports keep no more), the
-// operation, the outcome (or status), the correlation id and the
-// resource; events alike in all of them are taken for one (Azure Policy's
+// alike (event.AppendActivityKey) is taken for one event (Azure Policy's
 // audit events of one resource in one request, which differ only in the
 // policy, count once). Hashed with the engine's seeds, as dedupKey's
-// hashes are. false when the event has no correlation id to go by, and
-// for a security alert that names its own id: that is the same in the
-// Activity Log's record of it, Resource Manager's alert and a
-// SecurityAlert row, whose times and resources differ (dedupKey).
+// hashes are. false when the event is not known so (event.ActivityKeyed:
+// no correlation id, or a security alert that names its own id).
 func (e *Engine) activityKey(ev *event.Event, buf *[]byte) (string, bool) {
-	if ev.CorrelationID == "" || ev.Time.IsZero() || ev.Kind != event.KindActivity && ev.Kind != event.KindAlert {
+	if !event.ActivityKeyed(ev) {
 		return "", false
 	}
-	if ev.Kind == event.KindAlert && ev.ID != "" {
-		return "", false
-	}
-	// The decoders give the operation in lower case; the rest may come
-	// as written.
-	b := append((*buf)[:0], byte(ev.Kind))
-	b = binary.LittleEndian.AppendUint64(b, uint64(ev.Time.UnixMilli()))
-	b = append(b, ev.Operation...)
-	b = append(b, 0)
-	if ev.Outcome != 0 {
-		b = append(b, ev.Outcome.String()...)
-	} else {
-		b = appendLower(b, ev.Status)
-	}
-	b = append(b, 0)
-	b = appendLower(b, strings.TrimSpace(ev.CorrelationID))
-	b = append(b, 0)
-	b = appendLower(b, ev.ResourceID)
-	*buf = b
-	return e.exportKey(1, b), true
+	*buf = event.AppendActivityKey((*buf)[:0], ev.Kind, ev.Time, ev.Operation, ev.Outcome, ev.Status, ev.CorrelationID, ev.ResourceID)
+	return e.exportKey(1, *buf), true
 }
 
 // exportKey is the key of what an event's exports carry alike (b), hashed
@@ -493,61 +460,17 @@ func (e *Engine) exportKey(family byte, b []byte) string {
 }
 
 // firewallKey identifies an Azure Firewall record (a DNS lookup, a
-// connection its rules logged) whatever export it was read from: an Event
-// Hub's or a storage account's diagnostic records and a workspace's AZFW*
-// rows carry the same time, client endpoint and, for a lookup, query id,
-// name and type, in texts that differ, so dedupKey's content hash took
-// each copy for a record of its own and a pool lookup read from two
-// exports counted twice. A lookup logged in the legacy text
-// (AzureFirewallDnsProxy) is the same lookup too. false when the record names no source port: nothing then tells
-// two lookups of one client in one millisecond apart.
+// connection its rules logged) whatever export it was read from
+// (event.AppendFirewallKey): dedupKey's content hash took each export's
+// copy for a record of its own, and a pool lookup read from two exports
+// counted twice. false when the record names no source port.
 func (e *Engine) firewallKey(ev *event.Event, buf *[]byte) (string, bool) {
-	if ev.Time.IsZero() || !strings.HasPrefix(ev.Shape, "firewall.") {
-		return "", false
-	}
-	b := append((*buf)[:0], byte(ev.Kind))
-	b = binary.LittleEndian.AppendUint64(b, uint64(ev.Time.UnixMilli()))
-	switch {
-	case ev.DNS != nil && ev.DNS.ClientPort != 0:
-		d := ev.DNS
-		b = d.Client.AppendTo(b)
-		b = binary.LittleEndian.AppendUint16(b, d.ClientPort)
-		b = binary.LittleEndian.AppendUint16(b, d.QueryID)
-		b = append(b, d.Query...)
-		b = append(b, 0)
-		b = appendLower(b, d.Type)
-	case ev.Flow != nil && ev.Flow.SrcPort != 0:
-		// The category too: a threat-intelligence or IDPS record of a
-		// connection is a record of its own beside the rule's.
-		f := ev.Flow
-		b = appendLower(b, ev.Category)
-		b = append(b, 0)
-		b = append(b, f.Protocol...)
-		b = append(b, 0)
-		b = f.Src.AppendTo(b)
-		b = binary.LittleEndian.AppendUint16(b, f.SrcPort)
-		b = f.Dst.AppendTo(b)
-		b = binary.LittleEndian.AppendUint16(b, f.DstPort)
-		b = append(b, f.Host...)
-		b = append(b, 0)
-		b = append(b, f.Action...)
-	default:
+	b, ok := event.AppendFirewallKey((*buf)[:0], ev)
+	if !ok {
 		return "", false
 	}
 	*buf = b
 	return e.exportKey(2, b), true
-}
-
-// appendLower appends s in ASCII lower case.
-func appendLower(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	return b
 }
 
 // marshalled reports whether b, a JSON object as read, is byte for byte

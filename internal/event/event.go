@@ -339,9 +339,13 @@ type Event struct {
 
 	// Brief marks an event its reader did not fully decode because nothing
 	// the hunt runs could use it (see Wants): only Time, Kind, Shape,
-	// Tenant, Operation, Status and Outcome are set. It still counts as
-	// read and still tells when its tenant's logs begin.
+	// Tenant, Operation, Status, Outcome and Key are set. It still counts
+	// as read and still tells when its tenant's logs begin.
 	Brief bool `json:"-"`
+	// Key is a brief event's RecordKey, made by its reader from the
+	// record's text (0: none); RecordKey makes a full event's from its
+	// fields.
+	Key uint64 `json:"-"`
 }
 
 // Glance is what a reader sees of a record before decoding it in full.

@@ -94,6 +94,7 @@ type tenantGapView struct{ Tenant, Gaps string }
 type readView struct {
 	Source, Events, First, Last string
 	Sparse                      bool
+	Repeats                     string // report.RepeatsInLine, "" for none
 }
 
 // gapView is one kind of log the hunt did not see.
@@ -175,6 +176,9 @@ func build(in Input) view {
 	}
 	for _, r := range in.Read {
 		rv := readView{Source: r.Source, Events: plural.Count(r.Events, "event", "events"), Sparse: r.Sparse()}
+		if r.Repeats.Events > 0 {
+			rv.Repeats = report.RepeatsInLine(r.Repeats)
+		}
 		if !r.First.IsZero() {
 			rv.First, rv.Last = r.First.UTC().Format(coverage.TimeLayout), r.Last.UTC().Format(coverage.TimeLayout)
 		}

@@ -268,12 +268,13 @@ func TestSuppressedIncident(t *testing.T) {
 }
 
 // TestLogsReadTable: the report shows each log read with its span, in
-// UTC to the minute, and the incidents that reach past one.
+// UTC to the minute, the records read again (two exports of the same
+// days), and the incidents that reach past one.
 func TestLogsReadTable(t *testing.T) {
 	t.Parallel()
 	in := fixture()
 	east := time.FixedZone("east", 9*3600)
-	r := coverage.Read{Kind: event.KindSignIn, Source: "Entra ID sign-in logs", Events: 75,
+	r := coverage.Read{Kind: event.KindSignIn, Source: "Entra ID sign-in logs", Events: 75, Repeats: coverage.Repeats{Events: 75},
 		Span: coverage.Span{First: time.Date(2026, 3, 3, 10, 54, 40, 0, east), Last: time.Date(2026, 3, 3, 20, 42, 59, 0, time.UTC)}}
 	in.Read = []coverage.Read{r}
 	in.Outside = []coverage.Outside{{Incident: "inc-1", Log: r, Before: true, At: t0}}
@@ -282,7 +283,8 @@ func TestLogsReadTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := b.String()
-	for _, want := range []string{`id="logs-read"`, "<td>Entra ID sign-in logs</td><td class=\"num\">75 events</td><td>2026-03-03 01:54</td><td>2026-03-03 20:42</td>",
+	for _, want := range []string{`id="logs-read"`, "<td>Entra ID sign-in logs</td><td class=\"num\">75 events</td><td>2026-03-03 01:54</td><td>2026-03-03 20:42 " +
+		"<span class=\"muted\">(and 75 events read again, the same records in another export or copy: counted once)</span></td>",
 		"<p class=\"warn\">inc-1: Entra ID sign-in logs begin 2026-03-03 01:54, after this incident began (2026-03-17 02:12): its sign-ins before then were not read.</p>"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("the report lacks %s", want)

@@ -102,8 +102,9 @@ type Result struct {
 	// with those of earlier hunts (a service's cycles).
 	Unsized    coverage.Unsized
 	ComputeOps ComputeOps
-	// Read is the kinds read, with their counts and when their events
-	// fall (to the second); Outside the incidents that began before (or
+	// Read is the kinds read, with their counts (each record once, the
+	// readings of records read before told apart: Repeats) and when
+	// their events fall (to the second); Outside the incidents that began before (or
 	// ended after) a log their rules read: the part of the attack that
 	// log's export did not reach.
 	Read    []coverage.Read
@@ -172,10 +173,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		kinds[i].tenants.reread = cfg.Reread
 		kinds[i].compute.reread = cfg.Reread
 	}
+	// A worker's readers make only the keys its sample counts.
+	opt.KeyLevels = func(w int) *event.KeyLevels { return &kinds[w].keys.levels }
 	needsPool := eng.NeedsPool(event.KindFlow)
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
 			kinds[w].add(ev)
+			kinds[w].keys.add(ev)
 			kinds[w].compute.add(ev)
 			if !ev.Brief && ev.Flow != nil && !cfg.DecodeAll && !wantsFlow(eng, cfg.Enricher, ev, needsPool) {
 				ev.Brief = true
@@ -234,7 +238,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.ComputeOps = computeOpsOf(kinds)
 	res.Unsized = res.ComputeOps.Unsized()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
-	res.Read = coverage.Reads(res.Kinds, spans)
+	res.Read = coverage.Reads(res.Kinds, spans, repeats(kinds))
 	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, ten)
 	res.NotSeenByTenant = coverage.MissingPerTenant(cfg.Rules, res.Kinds, ten, eng.Owners.Tenants())
@@ -273,6 +277,7 @@ type readSlot struct {
 	first, last [event.KindCount]int64
 	tenants     tenantSpans
 	compute     computeOps
+	keys        keyCounts // the records' keys, to count those read again
 	_           [64]byte
 }
 

@@ -40,7 +40,12 @@ type Scratch struct {
 	// Flows is memory a flow log's decoder reuses from record to record
 	// for its tuples' flows (events do not outlive their record's turn:
 	// the worker reuses them too).
-	Flows  []event.Flow
+	Flows []event.Flow
+	// Key is memory a brief reader builds a record's key in
+	// (event.ActivityRecordKey); Keys says which keys that hold their
+	// time the hunt counts (nil: all). It outlives Reset.
+	Key    []byte
+	Keys   *event.KeyLevels
 	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
 	// lists are the members of the objects whose lookups missed an exact
 	// name, in order (see key); next is the one to reuse.

@@ -11,7 +11,8 @@ import (
 )
 
 // WriteLogsRead prints, after the incidents, each kind of log read with
-// its count and the first and last time of its events, then the
+// its count (each record once, however many exports held it, and how many
+// were read again) and the first and last time of its events, then the
 // incidents that reach past a log their rules read. Exports keep each log
 // for its own retention: a responder must see where each one begins
 // before trusting that no alert means nothing happened. It prints nothing
@@ -55,6 +56,9 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 		if !r.First.IsZero() && r.Sparse() {
 			b.WriteString("  (under one an hour: its export may reach further)")
 		}
+		if r.Repeats.Events > 0 {
+			b.WriteString("  (" + RepeatsInLine(r.Repeats) + ")")
+		}
 		b.WriteByte('\n')
 	}
 	for _, l := range coverage.Lines(outside) {
@@ -65,6 +69,17 @@ func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, out
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// RepeatsInLine says how many events of a log were read again, left out
+// of its count: "and 874 read again (the same records in another export
+// or copy), counted once".
+func RepeatsInLine(r coverage.Repeats) string {
+	n := plural.Count(r.Events, "event", "events")
+	if r.Estimated {
+		n = "about " + n
+	}
+	return "and " + n + " read again, the same records in another export or copy: counted once"
 }
 
 // OutsideInLine names the incidents that reach past a log on one line,

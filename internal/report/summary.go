@@ -42,11 +42,17 @@ type Summary struct {
 // SummaryLog is one kind of log read. The times are absent when none of
 // its events had one.
 type SummaryLog struct {
-	Kind       string    `json:"kind"` // activity, signin, audit, flow, dns, process
-	Name       string    `json:"name"` // as LOGS READ names it
-	Events     int64     `json:"events"`
-	FirstEvent time.Time `json:"first_event,omitzero"`
-	LastEvent  time.Time `json:"last_event,omitzero"`
+	Kind string `json:"kind"` // activity, signin, audit, flow, dns, process
+	Name string `json:"name"` // as LOGS READ names it
+	// Events counts each event once, however many exports held its
+	// record; Repeats are the readings of records read before (the same
+	// days in two exports), left out of Events, estimated when
+	// RepeatsEstimated (a hunt of more records than it tracks).
+	Events           int64     `json:"events"`
+	Repeats          int64     `json:"repeats"`
+	RepeatsEstimated bool      `json:"repeats_estimated"`
+	FirstEvent       time.Time `json:"first_event,omitzero"`
+	LastEvent        time.Time `json:"last_event,omitzero"`
 	// Sparse: under one event an hour over its span, so its first and
 	// last events say little about where its export begins and ends.
 	Sparse bool `json:"sparse"`
@@ -109,6 +115,7 @@ func NewSummary(reads []coverage.Read, gaps []coverage.Gap, outside []coverage.O
 		IncidentsWithoutLog: []IncidentWithoutLog{}, NotSeenByTenant: []TenantNotSeen{}}
 	for _, r := range reads {
 		s.LogsRead = append(s.LogsRead, SummaryLog{Kind: r.Kind.String(), Name: r.Source, Events: r.Events,
+			Repeats: r.Repeats.Events, RepeatsEstimated: r.Repeats.Estimated,
 			FirstEvent: r.First.UTC(), LastEvent: r.Last.UTC(), Sparse: r.Sparse()})
 	}
 	for _, o := range outside {

@@ -20,7 +20,8 @@ import (
 func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 	t.Parallel()
 	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
-	signins := coverage.Read{Kind: event.KindSignIn, Source: "Entra ID sign-in logs", Events: 40, Span: coverage.Span{First: at(3, 1), Last: at(4, 2)}}
+	signins := coverage.Read{Kind: event.KindSignIn, Source: "Entra ID sign-in logs", Events: 40, Repeats: coverage.Repeats{Events: 38},
+		Span: coverage.Span{First: at(3, 1), Last: at(4, 2)}}
 	dns := coverage.Read{Kind: event.KindDNS, Source: "DNS lookups", Events: 3}
 	s := NewSummary([]coverage.Read{signins, dns},
 		[]coverage.Gap{{Kind: event.KindProcess, Source: "host process logs", Export: "auditd", Rules: []string{"our.miner\u202e"}}},
@@ -43,9 +44,9 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 	}
 	want := map[string]any{
 		"logs_read": []any{
-			map[string]any{"kind": "signin", "name": "Entra ID sign-in logs", "events": 40.0,
+			map[string]any{"kind": "signin", "name": "Entra ID sign-in logs", "events": 40.0, "repeats": 38.0, "repeats_estimated": false,
 				"first_event": "2026-03-03T01:00:00Z", "last_event": "2026-03-04T02:00:00Z", "sparse": false},
-			map[string]any{"kind": "dns", "name": "DNS lookups", "events": 3.0, "sparse": false},
+			map[string]any{"kind": "dns", "name": "DNS lookups", "events": 3.0, "repeats": 0.0, "repeats_estimated": false, "sparse": false},
 		},
 		"not_seen": []any{map[string]any{"kind": "process", "name": "host process logs", "rules": []any{"our.miner\u202e"},
 			"correlations": []any{}, "export": "auditd"}},

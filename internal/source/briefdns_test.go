@@ -70,6 +70,21 @@ func dnsLines(t testing.TB) []string {
 		strings.Replace(ok, `"properties":{`, `"properties":{"Qu\u00e9ryName":"hidden.example.",`, 1),
 		strings.Replace(ok, `"properties":{`, `"properties" : { `, 1),
 		strings.Replace(ok, `"DnssecOkBit":false`, `"DnssecOkBit":fals`, 1), // invalid JSON
+		// The key's members, as record.Int reads them: a string, a
+		// fraction, an exponent, out of range, null, absent, another
+		// spelling, twice, not a number.
+		strings.Replace(ok, `"SourcePort":56165`, `"SourcePort":" 56165 "`, 1),
+		strings.Replace(ok, `"SourcePort":56165`, `"SourcePort":56165.9`, 1),
+		strings.Replace(ok, `"QueryId":1808`, `"QueryId":1.808e3`, 1),
+		strings.Replace(ok, `"SourcePort":56165`, `"SourcePort":-1`, 1),
+		strings.Replace(ok, `"SourcePort":56165`, `"SourcePort":99999999999999999999`, 1),
+		strings.Replace(ok, `"SourcePort":56165`, `"SourcePort":null`, 1),
+		strings.Replace(ok, `,"SourcePort":56165`, ``, 1),
+		strings.Replace(ok, `"SourcePort":56165`, `"sourcePort":56165`, 1),
+		strings.Replace(ok, `"QueryId":1808`, `"QueryId":1808,"QueryId":1809`, 1),
+		strings.Replace(ok, `"QueryId":1808`, `"QueryId":true`, 1),
+		strings.Replace(ok, `"QueryType":"A"`, `"QueryType":"aaaa"`, 1),
+		strings.Replace(ok, `"QueryType":"A"`, `"QueryType":28`, 1),
 		`"a string"`, `[]`, `{}`, `{"category":"AZFWNetworkRule","time":"2026-03-23T17:00:02Z","properties":{"msg":"TCP request from 10.0.0.4:1 to 1.2.3.4:443. Action: Allow"}}`,
 	}
 	for _, l := range benchLines(t, 16<<10, 21)[:4] {
@@ -147,8 +162,12 @@ func compareDNSLine(t *testing.T, line []byte, wants event.Wants) bool {
 	full, _ := readDNSLine(line, wants, viaFull)
 	fast, took := readDNSLine(line, wants, viaLine)
 	doc, _ := readDNSLine(line, wants, viaSpan)
+	all, _, _ := readLine(line, nil, false)
 	for _, got := range []lineResult{fast, doc} {
 		sameRead(t, line, full, got)
+		if full.t.skipped == 0 {
+			sameKeys(t, line, all, got)
+		}
 		// A line the full path cannot parse asks nothing; the text readers
 		// may have asked of the records before the fault. An Activity Log
 		// line BriefLine gives up on after asking (no resource id: its

@@ -113,7 +113,29 @@ func compareLine(t *testing.T, line []byte, wants event.Wants) bool {
 		t.Fatalf("glances differ:\nfull %+v\nfast %+v\n%s", full.glance, fast.glance, line)
 	}
 	sameRead(t, line, full, fast)
+	all, _, _ := readLine(line, nil, false)
+	sameKeys(t, line, all, fast)
 	return true
+}
+
+// sameKeys fails t unless each brief event of fast carries the key
+// (event.RecordKey) of the event decoded in full from the same record
+// (all): a record read briefly from one export and in full from another
+// is one record read twice.
+func sameKeys(t *testing.T, line []byte, all, fast lineResult) {
+	t.Helper()
+	if len(all.events) != len(fast.events) {
+		t.Fatalf("decoded in full: %d events, briefly: %d\n%.300s", len(all.events), len(fast.events), line)
+	}
+	var buf []byte
+	for i, e := range fast.events {
+		if !e.Brief {
+			continue
+		}
+		if want := event.RecordKey(&all.events[i], &buf); e.Key != want {
+			t.Fatalf("event %d: brief key %x, in full %x\n%.300s", i, e.Key, want, line)
+		}
+	}
 }
 
 // sameRead fails t unless two ways of reading line handed on the same

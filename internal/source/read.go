@@ -25,6 +25,11 @@ type Options struct {
 	// Wants, when set, lets decoders read only briefly (event.Brief) the
 	// records nothing in the hunt can use.
 	Wants event.Wants
+	// KeyLevels, when set, gives each worker the levels at which its
+	// handler samples the records' keys (event.KeyLevels): a brief event
+	// whose key would hold its time gets none past them. The handler
+	// changes them on the worker's own goroutine.
+	KeyLevels func(worker int) *event.KeyLevels
 }
 
 // Progress counts what has been read so far, for a progress line.
@@ -81,6 +86,9 @@ func Read(ctx context.Context, inputs []Input, opt Options, h Handler) []*FileSt
 	for i := range n {
 		w := &worker{id: i, t: newTally(), h: h, onErr: opt.OnError, prog: opt.Progress}
 		w.sc.Wants = opt.Wants
+		if opt.KeyLevels != nil {
+			w.sc.Keys = opt.KeyLevels(i)
+		}
 		wg.Go(func() {
 			for b := range ch {
 				if ctx.Err() != nil {

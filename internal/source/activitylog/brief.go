@@ -114,9 +114,40 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	if !ok {
 		return false, nil
 	}
+	// Its key, when it has a correlation id (with its resource), and the
+	// hunt counts it (past a hunt's bound, most it does not).
+	var key uint64
+	if corr := peek(t.correlationID); corr != "" {
+		res, ok := briefResource(sc, t, shape)
+		if !ok {
+			return false, nil
+		}
+		if sc.Keys.Wanted(event.KindActivity, e.Time) {
+			key = event.ActivityRecordKey(&sc.Key, e.Time, g.Operation, g.Outcome, status, corr, res)
+		}
+	}
 	e.Kind, e.Shape, e.Brief = event.KindActivity, shape, true
-	e.Operation, e.Status, e.Outcome, e.Subscription = g.Operation, status, g.Outcome, sub
+	e.Operation, e.Status, e.Outcome, e.Subscription, e.Key = g.Operation, status, g.Outcome, sub, key
 	return true, nil
+}
+
+// briefResource is the resource id normalise gives the record (before
+// its lower case), for its key: its own, else its authorization's scope.
+// It reports false where the brief read does not look (a Log Analytics
+// row's properties, which name it when its columns do not).
+func briefResource(sc *record.Scratch, t *top, shape string) (string, bool) {
+	if shape == shapeLA {
+		id := peek(t.resourceIDLA, t.resourceID)
+		return id, id != ""
+	}
+	if id := peek(t.resourceID); id != "" {
+		return id, true
+	}
+	authz := object(sc, t.authorization)
+	if shape == shapeDiag {
+		authz = object(sc, record.Key(object(sc, t.identity), "authorization"))
+	}
+	return strings.TrimSpace(record.Peek(record.Key(authz, "scope"))), true
 }
 
 // briefSubscription is the subscription normalise gives the record: its

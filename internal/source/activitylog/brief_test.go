@@ -1,9 +1,11 @@
 package activitylog
 
 import (
+	"math/bits"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -33,6 +35,11 @@ func checkBrief(t *testing.T, v *fastjson.Value, shape string) bool {
 	if f.Time != b.Time || f.Tenant != b.Tenant || f.Subscription != b.Subscription || f.Operation != b.Operation || f.Status != b.Status ||
 		f.Outcome != b.Outcome || f.Shape != b.Shape || f.Kind != b.Kind {
 		t.Fatalf("%s: brief event %+v\ndiffers from the full one %+v", shape, b, f)
+	}
+	// The key, when the record has one (a correlation id): what its
+	// other exports' full events give.
+	if want := event.RecordKey(&f, new([]byte)); b.Key != want {
+		t.Fatalf("%s: brief key %x, the full event's %x", shape, b.Key, want)
 	}
 	if g.SourceIP != f.SourceIP || g.Operation != f.Operation || g.Outcome != f.Outcome || g.Kind != f.Kind {
 		t.Fatalf("%s: glance %+v, full event source %v operation %q outcome %v", shape, g, f.SourceIP, f.Operation, f.Outcome)
@@ -118,6 +125,15 @@ func TestBriefCases(t *testing.T) {
 		{"Log Analytics CSV row with claims as a string", shapeLA,
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
 				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, true},
+		{"Log Analytics with a correlation id and no resource is decoded in full (the properties may name it, for its key)", shapeLA,
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
+				`"CorrelationId":"c1","Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","Properties_d":{"entity":"/subscriptions/s1/resourceGroups/rg"}}`, false},
+		{"Log Analytics with a correlation id and its resource", shapeLA,
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
+				`"CorrelationId":" C1 ","_ResourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG","Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}"}`, true},
+		{"diagnostic with a correlation id, its resource the authorization's scope", shapeDiag,
+			`{"time":"2026-03-02T00:00:01Z","operationName":"Microsoft.Storage/storageAccounts/delete","tenantId":"T1","resultType":"Success","callerIpAddress":"198.51.100.7",` +
+				`"correlationId":"c2","identity":{"authorization":{"scope":"/subscriptions/S1/resourceGroups/RG"}}}`, true},
 		{"Log Analytics without its subscription is decoded in full (the properties may name it)", shapeLA,
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed",` +
 				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, false},
@@ -134,5 +150,46 @@ func TestBriefCases(t *testing.T) {
 				t.Errorf("read briefly: %v, want %v", got, tc.brief)
 			}
 		})
+	}
+}
+
+// A brief record's key is made only when the hunt counts it (its time in
+// the worker's sample, event.KeyLevels): on both brief paths, none
+// otherwise, and the same as with no levels when it does.
+func TestBriefKeyOnlyWhenSampled(t *testing.T) {
+	t.Parallel()
+	line := []byte(`{"time":"2026-03-02T00:00:01.234Z","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG","operationName":"MICROSOFT.STORAGE/STORAGEACCOUNTS/DELETE",` +
+		`"category":"Administrative","resultType":"Success","callerIpAddress":"198.51.100.7","correlationId":"c1","tenantId":"T1"}`)
+	nothing := func(*event.Glance) bool { return false }
+	read := func(levels *event.KeyLevels) (text, tree uint64) {
+		sc := record.Scratch{Wants: nothing, Keys: levels}
+		var e event.Event
+		if brief, _ := BriefLine(&sc, line, &e); !brief {
+			t.Fatal("not read briefly from its text")
+		}
+		var p fastjson.Parser
+		v, err := p.ParseBytes(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := Decode(&sc, v, shapeDiag, nil)
+		if err != nil || len(evs) != 1 || !evs[0].Brief {
+			t.Fatalf("not read briefly: %v", err)
+		}
+		return e.Key, evs[0].Key
+	}
+	all, allTree := read(nil)
+	if all == 0 || allTree != all {
+		t.Fatalf("keys with no levels: text %x, tree %x", all, allTree)
+	}
+	at := time.Date(2026, 3, 2, 0, 0, 1, 234e6, time.UTC)
+	tz := bits.TrailingZeros64(event.TimeUnit(event.KindActivity, at))
+	var in, out event.KeyLevels
+	in[event.KindActivity], out[event.KindActivity] = tz, tz+1
+	if text, tree := read(&in); text != all || tree != all {
+		t.Errorf("in the sample: text %x, tree %x, want %x", text, tree, all)
+	}
+	if text, tree := read(&out); text != 0 || tree != 0 {
+		t.Errorf("out of the sample: text %x, tree %x, want none", text, tree)
 	}
 }

@@ -62,11 +62,11 @@ type lineReader struct {
 	sc         *record.Scratch
 	inEnvelope bool // the record is an envelope's element: no text of its own
 	// scanTop's slots: the first non-null member of each name, any case.
-	op, status, ip, tenant, time, resource jsonwalk.Span
-	identity                               bool // the identity slot is filled (and read)
-	claims                                 int  // claimsNone, claimsRead, claimsUnknown
-	tid, ipaddr                            claim
-	addr                                   netip.Addr // record.IP of the ip slot
+	op, status, ip, tenant, time, resource, corr jsonwalk.Span
+	identity                                     bool // the identity slot is filled (and read)
+	claims                                       int  // claimsNone, claimsRead, claimsUnknown
+	tid, ipaddr                                  claim
+	addr                                         netip.Addr // record.IP of the ip slot
 	// Detect's view: exact names.
 	categories int  // members named category
 	categoryOK bool // the first is one of the Activity Log's, as classify looks it up
@@ -119,6 +119,7 @@ const (
 	topTenant   // tenantId, any case
 	topIdentity // identity, any case
 	topResource // resourceId, any case (the subscription; exact: a Detect marker)
+	topCorr     // correlationId, any case (the record's key)
 )
 
 // topKey sorts a top-level name; exact is true for the spellings Detect
@@ -169,6 +170,9 @@ func topKey(k []byte) (kind int, exact bool) {
 	case 13:
 		if record.EqualFold(k, "operationname") {
 			return topOp, string(k) == "operationName"
+		}
+		if record.EqualFold(k, "correlationid") {
+			return topCorr, false
 		}
 	case 14:
 		if string(k) == "ActivityStatus" || string(k) == "eventTimestamp" {
@@ -230,6 +234,8 @@ func (r *lineReader) member(key []byte, i int) int {
 		return r.identityValue(i)
 	case topResource:
 		return r.slot(&r.resource, i)
+	case topCorr:
+		return r.slot(&r.corr, i)
 	}
 	return r.SkipValue(i, 1)
 }
@@ -347,6 +353,11 @@ func (r *lineReader) finish(e *event.Event) bool {
 	*e = event.Event{
 		Time: t, Kind: event.KindActivity, Shape: shapeDiag, Brief: true,
 		Tenant: tenant, Subscription: sub, Operation: r.operation, Status: status, Outcome: r.outcome,
+	}
+	// Its key, when the hunt counts it (past a hunt's bound, most it
+	// does not): lowering and hashing the ids is most of what it costs.
+	if r.sc.Keys.Wanted(event.KindActivity, t) {
+		e.Key = event.ActivityRecordKey(&r.sc.Key, t, r.operation, r.outcome, status, strings.TrimSpace(r.corr.View(r.B)), id)
 	}
 	return true
 }

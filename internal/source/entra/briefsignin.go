@@ -69,6 +69,7 @@ type signInReader struct {
 	time, tenant, resultType, caller jsonwalk.Span
 	ip, risk, riskState, resTenant   jsonwalk.Span
 	sp                               jsonwalk.Span // servicePrincipalId
+	id                               jsonwalk.Span // the sign-in's id: its key
 	code                             int64
 	hasCode, status                  bool
 	category, props                  bool
@@ -91,6 +92,7 @@ const (
 	nameResTenant
 	nameSP
 	nameErrorCode
+	nameID
 )
 
 // topName sorts a top-level name. Only the names Azure writes on a
@@ -136,10 +138,12 @@ func propName(key []byte) int {
 		return nameResTenant
 	case "servicePrincipalId":
 		return nameSP
+	case "id":
+		return nameID
 	}
 	var buf [24]byte
 	switch jsonwalk.LowerName(key, buf[:]) {
-	case "", "status", "ipaddress", "risklevelduringsignin", "riskstate", "resourcetenantid", "serviceprincipalid":
+	case "", "status", "ipaddress", "risklevelduringsignin", "riskstate", "resourcetenantid", "serviceprincipalid", "id":
 		return nameRefuse // an escape, a byte not ASCII, or a name read here in another spelling
 	}
 	return nameOther
@@ -167,6 +171,8 @@ func (r *signInReader) slot(kind int) *jsonwalk.Span {
 		return &r.resTenant
 	case nameSP:
 		return &r.sp
+	case nameID:
+		return &r.id
 	}
 	return nil
 }
@@ -272,14 +278,14 @@ func (r *signInReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted
 	if !ip.IsValid() {
 		ip = record.IP(r.caller.View(b))
 	}
-	return briefOrWanted(sc, e, shapeSignInDiag, t, f, ip, r.risk.View(b), r.riskState.View(b), r.sp.View(b), r.tenant.View(b), r.resTenant.View(b))
+	return briefOrWanted(sc, e, shapeSignInDiag, t, f, ip, r.risk.View(b), r.riskState.View(b), r.sp.View(b), r.id.View(b), r.tenant.View(b), r.resTenant.View(b))
 }
 
 // briefOrWanted asks the hunt about a sign-in of facts f from ip, with its
 // risk texts and service principal id, and, when it is not wanted, fills e with its brief event of
-// shape at t, as briefSignIn and the decoders do; the tenant is the first
+// shape at t and sign-in id, as briefSignIn and the decoders do; the tenant is the first
 // of tenants not empty.
-func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time, f signInFacts, ip netip.Addr, risk, state, sp string, tenants ...string) (brief, wanted bool) {
+func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time, f signInFacts, ip netip.Addr, risk, state, sp, id string, tenants ...string) (brief, wanted bool) {
 	o, status := f.outcome()
 	if sc.Want(signInGlance(o, ip, known(risk, riskValues), known(state, stateValues), sp)) {
 		return false, true
@@ -290,7 +296,7 @@ func briefOrWanted(sc *record.Scratch, e *event.Event, shape string, t time.Time
 			break
 		}
 	}
-	*e = briefSignInEvent(t, shape, sc.Intern(tenant), status, o)
+	*e = briefSignInEvent(sc, t, shape, sc.Intern(tenant), status, o, id)
 	return true, false
 }
 

@@ -43,6 +43,7 @@ const (
 	laTenantID
 	laSP
 	laTable
+	laID
 	laStatus
 )
 
@@ -51,7 +52,7 @@ var laNames = map[string]int{
 	"TimeGenerated": laTime, "CreatedDateTime": laCreated, "ResultType": laResultType,
 	"IPAddress": laIP, "RiskLevelDuringSignIn": laRisk, "RiskState": laRiskState,
 	"AADTenantId": laAADTenant, "ResourceTenantId": laResTenant, "TenantId": laTenantID,
-	"ServicePrincipalId": laSP, "Type": laTable, "Status": laStatus,
+	"ServicePrincipalId": laSP, "Type": laTable, "Id": laID, "Status": laStatus,
 }
 
 // laRefused are names, in lower case, that give up in any spelling but
@@ -62,7 +63,7 @@ var laNames = map[string]int{
 var laRefused = map[string]bool{
 	"timegenerated": true, "createddatetime": true, "resulttype": true, "ipaddress": true,
 	"risklevelduringsignin": true, "riskstate": true, "aadtenantid": true, "resourcetenantid": true,
-	"tenantid": true, "serviceprincipalid": true, "type": true, "status": true, "status_dynamic": true, "status_string": true,
+	"tenantid": true, "serviceprincipalid": true, "type": true, "id": true, "status": true, "status_dynamic": true, "status_string": true,
 	"records": true, "value": true, "results": true, "responses": true, "tables": true,
 	"$table": true, "properties": true, "time": true,
 }
@@ -134,7 +135,7 @@ func briefLA(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool
 	if !f.hasCode && r.cols[laResultType].OK {
 		f.code, f.hasCode = record.IntText(r.col(laResultType))
 	}
-	return briefOrWanted(sc, e, shapeSignInLA, t, f, record.IP(r.col(laIP)), r.col(laRisk), r.col(laRiskState), r.col(laSP),
+	return briefOrWanted(sc, e, shapeSignInLA, t, f, record.IP(r.col(laIP)), r.col(laRisk), r.col(laRiskState), r.col(laSP), r.col(laID),
 		r.col(laAADTenant), r.col(laResTenant), r.col(laTenantID))
 }
 

@@ -201,9 +201,11 @@ func signInGlance(o event.Outcome, ip netip.Addr, risk, state, sp string) event.
 }
 
 // briefSignInEvent is the brief event of a sign-in no rule wants, on
-// either path: only what a brief event keeps.
-func briefSignInEvent(t time.Time, shape, tenant, status string, o event.Outcome) event.Event {
-	return event.Event{Time: t, Kind: event.KindSignIn, Shape: shape, Brief: true, Tenant: tenant, Operation: opSignIn, Status: status, Outcome: o}
+// either path: only what a brief event keeps, its key made of its id (a
+// view of the record: only hashed).
+func briefSignInEvent(sc *record.Scratch, t time.Time, shape, tenant, status string, o event.Outcome, id string) event.Event {
+	return event.Event{Time: t, Kind: event.KindSignIn, Shape: shape, Brief: true, Tenant: tenant, Operation: opSignIn, Status: status, Outcome: o,
+		Key: event.IDRecordKey(&sc.Key, event.KindSignIn, id)}
 }
 
 // fallbackCode reads the error code from a resultType column when the
@@ -225,7 +227,7 @@ func decodeSignInGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event)
 		return out, err
 	}
 	if o, status, ok := briefSignIn(sc, v, v, &graphSignIn, "", ""); ok {
-		return append(out, briefSignInEvent(t, shapeSignInGraph, sc.Str(v, graphSignIn.resTenant), status, o)), nil
+		return append(out, briefSignInEvent(sc, t, shapeSignInGraph, sc.Str(v, graphSignIn.resTenant), status, o, record.Peek(sc.Get(v, graphSignIn.id)))), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInGraph, Operation: opSignIn}
 	f := readSignIn(sc, v, &graphSignIn, &e)
@@ -275,7 +277,7 @@ func decodeSignInDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) 
 		return out, err
 	}
 	if o, status, ok := briefSignIn(sc, v, p, &graphSignIn, "resultType", "callerIpAddress"); ok {
-		return append(out, briefSignInEvent(t, shapeSignInDiag, diagTenant(sc, v, sc.Str(p, graphSignIn.resTenant)), status, o)), nil
+		return append(out, briefSignInEvent(sc, t, shapeSignInDiag, diagTenant(sc, v, sc.Str(p, graphSignIn.resTenant)), status, o, record.Peek(sc.Get(p, graphSignIn.id)))), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInDiag, Operation: opSignIn}
 	f := readSignIn(sc, p, &graphSignIn, &e)
@@ -305,7 +307,7 @@ func decodeSignInLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 		return out, err
 	}
 	if o, status, ok := briefSignIn(sc, v, v, &laSignIn, "ResultType", ""); ok {
-		return append(out, briefSignInEvent(t, shapeSignInLA, laTenant(sc, v, sc.Str(v, laSignIn.resTenant)), status, o)), nil
+		return append(out, briefSignInEvent(sc, t, shapeSignInLA, laTenant(sc, v, sc.Str(v, laSignIn.resTenant)), status, o, record.Peek(sc.Get(v, laSignIn.id)))), nil
 	}
 	e := event.Event{Time: t, Kind: event.KindSignIn, Shape: shapeSignInLA, Operation: opSignIn}
 	f := readSignIn(sc, v, &laSignIn, &e)

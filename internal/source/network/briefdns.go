@@ -91,6 +91,12 @@ func (r *dnsReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted bo
 		return false, true
 	}
 	*e = briefLookup(t, sc.Lower(r.tenant.View(b)), sc.Intern(code), g.Outcome)
+	// Its key, when the hunt counts it (past a hunt's bound, most it
+	// does not), from the lookup as structuredDNS reads it.
+	if sc.Keys.Wanted(event.KindDNS, t) {
+		d := event.DNS{Query: g.Query, Type: r.qtype.View(b), Client: g.SourceIP, ClientPort: r.port.port(), QueryID: r.qid.port()}
+		e.Key = event.LookupRecordKey(&sc.Key, t, &d)
+	}
 	return true, false
 }
 
@@ -111,8 +117,22 @@ type dnsReader struct {
 	jsonwalk.Walker
 	time, tenant                jsonwalk.Span
 	query, code, errMsg, client jsonwalk.Span
-	category, props             bool // the category is the table's, properties read
+	qtype                       jsonwalk.Span // QueryType: the key's
+	port, qid                   intMember     // SourcePort, QueryId: the key's
+	category, props             bool          // the category is the table's, properties read
 }
+
+// intMember is an integer member as record.Int reads it (a number,
+// truncated, or a string holding one): absent, null or not an integer
+// is not ok.
+type intMember struct {
+	seen bool
+	v    int64
+	ok   bool
+}
+
+// port is the member as portOf reads it: 0 when absent or out of range.
+func (n intMember) port() uint16 { return portOf(n.v, n.ok) }
 
 // Top-level and property names as dnsReader sorts them.
 const (
@@ -127,6 +147,9 @@ const (
 	nameCode
 	nameError
 	nameClient
+	nameType
+	namePort
+	nameQID
 )
 
 // topName sorts a top-level name. The full path's look-ups fall back to
@@ -184,9 +207,13 @@ func propName(key []byte) int {
 	case "SourceIp":
 		return nameClient
 	case "QueryType":
-		return namePass
-	case "DnssecOkBit", "EDNS0BufferSize", "ErrorNumber", "Protocol", "QueryClass", "QueryId",
-		"RequestDurationSecs", "RequestSize", "ResponseFlags", "ResponseSize", "SourcePort":
+		return nameType
+	case "SourcePort":
+		return namePort
+	case "QueryId":
+		return nameQID
+	case "DnssecOkBit", "EDNS0BufferSize", "ErrorNumber", "Protocol", "QueryClass",
+		"RequestDurationSecs", "RequestSize", "ResponseFlags", "ResponseSize":
 		return nameOther
 	}
 	var buf [16]byte
@@ -202,7 +229,11 @@ func propName(key []byte) int {
 	case "sourceip":
 		return exactly(key, "SourceIp", nameClient)
 	case "querytype":
-		return exactly(key, "QueryType", namePass)
+		return exactly(key, "QueryType", nameType)
+	case "sourceport":
+		return exactly(key, "SourcePort", namePort)
+	case "queryid":
+		return exactly(key, "QueryId", nameQID)
 	case "msg", "msg_s": // the legacy form
 		return nameRefuse
 	}
@@ -232,6 +263,8 @@ func (r *dnsReader) slot(kind int) *jsonwalk.Span {
 		return &r.errMsg
 	case nameClient:
 		return &r.client
+	case nameType:
+		return &r.qtype
 	}
 	return nil
 }
@@ -273,7 +306,63 @@ func (r *dnsReader) prop(key []byte, at int) int {
 		return r.SkipValue(at, 2)
 	case nameRefuse:
 		return -1
+	case namePort:
+		return r.intOnce(&r.port, at)
+	case nameQID:
+		return r.intOnce(&r.qid, at)
 	default:
 		return r.StrOnce(r.slot(k), at)
 	}
+}
+
+// intOnce reads an integer member once, as record.Int reads it: a
+// number (truncated: 53.0 is 53), a string holding one, null for none;
+// -1 gives up on anything else, or on the member named twice.
+func (r *dnsReader) intOnce(n *intMember, at int) int {
+	b := r.B
+	if n.seen || at >= len(b) {
+		return -1
+	}
+	n.seen = true
+	switch c := b[at]; {
+	case c == 'n':
+		return jsonwalk.Literal(b, at, "null")
+	case c == '"':
+		var s jsonwalk.Span
+		end := r.StrOnce(&s, at)
+		if end >= 0 {
+			n.v, n.ok = record.IntText(s.View(b))
+		}
+		return end
+	case c == '-' || '0' <= c && c <= '9':
+		end := r.SkipValue(at, 2)
+		if end >= 0 {
+			n.v, n.ok = numberInt(b[at:end])
+		}
+		return end
+	}
+	return -1
+}
+
+// numberInt is a JSON number's integer as record.Int reads it (fastjson's
+// Int64, else its Float64 truncated): digits alone without an allocation,
+// the rest by strconv.
+func numberInt(b []byte) (int64, bool) {
+	if len(b) > 0 && len(b) <= 18 {
+		var v int64
+		i := 0
+		if b[0] == '-' {
+			i = 1
+		}
+		for j := i; j < len(b) && '0' <= b[j] && b[j] <= '9'; j++ {
+			v = v*10 + int64(b[j]-'0')
+			if j == len(b)-1 && j >= i {
+				if i == 1 {
+					v = -v
+				}
+				return v, true
+			}
+		}
+	}
+	return record.IntText(string(b))
 }

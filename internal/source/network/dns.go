@@ -45,7 +45,11 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	// a tenant's largest): the hunt then keeps what a brief event keeps,
 	// and spares the resource id, enriching and matching.
 	if sc.Wants != nil && !sc.Want(lookupGlance(e.Outcome, e.SourceIP, d.Query)) {
-		return append(out, briefLookup(e.Time, e.Tenant, e.Status, e.Outcome)), nil
+		out = append(out, briefLookup(e.Time, e.Tenant, e.Status, e.Outcome))
+		if sc.Keys.Wanted(event.KindDNS, e.Time) {
+			out[len(out)-1].Key = event.LookupRecordKey(&sc.Key, e.Time, &d)
+		}
+		return out, nil
 	}
 	firewallResource(sc, v, &e)
 	e.DNS = new(event.DNS)
