@@ -55,13 +55,13 @@ type Engine struct {
 	// region is empty take it before correlations and alerts read them.
 	LateRegion func(resourceID string) string
 	// LateRequest, when set, settles the request of an autoscale setting
-	// (event.Compute.Target) of floor instances by principal, by the end
-	// of the hunt: added, what it adds to the principal's count (its floor
-	// less what the same principal asked of the setting's target in writes
-	// that may be read after it), and the target's id and size as the
-	// target's own writes named them. Such hits take them before
-	// correlations sum compute.count and alerts price the compute.
-	LateRequest func(setting, principal string, floor int) (added int, target, size string)
+	// (event.Compute.Target) of floor instances by principal at at, by the
+	// end of the hunt: added, what it adds to the principal's count (its
+	// floor less what the same principal asked of the setting's target in
+	// writes near it, which may be read after it), and the target's id and
+	// size as the target's own writes named them. Such hits take them
+	// before correlations sum compute.count and alerts price the compute.
+	LateRequest func(setting, principal string, at time.Time, floor int) (added int, target, size string)
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

@@ -66,7 +66,7 @@ level: high
 			t.Fatal(err)
 		}
 		if late {
-			e.LateRequest = func(setting, principal string, floor int) (int, string, string) {
+			e.LateRequest = func(setting, principal string, _ time.Time, floor int) (int, string, string) {
 				target, size := strings.Replace(setting, "microsoft.insights/autoscalesettings", "microsoft.compute/virtualmachinescalesets", 1), "Standard_D4s_v5"
 				return max(floor-wrote[principal+" "+setting], 0), target, size
 			}

@@ -177,7 +177,7 @@ func (e *Engine) lateRequest(h *keptHit) {
 	late := func(vs []string) {
 		for i, v := range vs {
 			if n, err := strconv.Atoi(v); err == nil {
-				n, _, _ = e.LateRequest(h.resource, h.principal.ID, n)
+				n, _, _ = e.LateRequest(h.resource, h.principal.ID, h.time, n)
 				vs[i] = strconv.Itoa(n)
 			}
 		}
@@ -191,7 +191,7 @@ func (e *Engine) lateRequest(h *keptHit) {
 		}
 	}
 	if c := h.compute; c != nil {
-		if _, target, size := e.LateRequest(h.resource, h.principal.ID, c.Count); size == "" {
+		if _, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count); size == "" {
 			h.compute = nil
 		} else {
 			c.Size, c.Resource = size, target

@@ -3,6 +3,7 @@ package enrich
 import (
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -38,8 +39,35 @@ func scaled(op string) bool {
 	return false
 }
 
-// scaleKey is a target written by a principal, both lower case.
-type scaleKey struct{ target, principal string }
+// overlap is how near in time a principal's write of a target and its
+// setting must be for the setting's floor to hold machines the write
+// asked for already: mass_deployment's timespan, the one sum of
+// compute.count. Farther apart, no window of the sum holds both, and the
+// setting asks for its whole floor: a write of the target by the same
+// account weeks before (a long hunt, serve's life) must not hide it.
+const overlap = time.Hour
+
+// maxHourWrites bounds the writes of one target by one principal kept for
+// one hour; past it a write is not kept, and a setting takes off less
+// (an overlap missed counts machines twice, it never hides them).
+const maxHourWrites = 8
+
+// scaleKey is a target written by a principal, both lower case, in one
+// hour of event time (hourOf): a setting looks among the writes of its
+// own hour and the two beside it for those within overlap of it.
+type scaleKey struct {
+	target, principal string
+	hour              int64
+}
+
+// scaleWrite is a write's Start record: when, and how many instances.
+type scaleWrite struct {
+	at time.Time
+	n  int
+}
+
+// hourOf numbers the overlap-long span of event time that holds t.
+func hourOf(t time.Time) int64 { return t.Truncate(overlap).Unix() / int64(overlap/time.Second) }
 
 // scaleTable is what the hunt learned of autoscale settings and their
 // targets, ids in lower case. Settings and scale-set writes are few beside
@@ -47,9 +75,9 @@ type scaleKey struct{ target, principal string }
 type scaleTable struct {
 	mu      sync.Mutex
 	targets map[string]string // setting id -> its target's id
-	// wrote is the most instances a principal asked for a target in one
-	// write's Start record: the record mass_deployment counts.
-	wrote map[scaleKey]int
+	// wrote are the Start records, the records mass_deployment counts, of
+	// a principal's writes of a target.
+	wrote map[scaleKey][]scaleWrite
 	sizes map[string]string // target id -> a size its writes named (they seldom differ)
 }
 
@@ -75,8 +103,10 @@ func (e *Enricher) learnScale(ev *event.Event) {
 			keep(&s.sizes, id, c.Size)
 		}
 		if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
-			k := scaleKey{id, strings.ToLower(ev.Principal.ID)}
-			keep(&s.wrote, k, max(s.wrote[k], c.Count))
+			k := scaleKey{id, strings.ToLower(ev.Principal.ID), hourOf(ev.Time)}
+			if ws := s.wrote[k]; len(ws) < maxHourWrites {
+				keep(&s.wrote, k, append(ws, scaleWrite{ev.Time, c.Count}))
+			}
 		}
 	}
 }
@@ -93,14 +123,15 @@ func keep[K comparable, V any](m *map[K]V, k K, v V) {
 }
 
 // LateRequest is what an autoscale setting's request of floor instances,
-// written by principal (an object id), comes to by the end of the hunt:
-// added, what it adds to that principal's count, is floor less the most
-// the principal asked for the setting's target in a write of its own,
-// none below zero (a target the hunt did not see the principal write,
-// another's or one written before the input begins, takes nothing off:
-// the setting asked for its whole floor); target is the target's id and
-// size the size its writes named, "" when the hunt read neither.
-func (e *Enricher) LateRequest(setting, principal string, floor int) (added int, target, size string) {
+// written by principal (an object id) at at, comes to by the end of the
+// hunt: added, what it adds to that principal's count, is floor less the
+// most the principal asked for the setting's target in a write of its
+// own within overlap of the setting, none below zero (a target the hunt
+// did not see the principal write near it, another's, or one written
+// long before, takes nothing off: the setting asked for its whole floor);
+// target is the target's id and size the size its writes named, "" when
+// the hunt read neither.
+func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor int) (added int, target, size string) {
 	s := &e.scale
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,9 +139,16 @@ func (e *Enricher) LateRequest(setting, principal string, floor int) (added int,
 	if !ok {
 		return floor, "", ""
 	}
-	added = floor
+	most := 0
 	if principal != "" {
-		added = max(floor-s.wrote[scaleKey{target, strings.ToLower(principal)}], 0)
+		p, h := strings.ToLower(principal), hourOf(at)
+		for hour := h - 1; hour <= h+1; hour++ {
+			for _, w := range s.wrote[scaleKey{target, p, hour}] {
+				if d := w.at.Sub(at); -overlap <= d && d <= overlap {
+					most = max(most, w.n)
+				}
+			}
+		}
 	}
-	return added, target, s.sizes[target]
+	return max(floor-most, 0), target, s.sizes[target]
 }

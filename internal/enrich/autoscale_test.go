@@ -2,16 +2,18 @@ package enrich
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // TestLateRequest: an autoscale setting's floor is taken down by what the
-// same principal asked for its target in a write's Start record, in
-// whatever order the two are read; another principal's write of the
-// target, a later phase's, another target's, and a setting the hunt did
-// not see take nothing off, and nothing goes below zero. The target's
-// size is any write's that named one and did not fail.
+// same principal asked for its target in a write's Start record within
+// the hour of it, in whatever order the two are read; another principal's
+// write of the target, a later phase's, another target's, one of days
+// before, and a setting the hunt did not see take nothing off, and
+// nothing goes below zero. The target's size is any write's that named
+// one and did not fail.
 func TestLateRequest(t *testing.T) {
 	const (
 		sub     = "/subscriptions/s1/resourcegroups/rg/providers/"
@@ -19,25 +21,34 @@ func TestLateRequest(t *testing.T) {
 		vmss    = sub + "microsoft.compute/virtualmachinescalesets/web"
 		thief   = "7b3e9d21-4c6a-4f85-b2e0-1a9d8c7f6e54"
 		ops     = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+		owner   = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
 		opVMSS  = "microsoft.compute/virtualmachinescalesets/write"
 	)
+	at := time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC) // the setting's write
 	e, err := Load(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, target, size := e.LateRequest(setting, thief, 200); n != 200 || target != "" || size != "" {
+	if n, target, size := e.LateRequest(setting, thief, at, 200); n != 200 || target != "" || size != "" {
 		t.Fatalf("before anything was read: %d %q %q, want 200 and nothing known", n, target, size)
 	}
-	write := func(op, id, who string, outcome event.Outcome, c event.Compute) {
-		e.Apply(&event.Event{Operation: op, ResourceID: id, Principal: event.Principal{ID: who}, Outcome: outcome, Compute: &c})
+	write := func(ago time.Duration, op, id, who string, outcome event.Outcome, c event.Compute) {
+		e.Apply(&event.Event{Time: at.Add(-ago), Operation: op, ResourceID: id, Principal: event.Principal{ID: who}, Outcome: outcome, Compute: &c})
 	}
 	// The setting is read first, as the REST API lists it (newest first).
-	write(opAutoscale, setting, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 200, Target: vmss})
-	write(opVMSS, vmss, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 1})
-	write(opVMSS, vmss, thief, event.OutcomeSucceeded, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 150}) // not a Start: not counted
-	write(opVMSS, vmss, thief, event.OutcomeFailed, event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4"})        // failed: not the size
-	write(opVMSS, vmss, ops, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 100})
-	write(opVMSS, sub+"microsoft.compute/virtualmachinescalesets/other", thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 90})
+	write(0, opAutoscale, setting, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 200, Target: vmss})
+	write(3*time.Minute, opVMSS, vmss, thief, event.OutcomeStarted, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 1})
+	write(2*time.Minute, opVMSS, vmss, thief, event.OutcomeSucceeded, event.Compute{Service: "vmss", Size: "Standard_F16s_v2", Count: 150}) // not a Start: not counted
+	write(time.Minute, opVMSS, vmss, thief, event.OutcomeFailed, event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4"})          // failed: not the size
+	for day := range maxHourWrites {                                                                                                        // the team's nightly re-applies: not all of one hour
+		write(time.Duration(day+1)*24*time.Hour, opVMSS, vmss, ops, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 2})
+	}
+	write(-55*time.Minute, opVMSS, vmss, ops, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 100})
+	write(0, opVMSS, sub+"microsoft.compute/virtualmachinescalesets/other", thief, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 90})
+	// The owner's write of the set, nine days before: its 300 machines
+	// may have been scaled in since, and no window of an hour holds both.
+	write(9*24*time.Hour, opVMSS, vmss, owner, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 300})
+	write(61*time.Minute, opVMSS, vmss, owner, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 250})
 	for _, c := range []struct {
 		name, setting, who string
 		floor, want        int
@@ -48,9 +59,10 @@ func TestLateRequest(t *testing.T) {
 		{"another principal's setting: the ops team's write is theirs", setting, "11111111-2222-3333-4444-555555555555", 200, 200, true},
 		{"the ops team's 100 cover a floor of 60", setting, ops, 60, 0, true},
 		{"no principal", setting, "", 200, 200, true},
+		{"the owner's writes of days and of an hour and a minute before take nothing off", setting, owner, 200, 200, true},
 		{"a setting not read", sub + "microsoft.insights/autoscalesettings/other", thief, 200, 200, false},
 	} {
-		n, target, size := e.LateRequest(c.setting, c.who, c.floor)
+		n, target, size := e.LateRequest(c.setting, c.who, at, c.floor)
 		wantTarget, wantSize := "", ""
 		if c.known {
 			wantTarget, wantSize = vmss, "Standard_F16s_v2"
