@@ -96,6 +96,14 @@ func (fr *fileReader) readCSV(s *stream) error {
 		return fmt.Errorf("csv header: %w", err)
 	}
 	t.done(cr.InputOffset())
+	lineBase := first - 1 // the file's lines before what cr reads
+	// A header refused is named by its line (under a #TYPE line, the
+	// second), not by how far the reader had buffered the file.
+	refuse := func(err error) error {
+		line, _ := cr.FieldPos(0)
+		fr.fail(lineBase+line, 0, fmt.Errorf("csv header: %w", err))
+		return nil
+	}
 	cols := make([]string, len(header))
 	tableCol := -1
 	for i, h := range header {
@@ -105,7 +113,7 @@ func (fr *fileReader) readCSV(s *stream) error {
 			// times without one: "[UTC]" is what they are read as, and
 			// any other zone would place every event wrongly, silently.
 			if zone := h[j+2 : len(h)-1]; !strings.EqualFold(zone, "UTC") {
-				return fmt.Errorf("csv header: column %q holds times in %s without their offset: export it in UTC (the portal's time zone setting)", h, zone)
+				return refuse(fmt.Errorf("column %q holds times in %s without their offset: export it in UTC (the portal's time zone setting)", h, zone))
 			}
 			h = h[:j]
 		}
@@ -115,10 +123,9 @@ func (fr *fileReader) readCSV(s *stream) error {
 		}
 	}
 	if activitylog.IsPowerShellCSV(cols) {
-		return fmt.Errorf("csv header: %w", activitylog.ErrPowerShellCSV)
+		return refuse(activitylog.ErrPowerShellCSV)
 	}
 	cr.FieldsPerRecord = len(header)
-	lineBase := first - 1 // the file's lines before what cr reads
 	d := csvDoubt{fr: fr}
 	tooLong := func(line int) {
 		d.fail(line, fmt.Errorf("csv: row longer than %d bytes: %w (raise --max-record)", fr.lim.MaxRecord, ErrTooLarge))

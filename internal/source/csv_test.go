@@ -230,8 +230,8 @@ func TestCSVTimesInALocalZoneAreRefused(t *testing.T) {
 	t.Parallel()
 	local := strings.Replace(csvHeader, "TimeGenerated [UTC]", "TimeGenerated [Local Time]", 1) + csvRow(1) + csvRow(2)
 	r, _ := read(t, []Input{BytesInput("activity.csv", []byte(local))}, DefaultLimits())
-	if len(r.events) != 0 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), `"TimeGenerated [Local Time]"`) || !strings.Contains(r.errs[0].Error(), "activity.csv") {
-		t.Errorf("events %d, errors %v: want none read and one error naming the file and the column", len(r.events), r.errs)
+	if len(r.events) != 0 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), `"TimeGenerated [Local Time]"`) || !strings.Contains(r.errs[0].Error(), "activity.csv:1:") {
+		t.Errorf("events %d, errors %v: want none read and one error naming the file, the header's line and the column", len(r.events), r.errs)
 	}
 	r, _ = read(t, []Input{BytesInput("activity.csv", []byte(csvHeader+csvRow(1)+csvRow(2)))}, DefaultLimits())
 	if len(r.events) != 2 || len(r.errs) != 0 {

@@ -134,11 +134,12 @@ func TestPowerShellCSV(t *testing.T) {
 		`"Authorization","Claims","HttpRequest","Properties","Level","SubmissionTimestamp","EventTimestamp","EventName","Category","ResourceProviderName","OperationName","Status","SubStatus","Caller","Description","Id","EventDataId","CorrelationId","ResourceGroupName","ResourceId","ResourceType","OperationId","SubscriptionId","TenantId"` + "\r\n" +
 		`"` + "\r\nScope     : /subscriptions/x\r\nAction    : Microsoft.Compute/virtualMachines/write\r\nRole      : \r\nCondition : " + `","` +
 		"\r\naud            : https://management.core.windows.net/" + `","","","Informational","3/5/2024 11:00:12 AM","3/5/2024 11:00:00 AM","End request","Administrative","Microsoft.Compute","Create or Update Virtual Machine","Succeeded","OK (HTTP Status Code: 200)","a@b.example","","/x","e1","c1","rg","/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm","","o1","x",""` + "\r\n"
-	for _, text := range []string{ps, ps[strings.Index(ps, "\n")+1:]} { // 5.1, and 7 (no #TYPE)
+	for header, text := range []string{ps, ps[strings.Index(ps, "\n")+1:]} { // 5.1, and 7 (no #TYPE)
+		header = 2 - header // the header's line
 		r, st = readBytes(t, []byte(text))
 		if len(r.events) != 0 || st.Skipped != 1 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), "Export-Csv of Get-AzActivityLog") ||
-			!strings.Contains(r.errs[0].Error(), "ConvertTo-Json -Depth 10") {
-			t.Errorf("the Activity Log's Export-Csv: %d events, %d skipped, errors %v; want it refused whole", len(r.events), st.Skipped, r.errs)
+			!strings.Contains(r.errs[0].Error(), "ConvertTo-Json -Depth 10") || r.errs[0].Line != header {
+			t.Errorf("the Activity Log's Export-Csv: %d events, %d skipped, errors %v; want it refused whole, at its header's line %d", len(r.events), st.Skipped, r.errs, header)
 		}
 	}
 }
