@@ -84,16 +84,10 @@ func (e *Event) walk(v *fastjson.Value, p *path, i, depth int, match func(sigma.
 // unread, and a hot object is not scanned at all for a length it lacks,
 // which keeps the common miss cheap. In a caller's text (an Activity Log
 // request body) it is the last whose name equals key in ASCII case: the
-// member Azure acts on, as the decoders read it (record.Scratch.lastKey).
+// member Azure acts on, as the decoders read it (record.LastMember).
 func (e *Event) member(hot, caller bool, o *fastjson.Object, key, lower string) *fastjson.Value {
 	if caller {
-		var last *fastjson.Value
-		o.Visit(func(k []byte, m *fastjson.Value) {
-			if record.EqualFold(k, key) {
-				last = m
-			}
-		})
-		return last
+		return record.LastMember(o, key)
 	}
 	if m := o.Get(key); m != nil {
 		return m

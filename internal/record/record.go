@@ -183,9 +183,16 @@ func (s *Scratch) CallerText(on bool) { s.callerText = on }
 // bytes.EqualFold would take it for.
 func (s *Scratch) lastKey(v *fastjson.Value, key string) *fastjson.Value {
 	o, _ := v.Object()
+	return LastMember(o, key)
+}
+
+// LastMember is the last member of o whose name equals key in ASCII case:
+// in a caller's text, the one Azure acts on (Scratch.lastKey says why).
+// Rules' raw paths into a request body read it too (fields).
+func LastMember(o *fastjson.Object, key string) *fastjson.Value {
 	var last *fastjson.Value
 	o.Visit(func(k []byte, m *fastjson.Value) {
-		if len(k) == len(key) && EqualFold(k, key) {
+		if len(k) == len(key) && EqualFold(k, key) { // most names differ in length: no call
 			last = m
 		}
 	})
