@@ -25,8 +25,7 @@ var sharedPlans = []string{"Free", "Shared", "Dynamic", "FlexConsumption", "F1",
 // to properties.maximumElasticWorkerCount as its apps' load asks; they
 // are not counted, as an autoscaled Batch pool's formula is not.
 func appServicePlan(b *bodies) *event.Compute {
-	both := b.list()
-	if both[0] == nil && both[1] == nil {
+	if b.none() {
 		return &event.Compute{Service: svcAppService}
 	}
 	sku := b.first("sku", "name")

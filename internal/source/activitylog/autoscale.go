@@ -54,8 +54,7 @@ const staleProfile = 24 * time.Hour
 // with no body is a Compute of nothing known, for the hunt to count as not
 // judged.
 func autoscaleSetting(b *bodies, at time.Time) *event.Compute {
-	both := b.list()
-	if both[0] == nil && both[1] == nil {
+	if b.none() {
 		return &event.Compute{}
 	}
 	c := &event.Compute{Target: strings.ToLower(strings.TrimRight(strings.TrimSpace(b.first("properties", "targetResourceUri")), "/"))}
@@ -73,13 +72,8 @@ func autoscaleSetting(b *bodies, at time.Time) *event.Compute {
 	// A body that leaves enabled out is taken as enabled: the older API
 	// versions, which templates still name, say so (the newer say
 	// disabled), and the response, when there is one, says what Azure kept.
-	for _, body := range both {
-		if on, ok := b.sc.Bool(body, "properties", "enabled"); ok {
-			if !on {
-				return c
-			}
-			break
-		}
+	if on, ok := b.boolean("properties", "enabled"); ok && !on {
+		return c
 	}
 	floor := int64(0)
 	for _, p := range b.array("properties", "profiles") {

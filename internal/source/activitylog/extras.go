@@ -64,6 +64,13 @@ func (b *bodies) list() [2]*fastjson.Value {
 	return [2]*fastjson.Value{b.resp, b.req}
 }
 
+// none reports whether the record carried neither body: what it created
+// is unknown, not absent (event.Compute.NoBody).
+func (b *bodies) none() bool {
+	both := b.list()
+	return both[0] == nil && both[1] == nil
+}
+
 // obj parses a body that is an object or a string holding one.
 func (b *bodies) obj(x *fastjson.Value) *fastjson.Value {
 	if o := b.sc.Object(x); o != nil && o.Type() == fastjson.TypeObject {
@@ -100,6 +107,16 @@ func (b *bodies) first(keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// boolean returns the first boolean found at keys in either body.
+func (b *bodies) boolean(keys ...string) (val, ok bool) {
+	for _, body := range b.list() {
+		if val, ok = b.sc.Bool(body, keys...); ok {
+			return val, true
+		}
+	}
+	return false, false
 }
 
 // location returns the region a body names. A body held in a string is
@@ -151,8 +168,7 @@ func extras(b *bodies, rawID string, e *event.Event) {
 	case opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType:
 		e.Compute = compute(b, e.Operation)
 		if e.Compute != nil {
-			both := b.list()
-			e.Compute.NoBody = both[0] == nil && both[1] == nil
+			e.Compute.NoBody = b.none()
 		}
 		if e.Operation == opVMSS {
 			e.Extension = scaleSetExtension(b)
@@ -160,8 +176,7 @@ func extras(b *bodies, rawID string, e *event.Event) {
 	case opAutoscale:
 		e.Compute = autoscaleSetting(b, e.Time)
 		if e.Compute != nil {
-			both := b.list()
-			e.Compute.NoBody = both[0] == nil && both[1] == nil
+			e.Compute.NoBody = b.none()
 		}
 		// The machines run where the target is, which a setting names.
 		if r := record.Region(b.first("properties", "targetResourceLocation")); r != "" {

@@ -20,13 +20,8 @@ func sfNodeType(b *bodies) *event.Compute {
 	if c.Count = b.count("sku", "capacity"); c.Count == 0 {
 		c.Count = b.count("properties", "vmInstanceCount")
 	}
-	for _, body := range b.list() {
-		if spot, ok := b.sc.Bool(body, "properties", "isSpotVM"); ok {
-			if spot {
-				c.Priority = "Spot"
-			}
-			break
-		}
+	if spot, _ := b.boolean("properties", "isSpotVM"); spot {
+		c.Priority = "Spot"
 	}
 	spot(c)
 	return c
