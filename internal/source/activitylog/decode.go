@@ -158,6 +158,13 @@ func readREST(sc *record.Scratch, t *top, f *fields) (err error) {
 	}
 	f.status = enum(value(t.status), statuses)
 	f.subStatus = sc.Intern(peek(value(t.subStatus)))
+	f.readRESTMembers(t)
+	return nil
+}
+
+// readRESTMembers reads the members a REST event and Azure PowerShell's
+// object of it name alike, once f.http is read.
+func (f *fields) readRESTMembers(t *top) {
 	f.ip = record.Peek(record.Key(f.http, "clientIpAddress"))
 	f.caller = text(t.caller)
 	f.corr = text(t.correlationID)
@@ -166,7 +173,6 @@ func readREST(sc *record.Scratch, t *top, f *fields) (err error) {
 	f.resType = record.Peek(value(t.resourceType))
 	f.sub = peek(t.subscriptionID)
 	f.tenant = peek(t.tenantID)
-	return nil
 }
 
 // readLA reads a Log Analytics AzureActivity row. The dynamic columns come

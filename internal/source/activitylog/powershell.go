@@ -69,14 +69,7 @@ func readPS(sc *record.Scratch, t *top, f *fields) (cut bool, err error) {
 	}
 	f.status = enum(value(t.status), statuses)
 	f.subStatus = sc.Intern(psSubStatus(t.subStatus, f.props.statusCode))
-	f.ip = record.Peek(record.Key(f.http, "clientIpAddress"))
-	f.caller = text(t.caller)
-	f.corr = text(t.correlationID)
-	f.id = text(t.eventDataID)
-	f.resID = peek(t.resourceID)
-	f.resType = record.Peek(value(t.resourceType))
-	f.sub = peek(t.subscriptionID)
-	f.tenant = peek(t.tenantID)
+	f.readRESTMembers(t)
 	return lost[0] || lost[1] || lost[2] || lost[3], nil
 }
 
