@@ -88,25 +88,25 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	if c == nil {
 		return
 	}
+	setting := ev.Operation == opAutoscale && c.Target != ""
+	if !setting && !scaled(ev.Operation) {
+		return
+	}
+	id := resourceKey(ev.ResourceID)
 	s := &e.scale
-	switch {
-	case ev.Operation == opAutoscale && c.Target != "":
-		id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if setting {
 		keep(&s.targets, id, strings.ToLower(c.Target))
-	case scaled(ev.Operation):
-		id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if c.Size != "" && ev.Outcome != event.OutcomeFailed {
-			keep(&s.sizes, id, c.Size)
-		}
-		if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
-			k := scaleKey{id, strings.ToLower(ev.Principal.ID), hourOf(ev.Time)}
-			if ws := s.wrote[k]; len(ws) < maxHourWrites {
-				keep(&s.wrote, k, append(ws, scaleWrite{ev.Time, c.Count}))
-			}
+		return
+	}
+	if c.Size != "" && ev.Outcome != event.OutcomeFailed {
+		keep(&s.sizes, id, c.Size)
+	}
+	if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
+		k := scaleKey{id, strings.ToLower(ev.Principal.ID), hourOf(ev.Time)}
+		if ws := s.wrote[k]; len(ws) < maxHourWrites {
+			keep(&s.wrote, k, append(ws, scaleWrite{ev.Time, c.Count}))
 		}
 	}
 }
@@ -135,7 +135,7 @@ func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor in
 	s := &e.scale
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	target, ok := s.targets[strings.ToLower(strings.TrimRight(setting, "/"))]
+	target, ok := s.targets[resourceKey(setting)]
 	if !ok {
 		return floor, "", ""
 	}

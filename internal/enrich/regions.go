@@ -55,7 +55,7 @@ func (e *Enricher) learnRegion(ev *event.Event) {
 	if ev.Outcome == event.OutcomeFailed || ev.Region == "" || ev.Region == "global" {
 		return
 	}
-	id := strings.ToLower(strings.TrimRight(ev.ResourceID, "/"))
+	id := resourceKey(ev.ResourceID)
 	r := &e.regions
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -64,6 +64,10 @@ func (e *Enricher) learnRegion(ev *event.Event) {
 	}
 	r.m[id] = ev.Region
 }
+
+// resourceKey is how the tables of what the hunt learns key a resource
+// id: lower case, without trailing slashes.
+func resourceKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // LateRegion is the region learned, by the end of the hunt, for a
 // resource whose own records named none: a Batch pool's is its account's,
