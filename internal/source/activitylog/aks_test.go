@@ -46,7 +46,7 @@ func TestAKSNodePools(t *testing.T) {
 			event.Compute{Service: "aks", NoBody: true},
 		},
 	} {
-		checkCompute(t, c.name, c.rec, c.want)
+		checkCompute(t, c.name, c.rec, &c.want)
 	}
 }
 
@@ -70,12 +70,13 @@ func TestContainerAppsProfiles(t *testing.T) {
 	} {
 		rec := `{"time":"2026-03-14T03:09:27Z","resourceId":"` + env + `","operationName":"MICROSOFT.APP/MANAGEDENVIRONMENTS/WRITE","category":"Write","resultType":"Start",` +
 			`"properties":{"requestbody":` + strconv.Quote(`{"location":"westus3","properties":{"workloadProfiles":`+c.profiles+`}}`) + `}}`
-		checkCompute(t, c.name, rec, c.want)
+		checkCompute(t, c.name, rec, &c.want)
 	}
 }
 
-// checkCompute decodes one Activity Log record and compares its compute.
-func checkCompute(t *testing.T, name, rec string, want event.Compute) {
+// checkCompute decodes one Activity Log record and compares its compute
+// with want, nil for none.
+func checkCompute(t *testing.T, name, rec string, want *event.Compute) {
 	t.Helper()
 	v := fastjson.MustParse(rec)
 	shape, ok := Detect(v, record.Hint{Format: "json"})
@@ -86,7 +87,7 @@ func checkCompute(t *testing.T, name, rec string, want event.Compute) {
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("%s: %v, %d events", name, err, len(evs))
 	}
-	if got := evs[0].Compute; got == nil || *got != want {
+	if got := evs[0].Compute; (got == nil) != (want == nil) || got != nil && *got != *want {
 		t.Errorf("%s: compute %+v, want %+v", name, got, want)
 	}
 }

@@ -104,19 +104,7 @@ func TestAutoscaleSettings(t *testing.T) {
 			&event.Compute{NoBody: true},
 		},
 	} {
-		v := fastjson.MustParse(c.rec)
-		shape, ok := Detect(v, record.Hint{Format: "json"})
-		if !ok {
-			t.Fatalf("%s: not an Activity Log record", c.name)
-		}
-		evs, err := Decode(&record.Scratch{}, v, shape, nil)
-		if err != nil || len(evs) != 1 {
-			t.Fatalf("%s: %v, %d events", c.name, err, len(evs))
-		}
-		got := evs[0].Compute
-		if (got == nil) != (c.want == nil) || got != nil && *got != *c.want {
-			t.Errorf("%s: compute %+v, want %+v", c.name, got, c.want)
-		}
+		checkCompute(t, c.name, c.rec, c.want)
 	}
 }
 

@@ -42,6 +42,6 @@ func TestServiceFabricNodeTypes(t *testing.T) {
 			event.Compute{Service: "sf", NoBody: true},
 		},
 	} {
-		checkCompute(t, c.name, c.rec, c.want)
+		checkCompute(t, c.name, c.rec, &c.want)
 	}
 }
