@@ -59,7 +59,15 @@ level: high
 	// What each principal wrote of each target, as enrich learns it.
 	wrote := map[string]int{"ops " + sub + "microsoft.insights/autoscalesettings/api": 30, "thief " + sub + "microsoft.insights/autoscalesettings/mine": 1}
 	const mine = sub + "microsoft.compute/virtualmachinescalesets/mine"
-	for _, late := range []bool{false, true} {
+	const setting = sub + "microsoft.insights/autoscalesettings/mine"
+	// No LateRequest; one that learned the target's size; one that did not
+	// (the target written before the input begins).
+	for _, c := range []struct {
+		late        bool
+		size        string
+		setResource string // the setting's priced compute's resource
+	}{{false, "", setting}, {true, "Standard_D4s_v5", mine}, {true, "", mine}} {
+		late := c.late
 		corr := set.Correlations()
 		e, err := New(set, 2, corr)
 		if err != nil {
@@ -67,8 +75,8 @@ level: high
 		}
 		if late {
 			e.LateRequest = func(setting, principal string, _ time.Time, floor int) (int, string, string) {
-				target, size := strings.Replace(setting, "microsoft.insights/autoscalesettings", "microsoft.compute/virtualmachinescalesets", 1), "Standard_D4s_v5"
-				return max(floor-wrote[principal+" "+setting], 0), target, size
+				target := strings.Replace(setting, "microsoft.insights/autoscalesettings", "microsoft.compute/virtualmachinescalesets", 1)
+				return max(floor-wrote[principal+" "+setting], 0), target, c.size
 			}
 		}
 		for i := range evs {
@@ -86,13 +94,12 @@ level: high
 			}
 			fired[a.PrincipalIDs[0]] = true
 			// The scale set's one and the setting's 200, both the target's
-			// machines; with no size learned, the setting's go unpriced.
-			want := []alert.Compute{{Service: "vmss", Size: "Standard_D4s_v5", Count: 1, Resource: mine, Operation: "thief" + mine}}
-			if late {
-				want = append(want, alert.Compute{Service: "vmss", Size: "Standard_D4s_v5", Count: 200, Resource: mine, Operation: "thief" + sub + "microsoft.insights/autoscalesettings/mine"})
-			}
+			// machines; with no size learned, the setting's 200 are an
+			// unpriced line, not left out of the cost as if none ran.
+			want := []alert.Compute{{Service: "vmss", Size: "Standard_D4s_v5", Count: 1, Resource: mine, Operation: "thief" + mine},
+				{Service: "vmss", Size: c.size, Count: 200, Resource: c.setResource, Operation: "thief" + setting}}
 			if a.PrincipalIDs[0] == "thief" && !slices.Equal(a.Compute, want) {
-				t.Errorf("late request %v: thief's compute %+v, want %+v", late, a.Compute, want)
+				t.Errorf("late request %v, size %q: thief's compute %+v, want %+v", late, c.size, a.Compute, want)
 			}
 		}
 		if want := map[string]bool{"thief": true, "ops": !late}; fired["thief"] != want["thief"] || fired["ops"] != want["ops"] {

@@ -160,18 +160,16 @@ func (e *Engine) lateRegion(h *keptHit) {
 // lateRequest settles an autoscale setting's hit (LateRequest): the
 // correlations that sum compute.count count once the instances its writer
 // also asked for in the target's own write, and the alert prices the
-// setting's floor as the target's machines, once the hunt read their size
-// (else not at all: a setting names none). The priced compute keeps the
-// floor and names the target: alerts price a resource once, at its
-// largest count (incident.ComputeOf), so the target's own write and the
-// setting price the machines that run there, not their sum. The record's
-// summary keeps what the setting asked.
+// setting's floor as the target's machines, once the hunt read their size.
+// The priced compute keeps the floor and names the target: alerts price a
+// resource once, at its largest count (incident.ComputeOf), so the
+// target's own write and the setting price the machines that run there,
+// not their sum. A size the hunt did not read (the target written before
+// the input begins) leaves the floor an unpriced line, as any size the
+// prices lack: unknown, never free (incident.Cost). The record's summary
+// keeps what the setting asked.
 func (e *Engine) lateRequest(h *keptHit) {
-	if !h.scaled {
-		return
-	}
-	if e.LateRequest == nil {
-		h.compute = nil
+	if !h.scaled || e.LateRequest == nil {
 		return
 	}
 	late := func(vs []string) {
@@ -191,10 +189,10 @@ func (e *Engine) lateRequest(h *keptHit) {
 		}
 	}
 	if c := h.compute; c != nil {
-		if _, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count); size == "" {
-			h.compute = nil
-		} else {
-			c.Size, c.Resource = size, target
+		_, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count)
+		c.Size = size
+		if target != "" {
+			c.Resource = target
 		}
 	}
 }
