@@ -52,12 +52,13 @@ const (
 	catWrite          = "Write"
 	catDelete         = "Delete"
 	catAction         = "Action"
+	catPolicy         = "Policy"
 )
 
 // categories are the Activity Log categories, in the spelling events carry.
 var categories = []string{
 	catAdministrative, catWrite, catDelete, catAction,
-	"Policy", "Security", "ServiceHealth", "ResourceHealth", "Alert", "Recommendation", "Autoscale",
+	catPolicy, "Security", "ServiceHealth", "ResourceHealth", "Alert", "Recommendation", "Autoscale",
 }
 
 // keys is what Detect learns from one pass over a record's top-level keys.

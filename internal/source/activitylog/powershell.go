@@ -62,11 +62,17 @@ func readPS(sc *record.Scratch, t *top, f *fields) (cut bool, err error) {
 	f.http, lost[2] = nested(sc, t.httpRequest)
 	props, lost[3] = content(sc, t.properties)
 	f.propsObj, f.props = props, scanProps(props)
-	f.op = psOperation(t.operationName, f.authz, f.props.message)
 	f.category = enum(value(t.category), categories)
 	if f.category == "" {
 		f.category = enum(f.props.eventCategory, categories)
 	}
+	// A Policy record's authorization is the request the policy judged
+	// (a VM's write, for an audit of it), not the record's operation.
+	authz := f.authz
+	if f.category == catPolicy {
+		authz = nil
+	}
+	f.op = psOperation(t.operationName, authz, f.props.message)
 	f.status = enum(value(t.status), statuses)
 	f.subStatus = sc.Intern(psSubStatus(t.subStatus, f.props.statusCode))
 	f.readRESTMembers(t)

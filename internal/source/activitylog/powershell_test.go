@@ -230,6 +230,50 @@ func TestPowerShellSubStatus(t *testing.T) {
 	}
 }
 
+// TestPowerShellPolicyRecordIsNotTheRequestItJudged: a Policy record's
+// authorization is "the action and scope of the request that triggered
+// evaluation" (Learn, Activity Log schema, Policy category): an audit of a
+// VM's write holds Microsoft.Compute/virtualMachines/write there. Where
+// OperationName is a display name the operation must not be taken from
+// it, or a policy's audit reads as a second VM create with no body.
+func TestPowerShellPolicyRecordIsNotTheRequestItJudged(t *testing.T) {
+	t.Parallel()
+	const vm = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm1"
+	rest := map[string]any{
+		"authorization":       map[string]any{"action": "Microsoft.Compute/virtualMachines/write", "scope": vm},
+		"caller":              "a@contoso.example",
+		"category":            map[string]any{"value": "Policy", "localizedValue": "Policy"},
+		"correlationId":       "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+		"eventDataId":         "5c4b3a29-1807-4f6e-9d5c-4b3a29180706",
+		"eventName":           map[string]any{"value": "EndRequest", "localizedValue": "End request"},
+		"eventTimestamp":      "2026-03-14T03:09:27.5530000Z",
+		"submissionTimestamp": "2026-03-14T03:10:02.1000000Z",
+		"level":               "Warning",
+		"operationName":       map[string]any{"value": "Microsoft.Authorization/policies/audit/action", "localizedValue": "'audit' Policy action."},
+		"properties":          map[string]any{"isComplianceCheck": "False", "resourceLocation": "eastus", "hierarchy": "", "policies": `[{"policyDefinitionEffect":"audit"}]`},
+		"resourceId":          vm,
+		"status":              map[string]any{"value": "Succeeded", "localizedValue": "Succeeded"},
+		"subscriptionId":      "7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6",
+	}
+	b, err := json.Marshal(rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := decodeOne(t, b, shapeREST)
+	if err != nil || len(want) != 1 || want[0].Operation != "microsoft.authorization/policies/audit/action" {
+		t.Fatalf("the REST record: %v, %+v", err, want)
+	}
+	for _, style := range []psStyle{ps7, ps51} { // OperationName the localized text
+		got, err := decodeOne(t, powershellOf(t, rest, style), shapePS)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%s: %v, %+v", psStyles[style], err, got)
+		}
+		if e := got[0]; e.Operation == "microsoft.compute/virtualmachines/write" || e.Compute != nil || e.Category != "Policy" {
+			t.Errorf("%s: operation %q, compute %+v; want the policy's record, no VM create", psStyles[style], e.Operation, e.Compute)
+		}
+	}
+}
+
 // dictionaryType is what ConvertTo-Json writes for a Dictionary<string,
 // string> past its depth: LanguagePrimitives' text for it, the type name
 // (a dictionary is not enumerated into text).
