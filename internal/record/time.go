@@ -60,8 +60,9 @@ func Time(s string) (time.Time, error) {
 // other .NET serializer's) says only in which zone the writer was: the
 // milliseconds are the instant.
 func netDate(s string) (time.Time, error) {
-	body, ok := strings.CutPrefix(s, "/Date(")
-	if body, ok = strings.CutSuffix(body, ")/"); !ok {
+	// Time sent only text with the prefix here.
+	body, ok := strings.CutSuffix(strings.TrimPrefix(s, "/Date("), ")/")
+	if !ok {
 		return time.Time{}, ErrTime
 	}
 	if i := strings.LastIndexAny(body, "+-"); i > 0 {

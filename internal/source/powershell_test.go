@@ -123,7 +123,7 @@ func TestPowerShellCSV(t *testing.T) {
 	if kind, _, err := Sniff(BytesInput("la.csv", []byte(la)), DefaultLimits()); kind != "csv" || err != nil {
 		t.Errorf("Sniff: %s, %v; want csv", kind, err)
 	}
-	r, st := readBytes(t, []byte(la))
+	r, _ := readBytes(t, []byte(la))
 	if len(r.events) != 1 || r.events[0].Operation != "microsoft.compute/virtualmachines/write" || len(r.errs) != 1 || r.errs[0].Line != 4 {
 		t.Errorf("Export-Csv of rows: %d events, errors %v; want 1, and the bad row at line 4", len(r.events), r.errs)
 	}
@@ -136,7 +136,7 @@ func TestPowerShellCSV(t *testing.T) {
 		"\r\naud            : https://management.core.windows.net/" + `","","","Informational","3/5/2024 11:00:12 AM","3/5/2024 11:00:00 AM","End request","Administrative","Microsoft.Compute","Create or Update Virtual Machine","Succeeded","OK (HTTP Status Code: 200)","a@b.example","","/x","e1","c1","rg","/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm","","o1","x",""` + "\r\n"
 	for header, text := range []string{ps, ps[strings.Index(ps, "\n")+1:]} { // 5.1, and 7 (no #TYPE)
 		header = 2 - header // the header's line
-		r, st = readBytes(t, []byte(text))
+		r, st := readBytes(t, []byte(text))
 		if len(r.events) != 0 || st.Skipped != 1 || len(r.errs) != 1 || !strings.Contains(r.errs[0].Error(), "Export-Csv of Get-AzActivityLog") ||
 			!strings.Contains(r.errs[0].Error(), "ConvertTo-Json -Depth 10") || r.errs[0].Line != header {
 			t.Errorf("the Activity Log's Export-Csv: %d events, %d skipped, errors %v; want it refused whole, at its header's line %d", len(r.events), st.Skipped, r.errs, header)
