@@ -182,7 +182,14 @@ func cycle(t *testing.T, st *store.Store, dir string, cfg hunt.Config) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.Cycle(ctx)
+	return runCycle(t, srv)
+}
+
+// runCycle runs srv's next cycle, failing the test on an error or a file
+// skipped.
+func runCycle(t *testing.T, srv *Server) *Result {
+	t.Helper()
+	res, err := srv.Cycle(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,27 +126,16 @@ func TestNotJudgedAcrossCycles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(srv *Server) *Result {
-		t.Helper()
-		res, err := srv.Cycle(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range res.Skip {
-			t.Errorf("skipped: %v", e)
-		}
-		return res
-	}
 	blob := filepath.Join(dst, "PT1H.json")
 	// The first operation's Start; the second operation without bodies.
 	appendLines(t, blob, ops[0][0], withoutBodies(t, ops[1][0]), withoutBodies(t, ops[1][1]), withoutBodies(t, ops[1][2]))
-	res := run(srv)
+	res := runCycle(t, srv)
 	if want := (coverage.Unsized{Creates: 2, Unsized: 1}); res.Health.Unsized != want || !res.MoreUnsized {
 		t.Errorf("first cycle: %+v (more %v), want %+v", res.Health.Unsized, res.MoreUnsized, want)
 	}
 	// The first operation's Accept and Success, without a size.
 	appendLines(t, blob, ops[0][1], ops[0][2])
-	res = run(srv)
+	res = runCycle(t, srv)
 	if want := (coverage.Unsized{Creates: 2, Unsized: 1}); res.Health.Unsized != want || res.MoreUnsized {
 		t.Errorf("its Success read in the next cycle: %+v (more %v), want %+v", res.Health.Unsized, res.MoreUnsized, want)
 	}
@@ -164,14 +153,14 @@ func TestNotJudgedAcrossCycles(t *testing.T) {
 	if srv, err = New(ctx, Config{Store: st, Dirs: []string{dst}, Hunt: tn.cfg}); err != nil {
 		t.Fatal(err)
 	}
-	res = run(srv)
+	res = runCycle(t, srv)
 	if want := (coverage.Unsized{Creates: 2, Unsized: 1}); res.Health.Unsized != want || !res.MoreUnsized {
 		t.Errorf("after a restart: %+v (more %v), want %+v", res.Health.Unsized, res.MoreUnsized, want)
 	}
 	// A third operation without bodies, in another file, with the
 	// records of the first two read again.
 	appendLines(t, filepath.Join(dst, "later.json"), withoutBodies(t, ops[2][0]), withoutBodies(t, ops[2][1]), withoutBodies(t, ops[2][2]))
-	res = run(srv)
+	res = runCycle(t, srv)
 	want := coverage.Unsized{Creates: 3, Unsized: 2}
 	if res.Health.Unsized != want || !res.MoreUnsized {
 		t.Errorf("a third operation: %+v (more %v), want %+v", res.Health.Unsized, res.MoreUnsized, want)
