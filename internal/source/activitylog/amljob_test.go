@@ -12,7 +12,8 @@ import (
 // TestAzureMLJobs: a job on serverless compute names its machines (no
 // computeId, resources.instanceType) and is a compute create of them; a
 // sweep runs maxConcurrentTrials trials at once, each on the trial's
-// machines; the Spot tier is low priority; an archived job written back
+// machines; an AutoML job's trials share its machines, which its limit
+// settings size when it names no count; the Spot tier is low priority; an archived job written back
 // names its machines and counts none. A job on a workspace compute,
 // one naming no machines, or a record without a body to tell yields none.
 func TestAzureMLJobs(t *testing.T) {
@@ -107,6 +108,47 @@ func TestAzureMLJobs(t *testing.T) {
 		{
 			"job on an attached Kubernetes cluster's instance type",
 			diag("j4", `{"requestbody":"{\"properties\":{\"computeId\":\"azureml:k8s-compute\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"gpuinstance\"}}}"}`),
+			nil,
+		},
+		{
+			"AutoML naming no count: its concurrent trials, under taskDetails.limitSettings (REST)",
+			`{"eventTimestamp":"2026-03-14T03:09:27Z","resourceId":"` + job + `automl_1","operationName":{"value":"Microsoft.MachineLearningServices/workspaces/jobs/write"},"status":{"value":"Started"},
+			"properties":{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"resources\":{\"instanceType\":\"Standard_NC24ads_A100_v4\"},\"taskDetails\":{\"taskType\":\"Classification\",\"targetColumnName\":\"y\",\"trainingData\":{\"jobInputType\":\"mltable\",\"uri\":\"./train\"},\"limitSettings\":{\"maxTrials\":40,\"maxConcurrentTrials\":20}}}}"}}`,
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 20},
+		},
+		{
+			"AutoML naming a count: its trials take turns on those machines",
+			diag("automl_2", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"resources\":{\"instanceCount\":6,\"instanceType\":\"Standard_E4s_v3\"},\"taskDetails\":{\"taskType\":\"Classification\",\"limitSettings\":{\"maxTrials\":40,\"maxConcurrentTrials\":5}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_E4s_v3", Count: 6},
+		},
+		{
+			"AutoML with no limits: one trial at a time, one machine (the limit settings' default)",
+			diag("automl_3", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"resources\":{\"instanceType\":\"Standard_D4s_v3\"},\"taskDetails\":{\"taskType\":\"Regression\"}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_D4s_v3", Count: 1},
+		},
+		{
+			"an image task left at its default of one trial runs one at a time, whatever its concurrency",
+			diag("automl_4", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"resources\":{\"instanceType\":\"Standard_NC6s_v3\"},\"taskDetails\":{\"taskType\":\"ImageClassification\",\"limitSettings\":{\"maxConcurrentTrials\":8}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 1},
+		},
+		{
+			"the preview API's maxNodes, larger than the trials at once, on Spot",
+			diag("automl_5", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"resources\":{\"instanceType\":\"Standard_NC6s_v3\"},\"queueSettings\":{\"jobTier\":\"Spot\"},\"taskDetails\":{\"taskType\":\"TextClassification\",\"limitSettings\":{\"maxTrials\":4,\"maxConcurrentTrials\":2,\"maxNodes\":8}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 8, LowPri: 8, Priority: "Spot"},
+		},
+		{
+			"an image task naming no size runs on the GPU size Azure ML picks: counted, size unknown",
+			diag("automl_6", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"taskDetails\":{\"taskType\":\"ImageObjectDetection\",\"limitSettings\":{\"maxTrials\":30,\"maxConcurrentTrials\":10}}}}"}`),
+			&event.Compute{Service: "aml", Count: 10},
+		},
+		{
+			"a table's task naming no size runs on the CPU size Azure ML picks",
+			diag("automl_7", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"taskDetails\":{\"taskType\":\"Forecasting\",\"limitSettings\":{\"maxConcurrentTrials\":10}}}}"}`),
+			nil,
+		},
+		{
+			"AutoML on the workspace's cluster",
+			diag("automl_8", `{"requestbody":"{\"properties\":{\"jobType\":\"AutoML\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/cpu-cluster\",\"taskDetails\":{\"taskType\":\"Classification\",\"limitSettings\":{\"maxConcurrentTrials\":40}}}}"}`),
 			nil,
 		},
 		{

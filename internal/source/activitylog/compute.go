@@ -111,8 +111,9 @@ func amlCompute(b *bodies) *event.Compute {
 
 // amlJob reads an Azure ML job's write. A job on serverless compute names
 // its machines itself (resources.instanceType, instanceCount of them; a
-// sweep's trial names them, and runs maxConcurrentTrials at once) and no
-// computeId, or the one Azure ML reserves for serverless compute
+// sweep's trial names them, and runs maxConcurrentTrials at once; an
+// AutoML job's concurrency sizes it when it names no count: autoMLJob)
+// and no computeId, or the one Azure ML reserves for serverless compute
 // (serverlessCompute): Azure ML creates those machines for the job, and
 // the job's write is the only record of them. A job on a workspace
 // compute runs on machines counted when that compute was written
@@ -148,6 +149,9 @@ func jobCompute(b *bodies, body *fastjson.Value) *event.Compute {
 	if !serverlessCompute(b.sc.Str(body, "properties", "computeId")) {
 		return nil
 	}
+	if record.EqualFold(b.sc.Str(body, "properties", "jobType"), "AutoML") {
+		return autoMLJob(b)
+	}
 	c := &event.Compute{Service: svcAML}
 	c.Size = b.first("properties", "resources", "instanceType")
 	n := b.count("properties", "resources", "instanceCount")
@@ -168,12 +172,17 @@ func jobCompute(b *bodies, body *fastjson.Value) *event.Compute {
 		machines *= int64(max(trials, 1))
 	}
 	c.Count = clampCount(machines)
-	// queueSettings.jobTier Spot runs the job on evictable capacity.
+	jobTier(b, c)
+	return c
+}
+
+// jobTier reads a job's queueSettings.jobTier: Spot runs the job on
+// evictable capacity.
+func jobTier(b *bodies, c *event.Compute) {
 	if tier := b.first("properties", "queueSettings", "jobTier"); record.EqualFold(tier, "Spot") {
 		c.Priority = tier
 	}
 	spot(c)
-	return c
 }
 
 // pipelineJob reads a pipeline job's steps (properties.jobs), as the SDK
