@@ -126,6 +126,7 @@ type summary struct {
 	Interrupted    bool  `json:"interrupted"`
 	ComputeCreates int64 `json:"compute_creates"`
 	ComputeUnsized int64 `json:"compute_creates_unsized"`
+	ComputeJobs    int64 `json:"compute_creates_unsized_jobs"`
 }
 
 // notSeenDoc is one log of the summary's not_seen lists.

@@ -336,7 +336,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		s := report.NewSummary(res.Read, res.NotSeen, res.Outside)
 		s.NotSeenByTenant = report.TenantNotSeenOf(res.NotSeenByTenant)
 		s.RecordsSkipped, s.Interrupted = skipped, ctx.Err() != nil
-		s.ComputeCreates, s.ComputeUnsized = res.Unsized.Creates, res.Unsized.Unsized
+		s.ComputeCreates, s.ComputeUnsized, s.ComputeUnsizedJobs = res.Unsized.Creates, res.Unsized.Unsized, res.Unsized.Jobs
 		if err := writeSummary(sum, s); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
 			return ExitError

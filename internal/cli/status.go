@@ -223,6 +223,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	}
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
-	out.ComputeCreates, out.ComputeUnsized = h.Unsized.Creates, h.Unsized.Unsized
+	out.ComputeCreates, out.ComputeUnsized, out.ComputeUnsizedJobs = h.Unsized.Creates, h.Unsized.Unsized, h.Unsized.Jobs
 	return out
 }

@@ -201,3 +201,79 @@ func gpuScenario(t *testing.T, name string) ([]byte, listDoc) {
 type listDoc struct {
 	Value []map[string]any `json:"value"`
 }
+
+// TestAzureMLJobsWithoutBodiesAreNotJudgedAsJobs: the data-science team's
+// 45 steps on its workspace's cluster and 2 serverless CPU jobs. With
+// their bodies, the 2 serverless jobs are the compute creates, judged;
+// with the responses dropped (each Success without a body), a step's
+// Start still puts it on the cluster, so it is still no compute create;
+// with every body dropped (the portal's CSV), each of the 47 may have
+// run on serverless machines or on the cluster: all are counted as not
+// judged, and NOT JUDGED and the summary say they are Azure ML jobs,
+// which may have run on their workspace's cluster. mamori serve's store
+// says the same.
+func TestAzureMLJobsWithoutBodiesAreNotJudgedAsJobs(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "gpu_created", "data-science-team-jobs-on-its-cluster-stays-quiet", "activity-log-list.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(keys ...string) string {
+		var doc listDoc
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range doc.Value {
+			for _, k := range keys {
+				delete(r["properties"].(map[string]any), k)
+			}
+		}
+		out, _ := json.Marshal(doc)
+		path := filepath.Join(t.TempDir(), "jobs.json")
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	bare := strip("requestbody", "responseBody")
+	for _, c := range []struct {
+		name, path             string
+		creates, unsized, jobs int64
+	}{
+		{"with their bodies", strip(), 2, 0, 0},
+		{"without their responses", strip("responseBody"), 2, 0, 0},
+		{"without any body", bare, 47, 47, 47},
+	} {
+		sum := filepath.Join(t.TempDir(), "summary.json")
+		code, out, errs := run(t, "", "hunt", "--no-progress", "--summary", sum, "--data-dir", t.TempDir(), c.path)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", c.name, code, errs)
+		}
+		s, _ := readSummary(t, sum)
+		if s.ComputeCreates != c.creates || s.ComputeUnsized != c.unsized || s.ComputeJobs != c.jobs {
+			t.Errorf("%s: summary says %d compute creates, %d unsized, %d jobs; want %d, %d, %d", c.name, s.ComputeCreates, s.ComputeUnsized, s.ComputeJobs, c.creates, c.unsized, c.jobs)
+		}
+		const line = "47 of them Azure ML jobs, which may have run on a cluster of their workspace rather than on machines of their own"
+		if said := strings.Contains(out, line); said != (c.jobs > 0) || strings.Contains(out, "NOT JUDGED") != (c.unsized > 0) {
+			t.Errorf("%s: NOT JUDGED names the jobs %v, want %v:\n%s", c.name, said, c.jobs > 0, out)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	logs := t.TempDir()
+	if err := os.Rename(bare, filepath.Join(logs, "jobs.json")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), logs); code != ExitOK {
+		t.Fatalf("serve: exit %d: %s", code, errs)
+	}
+	_, out, _ := run(t, "", "status", "--store", db, "--format", "json")
+	var doc struct {
+		Jobs *int64 `json:"compute_creates_unsized_jobs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Jobs == nil || *doc.Jobs != 47 {
+		t.Errorf("status --format json (%v): unsized jobs %v, want 47:\n%s", err, doc.Jobs, out)
+	}
+	if _, out, _ = run(t, "", "status", "--store", db); !strings.Contains(out, "47 of them Azure ML jobs") {
+		t.Errorf("status: NOT JUDGED does not name the jobs:\n%s", out)
+	}
+}

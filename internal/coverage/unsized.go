@@ -14,6 +14,10 @@ type Unsized struct {
 	// a body (event.Compute.NoBody): a body that names none is all there
 	// is to know, and no other export would say more.
 	Creates, Unsized int64
+	// Jobs are those of Unsized that are Azure ML jobs' writes: without
+	// a body, a job may run on a cluster of its workspace, whose machines
+	// were counted when it was written, as well as on machines of its own.
+	Jobs int64
 	// Capped is true when there were more operations than a hunt tracks
 	// (a bounded number per worker): the counts are of those tracked.
 	Capped bool

@@ -14,16 +14,45 @@ import (
 // bound); past it, the operations already tracked are still followed.
 const maxComputeOps = 1 << 17
 
-// computeOps follows, on one worker, the compute creates it reads: whether
-// any record of each operation named a size. An operation's Start record
-// carries the request body and its size, its Accept and Success records
-// often none, and they may fall to different workers: the workers' sets
-// are merged at the end (unsized).
+// OpState is what the records of one compute operation said, bits OR'd
+// over them: a record may say more than another of the same operation,
+// never less.
+type OpState uint8
+
+const (
+	// OpSized: a record named a size, or carried a body, which is all
+	// there is to know (a Consumption-only Container Apps environment
+	// names none: it has no machines).
+	OpSized OpState = 1 << iota
+	// OpNone: a record's body said the write creates no compute (an
+	// Azure ML job on a cluster of its workspace, a Free App Service
+	// plan: the reader gave it no Compute): no compute create at all,
+	// whatever its records without a body left unsaid, unless another
+	// record's body said what it creates (a job's Start naming its
+	// serverless machines, its response naming none: OpSized decides).
+	OpNone
+	// OpJob: an Azure ML job's write. Without a body it may run on a
+	// cluster of its workspace (machines counted when the cluster was
+	// written) as well as on serverless machines of its own.
+	OpJob
+)
+
+// create reports whether the operation is a compute create, and unsized
+// whether none of its records said what it created.
+func (s OpState) create() bool  { return s&OpSized != 0 || s&OpNone == 0 }
+func (s OpState) unsized() bool { return s&(OpSized|OpNone) == 0 }
+
+// computeOps follows, on one worker, the compute creates it reads: what
+// the records of each operation said (OpState). An operation's Start
+// record carries the request body and its size, its Accept and Success
+// records often none, and they may fall to different workers: the
+// workers' sets are merged at the end (unsized).
 type computeOps struct {
-	ops    map[uint64]bool // OpKey of the correlation id -> a record named a size
+	ops    map[uint64]OpState // OpKey of the correlation id -> what its records said
 	capped bool
-	// Records with no correlation id are each an operation of their own.
-	alone, aloneUnsized int64
+	// Records with no correlation id are each an operation of their own;
+	// aloneJobs are those of the unsized that are Azure ML jobs' writes.
+	alone, aloneUnsized, aloneJobs int64
 	// reread is Config.Reread (a service's records read again, counted
 	// by an earlier hunt); file is the last record's file, again its
 	// offset there.
@@ -32,9 +61,9 @@ type computeOps struct {
 	again  int64
 }
 
-// add notes a compute create; other events pass.
+// add notes a record of a compute create; other events pass.
 func (c *computeOps) add(ev *event.Event) {
-	if ev.Compute == nil || ev.Brief || !event.CreatesCompute(ev.Operation) {
+	if ev.Brief || !event.CreatesCompute(ev.Operation) {
 		return
 	}
 	if ev.Loc.File != c.file {
@@ -45,13 +74,17 @@ func (c *computeOps) add(ev *event.Event) {
 		// correlation id would be an operation of its own again.
 		return
 	}
-	// A body that names no size is judged all the same: no export says
-	// more (a Consumption-only Container Apps environment has no machines).
-	sized := !ev.Compute.NoBody || ev.Compute.Size != "" || ev.Compute.GPUs > 0 || ev.Compute.CPUs > 0
+	s := opState(ev)
 	if strings.TrimSpace(ev.CorrelationID) == "" {
+		if !s.create() {
+			return
+		}
 		c.alone++
-		if !sized {
+		if s.unsized() {
 			c.aloneUnsized++
+			if s&OpJob != 0 {
+				c.aloneJobs++
+			}
 		}
 		return
 	}
@@ -59,16 +92,38 @@ func (c *computeOps) add(ev *event.Event) {
 	was, ok := c.ops[k]
 	switch {
 	case ok:
-		c.ops[k] = was || sized
+		c.ops[k] = was | s
 	case len(c.ops) >= maxComputeOps:
 		c.capped = true
 	default:
 		if c.ops == nil {
-			c.ops = map[uint64]bool{}
+			c.ops = map[uint64]OpState{}
 		}
-		c.ops[k] = sized
+		c.ops[k] = s
 	}
 }
+
+// opState is what one record of a compute create says. A record decoded
+// in full without a Compute had a body that said the write creates none
+// (the reader yields a Compute for every record of these operations but
+// those). A body that names no size is judged all the same: no export
+// says more.
+func opState(ev *event.Event) OpState {
+	var s OpState
+	switch c := ev.Compute; {
+	case c == nil:
+		s = OpNone
+	case !c.NoBody || c.Size != "" || c.GPUs > 0 || c.CPUs > 0:
+		s = OpSized
+	}
+	if ev.Operation == opAMLJob {
+		s |= OpJob
+	}
+	return s
+}
+
+// opAMLJob is an Azure ML job's write.
+const opAMLJob = "microsoft.machinelearningservices/workspaces/jobs/write"
 
 // OpKey is an operation's key in ComputeOps: the first 64 bits of the
 // SHA-256 of its correlation id (trimmed, in ASCII lower case, as the
@@ -97,23 +152,32 @@ func OpKey(correlationID string) uint64 {
 // Start with the size in one, its Success without in the next), to join
 // them as one hunt over everything would (coverage.Unsized).
 type ComputeOps struct {
-	// Sized says, per operation (OpKey of its correlation id), whether a
-	// record of it named a size.
-	Sized map[uint64]bool
+	// Ops says, per operation (OpKey of its correlation id), what its
+	// records said; those of OpNone without OpSized are no compute
+	// creates.
+	Ops map[uint64]OpState
 	// Alone counts the records without a correlation id, each an
-	// operation of its own; AloneUnsized those of them that named no size.
-	Alone, AloneUnsized int64
+	// operation of its own; AloneUnsized those of them that named no
+	// size, AloneJobs those of the unsized that are Azure ML jobs.
+	Alone, AloneUnsized, AloneJobs int64
 	// Capped: a worker met more operations than it tracks.
 	Capped bool
 }
 
-// Unsized is what ops count: their creates, and those none of whose
-// records named a size.
+// Unsized is what ops count: their creates, those none of whose records
+// named a size, and the Azure ML jobs among them.
 func (ops ComputeOps) Unsized() coverage.Unsized {
-	u := coverage.Unsized{Creates: ops.Alone + int64(len(ops.Sized)), Unsized: ops.AloneUnsized, Capped: ops.Capped}
-	for _, sized := range ops.Sized {
-		if !sized {
+	u := coverage.Unsized{Creates: ops.Alone, Unsized: ops.AloneUnsized, Jobs: ops.AloneJobs, Capped: ops.Capped}
+	for _, s := range ops.Ops {
+		if !s.create() {
+			continue
+		}
+		u.Creates++
+		if s.unsized() {
 			u.Unsized++
+			if s&OpJob != 0 {
+				u.Jobs++
+			}
 		}
 	}
 	return u
@@ -121,14 +185,15 @@ func (ops ComputeOps) Unsized() coverage.Unsized {
 
 // computeOpsOf merges the workers' compute operations.
 func computeOpsOf(slots []readSlot) ComputeOps {
-	ops := ComputeOps{Sized: map[uint64]bool{}}
+	ops := ComputeOps{Ops: map[uint64]OpState{}}
 	for i := range slots {
 		c := &slots[i].compute
-		for k, sized := range c.ops {
-			ops.Sized[k] = ops.Sized[k] || sized
+		for k, s := range c.ops {
+			ops.Ops[k] |= s
 		}
 		ops.Alone += c.alone
 		ops.AloneUnsized += c.aloneUnsized
+		ops.AloneJobs += c.aloneJobs
 		ops.Capped = ops.Capped || c.capped
 	}
 	return ops

@@ -15,7 +15,10 @@ import (
 // environment) is judged: no export says more. Records
 // without a correlation id are operations of their own; events that
 // create no compute, and jobs on a workspace's cluster (no Compute), are
-// not counted, nor are records a service reads again (Config.Reread);
+// not counted, even when another record of theirs carries no body; an
+// Azure ML job's write without a body anywhere is unsized and a job (it
+// may have run on its workspace's cluster); nor are records a service
+// reads again (Config.Reread) counted;
 // past the bound, tracked operations are still followed and the counts
 // say they are capped.
 func TestUnsizedComputeOps(t *testing.T) {
@@ -38,8 +41,23 @@ func TestUnsizedComputeOps(t *testing.T) {
 	aca.Compute.Service, aca.Compute.Count, aca.Compute.NoBody = "aca", 0, false // the Consumption profile only
 	slots[0].compute.add(aca)
 	slots[0].compute.add(ev("microsoft.network/publicipaddresses/write", "d", ""))
-	slots[0].compute.add(&event.Event{Operation: "microsoft.machinelearningservices/workspaces/jobs/write", CorrelationID: "e"})
-	if got, want := computeOpsOf(slots).Unsized(), (coverage.Unsized{Creates: 6, Unsized: 2}); got != want {
+	const job = "microsoft.machinelearningservices/workspaces/jobs/write"
+	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "e"})
+	// k: a job's Start puts it on the workspace's cluster (no Compute),
+	// its Success, on another worker, carries no body.
+	bare := func(corr string) *event.Event {
+		return &event.Event{Operation: job, CorrelationID: corr, Compute: &event.Compute{Service: "aml", NoBody: true}}
+	}
+	slots[1].compute.add(bare("k"))
+	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "k"})
+	slots[0].compute.add(bare("j")) // j: no body anywhere
+	slots[1].compute.add(bare("j"))
+	slots[1].compute.add(bare("")) // and one without a correlation id
+	// m: a job's Start names its serverless machines, its Success a
+	// response that names none (no Compute): a sized create.
+	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "m", Compute: &event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 1}})
+	slots[1].compute.add(&event.Event{Operation: job, CorrelationID: "m"})
+	if got, want := computeOpsOf(slots).Unsized(), (coverage.Unsized{Creates: 9, Unsized: 4, Jobs: 2}); got != want {
 		t.Errorf("unsized = %+v, want %+v", got, want)
 	}
 

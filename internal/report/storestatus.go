@@ -20,10 +20,12 @@ type StoreStatus struct {
 	// NotSeenByTenant are, in a store of several tenants, the logs one
 	// tenant's exports never brought while others' did.
 	NotSeenByTenant []TenantNotSeen `json:"not_seen_by_tenant"`
-	// ComputeCreates and ComputeUnsized are Summary's, over every cycle:
-	// each operation once, whatever cycles its records fell to.
-	ComputeCreates int64 `json:"compute_creates"`
-	ComputeUnsized int64 `json:"compute_creates_unsized"`
+	// ComputeCreates, ComputeUnsized and ComputeUnsizedJobs are Summary's,
+	// over every cycle: each operation once, whatever cycles its records
+	// fell to.
+	ComputeCreates     int64 `json:"compute_creates"`
+	ComputeUnsized     int64 `json:"compute_creates_unsized"`
+	ComputeUnsizedJobs int64 `json:"compute_creates_unsized_jobs"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

@@ -33,10 +33,13 @@ type Summary struct {
 	// ComputeCreates are the compute create or update operations read;
 	// ComputeUnsized those none of whose records named a size (an export
 	// without request or response bodies), which the rules on GPUs, sizes
-	// and costs could not judge.
-	ComputeCreates int64 `json:"compute_creates"`
-	ComputeUnsized int64 `json:"compute_creates_unsized"`
-	Interrupted    bool  `json:"interrupted"`
+	// and costs could not judge; ComputeUnsizedJobs those of them that
+	// are Azure ML jobs, which may have run on a cluster of their
+	// workspace rather than on machines of their own.
+	ComputeCreates     int64 `json:"compute_creates"`
+	ComputeUnsized     int64 `json:"compute_creates_unsized"`
+	ComputeUnsizedJobs int64 `json:"compute_creates_unsized_jobs"`
+	Interrupted        bool  `json:"interrupted"`
 }
 
 // SummaryLog is one kind of log read. The times are absent when none of

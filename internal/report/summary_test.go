@@ -59,10 +59,11 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 			"incident_last_event": "2026-03-05T09:00:00Z", "log_last_event": "2026-03-04T02:00:00Z"}},
 		"not_seen_by_tenant": []any{map[string]any{"tenant": "tenant-b", "not_seen": []any{map[string]any{"kind": "signin",
 			"name": "Entra ID sign-in logs", "rules": []any{"azure.signin.risky"}, "correlations": []any{}, "export": "SignInLogs"}}}},
-		"records_skipped":         0.0,
-		"compute_creates":         0.0,
-		"compute_creates_unsized": 0.0,
-		"interrupted":             false,
+		"records_skipped":              0.0,
+		"compute_creates":              0.0,
+		"compute_creates_unsized":      0.0,
+		"compute_creates_unsized_jobs": 0.0,
+		"interrupted":                  false,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("summary (-want +got):\n%s", d)

@@ -24,6 +24,13 @@ func WriteUnsized(w io.Writer, u coverage.Unsized) error {
 func UnsizedInLine(u coverage.Unsized) string {
 	s := fmt.Sprintf("%d of %s named no size in any record (exports without request or response bodies name none)",
 		u.Unsized, plural.Count(u.Creates, "compute create", "compute creates"))
+	if u.Jobs > 0 {
+		// A job's write without a body may have created nothing: it may
+		// have run on a cluster of its workspace, counted when written.
+		s += fmt.Sprintf("; %s, which may have run on a cluster of %s workspace rather than on machines of %s own",
+			plural.Count(u.Jobs, "of them an Azure ML job", "of them Azure ML jobs"),
+			plural.Verb(int(min(u.Jobs, 2)), "its", "their"), plural.Verb(int(min(u.Jobs, 2)), "its", "their"))
+	}
 	if u.Capped {
 		s += ", counting only the operations a hunt tracks"
 	}

@@ -172,7 +172,7 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	recs, ten := tenancy(logs, tenants)
 	h.Tenancy = ten
 	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, owners)
-	h.Unsized = coverage.Unsized{Creates: cc.Creates, Unsized: cc.Unsized, Capped: cc.Capped}
+	h.Unsized = coverage.Unsized{Creates: cc.Creates, Unsized: cc.Unsized, Jobs: cc.Jobs, Capped: cc.Capped}
 	return h, nil
 }
 
@@ -182,7 +182,26 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 // read them).
 func cycleCompute(hr *hunt.Result) *store.ComputeCycle {
 	c := hr.ComputeOps
-	return &store.ComputeCycle{Sized: c.Sized, Alone: c.Alone, AloneUnsized: c.AloneUnsized, Capped: c.Capped}
+	ops := make(map[uint64]store.OpState, len(c.Ops))
+	for k, s := range c.Ops {
+		ops[k] = storeOp(s)
+	}
+	return &store.ComputeCycle{Ops: ops, Alone: c.Alone, AloneUnsized: c.AloneUnsized, AloneJobs: c.AloneJobs, Capped: c.Capped}
+}
+
+// storeOp says in the store's bits what a hunt's says: the store keeps
+// them, so each is named, not copied as a number.
+func storeOp(s hunt.OpState) store.OpState {
+	var o store.OpState
+	for _, b := range [...]struct {
+		h hunt.OpState
+		s store.OpState
+	}{{hunt.OpSized, store.OpSized}, {hunt.OpNone, store.OpNone}, {hunt.OpJob, store.OpJob}} {
+		if s&b.h != 0 {
+			o |= b.s
+		}
+	}
+	return o
 }
 
 // storeRecords is, per kind of log the store has read, its records (at

@@ -13,10 +13,11 @@ import (
 // fall to different cycles (its Start, with the size, read as the hour's
 // blob grows; its Success, without, a minute later): compute_ops keeps
 // each operation seen lately by its key (hunt.OpKey of its correlation
-// id, a hash) and whether a record of it named a size, so that an
-// operation is counted once and judged by all its records, as one hunt
-// over everything judges it. compute_creates keeps the counts, which
-// outlive the operations pruned.
+// id, a hash) and what its records said (sized: OpState's bits; 0 and 1,
+// all version 11 wrote, are unsized and sized), so that an operation is
+// counted once and judged by all its records, as one hunt over
+// everything judges it. compute_creates keeps the counts, which outlive
+// the operations pruned; version 12 adds its jobs column.
 const computeTables = `
 CREATE TABLE IF NOT EXISTS compute_ops (
 	op    INTEGER PRIMARY KEY,
@@ -27,9 +28,46 @@ CREATE TABLE IF NOT EXISTS compute_creates (
 	one     INTEGER PRIMARY KEY CHECK (one = 1),
 	creates INTEGER NOT NULL,
 	unsized INTEGER NOT NULL,
-	capped  INTEGER NOT NULL
+	capped  INTEGER NOT NULL,
+	` + computeCreatesJobs + `
 );
 `
+
+// computeCreatesJobs is schema version 12's column of compute_creates,
+// added to the table a version 11 store has: the unsized creates that are
+// Azure ML jobs' writes (ComputeCreates.Jobs).
+const computeCreatesJobs = "jobs INTEGER NOT NULL DEFAULT 0"
+
+// OpState is what a cycle's records of one compute operation said, as
+// hunt.OpState says it: bits, OR'd over the records and the cycles.
+type OpState uint8
+
+const (
+	// OpSized: a record named a size or carried a body.
+	OpSized OpState = 1 << iota
+	// OpNone: a record's body said the write creates no compute: the
+	// operation is no compute create, unless another's said it is
+	// (OpSized).
+	OpNone
+	// OpJob: an Azure ML job's write, which without a body may run on a
+	// cluster of its workspace.
+	OpJob
+)
+
+// tally is what one operation adds to the counts: a create, unsized, an
+// unsized job.
+func (s OpState) tally() (creates, unsized, jobs int64) {
+	if s&OpSized != 0 {
+		return 1, 0, 0
+	}
+	if s&OpNone != 0 {
+		return 0, 0, 0
+	}
+	if s&OpJob != 0 {
+		return 1, 1, 1
+	}
+	return 1, 1, 0
+}
 
 // computeOpsKept is how long, in wall time, an operation is kept after a
 // cycle last read a record of it: its records come minutes apart, hours
@@ -40,23 +78,26 @@ const computeOpsKept = 7 * 24 * time.Hour
 
 // ComputeCycle is what a cycle read of compute creates (hunt.ComputeOps).
 type ComputeCycle struct {
-	Sized               map[uint64]bool // per operation key, a record named a size
-	Alone, AloneUnsized int64           // records without a correlation id, each an operation
-	Capped              bool            // the hunt met more operations than it tracks
+	Ops map[uint64]OpState // per operation key, what its records said
+	// Records without a correlation id, each an operation: those unsized,
+	// and the Azure ML jobs of those.
+	Alone, AloneUnsized, AloneJobs int64
+	Capped                         bool // the hunt met more operations than it tracks
 }
 
 // ComputeCreates is what the store counts of the compute creates read
 // over every cycle: each operation once, unsized when none of its
-// records named a size.
+// records named a size; Jobs are the unsized that are Azure ML jobs.
 type ComputeCreates struct {
-	Creates, Unsized int64
-	Capped           bool // some cycle tracked only part of its operations
+	Creates, Unsized, Jobs int64
+	Capped                 bool // some cycle tracked only part of its operations
 }
 
 // putCompute adds a cycle's compute creates: an operation new to the
 // store is counted, one stored unsized that a record now sizes leaves the
-// unsized count, one read again changes nothing. Operations no cycle
-// read for computeOpsKept are dropped.
+// unsized count, one a body now shows to create no compute leaves the
+// counts, one read again changes nothing. Operations no cycle read for
+// computeOpsKept are dropped.
 func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time) error {
 	if c == nil {
 		return nil
@@ -67,33 +108,35 @@ func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time)
 	}
 	defer get.Close()
 	put, err := tx.PrepareContext(ctx, `INSERT INTO compute_ops (op, sized, seen) VALUES (?, ?, ?)
-		ON CONFLICT (op) DO UPDATE SET sized = max(sized, excluded.sized), seen = max(seen, excluded.seen)`)
+		ON CONFLICT (op) DO UPDATE SET sized = sized | excluded.sized, seen = max(seen, excluded.seen)`)
 	if err != nil {
 		return err
 	}
 	defer put.Close()
-	creates, unsized := c.Alone, c.AloneUnsized
-	for k, sized := range c.Sized {
+	creates, unsized, jobs := c.Alone, c.AloneUnsized, c.AloneJobs
+	for k, s := range c.Ops {
 		op := int64(k) // SQLite's integers are signed: the bits are the key
-		var was bool
+		var was int64
 		switch err := get.QueryRowContext(ctx, op).Scan(&was); {
 		case errors.Is(err, sql.ErrNoRows):
-			creates++
-			if !sized {
-				unsized++
-			}
+			was = -1
 		case err != nil:
 			return err
-		case !was && sized:
-			unsized--
 		}
-		if _, err := put.ExecContext(ctx, op, sized, now.UnixNano()); err != nil {
+		// What the operation counted before this cycle, and after.
+		var c0, u0, j0 int64
+		if was >= 0 {
+			c0, u0, j0 = OpState(was).tally()
+		}
+		c1, u1, j1 := (OpState(max(was, 0)) | s).tally()
+		creates, unsized, jobs = creates+c1-c0, unsized+u1-u0, jobs+j1-j0
+		if _, err := put.ExecContext(ctx, op, int64(s), now.UnixNano()); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO compute_creates (one, creates, unsized, capped) VALUES (1, ?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO compute_creates (one, creates, unsized, capped, jobs) VALUES (1, ?, ?, ?, ?)
 		ON CONFLICT (one) DO UPDATE SET creates = creates + excluded.creates, unsized = unsized + excluded.unsized,
-		capped = max(capped, excluded.capped)`, creates, unsized, c.Capped); err != nil {
+		capped = max(capped, excluded.capped), jobs = jobs + excluded.jobs`, creates, unsized, c.Capped, jobs); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "DELETE FROM compute_ops WHERE seen < ?", now.Add(-computeOpsKept).UnixNano())
@@ -104,7 +147,7 @@ func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time)
 // no cycle read any).
 func (s *Store) ComputeCreates(ctx context.Context) (ComputeCreates, error) {
 	var c ComputeCreates
-	err := s.db.QueryRowContext(ctx, "SELECT creates, unsized, capped FROM compute_creates WHERE one = 1").Scan(&c.Creates, &c.Unsized, &c.Capped)
+	err := s.db.QueryRowContext(ctx, "SELECT creates, unsized, jobs, capped FROM compute_creates WHERE one = 1").Scan(&c.Creates, &c.Unsized, &c.Jobs, &c.Capped)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return ComputeCreates{}, fmt.Errorf("store %s: %w", s.path, err)
 	}

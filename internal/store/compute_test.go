@@ -10,9 +10,11 @@ import (
 // An operation's records read in different cycles are one operation,
 // judged by all of them: a Start that named the size in one cycle and a
 // Success without it in the next are one sized create, not a second,
-// unsized one; a Success read first and its Start after are the same. An
-// operation read again changes nothing, and the counts outlive a restart
-// and the pruning of operations no cycle read for a week.
+// unsized one; a Success read first and its Start after are the same; an
+// Azure ML job unsized in one cycle whose body, read in the next, puts it
+// on its workspace's cluster is no create at all. An operation read again
+// changes nothing, and the counts outlive a restart and the pruning of
+// operations no cycle read for a week.
 func TestComputeCreatesJoinAcrossCycles(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
@@ -22,12 +24,16 @@ func TestComputeCreatesJoinAcrossCycles(t *testing.T) {
 		c    ComputeCycle
 		want ComputeCreates
 	}{
-		{ComputeCycle{Sized: map[uint64]bool{1: true, 2: false}, Alone: 2, AloneUnsized: 1}, ComputeCreates{Creates: 4, Unsized: 2}},
-		// 1's Success without a size; 2's Start with it; 3 is new.
-		{ComputeCycle{Sized: map[uint64]bool{1: false, 2: true, 3: false}}, ComputeCreates{Creates: 5, Unsized: 2}},
-		// 3 read again (a carried record), still unsized; a hunt past
-		// its bound.
-		{ComputeCycle{Sized: map[uint64]bool{3: false}, Capped: true}, ComputeCreates{Creates: 5, Unsized: 2, Capped: true}},
+		// 4 is a job's Start without a body, 5 a job on a cluster.
+		{ComputeCycle{Ops: map[uint64]OpState{1: OpSized, 2: 0, 4: OpJob, 5: OpJob | OpNone}, Alone: 2, AloneUnsized: 1, AloneJobs: 1},
+			ComputeCreates{Creates: 5, Unsized: 3, Jobs: 2}},
+		// 1's Success without a size; 2's Start with it; 3 is new; 4's
+		// Success names its workspace's cluster.
+		{ComputeCycle{Ops: map[uint64]OpState{1: 0, 2: OpSized, 3: 0, 4: OpJob | OpNone}}, ComputeCreates{Creates: 5, Unsized: 2, Jobs: 1}},
+		// 3 read again (a carried record), still unsized; 6 a job without
+		// a body; 1's response names nothing (still a sized create); a
+		// hunt past its bound.
+		{ComputeCycle{Ops: map[uint64]OpState{3: 0, 6: OpJob, 1: OpNone}, Capped: true}, ComputeCreates{Creates: 6, Unsized: 3, Jobs: 2, Capped: true}},
 	}
 	for i, c := range cycles {
 		now = now.Add(time.Minute)

@@ -58,10 +58,11 @@ func TestLogsAddUp(t *testing.T) {
 // A store of an older schema (1 before the logs table, … 4 before the
 // regions table, 5 before the principal_names table, 6 before the
 // owner_sightings table, 7 before tenant_logs' events, 8 before hashed
-// baseline keys, 9 before their salt, 10 before the compute creates) is
-// upgraded in place when opened, keeping what it holds.
+// baseline keys, 9 before their salt, 10 before the compute creates, 11
+// before their jobs) is upgraded in place when opened, keeping what it
+// holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 10 were: this schema without the tables added
+	// What versions 1 to 11 were: this schema without the tables added
 	// since. Version 9 hashed the baseline's keys: before it, baseline was
 	// this, its keys text (with a key to keep, seen after the upgrade).
 	const since8 = `; DROP TABLE baseline;
@@ -81,16 +82,19 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		INSERT INTO logs (kind, records) VALUES ('dns', 7)`
 	// Version 10 added the meta table (the baseline's salt): before it,
 	// the keys were their plain SHA-256 (with a key to keep).
-	// Version 11 added the compute creates' tables.
+	// Version 11 added the compute creates' tables, 12 compute_creates'
+	// jobs column.
+	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
 	const since10 = `; DROP TABLE compute_ops; DROP TABLE compute_creates`
 	const since9 = `; DROP TABLE meta` + since10
-	const sch10 = since10 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
+	const sch10 = since10 + sealed
+	const sch11 = `; ALTER TABLE compute_creates DROP COLUMN jobs` + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9,
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8 + since9,
 		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9,
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
-		9: sch9[2:], 10: sch10[2:]} {
+		9: sch9[2:], 10: sch10[2:], 11: sch11[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -117,10 +121,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
 				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
-				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Sized: map[uint64]bool{1: false}}}); err != nil {
+				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
 			}
-			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1}) {
+			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1, Jobs: 1}) {
 				t.Errorf("compute creates after the upgrade = %+v (%v), want the one committed", c, err)
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {

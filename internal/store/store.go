@@ -34,10 +34,10 @@ const ApplicationID = 0x6d616d6f
 // key is a blob, its SHA-256: the keys an older mamori wrote in clear are
 // hashed by the upgrade), 10 keys those hashes with the store's salt (the
 // meta table; the upgrade keys a SHA-256 without its key: keyer), 11 the
-// compute_ops and compute_creates tables.
-const schemaVersion = 11
+// compute_ops and compute_creates tables, 12 compute_creates' jobs column.
+const schemaVersion = 12
 
-// schema creates version 11, at once: a process opening the new store at
+// schema creates version 12, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -83,12 +83,12 @@ CREATE TABLE IF NOT EXISTS carry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + `
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 10 store into version 11 (each table is
+// upgrade turns a version 1 to 11 store into version 12 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -106,7 +106,7 @@ UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = '
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -220,7 +220,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			since         int // the version that made the table
 			table, column string
 			def           string
-		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}} {
+		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}, {11, "compute_creates", "jobs", computeCreatesJobs}} {
 			if v < c.since {
 				continue // the upgrade below makes the table with it
 			}

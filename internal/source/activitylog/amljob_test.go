@@ -14,8 +14,10 @@ import (
 // sweep runs maxConcurrentTrials trials at once, each on the trial's
 // machines; an AutoML job's trials share its machines, which its limit
 // settings size when it names no count; the Spot tier is low priority; an archived job written back
-// names its machines and counts none. A job on a workspace compute,
-// one naming no machines, or a record without a body to tell yields none.
+// names its machines and counts none. A job on a workspace compute or
+// one naming no machines yields none; a record without a body to tell is
+// the service alone, no machines counted, for the hunt to count as not
+// judged.
 func TestAzureMLJobs(t *testing.T) {
 	t.Parallel()
 	const job = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/jobs/"
@@ -157,9 +159,14 @@ func TestAzureMLJobs(t *testing.T) {
 			nil,
 		},
 		{
-			"no body to tell",
+			"no body to tell: on serverless machines or the workspace's cluster, unknown",
 			diag("j6", `{}`),
-			nil,
+			&event.Compute{Service: "aml", NoBody: true},
+		},
+		{
+			"a body that is no JSON object tells nothing either",
+			diag("j7", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"resources\":{\"instanceCount\":8,\"instanceTy"}`),
+			&event.Compute{Service: "aml", NoBody: true},
 		},
 	} {
 		v := fastjson.MustParse(c.rec)

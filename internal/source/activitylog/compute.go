@@ -118,9 +118,15 @@ func amlCompute(b *bodies) *event.Compute {
 // the job's write is the only record of them. A job on a workspace
 // compute runs on machines counted when that compute was written
 // (computeId names it; an attached Kubernetes cluster's instance types are
-// no VM sizes), so it yields no Compute, nor does a record with no body to
-// tell. The request decides, when the record has one: a response may name
-// the compute the service chose.
+// no VM sizes), so it yields no Compute. The request decides, when the
+// record has one: a response may name the compute the service chose.
+//
+// A record with no body to tell (the portal's CSV download, an export
+// that dropped the bodies) may be either: a Compute of the service alone,
+// counting no machines (no rule counts it, as none knows there were any),
+// for the hunt to count as not judged and say that such a job may run on
+// a cluster of its workspace (hunt.OpJob). Giving it no Compute, as a job
+// on a cluster, hid serverless GPU jobs from NOT JUDGED.
 func amlJob(b *bodies) *event.Compute {
 	both := b.list()
 	body := both[1] // the request
@@ -128,7 +134,7 @@ func amlJob(b *bodies) *event.Compute {
 		body = both[0]
 	}
 	if body == nil {
-		return nil
+		return &event.Compute{Service: svcAML}
 	}
 	c := jobCompute(b, body)
 	// Archiving a job (the studio, the SDK's jobs.archive) writes it back
