@@ -107,3 +107,77 @@ level: high
 		}
 	}
 }
+
+// TestLateRequestOfABatchPool: a Batch pool's create and resize read from
+// the Batch service log (their target the pool itself) are settled as a
+// setting is. The resize, which names no size, is priced at the one
+// LateRequest learned; a create keeps the size it named when LateRequest
+// knows none (its table full); the resize's summary says what it adds.
+func TestLateRequestOfABatchPool(t *testing.T) {
+	rules := `title: GPU or any compute
+name: x.compute
+id: 5e6f
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operation: microsoft.batch/batchaccounts/pools/write}
+  condition: sel
+level: low
+`
+	set := load(t, map[string]string{"c.yml": rules})
+	const (
+		acct = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/farm"
+		pool = acct + "/pools/gpu-burst"
+	)
+	t0 := time.Date(2026, 3, 14, 2, 0, 0, 0, time.UTC)
+	ev := func(i int, o event.Outcome, c event.Compute) event.Event {
+		c.Service, c.Target = "batch", pool
+		// Distinct records (the test's events have no raw record to tell
+		// them apart).
+		return event.Event{Time: t0.Add(time.Duration(i) * time.Second), Kind: event.KindActivity, Tenant: "t1", Shape: "batch.diagnostic", ID: o.String(),
+			Operation: "microsoft.batch/batchaccounts/pools/write", ResourceID: pool, Outcome: o, Compute: &c,
+			Principal: event.Principal{ID: acct, Name: "unknown caller of Batch account farm (its service log names none)", Type: "BatchAccount"}}
+	}
+	evs := []event.Event{
+		ev(0, event.OutcomeSucceeded, event.Compute{Size: "Standard_ND96asr_v4", Count: 46, LowPri: 40}),
+		ev(1, event.OutcomeStarted, event.Compute{Count: 46, LowPri: 40}),
+	}
+	if s := Summary(&evs[1]); s != "unknown caller of Batch account farm (its service log names none) resized batchaccounts/farm/pools/gpu-burst in ?: 46 more nodes of ? (batch)" {
+		t.Errorf("resize summary %q", s)
+	}
+	for _, learned := range []string{"Standard_ND96asr_v4", ""} {
+		corr := set.Correlations()
+		e, err := New(set, 1, corr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.LateRequest = func(setting, principal string, _ time.Time, floor int) (int, string, string) {
+			if setting != pool || principal != acct {
+				t.Errorf("LateRequest(%q, %q)", setting, principal)
+			}
+			return floor, "", learned
+		}
+		for i := range evs {
+			ev := evs[i]
+			e.Eval(0, &ev)
+		}
+		as, _, err := e.Alerts(&Correlations{Set: corr, Rules: set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []string
+		for _, a := range as {
+			for _, c := range a.Compute {
+				sizes = append(sizes, c.Size)
+			}
+		}
+		slices.Sort(sizes)
+		want := []string{"Standard_ND96asr_v4", "Standard_ND96asr_v4"}
+		if learned == "" {
+			want = []string{"", "Standard_ND96asr_v4"} // the resize unpriced, the create its own
+		}
+		if !slices.Equal(sizes, want) {
+			t.Errorf("learned %q: alerts' sizes %q, want %q", learned, sizes, want)
+		}
+	}
+}

@@ -167,7 +167,11 @@ func (e *Engine) lateRegion(h *keptHit) {
 // not their sum. A size the hunt did not read (the target written before
 // the input begins) leaves the floor an unpriced line, as any size the
 // prices lack: unknown, never free (incident.Cost). The record's summary
-// keeps what the setting asked.
+// keeps what the setting asked. A Batch pool's create or resize read from
+// the Batch service log (its target the pool) is settled alike: what an
+// ARM write of the pool asked is taken off its count, and a resize, which
+// names no size, gets the pool's; a create keeps its own when LateRequest
+// knows none.
 func (e *Engine) lateRequest(h *keptHit) {
 	if !h.scaled || e.LateRequest == nil {
 		return
@@ -190,7 +194,9 @@ func (e *Engine) lateRequest(h *keptHit) {
 	}
 	if c := h.compute; c != nil {
 		_, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count)
-		c.Size = size
+		if size != "" { // a Batch pool's create named its own
+			c.Size = size
+		}
 		if target != "" {
 			c.Resource = target
 		}

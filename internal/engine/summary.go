@@ -37,7 +37,10 @@ func Summary(ev *event.Event) string {
 		return fmt.Sprintf("%s requested a %s quota of %d in %s (%s)", who, orUnknown(q.Family), q.Limit, orUnknown(q.Region), q.Source)
 	case ev.Extension != nil:
 		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
-	case ev.Compute != nil && ev.Compute.Target != "":
+	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
+		// A Batch pool's resize in its service log: the nodes it adds.
+		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
+	case ev.Compute != nil && ev.Compute.Target != "" && ev.Compute.Target != ev.ResourceID:
 		// An autoscale setting: the machines are its target's, their size
 		// named by the target's own write.
 		c := ev.Compute

@@ -20,6 +20,19 @@ import (
 // account's region (LateRegion).
 const opAutoscale = "microsoft.insights/autoscalesettings/write"
 
+// A Batch pool's create and resizes are in the Batch service log whoever
+// asked for them: a thief through the Batch API with the account's key, or
+// Resource Manager for a pool written through it (opBatchPool in the
+// Activity Log, by its caller). The service log's events name the pool as
+// their target (event.Compute.Target), and are settled as a setting is:
+// any principal's ARM write of the pool within overlap asked for its nodes
+// already, and a resize, which names no size, gets the one the pool's
+// create or ARM write named.
+const (
+	opBatchPool = "microsoft.batch/batchaccounts/pools/write"
+	batchPools  = "/pools/"
+)
+
 // maxScaleKeys bounds each table the hunt keeps of settings and targets,
 // so a long service's memory stays flat (a few MiB at the bound); past it,
 // a setting counts its whole floor (an overlap missed counts machines
@@ -89,7 +102,8 @@ func (e *Enricher) learnScale(ev *event.Event) {
 		return
 	}
 	setting := ev.Operation == opAutoscale && c.Target != ""
-	if !setting && !scaled(ev.Operation) {
+	pool := ev.Operation == opBatchPool
+	if !setting && !pool && !scaled(ev.Operation) {
 		return
 	}
 	id := resourceKey(ev.ResourceID)
@@ -98,6 +112,20 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	defer s.mu.Unlock()
 	if setting {
 		keep(&s.targets, id, strings.ToLower(c.Target))
+		return
+	}
+	if pool {
+		if c.Size != "" && ev.Outcome != event.OutcomeFailed {
+			keep(&s.sizes, id, c.Size)
+		}
+		// An ARM write's Start, whoever wrote it: the service log's own
+		// events (their target the pool) are what is settled.
+		if c.Target == "" && ev.Outcome == event.OutcomeStarted && c.Count > 0 {
+			k := scaleKey{id, "", hourOf(ev.Time)}
+			if ws := s.wrote[k]; len(ws) < maxHourWrites {
+				keep(&s.wrote, k, append(ws, scaleWrite{ev.Time, c.Count}))
+			}
+		}
 		return
 	}
 	if c.Size != "" && ev.Outcome != event.OutcomeFailed {
@@ -131,24 +159,51 @@ func keep[K comparable, V any](m *map[K]V, k K, v V) {
 // long before, takes nothing off: the setting asked for its whole floor);
 // target is the target's id and size the size its writes named, "" when
 // the hunt read neither.
+//
+// A Batch pool's event of the Batch service log (setting is the pool, its
+// target itself) is settled alike: added is its count less the most any
+// principal asked for the pool in an ARM write within overlap, target ""
+// and size the size the pool's create or ARM write named.
 func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor int) (added int, target, size string) {
 	s := &e.scale
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	target, ok := s.targets[resourceKey(setting)]
+	id := resourceKey(setting)
+	target, ok := s.targets[id]
 	if !ok {
+		if isBatchPool(id) {
+			return max(floor-s.most(id, "", at), 0), "", s.sizes[id]
+		}
 		return floor, "", ""
 	}
 	most := 0
 	if principal != "" {
-		p, h := strings.ToLower(principal), hourOf(at)
-		for hour := h - 1; hour <= h+1; hour++ {
-			for _, w := range s.wrote[scaleKey{target, p, hour}] {
-				if d := w.at.Sub(at); -overlap <= d && d <= overlap {
-					most = max(most, w.n)
-				}
+		most = s.most(target, strings.ToLower(principal), at)
+	}
+	return max(floor-most, 0), target, s.sizes[target]
+}
+
+// most is the most a principal ("": any, for a Batch pool's ARM writes)
+// asked for a target in a Start record within overlap of at. The caller
+// holds the lock.
+func (s *scaleTable) most(target, principal string, at time.Time) int {
+	most, h := 0, hourOf(at)
+	for hour := h - 1; hour <= h+1; hour++ {
+		for _, w := range s.wrote[scaleKey{target, principal, hour}] {
+			if d := w.at.Sub(at); -overlap <= d && d <= overlap {
+				most = max(most, w.n)
 			}
 		}
 	}
-	return max(floor-most, 0), target, s.sizes[target]
+	return most
+}
+
+// isBatchPool reports whether id (lower case) is a Batch pool's.
+func isBatchPool(id string) bool {
+	_, rest, ok := strings.Cut(id, batchAccounts)
+	if !ok {
+		return false
+	}
+	_, pool, ok := strings.Cut(rest, "/")
+	return ok && strings.HasPrefix(pool, batchPools[1:]) && len(pool) > len(batchPools)-1
 }

@@ -72,3 +72,52 @@ func TestLateRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRequestOfABatchPool: a pool's create and resizes in the Batch
+// service log (their target the pool) are settled alike. Resource
+// Manager's write of the pool asked for its nodes already, whoever wrote
+// it, when within the hour; a pool no ARM write asked for (created through
+// the Batch API) keeps its whole count; a resize gets the size the pool's
+// create named, or its ARM write's.
+func TestLateRequestOfABatchPool(t *testing.T) {
+	const (
+		acct    = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/farm"
+		armPool = acct + "/pools/render"
+		apiPool = acct + "/pools/gpu-burst"
+		old     = acct + "/pools/weekly"
+		team    = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+	)
+	at := time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC)
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(ago time.Duration, id, who string, outcome event.Outcome, c event.Compute) {
+		e.Apply(&event.Event{Time: at.Add(-ago), Operation: opBatchPool, ResourceID: id, Principal: event.Principal{ID: who}, Outcome: outcome, Compute: &c})
+	}
+	// The service log's records, read before the ARM write that made one
+	// of the pools.
+	read(0, armPool, acct, event.OutcomeStarted, event.Compute{Service: "batch", Count: 30, Target: armPool})
+	read(0, apiPool, acct, event.OutcomeSucceeded, event.Compute{Service: "batch", Size: "Standard_NC24ads_A100_v4", Count: 40, Target: apiPool})
+	read(-time.Second, apiPool, acct, event.OutcomeStarted, event.Compute{Service: "batch", Count: 40, Target: apiPool})
+	read(time.Minute, armPool, team, event.OutcomeStarted, event.Compute{Service: "batch", Size: "Standard_D16s_v5", Count: 30})
+	read(50*time.Second, armPool, team, event.OutcomeSucceeded, event.Compute{Service: "batch", Size: "Standard_D16s_v5", Count: 30})
+	read(3*24*time.Hour, old, team, event.OutcomeStarted, event.Compute{Service: "batch", Size: "Standard_D4s_v5", Count: 20})
+	for _, c := range []struct {
+		name, pool string
+		count      int
+		want       int
+		size       string
+	}{
+		{"the ARM write's echo", armPool, 30, 0, "Standard_D16s_v5"},
+		{"an echo growing past the write", "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/FARM/POOLS/RENDER", 45, 15, "Standard_D16s_v5"},
+		{"a pool of the Batch API", apiPool, 40, 40, "Standard_NC24ads_A100_v4"},
+		{"a pool written three days before", old, 20, 20, "Standard_D4s_v5"},
+		{"a pool never read", acct + "/pools/unknown", 8, 8, ""},
+	} {
+		n, target, size := e.LateRequest(c.pool, acct, at, c.count)
+		if n != c.want || target != "" || size != c.size {
+			t.Errorf("%s: LateRequest = %d %q %q, want %d %q %q", c.name, n, target, size, c.want, "", c.size)
+		}
+	}
+}

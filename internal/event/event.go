@@ -112,7 +112,11 @@ type Compute struct {
 	// Target is, for an autoscale setting, the resource whose instances it
 	// governs (targetResourceUri, lower case): Count is what the setting
 	// makes Azure run there, and the hunt takes from it what its writer
-	// asked of the target itself (enrich.Enricher.LateRequest).
+	// asked of the target itself (enrich.Enricher.LateRequest). For a
+	// Batch pool read from the Batch service log it is the pool itself,
+	// settled alike: what an ARM write of the pool asked within the hour
+	// is taken off (the service logs the pools ARM writes too), and a
+	// resize gets the size the pool's other records named.
 	Target string `json:"target,omitempty"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
@@ -413,7 +417,9 @@ type Wants func(g *Glance) bool
 func KindOfShape(shape string) Kind {
 	family, rest, _ := strings.Cut(shape, ".")
 	switch family {
-	case "activity":
+	case "activity", "batch":
+		// A Batch pool's create and resize in the Batch service log are
+		// read as the Activity Log's pool writes, which the rules read.
 		return KindActivity
 	case "signin":
 		return KindSignIn

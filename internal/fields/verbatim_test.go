@@ -49,6 +49,13 @@ func TestVerbatimValuesAreInTheRecord(t *testing.T) {
 		if ev.RawText == nil { // inside an envelope: the record's own text is not at hand
 			return
 		}
+		if strings.HasPrefix(ev.Shape, "batch.") {
+			// Batch's service log names its account, not the pool, and no
+			// caller: its reader composes resource_id and principal.name,
+			// and gives Wants no text (it reads every record in full), so
+			// no needle is looked for in it.
+			return
+		}
 		low := bytes.ToLower(ev.RawText)
 		e.Reset(ev)
 		for name, id := range ids {

@@ -6,6 +6,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/source/activitylog"
+	"github.com/mamori-sec/mamori/internal/source/batchservice"
 	"github.com/mamori-sec/mamori/internal/source/entra"
 	"github.com/mamori-sec/mamori/internal/source/host"
 	"github.com/mamori-sec/mamori/internal/source/network"
@@ -28,12 +29,14 @@ var (
 	hostFamily     = family{"host", host.Detect, host.Decode}
 	alertFamily    = family{"securityalert", securityalert.Detect, securityalert.Decode}
 	activityFamily = family{"activitylog", activitylog.Detect, activitylog.Decode}
+	batchFamily    = family{"batchservice", batchservice.Detect, batchservice.Decode}
 )
 
 // families are tried in order. The Activity Log comes last because its
 // diagnostic shape is the most general (time, operationName, category,
 // resourceId, properties): the others claim their categories first.
-var families = []family{entraFamily, networkFamily, hostFamily, alertFamily, activityFamily}
+// The Batch service log's pool events (category ServiceLog) come before it.
+var families = []family{entraFamily, networkFamily, hostFamily, alertFamily, batchFamily, activityFamily}
 
 // byCategory sends the commonest diagnostic-settings categories straight to
 // their family, so a busy Activity Log does not ask three other families
@@ -47,6 +50,7 @@ var byCategory = map[string]family{
 	"NetworkSecurityGroupFlowEvent": networkFamily, "FlowLogFlowEvent": networkFamily, "AZFWNetworkRule": networkFamily,
 	"AZFWDnsQuery": networkFamily, "AzureFirewallNetworkRule": networkFamily, "AzureFirewallDnsProxy": networkFamily,
 	"AdvancedHunting-DeviceProcessEvents": hostFamily,
+	batchservice.Category:                 batchFamily,
 }
 
 // classify finds the family and shape of a record.
