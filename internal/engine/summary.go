@@ -127,7 +127,14 @@ func computeText(ev *event.Event) string {
 	c := ev.Compute
 	n := max(c.Count, 1)
 	text := fmt.Sprintf("%d × %s (%s)", n, orUnknown(c.Size), c.Service)
-	if s := ev.Enrich.Size; s != nil && s.GPUs > 0 {
+	if s := ev.Enrich.Size; s != nil && s.Estimated {
+		// A size the table lacks: what its name says, said to be a guess.
+		if s.GPUs > 0 {
+			text += fmt.Sprintf(", GPUs (how many unknown), %d vCPUs each: estimated from the size's name, not in mamori's size table", s.VCPUs)
+		} else {
+			text += fmt.Sprintf(", %d vCPUs each: estimated from the size's name, not in mamori's size table", s.VCPUs)
+		}
+	} else if s != nil && s.GPUs > 0 {
 		text += fmt.Sprintf(", %g %s GPUs each", s.GPUs, s.GPUModel)
 	} else if c.GPUs > 0 {
 		text += fmt.Sprintf(", %d GPUs", c.GPUs)

@@ -137,8 +137,9 @@ func foldSize(dst []byte, name string) ([]byte, bool) {
 
 // SizeOf describes an Azure VM size given in any casing, with or without
 // its "Standard_" prefix, or a Container Apps workload profile type or an
-// App Service plan SKU by the VM size it runs on (PlatformSize). ok is
-// false for a size the table does not know.
+// App Service plan SKU by the VM size it runs on (PlatformSize). A
+// "Standard_" size the table does not know is read from its name, marked
+// Estimated (estimateSize); ok is false for any other name.
 func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	t, err := loadSizes()
 	if err != nil {
@@ -154,8 +155,10 @@ func SizeOf(name string) (info event.SizeInfo, ok bool) {
 	if !valid {
 		return info, false
 	}
-	info, ok = t.bySize[string(key)] // the conversion does not allocate in a map index
-	return info, ok
+	if info, ok = t.bySize[string(key)]; ok { // the conversion does not allocate in a map index
+		return info, true
+	}
+	return estimateSize(name)
 }
 
 // GPUFamily reports the GPU model of a quota family, as a quota request or

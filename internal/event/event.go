@@ -265,6 +265,10 @@ type SizeInfo struct {
 	VCPUs    int     `json:"vcpus,omitempty"`
 	GPUs     float64 `json:"gpus,omitempty"` // fractional for partial-GPU sizes (NVadsA10 v5)
 	GPUModel string  `json:"gpu_model,omitempty"`
+	// Estimated marks a size the table does not know, read from its name
+	// (enrich.SizeOf): vCPUs from the number in it, and for an N-series
+	// name GPUs of 1 standing for "at least one, how many unknown".
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // IPInfo is what an IP address is: filled by enrichment.

@@ -330,6 +330,7 @@ var normalised = map[string]getter{
 	"enrich.size.vcpus":     subInt(sizeInfo, func(s *event.SizeInfo) int64 { return int64(s.VCPUs) }),
 	"enrich.size.gpus":      subFloat(sizeInfo, func(s *event.SizeInfo) float64 { return s.GPUs }),
 	"enrich.size.gpu_model": sub(sizeInfo, func(s *event.SizeInfo) string { return s.GPUModel }),
+	"enrich.size.estimated": subBool(sizeInfo, func(s *event.SizeInfo) bool { return s.Estimated }),
 
 	"enrich.src_ip.service_tag": sub(srcIP, func(i *event.IPInfo) string { return i.ServiceTag }),
 	"enrich.src_ip.region":      sub(srcIP, func(i *event.IPInfo) string { return i.Region }),
