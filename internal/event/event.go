@@ -101,7 +101,7 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // Service plan's workers, a Service Fabric managed cluster's node type, or
 // the instances an autoscale setting keeps running on its target (Target).
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, aml, batch, aci, aks, aca, appservice, sf; a setting's, its target's
+	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf; a setting's, its target's
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -445,7 +445,8 @@ func KindOfShape(shape string) Kind {
 }
 
 // CreatesCompute reports whether an Activity Log operation, in lower case
-// as events carry it, creates or updates compute: a VM, a VM scale set, an
+// as events carry it, creates or updates compute: a VM, a VM scale set, a
+// Compute Fleet (its Spot and regular VMs), an
 // Azure ML compute, online deployment or job (one on serverless compute;
 // only its body tells), a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment (its workload profiles), an App
@@ -456,6 +457,7 @@ func KindOfShape(shape string) Kind {
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
+		"microsoft.azurefleet/fleets/write",
 		"microsoft.machinelearningservices/workspaces/computes/write", "microsoft.batch/batchaccounts/pools/write",
 		"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write",
 		"microsoft.machinelearningservices/workspaces/jobs/write",

@@ -194,7 +194,7 @@ func accessPhrases(in *Incident, as []*alert.Alert) []foothold {
 var serviceNouns = map[string]string{
 	"vm": "VMs", "vmss": "scale sets", "aml": "ML compute", "batch": "Batch pools", "aci": "container groups",
 	"aks": "AKS node pools", "aca": "Container Apps workload profiles", "appservice": "App Service plans",
-	"sf": "Service Fabric node types",
+	"sf": "Service Fabric node types", "fleet": "Compute Fleets",
 }
 
 // deployed describes the compute: "GPU scale sets (40 instances) in 3

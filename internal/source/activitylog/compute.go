@@ -37,12 +37,9 @@ func compute(b *bodies, op string) *event.Compute {
 		spot(c)
 		return c
 	case opVMSS:
-		c := &event.Compute{Service: svcVMSS}
-		c.Size = b.first("sku", "name")
-		c.Count = b.count("sku", "capacity")
-		c.Priority = b.first("properties", "virtualMachineProfile", "priority")
-		spot(c)
-		return c
+		return scaleSet(b)
+	case opFleet:
+		return fleet(b)
 	case opAML:
 		return amlCompute(b)
 	case opAMLDeploy:
@@ -426,13 +423,20 @@ func extension(b *bodies, rawID string) *event.Extension {
 }
 
 // scaleSetExtension picks one extension from a scale set's model
-// (properties.virtualMachineProfile.extensionProfile.extensions), since an
+// (properties.virtualMachineProfile.extensionProfile.extensions) or a
+// fleet's base VM profile, since an
 // event carries one: the first GPU driver, else the first custom script or
 // run command (how miners are installed), else none - monitoring and
 // domain-join extensions on every scale set say nothing.
 func scaleSetExtension(b *bodies) *event.Extension {
 	for _, body := range b.list() {
 		exts := b.sc.Array(body, "properties", "virtualMachineProfile", "extensionProfile", "extensions")
+		if len(exts) == 0 {
+			// A Compute Fleet's scale sets take their model from its
+			// computeProfile.baseVirtualMachineProfile (REST spec
+			// azurefleet 2024-11-01), extensions and all.
+			exts = b.sc.Array(body, "properties", "computeProfile", "baseVirtualMachineProfile", "extensionProfile", "extensions")
+		}
 		if len(exts) == 0 {
 			continue
 		}
