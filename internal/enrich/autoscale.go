@@ -39,19 +39,6 @@ const (
 // twice, it never hides them) and a new target's size is not known.
 const maxScaleKeys = 1 << 16
 
-// scaled reports whether an operation writes a resource that autoscale
-// settings scale and mamori counts the instances of (activitylog's
-// autoscaleTargets).
-func scaled(op string) bool {
-	switch op {
-	case "microsoft.compute/virtualmachinescalesets/write", "microsoft.web/serverfarms/write",
-		"microsoft.servicefabric/managedclusters/nodetypes/write",
-		"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write":
-		return true
-	}
-	return false
-}
-
 // overlap is how near in time a principal's write of a target and its
 // setting must be for the setting's floor to hold machines the write
 // asked for already: mass_deployment's timespan, the one sum of
@@ -103,7 +90,7 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	}
 	setting := ev.Operation == opAutoscale && c.Target != ""
 	pool := ev.Operation == opBatchPool
-	if !setting && !pool && !scaled(ev.Operation) {
+	if !setting && !pool && !event.WritesAutoscaleTarget(ev.Operation) {
 		return
 	}
 	id := resourceKey(ev.ResourceID)

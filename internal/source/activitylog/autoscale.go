@@ -10,18 +10,6 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
-// autoscaleTargets are the resource types an autoscale setting scales whose
-// instances mamori counts as compute, with the service it counts them as.
-// Azure Monitor autoscale also scales API Management, Service Bus and
-// other services' units: no machines of the tenant's code, no compute.
-var autoscaleTargets = [...]struct{ typ, service string }{
-	{"microsoft.compute/virtualmachinescalesets", svcVMSS},
-	{"microsoft.web/serverfarms", svcAppService},
-	{"microsoft.servicefabric/managedclusters/nodetypes", svcSF},
-	// An Azure ML managed online endpoint's deployment: its instances.
-	{"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments", svcAML},
-}
-
 // staleProfile is how long after its end a fixed-date profile is known to
 // be over: its times are in its own timeZone, a Windows zone name mamori
 // does not map, and no zone is a day from UTC.
@@ -59,13 +47,7 @@ func autoscaleSetting(b *bodies, at time.Time) *event.Compute {
 	}
 	c := &event.Compute{Target: strings.ToLower(strings.TrimRight(strings.TrimSpace(b.first("properties", "targetResourceUri")), "/"))}
 	if c.Target != "" {
-		typ := typeOf(c.Target)
-		for _, t := range autoscaleTargets {
-			if typ == t.typ {
-				c.Service = t.service
-			}
-		}
-		if c.Service == "" {
+		if c.Service = event.AutoscaleService(typeOf(c.Target)); c.Service == "" {
 			return nil
 		}
 	}
