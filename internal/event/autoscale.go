@@ -37,3 +37,45 @@ func WritesAutoscaleTarget(op string) bool {
 	typ, ok := strings.CutSuffix(op, "/write")
 	return ok && AutoscaleService(typ) != ""
 }
+
+// The records Azure Monitor autoscale writes of its own actions, under
+// its own name (category Autoscale, caller
+// Microsoft.Insights/autoscaleSettings), on the setting's resource id.
+// Each action is logged twice: initiated, and completed (the *Result
+// operations), both naming the target's instances before and after
+// (OldInstancesCount, NewInstancesCount). Learn lists the six in the
+// Microsoft.Insights operations ("Azure permissions for Monitor":
+// "Autoscale scale up initiated", "Autoscale scale up completed", …).
+const (
+	opScaleUp                 = "microsoft.insights/autoscalesettings/scaleup/action"
+	opScaleUpResult           = "microsoft.insights/autoscalesettings/scaleupresult/action"
+	opPredictiveScaleUp       = "microsoft.insights/autoscalesettings/predictivescaleup/action"
+	opPredictiveScaleUpResult = "microsoft.insights/autoscalesettings/predictivescaleupresult/action"
+	opScaleDown               = "microsoft.insights/autoscalesettings/scaledown/action"
+	opScaleDownResult         = "microsoft.insights/autoscalesettings/scaledownresult/action"
+)
+
+// IsAutoscaleAction reports whether an operation (lower case) is one of
+// autoscale's records of its own scale actions, initiated or completed,
+// out or in.
+func IsAutoscaleAction(op string) bool {
+	switch op {
+	case opScaleUp, opScaleUpResult, opPredictiveScaleUp, opPredictiveScaleUpResult, opScaleDown, opScaleDownResult:
+		return true
+	}
+	return false
+}
+
+// AutoscaleCompleted reports whether an autoscale action's operation is
+// the record of the action done (scale up, predictive scale up or scale
+// down completed): one per action, so that an action's instances are read
+// once, not again from the record of its start.
+func AutoscaleCompleted(op string) bool {
+	return op == opScaleUpResult || op == opPredictiveScaleUpResult || op == opScaleDownResult
+}
+
+// AutoscaleGrows reports whether an operation is the completion of a
+// scale-out, whose new instances are compute the target gained.
+func AutoscaleGrows(op string) bool {
+	return op == opScaleUpResult || op == opPredictiveScaleUpResult
+}

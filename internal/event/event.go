@@ -98,8 +98,9 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute
 // or online deployment, a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment's workload profiles, an App
-// Service plan's workers, a Service Fabric managed cluster's node type, or
-// the instances an autoscale setting keeps running on its target (Target).
+// Service plan's workers, a Service Fabric managed cluster's node type,
+// the instances an autoscale setting keeps running on its target (Target),
+// or those autoscale's own action gave it (Old, New).
 type Compute struct {
 	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf; a setting's, its target's
 	Size     string  `json:"size,omitempty"`
@@ -118,6 +119,14 @@ type Compute struct {
 	// is taken off (the service logs the pools ARM writes too), and a
 	// resize gets the size the pool's other records named.
 	Target string `json:"target,omitempty"`
+	// Old and New are, for autoscale's record of a scale action of its
+	// own (IsAutoscaleAction: Target is the resource it scaled, the
+	// record's resource the setting), the target's instances before and
+	// after it (OldInstancesCount, NewInstancesCount). Count is then what
+	// the target gained, New less Old, on the record of a scale-out done
+	// (AutoscaleGrows), and none on the others.
+	Old int `json:"old_instances,omitempty"`
+	New int `json:"new_instances,omitempty"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
 	// it created is unknown, not absent. A body that names no size (a

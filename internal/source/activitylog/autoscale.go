@@ -84,3 +84,56 @@ func profileEnd(sc *record.Scratch, p *fastjson.Value) (time.Time, bool) {
 	t, err := record.Time(s)
 	return t, err == nil
 }
+
+// autoscaleAction reads autoscale's record of a scale action of its own
+// (event.IsAutoscaleAction), whose facts (props, the record's properties
+// as its shape holds them) say which resource it scaled and from how many
+// instances to how many. A stolen account's setting of minimum 1 and
+// maximum 200 on a scale set of one, with a rule on CPU, asks for one
+// machine; the miner's own load then takes the set to 200, and these
+// records, under the autoscale service's name, are the only ones that say
+// so.
+//
+// The facts are the REST event's properties (Learn, "Activity Log event
+// schema", Autoscale category: Description, ResourceName,
+// OldInstancesCount, NewInstancesCount, LastScaleActionTime, the counts
+// as strings; newer records add ActiveAutoscaleProfile), Azure
+// PowerShell's Properties.Content, and, in a diagnostic setting's record
+// or a Log Analytics AzureActivity row, properties.eventProperties and
+// Properties_d.eventProperties, an object or the JSON text of one
+// ("Autoscale diagnostics", Activity logs: {"OldInstancesCount":3,
+// "NewInstancesCount":2}, numbers there); a record that keeps them flat
+// is read as it is. Names are read in any case (the common alert schema
+// writes oldInstancesCount).
+//
+// Count is the instances a scale-out's completed record (the *Result
+// operations, Succeeded) gave the target, New less Old: one record per
+// action, so that the action's start, which names the same counts, does
+// not count them again. The others keep Old and New only: what the hunt
+// learns of how many instances the target runs (enrich). A target that
+// is no compute (API Management's units) is nil; a record that names no
+// target (Learn's GetOperationStatusResult gives the counts alone) leaves
+// it to the setting's write, which the hunt may have read.
+func autoscaleAction(sc *record.Scratch, props *fastjson.Value, e *event.Event) *event.Compute {
+	facts := props
+	if ep := sc.Get(props, "eventProperties"); ep != nil {
+		facts = sc.Object(ep)
+	}
+	c := &event.Compute{Target: strings.ToLower(strings.TrimRight(strings.TrimSpace(sc.Str(facts, "ResourceName")), "/"))}
+	if c.Target != "" {
+		if c.Service = event.AutoscaleService(typeOf(c.Target)); c.Service == "" {
+			return nil
+		}
+	}
+	old, okOld := sc.Int(facts, "OldInstancesCount")
+	n, okNew := sc.Int(facts, "NewInstancesCount")
+	if !okOld || !okNew {
+		c.NoBody = true // the counts are unknown, not none
+		return c
+	}
+	c.Old, c.New = clampCount(old), clampCount(n)
+	if event.AutoscaleGrows(e.Operation) && e.Outcome == event.OutcomeSucceeded && c.New > c.Old {
+		c.Count = c.New - c.Old
+	}
+	return c
+}

@@ -20,11 +20,13 @@ import (
 // learned are the operations always decoded in full: those enrichment
 // learns from (the tenant's own public addresses; a Batch account's, an
 // AKS cluster's or a Service Fabric managed cluster's region, which its
-// pools' and node types' records do not say), or a later alert could
-// differ, and Defender's Activate Alert, whose record holds a security
+// pools' and node types' records do not say; the instances autoscale's
+// actions leave on a target, which a setting's write is then weighed
+// against), or a later alert could differ, and Defender's Activate Alert, whose record holds a security
 // alert of its own (alertEvent) that the rules on alerts read.
 func learned(op string) bool {
-	return op == opPublicIP || op == opPublicPrefix || op == opBatchAccount || op == opAKS || op == opSFCluster || op == opSecurityAlert
+	return op == opPublicIP || op == opPublicPrefix || op == opBatchAccount || op == opAKS || op == opSFCluster || op == opSecurityAlert ||
+		event.IsAutoscaleAction(op)
 }
 
 // readBrief fills e briefly and reports true when nothing in the hunt can

@@ -69,6 +69,9 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 	out = append(out, event.Event{})
 	e := &out[len(out)-1]
 	normalise(sc, &f, shape, e)
+	if event.IsAutoscaleAction(e.Operation) {
+		e.Compute = autoscaleAction(sc, f.propsObj, e)
+	}
 	if e.Operation == opSecurityAlert {
 		if a, ok := alertEvent(sc, v, shape, e); ok {
 			out = append(out, a)

@@ -133,9 +133,19 @@ func psOperation(x, authz, message *fastjson.Value) string {
 
 // displayedOps are the operations whose records name them by display name
 // alone (no authorization, no message): Defender for Cloud's Activate
-// Alert, which holds a security alert (defender.go).
+// Alert, which holds a security alert (defender.go), and autoscale's
+// actions (autoscaleAction).
 var displayedOps = map[string]string{
 	"Activate Alert": "Microsoft.Security/locations/alerts/activate/action",
+	// Autoscale's records of its own actions carry no authorization
+	// either; their display names are Learn's (Microsoft.Insights
+	// operations, "Azure permissions for Monitor"), the portal's.
+	"Autoscale scale up initiated":            "Microsoft.Insights/AutoscaleSettings/Scaleup/Action",
+	"Autoscale scale up completed":            "Microsoft.Insights/AutoscaleSettings/ScaleupResult/Action",
+	"Predictive Autoscale scale up initiated": "Microsoft.Insights/AutoscaleSettings/PredictiveScaleup/Action",
+	"Predictive Autoscale scale up completed": "Microsoft.Insights/AutoscaleSettings/PredictiveScaleupResult/Action",
+	"Autoscale scale down initiated":          "Microsoft.Insights/AutoscaleSettings/Scaledown/Action",
+	"Autoscale scale down completed":          "Microsoft.Insights/AutoscaleSettings/ScaledownResult/Action",
 }
 
 // isOperation reports whether s reads as an ARM operation
