@@ -278,3 +278,28 @@ func TestFirstSeenWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestSumWindow: the longest window of the value_sum correlations on a
+// field, aliased or not; averages and counts of it, and sums of other
+// fields, are no sum of it.
+func TestSumWindow(t *testing.T) {
+	t.Parallel()
+	hour := correlation("HourSum", "type: value_sum", "rules: [a]", "group-by: [user]", "timespan: 1h", "condition: {field: n, gte: 40}")
+	day := correlation("DaySum", "type: value_sum", "rules: [b]", "group-by: [user]", "timespan: 1d", "condition: {field: m, gte: 9}",
+		"aliases: {m: {b: n}}")
+	avg := correlation("Average", "type: value_avg", "rules: [a]", "group-by: [user]", "timespan: 1w", "condition: {field: n, gte: 4}")
+	other := correlation("OtherSum", "type: value_sum", "rules: [a]", "group-by: [user]", "timespan: 2w", "condition: {field: x, gte: 4}")
+	for _, tc := range []struct {
+		name, doc string
+		want      time.Duration
+	}{
+		{"one hour's sum", hour, time.Hour},
+		{"a day's sum through an alias is longer", hour + "---\n" + day, 24 * time.Hour},
+		{"an average and another field's sum are not it", hour + "---\n" + avg + "---\n" + other, time.Hour},
+		{"none", avg, 0},
+	} {
+		if got := compile(t, tc.doc, "a", "b").SumWindow("n"); got != tc.want {
+			t.Errorf("%s: SumWindow = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

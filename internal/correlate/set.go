@@ -66,6 +66,23 @@ func (s *Set) FirstSeenWindow(rule string) (time.Duration, bool) {
 	return w, true
 }
 
+// SumWindow is the longest timespan of the value_sum correlations that
+// sum field, as any rule they read names it; 0 when none does.
+func (s *Set) SumWindow(field string) time.Duration {
+	var w time.Duration
+	for _, c := range s.corrs {
+		if c.sp.kind != valueSum {
+			continue
+		}
+		for _, in := range c.inputs {
+			if slices.Contains(in.value, field) {
+				w = max(w, c.sp.span)
+			}
+		}
+	}
+	return w
+}
+
 // Rules returns the compiled correlation documents, inner ones first.
 func (s *Set) Rules() []*sigma.Rule {
 	out := make([]*sigma.Rule, len(s.corrs))

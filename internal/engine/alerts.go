@@ -152,6 +152,7 @@ func (e *Engine) decode(rec []byte, whose tenantFor) (*keptHit, error) {
 	whose.fill(h)
 	e.lateRegion(h)
 	e.lateRequest(h)
+	e.lateScale(h)
 	return h, nil
 }
 
@@ -219,9 +220,20 @@ func extend(a *alert.Alert, h *keptHit) {
 // only a create that did not fail, counted once per operation (the Start
 // record carries the request). An autoscale setting's instances are
 // priced at their target's size, known only at the end of the hunt
-// (lateRequest): until then they have none.
+// (lateRequest): until then they have none; so are autoscale's own
+// scale-outs (lateScale).
 func computeOf(ev *event.Event) *alert.Compute {
 	c := ev.Compute
+	if c != nil && event.IsAutoscaleAction(ev.Operation) {
+		// Autoscale's scale-out: the machines its target runs after it,
+		// which the end of the hunt names and sizes (lateScale). A
+		// resource is priced once, at its largest count, so the set's
+		// own write and its scale-outs price its peak, not their sum.
+		if c.Count <= 0 {
+			return nil
+		}
+		return &alert.Compute{Service: c.Service, Count: c.New, Region: ev.Region, Resource: ev.ResourceID, Operation: ev.CorrelationID}
+	}
 	if c == nil || ev.Outcome == event.OutcomeFailed || c.Size == "" && c.GPUs == 0 && (c.Target == "" || c.Count <= 0) {
 		return nil
 	}

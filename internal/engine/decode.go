@@ -106,6 +106,10 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 		c.Spot = d.byte() == 1
 		h.compute = c
 	}
+	if h.action {
+		h.target = d.str()
+		h.from, h.to = int(d.varint()), int(d.varint())
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -163,6 +167,10 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		d.varint()
 		d.byte()
 	}
+	if h.action {
+		h.target = string(d.str())
+		h.from, h.to = int(d.varint()), int(d.varint())
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -192,8 +200,9 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		return nil, rest.err
 	}
 	// lateRegion reads the resource of a hit whose region is missing;
-	// lateRequest an autoscale setting's, and who wrote it.
-	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 || h.scaled {
+	// lateRequest an autoscale setting's, and who wrote it; lateScale the
+	// setting autoscale acted for.
+	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 || h.scaled || h.action {
 		h.resource = string(strs[7])
 	}
 	if h.scaled {
@@ -226,6 +235,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) bool {
 	a := &h.addrs
 	a.flow, a.dns, a.srcCand, a.dstCand = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
 	h.scaled = flags&32 != 0
+	h.action = flags&64 != 0
 	a.source = d.addr()
 	if a.flow {
 		a.src, a.dst = d.addr(), d.addr()

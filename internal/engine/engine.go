@@ -62,6 +62,14 @@ type Engine struct {
 	// size as the target's own writes named them. Such hits take them
 	// before correlations sum compute.count and alerts price the compute.
 	LateRequest func(setting, principal string, at time.Time, floor int) (added int, target, size string)
+	// LateScale, when set, settles autoscale's record of a scale action
+	// of its own (event.IsAutoscaleAction) on setting at at, which took
+	// target (as the record named it) from instances from to to: what it
+	// counts for, whom it is credited to (the setting's last writer before
+	// it), and the target's id, size, region and service, which records
+	// read after it may give. Such hits take them before correlations sum
+	// compute.count and group by principal, and alerts price the compute.
+	LateScale func(setting, target string, at time.Time, from, to int) event.ScaleCredit
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

@@ -36,8 +36,14 @@ type keptHit struct {
 	addrs     hitAddrs
 	keep      uint8 // refresh: does the rule still match (keep* bits)
 	scaled    bool  // an autoscale setting's request, settled late (LateRequest)
-	compute   *alert.Compute
-	fields    map[string][]string // values correlations asked for
+	// action is autoscale's record of an action of its own, settled late
+	// (LateScale): the target it named, and its instances before and
+	// after.
+	action   bool
+	target   string
+	from, to int
+	compute  *alert.Compute
+	fields   map[string][]string // values correlations asked for
 	// A light decode gives those values as names (the rule's, shared)
 	// and values instead: no map per hit.
 	names []string
@@ -118,8 +124,12 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 	if c != nil {
 		flags |= 16
 	}
-	if ev.Compute != nil && ev.Compute.Target != "" {
+	action := ev.Compute != nil && event.IsAutoscaleAction(ev.Operation)
+	if ev.Compute != nil && ev.Compute.Target != "" && !action {
 		flags |= 32
+	}
+	if action {
+		flags |= 64
 	}
 	b = append(b, flags)
 	b = appendAddr(b, ev.SourceIP)
@@ -135,6 +145,11 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		b = appendStr(appendStr(appendStr(b, c.Service), c.Size), c.Region)
 		b = binary.AppendVarint(b, int64(c.Count))
 		b = append(b, boolByte(c.Spot))
+	}
+	if action {
+		a := ev.Compute
+		b = appendStr(b, a.Target)
+		b = binary.AppendVarint(binary.AppendVarint(b, int64(a.Old)), int64(a.New))
 	}
 	return b
 }

@@ -205,3 +205,63 @@ func (e *Engine) lateRequest(h *keptHit) {
 
 // countField is the field the correlations on compute sum.
 const countField = "compute.count"
+
+// lateScale settles autoscale's record of a scale action of its own
+// (LateScale). The correlations that sum compute.count count what the
+// action added beyond what its setting's write counted, and those that
+// group by principal see it as the setting's last writer's: the autoscale
+// service acts for whoever set it up. With no such write read, it is
+// attributed to the setting: principal.id reads the setting's id, so that
+// each setting's actions are summed on their own, neither with another
+// setting's nor with every record that names no principal, and the
+// alert's principal stays the autoscale service the record names. The
+// priced compute names the target, at its size once known.
+func (e *Engine) lateScale(h *keptHit) {
+	if !h.action || e.LateScale == nil {
+		return
+	}
+	cr := e.LateScale(h.resource, h.target, h.time, h.from, h.to)
+	added := []string{strconv.Itoa(cr.Added)}
+	w := cr.Writer
+	values := map[string]string{"principal.id": strings.ToLower(h.resource)}
+	if !w.Empty() {
+		values = map[string]string{"principal.id": w.ID, "principal.upn": w.UPN, "principal.name": w.Name,
+			"principal.type": w.Type, "principal.app_id": w.AppID, "principal.tenant_id": w.TenantID}
+		h.principal = event.Principal{ID: w.ID, UPN: w.UPN, Name: w.Name, AppID: actingApp(w)}
+	}
+	set := func(name string) ([]string, bool) {
+		if name == countField {
+			return added, true
+		}
+		v, ok := values[name]
+		if !ok {
+			return nil, false
+		}
+		if v == "" {
+			return []string{}, true
+		}
+		return []string{v}, true
+	}
+	for name := range h.fields {
+		if vs, ok := set(name); ok {
+			h.fields[name] = vs
+		}
+	}
+	for i, name := range h.names {
+		if vs, ok := set(name); ok {
+			h.vals[i] = vs
+		}
+	}
+	if c := h.compute; c != nil {
+		c.Size = cr.Size
+		if cr.Target != "" {
+			c.Resource = cr.Target
+		}
+		if c.Region == "" {
+			c.Region = cr.Region
+		}
+		if c.Service == "" {
+			c.Service = cr.Service
+		}
+	}
+}

@@ -48,6 +48,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 					whose.fill(h)
 					e.lateRegion(h)
 					e.lateRequest(h)
+					e.lateScale(h)
 				}
 			} else {
 				h, err = e.decode(rec, whose)

@@ -40,6 +40,11 @@ func Summary(ev *event.Event) string {
 	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
 		// A Batch pool's resize in its service log: the nodes it adds.
 		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
+	case ev.Compute != nil && event.IsAutoscaleAction(ev.Operation):
+		// Autoscale acting for a setting: whose machines they are, the
+		// end of the hunt says (lateScale).
+		c := ev.Compute
+		return fmt.Sprintf("%s scaled %s from %d to %d instances (%s) for %s", who, short(c.Target), c.Old, c.New, orUnknown(c.Service), short(ev.ResourceID))
 	case ev.Compute != nil && ev.Compute.Target != "" && ev.Compute.Target != ev.ResourceID:
 		// An autoscale setting: the machines are its target's, their size
 		// named by the target's own write.

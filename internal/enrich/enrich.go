@@ -8,6 +8,7 @@ package enrich
 
 import (
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
@@ -30,6 +31,8 @@ type Enricher struct {
 	owned   ownedSet
 	regions regionTable
 	scale   scaleTable
+	// countWindow is SetCountWindow's, in nanoseconds; 0 for the default.
+	countWindow atomic.Int64
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and

@@ -79,3 +79,15 @@ func AutoscaleCompleted(op string) bool {
 func AutoscaleGrows(op string) bool {
 	return op == opScaleUpResult || op == opPredictiveScaleUpResult
 }
+
+// ScaleCredit is what the end of a hunt makes of autoscale's completed
+// action on a target (enrich.Enricher.LateScale): the instances it counts
+// for (Added), whom they are credited to (Writer, the principal who last
+// wrote the setting before it; empty when the hunt read no such write),
+// and the target's id, size, region and service as the hunt learned them
+// ("" when it did not).
+type ScaleCredit struct {
+	Added                         int
+	Writer                        Principal
+	Target, Size, Region, Service string
+}

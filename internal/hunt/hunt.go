@@ -147,6 +147,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.Refresh = cfg.Enricher.Refresh
 	eng.LateRegion = cfg.Enricher.LateRegion
 	eng.LateRequest = cfg.Enricher.LateRequest
+	eng.LateScale = cfg.Enricher.LateScale
+	// An autoscale setting's floor and its writer's own write of the
+	// target are one request when a window of the sum of compute.count
+	// holds both: the rules say how long that is.
+	if corr != nil {
+		cfg.Enricher.SetCountWindow(corr.SumWindow("compute.count"))
+	}
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir

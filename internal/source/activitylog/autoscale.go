@@ -10,6 +10,9 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
+// autoscaleService is the caller of autoscale's records of its actions.
+const autoscaleService = "Microsoft.Insights/autoscaleSettings"
+
 // staleProfile is how long after its end a fixed-date profile is known to
 // be over: its times are in its own timeZone, a Windows zone name mamori
 // does not map, and no zone is a day from UTC.
@@ -115,6 +118,12 @@ func profileEnd(sc *record.Scratch, p *fastjson.Value) (time.Time, bool) {
 // target (Learn's GetOperationStatusResult gives the counts alone) leaves
 // it to the setting's write, which the hunt may have read.
 func autoscaleAction(sc *record.Scratch, props *fastjson.Value, e *event.Event) *event.Compute {
+	// A diagnostic record names no caller and its claims only the
+	// service's name (spn): the same principal as the REST event's caller,
+	// "always Microsoft.Insights/autoscaleSettings" (Learn).
+	if e.Principal.Empty() {
+		e.Principal.Name = autoscaleService
+	}
 	facts := props
 	if ep := sc.Get(props, "eventProperties"); ep != nil {
 		facts = sc.Object(ep)

@@ -147,3 +147,27 @@ func TestAutoscaleActionsAreReadInFull(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoscaleActionsPrincipal: autoscale's records are the autoscale
+// service's in every envelope, a diagnostic record's too, whose claims
+// name it only by its spn.
+func TestAutoscaleActionsPrincipal(t *testing.T) {
+	t.Parallel()
+	for _, rec := range []string{
+		asREST("Microsoft.Insights/AutoscaleSettings/ScaleupResult/Action", "Succeeded", asProps(asVMSS, "1", "21")),
+		`{"time":"2026-11-23T02:32:52.4417820Z","resourceId":"` + asSetting + `","operationName":"MICROSOFT.INSIGHTS/AUTOSCALESETTINGS/SCALEUPRESULT/ACTION",` +
+			`"category":"Autoscale","resultType":"Succeeded","correlationId":"c2b7d0a4-5e61-4f3b-9a8c-7d6e5f4a3b21",` +
+			`"identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/spn":"Microsoft.Insights/autoscaleSettings"}},` +
+			`"properties":{"eventCategory":"Autoscale","eventName":"AutoscaleAction","eventProperties":{"OldInstancesCount":1,"NewInstancesCount":21}}}`,
+	} {
+		v := fastjson.MustParse(rec)
+		shape, _ := Detect(v, record.Hint{Format: "json"})
+		evs, err := Decode(&record.Scratch{}, v, shape, nil)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %d events", shape, err, len(evs))
+		}
+		if p := evs[0].Principal; p != (event.Principal{Name: "Microsoft.Insights/autoscaleSettings"}) {
+			t.Errorf("%s: principal %+v, want the autoscale service", shape, p)
+		}
+	}
+}
