@@ -222,6 +222,10 @@ func extend(a *alert.Alert, h *keptHit) {
 // priced at their target's size, known only at the end of the hunt
 // (lateRequest): until then they have none; so are autoscale's own
 // scale-outs (lateScale).
+//
+// A start of machines that exist (event.StartsCompute) is priced as
+// them: its count, 0 for a scale set or cluster started whole, and its
+// size are settled by lateRequest from the resource's own writes.
 func computeOf(ev *event.Event) *alert.Compute {
 	c := ev.Compute
 	if c != nil && event.IsAutoscaleAction(ev.Operation) {
@@ -234,11 +238,12 @@ func computeOf(ev *event.Event) *alert.Compute {
 		}
 		return &alert.Compute{Service: c.Service, Count: c.New, Region: ev.Region, Resource: ev.ResourceID, Operation: ev.CorrelationID}
 	}
-	if c == nil || ev.Outcome == event.OutcomeFailed || c.Size == "" && c.GPUs == 0 && (c.Target == "" || c.Count <= 0) {
+	start := c != nil && event.StartsCompute(ev.Operation)
+	if c == nil || ev.Outcome == event.OutcomeFailed || !start && c.Size == "" && c.GPUs == 0 && (c.Target == "" || c.Count <= 0) {
 		return nil
 	}
 	n := c.Count
-	if n <= 0 {
+	if n <= 0 && !start {
 		n = 1
 	}
 	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID}

@@ -171,7 +171,8 @@ func (e *Engine) lateRegion(h *keptHit) {
 // the Batch service log (its target the pool) is settled alike: what an
 // ARM write of the pool asked is taken off its count, and a resize, which
 // names no size, gets the pool's; a create keeps its own when LateRequest
-// knows none.
+// knows none. A start of machines that exist (its target the resource
+// itself) takes the size and, started whole, the count its writes named.
 func (e *Engine) lateRequest(h *keptHit) {
 	if !h.scaled || e.LateRequest == nil {
 		return
@@ -193,12 +194,22 @@ func (e *Engine) lateRequest(h *keptHit) {
 		}
 	}
 	if c := h.compute; c != nil {
-		_, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count)
+		added, target, size := e.LateRequest(h.resource, h.principal.ID, h.time, c.Count)
 		if size != "" { // a Batch pool's create named its own
 			c.Size = size
 		}
 		if target != "" {
 			c.Resource = target
+		}
+		// Only a start has no count of its own (computeOf): a scale set
+		// or cluster started whole is the machines its writes said it
+		// holds. With none read, what it woke is unknown: no price, not
+		// "1 instance".
+		if c.Count <= 0 {
+			c.Count = added
+		}
+		if c.Count <= 0 {
+			h.compute = nil
 		}
 	}
 }

@@ -37,6 +37,10 @@ func Summary(ev *event.Event) string {
 		return fmt.Sprintf("%s requested a %s quota of %d in %s (%s)", who, orUnknown(q.Family), q.Limit, orUnknown(q.Region), q.Source)
 	case ev.Extension != nil:
 		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
+	case ev.Compute != nil && event.StartsCompute(ev.Operation):
+		// Machines that exist, woken: their size and, for a scale set
+		// or a cluster started whole, their count are their writes'.
+		return fmt.Sprintf("%s started %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), startText(ev.Compute))
 	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
 		// A Batch pool's resize in its service log: the nodes it adds.
 		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
@@ -148,6 +152,15 @@ func computeText(ev *event.Event) string {
 		text += ", " + strings.ToLower(c.Priority)
 	}
 	return text
+}
+
+// startText says what a start woke as its record tells it: the machines
+// of a scale set or cluster started whole are not counted there.
+func startText(c *event.Compute) string {
+	if c.Count <= 0 {
+		return fmt.Sprintf("all its machines (%s)", c.Service)
+	}
+	return fmt.Sprintf("%d × %s (%s)", c.Count, orUnknown(c.Size), c.Service)
 }
 
 func poolText(ev *event.Event) string {

@@ -311,7 +311,13 @@ func (s *scaleTable) asked(target, principal string, at time.Time, w time.Durati
 // target itself) is settled alike: added is its count less the most any
 // principal asked for the pool in an ARM write within the count window,
 // target "" and size the size the pool's create or ARM write named.
+//
+// A start of machines that exist (the setting is the started resource)
+// is settled by lateStart: added is what it woke, size its writes' size.
 func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor int) (added int, target, size string) {
+	if n, size, ok := e.lateStart(setting, floor); ok { // a start: started.go
+		return n, "", size
+	}
 	s := &e.scale
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -33,6 +33,7 @@ type Enricher struct {
 	scale   scaleTable
 	// countWindow is SetCountWindow's, in nanoseconds; 0 for the default.
 	countWindow atomic.Int64
+	starts      startTable // what starts of existing machines woke (started.go)
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
@@ -73,6 +74,7 @@ func (e *Enricher) Apply(ev *event.Event) {
 	}
 	e.learnRegion(ev)
 	e.learnScale(ev)
+	e.learnStarted(ev)
 	if ev.Compute != nil && ev.Compute.Size != "" {
 		if si, ok := SizeOf(ev.Compute.Size); ok {
 			ev.Enrich.Size = &si

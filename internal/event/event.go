@@ -117,7 +117,10 @@ type Compute struct {
 	// Batch pool read from the Batch service log it is the pool itself,
 	// settled alike: what an ARM write of the pool asked within the hour
 	// is taken off (the service logs the pools ARM writes too), and a
-	// resize gets the size the pool's other records named.
+	// resize gets the size the pool's other records named. For a start of
+	// machines that exist (StartsCompute) it is the started resource
+	// itself, whose writes give the start its size and, started whole,
+	// its count (Count 0 until then).
 	Target string `json:"target,omitempty"`
 	// Old and New are, for autoscale's record of a scale action of its
 	// own (IsAutoscaleAction: Target is the resource it scaled, the

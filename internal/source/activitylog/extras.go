@@ -182,6 +182,8 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		if r := record.Region(b.first("properties", "targetResourceLocation")); r != "" {
 			e.Region = r
 		}
+	case event.OpStartVM, event.OpStartVMSS, event.OpStartVMSSVM, event.OpStartAML, event.OpStartAKS:
+		e.Compute = started(b, e)
 	case opVMExt, opVMSSExt:
 		e.Extension = extension(b, strings.Clone(rawID))
 	case opQuota:

@@ -1,0 +1,104 @@
+package enrich
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// TestLateStart: a start of machines that exist takes the size its
+// resource's writes named and, for a scale set or AKS cluster started
+// whole, their count, whichever of the records is read first; the latest
+// write wins in either order; a scale-set instance takes its scale set's
+// size and stays one machine; a VM's start stays one VM; a failed write
+// teaches nothing; a start the hunt saw no write of keeps its record's
+// count and no size; and an autoscale setting is still settled as one.
+func TestLateStart(t *testing.T) {
+	const (
+		sub    = "/subscriptions/s1/resourcegroups/rg/providers/"
+		vmss   = sub + "microsoft.compute/virtualmachinescalesets/train-a100"
+		vm     = sub + "microsoft.compute/virtualmachines/gpu-01"
+		aks    = sub + "microsoft.containerservice/managedclusters/aks-gpu"
+		ghost  = sub + "microsoft.compute/virtualmachinescalesets/never-written"
+		thief  = "7b3e9d21-4c6a-4f85-b2e0-1a9d8c7f6e54"
+		owner  = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
+		opVMSS = "microsoft.compute/virtualmachinescalesets/write"
+	)
+	at := time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC) // the starts
+	type rec struct {
+		ago     time.Duration
+		op, id  string
+		outcome event.Outcome
+		c       event.Compute
+	}
+	writes := []rec{
+		{72 * time.Hour, opVMSS, vmss, event.OutcomeStarted, event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Count: 8}},
+		// A later capacity PATCH names no size: the count is its, the
+		// size the create's.
+		{48 * time.Hour, opVMSS, vmss, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 40}},
+		{47 * time.Hour, opVMSS, vmss, event.OutcomeFailed, event.Compute{Service: "vmss", Size: "Standard_ND96isr_H100_v5", Count: 300}},
+		{72 * time.Hour, "microsoft.compute/virtualmachines/write", vm, event.OutcomeSucceeded, event.Compute{Service: "vm", Size: "Standard_ND96asr_v4", Count: 1}},
+		{24 * time.Hour, "microsoft.containerservice/managedclusters/write", aks, event.OutcomeStarted, event.Compute{Service: "aks", Size: "Standard_NC6s_v3", Count: 12}},
+	}
+	starts := []rec{
+		{0, event.OpStartVMSS, vmss, event.OutcomeStarted, event.Compute{Service: "vmss", Target: vmss}},
+		{0, event.OpStartVMSSVM, vmss + "/virtualmachines/3", event.OutcomeStarted, event.Compute{Service: "vmss", Count: 1, Target: vmss + "/virtualmachines/3"}},
+		{0, event.OpStartVM, vm, event.OutcomeStarted, event.Compute{Service: "vm", Count: 1, Target: vm}},
+		{0, event.OpStartAKS, aks, event.OutcomeStarted, event.Compute{Service: "aks", Target: aks}},
+		{0, event.OpStartVMSS, ghost, event.OutcomeStarted, event.Compute{Service: "vmss", Target: ghost}},
+	}
+	for _, order := range []string{"writes first", "starts first"} {
+		e, err := Load(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := append(append([]rec{}, writes...), starts...)
+		if order == "starts first" {
+			all = append(append([]rec{}, starts...), writes...)
+			// and the writes newest first, as the REST API lists them
+			for i, j := len(starts), len(all)-1; i < j; i, j = i+1, j-1 {
+				all[i], all[j] = all[j], all[i]
+			}
+		}
+		for _, r := range all {
+			c := r.c
+			e.Apply(&event.Event{Time: at.Add(-r.ago), Operation: r.op, ResourceID: r.id, Principal: event.Principal{ID: owner}, Outcome: r.outcome, Compute: &c})
+		}
+		for _, c := range []struct {
+			name, id string
+			n, want  int
+			size     string
+		}{
+			{"a scale set started whole: its last capacity, its create's size", vmss, 0, 40, "Standard_NC24ads_A100_v4"},
+			{"in the case the engine hands it", "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/TRAIN-A100", 0, 40, "Standard_NC24ads_A100_v4"},
+			{"a scale set started for the instances its body listed", vmss, 3, 3, "Standard_NC24ads_A100_v4"},
+			{"one instance of it", vmss + "/virtualmachines/3", 1, 1, "Standard_NC24ads_A100_v4"},
+			{"a VM", vm, 1, 1, "Standard_ND96asr_v4"},
+			{"an AKS cluster: its nodes", aks, 0, 12, "Standard_NC6s_v3"},
+			{"a scale set never seen written: nothing learned", ghost, 0, 0, ""},
+		} {
+			n, target, size := e.LateRequest(c.id, thief, at, c.n)
+			if n != c.want || size != c.size || target != "" {
+				t.Errorf("%s, %s: %d %q %q, want %d %q and no target", order, c.name, n, size, target, c.want, c.size)
+			}
+		}
+		// What is not a start is settled as before: a setting the hunt
+		// did not see asks its whole floor and knows no size.
+		if n, target, size := e.LateRequest(sub+"microsoft.insights/autoscalesettings/s", thief, at, 7); n != 7 || target != "" || size != "" {
+			t.Errorf("%s: an unseen setting: %d %q %q, want 7 and nothing known", order, n, target, size)
+		}
+	}
+}
+
+func TestScaleSetOf(t *testing.T) {
+	for id, want := range map[string]string{
+		"/s/p/microsoft.compute/virtualmachinescalesets/ss/virtualmachines/3": "/s/p/microsoft.compute/virtualmachinescalesets/ss",
+		"/s/p/microsoft.compute/virtualmachinescalesets/ss":                   "/s/p/microsoft.compute/virtualmachinescalesets/ss",
+		"/s/p/microsoft.compute/virtualmachines/vm":                           "/s/p/microsoft.compute/virtualmachines/vm",
+	} {
+		if got := scaleSetOf(id); got != want {
+			t.Errorf("scaleSetOf(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
