@@ -223,8 +223,9 @@ func extend(a *alert.Alert, h *keptHit) {
 // (lateRequest): until then they have none; so are autoscale's own
 // scale-outs (lateScale).
 //
-// A start of machines that exist (event.StartsCompute) is priced as
-// them: its count, 0 for a scale set or cluster started whole, and its
+// A start of machines that exist (event.StartsCompute, or an Azure ML
+// job waking its workspace's cluster: Wakes) is priced as them: its
+// count, 0 for a scale set or cluster started whole or a job, and its
 // size are settled by lateRequest from the resource's own writes.
 func computeOf(ev *event.Event) *alert.Compute {
 	c := ev.Compute
@@ -238,7 +239,7 @@ func computeOf(ev *event.Event) *alert.Compute {
 		}
 		return &alert.Compute{Service: c.Service, Count: c.New, Region: ev.Region, Resource: ev.ResourceID, Operation: ev.CorrelationID}
 	}
-	start := c != nil && event.StartsCompute(ev.Operation)
+	start := c != nil && (event.StartsCompute(ev.Operation) || c.Wakes > 0)
 	if c == nil || ev.Outcome == event.OutcomeFailed || !start && c.Size == "" && c.GPUs == 0 && (c.Target == "" || c.Count <= 0) {
 		return nil
 	}

@@ -41,6 +41,9 @@ func Summary(ev *event.Event) string {
 		// Machines that exist, woken: their size and, for a scale set
 		// or a cluster started whole, their count are their writes'.
 		return fmt.Sprintf("%s started %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), startText(ev.Compute))
+	case ev.Compute != nil && ev.Compute.Wakes > 0:
+		// An Azure ML job on its workspace's cluster: the nodes it asks for.
+		return fmt.Sprintf("%s submitted %s"+inRegion+"%d machines of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Wakes, short(ev.Compute.Target), ev.Compute.Service)
 	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
 		// A Batch pool's resize in its service log: the nodes it adds.
 		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)

@@ -315,8 +315,8 @@ func (s *scaleTable) asked(target, principal string, at time.Time, w time.Durati
 // A start of machines that exist (the setting is the started resource)
 // is settled by lateStart: added is what it woke, size its writes' size.
 func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor int) (added int, target, size string) {
-	if n, size, ok := e.lateStart(setting, floor); ok { // a start: started.go
-		return n, "", size
+	if n, target, size, ok := e.lateStart(setting, floor); ok { // a start: started.go
+		return n, target, size
 	}
 	s := &e.scale
 	s.mu.Lock()

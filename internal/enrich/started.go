@@ -31,9 +31,18 @@ type startTable struct {
 	// the latest in event time, so the answer does not depend on the
 	// order records are read in.
 	written map[string]startWrite
-	// started are the ids of the resources started, so that LateRequest
-	// tells a start from an autoscale setting or a Batch pool.
-	started map[string]struct{}
+	// started are the ids of the resources started (and of the Azure ML
+	// jobs that wake a cluster), so that LateRequest tells a start from an
+	// autoscale setting or a Batch pool.
+	started map[string]startRef
+}
+
+// startRef is what a start woke: the resource whose writes size it (a
+// scale-set instance's scale set, a job's cluster, else the resource
+// itself) and, for a job, the machines it asked the cluster for.
+type startRef struct {
+	owner string
+	wakes int
 }
 
 // startWrite is what a resource's writes said it holds.
@@ -63,10 +72,15 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	if c == nil || ev.Outcome == event.OutcomeFailed {
 		return
 	}
-	if event.StartsCompute(ev.Operation) {
+	if event.StartsCompute(ev.Operation) || c.Wakes > 0 && c.Target != "" {
+		id := resourceKey(ev.ResourceID)
+		ref := startRef{owner: scaleSetOf(id)}
+		if c.Wakes > 0 {
+			ref = startRef{owner: resourceKey(c.Target), wakes: c.Wakes}
+		}
 		t := &e.starts
 		t.mu.Lock()
-		keep(&t.started, resourceKey(ev.ResourceID), struct{}{})
+		keep(&t.started, id, ref)
 		t.mu.Unlock()
 		return
 	}
@@ -100,21 +114,33 @@ func later(t, was time.Time, v, old string) bool {
 // (an autoscale setting, a Batch pool). Otherwise count is n, or, for a
 // scale set or cluster started whole (n 0), the count its writes named,
 // and size the size they named, "" when the hunt read none. A scale-set
-// instance takes its scale set's size.
-func (e *Enricher) lateStart(id string, n int) (count int, size string, ok bool) {
+// instance takes its scale set's size. An Azure ML job on a cluster of
+// its workspace wakes the machines it asked for, no more than the
+// cluster's maximum node count when the hunt read its write, of the
+// cluster's size; target is then the cluster, so that an alert prices
+// the cluster's machines once, whether its write or the job asked for
+// them (incident.ComputeOf keeps a resource's largest count).
+func (e *Enricher) lateStart(id string, n int) (count int, target, size string, ok bool) {
 	id = resourceKey(id)
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.started[id]; !ok {
-		return 0, "", false
+	ref, ok := t.started[id]
+	if !ok {
+		return 0, "", "", false
 	}
-	owner := scaleSetOf(id)
-	w := t.written[owner]
-	if n <= 0 && owner == id && w.cntOK {
+	w := t.written[ref.owner]
+	if ref.wakes > 0 {
+		n = ref.wakes
+		if w.cntOK {
+			n = min(n, w.count)
+		}
+		return n, ref.owner, w.size, true
+	}
+	if n <= 0 && ref.owner == id && w.cntOK {
 		n = w.count
 	}
-	return n, w.size, true
+	return n, "", w.size, true
 }
 
 // scaleSetOf is the scale set a scale-set instance's id belongs to

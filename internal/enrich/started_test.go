@@ -13,7 +13,9 @@ import (
 // write wins in either order; a scale-set instance takes its scale set's
 // size and stays one machine; a VM's start stays one VM; a failed write
 // teaches nothing; a start the hunt saw no write of keeps its record's
-// count and no size; and an autoscale setting is still settled as one.
+// count and no size; an Azure ML job on a cluster wakes what it asks for,
+// no more than the cluster's maximum, at its size; and an autoscale
+// setting is still settled as one.
 func TestLateStart(t *testing.T) {
 	const (
 		sub    = "/subscriptions/s1/resourcegroups/rg/providers/"
@@ -24,6 +26,8 @@ func TestLateStart(t *testing.T) {
 		thief  = "7b3e9d21-4c6a-4f85-b2e0-1a9d8c7f6e54"
 		owner  = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
 		opVMSS = "microsoft.compute/virtualmachinescalesets/write"
+		ws     = sub + "microsoft.machinelearningservices/workspaces/ml/"
+		opJob  = "microsoft.machinelearningservices/workspaces/jobs/write"
 	)
 	at := time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC) // the starts
 	type rec struct {
@@ -40,6 +44,8 @@ func TestLateStart(t *testing.T) {
 		{47 * time.Hour, opVMSS, vmss, event.OutcomeFailed, event.Compute{Service: "vmss", Size: "Standard_ND96isr_H100_v5", Count: 300}},
 		{72 * time.Hour, "microsoft.compute/virtualmachines/write", vm, event.OutcomeSucceeded, event.Compute{Service: "vm", Size: "Standard_ND96asr_v4", Count: 1}},
 		{24 * time.Hour, "microsoft.containerservice/managedclusters/write", aks, event.OutcomeStarted, event.Compute{Service: "aks", Size: "Standard_NC6s_v3", Count: 12}},
+		// The data team's elastic cluster: at most 10 nodes.
+		{30 * 24 * time.Hour, "microsoft.machinelearningservices/workspaces/computes/write", ws + "computes/a100", event.OutcomeStarted, event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 10}},
 	}
 	starts := []rec{
 		{0, event.OpStartVMSS, vmss, event.OutcomeStarted, event.Compute{Service: "vmss", Target: vmss}},
@@ -47,6 +53,9 @@ func TestLateStart(t *testing.T) {
 		{0, event.OpStartVM, vm, event.OutcomeStarted, event.Compute{Service: "vm", Count: 1, Target: vm}},
 		{0, event.OpStartAKS, aks, event.OutcomeStarted, event.Compute{Service: "aks", Target: aks}},
 		{0, event.OpStartVMSS, ghost, event.OutcomeStarted, event.Compute{Service: "vmss", Target: ghost}},
+		{0, opJob, ws + "jobs/big", event.OutcomeStarted, event.Compute{Service: "aml", Target: ws + "computes/a100", Wakes: 50}},
+		{0, opJob, ws + "jobs/small", event.OutcomeStarted, event.Compute{Service: "aml", Target: ws + "computes/a100", Wakes: 2}},
+		{0, opJob, ws + "jobs/elsewhere", event.OutcomeStarted, event.Compute{Service: "aml", Target: ws + "computes/unseen", Wakes: 50}},
 	}
 	for _, order := range []string{"writes first", "starts first"} {
 		e, err := Load(Options{})
@@ -81,6 +90,21 @@ func TestLateStart(t *testing.T) {
 			n, target, size := e.LateRequest(c.id, thief, at, c.n)
 			if n != c.want || size != c.size || target != "" {
 				t.Errorf("%s, %s: %d %q %q, want %d %q and no target", order, c.name, n, size, target, c.want, c.size)
+			}
+		}
+		// A job on the cluster wakes what it asks, no more than the
+		// cluster holds, priced as the cluster's machines (its target).
+		for _, c := range []struct {
+			name, id, target, size string
+			want                   int
+		}{
+			{"a 50-node job on a cluster of at most 10", ws + "jobs/big", ws + "computes/a100", "Standard_NC24ads_A100_v4", 10},
+			{"a 2-node job on it", ws + "jobs/small", ws + "computes/a100", "Standard_NC24ads_A100_v4", 2},
+			{"a job on a cluster never seen written: what it asks, size unknown", ws + "jobs/elsewhere", ws + "computes/unseen", "", 50},
+		} {
+			n, target, size := e.LateRequest(c.id, thief, at, 0)
+			if n != c.want || size != c.size || target != c.target {
+				t.Errorf("%s, %s: %d %q %q, want %d %q %q", order, c.name, n, target, size, c.want, c.target, c.size)
 			}
 		}
 		// What is not a start is settled as before: a setting the hunt

@@ -130,6 +130,12 @@ type Compute struct {
 	// (AutoscaleGrows), and none on the others.
 	Old int `json:"old_instances,omitempty"`
 	New int `json:"new_instances,omitempty"`
+	// Wakes is, for an Azure ML job on a cluster of its workspace (Target
+	// the cluster), the machines it asks the cluster for. The job creates
+	// none (Count stays 0: the cluster's write counted them), but wakes
+	// an idle cluster's: the hunt prices them as a start of the cluster,
+	// no more than its maximum (enrich.Enricher.LateRequest).
+	Wakes int `json:"wakes,omitempty"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
 	// it created is unknown, not absent. A body that names no size (a

@@ -230,6 +230,7 @@ var normalised = map[string]getter{
 	"compute.gpu_sku":      sub(compute, func(c *event.Compute) string { return c.GPUSKU }),
 	"compute.cpus":         subFloat(compute, func(c *event.Compute) float64 { return c.CPUs }),
 	"compute.priority":     sub(compute, func(c *event.Compute) string { return c.Priority }),
+	"compute.target":       sub(compute, func(c *event.Compute) string { return c.Target }),
 
 	"extension.publisher": sub(extension, func(x *event.Extension) string { return x.Publisher }),
 	"extension.type":      sub(extension, func(x *event.Extension) string { return x.Type }),

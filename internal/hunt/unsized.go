@@ -111,7 +111,8 @@ func (c *computeOps) add(ev *event.Event) {
 func opState(ev *event.Event) OpState {
 	var s OpState
 	switch c := ev.Compute; {
-	case c == nil:
+	case c == nil || c.Wakes > 0:
+		// A job on its workspace's cluster (Wakes) creates no machine.
 		s = OpNone
 	case !c.NoBody || c.Size != "" || c.GPUs > 0 || c.CPUs > 0:
 		s = OpSized

@@ -43,13 +43,14 @@ func TestUnsizedComputeOps(t *testing.T) {
 	slots[0].compute.add(ev("microsoft.network/publicipaddresses/write", "d", ""))
 	const job = "microsoft.machinelearningservices/workspaces/jobs/write"
 	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "e"})
-	// k: a job's Start puts it on the workspace's cluster (no Compute),
-	// its Success, on another worker, carries no body.
+	// k: a job's Start puts it on the workspace's cluster (a start of the
+	// cluster's machines, no create), its Success, on another worker,
+	// carries no body.
 	bare := func(corr string) *event.Event {
 		return &event.Event{Operation: job, CorrelationID: corr, Compute: &event.Compute{Service: "aml", NoBody: true}}
 	}
 	slots[1].compute.add(bare("k"))
-	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "k"})
+	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "k", Compute: &event.Compute{Service: "aml", Target: "/s/ws/computes/gpu", Wakes: 4}})
 	slots[0].compute.add(bare("j")) // j: no body anywhere
 	slots[1].compute.add(bare("j"))
 	slots[1].compute.add(bare("")) // and one without a correlation id

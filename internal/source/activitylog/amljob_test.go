@@ -78,9 +78,9 @@ func TestAzureMLJobs(t *testing.T) {
 			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 4},
 		},
 		{
-			"job on a cluster whose name only ends in serverless",
+			"job on a cluster whose name only ends in serverless: a start of its two machines",
 			diag("s4", `{"requestbody":"{\"properties\":{\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/not-serverless\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"Standard_NC6s_v3\"}}}"}`),
-			nil,
+			&event.Compute{Service: "aml", Target: "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-ml/providers/microsoft.machinelearningservices/workspaces/mlw1/computes/not-serverless", Wakes: 2},
 		},
 		{
 			"pipeline on serverless compute: its steps name their machines, in the SDK's snake case; the step that mines best is the event's",
@@ -103,14 +103,14 @@ func TestAzureMLJobs(t *testing.T) {
 			nil,
 		},
 		{
-			"job on a workspace cluster: its machines were counted with the cluster",
+			"job on a workspace cluster: no create (the cluster's write counted its machines), a start of the four it asks",
 			diag("j3", `{"requestbody":"{\"properties\":{\"jobType\":\"Command\",\"computeId\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\",\"resources\":{\"instanceCount\":4}}}"}`),
-			nil,
+			&event.Compute{Service: "aml", Target: "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-ml/providers/microsoft.machinelearningservices/workspaces/mlw1/computes/gpu-cluster", Wakes: 4},
 		},
 		{
-			"job on an attached Kubernetes cluster's instance type",
+			"job on an attached Kubernetes cluster named by name: the workspace's compute of that name",
 			diag("j4", `{"requestbody":"{\"properties\":{\"computeId\":\"azureml:k8s-compute\",\"resources\":{\"instanceCount\":2,\"instanceType\":\"gpuinstance\"}}}"}`),
-			nil,
+			&event.Compute{Service: "aml", Target: "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-ml/providers/microsoft.machinelearningservices/workspaces/mlw1/computes/k8s-compute", Wakes: 2},
 		},
 		{
 			"AutoML naming no count: its concurrent trials, under taskDetails.limitSettings (REST)",

@@ -149,21 +149,37 @@ func jobCompute(b *bodies, body *fastjson.Value) *event.Compute {
 	if record.EqualFold(b.sc.Str(body, "properties", "jobType"), "Pipeline") {
 		return pipelineJob(b.sc, body)
 	}
-	if !serverlessCompute(b.sc.Str(body, "properties", "computeId")) {
-		return nil
+	automl := record.EqualFold(b.sc.Str(body, "properties", "jobType"), "AutoML")
+	if id := b.sc.Str(body, "properties", "computeId"); !serverlessCompute(id) {
+		if automl {
+			return nil // its trials' concurrency on a cluster is the cluster's to bound
+		}
+		return clusterJob(b, id)
 	}
-	if record.EqualFold(b.sc.Str(body, "properties", "jobType"), "AutoML") {
+	if automl {
 		return autoMLJob(b)
 	}
 	c := &event.Compute{Service: svcAML}
 	c.Size = b.first("properties", "resources", "instanceType")
-	n := b.count("properties", "resources", "instanceCount")
-	if c.Size == "" {
+	trial := c.Size == ""
+	if trial {
 		c.Size = b.first("properties", "trial", "resources", "instanceType")
-		n = b.count("properties", "trial", "resources", "instanceCount")
 	}
 	if c.Size == "" {
 		return nil // the workspace's default serverless size: not the job's to say
+	}
+	c.Count = jobMachines(b, trial)
+	jobTier(b, c)
+	return c
+}
+
+// jobMachines is how many machines a command or sweep job asks for at
+// once: its instanceCount (its sweep trial's when trial), at least one,
+// times a sweep's concurrent trials.
+func jobMachines(b *bodies, trial bool) int {
+	n := b.count("properties", "resources", "instanceCount")
+	if trial {
+		n = b.count("properties", "trial", "resources", "instanceCount")
 	}
 	machines := int64(max(n, 1))
 	if record.EqualFold(b.first("properties", "jobType"), "Sweep") {
@@ -174,9 +190,7 @@ func jobCompute(b *bodies, body *fastjson.Value) *event.Compute {
 		}
 		machines *= int64(max(trials, 1))
 	}
-	c.Count = clampCount(machines)
-	jobTier(b, c)
-	return c
+	return clampCount(machines)
 }
 
 // jobTier reads a job's queueSettings.jobTier: Spot runs the job on

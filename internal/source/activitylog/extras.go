@@ -173,6 +173,12 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		if e.Operation == opVMSS || e.Operation == opFleet {
 			e.Extension = scaleSetExtension(b)
 		}
+		if e.Operation == opAMLJob && e.Compute != nil && e.Compute.Target != "" {
+			// a job on its workspace's cluster: started.go
+			if e.Compute.Target = clusterTarget(e.ResourceID, e.Compute.Target); e.Compute.Target == "" {
+				e.Compute = nil // no cluster to name: read as before
+			}
+		}
 	case opAutoscale:
 		e.Compute = autoscaleSetting(b, e.Time)
 		if e.Compute != nil {

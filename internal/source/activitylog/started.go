@@ -1,6 +1,8 @@
 package activitylog
 
 import (
+	"strings"
+
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
@@ -50,3 +52,37 @@ func started(b *bodies, e *event.Event) *event.Compute {
 // set holds at most 1,000 instances (Flexible orchestration), and a body
 // listing more says nothing more.
 const maxStartIDs = 1000
+
+// clusterJob reads a command or sweep job submitted to a compute of its
+// workspace (computeId names it: a cluster, or an attached Kubernetes
+// cluster). The job creates no machine: the cluster's write asked for
+// them, counted then at its maximum node count, and a job on it is no
+// compute create (Count 0: no rule on creates counts it, as none did when
+// the reader gave it no Compute). But a cluster that idles at zero nodes
+// is capacity waiting, and a job asking for 50 of them wakes them: the
+// same as starting deallocated machines. So the job is read as a start of
+// its cluster (Target, the cluster's id once the event's is known:
+// clusterTarget), asking for Wakes machines (instanceCount, a sweep's
+// trial's, times its concurrent trials), which the hunt bounds by the
+// cluster's maximum and prices at its size when it read the cluster's
+// write (enrich's lateStart); unread, they are machines of unknown size.
+func clusterJob(b *bodies, computeID string) *event.Compute {
+	trial := b.count("properties", "resources", "instanceCount") == 0 && b.count("properties", "trial", "resources", "instanceCount") > 0
+	return &event.Compute{Service: svcAML, Target: computeID, Wakes: jobMachines(b, trial)}
+}
+
+// clusterTarget turns a cluster job's computeId into the resource id of
+// the workspace compute it names, lower case: an ARM id as it is, a name
+// ("azureml:gpu-cluster", "gpu-cluster") under the job's own workspace.
+func clusterTarget(jobID, computeID string) string {
+	id := strings.ToLower(strings.TrimRight(strings.TrimSpace(computeID), "/"))
+	if strings.HasPrefix(id, "/subscriptions/") {
+		return id
+	}
+	id = strings.TrimPrefix(id, "azureml:")
+	ws, _, ok := strings.Cut(jobID, "/jobs/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return ""
+	}
+	return ws + "/computes/" + id
+}

@@ -50,3 +50,38 @@ func TestStartedMachines(t *testing.T) {
 		checkCompute(t, c.name, c.rec, c.want)
 	}
 }
+
+// TestClusterJobs: an Azure ML job on a cluster of its workspace is read
+// as a start of that cluster asking for the machines the job runs on at
+// once: a sweep's trials times each trial's instances, bounded by its
+// total; the cluster named by id, by azureml: name or by bare name.
+func TestClusterJobs(t *testing.T) {
+	t.Parallel()
+	const (
+		jobs    = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/jobs/"
+		cluster = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-ml/providers/microsoft.machinelearningservices/workspaces/mlw1/computes/a100-cluster"
+	)
+	rec := func(id, props string) string {
+		return `{"time":"2026-03-14T22:00:00Z","resourceId":"` + jobs + id + `","operationName":"MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/JOBS/WRITE","category":"Write","resultType":"Start",` +
+			`"properties":{"requestbody":"{\"properties\":` + strings.ReplaceAll(props, `"`, `\"`) + `}"}}`
+	}
+	for _, c := range []struct {
+		name, rec string
+		want      *event.Compute
+	}{
+		{"a 50-node distributed PyTorch job on the data team's cluster",
+			rec("j1", `{"jobType":"Command","computeId":"`+strings.ToUpper(cluster)+`","resources":{"instanceCount":50},"distribution":{"distributionType":"PyTorch"}}`),
+			&event.Compute{Service: "aml", Target: cluster, Wakes: 50}},
+		{"a sweep of 20 concurrent two-node trials, named azureml:",
+			rec("j2", `{"jobType":"Sweep","computeId":"azureml:a100-cluster","trial":{"resources":{"instanceCount":2}},"limits":{"maxConcurrentTrials":20,"maxTotalTrials":100}}`),
+			&event.Compute{Service: "aml", Target: cluster, Wakes: 40}},
+		{"a sweep of 8 trials in all runs no more than 8 at once, named by name",
+			rec("j3", `{"jobType":"Sweep","computeId":"a100-cluster","limits":{"maxConcurrentTrials":20,"maxTotalTrials":8}}`),
+			&event.Compute{Service: "aml", Target: cluster, Wakes: 8}},
+		{"a job naming no count runs on one node",
+			rec("j4", `{"jobType":"Command","computeId":"a100-cluster"}`),
+			&event.Compute{Service: "aml", Target: cluster, Wakes: 1}},
+	} {
+		checkCompute(t, c.name, c.rec, c.want)
+	}
+}
