@@ -98,11 +98,13 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // Compute describes a compute create: a VM, a scale set, an Azure ML compute
 // or online deployment, a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment's workload profiles, an App
-// Service plan's workers, a Service Fabric managed cluster's node type,
-// the instances an autoscale setting keeps running on its target (Target),
-// or those autoscale's own action gave it (Old, New).
+// Service plan's workers, a Service Fabric managed cluster's node type, a
+// container app's or Container Apps job's replicas, an HDInsight cluster,
+// a Synapse Spark pool, an Azure Red Hat OpenShift cluster's workers, a
+// Compute Fleet, the instances an autoscale setting keeps running on its
+// target (Target), or those autoscale's own action gave it (Old, New).
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf; a setting's, its target's
+	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf, hdinsight, synapse, aro; a setting's, its target's
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -469,7 +471,9 @@ func KindOfShape(shape string) Kind {
 // only its body tells), a Batch pool, a container group, an AKS cluster or
 // node pool, a Container Apps environment (its workload profiles), an App
 // Service plan (its workers; one on shared machines creates none, only
-// its body tells), a Service Fabric managed cluster's node type, an
+// its body tells), a Service Fabric managed cluster's node type, a
+// container app or Container Apps job (its replicas), an HDInsight
+// cluster, a Synapse Spark pool, an OpenShift cluster, an
 // autoscale setting (the instances it keeps on its target; one disabled,
 // or on a target that is no compute, creates none: only its body tells).
 func CreatesCompute(op string) bool {
@@ -482,7 +486,10 @@ func CreatesCompute(op string) bool {
 		"microsoft.containerinstance/containergroups/write",
 		"microsoft.containerservice/managedclusters/write", "microsoft.containerservice/managedclusters/agentpools/write",
 		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write",
-		"microsoft.servicefabric/managedclusters/nodetypes/write", "microsoft.insights/autoscalesettings/write":
+		"microsoft.servicefabric/managedclusters/nodetypes/write", "microsoft.insights/autoscalesettings/write",
+		"microsoft.app/containerapps/write", "microsoft.app/jobs/write",
+		"microsoft.hdinsight/clusters/write", "microsoft.synapse/workspaces/bigdatapools/write",
+		"microsoft.redhatopenshift/openshiftclusters/write":
 		return true
 	}
 	return false

@@ -193,8 +193,9 @@ func accessPhrases(in *Incident, as []*alert.Alert) []foothold {
 // serviceNouns names what each compute service creates.
 var serviceNouns = map[string]string{
 	"vm": "VMs", "vmss": "scale sets", "aml": "ML compute", "batch": "Batch pools", "aci": "container groups",
-	"aks": "AKS node pools", "aca": "Container Apps workload profiles", "appservice": "App Service plans",
-	"sf": "Service Fabric node types", "fleet": "Compute Fleets",
+	"aks": "AKS node pools", "aca": "Container Apps profiles and apps", "appservice": "App Service plans",
+	"sf": "Service Fabric node types", "hdinsight": "HDInsight clusters", "synapse": "Synapse Spark pools", "aro": "OpenShift clusters",
+	"fleet": "Compute Fleets",
 }
 
 // deployed describes the compute: "GPU scale sets (40 instances) in 3

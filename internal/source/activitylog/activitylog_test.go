@@ -538,7 +538,7 @@ func TestDecodeErrors(t *testing.T) {
 // place an alert of others' rules by them), and no other it knows.
 func TestComputeCreatesAreTheEventModels(t *testing.T) {
 	t.Parallel()
-	for _, op := range []string{opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType, opAutoscale} {
+	for _, op := range []string{opVM, opVMSS, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType, opACAApp, opACAJob, opHDInsight, opSynapse, opARO, opAutoscale} {
 		if !event.CreatesCompute(op) {
 			t.Errorf("%s: the reader gives it a Compute, event.CreatesCompute says it creates none", op)
 		}

@@ -64,6 +64,16 @@ func compute(b *bodies, op string) *event.Compute {
 		return aksCluster(b)
 	case opACA:
 		return containerAppsEnv(b)
+	case opACAApp:
+		return containerApp(b)
+	case opACAJob:
+		return containerAppsJob(b)
+	case opHDInsight:
+		return hdinsightCluster(b)
+	case opSynapse:
+		return synapseSparkPool(b)
+	case opARO:
+		return openShiftCluster(b)
 	case opAppService:
 		return appServicePlan(b)
 	case opSFNodeType:

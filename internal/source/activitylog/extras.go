@@ -165,7 +165,8 @@ func mayNameLocation(s []byte) bool {
 // a peek view, so the few operations that keep part of it get a copy.
 func extras(b *bodies, rawID string, e *event.Event) {
 	switch e.Operation {
-	case opVM, opVMSS, opFleet, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType:
+	case opVM, opVMSS, opFleet, opAML, opAMLDeploy, opAMLJob, opBatch, opACI, opAKS, opAKSPool, opACA, opAppService, opSFNodeType,
+		opACAApp, opACAJob, opHDInsight, opSynapse, opARO:
 		e.Compute = compute(b, e.Operation)
 		if e.Compute != nil {
 			e.Compute.NoBody = b.none()
