@@ -306,3 +306,22 @@ func TestContainerAppsProfilesFile(t *testing.T) {
 		}
 	}
 }
+
+// Every Synapse Spark node size is listed once, runs on a size the size
+// table knows, and is no VM size, Container Apps profile type or App
+// Service plan SKU: its name alone is the key PlatformSize looks up.
+func TestSynapseNodesFile(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range readCSV(t, "data/synapse_nodes.csv", "node_size,size") {
+		if seen[strings.ToLower(r[0])] {
+			t.Errorf("synapse_nodes.csv: %s listed twice", r[0])
+		}
+		seen[strings.ToLower(r[0])] = true
+		if _, ok := enrich.SizeOf(r[1]); !ok || enrich.SynapseNodeSize(r[0]) != r[1] || enrich.PlatformSize(r[0]) != r[1] {
+			t.Errorf("synapse_nodes.csv: %s runs on %s, which the size table does not know", r[0], r[1])
+		}
+		if _, ok := enrich.SizeOf("Standard_" + r[0]); ok || enrich.ContainerAppsProfileSize(r[0]) != "" || enrich.AppServicePlanSize(r[0]) != "" {
+			t.Errorf("synapse_nodes.csv: %s is also a VM size, a Container Apps profile type or an App Service plan SKU", r[0])
+		}
+	}
+}

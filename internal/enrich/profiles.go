@@ -25,12 +25,20 @@ var (
 		m, _ := readEmbedded("data/appservice_plans.csv", parsePlanSKUs)
 		return m
 	})
-	// platforms is both tables in one, so that SizeOf pays one look-up
+	// synapseNodes are Synapse Spark pools' node sizes
+	// (data/synapse_nodes.csv): Small to XXXLarge, as the E-series VM of
+	// the same vCores and memory.
+	synapseNodes = sync.OnceValue(func() map[string]string {
+		m, _ := readEmbedded("data/synapse_nodes.csv", parseSynapseNodes)
+		return m
+	})
+	// platforms is every such table in one, so that SizeOf pays one look-up
 	// for a name that is neither (nearly every size it is asked). The
 	// data test keeps their names apart.
 	platforms = sync.OnceValue(func() map[string]string {
 		m := maps.Clone(planSKUs())
 		maps.Copy(m, profiles())
+		maps.Copy(m, synapseNodes())
 		return m
 	})
 )
@@ -49,8 +57,16 @@ func AppServicePlanSize(sku string) string {
 	return lookupFolded(planSKUs(), sku)
 }
 
-// PlatformSize returns the VM size a Container Apps profile type or an
-// App Service plan SKU runs on, "" for a name that is neither. SizeOf and
+// SynapseNodeSize returns the VM size of a Synapse Spark pool's
+// memory-optimized node size ("XXLarge": 64 vCores and 432 GB, as
+// Standard_E64s_v3), "" for one not known.
+func SynapseNodeSize(node string) string {
+	return lookupFolded(synapseNodes(), node)
+}
+
+// PlatformSize returns the VM size a Container Apps profile type, an
+// App Service plan SKU or a Synapse node size runs on, "" for a name that
+// is none of them. SizeOf and
 // the prices ask it of every size.
 func PlatformSize(name string) string {
 	return lookupFolded(platforms(), name)
@@ -77,6 +93,11 @@ func lookupFolded(m map[string]string, name string) string {
 // parseProfiles reads the columns profile,size.
 func parseProfiles(r io.Reader) (map[string]string, error) {
 	return parseSizeMap(r, "profile,size", 2, 1)
+}
+
+// parseSynapseNodes reads the columns node_size,size.
+func parseSynapseNodes(r io.Reader) (map[string]string, error) {
+	return parseSizeMap(r, "node_size,size", 2, 1)
 }
 
 // parsePlanSKUs reads the columns sku,vcpus,memory_gib,size,verified: the

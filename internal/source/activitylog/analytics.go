@@ -45,36 +45,22 @@ func hdinsightCluster(b *bodies) *event.Compute {
 	return c
 }
 
-// synapseNodeSizes are the VM sizes of a Synapse Spark pool's memory-
-// optimized node sizes, by vCores and memory (Learn, "Apache Spark pool
-// configurations in Azure Synapse Analytics": Small 4 vCores and 32 GB,
-// Medium 8/64, Large 16/128, XLarge 32/256, XXLarge 64/432, XXXLarge
-// 80/504, the last for isolated compute). The pool names no VM size of
-// its own; the size table judges the VM of the same vCores and memory.
-// The GPU-accelerated family (HardwareAcceleratedGPU) was a preview
-// retired in July 2024: its nodes' size is not known here.
-var synapseNodeSizes = map[string]string{
-	"small":    "Standard_E4s_v3",
-	"medium":   "Standard_E8s_v3",
-	"large":    "Standard_E16s_v3",
-	"xlarge":   "Standard_E32s_v3",
-	"xxlarge":  "Standard_E64s_v3",
-	"xxxlarge": "Standard_E80ids_v4",
-}
-
 // synapseSparkPool reads a Synapse workspace's Spark pool (bigDataPools;
 // azure-rest-api-specs Microsoft.Synapse stable 2021-06-01,
 // bigDataPool.json: properties.nodeSize, nodeSizeFamily, nodeCount,
 // autoScale.{enabled,minNodeCount,maxNodeCount}). A pool holds no machines
 // until a notebook or job starts an instance, which takes up to its node
 // count, or its autoscale maximum: counted there, as an Azure ML
-// cluster at its maximum node count. compute.size is the VM of the node
-// size's vCores and memory.
+// cluster at its maximum node count. compute.size is the node size as
+// written (Small to XXXLarge), which the size table knows by the VM of its
+// vCores and memory (enrich.SynapseNodeSize). The GPU-accelerated family,
+// a preview retired in July 2024, has nodes of sizes not known here: its
+// size is left empty, not read as a memory-optimized node's.
 func synapseSparkPool(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcSynapse}
 	family := b.first("properties", "nodeSizeFamily")
 	if family == "" || strings.EqualFold(family, "MemoryOptimized") || strings.EqualFold(family, "None") {
-		c.Size = synapseNodeSizes[strings.ToLower(strings.TrimSpace(b.first("properties", "nodeSize")))]
+		c.Size = b.first("properties", "nodeSize")
 	}
 	n := int64(b.count("properties", "nodeCount"))
 	if on, _ := b.boolean("properties", "autoScale", "enabled"); on {

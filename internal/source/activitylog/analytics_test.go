@@ -9,8 +9,8 @@ import (
 // TestAnalyticsClusters: HDInsight clusters, Synapse Spark pools and
 // OpenShift clusters are compute creates: the role or worker profile that
 // mines best, its machines (an autoscaled HDInsight role, a Synapse pool
-// at their maximum), a Synapse node size as the VM of its vCores and
-// memory.
+// at their maximum), a Synapse node size as written, none for the
+// retired GPU family.
 func TestAnalyticsClusters(t *testing.T) {
 	t.Parallel()
 	const sub = "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-data/providers/"
@@ -35,16 +35,16 @@ func TestAnalyticsClusters(t *testing.T) {
 			event.Compute{Service: "hdinsight", Size: "Standard_D16_V3", Count: 60},
 		},
 		{
-			"Synapse pool, fixed: XXLarge nodes as E64s_v3",
+			"Synapse pool, fixed: XXLarge nodes, as written",
 			rec("Microsoft.Synapse/workspaces/ws1/bigDataPools/pool1", "Microsoft.Synapse/workspaces/bigDataPools/write",
 				`{"location":"eastus","properties":{"nodeCount":50,"nodeSizeFamily":"MemoryOptimized","nodeSize":"XXLarge","sparkVersion":"3.4"}}`),
-			event.Compute{Service: "synapse", Size: "Standard_E64s_v3", Count: 50},
+			event.Compute{Service: "synapse", Size: "XXLarge", Count: 50},
 		},
 		{
 			"Synapse pool, autoscaled (numbers as strings, as a PowerShell PUT sends): at its maximum",
 			rec("Microsoft.Synapse/workspaces/ws1/bigDataPools/pool2", "Microsoft.Synapse/workspaces/bigDataPools/write",
 				`{"properties":{"nodeCount":"0","nodeSizeFamily":"MemoryOptimized","nodeSize":"small","autoScale":{"enabled":true,"minNodeCount":"3","maxNodeCount":"200"}}}`),
-			event.Compute{Service: "synapse", Size: "Standard_E4s_v3", Count: 200},
+			event.Compute{Service: "synapse", Size: "small", Count: 200},
 		},
 		{
 			"Synapse GPU family (retired preview): counted, size not known",
