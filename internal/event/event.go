@@ -180,6 +180,27 @@ type TenantChange struct {
 	To   string `json:"to,omitempty"`
 }
 
+// Export is a change to what a tenant's Activity Log export can see: a
+// diagnostic setting at subscription scope written or deleted, or a new
+// subscription, which exports nothing until a setting is made for it.
+type Export struct {
+	Setting string `json:"setting,omitempty"` // the diagnostic setting's name
+	// Administrative is true when the setting, as written, exports the
+	// Administrative category (every ARM write, the compute creates among
+	// them); false for a delete.
+	Administrative bool `json:"administrative"`
+	// Delta is +1 for a setting written that exports the Administrative
+	// category, -1 for one deleted or written without it, 0 for a new
+	// subscription: summed over a subscription's changes, a rotation
+	// (a new setting, then the old one deleted) comes to 0.
+	Delta int `json:"delta"`
+	// SubscriptionTenant is the directory a new subscription is created
+	// in (additionalProperties.subscriptionTenantId), lower case; Foreign
+	// when it is named and not the creator's.
+	SubscriptionTenant string `json:"subscription_tenant,omitempty"`
+	Foreign            bool   `json:"foreign_tenant"`
+}
+
 // SignIn carries the sign-in facts detections need.
 type SignIn struct {
 	Category            string   `json:"category,omitempty"` // SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs
@@ -341,6 +362,7 @@ type Event struct {
 	Quota        *Quota          `json:"quota,omitempty"`
 	Role         *RoleAssignment `json:"role,omitempty"`
 	TenantChange *TenantChange   `json:"tenant_change,omitempty"`
+	Export       *Export         `json:"export,omitempty"`
 	SignIn       *SignIn         `json:"signin,omitempty"`
 	Audit        *Audit          `json:"audit,omitempty"`
 	Flow         *Flow           `json:"flow,omitempty"`

@@ -62,7 +62,7 @@ func New() *Resolver {
 // reserved are the namespaces of the normalised fields: a name under one
 // of them that the table lacks is a typo, reported rather than looked up
 // in the raw record.
-var reserved = []string{"principal.", "compute.", "extension.", "quota.", "role.", "tenant_change.",
+var reserved = []string{"principal.", "compute.", "extension.", "quota.", "role.", "tenant_change.", "export.",
 	"signin.", "audit.", "flow.", "dns.", "process.", "security_alert.", "enrich.", "loc."}
 
 var auditdArg = regexp.MustCompile(`^a[0-9]{1,3}$`)

@@ -162,6 +162,7 @@ func extension(ev *event.Event) *event.Extension         { return ev.Extension }
 func quota(ev *event.Event) *event.Quota                 { return ev.Quota }
 func role(ev *event.Event) *event.RoleAssignment         { return ev.Role }
 func tenantChange(ev *event.Event) *event.TenantChange   { return ev.TenantChange }
+func export(ev *event.Event) *event.Export               { return ev.Export }
 func signIn(ev *event.Event) *event.SignIn               { return ev.SignIn }
 func audit(ev *event.Event) *event.Audit                 { return ev.Audit }
 func flow(ev *event.Event) *event.Flow                   { return ev.Flow }
@@ -255,6 +256,12 @@ var normalised = map[string]getter{
 
 	"tenant_change.from": sub(tenantChange, func(t *event.TenantChange) string { return t.From }),
 	"tenant_change.to":   sub(tenantChange, func(t *event.TenantChange) string { return t.To }),
+
+	"export.setting":             sub(export, func(x *event.Export) string { return x.Setting }),
+	"export.administrative":      subBool(export, func(x *event.Export) bool { return x.Administrative }),
+	"export.delta":               subInt(export, func(x *event.Export) int64 { return int64(x.Delta) }),
+	"export.subscription_tenant": sub(export, func(x *event.Export) string { return x.SubscriptionTenant }),
+	"export.foreign_tenant":      subBool(export, func(x *event.Export) bool { return x.Foreign }),
 
 	"signin.category":              sub(signIn, func(s *event.SignIn) string { return s.Category }),
 	"signin.app_id":                sub(signIn, func(s *event.SignIn) string { return s.AppID }),

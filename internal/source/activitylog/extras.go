@@ -205,6 +205,10 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		e.TenantChange = tenantChange(b, e)
 	case opPublicIP, opPublicPrefix:
 		e.PublicAddrs = publicAddrs(b)
+	case opDiagWrite, opDiagDelete:
+		e.Export = diagSetting(b, e)
+	case opAlias:
+		e.Export = subscriptionAlias(b, e)
 	}
 	if e.Quota == nil && e.Outcome == event.OutcomeFailed {
 		e.Quota = quotaExceeded(e.StatusMessage, e.Region)
