@@ -26,8 +26,10 @@ import (
 // region with no quota request): the app's or job's write is the only
 // record of them. A replica is an instance with no VM size: compute.count
 // counts replicas, compute.cpus the vCPUs each asks for. Having no size,
-// they are counted and left unpriced (the price table is per VM size;
-// Consumption bills per vCPU-second and GiB-second), never priced at $0.
+// they are counted by the rules but give the incident no cost line, as a
+// container group's CPUs give none: the price table is per VM size, and
+// Consumption bills per vCPU-second and GiB-second. No line is better
+// than a line of $0.
 //
 // On a dedicated profile the replicas share the profile's machines, which
 // the environment's write counted (containerAppsEnv): the app counts none
