@@ -162,10 +162,14 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	}
 	if decodeAddrs(&d, h) {
 		d.str() // service
-		d.str() // size
-		d.str() // region
-		d.varint()
+		size, region := d.str(), d.str()
+		n := d.varint()
 		d.byte()
+		if h.scaled {
+			// lateRequest makes the request's vCPUs and GPUs in all
+			// from its size and settled count (few hits are settled).
+			h.compute = &alert.Compute{Size: string(size), Region: string(region), Count: int(n)}
+		}
 	}
 	if h.action {
 		h.target = string(d.str())

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
 )
@@ -201,6 +202,7 @@ func (e *Engine) lateRequest(h *keptHit) {
 		if target != "" {
 			c.Resource = target
 		}
+		lateTotals(h, c.Size, added)
 		// Only a start has no count of its own (computeOf): a scale set
 		// or cluster started whole is the machines its writes said it
 		// holds. With none read, what it woke is unknown: no price, not
@@ -213,9 +215,6 @@ func (e *Engine) lateRequest(h *keptHit) {
 		}
 	}
 }
-
-// countField is the field the correlations on compute sum.
-const countField = "compute.count"
 
 // lateScale settles autoscale's record of a scale action of its own
 // (LateScale). The correlations that sum compute.count count what the
@@ -263,6 +262,7 @@ func (e *Engine) lateScale(h *keptHit) {
 			h.vals[i] = vs
 		}
 	}
+	lateTotals(h, cr.Size, cr.Added)
 	if c := h.compute; c != nil {
 		c.Size = cr.Size
 		if cr.Target != "" {
@@ -276,3 +276,37 @@ func (e *Engine) lateScale(h *keptHit) {
 		}
 	}
 }
+
+// lateTotals gives a settled request its vCPUs and GPUs in all: the
+// machines it adds (added) of the size its target's writes named. The
+// event had none when it named no size (a setting, a pool's resize), or
+// its whole count's (a Batch pool's create, which an ARM write of the pool
+// may have counted already). A size still unknown leaves them absent.
+func lateTotals(h *keptHit, size string, added int) {
+	vcpus, gpus, ok := enrich.Totals(size, added)
+	for _, f := range [...]struct {
+		name string
+		v    float64
+	}{{vcpusTotalField, vcpus}, {gpusTotalField, gpus}} {
+		var vs []string
+		if ok {
+			vs = []string{strconv.FormatFloat(f.v, 'f', -1, 64)}
+		}
+		if _, asked := h.fields[f.name]; asked {
+			h.fields[f.name] = vs
+		}
+		for i, n := range h.names {
+			if n == f.name {
+				h.vals[i] = vs
+			}
+		}
+	}
+}
+
+// countField is the field the correlations on compute sum; the volume
+// correlations sum vcpusTotalField and gpusTotalField.
+const (
+	countField      = "compute.count"
+	vcpusTotalField = "compute.vcpus_total"
+	gpusTotalField  = "compute.gpus_total"
+)

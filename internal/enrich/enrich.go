@@ -60,12 +60,14 @@ func Load(opts Options) (*Enricher, error) {
 // ipPair lets one allocation back both the source and destination facts.
 type ipPair struct{ src, dst event.IPInfo }
 
-// Apply fills ev.Enrich: Size for a compute create; SrcIP (control-plane
-// caller, flow source, DNS client) and DstIP (flow destination) whenever
-// the address is known; Pool when the flow, DNS query or process touched
-// mining infrastructure. It first learns the public addresses an event
-// gives the tenant (ev.PublicAddrs) as owned, and what the end of the
-// hunt asks of regions and autoscale settings (LateRegion, LateRequest).
+// Apply fills ev.Enrich: Size for a compute create, and the request's
+// vCPUs and GPUs in all (event.Compute.VCPUsTotal, GPUsTotal); SrcIP
+// (control-plane caller, flow source, DNS client) and DstIP (flow
+// destination) whenever the address is known; Pool when the flow, DNS
+// query or process touched mining infrastructure. It first learns the
+// public addresses an event gives the tenant (ev.PublicAddrs) as owned,
+// and what the end of the hunt asks of regions and autoscale settings
+// (LateRegion, LateRequest).
 // Events are enriched as they arrive, so an address learned from a later
 // record does not mark the flows read before it.
 func (e *Enricher) Apply(ev *event.Event) {
@@ -75,10 +77,13 @@ func (e *Enricher) Apply(ev *event.Event) {
 	e.learnRegion(ev)
 	e.learnScale(ev)
 	e.learnStarted(ev)
-	if ev.Compute != nil && ev.Compute.Size != "" {
-		if si, ok := SizeOf(ev.Compute.Size); ok {
-			ev.Enrich.Size = &si
+	if ev.Compute != nil {
+		if ev.Compute.Size != "" {
+			if si, ok := SizeOf(ev.Compute.Size); ok {
+				ev.Enrich.Size = &si
+			}
 		}
+		totals(ev.Compute, ev.Enrich.Size)
 	}
 	// Refresh reads the same addresses through srcAddr and dstAddr.
 	src, dst := srcAddr(ev), dstAddr(ev)

@@ -144,6 +144,14 @@ type Compute struct {
 	// Container Apps environment of the Consumption profile only) is all
 	// there is to know.
 	NoBody bool `json:"-"`
+	// VCPUsTotal and GPUsTotal are the vCPUs and GPUs of all Count
+	// machines, as enrichment reads them from the size table (a container
+	// group's from its own requests): the correlations sum them, and
+	// cannot multiply. Totaled says they are known; a size the table does
+	// not know has no totals, not 0, so it stays counted as not judged.
+	VCPUsTotal float64 `json:"vcpus_total,omitempty"`
+	GPUsTotal  float64 `json:"gpus_total,omitempty"`
+	Totaled    bool    `json:"-"`
 }
 
 // Extension is a VM or scale-set extension install.

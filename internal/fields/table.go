@@ -109,6 +109,18 @@ func subInt[T any](parent func(*event.Event) *T, get func(*T) int64) getter {
 	})
 }
 
+// computeTotal gives a request's vCPUs or GPUs in all: absent, not 0,
+// when enrichment did not know its machines' size (event.Compute.Totaled),
+// so that a sum over it never calls an unjudged request small.
+func computeTotal(get func(*event.Compute) float64) getter {
+	return floatOf(func(ev *event.Event) (float64, bool) {
+		if c := ev.Compute; c != nil && c.Totaled {
+			return get(c), true
+		}
+		return 0, false
+	})
+}
+
 // namedLookup gives a number of a lookup's client endpoint: absent, not
 // 0, when the record does not name it (it names the port and the query id
 // together, or neither).
@@ -232,6 +244,8 @@ var normalised = map[string]getter{
 	"compute.cpus":         subFloat(compute, func(c *event.Compute) float64 { return c.CPUs }),
 	"compute.priority":     sub(compute, func(c *event.Compute) string { return c.Priority }),
 	"compute.target":       sub(compute, func(c *event.Compute) string { return c.Target }),
+	"compute.vcpus_total":  computeTotal(func(c *event.Compute) float64 { return c.VCPUsTotal }),
+	"compute.gpus_total":   computeTotal(func(c *event.Compute) float64 { return c.GPUsTotal }),
 
 	"extension.publisher": sub(extension, func(x *event.Extension) string { return x.Publisher }),
 	"extension.type":      sub(extension, func(x *event.Extension) string { return x.Type }),
