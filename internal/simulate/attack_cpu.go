@@ -59,6 +59,8 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	}
 	a.MustFire = []string{
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
+		// 75 machines of 64 vCPUs or more at least: 4,800 vCPUs.
+		"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
 	}
 	a.minerProcess(g.agents)
 	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
@@ -93,6 +95,9 @@ func (g *gen) cpuTwin(at time.Time) Attack {
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 		"azure.defender.mining_alert", "azure.defender.compute_creation_alert",
+		// A team's largest work stays under the GPU and vCPU sums.
+		"azure.compute.gpu_volume", "azure.compute.gpu_volume.day", "azure.compute.gpu_volume.tenant",
+		"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
 	}
 	return a
 }

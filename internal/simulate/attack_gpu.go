@@ -127,6 +127,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.quota.increase.gpu", "azure.quota.increase_burst",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer",
+		// 80 machines of one to four GPUs and 24 vCPUs or more each, the
+		// quota failure's request among them.
+		"azure.compute.gpu_volume", "azure.compute.vcpu_volume",
 	}
 	a.driver(hostDriver, g.agents)
 	a.minerProcess(g.agents)
@@ -183,4 +186,7 @@ var gpuTwinQuiet = []string{
 	"azure.compute.unusual_service", "azure.compute.gpu_driver_extension.first_by_principal", "azure.compute.gpu_driver_extension.many_machines",
 	"azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 	"azure.defender.mining_alert", "azure.defender.compute_creation_alert", "azure.defender.gpu_extension_alert",
+	// A team's largest work stays under the GPU and vCPU sums.
+	"azure.compute.gpu_volume", "azure.compute.gpu_volume.day", "azure.compute.gpu_volume.tenant",
+	"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
 }

@@ -146,6 +146,8 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	a.MustFire = []string{
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout",
 		"azure.compute.unusual_service", "azure.compute.new_region",
+		// 70 GPUs and 1,230 vCPUs at least: A100 nodes and trials, V100 containers.
+		"azure.compute.gpu_volume", "azure.compute.vcpu_volume",
 	}
 	a.Evades = []string{"azure.compute.first_time_deployer"}
 	a.Note = "a leaked secret of a principal that deploys every night evades azure.compute.first_time_deployer: the services, regions and volume give it away"
@@ -178,6 +180,9 @@ func (g *gen) mlTwin(at time.Time) Attack {
 		"azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region", "azure.compute.first_time_deployer",
 		"azure.compute.unusual_service", "azure.dns.mining_pool_lookup", "azure.host.miner_process", "azure.network.mining_pool_connection",
 		"azure.defender.mining_alert", "azure.defender.compute_creation_alert",
+		// A team's largest work stays under the GPU and vCPU sums.
+		"azure.compute.gpu_volume", "azure.compute.gpu_volume.day", "azure.compute.gpu_volume.tenant",
+		"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
 	}
 	return a
 }
