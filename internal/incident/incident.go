@@ -95,7 +95,7 @@ func (c Cost) describe() string {
 	}
 	s := fmt.Sprintf("$%.2f/h", c.USDPerHour)
 	if c.Estimated {
-		s = "~" + s
+		s = "~" + s + " estimated"
 	}
 	if c.Unpriced > 0 {
 		s += " + " + plural.Count(c.Unpriced, "unpriced size", "unpriced sizes")

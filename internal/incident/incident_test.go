@@ -37,7 +37,7 @@ func TestSummaryCost(t *testing.T) {
 	}{
 		{Cost{}, ""},
 		{Cost{Lines: []CostLine{{}}, Unpriced: 1}, "compute cost unknown"},
-		{Cost{USDPerHour: 12.5, Lines: []CostLine{{Priced: true}, {}, {}}, Unpriced: 2, Estimated: true}, "~$12.50/h + 2 unpriced sizes"},
+		{Cost{USDPerHour: 12.5, Lines: []CostLine{{Priced: true}, {}, {}}, Unpriced: 2, Estimated: true}, "~$12.50/h estimated + 2 unpriced sizes"},
 		{Cost{USDPerHour: 3, Lines: []CostLine{{Priced: true}}, Complete: true}, "$3.00/h"},
 	} {
 		if got := tc.c.describe(); got != tc.want {

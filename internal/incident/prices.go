@@ -45,6 +45,7 @@ type Price struct {
 // Prices is a price table keyed for look-up. The zero value has no rows.
 type Prices struct {
 	bySize map[string]map[string]Price // sizeKey -> region -> row
+	rates  rates                       // per-vCPU prices, for sizes without a row (estimate.go)
 }
 
 // NewPrices indexes rows; a later row for the same size and region
@@ -58,6 +59,13 @@ func NewPrices(rows []Price) *Prices {
 			p.bySize[k] = map[string]Price{}
 		}
 		p.bySize[k][record.Region(r.Region)] = r
+	}
+	// Rates from the rows that stand (an update's override, not the row
+	// it replaced).
+	for _, m := range p.bySize {
+		for _, r := range m {
+			p.rates.learn(r)
+		}
 	}
 	return p
 }
@@ -88,7 +96,8 @@ const (
 // SKU, its VM's, an estimate: the table holds no App Service meters) in
 // region: the row of that region, else the
 // DefaultRegion row, else the cheapest region listed (a lower bound,
-// first by name among equals).
+// first by name among equals); a size without a row is estimated from
+// its vCPUs (estimate.go), its method "estimated".
 func (p *Prices) Lookup(size, region string) (Price, Basis) {
 	if p == nil {
 		return Price{}, BasisUnknown
@@ -100,6 +109,9 @@ func (p *Prices) Lookup(size, region string) (Price, Basis) {
 	}
 	regions := p.bySize[sizeKey(size)]
 	if len(regions) == 0 {
+		if est, basis, ok := p.rates.estimate(size, record.Region(region)); ok {
+			return est, basis
+		}
 		return Price{}, BasisUnknown
 	}
 	if r, ok := regions[record.Region(region)]; ok {

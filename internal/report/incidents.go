@@ -156,6 +156,8 @@ func costText(c *incident.Cost) string {
 	switch {
 	case c.Unpriced > 0:
 		t += fmt.Sprintf(" (%s without a price, not counted)", plural.Count(c.Unpriced, "size", "sizes"))
+	case c.Estimated && !slices.ContainsFunc(c.Lines, func(l incident.CostLine) bool { return l.Priced && !l.Estimated }):
+		t += " (estimated)"
 	case c.Estimated:
 		t += " (partly estimated)"
 	}
