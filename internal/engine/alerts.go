@@ -75,6 +75,11 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 		if fed != nil {
 			fed.add(ref, h)
 		}
+		if e.Created != nil && h.compute != nil {
+			p := h.principal
+			e.Created(h.tenant, h.time, alert.AddUnique(nil, strings.ToLower(p.UPN), strings.ToLower(p.ID), strings.ToLower(p.AppID)),
+				*h.compute)
+		}
 		r := e.rules[h.rule]
 		if silent != nil && silent(r.Name) {
 			return

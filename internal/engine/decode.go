@@ -161,15 +161,16 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		h.sub = l.get(&l.sub, strs[1])
 	}
 	if decodeAddrs(&d, h) {
-		d.str() // service
-		size, region := d.str(), d.str()
-		n := d.varint()
-		d.byte()
-		if h.scaled {
-			// lateRequest makes the request's vCPUs and GPUs in all
-			// from its size and settled count (few hits are settled).
-			h.compute = &alert.Compute{Size: string(size), Region: string(region), Count: int(n)}
-		}
+		// A compute create is kept whole enough to price it (Engine.Created)
+		// and for lateRequest to make a settled request's vCPUs and GPUs in
+		// all from its size and count: such hits are a few in a thousand.
+		c := &alert.Compute{Service: string(d.str()), Size: string(d.str()), Region: string(d.str())}
+		c.Count = int(d.varint())
+		c.Spot = d.byte() == 1
+		h.resource, h.corrID = string(strs[7]), string(strs[6])
+		c.Resource, c.Operation = h.resource, h.corrID
+		h.compute = c
+		h.principal.ID, h.principal.UPN, h.principal.AppID = string(strs[2]), string(strs[3]), string(strs[5])
 	}
 	if h.action {
 		h.target = string(d.str())

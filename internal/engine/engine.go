@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/fields"
@@ -70,6 +71,16 @@ type Engine struct {
 	// read after it may give. Such hits take them before correlations sum
 	// compute.count and group by principal, and alerts price the compute.
 	LateScale func(setting, target string, at time.Time, from, to int) event.ScaleCredit
+	// Created, when set, is told of every compute create a kept hit of any
+	// rule priced (computeOf), its base rules' that make no alert
+	// included, once the end of the hunt settled its region and request:
+	// the tenant, the time, who created it (its principal's object id, UPN
+	// and acting app id, in lower case, as alerts' PrincipalIDs) and what.
+	// An incident prices from them all the creates its principals made,
+	// not only those its alerts carry (incident.Options.Created). The same
+	// create may be told once per rule that matched it, and once per
+	// record of its operation. Called on Alerts' goroutine.
+	Created func(tenant string, t time.Time, principals []string, c alert.Compute)
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

@@ -360,13 +360,16 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 			})); diff != "" {
 			t.Errorf("zone %s: round trip (-want +got):\n%s", z, diff)
 		}
-		// A light decode reads the same of what it reads, nothing else.
+		// A light decode reads the same of what it reads, nothing else; a
+		// compute create whole enough to price it, and who made it
+		// (Engine.Created).
 		var ls lightState
 		l, err := decodeLight(rec, func(int) []string { return []string{"a", "b"} }, &ls)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantLight := &keptHit{time: want.time, rule: 1, tenant: "t", loc: ev.Loc, keep: keepDst, addrs: want.addrs,
+			principal: event.Principal{ID: "oid", UPN: "a@b", AppID: "app"}, corrID: "C", resource: "/r", compute: want.compute,
 			names: []string{"a", "b"}, vals: [][]string{{"x", "y"}, {}}}
 		if diff := cmp.Diff(wantLight, l, cmp.AllowUnexported(keptHit{}, hitAddrs{}), cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
 			cmp.Comparer(func(a, b time.Time) bool {

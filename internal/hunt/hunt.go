@@ -130,6 +130,10 @@ type Result struct {
 	Sightings owner.Sightings
 }
 
+// maxCreated bounds the compute creates a hunt keeps to price incidents
+// (about 200 MiB at the bound; a tenant makes a few thousand a month).
+const maxCreated = 1 << 20
+
 // Run hunts over inputs.
 func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error) {
 	if cfg.Rules == nil || cfg.Enricher == nil {
@@ -158,6 +162,14 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir
 	eng.Known = cfg.Since
+	// Every compute create a rule kept, to price incidents from all their
+	// principals' creates, not only their alerts' (incident.Created).
+	var created []incident.Created
+	eng.Created = func(tenant string, t time.Time, principals []string, c alert.Compute) {
+		if len(created) < maxCreated { // memory stays bounded; past it, alerts alone price
+			created = append(created, incident.Created{Tenant: tenant, Time: t, Principals: principals, Compute: c})
+		}
+	}
 	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
 	// reading: the alerts would be incomplete.
@@ -225,7 +237,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for _, s := range sup {
 		kept = append(kept, s.Alert) // marked
 	}
-	incs := incident.BuildMarked(kept, cfg.Incidents)
+	iopts := cfg.Incidents
+	iopts.Created = created
+	incs := incident.BuildMarked(kept, iopts)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
 		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen}

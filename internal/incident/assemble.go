@@ -9,8 +9,9 @@ import (
 )
 
 // assemble builds the incident of one set; as are its alerts in
-// canonical (time) order, nodes their nodes, stages the stages per node.
-func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices) Incident {
+// canonical (time) order, nodes their nodes, stages the stages per node;
+// floor lifts its severity to what its cost per hour reaches.
+func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices, floor []FloorStep) Incident {
 	in := Incident{ID: incidentID(as[0].Tenant, as), Tenant: as[0].Tenant, Time: as[0].Time}
 	byStage := map[string][]string{}
 	for i, a := range as {
@@ -40,8 +41,24 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices)
 	}
 	in.Severity = raise(in.Severity, in.Stages)
 	in.Cost = prices.Cost(ComputeOf(as))
+	in.Severity = max(in.Severity, floorOf(floor, in.Cost.USDPerHour))
 	in.Title = title(&in, as)
 	return in
+}
+
+// reprice prices the incident again with the creates of its principals
+// no alert carried (Options.Created), each create once with those its
+// alerts carry (mergeCompute), and lifts its severity to what that cost
+// reaches.
+func (in *Incident) reprice(as []*alert.Alert, extra []alert.Compute, prices *Prices, floor []FloorStep) {
+	items := ComputeOf(as)
+	items = mergeCompute(append(items, extra...))
+	in.Cost = prices.Cost(items)
+	for _, c := range extra {
+		in.Regions = addUnique(in.Regions, record.Region(c.Region))
+	}
+	in.Severity = max(in.Severity, floorOf(floor, in.Cost.USDPerHour))
+	in.Title = title(in, as)
 }
 
 // raise lifts the severity of an incident whose alerts cover several

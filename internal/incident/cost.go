@@ -129,32 +129,39 @@ func roundUSD(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 // set; its largest requested count is what ran. Items without a resource
 // count once per correlation id, and those with neither once each.
 func ComputeOf(alerts []*alert.Alert) []alert.Compute {
+	var all []alert.Compute
+	for _, a := range alerts {
+		all = append(all, a.Compute...)
+	}
+	return mergeCompute(all)
+}
+
+// mergeCompute counts each create of items once, as ComputeOf says.
+func mergeCompute(items []alert.Compute) []alert.Compute {
 	type key struct{ id, size string }
 	at := map[key]int{}
 	var out []alert.Compute
-	for _, a := range alerts {
-		for _, c := range a.Compute {
-			var k key
-			switch {
-			case c.Resource != "":
-				k = key{"r|" + strings.ToLower(c.Resource), sizeKey(c.Size)}
-			case c.Operation != "":
-				k = key{"o|" + strings.ToLower(c.Operation), sizeKey(c.Size)}
-			default:
-				out = append(out, c)
-				continue
-			}
-			if i, ok := at[k]; ok {
-				out[i].Count = max(out[i].Count, c.Count)
-				out[i].Spot = out[i].Spot || c.Spot
-				if out[i].Region == "" {
-					out[i].Region = c.Region
-				}
-				continue
-			}
-			at[k] = len(out)
+	for _, c := range items {
+		var k key
+		switch {
+		case c.Resource != "":
+			k = key{"r|" + strings.ToLower(c.Resource), sizeKey(c.Size)}
+		case c.Operation != "":
+			k = key{"o|" + strings.ToLower(c.Operation), sizeKey(c.Size)}
+		default:
 			out = append(out, c)
+			continue
 		}
+		if i, ok := at[k]; ok {
+			out[i].Count = max(out[i].Count, c.Count)
+			out[i].Spot = out[i].Spot || c.Spot
+			if out[i].Region == "" {
+				out[i].Region = c.Region
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, c)
 	}
 	return out
 }

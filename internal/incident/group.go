@@ -36,6 +36,16 @@ type Options struct {
 	Gap time.Duration
 	// Prices prices the compute; nil means the built-in table.
 	Prices *Prices
+	// Created are the compute creates the hunt read, alerted on or not
+	// (created.go): an incident is priced from every create its alerts'
+	// principals made from its first alert to CreatedAfter past its end
+	// (0: DefaultCreatedAfter), with those its alerts carry. Nil prices
+	// from the alerts alone (a store's alerts, read again, have no more).
+	Created      []Created
+	CreatedAfter time.Duration
+	// Floor is the severity an incident's cost per hour lifts it to
+	// (floor.go); nil means the built-in data/prices/severity.csv.
+	Floor []FloorStep
 	// SeparateTelemetry keeps alerts that name no principal (flows, DNS,
 	// processes on a host) in incidents of their own instead of attaching
 	// them to the nearest incident of their subscription (see Build).
@@ -100,6 +110,9 @@ func build(alerts []alert.Alert, opts Options) []Incident {
 		// price would read unknown rather than Build failing.
 		prices, _ = BuiltinPrices()
 	}
+	floor := priceFloor(opts.Floor)
+	created := indexCreated(opts.Created)
+	after := cmp.Or(opts.CreatedAfter, DefaultCreatedAfter)
 	sharedBy := opts.SharedBy
 	if sharedBy <= 0 {
 		sharedBy = DefaultSharedBy
@@ -129,7 +142,10 @@ func build(alerts []alert.Alert, opts Options) []Incident {
 		for i, n := range members[r] {
 			as[i] = g.alert(n)
 		}
-		in := assemble(as, g.stages, members[r], prices)
+		in := assemble(as, g.stages, members[r], prices, floor)
+		if extra := created.of(&in, as, after); len(extra) > 0 {
+			in.reprice(as, extra, prices, floor)
+		}
 		for _, a := range as {
 			a.Incident = in.ID
 		}
