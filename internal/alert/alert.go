@@ -134,4 +134,7 @@ type Compute struct {
 	Spot      bool   `json:"spot,omitempty"`
 	Resource  string `json:"resource,omitempty"`
 	Operation string `json:"operation,omitempty"` // correlation id: the same create seen in several records counts once
+	// CountNote is event.Compute's: how Count is known when the body does
+	// not state it (an autoscaled Batch pool's formula).
+	CountNote string `json:"count_note,omitempty"`
 }

@@ -211,7 +211,8 @@ func extend(a *alert.Alert, h *keptHit) {
 		// Every contributing create is listed: copies, so that they do not
 		// hold the whole decoded hit their strings come from.
 		a.Compute = append(a.Compute, alert.Compute{Service: strings.Clone(c.Service), Size: strings.Clone(c.Size), Count: c.Count,
-			Region: strings.Clone(c.Region), Spot: c.Spot, Resource: strings.Clone(c.Resource), Operation: strings.Clone(c.Operation)})
+			Region: strings.Clone(c.Region), Spot: c.Spot, Resource: strings.Clone(c.Resource), Operation: strings.Clone(c.Operation),
+			CountNote: c.CountNote})
 	}
 	if len(a.Evidence) < alert.MaxEvidence {
 		a.Evidence = append(a.Evidence, alert.Evidence{
@@ -249,10 +250,11 @@ func computeOf(ev *event.Event) *alert.Compute {
 		return nil
 	}
 	n := c.Count
-	if n <= 0 && !start {
+	if n <= 0 && !start && c.CountNote != event.CountFormulaUnknown { // an unknown count is not one
 		n = 1
 	}
-	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID}
+	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID,
+		CountNote: c.CountNote}
 }
 
 func principal(p event.Principal) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // errCorrupt says a spilled hit did not decode: a temporary file was
@@ -98,12 +99,13 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation, &h.hosts} {
 		*s = d.str()
 	}
-	if decodeAddrs(&d, h) {
+	if computed, note := decodeAddrs(&d, h); computed {
 		// Resource and Operation are the event's resource and
 		// correlation ids, encoded above.
 		c := &alert.Compute{Service: d.str(), Size: d.str(), Region: d.str(), Resource: h.resource, Operation: h.corrID}
 		c.Count = int(d.varint())
 		c.Spot = d.byte() == 1
+		c.CountNote = note
 		h.compute = c
 	}
 	if h.action {
@@ -160,13 +162,14 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	if h.tenant == "" { // its subscription may name its owner (Owners)
 		h.sub = l.get(&l.sub, strs[1])
 	}
-	if decodeAddrs(&d, h) {
+	if computed, note := decodeAddrs(&d, h); computed {
 		// A compute create is kept whole enough to price it (Engine.Created)
 		// and for lateRequest to make a settled request's vCPUs and GPUs in
 		// all from its size and count: such hits are a few in a thousand.
 		c := &alert.Compute{Service: string(d.str()), Size: string(d.str()), Region: string(d.str())}
 		c.Count = int(d.varint())
 		c.Spot = d.byte() == 1
+		c.CountNote = note
 		h.resource, h.corrID = string(strs[7]), string(strs[6])
 		c.Resource, c.Operation = h.resource, h.corrID
 		h.compute = c
@@ -231,8 +234,9 @@ func decodeTime[S string | []byte](d *decoder[S], e entry) time.Time {
 }
 
 // decodeAddrs reads the hit's location in its file and its addresses,
-// and says whether the compute it created follows.
-func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) bool {
+// and says whether the compute it created follows, and its count's note
+// (event.Compute.CountNote).
+func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, note string) {
 	h.loc.Line = int(d.varint())
 	h.loc.Offset = d.varint()
 	h.loc.Index = int(d.varint())
@@ -241,6 +245,14 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) bool {
 	a.flow, a.dns, a.srcCand, a.dstCand = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
 	h.scaled = flags&32 != 0
 	h.action = flags&64 != 0
+	if flags&128 != 0 { // a second byte of flags (appendRecordPart)
+		switch more := d.byte(); {
+		case more&1 != 0:
+			note = event.CountFormula
+		case more&2 != 0:
+			note = event.CountFormulaUnknown
+		}
+	}
 	a.source = d.addr()
 	if a.flow {
 		a.src, a.dst = d.addr(), d.addr()
@@ -248,7 +260,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) bool {
 	if a.dns {
 		a.client = d.addr()
 	}
-	return flags&16 != 0
+	return flags&16 != 0, note
 }
 
 // decodeNeeds reads the correlation fields, the end of the hit.

@@ -131,7 +131,22 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 	if action {
 		flags |= 64
 	}
+	var more byte // flags of a second byte, which only hits that need it pay
+	if c != nil {
+		switch c.CountNote { // how an autoscaled pool's count is known
+		case event.CountFormula:
+			more |= 1
+		case event.CountFormulaUnknown:
+			more |= 2
+		}
+	}
+	if more != 0 {
+		flags |= 128
+	}
 	b = append(b, flags)
+	if flags&128 != 0 {
+		b = append(b, more)
+	}
 	b = appendAddr(b, ev.SourceIP)
 	if ev.Flow != nil {
 		b = appendAddr(appendAddr(b, ev.Flow.Src), ev.Flow.Dst)

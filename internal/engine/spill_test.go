@@ -337,7 +337,7 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 			Principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app", Type: "ServicePrincipal"}, CorrelationID: "C", ResourceID: "/r", Region: "eastus",
 			SourceIP: netip.MustParseAddr("fe80::1%eth0"), Flow: &event.Flow{Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("192.0.2.9")},
 			DNS:     &event.DNS{Client: netip.MustParseAddr("10.0.0.2")},
-			Compute: &event.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, LowPri: 2},
+			Compute: &event.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, LowPri: 2, CountNote: event.CountFormula},
 			Loc:     event.Location{File: "f", Line: 7, Offset: 1 << 40, Index: 3},
 			Enrich:  event.Enrichment{SrcIP: &event.IPInfo{}, DstIP: &event.IPInfo{Owned: true}}}
 		rec := appendHeader(nil, ev.Time, 1, "k")
@@ -351,9 +351,10 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 		}
 		want := &keptHit{time: ev.Time, rule: 1, key: "k", group: "g", tenant: "t", sub: "", principal: event.Principal{ID: "oid", UPN: "a@b", Name: "A", AppID: "app"},
 			corrID: "C", resource: "/r", summary: "sum", loc: ev.Loc, eventID: "i", shape: "s", operation: "op", keep: keepDst,
-			addrs:   hitAddrs{source: ev.SourceIP, flow: true, src: ev.Flow.Src, dst: ev.Flow.Dst, dns: true, client: ev.DNS.Client, srcCand: true},
-			compute: &alert.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, Region: "eastus", Spot: true, Resource: "/r", Operation: "C"},
-			fields:  map[string][]string{"a": {"x", "y"}, "b": {}}}
+			addrs: hitAddrs{source: ev.SourceIP, flow: true, src: ev.Flow.Src, dst: ev.Flow.Dst, dns: true, client: ev.DNS.Client, srcCand: true},
+			compute: &alert.Compute{Service: "batch", Size: "Standard_NC6", Count: 3, Region: "eastus", Spot: true, Resource: "/r", Operation: "C",
+				CountNote: event.CountFormula},
+			fields: map[string][]string{"a": {"x", "y"}, "b": {}}}
 		if diff := cmp.Diff(want, h, cmp.AllowUnexported(keptHit{}, hitAddrs{}), cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
 			cmp.Comparer(func(a, b time.Time) bool {
 				return a.Equal(b) && a.Format(time.RFC3339Nano) == b.Format(time.RFC3339Nano)

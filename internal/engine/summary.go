@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/enrich"
@@ -137,8 +138,14 @@ func commandText(cmd string) string {
 
 func computeText(ev *event.Event) string {
 	c := ev.Compute
-	n := max(c.Count, 1)
-	text := fmt.Sprintf("%d × %s (%s)", n, orUnknown(c.Size), c.Service)
+	n := strconv.Itoa(max(c.Count, 1))
+	if c.Count <= 0 && c.CountNote == event.CountFormulaUnknown {
+		n = "?" // not one: unknown
+	}
+	text := fmt.Sprintf("%s × %s (%s)", n, orUnknown(c.Size), c.Service)
+	if c.CountNote != "" {
+		text += ", " + c.CountNote
+	}
 	if s := ev.Enrich.Size; s != nil && s.Estimated {
 		// A size the table lacks: what its name says, said to be a guess.
 		if s.GPUs > 0 {

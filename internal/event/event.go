@@ -152,7 +152,18 @@ type Compute struct {
 	VCPUsTotal float64 `json:"vcpus_total,omitempty"`
 	GPUsTotal  float64 `json:"gpus_total,omitempty"`
 	Totaled    bool    `json:"-"`
+	// CountNote says how Count is known when the body does not state it:
+	// CountFormula, an autoscaled Batch pool's count bounded by constants
+	// of its formula (an estimate), or CountFormulaUnknown, a formula
+	// that bounds nothing (Count 0: not one node, unknown).
+	CountNote string `json:"count_note,omitempty"`
 }
+
+// Compute.CountNote's values.
+const (
+	CountFormula        = "autoscale formula"
+	CountFormulaUnknown = "autoscale formula: count unknown"
+)
 
 // Extension is a VM or scale-set extension install.
 type Extension struct {

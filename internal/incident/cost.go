@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -35,6 +36,11 @@ type CostLine struct {
 	Basis       Basis   `json:"basis"`
 	Method      string  `json:"method,omitempty"` // of the price row: retail-api, published, estimated
 	Estimated   bool    `json:"estimated,omitempty"`
+	// CountUnknown: some of the line's instances are an autoscaled pool
+	// whose formula bounds nothing (event.CountFormulaUnknown): Count
+	// holds only the known ones, and the price is theirs. A count an
+	// autoscale formula bounds (event.CountFormula) is an estimate.
+	CountUnknown bool `json:"count_unknown,omitempty"`
 }
 
 // maxCount bounds the instances one item may claim: a scale set holds at
@@ -59,6 +65,10 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 			region = DefaultRegion
 		}
 		n := min(max(it.Count, 1), maxCount)
+		unknown := it.CountNote == event.CountFormulaUnknown && it.Count <= 0
+		if unknown {
+			n = 0 // not one instance: unknown
+		}
 		k := key{sizeKey(it.Size), region, it.Spot}
 		if i, ok := byKey[k]; ok {
 			l := &lines[i]
@@ -66,10 +76,13 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 			if l.Service != it.Service {
 				l.Service = ""
 			}
+			l.CountUnknown = l.CountUnknown || unknown
+			l.Estimated = l.Estimated || it.CountNote == event.CountFormula
 			continue
 		}
 		byKey[k] = len(lines)
-		lines = append(lines, CostLine{Service: it.Service, Size: it.Size, Region: region, Count: n, Spot: it.Spot})
+		lines = append(lines, CostLine{Service: it.Service, Size: it.Size, Region: region, Count: n, Spot: it.Spot,
+			CountUnknown: unknown, Estimated: it.CountNote == event.CountFormula})
 	}
 	var c Cost
 	for i := range lines {
@@ -96,6 +109,8 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 // price fills the price fields of one line.
 func (p *Prices) price(l *CostLine) {
 	l.Basis = BasisUnknown
+	countEstimated := l.Estimated // a formula's bound, set by Cost
+	defer func() { l.Estimated = l.Estimated || countEstimated && l.Priced }()
 	if l.Size == "" {
 		return
 	}
@@ -153,6 +168,9 @@ func mergeCompute(items []alert.Compute) []alert.Compute {
 			continue
 		}
 		if i, ok := at[k]; ok {
+			if c.Count > out[i].Count || c.Count == out[i].Count && out[i].CountNote == event.CountFormulaUnknown {
+				out[i].CountNote = c.CountNote // the note of the count kept
+			}
 			out[i].Count = max(out[i].Count, c.Count)
 			out[i].Spot = out[i].Spot || c.Spot
 			if out[i].Region == "" {

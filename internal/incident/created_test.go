@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // TestIncidentPricedFromEveryCreate: an incident whose only alert is a
@@ -99,5 +100,24 @@ func TestParseFloor(t *testing.T) {
 		} else if strings.Contains(bad, "\n5") && strings.Count(bad, "\n") > 2 && !strings.Contains(err.Error(), "line") {
 			t.Errorf("ParseFloor(%q): %v names no line", bad, err)
 		}
+	}
+}
+
+// TestAutoscaleFormulaCount: a pool whose formula bounds its count is
+// priced at the bound and marked estimated; one whose formula bounds
+// nothing is priced at no node, said to be of unknown count, never one.
+func TestAutoscaleFormulaCount(t *testing.T) {
+	t.Parallel()
+	p := NewPrices([]Price{{Size: "Standard_ND96asr_v4", Region: "eastus", USD: 27.197, Method: "retail-api", Source: "x"}})
+	c := p.Cost([]alert.Compute{{Service: "batch", Size: "Standard_ND96asr_v4", Count: 500, Region: "eastus", CountNote: event.CountFormula}})
+	if c.USDPerHour != roundUSD(500*27.197) || !c.Estimated || c.Lines[0].CountUnknown {
+		t.Errorf("bounded formula: %+v, want 500 nodes, estimated", c)
+	}
+	c = p.Cost([]alert.Compute{{Service: "batch", Size: "Standard_ND96asr_v4", Count: 0, Region: "eastus", CountNote: event.CountFormulaUnknown}})
+	if c.USDPerHour != 0 || c.Lines[0].Count != 0 || !c.Lines[0].CountUnknown {
+		t.Errorf("unbounded formula: %+v, want no node priced, count unknown", c)
+	}
+	if s := c.describe(); !strings.Contains(s, "count unknown") {
+		t.Errorf("describe = %q, want it to say the count is unknown", s)
 	}
 }

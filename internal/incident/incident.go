@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/plural"
 )
 
@@ -90,8 +91,12 @@ func (c Cost) describe() string {
 	if len(c.Lines) == 0 {
 		return ""
 	}
+	unknown := ""
+	if slices.ContainsFunc(c.Lines, func(l CostLine) bool { return l.CountUnknown }) {
+		unknown = " + " + event.CountFormulaUnknown
+	}
 	if c.Unpriced == len(c.Lines) {
-		return "compute cost unknown"
+		return "compute cost unknown" + unknown
 	}
 	s := fmt.Sprintf("$%.2f/h", c.USDPerHour)
 	if c.Estimated {
@@ -100,7 +105,7 @@ func (c Cost) describe() string {
 	if c.Unpriced > 0 {
 		s += " + " + plural.Count(c.Unpriced, "unpriced size", "unpriced sizes")
 	}
-	return s
+	return s + unknown
 }
 
 func oneLine(s string) string {

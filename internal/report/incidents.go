@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 )
@@ -153,6 +154,14 @@ func costText(c *incident.Cost) string {
 		n += l.Count
 	}
 	t := fmt.Sprintf("about $%.0f per hour for %s", c.USDPerHour, plural.Count(n, "instance", "instances"))
+	if slices.ContainsFunc(c.Lines, func(l incident.CostLine) bool { return l.CountUnknown }) {
+		// An autoscaled pool whose formula bounds nothing: not one node.
+		t = fmt.Sprintf("about $%.0f per hour for %s, and a pool of unknown count (autoscale formula)",
+			c.USDPerHour, plural.Count(n, "instance", "instances"))
+		if n == 0 {
+			return "unknown: " + event.CountFormulaUnknown
+		}
+	}
 	switch {
 	case c.Unpriced > 0:
 		t += fmt.Sprintf(" (%s without a price, not counted)", plural.Count(c.Unpriced, "size", "sizes"))

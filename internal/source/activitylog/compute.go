@@ -294,14 +294,25 @@ func serverlessCompute(id string) bool {
 }
 
 // batchPool reads a Batch pool. A fixed-scale pool asks for dedicated plus
-// low-priority nodes; an autoscaled pool's size is a formula, so its count
-// stays 0.
+// low-priority nodes; an autoscaled pool's size is a formula, whose
+// constant bounds are an estimated count (formula.go), else the count is
+// unknown and said to be (event.CountFormulaUnknown), its count 0.
 func batchPool(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcBatch}
 	c.Size = b.first("properties", "vmSize")
 	dedicated := b.count("properties", "scaleSettings", "fixedScale", "targetDedicatedNodes")
 	c.LowPri = b.count("properties", "scaleSettings", "fixedScale", "targetLowPriorityNodes")
 	c.Count = clampCount(int64(dedicated) + int64(c.LowPri))
+	if c.Count > 0 {
+		return c
+	}
+	if f := b.first("properties", "scaleSettings", "autoScale", "formula"); f != "" {
+		if d, low, ok := formulaCount(f); ok {
+			c.LowPri, c.Count, c.CountNote = low, clampCount(int64(d)+int64(low)), event.CountFormula
+		} else {
+			c.CountNote = event.CountFormulaUnknown
+		}
+	}
 	return c
 }
 

@@ -35,6 +35,8 @@ func FuzzDecode(f *testing.F) {
 		// Invalid UTF-8 and a capital dotted I (whose lower case is longer)
 		// before the labels the quota parser slices at.
 		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachines/write","resultType":"Failure","properties":{"statusMessage":"exceeding approved \u0130\u0130\u0130 quota. Location: ` + "\xff\xfe" + `, Current Limit: 99999999999999999999"}}`,
+		// An autoscaled Batch pool's formula: nested caps, an unclosed call, a ternary.
+		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Batch/batchAccounts/pools/write","properties":{"requestbody":"{\"properties\":{\"vmSize\":\"Standard_ND96asr_v4\",\"scaleSettings\":{\"autoScale\":{\"formula\":\"$TargetDedicatedNodes = max(0, min($x ? 3 : (4), 9e99)); $TargetLowPriorityNodes = min(((1)), $y; $TargetDedicatedNodes==1\"}}}}"}}`,
 		// Names a caller's body writes twice, in two cases, escaped, with a Kelvin sign.
 		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.Compute/virtualMachineScaleSets/write","properties":{"requestbody":"{\"sku\":{\"name\":\"Standard_B1s\",\"NAME\":\"Standard_ND96asr_v4\",\"capacity\":1,\"c\\u0061pacity\":40},\"s\\u212Au\":{\"capacity\":2}}"}}`,
 		`{"time":"2024-01-01T00:00:00Z","category":"Write","operationName":"Microsoft.MachineLearningServices/workspaces/jobs/write","properties":{"requestbody":{"properties":{"jobType":"Pipeline","jobs":{"a":{"resources":{"instance_type":"Standard_ND96asr_v4"}},"a":{"resources":{"instance_type":"Standard_D4s_v5"}},"A":null}}}}}`,
