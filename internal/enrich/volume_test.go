@@ -28,7 +28,10 @@ func TestComputeTotals(t *testing.T) {
 		{"CPU scale set: 0 GPUs, present", event.Compute{Service: "vmss", Size: "standard_f64as_v6", Count: 39}, []string{"2496"}, []string{"0"}},
 		{"partial GPUs add up", event.Compute{Service: "vm", Size: "Standard_NV6ads_A10_v5", Count: 12}, []string{"72"}, []string{"2"}},
 		{"a Container Apps profile by its VM", event.Compute{Service: "aca", Size: "NC24-A100", Count: 4}, []string{"96"}, []string{"4"}},
-		{"size the table does not know", event.Compute{Service: "vmss", Size: "Standard_ND128isr_B300_v7", Count: 39}, nil, nil},
+		// A newer size is estimated from its name (estimateSize): its GPUs are
+		// at least one each, so the sum is a floor, never an overstatement.
+		{"a newer size, estimated from its name", event.Compute{Service: "vmss", Size: "Standard_ND128isr_B300_v7", Count: 39}, []string{"4992"}, []string{"39"}},
+		{"size nothing knows", event.Compute{Service: "vmss", Size: "Custom_GPU_Box", Count: 39}, nil, nil},
 		{"Instance Mix names no real size", event.Compute{Service: "vmss", Size: "Mix", Count: 39}, nil, nil},
 		{"no size at all (an autoscale setting)", event.Compute{Service: "vmss", Count: 200, Target: "/subscriptions/s/x"}, nil, nil},
 		{"container group's own requests", event.Compute{Service: "aci", Count: 1, CPUs: 4, GPUs: 2}, []string{"4"}, []string{"2"}},

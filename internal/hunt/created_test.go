@@ -12,7 +12,7 @@ import (
 )
 
 // TestIncidentPricedFromBaseRuleHits: a principal that never deployed
-// creates 39 × Standard_D96as_v5 in 39 minutes. Only first_time_deployer
+// creates 39 × Standard_D16as_v5 in 39 minutes. Only first_time_deployer
 // alerts, on the first create; the incident is priced from every create,
 // which the base rules' hits (compute_created, compute_requested: no
 // alerts of their own) carry, each create's Start and Success once: 39
@@ -55,9 +55,11 @@ func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 	for d := range 2 { // a known deployer, learned on day 1
 		create(day.Add(time.Duration(d)*24*time.Hour), "30ae8bcc-d3e8-4153-8a01-3f85432b00a4", "dana.ops@contoso.example", fmt.Sprintf("app-%d", d), "Standard_D2s_v5")
 	}
+	// 624 vCPUs: below the volume rules' 1,024 an hour, so first_time_deployer
+	// alone alerts, with the first create.
 	for i := range 39 {
 		create(day.Add(30*time.Hour+time.Duration(i)*time.Minute), "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10", "eve.intern@contoso.example",
-			fmt.Sprintf("miner-%d", i), "Standard_D96as_v5")
+			fmt.Sprintf("miner-%d", i), "Standard_D16as_v5")
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
