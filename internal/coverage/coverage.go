@@ -30,13 +30,14 @@ type Gap struct {
 // logs names each kind of log and the export that brings it; mamori's
 // readers accept every shape listed in docs/formats.md.
 var logs = [event.KindCount]struct{ source, export string }{
-	event.KindActivity: {"Azure Activity Log", "subscription diagnostic setting (Administrative category; Security too for Defender's alerts), or az monitor activity-log list"},
-	event.KindSignIn:   {"Entra ID sign-in logs", "Entra diagnostic setting SignInLogs (and NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs)"},
-	event.KindAudit:    {"Entra ID audit logs", "Entra diagnostic setting AuditLogs"},
-	event.KindFlow:     {"network flow logs", "NSG or VNet flow logs, or Azure Firewall network rule logs (AZFWNetworkRule)"},
-	event.KindDNS:      {"DNS lookups", "Azure Firewall DNS proxy logs (AZFWDnsQuery)"},
-	event.KindProcess:  {"host process logs", "Defender for Endpoint DeviceProcessEvents, auditd execve records or Sysmon for Linux"},
-	event.KindAlert:    {"Defender for Cloud security alerts", "Defender for Cloud continuous export (SecurityAlert in a Log Analytics workspace, or an Event Hub), the alerts REST API, or the Activity Log's Security category (none there: Defender raised none, or is off)"},
+	event.KindActivity:   {"Azure Activity Log", "subscription diagnostic setting (Administrative category; Security too for Defender's alerts), or az monitor activity-log list"},
+	event.KindSignIn:     {"Entra ID sign-in logs", "Entra diagnostic setting SignInLogs (and NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs)"},
+	event.KindAudit:      {"Entra ID audit logs", "Entra diagnostic setting AuditLogs"},
+	event.KindFlow:       {"network flow logs", "NSG or VNet flow logs, or Azure Firewall network rule logs (AZFWNetworkRule)"},
+	event.KindDNS:        {"DNS lookups", "Azure Firewall DNS proxy logs (AZFWDnsQuery)"},
+	event.KindProcess:    {"host process logs", "Defender for Endpoint DeviceProcessEvents, auditd execve records or Sysmon for Linux"},
+	event.KindAlert:      {"Defender for Cloud security alerts", "Defender for Cloud continuous export (SecurityAlert in a Log Analytics workspace, or an Event Hub), the alerts REST API, or the Activity Log's Security category (none there: Defender raised none, or is off)"},
+	event.KindDatabricks: {"Azure Databricks clusters log", "each Databricks workspace's diagnostic setting, category clusters (a storage account, an Event Hub, or DatabricksClusters in a Log Analytics workspace; Premium plan): the Activity Log names only the AzureDatabricks application for a cluster's machines"},
 }
 
 // maxExamples is how many titles a gap quotes: enough to say what is at

@@ -225,13 +225,14 @@ const edge = 24 * time.Hour
 // what each kind of log records, for "its sign-ins before then were not
 // read".
 var what = [event.KindCount]string{
-	event.KindActivity: "Activity Log operations",
-	event.KindSignIn:   "sign-ins",
-	event.KindAudit:    "directory changes",
-	event.KindFlow:     "network flows",
-	event.KindDNS:      "DNS lookups",
-	event.KindProcess:  "process starts",
-	event.KindAlert:    "security alerts",
+	event.KindActivity:   "Activity Log operations",
+	event.KindSignIn:     "sign-ins",
+	event.KindAudit:      "directory changes",
+	event.KindFlow:       "network flows",
+	event.KindDNS:        "DNS lookups",
+	event.KindProcess:    "process starts",
+	event.KindAlert:      "security alerts",
+	event.KindDatabricks: "Databricks cluster requests",
 }
 
 // whatOf is what a kind of log records, "events" for one not named.

@@ -43,6 +43,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	}
 	whose := tenantFor{only: e.onlyTenant(), owners: e.Owners}
 	byGroup := map[string]*alert.Alert{}
+	shown := map[*alert.Alert]int{} // the machines the summary names, when more than one
 	var out []*alert.Alert
 	// The correlations read the hits on goroutines of their own, in
 	// batches and in order, while this one decodes them and builds the
@@ -112,11 +113,20 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 			}
 			byGroup[gk] = a
 			out = append(out, a)
+			if h.compute != nil && h.compute.Count > 1 {
+				shown[a] = h.compute.Count
+			}
 		} else if sum := summaryFor(r, h); strings.Count(sum, "?") < strings.Count(a.Summary, "?") {
 			// A later record of the same action may know more (the
 			// Succeeded record names both tenants of a move; the Start
 			// record does not).
 			a.Summary = sum
+		} else if c := h.compute; c != nil && c.Count > max(shown[a], 1) && strings.Count(sum, "?") == strings.Count(a.Summary, "?") {
+			// One record's machines of several sizes or priorities (an
+			// Azure Databricks cluster's driver and workers) are as
+			// many events, in no order of time: the summary names the
+			// most machines.
+			a.Summary, shown[a] = sum, c.Count
 		}
 		extend(a, h)
 	})
@@ -253,8 +263,23 @@ func computeOf(ev *event.Event) *alert.Compute {
 	if n <= 0 && !start && c.CountNote != event.CountFormulaUnknown { // an unknown count is not one
 		n = 1
 	}
-	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: ev.ResourceID, Operation: ev.CorrelationID,
+	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: computeResource(ev), Operation: ev.CorrelationID,
 		CountNote: c.CountNote}
+}
+
+// computeResource is the resource whose machines an event's compute is,
+// as the cost counts it once: the event's own, but for an Azure
+// Databricks cluster, which is no Azure resource and whose records name
+// its workspace: the workspace's id and /clusters/<id>, so that two
+// clusters of one workspace are priced apart. The hit encodes what it
+// adds to the event's resource (appendRecordPart).
+func computeResource(ev *event.Event) string {
+	c := ev.Compute
+	if c.Service != "databricks" || c.Cluster == "" || ev.ResourceID == "" {
+		return ev.ResourceID
+	}
+	_, id, _ := strings.Cut(c.Cluster, "/")
+	return ev.ResourceID + "/clusters/" + id
 }
 
 func principal(p event.Principal) string {

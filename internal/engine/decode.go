@@ -99,13 +99,17 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation, &h.hosts} {
 		*s = d.str()
 	}
-	if computed, note := decodeAddrs(&d, h); computed {
+	if computed, note, longer := decodeAddrs(&d, h); computed {
 		// Resource and Operation are the event's resource and
-		// correlation ids, encoded above.
+		// correlation ids, encoded above (the resource longer when
+		// flagged: a Databricks cluster's).
 		c := &alert.Compute{Service: d.str(), Size: d.str(), Region: d.str(), Resource: h.resource, Operation: h.corrID}
 		c.Count = int(d.varint())
 		c.Spot = d.byte() == 1
 		c.CountNote = note
+		if longer {
+			c.Resource += d.str()
+		}
 		h.compute = c
 	}
 	if h.action {
@@ -162,7 +166,7 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	if h.tenant == "" { // its subscription may name its owner (Owners)
 		h.sub = l.get(&l.sub, strs[1])
 	}
-	if computed, note := decodeAddrs(&d, h); computed {
+	if computed, note, longer := decodeAddrs(&d, h); computed {
 		// A compute create is kept whole enough to price it (Engine.Created)
 		// and for lateRequest to make a settled request's vCPUs and GPUs in
 		// all from its size and count: such hits are a few in a thousand.
@@ -172,6 +176,9 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		c.CountNote = note
 		h.resource, h.corrID = string(strs[7]), string(strs[6])
 		c.Resource, c.Operation = h.resource, h.corrID
+		if longer { // what the compute's resource adds to the event's
+			c.Resource += string(d.str())
+		}
 		h.compute = c
 		h.principal.ID, h.principal.UPN, h.principal.AppID = string(strs[2]), string(strs[3]), string(strs[5])
 	}
@@ -209,9 +216,12 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	}
 	// lateRegion reads the resource of a hit whose region is missing;
 	// lateRequest an autoscale setting's, and who wrote it; lateScale the
-	// setting autoscale acted for.
+	// setting autoscale acted for; managed a VM write's.
 	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 || h.scaled || h.action {
 		h.resource = string(strs[7])
+	}
+	if string(strs[12]) == opVM {
+		h.resource, h.operation = string(strs[7]), opVM
 	}
 	if h.scaled {
 		h.principal.ID = string(strs[2])
@@ -234,9 +244,10 @@ func decodeTime[S string | []byte](d *decoder[S], e entry) time.Time {
 }
 
 // decodeAddrs reads the hit's location in its file and its addresses,
-// and says whether the compute it created follows, and its count's note
-// (event.Compute.CountNote).
-func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, note string) {
+// and says whether the compute it created follows, its count's note
+// (event.Compute.CountNote), and whether its resource is longer than the
+// event's (computeResource).
+func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, note string, longer bool) {
 	h.loc.Line = int(d.varint())
 	h.loc.Offset = d.varint()
 	h.loc.Index = int(d.varint())
@@ -246,12 +257,14 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, n
 	h.scaled = flags&32 != 0
 	h.action = flags&64 != 0
 	if flags&128 != 0 { // a second byte of flags (appendRecordPart)
-		switch more := d.byte(); {
+		more := d.byte()
+		switch {
 		case more&1 != 0:
 			note = event.CountFormula
 		case more&2 != 0:
 			note = event.CountFormulaUnknown
 		}
+		longer = more&4 != 0
 	}
 	a.source = d.addr()
 	if a.flow {
@@ -260,7 +273,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, n
 	if a.dns {
 		a.client = d.addr()
 	}
-	return flags&16 != 0, note
+	return flags&16 != 0, note, longer
 }
 
 // decodeNeeds reads the correlation fields, the end of the hit.

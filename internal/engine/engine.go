@@ -81,6 +81,12 @@ type Engine struct {
 	// create may be told once per rule that matched it, and once per
 	// record of its operation. Called on Alerts' goroutine.
 	Created func(tenant string, t time.Time, principals []string, c alert.Compute)
+	// Managed, when set, says by the end of the hunt whether a VM's
+	// writes are Azure Databricks creating a cluster's machines that the
+	// cluster's requests, read in its workspace's clusters log, count
+	// already under the person who asked: the hits of those writes are
+	// passed over, so that the machines count once.
+	Managed func(resourceID string) bool
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

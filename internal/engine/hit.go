@@ -140,6 +140,13 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 			more |= 2
 		}
 	}
+	// The compute's resource is longer than the event's (computeResource),
+	// and what it adds follows the compute.
+	longer := ""
+	if c != nil && c.Resource != ev.ResourceID {
+		longer = strings.TrimPrefix(c.Resource, ev.ResourceID)
+		more |= 4
+	}
 	if more != 0 {
 		flags |= 128
 	}
@@ -156,10 +163,14 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 	}
 	if c != nil {
 		// Resource and Operation are the event's resource and correlation
-		// ids, encoded above.
+		// ids, encoded above; the resource may be longer (a Databricks
+		// cluster's, computeResource): what it adds follows, flagged.
 		b = appendStr(appendStr(appendStr(b, c.Service), c.Size), c.Region)
 		b = binary.AppendVarint(b, int64(c.Count))
 		b = append(b, boolByte(c.Spot))
+		if more&4 != 0 {
+			b = appendStr(b, longer)
+		}
 	}
 	if action {
 		a := ev.Compute

@@ -310,3 +310,16 @@ const (
 	vcpusTotalField = "compute.vcpus_total"
 	gpusTotalField  = "compute.gpus_total"
 )
+
+// opVM is a VM's write, as events carry its operation: the records of
+// the machines Azure Databricks writes for a cluster.
+const opVM = "microsoft.compute/virtualmachines/write"
+
+// managed says a hit is of a VM Azure Databricks wrote for a cluster
+// whose requests, read in its clusters log, count the machine already
+// (Managed): every record of the VM's writes, whether or not it carried
+// the request body whose tags name the cluster (the Accept and Succeeded
+// records do not), is passed over alike.
+func (e *Engine) managed(h *keptHit) bool {
+	return e.Managed != nil && h.operation == opVM && h.resource != "" && e.Managed(h.resource)
+}

@@ -6,7 +6,9 @@ package engine
 const scanBatch = 256
 
 // scan decodes the hits in event-time order, drops those whose rule no
-// longer matches after the refresh of owned addresses, gives hits without
+// longer matches after the refresh of owned addresses and those of the
+// machines Azure Databricks wrote for a cluster whose request was read
+// (managed), gives hits without
 // a tenant the only tenant (if any), and calls fn with each and its
 // position among the hits kept. It returns the positions in seq of the
 // hits it dropped, for pick (an int each: such hits are few, sign-ins
@@ -56,7 +58,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 			if err != nil {
 				return err
 			}
-			if !e.stillMatches(h, &sc) {
+			if !e.stillMatches(h, &sc) || e.managed(h) {
 				h = nil
 			} else if locs != nil {
 				locs.add(run, at)

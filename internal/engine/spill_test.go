@@ -389,6 +389,64 @@ func TestHitEncodingRoundTrips(t *testing.T) {
 	}
 }
 
+// An Azure Databricks cluster's compute is priced as the cluster
+// (computeResource: the workspace's id and /clusters/<id>) while the
+// hit's resource stays the workspace the record names; the full and the
+// light decode both read past it. A VM write's light decode keeps its
+// resource and operation, which Managed asks about. Autoscale's record
+// of a scale-out of its own (flag 64) and a longer compute resource
+// (bit 4 of the second flags byte, flag 128) are flagged apart: with one bit for both, each hit was read
+// as the other's and what followed its compute misread.
+func TestHitEncodingOfDatabricksClustersAndTheirMachines(t *testing.T) {
+	t.Parallel()
+	ws := "/subscriptions/s/resourcegroups/r/providers/microsoft.databricks/workspaces/w"
+	ev := event.Event{Time: time.Date(2026, 11, 23, 2, 15, 4, 0, time.UTC), Tenant: "t", ID: "log", Shape: "databricks.diagnostic",
+		Operation: "microsoft.databricks/clusters/create", CorrelationID: "req", ResourceID: ws, Region: "eastus",
+		Compute: &event.Compute{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: 40, LowPri: 40, Priority: "Spot", Cluster: "s/1123-021504-x7k2mq9a"}}
+	vm := event.Event{Time: ev.Time, Tenant: "t", Shape: "activity.diagnostic", Operation: opVM, CorrelationID: "c", ResourceID: "/subscriptions/s/resourcegroups/m/providers/microsoft.compute/virtualmachines/v",
+		Compute: &event.Compute{Service: "vm", Size: "Standard_NC24ads_A100_v4", Count: 1, Cluster: "s/1123-021504-x7k2mq9a"}}
+	setting := "/subscriptions/s/resourcegroups/r/providers/microsoft.insights/autoscalesettings/a"
+	target := "/subscriptions/s/resourcegroups/r/providers/microsoft.compute/virtualmachinescalesets/x"
+	scaled := event.Event{Time: ev.Time, Tenant: "t", Shape: "activity.rest", Operation: "microsoft.insights/autoscalesettings/scaleupresult/action",
+		CorrelationID: "sc", ResourceID: setting, Region: "eastus",
+		Compute: &event.Compute{Service: "vmss", Count: 20, Old: 1, New: 21, Target: target}}
+	for _, c := range []struct {
+		ev       event.Event
+		resource string // the compute's
+		light    *keptHit
+	}{
+		// A compute hit's light decode keeps the event's resource, for
+		// Engine.Created to price it (the workspace: its compute's is longer).
+		{ev, ws + "/clusters/1123-021504-x7k2mq9a", &keptHit{resource: ws}},
+		{vm, vm.ResourceID, &keptHit{resource: vm.ResourceID, operation: opVM}},
+		{scaled, setting, &keptHit{resource: setting, action: true, target: target, from: 1, to: 21}},
+	} {
+		rec := appendHeader(nil, c.ev.Time, 0, "k")
+		rec = appendStr(rec, "")
+		rec = append(rec, 0)
+		rec = appendRecordPart(rec, &c.ev, "sum")
+		rec = appendFields(rec, [][]string{{"41"}})
+		h, err := decodeHit(rec, func(int) []need { return []need{{name: "compute.count"}} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := computeOf(&c.ev).Count
+		if h.resource != c.ev.ResourceID || h.compute == nil || h.compute.Resource != c.resource || h.compute.Count != want ||
+			h.fields["compute.count"][0] != "41" {
+			t.Errorf("%s: resource %q, compute %+v, fields %v", c.ev.Operation, h.resource, h.compute, h.fields)
+		}
+		if h.action != c.light.action || h.target != c.light.target || h.from != c.light.from || h.to != c.light.to {
+			t.Errorf("%s: action %v of %q from %d to %d", c.ev.Operation, h.action, h.target, h.from, h.to)
+		}
+		var ls lightState
+		l, err := decodeLight(rec, func(int) []string { return []string{"compute.count"} }, &ls)
+		if err != nil || l.resource != c.light.resource || l.operation != c.light.operation || l.vals[0][0] != "41" ||
+			l.action != c.light.action || l.target != c.light.target || l.from != c.light.from || l.to != c.light.to {
+			t.Errorf("%s: light decode %+v, %v", c.ev.Operation, l, err)
+		}
+	}
+}
+
 // appendFields encodes vals as a hit's correlation fields through
 // appendNeeds, the i-th need reading vals[i].
 func appendFields(b []byte, vals [][]string) []byte {

@@ -161,6 +161,18 @@ func computeText(ev *event.Event) string {
 	if c.Priority != "" && c.Priority != "Regular" {
 		text += ", " + strings.ToLower(c.Priority)
 	}
+	if c.Cluster != "" {
+		_, id, _ := strings.Cut(c.Cluster, "/")
+		if c.Service == "databricks" {
+			text += ", cluster " + id // the record's resource is its workspace
+		} else {
+			// A machine Azure Databricks wrote: its tags say whose cluster.
+			text += ", a machine of Azure Databricks cluster " + id
+			if c.Creator != "" {
+				text += " created by " + c.Creator
+			}
+		}
+	}
 	return text
 }
 

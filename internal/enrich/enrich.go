@@ -34,6 +34,7 @@ type Enricher struct {
 	// countWindow is SetCountWindow's, in nanoseconds; 0 for the default.
 	countWindow atomic.Int64
 	starts      startTable // what starts of existing machines woke (started.go)
+	managed     managedTable
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
@@ -66,8 +67,8 @@ type ipPair struct{ src, dst event.IPInfo }
 // destination) whenever the address is known; Pool when the flow, DNS
 // query or process touched mining infrastructure. It first learns the
 // public addresses an event gives the tenant (ev.PublicAddrs) as owned,
-// and what the end of the hunt asks of regions and autoscale settings
-// (LateRegion, LateRequest).
+// and what the end of the hunt asks of regions, autoscale settings and
+// the machines Azure Databricks writes (LateRegion, LateRequest, Managed).
 // Events are enriched as they arrive, so an address learned from a later
 // record does not mark the flows read before it.
 func (e *Enricher) Apply(ev *event.Event) {
@@ -77,6 +78,7 @@ func (e *Enricher) Apply(ev *event.Event) {
 	e.learnRegion(ev)
 	e.learnScale(ev)
 	e.learnStarted(ev)
+	e.learnManaged(ev)
 	if ev.Compute != nil {
 		if ev.Compute.Size != "" {
 			if si, ok := SizeOf(ev.Compute.Size); ok {

@@ -16,7 +16,9 @@ import (
 // is learned as records are read, and asked at the end of the hunt
 // (LateRegion). An AKS node pool and a Service Fabric managed cluster's
 // node type are the same: their bodies name no location, their cluster's
-// write does.
+// write does; so is an Azure Databricks cluster, whose workspace's
+// clusters log names no region (its events' resource is the workspace),
+// and the workspace's write does.
 const (
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	batchAccounts  = "/providers/microsoft.batch/batchaccounts/"
@@ -24,15 +26,19 @@ const (
 	aksClusters    = "/providers/microsoft.containerservice/managedclusters/"
 	opSFCluster    = "microsoft.servicefabric/managedclusters/write"
 	sfClusters     = "/providers/microsoft.servicefabric/managedclusters/"
+	opDatabricks   = "microsoft.databricks/workspaces/write"
+	dbxWorkspaces  = "/providers/microsoft.databricks/workspaces/"
 )
 
 // regionParents are the resources whose children run in their region: the
 // parent's write operation, the id prefix of parents, and the child
-// collection.
+// collection ("": the parent itself, a Databricks workspace, whose
+// clusters log names the workspace as its records' resource).
 var regionParents = []struct{ op, parents, children string }{
 	{opBatchAccount, batchAccounts, "pools/"},
 	{opAKS, aksClusters, "agentpools/"},
 	{opSFCluster, sfClusters, "nodetypes/"},
+	{opDatabricks, dbxWorkspaces, ""},
 }
 
 // regionTable is what the hunt learned of where Batch accounts and AKS
@@ -48,7 +54,7 @@ type regionTable struct {
 // write names one.
 func (e *Enricher) learnRegion(ev *event.Event) {
 	switch ev.Operation {
-	case opBatchAccount, opAKS, opSFCluster: // regionParents' ops
+	case opBatchAccount, opAKS, opSFCluster, opDatabricks: // regionParents' ops
 	default:
 		return
 	}
@@ -71,7 +77,9 @@ func resourceKey(id string) string { return strings.ToLower(strings.TrimRight(id
 
 // LateRegion is the region learned, by the end of the hunt, for a
 // resource whose own records named none: a Batch pool's is its account's,
-// an AKS node pool's or a Service Fabric node type's its cluster's. It is "" when nothing was learned.
+// an AKS node pool's or a Service Fabric node type's its cluster's, an
+// Azure Databricks workspace's (its clusters') its own write's, else its
+// clusters' machines'. It is "" when nothing was learned.
 func (e *Enricher) LateRegion(resourceID string) string {
 	id := strings.ToLower(resourceID)
 	for _, p := range regionParents {
@@ -81,13 +89,20 @@ func (e *Enricher) LateRegion(resourceID string) string {
 		}
 		rest := id[i+len(p.parents):]
 		name, child, ok := strings.Cut(rest, "/")
-		if !ok || name == "" || !strings.HasPrefix(child, p.children) {
+		if name == "" || p.children == "" && ok || p.children != "" && (!ok || !strings.HasPrefix(child, p.children)) {
 			return ""
 		}
+		parent := id[:i+len(p.parents)+len(name)]
 		r := &e.regions
 		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.m[id[:i+len(p.parents)+len(name)]]
+		region := r.m[parent]
+		r.mu.Unlock()
+		if region == "" && p.op == opDatabricks {
+			// No write of the workspace read: the machines Azure
+			// Databricks wrote for its clusters say where it runs.
+			region = e.workspaceRegion(parent)
+		}
+		return region
 	}
 	return ""
 }

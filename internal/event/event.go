@@ -18,17 +18,18 @@ type Kind uint8
 // The kinds of event mamori reads. The string forms are stable: they appear
 // in alerts, statistics and rule log sources.
 const (
-	KindUnknown  Kind = iota
-	KindActivity      // Azure Activity Log (subscription and tenant level)
-	KindSignIn        // Entra ID sign-ins (user, non-interactive, service principal, managed identity)
-	KindAudit         // Entra ID audit log
-	KindFlow          // NSG and VNet flow logs, Traffic Analytics, firewall network rules
-	KindDNS           // Azure Firewall DNS proxy
-	KindProcess       // host process creation: Defender for Endpoint, auditd, Sysmon for Linux
-	KindAlert         // Defender for Cloud security alerts (and other products' in the SecurityAlert table)
+	KindUnknown    Kind = iota
+	KindActivity        // Azure Activity Log (subscription and tenant level)
+	KindSignIn          // Entra ID sign-ins (user, non-interactive, service principal, managed identity)
+	KindAudit           // Entra ID audit log
+	KindFlow            // NSG and VNet flow logs, Traffic Analytics, firewall network rules
+	KindDNS             // Azure Firewall DNS proxy
+	KindProcess         // host process creation: Defender for Endpoint, auditd, Sysmon for Linux
+	KindAlert           // Defender for Cloud security alerts (and other products' in the SecurityAlert table)
+	KindDatabricks      // Azure Databricks clusters log (a workspace's diagnostic setting, category clusters)
 )
 
-var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process", "securityalert"}
+var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process", "securityalert", "databricks"}
 
 // KindCount is how many kinds there are, KindUnknown included: the length
 // of an array indexed by Kind.
@@ -102,9 +103,10 @@ func (p Principal) Empty() bool { return p.ID == "" && p.UPN == "" && p.Name == 
 // container app's or Container Apps job's replicas, an HDInsight cluster,
 // a Synapse Spark pool, an Azure Red Hat OpenShift cluster's workers, a
 // Compute Fleet, the instances an autoscale setting keeps running on its
-// target (Target), or those autoscale's own action gave it (Old, New).
+// target (Target), those autoscale's own action gave it (Old, New), or an
+// Azure Databricks cluster's machines of one size and priority.
 type Compute struct {
-	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf, hdinsight, synapse, aro; a setting's, its target's
+	Service  string  `json:"service"` // vm, vmss, fleet, aml, batch, aci, aks, aca, appservice, sf, hdinsight, synapse, aro, databricks; a setting's, its target's
 	Size     string  `json:"size,omitempty"`
 	Count    int     `json:"count,omitempty"`        // instances or nodes requested (max for autoscaled)
 	LowPri   int     `json:"low_priority,omitempty"` // Batch low-priority / spot nodes, included in Count
@@ -138,6 +140,17 @@ type Compute struct {
 	// an idle cluster's: the hunt prices them as a start of the cluster,
 	// no more than its maximum (enrich.Enricher.LateRequest).
 	Wakes int `json:"wakes,omitempty"`
+	// Cluster is the Azure Databricks cluster the compute is (a cluster's
+	// create, edit or resize in its workspace's clusters log) or runs for
+	// (a VM Azure Databricks wrote, known by the ClusterId tag it gives
+	// every machine of a cluster): "<subscription>/<cluster id>", lower
+	// case, the same from both logs. The hunt counts a cluster's machines
+	// once, by the log that names who asked (enrich.Enricher.Managed).
+	Cluster string `json:"cluster,omitempty"`
+	// Creator is, for a VM Azure Databricks wrote, whom its Creator tag
+	// names: the user who created the cluster, where the Activity Log
+	// names only the Databricks application that wrote the machine.
+	Creator string `json:"creator,omitempty"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
 	// it created is unknown, not absent. A body that names no size (a
@@ -496,6 +509,8 @@ func KindOfShape(shape string) Kind {
 		return KindProcess
 	case "securityalert":
 		return KindAlert
+	case "databricks":
+		return KindDatabricks
 	case "firewall":
 		if rest == "dns" {
 			return KindDNS
@@ -516,7 +531,9 @@ func KindOfShape(shape string) Kind {
 // container app or Container Apps job (its replicas), an HDInsight
 // cluster, a Synapse Spark pool, an OpenShift cluster, an
 // autoscale setting (the instances it keeps on its target; one disabled,
-// or on a target that is no compute, creates none: only its body tells).
+// or on a target that is no compute, creates none: only its body tells);
+// and, from an Azure Databricks workspace's clusters log, a cluster's
+// create, edit or resize (its operationName, as the log writes it).
 func CreatesCompute(op string) bool {
 	switch op {
 	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
@@ -530,7 +547,8 @@ func CreatesCompute(op string) bool {
 		"microsoft.servicefabric/managedclusters/nodetypes/write", "microsoft.insights/autoscalesettings/write",
 		"microsoft.app/containerapps/write", "microsoft.app/jobs/write",
 		"microsoft.hdinsight/clusters/write", "microsoft.synapse/workspaces/bigdatapools/write",
-		"microsoft.redhatopenshift/openshiftclusters/write":
+		"microsoft.redhatopenshift/openshiftclusters/write",
+		"microsoft.databricks/clusters/create", "microsoft.databricks/clusters/edit", "microsoft.databricks/clusters/resize":
 		return true
 	}
 	return false

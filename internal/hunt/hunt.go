@@ -158,6 +158,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	if corr != nil {
 		cfg.Enricher.SetCountWindow(corr.SumWindow("compute.count"))
 	}
+	eng.Managed = cfg.Enricher.Managed
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind
 	eng.Memory, eng.TempDir = cfg.HitMemory, cfg.TempDir

@@ -77,7 +77,9 @@ func (n *principalNames) learn(w int, ev *event.Event) {
 	case "User":
 		if u := n.users[w]; p.ID != "" && p.UPN != "" && len(u) < maxNamed {
 			id := strings.ToLower(strings.TrimSpace(p.ID))
-			if _, ok := u[id]; !ok {
+			// A log that names a user by address alone (Azure
+			// Databricks') makes it her id too: no name to learn.
+			if _, ok := u[id]; !ok && !strings.EqualFold(id, strings.TrimSpace(p.UPN)) {
 				u[id] = strings.TrimSpace(p.UPN)
 			}
 		}

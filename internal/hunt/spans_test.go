@@ -99,8 +99,10 @@ func TestHuntSaysWhenEachLogBegins(t *testing.T) {
 				t.Errorf("%s: %+v, %d counted", r.Source, r, res.Kinds[r.Kind])
 			}
 		}
-		if len(res.Read) != event.KindCount-1 {
-			t.Errorf("%d kinds of log read, want every kind the tenant writes, %d: %+v", len(res.Read), event.KindCount-1, res.Read)
+		// Every kind but the Azure Databricks clusters log, which the
+		// simulator does not write.
+		if want := event.KindCount - 2; len(res.Read) != want || slices.ContainsFunc(res.Read, func(r coverage.Read) bool { return r.Kind == event.KindDatabricks }) {
+			t.Errorf("%d kinds of log read, want every kind the tenant writes, %d: %+v", len(res.Read), want, res.Read)
 		}
 		return res, res.Read[i]
 	}

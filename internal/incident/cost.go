@@ -141,8 +141,13 @@ func roundUSD(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 // ComputeOf gathers the compute the alerts created, once per resource:
 // the Start, Accept and Succeeded records of one create, and the alerts of
 // several rules on it (GPU created, mass deployment), name the same scale
-// set; its largest requested count is what ran. Items without a resource
-// count once per correlation id, and those with neither once each.
+// set; its largest requested count is what ran. An Azure Databricks
+// cluster's machines of one size on demand and on Spot are two items (its
+// driver on demand, its workers on Spot: two events of one request),
+// priced each at its rate; any other resource's are one, Spot if any is
+// (an autoscale setting's floor is priced as its target's machines, whose
+// priority the setting does not name). Items without a resource count
+// once per correlation id, and those with neither once each.
 func ComputeOf(alerts []*alert.Alert) []alert.Compute {
 	var all []alert.Compute
 	for _, a := range alerts {
@@ -153,16 +158,20 @@ func ComputeOf(alerts []*alert.Alert) []alert.Compute {
 
 // mergeCompute counts each create of items once, as ComputeOf says.
 func mergeCompute(items []alert.Compute) []alert.Compute {
-	type key struct{ id, size string }
+	type key struct {
+		id, size string
+		spot     bool // for a Databricks cluster only
+	}
 	at := map[key]int{}
 	var out []alert.Compute
 	for _, c := range items {
 		var k key
+		spot := c.Spot && c.Service == "databricks"
 		switch {
 		case c.Resource != "":
-			k = key{"r|" + strings.ToLower(c.Resource), sizeKey(c.Size)}
+			k = key{"r|" + strings.ToLower(c.Resource), sizeKey(c.Size), spot}
 		case c.Operation != "":
-			k = key{"o|" + strings.ToLower(c.Operation), sizeKey(c.Size)}
+			k = key{"o|" + strings.ToLower(c.Operation), sizeKey(c.Size), spot}
 		default:
 			out = append(out, c)
 			continue

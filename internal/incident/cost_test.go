@@ -136,6 +136,26 @@ func TestComputeOfCountsEachCreateOnce(t *testing.T) {
 	if len(got) != 4 || got[0].Count != 40 || got[1].Size != "Standard_NC6s_v3" || got[2].Service != "aci" || got[3].Service != "aci" {
 		t.Errorf("got %+v, want the scale set once at its largest count (40), the VM once, both container groups", got)
 	}
+	// An Azure Databricks cluster's driver on demand and its 40 workers of
+	// the same size on Spot are two lines of one resource, priced apart:
+	// the driver is not taken for the workers' largest count.
+	cl := "/subscriptions/" + subA + "/resourcegroups/rg/providers/microsoft.databricks/workspaces/w/clusters/1123-021504-x7k2mq9a"
+	spot := func(a *alert.Alert) { a.Compute[len(a.Compute)-1].Spot = true }
+	d := mk("azure.compute.gpu_created", alert.Low, at(0), compute("databricks", "Standard_NC24ads_A100_v4", 1, "eastus", cl, "r1"),
+		compute("databricks", "Standard_NC24ads_A100_v4", 40, "eastus", cl, "r1"), spot)
+	got = ComputeOf([]*alert.Alert{&d, &d})
+	if len(got) != 2 || got[0].Count != 1 || got[0].Spot || got[1].Count != 40 || !got[1].Spot {
+		t.Errorf("got %+v, want the driver (1, on demand) and the workers (40, Spot) once each", got)
+	}
+	// Any other resource's are its largest count, Spot if any is: a Spot
+	// scale set of 10 and an autoscale setting's floor of 200 priced as
+	// its machines (the setting names no priority) are 200, not 210.
+	set := mk("azure.compute.mass_deployment", alert.High, at(0), compute("vmss", "Standard_F16s_v2", 10, "eastus", ss, "w"), spot,
+		compute("vmss", "Standard_F16s_v2", 200, "eastus", ss, "setting"))
+	got = ComputeOf([]*alert.Alert{&set})
+	if len(got) != 1 || got[0].Count != 200 || !got[0].Spot {
+		t.Errorf("got %+v, want the scale set once, at 200, Spot", got)
+	}
 }
 
 func TestPricesLookup(t *testing.T) {

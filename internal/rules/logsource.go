@@ -9,8 +9,12 @@ import (
 )
 
 // services maps Sigma log sources to the kinds of event mamori reads.
-// product azure's services are SigmaHQ's; flowlogs and dns are mamori's
-// (documented in docs/fields.md). Categories are Sigma's generic ones.
+// product azure's services are SigmaHQ's; flowlogs, dns, securityalert,
+// databricks and compute are mamori's (documented in docs/fields.md).
+// compute is every log that records compute created: the Activity Log's
+// writes, and the logs of services that create machines no Activity Log
+// record names a person for (Azure Databricks' clusters). Categories are
+// Sigma's generic ones.
 var services = map[string][]event.Kind{
 	"azure/activitylogs":  {event.KindActivity},
 	"azure/signinlogs":    {event.KindSignIn},
@@ -18,6 +22,8 @@ var services = map[string][]event.Kind{
 	"azure/flowlogs":      {event.KindFlow},
 	"azure/dns":           {event.KindDNS},
 	"azure/securityalert": {event.KindAlert},
+	"azure/databricks":    {event.KindDatabricks},
+	"azure/compute":       {event.KindActivity, event.KindDatabricks},
 	"linux/auditd":        {event.KindProcess},
 	"linux/sysmon":        {event.KindProcess},
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/record"
 	"github.com/mamori-sec/mamori/internal/source/activitylog"
 	"github.com/mamori-sec/mamori/internal/source/batchservice"
+	"github.com/mamori-sec/mamori/internal/source/databricks"
 	"github.com/mamori-sec/mamori/internal/source/entra"
 	"github.com/mamori-sec/mamori/internal/source/host"
 	"github.com/mamori-sec/mamori/internal/source/network"
@@ -30,13 +31,15 @@ var (
 	alertFamily    = family{"securityalert", securityalert.Detect, securityalert.Decode}
 	activityFamily = family{"activitylog", activitylog.Detect, activitylog.Decode}
 	batchFamily    = family{"batchservice", batchservice.Detect, batchservice.Decode}
+	clustersFamily = family{"databricks", databricks.Detect, databricks.Decode}
 )
 
 // families are tried in order. The Activity Log comes last because its
 // diagnostic shape is the most general (time, operationName, category,
 // resourceId, properties): the others claim their categories first.
-// The Batch service log's pool events (category ServiceLog) come before it.
-var families = []family{entraFamily, networkFamily, hostFamily, alertFamily, batchFamily, activityFamily}
+// The Batch service log's pool events (category ServiceLog) and Azure
+// Databricks' clusters log come before it.
+var families = []family{entraFamily, networkFamily, hostFamily, alertFamily, batchFamily, clustersFamily, activityFamily}
 
 // byCategory sends the commonest diagnostic-settings categories straight to
 // their family, so a busy Activity Log does not ask three other families
@@ -51,6 +54,7 @@ var byCategory = map[string]family{
 	"AZFWDnsQuery": networkFamily, "AzureFirewallNetworkRule": networkFamily, "AzureFirewallDnsProxy": networkFamily,
 	"AdvancedHunting-DeviceProcessEvents": hostFamily,
 	batchservice.Category:                 batchFamily,
+	"clusters":                            clustersFamily,
 }
 
 // classify finds the family and shape of a record.

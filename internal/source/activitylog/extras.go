@@ -171,8 +171,11 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		if e.Compute != nil {
 			e.Compute.NoBody = b.none()
 		}
-		if e.Operation == opVMSS || e.Operation == opFleet {
+		switch e.Operation {
+		case opVMSS, opFleet:
 			e.Extension = scaleSetExtension(b)
+		case opVM:
+			databricksMachine(b, e)
 		}
 		if e.Operation == opAMLJob && e.Compute != nil && e.Compute.Target != "" {
 			// a job on its workspace's cluster: started.go
