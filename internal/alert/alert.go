@@ -90,7 +90,12 @@ type Alert struct {
 	// PrincipalIDs are every id the records name the principal by (UPN,
 	// object id, app id, lower case): a sign-in logged by UPN and an ARM
 	// write logged by object id are the same person.
-	PrincipalIDs   []string `json:"principal_ids,omitempty"`
+	PrincipalIDs []string `json:"principal_ids,omitempty"`
+	// WholeTenant is true for a correlation with no group-by: its members
+	// are anyone's in the tenant (every compute request of an hour), so
+	// its principals are listed, not one actor: an incident is not tied
+	// by them (Acting), nor are they counted as one person.
+	WholeTenant    bool     `json:"whole_tenant,omitempty"`
 	CorrelationIDs []string `json:"correlation_ids,omitempty"`
 	IPs            []string `json:"ips,omitempty"`
 	// OwnedIPs are the public addresses among IPs that are the tenant's
@@ -137,4 +142,14 @@ type Compute struct {
 	// CountNote is event.Compute's: how Count is known when the body does
 	// not state it (an autoscaled Batch pool's formula).
 	CountNote string `json:"count_note,omitempty"`
+}
+
+// Acting is the ids of the one actor the alert is about, which tie it to
+// others of that actor: its principal and every id its records name them
+// by; none for a correlation over the whole tenant (WholeTenant).
+func (a *Alert) Acting() []string {
+	if a.WholeTenant {
+		return nil
+	}
+	return append([]string{a.Principal}, a.PrincipalIDs...)
 }

@@ -323,6 +323,11 @@ func fireAlert(f correlate.Fire, hits map[int]*keptHit, set *rules.Set) alert.Al
 		}
 		extend(&a, h)
 	}
+	// With no group-by the whole tenant is one group: its members are
+	// anyone's, and the first is no more the actor than the others.
+	if a.WholeTenant = len(f.GroupKey) == 0; a.WholeTenant {
+		a.Principal = ""
+	}
 	a.Count = max(f.Count, a.Count)
 	if f.LastTime.After(a.Time) {
 		a.LastTime = f.LastTime
@@ -353,7 +358,7 @@ func of(fields []string) string {
 // fireSummary says what a correlation saw, in the words of its type.
 func fireSummary(f correlate.Fire, first *keptHit) string {
 	who := ""
-	if first != nil {
+	if first != nil && len(f.GroupKey) > 0 { // the whole tenant's has no one actor
 		who = cmp.Or(principal(first.principal), "an unknown principal") + ": "
 	}
 	var keys []string

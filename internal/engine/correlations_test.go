@@ -41,9 +41,10 @@ func TestFireSummary(t *testing.T) {
 		{correlate.Fire{Type: "value_percentile", Title: "Slow calls", Value: 1000, Count: 10, Fields: []string{"duration"}},
 			nil, "Slow calls: duration at the rule's percentile is 1000 over 10 events"},
 		{correlate.Fire{Type: "value_sum", Title: "Mass compute deployment by one principal", Value: 80, Count: 4, Time: at, LastTime: at,
-			Fields: []string{"compute.count"}},
+			GroupKey: map[string]string{"principal.id": "0275485b"}, Fields: []string{"compute.count"}},
 			who, "mei@woodgrove.example: Mass compute deployment by one principal: compute.count adds up to 80 over 4 events"},
-		{correlate.Fire{Type: "temporal_ordered", Title: "Risky sign-in followed by a quota change", Count: 21, Time: at, LastTime: at.Add(12*time.Minute + 38*time.Second)},
+		{correlate.Fire{Type: "temporal_ordered", Title: "Risky sign-in followed by a quota change", Count: 21, Time: at, LastTime: at.Add(12*time.Minute + 38*time.Second),
+			GroupKey: map[string]string{"principal.id": "0275485b"}},
 			who, "mei@woodgrove.example: Risky sign-in followed by a quota change: 21 related events within 12m38s"},
 		// One of each says so in the singular, not "1 events".
 		{correlate.Fire{Type: "temporal", Title: "Then", Count: 1}, nil, "Then: 1 related event"},
@@ -53,6 +54,11 @@ func TestFireSummary(t *testing.T) {
 			nil, "Spread: 1 distinct value of region over 1 event"},
 		{correlate.Fire{Type: "value_sum", Title: "Mass", Value: 8, Count: 1, Fields: []string{"compute.count"}},
 			nil, "Mass: compute.count adds up to 8 over 1 event"},
+		// With no group-by the whole tenant is one group: its first member
+		// is not named as if it were the actor (alert.Alert.WholeTenant).
+		{correlate.Fire{Type: "value_sum", Title: "GPUs requested in bulk across the tenant within an hour", Value: 120, Count: 4,
+			Fields: []string{"compute.gpus_total"}},
+			who, "GPUs requested in bulk across the tenant within an hour: compute.gpus_total adds up to 120 over 4 events"},
 	} {
 		if got := fireSummary(c.f, c.first); got != c.want {
 			t.Errorf("%s %q:\n got %q\nwant %q", c.f.Type, c.f.Title, got, c.want)

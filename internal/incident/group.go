@@ -382,7 +382,7 @@ func people(nodes []int, of func(node int) *alert.Alert) []int {
 	for i, n := range nodes {
 		a := of(n)
 		out[i] = -1
-		for _, id := range append([]string{a.Principal}, a.PrincipalIDs...) {
+		for _, id := range a.Acting() {
 			if id = strings.ToLower(strings.TrimSpace(id)); id == "" {
 				continue
 			}

@@ -53,10 +53,7 @@ func (l *links) both(k string) { l.hold(k); l.look(k) }
 // ("sub|10.0.0.4"), a public one does not.
 func linkKeys(a *alert.Alert) links {
 	var l links
-	if p := strings.ToLower(strings.TrimSpace(a.Principal)); p != "" {
-		l.both("p|" + p)
-	}
-	for _, p := range a.PrincipalIDs {
+	for _, p := range a.Acting() {
 		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
 			l.both("p|" + p)
 		}
