@@ -106,8 +106,16 @@ formats give each alert its incident's id).
 	}
 	hunt.Name(as, names)
 	// Each cycle of serve grouped only its own alerts; the incidents are
-	// made again over all those listed.
-	incs := incident.BuildMarked(as, inc.options(prices))
+	// made again over all those listed, and
+	// priced, as a hunt's are, from every compute create their principals
+	// made that the cycles read (the store keeps them), not only from
+	// those their alerts carry.
+	iopts := inc.options(prices)
+	if iopts.Created, err = st.Created(ctx, from); err != nil {
+		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	incs := incident.BuildMarked(as, iopts)
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)

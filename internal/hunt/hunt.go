@@ -128,6 +128,11 @@ type Result struct {
 	// tenant, per subscription and folder: for a store to add to those of
 	// earlier hunts (Config.Sightings).
 	Sightings owner.Sightings
+	// Created are the compute creates the engine reported, alerted on or
+	// not (bounded at maxCreated), that priced Incidents: for a store to
+	// keep, so that incidents grouped again over its alerts of many
+	// hunts are priced as one hunt over everything prices them.
+	Created []incident.Created
 }
 
 // maxCreated bounds the compute creates a hunt keeps to price incidents
@@ -243,7 +248,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	incs := incident.BuildMarked(kept, iopts)
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen}
+		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen, Created: created}
 	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {

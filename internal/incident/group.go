@@ -40,7 +40,8 @@ type Options struct {
 	// (created.go): an incident is priced from every create its alerts'
 	// principals made from its first alert to CreatedAfter past its end
 	// (0: DefaultCreatedAfter), with those its alerts carry. Nil prices
-	// from the alerts alone (a store's alerts, read again, have no more).
+	// from the alerts alone (a store keeps its cycles' creates:
+	// store.Store.Created).
 	Created      []Created
 	CreatedAfter time.Duration
 	// Floor is the severity an incident's cost per hour lifts it to

@@ -237,7 +237,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),
-		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr)})
+		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created})
 	if err != nil {
 		return err
 	}

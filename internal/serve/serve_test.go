@@ -393,7 +393,12 @@ func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst 
 	if err != nil {
 		t.Fatal(err)
 	}
-	incs := incident.BuildMarked(stored, incident.Options{})
+	// Priced from the creates the store kept, as the hunt from its own.
+	created, err := st.Created(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	incs := incident.BuildMarked(stored, incident.Options{Created: created})
 	if len(incs) != len(whole.Incidents) {
 		t.Fatalf("%d incidents over the store's alerts, %d in the hunt", len(incs), len(whole.Incidents))
 	}

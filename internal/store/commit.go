@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/owner"
 )
 
@@ -51,6 +52,10 @@ type Cycle struct {
 	// Compute are the compute creates the cycle read, by operation
 	// (hunt.Result.ComputeOps); nil for none.
 	Compute *ComputeCycle
+	// Created are the compute creates the cycle's engine reported, alerted
+	// on or not (hunt.Result.Created), for incidents grouped over the
+	// store to be priced as a hunt's are (Store.Created).
+	Created []incident.Created
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -112,6 +117,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		return nil, fmt.Errorf("store %s: owners' sightings: %w", s.path, err)
 	}
 	if err = putCompute(ctx, tx, c.Compute, cmpNow(c.Now)); err != nil {
+		return nil, fmt.Errorf("store %s: compute creates: %w", s.path, err)
+	}
+	if err = putCreated(ctx, tx, c.Created); err != nil {
 		return nil, fmt.Errorf("store %s: compute creates: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {

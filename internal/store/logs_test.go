@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // Each cycle's logs add up: records sum, the span widens, and the last
@@ -59,7 +61,7 @@ func TestLogsAddUp(t *testing.T) {
 // regions table, 5 before the principal_names table, 6 before the
 // owner_sightings table, 7 before tenant_logs' events, 8 before hashed
 // baseline keys, 9 before their salt, 10 before the compute creates, 11
-// before their jobs) is upgraded in place when opened, keeping what it
+// before their jobs, 12 before compute_created) is upgraded in place when opened, keeping what it
 // holds.
 func TestUpgradeFromSchema1(t *testing.T) {
 	// What versions 1 to 11 were: this schema without the tables added
@@ -85,16 +87,19 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// Version 11 added the compute creates' tables, 12 compute_creates'
 	// jobs column.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	const since10 = `; DROP TABLE compute_ops; DROP TABLE compute_creates`
+	// Version 13 added compute_created.
+	const since12 = `; DROP TABLE compute_created`
+	const since10 = `; DROP TABLE compute_ops; DROP TABLE compute_creates` + since12
 	const since9 = `; DROP TABLE meta` + since10
 	const sch10 = since10 + sealed
-	const sch11 = `; ALTER TABLE compute_creates DROP COLUMN jobs` + sealed
+	const sch11 = `; ALTER TABLE compute_creates DROP COLUMN jobs` + since12 + sealed
+	const sch12 = since12 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9,
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8 + since9,
 		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9,
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
-		9: sch9[2:], 10: sch10[2:], 11: sch11[2:]} {
+		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -126,6 +131,13 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			}
 			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1, Jobs: 1}) {
 				t.Errorf("compute creates after the upgrade = %+v (%v), want the one committed", c, err)
+			}
+			created := []incident.Created{{Tenant: "t1", Time: t0, Principals: []string{"oid-1"}, Compute: alert.Compute{Size: "Standard_NC6", Count: 2}}}
+			if _, err := s.Commit(ctx, Cycle{Created: created}); err != nil {
+				t.Errorf("a cycle's creates after the upgrade: %v", err)
+			}
+			if got, err := s.Created(ctx, time.Time{}); err != nil || !reflect.DeepEqual(got, created) {
+				t.Errorf("creates after the upgrade = %+v (%v), want the one committed", got, err)
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
 				t.Errorf("names after the upgrade = %v (%v), want the one committed", names, err)

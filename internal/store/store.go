@@ -34,10 +34,12 @@ const ApplicationID = 0x6d616d6f
 // key is a blob, its SHA-256: the keys an older mamori wrote in clear are
 // hashed by the upgrade), 10 keys those hashes with the store's salt (the
 // meta table; the upgrade keys a SHA-256 without its key: keyer), 11 the
-// compute_ops and compute_creates tables, 12 compute_creates' jobs column.
-const schemaVersion = 12
+// compute_ops and compute_creates tables, 12 compute_creates' jobs column,
+// 13 the compute_created table (created.go; a table alone, made by the
+// upgrade's CREATE IF NOT EXISTS like the others).
+const schemaVersion = 13
 
-// schema creates version 12, at once: a process opening the new store at
+// schema creates version 13, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -82,13 +84,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + `
-PRAGMA user_version = 12;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + `
+PRAGMA user_version = 13;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 11 store into version 12 (each table is
+// upgrade turns a version 1 to 12 store into version 13 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -101,12 +103,12 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
-PRAGMA user_version = 12;
+PRAGMA user_version = 13;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
