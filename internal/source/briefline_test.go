@@ -339,6 +339,10 @@ var variants = []struct {
 	{takeNever, func(s string) string { return s[:len(s)/2] + s }},
 	{takeNever, func(s string) string { return s + s }},
 	{takeNever, func(s string) string { return `{"records":[` + s + `]}` }},
+	// No correlation id: the record is known by its eventDataId, which
+	// its properties may hold, so the full path keys it.
+	{takeNever, func(s string) string { return strings.Replace(s, `"correlationId":`, `"correlation":`, 1) }},
+	{takeNever, func(s string) string { return strings.Replace(s, `"correlationId":`, `"correlationId":null,"c":`, 1) }},
 }
 
 func TestBriefLineAgreesWithFullPath(t *testing.T) {

@@ -116,17 +116,25 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	if !ok {
 		return false, nil
 	}
-	// Its key, when it has a correlation id (with its resource), and the
-	// hunt counts it (past a hunt's bound, most it does not).
+	// Its key (its correlation id's, with its resource), when the hunt
+	// counts it (past a hunt's bound, most it does not). A record without
+	// a correlation id is known by its eventDataId instead
+	// (event.RecordKey), which a diagnostic or Log Analytics record may
+	// hold in its properties, unread here: decoded in full, or the two
+	// paths would count it differently. Azure writes a correlation id in
+	// every record (Learn's Activity Log event schema), so this costs
+	// nothing on real logs.
+	corr := peek(t.correlationID)
+	if corr == "" {
+		return false, nil
+	}
+	res, ok := briefResource(sc, t, shape)
+	if !ok {
+		return false, nil
+	}
 	var key uint64
-	if corr := peek(t.correlationID); corr != "" {
-		res, ok := briefResource(sc, t, shape)
-		if !ok {
-			return false, nil
-		}
-		if sc.Keys.Wanted(event.KindActivity, e.Time) {
-			key = event.ActivityRecordKey(&sc.Key, e.Time, g.Operation, g.Outcome, status, corr, res)
-		}
+	if sc.Keys.Wanted(event.KindActivity, e.Time) {
+		key = event.ActivityRecordKey(&sc.Key, e.Time, g.Operation, g.Outcome, status, corr, res)
 	}
 	e.Kind, e.Shape, e.Brief = event.KindActivity, shape, true
 	e.Operation, e.Status, e.Outcome, e.Subscription, e.Key = g.Operation, status, g.Outcome, sub, key

@@ -104,10 +104,10 @@ func TestBriefCases(t *testing.T) {
 		brief            bool
 	}{
 		{"diagnostic tenant from the claims, address from ipaddr", shapeDiag,
-			`{"time":"2026-03-02T00:00:01Z","operationName":"MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION","category":"Action","resultType":"Success",` +
+			`{"time":"2026-03-02T00:00:01Z","operationName":"MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION","category":"Action","resultType":"Success","correlationId":"c0",` +
 				`"identity":{"claims":{"http://schemas.microsoft.com/identity/claims/tenantid":"4F1C2B7E-9A3D-4C55-8E21-6B0D7A9C3E10","ipaddr":"20.38.1.1"}}}`, true},
 		{"diagnostic tenant field wins", shapeDiag,
-			`{"time":"2026-03-02T00:00:01Z","operationName":" Microsoft.Storage/storageAccounts/delete ","tenantId":"T1","resultType":"Failure","callerIpAddress":"198.51.100.7",` +
+			`{"time":"2026-03-02T00:00:01Z","operationName":" Microsoft.Storage/storageAccounts/delete ","tenantId":"T1","resultType":"Failure","callerIpAddress":"198.51.100.7","correlationId":"c0",` +
 				`"identity":"{\"claims\":{\"tid\":\"t2\"}}"}`, true},
 		{"diagnostic without a time is the same error", shapeDiag,
 			`{"operationName":"Microsoft.Storage/storageAccounts/delete","resultType":"Success"}`, false},
@@ -117,13 +117,13 @@ func TestBriefCases(t *testing.T) {
 			`{"eventTimestamp":"2026-03-02T00:00:01Z","operationName":{"value":"Microsoft.ServiceFabric/managedClusters/write"},"status":{"value":"Succeeded"},` +
 				`"httpRequest":{"clientIpAddress":"198.51.100.7"},"claims":{"tid":"T"}}`, false},
 		{"REST with http request address", shapeREST,
-			`{"eventTimestamp":"2026-03-02T00:00:01Z","operationName":{"value":"Microsoft.Web/sites/restart/action"},"status":{"value":"Succeeded"},` +
+			`{"eventTimestamp":"2026-03-02T00:00:01Z","operationName":{"value":"Microsoft.Web/sites/restart/action"},"status":{"value":"Succeeded"},"correlationId":"c0",` +
 				`"httpRequest":{"clientIpAddress":"2001:db8::1"},"claims":{"tid":"T"}}`, true},
 		{"Log Analytics without claims is decoded in full", shapeLA,
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatusValue":"Success",` +
 				`"Properties_d":{"hierarchy":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10/sub"}}`, false},
 		{"Log Analytics CSV row with claims as a string", shapeLA,
-			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1","CorrelationId":"c0","_ResourceId":"/subscriptions/s1",` +
 				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, true},
 		{"Log Analytics with a correlation id and no resource is decoded in full (the properties may name it, for its key)", shapeLA,
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
@@ -134,6 +134,15 @@ func TestBriefCases(t *testing.T) {
 		{"diagnostic with a correlation id, its resource the authorization's scope", shapeDiag,
 			`{"time":"2026-03-02T00:00:01Z","operationName":"Microsoft.Storage/storageAccounts/delete","tenantId":"T1","resultType":"Success","callerIpAddress":"198.51.100.7",` +
 				`"correlationId":"c2","identity":{"authorization":{"scope":"/subscriptions/S1/resourceGroups/RG"}}}`, true},
+		// A record without a correlation id is known by its eventDataId
+		// (event.RecordKey), which the properties may hold: found by
+		// FuzzDecode, the brief key was 0 and the full event's the id's.
+		{"Log Analytics without a correlation id is decoded in full (keyed by its eventDataId)", shapeLA,
+			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed","SubscriptionId":"S1",` +
+				`"EventDataId":"e1","_ResourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG","ClAims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}"}`, false},
+		{"diagnostic without a correlation id is decoded in full (keyed by its eventDataId)", shapeDiag,
+			`{"time":"2026-03-02T00:00:01Z","operationName":"Microsoft.Storage/storageAccounts/delete","tenantId":"T1","resultType":"Success","callerIpAddress":"198.51.100.7",` +
+				`"resourceId":"/subscriptions/S1/resourceGroups/RG","properties":{"eventDataId":"e2"}}`, false},
 		{"Log Analytics without its subscription is decoded in full (the properties may name it)", shapeLA,
 			`{"TimeGenerated":"2026-03-02T00:00:01Z","OperationNameValue":"MICROSOFT.WEB/SITES/RESTART/ACTION","ActivityStatus":"Failed",` +
 				`"Claims":"{\"tid\":\"T3\",\"ipaddr\":\"10.0.0.1\"}","HTTPRequest":"{\"clientIpAddress\":\"192.0.2.1\"}"}`, false},

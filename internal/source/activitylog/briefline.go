@@ -350,14 +350,21 @@ func (r *lineReader) finish(e *event.Event) bool {
 	if status == "" {
 		status = strings.Clone(strings.TrimSpace(st))
 	}
+	// Its key, when the hunt counts it (past a hunt's bound, most it
+	// does not): lowering and hashing the ids is most of what it costs.
+	// Without a correlation id the record is known by its eventDataId,
+	// which may be in its properties, unread here: the full path's, as
+	// readBrief decides.
+	corr := strings.TrimSpace(r.corr.View(r.B))
+	if corr == "" {
+		return false
+	}
 	*e = event.Event{
 		Time: t, Kind: event.KindActivity, Shape: shapeDiag, Brief: true,
 		Tenant: tenant, Subscription: sub, Operation: r.operation, Status: status, Outcome: r.outcome,
 	}
-	// Its key, when the hunt counts it (past a hunt's bound, most it
-	// does not): lowering and hashing the ids is most of what it costs.
 	if r.sc.Keys.Wanted(event.KindActivity, t) {
-		e.Key = event.ActivityRecordKey(&r.sc.Key, t, r.operation, r.outcome, status, strings.TrimSpace(r.corr.View(r.B)), id)
+		e.Key = event.ActivityRecordKey(&r.sc.Key, t, r.operation, r.outcome, status, corr, id)
 	}
 	return true
 }
