@@ -168,6 +168,7 @@ func (e *Engine) decode(rec []byte, whose tenantFor) (*keptHit, error) {
 	e.lateRegion(h)
 	e.lateRequest(h)
 	e.lateScale(h)
+	e.lateCapacity(h)
 	return h, nil
 }
 
@@ -260,7 +261,7 @@ func computeOf(ev *event.Event) *alert.Compute {
 		return nil
 	}
 	n := c.Count
-	if n <= 0 && !start && c.CountNote != event.CountFormulaUnknown { // an unknown count is not one
+	if n <= 0 && !start && !CountUnknown(c.CountNote) { // an unknown count is not one
 		n = 1
 	}
 	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: computeResource(ev), Operation: ev.CorrelationID,
@@ -280,6 +281,12 @@ func computeResource(ev *event.Event) string {
 	}
 	_, id, _ := strings.Cut(c.Cluster, "/")
 	return ev.ResourceID + "/clusters/" + id
+}
+
+// CountUnknown reports whether a compute's note says its count is not
+// known (until the end of the hunt, for a scale set's size change).
+func CountUnknown(note string) bool {
+	return note == event.CountFormulaUnknown || note == event.CountCapacityUnknown
 }
 
 func principal(p event.Principal) string {

@@ -263,6 +263,8 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, n
 			note = event.CountFormula
 		case more&2 != 0:
 			note = event.CountFormulaUnknown
+		case more&8 != 0:
+			note = event.CountCapacityUnknown
 		}
 		longer = more&4 != 0
 	}

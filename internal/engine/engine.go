@@ -87,6 +87,11 @@ type Engine struct {
 	// already under the person who asked: the hits of those writes are
 	// passed over, so that the machines count once.
 	Managed func(resourceID string) bool
+	// LateCapacity, when set, gives the last capacity the hunt read for a
+	// scale set at or before a time (0: none): a write that changed only
+	// its size (event.CountCapacityUnknown) is priced for that many
+	// machines.
+	LateCapacity func(resourceID string, at time.Time) int
 	// SourceAzure, when set, says whether an address is in Azure's ranges
 	// as enrichment will say it (enrich.src_ip.azure): Wants uses it to
 	// set aside records whose rules need an Azure source. Set it before

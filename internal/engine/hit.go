@@ -133,11 +133,13 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 	}
 	var more byte // flags of a second byte, which only hits that need it pay
 	if c != nil {
-		switch c.CountNote { // how an autoscaled pool's count is known
+		switch c.CountNote { // how the count is known (decodeAddrs)
 		case event.CountFormula:
 			more |= 1
 		case event.CountFormulaUnknown:
 			more |= 2
+		case event.CountCapacityUnknown:
+			more |= 8
 		}
 	}
 	// The compute's resource is longer than the event's (computeResource),

@@ -323,3 +323,17 @@ const opVM = "microsoft.compute/virtualmachines/write"
 func (e *Engine) managed(h *keptHit) bool {
 	return e.Managed != nil && h.operation == opVM && h.resource != "" && e.Managed(h.resource)
 }
+
+// lateCapacity gives a scale set's size change its machines: the last
+// capacity the hunt read for the set at or before it (LateCapacity). The
+// correlations' compute.count is left as it was: a size change asks for
+// no new machine; the alert prices the machines that now run the size.
+func (e *Engine) lateCapacity(h *keptHit) {
+	c := h.compute
+	if c == nil || c.CountNote != event.CountCapacityUnknown || c.Count > 0 || e.LateCapacity == nil {
+		return
+	}
+	if n := e.LateCapacity(c.Resource, h.time); n > 0 {
+		c.Count, c.CountNote = n, ""
+	}
+}

@@ -51,6 +51,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 					e.lateRegion(h)
 					e.lateRequest(h)
 					e.lateScale(h)
+					e.lateCapacity(h)
 				}
 			} else {
 				h, err = e.decode(rec, whose)

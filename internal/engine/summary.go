@@ -139,7 +139,7 @@ func commandText(cmd string) string {
 func computeText(ev *event.Event) string {
 	c := ev.Compute
 	n := strconv.Itoa(max(c.Count, 1))
-	if c.Count <= 0 && c.CountNote == event.CountFormulaUnknown {
+	if c.Count <= 0 && CountUnknown(c.CountNote) {
 		n = "?" // not one: unknown
 	}
 	text := fmt.Sprintf("%s × %s (%s)", n, orUnknown(c.Size), c.Service)

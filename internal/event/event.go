@@ -176,6 +176,11 @@ type Compute struct {
 const (
 	CountFormula        = "autoscale formula"
 	CountFormulaUnknown = "autoscale formula: count unknown"
+	// CountCapacityUnknown: a scale set's write named a size and no
+	// capacity (a PATCH of sku.name alone); the hunt gives it the last
+	// capacity its other writes named (enrich.Enricher.LateCapacity), else
+	// its count is unknown.
+	CountCapacityUnknown = "capacity not in the write"
 )
 
 // Extension is a VM or scale-set extension install.

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // TestIncidentPricedFromBaseRuleHits: a principal that never deployed
@@ -27,25 +30,7 @@ func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 	var lines []string
 	rec := func(at time.Time, oid, upn, vm, corr, result, body string) {
 		rid := fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/%s", sub, vm)
-		props := map[string]any{"eventCategory": "Administrative", "entity": rid, "hierarchy": tenant + "/" + sub}
-		if body != "" {
-			props["requestbody"] = body
-		}
-		r := map[string]any{
-			"time": at.Format("2006-01-02T15:04:05.0000000Z"), "resourceId": rid, "location": "eastus",
-			"operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", "category": "Write", "resultType": result,
-			"callerIpAddress": "198.51.100.7", "correlationId": corr, "level": "Information", "properties": props,
-			"identity": map[string]any{"claims": map[string]any{
-				"http://schemas.microsoft.com/identity/claims/tenantid":         tenant,
-				"http://schemas.microsoft.com/identity/claims/objectidentifier": oid,
-				"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":     upn,
-				"appid": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "ipaddr": "198.51.100.7"}},
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, string(b))
+		lines = append(lines, activityRecord(t, tenant, sub, at, oid, upn, rid, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", corr, result, body))
 	}
 	create := func(at time.Time, oid, upn, vm, size string) {
 		corr := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", len(lines))
@@ -89,5 +74,81 @@ func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 		if !found {
 			t.Fatalf("memory %d: no incident names eve: %d alerts", mem, len(res.Alerts))
 		}
+	}
+}
+
+// activityRecord is an Activity Log record of a write in the diagnostic
+// settings' shape (PT1H.json), by a user.
+func activityRecord(t *testing.T, tenant, sub string, at time.Time, oid, upn, rid, op, corr, result, body string) string {
+	t.Helper()
+	props := map[string]any{"eventCategory": "Administrative", "entity": rid, "hierarchy": tenant + "/" + sub}
+	if body != "" {
+		props["requestbody"] = body
+	}
+	r := map[string]any{
+		"time": at.Format("2006-01-02T15:04:05.0000000Z"), "resourceId": rid, "location": "eastus",
+		"operationName": op, "category": "Write", "resultType": result,
+		"callerIpAddress": "198.51.100.7", "correlationId": corr, "level": "Information", "properties": props,
+		"identity": map[string]any{"claims": map[string]any{
+			"http://schemas.microsoft.com/identity/claims/tenantid":         tenant,
+			"http://schemas.microsoft.com/identity/claims/objectidentifier": oid,
+			"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":     upn,
+			"appid": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "ipaddr": "198.51.100.7"}},
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestScaleSetSizeChangePricedAtItsCapacity: a PATCH of a scale set's
+// sku.name alone, without a response body, is priced for the machines
+// the set's earlier write asked for (100), not one (red-team finding 4d);
+// a set whose capacity no record named is of unknown count, not one.
+func TestScaleSetSizeChangePricedAtItsCapacity(t *testing.T) {
+	t.Parallel()
+	const (
+		tenant = "6d3f9a2b-51c4-4e8a-9b7d-2c1e0f8a4b93"
+		sub    = "1f28db75-7007-4e16-ac3d-2185a53fc598"
+		op     = "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE"
+		dana   = "30ae8bcc-d3e8-4153-8a01-3f85432b00a4"
+	)
+	day := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	set := func(name string) string {
+		return fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/%s", sub, name)
+	}
+	var lines []string
+	write := func(at time.Time, rid, corr, body string) {
+		lines = append(lines, activityRecord(t, tenant, sub, at, dana, "dana.ops@contoso.example", rid, op, corr, "Start", body),
+			activityRecord(t, tenant, sub, at.Add(40*time.Second), dana, "dana.ops@contoso.example", rid, op, corr, "Success", ""))
+	}
+	write(day, set("web"), "c0ffee00-0000-4000-8000-000000000001", `{"location":"eastus","sku":{"name":"Standard_D2s_v5","capacity":100}}`)
+	write(day.Add(48*time.Hour), set("web"), "c0ffee00-0000-4000-8000-000000000002", `{"sku":{"name":"Standard_NC24ads_A100_v4"}}`)
+	write(day.Add(48*time.Hour), set("other"), "c0ffee00-0000-4000-8000-000000000003", `{"sku":{"name":"Standard_NC48ads_A100_v4"}}`)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, dir), Config{Rules: rules, Enricher: enr, Workers: 2, Baseline: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []incident.CostLine
+	for _, in := range res.Incidents {
+		got = append(got, in.Cost.Lines...)
+	}
+	var web, other bool
+	for _, l := range got {
+		switch {
+		case l.Size == "Standard_NC24ads_A100_v4" && l.Count == 100 && !l.CountUnknown:
+			web = true
+		case l.Size == "Standard_NC48ads_A100_v4" && l.Count == 0 && l.CountUnknown && l.Why == event.CountCapacityUnknown:
+			other = true
+		}
+	}
+	if !web || !other {
+		t.Errorf("cost lines %+v: want 100 × NC24ads_A100_v4 for the resized set, and NC48ads_A100_v4 of unknown count for the set never sized", got)
 	}
 }

@@ -41,6 +41,29 @@ type CostLine struct {
 	// holds only the known ones, and the price is theirs. A count an
 	// autoscale formula bounds (event.CountFormula) is an estimate.
 	CountUnknown bool `json:"count_unknown,omitempty"`
+	// Why says why the count is unknown: event.CountFormulaUnknown or
+	// event.CountCapacityUnknown.
+	Why string `json:"count_unknown_why,omitempty"`
+}
+
+// UnknownText says, for people, which of the lines' counts are unknown
+// and why ("" when none): "autoscale formula: count unknown", "count
+// unknown (capacity not in the write)".
+func UnknownText(lines []CostLine) string {
+	var out []string
+	for _, l := range lines {
+		if !l.CountUnknown {
+			continue
+		}
+		t := l.Why
+		if t != event.CountFormulaUnknown {
+			t = "count unknown (" + cmp.Or(t, "?") + ")"
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // maxCount bounds the instances one item may claim: a scale set holds at
@@ -65,7 +88,7 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 			region = DefaultRegion
 		}
 		n := min(max(it.Count, 1), maxCount)
-		unknown := it.CountNote == event.CountFormulaUnknown && it.Count <= 0
+		unknown := (it.CountNote == event.CountFormulaUnknown || it.CountNote == event.CountCapacityUnknown) && it.Count <= 0
 		if unknown {
 			n = 0 // not one instance: unknown
 		}
@@ -76,13 +99,18 @@ func (p *Prices) Cost(items []alert.Compute) Cost {
 			if l.Service != it.Service {
 				l.Service = ""
 			}
-			l.CountUnknown = l.CountUnknown || unknown
+			if unknown && !l.CountUnknown {
+				l.CountUnknown, l.Why = true, it.CountNote
+			}
 			l.Estimated = l.Estimated || it.CountNote == event.CountFormula
 			continue
 		}
 		byKey[k] = len(lines)
 		lines = append(lines, CostLine{Service: it.Service, Size: it.Size, Region: region, Count: n, Spot: it.Spot,
 			CountUnknown: unknown, Estimated: it.CountNote == event.CountFormula})
+		if unknown {
+			lines[len(lines)-1].Why = it.CountNote
+		}
 	}
 	var c Cost
 	for i := range lines {
@@ -177,7 +205,7 @@ func mergeCompute(items []alert.Compute) []alert.Compute {
 			continue
 		}
 		if i, ok := at[k]; ok {
-			if c.Count > out[i].Count || c.Count == out[i].Count && out[i].CountNote == event.CountFormulaUnknown {
+			if c.Count > out[i].Count || c.Count == out[i].Count && c.CountNote == "" {
 				out[i].CountNote = c.CountNote // the note of the count kept
 			}
 			out[i].Count = max(out[i].Count, c.Count)

@@ -14,7 +14,6 @@ import (
 	"unicode"
 
 	"github.com/mamori-sec/mamori/internal/alert"
-	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/plural"
 )
 
@@ -91,9 +90,9 @@ func (c Cost) describe() string {
 	if len(c.Lines) == 0 {
 		return ""
 	}
-	unknown := ""
-	if slices.ContainsFunc(c.Lines, func(l CostLine) bool { return l.CountUnknown }) {
-		unknown = " + " + event.CountFormulaUnknown
+	unknown := UnknownText(c.Lines)
+	if unknown != "" {
+		unknown = " + " + unknown
 	}
 	if c.Unpriced == len(c.Lines) {
 		return "compute cost unknown" + unknown

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
-	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 )
@@ -154,13 +153,14 @@ func costText(c *incident.Cost) string {
 		n += l.Count
 	}
 	t := fmt.Sprintf("about $%.0f per hour for %s", c.USDPerHour, plural.Count(n, "instance", "instances"))
-	if slices.ContainsFunc(c.Lines, func(l incident.CostLine) bool { return l.CountUnknown }) {
-		// An autoscaled pool whose formula bounds nothing: not one node.
-		t = fmt.Sprintf("about $%.0f per hour for %s, and a pool of unknown count (autoscale formula)",
-			c.USDPerHour, plural.Count(n, "instance", "instances"))
+	if u := incident.UnknownText(c.Lines); u != "" {
+		// An autoscaled pool whose formula bounds nothing, a scale set
+		// whose size changed and whose capacity no record named: not one
+		// machine, unknown.
 		if n == 0 {
-			return "unknown: " + event.CountFormulaUnknown
+			return "unknown: " + u
 		}
+		t += ", and " + u
 	}
 	switch {
 	case c.Unpriced > 0:

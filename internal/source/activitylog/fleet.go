@@ -38,6 +38,11 @@ func scaleSet(b *bodies) *event.Compute {
 		c.Size = bestSize(b.sc, b.array("properties", "skuProfile", "vmSizes"))
 	}
 	c.Count = b.count("sku", "capacity")
+	if c.Size != "" && c.Count == 0 {
+		// A size change alone: how many machines run it, the set's
+		// other writes say (enrich.Enricher.LateCapacity).
+		c.CountNote = event.CountCapacityUnknown
+	}
 	c.Priority = b.first("properties", "virtualMachineProfile", "priority")
 	spot(c)
 	priorityMix(b, c)
