@@ -15,7 +15,7 @@ func TestLateCapacity(t *testing.T) {
 	const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/web"
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	write := func(d time.Duration, n int, outcome event.Outcome) {
-		e.learnCapacity(&event.Event{Time: t0.Add(d), Operation: opVMSS, ResourceID: id, Outcome: outcome,
+		e.learnScale(&event.Event{Time: t0.Add(d), Operation: opVMSS, ResourceID: id, Outcome: outcome,
 			Compute: &event.Compute{Service: "vmss", Size: "Standard_D2s_v5", Count: n}})
 	}
 	// Read out of order, as workers read files side by side.

@@ -35,9 +35,6 @@ type Enricher struct {
 	countWindow atomic.Int64
 	starts      startTable // what starts of existing machines woke (started.go)
 	managed     managedTable
-	// capacities are the scale sets' capacities their writes named
-	// (LateCapacity).
-	capacities capacityTable
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
@@ -82,7 +79,6 @@ func (e *Enricher) Apply(ev *event.Event) {
 	e.learnScale(ev)
 	e.learnStarted(ev)
 	e.learnManaged(ev)
-	e.learnCapacity(ev)
 	if ev.Compute != nil {
 		if ev.Compute.Size != "" {
 			if si, ok := SizeOf(ev.Compute.Size); ok {
