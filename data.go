@@ -4,7 +4,11 @@
 // "# source:" header, and the built-in Sigma rules under rules/.
 package mamori
 
-import "embed"
+import (
+	"embed"
+	"fmt"
+	"io"
+)
 
 // Data is the data/ folder built into the binary. internal/enrich reads its
 // defaults from here; files written by "mamori intel update" into the user's
@@ -18,3 +22,19 @@ var Data embed.FS
 //
 //go:embed rules/*/*/*.yml
 var Rules embed.FS
+
+// ReadData opens a file of Data (its path under the module, "data/…") and
+// parses it, naming the file in a parse error.
+func ReadData[T any](name string, parse func(io.Reader) (T, error)) (T, error) {
+	f, err := Data.Open(name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", name, err)
+	}
+	return v, nil
+}

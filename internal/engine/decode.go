@@ -220,8 +220,8 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	if i := slices.Index(h.names, "region"); i >= 0 && len(h.vals[i]) == 0 || h.scaled || h.action {
 		h.resource = string(strs[7])
 	}
-	if string(strs[12]) == opVM {
-		h.resource, h.operation = string(strs[7]), opVM
+	if string(strs[12]) == event.OpVMWrite {
+		h.resource, h.operation = string(strs[7]), event.OpVMWrite
 	}
 	if h.scaled {
 		h.principal.ID = string(strs[2])

@@ -10,14 +10,9 @@ import (
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
-// TestLateRequestTakesTheTargetsWriteOffASetting: an autoscale setting's
-// request counts, in the sum correlations read, what LateRequest gives at
-// the end of the hunt, not the floor it was read with: a principal that
-// wrote a scale set of 30 and its setting of minimum 30 asked for 30, one
-// that wrote a scale set of one and a minimum of 200 for 200. Its alert
-// prices the floor as the target's machines, once their size is known.
-func TestLateRequestTakesTheTargetsWriteOffASetting(t *testing.T) {
-	rules := `title: Compute requested
+// massRules are the two rules the end-of-hunt tests settle: a base rule on
+// every compute request and mass_deployment's sum of compute.count.
+const massRules = `title: Compute requested
 name: x.requested
 id: 1b2c
 description: d
@@ -39,7 +34,15 @@ correlation:
   condition: {field: compute.count, gte: 40}
 level: high
 `
-	set := load(t, map[string]string{"c.yml": rules})
+
+// TestLateRequestTakesTheTargetsWriteOffASetting: an autoscale setting's
+// request counts, in the sum correlations read, what LateRequest gives at
+// the end of the hunt, not the floor it was read with: a principal that
+// wrote a scale set of 30 and its setting of minimum 30 asked for 30, one
+// that wrote a scale set of one and a minimum of 200 for 200. Its alert
+// prices the floor as the target's machines, once their size is known.
+func TestLateRequestTakesTheTargetsWriteOffASetting(t *testing.T) {
+	set := load(t, map[string]string{"c.yml": massRules})
 	const (
 		sub     = "/subscriptions/s1/resourcegroups/rg/providers/"
 		opVMSS  = "microsoft.compute/virtualmachinescalesets/write"

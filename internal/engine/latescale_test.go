@@ -17,29 +17,7 @@ import (
 // summed on their own, neither with another setting's nor with records
 // that name no principal. Their compute names the target, at its size.
 func TestLateScaleCreditsTheSettingsWriter(t *testing.T) {
-	rules := `title: Compute requested
-name: x.requested
-id: 1b2c
-description: d
-logsource: {product: azure, service: activitylogs}
-detection:
-  sel: {compute.count|gt: 0}
-  condition: sel
-level: informational
----
-title: Mass
-name: x.mass
-id: 3c4d
-description: d
-correlation:
-  type: value_sum
-  rules: [x.requested]
-  group-by: [principal.id]
-  timespan: 1h
-  condition: {field: compute.count, gte: 40}
-level: high
-`
-	set := load(t, map[string]string{"c.yml": rules})
+	set := load(t, map[string]string{"c.yml": massRules})
 	const (
 		sub     = "/subscriptions/s1/resourcegroups/rg/providers/"
 		opVMSS  = "microsoft.compute/virtualmachinescalesets/write"

@@ -239,28 +239,13 @@ func (e *Engine) lateScale(h *keptHit) {
 			"principal.type": w.Type, "principal.app_id": w.AppID, "principal.tenant_id": w.TenantID}
 		h.principal = event.Principal{ID: w.ID, UPN: w.UPN, Name: w.Name, AppID: actingApp(w)}
 	}
-	set := func(name string) ([]string, bool) {
-		if name == countField {
-			return added, true
+	h.setField(countField, added)
+	for name, v := range values {
+		vs := []string{}
+		if v != "" {
+			vs = []string{v}
 		}
-		v, ok := values[name]
-		if !ok {
-			return nil, false
-		}
-		if v == "" {
-			return []string{}, true
-		}
-		return []string{v}, true
-	}
-	for name := range h.fields {
-		if vs, ok := set(name); ok {
-			h.fields[name] = vs
-		}
-	}
-	for i, name := range h.names {
-		if vs, ok := set(name); ok {
-			h.vals[i] = vs
-		}
+		h.setField(name, vs)
 	}
 	lateTotals(h, cr.Size, cr.Added)
 	if c := h.compute; c != nil {
@@ -292,13 +277,20 @@ func lateTotals(h *keptHit, size string, added int) {
 		if ok {
 			vs = []string{strconv.FormatFloat(f.v, 'f', -1, 64)}
 		}
-		if _, asked := h.fields[f.name]; asked {
-			h.fields[f.name] = vs
-		}
-		for i, n := range h.names {
-			if n == f.name {
-				h.vals[i] = vs
-			}
+		h.setField(f.name, vs)
+	}
+}
+
+// setField gives a correlation field the hit carries the values vs,
+// whichever decode gave it (fields, or names and vals); a field the hit
+// does not carry is left alone.
+func (h *keptHit) setField(name string, vs []string) {
+	if _, ok := h.fields[name]; ok {
+		h.fields[name] = vs
+	}
+	for i, n := range h.names {
+		if n == name {
+			h.vals[i] = vs
 		}
 	}
 }
@@ -311,17 +303,13 @@ const (
 	gpusTotalField  = "compute.gpus_total"
 )
 
-// opVM is a VM's write, as events carry its operation: the records of
-// the machines Azure Databricks writes for a cluster.
-const opVM = "microsoft.compute/virtualmachines/write"
-
 // managed says a hit is of a VM Azure Databricks wrote for a cluster
 // whose requests, read in its clusters log, count the machine already
 // (Managed): every record of the VM's writes, whether or not it carried
 // the request body whose tags name the cluster (the Accept and Succeeded
 // records do not), is passed over alike.
 func (e *Engine) managed(h *keptHit) bool {
-	return e.Managed != nil && h.operation == opVM && h.resource != "" && e.Managed(h.resource)
+	return e.Managed != nil && h.operation == event.OpVMWrite && h.resource != "" && e.Managed(h.resource)
 }
 
 // lateCapacity gives a scale set's size change its machines: the last

@@ -403,7 +403,7 @@ func TestHitEncodingOfDatabricksClustersAndTheirMachines(t *testing.T) {
 	ev := event.Event{Time: time.Date(2026, 11, 23, 2, 15, 4, 0, time.UTC), Tenant: "t", ID: "log", Shape: "databricks.diagnostic",
 		Operation: "microsoft.databricks/clusters/create", CorrelationID: "req", ResourceID: ws, Region: "eastus",
 		Compute: &event.Compute{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: 40, LowPri: 40, Priority: "Spot", Cluster: "s/1123-021504-x7k2mq9a"}}
-	vm := event.Event{Time: ev.Time, Tenant: "t", Shape: "activity.diagnostic", Operation: opVM, CorrelationID: "c", ResourceID: "/subscriptions/s/resourcegroups/m/providers/microsoft.compute/virtualmachines/v",
+	vm := event.Event{Time: ev.Time, Tenant: "t", Shape: "activity.diagnostic", Operation: event.OpVMWrite, CorrelationID: "c", ResourceID: "/subscriptions/s/resourcegroups/m/providers/microsoft.compute/virtualmachines/v",
 		Compute: &event.Compute{Service: "vm", Size: "Standard_NC24ads_A100_v4", Count: 1, Cluster: "s/1123-021504-x7k2mq9a"}}
 	setting := "/subscriptions/s/resourcegroups/r/providers/microsoft.insights/autoscalesettings/a"
 	target := "/subscriptions/s/resourcegroups/r/providers/microsoft.compute/virtualmachinescalesets/x"
@@ -418,7 +418,7 @@ func TestHitEncodingOfDatabricksClustersAndTheirMachines(t *testing.T) {
 		// A compute hit's light decode keeps the event's resource, for
 		// Engine.Created to price it (the workspace: its compute's is longer).
 		{ev, ws + "/clusters/1123-021504-x7k2mq9a", &keptHit{resource: ws}},
-		{vm, vm.ResourceID, &keptHit{resource: vm.ResourceID, operation: opVM}},
+		{vm, vm.ResourceID, &keptHit{resource: vm.ResourceID, operation: event.OpVMWrite}},
 		{scaled, setting, &keptHit{resource: setting, action: true, target: target, from: 1, to: 21}},
 	} {
 		rec := appendHeader(nil, c.ev.Time, 0, "k")

@@ -33,7 +33,7 @@ const opAutoscale = "microsoft.insights/autoscalesettings/write"
 // already, and a resize, which names no size, gets the one the pool's
 // create or ARM write named.
 const (
-	opBatchPool = "microsoft.batch/batchaccounts/pools/write"
+	opBatchPool = event.OpBatchPoolWrite
 	batchPools  = "/pools/"
 )
 

@@ -115,35 +115,35 @@ func loadPools(dataDir string) (*poolIntel, error) {
 		ips: map[netip.Addr]poolEntry{}, credits: map[string]string{},
 	}
 	var err error
-	if p.parents, err = readEmbedded("data/mining/shared_parents.csv", parseParents); err != nil {
+	if p.parents, err = mamori.ReadData("data/mining/shared_parents.csv", parseParents); err != nil {
 		return nil, err
 	}
 	withParents := func(f func(io.Reader, sharedParents) ([]poolRow, error)) func(io.Reader) ([]poolRow, error) {
 		return func(r io.Reader) ([]poolRow, error) { return f(r, p.parents) }
 	}
-	rows, err := readEmbedded("data/mining/pools.csv", withParents(parsePoolsCSV))
+	rows, err := mamori.ReadData("data/mining/pools.csv", withParents(parsePoolsCSV))
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
 		p.addRow(r)
 	}
-	browser, err := readEmbedded("data/mining/browser_mining.txt", withParents(parsePoolsText))
+	browser, err := mamori.ReadData("data/mining/browser_mining.txt", withParents(parsePoolsText))
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range browser {
 		p.browser.add(r.indicator, r.suffix, poolEntry{indicator: r.indicator})
 	}
-	strong, err := readEmbedded("data/mining/ports.csv", parsePorts)
+	strong, err := mamori.ReadData("data/mining/ports.csv", parsePorts)
 	if err != nil {
 		return nil, err
 	}
 	p.ports = strong
-	if p.miners, err = readEmbedded("data/mining/miners.txt", parseList); err != nil {
+	if p.miners, err = mamori.ReadData("data/mining/miners.txt", parseList); err != nil {
 		return nil, err
 	}
-	schemes, err := readEmbedded("data/mining/stratum.txt", parseSchemes)
+	schemes, err := mamori.ReadData("data/mining/stratum.txt", parseSchemes)
 	if err != nil {
 		return nil, err
 	}
@@ -172,21 +172,6 @@ func loadPools(dataDir string) (*poolIntel, error) {
 		p.addRow(r)
 	}
 	return p, nil
-}
-
-// readEmbedded opens a built-in file and parses it, naming it in errors.
-func readEmbedded[T any](name string, parse func(io.Reader) (T, error)) (T, error) {
-	f, err := mamori.Data.Open(name)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	defer f.Close()
-	v, err := parse(f)
-	if err != nil {
-		return v, fmt.Errorf("%s: %w", name, err)
-	}
-	return v, nil
 }
 
 // parsePorts returns the strong ports of ports.csv

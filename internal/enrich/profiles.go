@@ -7,6 +7,8 @@ import (
 	"maps"
 	"strings"
 	"sync"
+
+	"github.com/mamori-sec/mamori"
 )
 
 // Container Apps' workload profiles and App Service plans run on VMs
@@ -18,18 +20,18 @@ import (
 // not parse would leave its table empty.
 var (
 	profiles = sync.OnceValue(func() map[string]string {
-		m, _ := readEmbedded("data/containerapps_profiles.csv", parseProfiles)
+		m, _ := mamori.ReadData("data/containerapps_profiles.csv", parseProfiles)
 		return m
 	})
 	planSKUs = sync.OnceValue(func() map[string]string {
-		m, _ := readEmbedded("data/appservice_plans.csv", parsePlanSKUs)
+		m, _ := mamori.ReadData("data/appservice_plans.csv", parsePlanSKUs)
 		return m
 	})
 	// synapseNodes are Synapse Spark pools' node sizes
 	// (data/synapse_nodes.csv): Small to XXXLarge, as the E-series VM of
 	// the same vCores and memory.
 	synapseNodes = sync.OnceValue(func() map[string]string {
-		m, _ := readEmbedded("data/synapse_nodes.csv", parseSynapseNodes)
+		m, _ := mamori.ReadData("data/synapse_nodes.csv", parseSynapseNodes)
 		return m
 	})
 	// platforms is every such table in one, so that SizeOf pays one look-up

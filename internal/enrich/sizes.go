@@ -27,16 +27,7 @@ var sizes struct {
 
 func loadSizes() (*sizeTable, error) {
 	sizes.once.Do(func() {
-		f, err := mamori.Data.Open("data/vmsizes.csv")
-		if err != nil {
-			sizes.err = err
-			return
-		}
-		defer f.Close()
-		sizes.t, sizes.err = parseSizes(f)
-		if sizes.err != nil {
-			sizes.err = fmt.Errorf("data/vmsizes.csv: %w", sizes.err)
-		}
+		sizes.t, sizes.err = mamori.ReadData("data/vmsizes.csv", parseSizes)
 	})
 	return sizes.t, sizes.err
 }

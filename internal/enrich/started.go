@@ -59,8 +59,8 @@ type startWrite struct {
 // a cluster's nodes, a compute instance's one) rather than one machine (a
 // VM: count 1 whatever its write says).
 var startable = map[string]bool{
-	"microsoft.compute/virtualmachines/write":                     false,
-	"microsoft.compute/virtualmachinescalesets/write":             true,
+	event.OpVMWrite:       false,
+	event.OpScaleSetWrite: true,
 	"microsoft.machinelearningservices/workspaces/computes/write": true,
 	"microsoft.containerservice/managedclusters/write":            true,
 }

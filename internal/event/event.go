@@ -525,6 +525,14 @@ func KindOfShape(shape string) Kind {
 	return KindUnknown
 }
 
+// Operations, as events carry them, that readers, enrichment and the
+// engine each name.
+const (
+	OpVMWrite        = "microsoft.compute/virtualmachines/write"
+	OpScaleSetWrite  = "microsoft.compute/virtualmachinescalesets/write"
+	OpBatchPoolWrite = "microsoft.batch/batchaccounts/pools/write"
+)
+
 // CreatesCompute reports whether an Activity Log operation, in lower case
 // as events carry it, creates or updates compute: a VM, a VM scale set, a
 // Compute Fleet (its Spot and regular VMs), an
@@ -541,9 +549,9 @@ func KindOfShape(shape string) Kind {
 // create, edit or resize (its operationName, as the log writes it).
 func CreatesCompute(op string) bool {
 	switch op {
-	case "microsoft.compute/virtualmachines/write", "microsoft.compute/virtualmachinescalesets/write",
+	case OpVMWrite, OpScaleSetWrite,
 		"microsoft.azurefleet/fleets/write",
-		"microsoft.machinelearningservices/workspaces/computes/write", "microsoft.batch/batchaccounts/pools/write",
+		"microsoft.machinelearningservices/workspaces/computes/write", OpBatchPoolWrite,
 		"microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write",
 		"microsoft.machinelearningservices/workspaces/jobs/write",
 		"microsoft.containerinstance/containergroups/write",

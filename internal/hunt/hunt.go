@@ -129,15 +129,11 @@ type Result struct {
 	// earlier hunts (Config.Sightings).
 	Sightings owner.Sightings
 	// Created are the compute creates the engine reported, alerted on or
-	// not (bounded at maxCreated), that priced Incidents: for a store to
+	// not (bounded at incident.MaxCreated), that priced Incidents: for a store to
 	// keep, so that incidents grouped again over its alerts of many
 	// hunts are priced as one hunt over everything prices them.
 	Created []incident.Created
 }
-
-// maxCreated bounds the compute creates a hunt keeps to price incidents
-// (about 200 MiB at the bound; a tenant makes a few thousand a month).
-const maxCreated = 1 << 20
 
 // Run hunts over inputs.
 func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error) {
@@ -173,7 +169,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// principals' creates, not only their alerts' (incident.Created).
 	var created []incident.Created
 	eng.Created = func(tenant string, t time.Time, principals []string, c alert.Compute) {
-		if len(created) < maxCreated { // memory stays bounded; past it, alerts alone price
+		if len(created) < incident.MaxCreated { // memory stays bounded; past it, alerts alone price
 			created = append(created, incident.Created{Tenant: tenant, Time: t, Principals: principals, Compute: c})
 		}
 	}

@@ -28,10 +28,12 @@ type Created struct {
 // creates make no alert (their principal is a deployer by then).
 const DefaultCreatedAfter = time.Hour
 
-// maxCreated bounds the creates Options.Created may hold that an incident
+// MaxCreated bounds the creates Options.Created may hold that an incident
 // reads, so that a tenant's every create of a long hunt costs a bounded
-// amount of memory; past it, creates are priced from the alerts alone.
-const maxCreated = 1 << 20
+// amount of memory (about 200 MiB at the bound; a tenant makes a few
+// thousand a month); past it, creates are priced from the alerts alone.
+// A hunt and a store keep no more.
+const MaxCreated = 1 << 20
 
 // createdIndex is Options.Created by tenant and principal id, each list
 // in time order.
@@ -42,7 +44,7 @@ func indexCreated(cs []Created) createdIndex {
 		return nil
 	}
 	idx := createdIndex{}
-	for i := range cs[:min(len(cs), maxCreated)] {
+	for i := range cs[:min(len(cs), MaxCreated)] {
 		c := &cs[i]
 		for _, p := range c.Principals {
 			k := [2]string{c.Tenant, strings.ToLower(p)}

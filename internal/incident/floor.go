@@ -35,17 +35,7 @@ const floorHeader = "usd_per_hour,severity"
 
 // builtinFloor is data/prices/severity.csv, parsed once.
 var builtinFloor = sync.OnceValues(func() ([]FloorStep, error) {
-	const name = "data/prices/severity.csv"
-	f, err := mamori.Data.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	steps, err := ParseFloor(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return steps, nil
+	return mamori.ReadData("data/prices/severity.csv", ParseFloor)
 })
 
 // BuiltinFloor is the severity floor built into the binary.

@@ -144,17 +144,7 @@ var builtin = sync.OnceValues(func() (*Prices, error) {
 })
 
 func readEmbeddedPrices() ([]Price, error) {
-	const name = "data/prices/" + PricesFile
-	f, err := mamori.Data.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := ParsePrices(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return rows, nil
+	return mamori.ReadData("data/prices/"+PricesFile, ParsePrices)
 }
 
 // BuiltinPrices is the price table built into the binary.

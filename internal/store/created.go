@@ -46,10 +46,9 @@ CREATE INDEX IF NOT EXISTS compute_created_by_time ON compute_created (time);
 const createdKept = 90*24*time.Hour + incident.DefaultCreatedAfter
 
 // maxCreatedRows bounds the rows over every tenant (past it, the oldest
-// go): as many as incident.Build reads (its maxCreated), about 200 MiB
-// when read whole. A tenant makes a few thousand creates a month. A
-// variable for the test of the bound.
-var maxCreatedRows int64 = 1 << 20
+// go): as many as incident.Build reads. A variable for the test of the
+// bound.
+var maxCreatedRows int64 = incident.MaxCreated
 
 // createdBody is a row's body: who created what.
 type createdBody struct {

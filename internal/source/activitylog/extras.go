@@ -13,12 +13,12 @@ import (
 // Operations whose bodies carry typed extras, lower case as events carry
 // them.
 const (
-	opVM           = "microsoft.compute/virtualmachines/write"
-	opVMSS         = "microsoft.compute/virtualmachinescalesets/write"
+	opVM           = event.OpVMWrite
+	opVMSS         = event.OpScaleSetWrite
 	opAML          = "microsoft.machinelearningservices/workspaces/computes/write"
 	opAMLDeploy    = "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write"
 	opAMLJob       = "microsoft.machinelearningservices/workspaces/jobs/write"
-	opBatch        = "microsoft.batch/batchaccounts/pools/write"
+	opBatch        = event.OpBatchPoolWrite
 	opBatchAccount = "microsoft.batch/batchaccounts/write"
 	opACI          = "microsoft.containerinstance/containergroups/write"
 	opAKS          = "microsoft.containerservice/managedclusters/write"

@@ -15,7 +15,7 @@ import (
 // What the events are read as: the Activity Log's write of a Batch pool,
 // which the rules on compute read.
 const (
-	opPoolWrite  = "microsoft.batch/batchaccounts/pools/write"
+	opPoolWrite  = event.OpBatchPoolWrite
 	typePool     = "microsoft.batch/batchaccounts/pools"
 	serviceBatch = "batch"
 	// PrincipalType is the principal.type of the events: the Batch
