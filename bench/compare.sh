@@ -90,9 +90,23 @@ for r in "${RULES[@]}"; do
 	cp "$f" "$FIVE/"
 done
 # No rules at all: mamori's own floor, every record read (briefly) and
-# checked to be JSON, nothing matched.
+# checked to be JSON, nothing matched. A hunt with no rule loaded is a usage
+# error, so the folder holds one rule whose operation no record names: its
+# needle is never found, and every record is read as no rule wanted it.
 NONE=$WORK/no-rules
 rm -rf "$NONE" && mkdir -p "$NONE"
+cat > "$NONE/none.yml" <<'RULE'
+title: Matches no record
+id: 6f0c1f3e-5b8a-4c1e-9d7a-2a4b6c8d0e1f
+name: bench.none
+status: test
+description: The side-by-side floor's one rule; no record names its operation.
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {operation: mamori.bench/none}
+  condition: sel
+level: informational
+RULE
 say "$DATA: $file_bytes bytes, $records records, expected hits: $(jq -c .hits "$EXPECT")"
 
 # --- timing -------------------------------------------------------------
