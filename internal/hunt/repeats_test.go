@@ -3,7 +3,6 @@ package hunt
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"math/bits"
 	"net/netip"
@@ -21,8 +20,10 @@ import (
 // still counts none.
 func TestRepeatsCounted(t *testing.T) {
 	t.Parallel()
-	seed := maphash.MakeSeed()
-	key := func(i int) uint64 { return max(maphash.Comparable(seed, i), 1) }
+	// Keys from a fixed hash, not a random seed: the estimate's error is
+	// about 2% (one standard deviation), so a random seed failed the 5%
+	// bound about once in a thousand runs (CI, 2026-11-28).
+	key := func(i int) uint64 { return event.TimeUnit(event.KindSignIn, time.UnixMilli(int64(i))) }
 	read := func(distinct, copies int) coverage.Repeats {
 		slots := make([]readSlot, 2)
 		for c := range copies {
