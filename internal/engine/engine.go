@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"hash/maphash"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -153,6 +154,9 @@ type rule struct {
 	// thinned (thin.go).
 	thin  time.Duration
 	cores []string // sigma.NeedleCore of each needle group
+	// wants is what the rule demands of a record's glance besides its
+	// operation, when it is indexed by operation (Engine.Wants).
+	wants ruleWants
 }
 
 type need struct {
@@ -224,6 +228,10 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		i := len(e.rules)
 		e.rules = append(e.rules, cr)
 		ops, indexed := r.Compiled.Operations()
+		if indexed {
+			cr.wants, _ = wantsOf(r.Compiled, slices.Contains(r.Kinds, event.KindSignIn))
+			cr.wants.op = nil // the index has decided it
+		}
 		for _, k := range r.Kinds {
 			if indexed {
 				for _, op := range ops {

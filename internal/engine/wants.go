@@ -58,21 +58,29 @@ type ruleWants struct {
 
 // add notes what rule c demands of records of kind k.
 func (w *kindWants) add(c *sigma.Compiled, k event.Kind) {
-	var t ruleWants
-	var ok [5]bool
-	t.op, ok[0] = c.ValueTest("operation")
-	t.outcome, ok[1] = c.ValueTest("outcome")
-	t.srcAzure, ok[2] = c.ValueTest("enrich.src_ip.azure")
-	t.quota, ok[3] = c.ValueTest("quota.exceeded")
-	t.pool, ok[4] = c.ValueTest("enrich.pool.kind")
-	switch {
-	case k == event.KindSignIn:
-		t.may = c // MayMatch decides from the risk what the tests above cannot
-	case ok == [5]bool{}:
+	t, ok := wantsOf(c, k == event.KindSignIn)
+	if !ok {
 		w.any = true
 		return
 	}
 	w.tests = append(w.tests, t)
+}
+
+// wantsOf is what rule c demands of a glance; ok is false when the
+// analysis finds no test to narrow it by. signIn: the rule reads sign-ins,
+// which MayMatch decides from their risk where the tests cannot.
+func wantsOf(c *sigma.Compiled, signIn bool) (t ruleWants, ok bool) {
+	var found [5]bool
+	t.op, found[0] = c.ValueTest("operation")
+	t.outcome, found[1] = c.ValueTest("outcome")
+	t.srcAzure, found[2] = c.ValueTest("enrich.src_ip.azure")
+	t.quota, found[3] = c.ValueTest("quota.exceeded")
+	t.pool, found[4] = c.ValueTest("enrich.pool.kind")
+	if signIn {
+		t.may = c
+		return t, true
+	}
+	return t, found != [5]bool{}
 }
 
 // Wants reports whether some rule could match an event that starts as g,
@@ -92,14 +100,14 @@ func (e *Engine) Wants(g *event.Glance) bool {
 	if k >= numKinds {
 		return true
 	}
-	if rs := e.byOp[k][g.Operation]; len(rs) > 0 && !e.noneFound(rs, g.Text) {
+	var pool lazyPool
+	if rs := e.byOp[k][g.Operation]; len(rs) > 0 && e.somePasses(rs, g, &pool) {
 		return true
 	}
 	w := &e.wants[k]
 	if w.any {
 		return true
 	}
-	var pool lazyPool
 	for _, t := range w.testsFor(g.Operation) {
 		if e.passes(&t, g, &pool) {
 			return true
@@ -188,22 +196,22 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 	return true
 }
 
-// noneFound reports whether text shows that none of the rules rs can
-// match: each has a group of needles (sigma.Compiled.Needles) none of
-// which is in text. Needles are literals of fields whose values are the
-// record's own text (fields.verbatimTyped), and the reader gives a text
-// only when its strings are spelled in it as they read (event.Glance),
-// so a record that matches holds them, in some case.
-func (e *Engine) noneFound(rs []int, text []byte) bool {
-	if text == nil {
-		return false
-	}
+// somePasses reports whether one of the rules rs, indexed by g's
+// operation, can match a record that starts as g: its other tests pass
+// (the outcome most often: the rules on starts, script extensions and
+// diagnostic settings take only the Start record of each operation, and a
+// benign tenant logs each three or four times) and its needles are in
+// g.Text. Needles are literals of fields whose values are the record's
+// own text (fields.verbatimTyped), and the reader gives a text only when
+// its strings are spelled in it as they read (event.Glance), so a record
+// that matches holds them, in some case.
+func (e *Engine) somePasses(rs []int, g *event.Glance, pool *lazyPool) bool {
 	for _, i := range rs {
-		if !e.lacksNeedle(i, text) {
-			return false
+		if e.passes(&e.rules[i].wants, g, pool) && (g.Text == nil || !e.lacksNeedle(i, g.Text)) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // lacksNeedle reports whether some needle group of rule i has no member

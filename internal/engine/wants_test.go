@@ -51,6 +51,34 @@ detection:
   condition: sel
 level: low
 `
+	// A rule indexed by operation that takes only the Start record of
+	// each start, and one that takes every record of another operation
+	// but the failed.
+	startsOnly = `title: Starts
+name: x.starts
+id: a5
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel:
+    operation: microsoft.compute/virtualmachines/start/action
+    outcome: started
+  condition: sel
+level: low
+`
+	startsNotFailed = `title: Starts that did not fail
+name: x.starts_ok
+id: a6
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel:
+    operation: microsoft.compute/virtualmachines/start/action
+  failed:
+    outcome: failed
+  condition: sel and not failed
+level: low
+`
 	byRegion = `title: Anything in a region
 name: x.region
 id: a3
@@ -106,6 +134,14 @@ func TestWants(t *testing.T) {
 			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, home), false},
 		{"a rule the analysis cannot narrow wants everything", map[string]string{"q.yml": failedQuota, "r.yml": byRegion},
 			glance("microsoft.web/sites/restart/action", event.OutcomeSucceeded, home), true},
+		{"an indexed operation's Start record, to a rule on Start records", map[string]string{"s.yml": startsOnly},
+			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeStarted, home), true},
+		{"an indexed operation's Succeeded record, to a rule on Start records", map[string]string{"s.yml": startsOnly},
+			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeSucceeded, home), false},
+		{"an indexed operation's Succeeded record, to another rule on it that takes it too", map[string]string{"s.yml": startsOnly, "o.yml": startsNotFailed},
+			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeSucceeded, home), true},
+		{"an indexed operation's Succeeded record, to a rule on failures of any operation", map[string]string{"s.yml": startsOnly, "f.yml": failedOnly},
+			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeSucceeded, home), false},
 		{"other kinds are not narrowed by activity rules", map[string]string{"e.yml": elevate},
 			&event.Glance{Kind: event.KindSignIn}, false},
 	}
