@@ -205,8 +205,14 @@ func mergeCompute(items []alert.Compute) []alert.Compute {
 			continue
 		}
 		if i, ok := at[k]; ok {
-			if c.Count > out[i].Count || c.Count == out[i].Count && c.CountNote == "" {
-				out[i].CountNote = c.CountNote // the note of the count kept
+			// The note of the count kept. Of two equal counts a firm one
+			// wins over a formula's estimate; of two unknown (0), the one
+			// that says why, or the create would be priced as one machine.
+			switch {
+			case c.Count > out[i].Count,
+				c.Count == out[i].Count && c.Count > 0 && c.CountNote == "",
+				c.Count == out[i].Count && c.Count <= 0 && out[i].CountNote == "":
+				out[i].CountNote = c.CountNote
 			}
 			out[i].Count = max(out[i].Count, c.Count)
 			out[i].Spot = out[i].Spot || c.Spot

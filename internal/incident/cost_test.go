@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 func builtinForTest(t *testing.T) *Prices {
@@ -155,6 +156,27 @@ func TestComputeOfCountsEachCreateOnce(t *testing.T) {
 	got = ComputeOf([]*alert.Alert{&set})
 	if len(got) != 1 || got[0].Count != 200 || !got[0].Spot {
 		t.Errorf("got %+v, want the scale set once, at 200, Spot", got)
+	}
+	// A pool of unknown count named twice, once with why (its autoscale
+	// formula) and once without, stays of unknown count, in either order;
+	// a firm count beside a formula's estimate of the same stays firm.
+	pool := "/subscriptions/" + subA + "/resourcegroups/rg/providers/microsoft.batch/batchaccounts/b/pools/p"
+	note := func(n string) func(*alert.Alert) {
+		return func(a *alert.Alert) { a.Compute[len(a.Compute)-1].CountNote = n }
+	}
+	for _, order := range [][2]string{{event.CountFormulaUnknown, ""}, {"", event.CountFormulaUnknown}} {
+		u := mk("azure.compute.gpu_created", alert.Medium, at(0), compute("batch", "Standard_ND96asr_v4", 0, "eastus", pool, "p1"), note(order[0]),
+			compute("batch", "Standard_ND96asr_v4", 0, "eastus", pool, "p2"), note(order[1]))
+		if got = ComputeOf([]*alert.Alert{&u}); len(got) != 1 || got[0].CountNote != event.CountFormulaUnknown {
+			t.Errorf("notes %q: got %+v, want one pool of unknown count", order, got)
+		}
+	}
+	for _, order := range [][2]string{{event.CountFormula, ""}, {"", event.CountFormula}} {
+		f := mk("azure.compute.gpu_created", alert.Medium, at(0), compute("batch", "Standard_ND96asr_v4", 8, "eastus", pool, "p1"), note(order[0]),
+			compute("batch", "Standard_ND96asr_v4", 8, "eastus", pool, "p2"), note(order[1]))
+		if got = ComputeOf([]*alert.Alert{&f}); len(got) != 1 || got[0].CountNote != "" {
+			t.Errorf("notes %q: got %+v, want one pool of 8, firm", order, got)
+		}
 	}
 }
 
