@@ -141,6 +141,11 @@ type Report struct {
 	// suspect.
 	Mixed int
 	Notes []string
+	// Unexercised are the rules that can alert but no simulated attack
+	// listed and none fired on any tenant: quiet on every benign
+	// background and twin, their recall not measured here (their rule
+	// scenarios are its only measure).
+	Unexercised []string
 	// Together is how many tenants each hunt read (Options.Together);
 	// Unplaced counts their alerts that named no tenant.
 	Together, Unplaced int
@@ -182,8 +187,13 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	titles := map[string]string{}
+	corr := first.Correlations()
+	var alerting []string // rules that can make an alert: not only a correlation's input
 	for _, r := range first.Rules {
 		titles[r.Name] = r.Sigma.Title
+		if corr == nil || !corr.Silent(r.Name) {
+			alerting = append(alerting, r.Name)
+		}
 	}
 	// Each tenant's tally is kept (they are small) and merged in tenant
 	// order afterwards, so the merge is the same whatever finished first.
@@ -265,6 +275,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	for i := range r.Rules {
 		r.Rules[i].Title = titles[r.Rules[i].Rule]
 	}
+	for _, name := range alerting {
+		if !slices.ContainsFunc(r.Rules, func(s RuleScore) bool { return s.Rule == name }) {
+			r.Unexercised = append(r.Unexercised, name)
+		}
+	}
+	slices.Sort(r.Unexercised)
 	return r, nil
 }
 

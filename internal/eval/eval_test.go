@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/rules"
 	"github.com/mamori-sec/mamori/internal/simulate"
 )
 
@@ -81,6 +83,26 @@ func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
 	}
 	if !slices.IsSortedFunc(a.Rules, func(x, y RuleScore) int { return strings.Compare(x.Rule, y.Rule) }) {
 		t.Error("rules are not sorted")
+	}
+	// Every rule that can alert is scored or said not measured, never
+	// both; a rule that only feeds a correlation is not said to be.
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr := set.Correlations()
+	for _, r := range set.Rules {
+		scored := slices.ContainsFunc(a.Rules, func(s RuleScore) bool { return s.Rule == r.Name })
+		un := slices.Contains(a.Unexercised, r.Name)
+		switch {
+		case corr.Silent(r.Name) && un:
+			t.Errorf("%s only feeds correlations, but is said not measured", r.Name)
+		case !corr.Silent(r.Name) && scored == un:
+			t.Errorf("%s: scored %v, said not measured %v", r.Name, scored, un)
+		}
+	}
+	if len(a.Unexercised) == 0 || !strings.Contains(a.Markdown(), "`"+a.Unexercised[0]+"`") {
+		t.Errorf("the rules not measured are not named: %v", a.Unexercised)
 	}
 }
 

@@ -65,6 +65,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  %s: %s\n", label(s), g)
 		}
 	}
+	if len(r.Unexercised) > 0 {
+		fmt.Fprintf(w, "\n%s\n", unexercised(r.Unexercised, func(s string) string { return s }))
+	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w, "\nNotes:")
 	}
@@ -99,7 +102,22 @@ func (r *Report) Markdown() string {
 		b.WriteString(strings.Join(short, "\n"))
 		b.WriteString("\n")
 	}
+	if len(r.Unexercised) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", unexercised(r.Unexercised, func(s string) string { return "`" + s + "`" }))
+	}
 	return b.String()
+}
+
+// unexercised says which rules the evaluation did not measure: no
+// simulated attack makes them fire, and none fired on any tenant.
+func unexercised(names []string, quote func(string) string) string {
+	qs := make([]string, len(names))
+	for i, n := range names {
+		qs[i] = quote(report.Terminal(n))
+	}
+	return fmt.Sprintf("Not measured here: %s no simulated attack makes fire, quiet on every tenant's background and twins: %s. "+
+		"Their recall is measured only by their rule scenarios (rules/*/testdata, go test ./internal/scenario).",
+		plural.Count(len(names), "rule", "rules"), strings.Join(qs, ", "))
 }
 
 // summary is the totals line.
