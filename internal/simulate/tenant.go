@@ -31,6 +31,8 @@ type tenant struct {
 	CI              app   // the deployment pipeline's service principal
 	Monitor         app   // the monitoring automation
 	ML              app   // the data-science team's scheduled training pipeline
+	StartStop       app   // the Automation runbook that starts and stops the build agents
+	Rotation        int   // the day the platform team moves the Activity Log export (woken.go)
 	Office          []netip.Addr
 	FirewallID      string
 }

@@ -83,11 +83,13 @@ var catalogue = []scenario{
 	{name: "ml-batch-aci-fanout", run: (*gen).mlFanout},
 	{name: "subscription-moved", run: (*gen).subscriptionMoved},
 	{name: "slow-attack", run: (*gen).slowAttack},
+	{name: "dormant-gpu-wake", run: (*gen).dormantWake},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
 	{name: "ml-batch-aci-fanout-twin", twin: true, run: (*gen).mlTwin},
 	{name: "subscription-moved-twin", twin: true, run: (*gen).subscriptionTwin},
 	{name: "slow-attack-twin", twin: true, run: (*gen).slowTwin},
+	{name: "dormant-gpu-wake-twin", twin: true, run: (*gen).dormantWakeTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.

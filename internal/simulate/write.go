@@ -123,6 +123,7 @@ type gen struct {
 	// drv is the stream of GPU drivers installed on hosts (drivers.go);
 	// sec that of Defender for Cloud's alerts (defender.go).
 	drv, sec    *rand.Rand
+	wk          *rand.Rand // the woken machines' stream (woken.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
 }
@@ -238,7 +239,11 @@ func newGen(opt Options) (*gen, error) {
 		return nil, optionErr("HostAgents", "host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
-	return &gen{r: r, opt: opt, scale: scale, t: newTenant(r, scale), files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
+	t := newTenant(r, scale)
+	wk := newWokenRand(opt.Seed)
+	t.StartStop = app{Name: "vm-start-stop-runbook", AppID: guid(wk), OID: guid(wk)}
+	t.Rotation = wk.IntN(opt.Days)
+	return &gen{r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), sec: newSecRand(opt.Seed),
 		flowTargets: map[string]flowTarget{}, agents: agents, shapes: shapes}, nil
 }
