@@ -27,10 +27,65 @@ type pending struct {
 	same  bool // touched only: nothing to read, the checkpoint to move on
 }
 
-// stamp is a file's size and modification time at a scan.
+// stamp is a file's size, modification and status change times and
+// inode at a scan: a file whose stamp is unchanged is not looked into.
+// Size and time alone do not tell a file rewritten in place at the same
+// size with its time put back (rsync -t, cp -p, an export tool keeping
+// the blob's time), nor one another was renamed onto; its ctime, which
+// no program sets, and its inode do, at no cost beyond the stat already
+// made.
 type stamp struct {
-	size  int64
-	mtime time.Time
+	size         int64
+	mtime, ctime time.Time
+	ino          uint64
+}
+
+// stampOf is info's stamp.
+func stampOf(info os.FileInfo) stamp {
+	ct, ino := statusOf(info)
+	return stamp{size: info.Size(), mtime: info.ModTime().UTC(), ctime: ct, ino: ino}
+}
+
+// sameStamp reports whether cp was taken of the file as it is now: its
+// ctime and inode are compared when cp knows them (a checkpoint of a
+// store before schema 14 does not, nor does a system without them).
+func sameStamp(cp store.Checkpoint, now stamp) bool {
+	return cp.Size == now.size && cp.ModTime.Equal(now.mtime) &&
+		(cp.Ctime.IsZero() || now.ctime.IsZero() || cp.Ctime.Equal(now.ctime)) &&
+		(cp.Inode == 0 || now.ino == 0 || cp.Inode == now.ino)
+}
+
+// stamped is cp with the stamp of now taken at looked.
+func stamped(cp store.Checkpoint, now stamp, looked time.Time) store.Checkpoint {
+	cp.Size, cp.ModTime, cp.Ctime, cp.Inode, cp.Looked = now.size, now.mtime, now.ctime, now.ino, looked
+	return cp
+}
+
+// racyMargin is how close to the look a file's time must be for its
+// stamp not to vouch for it: a timestamp's tick is a few milliseconds on
+// Linux's local file systems, two seconds on FAT, and one second on a
+// storage account mounted by blobfuse2, whose files' times (mtime and
+// ctime alike) are the blobs' Last-Modified, an HTTP date
+// (azure-storage-fuse, component/azstorage: Mtime, Ctime: LastModified).
+// A file written again within its tick after the look keeps size, time
+// and ctime. Its margin holds the tick and some skew between this
+// machine's clock and a network file system's: two blobs written within
+// one second of Azure's time are not told apart by their times.
+const racyMargin = 5 * time.Second
+
+// racy reports whether cp's stamp may hide a write made after the look:
+// the file's time was within racyMargin of the look (git's "racy clean"
+// index entries, whose files changed in the second the index was written:
+// git, read-cache.c is_racy_timestamp). Its content is checked once more
+// at the next look, which stamps it anew, then no more. A time far from
+// the look (a clock that was wrong, a time set by hand) says nothing
+// either way, and a checkpoint of an older store has no look.
+func racy(cp store.Checkpoint) bool {
+	if cp.Looked.IsZero() {
+		return false
+	}
+	d := cp.ModTime.Sub(cp.Looked)
+	return -racyMargin <= d && d <= racyMargin
 }
 
 // plan decides what of one file a cycle reads. JSON lines and hosts'
@@ -42,16 +97,30 @@ type stamp struct {
 // Files are planned several at once: buf is the caller's own, and s.last
 // and s.growing are shared.
 func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool, buf []byte, siblings []store.Checkpoint) (*pending, error) {
+	looked := s.look() // compared with the file system's times: not the service's clock
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	now := stamp{info.Size(), info.ModTime().UTC()}
-	unchanged := known && cp.Size == now.size && cp.ModTime.Equal(now.mtime)
+	now := stampOf(info)
+	unchanged := known && sameStamp(cp, now)
+	// A stamp taken within a tick of the file's time cannot vouch for it:
+	// a file read whole is digested again, as a file touched is; one read
+	// on has its first and last 4 KiB before the checkpoint checked
+	// (reading.check).
+	check := unchanged && racy(cp)
+	if check && !cp.Lines {
+		unchanged = false
+	}
 	// A file read on to less than its end waits for a record to end (a
 	// JSON line's newline) or for the log to stop changing (the last
 	// events of a host's log): unchanged, it is looked at again.
-	if unchanged && !(cp.Lines && cp.Offset < now.size) {
+	if unchanged && !check && !(cp.Lines && cp.Offset < now.size) {
+		if cp.Inode == 0 && now.ino != 0 {
+			// A checkpoint of an older store: its ctime and inode are
+			// noted once, so that later looks compare them.
+			return &pending{cp: stamped(cp, now, looked), same: true}, nil
+		}
 		return nil, nil
 	}
 	whole := source.FileSection(path, 0, now.size, 1)
@@ -83,13 +152,13 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		if err != nil {
 			return nil, err
 		}
-		next := store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: now.size, Line: 1, Head: sum}
+		next := stamped(store.Checkpoint{Path: path, Offset: now.size, Line: 1, Head: sum}, now, looked)
 		if known && !cp.Lines && cp.Size == now.size && cp.Head == sum || rotated {
 			return &pending{cp: next, same: true}, nil
 		}
 		return &pending{in: whole, plain: !encoded, cp: next}, nil
 	}
-	if unchanged && kind == "json-lines" && now.size-cp.Offset <= s.maxRecord() {
+	if unchanged && !check && kind == "json-lines" && now.size-cp.Offset <= s.maxRecord() {
 		return nil, nil // its unfinished last line was looked at, at this stamp
 	}
 	f, err := os.Open(path)
@@ -97,7 +166,22 @@ func (s *Server) plan(path string, cp store.Checkpoint, known bool, settle bool,
 		return nil, err
 	}
 	defer f.Close()
-	r := reading{f: f, path: path, kind: kind, now: now, buf: buf, maxRecord: s.maxRecord(), siblings: siblings}
+	r := reading{f: f, path: path, kind: kind, now: now, looked: looked, buf: buf, maxRecord: s.maxRecord(), siblings: siblings}
+	if check {
+		same, err := r.check(cp)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			// Written again within the tick of its last look: another
+			// file, read whole.
+			known, unchanged = false, false
+		} else if cp.Offset >= now.size {
+			// As it was: stamped at this look, which its time is now far
+			// enough behind, it is not checked again.
+			return &pending{cp: stamped(cp, now, looked), same: true}, nil
+		}
+	}
 	// A host's log is read to its end once it has stopped changing; a
 	// JSON line over the record cap too, whole or not (the hunt reads it
 	// record by record).
@@ -143,6 +227,7 @@ type reading struct {
 	path      string
 	kind      string // json-lines, auditd or sysmon
 	now       stamp
+	looked    time.Time // wall time of the stat that gave now
 	buf       []byte
 	maxRecord int64
 	settled   func() bool // the file has stopped changing (Server.settled)
@@ -234,12 +319,11 @@ func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 		}
 	}
 	if end == from {
-		if from > 0 && (now.size != base.Size || !now.mtime.Equal(base.ModTime) || base.Path != cp.Path) {
+		if from > 0 && (!sameStamp(base, now) || base.Path != cp.Path || racy(base)) {
 			// Touched, renamed, or a line being written: nothing new to
 			// read, and the new stamp spares the next scans this look
 			// again.
-			base.Size, base.ModTime = now.size, now.mtime
-			return &pending{cp: base, same: true}, nil
+			return &pending{cp: stamped(base, now, r.looked), same: true}, nil
 		}
 		return nil, nil // no whole line yet
 	}
@@ -257,8 +341,34 @@ func (r *reading) on(cp store.Checkpoint, known bool) (*pending, error) {
 	if r.kind != "json-lines" {
 		in = source.TextSection(path, r.kind, from, end, line)
 	}
+	tail, err := tailOf(f, end)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return &pending{in: in, plain: true,
-		cp: store.Checkpoint{Path: path, Size: now.size, ModTime: now.mtime, Offset: end, Line: line, Lines: true, Head: head}}, nil
+		cp: stamped(store.Checkpoint{Path: path, Offset: end, Line: line, Lines: true, Head: head, Tail: tail}, now, r.looked)}, nil
+}
+
+// check reports whether a file read on still holds, before cp's offset,
+// the first and last 4 KiB it held when cp was made (a checkpoint of an
+// older store keeps no tail: its head alone). A file rewritten at the
+// same size with other records differs there but for a change inside
+// its middle alone, which a rewrite of a log (records added, removed or
+// reordered) does not make; reading all of it would cost a read of every
+// hourly blob once more.
+func (r *reading) check(cp store.Checkpoint) (bool, error) {
+	if cp.Offset > r.now.size {
+		return false, nil
+	}
+	h, err := headOf(r.f, min(cp.Offset, headLen))
+	if err != nil || h != cp.Head {
+		return false, err
+	}
+	if cp.Tail == "" {
+		return true, nil
+	}
+	t, err := tailOf(r.f, cp.Offset)
+	return t == cp.Tail, err
 }
 
 // wholeEnd is where a host's log still being written can be read to: the
@@ -287,6 +397,17 @@ func headOf(f *os.File, upTo int64) (string, error) {
 	var b [headLen]byte
 	n, err := f.ReadAt(b[:min(upTo, headLen)], 0)
 	if err != nil && !errors.Is(err, io.EOF) { // shorter: the digest of what is there
+		return "", err
+	}
+	return headDigest(b[:n]), nil
+}
+
+// tailOf is a digest of the file's last min(end, headLen) bytes before
+// end.
+func tailOf(f *os.File, end int64) (string, error) {
+	var b [headLen]byte
+	n := min(end, headLen)
+	if _, err := f.ReadAt(b[:n], end-n); err != nil {
 		return "", err
 	}
 	return headDigest(b[:n]), nil

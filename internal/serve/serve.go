@@ -69,6 +69,10 @@ type Server struct {
 	linked       map[string]bool // links not followed, already said
 	bufs         [][]byte        // the scan's reading buffers, one a planner, kept for every cycle
 	mu           sync.Mutex      // guards last and growing while the scan plans files at once
+	// look is the wall clock a file's stamp is taken by, compared with
+	// the file system's times (racy): time.Now, whatever Config.Clock
+	// says; tests move it.
+	look func() time.Time
 }
 
 // New returns a server over the store and folders.
@@ -83,7 +87,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Clock = time.Now
 	}
 	s := &Server{cfg: cfg, baseline: cfg.Store.Baseline(ctx), last: map[string]stamp{}, growing: map[string]stamp{}, ignore: map[string]bool{}, linked: map[string]bool{},
-		carriedKinds: carriedKinds(cfg.Hunt.Rules)}
+		carriedKinds: carriedKinds(cfg.Hunt.Rules), look: time.Now}
 	s.cwd, _ = os.Getwd()
 	// A store kept in a folder it watches would be read as a log that
 	// changes every cycle.

@@ -23,6 +23,25 @@ type Checkpoint struct {
 	// whole file for any other (read whole): a file touched and not
 	// changed is not read again.
 	Head string
+	// Tail is a digest of the 4 KiB before Offset (Lines files; "" in a
+	// checkpoint of a store before schema 14): with Head, what a file whose
+	// stamp could not vouch for it (Looked) is checked by.
+	Tail string
+	// Ctime and Inode are the file's status change time and inode number
+	// (zero where the system gives none, and in a checkpoint of a store
+	// before schema 14: not compared). A file rewritten in place whose
+	// writer put its old time back (rsync -t, cp -p, touch -r) has a new
+	// ctime, which no program can set; one replaced by renaming another
+	// onto its name (an export written to a temporary file first) has
+	// another inode.
+	Ctime time.Time
+	Inode uint64
+	// Looked is the wall time of the look the stamp (Size, ModTime, Ctime)
+	// was taken at (zero before schema 14). A file whose time was within
+	// a timestamp's granularity of the look may have been written again in
+	// the same tick, its stamp unchanged (git's "racy" index entries): it
+	// is checked by its content once more at the next look.
+	Looked time.Time
 }
 
 func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
@@ -30,15 +49,19 @@ func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
 		return nil
 	}
 	// Prepared once: a first cycle writes a checkpoint per file, thousands.
-	st, err := tx.PrepareContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines, head) VALUES (?, ?, ?, ?, ?, ?, ?)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO checkpoints (path, size, mtime, offset, line, lines, head, tail, ctime, inode, looked)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
-		line = excluded.line, lines = excluded.lines, head = excluded.head`)
+		line = excluded.line, lines = excluded.lines, head = excluded.head, tail = excluded.tail, ctime = excluded.ctime,
+		inode = excluded.inode, looked = excluded.looked`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	for _, c := range cps {
-		if _, err := st.ExecContext(ctx, c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines, c.Head); err != nil {
+		// SQLite's integers are signed: an inode's bits are kept as they are.
+		if _, err := st.ExecContext(ctx, c.Path, c.Size, c.ModTime.UnixNano(), c.Offset, c.Line, c.Lines, c.Head, c.Tail,
+			nanosOrZero(c.Ctime), int64(c.Inode), nanosOrZero(c.Looked)); err != nil {
 			return err
 		}
 	}
@@ -47,7 +70,7 @@ func putCheckpoints(ctx context.Context, tx *sql.Tx, cps []Checkpoint) error {
 
 // Checkpoints returns every input's checkpoint by path.
 func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT path, size, mtime, offset, line, lines, head FROM checkpoints")
+	rows, err := s.db.QueryContext(ctx, "SELECT path, size, mtime, offset, line, lines, head, tail, ctime, inode, looked FROM checkpoints")
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -55,11 +78,11 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]Checkpoint, error) 
 	out := map[string]Checkpoint{}
 	for rows.Next() {
 		var c Checkpoint
-		var mt int64
-		if err := rows.Scan(&c.Path, &c.Size, &mt, &c.Offset, &c.Line, &c.Lines, &c.Head); err != nil {
+		var mt, ct, ino, looked int64
+		if err := rows.Scan(&c.Path, &c.Size, &mt, &c.Offset, &c.Line, &c.Lines, &c.Head, &c.Tail, &ct, &ino, &looked); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
-		c.ModTime = time.Unix(0, mt).UTC()
+		c.ModTime, c.Ctime, c.Inode, c.Looked = time.Unix(0, mt).UTC(), timeOrZero(ct), uint64(ino), timeOrZero(looked)
 		out[c.Path] = c
 	}
 	return out, rows.Err()
@@ -96,4 +119,25 @@ func (s *Store) deleteEach(ctx context.Context, query string, keys []string) err
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// checkpointColumns are schema version 14's columns of checkpoints, added
+// to the table an older mamori made (addColumn): 0 and "" say "not known".
+var checkpointColumns = []string{"tail TEXT NOT NULL DEFAULT ''", "ctime INTEGER NOT NULL DEFAULT 0",
+	"inode INTEGER NOT NULL DEFAULT 0", "looked INTEGER NOT NULL DEFAULT 0"}
+
+// nanosOrZero is t in Unix nanoseconds, 0 for the zero time (not known).
+func nanosOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// timeOrZero reads nanosOrZero back.
+func timeOrZero(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
 }

@@ -61,10 +61,11 @@ func TestLogsAddUp(t *testing.T) {
 // regions table, 5 before the principal_names table, 6 before the
 // owner_sightings table, 7 before tenant_logs' events, 8 before hashed
 // baseline keys, 9 before their salt, 10 before the compute creates, 11
-// before their jobs, 12 before compute_created) is upgraded in place when opened, keeping what it
-// holds.
+// before their jobs, 12 before compute_created, 13 before the
+// checkpoints' ctime, inode and look) is upgraded in place when opened,
+// keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 11 were: this schema without the tables added
+	// What versions 1 to 13 were: this schema without the tables added
 	// since. Version 9 hashed the baseline's keys: before it, baseline was
 	// this, its keys text (with a key to keep, seen after the upgrade).
 	const since8 = `; DROP TABLE baseline;
@@ -85,21 +86,27 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// Version 10 added the meta table (the baseline's salt): before it,
 	// the keys were their plain SHA-256 (with a key to keep).
 	// Version 11 added the compute creates' tables, 12 compute_creates'
-	// jobs column.
+	// jobs column, 13 compute_created. Version 14 added the checkpoints'
+	// tail, ctime, inode and looked: before it, checkpoints was this (with
+	// a row to keep).
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	// Version 13 added compute_created.
-	const since12 = `; DROP TABLE compute_created`
+	const since13 = `; DROP TABLE checkpoints;
+		CREATE TABLE checkpoints (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, offset INTEGER NOT NULL,
+			line INTEGER NOT NULL, lines INTEGER NOT NULL, head TEXT NOT NULL) WITHOUT ROWID;
+		INSERT INTO checkpoints VALUES ('/logs/old.json', 10, 5, 10, 2, 1, 'h')`
+	const since12 = `; DROP TABLE compute_created` + since13
 	const since10 = `; DROP TABLE compute_ops; DROP TABLE compute_creates` + since12
 	const since9 = `; DROP TABLE meta` + since10
 	const sch10 = since10 + sealed
 	const sch11 = `; ALTER TABLE compute_creates DROP COLUMN jobs` + since12 + sealed
 	const sch12 = since12 + sealed
+	const sch13 = since13 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9,
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8 + since9,
 		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9,
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
-		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:]} {
+		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:], 13: sch13[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -128,6 +135,21 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
+			}
+			cps, err := s.Checkpoints(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old := (Checkpoint{Path: "/logs/old.json", Size: 10, ModTime: time.Unix(0, 5).UTC(), Offset: 10, Line: 2, Lines: true, Head: "h"}); cps[old.Path] != old {
+				t.Errorf("the checkpoint kept before the upgrade = %+v, want %+v (nothing known of its ctime, inode, look)", cps[old.Path], old)
+			}
+			cp := Checkpoint{Path: "/logs/new.json", Size: 1, ModTime: t0, Offset: 1, Line: 1, Lines: true, Head: "h", Tail: "t",
+				Ctime: t0.Add(time.Second), Inode: 1 << 63, Looked: t0.Add(time.Minute)}
+			if _, err := s.Commit(ctx, Cycle{Checkpoints: []Checkpoint{cp}}); err != nil {
+				t.Fatal(err)
+			}
+			if cps, err = s.Checkpoints(ctx); err != nil || cps[cp.Path] != cp {
+				t.Errorf("a checkpoint after the upgrade = %+v (%v), want %+v", cps[cp.Path], err, cp)
 			}
 			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1, Jobs: 1}) {
 				t.Errorf("compute creates after the upgrade = %+v (%v), want the one committed", c, err)

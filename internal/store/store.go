@@ -36,10 +36,11 @@ const ApplicationID = 0x6d616d6f
 // meta table; the upgrade keys a SHA-256 without its key: keyer), 11 the
 // compute_ops and compute_creates tables, 12 compute_creates' jobs column,
 // 13 the compute_created table (created.go; a table alone, made by the
-// upgrade's CREATE IF NOT EXISTS like the others).
-const schemaVersion = 13
+// upgrade's CREATE IF NOT EXISTS like the others), 14 the checkpoints' tail,
+// ctime, inode and looked columns.
+const schemaVersion = 14
 
-// schema creates version 13, at once: a process opening the new store at
+// schema creates version 14, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -72,7 +73,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 	offset INTEGER NOT NULL,
 	line   INTEGER NOT NULL,
 	lines  INTEGER NOT NULL,
-	head   TEXT NOT NULL
+	head   TEXT NOT NULL,
+	tail   TEXT NOT NULL DEFAULT '',
+	ctime  INTEGER NOT NULL DEFAULT 0,
+	inode  INTEGER NOT NULL DEFAULT 0,
+	looked INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS carry (
 	path   TEXT NOT NULL,
@@ -85,12 +90,12 @@ CREATE TABLE IF NOT EXISTS carry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + `
-PRAGMA user_version = 13;
+PRAGMA user_version = 14;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 12 store into version 13 (each table is
+// upgrade turns a version 1 to 13 store into version 14 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -108,7 +113,7 @@ UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = '
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
-PRAGMA user_version = 13;
+PRAGMA user_version = 14;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -222,7 +227,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			since         int // the version that made the table
 			table, column string
 			def           string
-		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}, {11, "compute_creates", "jobs", computeCreatesJobs}} {
+		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}, {11, "compute_creates", "jobs", computeCreatesJobs},
+			{1, "checkpoints", "tail", checkpointColumns[0]}, {1, "checkpoints", "ctime", checkpointColumns[1]},
+			{1, "checkpoints", "inode", checkpointColumns[2]}, {1, "checkpoints", "looked", checkpointColumns[3]}} {
 			if v < c.since {
 				continue // the upgrade below makes the table with it
 			}
