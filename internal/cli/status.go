@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -125,7 +126,22 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := report.WriteStoreNotSeenByTenant(w, h.NotSeenByTenant); err != nil {
 		return err
 	}
-	return report.WriteUnsized(w, h.Unsized)
+	if err := report.WriteUnsized(w, h.Unsized); err != nil {
+		return err
+	}
+	return writeLearnedCapped(w, h.LearnedCapped, now)
+}
+
+// writeLearnedCapped says when a table of what serve learns was last
+// full: what it could not keep, it could not use.
+func writeLearnedCapped(w io.Writer, at, now time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "\nFULL: a table of what serve learns (Batch accounts' and clusters' regions, autoscale targets' sizes and their writers' writes) "+
+		"held %d entries and kept no more, last %s: a pool or setting past it went without its region or size, and a setting counted its whole floor\n",
+		enrich.MaxLearned, report.Ago(at, now))
+	return err
 }
 
 // openStore opens the store a command reads: one that is not there is a
@@ -224,5 +240,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	out.NotSeen = report.NotSeenOf(h.NotSeen)
 	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
 	out.ComputeCreates, out.ComputeUnsized, out.ComputeUnsizedJobs = h.Unsized.Creates, h.Unsized.Unsized, h.Unsized.Jobs
+	out.LearnedCapped = h.LearnedCapped.UTC()
 	return out
 }

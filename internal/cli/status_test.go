@@ -215,3 +215,44 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 		t.Errorf("forgetting it again: exit %d, %q", code, errs)
 	}
 }
+
+// mamori status says when a cycle's hunt found a table of what serve
+// learns full (table and JSON), and says nothing of it before.
+func TestStatusSaysALearnedTableWasFull(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, filepath.Join("..", "..", "examples")); code != ExitOK {
+		t.Fatalf("serve: exit %d: %s", code, errs)
+	}
+	status := func() (table string, capped time.Time) {
+		t.Helper()
+		code, out, errs := run(t, "", "status", "--store", db)
+		if code != ExitOK && code != ExitFindings {
+			t.Fatalf("status: exit %d: %s", code, errs)
+		}
+		_, js, _ := run(t, "", "status", "--store", db, "--format", "json")
+		var doc struct {
+			Capped time.Time `json:"learned_capped"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("status --format json: %v:\n%s", err, js)
+		}
+		return out, doc.Capped
+	}
+	if out, at := status(); strings.Contains(out, "\nFULL: ") || !at.IsZero() {
+		t.Errorf("no table was full, yet status says (%v):\n%s", at, out)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := time.Now().Add(-2 * time.Hour).Truncate(time.Second).UTC()
+	if _, err := st.Commit(ctx, store.Cycle{Now: full, Learned: &store.Learned{Capped: true}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if out, at := status(); !strings.Contains(out, "\nFULL: a table of what serve learns") || !strings.Contains(out, "2 hours ago") || !at.Equal(full) {
+		t.Errorf("a table was full 2 hours ago: status says (%v):\n%s", at, out)
+	}
+}

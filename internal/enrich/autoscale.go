@@ -37,11 +37,17 @@ const (
 	batchPools  = "/pools/"
 )
 
-// maxScaleKeys bounds each table the hunt keeps of settings and targets,
-// so a long service's memory stays flat (a few MiB at the bound); past it,
-// a setting counts its whole floor (an overlap missed counts machines
-// twice, it never hides them) and a new target's size is not known.
-const maxScaleKeys = 1 << 16
+// MaxLearned bounds each table an Enricher keeps of what it learns
+// (regions, settings' targets, targets' sizes, principals' writes, and
+// the rest of what autoscale is weighed by), so that its memory stays
+// flat (a few MiB at the bound) whatever a hunt reads; past it, a setting
+// counts its whole floor (an overlap missed counts machines twice, it
+// never hides them), a new target's size or a new account's region is
+// not known, and Learned says so (Capped) for the tables a store keeps.
+// A service gives each cycle's hunt only what its store kept lately
+// (ForgetLearned, Know), so the bound is of what a cycle needs, not of
+// everything a long-running service ever read.
+const MaxLearned = 1 << 16
 
 // bucket is the span of event time the writes of a target by a
 // principal are kept by (scaleKey.bucket): a setting looks among the
@@ -73,10 +79,13 @@ type scaleKey struct {
 	bucket            int64
 }
 
-// scaleWrite is a write's Start record: when, and how many instances.
+// scaleWrite is a write's Start record: when, and how many instances;
+// fresh when this Enricher read it (not Know). The instances seen on a
+// target (scaleTable.seen) use it too, fresh unused.
 type scaleWrite struct {
-	at time.Time
-	n  int
+	at    time.Time
+	n     int
+	fresh bool
 }
 
 // settingWrite is a write of an autoscale setting that did not fail:
@@ -100,7 +109,7 @@ type scaleTable struct {
 	// wrote are the Start records, the records mass_deployment counts, of
 	// a principal's writes of a target.
 	wrote    map[scaleKey][]scaleWrite
-	sizes    map[string]string // target id -> a size its writes named (they seldom differ)
+	sizes    map[string]fact   // target id -> a size its writes named (they seldom differ)
 	regions  map[string]string // target id -> its region, as its writes or its setting's named it
 	services map[string]string // target id -> the service its instances count as
 	// seen are the instances the logs showed on a target, and when: its
@@ -178,36 +187,44 @@ func (e *Enricher) learnScale(ev *event.Event) {
 		// Only a completed action left the target its new count; its
 		// start says what autoscale meant to do.
 		if target != "" && !c.NoBody && event.AutoscaleCompleted(ev.Operation) && ev.Outcome == event.OutcomeSucceeded {
-			keepLatest(&s.seen, target, scaleWrite{ev.Time, c.New}, func(w scaleWrite) time.Time { return w.at })
+			keepLatest(&s.seen, target, scaleWrite{at: ev.Time, n: c.New}, func(w scaleWrite) time.Time { return w.at })
 		}
 	case pool:
 		if c.Size != "" && !failed {
-			keep(&s.sizes, id, c.Size)
+			e.keep(keep(&s.sizes, id, fact{c.Size, true}))
 		}
 		// An ARM write's Start, whoever wrote it: the service log's own
 		// events (their target the pool) are what is settled.
 		if c.Target == "" && ev.Outcome == event.OutcomeStarted && c.Count > 0 {
-			s.keepWrote(scaleKey{id, "", bucketOf(ev.Time)}, scaleWrite{ev.Time, c.Count})
+			s.keepWrote(e, scaleKey{id, "", bucketOf(ev.Time)}, scaleWrite{ev.Time, c.Count, true})
 		}
 	default:
 		s.learnTarget(id, c.Service, ev.Region, failed)
 		if c.Size != "" && !failed {
-			keep(&s.sizes, id, c.Size)
+			e.keep(keep(&s.sizes, id, fact{c.Size, true}))
 		}
 		if c.Count > 0 && !failed && !c.NoBody {
-			keepLatest(&s.seen, id, scaleWrite{ev.Time, c.Count}, func(w scaleWrite) time.Time { return w.at })
+			keepLatest(&s.seen, id, scaleWrite{at: ev.Time, n: c.Count}, func(w scaleWrite) time.Time { return w.at })
 		}
 		if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
-			s.keepWrote(scaleKey{id, strings.ToLower(ev.Principal.ID), bucketOf(ev.Time)}, scaleWrite{ev.Time, c.Count})
+			s.keepWrote(e, scaleKey{id, strings.ToLower(ev.Principal.ID), bucketOf(ev.Time)}, scaleWrite{ev.Time, c.Count, true})
 		}
 	}
 }
 
-// keepWrote keeps a write's Start record under k, no more than
-// maxBucketWrites of them.
-func (s *scaleTable) keepWrote(k scaleKey, w scaleWrite) {
-	if ws := s.wrote[k]; len(ws) < maxBucketWrites {
-		keep(&s.wrote, k, append(ws, w))
+// keepWrote keeps a write's Start record under k, once (a record read
+// again, for a window or from another export, is the same write), no
+// more than maxBucketWrites of them. The caller holds s.mu.
+func (s *scaleTable) keepWrote(e *Enricher, k scaleKey, w scaleWrite) {
+	ws := s.wrote[k]
+	for i, o := range ws {
+		if o.at.Equal(w.at) && o.n == w.n {
+			ws[i].fresh = ws[i].fresh || w.fresh
+			return
+		}
+	}
+	if len(ws) < maxBucketWrites {
+		e.keep(keep(&s.wrote, k, append(ws, w)))
 	}
 }
 
@@ -222,15 +239,17 @@ func (s *scaleTable) learnTarget(target, service, region string, failed bool) {
 	}
 }
 
-// keep sets m[k], making m on first use; a new key past maxScaleKeys is
-// not kept.
-func keep[K comparable, V any](m *map[K]V, k K, v V) {
+// keep sets m[k], making m on first use, and reports whether it did: a
+// new key past MaxLearned is not kept.
+func keep[K comparable, V any](m *map[K]V, k K, v V) bool {
 	if *m == nil {
 		*m = map[K]V{}
 	}
-	if _, ok := (*m)[k]; ok || len(*m) < maxScaleKeys {
+	if _, ok := (*m)[k]; ok || len(*m) < MaxLearned {
 		(*m)[k] = v
+		return true
 	}
+	return false
 }
 
 // keepLatest adds v to m[k], a list kept in order of time and no longer
@@ -325,11 +344,22 @@ func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor in
 	target, ok := s.targets[id]
 	if !ok {
 		if isBatchPool(id) {
-			return max(floor-s.asked(id, "", at, e.window()), 0), "", s.sizes[id]
+			return max(floor-s.asked(id, "", at, e.window()), 0), "", s.size(id)
 		}
 		return floor, "", ""
 	}
-	return max(floor-s.covered(target, principal, at, e.window()), 0), target, s.sizes[target]
+	return max(floor-s.covered(target, principal, at, e.window()), 0), target, s.size(target)
+}
+
+// size is the size a target's (or a pool's) writes named, "" when none
+// was read or told. One told by the store (Know) is asked for now: a
+// store keeps it as long again (Learned). The caller holds s.mu.
+func (s *scaleTable) size(target string) string {
+	f := s.sizes[target]
+	if f.value != "" && !f.fresh {
+		s.sizes[target] = fact{f.value, true}
+	}
+	return f.value
 }
 
 // LateScale is what autoscale's completed action on setting at at, which
@@ -358,7 +388,7 @@ func (e *Enricher) LateScale(setting, target string, at time.Time, from, to int)
 	if target = resourceKey(target); target == "" {
 		target = s.targets[id]
 	}
-	cr := event.ScaleCredit{Added: max(to-from, 0), Target: target, Size: s.sizes[target], Region: s.regions[target], Service: s.services[target]}
+	cr := event.ScaleCredit{Added: max(to-from, 0), Target: target, Size: s.size(target), Region: s.regions[target], Service: s.services[target]}
 	w, ok := latest(s.settings[id], at, func(x settingWrite) time.Time { return x.at })
 	if !ok {
 		return cr

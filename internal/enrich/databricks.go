@@ -82,7 +82,7 @@ func (e *Enricher) learnManaged(ev *event.Event) {
 		}
 		a := m.asked[c.Cluster]
 		if a == nil {
-			if len(m.asked) >= maxScaleKeys {
+			if len(m.asked) >= MaxLearned {
 				return // not learned: its VMs count, under the application
 			}
 			a = &clusterAsk{}
@@ -108,7 +108,7 @@ func (e *Enricher) learnManaged(ev *event.Event) {
 	if id == "" {
 		return
 	}
-	if _, ok := m.vms[id]; ok || len(m.vms) >= maxScaleKeys {
+	if _, ok := m.vms[id]; ok || len(m.vms) >= MaxLearned {
 		return // known, or past the bound: not learned, it counts
 	}
 	keep(&m.vms, id, c.Cluster)

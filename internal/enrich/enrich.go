@@ -35,6 +35,7 @@ type Enricher struct {
 	countWindow atomic.Int64
 	starts      startTable // what starts of existing machines woke (started.go)
 	managed     managedTable
+	full        capped // a table of what it learns refused an entry (Learned.Capped)
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and

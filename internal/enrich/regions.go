@@ -1,7 +1,6 @@
 package enrich
 
 import (
-	"maps"
 	"strings"
 	"sync"
 
@@ -47,7 +46,15 @@ var regionParents = []struct{ op, parents, children string }{
 // seldom, so one lock will do.
 type regionTable struct {
 	mu sync.Mutex
-	m  map[string]string
+	m  map[string]fact
+}
+
+// fact is a value learned of a resource (a region, a size); fresh when
+// this Enricher learned it from a record or was asked for it, not only
+// told it by Know: what a store keeps, or keeps longer (Learned).
+type fact struct {
+	value string
+	fresh bool
 }
 
 // learnRegion keeps the region of a Batch account or a cluster whose
@@ -65,10 +72,7 @@ func (e *Enricher) learnRegion(ev *event.Event) {
 	r := &e.regions
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.m == nil {
-		r.m = map[string]string{}
-	}
-	r.m[id] = ev.Region
+	e.keep(keep(&r.m, id, fact{ev.Region, true}))
 }
 
 // resourceKey is how the tables of what the hunt learns key a resource
@@ -95,8 +99,13 @@ func (e *Enricher) LateRegion(resourceID string) string {
 		parent := id[:i+len(p.parents)+len(name)]
 		r := &e.regions
 		r.mu.Lock()
-		region := r.m[parent]
+		f := r.m[parent]
+		if f.value != "" && !f.fresh {
+			// Asked for: a store keeps it as long again (Learned).
+			r.m[parent] = fact{f.value, true}
+		}
 		r.mu.Unlock()
+		region := f.value
 		if region == "" && p.op == opDatabricks {
 			// No write of the workspace read: the machines Azure
 			// Databricks wrote for its clusters say where it runs.
@@ -105,32 +114,4 @@ func (e *Enricher) LateRegion(resourceID string) string {
 		return region
 	}
 	return ""
-}
-
-// Regions returns the Batch accounts' and AKS clusters' regions learned so far, by resource
-// id in lower case, for a store to keep across runs (KnowRegions).
-func (e *Enricher) Regions() map[string]string {
-	r := &e.regions
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return maps.Clone(r.m)
-}
-
-// KnowRegions adds regions learned by earlier runs (Regions, kept by a
-// store): a pool created runs after its account still gets its region. A
-// region this process learned itself is left as it is.
-func (e *Enricher) KnowRegions(known map[string]string) {
-	r := &e.regions
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for id, region := range known {
-		id = strings.ToLower(id)
-		if _, ok := r.m[id]; ok || region == "" {
-			continue
-		}
-		if r.m == nil {
-			r.m = map[string]string{}
-		}
-		r.m[id] = region
-	}
 }

@@ -90,7 +90,8 @@ func TestLateRegionServiceFabricNodeType(t *testing.T) {
 
 // TestKnownRegions: regions an earlier run learned (a store's) reach the
 // pools of a new Enricher, in any case; what this one learns itself is
-// kept over them, and Regions hands back both, as a copy.
+// kept over them, and Learned hands back what it learned and what it was
+// asked for, not what it was only told, as a copy.
 func TestKnownRegions(t *testing.T) {
 	e, err := Load(Options{})
 	if err != nil {
@@ -98,11 +99,12 @@ func TestKnownRegions(t *testing.T) {
 	}
 	const acct = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/ba1"
 	e.Apply(&event.Event{Operation: opBatchAccount, ResourceID: acct + "2", Region: "westeurope"})
-	e.KnowRegions(map[string]string{
+	e.Know(Learned{Regions: map[string]string{
 		strings.ToUpper(acct): "southcentralus",
-		acct + "2":            "eastus", // learned here already: kept
-		acct + "3":            "",       // nothing known
-	})
+		acct + "2":            "eastus",  // learned here already: kept
+		acct + "3":            "",        // nothing known
+		acct + "4":            "uksouth", // told, never asked for
+	}})
 	for id, want := range map[string]string{
 		acct + "/pools/p":  "southcentralus",
 		acct + "2/pools/p": "westeurope",
@@ -112,13 +114,20 @@ func TestKnownRegions(t *testing.T) {
 			t.Errorf("LateRegion(%s) = %q, want %q", id, got, want)
 		}
 	}
-	got := e.Regions()
+	got := e.Learned().Regions
 	want := map[string]string{acct: "southcentralus", acct + "2": "westeurope"}
 	if !maps.Equal(got, want) {
-		t.Errorf("Regions() = %v, want %v", got, want)
+		t.Errorf("Learned().Regions = %v, want %v", got, want)
 	}
 	got[acct] = "changed"
 	if r := e.LateRegion(acct + "/pools/p"); r != "southcentralus" {
-		t.Errorf("changing what Regions returned changed the Enricher: %q", r)
+		t.Errorf("changing what Learned returned changed the Enricher: %q", r)
+	}
+	if r := e.LateRegion(acct + "4/pools/p"); r != "uksouth" {
+		t.Errorf("a region told: LateRegion = %q, want uksouth", r)
+	}
+	e.ForgetLearned()
+	if r := e.LateRegion(acct + "2/pools/p"); r != "" {
+		t.Errorf("after ForgetLearned, LateRegion = %q, want nothing known", r)
 	}
 }

@@ -10,7 +10,8 @@ import (
 // StoreStatus is the document `mamori status --format json` writes: what
 // a serve's store has read of each kind of log, as a whole and per
 // tenant, the logs the rules read that went quiet, those it never saw,
-// and the compute creates the rules could not judge. Its fields follow Summary's (docs/outputs.md); times are UTC and
+// the compute creates the rules could not judge, and when a table of what
+// serve learns was last full. Its fields follow Summary's (docs/outputs.md); times are UTC and
 // absent when unknown; lists are [] when empty.
 type StoreStatus struct {
 	Logs    []StoreLog   `json:"logs"`
@@ -26,6 +27,10 @@ type StoreStatus struct {
 	ComputeCreates     int64 `json:"compute_creates"`
 	ComputeUnsized     int64 `json:"compute_creates_unsized"`
 	ComputeUnsizedJobs int64 `json:"compute_creates_unsized_jobs"`
+	// LearnedCapped is the wall time of the last cycle whose hunt found a
+	// table of what serve learns (regions, autoscale targets' sizes and
+	// writes) full; absent for never.
+	LearnedCapped time.Time `json:"learned_capped,omitzero"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

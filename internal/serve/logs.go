@@ -93,6 +93,10 @@ type Health struct {
 	// operation once whatever cycles its records fell to, and those of
 	// them none of whose records named a size: a hunt's NOT JUDGED.
 	Unsized coverage.Unsized
+	// LearnedCapped is the wall time of the last cycle whose hunt found
+	// a table of what it learns full (store.LearnedCapped); zero for
+	// never.
+	LearnedCapped time.Time
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -150,7 +154,8 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a
 // whole and per tenant (tenancy), with the tenants whose exports lacked a
-// log and the compute creates the store could not judge.
+// log, the compute creates the store could not judge, and when a table of
+// what the hunts learn was last full.
 func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.Time, quiet time.Duration) (Health, error) {
 	logs, err := st.Logs(ctx)
 	if err != nil {
@@ -173,6 +178,9 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	h.Tenancy = ten
 	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, owners)
 	h.Unsized = coverage.Unsized{Creates: cc.Creates, Unsized: cc.Unsized, Jobs: cc.Jobs, Capped: cc.Capped}
+	if h.LearnedCapped, err = st.LearnedCapped(ctx); err != nil {
+		return Health{}, err
+	}
 	return h, nil
 }
 

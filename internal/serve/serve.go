@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/source"
@@ -166,13 +167,18 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	}
 	cfg := s.cfg.Hunt
 	cfg.Seen, cfg.Since = s.baseline, since
-	// What earlier runs learned of where Batch accounts are: a pool in
-	// this cycle's records may belong to an account written long before.
-	regions, err := st.Regions(ctx)
+	// What earlier cycles and runs learned of where Batch accounts and
+	// clusters are and of autoscale targets: a pool in this cycle's
+	// records may belong to an account written long before, a setting
+	// take its target's size and a write of the hour before. What the
+	// Enricher holds is what the store kept, pruned by age, not what
+	// every cycle of the process learned.
+	known, err := st.Learned(ctx, s.cfg.Clock(), enrich.MaxLearned)
 	if err != nil {
 		return err
 	}
-	cfg.Enricher.KnowRegions(regions)
+	cfg.Enricher.ForgetLearned()
+	cfg.Enricher.Know(enrichLearned(known))
 	// And the names of service principals: their sign-ins or Entra's
 	// audit records may have come cycles before their writes.
 	if cfg.Names, err = st.PrincipalNames(ctx); err != nil {
@@ -240,7 +246,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	}
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
-		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Regions: unstored(cfg.Enricher.Regions(), regions),
+		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Learned: storeLearned(cfg.Enricher.Learned()),
 		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created})
 	if err != nil {
 		return err
@@ -249,9 +255,27 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	return nil
 }
 
-// unstored are the entries learned (regions, names) that the store does
-// not hold as they are (learned is left as it is: the hunt's result
-// keeps all it learned).
+// enrichLearned and storeLearned hand what hunts learn between the
+// Enricher and the store, which keeps it without knowing enrich.
+func enrichLearned(l store.Learned) enrich.Learned {
+	out := enrich.Learned{Regions: l.Regions, Sizes: l.Sizes, Capped: l.Capped}
+	for _, w := range l.Writes {
+		out.Writes = append(out.Writes, enrich.ScaleWrite(w))
+	}
+	return out
+}
+
+func storeLearned(l enrich.Learned) *store.Learned {
+	out := &store.Learned{Regions: l.Regions, Sizes: l.Sizes, Capped: l.Capped}
+	for _, w := range l.Writes {
+		out.Writes = append(out.Writes, store.ScaleWrite(w))
+	}
+	return out
+}
+
+// unstored are the entries learned (names) that the store does not hold
+// as they are (learned is left as it is: the hunt's result keeps all it
+// learned).
 func unstored(learned, stored map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range learned {

@@ -39,9 +39,9 @@ type Cycle struct {
 	// TenantLogs are the tenants' logs the cycle read (Arrived: the
 	// cycle's wall time).
 	TenantLogs []TenantLogSeen
-	// Regions are the regions the hunt knows of resources whose own
-	// records may name none (Batch accounts: enrich.Enricher.Regions).
-	Regions map[string]string
+	// Learned is what the hunt learned, or was asked for, of regions and
+	// autoscale targets (enrich.Enricher.Learned); nil for nothing.
+	Learned *Learned
 	// Names are the service principals' names the hunt learned (object id,
 	// lower case, to name: hunt.Result.Names).
 	Names map[string]string
@@ -107,8 +107,8 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
 		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
 	}
-	if err = regions.put(ctx, tx, c.Regions); err != nil {
-		return nil, fmt.Errorf("store %s: regions: %w", s.path, err)
+	if err = putLearned(ctx, tx, c.Learned, cmpNow(c.Now)); err != nil {
+		return nil, fmt.Errorf("store %s: what the hunt learned: %w", s.path, err)
 	}
 	if err = names.put(ctx, tx, c.Names); err != nil {
 		return nil, fmt.Errorf("store %s: principal names: %w", s.path, err)

@@ -62,10 +62,11 @@ func TestLogsAddUp(t *testing.T) {
 // owner_sightings table, 7 before tenant_logs' events, 8 before hashed
 // baseline keys, 9 before their salt, 10 before the compute creates, 11
 // before their jobs, 12 before compute_created, 13 before the
-// checkpoints' ctime, inode and look) is upgraded in place when opened,
-// keeping what it holds.
+// checkpoints' ctime, inode and look, 14 before the regions' seen and
+// the scale tables) is upgraded in place when opened, keeping what it
+// holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 13 were: this schema without the tables added
+	// What versions 1 to 14 were: this schema without the tables added
 	// since. Version 9 hashed the baseline's keys: before it, baseline was
 	// this, its keys text (with a key to keep, seen after the upgrade).
 	const since8 = `; DROP TABLE baseline;
@@ -88,12 +89,16 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// Version 11 added the compute creates' tables, 12 compute_creates'
 	// jobs column, 13 compute_created. Version 14 added the checkpoints'
 	// tail, ctime, inode and looked: before it, checkpoints was this (with
-	// a row to keep).
+	// a row to keep). Version 15 added the regions' seen and the scale
+	// tables: before it, regions was this (with a row to keep).
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
+	const since14 = `; DROP TABLE scale_sizes; DROP TABLE scale_writes; DROP TABLE regions;
+		CREATE TABLE regions (resource TEXT PRIMARY KEY, region TEXT NOT NULL) WITHOUT ROWID;
+		INSERT INTO regions VALUES ('/subscriptions/s0/old', 'westus')`
 	const since13 = `; DROP TABLE checkpoints;
 		CREATE TABLE checkpoints (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, offset INTEGER NOT NULL,
 			line INTEGER NOT NULL, lines INTEGER NOT NULL, head TEXT NOT NULL) WITHOUT ROWID;
-		INSERT INTO checkpoints VALUES ('/logs/old.json', 10, 5, 10, 2, 1, 'h')`
+		INSERT INTO checkpoints VALUES ('/logs/old.json', 10, 5, 10, 2, 1, 'h')` + since14
 	const since12 = `; DROP TABLE compute_created` + since13
 	const since10 = `; DROP TABLE compute_ops; DROP TABLE compute_creates` + since12
 	const since9 = `; DROP TABLE meta` + since10
@@ -101,12 +106,16 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch11 = `; ALTER TABLE compute_creates DROP COLUMN jobs` + since12 + sealed
 	const sch12 = since12 + sealed
 	const sch13 = since13 + sealed
+	const sch14 = since14 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
-	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9,
-		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since8 + since9,
-		3: "DROP TABLE subscription_logs; DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9, 4: "DROP TABLE regions; DROP TABLE principal_names" + since6 + since7 + since8 + since9,
+	// Before 5 there was no regions table: dropped last, after since14
+	// made it as version 14 had it.
+	const noRegions = "; DROP TABLE regions"
+	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9 + noRegions,
+		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE principal_names" + since6 + since8 + since9 + noRegions,
+		3: "DROP TABLE subscription_logs; DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions, 4: "DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions,
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
-		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:], 13: sch13[2:]} {
+		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:], 13: sch13[2:], 14: sch14[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -132,7 +141,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}, {Kind: "process", Records: 3, Unnamed: 2}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
-				Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Names: map[string]string{"sp-1": "pipeline"},
+				Learned:   &Learned{Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Sizes: map[string]string{"/subscriptions/s1/vmss": "Standard_F2s_v2"}},
+				Names:     map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
 			}
@@ -140,7 +150,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if old := (Checkpoint{Path: "/logs/old.json", Size: 10, ModTime: time.Unix(0, 5).UTC(), Offset: 10, Line: 2, Lines: true, Head: "h"}); cps[old.Path] != old {
+			if old := (Checkpoint{Path: "/logs/old.json", Size: 10, ModTime: time.Unix(0, 5).UTC(), Offset: 10, Line: 2, Lines: true, Head: "h"}); v < 14 && cps[old.Path] != old {
 				t.Errorf("the checkpoint kept before the upgrade = %+v, want %+v (nothing known of its ctime, inode, look)", cps[old.Path], old)
 			}
 			cp := Checkpoint{Path: "/logs/new.json", Size: 1, ModTime: t0, Offset: 1, Line: 1, Lines: true, Head: "h", Tail: "t",
@@ -160,6 +170,13 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			}
 			if got, err := s.Created(ctx, time.Time{}); err != nil || !reflect.DeepEqual(got, created) {
 				t.Errorf("creates after the upgrade = %+v (%v), want the one committed", got, err)
+			}
+			l, err := s.Learned(ctx, time.Now(), 10)
+			if err != nil || l.Regions["/subscriptions/s1/x"] != "eastus" || l.Sizes["/subscriptions/s1/vmss"] != "Standard_F2s_v2" {
+				t.Errorf("learned after the upgrade = %+v (%v), want what was committed", l, err)
+			}
+			if v >= 5 && l.Regions["/subscriptions/s0/old"] != "westus" {
+				t.Errorf("the region kept before the upgrade is gone (or taken for older than it is kept): %v", l.Regions)
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
 				t.Errorf("names after the upgrade = %v (%v), want the one committed", names, err)

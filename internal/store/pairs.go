@@ -7,7 +7,7 @@ import (
 )
 
 // pairs is a table that keeps a map of strings across runs: what a hunt
-// learns that later ones need (regionsTable, namesTable).
+// learns that later ones need (namesTable).
 type pairs struct{ table, key, value string }
 
 // put keeps m's pairs; a key put again with another value takes it.

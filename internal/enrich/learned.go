@@ -1,0 +1,143 @@
+package enrich
+
+import (
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// What an Enricher learns as records are read, and a later record may
+// need, is kept in tables: the regions of Batch accounts and clusters
+// (LateRegion), autoscale settings' targets and their sizes, and the
+// principals' writes of those targets (LateRequest). One hunt keeps them
+// for as long as it runs. A service (mamori serve) must do better: its
+// cycles read records of the same resources hours or weeks apart, it is
+// restarted, and it runs for months. So its store keeps the tables, each
+// entry dropped once no rule needs it (store.Learned), and each cycle's
+// hunt starts from what the store kept (ForgetLearned, Know) and hands
+// back what it learned or used (Learned).
+
+// Learned is what an Enricher learned that a later hunt may need.
+type Learned struct {
+	// Regions are Batch accounts' and AKS and Service Fabric clusters'
+	// regions, by resource id in lower case.
+	Regions map[string]string
+	// Sizes are the sizes autoscale settings' targets' writes named, by
+	// target id in lower case.
+	Sizes map[string]string
+	// Writes are the principals' Start records of writes of scaled
+	// resources: what a setting of the same principal within the count
+	// window of one takes off its floor; and any principal's ARM writes
+	// of a Batch pool (Principal ""), which its service log's events
+	// take off theirs.
+	Writes []ScaleWrite
+	// Capped says that a table was full (MaxLearned entries) and that
+	// something learned or told was not kept.
+	Capped bool
+}
+
+// ScaleWrite is a principal's write of an autoscale target: its Start
+// record's time and the instances it asked for. Ids are lower case.
+type ScaleWrite struct {
+	Target, Principal string
+	At                time.Time
+	Count             int
+}
+
+// capped records that a table refused an entry (keep reported false).
+type capped struct{ atomic.Bool }
+
+// keep notes a table's refusal (ok false); ok true passes.
+func (e *Enricher) keep(ok bool) {
+	if !ok {
+		e.full.Store(true)
+	}
+}
+
+// Learned returns what this Enricher learned from the records it read,
+// and what it was told (Know) and then asked for (a pool's account's
+// region, a setting's target's size): a store keeps the first and keeps
+// the second longer. What it was told and nobody asked for is not in it:
+// its age in the store stays that of the record that taught it. Capped
+// says whether a table was full since the last ForgetLearned.
+func (e *Enricher) Learned() Learned {
+	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}, Capped: e.full.Load()}
+	r := &e.regions
+	r.mu.Lock()
+	for id, f := range r.m {
+		if f.fresh {
+			l.Regions[id] = f.value
+		}
+	}
+	r.mu.Unlock()
+	s := &e.scale
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, f := range s.sizes {
+		if f.fresh {
+			l.Sizes[id] = f.value
+		}
+	}
+	for k, ws := range s.wrote {
+		for _, w := range ws {
+			if w.fresh {
+				l.Writes = append(l.Writes, ScaleWrite{Target: k.target, Principal: k.principal, At: w.at, Count: w.n})
+			}
+		}
+	}
+	return l
+}
+
+// Know adds what earlier hunts learned (a store's Learned), ids in any
+// case: what this Enricher learned itself is kept over it. Entries past
+// a table's bound are not kept, and Learned says so.
+func (e *Enricher) Know(l Learned) {
+	if l.Capped {
+		e.full.Store(true)
+	}
+	r := &e.regions
+	r.mu.Lock()
+	for id, region := range l.Regions {
+		id = resourceKey(id)
+		if _, ok := r.m[id]; !ok && region != "" {
+			e.keep(keep(&r.m, id, fact{region, false}))
+		}
+	}
+	r.mu.Unlock()
+	s := &e.scale
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, size := range l.Sizes {
+		id = resourceKey(id)
+		if _, ok := s.sizes[id]; !ok && size != "" {
+			e.keep(keep(&s.sizes, id, fact{size, false}))
+		}
+	}
+	for _, w := range l.Writes {
+		target := resourceKey(w.Target)
+		if w.Count > 0 && (w.Principal != "" || isBatchPool(target)) {
+			k := scaleKey{target, strings.ToLower(w.Principal), bucketOf(w.At)}
+			s.keepWrote(e, k, scaleWrite{w.At, w.Count, false})
+		}
+	}
+}
+
+// ForgetLearned drops the tables of what this Enricher learned or was
+// told that a store keeps (Learned: regions, targets' sizes, writes), and
+// whether one was full: a service's next cycle starts from what its
+// store kept (Know). The rest stays the process's, as one hunt's, until
+// a store keeps it too: the tenant's owned addresses, given or learned;
+// settings' targets and writes, targets' instances, regions and services
+// (LateScale); what starts woke (started.go); Azure Databricks' managed
+// machines (databricks.go).
+func (e *Enricher) ForgetLearned() {
+	r := &e.regions
+	r.mu.Lock()
+	r.m = nil
+	r.mu.Unlock()
+	s := &e.scale
+	s.mu.Lock()
+	s.wrote, s.sizes = nil, nil
+	s.mu.Unlock()
+	e.full.Store(false)
+}

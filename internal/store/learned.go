@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// What a hunt learns as it reads, that a later cycle's records need
+// (enrich.Learned): Batch accounts' and clusters' regions (regions), the
+// sizes autoscale settings' targets' writes named (scale_sizes), and the
+// principals' writes of those targets (scale_writes). A service kept them
+// in memory, at most 65,536 of each, for as long as it ran, and lost them
+// at a restart; the store keeps them now, each dropped once no rule can
+// need it, and gives each cycle's hunt what it kept.
+const learnedTables = `
+CREATE TABLE IF NOT EXISTS scale_sizes (
+	target TEXT PRIMARY KEY,
+	size   TEXT NOT NULL,
+	seen   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scale_writes (
+	target    TEXT NOT NULL,
+	principal TEXT NOT NULL,
+	at        INTEGER NOT NULL,
+	count     INTEGER NOT NULL,
+	seen      INTEGER NOT NULL,
+	PRIMARY KEY (target, principal, at)
+) WITHOUT ROWID;
+`
+
+// factsKept is how long, in wall time, a region or a target's size is
+// kept after the last cycle that learned it or asked for it. No rule's
+// window bounds them: a pool is created in an account, a setting written
+// on a scale set, any time after the account's or the set's write. Azure
+// keeps the Activity Log 90 days: a hunt over a tenant's Activity Log
+// knows no write older, and the store knows none it did not read again
+// or use within as long.
+const factsKept = 90 * 24 * time.Hour
+
+// writesKept is how long, in wall time, a principal's write of an
+// autoscale target is kept after the cycle that read it: a setting takes
+// it off its floor only within an hour of it (mass_deployment's
+// timespan), and a day covers a log that arrives a day late, as the
+// carried records' Reach + 24 h does.
+const writesKept = 25 * time.Hour
+
+// Learned is what the store keeps of what hunts learned: enrich.Learned's
+// fields.
+type Learned struct {
+	Regions map[string]string // resource id, lower case, to region
+	Sizes   map[string]string // autoscale target id, lower case, to size
+	Writes  []ScaleWrite
+	// Capped: past the bound Learned was asked for, the store held more
+	// (the most recently seen are given); in a cycle, a table of the hunt
+	// was full.
+	Capped bool
+}
+
+// ScaleWrite is a principal's write of an autoscale target: its Start
+// record's time and the instances it asked for.
+type ScaleWrite struct {
+	Target, Principal string
+	At                time.Time
+	Count             int
+}
+
+// putLearned keeps a cycle's learning, stamped with the cycle's wall
+// time, notes when a table was full, and drops what is older than it is
+// kept.
+func putLearned(ctx context.Context, tx *sql.Tx, l *Learned, now time.Time) error {
+	if l == nil {
+		return nil
+	}
+	ns := now.UnixNano()
+	for _, t := range []struct {
+		query string
+		m     map[string]string
+	}{
+		{`INSERT INTO regions (resource, region, seen) VALUES (?, ?, ?)
+			ON CONFLICT (resource) DO UPDATE SET region = excluded.region, seen = max(seen, excluded.seen)`, l.Regions},
+		{`INSERT INTO scale_sizes (target, size, seen) VALUES (?, ?, ?)
+			ON CONFLICT (target) DO UPDATE SET size = excluded.size, seen = max(seen, excluded.seen)`, l.Sizes},
+	} {
+		st, err := tx.PrepareContext(ctx, t.query)
+		if err != nil {
+			return err
+		}
+		for k, v := range t.m {
+			if _, err := st.ExecContext(ctx, k, v, ns); err != nil {
+				st.Close()
+				return err
+			}
+		}
+		st.Close()
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO scale_writes (target, principal, at, count, seen) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (target, principal, at) DO UPDATE SET count = max(count, excluded.count), seen = max(seen, excluded.seen)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, w := range l.Writes {
+		if _, err := st.ExecContext(ctx, w.Target, w.Principal, w.At.UnixNano(), w.Count, ns); err != nil {
+			return err
+		}
+	}
+	if l.Capped {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES ('learned_capped', ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, ns); err != nil {
+			return err
+		}
+	}
+	for _, d := range []struct {
+		table string
+		kept  time.Duration
+	}{{"regions", factsKept}, {"scale_sizes", factsKept}, {"scale_writes", writesKept}} {
+		// The names are this package's constants, not input.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+d.table+" WHERE seen < ?", now.Add(-d.kept).UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Learned returns what the store keeps of what hunts learned, as seen at
+// now (wall time: what is older than it is kept is not given, though a
+// commit has yet to drop it): of each table the most recently seen most
+// entries, Capped when it held more.
+func (s *Store) Learned(ctx context.Context, now time.Time, most int) (Learned, error) {
+	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}}
+	facts := now.Add(-factsKept).UnixNano()
+	for _, t := range []struct {
+		query string
+		m     map[string]string
+	}{
+		{"SELECT resource, region FROM regions WHERE seen >= ? ORDER BY seen DESC LIMIT ?", l.Regions},
+		{"SELECT target, size FROM scale_sizes WHERE seen >= ? ORDER BY seen DESC LIMIT ?", l.Sizes},
+	} {
+		n, err := s.scanPairs(ctx, t.query, facts, most+1, t.m)
+		if err != nil {
+			return Learned{}, err
+		}
+		l.Capped = l.Capped || n > most
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT target, principal, at, count FROM scale_writes WHERE seen >= ? ORDER BY seen DESC, at DESC LIMIT ?",
+		now.Add(-writesKept).UnixNano(), most+1)
+	if err != nil {
+		return Learned{}, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w ScaleWrite
+		var at int64
+		if err := rows.Scan(&w.Target, &w.Principal, &at, &w.Count); err != nil {
+			return Learned{}, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		if len(l.Writes) == most {
+			l.Capped = true
+			break
+		}
+		w.At = time.Unix(0, at).UTC()
+		l.Writes = append(l.Writes, w)
+	}
+	if err := rows.Err(); err != nil {
+		return Learned{}, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return l, nil
+}
+
+// scanPairs reads up to limit rows of two strings seen since then into m
+// but the last of limit, and says how many it read.
+func (s *Store) scanPairs(ctx context.Context, query string, since int64, limit int, m map[string]string) (int, error) {
+	rows, err := s.db.QueryContext(ctx, query, since, limit)
+	if err != nil {
+		return 0, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return 0, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		if n++; n < limit {
+			m[k] = v
+		}
+	}
+	return n, rows.Err()
+}
+
+// LearnedCapped is the wall time of the last cycle whose hunt found a
+// table of what it learns full (zero for never): past it, a setting
+// counted its whole floor, a pool or a target went without its region or
+// size (mamori status says so).
+func (s *Store) LearnedCapped(ctx context.Context) (time.Time, error) {
+	var ns int64
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE name = 'learned_capped'").Scan(&ns)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
