@@ -226,7 +226,8 @@ func logName(kind string) string {
 func statusJSON(h serve.Health) report.StoreStatus {
 	var out report.StoreStatus
 	for _, l := range h.Logs {
-		out.Logs = append(out.Logs, report.StoreLog{Kind: l.Kind, Name: logName(l.Kind), Records: l.Records,
+		out.Logs = append(out.Logs, report.StoreLog{Kind: l.Kind, Name: logName(l.Kind), Records: l.Records - l.Repeats,
+			Repeats: l.Repeats, RepeatsEstimated: l.RepeatsEstimated,
 			FirstEvent: l.First.UTC(), LastEvent: l.Last.UTC(), LastArrival: l.Arrived.UTC()})
 	}
 	for _, t := range h.Tenants {

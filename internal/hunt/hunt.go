@@ -73,6 +73,13 @@ type Config struct {
 	// Result.Sightings and ComputeOps, and are not counted again in this
 	// one's.
 	Reread map[string]int64
+	// KeySecret, when set, makes the records' keys with it (a store's:
+	// event.KeyHash), the same in every process, and the result hands
+	// back the keys its sample kept (Result.Keys), for a service's store
+	// to count each record once over every cycle. KeyLevels are the
+	// levels the sample starts at (the store's: what it keeps no more).
+	KeySecret []byte
+	KeyLevels event.KeyLevels
 	// DecodeAll reads every record in full, also those no rule can use
 	// (which a hunt otherwise reads only briefly, event.Brief): the
 	// result is the same, only slower. For tests and comparisons.
@@ -133,6 +140,11 @@ type Result struct {
 	// keep, so that incidents grouped again over its alerts of many
 	// hunts are priced as one hunt over everything prices them.
 	Created []incident.Created
+	// Keys are, with Config.KeySecret, the keys of the records the hunt
+	// read, per kind, as its sample kept them (the records a service read
+	// again for open windows left out): for a store to count the records
+	// read again across its cycles.
+	Keys [event.KindCount]KeySample
 }
 
 // Run hunts over inputs.
@@ -194,9 +206,17 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for i := range kinds {
 		kinds[i].tenants.reread = cfg.Reread
 		kinds[i].compute.reread = cfg.Reread
+		kinds[i].keys.reread = cfg.Reread
+		kinds[i].keys.levels = cfg.KeyLevels
+		if cfg.KeySecret != nil {
+			kinds[i].keys.hash = event.NewKeyHash(cfg.KeySecret)
+		}
 	}
 	// A worker's readers make only the keys its sample counts.
 	opt.KeyLevels = func(w int) *event.KeyLevels { return &kinds[w].keys.levels }
+	if cfg.KeySecret != nil {
+		opt.KeyHash = func(w int) *event.KeyHash { return kinds[w].keys.hash }
+	}
 	needsPool := eng.NeedsPool(event.KindFlow)
 	files := source.Read(readCtx, inputs, opt,
 		func(w int, ev *event.Event) {
@@ -263,6 +283,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.Unsized = res.ComputeOps.Unsized()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	res.Read = coverage.Reads(res.Kinds, spans, repeats(kinds))
+	if cfg.KeySecret != nil {
+		res.Keys = keySamples(kinds)
+	}
 	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, ten)
 	res.NotSeenByTenant = coverage.MissingPerTenant(cfg.Rules, res.Kinds, ten, eng.Owners.Tenants())

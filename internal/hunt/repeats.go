@@ -109,6 +109,15 @@ type keyCounts struct {
 	kinds  [event.KindCount]sampled
 	levels event.KeyLevels
 	buf    []byte
+	// hash makes the keys with a store's secret (Config.KeySecret); nil:
+	// the hunt's own.
+	hash *event.KeyHash
+	// reread is Config.Reread (a service's records read again, counted
+	// by an earlier hunt); file is the last record's file, again its
+	// offset there.
+	reread map[string]int64
+	file   string
+	again  int64
 }
 
 // add notes a reading of ev's record.
@@ -117,6 +126,14 @@ func (k *keyCounts) add(ev *event.Event) {
 	if kind >= len(k.kinds) {
 		return
 	}
+	if k.reread != nil {
+		if ev.Loc.File != k.file {
+			k.file, k.again = ev.Loc.File, k.reread[ev.Loc.File]
+		}
+		if ev.Loc.Offset < k.again {
+			return // read again for a window: counted by the hunt that first read it
+		}
+	}
 	var unit uint64
 	if event.KeyHoldsTime(ev) {
 		// Most records of a big hunt stop here, no key made.
@@ -124,7 +141,7 @@ func (k *keyCounts) add(ev *event.Event) {
 			return
 		}
 	}
-	key := event.RecordKey(ev, &k.buf)
+	key := k.hash.RecordKey(ev, &k.buf, &k.levels)
 	if key == 0 {
 		return
 	}
@@ -162,6 +179,51 @@ func repeats(slots []readSlot) [event.KindCount]coverage.Repeats {
 			again += int64(n) - 1
 		}
 		out[k] = coverage.Repeats{Events: again << level, Estimated: level > 0}
+	}
+	return out
+}
+
+// KeySample is the keys of one kind's records a hunt's sample kept: each
+// key with its readings and the trailing zero bits of its unit, all those
+// whose unit has at least Level (every worker kept them from their first
+// reading), for a store to add to the sample of earlier hunts.
+type KeySample struct {
+	Level int
+	Keys  []KeyCount
+}
+
+// KeyCount is a key of a KeySample.
+type KeyCount struct {
+	Key      uint64
+	Readings uint32
+	Unit     uint8
+}
+
+// keySamples merges the workers' samples into one per kind, at the
+// highest level any worker reached, as repeats does.
+func keySamples(slots []readSlot) [event.KindCount]KeySample {
+	var out [event.KindCount]KeySample
+	for k := range out {
+		level := 0
+		for i := range slots {
+			level = max(level, slots[i].keys.levels[k])
+		}
+		at := map[uint64]int{}
+		var keys []KeyCount
+		for i := range slots {
+			for _, sl := range slots[i].keys.kinds[k].slots {
+				if sl.key == 0 || int(sl.unit) < level {
+					continue
+				}
+				if j, ok := at[sl.key]; ok {
+					keys[j].Readings += sl.count
+					continue
+				}
+				at[sl.key] = len(keys)
+				keys = append(keys, KeyCount{sl.key, sl.count, sl.unit})
+			}
+		}
+		out[k] = KeySample{Level: level, Keys: keys}
 	}
 	return out
 }

@@ -44,9 +44,13 @@ type Scratch struct {
 	// Key is memory a brief reader builds a record's key in
 	// (event.ActivityRecordKey); Keys says which keys that hold their
 	// time the hunt counts (nil: all). It outlives Reset.
-	Key    []byte
-	Keys   *event.KeyLevels
-	glance event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
+	Key  []byte
+	Keys *event.KeyLevels
+	// KeyHash, when set, makes the keys with a store's secret (a
+	// service's hunt): the same in every process that opens it. It
+	// outlives Reset.
+	KeyHash *event.KeyHash
+	glance  event.Glance // what Want hands Wants: a pointer to a local would escape, one allocation a record
 	// lists are the members of the objects whose lookups missed an exact
 	// name, in order (see key); next is the one to reuse.
 	lists [4]listing

@@ -47,12 +47,16 @@ type TenantLog struct {
 
 // StoreLog is one kind of log a store has read, over every cycle.
 type StoreLog struct {
-	Kind        string    `json:"kind"`
-	Name        string    `json:"name"`
-	Records     int64     `json:"records"`
-	FirstEvent  time.Time `json:"first_event,omitzero"`
-	LastEvent   time.Time `json:"last_event,omitzero"`
-	LastArrival time.Time `json:"last_arrival,omitzero"` // wall time of the last cycle that read new records of it
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Records int64  `json:"records"` // each record once, however many exports or cycles read it
+	// Repeats are the readings of records read before, left out of
+	// Records (RepeatsEstimated: from the store's sample of their keys).
+	Repeats          int64     `json:"repeats"`
+	RepeatsEstimated bool      `json:"repeats_estimated"`
+	FirstEvent       time.Time `json:"first_event,omitzero"`
+	LastEvent        time.Time `json:"last_event,omitzero"`
+	LastArrival      time.Time `json:"last_arrival,omitzero"` // wall time of the last cycle that read new records of it
 }
 
 // QuietLog is a log the rules read that has not arrived for longer than

@@ -184,6 +184,35 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	return h, nil
 }
 
+// keyLevels are the store's levels of its samples of record keys, by
+// kind (a kind a newer mamori wrote is passed over).
+func keyLevels(byName map[string]int) event.KeyLevels {
+	var out event.KeyLevels
+	for name, level := range byName {
+		if k := event.KindNamed(name); k != event.KindUnknown && int(k) < len(out) {
+			out[k] = level
+		}
+	}
+	return out
+}
+
+// cycleKeys are a cycle's samples of its records' keys, by kind name,
+// for the store to count the records read again across cycles.
+func cycleKeys(hr *hunt.Result) map[string]store.KeySample {
+	out := map[string]store.KeySample{}
+	for k, s := range hr.Keys {
+		if len(s.Keys) == 0 && s.Level == 0 {
+			continue
+		}
+		ks := store.KeySample{Level: s.Level, Keys: make([]store.KeyCount, len(s.Keys))}
+		for i, c := range s.Keys {
+			ks.Keys[i] = store.KeyCount(c)
+		}
+		out[event.Kind(k).String()] = ks
+	}
+	return out
+}
+
 // cycleCompute is what a cycle's hunt read of compute creates, for the
 // store to join with its earlier cycles' (the records it read again for
 // open windows left out: the hunt counted them in the cycle that first
@@ -264,7 +293,8 @@ func changes(before, now []Quiet) (wentQuiet, back []Quiet) {
 }
 
 // Reads are the store's logs as a hunt's LOGS READ gives them (Events
-// holding records), in kind order, for coverage.Uncovered: an incident made
+// holding records, each once however many exports or cycles read it,
+// and the readings of records read before: Repeats), in kind order, for coverage.Uncovered: an incident made
 // again over the store's alerts that began before a log's first record;
 // arrived is when each last arrived, in the same order.
 func (h Health) Reads() (reads []coverage.Read, arrived []time.Time) {
@@ -273,7 +303,8 @@ func (h Health) Reads() (reads []coverage.Read, arrived []time.Time) {
 		if k == event.KindUnknown {
 			continue // a kind a newer mamori wrote
 		}
-		reads = append(reads, coverage.Read{Kind: k, Source: coverage.Source(k), Events: l.Records, Span: coverage.Span{First: l.First, Last: l.Last}})
+		reads = append(reads, coverage.Read{Kind: k, Source: coverage.Source(k), Events: l.Records - l.Repeats,
+			Repeats: coverage.Repeats{Events: l.Repeats, Estimated: l.RepeatsEstimated}, Span: coverage.Span{First: l.First, Last: l.Last}})
 		arrived = append(arrived, l.Arrived)
 	}
 	return reads, arrived

@@ -190,6 +190,14 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	if cfg.Sightings, err = st.Sightings(ctx); err != nil {
 		return err
 	}
+	// The records' keys, made with the store's secret, so that a record
+	// read by an earlier cycle, or process, is known again: the store's
+	// logs count each record once, as a hunt's LOGS READ does.
+	levels, err := st.KeyLevels(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.KeySecret, cfg.KeyLevels = st.RecordKeySecret(), keyLevels(levels)
 	inputs := make([]source.Input, len(work))
 	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
@@ -247,7 +255,8 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Learned: storeLearned(cfg.Enricher.Learned()),
-		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created})
+		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created,
+		Keys: cycleKeys(hr)})
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,9 @@ type Options struct {
 	// whose key would hold its time gets none past them. The handler
 	// changes them on the worker's own goroutine.
 	KeyLevels func(worker int) *event.KeyLevels
+	// KeyHash, when set, gives each worker the KeyHash its readers make
+	// keys with (nil: the hunt's own keys).
+	KeyHash func(worker int) *event.KeyHash
 }
 
 // Progress counts what has been read so far, for a progress line.
@@ -88,6 +91,9 @@ func Read(ctx context.Context, inputs []Input, opt Options, h Handler) []*FileSt
 		w.sc.Wants = opt.Wants
 		if opt.KeyLevels != nil {
 			w.sc.Keys = opt.KeyLevels(i)
+		}
+		if opt.KeyHash != nil {
+			w.sc.KeyHash = opt.KeyHash(i)
 		}
 		wg.Go(func() {
 			for b := range ch {

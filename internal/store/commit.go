@@ -56,6 +56,10 @@ type Cycle struct {
 	// on or not (hunt.Result.Created), for incidents grouped over the
 	// store to be priced as a hunt's are (Store.Created).
 	Created []incident.Created
+	// Keys are the cycle's samples of its records' keys, by kind of log
+	// (hunt.Result.Keys), for Logs to count the records read again
+	// across cycles.
+	Keys map[string]KeySample
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }
@@ -106,6 +110,9 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 	}
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
 		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
+	}
+	if err = putKeys(ctx, tx, c.Keys); err != nil {
+		return nil, fmt.Errorf("store %s: record keys: %w", s.path, err)
 	}
 	if err = putLearned(ctx, tx, c.Learned, cmpNow(c.Now)); err != nil {
 		return nil, fmt.Errorf("store %s: what the hunt learned: %w", s.path, err)

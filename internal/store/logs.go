@@ -22,6 +22,12 @@ type LogSeen struct {
 	// directory audits): while it is 0, each tenant's records of the log
 	// say what that tenant's export holds (status's per-tenant NOT SEEN).
 	Unnamed int64
+	// Repeats are the readings of Records that read a record read before
+	// (two exports of the same days, a record Azure delivered twice), as
+	// the store's sample of record keys says (recordKeysTable); estimated
+	// past its bound. Records counted before schema 16 have no key.
+	Repeats          int64
+	RepeatsEstimated bool
 }
 
 // logsTable is schema version 2's addition. Event times are Unix seconds,
@@ -34,7 +40,8 @@ CREATE TABLE IF NOT EXISTS logs (
 	first   INTEGER,
 	last    INTEGER,
 	arrived INTEGER,
-	unnamed INTEGER NOT NULL DEFAULT 0
+	unnamed INTEGER NOT NULL DEFAULT 0,
+	key_level INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 `
 
@@ -68,7 +75,8 @@ func unixOrNull(t time.Time) any {
 
 // Logs returns every kind of log the store has read, in no set order.
 func (s *Store) Logs(ctx context.Context) ([]LogSeen, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT kind, records, first, last, arrived, unnamed FROM logs")
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, records, first, last, arrived, unnamed, key_level,
+		(SELECT coalesce(sum(readings) - count(*), 0) FROM record_keys WHERE record_keys.kind = logs.kind) FROM logs`)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -77,9 +85,14 @@ func (s *Store) Logs(ctx context.Context) ([]LogSeen, error) {
 	for rows.Next() {
 		var l LogSeen
 		var first, last, arrived sql.NullInt64
-		if err := rows.Scan(&l.Kind, &l.Records, &first, &last, &arrived, &l.Unnamed); err != nil {
+		var level int
+		var again int64
+		if err := rows.Scan(&l.Kind, &l.Records, &first, &last, &arrived, &l.Unnamed, &level, &again); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.path, err)
 		}
+		// A sample at level L holds one key in 2^L: its repeats, so
+		// many times over (and never more than were read).
+		l.Repeats, l.RepeatsEstimated = min(again<<level, max(l.Records-1, 0)), level > 0
 		l.First, l.Last, l.Arrived = fromUnix(first), fromUnix(last), fromUnix(arrived)
 		out = append(out, l)
 	}

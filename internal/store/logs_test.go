@@ -63,10 +63,10 @@ func TestLogsAddUp(t *testing.T) {
 // baseline keys, 9 before their salt, 10 before the compute creates, 11
 // before their jobs, 12 before compute_created, 13 before the
 // checkpoints' ctime, inode and look, 14 before the regions' seen and
-// the scale tables) is upgraded in place when opened, keeping what it
-// holds.
+// the scale tables, 15 before the record keys) is upgraded in place when
+// opened, keeping what it holds.
 func TestUpgradeFromSchema1(t *testing.T) {
-	// What versions 1 to 14 were: this schema without the tables added
+	// What versions 1 to 15 were: this schema without the tables added
 	// since. Version 9 hashed the baseline's keys: before it, baseline was
 	// this, its keys text (with a key to keep, seen after the upgrade).
 	const since8 = `; DROP TABLE baseline;
@@ -91,8 +91,12 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// tail, ctime, inode and looked: before it, checkpoints was this (with
 	// a row to keep). Version 15 added the regions' seen and the scale
 	// tables: before it, regions was this (with a row to keep).
+	// Version 16 added record_keys and logs' key_level (dropped from the
+	// logs table version 7 made, which since6 makes without it).
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	const since14 = `; DROP TABLE scale_sizes; DROP TABLE scale_writes; DROP TABLE regions;
+	const since15 = "; DROP TABLE record_keys"
+	const noKeyLevel = "; ALTER TABLE logs DROP COLUMN key_level"
+	const since14 = since15 + `; DROP TABLE scale_sizes; DROP TABLE scale_writes; DROP TABLE regions;
 		CREATE TABLE regions (resource TEXT PRIMARY KEY, region TEXT NOT NULL) WITHOUT ROWID;
 		INSERT INTO regions VALUES ('/subscriptions/s0/old', 'westus')`
 	const since13 = `; DROP TABLE checkpoints;
@@ -107,6 +111,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch12 = since12 + sealed
 	const sch13 = since13 + sealed
 	const sch14 = since14 + sealed
+	const sch15 = since15 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	// Before 5 there was no regions table: dropped last, after since14
 	// made it as version 14 had it.
@@ -114,8 +119,9 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	for v, drop := range map[int]string{1: "DROP TABLE logs; DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE principal_names; DROP TABLE owner_sightings" + since8 + since9 + noRegions,
 		2: "DROP TABLE tenant_logs; DROP TABLE subscription_logs; DROP TABLE principal_names" + since6 + since8 + since9 + noRegions,
 		3: "DROP TABLE subscription_logs; DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions, 4: "DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions,
-		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9, 8: since8[2:] + since9,
-		9: sch9[2:], 10: sch10[2:], 11: sch11[2:], 12: sch12[2:], 13: sch13[2:], 14: sch14[2:]} {
+		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
+		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
+		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -161,6 +167,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if cps, err = s.Checkpoints(ctx); err != nil || cps[cp.Path] != cp {
 				t.Errorf("a checkpoint after the upgrade = %+v (%v), want %+v", cps[cp.Path], err, cp)
 			}
+			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "signin", Records: 2}},
+				Keys: map[string]KeySample{"signin": {Keys: []KeyCount{{Key: 8, Readings: 2, Unit: 3}}}}}); err != nil {
+				t.Errorf("a cycle with record keys after the upgrade: %v", err)
+			}
 			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1, Jobs: 1}) {
 				t.Errorf("compute creates after the upgrade = %+v (%v), want the one committed", c, err)
 			}
@@ -175,7 +185,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if err != nil || l.Regions["/subscriptions/s1/x"] != "eastus" || l.Sizes["/subscriptions/s1/vmss"] != "Standard_F2s_v2" {
 				t.Errorf("learned after the upgrade = %+v (%v), want what was committed", l, err)
 			}
-			if v >= 5 && l.Regions["/subscriptions/s0/old"] != "westus" {
+			if v >= 5 && v < 15 && l.Regions["/subscriptions/s0/old"] != "westus" {
 				t.Errorf("the region kept before the upgrade is gone (or taken for older than it is kept): %v", l.Regions)
 			}
 			if names, err := s.PrincipalNames(ctx); err != nil || names["sp-1"] != "pipeline" {
@@ -186,7 +196,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, l := range logs {
-				if l.Kind == "process" && l.Unnamed != 2 || l.Kind == "dns" && (l.Records != 7 || l.Unnamed != 0) {
+				if l.Kind == "process" && l.Unnamed != 2 || l.Kind == "dns" && (l.Records != 7 || l.Unnamed != 0 || l.Repeats != 0) ||
+					l.Kind == "signin" && l.Repeats != 1 {
 					t.Errorf("logs after the upgrade: %+v", l)
 				}
 			}

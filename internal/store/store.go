@@ -38,10 +38,11 @@ const ApplicationID = 0x6d616d6f
 // 13 the compute_created table (created.go; a table alone, made by the
 // upgrade's CREATE IF NOT EXISTS like the others), 14 the checkpoints' tail,
 // ctime, inode and looked columns, 15 the regions' seen column (stamped with
-// the upgrade's time) and the scale_sizes and scale_writes tables.
-const schemaVersion = 15
+// the upgrade's time) and the scale_sizes and scale_writes tables, 16 the
+// record_keys table and logs' key_level column.
+const schemaVersion = 16
 
-// schema creates version 15, at once: a process opening the new store at
+// schema creates version 16, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -90,13 +91,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + `
-PRAGMA user_version = 15;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + `
+PRAGMA user_version = 16;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 14 store into version 15 (each table is
+// upgrade turns a version 1 to 15 store into version 16 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -109,13 +110,13 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
 UPDATE regions SET seen = unixepoch() * 1000000000 WHERE seen = 0;
-PRAGMA user_version = 15;
+PRAGMA user_version = 16;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -232,7 +233,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		}{{2, "logs", "unnamed", logsUnnamed}, {3, "tenant_logs", "events", tenantLogsEvents}, {11, "compute_creates", "jobs", computeCreatesJobs},
 			{1, "checkpoints", "tail", checkpointColumns[0]}, {1, "checkpoints", "ctime", checkpointColumns[1]},
 			{1, "checkpoints", "inode", checkpointColumns[2]}, {1, "checkpoints", "looked", checkpointColumns[3]},
-			{5, "regions", "seen", regionsSeen}} {
+			{5, "regions", "seen", regionsSeen}, {2, "logs", "key_level", logsKeyLevel}} {
 			if v < c.since {
 				continue // the upgrade below makes the table with it
 			}

@@ -134,7 +134,7 @@ func readBrief(sc *record.Scratch, t *top, shape string, la *claimSet, e *event.
 	}
 	var key uint64
 	if sc.Keys.Wanted(event.KindActivity, e.Time) {
-		key = event.ActivityRecordKey(&sc.Key, e.Time, g.Operation, g.Outcome, status, corr, res)
+		key = sc.KeyHash.ActivityRecordKey(&sc.Key, e.Time, g.Operation, g.Outcome, status, corr, res)
 	}
 	e.Kind, e.Shape, e.Brief = event.KindActivity, shape, true
 	e.Operation, e.Status, e.Outcome, e.Subscription, e.Key = g.Operation, status, g.Outcome, sub, key

@@ -364,7 +364,7 @@ func (r *lineReader) finish(e *event.Event) bool {
 		Tenant: tenant, Subscription: sub, Operation: r.operation, Status: status, Outcome: r.outcome,
 	}
 	if r.sc.Keys.Wanted(event.KindActivity, t) {
-		e.Key = event.ActivityRecordKey(&r.sc.Key, t, r.operation, r.outcome, status, corr, id)
+		e.Key = r.sc.KeyHash.ActivityRecordKey(&r.sc.Key, t, r.operation, r.outcome, status, corr, id)
 	}
 	return true
 }

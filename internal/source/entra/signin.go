@@ -205,7 +205,7 @@ func signInGlance(o event.Outcome, ip netip.Addr, risk, state, sp string) event.
 // view of the record: only hashed).
 func briefSignInEvent(sc *record.Scratch, t time.Time, shape, tenant, status string, o event.Outcome, id string) event.Event {
 	return event.Event{Time: t, Kind: event.KindSignIn, Shape: shape, Brief: true, Tenant: tenant, Operation: opSignIn, Status: status, Outcome: o,
-		Key: event.IDRecordKey(&sc.Key, event.KindSignIn, id)}
+		Key: sc.KeyHash.IDRecordKey(&sc.Key, sc.Keys, event.KindSignIn, id)}
 }
 
 // fallbackCode reads the error code from a resultType column when the

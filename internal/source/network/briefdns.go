@@ -95,7 +95,7 @@ func (r *dnsReader) decide(sc *record.Scratch, e *event.Event) (brief, wanted bo
 	// does not), from the lookup as structuredDNS reads it.
 	if sc.Keys.Wanted(event.KindDNS, t) {
 		d := event.DNS{Query: g.Query, Type: r.qtype.View(b), Client: g.SourceIP, ClientPort: r.port.port(), QueryID: r.qid.port()}
-		e.Key = event.LookupRecordKey(&sc.Key, t, &d)
+		e.Key = sc.KeyHash.LookupRecordKey(&sc.Key, t, &d)
 	}
 	return true, false
 }

@@ -47,7 +47,7 @@ func decodeDNS(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]even
 	if sc.Wants != nil && !sc.Want(lookupGlance(e.Outcome, e.SourceIP, d.Query)) {
 		out = append(out, briefLookup(e.Time, e.Tenant, e.Status, e.Outcome))
 		if sc.Keys.Wanted(event.KindDNS, e.Time) {
-			out[len(out)-1].Key = event.LookupRecordKey(&sc.Key, e.Time, &d)
+			out[len(out)-1].Key = sc.KeyHash.LookupRecordKey(&sc.Key, e.Time, &d)
 		}
 		return out, nil
 	}
