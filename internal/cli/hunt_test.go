@@ -116,8 +116,15 @@ func TestHuntReadsStandardInput(t *testing.T) {
 	}
 	code, out, _ := run(t, string(b), "hunt", "--format", "jsonl", "-")
 	as := jsonl(t, out)
-	if code != ExitOK || len(as) != 1 || as[0].Evidence[0].File != "-" {
+	// The elevation of access, and the same record as an ARM action from
+	// an Azure address the tenant does not own.
+	if code != ExitOK || len(as) != 2 || as[0].Rule != "azure.identity.elevate_access" || as[1].Rule != "azure.signin.azure_ip_not_owned.arm" {
 		t.Errorf("exit %d, alerts %+v", code, as)
+	}
+	for _, a := range as {
+		if a.Evidence[0].File != "-" {
+			t.Errorf("%s: evidence in %q, want - (standard input)", a.Rule, a.Evidence[0].File)
+		}
 	}
 }
 
