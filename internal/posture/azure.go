@@ -205,3 +205,29 @@ func lastSegment(id string) string {
 // subscriptionOfID returns the lower-cased subscription GUID in an ARM ID,
 // or "".
 func subscriptionOfID(id string) string { return strings.ToLower(record.SubscriptionOf(id)) }
+
+// VM is one virtual machine of a subscription, joined from the VM list
+// (size, region) and its statusOnly twin (power state) by resource ID.
+type VM struct {
+	ID       string // as the API wrote it
+	Name     string
+	Location string // lower-cased region
+	Size     string // hardwareProfile.vmSize; "" when the VM list did not give it
+	// Power is the PowerState/... status code's state (running,
+	// deallocated, stopped, starting, ...) in lower case; "" when the
+	// statusOnly list did not list the VM or gave no PowerState status.
+	Power string
+	// Listed and StatusListed say which of the two lists held the VM.
+	Listed, StatusListed bool
+}
+
+// ResourceGroup is the VM's resource group, read from its ID.
+func (v *VM) ResourceGroup() string {
+	parts := strings.Split(v.ID, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "resourceGroups") {
+			return parts[i+1]
+		}
+	}
+	return ""
+}

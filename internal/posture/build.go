@@ -59,6 +59,9 @@ var readers = []reader{
 	{pattern: capture.KeyComputeUsages, parse: parseUsage, absentIsEmpty: true},
 	{pattern: capture.KeyQuotas, parse: parseQuota, absentIsEmpty: true},
 	{pattern: capture.KeyWorkspaces, parse: parseWorkspace, absentIsEmpty: true},
+	// Microsoft.Compute never registered: no VMs at all.
+	{pattern: capture.KeyVirtualMachines, parse: parseVM, absentIsEmpty: true},
+	{pattern: capture.KeyVirtualMachineStatuses, parse: parseVMStatus, absentIsEmpty: true},
 }
 
 // maxBuildErrors caps the errors Build returns: a hostile capture with a
@@ -211,6 +214,7 @@ func (s *Snapshot) sub(id string) *Subscription {
 		PolicySets:        map[string]*PolicySet{},
 		Usages:            map[string][]Usage{},
 		Quotas:            map[string][]Quota{},
+		VMs:               map[string]*VM{},
 	}
 	s.Subscriptions[id] = sub
 	return sub

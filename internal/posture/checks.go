@@ -49,6 +49,7 @@ var catalogue = []*check{
 	checkRootUserAccessAdmin,
 	checkSecurityContacts,
 	checkUnusedHeadroom,
+	checkDormantCapacity,
 	checkActivityLogExport,
 	checkQuotaComputeAlerts,
 	checkTransferPolicy,

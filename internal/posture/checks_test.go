@@ -28,6 +28,7 @@ var checkCases = []checkCase{
 	{"posture.rbac.root_user_access_admin", tenantScope, []string{capture.KeyRootRoleAssignments}},
 	{"posture.notify.security_contacts", prodScope, []string{capture.Key(capture.KeySecurityContacts, subProd)}},
 	{"posture.quota.unused_headroom", prodScope, []string{capture.Key(capture.KeyComputeUsages, subProd, "westeurope")}},
+	{"posture.quota.dormant_capacity", prodScope, []string{capture.Key(capture.KeyVirtualMachineStatuses, subProd)}},
 	{"posture.monitoring.activity_log_export", prodScope, []string{capture.Key(capture.KeyDiagnosticSettings, subProd)}},
 	{"posture.monitoring.activity_log_export", tenantScope, []string{capture.KeyEntraDiagnostics}},
 	{"posture.monitoring.quota_and_compute_alerts", prodScope, []string{capture.Key(capture.KeyActivityLogAlerts, subProd)}},
@@ -101,8 +102,8 @@ func TestEveryCheckHasACase(t *testing.T) {
 			t.Errorf("%s has no fixture case", name)
 		}
 	}
-	if len(Checks()) != 13 {
-		t.Errorf("catalogue has %d checks, the issue lists 13", len(Checks()))
+	if len(Checks()) != 14 {
+		t.Errorf("catalogue has %d checks, want 14 (the issue's 13 and posture.quota.dormant_capacity)", len(Checks()))
 	}
 }
 
@@ -127,6 +128,9 @@ func TestBadTenantEvidence(t *testing.T) {
 		{"posture.notify.security_contacts", prodScope, "technical notification mail", "has none", "4 of 4"},
 		{"posture.quota.unused_headroom", prodScope, "westeurope Standard NCASv3_T4 Family", "GPU family: limit 64, used 0; lower the limit to 0", "4 unused quotas with 638 vCPUs"},
 		{"posture.quota.unused_headroom", prodScope, "eastus cores", "total regional vCPUs: limit 200", ""},
+		{"posture.quota.dormant_capacity", prodScope, "ml/train-a100-spare", "Standard_ND96asr_v4 in eastus (8 GPUs, 96 vCPUs), deallocated; $27.20/h if started",
+			"2 deallocated GPU or high-core VMs, each one start action from running: 8 GPUs, 216 vCPUs, $30.80/h if started; sizes Standard_HB120rs_v3, Standard_ND96asr_v4; regions eastus, westeurope"},
+		{"posture.quota.dormant_capacity", prodScope, "hpc/cfd-hb120", "Standard_HB120rs_v3 in westeurope (120 vCPUs), deallocated; $3.60/h (eastus price) if started", ""},
 		{"posture.monitoring.activity_log_export", prodScope, "diagnostic setting activity-local", "same subscription", ""},
 		{"posture.monitoring.activity_log_export", prodScope, "diagnostic setting activity-short", "deletes after 30 days", ""},
 		{"posture.monitoring.activity_log_export", tenantScope, "Entra SignInLogs", "not exported", ""},
@@ -158,7 +162,7 @@ func TestNoSubscriptionsReadable(t *testing.T) {
 	c := &capture.Capture{Datasets: map[string]*capture.Dataset{}}
 	deny(c, "Microsoft.Resources/subscriptions/read", capture.KeySubscriptions)
 	fs := Run(build(t, c), DefaultConfig())
-	if len(fs) != 13+1 {
+	if len(fs) != len(Checks())+1 {
 		t.Fatalf("want one finding per check plus the tenant half of activity_log_export, got %d", len(fs))
 	}
 	for _, f := range fs {

@@ -64,10 +64,13 @@ type ComputeRolesConfig struct {
 	Actions   []string `yaml:"actions"`    // an action any of which makes a role VM-creating
 }
 
-// QuotaConfig tunes posture.quota.unused_headroom.
+// QuotaConfig tunes posture.quota.unused_headroom and
+// posture.quota.dormant_capacity.
 type QuotaConfig struct {
 	// HighCoreLimit is the unused vCPU limit at or above which a non-GPU
-	// family, a region's total or its spot cores count as headroom.
+	// family, a region's total or its spot cores count as headroom, and
+	// the vCPUs at or above which a deallocated VM without GPUs counts as
+	// dormant capacity.
 	HighCoreLimit int64 `yaml:"high_core_limit"`
 	// ExtraGPUFamilies adds families to the embedded GPU list.
 	ExtraGPUFamilies []string `yaml:"extra_gpu_families"`

@@ -95,6 +95,9 @@ type Subscription struct {
 	Usages     map[string][]Usage
 	Quotas     map[string][]Quota
 	Workspaces []Workspace
+	// VMs by lower-cased resource ID: the VM list gives each one's size
+	// and region, the statusOnly list its power state.
+	VMs map[string]*VM
 }
 
 // ResourceID is the subscription's ARM ID, the scope of its findings.

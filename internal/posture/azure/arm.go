@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
@@ -122,6 +123,10 @@ func (c *collector) subscriptionTasks(ctx context.Context, sub string) ([]func(c
 	if err != nil {
 		return nil, err
 	}
+	vms, err := armcompute.NewVirtualMachinesClient(sub, cred, o)
+	if err != nil {
+		return nil, err
+	}
 	tasks := []func(context.Context){
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyRoleAssignments, pages(c, func() *runtimePager[armauthorization.RoleAssignmentsClientListForSubscriptionResponse] {
@@ -180,6 +185,18 @@ func (c *collector) subscriptionTasks(ctx context.Context, sub string) ([]func(c
 		},
 		func(ctx context.Context) {
 			c.read(ctx, capture.KeyWorkspaces, c.armList("/"+scope+workspacesPath), sub)
+		},
+		// Virtual Machines - List All, twice: the sizes, then (statusOnly)
+		// the power states, which the first does not carry.
+		func(ctx context.Context) {
+			c.read(ctx, capture.KeyVirtualMachines, pages(c, func() *runtimePager[armcompute.VirtualMachinesClientListAllResponse] {
+				return vms.NewListAllPager(nil)
+			}), sub)
+		},
+		func(ctx context.Context) {
+			c.read(ctx, capture.KeyVirtualMachineStatuses, pages(c, func() *runtimePager[armcompute.VirtualMachinesClientListAllResponse] {
+				return vms.NewListAllPager(&armcompute.VirtualMachinesClientListAllOptions{StatusOnly: to.Ptr("true")})
+			}), sub)
 		},
 	}
 	regions, err := c.regions(ctx, sub)

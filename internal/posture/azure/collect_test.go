@@ -23,7 +23,7 @@ func everyKey() []string {
 	for _, p := range []string{capture.KeyLocations, capture.KeyRoleAssignments, capture.KeyRoleDefinitions,
 		capture.KeySecurityContacts, capture.KeyPricings, capture.KeyDiagnosticSettings, capture.KeyActivityLogAlerts,
 		capture.KeyPolicyAssignments, capture.KeyPolicyDefinitions, capture.KeyPolicySets, capture.KeyPublicIPAddresses,
-		capture.KeyPublicIPPrefixes, capture.KeyWorkspaces} {
+		capture.KeyPublicIPPrefixes, capture.KeyWorkspaces, capture.KeyVirtualMachines, capture.KeyVirtualMachineStatuses} {
 		keys = append(keys, capture.Key(p, testSub))
 	}
 	for _, region := range []string{"eastus", "westeurope"} {

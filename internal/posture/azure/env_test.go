@@ -195,6 +195,11 @@ func newFakes(t *testing.T) *fakes {
 			io.WriteString(w, `{"value":[]}`)
 		case p == "/providers/microsoft.authorization/roleassignments":
 			io.WriteString(w, `{"value":[]}`)
+		case strings.HasSuffix(p, "/providers/microsoft.compute/virtualmachines"):
+			// The SDK's fake tracks pagers by path, so the plain and
+			// statusOnly listings (one path, read at once) would share
+			// one; they are served here instead.
+			vmList(w, r)
 		case strings.HasSuffix(p, "/microsoft.operationalinsights/workspaces"):
 			io.WriteString(w, `{"value":[{"id":"/subscriptions/`+testSub+`/resourceGroups/logs/providers/Microsoft.OperationalInsights/workspaces/central","name":"central","location":"westeurope","properties":{"retentionInDays":365,"sku":{"name":"PerGB2018"}}}]}`)
 		default:
@@ -204,6 +209,32 @@ func newFakes(t *testing.T) *fakes {
 	})
 	f.graph = graphFixtures(t)
 	return f
+}
+
+// vmList answers Virtual Machines - List All in the REST spec's shapes
+// (VirtualMachine; with statusOnly=true its VirtualMachineInstanceView):
+// the plain list in one page gives the sizes, the statusOnly list in two
+// pages (a nextLink, as ARM pages) the power states.
+func vmList(w http.ResponseWriter, r *http.Request) {
+	id := "/subscriptions/" + testSub + "/resourceGroups/ml/providers/Microsoft.Compute/virtualMachines/"
+	if r.URL.Query().Get("statusOnly") != "true" {
+		io.WriteString(w, `{"value":[
+			{"id":"`+id+`train-a100","name":"train-a100","type":"Microsoft.Compute/virtualMachines","location":"eastus","properties":{"vmId":"0f5e2a3b-0000-0000-0000-000000000001","hardwareProfile":{"vmSize":"Standard_ND96asr_v4"},"provisioningState":"Succeeded"}},
+			{"id":"`+id+`jumpbox","name":"jumpbox","type":"Microsoft.Compute/virtualMachines","location":"eastus","properties":{"vmId":"0f5e2a3b-0000-0000-0000-000000000002","hardwareProfile":{"vmSize":"Standard_B2s"},"provisioningState":"Succeeded"}}]}`)
+		return
+	}
+	if r.URL.Query().Get("$skiptoken") == "" {
+		next := "https://" + r.Host + r.URL.Path + "?api-version=2024-11-01&statusOnly=true&$skiptoken=2"
+		io.WriteString(w, `{"value":[
+			{"id":"`+id+`train-a100","name":"train-a100","type":"Microsoft.Compute/virtualMachines","location":"eastus","properties":{"instanceView":{"computerName":"train-a100","osName":"ubuntu","osVersion":"22.04","statuses":[
+				{"code":"ProvisioningState/succeeded","level":"Info","displayStatus":"Provisioning succeeded","time":"2026-11-20T08:00:00Z"},
+				{"code":"PowerState/deallocated","level":"Info","displayStatus":"VM deallocated"}]}}}],"nextLink":"`+next+`"}`)
+		return
+	}
+	io.WriteString(w, `{"value":[
+		{"id":"`+id+`jumpbox","name":"jumpbox","type":"Microsoft.Compute/virtualMachines","location":"eastus","properties":{"instanceView":{"statuses":[
+			{"code":"ProvisioningState/succeeded","level":"Info","displayStatus":"Provisioning succeeded"},
+			{"code":"PowerState/running","level":"Info","displayStatus":"VM running"}]}}}]}`)
 }
 
 // entitiesUnder is the entities list of a tenant whose root group holds

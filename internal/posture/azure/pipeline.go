@@ -130,7 +130,7 @@ func errorDetail(body []byte) (code, message string) {
 
 // keptQuery are the query parameters a dataset's URL keeps: they say what
 // was asked. Everything else (skip tokens, signatures) is dropped.
-var keptQuery = map[string]bool{"api-version": true, "$select": true, "$filter": true, "$top": true, "$expand": true}
+var keptQuery = map[string]bool{"api-version": true, "$select": true, "$filter": true, "$top": true, "$expand": true, "statusOnly": true}
 
 // cleanURL renders u without user info, fragment or query parameters that
 // could carry a secret.

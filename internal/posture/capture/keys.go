@@ -40,6 +40,13 @@ const (
 	KeyPublicIPAddresses  = "arm/subscriptions/{sub}/publicIPAddresses"
 	KeyPublicIPPrefixes   = "arm/subscriptions/{sub}/publicIPPrefixes"
 	KeyWorkspaces         = "arm/subscriptions/{sub}/workspaces" // Log Analytics workspaces: retention of export destinations
+	// KeyVirtualMachines is GET /subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines
+	// (Virtual Machines - List All): each VM's size and region.
+	// KeyVirtualMachineStatuses is the same list with statusOnly=true: each
+	// VM's instance view (its PowerState/... status), which the plain list
+	// does not carry and which carries no size.
+	KeyVirtualMachines        = "arm/subscriptions/{sub}/virtualMachines"
+	KeyVirtualMachineStatuses = "arm/subscriptions/{sub}/virtualMachines/statusOnly"
 )
 
 // Key expands a key's placeholders in order: Key(KeyComputeUsages, sub, region).

@@ -165,7 +165,8 @@ func TestEveryKeyPatternExpandsToAValidKey(t *testing.T) {
 		KeyDirectoryAssignments, KeyDirectoryEligible, KeyConditionalAccess, KeyEntraDiagnostics, KeyTenantDiagnostics,
 		KeyRootRoleAssignments, KeySubscriptions, KeyLocations, KeyRoleAssignments, KeyRoleDefinitions, KeySecurityContacts,
 		KeyPricings, KeyDiagnosticSettings, KeyActivityLogAlerts, KeyPolicyAssignments, KeyPolicyDefinitions, KeyPolicySets,
-		KeyTransferPolicy, KeyComputeUsages, KeyQuotas, KeyPublicIPAddresses, KeyPublicIPPrefixes, KeyWorkspaces} {
+		KeyTransferPolicy, KeyComputeUsages, KeyQuotas, KeyPublicIPAddresses, KeyPublicIPPrefixes, KeyWorkspaces,
+		KeyVirtualMachines, KeyVirtualMachineStatuses} {
 		k := Key(p, "00000000-0000-0000-0000-0000000000AB", "westeurope")
 		if err := ValidKey(k); err != nil {
 			t.Errorf("%s: %v", p, err)
