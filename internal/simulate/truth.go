@@ -73,6 +73,10 @@ func (x *Attack) Machine(h string) bool {
 type scenario struct {
 	name string
 	twin bool
+	// last: the scenario runs after every other, on the latest of their
+	// days (export-cut: nothing the subscription logs after it reaches
+	// the export, another scenario's records neither).
+	last bool
 	run  func(g *gen, at time.Time) Attack
 }
 
@@ -84,6 +88,7 @@ var catalogue = []scenario{
 	{name: "subscription-moved", run: (*gen).subscriptionMoved},
 	{name: "slow-attack", run: (*gen).slowAttack},
 	{name: "dormant-gpu-wake", run: (*gen).dormantWake},
+	{name: "export-cut", last: true, run: (*gen).exportCut},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
 	{name: "ml-batch-aci-fanout-twin", twin: true, run: (*gen).mlTwin},
@@ -133,6 +138,7 @@ func (g *gen) inject() []Attack {
 		days = append(days, d)
 	}
 	g.r.Shuffle(len(days), func(i, j int) { days[i], days[j] = days[j], days[i] })
+	names, days = lastOnLatest(names, days)
 	var out []Attack
 	for i, name := range names {
 		s := find(name)
@@ -158,6 +164,27 @@ func (g *gen) inject() []Attack {
 	}
 	g.newRegions(out)
 	return out
+}
+
+// lastOnLatest moves the scenarios that must run last (scenario.last) to
+// the end of names, and gives them the latest of the days the scenarios
+// drew. Without such a scenario both are returned as they were.
+func lastOnLatest(names []string, days []int) ([]string, []int) {
+	var first, last []string
+	for _, n := range names {
+		if find(n).last {
+			last = append(last, n)
+		} else {
+			first = append(first, n)
+		}
+	}
+	if len(last) == 0 || len(names) > len(days) {
+		return names, days
+	}
+	// The days drawn, earliest first: the last scenarios get the latest.
+	days = slices.Clone(days)
+	slices.Sort(days[:len(names)])
+	return append(first, last...), days
 }
 
 // newRegions drops azure.compute.new_region from the attacks none of whose

@@ -124,6 +124,7 @@ type gen struct {
 	// sec that of Defender for Cloud's alerts (defender.go).
 	drv, sec    *rand.Rand
 	wk          *rand.Rand // the woken machines' stream (woken.go)
+	cuts        []window   // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
 }
@@ -264,6 +265,10 @@ func (g *gen) add(path string, kind int, at time.Time, data []byte) {
 func (g *gen) flush(dir string, gz bool) error {
 	for _, p := range slices.Sorted(maps.Keys(g.files)) {
 		f := g.files[p]
+		f.recs = slices.DeleteFunc(f.recs, func(r rec) bool { return !g.exported(p, r.at) })
+		if len(f.recs) == 0 {
+			continue
+		}
 		slices.SortFunc(f.recs, func(a, b rec) int {
 			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
 		})
