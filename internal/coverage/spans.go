@@ -62,6 +62,22 @@ type Repeats struct {
 	Estimated bool
 }
 
+// KeySample is the keys of one kind's records a hunt's bounded sample
+// kept (the hunt's repeats), for a store to add to the sample of earlier
+// hunts: each key with its readings and the trailing zero bits of its
+// unit, all those whose unit ends in at least Level zero bits.
+type KeySample struct {
+	Level int
+	Keys  []KeyCount
+}
+
+// KeyCount is a key of a KeySample.
+type KeyCount struct {
+	Key      uint64
+	Readings uint32
+	Unit     uint8
+}
+
 // Reads lists, in kind order, the kinds of log of which events holds at
 // least one event, each with its span and repeats (left out of its
 // count).

@@ -144,7 +144,7 @@ type Result struct {
 	// read, per kind, as its sample kept them (the records a service read
 	// again for open windows left out): for a store to count the records
 	// read again across its cycles.
-	Keys [event.KindCount]KeySample
+	Keys [event.KindCount]coverage.KeySample
 }
 
 // Run hunts over inputs.

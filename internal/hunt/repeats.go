@@ -183,33 +183,17 @@ func repeats(slots []readSlot) [event.KindCount]coverage.Repeats {
 	return out
 }
 
-// KeySample is the keys of one kind's records a hunt's sample kept: each
-// key with its readings and the trailing zero bits of its unit, all those
-// whose unit has at least Level (every worker kept them from their first
-// reading), for a store to add to the sample of earlier hunts.
-type KeySample struct {
-	Level int
-	Keys  []KeyCount
-}
-
-// KeyCount is a key of a KeySample.
-type KeyCount struct {
-	Key      uint64
-	Readings uint32
-	Unit     uint8
-}
-
 // keySamples merges the workers' samples into one per kind, at the
 // highest level any worker reached, as repeats does.
-func keySamples(slots []readSlot) [event.KindCount]KeySample {
-	var out [event.KindCount]KeySample
+func keySamples(slots []readSlot) [event.KindCount]coverage.KeySample {
+	var out [event.KindCount]coverage.KeySample
 	for k := range out {
 		level := 0
 		for i := range slots {
 			level = max(level, slots[i].keys.levels[k])
 		}
 		at := map[uint64]int{}
-		var keys []KeyCount
+		var keys []coverage.KeyCount
 		for i := range slots {
 			for _, sl := range slots[i].keys.kinds[k].slots {
 				if sl.key == 0 || int(sl.unit) < level {
@@ -220,10 +204,10 @@ func keySamples(slots []readSlot) [event.KindCount]KeySample {
 					continue
 				}
 				at[sl.key] = len(keys)
-				keys = append(keys, KeyCount{sl.key, sl.count, sl.unit})
+				keys = append(keys, coverage.KeyCount{Key: sl.key, Readings: sl.count, Unit: sl.unit})
 			}
 		}
-		out[k] = KeySample{Level: level, Keys: keys}
+		out[k] = coverage.KeySample{Level: level, Keys: keys}
 	}
 	return out
 }

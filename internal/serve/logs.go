@@ -198,17 +198,12 @@ func keyLevels(byName map[string]int) event.KeyLevels {
 
 // cycleKeys are a cycle's samples of its records' keys, by kind name,
 // for the store to count the records read again across cycles.
-func cycleKeys(hr *hunt.Result) map[string]store.KeySample {
-	out := map[string]store.KeySample{}
+func cycleKeys(hr *hunt.Result) map[string]coverage.KeySample {
+	out := map[string]coverage.KeySample{}
 	for k, s := range hr.Keys {
-		if len(s.Keys) == 0 && s.Level == 0 {
-			continue
+		if len(s.Keys) > 0 || s.Level > 0 {
+			out[event.Kind(k).String()] = s
 		}
-		ks := store.KeySample{Level: s.Level, Keys: make([]store.KeyCount, len(s.Keys))}
-		for i, c := range s.Keys {
-			ks.Keys[i] = store.KeyCount(c)
-		}
-		out[event.Kind(k).String()] = ks
 	}
 	return out
 }

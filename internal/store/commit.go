@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/owner"
 )
@@ -59,7 +60,7 @@ type Cycle struct {
 	// Keys are the cycle's samples of its records' keys, by kind of log
 	// (hunt.Result.Keys), for Logs to count the records read again
 	// across cycles.
-	Keys map[string]KeySample
+	Keys map[string]coverage.KeySample
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
 }

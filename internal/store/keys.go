@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
 )
 
 // recordKeysTable is schema version 16's addition: a sample of the keys
@@ -42,21 +44,6 @@ const logsKeyLevel = "key_level INTEGER NOT NULL DEFAULT 0"
 // hunt's are past its bound, within a few percent.
 const maxStoredKeys = 1 << 14
 
-// KeySample is a cycle's sample of one kind's record keys
-// (hunt.KeySample): the keys whose unit ends in at least Level zero bits,
-// each with its readings and its unit's trailing zero bits.
-type KeySample struct {
-	Level int
-	Keys  []KeyCount
-}
-
-// KeyCount is one key of a KeySample.
-type KeyCount struct {
-	Key      uint64
-	Readings uint32
-	Unit     uint8
-}
-
 // RecordKeySecret is the secret the cycles' hunts make the records' keys
 // with (hunt.Config.KeySecret): made from the store's salt, apart from the
 // baseline's hashes. Never logged.
@@ -90,7 +77,7 @@ func (s *Store) KeyLevels(ctx context.Context) (map[string]int, error) {
 // putLogs has made each kind's row: at the higher of the two levels, the
 // readings of a key read before added to its own, then the level raised
 // until the sample fits.
-func putKeys(ctx context.Context, tx *sql.Tx, samples map[string]KeySample) error {
+func putKeys(ctx context.Context, tx *sql.Tx, samples map[string]coverage.KeySample) error {
 	put, err := tx.PrepareContext(ctx, `INSERT INTO record_keys (kind, key, readings, unit) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, key) DO UPDATE SET readings = readings + excluded.readings`)
 	if err != nil {

@@ -6,12 +6,14 @@ import (
 	"math/bits"
 	"path/filepath"
 	"testing"
+
+	"github.com/mamori-sec/mamori/internal/coverage"
 )
 
 // unitKey is a key whose unit is itself, as a key that holds an id.
-func unitKey(i int) KeyCount {
+func unitKey(i int) coverage.KeyCount {
 	x := uint64(i+1) * 0x9e3779b97f4a7c15 // a spread of bits, never 0
-	return KeyCount{Key: x, Readings: 1, Unit: uint8(bits.TrailingZeros64(x))}
+	return coverage.KeyCount{Key: x, Readings: 1, Unit: uint8(bits.TrailingZeros64(x))}
 }
 
 // The store counts a record read by two cycles once: the readings of
@@ -22,9 +24,9 @@ func unitKey(i int) KeyCount {
 func TestRecordKeysCountRepeatsAcrossCycles(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "m.db"))
-	commit := func(kind string, records int64, s0 KeySample) {
+	commit := func(kind string, records int64, s0 coverage.KeySample) {
 		t.Helper()
-		if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: kind, Records: records}}, Keys: map[string]KeySample{kind: s0}}); err != nil {
+		if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: kind, Records: records}}, Keys: map[string]coverage.KeySample{kind: s0}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,18 +44,18 @@ func TestRecordKeysCountRepeatsAcrossCycles(t *testing.T) {
 		t.Fatalf("no %s log", kind)
 		return LogSeen{}
 	}
-	commit("signin", 3, KeySample{Keys: []KeyCount{unitKey(1), unitKey(2), unitKey(3)}})
-	commit("signin", 2, KeySample{Keys: []KeyCount{unitKey(1), unitKey(4)}})
+	commit("signin", 3, coverage.KeySample{Keys: []coverage.KeyCount{unitKey(1), unitKey(2), unitKey(3)}})
+	commit("signin", 2, coverage.KeySample{Keys: []coverage.KeyCount{unitKey(1), unitKey(4)}})
 	if l := logOf("signin"); l.Records != 5 || l.Repeats != 1 || l.RepeatsEstimated {
 		t.Errorf("two cycles, one record in both: %+v, want 5 readings, 1 of them again, exact", l)
 	}
 	const n = 3 * maxStoredKeys
-	var keys []KeyCount
+	var keys []coverage.KeyCount
 	for i := range n {
 		keys = append(keys, unitKey(100+i))
 	}
-	commit("activity", n, KeySample{Keys: keys})
-	commit("activity", n, KeySample{Keys: keys})
+	commit("activity", n, coverage.KeySample{Keys: keys})
+	commit("activity", n, coverage.KeySample{Keys: keys})
 	l := logOf("activity")
 	if l.Records != 2*n || !l.RepeatsEstimated || math.Abs(float64(l.Repeats)/n-1) > 0.05 {
 		t.Errorf("%d records read twice, past the bound: %+v, want about %d read again, estimated", n, l, n)
@@ -62,7 +64,7 @@ func TestRecordKeysCountRepeatsAcrossCycles(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM record_keys WHERE kind = 'activity'").Scan(&kept); err != nil || kept > maxStoredKeys {
 		t.Errorf("the store keeps %d keys (%v), past its bound %d", kept, err, maxStoredKeys)
 	}
-	commit("flow", 9, KeySample{})
+	commit("flow", 9, coverage.KeySample{})
 	if l := logOf("flow"); l.Repeats != 0 || l.Records != 9 {
 		t.Errorf("a log without keys: %+v", l)
 	}

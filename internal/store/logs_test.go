@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/incident"
 )
 
@@ -168,7 +169,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				t.Errorf("a checkpoint after the upgrade = %+v (%v), want %+v", cps[cp.Path], err, cp)
 			}
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "signin", Records: 2}},
-				Keys: map[string]KeySample{"signin": {Keys: []KeyCount{{Key: 8, Readings: 2, Unit: 3}}}}}); err != nil {
+				Keys: map[string]coverage.KeySample{"signin": {Keys: []coverage.KeyCount{{Key: 8, Readings: 2, Unit: 3}}}}}); err != nil {
 				t.Errorf("a cycle with record keys after the upgrade: %v", err)
 			}
 			if c, err := s.ComputeCreates(ctx); err != nil || c != (ComputeCreates{Creates: 1, Unsized: 1, Jobs: 1}) {
