@@ -3,7 +3,8 @@ package enrich
 import (
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // What an Enricher learns as records are read, and a later record may
@@ -30,18 +31,10 @@ type Learned struct {
 	// window of one takes off its floor; and any principal's ARM writes
 	// of a Batch pool (Principal ""), which its service log's events
 	// take off theirs.
-	Writes []ScaleWrite
+	Writes []event.ScaleWrite
 	// Capped says that a table was full (MaxLearned entries) and that
 	// something learned or told was not kept.
 	Capped bool
-}
-
-// ScaleWrite is a principal's write of an autoscale target: its Start
-// record's time and the instances it asked for. Ids are lower case.
-type ScaleWrite struct {
-	Target, Principal string
-	At                time.Time
-	Count             int
 }
 
 // capped records that a table refused an entry (keep reported false).
@@ -81,7 +74,7 @@ func (e *Enricher) Learned() Learned {
 	for k, ws := range s.wrote {
 		for _, w := range ws {
 			if w.fresh {
-				l.Writes = append(l.Writes, ScaleWrite{Target: k.target, Principal: k.principal, At: w.at, Count: w.n})
+				l.Writes = append(l.Writes, event.ScaleWrite{Target: k.target, Principal: k.principal, At: w.at, Count: w.n})
 			}
 		}
 	}

@@ -33,7 +33,7 @@ func TestLearnedAutoscaleCarriesToANewEnricher(t *testing.T) {
 	first.Apply(&event.Event{Time: at.Add(-48 * time.Hour), Operation: opVMSS, ResourceID: other, Principal: event.Principal{ID: thief},
 		Outcome: event.OutcomeSucceeded, Compute: &event.Compute{Service: "vmss", Size: "Standard_D2s_v5"}})
 	l := first.Learned()
-	if l.Sizes[vmss] != "Standard_F16s_v2" || len(l.Writes) != 1 || l.Writes[0] != (ScaleWrite{vmss, thief, at.Add(-3 * time.Minute), 1}) || l.Capped {
+	if l.Sizes[vmss] != "Standard_F16s_v2" || len(l.Writes) != 1 || l.Writes[0] != (event.ScaleWrite{Target: vmss, Principal: thief, At: at.Add(-3 * time.Minute), Count: 1}) || l.Capped {
 		t.Fatalf("Learned() = %+v, want the size and the thief's write", l)
 	}
 

@@ -1,6 +1,9 @@
 package event
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // autoscaleTargets are the resource types an Azure Monitor autoscale
 // setting scales whose instances mamori counts as compute, with the
@@ -90,4 +93,14 @@ type ScaleCredit struct {
 	Added                         int
 	Writer                        Principal
 	Target, Size, Region, Service string
+}
+
+// ScaleWrite is a principal's write of an autoscale target: its Start
+// record's time and the instances it asked for; ids in lower case. What
+// enrichment learns of them (enrich.Learned) a service keeps in its store
+// (store.Learned) between cycles.
+type ScaleWrite struct {
+	Target, Principal string
+	At                time.Time
+	Count             int
 }

@@ -266,20 +266,11 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 
 // enrichLearned and storeLearned hand what hunts learn between the
 // Enricher and the store, which keeps it without knowing enrich.
-func enrichLearned(l store.Learned) enrich.Learned {
-	out := enrich.Learned{Regions: l.Regions, Sizes: l.Sizes, Capped: l.Capped}
-	for _, w := range l.Writes {
-		out.Writes = append(out.Writes, enrich.ScaleWrite(w))
-	}
-	return out
-}
+func enrichLearned(l store.Learned) enrich.Learned { return enrich.Learned(l) }
 
 func storeLearned(l enrich.Learned) *store.Learned {
-	out := &store.Learned{Regions: l.Regions, Sizes: l.Sizes, Capped: l.Capped}
-	for _, w := range l.Writes {
-		out.Writes = append(out.Writes, store.ScaleWrite(w))
-	}
-	return out
+	out := store.Learned(l)
+	return &out
 }
 
 // unstored are the entries learned (names) that the store does not hold

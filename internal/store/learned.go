@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // What a hunt learns as it reads, that a later cycle's records need
@@ -52,19 +54,11 @@ const writesKept = 25 * time.Hour
 type Learned struct {
 	Regions map[string]string // resource id, lower case, to region
 	Sizes   map[string]string // autoscale target id, lower case, to size
-	Writes  []ScaleWrite
+	Writes  []event.ScaleWrite
 	// Capped: past the bound Learned was asked for, the store held more
 	// (the most recently seen are given); in a cycle, a table of the hunt
 	// was full.
 	Capped bool
-}
-
-// ScaleWrite is a principal's write of an autoscale target: its Start
-// record's time and the instances it asked for.
-type ScaleWrite struct {
-	Target, Principal string
-	At                time.Time
-	Count             int
 }
 
 // putLearned keeps a cycle's learning, stamped with the cycle's wall
@@ -152,7 +146,7 @@ func (s *Store) Learned(ctx context.Context, now time.Time, most int) (Learned, 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var w ScaleWrite
+		var w event.ScaleWrite
 		var at int64
 		if err := rows.Scan(&w.Target, &w.Principal, &at, &w.Count); err != nil {
 			return Learned{}, fmt.Errorf("store %s: %w", s.path, err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // What a hunt learned (regions, autoscale targets' sizes and writes)
@@ -18,9 +20,9 @@ func TestLearnedKeptAcrossRuns(t *testing.T) {
 	s := open(t, path)
 	const a, b = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.batch/batchaccounts/a", "/subscriptions/s2/resourcegroups/rg/providers/microsoft.batch/batchaccounts/b"
 	const vmss = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/web"
-	w := ScaleWrite{Target: vmss, Principal: "p1", At: t0, Count: 30}
+	w := event.ScaleWrite{Target: vmss, Principal: "p1", At: t0, Count: 30}
 	if _, err := s.Commit(ctx, Cycle{Now: t0, Learned: &Learned{Regions: map[string]string{a: "southcentralus", b: "eastus"},
-		Sizes: map[string]string{vmss: "Standard_F16s_v2"}, Writes: []ScaleWrite{w}}}); err != nil {
+		Sizes: map[string]string{vmss: "Standard_F16s_v2"}, Writes: []event.ScaleWrite{w}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Commit(ctx, Cycle{Now: t0, Learned: &Learned{Regions: map[string]string{b: "westeurope"}}}); err != nil {
@@ -76,7 +78,7 @@ func TestLearnedIsKeptAsLongAsARuleNeedsIt(t *testing.T) {
 		return l
 	}
 	commit(t0, Learned{Regions: map[string]string{"a": "eastus", "b": "westus"}, Sizes: map[string]string{vmss: "Standard_F2s_v2", old: "Standard_D2s_v5"},
-		Writes: []ScaleWrite{{Target: vmss, Principal: "p1", At: t0, Count: 3}}})
+		Writes: []event.ScaleWrite{{Target: vmss, Principal: "p1", At: t0, Count: 3}}})
 	commit(t0.Add(24*time.Hour), Learned{Regions: map[string]string{}})
 	if l := learned(); len(l.Writes) != 1 {
 		t.Errorf("a day on, the write is gone: %+v", l.Writes)
