@@ -55,9 +55,13 @@ func TestOneTenantInManyExports(t *testing.T) {
 		return as, incs
 	}
 	var dirs []string
+	// Every scenario but export-cut, whose gap is in the diagnostic
+	// settings' exports and not in the Activity Log's own copy (REST), as
+	// an export turned off leaves it: those exports do not hold the same.
+	scenarios := slices.DeleteFunc(simulate.Scenarios(), func(s string) bool { return s == "export-cut" })
 	for _, shape := range []string{simulate.ShapeRecords, simulate.ShapeLogAnalytics, simulate.ShapeREST} {
 		dir := t.TempDir()
-		if _, err := simulate.Write(dir, simulate.Options{Seed: 7, Days: 10, Scenarios: simulate.Scenarios(), Shape: shape}); err != nil {
+		if _, err := simulate.Write(dir, simulate.Options{Seed: 7, Days: 10, Scenarios: scenarios, Shape: shape}); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, dir)
