@@ -72,7 +72,9 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if feeds != nil {
 		unread = feeds.unread
 	}
+	e.refused = e.failedCreates()
 	dropped, err := e.scan(seq, whose, light, unread, locs, func(ref int, h *keptHit) {
+		e.dropRefused(h)
 		if fed != nil {
 			fed.add(ref, h)
 		}

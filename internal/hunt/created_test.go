@@ -19,9 +19,33 @@ import (
 // alerts, on the first create; the incident is priced from every create,
 // which the base rules' hits (compute_created, compute_requested: no
 // alerts of their own) carry, each create's Start and Success once: 39
-// instances, not 1 (red-team finding 4a).
+// instances, not 1 (red-team finding 4a); of ten created and five Azure
+// refused, ten.
 func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		created, refused int
+	}{
+		// 624 vCPUs: below the volume rules' 1,024 an hour, so
+		// first_time_deployer alone alerts, with the first create.
+		{"39 created", 39, 0},
+		// Five that Azure refused beside ten (their Start records name
+		// the size, their Failure records nothing): no machine ran, none
+		// is priced.
+		{"10 created, 5 refused", 10, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pricedFromBaseRuleHits(t, tc.created, tc.refused)
+		})
+	}
+}
+
+// pricedFromBaseRuleHits hunts a known deployer's creates and a new
+// principal's created and refused ones, and checks the new principal's
+// incident is first_time_deployer's alone, priced for the created.
+func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 	const (
 		tenant = "6d3f9a2b-51c4-4e8a-9b7d-2c1e0f8a4b93"
 		sub    = "1f28db75-7007-4e16-ac3d-2185a53fc598"
@@ -32,19 +56,21 @@ func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 		rid := fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/%s", sub, vm)
 		lines = append(lines, activityRecord(t, tenant, sub, at, oid, upn, rid, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", corr, result, body))
 	}
-	create := func(at time.Time, oid, upn, vm, size string) {
+	create := func(result string, at time.Time, oid, upn, vm, size string) {
 		corr := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", len(lines))
 		rec(at, oid, upn, vm, corr, "Start", fmt.Sprintf(`{"location":"eastus","properties":{"hardwareProfile":{"vmSize":%q}}}`, size))
-		rec(at.Add(40*time.Second), oid, upn, vm, corr, "Success", "")
+		rec(at.Add(40*time.Second), oid, upn, vm, corr, result, "")
 	}
 	for d := range 2 { // a known deployer, learned on day 1
-		create(day.Add(time.Duration(d)*24*time.Hour), "30ae8bcc-d3e8-4153-8a01-3f85432b00a4", "dana.ops@contoso.example", fmt.Sprintf("app-%d", d), "Standard_D2s_v5")
+		create("Success", day.Add(time.Duration(d)*24*time.Hour), "30ae8bcc-d3e8-4153-8a01-3f85432b00a4", "dana.ops@contoso.example", fmt.Sprintf("app-%d", d), "Standard_D2s_v5")
 	}
-	// 624 vCPUs: below the volume rules' 1,024 an hour, so first_time_deployer
-	// alone alerts, with the first create.
-	for i := range 39 {
-		create(day.Add(30*time.Hour+time.Duration(i)*time.Minute), "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10", "eve.intern@contoso.example",
-			fmt.Sprintf("miner-%d", i), "Standard_D16as_v5")
+	for i := range created + refused {
+		result, vm := "Success", fmt.Sprintf("miner-%d", i)
+		if i >= created {
+			result, vm = "Failure", fmt.Sprintf("refused-%d", i)
+		}
+		create(result, day.Add(30*time.Hour+time.Duration(i)*time.Minute), "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10", "eve.intern@contoso.example",
+			vm, "Standard_D16as_v5")
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -66,9 +92,9 @@ func TestIncidentPricedFromBaseRuleHits(t *testing.T) {
 			for _, l := range in.Cost.Lines {
 				n += l.Count
 			}
-			if n != 39 || len(in.Timeline) != 1 || in.Timeline[0].Rule != "azure.compute.first_time_deployer" {
-				t.Errorf("memory %d: incident of %d alerts (%s), priced for %d instances, want first_time_deployer alone and 39: %+v",
-					mem, len(in.Timeline), in.Timeline[0].Rule, n, in.Cost)
+			if n != created || len(in.Timeline) != 1 || in.Timeline[0].Rule != "azure.compute.first_time_deployer" {
+				t.Errorf("memory %d: incident of %d alerts (%s), priced for %d instances, want first_time_deployer alone and %d: %+v",
+					mem, len(in.Timeline), in.Timeline[0].Rule, n, created, in.Cost)
 			}
 		}
 		if !found {
