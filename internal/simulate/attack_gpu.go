@@ -62,6 +62,15 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	corr, adm := guid(g.r), g.user(admin, ip, true)
 	g.rest(now, adm, "Microsoft.Authorization/elevateAccess/action", "/providers/Microsoft.Authorization", "Started", corr)
 	g.rest(now.Add(800*time.Millisecond), adm, "Microsoft.Authorization/elevateAccess/action", "/providers/Microsoft.Authorization", "Succeeded", corr)
+	// Entra ID's audit log records the elevation too (Learn: "Elevate
+	// access to manage all Azure subscriptions", its Directory Audit log
+	// entry); its ids come from the woken machines' stream, which the
+	// benign history has finished with, so the attack's other records stay
+	// as they were.
+	restore := g.woken()
+	g.audit(now.Add(2*time.Second), admin, ip, "User has elevated their access to User Access Administrator for their Azure Resources",
+		"AzureRBACRoleManagementElevateAccess", "Assign", "Azure RBAC (Elevated Access)", admin, nil)
+	restore()
 	now = now.Add(2*time.Minute + g.jitter(time.Minute))
 	ra := map[string]any{"properties": map[string]any{
 		"roleDefinitionId": "/subscriptions/" + t.Sub + "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
@@ -78,13 +87,31 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// records stay what they were before flow logs were simulated.
 	ep := g.poolEndpoint(pick(g.fr, []string{"fr.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
 	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
+	// First it tries where the capacity is, as attackers do, and each
+	// region and family it tries refuses on quota: the first sizes it
+	// reaches for in three of the regions, then two other GPU families.
+	// Ids and times from the woken machines' stream, which the benign
+	// history has finished with, so the attack's other records stay as
+	// they were.
+	restore = g.woken()
+	probes := []struct{ loc, size, family string }{
+		{regions[0], size, family}, {regions[1], size, family}, {regions[2], size, family},
+		{regions[0], "Standard_ND96asr_v4", "standardNDASv4_A100Family"}, {regions[1], "Standard_NC4as_T4_v3", "standardNCASv3_T4Family"},
+	}
+	for i, pr := range probes {
+		now = now.Add(20*time.Second + g.jitter(40*time.Second))
+		id := t.rg("gpu-"+pr.loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("probe-%d", i))
+		g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", id, armOpts{Body: vmssBody(pr.loc, pr.size, 20, "Spot", nil), Loc: pr.loc, Fail: quotaRefusal(pr.family, pr.loc, 480)})
+		a.Resources = append(a.Resources, strings.ToLower(id))
+	}
+	restore()
 	for _, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(3*time.Minute))
 		g.quota(now, ga, loc, family, 960)
 	}
 	// The fourth region has no quota: the create fails, as Azure words it.
 	now = now.Add(2 * time.Minute)
-	fail := map[string]any{"error": map[string]any{"code": "OperationNotAllowed", "message": fmt.Sprintf("Operation could not be completed as it results in exceeding approved %s Cores quota. Additional details - Deployment Model: Resource Manager, Location: %s, Current Limit: 0, Current Usage: 0, Additional Required: 480, (Minimum) New Limit Required: 480. Submit a request for Quota increase at https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView/Parameters/ by specifying parameters listed in the ‘Details’ section for deployment to succeed.", family, regions[3])}}
+	fail := quotaRefusal(family, regions[3], 480)
 	failID := t.rg("gpu-"+regions[3]) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/TRAIN-" + strings.ToUpper(regions[3])
 	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: vmssBody(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
 	a.Resources = append(a.Resources, strings.ToLower(failID))
@@ -123,8 +150,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	}
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm", "azure.signin.risky_then_quota_or_compute",
-		"azure.identity.elevate_access", "azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
+		"azure.identity.elevate_access", "azure.identity.elevate_access.audit", "azure.identity.privileged_role_assignment", "azure.identity.new_account_privileged",
 		"azure.quota.increase.gpu", "azure.quota.increase_burst",
+		"azure.compute.quota_exceeded_failures", "azure.compute.quota_exceeded_failures.regions",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer",
 		// 80 machines of one to four GPUs and 24 vCPUs or more each, the
@@ -189,4 +217,10 @@ var gpuTwinQuiet = []string{
 	// A team's largest work stays under the GPU and vCPU sums.
 	"azure.compute.gpu_volume", "azure.compute.gpu_volume.day", "azure.compute.gpu_volume.tenant",
 	"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
+}
+
+// quotaRefusal is the error of a create refused on a family's quota in
+// loc, as Azure words it.
+func quotaRefusal(family, loc string, cores int) map[string]any {
+	return map[string]any{"error": map[string]any{"code": "OperationNotAllowed", "message": fmt.Sprintf("Operation could not be completed as it results in exceeding approved %s Cores quota. Additional details - Deployment Model: Resource Manager, Location: %s, Current Limit: 0, Current Usage: 0, Additional Required: %d, (Minimum) New Limit Required: %d. Submit a request for Quota increase at https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView/Parameters/ by specifying parameters listed in the ‘Details’ section for deployment to succeed.", family, loc, cores, cores)}}
 }
