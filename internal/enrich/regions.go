@@ -83,8 +83,12 @@ func resourceKey(id string) string { return strings.ToLower(strings.TrimRight(id
 // resource whose own records named none: a Batch pool's is its account's,
 // an AKS node pool's or a Service Fabric node type's its cluster's, an
 // Azure Databricks workspace's (its clusters') its own write's, else its
-// clusters' machines'. It is "" when nothing was learned.
+// clusters' machines'; a resource started, what its writes named
+// (startRegion). It is "" when nothing was learned.
 func (e *Enricher) LateRegion(resourceID string) string {
+	if r := e.startRegion(resourceID); r != "" {
+		return r
+	}
 	id := strings.ToLower(resourceID)
 	for _, p := range regionParents {
 		i := strings.Index(id, p.parents)

@@ -45,13 +45,15 @@ type startRef struct {
 	wakes int
 }
 
-// startWrite is what a resource's writes said it holds.
+// startWrite is what a resource's writes said it holds, and where.
 type startWrite struct {
 	size          string
 	sizeAt        time.Time
 	count         int
 	countAt       time.Time
 	sizeOK, cntOK bool
+	region        string // the latest write's (later, as size)
+	regionAt      time.Time
 }
 
 // startable maps the operation writing a resource that can be started to
@@ -99,6 +101,9 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	if counts && c.Count > 0 && (!w.cntOK || ev.Time.After(w.countAt) || ev.Time.Equal(w.countAt) && c.Count > w.count) {
 		w.count, w.countAt, w.cntOK = c.Count, ev.Time, true
 	}
+	if r := ev.Region; r != "" && r != "global" && (w.region == "" || later(ev.Time, w.regionAt, r, w.region)) {
+		w.region, w.regionAt = r, ev.Time
+	}
 	keep(&t.written, id, w)
 }
 
@@ -141,6 +146,23 @@ func (e *Enricher) lateStart(id string, n int) (count int, target, size string, 
 		n = w.count
 	}
 	return n, "", w.size, true
+}
+
+// startRegion is the region the writes of what a start woke named (a
+// scale-set instance's scale set's, a job's cluster's), "" when the hunt
+// read none or id is no start. A start's own record names its region in
+// a diagnostic setting's export (its top-level location) and not in the
+// Activity Log's REST or Log Analytics shapes: from the writes, every
+// export gives the same.
+func (e *Enricher) startRegion(id string) string {
+	t := &e.starts
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ref, ok := t.started[resourceKey(id)]
+	if !ok {
+		return ""
+	}
+	return t.written[ref.owner].region
 }
 
 // scaleSetOf is the scale set a scale-set instance's id belongs to

@@ -126,3 +126,47 @@ func TestScaleSetOf(t *testing.T) {
 		}
 	}
 }
+
+// TestStartRegion: a start whose record names no region (the Activity
+// Log's REST and Log Analytics shapes name none) takes its resource's
+// writes', a scale-set instance its scale set's, whichever is read first;
+// a start the hunt saw no write of has none.
+func TestStartRegion(t *testing.T) {
+	const (
+		sub   = "/subscriptions/s1/resourcegroups/rg/providers/"
+		vmss  = sub + "microsoft.compute/virtualmachinescalesets/train-nd96"
+		vm    = sub + "microsoft.compute/virtualmachines/build-agent-1"
+		ghost = sub + "microsoft.compute/virtualmachines/never-written"
+	)
+	at := time.Date(2026, 3, 14, 2, 30, 0, 0, time.UTC)
+	writes := []event.Event{
+		{Time: at.Add(-72 * time.Hour), Operation: event.OpScaleSetWrite, ResourceID: vmss, Region: "uksouth", Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vmss", Size: "Standard_ND96asr_v4", Count: 5}},
+		{Time: at.Add(-48 * time.Hour), Operation: event.OpVMWrite, ResourceID: vm, Region: "westeurope", Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vm", Size: "Standard_D4s_v5", Count: 1}},
+	}
+	starts := []event.Event{
+		{Time: at, Operation: event.OpStartVMSSVM, ResourceID: vmss + "/virtualmachines/3", Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vmss", Count: 1, Target: vmss + "/virtualmachines/3"}},
+		{Time: at, Operation: event.OpStartVM, ResourceID: vm, Outcome: event.OutcomeStarted, Compute: &event.Compute{Service: "vm", Count: 1, Target: vm}},
+		{Time: at, Operation: event.OpStartVM, ResourceID: ghost, Outcome: event.OutcomeStarted, Compute: &event.Compute{Service: "vm", Count: 1, Target: ghost}},
+	}
+	for _, startsFirst := range []bool{false, true} {
+		e, err := Load(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := append(append([]event.Event{}, writes...), starts...)
+		if startsFirst {
+			all = append(append([]event.Event{}, starts...), writes...)
+		}
+		for i := range all {
+			e.Apply(&all[i])
+		}
+		for id, want := range map[string]string{vmss + "/virtualmachines/3": "uksouth", vm: "westeurope", ghost: ""} {
+			if got := e.LateRegion(id); got != want {
+				t.Errorf("starts first %v: LateRegion(%s) = %q, want %q", startsFirst, id, got, want)
+			}
+		}
+	}
+}
