@@ -35,13 +35,14 @@ const (
 	opVMStart         = "MICROSOFT.COMPUTE/VIRTUALMACHINES/START/ACTION"
 	opVMDeallocate    = "MICROSOFT.COMPUTE/VIRTUALMACHINES/DEALLOCATE/ACTION"
 	opVMSSStart       = "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/START/ACTION"
+	opVMSSVMStart     = "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/VIRTUALMACHINES/START/ACTION"
 	opVMSSDeallocate  = "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/DEALLOCATE/ACTION"
 	opVMRunCommand    = "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION"
 	opVMSSRunCommand  = "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/VIRTUALMACHINES/RUNCOMMAND/ACTION"
 	opDiagSettingPut  = "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE"
 	opDiagSettingDrop = "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"
 	trainSetSize      = "Standard_ND96asr_v4"
-	trainSetNodes     = 4 // 32 GPUs: below gpu_volume's 48 when the pipeline wakes it
+	trainSetNodes     = 5 // 40 GPUs: below gpu_volume's 48 when the pipeline wakes it
 )
 
 // trainSetID is the training pipeline's GPU scale set, deallocated between
@@ -170,9 +171,9 @@ func runShell(script string) map[string]any {
 
 // dormantWake is cryptojacking on capacity the tenant already pays to
 // keep: a developer's account, password only, signs in from Azure, starts
-// the training pipeline's deallocated GPU scale set and the data
-// scientists' training VMs, and starts a miner on the set's instances
-// through Run Command. No quota, no create, no extension: only starts and
+// every machine it finds deallocated (the training pipeline's GPU scale
+// set's instances, the data scientists' training VMs, the build agents),
+// and starts a miner on the set's instances through Run Command. No quota, no create, no extension: only starts and
 // commands, which none of the rules on creates read.
 func (g *gen) dormantWake(at time.Time) Attack {
 	t := g.t
@@ -183,10 +184,20 @@ func (g *gen) dormantWake(at time.Time) Attack {
 	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
 	loc := t.DSRegion
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.trainSetID()), strings.ToLower(t.FirewallID)}}
-	now := g.arm(at.Add(3*time.Minute+g.jitter(3*time.Minute)), ua, opVMSSStart, t.trainSetID(), armOpts{Loc: loc, Accept: true})
+	// Every machine it finds: the set's instances one by one, the
+	// training VMs, the build agents.
+	now := at.Add(3*time.Minute + g.jitter(3*time.Minute))
+	for i := range trainSetNodes {
+		now = g.arm(now.Add(10*time.Second+g.jitter(20*time.Second)), ua, opVMSSVMStart, fmt.Sprintf("%s/VIRTUALMACHINES/%d", t.trainSetID(), i), armOpts{Loc: loc, Accept: true})
+	}
 	for i := range t.DS {
-		now = g.arm(now.Add(20*time.Second+g.jitter(40*time.Second)), ua, opVMStart, t.trainVM(i), armOpts{Loc: loc, Accept: true})
+		now = g.arm(now.Add(10*time.Second+g.jitter(20*time.Second)), ua, opVMStart, t.trainVM(i), armOpts{Loc: loc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(t.trainVM(i)))
+	}
+	for i := range t.Ops {
+		rid, vloc := t.buildAgent(i)
+		now = g.arm(now.Add(10*time.Second+g.jitter(20*time.Second)), ua, opVMStart, rid, armOpts{Loc: vloc, Accept: true})
+		a.Resources = append(a.Resources, strings.ToLower(rid))
 	}
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
 	ep := g.poolEndpoint(pool, 0)
@@ -205,9 +216,13 @@ func (g *gen) dormantWake(at time.Time) Attack {
 		a.extend(up.Add(time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
 	}
+	// At least ten machines started (five instances, three or more
+	// training VMs and build agents each) and five commanded, within the
+	// hour.
 	a.MustFire = []string{
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm",
-		"azure.compute.compute_started.first_by_principal", "azure.compute.run_command.first_by_principal",
+		"azure.compute.compute_started.first_by_principal", "azure.compute.compute_started.many_machines",
+		"azure.compute.run_command.first_by_principal", "azure.compute.run_command.many_machines",
 	}
 	a.minerProcess(g.agents)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
