@@ -31,6 +31,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if err := e.Err(); err != nil {
 		return nil, Stats{}, err
 	}
+	e.refused = e.failedCreates() // before any hit is settled
 	seq, st, err := e.sorted()
 	if err != nil {
 		return nil, st, err
@@ -72,9 +73,7 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if feeds != nil {
 		unread = feeds.unread
 	}
-	e.refused = e.failedCreates()
 	dropped, err := e.scan(seq, whose, light, unread, locs, func(ref int, h *keptHit) {
-		e.dropRefused(h)
 		if fed != nil {
 			fed.add(ref, h)
 		}
@@ -167,11 +166,20 @@ func (e *Engine) decode(rec []byte, whose tenantFor) (*keptHit, error) {
 		return nil, errCorrupt
 	}
 	whose.fill(h)
+	e.settle(h)
+	return h, nil
+}
+
+// settle gives a decoded hit what the end of the hunt knows and its
+// record did not: its region, a request's or scale action's machines, a
+// size change's capacity; and it drops the compute of a create Azure
+// refused (dropRefused).
+func (e *Engine) settle(h *keptHit) {
 	e.lateRegion(h)
 	e.lateRequest(h)
 	e.lateScale(h)
 	e.lateCapacity(h)
-	return h, nil
+	e.dropRefused(h)
 }
 
 // namesOf names the correlation fields a rule's hits carry.

@@ -288,9 +288,6 @@ func (fs *corrFeeds) alerts(e *Engine, seq *hitSeq, whose tenantFor, dropped []i
 			return nil, err
 		}
 	}
-	for _, h := range want {
-		e.dropRefused(h)
-	}
 	out := make([]alert.Alert, 0, len(fires))
 	for _, fr := range fires {
 		out = append(out, fireAlert(fr, want, fs.c.Rules))

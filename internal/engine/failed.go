@@ -13,7 +13,7 @@ import (
 // count machines that never ran: the gpu-scaleset-chain's region refused
 // on quota was priced as 20 instances. The workers note the correlation
 // ids of failed creates; the end of the hunt, which has read every record,
-// drops the compute of a hit of one.
+// drops the compute of a hit of one as it settles it (Engine.settle).
 
 // maxFailedCreates bounds the failed creates a worker notes, so that a
 // log of failures without end cannot grow it; past it, later failures'

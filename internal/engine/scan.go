@@ -48,10 +48,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 				h, err = decodeLight(rec, e.namesOf, &ls)
 				if err == nil {
 					whose.fill(h)
-					e.lateRegion(h)
-					e.lateRequest(h)
-					e.lateScale(h)
-					e.lateCapacity(h)
+					e.settle(h)
 				}
 			} else {
 				h, err = e.decode(rec, whose)
