@@ -71,6 +71,17 @@ type KeySample struct {
 	Keys  []KeyCount
 }
 
+// Repeats are the events of the sample's kind read again: each key's
+// readings after its first, times the 2^Level keys each kept key stands
+// for (estimated when Level is above 0).
+func (s KeySample) Repeats() Repeats {
+	var again int64
+	for _, c := range s.Keys {
+		again += int64(c.Readings) - 1
+	}
+	return Repeats{Events: again << s.Level, Estimated: s.Level > 0}
+}
+
 // KeyCount is a key of a KeySample.
 type KeyCount struct {
 	Key      uint64

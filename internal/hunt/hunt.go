@@ -282,9 +282,10 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	res.ComputeOps = computeOpsOf(kinds)
 	res.Unsized = res.ComputeOps.Unsized()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
-	res.Read = coverage.Reads(res.Kinds, spans, repeats(kinds))
+	samples := keySamples(kinds)
+	res.Read = coverage.Reads(res.Kinds, spans, repeats(samples))
 	if cfg.KeySecret != nil {
-		res.Keys = keySamples(kinds)
+		res.Keys = samples
 	}
 	ten := tenancy(res.Tenants, res.Kinds, res.Unnamed)
 	res.Outside = coverage.Uncovered(cfg.Rules, incs, res.Read, ten)

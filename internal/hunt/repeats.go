@@ -151,40 +151,19 @@ func (k *keyCounts) add(ev *event.Event) {
 	k.kinds[kind].add(key, bits.TrailingZeros64(unit), &k.levels[kind])
 }
 
-// repeats merges the workers' samples: per kind, the events read again
-// (a key's readings after its first), estimated from the keys of the
-// highest level any worker reached, which every worker kept from their
-// first reading.
-func repeats(slots []readSlot) [event.KindCount]coverage.Repeats {
+// repeats is, per kind, the events read again (a key's readings after its
+// first) that the workers' merged samples give.
+func repeats(samples [event.KindCount]coverage.KeySample) [event.KindCount]coverage.Repeats {
 	var out [event.KindCount]coverage.Repeats
-	for k := range out {
-		level := 0
-		for i := range slots {
-			level = max(level, slots[i].keys.levels[k])
-		}
-		n := 0
-		for i := range slots {
-			n += slots[i].keys.kinds[k].n
-		}
-		readings := make(map[uint64]uint32, n)
-		for i := range slots {
-			for _, sl := range slots[i].keys.kinds[k].slots {
-				if sl.key != 0 && int(sl.unit) >= level {
-					readings[sl.key] += sl.count
-				}
-			}
-		}
-		var again int64
-		for _, n := range readings {
-			again += int64(n) - 1
-		}
-		out[k] = coverage.Repeats{Events: again << level, Estimated: level > 0}
+	for k, s := range samples {
+		out[k] = s.Repeats()
 	}
 	return out
 }
 
-// keySamples merges the workers' samples into one per kind, at the
-// highest level any worker reached, as repeats does.
+// keySamples merges the workers' samples into one per kind, from the keys
+// of the highest level any worker reached, which every worker kept from
+// their first reading.
 func keySamples(slots []readSlot) [event.KindCount]coverage.KeySample {
 	var out [event.KindCount]coverage.KeySample
 	for k := range out {

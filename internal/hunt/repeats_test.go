@@ -33,7 +33,7 @@ func TestRepeatsCounted(t *testing.T) {
 				k.kinds[event.KindSignIn].add(key(i), bits.TrailingZeros64(key(i)), &k.levels[event.KindSignIn])
 			}
 		}
-		return repeats(slots)[event.KindSignIn]
+		return repeats(keySamples(slots))[event.KindSignIn]
 	}
 	if got, want := read(1000, 3), (coverage.Repeats{Events: 2000}); got != want {
 		t.Errorf("1,000 records read three times: %+v, want %+v", got, want)
@@ -59,7 +59,7 @@ func TestRepeatsCounted(t *testing.T) {
 				slots[(i+c)%2].keys.add(&ev)
 			}
 		}
-		got := repeats(slots)[event.KindActivity]
+		got := repeats(keySamples(slots))[event.KindActivity]
 		if got.Estimated != (distinct > maxSampled) || math.Abs(float64(got.Events)/float64(distinct)-1) > 0.05 {
 			t.Errorf("%d Activity Log events read twice: %+v, want about %d", distinct, got, distinct)
 		}
