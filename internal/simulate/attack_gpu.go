@@ -67,7 +67,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// entry); its ids come from the woken machines' stream, which the
 	// benign history has finished with, so the attack's other records stay
 	// as they were.
-	restore := g.woken()
+	restore := g.drawFrom(g.wk)
 	g.audit(now.Add(2*time.Second), admin, ip, "User has elevated their access to User Access Administrator for their Azure Resources",
 		"AzureRBACRoleManagementElevateAccess", "Assign", "Azure RBAC (Elevated Access)", admin, nil)
 	restore()
@@ -93,7 +93,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// Ids and times from the woken machines' stream, which the benign
 	// history has finished with, so the attack's other records stay as
 	// they were.
-	restore = g.woken()
+	restore = g.drawFrom(g.wk)
 	probes := []struct{ loc, size, family string }{
 		{regions[0], size, family}, {regions[1], size, family}, {regions[2], size, family},
 		{regions[0], "Standard_ND96asr_v4", "standardNDASv4_A100Family"}, {regions[1], "Standard_NC4as_T4_v3", "standardNCASv3_T4Family"},

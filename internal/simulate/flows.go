@@ -93,8 +93,7 @@ func (g *gen) attackNetwork(at, start time.Time, a actor, group, name, loc strin
 	if slices.Contains(g.t.Regions, loc) {
 		return g.spoke(loc)
 	}
-	defer func(r *rand.Rand) { g.r = r }(g.r)
-	g.r = g.nr
+	defer g.drawFrom(g.nr)()
 	rg := g.t.rg(group) + "/PROVIDERS/MICROSOFT.NETWORK/"
 	nsg := rg + "NETWORKSECURITYGROUPS/" + strings.ToUpper(name) + "NSG"
 	vnet := rg + "VIRTUALNETWORKS/" + strings.ToUpper(name) + "VNET"

@@ -22,12 +22,13 @@ import (
 // newWokenRand is the stream the woken machines' records draw from.
 func newWokenRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x776f6b)) }
 
-// woken switches the generator to the woken machines' stream until the
-// returned function is called.
-func (g *gen) woken() func() {
-	r := g.r
-	g.r = g.wk
-	return func() { g.r = r }
+// drawFrom switches the generator to stream r until the returned
+// function is called: records written meanwhile leave every other
+// record of a seed as it was.
+func (g *gen) drawFrom(r *rand.Rand) (restore func()) {
+	old := g.r
+	g.r = r
+	return func() { g.r = old }
 }
 
 // Operations of machines woken, stopped and commanded.
@@ -84,7 +85,7 @@ func (t *tenant) exportBody() map[string]any {
 // subscription's export, and the training scale set, created by the
 // pipeline and deallocated until its first run.
 func (g *gen) wokenInventory(at time.Time) {
-	defer g.woken()()
+	defer g.drawFrom(g.wk)()
 	t := g.t
 	admin := g.user(t.People[t.Admin], t.office(g.r), true)
 	g.arm(at, admin, opDiagSettingPut, t.diagSettingID("export-to-sentinel"), armOpts{Body: t.exportBody()})
@@ -97,7 +98,7 @@ func (g *gen) wokenInventory(at time.Time) {
 
 // benignWoken writes a day of the woken machines' work.
 func (g *gen) benignWoken(day time.Time, weekday bool) {
-	defer g.woken()()
+	defer g.drawFrom(g.wk)()
 	t := g.t
 	n := int(day.Sub(g.opt.Start).Hours() / 24)
 	office := func() string { return t.office(g.r) }
