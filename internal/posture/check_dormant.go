@@ -32,13 +32,6 @@ var checkDormantCapacity = &check{
 	subscription: dormantCapacity,
 }
 
-// dormantPrices is the price table the check prices sizes with: the one
-// built into the binary (internal/incident, data/prices/prices.csv).
-var dormantPrices = func() *incident.Prices {
-	p, _ := incident.BuiltinPrices()
-	return p
-}
-
 // dormantPower says whether a VM's power state leaves it dormant: not
 // billed for compute, and running again after one start. A stopped VM
 // keeps its hardware and is billed: it is running cost, not dormant.
@@ -62,7 +55,7 @@ func dormantCapacity(e *env, sub *Subscription) Finding {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	prices := dormantPrices()
+	prices, _ := incident.BuiltinPrices() // the table built into the binary (data/prices)
 	for _, id := range ids {
 		v := sub.VMs[id]
 		si, sized := enrich.SizeOf(v.Size)
