@@ -3,6 +3,7 @@ package hunt
 import (
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
@@ -24,17 +25,33 @@ import (
 // her object id (Defender's alerts and role grants give the id alone).
 type principalNames struct {
 	mu    sync.Mutex
-	asked map[string]bool   // ids whose first sign-in is decoded in full
-	names map[string]string // id, lower case → name, learned by this hunt
+	asked map[string]bool    // ids whose first sign-in is decoded in full
+	names map[string]namedAt // id, lower case → name, learned by this hunt
 	// known are the names earlier hunts learned (Config.Names), for the
 	// ids this one does not name: a service hunting in cycles meets a
 	// principal's sign-in in one cycle and its writes in a later one.
 	known map[string]string
+	// learnedNames are names and users' merged (learned).
+	learnedNames map[string]string
 	// users are, per worker, users' object ids (lower case) and their
 	// UPNs, from the records decoded in full: Defender's alerts and role
 	// grants name a user by object id only, her writes by UPN as well.
 	// One map a worker, as every full record of a user is looked at.
-	users []map[string]string
+	users []map[string]namedAt
+}
+
+// namedAt is a name and the time (Unix µs) of the record that gave it.
+// Of two names of one id the later record's wins, the greater name at
+// one instant: the same in every run, whichever worker read what (an id
+// renamed, or an export that names it two ways).
+type namedAt struct {
+	name string
+	at   int64
+}
+
+// rename reports whether n replaces was, an id's name as present says.
+func (n namedAt) rename(was namedAt, present bool) bool {
+	return !present || n.at > was.at || n.at == was.at && n.name > was.name
 }
 
 // maxNamed bounds what principalNames holds: past it, sign-ins are no longer
@@ -42,9 +59,9 @@ type principalNames struct {
 const maxNamed = 100_000
 
 func newPrincipalNames(known map[string]string, workers int) *principalNames {
-	n := &principalNames{asked: map[string]bool{}, names: map[string]string{}, known: known, users: make([]map[string]string, workers)}
+	n := &principalNames{asked: map[string]bool{}, names: map[string]namedAt{}, known: known, users: make([]map[string]namedAt, workers)}
 	for w := range n.users {
-		n.users[w] = map[string]string{}
+		n.users[w] = map[string]namedAt{}
 	}
 	return n
 }
@@ -67,20 +84,21 @@ func (n *principalNames) want(g *event.Glance) bool {
 
 // learn notes the names ev, read by worker w, gives service principals
 // and managed identities (its principal's, and an audit record's targets'
-// of type ServicePrincipal) and its user principal's UPN. The first name
-// learned of an id stays.
+// of type ServicePrincipal) and its user principal's UPN (namedAt says
+// which of two names of an id stays).
 func (n *principalNames) learn(w int, ev *event.Event) {
 	p := &ev.Principal
 	switch p.Type {
 	case "ServicePrincipal", "ManagedIdentity":
-		n.note(p.ID, p.Name)
+		n.note(p.ID, p.Name, ev.Time)
 	case "User":
-		if u := n.users[w]; p.ID != "" && p.UPN != "" && len(u) < maxNamed {
+		if u := n.users[w]; p.ID != "" && p.UPN != "" {
 			id := strings.ToLower(strings.TrimSpace(p.ID))
 			// A log that names a user by address alone (Azure
 			// Databricks') makes it her id too: no name to learn.
-			if _, ok := u[id]; !ok && !strings.EqualFold(id, strings.TrimSpace(p.UPN)) {
-				u[id] = strings.TrimSpace(p.UPN)
+			nm := namedAt{strings.TrimSpace(p.UPN), ev.Time.UnixMicro()}
+			if was, ok := u[id]; (ok || len(u) < maxNamed) && nm.rename(was, ok) && !strings.EqualFold(id, nm.name) {
+				u[id] = nm
 			}
 		}
 	}
@@ -89,40 +107,50 @@ func (n *principalNames) learn(w int, ev *event.Event) {
 	}
 	for _, t := range ev.Audit.Targets {
 		if strings.EqualFold(strings.TrimSpace(t.Type), "ServicePrincipal") {
-			n.note(t.ID, t.Name)
+			n.note(t.ID, t.Name, ev.Time)
 		}
 	}
 }
 
-func (n *principalNames) note(id, name string) {
+func (n *principalNames) note(id, name string, at time.Time) {
 	id, name = strings.ToLower(strings.TrimSpace(id)), strings.TrimSpace(name)
 	if id == "" || name == "" {
 		return
 	}
+	nm := namedAt{name, at.UnixMicro()}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if _, ok := n.names[id]; !ok && len(n.names) < maxNamed {
-		n.names[id] = name
+	if was, ok := n.names[id]; (ok || len(n.names) < maxNamed) && nm.rename(was, ok) {
+		n.names[id] = nm
 	}
 }
 
 // learned merges the workers' users into the names learned (a service
 // principal's name first) and returns them all.
 func (n *principalNames) learned() map[string]string {
+	users := map[string]namedAt{}
 	for _, u := range n.users {
-		for id, upn := range u {
-			if _, ok := n.names[id]; !ok {
-				n.names[id] = upn
+		for id, nm := range u {
+			if was, ok := users[id]; nm.rename(was, ok) {
+				users[id] = nm
 			}
 		}
 	}
 	n.users = nil
-	return n.names
+	out := make(map[string]string, len(n.names)+len(users))
+	for id, nm := range users {
+		out[id] = nm.name
+	}
+	for id, nm := range n.names {
+		out[id] = nm.name // a service principal's name first
+	}
+	n.learnedNames = out
+	return out
 }
 
 // name names the hunt's alerts (Name) by what it learned, else by what
 // earlier hunts did. Call it after learned.
-func (n *principalNames) name(alerts []alert.Alert) { Name(alerts, n.names, n.known) }
+func (n *principalNames) name(alerts []alert.Alert) { Name(alerts, n.learnedNames, n.known) }
 
 // Name gives alerts whose principal is an object id one of names (object
 // id in lower case to name, the first map that has it) holds its name

@@ -159,13 +159,38 @@ func TestSPNamesDecodeTheFirstSignInOfEach(t *testing.T) {
 	if !n.want(g("6F0B56C8-aaaa")) || n.want(g(" 6f0b56c8-AAAA ")) {
 		t.Error("want: the first sign-in of an id, and only the first (in any case)")
 	}
-	n.learn(0, &event.Event{Principal: event.Principal{ID: "6f0b56c8-aaaa", Name: "pipeline", Type: "ServicePrincipal"}})
-	n.learn(0, &event.Event{Principal: event.Principal{ID: "6f0b56c8-AAAA", Name: "renamed", Type: "ServicePrincipal"}})
+	// Renamed: the later record's name, though read first.
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	n.learn(0, &event.Event{Time: at.Add(time.Hour), Principal: event.Principal{ID: "6f0b56c8-AAAA", Name: "pipeline-prod", Type: "ServicePrincipal"}})
+	n.learn(0, &event.Event{Time: at, Principal: event.Principal{ID: "6f0b56c8-aaaa", Name: "pipeline", Type: "ServicePrincipal"}})
 	n.learn(0, &event.Event{Principal: event.Principal{ID: "u1", Name: "A User", Type: "User"}})
 	as := []alert.Alert{{Principal: "6F0B56C8-AAAA"}, {Principal: "u1"}, {Principal: "someone@contoso.example"}}
+	n.learned()
 	n.name(as)
-	if as[0].PrincipalName != "pipeline" || as[1].PrincipalName != "" || as[2].PrincipalName != "" {
-		t.Errorf("names %q %q %q: want the service principal's first name only", as[0].PrincipalName, as[1].PrincipalName, as[2].PrincipalName)
+	if as[0].PrincipalName != "pipeline-prod" || as[1].PrincipalName != "" || as[2].PrincipalName != "" {
+		t.Errorf("names %q %q %q: want the service principal's later name only", as[0].PrincipalName, as[1].PrincipalName, as[2].PrincipalName)
+	}
+}
+
+// TestUserNameWhicheverWorkerReadIt: a user's object id named by two
+// UPNs (renamed) takes the later record's, whichever worker read which
+// and in what order; two at one instant, the greater, in every run.
+func TestUserNameWhicheverWorkerReadIt(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	user := func(upn string, t time.Time) *event.Event {
+		return &event.Event{Time: t, Principal: event.Principal{ID: "7D1E6C11-3a8f", UPN: upn, Type: "User"}}
+	}
+	for _, order := range [][2]int{{0, 1}, {1, 0}} {
+		n := newPrincipalNames(nil, 2)
+		n.learn(order[0], user("eve.new@contoso.example", at.Add(time.Minute)))
+		n.learn(order[1], user("eve.old@contoso.example", at))
+		n.learn(order[1], user("zed@contoso.example", at.Add(-time.Hour)))
+		n.learn(order[0], user("b@contoso.example", at.Add(time.Hour)))
+		n.learn(order[1], user("a@contoso.example", at.Add(time.Hour)))
+		if got := n.learned()["7d1e6c11-3a8f"]; got != "b@contoso.example" {
+			t.Errorf("workers %v: named %q, want the latest record's name, the greater of two at one instant", order, got)
+		}
 	}
 }
 
