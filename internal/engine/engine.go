@@ -82,9 +82,11 @@ type Engine struct {
 	// create may be told once per rule that matched it, and once per
 	// record of its operation. Called on Alerts' goroutine.
 	Created func(tenant string, t time.Time, principals []string, c alert.Compute)
-	// refused are the correlation ids of the compute creates Azure refused
-	// (failed.go), merged from the workers when the alerts are made.
-	refused map[string]struct{}
+	// failedOps are the compute creates Azure refused, noted by the
+	// workers; refused the same, taken when the alerts are made
+	// (failed.go).
+	failedOps failedTable
+	refused   map[uint64]struct{}
 	// Managed, when set, says by the end of the hunt whether a VM's
 	// writes are Azure Databricks creating a cluster's machines that the
 	// cluster's requests, read in its workspace's clusters log, count
@@ -186,9 +188,8 @@ type workerState struct {
 	thinned    int      // hits not kept (thin.go)
 	thin       map[string]*thinSlot
 	thinKey    []byte
-	ruleHits   []int               // the same per rule: weighs the correlations' parts
-	failed     map[string]struct{} // correlation ids of failed compute creates (failed.go)
-	_          [64]byte            // keep workers' state on separate cache lines
+	ruleHits   []int    // the same per rule: weighs the correlations' parts
+	_          [64]byte // keep workers' state on separate cache lines
 }
 
 // New indexes the compiled detection rules of set. corr, when not nil, are
@@ -273,7 +274,7 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	if ev.Brief {
 		return // no rule can match it (Wants said so)
 	}
-	ws.noteFailed(ev)
+	e.noteFailed(ev)
 	byOp, general := e.byOp[k][ev.Operation], e.byKind[k]
 	if len(byOp) == 0 && len(general) == 0 {
 		return

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"hash/maphash"
 	"strings"
+	"sync"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -15,31 +17,49 @@ import (
 // ids of failed creates; the end of the hunt, which has read every record,
 // drops the compute of a hit of one as it settles it (Engine.settle).
 
-// maxFailedCreates bounds the failed creates a worker notes, so that a
-// log of failures without end cannot grow it; past it, later failures'
+// maxFailedCreates bounds the failed creates noted, so that a log of
+// failures without end cannot grow the table; past it, later failures'
 // creates are priced as asked (the alerts still name them).
 const maxFailedCreates = 1 << 16
 
-// noteFailed notes ev when it is the failure of a compute create.
-func (ws *workerState) noteFailed(ev *event.Event) {
-	if ev.Outcome != event.OutcomeFailed || ev.CorrelationID == "" || !event.CreatesCompute(ev.Operation) || len(ws.failed) >= maxFailedCreates {
-		return
-	}
-	if ws.failed == nil {
-		ws.failed = map[string]struct{}{}
-	}
-	ws.failed[strings.ToLower(ev.CorrelationID)] = struct{}{}
+// failedTable is the keys of the failed creates' correlation ids
+// (Engine.opKey): one table the workers share, as failures are a few
+// records in a thousand.
+type failedTable struct {
+	mu   sync.Mutex
+	keys map[uint64]struct{}
 }
 
-// failedCreates merges the workers' notes.
-func (e *Engine) failedCreates() map[string]struct{} {
-	out := map[string]struct{}{}
-	for i := range e.work {
-		for k := range e.work[i].failed {
-			out[k] = struct{}{}
-		}
+// noteFailed notes ev when it is the failure of a compute create.
+func (e *Engine) noteFailed(ev *event.Event) {
+	if ev.Outcome != event.OutcomeFailed || ev.CorrelationID == "" || !event.CreatesCompute(ev.Operation) {
+		return
 	}
-	return out
+	k := e.opKey(ev.CorrelationID)
+	t := &e.failedOps
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.keys) >= maxFailedCreates {
+		return
+	}
+	if t.keys == nil {
+		t.keys = map[uint64]struct{}{}
+	}
+	t.keys[k] = struct{}{}
+}
+
+// opKey is the key of a correlation id among the failed: a hash with
+// this hunt's seed (a table at its bound is about 1 MB, where the ids
+// were 5).
+func (e *Engine) opKey(corrID string) uint64 {
+	return maphash.String(e.seeds[0], strings.ToLower(corrID))
+}
+
+// failedCreates is the failures noted, read once every worker is done.
+func (e *Engine) failedCreates() map[uint64]struct{} {
+	e.failedOps.mu.Lock()
+	defer e.failedOps.mu.Unlock()
+	return e.failedOps.keys
 }
 
 // dropRefused drops the compute of a hit of a create Azure refused
@@ -48,7 +68,7 @@ func (e *Engine) dropRefused(h *keptHit) {
 	if h == nil || h.compute == nil {
 		return
 	}
-	if _, ok := e.refused[strings.ToLower(h.compute.Operation)]; ok {
+	if _, ok := e.refused[e.opKey(h.compute.Operation)]; ok {
 		h.compute = nil
 	}
 }

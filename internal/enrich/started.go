@@ -1,9 +1,10 @@
 package enrich
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
-	"time"
+	"unique"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -24,36 +25,61 @@ import (
 // not one of them.
 
 // startTable is what the hunt learned of the resources machines are
-// started from, ids in lower case.
+// started from. A large tenant's writes fill it to its bound (MaxLearned
+// ids) over some gigabytes of Activity Log, so it holds no id: each is a
+// hash of the id in lower case (idKey), with a seed of this hunt's that
+// no log writer knows, and sizes and regions are shared names. The
+// table at its bound takes about 6 MB rather than 50 (the memory
+// benchmark over 10 GiB, docs/performance.md).
 type startTable struct {
-	mu sync.Mutex
+	mu   sync.Mutex
+	seed maphash.Seed // made on first use
 	// written is the size and count the writes of a resource named, each
 	// the latest in event time, so the answer does not depend on the
 	// order records are read in.
-	written map[string]startWrite
-	// started are the ids of the resources started (and of the Azure ML
-	// jobs that wake a cluster), so that LateRequest tells a start from an
-	// autoscale setting or a Batch pool.
-	started map[string]startRef
+	written map[uint64]startWrite
+	// started are the resources started, each with the key of what its
+	// writes are (a scale-set instance's scale set, else itself), and
+	// jobs the Azure ML jobs that wake a cluster: so that LateRequest
+	// tells a start from an autoscale setting or a Batch pool.
+	started map[uint64]uint64
+	jobs    map[uint64]jobRef
 }
 
-// startRef is what a start woke: the resource whose writes size it (a
-// scale-set instance's scale set, a job's cluster, else the resource
-// itself) and, for a job, the machines it asked the cluster for.
-type startRef struct {
-	owner string
-	wakes int
+// idKey is the key of resource id (resourceKey's form) in the table.
+func (t *startTable) idKey(id string) uint64 {
+	if t.seed == (maphash.Seed{}) {
+		t.seed = maphash.MakeSeed()
+	}
+	return maphash.String(t.seed, id)
 }
 
-// startWrite is what a resource's writes said it holds, and where.
+// jobRef is what an Azure ML job woke: its cluster, by key and id, and
+// the machines it asked the cluster for.
+type jobRef struct {
+	cluster uint64
+	target  string
+	wakes   int
+}
+
+// startWrite is what a resource's writes said it holds, and where; its
+// times are Unix microseconds (µs apart is as far as order matters here).
 type startWrite struct {
-	size          string
-	sizeAt        time.Time
+	size          unique.Handle[string]
+	sizeAt        int64
 	count         int
-	countAt       time.Time
+	countAt       int64
 	sizeOK, cntOK bool
-	region        string // the latest write's (later, as size)
-	regionAt      time.Time
+	region        unique.Handle[string] // the latest write's (later, as size)
+	regionAt      int64
+}
+
+// name is h's string, "" for the zero handle (none named).
+func name(h unique.Handle[string]) string {
+	if h == (unique.Handle[string]{}) {
+		return ""
+	}
+	return h.Value()
 }
 
 // startable maps the operation writing a resource that can be started to
@@ -76,33 +102,35 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	}
 	if event.StartsCompute(ev.Operation) || c.Wakes > 0 && c.Target != "" {
 		id := resourceKey(ev.ResourceID)
-		ref := startRef{owner: scaleSetOf(id)}
-		if c.Wakes > 0 {
-			ref = startRef{owner: resourceKey(c.Target), wakes: c.Wakes}
-		}
 		t := &e.starts
 		t.mu.Lock()
-		keep(&t.started, id, ref)
-		t.mu.Unlock()
+		defer t.mu.Unlock()
+		if c.Wakes > 0 {
+			target := resourceKey(c.Target)
+			keep(&t.jobs, t.idKey(id), jobRef{cluster: t.idKey(target), target: target, wakes: c.Wakes})
+			return
+		}
+		keep(&t.started, t.idKey(id), t.idKey(scaleSetOf(id)))
 		return
 	}
 	counts, ok := startable[ev.Operation]
 	if !ok || c.Target != "" || c.Size == "" && (!counts || c.Count <= 0) {
 		return
 	}
-	id := resourceKey(ev.ResourceID)
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	id := t.idKey(resourceKey(ev.ResourceID))
 	w := t.written[id]
-	if c.Size != "" && (!w.sizeOK || later(ev.Time, w.sizeAt, c.Size, w.size)) {
-		w.size, w.sizeAt, w.sizeOK = c.Size, ev.Time, true
+	at := ev.Time.UnixMicro()
+	if c.Size != "" && (!w.sizeOK || later(at, w.sizeAt, c.Size, name(w.size))) {
+		w.size, w.sizeAt, w.sizeOK = unique.Make(c.Size), at, true
 	}
-	if counts && c.Count > 0 && (!w.cntOK || ev.Time.After(w.countAt) || ev.Time.Equal(w.countAt) && c.Count > w.count) {
-		w.count, w.countAt, w.cntOK = c.Count, ev.Time, true
+	if counts && c.Count > 0 && (!w.cntOK || at > w.countAt || at == w.countAt && c.Count > w.count) {
+		w.count, w.countAt, w.cntOK = c.Count, at, true
 	}
-	if r := ev.Region; r != "" && r != "global" && (w.region == "" || later(ev.Time, w.regionAt, r, w.region)) {
-		w.region, w.regionAt = r, ev.Time
+	if r := ev.Region; r != "" && r != "global" && (w.region == unique.Handle[string]{} || later(at, w.regionAt, r, name(w.region))) {
+		w.region, w.regionAt = unique.Make(r), at
 	}
 	keep(&t.written, id, w)
 }
@@ -110,8 +138,8 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 // later reports whether a value named at t replaces one named at was: the
 // latest wins, and of two at the same instant the greater name, so any
 // reading order gives the same answer.
-func later(t, was time.Time, v, old string) bool {
-	return t.After(was) || t.Equal(was) && v > old
+func later(t, was int64, v, old string) bool {
+	return t > was || t == was && v > old
 }
 
 // lateStart settles a start of the resource id (as LateRequest's setting)
@@ -126,26 +154,27 @@ func later(t, was time.Time, v, old string) bool {
 // the cluster's machines once, whether its write or the job asked for
 // them (incident.ComputeOf keeps a resource's largest count).
 func (e *Enricher) lateStart(id string, n int) (count int, target, size string, ok bool) {
-	id = resourceKey(id)
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ref, ok := t.started[id]
-	if !ok {
-		return 0, "", "", false
-	}
-	w := t.written[ref.owner]
-	if ref.wakes > 0 {
-		n = ref.wakes
+	key := t.idKey(resourceKey(id))
+	if j, ok := t.jobs[key]; ok {
+		w := t.written[j.cluster]
+		n = j.wakes
 		if w.cntOK {
 			n = min(n, w.count)
 		}
-		return n, ref.owner, w.size, true
+		return n, j.target, name(w.size), true
 	}
-	if n <= 0 && ref.owner == id && w.cntOK {
+	owner, ok := t.started[key]
+	if !ok {
+		return 0, "", "", false
+	}
+	w := t.written[owner]
+	if n <= 0 && owner == key && w.cntOK {
 		n = w.count
 	}
-	return n, "", w.size, true
+	return n, "", name(w.size), true
 }
 
 // startRegion is the region the writes of what a start woke named (a
@@ -158,11 +187,14 @@ func (e *Enricher) startRegion(id string) string {
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ref, ok := t.started[resourceKey(id)]
-	if !ok {
-		return ""
+	key := t.idKey(resourceKey(id))
+	if j, ok := t.jobs[key]; ok {
+		return name(t.written[j.cluster].region)
 	}
-	return t.written[ref.owner].region
+	if owner, ok := t.started[key]; ok {
+		return name(t.written[owner].region)
+	}
+	return ""
 }
 
 // scaleSetOf is the scale set a scale-set instance's id belongs to

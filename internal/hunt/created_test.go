@@ -82,6 +82,19 @@ func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The known deployer's creates priced nothing: no alert names
+		// her, so the hunt did not keep them; a store's hunt does.
+		if eve, dana := createdBy(res.Created, "eve.intern"), createdBy(res.Created, "dana.ops"); eve == 0 || dana != 0 {
+			t.Errorf("memory %d: kept %d creates of the alerted principal, %d of the unalerted one; want some and none", mem, eve, dana)
+		}
+		all, err := Run(context.Background(), expand(t, dir), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: 24 * time.Hour, HitMemory: mem, TempDir: t.TempDir(),
+			ForStore: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dana := createdBy(all.Created, "dana.ops"); dana == 0 {
+			t.Errorf("memory %d, ForStore: kept no create of the unalerted principal", mem)
+		}
 		var found bool
 		for _, in := range res.Incidents {
 			if !strings.Contains(strings.Join(in.Principals, " "), "eve.intern") {
@@ -101,6 +114,17 @@ func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 			t.Fatalf("memory %d: no incident names eve: %d alerts", mem, len(res.Alerts))
 		}
 	}
+}
+
+// createdBy counts the creates of cs a principal id containing who made.
+func createdBy(cs []incident.Created, who string) int {
+	n := 0
+	for _, c := range cs {
+		if strings.Contains(strings.Join(c.Principals, " "), who) {
+			n++
+		}
+	}
+	return n
 }
 
 // activityRecord is an Activity Log record of a write in the diagnostic

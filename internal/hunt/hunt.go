@@ -59,6 +59,12 @@ type Config struct {
 	// does not grow with its input. Zero means engine.DefaultMemory.
 	HitMemory int
 	TempDir   string
+	// ForStore gives Result what a store keeps of a hunt beyond its
+	// alerts, for later hunts' incidents and counts: every compute create
+	// read in Created, not only those of the principals the alerts name,
+	// and every compute operation in ComputeOps.Ops (a hunt alone holds
+	// neither past the point it needs them).
+	ForStore bool
 	// Names are the names of principals earlier hunts learned
 	// (Result.Names), by object id in lower case: alerts by an id this
 	// hunt's records do not name get the earlier name.
@@ -106,7 +112,8 @@ type Result struct {
 	// Unsized counts the compute creates read none of whose records named
 	// a size: what the rules on GPUs, sizes and costs could not judge.
 	// ComputeOps are the same creates by operation, for a store to join
-	// with those of earlier hunts (a service's cycles).
+	// with those of earlier hunts (a service's cycles); its Ops only with
+	// Config.ForStore.
 	Unsized    coverage.Unsized
 	ComputeOps ComputeOps
 	// Read is the kinds read, with their counts (each record once, the
@@ -136,9 +143,11 @@ type Result struct {
 	// earlier hunts (Config.Sightings).
 	Sightings owner.Sightings
 	// Created are the compute creates the engine reported, alerted on or
-	// not (bounded at incident.MaxCreated), that priced Incidents: for a store to
-	// keep, so that incidents grouped again over its alerts of many
-	// hunts are priced as one hunt over everything prices them.
+	// not (bounded at incident.MaxCreated), that priced Incidents: those
+	// of the principals an alert names, or with Config.ForStore every
+	// one, for a store to keep, so that incidents grouped again over its
+	// alerts of many hunts are priced as one hunt over everything prices
+	// them.
 	Created []incident.Created
 	// Keys are, with Config.KeySecret, the keys of the records the hunt
 	// read, per kind, as its sample kept them (the records a service read
@@ -179,11 +188,10 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	eng.Known = cfg.Since
 	// Every compute create a rule kept, to price incidents from all their
 	// principals' creates, not only their alerts' (incident.Created).
-	var created []incident.Created
+	created := &createdLog{parent: cfg.TempDir}
+	defer created.close()
 	eng.Created = func(tenant string, t time.Time, principals []string, c alert.Compute) {
-		if len(created) < incident.MaxCreated { // memory stays bounded; past it, alerts alone price
-			created = append(created, incident.Created{Tenant: tenant, Time: t, Principals: principals, Compute: c})
-		}
+		created.add(incident.Created{Tenant: tenant, Time: t, Principals: principals, Compute: c})
 	}
 	defer eng.Close() // the temporary files go, however the hunt ends
 	// A hit that cannot be kept (the temporary folder is full) stops the
@@ -203,7 +211,9 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	// their times, in its own cache lines (the padding), as it owns the
 	// rest of its state.
 	kinds := make([]readSlot, workers)
+	ops := &opTable{}
 	for i := range kinds {
+		kinds[i].compute.table = ops
 		kinds[i].tenants.reread = cfg.Reread
 		kinds[i].compute.reread = cfg.Reread
 		kinds[i].keys.reread = cfg.Reread
@@ -247,6 +257,13 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	all.Add(cfg.Sightings)
 	all.Add(seen)
 	eng.Owners = all.Decide()
+	// The operations are counted now, and let go unless a store keeps
+	// them: the end of the hunt is when its memory peaks.
+	computeOps := computeOpsOf(kinds, ops)
+	unsized := computeOps.Unsized()
+	if !cfg.ForStore {
+		computeOps.Ops, ops.ops = nil, nil
+	}
 	alerts, st, err := eng.Alerts(cs)
 	if err != nil {
 		return nil, err
@@ -260,12 +277,24 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for _, s := range sup {
 		kept = append(kept, s.Alert) // marked
 	}
+	// Grouping reads no creates: the incidents, once grouped, say which
+	// creates they are priced from (incident.CreatedSpans), and only
+	// those are read back; a store's hunt gives it every one.
 	iopts := cfg.Incidents
-	iopts.Created = created
 	incs := incident.BuildMarked(kept, iopts)
+	var whose map[string][]incident.Span
+	if !cfg.ForStore {
+		whose = pricedBy(incident.CreatedSpans(incs, kept, iopts.CreatedAfter))
+	}
+	if iopts.Created, err = created.of(whose); err != nil {
+		return nil, err
+	}
+	if len(iopts.Created) > 0 {
+		incs = incident.BuildMarked(kept, iopts)
+	}
 	engine.Sort(kept)
 	res := &Result{Alerts: kept, Incidents: incs, Files: files, Engine: st, Rules: eng.Rules(), Suppressed: len(sup),
-		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen, Created: created}
+		TenantStart: eng.TenantStart(), Names: learned, Sightings: seen, Created: iopts.Created}
 	var spans [event.KindCount]coverage.Span
 	for _, k := range kinds {
 		for i, n := range k.n {
@@ -279,8 +308,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 	for k, n := range unplaced {
 		res.Unnamed[k] += n
 	}
-	res.ComputeOps = computeOpsOf(kinds)
-	res.Unsized = res.ComputeOps.Unsized()
+	res.ComputeOps, res.Unsized = computeOps, unsized
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	samples := keySamples(kinds)
 	res.Read = coverage.Reads(res.Kinds, spans, repeats(samples))

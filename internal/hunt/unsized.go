@@ -4,14 +4,16 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"strings"
+	"sync"
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
-// maxComputeOps bounds the compute operations a worker tracks, so a hunt's
-// memory stays flat whatever its input holds (about 2 MiB a worker at the
-// bound); past it, the operations already tracked are still followed.
+// maxComputeOps bounds the compute operations a hunt tracks, so its
+// memory stays flat whatever its input holds (about 5 MiB at the bound:
+// a tenant makes a few thousand creates a month);
+// past it, the operations already tracked are still followed.
 const maxComputeOps = 1 << 17
 
 // OpState is what the records of one compute operation said, bits OR'd
@@ -45,11 +47,12 @@ func (s OpState) unsized() bool { return s&(OpSized|OpNone) == 0 }
 // computeOps follows, on one worker, the compute creates it reads: what
 // the records of each operation said (OpState). An operation's Start
 // record carries the request body and its size, its Accept and Success
-// records often none, and they may fall to different workers: the
-// workers' sets are merged at the end (unsized).
+// records often none, and they may fall to different workers: they note
+// them in one table (a few records in a thousand are creates, so its
+// lock is seldom waited for), which holds each operation once where a
+// table per worker and their merge held it up to three times.
 type computeOps struct {
-	ops    map[uint64]OpState // OpKey of the correlation id -> what its records said
-	capped bool
+	table *opTable
 	// Records with no correlation id are each an operation of their own;
 	// aloneJobs are those of the unsized that are Azure ML jobs' writes.
 	alone, aloneUnsized, aloneJobs int64
@@ -88,18 +91,30 @@ func (c *computeOps) add(ev *event.Event) {
 		}
 		return
 	}
-	k := OpKey(ev.CorrelationID)
-	was, ok := c.ops[k]
+	c.table.note(OpKey(ev.CorrelationID), s)
+}
+
+// opTable is what the workers' records said of each compute operation.
+type opTable struct {
+	mu     sync.Mutex
+	ops    map[uint64]OpState // OpKey of the correlation id -> what its records said
+	capped bool
+}
+
+func (t *opTable) note(k uint64, s OpState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	was, ok := t.ops[k]
 	switch {
 	case ok:
-		c.ops[k] = was | s
-	case len(c.ops) >= maxComputeOps:
-		c.capped = true
+		t.ops[k] = was | s
+	case len(t.ops) >= maxComputeOps:
+		t.capped = true
 	default:
-		if c.ops == nil {
-			c.ops = map[uint64]OpState{}
+		if t.ops == nil {
+			t.ops = map[uint64]OpState{}
 		}
-		c.ops[k] = s
+		t.ops[k] = s
 	}
 }
 
@@ -161,7 +176,7 @@ type ComputeOps struct {
 	// operation of its own; AloneUnsized those of them that named no
 	// size, AloneJobs those of the unsized that are Azure ML jobs.
 	Alone, AloneUnsized, AloneJobs int64
-	// Capped: a worker met more operations than it tracks.
+	// Capped: the hunt met more operations than it tracks.
 	Capped bool
 }
 
@@ -184,18 +199,17 @@ func (ops ComputeOps) Unsized() coverage.Unsized {
 	return u
 }
 
-// computeOpsOf merges the workers' compute operations.
-func computeOpsOf(slots []readSlot) ComputeOps {
-	ops := ComputeOps{Ops: map[uint64]OpState{}}
+// computeOpsOf is the workers' compute operations, their counts summed.
+func computeOpsOf(slots []readSlot, t *opTable) ComputeOps {
+	ops := ComputeOps{Ops: t.ops, Capped: t.capped}
+	if ops.Ops == nil {
+		ops.Ops = map[uint64]OpState{}
+	}
 	for i := range slots {
 		c := &slots[i].compute
-		for k, s := range c.ops {
-			ops.Ops[k] |= s
-		}
 		ops.Alone += c.alone
 		ops.AloneUnsized += c.aloneUnsized
 		ops.AloneJobs += c.aloneJobs
-		ops.Capped = ops.Capped || c.capped
 	}
 	return ops
 }

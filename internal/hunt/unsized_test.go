@@ -27,7 +27,7 @@ func TestUnsizedComputeOps(t *testing.T) {
 	ev := func(op, corr, size string) *event.Event {
 		return &event.Event{Operation: op, CorrelationID: corr, Compute: &event.Compute{Service: "vm", Size: size, Count: 1, NoBody: size == ""}}
 	}
-	slots := make([]readSlot, 2)
+	slots, table := slotsOf(2)
 	slots[0].compute.add(ev(vm, "a", "Standard_NC6s_v3")) // a's Start
 	slots[1].compute.add(ev(vm, "a", ""))                 // a's Success
 	slots[1].compute.add(ev(vm, "b", ""))                 // b: no body anywhere
@@ -58,7 +58,7 @@ func TestUnsizedComputeOps(t *testing.T) {
 	// response that names none (no Compute): a sized create.
 	slots[0].compute.add(&event.Event{Operation: job, CorrelationID: "m", Compute: &event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 1}})
 	slots[1].compute.add(&event.Event{Operation: job, CorrelationID: "m"})
-	if got, want := computeOpsOf(slots).Unsized(), (coverage.Unsized{Creates: 9, Unsized: 4, Jobs: 2}); got != want {
+	if got, want := computeOpsOf(slots, table).Unsized(), (coverage.Unsized{Creates: 9, Unsized: 4, Jobs: 2}); got != want {
 		t.Errorf("unsized = %+v, want %+v", got, want)
 	}
 
@@ -66,7 +66,7 @@ func TestUnsizedComputeOps(t *testing.T) {
 	// the cycle that first read them: a record without a correlation id
 	// would be an operation of its own once more. An id written in
 	// another case is the same operation.
-	var again [1]readSlot
+	again, againTable := slotsOf(1)
 	again[0].compute.reread = map[string]int64{"a.json": 100}
 	at := func(e *event.Event, off int64) *event.Event {
 		e.Loc = event.Location{File: "a.json", Offset: off}
@@ -76,19 +76,29 @@ func TestUnsizedComputeOps(t *testing.T) {
 	again[0].compute.add(at(ev(vm, "g", ""), 50))
 	again[0].compute.add(at(ev(vm, "h", ""), 100))
 	again[0].compute.add(at(ev(vm, " H", ""), 200))
-	if got, want := computeOpsOf(again[:]).Unsized(), (coverage.Unsized{Creates: 1, Unsized: 1}); got != want {
+	if got, want := computeOpsOf(again, againTable).Unsized(), (coverage.Unsized{Creates: 1, Unsized: 1}); got != want {
 		t.Errorf("with records read again: %+v, want %+v", got, want)
 	}
 
-	var one [1]readSlot
+	one, oneTable := slotsOf(1)
 	for i := range maxComputeOps {
 		one[0].compute.add(ev(vm, fmt.Sprint(i), "Standard_D4s_v5"))
 	}
 	one[0].compute.add(ev(vm, "past the bound", ""))
 	one[0].compute.add(ev(vm, "0", "")) // tracked: still sized
-	if got, want := computeOpsOf(one[:]).Unsized(), (coverage.Unsized{Creates: maxComputeOps, Capped: true}); got != want {
+	if got, want := computeOpsOf(one, oneTable).Unsized(), (coverage.Unsized{Creates: maxComputeOps, Capped: true}); got != want {
 		t.Errorf("past the bound: %+v, want %+v", got, want)
 	}
+}
+
+// slotsOf is n workers' slots sharing one table of operations, as Run
+// makes them.
+func slotsOf(n int) ([]readSlot, *opTable) {
+	slots, t := make([]readSlot, n), &opTable{}
+	for i := range slots {
+		slots[i].compute.table = t
+	}
+	return slots, t
 }
 
 // OpKey runs once per compute create record read: it allocates nothing,

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -64,11 +65,7 @@ func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration)
 	if idx == nil {
 		return nil
 	}
-	from, to := in.Time, in.Time
-	if in.LastTime.After(to) {
-		to = in.LastTime
-	}
-	to = to.Add(after)
+	from, to := pricedSpan(in, after)
 	seen := map[*Created]bool{}
 	var out []alert.Compute
 	for _, a := range as {
@@ -80,6 +77,54 @@ func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration)
 					seen[c] = true
 					out = append(out, c.Compute)
 				}
+			}
+		}
+	}
+	return out
+}
+
+// pricedSpan is when the creates an incident is priced from were made:
+// from its first alert to after past its end.
+func pricedSpan(in *Incident, after time.Duration) (from, to time.Time) {
+	from, to = in.Time, in.Time
+	if in.LastTime.After(to) {
+		to = in.LastTime
+	}
+	return from, to.Add(after)
+}
+
+// Span is a span of time, both ends included.
+type Span struct{ From, To time.Time }
+
+// Holds reports whether t is within s.
+func (s Span) Holds(t time.Time) bool { return !t.Before(s.From) && !t.After(s.To) }
+
+// CreatedSpans is what of the creates a hunt read pricing incs reads: per
+// tenant and principal id in lower case, the spans of the incidents whose
+// alerts name it (from its first alert to after past its end; 0:
+// DefaultCreatedAfter). Grouping reads no creates, so a hunt groups its
+// alerts, keeps only these creates of all it read, and builds again with
+// them (Options.Created) for the same incidents, priced: what it holds
+// then grows with its incidents, not with its input. alerts are those
+// incs were built from, marked with their incident.
+func CreatedSpans(incs []Incident, alerts []alert.Alert, after time.Duration) map[[2]string][]Span {
+	after = cmp.Or(after, DefaultCreatedAfter)
+	spans := make(map[string]Span, len(incs))
+	tenants := make(map[string]string, len(incs))
+	for i := range incs {
+		from, to := pricedSpan(&incs[i], after)
+		spans[incs[i].ID], tenants[incs[i].ID] = Span{from, to}, incs[i].Tenant
+	}
+	out := map[[2]string][]Span{}
+	for _, a := range alerts {
+		s, ok := spans[a.Incident]
+		if !ok {
+			continue
+		}
+		for _, p := range a.PrincipalIDs {
+			k := [2]string{tenants[a.Incident], strings.ToLower(p)}
+			if !slices.Contains(out[k], s) {
+				out[k] = append(out[k], s)
 			}
 		}
 	}

@@ -2,6 +2,9 @@ package incident
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +122,60 @@ func TestAutoscaleFormulaCount(t *testing.T) {
 	}
 	if s := c.describe(); !strings.Contains(s, "count unknown") {
 		t.Errorf("describe = %q, want it to say the count is unknown", s)
+	}
+}
+
+// TestCreatedSpansHoldWhatPricingReads: incidents built from only the
+// creates their spans hold (CreatedSpans, as a hunt keeps them) are the
+// incidents built from every create, on random tenants of several
+// principals, alerts and creates over two days; and the spans leave most
+// creates out, or the test would prove nothing.
+func TestCreatedSpansHoldWhatPricingReads(t *testing.T) {
+	t.Parallel()
+	who := []string{eve, trent, "mallory@contoso.com", "oid-4", "oid-5"}
+	rules := []string{"azure.compute.first_time_deployer", "azure.compute.gpu_created", "azure.quota.increase"}
+	left, all := 0, 0
+	for seed := range uint64(40) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		var alerts []alert.Alert
+		for i := range 2 + r.IntN(8) {
+			p := who[r.IntN(len(who))]
+			a := mk(rules[r.IntN(len(rules))], alert.Severity(1+r.IntN(3)), at(time.Duration(r.IntN(48*60))*time.Minute), principal(p), pids(p, "oid-"+p))
+			a.ID = fmt.Sprintf("%s-%d", a.ID, i)
+			if r.IntN(4) == 0 {
+				a.Tenant = tenantB
+			}
+			alerts = append(alerts, a)
+		}
+		var created []Created
+		for i := range 200 {
+			p := who[r.IntN(len(who))]
+			tn := tenantA
+			if r.IntN(4) == 0 {
+				tn = tenantB
+			}
+			created = append(created, Created{Tenant: tn, Time: at(time.Duration(r.IntN(50*60)) * time.Minute), Principals: []string{strings.ToLower(p), "oid-" + p},
+				Compute: alert.Compute{Service: "vm", Size: "Standard_NC24ads_A100_v4", Count: 1 + r.IntN(3), Region: "eastus",
+					Resource: fmt.Sprintf("/subscriptions/%s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm%d", subA, i), Operation: fmt.Sprint(i)}})
+		}
+		marked := slices.Clone(alerts)
+		spans := CreatedSpans(BuildMarked(marked, Options{}), marked, 0)
+		var kept []Created
+		for _, c := range created {
+			if slices.ContainsFunc(c.Principals, func(p string) bool {
+				return slices.ContainsFunc(spans[[2]string{c.Tenant, p}], func(s Span) bool { return s.Holds(c.Time) })
+			}) {
+				kept = append(kept, c)
+			}
+		}
+		left, all = left+len(created)-len(kept), all+len(created)
+		want := BuildMarked(slices.Clone(alerts), Options{Created: created})
+		got := BuildMarked(slices.Clone(alerts), Options{Created: kept})
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: %d of %d creates kept: incidents differ:\n got %+v\nwant %+v", seed, len(kept), len(created), got, want)
+		}
+	}
+	if left < all/2 {
+		t.Errorf("the spans left out %d of %d creates: too few to tell", left, all)
 	}
 }

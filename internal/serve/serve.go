@@ -198,6 +198,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		return err
 	}
 	cfg.KeySecret, cfg.KeyLevels = st.RecordKeySecret(), keyLevels(levels)
+	cfg.ForStore = true
 	inputs := make([]source.Input, len(work))
 	car := &carrier{plain: map[string]bool{}}
 	for i, p := range work {
