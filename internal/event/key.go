@@ -1,6 +1,7 @@
 package event
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
@@ -287,4 +288,27 @@ func KeyHoldsTime(e *Event) bool {
 	// As AppendFirewallKey takes it.
 	return !e.Time.IsZero() && strings.HasPrefix(e.Shape, "firewall.") &&
 		(e.DNS != nil && e.DNS.ClientPort != 0 || e.Flow != nil && e.Flow.SrcPort != 0)
+}
+
+// OpKey is a compute operation's key (hunt.ComputeOps, the store's
+// compute_ops): the first 64 bits of the
+// SHA-256 of its correlation id (trimmed, in ASCII lower case, as the
+// engine compares it), the same in every hunt, so that a service joins
+// the records of one operation read in different cycles. Only compute
+// creates are keyed, a few in a thousand records: the hash costs nothing
+// a hunt can measure, and nobody can make two correlation ids collide (a
+// client may choose its own).
+func OpKey(correlationID string) uint64 {
+	id := strings.TrimSpace(correlationID)
+	var buf [64]byte // an id's usual length, lowered without an allocation
+	b := buf[:0]
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	sum := sha256.Sum256(b)
+	return binary.LittleEndian.Uint64(sum[:8])
 }

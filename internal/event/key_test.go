@@ -62,3 +62,15 @@ func TestRecordKey(t *testing.T) {
 		t.Error("a brief event without a correlation id or an id has a key")
 	}
 }
+
+// OpKey runs once per compute create record read: it allocates nothing,
+// and an id is its key whatever its case and the spaces around it.
+func TestOpKey(t *testing.T) {
+	const id = "823b525c-5daf-4c45-9a48-d333daa40592"
+	if OpKey(id) != OpKey(" 823B525C-5DAF-4C45-9A48-D333DAA40592 ") || OpKey(id) == OpKey("823b525c-5daf-4c45-9a48-d333daa40593") {
+		t.Error("keys do not follow the ids")
+	}
+	if n := testing.AllocsPerRun(100, func() { OpKey(id) }); n != 0 {
+		t.Errorf("%v allocations a key", n)
+	}
+}

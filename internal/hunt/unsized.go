@@ -1,8 +1,6 @@
 package hunt
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"strings"
 	"sync"
 
@@ -37,6 +35,11 @@ const (
 	// cluster of its workspace (machines counted when the cluster was
 	// written) as well as on serverless machines of its own.
 	OpJob
+	// OpFailed: a record said Azure refused it (on quota, capacity,
+	// policy): no machine ran. A service whose cycles read its Start, which
+	// names the machines, apart from its Failure prices none of them
+	// (store.Store.Created, Alerts) as one hunt's engine does not.
+	OpFailed
 )
 
 // create reports whether the operation is a compute create, and unsized
@@ -91,7 +94,7 @@ func (c *computeOps) add(ev *event.Event) {
 		}
 		return
 	}
-	c.table.note(OpKey(ev.CorrelationID), s)
+	c.table.note(event.OpKey(ev.CorrelationID), s)
 }
 
 // opTable is what the workers' records said of each compute operation.
@@ -135,33 +138,14 @@ func opState(ev *event.Event) OpState {
 	if ev.Operation == opAMLJob {
 		s |= OpJob
 	}
+	if ev.Outcome == event.OutcomeFailed {
+		s |= OpFailed
+	}
 	return s
 }
 
 // opAMLJob is an Azure ML job's write.
 const opAMLJob = "microsoft.machinelearningservices/workspaces/jobs/write"
-
-// OpKey is an operation's key in ComputeOps: the first 64 bits of the
-// SHA-256 of its correlation id (trimmed, in ASCII lower case, as the
-// engine compares it), the same in every hunt, so that a service joins
-// the records of one operation read in different cycles. Only compute
-// creates are keyed, a few in a thousand records: the hash costs nothing
-// a hunt can measure, and nobody can make two correlation ids collide (a
-// client may choose its own).
-func OpKey(correlationID string) uint64 {
-	id := strings.TrimSpace(correlationID)
-	var buf [64]byte // an id's usual length, lowered without an allocation
-	b := buf[:0]
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	sum := sha256.Sum256(b)
-	return binary.LittleEndian.Uint64(sum[:8])
-}
 
 // ComputeOps are the compute creates a hunt read, by operation: for a
 // service, whose cycles each read part of an operation's records (its

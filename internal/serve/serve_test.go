@@ -407,6 +407,12 @@ func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst 
 		if in.ID != w.ID || in.Severity != w.Severity || in.Title != w.Title || len(in.Timeline) != len(w.Timeline) {
 			t.Errorf("incident %d: %s %v %q (%d alerts), the hunt's %s %v %q (%d)", i, in.ID, in.Severity, in.Title, len(in.Timeline), w.ID, w.Severity, w.Title, len(w.Timeline))
 		}
+		// Priced alike: a create Azure refused (the chain's quota probes)
+		// whose Start and Failure records fell to different cycles is
+		// priced by neither.
+		if in.Cost.USDPerHour != w.Cost.USDPerHour || instances(in) != instances(w) {
+			t.Errorf("incident %d %s: $%v per hour for %d instances over the store, the hunt's $%v for %d", i, in.ID, in.Cost.USDPerHour, instances(in), w.Cost.USDPerHour, instances(w))
+		}
 	}
 	byID := map[string]string{}
 	count := map[string]int{}
@@ -589,6 +595,15 @@ func (tn *tenant) copyDocuments(t *testing.T, dst string, from, to int, half boo
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return n
+}
+
+// instances is how many machines an incident is priced for.
+func instances(in incident.Incident) int {
+	n := 0
+	for _, l := range in.Cost.Lines {
+		n += l.Count
 	}
 	return n
 }

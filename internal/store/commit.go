@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -284,5 +285,15 @@ func (s *Store) Alerts(ctx context.Context, from time.Time) ([]alert.Alert, erro
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	refused, err := s.refused(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Compute = slices.DeleteFunc(out[i].Compute, refused.of)
+	}
+	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 // cycles read, for NOT JUDGED (coverage.Unsized). An operation's records
 // fall to different cycles (its Start, with the size, read as the hour's
 // blob grows; its Success, without, a minute later): compute_ops keeps
-// each operation seen lately by its key (hunt.OpKey of its correlation
+// each operation seen lately by its key (event.OpKey of its correlation
 // id, a hash) and what its records said (sized: OpState's bits; 0 and 1,
 // all version 11 wrote, are unsized and sized), so that an operation is
 // counted once and judged by all its records, as one hunt over
@@ -52,6 +52,9 @@ const (
 	// OpJob: an Azure ML job's write, which without a body may run on a
 	// cluster of its workspace.
 	OpJob
+	// OpFailed: a record said Azure refused the create: the store prices
+	// none of its machines (refused.go).
+	OpFailed
 )
 
 // tally is what one operation adds to the counts: a create, unsized, an
@@ -139,7 +142,9 @@ func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time)
 		capped = max(capped, excluded.capped), jobs = jobs + excluded.jobs`, creates, unsized, c.Capped, jobs); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "DELETE FROM compute_ops WHERE seen < ?", now.Add(-computeOpsKept).UnixNano())
+	// A refused operation is kept as long as the creates it unprices.
+	_, err = tx.ExecContext(ctx, "DELETE FROM compute_ops WHERE seen < ? AND (sized & ? = 0 OR seen < ?)",
+		now.Add(-computeOpsKept).UnixNano(), OpFailed, now.Add(-createdKept).UnixNano())
 	return err
 }
 

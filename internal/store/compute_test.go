@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // An operation's records read in different cycles are one operation,
@@ -68,5 +72,46 @@ func TestNoComputeCreates(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "m.db"))
 	if got, err := s.ComputeCreates(context.Background()); err != nil || got != (ComputeCreates{}) {
 		t.Errorf("%+v (%v), want none", got, err)
+	}
+}
+
+// A refused operation outlives the week the others are kept, as long as
+// the creates it unprices: an alert and a create of it, stored a cycle
+// before its failure and read back weeks on, still carry none of its
+// machines; one that ran keeps them.
+func TestRefusedOperationsKeptAsLongAsTheirCreates(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	now := t0
+	ran := alert.Compute{Service: "vm", Size: "Standard_D16as_v5", Count: 1, Operation: "C0FFEE-ran"}
+	refused := alert.Compute{Service: "vm", Size: "Standard_D16as_v5", Count: 1, Operation: "c0ffee-refused"}
+	a := alert.Alert{ID: "a1", Rule: "r", Tenant: "t1", Time: now, LastTime: now, Count: 1, Principal: "eve", Compute: []alert.Compute{ran, refused}}
+	created := []incident.Created{{Tenant: "t1", Time: now, Principals: []string{"eve"}, Compute: ran}, {Tenant: "t1", Time: now, Principals: []string{"eve"}, Compute: refused}}
+	steps := []Cycle{
+		{Alerts: []alert.Alert{a}, Created: created, Compute: &ComputeCycle{Ops: map[uint64]OpState{event.OpKey(ran.Operation): OpSized, event.OpKey(refused.Operation): OpSized}}},
+		{Compute: &ComputeCycle{Ops: map[uint64]OpState{event.OpKey(ran.Operation): 0, event.OpKey(refused.Operation): OpFailed}}},
+		{Compute: &ComputeCycle{}}, // weeks on: the operation that ran is forgotten, not the refused one
+	}
+	for i, c := range steps {
+		now = now.Add(time.Minute)
+		if i == 2 {
+			now = now.Add(computeOpsKept + time.Hour)
+		}
+		c.Now = now
+		if _, err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as, err := s.Alerts(ctx, time.Time{})
+	if err != nil || len(as) != 1 || len(as[0].Compute) != 1 || as[0].Compute[0] != ran {
+		t.Errorf("alerts %+v (%v), want one with the compute that ran alone", as, err)
+	}
+	cs, err := s.Created(ctx, time.Time{})
+	if err != nil || len(cs) != 1 || cs[0].Compute != ran {
+		t.Errorf("creates %+v (%v), want the one that ran", cs, err)
+	}
+	var ops int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM compute_ops").Scan(&ops); err != nil || ops != 1 {
+		t.Errorf("%d operations kept (%v), want the refused one", ops, err)
 	}
 }

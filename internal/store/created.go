@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -128,5 +129,12 @@ func (s *Store) Created(ctx context.Context, from time.Time) ([]incident.Created
 		}
 		out = append(out, incident.Created{Tenant: tenant, Time: time.Unix(0, t).UTC(), Principals: b.Principals, Compute: b.Compute})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	refused, err := s.refused(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(out, func(c incident.Created) bool { return refused.of(c.Compute) }), nil
 }

@@ -1,0 +1,104 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/incident"
+)
+
+// TestRefusedAcrossCycles: a new principal's ten creates that ran and
+// five Azure refused on quota, whose Start records (which name the
+// machines) one cycle reads and whose Failure records the next: the
+// incident over the store's alerts and creates is priced for the ten, as
+// one hunt over the whole file prices it, not for fifteen.
+func TestRefusedAcrossCycles(t *testing.T) {
+	t.Parallel()
+	const (
+		tenant = "6d3f9a2b-51c4-4e8a-9b7d-2c1e0f8a4b93"
+		sub    = "1f28db75-7007-4e16-ac3d-2185a53fc598"
+		eve    = "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10"
+	)
+	day := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	rec := func(at time.Time, oid, upn, vm, corr, result, body string) string {
+		rid := fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/%s", sub, vm)
+		props := map[string]any{"eventCategory": "Administrative", "entity": rid}
+		if body != "" {
+			props["requestbody"] = body
+		}
+		b, err := json.Marshal(map[string]any{
+			"time": at.Format("2006-01-02T15:04:05.0000000Z"), "resourceId": rid, "location": "eastus",
+			"operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", "category": "Administrative", "resultType": result,
+			"callerIpAddress": "198.51.100.7", "correlationId": corr, "level": "Information", "properties": props,
+			"identity": map[string]any{"claims": map[string]any{
+				"http://schemas.microsoft.com/identity/claims/tenantid":         tenant,
+				"http://schemas.microsoft.com/identity/claims/objectidentifier": oid,
+				"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":     upn}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	var starts, ends strings.Builder
+	create := func(at time.Time, oid, upn, vm, corr string, refused bool) {
+		starts.WriteString(rec(at, oid, upn, vm, corr, "Start", `{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_D16as_v5"}}}`))
+		result := "Success"
+		if refused {
+			result = "Failure"
+		}
+		ends.WriteString(rec(at.Add(40*time.Second), oid, upn, vm, corr, result, ""))
+	}
+	for d := range 2 { // a known deployer, learned on day 1
+		create(day.Add(time.Duration(d)*24*time.Hour), "30ae8bcc-d3e8-4153-8a01-3f85432b00a4", "dana.ops@contoso.example",
+			fmt.Sprintf("app-%d", d), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", d), false)
+	}
+	for i := range 15 {
+		create(day.Add(30*time.Hour+time.Duration(i)*time.Minute), eve, "eve.intern@contoso.example",
+			fmt.Sprintf("miner-%d", i), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", 100+i), i >= 10)
+	}
+	watched := t.TempDir()
+	file := filepath.Join(watched, "PT1H.json")
+	st := openStore(t)
+	process := newProcess(t)
+	// One cycle reads every Start, the next every end.
+	for _, part := range []string{starts.String(), ends.String()} {
+		f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(part); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		cycle(t, st, watched, process())
+	}
+	ctx := context.Background()
+	as, err := st.Alerts(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := st.Created(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, in := range incident.BuildMarked(as, incident.Options{Created: created}) {
+		if !strings.Contains(strings.Join(in.Principals, " "), "eve.intern") {
+			continue
+		}
+		found = true
+		if n := instances(in); n != 10 {
+			t.Errorf("incident over the store priced for %d instances, want the 10 that ran: %+v", n, in.Cost)
+		}
+	}
+	if !found {
+		t.Fatalf("no incident names eve: %d alerts in the store", len(as))
+	}
+}
