@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -725,13 +726,26 @@ func TestHuntSaysWhenLogsBegin(t *testing.T) {
 			}
 		}
 	}
+	// The last day's sign-ins, each counted once: the files' rows.
+	signins := 0
+	for _, f := range []string{"SigninLogs", "AADServicePrincipalSignInLogs"} {
+		b, err := os.ReadFile(filepath.Join(sim, "signins", f+"_2026-03-03.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []json.RawMessage
+		if err := json.Unmarshal(b, &rows); err != nil {
+			t.Fatal(err)
+		}
+		signins += len(rows)
+	}
 	code, out, errs := run(t, "", "hunt", "--data-dir", t.TempDir(), sim)
 	at := strings.Index(out, "\nLOGS READ")
 	if code != ExitOK || at < strings.LastIndex(out, "INCIDENT ") || strings.Contains(out[:max(at, 0)], "LOGS READ") {
 		t.Fatalf("exit %d; no LOGS READ after the incidents:\n%s%s", code, out, errs)
 	}
 	words := strings.Join(strings.Fields(out[at:]), " ") // columns are padded to the longest name
-	for _, want := range []string{"Entra ID sign-in logs 82 events 2026-03-03 02:03 → 2026-03-03 23:02",
+	for _, want := range []string{fmt.Sprintf("Entra ID sign-in logs %d events 2026-03-03 02:03 → 2026-03-03 23:02", signins),
 		": Entra ID sign-in logs begin 2026-03-03 02:03, after this incident began (2026-03-01 07:20): its sign-ins before then were not read."} {
 		if !strings.Contains(words, want) {
 			t.Errorf("LOGS READ lacks %q:\n%s", want, out[at:])

@@ -88,6 +88,7 @@ var catalogue = []scenario{
 	{name: "subscription-moved", run: (*gen).subscriptionMoved},
 	{name: "slow-attack", run: (*gen).slowAttack},
 	{name: "dormant-gpu-wake", run: (*gen).dormantWake},
+	{name: "paced-gpu-day", run: (*gen).pacedGPUDay},
 	{name: "export-cut", last: true, run: (*gen).exportCut},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
@@ -95,6 +96,7 @@ var catalogue = []scenario{
 	{name: "subscription-moved-twin", twin: true, run: (*gen).subscriptionTwin},
 	{name: "slow-attack-twin", twin: true, run: (*gen).slowTwin},
 	{name: "dormant-gpu-wake-twin", twin: true, run: (*gen).dormantWakeTwin},
+	{name: "paced-gpu-day-twin", twin: true, run: (*gen).pacedGPUDayTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.
