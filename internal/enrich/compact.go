@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"slices"
 
+	"github.com/mamori-sec/mamori/internal/compact"
 	"github.com/mamori-sec/mamori/internal/event"
 )
 
@@ -49,10 +50,7 @@ func encodeTags(t *tagTable, source string, sum uint32) []byte {
 		renum[old] = uint64(newi)
 	}
 	b := []byte(compactMagic)
-	str := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
+	str := func(s string) { b = compact.AppendString(b, s) }
 	str(source)
 	b = binary.AppendUvarint(b, uint64(sum))
 	b = binary.AppendVarint(b, t.meta.ChangeNumber)
@@ -91,112 +89,54 @@ func encodeTags(t *tagTable, source string, sum uint32) []byte {
 	return b
 }
 
-// compactReader reads the compact form; the first fault sticks, so a
-// truncated or corrupt table is an error, never a panic.
-type compactReader struct {
-	b   []byte
-	err error
-}
-
-func (r *compactReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errors.New("truncated or corrupt number")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *compactReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errors.New("truncated or corrupt number")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *compactReader) str() string {
-	n := r.uvarint()
-	if r.err != nil {
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.err = errors.New("truncated string")
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-// count reads a length and checks that at least min bytes per element
-// remain, so a corrupt length cannot ask for a huge allocation.
-func (r *compactReader) count(min int) int {
-	n := r.uvarint()
-	if r.err == nil && n > uint64(len(r.b)/min) {
-		r.err = errors.New("count larger than the data")
-		return 0
-	}
-	return int(n)
-}
-
 // decodeTags reads the compact form back into a table, with the source
 // name and checksum it was made from.
 func decodeTags(b []byte) (t *tagTable, source string, sum uint32, err error) {
 	if len(b) < len(compactMagic) || string(b[:len(compactMagic)]) != compactMagic {
 		return nil, "", 0, errors.New("not a compact Service Tags table")
 	}
-	r := &compactReader{b: b[len(compactMagic):]}
-	source = r.str()
-	sum = uint32(r.uvarint())
+	r := compact.NewReader(b[len(compactMagic):])
+	source = r.String()
+	sum = uint32(r.Uvarint())
 	t = &tagTable{ranges: &rangeTable{}}
-	t.meta.ChangeNumber = r.varint()
-	t.meta.Cloud = r.str()
-	t.meta.Tags = int(r.uvarint())
-	t.meta.Prefixes = int(r.uvarint())
-	t.infos = make([]event.IPInfo, r.count(2))
+	t.meta.ChangeNumber = r.Varint()
+	t.meta.Cloud = r.String()
+	t.meta.Tags = int(r.Uvarint())
+	t.meta.Prefixes = int(r.Uvarint())
+	t.infos = make([]event.IPInfo, r.Count(2))
 	for i := range t.infos {
-		t.infos[i] = event.IPInfo{ServiceTag: r.str(), Region: r.str(), Azure: true}
+		t.infos[i] = event.IPInfo{ServiceTag: r.String(), Region: r.String(), Azure: true}
 	}
 	val := func() int32 {
-		v := r.uvarint()
-		if r.err == nil && v >= uint64(len(t.infos)) {
-			r.err = fmt.Errorf("value %d out of range", v)
+		v := r.Uvarint()
+		if r.Err() == nil && v >= uint64(len(t.infos)) {
+			r.Fail(fmt.Errorf("value %d out of range", v))
 		}
 		return int32(v)
 	}
 	rt := t.ranges
-	n4 := r.count(3)
+	n4 := r.Count(3)
 	rt.v4start, rt.v4end, rt.v4val = make([]uint32, n4), make([]uint32, n4), make([]int32, n4)
 	prev := uint32(0)
-	for i := 0; i < n4 && r.err == nil; i++ {
-		s := prev + uint32(r.uvarint())
-		rt.v4start[i], rt.v4end[i], rt.v4val[i] = s, s+uint32(r.uvarint()), val()
+	for i := 0; i < n4 && r.Err() == nil; i++ {
+		s := prev + uint32(r.Uvarint())
+		rt.v4start[i], rt.v4end[i], rt.v4val[i] = s, s+uint32(r.Uvarint()), val()
 		prev = s
 	}
-	n6 := r.count(5)
+	n6 := r.Count(5)
 	rt.v6start, rt.v6end, rt.v6val = make([]u128, n6), make([]u128, n6), make([]int32, n6)
 	prevHi := uint64(0)
-	for i := 0; i < n6 && r.err == nil; i++ {
-		s := u128{hi: prevHi + r.uvarint(), lo: r.uvarint()}
-		e := u128{hi: s.hi + r.uvarint(), lo: ^r.uvarint()}
+	for i := 0; i < n6 && r.Err() == nil; i++ {
+		s := u128{hi: prevHi + r.Uvarint(), lo: r.Uvarint()}
+		e := u128{hi: s.hi + r.Uvarint(), lo: ^r.Uvarint()}
 		rt.v6start[i], rt.v6end[i], rt.v6val[i] = s, e, val()
 		prevHi = s.hi
 	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errors.New("trailing bytes")
+	if r.Err() == nil && r.Len() != 0 {
+		r.Fail(errors.New("trailing bytes"))
 	}
-	if r.err != nil {
-		return nil, "", 0, fmt.Errorf("compact Service Tags table: %w", r.err)
+	if err := r.Err(); err != nil {
+		return nil, "", 0, fmt.Errorf("compact Service Tags table: %w", err)
 	}
 	return t, source, sum, nil
 }

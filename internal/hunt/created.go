@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/compact"
 	"github.com/mamori-sec/mamori/internal/incident"
 )
 
@@ -48,16 +49,16 @@ func (l *createdLog) add(c incident.Created) {
 	}
 	l.n++
 	r := l.rec[:0]
-	r = appendString(r, c.Tenant)
+	r = compact.AppendString(r, c.Tenant)
 	r = binary.AppendVarint(r, c.Time.Unix())
 	r = binary.AppendUvarint(r, uint64(c.Time.Nanosecond()))
 	r = binary.AppendUvarint(r, uint64(len(c.Principals)))
 	for _, p := range c.Principals {
-		r = appendString(r, p)
+		r = compact.AppendString(r, p)
 	}
 	k := &c.Compute
 	for _, s := range [...]string{k.Service, k.Size, k.Region, k.Resource, k.Operation, k.CountNote} {
-		r = appendString(r, s)
+		r = compact.AppendString(r, s)
 	}
 	r = binary.AppendVarint(r, int64(k.Count))
 	r = append(r, boolByte(k.Spot))
@@ -66,10 +67,6 @@ func (l *createdLog) add(c incident.Created) {
 	if len(l.buf) >= cmp.Or(l.memory, createdMemory) {
 		l.spill()
 	}
-}
-
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 func boolByte(b bool) byte {
@@ -152,29 +149,29 @@ func whoseKey(tenant, principal string) string { return tenant + "\x00" + princi
 // gives one of its principals holds it; ok false when rec is corrupt. key
 // is scratch.
 func decodeCreated(rec []byte, whose map[string][]incident.Span, key *[]byte) (c *incident.Created, ok bool) {
-	d := createdDecoder{b: rec}
-	tenant := d.str()
-	sec, nsec, np := d.varint(), d.uvarint(), d.uvarint()
-	if d.bad || np > uint64(len(d.b)) {
+	d := compact.NewReader(rec)
+	tenant := d.Bytes()
+	sec, nsec, np := d.Varint(), d.Uvarint(), d.Count(1)
+	if d.Err() != nil {
 		return nil, false
 	}
 	at := time.Unix(sec, int64(nsec)).UTC()
 	ps := make([][]byte, np)
 	wanted := whose == nil
 	for i := range ps {
-		ps[i] = d.str()
-		if !wanted && !d.bad {
+		ps[i] = d.Bytes()
+		if !wanted && d.Err() == nil {
 			*key = append(append(append((*key)[:0], tenant...), 0), ps[i]...)
 			wanted = slices.ContainsFunc(whose[string(*key)], func(s incident.Span) bool { return s.Holds(at) })
 		}
 	}
 	var fields [6][]byte
 	for i := range fields {
-		fields[i] = d.str()
+		fields[i] = d.Bytes()
 	}
-	count := d.varint()
-	spot := d.byte()
-	if d.bad || len(d.b) != 0 {
+	count := d.Varint()
+	spot := d.Byte()
+	if d.Err() != nil || d.Len() != 0 {
 		return nil, false
 	}
 	if !wanted {
@@ -187,54 +184,6 @@ func decodeCreated(rec []byte, whose map[string][]incident.Span, key *[]byte) (c
 	c.Compute = alert.Compute{Service: string(fields[0]), Size: string(fields[1]), Region: string(fields[2]), Resource: string(fields[3]),
 		Operation: string(fields[4]), CountNote: string(fields[5]), Count: int(count), Spot: spot == 1}
 	return c, true
-}
-
-// createdDecoder reads the fields of one create; bad once one is cut or
-// malformed.
-type createdDecoder struct {
-	b   []byte
-	bad bool
-}
-
-func (d *createdDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *createdDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *createdDecoder) str() []byte {
-	n := d.uvarint()
-	if d.bad || n > uint64(len(d.b)) {
-		d.bad = true
-		return nil
-	}
-	s := d.b[:n]
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *createdDecoder) byte() byte {
-	if d.bad || len(d.b) == 0 {
-		d.bad = true
-		return 0
-	}
-	v := d.b[0]
-	d.b = d.b[1:]
-	return v
 }
 
 // close removes the file.
