@@ -31,7 +31,6 @@ func (e *Engine) Alerts(c *Correlations) ([]alert.Alert, Stats, error) {
 	if err := e.Err(); err != nil {
 		return nil, Stats{}, err
 	}
-	e.refused = e.failedCreates() // before any hit is settled
 	seq, st, err := e.sorted()
 	if err != nil {
 		return nil, st, err

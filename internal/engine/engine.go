@@ -83,10 +83,8 @@ type Engine struct {
 	// record of its operation. Called on Alerts' goroutine.
 	Created func(tenant string, t time.Time, principals []string, c alert.Compute)
 	// failedOps are the compute creates Azure refused, noted by the
-	// workers; refused the same, taken when the alerts are made
-	// (failed.go).
+	// workers (failed.go).
 	failedOps failedTable
-	refused   map[uint64]struct{}
 	// Managed, when set, says by the end of the hunt whether a VM's
 	// writes are Azure Databricks creating a cluster's machines that the
 	// cluster's requests, read in its workspace's clusters log, count

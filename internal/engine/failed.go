@@ -55,20 +55,14 @@ func (e *Engine) opKey(corrID string) uint64 {
 	return maphash.String(e.seeds[0], strings.ToLower(corrID))
 }
 
-// failedCreates is the failures noted, read once every worker is done.
-func (e *Engine) failedCreates() map[uint64]struct{} {
-	e.failedOps.mu.Lock()
-	defer e.failedOps.mu.Unlock()
-	return e.failedOps.keys
-}
-
-// dropRefused drops the compute of a hit of a create Azure refused
-// (Engine.refused, made when the alerts are): its machines never ran.
+// dropRefused drops the compute of a hit of a create Azure refused: its
+// machines never ran. Hits are settled once every worker is done, so the
+// table is read without its lock.
 func (e *Engine) dropRefused(h *keptHit) {
-	if h == nil || h.compute == nil {
+	if h == nil || h.compute == nil || len(e.failedOps.keys) == 0 {
 		return
 	}
-	if _, ok := e.refused[e.opKey(h.compute.Operation)]; ok {
+	if _, ok := e.failedOps.keys[e.opKey(h.compute.Operation)]; ok {
 		h.compute = nil
 	}
 }
