@@ -290,17 +290,24 @@ func KeyHoldsTime(e *Event) bool {
 		(e.DNS != nil && e.DNS.ClientPort != 0 || e.Flow != nil && e.Flow.SrcPort != 0)
 }
 
-// OpKey is a compute operation's key (hunt.ComputeOps, the store's
-// compute_ops): the first 64 bits of the
-// SHA-256 of its correlation id (trimmed, in ASCII lower case, as the
-// engine compares it), the same in every hunt, so that a service joins
-// the records of one operation read in different cycles. Only compute
-// creates are keyed, a few in a thousand records: the hash costs nothing
-// a hunt can measure, and nobody can make two correlation ids collide (a
-// client may choose its own).
+// OpKey is a compute operation's key within one hunt (hunt.ComputeOps):
+// the first 64 bits of the SHA-256 of its correlation id (trimmed, in
+// ASCII lower case, as the engine compares it). Only compute creates are
+// keyed, a few in a thousand records: the hash costs nothing a hunt can
+// measure. A client may choose its correlation ids, and two that collide
+// in 64 bits take some 2^32 tries: a store's keys, which join an
+// operation's records across cycles and say which were refused, are made
+// with its secret instead (KeyHash.OpKey).
 func OpKey(correlationID string) uint64 {
+	var buf [64]byte
+	sum := sha256.Sum256(opText(&buf, correlationID))
+	return binary.LittleEndian.Uint64(sum[:8])
+}
+
+// opText is a correlation id as OpKey keys it, in buf when it fits (an
+// id's usual length, lowered without an allocation).
+func opText(buf *[64]byte, correlationID string) []byte {
 	id := strings.TrimSpace(correlationID)
-	var buf [64]byte // an id's usual length, lowered without an allocation
 	b := buf[:0]
 	for i := 0; i < len(id); i++ {
 		c := id[i]
@@ -309,6 +316,5 @@ func OpKey(correlationID string) uint64 {
 		}
 		b = append(b, c)
 	}
-	sum := sha256.Sum256(b)
-	return binary.LittleEndian.Uint64(sum[:8])
+	return b
 }

@@ -139,3 +139,13 @@ func unitOf(b []byte) uint64 {
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return max(x^x>>31, 1)
 }
+
+// OpKey is event.OpKey made with h: a store's key of a compute operation,
+// the same in every cycle and unknown to whoever picks correlation ids.
+func (h *KeyHash) OpKey(correlationID string) uint64 {
+	if h == nil {
+		return OpKey(correlationID)
+	}
+	var buf [64]byte
+	return h.hash(opText(&buf, correlationID))
+}

@@ -71,3 +71,19 @@ func TestKeyHash(t *testing.T) {
 		t.Error("a nil KeyHash does not make the hunt's own keys")
 	}
 }
+
+// TestKeyHashOpKey: a store's operation keys follow the ids as OpKey's
+// do, and depend on its secret.
+func TestKeyHashOpKey(t *testing.T) {
+	const id = "823b525c-5daf-4c45-9a48-d333daa40592"
+	h, other := NewKeyHash([]byte("store one")), NewKeyHash([]byte("store two"))
+	if h.OpKey(id) != h.OpKey(" 823B525C-5DAF-4C45-9A48-D333DAA40592 ") || h.OpKey(id) == h.OpKey("823b525c-5daf-4c45-9a48-d333daa40593") {
+		t.Error("keys do not follow the ids")
+	}
+	if h.OpKey(id) == other.OpKey(id) || h.OpKey(id) == OpKey(id) {
+		t.Error("the key does not depend on the secret")
+	}
+	if (*KeyHash)(nil).OpKey(id) != OpKey(id) {
+		t.Error("a nil KeyHash makes the hunt's own key")
+	}
+}

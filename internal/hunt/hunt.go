@@ -220,6 +220,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		kinds[i].keys.levels = cfg.KeyLevels
 		if cfg.KeySecret != nil {
 			kinds[i].keys.hash = event.NewKeyHash(cfg.KeySecret)
+			kinds[i].compute.hash = kinds[i].keys.hash
 		}
 	}
 	// A worker's readers make only the keys its sample counts.

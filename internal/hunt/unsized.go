@@ -56,6 +56,7 @@ func (s OpState) unsized() bool { return s&(OpSized|OpNone) == 0 }
 // table per worker and their merge held it up to three times.
 type computeOps struct {
 	table *opTable
+	hash  *event.KeyHash // the worker's: a store's secret keys its operations (nil: OpKey)
 	// Records with no correlation id are each an operation of their own;
 	// aloneJobs are those of the unsized that are Azure ML jobs' writes.
 	alone, aloneUnsized, aloneJobs int64
@@ -94,7 +95,7 @@ func (c *computeOps) add(ev *event.Event) {
 		}
 		return
 	}
-	c.table.note(event.OpKey(ev.CorrelationID), s)
+	c.table.note(c.hash.OpKey(ev.CorrelationID), s)
 }
 
 // opTable is what the workers' records said of each compute operation.

@@ -12,7 +12,7 @@ import (
 // cycles read, for NOT JUDGED (coverage.Unsized). An operation's records
 // fall to different cycles (its Start, with the size, read as the hour's
 // blob grows; its Success, without, a minute later): compute_ops keeps
-// each operation seen lately by its key (event.OpKey of its correlation
+// each operation seen lately by its key (event.KeyHash.OpKey of its correlation
 // id, a hash) and what its records said (sized: OpState's bits; 0 and 1,
 // all version 11 wrote, are unsized and sized), so that an operation is
 // counted once and judged by all its records, as one hunt over

@@ -87,9 +87,10 @@ func TestRefusedOperationsKeptAsLongAsTheirCreates(t *testing.T) {
 	refused := alert.Compute{Service: "vm", Size: "Standard_D16as_v5", Count: 1, Operation: "c0ffee-refused"}
 	a := alert.Alert{ID: "a1", Rule: "r", Tenant: "t1", Time: now, LastTime: now, Count: 1, Principal: "eve", Compute: []alert.Compute{ran, refused}}
 	created := []incident.Created{{Tenant: "t1", Time: now, Principals: []string{"eve"}, Compute: ran}, {Tenant: "t1", Time: now, Principals: []string{"eve"}, Compute: refused}}
+	key := event.NewKeyHash(s.RecordKeySecret()).OpKey // as a cycle's hunt keys them
 	steps := []Cycle{
-		{Alerts: []alert.Alert{a}, Created: created, Compute: &ComputeCycle{Ops: map[uint64]OpState{event.OpKey(ran.Operation): OpSized, event.OpKey(refused.Operation): OpSized}}},
-		{Compute: &ComputeCycle{Ops: map[uint64]OpState{event.OpKey(ran.Operation): 0, event.OpKey(refused.Operation): OpFailed}}},
+		{Alerts: []alert.Alert{a}, Created: created, Compute: &ComputeCycle{Ops: map[uint64]OpState{key(ran.Operation): OpSized, key(refused.Operation): OpSized}}},
+		{Compute: &ComputeCycle{Ops: map[uint64]OpState{key(ran.Operation): 0, key(refused.Operation): OpFailed}}},
 		{Compute: &ComputeCycle{}}, // weeks on: the operation that ran is forgotten, not the refused one
 	}
 	for i, c := range steps {

@@ -17,32 +17,36 @@ import (
 // gives back leave out the compute of a refused operation, whichever
 // cycle read what.
 
-// refusedOps are the keys (event.OpKey) of the compute operations Azure
-// refused.
-type refusedOps map[uint64]bool
+// refusedOps are the keys of the compute operations Azure refused, made
+// with the store's secret (event.KeyHash.OpKey), as the cycles' hunts make
+// them.
+type refusedOps struct {
+	keys map[uint64]bool
+	hash *event.KeyHash
+}
 
 // refused reads them.
 func (s *Store) refused(ctx context.Context) (refusedOps, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT op FROM compute_ops WHERE sized & ? != 0", OpFailed)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", s.path, err)
+		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	out := refusedOps{}
+	out := refusedOps{keys: map[uint64]bool{}, hash: event.NewKeyHash(s.RecordKeySecret())}
 	for rows.Next() {
 		var op int64
 		if err := rows.Scan(&op); err != nil {
-			return nil, fmt.Errorf("store %s: %w", s.path, err)
+			return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
 		}
-		out[uint64(op)] = true
+		out.keys[uint64(op)] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store %s: %w", s.path, err)
+		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return out, nil
 }
 
 // of reports whether c is the compute of a refused operation.
 func (r refusedOps) of(c alert.Compute) bool {
-	return len(r) > 0 && c.Operation != "" && r[event.OpKey(c.Operation)]
+	return len(r.keys) > 0 && c.Operation != "" && r.keys[r.hash.OpKey(c.Operation)]
 }
