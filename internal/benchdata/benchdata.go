@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"time"
 )
 
 // ops are the operations of ordinary tenant activity, weighted by how
@@ -45,7 +46,16 @@ type Hit struct {
 // Write writes records until about size bytes are written, as JSON lines,
 // planting a GPU driver extension install every plantEvery records (0:
 // never). It returns the planted hits. The same seed writes the same bytes.
+// The records fall in the four weeks of March 2026 whatever size is, one
+// day apart from line to line: a larger file is a busier tenant.
 func Write(w io.Writer, size int64, seed uint64, plantEvery int) ([]Hit, error) {
+	return WritePaced(w, size, seed, plantEvery, 0)
+}
+
+// WritePaced is Write with records in time order, perDay of them a day
+// from the first of March 2026 on (0: as Write): a larger file is the
+// same tenant's log over more days.
+func WritePaced(w io.Writer, size int64, seed uint64, plantEvery, perDay int) ([]Hit, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	total := 0
@@ -57,7 +67,7 @@ func Write(w io.Writer, size int64, seed uint64, plantEvery int) ([]Hit, error) 
 	for line := 1; written < size; line++ {
 		var rec string
 		if plantEvery > 0 && line%plantEvery == 0 {
-			rec = record(r, line, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", 0,
+			rec = record(r, line, perDay, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", 0,
 				`{"location":"eastus","properties":{"publisher":"Microsoft.HpcCompute","type":"NvidiaGpuDriverLinux","typeHandlerVersion":"1.6"}}`)
 			hits = append(hits, Hit{Line: line, Rule: "azure.compute.gpu_driver_extension"})
 		} else {
@@ -66,7 +76,7 @@ func Write(w io.Writer, size int64, seed uint64, plantEvery int) ([]Hit, error) 
 			for ; n >= ops[i].weight; i++ {
 				n -= ops[i].weight
 			}
-			rec = record(r, line, ops[i].name, r.IntN(len(statuses)), ops[i].body)
+			rec = record(r, line, perDay, ops[i].name, r.IntN(len(statuses)), ops[i].body)
 		}
 		n, err := bw.WriteString(rec)
 		if err != nil {
@@ -78,7 +88,7 @@ func Write(w io.Writer, size int64, seed uint64, plantEvery int) ([]Hit, error) 
 }
 
 // record renders one diagnostic-settings record in Azure's layout.
-func record(r *rand.Rand, line int, op string, status int, body string) string {
+func record(r *rand.Rand, line, perDay int, op string, status int, body string) string {
 	sub := fmt.Sprintf("%08x-1111-4222-8333-%012x", r.IntN(4), r.IntN(4))
 	rg := fmt.Sprintf("RG-%03d", r.IntN(40))
 	name := fmt.Sprintf("res-%05d", r.IntN(20000))
@@ -91,13 +101,26 @@ func record(r *rand.Rand, line int, op string, status int, body string) string {
 		props += `,"statusCode":"OK","serviceRequestId":"` + guid(r) + `"`
 	}
 	props += "}"
-	return fmt.Sprintf(`{"time":"2026-03-%02dT%02d:%02d:%02d.%07dZ","resourceId":"/SUBSCRIPTIONS/%s/RESOURCEGROUPS/%s/PROVIDERS/%s/%s","operationName":"%s","category":"Administrative","resultType":"%s","resultSignature":"%s","durationMs":"%d","callerIpAddress":"198.51.100.%d","correlationId":"%s","identity":{"authorization":{"scope":"/subscriptions/%s/resourceGroups/%s","action":"%s","evidence":{"role":"Contributor","roleAssignmentScope":"/subscriptions/%s","roleAssignmentId":"%s","roleDefinitionId":"b24988ac618042a0ab8820f7382dd24c","principalId":"%s","principalType":"User"}},"claims":{"aud":"https://management.core.windows.net/","iss":"https://sts.windows.net/4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10/","iat":"1773400000","nbf":"1773400000","exp":"1773403900","http://schemas.microsoft.com/claims/authnclassreference":"1","aio":"AVQAq/8TAAAAexamplexamplexample","http://schemas.microsoft.com/claims/authnmethodsreferences":"pwd,mfa","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","appidacr":"2","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname":"Doe","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname":"Jo","ipaddr":"198.51.100.%d","name":"Jo Doe","http://schemas.microsoft.com/identity/claims/objectidentifier":"%s","puid":"10037FFE8A0D1234","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier":"x1yZexampleNameIdentifier","http://schemas.microsoft.com/identity/claims/tenantid":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"user%d@contoso.example","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"user%d@contoso.example","uti":"exampleUti","ver":"1.0"}},"level":"%s","location":"westeurope","properties":%s}`+"\n",
-		1+line%28, line/3600%24, line/60%60, line%60, r.IntN(10000000),
+	return fmt.Sprintf(`{"time":"%s.%07dZ","resourceId":"/SUBSCRIPTIONS/%s/RESOURCEGROUPS/%s/PROVIDERS/%s/%s","operationName":"%s","category":"Administrative","resultType":"%s","resultSignature":"%s","durationMs":"%d","callerIpAddress":"198.51.100.%d","correlationId":"%s","identity":{"authorization":{"scope":"/subscriptions/%s/resourceGroups/%s","action":"%s","evidence":{"role":"Contributor","roleAssignmentScope":"/subscriptions/%s","roleAssignmentId":"%s","roleDefinitionId":"b24988ac618042a0ab8820f7382dd24c","principalId":"%s","principalType":"User"}},"claims":{"aud":"https://management.core.windows.net/","iss":"https://sts.windows.net/4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10/","iat":"1773400000","nbf":"1773400000","exp":"1773403900","http://schemas.microsoft.com/claims/authnclassreference":"1","aio":"AVQAq/8TAAAAexamplexamplexample","http://schemas.microsoft.com/claims/authnmethodsreferences":"pwd,mfa","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","appidacr":"2","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname":"Doe","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname":"Jo","ipaddr":"198.51.100.%d","name":"Jo Doe","http://schemas.microsoft.com/identity/claims/objectidentifier":"%s","puid":"10037FFE8A0D1234","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier":"x1yZexampleNameIdentifier","http://schemas.microsoft.com/identity/claims/tenantid":"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"user%d@contoso.example","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"user%d@contoso.example","uti":"exampleUti","ver":"1.0"}},"level":"%s","location":"westeurope","properties":%s}`+"\n",
+		stamp(line, perDay), r.IntN(10000000),
 		sub, rg, op[:len(op)-len(lastSegment(op))-1], name,
 		op, st.resultType, st.signature, r.IntN(5000), 1+r.IntN(250), guid(r),
 		sub, rg, op, sub, guid(r), guid(r),
 		1+r.IntN(250), userOID(r.IntN(users)), r.IntN(users), r.IntN(users),
 		levels[status], props)
+}
+
+// stamp is the time of line to the second: perDay lines a day from the
+// first of March 2026, or with perDay 0 day 1+line%28 of March, at the
+// second of the day line counts from midnight (the file Write has always
+// written).
+func stamp(line, perDay int) string {
+	if perDay <= 0 {
+		return fmt.Sprintf("2026-03-%02dT%02d:%02d:%02d", 1+line%28, line/3600%24, line/60%60, line%60)
+	}
+	// In seconds: in nanoseconds, line × a day overflows past 106,000 lines.
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Unix()
+	return time.Unix(start+int64(line)*86400/int64(perDay), 0).UTC().Format("2006-01-02T15:04:05")
 }
 
 // users is the tenant's population: a few hundred people and pipelines

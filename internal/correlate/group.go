@@ -70,11 +70,19 @@ func (g *group) evictBefore(x instant) int {
 		g.head++
 		n++
 	}
-	// Reuse the array once its dead prefix dominates.
+	// Reuse the array once its dead prefix dominates; once a burst has
+	// left the window, let go of the array it grew (a day's window of a
+	// busy principal's creates held four times what was left).
 	if g.head >= 16 && g.head*2 >= len(g.es) {
-		m := copy(g.es, g.es[g.head:])
-		clear(g.es[m:])
-		g.es, g.head = g.es[:m], 0
+		live := g.es[g.head:]
+		if cap(g.es) > 4*len(live)+16 {
+			g.es = append(make([]entry, 0, 2*len(live)+8), live...)
+		} else {
+			m := copy(g.es, live)
+			clear(g.es[m:])
+			g.es = g.es[:m]
+		}
+		g.head = 0
 	}
 	if g.head == len(g.es) {
 		g.es, g.head = g.es[:0], 0

@@ -70,3 +70,40 @@ func TestMemoryBound(t *testing.T) {
 	}
 	t.Logf("%d matches, %d fires, at most %d entries held", n, fires, most)
 }
+
+// TestWindowLetsGoOfABurst: a principal's burst of matches grows its
+// window's array; once the burst has left the window, the array is
+// small again, though the principal goes on matching.
+func TestWindowLetsGoOfABurst(t *testing.T) {
+	s := compile(t, correlation("Sum", "type: value_sum", "rules: [create]", "group-by: [principal]", "timespan: 1h",
+		"condition: {field: cores, gte: 1000000}"), "create")
+	st := s.Stream(Options{})
+	fields := map[string][]string{"principal": {"p"}, "cores": {"4"}}
+	ref := 0
+	add := func(at time.Duration) {
+		st.Add(Match{Rule: "create", Time: t0.Add(at), Tenant: "t1", Ref: ref, Fields: fields})
+		ref++
+	}
+	for i := range 10_000 { // the burst, in ten minutes
+		add(time.Duration(i) * 60 * time.Millisecond)
+	}
+	held := func() (n, capacity int) {
+		for _, ts := range st.tenants {
+			for _, gs := range ts.groups {
+				for _, g := range gs {
+					n, capacity = n+len(g.live()), capacity+cap(g.es)
+				}
+			}
+		}
+		return n, capacity
+	}
+	if n, c := held(); n != 10_000 || c < n {
+		t.Fatalf("after the burst %d entries held in %d slots, want 10000", n, c)
+	}
+	for i := range 200 { // then one a minute for over three hours
+		add(time.Hour/6 + time.Duration(i)*time.Minute)
+	}
+	if n, c := held(); n > 61 || c > 4*n+16 {
+		t.Errorf("after the burst left the window %d entries held in %d slots", n, c)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hashtab"
 )
 
 // A compute create Azure refused (on quota, capacity, policy) logs its
@@ -27,7 +28,7 @@ const maxFailedCreates = 1 << 16
 // records in a thousand.
 type failedTable struct {
 	mu   sync.Mutex
-	keys map[uint64]struct{}
+	keys hashtab.Table[struct{}] // at its bound, 1 MB
 }
 
 // noteFailed notes ev when it is the failure of a compute create.
@@ -39,18 +40,12 @@ func (e *Engine) noteFailed(ev *event.Event) {
 	t := &e.failedOps
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.keys) >= maxFailedCreates {
-		return
-	}
-	if t.keys == nil {
-		t.keys = map[uint64]struct{}{}
-	}
-	t.keys[k] = struct{}{}
+	t.keys.Max = maxFailedCreates
+	t.keys.Put(k, struct{}{})
 }
 
 // opKey is the key of a correlation id among the failed: a hash with
-// this hunt's seed (a table at its bound is about 1 MB, where the ids
-// were 5).
+// this hunt's seed (the ids took five times the table).
 func (e *Engine) opKey(corrID string) uint64 {
 	return maphash.String(e.seeds[0], strings.ToLower(corrID))
 }
@@ -59,10 +54,10 @@ func (e *Engine) opKey(corrID string) uint64 {
 // machines never ran. Hits are settled once every worker is done, so the
 // table is read without its lock.
 func (e *Engine) dropRefused(h *keptHit) {
-	if h == nil || h.compute == nil || len(e.failedOps.keys) == 0 {
+	if h == nil || h.compute == nil || e.failedOps.keys.Len() == 0 {
 		return
 	}
-	if _, ok := e.failedOps.keys[e.opKey(h.compute.Operation)]; ok {
+	if _, ok := e.failedOps.keys.Get(e.opKey(h.compute.Operation)); ok {
 		h.compute = nil
 	}
 }

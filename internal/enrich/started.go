@@ -2,11 +2,12 @@ package enrich
 
 import (
 	"hash/maphash"
+	"math"
 	"strings"
 	"sync"
-	"unique"
 
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hashtab"
 )
 
 // A start of machines that exist (event.StartsCompute: a deallocated VM,
@@ -28,8 +29,8 @@ import (
 // started from. A large tenant's writes fill it to its bound (MaxLearned
 // ids) over some gigabytes of Activity Log, so it holds no id: each is a
 // hash of the id in lower case (idKey), with a seed of this hunt's that
-// no log writer knows, and sizes and regions are shared names. The
-// table at its bound takes about 6 MB rather than 50 (the memory
+// no log writer knows, in flat tables (hashtab); sizes and regions are
+// numbers of names. At its bound it takes about 6 MB (the memory
 // benchmark over 10 GiB, docs/performance.md).
 type startTable struct {
 	mu   sync.Mutex
@@ -37,19 +38,24 @@ type startTable struct {
 	// written is the size and count the writes of a resource named, each
 	// the latest in event time, so the answer does not depend on the
 	// order records are read in.
-	written map[uint64]startWrite
-	// started are the resources started, each with the key of what its
-	// writes are (a scale-set instance's scale set, else itself), and
+	written hashtab.Table[startWrite]
+	// started are the resources started (the writes that size them are
+	// a scale-set instance's scale set's, else their own: ownerKey), and
 	// jobs the Azure ML jobs that wake a cluster: so that LateRequest
 	// tells a start from an autoscale setting or a Batch pool.
-	started map[uint64]uint64
+	started hashtab.Table[struct{}]
 	jobs    map[uint64]jobRef
+	// names are the sizes and regions named, startWrite's size and region
+	// less one; a name past the last number is not learned.
+	names  []string
+	number map[string]uint16
 }
 
 // idKey is the key of resource id (resourceKey's form) in the table.
 func (t *startTable) idKey(id string) uint64 {
 	if t.seed == (maphash.Seed{}) {
 		t.seed = maphash.MakeSeed()
+		t.written.Max, t.started.Max = MaxLearned, MaxLearned
 	}
 	return maphash.String(t.seed, id)
 }
@@ -62,24 +68,40 @@ type jobRef struct {
 	wakes   int
 }
 
-// startWrite is what a resource's writes said it holds, and where; its
-// times are Unix microseconds (µs apart is as far as order matters here).
+// startWrite is what a resource's writes said it holds, and where: 24
+// bytes. Its times are Unix microseconds (µs apart is as far as order
+// matters here); size and region are numbers of startTable.names, 0 when
+// none was named, and count 0 when none was.
 type startWrite struct {
-	size          unique.Handle[string]
-	sizeAt        int64
-	count         int
-	countAt       int64
-	sizeOK, cntOK bool
-	region        unique.Handle[string] // the latest write's (later, as size)
-	regionAt      int64
+	sizeAt, countAt int64
+	count           uint32
+	size, region    uint16
 }
 
-// name is h's string, "" for the zero handle (none named).
-func name(h unique.Handle[string]) string {
-	if h == (unique.Handle[string]{}) {
+// name is the name numbered n, "" for 0 (none named).
+func (t *startTable) name(n uint16) string {
+	if n == 0 {
 		return ""
 	}
-	return h.Value()
+	return t.names[n-1]
+}
+
+// numberOf is the number of name, made on first use; 0 when every
+// number is taken (a log of endless made-up sizes).
+func (t *startTable) numberOf(name string) uint16 {
+	if n, ok := t.number[name]; ok {
+		return n
+	}
+	if len(t.names) == math.MaxUint16 {
+		return 0
+	}
+	if t.number == nil {
+		t.number = map[string]uint16{}
+	}
+	t.names = append(t.names, strings.Clone(name))
+	n := uint16(len(t.names))
+	t.number[t.names[n-1]] = n
+	return n
 }
 
 // startable maps the operation writing a resource that can be started to
@@ -110,7 +132,7 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 			keep(&t.jobs, t.idKey(id), jobRef{cluster: t.idKey(target), target: target, wakes: c.Wakes})
 			return
 		}
-		keep(&t.started, t.idKey(id), t.idKey(scaleSetOf(id)))
+		t.started.Put(t.idKey(id), struct{}{})
 		return
 	}
 	counts, ok := startable[ev.Operation]
@@ -121,18 +143,25 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	id := t.idKey(resourceKey(ev.ResourceID))
-	w := t.written[id]
+	w, _ := t.written.Get(id)
 	at := ev.Time.UnixMicro()
-	if c.Size != "" && (!w.sizeOK || later(at, w.sizeAt, c.Size, name(w.size))) {
-		w.size, w.sizeAt, w.sizeOK = unique.Make(c.Size), at, true
+	if c.Size != "" && (w.size == 0 || later(at, w.sizeAt, c.Size, t.name(w.size))) {
+		if n := t.numberOf(c.Size); n != 0 {
+			w.size, w.sizeAt = n, at
+		}
 	}
-	if counts && c.Count > 0 && (!w.cntOK || at > w.countAt || at == w.countAt && c.Count > w.count) {
-		w.count, w.countAt, w.cntOK = c.Count, at, true
+	if counts && c.Count > 0 && (w.count == 0 || at > w.countAt || at == w.countAt && uint32(min(c.Count, math.MaxUint32)) > w.count) {
+		w.count, w.countAt = uint32(min(c.Count, math.MaxUint32)), at
 	}
-	if r := ev.Region; r != "" && r != "global" && (w.region == unique.Handle[string]{} || later(at, w.regionAt, r, name(w.region))) {
-		w.region, w.regionAt = unique.Make(r), at
+	// A resource keeps the region it was made in (Azure moves none), so
+	// its writes name one; of two, the greater is kept, which any
+	// reading order gives.
+	if r := ev.Region; r != "" && r != "global" && r > t.name(w.region) {
+		if n := t.numberOf(r); n != 0 {
+			w.region = n
+		}
 	}
-	keep(&t.written, id, w)
+	t.written.Put(id, w)
 }
 
 // later reports whether a value named at t replaces one named at was: the
@@ -157,24 +186,25 @@ func (e *Enricher) lateStart(id string, n int) (count int, target, size string, 
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	key := t.idKey(resourceKey(id))
+	rk := resourceKey(id)
+	key := t.idKey(rk)
 	if j, ok := t.jobs[key]; ok {
-		w := t.written[j.cluster]
+		w, _ := t.written.Get(j.cluster)
 		n = j.wakes
-		if w.cntOK {
-			n = min(n, w.count)
+		if w.count > 0 {
+			n = min(n, int(w.count))
 		}
-		return n, j.target, name(w.size), true
+		return n, j.target, t.name(w.size), true
 	}
-	owner, ok := t.started[key]
-	if !ok {
+	if _, ok := t.started.Get(key); !ok {
 		return 0, "", "", false
 	}
-	w := t.written[owner]
-	if n <= 0 && owner == key && w.cntOK {
-		n = w.count
+	owner := t.ownerKey(rk, key)
+	w, _ := t.written.Get(owner)
+	if n <= 0 && owner == key && w.count > 0 {
+		n = int(w.count)
 	}
-	return n, "", name(w.size), true
+	return n, "", t.name(w.size), true
 }
 
 // startRegion is the region the writes of what a start woke named (a
@@ -187,14 +217,28 @@ func (e *Enricher) startRegion(id string) string {
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	key := t.idKey(resourceKey(id))
+	rk := resourceKey(id)
+	key := t.idKey(rk)
+	var owner uint64
 	if j, ok := t.jobs[key]; ok {
-		return name(t.written[j.cluster].region)
+		owner = j.cluster
+	} else if _, ok := t.started.Get(key); ok {
+		owner = t.ownerKey(rk, key)
+	} else {
+		return ""
 	}
-	if owner, ok := t.started[key]; ok {
-		return name(t.written[owner].region)
+	w, _ := t.written.Get(owner)
+	return t.name(w.region)
+}
+
+// ownerKey is the key of what the writes sizing a start of the resource
+// id (resourceKey's form), whose key is key, are of: its scale set's for
+// a scale-set instance, else its own.
+func (t *startTable) ownerKey(id string, key uint64) uint64 {
+	if set := scaleSetOf(id); set != id {
+		return t.idKey(set)
 	}
-	return ""
+	return key
 }
 
 // scaleSetOf is the scale set a scale-set instance's id belongs to

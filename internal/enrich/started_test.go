@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -130,7 +131,8 @@ func TestScaleSetOf(t *testing.T) {
 // TestStartRegion: a start whose record names no region (the Activity
 // Log's REST and Log Analytics shapes name none) takes its resource's
 // writes', a scale-set instance its scale set's, whichever is read first;
-// a start the hunt saw no write of has none.
+// a start the hunt saw no write of has none. Of two regions named, the
+// greater is kept, in any order.
 func TestStartRegion(t *testing.T) {
 	const (
 		sub   = "/subscriptions/s1/resourcegroups/rg/providers/"
@@ -144,6 +146,11 @@ func TestStartRegion(t *testing.T) {
 			Compute: &event.Compute{Service: "vmss", Size: "Standard_ND96asr_v4", Count: 5}},
 		{Time: at.Add(-48 * time.Hour), Operation: event.OpVMWrite, ResourceID: vm, Region: "westeurope", Outcome: event.OutcomeStarted,
 			Compute: &event.Compute{Service: "vm", Size: "Standard_D4s_v5", Count: 1}},
+		// A record naming another region for the scale set (Azure moves
+		// no resource; a forged or garbled record): either order keeps
+		// the same one.
+		{Time: at.Add(-24 * time.Hour), Operation: event.OpScaleSetWrite, ResourceID: vmss, Region: "australiaeast", Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vmss", Count: 5}},
 	}
 	starts := []event.Event{
 		{Time: at, Operation: event.OpStartVMSSVM, ResourceID: vmss + "/virtualmachines/3", Outcome: event.OutcomeStarted,
@@ -157,8 +164,10 @@ func TestStartRegion(t *testing.T) {
 			t.Fatal(err)
 		}
 		all := append(append([]event.Event{}, writes...), starts...)
-		if startsFirst {
-			all = append(append([]event.Event{}, starts...), writes...)
+		if startsFirst { // and the writes the other way round
+			rev := slices.Clone(writes)
+			slices.Reverse(rev)
+			all = append(append([]event.Event{}, starts...), rev...)
 		}
 		for i := range all {
 			e.Apply(&all[i])

@@ -6,10 +6,11 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/coverage"
 	"github.com/mamori-sec/mamori/internal/event"
+	"github.com/mamori-sec/mamori/internal/hashtab"
 )
 
 // maxComputeOps bounds the compute operations a hunt tracks, so its
-// memory stays flat whatever its input holds (about 5 MiB at the bound:
+// memory stays flat whatever its input holds (about 1.6 MB at the bound:
 // a tenant makes a few thousand creates a month);
 // past it, the operations already tracked are still followed.
 const maxComputeOps = 1 << 17
@@ -98,27 +99,24 @@ func (c *computeOps) add(ev *event.Event) {
 	c.table.note(c.hash.OpKey(ev.CorrelationID), s)
 }
 
-// opTable is what the workers' records said of each compute operation.
+// opTable is what the workers' records said of each compute operation:
+// the key of its correlation id (OpKey) -> what its records said, 9
+// bytes a slot (hashtab), 2 MB at the bound.
 type opTable struct {
 	mu     sync.Mutex
-	ops    map[uint64]OpState // OpKey of the correlation id -> what its records said
+	ops    *hashtab.Table[OpState]
 	capped bool
 }
 
 func (t *opTable) note(k uint64, s OpState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	was, ok := t.ops[k]
-	switch {
-	case ok:
-		t.ops[k] = was | s
-	case len(t.ops) >= maxComputeOps:
+	if t.ops == nil {
+		t.ops = &hashtab.Table[OpState]{Max: maxComputeOps}
+	}
+	was, _ := t.ops.Get(k)
+	if !t.ops.Put(k, was|s) {
 		t.capped = true
-	default:
-		if t.ops == nil {
-			t.ops = map[uint64]OpState{}
-		}
-		t.ops[k] = s
 	}
 }
 
@@ -155,8 +153,8 @@ const opAMLJob = "microsoft.machinelearningservices/workspaces/jobs/write"
 type ComputeOps struct {
 	// Ops says, per operation (OpKey of its correlation id), what its
 	// records said; those of OpNone without OpSized are no compute
-	// creates.
-	Ops map[uint64]OpState
+	// creates. Nil holds none.
+	Ops *hashtab.Table[OpState]
 	// Alone counts the records without a correlation id, each an
 	// operation of its own; AloneUnsized those of them that named no
 	// size, AloneJobs those of the unsized that are Azure ML jobs.
@@ -169,7 +167,7 @@ type ComputeOps struct {
 // named a size, and the Azure ML jobs among them.
 func (ops ComputeOps) Unsized() coverage.Unsized {
 	u := coverage.Unsized{Creates: ops.Alone, Unsized: ops.AloneUnsized, Jobs: ops.AloneJobs, Capped: ops.Capped}
-	for _, s := range ops.Ops {
+	for _, s := range ops.Ops.All() {
 		if !s.create() {
 			continue
 		}
@@ -187,9 +185,6 @@ func (ops ComputeOps) Unsized() coverage.Unsized {
 // computeOpsOf is the workers' compute operations, their counts summed.
 func computeOpsOf(slots []readSlot, t *opTable) ComputeOps {
 	ops := ComputeOps{Ops: t.ops, Capped: t.capped}
-	if ops.Ops == nil {
-		ops.Ops = map[uint64]OpState{}
-	}
 	for i := range slots {
 		c := &slots[i].compute
 		ops.Alone += c.alone

@@ -214,8 +214,8 @@ func cycleKeys(hr *hunt.Result) map[string]coverage.KeySample {
 // read them).
 func cycleCompute(hr *hunt.Result) *store.ComputeCycle {
 	c := hr.ComputeOps
-	ops := make(map[uint64]store.OpState, len(c.Ops))
-	for k, s := range c.Ops {
+	ops := make(map[uint64]store.OpState, c.Ops.Len())
+	for k, s := range c.Ops.All() {
 		ops[k] = storeOp(s)
 	}
 	return &store.ComputeCycle{Ops: ops, Alone: c.Alone, AloneUnsized: c.AloneUnsized, AloneJobs: c.AloneJobs, Capped: c.Capped}
