@@ -109,7 +109,7 @@ func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
 func TestPlanIsDeterministicAndMixesScenarios(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	for i := range 40 {
+	for i := range 80 {
 		s1, n1 := plan(3, i)
 		s2, n2 := plan(3, i)
 		if s1 != s2 || !slices.Equal(n1, n2) {
@@ -124,7 +124,7 @@ func TestPlanIsDeterministicAndMixesScenarios(t *testing.T) {
 	}
 	for _, n := range simulate.Scenarios() {
 		if !seen[n] {
-			t.Errorf("40 tenants never drew %s", n)
+			t.Errorf("80 tenants never drew %s", n)
 		}
 	}
 }

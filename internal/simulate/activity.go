@@ -139,22 +139,42 @@ func (g *gen) activity(at time.Time, line []byte, noisy bool) {
 // rest writes a tenant-level Activity Log event in the REST shape
 // (az rest …/providers/microsoft.insights/eventtypes/management/values).
 func (g *gen) rest(at time.Time, a actor, op, scope, status, corr string) {
+	g.restRecord(at, a, op, scope, status, corr, restOpts{Method: "POST", Provider: "Microsoft.Authorization", Title: "Microsoft Authorization"})
+}
+
+// restOpts are what a tenant-level event says beyond its operation: the
+// HTTP method, the resource provider, and properties beyond the usual
+// (a request or response body, a status code).
+type restOpts struct {
+	Method, Provider, Title string
+	Props                   map[string]any
+}
+
+// restRecord is rest with o's method, provider and properties.
+func (g *gen) restRecord(at time.Time, a actor, op, scope, status, corr string, o restOpts) {
+	props := map[string]any{"eventCategory": "Administrative", "entity": scope, "message": op, "hierarchy": ""}
+	for k, v := range o.Props {
+		props[k] = v
+	}
 	e := map[string]any{
 		"authorization": map[string]any{"action": op, "scope": scope}, "caller": a.UPN, "channels": "Operation",
 		"claims": g.claims(a), "correlationId": corr, "description": "",
 		"eventDataId": guid(g.r),
 		"eventName":   map[string]any{"value": map[bool]string{true: "BeginRequest", false: "EndRequest"}[status == "Started"]},
 		"category":    map[string]any{"value": "Administrative", "localizedValue": "Administrative"},
-		"httpRequest": map[string]any{"clientRequestId": guid(g.r), "clientIpAddress": a.IP, "method": "POST"},
+		"httpRequest": map[string]any{"clientRequestId": guid(g.r), "clientIpAddress": a.IP, "method": o.Method},
 		"id":          scope + "/events/" + guid(g.r) + "/ticks/" + fmt.Sprint(at.UnixNano()/100+621355968000000000),
 		"level":       "Informational", "resourceGroupName": "",
-		"resourceProviderName": map[string]any{"value": "Microsoft.Authorization", "localizedValue": "Microsoft Authorization"},
+		"resourceProviderName": map[string]any{"value": o.Provider, "localizedValue": o.Title},
 		"resourceId":           scope, "operationId": corr,
 		"operationName":  map[string]any{"value": op, "localizedValue": op},
-		"properties":     map[string]any{"eventCategory": "Administrative", "entity": scope, "message": op, "hierarchy": ""},
+		"properties":     props,
 		"status":         map[string]any{"value": status, "localizedValue": status},
 		"subStatus":      map[string]any{"value": "", "localizedValue": ""},
 		"eventTimestamp": stamp(at), "submissionTimestamp": stamp(at.Add(9 * time.Second)), "tenantId": g.t.ID,
+	}
+	if a.SP {
+		e["caller"] = a.OID
 	}
 	g.add("tenant-activity/directory-activity.json", kindValue, at, marshal(e))
 }

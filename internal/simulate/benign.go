@@ -15,6 +15,7 @@ func (g *gen) run() (*Truth, error) {
 		g.benignCompute(day, weekday)
 		g.benignWoken(day, weekday)
 		g.benignPipeline(day)
+		g.benignVending(day)
 		g.benignAlerts(day)
 		for h := range 24 {
 			hour := day.Add(time.Duration(h) * time.Hour)

@@ -127,10 +127,13 @@ func (g *gen) benignAlerts(day time.Time) {
 }
 
 // minerAlert writes what Defender for Servers raises about a miner started
-// at at on host, an instance of the attacker's scale set vmss, when its
-// agent reaches the machine.
+// at at on host, an instance of the attacker's scale set vmss (or the VM
+// vmss itself), when its agent reaches the machine.
 func (g *gen) minerAlert(x *Attack, at time.Time, vmss, host string) {
-	rid := fmt.Sprintf("%s/VIRTUALMACHINES/%d", vmss, g.sec.IntN(40))
+	rid := vmss
+	if strings.Contains(vmss, "/VIRTUALMACHINESCALESETS/") {
+		rid = fmt.Sprintf("%s/VIRTUALMACHINES/%d", vmss, g.sec.IntN(40))
+	}
 	// The machine pages name it by its current title (no type) and the
 	// deprecated page by its type; exports carry either family.
 	a := securityAlert{typ: "VM_DigitalCurrencyMining", name: "Digital currency mining related behavior detected", severity: "High",

@@ -35,6 +35,7 @@ var poolEndpoints = map[string][]endpoint{
 	"pool.supportxmr.com":     {{"pool.supportxmr.com", 3333, "94.130.164.60"}, {"pool.supportxmr.com", 5555, "94.130.164.60"}, {"pool.supportxmr.com", 443, "94.130.164.60"}},
 	"xmr-eu1.nanopool.org":    {{"xmr-eu1.nanopool.org", 14444, "51.15.65.182"}, {"xmr-eu1.nanopool.org", 14433, "51.15.65.182"}},
 	"pool.hashvault.pro":      {{"pool.hashvault.pro", 3333, "95.216.46.125"}, {"pool.hashvault.pro", 443, "95.216.46.125"}},
+	"alphablockmonero.xyz":    {{"alphablockmonero.xyz", 3333, "37.187.95.110"}, {"alphablockmonero.xyz", 5555, "37.187.95.110"}, {"alphablockmonero.xyz", 7777, "37.187.95.110"}},
 }
 
 // stratumPorts are ports pools publish that no common service uses

@@ -89,6 +89,8 @@ var catalogue = []scenario{
 	{name: "slow-attack", run: (*gen).slowAttack},
 	{name: "dormant-gpu-wake", run: (*gen).dormantWake},
 	{name: "paced-gpu-day", run: (*gen).pacedGPUDay},
+	{name: "subscription-created-elsewhere", run: (*gen).subscriptionElsewhere},
+	{name: "gpu-vm-fleet", run: (*gen).gpuFleet},
 	{name: "export-cut", last: true, run: (*gen).exportCut},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
@@ -97,6 +99,8 @@ var catalogue = []scenario{
 	{name: "slow-attack-twin", twin: true, run: (*gen).slowTwin},
 	{name: "dormant-gpu-wake-twin", twin: true, run: (*gen).dormantWakeTwin},
 	{name: "paced-gpu-day-twin", twin: true, run: (*gen).pacedGPUDayTwin},
+	{name: "subscription-created-elsewhere-twin", twin: true, run: (*gen).subscriptionElsewhereTwin},
+	{name: "gpu-vm-fleet-twin", twin: true, run: (*gen).gpuFleetTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.

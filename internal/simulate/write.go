@@ -122,8 +122,13 @@ type gen struct {
 	fr, nr, sp *rand.Rand
 	// drv is the stream of GPU drivers installed on hosts (drivers.go);
 	// sec that of Defender for Cloud's alerts (defender.go).
-	drv, sec    *rand.Rand
-	wk          *rand.Rand // the woken machines' stream (woken.go)
+	drv, sec *rand.Rand
+	wk       *rand.Rand // the woken machines' stream (woken.go)
+	// vend is the stream of subscriptions created (attack_vend.go), and
+	// vendDay shifts the pipeline's days.
+	vend        *rand.Rand
+	vendDay     int
+	fleet       *rand.Rand // the fleet attack's and its twin's (attack_fleet.go)
 	cuts        []window   // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
@@ -244,7 +249,8 @@ func newGen(opt Options) (*gen, error) {
 	wk := newWokenRand(opt.Seed)
 	t.StartStop = app{Name: "vm-start-stop-runbook", AppID: guid(wk), OID: guid(wk)}
 	t.Rotation = wk.IntN(opt.Days)
-	return &gen{r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
+	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
+	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), sec: newSecRand(opt.Seed),
 		flowTargets: map[string]flowTarget{}, agents: agents, shapes: shapes}, nil
 }
