@@ -176,7 +176,9 @@ func (g *gen) restRecord(at time.Time, a actor, op, scope, status, corr string, 
 	if a.SP {
 		e["caller"] = a.OID
 	}
-	g.add("tenant-activity/directory-activity.json", kindValue, at, marshal(e))
+	// A day a file, as the REST export of the subscription's log: a
+	// service delivers the directory's days as they pass.
+	g.add("tenant-activity/directory-activity_"+at.UTC().Format("2006-01-02")+".json", kindValue, at, marshal(e))
 }
 
 // vmBody is a VM create request body.
