@@ -92,9 +92,10 @@ func wantsOf(c *sigma.Compiled, signIn bool) (t ruleWants, ok bool) {
 // indexed by its operation, by their
 // needles missing from the record's text (g.Text). A rule the analysis
 // cannot narrow (a user's rule on other fields only) makes it true for
-// its whole kind. It is an event.Wants; Eval ignores the Brief events a
-// reader made where it was false, except for when each tenant's logs
-// begin.
+// its whole kind. The failure of a compute create is always wanted (the
+// price leaves out what Azure refused). It is an event.Wants; Eval
+// ignores the Brief events a reader made where it was false, except for
+// when each tenant's logs begin.
 func (e *Engine) Wants(g *event.Glance) bool {
 	k := int(g.Kind)
 	if k >= numKinds {
@@ -113,7 +114,11 @@ func (e *Engine) Wants(g *event.Glance) bool {
 			return true
 		}
 	}
-	return false
+	// A compute create Azure refused is read in full whatever the rules
+	// ask: a rule may want its Start, which names the machines, and no
+	// rule its Failure, which is what keeps them out of the price
+	// (failed.go). Failures are a few records in a thousand.
+	return g.Kind == event.KindActivity && g.Outcome == event.OutcomeFailed && event.CreatesCompute(g.Operation)
 }
 
 // NeedsPool reports whether every rule that reads events of kind k

@@ -142,6 +142,10 @@ func TestWants(t *testing.T) {
 			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeSucceeded, home), true},
 		{"an indexed operation's Succeeded record, to a rule on failures of any operation", map[string]string{"s.yml": startsOnly, "f.yml": failedOnly},
 			glance("microsoft.compute/virtualmachines/start/action", event.OutcomeSucceeded, home), false},
+		{"a compute create's failure, to a rule on Start records only: read, so its machines are not priced", map[string]string{"s.yml": startsOnly},
+			glance("microsoft.compute/virtualmachines/write", event.OutcomeFailed, home), true},
+		{"a compute create's success, to a rule on Start records only", map[string]string{"s.yml": startsOnly},
+			glance("microsoft.compute/virtualmachines/write", event.OutcomeSucceeded, home), false},
 		{"other kinds are not narrowed by activity rules", map[string]string{"e.yml": elevate},
 			&event.Glance{Kind: event.KindSignIn}, false},
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/rules"
 )
 
 // TestIncidentPricedFromBaseRuleHits: a principal that never deployed
@@ -200,5 +201,68 @@ func TestScaleSetSizeChangePricedAtItsCapacity(t *testing.T) {
 	}
 	if !web || !other {
 		t.Errorf("cost lines %+v: want 100 × NC24ads_A100_v4 for the resized set, and NC48ads_A100_v4 of unknown count for the set never sized", got)
+	}
+}
+
+// TestRefusedCreateUnpricedWhateverTheRulesRead: with only a user's rule
+// on the Start records of VM writes, which wants no Failure record, a
+// create Azure refused is still read as refused and its machines left
+// out of the incident's price (engine.Engine.Wants).
+func TestRefusedCreateUnpricedWhateverTheRulesRead(t *testing.T) {
+	t.Parallel()
+	const (
+		tenant = "6d3f9a2b-51c4-4e8a-9b7d-2c1e0f8a4b93"
+		sub    = "1f28db75-7007-4e16-ac3d-2185a53fc598"
+		oid    = "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10"
+		rule   = `title: VM requested
+name: user.vm_requested
+id: 5a0c2e4f-1b3d-4f6a-8c9e-0d2b4f6a8c1e
+description: A VM create's request.
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel:
+    operation: microsoft.compute/virtualmachines/write
+    outcome: started
+  condition: sel
+level: high
+`
+	)
+	user := t.TempDir()
+	if err := os.WriteFile(filepath.Join(user, "vm.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)
+	var lines []string
+	for i, result := range []string{"Success", "Failure"} {
+		corr := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", i)
+		rid := fmt.Sprintf("/SUBSCRIPTIONS/%s/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/GPU-%d", sub, i)
+		start := at.Add(time.Duration(i) * time.Minute)
+		lines = append(lines,
+			activityRecord(t, tenant, sub, start, oid, "eve.intern@contoso.example", rid, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", corr, "Start",
+				`{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_ND96asr_v4"}}}`),
+			activityRecord(t, tenant, sub, start.Add(40*time.Second), oid, "eve.intern@contoso.example", rid, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", corr, result, ""))
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Load(rules.Options{Dirs: []string{user}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, dir), Config{Rules: set, Enricher: enr, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Incidents) != 1 {
+		t.Fatalf("%d incidents of %d alerts, want one", len(res.Incidents), len(res.Alerts))
+	}
+	n := 0
+	for _, l := range res.Incidents[0].Cost.Lines {
+		n += l.Count
+	}
+	if n != 1 {
+		t.Errorf("incident priced for %d instances, want the one that ran: %+v", n, res.Incidents[0].Cost)
 	}
 }
