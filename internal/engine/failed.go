@@ -28,7 +28,7 @@ const maxFailedCreates = 1 << 16
 // records in a thousand.
 type failedTable struct {
 	mu   sync.Mutex
-	keys hashtab.Table[struct{}] // at its bound, 1 MB
+	keys hashtab.Table[struct{}] // at its bound, 0.7 MB
 }
 
 // noteFailed notes ev when it is the failure of a compute create.

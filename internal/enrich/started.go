@@ -30,7 +30,7 @@ import (
 // ids) over some gigabytes of Activity Log, so it holds no id: each is a
 // hash of the id in lower case (idKey), with a seed of this hunt's that
 // no log writer knows, in flat tables (hashtab); sizes and regions are
-// numbers of names. At its bound it takes about 6 MB (the memory
+// numbers of names. At its bound it takes about 3.5 MB (the memory
 // benchmark over 10 GiB, docs/performance.md).
 type startTable struct {
 	mu   sync.Mutex

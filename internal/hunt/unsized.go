@@ -101,7 +101,7 @@ func (c *computeOps) add(ev *event.Event) {
 
 // opTable is what the workers' records said of each compute operation:
 // the key of its correlation id (OpKey) -> what its records said, 9
-// bytes a slot (hashtab), 2 MB at the bound.
+// bytes a slot (hashtab), 1.6 MB at the bound.
 type opTable struct {
 	mu     sync.Mutex
 	ops    *hashtab.Table[OpState]
