@@ -36,8 +36,8 @@ type startTable struct {
 	mu   sync.Mutex
 	seed maphash.Seed // made on first use
 	// written is the size and count the writes of a resource named, each
-	// the latest in event time, so the answer does not depend on the
-	// order records are read in.
+	// the latest in event time, and its region (learnStarted), so the
+	// answer does not depend on the order records are read in.
 	written hashtab.Table[startWrite]
 	// started are the resources started (the writes that size them are
 	// a scale-set instance's scale set's, else their own: ownerKey), and
