@@ -118,12 +118,14 @@ func (e *Enricher) Know(l Learned) {
 // ForgetLearned drops the tables of what this Enricher learned or was
 // told that a store keeps (Learned: regions, targets' sizes, writes), and
 // whether one was full: a service's next cycle starts from what its
-// store kept (Know). The rest stays the process's, as one hunt's, until
+// store kept (Know). It drops the starts and jobs learned too, which a
+// hunt settles itself. The rest stays the process's, as one hunt's, until
 // a store keeps it too: the tenant's owned addresses, given or learned;
 // settings' targets and writes, targets' instances, regions and services
-// (LateScale); what starts woke (started.go); Azure Databricks' managed
-// machines (databricks.go).
+// (LateScale); the sizes the writes of what starts wake named
+// (started.go); Azure Databricks' managed machines (databricks.go).
 func (e *Enricher) ForgetLearned() {
+	e.starts.forgetStarts()
 	r := &e.regions
 	r.mu.Lock()
 	r.m = nil

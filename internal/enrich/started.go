@@ -3,6 +3,7 @@ package enrich
 import (
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -161,7 +162,36 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 			w.region = n
 		}
 	}
-	t.written.Put(id, w)
+	if !t.written.Put(id, w) {
+		t.forgetOlderWrites()
+		t.written.Put(id, w)
+	}
+}
+
+// forgetOlderWrites makes room in a full table of writes: it drops the
+// older half, by the latest time each resource's writes named. A service
+// runs for months and learns more resources than the bound; it needs the
+// recent ones (refusing every new resource, it would have sized no start
+// of a machine made after the table filled). A hunt over files keeps, of
+// more than it can hold, the latest in event time.
+func (t *startTable) forgetOlderWrites() {
+	latest := func(w startWrite) int64 { return max(w.sizeAt, w.countAt) }
+	times := make([]int64, 0, t.written.Len())
+	for _, w := range t.written.All() {
+		times = append(times, latest(w))
+	}
+	slices.Sort(times)
+	cut := times[len(times)/2]
+	t.written.Keep(func(_ uint64, w startWrite) bool { return latest(w) > cut })
+}
+
+// forgetStarts drops the starts and jobs learned: a hunt settles its own
+// (LateRequest), so a service's next cycle needs none of them, and its
+// table would otherwise fill over the months it runs.
+func (t *startTable) forgetStarts() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.started, t.jobs = hashtab.Table[struct{}]{Max: MaxLearned}, nil
 }
 
 // later reports whether a value named at t replaces one named at was: the

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -177,5 +178,46 @@ func TestStartRegion(t *testing.T) {
 				t.Errorf("starts first %v: LateRegion(%s) = %q, want %q", startsFirst, id, got, want)
 			}
 		}
+	}
+}
+
+// TestStartsOfAServiceThatRunsForMonths: more VMs written than the table
+// holds, the latest are still learned (the older half made room); and a
+// service that forgets each cycle's starts (ForgetLearned) still knows a
+// start as one after more starts than the table holds.
+func TestStartsOfAServiceThatRunsForMonths(t *testing.T) {
+	const sub = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/"
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	vm := func(i int) string { return fmt.Sprintf("%svm-%06d", sub, i) }
+	for i := range MaxLearned + 100 {
+		e.Apply(&event.Event{Time: day.Add(time.Duration(i) * time.Minute), Operation: event.OpVMWrite, ResourceID: vm(i),
+			Region: "eastus", Outcome: event.OutcomeStarted, Compute: &event.Compute{Service: "vm", Size: "Standard_ND96asr_v4", Count: 1}})
+	}
+	start := func(id string) {
+		e.Apply(&event.Event{Time: day.AddDate(0, 3, 0), Operation: event.OpStartVM, ResourceID: id, Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vm", Count: 1, Target: id}})
+	}
+	newest, oldest := vm(MaxLearned+99), vm(0)
+	start(newest)
+	start(oldest)
+	if _, _, size, ok := e.lateStart(newest, 1); !ok || size != "Standard_ND96asr_v4" {
+		t.Errorf("the newest VM's start: size %q, start %v; want its write's", size, ok)
+	}
+	if _, _, size, _ := e.lateStart(oldest, 1); size != "" {
+		t.Errorf("the oldest VM's start: size %q; its write was the first to go", size)
+	}
+
+	for i := range MaxLearned + 100 {
+		if i%5000 == 0 {
+			e.ForgetLearned() // a cycle
+		}
+		start(vm(1_000_000 + i))
+	}
+	if _, _, _, ok := e.lateStart(vm(1_000_000+MaxLearned+99), 1); !ok {
+		t.Error("after more starts than the table holds, over cycles, the last is no start")
 	}
 }

@@ -94,11 +94,7 @@ func (t *Table[V]) Put(k uint64, v V) bool {
 	if (t.n+1)*4 > len(t.keys)*3 {
 		t.grow()
 	}
-	i := t.slot(k)
-	for t.keys[i] != 0 {
-		i = t.next(i)
-	}
-	t.keys[i], t.vals[i] = k, v
+	t.place(k, v)
 	t.n++
 	return true
 }
@@ -160,13 +156,34 @@ func (t *Table[V]) grow() {
 	}
 	t.keys, t.vals = make([]uint64, size), make([]V, size)
 	for i, k := range keys {
-		if k == 0 {
-			continue
+		if k != 0 {
+			t.place(k, vals[i])
 		}
-		j := t.slot(k)
-		for t.keys[j] != 0 {
-			j = t.next(j)
+	}
+}
+
+// place puts k, held nowhere, in the first empty slot of its run.
+func (t *Table[V]) place(k uint64, v V) {
+	j := t.slot(k)
+	for t.keys[j] != 0 {
+		j = t.next(j)
+	}
+	t.keys[j], t.vals[j] = k, v
+}
+
+// Keep drops every key for which keep reports false: a table at its
+// bound makes room by what its user no longer needs most.
+func (t *Table[V]) Keep(keep func(k uint64, v V) bool) {
+	if t.zero && !keep(0, t.zeroVal) {
+		var none V
+		t.zero, t.zeroVal = false, none
+	}
+	keys, vals := t.keys, t.vals
+	t.keys, t.vals, t.n = make([]uint64, len(keys)), make([]V, len(keys)), 0
+	for i, k := range keys {
+		if k != 0 && keep(k, vals[i]) {
+			t.place(k, vals[i])
+			t.n++
 		}
-		t.keys[j], t.vals[j] = k, vals[i]
 	}
 }

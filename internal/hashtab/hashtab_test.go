@@ -86,6 +86,31 @@ func TestZeroTableBound(t *testing.T) {
 	}
 }
 
+// TestKeep: the keys Keep keeps are all found again, the others are
+// gone, and the room they leave takes new keys.
+func TestKeep(t *testing.T) {
+	tab := Table[uint64]{Max: 1000}
+	for k := uint64(0); tab.Put(k, k); k++ {
+	}
+	tab.Keep(func(k, _ uint64) bool { return k%3 == 0 })
+	if tab.Len() != 334 {
+		t.Fatalf("kept %d keys, want 334", tab.Len())
+	}
+	for k := uint64(0); k < 1000; k++ {
+		if v, ok := tab.Get(k); ok != (k%3 == 0) || ok && v != k {
+			t.Fatalf("Get(%d) = %d, %v after Keep", k, v, ok)
+		}
+	}
+	for k := uint64(1000); k < 1666; k++ {
+		if !tab.Put(k, k) {
+			t.Fatalf("Put(%d) refused with %d held", k, tab.Len())
+		}
+	}
+	if !tab.Full() {
+		t.Errorf("%d held after refilling, want full", tab.Len())
+	}
+}
+
 // BenchmarkPutGet is the cost of a table at its bound: memory per key
 // (B/op over Max keys) and time per put and get.
 func BenchmarkPutGet(b *testing.B) {
