@@ -42,25 +42,17 @@ func (r *Reader) Len() int { return len(r.b) }
 var errNumber = errors.New("truncated or corrupt number")
 
 // Uvarint reads an unsigned varint.
-func (r *Reader) Uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errNumber
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *Reader) Uvarint() uint64 { return number(r, binary.Uvarint) }
 
 // Varint reads a signed varint.
-func (r *Reader) Varint() int64 {
+func (r *Reader) Varint() int64 { return number(r, binary.Varint) }
+
+// number reads a varint with decode (binary.Uvarint or binary.Varint).
+func number[T uint64 | int64](r *Reader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
 		r.err = errNumber
 		return 0

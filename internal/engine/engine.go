@@ -198,6 +198,7 @@ type workerState struct {
 func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	e := &Engine{work: make([]workerState, max(workers, 1)), corr: corr}
 	e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	e.failedOps.keys.Max = maxFailedCreates
 	e.spill.parent = &e.TempDir
 	var needs func(string) []string
 	if corr != nil {

@@ -40,7 +40,6 @@ func (e *Engine) noteFailed(ev *event.Event) {
 	t := &e.failedOps
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.keys.Max = maxFailedCreates
 	t.keys.Put(k, struct{}{})
 }
 

@@ -82,19 +82,21 @@ func (t *Table[V]) Put(k uint64, v V) bool {
 		t.zero, t.zeroVal = true, v
 		return true
 	}
-	if i, ok := t.find(k); ok {
+	i, ok := t.find(k)
+	switch {
+	case ok:
 		t.vals[i] = v
 		return true
-	}
-	if t.Full() {
+	case t.Full():
 		return false
-	}
-	// Grow past three quarters full: a lookup of an absent key then
-	// probes about eight slots on average.
-	if (t.n+1)*4 > len(t.keys)*3 {
+	case (t.n+1)*4 > len(t.keys)*3:
+		// Grow past three quarters full: a lookup of an absent key then
+		// probes about eight slots on average.
 		t.grow()
+		t.place(k, v)
+	default:
+		t.keys[i], t.vals[i] = k, v // the empty slot that ended k's run
 	}
-	t.place(k, v)
 	t.n++
 	return true
 }
@@ -116,17 +118,18 @@ func (t *Table[V]) All() iter.Seq2[uint64, V] {
 	}
 }
 
-// find is the slot holding k (not 0), if any.
+// find is the slot holding k (not 0), if any, else the empty slot its
+// run of slots ends at (-1 when the table has none yet).
 func (t *Table[V]) find(k uint64) (int, bool) {
-	if t.n == 0 {
-		return 0, false
+	if len(t.keys) == 0 {
+		return -1, false
 	}
 	for i := t.slot(k); ; i = t.next(i) {
 		switch t.keys[i] {
 		case k:
 			return i, true
 		case 0:
-			return 0, false
+			return i, false
 		}
 	}
 }

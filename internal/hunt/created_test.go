@@ -73,10 +73,7 @@ func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 		create(result, day.Add(30*time.Hour+time.Duration(i)*time.Minute), "7d1e6c11-3a8f-4f0a-9a7e-3c0c4f2b9e10", "eve.intern@contoso.example",
 			vm, "Standard_D16as_v5")
 	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := blobOf(t, lines)
 	set, enr := catalogue(t)
 	for _, mem := range []int{1 << 30, 4 << 10} { // in memory, and spilled
 		res, err := Run(context.Background(), expand(t, dir), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: 24 * time.Hour, HitMemory: mem, TempDir: t.TempDir()})
@@ -102,10 +99,7 @@ func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 				continue
 			}
 			found = true
-			n := 0
-			for _, l := range in.Cost.Lines {
-				n += l.Count
-			}
+			n := instances(in.Cost)
 			if n != created || len(in.Timeline) != 1 || in.Timeline[0].Rule != "azure.compute.first_time_deployer" {
 				t.Errorf("memory %d: incident of %d alerts (%s), priced for %d instances, want first_time_deployer alone and %d: %+v",
 					mem, len(in.Timeline), in.Timeline[0].Rule, n, created, in.Cost)
@@ -115,6 +109,26 @@ func pricedFromBaseRuleHits(t *testing.T, created, refused int) {
 			t.Fatalf("memory %d: no incident names eve: %d alerts", mem, len(res.Alerts))
 		}
 	}
+}
+
+// blobOf writes lines as one hourly blob (PT1H.json) in a new folder,
+// and returns the folder.
+func blobOf(t *testing.T, lines []string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// instances is how many machines a cost prices.
+func instances(c incident.Cost) int {
+	n := 0
+	for _, l := range c.Lines {
+		n += l.Count
+	}
+	return n
 }
 
 // createdBy counts the creates of cs a principal id containing who made.
@@ -177,10 +191,7 @@ func TestScaleSetSizeChangePricedAtItsCapacity(t *testing.T) {
 	write(day, set("web"), "c0ffee00-0000-4000-8000-000000000001", `{"location":"eastus","sku":{"name":"Standard_D2s_v5","capacity":100}}`)
 	write(day.Add(48*time.Hour), set("web"), "c0ffee00-0000-4000-8000-000000000002", `{"sku":{"name":"Standard_NC24ads_A100_v4"}}`)
 	write(day.Add(48*time.Hour), set("other"), "c0ffee00-0000-4000-8000-000000000003", `{"sku":{"name":"Standard_NC48ads_A100_v4"}}`)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := blobOf(t, lines)
 	rules, enr := catalogue(t)
 	res, err := Run(context.Background(), expand(t, dir), Config{Rules: rules, Enricher: enr, Workers: 2, Baseline: 24 * time.Hour})
 	if err != nil {
@@ -242,10 +253,7 @@ level: high
 				`{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_ND96asr_v4"}}}`),
 			activityRecord(t, tenant, sub, start.Add(40*time.Second), oid, "eve.intern@contoso.example", rid, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", corr, result, ""))
 	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := blobOf(t, lines)
 	set, err := rules.Load(rules.Options{Dirs: []string{user}})
 	if err != nil {
 		t.Fatal(err)
@@ -258,11 +266,7 @@ level: high
 	if len(res.Incidents) != 1 {
 		t.Fatalf("%d incidents of %d alerts, want one", len(res.Incidents), len(res.Alerts))
 	}
-	n := 0
-	for _, l := range res.Incidents[0].Cost.Lines {
-		n += l.Count
-	}
-	if n != 1 {
+	if n := instances(res.Incidents[0].Cost); n != 1 {
 		t.Errorf("incident priced for %d instances, want the one that ran: %+v", n, res.Incidents[0].Cost)
 	}
 }

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -20,6 +21,12 @@ func (g *gen) user(p person, ip string, mfa bool) actor {
 
 func (g *gen) spActor(a app, ip string) actor {
 	return actor{OID: a.OID, AppID: a.AppID, Name: a.Name, SP: true, IP: ip}
+}
+
+// pipeline is the deployment pipeline's service principal on one of its
+// hosted runners, Azure addresses the tenant does not own.
+func (g *gen) pipeline() actor {
+	return g.spActor(g.t.CI, fmt.Sprintf("20.%d.%d.%d", 30+g.r.IntN(40), g.r.IntN(256), 1+g.r.IntN(250)))
 }
 
 // claims are the token claims ARM copies into every record.
@@ -153,9 +160,7 @@ type restOpts struct {
 // restRecord is rest with o's method, provider and properties.
 func (g *gen) restRecord(at time.Time, a actor, op, scope, status, corr string, o restOpts) {
 	props := map[string]any{"eventCategory": "Administrative", "entity": scope, "message": op, "hierarchy": ""}
-	for k, v := range o.Props {
-		props[k] = v
-	}
+	maps.Copy(props, o.Props)
 	e := map[string]any{
 		"authorization": map[string]any{"action": op, "scope": scope}, "caller": a.UPN, "channels": "Operation",
 		"claims": g.claims(a), "correlationId": corr, "description": "",
@@ -235,7 +240,7 @@ func (g *gen) benignARM(h time.Time, work bool) {
 		loc := pick(g.r, t.Regions)
 		switch k := g.r.IntN(10); {
 		case k < 4: // the pipeline deploys templates
-			a := g.spActor(t.CI, fmt.Sprintf("20.%d.%d.%d", 30+g.r.IntN(40), g.r.IntN(256), 1+g.r.IntN(250)))
+			a := g.pipeline()
 			app := pick(g.r, []string{"web", "api", "billing", "search", "portal"})
 			rid := t.rg(app+"-prod") + "/PROVIDERS/MICROSOFT.RESOURCES/DEPLOYMENTS/" + strings.ToUpper(fmt.Sprintf("%s-%d", app, g.r.IntN(90000)+10000))
 			g.arm(at, a, "MICROSOFT.RESOURCES/DEPLOYMENTS/WRITE", rid, armOpts{Body: map[string]any{"properties": map[string]any{"mode": "Incremental"}}, Accept: true, Noisy: true})

@@ -68,7 +68,7 @@ func (g *gen) benignVending(day time.Time) {
 // vendOne is one subscription the pipeline vends.
 func (g *gen) vendOne(at time.Time) time.Time {
 	t := g.t
-	sp := g.spActor(t.CI, fmt.Sprintf("20.%d.%d.%d", 30+g.r.IntN(40), g.r.IntN(256), 1+g.r.IntN(250)))
+	sp := g.pipeline()
 	dir := ""
 	if g.r.IntN(2) == 0 {
 		dir = t.ID // some pipelines name their own directory
@@ -109,7 +109,7 @@ func (g *gen) subscriptionElsewhereTwin(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.vend)
 	defer restore()
-	sp := g.spActor(t.CI, fmt.Sprintf("20.%d.%d.%d", 30+g.r.IntN(40), g.r.IntN(256), 1+g.r.IntN(250)))
+	sp := g.pipeline()
 	name := fmt.Sprintf("lz-%s-prod-%03d", pick(g.r, []string{"payments", "search", "data"}), g.r.IntN(1000))
 	end := g.alias(at, sp, name, t.ID, "")
 	return Attack{
