@@ -18,9 +18,9 @@ import (
 type kindWants struct {
 	any   bool        // a rule the analysis cannot narrow: every record is wanted
 	tests []ruleWants // one per other rule
-	// byOp remembers, per operation, the tests its operation passes
-	// (*[]ruleWants): a log names few operations, asked about on every
-	// record. At most maxRemembered are kept, so records naming
+	// byOp remembers, per operation, what the kind's rules ask of its
+	// records (*opWants): a log names few operations, asked about on
+	// every record. At most maxRemembered are kept, so records naming
 	// operations without end cannot grow it.
 	byOp       sync.Map
 	remembered atomic.Int32
@@ -29,22 +29,99 @@ type kindWants struct {
 // maxRemembered bounds the operations kindWants.byOp remembers.
 const maxRemembered = 4096
 
-// testsFor returns the tests whose operation test op passes.
-func (w *kindWants) testsFor(op string) []ruleWants {
-	if ts, ok := w.byOp.Load(op); ok {
-		return *ts.(*[]ruleWants)
+// opWants is what the rules of a kind ask of the records of one
+// operation: the rules indexed by it, and the tests of the others whose
+// operation test it passes. For an outcome none of those that take it
+// test further than whether the source address is Azure's (no quota,
+// pool, risk or needle: settled), each answer is remembered once given,
+// by outcome and kind of source address (answers): most records of a
+// large hunt are of operations no rule wants from where they come, and
+// asking their rules again on every record was a twentieth of the hunt.
+type opWants struct {
+	rules   []int       // indexed by the operation (Engine.byOp)
+	tests   []ruleWants // the others' whose operation test passes
+	settled [outcomes]bool
+	// answers holds two bits per outcome and source (answerAt): 0 not
+	// yet asked, else noAnswer or yesAnswer. Workers share it.
+	answers atomic.Uint64
+}
+
+// outcomes is the number of event.Outcome values.
+const outcomes = int(event.OutcomeFailed) + 1
+
+// Sources of a glance, as the rules' tests on enrich.src_ip.azure tell
+// them apart.
+const (
+	sourceNone      = iota // no address
+	sourceElsewhere        // an address outside Azure
+	sourceAzure            // an address in Azure
+	sourceUntold           // an address, and no SourceAzure to tell
+	sources
+)
+
+// The answers remembered.
+const (
+	noAnswer  = 1
+	yesAnswer = 2
+)
+
+// answerAt is the bit position of the answer for an outcome and source.
+func answerAt(oc, src int) int { return 2 * (oc*sources + src) }
+
+// source tells the kind of g's source address.
+func (e *Engine) source(g *event.Glance) int {
+	switch {
+	case !g.SourceIP.IsValid():
+		return sourceNone
+	case e.SourceAzure == nil:
+		return sourceUntold
+	case e.SourceAzure(g.SourceIP):
+		return sourceAzure
 	}
-	var ts []ruleWants
+	return sourceElsewhere
+}
+
+// forOp returns what the rules of kind k ask of records of operation op.
+func (e *Engine) forOp(k int, op string) *opWants {
+	w := &e.wants[k]
+	if o, ok := w.byOp.Load(op); ok {
+		return o.(*opWants)
+	}
+	o := &opWants{rules: e.byOp[k][op]}
 	for _, t := range w.tests {
 		if t.op == nil || t.op(sigma.StringValue(op)) {
 			t.op = nil // passed
-			ts = append(ts, t)
+			o.tests = append(o.tests, t)
 		}
 	}
-	if w.remembered.Add(1) <= maxRemembered {
-		w.byOp.Store(strings.Clone(op), &ts) // op may be a view of a record
+	for oc := range o.settled {
+		o.settled[oc] = e.settled(o, event.Outcome(oc))
 	}
-	return ts
+	if w.remembered.Add(1) <= maxRemembered {
+		w.byOp.Store(strings.Clone(op), o) // op may be a view of a record
+	}
+	return o
+}
+
+// settled reports whether the rules of o that take outcome oc test
+// nothing of a glance but its source's kind: then every record of the
+// operation with that outcome from such a source gets the same answer.
+func (e *Engine) settled(o *opWants, oc event.Outcome) bool {
+	takes := func(t *ruleWants) bool {
+		return t.outcome == nil || t.outcome(sigma.StringValue(oc.String()))
+	}
+	for i := range o.tests {
+		if t := &o.tests[i]; takes(t) && !t.sourceOnly() {
+			return false
+		}
+	}
+	for _, i := range o.rules {
+		r := e.rules[i]
+		if takes(&r.wants) && (!r.wants.sourceOnly() || len(r.Compiled.Needles()) > 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
@@ -54,6 +131,12 @@ type ruleWants struct {
 	// RiskState), which rules test as a disjunction ("1 of risk_*") that
 	// gives neither field a value test of its own.
 	may *sigma.Compiled
+}
+
+// sourceOnly reports whether t tests nothing of a glance but its
+// operation, outcome and source address.
+func (t *ruleWants) sourceOnly() bool {
+	return t.quota == nil && t.pool == nil && t.may == nil
 }
 
 // add notes what rule c demands of records of kind k.
@@ -98,19 +181,38 @@ func wantsOf(c *sigma.Compiled, signIn bool) (t ruleWants, ok bool) {
 // when each tenant's logs begin.
 func (e *Engine) Wants(g *event.Glance) bool {
 	k := int(g.Kind)
-	if k >= numKinds {
+	if k >= numKinds || e.wants[k].any {
 		return true
 	}
+	o := e.forOp(k, g.Operation)
+	oc := int(g.Outcome)
+	if oc >= outcomes || !o.settled[oc] {
+		return e.asks(o, g)
+	}
+	at := answerAt(oc, e.source(g))
+	switch o.answers.Load() >> at & 3 {
+	case noAnswer:
+		return false
+	case yesAnswer:
+		return true
+	}
+	yes := e.asks(o, g)
+	answer := uint64(noAnswer)
+	if yes {
+		answer = yesAnswer
+	}
+	o.answers.Or(answer << at) // another worker may set the same: it found the same
+	return yes
+}
+
+// asks is Wants for a glance of o's operation, its rules asked one by one.
+func (e *Engine) asks(o *opWants, g *event.Glance) bool {
 	var pool lazyPool
-	if rs := e.byOp[k][g.Operation]; len(rs) > 0 && e.somePasses(rs, g, &pool) {
+	if len(o.rules) > 0 && e.somePasses(o.rules, g, &pool) {
 		return true
 	}
-	w := &e.wants[k]
-	if w.any {
-		return true
-	}
-	for _, t := range w.testsFor(g.Operation) {
-		if e.passes(&t, g, &pool) {
+	for i := range o.tests {
+		if e.passes(&o.tests[i], g, &pool) {
 			return true
 		}
 	}

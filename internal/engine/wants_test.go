@@ -577,3 +577,90 @@ level: low
 		})
 	}
 }
+
+// TestWantsRemembersOnlyWhatCannotChange asks the catalogue about every
+// operation it indexes, and some it does not, with every outcome, from
+// Azure, from elsewhere and from nowhere, with and without a quota and a
+// text: Wants, which answers from what it remembers of an operation whose
+// rules test nothing but the outcome, says what asking each rule says.
+func TestWantsRemembersOnlyWhatCannotChange(t *testing.T) {
+	t.Parallel()
+	catalogue, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The catalogue, and rules alone, where no other rule wants what a
+	// rule's needles, address, quota, pool or risk test sets aside.
+	sets := []*rules.Set{catalogue}
+	for _, r := range []string{gpuDriver, armFromAzure, failedQuota, poolLookup, riskySignIn} {
+		sets = append(sets, load(t, map[string]string{"r.yml": r}))
+	}
+	remembered, asked := 0, 0
+	for _, set := range sets {
+		for _, lookUp := range []bool{true, false} { // with and without SourceAzure
+			e, err := New(set, 1, set.Correlations())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, a := wantsAsItsRules(t, e, lookUp)
+			remembered, asked = remembered+r, asked+a
+		}
+	}
+	// Both ways are taken: the test would not see a remembered answer
+	// that a quota, a pool or a text changes otherwise.
+	if remembered == 0 || asked == 0 {
+		t.Errorf("%d glances of settled outcomes, %d of others: want some of each", remembered, asked)
+	}
+}
+
+// wantsAsItsRules compares Wants with asking the rules on many glances,
+// and counts those of settled outcomes and of others.
+func wantsAsItsRules(t *testing.T, e *Engine, lookUp bool) (settled, asked int) {
+	t.Helper()
+	azure := netip.MustParseAddr("20.38.1.1")
+	if lookUp {
+		e.SourceAzure = func(a netip.Addr) bool { return a == azure }
+	}
+	e.PoolKind = func(name string) string {
+		if name == "pool.example" {
+			return "domain"
+		}
+		return ""
+	}
+	texts := [][]byte{nil, []byte(`{"type":"NvidiaGpuDriverLinux","statusMessage":"exceeding approved Quota"}`), []byte(`{}`)}
+	for k := range numKinds {
+		ops := []string{"microsoft.resources/deployments/write", "microsoft.web/sites/restart/action", "", "x"}
+		for op := range e.byOp[k] {
+			ops = append(ops, op)
+		}
+		for _, op := range ops {
+			for oc := range outcomes {
+				for _, ip := range []netip.Addr{azure, netip.MustParseAddr("198.51.100.7"), {}} {
+					for _, text := range texts {
+						for v := range 4 { // with and without a quota, a pool and a risk
+							g := event.Glance{Kind: event.Kind(k), Operation: op, Outcome: event.Outcome(oc), SourceIP: ip,
+								Text: text, NoQuota: v&1 == 0, Query: "www.example"}
+							if v&2 == 0 {
+								g.Query, g.RiskLevel, g.RiskState = "pool.example", "high", "atRisk"
+							}
+							got := e.Wants(&g)
+							if e.wants[k].any {
+								continue
+							}
+							o := e.forOp(k, op)
+							if o.settled[oc] {
+								settled++
+							} else {
+								asked++
+							}
+							if want := e.asks(o, &g); got != want {
+								t.Fatalf("Wants(%+v) = %v, its rules say %v", g, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return settled, asked
+}

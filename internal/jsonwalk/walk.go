@@ -281,7 +281,9 @@ func (w *Walker) Members(i int, member func(key []byte, at int) int) int {
 			}
 		}
 		key := b[i+1 : ke]
-		if i = Colon(b, ke); i < 0 {
+		if ke+2 < len(b) && b[ke+1] == ':' && b[ke+2] > ' ' { // compact: Colon's answer
+			i = ke + 2
+		} else if i = Colon(b, ke); i < 0 {
 			return -1
 		}
 		if i = member(key, i); i < 0 {

@@ -125,6 +125,28 @@ const (
 // topKey sorts a top-level name; exact is true for the spellings Detect
 // looks for (time, operationName, resourceId).
 func topKey(k []byte) (kind int, exact bool) {
+	// The spellings of a diagnostic setting's export first: one compare
+	// of a constant each, where EqualFold goes byte by byte.
+	switch string(k) {
+	case "time":
+		return topTime, true
+	case "resourceId":
+		return topResource, true
+	case "operationName":
+		return topOp, true
+	case "category":
+		return topCategory, false
+	case "resultType":
+		return topStatus, false
+	case "callerIpAddress":
+		return topIP, false
+	case "correlationId":
+		return topCorr, false
+	case "identity":
+		return topIdentity, false
+	case "resultSignature", "durationMs", "level", "location", "properties", "resultDescription":
+		return topOther, false
+	}
 	switch len(k) {
 	case 4:
 		if string(k) == "Type" {

@@ -133,16 +133,34 @@ func (r *lineReader) claimsObject(i int) int {
 			}
 		}
 		key := b[i+1 : ke]
-		if i = jsonwalk.Colon(b, ke); i < 0 {
-			return -1
-		}
-		if c := r.claimOf(key); c != nil && !c.OK {
-			i = r.claimValue(c, i)
+		if r.Plain && ke+2 < len(b) && b[ke+1] == ':' && b[ke+2] == '"' {
+			// "name":"value", compact, in a line without a backslash:
+			// most claims. Only names of three lengths can be one the
+			// reader wants, and no name can hide one behind an escape.
+			ve := r.InWord(ke + 3)
+			if ve < 0 {
+				if ve = r.StrEnd(ke + 3); ve < 0 {
+					return -1
+				}
+			}
+			if n := len(key); n == len(claimTID) || n == len(claimIPAddr) || n == len(claimTenantURI) {
+				if c := r.claimOf(key); c != nil && !c.OK {
+					*c = claim{Span: jsonwalk.Span{Start: ke + 3, End: ve, OK: true}, plain: true}
+				}
+			}
+			i = ve + 1
 		} else {
-			i = r.SkipMember(i, 3)
-		}
-		if i < 0 {
-			return -1
+			if i = jsonwalk.Colon(b, ke); i < 0 {
+				return -1
+			}
+			if c := r.claimOf(key); c != nil && !c.OK {
+				i = r.claimValue(c, i)
+			} else {
+				i = r.SkipMember(i, 3)
+			}
+			if i < 0 {
+				return -1
+			}
 		}
 		if i+1 < len(b) && b[i] == ',' && b[i+1] == '"' {
 			i++
