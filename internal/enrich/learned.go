@@ -32,6 +32,10 @@ type Learned struct {
 	// of a Batch pool (Principal ""), which its service log's events
 	// take off theirs.
 	Writes []event.ScaleWrite
+	// Starts are what the writes of resources machines are started from
+	// named (started.go): those read, or used to size a start, since the
+	// last ForgetLearned.
+	Starts []event.StartWrite
 	// Capped says that a table was full (MaxLearned entries) and that
 	// something learned or told was not kept.
 	Capped bool
@@ -54,7 +58,7 @@ func (e *Enricher) keep(ok bool) {
 // its age in the store stays that of the record that taught it. Capped
 // says whether a table was full since the last ForgetLearned.
 func (e *Enricher) Learned() Learned {
-	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}, Capped: e.full.Load()}
+	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}, Starts: e.starts.learned(), Capped: e.full.Load()}
 	r := &e.regions
 	r.mu.Lock()
 	for id, f := range r.m {
@@ -88,6 +92,7 @@ func (e *Enricher) Know(l Learned) {
 	if l.Capped {
 		e.full.Store(true)
 	}
+	e.starts.know(l.Starts)
 	r := &e.regions
 	r.mu.Lock()
 	for id, region := range l.Regions {
@@ -119,11 +124,14 @@ func (e *Enricher) Know(l Learned) {
 // told that a store keeps (Learned: regions, targets' sizes, writes), and
 // whether one was full: a service's next cycle starts from what its
 // store kept (Know). It drops the starts and jobs learned too, which a
-// hunt settles itself. The rest stays the process's, as one hunt's, until
-// a store keeps it too: the tenant's owned addresses, given or learned;
-// settings' targets and writes, targets' instances, regions and services
-// (LateScale); the sizes the writes of what starts wake named
-// (started.go); Azure Databricks' managed machines (databricks.go).
+// hunt settles itself. The sizes the writes of what starts wake named
+// (started.go) stay the process's: a store keeps those each cycle read or
+// used (Learned's Starts), and a process is told them once, at its first
+// cycle, as the table is far larger than the others. The rest stays the
+// process's, as one hunt's, until a store keeps it too: the tenant's
+// owned addresses, given or learned; settings' targets and writes,
+// targets' instances, regions and services (LateScale); Azure Databricks'
+// managed machines (databricks.go).
 func (e *Enricher) ForgetLearned() {
 	e.starts.forgetStarts()
 	r := &e.regions

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hashtab"
@@ -50,6 +51,10 @@ type startTable struct {
 	// less one; a name past the last number is not learned.
 	names  []string
 	number map[string]uint16
+	// fresh are the ids of the resources whose writes this hunt (a
+	// service's cycle) read or whose writes sized a start, by key: what
+	// Learned gives a store to keep (at most MaxLearned).
+	fresh map[uint64]string
 }
 
 // idKey is the key of resource id (resourceKey's form) in the table.
@@ -140,25 +145,39 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	if !ok || c.Target != "" || c.Size == "" && (!counts || c.Count <= 0) {
 		return
 	}
+	count := 0
+	if counts {
+		count = c.Count
+	}
+	at := ev.Time.UnixMicro()
 	t := &e.starts
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	id := t.idKey(resourceKey(ev.ResourceID))
+	rk := resourceKey(ev.ResourceID)
+	id := t.idKey(rk)
+	t.merge(id, c.Size, at, count, at, ev.Region)
+	e.keep(t.noteFresh(id, rk))
+}
+
+// merge adds to the table what a write of the resource keyed id named:
+// a size (at sizeAt), a count (at countAt; 0 for none) and a region. Of
+// two sizes or counts the later is kept, and of two at the same instant
+// the greater, so that any reading order gives the same table.
+func (t *startTable) merge(id uint64, size string, sizeAt int64, count int, countAt int64, region string) {
 	w, _ := t.written.Get(id)
-	at := ev.Time.UnixMicro()
-	if c.Size != "" && (w.size == 0 || later(at, w.sizeAt, c.Size, t.name(w.size))) {
-		if n := t.numberOf(c.Size); n != 0 {
-			w.size, w.sizeAt = n, at
+	if size != "" && (w.size == 0 || later(sizeAt, w.sizeAt, size, t.name(w.size))) {
+		if n := t.numberOf(size); n != 0 {
+			w.size, w.sizeAt = n, sizeAt
 		}
 	}
-	if counts && c.Count > 0 && (w.count == 0 || at > w.countAt || at == w.countAt && uint32(min(c.Count, math.MaxUint32)) > w.count) {
-		w.count, w.countAt = uint32(min(c.Count, math.MaxUint32)), at
+	if n := uint32(min(count, math.MaxUint32)); n > 0 && (w.count == 0 || countAt > w.countAt || countAt == w.countAt && n > w.count) {
+		w.count, w.countAt = n, countAt
 	}
 	// A resource keeps the region it was made in (Azure moves none), so
 	// its writes name one; of two, the greater is kept, which any
 	// reading order gives.
-	if r := ev.Region; r != "" && r != "global" && r > t.name(w.region) {
-		if n := t.numberOf(r); n != 0 {
+	if region != "" && region != "global" && region > t.name(w.region) {
+		if n := t.numberOf(region); n != 0 {
 			w.region = n
 		}
 	}
@@ -166,6 +185,23 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 		t.forgetOlderWrites()
 		t.written.Put(id, w)
 	}
+}
+
+// noteFresh notes that the writes of the resource id (resourceKey's
+// form), keyed key, were read or used: false when the fresh table is full
+// and it was not noted.
+func (t *startTable) noteFresh(key uint64, id string) bool {
+	if _, ok := t.fresh[key]; ok {
+		return true
+	}
+	if len(t.fresh) >= MaxLearned {
+		return false
+	}
+	if t.fresh == nil {
+		t.fresh = map[uint64]string{}
+	}
+	t.fresh[key] = strings.Clone(id)
+	return true
 }
 
 // forgetOlderWrites makes room in a full table of writes: it drops the
@@ -191,7 +227,42 @@ func (t *startTable) forgetOlderWrites() {
 func (t *startTable) forgetStarts() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.started, t.jobs = hashtab.Table[struct{}]{Max: MaxLearned}, nil
+	t.started, t.jobs, t.fresh = hashtab.Table[struct{}]{Max: MaxLearned}, nil, nil
+}
+
+// learned returns the writes of the fresh resources (their ids noted by
+// noteFresh), as a store keeps them.
+func (t *startTable) learned() []event.StartWrite {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]event.StartWrite, 0, len(t.fresh))
+	for key, id := range t.fresh {
+		w, ok := t.written.Get(key)
+		if !ok { // forgotten since (forgetOlderWrites)
+			continue
+		}
+		sw := event.StartWrite{ID: id, Size: t.name(w.size), Region: t.name(w.region), Count: int(w.count)}
+		if w.size != 0 {
+			sw.SizeAt = time.UnixMicro(w.sizeAt).UTC()
+		}
+		if w.count != 0 {
+			sw.CountAt = time.UnixMicro(w.countAt).UTC()
+		}
+		out = append(out, sw)
+	}
+	return out
+}
+
+// know adds what a store kept of resources' writes; what this hunt read
+// itself is merged with it as any two writes are.
+func (t *startTable) know(ws []event.StartWrite) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, w := range ws {
+		if id := resourceKey(w.ID); id != "" {
+			t.merge(t.idKey(id), w.Size, w.SizeAt.UnixMicro(), w.Count, w.CountAt.UnixMicro(), w.Region)
+		}
+	}
 }
 
 // later reports whether a value named at t replaces one named at was: the
@@ -219,7 +290,10 @@ func (e *Enricher) lateStart(id string, n int) (count int, target, size string, 
 	rk := resourceKey(id)
 	key := t.idKey(rk)
 	if j, ok := t.jobs[key]; ok {
-		w, _ := t.written.Get(j.cluster)
+		w, found := t.written.Get(j.cluster)
+		if found {
+			e.keep(t.noteFresh(j.cluster, j.target))
+		}
 		n = j.wakes
 		if w.count > 0 {
 			n = min(n, int(w.count))
@@ -229,8 +303,12 @@ func (e *Enricher) lateStart(id string, n int) (count int, target, size string, 
 	if _, ok := t.started.Get(key); !ok {
 		return 0, "", "", false
 	}
-	owner := t.ownerKey(rk, key)
-	w, _ := t.written.Get(owner)
+	ownerID := scaleSetOf(rk)
+	owner := t.idKey(ownerID)
+	w, found := t.written.Get(owner)
+	if found {
+		e.keep(t.noteFresh(owner, ownerID))
+	}
 	if n <= 0 && owner == key && w.count > 0 {
 		n = int(w.count)
 	}

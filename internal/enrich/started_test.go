@@ -2,7 +2,9 @@ package enrich
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +221,69 @@ func TestStartsOfAServiceThatRunsForMonths(t *testing.T) {
 	}
 	if _, _, _, ok := e.lateStart(vm(1_000_000+MaxLearned+99), 1); !ok {
 		t.Error("after more starts than the table holds, over cycles, the last is no start")
+	}
+}
+
+// TestStartsLearnedAndKnown: what a service's cycle read of machines'
+// writes, and the writes that sized a start, are in Learned; a new
+// process told them (Know) sizes a start of those machines as the first
+// would, merged with a write it reads itself as two writes are; and a
+// cycle's Learned holds only what that cycle read or used.
+func TestStartsLearnedAndKnown(t *testing.T) {
+	const sub = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/"
+	vm, vmss := sub+"virtualMachines/GPU-01", sub+"virtualmachinescalesets/train"
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	write := func(e *Enricher, at time.Time, op, id, size string, n int) {
+		e.Apply(&event.Event{Time: at, Operation: op, ResourceID: id, Region: "eastus", Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vm", Size: size, Count: n}})
+	}
+	start := func(e *Enricher, id string) {
+		e.Apply(&event.Event{Time: day.AddDate(0, 0, 10), Operation: event.OpStartVM, ResourceID: id, Outcome: event.OutcomeStarted,
+			Compute: &event.Compute{Service: "vm", Count: 1, Target: id}})
+	}
+	first, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(first, day, event.OpVMWrite, vm, "Standard_ND96asr_v4", 1)
+	write(first, day, event.OpScaleSetWrite, vmss, "Standard_NC24ads_A100_v4", 8)
+	l := first.Learned()
+	byID := map[string]event.StartWrite{}
+	for _, w := range l.Starts {
+		byID[w.ID] = w
+	}
+	if w := byID[strings.ToLower(vm)]; len(l.Starts) != 2 || w.Size != "Standard_ND96asr_v4" || w.Region != "eastus" || !w.SizeAt.Equal(day) {
+		t.Fatalf("learned %+v, want the VM's and the scale set's writes", l.Starts)
+	}
+	first.ForgetLearned()
+	if l := first.Learned(); len(l.Starts) != 0 {
+		t.Errorf("a cycle that read nothing learned %+v", l.Starts)
+	}
+	// The next cycle reads only a start: the write that sized it is
+	// fresh again, so the store keeps it as long as it is used.
+	start(first, vm)
+	if _, _, size, _ := first.lateStart(vm, 1); size != "Standard_ND96asr_v4" {
+		t.Fatalf("the first process's start: size %q", size)
+	}
+	if l := first.Learned(); len(l.Starts) != 1 || l.Starts[0].ID != strings.ToLower(vm) {
+		t.Errorf("a cycle that used the VM's write learned %+v, want it alone", l.Starts)
+	}
+
+	// A new process, told what the first learned, reads the starts and a
+	// later capacity write of the scale set.
+	next, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Know(Learned{Starts: slices.Collect(maps.Values(byID))})
+	write(next, day.AddDate(0, 0, 1), event.OpScaleSetWrite, vmss, "", 40)
+	start(next, vm)
+	next.Apply(&event.Event{Time: day.AddDate(0, 0, 10), Operation: event.OpStartVMSS, ResourceID: vmss, Outcome: event.OutcomeStarted,
+		Compute: &event.Compute{Service: "vmss", Target: vmss}})
+	if _, _, size, ok := next.lateStart(vm, 1); !ok || size != "Standard_ND96asr_v4" {
+		t.Errorf("the new process's start of the VM: size %q, start %v", size, ok)
+	}
+	if n, _, size, _ := next.lateStart(vmss, 0); n != 40 || size != "Standard_NC24ads_A100_v4" {
+		t.Errorf("the new process's start of the scale set: %d × %q, want 40 (the later write) × the size it was told", n, size)
 	}
 }

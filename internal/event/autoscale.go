@@ -104,3 +104,16 @@ type ScaleWrite struct {
 	At                time.Time
 	Count             int
 }
+
+// StartWrite is what the writes of a resource machines are started from
+// (a VM, a scale set, an Azure ML compute, an AKS cluster) named: its
+// size and count, each with the time of the write that named it ("" and 0
+// when none did), and its region; its id in lower case. What enrichment
+// learns of them (enrich.Learned) a service keeps in its store between
+// runs, so that a start read after a restart is sized by a write read
+// before it.
+type StartWrite struct {
+	ID, Size, Region string
+	Count            int
+	SizeAt, CountAt  time.Time
+}

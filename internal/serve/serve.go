@@ -67,6 +67,7 @@ type Server struct {
 	quiet        []Quiet         // the quiet logs at the last cycle
 	checked      bool            // a cycle has judged the logs
 	unsized      int64           // the compute creates not judged at the last cycle
+	startsKnown  bool            // the Enricher was told the store's start_writes
 	linked       map[string]bool // links not followed, already said
 	bufs         [][]byte        // the scan's reading buffers, one a planner, kept for every cycle
 	mu           sync.Mutex      // guards last and growing while the scan plans files at once
@@ -173,12 +174,25 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	// take its target's size and a write of the hour before. What the
 	// Enricher holds is what the store kept, pruned by age, not what
 	// every cycle of the process learned.
-	known, err := st.Learned(ctx, s.cfg.Clock(), enrich.MaxLearned)
+	seen := s.cfg.Clock()
+	known, err := st.Learned(ctx, seen, enrich.MaxLearned)
 	if err != nil {
 		return err
 	}
 	cfg.Enricher.ForgetLearned()
 	cfg.Enricher.Know(enrichLearned(known))
+	// And what machines that may be started were written as: a start
+	// read after a restart is sized by a write read before it. The
+	// process keeps them from its first cycle on (the table is far
+	// larger than the others), and the store what each cycle read.
+	if !s.startsKnown {
+		starts, capped, err := st.StartWrites(ctx, seen, enrich.MaxLearned)
+		if err != nil {
+			return err
+		}
+		cfg.Enricher.Know(enrich.Learned{Starts: starts, Capped: capped})
+		s.startsKnown = true
+	}
 	// And the names of service principals: their sign-ins or Entra's
 	// audit records may have come cycles before their writes.
 	if cfg.Names, err = st.PrincipalNames(ctx); err != nil {

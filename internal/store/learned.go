@@ -12,8 +12,10 @@ import (
 
 // What a hunt learns as it reads, that a later cycle's records need
 // (enrich.Learned): Batch accounts' and clusters' regions (regions), the
-// sizes autoscale settings' targets' writes named (scale_sizes), and the
-// principals' writes of those targets (scale_writes). A service kept them
+// sizes autoscale settings' targets' writes named (scale_sizes), the
+// principals' writes of those targets (scale_writes), and the sizes,
+// counts and regions the writes of resources machines are started from
+// named (start_writes). A service kept them
 // in memory, at most 65,536 of each, for as long as it ran, and lost them
 // at a restart; the store keeps them now, each dropped once no rule can
 // need it, and gives each cycle's hunt what it kept.
@@ -22,6 +24,15 @@ CREATE TABLE IF NOT EXISTS scale_sizes (
 	target TEXT PRIMARY KEY,
 	size   TEXT NOT NULL,
 	seen   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS start_writes (
+	resource TEXT PRIMARY KEY,
+	size     TEXT NOT NULL,
+	size_at  INTEGER NOT NULL,
+	count    INTEGER NOT NULL,
+	count_at INTEGER NOT NULL,
+	region   TEXT NOT NULL,
+	seen     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scale_writes (
 	target    TEXT NOT NULL,
@@ -55,6 +66,9 @@ type Learned struct {
 	Regions map[string]string // resource id, lower case, to region
 	Sizes   map[string]string // autoscale target id, lower case, to size
 	Writes  []event.ScaleWrite
+	// Starts are the writes of resources machines are started from
+	// (StartWrites gives them; Learned does not).
+	Starts []event.StartWrite
 	// Capped: past the bound Learned was asked for, the store held more
 	// (the most recently seen are given); in a cycle, a table of the hunt
 	// was full.
@@ -101,6 +115,9 @@ func putLearned(ctx context.Context, tx *sql.Tx, l *Learned, now time.Time) erro
 			return err
 		}
 	}
+	if err := putStarts(ctx, tx, l.Starts, ns); err != nil {
+		return err
+	}
 	if l.Capped {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES ('learned_capped', ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, ns); err != nil {
@@ -110,7 +127,7 @@ func putLearned(ctx context.Context, tx *sql.Tx, l *Learned, now time.Time) erro
 	for _, d := range []struct {
 		table string
 		kept  time.Duration
-	}{{"regions", factsKept}, {"scale_sizes", factsKept}, {"scale_writes", writesKept}} {
+	}{{"regions", factsKept}, {"scale_sizes", factsKept}, {"start_writes", factsKept}, {"scale_writes", writesKept}} {
 		// The names are this package's constants, not input.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+d.table+" WHERE seen < ?", now.Add(-d.kept).UnixNano()); err != nil {
 			return err
@@ -199,4 +216,81 @@ func (s *Store) LearnedCapped(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return time.Unix(0, ns).UTC(), nil
+}
+
+// putStarts keeps what a cycle read or used of the writes of resources
+// machines are started from, merged with what the store kept as the
+// hunt merges two writes (enrich's startTable): of two sizes or counts
+// the later, of two at the same instant the greater; of two regions the
+// greater.
+func putStarts(ctx context.Context, tx *sql.Tx, ws []event.StartWrite, seen int64) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO start_writes (resource, size, size_at, count, count_at, region, seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (resource) DO UPDATE SET
+			size = CASE WHEN excluded.size != '' AND (size = '' OR excluded.size_at > size_at
+				OR excluded.size_at = size_at AND excluded.size > size) THEN excluded.size ELSE size END,
+			size_at = CASE WHEN excluded.size != '' AND (size = '' OR excluded.size_at > size_at
+				OR excluded.size_at = size_at AND excluded.size > size) THEN excluded.size_at ELSE size_at END,
+			count = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.count_at > count_at
+				OR excluded.count_at = count_at AND excluded.count > count) THEN excluded.count ELSE count END,
+			count_at = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.count_at > count_at
+				OR excluded.count_at = count_at AND excluded.count > count) THEN excluded.count_at ELSE count_at END,
+			region = max(region, excluded.region),
+			seen = max(seen, excluded.seen)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, w := range ws {
+		if _, err := st.ExecContext(ctx, w.ID, w.Size, micros(w.SizeAt), w.Count, micros(w.CountAt), w.Region, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// micros is t in Unix microseconds, 0 for the zero time (none named).
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// StartWrites returns what the store keeps of the writes of resources
+// machines are started from, as seen at now: the most recently seen
+// most, and capped true when it held more. A service's process is told
+// them once, at its first cycle (enrich.Enricher.Know), and keeps them.
+func (s *Store) StartWrites(ctx context.Context, now time.Time, most int) (ws []event.StartWrite, capped bool, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT resource, size, size_at, count, count_at, region FROM start_writes
+		WHERE seen >= ? ORDER BY seen DESC, resource LIMIT ?`, now.Add(-factsKept).UnixNano(), most+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w event.StartWrite
+		var sizeAt, countAt int64
+		if err := rows.Scan(&w.ID, &w.Size, &sizeAt, &w.Count, &countAt, &w.Region); err != nil {
+			return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		if len(ws) == most {
+			capped = true
+			break
+		}
+		if sizeAt != 0 {
+			w.SizeAt = time.UnixMicro(sizeAt).UTC()
+		}
+		if countAt != 0 {
+			w.CountAt = time.UnixMicro(countAt).UTC()
+		}
+		ws = append(ws, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return ws, capped, nil
 }

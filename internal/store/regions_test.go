@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -133,5 +134,59 @@ func TestNamesKeptAcrossRuns(t *testing.T) {
 	}
 	if want := map[string]string{"sp-1": "pipeline", "sp-2": "batch-runner-v2"}; !maps.Equal(got, want) {
 		t.Errorf("PrincipalNames() = %v, want %v", got, want)
+	}
+}
+
+// TestStartWritesMerged: the writes of machines that may be started are
+// kept across runs, merged as the hunt merges two writes whichever cycle
+// read each (the later size and count, of two at one instant the
+// greater; the greater region), given most recently seen first up to the
+// bound asked for (capped past it), and dropped 90 days after the last
+// cycle that read or used them.
+func TestStartWritesMerged(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	const vm, vmss = "/subscriptions/s1/vm/gpu-01", "/subscriptions/s1/vmss/train"
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	commit := func(now time.Time, ws ...event.StartWrite) {
+		t.Helper()
+		if _, err := s.Commit(ctx, Cycle{Now: now, Learned: &Learned{Starts: ws}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(t0,
+		event.StartWrite{ID: vm, Size: "Standard_ND96asr_v4", SizeAt: day, Count: 1, CountAt: day, Region: "eastus"},
+		event.StartWrite{ID: vmss, Size: "Standard_NC24ads_A100_v4", SizeAt: day, Count: 8, CountAt: day, Region: "eastus"})
+	// A later cycle: a capacity write naming no size, and an older
+	// write of the VM (read late) that names another size: neither
+	// replaces what is later.
+	commit(t0.Add(time.Hour),
+		event.StartWrite{ID: vmss, Count: 40, CountAt: day.AddDate(0, 0, 1)},
+		event.StartWrite{ID: vm, Size: "Standard_D4s_v5", SizeAt: day.AddDate(0, 0, -1), Region: "westus"})
+	s.Close()
+	s = open(t, path)
+	got, capped, err := s.StartWrites(ctx, t0.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []event.StartWrite{ // most recently seen first: both, then by id
+		{ID: vm, Size: "Standard_ND96asr_v4", SizeAt: day, Count: 1, CountAt: day, Region: "westus"},
+		{ID: vmss, Size: "Standard_NC24ads_A100_v4", SizeAt: day, Count: 40, CountAt: day.AddDate(0, 0, 1), Region: "eastus"},
+	}
+	if !slices.Equal(got, want) || capped {
+		t.Errorf("StartWrites() = %+v, capped %v;\nwant %+v", got, capped, want)
+	}
+	if got, capped, _ := s.StartWrites(ctx, t0.Add(time.Hour), 1); len(got) != 1 || !capped {
+		t.Errorf("StartWrites(1) = %+v, capped %v; want one, capped", got, capped)
+	}
+	// 90 days after the last cycle that saw them, they are gone.
+	commit(t0.Add(91 * 24 * time.Hour))
+	if got, _, _ := s.StartWrites(ctx, t0.Add(91*24*time.Hour), 10); len(got) != 0 {
+		t.Errorf("after 91 days: %+v", got)
+	}
+	var rows int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM start_writes").Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("after 91 days the table holds %d rows (%v), want them dropped", rows, err)
 	}
 }
