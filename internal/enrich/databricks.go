@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"sync"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -61,6 +62,51 @@ type managedTable struct {
 	regions    map[string]string // cluster -> its VMs' region
 	workspaces map[string]string // cluster -> its workspace's id, lower case
 	wsRegions  map[string]string // workspace -> its clusters' VMs' region
+	// last is each cluster's latest event time (Unix µs) and newest the
+	// latest of all: a service forgets the clusters quiet for a while
+	// (forgetQuiet), so that the tables do not fill over the months it
+	// runs and refuse every cluster after.
+	last   map[string]int64
+	newest int64
+}
+
+// managedQuiet is how long, in event time before the newest record, a
+// service keeps a cluster none of whose records it read: a cluster's
+// request and its machines' writes are minutes apart, and a log comes
+// at most a day late.
+const managedQuiet = 48 * time.Hour
+
+// forgetQuiet drops the clusters whose latest record is older than
+// managedQuiet before the newest, with their machines: what a service's
+// next cycle no longer needs (ForgetLearned).
+func (m *managedTable) forgetQuiet() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cut := m.newest - managedQuiet.Microseconds()
+	for c, at := range m.last {
+		if at >= cut {
+			continue
+		}
+		delete(m.last, c)
+		delete(m.asked, c)
+		delete(m.written, c)
+		delete(m.regions, c)
+		delete(m.workspaces, c)
+	}
+	for id, c := range m.vms {
+		if _, ok := m.last[c]; !ok {
+			delete(m.vms, id)
+		}
+	}
+}
+
+// seen notes a record of cluster c at at (Unix µs).
+func (m *managedTable) seen(c string, at int64) {
+	if m.last == nil {
+		m.last = map[string]int64{}
+	}
+	m.last[c] = max(m.last[c], at)
+	m.newest = max(m.newest, at)
 }
 
 // learnManaged notes a cluster's request that Databricks took (a refused
@@ -73,6 +119,7 @@ func (e *Enricher) learnManaged(ev *event.Event) {
 	m := &e.managed
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.seen(c.Cluster, ev.Time.UnixMicro())
 	if c.Service == "databricks" {
 		if ws := resourceKey(ev.ResourceID); ws != "" {
 			keep(&m.workspaces, c.Cluster, ws)

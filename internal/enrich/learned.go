@@ -131,9 +131,11 @@ func (e *Enricher) Know(l Learned) {
 // process's, as one hunt's, until a store keeps it too: the tenant's
 // owned addresses, given or learned; settings' targets and writes,
 // targets' instances, regions and services (LateScale); Azure Databricks'
-// managed machines (databricks.go).
+// managed machines (databricks.go), of which it drops the clusters quiet
+// for two days of event time.
 func (e *Enricher) ForgetLearned() {
 	e.starts.forgetStarts()
+	e.managed.forgetQuiet()
 	r := &e.regions
 	r.mu.Lock()
 	r.m = nil
