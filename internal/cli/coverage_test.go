@@ -127,6 +127,7 @@ type summary struct {
 	ComputeCreates int64 `json:"compute_creates"`
 	ComputeUnsized int64 `json:"compute_creates_unsized"`
 	ComputeJobs    int64 `json:"compute_creates_unsized_jobs"`
+	LearnedCapped  bool  `json:"learned_capped"`
 }
 
 // notSeenDoc is one log of the summary's not_seen lists.

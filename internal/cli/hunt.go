@@ -337,6 +337,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		s.NotSeenByTenant = report.TenantNotSeenOf(res.NotSeenByTenant)
 		s.RecordsSkipped, s.Interrupted = skipped, ctx.Err() != nil
 		s.ComputeCreates, s.ComputeUnsized, s.ComputeUnsizedJobs = res.Unsized.Creates, res.Unsized.Unsized, res.Unsized.Jobs
+		s.LearnedCapped = res.LearnedFull
 		if err := writeSummary(sum, s); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
 			return ExitError
@@ -345,7 +346,8 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if page != nil {
 		in := htmlreport.Input{Alerts: alerts, Incidents: res.Incidents, Title: "mamori hunt: " + strings.Join(paths, ", "),
 			Generated: time.Now(), Files: len(stats), Records: records, Product: "mamori " + Version(), NotSeen: res.NotSeen,
-			Read: res.Read, Outside: res.Outside, NotSeenByTenant: res.NotSeenByTenant, Unsized: res.Unsized}
+			Read: res.Read, Outside: res.Outside, NotSeenByTenant: res.NotSeenByTenant, Unsized: res.Unsized,
+			LearnedFull: res.LearnedFull}
 		if p.saved != nil {
 			in.Posture = p.saved.report
 		}
@@ -411,6 +413,9 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 	if res.Unsized.Unsized > 0 {
 		fmt.Fprintf(stderr, "mamori hunt: not judged: %s (--format table or --summary says which export names them)\n", report.UnsizedInLine(res.Unsized))
 	}
+	if res.LearnedFull {
+		fmt.Fprintf(stderr, "mamori hunt: not kept: %s\n", report.LearnedFullText)
+	}
 	return nil
 }
 
@@ -425,7 +430,10 @@ func writeSections(w io.Writer, res *hunt.Result) error {
 	if err := report.WriteNotSeenByTenant(w, res.NotSeenByTenant); err != nil {
 		return err
 	}
-	return report.WriteUnsized(w, res.Unsized)
+	if err := report.WriteUnsized(w, res.Unsized); err != nil {
+		return err
+	}
+	return report.WriteLearnedFull(w, res.LearnedFull)
 }
 
 func anyAtLeast(as []alert.Alert, incs []incident.Incident, s alert.Severity) bool {

@@ -138,8 +138,9 @@ func writeLearnedCapped(w io.Writer, at, now time.Time) error {
 	if at.IsZero() {
 		return nil
 	}
-	_, err := fmt.Fprintf(w, "\nFULL: a table of what serve learns (Batch accounts' and clusters' regions, autoscale targets' sizes and their writers' writes) "+
-		"held %d entries and kept no more, last %s: a pool or setting past it went without its region or size, and a setting counted its whole floor\n",
+	_, err := fmt.Fprintf(w, "\nFULL: a table of what serve learns (Batch accounts' and clusters' regions, autoscale targets' sizes and their writers' writes, "+
+		"the sizes machines were written with) held %d entries and kept no more, last %s: a pool or setting past it went without its region or size, "+
+		"a setting counted its whole floor, and a start of a machine whose write was let go went unsized\n",
 		enrich.MaxLearned, report.Ago(at, now))
 	return err
 }

@@ -44,6 +44,11 @@ type Learned struct {
 // capped records that a table refused an entry (keep reported false).
 type capped struct{ atomic.Bool }
 
+// Capped reports whether a table of what this Enricher learns was full
+// since it was made (a service's: since the last ForgetLearned) and
+// something learned was not kept, or forgotten to make room.
+func (e *Enricher) Capped() bool { return e.full.Load() }
+
 // keep notes a table's refusal (ok false); ok true passes.
 func (e *Enricher) keep(ok bool) {
 	if !ok {

@@ -135,10 +135,10 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 		defer t.mu.Unlock()
 		if c.Wakes > 0 {
 			target := resourceKey(c.Target)
-			keep(&t.jobs, t.idKey(id), jobRef{cluster: t.idKey(target), target: target, wakes: c.Wakes})
+			e.keep(keep(&t.jobs, t.idKey(id), jobRef{cluster: t.idKey(target), target: target, wakes: c.Wakes}))
 			return
 		}
-		t.started.Put(t.idKey(id), struct{}{})
+		e.keep(t.started.Put(t.idKey(id), struct{}{}))
 		return
 	}
 	counts, ok := startable[ev.Operation]
@@ -155,15 +155,16 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 	defer t.mu.Unlock()
 	rk := resourceKey(ev.ResourceID)
 	id := t.idKey(rk)
-	t.merge(id, c.Size, at, count, at, ev.Region)
+	e.keep(t.merge(id, c.Size, at, count, at, ev.Region))
 	e.keep(t.noteFresh(id, rk))
 }
 
 // merge adds to the table what a write of the resource keyed id named:
 // a size (at sizeAt), a count (at countAt; 0 for none) and a region. Of
 // two sizes or counts the later is kept, and of two at the same instant
-// the greater, so that any reading order gives the same table.
-func (t *startTable) merge(id uint64, size string, sizeAt int64, count int, countAt int64, region string) {
+// the greater, so that any reading order gives the same table. It is
+// false when the table was full and forgot its older half to make room.
+func (t *startTable) merge(id uint64, size string, sizeAt int64, count int, countAt int64, region string) bool {
 	w, _ := t.written.Get(id)
 	if size != "" && (w.size == 0 || later(sizeAt, w.sizeAt, size, t.name(w.size))) {
 		if n := t.numberOf(size); n != 0 {
@@ -184,7 +185,9 @@ func (t *startTable) merge(id uint64, size string, sizeAt int64, count int, coun
 	if !t.written.Put(id, w) {
 		t.forgetOlderWrites()
 		t.written.Put(id, w)
+		return false
 	}
+	return true
 }
 
 // noteFresh notes that the writes of the resource id (resourceKey's

@@ -212,6 +212,9 @@ func TestStartsOfAServiceThatRunsForMonths(t *testing.T) {
 	if _, _, size, _ := e.lateStart(oldest, 1); size != "" {
 		t.Errorf("the oldest VM's start: size %q; its write was the first to go", size)
 	}
+	if !e.Capped() {
+		t.Error("the table forgot writes and the Enricher does not say it was full")
+	}
 
 	for i := range MaxLearned + 100 {
 		if i%5000 == 0 {

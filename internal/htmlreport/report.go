@@ -44,6 +44,9 @@ type Input struct {
 	// Unsized, when it counts any, adds the compute creates none of whose
 	// records named a size.
 	Unsized coverage.Unsized
+	// LearnedFull adds that a table of what the hunt learns was full
+	// (report.LearnedFullText).
+	LearnedFull bool
 }
 
 //go:embed template.html
@@ -83,6 +86,7 @@ type view struct {
 	NotSeenByTenant []tenantGapView
 	Unsized         string // "" when every compute create named a size
 	UnsizedExport   string
+	LearnedFull     string // "" when no table of what the hunt learns was full
 	Read            []readView
 	Outside         []string
 }
@@ -192,6 +196,9 @@ func build(in Input) view {
 	}
 	if in.Unsized.Unsized > 0 {
 		v.Unsized, v.UnsizedExport = report.UnsizedInLine(in.Unsized), coverage.UnsizedExport
+	}
+	if in.LearnedFull {
+		v.LearnedFull = report.LearnedFullText
 	}
 	for _, g := range in.NotSeen {
 		// Titles come from rule files, the user's too.

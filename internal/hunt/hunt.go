@@ -116,6 +116,12 @@ type Result struct {
 	// Config.ForStore.
 	Unsized    coverage.Unsized
 	ComputeOps ComputeOps
+	// LearnedFull says a table of what the hunt learns as it reads (the
+	// sizes machines were written with, for their starts; Batch
+	// accounts' regions; autoscale targets' sizes and writes) was full
+	// and let something go: a start may be unsized, a pool without its
+	// region, an autoscale floor counted whole.
+	LearnedFull bool
 	// Read is the kinds read, with their counts (each record once, the
 	// readings of records read before told apart: Repeats) and when
 	// their events fall (to the second); Outside the incidents that began before (or
@@ -310,6 +316,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		res.Unnamed[k] += n
 	}
 	res.ComputeOps, res.Unsized = computeOps, unsized
+	res.LearnedFull = cfg.Enricher != nil && cfg.Enricher.Capped()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	samples := keySamples(kinds)
 	res.Read = coverage.Reads(res.Kinds, spans, repeats(samples))

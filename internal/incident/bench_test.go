@@ -27,3 +27,32 @@ func BenchmarkBuild(b *testing.B) {
 		Build(as, Options{})
 	}
 }
+
+// BenchmarkBuildMassDeployment builds the incident of one account's
+// mass deployment of 20,000 VMs over two weeks: 200 alerts of 100
+// machines each, and every create read (Options.Created). Its cost was
+// quadratic in the machines (the incident's lists searched for each
+// value, each alert reading the account's every create): see
+// docs/performance.md, "A mass deployment's incident".
+func BenchmarkBuildMassDeployment(b *testing.B) {
+	const machines, perAlert = 20000, 100
+	const who = "6a1c3b0e-001c-4000-8000-000000000001"
+	var as []alert.Alert
+	var created []Created
+	for i := range machines {
+		t := at(time.Duration(i) * time.Minute)
+		id := vmOf(subA, "rg-build", fmt.Sprintf("agent-%06d", i))
+		c := alert.Compute{Service: "vm", Size: "Standard_D4s_v5", Count: 1, Region: "westeurope", Resource: id, Operation: fmt.Sprint("op-", i)}
+		created = append(created, Created{Tenant: tenantA, Time: t, Principals: []string{who}, Compute: c})
+		if i%perAlert == 0 {
+			as = append(as, mk("azure.compute.mass_deployment", alert.Medium, t, principal(who), pids(who), sub(subA), last(t.Add(perAlert*time.Minute))))
+		}
+		a := &as[len(as)-1]
+		a.Resources = append(a.Resources, id)
+		a.Compute = append(a.Compute, c)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		Build(as, Options{Created: created})
+	}
+}

@@ -66,11 +66,19 @@ func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration)
 		return nil
 	}
 	from, to := pricedSpan(in, after)
+	// Each principal's creates are read once, however many alerts name
+	// it: a mass deployment's incident is hundreds of alerts of one
+	// principal, who made tens of thousands of machines.
+	principals := map[string]bool{}
 	seen := map[*Created]bool{}
 	var out []alert.Compute
 	for _, a := range as {
 		for _, p := range a.PrincipalIDs {
-			l := idx[[2]string{in.Tenant, strings.ToLower(p)}]
+			if p = strings.ToLower(p); principals[p] {
+				continue
+			}
+			principals[p] = true
+			l := idx[[2]string{in.Tenant, p}]
 			i, _ := slices.BinarySearchFunc(l, from, func(c *Created, t time.Time) int { return c.Time.Compare(t) })
 			for ; i < len(l) && !l[i].Time.After(to); i++ {
 				if c := l[i]; !seen[c] {

@@ -16,10 +16,32 @@ import (
 type links struct {
 	held, seek []string
 	in         map[string]string
+	// has says which lists hold each key (isHeld, isSought): an alert
+	// of a mass deployment names thousands of machines, each a few keys,
+	// and searching the lists for each made its links quadratic.
+	has map[string]uint8
+}
+
+// What links.has says of a key.
+const (
+	isHeld uint8 = 1 << iota
+	isSought
+)
+
+// note marks k as in the list bit names, and reports whether it was not.
+func (l *links) note(k string, bit uint8) bool {
+	if l.has[k]&bit != 0 {
+		return false
+	}
+	if l.has == nil {
+		l.has = map[string]uint8{}
+	}
+	l.has[k] |= bit
+	return true
 }
 
 func (l *links) hold(k string) {
-	if !slices.Contains(l.held, k) {
+	if l.note(k, isHeld) {
 		l.held = append(l.held, k)
 	}
 }
@@ -38,7 +60,7 @@ func (l *links) holdAnywhere(kind, k, sub string) {
 }
 
 func (l *links) look(k string) {
-	if !slices.Contains(l.seek, k) {
+	if l.note(k, isSought) {
 		l.seek = append(l.seek, k)
 	}
 }

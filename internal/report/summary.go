@@ -39,7 +39,10 @@ type Summary struct {
 	ComputeCreates     int64 `json:"compute_creates"`
 	ComputeUnsized     int64 `json:"compute_creates_unsized"`
 	ComputeUnsizedJobs int64 `json:"compute_creates_unsized_jobs"`
-	Interrupted        bool  `json:"interrupted"`
+	// LearnedCapped: a table of what the hunt learns as it reads was
+	// full (LearnedFullText).
+	LearnedCapped bool `json:"learned_capped"`
+	Interrupted   bool `json:"interrupted"`
 }
 
 // SummaryLog is one kind of log read. The times are absent when none of

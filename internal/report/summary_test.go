@@ -63,6 +63,7 @@ func TestSummarySortsIncidentsByTheEdgeTheyReachPast(t *testing.T) {
 		"compute_creates":              0.0,
 		"compute_creates_unsized":      0.0,
 		"compute_creates_unsized_jobs": 0.0,
+		"learned_capped":               false,
 		"interrupted":                  false,
 	}
 	if d := cmp.Diff(want, got); d != "" {

@@ -36,3 +36,19 @@ func UnsizedInLine(u coverage.Unsized) string {
 	}
 	return s
 }
+
+// LearnedFullText says what a hunt let go when a table of what it learns
+// as it reads was full.
+const LearnedFullText = "a table of what the hunt learns as it reads was full (65,536 entries each): " +
+	"some machines' sizes were forgotten (their starts go unsized and unpriced), or a Batch account's region, " +
+	"an autoscale target's size or write was not kept (a floor counted whole: machines counted twice, never hidden)"
+
+// WriteLearnedFull prints, after NOT JUDGED, that a table of what the
+// hunt learns was full; nothing when none was.
+func WriteLearnedFull(w io.Writer, full bool) error {
+	if !full {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "\nNOT KEPT: %s\n    hunt fewer days, or fewer subscriptions, at a time\n", LearnedFullText)
+	return err
+}
