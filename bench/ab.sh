@@ -28,16 +28,8 @@ FILE=${FILE:-${TMPDIR:-/tmp}/mamori-bench/activity-1G-every500.jsonl}
 [ -e "$FILE" ] || { echo "ab.sh: no $FILE: run bench/compare.sh once, or set FILE" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "ab.sh: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
 
-# build REV OUT: mamori at git revision REV (the working tree when empty).
-build() {
-	local src=$ROOT
-	if [ -n "$1" ]; then
-		src=$WORK/src-$2
-		rm -rf "$src" && mkdir -p "$src"
-		git -C "$ROOT" archive "$1" | tar -x -C "$src"
-	fi
-	(cd "$src" && go build -o "$WORK/$2" ./cmd/mamori)
-}
+# shellcheck source=bench/build.sh
+. "$ROOT/bench/build.sh"
 mkdir -p "$WORK"
 build "$OLD" old
 build "$NEW" new

@@ -34,16 +34,8 @@ if ! command -v valgrind >/dev/null; then
 	$sudo apt-get update -qq && $sudo apt-get install -y -qq valgrind
 fi
 
-# build REV OUT: mamori at git revision REV (the working tree when empty).
-build() {
-	local src=$ROOT
-	if [ -n "$1" ]; then
-		src=$WORK/src-$2
-		rm -rf "$src" && mkdir -p "$src"
-		git -C "$ROOT" archive "$1" | tar -x -C "$src"
-	fi
-	(cd "$src" && go build -o "$WORK/$2" ./cmd/mamori)
-}
+# shellcheck source=bench/build.sh
+. "$ROOT/bench/build.sh"
 mkdir -p "$WORK"
 build "$OLD" old
 build "$NEW" new

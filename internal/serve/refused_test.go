@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // TestRefusedAcrossCycles: a new principal's ten creates that ran and
@@ -79,17 +76,9 @@ func TestRefusedAcrossCycles(t *testing.T) {
 		f.Close()
 		cycle(t, st, watched, process())
 	}
-	ctx := context.Background()
-	as, err := st.Alerts(ctx, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	created, err := st.Created(ctx, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	incs, as := storeIncidents(t, st)
 	found := false
-	for _, in := range incident.BuildMarked(as, incident.Options{Created: created}) {
+	for _, in := range incs {
 		if !strings.Contains(strings.Join(in.Principals, " "), "eve.intern") {
 			continue
 		}

@@ -389,16 +389,8 @@ func windowsSpanCycles(t *testing.T, deliver func(tn *tenant, t *testing.T, dst 
 	// The store's alerts, grouped again over all of them (mamori
 	// alerts), make the incidents of the one hunt: the attack served over
 	// many cycles is one incident, with the same members.
-	stored, err := st.Alerts(context.Background(), time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Priced from the creates the store kept, as the hunt from its own.
-	created, err := st.Created(context.Background(), time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	incs := incident.BuildMarked(stored, incident.Options{Created: created})
+	incs, stored := storeIncidents(t, st)
 	if len(incs) != len(whole.Incidents) {
 		t.Fatalf("%d incidents over the store's alerts, %d in the hunt", len(incs), len(whole.Incidents))
 	}
@@ -600,6 +592,22 @@ func (tn *tenant) copyDocuments(t *testing.T, dst string, from, to int, half boo
 }
 
 // instances is how many machines an incident is priced for.
+// storeIncidents are the incidents of every alert the store kept, priced
+// from the creates it kept, as mamori alerts builds them.
+func storeIncidents(t *testing.T, st *store.Store) ([]incident.Incident, []alert.Alert) {
+	t.Helper()
+	ctx := context.Background()
+	as, err := st.Alerts(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := st.Created(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return incident.BuildMarked(as, incident.Options{Created: created}), as
+}
+
 func instances(in incident.Incident) int {
 	n := 0
 	for _, l := range in.Cost.Lines {

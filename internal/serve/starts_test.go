@@ -3,14 +3,10 @@ package serve
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // The data team's three ND96asr_v4 VMs and scale set of eight
@@ -54,17 +50,9 @@ func TestStartsSizedAcrossRuns(t *testing.T) {
 	}
 	// The incident over the store names the helpdesk account and
 	// prices its starts from the creates the store kept.
-	ctx := context.Background()
-	as, err := st.Alerts(ctx, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	created, err := st.Created(ctx, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	incs, as := storeIncidents(t, st)
 	found := false
-	for _, in := range incident.BuildMarked(as, incident.Options{Created: created}) {
+	for _, in := range incs {
 		if !strings.Contains(strings.Join(in.Principals, " "), "helpdesk.temp") {
 			continue
 		}
