@@ -51,10 +51,13 @@ type startTable struct {
 	// less one; a name past the last number is not learned.
 	names  []string
 	number map[string]uint16
-	// fresh are the ids of the resources whose writes this hunt (a
-	// service's cycle) read or whose writes sized a start, by key: what
-	// Learned gives a store to keep (at most MaxLearned).
-	fresh map[uint64]string
+	// fresh are the ids of the resources whose writes this cycle of a
+	// service read or whose writes sized a start, by key: what Learned
+	// gives a store to keep (at most MaxLearned). Only a service's
+	// Enricher notes them (forStore, set by ForgetLearned, which begins
+	// each cycle): one hunt over files keeps no ids.
+	fresh    map[uint64]string
+	forStore bool
 }
 
 // idKey is the key of resource id (resourceKey's form) in the table.
@@ -194,6 +197,9 @@ func (t *startTable) merge(id uint64, size string, sizeAt int64, count int, coun
 // form), keyed key, were read or used: false when the fresh table is full
 // and it was not noted.
 func (t *startTable) noteFresh(key uint64, id string) bool {
+	if !t.forStore {
+		return true
+	}
 	if _, ok := t.fresh[key]; ok {
 		return true
 	}
@@ -226,11 +232,13 @@ func (t *startTable) forgetOlderWrites() {
 
 // forgetStarts drops the starts and jobs learned: a hunt settles its own
 // (LateRequest), so a service's next cycle needs none of them, and its
-// table would otherwise fill over the months it runs.
+// table would otherwise fill over the months it runs. It begins a
+// service's cycle: from then on the table notes what a store keeps.
 func (t *startTable) forgetStarts() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.started, t.jobs, t.fresh = hashtab.Table[struct{}]{Max: MaxLearned}, nil, nil
+	t.forStore = true
 }
 
 // learned returns the writes of the fresh resources (their ids noted by

@@ -231,7 +231,8 @@ func TestStartsOfAServiceThatRunsForMonths(t *testing.T) {
 // writes, and the writes that sized a start, are in Learned; a new
 // process told them (Know) sizes a start of those machines as the first
 // would, merged with a write it reads itself as two writes are; and a
-// cycle's Learned holds only what that cycle read or used.
+// cycle's Learned holds only what that cycle read or used. One hunt over
+// files (no cycle begun: ForgetLearned) keeps no ids for a store.
 func TestStartsLearnedAndKnown(t *testing.T) {
 	const sub = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/"
 	vm, vmss := sub+"virtualMachines/GPU-01", sub+"virtualmachinescalesets/train"
@@ -244,10 +245,19 @@ func TestStartsLearnedAndKnown(t *testing.T) {
 		e.Apply(&event.Event{Time: day.AddDate(0, 0, 10), Operation: event.OpStartVM, ResourceID: id, Outcome: event.OutcomeStarted,
 			Compute: &event.Compute{Service: "vm", Count: 1, Target: id}})
 	}
+	hunt, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(hunt, day, event.OpVMWrite, vm, "Standard_ND96asr_v4", 1)
+	if l := hunt.Learned(); len(l.Starts) != 0 || len(hunt.starts.fresh) != 0 {
+		t.Errorf("one hunt kept %d ids for a store it has not", len(hunt.starts.fresh))
+	}
 	first, err := Load(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	first.ForgetLearned() // a service's first cycle begins
 	write(first, day, event.OpVMWrite, vm, "Standard_ND96asr_v4", 1)
 	write(first, day, event.OpScaleSetWrite, vmss, "Standard_NC24ads_A100_v4", 8)
 	l := first.Learned()
