@@ -419,7 +419,8 @@ func writeCoverage(out, stderr io.Writer, format report.Format, res *hunt.Result
 	return nil
 }
 
-// writeSections writes the LOGS READ and NOT SEEN sections.
+// writeSections writes the LOGS READ, NOT SEEN, NOT JUDGED and NOT KEPT
+// sections.
 func writeSections(w io.Writer, res *hunt.Result) error {
 	if err := report.WriteLogsRead(w, res.Read, res.Outside); err != nil {
 		return err
