@@ -11,6 +11,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 )
 
@@ -93,9 +94,11 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// a row to keep). Version 15 added the regions' seen and the scale
 	// tables: before it, regions was this (with a row to keep).
 	// Version 16 added record_keys and logs' key_level (dropped from the
-	// logs table version 7 made, which since6 makes without it).
+	// logs table version 7 made, which since6 makes without it), 17
+	// start_writes.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	const since15 = "; DROP TABLE record_keys"
+	const since16 = "; DROP TABLE start_writes"
+	const since15 = since16 + "; DROP TABLE record_keys"
 	const noKeyLevel = "; ALTER TABLE logs DROP COLUMN key_level"
 	const since14 = since15 + `; DROP TABLE scale_sizes; DROP TABLE scale_writes; DROP TABLE regions;
 		CREATE TABLE regions (resource TEXT PRIMARY KEY, region TEXT NOT NULL) WITHOUT ROWID;
@@ -113,6 +116,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch13 = since13 + sealed
 	const sch14 = since14 + sealed
 	const sch15 = since15 + sealed
+	const sch16 = since16 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	// Before 5 there was no regions table: dropped last, after since14
 	// made it as version 14 had it.
@@ -122,7 +126,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		3: "DROP TABLE subscription_logs; DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions, 4: "DROP TABLE principal_names" + since6 + since7 + since8 + since9 + noRegions,
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
 		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
-		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel} {
+		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel,
+		16: sch16[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -148,10 +153,14 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if _, err := s.Commit(ctx, Cycle{Logs: []LogSeen{{Kind: "activity", Records: 1}, {Kind: "process", Records: 3, Unnamed: 2}},
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
-				Learned:   &Learned{Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Sizes: map[string]string{"/subscriptions/s1/vmss": "Standard_F2s_v2"}},
+				Learned: &Learned{Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Sizes: map[string]string{"/subscriptions/s1/vmss": "Standard_F2s_v2"},
+					Starts: []event.StartWrite{{ID: "/subscriptions/s1/vm/gpu", Size: "Standard_ND96asr_v4", SizeAt: t0}}},
 				Names:     map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
+			}
+			if ws, _, err := s.StartWrites(ctx, time.Now(), 10); err != nil || len(ws) != 1 || ws[0].Size != "Standard_ND96asr_v4" {
+				t.Errorf("start_writes after the upgrade = %+v (%v), want the write the cycle kept", ws, err)
 			}
 			cps, err := s.Checkpoints(ctx)
 			if err != nil {
