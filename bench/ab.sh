@@ -28,8 +28,8 @@ FILE=${FILE:-${TMPDIR:-/tmp}/mamori-bench/activity-1G-every500.jsonl}
 [ -e "$FILE" ] || { echo "ab.sh: no $FILE: run bench/compare.sh once, or set FILE" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "ab.sh: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
 
-# shellcheck source=bench/build.sh
-. "$ROOT/bench/build.sh"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 mkdir -p "$WORK"
 build "$OLD" old
 build "$NEW" new

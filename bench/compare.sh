@@ -21,6 +21,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 BENCH=$ROOT/bench
 SIZE=${SIZE:-1G}
 EVERY=${EVERY:-500}
@@ -49,13 +51,7 @@ need_apt=()
 command -v jq >/dev/null || need_apt+=(jq)
 [ -x /usr/bin/time ] || need_apt+=(time)
 command -v gzip >/dev/null || need_apt+=(gzip)
-if [ ${#need_apt[@]} -gt 0 ]; then
-	say "installing ${need_apt[*]} with apt-get"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq "${need_apt[@]}"
-fi
+install_apt "${need_apt[@]}"
 command -v go >/dev/null || die "Go is needed (https://go.dev/dl/)"
 command -v gcc >/dev/null || die "gcc is needed to build DuckDB's Go bindings (cgo)"
 

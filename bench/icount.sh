@@ -27,15 +27,10 @@ SIZE=${SIZE:-100M} RUNS=${RUNS:-1}
 WORK=${WORK:-${TMPDIR:-/tmp}/mamori-icount}
 FILE=${FILE:-${TMPDIR:-/tmp}/mamori-bench/activity-1G-every500.jsonl}
 [ -f "$FILE" ] || { echo "icount.sh: no $FILE: run bench/compare.sh once, or set FILE" >&2; exit 1; }
-if ! command -v valgrind >/dev/null; then
-	echo "icount.sh: installing valgrind with apt-get" >&2
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq && $sudo apt-get install -y -qq valgrind
-fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+command -v valgrind >/dev/null || install_apt valgrind
 
-# shellcheck source=bench/build.sh
-. "$ROOT/bench/build.sh"
 mkdir -p "$WORK"
 build "$OLD" old
 build "$NEW" new

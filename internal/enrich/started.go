@@ -42,7 +42,7 @@ type startTable struct {
 	// answer does not depend on the order records are read in.
 	written hashtab.Table[startWrite]
 	// started are the resources started (the writes that size them are
-	// a scale-set instance's scale set's, else their own: ownerKey), and
+	// a scale-set instance's scale set's, else their own: owner), and
 	// jobs the Azure ML jobs that wake a cluster: so that LateRequest
 	// tells a start from an autoscale setting or a Batch pool.
 	started hashtab.Table[struct{}]
@@ -314,8 +314,7 @@ func (e *Enricher) lateStart(id string, n int) (count int, target, size string, 
 	if _, ok := t.started.Get(key); !ok {
 		return 0, "", "", false
 	}
-	ownerID := scaleSetOf(rk)
-	owner := t.idKey(ownerID)
+	ownerID, owner := t.owner(rk, key)
 	w, found := t.written.Get(owner)
 	if found {
 		e.keep(t.noteFresh(owner, ownerID))
@@ -342,7 +341,7 @@ func (e *Enricher) startRegion(id string) string {
 	if j, ok := t.jobs[key]; ok {
 		owner = j.cluster
 	} else if _, ok := t.started.Get(key); ok {
-		owner = t.ownerKey(rk, key)
+		_, owner = t.owner(rk, key)
 	} else {
 		return ""
 	}
@@ -350,14 +349,14 @@ func (e *Enricher) startRegion(id string) string {
 	return t.name(w.region)
 }
 
-// ownerKey is the key of what the writes sizing a start of the resource
-// id (resourceKey's form), whose key is key, are of: its scale set's for
-// a scale-set instance, else its own.
-func (t *startTable) ownerKey(id string, key uint64) uint64 {
+// owner is what the writes sizing a start of the resource id
+// (resourceKey's form), whose key is key, are of, by id and key: its
+// scale set for a scale-set instance, else itself.
+func (t *startTable) owner(id string, key uint64) (string, uint64) {
 	if set := scaleSetOf(id); set != id {
-		return t.idKey(set)
+		return set, t.idKey(set)
 	}
-	return key
+	return id, key
 }
 
 // scaleSetOf is the scale set a scale-set instance's id belongs to

@@ -316,7 +316,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		res.Unnamed[k] += n
 	}
 	res.ComputeOps, res.Unsized = computeOps, unsized
-	res.LearnedFull = cfg.Enricher != nil && cfg.Enricher.Capped()
+	res.LearnedFull = cfg.Enricher.Capped()
 	res.NotSeen = coverage.Missing(cfg.Rules, res.Kinds)
 	samples := keySamples(kinds)
 	res.Read = coverage.Reads(res.Kinds, spans, repeats(samples))

@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -60,9 +59,12 @@ func (in *Incident) reprice(as []*alert.Alert, extra []alert.Compute, prices *Pr
 	items := ComputeOf(as)
 	items = mergeCompute(append(items, extra...))
 	in.Cost = prices.Cost(items)
+	var regions uniqueList
+	regions.add(in.Regions...)
 	for _, c := range extra {
-		in.Regions = addUnique(in.Regions, record.Region(c.Region))
+		regions.add(record.Region(c.Region))
 	}
+	in.Regions = regions.list
 	in.Severity = max(in.Severity, floorOf(floor, in.Cost.USDPerHour))
 	in.Title = title(in, as)
 }
@@ -117,15 +119,4 @@ func (u *uniqueList) add(vs ...string) {
 		u.has[v] = true
 		u.list = append(u.list, v)
 	}
-}
-
-// addUnique appends the values not yet listed, in first-seen order: for
-// short lists (an incident's regions).
-func addUnique(list []string, vs ...string) []string {
-	for _, v := range vs {
-		if v = strings.TrimSpace(v); v != "" && !slices.Contains(list, v) {
-			list = append(list, v)
-		}
-	}
-	return list
 }

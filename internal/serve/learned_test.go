@@ -52,25 +52,7 @@ func TestAutoscaleTargetsKeptAcrossRuns(t *testing.T) {
 		}
 		return b
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(document(set))
-	zw.Close()
-	process := newProcess(t)
-	st, watched := openStore(t), t.TempDir()
-	if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if res := cycle(t, st, watched, process()); len(res.Read) != 1 {
-		t.Fatalf("first run read %d files, want 1", len(res.Read))
-	}
-	if err := os.WriteFile(filepath.Join(watched, "2.json"), document(setting), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := cycle(t, st, watched, process())
-	if res.Carried != 0 {
-		t.Fatalf("%d records carried from the gzip file: the test proves nothing", res.Carried)
-	}
+	st, res := twoRuns(t, document(set), document(setting))
 	var got *alert.Alert
 	for i, a := range res.Fresh {
 		if a.Rule == "azure.compute.mass_deployment" {
@@ -121,4 +103,33 @@ func TestServeForgetsWhatTheStoreDropped(t *testing.T) {
 			t.Errorf("after a cycle, %s's region is still known (%q): kept past what the store keeps", id, r)
 		}
 	}
+}
+
+// twoRuns serves first and then second, each by a `serve --once` run of
+// a new process over one store: first in a gzip file, whose records are
+// not carried into the next run's windows, so that what the second run
+// knows of them is what the store kept. It gives the store and the
+// second run's result.
+func twoRuns(t *testing.T, first, second []byte) (*store.Store, *Result) {
+	t.Helper()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(first)
+	zw.Close()
+	process := newProcess(t)
+	st, watched := openStore(t), t.TempDir()
+	if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := cycle(t, st, watched, process()); len(res.Read) != 1 {
+		t.Fatalf("first run read %d files, want 1", len(res.Read))
+	}
+	if err := os.WriteFile(filepath.Join(watched, "2.json"), second, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := cycle(t, st, watched, process())
+	if res.Carried != 0 {
+		t.Fatalf("%d records carried from the gzip file: the test proves nothing", res.Carried)
+	}
+	return st, res
 }

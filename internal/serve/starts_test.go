@@ -1,8 +1,6 @@
 package serve
 
 import (
-	"bytes"
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,25 +27,7 @@ func TestStartsSizedAcrossRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(day1)
-	zw.Close()
-	process := newProcess(t)
-	st, watched := openStore(t), t.TempDir()
-	if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if res := cycle(t, st, watched, process()); len(res.Read) != 1 {
-		t.Fatalf("first run read %d files, want 1", len(res.Read))
-	}
-	if err := os.WriteFile(filepath.Join(watched, "2.json"), day2, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := cycle(t, st, watched, process())
-	if res.Carried != 0 {
-		t.Fatalf("%d records carried from the gzip file: the test proves nothing", res.Carried)
-	}
+	st, _ := twoRuns(t, day1, day2)
 	// The incident over the store names the helpdesk account and
 	// prices its starts from the creates the store kept.
 	incs, as := storeIncidents(t, st)
