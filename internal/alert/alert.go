@@ -142,6 +142,11 @@ type Compute struct {
 	// CountNote is event.Compute's: how Count is known when the body does
 	// not state it (an autoscaled Batch pool's formula).
 	CountNote string `json:"count_note,omitempty"`
+	// Cluster is event.Compute's: the Azure Databricks cluster a request
+	// asked for machines of, or a VM Azure Databricks wrote runs for.
+	// Serve reads the two logs in different cycles; an incident built
+	// over the store counts such VMs once by it (incident.passOver).
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // Acting is the ids of the one actor the alert is about, which tie it to

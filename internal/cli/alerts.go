@@ -116,6 +116,18 @@ formats give each alert its incident's id).
 		return ExitError
 	}
 	incs := incident.BuildMarked(as, iopts)
+	// Only an alert passed over is in no incident: say why it is listed
+	// apart.
+	passed := 0
+	for _, a := range as {
+		if a.Incident == "" {
+			passed++
+		}
+	}
+	if n := passed; n > 0 {
+		fmt.Fprintf(stderr, "mamori alerts: %s of VMs Azure Databricks wrote in no incident: a request for their cluster, read in a later cycle, counts them (in its incident)\n",
+			plural.Count(n, "alert", "alerts"))
+	}
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", err)

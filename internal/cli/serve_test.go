@@ -355,3 +355,36 @@ func TestServeOutputRotated(t *testing.T) {
 		}
 	}
 }
+
+// An Azure Databricks cluster's VM writes (the Activity Log) served in
+// one run and its request (the clusters log) in the next: mamori alerts
+// makes one incident of the cluster's 41 machines, under the person, and
+// says why the application's alerts on the VMs are in none.
+func TestAlertsCountADatabricksClusterOnce(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "mass_deployment",
+		"stolen-account-creates-a-forty-worker-gpu-databricks-cluster-fires")
+	db, watched, data := filepath.Join(t.TempDir(), "mamori.db"), t.TempDir(), t.TempDir()
+	for _, name := range []string{"insights-activity-logs-PT1H.json", "insights-logs-clusters-PT1H.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(watched, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, watched); code != ExitOK {
+			t.Fatalf("serve --once after %s: exit %d: %s", name, code, errs)
+		}
+	}
+	code, out, errs := run(t, "", "alerts", "--store", db, "--data-dir", data)
+	if code != ExitOK {
+		t.Fatalf("mamori alerts: exit %d: %s", code, errs)
+	}
+	if n := strings.Count(out, "INCIDENT inc-"); n != 1 || !strings.Contains(out, "41 instances") || !strings.Contains(out, "by j.fischer@contoso.com") {
+		t.Errorf("mamori alerts: %d incidents, want one of 41 machines by the person:\n%s", n, out)
+	}
+	if want := "42 alerts of VMs Azure Databricks wrote in no incident"; !strings.Contains(errs, want) {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}

@@ -232,7 +232,7 @@ func extend(a *alert.Alert, h *keptHit) {
 		// hold the whole decoded hit their strings come from.
 		a.Compute = append(a.Compute, alert.Compute{Service: strings.Clone(c.Service), Size: strings.Clone(c.Size), Count: c.Count,
 			Region: strings.Clone(c.Region), Spot: c.Spot, Resource: strings.Clone(c.Resource), Operation: strings.Clone(c.Operation),
-			CountNote: c.CountNote})
+			CountNote: c.CountNote, Cluster: strings.Clone(c.Cluster)})
 	}
 	if len(a.Evidence) < alert.MaxEvidence {
 		a.Evidence = append(a.Evidence, alert.Evidence{
@@ -274,7 +274,7 @@ func computeOf(ev *event.Event) *alert.Compute {
 		n = 1
 	}
 	return &alert.Compute{Service: c.Service, Size: c.Size, Count: n, Region: ev.Region, Spot: c.Priority == "Spot" || c.Priority == "Low" || c.LowPri > 0, Resource: computeResource(ev), Operation: ev.CorrelationID,
-		CountNote: c.CountNote}
+		CountNote: c.CountNote, Cluster: c.Cluster}
 }
 
 // computeResource is the resource whose machines an event's compute is,

@@ -99,7 +99,7 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 		&h.corrID, &h.resource, &h.summary, &h.loc.File, &h.eventID, &h.shape, &h.operation, &h.hosts} {
 		*s = d.str()
 	}
-	if computed, note, longer := decodeAddrs(&d, h); computed {
+	if computed, note, longer, cluster := decodeAddrs(&d, h); computed {
 		// Resource and Operation are the event's resource and
 		// correlation ids, encoded above (the resource longer when
 		// flagged: a Databricks cluster's).
@@ -109,6 +109,9 @@ func decodeHit(rec []byte, needs func(rule int) []need) (*keptHit, error) {
 		c.CountNote = note
 		if longer {
 			c.Resource += d.str()
+		}
+		if cluster {
+			c.Cluster = d.str()
 		}
 		h.compute = c
 	}
@@ -166,7 +169,7 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 	if h.tenant == "" { // its subscription may name its owner (Owners)
 		h.sub = l.get(&l.sub, strs[1])
 	}
-	if computed, note, longer := decodeAddrs(&d, h); computed {
+	if computed, note, longer, cluster := decodeAddrs(&d, h); computed {
 		// A compute create is kept whole enough to price it (Engine.Created)
 		// and for lateRequest to make a settled request's vCPUs and GPUs in
 		// all from its size and count: such hits are a few in a thousand.
@@ -178,6 +181,9 @@ func decodeLight(rec []byte, names func(rule int) []string, l *lightState) (*kep
 		c.Resource, c.Operation = h.resource, h.corrID
 		if longer { // what the compute's resource adds to the event's
 			c.Resource += string(d.str())
+		}
+		if cluster {
+			c.Cluster = string(d.str())
 		}
 		h.compute = c
 		h.principal.ID, h.principal.UPN, h.principal.AppID = string(strs[2]), string(strs[3]), string(strs[5])
@@ -247,7 +253,7 @@ func decodeTime[S string | []byte](d *decoder[S], e entry) time.Time {
 // and says whether the compute it created follows, its count's note
 // (event.Compute.CountNote), and whether its resource is longer than the
 // event's (computeResource).
-func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, note string, longer bool) {
+func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, note string, longer, cluster bool) {
 	h.loc.Line = int(d.varint())
 	h.loc.Offset = d.varint()
 	h.loc.Index = int(d.varint())
@@ -266,7 +272,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, n
 		case more&8 != 0:
 			note = event.CountCapacityUnknown
 		}
-		longer = more&4 != 0
+		longer, cluster = more&4 != 0, more&16 != 0
 	}
 	a.source = d.addr()
 	if a.flow {
@@ -275,7 +281,7 @@ func decodeAddrs[S string | []byte](d *decoder[S], h *keptHit) (computed bool, n
 	if a.dns {
 		a.client = d.addr()
 	}
-	return flags&16 != 0, note, longer
+	return flags&16 != 0, note, longer, cluster
 }
 
 // decodeNeeds reads the correlation fields, the end of the hit.

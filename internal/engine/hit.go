@@ -149,6 +149,9 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		longer = strings.TrimPrefix(c.Resource, ev.ResourceID)
 		more |= 4
 	}
+	if c != nil && c.Cluster != "" { // the Databricks cluster, which follows
+		more |= 16
+	}
 	if more != 0 {
 		flags |= 128
 	}
@@ -172,6 +175,9 @@ func appendRecordPart(b []byte, ev *event.Event, summary string) []byte {
 		b = append(b, boolByte(c.Spot))
 		if more&4 != 0 {
 			b = appendStr(b, longer)
+		}
+		if more&16 != 0 {
+			b = appendStr(b, c.Cluster)
 		}
 	}
 	if action {

@@ -57,7 +57,7 @@ func (l *createdLog) add(c incident.Created) {
 		r = compact.AppendString(r, p)
 	}
 	k := &c.Compute
-	for _, s := range [...]string{k.Service, k.Size, k.Region, k.Resource, k.Operation, k.CountNote} {
+	for _, s := range [...]string{k.Service, k.Size, k.Region, k.Resource, k.Operation, k.CountNote, k.Cluster} {
 		r = compact.AppendString(r, s)
 	}
 	r = binary.AppendVarint(r, int64(k.Count))
@@ -165,7 +165,7 @@ func decodeCreated(rec []byte, whose map[string][]incident.Span, key *[]byte) (c
 			wanted = slices.ContainsFunc(whose[string(*key)], func(s incident.Span) bool { return s.Holds(at) })
 		}
 	}
-	var fields [6][]byte
+	var fields [7][]byte
 	for i := range fields {
 		fields[i] = d.Bytes()
 	}
@@ -182,7 +182,7 @@ func decodeCreated(rec []byte, whose map[string][]incident.Span, key *[]byte) (c
 		c.Principals[i] = string(p)
 	}
 	c.Compute = alert.Compute{Service: string(fields[0]), Size: string(fields[1]), Region: string(fields[2]), Resource: string(fields[3]),
-		Operation: string(fields[4]), CountNote: string(fields[5]), Count: int(count), Spot: spot == 1}
+		Operation: string(fields[4]), CountNote: string(fields[5]), Cluster: string(fields[6]), Count: int(count), Spot: spot == 1}
 	return c, true
 }
 

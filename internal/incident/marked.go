@@ -14,10 +14,26 @@ import (
 // tenant when it named none and its machine's name places it in one
 // (adopt, over all of them). The incidents come worst
 // first, then earliest: where a defender starts.
+//
+// The alerts and creates of VMs Azure Databricks wrote for a cluster
+// whose request is among them too, a request that counts them already,
+// are passed over (managed.go): such an alert names no incident (its
+// Incident is set empty), as a hunt that read the request first makes
+// none.
 func BuildMarked(alerts []alert.Alert, opts Options) []Incident {
 	adopt(alerts, opts.gap())
+	managed := managedVMs(alerts, opts.Created)
+	if managed != nil {
+		opts.Created = slices.DeleteFunc(slices.Clone(opts.Created), func(c Created) bool {
+			return len(withoutManaged([]alert.Compute{c.Compute}, managed)) == 0
+		})
+	}
 	var kept, quiet []alert.Alert
 	for _, a := range alerts {
+		if passedOver(&a, managed) {
+			continue
+		}
+		a.Compute = withoutManaged(a.Compute, managed)
 		if a.Suppressed != nil {
 			quiet = append(quiet, a)
 		} else {
