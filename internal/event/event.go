@@ -147,6 +147,11 @@ type Compute struct {
 	// case, the same from both logs. The hunt counts a cluster's machines
 	// once, by the log that names who asked (enrich.Enricher.Managed).
 	Cluster string `json:"cluster,omitempty"`
+	// Image is a VM's, scale set's or Compute Fleet's marketplace image,
+	// publisher:offer:sku:version as written ("" when the write names
+	// none, or a gallery or custom image by id): some carry the GPU
+	// driver, so the machines mine with no driver extension written.
+	Image string `json:"image,omitempty"`
 	// Creator is, for a VM Azure Databricks wrote, whom its Creator tag
 	// names: the user who created the cluster, where the Activity Log
 	// names only the Databricks application that wrote the machine.

@@ -244,6 +244,7 @@ var normalised = map[string]getter{
 	"compute.cpus":         subFloat(compute, func(c *event.Compute) float64 { return c.CPUs }),
 	"compute.priority":     sub(compute, func(c *event.Compute) string { return c.Priority }),
 	"compute.target":       sub(compute, func(c *event.Compute) string { return c.Target }),
+	"compute.image":        sub(compute, func(c *event.Compute) string { return c.Image }),
 	"compute.vcpus_total":  computeTotal(func(c *event.Compute) float64 { return c.VCPUsTotal }),
 	"compute.gpus_total":   computeTotal(func(c *event.Compute) float64 { return c.GPUsTotal }),
 

@@ -186,11 +186,27 @@ func (g *gen) restRecord(at time.Time, a actor, op, scope, status, corr string, 
 	g.add("tenant-activity/directory-activity_"+at.UTC().Format("2006-01-02")+".json", kindValue, at, marshal(e))
 }
 
-// vmBody is a VM create request body.
-func vmBody(loc, size string) map[string]any {
+// vmImage is a marketplace image a VM is made from.
+type vmImage struct{ publisher, offer, sku string }
+
+// The images the simulated tenants make VMs from: Ubuntu, whose GPU
+// machines need the driver extension, and two that carry the NVIDIA
+// driver (azure.compute.gpu_driver_image): NVIDIA's GPU-optimized image
+// and Azure's Ubuntu HPC image.
+var (
+	ubuntuImage = vmImage{"Canonical", "ubuntu-24_04-lts", "server"}
+	nvidiaImage = vmImage{"nvidia", "ngc_base_image_version_b", "ngc-base-version-24_03_4_gen2"}
+	hpcImage    = vmImage{"microsoft-dsvm", "ubuntu-hpc", "2204"}
+)
+
+// vmBody is a VM create request body, of a VM made from Ubuntu.
+func vmBody(loc, size string) map[string]any { return vmBodyFrom(loc, size, ubuntuImage) }
+
+// vmBodyFrom is a VM create request body, of a VM made from img.
+func vmBodyFrom(loc, size string, img vmImage) map[string]any {
 	return map[string]any{"location": loc, "properties": map[string]any{
 		"hardwareProfile": map[string]any{"vmSize": size},
-		"storageProfile":  map[string]any{"imageReference": map[string]any{"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}},
+		"storageProfile":  map[string]any{"imageReference": map[string]any{"publisher": img.publisher, "offer": img.offer, "sku": img.sku, "version": "latest"}},
 		"osProfile":       map[string]any{"adminUsername": "azureuser", "linuxConfiguration": map[string]any{"disablePasswordAuthentication": true}},
 	}}
 }
@@ -211,12 +227,23 @@ func extBody(loc, publisher, typ, version string, settings map[string]any) map[s
 // createVM writes a VM create by a and its monitoring agent extension, and
 // returns when both were done.
 func (g *gen) createVM(at time.Time, a actor, group, name, loc, size string, noisy bool) time.Time {
+	return g.createVMFrom(at, a, group, name, loc, size, ubuntuImage, noisy)
+}
+
+// createVMFrom is createVM of a VM made from img.
+func (g *gen) createVMFrom(at time.Time, a actor, group, name, loc, size string, img vmImage, noisy bool) time.Time {
 	rid := g.t.vmID(group, name)
 	g.deploys[a.OID] = append(g.deploys[a.OID], at)
-	end := g.arm(at, a, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBody(loc, size), Loc: loc, Accept: true, Noisy: noisy})
+	end := g.arm(at, a, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, size, img), Loc: loc, Accept: true, Noisy: noisy})
 	ext := end.Add(30*time.Second + g.jitter(2*time.Minute))
 	return g.arm(ext, a, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/AZUREMONITORLINUXAGENT",
 		armOpts{Body: extBody(loc, "Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent", "1.33", nil), Loc: loc, Accept: true, Noisy: noisy})
+}
+
+// hpcVM writes a data scientist's GPU VM made from Azure's HPC image,
+// which carries the driver: no extension is written.
+func (g *gen) hpcVM(at time.Time, a actor, name, size string, noisy bool) time.Time {
+	return g.createVMFrom(at, a, "ml-training", name, g.t.DSRegion, size, hpcImage, noisy)
 }
 
 // gpuVM writes a data scientist's GPU VM with the NVIDIA driver extension.

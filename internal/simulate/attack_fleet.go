@@ -9,8 +9,9 @@ import (
 
 // The fleet attack: three stolen accounts, five 8-GPU VMs each, 40 GPUs a
 // principal in the hour against gpu_volume's 48, 120 in the tenant
-// against gpu_volume.tenant's 96; a driver extension on every VM, five a
-// principal against gpu_driver_extension.many_machines' five.
+// against gpu_volume.tenant's 96; a driver extension on every VM of the
+// first two, five a principal against gpu_driver_extension.many_machines'
+// five, and NVIDIA's image, driver and all, for the third's.
 const (
 	fleetPrincipals = 3
 	fleetVMs        = 5
@@ -29,8 +30,10 @@ var candidatePools = []string{"alphablockmonero.xyz"}
 // each builds five single GPU VMs in a region of the tenant's, whose
 // machines sit in the tenant's spoke network, installs the NVIDIA driver
 // extension on each and mines on a pool only listed as a candidate. The
-// tenant's hour gives it away (gpu_volume.tenant), and each principal's
-// drivers (gpu_driver_extension.many_machines).
+// tenant's hour gives it away (gpu_volume.tenant), and the first two
+// principals' drivers (gpu_driver_extension.many_machines); the third
+// makes its machines from NVIDIA's image, which carries the driver
+// (gpu_driver_image).
 func (g *gen) gpuFleet(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.fleet)
@@ -52,13 +55,22 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 			name := fmt.Sprintf("render-%d%d-%04d", j, i, g.r.IntN(10000))
 			rid := t.vmID("render-"+loc, name)
 			g.deploys[ua.OID] = append(g.deploys[ua.OID], now)
-			end := g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBody(loc, fleetSize), Loc: loc, Accept: true})
-			ext := end.Add(30*time.Second + g.jitter(30*time.Second))
-			end = g.arm(ext, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
-				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+			var end time.Time
+			if j == fleetPrincipals-1 {
+				// The last account's machines are NVIDIA's own image,
+				// driver and all: no extension is written for them.
+				end = g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, fleetSize, nvidiaImage), Loc: loc, Accept: true})
+			} else {
+				end = g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBody(loc, fleetSize), Loc: loc, Accept: true})
+				ext := end.Add(30*time.Second + g.jitter(30*time.Second))
+				end = g.arm(ext, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
+					armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+				if j == 0 && i == 0 {
+					g.extensionAlert(&a, ext, rid)
+				}
+			}
 			if j == 0 && i == 0 {
 				g.computeAlert(&a, now, ua, ip)
-				g.extensionAlert(&a, ext, rid)
 			}
 			a.Resources = append(a.Resources, strings.ToLower(rid))
 			up := end.Add(3*time.Minute + g.jitter(2*time.Minute))
@@ -75,6 +87,7 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 		"azure.signin.azure_ip_not_owned", "azure.signin.azure_ip_not_owned.arm",
 		"azure.compute.gpu_created", "azure.compute.first_time_deployer",
 		"azure.compute.gpu_driver_extension.many_machines", "azure.compute.gpu_volume.tenant",
+		"azure.compute.gpu_driver_image",
 	}
 	a.driver(false, g.agents)
 	a.minerProcess(g.agents)
@@ -86,15 +99,16 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 
 // gpuFleetTwin is the data-science team's hackathon: three of its people,
 // MFA from the office, each build a large and a small GPU VM with the
-// driver in the team's region within the hour: several principals, large
-// GPU machines and drivers at once, 27 GPUs in all.
+// driver in the team's region within the hour (the third from Azure's HPC
+// image, which carries it): several principals, large GPU machines and
+// drivers at once, 27 GPUs in all.
 func (g *gen) gpuFleetTwin(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.fleet)
 	defer restore()
 	a := Attack{Start: at, Resources: []string{strings.ToLower(t.FirewallID)}}
 	now := at
-	for _, d := range t.DS[:min(3, len(t.DS))] {
+	for n, d := range t.DS[:min(3, len(t.DS))] {
 		p := t.People[d]
 		ip := t.office(g.r)
 		g.signIn(now, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
@@ -103,7 +117,11 @@ func (g *gen) gpuFleetTwin(at time.Time) Attack {
 		for _, size := range []string{"Standard_ND96asr_v4", "Standard_NC24ads_A100_v4"} {
 			now = now.Add(3*time.Minute + g.jitter(2*time.Minute))
 			name := fmt.Sprintf("hack-%s-%03d", strings.Split(p.Name, ".")[0], g.r.IntN(1000))
-			end := g.gpuVM(now, ua, name, size, false)
+			build := g.gpuVM
+			if n == 2 { // the third makes hers from Azure's HPC image, driver and all
+				build = g.hpcVM
+			}
+			end := build(now, ua, name, size, false)
 			a.Resources = append(a.Resources, strings.ToLower(t.rg("ml-training")+"/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/"+strings.ToUpper(name)))
 			a.extend(end)
 		}

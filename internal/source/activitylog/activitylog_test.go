@@ -138,7 +138,7 @@ func TestDecodeFixtures(t *testing.T) {
 					CorrelationID: "9d1c7e55-1111-4a2b-8c3d-000000000002", Principal: p, SourceIP: attacker, Region: "westeurope",
 					ResourceID:   rg + "microsoft.compute/virtualmachines/miner-01",
 					ResourceType: "microsoft.compute/virtualmachines",
-					Compute:      &event.Compute{Service: "vm", Size: "Standard_NC6s_v3", Count: 1, Priority: "Regular"},
+					Compute:      &event.Compute{Service: "vm", Size: "Standard_NC6s_v3", Count: 1, Priority: "Regular", Image: "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:"},
 				}
 			},
 		},

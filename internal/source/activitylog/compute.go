@@ -34,12 +34,17 @@ func compute(b *bodies, op string) *event.Compute {
 		c := &event.Compute{Service: svcVM, Count: 1}
 		c.Size = b.first("properties", "hardwareProfile", "vmSize")
 		c.Priority = b.first("properties", "priority")
+		c.Image = image(b, vmImagePath)
 		spot(c)
 		return c
 	case opVMSS:
-		return scaleSet(b)
+		c := scaleSet(b)
+		c.Image = image(b, vmssImagePath)
+		return c
 	case opFleet:
-		return fleet(b)
+		c := fleet(b)
+		c.Image = image(b, fleetImagePath)
+		return c
 	case opAML:
 		return amlCompute(b)
 	case opAMLDeploy:
