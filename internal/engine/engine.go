@@ -155,8 +155,7 @@ type rule struct {
 	names  []string // their names
 	// thin, when not zero, is the window by which the rule's hits are
 	// thinned (thin.go).
-	thin  time.Duration
-	cores []string // sigma.NeedleCore of each needle group
+	thin time.Duration
 	// wants is what the rule demands of a record's glance besides its
 	// operation, when it is indexed by operation (Engine.Wants).
 	wants ruleWants
@@ -209,9 +208,6 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 	}
 	for _, r := range set.Detections() {
 		cr := &rule{Rule: r, silent: corr != nil && corr.Silent(r.Name)}
-		for _, g := range r.Compiled.Needles() {
-			cr.cores = append(cr.cores, sigma.NeedleCore(g))
-		}
 		for _, name := range r.MergeBy {
 			fi, err := set.Resolver.Resolve(name)
 			if err != nil {

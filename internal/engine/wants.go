@@ -39,6 +39,7 @@ const maxRemembered = 4096
 // asking their rules again on every record was a twentieth of the hunt.
 type opWants struct {
 	rules   []int       // indexed by the operation (Engine.byOp)
+	needles []needleSet // of each of rules, for records of the operation
 	tests   []ruleWants // the others' whose operation test passes
 	settled [outcomes]bool
 	// answers holds two bits per outcome and source (answerAt): 0 not
@@ -88,6 +89,9 @@ func (e *Engine) forOp(k int, op string) *opWants {
 		return o.(*opWants)
 	}
 	o := &opWants{rules: e.byOp[k][op]}
+	for _, i := range o.rules {
+		o.needles = append(o.needles, needlesOf(e.rules[i].Compiled, op))
+	}
 	for _, t := range w.tests {
 		if t.op == nil || t.op(sigma.StringValue(op)) {
 			t.op = nil // passed
@@ -115,13 +119,32 @@ func (e *Engine) settled(o *opWants, oc event.Outcome) bool {
 			return false
 		}
 	}
-	for _, i := range o.rules {
+	for j, i := range o.rules {
 		r := e.rules[i]
-		if takes(&r.wants) && (!r.wants.sourceOnly() || len(r.Compiled.Needles()) > 0) {
+		if !o.needles[j].never && takes(&r.wants) && (!r.wants.sourceOnly() || len(o.needles[j].groups) > 0) {
 			return false
 		}
 	}
 	return true
+}
+
+// needleSet is what a rule demands of the text of the records of one
+// operation (sigma.Compiled.NeedlesWhere): groups, one member of each,
+// and each group's core (sigma.NeedleCore), which most texts lack; never
+// when no record of the operation can match.
+type needleSet struct {
+	groups [][]string
+	cores  []string
+	never  bool
+}
+
+func needlesOf(c *sigma.Compiled, op string) needleSet {
+	groups, never := c.NeedlesWhere("operation", sigma.StringValue(op))
+	ns := needleSet{groups: groups, never: never}
+	for _, g := range groups {
+		ns.cores = append(ns.cores, sigma.NeedleCore(g))
+	}
+	return ns
 }
 
 // ruleWants holds a rule's necessary conditions; nil constrains nothing.
@@ -208,7 +231,7 @@ func (e *Engine) Wants(g *event.Glance) bool {
 // asks is Wants for a glance of o's operation, its rules asked one by one.
 func (e *Engine) asks(o *opWants, g *event.Glance) bool {
 	var pool lazyPool
-	if len(o.rules) > 0 && e.somePasses(o.rules, g, &pool) {
+	if len(o.rules) > 0 && e.somePasses(o, g, &pool) {
 		return true
 	}
 	for i := range o.tests {
@@ -303,7 +326,7 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 	return true
 }
 
-// somePasses reports whether one of the rules rs, indexed by g's
+// somePasses reports whether one of the rules of o, indexed by g's
 // operation, can match a record that starts as g: its other tests pass
 // (the outcome most often: the rules on starts, script extensions and
 // diagnostic settings take only the Start record of each operation, and a
@@ -311,22 +334,24 @@ func (e *Engine) passes(t *ruleWants, g *event.Glance, pool *lazyPool) bool {
 // g.Text. Needles are literals of fields whose values are the record's
 // own text (fields.verbatimTyped), and the reader gives a text only when
 // its strings are spelled in it as they read (event.Glance), so a record
-// that matches holds them, in some case.
-func (e *Engine) somePasses(rs []int, g *event.Glance, pool *lazyPool) bool {
-	for _, i := range rs {
-		if e.passes(&e.rules[i].wants, g, pool) && (g.Text == nil || !e.lacksNeedle(i, g.Text)) {
+// that matches holds them, in some case. The needles are those the rule
+// demands of the operation's records (needleSet), which may be more than
+// it demands of all.
+func (e *Engine) somePasses(o *opWants, g *event.Glance, pool *lazyPool) bool {
+	for j, i := range o.rules {
+		ns := &o.needles[j]
+		if !ns.never && e.passes(&e.rules[i].wants, g, pool) && (g.Text == nil || !ns.lacksNeedle(g.Text)) {
 			return true
 		}
 	}
 	return false
 }
 
-// lacksNeedle reports whether some needle group of rule i has no member
-// in text: its core first (sigma.NeedleCore), which most texts lack.
-func (e *Engine) lacksNeedle(i int, text []byte) bool {
-	r := e.rules[i]
-	for j, group := range r.Compiled.Needles() {
-		if core := r.cores[j]; core != "" && !sigma.NeedleIn(text, core) {
+// lacksNeedle reports whether some needle group has no member in text:
+// its core first, which most texts lack.
+func (ns *needleSet) lacksNeedle(text []byte) bool {
+	for j, group := range ns.groups {
+		if core := ns.cores[j]; core != "" && !sigma.NeedleIn(text, core) {
 			return true
 		}
 		if !slices.ContainsFunc(group, func(n string) bool { return sigma.NeedleIn(text, n) }) {

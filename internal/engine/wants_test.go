@@ -407,6 +407,77 @@ func TestWantsReadsNeedles(t *testing.T) {
 	}
 }
 
+// scriptsOrActions is run_command's shape: run-command actions, which
+// demand no literal, or script extensions, which demand their types; and
+// extension writes of two kinds, either of which will do.
+const scriptsOrActions = `title: Commands run on a VM
+name: x.run_command
+id: a6
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  actions:
+    operation: microsoft.compute/virtualmachines/runcommand/action
+  scripts:
+    operation: microsoft.compute/virtualmachines/extensions/write
+    extension.type: [CustomScript, RunCommandLinux]
+  started:
+    outcome: started
+  condition: (actions or scripts) and started
+level: high
+---
+title: Agents
+name: x.agents
+id: a7
+description: d
+logsource: {product: azure, service: activitylogs}
+detection:
+  monitor:
+    operation: microsoft.compute/virtualmachinescalesets/extensions/write
+    extension.type: AzureMonitorLinuxAgent
+  security:
+    operation: microsoft.compute/virtualmachinescalesets/extensions/write
+    extension.type: MDE.Linux
+  condition: monitor or security
+level: low
+`
+
+// An extension's write is asked for the needles of the branches its
+// operation can take: a script extension's types, where the rule as a
+// whole (whose run-command branch demands nothing) demanded none and
+// every extension write's Start was read in full. Of two branches the
+// operation can take, either's needles will do.
+func TestWantsReadsTheNeedlesOfItsOperation(t *testing.T) {
+	t.Parallel()
+	e, err := New(load(t, map[string]string{"r.yml": scriptsOrActions}), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		ext  = "microsoft.compute/virtualmachines/extensions/write"
+		run  = "microsoft.compute/virtualmachines/runcommand/action"
+		vmss = "microsoft.compute/virtualmachinescalesets/extensions/write"
+	)
+	for _, c := range []struct {
+		name, op string
+		text     []byte
+		want     bool
+	}{
+		{"a monitoring agent's extension", ext, []byte(`{"requestbody":"{\"type\":\"AzureMonitorLinuxAgent\"}"}`), false},
+		{"a script extension", ext, []byte(`{"requestbody":"{\"type\":\"CustomScript\"}"}`), true},
+		{"an extension, no text", ext, nil, true},
+		{"a run command names nothing", run, []byte(`{"resourceId":"/x/vm1"}`), true},
+		{"the monitoring branch", vmss, []byte(`{"requestbody":"{\"type\":\"AzureMonitorLinuxAgent\"}"}`), true},
+		{"the security branch", vmss, []byte(`{"requestbody":"{\"type\":\"MDE.Linux\"}"}`), true},
+		{"neither branch", vmss, []byte(`{"requestbody":"{\"type\":\"CustomScript\"}"}`), false},
+	} {
+		g := &event.Glance{Kind: event.KindActivity, Operation: c.op, Outcome: event.OutcomeStarted, Text: c.text}
+		if got := e.Wants(g); got != c.want {
+			t.Errorf("%s: Wants = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // Sign-in rules as the catalogue writes them: risk is a disjunction of
 // two fields, which gives neither a value test of its own.
 const (
@@ -509,9 +580,13 @@ func BenchmarkWantsNeedles(b *testing.B) {
 			b.Fatal(err)
 		}
 		if !core {
-			for _, r := range e.rules {
-				clear(r.cores)
-			}
+			e.Wants(&glances[0]) // what the rules ask of the operation, then without cores
+			e.wants[event.KindActivity].byOp.Range(func(_, o any) bool {
+				for j := range o.(*opWants).needles {
+					clear(o.(*opWants).needles[j].cores)
+				}
+				return true
+			})
 		}
 		b.Run(map[bool]string{true: "core", false: "each"}[core], func(b *testing.B) {
 			for b.Loop() {

@@ -64,6 +64,12 @@ type Outcome struct {
 
 // Run hunts one scenario folder with set and checks its expectations.
 func Run(ctx context.Context, set *rules.Set, dir string) (*Outcome, error) {
+	return run(ctx, set, dir, false)
+}
+
+// run is Run; decodeAll decodes every record in full (hunt.Config), for
+// the test that a hunt's brief reads change nothing.
+func run(ctx context.Context, set *rules.Set, dir string, decodeAll bool) (*Outcome, error) {
 	out := &Outcome{Dir: dir}
 	b, err := os.ReadFile(filepath.Join(dir, ExpectFile))
 	if err != nil {
@@ -104,7 +110,7 @@ func Run(ctx context.Context, set *rules.Set, dir string) (*Outcome, error) {
 		}
 	}
 	var readErrs []string
-	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Baseline: baseline, OnError: func(e *source.ParseError) {
+	res, err := hunt.Run(ctx, inputs, hunt.Config{Rules: set, Enricher: enr, Baseline: baseline, DecodeAll: decodeAll, OnError: func(e *source.ParseError) {
 		readErrs = append(readErrs, e.Error())
 	}})
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mamori-sec/mamori/internal/rules"
 )
@@ -93,4 +96,46 @@ func readExpect(dir string) (*Expect, error) {
 	}
 	var ex Expect
 	return &ex, yamlUnmarshal(b, &ex)
+}
+
+// TestBriefReadsChangeNothing hunts each scenario of the catalogue, as
+// varied a set of records as the project has (every shape, script
+// extensions beside run commands, bodies with escapes and without),
+// briefly as a hunt does and with every record decoded in full: the alerts
+// must be the same. What a rule demands of one operation's records (the
+// needles of the branches that operation can take, engine's needleSet)
+// must never set aside a record the rule matches.
+func TestBriefReadsChangeNothing(t *testing.T) {
+	root := filepath.Join("..", "..", "rules")
+	set, err := rules.Load(rules.Options{Dirs: []string{root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := Find(root)
+	if err != nil || len(dirs) < 100 {
+		t.Fatalf("%d scenarios, %v", len(dirs), err)
+	}
+	var alerts atomic.Int64
+	t.Run("each", func(t *testing.T) {
+		for _, d := range dirs {
+			t.Run(strings.TrimPrefix(filepath.ToSlash(d), filepath.ToSlash(root)+"/"), func(t *testing.T) {
+				t.Parallel()
+				brief, err := run(t.Context(), set, d, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				full, err := run(t.Context(), set, d, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				alerts.Add(int64(len(full.Alerts)))
+				if diff := cmp.Diff(full.Alerts, brief.Alerts); diff != "" {
+					t.Errorf("alerts (-full +brief):\n%s", diff)
+				}
+			})
+		}
+	})
+	if alerts.Load() < 100 {
+		t.Fatalf("%d alerts in all: the comparison would prove little", alerts.Load())
+	}
 }

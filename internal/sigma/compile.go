@@ -28,6 +28,7 @@ type Compiled struct {
 	tests    map[string]func(Value) bool // see ValueTest
 	possible possible                    // see MayMatch
 	needles  [][]string
+	root     expr // the condition, for NeedlesWhere
 	// refreshed: the condition or a filter reads a field marked
 	// FieldInfo.Refreshed.
 	refreshed bool
@@ -121,7 +122,7 @@ func Compile(r *Rule, res Resolver, opt *Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Compiled{Rule: r, match: root.eval(), required: map[string][]string{}, refreshed: c.refreshed}
+	out := &Compiled{Rule: r, match: root.eval(), required: map[string][]string{}, refreshed: c.refreshed, root: root}
 	for idx, vals := range required(root) {
 		out.required[idx] = slices.Sorted(maps.Keys(vals))
 	}
