@@ -39,6 +39,7 @@ func FuzzParse(f *testing.F) {
 				}
 				c.Match(mapFields{r: res, ev: ev})
 				c.Needles()
+				c.NeedlesWhere("operation", sigma.StringValue("v"))
 			case sigma.KindFilter:
 				if flt, err := sigma.CompileFilter(r, res, opt); err == nil {
 					flt.Match(mapFields{r: res, ev: ev})
