@@ -161,6 +161,11 @@ func computeText(ev *event.Event) string {
 	if c.Priority != "" && c.Priority != "Regular" {
 		text += ", " + strings.ToLower(c.Priority)
 	}
+	if c.Image != "" && (c.GPUs > 0 || ev.Enrich.Size != nil && ev.Enrich.Size.GPUs > 0) {
+		// What a GPU machine runs says how it gets its driver: from the
+		// image (NVIDIA's, an HPC image) or an extension still to come.
+		text += ", from image " + c.Image
+	}
 	if c.Cluster != "" {
 		_, id, _ := strings.Cut(c.Cluster, "/")
 		if c.Service == "databricks" {
