@@ -93,6 +93,21 @@ func TestAzureMLJobs(t *testing.T) {
 			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 20},
 		},
 		{
+			"pipeline on serverless compute with an AutoML step: its concurrent trials, no more than its trials",
+			diag("p5", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"settings\":{\"default_compute\":\"serverless\"},\"jobs\":{\"prep\":{\"type\":\"command\",\"resources\":{\"instance_count\":2,\"instance_type\":\"Standard_D4s_v3\"}},\"automl\":{\"type\":\"automl\",\"task\":\"classification\",\"resources\":{\"instance_type\":\"Standard_NC24ads_A100_v4\"},\"limits\":{\"max_trials\":40,\"max_concurrent_trials\":20}}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 20},
+		},
+		{
+			"AutoML step naming its count: its trials take turns on those machines",
+			diag("p6", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"jobs\":{\"automl\":{\"type\":\"automl\",\"task\":\"regression\",\"resources\":{\"instance_count\":3,\"instance_type\":\"Standard_NC24ads_A100_v4\"},\"limits\":{\"max_concurrent_trials\":20}}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC24ads_A100_v4", Count: 3},
+		},
+		{
+			"AutoML image step, no limits: one trial, one machine (an image task's default)",
+			diag("p7", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"jobs\":{\"vision\":{\"type\":\"automl\",\"task\":\"image_classification\",\"resources\":{\"instance_type\":\"Standard_NC6s_v3\"},\"limits\":{\"max_concurrent_trials\":8}}}}}"}`),
+			&event.Compute{Service: "aml", Size: "Standard_NC6s_v3", Count: 1},
+		},
+		{
 			"pipeline whose steps all run on its cluster",
 			diag("p3", `{"requestbody":"{\"properties\":{\"jobType\":\"Pipeline\",\"settings\":{\"default_compute\":\"/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw1/computes/gpu-cluster\"},\"jobs\":{\"train\":{\"type\":\"command\",\"resources\":{\"instance_count\":4,\"instance_type\":\"Standard_NC6s_v3\"}}}}}"}`),
 			nil,

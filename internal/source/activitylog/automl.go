@@ -1,6 +1,8 @@
 package activitylog
 
 import (
+	"strings"
+
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
 )
@@ -54,40 +56,53 @@ var autoMLTasks = []autoMLTask{
 // size Azure ML picks: its machines are counted, their size unknown.
 func autoMLJob(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcAML, Size: b.first("properties", "resources", "instanceType")}
-	var task autoMLTask
-	if t := b.first("properties", "taskDetails", "taskType"); t != "" {
-		for _, k := range autoMLTasks {
-			if record.EqualFold(t, k.taskType) {
-				task = k
-			}
-		}
-	}
+	task := autoMLTaskOf(b.first("properties", "taskDetails", "taskType"))
 	if c.Size == "" && !task.gpu {
 		return nil
 	}
 	if n, ok := b.countOK("properties", "resources", "instanceCount"); ok && n > 0 {
 		c.Count = n
 	} else {
-		limit := func(name string) (int, bool) {
-			n, ok := b.countOK("properties", "taskDetails", "limitSettings", name)
-			return n, ok && n > 0
+		limit := func(name string) int {
+			n, _ := b.countOK("properties", "taskDetails", "limitSettings", name)
+			return n
 		}
-		trials := 1
-		if n, ok := limit("maxConcurrentTrials"); ok {
-			trials = n
-		}
-		total := task.trials // 0 for a task this reader does not know: no cap
-		if n, ok := limit("maxTrials"); ok {
-			total = n
-		}
-		if total > 0 && total < trials {
-			trials = total
-		}
-		nodes, _ := limit("maxNodes")
-		c.Count = max(trials, nodes)
+		c.Count = task.machines(limit("maxConcurrentTrials"), limit("maxTrials"), limit("maxNodes"))
 	}
 	jobTier(b, c)
 	return c
+}
+
+// autoMLTaskOf is the task a taskType names, as the REST API spells it
+// (ImageClassification) or a pipeline's step in the SDK's snake case
+// (image_classification); the zero task (no default trials, not
+// GPU-only) for one this reader does not know.
+func autoMLTaskOf(taskType string) autoMLTask {
+	taskType = strings.ReplaceAll(taskType, "_", "")
+	for _, k := range autoMLTasks {
+		if record.EqualFold(taskType, k.taskType) {
+			return k
+		}
+	}
+	return autoMLTask{}
+}
+
+// machines is how many machines an AutoML job naming no instance count
+// runs at once, from its limits (0: left out): its concurrent trials (1
+// when left out), no more than its trials in all (the task's default when
+// left out), or its nodes when more.
+func (task autoMLTask) machines(concurrent, total, nodes int) int {
+	trials := 1
+	if concurrent > 0 {
+		trials = concurrent
+	}
+	if total <= 0 {
+		total = task.trials // 0 for a task this reader does not know: no cap
+	}
+	if total > 0 && total < trials {
+		trials = total
+	}
+	return max(trials, nodes)
 }
 
 // countOK returns the first integer at keys in either body, clamped as

@@ -245,9 +245,17 @@ func pipelineJob(sc *record.Scratch, body *fastjson.Value) *event.Compute {
 			if s.Size == "" {
 				return true // the default serverless size: not the step's to say
 			}
-			machines := int64(max(stepInt(sc, step, "resources", "instance_count", "instanceCount"), 1))
-			if record.EqualFold(sc.Str(step, "type"), "sweep") {
+			count := stepInt(sc, step, "resources", "instance_count", "instanceCount")
+			machines := int64(max(count, 1))
+			switch kind := sc.Str(step, "type"); {
+			case record.EqualFold(kind, "sweep"):
 				machines *= int64(max(stepInt(sc, step, "limits", "max_concurrent_trials", "maxConcurrentTrials"), 1))
+			case record.EqualFold(kind, "automl") && count <= 0:
+				// Its trials take turns on one set of machines, which
+				// its limits size when it names no count (autoMLJob).
+				task := autoMLTaskOf(sc.FirstStr(step, "task", "task_type", "taskType"))
+				machines = int64(task.machines(stepInt(sc, step, "limits", "max_concurrent_trials", "maxConcurrentTrials"),
+					stepInt(sc, step, "limits", "max_trials", "maxTrials"), stepInt(sc, step, "limits", "max_nodes", "maxNodes")))
 			}
 			s.Count = clampCount(machines)
 			if tier := sc.FirstStr(step, "queue_settings/job_tier", "queueSettings/jobTier"); record.EqualFold(tier, "Spot") {
