@@ -55,13 +55,15 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 			name := fmt.Sprintf("render-%d%d-%04d", j, i, g.r.IntN(10000))
 			rid := t.vmID("render-"+loc, name)
 			g.deploys[ua.OID] = append(g.deploys[ua.OID], now)
-			var end time.Time
-			if j == fleetPrincipals-1 {
-				// The last account's machines are NVIDIA's own image,
-				// driver and all: no extension is written for them.
-				end = g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, fleetSize, nvidiaImage), Loc: loc, Accept: true})
-			} else {
-				end = g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBody(loc, fleetSize), Loc: loc, Accept: true})
+			// The last account's machines are NVIDIA's own image, driver
+			// and all: no extension is written for them.
+			fromImage := j == fleetPrincipals-1
+			img := ubuntuImage
+			if fromImage {
+				img = nvidiaImage
+			}
+			end := g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, fleetSize, img), Loc: loc, Accept: true})
+			if !fromImage {
 				ext := end.Add(30*time.Second + g.jitter(30*time.Second))
 				end = g.arm(ext, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
 					armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
