@@ -125,7 +125,7 @@ formats give each alert its incident's id).
 		}
 	}
 	if n := passed; n > 0 {
-		fmt.Fprintf(stderr, "mamori alerts: %s of VMs Azure Databricks wrote in no incident: a request for their cluster, read in a later cycle, counts them (in its incident)\n",
+		fmt.Fprintf(stderr, "mamori alerts: %s of VMs Azure Databricks wrote in no incident: a request for their cluster, read in another cycle, counts them (in its incident)\n",
 			plural.Count(n, "alert", "alerts"))
 	}
 	out, ropts, closeOut, err := openOutput(*output, stdout)
