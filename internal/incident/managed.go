@@ -52,8 +52,17 @@ func managedVMs(alerts []alert.Alert, created []Created) map[string]bool {
 	if len(asked) == 0 || len(vms) == 0 {
 		return nil
 	}
+	// Each request once (its records and alerts repeat it), known by its
+	// operation, and a cluster's requests summed, as the hunt counts them
+	// (enrich's clusterAsk): a create of 10 workers and a resize to 40
+	// ask for 50.
+	for i := range asked {
+		if asked[i].Operation != "" {
+			asked[i].Resource = ""
+		}
+	}
 	machines := map[string]int{}
-	for _, c := range mergeCompute(asked) { // each request once, as it is priced
+	for _, c := range mergeCompute(asked) {
 		machines[c.Cluster] += max(c.Count, 0)
 	}
 	var out map[string]bool

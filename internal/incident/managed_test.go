@@ -23,12 +23,15 @@ func dbxVM(i int) string {
 
 // dbxRequest is the person's request of a cluster of workers, as the
 // clusters log gives it: the driver and the workers, two events.
-func dbxRequest(workers int) alert.Alert {
+func dbxRequest(workers int) alert.Alert { return dbxRequestAt(workers, 0, "c1") }
+
+// dbxRequestAt is dbxRequest made at d after t0 by the request op.
+func dbxRequestAt(workers int, d time.Duration, op string) alert.Alert {
 	req := dbxWorkspace + "/clusters/1123-021504-x7k2mq9a"
-	return mk("azure.compute.gpu_created", alert.High, at(0), principal(mallory), pids(mallory), res(dbxWorkspace), func(a *alert.Alert) {
+	return mk("azure.compute.gpu_created", alert.High, at(d), principal(mallory), pids(mallory), res(dbxWorkspace), func(a *alert.Alert) {
 		a.Compute = []alert.Compute{
-			{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: 1, Region: "eastus", Resource: req, Operation: "c1", Cluster: dbxCluster},
-			{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: workers, Spot: true, Region: "eastus", Resource: req, Operation: "c1", Cluster: dbxCluster},
+			{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: 1, Region: "eastus", Resource: req, Operation: op, Cluster: dbxCluster},
+			{Service: "databricks", Size: "Standard_NC24ads_A100_v4", Count: workers, Spot: true, Region: "eastus", Resource: req, Operation: op, Cluster: dbxCluster},
 		}
 	})
 }
@@ -73,6 +76,10 @@ func TestManagedVMsCountOnce(t *testing.T) {
 		// counted are the application's, as the Activity Log gives them.
 		{"more machines than asked", []alert.Alert{dbxRequest(10), dbxWrites(41)}, 11 + 41, false},
 		{"request alone", []alert.Alert{dbxRequest(40)}, 41, false},
+		// Two requests of the cluster, a create and a resize, ask for
+		// their sum, as the hunt counts them: 11 and 31 machines cover
+		// the 41 VMs.
+		{"a create and a resize", []alert.Alert{dbxRequest(10), dbxRequestAt(30, time.Minute, "c2"), dbxWrites(41)}, 31, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
