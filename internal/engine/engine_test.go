@@ -192,6 +192,15 @@ func TestSummaries(t *testing.T) {
 			Compute: &event.Compute{Service: "vmss", Size: "Standard_NC24ads_A100_v4", Count: 40, Priority: "Spot"},
 			Enrich:  event.Enrichment{Size: &event.SizeInfo{GPUs: 1, GPUModel: "A100"}}},
 			"a@b.example created providers/microsoft.compute/virtualmachinescalesets/x in eastus: 40 × Standard_NC24ads_A100_v4 (vmss), 1 A100 GPUs each, spot"},
+		// A GPU machine says its image (how it gets its driver); a CPU one does not.
+		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/g", Region: "eastus",
+			Compute: &event.Compute{Service: "vm", Size: "Standard_NC24ads_A100_v4", Count: 1, Image: "nvidia:ngc_base_image_version_b:ngc-base-version-24_03_4_gen2:latest"},
+			Enrich:  event.Enrichment{Size: &event.SizeInfo{GPUs: 1, GPUModel: "A100"}}},
+			"a@b.example created providers/microsoft.compute/virtualmachines/g in eastus: 1 × Standard_NC24ads_A100_v4 (vm), 1 A100 GPUs each, from image nvidia:ngc_base_image_version_b:ngc-base-version-24_03_4_gen2:latest"},
+		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/c", Region: "eastus",
+			Compute: &event.Compute{Service: "vm", Size: "Standard_D8s_v5", Count: 1, Image: "Canonical:ubuntu-24_04-lts:server:latest"},
+			Enrich:  event.Enrichment{Size: &event.SizeInfo{VCPUs: 8}}},
+			"a@b.example created providers/microsoft.compute/virtualmachines/c in eastus: 1 × Standard_D8s_v5 (vm)"},
 		// A size the table lacks: its GPUs and vCPUs said to be estimated.
 		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/y", Region: "eastus",
 			Compute: &event.Compute{Service: "vmss", Size: "Standard_ND128isr_B300_v7", Count: 39},
