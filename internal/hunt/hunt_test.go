@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,7 +120,7 @@ func TestCancelledHuntLeavesNoTemporaryFiles(t *testing.T) {
 	}()
 	_, err := Run(ctx, expand(t, sim), Config{Rules: set, Enricher: enr, Workers: 2, HitMemory: 1 << 10, TempDir: tmp})
 	cancel()
-	if err != nil && err != context.Canceled {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
 	if files.Load() == 0 {
