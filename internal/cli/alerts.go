@@ -124,9 +124,9 @@ formats give each alert its incident's id).
 			passed++
 		}
 	}
-	if n := passed; n > 0 {
+	if passed > 0 {
 		fmt.Fprintf(stderr, "mamori alerts: %s of VMs Azure Databricks wrote in no incident: a request for their cluster, read in another cycle, counts them (in its incident)\n",
-			plural.Count(n, "alert", "alerts"))
+			plural.Count(passed, "alert", "alerts"))
 	}
 	out, ropts, closeOut, err := openOutput(*output, stdout)
 	if err != nil {

@@ -157,8 +157,10 @@ type rule struct {
 	// thinned (thin.go).
 	thin time.Duration
 	// wants is what the rule demands of a record's glance besides its
-	// operation, when it is indexed by operation (Engine.Wants).
-	wants ruleWants
+	// operation, when it is indexed by operation (Engine.Wants), and
+	// needles what it demands of the text of each operation's records.
+	wants   ruleWants
+	needles map[string]needleSet
 }
 
 type need struct {
@@ -231,6 +233,10 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		if indexed {
 			cr.wants, _ = wantsOf(r.Compiled, slices.Contains(r.Kinds, event.KindSignIn))
 			cr.wants.op = nil // the index has decided it
+			cr.needles = make(map[string]needleSet, len(ops))
+			for _, op := range ops {
+				cr.needles[op] = needlesOf(r.Compiled, op)
+			}
 		}
 		for _, k := range r.Kinds {
 			if indexed {

@@ -90,7 +90,7 @@ func (e *Engine) forOp(k int, op string) *opWants {
 	}
 	o := &opWants{rules: e.byOp[k][op]}
 	for _, i := range o.rules {
-		o.needles = append(o.needles, needlesOf(e.rules[i].Compiled, op))
+		o.needles = append(o.needles, e.rules[i].needles[op])
 	}
 	for _, t := range w.tests {
 		if t.op == nil || t.op(sigma.StringValue(op)) {

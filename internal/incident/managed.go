@@ -101,12 +101,15 @@ func passedOver(a *alert.Alert, managed map[string]bool) bool {
 	return true
 }
 
+// managedVM reports whether c is the create of a VM managed counts.
+func managedVM(c alert.Compute, managed map[string]bool) bool {
+	return c.Service != "databricks" && c.Resource != "" && managed[strings.ToLower(c.Resource)]
+}
+
 // withoutManaged is cs without the creates of VMs managed counts: cs
 // itself when it has none, else a copy.
 func withoutManaged(cs []alert.Compute, managed map[string]bool) []alert.Compute {
-	isManaged := func(c alert.Compute) bool {
-		return c.Service != "databricks" && c.Resource != "" && managed[strings.ToLower(c.Resource)]
-	}
+	isManaged := func(c alert.Compute) bool { return managedVM(c, managed) }
 	if len(managed) == 0 || !slices.ContainsFunc(cs, isManaged) {
 		return cs
 	}

@@ -24,9 +24,7 @@ func BuildMarked(alerts []alert.Alert, opts Options) []Incident {
 	adopt(alerts, opts.gap())
 	managed := managedVMs(alerts, opts.Created)
 	if managed != nil {
-		opts.Created = slices.DeleteFunc(slices.Clone(opts.Created), func(c Created) bool {
-			return len(withoutManaged([]alert.Compute{c.Compute}, managed)) == 0
-		})
+		opts.Created = slices.DeleteFunc(slices.Clone(opts.Created), func(c Created) bool { return managedVM(c.Compute, managed) })
 	}
 	var kept, quiet []alert.Alert
 	for _, a := range alerts {

@@ -166,21 +166,10 @@ func intersect(a, b map[string]bool) map[string]bool {
 
 // needles derives a conjunction of disjunctions: for the expression to
 // hold, every returned group must have one member in the record's text.
+// It is needlesWhere with no index decided: no branch is ruled out.
 func needles(e expr) [][]string {
-	switch x := e.(type) {
-	case *itemExpr:
-		return x.needles()
-	case *andExpr:
-		return needlesAnd(x.xs)
-	case *orExpr:
-		return needlesOr(x.xs)
-	case *atLeastExpr:
-		if x.n == len(x.xs) {
-			return needlesAnd(x.xs)
-		}
-		return needlesOr(x.xs)
-	}
-	return nil
+	gs, _ := needlesWhere(e, "", Value{})
+	return gs
 }
 
 func (x *itemExpr) needles() [][]string {
@@ -220,30 +209,6 @@ func groupNeedles(vs []variant) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func needlesAnd(xs []expr) [][]string {
-	var out [][]string
-	for _, x := range xs {
-		out = append(out, needles(x)...)
-	}
-	return out
-}
-
-// needlesOr keeps one group per branch, the most selective (longest
-// shortest needle, then fewest needles), and merges them: one of the
-// branches holds, so one of the merged needles is present.
-func needlesOr(xs []expr) [][]string {
-	var merged []string
-	for _, x := range xs {
-		gs := needles(x)
-		if len(gs) == 0 {
-			return nil
-		}
-		merged = append(merged, bestGroup(gs)...)
-	}
-	slices.Sort(merged)
-	return [][]string{slices.Compact(merged)}
 }
 
 func bestGroup(gs [][]string) []string {

@@ -13,9 +13,6 @@ import "slices"
 // rules out every way the condition could hold. Like ValueTest it assumes
 // the indexed field has at most one value on every event.
 func (c *Compiled) NeedlesWhere(index string, v Value) (groups [][]string, never bool) {
-	if c.root == nil {
-		return c.needles, false
-	}
 	gs, never := needlesWhere(c.root, index, v)
 	if never {
 		return nil, true
@@ -23,11 +20,15 @@ func (c *Compiled) NeedlesWhere(index string, v Value) (groups [][]string, never
 	return normalNeedles(gs), false
 }
 
-// needlesWhere is needles over the branches of e that v does not rule
-// out; never when it rules out e.
+// needlesWhere is needles over the branches of e that v, the value of
+// the field indexed under index, does not rule out; never when it rules
+// out e. An index no item names ("") rules out nothing.
 func needlesWhere(e expr, index string, v Value) (groups [][]string, never bool) {
 	switch x := e.(type) {
 	case *itemExpr:
+		if index == "" || x.info.Index != index {
+			return x.needles(), false
+		}
 		if test, ok := x.valueTests()[index]; ok && !test(v) {
 			return nil, true
 		}
@@ -57,8 +58,12 @@ func needlesAndWhere(xs []expr, index string, v Value) ([][]string, bool) {
 	return out, false
 }
 
-// needlesOrWhere is needlesOr over the branches left, at least n of which
-// must hold: fewer left, never; n left, all of them.
+// needlesOrWhere keeps, of the branches left, at least n of which must
+// hold: fewer left, never; exactly n left once some were ruled out, all
+// of them; else one group per branch, the most selective (longest
+// shortest needle, then fewest needles), merged: one of the branches
+// holds, so one of the merged needles is present. A branch left without
+// needles leaves none.
 func needlesOrWhere(xs []expr, n int, index string, v Value) ([][]string, bool) {
 	var left [][][]string
 	for _, x := range xs {
@@ -69,7 +74,7 @@ func needlesOrWhere(xs []expr, n int, index string, v Value) ([][]string, bool) 
 	switch {
 	case len(left) < max(n, 1):
 		return nil, true
-	case len(left) == n: // every branch left must hold
+	case len(left) == n && len(left) < len(xs): // every branch left must hold
 		var out [][]string
 		for _, gs := range left {
 			out = append(out, gs...)
