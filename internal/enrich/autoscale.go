@@ -118,6 +118,61 @@ type scaleTable struct {
 	seen map[string][]scaleWrite
 	// settings are the writes of each setting, the latest maxSeen.
 	settings map[string][]settingWrite
+	// last is each setting's and target's latest record (Unix µs of
+	// event time) and newest the latest of all: a service forgets the
+	// settings and targets quiet for scaleQuiet (forgetQuiet), so that
+	// over the months it runs the tables do not fill and refuse every
+	// setting and target after.
+	last   map[string]int64
+	newest int64
+}
+
+// scaleQuiet is how long, in event time before the newest record, a
+// service keeps a setting or target none of whose records it read. A
+// setting that scales its target is touched by each of its actions, and
+// a stolen account's setting scales within hours; one quiet for a month
+// that acts again has its actions counted whole, under the setting's
+// name (no writer known), as after a restart: more machines, never
+// fewer.
+const scaleQuiet = 30 * 24 * time.Hour
+
+// touch notes a record of setting or target id at t. The caller holds
+// s.mu. It reports false when the table is full (it holds both settings
+// and targets: twice the others' bound) and id is not kept, so that a
+// service says so (Capped).
+func (s *scaleTable) touch(id string, t time.Time) bool {
+	at := t.UnixMicro()
+	s.newest = max(s.newest, at)
+	if old, ok := s.last[id]; ok {
+		s.last[id] = max(old, at)
+		return true
+	}
+	if len(s.last) >= 2*MaxLearned {
+		return false
+	}
+	if s.last == nil {
+		s.last = map[string]int64{}
+	}
+	s.last[id] = at
+	return true
+}
+
+// forgetQuiet drops the settings and targets quiet for scaleQuiet before
+// the newest record, with all that was learned of them: what a
+// service's next cycle no longer needs (ForgetLearned).
+func (s *scaleTable) forgetQuiet() {
+	cut := s.newest - scaleQuiet.Microseconds()
+	for id, at := range s.last {
+		if at >= cut {
+			continue
+		}
+		delete(s.last, id)
+		delete(s.targets, id)
+		delete(s.settings, id)
+		delete(s.seen, id)
+		delete(s.services, id)
+		delete(s.regions, id)
+	}
 }
 
 // SetCountWindow says over how long the rules sum compute.count (the
@@ -166,10 +221,12 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	s := &e.scale
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	e.keep(s.touch(id, ev.Time))
 	switch {
 	case setting:
 		if c.Target != "" {
 			target := resourceKey(c.Target)
+			e.keep(s.touch(target, ev.Time))
 			keep(&s.targets, id, target)
 			s.learnTarget(target, c.Service, ev.Region, failed)
 		}
@@ -183,6 +240,9 @@ func (e *Enricher) learnScale(ev *event.Event) {
 			s.learnTarget(target, c.Service, "", false)
 		} else {
 			target = s.targets[id]
+		}
+		if target != "" {
+			e.keep(s.touch(target, ev.Time))
 		}
 		// Only a completed action left the target its new count; its
 		// start says what autoscale meant to do.

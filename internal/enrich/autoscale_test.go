@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -257,5 +258,48 @@ func TestLateScale(t *testing.T) {
 	}
 	if cr := l.e.LateScale(mineSet, mine, at.Add(8*time.Minute), 1, 21); cr.Writer.UPN != "maya@fabrikam.example" || cr.Region != "eastus2" {
 		t.Errorf("the writer %+v and region %q, want the setting's writer in full and the set's eastus2", cr.Writer, cr.Region)
+	}
+}
+
+// TestAutoscaleOfAServiceThatRunsForMonths: a service's Enricher lives
+// for months, its cycles minutes or hours apart. Settings and targets
+// quiet for a month are forgotten at the next cycle, so that a busy
+// tenant's new settings are still weighed against their targets after
+// more of them than a table holds; before, every setting past MaxLearned
+// asked for its whole floor, its target never learned.
+func TestAutoscaleOfAServiceThatRunsForMonths(t *testing.T) {
+	l := newScaleLog(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	id := func(kind string, n int) string {
+		return fmt.Sprintf("%s%s/app%d", sub, kind, n)
+	}
+	// Every six hours, a cycle reads 440 new scale sets of 10 and their
+	// settings of minimum 10: more settings than MaxLearned in 40 days,
+	// fewer in a month.
+	const perCycle, cycle = 440, 6 * time.Hour
+	cycles := int(40 * 24 * time.Hour / cycle)
+	n := 0
+	for c := range cycles {
+		l.e.ForgetLearned()
+		d := time.Duration(c) * cycle
+		for range perCycle {
+			n++
+			l.write(d, opVMSS, id("microsoft.compute/virtualmachinescalesets", n), ops, event.OutcomeStarted, event.Compute{Service: "vmss", Count: 10, Size: "Standard_D4s_v5"})
+			l.write(d+time.Minute, opAutoscale, id("microsoft.insights/autoscalesettings", n), ops, event.OutcomeStarted,
+				event.Compute{Service: "vmss", Count: 10, Target: id("microsoft.compute/virtualmachinescalesets", n)})
+		}
+	}
+	at := l.at.Add(time.Duration(cycles-1)*cycle + time.Minute)
+	if added, target, _ := l.e.LateRequest(id("microsoft.insights/autoscalesettings", n), ops, at, 10); added != 0 || target == "" {
+		t.Errorf("the last setting, 40 days on: adds %d machines, target %q; want 0 (its scale set's 10), its target known", added, target)
+	}
+	if l.e.Capped() {
+		t.Error("a table was full: quiet settings and targets were not forgotten")
+	}
+	s := &l.e.scale
+	if most := 2 * perCycle * int(scaleQuiet/cycle+2); len(s.last) > most || len(s.targets) > most/2 {
+		t.Errorf("%d ids and %d settings' targets kept, want at most a month's (%d, %d)", len(s.last), len(s.targets), most, most/2)
+	}
+	if _, ok := s.targets[id("microsoft.insights/autoscalesettings", 1)]; ok {
+		t.Error("the first day's setting is still kept 40 days on")
 	}
 }

@@ -135,9 +135,10 @@ func (e *Enricher) Know(l Learned) {
 // cycle, as the table is far larger than the others. The rest stays the
 // process's, as one hunt's, until a store keeps it too: the tenant's
 // owned addresses, given or learned; settings' targets and writes,
-// targets' instances, regions and services (LateScale); Azure Databricks'
-// managed machines (databricks.go), of which it drops the clusters quiet
-// for two days of event time.
+// targets' instances, regions and services (LateScale), of which it
+// drops the settings and targets quiet for a month of event time; Azure
+// Databricks' managed machines (databricks.go), of which it drops the
+// clusters quiet for two days.
 func (e *Enricher) ForgetLearned() {
 	e.starts.forgetStarts()
 	e.managed.forgetQuiet()
@@ -148,6 +149,7 @@ func (e *Enricher) ForgetLearned() {
 	s := &e.scale
 	s.mu.Lock()
 	s.wrote, s.sizes = nil, nil
+	s.forgetQuiet()
 	s.mu.Unlock()
 	e.full.Store(false)
 }
