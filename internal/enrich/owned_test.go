@@ -68,7 +68,7 @@ func FuzzParseOwned(f *testing.F) {
 		}
 		// What parses must be usable as owned addresses.
 		var o ownedSet
-		o.learn(ps)
+		o.learn(ps, false)
 		for _, p := range ps {
 			if !o.contains(p.Addr()) {
 				t.Errorf("%v not owned after learning", p)
@@ -77,8 +77,8 @@ func FuzzParseOwned(f *testing.F) {
 	})
 }
 
-// TestConcurrentApply runs lookups while other goroutines learn addresses;
-// run with -race it checks the copy-on-write owned set.
+// TestConcurrentApply runs lookups while other goroutines learn addresses
+// and ranges; run with -race it checks the owned set's lock-free reads.
 func TestConcurrentApply(t *testing.T) {
 	t.Parallel()
 	e, err := Load(Options{})
@@ -93,11 +93,14 @@ func TestConcurrentApply(t *testing.T) {
 			for i := 0; i < 250; i++ {
 				a := netip.AddrFrom4([4]byte{198, 51, byte(w), byte(i)})
 				ev := &event.Event{Kind: event.KindFlow, Flow: &event.Flow{Src: a, Dst: netip.MustParseAddr("203.0.113.1"), DstPort: 3333}}
-				if i%10 == 0 {
+				switch i % 10 {
+				case 0:
 					ev.PublicAddrs = []netip.Prefix{netip.PrefixFrom(a, 32)}
+				case 5: // a public IP prefix's write
+					ev.PublicAddrs = []netip.Prefix{netip.PrefixFrom(a, 30).Masked()}
 				}
 				e.Apply(ev)
-				if i%10 == 0 && !ev.Enrich.SrcIP.Owned {
+				if i%5 == 0 && !ev.Enrich.SrcIP.Owned {
 					t.Errorf("%s learned by its own event but not owned", a)
 				}
 			}

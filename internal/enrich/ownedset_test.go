@@ -1,0 +1,112 @@
+package enrich
+
+import (
+	"math/bits"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+)
+
+// TestOwnedSetLearnsOneAtATime learns addresses and ranges one record at a
+// time, as public IP and prefix writes teach them (duplicates, nested and
+// overlapping ranges, IPv4 and IPv6 mixed), and checks every lookup
+// against a plain list of what was learned. The ranges must stay in no
+// more levels than the bits of their number: a level per range would
+// make every lookup search them all.
+func TestOwnedSetLearnsOneAtATime(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	addr := func() netip.Addr {
+		if r.IntN(4) == 0 {
+			var b [16]byte
+			b[0], b[1], b[15] = 0x20, 0x01, byte(r.IntN(256))
+			b[7] = byte(r.IntN(64))
+			return netip.AddrFrom16(b)
+		}
+		return netip.AddrFrom4([4]byte{20, byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))})
+	}
+	var o ownedSet
+	var model []netip.Prefix
+	ranges := map[netip.Prefix]bool{}
+	for i := range 6000 {
+		a := addr()
+		p := netip.PrefixFrom(a, a.BitLen())
+		if i%3 == 0 { // a prefix of 16 to 4 addresses, or a copy of one learned
+			p = netip.PrefixFrom(a, a.BitLen()-2-r.IntN(3)).Masked()
+			if i%15 == 0 && len(model) > 0 {
+				p = model[r.IntN(len(model))]
+			}
+			if !p.IsSingleIP() {
+				ranges[p] = true
+			}
+		}
+		if !o.learn([]netip.Prefix{p}, true) {
+			t.Fatalf("%v not kept", p)
+		}
+		model = append(model, p)
+		if i%500 == 0 || i == 5999 {
+			for range 2000 {
+				a := addr()
+				want := false
+				for _, p := range model {
+					want = want || p.Contains(a)
+				}
+				if got := o.contains(a); got != want {
+					t.Fatalf("after %d learned: contains(%v) = %v, want %v", i+1, a, got, want)
+				}
+			}
+		}
+	}
+	for _, p := range model {
+		if !o.contains(p.Addr()) {
+			t.Errorf("%v learned, not owned", p)
+		}
+	}
+	if ls := o.levels.Load(); len(*ls) > bits.Len(uint(len(ranges))) {
+		t.Errorf("%d ranges in %d levels, want at most %d", len(ranges), len(*ls), bits.Len(uint(len(ranges))))
+	}
+}
+
+// TestOwnedSetBound: what records teach is bounded, and learn says when it
+// refused something; what the user gives is not.
+func TestOwnedSetBound(t *testing.T) {
+	t.Parallel()
+	var o ownedSet
+	o.learn([]netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.9/32")}, false)
+	for i := range maxOwnedLearned {
+		a := netip.AddrFrom4([4]byte{20, byte(i >> 16), byte(i >> 8), byte(i)})
+		if !o.learn([]netip.Prefix{netip.PrefixFrom(a, 32)}, true) {
+			t.Fatalf("address %d of %d refused", i+1, maxOwnedLearned)
+		}
+	}
+	if !o.learn([]netip.Prefix{netip.MustParsePrefix("20.0.1.5/32"), netip.MustParsePrefix("198.51.100.0/24")}, true) {
+		t.Error("what was known already was refused past the bound")
+	}
+	past := netip.MustParseAddr("40.1.2.3")
+	if o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, true) || o.contains(past) {
+		t.Error("an address past the bound was kept, or learn did not say it was refused")
+	}
+	if !o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, false) || !o.contains(past) {
+		t.Error("an address the user gives was refused past the bound")
+	}
+	for _, a := range []string{"198.51.100.77", "203.0.113.9", "20.15.255.255", "20.0.0.0"} {
+		if !o.contains(netip.MustParseAddr(a)) {
+			t.Errorf("%s not owned", a)
+		}
+	}
+}
+
+// BenchmarkOwnedLearn learns b.N addresses one at a time, as b.N public IP
+// writes do: the time per address must not grow with b.N.
+func BenchmarkOwnedLearn(b *testing.B) {
+	var o ownedSet
+	ps := make([]netip.Prefix, 1)
+	for i := 0; b.Loop(); i++ {
+		a := netip.AddrFrom4([4]byte{20, byte(i >> 16), byte(i >> 8), byte(i)})
+		ps[0] = netip.PrefixFrom(a, 32)
+		if i%4 == 0 {
+			ps[0] = netip.PrefixFrom(netip.AddrFrom4([4]byte{40, byte(i >> 16), byte(i >> 8), byte(i)}), 30).Masked()
+		}
+		o.learn(ps, false)
+	}
+}
