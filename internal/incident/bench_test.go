@@ -56,3 +56,26 @@ func BenchmarkBuildMassDeployment(b *testing.B) {
 		Build(as, Options{Created: created})
 	}
 }
+
+// BenchmarkBuildManyAlertsInAStage builds one incident of one account's
+// 5,000 GPU machines, each made after a sign-in from an Azure address the
+// tenant does not own: 10,000 alerts, 5,000 in the initial-access stage.
+// Its title looked each stage's alerts up in a list, quadratic in them
+// (20,000 people's GPU machines, linked by the tenant's volume alerts,
+// took 8 s of a 12 s hunt; docs/performance.md, "An incident's title").
+func BenchmarkBuildManyAlertsInAStage(b *testing.B) {
+	const who = "6a1c3b0e-001c-4000-8000-000000000001"
+	as := make([]alert.Alert, 0, 10000)
+	for i := range cap(as) / 2 {
+		t := at(time.Duration(i) * time.Minute)
+		as = append(as, mk("azure.signin.azure_ip_not_owned.arm", alert.Medium, t, principal(who), pids(who), sub(subA)),
+			mk("azure.compute.gpu_created", alert.Medium, t.Add(time.Second), principal(who), pids(who), sub(subA),
+				compute("vm", "Standard_NC24ads_A100_v4", 1, "eastus", vmOf(subA, "rg", fmt.Sprintf("vm-%05d", i)), "")))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if ins := Build(as, Options{}); len(ins) != 1 {
+			b.Fatalf("%d incidents, want 1", len(ins))
+		}
+	}
+}

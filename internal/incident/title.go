@@ -112,15 +112,21 @@ func createsCompute(in *Incident, as []*alert.Alert) bool {
 	})
 }
 
-// inStage returns the alerts the incident places in one kill-chain stage.
+// inStage returns the alerts the incident places in one kill-chain stage,
+// in the order of as. (A stage's ids are looked up in a set: a mass
+// deployment's incident holds thousands of alerts in one stage.)
 func inStage(in *Incident, as []*alert.Alert, stage string) []*alert.Alert {
 	var out []*alert.Alert
 	for _, st := range in.Stages {
 		if st.Stage != stage {
 			continue
 		}
+		ids := make(map[string]struct{}, len(st.Alerts))
+		for _, id := range st.Alerts {
+			ids[id] = struct{}{}
+		}
 		for _, a := range as {
-			if slices.Contains(st.Alerts, a.ID) {
+			if _, ok := ids[a.ID]; ok {
 				out = append(out, a)
 			}
 		}
