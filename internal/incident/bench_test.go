@@ -79,3 +79,20 @@ func BenchmarkBuildManyAlertsInAStage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuildOneNameManySubscriptions groups 2,000 Defender alerts
+// (no principal) on machines of one name in as many subscriptions, an
+// hour apart: the sets holding the name piled up, each checked against
+// every later alert (about cubic: 5,000 such alerts took 89 s of a hunt;
+// docs/performance.md, "An incident's title").
+func BenchmarkBuildOneNameManySubscriptions(b *testing.B) {
+	as := make([]alert.Alert, 0, 2000)
+	for i := range cap(as) {
+		as = append(as, mk("azure.defender.mining_alert", alert.High, at(time.Duration(i)*time.Minute),
+			sub(fmt.Sprintf("%08x-0000-4000-8000-000000000000", i)), hosts("aks-nodepool1-vmss000000")))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		Build(as, Options{})
+	}
+}

@@ -281,6 +281,7 @@ func (g *grouping) link(nodes []int) {
 		all[i] = linkKeys(g.alert(n))
 	}
 	shared := sharedKeys(nodes, all, g.alert, g.sharedBy)
+	seen := map[int]bool{}
 	for i, n := range nodes {
 		a := g.alert(n)
 		keys := all[i]
@@ -296,9 +297,15 @@ func (g *grouping) link(nodes []int) {
 			}
 		}
 		for _, k := range keys.held {
+			// The open sets, once each: a name held in many
+			// subscriptions keeps a set per subscription, which no
+			// alert joins (thousands of Defender alerts on machines of
+			// one name in as many subscriptions).
 			var kept []holder
+			clear(seen)
 			for _, h := range g.open(holders[k], n, a) {
-				if !slices.ContainsFunc(kept, func(o holder) bool { return o.node == h.node }) {
+				if !seen[h.node] {
+					seen[h.node] = true
 					kept = append(kept, h)
 				}
 			}
@@ -344,8 +351,8 @@ func subscriptions(hs []holder) int {
 }
 
 // sharedKeys are the public address and resource keys (linkKeys) of more
-// than limit principals among one tenant's alerts: they link
-// nothing. (A private address's key holds its subscription and names a
+// than limit principals among one tenant's alerts, and the machine names
+// held in more than limit subscriptions: they link nothing. (A private address's key holds its subscription and names a
 // machine; the machines' flows name no principal.)
 func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit int) map[string]bool {
 	person := people(nodes, of)
@@ -367,6 +374,23 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit
 	for k, ps := range who {
 		if len(ps) > limit {
 			shared[k] = true
+		}
+	}
+	// A machine's name held in more subscriptions than limit (an AKS
+	// node's, a template's vm-0) says which machine no better: it links
+	// nothing either. A name held in two at once joins no one already
+	// (link); this keeps the sets that hold it from piling up, each
+	// checked against every later alert (5,000 Defender alerts on one
+	// name in as many subscriptions took 89 s).
+	subs := map[string]map[string]bool{}
+	for i := range nodes {
+		for k, sub := range keys[i].in {
+			if subs[k] == nil {
+				subs[k] = map[string]bool{}
+			}
+			if subs[k][sub] = true; len(subs[k]) > limit {
+				shared[k] = true
+			}
 		}
 	}
 	return shared

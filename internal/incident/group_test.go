@@ -572,3 +572,28 @@ func TestIncidentListsItsMachines(t *testing.T) {
 		t.Fatalf("incidents %+v, want one listing train-0000003 and train-0000004", incs)
 	}
 }
+
+// TestMachineNameInManySubscriptionsLinksNothing: a host log names its
+// machine only (no subscription). A name that five subscriptions' machines
+// held, days apart, is the latest's; one that more held (an AKS node's, a
+// template's vm-0, here one deployer's in each) names no machine, as an
+// address more than five principals share names no one, and the host's
+// alert stays alone.
+func TestMachineNameInManySubscriptionsLinksNothing(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{DefaultSharedBy, DefaultSharedBy + 1} {
+		var as []alert.Alert
+		for i := range n {
+			s := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i+1)
+			as = append(as, mk("azure.compute.gpu_created", alert.Medium, at(time.Duration(i)*72*time.Hour), principal(trent), sub(s),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(s, "rg", "vm-0"), fmt.Sprint("c", i))))
+		}
+		last := as[n-1].Time
+		as = append(as, mk("azure.host.miner_process", alert.High, last.Add(2*time.Hour), hosts("vm-0")))
+		Build(as, Options{})
+		host, latest := as[n].Incident, as[n-1].Incident
+		if joined := host == latest; joined != (n <= DefaultSharedBy) {
+			t.Errorf("vm-0 in %d subscriptions: the miner's alert joined the latest machine's incident: %v, want %v", n, joined, n <= DefaultSharedBy)
+		}
+	}
+}
