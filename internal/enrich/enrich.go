@@ -54,7 +54,7 @@ func Load(opts Options) (*Enricher, error) {
 	}
 	e := &Enricher{tags: tags, pools: pools}
 	if len(opts.OwnedIPs) > 0 {
-		e.owned.learn(opts.OwnedIPs, false)
+		e.owned.learn(opts.OwnedIPs, ownedGiven)
 	}
 	return e, nil
 }
@@ -74,7 +74,7 @@ type ipPair struct{ src, dst event.IPInfo }
 // record does not mark the flows read before it.
 func (e *Enricher) Apply(ev *event.Event) {
 	if len(ev.PublicAddrs) > 0 {
-		e.keep(e.owned.learn(ev.PublicAddrs, true))
+		e.keep(e.owned.learn(ev.PublicAddrs, ownedRead))
 	}
 	e.learnRegion(ev)
 	e.learnScale(ev)
@@ -214,7 +214,7 @@ func publicAddr(a netip.Addr) bool {
 // Own adds addresses the tenant owns, as Options.OwnedIPs gives them, for
 // what is known only once the inputs are (a simulated tenant's truth).
 // Call it before the first Apply.
-func (e *Enricher) Own(ps []netip.Prefix) { e.owned.learn(ps, false) }
+func (e *Enricher) Own(ps []netip.Prefix) { e.owned.learn(ps, ownedGiven) }
 
 // Refresh re-reads whether the event's addresses are the tenant's own.
 // Enrichment runs as records arrive, so an address learned from a

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"net/netip"
 	"strings"
 	"sync/atomic"
 
@@ -36,6 +37,11 @@ type Learned struct {
 	// named (started.go): those read, or used to size a start, since the
 	// last ForgetLearned.
 	Starts []event.StartWrite
+	// Owned are the tenant's own addresses and ranges its public IP and
+	// prefix writes named, read since the last ForgetLearned (none in one
+	// hunt over files, which never calls it): a service's restart would
+	// otherwise take its own machines' addresses for strangers'.
+	Owned []netip.Prefix
 	// Capped says that a table was full (MaxLearned entries) and that
 	// something learned or told was not kept.
 	Capped bool
@@ -63,7 +69,7 @@ func (e *Enricher) keep(ok bool) {
 // its age in the store stays that of the record that taught it. Capped
 // says whether a table was full since the last ForgetLearned.
 func (e *Enricher) Learned() Learned {
-	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}, Starts: e.starts.learned(), Capped: e.full.Load()}
+	l := Learned{Regions: map[string]string{}, Sizes: map[string]string{}, Starts: e.starts.learned(), Owned: e.owned.freshList(), Capped: e.full.Load()}
 	r := &e.regions
 	r.mu.Lock()
 	for id, f := range r.m {
@@ -98,6 +104,7 @@ func (e *Enricher) Know(l Learned) {
 		e.full.Store(true)
 	}
 	e.starts.know(l.Starts)
+	e.keep(e.owned.learn(l.Owned, ownedTold))
 	r := &e.regions
 	r.mu.Lock()
 	for id, region := range l.Regions {
@@ -132,15 +139,17 @@ func (e *Enricher) Know(l Learned) {
 // hunt settles itself. The sizes the writes of what starts wake named
 // (started.go) stay the process's: a store keeps those each cycle read or
 // used (Learned's Starts), and a process is told them once, at its first
-// cycle, as the table is far larger than the others. The rest stays the
-// process's, as one hunt's, until a store keeps it too: the tenant's
-// owned addresses, given or learned; settings' targets and writes,
+// cycle, as the table is far larger than the others. So do the tenant's
+// own addresses, given or learned (a store keeps those each cycle read:
+// Learned's Owned). The rest stays the process's, as one hunt's, until a
+// store keeps it too: settings' targets and writes,
 // targets' instances, regions and services (LateScale), of which it
 // drops the settings and targets quiet for a month of event time; Azure
 // Databricks' managed machines (databricks.go), of which it drops the
 // clusters quiet for two days.
 func (e *Enricher) ForgetLearned() {
 	e.starts.forgetStarts()
+	e.owned.forgetFresh()
 	e.managed.forgetQuiet()
 	r := &e.regions
 	r.mu.Lock()

@@ -68,7 +68,7 @@ func FuzzParseOwned(f *testing.F) {
 		}
 		// What parses must be usable as owned addresses.
 		var o ownedSet
-		o.learn(ps, false)
+		o.learn(ps, ownedGiven)
 		for _, p := range ps {
 			if !o.contains(p.Addr()) {
 				t.Errorf("%v not owned after learning", p)

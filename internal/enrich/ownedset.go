@@ -22,11 +22,24 @@ type ownedSet struct {
 	mu     sync.Mutex
 	addrs  addrSet
 	levels atomic.Pointer[[]rangeLevel]
-	// Under mu: the ranges held, and how many addresses and ranges were
-	// learned from records (bounded, where the user's are not).
-	known   map[netip.Prefix]struct{}
-	learned int
+	// Under mu: the ranges held, how many addresses and ranges were
+	// learned from records or told by a store (bounded, where the user's
+	// are not), and those read from records since forgetFresh, which a
+	// service's store keeps (Learned.Owned). Only a service's set notes
+	// them (forStore, set by forgetFresh, which begins each cycle): one
+	// hunt over files keeps no list.
+	known    map[netip.Prefix]struct{}
+	learned  int
+	fresh    []netip.Prefix
+	forStore bool
 }
+
+// Where what an ownedSet learns comes from.
+const (
+	ownedGiven = iota // the user's (--owned-ips, posture's, a simulated tenant's): not bounded
+	ownedRead         // a record's public IP or prefix write: bounded, and fresh
+	ownedTold         // a store's, what earlier cycles read: bounded
+)
 
 // rangeLevel is one interval table of owned ranges and the ranges it was
 // built from (for the merge).
@@ -49,17 +62,17 @@ func (o *ownedSet) contains(a netip.Addr) bool {
 	return false
 }
 
-// maxOwnedLearned bounds the addresses and ranges learned from records.
+// MaxOwned bounds the addresses and ranges learned from records (and a
+// store's, which are what records taught earlier cycles).
 // A table that refuses one makes sign-ins from the tenant's own machines
 // look foreign (alerts, never a miss), so it is far larger than the
 // other tables (MaxLearned): about 60 MB at the bound, which a service
 // over many tenants for months may near, a hunt of one tenant not.
-const maxOwnedLearned = 1 << 20
+const MaxOwned = 1 << 20
 
-// learn adds prefixes: the user's (bounded false), or what records named
-// (bounded), of which it keeps no more than maxOwnedLearned. It reports
-// false when one was not kept.
-func (o *ownedSet) learn(ps []netip.Prefix, bounded bool) bool {
+// learn adds prefixes from, of which it keeps no more than
+// MaxOwned read or told. It reports false when one was not kept.
+func (o *ownedSet) learn(ps []netip.Prefix, from int) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	kept := true
@@ -72,12 +85,15 @@ func (o *ownedSet) learn(ps []netip.Prefix, bounded bool) bool {
 		if _, ok := o.known[p]; ok {
 			continue
 		}
-		if bounded {
-			if o.learned >= maxOwnedLearned {
+		if from != ownedGiven {
+			if o.learned >= MaxOwned {
 				kept = false
 				continue
 			}
 			o.learned++
+		}
+		if from == ownedRead && o.forStore {
+			o.fresh = append(o.fresh, p)
 		}
 		if p.IsSingleIP() {
 			o.addrs.add(p.Addr())
@@ -93,6 +109,21 @@ func (o *ownedSet) learn(ps []netip.Prefix, bounded bool) bool {
 		o.addRanges(ranges)
 	}
 	return kept
+}
+
+// freshList is what records taught since the last forgetFresh.
+func (o *ownedSet) freshList() []netip.Prefix {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.fresh)
+}
+
+// forgetFresh begins a service's cycle: what records teach from now on
+// is noted, for the store (freshList).
+func (o *ownedSet) forgetFresh() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fresh, o.forStore = nil, true
 }
 
 // addRanges publishes a level of new ranges, merged with the levels no

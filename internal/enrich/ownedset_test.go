@@ -4,7 +4,10 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // TestOwnedSetLearnsOneAtATime learns addresses and ranges one record at a
@@ -40,7 +43,7 @@ func TestOwnedSetLearnsOneAtATime(t *testing.T) {
 				ranges[p] = true
 			}
 		}
-		if !o.learn([]netip.Prefix{p}, true) {
+		if !o.learn([]netip.Prefix{p}, ownedRead) {
 			t.Fatalf("%v not kept", p)
 		}
 		model = append(model, p)
@@ -72,21 +75,21 @@ func TestOwnedSetLearnsOneAtATime(t *testing.T) {
 func TestOwnedSetBound(t *testing.T) {
 	t.Parallel()
 	var o ownedSet
-	o.learn([]netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.9/32")}, false)
-	for i := range maxOwnedLearned {
+	o.learn([]netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.9/32")}, ownedGiven)
+	for i := range MaxOwned {
 		a := netip.AddrFrom4([4]byte{20, byte(i >> 16), byte(i >> 8), byte(i)})
-		if !o.learn([]netip.Prefix{netip.PrefixFrom(a, 32)}, true) {
-			t.Fatalf("address %d of %d refused", i+1, maxOwnedLearned)
+		if !o.learn([]netip.Prefix{netip.PrefixFrom(a, 32)}, ownedRead) {
+			t.Fatalf("address %d of %d refused", i+1, MaxOwned)
 		}
 	}
-	if !o.learn([]netip.Prefix{netip.MustParsePrefix("20.0.1.5/32"), netip.MustParsePrefix("198.51.100.0/24")}, true) {
+	if !o.learn([]netip.Prefix{netip.MustParsePrefix("20.0.1.5/32"), netip.MustParsePrefix("198.51.100.0/24")}, ownedRead) {
 		t.Error("what was known already was refused past the bound")
 	}
 	past := netip.MustParseAddr("40.1.2.3")
-	if o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, true) || o.contains(past) {
+	if o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, ownedRead) || o.contains(past) {
 		t.Error("an address past the bound was kept, or learn did not say it was refused")
 	}
-	if !o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, false) || !o.contains(past) {
+	if !o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, ownedGiven) || !o.contains(past) {
 		t.Error("an address the user gives was refused past the bound")
 	}
 	for _, a := range []string{"198.51.100.77", "203.0.113.9", "20.15.255.255", "20.0.0.0"} {
@@ -107,6 +110,48 @@ func BenchmarkOwnedLearn(b *testing.B) {
 		if i%4 == 0 {
 			ps[0] = netip.PrefixFrom(netip.AddrFrom4([4]byte{40, byte(i >> 16), byte(i >> 8), byte(i)}), 30).Masked()
 		}
-		o.learn(ps, false)
+		o.learn(ps, ownedGiven)
+	}
+}
+
+// TestLearnedOwnedIsACyclesReading: a service's Enricher gives its store
+// the addresses its cycle's records taught (Learned.Owned), not those the
+// store told it nor the user's, and keeps owning them all after the next
+// ForgetLearned; one hunt over files (no ForgetLearned) lists none.
+func TestLearnedOwnedIsACyclesReading(t *testing.T) {
+	t.Parallel()
+	read := netip.MustParsePrefix("4.156.33.7/32")
+	told := netip.MustParsePrefix("20.42.64.0/28")
+	given := netip.MustParsePrefix("198.51.100.0/24")
+	write := func(e *Enricher, p netip.Prefix) {
+		e.Apply(&event.Event{Operation: "microsoft.network/publicipaddresses/write", PublicAddrs: []netip.Prefix{p}})
+	}
+	hunt, err := Load(Options{OwnedIPs: []netip.Prefix{given}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(hunt, read)
+	if l := hunt.Learned(); len(l.Owned) != 0 {
+		t.Errorf("one hunt lists %v, want none (nothing keeps them)", l.Owned)
+	}
+	svc, err := Load(Options{OwnedIPs: []netip.Prefix{given}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.ForgetLearned()
+	svc.Know(Learned{Owned: []netip.Prefix{told}})
+	write(svc, read)
+	write(svc, told)
+	if l := svc.Learned(); !slices.Equal(l.Owned, []netip.Prefix{read}) {
+		t.Errorf("the cycle's Learned.Owned = %v, want only what its records taught (%v)", l.Owned, read)
+	}
+	svc.ForgetLearned()
+	if l := svc.Learned(); len(l.Owned) != 0 {
+		t.Errorf("the next cycle lists %v before reading anything", l.Owned)
+	}
+	for _, p := range []netip.Prefix{read, told, given} {
+		if !svc.IP(p.Addr()).Owned {
+			t.Errorf("%v not owned after the next cycle began", p)
+		}
 	}
 }

@@ -185,12 +185,18 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	// read after a restart is sized by a write read before it. The
 	// process keeps them from its first cycle on (the table is far
 	// larger than the others), and the store what each cycle read.
+	// So are the tenant's own addresses its writes named: a restart must
+	// not take its machines' addresses for strangers'.
 	if !s.startsKnown {
 		starts, capped, err := st.StartWrites(ctx, seen, enrich.MaxLearned)
 		if err != nil {
 			return err
 		}
-		cfg.Enricher.Know(enrich.Learned{Starts: starts, Capped: capped})
+		owned, full, err := st.Owned(ctx, seen, enrich.MaxOwned)
+		if err != nil {
+			return err
+		}
+		cfg.Enricher.Know(enrich.Learned{Starts: starts, Owned: owned, Capped: capped || full})
 		s.startsKnown = true
 	}
 	// And the names of service principals: their sign-ins or Entra's

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -15,7 +16,8 @@ import (
 // sizes autoscale settings' targets' writes named (scale_sizes), the
 // principals' writes of those targets (scale_writes), and the sizes,
 // counts and regions the writes of resources machines are started from
-// named (start_writes). A service kept them
+// named (start_writes), and the tenant's own addresses and ranges its
+// public IP and prefix writes named (owned_addrs). A service kept them
 // in memory, at most 65,536 of each, for as long as it ran, and lost them
 // at a restart; the store keeps them now, each dropped once no rule can
 // need it, and gives each cycle's hunt what it kept.
@@ -33,6 +35,10 @@ CREATE TABLE IF NOT EXISTS start_writes (
 	count_at INTEGER NOT NULL,
 	region   TEXT NOT NULL,
 	seen     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS owned_addrs (
+	prefix TEXT PRIMARY KEY,
+	seen   INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scale_writes (
 	target    TEXT NOT NULL,
@@ -69,6 +75,10 @@ type Learned struct {
 	// Starts are the writes of resources machines are started from
 	// (StartWrites gives them; Learned does not).
 	Starts []event.StartWrite
+	// Owned are the tenant's own addresses and ranges (a single address
+	// as its /32 or /128), kept as long as a region (Owned gives them;
+	// Learned does not).
+	Owned []netip.Prefix
 	// Capped: past the bound Learned was asked for, the store held more
 	// (the most recently seen are given); in a cycle, a table of the hunt
 	// was full.
@@ -118,6 +128,9 @@ func putLearned(ctx context.Context, tx *sql.Tx, l *Learned, now time.Time) erro
 	if err := putStarts(ctx, tx, l.Starts, ns); err != nil {
 		return err
 	}
+	if err := putOwned(ctx, tx, l.Owned, ns); err != nil {
+		return err
+	}
 	if l.Capped {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES ('learned_capped', ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, ns); err != nil {
@@ -127,7 +140,7 @@ func putLearned(ctx context.Context, tx *sql.Tx, l *Learned, now time.Time) erro
 	for _, d := range []struct {
 		table string
 		kept  time.Duration
-	}{{"regions", factsKept}, {"scale_sizes", factsKept}, {"start_writes", factsKept}, {"scale_writes", writesKept}} {
+	}{{"regions", factsKept}, {"scale_sizes", factsKept}, {"start_writes", factsKept}, {"owned_addrs", factsKept}, {"scale_writes", writesKept}} {
 		// The names are this package's constants, not input.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+d.table+" WHERE seen < ?", now.Add(-d.kept).UnixNano()); err != nil {
 			return err
@@ -216,6 +229,58 @@ func (s *Store) LearnedCapped(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return time.Unix(0, ns).UTC(), nil
+}
+
+// putOwned keeps the addresses a cycle's records taught were the
+// tenant's own.
+func putOwned(ctx context.Context, tx *sql.Tx, ps []netip.Prefix, seen int64) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO owned_addrs (prefix, seen) VALUES (?, ?)
+		ON CONFLICT (prefix) DO UPDATE SET seen = max(seen, excluded.seen)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, p := range ps {
+		if _, err := st.ExecContext(ctx, p.String(), seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Owned returns the tenant's own addresses and ranges the store keeps, as
+// seen at now (Learned): the most recently seen most, and whether it held
+// more. A service is told them at its first cycle, and keeps what it
+// learns. A row that is no prefix (the file edited by hand) is passed
+// over: it makes no address the tenant's.
+func (s *Store) Owned(ctx context.Context, now time.Time, most int) ([]netip.Prefix, bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT prefix FROM owned_addrs WHERE seen >= ? ORDER BY seen DESC LIMIT ?",
+		now.Add(-factsKept).UnixNano(), most+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []netip.Prefix
+	n := 0
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+		}
+		if n++; n > most {
+			break
+		}
+		if p, err := netip.ParsePrefix(text); err == nil {
+			out = append(out, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return out, n > most, nil
 }
 
 // putStarts keeps what a cycle read or used of the writes of resources

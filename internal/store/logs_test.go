@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -95,9 +96,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// tables: before it, regions was this (with a row to keep).
 	// Version 16 added record_keys and logs' key_level (dropped from the
 	// logs table version 7 made, which since6 makes without it), 17
-	// start_writes.
+	// start_writes, 18 owned_addrs.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	const since16 = "; DROP TABLE start_writes"
+	const since17 = "; DROP TABLE owned_addrs"
+	const since16 = "; DROP TABLE start_writes" + since17
 	const since15 = since16 + "; DROP TABLE record_keys"
 	const noKeyLevel = "; ALTER TABLE logs DROP COLUMN key_level"
 	const since14 = since15 + `; DROP TABLE scale_sizes; DROP TABLE scale_writes; DROP TABLE regions;
@@ -117,6 +119,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch14 = since14 + sealed
 	const sch15 = since15 + sealed
 	const sch16 = since16 + sealed
+	const sch17 = since17 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	// Before 5 there was no regions table: dropped last, after since14
 	// made it as version 14 had it.
@@ -127,7 +130,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
 		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
 		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel,
-		16: sch16[2:]} {
+		16: sch16[2:], 17: sch17[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -154,13 +157,17 @@ func TestUpgradeFromSchema1(t *testing.T) {
 				TenantLogs: []TenantLogSeen{{Tenant: "t1", Kind: "activity", First: t0, Last: t0, Arrived: t0, Events: 4},
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
 				Learned: &Learned{Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Sizes: map[string]string{"/subscriptions/s1/vmss": "Standard_F2s_v2"},
-					Starts: []event.StartWrite{{ID: "/subscriptions/s1/vm/gpu", Size: "Standard_ND96asr_v4", SizeAt: t0}}},
+					Starts: []event.StartWrite{{ID: "/subscriptions/s1/vm/gpu", Size: "Standard_ND96asr_v4", SizeAt: t0}},
+					Owned:  []netip.Prefix{netip.MustParsePrefix("4.156.33.7/32")}},
 				Names:     map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)
 			}
 			if ws, _, err := s.StartWrites(ctx, time.Now(), 10); err != nil || len(ws) != 1 || ws[0].Size != "Standard_ND96asr_v4" {
 				t.Errorf("start_writes after the upgrade = %+v (%v), want the write the cycle kept", ws, err)
+			}
+			if ps, _, err := s.Owned(ctx, time.Now(), 10); err != nil || len(ps) != 1 {
+				t.Errorf("owned_addrs after the upgrade = %v (%v), want the address the cycle kept", ps, err)
 			}
 			cps, err := s.Checkpoints(ctx)
 			if err != nil {

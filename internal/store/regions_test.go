@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"maps"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -188,5 +189,41 @@ func TestStartWritesMerged(t *testing.T) {
 	var rows int
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM start_writes").Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("after 91 days the table holds %d rows (%v), want them dropped", rows, err)
+	}
+}
+
+// TestOwnedKeptByAge: the tenant's own addresses a cycle's records taught
+// are given to a later process for 90 days after the cycle that read
+// them (a write read again keeps one longer), the most recently seen
+// first, with word when there were more; a row that is no prefix is
+// passed over.
+func TestOwnedKeptByAge(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	a, b, c := netip.MustParsePrefix("4.156.33.7/32"), netip.MustParsePrefix("20.42.64.0/28"), netip.MustParsePrefix("2603:1030::7/128")
+	for _, cy := range []Cycle{
+		{Now: t0, Learned: &Learned{Owned: []netip.Prefix{a, b}}},
+		{Now: t0.Add(60 * 24 * time.Hour), Learned: &Learned{Owned: []netip.Prefix{b, c}}},
+	} {
+		if _, err := s.Commit(ctx, cy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, "INSERT INTO owned_addrs VALUES ('not a prefix', ?)", t0.Add(61*24*time.Hour).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	got, more, err := s.Owned(ctx, t0.Add(100*24*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) })
+	if want := []netip.Prefix{b, c}; !slices.Equal(got, want) || more {
+		t.Errorf("100 days on: owned %v (more: %v), want %v: %s read 100 days before is past its 90", got, more, want, a)
+	}
+	if got, more, err := s.Owned(ctx, t0.Add(100*24*time.Hour), 1); err != nil || len(got) != 0 || !more {
+		t.Errorf("at most 1: owned %v (more: %v, %v), want the bad row passed over and word of more", got, more, err)
 	}
 }
