@@ -87,7 +87,7 @@ func (e *Engine) stillMatches(h *keptHit, sc *refreshScratch) bool {
 		return true
 	}
 	ev := &sc.ev
-	*ev = event.Event{SourceIP: a.source}
+	*ev = event.Event{SourceIP: a.source, Tenant: h.tenant} // an address is its tenant's own
 	if a.flow {
 		sc.flow = event.Flow{Src: a.src, Dst: a.dst}
 		ev.Flow = &sc.flow

@@ -54,7 +54,7 @@ func Load(opts Options) (*Enricher, error) {
 	}
 	e := &Enricher{tags: tags, pools: pools}
 	if len(opts.OwnedIPs) > 0 {
-		e.owned.learn(opts.OwnedIPs, ownedGiven)
+		e.owned.learn("", opts.OwnedIPs, ownedGiven)
 	}
 	return e, nil
 }
@@ -74,7 +74,7 @@ type ipPair struct{ src, dst event.IPInfo }
 // record does not mark the flows read before it.
 func (e *Enricher) Apply(ev *event.Event) {
 	if len(ev.PublicAddrs) > 0 {
-		e.keep(e.owned.learn(ev.PublicAddrs, ownedRead))
+		e.keep(e.owned.learn(ev.Tenant, ev.PublicAddrs, ownedRead))
 	}
 	e.learnRegion(ev)
 	e.learnScale(ev)
@@ -116,11 +116,11 @@ func (e *Enricher) Apply(ev *event.Event) {
 	if src.IsValid() || dst.IsValid() {
 		pair := &ipPair{}
 		if src.IsValid() {
-			pair.src = e.IP(src)
+			pair.src = e.IPOf(ev.Tenant, src)
 			ev.Enrich.SrcIP = &pair.src
 		}
 		if dst.IsValid() {
-			pair.dst = e.IP(dst)
+			pair.dst = e.IPOf(ev.Tenant, dst)
 			ev.Enrich.DstIP = &pair.dst
 		}
 	}
@@ -157,20 +157,24 @@ func (e *Enricher) FlowPoolKind(ev *event.Event) string {
 	return m.Kind
 }
 
-// IP says what an address is: the most specific Azure service tag holding
-// it (a regional tag such as AzureCloud.eastus gives Region; an address in
-// a global tag inherits the region of an enclosing regional tag), whether
-// it is in any Azure/Microsoft range, and whether it is the tenant's own.
-// An invalid address gives the zero IPInfo.
-func (e *Enricher) IP(a netip.Addr) event.IPInfo {
+// IPOf says what an address is to a tenant: the most specific Azure
+// service tag holding it (a regional tag such as AzureCloud.eastus gives
+// Region; an address in a global tag inherits the region of an enclosing
+// regional tag), whether it is in any Azure/Microsoft range, and whether
+// it is the tenant's own (tenant "": any tenant's, for a record that names
+// none). An invalid address gives the zero IPInfo.
+func (e *Enricher) IPOf(tenant string, a netip.Addr) event.IPInfo {
 	if !a.IsValid() {
 		return event.IPInfo{}
 	}
 	a = a.Unmap().WithZone("")
 	info := e.tags.lookup(a)
-	info.Owned = e.owned.contains(a)
+	info.Owned = e.owned.contains(tenant, a)
 	return info
 }
+
+// IP is IPOf for any tenant.
+func (e *Enricher) IP(a netip.Addr) event.IPInfo { return e.IPOf("", a) }
 
 // Azure reports whether IP says a is in Azure's ranges (IPInfo.Azure),
 // without the rest of what IP looks up: a hunt asks it of records it may
@@ -214,7 +218,7 @@ func publicAddr(a netip.Addr) bool {
 // Own adds addresses the tenant owns, as Options.OwnedIPs gives them, for
 // what is known only once the inputs are (a simulated tenant's truth).
 // Call it before the first Apply.
-func (e *Enricher) Own(ps []netip.Prefix) { e.owned.learn(ps, ownedGiven) }
+func (e *Enricher) Own(ps []netip.Prefix) { e.owned.learn("", ps, ownedGiven) }
 
 // Refresh re-reads whether the event's addresses are the tenant's own.
 // Enrichment runs as records arrive, so an address learned from a
@@ -227,7 +231,7 @@ func (e *Enricher) Refresh(ev *event.Event) bool {
 		info *event.IPInfo
 		addr netip.Addr
 	}{{ev.Enrich.SrcIP, srcAddr(ev)}, {ev.Enrich.DstIP, dstAddr(ev)}} {
-		if p.info != nil && !p.info.Owned && p.addr.IsValid() && e.owned.contains(p.addr) {
+		if p.info != nil && !p.info.Owned && p.addr.IsValid() && e.owned.contains(ev.Tenant, p.addr.Unmap().WithZone("")) {
 			p.info.Owned = true
 			changed = true
 		}

@@ -194,7 +194,7 @@ func BenchmarkIP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.owned.learn([]netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.7/32")}, ownedGiven)
+	e.owned.learn("", []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.7/32")}, ownedGiven)
 	r := rand.New(rand.NewPCG(3, 4))
 	addrs := make([]netip.Addr, 4096)
 	for i := range addrs {

@@ -37,11 +37,11 @@ type Learned struct {
 	// named (started.go): those read, or used to size a start, since the
 	// last ForgetLearned.
 	Starts []event.StartWrite
-	// Owned are the tenant's own addresses and ranges its public IP and
+	// Owned are the tenants' own addresses and ranges their public IP and
 	// prefix writes named, read since the last ForgetLearned (none in one
 	// hunt over files, which never calls it): a service's restart would
-	// otherwise take its own machines' addresses for strangers'.
-	Owned []netip.Prefix
+	// otherwise take their machines' addresses for strangers'.
+	Owned []event.OwnedAddr
 	// Capped says that a table was full (MaxLearned entries) and that
 	// something learned or told was not kept.
 	Capped bool
@@ -104,7 +104,9 @@ func (e *Enricher) Know(l Learned) {
 		e.full.Store(true)
 	}
 	e.starts.know(l.Starts)
-	e.keep(e.owned.learn(l.Owned, ownedTold))
+	for _, o := range l.Owned {
+		e.keep(e.owned.learn(o.Tenant, []netip.Prefix{o.Prefix}, ownedTold))
+	}
 	r := &e.regions
 	r.mu.Lock()
 	for id, region := range l.Regions {

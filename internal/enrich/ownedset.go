@@ -2,36 +2,62 @@ package enrich
 
 import (
 	"hash/maphash"
+	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
-// ownedSet holds the tenant's own addresses: those the user gave and those
+// ownedSet holds the tenants' own addresses: those the user gave and those
 // learned from public IP writes. Every event's addresses are looked up,
 // with no lock; learning is rare and takes one. Single addresses are in a
 // hash set readers probe as it grows (addrSet). Ranges are in levels of
 // interval tables, each at most half the size of the one before, as a
 // binary counter's digits: a new range merges the levels no larger than
-// it, so learning n ranges rebuilds O(n log n) entries in all and a
+// it, so that learning n ranges rebuilds O(n log n) entries in all and a
 // lookup searches O(log n) tables. (Each new address used to copy the
 // whole set, and each range to rebuild the one table: 10,000 public
 // addresses written took 19 s to learn, 10,000 prefixes 63 s.)
+//
+// An address is its tenant's own, not another's: a hunt over several
+// tenants' logs (a service over many) must not take one tenant's machine,
+// which an attacker may hold, for every tenant's. Each entry is kept
+// under a scope: the tenant whose write named it, and also the scope ""
+// (any tenant: what a record that names no tenant, a flow, is looked up
+// in), or anyTenant for the user's and for what a write that named no
+// tenant taught, which every tenant owns.
 type ownedSet struct {
 	mu     sync.Mutex
 	addrs  addrSet
-	levels atomic.Pointer[[]rangeLevel]
-	// Under mu: the ranges held, how many addresses and ranges were
-	// learned from records or told by a store (bounded, where the user's
-	// are not), and those read from records since forgetFresh, which a
-	// service's store keeps (Learned.Owned). Only a service's set notes
-	// them (forStore, set by forgetFresh, which begins each cycle): one
-	// hunt over files keeps no list.
-	known    map[netip.Prefix]struct{}
+	levels atomic.Pointer[map[string][]rangeLevel] // by scope
+	// Under mu: the ranges held, by scope; how many addresses and ranges
+	// were learned from records or told by a store (bounded, where the
+	// user's are not); and those read from records since forgetFresh,
+	// which a service's store keeps (Learned.Owned). Only a service's set
+	// notes them (forStore, set by forgetFresh, which begins each cycle):
+	// one hunt over files keeps no list.
+	known    map[scopedPrefix]struct{}
 	learned  int
-	fresh    []netip.Prefix
+	fresh    []event.OwnedAddr
 	forStore bool
+}
+
+// anyTenant is the scope of what every tenant owns.
+const anyTenant = "*"
+
+// ownedKey is an address in a scope; scopedPrefix a range.
+type ownedKey struct {
+	scope string
+	a     netip.Addr
+}
+
+type scopedPrefix struct {
+	scope string
+	p     netip.Prefix
 }
 
 // Where what an ownedSet learns comes from.
@@ -48,12 +74,19 @@ type rangeLevel struct {
 	table    *rangeTable
 }
 
-func (o *ownedSet) contains(a netip.Addr) bool {
-	if o.addrs.contains(a) {
+// contains reports whether a is tenant's own ("" for a record that names
+// no tenant: any tenant's).
+func (o *ownedSet) contains(tenant string, a netip.Addr) bool {
+	return o.has(anyTenant, a) || o.has(strings.ToLower(tenant), a)
+}
+
+// has reports whether a is owned in scope.
+func (o *ownedSet) has(scope string, a netip.Addr) bool {
+	if o.addrs.contains(ownedKey{scope, a}) {
 		return true
 	}
-	if ls := o.levels.Load(); ls != nil {
-		for _, l := range *ls {
+	if m := o.levels.Load(); m != nil {
+		for _, l := range (*m)[scope] {
 			if _, ok := l.table.find(a); ok {
 				return true
 			}
@@ -70,19 +103,31 @@ func (o *ownedSet) contains(a netip.Addr) bool {
 // over many tenants for months may near, a hunt of one tenant not.
 const MaxOwned = 1 << 20
 
-// learn adds prefixes from, of which it keeps no more than
-// MaxOwned read or told. It reports false when one was not kept.
-func (o *ownedSet) learn(ps []netip.Prefix, from int) bool {
+// learn adds prefixes from, as tenant's own ("" or from the user: every
+// tenant's), of which it keeps no more than MaxOwned read or told. It
+// reports false when one was not kept.
+func (o *ownedSet) learn(tenant string, ps []netip.Prefix, from int) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	scopes := []string{tenant, ""}
+	if from == ownedGiven || tenant == "" {
+		tenant, scopes = "", []string{anyTenant}
+	}
 	kept := true
 	var ranges []netip.Prefix
 	for _, p := range ps {
 		p, ok := normPrefix(p)
-		if !ok || p.IsSingleIP() && o.addrs.contains(p.Addr()) {
+		if !ok {
 			continue
 		}
-		if _, ok := o.known[p]; ok {
+		if p.IsSingleIP() && (o.addrs.contains(ownedKey{scopes[0], p.Addr()}) || o.addrs.contains(ownedKey{anyTenant, p.Addr()})) {
+			continue
+		}
+		if _, ok := o.known[scopedPrefix{scopes[0], p}]; ok {
+			continue
+		}
+		if _, ok := o.known[scopedPrefix{anyTenant, p}]; ok {
 			continue
 		}
 		if from != ownedGiven {
@@ -93,26 +138,30 @@ func (o *ownedSet) learn(ps []netip.Prefix, from int) bool {
 			o.learned++
 		}
 		if from == ownedRead && o.forStore {
-			o.fresh = append(o.fresh, p)
+			o.fresh = append(o.fresh, event.OwnedAddr{Tenant: tenant, Prefix: p})
 		}
 		if p.IsSingleIP() {
-			o.addrs.add(p.Addr())
+			for _, s := range scopes {
+				if k := (ownedKey{s, p.Addr()}); !o.addrs.contains(k) { // another tenant's in ""
+					o.addrs.add(k)
+				}
+			}
 			continue
 		}
 		if o.known == nil {
-			o.known = map[netip.Prefix]struct{}{}
+			o.known = map[scopedPrefix]struct{}{}
 		}
-		o.known[p] = struct{}{}
+		o.known[scopedPrefix{scopes[0], p}] = struct{}{}
 		ranges = append(ranges, p)
 	}
 	if len(ranges) > 0 {
-		o.addRanges(ranges)
+		o.addRanges(scopes, ranges)
 	}
 	return kept
 }
 
 // freshList is what records taught since the last forgetFresh.
-func (o *ownedSet) freshList() []netip.Prefix {
+func (o *ownedSet) freshList() []event.OwnedAddr {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.fresh)
@@ -126,19 +175,23 @@ func (o *ownedSet) forgetFresh() {
 	o.fresh, o.forStore = nil, true
 }
 
-// addRanges publishes a level of new ranges, merged with the levels no
-// larger: a copy of the list, so a lookup under way keeps its own.
-func (o *ownedSet) addRanges(ps []netip.Prefix) {
-	var ls []rangeLevel
+// addRanges publishes, in each scope, a level of new ranges, merged with
+// the levels no larger: a copy of the map and of the lists it changes, so
+// a lookup under way keeps its own.
+func (o *ownedSet) addRanges(scopes []string, fresh []netip.Prefix) {
+	m := map[string][]rangeLevel{}
 	if cur := o.levels.Load(); cur != nil {
-		ls = slices.Clone(*cur)
+		maps.Copy(m, *cur)
 	}
-	for len(ls) > 0 && len(ls[len(ls)-1].prefixes) <= len(ps) {
-		ps = slices.Concat(ls[len(ls)-1].prefixes, ps)
-		ls = ls[:len(ls)-1]
+	for _, s := range scopes {
+		ls, ps := slices.Clone(m[s]), fresh
+		for len(ls) > 0 && len(ls[len(ls)-1].prefixes) <= len(ps) {
+			ps = slices.Concat(ls[len(ls)-1].prefixes, ps)
+			ls = ls[:len(ls)-1]
+		}
+		m[s] = append(ls, rangeLevel{ps, prefixTable(ps)})
 	}
-	ls = append(ls, rangeLevel{ps, prefixTable(ps)})
-	o.levels.Store(&ls)
+	o.levels.Store(&m)
 }
 
 // prefixTable builds an interval table of owned ranges (value unused).
@@ -158,16 +211,16 @@ type addrSet struct{ cur atomic.Pointer[addrTable] }
 
 type addrTable struct {
 	seed  maphash.Seed
-	slots []atomic.Pointer[netip.Addr]
+	slots []atomic.Pointer[ownedKey]
 	n     int // addresses held; the writer's
 }
 
 // slot is where a's probe starts in t.
-func (t *addrTable) slot(a netip.Addr) int {
+func (t *addrTable) slot(a ownedKey) int {
 	return int(maphash.Comparable(t.seed, a) & uint64(len(t.slots)-1))
 }
 
-func (s *addrSet) contains(a netip.Addr) bool {
+func (s *addrSet) contains(a ownedKey) bool {
 	t := s.cur.Load()
 	if t == nil {
 		return false
@@ -184,14 +237,14 @@ func (s *addrSet) contains(a netip.Addr) bool {
 }
 
 // add puts a, not in the set, into it. The caller holds ownedSet.mu.
-func (s *addrSet) add(a netip.Addr) {
+func (s *addrSet) add(a ownedKey) {
 	t := s.cur.Load()
 	if t == nil || 2*(t.n+1) > len(t.slots) {
 		size := 16
 		if t != nil {
 			size = 2 * len(t.slots)
 		}
-		g := &addrTable{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[netip.Addr], size)}
+		g := &addrTable{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[ownedKey], size)}
 		if t != nil {
 			for i := range t.slots {
 				if p := t.slots[i].Load(); p != nil {
@@ -206,7 +259,7 @@ func (s *addrSet) add(a netip.Addr) {
 }
 
 // put stores p in the first free slot of its probe.
-func (t *addrTable) put(p *netip.Addr) {
+func (t *addrTable) put(p *ownedKey) {
 	i := t.slot(*p)
 	for t.slots[i].Load() != nil {
 		i = (i + 1) & (len(t.slots) - 1)

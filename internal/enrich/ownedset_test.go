@@ -43,7 +43,7 @@ func TestOwnedSetLearnsOneAtATime(t *testing.T) {
 				ranges[p] = true
 			}
 		}
-		if !o.learn([]netip.Prefix{p}, ownedRead) {
+		if !o.learn("t1", []netip.Prefix{p}, ownedRead) {
 			t.Fatalf("%v not kept", p)
 		}
 		model = append(model, p)
@@ -54,19 +54,21 @@ func TestOwnedSetLearnsOneAtATime(t *testing.T) {
 				for _, p := range model {
 					want = want || p.Contains(a)
 				}
-				if got := o.contains(a); got != want {
+				if got := o.contains("t1", a); got != want {
 					t.Fatalf("after %d learned: contains(%v) = %v, want %v", i+1, a, got, want)
 				}
 			}
 		}
 	}
 	for _, p := range model {
-		if !o.contains(p.Addr()) {
+		if !o.contains("t1", p.Addr()) {
 			t.Errorf("%v learned, not owned", p)
 		}
 	}
-	if ls := o.levels.Load(); len(*ls) > bits.Len(uint(len(ranges))) {
-		t.Errorf("%d ranges in %d levels, want at most %d", len(ranges), len(*ls), bits.Len(uint(len(ranges))))
+	for _, scope := range []string{"t1", ""} {
+		if ls := (*o.levels.Load())[scope]; len(ls) > bits.Len(uint(len(ranges))) {
+			t.Errorf("scope %q: %d ranges in %d levels, want at most %d", scope, len(ranges), len(ls), bits.Len(uint(len(ranges))))
+		}
 	}
 }
 
@@ -75,25 +77,25 @@ func TestOwnedSetLearnsOneAtATime(t *testing.T) {
 func TestOwnedSetBound(t *testing.T) {
 	t.Parallel()
 	var o ownedSet
-	o.learn([]netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.9/32")}, ownedGiven)
+	o.learn("t1", []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.9/32")}, ownedGiven)
 	for i := range MaxOwned {
 		a := netip.AddrFrom4([4]byte{20, byte(i >> 16), byte(i >> 8), byte(i)})
-		if !o.learn([]netip.Prefix{netip.PrefixFrom(a, 32)}, ownedRead) {
+		if !o.learn("t1", []netip.Prefix{netip.PrefixFrom(a, 32)}, ownedRead) {
 			t.Fatalf("address %d of %d refused", i+1, MaxOwned)
 		}
 	}
-	if !o.learn([]netip.Prefix{netip.MustParsePrefix("20.0.1.5/32"), netip.MustParsePrefix("198.51.100.0/24")}, ownedRead) {
+	if !o.learn("t1", []netip.Prefix{netip.MustParsePrefix("20.0.1.5/32"), netip.MustParsePrefix("198.51.100.0/24")}, ownedRead) {
 		t.Error("what was known already was refused past the bound")
 	}
 	past := netip.MustParseAddr("40.1.2.3")
-	if o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, ownedRead) || o.contains(past) {
+	if o.learn("t1", []netip.Prefix{netip.PrefixFrom(past, 32)}, ownedRead) || o.contains("t1", past) {
 		t.Error("an address past the bound was kept, or learn did not say it was refused")
 	}
-	if !o.learn([]netip.Prefix{netip.PrefixFrom(past, 32)}, ownedGiven) || !o.contains(past) {
+	if !o.learn("t1", []netip.Prefix{netip.PrefixFrom(past, 32)}, ownedGiven) || !o.contains("t1", past) {
 		t.Error("an address the user gives was refused past the bound")
 	}
 	for _, a := range []string{"198.51.100.77", "203.0.113.9", "20.15.255.255", "20.0.0.0"} {
-		if !o.contains(netip.MustParseAddr(a)) {
+		if !o.contains("t1", netip.MustParseAddr(a)) {
 			t.Errorf("%s not owned", a)
 		}
 	}
@@ -110,7 +112,7 @@ func BenchmarkOwnedLearn(b *testing.B) {
 		if i%4 == 0 {
 			ps[0] = netip.PrefixFrom(netip.AddrFrom4([4]byte{40, byte(i >> 16), byte(i >> 8), byte(i)}), 30).Masked()
 		}
-		o.learn(ps, ownedGiven)
+		o.learn("", ps, ownedGiven)
 	}
 }
 
@@ -139,10 +141,10 @@ func TestLearnedOwnedIsACyclesReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.ForgetLearned()
-	svc.Know(Learned{Owned: []netip.Prefix{told}})
+	svc.Know(Learned{Owned: []event.OwnedAddr{{Prefix: told}}})
 	write(svc, read)
 	write(svc, told)
-	if l := svc.Learned(); !slices.Equal(l.Owned, []netip.Prefix{read}) {
+	if l := svc.Learned(); !slices.Equal(l.Owned, []event.OwnedAddr{{Prefix: read}}) {
 		t.Errorf("the cycle's Learned.Owned = %v, want only what its records taught (%v)", l.Owned, read)
 	}
 	svc.ForgetLearned()
@@ -153,5 +155,43 @@ func TestLearnedOwnedIsACyclesReading(t *testing.T) {
 		if !svc.IP(p.Addr()).Owned {
 			t.Errorf("%v not owned after the next cycle began", p)
 		}
+	}
+}
+
+// TestOwnedByTenant: an address a tenant's write named is that tenant's
+// own, not another's (an attacker's machine in one tenant a service
+// watches, used against another); a record that names no tenant (a flow)
+// finds any tenant's; the user's, and what a write that named no tenant
+// taught, are every tenant's.
+func TestOwnedByTenant(t *testing.T) {
+	t.Parallel()
+	e, err := Load(Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		tenant string
+		p      string
+	}{{"AAAA0000-0000-4000-8000-000000000001", "4.156.33.7/32"}, {"aaaa0000-0000-4000-8000-000000000001", "20.42.64.0/28"}, {"", "52.170.1.9/32"}} {
+		e.Apply(&event.Event{Tenant: w.tenant, Operation: "microsoft.network/publicipaddresses/write", PublicAddrs: []netip.Prefix{netip.MustParsePrefix(w.p)}})
+	}
+	const a, b = "aaaa0000-0000-4000-8000-000000000001", "bbbb0000-0000-4000-8000-000000000002"
+	for _, c := range []struct {
+		tenant, addr string
+		want         bool
+	}{
+		{a, "4.156.33.7", true}, {a, "20.42.64.9", true}, {b, "4.156.33.7", false}, {b, "20.42.64.9", false},
+		{"", "4.156.33.7", true}, {"", "20.42.64.9", true},
+		{a, "52.170.1.9", true}, {b, "52.170.1.9", true}, {b, "198.51.100.77", true}, {"", "198.51.100.77", true},
+		{a, "4.156.33.8", false}, {"", "20.42.64.16", false},
+	} {
+		if got := e.IPOf(c.tenant, netip.MustParseAddr(c.addr)).Owned; got != c.want {
+			t.Errorf("IPOf(%q, %s).Owned = %v, want %v", c.tenant, c.addr, got, c.want)
+		}
+	}
+	// The engine's end-of-hunt refresh asks by the event's tenant too.
+	ev := &event.Event{Tenant: b, SourceIP: netip.MustParseAddr("4.156.33.7"), Enrich: event.Enrichment{SrcIP: &event.IPInfo{}}}
+	if e.Refresh(ev) || ev.Enrich.SrcIP.Owned {
+		t.Error("Refresh took tenant A's address for tenant B's own")
 	}
 }

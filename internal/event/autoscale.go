@@ -1,6 +1,7 @@
 package event
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -116,4 +117,14 @@ type StartWrite struct {
 	ID, Size, Region string
 	Count            int
 	SizeAt, CountAt  time.Time
+}
+
+// OwnedAddr is an address or range a tenant's public IP or prefix write
+// named (a single address as its /32 or /128): the tenant's own. What an
+// Enricher learns of them (enrich.Learned) a service keeps in its store,
+// so that a restart does not take the tenant's machines for strangers'.
+// Tenant is "" when the record named none: every tenant's.
+type OwnedAddr struct {
+	Tenant string
+	Prefix netip.Prefix
 }

@@ -409,7 +409,7 @@ func markOwned(alerts []alert.Alert, enr *enrich.Enricher) {
 		a.OwnedIPs = a.OwnedIPs[:0]
 		for _, s := range a.IPs {
 			ip, err := netip.ParseAddr(s)
-			if err == nil && !record.PrivateAddr(ip.Unmap()) && enr.IP(ip).Owned {
+			if err == nil && !record.PrivateAddr(ip.Unmap()) && enr.IPOf(a.Tenant, ip).Owned {
 				a.OwnedIPs = append(a.OwnedIPs, s)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
 )
 
 // activityLine is a diagnostic setting's Activity Log record by a user of
@@ -64,7 +65,8 @@ func TestOwnedAddressesKeptAcrossRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(owned) != 1 || owned[0] != netip.MustParsePrefix(buildVM+"/32") || full {
-		t.Errorf("the store keeps %v (more: %v), want %s/32", owned, full, buildVM)
+	want := event.OwnedAddr{Tenant: "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", Prefix: netip.MustParsePrefix(buildVM + "/32")}
+	if len(owned) != 1 || owned[0] != want || full {
+		t.Errorf("the store keeps %v (more: %v), want %v", owned, full, want)
 	}
 }

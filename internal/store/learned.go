@@ -16,7 +16,7 @@ import (
 // sizes autoscale settings' targets' writes named (scale_sizes), the
 // principals' writes of those targets (scale_writes), and the sizes,
 // counts and regions the writes of resources machines are started from
-// named (start_writes), and the tenant's own addresses and ranges its
+// named (start_writes), and each tenant's own addresses and ranges its
 // public IP and prefix writes named (owned_addrs). A service kept them
 // in memory, at most 65,536 of each, for as long as it ran, and lost them
 // at a restart; the store keeps them now, each dropped once no rule can
@@ -37,8 +37,10 @@ CREATE TABLE IF NOT EXISTS start_writes (
 	seen     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS owned_addrs (
-	prefix TEXT PRIMARY KEY,
-	seen   INTEGER NOT NULL
+	tenant TEXT NOT NULL,
+	prefix TEXT NOT NULL,
+	seen   INTEGER NOT NULL,
+	PRIMARY KEY (tenant, prefix)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scale_writes (
 	target    TEXT NOT NULL,
@@ -75,10 +77,10 @@ type Learned struct {
 	// Starts are the writes of resources machines are started from
 	// (StartWrites gives them; Learned does not).
 	Starts []event.StartWrite
-	// Owned are the tenant's own addresses and ranges (a single address
+	// Owned are the tenants' own addresses and ranges (a single address
 	// as its /32 or /128), kept as long as a region (Owned gives them;
 	// Learned does not).
-	Owned []netip.Prefix
+	Owned []event.OwnedAddr
 	// Capped: past the bound Learned was asked for, the store held more
 	// (the most recently seen are given); in a cycle, a table of the hunt
 	// was full.
@@ -231,50 +233,50 @@ func (s *Store) LearnedCapped(ctx context.Context) (time.Time, error) {
 	return time.Unix(0, ns).UTC(), nil
 }
 
-// putOwned keeps the addresses a cycle's records taught were the
-// tenant's own.
-func putOwned(ctx context.Context, tx *sql.Tx, ps []netip.Prefix, seen int64) error {
-	if len(ps) == 0 {
+// putOwned keeps the addresses a cycle's records taught were a tenant's
+// own.
+func putOwned(ctx context.Context, tx *sql.Tx, os []event.OwnedAddr, seen int64) error {
+	if len(os) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO owned_addrs (prefix, seen) VALUES (?, ?)
-		ON CONFLICT (prefix) DO UPDATE SET seen = max(seen, excluded.seen)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO owned_addrs (tenant, prefix, seen) VALUES (?, ?, ?)
+		ON CONFLICT (tenant, prefix) DO UPDATE SET seen = max(seen, excluded.seen)`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, p := range ps {
-		if _, err := st.ExecContext(ctx, p.String(), seen); err != nil {
+	for _, o := range os {
+		if _, err := st.ExecContext(ctx, o.Tenant, o.Prefix.String(), seen); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Owned returns the tenant's own addresses and ranges the store keeps, as
+// Owned returns the tenants' own addresses and ranges the store keeps, as
 // seen at now (Learned): the most recently seen most, and whether it held
 // more. A service is told them at its first cycle, and keeps what it
 // learns. A row that is no prefix (the file edited by hand) is passed
-// over: it makes no address the tenant's.
-func (s *Store) Owned(ctx context.Context, now time.Time, most int) ([]netip.Prefix, bool, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT prefix FROM owned_addrs WHERE seen >= ? ORDER BY seen DESC LIMIT ?",
+// over: it makes no address a tenant's.
+func (s *Store) Owned(ctx context.Context, now time.Time, most int) ([]event.OwnedAddr, bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT tenant, prefix FROM owned_addrs WHERE seen >= ? ORDER BY seen DESC LIMIT ?",
 		now.Add(-factsKept).UnixNano(), most+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var out []netip.Prefix
+	var out []event.OwnedAddr
 	n := 0
 	for rows.Next() {
-		var text string
-		if err := rows.Scan(&text); err != nil {
+		var tenant, text string
+		if err := rows.Scan(&tenant, &text); err != nil {
 			return nil, false, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		if n++; n > most {
 			break
 		}
 		if p, err := netip.ParsePrefix(text); err == nil {
-			out = append(out, p)
+			out = append(out, event.OwnedAddr{Tenant: tenant, Prefix: p})
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -158,7 +158,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 					{Tenant: "t1", Subscription: "s1", Kind: "activity", First: t0, Last: t0, Arrived: t0}},
 				Learned: &Learned{Regions: map[string]string{"/subscriptions/s1/x": "eastus"}, Sizes: map[string]string{"/subscriptions/s1/vmss": "Standard_F2s_v2"},
 					Starts: []event.StartWrite{{ID: "/subscriptions/s1/vm/gpu", Size: "Standard_ND96asr_v4", SizeAt: t0}},
-					Owned:  []netip.Prefix{netip.MustParsePrefix("4.156.33.7/32")}},
+					Owned:  []event.OwnedAddr{{Tenant: "t1", Prefix: netip.MustParsePrefix("4.156.33.7/32")}}},
 				Names:     map[string]string{"sp-1": "pipeline"},
 				Sightings: sighted("s1", "/logs/t1", "t1", 3), Compute: &ComputeCycle{Ops: map[uint64]OpState{1: OpJob}}}); err != nil {
 				t.Errorf("a cycle after the upgrade: %v", err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"net/netip"
@@ -201,16 +202,19 @@ func TestOwnedKeptByAge(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
 	s := open(t, path)
-	a, b, c := netip.MustParsePrefix("4.156.33.7/32"), netip.MustParsePrefix("20.42.64.0/28"), netip.MustParsePrefix("2603:1030::7/128")
+	a := event.OwnedAddr{Tenant: "t1", Prefix: netip.MustParsePrefix("4.156.33.7/32")}
+	b := event.OwnedAddr{Tenant: "t1", Prefix: netip.MustParsePrefix("20.42.64.0/28")}
+	c := event.OwnedAddr{Tenant: "t2", Prefix: netip.MustParsePrefix("2603:1030::7/128")}
+	b2 := event.OwnedAddr{Tenant: "t2", Prefix: b.Prefix} // another tenant's, the same range
 	for _, cy := range []Cycle{
-		{Now: t0, Learned: &Learned{Owned: []netip.Prefix{a, b}}},
-		{Now: t0.Add(60 * 24 * time.Hour), Learned: &Learned{Owned: []netip.Prefix{b, c}}},
+		{Now: t0, Learned: &Learned{Owned: []event.OwnedAddr{a, b}}},
+		{Now: t0.Add(60 * 24 * time.Hour), Learned: &Learned{Owned: []event.OwnedAddr{b, c, b2}}},
 	} {
 		if _, err := s.Commit(ctx, cy); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, "INSERT INTO owned_addrs VALUES ('not a prefix', ?)", t0.Add(61*24*time.Hour).UnixNano()); err != nil {
+	if _, err := s.db.ExecContext(ctx, "INSERT INTO owned_addrs VALUES ('t1', 'not a prefix', ?)", t0.Add(61*24*time.Hour).UnixNano()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -219,8 +223,10 @@ func TestOwnedKeptByAge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(got, func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) })
-	if want := []netip.Prefix{b, c}; !slices.Equal(got, want) || more {
+	slices.SortFunc(got, func(x, y event.OwnedAddr) int {
+		return cmp.Or(x.Prefix.Addr().Compare(y.Prefix.Addr()), cmp.Compare(x.Tenant, y.Tenant))
+	})
+	if want := []event.OwnedAddr{b, b2, c}; !slices.Equal(got, want) || more {
 		t.Errorf("100 days on: owned %v (more: %v), want %v: %s read 100 days before is past its 90", got, more, want, a)
 	}
 	if got, more, err := s.Owned(ctx, t0.Add(100*24*time.Hour), 1); err != nil || len(got) != 0 || !more {
