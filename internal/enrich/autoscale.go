@@ -161,18 +161,13 @@ func (s *scaleTable) touch(id string, t time.Time) bool {
 // the newest record, with all that was learned of them: what a
 // service's next cycle no longer needs (ForgetLearned).
 func (s *scaleTable) forgetQuiet() {
-	cut := s.newest - scaleQuiet.Microseconds()
-	for id, at := range s.last {
-		if at >= cut {
-			continue
-		}
-		delete(s.last, id)
+	forgetQuiet(s.last, s.newest, scaleQuiet, func(id string) {
 		delete(s.targets, id)
 		delete(s.settings, id)
 		delete(s.seen, id)
 		delete(s.services, id)
 		delete(s.regions, id)
-	}
+	})
 }
 
 // SetCountWindow says over how long the rules sum compute.count (the

@@ -82,17 +82,12 @@ const managedQuiet = 48 * time.Hour
 func (m *managedTable) forgetQuiet() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cut := m.newest - managedQuiet.Microseconds()
-	for c, at := range m.last {
-		if at >= cut {
-			continue
-		}
-		delete(m.last, c)
+	forgetQuiet(m.last, m.newest, managedQuiet, func(c string) {
 		delete(m.asked, c)
 		delete(m.written, c)
 		delete(m.regions, c)
 		delete(m.workspaces, c)
-	}
+	})
 	for id, c := range m.vms {
 		if _, ok := m.last[c]; !ok {
 			delete(m.vms, id)

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 )
@@ -163,4 +164,18 @@ func (e *Enricher) ForgetLearned() {
 	s.forgetQuiet()
 	s.mu.Unlock()
 	e.full.Store(false)
+}
+
+// forgetQuiet deletes from last (latest event time by id, Unix µs) the
+// ids quiet for span before newest, and calls drop with each: a service's
+// tables of what it learns, forgotten by age so that they do not fill
+// over the months it runs.
+func forgetQuiet(last map[string]int64, newest int64, span time.Duration, drop func(id string)) {
+	cut := newest - span.Microseconds()
+	for id, at := range last {
+		if at < cut {
+			delete(last, id)
+			drop(id)
+		}
+	}
 }
