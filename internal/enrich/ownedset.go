@@ -99,9 +99,10 @@ func (o *ownedSet) has(scope string, a netip.Addr) bool {
 // store's, which are what records taught earlier cycles).
 // A table that refuses one makes sign-ins from the tenant's own machines
 // look foreign (alerts, never a miss), so it is far larger than the
-// other tables (MaxLearned): about 60 MB at the bound, which a service
+// other tables (MaxLearned): about 70 MB at the bound (128 bytes an
+// address, held under its tenant and under any tenant), which a service
 // over many tenants for months may near, a hunt of one tenant not.
-const MaxOwned = 1 << 20
+const MaxOwned = 1 << 19
 
 // learn adds prefixes from, as tenant's own ("" or from the user: every
 // tenant's), of which it keeps no more than MaxOwned read or told. It

@@ -94,8 +94,10 @@ func TestOwnedSetBound(t *testing.T) {
 	if !o.learn("t1", []netip.Prefix{netip.PrefixFrom(past, 32)}, ownedGiven) || !o.contains("t1", past) {
 		t.Error("an address the user gives was refused past the bound")
 	}
-	for _, a := range []string{"198.51.100.77", "203.0.113.9", "20.15.255.255", "20.0.0.0"} {
-		if !o.contains("t1", netip.MustParseAddr(a)) {
+	n := MaxOwned - 1
+	last := netip.AddrFrom4([4]byte{20, byte(n >> 16), byte(n >> 8), byte(n)})
+	for _, a := range []netip.Addr{netip.MustParseAddr("198.51.100.77"), netip.MustParseAddr("203.0.113.9"), last, netip.MustParseAddr("20.0.0.0")} {
+		if !o.contains("t1", a) {
 			t.Errorf("%s not owned", a)
 		}
 	}

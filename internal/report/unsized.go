@@ -42,7 +42,7 @@ func UnsizedInLine(u coverage.Unsized) string {
 const LearnedFullText = "a table of what the hunt learns as it reads was full (65,536 entries each): " +
 	"some machines' sizes were forgotten (their starts go unsized and unpriced), or a Batch account's region, " +
 	"an autoscale target's size or write was not kept (a floor counted whole: machines counted twice, never hidden), " +
-	"or, past 1,048,576, a public address the tenant's writes named was not taken for its own (its sign-ins and flows may alert)"
+	"or, past 524,288, a public address the tenant's writes named was not taken for its own (its sign-ins and flows may alert)"
 
 // WriteLearnedFull prints, after NOT JUDGED, that a table of what the
 // hunt learns was full; nothing when none was.
