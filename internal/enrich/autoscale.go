@@ -122,9 +122,12 @@ type scaleTable struct {
 	// event time) and newest the latest of all: a service forgets the
 	// settings and targets quiet for scaleQuiet (forgetQuiet), so that
 	// over the months it runs the tables do not fill and refuse every
-	// setting and target after.
+	// setting and target after. Only a service's table notes them
+	// (aging, set by forgetQuiet, which begins each cycle): one hunt
+	// over files forgets nothing, and keeps no times.
 	last   map[string]int64
 	newest int64
+	aging  bool
 }
 
 // scaleQuiet is how long, in event time before the newest record, a
@@ -141,6 +144,9 @@ const scaleQuiet = 30 * 24 * time.Hour
 // and targets: twice the others' bound) and id is not kept, so that a
 // service says so (Capped).
 func (s *scaleTable) touch(id string, t time.Time) bool {
+	if !s.aging {
+		return true
+	}
 	at := t.UnixMicro()
 	s.newest = max(s.newest, at)
 	if old, ok := s.last[id]; ok {
@@ -161,6 +167,7 @@ func (s *scaleTable) touch(id string, t time.Time) bool {
 // the newest record, with all that was learned of them: what a
 // service's next cycle no longer needs (ForgetLearned).
 func (s *scaleTable) forgetQuiet() {
+	s.aging = true
 	forgetQuiet(s.last, s.newest, scaleQuiet, func(id string) {
 		delete(s.targets, id)
 		delete(s.settings, id)

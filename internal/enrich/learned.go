@@ -142,14 +142,14 @@ func (e *Enricher) Know(l Learned) {
 // hunt settles itself. The sizes the writes of what starts wake named
 // (started.go) stay the process's: a store keeps those each cycle read or
 // used (Learned's Starts), and a process is told them once, at its first
-// cycle, as the table is far larger than the others. So do the tenant's
+// cycle, as the table is far larger than the others. So do the tenants'
 // own addresses, given or learned (a store keeps those each cycle read:
 // Learned's Owned). The rest stays the process's, as one hunt's, until a
-// store keeps it too: settings' targets and writes,
-// targets' instances, regions and services (LateScale), of which it
-// drops the settings and targets quiet for a month of event time; Azure
-// Databricks' managed machines (databricks.go), of which it drops the
-// clusters quiet for two days.
+// store keeps it too: settings' targets and writes, targets' instances,
+// regions and services (LateScale), of which it drops the settings and
+// targets quiet for a month of event time; Azure Databricks' managed
+// machines (databricks.go), of which it drops the clusters quiet for two
+// days.
 func (e *Enricher) ForgetLearned() {
 	e.starts.forgetStarts()
 	e.owned.forgetFresh()

@@ -352,8 +352,9 @@ func subscriptions(hs []holder) int {
 
 // sharedKeys are the public address and resource keys (linkKeys) of more
 // than limit principals among one tenant's alerts, and the machine names
-// held in more than limit subscriptions: they link nothing. (A private address's key holds its subscription and names a
-// machine; the machines' flows name no principal.)
+// held in more than limit subscriptions: they link nothing. (A private
+// address's key holds its subscription and names a machine; the
+// machines' flows name no principal.)
 func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit int) map[string]bool {
 	person := people(nodes, of)
 	who := map[string]map[int]bool{}
