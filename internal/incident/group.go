@@ -296,7 +296,18 @@ func (g *grouping) link(nodes []int) {
 				g.union(n, h.node)
 			}
 		}
+		j := 0 // keys.in's next, in the order of held
 		for _, k := range keys.held {
+			sub := ""
+			if anySubscription(k) {
+				for j < len(keys.in) && keys.in[j].key != k {
+					j++ // a key shared, gone from held
+				}
+				if j < len(keys.in) {
+					sub = keys.in[j].sub
+					j++
+				}
+			}
 			// The open sets, once each: a name held in many
 			// subscriptions keeps a set per subscription, which no
 			// alert joins (thousands of Defender alerts on machines of
@@ -309,7 +320,7 @@ func (g *grouping) link(nodes []int) {
 					kept = append(kept, h)
 				}
 			}
-			holders[k] = append(kept, holder{node: g.find(n), sub: keys.in[k]})
+			holders[k] = append(kept, holder{node: g.find(n), sub: sub})
 		}
 	}
 }
@@ -385,12 +396,12 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit
 	// name in as many subscriptions took 89 s).
 	subs := map[string]map[string]bool{}
 	for i := range nodes {
-		for k, sub := range keys[i].in {
-			if subs[k] == nil {
-				subs[k] = map[string]bool{}
+		for _, ks := range keys[i].in {
+			if subs[ks.key] == nil {
+				subs[ks.key] = map[string]bool{}
 			}
-			if subs[k][sub] = true; len(subs[k]) > limit {
-				shared[k] = true
+			if subs[ks.key][ks.sub] = true; len(subs[ks.key]) > limit {
+				shared[ks.key] = true
 			}
 		}
 	}

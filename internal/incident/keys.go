@@ -10,17 +10,26 @@ import (
 )
 
 // links are the keys an alert is found by (held) and those it looks for
-// (seek). Most keys are both; a machine's name is not (hostLinks). For a
-// name held in any subscription ("r|*|…", "h|*|…"), in names the
-// subscription it is held in (the first, when one alert holds it in two).
+// (seek). Most keys are both; a machine's name is not (hostLinks). For
+// each name held in any subscription ("r|*|…", "h|*|…"), in names the
+// subscription it is held in (the first, when one alert holds it in two),
+// in the order held holds them.
 type links struct {
 	held, seek []string
-	in         map[string]string
-	// has says which lists hold each key (isHeld, isSought): an alert
-	// of a mass deployment names thousands of machines, each a few keys,
-	// and searching the lists for each made its links quadratic.
+	in         []keySub
+	// has says which lists hold each key (isHeld, isSought), made once
+	// an alert has more than smallLinks keys: an alert of a mass
+	// deployment names thousands of machines, each a few keys, and
+	// searching the lists for each made its links quadratic. Most alerts
+	// have a few, and a map each was a seventh of a big hunt's memory.
 	has map[string]uint8
 }
+
+// keySub is a name key held in any subscription and the subscription.
+type keySub struct{ key, sub string }
+
+// smallLinks is how many keys an alert's lists hold before has is made.
+const smallLinks = 16
 
 // What links.has says of a key.
 const (
@@ -30,11 +39,24 @@ const (
 
 // note marks k as in the list bit names, and reports whether it was not.
 func (l *links) note(k string, bit uint8) bool {
+	if l.has == nil {
+		list := l.held
+		if bit == isSought {
+			list = l.seek
+		}
+		if len(l.held)+len(l.seek) < smallLinks {
+			return !slices.Contains(list, k)
+		}
+		l.has = map[string]uint8{}
+		for _, h := range l.held {
+			l.has[h] |= isHeld
+		}
+		for _, h := range l.seek {
+			l.has[h] |= isSought
+		}
+	}
 	if l.has[k]&bit != 0 {
 		return false
-	}
-	if l.has == nil {
-		l.has = map[string]uint8{}
 	}
 	l.has[k] |= bit
 	return true
@@ -47,15 +69,14 @@ func (l *links) hold(k string) {
 }
 
 // holdAnywhere holds name key k, held in subscription sub, as a name in any
-// subscription (kind "r" or "h").
+// subscription (kind "r" or "h"). in gets the key when held does (hold
+// added it last), so in holds its keys in the order held does.
 func (l *links) holdAnywhere(kind, k, sub string) {
 	k = kind + "|*|" + k
+	n := len(l.held)
 	l.hold(k)
-	if _, ok := l.in[k]; !ok {
-		if l.in == nil {
-			l.in = map[string]string{}
-		}
-		l.in[k] = sub
+	if len(l.held) > n {
+		l.in = append(l.in, keySub{k, sub})
 	}
 }
 
