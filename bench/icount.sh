@@ -4,11 +4,12 @@
 # drift by a third within minutes (bench/ab.sh alternates to live with
 # it); an instruction count under valgrind's cachegrind, on one core,
 # varied by under 1% between runs on a quiet host, and by 2-3% on a busy
-# one (2026-11-28, cause not found): use RUNS=3 or
-# more, and alternate, for a change under 3%. Instructions are not time (cache misses, branch misses and the
-# second core are not in them): a change worth keeping is then checked
-# with bench/ab.sh. It hunts the first SIZE bytes of the file (whole
-# lines), which cachegrind runs about 50 times slower than the hunt.
+# one (2026-11-28, cause not found): use RUNS=3 or more, and alternate,
+# for a change under 3%. Instructions are not time (cache misses, branch
+# misses and the second core are not in them): a change worth keeping is
+# then checked with bench/ab.sh. It hunts the first SIZE bytes of the
+# file (whole lines), which cachegrind runs about 50 times slower than the
+# hunt.
 #
 #   bench/icount.sh OLD_REV                 # against the working tree
 #   bench/icount.sh OLD_REV NEW_REV
