@@ -22,7 +22,7 @@
 #   WORK   folder for the binaries and the slice; default ${TMPDIR:-/tmp}/mamori-icount
 set -euo pipefail
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '2,22p' "$0" >&2; exit 2; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OLD=$1 NEW=${2:-}
 SIZE=${SIZE:-100M} RUNS=${RUNS:-1}
