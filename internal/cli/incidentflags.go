@@ -17,7 +17,7 @@ type incidentFlags struct {
 
 func (f *incidentFlags) register(fs *flag.FlagSet) {
 	spanVar(fs, &f.gap, "incident-gap", incident.DefaultGap, "connected alerts further apart than this `span` (90m, 24h, 7d) start a new incident")
-	fs.IntVar(&f.sharedBy, "incident-shared-by", incident.DefaultSharedBy, "a public address or resource more principals than this share (an office's egress) ties no one into an incident")
+	fs.IntVar(&f.sharedBy, "incident-shared-by", incident.DefaultSharedBy, "a public address or resource more principals than this share (an office's egress), or a machine's name held in more subscriptions, ties no one into an incident")
 }
 
 // check refuses values the grouping would silently take for its defaults

@@ -52,9 +52,10 @@ type Options struct {
 	// them to the nearest incident of their subscription (see Build).
 	SeparateTelemetry bool
 	// SharedBy is how many principals may share a public address or a
-	// resource for it still to link their alerts; 0 means
-	// DefaultSharedBy. A company of few people behind one egress may want
-	// fewer; a team whose attacker used many accounts, more.
+	// resource, and how many subscriptions a machine's name, for it still
+	// to link their alerts; 0 means DefaultSharedBy. A company of few
+	// people behind one egress may want fewer; a team whose attacker used
+	// many accounts, more.
 	SharedBy int
 }
 
