@@ -231,7 +231,7 @@ func (e *Enricher) Refresh(ev *event.Event) bool {
 		info *event.IPInfo
 		addr netip.Addr
 	}{{ev.Enrich.SrcIP, srcAddr(ev)}, {ev.Enrich.DstIP, dstAddr(ev)}} {
-		if p.info != nil && !p.info.Owned && p.addr.IsValid() && e.owned.contains(ev.Tenant, p.addr.Unmap().WithZone("")) {
+		if p.info != nil && !p.info.Owned && p.addr.IsValid() && e.owned.contains(ev.Tenant, p.addr) {
 			p.info.Owned = true
 			changed = true
 		}

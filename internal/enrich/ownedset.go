@@ -44,6 +44,10 @@ type ownedSet struct {
 	learned  int
 	fresh    []event.OwnedAddr
 	forStore bool
+	// given and scoped say whether anything is held in anyTenant's
+	// scope, and in the tenants': a lookup probes only those, as most
+	// hunts hold one kind or none.
+	given, scoped atomic.Bool
 }
 
 // anyTenant is the scope of what every tenant owns.
@@ -75,9 +79,11 @@ type rangeLevel struct {
 }
 
 // contains reports whether a is tenant's own ("" for a record that names
-// no tenant: any tenant's).
+// no tenant: any tenant's). a is taken as learn takes it: unmapped, with
+// no zone.
 func (o *ownedSet) contains(tenant string, a netip.Addr) bool {
-	return o.has(anyTenant, a) || o.has(strings.ToLower(tenant), a)
+	a = a.Unmap().WithZone("")
+	return o.given.Load() && o.has(anyTenant, a) || o.scoped.Load() && o.has(strings.ToLower(tenant), a)
 }
 
 // has reports whether a is owned in scope.
@@ -140,6 +146,12 @@ func (o *ownedSet) learn(tenant string, ps []netip.Prefix, from int) bool {
 		}
 		if from == ownedRead && o.forStore {
 			o.fresh = append(o.fresh, event.OwnedAddr{Tenant: tenant, Prefix: p})
+		}
+		// Before the entry: a lookup that finds it finds its scope marked.
+		if scopes[0] == anyTenant {
+			o.given.Store(true)
+		} else {
+			o.scoped.Store(true)
 		}
 		if p.IsSingleIP() {
 			for _, s := range scopes {

@@ -39,9 +39,9 @@ func adopt(alerts []alert.Alert, gap time.Duration) {
 		if t == "" {
 			continue
 		}
-		for _, k := range linkKeys(a).held {
-			if anySubscription(k) {
-				names[k] = append(names[k], holding{t, a.Time, alertEnd(a)})
+		for _, h := range linkKeys(a).held {
+			if anySubscription(h.key) {
+				names[h.key] = append(names[h.key], holding{t, a.Time, alertEnd(a)})
 			}
 		}
 	}

@@ -286,7 +286,7 @@ func (g *grouping) link(nodes []int) {
 	for i, n := range nodes {
 		a := g.alert(n)
 		keys := all[i]
-		keys.held = slices.DeleteFunc(keys.held, func(k string) bool { return shared[k] })
+		keys.held = slices.DeleteFunc(keys.held, func(h heldKey) bool { return shared[h.key] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
 		for _, k := range keys.seek {
 			open := g.open(holders[k], n, a)
@@ -297,18 +297,8 @@ func (g *grouping) link(nodes []int) {
 				g.union(n, h.node)
 			}
 		}
-		j := 0 // keys.in's next, in the order of held
-		for _, k := range keys.held {
-			sub := ""
-			if anySubscription(k) {
-				for j < len(keys.in) && keys.in[j].key != k {
-					j++ // a key shared, gone from held
-				}
-				if j < len(keys.in) {
-					sub = keys.in[j].sub
-					j++
-				}
-			}
+		for _, h := range keys.held {
+			k := h.key
 			// The open sets, once each: a name held in many
 			// subscriptions keeps a set per subscription, which no
 			// alert joins (thousands of Defender alerts on machines of
@@ -321,7 +311,7 @@ func (g *grouping) link(nodes []int) {
 					kept = append(kept, h)
 				}
 			}
-			holders[k] = append(kept, holder{node: g.find(n), sub: sub})
+			holders[k] = append(kept, holder{node: g.find(n), sub: h.sub})
 		}
 	}
 }
@@ -374,8 +364,8 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit
 		if person[i] < 0 {
 			continue
 		}
-		for _, k := range keys[i].held {
-			if strings.HasPrefix(k, "r|") || strings.HasPrefix(k, "i|") && !strings.Contains(k[2:], "|") {
+		for _, h := range keys[i].held {
+			if k := h.key; strings.HasPrefix(k, "r|") || strings.HasPrefix(k, "i|") && !strings.Contains(k[2:], "|") {
 				if who[k] == nil {
 					who[k] = map[int]bool{}
 				}
@@ -397,12 +387,15 @@ func sharedKeys(nodes []int, keys []links, of func(node int) *alert.Alert, limit
 	// name in as many subscriptions took 89 s).
 	subs := map[string]map[string]bool{}
 	for i := range nodes {
-		for _, ks := range keys[i].in {
-			if subs[ks.key] == nil {
-				subs[ks.key] = map[string]bool{}
+		for _, h := range keys[i].held {
+			if !anySubscription(h.key) {
+				continue
 			}
-			if subs[ks.key][ks.sub] = true; len(subs[ks.key]) > limit {
-				shared[ks.key] = true
+			if subs[h.key] == nil {
+				subs[h.key] = map[string]bool{}
+			}
+			if subs[h.key][h.sub] = true; len(subs[h.key]) > limit {
+				shared[h.key] = true
 			}
 		}
 	}

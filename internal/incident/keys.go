@@ -10,13 +10,10 @@ import (
 )
 
 // links are the keys an alert is found by (held) and those it looks for
-// (seek). Most keys are both; a machine's name is not (hostLinks). For
-// each name held in any subscription ("r|*|…", "h|*|…"), in names the
-// subscription it is held in (the first, when one alert holds it in two),
-// in the order held holds them.
+// (seek). Most keys are both; a machine's name is not (hostLinks).
 type links struct {
-	held, seek []string
-	in         []keySub
+	held []heldKey
+	seek []string
 	// has says which lists hold each key (isHeld, isSought), made once
 	// an alert has more than smallLinks keys: an alert of a mass
 	// deployment names thousands of machines, each a few keys, and
@@ -25,8 +22,10 @@ type links struct {
 	has map[string]uint8
 }
 
-// keySub is a name key held in any subscription and the subscription.
-type keySub struct{ key, sub string }
+// heldKey is a key an alert holds; for a name held in any subscription
+// ("r|*|…", "h|*|…"), sub is the subscription it is held in (the first,
+// when one alert holds it in two).
+type heldKey struct{ key, sub string }
 
 // smallLinks is how many keys an alert's lists hold before has is made.
 const smallLinks = 16
@@ -40,19 +39,18 @@ const (
 // note marks k as in the list bit names, and reports whether it was not.
 func (l *links) note(k string, bit uint8) bool {
 	if l.has == nil {
-		list := l.held
-		if bit == isSought {
-			list = l.seek
-		}
 		if len(l.held)+len(l.seek) < smallLinks {
-			return !slices.Contains(list, k)
+			if bit == isSought {
+				return !slices.Contains(l.seek, k)
+			}
+			return !slices.ContainsFunc(l.held, func(h heldKey) bool { return h.key == k })
 		}
 		l.has = map[string]uint8{}
 		for _, h := range l.held {
-			l.has[h] |= isHeld
+			l.has[h.key] |= isHeld
 		}
-		for _, h := range l.seek {
-			l.has[h] |= isSought
+		for _, k := range l.seek {
+			l.has[k] |= isSought
 		}
 	}
 	if l.has[k]&bit != 0 {
@@ -64,19 +62,16 @@ func (l *links) note(k string, bit uint8) bool {
 
 func (l *links) hold(k string) {
 	if l.note(k, isHeld) {
-		l.held = append(l.held, k)
+		l.held = append(l.held, heldKey{key: k})
 	}
 }
 
 // holdAnywhere holds name key k, held in subscription sub, as a name in any
-// subscription (kind "r" or "h"). in gets the key when held does (hold
-// added it last), so in holds its keys in the order held does.
+// subscription (kind "r" or "h").
 func (l *links) holdAnywhere(kind, k, sub string) {
 	k = kind + "|*|" + k
-	n := len(l.held)
-	l.hold(k)
-	if len(l.held) > n {
-		l.in = append(l.in, keySub{k, sub})
+	if l.note(k, isHeld) {
+		l.held = append(l.held, heldKey{k, sub})
 	}
 }
 

@@ -165,7 +165,7 @@ func (s *Store) Learned(ctx context.Context, now time.Time, most int) (Learned, 
 		{"SELECT resource, region FROM regions WHERE seen >= ? ORDER BY seen DESC LIMIT ?", l.Regions},
 		{"SELECT target, size FROM scale_sizes WHERE seen >= ? ORDER BY seen DESC LIMIT ?", l.Sizes},
 	} {
-		n, err := s.scanPairs(ctx, t.query, facts, most+1, t.m)
+		n, err := s.eachPair(ctx, t.query, facts, most+1, func(k, v string) { t.m[k] = v })
 		if err != nil {
 			return Learned{}, err
 		}
@@ -196,9 +196,9 @@ func (s *Store) Learned(ctx context.Context, now time.Time, most int) (Learned, 
 	return l, nil
 }
 
-// scanPairs reads up to limit rows of two strings seen since then into m
-// but the last of limit, and says how many it read.
-func (s *Store) scanPairs(ctx context.Context, query string, since int64, limit int, m map[string]string) (int, error) {
+// eachPair reads up to limit rows of two strings seen since then, calls
+// fn with all but the last of limit, and says how many it read.
+func (s *Store) eachPair(ctx context.Context, query string, since int64, limit int, fn func(a, b string)) (int, error) {
 	rows, err := s.db.QueryContext(ctx, query, since, limit)
 	if err != nil {
 		return 0, fmt.Errorf("store %s: %w", s.path, err)
@@ -206,12 +206,12 @@ func (s *Store) scanPairs(ctx context.Context, query string, since int64, limit 
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
 			return 0, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		if n++; n < limit {
-			m[k] = v
+			fn(a, b)
 		}
 	}
 	return n, rows.Err()
@@ -259,28 +259,15 @@ func putOwned(ctx context.Context, tx *sql.Tx, os []event.OwnedAddr, seen int64)
 // learns. A row that is no prefix (the file edited by hand) is passed
 // over: it makes no address a tenant's.
 func (s *Store) Owned(ctx context.Context, now time.Time, most int) ([]event.OwnedAddr, bool, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT tenant, prefix FROM owned_addrs WHERE seen >= ? ORDER BY seen DESC LIMIT ?",
-		now.Add(-factsKept).UnixNano(), most+1)
-	if err != nil {
-		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
-	}
-	defer rows.Close()
 	var out []event.OwnedAddr
-	n := 0
-	for rows.Next() {
-		var tenant, text string
-		if err := rows.Scan(&tenant, &text); err != nil {
-			return nil, false, fmt.Errorf("store %s: %w", s.path, err)
-		}
-		if n++; n > most {
-			break
-		}
-		if p, err := netip.ParsePrefix(text); err == nil {
-			out = append(out, event.OwnedAddr{Tenant: tenant, Prefix: p})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("store %s: %w", s.path, err)
+	n, err := s.eachPair(ctx, "SELECT tenant, prefix FROM owned_addrs WHERE seen >= ? ORDER BY seen DESC LIMIT ?",
+		now.Add(-factsKept).UnixNano(), most+1, func(tenant, text string) {
+			if p, err := netip.ParsePrefix(text); err == nil {
+				out = append(out, event.OwnedAddr{Tenant: tenant, Prefix: p})
+			}
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	return out, n > most, nil
 }
