@@ -215,7 +215,8 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	setting := ev.Operation == opAutoscale
 	action := event.IsAutoscaleAction(ev.Operation)
 	pool := ev.Operation == opBatchPool
-	if !setting && !action && !pool && !event.WritesAutoscaleTarget(ev.Operation) {
+	hdi := ev.Operation == event.OpHDInsightWrite || ev.Operation == event.OpHDInsightResize
+	if !setting && !action && !pool && !hdi && !event.WritesAutoscaleTarget(ev.Operation) {
 		return
 	}
 	id := resourceKey(ev.ResourceID)
@@ -225,6 +226,8 @@ func (e *Enricher) learnScale(ev *event.Event) {
 	defer s.mu.Unlock()
 	e.keep(s.touch(id, ev.Time))
 	switch {
+	case hdi:
+		s.learnHDInsight(e, ev, id, failed)
 	case setting:
 		if c.Target != "" {
 			target := resourceKey(c.Target)
@@ -395,6 +398,10 @@ func (s *scaleTable) asked(target, principal string, at time.Time, w time.Durati
 //
 // A start of machines that exist (the setting is the started resource)
 // is settled by lateStart: added is what it woke, size its writes' size.
+//
+// An HDInsight cluster's resize (the setting is the resized role, its
+// target the cluster) adds the workers it asks for beyond those the
+// cluster last had before it (workersBefore); size is the worker role's.
 func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor int) (added int, target, size string) {
 	if n, target, size, ok := e.lateStart(setting, floor); ok { // a start: started.go
 		return n, target, size
@@ -404,6 +411,9 @@ func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor in
 	defer s.mu.Unlock()
 	id := resourceKey(setting)
 	target, ok := s.targets[id]
+	if ok && s.services[target] == hdinsightService {
+		return max(floor-s.workersBefore(target, at), 0), target, s.size(target)
+	}
 	if !ok {
 		if isBatchPool(id) {
 			return max(floor-s.asked(id, "", at, e.window()), 0), "", s.size(id)

@@ -15,7 +15,8 @@ import (
 // is learned as records are read, and asked at the end of the hunt
 // (LateRegion). An AKS node pool and a Service Fabric managed cluster's
 // node type are the same: their bodies name no location, their cluster's
-// write does; so is an Azure Databricks cluster, whose workspace's
+// write does; so is an HDInsight cluster's resize, whose resource is the
+// cluster's worker role; so is an Azure Databricks cluster, whose workspace's
 // clusters log names no region (its events' resource is the workspace),
 // and the workspace's write does.
 const (
@@ -27,6 +28,7 @@ const (
 	sfClusters     = "/providers/microsoft.servicefabric/managedclusters/"
 	opDatabricks   = "microsoft.databricks/workspaces/write"
 	dbxWorkspaces  = "/providers/microsoft.databricks/workspaces/"
+	hdiClusters    = "/providers/microsoft.hdinsight/clusters/"
 )
 
 // regionParents are the resources whose children run in their region: the
@@ -38,6 +40,7 @@ var regionParents = []struct{ op, parents, children string }{
 	{opAKS, aksClusters, "agentpools/"},
 	{opSFCluster, sfClusters, "nodetypes/"},
 	{opDatabricks, dbxWorkspaces, ""},
+	{event.OpHDInsightWrite, hdiClusters, "roles/"},
 }
 
 // regionTable is what the hunt learned of where Batch accounts and AKS
@@ -61,7 +64,7 @@ type fact struct {
 // write names one.
 func (e *Enricher) learnRegion(ev *event.Event) {
 	switch ev.Operation {
-	case opBatchAccount, opAKS, opSFCluster, opDatabricks: // regionParents' ops
+	case opBatchAccount, opAKS, opSFCluster, opDatabricks, event.OpHDInsightWrite: // regionParents' ops
 	default:
 		return
 	}

@@ -124,7 +124,10 @@ type Compute struct {
 	// resize gets the size the pool's other records named. For a start of
 	// machines that exist (StartsCompute) it is the started resource
 	// itself, whose writes give the start its size and, started whole,
-	// its count (Count 0 until then).
+	// its count (Count 0 until then). For an HDInsight cluster's resize it
+	// is the cluster, whose writes give the worker role's size and the
+	// workers it had: Count, the workers asked for, less those, is what
+	// the resize adds.
 	Target string `json:"target,omitempty"`
 	// Old and New are, for autoscale's record of a scale action of its
 	// own (IsAutoscaleAction: Target is the resource it scaled, the
@@ -156,6 +159,12 @@ type Compute struct {
 	// names: the user who created the cluster, where the Activity Log
 	// names only the Databricks application that wrote the machine.
 	Creator string `json:"creator,omitempty"`
+	// WorkerSize and Workers are, for an HDInsight cluster's write, its
+	// worker role's size and machines: what a resize of the cluster
+	// (OpHDInsightResize, which names only a count) grows, when the role
+	// that mines best (Size, Count) is another. Only enrichment reads them.
+	WorkerSize string `json:"-"`
+	Workers    int    `json:"-"`
 	// NoBody is true when the record carried neither a request nor a
 	// response body (the portal's CSV, an export that dropped them): what
 	// it created is unknown, not absent. A body that names no size (a
@@ -536,6 +545,13 @@ const (
 	OpVMWrite        = "microsoft.compute/virtualmachines/write"
 	OpScaleSetWrite  = "microsoft.compute/virtualmachinescalesets/write"
 	OpBatchPoolWrite = "microsoft.batch/batchaccounts/pools/write"
+	OpHDInsightWrite = "microsoft.hdinsight/clusters/write"
+	// OpHDInsightResize is an HDInsight cluster's resize (REST: POST
+	// .../clusters/{cluster}/roles/{role}/resize, body targetInstanceCount;
+	// the worker role is the only one that resizes). As for every action,
+	// the Activity Log names it with /action and its resource is the path
+	// before the verb: the cluster's role.
+	OpHDInsightResize = "microsoft.hdinsight/clusters/roles/resize/action"
 )
 
 // CreatesCompute reports whether an Activity Log operation, in lower case
@@ -547,7 +563,7 @@ const (
 // Service plan (its workers; one on shared machines creates none, only
 // its body tells), a Service Fabric managed cluster's node type, a
 // container app or Container Apps job (its replicas), an HDInsight
-// cluster, a Synapse Spark pool, an OpenShift cluster, an
+// cluster or its resize, a Synapse Spark pool, an OpenShift cluster, an
 // autoscale setting (the instances it keeps on its target; one disabled,
 // or on a target that is no compute, creates none: only its body tells);
 // and, from an Azure Databricks workspace's clusters log, a cluster's
@@ -564,7 +580,7 @@ func CreatesCompute(op string) bool {
 		"microsoft.app/managedenvironments/write", "microsoft.web/serverfarms/write",
 		"microsoft.servicefabric/managedclusters/nodetypes/write", "microsoft.insights/autoscalesettings/write",
 		"microsoft.app/containerapps/write", "microsoft.app/jobs/write",
-		"microsoft.hdinsight/clusters/write", "microsoft.synapse/workspaces/bigdatapools/write",
+		OpHDInsightWrite, OpHDInsightResize, "microsoft.synapse/workspaces/bigdatapools/write",
 		"microsoft.redhatopenshift/openshiftclusters/write",
 		"microsoft.databricks/clusters/create", "microsoft.databricks/clusters/edit", "microsoft.databricks/clusters/resize":
 		return true

@@ -17,9 +17,10 @@ const (
 )
 
 const (
-	opHDInsight = "microsoft.hdinsight/clusters/write"
-	opSynapse   = "microsoft.synapse/workspaces/bigdatapools/write"
-	opARO       = "microsoft.redhatopenshift/openshiftclusters/write"
+	opHDInsight       = event.OpHDInsightWrite
+	opHDInsightResize = event.OpHDInsightResize
+	opSynapse         = "microsoft.synapse/workspaces/bigdatapools/write"
+	opARO             = "microsoft.redhatopenshift/openshiftclusters/write"
 )
 
 // hdinsightCluster reads an HDInsight cluster's write (azure-rest-api-specs
@@ -28,7 +29,8 @@ const (
 // of hardwareProfile.vmSize (headnode, workernode, zookeepernode…). An
 // autoscaled role (autoscale.capacity) is counted at its maximum, as an
 // AKS pool's is: the cluster grows to it on the load the attacker makes.
-// The roles are pools: the one that mines best is kept (bestPools).
+// The roles are pools: the one that mines best is kept (bestPools), and
+// the worker role besides (WorkerSize, Workers), which a resize grows.
 func hdinsightCluster(b *bodies) *event.Compute {
 	c := &event.Compute{Service: svcHDInsight}
 	roles := b.array("properties", "computeProfile", "roles")
@@ -40,9 +42,36 @@ func hdinsightCluster(b *bodies) *event.Compute {
 			n = m
 		}
 		all[i].Count = clampCount(n)
+		if strings.EqualFold(b.sc.Str(r, "name"), workerRole) {
+			c.WorkerSize, c.Workers = all[i].Size, all[i].Count
+		}
 	}
 	bestPools(c, slices.Values(all))
 	return c
+}
+
+// workerRole is the HDInsight role that resizes (the REST API's roleName
+// takes no other).
+const workerRole = "workernode"
+
+// hdinsightResize reads an HDInsight cluster's resize (azure-rest-api-specs
+// Microsoft.HDInsight stable 2021-06-01, ResizeLinuxHadoopCluster.json:
+// POST .../clusters/{cluster}/roles/workernode/resize with body
+// {"targetInstanceCount": n}). It names the workers the cluster is to
+// have, not their size: the cluster's write does (its worker role), which
+// the hunt settles at its end (enrich.Enricher.LateRequest), as a Batch
+// pool's resize. Target is the cluster, lower case: the record's resource
+// is its role (the path before the verb), or, written otherwise, the
+// cluster itself.
+func hdinsightResize(b *bodies, resourceID string) *event.Compute {
+	id := strings.ToLower(strings.TrimRight(resourceID, "/"))
+	if i := strings.LastIndex(id, "/roles/"); i >= 0 {
+		id = id[:i]
+	}
+	if !strings.Contains(id, "/providers/microsoft.hdinsight/clusters/") {
+		return nil
+	}
+	return &event.Compute{Service: svcHDInsight, Target: id, Count: b.count("targetInstanceCount")}
 }
 
 // synapseSparkPool reads a Synapse workspace's Spark pool (bigDataPools;

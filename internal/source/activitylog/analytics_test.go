@@ -26,13 +26,31 @@ func TestAnalyticsClusters(t *testing.T) {
 			"HDInsight Spark cluster: the worker role, not the head nodes (REST spec shape)",
 			rec("Microsoft.HDInsight/clusters/cluster1", "Microsoft.HDInsight/clusters/write",
 				`{"properties":{"clusterVersion":"5.1","osType":"Linux","clusterDefinition":{"kind":"Spark"},"computeProfile":{"roles":[{"name":"headnode","minInstanceCount":1,"targetInstanceCount":2,"hardwareProfile":{"vmSize":"Standard_E8_V3"}},{"name":"workernode","targetInstanceCount":30,"hardwareProfile":{"vmSize":"Standard_NC24ads_A100_v4"}},{"name":"zookeepernode","targetInstanceCount":3,"hardwareProfile":{"vmSize":"Standard_A2_v2"}}]}}}`),
-			event.Compute{Service: "hdinsight", Size: "Standard_NC24ads_A100_v4", Count: 30},
+			event.Compute{Service: "hdinsight", Size: "Standard_NC24ads_A100_v4", Count: 30, WorkerSize: "Standard_NC24ads_A100_v4", Workers: 30},
+		},
+		{
+			"HDInsight cluster whose head nodes mine best: the worker role kept besides, for a resize",
+			rec("Microsoft.HDInsight/clusters/cluster3", "Microsoft.HDInsight/clusters/write",
+				`{"properties":{"computeProfile":{"roles":[{"name":"headnode","targetInstanceCount":2,"hardwareProfile":{"vmSize":"Standard_NC24ads_A100_v4"}},{"name":"WorkerNode","targetInstanceCount":3,"hardwareProfile":{"vmSize":"Standard_D4_V3"}}]}}}`),
+			event.Compute{Service: "hdinsight", Size: "Standard_NC24ads_A100_v4", Count: 2, WorkerSize: "Standard_D4_V3", Workers: 3},
+		},
+		{
+			"HDInsight resize (REST spec shape): the workers asked for, the cluster its target",
+			rec("Microsoft.HDInsight/clusters/Cluster1/roles/workernode", "Microsoft.HDInsight/clusters/roles/resize/action",
+				`{"targetInstanceCount":120}`),
+			event.Compute{Service: "hdinsight", Count: 120, Target: "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-data/providers/microsoft.hdinsight/clusters/cluster1"},
+		},
+		{
+			"HDInsight resize whose record names the cluster, its body a string",
+			rec("Microsoft.HDInsight/clusters/cluster1", "MICROSOFT.HDINSIGHT/CLUSTERS/ROLES/RESIZE/ACTION",
+				`"{\"targetInstanceCount\":\"40\"}"`),
+			event.Compute{Service: "hdinsight", Count: 40, Target: "/subscriptions/7d9e1f20-3b4a-4c6d-9e8f-a1b2c3d4e5f6/resourcegroups/rg-data/providers/microsoft.hdinsight/clusters/cluster1"},
 		},
 		{
 			"HDInsight autoscaled role: at its maximum",
 			rec("Microsoft.HDInsight/clusters/cluster2", "MICROSOFT.HDINSIGHT/CLUSTERS/WRITE",
 				`"{\"properties\":{\"computeProfile\":{\"roles\":[{\"name\":\"workernode\",\"targetInstanceCount\":4,\"autoscale\":{\"capacity\":{\"minInstanceCount\":3,\"maxInstanceCount\":60}},\"hardwareProfile\":{\"vmSize\":\"Standard_D16_V3\"}}]}}}"`),
-			event.Compute{Service: "hdinsight", Size: "Standard_D16_V3", Count: 60},
+			event.Compute{Service: "hdinsight", Size: "Standard_D16_V3", Count: 60, WorkerSize: "Standard_D16_V3", Workers: 60},
 		},
 		{
 			"Synapse pool, fixed: XXLarge nodes, as written",

@@ -194,6 +194,10 @@ func extras(b *bodies, rawID string, e *event.Event) {
 		}
 	case event.OpStartVM, event.OpStartVMSS, event.OpStartVMSSVM, event.OpStartAML, event.OpStartAKS:
 		e.Compute = started(b, e)
+	case opHDInsightResize:
+		if e.Compute = hdinsightResize(b, e.ResourceID); e.Compute != nil {
+			e.Compute.NoBody = b.none()
+		}
 	case opVMExt, opVMSSExt:
 		e.Extension = extension(b, strings.Clone(rawID))
 	case opQuota:

@@ -65,6 +65,9 @@ func FuzzDecode(f *testing.F) {
 		`{"time":"2026-03-14T03:09:27Z","category":"Write","operationName":"Microsoft.App/jobs/write","properties":{"requestbody":"{\"properties\":{\"configuration\":{\"triggerType\":\"\",\"eventTriggerConfig\":{\"parallelism\":\"9e18\"}},\"template\":null}}"}}`,
 		// HDInsight roles, a Synapse pool and OpenShift workers of odd shapes.
 		`{"time":"2026-03-14T03:09:27Z","category":"Write","operationName":"Microsoft.HDInsight/clusters/write","properties":{"requestbody":{"properties":{"computeProfile":{"roles":[null,{"targetInstanceCount":"x","autoscale":{"capacity":{"maxInstanceCount":9223372036854775807}},"hardwareProfile":[]}]}}}}}`,
+		// HDInsight resizes: a role of no cluster, a count out of range, roles without a cluster's id.
+		`{"time":"2026-03-14T03:09:27Z","category":"Action","resourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.HDInsight/clusters//roles/","operationName":"Microsoft.HDInsight/clusters/roles/resize/action","resultType":"Start","properties":{"requestbody":{"targetInstanceCount":-9223372036854775808}}}`,
+		`{"time":"2026-03-14T03:09:27Z","category":"Action","resourceId":"/roles/workernode","operationName":"Microsoft.HDInsight/clusters/roles/resize/action","properties":{"requestbody":"{\"targetInstanceCount\":1e308}"}}`,
 		`{"time":"2026-03-14T03:09:27Z","category":"Write","operationName":"Microsoft.Synapse/workspaces/bigDataPools/write","properties":{"requestbody":{"properties":{"nodeSize":{"x":1},"nodeSizeFamily":null,"nodeCount":-5,"autoScale":{"enabled":"true","maxNodeCount":1e300}}}}}`,
 		`{"time":"2026-03-14T03:09:27Z","category":"Write","operationName":"Microsoft.RedHatOpenShift/openShiftClusters/write","properties":{"requestbody":{"properties":{"workerProfiles":[{"count":-1},null,"gpu",{"vmSize":7,"count":1e10}]}}}}`,
 		// Subscription diagnostic settings and aliases of odd shapes.
