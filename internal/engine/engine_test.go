@@ -213,6 +213,11 @@ func TestSummaries(t *testing.T) {
 		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.insights/autoscalesettings/x-autoscale", Region: "eastus2",
 			Compute: &event.Compute{Service: "vmss", Count: 200, Target: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/x"}},
 			"a@b.example set providers/microsoft.insights/autoscalesettings/x-autoscale in eastus2: at least 200 × providers/microsoft.compute/virtualmachinescalesets/x (vmss)"},
+		// An HDInsight resize: the workers asked for, not "set at least".
+		{event.Event{Principal: event.Principal{UPN: "a@b.example"}, Operation: event.OpHDInsightResize, Region: "westeurope",
+			ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.hdinsight/clusters/spark/roles/workernode",
+			Compute:    &event.Compute{Service: "hdinsight", Count: 200, Target: "/subscriptions/s/resourcegroups/rg/providers/microsoft.hdinsight/clusters/spark"}},
+			"a@b.example resized providers/microsoft.hdinsight/clusters/spark in westeurope: to 200 workers (hdinsight)"},
 		{event.Event{Principal: event.Principal{Name: "Microsoft.Insights/autoscaleSettings"}, Operation: "microsoft.insights/autoscalesettings/scaleupresult/action",
 			ResourceID: "/subscriptions/s/resourcegroups/rg/providers/microsoft.insights/autoscalesettings/x-autoscale",
 			Compute:    &event.Compute{Service: "vmss", Count: 20, Old: 1, New: 21, Target: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/x"}},

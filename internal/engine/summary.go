@@ -48,6 +48,10 @@ func Summary(ev *event.Event) string {
 	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
 		// A Batch pool's resize in its service log: the nodes it adds.
 		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
+	case ev.Compute != nil && ev.Operation == event.OpHDInsightResize:
+		// The workers the cluster is to have; their size is the cluster's
+		// write's, which the alert's compute names once the hunt read it.
+		return fmt.Sprintf("%s resized %s"+inRegion+"to %d workers (%s)", who, short(ev.Compute.Target), orUnknown(ev.Region), ev.Compute.Count, ev.Compute.Service)
 	case ev.Compute != nil && event.IsAutoscaleAction(ev.Operation):
 		// Autoscale acting for a setting: whose machines they are, the
 		// end of the hunt says (lateScale).

@@ -54,6 +54,7 @@ func (g *gen) inventory(at time.Time) {
 	g.arm(fleet, g.user(t.People[t.Ops[0]], t.office(g.r), true), "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", t.fleetID(),
 		armOpts{Body: vmssBody(t.Regions[0], "Standard_D8s_v5", 6, "Regular", []any{customScript("apt-get install -y nginx")}), Loc: t.Regions[0], Accept: true})
 	g.wokenInventory(at.Add(30 * time.Minute))
+	g.hdiCluster(at.Add(5 * time.Hour))
 	for i, d := range t.DS {
 		g.gpuVM(at.Add(time.Duration(i)*90*time.Minute+20*time.Minute), g.user(t.People[d], t.office(g.r), true), fmt.Sprintf("ds-train-%02d", i+1), "Standard_NC6s_v3", false)
 	}

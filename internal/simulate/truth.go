@@ -91,6 +91,7 @@ var catalogue = []scenario{
 	{name: "paced-gpu-day", run: (*gen).pacedGPUDay},
 	{name: "subscription-created-elsewhere", run: (*gen).subscriptionElsewhere},
 	{name: "gpu-vm-fleet", run: (*gen).gpuFleet},
+	{name: "hdinsight-resize", run: (*gen).hdinsightResize},
 	{name: "export-cut", last: true, run: (*gen).exportCut},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
@@ -101,6 +102,7 @@ var catalogue = []scenario{
 	{name: "paced-gpu-day-twin", twin: true, run: (*gen).pacedGPUDayTwin},
 	{name: "subscription-created-elsewhere-twin", twin: true, run: (*gen).subscriptionElsewhereTwin},
 	{name: "gpu-vm-fleet-twin", twin: true, run: (*gen).gpuFleetTwin},
+	{name: "hdinsight-resize-twin", twin: true, run: (*gen).hdinsightTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.
