@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// The data team's HDInsight Spark cluster: written on the first morning
-// (inventory) when a scenario resizes it, so that the baseline knows the
-// service and its workers; its workers are memory-optimized CPU machines
-// (HDInsight offers no GPU sizes), so mining on them is CPU mining.
+// The analytics Spark cluster an ops engineer runs on HDInsight: written
+// on the first morning (inventory) when a scenario resizes it, so that the
+// baseline knows the service and its workers; its workers are
+// memory-optimized CPU machines (HDInsight offers no GPU sizes), so mining
+// on them is CPU mining. Its owner is an ops engineer, whose days hold no
+// GPU work for a twin's span to catch.
 const (
 	hdiWorkers    = 4
 	hdiWorkerSize = "Standard_E16_V3" // 16 vCPUs
@@ -19,12 +21,12 @@ const (
 // hdiScenarios are the scenarios that resize the cluster.
 var hdiScenarios = []string{"hdinsight-resize", "hdinsight-resize-twin"}
 
-// hdiClusterID is the data team's HDInsight cluster.
+// hdiClusterID is the analytics HDInsight cluster.
 func (t *tenant) hdiClusterID() string {
 	return t.rg("analytics") + "/PROVIDERS/MICROSOFT.HDINSIGHT/CLUSTERS/SPARK-" + strings.ToUpper(t.DSRegion)
 }
 
-// hdiCluster writes the data team's cluster when an HDInsight scenario is
+// hdiCluster writes the analytics cluster when an HDInsight scenario is
 // named, or none is (one is drawn later), from the stream of the HDInsight
 // scenarios, so that a tenant without them is written as before.
 func (g *gen) hdiCluster(at time.Time) {
@@ -35,7 +37,7 @@ func (g *gen) hdiCluster(at time.Time) {
 	restore := g.drawFrom(g.hdi)
 	defer restore()
 	t := g.t
-	p := t.People[t.DS[0]]
+	p := t.People[t.Ops[0]]
 	body := map[string]any{"location": t.DSRegion, "properties": map[string]any{
 		"clusterVersion": "5.1", "osType": "Linux", "clusterDefinition": map[string]any{"kind": "Spark"},
 		"computeProfile": map[string]any{"roles": []any{
@@ -57,8 +59,8 @@ func (g *gen) hdiResize(at time.Time, a actor, n int) time.Time {
 
 // hdinsightResize is CPU mining on a cluster that exists: a developer's
 // stolen password, used from an Azure address the tenant does not own,
-// resizes the data team's Spark cluster from its four workers to 150 or
-// more, and the workers mine from the team's spoke network. No machine is
+// resizes the analytics Spark cluster from its four workers to 150 or
+// more, and the workers mine from the tenant's spoke network. No machine is
 // created by any write of the attacker's: the resize names a count and no
 // size, which the cluster's write named weeks before.
 func (g *gen) hdinsightResize(at time.Time) Attack {
@@ -95,15 +97,15 @@ func (g *gen) hdinsightResize(at time.Time) Attack {
 	return a
 }
 
-// hdinsightTwin is the data team's month-end batch: the cluster's owner,
-// MFA from the office, resizes its workers from four to 36 for the day and
-// back in the evening: a resize asking for many workers, by a known
-// deployer, of whom 32 are new.
+// hdinsightTwin is the month-end batch: the cluster's owner, an ops
+// engineer, MFA from the office, resizes its workers from four to 36 for
+// the day and back in the evening: a resize asking for many workers, by a
+// known deployer, of whom 32 are new.
 func (g *gen) hdinsightTwin(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.hdi)
 	defer restore()
-	p := t.People[t.DS[0]]
+	p := t.People[t.Ops[0]]
 	ip := t.office(g.r)
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.hdiClusterID())}}
 	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
