@@ -88,6 +88,8 @@ type scaleWrite struct {
 	fresh bool
 }
 
+func (w scaleWrite) when() time.Time { return w.at }
+
 // settingWrite is a write of an autoscale setting that did not fail:
 // when, its floor (the instances it keeps on its target, Compute.Count)
 // and who wrote it.
@@ -96,6 +98,8 @@ type settingWrite struct {
 	floor int
 	who   event.Principal
 }
+
+func (w settingWrite) when() time.Time { return w.at }
 
 // bucketOf numbers the bucket of event time that holds t.
 func bucketOf(t time.Time) int64 { return t.Truncate(bucket).Unix() / int64(bucket/time.Second) }
@@ -236,7 +240,7 @@ func (e *Enricher) learnScale(ev *event.Event) {
 			s.learnTarget(target, c.Service, ev.Region, failed)
 		}
 		if !failed {
-			keepLatest(&s.settings, id, settingWrite{ev.Time, c.Count, ev.Principal}, func(w settingWrite) time.Time { return w.at })
+			keepLatest(&s.settings, id, settingWrite{ev.Time, c.Count, ev.Principal}, settingWrite.when)
 		}
 	case action:
 		target := resourceKey(c.Target)
@@ -252,7 +256,7 @@ func (e *Enricher) learnScale(ev *event.Event) {
 		// Only a completed action left the target its new count; its
 		// start says what autoscale meant to do.
 		if target != "" && !c.NoBody && event.AutoscaleCompleted(ev.Operation) && ev.Outcome == event.OutcomeSucceeded {
-			keepLatest(&s.seen, target, scaleWrite{at: ev.Time, n: c.New}, func(w scaleWrite) time.Time { return w.at })
+			keepLatest(&s.seen, target, scaleWrite{at: ev.Time, n: c.New}, scaleWrite.when)
 		}
 	case pool:
 		if c.Size != "" && !failed {
@@ -269,7 +273,7 @@ func (e *Enricher) learnScale(ev *event.Event) {
 			e.keep(keep(&s.sizes, id, fact{c.Size, true}))
 		}
 		if c.Count > 0 && !failed && !c.NoBody {
-			keepLatest(&s.seen, id, scaleWrite{at: ev.Time, n: c.Count}, func(w scaleWrite) time.Time { return w.at })
+			keepLatest(&s.seen, id, scaleWrite{at: ev.Time, n: c.Count}, scaleWrite.when)
 		}
 		if ev.Outcome == event.OutcomeStarted && c.Count > 0 && ev.Principal.ID != "" {
 			s.keepWrote(e, scaleKey{id, strings.ToLower(ev.Principal.ID), bucketOf(ev.Time)}, scaleWrite{ev.Time, c.Count, true})
@@ -318,9 +322,18 @@ func keep[K comparable, V any](m *map[K]V, k K, v V) bool {
 }
 
 // keepLatest adds v to m[k], a list kept in order of time and no longer
-// than maxSeen: past it, the earliest goes (v itself when it is).
-func keepLatest[V any](m *map[string][]V, k string, v V, at func(V) time.Time) {
+// than maxSeen: past it, the earliest goes (v itself when it is). A value
+// the list holds already is not added again: a record read again (a
+// service's cycle reads its open windows again, two exports hold the same
+// days) would push older ones out of the latest maxSeen, the write that
+// named what a target had among them. (Values compare with ==: their
+// times are events', UTC without a monotonic reading, alike when read
+// again.)
+func keepLatest[V comparable](m *map[string][]V, k string, v V, at func(V) time.Time) {
 	vs := (*m)[k]
+	if slices.Contains(vs, v) {
+		return
+	}
 	i := len(vs)
 	for i > 0 && at(vs[i-1]).After(at(v)) {
 		i--

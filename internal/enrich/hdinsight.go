@@ -40,7 +40,7 @@ func (s *scaleTable) learnHDInsight(e *Enricher, ev *event.Event, id string, fai
 	s.learnTarget(cluster, hdinsightService, ev.Region, failed)
 	// A request's Start: the Accept and Succeeded records name no workers.
 	if workers > 0 && !failed && !c.NoBody {
-		keepLatest(&s.seen, cluster, scaleWrite{at: ev.Time, n: workers}, func(w scaleWrite) time.Time { return w.at })
+		keepLatest(&s.seen, cluster, scaleWrite{at: ev.Time, n: workers}, scaleWrite.when)
 	}
 }
 
