@@ -1,0 +1,93 @@
+package serve
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// An HDInsight cluster's write (four Standard_E16_V3 workers) and, two
+// days later, a stolen account's resize of it to 200 workers (the rule
+// scenario's records), served by two cycles. In one process the resize
+// adds the 196 workers beyond the cluster's four, priced at the workers'
+// size, as in one hunt over both. After a restart between them the store
+// kept the size, so the machines are priced, but not the workers the
+// cluster had: the resize counts all 200 (more, never fewer).
+func TestHDInsightResizeAcrossCycles(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "compute", "testdata", "mass_deployment",
+		"stolen-account-resizes-the-data-teams-hdinsight-cluster-to-two-hundred-workers-fires", "PT1H.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var write, resize []byte
+	for line := range bytes.Lines(raw) {
+		if bytes.Contains(line, []byte("/RESIZE/ACTION")) {
+			resize = append(resize, line...)
+		} else {
+			write = append(write, line...)
+		}
+	}
+	if len(write) == 0 || len(resize) == 0 {
+		t.Fatal("the test case has no cluster write or no resize")
+	}
+	massOf := func(t *testing.T, res *Result) *alert.Alert {
+		t.Helper()
+		for i, a := range res.Fresh {
+			if a.Rule == "azure.compute.mass_deployment" {
+				return &res.Fresh[i]
+			}
+		}
+		t.Fatalf("no mass_deployment alert among %d", len(res.Fresh))
+		return nil
+	}
+	priced := func(t *testing.T, a *alert.Alert) {
+		t.Helper()
+		for _, c := range a.Compute {
+			if strings.HasSuffix(c.Resource, "/clusters/spark-prod") && c.Size == "Standard_E16_V3" && c.Count == 200 {
+				return
+			}
+		}
+		t.Errorf("compute %+v, want the cluster's 200 workers at Standard_E16_V3", a.Compute)
+	}
+	t.Run("one process", func(t *testing.T) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(write)
+		zw.Close()
+		st, watched := openStore(t), t.TempDir()
+		srv, err := New(context.Background(), Config{Store: st, Dirs: []string{watched}, Hunt: newProcess(t)()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runCycle(t, srv)
+		if err := os.WriteFile(filepath.Join(watched, "2.json"), resize, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := runCycle(t, srv)
+		if res.Carried != 0 {
+			t.Fatalf("%d records carried from the gzip file: the test proves nothing", res.Carried)
+		}
+		a := massOf(t, res)
+		if !strings.Contains(a.Summary, "adds up to 196 ") {
+			t.Errorf("summary %q, want the 196 workers beyond the cluster's four", a.Summary)
+		}
+		priced(t, a)
+	})
+	t.Run("two processes", func(t *testing.T) {
+		_, res := twoRuns(t, write, resize)
+		a := massOf(t, res)
+		if !strings.Contains(a.Summary, "adds up to 200 ") {
+			t.Errorf("summary %q, want all 200 workers: a new process knows not what the cluster had", a.Summary)
+		}
+		priced(t, a)
+	})
+}
