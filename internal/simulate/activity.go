@@ -199,8 +199,6 @@ var (
 	hpcImage    = vmImage{"microsoft-dsvm", "ubuntu-hpc", "2204"}
 )
 
-// vmBody is a VM create request body, of a VM made from Ubuntu.
-func vmBody(loc, size string) map[string]any { return vmBodyFrom(loc, size, ubuntuImage) }
 
 // vmBodyFrom is a VM create request body, of a VM made from img.
 func vmBodyFrom(loc, size string, img vmImage) map[string]any {
