@@ -199,7 +199,6 @@ var (
 	hpcImage    = vmImage{"microsoft-dsvm", "ubuntu-hpc", "2204"}
 )
 
-
 // vmBodyFrom is a VM create request body, of a VM made from img.
 func vmBodyFrom(loc, size string, img vmImage) map[string]any {
 	return map[string]any{"location": loc, "properties": map[string]any{
