@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -20,6 +21,62 @@ import (
 // hdinsightService is the service HDInsight's compute counts as
 // (event.Compute.Service).
 const hdinsightService = "hdinsight"
+
+// A service keeps what its process learned of a cluster's workers across
+// cycles, but a restart would forget it, and the first resize after one
+// would count every worker it asks for. So the workers each write and
+// resize asked for are kept with the writes of startable machines
+// (startTable, which a store keeps as start_writes: the latest count by
+// event time, and the worker role's size), and a process told them
+// (Know) takes the latest as what the cluster had then (seedWorkers).
+
+// learnWorkers keeps with the startable machines' writes what a cluster's
+// write (its worker role's size and workers) or resize (its workers)
+// asked for, keyed by the cluster.
+func (e *Enricher) learnWorkers(ev *event.Event) {
+	c := ev.Compute
+	if c.NoBody {
+		return
+	}
+	cluster, size, n := resourceKey(ev.ResourceID), c.WorkerSize, c.Workers
+	if ev.Operation == event.OpHDInsightResize {
+		cluster, size, n = resourceKey(c.Target), "", c.Count
+	}
+	if cluster == "" || size == "" && n <= 0 {
+		return
+	}
+	at := ev.Time.UnixMicro()
+	t := &e.starts
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	key := t.idKey(cluster)
+	e.keep(t.merge(key, size, at, n, at, ev.Region))
+	e.keep(t.noteFresh(key, cluster))
+}
+
+// seedWorkers gives the process's table of what the logs showed on each
+// HDInsight cluster the workers a store kept of it (ws, start_writes), as
+// seen at the time of the write or resize that asked for them.
+func (e *Enricher) seedWorkers(ws []event.StartWrite) {
+	s := &e.scale
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range ws {
+		id := resourceKey(w.ID)
+		if !strings.Contains(id, hdiClusters) {
+			continue
+		}
+		s.learnTarget(id, hdinsightService, w.Region, false)
+		if w.Count > 0 {
+			keepLatest(&s.seen, id, scaleWrite{at: w.CountAt, n: w.Count}, scaleWrite.when)
+		}
+		if w.Size != "" {
+			if _, ok := s.sizes[id]; !ok {
+				e.keep(keep(&s.sizes, id, fact{w.Size, false}))
+			}
+		}
+	}
+}
 
 // learnHDInsight keeps what a cluster's write or resize tells of the
 // cluster id (the write's resource; the resize's target), the write's

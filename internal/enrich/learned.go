@@ -105,6 +105,7 @@ func (e *Enricher) Know(l Learned) {
 		e.full.Store(true)
 	}
 	e.starts.know(l.Starts)
+	e.seedWorkers(l.Starts)
 	for _, o := range l.Owned {
 		e.keep(e.owned.learn(o.Tenant, []netip.Prefix{o.Prefix}, ownedTold))
 	}
