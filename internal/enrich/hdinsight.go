@@ -97,14 +97,16 @@ func (s *scaleTable) learnHDInsight(e *Enricher, ev *event.Event, id string, fai
 	s.learnTarget(cluster, hdinsightService, ev.Region, failed)
 	// A request's Start: the Accept and Succeeded records name no workers.
 	if workers > 0 && !failed && !c.NoBody {
-		keepLatest(&s.seen, cluster, scaleWrite{at: ev.Time, n: workers}, scaleWrite.when)
+		keepLatest(&s.seen, cluster, scaleWrite{at: ev.Time.Truncate(time.Microsecond), n: workers}, scaleWrite.when)
 	}
 }
 
 // workersBefore is how many workers the cluster last had, as its writes
 // and resizes asked, strictly before at (a resize's own request is at at);
-// 0 when the hunt read none. The caller holds s.mu.
+// 0 when the hunt read none. Times are to the microsecond, as a store
+// keeps them (seedWorkers): a resize read again after a restart is not
+// before itself. The caller holds s.mu.
 func (s *scaleTable) workersBefore(cluster string, at time.Time) int {
-	w, _ := latest(s.seen[cluster], at.Add(-time.Nanosecond), func(x scaleWrite) time.Time { return x.at })
+	w, _ := latest(s.seen[cluster], at.Truncate(time.Microsecond).Add(-time.Nanosecond), scaleWrite.when)
 	return w.n
 }

@@ -83,3 +83,58 @@ func TestLateRequestOfAnHDInsightResize(t *testing.T) {
 		}
 	}
 }
+
+// TestHDInsightWorkersAfterARestart: a service's process keeps what its
+// clusters' writes and resizes asked for with the writes a store keeps
+// (Learned), and a new process told them (Know) settles a later resize
+// against the latest: 4 → 200 before the restart, 200 → 250 after it adds
+// 50. The resize read again after the restart (a window's records) is not
+// before itself, though the store keeps its time to the microsecond: it
+// counts its 200 whole (the store keeps the latest only), never none.
+func TestHDInsightWorkersAfterARestart(t *testing.T) {
+	const (
+		cluster = "/subscriptions/s1/resourcegroups/rg-data/providers/microsoft.hdinsight/clusters/spark1"
+		role    = cluster + "/roles/workernode"
+	)
+	t0 := time.Date(2026, 3, 14, 2, 30, 0, 123456789, time.UTC) // nanoseconds, as the Activity Log writes
+	t1, t2 := t0.Add(48*time.Hour), t0.Add(72*time.Hour)
+	apply := func(e *Enricher, at time.Time, op, id string, c event.Compute) {
+		e.Apply(&event.Event{Time: at, Operation: op, ResourceID: id, Region: "westeurope",
+			Principal: event.Principal{ID: thief}, Outcome: event.OutcomeStarted, Compute: &c})
+	}
+	resize := func(e *Enricher, at time.Time, n int) {
+		apply(e, at, event.OpHDInsightResize, role, event.Compute{Service: "hdinsight", Count: n, Target: cluster})
+	}
+	before, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.ForgetLearned() // a service's cycle: what it learns is noted for the store
+	apply(before, t0, event.OpHDInsightWrite, cluster,
+		event.Compute{Service: "hdinsight", Size: "Standard_D16_V3", Count: 4, WorkerSize: "Standard_D16_V3", Workers: 4})
+	resize(before, t1, 200)
+	if n, _, _ := before.LateRequest(role, thief, t1, 200); n != 196 {
+		t.Fatalf("before the restart, 4 → 200 adds %d, want 196", n)
+	}
+	after, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after.ForgetLearned()
+	after.Know(before.Learned())
+	resize(after, t1, 200) // read again
+	resize(after, t2, 250)
+	for _, c := range []struct {
+		name  string
+		at    time.Time
+		asked int
+		want  int
+	}{
+		{"the resize read again", t1, 200, 200},
+		{"a later resize", t2, 250, 50},
+	} {
+		if n, target, size := after.LateRequest(role, thief, c.at, c.asked); n != c.want || target != cluster || size != "Standard_D16_V3" {
+			t.Errorf("after the restart, %s: LateRequest = %d %q %q, want %d %q Standard_D16_V3", c.name, n, target, size, c.want, cluster)
+		}
+	}
+}
