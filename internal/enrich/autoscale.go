@@ -424,8 +424,8 @@ func (e *Enricher) LateRequest(setting, principal string, at time.Time, floor in
 	defer s.mu.Unlock()
 	id := resourceKey(setting)
 	target, ok := s.targets[id]
-	if ok && s.services[target] == hdinsightService {
-		return max(floor-s.workersBefore(target, at), 0), target, s.size(target)
+	if ok && isHDInsightCluster(target) {
+		return max(floor-s.workersBefore(target, at), 0), target, e.workerSize(target)
 	}
 	if !ok {
 		if isBatchPool(id) {

@@ -144,10 +144,6 @@ func (e *Enricher) learnStarted(ev *event.Event) {
 		e.keep(t.started.Put(t.idKey(id), struct{}{}))
 		return
 	}
-	if ev.Operation == event.OpHDInsightWrite || ev.Operation == event.OpHDInsightResize {
-		e.learnWorkers(ev) // hdinsight.go
-		return
-	}
 	counts, ok := startable[ev.Operation]
 	if !ok || c.Target != "" || c.Size == "" && (!counts || c.Count <= 0) {
 		return

@@ -2,14 +2,13 @@ package serve
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/hunt"
 )
 
 // An HDInsight cluster's write (four Standard_E16_V3 workers) and, two
@@ -54,39 +53,21 @@ func TestHDInsightResizeAcrossCycles(t *testing.T) {
 		}
 		t.Errorf("compute %+v, want the cluster's 200 workers at Standard_E16_V3", a.Compute)
 	}
-	t.Run("one process", func(t *testing.T) {
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		zw.Write(write)
-		zw.Close()
-		st, watched := openStore(t), t.TempDir()
-		srv, err := New(context.Background(), Config{Store: st, Dirs: []string{watched}, Hunt: newProcess(t)()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		runCycle(t, srv)
-		if err := os.WriteFile(filepath.Join(watched, "2.json"), resize, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		res := runCycle(t, srv)
-		if res.Carried != 0 {
-			t.Fatalf("%d records carried from the gzip file: the test proves nothing", res.Carried)
-		}
-		a := massOf(t, res)
-		if !strings.Contains(a.Summary, "adds up to 196 ") {
-			t.Errorf("summary %q, want the 196 workers beyond the cluster's four", a.Summary)
-		}
-		priced(t, a)
-	})
-	t.Run("two processes", func(t *testing.T) {
-		_, res := twoRuns(t, write, resize)
-		a := massOf(t, res)
-		if !strings.Contains(a.Summary, "adds up to 196 ") {
-			t.Errorf("summary %q, want the 196 workers beyond the four the store kept", a.Summary)
-		}
-		priced(t, a)
-	})
+	lives := newProcess(t)() // a process that lives through both cycles
+	for _, c := range []struct {
+		name    string
+		process func() hunt.Config
+	}{
+		{"one process", func() hunt.Config { return lives }},
+		{"two processes", newProcess(t)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, res := servedTwice(t, write, resize, c.process)
+			a := massOf(t, res)
+			if !strings.Contains(a.Summary, "adds up to 196 ") {
+				t.Errorf("summary %q, want the 196 workers beyond the cluster's four", a.Summary)
+			}
+			priced(t, a)
+		})
+	}
 }

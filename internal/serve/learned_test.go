@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -112,11 +113,17 @@ func TestServeForgetsWhatTheStoreDropped(t *testing.T) {
 // second run's result.
 func twoRuns(t *testing.T, first, second []byte) (*store.Store, *Result) {
 	t.Helper()
+	return servedTwice(t, first, second, newProcess(t))
+}
+
+// servedTwice is twoRuns with each run's hunt configured by process: a
+// new process's each time (newProcess), or one process's that lives on.
+func servedTwice(t *testing.T, first, second []byte, process func() hunt.Config) (*store.Store, *Result) {
+	t.Helper()
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(first)
 	zw.Close()
-	process := newProcess(t)
 	st, watched := openStore(t), t.TempDir()
 	if err := os.WriteFile(filepath.Join(watched, "1.json.gz"), gz.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
