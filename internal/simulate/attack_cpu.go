@@ -62,7 +62,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 		// 75 machines of 64 vCPUs or more at least: 4,800 vCPUs.
 		"azure.compute.vcpu_volume", "azure.compute.vcpu_volume.day", "azure.compute.vcpu_volume.tenant",
 	}
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kitRenamed)
 	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)

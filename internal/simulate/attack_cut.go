@@ -25,6 +25,7 @@ func (g *gen) exportCut(at time.Time) Attack {
 	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Azure Portal", AppID: appPortal, Country: "US"})
 	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appPortal, Name: p.Name, IP: ip}
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	// The setting the platform team last wrote: moved to a new workspace
 	// on its rotation day (woken.go), in working hours; attacks run at
 	// night.
@@ -51,8 +52,8 @@ func (g *gen) exportCut(at time.Time) Attack {
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.7.%d", 74+i, 4+g.r.IntN(20)) // no benign host has these (flows.go)
 		resolved = g.lookup(up, net, src, ep.host+".") || resolved
-		g.driverExec(up.Add(-time.Minute), host, true)
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.driverExec(up.Add(-time.Minute), host, true, devCUDA)
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -65,7 +66,7 @@ func (g *gen) exportCut(at time.Time) Attack {
 	a.extend(back)
 	a.MustFire = []string{"azure.signin.azure_ip_not_owned", "azure.subscription.activity_log_export_removed"}
 	a.driver(true, g.agents)
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)

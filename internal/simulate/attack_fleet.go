@@ -44,6 +44,7 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 	ep := g.poolEndpoint(pick(g.r, candidatePools), 0)
 	devs := len(t.People) - len(t.Ops) - len(t.DS) - 1
 	a := Attack{Start: at, Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	now, resolved := at, false
 	for j, k := range g.r.Perm(devs)[:fleetPrincipals] {
 		p := t.People[len(t.Ops)+len(t.DS)+1+k]
@@ -78,7 +79,7 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 			up := end.Add(3*time.Minute + g.jitter(2*time.Minute))
 			src := fmt.Sprintf("10.%d.%d.%d", 30+len(t.Regions), 6+j, 10+i)
 			resolved = g.lookup(up, net, src, ep.host+".") || resolved
-			g.attackerExec(up.Add(2*time.Second), name, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+			g.attackerExec(up.Add(2*time.Second), name, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
 			g.minerAlert(&a, up.Add(2*time.Second), rid, name)
 			a.extend(up.Add(2 * time.Second))
 			a.extend(g.minerFlows(up, net, src, ep))
@@ -92,7 +93,7 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 		"azure.compute.gpu_driver_image",
 	}
 	a.driver(false, g.agents)
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert", "azure.defender.gpu_extension_alert")
 	a.expect("azure.dns.mining_pool_lookup.candidate", resolved, "the miners resolved their pool through no DNS the tenant logs")
 	a.poolFlow(ep)

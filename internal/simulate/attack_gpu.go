@@ -43,8 +43,9 @@ func principalIDs(p person) []string { return []string{strings.ToLower(p.UPN), s
 // gpuChain is the full GPU cryptojacking chain: a Global Administrator's
 // stolen session invites a guest, elevates access and makes the guest Owner;
 // the guest signs in with one factor from Azure, raises GPU quota in three
-// far regions, fails once on quota, builds A100 spot scale sets with the
-// NVIDIA driver, and the instances resolve a pool and run xmrig.
+// far regions, fails once on quota, builds spot scale sets of NVIDIA's or
+// AMD's GPUs with their driver, and the instances resolve a pool and mine
+// (its kit drawn: miners.go).
 func (g *gen) gpuChain(at time.Time) Attack {
 	t := g.t
 	admin := t.People[t.Admin]
@@ -53,6 +54,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	partner := pick(g.r, []string{"partner", "consult", "vendorlabs", "extsupport"})
 	guest := person{Name: name, UPN: fmt.Sprintf("%s_%s.example#EXT#@%s", name, partner, t.Domain), OID: guid(g.r), Guest: true}
 	a := Attack{Start: at, Principals: append(principalIDs(admin), principalIDs(guest)...), Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 
 	g.signIn(at, signin{UPN: admin.UPN, OID: admin.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true, Risk: "medium", RiskState: "atRisk", Country: "US"})
 	now := at.Add(3*time.Minute + g.jitter(time.Minute))
@@ -87,6 +89,14 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// records stay what they were before flow logs were simulated.
 	ep := g.poolEndpoint(pick(g.fr, []string{"fr.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
 	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
+	// A third of the attackers find AMD's Instinct machines free instead:
+	// no Azure extension installs AMD's driver on Linux, so it goes on the
+	// hosts as they boot, and the miner computes through OpenCL.
+	dev := devCUDA
+	if g.mnr.IntN(3) == 0 {
+		dev = devOpenCL
+		size, family = pick(g.mnr, []string{"Standard_ND96isr_MI300X_v5", "Standard_ND96is_MI300X_v5"}), "standardNDISv5MI300XFamily"
+	}
 	// First it tries where the capacity is, as attackers do, and each
 	// region and family it tries refuses on quota: the first sizes it
 	// reaches for in three of the regions, then two other GPU families.
@@ -119,7 +129,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// Half the attackers leave the driver extension out (the Activity Log
 	// then shows nothing of the driver) and install it as the instances
 	// boot.
-	hostDriver := g.drv.IntN(2) == 0
+	hostDriver := g.drv.IntN(2) == 0 || dev == devOpenCL
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
@@ -141,9 +151,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, ep.host+".") || resolved
 		if hostDriver {
-			g.driverExec(up.Add(-time.Minute), host, true)
+			g.driverExec(up.Add(-time.Minute), host, true, dev)
 		}
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, dev))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -155,12 +165,12 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"azure.compute.quota_exceeded_failures", "azure.compute.quota_exceeded_failures.regions",
 		"azure.compute.gpu_created", "azure.compute.mass_deployment", "azure.compute.multi_region_fanout", "azure.compute.new_region",
 		"azure.compute.first_time_deployer",
-		// 80 machines of one to four GPUs and 24 vCPUs or more each, the
+		// 80 machines of one to eight GPUs and 24 vCPUs or more each, the
 		// quota failure's request among them.
 		"azure.compute.gpu_volume", "azure.compute.vcpu_volume",
 	}
 	a.driver(hostDriver, g.agents)
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
 	if !hostDriver {
 		a.expectDefender(g.agents, "azure.defender.gpu_extension_alert")
@@ -191,7 +201,7 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 		host := fmt.Sprintf("quarterly%06d", i)
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
 		if upgrade {
-			g.driverExec(up.Add(-2*time.Minute), host, false)
+			g.driverExec(up.Add(-2*time.Minute), host, false, devCUDA)
 		}
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
 		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})

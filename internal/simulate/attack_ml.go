@@ -78,12 +78,6 @@ func (g *gen) benignPipeline(day time.Time) {
 	g.amlJob(now.Add(time.Minute), sp, t.workspace(), fmt.Sprintf("nightly-eval-%06d", g.r.IntN(1e6)), commandJob("", size, 1, "python eval.py"), true)
 }
 
-// minerArgs is the command line of a GPU miner started on a node.
-func minerArgs(ep endpoint) []string {
-	return []string{"/tmp/.x/xmrig", "-o", fmt.Sprintf("stratum+tcp://%s:%d", ep.host, ep.port),
-		"-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A", "--cuda", "--donate-level", "1"}
-}
-
 // mlFanout is GPU cryptojacking through the PaaS compute services: the
 // training pipeline's leaked secret signs in with client credentials from
 // Azure and, within the hour, fans GPU compute out over three far regions:
@@ -95,6 +89,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	ip := pick(g.r, attackerIPs)
 	sp := g.spActor(t.ML, ip)
 	a := Attack{Start: at, Principals: []string{strings.ToLower(t.ML.OID), strings.ToLower(t.ML.AppID)}, Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	g.spSignIn(at, t.ML, ip, "US")
 	regions := g.otherRegions(3)
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
@@ -139,7 +134,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	src := fmt.Sprintf("10.%d.3.%d", 60+g.r.IntN(4), 4+g.r.IntN(40))
 	ep := g.poolEndpoint(pool, 0)
 	resolved := g.lookup(up, net, src, pool+".")
-	g.attackerExec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, minerArgs(ep))
+	g.attackerExec(up.Add(2*time.Second), fmt.Sprintf("tvmps_%x_p", g.r.Uint64()), 2200+g.r.IntN(300), 2100, 0, kit.args(g.mnr, ep, devCUDA))
 	a.extend(up.Add(2 * time.Second))
 	// The network's flow log sees the miner dial out.
 	a.extend(g.minerFlows(up, net, src, ep))
@@ -151,7 +146,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	}
 	a.Evades = []string{"azure.compute.first_time_deployer"}
 	a.Note = "a leaked secret of a principal that deploys every night evades azure.compute.first_time_deployer: the services, regions and volume give it away"
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.poolLookup(resolved)
 	a.poolFlow(ep)
 	return a

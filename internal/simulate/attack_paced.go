@@ -39,6 +39,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
 	loc := g.otherRegions(1)[0]
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	now := g.quota(at.Add(4*time.Minute+g.jitter(4*time.Minute)), ua, loc, "standardNDASv4_A100Family", pacedSets*pacedCapacity*96)
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
 	ep := g.poolEndpoint(pool, 0)
@@ -58,7 +59,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 		src := fmt.Sprintf("10.%d.5.%d", 60+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		host := fmt.Sprintf("batch-%d%06d", i, g.r.IntN(pacedCapacity))
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -70,7 +71,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	}
 	a.Evades = slices.Clone(pacedEvades)
 	a.Note = fmt.Sprintf("%d scale sets of %d × %s, one a little over each hour: under the hourly sums, over the day's", pacedSets, pacedCapacity, pacedSize)
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)

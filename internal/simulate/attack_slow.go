@@ -38,6 +38,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	ip := pick(g.r, attackerIPs)
 	admin, guest, _, now := g.guestOwner(at, ip)
 	a := Attack{Start: at, Principals: append(principalIDs(admin), principalIDs(guest)...), Resources: []string{strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	ga := actor{UPN: guest.UPN, OID: guest.OID, AppID: appCLI, Name: guest.Name, IP: ip}
 	regions := g.otherRegions(slowSteps)
 	gap := g.stepGap(at)
@@ -64,7 +65,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		host := fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4))
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -78,7 +79,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	}
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)

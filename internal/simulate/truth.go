@@ -46,7 +46,10 @@ type Attack struct {
 	// bursts spread over days, say); they must stay quiet on it too, which
 	// shows the scenario does what it claims.
 	Evades []string `json:"evades,omitempty"`
-	Note   string   `json:"note,omitempty"` // why a rule is or is not expected
+	// Miner is the kit the attack mines with (miners.go): xmrig,
+	// xmrig-renamed, srbminer or xmrig-config.
+	Miner string `json:"miner,omitempty"`
+	Note  string `json:"note,omitempty"` // why a rule is or is not expected
 }
 
 // Machine reports whether host h (as record.HostName gives it) is one of
@@ -273,8 +276,14 @@ func (a *Attack) driver(onHost bool, agents string) {
 }
 
 // minerProcess notes what the process logs can show of the miners: their
-// start, when an agent policy reaches the attacker's machines.
-func (a *Attack) minerProcess(agents string) {
+// start, when an agent policy reaches the attacker's machines and the
+// kit's command line shows mining.
+func (a *Attack) minerProcess(agents string, kit minerKit) {
+	a.Miner = string(kit)
+	if !kit.visible() {
+		a.addNote("the miner is renamed and reads its pool and wallet from a file, so its command line shows no mining: azure.host.miner_process is not expected")
+		return
+	}
 	a.expect("azure.host.miner_process", agents == AgentsAll,
 		"no agent reaches the attacker's machines (the tenant has no policy that installs one)")
 }

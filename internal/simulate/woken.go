@@ -185,6 +185,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
 	loc := t.DSRegion
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.trainSetID()), strings.ToLower(t.FirewallID)}}
+	kit := g.minerKit()
 	// Every machine it finds: the set's instances one by one, the
 	// training VMs, the build agents.
 	now := at.Add(3*time.Minute + g.jitter(3*time.Minute))
@@ -212,7 +213,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 		up := now.Add(20*time.Second + g.jitter(40*time.Second))
 		src := fmt.Sprintf("10.%d.6.%d", 70+g.r.IntN(4), 4+i) // no benign host has these (flows.go)
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		g.attackerExec(up.Add(time.Second), host, 2100+g.r.IntN(100), 1877, 0, minerArgs(ep))
+		g.attackerExec(up.Add(time.Second), host, 2100+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(time.Second), t.trainSetID(), host)
 		a.extend(up.Add(time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -225,7 +226,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 		"azure.compute.compute_started.first_by_principal", "azure.compute.compute_started.many_machines",
 		"azure.compute.run_command.first_by_principal", "azure.compute.run_command.many_machines",
 	}
-	a.minerProcess(g.agents)
+	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
 	a.poolLookup(resolved)
 	a.poolFlow(ep)

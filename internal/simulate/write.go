@@ -123,6 +123,7 @@ type gen struct {
 	// drv is the stream of GPU drivers installed on hosts (drivers.go);
 	// sec that of Defender for Cloud's alerts (defender.go).
 	drv, sec *rand.Rand
+	mnr      *rand.Rand // the stream of the attacks' miners (miners.go)
 	wk       *rand.Rand // the woken machines' stream (woken.go)
 	// vend is the stream of subscriptions created (attack_vend.go), and
 	// vendDay shifts the pipeline's days.
@@ -252,7 +253,7 @@ func newGen(opt Options) (*gen, error) {
 	t.Rotation = wk.IntN(opt.Days)
 	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
 	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
-		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), sec: newSecRand(opt.Seed),
+		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
 		flowTargets: map[string]flowTarget{}, agents: agents, shapes: shapes}, nil
 }
 

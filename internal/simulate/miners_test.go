@@ -1,0 +1,87 @@
+package simulate
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+)
+
+// The attacks' miners and GPUs vary from seed to seed (miners.go), so that
+// the evaluation measures the host rules on toolkits they were not written
+// beside: every kit, and AMD's GPUs with their driver installed on the
+// hosts, turn up within a few seeds, truth says which kit ran and expects
+// the miner's alert exactly when its command line shows mining, and a hunt
+// of a tenant of each kit fires what truth expects of it (the GPU driver
+// as Azure Linux names it among them).
+func TestMinerKitsAndGPUsVary(t *testing.T) {
+	t.Parallel()
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	kits := slices.Compact(slices.Clone(minerKits)) // grouped: each once
+	hunted := map[string]bool{}                     // kits, and "amd", whose tenant was hunted
+	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+1; seed++ {
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll}
+		dir, truth := write(t, opt)
+		x := truth.Attacks[0]
+		kit := minerKit(x.Miner)
+		if !slices.Contains(minerKits, kit) {
+			t.Fatalf("seed %d: truth names miner %q, not a kit", seed, x.Miner)
+		}
+		if kit.visible() != slices.Contains(x.MustFire, "azure.host.miner_process") {
+			t.Errorf("seed %d, kit %s: miner_process expected %v", seed, kit, !kit.visible())
+		}
+		if !kit.visible() && !strings.Contains(x.Note, "azure.host.miner_process is not expected") {
+			t.Errorf("seed %d, kit %s: the note does not say why the miner is not seen: %q", seed, kit, x.Note)
+		}
+		files := tree(t, dir)
+		amd := false
+		for name, b := range files {
+			if strings.HasPrefix(filepath.ToSlash(name), "insights-activity-logs/") && bytes.Contains(b, []byte("MI300X")) {
+				amd = true
+			}
+		}
+		if amd && !slices.Contains(x.MustFire, "azure.host.gpu_driver_install") {
+			t.Errorf("seed %d: AMD's GPUs, whose driver no extension installs, and gpu_driver_install not expected", seed)
+		}
+		key := string(kit)
+		if amd {
+			key = "amd"
+		}
+		if hunted[key] {
+			continue
+		}
+		hunted[key] = true
+		t.Logf("seed %d: %s", seed, key)
+		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
+			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fired := map[string]bool{}
+		for _, a := range res.Alerts {
+			if involves(a, x) {
+				fired[a.Rule] = true
+			}
+		}
+		for _, r := range x.MustFire {
+			if !fired[r] {
+				t.Errorf("seed %d (%s): %s did not fire", seed, key, r)
+			}
+		}
+		if !kit.visible() && fired["azure.host.miner_process"] {
+			t.Errorf("seed %d: the %s kit's command line shows nothing, yet miner_process fired", seed, kit)
+		}
+	}
+	for _, k := range append(kits, "amd") {
+		if !hunted[string(k)] {
+			t.Errorf("forty seeds drew no %s", k)
+		}
+	}
+}
