@@ -319,7 +319,9 @@ func TestDemoShowsTheAttackFirst(t *testing.T) {
 	if first < 0 || !strings.Contains(out[first:first+200], "critical  Cryptojacking:") {
 		t.Errorf("the first incident is not the critical cryptojacking one:\n%.600s", out[max(first, 0):])
 	}
+	// Every stage the README promises: the driver, the miner, its pool.
 	for _, want := range []string{"initial access → escalation", "per hour", "azure.identity.elevate_access", "azure.host.miner_process",
+		"azure.compute.gpu_driver_extension", "azure.network.mining_pool_connection",
 		"azure.defender.mining_alert", "'mamori demo --keep DIR' keeps them"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)

@@ -64,7 +64,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	}
 	a.minerProcess(g.agents, kitRenamed)
 	a.expectDefender(g.agents, "azure.defender.mining_alert", "azure.defender.compute_creation_alert")
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

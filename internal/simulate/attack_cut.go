@@ -68,7 +68,7 @@ func (g *gen) exportCut(at time.Time) Attack {
 	a.driver(true, g.agents)
 	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	a.addNote("the export is cut before the deployment: the scale sets' records are in the Activity Log's own copy (--shape rest) only, so the rules on creates are not expected")
 	return a

@@ -92,6 +92,10 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// A third of the attackers find AMD's Instinct machines free instead:
 	// no Azure extension installs AMD's driver on Linux, so it goes on the
 	// hosts as they boot, and the miner computes through OpenCL.
+	// One in five mines through its own proxy, reached by its address.
+	if g.mnr.IntN(5) == 0 {
+		ep = proxyEndpoint(g.mnr)
+	}
 	dev := devCUDA
 	if g.mnr.IntN(3) == 0 {
 		dev = devOpenCL
@@ -149,7 +153,9 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
-		resolved = g.lookup(up, net, src, ep.host+".") || resolved
+		if ep.named() {
+			resolved = g.lookup(up, net, src, ep.host+".") || resolved
+		}
 		if hostDriver {
 			g.driverExec(up.Add(-time.Minute), host, true, dev)
 		}
@@ -175,7 +181,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	if !hostDriver {
 		a.expectDefender(g.agents, "azure.defender.gpu_extension_alert")
 	}
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

@@ -92,7 +92,7 @@ func (g *gen) hdinsightResize(at time.Time) Attack {
 		// 146 workers or more beyond the four: 2,336 vCPUs or more.
 		"azure.compute.mass_deployment", "azure.compute.vcpu_volume", "azure.compute.vcpu_volume.tenant",
 	}
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

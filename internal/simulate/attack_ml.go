@@ -147,7 +147,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	a.Evades = []string{"azure.compute.first_time_deployer"}
 	a.Note = "a leaked secret of a principal that deploys every night evades azure.compute.first_time_deployer: the services, regions and volume give it away"
 	a.minerProcess(g.agents, kit)
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

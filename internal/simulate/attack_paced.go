@@ -73,7 +73,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	a.Note = fmt.Sprintf("%d scale sets of %d × %s, one a little over each hour: under the hourly sums, over the day's", pacedSets, pacedCapacity, pacedSize)
 	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

@@ -81,7 +81,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
 	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	return a
 }

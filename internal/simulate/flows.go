@@ -38,6 +38,23 @@ var poolEndpoints = map[string][]endpoint{
 	"alphablockmonero.xyz":    {{"alphablockmonero.xyz", 3333, "37.187.95.110"}, {"alphablockmonero.xyz", 5555, "37.187.95.110"}, {"alphablockmonero.xyz", 7777, "37.187.95.110"}},
 }
 
+// proxyAddrs stand in for an attacker's own mining proxy (XMRig's proxy on
+// a rented server, forwarding to a pool): no list names it and it listens
+// on 443, so a flow log shows a connection like any other, and the miners
+// reach it by its address, so no lookup names a pool. TEST-NET-1 (RFC
+// 5737): public in form, and in no intel list.
+var proxyAddrs = []string{"192.0.2.44", "192.0.2.97", "192.0.2.180"}
+
+// proxyEndpoint is one of them, on 443.
+func proxyEndpoint(r *rand.Rand) endpoint {
+	a := pick(r, proxyAddrs)
+	return endpoint{host: a, port: 443, ip: a}
+}
+
+// named reports whether the miners reach ep by a name (a pool's), which
+// they look up first, rather than by its address.
+func (ep endpoint) named() bool { return ep.host != ep.ip }
+
 // stratumPorts are ports pools publish that no common service uses
 // (strong in data/mining/ports.csv: Falco's Stratum ports, and the pools'
 // own such as MoneroOcean's difficulty ports 10032 and 10128): a flow log

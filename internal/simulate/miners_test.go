@@ -16,17 +16,18 @@ import (
 
 // The attacks' miners and GPUs vary from seed to seed (miners.go), so that
 // the evaluation measures the host rules on toolkits they were not written
-// beside: every kit, and AMD's GPUs with their driver installed on the
-// hosts, turn up within a few seeds, truth says which kit ran and expects
-// the miner's alert exactly when its command line shows mining, and a hunt
-// of a tenant of each kit fires what truth expects of it (the GPU driver
-// as Azure Linux names it among them).
+// beside: every kit, AMD's GPUs with their driver installed on the hosts,
+// and miners reaching the attacker's own proxy by its address turn up
+// within a few seeds; truth says which kit ran and expects the miner's
+// alert exactly when its command line shows mining, and no pool alert of
+// the proxy's flows; and a hunt of a tenant of each fires what truth
+// expects of it (the GPU driver as Azure Linux names it among them).
 func TestMinerKitsAndGPUsVary(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
 	kits := slices.Compact(slices.Clone(minerKits)) // grouped: each once
 	hunted := map[string]bool{}                     // kits, and "amd", whose tenant was hunted
-	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+1; seed++ {
+	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+2; seed++ {
 		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll}
 		dir, truth := write(t, opt)
 		x := truth.Attacks[0]
@@ -50,14 +51,23 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 		if amd && !slices.Contains(x.MustFire, "azure.host.gpu_driver_install") {
 			t.Errorf("seed %d: AMD's GPUs, whose driver no extension installs, and gpu_driver_install not expected", seed)
 		}
-		key := string(kit)
+		keys := []string{string(kit)}
 		if amd {
-			key = "amd"
+			keys = append(keys, "amd")
 		}
-		if hunted[key] {
+		if strings.Contains(x.Note, "own proxy") {
+			keys = append(keys, "proxy")
+			if slices.Contains(x.MustFire, "azure.dns.mining_pool_lookup") || slices.Contains(x.MustFire, "azure.network.mining_pool_connection") {
+				t.Errorf("seed %d: the miners reach a proxy no list names, and the pool's lookup or flow alert is expected", seed)
+			}
+		}
+		if !slices.ContainsFunc(keys, func(k string) bool { return !hunted[k] }) {
 			continue
 		}
-		hunted[key] = true
+		for _, k := range keys {
+			hunted[k] = true
+		}
+		key := strings.Join(keys, "+")
 		t.Logf("seed %d: %s", seed, key)
 		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
 			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
@@ -79,7 +89,7 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 			t.Errorf("seed %d: the %s kit's command line shows nothing, yet miner_process fired", seed, kit)
 		}
 	}
-	for _, k := range append(kits, "amd") {
+	for _, k := range append(kits, "amd", "proxy") {
 		if !hunted[string(k)] {
 			t.Errorf("forty seeds drew no %s", k)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path"
@@ -475,6 +476,21 @@ func TestPoolPortsAreWhatTheTruthSays(t *testing.T) {
 				t.Errorf("%s:%d at %s: the intel flags it %v, the truth expects the rule %v", host, ep.port, ep.ip, flagged, classicPort(ep))
 			}
 			seen[ep.port] = true
+		}
+	}
+	// The attackers' own proxies: public, outside Azure and the tenant,
+	// and in no list, so the truth expects neither the flow rule nor a
+	// lookup of them.
+	if ep := proxyEndpoint(rand.New(rand.NewPCG(1, 2))); ep.named() || classicPort(ep) || !slices.Contains(proxyAddrs, ep.ip) {
+		t.Errorf("a proxy endpoint %+v is named, on a miner port, or none of proxyAddrs", ep)
+	}
+	for _, a := range proxyAddrs {
+		addr := netip.MustParseAddr(a)
+		if !addr.IsGlobalUnicast() || addr.IsPrivate() || enr.Azure(addr) || enr.IP(addr).Owned {
+			t.Errorf("proxy %s is not a public address outside Azure and the tenant", a)
+		}
+		if m, ok := enr.PoolEndpoint(addr, 443); ok {
+			t.Errorf("proxy %s:443 is flagged as a pool (%+v): the truth expects no flow alert", a, m)
 		}
 	}
 	if !seen[10128] || !classicPort(endpoint{port: 10128}) {

@@ -253,10 +253,15 @@ func (a *Attack) poolFlow(ep endpoint) {
 }
 
 // poolLookup notes what the firewall's DNS log can show of the miners'
-// lookups of their pool: resolved says one of them went through it. A
+// lookups of their pool ep: resolved says one of them went through it. A
 // miner in a network the attacker made resolves through Azure's own DNS,
-// and the tenant's logs show nothing of it.
-func (a *Attack) poolLookup(resolved bool) {
+// and the tenant's logs show nothing of it; one that reaches its pool by
+// address (the attacker's own proxy) looks nothing up.
+func (a *Attack) poolLookup(ep endpoint, resolved bool) {
+	if !ep.named() {
+		a.addNote("the miners reach the attacker's own proxy at " + ep.ip + ", which no list names, by its address: no lookup names a pool, and azure.dns.mining_pool_lookup is not expected")
+		return
+	}
 	a.expect("azure.dns.mining_pool_lookup", resolved,
 		"the miners' networks are the attacker's, which resolve names through Azure's DNS, not the tenant's firewall")
 }

@@ -228,7 +228,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 	}
 	a.minerProcess(g.agents, kit)
 	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(resolved)
+	a.poolLookup(ep, resolved)
 	a.poolFlow(ep)
 	a.addNote("nothing is created: the rules on creates, quota and drivers have nothing to read")
 	return a
