@@ -440,6 +440,7 @@ func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
 		{append(sim[:3:3], "--tenant-size", "huge"), "--tenant-size"},
 		{append(sim[:3:3], "--shape", "csv"), "--shape"},
 		{append(sim[:3:3], "--host-agents", "some"), "--host-agents"},
+		{append(sim[:3:3], "--host-log", "syslog-ng"), "--host-log"},
 		{append(sim[:3:3], "--scenario", "no-such-attack"), "--scenario"},
 		{[]string{"eval", "--tenants", "1", "--days", "0"}, "--days"},
 		{[]string{"eval", "--tenants", "1", "--days", "-3"}, "--days"},

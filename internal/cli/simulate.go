@@ -32,6 +32,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	signInShape := fs.String("signin-shape", "loganalytics", "shape of the Entra sign-ins: loganalytics (SigninLogs export, a file a day) or records (diagnostic settings, hourly PT1H.json)")
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export); several, separated by commas, write the same days in each export")
+	hostLog := fs.String("host-log", "", "the machines' process log: auditd (hosts/NAME/audit.log) or sysmon (Sysmon for Linux through syslog, hosts/NAME/syslog); default: either, drawn from the seed")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
@@ -50,7 +51,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori simulate: --days:", err)
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, SignInShape: *signInShape, HostAgents: *agents})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, SignInShape: *signInShape, HostAgents: *agents, HostLog: *hostLog})
 	if oe := (*simulate.OptionError)(nil); errors.As(err, &oe) {
 		fmt.Fprintf(stderr, "mamori simulate: %s: %s\n", simulateFlags[oe.Option], err)
 		return ExitUsage
@@ -64,10 +65,14 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		return ExitError
 	}
 	fmt.Fprintf(stdout, "wrote a %s tenant's %d days of logs to %s (seed %d)\n", *size, *days, *out, *seed)
+	agent := "auditd"
+	if truth.HostLog == simulate.LogSysmon {
+		agent = "Sysmon for Linux"
+	}
 	if truth.HostAgents == simulate.AgentsAll {
-		fmt.Fprintln(stdout, "process logs: every machine's, the attackers' too (an agent policy reaches new machines)")
+		fmt.Fprintf(stdout, "process logs (%s): every machine's, the attackers' too (an agent policy reaches new machines)\n", agent)
 	} else {
-		fmt.Fprintln(stdout, "process logs: the tenant's own machines only (no agent reaches the attackers')")
+		fmt.Fprintf(stdout, "process logs (%s): the tenant's own machines only (no agent reaches the attackers')\n", agent)
 	}
 	for _, a := range truth.Attacks {
 		kind := "attack"
@@ -82,7 +87,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // simulateFlags names the flag that sets each simulate.Options field.
-var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "SignInShape": "--signin-shape", "Scenarios": "--scenario", "HostAgents": "--host-agents"}
+var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "SignInShape": "--signin-shape", "Scenarios": "--scenario", "HostAgents": "--host-agents", "HostLog": "--host-log"}
 
 // demo simulates an attacked tenant in a temporary folder, hunts it and
 // prints the incidents: mamori end to end with nothing but Go installed.

@@ -67,20 +67,24 @@ func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, ar
 	g.logExec(at, host, g.execText(g.r, at, host, pid, ppid, uid, args), true)
 }
 
-// logExec writes the audit event b of host to its log, unless the host is
-// an attacker's (attacker) that no agent reaches.
+// logExec writes the event b of host to its process log, unless the host
+// is an attacker's (attacker) that no agent reaches.
 func (g *gen) logExec(at time.Time, host string, b []byte, attacker bool) {
 	if !attacker || g.agents == AgentsAll {
-		g.add("hosts/"+host+"/audit.log", kindText, at, b)
+		g.add(hostLogFile(g.hostLog, host), kindText, at, b)
 	}
 }
 
-// execText is the audit event of one process start on host, its inode
-// drawn from r.
+// execText is the process log's event of one process start on host (an
+// audit event, or Sysmon's: sysmon.go), its inode or process guid drawn
+// from r.
 func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, uid int, args []string) []byte {
 	g.serial[host]++
 	if g.track {
 		g.hosts = append(g.hosts, host)
+	}
+	if g.hostLog == LogSysmon {
+		return sysmonText(r, at, host, g.serial[host], pid, ppid, uid, args)
 	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]

@@ -3,6 +3,7 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -93,5 +94,67 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 		if !hunted[string(k)] {
 			t.Errorf("forty seeds drew no %s", k)
 		}
+	}
+}
+
+// TestSysmonHostsAlertAsAuditdHosts writes one tenant twice, its machines
+// logging through auditd and through Sysmon for Linux, and hunts both: the
+// logs differ only in the hosts' process logs, and the host rules fire on
+// the same machines either way, so the evaluation's tenants of either
+// agent measure the same rules. Sixteen seeds draw both agents.
+func TestSysmonHostsAlertAsAuditdHosts(t *testing.T) {
+	t.Parallel()
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	hostAlerts := map[string]map[string]bool{} // agent -> rule@host
+	files := map[string]map[string][]byte{}
+	for _, agent := range []string{LogAuditd, LogSysmon} {
+		opt := Options{Seed: 2, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}, HostAgents: AgentsAll, HostLog: agent}
+		dir, truth := write(t, opt)
+		if truth.HostLog != agent {
+			t.Fatalf("truth says host log %q, asked %q", truth.HostLog, agent)
+		}
+		files[agent] = tree(t, dir)
+		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
+			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hostAlerts[agent] = map[string]bool{}
+		for _, a := range res.Alerts {
+			if !strings.HasPrefix(a.Rule, "azure.host.") {
+				continue
+			}
+			for _, h := range evidenceHosts(a) {
+				hostAlerts[agent][a.Rule+"@"+h] = true
+			}
+		}
+	}
+	if len(hostAlerts[LogAuditd]) == 0 {
+		t.Fatal("no host alert on the auditd tenant: the test proves nothing")
+	}
+	if !maps.Equal(hostAlerts[LogAuditd], hostAlerts[LogSysmon]) {
+		t.Errorf("host alerts differ:\n auditd %v\n sysmon %v", slices.Sorted(maps.Keys(hostAlerts[LogAuditd])), slices.Sorted(maps.Keys(hostAlerts[LogSysmon])))
+	}
+	for name, b := range files[LogAuditd] {
+		if strings.HasSuffix(filepath.ToSlash(name), "/audit.log") {
+			continue
+		}
+		if name == "truth.json" {
+			continue
+		}
+		if !bytes.Equal(b, files[LogSysmon][name]) {
+			t.Errorf("%s differs between the two agents", name)
+		}
+	}
+	drawn := map[string]bool{}
+	for seed := range uint64(16) {
+		g, err := newGen(Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn[g.hostLog] = true
+	}
+	if !drawn[LogAuditd] || !drawn[LogSysmon] {
+		t.Errorf("sixteen seeds drew only %v", drawn)
 	}
 }

@@ -21,8 +21,11 @@ type Truth struct {
 	Subscription string   `json:"subscription"`
 	OwnedIPs     []string `json:"owned_ips"` // the company's egress ranges
 	// HostAgents is which machines write process logs (Options.HostAgents).
-	HostAgents string   `json:"host_agents"`
-	Attacks    []Attack `json:"attacks"`
+	HostAgents string `json:"host_agents"`
+	// HostLog is the agent those machines run (Options.HostLog): auditd
+	// (hosts/NAME/audit.log) or sysmon (Sysmon for Linux, hosts/NAME/syslog).
+	HostLog string   `json:"host_log"`
+	Attacks []Attack `json:"attacks"`
 }
 
 // Attack is one injected scenario: an attack, or a benign twin that looks

@@ -12,8 +12,8 @@
 // built-in one logs each network as it is created); the Azure Firewall's
 // DNS proxy log, which sees the tenant's spoke networks only (a network an
 // attacker creates resolves through Azure's own DNS); and the process logs
-// (auditd) of the machines the tenant's teams set up with the monitoring
-// agent, and of the attackers' machines too when an agent policy reaches
+// (auditd, or Sysmon for Linux: Options.HostLog) of the machines the
+// tenant's teams set up with the monitoring agent, and of the attackers' machines too when an agent policy reaches
 // every new machine (Options.HostAgents; drawn from the seed by default).
 // Without one the logs show no process of an attacker's machine, and the
 // truth does not expect azure.host.miner_process.
@@ -59,6 +59,10 @@ type Options struct {
 	// AgentsOwn (only the machines the tenant's teams set up with the
 	// agent), or "" for either, drawn from the seed (agentPolicyShare).
 	HostAgents string
+	// HostLog is the machines' process log: LogAuditd, LogSysmon (Sysmon
+	// for Linux, through syslog), or "" for either, drawn from the seed
+	// (sysmonShare).
+	HostLog string
 }
 
 // The tenants HostAgents describes.
@@ -134,6 +138,7 @@ type gen struct {
 	cuts        []window   // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
+	hostLog     string // LogAuditd or LogSysmon
 }
 
 // ErrNotEmpty is Write's folder holding something already.
@@ -173,7 +178,7 @@ const (
 )
 
 // OptionError is an option Write refuses. Option is its field in Options
-// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents"), for a caller to
+// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents", "HostLog"), for a caller to
 // name its own flag; Err says what is wrong.
 type OptionError struct {
 	Option string
@@ -246,6 +251,17 @@ func newGen(opt Options) (*gen, error) {
 	default:
 		return nil, optionErr("HostAgents", "host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
 	}
+	hostLog := opt.HostLog
+	switch hostLog {
+	case LogAuditd, LogSysmon:
+	case "":
+		hostLog = LogAuditd
+		if rand.New(rand.NewPCG(opt.Seed, 0x7379736d6f6e)).Float64() < sysmonShare {
+			hostLog = LogSysmon
+		}
+	default:
+		return nil, optionErr("HostLog", "host log must be %s or %s, not %q", LogAuditd, LogSysmon, opt.HostLog)
+	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	t := newTenant(r, scale)
 	wk := newWokenRand(opt.Seed)
@@ -254,7 +270,7 @@ func newGen(opt Options) (*gen, error) {
 	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
 	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
-		flowTargets: map[string]flowTarget{}, agents: agents, shapes: shapes}, nil
+		flowTargets: map[string]flowTarget{}, agents: agents, hostLog: hostLog, shapes: shapes}, nil
 }
 
 // add queues one record for path.

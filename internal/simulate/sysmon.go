@@ -1,0 +1,74 @@
+package simulate
+
+import (
+	"encoding/xml"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// The machines' process logs come from one of the two Linux agents mamori
+// reads (Options.HostLog, drawn from the seed by default): auditd's
+// execve records in hosts/NAME/audit.log, or Sysmon for Linux's process
+// creations (event 1), which it writes to syslog, in hosts/NAME/syslog.
+// The same processes either way, so the evaluation measures the host
+// rules on both readers.
+
+// The process logs Options.HostLog describes.
+const (
+	LogAuditd = "auditd"
+	LogSysmon = "sysmon"
+)
+
+// sysmonShare is the share of drawn tenants whose machines run Sysmon for
+// Linux rather than auditd.
+const sysmonShare = 1.0 / 3
+
+// hostLogFile is the file of host's process log, of the agent log
+// (LogAuditd or LogSysmon).
+func hostLogFile(log, host string) string {
+	if log == LogSysmon {
+		return "hosts/" + host + "/syslog"
+	}
+	return "hosts/" + host + "/audit.log"
+}
+
+// sysmonText is Sysmon for Linux's event 1 for one process start on host,
+// as rsyslog writes it: a syslog line whose message is the event's XML.
+// seq numbers the host's events; r draws as the audit event draws its
+// inode, once, so that either agent leaves the tenant's other records the
+// same.
+func sysmonText(r *rand.Rand, at time.Time, host string, seq, pid, ppid, uid int, args []string) []byte {
+	user, cwd := "azureuser", "/home/azureuser"
+	if uid == 0 {
+		user, cwd = "root", "/root"
+	}
+	parent, parentCmd := "/usr/bin/bash", "-bash"
+	if ppid == 1 {
+		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
+	}
+	guid := fmt.Sprintf("{%08x-%04x-%04x-0000-%012x}", at.Unix(), r.IntN(9000), seq&0xffff, pid)
+	data := [][2]string{
+		{"RuleName", "-"}, {"UtcTime", at.UTC().Format("2006-01-02 15:04:05.000")}, {"ProcessGuid", guid},
+		{"ProcessId", fmt.Sprint(pid)}, {"Image", args[0]}, {"FileVersion", "-"}, {"Description", "-"},
+		{"Product", "-"}, {"Company", "-"}, {"OriginalFileName", "-"}, {"CommandLine", strings.Join(args, " ")},
+		{"CurrentDirectory", cwd}, {"User", user}, {"LogonGuid", "{00000000-0000-0000-0000-000000000000}"},
+		{"LogonId", fmt.Sprint(uid)}, {"TerminalSessionId", "3"}, {"IntegrityLevel", "no level"}, {"Hashes", "-"},
+		{"ParentProcessGuid", "-"}, {"ParentProcessId", fmt.Sprint(ppid)}, {"ParentImage", parent},
+		{"ParentCommandLine", parentCmd}, {"ParentUser", user},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s sysmon: <Event><System><Provider Name=\"Linux-Sysmon\" Guid=\"{ff032593-a8d3-4f13-b0d6-01fc615a0f97}\"/>"+
+		"<EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords>"+
+		"<TimeCreated SystemTime=\"%s\"/><EventRecordID>%d</EventRecordID><Correlation/><Execution ProcessID=\"812\" ThreadID=\"812\"/>"+
+		"<Channel>Linux-Sysmon/Operational</Channel><Computer>%s</Computer><Security UserId=\"0\"/></System><EventData>",
+		at.UTC().Format(time.Stamp), host, at.UTC().Format("2006-01-02T15:04:05.000000000Z"), seq, host)
+	for _, d := range data {
+		fmt.Fprintf(&b, "<Data Name=%q>", d[0])
+		xml.EscapeText(&b, []byte(d[1])) // a command line may hold <, & and quotes
+		b.WriteString("</Data>")
+	}
+	b.WriteString("</EventData></Event>")
+	return []byte(b.String())
+}
