@@ -724,9 +724,9 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drawn[g.agents] = true
+		drawn[g.agents], drawn[g.hostLog] = true, true
 	}
-	if !drawn[AgentsAll] || !drawn[AgentsOwn] {
+	if !drawn[AgentsAll] || !drawn[AgentsOwn] || !drawn[LogAuditd] || !drawn[LogSysmon] {
 		t.Errorf("sixteen seeds drew only %v", drawn)
 	}
 }

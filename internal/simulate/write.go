@@ -141,6 +141,34 @@ type gen struct {
 	hostLog     string // LogAuditd or LogSysmon
 }
 
+// option is a setting of two values, given in Options or drawn from the
+// seed.
+type option struct {
+	field, what string    // its Options field, and its name in an error
+	values      [2]string // its values, in the order an error names them
+	drawn       string    // the value drawn with probability share, the other otherwise
+	share       float64
+	stream      uint64 // the draw's own random stream: it changes no other record
+}
+
+// choose returns given when it is one of o's values, and the drawn one
+// when given is empty.
+func (o option) choose(given string, seed uint64) (string, error) {
+	switch given {
+	case o.values[0], o.values[1]:
+		return given, nil
+	case "":
+		if rand.New(rand.NewPCG(seed, o.stream)).Float64() < o.share {
+			return o.drawn, nil
+		}
+		if o.drawn == o.values[0] {
+			return o.values[1], nil
+		}
+		return o.values[0], nil
+	}
+	return "", optionErr(o.field, "%s must be %s or %s, not %q", o.what, o.values[0], o.values[1], given)
+}
+
 // ErrNotEmpty is Write's folder holding something already.
 var ErrNotEmpty = errors.New("not empty")
 
@@ -239,28 +267,13 @@ func newGen(opt Options) (*gen, error) {
 		}
 	}
 	opt.Scenarios = names
-	agents := opt.HostAgents
-	switch agents {
-	case AgentsAll, AgentsOwn:
-	case "":
-		// A stream of its own: the draw changes no other record.
-		agents = AgentsOwn
-		if rand.New(rand.NewPCG(opt.Seed, 0x6167656e74)).Float64() < agentPolicyShare {
-			agents = AgentsAll
-		}
-	default:
-		return nil, optionErr("HostAgents", "host agents must be %s or %s, not %q", AgentsAll, AgentsOwn, opt.HostAgents)
+	agents, err := option{"HostAgents", "host agents", [2]string{AgentsAll, AgentsOwn}, AgentsAll, agentPolicyShare, 0x6167656e74}.choose(opt.HostAgents, opt.Seed)
+	if err != nil {
+		return nil, err
 	}
-	hostLog := opt.HostLog
-	switch hostLog {
-	case LogAuditd, LogSysmon:
-	case "":
-		hostLog = LogAuditd
-		if rand.New(rand.NewPCG(opt.Seed, 0x7379736d6f6e)).Float64() < sysmonShare {
-			hostLog = LogSysmon
-		}
-	default:
-		return nil, optionErr("HostLog", "host log must be %s or %s, not %q", LogAuditd, LogSysmon, opt.HostLog)
+	hostLog, err := option{"HostLog", "host log", [2]string{LogAuditd, LogSysmon}, LogSysmon, sysmonShare, 0x7379736d6f6e}.choose(opt.HostLog, opt.Seed)
+	if err != nil {
+		return nil, err
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	t := newTenant(r, scale)
