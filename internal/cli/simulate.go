@@ -32,7 +32,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	gz := fs.Bool("gzip", false, "write the log files gzipped")
 	signInShape := fs.String("signin-shape", "loganalytics", "shape of the Entra sign-ins: loganalytics (SigninLogs export, a file a day) or records (diagnostic settings, hourly PT1H.json)")
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export); several, separated by commas, write the same days in each export")
-	hostLog := fs.String("host-log", "", "the machines' process log: auditd (hosts/NAME/audit.log) or sysmon (Sysmon for Linux through syslog, hosts/NAME/syslog); default: either, drawn from the seed")
+	hostLog := fs.String("host-log", "", "the machines' process log: auditd (hosts/NAME/audit.log), sysmon (Sysmon for Linux through syslog, hosts/NAME/syslog) or mde (Defender for Endpoint's streaming API, the tenant's hourly blobs); default: one, drawn from the seed")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
@@ -65,10 +65,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		return ExitError
 	}
 	fmt.Fprintf(stdout, "wrote a %s tenant's %d days of logs to %s (seed %d)\n", *size, *days, *out, *seed)
-	agent := "auditd"
-	if truth.HostLog == simulate.LogSysmon {
-		agent = "Sysmon for Linux"
-	}
+	agent := map[string]string{simulate.LogAuditd: "auditd", simulate.LogSysmon: "Sysmon for Linux", simulate.LogMDE: "Defender for Endpoint"}[truth.HostLog]
 	if truth.HostAgents == simulate.AgentsAll {
 		fmt.Fprintf(stdout, "process logs (%s): every machine's, the attackers' too (an agent policy reaches new machines)\n", agent)
 	} else {

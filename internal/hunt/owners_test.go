@@ -48,8 +48,9 @@ func TestSeveralTenantsHuntedTogether(t *testing.T) {
 	root := t.TempDir()
 	var baseline time.Duration
 	for name, o := range map[string]simulate.Options{
-		"a": {Seed: 11, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll},
-		"b": {Seed: 12, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		// auditd's logs, which name no machine: the folder alone places them.
+		"a": {Seed: 11, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
+		"b": {Seed: 12, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
 	} {
 		truth, err := simulate.Write(filepath.Join(root, name), o)
 		if err != nil {
@@ -318,4 +319,45 @@ func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Resul
 		t.Fatal(err)
 	}
 	return res, truths
+}
+
+// TestTenantsOfDifferentHostAgentsAreBothSeen: one tenant's machines log
+// through Defender for Endpoint, whose records name the tenant, the
+// other's through auditd, whose logs their folder places. Each has its
+// host logs: neither is said not to (NOT SEEN FOR SOME TENANTS), and each
+// tenant's reads hold its process events. Before, a log kind any tenant's
+// records named dropped every folder-placed record of that kind.
+func TestTenantsOfDifferentHostAgentsAreBothSeen(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	truths := map[string]*simulate.Truth{}
+	for name, o := range map[string]simulate.Options{
+		"a": {Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogMDE},
+		"b": {Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogAuditd},
+	} {
+		truth, err := simulate.Write(filepath.Join(root, name), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths[name] = truth
+	}
+	set, enr := catalogue(t)
+	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: truths["a"].Baseline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.NotSeenByTenant) != 0 {
+		t.Errorf("not seen by tenant: %+v, want none", res.NotSeenByTenant)
+	}
+	for name, truth := range truths {
+		var n int64
+		for _, r := range res.Tenants {
+			if r.Tenant == truth.Tenant && r.Kind == event.KindProcess {
+				n += r.Events
+			}
+		}
+		if n == 0 {
+			t.Errorf("tenant %s (%s): no process events among its reads", name, truth.HostLog)
+		}
+	}
 }

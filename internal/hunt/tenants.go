@@ -148,7 +148,7 @@ func (t *tenantSpans) addInFolder(k event.Kind, u int64, fresh bool) {
 // only their subscription are their owner's (owners), those that named
 // neither their folder's: a log none of whose records names a tenant
 // (flows, a host's processes) is spanned for its owner; one whose
-// other records do (Defender's records in the Activity Log, which carry
+// other records of that tenant do (Defender's records in the Activity Log, which carry
 // no tenant id) keeps the spans of those alone, so that its arrivals stay
 // those of the records that name it (a diagnostic setting's Administrative
 // category removed while Security goes on still shows). Those of a
@@ -161,10 +161,17 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 		}
 		all[k] = p
 	}
-	var named [event.KindCount]bool
+	// Which tenants' logs of a kind name their tenant: whether, for that
+	// tenant, the records that do not are spanned or left out. Asked per
+	// tenant: one tenant's machines may log through Defender for Endpoint,
+	// whose records name it, and another's through auditd, whose records
+	// its folder places.
+	named := map[tenantKind]bool{}
 	for i := range slots {
 		for k := range slots[i].tenants.spans {
-			named[k.kind] = named[k.kind] || k.tenant != ""
+			if k.tenant != "" {
+				named[tenantKind{tenant: k.tenant, kind: k.kind}] = true
+			}
 		}
 	}
 	for i := range slots {
@@ -172,7 +179,7 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 			switch who := owners.OfFolder(k.folder); {
 			case who == "":
 				unplaced[k.kind] += p[2]
-			case !named[k.kind]:
+			case !named[tenantKind{tenant: who, kind: k.kind}]:
 				widen(tenantKind{who, "", k.kind}, *p)
 			}
 		}
@@ -182,7 +189,7 @@ func tenantReads(slots []readSlot, owners *owner.Table) (out []TenantRead, unpla
 					unplaced[k.kind] += p[2]
 					continue
 				}
-				if named[k.kind] {
+				if named[tenantKind{tenant: k.tenant, kind: k.kind}] {
 					continue
 				}
 			}

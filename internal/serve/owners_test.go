@@ -180,8 +180,9 @@ func TestSightingsOfFoldersGoneAreForgotten(t *testing.T) {
 	staged := t.TempDir()
 	truths := map[string]*simulate.Truth{}
 	for name, o := range map[string]simulate.Options{
-		"a": {Seed: 61, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
-		"b": {Seed: 62, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		// auditd's logs, a host's own folder each, which places them.
+		"a": {Seed: 61, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
+		"b": {Seed: 62, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
 	} {
 		truth, err := simulate.Write(filepath.Join(staged, name), o)
 		if err != nil {

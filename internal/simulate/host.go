@@ -71,20 +71,27 @@ func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, ar
 // is an attacker's (attacker) that no agent reaches.
 func (g *gen) logExec(at time.Time, host string, b []byte, attacker bool) {
 	if !attacker || g.agents == AgentsAll {
+		if g.hostLog == LogMDE {
+			g.add(mdePath(g.t.ID, at), kindLines, at, b)
+			return
+		}
 		g.add(hostLogFile(g.hostLog, host), kindText, at, b)
 	}
 }
 
 // execText is the process log's event of one process start on host (an
-// audit event, or Sysmon's: sysmon.go), its inode or process guid drawn
-// from r.
+// audit event, Sysmon's or Defender for Endpoint's: sysmon.go, mde.go),
+// its inode, process guid or report id drawn from r.
 func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, uid int, args []string) []byte {
 	g.serial[host]++
 	if g.track {
 		g.hosts = append(g.hosts, host)
 	}
-	if g.hostLog == LogSysmon {
+	switch g.hostLog {
+	case LogSysmon:
 		return sysmonText(r, at, host, g.serial[host], pid, ppid, uid, args)
+	case LogMDE:
+		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args)
 	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]

@@ -97,18 +97,19 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 	}
 }
 
-// TestSysmonHostsAlertAsAuditdHosts writes one tenant twice, its machines
-// logging through auditd and through Sysmon for Linux, and hunts both: the
-// logs differ only in the hosts' process logs, and the host rules fire on
-// the same machines either way, so the evaluation's tenants of either
-// agent measure the same rules. (TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen
-// checks that seeds draw both.)
-func TestSysmonHostsAlertAsAuditdHosts(t *testing.T) {
+// TestHostLogsAlertAlike writes one tenant with each agent (auditd,
+// Sysmon for Linux, Defender for Endpoint) and hunts each: the logs differ
+// only in the process logs, and the host rules fire on the same machines
+// whichever agent logged them, so the evaluation's tenants of every agent
+// measure the same rules. (TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen
+// checks that seeds draw each.)
+func TestHostLogsAlertAlike(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	logs := []string{LogAuditd, LogSysmon, LogMDE}
 	hostAlerts := map[string]map[string]bool{} // agent -> rule@host
 	files := map[string]map[string][]byte{}
-	for _, agent := range []string{LogAuditd, LogSysmon} {
+	for _, agent := range logs {
 		opt := Options{Seed: 2, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}, HostAgents: AgentsAll, HostLog: agent}
 		dir, truth := write(t, opt)
 		if truth.HostLog != agent {
@@ -125,7 +126,13 @@ func TestSysmonHostsAlertAsAuditdHosts(t *testing.T) {
 			if !strings.HasPrefix(a.Rule, "azure.host.") {
 				continue
 			}
-			for _, h := range evidenceHosts(a) {
+			// Sysmon's and Defender's events name their machine;
+			// auditd's are known by their log's folder.
+			hosts := a.Hosts
+			if agent == LogAuditd {
+				hosts = evidenceHosts(a)
+			}
+			for _, h := range hosts {
 				hostAlerts[agent][a.Rule+"@"+h] = true
 			}
 		}
@@ -133,15 +140,28 @@ func TestSysmonHostsAlertAsAuditdHosts(t *testing.T) {
 	if len(hostAlerts[LogAuditd]) == 0 {
 		t.Fatal("no host alert on the auditd tenant: the test proves nothing")
 	}
-	if !maps.Equal(hostAlerts[LogAuditd], hostAlerts[LogSysmon]) {
-		t.Errorf("host alerts differ:\n auditd %v\n sysmon %v", slices.Sorted(maps.Keys(hostAlerts[LogAuditd])), slices.Sorted(maps.Keys(hostAlerts[LogSysmon])))
+	for _, agent := range logs[1:] {
+		if !maps.Equal(hostAlerts[LogAuditd], hostAlerts[agent]) {
+			t.Errorf("host alerts differ:\n auditd %v\n %s %v", slices.Sorted(maps.Keys(hostAlerts[LogAuditd])), agent, slices.Sorted(maps.Keys(hostAlerts[agent])))
+		}
 	}
-	for name, b := range files[LogAuditd] {
-		if name == "truth.json" || strings.HasSuffix(filepath.ToSlash(name), "/audit.log") {
-			continue
+	processLog := func(name string) bool {
+		name = filepath.ToSlash(name)
+		return strings.HasSuffix(name, "/audit.log") || strings.HasSuffix(name, "/syslog") || strings.HasPrefix(name, "insights-logs-advancedhunting-deviceprocessevents/")
+	}
+	others := map[string]int{}
+	for _, agent := range logs {
+		for name, b := range files[agent] {
+			if name == "truth.json" || processLog(name) {
+				continue
+			}
+			others[agent]++
+			if !bytes.Equal(b, files[LogAuditd][name]) {
+				t.Errorf("%s differs between auditd's tenant and %s's", name, agent)
+			}
 		}
-		if !bytes.Equal(b, files[LogSysmon][name]) {
-			t.Errorf("%s differs between the two agents", name)
-		}
+	}
+	if others[LogSysmon] != others[LogAuditd] || others[LogMDE] != others[LogAuditd] {
+		t.Errorf("files besides the process logs: %v", others)
 	}
 }

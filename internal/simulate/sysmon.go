@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// The machines' process logs come from one of the two Linux agents mamori
+// The machines' process logs come from one of the three agents mamori
 // reads (Options.HostLog, drawn from the seed by default): auditd's
-// execve records in hosts/NAME/audit.log, or Sysmon for Linux's process
-// creations (event 1), which it writes to syslog, in hosts/NAME/syslog.
-// The same processes either way, so the evaluation measures the host
-// rules on both readers.
+// execve records in hosts/NAME/audit.log, Sysmon for Linux's process
+// creations (event 1), which it writes to syslog, in hosts/NAME/syslog, or
+// Defender for Endpoint's (mde.go). The same processes either way, so the
+// evaluation measures the host rules on every reader.
 
 // The process logs Options.HostLog describes.
 const (
@@ -26,7 +26,8 @@ const (
 const sysmonShare = 1.0 / 3
 
 // hostLogFile is the file of host's process log, of the agent log
-// (LogAuditd or LogSysmon).
+// (LogAuditd or LogSysmon; Defender for Endpoint's is the tenant's:
+// mdePath).
 func hostLogFile(log, host string) string {
 	if log == LogSysmon {
 		return "hosts/" + host + "/syslog"

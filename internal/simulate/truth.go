@@ -23,7 +23,9 @@ type Truth struct {
 	// HostAgents is which machines write process logs (Options.HostAgents).
 	HostAgents string `json:"host_agents"`
 	// HostLog is the agent those machines run (Options.HostLog): auditd
-	// (hosts/NAME/audit.log) or sysmon (Sysmon for Linux, hosts/NAME/syslog).
+	// (hosts/NAME/audit.log), sysmon (Sysmon for Linux, hosts/NAME/syslog)
+	// or mde (Defender for Endpoint's streaming API, the tenant's hourly
+	// blobs in insights-logs-advancedhunting-deviceprocessevents).
 	HostLog string   `json:"host_log"`
 	Attacks []Attack `json:"attacks"`
 }

@@ -12,9 +12,10 @@
 // built-in one logs each network as it is created); the Azure Firewall's
 // DNS proxy log, which sees the tenant's spoke networks only (a network an
 // attacker creates resolves through Azure's own DNS); and the process logs
-// (auditd, or Sysmon for Linux: Options.HostLog) of the machines the
-// tenant's teams set up with the monitoring agent, and of the attackers' machines too when an agent policy reaches
-// every new machine (Options.HostAgents; drawn from the seed by default).
+// (auditd, Sysmon for Linux or Defender for Endpoint: Options.HostLog) of
+// the machines the tenant's teams set up with the monitoring agent, and
+// of the attackers' machines too when an agent policy reaches every new
+// machine (Options.HostAgents; drawn from the seed by default).
 // Without one the logs show no process of an attacker's machine, and the
 // truth does not expect azure.host.miner_process.
 package simulate
@@ -60,8 +61,9 @@ type Options struct {
 	// agent), or "" for either, drawn from the seed (agentPolicyShare).
 	HostAgents string
 	// HostLog is the machines' process log: LogAuditd, LogSysmon (Sysmon
-	// for Linux, through syslog), or "" for either, drawn from the seed
-	// (sysmonShare).
+	// for Linux, through syslog), LogMDE (Defender for Endpoint's
+	// DeviceProcessEvents through its streaming API), or "" for one drawn
+	// from the seed (sysmonShare, mdeShare).
 	HostLog string
 }
 
@@ -138,35 +140,34 @@ type gen struct {
 	cuts        []window   // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
-	hostLog     string // LogAuditd or LogSysmon
+	hostLog     string // LogAuditd, LogSysmon or LogMDE
 }
 
-// option is a setting of two values, given in Options or drawn from the
-// seed.
+// option is a setting given in Options, or drawn from the seed.
 type option struct {
-	field, what string    // its Options field, and its name in an error
-	values      [2]string // its values, in the order an error names them
-	drawn       string    // the value drawn with probability share, the other otherwise
-	share       float64
+	field, what string   // its Options field, and its name in an error
+	values      []string // its values: the first is drawn unless another is
+	shares      []float64
 	stream      uint64 // the draw's own random stream: it changes no other record
 }
 
-// choose returns given when it is one of o's values, and the drawn one
-// when given is empty.
+// choose returns given when it is one of o's values, and, when given is
+// empty, values[i+1] with probability shares[i], values[0] otherwise.
 func (o option) choose(given string, seed uint64) (string, error) {
-	switch given {
-	case o.values[0], o.values[1]:
-		return given, nil
-	case "":
-		if rand.New(rand.NewPCG(seed, o.stream)).Float64() < o.share {
-			return o.drawn, nil
-		}
-		if o.drawn == o.values[0] {
-			return o.values[1], nil
+	if given == "" {
+		u := rand.New(rand.NewPCG(seed, o.stream)).Float64()
+		for i, sh := range o.shares {
+			if u < sh {
+				return o.values[i+1], nil
+			}
+			u -= sh
 		}
 		return o.values[0], nil
 	}
-	return "", optionErr(o.field, "%s must be %s or %s, not %q", o.what, o.values[0], o.values[1], given)
+	if slices.Contains(o.values, given) {
+		return given, nil
+	}
+	return "", optionErr(o.field, "%s must be %s, not %q", o.what, strings.Join(o.values, ", "), given)
 }
 
 // ErrNotEmpty is Write's folder holding something already.
@@ -267,11 +268,11 @@ func newGen(opt Options) (*gen, error) {
 		}
 	}
 	opt.Scenarios = names
-	agents, err := option{"HostAgents", "host agents", [2]string{AgentsAll, AgentsOwn}, AgentsAll, agentPolicyShare, 0x6167656e74}.choose(opt.HostAgents, opt.Seed)
+	agents, err := option{"HostAgents", "host agents", []string{AgentsOwn, AgentsAll}, []float64{agentPolicyShare}, 0x6167656e74}.choose(opt.HostAgents, opt.Seed)
 	if err != nil {
 		return nil, err
 	}
-	hostLog, err := option{"HostLog", "host log", [2]string{LogAuditd, LogSysmon}, LogSysmon, sysmonShare, 0x7379736d6f6e}.choose(opt.HostLog, opt.Seed)
+	hostLog, err := option{"HostLog", "host log", []string{LogAuditd, LogSysmon, LogMDE}, []float64{sysmonShare, mdeShare}, 0x7379736d6f6e}.choose(opt.HostLog, opt.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -67,10 +67,14 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 	if domain != "" && name != "" {
 		p.User = domain + `\` + name
 	}
-	e.Principal = event.Principal{
-		ID:   sc.Str(row, "AccountObjectId"),
-		UPN:  sc.Str(row, "AccountUpn"),
-		Name: name,
+	// The account is a principal of the tenant when Entra names it (a
+	// domain user of a joined machine: its UPN or object id). A machine's
+	// own account (root, azureuser, SYSTEM, a local admin) is in every
+	// machine: as a principal it would tie every machine's alerts into one
+	// incident. It stays the process's user, as auditd's and Sysmon's do.
+	id, upn := sc.Str(row, "AccountObjectId"), sc.Str(row, "AccountUpn")
+	if id != "" || upn != "" {
+		e.Principal = event.Principal{ID: id, UPN: upn, Name: name}
 	}
 	return append(out, e), nil
 }

@@ -63,6 +63,11 @@ func TestDecodeDefenderStreaming(t *testing.T) {
 	if *e.Process != want {
 		t.Errorf("process = %+v\nwant      %+v", *e.Process, want)
 	}
+	// A machine's own account (no UPN, no object id) is its process's
+	// user, and no principal: every machine has an azureuser or a root.
+	if !e.Principal.Empty() {
+		t.Errorf("the local account azureuser is a principal: %+v", e.Principal)
+	}
 	// The process start, not the envelope's publish time.
 	if wantT := time.Date(2024, 3, 5, 10, 20, 30, 123456700, time.UTC); !e.Time.Equal(wantT) {
 		t.Errorf("time %v, want %v", e.Time, wantT)

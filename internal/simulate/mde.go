@@ -1,0 +1,59 @@
+package simulate
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"math/rand/v2"
+	"path"
+	"strings"
+	"time"
+)
+
+// Defender for Endpoint's process events, as its streaming API writes them
+// to a storage account: a container per table
+// (insights-logs-advancedhunting-deviceprocessevents), an hourly blob per
+// tenant, one JSON line a record, the row in properties. Unlike auditd's
+// and Sysmon's logs, every machine's events share the tenant's blobs.
+
+// LogMDE is Options.HostLog's Defender for Endpoint.
+const LogMDE = "mde"
+
+// mdeShare is the share of drawn tenants whose machines run Defender for
+// Endpoint (on top of sysmonShare; auditd the rest).
+const mdeShare = 1.0 / 6
+
+// mdePath is the tenant's blob of the hour at.
+func mdePath(tenant string, at time.Time) string {
+	return "insights-logs-advancedhunting-deviceprocessevents/tenantId=" + tenant + "/" + hourPath(at) + "/PT1H.json"
+}
+
+// mdeText is Defender for Endpoint's ProcessCreated row of one process
+// start on host, in its streaming API's record. seq numbers the host's
+// events; r draws as the audit event draws its inode, once, so that every
+// agent leaves the tenant's other records the same.
+func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, uid int, args []string) []byte {
+	user := "azureuser"
+	if uid == 0 {
+		user = "root"
+	}
+	parent, parentCmd := "/usr/bin/bash", "-bash"
+	if ppid == 1 {
+		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
+	}
+	device := sha1.Sum([]byte(tenant + "/" + host)) // a device id is 40 hex digits, stable per machine
+	ts := at.UTC().Format("2006-01-02T15:04:05.0000000Z")
+	return marshal(map[string]any{
+		// The API publishes a record a few minutes after the event.
+		"time": at.Add(3 * time.Minute).UTC().Format("2006-01-02T15:04:05.0000000Z"), "tenantId": tenant,
+		"operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
+		"properties": map[string]any{
+			"Timestamp": ts, "DeviceId": hex.EncodeToString(device[:]), "DeviceName": host, "ActionType": "ProcessCreated",
+			"FileName": path.Base(args[0]), "FolderPath": args[0], "ProcessCommandLine": strings.Join(args, " "),
+			"ProcessId": pid, "ProcessCreationTime": ts, "AccountDomain": host, "AccountName": user, "AccountSid": nil,
+			"AccountUpn": nil, "AccountObjectId": nil, "InitiatingProcessFileName": path.Base(parent),
+			"InitiatingProcessFolderPath": parent, "InitiatingProcessCommandLine": parentCmd, "InitiatingProcessId": ppid,
+			"InitiatingProcessAccountName": user, "ReportId": seq*10000 + r.IntN(9000), "MachineGroup": "UnassignedGroup",
+			"AdditionalFields": "{}",
+		},
+	})
+}
