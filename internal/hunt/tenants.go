@@ -147,9 +147,9 @@ func (t *tenantSpans) addInFolder(k event.Kind, u int64, fresh bool) {
 // subscription ("" first: the tenant's), then kind. Records that named
 // only their subscription are their owner's (owners), those that named
 // neither their folder's: a log none of whose records names a tenant
-// (flows, a host's processes) is spanned for its owner; one whose
-// other records of that tenant do (Defender's records in the Activity Log, which carry
-// no tenant id) keeps the spans of those alone, so that its arrivals stay
+// (flows, a host's processes) is spanned for its owner; one whose other
+// records of that tenant do (Defender's records in the Activity Log, which
+// carry no tenant id) keeps the spans of those alone, so that its arrivals stay
 // those of the records that name it (a diagnostic setting's Administrative
 // category removed while Security goes on still shows). Those of a
 // subscription or folder no one owns are counted in unplaced per kind.

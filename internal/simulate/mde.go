@@ -32,14 +32,7 @@ func mdePath(tenant string, at time.Time) string {
 // events; r draws as the audit event draws its inode, once, so that every
 // agent leaves the tenant's other records the same.
 func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, uid int, args []string) []byte {
-	user := "azureuser"
-	if uid == 0 {
-		user = "root"
-	}
-	parent, parentCmd := "/usr/bin/bash", "-bash"
-	if ppid == 1 {
-		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
-	}
+	user, _, parent, parentCmd := processContext(uid, ppid)
 	device := sha1.Sum([]byte(tenant + "/" + host)) // a device id is 40 hex digits, stable per machine
 	ts := at.UTC().Format("2006-01-02T15:04:05.0000000Z")
 	return marshal(map[string]any{

@@ -35,20 +35,29 @@ func hostLogFile(log, host string) string {
 	return "hosts/" + host + "/audit.log"
 }
 
+// processContext is what the agents that name them say of a process
+// started by uid under ppid (the simulator keeps no process tree): its
+// user and folder, and its parent, systemd for services, a shell
+// otherwise.
+func processContext(uid, ppid int) (user, cwd, parent, parentCmd string) {
+	user, cwd = "azureuser", "/home/azureuser"
+	if uid == 0 {
+		user, cwd = "root", "/root"
+	}
+	parent, parentCmd = "/usr/bin/bash", "-bash"
+	if ppid == 1 {
+		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
+	}
+	return user, cwd, parent, parentCmd
+}
+
 // sysmonText is Sysmon for Linux's event 1 for one process start on host,
 // as rsyslog writes it: a syslog line whose message is the event's XML.
 // seq numbers the host's events; r draws as the audit event draws its
 // inode, once, so that either agent leaves the tenant's other records the
 // same.
 func sysmonText(r *rand.Rand, at time.Time, host string, seq, pid, ppid, uid int, args []string) []byte {
-	user, cwd := "azureuser", "/home/azureuser"
-	if uid == 0 {
-		user, cwd = "root", "/root"
-	}
-	parent, parentCmd := "/usr/bin/bash", "-bash"
-	if ppid == 1 {
-		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
-	}
+	user, cwd, parent, parentCmd := processContext(uid, ppid)
 	guid := fmt.Sprintf("{%08x-%04x-%04x-0000-%012x}", at.Unix(), r.IntN(9000), seq&0xffff, pid)
 	data := [][2]string{
 		{"RuleName", "-"}, {"UtcTime", at.UTC().Format("2006-01-02 15:04:05.000")}, {"ProcessGuid", guid},
