@@ -94,6 +94,9 @@ func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 	// memory: a short export learning for 5 days must still know a data
 	// scientist who creates GPU machines every 6 days.
 	w, learn := instant(c.sp.span), instant(c.sp.span)
+	if c.sp.learning > 0 {
+		learn = instant(c.sp.learning)
+	}
 	if st.opt.Baseline > 0 {
 		learn = instant(min(st.opt.Baseline, maxSpan))
 	}

@@ -58,6 +58,18 @@ func TestFirstSeen(t *testing.T) {
 			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]", "timespan: 1d"),
 			ms:   []Match{by("p1", 0, 0), by("p2", 2*day, 1)},
 			want: []string{`new_principal "principal"="p2", n=1 v=1 48h0m0s..48h0m0s`}},
+		// Run Command's users come back weeks apart: remembered for 90
+		// days, learned for 14, an admin's use 23 days after the last
+		// stays quiet while a new user on day 20 fires.
+		{name: "the rule's learning sets the learning period, its timespan the memory",
+			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]", "timespan: 90d", "learning: 14d"),
+			ms:   []Match{by("p1", 0, 0), by("p2", 20*day, 1), by("p1", 23*day, 2)},
+			want: []string{`new_principal "principal"="p2", n=1 v=1 480h0m0s..480h0m0s`}},
+		{name: "the hunt's baseline sets the learning period over the rule's learning",
+			rule: correlation("New principal", "type: first_seen", "rules: [compute]", "group-by: [principal]", "timespan: 90d", "learning: 14d"),
+			opt:  Options{Baseline: 2 * day},
+			ms:   []Match{by("p1", 0, 0), by("p2", 3*day, 1)},
+			want: []string{`new_principal "principal"="p2", n=1 v=1 72h0m0s..72h0m0s`}},
 		{name: "learning runs from the data start, not the first match", rule: rule,
 			opt:  Options{DataStart: t0.Add(-14 * day)},
 			ms:   []Match{by("p1", 0, 0), by("p1", time.Hour, 1)},

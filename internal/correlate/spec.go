@@ -41,6 +41,7 @@ type spec struct {
 	refs       []string // the rules entries, in order
 	groupBy    []string
 	span       time.Duration
+	learning   time.Duration // first_seen's learning period, when not span
 	cond       condition
 	fields     []string // the condition's field(s)
 	percentile float64
@@ -68,7 +69,7 @@ func unsupported(r *sigma.Rule, feature, detail string) error {
 func readSpec(r *sigma.Rule) (*spec, error) {
 	sec := sigma.Deref(r.Correlation)
 	sp := &spec{}
-	var typ, rules, span, cond, field *yaml.Node
+	var typ, rules, span, learning, cond, field *yaml.Node
 	gen := r.Custom["generate"] // the JSON schema's place for it
 	err := pairs(sec, "correlation", func(k string, v *yaml.Node) error {
 		switch k {
@@ -78,6 +79,8 @@ func readSpec(r *sigma.Rule) (*spec, error) {
 			rules = v
 		case "timespan":
 			span = v
+		case "learning":
+			learning = v
 		case "condition":
 			cond = v
 		case "field":
@@ -108,6 +111,9 @@ func readSpec(r *sigma.Rule) (*spec, error) {
 		return nil, ruleErr(r, "%v", err)
 	}
 	if err := sp.readSpan(r, span); err != nil {
+		return nil, err
+	}
+	if err := sp.readLearning(r, learning); err != nil {
 		return nil, err
 	}
 	if gen != nil {
@@ -152,6 +158,32 @@ func (sp *spec) readSpan(r *sigma.Rule, n *yaml.Node) error {
 	}
 	if err != nil {
 		return ruleErr(r, "%v", err)
+	}
+	return nil
+}
+
+// readLearning reads first_seen's learning period (mamori's key): how
+// long the first data of a tenant only learns, when it is not the window
+// that says how long a key stays seen. A rule on an operation its users
+// repeat weeks apart (Run Command, starting machines) remembers them for
+// long, yet should not learn for as long: a 30-day export would never
+// alert.
+func (sp *spec) readLearning(r *sigma.Rule, n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	if sp.kind != firstSeen {
+		return ruleErr(r, "learning is a first_seen correlation's, not %s's", kindNames[sp.kind])
+	}
+	s, err := text(n, "learning")
+	if err == nil {
+		sp.learning, err = ParseTimespan(s)
+	}
+	if err != nil {
+		return ruleErr(r, "%v", err)
+	}
+	if sp.learning > sp.span {
+		return ruleErr(r, "learning %v is longer than the timespan %v: a key would be forgotten while the data still learns", sp.learning, sp.span)
 	}
 	return nil
 }
