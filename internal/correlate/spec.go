@@ -152,14 +152,20 @@ func (sp *spec) readSpan(r *sigma.Rule, n *yaml.Node) error {
 		}
 		return ruleErr(r, "correlation has no timespan")
 	}
-	s, err := text(n, "timespan")
-	if err == nil {
-		sp.span, err = ParseTimespan(s)
-	}
-	if err != nil {
+	var err error
+	if sp.span, err = timespan(n, "timespan"); err != nil {
 		return ruleErr(r, "%v", err)
 	}
 	return nil
+}
+
+// timespan reads the timespan n holds, key's value.
+func timespan(n *yaml.Node, key string) (time.Duration, error) {
+	s, err := text(n, key)
+	if err != nil {
+		return 0, err
+	}
+	return ParseTimespan(s)
 }
 
 // readLearning reads first_seen's learning period (mamori's key): how
@@ -173,13 +179,10 @@ func (sp *spec) readLearning(r *sigma.Rule, n *yaml.Node) error {
 		return nil
 	}
 	if sp.kind != firstSeen {
-		return ruleErr(r, "learning is a first_seen correlation's, not %s's", kindNames[sp.kind])
+		return ruleErr(r, "learning is a first_seen correlation's, not %s's", sp.kind)
 	}
-	s, err := text(n, "learning")
-	if err == nil {
-		sp.learning, err = ParseTimespan(s)
-	}
-	if err != nil {
+	var err error
+	if sp.learning, err = timespan(n, "learning"); err != nil {
 		return ruleErr(r, "%v", err)
 	}
 	if sp.learning > sp.span {

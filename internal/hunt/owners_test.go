@@ -296,7 +296,8 @@ func TestPartnerRecordsKeepTheTenantsPlaces(t *testing.T) {
 }
 
 // huntTwoTenants simulates tenants a and b, each in a folder of its own,
-// removes b's folder without (a log b never exported), and hunts both
+// removes b's folder without (a log b never exported; "" removes none),
+// and hunts both
 // together with a's baseline.
 func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Result, map[string]*simulate.Truth) {
 	t.Helper()
@@ -309,8 +310,10 @@ func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Resul
 		}
 		truths[name] = truth
 	}
-	if err := os.RemoveAll(filepath.Join(root, "b", without)); err != nil {
-		t.Fatal(err)
+	if without != "" {
+		if err := os.RemoveAll(filepath.Join(root, "b", without)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	set, enr := catalogue(t)
 	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2,
@@ -329,23 +332,8 @@ func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Resul
 // records named dropped every folder-placed record of that kind.
 func TestTenantsOfDifferentHostAgentsAreBothSeen(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	truths := map[string]*simulate.Truth{}
-	for name, o := range map[string]simulate.Options{
-		"a": {Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogMDE},
-		"b": {Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogAuditd},
-	} {
-		truth, err := simulate.Write(filepath.Join(root, name), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truths[name] = truth
-	}
-	set, enr := catalogue(t)
-	res, err := Run(context.Background(), expand(t, root), Config{Rules: set, Enricher: enr, Workers: 2, Baseline: truths["a"].Baseline()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, truths := huntTwoTenants(t, simulate.Options{Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogMDE},
+		simulate.Options{Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogAuditd}, "")
 	if len(res.NotSeenByTenant) != 0 {
 		t.Errorf("not seen by tenant: %+v, want none", res.NotSeenByTenant)
 	}

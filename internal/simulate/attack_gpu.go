@@ -89,13 +89,13 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// records stay what they were before flow logs were simulated.
 	ep := g.poolEndpoint(pick(g.fr, []string{"fr.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
 	family := map[string]string{"Standard_NC24ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC48ads_A100_v4": "StandardNCADSA100v4Family", "Standard_NC24s_v3": "standardNCSv3Family"}[size]
-	// A third of the attackers find AMD's Instinct machines free instead:
-	// no Azure extension installs AMD's driver on Linux, so it goes on the
-	// hosts as they boot, and the miner computes through OpenCL.
 	// One in five mines through its own proxy, reached by its address.
 	if g.mnr.IntN(5) == 0 {
 		ep = proxyEndpoint(g.mnr)
 	}
+	// A third of the attackers find AMD's Instinct machines free instead:
+	// no Azure extension installs AMD's driver on Linux, so it goes on the
+	// hosts as they boot, and the miner computes through OpenCL.
 	dev := devCUDA
 	if g.mnr.IntN(3) == 0 {
 		dev = devOpenCL

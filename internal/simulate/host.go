@@ -71,11 +71,8 @@ func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, ar
 // is an attacker's (attacker) that no agent reaches.
 func (g *gen) logExec(at time.Time, host string, b []byte, attacker bool) {
 	if !attacker || g.agents == AgentsAll {
-		if g.hostLog == LogMDE {
-			g.add(mdePath(g.t.ID, at), kindLines, at, b)
-			return
-		}
-		g.add(hostLogFile(g.hostLog, host), kindText, at, b)
+		path, kind := hostLogFile(g.hostLog, g.t.ID, host, at)
+		g.add(path, kind, at, b)
 	}
 }
 

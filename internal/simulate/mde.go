@@ -15,17 +15,8 @@ import (
 // tenant, one JSON line a record, the row in properties. Unlike auditd's
 // and Sysmon's logs, every machine's events share the tenant's blobs.
 
-// LogMDE is Options.HostLog's Defender for Endpoint.
-const LogMDE = "mde"
-
-// mdeShare is the share of drawn tenants whose machines run Defender for
-// Endpoint (on top of sysmonShare; auditd the rest).
-const mdeShare = 1.0 / 6
-
-// mdePath is the tenant's blob of the hour at.
-func mdePath(tenant string, at time.Time) string {
-	return "insights-logs-advancedhunting-deviceprocessevents/tenantId=" + tenant + "/" + hourPath(at) + "/PT1H.json"
-}
+// mdeContainer is the streaming API's container of DeviceProcessEvents.
+const mdeContainer = "insights-logs-advancedhunting-deviceprocessevents"
 
 // mdeText is Defender for Endpoint's ProcessCreated row of one process
 // start on host, in its streaming API's record. seq numbers the host's

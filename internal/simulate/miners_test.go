@@ -2,17 +2,13 @@ package simulate
 
 import (
 	"bytes"
-	"context"
 	"maps"
-	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mamori-sec/mamori/internal/enrich"
-	"github.com/mamori-sec/mamori/internal/hunt"
 )
 
 // The attacks' miners and GPUs vary from seed to seed (miners.go), so that
@@ -25,7 +21,7 @@ import (
 // expects of it (the GPU driver as Azure Linux names it among them).
 func TestMinerKitsAndGPUsVary(t *testing.T) {
 	t.Parallel()
-	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
 	kits := slices.Compact(slices.Clone(minerKits)) // grouped: each once
 	hunted := map[string]bool{}                     // kits, and "amd", whose tenant was hunted
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+2; seed++ {
@@ -70,11 +66,7 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 		}
 		key := strings.Join(keys, "+")
 		t.Logf("seed %d: %s", seed, key)
-		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
-			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := huntWritten(t, dir, truth, set, enr)
 		fired := map[string]bool{}
 		for _, a := range res.Alerts {
 			if involves(a, x) {
@@ -105,7 +97,7 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 // checks that seeds draw each.)
 func TestHostLogsAlertAlike(t *testing.T) {
 	t.Parallel()
-	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
 	logs := []string{LogAuditd, LogSysmon, LogMDE}
 	hostAlerts := map[string]map[string]bool{} // agent -> rule@host
 	files := map[string]map[string][]byte{}
@@ -116,11 +108,7 @@ func TestHostLogsAlertAlike(t *testing.T) {
 			t.Fatalf("truth says host log %q, asked %q", truth.HostLog, agent)
 		}
 		files[agent] = tree(t, dir)
-		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
-			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := huntWritten(t, dir, truth, set, enr)
 		hostAlerts[agent] = map[string]bool{}
 		for _, a := range res.Alerts {
 			if !strings.HasPrefix(a.Rule, "azure.host.") {
@@ -147,7 +135,7 @@ func TestHostLogsAlertAlike(t *testing.T) {
 	}
 	processLog := func(name string) bool {
 		name = filepath.ToSlash(name)
-		return strings.HasSuffix(name, "/audit.log") || strings.HasSuffix(name, "/syslog") || strings.HasPrefix(name, "insights-logs-advancedhunting-deviceprocessevents/")
+		return strings.HasSuffix(name, "/audit.log") || strings.HasSuffix(name, "/syslog") || strings.HasPrefix(name, mdeContainer+"/")
 	}
 	others := map[string]int{}
 	for _, agent := range logs {

@@ -243,6 +243,21 @@ func evidenceHosts(a alert.Alert) []string {
 	return out
 }
 
+// simulatedOwned are the company's egress ranges of every simulated
+// tenant (truth.json's owned_ips).
+var simulatedOwned = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}
+
+// huntWritten hunts the tenant the simulator wrote to dir, its first days
+// learning as its truth says.
+func huntWritten(t *testing.T, dir string, truth *Truth, set *rules.Set, enr *enrich.Enricher) *hunt.Result {
+	t.Helper()
+	res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr, Baseline: truth.Baseline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // loadRules loads the built-in rules, and the intel with opt.
 func loadRules(t *testing.T, opt enrich.Options) (*rules.Set, *enrich.Enricher) {
 	t.Helper()
@@ -259,17 +274,13 @@ func loadRules(t *testing.T, opt enrich.Options) (*rules.Set, *enrich.Enricher) 
 
 func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
 	t.Parallel()
-	set, enr := loadRules(t, enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
 	// Twelve seeds (about half a second each): seeds 8 and 9 put the
 	// administrator's benign twin between two attacks through their stolen
 	// session, whose sign-ins from one address merge into one alert.
 	for seed := uint64(1); seed <= 12; seed++ {
 		dir, truth := write(t, Options{Seed: seed, Days: testDays, Scenarios: Scenarios()})
-		res, err := hunt.Run(context.Background(), inputs(t, dir), hunt.Config{Rules: set, Enricher: enr,
-			Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := huntWritten(t, dir, truth, set, enr)
 		// As eval judges: an alert about an attack is never false on a
 		// twin (one that names nothing, Defender's Resource Manager alert
 		// in the Activity Log, lies in the span of both when they overlap).
@@ -486,7 +497,7 @@ func TestFlowAddressesAreWhatTheScenariosSay(t *testing.T) {
 // address outside Azure and the tenant, on a port no list calls strong.
 func TestPoolPortsAreWhatTheTruthSays(t *testing.T) {
 	t.Parallel()
-	enr, err := enrich.Load(enrich.Options{OwnedIPs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}})
+	enr, err := enrich.Load(enrich.Options{OwnedIPs: simulatedOwned})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +683,8 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 			t.Fatalf("%s names no machine", x.Scenario)
 		}
 		for _, h := range x.Hosts {
-			log := filepath.FromSlash(hostLogFile(all.HostLog, h))
+			file, _ := hostLogFile(all.HostLog, all.Tenant, h, time.Time{})
+			log := filepath.FromSlash(file)
 			_, inAll := allFiles[log]
 			_, inOwn := ownFiles[log]
 			if !inAll || inOwn == !x.Twin {
@@ -832,7 +844,7 @@ func TestActivityLogDefenderAlertsJoinTheirAttack(t *testing.T) {
 	for _, shape := range []string{ShapeRecords, ShapeREST, ShapeLogAnalytics} {
 		dir, truth := write(t, Options{Seed: 11, Days: testDays, HostAgents: AgentsAll, Shape: shape,
 			Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"}})
-		cfg := hunt.Config{Rules: set, Enricher: enr, Baseline: time.Duration(truth.BaselineDays) * 24 * time.Hour}
+		cfg := hunt.Config{Rules: set, Enricher: enr, Baseline: truth.Baseline()}
 		both, err := hunt.Run(context.Background(), inputs(t, dir), cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -8,49 +8,6 @@ import (
 	"time"
 )
 
-// The machines' process logs come from one of the three agents mamori
-// reads (Options.HostLog, drawn from the seed by default): auditd's
-// execve records in hosts/NAME/audit.log, Sysmon for Linux's process
-// creations (event 1), which it writes to syslog, in hosts/NAME/syslog, or
-// Defender for Endpoint's (mde.go). The same processes either way, so the
-// evaluation measures the host rules on every reader.
-
-// The process logs Options.HostLog describes.
-const (
-	LogAuditd = "auditd"
-	LogSysmon = "sysmon"
-)
-
-// sysmonShare is the share of drawn tenants whose machines run Sysmon for
-// Linux rather than auditd.
-const sysmonShare = 1.0 / 3
-
-// hostLogFile is the file of host's process log, of the agent log
-// (LogAuditd or LogSysmon; Defender for Endpoint's is the tenant's:
-// mdePath).
-func hostLogFile(log, host string) string {
-	if log == LogSysmon {
-		return "hosts/" + host + "/syslog"
-	}
-	return "hosts/" + host + "/audit.log"
-}
-
-// processContext is what the agents that name them say of a process
-// started by uid under ppid (the simulator keeps no process tree): its
-// user and folder, and its parent, systemd for services, a shell
-// otherwise.
-func processContext(uid, ppid int) (user, cwd, parent, parentCmd string) {
-	user, cwd = "azureuser", "/home/azureuser"
-	if uid == 0 {
-		user, cwd = "root", "/root"
-	}
-	parent, parentCmd = "/usr/bin/bash", "-bash"
-	if ppid == 1 {
-		parent, parentCmd = "/usr/lib/systemd/systemd", "/sbin/init"
-	}
-	return user, cwd, parent, parentCmd
-}
-
 // sysmonText is Sysmon for Linux's event 1 for one process start on host,
 // as rsyslog writes it: a syslog line whose message is the event's XML.
 // seq numbers the host's events; r draws as the audit event draws its
