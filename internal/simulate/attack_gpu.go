@@ -101,6 +101,18 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		dev = devOpenCL
 		size, family = pick(g.mnr, []string{"Standard_ND96isr_MI300X_v5", "Standard_ND96is_MI300X_v5"}), "standardNDISv5MI300XFamily"
 	}
+	// A third take Windows' GPU sizes (windows.go).
+	windows := g.drawWindows()
+	body := vmssBody
+	coin := false
+	if windows {
+		kit, ep, coin = g.coinKit(kit, dev, ep)
+		size, family = g.windowsSize(dev)
+		a.OS = OSWindows
+		body = func(loc, size string, capacity int, priority string, exts []any) map[string]any {
+			return windowsBody(vmssBody(loc, size, capacity, priority, exts), "train")
+		}
+	}
 	// First it tries where the capacity is, as attackers do, and each
 	// region and family it tries refuses on quota: the first sizes it
 	// reaches for in three of the regions, then two other GPU families.
@@ -108,14 +120,18 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	// history has finished with, so the attack's other records stay as
 	// they were.
 	restore = g.drawFrom(g.wk)
+	other := struct{ size, family string }{"Standard_NC4as_T4_v3", "standardNCASv3_T4Family"}
+	if family == other.family { // a Windows chain of T4 machines tries A10s
+		other.size, other.family = "Standard_NV36ads_A10_v5", "StandardNVADSA10v5Family"
+	}
 	probes := []struct{ loc, size, family string }{
 		{regions[0], size, family}, {regions[1], size, family}, {regions[2], size, family},
-		{regions[0], "Standard_ND96asr_v4", "standardNDASv4_A100Family"}, {regions[1], "Standard_NC4as_T4_v3", "standardNCASv3_T4Family"},
+		{regions[0], "Standard_ND96asr_v4", "standardNDASv4_A100Family"}, {regions[1], other.size, other.family},
 	}
 	for i, pr := range probes {
 		now = now.Add(20*time.Second + g.jitter(40*time.Second))
 		id := t.rg("gpu-"+pr.loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("probe-%d", i))
-		g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", id, armOpts{Body: vmssBody(pr.loc, pr.size, 20, "Spot", nil), Loc: pr.loc, Fail: quotaRefusal(pr.family, pr.loc, 480)})
+		g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", id, armOpts{Body: body(pr.loc, pr.size, 20, "Spot", nil), Loc: pr.loc, Fail: quotaRefusal(pr.family, pr.loc, 480)})
 		a.Resources = append(a.Resources, strings.ToLower(id))
 	}
 	restore()
@@ -127,30 +143,40 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	now = now.Add(2 * time.Minute)
 	fail := quotaRefusal(family, regions[3], 480)
 	failID := t.rg("gpu-"+regions[3]) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/TRAIN-" + strings.ToUpper(regions[3])
-	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: vmssBody(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
+	g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", failID, armOpts{Body: body(regions[3], size, 20, "Spot", nil), Loc: regions[3], Fail: fail})
 	a.Resources = append(a.Resources, strings.ToLower(failID))
 	resolved := false
 	// Half the attackers leave the driver extension out (the Activity Log
 	// then shows nothing of the driver) and install it as the instances
-	// boot.
-	hostDriver := g.drv.IntN(2) == 0 || dev == devOpenCL
+	// boot. On Linux AMD's driver has no extension; on Windows it has.
+	hostDriver := g.drv.IntN(2) == 0
+	if windows {
+		hostDriver = hostDriver && dev == devCUDA
+	} else {
+		hostDriver = hostDriver || dev == devOpenCL
+	}
 	for i, loc := range regions[:3] {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("train-%d", i))
 		net := g.attackNetwork(now, a.Start, ga, "gpu-"+loc, fmt.Sprintf("train-%d", i), loc)
-		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
+		end := g.arm(now, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body(loc, size, 20, "Spot", []any{}), Loc: loc, Accept: true})
 		if i == 0 {
 			g.computeAlert(&a, now, ga, ip)
 		}
 		if !hostDriver {
 			extAt := end.Add(time.Minute + g.jitter(time.Minute))
-			end = g.arm(extAt, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
-				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+			typ, version := "NvidiaGpuDriverLinux", "1.6"
+			if windows {
+				typ, version = windowsDriverExtension(dev)
+			}
+			end = g.arm(extAt, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(typ),
+				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", typ, version, nil), Loc: loc, Accept: true})
 			g.extensionAlert(&a, extAt, rid)
 		}
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		// The instances come up, resolve the pool and start the miner.
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
+		g.windows[host] = windows
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
 		if ep.named() {
@@ -159,7 +185,17 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		if hostDriver {
 			g.driverExec(up.Add(-time.Minute), host, true, dev)
 		}
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, dev))
+		pid := 1900 + g.r.IntN(100)
+		var args []string
+		switch {
+		case coin:
+			args = kit.coinArgs(g.win, ep)
+		case windows:
+			args = kit.argsIn(windowsMiners, g.mnr, ep, dev)
+		default:
+			args = kit.args(g.mnr, ep, dev)
+		}
+		g.attackerExec(up.Add(2*time.Second), host, pid, 1877, 0, args)
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -196,21 +232,37 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
 	ua := g.user(p, ip, true)
-	now := g.quota(at.Add(10*time.Minute+g.jitter(10*time.Minute)), ua, t.DSRegion, "StandardNCADSA100v4Family", 384)
+	// A third of the teams run their quarterly work on Windows machines
+	// (windows.go): rendering on A10s, the Windows driver extension in
+	// the scale set, as Azure's guide for them gives it.
+	windows := g.drawWindows()
+	size, family, capacity, ext, work := "Standard_NC24ads_A100_v4", "StandardNCADSA100v4Family", 16, "NvidiaGpuDriverLinux",
+		[]string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"}
+	if windows {
+		a.OS = OSWindows
+		size, family, capacity, ext = "Standard_NV36ads_A10_v5", "StandardNVADSA10v5Family", 10, "NvidiaGpuDriverWindows"
+		work = []string{`C:\Program Files\Blender Foundation\Blender 4.2\blender.exe`, "-b", `\\files\shots\q-reel.blend`, "-o", `\\files\renders\q-reel_####`, "-a"}
+	}
+	now := g.quota(at.Add(10*time.Minute+g.jitter(10*time.Minute)), ua, t.DSRegion, family, 384)
 	loc := t.DSRegion
 	rid := t.rg("ml-training") + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/QUARTERLY-TRAIN"
-	driver := map[string]any{"name": "NvidiaGpuDriverLinux", "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": "NvidiaGpuDriverLinux", "typeHandlerVersion": "1.9"}}
-	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, "Standard_NC24ads_A100_v4", 16, "Regular", []any{driver}), Loc: loc, Accept: true})
+	driver := map[string]any{"name": ext, "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": ext, "typeHandlerVersion": "1.9"}}
+	body := vmssBody(loc, size, capacity, "Regular", []any{driver})
+	if windows {
+		body = windowsBody(body, "quarterly")
+	}
+	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
 	a.Resources = []string{strings.ToLower(rid)}
 	upgrade := g.drv.IntN(2) == 0 // the team updates the driver on its machines first
 	for i := range 3 {
 		host := fmt.Sprintf("quarterly%06d", i)
+		g.windows[host] = windows
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
 		if upgrade {
 			g.driverExec(up.Add(-2*time.Minute), host, false, devCUDA)
 		}
 		g.dns(up, fmt.Sprintf("10.%d.2.%d", 20, 10+i), "huggingface.co.")
-		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, []string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"})
+		g.exec(up.Add(time.Minute), host, 2100+i, 1, 1000, work)
 		if upgrade {
 			g.twinAlert(up.Add(-2*time.Minute), rid, host)
 		}

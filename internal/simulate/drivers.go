@@ -52,5 +52,10 @@ func driverCommand(r *rand.Rand, dev string) []string {
 // says the host is an attacker's machine (logged only when an agent
 // reaches it).
 func (g *gen) driverExec(at time.Time, host string, attacker bool, dev string) {
-	g.logExec(at, host, g.execText(g.drv, at, host, 1700+g.drv.IntN(100), 1, 0, driverCommand(g.drv, dev)), attacker)
+	pid := 1700 + g.drv.IntN(100)
+	cmd := driverCommand
+	if g.windows[host] {
+		cmd = func(r *rand.Rand, _ string) []string { return windowsDriverCommand(r) }
+	}
+	g.logExec(at, host, g.execText(g.drv, at, host, pid, 1, 0, cmd(g.drv, dev)), attacker)
 }

@@ -71,7 +71,7 @@ func (g *gen) attackerExec(at time.Time, host string, pid, ppid int, uid int, ar
 // is an attacker's (attacker) that no agent reaches.
 func (g *gen) logExec(at time.Time, host string, b []byte, attacker bool) {
 	if !attacker || g.agents == AgentsAll {
-		path, kind := hostLogFile(g.hostLog, g.t.ID, host, at)
+		path, kind := hostLogFile(g.logOf(host), g.t.ID, host, at)
 		g.add(path, kind, at, b)
 	}
 }
@@ -84,11 +84,11 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 	if g.track {
 		g.hosts = append(g.hosts, host)
 	}
-	switch g.hostLog {
+	switch g.logOf(host) {
 	case LogSysmon:
 		return sysmonText(r, at, host, g.serial[host], pid, ppid, uid, args)
 	case LogMDE:
-		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args)
+		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args, g.windows[host])
 	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]
@@ -104,6 +104,15 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 	fmt.Fprintf(&b, "type=PATH msg=%s: item=0 name=%q inode=%d dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0\n", id, exe, 390000+r.IntN(9000))
 	fmt.Fprintf(&b, "type=PROCTITLE msg=%s: proctitle=%s", id, auditField(strings.Join(args, "\x00")))
 	return []byte(b.String())
+}
+
+// logOf is the agent whose log holds host's processes: Defender for
+// Endpoint's on a Windows machine (windows.go), the tenant's otherwise.
+func (g *gen) logOf(host string) string {
+	if g.windows[host] {
+		return LogMDE
+	}
+	return g.hostLog
 }
 
 // auditField encodes a value the way auditd does: quoted when plain, hex

@@ -21,9 +21,19 @@ const mdeContainer = "insights-logs-advancedhunting-deviceprocessevents"
 // mdeText is Defender for Endpoint's ProcessCreated row of one process
 // start on host, in its streaming API's record. seq numbers the host's
 // events; r draws as the audit event draws its inode, once, so that every
-// agent leaves the tenant's other records the same.
-func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, uid int, args []string) []byte {
+// agent leaves the tenant's other records the same. windows says host is a
+// Windows machine (windows.go).
+func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, uid int, args []string, windows bool) []byte {
 	user, _, parent, parentCmd := processContext(uid, ppid)
+	domain, cmd, file := host, strings.Join(args, " "), path.Base(args[0])
+	if windows {
+		user, parent, parentCmd = windowsContext(uid)
+		if user == "system" {
+			domain = "nt authority"
+		}
+		cmd, file = windowsCommandLine(args), args[0][strings.LastIndexByte(args[0], '\\')+1:]
+	}
+	parentFile := parent[strings.LastIndexAny(parent, `/\`)+1:]
 	device := sha1.Sum([]byte(tenant + "/" + host)) // a device id is 40 hex digits, stable per machine
 	ts := at.UTC().Format("2006-01-02T15:04:05.0000000Z")
 	return marshal(map[string]any{
@@ -32,9 +42,9 @@ func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, ui
 		"operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
 		"properties": map[string]any{
 			"Timestamp": ts, "DeviceId": hex.EncodeToString(device[:]), "DeviceName": host, "ActionType": "ProcessCreated",
-			"FileName": path.Base(args[0]), "FolderPath": args[0], "ProcessCommandLine": strings.Join(args, " "),
-			"ProcessId": pid, "ProcessCreationTime": ts, "AccountDomain": host, "AccountName": user, "AccountSid": nil,
-			"AccountUpn": nil, "AccountObjectId": nil, "InitiatingProcessFileName": path.Base(parent),
+			"FileName": file, "FolderPath": args[0], "ProcessCommandLine": cmd,
+			"ProcessId": pid, "ProcessCreationTime": ts, "AccountDomain": domain, "AccountName": user, "AccountSid": nil,
+			"AccountUpn": nil, "AccountObjectId": nil, "InitiatingProcessFileName": parentFile,
 			"InitiatingProcessFolderPath": parent, "InitiatingProcessCommandLine": parentCmd, "InitiatingProcessId": ppid,
 			"InitiatingProcessAccountName": user, "ReportId": seq*10000 + r.IntN(9000), "MachineGroup": "UnassignedGroup",
 			"AdditionalFields": "{}",

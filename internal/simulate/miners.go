@@ -36,9 +36,27 @@ var moneroWallets = []string{
 	"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD",
 }
 
-// renamedMiners are the names miners hide behind: kernel threads and
-// system daemons, in the writable folders droppers use.
-var renamedMiners = []string{"/var/tmp/.cache/kswapd0", "/usr/local/bin/kdevtmpfsi", "/dev/shm/.x/dbused", "/tmp/.ICE-unix/systemd-journald"}
+// minerPaths are where a kit's programs and files lie on one system.
+type minerPaths struct {
+	xmrig, srb, config string
+	// renamed are the names miners hide behind: kernel threads and
+	// system daemons in Linux's writable folders droppers use, Windows'
+	// own processes' names in its.
+	renamed []string
+}
+
+var (
+	linuxMiners = minerPaths{
+		xmrig: "/tmp/.x/xmrig", srb: "/opt/.srb/SRBMiner-MULTI", config: "/var/tmp/.x/config.json",
+		renamed: []string{"/var/tmp/.cache/kswapd0", "/usr/local/bin/kdevtmpfsi", "/dev/shm/.x/dbused", "/tmp/.ICE-unix/systemd-journald"},
+	}
+	// windowsMiners: as many renamed names as Linux's, so that a kit
+	// draws the same numbers on either system.
+	windowsMiners = minerPaths{
+		xmrig: `C:\Users\Public\xmrig-6.22.2\xmrig.exe`, srb: `C:\ProgramData\srb\SRBMiner-MULTI.exe`, config: `C:\ProgramData\WindowsUpdate\config.json`,
+		renamed: []string{`C:\Windows\Temp\svchost64.exe`, `C:\ProgramData\Microsoft\Crypto\csrss.exe`, `C:\Users\Public\Libraries\WmiPrvSE.exe`, `C:\Windows\Tasks\conhost.exe`},
+	}
+)
 
 // Devices a miner computes on: NVIDIA's GPUs, AMD's, or the CPU.
 const (
@@ -54,14 +72,19 @@ func (g *gen) minerKit() minerKit { return pick(g.mnr, minerKits) }
 // name, a pool, a wallet or a miner's options.
 func (k minerKit) visible() bool { return k != kitConfig }
 
-// args is the command line of the kit mining on ep with dev; r draws the
-// wallet and the name a renamed miner takes.
+// args is the command line of the kit mining on ep with dev on a Linux
+// machine; r draws the wallet and the name a renamed miner takes.
 func (k minerKit) args(r *rand.Rand, ep endpoint, dev string) []string {
+	return k.argsIn(linuxMiners, r, ep, dev)
+}
+
+// argsIn is args on the system whose paths are at.
+func (k minerKit) argsIn(at minerPaths, r *rand.Rand, ep endpoint, dev string) []string {
 	wallet := pick(r, moneroWallets)
 	pool := fmt.Sprintf("%s:%d", ep.host, ep.port)
 	switch k {
 	case kitRenamed:
-		args := []string{pick(r, renamedMiners), "--url=" + pool, "--user=" + wallet, "--pass=x", "--keepalive"}
+		args := []string{pick(r, at.renamed), "--url=" + pool, "--user=" + wallet, "--pass=x", "--keepalive"}
 		if ep.port == 443 {
 			args = append(args, "--tls")
 		}
@@ -73,15 +96,15 @@ func (k minerKit) args(r *rand.Rand, ep endpoint, dev string) []string {
 		}
 		return append(args, "--background")
 	case kitSRB:
-		args := []string{"/opt/.srb/SRBMiner-MULTI", "--algorithm", "randomx", "--pool", pool, "--wallet", wallet}
+		args := []string{at.srb, "--algorithm", "randomx", "--pool", pool, "--wallet", wallet}
 		if dev == devCPU {
 			return append(args, "--disable-gpu")
 		}
 		return append(args, "--disable-cpu")
 	case kitConfig:
-		return []string{pick(r, renamedMiners), "-c", "/var/tmp/.x/config.json", "-B"}
+		return []string{pick(r, at.renamed), "-c", at.config, "-B"}
 	}
-	args := []string{"/tmp/.x/xmrig", "-o", "stratum+tcp://" + pool, "-u", wallet}
+	args := []string{at.xmrig, "-o", "stratum+tcp://" + pool, "-u", wallet}
 	switch dev {
 	case devCUDA:
 		args = append(args, "--cuda")

@@ -25,7 +25,8 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 	kits := slices.Compact(slices.Clone(minerKits)) // grouped: each once
 	hunted := map[string]bool{}                     // kits, and "amd", whose tenant was hunted
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+2; seed++ {
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll}
+		// Linux machines: Windows' kits are TestWindowsGPUChains'.
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll, GPUOS: OSLinux}
 		dir, truth := write(t, opt)
 		x := truth.Attacks[0]
 		kit := minerKit(x.Miner)

@@ -54,7 +54,10 @@ type Attack struct {
 	// Miner is the kit the attack mines with (miners.go): xmrig,
 	// xmrig-renamed, srbminer or xmrig-config.
 	Miner string `json:"miner,omitempty"`
-	Note  string `json:"note,omitempty"` // why a rule is or is not expected
+	// OS is the system of the attack's machines when it is not Linux:
+	// windows (windows.go).
+	OS   string `json:"os,omitempty"`
+	Note string `json:"note,omitempty"` // why a rule is or is not expected
 }
 
 // Machine reports whether host h (as record.HostName gives it) is one of

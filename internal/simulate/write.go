@@ -65,6 +65,10 @@ type Options struct {
 	// DeviceProcessEvents through its streaming API), or "" for one drawn
 	// from the seed (sysmonShare, mdeShare).
 	HostLog string
+	// GPUOS is the system of the machines the GPU scale-set chain and its
+	// twin build: OSLinux, OSWindows, or "" for one drawn for each
+	// (windows.go: a third Windows).
+	GPUOS string
 }
 
 // The tenants HostAgents describes.
@@ -130,7 +134,11 @@ type gen struct {
 	// sec that of Defender for Cloud's alerts (defender.go).
 	drv, sec *rand.Rand
 	mnr      *rand.Rand // the stream of the attacks' miners (miners.go)
-	wk       *rand.Rand // the woken machines' stream (woken.go)
+	// win is the stream of the GPU chains' Windows machines, and windows
+	// the machines that run Windows (windows.go).
+	win     *rand.Rand
+	windows map[string]bool
+	wk      *rand.Rand // the woken machines' stream (woken.go)
 	// vend is the stream of subscriptions created (attack_vend.go), and
 	// vendDay shifts the pipeline's days.
 	vend        *rand.Rand
@@ -207,7 +215,7 @@ const (
 )
 
 // OptionError is an option Write refuses. Option is its field in Options
-// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents", "HostLog"), for a caller to
+// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents", "HostLog", "GPUOS"), for a caller to
 // name its own flag; Err says what is wrong.
 type OptionError struct {
 	Option string
@@ -276,6 +284,9 @@ func newGen(opt Options) (*gen, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.GPUOS != "" && opt.GPUOS != OSLinux && opt.GPUOS != OSWindows {
+		return nil, optionErr("GPUOS", "the GPU machines' system must be %s or %s, not %q", OSLinux, OSWindows, opt.GPUOS)
+	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	t := newTenant(r, scale)
 	wk := newWokenRand(opt.Seed)
@@ -284,6 +295,7 @@ func newGen(opt Options) (*gen, error) {
 	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
 	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
+		win: rand.New(rand.NewPCG(opt.Seed, 0x77696e)), windows: map[string]bool{},
 		flowTargets: map[string]flowTarget{}, agents: agents, hostLog: hostLog, shapes: shapes}, nil
 }
 

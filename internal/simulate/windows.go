@@ -1,0 +1,182 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Windows GPU machines. Azure's visualisation sizes (NVIDIA's A10 and T4,
+// AMD's Radeon PRO V620 and Instinct MI25) run Windows, and Azure installs
+// their drivers on Windows through its own extensions (NvidiaGpuDriverWindows,
+// AmdGpuDriverWindows); an attacker who finds them free builds Windows
+// scale sets, and the rules must read the Windows shapes of the driver and
+// the miner as they read Linux's. A third of the GPU chains do, drawn from
+// their own stream (g.win), so that every other record of a seed stays
+// what it was; their draws from the shared streams are the Linux chain's.
+//
+// The process logs of a Windows machine are Defender for Endpoint's: the
+// only Windows process log mamori reads, and what Defender for Servers
+// installs on every machine a tenant's policy reaches, whichever agent the
+// tenant's Linux machines log through.
+
+// The systems Options.GPUOS names.
+const (
+	OSLinux   = "linux"
+	OSWindows = "windows"
+)
+
+// windowsShare: one in windowsShare GPU chains and twins, drawn, build
+// Windows machines.
+const windowsShare = 3
+
+// drawWindows says whether the GPU chain or twin being written builds
+// Windows machines: Options.GPUOS, or drawn. The draw is made either way,
+// so that the stream is the same whatever the option.
+func (g *gen) drawWindows() bool {
+	w := g.win.IntN(windowsShare) == 0
+	switch g.opt.GPUOS {
+	case OSLinux:
+		return false
+	case OSWindows:
+		return true
+	}
+	return w
+}
+
+// windowsGPU are the Windows GPU sizes an attacker takes, by the device
+// their miners compute on, with their quota families.
+var windowsGPU = map[string][]struct{ size, family string }{
+	devCUDA:   {{"Standard_NV36ads_A10_v5", "StandardNVADSA10v5Family"}, {"Standard_NC16as_T4_v3", "standardNCASv3_T4Family"}},
+	devOpenCL: {{"Standard_NG32ads_V620_v1", "StandardNGADSV620v1Family"}, {"Standard_NV32as_v4", "standardNVSv4Family"}},
+}
+
+// windowsSize draws a Windows GPU size for dev.
+func (g *gen) windowsSize(dev string) (size, family string) {
+	s := pick(g.win, windowsGPU[dev])
+	return s.size, s.family
+}
+
+// windowsDriverExtension is the Azure extension that installs dev's
+// driver on Windows: its type, as the extension's name in a resource id
+// and its request body give it, and its version.
+func windowsDriverExtension(dev string) (typ, version string) {
+	if dev == devOpenCL {
+		return "AmdGpuDriverWindows", "1.1"
+	}
+	return "NvidiaGpuDriverWindows", "1.6"
+}
+
+// windowsBody makes a scale set's request body (vmssBody) one of Windows
+// machines: Windows Server's image and a Windows configuration.
+func windowsBody(body map[string]any, prefix string) map[string]any {
+	profile := body["properties"].(map[string]any)["virtualMachineProfile"].(map[string]any)
+	profile["storageProfile"] = map[string]any{"imageReference": map[string]any{
+		"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter-azure-edition", "version": "latest"}}
+	profile["osProfile"] = map[string]any{"computerNamePrefix": prefix, "adminUsername": "azureadmin",
+		"windowsConfiguration": map[string]any{"provisionVMAgent": true, "enableAutomaticUpdates": false}}
+	return body
+}
+
+// windowsDriverVersions are NVIDIA's Azure (GRID) driver builds for
+// Windows.
+var windowsDriverVersions = []string{"538.46", "551.78", "553.24", "566.14"}
+
+// windowsDriverCommand is NVIDIA's Windows driver setup run silently, as
+// the Azure GRID build or the data-centre one. It draws from r as
+// driverCommand does (a version, then a form), so that the stream of
+// drivers stays the same whichever system a chain takes.
+func windowsDriverCommand(r *rand.Rand) []string {
+	v := pick(r, windowsDriverVersions)
+	if r.IntN(7) < 4 {
+		return []string{`C:\Users\azureadmin\Downloads\` + v + "_grid_win10_win11_server2022_dch_64bit_international_azure_swl.exe", "-s", "-noreboot"}
+	}
+	return []string{`C:\Windows\Temp\` + v + "-data-center-tesla-desktop-winserver-2019-2022-dch-international.exe", "-s", "-n"}
+}
+
+// windowsContext is processContext on Windows: a process started by uid 0
+// runs as SYSTEM (Azure's extensions and Run Command run so), from
+// PowerShell; others as the machine's admin.
+func windowsContext(uid int) (user, parent, parentCmd string) {
+	user = "azureadmin"
+	if uid == 0 {
+		user = "system"
+	}
+	parent = `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	return user, parent, "powershell.exe -ExecutionPolicy Unrestricted -File run.ps1"
+}
+
+// windowsCommandLine is how Defender records a Windows command line: the
+// program's path quoted, as a script's Start-Process gives it, then its
+// arguments.
+func windowsCommandLine(args []string) string {
+	if len(args) == 1 {
+		return `"` + args[0] + `"`
+	}
+	return `"` + args[0] + `" ` + strings.Join(args[1:], " ")
+}
+
+// Half the Windows chains mine another coin than Monero, with the GPU
+// miners Windows attackers favour: lolMiner (Ethereum Classic's Etchash,
+// on NVIDIA's GPUs or AMD's), renamed or not, or T-Rex (Ravencoin's
+// KawPow, NVIDIA only), each at its coin's pool unless the attacker mines
+// through its own proxy.
+const (
+	kitLolMiner   minerKit = "lolminer"
+	kitLolRenamed minerKit = "lolminer-renamed"
+	kitTRex       minerKit = "t-rex"
+)
+
+// coinPools are the pools of the coins those kits mine, with ports their
+// operator publishes; the addresses stand in for theirs, outside Azure and
+// the tenant.
+var coinPools = map[minerKit]endpoint{
+	kitLolMiner:   {"etc.2miners.com", 1010, "94.130.164.71"},
+	kitLolRenamed: {"etc.2miners.com", 1010, "94.130.164.71"},
+	kitTRex:       {"rvn.2miners.com", 6060, "94.130.164.72"},
+}
+
+// Wallets of those coins: Ethereum Classic's (0x and 40 hex digits) and
+// Ravencoin's (R and 33 base58 characters).
+var (
+	etcWallets = []string{"0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE", "0xD21be7248e0197Ee08E0c20D4a96DEBdaC3D20Af"}
+	rvnWallets = []string{"RKzyWHo1bNdGw6C1yyqTZN8wqbENGzLCGp", "RGLx4cWbdGnYvMXrUUcV7nLSeAfAZ5ezfH"}
+)
+
+// coinKit draws, for half the Windows chains, one of those kits and its
+// pool; ep stays when it is the attacker's proxy. The other half keep
+// their Monero kit, and ok is false.
+func (g *gen) coinKit(kit minerKit, dev string, ep endpoint) (minerKit, endpoint, bool) {
+	if g.win.IntN(2) == 0 {
+		return kit, ep, false
+	}
+	kits := []minerKit{kitLolMiner, kitLolRenamed, kitTRex}
+	if dev == devOpenCL {
+		kits = kits[:2]
+	}
+	kit = pick(g.win, kits)
+	if ep.named() {
+		ep = coinPools[kit]
+	}
+	return kit, ep, true
+}
+
+// coinArgs is the command line of a coin kit mining on ep, as lolMiner's
+// and T-Rex's documentation spell their options; r draws the wallet, the
+// worker's name and a renamed miner's name.
+func (k minerKit) coinArgs(r *rand.Rand, ep endpoint) []string {
+	pool := fmt.Sprintf("%s:%d", ep.host, ep.port)
+	worker := fmt.Sprintf(".rig%02d", r.IntN(100))
+	if k == kitTRex {
+		return []string{`C:\ProgramData\t-rex-0.26.8\t-rex.exe`, "-a", "kawpow", "-o", "stratum+tcp://" + pool, "-u", pick(r, rvnWallets) + worker, "-p", "x"}
+	}
+	program := `C:\Users\Public\1.88\lolMiner.exe`
+	if k == kitLolRenamed {
+		program = pick(r, windowsMiners.renamed)
+	}
+	tls := "off"
+	if ep.port == 443 {
+		tls = "on"
+	}
+	return []string{program, "--algo", "ETCHASH", "--pool", pool, "--user", pick(r, etcWallets) + worker, "--tls", tls}
+}

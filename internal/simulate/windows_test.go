@@ -1,0 +1,174 @@
+package simulate
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/enrich"
+)
+
+// TestWindowsGPUChains: GPU chains of Windows machines (windows.go) are
+// written in Windows' shapes (Windows Server's image in the scale set, the
+// Windows driver extension of NVIDIA's or AMD's GPUs, NVIDIA's Windows
+// driver setup, miners in Windows' folders), their processes logged by
+// Defender for Endpoint even in a tenant whose Linux machines log through
+// auditd, and a hunt fires what truth expects: NVIDIA's and AMD's sizes,
+// the driver on the hosts, and the GPU miners of other coins each turn up
+// within a few seeds. The twin on Windows stays quiet.
+func TestWindowsGPUChains(t *testing.T) {
+	t.Parallel()
+	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
+	cases := []string{"nvidia", "amd", "host-driver", "coin"}
+	hunted := map[string]bool{}
+	for seed := uint64(1); seed <= 40 && len(hunted) < len(cases); seed++ {
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"},
+			HostAgents: AgentsAll, HostLog: LogAuditd, GPUOS: OSWindows}
+		dir, truth := write(t, opt)
+		x, twin := truth.Attacks[0], truth.Attacks[1]
+		if x.OS != OSWindows || twin.OS != OSWindows {
+			t.Fatalf("seed %d: truth says systems %q and %q, asked %s", seed, x.OS, twin.OS, OSWindows)
+		}
+		files := tree(t, dir)
+		var activity []byte
+		procs := map[string][]string{} // machine -> its processes' folders
+		for name, b := range files {
+			name = filepath.ToSlash(name)
+			switch {
+			case strings.HasPrefix(name, "insights-activity-logs/"):
+				activity = append(activity, b...)
+			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly"):
+				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
+			case strings.HasPrefix(name, mdeContainer+"/"):
+				for line := range bytes.Lines(b) {
+					var r struct {
+						Properties struct{ DeviceName, FolderPath string }
+					}
+					if err := json.Unmarshal(line, &r); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					procs[r.Properties.DeviceName] = append(procs[r.Properties.DeviceName], r.Properties.FolderPath)
+				}
+			}
+		}
+		if !bytes.Contains(activity, []byte("MicrosoftWindowsServer")) {
+			t.Errorf("seed %d: no scale set of Windows Server's image", seed)
+		}
+		chainHosts := 0
+		for host, folders := range procs {
+			if strings.HasPrefix(host, "train-") {
+				chainHosts++
+			}
+			for _, f := range folders {
+				if !strings.HasPrefix(f, `C:\`) {
+					t.Errorf("seed %d: %s ran %s, not a Windows path", seed, host, f)
+				}
+			}
+		}
+		if chainHosts != 3 {
+			t.Errorf("seed %d: Defender logged %d of the attack's 3 machines", seed, chainHosts)
+		}
+
+		amd := bytes.Contains(activity, []byte("V620")) || bytes.Contains(activity, []byte("NV32as_v4"))
+		ext := slices.Contains(x.MustFire, "azure.compute.gpu_driver_extension")
+		onHost := slices.Contains(x.MustFire, "azure.host.gpu_driver_install")
+		if ext == onHost {
+			t.Errorf("seed %d: the driver expected through the extension %v, on the hosts %v", seed, ext, onHost)
+		}
+		wantExt := "NvidiaGpuDriverWindows"
+		if amd {
+			wantExt = "AmdGpuDriverWindows"
+			if onHost {
+				t.Errorf("seed %d: AMD's Windows driver on the hosts, though its extension installs it", seed)
+			}
+		}
+		if ext && !bytes.Contains(activity, []byte("/EXTENSIONS/"+strings.ToUpper(wantExt))) {
+			t.Errorf("seed %d: no %s extension written", seed, wantExt)
+		}
+		coin := slices.Contains([]minerKit{kitLolMiner, kitLolRenamed, kitTRex}, minerKit(x.Miner))
+		if coin && !slices.Contains(x.MustFire, "azure.host.miner_process") {
+			t.Errorf("seed %d: the %s kit's command line shows mining, and miner_process is not expected", seed, x.Miner)
+		}
+		keys := []string{"nvidia"}
+		if amd {
+			keys[0] = "amd"
+		}
+		if onHost {
+			keys = append(keys, "host-driver")
+		}
+		if coin {
+			keys = append(keys, "coin")
+		}
+		if !slices.ContainsFunc(keys, func(k string) bool { return !hunted[k] }) {
+			continue
+		}
+		for _, k := range keys {
+			hunted[k] = true
+		}
+		t.Logf("seed %d: %s, %s", seed, strings.Join(keys, "+"), x.Miner)
+		res := huntWritten(t, dir, truth, set, enr)
+		for _, a := range []Attack{x, twin} {
+			fired := map[string]bool{}
+			for _, al := range res.Alerts {
+				if involves(al, a) {
+					fired[al.Rule] = true
+				}
+			}
+			for _, r := range a.MustFire {
+				if !fired[r] {
+					t.Errorf("seed %d, %s: %s did not fire", seed, a.Scenario, r)
+				}
+			}
+			for _, r := range a.MustNotFire {
+				if fired[r] {
+					t.Errorf("seed %d, %s: %s fired but must not", seed, a.Scenario, r)
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		if !hunted[c] {
+			t.Errorf("forty seeds drew no Windows chain of %s", c)
+		}
+	}
+}
+
+// TestGPUOSIsAnOption: --gpu-os linux keeps every chain Linux, and the
+// draw leaves the rest of a tenant as it was: a seed that draws Linux
+// writes the same bytes with the option as without.
+func TestGPUOSIsAnOption(t *testing.T) {
+	t.Parallel()
+	if _, err := Write(t.TempDir(), Options{Seed: 1, GPUOS: "macos"}); err == nil || !strings.Contains(err.Error(), "linux or windows") {
+		t.Errorf("GPUOS macos: %v, want an error naming the systems", err)
+	}
+	var drawnLinux bool
+	for seed := uint64(1); seed <= 10 && !drawnLinux; seed++ {
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}}
+		dir, truth := write(t, opt)
+		if truth.Attacks[0].OS == OSWindows {
+			opt.GPUOS = OSLinux
+			if _, linux := write(t, opt); linux.Attacks[0].OS != "" {
+				t.Errorf("seed %d with GPUOS linux: the chain's system %q", seed, linux.Attacks[0].OS)
+			}
+			continue
+		}
+		drawnLinux = true
+		opt.GPUOS = OSLinux
+		pinned, _ := write(t, opt)
+		a, b := tree(t, dir), tree(t, pinned)
+		if len(a) != len(b) {
+			t.Fatalf("seed %d: %d files drawn, %d pinned", seed, len(a), len(b))
+		}
+		for name, body := range a {
+			if !bytes.Equal(body, b[name]) {
+				t.Errorf("seed %d: %s differs with GPUOS linux, though the draw was Linux", seed, name)
+			}
+		}
+	}
+	if !drawnLinux {
+		t.Error("ten seeds drew no Linux chain")
+	}
+}
