@@ -34,7 +34,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	shape := fs.String("shape", "records", "shape of the subscription Activity Log: records (diagnostic settings), rest (az monitor activity-log list) or loganalytics (AzureActivity export); several, separated by commas, write the same days in each export")
 	hostLog := fs.String("host-log", "", "the machines' process log: auditd (hosts/NAME/audit.log), sysmon (Sysmon for Linux through syslog, hosts/NAME/syslog) or mde (Defender for Endpoint's streaming API, the tenant's hourly blobs); default: one, drawn from the seed")
 	agents := fs.String("host-agents", "", "which machines write process logs: all (an agent policy reaches every new machine, the attackers' too) or own (only the tenant's own; the attackers' machines are unseen); default: either, drawn from the seed")
-	gpuOS := fs.String("gpu-os", "", "the system of the GPU machines the scale-set chain and its twin build: linux or windows (NVIDIA's and AMD's Windows sizes and drivers, Defender for Endpoint's process logs); default: drawn for each, a third windows")
+	machineOS := fs.String("machine-os", "", "the system of the machines the scale-set attacks (GPU chain, CPU mining) and the GPU chain's twin build: linux or windows (Windows' sizes, images, driver and script extensions, Defender for Endpoint's process logs); default: drawn for each, a third windows")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "attack or twin to inject, repeatable: "+strings.Join(simulate.Scenarios(), ", ")+" (default: one attack at random)")
 	setUsage(fs, stderr, "Usage: mamori simulate --out DIR [flags]\n\nWrites a simulated tenant's logs (people, pipelines, a data-science team's GPU work)\nwith attacks or their benign twins in them, in the shapes Azure exports them, and\ntruth.json: what was injected, when, and which rules must fire. Hunt the folder\nwith 'mamori hunt DIR'. The same seed writes the same bytes.\n")
@@ -52,7 +52,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mamori simulate: --days:", err)
 		return ExitUsage
 	}
-	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, SignInShape: *signInShape, HostAgents: *agents, HostLog: *hostLog, GPUOS: *gpuOS})
+	truth, err := simulate.Write(*out, simulate.Options{Seed: *seed, Size: *size, Days: *days, Scenarios: scenarios, Gzip: *gz, Shape: *shape, SignInShape: *signInShape, HostAgents: *agents, HostLog: *hostLog, MachineOS: *machineOS})
 	if oe := (*simulate.OptionError)(nil); errors.As(err, &oe) {
 		fmt.Fprintf(stderr, "mamori simulate: %s: %s\n", simulateFlags[oe.Option], err)
 		return ExitUsage
@@ -85,7 +85,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // simulateFlags names the flag that sets each simulate.Options field.
-var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "SignInShape": "--signin-shape", "Scenarios": "--scenario", "HostAgents": "--host-agents", "HostLog": "--host-log", "GPUOS": "--gpu-os"}
+var simulateFlags = map[string]string{"Days": "--days", "Size": "--tenant-size", "Shape": "--shape", "SignInShape": "--signin-shape", "Scenarios": "--scenario", "HostAgents": "--host-agents", "HostLog": "--host-log", "MachineOS": "--machine-os"}
 
 // demo simulates an attacked tenant in a temporary folder, hunts it and
 // prints the incidents: mamori end to end with nothing but Go installed.

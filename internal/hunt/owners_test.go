@@ -50,8 +50,8 @@ func TestSeveralTenantsHuntedTogether(t *testing.T) {
 	for name, o := range map[string]simulate.Options{
 		// auditd's logs, which name no machine: the folder alone places them
 		// (Linux machines: Windows ones log through Defender for Endpoint).
-		"a": {Seed: 11, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd, GPUOS: simulate.OSLinux},
-		"b": {Seed: 12, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
+		"a": {Seed: 11, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd, MachineOS: simulate.OSLinux},
+		"b": {Seed: 12, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd, MachineOS: simulate.OSLinux},
 	} {
 		truth, err := simulate.Write(filepath.Join(root, name), o)
 		if err != nil {
@@ -334,7 +334,7 @@ func huntTwoTenants(t *testing.T, a, b simulate.Options, without string) (*Resul
 func TestTenantsOfDifferentHostAgentsAreBothSeen(t *testing.T) {
 	t.Parallel()
 	res, truths := huntTwoTenants(t, simulate.Options{Seed: 21, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogMDE},
-		simulate.Options{Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogAuditd, GPUOS: simulate.OSLinux}, "")
+		simulate.Options{Seed: 22, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostLog: simulate.LogAuditd, MachineOS: simulate.OSLinux}, "")
 	if len(res.NotSeenByTenant) != 0 {
 		t.Errorf("not seen by tenant: %+v, want none", res.NotSeenByTenant)
 	}

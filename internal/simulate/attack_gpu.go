@@ -148,10 +148,11 @@ func (g *gen) gpuChain(at time.Time) Attack {
 	resolved := false
 	// Half the attackers leave the driver extension out (the Activity Log
 	// then shows nothing of the driver) and install it as the instances
-	// boot. On Linux AMD's driver has no extension; on Windows it has.
+	// boot. On Linux AMD's driver has no extension; on Windows it has, for
+	// some of AMD's sizes (windowsHostDriver).
 	hostDriver := g.drv.IntN(2) == 0
 	if windows {
-		hostDriver = hostDriver && dev == devCUDA
+		hostDriver = windowsHostDriver(size, hostDriver)
 	} else {
 		hostDriver = hostDriver || dev == devOpenCL
 	}

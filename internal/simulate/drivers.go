@@ -55,7 +55,7 @@ func (g *gen) driverExec(at time.Time, host string, attacker bool, dev string) {
 	pid := 1700 + g.drv.IntN(100)
 	cmd := driverCommand
 	if g.windows[host] {
-		cmd = func(r *rand.Rand, _ string) []string { return windowsDriverCommand(r) }
+		cmd = windowsDriverCommand
 	}
 	g.logExec(at, host, g.execText(g.drv, at, host, pid, 1, 0, cmd(g.drv, dev)), attacker)
 }

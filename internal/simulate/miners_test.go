@@ -26,7 +26,7 @@ func TestMinerKitsAndGPUsVary(t *testing.T) {
 	hunted := map[string]bool{}                     // kits, and "amd", whose tenant was hunted
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(kits)+2; seed++ {
 		// Linux machines: Windows' kits are TestWindowsGPUChains'.
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll, GPUOS: OSLinux}
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}, HostAgents: AgentsAll, MachineOS: OSLinux}
 		dir, truth := write(t, opt)
 		x := truth.Attacks[0]
 		kit := minerKit(x.Miner)

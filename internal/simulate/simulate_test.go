@@ -668,7 +668,7 @@ func TestHostAgentsDecideWhetherTheAttackersMachinesAreSeen(t *testing.T) {
 	const rule = "azure.host.miner_process"
 	// Per-host logs (auditd's), whose files tell the machines apart;
 	// TestHostLogsAlertAlike holds the other agents to the same alerts.
-	opt := Options{Seed: 3, Days: testDays, Scenarios: []string{"cpu-mining", "cpu-mining-twin", "ml-batch-aci-fanout", "ml-batch-aci-fanout-twin"}, HostLog: LogAuditd}
+	opt := Options{Seed: 3, Days: testDays, Scenarios: []string{"cpu-mining", "cpu-mining-twin", "ml-batch-aci-fanout", "ml-batch-aci-fanout-twin"}, HostLog: LogAuditd, MachineOS: OSLinux}
 	opt.HostAgents = AgentsAll
 	allDir, all := write(t, opt)
 	opt.HostAgents = AgentsOwn

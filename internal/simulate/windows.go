@@ -11,31 +11,33 @@ import (
 // their drivers on Windows through its own extensions (NvidiaGpuDriverWindows,
 // AmdGpuDriverWindows); an attacker who finds them free builds Windows
 // scale sets, and the rules must read the Windows shapes of the driver and
-// the miner as they read Linux's. A third of the GPU chains do, drawn from
-// their own stream (g.win), so that every other record of a seed stays
-// what it was; their draws from the shared streams are the Linux chain's.
+// the miner as they read Linux's. A third of the GPU chains do, and of the
+// CPU mining attacks (a Windows Custom Script extension starting the
+// miner), drawn from their own stream (g.win), so that every other record
+// of a seed stays what it was; their draws from the shared streams are
+// the Linux attack's.
 //
 // The process logs of a Windows machine are Defender for Endpoint's: the
 // only Windows process log mamori reads, and what Defender for Servers
 // installs on every machine a tenant's policy reaches, whichever agent the
 // tenant's Linux machines log through.
 
-// The systems Options.GPUOS names.
+// The systems Options.MachineOS names.
 const (
 	OSLinux   = "linux"
 	OSWindows = "windows"
 )
 
-// windowsShare: one in windowsShare GPU chains and twins, drawn, build
-// Windows machines.
+// windowsShare: one in windowsShare of the attacks and twins that draw,
+// build Windows machines.
 const windowsShare = 3
 
-// drawWindows says whether the GPU chain or twin being written builds
-// Windows machines: Options.GPUOS, or drawn. The draw is made either way,
+// drawWindows says whether the attack or twin being written builds
+// Windows machines: Options.MachineOS, or drawn. The draw is made either way,
 // so that the stream is the same whatever the option.
 func (g *gen) drawWindows() bool {
 	w := g.win.IntN(windowsShare) == 0
-	switch g.opt.GPUOS {
+	switch g.opt.MachineOS {
 	case OSLinux:
 		return false
 	case OSWindows:
@@ -82,16 +84,42 @@ func windowsBody(body map[string]any, prefix string) map[string]any {
 // Windows.
 var windowsDriverVersions = []string{"538.46", "551.78", "553.24", "566.14"}
 
-// windowsDriverCommand is NVIDIA's Windows driver setup run silently, as
-// the Azure GRID build or the data-centre one. It draws from r as
+// windowsDriverCommand is dev's Windows driver setup run silently:
+// NVIDIA's, as the Azure GRID build or the data-centre one, or AMD's
+// Software: Cloud Edition, unpacked under C:\AMD as its installer does,
+// run with -install (or -factoryresetinstall over an earlier driver), as
+// Azure's guide for the V620 sizes gives it. It draws from r as
 // driverCommand does (a version, then a form), so that the stream of
 // drivers stays the same whichever system a chain takes.
-func windowsDriverCommand(r *rand.Rand) []string {
+func windowsDriverCommand(r *rand.Rand, dev string) []string {
 	v := pick(r, windowsDriverVersions)
-	if r.IntN(7) < 4 {
+	form := r.IntN(7)
+	if dev == devOpenCL {
+		flag := "-install"
+		if form == 0 {
+			flag = "-factoryresetinstall"
+		}
+		return []string{`C:\AMD\AMD-Software-Cloud-Edition-23.Q3-Win10-Win11-Server2022\Setup.exe`, flag}
+	}
+	if form < 4 {
 		return []string{`C:\Users\azureadmin\Downloads\` + v + "_grid_win10_win11_server2022_dch_64bit_international_azure_swl.exe", "-s", "-noreboot"}
 	}
 	return []string{`C:\Windows\Temp\` + v + "-data-center-tesla-desktop-winserver-2019-2022-dch-international.exe", "-s", "-n"}
+}
+
+// windowsHostDriver says whether a Windows chain of dev's size installs
+// the driver on the hosts rather than through Azure's extension: always
+// on AMD's V620 sizes, which the extension does not install (Azure's
+// guide), never on its MI25 ones, which it does, and as drawn on
+// NVIDIA's.
+func windowsHostDriver(size string, drawn bool) bool {
+	switch {
+	case strings.Contains(size, "V620"):
+		return true
+	case strings.HasPrefix(size, "Standard_NV") && strings.HasSuffix(size, "as_v4"):
+		return false
+	}
+	return drawn
 }
 
 // windowsContext is processContext on Windows: a process started by uid 0
@@ -179,4 +207,13 @@ func (k minerKit) coinArgs(r *rand.Rand, ep endpoint) []string {
 		tls = "on"
 	}
 	return []string{program, "--algo", "ETCHASH", "--pool", pool, "--user", pick(r, etcWallets) + worker, "--tls", tls}
+}
+
+// windowsScript is a Windows scale set's Custom Script extension running
+// command (its Windows publisher and type: Microsoft.Compute's
+// CustomScriptExtension).
+func windowsScript(command string) map[string]any {
+	return map[string]any{"name": "CustomScriptExtension", "properties": map[string]any{
+		"publisher": "Microsoft.Compute", "type": "CustomScriptExtension", "typeHandlerVersion": "1.10",
+		"settings": map[string]any{"commandToExecute": command}}}
 }

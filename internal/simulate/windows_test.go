@@ -11,26 +11,27 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 )
 
-// TestWindowsGPUChains: GPU chains of Windows machines (windows.go) are
-// written in Windows' shapes (Windows Server's image in the scale set, the
-// Windows driver extension of NVIDIA's or AMD's GPUs, NVIDIA's Windows
-// driver setup, miners in Windows' folders), their processes logged by
-// Defender for Endpoint even in a tenant whose Linux machines log through
-// auditd, and a hunt fires what truth expects: NVIDIA's and AMD's sizes,
-// the driver on the hosts, and the GPU miners of other coins each turn up
-// within a few seeds. The twin on Windows stays quiet.
-func TestWindowsGPUChains(t *testing.T) {
+// TestWindowsMachines: GPU chains and CPU mining on Windows machines
+// (windows.go) are written in Windows' shapes (Windows Server's image in
+// the scale sets, the Windows driver extension of NVIDIA's or AMD's GPUs,
+// NVIDIA's Windows driver setup, Windows' Custom Script extension, miners
+// in Windows' folders), their processes logged by Defender for Endpoint
+// even in a tenant whose Linux machines log through auditd, and a hunt
+// fires what truth expects: NVIDIA's and AMD's sizes, the driver on the
+// hosts, and the GPU miners of other coins each turn up within a few
+// seeds. The GPU chain's twin on Windows stays quiet.
+func TestWindowsMachines(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
 	cases := []string{"nvidia", "amd", "host-driver", "coin"}
 	hunted := map[string]bool{}
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(cases); seed++ {
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"},
-			HostAgents: AgentsAll, HostLog: LogAuditd, GPUOS: OSWindows}
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"},
+			HostAgents: AgentsAll, HostLog: LogAuditd, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
-		x, twin := truth.Attacks[0], truth.Attacks[1]
-		if x.OS != OSWindows || twin.OS != OSWindows {
-			t.Fatalf("seed %d: truth says systems %q and %q, asked %s", seed, x.OS, twin.OS, OSWindows)
+		x, twin, cpu := truth.Attacks[0], truth.Attacks[1], truth.Attacks[2]
+		if x.OS != OSWindows || twin.OS != OSWindows || cpu.OS != OSWindows {
+			t.Fatalf("seed %d: truth says systems %q, %q and %q, asked %s", seed, x.OS, twin.OS, cpu.OS, OSWindows)
 		}
 		files := tree(t, dir)
 		var activity []byte
@@ -40,7 +41,7 @@ func TestWindowsGPUChains(t *testing.T) {
 			switch {
 			case strings.HasPrefix(name, "insights-activity-logs/"):
 				activity = append(activity, b...)
-			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly"):
+			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-"):
 				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
 			case strings.HasPrefix(name, mdeContainer+"/"):
 				for line := range bytes.Lines(b) {
@@ -57,10 +58,13 @@ func TestWindowsGPUChains(t *testing.T) {
 		if !bytes.Contains(activity, []byte("MicrosoftWindowsServer")) {
 			t.Errorf("seed %d: no scale set of Windows Server's image", seed)
 		}
-		chainHosts := 0
+		chainHosts, cpuHosts := 0, 0
 		for host, folders := range procs {
-			if strings.HasPrefix(host, "train-") {
+			switch {
+			case strings.HasPrefix(host, "train-"):
 				chainHosts++
+			case strings.HasPrefix(host, "render-"):
+				cpuHosts++
 			}
 			for _, f := range folders {
 				if !strings.HasPrefix(f, `C:\`) {
@@ -68,22 +72,25 @@ func TestWindowsGPUChains(t *testing.T) {
 				}
 			}
 		}
-		if chainHosts != 3 {
-			t.Errorf("seed %d: Defender logged %d of the attack's 3 machines", seed, chainHosts)
+		if chainHosts != 3 || cpuHosts != 3 {
+			t.Errorf("seed %d: Defender logged %d of the GPU chain's 3 machines, %d of CPU mining's 3", seed, chainHosts, cpuHosts)
+		}
+		if !bytes.Contains(activity, []byte("/EXTENSIONS/CUSTOMSCRIPTEXTENSION")) {
+			t.Errorf("seed %d: CPU mining wrote no Windows Custom Script extension", seed)
 		}
 
-		amd := bytes.Contains(activity, []byte("V620")) || bytes.Contains(activity, []byte("NV32as_v4"))
+		// AMD's V620 sizes take their driver on the hosts (the extension
+		// does not install it), its MI25 ones through the extension.
+		v620, mi25 := bytes.Contains(activity, []byte("V620")), bytes.Contains(activity, []byte("NV32as_v4"))
+		amd := v620 || mi25
 		ext := slices.Contains(x.MustFire, "azure.compute.gpu_driver_extension")
 		onHost := slices.Contains(x.MustFire, "azure.host.gpu_driver_install")
-		if ext == onHost {
-			t.Errorf("seed %d: the driver expected through the extension %v, on the hosts %v", seed, ext, onHost)
+		if ext == onHost || v620 && !onHost || mi25 && onHost {
+			t.Errorf("seed %d: the driver expected through the extension %v, on the hosts %v (V620 %v, MI25 %v)", seed, ext, onHost, v620, mi25)
 		}
 		wantExt := "NvidiaGpuDriverWindows"
 		if amd {
 			wantExt = "AmdGpuDriverWindows"
-			if onHost {
-				t.Errorf("seed %d: AMD's Windows driver on the hosts, though its extension installs it", seed)
-			}
 		}
 		if ext && !bytes.Contains(activity, []byte("/EXTENSIONS/"+strings.ToUpper(wantExt))) {
 			t.Errorf("seed %d: no %s extension written", seed, wantExt)
@@ -110,7 +117,7 @@ func TestWindowsGPUChains(t *testing.T) {
 		}
 		t.Logf("seed %d: %s, %s", seed, strings.Join(keys, "+"), x.Miner)
 		res := huntWritten(t, dir, truth, set, enr)
-		for _, a := range []Attack{x, twin} {
+		for _, a := range []Attack{x, twin, cpu} {
 			fired := map[string]bool{}
 			for _, al := range res.Alerts {
 				if involves(al, a) {
@@ -136,27 +143,27 @@ func TestWindowsGPUChains(t *testing.T) {
 	}
 }
 
-// TestGPUOSIsAnOption: --gpu-os linux keeps every chain Linux, and the
+// TestMachineOSIsAnOption: --machine-os linux keeps every chain Linux, and the
 // draw leaves the rest of a tenant as it was: a seed that draws Linux
 // writes the same bytes with the option as without.
-func TestGPUOSIsAnOption(t *testing.T) {
+func TestMachineOSIsAnOption(t *testing.T) {
 	t.Parallel()
-	if _, err := Write(t.TempDir(), Options{Seed: 1, GPUOS: "macos"}); err == nil || !strings.Contains(err.Error(), "linux or windows") {
-		t.Errorf("GPUOS macos: %v, want an error naming the systems", err)
+	if _, err := Write(t.TempDir(), Options{Seed: 1, MachineOS: "macos"}); err == nil || !strings.Contains(err.Error(), "linux or windows") {
+		t.Errorf("MachineOS macos: %v, want an error naming the systems", err)
 	}
 	var drawnLinux bool
 	for seed := uint64(1); seed <= 10 && !drawnLinux; seed++ {
 		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain"}}
 		dir, truth := write(t, opt)
 		if truth.Attacks[0].OS == OSWindows {
-			opt.GPUOS = OSLinux
+			opt.MachineOS = OSLinux
 			if _, linux := write(t, opt); linux.Attacks[0].OS != "" {
-				t.Errorf("seed %d with GPUOS linux: the chain's system %q", seed, linux.Attacks[0].OS)
+				t.Errorf("seed %d with MachineOS linux: the chain's system %q", seed, linux.Attacks[0].OS)
 			}
 			continue
 		}
 		drawnLinux = true
-		opt.GPUOS = OSLinux
+		opt.MachineOS = OSLinux
 		pinned, _ := write(t, opt)
 		a, b := tree(t, dir), tree(t, pinned)
 		if len(a) != len(b) {
@@ -164,7 +171,7 @@ func TestGPUOSIsAnOption(t *testing.T) {
 		}
 		for name, body := range a {
 			if !bytes.Equal(body, b[name]) {
-				t.Errorf("seed %d: %s differs with GPUOS linux, though the draw was Linux", seed, name)
+				t.Errorf("seed %d: %s differs with MachineOS linux, though the draw was Linux", seed, name)
 			}
 		}
 	}

@@ -65,10 +65,11 @@ type Options struct {
 	// DeviceProcessEvents through its streaming API), or "" for one drawn
 	// from the seed (sysmonShare, mdeShare).
 	HostLog string
-	// GPUOS is the system of the machines the GPU scale-set chain and its
-	// twin build: OSLinux, OSWindows, or "" for one drawn for each
-	// (windows.go: a third Windows).
-	GPUOS string
+	// MachineOS is the system of the machines the scale-set attacks (the
+	// GPU chain, CPU mining) and the GPU chain's twin build: OSLinux,
+	// OSWindows, or "" for one drawn for each (windows.go: a third
+	// Windows).
+	MachineOS string
 }
 
 // The tenants HostAgents describes.
@@ -215,7 +216,7 @@ const (
 )
 
 // OptionError is an option Write refuses. Option is its field in Options
-// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents", "HostLog", "GPUOS"), for a caller to
+// ("Days", "Size", "Shape", "SignInShape", "Scenarios", "HostAgents", "HostLog", "MachineOS"), for a caller to
 // name its own flag; Err says what is wrong.
 type OptionError struct {
 	Option string
@@ -284,8 +285,8 @@ func newGen(opt Options) (*gen, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.GPUOS != "" && opt.GPUOS != OSLinux && opt.GPUOS != OSWindows {
-		return nil, optionErr("GPUOS", "the GPU machines' system must be %s or %s, not %q", OSLinux, OSWindows, opt.GPUOS)
+	if opt.MachineOS != "" && opt.MachineOS != OSLinux && opt.MachineOS != OSWindows {
+		return nil, optionErr("MachineOS", "the machines' system must be %s or %s, not %q", OSLinux, OSWindows, opt.MachineOS)
 	}
 	r := rand.New(rand.NewPCG(opt.Seed, 0x6d616d6f7269))
 	t := newTenant(r, scale)
