@@ -22,6 +22,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs per tenant, %d to %d", simulate.MinDays, simulate.MaxDays))
 	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
 	shape := fs.String("shape", simulate.ShapeRecords, "the Activity Log's export shape in every tenant: records, rest or loganalytics, or several separated by commas (the same days in each export)")
+	machineOS := fs.String("machine-os", "", "the system of the attackers' machines (the GPU chain's, CPU mining's) and the GPU chain's twin's in every tenant: linux or windows; default: drawn for each, a third windows")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hunts run at once")
 	together := fs.Int("together", 1, "tenants read by each hunt, each in a folder of its own (as a service over many tenants reads them); each is scored on the alerts placed in its tenant")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
@@ -66,13 +67,17 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mamori eval: --shape: %v\n", err)
 		return ExitUsage
 	}
+	if *machineOS != "" && *machineOS != simulate.OSLinux && *machineOS != simulate.OSWindows {
+		fmt.Fprintf(stderr, "mamori eval: --machine-os: %s or %s, not %q\n", simulate.OSLinux, simulate.OSWindows, report.Terminal(*machineOS))
+		return ExitUsage
+	}
 	for _, d := range ruleDirs {
 		if err := readable(d); err != nil {
 			fmt.Fprintf(stderr, "mamori eval: --rules: %s\n", report.Terminal(err.Error()))
 			return ExitUsage
 		}
 	}
-	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, Workers: *workers, Notes: *notes, NotesRule: *noteRule,
+	opt := eval.Options{Tenants: *tenants, Seed: *seed, Days: *days, Size: *size, Shape: *shape, MachineOS: *machineOS, Workers: *workers, Notes: *notes, NotesRule: *noteRule,
 		RuleDirs: ruleDirs, Together: *together}
 	if isTerminal(stderr) {
 		opt.Progress = func(done, total int) { fmt.Fprintf(stderr, "\rtenant %d/%d", done, total) }

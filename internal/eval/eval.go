@@ -72,8 +72,11 @@ type Options struct {
 	Size    string // small, medium, large or mixed (drawn per tenant); default small
 	// Shape is the Activity Log's export shape in every tenant
 	// (simulate.ShapeRecords, ShapeREST, ShapeLogAnalytics); default records.
-	Shape   string
-	Workers int // tenants hunted at once; default 1
+	Shape string
+	// MachineOS is the system of the attackers' machines in every tenant
+	// (simulate.OSLinux, OSWindows); default drawn per attack.
+	MachineOS string
+	Workers   int // tenants hunted at once; default 1
 	// Progress, when set, is called after each tenant (from any worker,
 	// one call at a time).
 	Progress func(done, total int)
@@ -124,6 +127,8 @@ type Report struct {
 	Days    int
 	Size    string
 	Shape   string // the Activity Log's shape; "" for the default, records
+	// MachineOS is the attackers' machines' system; "" when drawn.
+	MachineOS string
 	// RuleDirs are the folders of rules hunted beside the catalogue.
 	RuleDirs []string
 	Rules    []RuleScore // sorted by rule
@@ -265,7 +270,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		notes = DefaultNotes
 	}
 	r := total.report(notes, opt.NotesRule)
-	r.Tenants, r.Seed, r.Days, r.Size, r.Shape, r.RuleDirs = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape, opt.RuleDirs
+	r.Tenants, r.Seed, r.Days, r.Size, r.Shape, r.MachineOS, r.RuleDirs = opt.Tenants, opt.Seed, opt.Days, opt.Size, opt.Shape, opt.MachineOS, opt.RuleDirs
 	if together > 1 {
 		r.Together = together
 		for _, n := range unplaced {
@@ -354,9 +359,9 @@ func tenant(ctx context.Context, opt Options, i int, set *rules.Set, prices *inc
 func simulated(dir string, opt Options, i int) (*simulate.Truth, string, error) {
 	seed, names := plan(opt.Seed, i)
 	size := sizeOf(opt.Size, opt.Seed, i)
-	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names, Shape: opt.Shape})
-	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s --scenario %s)",
-		i, seed, opt.Days, size, shapeFlag(opt.Shape), strings.Join(names, " --scenario "))
+	truth, err := simulate.Write(dir, simulate.Options{Seed: seed, Size: size, Days: opt.Days, Scenarios: names, Shape: opt.Shape, MachineOS: opt.MachineOS})
+	where := fmt.Sprintf("tenant %d (mamori simulate --seed %d --days %d --tenant-size %s%s%s --scenario %s)",
+		i, seed, opt.Days, size, shapeFlag(opt.Shape), osFlag(opt.MachineOS), strings.Join(names, " --scenario "))
 	return truth, where, err
 }
 

@@ -195,6 +195,47 @@ func TestShapeIsPassedOnAndNamed(t *testing.T) {
 	}
 }
 
+// TestMachineOSIsPassedOnAndNamed: an evaluation of Windows machines
+// writes its attacks so (the truth's os), and says so in its command, its
+// summary and each note's command that rebuilds a tenant.
+func TestMachineOSIsPassedOnAndNamed(t *testing.T) {
+	t.Parallel()
+	opt := small
+	opt.Tenants, opt.MachineOS, opt.Notes = 2, simulate.OSWindows, -1
+	r, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.Command(), " --machine-os windows") || !strings.Contains(r.summary(), "the attackers' machines windows") {
+		t.Errorf("command %q, summary %q", r.Command(), r.summary())
+	}
+	if len(r.Notes) == 0 {
+		t.Fatal("no note: the test would prove nothing")
+	}
+	for _, n := range r.Notes {
+		if strings.Contains(n, "mamori simulate") && !strings.Contains(n, "--machine-os windows --scenario") {
+			t.Errorf("a note's command lacks the system: %s", n)
+		}
+	}
+	// The first tenant of the plan with a GPU chain, written as Run writes it.
+	for i := range 100 {
+		if _, names := plan(opt.Seed, i); !slices.Contains(names, "gpu-scaleset-chain") {
+			continue
+		}
+		truth, _, err := simulated(t.TempDir(), opt, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range truth.Attacks {
+			if a.Scenario == "gpu-scaleset-chain" && a.OS != simulate.OSWindows {
+				t.Errorf("tenant %d's GPU chain on %q", i, a.OS)
+			}
+		}
+		return
+	}
+	t.Error("a hundred tenants planned no GPU chain")
+}
+
 // TestRuleDirsAreHuntedAndScored: rules given beside the catalogue are
 // hunted in every tenant and scored like the catalogue's, and the command
 // names them. This one matches every VM write and is tagged privilege

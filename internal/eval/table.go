@@ -15,7 +15,7 @@ import (
 
 // Command is the command line that reproduces the report.
 func (r *Report) Command() string {
-	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape)
+	c := fmt.Sprintf("mamori eval --tenants %d --seed %d --days %d --tenant-size %s", r.Tenants, r.Seed, r.Days, r.Size) + shapeFlag(r.Shape) + osFlag(r.MachineOS)
 	for _, d := range r.RuleDirs {
 		c += " --rules " + shellWord(d)
 	}
@@ -32,6 +32,15 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// osFlag is the --machine-os flag that asks for the attackers' machines'
+// system, "" when it is drawn.
+func osFlag(os string) string {
+	if os == "" {
+		return ""
+	}
+	return " --machine-os " + os
 }
 
 // shapeFlag is the --shape flag that asks for the Activity Log's shape,
@@ -125,6 +134,9 @@ func (r *Report) summary() string {
 	size := r.Size
 	if shapeFlag(r.Shape) != "" {
 		size += ", Activity Log as " + r.Shape
+	}
+	if r.MachineOS != "" {
+		size += ", the attackers' machines " + r.MachineOS
 	}
 	if len(r.RuleDirs) > 0 {
 		size += ", with the rules in " + strings.Join(r.RuleDirs, ", ")
