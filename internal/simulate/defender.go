@@ -50,7 +50,7 @@ func (g *gen) alert(a securityAlert) {
 		e["$id"] = fmt.Sprint(i + 2)
 	}
 	row := map[string]any{
-		"TenantId": g.t.ID, "TimeGenerated": stamp(gen), "DisplayName": a.name, "AlertName": a.name, "AlertSeverity": a.severity,
+		"TenantId": workspaceID, "TimeGenerated": stamp(gen), "DisplayName": a.name, "AlertName": a.name, "AlertSeverity": a.severity,
 		"ProviderName": "Azure Security Center", "VendorName": "Microsoft", "VendorOriginalId": a.vendorID, "SystemAlertId": a.systemID,
 		"ResourceId": a.resource, "AlertType": a.typ, "IsIncident": false, "StartTime": stamp(a.start), "EndTime": stamp(a.start),
 		"ProcessingEndTime": stamp(gen), "Entities": string(marshal(a.entities)), "SourceSystem": "Detection",

@@ -8,6 +8,12 @@ import (
 	"strings"
 )
 
+// workspaceID is the Log Analytics workspace the tenant's exports of
+// Log Analytics tables come from: every table's TenantId column holds the
+// workspace's id, not the Entra tenant's (Azure Monitor's table reference),
+// so the readers must not take it for the tenant.
+const workspaceID = "00000000-0000-4000-8000-00000000a11a"
+
 // Shapes the Activity Log can be written in: the diagnostic settings'
 // storage blobs, the REST API's {"value":[…]} pages (az monitor
 // activity-log list, the portal's download), or a Log Analytics AzureActivity
@@ -105,9 +111,9 @@ func reshape(line []byte, shape string) ([]byte, error) {
 		return json.Marshal(e)
 	case ShapeLogAnalytics:
 		// Log Analytics keeps dynamic columns as objects in its JSON export
-		// and the workspace's id as TenantId.
+		// and the workspace's id as TenantId (workspaceID).
 		r := map[string]any{
-			"TenantId": "00000000-0000-4000-8000-00000000a11a", "SourceSystem": "Azure", "Type": "AzureActivity",
+			"TenantId": workspaceID, "SourceSystem": "Azure", "Type": "AzureActivity",
 			"TimeGenerated": str("time"), "OperationNameValue": strings.ToUpper(op), "OperationName": op,
 			"ActivityStatusValue": rt, "ActivitySubstatusValue": "", "Caller": caller,
 			"CallerIpAddress": str("callerIpAddress"), "CorrelationId": str("correlationId"), "EventDataId": eventDataID,

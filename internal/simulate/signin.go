@@ -40,7 +40,7 @@ func (g *gen) signIn(at time.Time, s signin) {
 		status["failureReason"] = "Invalid username or password or Invalid on-premise username or password."
 	}
 	row := map[string]any{
-		"TenantId": g.t.ID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "SigninLogs", "Category": "SignInLogs",
+		"TenantId": workspaceID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "SigninLogs", "Category": "SignInLogs",
 		"Id": guid(g.r), "CorrelationId": guid(g.r), "UserPrincipalName": s.UPN, "UserId": s.OID, "UserDisplayName": s.UPN,
 		"AppDisplayName": s.App, "AppId": s.AppID, "IPAddress": s.IP, "ResultType": strconv.Itoa(s.Fail),
 		"ResultDescription":         map[bool]string{true: "", false: "Invalid username or password"}[s.Fail == 0],
@@ -131,7 +131,7 @@ func (g *gen) benignAudit(h time.Time, work bool) {
 func (g *gen) spSignIn(at time.Time, a app, ip, country string) {
 	loc := string(marshal(map[string]any{"countryOrRegion": country}))
 	row := map[string]any{
-		"TenantId": g.t.ID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "AADServicePrincipalSignInLogs",
+		"TenantId": workspaceID, "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"), "Type": "AADServicePrincipalSignInLogs",
 		"Category": "ServicePrincipalSignInLogs", "Id": guid(g.r), "CorrelationId": guid(g.r),
 		"AppId": a.AppID, "ServicePrincipalId": a.OID, "ServicePrincipalName": a.Name, "IPAddress": ip,
 		"ResultType": "0", "ResultDescription": "", "ResourceDisplayName": "Windows Azure Service Management API",

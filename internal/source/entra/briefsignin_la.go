@@ -40,7 +40,7 @@ const (
 	laRiskState
 	laAADTenant
 	laResTenant
-	laTenantID
+	laTenantID // known, so that the row is not refused; never the tenant (laTenant)
 	laSP
 	laTable
 	laID
@@ -136,7 +136,7 @@ func briefLA(sc *record.Scratch, rec []byte, e *event.Event) (brief, wanted bool
 		f.code, f.hasCode = record.IntText(r.col(laResultType))
 	}
 	return briefOrWanted(sc, e, shapeSignInLA, t, f, record.IP(r.col(laIP)), r.col(laRisk), r.col(laRiskState), r.col(laSP), r.col(laID),
-		r.col(laAADTenant), r.col(laResTenant), r.col(laTenantID))
+		r.col(laAADTenant), r.col(laResTenant)) // not TenantId, the workspace's: laTenant
 }
 
 // isTable reports whether t is a sign-in table in Azure's spelling.

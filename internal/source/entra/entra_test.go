@@ -18,7 +18,7 @@ import (
 // Identifiers shared by the synthetic fixtures.
 const (
 	tenant    = "11111111-aaaa-4bbb-8ccc-000000000001"
-	workspace = "33333333-cccc-4ddd-8eee-000000000003"
+	workspace = "33333333-cccc-4ddd-8eee-000000000003" // every Log Analytics row's TenantId: never a tenant
 	adaID     = "0a0a0a0a-1111-4222-8333-444444444444"
 	adaUPN    = "ada@contoso.example"
 	armID     = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
@@ -264,11 +264,13 @@ func TestDecodeFixtures(t *testing.T) {
 			},
 		},
 		{
-			name: "AADServicePrincipalSignInLogs row without Status takes the code from ResultType",
+			// Its table has no AADTenantId nor ResourceTenantId, and its
+			// TenantId is the workspace's: no tenant.
+			name: "AADServicePrincipalSignInLogs row without Status takes the code from ResultType, and names no tenant",
 			file: "signin_la_sp.json", hint: jsonHint,
 			want: event.Event{
 				Time: at("2024-05-06T02:00:00Z"), Kind: event.KindSignIn, Shape: "signin.loganalytics",
-				ID: "4f1c2a3b-0000-4000-8000-00000000a00b", Tenant: workspace, Operation: "sign-in activity",
+				ID: "4f1c2a3b-0000-4000-8000-00000000a00b", Operation: "sign-in activity",
 				Category: "ServicePrincipalSignInLogs", Outcome: failed, Status: "7000215",
 				StatusMessage: "Invalid client secret provided.", CorrelationID: "9e9e9e9e-0000-4000-8000-00000000000b",
 				Principal: event.Principal{ID: spID, Name: "deploy-pipeline", Type: "ServicePrincipal", AppID: spAppID},
@@ -285,7 +287,7 @@ func TestDecodeFixtures(t *testing.T) {
 			file: "signin_la_mi.json", hint: jsonHint,
 			want: event.Event{
 				Time: at("2024-05-06T03:00:00Z"), Kind: event.KindSignIn, Shape: "signin.loganalytics",
-				ID: "4f1c2a3b-0000-4000-8000-00000000a00c", Tenant: workspace, Operation: "sign-in activity",
+				ID: "4f1c2a3b-0000-4000-8000-00000000a00c", Operation: "sign-in activity",
 				Category: "ManagedIdentitySignInLogs", Outcome: ok, Status: "0",
 				CorrelationID: "9e9e9e9e-0000-4000-8000-00000000000c",
 				Principal:     event.Principal{ID: miID, Name: "vmss-worker-identity", Type: "ManagedIdentity", AppID: miAppID},

@@ -336,17 +336,18 @@ func diagTenant(sc *record.Scratch, v *fastjson.Value, resTenant string) string 
 	return resTenant
 }
 
-// laTenant is a Log Analytics sign-in's tenant. TenantId is the
-// workspace's id in Log Analytics; the directory is AADTenantId, where the
-// table has it, else the tenant signed in to (resTenant).
+// laTenant is a Log Analytics sign-in's tenant: AADTenantId, where the
+// table has it, else the tenant signed in to (resTenant), else none.
+// TenantId is never it: in every Log Analytics table it is the workspace's
+// id, and AADServicePrincipalSignInLogs, which has neither of the others,
+// would have put a service principal's sign-ins in a tenant of their own
+// (the workspace), apart from what it did; with none, the hunt places
+// them as other logs that name no tenant.
 func laTenant(sc *record.Scratch, v *fastjson.Value, resTenant string) string {
 	if t := sc.Str(v, "AADTenantId"); t != "" {
 		return t
 	}
-	if resTenant != "" {
-		return resTenant
-	}
-	return sc.Str(v, "TenantId")
+	return resTenant
 }
 
 // countryCode reads the two-letter country a record's location column

@@ -47,7 +47,15 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 	if shape == ShapeMDEStreaming {
 		e.Category = sc.Str(v, "category")
 	}
-	e.Tenant = sc.FirstStr(v, "tenantId", "TenantId")
+	// Only the streaming record names the Entra tenant. A Log Analytics
+	// row's TenantId is the workspace's id (its table reference: "The Log
+	// Analytics workspace ID"), which taken for the tenant put a Sentinel
+	// export's host alerts in a tenant of their own, apart from the
+	// attack's incident; an Advanced Hunting row names none. Such a row
+	// is placed as other logs that name no tenant are (by its folder).
+	if shape == ShapeMDEStreaming {
+		e.Tenant = sc.FirstStr(v, "tenantId", "TenantId")
+	}
 	e.ResourceID = strings.ToLower(sc.Str(row, "_ResourceId"))
 	if dev, rep := sc.Str(row, "DeviceId"), sc.Str(row, "ReportId"); dev != "" && rep != "" {
 		e.ID = dev + ":" + rep // ReportId is unique per device only

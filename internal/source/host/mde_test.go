@@ -151,6 +151,11 @@ func TestDecodeDefenderHunting(t *testing.T) {
 			if e.Category != "DeviceProcessEvents" {
 				t.Errorf("category %q", e.Category)
 			}
+			// A Log Analytics row's TenantId is its workspace's id: no
+			// row of these names the Entra tenant.
+			if e.Tenant != "" {
+				t.Errorf("tenant %q, want none (a row's TenantId is the workspace)", e.Tenant)
+			}
 		})
 	}
 }

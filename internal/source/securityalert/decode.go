@@ -89,7 +89,9 @@ func decodeLA(sc *record.Scratch, v *fastjson.Value) (event.Event, error) {
 	// SystemAlertId in older ones (whose ProviderAlertId is the bare id);
 	// the same alert from another export is then one.
 	e.ID = alertID(ownAlertID(sc.Str(v, "VendorOriginalId"), sc.Str(v, "SystemAlertId")))
-	e.Tenant = strings.ToLower(sc.Str(v, "TenantId"))
+	// TenantId is not read: in every Log Analytics table it is the
+	// workspace's id, not the Entra tenant's; the alert is placed by the
+	// subscription its resource names.
 	e.ResourceID = strings.ToLower(sc.Str(v, "ResourceId"))
 	readEntities(sc, sc.Array(v, "Entities"), &e)
 	finish(&e, "")
