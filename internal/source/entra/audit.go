@@ -226,7 +226,7 @@ func decodeAuditLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]
 	if e.Operation == "" {
 		e.Operation = lowerTrim(sc.Str(v, "OperationName"))
 	}
-	e.Tenant = sc.FirstStr(v, "AADTenantId", "TenantId")
+	e.Tenant = sc.Str(v, "AADTenantId") // TenantId is the workspace's (laTenant)
 	elevateRole(&e)
 	return append(out, e), nil
 }

@@ -475,3 +475,44 @@ func TestDecodeFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspaceIsNoTenant: a Log Analytics row's TenantId is its
+// workspace's id. Rows that name the directory elsewhere (AADTenantId,
+// ResourceTenantId) take it from there; rows that do not (an AuditLogs row
+// without AADTenantId, every service principal's and managed identity's
+// sign-in) name no tenant, rather than a workspace a hunt would take for
+// one.
+func TestWorkspaceIsNoTenant(t *testing.T) {
+	t.Parallel()
+	for _, file := range []string{"audit_la_app_failure.json", "signin_la_user.json", "signin_la_sp.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, drop := range []string{"AADTenantId", "ResourceTenantId"} {
+			var row map[string]any
+			if err := json.Unmarshal(data, &row); err != nil {
+				t.Fatal(err)
+			}
+			if row["TenantId"] != workspace {
+				t.Fatalf("%s: TenantId %v, want the workspace's", file, row["TenantId"])
+			}
+			want := row["AADTenantId"]
+			delete(row, drop)
+			if drop == "AADTenantId" {
+				want = row["ResourceTenantId"]
+			}
+			if want == nil {
+				want = ""
+			}
+			b, _ := json.Marshal(row)
+			_, ok, evs, err := decodeOne(t, b, jsonHint)
+			if !ok || err != nil || len(evs) != 1 {
+				t.Fatalf("%s without %s: detected %v, %d events, err %v", file, drop, ok, len(evs), err)
+			}
+			if evs[0].Tenant != want {
+				t.Errorf("%s without %s: tenant %q, want %q", file, drop, evs[0].Tenant, want)
+			}
+		}
+	}
+}
