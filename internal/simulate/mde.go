@@ -12,7 +12,9 @@ import (
 // Defender for Endpoint's process events, as its streaming API writes them
 // to a storage account: a container per table
 // (insights-logs-advancedhunting-deviceprocessevents), an hourly blob per
-// tenant, one JSON line a record, the row in properties. Unlike auditd's
+// tenant, one JSON line a record, the row in properties, the envelope's
+// Tenant the streaming API's own "DefaultTenant" beside the Entra tenantId
+// (as a record it wrote shows). Unlike auditd's
 // and Sysmon's logs, every machine's events share the tenant's blobs.
 
 // mdeContainer is the streaming API's container of DeviceProcessEvents.
@@ -38,7 +40,7 @@ func mdeText(r *rand.Rand, at time.Time, tenant, host string, seq, pid, ppid, ui
 	ts := at.UTC().Format("2006-01-02T15:04:05.0000000Z")
 	return marshal(map[string]any{
 		// The API publishes a record a few minutes after the event.
-		"time": at.Add(3 * time.Minute).UTC().Format("2006-01-02T15:04:05.0000000Z"), "tenantId": tenant,
+		"time": at.Add(3 * time.Minute).UTC().Format("2006-01-02T15:04:05.0000000Z"), "tenantId": tenant, "Tenant": "DefaultTenant",
 		"operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
 		"properties": map[string]any{
 			"Timestamp": ts, "DeviceId": hex.EncodeToString(device[:]), "DeviceName": host, "ActionType": "ProcessCreated",
