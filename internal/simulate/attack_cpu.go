@@ -57,7 +57,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 			armOpts{Body: map[string]any{"location": loc, "properties": script["properties"]}, Loc: loc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		host := fmt.Sprintf("render-%d%06d", i, g.r.IntN(30))
-		g.windows[host] = windows
+		g.setWindows(host, rid, windows)
 		up := end.Add(3*time.Minute + g.jitter(3*time.Minute))
 		src := fmt.Sprintf("10.%d.1.%d", 50+i, 4+g.r.IntN(30))
 		resolved = g.lookup(up, net, src, pool+".") || resolved

@@ -177,7 +177,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		// The instances come up, resolve the pool and start the miner.
 		host := fmt.Sprintf("train-%d%06d", i, 3+g.r.IntN(20))
-		g.windows[host] = windows
+		g.setWindows(host, rid, windows)
 		up := end.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.0.%d", 40+i, 4+g.r.IntN(20))
 		if ep.named() {
@@ -257,7 +257,7 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	upgrade := g.drv.IntN(2) == 0 // the team updates the driver on its machines first
 	for i := range 3 {
 		host := fmt.Sprintf("quarterly%06d", i)
-		g.windows[host] = windows
+		g.setWindows(host, rid, windows)
 		up := now.Add(5*time.Minute + g.jitter(5*time.Minute))
 		if upgrade {
 			g.driverExec(up.Add(-2*time.Minute), host, false, devCUDA)

@@ -54,7 +54,7 @@ func driverCommand(r *rand.Rand, dev string) []string {
 func (g *gen) driverExec(at time.Time, host string, attacker bool, dev string) {
 	pid := 1700 + g.drv.IntN(100)
 	cmd := driverCommand
-	if g.windows[host] {
+	if g.windows[host] != "" {
 		cmd = windowsDriverCommand
 	}
 	g.logExec(at, host, g.execText(g.drv, at, host, pid, 1, 0, cmd(g.drv, dev)), attacker)

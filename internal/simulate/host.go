@@ -88,7 +88,9 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 	case LogSysmon:
 		return sysmonText(r, at, host, g.serial[host], pid, ppid, uid, args)
 	case LogMDE:
-		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args, g.windows[host])
+		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args, g.windows[host] != "")
+	case LogSecurityEvent:
+		return securityEventText(r, at, host, g.windows[host], pid, ppid, uid, args)
 	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]
@@ -106,13 +108,19 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 	return []byte(b.String())
 }
 
-// logOf is the agent whose log holds host's processes: Defender for
-// Endpoint's on a Windows machine (windows.go), the tenant's otherwise.
+// logOf is the agent whose log holds host's processes: on a Windows
+// machine (windows.go) Defender for Endpoint's where the tenant's machines
+// run it, else Windows' Security log in Log Analytics (the Azure Monitor
+// Agent beside the Linux machines' auditd or Sysmon); the tenant's agent
+// otherwise.
 func (g *gen) logOf(host string) string {
-	if g.windows[host] {
+	switch {
+	case g.windows[host] == "":
+		return g.hostLog
+	case g.hostLog == LogMDE:
 		return LogMDE
 	}
-	return g.hostLog
+	return LogSecurityEvent
 }
 
 // auditField encodes a value the way auditd does: quoted when plain, hex

@@ -17,6 +17,11 @@ const (
 	LogMDE    = "mde"
 )
 
+// LogSecurityEvent is Windows machines' log beside auditd or Sysmon:
+// Windows' Security log's event 4688 in Log Analytics' SecurityEvent table,
+// a day's export a file (windows.go). No option: Windows machines take it.
+const LogSecurityEvent = "securityevent"
+
 // The shares of drawn tenants whose machines run Sysmon for Linux and
 // Defender for Endpoint; auditd the rest.
 const (
@@ -32,6 +37,8 @@ func hostLogFile(log, tenant, host string, at time.Time) (path string, kind int)
 		return "hosts/" + host + "/syslog", kindText
 	case LogMDE:
 		return mdeContainer + "/tenantId=" + tenant + "/" + hourPath(at) + "/PT1H.json", kindLines
+	case LogSecurityEvent:
+		return "securityevent/SecurityEvent_" + at.UTC().Format("2006-01-02") + ".json", kindArray
 	}
 	return "hosts/" + host + "/audit.log", kindText
 }

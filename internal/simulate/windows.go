@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Windows GPU machines. Azure's visualisation sizes (NVIDIA's A10 and T4,
@@ -17,10 +18,10 @@ import (
 // of a seed stays what it was; their draws from the shared streams are
 // the Linux attack's.
 //
-// The process logs of a Windows machine are Defender for Endpoint's: the
-// only Windows process log mamori reads, and what Defender for Servers
-// installs on every machine a tenant's policy reaches, whichever agent the
-// tenant's Linux machines log through.
+// The process logs of a Windows machine are Defender for Endpoint's in a
+// tenant whose machines run it, else Windows' Security log (event 4688) in
+// Log Analytics' SecurityEvent table, as the Azure Monitor Agent beside the
+// Linux machines' auditd or Sysmon sends it (host.go's logOf).
 
 // The systems Options.MachineOS names.
 const (
@@ -216,4 +217,46 @@ func windowsScript(command string) map[string]any {
 	return map[string]any{"name": "CustomScriptExtension", "properties": map[string]any{
 		"publisher": "Microsoft.Compute", "type": "CustomScriptExtension", "typeHandlerVersion": "1.10",
 		"settings": map[string]any{"commandToExecute": command}}}
+}
+
+// setWindows notes whether host, an instance of the scale set rid, runs
+// Windows.
+func (g *gen) setWindows(host, rid string, windows bool) {
+	if !windows {
+		delete(g.windows, host)
+		return
+	}
+	g.windows[host] = rid
+}
+
+// securityEventText is the SecurityEvent row of Windows' event 4688 for one
+// process start on host, an instance of the scale set scaleSet, as a
+// workspace's export gives it (Azure Monitor's table reference). r draws
+// once, as the audit event draws its inode, so that every log leaves the
+// tenant's other records the same.
+func securityEventText(r *rand.Rand, at time.Time, host, scaleSet string, pid, ppid, uid int, args []string) []byte {
+	user, parent, _ := windowsContext(uid)
+	logon := fmt.Sprintf("0x%x", 0x10000+r.IntN(9000)) // an admin's logon session
+	account, subject, domain, sid := `NT AUTHORITY\SYSTEM`, strings.ToUpper(host)+"$", "WORKGROUP", "S-1-5-18"
+	if user == "system" {
+		logon = "0x3e7" // SYSTEM's
+	} else {
+		account, subject, domain, sid = host+`\`+user, user, host, "S-1-5-21-3623811015-3361044348-30300820-1000"
+	}
+	// An instance's id: its scale set's and its number, the host name's
+	// last digits (Azure names a scale set's machines so).
+	n := strings.TrimLeft(host[max(0, len(host)-6):], "0")
+	if n == "" {
+		n = "0"
+	}
+	return marshal(map[string]any{
+		"TenantId": workspaceID, "SourceSystem": "OpsManager", "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"Account": account, "AccountType": "Machine", "Computer": host, "EventSourceName": "Microsoft-Windows-Security-Auditing",
+		"Channel": "Security", "Task": 13312, "Level": "8", "EventID": 4688, "Activity": "4688 - A new process has been created.",
+		"CommandLine": windowsCommandLine(args), "NewProcessId": fmt.Sprintf("0x%x", pid), "NewProcessName": args[0],
+		"ParentProcessName": parent, "ProcessId": fmt.Sprintf("0x%x", ppid), "SubjectDomainName": domain,
+		"SubjectUserName": subject, "SubjectUserSid": sid, "SubjectLogonId": logon, "TargetUserName": "-",
+		"TokenElevationType": "%%1936", "MandatoryLabel": "S-1-16-16384",
+		"_ResourceId": strings.ToLower(scaleSet) + "/virtualmachines/" + n, "Type": "SecurityEvent",
+	})
 }

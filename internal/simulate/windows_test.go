@@ -15,19 +15,26 @@ import (
 // (windows.go) are written in Windows' shapes (Windows Server's image in
 // the scale sets, the Windows driver extension of NVIDIA's or AMD's GPUs,
 // NVIDIA's Windows driver setup, Windows' Custom Script extension, miners
-// in Windows' folders), their processes logged by Defender for Endpoint
-// even in a tenant whose Linux machines log through auditd, and a hunt
+// in Windows' folders), their processes logged by Defender for Endpoint in
+// its tenants and by Windows' Security log in Log Analytics beside
+// auditd (never in auditd's logs), and a hunt
 // fires what truth expects: NVIDIA's and AMD's sizes, the driver on the
 // hosts, and the GPU miners of other coins each turn up within a few
 // seeds. The GPU chain's twin on Windows stays quiet.
 func TestWindowsMachines(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
-	cases := []string{"nvidia", "amd", "host-driver", "coin"}
+	cases := []string{"nvidia", "amd", "host-driver", "coin", LogMDE, LogSecurityEvent}
 	hunted := map[string]bool{}
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(cases); seed++ {
+		// Odd seeds' Linux machines log through auditd, so their Windows
+		// ones through Windows' Security log; even seeds' through Defender.
+		hostLog, windowsLog := LogAuditd, LogSecurityEvent
+		if seed%2 == 0 {
+			hostLog, windowsLog = LogMDE, LogMDE
+		}
 		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"},
-			HostAgents: AgentsAll, HostLog: LogAuditd, MachineOS: OSWindows}
+			HostAgents: AgentsAll, HostLog: hostLog, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
 		x, twin, cpu := truth.Attacks[0], truth.Attacks[1], truth.Attacks[2]
 		if x.OS != OSWindows || twin.OS != OSWindows || cpu.OS != OSWindows {
@@ -43,7 +50,27 @@ func TestWindowsMachines(t *testing.T) {
 				activity = append(activity, b...)
 			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-"):
 				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
+			case strings.HasPrefix(name, "securityevent/"):
+				if windowsLog != LogSecurityEvent {
+					t.Errorf("seed %d: %s in a tenant of Defender for Endpoint", seed, name)
+				}
+				var rows []struct {
+					Computer, NewProcessName string
+					EventID                  int
+				}
+				if err := json.Unmarshal(b, &rows); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				for _, r := range rows {
+					if r.EventID != 4688 {
+						t.Errorf("%s: event %d", name, r.EventID)
+					}
+					procs[r.Computer] = append(procs[r.Computer], r.NewProcessName)
+				}
 			case strings.HasPrefix(name, mdeContainer+"/"):
+				if windowsLog != LogMDE {
+					t.Errorf("seed %d: %s in a tenant of auditd", seed, name)
+				}
 				for line := range bytes.Lines(b) {
 					var r struct {
 						Properties struct{ DeviceName, FolderPath string }
@@ -65,6 +92,8 @@ func TestWindowsMachines(t *testing.T) {
 				chainHosts++
 			case strings.HasPrefix(host, "render-"):
 				cpuHosts++
+			case !strings.HasPrefix(host, "quarterly"):
+				continue // the tenant's own Linux machines, in Defender's log too
 			}
 			for _, f := range folders {
 				if !strings.HasPrefix(f, `C:\`) {
@@ -73,7 +102,7 @@ func TestWindowsMachines(t *testing.T) {
 			}
 		}
 		if chainHosts != 3 || cpuHosts != 3 {
-			t.Errorf("seed %d: Defender logged %d of the GPU chain's 3 machines, %d of CPU mining's 3", seed, chainHosts, cpuHosts)
+			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3", seed, windowsLog, chainHosts, cpuHosts)
 		}
 		if !bytes.Contains(activity, []byte("/EXTENSIONS/CUSTOMSCRIPTEXTENSION")) {
 			t.Errorf("seed %d: CPU mining wrote no Windows Custom Script extension", seed)
@@ -109,6 +138,7 @@ func TestWindowsMachines(t *testing.T) {
 		if coin {
 			keys = append(keys, "coin")
 		}
+		keys = append(keys, windowsLog)
 		if !slices.ContainsFunc(keys, func(k string) bool { return !hunted[k] }) {
 			continue
 		}

@@ -135,10 +135,11 @@ type gen struct {
 	// sec that of Defender for Cloud's alerts (defender.go).
 	drv, sec *rand.Rand
 	mnr      *rand.Rand // the stream of the attacks' miners (miners.go)
-	// win is the stream of the GPU chains' Windows machines, and windows
-	// the machines that run Windows (windows.go).
+	// win is the stream of the attacks' Windows machines, and windows
+	// the machines that run Windows, each with its scale set's id
+	// (windows.go).
 	win     *rand.Rand
-	windows map[string]bool
+	windows map[string]string
 	wk      *rand.Rand // the woken machines' stream (woken.go)
 	// vend is the stream of subscriptions created (attack_vend.go), and
 	// vendDay shifts the pipeline's days.
@@ -296,7 +297,7 @@ func newGen(opt Options) (*gen, error) {
 	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
 	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
-		win: rand.New(rand.NewPCG(opt.Seed, 0x77696e)), windows: map[string]bool{},
+		win: rand.New(rand.NewPCG(opt.Seed, 0x77696e)), windows: map[string]string{},
 		flowTargets: map[string]flowTarget{}, agents: agents, hostLog: hostLog, shapes: shapes}, nil
 }
 

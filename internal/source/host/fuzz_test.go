@@ -19,6 +19,7 @@ var fuzzHints = []record.Hint{
 	{Format: "auditd"},
 	{Format: "sysmon"},
 	{Format: "json", Table: "Syslog"},
+	{Format: "csv", Table: "SecurityEvent"},
 }
 
 // seedRecords returns the JSON records of the fixtures, including the
@@ -43,6 +44,8 @@ func seedRecords(f *testing.F) []string {
 		`{"Type":"Syslog","ProcessName":"sysmon","TimeGenerated":"2024-01-01T00:00:00Z","SyslogMessage":"<Event><System><EventID>1</EventID></System><EventData><Data Name=\"UtcTime\">2024-01-01 00:00:00</Data></EventData></Event>"}`,
 		`{"time":"1.5","serial":"1","EXECVE":{"argc":"-3","a0":null},"SYSCALL":{"syscall":59,"success":["no"]},"PATH":{"0":1}}`,
 		`{"System":{"EventID":1,"Provider":"x"},"EventData":[1]}`,
+		seRow(nil), seRow(map[string]string{"EventID": `"4688"`, "NewProcessId": `"0x"`, "ProcessId": "-1"}),
+		seRow(map[string]string{"EventID": "4624"}),
 	)
 }
 

@@ -1,8 +1,9 @@
 // Package host decodes host process-creation logs into events of kind
 // process: Defender for Endpoint DeviceProcessEvents (the streaming API's
 // Event Hub and storage records, Advanced Hunting exports and API rows, and
-// the Log Analytics table), Linux auditd execve events and Sysmon for Linux
-// ProcessCreate events.
+// the Log Analytics table), Linux auditd execve events, Sysmon for Linux
+// ProcessCreate events and Windows' Security log event 4688 (Log
+// Analytics' SecurityEvent rows).
 //
 // auditd and Sysmon write text, not JSON: SplitAuditd and SplitSysmon turn
 // that text into one synthetic JSON object per event (layouts documented
@@ -28,25 +29,27 @@ import (
 
 // The shapes this family reads.
 const (
-	ShapeMDEStreaming = "process.mde.streaming" // streaming API record, category AdvancedHunting-DeviceProcessEvents
-	ShapeMDEHunting   = "process.mde.hunting"   // Advanced Hunting export or API row, Log Analytics DeviceProcessEvents row
-	ShapeAuditd       = "process.auditd"        // SplitAuditd's synthetic event
-	ShapeSysmon       = "process.sysmon"        // SplitSysmon's synthetic event
-	ShapeSysmonSyslog = "process.sysmon.syslog" // Log Analytics Syslog row whose SyslogMessage holds a Sysmon <Event>
+	ShapeMDEStreaming  = "process.mde.streaming" // streaming API record, category AdvancedHunting-DeviceProcessEvents
+	ShapeMDEHunting    = "process.mde.hunting"   // Advanced Hunting export or API row, Log Analytics DeviceProcessEvents row
+	ShapeAuditd        = "process.auditd"        // SplitAuditd's synthetic event
+	ShapeSysmon        = "process.sysmon"        // SplitSysmon's synthetic event
+	ShapeSysmonSyslog  = "process.sysmon.syslog" // Log Analytics Syslog row whose SyslogMessage holds a Sysmon <Event>
+	ShapeSecurityEvent = "process.securityevent" // Log Analytics SecurityEvent row (Windows' Security log; 4688 a process creation)
 )
 
 const (
-	tableProcess = "DeviceProcessEvents"
-	tableSyslog  = "Syslog"
-	streamCat    = "AdvancedHunting-DeviceProcessEvents"
+	tableProcess       = "DeviceProcessEvents"
+	tableSyslog        = "Syslog"
+	tableSecurityEvent = "SecurityEvent"
+	streamCat          = "AdvancedHunting-DeviceProcessEvents"
 )
 
 // Detect reports whether v is a host process record and, if so, its shape.
 // The synthetic auditd and sysmon objects are known by Hint.Format. A
 // streaming record is known by its category; other AdvancedHunting-*
 // categories are not claimed. A Log Analytics row is known by its table
-// (Type column or Hint.Table): DeviceProcessEvents, or Syslog rows from
-// Sysmon. An Advanced Hunting row names no table: it is claimed when its
+// (Type column or Hint.Table): DeviceProcessEvents, SecurityEvent, or
+// Syslog rows from Sysmon. An Advanced Hunting row names no table: it is claimed when its
 // ActionType is ProcessCreated, which only DeviceProcessEvents writes.
 func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 	if v == nil || v.Type() != fastjson.TypeObject {
@@ -73,6 +76,8 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 	switch {
 	case strings.EqualFold(table, tableProcess):
 		return ShapeMDEHunting, true
+	case strings.EqualFold(table, tableSecurityEvent):
+		return ShapeSecurityEvent, true
 	case strings.EqualFold(table, tableSyslog):
 		if bytes.EqualFold(strField(v, "ProcessName"), []byte("sysmon")) ||
 			eventStart(strField(v, "SyslogMessage")) >= 0 {
@@ -102,6 +107,8 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		return decodeSysmon(v, shape, sysmonRow{}, out)
 	case ShapeSysmonSyslog:
 		return decodeSysmonSyslog(sc, v, out)
+	case ShapeSecurityEvent:
+		return decodeSecurityEvent(sc, v, out)
 	}
 	return out, fmt.Errorf("host: unknown shape %q", shape)
 }
