@@ -280,35 +280,42 @@ func TestHuntFiresOnAttacksAndStaysQuietOnTwins(t *testing.T) {
 	// session, whose sign-ins from one address merge into one alert.
 	for seed := uint64(1); seed <= 12; seed++ {
 		dir, truth := write(t, Options{Seed: seed, Days: testDays, Scenarios: Scenarios()})
-		res := huntWritten(t, dir, truth, set, enr)
-		// As eval judges: an alert about an attack is never false on a
-		// twin (one that names nothing, Defender's Resource Manager alert
-		// in the Activity Log, lies in the span of both when they overlap).
-		ofAttack := map[string]bool{}
+		checkHunt(t, seed, truth, huntWritten(t, dir, truth, set, enr))
+	}
+}
+
+// checkHunt fails the test for every rule an attack of truth must fire
+// that res did not, and every rule one must not fire (or is built to
+// evade) that it did, judged as eval judges: an alert about an attack is
+// never false on a twin (one that names nothing, Defender's Resource
+// Manager alert in the Activity Log, lies in the span of both when they
+// overlap).
+func checkHunt(t *testing.T, seed uint64, truth *Truth, res *hunt.Result) {
+	t.Helper()
+	ofAttack := map[string]bool{}
+	for _, a := range res.Alerts {
+		ofAttack[a.ID] = slices.ContainsFunc(truth.Attacks, func(x Attack) bool { return !x.Twin && involves(a, x) })
+	}
+	for _, x := range truth.Attacks {
+		fired := map[string]bool{}
 		for _, a := range res.Alerts {
-			ofAttack[a.ID] = slices.ContainsFunc(truth.Attacks, func(x Attack) bool { return !x.Twin && involves(a, x) })
+			if involves(a, x) && (!x.Twin || !ofAttack[a.ID]) {
+				fired[a.Rule] = true
+			}
 		}
-		for _, x := range truth.Attacks {
-			fired := map[string]bool{}
-			for _, a := range res.Alerts {
-				if involves(a, x) && (!x.Twin || !ofAttack[a.ID]) {
-					fired[a.Rule] = true
-				}
+		for _, r := range x.MustFire {
+			if !fired[r] {
+				t.Errorf("seed %d, %s: %s did not fire", seed, x.Scenario, r)
 			}
-			for _, r := range x.MustFire {
-				if !fired[r] {
-					t.Errorf("seed %d, %s: %s did not fire", seed, x.Scenario, r)
-				}
+		}
+		for _, r := range x.MustNotFire {
+			if fired[r] {
+				t.Errorf("seed %d, %s: %s fired but must not", seed, x.Scenario, r)
 			}
-			for _, r := range x.MustNotFire {
-				if fired[r] {
-					t.Errorf("seed %d, %s: %s fired but must not", seed, x.Scenario, r)
-				}
-			}
-			for _, r := range x.Evades {
-				if fired[r] {
-					t.Errorf("seed %d, %s: %s fired, which the scenario is built to evade", seed, x.Scenario, r)
-				}
+		}
+		for _, r := range x.Evades {
+			if fired[r] {
+				t.Errorf("seed %d, %s: %s fired, which the scenario is built to evade", seed, x.Scenario, r)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
@@ -111,6 +112,19 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		return decodeSecurityEvent(sc, v, out)
 	}
 	return out, fmt.Errorf("host: unknown shape %q", shape)
+}
+
+// eventTime reads an event's time: none is record.ErrNoTime, an unreadable
+// one an error that quotes it.
+func eventTime(ts string) (time.Time, error) {
+	if ts == "" {
+		return time.Time{}, record.ErrNoTime
+	}
+	t, err := record.Time(ts)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
+	}
+	return t, nil
 }
 
 // newEvent starts a process creation event.

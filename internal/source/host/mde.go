@@ -2,7 +2,6 @@ package host
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/event"
@@ -32,12 +31,9 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 	if ts == "" && shape == ShapeMDEStreaming {
 		ts = sc.Str(v, "time")
 	}
-	if ts == "" {
-		return out, record.ErrNoTime
-	}
-	t, err := record.Time(ts)
+	t, err := eventTime(ts)
 	if err != nil {
-		return out, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
+		return out, err
 	}
 
 	e := newEvent(shape)

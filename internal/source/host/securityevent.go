@@ -36,12 +36,9 @@ func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Even
 		return out, nil // not a process creation: nothing to report
 	}
 	ts := sc.FirstStr(v, "TimeGenerated", "TimeGenerated [UTC]")
-	if ts == "" {
-		return out, record.ErrNoTime
-	}
-	t, err := record.Time(ts)
+	t, err := eventTime(ts)
 	if err != nil {
-		return out, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
+		return out, err
 	}
 
 	e := newEvent(ShapeSecurityEvent)

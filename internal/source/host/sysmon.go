@@ -30,12 +30,9 @@ func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Ev
 	}
 	ts := firstOf(str(data, "UtcTime"), member(sys.Get("TimeCreated"), "SystemTime"))
 	ts = firstOf(ts, row.time)
-	if ts == "" {
-		return out, record.ErrNoTime
-	}
-	t, err := record.Time(ts)
+	t, err := eventTime(ts)
 	if err != nil {
-		return out, fmt.Errorf("bad event time %q", record.Clip(ts, 48))
+		return out, err
 	}
 
 	e := newEvent(shape)
