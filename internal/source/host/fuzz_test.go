@@ -20,6 +20,8 @@ var fuzzHints = []record.Hint{
 	{Format: "sysmon"},
 	{Format: "json", Table: "Syslog"},
 	{Format: "csv", Table: "SecurityEvent"},
+	{Format: "csv", Table: "WindowsEvent"},
+	{Format: "json", Table: "Event"},
 }
 
 // seedRecords returns the JSON records of the fixtures, including the
@@ -46,6 +48,7 @@ func seedRecords(f *testing.F) []string {
 		`{"System":{"EventID":1,"Provider":"x"},"EventData":[1]}`,
 		seRow(nil), seRow(map[string]string{"EventID": `"4688"`, "NewProcessId": `"0x"`, "ProcessId": "-1"}),
 		seRow(map[string]string{"EventID": "4624"}),
+		eventRow(1, "Microsoft-Windows-Sysmon"), eventRow(3, "Sysmon"), windowsEventRow(1, false), windowsEventRow(1, true),
 	)
 }
 

@@ -1,9 +1,11 @@
 // Package host decodes host process-creation logs into events of kind
 // process: Defender for Endpoint DeviceProcessEvents (the streaming API's
 // Event Hub and storage records, Advanced Hunting exports and API rows, and
-// the Log Analytics table), Linux auditd execve events, Sysmon for Linux
-// ProcessCreate events and Windows' Security log event 4688 (Log
-// Analytics' SecurityEvent rows).
+// the Log Analytics table), Linux auditd execve events, Sysmon's
+// ProcessCreate events (Sysmon for Linux's text and Syslog rows, Sysmon for
+// Windows' Event and WindowsEvent rows) and Windows' Security log event
+// 4688 (Log Analytics' SecurityEvent rows): sysmon_event.go,
+// securityevent.go.
 //
 // auditd and Sysmon write text, not JSON: SplitAuditd and SplitSysmon turn
 // that text into one synthetic JSON object per event (layouts documented
@@ -30,12 +32,14 @@ import (
 
 // The shapes this family reads.
 const (
-	ShapeMDEStreaming  = "process.mde.streaming" // streaming API record, category AdvancedHunting-DeviceProcessEvents
-	ShapeMDEHunting    = "process.mde.hunting"   // Advanced Hunting export or API row, Log Analytics DeviceProcessEvents row
-	ShapeAuditd        = "process.auditd"        // SplitAuditd's synthetic event
-	ShapeSysmon        = "process.sysmon"        // SplitSysmon's synthetic event
-	ShapeSysmonSyslog  = "process.sysmon.syslog" // Log Analytics Syslog row whose SyslogMessage holds a Sysmon <Event>
-	ShapeSecurityEvent = "process.securityevent" // Log Analytics SecurityEvent row (Windows' Security log; 4688 a process creation)
+	ShapeMDEStreaming       = "process.mde.streaming"       // streaming API record, category AdvancedHunting-DeviceProcessEvents
+	ShapeMDEHunting         = "process.mde.hunting"         // Advanced Hunting export or API row, Log Analytics DeviceProcessEvents row
+	ShapeAuditd             = "process.auditd"              // SplitAuditd's synthetic event
+	ShapeSysmon             = "process.sysmon"              // SplitSysmon's synthetic event
+	ShapeSysmonSyslog       = "process.sysmon.syslog"       // Log Analytics Syslog row whose SyslogMessage holds a Sysmon <Event>
+	ShapeSecurityEvent      = "process.securityevent"       // Log Analytics SecurityEvent row (Windows' Security log; 4688 a process creation)
+	ShapeSysmonEvent        = "process.sysmon.event"        // Log Analytics Event row of Sysmon for Windows (EventData as XML)
+	ShapeSysmonWindowsEvent = "process.sysmon.windowsevent" // Log Analytics WindowsEvent row of Sysmon for Windows (EventData as an object)
 )
 
 const (
@@ -50,7 +54,7 @@ const (
 // streaming record is known by its category; other AdvancedHunting-*
 // categories are not claimed. A Log Analytics row is known by its table
 // (Type column or Hint.Table): DeviceProcessEvents, SecurityEvent, or
-// Syslog rows from Sysmon. An Advanced Hunting row names no table: it is claimed when its
+// Syslog, Event and WindowsEvent rows from Sysmon. An Advanced Hunting row names no table: it is claimed when its
 // ActionType is ProcessCreated, which only DeviceProcessEvents writes.
 func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 	if v == nil || v.Type() != fastjson.TypeObject {
@@ -79,6 +83,14 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 		return ShapeMDEHunting, true
 	case strings.EqualFold(table, tableSecurityEvent):
 		return ShapeSecurityEvent, true
+	case strings.EqualFold(table, tableEvent), strings.EqualFold(table, tableWindowsEvent):
+		if !sysmonWindowsRow(v, table) {
+			return "", false
+		}
+		if strings.EqualFold(table, tableEvent) {
+			return ShapeSysmonEvent, true
+		}
+		return ShapeSysmonWindowsEvent, true
 	case strings.EqualFold(table, tableSyslog):
 		if bytes.EqualFold(strField(v, "ProcessName"), []byte("sysmon")) ||
 			eventStart(strField(v, "SyslogMessage")) >= 0 {
@@ -110,6 +122,8 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		return decodeSysmonSyslog(sc, v, out)
 	case ShapeSecurityEvent:
 		return decodeSecurityEvent(sc, v, out)
+	case ShapeSysmonEvent, ShapeSysmonWindowsEvent:
+		return decodeSysmonWindows(sc, v, shape, out)
 	}
 	return out, fmt.Errorf("host: unknown shape %q", shape)
 }

@@ -18,17 +18,32 @@ import (
 // the event's Computer and UtcTime when it lacks them (a Syslog row names
 // both in its own columns).
 func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Event) ([]event.Event, error) {
-	sys, data := v.Get("System"), v.Get("EventData")
-	if strings.TrimSpace(member(sys, "EventID")) != "1" {
+	sys := v.Get("System")
+	s := sysmonSystem{
+		id: member(sys, "EventID"), provider: member(v.Get("System", "Provider"), "Name"), channel: member(sys, "Channel"),
+		computer: member(sys, "Computer"), created: member(sys.Get("TimeCreated"), "SystemTime"),
+	}
+	return sysmonProcess(v.Get("EventData"), s, shape, row, out)
+}
+
+// sysmonSystem is what a Sysmon event's System element says: its id,
+// provider, channel, machine and time, from the element or, in a Log
+// Analytics row of Windows' events, from the row's columns.
+type sysmonSystem struct{ id, provider, channel, computer, created string }
+
+// sysmonProcess reads the event whose System is s and whose EventData
+// members (Image, CommandLine…) are data, as decodeSysmon does.
+func sysmonProcess(data *fastjson.Value, s sysmonSystem, shape string, row sysmonRow, out []event.Event) ([]event.Event, error) {
+	if strings.TrimSpace(s.id) != "1" {
 		return out, nil
 	}
-	if prov := member(v.Get("System", "Provider"), "Name"); prov != "" && !strings.Contains(strings.ToLower(prov), "sysmon") {
+	if s.provider != "" && !strings.Contains(strings.ToLower(s.provider), "sysmon") {
 		return out, nil
 	}
 	if data == nil {
 		return out, errors.New("ProcessCreate event without EventData")
 	}
-	ts := firstOf(str(data, "UtcTime"), member(sys.Get("TimeCreated"), "SystemTime"))
+	ts := firstOf(str(data, "UtcTime"), s.created)
 	ts = firstOf(ts, row.time)
 	t, err := eventTime(ts)
 	if err != nil {
@@ -38,10 +53,10 @@ func decodeSysmon(v *fastjson.Value, shape string, row sysmonRow, out []event.Ev
 	e := newEvent(shape)
 	e.Time = t
 	e.Operation = "processcreate"
-	e.Category = member(sys, "Channel")
+	e.Category = s.channel
 	e.ID = dash(str(data, "ProcessGuid"))
 	p := e.Process
-	p.Host = firstOf(member(sys, "Computer"), row.host)
+	p.Host = firstOf(s.computer, row.host)
 	p.Image = dash(str(data, "Image"))
 	p.CommandLine = dash(str(data, "CommandLine"))
 	p.ParentImage = dash(str(data, "ParentImage"))
