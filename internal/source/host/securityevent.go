@@ -18,13 +18,21 @@ import (
 // workspace's export (JSON, az monitor log-analytics query, the portal's
 // CSV) or a data export rule's blobs. The command line is there only where
 // the policy "Include command line in process creation events" is on;
-// without it the row still names the program.
+// without it the row still names the program, and the hunt says, once per
+// file, what it could not see (errNoCommandLine).
 //
 // Every SecurityEvent row is claimed and read; only 4688 makes an event
 // (logons, service installs and the rest are read and say nothing here).
 
 // securityEvent4688 is the Security log's process creation.
 const securityEvent4688 = 4688
+
+// errNoCommandLine is told once per file of 4688 events without their
+// command line (the events are used): what a hunt of them cannot see.
+const errNoCommandLine = record.Incomplete("Windows process creations (event 4688) without their command line: " +
+	"the policy \"Include command line in process creation events\" is off on their machines, so the rules that read " +
+	"command lines (a miner's options, a GPU driver's setup) see only each program's path; turn it on under " +
+	"Computer Configuration > Administrative Templates > System > Audit Process Creation")
 
 // decodeSecurityEvent reads a SecurityEvent row.
 func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
@@ -73,6 +81,9 @@ func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Even
 	// domain's: no principal of the tenant, as Defender's local accounts.)
 	if p.Host != "" && p.PID != 0 {
 		e.ID = strings.ToLower(p.Host) + ":" + strconv.FormatInt(p.PID, 10) + ":" + strconv.FormatInt(t.UnixNano(), 10)
+	}
+	if p.CommandLine == "" {
+		return append(out, e), errNoCommandLine
 	}
 	return append(out, e), nil
 }

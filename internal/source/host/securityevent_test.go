@@ -108,7 +108,7 @@ func TestDecodeSecurityEvent(t *testing.T) {
 			func(p *event.Process) bool { return p.PID == 0x1f40 }},
 		{"process ids as numbers", map[string]string{"NewProcessId": "8000", "ProcessId": "1876"}, jsonHint, 1, false,
 			func(p *event.Process) bool { return p.PID == 8000 && p.ParentPID == 1876 }},
-		{"no command line (the policy off): the program still", map[string]string{"CommandLine": "-"}, jsonHint, 1, false,
+		{"no command line (the policy off): the program still, and what was lost", map[string]string{"CommandLine": "-"}, jsonHint, 1, true,
 			func(p *event.Process) bool { return p.CommandLine == "" && p.Image == `C:\Windows\Temp\svchost64.exe` }},
 		{"no Account: the subject", map[string]string{"Account": "-"}, jsonHint, 1, false,
 			func(p *event.Process) bool { return p.User == `WORKGROUP\TRAIN-0000012$` }},
@@ -124,6 +124,11 @@ func TestDecodeSecurityEvent(t *testing.T) {
 			evs, err := decode(t, seRow(tt.fields), tt.hint, ShapeSecurityEvent)
 			if (err != nil) != tt.wantErr || len(evs) != tt.events {
 				t.Fatalf("%d events, err %v; want %d, error %v", len(evs), err, tt.events, tt.wantErr)
+			}
+			// An event with an error is read for what it holds: the
+			// error says what was lost, once per file.
+			if _, incomplete := err.(record.Incomplete); len(evs) > 0 && err != nil && !incomplete {
+				t.Errorf("events with an error that is no record.Incomplete: %v", err)
 			}
 			if tt.check != nil && !tt.check(evs[0].Process) {
 				t.Errorf("process %+v", *evs[0].Process)
