@@ -91,6 +91,8 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 		return mdeText(r, at, g.t.ID, host, g.serial[host], pid, ppid, uid, args, g.windows[host] != "")
 	case LogSecurityEvent:
 		return securityEventText(r, at, host, g.windows[host], pid, ppid, uid, args)
+	case LogSysmonEvent:
+		return sysmonWindowsText(r, at, host, g.windows[host], g.serial[host], pid, ppid, uid, args)
 	}
 	id := fmt.Sprintf("audit(%d.%03d:%d)", at.Unix(), at.Nanosecond()/1e6, 4000+g.serial[host]*7)
 	exe := args[0]
@@ -108,17 +110,16 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 	return []byte(b.String())
 }
 
-// logOf is the agent whose log holds host's processes: on a Windows
-// machine (windows.go) Defender for Endpoint's where the tenant's machines
-// run it, else Windows' Security log in Log Analytics (the Azure Monitor
-// Agent beside the Linux machines' auditd or Sysmon); the tenant's agent
-// otherwise.
+// logOf is the log that holds host's processes: the tenant's agent's, or
+// on a Windows machine (windows.go) Windows' counterpart of it (hostlog.go).
 func (g *gen) logOf(host string) string {
 	switch {
 	case g.windows[host] == "":
 		return g.hostLog
 	case g.hostLog == LogMDE:
 		return LogMDE
+	case g.hostLog == LogSysmon:
+		return LogSysmonEvent
 	}
 	return LogSecurityEvent
 }

@@ -17,10 +17,15 @@ const (
 	LogMDE    = "mde"
 )
 
-// LogSecurityEvent is Windows machines' log beside auditd or Sysmon:
-// Windows' Security log's event 4688 in Log Analytics' SecurityEvent table,
-// a day's export a file (windows.go). No option: Windows machines take it.
-const LogSecurityEvent = "securityevent"
+// The logs of Windows machines (windows.go), no option: they take
+// Defender for Endpoint's where the tenant runs it, Sysmon for Windows
+// (its events in Log Analytics' Event table) beside Sysmon for Linux, and
+// Windows' Security log's event 4688 (Log Analytics' SecurityEvent table)
+// beside auditd; a day's export a file.
+const (
+	LogSecurityEvent = "securityevent"
+	LogSysmonEvent   = "sysmon-event"
+)
 
 // The shares of drawn tenants whose machines run Sysmon for Linux and
 // Defender for Endpoint; auditd the rest.
@@ -39,6 +44,8 @@ func hostLogFile(log, tenant, host string, at time.Time) (path string, kind int)
 		return mdeContainer + "/tenantId=" + tenant + "/" + hourPath(at) + "/PT1H.json", kindLines
 	case LogSecurityEvent:
 		return "securityevent/SecurityEvent_" + at.UTC().Format("2006-01-02") + ".json", kindArray
+	case LogSysmonEvent:
+		return "windows-events/Event_" + at.UTC().Format("2006-01-02") + ".json", kindArray
 	}
 	return "hosts/" + host + "/audit.log", kindText
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -243,12 +244,6 @@ func securityEventText(r *rand.Rand, at time.Time, host, scaleSet string, pid, p
 	} else {
 		account, subject, domain, sid = host+`\`+user, user, host, "S-1-5-21-3623811015-3361044348-30300820-1000"
 	}
-	// An instance's id: its scale set's and its number, the host name's
-	// last digits (Azure names a scale set's machines so).
-	n := strings.TrimLeft(host[max(0, len(host)-6):], "0")
-	if n == "" {
-		n = "0"
-	}
 	return marshal(map[string]any{
 		"TenantId": workspaceID, "SourceSystem": "OpsManager", "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"),
 		"Account": account, "AccountType": "Machine", "Computer": host, "EventSourceName": "Microsoft-Windows-Security-Auditing",
@@ -257,6 +252,57 @@ func securityEventText(r *rand.Rand, at time.Time, host, scaleSet string, pid, p
 		"ParentProcessName": parent, "ProcessId": fmt.Sprintf("0x%x", ppid), "SubjectDomainName": domain,
 		"SubjectUserName": subject, "SubjectUserSid": sid, "SubjectLogonId": logon, "TargetUserName": "-",
 		"TokenElevationType": "%%1936", "MandatoryLabel": "S-1-16-16384",
-		"_ResourceId": strings.ToLower(scaleSet) + "/virtualmachines/" + n, "Type": "SecurityEvent",
+		"_ResourceId": instanceID(scaleSet, host), "Type": "SecurityEvent",
 	})
+}
+
+// sysmonWindowsText is Sysmon for Windows' event 1 for one process start on
+// host, an instance of the scale set scaleSet, as an agent's Windows event
+// log collection writes it to Log Analytics' Event table: a row whose
+// EventData is the event's XML in a DataItem. r draws once, as the audit
+// event draws its inode.
+func sysmonWindowsText(r *rand.Rand, at time.Time, host, scaleSet string, seq, pid, ppid, uid int, args []string) []byte {
+	user, parent, parentCmd := windowsContext(uid)
+	if user == "system" {
+		user = `NT AUTHORITY\SYSTEM`
+	} else {
+		user = host + `\` + user
+	}
+	guid := fmt.Sprintf("{%08x-%04x-%04x-0000-%012x}", at.Unix(), r.IntN(9000), seq&0xffff, pid)
+	data := [][2]string{
+		{"RuleName", "-"}, {"UtcTime", at.UTC().Format("2006-01-02 15:04:05.000")}, {"ProcessGuid", guid},
+		{"ProcessId", fmt.Sprint(pid)}, {"Image", args[0]}, {"FileVersion", "-"}, {"Description", "-"},
+		{"Product", "-"}, {"Company", "-"}, {"OriginalFileName", "-"}, {"CommandLine", windowsCommandLine(args)},
+		{"CurrentDirectory", `C:\Windows\system32\`}, {"User", user}, {"LogonGuid", "{00000000-0000-0000-0000-000000000000}"},
+		{"LogonId", "0x3e7"}, {"TerminalSessionId", "0"}, {"IntegrityLevel", "System"}, {"Hashes", "-"},
+		{"ParentProcessGuid", "-"}, {"ParentProcessId", fmt.Sprint(ppid)}, {"ParentImage", parent},
+		{"ParentCommandLine", parentCmd}, {"ParentUser", user},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<DataItem type="System.XmlData" time="%s" sourceHealthServiceId="%s"><EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">`,
+		at.UTC().Format("2006-01-02T15:04:05.0000000+00:00"), workspaceID)
+	for _, d := range data {
+		fmt.Fprintf(&b, "<Data Name=%q>", d[0])
+		xml.EscapeText(&b, []byte(d[1])) // a command line may hold <, & and quotes
+		b.WriteString("</Data>")
+	}
+	b.WriteString("</EventData></DataItem>")
+	return marshal(map[string]any{
+		"TenantId": workspaceID, "SourceSystem": "OpsManager", "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"Source": "Microsoft-Windows-Sysmon", "EventLog": "Microsoft-Windows-Sysmon/Operational", "Computer": host,
+		"EventLevel": 4, "EventLevelName": "Information", "EventID": 1, "UserName": `NT AUTHORITY\SYSTEM`,
+		"RenderedDescription": "Process Create:", "EventData": b.String(), "ParameterXml": "",
+		"_ResourceId": instanceID(scaleSet, host), "Type": "Event",
+	})
+}
+
+// instanceID is the resource id of host, an instance of the scale set
+// scaleSet: its number the host name's last digits, as Azure names a scale
+// set's machines.
+func instanceID(scaleSet, host string) string {
+	n := strings.TrimLeft(host[max(0, len(host)-6):], "0")
+	if n == "" {
+		n = "0"
+	}
+	return strings.ToLower(scaleSet) + "/virtualmachines/" + n
 }

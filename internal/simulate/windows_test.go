@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,28 +12,30 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 )
 
+// sysmonImage is the Image of a Sysmon event's XML.
+var sysmonImage = regexp.MustCompile(`<Data Name="Image">([^<]*)</Data>`)
+
 // TestWindowsMachines: GPU chains and CPU mining on Windows machines
 // (windows.go) are written in Windows' shapes (Windows Server's image in
 // the scale sets, the Windows driver extension of NVIDIA's or AMD's GPUs,
 // NVIDIA's Windows driver setup, Windows' Custom Script extension, miners
 // in Windows' folders), their processes logged by Defender for Endpoint in
-// its tenants and by Windows' Security log in Log Analytics beside
-// auditd (never in auditd's logs), and a hunt
+// its tenants, by Sysmon for Windows beside Sysmon for Linux and by
+// Windows' Security log beside auditd (never in auditd's or Sysmon for
+// Linux's files), and a hunt
 // fires what truth expects: NVIDIA's and AMD's sizes, the driver on the
 // hosts, and the GPU miners of other coins each turn up within a few
 // seeds. The GPU chain's twin on Windows stays quiet.
 func TestWindowsMachines(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
-	cases := []string{"nvidia", "amd", "host-driver", "coin", LogMDE, LogSecurityEvent}
+	cases := []string{"nvidia", "amd", "host-driver", "coin", LogMDE, LogSecurityEvent, LogSysmonEvent}
 	hunted := map[string]bool{}
 	for seed := uint64(1); seed <= 40 && len(hunted) < len(cases); seed++ {
-		// Odd seeds' Linux machines log through auditd, so their Windows
-		// ones through Windows' Security log; even seeds' through Defender.
-		hostLog, windowsLog := LogAuditd, LogSecurityEvent
-		if seed%2 == 0 {
-			hostLog, windowsLog = LogMDE, LogMDE
-		}
+		// The seeds' Linux machines log through auditd, Sysmon and Defender
+		// in turn, so their Windows ones through Windows' Security log,
+		// Sysmon for Windows and Defender.
+		hostLog, windowsLog := []string{LogAuditd, LogSysmon, LogMDE}[seed%3], []string{LogSecurityEvent, LogSysmonEvent, LogMDE}[seed%3]
 		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"},
 			HostAgents: AgentsAll, HostLog: hostLog, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
@@ -52,7 +55,7 @@ func TestWindowsMachines(t *testing.T) {
 				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
 			case strings.HasPrefix(name, "securityevent/"):
 				if windowsLog != LogSecurityEvent {
-					t.Errorf("seed %d: %s in a tenant of Defender for Endpoint", seed, name)
+					t.Errorf("seed %d: %s in a tenant of %s", seed, name, hostLog)
 				}
 				var rows []struct {
 					Computer, NewProcessName string
@@ -67,9 +70,24 @@ func TestWindowsMachines(t *testing.T) {
 					}
 					procs[r.Computer] = append(procs[r.Computer], r.NewProcessName)
 				}
+			case strings.HasPrefix(name, "windows-events/"):
+				if windowsLog != LogSysmonEvent {
+					t.Errorf("seed %d: %s in a tenant of %s", seed, name, hostLog)
+				}
+				var rows []struct{ Computer, Source, EventData string }
+				if err := json.Unmarshal(b, &rows); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				for _, r := range rows {
+					image := sysmonImage.FindStringSubmatch(r.EventData)
+					if r.Source != "Microsoft-Windows-Sysmon" || image == nil {
+						t.Fatalf("%s: a row of %q without an image: %s", name, r.Source, r.EventData)
+					}
+					procs[r.Computer] = append(procs[r.Computer], image[1])
+				}
 			case strings.HasPrefix(name, mdeContainer+"/"):
 				if windowsLog != LogMDE {
-					t.Errorf("seed %d: %s in a tenant of auditd", seed, name)
+					t.Errorf("seed %d: %s in a tenant of %s", seed, name, hostLog)
 				}
 				for line := range bytes.Lines(b) {
 					var r struct {
