@@ -112,3 +112,26 @@ func mustParse(t testing.TB, s string) *fastjson.Value {
 	}
 	return v
 }
+
+// detectCase is a record Detect must claim with shape ("" when it must not
+// claim it).
+type detectCase struct {
+	name  string
+	rec   string
+	hint  record.Hint
+	shape string
+}
+
+// checkDetect runs Detect over each case.
+func checkDetect(t *testing.T, cases []detectCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			shape, ok := Detect(mustParse(t, tt.rec), tt.hint)
+			if ok != (tt.shape != "") || shape != tt.shape {
+				t.Errorf("Detect = %q, %v; want %q", shape, ok, tt.shape)
+			}
+		})
+	}
+}

@@ -14,12 +14,7 @@ func TestDetectDefenderRecords(t *testing.T) {
 	t.Parallel()
 	stream := fixtureLines(t, "mde_streaming.ndjson")
 	hunt := fixtureLines(t, "mde_hunting.ndjson")
-	tests := []struct {
-		name  string
-		rec   string
-		hint  record.Hint
-		shape string // "" when the record must not be claimed
-	}{
+	checkDetect(t, []detectCase{
 		{"streaming DeviceProcessEvents", stream[0], jsonHint, ShapeMDEStreaming},
 		{"streaming DeviceNetworkEvents is not ours", stream[1], jsonHint, ""},
 		{"streaming record with properties as a JSON string", stream[2], jsonHint, ShapeMDEStreaming},
@@ -32,16 +27,7 @@ func TestDetectDefenderRecords(t *testing.T) {
 		{"Activity Log diagnostic record", `{"time":"2024-01-01T00:00:00Z","category":"Administrative","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE","properties":{}}`, jsonHint, ""},
 		{"sign-in row", `{"TimeGenerated":"2024-01-01T00:00:00Z","Type":"SigninLogs","ActionType":"ProcessCreated"}`, jsonHint, ""},
 		{"array", `[1,2]`, jsonHint, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			shape, ok := Detect(mustParse(t, tt.rec), tt.hint)
-			if ok != (tt.shape != "") || shape != tt.shape {
-				t.Errorf("Detect = %q, %v; want %q", shape, ok, tt.shape)
-			}
-		})
-	}
+	})
 }
 
 func TestDecodeDefenderStreaming(t *testing.T) {

@@ -46,26 +46,12 @@ func seRow(fields map[string]string) string {
 
 func TestDetectSecurityEvent(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		rec   string
-		hint  record.Hint
-		shape string
-	}{
+	checkDetect(t, []detectCase{
 		{"row naming its table", seRow(nil), jsonHint, ShapeSecurityEvent},
 		{"a logon is claimed too (read, no event)", seRow(map[string]string{"EventID": "4624"}), jsonHint, ShapeSecurityEvent},
 		{"CSV row of the table the export names", seRow(map[string]string{"Type": "-"}), record.Hint{Format: "csv", Table: "SecurityEvent"}, ShapeSecurityEvent},
 		{"the same columns in another table", seRow(map[string]string{"Type": `"Event"`}), jsonHint, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			shape, ok := Detect(mustParse(t, tt.rec), tt.hint)
-			if ok != (tt.shape != "") || shape != tt.shape {
-				t.Errorf("Detect = %q, %v; want %q", shape, ok, tt.shape)
-			}
-		})
-	}
+	})
 }
 
 func TestDecodeSecurityEvent(t *testing.T) {

@@ -58,28 +58,14 @@ func windowsEventRow(id int, asString bool) string {
 
 func TestDetectSysmonForWindows(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		rec   string
-		hint  record.Hint
-		shape string
-	}{
+	checkDetect(t, []detectCase{
 		{"Event row of Sysmon", eventRow(1, "Microsoft-Windows-Sysmon"), jsonHint, ShapeSysmonEvent},
 		{"Event row of Sysmon's network event (claimed, no event)", eventRow(3, "Microsoft-Windows-Sysmon"), jsonHint, ShapeSysmonEvent},
 		{"Event row of another log is not ours", `{"TimeGenerated":"2026-03-21T02:10:17Z","Source":"Service Control Manager","EventLog":"System","EventID":7036,"Type":"Event"}`, jsonHint, ""},
 		{"WindowsEvent row of Sysmon", windowsEventRow(1, false), jsonHint, ShapeSysmonWindowsEvent},
 		{"WindowsEvent row of the Security log is not ours", `{"TimeGenerated":"2026-03-21T02:10:17Z","Provider":"Microsoft-Windows-Security-Auditing","Channel":"Security","EventID":4688,"Type":"WindowsEvent"}`, jsonHint, ""},
 		{"CSV row of the table the export names", windowsEventRow(1, true), record.Hint{Format: "csv", Table: "WindowsEvent"}, ShapeSysmonWindowsEvent},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			shape, ok := Detect(mustParse(t, tt.rec), tt.hint)
-			if ok != (tt.shape != "") || shape != tt.shape {
-				t.Errorf("Detect = %q, %v; want %q", shape, ok, tt.shape)
-			}
-		})
-	}
+	})
 }
 
 func TestDecodeSysmonForWindows(t *testing.T) {
