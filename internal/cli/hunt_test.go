@@ -381,6 +381,16 @@ func TestSimulateWritesLogsAndTruth(t *testing.T) {
 			t.Errorf("%s shape: rules %v, want %v as from the diagnostic records\n%s", shape, got, want, errs)
 		}
 	}
+	// Windows machines: said for each attack with the log they write, and
+	// the folder holds it (Windows' Security log beside auditd).
+	dw := t.TempDir()
+	code, out, errs = run(t, "", "simulate", "--out", dw, "--seed", "3", "--days", "10", "--scenario", "cpu-mining", "--machine-os", "windows", "--host-log", "auditd", "--host-agents", "all")
+	if code != ExitOK || !strings.Contains(out, "attack cpu-mining on Windows machines (Windows' Security log, event 4688 in SecurityEvent)") {
+		t.Fatalf("--machine-os windows: exit %d: %s %s", code, out, errs)
+	}
+	if code, _, errs := run(t, "", "hunt", "--strict", "--stats", dw); code != ExitOK || !strings.Contains(errs, "process.securityevent=") {
+		t.Errorf("hunting the Windows tenant: exit %d, its Security log not read:\n%s", code, errs)
+	}
 	// An unknown scenario is a bad flag value: a usage error (2) naming
 	// --scenario, as every other subcommand's bad values are. It was exit 1,
 	// the status of a run that failed, which this one never started.
@@ -441,6 +451,7 @@ func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
 		{append(sim[:3:3], "--shape", "csv"), "--shape"},
 		{append(sim[:3:3], "--host-agents", "some"), "--host-agents"},
 		{append(sim[:3:3], "--host-log", "syslog-ng"), "--host-log"},
+		{append(sim[:3:3], "--machine-os", "macos"), "--machine-os"},
 		{append(sim[:3:3], "--scenario", "no-such-attack"), "--scenario"},
 		{[]string{"eval", "--tenants", "1", "--days", "0"}, "--days"},
 		{[]string{"eval", "--tenants", "1", "--days", "-3"}, "--days"},
@@ -450,6 +461,7 @@ func TestSimulateAndEvalRefuseBadValuesNamingTheFlag(t *testing.T) {
 		{[]string{"eval", "--tenants", "1", "--tenant-size", ""}, "--tenant-size"},
 		{[]string{"eval", "--tenants", "1", "--workers", "-1"}, "--workers"},
 		{[]string{"eval", "--tenants", "1", "--workers", "0"}, "--workers"},
+		{[]string{"eval", "--tenants", "1", "--machine-os", "macos"}, "--machine-os"},
 	} {
 		code, _, errs := run(t, "", c.args...)
 		if code != ExitUsage || !strings.HasPrefix(errs, "mamori "+c.args[0]+": "+c.flag+": ") {

@@ -72,12 +72,17 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "process logs (%s): the tenant's own machines only (no agent reaches the attackers')\n", agent)
 	}
+	windowsLog := map[string]string{simulate.LogAuditd: "Windows' Security log, event 4688 in SecurityEvent", simulate.LogSysmon: "Sysmon for Windows, in the Event table", simulate.LogMDE: "Defender for Endpoint"}[truth.HostLog]
 	for _, a := range truth.Attacks {
 		kind := "attack"
 		if a.Twin {
 			kind = "benign twin"
 		}
-		fmt.Fprintf(stdout, "  %s %s, %s → %s\n", kind, a.Scenario, a.Start.Format(time.DateTime), a.End.Format(time.DateTime))
+		on := ""
+		if a.OS == simulate.OSWindows {
+			on = " on Windows machines (" + windowsLog + ")"
+		}
+		fmt.Fprintf(stdout, "  %s %s%s, %s → %s\n", kind, a.Scenario, on, a.Start.Format(time.DateTime), a.End.Format(time.DateTime))
 	}
 	// hunt reads the baseline and the owned ranges from truth.json.
 	fmt.Fprintf(stdout, "hunt it: mamori hunt %s\n", *out)
