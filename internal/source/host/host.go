@@ -105,6 +105,17 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 		(record.Has(v, "ProcessCommandLine") || record.Has(v, "FolderPath")) {
 		return ShapeMDEHunting, true
 	}
+	// A query's rows that kept no Type column (a project of the columns it
+	// wanted): Windows' columns tell their tables.
+	switch {
+	case !record.Has(v, "EventID") || !record.Has(v, "TimeGenerated") && !record.Has(v, "TimeGenerated [UTC]"):
+	case record.Has(v, "NewProcessName"):
+		return ShapeSecurityEvent, true
+	case containsFold(strField(v, "Source"), "sysmon") && record.Has(v, "EventData"):
+		return ShapeSysmonEvent, true
+	case containsFold(strField(v, "Provider"), "sysmon") && record.Has(v, "EventData"):
+		return ShapeSysmonWindowsEvent, true
+	}
 	return "", false
 }
 

@@ -51,6 +51,8 @@ func TestDetectSecurityEvent(t *testing.T) {
 		{"a logon is claimed too (read, no event)", seRow(map[string]string{"EventID": "4624"}), jsonHint, ShapeSecurityEvent},
 		{"CSV row of the table the export names", seRow(map[string]string{"Type": "-"}), record.Hint{Format: "csv", Table: "SecurityEvent"}, ShapeSecurityEvent},
 		{"the same columns in another table", seRow(map[string]string{"Type": `"Event"`}), jsonHint, ""},
+		{"a query's projection without Type", `{"TimeGenerated":"2026-03-21T02:10:16Z","Computer":"w","EventID":4688,"NewProcessName":"C:\\x.exe","CommandLine":"x"}`, jsonHint, ShapeSecurityEvent},
+		{"a projection without Windows' columns is not ours", `{"TimeGenerated":"2026-03-21T02:10:16Z","Computer":"w","EventID":4688}`, jsonHint, ""},
 	})
 }
 

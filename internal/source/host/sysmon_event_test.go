@@ -65,6 +65,8 @@ func TestDetectSysmonForWindows(t *testing.T) {
 		{"WindowsEvent row of Sysmon", windowsEventRow(1, false), jsonHint, ShapeSysmonWindowsEvent},
 		{"WindowsEvent row of the Security log is not ours", `{"TimeGenerated":"2026-03-21T02:10:17Z","Provider":"Microsoft-Windows-Security-Auditing","Channel":"Security","EventID":4688,"Type":"WindowsEvent"}`, jsonHint, ""},
 		{"CSV row of the table the export names", windowsEventRow(1, true), record.Hint{Format: "csv", Table: "WindowsEvent"}, ShapeSysmonWindowsEvent},
+		{"an Event query's projection without Type", `{"TimeGenerated":"2026-03-21T02:10:17Z","Source":"Microsoft-Windows-Sysmon","EventID":1,"EventData":"<DataItem/>"}`, jsonHint, ShapeSysmonEvent},
+		{"a WindowsEvent query's projection without Type", `{"TimeGenerated":"2026-03-21T02:10:17Z","Provider":"Microsoft-Windows-Sysmon","EventID":1,"EventData":{}}`, jsonHint, ShapeSysmonWindowsEvent},
 	})
 }
 
