@@ -41,3 +41,29 @@ func BenchmarkSplitAuditd(b *testing.B) {
 		split(b, SplitAuditd, text)
 	}
 }
+
+// BenchmarkDecodeWindows measures Detect and Decode of one parsed row of
+// each Windows table: a SecurityEvent 4688, a logon the same table holds
+// many more of (read, no event), and Sysmon's ProcessCreate in Event (its
+// XML parsed) and WindowsEvent.
+func BenchmarkDecodeWindows(b *testing.B) {
+	for _, bb := range []struct{ name, rec string }{
+		{"securityevent-4688", seRow(nil)},
+		{"securityevent-4624", seRow(map[string]string{"EventID": "4624"})},
+		{"sysmon-event", eventRow(1, "Microsoft-Windows-Sysmon")},
+		{"sysmon-windowsevent", windowsEventRow(1, false)},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			v := fastjson.MustParse(bb.rec)
+			var sc record.Scratch
+			out := make([]event.Event, 0, 1)
+			b.SetBytes(int64(len(bb.rec)))
+			b.ReportAllocs()
+			for b.Loop() {
+				shape, _ := Detect(v, jsonHint)
+				out, _ = Decode(&sc, v, shape, out[:0])
+				sc.Reset()
+			}
+		})
+	}
+}
