@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Windows GPU machines. Azure's visualisation sizes (NVIDIA's A10 and T4,
+// Windows machines. Azure's visualisation sizes (NVIDIA's A10 and T4,
 // AMD's Radeon PRO V620 and Instinct MI25) run Windows, and Azure installs
 // their drivers on Windows through its own extensions (NvidiaGpuDriverWindows,
 // AmdGpuDriverWindows); an attacker who finds them free builds Windows
@@ -20,9 +20,10 @@ import (
 // the Linux attack's.
 //
 // The process logs of a Windows machine are Defender for Endpoint's in a
-// tenant whose machines run it, else Windows' Security log (event 4688) in
-// Log Analytics' SecurityEvent table, as the Azure Monitor Agent beside the
-// Linux machines' auditd or Sysmon sends it (host.go's logOf).
+// tenant whose machines run it, Sysmon for Windows' (Log Analytics' Event
+// table) beside Sysmon for Linux, and Windows' Security log's event 4688
+// (Log Analytics' SecurityEvent table) beside auditd (hostlog.go, host.go's
+// logOf).
 
 // The systems Options.MachineOS names.
 const (
@@ -136,9 +137,9 @@ func windowsContext(uid int) (user, parent, parentCmd string) {
 	return user, parent, "powershell.exe -ExecutionPolicy Unrestricted -File run.ps1"
 }
 
-// windowsCommandLine is how Defender records a Windows command line: the
-// program's path quoted, as a script's Start-Process gives it, then its
-// arguments.
+// windowsCommandLine is how Windows' logs (Defender's, the Security log's,
+// Sysmon's) record a command line: the program's path quoted, as a
+// script's Start-Process gives it, then its arguments.
 func windowsCommandLine(args []string) string {
 	if len(args) == 1 {
 		return `"` + args[0] + `"`
@@ -166,10 +167,10 @@ var coinPools = map[minerKit]endpoint{
 	kitTRex:       {"rvn.2miners.com", 6060, "94.130.164.72"},
 }
 
-// Wallets of those coins: Ethereum Classic's (0x and 40 hex digits) and
-// Ravencoin's (R and 33 base58 characters).
+// Wallets of those coins, made up in their forms: Ethereum Classic's (0x
+// and 40 hex digits) and Ravencoin's (R and 33 base58 characters).
 var (
-	etcWallets = []string{"0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE", "0xD21be7248e0197Ee08E0c20D4a96DEBdaC3D20Af"}
+	etcWallets = []string{"0x5a7F3c9E1d2B4a6C8e0F1a3B5c7D9e2F4a6B8c0D", "0x9C1e3A5b7D9f2E4c6A8b0D1f3E5a7C9b2D4f6E8a"}
 	rvnWallets = []string{"RKzyWHo1bNdGw6C1yyqTZN8wqbENGzLCGp", "RGLx4cWbdGnYvMXrUUcV7nLSeAfAZ5ezfH"}
 )
 

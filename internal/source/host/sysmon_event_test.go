@@ -14,7 +14,7 @@ import (
 var sysmonData = [][2]string{
 	{"RuleName", "-"}, {"UtcTime", "2026-03-21 02:10:16.988"}, {"ProcessGuid", "{5b4c3f1a-1f0e-6601-2a00-000000001400}"},
 	{"ProcessId", "8000"}, {"Image", `C:\Windows\Temp\dwm.exe`}, {"FileVersion", "-"},
-	{"CommandLine", `"C:\Windows\Temp\dwm.exe" --algo ETCHASH --pool 192.0.2.44:443 --user 0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE.rig07`},
+	{"CommandLine", `"C:\Windows\Temp\dwm.exe" --algo ETCHASH --pool 192.0.2.44:443 --user 0x5a7F3c9E1d2B4a6C8e0F1a3B5c7D9e2F4a6B8c0D.rig07`},
 	{"CurrentDirectory", `C:\Windows\system32\`}, {"User", `NT AUTHORITY\SYSTEM`}, {"IntegrityLevel", "System"},
 	{"Hashes", "SHA1=0A1B,MD5=0C1D,SHA256=2BFAA60FBB58BB52DEABC0E90F06A21C5343BE640333CEA50A86F985CCCC5018,IMPHASH=0E1F"},
 	{"ParentProcessGuid", "{5b4c3f1a-1f0d-6601-2900-000000001400}"}, {"ParentProcessId", "1876"},
@@ -74,7 +74,7 @@ func TestDecodeSysmonForWindows(t *testing.T) {
 	t.Parallel()
 	want := event.Process{
 		Host: "train-0000012", Image: `C:\Windows\Temp\dwm.exe`,
-		CommandLine:   `"C:\Windows\Temp\dwm.exe" --algo ETCHASH --pool 192.0.2.44:443 --user 0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE.rig07`,
+		CommandLine:   `"C:\Windows\Temp\dwm.exe" --algo ETCHASH --pool 192.0.2.44:443 --user 0x5a7F3c9E1d2B4a6C8e0F1a3B5c7D9e2F4a6B8c0D.rig07`,
 		ParentImage:   `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
 		ParentCommand: `powershell.exe -File C:\Packages\run.ps1`,
 		User:          `NT AUTHORITY\SYSTEM`, PID: 8000, ParentPID: 1876,
