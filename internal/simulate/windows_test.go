@@ -15,17 +15,18 @@ import (
 // sysmonImage is the Image of a Sysmon event's XML.
 var sysmonImage = regexp.MustCompile(`<Data Name="Image">([^<]*)</Data>`)
 
-// TestWindowsMachines: GPU chains and CPU mining on Windows machines
-// (windows.go) are written in Windows' shapes (Windows Server's image in
-// the scale sets, the Windows driver extension of NVIDIA's or AMD's GPUs,
-// NVIDIA's Windows driver setup, Windows' Custom Script extension, miners
-// in Windows' folders), their processes logged by Defender for Endpoint in
-// its tenants, by Sysmon for Windows beside Sysmon for Linux and by
-// Windows' Security log beside auditd (never in auditd's or Sysmon for
-// Linux's files), and a hunt
-// fires what truth expects: NVIDIA's and AMD's sizes, the driver on the
-// hosts, and the GPU miners of other coins each turn up within a few
-// seeds. The GPU chain's twin on Windows stays quiet.
+// TestWindowsMachines: GPU chains, slow attacks and CPU mining on Windows
+// machines (windows.go) are written in Windows' shapes (Windows Server's
+// image in the scale sets, the Windows driver extension of NVIDIA's or
+// AMD's GPUs, NVIDIA's Windows driver setup, Windows' Custom Script
+// extension, miners in Windows' folders), their processes logged by
+// Defender for Endpoint in its tenants, by Sysmon for Windows beside
+// Sysmon for Linux and by Windows' Security log beside auditd (never in
+// auditd's or Sysmon for Linux's files), and a hunt fires what truth
+// expects (checkHunt: the slow attack still evades the hourly rules):
+// NVIDIA's and AMD's sizes, the driver on the hosts, the GPU miners of
+// other coins and each log turn up within a few seeds. The GPU chain's
+// twin on Windows stays quiet.
 func TestWindowsMachines(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
@@ -36,12 +37,14 @@ func TestWindowsMachines(t *testing.T) {
 		// in turn, so their Windows ones through Windows' Security log,
 		// Sysmon for Windows and Defender.
 		hostLog, windowsLog := []string{LogAuditd, LogSysmon, LogMDE}[seed%3], []string{LogSecurityEvent, LogSysmonEvent, LogMDE}[seed%3]
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining"},
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining", "slow-attack"},
 			HostAgents: AgentsAll, HostLog: hostLog, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
-		x, twin, cpu := truth.Attacks[0], truth.Attacks[1], truth.Attacks[2]
-		if x.OS != OSWindows || twin.OS != OSWindows || cpu.OS != OSWindows {
-			t.Fatalf("seed %d: truth says systems %q, %q and %q, asked %s", seed, x.OS, twin.OS, cpu.OS, OSWindows)
+		x := truth.Attacks[0]
+		for _, a := range truth.Attacks {
+			if a.OS != OSWindows {
+				t.Fatalf("seed %d: truth says %s ran on %q, asked %s", seed, a.Scenario, a.OS, OSWindows)
+			}
 		}
 		files := tree(t, dir)
 		var activity []byte
@@ -51,7 +54,7 @@ func TestWindowsMachines(t *testing.T) {
 			switch {
 			case strings.HasPrefix(name, "insights-activity-logs/"):
 				activity = append(activity, b...)
-			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-"):
+			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-") || strings.HasPrefix(name, "hosts/eval-"):
 				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
 			case strings.HasPrefix(name, "securityevent/"):
 				if windowsLog != LogSecurityEvent {
@@ -103,13 +106,15 @@ func TestWindowsMachines(t *testing.T) {
 		if !bytes.Contains(activity, []byte("MicrosoftWindowsServer")) {
 			t.Errorf("seed %d: no scale set of Windows Server's image", seed)
 		}
-		chainHosts, cpuHosts := 0, 0
+		chainHosts, cpuHosts, slowHosts := 0, 0, 0
 		for host, folders := range procs {
 			switch {
 			case strings.HasPrefix(host, "train-"):
 				chainHosts++
 			case strings.HasPrefix(host, "render-"):
 				cpuHosts++
+			case strings.HasPrefix(host, "eval-"):
+				slowHosts++
 			case !strings.HasPrefix(host, "quarterly"):
 				continue // the tenant's own Linux machines, in Defender's log too
 			}
@@ -119,8 +124,9 @@ func TestWindowsMachines(t *testing.T) {
 				}
 			}
 		}
-		if chainHosts != 3 || cpuHosts != 3 {
-			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3", seed, windowsLog, chainHosts, cpuHosts)
+		if chainHosts != 3 || cpuHosts != 3 || slowHosts != slowSteps {
+			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3, %d of the slow attack's %d",
+				seed, windowsLog, chainHosts, cpuHosts, slowHosts, slowSteps)
 		}
 		if !bytes.Contains(activity, []byte("/EXTENSIONS/CUSTOMSCRIPTEXTENSION")) {
 			t.Errorf("seed %d: CPU mining wrote no Windows Custom Script extension", seed)
