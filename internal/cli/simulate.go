@@ -72,7 +72,7 @@ func simulateCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "process logs (%s): the tenant's own machines only (no agent reaches the attackers')\n", agent)
 	}
-	windowsLog := map[string]string{simulate.LogAuditd: "Windows' Security log, event 4688 in SecurityEvent", simulate.LogSysmon: "Sysmon for Windows, in the Event table", simulate.LogMDE: "Defender for Endpoint"}[truth.HostLog]
+	windowsLog := map[string]string{simulate.LogSecurityEvent: "Windows' Security log, event 4688 in SecurityEvent", simulate.LogSysmonEvent: "Sysmon for Windows, in the Event table", simulate.LogMDE: "Defender for Endpoint"}[simulate.WindowsLog(truth.HostLog)]
 	for _, a := range truth.Attacks {
 		kind := "attack"
 		if a.Twin {

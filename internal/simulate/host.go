@@ -111,17 +111,12 @@ func (g *gen) execText(r *rand.Rand, at time.Time, host string, pid, ppid int, u
 }
 
 // logOf is the log that holds host's processes: the tenant's agent's, or
-// on a Windows machine (windows.go) Windows' counterpart of it (hostlog.go).
+// on a Windows machine (windows.go) Windows' counterpart of it.
 func (g *gen) logOf(host string) string {
-	switch {
-	case g.windows[host] == "":
+	if g.windows[host] == "" {
 		return g.hostLog
-	case g.hostLog == LogMDE:
-		return LogMDE
-	case g.hostLog == LogSysmon:
-		return LogSysmonEvent
 	}
-	return LogSecurityEvent
+	return WindowsLog(g.hostLog)
 }
 
 // auditField encodes a value the way auditd does: quoted when plain, hex

@@ -27,6 +27,18 @@ const (
 	LogSysmonEvent   = "sysmon-event"
 )
 
+// WindowsLog is the log a tenant's Windows machines write beside its
+// Linux machines' hostLog.
+func WindowsLog(hostLog string) string {
+	switch hostLog {
+	case LogMDE:
+		return LogMDE
+	case LogSysmon:
+		return LogSysmonEvent
+	}
+	return LogSecurityEvent
+}
+
 // The shares of drawn tenants whose machines run Sysmon for Linux and
 // Defender for Endpoint; auditd the rest.
 const (

@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -35,16 +34,19 @@ const (
 // build Windows machines.
 const windowsShare = 3
 
-// drawWindows says whether the attack or twin being written builds
-// Windows machines: Options.MachineOS, or drawn. The draw is made either way,
-// so that the stream is the same whatever the option.
-func (g *gen) drawWindows() bool {
+// drawWindows says whether the attack or twin a builds Windows machines
+// (Options.MachineOS, or drawn), and notes it in a. The draw is made
+// either way, so that the stream is the same whatever the option.
+func (g *gen) drawWindows(a *Attack) bool {
 	w := g.win.IntN(windowsShare) == 0
 	switch g.opt.MachineOS {
 	case OSLinux:
-		return false
+		w = false
 	case OSWindows:
-		return true
+		w = true
+	}
+	if w {
+		a.OS = OSWindows
 	}
 	return w
 }
@@ -62,19 +64,35 @@ func (g *gen) windowsSize(dev string) (size, family string) {
 	return s.size, s.family
 }
 
-// windowsDriverExtension is the Azure extension that installs dev's
-// driver on Windows: its type, as the extension's name in a resource id
-// and its request body give it, and its version.
-func windowsDriverExtension(dev string) (typ, version string) {
-	if dev == devOpenCL {
+// driverExtension is the Azure extension an attacker installs dev's
+// driver with, on Windows or Linux (where only NVIDIA's has one): its
+// type, as the extension's name in a resource id and its request body give
+// it, and its version.
+func driverExtension(windows bool, dev string) (typ, version string) {
+	switch {
+	case !windows:
+		return "NvidiaGpuDriverLinux", "1.6"
+	case dev == devOpenCL:
 		return "AmdGpuDriverWindows", "1.1"
 	}
 	return "NvidiaGpuDriverWindows", "1.6"
 }
 
-// windowsBody makes a scale set's request body (vmssBody) one of Windows
-// machines: Windows Server's image and a Windows configuration.
-func windowsBody(body map[string]any, prefix string) map[string]any {
+// minersOn are the kits' paths on Windows or Linux.
+func minersOn(windows bool) minerPaths {
+	if windows {
+		return windowsMiners
+	}
+	return linuxMiners
+}
+
+// withOS makes a scale set's request body (vmssBody) one of Windows
+// machines, named from prefix, when windows: Windows Server's image and a
+// Windows configuration. A Linux body is left as it is.
+func withOS(body map[string]any, windows bool, prefix string) map[string]any {
+	if !windows {
+		return body
+	}
 	profile := body["properties"].(map[string]any)["virtualMachineProfile"].(map[string]any)
 	profile["storageProfile"] = map[string]any{"imageReference": map[string]any{
 		"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2022-datacenter-azure-edition", "version": "latest"}}
@@ -269,24 +287,12 @@ func sysmonWindowsText(r *rand.Rand, at time.Time, host, scaleSet string, seq, p
 	} else {
 		user = host + `\` + user
 	}
-	guid := fmt.Sprintf("{%08x-%04x-%04x-0000-%012x}", at.Unix(), r.IntN(9000), seq&0xffff, pid)
-	data := [][2]string{
-		{"RuleName", "-"}, {"UtcTime", at.UTC().Format("2006-01-02 15:04:05.000")}, {"ProcessGuid", guid},
-		{"ProcessId", fmt.Sprint(pid)}, {"Image", args[0]}, {"FileVersion", "-"}, {"Description", "-"},
-		{"Product", "-"}, {"Company", "-"}, {"OriginalFileName", "-"}, {"CommandLine", windowsCommandLine(args)},
-		{"CurrentDirectory", `C:\Windows\system32\`}, {"User", user}, {"LogonGuid", "{00000000-0000-0000-0000-000000000000}"},
-		{"LogonId", "0x3e7"}, {"TerminalSessionId", "0"}, {"IntegrityLevel", "System"}, {"Hashes", "-"},
-		{"ParentProcessGuid", "-"}, {"ParentProcessId", fmt.Sprint(ppid)}, {"ParentImage", parent},
-		{"ParentCommandLine", parentCmd}, {"ParentUser", user},
-	}
+	p := processCreate{at: at, seq: seq, pid: pid, ppid: ppid, image: args[0], cmd: windowsCommandLine(args), cwd: `C:\Windows\system32\`,
+		user: user, logonID: "0x3e7", session: "0", integrity: "System", parent: parent, parentCmd: parentCmd}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<DataItem type="System.XmlData" time="%s" sourceHealthServiceId="%s"><EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">`,
 		at.UTC().Format("2006-01-02T15:04:05.0000000+00:00"), workspaceID)
-	for _, d := range data {
-		fmt.Fprintf(&b, "<Data Name=%q>", d[0])
-		xml.EscapeText(&b, []byte(d[1])) // a command line may hold <, & and quotes
-		b.WriteString("</Data>")
-	}
+	p.writeData(&b, r)
 	b.WriteString("</EventData></DataItem>")
 	return marshal(map[string]any{
 		"TenantId": workspaceID, "SourceSystem": "OpsManager", "TimeGenerated": at.UTC().Format("2006-01-02T15:04:05.000Z"),

@@ -105,18 +105,7 @@ func databricksRecord(v *fastjson.Value) bool {
 		return true
 	}
 	for _, k := range [...]string{"resourceId", "_ResourceId"} {
-		if id := record.Peek(record.Key(v, k)); containsFold(id, workspaces) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold reports whether s holds the lower-case ASCII needle in any
-// case.
-func containsFold(s, needle string) bool {
-	for i := 0; i+len(needle) <= len(s); i++ {
-		if record.EqualFold(s[i:i+len(needle)], needle) {
+		if id := record.Peek(record.Key(v, k)); record.ContainsFold(id, workspaces) {
 			return true
 		}
 	}

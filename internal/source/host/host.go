@@ -83,14 +83,10 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 		return ShapeMDEHunting, true
 	case strings.EqualFold(table, tableSecurityEvent):
 		return ShapeSecurityEvent, true
-	case strings.EqualFold(table, tableEvent), strings.EqualFold(table, tableWindowsEvent):
-		if !sysmonWindowsRow(v, table) {
-			return "", false
-		}
-		if strings.EqualFold(table, tableEvent) {
-			return ShapeSysmonEvent, true
-		}
-		return ShapeSysmonWindowsEvent, true
+	case strings.EqualFold(table, eventTable.name):
+		return eventTable.detect(v)
+	case strings.EqualFold(table, windowsEventTable.name):
+		return windowsEventTable.detect(v)
 	case strings.EqualFold(table, tableSyslog):
 		if bytes.EqualFold(strField(v, "ProcessName"), []byte("sysmon")) ||
 			eventStart(strField(v, "SyslogMessage")) >= 0 {
@@ -106,14 +102,17 @@ func Detect(v *fastjson.Value, h record.Hint) (string, bool) {
 		return ShapeMDEHunting, true
 	}
 	// A query's rows that kept no Type column (a project of the columns it
-	// wanted): Windows' columns tell their tables.
+	// wanted): Windows' columns tell their tables. The gate is EventID as
+	// Log Analytics spells it, looked up exactly: every record of another
+	// family that reaches here misses it, and a lookup in any case costs
+	// those a second pass over their members (BenchmarkDetectForeignRecord).
 	switch {
-	case !record.Has(v, "EventID") || !record.Has(v, "TimeGenerated") && !record.Has(v, "TimeGenerated [UTC]"):
+	case v.Get("EventID") == nil || !record.Has(v, "TimeGenerated") && !record.Has(v, "TimeGenerated [UTC]"):
 	case record.Has(v, "NewProcessName"):
 		return ShapeSecurityEvent, true
-	case containsFold(strField(v, "Source"), "sysmon") && record.Has(v, "EventData"):
+	case record.ContainsFold(strField(v, "Source"), "sysmon") && record.Has(v, "EventData"):
 		return ShapeSysmonEvent, true
-	case containsFold(strField(v, "Provider"), "sysmon") && record.Has(v, "EventData"):
+	case record.ContainsFold(strField(v, "Provider"), "sysmon") && record.Has(v, "EventData"):
 		return ShapeSysmonWindowsEvent, true
 	}
 	return "", false

@@ -66,11 +66,8 @@ func decodeMDE(sc *record.Scratch, v *fastjson.Value, shape string, out []event.
 	p.PID, _ = sc.Int(row, "ProcessId")
 	p.ParentPID, _ = sc.Int(row, "InitiatingProcessId")
 	p.SHA256 = strings.ToLower(sc.Str(row, "SHA256"))
-	name, domain := sc.Str(row, "AccountName"), sc.Str(row, "AccountDomain")
-	p.User = name
-	if domain != "" && name != "" {
-		p.User = domain + `\` + name
-	}
+	name := sc.Str(row, "AccountName")
+	p.User = windowsAccount(sc.Str(row, "AccountDomain"), name)
 	// The account is a principal of the tenant when Entra names it (a
 	// domain user of a joined machine: its UPN or object id). A machine's
 	// own account (root, azureuser, SYSTEM, a local admin) is in every

@@ -53,13 +53,7 @@ func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Even
 	e.Time = t
 	e.Operation = "processcreated"
 	e.Category = tableSecurityEvent
-	// TenantId is the workspace's: the row names no tenant, and is
-	// placed by its machine's subscription or its folder.
-	e.ResourceID = strings.ToLower(sc.Str(v, "_ResourceId"))
-	e.Subscription, _ = sc.Subscription(e.ResourceID)
-	if e.Subscription == "" {
-		e.Subscription = strings.ToLower(sc.Str(v, "_SubscriptionId"))
-	}
+	placeRow(sc, v, &e)
 
 	p := e.Process
 	p.Host = sc.Str(v, "Computer")
@@ -70,11 +64,7 @@ func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Even
 	p.ParentPID, _ = windowsPID(sc, v, "ProcessId") // the creator's
 	p.User = sc.Str(v, "Account")
 	if p.User == "" {
-		if name, domain := sc.Str(v, "SubjectUserName"), sc.Str(v, "SubjectDomainName"); domain != "" && name != "" {
-			p.User = domain + `\` + name
-		} else {
-			p.User = name
-		}
+		p.User = windowsAccount(sc.Str(v, "SubjectDomainName"), sc.Str(v, "SubjectUserName"))
 	}
 	// The machine and its process id, at its time: the same event from
 	// two exports is one. (A Windows account is the machine's or its
@@ -86,6 +76,27 @@ func decodeSecurityEvent(sc *record.Scratch, v *fastjson.Value, out []event.Even
 		return append(out, e), errNoCommandLine
 	}
 	return append(out, e), nil
+}
+
+// windowsAccount is an account as Windows writes it, DOMAIN\name, or
+// the name alone when the domain is not given.
+func windowsAccount(domain, name string) string {
+	if domain != "" && name != "" {
+		return domain + `\` + name
+	}
+	return name
+}
+
+// placeRow sets e's resource and subscription from a Log Analytics row of
+// Windows' logs: its machine (_ResourceId), else its _SubscriptionId. The
+// row names no tenant (TenantId is the workspace's): these place it, or
+// its folder does.
+func placeRow(sc *record.Scratch, v *fastjson.Value, e *event.Event) {
+	e.ResourceID = strings.ToLower(sc.Str(v, "_ResourceId"))
+	e.Subscription, _ = sc.Subscription(e.ResourceID)
+	if e.Subscription == "" {
+		e.Subscription = strings.ToLower(sc.Str(v, "_SubscriptionId"))
+	}
 }
 
 // windowsPID reads a process id as the Security log writes it, hexadecimal

@@ -37,7 +37,7 @@ func sysmonProcess(data *fastjson.Value, s sysmonSystem, shape string, row sysmo
 	if strings.TrimSpace(s.id) != "1" {
 		return out, nil
 	}
-	if s.provider != "" && !strings.Contains(strings.ToLower(s.provider), "sysmon") {
+	if !sysmonProvider(s.provider) {
 		return out, nil
 	}
 	if data == nil {
@@ -83,8 +83,12 @@ func sysmonStart(ev *xnode) bool {
 	if strings.TrimSpace(id) != "1" {
 		return false
 	}
-	return prov == "" || strings.Contains(strings.ToLower(prov), "sysmon")
+	return sysmonProvider(prov)
 }
+
+// sysmonProvider reports whether an event's provider is Sysmon's, or
+// unnamed: decodeSysmon and sysmonStart must agree on it.
+func sysmonProvider(prov string) bool { return prov == "" || record.ContainsFold(prov, "sysmon") }
 
 // xmember is a member writeMembers writes for an element: a string (a
 // leaf's or an attribute's text), or an element written as an object.

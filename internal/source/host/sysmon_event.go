@@ -1,8 +1,8 @@
 package host
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
@@ -24,50 +24,52 @@ import (
 //
 // Only Sysmon's rows are claimed (both tables hold every Windows log); only
 // event 1, ProcessCreate, makes an event, read as Sysmon for Linux's is.
-// Neither names a tenant: TenantId is the workspace's; _ResourceId names
-// the machine's subscription.
+// Neither names a tenant: TenantId is the workspace's (placeRow).
 
-// The tables.
-const (
-	tableEvent        = "Event"
-	tableWindowsEvent = "WindowsEvent"
+// sysmonTable is one of the two tables as its rows name Sysmon: by their
+// provider's column, or their channel's.
+type sysmonTable struct{ name, shape, provider, channel string }
+
+var (
+	eventTable        = sysmonTable{"Event", ShapeSysmonEvent, "Source", "EventLog"}
+	windowsEventTable = sysmonTable{"WindowsEvent", ShapeSysmonWindowsEvent, "Provider", "Channel"}
 )
 
-// sysmonWindowsRow reports whether a row of tableEvent or tableWindowsEvent
-// is Sysmon's: its provider (Source or Provider) or its channel (EventLog
-// or Channel) names it.
-func sysmonWindowsRow(v *fastjson.Value, table string) bool {
-	provider, channel := "Source", "EventLog"
-	if strings.EqualFold(table, tableWindowsEvent) {
-		provider, channel = "Provider", "Channel"
+// sysmonTableOf is the table of a shape of this file.
+func sysmonTableOf(shape string) sysmonTable {
+	if shape == ShapeSysmonWindowsEvent {
+		return windowsEventTable
 	}
-	return containsFold(strField(v, provider), "sysmon") || containsFold(strField(v, channel), "sysmon")
+	return eventTable
 }
 
-// containsFold reports whether b holds word (lower case), in any case.
-func containsFold(b []byte, word string) bool {
-	return strings.Contains(strings.ToLower(string(b)), word)
+// detect is Detect for a row of t: its shape when it is Sysmon's (its
+// provider or its channel names it).
+func (t sysmonTable) detect(v *fastjson.Value) (string, bool) {
+	if record.ContainsFold(strField(v, t.provider), "sysmon") || record.ContainsFold(strField(v, t.channel), "sysmon") {
+		return t.shape, true
+	}
+	return "", false
 }
 
 // decodeSysmonWindows reads a Sysmon row of the Event or WindowsEvent
 // table (shape ShapeSysmonEvent or ShapeSysmonWindowsEvent).
 func decodeSysmonWindows(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Event) ([]event.Event, error) {
+	t := sysmonTableOf(shape)
 	id, ok := sc.Int(v, "EventID")
 	if !ok {
-		return out, fmt.Errorf("%s row without a numeric EventID", tableOf(shape))
+		return out, fmt.Errorf("%s row without a numeric EventID", t.name)
 	}
 	if id != 1 {
 		return out, nil // not a process creation: nothing to report
 	}
-	s := sysmonSystem{id: "1", computer: sc.Str(v, "Computer")}
+	s := sysmonSystem{id: "1", computer: sc.Str(v, "Computer"), provider: sc.Str(v, t.provider), channel: sc.Str(v, t.channel)}
 	var data *fastjson.Value
-	if shape == ShapeSysmonWindowsEvent {
-		s.provider, s.channel = sc.Str(v, "Provider"), sc.Str(v, "Channel")
+	if t == windowsEventTable {
 		if data = sc.Object(sc.Get(v, "EventData")); data != nil && data.Type() != fastjson.TypeObject {
 			data = nil
 		}
 	} else {
-		s.provider, s.channel = sc.Str(v, "Source"), sc.Str(v, "EventLog")
 		var err error
 		if data, err = eventDataXML(sc, strField(v, "EventData")); err != nil {
 			return out, err
@@ -77,26 +79,16 @@ func decodeSysmonWindows(sc *record.Scratch, v *fastjson.Value, shape string, ou
 	n := len(out)
 	out, err := sysmonProcess(data, s, shape, row, out)
 	if err == nil && len(out) > n {
-		e := &out[n]
-		e.ResourceID = strings.ToLower(sc.Str(v, "_ResourceId"))
-		e.Subscription, _ = sc.Subscription(e.ResourceID)
+		placeRow(sc, v, &out[n])
 	}
 	return out, err
-}
-
-// tableOf names a shape's table in an error.
-func tableOf(shape string) string {
-	if shape == ShapeSysmonWindowsEvent {
-		return tableWindowsEvent
-	}
-	return tableEvent
 }
 
 // eventDataXML reads the Event table's EventData, <DataItem><EventData>
 // with its <Data Name="…"> elements (or <EventData> alone), into an object
 // of the Data elements by name; nil when the column is empty.
 func eventDataXML(sc *record.Scratch, text []byte) (*fastjson.Value, error) {
-	if len(strings.TrimSpace(string(text))) == 0 {
+	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, nil
 	}
 	root, err := parseXMLElement(text)
@@ -117,9 +109,7 @@ func eventDataXML(sc *record.Scratch, text []byte) (*fastjson.Value, error) {
 		}
 	}
 	var o jsonObject
-	o.open('{')
-	writeMembers(&o, data)
-	o.close('}')
+	writeEventJSON(&o, data)
 	v, err := sc.Parse(o.b)
 	if err != nil {
 		return nil, fmt.Errorf("EventData: %w", err) // not expected: the writer escapes everything

@@ -290,7 +290,8 @@ func (n *xnode) attr(name string) (string, bool) {
 // attributes nor children is its text; otherwise an object of its
 // attributes and children, with non-blank text under "#text". A <Data
 // Name="X"> element is the member X holding its text, so EventData becomes
-// {"UtcTime": "…", "Image": "…", …}.
+// {"UtcTime": "…", "Image": "…", …} (as eventDataXML writes an Event
+// table row's <EventData> alone).
 func writeEventJSON(o *jsonObject, ev *xnode) {
 	o.reset()
 	o.open('{')
