@@ -15,8 +15,11 @@ import (
 
 // Stats says what the merge did.
 type Stats struct {
-	Hits       int // rule matches, duplicates and thinned ones included (thin.go)
-	Duplicates int // matches of a record already seen under the same rule, among those kept
+	Hits int // rule matches, duplicates and thinned ones included (thin.go)
+	// Duplicates counts matches of a record already seen under the same
+	// rule, under rules whose matches are never thinned (countedCopy):
+	// the same for every hunt of the same input.
+	Duplicates int
 }
 
 // Alerts merges the workers' hits into alerts: duplicates of a record count

@@ -117,6 +117,15 @@ func sameKey(a, b entry) bool {
 	return a.rule == b.rule && keyHash(a) == keyHash(b) && bytes.Equal(keyOf(a), keyOf(b))
 }
 
+// countedCopy says whether a copy of a record under rule counts in
+// Stats.Duplicates: not under a rule whose matches are thinned, where
+// which copies a worker kept depends on which batches it read, so the
+// count would differ between two hunts of the same input (thin.go). A
+// garbled header's rule, out of range, is not counted.
+func (e *Engine) countedCopy(rule int32) bool {
+	return rule >= 0 && int(rule) < len(e.rules) && e.rules[rule].thin == 0
+}
+
 // dropList names the copies of duplicated records that the merge by time
 // leaves out: for a record and rule seen more than once, its copies at
 // times later than its earliest (dropAll, one entry per such time) and,
@@ -139,7 +148,7 @@ const (
 )
 
 // duplicates merges the runs of key records, sorted by byKey, and says
-// which copies to drop and how many hits are kept. With splits (where
+// which copies to drop and how many it counts (countedCopy). With splits (where
 // each run's upper half of hashes begins) and two cores, the two halves
 // are merged apart, at the same time: a record and rule's copies share a
 // hash, so they are all in one half. This merge is the part of the end
@@ -154,14 +163,14 @@ func (e *Engine) duplicates(runs []string, splits []int64) (*dropList, int, erro
 		lo[i], hi[i] = section{0, at}, section{at, -1}
 	}
 	type half struct {
-		d    *dropList
-		kept int
-		err  error
+		d      *dropList
+		copies int
+		err    error
 	}
 	var h [2]half
 	var wg sync.WaitGroup
-	wg.Go(func() { h[0].d, h[0].kept, h[0].err = e.duplicatesIn(runs, lo, max(budget/2, 1), true) })
-	wg.Go(func() { h[1].d, h[1].kept, h[1].err = e.duplicatesIn(runs, hi, max(budget/2, 1), false) })
+	wg.Go(func() { h[0].d, h[0].copies, h[0].err = e.duplicatesIn(runs, lo, max(budget/2, 1), true) })
+	wg.Go(func() { h[1].d, h[1].copies, h[1].err = e.duplicatesIn(runs, hi, max(budget/2, 1), false) })
 	wg.Wait()
 	if err := errors.Join(h[0].err, h[1].err); err != nil {
 		return nil, 0, err
@@ -175,12 +184,13 @@ func (e *Engine) duplicates(runs []string, splits []int64) (*dropList, int, erro
 	if d.runs != nil {
 		d.runs, err = e.spill.reduce(d.runs, timeOrder)
 	}
-	return d, h[0].kept + h[1].kept, err
+	return d, h[0].copies + h[1].copies, err
 }
 
 // duplicatesIn is duplicates over sections of the runs (nil: whole
 // runs). The list is held within budget, else written into runs by time.
-// probe says whether to call the memory test's probe.
+// probe says whether to call the memory test's probe. The count is of
+// copies (countedCopy).
 func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe bool) (*dropList, int, error) {
 	buf := newHitBuf(budget)
 	d := &dropList{}
@@ -195,7 +205,7 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 	var firstTwice bool   // the first time was seen twice: keepFirst is listed
 	var lastSec int64     // the time of the last dropAll listed
 	var lastNsec int32
-	kept := 0
+	kept, copies := 0, 0
 	err := e.spill.mergeOf(runs, secs, nil, keyOrder, func(en entry) error {
 		f, ok := entryOf(first)
 		if !ok || !sameKey(f, en) {
@@ -206,6 +216,9 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 				e.probe()
 			}
 			return nil
+		}
+		if e.countedCopy(en.rule) {
+			copies++
 		}
 		mode := dropAll
 		switch {
@@ -233,7 +246,7 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 		sortByTime(buf.ents)
 		d.mem = buf.ents
 		e.hold(buf) // the list reads its blocks to the end
-		return d, kept, nil
+		return d, copies, nil
 	}
 	if len(buf.ents) > 0 {
 		if err := flush(); err != nil {
@@ -242,7 +255,7 @@ func (e *Engine) duplicatesIn(runs []string, secs []section, budget int, probe b
 	}
 	buf.release()
 	d.runs, err = e.spill.reduce(d.runs, timeOrder)
-	return d, kept, err
+	return d, copies, err
 }
 
 // dropFilter reads a dropList alongside the hits, one time and rule at a

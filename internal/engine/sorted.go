@@ -148,10 +148,8 @@ func sortByTime(ents []entry) {
 // dropList).
 func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	var st Stats
-	kept := 0 // hits kept, duplicates included
 	for i := range e.work {
 		e.flushThin(&e.work[i])
-		kept += e.work[i].hits
 		st.Hits += e.work[i].hits + e.work[i].thinned
 	}
 	if err := e.Err(); err != nil { // keeping the held-back hits failed
@@ -166,8 +164,12 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 		}
 		// all reads the workers' blocks to the end: Close releases them.
 		slices.SortFunc(all, byRecord)
+		for i := 1; i < len(all); i++ {
+			if sameRecord(all[i-1], all[i]) && e.countedCopy(all[i].rule) {
+				st.Duplicates++
+			}
+		}
 		all = slices.CompactFunc(all, sameRecord)
-		st.Duplicates = kept - len(all)
 		slices.SortFunc(all, byTime)
 		return &hitSeq{mem: all}, st, nil
 	}
@@ -200,13 +202,13 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 	if len(keyRuns) == len(e.keys) {
 		splits = e.keySplits // no run was merged into another
 	}
-	drops, unique, err := e.duplicates(keyRuns, splits)
+	drops, copies, err := e.duplicates(keyRuns, splits)
 	for _, p := range keyRuns {
 		os.Remove(p) // read: the merge needs the disk, not these
 	}
 	if err != nil {
 		return nil, st, err
 	}
-	st.Duplicates = kept - unique
+	st.Duplicates = copies
 	return &hitSeq{runs: runs, drops: drops, spill: &e.spill}, st, nil
 }
