@@ -14,7 +14,8 @@ import (
 const opAlias = "Microsoft.Subscription/aliases/write"
 
 // vendEvery is how many days apart the platform team's pipeline vends a
-// subscription: within first_seen's 14-day window, so the baseline knows it.
+// subscription (a person making one by hand every few weeks is a chore,
+// rare.go).
 const vendEvery = 6
 
 // billingScope is the tenant's invoice section that subscriptions bill to.

@@ -16,6 +16,7 @@ func (g *gen) run() (*Truth, error) {
 		g.benignWoken(day, weekday)
 		g.benignPipeline(day)
 		g.benignVending(day)
+		g.benignChores(day)
 		g.benignAlerts(day)
 		for h := range 24 {
 			hour := day.Add(time.Duration(h) * time.Hour)
@@ -68,9 +69,9 @@ func (g *gen) benignCompute(day time.Time, weekday bool) {
 	}
 	t := g.t
 	n := int(day.Sub(g.opt.Start).Hours() / 24)
-	// Every weekday each region gets a VM and the deployers take turns, so
-	// no usual deployer or region goes unseen for long: first_seen rules
-	// forget what they have not seen within their window.
+	// Every weekday each region gets a VM and the deployers take turns:
+	// the tenant's daily work. Work that comes round every few weeks, by
+	// people who do nothing else, is the chores' (rare.go).
 	for i, loc := range t.Regions {
 		p := t.People[t.Ops[(n+i)%len(t.Ops)]]
 		g.opsVM(day.Add(8*time.Hour+g.jitter(9*time.Hour)), p, loc)

@@ -115,8 +115,8 @@ func (g *gen) benignWoken(day time.Time, weekday bool) {
 		// Each data scientist starts their training VM most days, may run
 		// a setup script on it through Run Command, and deallocates it
 		// when leaving; each ops engineer runs a script on a build agent
-		// most days. Most days: the rules on a principal's first start or
-		// command remember two weeks, and a team's gaps are shorter.
+		// most days (work that comes round every few weeks is the
+		// chores', rare.go).
 		for i, d := range t.DS {
 			if g.r.IntN(3) == 0 {
 				continue

@@ -147,7 +147,9 @@ type gen struct {
 	vendDay     int
 	fleet       *rand.Rand // the fleet attack's and its twin's (attack_fleet.go)
 	hdi         *rand.Rand // the HDInsight cluster's, its resize's and its twin's (attack_hdinsight.go)
-	cuts        []window   // gaps in the subscription's export (attack_cut.go)
+	rare        *rand.Rand // the chores' stream (rare.go)
+	chores      []chore
+	cuts        []window // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
 	agents      string // AgentsAll or AgentsOwn
 	hostLog     string // LogAuditd, LogSysmon or LogMDE
@@ -295,7 +297,8 @@ func newGen(opt Options) (*gen, error) {
 	t.StartStop = app{Name: "vm-start-stop-runbook", AppID: guid(wk), OID: guid(wk)}
 	t.Rotation = wk.IntN(opt.Days)
 	vend := rand.New(rand.NewPCG(opt.Seed, 0x76656e64))
-	return &gen{vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
+	rare := rand.New(rand.NewPCG(opt.Seed, 0x72617265))
+	return &gen{rare: rare, chores: newChores(rare, t), vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
 		win: rand.New(rand.NewPCG(opt.Seed, 0x77696e)), windows: map[string]string{},
 		flowTargets: map[string]flowTarget{}, agents: agents, hostLog: hostLog, shapes: shapes}, nil
