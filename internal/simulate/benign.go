@@ -33,6 +33,7 @@ func (g *gen) run() (*Truth, error) {
 	return &Truth{
 		Seed: g.opt.Seed, BaselineDays: baselineDays(g.opt.Days), Tenant: g.t.ID, Subscription: g.t.Sub,
 		OwnedIPs: []string{"198.51.100.0/24", "203.0.113.0/24"}, HostAgents: g.agents, HostLog: g.hostLog, Attacks: attacks,
+		Chores: g.choreTruth(),
 	}, nil
 }
 

@@ -113,3 +113,14 @@ func (g *gen) benignChores(day time.Time) {
 		c.do(g, at.Add(3*time.Minute+g.jitter(5*time.Minute)), g.user(c.owner, ip, true), 1+(n-c.first)/c.every)
 	}
 }
+
+// choreTruth tells the chores done within the export.
+func (g *gen) choreTruth() []Chore {
+	var out []Chore
+	for _, c := range g.chores {
+		if c.first < g.opt.Days {
+			out = append(out, Chore{Name: c.name, Principal: strings.ToLower(c.owner.UPN), FirstDay: c.first, EveryDays: c.every})
+		}
+	}
+	return out
+}

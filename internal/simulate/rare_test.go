@@ -1,9 +1,9 @@
 package simulate
 
 import (
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mamori-sec/mamori/internal/enrich"
 )
@@ -26,26 +26,24 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
 		opt := Options{Seed: seed, Days: 30, Scenarios: []string{"gpu-scaleset-chain"}}
-		g, err := newGen(opt)
-		if err != nil {
-			t.Fatal(err)
-		}
 		dir, truth := write(t, opt)
-		baseline := truth.Baseline()
 		owners := map[string]string{} // UPN -> chore
-		for _, c := range g.chores {
-			owners[c.owner.UPN] = c.name
-			if c.first >= int(baseline/(24*time.Hour)) {
-				t.Errorf("seed %d: %s first done on day %d, after the %v baseline", seed, c.name, c.first, baseline)
+		for _, c := range truth.Chores {
+			owners[c.Principal] = c.Name
+			if c.FirstDay >= truth.BaselineDays {
+				t.Errorf("seed %d: %s first done on day %d, after the %d days of baseline", seed, c.Name, c.FirstDay, truth.BaselineDays)
 			}
-			if c.first+c.every >= opt.Days || c.every <= 14 {
-				t.Errorf("seed %d: %s every %d days from day %d: it does not come round in the export after 14 days", seed, c.name, c.every, c.first)
+			if c.FirstDay+c.EveryDays >= opt.Days || c.EveryDays <= 14 {
+				t.Errorf("seed %d: %s every %d days from day %d: it does not come round in the export after 14 days", seed, c.Name, c.EveryDays, c.FirstDay)
 			}
-			for _, p := range g.t.People {
-				if p.UPN == c.owner.UPN {
-					t.Errorf("seed %d: %s's owner %s is one of the tenant's people, whom attacks take over", seed, c.name, p.UPN)
+			for _, x := range truth.Attacks {
+				if slices.Contains(x.Principals, c.Principal) {
+					t.Errorf("seed %d: %s's owner %s is a principal of %s", seed, c.Name, c.Principal, x.Scenario)
 				}
 			}
+		}
+		if len(owners) != 4 {
+			t.Fatalf("seed %d: chores %+v, want four, each by someone of their own", seed, truth.Chores)
 		}
 		res := huntWritten(t, dir, truth, set, enr)
 		checkHunt(t, seed, truth, res)

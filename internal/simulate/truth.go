@@ -28,6 +28,19 @@ type Truth struct {
 	// blobs in insights-logs-advancedhunting-deviceprocessevents).
 	HostLog string   `json:"host_log"`
 	Attacks []Attack `json:"attacks"`
+	// Chores are the tenant's benign work that comes round every few
+	// weeks (rare.go): unusual-looking, and no attack.
+	Chores []Chore `json:"chores"`
+}
+
+// Chore is one of the tenant's recurring pieces of work, as truth.json
+// tells it: who does it, on which day of the export first and how many
+// days apart.
+type Chore struct {
+	Name      string `json:"name"`
+	Principal string `json:"principal"` // UPN, lower case
+	FirstDay  int    `json:"first_day"`
+	EveryDays int    `json:"every_days"`
 }
 
 // Attack is one injected scenario: an attack, or a benign twin that looks
