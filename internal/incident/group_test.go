@@ -99,6 +99,22 @@ func TestGrouping(t *testing.T) {
 		},
 		want: [][]int{{0, 1, 4}, {2, 3, 5}},
 	}, {
+		// A quota is the subscription's: an engineer's capacity planning
+		// the morning after does not join the attack of the administrator
+		// who raised the same family in the same region the day before.
+		name: "raising the same quota links no one",
+		alerts: []alert.Alert{
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(0), principal(mallory), ips("20.42.65.90")),
+			mk("azure.identity.elevate_access", alert.High, at(time.Minute), principal(mallory), sub(subA), ips("20.42.65.90")),
+			mk("azure.quota.increase", alert.Low, at(2*time.Hour), principal(mallory), sub(subA),
+				res("/SUBSCRIPTIONS/"+subA+"/PROVIDERS/MICROSOFT.COMPUTE/LOCATIONS/EASTUS/PROVIDERS/MICROSOFT.QUOTA/QUOTAS/STANDARDDSV5FAMILY")),
+			mk("azure.quota.increase", alert.Low, at(20*time.Hour), principal(eve), sub(subA), ips("198.51.100.18"),
+				res("/subscriptions/"+subA+"/providers/Microsoft.Compute/locations/eastus/providers/Microsoft.Quota/quotas/standardDSv5Family")),
+			mk("azure.quota.increase", alert.Low, at(20*time.Hour+5*time.Minute), principal(eve), sub(subA), ips("198.51.100.18"),
+				res("/subscriptions/"+subA+"/providers/Microsoft.Capacity/resourceProviders/Microsoft.Compute/locations/eastus/serviceLimits/standardDSv5Family")),
+		},
+		want: [][]int{{0, 1, 2}, {3, 4}},
+	}, {
 		// Defender's alerts in the Activity Log name no one and only the
 		// machine's name; the nearest incident of the subscription where
 		// someone took control is another's.
@@ -496,8 +512,12 @@ func TestResourceKey(t *testing.T) {
 		{"/", ""},
 		{"", ""},
 		{"/providers/Microsoft.Authorization/elevateAccess", ""},
-		{"/subscriptions/S/providers/Microsoft.Capacity/resourceProviders/Microsoft.Compute/locations/eastus/serviceLimits/f",
-			"/subscriptions/s/providers/microsoft.capacity/resourceproviders/microsoft.compute/locations/eastus/servicelimits/f"},
+		// Quotas are the subscription's settings, not anyone's resource.
+		{"/subscriptions/S/providers/Microsoft.Capacity/resourceProviders/Microsoft.Compute/locations/eastus/serviceLimits/f", ""},
+		{"/SUBSCRIPTIONS/S/PROVIDERS/MICROSOFT.COMPUTE/LOCATIONS/EASTUS/PROVIDERS/MICROSOFT.QUOTA/QUOTAS/STANDARDDSV5FAMILY", ""},
+		{"/subscriptions/S/providers/Microsoft.Compute/locations/eastus/providers/Microsoft.Quota/quotaRequests/r1", ""},
+		{"/subscriptions/S/providers/Microsoft.Security/locations/westeurope/alerts/a1",
+			"/subscriptions/s/providers/microsoft.security/locations/westeurope/alerts/a1"},
 		{"/subscriptions/S/providers/Microsoft.Authorization/roleAssignments/r1",
 			"/subscriptions/s/providers/microsoft.authorization/roleassignments/r1"},
 	} {

@@ -202,12 +202,16 @@ func machineNames(id string) (sub string, names []string) {
 // (/subscriptions/s/resourcegroups/g/providers/ns/type/name). A resource
 // group links only by its own id. Scopes every alert of a subscription
 // shares yield no key: the tenant root, a subscription, and the
-// provider-wide pseudo resources (locations, resourceProviders: quota
-// requests of a subscription all sit under them) link only by their full
-// id.
+// provider-wide pseudo resources (locations, resourceProviders) link only
+// by their full id. A quota (a VM family's limit in a region, through
+// Microsoft.Quota or Microsoft.Capacity) yields none: it is a setting of
+// the subscription that whoever needs capacity there raises, so two people
+// asking for the same family in the same region are not thereby one story
+// (a platform engineer's capacity planning tied into the attack of the
+// administrator who had raised that family the day before).
 func resourceKey(id string) string {
 	id = strings.Trim(strings.ToLower(strings.TrimSpace(id)), "/")
-	if id == "" {
+	if id == "" || isQuota(id) {
 		return ""
 	}
 	parts := strings.Split(id, "/")
@@ -231,6 +235,13 @@ func resourceKey(id string) string {
 		return "/" + strings.Join(parts[:4], "/")
 	}
 	return ""
+}
+
+// isQuota reports whether id (lower case) is a quota's: Microsoft.Quota's
+// quotas and quota requests, Microsoft.Capacity's service limits and
+// their requests.
+func isQuota(id string) bool {
+	return strings.Contains(id, "/providers/microsoft.quota/") || strings.Contains(id, "/providers/microsoft.capacity/")
 }
 
 // Addresses every Azure VM talks to: the platform's DNS and agent address

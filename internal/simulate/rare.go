@@ -10,14 +10,16 @@ import (
 // Chores done every few weeks. A real tenant has work that comes round
 // less often than a fortnight: the disaster-recovery drill in the paired
 // region, a team's GPU benchmark before each release, the month-end
-// report job redeployed, a sandbox subscription made by hand. Each is done
-// by someone who does nothing else in Azure, so a first_seen rule that
-// forgets within its window calls that person, region, service or
-// subscription maker new each time the chore comes round. The rest of the
-// benign history was written so that every deployer and region comes back
-// within 14 days; these do not. Their own stream (g.rare) and their own
-// people, outside the tenant's head count: every other record of a seed
-// is the same as without them.
+// report job redeployed, a sandbox subscription made by hand, quota raised
+// in every region ahead of a project. Each is done by someone who does
+// nothing else in Azure, so a first_seen rule that forgets within its
+// window calls that person, region, service or subscription maker new
+// each time the chore comes round, and a rule that takes one burst of
+// planning for an attack pages someone for it. The rest of the benign
+// history was written so that every deployer and region comes back within
+// 14 days; these do not. Their own stream (g.rare) and their own people,
+// outside the tenant's head count: every other record of a seed is the
+// same as without them.
 
 // A chore is one recurring piece of work: first is the day of the export
 // it is first done (within the baseline, so a hunt learns it), every the
@@ -60,6 +62,15 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 		}},
 		{name: "sandbox-subscription", do: func(g *gen, at time.Time, a actor, round int) {
 			g.alias(at, a, fmt.Sprintf("sandbox-%s-%02d", strings.Split(a.Name, ".")[0], round), "", "")
+		}},
+		// Capacity planning: the same CPU family raised in every region the
+		// tenant runs in, minutes apart, as the portal's quota page submits
+		// a request for several regions at once.
+		{name: "capacity-planning", do: func(g *gen, at time.Time, a actor, round int) {
+			limit := 200 + 100*round + 50*g.r.IntN(4)
+			for _, loc := range g.t.Regions {
+				at = g.quota(at, a, loc, "standardDSv5Family", limit).Add(time.Minute + g.jitter(3*time.Minute))
+			}
 		}},
 	}
 	taken := map[string]bool{}
