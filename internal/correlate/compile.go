@@ -16,7 +16,7 @@ type Set struct {
 	corrs  []*corr             // inner correlations before the ones chained on them
 	byRule map[string][]*input // detection rule name or id -> the inputs its matches feed
 	needs  map[string][]string // detection rule name or id -> fields to collect
-	silent map[string]bool     // detection rule name or id -> no alerts of its own
+	silent map[string]bool     // rule name or id -> no alerts of its own (Silent)
 	carry  map[string]bool     // detection rule name or id -> a windowed correlation reads it
 	reach  time.Duration       // the longest a windowed correlation looks back
 }

@@ -18,6 +18,9 @@ func (s *Set) add(c *corr) {
 		if in.inner != nil {
 			in.inner.feeds = append(in.inner.feeds, in)
 			in.inner.silent = in.inner.silent || !c.sp.generate
+			for _, k := range names(in.inner.rule) {
+				s.silent[k] = s.silent[k] || in.inner.silent
+			}
 			continue
 		}
 		for _, d := range in.dets {
@@ -41,8 +44,9 @@ func (s *Set) Needs(rule string) []string { return slices.Clone(s.needs[rule]) }
 // Uses reports whether a correlation reads the detection rule's matches.
 func (s *Set) Uses(rule string) bool { return len(s.byRule[rule]) > 0 }
 
-// Silent reports whether the detection rule's own matches should make no
-// alert: a correlation referencing it does not generate (Sigma's default).
+// Silent reports whether the rule's own matches (a detection rule's) or
+// fires (a correlation chained on by another) should make no alert: a
+// correlation referencing it does not generate (Sigma's default).
 func (s *Set) Silent(rule string) bool { return s.silent[rule] }
 
 // FirstSeenWindow reports whether only first_seen correlations read the
