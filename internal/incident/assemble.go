@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -13,6 +14,7 @@ import (
 func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices, floor []FloorStep) Incident {
 	in := Incident{ID: incidentID(as[0].Tenant, as), Tenant: as[0].Tenant, Time: as[0].Time}
 	byStage := map[string][]string{}
+	inside := map[string]bool{} // alerts acted only from the tenant's own addresses (fromInside)
 	// A mass deployment's incident names thousands of resources: each
 	// list is kept with a set of what it holds, where searching the list
 	// for each value made an incident of 20,000 machines take seconds.
@@ -27,6 +29,9 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices,
 			Severity: a.Severity, Stages: st, Principal: a.Principal, Summary: a.Summary})
 		for _, s := range st {
 			byStage[s] = append(byStage[s], a.ID)
+		}
+		if fromInside(a) {
+			inside[a.ID] = true
 		}
 		principals.add(a.Principal)
 		ips.add(a.IPs...)
@@ -44,7 +49,7 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices,
 			in.Stages = append(in.Stages, StageAlerts{Stage: s, Alerts: ids})
 		}
 	}
-	in.Severity = raise(in.Severity, in.Stages)
+	in.Severity = raise(in.Severity, in.Stages, inside)
 	in.Cost = prices.Cost(ComputeOf(as))
 	in.Severity = max(in.Severity, floorOf(floor, in.Cost.USDPerHour))
 	in.Title = title(&in, as)
@@ -76,13 +81,16 @@ func (in *Incident) reprice(as []*alert.Alert, extra []alert.Compute, prices *Pr
 // chain joins taking control (access, escalation, persistence) to using
 // compute, or reaches mining: a data-science team raising its quota,
 // creating GPU machines and installing their drivers covers three stages
-// and is a normal week.
-func raise(s alert.Severity, stages []StageAlerts) alert.Severity {
+// and is a normal week. Control counts only when some alert of it acted
+// from outside the tenant's own addresses (inside: alert ids that did
+// not): an administrator granting a new engineer Contributor from the
+// office, and the engineer's first VM the next morning, are onboarding.
+func raise(s alert.Severity, stages []StageAlerts, inside map[string]bool) alert.Severity {
 	var control, compute, mining bool
 	for _, st := range stages {
 		switch st.Stage {
 		case "initial_access", "escalation", "persistence":
-			control = true
+			control = control || slices.ContainsFunc(st.Alerts, func(id string) bool { return !inside[id] })
 		case "quota", "deployment", "drivers":
 			compute = true
 		case "mining":
@@ -99,6 +107,21 @@ func raise(s alert.Severity, stages []StageAlerts) alert.Severity {
 		s++
 	}
 	return min(s, alert.Critical)
+}
+
+// fromInside reports whether every address an alert acted from is the
+// tenant's own (alert.OwnedIPs): an alert with none, or with one of
+// anyone else's, is not.
+func fromInside(a *alert.Alert) bool {
+	if len(a.IPs) == 0 {
+		return false
+	}
+	for _, ip := range a.IPs {
+		if !slices.Contains(a.OwnedIPs, ip) {
+			return false
+		}
+	}
+	return true
 }
 
 // uniqueList is values in first-seen order, each once, white space

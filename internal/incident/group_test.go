@@ -617,3 +617,44 @@ func TestMachineNameInManySubscriptionsLinksNothing(t *testing.T) {
 		}
 	}
 }
+
+// Taking control counts toward a chain only from outside the tenant's own
+// addresses: an administrator making a new engineer Contributor from the
+// office, the engineer's first VM and the administrator's quota raise are
+// onboarding, at the alerts' own levels. The same grant from an address
+// that is not the tenant's makes the chain, and lifts the incident.
+func TestControlFromTheTenantsOwnAddressesRaisesNothing(t *testing.T) {
+	t.Parallel()
+	office, outside := "198.51.100.24", "20.42.65.90"
+	onboarding := func(from string, own ...string) []alert.Alert {
+		return []alert.Alert{
+			mk("azure.identity.privileged_role_assignment", alert.Medium, at(0), principal(eve), pids(eve, mallory), sub(subA), ips(from), owned(own...)),
+			mk("azure.quota.increase", alert.Low, at(time.Hour), principal(eve), sub(subA), ips(from), owned(own...)),
+			mk("azure.compute.first_time_deployer", alert.Medium, at(20*time.Hour), principal(mallory), sub(subA), ips(office), owned(office)),
+		}
+	}
+	for _, c := range []struct {
+		name string
+		as   []alert.Alert
+		want alert.Severity
+	}{
+		{"the grant from the office", onboarding(office, office), alert.Medium},
+		{"the grant from elsewhere", onboarding(outside), alert.High},
+		// An alert with no address says nothing of where it came from.
+		{"the grant with no address", onboarding(""), alert.High},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			as := c.as
+			if as[0].IPs[0] == "" {
+				as[0].IPs, as[1].IPs = nil, nil
+			}
+			ins := Build(as, Options{})
+			if len(ins) != 1 {
+				t.Fatalf("%d incidents, want one: %v", len(ins), memberSets(ins))
+			}
+			if ins[0].Severity != c.want {
+				t.Errorf("severity %s, want %s (stages %v)", ins[0].Severity, c.want, ins[0].Stages)
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ import (
 // nothing else in Azure, so a first_seen rule that forgets within its
 // window calls that person, region, service or subscription maker new
 // each time the chore comes round, and a rule that takes one burst of
-// planning for an attack pages someone for it. The rest of the benign
+// planning for an attack pages someone for it; and an engineer joins now
+// and then, made Contributor on the day. The rest of the benign
 // history was written so that every deployer and region comes back within
 // 14 days; these do not. Their own stream (g.rare) and their own people,
 // outside the tenant's head count: every other record of a seed is the
@@ -77,6 +78,24 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 	for _, p := range t.People {
 		taken[p.UPN] = true
 	}
+	// Onboarding: the identity administrator creates a new engineer's
+	// account and makes them Contributor on the subscription within the
+	// hour, from the office; the engineer makes a first VM the next
+	// morning.
+	cs = append(cs, chore{name: "onboarding", do: func(g *gen, at time.Time, a actor, round int) {
+		hire := newPerson(g.r, g.t.Domain, "ops", taken)
+		admin := person{Name: a.Name, UPN: a.UPN, OID: a.OID}
+		g.audit(at, admin, a.IP, "Add user", "UserManagement", "Add", "Core Directory", hire, nil)
+		ra := map[string]any{"properties": map[string]any{
+			"roleDefinitionId": "/subscriptions/" + g.t.Sub + "/providers/Microsoft.Authorization/roleDefinitions/" + roleContributor,
+			"principalId":      hire.OID, "principalType": "User", "scope": "/subscriptions/" + g.t.Sub}}
+		g.arm(at.Add(30*time.Minute+g.jitter(20*time.Minute)), a, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+			"/SUBSCRIPTIONS/"+strings.ToUpper(g.t.Sub)+"/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"+strings.ToUpper(guid(g.r)), armOpts{Body: ra})
+		next, ip := at.Add(20*time.Hour+g.jitter(2*time.Hour)), g.t.office(g.r)
+		g.signIn(next, signin{UPN: hire.UPN, OID: hire.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
+		loc := g.t.Regions[0]
+		g.createVM(next.Add(20*time.Minute+g.jitter(20*time.Minute)), g.user(hire, ip, true), "ops-"+loc, "vm-"+strings.Split(hire.Name, ".")[0], loc, "Standard_D4s_v5", false)
+	}})
 	for i := range cs {
 		cs[i].owner = newPerson(r, t.Domain, "dev", taken)
 		cs[i].first = 1 + r.IntN(5)
@@ -84,6 +103,9 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 	}
 	return cs
 }
+
+// roleContributor is Azure's built-in Contributor role's id.
+const roleContributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 
 // newPerson draws someone whose address is not yet taken.
 func newPerson(r *rand.Rand, domain, team string, taken map[string]bool) person {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // TestChoresComeRoundAndStayQuiet: every tenant has chores done every 16
@@ -44,8 +45,8 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 				}
 			}
 		}
-		if len(owners) != 5 {
-			t.Fatalf("seed %d: chores %+v, want five, each by someone of their own", seed, truth.Chores)
+		if len(owners) != 6 {
+			t.Fatalf("seed %d: chores %+v, want six, each by someone of their own", seed, truth.Chores)
 		}
 		res := huntWritten(t, dir, truth, set, enr)
 		checkHunt(t, seed, truth, res)
@@ -64,6 +65,20 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 		// low activity alerts prove the chores were read at all.
 		if seen["gpu-benchmark"] < 4 {
 			t.Errorf("seed %d: %d alerts on the GPU benchmark's two rounds, want its GPU machines and drivers (4 at least)", seed, seen["gpu-benchmark"])
+		}
+		// Nothing pages but the attack: the new engineers an onboarding
+		// brings (a grant, a first VM) are no one's chore owner.
+		byID := map[string]alert.Alert{}
+		for _, a := range res.Alerts {
+			byID[a.ID] = a
+		}
+		for _, in := range res.Incidents {
+			if in.Severity < alert.High {
+				continue
+			}
+			if !slices.ContainsFunc(in.Timeline, func(e incident.Entry) bool { return involves(byID[e.Alert], truth.Attacks[0]) }) {
+				t.Errorf("seed %d: %s incident %q holds nothing of the attack", seed, in.Severity, in.Title)
+			}
 		}
 	}
 }
