@@ -8,19 +8,19 @@ import (
 )
 
 // Chores done every few weeks. A real tenant has work that comes round
-// less often than a fortnight: the disaster-recovery drill in the paired
-// region, a team's GPU benchmark before each release, the month-end
-// report job redeployed, a sandbox subscription made by hand, quota raised
-// in every region ahead of a project. Each is done by someone who does
-// nothing else in Azure, so a first_seen rule that forgets within its
-// window calls that person, region, service or subscription maker new
-// each time the chore comes round, and a rule that takes one burst of
-// planning for an attack pages someone for it; and an engineer joins now
-// and then, made Contributor on the day. The rest of the benign
-// history was written so that every deployer and region comes back within
-// 14 days; these do not. Their own stream (g.rare) and their own people,
-// outside the tenant's head count: every other record of a seed is the
-// same as without them.
+// less often than a fortnight: the disaster-recovery drill in a region it
+// otherwise does not use, a team's GPU benchmark before each release, the
+// month-end report job redeployed, a sandbox subscription made by hand,
+// quota raised in every region ahead of a project, a new engineer made
+// Contributor on their first day. Each is done by someone who does nothing
+// else in Azure. A first_seen rule that forgets within its window calls
+// that person, region, service or subscription maker new each time the
+// chore comes round; a rule that takes planning or onboarding for an
+// attack pages someone for it. The rest of the benign history was written
+// so that every deployer and region comes back within 14 days; these do
+// not. Their own stream (g.rare) and their own people, outside the
+// tenant's head count: every other record of a seed is the same as
+// without them.
 
 // A chore is one recurring piece of work: first is the day of the export
 // it is first done (within the baseline, so a hunt learns it), every the
