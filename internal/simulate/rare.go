@@ -93,6 +93,12 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 			"/SUBSCRIPTIONS/"+strings.ToUpper(g.t.Sub)+"/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"+strings.ToUpper(guid(g.r)), armOpts{Body: ra})
 		next, ip := at.Add(20*time.Hour+g.jitter(2*time.Hour)), g.t.office(g.r)
 		g.signIn(next, signin{UPN: hire.UPN, OID: hire.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
+		// Every other hire joins the data-science team: their first
+		// machine is a GPU one, with its driver.
+		if round%2 == 0 {
+			g.gpuVM(next.Add(20*time.Minute+g.jitter(20*time.Minute)), g.user(hire, ip, true), "ds-"+strings.Split(hire.Name, ".")[0], "Standard_NC4as_T4_v3", false)
+			return
+		}
 		loc := g.t.Regions[0]
 		g.createVM(next.Add(20*time.Minute+g.jitter(20*time.Minute)), g.user(hire, ip, true), "ops-"+loc, "vm-"+strings.Split(hire.Name, ".")[0], loc, "Standard_D4s_v5", false)
 	}})
