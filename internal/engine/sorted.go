@@ -164,12 +164,19 @@ func (e *Engine) sorted() (*hitSeq, Stats, error) {
 		}
 		// all reads the workers' blocks to the end: Close releases them.
 		slices.SortFunc(all, byRecord)
-		for i := 1; i < len(all); i++ {
-			if sameRecord(all[i-1], all[i]) && e.countedCopy(all[i].rule) {
-				st.Duplicates++
+		// Compact the copies away, counting them as they go.
+		n := 0
+		for _, en := range all {
+			if n > 0 && sameRecord(all[n-1], en) {
+				if e.countedCopy(en.rule) {
+					st.Duplicates++
+				}
+				continue
 			}
+			all[n] = en
+			n++
 		}
-		all = slices.CompactFunc(all, sameRecord)
+		all = all[:n]
 		slices.SortFunc(all, byTime)
 		return &hitSeq{mem: all}, st, nil
 	}

@@ -74,10 +74,7 @@ func (g *gen) gpuChain(at time.Time) Attack {
 		"AzureRBACRoleManagementElevateAccess", "Assign", "Azure RBAC (Elevated Access)", admin, nil)
 	restore()
 	now = now.Add(2*time.Minute + g.jitter(time.Minute))
-	ra := map[string]any{"properties": map[string]any{
-		"roleDefinitionId": "/subscriptions/" + t.Sub + "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-		"principalId":      guest.OID, "principalType": "User", "scope": "/subscriptions/" + t.Sub}}
-	g.arm(now, adm, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "/SUBSCRIPTIONS/"+strings.ToUpper(t.Sub)+"/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"+strings.ToUpper(guid(g.r)), armOpts{Body: ra})
+	g.assignRole(now, adm, roleOwner, guest.OID)
 
 	// The guest takes over from here.
 	now = now.Add(5*time.Minute + g.jitter(5*time.Minute))

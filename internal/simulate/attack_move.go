@@ -8,8 +8,9 @@ import (
 
 // Built-in role definition ids.
 const (
-	roleOwner  = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-	roleReader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+	roleOwner       = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+	roleReader      = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+	roleContributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 )
 
 // assignRole writes a role assignment of role to principal at the

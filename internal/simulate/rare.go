@@ -86,11 +86,7 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 		hire := newPerson(g.r, g.t.Domain, "ops", taken)
 		admin := person{Name: a.Name, UPN: a.UPN, OID: a.OID}
 		g.audit(at, admin, a.IP, "Add user", "UserManagement", "Add", "Core Directory", hire, nil)
-		ra := map[string]any{"properties": map[string]any{
-			"roleDefinitionId": "/subscriptions/" + g.t.Sub + "/providers/Microsoft.Authorization/roleDefinitions/" + roleContributor,
-			"principalId":      hire.OID, "principalType": "User", "scope": "/subscriptions/" + g.t.Sub}}
-		g.arm(at.Add(30*time.Minute+g.jitter(20*time.Minute)), a, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
-			"/SUBSCRIPTIONS/"+strings.ToUpper(g.t.Sub)+"/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"+strings.ToUpper(guid(g.r)), armOpts{Body: ra})
+		g.assignRole(at.Add(30*time.Minute+g.jitter(20*time.Minute)), a, roleContributor, hire.OID)
 		next, ip := at.Add(20*time.Hour+g.jitter(2*time.Hour)), g.t.office(g.r)
 		g.signIn(next, signin{UPN: hire.UPN, OID: hire.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
 		// Every other hire joins the data-science team: their first
@@ -109,9 +105,6 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 	}
 	return cs
 }
-
-// roleContributor is Azure's built-in Contributor role's id.
-const roleContributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 
 // newPerson draws someone whose address is not yet taken.
 func newPerson(r *rand.Rand, domain, team string, taken map[string]bool) person {
