@@ -31,6 +31,7 @@ type corr struct {
 	feeds   []*input // inputs of correlations chained on this one
 	sliding bool     // decided at the triggering match, not when a window closes
 	silent  bool     // referenced by a correlation that does not generate
+	replays bool     // a first_seen a windowed correlation is chained on (FireMemory)
 	err     error
 }
 

@@ -27,6 +27,9 @@ func TestCompileRefuses(t *testing.T) {
 		{name: "learning of another type", doc: ec("timespan: 1h", "learning: 1h", "condition: {gte: 2}"), msg: "learning is a first_seen correlation's"},
 		{name: "learning longer than the timespan", doc: correlation("Bad one", "type: first_seen", "rules: [a]", "group-by: [host]", "timespan: 1d", "learning: 2d"),
 			msg: "longer than the timespan"},
+		{name: "learning neither none nor a timespan", doc: correlation("Bad one", "type: first_seen", "rules: [a]", "group-by: [host]", "learning: never"),
+			msg: `learning: timespan "never"`},
+		{name: "learning none of another type", doc: ec("timespan: 1h", "learning: none", "condition: {gte: 2}"), msg: "learning is a first_seen correlation's"},
 		{name: "timespan in months", doc: ec("timespan: 1M", "condition: {gte: 2}"), msg: `timespan "1M"`},
 		{name: "timespan beyond a century", doc: ec("timespan: 99999w", "condition: {gte: 2}"), msg: "100 years"},
 		{name: "timespan as a number", doc: ec("timespan: 60", "condition: {gte: 2}"), msg: `timespan "60"`},
@@ -224,7 +227,9 @@ func TestGenerate(t *testing.T) {
 
 // TestCarry checks what a service hunting in cycles must read again: the
 // rules windowed correlations read, back as far as a chain reaches;
-// first_seen reads none (its memory is the Baseline).
+// first_seen alone reads none (its memory is the Baseline), one chained
+// into a window has its rules read again (it fires again, FireMemory) and
+// adds no reach of its own.
 func TestCarry(t *testing.T) {
 	t.Parallel()
 	count := correlation("C", "type: event_count", "rules: [a]", "group-by: [user]", "timespan: 1h", "condition: {gte: 2}")
@@ -239,6 +244,9 @@ func TestCarry(t *testing.T) {
 		{"a count window", count, map[string]bool{"a": true, "id-a": true, "b": false}, time.Hour},
 		{"first_seen alone", seen, map[string]bool{"b": false}, 0},
 		{"a chain reaches through its inner window", count + "---\n" + chain, map[string]bool{"a": true, "d": true, "b": false}, 3 * time.Hour},
+		{"a first_seen chained into a window is read again", seen + "---\n" +
+			correlation("Outer", "type: temporal", "rules: [f, d]", "group-by: [user]", "timespan: 2h"),
+			map[string]bool{"b": true, "id-b": true, "d": true, "a": false}, 2 * time.Hour},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

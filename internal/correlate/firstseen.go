@@ -86,6 +86,32 @@ func (b *MemoryBaseline) Len() int {
 	return b.n
 }
 
+// FireMemory is a Baseline that also remembers when its first_seen
+// correlations fired. A service hunting in cycles reads again, with the
+// next cycle's records, the records a windowed correlation reads (Set.Carry):
+// when that correlation is chained on a first_seen (a sign-in followed by
+// compute in a region new to the identity), the record the first_seen fired
+// on is by then in the Baseline, seen, and would not fire again; the
+// sign-in arriving a cycle later would find nothing to pair with. A
+// Stream whose Baseline is a FireMemory asks it, for such first_seens only.
+type FireMemory interface {
+	// Fired reports whether the key fired at t.
+	Fired(tenant, rule, key string, t time.Time) bool
+	// NoteFire notes that the key fired at t.
+	NoteFire(tenant, rule, key string, t time.Time)
+}
+
+func (st *Stream) fired(tenant, rule, key string, t instant) bool {
+	f, ok := st.store.(FireMemory)
+	return ok && f.Fired(tenant, rule, key, t.time())
+}
+
+func (st *Stream) noteFire(tenant, rule, key string, t instant) {
+	if f, ok := st.store.(FireMemory); ok {
+		f.NoteFire(tenant, rule, key, t.time())
+	}
+}
+
 // firstSeen runs a first_seen input: learn the key, and fire when it is
 // new after the learning period.
 func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
@@ -100,7 +126,7 @@ func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 	if st.opt.Baseline > 0 {
 		learn = instant(min(st.opt.Baseline, maxSpan))
 	}
-	learning := src.t < ts.start+learn
+	learning := !c.sp.noLearning && src.t < ts.start+learn
 	// A match that lacks a group-by field says nothing of what is new:
 	// it is neither learned nor new (as Elastic's new terms pass over
 	// documents without the field). A Batch pool whose account's region
@@ -114,7 +140,14 @@ func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 		last, seen := st.store.Seen(ts.name, c.ident, key)
 		st.store.Record(ts.name, c.ident, key, src.t.time())
 		if learning || seen && src.t-at(last) <= w {
-			return
+			// A record read again (Set.Carry) that this key fired on
+			// fires again: the windowed correlation chained on this one
+			// starts afresh each cycle and needs it.
+			if !c.replays || !st.fired(ts.name, c.ident, key, src.t) {
+				return
+			}
+		} else if c.replays {
+			st.noteFire(ts.name, c.ident, key, src.t)
 		}
 		g := &group{vals: vals, es: []entry{{t: src.t, first: src.first, ref: src.ref, sub: src.sub, pos: in.pos}}}
 		st.emit(ts, c, g, 1)

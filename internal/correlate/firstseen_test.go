@@ -141,6 +141,76 @@ func TestFirstSeenChained(t *testing.T) {
 	}
 }
 
+// fireStore is a Baseline with a FireMemory, as the service's store is.
+type fireStore struct {
+	mapStore
+	fires map[string]bool
+}
+
+func (s fireStore) Fired(tenant, rule, key string, t time.Time) bool {
+	return s.fires[tenant+"|"+rule+"|"+key+"|"+t.String()]
+}
+
+func (s fireStore) NoteFire(tenant, rule, key string, t time.Time) {
+	s.fires[tenant+"|"+rule+"|"+key+"|"+t.String()] = true
+}
+
+// TestFirstSeenReplayed runs a sign-in followed by compute in a region new
+// to the identity as a service hunts it in cycles: the compute in one
+// cycle, the sign-in (exported later, from earlier) in the next with the
+// compute read again (Set.Carry). The first_seen fired in the first cycle
+// and the key is now seen: it fires again on the same record only through
+// FireMemory, and only on the record it fired on.
+func TestFirstSeenReplayed(t *testing.T) {
+	t.Parallel()
+	s := compile(t, correlation("New place", "type: first_seen", "rules: [compute]", "group-by: [principal, region]", "timespan: 90d", "learning: none")+"---\n"+
+		correlation("Risky then new place", "type: temporal_ordered", "rules: [signin, new_place]", "group-by: [principal]", "timespan: 2h"),
+		"compute", "signin")
+	if !s.Carry("compute") || !s.Carry("signin") || s.Reach() != 2*time.Hour {
+		t.Fatalf("Carry(compute) %v, Carry(signin) %v, Reach %v: want both carried, 2h", s.Carry("compute"), s.Carry("signin"), s.Reach())
+	}
+	usual := hit("compute", -10*day, 0, "principal=p", "region=eastus")
+	first := []Match{usual, hit("compute", 2*time.Hour, 1, "principal=p", "region=westus"), hit("compute", 3*time.Hour, 2, "principal=p", "region=westus")}
+	signin := hit("signin", time.Hour, 3, "principal=p")
+	// The second cycle reads every carried compute again, the usual
+	// region's and the second westus one too, which never fired.
+	second := []Match{signin, first[1], first[2], hit("compute", 90*time.Minute, 4, "principal=p", "region=eastus")}
+	want := []string{`risky_then_new_place "principal"="p", n=2 v=2 1h0m0s..2h0m0s`}
+	t.Run("with a fire memory", func(t *testing.T) {
+		t.Parallel()
+		store := fireStore{mapStore{}, map[string]bool{}}
+		if got := brief(s.Process(first, Options{Store: store})); len(got) != 0 {
+			t.Fatalf("first cycle: %v, want no fire (no sign-in yet)", got)
+		}
+		got := brief(s.Process(second, Options{Store: store}))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("second cycle (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("in one hunt, no memory needed", func(t *testing.T) {
+		t.Parallel()
+		got := brief(s.Process(join(first, []Match{signin}), Options{}))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("without one the pair is lost", func(t *testing.T) {
+		t.Parallel()
+		store := mapStore{}
+		s.Process(first, Options{Store: store})
+		if got := brief(s.Process(second, Options{Store: store})); len(got) != 0 {
+			t.Errorf("second cycle: %v, want nothing: the Baseline alone has seen the region", got)
+		}
+	})
+	t.Run("learning none fires from the first record, whatever the hunt's baseline", func(t *testing.T) {
+		t.Parallel()
+		got := brief(s.Process([]Match{signin, first[1]}, Options{Baseline: 14 * day}))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
 // TestFirstSeenMemory checks that the in-memory baseline forgets keys
 // older than the window: a key a day over 200 days keeps about 14.
 func TestFirstSeenMemory(t *testing.T) {

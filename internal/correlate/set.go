@@ -109,11 +109,13 @@ func (s *Set) String() string {
 	return b.String()
 }
 
-// Carry reports whether a windowed correlation (any type but first_seen,
-// or one chained on it) reads the detection rule's matches. A service
-// that hunts in cycles feeds such matches of the last Reach again with
-// the next cycle's, so that no window is cut at a cycle's edge; first_seen
-// needs no such help, its memory is the Baseline.
+// Carry reports whether a windowed correlation (any type but first_seen)
+// reads the detection rule's matches, itself or through the correlations
+// it is chained on. A service that hunts in cycles feeds such matches of
+// the last Reach again with the next cycle's, so that no window is cut at
+// a cycle's edge. A first_seen alone needs no such help, its memory is the
+// Baseline; one a windowed correlation is chained on is read again too,
+// and fires again on what it fired on before (FireMemory).
 func (s *Set) Carry(rule string) bool { return s.carry[rule] }
 
 // Reach is how far back the longest windowed correlation looks: its
@@ -123,11 +125,6 @@ func (s *Set) Reach() time.Duration { return s.reach }
 // carried marks what a windowed correlation c reads, through the
 // correlations it is chained on, and returns how far back it reaches.
 func (s *Set) carried(c *corr) time.Duration {
-	if c.sp.kind == firstSeen {
-		// Its fires come from the Baseline, which a replay does not
-		// repeat: nothing to carry, and its 14 days are not a window.
-		return 0
-	}
 	var back time.Duration
 	for _, in := range c.inputs {
 		if in.inner != nil {
@@ -139,6 +136,12 @@ func (s *Set) carried(c *corr) time.Duration {
 				s.carry[k] = true
 			}
 		}
+	}
+	if c.sp.kind == firstSeen {
+		// Chained into a windowed correlation (add calls carried on
+		// those only): its 90 days are memory, not a window.
+		c.replays = true
+		return back
 	}
 	return c.sp.span + back
 }

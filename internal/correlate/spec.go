@@ -42,6 +42,7 @@ type spec struct {
 	groupBy    []string
 	span       time.Duration
 	learning   time.Duration // first_seen's learning period, when not span
+	noLearning bool          // learning: none: every key new to the memory fires
 	cond       condition
 	fields     []string // the condition's field(s)
 	percentile float64
@@ -173,7 +174,11 @@ func timespan(n *yaml.Node, key string) (time.Duration, error) {
 // that says how long a key stays seen. A rule on an operation its users
 // repeat weeks apart (Run Command, starting machines) remembers them for
 // long, yet should not learn for as long: a 30-day export would never
-// alert.
+// alert. "none" learns nothing: a key new to the memory fires from the
+// data's first record, the hunt's --baseline included. It is for a
+// first_seen that only qualifies another correlation (a region new to
+// the identity, chained into a sign-in's temporal rule): the pair must
+// still fire in an export of one night.
 func (sp *spec) readLearning(r *sigma.Rule, n *yaml.Node) error {
 	if n == nil {
 		return nil
@@ -181,9 +186,13 @@ func (sp *spec) readLearning(r *sigma.Rule, n *yaml.Node) error {
 	if sp.kind != firstSeen {
 		return ruleErr(r, "learning is a first_seen correlation's, not %s's", sp.kind)
 	}
+	if n.Kind == yaml.ScalarNode && n.Value == "none" {
+		sp.noLearning = true
+		return nil
+	}
 	var err error
 	if sp.learning, err = timespan(n, "learning"); err != nil {
-		return ruleErr(r, "%v", err)
+		return ruleErr(r, "learning: %v, or none", err)
 	}
 	if sp.learning > sp.span {
 		return ruleErr(r, "learning %v is longer than the timespan %v: a key would be forgotten while the data still learns", sp.learning, sp.span)

@@ -22,12 +22,14 @@ type Baseline struct {
 	s   *Store
 	ctx context.Context
 
-	mu     sync.Mutex
-	hasher *keyer                  // keys' hashes, with the store's salt
-	keys   map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
-	dirty  map[pair]map[hash]bool  // keys' hashes changed since the last commit
-	prunes map[pair]int64          // forget keys last seen before this
-	err    error                   // the first failed read: Commit reports it
+	mu       sync.Mutex
+	hasher   *keyer                  // keys' hashes, with the store's salt
+	keys     map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
+	dirty    map[pair]map[hash]bool  // keys' hashes changed since the last commit
+	prunes   map[pair]int64          // forget keys last seen before this
+	fires    map[pair]map[fire]int64 // loaded: first_seen fires (FireMemory) -> when noted (Unix ns, wall)
+	newFires map[pair][]fire         // noted since the last commit
+	err      error                   // the first failed read: Commit reports it
 }
 
 type pair struct{ tenant, rule string }
@@ -43,6 +45,7 @@ func (s *Store) Baseline(ctx context.Context) *Baseline {
 // cycle reads the file again.
 func (b *Baseline) reset() {
 	b.keys, b.dirty, b.prunes = map[pair]map[hash]int64{}, map[pair]map[hash]bool{}, map[pair]int64{}
+	b.fires, b.newFires = map[pair]map[fire]int64{}, map[pair][]fire{}
 	b.err = nil
 }
 
@@ -64,28 +67,43 @@ func (b *Baseline) load(p pair) map[hash]int64 {
 	}
 	m := map[hash]int64{}
 	b.keys[p] = m
-	rows, err := b.s.db.QueryContext(b.ctx, "SELECT key, last_seen FROM baseline WHERE tenant = ? AND rule = ?", p.tenant, p.rule)
+	b.scan("SELECT key, last_seen FROM baseline WHERE tenant = ? AND rule = ?", p, func(k hash, t []int64) { m[k] = t[0] })
+	return m
+}
+
+// scan reads p's rows of query, a key and n integers, into add; a row
+// whose key is not a hash is passed over (no key matches it). A failed
+// read is recorded for Commit to report.
+func (b *Baseline) scan(query string, p pair, add func(k hash, ints []int64)) {
+	rows, err := b.s.db.QueryContext(b.ctx, query, p.tenant, p.rule)
 	if err != nil {
 		b.fail(err)
-		return m
+		return
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	var k []byte
+	ints := make([]int64, len(cols)-1)
+	dst := []any{&k}
+	for i := range ints {
+		dst = append(dst, &ints[i])
+	}
 	for rows.Next() {
-		var k []byte
-		var t int64
-		if err := rows.Scan(&k, &t); err != nil {
+		if err := rows.Scan(dst...); err != nil {
 			b.fail(err)
-			return m
+			return
 		}
-		if len(k) != len(hash{}) {
-			continue // not a hash: no key matches it
+		if len(k) == len(hash{}) {
+			add(hash(k), ints)
 		}
-		m[hash(k)] = t
 	}
 	if err := rows.Err(); err != nil {
 		b.fail(err)
 	}
-	return m
 }
 
 func (b *Baseline) fail(err error) {

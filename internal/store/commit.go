@@ -100,12 +100,18 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		if err = b.write(ctx, tx); err != nil {
 			return nil, fmt.Errorf("store %s: baseline: %w", s.path, err)
 		}
+		if err = b.writeFires(ctx, tx); err != nil {
+			return nil, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
+		}
 	}
 	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
 		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
 	}
 	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop, cmpNow(c.Now), c.Stale); err != nil {
 		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
+	}
+	if err = dropFires(ctx, tx, b, c.Drop, c.Stale); err != nil {
+		return nil, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
 	}
 	if err = putTenantLogs(ctx, tx, c.TenantLogs); err != nil {
 		return nil, fmt.Errorf("store %s: tenant logs: %w", s.path, err)
@@ -135,7 +141,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	if b != nil {
-		b.dirty, b.prunes = map[pair]map[hash]bool{}, map[pair]int64{}
+		b.dirty, b.prunes, b.newFires = map[pair]map[hash]bool{}, map[pair]int64{}, map[pair][]fire{}
 	}
 	return fresh, nil
 }
