@@ -3,6 +3,7 @@ package simulate
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -12,11 +13,13 @@ import (
 // otherwise does not use, a team's GPU benchmark before each release, the
 // month-end report job redeployed, a sandbox subscription made by hand,
 // quota raised in every region ahead of a project, a new engineer made
-// Contributor on their first day. Each is done by someone who does nothing
-// else in Azure. A first_seen rule that forgets within its window calls
+// Contributor on their first day, a data scientist who travels and goes on
+// with her usual GPU work from abroad, where ID Protection rates her
+// sign-in unfamiliar. Each is done by someone who does nothing else in
+// Azure. A first_seen rule that forgets within its window calls
 // that person, region, service or subscription maker new each time the
-// chore comes round; a rule that takes planning or onboarding for an
-// attack pages someone for it. The rest of the benign history was written
+// chore comes round; a rule that takes planning, onboarding or a risky
+// sign-in followed by usual work for an attack pages someone for it. The rest of the benign history was written
 // so that every deployer and region comes back within 14 days; these do
 // not. Their own stream (g.rare) and their own people, outside the
 // tenant's head count: every other record of a seed is the same as
@@ -30,6 +33,7 @@ type chore struct {
 	name         string
 	owner        person
 	first, every int
+	away         bool // after its first round, done from abroad (signInAway)
 	do           func(g *gen, at time.Time, owner actor, round int)
 }
 
@@ -98,6 +102,12 @@ func newChores(r *rand.Rand, t *tenant) []chore {
 		loc := g.t.Regions[0]
 		g.createVM(next.Add(20*time.Minute+g.jitter(20*time.Minute)), g.user(hire, ip, true), "ops-"+loc, "vm-"+strings.Split(hire.Name, ".")[0], loc, "Standard_D4s_v5", false)
 	}})
+	// The traveller: the team's usual GPU machine, in the team's
+	// region, made at the office the first time and from abroad
+	// every time after.
+	cs = append(cs, chore{name: "traveller", away: true, do: func(g *gen, at time.Time, a actor, round int) {
+		g.gpuVM(at, a, fmt.Sprintf("train-%s-%02d", strings.Split(a.Name, ".")[0], round), "Standard_NC24ads_A100_v4", false)
+	}})
 	for i := range cs {
 		cs[i].owner = newPerson(r, t.Domain, "dev", taken)
 		cs[i].first = 1 + r.IntN(5)
@@ -140,10 +150,25 @@ func (g *gen) benignChores(day time.Time) {
 			continue
 		}
 		at := day.Add(9*time.Hour + g.jitter(7*time.Hour))
-		ip := g.t.office(g.r)
-		g.signIn(at, signin{UPN: c.owner.UPN, OID: c.owner.OID, IP: ip, App: "Azure Portal", AppID: appPortal, MFA: true})
-		c.do(g, at.Add(3*time.Minute+g.jitter(5*time.Minute)), g.user(c.owner, ip, true), 1+(n-c.first)/c.every)
+		round := 1 + (n-c.first)/c.every
+		s := signin{UPN: c.owner.UPN, OID: c.owner.OID, IP: g.t.office(g.r), App: "Azure Portal", AppID: appPortal, MFA: true}
+		if c.away && round > 1 {
+			s = g.signInAway(s)
+		}
+		g.signIn(at, s)
+		c.do(g, at.Add(3*time.Minute+g.jitter(5*time.Minute)), g.user(c.owner, s.IP, true), round)
 	}
+}
+
+// signInAway is s made abroad: a hotel's or a conference's network (an
+// address neither the tenant's nor Azure's), in a country the tenant does
+// not work from, which ID Protection rates unfamiliar (medium, at risk:
+// no risk policy remediates it). She still signs in with MFA.
+func (g *gen) signInAway(s signin) signin {
+	s.IP = netip.AddrFrom4([4]byte{192, 0, 2, byte(10 + g.r.IntN(240))}).String()
+	s.Country = pick(g.r, []string{"SG", "JP", "US", "BR", "ZA"})
+	s.Risk, s.RiskState, s.RiskEvents = "medium", "atRisk", `["unfamiliarFeatures"]`
+	return s
 }
 
 // choreTruth tells the chores done within the export.

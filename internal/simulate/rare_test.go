@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -15,8 +16,10 @@ import (
 // baseline. A hunt of 30 days sees each come round after it, no first_seen
 // rule calls its owner, region, service or subscription maker new (each
 // did with 14 days of memory: the rules' versions before) and no alert on
-// them is high (the quota burst of capacity planning was), while the
-// attack beside them still fires all it must.
+// them is high (the quota burst of capacity planning was; so was the
+// traveller's risky sign-in before her usual GPU machine, with
+// risky_then_quota_or_compute version 7), while the attack beside them
+// still fires all it must.
 func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 	t.Parallel()
 	set, enr := loadRules(t, enrich.Options{OwnedIPs: simulatedOwned})
@@ -45,8 +48,11 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 				}
 			}
 		}
-		if len(owners) != 6 {
-			t.Fatalf("seed %d: chores %+v, want six, each by someone of their own", seed, truth.Chores)
+		if len(owners) != 7 {
+			t.Fatalf("seed %d: chores %+v, want seven, each by someone of their own", seed, truth.Chores)
+		}
+		if n := riskySignIns(t, dir, travellerOf(truth)); n == 0 {
+			t.Errorf("seed %d: the traveller's trips hold no risky sign-in", seed)
 		}
 		res := huntWritten(t, dir, truth, set, enr)
 		checkHunt(t, seed, truth, res)
@@ -63,8 +69,10 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 		}
 		// The GPU benchmark's machines are GPU machines each round: its
 		// low activity alerts prove the chores were read at all.
-		if seen["gpu-benchmark"] < 4 {
-			t.Errorf("seed %d: %d alerts on the GPU benchmark's two rounds, want its GPU machines and drivers (4 at least)", seed, seen["gpu-benchmark"])
+		for _, c := range []string{"gpu-benchmark", "traveller"} {
+			if seen[c] < 4 {
+				t.Errorf("seed %d: %d alerts on the %s's two rounds, want its GPU machines and drivers (4 at least)", seed, seen[c], c)
+			}
 		}
 		// Nothing pages but the attack: the new engineers an onboarding
 		// brings (a grant, a first VM) are no one's chore owner.
@@ -81,4 +89,27 @@ func TestChoresComeRoundAndStayQuiet(t *testing.T) {
 			}
 		}
 	}
+}
+
+func travellerOf(truth *Truth) string {
+	for _, c := range truth.Chores {
+		if c.Name == "traveller" {
+			return c.Principal
+		}
+	}
+	return ""
+}
+
+// riskySignIns counts the lines of the written logs that name upn and a
+// sign-in at risk.
+func riskySignIns(t *testing.T, dir, upn string) int {
+	t.Helper()
+	n := 0
+	eachLine(t, dir, func(line []byte) error {
+		if upn != "" && bytes.Contains(bytes.ToLower(line), []byte(upn)) && bytes.Contains(line, []byte(`"atRisk"`)) {
+			n++
+		}
+		return nil
+	})
+	return n
 }

@@ -1,9 +1,7 @@
 package simulate
 
 import (
-	"bytes"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,28 +25,16 @@ func TestSentinelProcessRowsJoinTheirTenant(t *testing.T) {
 	const workspace = "6c3f2a1b-0d4e-4f5a-9b8c-7d6e5f4a3b2c"
 	var rows []map[string]any
 	container := filepath.Join(dir, mdeContainer)
-	err := filepath.WalkDir(container, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	eachLine(t, container, func(line []byte) error {
+		var r struct{ Properties map[string]any }
+		if err := json.Unmarshal(line, &r); err != nil {
 			return err
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for line := range bytes.Lines(b) {
-			var r struct{ Properties map[string]any }
-			if err := json.Unmarshal(line, &r); err != nil {
-				return err
-			}
-			row := r.Properties
-			row["TenantId"], row["Type"], row["TimeGenerated"], row["SourceSystem"] = workspace, "DeviceProcessEvents", row["Timestamp"], ""
-			rows = append(rows, row)
-		}
+		row := r.Properties
+		row["TenantId"], row["Type"], row["TimeGenerated"], row["SourceSystem"] = workspace, "DeviceProcessEvents", row["Timestamp"], ""
+		rows = append(rows, row)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(rows) == 0 {
 		t.Fatal("the tenant's Defender blobs hold no process: the test proves nothing")
 	}

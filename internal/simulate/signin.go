@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ type signin struct {
 	MFA             bool
 	Fail            int    // an Entra error code; 0 is success
 	Risk, RiskState string // RiskLevelDuringSignIn and RiskState
+	RiskEvents      string // RiskEventTypes_V2 of a risky sign-in; "" for an attacker's (anonymizedIPAddress, unfamiliarFeatures)
 	Guest           bool
 	Country         string
 }
@@ -50,7 +52,7 @@ func (g *gen) signIn(at time.Time, s signin) {
 		"ClientAppUsed": "Browser", "IsInteractive": true, "ConditionalAccessStatus": "success",
 	}
 	if s.Risk != "" && s.Risk != "none" {
-		row["RiskEventTypes_V2"] = `["anonymizedIPAddress","unfamiliarFeatures"]`
+		row["RiskEventTypes_V2"] = cmp.Or(s.RiskEvents, `["anonymizedIPAddress","unfamiliarFeatures"]`)
 	}
 	g.signInRow(at, "SigninLogs", row)
 }

@@ -936,3 +936,27 @@ func defenderOnce(t *testing.T, shape string, alerts []alert.Alert) {
 		t.Errorf("%s: %d of Defender's alerts counted again from the Activity Log", shape, activity)
 	}
 }
+
+// eachLine calls fn with every line of every file under dir, stopping at
+// the first error.
+func eachLine(t *testing.T, dir string, fn func(line []byte) error) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for line := range bytes.Lines(b) {
+			if err := fn(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
