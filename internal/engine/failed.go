@@ -16,7 +16,9 @@ import (
 // count machines that never ran: the gpu-scaleset-chain's region refused
 // on quota was priced as 20 instances. The workers note the correlation
 // ids of failed creates; the end of the hunt, which has read every record,
-// drops the compute of a hit of one as it settles it (Engine.settle).
+// drops the compute of a hit of one as it settles it (Engine.settle), and
+// its summary, made from the Start record, stops saying it created what it
+// only asked for.
 
 // maxFailedCreates bounds the failed creates noted, so that a log of
 // failures without end cannot grow the table; past it, later failures'
@@ -28,8 +30,16 @@ const maxFailedCreates = 1 << 16
 // records in a thousand.
 type failedTable struct {
 	mu   sync.Mutex
-	keys hashtab.Table[struct{}] // at its bound, 0.7 MB
+	keys hashtab.Table[refusal] // at its bound, 0.8 MB
 }
+
+// refusal is what a create's failure record said of why.
+type refusal uint8
+
+const (
+	refusedOther refusal = 1 + iota // a failure naming no quota (capacity, policy, a bad request)
+	refusedQuota                    // an exceeded quota
+)
 
 // noteFailed notes ev when it is the failure of a compute create.
 func (e *Engine) noteFailed(ev *event.Event) {
@@ -37,10 +47,16 @@ func (e *Engine) noteFailed(ev *event.Event) {
 		return
 	}
 	k := e.opKey(ev.CorrelationID)
+	why := refusedOther
+	if ev.Quota != nil && ev.Quota.Exceeded {
+		why = refusedQuota
+	}
 	t := &e.failedOps
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.keys.Put(k, struct{}{})
+	if old, ok := t.keys.Get(k); !ok || old < why {
+		t.keys.Put(k, why)
+	}
 }
 
 // opKey is the key of a correlation id among the failed: a hash with
@@ -50,13 +66,30 @@ func (e *Engine) opKey(corrID string) uint64 {
 }
 
 // dropRefused drops the compute of a hit of a create Azure refused: its
-// machines never ran. Hits are settled once every worker is done, so the
+// machines never ran. Its summary says so: "asked for" where it said
+// "created", and why. Hits are settled once every worker is done, so the
 // table is read without its lock.
 func (e *Engine) dropRefused(h *keptHit) {
 	if h == nil || h.compute == nil || e.failedOps.keys.Len() == 0 {
 		return
 	}
-	if _, ok := e.failedOps.keys.Get(e.opKey(h.compute.Operation)); ok {
+	if why, ok := e.failedOps.keys.Get(e.opKey(h.compute.Operation)); ok {
 		h.compute = nil
+		h.summary = refusedSummary(h.summary, h.resource, why)
 	}
+}
+
+// refusedSummary rewrites a create's summary (Summary: "WHO created
+// RESOURCE in …") for a create Azure refused. The verb is the one just
+// before the resource's name; the refusal is said at the end whatever the
+// names around it hold.
+func refusedSummary(summary, resource string, why refusal) string {
+	const created, asked = " created ", " asked for "
+	if i := strings.Index(summary, created+short(resource)); i >= 0 {
+		summary = summary[:i] + asked + summary[i+len(created):]
+	}
+	if why == refusedQuota {
+		return summary + "; Azure refused it on quota, no machine ran"
+	}
+	return summary + "; Azure refused it, no machine ran"
 }

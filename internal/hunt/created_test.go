@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,7 +219,8 @@ func TestScaleSetSizeChangePricedAtItsCapacity(t *testing.T) {
 // TestRefusedCreateUnpricedWhateverTheRulesRead: with only a user's rule
 // on the Start records of VM writes, which wants no Failure record, a
 // create Azure refused is still read as refused and its machines left
-// out of the incident's price (engine.Engine.Wants).
+// out of the incident's price (engine.Engine.Wants); its alert says it
+// was asked for and refused, where the other's says it was created.
 func TestRefusedCreateUnpricedWhateverTheRulesRead(t *testing.T) {
 	t.Parallel()
 	const (
@@ -268,5 +270,22 @@ level: high
 	}
 	if n := instances(res.Incidents[0].Cost); n != 1 {
 		t.Errorf("incident priced for %d instances, want the one that ran: %+v", n, res.Incidents[0].Cost)
+	}
+	want := map[string]string{
+		"gpu-0": "eve.intern@contoso.example created providers/microsoft.compute/virtualmachines/gpu-0 in eastus: 1 × Standard_ND96asr_v4",
+		"gpu-1": "eve.intern@contoso.example asked for providers/microsoft.compute/virtualmachines/gpu-1 in eastus: 1 × Standard_ND96asr_v4",
+	}
+	for _, a := range res.Alerts {
+		vm := path.Base(a.Resources[0])
+		if !strings.HasPrefix(a.Summary, want[vm]) {
+			t.Errorf("%s's alert: %q, want it to begin %q", vm, a.Summary, want[vm])
+		}
+		if refused := strings.HasSuffix(a.Summary, "; Azure refused it, no machine ran"); refused != (vm == "gpu-1") {
+			t.Errorf("%s's alert: %q says refused %v", vm, a.Summary, refused)
+		}
+		delete(want, vm)
+	}
+	if len(want) > 0 {
+		t.Errorf("no alert on %v", want)
 	}
 }
