@@ -99,9 +99,12 @@
 // at the tenant's first match. After the learning period a key not seen in
 // the trailing window fires once (Count 1, Members the match) and is
 // recorded; further matches with that key only refresh it. Options.Baseline
-// (the hunt's --baseline) sets every learning period, not the windows. The Baseline
+// (the hunt's --baseline) sets every learning period, not the windows; a
+// rule's "learning: none" has none, whatever the hunt says. The Baseline
 // interface lets a store seed and keep the keys across runs; the default
-// lives in memory. A match without a value for one of the group-by fields
+// lives in memory. A store that is also a FireMemory lets a first_seen
+// chained into a windowed correlation fire again on a record read again in
+// a service's next cycle (Set.Carry). A match without a value for one of the group-by fields
 // is neither learned nor new. first_seen takes no condition and needs a
 // group-by.
 package correlate
