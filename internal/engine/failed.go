@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hashtab"
 )
@@ -66,8 +67,7 @@ func (e *Engine) opKey(corrID string) uint64 {
 }
 
 // dropRefused drops the compute of a hit of a create Azure refused: its
-// machines never ran. Its summary says so: "asked for" where it said
-// "created", and why. Hits are settled once every worker is done, so the
+// machines never ran, and its summary says so. Hits are settled once every worker is done, so the
 // table is read without its lock.
 func (e *Engine) dropRefused(h *keptHit) {
 	if h == nil || h.compute == nil || e.failedOps.keys.Len() == 0 {
@@ -75,21 +75,6 @@ func (e *Engine) dropRefused(h *keptHit) {
 	}
 	if why, ok := e.failedOps.keys.Get(e.opKey(h.compute.Operation)); ok {
 		h.compute = nil
-		h.summary = refusedSummary(h.summary, h.resource, why)
+		h.summary = alert.RefusedSummary(h.summary, h.resource, why == refusedQuota)
 	}
-}
-
-// refusedSummary rewrites a create's summary (Summary: "WHO created
-// RESOURCE in …") for a create Azure refused. The verb is the one just
-// before the resource's name; the refusal is said at the end whatever the
-// names around it hold.
-func refusedSummary(summary, resource string, why refusal) string {
-	const created, asked = " created ", " asked for "
-	if i := strings.Index(summary, created+short(resource)); i >= 0 {
-		summary = summary[:i] + asked + summary[i+len(created):]
-	}
-	if why == refusedQuota {
-		return summary + "; Azure refused it on quota, no machine ran"
-	}
-	return summary + "; Azure refused it, no machine ran"
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/enrich"
 	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/record"
@@ -37,33 +38,33 @@ func Summary(ev *event.Event) string {
 		q := ev.Quota
 		return fmt.Sprintf("%s requested a %s quota of %d in %s (%s)", who, orUnknown(q.Family), q.Limit, orUnknown(q.Region), q.Source)
 	case ev.Extension != nil:
-		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), short(ev.ResourceID))
+		return fmt.Sprintf("%s installed %s (%s) on %s", who, orUnknown(ev.Extension.Type), orUnknown(ev.Extension.Publisher), alert.ShortID(ev.ResourceID))
 	case ev.Compute != nil && event.StartsCompute(ev.Operation):
 		// Machines that exist, woken: their size and, for a scale set
 		// or a cluster started whole, their count are their writes'.
-		return fmt.Sprintf("%s started %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), startText(ev.Compute))
+		return fmt.Sprintf("%s started %s"+inRegion+"%s", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), startText(ev.Compute))
 	case ev.Compute != nil && ev.Compute.Wakes > 0:
 		// An Azure ML job on its workspace's cluster: the nodes it asks for.
-		return fmt.Sprintf("%s submitted %s"+inRegion+"%d machines of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Wakes, short(ev.Compute.Target), ev.Compute.Service)
+		return fmt.Sprintf("%s submitted %s"+inRegion+"%d machines of %s (%s)", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Wakes, alert.ShortID(ev.Compute.Target), ev.Compute.Service)
 	case ev.Compute != nil && ev.Compute.Target == ev.ResourceID && ev.Outcome == event.OutcomeStarted:
 		// A Batch pool's resize in its service log: the nodes it adds.
-		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
+		return fmt.Sprintf("%s resized %s"+inRegion+"%d more nodes of %s (%s)", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), ev.Compute.Count, orUnknown(ev.Compute.Size), ev.Compute.Service)
 	case ev.Compute != nil && ev.Operation == event.OpHDInsightResize:
 		// The workers the cluster is to have; their size is the cluster's
 		// write's, which the alert's compute names once the hunt read it.
-		return fmt.Sprintf("%s resized %s"+inRegion+"to %d workers (%s)", who, short(ev.Compute.Target), orUnknown(ev.Region), ev.Compute.Count, ev.Compute.Service)
+		return fmt.Sprintf("%s resized %s"+inRegion+"to %d workers (%s)", who, alert.ShortID(ev.Compute.Target), orUnknown(ev.Region), ev.Compute.Count, ev.Compute.Service)
 	case ev.Compute != nil && event.IsAutoscaleAction(ev.Operation):
 		// Autoscale acting for a setting: whose machines they are, the
 		// end of the hunt says (lateScale).
 		c := ev.Compute
-		return fmt.Sprintf("%s scaled %s from %d to %d instances (%s) for %s", who, short(c.Target), c.Old, c.New, orUnknown(c.Service), short(ev.ResourceID))
+		return fmt.Sprintf("%s scaled %s from %d to %d instances (%s) for %s", who, alert.ShortID(c.Target), c.Old, c.New, orUnknown(c.Service), alert.ShortID(ev.ResourceID))
 	case ev.Compute != nil && ev.Compute.Target != "" && ev.Compute.Target != ev.ResourceID:
 		// An autoscale setting: the machines are its target's, their size
 		// named by the target's own write.
 		c := ev.Compute
-		return fmt.Sprintf("%s set %s"+inRegion+"at least %d × %s (%s)", who, short(ev.ResourceID), orUnknown(ev.Region), c.Count, short(c.Target), orUnknown(c.Service))
+		return fmt.Sprintf("%s set %s"+inRegion+"at least %d × %s (%s)", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), c.Count, alert.ShortID(c.Target), orUnknown(c.Service))
 	case ev.Compute != nil:
-		return fmt.Sprintf("%s created %s"+inRegion+"%s", who, short(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
+		return fmt.Sprintf("%s created %s"+inRegion+"%s", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
 	case ev.SignIn != nil:
 		s := ev.SignIn
 		text := fmt.Sprintf("%s signed in to %s from %s", who, orUnknown(s.AppName), addr(ev.SourceIP.String()))
@@ -114,11 +115,11 @@ func Summary(ev *event.Event) string {
 		if a.Entity != "" {
 			text += " on " + a.Entity
 		} else if ev.ResourceID != "" {
-			text += " on " + short(ev.ResourceID)
+			text += " on " + alert.ShortID(ev.ResourceID)
 		}
 		return text
 	}
-	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, short(ev.ResourceID))
+	return fmt.Sprintf("%s: %s on %s", who, ev.Operation, alert.ShortID(ev.ResourceID))
 }
 
 // Of a command line, a summary shows the first shownCommand bytes, and
@@ -248,18 +249,6 @@ func addr(s string) string {
 		return "?"
 	}
 	return s
-}
-
-// short shortens a resource id to its last name/value segments.
-func short(id string) string {
-	parts := strings.Split(strings.Trim(id, "/"), "/")
-	if len(parts) > 4 {
-		parts = parts[len(parts)-4:]
-	}
-	if len(parts) == 0 || parts[0] == "" {
-		return "?"
-	}
-	return strings.Join(parts, "/")
 }
 
 // processName is the executable's file name.

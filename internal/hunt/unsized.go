@@ -41,6 +41,8 @@ const (
 	// names the machines, apart from its Failure prices none of them
 	// (store.Store.Created, Alerts) as one hunt's engine does not.
 	OpFailed
+	// OpQuota: the failure was on an exceeded quota (its alert says so).
+	OpQuota
 )
 
 // create reports whether the operation is a compute create, and unsized
@@ -139,6 +141,9 @@ func opState(ev *event.Event) OpState {
 	}
 	if ev.Outcome == event.OutcomeFailed {
 		s |= OpFailed
+		if ev.Quota != nil && ev.Quota.Exceeded {
+			s |= OpQuota
+		}
 	}
 	return s
 }

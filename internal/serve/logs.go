@@ -228,7 +228,7 @@ func storeOp(s hunt.OpState) store.OpState {
 	for _, b := range [...]struct {
 		h hunt.OpState
 		s store.OpState
-	}{{hunt.OpSized, store.OpSized}, {hunt.OpNone, store.OpNone}, {hunt.OpJob, store.OpJob}, {hunt.OpFailed, store.OpFailed}} {
+	}{{hunt.OpSized, store.OpSized}, {hunt.OpNone, store.OpNone}, {hunt.OpJob, store.OpJob}, {hunt.OpFailed, store.OpFailed}, {hunt.OpQuota, store.OpQuota}} {
 		if s&b.h != 0 {
 			o |= b.s
 		}

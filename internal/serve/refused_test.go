@@ -4,17 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestRefusedAcrossCycles: a new principal's ten creates that ran and
-// five Azure refused on quota, whose Start records (which name the
-// machines) one cycle reads and whose Failure records the next: the
-// incident over the store's alerts and creates is priced for the ten, as
-// one hunt over the whole file prices it, not for fifteen.
+// TestRefusedAcrossCycles: a new principal's ten GPU creates that ran and
+// five Azure refused, whose Start records (which name the machines) one
+// cycle reads and whose Failure records the next: the incident over the
+// store's alerts and creates is priced for the ten, as one hunt over the
+// whole file prices it, not for fifteen, and the store's alert on each
+// refused create says it was asked for and refused, as one hunt's does.
 func TestRefusedAcrossCycles(t *testing.T) {
 	t.Parallel()
 	const (
@@ -44,8 +46,8 @@ func TestRefusedAcrossCycles(t *testing.T) {
 		return string(b) + "\n"
 	}
 	var starts, ends strings.Builder
-	create := func(at time.Time, oid, upn, vm, corr string, refused bool) {
-		starts.WriteString(rec(at, oid, upn, vm, corr, "Start", `{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_D16as_v5"}}}`))
+	create := func(at time.Time, oid, upn, vm, corr, size string, refused bool) {
+		starts.WriteString(rec(at, oid, upn, vm, corr, "Start", `{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"`+size+`"}}}`))
 		result := "Success"
 		if refused {
 			result = "Failure"
@@ -54,11 +56,11 @@ func TestRefusedAcrossCycles(t *testing.T) {
 	}
 	for d := range 2 { // a known deployer, learned on day 1
 		create(day.Add(time.Duration(d)*24*time.Hour), "30ae8bcc-d3e8-4153-8a01-3f85432b00a4", "dana.ops@contoso.example",
-			fmt.Sprintf("app-%d", d), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", d), false)
+			fmt.Sprintf("app-%d", d), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", d), "Standard_D16as_v5", false)
 	}
 	for i := range 15 {
 		create(day.Add(30*time.Hour+time.Duration(i)*time.Minute), eve, "eve.intern@contoso.example",
-			fmt.Sprintf("miner-%d", i), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", 100+i), i >= 10)
+			fmt.Sprintf("miner-%d", i), fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", 100+i), "Standard_NC4as_T4_v3", i >= 10)
 	}
 	watched := t.TempDir()
 	file := filepath.Join(watched, "PT1H.json")
@@ -89,5 +91,24 @@ func TestRefusedAcrossCycles(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no incident names eve: %d alerts in the store", len(as))
+	}
+	gpu := 0
+	for _, a := range as {
+		if a.Rule != "azure.compute.gpu_created" || !strings.Contains(a.Principal, "eve.intern") {
+			continue
+		}
+		gpu++
+		var n int
+		fmt.Sscanf(path.Base(a.Resources[0]), "miner-%d", &n)
+		refused := n >= 10
+		if asked := strings.Contains(a.Summary, " asked for ") && strings.HasSuffix(a.Summary, "; Azure refused it, no machine ran"); asked != refused {
+			t.Errorf("miner-%d (refused %v): %q", n, refused, a.Summary)
+		}
+		if refused == (len(a.Compute) == 1) {
+			t.Errorf("miner-%d (refused %v): compute %+v", n, refused, a.Compute)
+		}
+	}
+	if gpu != 15 {
+		t.Errorf("%d gpu_created alerts on eve's creates, want 15", gpu)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -299,7 +298,7 @@ func (s *Store) Alerts(ctx context.Context, from time.Time) ([]alert.Alert, erro
 		return nil, err
 	}
 	for i := range out {
-		out[i].Compute = slices.DeleteFunc(out[i].Compute, refused.of)
+		refused.settle(&out[i])
 	}
 	return out, nil
 }

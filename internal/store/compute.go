@@ -55,6 +55,8 @@ const (
 	// OpFailed: a record said Azure refused the create: the store prices
 	// none of its machines (refused.go).
 	OpFailed
+	// OpQuota: the failure was on an exceeded quota.
+	OpQuota
 )
 
 // tally is what one operation adds to the counts: a create, unsized, an
