@@ -31,6 +31,10 @@ func FuzzCompile(f *testing.F) {
 		"aliases: {k: {a: f, x: k}}") + "---\n" + correlation("Y", "type: event_count", "rules: [a]", "group-by: [k]",
 		"timespan: 1s", "condition: {gt: -1, lt: 1e300}", "name: x") + "---\n" + detection("a"))
 	f.Add("title: t\ncorrelation: &c {type: event_count, rules: *c, timespan: 1h}\n")
+	// A first_seen that learns nothing, chained into a window (replays).
+	f.Add(correlation("N", "type: first_seen", "rules: [a, b]", "group-by: [k, place]", "aliases: {place: {a: r, b: q}}",
+		"timespan: 90d", "learning: none") + "---\n" + correlation("W", "type: temporal_ordered", "rules: [c, n]", "group-by: [k]",
+		"timespan: 2h") + "---\n" + detection("a") + "---\n" + detection("b") + "---\n" + detection("c"))
 	f.Fuzz(fuzzCompile)
 }
 
