@@ -116,6 +116,7 @@ var catalogue = []scenario{
 	{name: "subscription-created-elsewhere", run: (*gen).subscriptionElsewhere},
 	{name: "gpu-vm-fleet", run: (*gen).gpuFleet},
 	{name: "hdinsight-resize", run: (*gen).hdinsightResize},
+	{name: "data-scientist-takeover", run: (*gen).dataScientistTakeover},
 	{name: "export-cut", last: true, run: (*gen).exportCut},
 	{name: "gpu-scaleset-chain-twin", twin: true, run: (*gen).gpuTwin},
 	{name: "cpu-mining-twin", twin: true, run: (*gen).cpuTwin},
@@ -127,6 +128,7 @@ var catalogue = []scenario{
 	{name: "subscription-created-elsewhere-twin", twin: true, run: (*gen).subscriptionElsewhereTwin},
 	{name: "gpu-vm-fleet-twin", twin: true, run: (*gen).gpuFleetTwin},
 	{name: "hdinsight-resize-twin", twin: true, run: (*gen).hdinsightTwin},
+	{name: "data-scientist-takeover-twin", twin: true, run: (*gen).dataScientistTakeoverTwin},
 }
 
 // Scenarios returns the names Options.Scenarios accepts.
