@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,7 +31,7 @@ func (g *gen) cpuMining(at time.Time) Attack {
 	size := pick(g.r, []string{"Standard_F72s_v2", "Standard_HB120rs_v3", "Standard_F64s_v2"})
 	far := g.otherRegions(2)
 	regions := append([]string{t.Regions[len(t.Regions)-1]}, far...)
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro"})
+	pool := pick(g.r, append(slices.Clip(listedPools), "pool.hashvault.pro"))
 	// Over TLS on 443: in a flow log, a connection like any other.
 	ep := endpoint{host: pool, port: 443, ip: poolEndpoints[pool][0].ip}
 	dropper := fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250))

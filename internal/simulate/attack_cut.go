@@ -39,7 +39,7 @@ func (g *gen) exportCut(at time.Time) Attack {
 	gap := window{from: end.Add(time.Minute)}
 	now := end.Add(8*time.Minute + g.jitter(4*time.Minute))
 	size := pick(g.r, []string{"Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC24s_v3"})
-	ep := g.poolEndpoint(pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
+	ep := g.poolEndpoint(pick(g.r, listedPools), 0)
 	resolved := false
 	for i, loc := range g.otherRegions(2) {
 		now = now.Add(time.Minute + g.jitter(2*time.Minute))
@@ -66,10 +66,7 @@ func (g *gen) exportCut(at time.Time) Attack {
 	a.extend(back)
 	a.MustFire = []string{"azure.signin.azure_ip_not_owned", "azure.subscription.activity_log_export_removed"}
 	a.driver(true, g.agents)
-	a.minerProcess(g.agents, kit)
-	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(ep, resolved)
-	a.poolFlow(ep)
+	a.mined(g.agents, kit, ep, resolved)
 	a.addNote("the export is cut before the deployment: the scale sets' records are in the Activity Log's own copy (--shape rest) only, so the rules on creates are not expected")
 	return a
 }

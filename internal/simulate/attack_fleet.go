@@ -18,6 +18,10 @@ const (
 	fleetSize       = "Standard_ND96asr_v4"
 )
 
+// listedPools are pools mining-pool intelligence lists as confirmed
+// (data/mining/pools.csv): the attacks mine on one of them.
+var listedPools = []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}
+
 // candidatePools are pools mining-pool intelligence lists only as
 // candidates (data/mining/pools.csv, confidence candidate): a miner on one
 // is seen by azure.dns.mining_pool_lookup.candidate, not by the confirmed

@@ -76,7 +76,7 @@ func (g *gen) hdinsightResize(at time.Time) Attack {
 	g.deploys[ua.OID] = append(g.deploys[ua.OID], now)
 	end := g.hdiResize(now, ua, 150+g.r.IntN(100))
 	net := g.spoke(t.DSRegion)
-	ep := g.poolEndpoint(pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}), 0)
+	ep := g.poolEndpoint(pick(g.r, listedPools), 0)
 	resolved := false
 	for i := range 3 {
 		up := end.Add(6*time.Minute + g.jitter(4*time.Minute))

@@ -92,7 +92,7 @@ func (g *gen) mlFanout(at time.Time) Attack {
 	kit := g.minerKit()
 	g.spSignIn(at, t.ML, ip, "US")
 	regions := g.otherRegions(3)
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	pool := pick(g.r, listedPools)
 	now := at.Add(2*time.Minute + g.jitter(2*time.Minute))
 
 	// Azure ML: a workspace of its own in the first region, then a cluster.

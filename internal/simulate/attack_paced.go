@@ -41,7 +41,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
 	now := g.quota(at.Add(4*time.Minute+g.jitter(4*time.Minute)), ua, loc, "standardNDASv4_A100Family", pacedSets*pacedCapacity*96)
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	pool := pick(g.r, listedPools)
 	ep := g.poolEndpoint(pool, 0)
 	resolved := false
 	for i := range pacedSets {
@@ -71,10 +71,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	}
 	a.Evades = slices.Clone(pacedEvades)
 	a.Note = fmt.Sprintf("%d scale sets of %d × %s, one a little over each hour: under the hourly sums, over the day's", pacedSets, pacedCapacity, pacedSize)
-	a.minerProcess(g.agents, kit)
-	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(ep, resolved)
-	a.poolFlow(ep)
+	a.mined(g.agents, kit, ep, resolved)
 	return a
 }
 

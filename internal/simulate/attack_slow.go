@@ -50,7 +50,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 		size, family = "Standard_NC16as_T4_v3", "standardNCASv3_T4Family"
 	}
 	driver, version := driverExtension(windows, devCUDA)
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	pool := pick(g.r, listedPools)
 	ep := g.poolEndpoint(pool, 0)
 	resolved := false
 	for i, loc := range regions {
@@ -87,10 +87,7 @@ func (g *gen) slowAttack(at time.Time) Attack {
 	}
 	a.Evades = slowEvades
 	a.Note = fmt.Sprintf("one region and a few instances every %s: built to stay under the per-hour burst rules in evades; first-seen and per-event rules still catch it", gap)
-	a.minerProcess(g.agents, kit)
-	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(ep, resolved)
-	a.poolFlow(ep)
+	a.mined(g.agents, kit, ep, resolved)
 	return a
 }
 

@@ -43,7 +43,7 @@ func (g *gen) dataScientistTakeover(at time.Time) Attack {
 	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	pool := pick(g.r, listedPools)
 	ep := g.poolEndpoint(pool, 0)
 	net := g.spoke(t.DSRegion)
 	now, resolved := at.Add(4*time.Minute+g.jitter(3*time.Minute)), false
@@ -67,10 +67,7 @@ func (g *gen) dataScientistTakeover(at time.Time) Attack {
 	}
 	a.Evades = slices.Clone(takeoverEvades)
 	a.Note = fmt.Sprintf("%d of the team's GPU machines in its region, by one of its data scientists' accounts from an Azure address: only the address and what the machines do give it away", takeoverVMs)
-	a.minerProcess(g.agents, kit)
-	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(ep, resolved)
-	a.poolFlow(ep)
+	a.mined(g.agents, kit, ep, resolved)
 	return a
 }
 

@@ -303,6 +303,16 @@ func (a *Attack) driver(onHost bool, agents string) {
 		"no agent reaches the attacker's machines (the tenant has no policy that installs one)")
 }
 
+// mined notes what the logs can show of miners on the attack's machines:
+// their processes, Defender's mining alert, the pool's lookup (resolved:
+// through a DNS the tenant logs) and the flows to it.
+func (a *Attack) mined(agents string, kit minerKit, ep endpoint, resolved bool) {
+	a.minerProcess(agents, kit)
+	a.expectDefender(agents, "azure.defender.mining_alert")
+	a.poolLookup(ep, resolved)
+	a.poolFlow(ep)
+}
+
 // minerProcess notes what the process logs can show of the miners: their
 // start, when an agent policy reaches the attacker's machines and the
 // kit's command line shows mining.

