@@ -27,7 +27,7 @@ type Baseline struct {
 	keys     map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
 	dirty    map[pair]map[hash]bool  // keys' hashes changed since the last commit
 	prunes   map[pair]int64          // forget keys last seen before this
-	fires    map[pair]map[fire]int64 // loaded: first_seen fires (FireMemory) -> when noted (Unix ns, wall)
+	fires    map[pair]map[fire]int64 // loaded: first_seen fires (FireMemory) -> when committed (Unix ns, wall; 0 not yet)
 	newFires map[pair][]fire         // noted since the last commit
 	err      error                   // the first failed read: Commit reports it
 }

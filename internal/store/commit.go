@@ -99,7 +99,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		if err = b.write(ctx, tx); err != nil {
 			return nil, fmt.Errorf("store %s: baseline: %w", s.path, err)
 		}
-		if err = b.writeFires(ctx, tx); err != nil {
+		if err = b.writeFires(ctx, tx, cmpNow(c.Now)); err != nil {
 			return nil, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
 		}
 	}

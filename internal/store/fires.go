@@ -51,7 +51,7 @@ func (b *Baseline) NoteFire(tenant, rule, key string, t time.Time) {
 	if _, ok := m[f]; ok {
 		return
 	}
-	m[f] = time.Now().UnixNano()
+	m[f] = 0 // noted when committed (writeFires)
 	b.newFires[p] = append(b.newFires[p], f)
 }
 
@@ -67,8 +67,9 @@ func (b *Baseline) loadFires(p pair) map[fire]int64 {
 	return m
 }
 
-// writeFires saves the cycle's new fires.
-func (b *Baseline) writeFires(ctx context.Context, tx *sql.Tx) error {
+// writeFires saves the cycle's new fires, noted at now (the cycle's wall
+// time, as its carried records are).
+func (b *Baseline) writeFires(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	if len(b.newFires) == 0 {
 		return nil
 	}
@@ -80,9 +81,10 @@ func (b *Baseline) writeFires(ctx context.Context, tx *sql.Tx) error {
 	defer st.Close()
 	for p, fs := range b.newFires {
 		for _, f := range fs {
-			if _, err := st.ExecContext(ctx, p.tenant, p.rule, f.key[:], f.t, b.fires[p][f]); err != nil {
+			if _, err := st.ExecContext(ctx, p.tenant, p.rule, f.key[:], f.t, now.UnixNano()); err != nil {
 				return err
 			}
+			b.fires[p][f] = now.UnixNano()
 		}
 	}
 	return nil
@@ -109,7 +111,7 @@ func dropFires(ctx context.Context, tx *sql.Tx, b *Baseline, drop map[string]tim
 	for p, m := range b.fires {
 		cut, ok := drop[p.tenant]
 		for f, since := range m {
-			if ok && f.t < cut.UnixNano() || !stale.IsZero() && since < stale.UnixNano() {
+			if ok && f.t < cut.UnixNano() || !stale.IsZero() && since != 0 && since < stale.UnixNano() {
 				delete(m, f)
 			}
 		}
