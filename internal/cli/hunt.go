@@ -92,7 +92,7 @@ func (f *huntFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxRecord, "max-record", def.MaxRecord, "largest record or line accepted, in bytes")
 	fs.Int64Var(&f.maxDecomp, "max-decompressed", def.MaxDecompressed, "largest decompressed size of one gzip input, in bytes")
 	fs.IntVar(&f.maxErrors, "max-errors", 20, "how many unreadable records to describe on standard error (all are counted)")
-	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning period, e.g. 5d (default: each rule's, 14d: its window, or its learning key): the first days of the data learn, they do not alert; what counts as seen stays the rule's window")
+	fs.StringVar(&f.baseline, "baseline", "", "first_seen learning period, e.g. 5d (default: each rule's, 14d: its window, or its learning key): the first days of the data learn, they do not alert; what counts as seen stays the rule's window, and a rule that says learning: none learns nothing")
 	fs.StringVar(&f.tempDir, "temp-dir", "", "folder for the temporary files of rule hits that do not fit in memory (default: the system's; removed at the end)")
 	fs.IntVar(&f.hitMemory, "hit-memory", engine.DefaultMemory>>20, "MiB of rule hits kept in memory before they are sorted into temporary files")
 	f.incidentFlags.register(fs)
