@@ -120,6 +120,13 @@ type RuleScore struct {
 	FiredOn                         []string // twins it fired on, and "background", sorted
 }
 
+// ScenarioScore is how many attacks of one scenario the tenants held, and
+// how many of them were caught.
+type ScenarioScore struct {
+	Scenario        string
+	Attacks, Caught int
+}
+
 // Report is the result of an evaluation.
 type Report struct {
 	Tenants int
@@ -140,6 +147,9 @@ type Report struct {
 	// Caught are the attacks in an incident at high or critical: one
 	// holding an alert attributed to the attack.
 	Caught int
+	// Scenarios are the attacks drawn and caught, per attack scenario,
+	// sorted by its name.
+	Scenarios []ScenarioScore
 	// Mixed are the incidents at high or critical holding an attack's
 	// alerts and alerts of someone no attack used (a colleague tied in
 	// by a shared address or resource): what a responder would wrongly

@@ -48,7 +48,7 @@ func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
 
 	// Rebuild the truths (simulating is cheap, hunting is not) and check
 	// that every attack listing a rule is counted once, as TP or FN.
-	listing := map[string]int{}
+	listing, drawn := map[string]int{}, map[string]int{}
 	attacks, twins := 0, 0
 	for i := range small.Tenants {
 		seed, names := plan(small.Seed, i)
@@ -62,6 +62,7 @@ func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
 				continue
 			}
 			attacks++
+			drawn[x.Scenario]++
 			for _, r := range x.MustFire {
 				listing[r]++
 			}
@@ -69,6 +70,17 @@ func TestRunIsDeterministicAndConsistentWithTheTruth(t *testing.T) {
 	}
 	if a.Attacks != attacks || a.Twins != twins || a.Attacks+a.Twins == 0 {
 		t.Errorf("report has %d attacks and %d twins, truth %d and %d", a.Attacks, a.Twins, attacks, twins)
+	}
+	caught := 0
+	for _, s := range a.Scenarios {
+		if s.Attacks != drawn[s.Scenario] || s.Caught > s.Attacks {
+			t.Errorf("scenario %s: %d caught of %d, the truth drew %d", s.Scenario, s.Caught, s.Attacks, drawn[s.Scenario])
+		}
+		caught += s.Caught
+		delete(drawn, s.Scenario)
+	}
+	if len(drawn) > 0 || caught != a.Caught {
+		t.Errorf("scenarios not reported %v; caught by scenario %d, in all %d", drawn, caught, a.Caught)
 	}
 	for _, s := range a.Rules {
 		if s.TP+s.FN != listing[s.Rule] {

@@ -32,6 +32,7 @@ type tally struct {
 	falseIncidents int
 	caught         int // attacks in an incident at high or critical
 	mixed          int // such incidents holding people no attack used
+	scenarios      map[string]*[2]int // attack scenario -> drawn, caught
 	notes          []note
 }
 
@@ -53,7 +54,17 @@ const (
 	rankBackground
 )
 
-func newTally() *tally { return &tally{rules: map[string]*count{}} }
+func newTally() *tally { return &tally{rules: map[string]*count{}, scenarios: map[string]*[2]int{}} }
+
+// scenario counts attack scenario name's draws and catches.
+func (t *tally) scenario(name string) *[2]int {
+	c := t.scenarios[name]
+	if c == nil {
+		c = new([2]int)
+		t.scenarios[name] = c
+	}
+	return c
+}
 
 func (t *tally) rule(name string) *count {
 	c := t.rules[name]
@@ -214,10 +225,14 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 	// What a defender is paged for: an incident at high or critical that
 	// holds one of the attack's alerts.
 	for i, x := range truth {
+		if !x.Twin {
+			t.scenario(x.Scenario)[0]++
+		}
 		switch {
 		case x.Twin:
 		case caught[i]:
 			t.caught++
+			t.scenario(x.Scenario)[1]++
 		default:
 			t.note(rankUncaught, "", "attack %s in %s is in no incident at high or critical", x.Scenario, where)
 		}
@@ -272,6 +287,11 @@ func (t *tally) merge(u *tally) {
 	t.caught += u.caught
 	t.mixed += u.mixed
 	t.notes = append(t.notes, u.notes...)
+	for name, c := range u.scenarios {
+		n := t.scenario(name)
+		n[0] += c[0]
+		n[1] += c[1]
+	}
 	for name, src := range u.rules {
 		c := t.rule(name)
 		c.tp += src.tp
@@ -292,6 +312,10 @@ func (t *tally) merge(u *tally) {
 // maxNotes notes (negative: all), only those about rule when it is set.
 func (t *tally) report(maxNotes int, rule string) *Report {
 	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught, Mixed: t.mixed}
+	for _, name := range slices.Sorted(maps.Keys(t.scenarios)) {
+		c := t.scenarios[name]
+		r.Scenarios = append(r.Scenarios, ScenarioScore{Scenario: name, Attacks: c[0], Caught: c[1]})
+	}
 	for name, c := range t.rules {
 		s := RuleScore{Rule: name, TP: c.tp, FP: c.fp, FN: c.fn, FPAlerts: c.fpAlerts,
 			Precision: ratio(c.tp, c.tp+c.fp), Recall: ratio(c.tp, c.tp+c.fn)}

@@ -156,6 +156,11 @@ func TestAnAttackIsCaughtByAHighIncidentHoldingItsAlert(t *testing.T) {
 			if r.Caught != tc.caught {
 				t.Fatalf("caught %d, want %d", r.Caught, tc.caught)
 			}
+			// Per scenario: the attack only, the twin is no attack.
+			want := []ScenarioScore{{Scenario: miner.Scenario, Attacks: 1, Caught: tc.caught}}
+			if !slices.Equal(r.Scenarios, want) {
+				t.Errorf("by scenario %+v, want %+v", r.Scenarios, want)
+			}
 			uncaught := slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "in no incident at high or critical") })
 			if uncaught != (tc.caught == 0) {
 				t.Errorf("notes %q: a note of the uncaught attack %v, want %v", r.Notes, uncaught, tc.caught == 0)
@@ -242,7 +247,8 @@ func TestMergeAveragesTimeToAlertOverTenants(t *testing.T) {
 
 func TestRendering(t *testing.T) {
 	t.Parallel()
-	r := &Report{Tenants: 3, Seed: 7, Days: 10, Size: "small", Attacks: 2, Twins: 1, FalseIncidents: 0,
+	r := &Report{Tenants: 3, Seed: 7, Days: 10, Size: "small", Attacks: 2, Twins: 1, FalseIncidents: 0, Caught: 1,
+		Scenarios: []ScenarioScore{{Scenario: "cpu-mining", Attacks: 1, Caught: 0}, {Scenario: "gpu-scaleset-chain", Attacks: 1, Caught: 1}},
 		Rules: []RuleScore{
 			{Rule: "gpu_created", TP: 2, Precision: 1, Recall: 1, MeanTimeToAlert: 90 * time.Minute, MaxTimeToAlert: 2 * time.Hour},
 			{Rule: "quota_raised", FN: 1, Precision: 1, Missed: []string{"cpu-mining"}},
@@ -251,7 +257,8 @@ func TestRendering(t *testing.T) {
 	if err := r.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"RULE", "gpu_created", "1h30m", "2h", "quota_raised: missed cpu-mining", "2 attacks, 1 benign twins"} {
+	for _, want := range []string{"RULE", "gpu_created", "1h30m", "2h", "quota_raised: missed cpu-mining", "2 attacks, 1 benign twins",
+		"Attacks caught by scenario: cpu-mining 0 of 1, gpu-scaleset-chain 1 of 1."} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
@@ -259,7 +266,7 @@ func TestRendering(t *testing.T) {
 	md := r.Markdown()
 	for _, want := range []string{"`mamori eval --tenants 3 --seed 7 --days 10 --tenant-size small`",
 		"| `gpu_created` | 2 | 0 | 0 | 1.00 | 1.00 | 1h30m | 2h |", "| `quota_raised` | 0 | 0 | 1 | 1.00 | 0.00 | - | - |",
-		"- `quota_raised`: missed cpu-mining"} {
+		"- `quota_raised`: missed cpu-mining", "Attacks caught by scenario: `cpu-mining` 0 of 1, `gpu-scaleset-chain` 1 of 1."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

@@ -66,7 +66,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "\n%s\n", r.summary()); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%s\n%s\n", r.summary(), r.byScenario(func(s string) string { return s })); err != nil {
 		return err
 	}
 	for _, s := range r.Rules {
@@ -99,7 +99,7 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %.2f | %.2f | %s | %s |\n", label(s), s.TP, s.FP, s.FN, s.Precision, s.Recall,
 			duration(s.MeanTimeToAlert, s.TP), duration(s.MaxTimeToAlert, s.TP))
 	}
-	fmt.Fprintf(&b, "\n%s\n", r.summary())
+	fmt.Fprintf(&b, "\n%s\n\n%s\n", r.summary(), r.byScenario(func(s string) string { return "`" + s + "`" }))
 	var short []string
 	for _, s := range r.Rules {
 		if g := gap(s); g != "" {
@@ -127,6 +127,19 @@ func unexercised(names []string, quote func(string) string) string {
 	return fmt.Sprintf("Not measured here: %s no simulated attack makes fire, quiet on every tenant's background and twins: %s. "+
 		"Their recall is measured only by their rule scenarios (rules/*/testdata, go test ./internal/scenario).",
 		plural.Count(len(names), "rule", "rules"), strings.Join(qs, ", "))
+}
+
+// byScenario says how many attacks of each scenario were drawn and
+// caught: a scenario drawn in no tenant measured nothing.
+func (r *Report) byScenario(quote func(string) string) string {
+	parts := make([]string, len(r.Scenarios))
+	for i, s := range r.Scenarios {
+		parts[i] = fmt.Sprintf("%s %d of %d", quote(s.Scenario), s.Caught, s.Attacks)
+	}
+	if len(parts) == 0 {
+		return "Attacks caught by scenario: none drawn."
+	}
+	return "Attacks caught by scenario: " + strings.Join(parts, ", ") + "."
 }
 
 // summary is the totals line.
