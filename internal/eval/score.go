@@ -30,8 +30,8 @@ type tally struct {
 	rules          map[string]*count
 	attacks, twins int
 	falseIncidents int
-	caught         int // attacks in an incident at high or critical
-	mixed          int // such incidents holding people no attack used
+	caught         int                // attacks in an incident at high or critical
+	mixed          int                // such incidents holding people no attack used
 	scenarios      map[string]*[2]int // attack scenario -> drawn, caught
 	notes          []note
 }
