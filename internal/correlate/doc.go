@@ -104,7 +104,7 @@
 // interface lets a store seed and keep the keys across runs; the default
 // lives in memory. A store that is also a FireMemory lets a first_seen
 // chained into a windowed correlation fire again on a record read again in
-// a service's next cycle (Set.Carry). A match without a value for one of the group-by fields
-// is neither learned nor new. first_seen takes no condition and needs a
-// group-by.
+// a service's next cycle (Set.Carry). A match without a value for one of
+// the group-by fields is neither learned nor new. first_seen takes no
+// condition and needs a group-by.
 package correlate

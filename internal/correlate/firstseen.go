@@ -101,17 +101,6 @@ type FireMemory interface {
 	NoteFire(tenant, rule, key string, t time.Time)
 }
 
-func (st *Stream) fired(tenant, rule, key string, t instant) bool {
-	f, ok := st.store.(FireMemory)
-	return ok && f.Fired(tenant, rule, key, t.time())
-}
-
-func (st *Stream) noteFire(tenant, rule, key string, t instant) {
-	if f, ok := st.store.(FireMemory); ok {
-		f.NoteFire(tenant, rule, key, t.time())
-	}
-}
-
 // firstSeen runs a first_seen input: learn the key, and fire when it is
 // new after the learning period.
 func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
@@ -143,11 +132,11 @@ func (st *Stream) firstSeen(ts *tenant, in *input, src source) {
 			// A record read again (Set.Carry) that this key fired on
 			// fires again: the windowed correlation chained on this one
 			// starts afresh each cycle and needs it.
-			if !c.replays || !st.fired(ts.name, c.ident, key, src.t) {
+			if !c.replays || st.fires == nil || !st.fires.Fired(ts.name, c.ident, key, src.t.time()) {
 				return
 			}
-		} else if c.replays {
-			st.noteFire(ts.name, c.ident, key, src.t)
+		} else if c.replays && st.fires != nil {
+			st.fires.NoteFire(ts.name, c.ident, key, src.t.time())
 		}
 		g := &group{vals: vals, es: []entry{{t: src.t, first: src.first, ref: src.ref, sub: src.sub, pos: in.pos}}}
 		st.emit(ts, c, g, 1)

@@ -42,6 +42,7 @@ type Stream struct {
 	set     *Set
 	opt     Options
 	store   Baseline
+	fires   FireMemory // the store's, when it is one
 	tenants map[string]*tenant
 	seq     uint64
 	stats   Stats
@@ -70,6 +71,7 @@ func (s *Set) Stream(opt Options) *Stream {
 	if st.store == nil {
 		st.store = NewMemoryBaseline()
 	}
+	st.fires, _ = st.store.(FireMemory)
 	return st
 }
 

@@ -67,8 +67,8 @@ func (e *Engine) opKey(corrID string) uint64 {
 }
 
 // dropRefused drops the compute of a hit of a create Azure refused: its
-// machines never ran, and its summary says so. Hits are settled once every worker is done, so the
-// table is read without its lock.
+// machines never ran, and its summary says so. Hits are settled once
+// every worker is done, so the table is read without its lock.
 func (e *Engine) dropRefused(h *keptHit) {
 	if h == nil || h.compute == nil || e.failedOps.keys.Len() == 0 {
 		return

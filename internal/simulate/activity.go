@@ -19,6 +19,18 @@ func (g *gen) user(p person, ip string, mfa bool) actor {
 	return actor{UPN: p.UPN, OID: p.OID, AppID: appPortal, Name: p.Name, MFA: mfa, IP: ip}
 }
 
+// stolenCLI signs p in with the Azure CLI from ip, as an attacker holding
+// p's password does (one factor, from the US; risky: ID Protection rates
+// it medium, at risk), and returns p acting from there.
+func (g *gen) stolenCLI(at time.Time, p person, ip string, risky bool) actor {
+	s := signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"}
+	if risky {
+		s.Risk, s.RiskState = "medium", "atRisk"
+	}
+	g.signIn(at, s)
+	return actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+}
+
 func (g *gen) spActor(a app, ip string) actor {
 	return actor{OID: a.OID, AppID: a.AppID, Name: a.Name, SP: true, IP: ip}
 }

@@ -46,15 +46,14 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 	loc := t.Regions[len(t.Regions)-1]
 	net := g.spoke(loc)
 	ep := g.poolEndpoint(pick(g.r, candidatePools), 0)
-	devs := len(t.People) - len(t.Ops) - len(t.DS) - 1
+	devs := t.developers()
 	a := Attack{Start: at, Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
 	now, resolved := at, false
-	for j, k := range g.r.Perm(devs)[:fleetPrincipals] {
-		p := t.People[len(t.Ops)+len(t.DS)+1+k]
+	for j, k := range g.r.Perm(len(devs))[:fleetPrincipals] {
+		p := devs[k]
 		a.Principals = append(a.Principals, principalIDs(p)...)
-		g.signIn(now, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"})
-		ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+		ua := g.stolenCLI(now, p, ip, false)
 		now = now.Add(2*time.Minute + g.jitter(time.Minute))
 		for i := range fleetVMs {
 			name := fmt.Sprintf("render-%d%d-%04d", j, i, g.r.IntN(10000))

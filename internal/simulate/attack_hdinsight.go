@@ -68,10 +68,9 @@ func (g *gen) hdinsightResize(at time.Time) Attack {
 	restore := g.drawFrom(g.hdi)
 	defer restore()
 	ip := pick(g.r, attackerIPs)
-	p := pick(g.r, t.People[len(t.Ops)+len(t.DS)+1:]) // a developer
+	p := pick(g.r, t.developers()) // a developer
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.hdiClusterID()), strings.ToLower(t.FirewallID)}}
-	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"})
-	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+	ua := g.stolenCLI(at, p, ip, false)
 	now := at.Add(3*time.Minute + g.jitter(2*time.Minute))
 	g.deploys[ua.OID] = append(g.deploys[ua.OID], now)
 	end := g.hdiResize(now, ua, 150+g.r.IntN(100))

@@ -34,9 +34,8 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	restore := g.drawFrom(g.wk) // its own stream: the other scenarios' records stay as they were
 	defer restore()
 	ip := pick(g.r, attackerIPs)
-	p := t.People[len(t.Ops)+len(t.DS)+1+g.r.IntN(len(t.People)-len(t.Ops)-len(t.DS)-1)] // a developer
-	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"})
-	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+	p := pick(g.r, t.developers()) // a developer
+	ua := g.stolenCLI(at, p, ip, false)
 	loc := g.otherRegions(1)[0]
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()

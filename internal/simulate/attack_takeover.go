@@ -39,8 +39,7 @@ func (g *gen) dataScientistTakeover(at time.Time) Attack {
 	defer restore()
 	ip := pick(g.r, attackerIPs)
 	p := t.People[t.DS[g.r.IntN(len(t.DS))]]
-	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Risk: "medium", RiskState: "atRisk", Country: "US"})
-	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+	ua := g.stolenCLI(at, p, ip, true)
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
 	pool := pick(g.r, listedPools)

@@ -88,9 +88,8 @@ func (g *gen) subscriptionElsewhere(at time.Time) Attack {
 	restore := g.drawFrom(g.vend)
 	defer restore()
 	ip := pick(g.r, attackerIPs)
-	p := t.People[len(t.Ops)+len(t.DS)+1+g.r.IntN(len(t.People)-len(t.Ops)-len(t.DS)-1)] // finance, say
-	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"})
-	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+	p := pick(g.r, t.developers()) // finance, say
+	ua := g.stolenCLI(at, p, ip, false)
 	name := pick(g.r, []string{"sandbox", "poc", "temp", "billing-test"}) + "-" + strings.Split(p.Name, ".")[0]
 	end := g.alias(at.Add(3*time.Minute+g.jitter(2*time.Minute)), ua, name, guid(g.r), guid(g.r))
 	return Attack{

@@ -13,17 +13,17 @@ import (
 // otherwise does not use, a team's GPU benchmark before each release, the
 // month-end report job redeployed, a sandbox subscription made by hand,
 // quota raised in every region ahead of a project, a new engineer made
-// Contributor on their first day, a data scientist who travels and goes on
-// with her usual GPU work from abroad, where ID Protection rates her
+// Contributor on their first day, a data scientist who travels and goes
+// on with her usual GPU work from abroad, where ID Protection rates her
 // sign-in unfamiliar. Each is done by someone who does nothing else in
-// Azure. A first_seen rule that forgets within its window calls
-// that person, region, service or subscription maker new each time the
-// chore comes round; a rule that takes planning, onboarding or a risky
-// sign-in followed by usual work for an attack pages someone for it. The rest of the benign history was written
-// so that every deployer and region comes back within 14 days; these do
-// not. Their own stream (g.rare) and their own people, outside the
-// tenant's head count: every other record of a seed is the same as
-// without them.
+// Azure. A first_seen rule that forgets within its window calls that
+// person, region, service or subscription maker new each time the chore
+// comes round; a rule that takes planning, onboarding or a risky sign-in
+// followed by usual work for an attack pages someone for it. The rest of
+// the benign history was written so that every deployer and region comes
+// back within 14 days; these do not. Their own stream (g.rare) and their
+// own people, outside the tenant's head count: every other record of a
+// seed is the same as without them.
 
 // A chore is one recurring piece of work: first is the day of the export
 // it is first done (within the baseline, so a hunt learns it), every the

@@ -122,3 +122,7 @@ func (t *tenant) vmID(group, name string) string {
 
 // office returns one of the company's egress addresses.
 func (t *tenant) office(r *rand.Rand) string { return pick(r, t.Office).String() }
+
+// developers are the people neither in ops, nor data scientists, nor the
+// administrator: those whose stolen passwords the attacks use.
+func (t *tenant) developers() []person { return t.People[len(t.Ops)+len(t.DS)+1:] }

@@ -180,9 +180,8 @@ func (g *gen) dormantWake(at time.Time) Attack {
 	t := g.t
 	ip := pick(g.r, attackerIPs)
 	// A developer: no role in the scenarios, never started a machine.
-	p := t.People[len(t.Ops)+len(t.DS)+1+g.r.IntN(len(t.People)-len(t.Ops)-len(t.DS)-1)]
-	g.signIn(at, signin{UPN: p.UPN, OID: p.OID, IP: ip, App: "Microsoft Azure CLI", AppID: appCLI, Country: "US"})
-	ua := actor{UPN: p.UPN, OID: p.OID, AppID: appCLI, Name: p.Name, IP: ip}
+	p := pick(g.r, t.developers())
+	ua := g.stolenCLI(at, p, ip, false)
 	loc := t.DSRegion
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.trainSetID()), strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()

@@ -22,14 +22,13 @@ type Baseline struct {
 	s   *Store
 	ctx context.Context
 
-	mu       sync.Mutex
-	hasher   *keyer                  // keys' hashes, with the store's salt
-	keys     map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
-	dirty    map[pair]map[hash]bool  // keys' hashes changed since the last commit
-	prunes   map[pair]int64          // forget keys last seen before this
-	fires    map[pair]map[fire]int64 // loaded: first_seen fires (FireMemory) -> when committed (Unix ns, wall; 0 not yet)
-	newFires map[pair][]fire         // noted since the last commit
-	err      error                   // the first failed read: Commit reports it
+	mu     sync.Mutex
+	hasher *keyer                  // keys' hashes, with the store's salt
+	keys   map[pair]map[hash]int64 // loaded: tenant, rule -> key's hash -> last seen (Unix ns)
+	dirty  map[pair]map[hash]bool  // keys' hashes changed since the last commit
+	prunes map[pair]int64          // forget keys last seen before this
+	fires  map[pair]map[fire]int64 // loaded: first_seen fires (FireMemory) -> when committed (Unix ns, wall; 0 not yet)
+	err    error                   // the first failed read: Commit reports it
 }
 
 type pair struct{ tenant, rule string }
@@ -45,7 +44,7 @@ func (s *Store) Baseline(ctx context.Context) *Baseline {
 // cycle reads the file again.
 func (b *Baseline) reset() {
 	b.keys, b.dirty, b.prunes = map[pair]map[hash]int64{}, map[pair]map[hash]bool{}, map[pair]int64{}
-	b.fires, b.newFires = map[pair]map[fire]int64{}, map[pair][]fire{}
+	b.fires = map[pair]map[fire]int64{}
 	b.err = nil
 }
 

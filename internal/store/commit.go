@@ -140,7 +140,7 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	if b != nil {
-		b.dirty, b.prunes, b.newFires = map[pair]map[hash]bool{}, map[pair]int64{}, map[pair][]fire{}
+		b.dirty, b.prunes = map[pair]map[hash]bool{}, map[pair]int64{}
 	}
 	return fresh, nil
 }

@@ -45,14 +45,10 @@ func (b *Baseline) Fired(tenant, rule, key string, t time.Time) bool {
 func (b *Baseline) NoteFire(tenant, rule, key string, t time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := pair{tenant, rule}
-	f := fire{b.hasher.of(key), t.UnixNano()}
-	m := b.loadFires(p)
-	if _, ok := m[f]; ok {
-		return
+	m, f := b.loadFires(pair{tenant, rule}), fire{b.hasher.of(key), t.UnixNano()}
+	if _, ok := m[f]; !ok {
+		m[f] = 0 // not yet committed (writeFires)
 	}
-	m[f] = 0 // noted when committed (writeFires)
-	b.newFires[p] = append(b.newFires[p], f)
 }
 
 // loadFires returns the fires of p, reading them on first use; a failed
@@ -67,24 +63,27 @@ func (b *Baseline) loadFires(p pair) map[fire]int64 {
 	return m
 }
 
-// writeFires saves the cycle's new fires, noted at now (the cycle's wall
-// time, as its carried records are).
+// writeFires saves the cycle's new fires (those not yet committed),
+// noted at now: the cycle's wall time, as its carried records are.
 func (b *Baseline) writeFires(ctx context.Context, tx *sql.Tx, now time.Time) error {
-	if len(b.newFires) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO first_fires (tenant, rule, key, time, since) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, rule, key, time) DO NOTHING`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for p, fs := range b.newFires {
-		for _, f := range fs {
+	var st *sql.Stmt
+	for p, m := range b.fires {
+		for f, since := range m {
+			if since != 0 {
+				continue
+			}
+			if st == nil {
+				var err error
+				if st, err = tx.PrepareContext(ctx, `INSERT INTO first_fires (tenant, rule, key, time, since) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (tenant, rule, key, time) DO NOTHING`); err != nil {
+					return err
+				}
+				defer st.Close()
+			}
 			if _, err := st.ExecContext(ctx, p.tenant, p.rule, f.key[:], f.t, now.UnixNano()); err != nil {
 				return err
 			}
-			b.fires[p][f] = now.UnixNano()
+			m[f] = now.UnixNano()
 		}
 	}
 	return nil
