@@ -118,6 +118,12 @@ type Alert struct {
 	// Suppressed names the suppressions-file entry that set this alert
 	// aside; a suppressed alert is still reported, marked.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Revised is set on an alert mamori serve writes again: written in an
+	// earlier cycle, what it reports has changed since (a create it
+	// reported, Azure refused). Its id is the one written before; a
+	// reader keeps the later. Never stored: the store settles what it
+	// gives back (store.Committed.Revised).
+	Revised bool `json:"revised,omitempty"`
 }
 
 // Suppression is what an output shows of the entry that silenced an alert.

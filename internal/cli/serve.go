@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/plural"
@@ -199,11 +200,12 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 	if len(res.Read) == 0 {
 		return ExitOK
 	}
-	if len(res.Fresh) > 0 {
+	if len(res.Fresh)+len(res.Revised) > 0 {
 		ropts.Incidents = nil // a cycle's incidents are partial: alerts carry their id
 		out, closeOut, err := openOut()
 		if err == nil {
-			err = report.Write(out, format, res.Fresh, ropts)
+			// Revised after the new: a reader keeps an id's last.
+			err = report.Write(out, format, append(slices.Clip(res.Fresh), res.Revised...), ropts)
 			closeOut()
 		}
 		if err != nil {
@@ -216,13 +218,21 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 		records += fs.Records
 		skipped += fs.Skipped
 	}
-	fmt.Fprintf(stderr, "mamori serve: %s: read %s, %s (%d unreadable), %d carried from earlier cycles, %s, %d new\n",
+	fmt.Fprintf(stderr, "mamori serve: %s: read %s, %s (%d unreadable), %d carried from earlier cycles, %s, %d new%s\n",
 		time.Now().UTC().Format(time.RFC3339), plural.Count(len(res.Read), "input", "inputs"), plural.Count(records, "record", "records"),
-		skipped, res.Carried, plural.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh))
+		skipped, res.Carried, plural.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh), revisedText(len(res.Revised)))
 	if res.Lost > 0 {
 		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", plural.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
+}
+
+// revisedText tells of the alerts a cycle wrote again.
+func revisedText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s written before revised (a create they reported, Azure refused)", plural.Count(n, "alert", "alerts"))
 }
 
 // writeLogChanges says, on a server's first cycle, which logs the rules

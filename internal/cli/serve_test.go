@@ -388,3 +388,60 @@ func TestAlertsCountADatabricksClusterOnce(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errs, want)
 	}
 }
+
+// An alert serve wrote on a create whose Failure a later run reads is
+// written again by that run, revised: "revised": true, the same id, and
+// the summary says Azure refused the create; the run's account says so.
+func TestServeWritesAgainAnAlertOnACreateRefusedLater(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("..", "..", "rules", "azure", "quota", "testdata", "quota_exceeded_failures",
+		"developer-retries-one-size-and-release-spread-over-the-day-stays-quiet", "insights-activity-logs",
+		"resourceId=", "SUBSCRIPTIONS", "A018A0C2-1D4B-45F9-A2E6-018A0C21D4B5", "y=2026", "m=11", "d=10", "h=09", "m=00", "PT1H.json")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n") // a GPU VM's Start, then its Failure
+	if !strings.Contains(lines[0], `"resultType":"Start"`) || !strings.Contains(lines[1], `"resultType":"Failure"`) {
+		t.Fatalf("the sample's first lines are no longer a Start and its Failure")
+	}
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	watched := t.TempDir()
+	file := filepath.Join(watched, "PT1H.json")
+	var written [2][]alert.Alert
+	var account [2]string
+	for i := range 2 {
+		f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(lines[i]); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), watched)
+		if code != ExitOK {
+			t.Fatalf("run %d: exit %d: %s", i, code, errs)
+		}
+		written[i], account[i] = jsonl(t, out), errs
+	}
+	var created *alert.Alert
+	for i, a := range written[0] {
+		if a.Rule == "azure.compute.gpu_created" {
+			created = &written[0][i]
+		}
+	}
+	if created == nil || !strings.Contains(created.Summary, " created ") || created.Revised {
+		t.Fatalf("first run wrote %+v, want gpu_created's alert on the create", written[0])
+	}
+	if len(written[1]) != 1 {
+		t.Fatalf("second run wrote %d alerts, want the one revised: %+v", len(written[1]), written[1])
+	}
+	a := written[1][0]
+	if a.ID != created.ID || !a.Revised || !strings.Contains(a.Summary, " asked for ") || !strings.Contains(a.Summary, "; Azure refused it") || len(a.Compute) != 0 {
+		t.Errorf("written again: id %s (first %s), revised %v, %q, compute %+v", a.ID, created.ID, a.Revised, a.Summary, a.Compute)
+	}
+	if !strings.Contains(account[1], "0 new, 1 alert written before revised") {
+		t.Errorf("second run's account: %q", account[1])
+	}
+}

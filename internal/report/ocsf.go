@@ -23,6 +23,7 @@ const (
 	ocsfCategoryUID  = 2    // Findings
 	ocsfClassUID     = 2004 // Detection Finding
 	ocsfActivityID   = 1    // Create
+	ocsfUpdate       = 2    // activity_id "Update": a finding written before, revised
 	ocsfStatusNew    = 1
 	ocsfSuppressed   = 3 // status_id "Suppressed": reviewed, judged benign
 	ocsfAnalyticRule = 1
@@ -46,6 +47,8 @@ var ocsfSeverity = [...]ocsfSev{
 //	activity_id 1 "Create", type_uid 200401, status_id 1 "New", is_alert true
 //	status_id 3 "Suppressed"      Suppressed set (a --suppress entry), is_alert false;
 //	status_detail                 then "<entry id>: <reason>"
+//	activity_id 2 "Update"        Revised set (mamori serve writes again a finding of an
+//	                              earlier cycle that changed), type_uid 200402
 //	time                          Time, epoch milliseconds
 //	severity_id, severity         Severity: informational 1, low 2, medium 3, high 4, critical 5
 //	message                       Summary
@@ -269,6 +272,10 @@ func toOCSF(a *alert.Alert, p ProductInfo) *ocsfFinding {
 		Cloud:    ocsfCloud{Provider: "Azure"},
 	}
 	f.Metadata.CorrelationUID = a.Incident
+	if a.Revised {
+		f.ActivityID, f.ActivityName = ocsfUpdate, "Update"
+		f.TypeUID, f.TypeName = ocsfClassUID*100+ocsfUpdate, "Detection Finding: Update"
+	}
 	if s := a.Suppressed; s != nil {
 		// Still written, as every format writes it, but not as something
 		// to act on: the defender's file says why it is accepted.

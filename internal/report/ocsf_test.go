@@ -186,3 +186,33 @@ func TestOCSFSuppressedAlert(t *testing.T) {
 		t.Errorf("suppressed without an id: status %d, detail %q", f.StatusID, f.StatusDetail)
 	}
 }
+
+// A finding mamori serve writes again (Revised: a create it reported,
+// Azure refused since) is OCSF's Update of the finding written before:
+// activity_id 2, type_uid 200402, the same finding_info.uid; still an
+// alert.
+func TestOCSFRevisedAlertIsAnUpdate(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()[:1]
+	as[0].Revised = true
+	var r map[string]any
+	if err := json.Unmarshal([]byte(writeString(t, OCSF, as, Options{})), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"activity_id", r["activity_id"], 2.0},
+		{"activity_name", r["activity_name"], "Update"},
+		{"type_uid", r["type_uid"], 200402.0},
+		{"type_name", r["type_name"], "Detection Finding: Update"},
+		{"status_id", r["status_id"], 1.0},
+		{"is_alert", r["is_alert"], true},
+		{"the same finding", path(r, "finding_info", "uid"), as[0].ID},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

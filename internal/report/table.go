@@ -110,6 +110,9 @@ func tableRow(a *alert.Alert) [numCols]string {
 	if a.Suppressed != nil {
 		r[colSummary] = "[suppressed: " + Terminal(a.Suppressed.ID) + "] " + r[colSummary]
 	}
+	if a.Revised {
+		r[colSummary] = "[revised] " + r[colSummary]
+	}
 	return r
 }
 

@@ -286,3 +286,19 @@ func TestNotSeenByTenantEscapesTheTenant(t *testing.T) {
 		t.Errorf("got %q", line)
 	}
 }
+
+// A row mamori serve writes again says it is a revision; the JSON lines
+// carry "revised": true, and an alert not revised carries no such member.
+func TestRevisedAlertSaysSo(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()[:2]
+	as[0].Revised = true
+	table := writeString(t, Table, as, Options{Width: 300})
+	if n := strings.Count(table, "[revised] "); n != 1 {
+		t.Errorf("%d rows marked revised, want 1:\n%s", n, table)
+	}
+	lines := strings.Split(strings.TrimSpace(writeString(t, JSONL, as, Options{})), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"revised":true`) || strings.Contains(lines[1], `"revised"`) {
+		t.Errorf("JSON lines:\n%s", strings.Join(lines, "\n"))
+	}
+}

@@ -67,6 +67,7 @@ func TestRefusedAcrossCycles(t *testing.T) {
 	st := openStore(t)
 	process := newProcess(t)
 	// One cycle reads every Start, the next every end.
+	var res *Result
 	for _, part := range []string{starts.String(), ends.String()} {
 		f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
@@ -76,7 +77,27 @@ func TestRefusedAcrossCycles(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		cycle(t, st, watched, process())
+		res = cycle(t, st, watched, process())
+	}
+	// What the first cycle wrote of the refused creates, the second
+	// writes again: each alert on one of them, revised.
+	revised := map[int]bool{}
+	for _, a := range res.Revised {
+		if !a.Revised {
+			t.Errorf("%s on %v written again, not marked revised", a.Rule, a.Resources)
+		}
+		var n int
+		for _, r := range a.Resources {
+			if _, err := fmt.Sscanf(path.Base(r), "miner-%d", &n); err == nil && n < 10 {
+				t.Errorf("%s revised, on miner-%d, which ran: %q", a.Rule, n, a.Summary)
+			}
+		}
+		if a.Rule == "azure.compute.gpu_created" {
+			revised[n] = strings.HasSuffix(a.Summary, "; Azure refused it, no machine ran")
+		}
+	}
+	if len(revised) != 5 || !revised[10] || !revised[11] || !revised[12] || !revised[13] || !revised[14] {
+		t.Errorf("gpu_created alerts revised (miner: says refused): %v, want miners 10 to 14, each saying so", revised)
 	}
 	incs, as := storeIncidents(t, st)
 	found := false

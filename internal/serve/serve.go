@@ -113,8 +113,11 @@ type Result struct {
 	// Files says what was read of each new input (not the carried ones).
 	Files []*source.FileStats
 	Fresh []alert.Alert // alerts new to the store
-	Hunt  *hunt.Result  // nil when there was nothing new
-	Skip  []error       // files that could not be looked at; tried again next cycle
+	// Revised are alerts of earlier cycles, written then, that the cycle
+	// changed: a create they reported, Azure refused (store.Committed).
+	Revised []alert.Alert
+	Hunt    *hunt.Result // nil when there was nothing new
+	Skip    []error      // files that could not be looked at; tried again next cycle
 	// Carried is how many records of earlier cycles were read again for
 	// the windows they are in; Lost, how many could not be (their file
 	// changed or went).
@@ -273,7 +276,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		logs := carriedLogs(s.carriedKinds, stored, cycleTenantLogs(hr, now))
 		drop = drops(append(carried, car.got...), reach, logs, s.settling())
 	}
-	fresh, err := st.Commit(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
+	done, err := st.CommitCycle(ctx, store.Cycle{Alerts: hr.Alerts, Since: hr.TenantStart, Checkpoints: cpsDone, Baseline: s.baseline, Now: now,
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Learned: storeLearned(cfg.Enricher.Learned()),
 		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created,
@@ -281,7 +284,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 	if err != nil {
 		return err
 	}
-	res.Fresh, res.Hunt = fresh, hr
+	res.Fresh, res.Revised, res.Hunt = done.Fresh, done.Revised, hr
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/coverage"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/owner"
 )
@@ -65,12 +66,19 @@ type Cycle struct {
 	Now time.Time
 }
 
-// Commit writes a cycle in one transaction and returns the alerts that
-// were new to the store (an alert already stored, as after a replay of
-// the same records, is not new). On failure nothing is written, and the
+// Commit is CommitCycle for the alerts new to the store alone.
+func (s *Store) Commit(ctx context.Context, c Cycle) ([]alert.Alert, error) {
+	done, err := s.CommitCycle(ctx, c)
+	return done.Fresh, err
+}
+
+// CommitCycle writes a cycle in one transaction and returns the alerts
+// that were new to the store (an alert already stored, as after a replay
+// of the same records, is not new) and those stored before that the
+// cycle revised (revised.go). On failure nothing is written, and the
 // baseline's memory is dropped so that the next cycle reads what the
 // file holds.
-func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err error) {
+func (s *Store) CommitCycle(ctx context.Context, c Cycle) (done Committed, err error) {
 	b := c.Baseline
 	if b != nil {
 		b.mu.Lock()
@@ -81,68 +89,77 @@ func (s *Store) Commit(ctx context.Context, c Cycle) (fresh []alert.Alert, err e
 			}
 		}()
 		if b.err != nil {
-			return nil, b.err
+			return Committed{}, b.err
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if fresh, err = putAlerts(ctx, tx, c.Alerts, cmpNow(c.Now)); err != nil {
-		return nil, fmt.Errorf("store %s: alerts: %w", s.path, err)
+	fresh, err := putAlerts(ctx, tx, c.Alerts, cmpNow(c.Now))
+	if err != nil {
+		return Committed{}, fmt.Errorf("store %s: alerts: %w", s.path, err)
+	}
+	key := event.NewKeyHash(s.RecordKeySecret())
+	if err = putAlertOps(ctx, tx, key, c.Alerts, cmpNow(c.Now)); err != nil {
+		return Committed{}, fmt.Errorf("store %s: alerts' compute: %w", s.path, err)
 	}
 	if err = putSince(ctx, tx, c.Since); err != nil {
-		return nil, fmt.Errorf("store %s: tenants: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: tenants: %w", s.path, err)
 	}
 	if b != nil {
 		if err = b.write(ctx, tx); err != nil {
-			return nil, fmt.Errorf("store %s: baseline: %w", s.path, err)
+			return Committed{}, fmt.Errorf("store %s: baseline: %w", s.path, err)
 		}
 		if err = b.writeFires(ctx, tx, cmpNow(c.Now)); err != nil {
-			return nil, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
+			return Committed{}, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
 		}
 	}
 	if err = putCheckpoints(ctx, tx, c.Checkpoints); err != nil {
-		return nil, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: checkpoints: %w", s.path, err)
 	}
 	if err = putCarry(ctx, tx, c.Carry, c.Lost, c.Drop, cmpNow(c.Now), c.Stale); err != nil {
-		return nil, fmt.Errorf("store %s: carried records: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: carried records: %w", s.path, err)
 	}
 	if err = dropFires(ctx, tx, b, c.Drop, c.Stale); err != nil {
-		return nil, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: first_seen fires: %w", s.path, err)
 	}
 	if err = putTenantLogs(ctx, tx, c.TenantLogs); err != nil {
-		return nil, fmt.Errorf("store %s: tenant logs: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: tenant logs: %w", s.path, err)
 	}
 	if err = putLogs(ctx, tx, c.Logs); err != nil {
-		return nil, fmt.Errorf("store %s: logs: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: logs: %w", s.path, err)
 	}
 	if err = putKeys(ctx, tx, c.Keys); err != nil {
-		return nil, fmt.Errorf("store %s: record keys: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: record keys: %w", s.path, err)
 	}
 	if err = putLearned(ctx, tx, c.Learned, cmpNow(c.Now)); err != nil {
-		return nil, fmt.Errorf("store %s: what the hunt learned: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: what the hunt learned: %w", s.path, err)
 	}
 	if err = names.put(ctx, tx, c.Names); err != nil {
-		return nil, fmt.Errorf("store %s: principal names: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: principal names: %w", s.path, err)
 	}
 	if err = putSightings(ctx, tx, c.Sightings); err != nil {
-		return nil, fmt.Errorf("store %s: owners' sightings: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: owners' sightings: %w", s.path, err)
 	}
-	if err = putCompute(ctx, tx, c.Compute, cmpNow(c.Now)); err != nil {
-		return nil, fmt.Errorf("store %s: compute creates: %w", s.path, err)
+	refusedNow, err := putCompute(ctx, tx, c.Compute, cmpNow(c.Now))
+	if err != nil {
+		return Committed{}, fmt.Errorf("store %s: compute creates: %w", s.path, err)
 	}
 	if err = putCreated(ctx, tx, c.Created); err != nil {
-		return nil, fmt.Errorf("store %s: compute creates: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: compute creates: %w", s.path, err)
+	}
+	if done, err = settleCycle(ctx, tx, key, fresh, refusedNow); err != nil {
+		return Committed{}, fmt.Errorf("store %s: refused creates: %w", s.path, err)
 	}
 	if err = tx.Commit(); err != nil {
-		return nil, fmt.Errorf("store %s: %w", s.path, err)
+		return Committed{}, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	if b != nil {
 		b.dirty, b.prunes = map[pair]map[hash]bool{}, map[pair]int64{}
 	}
-	return fresh, nil
+	return done, nil
 }
 
 func cmpNow(t time.Time) time.Time {

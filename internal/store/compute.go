@@ -102,20 +102,21 @@ type ComputeCreates struct {
 // store is counted, one stored unsized that a record now sizes leaves the
 // unsized count, one a body now shows to create no compute leaves the
 // counts, one read again changes nothing. Operations no cycle read for
-// computeOpsKept are dropped.
-func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time) error {
+// computeOpsKept are dropped. It returns the operations the cycle's
+// records are the first to say Azure refused.
+func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time) (refusedNow []uint64, err error) {
 	if c == nil {
-		return nil
+		return nil, nil
 	}
 	get, err := tx.PrepareContext(ctx, "SELECT sized FROM compute_ops WHERE op = ?")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer get.Close()
 	put, err := tx.PrepareContext(ctx, `INSERT INTO compute_ops (op, sized, seen) VALUES (?, ?, ?)
 		ON CONFLICT (op) DO UPDATE SET sized = sized | excluded.sized, seen = max(seen, excluded.seen)`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer put.Close()
 	creates, unsized, jobs := c.Alone, c.AloneUnsized, c.AloneJobs
@@ -126,7 +127,10 @@ func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time)
 		case errors.Is(err, sql.ErrNoRows):
 			was = -1
 		case err != nil:
-			return err
+			return nil, err
+		}
+		if s&OpFailed != 0 && OpState(max(was, 0))&OpFailed == 0 {
+			refusedNow = append(refusedNow, k)
 		}
 		// What the operation counted before this cycle, and after.
 		var c0, u0, j0 int64
@@ -136,18 +140,18 @@ func putCompute(ctx context.Context, tx *sql.Tx, c *ComputeCycle, now time.Time)
 		c1, u1, j1 := (OpState(max(was, 0)) | s).tally()
 		creates, unsized, jobs = creates+c1-c0, unsized+u1-u0, jobs+j1-j0
 		if _, err := put.ExecContext(ctx, op, int64(s), now.UnixNano()); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO compute_creates (one, creates, unsized, capped, jobs) VALUES (1, ?, ?, ?, ?)
 		ON CONFLICT (one) DO UPDATE SET creates = creates + excluded.creates, unsized = unsized + excluded.unsized,
 		capped = max(capped, excluded.capped), jobs = jobs + excluded.jobs`, creates, unsized, c.Capped, jobs); err != nil {
-		return err
+		return nil, err
 	}
 	// A refused operation is kept as long as the creates it unprices.
 	_, err = tx.ExecContext(ctx, "DELETE FROM compute_ops WHERE seen < ? AND (sized & ? = 0 OR seen < ?)",
 		now.Add(-computeOpsKept).UnixNano(), OpFailed, now.Add(-createdKept).UnixNano())
-	return err
+	return refusedNow, err
 }
 
 // ComputeCreates returns the compute creates the store counts (zero when

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -29,23 +30,32 @@ type refusedOps struct {
 
 // refused reads them.
 func (s *Store) refused(ctx context.Context) (refusedOps, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT op, sized FROM compute_ops WHERE sized & ? != 0", OpFailed)
+	r, err := s.refusedIn(ctx, s.db)
 	if err != nil {
 		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return r, nil
+}
+
+// refusedIn reads them through q: the store, or a cycle's transaction,
+// which sees the refusals it noted.
+func (s *Store) refusedIn(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) (refusedOps, error) {
+	rows, err := q.QueryContext(ctx, "SELECT op, sized FROM compute_ops WHERE sized & ? != 0", OpFailed)
+	if err != nil {
+		return refusedOps{}, err
 	}
 	defer rows.Close()
 	out := refusedOps{keys: map[uint64]OpState{}, hash: event.NewKeyHash(s.RecordKeySecret())}
 	for rows.Next() {
 		var op, sized int64
 		if err := rows.Scan(&op, &sized); err != nil {
-			return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
+			return refusedOps{}, err
 		}
 		out.keys[uint64(op)] = OpState(sized)
 	}
-	if err := rows.Err(); err != nil {
-		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // of reports whether c is the compute of a refused operation.
@@ -70,5 +80,8 @@ func (r refusedOps) settle(a *alert.Alert) {
 			a.Summary = alert.RefusedSummary(a.Summary, a.Compute[0].Resource, s&OpQuota != 0)
 		}
 	}
-	a.Compute = slices.DeleteFunc(a.Compute, r.of)
+	if slices.ContainsFunc(a.Compute, r.of) {
+		// A copy: the alert's compute may be the hunt's, which others read.
+		a.Compute = slices.DeleteFunc(slices.Clone(a.Compute), r.of)
+	}
 }

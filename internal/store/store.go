@@ -40,10 +40,11 @@ const ApplicationID = 0x6d616d6f
 // ctime, inode and looked columns, 15 the regions' seen column (stamped with
 // the upgrade's time) and the scale_sizes and scale_writes tables, 16 the
 // record_keys table and logs' key_level column, 17 the start_writes table,
-// 18 the owned_addrs table, 19 the first_fires table (fires.go).
-const schemaVersion = 19
+// 18 the owned_addrs table, 19 the first_fires table (fires.go), 20 the
+// alert_ops table (revised.go).
+const schemaVersion = 20
 
-// schema creates version 19, at once: a process opening the new store at
+// schema creates version 20, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -92,13 +93,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + `
-PRAGMA user_version = 19;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + `
+PRAGMA user_version = 20;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 18 store into version 19 (each table is
+// upgrade turns a version 1 to 19 store into version 20 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -111,13 +112,13 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
 UPDATE regions SET seen = unixepoch() * 1000000000 WHERE seen = 0;
-PRAGMA user_version = 19;
+PRAGMA user_version = 20;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
