@@ -76,7 +76,8 @@ type Options struct {
 // principal: the caller's address; or a machine's name, between an alert
 // that names the host and one that created it, see hostLinks; an address
 // or a resource that more than SharedBy principals share, an office's
-// egress or the vault every team reads, links nothing), and when
+// egress or the vault every team reads, links nothing; a machine made
+// again by someone else, madeKeys, is another machine), and when
 // the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
 // Connections are transitive (union-find).
@@ -288,7 +289,13 @@ func (g *grouping) link(nodes []int) {
 		keys := all[i]
 		keys.held = slices.DeleteFunc(keys.held, func(h heldKey) bool { return shared[h.key] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
+		made := madeKeys(a)
 		for _, k := range keys.seek {
+			if made[k] {
+				// Made anew by someone else: those who held it before
+				// held another machine of the name.
+				holders[k] = slices.DeleteFunc(holders[k], func(h holder) bool { return !sameActor(g.alert(h.by), a) })
+			}
 			open := g.open(holders[k], n, a)
 			if anySubscription(k) && subscriptions(open) > 1 {
 				continue
@@ -311,16 +318,18 @@ func (g *grouping) link(nodes []int) {
 					kept = append(kept, h)
 				}
 			}
-			holders[k] = append(kept, holder{node: g.find(n), sub: h.sub})
+			holders[k] = append(kept, holder{node: g.find(n), sub: h.sub, by: n})
 		}
 	}
 }
 
 // holder is a set that holds a key (one of its nodes), and for a name
-// held in any subscription, the subscription it is held in.
+// held in any subscription, the subscription it is held in; by is the
+// node whose alert held it.
 type holder struct {
 	node int
 	sub  string
+	by   int
 }
 
 // anySubscription reports whether k is a machine's name in any
@@ -335,7 +344,7 @@ func (g *grouping) open(hs []holder, n int, a *alert.Alert) []holder {
 	var out []holder
 	for _, h := range hs {
 		if r := g.find(h.node); r != g.find(n) && a.Time.Sub(g.end[r]) <= g.gap {
-			out = append(out, holder{r, h.sub})
+			out = append(out, holder{r, h.sub, h.by})
 		}
 	}
 	return out

@@ -134,6 +134,35 @@ func TestGrouping(t *testing.T) {
 		},
 		want: [][]int{{0, 1, 4, 5, 6}, {2, 3}},
 	}, {
+		// A team names its machines by a scheme: eve's ds-exp-569 of
+		// yesterday was deleted and trent made one of the name today.
+		// The machine made again is another: trent's alerts on it, and
+		// Defender's alert on it after, do not join eve's incident,
+		// which an attack on eve's account a few hours later extends.
+		name: "a machine made again under the same name by someone else links nothing to the one before",
+		alerts: []alert.Alert{
+			mk("azure.compute.gpu_created", alert.Low, at(0), principal(eve), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg-ml", "ds-exp-569"), "c1")),
+			mk("azure.compute.gpu_driver_extension", alert.Low, at(5*time.Minute), principal(eve), sub(subA),
+				res(vmOf(subA, "rg-ml", "ds-exp-569")+"/extensions/NvidiaGpuDriverLinux")),
+			mk("azure.compute.gpu_created", alert.Low, at(23*time.Hour), principal(trent), sub(subA),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "RG-ML", "DS-EXP-569"), "c2")),
+			mk("azure.compute.gpu_driver_extension", alert.Low, at(23*time.Hour+4*time.Minute), principal(trent), sub(subA),
+				res(vmOf(subA, "rg-ml", "ds-exp-569")+"/extensions/NvidiaGpuDriverLinux")),
+			mk("azure.defender.gpu_extension_alert", alert.Low, at(23*time.Hour+6*time.Minute), sub(subA), res(vmOf(subA, "rg-ml", "ds-exp-569"))),
+			mk("azure.signin.azure_ip_not_owned", alert.Medium, at(20*time.Hour), principal(eve), ips("20.42.65.90")),
+			// eve made hers again herself: still hers.
+			mk("azure.compute.gpu_created", alert.Low, at(21*time.Hour), principal(eve), sub(subA), ips("20.42.65.90"),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg-ml", "ds-exp-570"), "c3")),
+			mk("azure.compute.gpu_created", alert.Low, at(22*time.Hour), principal(eve), sub(subA), ips("20.42.65.90"),
+				compute("vm", "Standard_NC6s_v3", 1, "eastus", vmOf(subA, "rg-ml", "ds-exp-570"), "c4")),
+			// mallory installs a driver on trent's new machine: a machine
+			// touched, not made again, still links.
+			mk("azure.compute.gpu_driver_extension", alert.Low, at(23*time.Hour+8*time.Minute), principal(mallory), sub(subA),
+				res(vmOf(subA, "rg-ml", "ds-exp-569")+"/extensions/NvidiaGpuDriverLinux")),
+		},
+		want: [][]int{{0, 1, 5, 6, 7}, {2, 3, 4, 8}},
+	}, {
 		// Several tenants' data: a host log read beside both (no folder
 		// of one tenant's) names no tenant, only its machine, which one
 		// tenant's scale set named: it is that tenant's, and joins its

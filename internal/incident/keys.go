@@ -275,3 +275,44 @@ func ipKey(s, subscription string) string {
 	}
 	return a.String()
 }
+
+// madeKeys are the resource keys of the machines an alert of one actor
+// created or started (its compute). A resource's id names whatever
+// machine has that name now: a team that names its machines by a scheme
+// (ds-exp-569, train-01) deletes one and makes it again, someone else the
+// next day. The machine made again is another: an alert that makes it
+// does not link, by its id, to the alerts of others on the one before
+// (incident.link), which would pull a colleague into an attack on the
+// account that last used the name. Its own actor's alerts on it still
+// link, as does whoever touches the machine after it is made (a driver
+// installed on it, Defender's alert on it). An alert over the whole
+// tenant makes nothing anew: its compute is everyone's.
+func madeKeys(a *alert.Alert) map[string]bool {
+	if a.WholeTenant || strings.TrimSpace(a.Principal) == "" || len(a.Compute) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(a.Compute)) // a mass deployment's alert lists thousands
+	for _, c := range a.Compute {
+		if k := resourceKey(c.Resource); k != "" {
+			out["r|"+k] = true
+		}
+	}
+	return out
+}
+
+// sameActor reports whether alerts a and b name one actor: an id in
+// common (UPN, object id, app id, any case).
+func sameActor(a, b *alert.Alert) bool {
+	for _, x := range a.Acting() {
+		x = strings.ToLower(strings.TrimSpace(x))
+		if x == "" {
+			continue
+		}
+		for _, y := range b.Acting() {
+			if strings.EqualFold(x, strings.TrimSpace(y)) {
+				return true
+			}
+		}
+	}
+	return false
+}
