@@ -10,12 +10,21 @@ import (
 // pacedSets is how many scale sets the paced attack builds, one an hour
 // and more apart; pacedSize and pacedCapacity what each holds: 5 × 8 GPUs,
 // 40 an hour against gpu_volume's 48, 200 over the day against
-// gpu_volume.day's 128.
+// gpu_volume.day's 128. On Windows (windows.go), 10 × 4 T4s
+// (pacedWindows), a size Azure's Windows GPU driver supports: the same
+// GPUs, 640 vCPUs an hour against vcpu_volume's 1,024.
 const (
 	pacedSets     = 5
 	pacedSize     = "Standard_ND96asr_v4"
 	pacedCapacity = 5
 )
+
+// pacedWindows is the Windows attack's scale set: size, quota family,
+// capacity and each machine's vCPUs.
+var pacedWindows = struct {
+	size, family    string
+	capacity, vcpus int
+}{"Standard_NC64as_T4_v3", "standardNCASv3_T4Family", 10, 64}
 
 // pacedEvades are the per-hour rules the paced attack stays under.
 var pacedEvades = []string{
@@ -29,6 +38,7 @@ var pacedEvades = []string{
 // raises A100 quota in one far region, then builds a scale set of five
 // 8-GPU machines a little over each hour, so that no hour holds two, and
 // mines on each. The day's sum of GPUs gives it away (gpu_volume.day).
+// A third build Windows machines (pacedWindows).
 func (g *gen) pacedGPUDay(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.wk) // its own stream: the other scenarios' records stay as they were
@@ -39,7 +49,13 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 	loc := g.otherRegions(1)[0]
 	a := Attack{Start: at, Principals: principalIDs(p), Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
-	now := g.quota(at.Add(4*time.Minute+g.jitter(4*time.Minute)), ua, loc, "standardNDASv4_A100Family", pacedSets*pacedCapacity*96)
+	size, family, capacity, vcpus := pacedSize, "standardNDASv4_A100Family", pacedCapacity, 96
+	windows := g.drawWindows(&a)
+	if windows {
+		w := pacedWindows
+		size, family, capacity, vcpus = w.size, w.family, w.capacity, w.vcpus
+	}
+	now := g.quota(at.Add(4*time.Minute+g.jitter(4*time.Minute)), ua, loc, family, pacedSets*capacity*vcpus)
 	pool := pick(g.r, listedPools)
 	ep := g.poolEndpoint(pool, 0)
 	resolved := false
@@ -51,14 +67,16 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 		}
 		rid := t.rg("gpu-"+loc) + "/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/" + strings.ToUpper(fmt.Sprintf("batch-%d", i))
 		net := g.attackNetwork(at, a.Start, ua, "gpu-"+loc, fmt.Sprintf("batch-%d", i), loc)
-		g.arm(at, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: vmssBody(loc, pacedSize, pacedCapacity, "Spot", []any{}), Loc: loc, Accept: true})
+		body := withOS(vmssBody(loc, size, capacity, "Spot", []any{}), windows, "batch")
+		g.arm(at, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", rid, armOpts{Body: body, Loc: loc, Accept: true})
 		now = at
 		a.Resources = append(a.Resources, strings.ToLower(rid))
 		up := at.Add(5*time.Minute + g.jitter(4*time.Minute))
 		src := fmt.Sprintf("10.%d.5.%d", 60+i, 4+g.r.IntN(20))
 		resolved = g.lookup(up, net, src, pool+".") || resolved
-		host := fmt.Sprintf("batch-%d%06d", i, g.r.IntN(pacedCapacity))
-		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
+		host := fmt.Sprintf("batch-%d%06d", i, g.r.IntN(capacity))
+		g.setWindows(host, rid, windows)
+		g.attackerExec(up.Add(2*time.Second), host, 1900+g.r.IntN(100), 1877, 0, kit.argsIn(minersOn(windows), g.mnr, ep, devCUDA))
 		g.minerAlert(&a, up.Add(2*time.Second), rid, host)
 		a.extend(up.Add(2 * time.Second))
 		a.extend(g.minerFlows(up, net, src, ep))
@@ -69,7 +87,7 @@ func (g *gen) pacedGPUDay(at time.Time) Attack {
 		"azure.compute.new_region", "azure.compute.gpu_volume.day",
 	}
 	a.Evades = slices.Clone(pacedEvades)
-	a.Note = fmt.Sprintf("%d scale sets of %d × %s, one a little over each hour: under the hourly sums, over the day's", pacedSets, pacedCapacity, pacedSize)
+	a.Note = fmt.Sprintf("%d scale sets of %d × %s, one a little over each hour: under the hourly sums, over the day's", pacedSets, capacity, size)
 	a.mined(g.agents, kit, ep, resolved)
 	return a
 }

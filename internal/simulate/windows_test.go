@@ -15,7 +15,7 @@ import (
 // sysmonImage is the Image of a Sysmon event's XML.
 var sysmonImage = regexp.MustCompile(`<Data Name="Image">([^<]*)</Data>`)
 
-// TestWindowsMachines: GPU chains, slow attacks and CPU mining on Windows
+// TestWindowsMachines: GPU chains, slow and paced attacks and CPU mining on Windows
 // machines (windows.go) are written in Windows' shapes (Windows Server's
 // image in the scale sets, the Windows driver extension of NVIDIA's or
 // AMD's GPUs, NVIDIA's Windows driver setup, Windows' Custom Script
@@ -23,7 +23,7 @@ var sysmonImage = regexp.MustCompile(`<Data Name="Image">([^<]*)</Data>`)
 // Defender for Endpoint in its tenants, by Sysmon for Windows beside
 // Sysmon for Linux and by Windows' Security log beside auditd (never in
 // auditd's or Sysmon for Linux's files), and a hunt fires what truth
-// expects (checkHunt: the slow attack still evades the hourly rules):
+// expects (checkHunt: the slow and paced attacks still evade the hourly rules):
 // NVIDIA's and AMD's sizes, the driver on the hosts, the GPU miners of
 // other coins and each log turn up within a few seeds. The GPU chain's
 // twin on Windows stays quiet.
@@ -37,7 +37,7 @@ func TestWindowsMachines(t *testing.T) {
 		// in turn, so their Windows ones through Windows' Security log,
 		// Sysmon for Windows and Defender.
 		hostLog, windowsLog := []string{LogAuditd, LogSysmon, LogMDE}[seed%3], []string{LogSecurityEvent, LogSysmonEvent, LogMDE}[seed%3]
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining", "slow-attack"},
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining", "slow-attack", "paced-gpu-day"},
 			HostAgents: AgentsAll, HostLog: hostLog, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
 		x := truth.Attacks[0]
@@ -54,7 +54,7 @@ func TestWindowsMachines(t *testing.T) {
 			switch {
 			case strings.HasPrefix(name, "insights-activity-logs/"):
 				activity = append(activity, b...)
-			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-") || strings.HasPrefix(name, "hosts/eval-"):
+			case strings.HasPrefix(name, "hosts/train-") || strings.HasPrefix(name, "hosts/quarterly") || strings.HasPrefix(name, "hosts/render-") || strings.HasPrefix(name, "hosts/eval-") || strings.HasPrefix(name, "hosts/batch-"):
 				t.Errorf("seed %d: %s: a Windows machine's processes in auditd's log", seed, name)
 			case strings.HasPrefix(name, "securityevent/"):
 				if windowsLog != LogSecurityEvent {
@@ -106,7 +106,7 @@ func TestWindowsMachines(t *testing.T) {
 		if !bytes.Contains(activity, []byte("MicrosoftWindowsServer")) {
 			t.Errorf("seed %d: no scale set of Windows Server's image", seed)
 		}
-		chainHosts, cpuHosts, slowHosts := 0, 0, 0
+		chainHosts, cpuHosts, slowHosts, pacedHosts := 0, 0, 0, 0
 		for host, folders := range procs {
 			switch {
 			case strings.HasPrefix(host, "train-"):
@@ -115,6 +115,8 @@ func TestWindowsMachines(t *testing.T) {
 				cpuHosts++
 			case strings.HasPrefix(host, "eval-"):
 				slowHosts++
+			case strings.HasPrefix(host, "batch-"):
+				pacedHosts++
 			case !strings.HasPrefix(host, "quarterly"):
 				continue // the tenant's own Linux machines, in Defender's log too
 			}
@@ -124,9 +126,9 @@ func TestWindowsMachines(t *testing.T) {
 				}
 			}
 		}
-		if chainHosts != 3 || cpuHosts != 3 || slowHosts != slowSteps {
-			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3, %d of the slow attack's %d",
-				seed, windowsLog, chainHosts, cpuHosts, slowHosts, slowSteps)
+		if chainHosts != 3 || cpuHosts != 3 || slowHosts != slowSteps || pacedHosts != pacedSets {
+			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3, %d of the slow attack's %d, %d of the paced attack's %d",
+				seed, windowsLog, chainHosts, cpuHosts, slowHosts, slowSteps, pacedHosts, pacedSets)
 		}
 		if !bytes.Contains(activity, []byte("/EXTENSIONS/CUSTOMSCRIPTEXTENSION")) {
 			t.Errorf("seed %d: CPU mining wrote no Windows Custom Script extension", seed)
