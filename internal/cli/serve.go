@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/notify"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
@@ -27,6 +30,9 @@ type serveFlags struct {
 	format string
 	output string
 	quiet  time.Duration
+	// The webhook each cycle's alerts are posted to (--notify, else
+	// MAMORI_NOTIFY_URL): a secret, never printed.
+	notify, notifyFormat, notifySeverity string
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
@@ -49,12 +55,18 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written, appended each cycle: jsonl, ocsf (one JSON object a line) or table")
 	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
 	spanVar(fs, &f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this `span` (24h, 2d; 0: never)")
+	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity to this webhook `URL` (a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists)")
+	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks) or json (the alerts whole)")
+	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
 	}
 	if err := f.check(); err != nil {
 		return nil, nil, err
+	}
+	if f.notify == "" {
+		f.notify = os.Getenv("MAMORI_NOTIFY_URL")
 	}
 	if f.every < time.Second {
 		return nil, nil, fmt.Errorf("--every %s: at least 1s", f.every)
@@ -97,6 +109,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// as <(zcat …) gives it; a service watches what stays).
 		if !st.IsDir() && !st.Mode().IsRegular() {
 			fmt.Fprintf(stderr, "mamori serve: %s: not a folder or a file (%s)\n", report.Terminal(d), st.Mode().Type())
+			return ExitUsage
+		}
+	}
+	var notifier *notify.Notifier
+	if f.notify != "" {
+		if notifier, err = newNotifier(f); err != nil {
+			fmt.Fprintln(stderr, "mamori serve:", err)
 			return ExitUsage
 		}
 	}
@@ -175,6 +194,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
+			notifyCycle(ctx, notifier, stderr, res)
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}
@@ -225,6 +245,38 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", plural.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
+}
+
+// newNotifier makes the --notify webhook's notifier; its errors never
+// name the URL.
+func newNotifier(f *serveFlags) (*notify.Notifier, error) {
+	format, err := notify.ParseFormat(f.notifyFormat)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-format: %w", err)
+	}
+	min, ok := alert.ParseSeverity(strings.TrimSpace(f.notifySeverity))
+	if !ok || min == alert.Informational {
+		return nil, fmt.Errorf("--notify-severity %q: low, medium, high or critical", report.Terminal(f.notifySeverity))
+	}
+	n, err := notify.New(f.notify, format, min)
+	if err != nil {
+		return nil, fmt.Errorf("--notify: %w", err)
+	}
+	return n, nil
+}
+
+// notifyCycle posts the cycle's alerts to the webhook, if any. A stop
+// asked for after the commit still posts: the alerts are written out, and
+// the page is what they are for.
+func notifyCycle(ctx context.Context, n *notify.Notifier, stderr io.Writer, res *serve.Result) {
+	if n == nil || len(res.Read) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if _, err := n.Send(ctx, res.Fresh, res.Revised); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify: not told:", report.Terminal(err.Error()))
+	}
 }
 
 // revisedText tells of the alerts a cycle wrote again.

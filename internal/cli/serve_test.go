@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -443,5 +447,57 @@ func TestServeWritesAgainAnAlertOnACreateRefusedLater(t *testing.T) {
 	}
 	if !strings.Contains(account[1], "0 new, 1 alert written before revised") {
 		t.Errorf("second run's account: %q", account[1])
+	}
+}
+
+// serve --notify posts one message a cycle with the alerts at or above
+// --notify-severity, and a cycle with nothing new posts nothing; a
+// webhook that is no URL is refused without being printed.
+func TestServeNotifies(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	url := hook.URL + "/services/T0/B0/sekrit"
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data := t.TempDir()
+	code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", url, "--notify-format", "json", "--notify-severity", "high", example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	high, all := 0, jsonl(t, out)
+	for _, a := range all {
+		if a.Severity >= alert.High && a.Suppressed == nil {
+			high++
+		}
+	}
+	mu.Lock()
+	got := slices.Clone(bodies)
+	mu.Unlock()
+	if high == 0 || high == len(all) || len(got) != 1 {
+		t.Fatalf("%d of %d alerts written at high or critical, %d posts; want them in one", high, len(all), len(got))
+	}
+	var body struct{ Alerts []alert.Alert }
+	if err := json.Unmarshal([]byte(got[0]), &body); err != nil || len(body.Alerts) != high {
+		t.Errorf("posted %d alerts (%v), want the %d at high or critical", len(body.Alerts), err, high)
+	}
+	code, _, errs = run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", url, example)
+	mu.Lock()
+	posts := len(bodies)
+	mu.Unlock()
+	if code != ExitOK || posts != 1 {
+		t.Errorf("nothing new: exit %d (%s), %d posts in all", code, errs, posts)
+	}
+	for _, bad := range [][]string{{"--notify", "hooks.example.com/services/sekrit"}, {"--notify", url, "--notify-severity", "loud"}, {"--notify", url, "--notify-format", "teams"}} {
+		code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, bad...), example)...)
+		if code != ExitUsage || strings.Contains(errs, "sekrit") || !strings.Contains(errs, "--notify") {
+			t.Errorf("%v: exit %d, %q", bad, code, errs)
+		}
 	}
 }

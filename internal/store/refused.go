@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -30,32 +29,23 @@ type refusedOps struct {
 
 // refused reads them.
 func (s *Store) refused(ctx context.Context) (refusedOps, error) {
-	r, err := s.refusedIn(ctx, s.db)
+	rows, err := s.db.QueryContext(ctx, "SELECT op, sized FROM compute_ops WHERE sized & ? != 0", OpFailed)
 	if err != nil {
 		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
-	}
-	return r, nil
-}
-
-// refusedIn reads them through q: the store, or a cycle's transaction,
-// which sees the refusals it noted.
-func (s *Store) refusedIn(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) (refusedOps, error) {
-	rows, err := q.QueryContext(ctx, "SELECT op, sized FROM compute_ops WHERE sized & ? != 0", OpFailed)
-	if err != nil {
-		return refusedOps{}, err
 	}
 	defer rows.Close()
 	out := refusedOps{keys: map[uint64]OpState{}, hash: event.NewKeyHash(s.RecordKeySecret())}
 	for rows.Next() {
 		var op, sized int64
 		if err := rows.Scan(&op, &sized); err != nil {
-			return refusedOps{}, err
+			return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
 		}
 		out.keys[uint64(op)] = OpState(sized)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return refusedOps{}, fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return out, nil
 }
 
 // of reports whether c is the compute of a refused operation.

@@ -1,0 +1,157 @@
+// Package notify tells a team what a service's cycle found, by posting
+// to a webhook: a Slack incoming webhook (or any receiver of Slack's
+// {"text": …} body: Mattermost, Rocket.Chat), or a receiver of JSON (a
+// SOAR playbook, a function) that takes the alerts whole.
+//
+// The webhook's URL is a secret (a Slack webhook's path is its token):
+// it is never written in an error or a log line. The alerts carry text an
+// attacker chose (principal and resource names, command lines): for Slack
+// it is escaped as Slack's message format asks (&, <, > as entities, so
+// that no name can mention @channel or make a link), control and bidi
+// characters made visible as on a terminal, and links are not unfurled.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// Format is the body a webhook takes.
+type Format string
+
+// The formats.
+const (
+	Slack Format = "slack" // {"text": …}, Slack's message format
+	JSON  Format = "json"  // {"source": "mamori", "alerts": [...], "revised": [...]}
+)
+
+// ParseFormat reads a format's name.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case Slack, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (valid: slack, json)", s)
+}
+
+// Notifier posts a cycle's alerts at or above a severity.
+type Notifier struct {
+	url    string // a secret: never in an error
+	format Format
+	min    alert.Severity
+	client *http.Client
+	// Retries and Backoff: a post that fails for the network or a 5xx is
+	// tried again, Backoff times its number apart.
+	retries int
+	backoff time.Duration
+}
+
+// New makes a notifier for rawURL, an http or https URL (an error names
+// what is wrong with it, never the URL itself).
+func New(rawURL string, format Format, min alert.Severity) (*Notifier, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("the webhook is not an http or https URL")
+	}
+	return &Notifier{url: u.String(), format: format, min: min, client: &http.Client{Timeout: 15 * time.Second}, retries: 2, backoff: time.Second}, nil
+}
+
+// Send posts one message for the alerts of fresh and revised at or above
+// the notifier's severity; nothing when there are none. It reports how
+// many alerts it told of.
+func (n *Notifier) Send(ctx context.Context, fresh, revised []alert.Alert) (int, error) {
+	fresh, revised = n.keep(fresh), n.keep(revised)
+	if len(fresh)+len(revised) == 0 {
+		return 0, nil
+	}
+	body, err := n.body(fresh, revised)
+	if err != nil {
+		return 0, err
+	}
+	for try := 0; ; try++ {
+		again, err := n.post(ctx, body)
+		if err == nil {
+			return len(fresh) + len(revised), nil
+		}
+		if !again || try >= n.retries {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(time.Duration(try+1) * n.backoff):
+		}
+	}
+}
+
+func (n *Notifier) keep(as []alert.Alert) []alert.Alert {
+	var out []alert.Alert
+	for _, a := range as {
+		if a.Severity >= n.min && a.Suppressed == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (n *Notifier) body(fresh, revised []alert.Alert) ([]byte, error) {
+	if n.format == JSON {
+		return json.Marshal(struct {
+			Source  string        `json:"source"`
+			Alerts  []alert.Alert `json:"alerts"`
+			Revised []alert.Alert `json:"revised,omitempty"`
+		}{"mamori", fresh, revised})
+	}
+	return json.Marshal(struct {
+		Text        string `json:"text"`
+		UnfurlLinks bool   `json:"unfurl_links"`
+		UnfurlMedia bool   `json:"unfurl_media"`
+	}{Text: slackText(fresh, revised)})
+}
+
+// post sends body once; again says a failure may pass if tried again
+// (the network, the receiver's 5xx or 429).
+func (n *Notifier) post(ctx context.Context, body []byte) (again bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err != nil {
+		return false, errors.New("the webhook's request could not be made")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "mamori")
+	resp, err := n.client.Do(req)
+	if err != nil {
+		// A *url.Error names the URL: only what went wrong is said.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return true, fmt.Errorf("posting to the webhook: %s", scrub(err.Error(), n.url))
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
+	if resp.StatusCode/100 == 2 {
+		return false, nil
+	}
+	again = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+	return again, fmt.Errorf("the webhook answered %s", resp.Status)
+}
+
+// scrub removes the URL, and its path (the token a Slack webhook holds in
+// it), from an error's text, should a transport quote them.
+func scrub(s, rawURL string) string {
+	s = strings.ReplaceAll(s, rawURL, "the webhook")
+	if u, err := url.Parse(rawURL); err == nil && len(u.Path) > 1 {
+		s = strings.ReplaceAll(s, u.Path, "/…")
+	}
+	return s
+}

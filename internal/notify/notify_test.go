@@ -1,0 +1,203 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// receiver is a webhook that keeps what it is sent and answers each post
+// with the next of codes (200 once they run out).
+type receiver struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	codes  []int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/json" {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	r.bodies = append(r.bodies, b)
+	if len(r.codes) > 0 {
+		w.WriteHeader(r.codes[0])
+		r.codes = r.codes[1:]
+	}
+}
+
+// secretPath is a Slack webhook's path: its token.
+const secretPath = "/services/T000/B000/XXXXsecretXXXX"
+
+func serve(t *testing.T, codes ...int) (*receiver, string) {
+	t.Helper()
+	r := &receiver{codes: codes}
+	s := httptest.NewServer(r)
+	t.Cleanup(s.Close)
+	return r, s.URL + secretPath
+}
+
+func notifier(t *testing.T, url string, f Format, min alert.Severity) *Notifier {
+	t.Helper()
+	n, err := New(url, f, min)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.backoff = time.Millisecond
+	return n
+}
+
+var t0 = time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)
+
+func alerts() []alert.Alert {
+	return []alert.Alert{
+		{ID: "a1", Rule: "azure.compute.gpu_created", Severity: alert.Low, Time: t0, Principal: "eve@contoso.com", Summary: "created a GPU VM"},
+		{ID: "a2", Rule: "azure.compute.gpu_volume", Severity: alert.High, Time: t0.Add(time.Minute), Incident: "inc-1",
+			Principal: "<!channel> \x1b[31m`x`", Summary: "GPUs in bulk on <https://evil.example|click here> & more \u202egpj.exe"},
+		{ID: "a3", Rule: "azure.host.miner_process", Severity: alert.Critical, Time: t0.Add(2 * time.Minute), Incident: "inc-1", Summary: "xmrig"},
+		{ID: "a4", Rule: "azure.compute.gpu_volume", Severity: alert.High, Time: t0, Summary: "suppressed", Suppressed: &alert.Suppression{ID: "#1", Reason: "planned"}},
+	}
+}
+
+// A Slack message tells of the alerts at or above the severity, worst
+// first, revised ones marked; text an attacker chose can neither mention
+// the channel, make a link, close a code span nor move the cursor; links
+// are not unfurled; a suppressed alert is not told.
+func TestSlackMessage(t *testing.T) {
+	t.Parallel()
+	r, url := serve(t)
+	n := notifier(t, url, Slack, alert.High)
+	revised := []alert.Alert{{ID: "a5", Rule: "azure.compute.gpu_created", Severity: alert.High, Time: t0, Revised: true,
+		Summary: "asked for probe-0; Azure refused it on quota, no machine ran"}}
+	told, err := n.Send(context.Background(), alerts(), revised)
+	if err != nil || told != 3 || len(r.bodies) != 1 {
+		t.Fatalf("told %d (%v), %d posts; want 3 alerts in one post", told, err, len(r.bodies))
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(r.bodies[0], &raw); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := raw["text"].(string)
+	if raw["unfurl_links"] != false || raw["unfurl_media"] != false {
+		t.Errorf("links unfurled: %s", r.bodies[0])
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) != 4 || lines[0] != "*mamori*: 2 new alerts, 1 alert written before revised (a create they reported, Azure refused)" {
+		t.Fatalf("message:\n%s", text)
+	}
+	if !strings.HasPrefix(lines[1], "• *critical* `azure.host.miner_process`") || !strings.Contains(lines[1], "(inc-1)") {
+		t.Errorf("worst first: %q", lines[1])
+	}
+	// Then the two high ones, oldest first.
+	if !strings.HasPrefix(lines[2], "• revised: *high* `azure.compute.gpu_created`") {
+		t.Errorf("revised: %q", lines[2])
+	}
+	hostile := lines[3]
+	for _, bad := range []string{"<!channel>", "<https:", "\x1b", "\u202e", "`x`"} {
+		if strings.Contains(hostile, bad) {
+			t.Errorf("hostile text kept %q: %q", bad, hostile)
+		}
+	}
+	for _, want := range []string{"&lt;!channel&gt;", "&lt;https://evil.example|click here&gt; &amp; more", `\x1b[31m'x'`, `\u202e`} {
+		if !strings.Contains(hostile, want) {
+			t.Errorf("want %q in %q", want, hostile)
+		}
+	}
+}
+
+// Past slackLines alerts the message counts the rest.
+func TestSlackMessageCountsTheRest(t *testing.T) {
+	t.Parallel()
+	var as []alert.Alert
+	for i := range 25 {
+		as = append(as, alert.Alert{ID: string(rune('a' + i)), Rule: "r", Severity: alert.High, Time: t0.Add(time.Duration(i) * time.Minute), Summary: strings.Repeat("s", 400)})
+	}
+	text := slackText(as, nil)
+	lines := strings.Split(text, "\n")
+	if len(lines) != 1+slackLines+1 || !strings.HasPrefix(lines[len(lines)-1], "… and 15 more") {
+		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+	if strings.Contains(lines[1], strings.Repeat("s", slackSummary+1)) || !strings.HasSuffix(lines[1], "…") {
+		t.Errorf("a long summary kept whole: %q", lines[1])
+	}
+}
+
+// The JSON receiver gets the alerts whole, revised apart; nothing is
+// posted when no alert reaches the severity.
+func TestJSONBodyAndNothingToTell(t *testing.T) {
+	t.Parallel()
+	r, url := serve(t)
+	n := notifier(t, url, JSON, alert.Critical)
+	if told, err := n.Send(context.Background(), alerts()[:2], nil); told != 0 || err != nil || len(r.bodies) != 0 {
+		t.Fatalf("nothing critical: told %d (%v), %d posts", told, err, len(r.bodies))
+	}
+	if _, err := n.Send(context.Background(), alerts(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Source  string
+		Alerts  []alert.Alert
+		Revised []alert.Alert
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Source != "mamori" || len(got.Alerts) != 1 || got.Alerts[0].ID != "a3" || got.Revised != nil {
+		t.Errorf("body %s", r.bodies[0])
+	}
+}
+
+// A receiver's 5xx is tried again; a 4xx is not; what the error says
+// never holds the webhook's URL or its token, also when the receiver is
+// gone.
+func TestFailuresNeverNameTheWebhook(t *testing.T) {
+	t.Parallel()
+	r, url := serve(t, http.StatusBadGateway, http.StatusOK)
+	n := notifier(t, url, Slack, alert.Low)
+	if told, err := n.Send(context.Background(), alerts(), nil); err != nil || told != 3 || len(r.bodies) != 2 {
+		t.Errorf("a 502 then a 200: told %d (%v) in %d posts, want 3 in 2", told, err, len(r.bodies))
+	}
+	r, url = serve(t, http.StatusNotFound)
+	n = notifier(t, url, Slack, alert.Low)
+	_, err := n.Send(context.Background(), alerts(), nil)
+	if err == nil || len(r.bodies) != 1 || err.Error() != "the webhook answered 404 Not Found" {
+		t.Errorf("a 404: %v after %d posts", err, len(r.bodies))
+	}
+	s := httptest.NewServer(http.NotFoundHandler())
+	gone := s.URL + secretPath
+	s.Close()
+	n = notifier(t, gone, Slack, alert.Low)
+	_, err = n.Send(context.Background(), alerts(), nil)
+	t.Logf("the receiver gone: %v", err)
+	if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), gone) {
+		t.Errorf("the receiver gone: %v", err)
+	}
+	for _, bad := range []string{"ftp://example.com/x", "hooks.example.com" + secretPath, "https://", "http://[::1" + secretPath} {
+		if _, err := New(bad, Slack, alert.High); err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "example") {
+			t.Errorf("New(%q): %v", bad, err)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Format{"slack": Slack, " JSON ": JSON} {
+		if got, err := ParseFormat(in); got != want || err != nil {
+			t.Errorf("%q: %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseFormat("teams"); err == nil {
+		t.Error("teams accepted")
+	}
+}
