@@ -77,7 +77,7 @@ type Options struct {
 // that names the host and one that created it, see hostLinks; an address
 // or a resource that more than SharedBy principals share, an office's
 // egress or the vault every team reads, links nothing; a machine made
-// again by someone else, madeKeys, is another machine), and when
+// again by someone else, links.made, is another machine), and when
 // the later one starts at
 // most Gap after the end of the incident the earlier one is in by then.
 // Connections are transitive (union-find).
@@ -289,9 +289,8 @@ func (g *grouping) link(nodes []int) {
 		keys := all[i]
 		keys.held = slices.DeleteFunc(keys.held, func(h heldKey) bool { return shared[h.key] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
-		made := madeKeys(a)
 		for _, k := range keys.seek {
-			if made[k] {
+			if keys.madeAnew(k) {
 				// Made anew by someone else: those who held it before
 				// held another machine of the name.
 				holders[k] = slices.DeleteFunc(holders[k], func(h holder) bool { return !sameActor(g.alert(h.by), a) })

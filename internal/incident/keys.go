@@ -14,6 +14,19 @@ import (
 type links struct {
 	held []heldKey
 	seek []string
+	// made are the resource keys of the machines the alert's one actor
+	// created or started (its compute). A resource's id names whatever
+	// machine has that name now: a team that names its machines by a
+	// scheme (ds-exp-569, train-01) deletes one and makes it again,
+	// someone else the next day. The machine made again is another: an
+	// alert that makes it does not link, by its id, to others' alerts on
+	// the one before (grouping.link), which would pull a colleague into an
+	// attack on the account that last used the name. Its own actor's
+	// alerts on it still link, as does whoever touches the machine after
+	// it is made (a driver installed on it, Defender's alert on it). An
+	// alert over the whole tenant makes nothing anew: its compute is
+	// everyone's.
+	made []string
 	// has says which lists hold each key (isHeld, isSought), made once
 	// an alert has more than smallLinks keys: an alert of a mass
 	// deployment names thousands of machines, each a few keys, and
@@ -34,6 +47,7 @@ const smallLinks = 16
 const (
 	isHeld uint8 = 1 << iota
 	isSought
+	isMade
 )
 
 // note marks k as in the list bit names, and reports whether it was not.
@@ -51,6 +65,9 @@ func (l *links) note(k string, bit uint8) bool {
 		}
 		for _, k := range l.seek {
 			l.has[k] |= isSought
+		}
+		for _, k := range l.made {
+			l.has[k] |= isMade
 		}
 	}
 	if l.has[k]&bit != 0 {
@@ -83,6 +100,22 @@ func (l *links) look(k string) {
 
 func (l *links) both(k string) { l.hold(k); l.look(k) }
 
+// makes notes k among the keys the alert made (links.made).
+func (l *links) makes(k string) {
+	if l.has != nil {
+		l.has[k] |= isMade
+	}
+	l.made = append(l.made, k)
+}
+
+// madeAnew reports whether the alert made k (links.made).
+func (l *links) madeAnew(k string) bool {
+	if l.has != nil {
+		return l.has[k]&isMade != 0
+	}
+	return slices.Contains(l.made, k)
+}
+
 // linkKeys are the values that tie an alert to others of its tenant: its
 // principal, the resources it touched, its IP addresses and the
 // correlation ids of its creates, each prefixed with its kind so that a
@@ -106,9 +139,14 @@ func linkKeys(a *alert.Alert) links {
 			l.both("r|" + k)
 		}
 	}
+	one := !a.WholeTenant && strings.TrimSpace(a.Principal) != ""
 	for _, c := range a.Compute {
 		if k := resourceKey(c.Resource); k != "" {
-			l.both("r|" + k)
+			k = "r|" + k
+			l.both(k)
+			if one {
+				l.makes(k)
+			}
 		}
 		if op := strings.ToLower(strings.TrimSpace(c.Operation)); op != "" {
 			l.both("c|" + op)
@@ -276,43 +314,20 @@ func ipKey(s, subscription string) string {
 	return a.String()
 }
 
-// madeKeys are the resource keys of the machines an alert of one actor
-// created or started (its compute). A resource's id names whatever
-// machine has that name now: a team that names its machines by a scheme
-// (ds-exp-569, train-01) deletes one and makes it again, someone else the
-// next day. The machine made again is another: an alert that makes it
-// does not link, by its id, to the alerts of others on the one before
-// (incident.link), which would pull a colleague into an attack on the
-// account that last used the name. Its own actor's alerts on it still
-// link, as does whoever touches the machine after it is made (a driver
-// installed on it, Defender's alert on it). An alert over the whole
-// tenant makes nothing anew: its compute is everyone's.
-func madeKeys(a *alert.Alert) map[string]bool {
-	if a.WholeTenant || strings.TrimSpace(a.Principal) == "" || len(a.Compute) == 0 {
-		return nil
-	}
-	out := make(map[string]bool, len(a.Compute)) // a mass deployment's alert lists thousands
-	for _, c := range a.Compute {
-		if k := resourceKey(c.Resource); k != "" {
-			out["r|"+k] = true
-		}
-	}
-	return out
-}
-
 // sameActor reports whether alerts a and b name one actor: an id in
-// common (UPN, object id, app id, any case).
+// common (UPN, object id, app id, any case), as Acting lists them.
 func sameActor(a, b *alert.Alert) bool {
-	for _, x := range a.Acting() {
-		x = strings.ToLower(strings.TrimSpace(x))
-		if x == "" {
-			continue
-		}
-		for _, y := range b.Acting() {
-			if strings.EqualFold(x, strings.TrimSpace(y)) {
-				return true
-			}
-		}
+	if a.WholeTenant || b.WholeTenant {
+		return false
 	}
-	return false
+	same := func(x string) bool {
+		if x = strings.TrimSpace(x); x == "" {
+			return false
+		}
+		if strings.EqualFold(x, strings.TrimSpace(b.Principal)) {
+			return true
+		}
+		return slices.ContainsFunc(b.PrincipalIDs, func(y string) bool { return strings.EqualFold(x, strings.TrimSpace(y)) })
+	}
+	return same(a.Principal) || slices.ContainsFunc(a.PrincipalIDs, same)
 }
