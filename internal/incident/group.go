@@ -290,7 +290,7 @@ func (g *grouping) link(nodes []int) {
 		keys.held = slices.DeleteFunc(keys.held, func(h heldKey) bool { return shared[h.key] })
 		keys.seek = slices.DeleteFunc(keys.seek, func(k string) bool { return shared[k] })
 		for _, k := range keys.seek {
-			if keys.madeAnew(k) {
+			if len(holders[k]) > 0 && keys.madeAnew(k) {
 				// Made anew by someone else: those who held it before
 				// held another machine of the name.
 				holders[k] = slices.DeleteFunc(holders[k], func(h holder) bool { return !sameActor(g.alert(h.by), a) })
