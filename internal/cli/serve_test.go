@@ -494,7 +494,7 @@ func TestServeNotifies(t *testing.T) {
 	if code != ExitOK || posts != 1 {
 		t.Errorf("nothing new: exit %d (%s), %d posts in all", code, errs, posts)
 	}
-	for _, bad := range [][]string{{"--notify", "hooks.example.com/services/sekrit"}, {"--notify", url, "--notify-severity", "loud"}, {"--notify", url, "--notify-format", "teams"}} {
+	for _, bad := range [][]string{{"--notify", "hooks.example.com/services/sekrit"}, {"--notify", url, "--notify-severity", "loud"}, {"--notify", url, "--notify-format", "email"}} {
 		code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, bad...), example)...)
 		if code != ExitUsage || strings.Contains(errs, "sekrit") || !strings.Contains(errs, "--notify") {
 			t.Errorf("%v: exit %d, %q", bad, code, errs)

@@ -1,14 +1,16 @@
 // Package notify tells a team what a service's cycle found, by posting
 // to a webhook: a Slack incoming webhook (or any receiver of Slack's
-// {"text": …} body: Mattermost, Rocket.Chat), or a receiver of JSON (a
-// SOAR playbook, a function) that takes the alerts whole.
+// {"text": …} body: Mattermost, Rocket.Chat), a Microsoft Teams channel's
+// Workflows webhook (an Adaptive Card), or a receiver of JSON (a SOAR
+// playbook, a function) that takes the alerts whole.
 //
 // The webhook's URL is a secret (a Slack webhook's path is its token):
 // it is never written in an error or a log line. The alerts carry text an
 // attacker chose (principal and resource names, command lines): for Slack
 // it is escaped as Slack's message format asks (&, <, > as entities, so
 // that no name can mention @channel or make a link), control and bidi
-// characters made visible as on a terminal, and links are not unfurled.
+// characters made visible as on a terminal, and links are not unfurled;
+// for Teams it goes in text runs, which read no Markdown.
 package notify
 
 import (
@@ -32,16 +34,17 @@ type Format string
 // The formats.
 const (
 	Slack Format = "slack" // {"text": …}, Slack's message format
+	Teams Format = "teams" // a message holding an Adaptive Card (teams.go)
 	JSON  Format = "json"  // {"source": "mamori", "alerts": [...], "revised": [...]}
 )
 
 // ParseFormat reads a format's name.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
-	case Slack, JSON:
+	case Slack, Teams, JSON:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (valid: slack, json)", s)
+	return "", fmt.Errorf("unknown format %q (valid: slack, teams, json)", s)
 }
 
 // Notifier posts a cycle's alerts at or above a severity.
@@ -105,7 +108,10 @@ func (n *Notifier) keep(as []alert.Alert) []alert.Alert {
 }
 
 func (n *Notifier) body(fresh, revised []alert.Alert) ([]byte, error) {
-	if n.format == JSON {
+	switch n.format {
+	case Teams:
+		return json.Marshal(teamsBody(fresh, revised))
+	case JSON:
 		return json.Marshal(struct {
 			Source  string        `json:"source"`
 			Alerts  []alert.Alert `json:"alerts"`

@@ -116,7 +116,7 @@ func TestSlackMessage(t *testing.T) {
 	}
 }
 
-// Past slackLines alerts the message counts the rest.
+// Past listed alerts the message counts the rest.
 func TestSlackMessageCountsTheRest(t *testing.T) {
 	t.Parallel()
 	var as []alert.Alert
@@ -125,10 +125,10 @@ func TestSlackMessageCountsTheRest(t *testing.T) {
 	}
 	text := slackText(as, nil)
 	lines := strings.Split(text, "\n")
-	if len(lines) != 1+slackLines+1 || !strings.HasPrefix(lines[len(lines)-1], "… and 15 more") {
+	if len(lines) != 1+listed+1 || !strings.HasPrefix(lines[len(lines)-1], "… and 15 more") {
 		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
 	}
-	if strings.Contains(lines[1], strings.Repeat("s", slackSummary+1)) || !strings.HasSuffix(lines[1], "…") {
+	if strings.Contains(lines[1], strings.Repeat("s", summaryChars+1)) || !strings.HasSuffix(lines[1], "…") {
 		t.Errorf("a long summary kept whole: %q", lines[1])
 	}
 }
@@ -192,12 +192,66 @@ func TestFailuresNeverNameTheWebhook(t *testing.T) {
 
 func TestParseFormat(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]Format{"slack": Slack, " JSON ": JSON} {
+	for in, want := range map[string]Format{"slack": Slack, " JSON ": JSON, "Teams": Teams} {
 		if got, err := ParseFormat(in); got != want || err != nil {
 			t.Errorf("%q: %q, %v", in, got, err)
 		}
 	}
-	if _, err := ParseFormat("teams"); err == nil {
-		t.Error("teams accepted")
+	if _, err := ParseFormat("email"); err == nil {
+		t.Error("email accepted")
+	}
+}
+
+// A Teams message is one Adaptive Card: the counts, then a rich text
+// block per alert, worst first, whose runs read no Markdown, so that
+// a name written as a link is shown as written; a card's date function
+// is spaced out.
+func TestTeamsCard(t *testing.T) {
+	t.Parallel()
+	r, url := serve(t)
+	n := notifier(t, url, Teams, alert.High)
+	as := alerts()
+	as[1].Principal = "[sign in](https://evil.example) {{DATE(2017-02-14T06:00:00Z)}}"
+	if _, err := n.Send(context.Background(), as, nil); err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Type        string
+		Attachments []struct {
+			ContentType string
+			Content     struct {
+				Type, Version string
+				Body          []struct {
+					Type, Text string
+					Inlines    []struct{ Type, Text, Weight, Color string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.bodies[0], &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Type != "message" || len(msg.Attachments) != 1 || msg.Attachments[0].ContentType != "application/vnd.microsoft.card.adaptive" {
+		t.Fatalf("not a message holding a card: %s", r.bodies[0])
+	}
+	card := msg.Attachments[0].Content
+	if card.Type != "AdaptiveCard" || len(card.Body) != 3 || card.Body[0].Text != "mamori: 2 new alerts" {
+		t.Fatalf("card %s", r.bodies[0])
+	}
+	worst, hostile := card.Body[1], card.Body[2]
+	if worst.Type != "RichTextBlock" || len(worst.Inlines) != 2 || worst.Inlines[0].Text != "critical " || worst.Inlines[0].Color != "Attention" ||
+		!strings.HasPrefix(worst.Inlines[1].Text, "azure.host.miner_process: xmrig") {
+		t.Errorf("the critical alert first: %+v", worst)
+	}
+	for _, in := range hostile.Inlines {
+		if in.Type != "TextRun" {
+			t.Errorf("an alert's text in a %s, which reads Markdown", in.Type)
+		}
+	}
+	text := hostile.Inlines[1].Text
+	for _, want := range []string{"[sign in](https://evil.example) { {DATE(", `\u202e`, "(inc-1)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("want %q in %q", want, text)
+		}
 	}
 }

@@ -11,51 +11,83 @@ import (
 	"github.com/mamori-sec/mamori/internal/report"
 )
 
-// slackLines is how many alerts a message lists; the rest are counted.
-const slackLines = 10
+// listed is how many alerts a message lists; the rest are counted.
+const listed = 10
 
-// slackSummary is how many characters of a summary a line keeps.
-const slackSummary = 300
+// summaryChars is how many characters of a summary a message keeps.
+const summaryChars = 300
 
-// slackText is the message: a line of counts, then the worst alerts
-// first, each with its severity, rule, principal, summary and incident.
-func slackText(fresh, revised []alert.Alert) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*mamori*: %s", plural.Count(len(fresh), "new alert", "new alerts"))
+// digest is what a message says, whatever its format: a line of counts
+// (mamori's own words), then the worst alerts first.
+type digest struct {
+	head  string
+	shown []alert.Alert
+	more  int
+}
+
+func digestOf(fresh, revised []alert.Alert) digest {
+	d := digest{head: "mamori: " + plural.Count(len(fresh), "new alert", "new alerts")}
 	if len(revised) > 0 {
-		fmt.Fprintf(&b, ", %s written before revised (a create they reported, Azure refused)", plural.Count(len(revised), "alert", "alerts"))
+		d.head += fmt.Sprintf(", %s written before revised (a create they reported, Azure refused)", plural.Count(len(revised), "alert", "alerts"))
 	}
-	all := slices.Concat(fresh, revised)
-	slices.SortStableFunc(all, func(x, y alert.Alert) int {
+	d.shown = slices.Concat(fresh, revised)
+	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {
 		return cmp.Or(cmp.Compare(y.Severity, x.Severity), x.Time.Compare(y.Time))
 	})
-	for i, a := range all {
-		if i == slackLines {
-			fmt.Fprintf(&b, "\n… and %d more ('mamori alerts --store FILE' lists them)", len(all)-slackLines)
-			break
-		}
-		b.WriteString("\n• ")
-		if a.Revised {
-			b.WriteString("revised: ")
-		}
-		fmt.Fprintf(&b, "*%s* `%s`", a.Severity, escape(report.RuleLabel(&a)))
-		if who := cmp.Or(a.PrincipalName, a.Principal); who != "" {
-			fmt.Fprintf(&b, " %s", escape(who))
-		}
-		fmt.Fprintf(&b, ": %s", escape(cut(a.Summary, slackSummary)))
-		if a.Incident != "" {
-			fmt.Fprintf(&b, " (%s)", escape(a.Incident))
-		}
+	if len(d.shown) > listed {
+		d.shown, d.more = d.shown[:listed], len(d.shown)-listed
+	}
+	return d
+}
+
+// moreText is the line that counts the alerts not listed.
+func (d digest) moreText() string {
+	return fmt.Sprintf("… and %d more ('mamori alerts --store FILE' lists them)", d.more)
+}
+
+// line is one alert's words after its severity (and "revised: "): rule,
+// principal, summary, incident, each an attacker may have chosen, made
+// safe by esc.
+func line(a *alert.Alert, esc func(string) string, code func(string) string) string {
+	var b strings.Builder
+	b.WriteString(code(esc(report.RuleLabel(a))))
+	if who := cmp.Or(a.PrincipalName, a.Principal); who != "" {
+		b.WriteString(" " + esc(who))
+	}
+	b.WriteString(": " + esc(cut(a.Summary, summaryChars)))
+	if a.Incident != "" {
+		b.WriteString(" (" + esc(a.Incident) + ")")
 	}
 	return b.String()
 }
 
-// escape makes text an attacker chose safe in a Slack message: control
-// and bidi characters visible (report.Terminal), then &, < and > as the
-// entities Slack asks for, so that "<!channel>" or "<https://…|click>"
-// in a resource's name is shown, not acted on. Backticks become quotes:
-// a name cannot close the code span its rule is shown in.
-func escape(s string) string {
+// slackText is the Slack message: the counts in bold, then a bullet for
+// each alert listed, its severity in bold and its rule as code.
+func slackText(fresh, revised []alert.Alert) string {
+	d := digestOf(fresh, revised)
+	var b strings.Builder
+	b.WriteString("*mamori*" + strings.TrimPrefix(d.head, "mamori"))
+	for i := range d.shown {
+		a := &d.shown[i]
+		b.WriteString("\n• ")
+		if a.Revised {
+			b.WriteString("revised: ")
+		}
+		fmt.Fprintf(&b, "*%s* %s", a.Severity, line(a, slackEscape, func(s string) string { return "`" + s + "`" }))
+	}
+	if d.more > 0 {
+		b.WriteString("\n" + d.moreText())
+	}
+	return b.String()
+}
+
+// slackEscape makes text an attacker chose safe in a Slack message:
+// control and bidi characters visible (report.Terminal), then &, < and >
+// as the entities Slack asks for, so that "<!channel>" or
+// "<https://…|click>" in a resource's name is shown, not acted on.
+// Backticks become quotes: a name cannot close the code span its rule is
+// shown in.
+func slackEscape(s string) string {
 	s = report.Terminal(s)
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
 }

@@ -1,0 +1,58 @@
+package notify
+
+import (
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// teamsBody is the message for a Microsoft Teams channel's Workflows
+// webhook ("When a Teams webhook request is received", then "Post card in
+// a chat or channel"): a message holding one Adaptive Card. Its text
+// blocks read Markdown, where a name like "[sign in](https://…)" would be
+// a link; each alert is therefore a RichTextBlock of TextRuns, which read
+// no Markdown, so what an attacker chose is shown as written (control and
+// bidi characters made visible, as on a terminal; "{{", which opens a
+// card's date function, spaced out).
+func teamsBody(fresh, revised []alert.Alert) any {
+	d := digestOf(fresh, revised)
+	body := []any{map[string]any{"type": "TextBlock", "text": d.head, "weight": "Bolder", "wrap": true}}
+	for i := range d.shown {
+		a := &d.shown[i]
+		sev := a.Severity.String()
+		if a.Revised {
+			sev = "revised: " + sev
+		}
+		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
+			map[string]any{"type": "TextRun", "text": sev + " ", "weight": "Bolder", "color": teamsColor(a.Severity)},
+			map[string]any{"type": "TextRun", "text": line(a, teamsEscape, func(s string) string { return s })},
+		}})
+	}
+	if d.more > 0 {
+		body = append(body, map[string]any{"type": "TextBlock", "text": d.moreText(), "wrap": true, "isSubtle": true})
+	}
+	return map[string]any{
+		"type": "message",
+		"attachments": []any{map[string]any{
+			"contentType": "application/vnd.microsoft.card.adaptive",
+			"content":     map[string]any{"type": "AdaptiveCard", "version": "1.4", "body": body},
+		}},
+	}
+}
+
+// teamsColor is the Adaptive Card colour of a severity.
+func teamsColor(s alert.Severity) string {
+	switch {
+	case s >= alert.High:
+		return "Attention"
+	case s == alert.Medium:
+		return "Warning"
+	}
+	return "Default"
+}
+
+// teamsEscape makes text an attacker chose plain in a text run.
+func teamsEscape(s string) string {
+	return strings.ReplaceAll(report.Terminal(s), "{{", "{ {")
+}
