@@ -107,20 +107,29 @@ var windowsDriverVersions = []string{"538.46", "551.78", "553.24", "566.14"}
 
 // windowsDriverCommand is dev's Windows driver setup run silently:
 // NVIDIA's, as the Azure GRID build or the data-centre one, or AMD's
-// Software: Cloud Edition, unpacked under C:\AMD as its installer does,
-// run with -install (or -factoryresetinstall over an earlier driver), as
-// Azure's guide for the V620 sizes gives it. It draws from r as
+// Software: Cloud Edition, unpacked under C:\AMD as its installer does
+// (or elsewhere), run bare or with -install (or -factoryresetinstall
+// over an earlier driver), as Azure's guide for the V620 sizes gives it.
+// It draws from r as
 // driverCommand does (a version, then a form), so that the stream of
 // drivers stays the same whichever system a chain takes.
 func windowsDriverCommand(r *rand.Rand, dev string) []string {
 	v := pick(r, windowsDriverVersions)
 	form := r.IntN(7)
 	if dev == devOpenCL {
-		flag := "-install"
-		if form == 0 {
-			flag = "-factoryresetinstall"
+		// Azure's guide: setup.exe run bare for a first install,
+		// -factoryresetinstall over an earlier driver; or the package
+		// unpacked somewhere else than C:\AMD and installed with -install.
+		const pkg = `\AMD-Software-Cloud-Edition-23.Q3-Win10-Win11-Server2022\Setup.exe`
+		switch form {
+		case 0:
+			return []string{`C:\AMD` + pkg, "-factoryresetinstall"}
+		case 1, 2:
+			return []string{`C:\AMD` + pkg}
+		case 3:
+			return []string{`C:\Users\Public` + pkg, "-install"}
 		}
-		return []string{`C:\AMD\AMD-Software-Cloud-Edition-23.Q3-Win10-Win11-Server2022\Setup.exe`, flag}
+		return []string{`C:\AMD` + pkg, "-install"}
 	}
 	if form < 4 {
 		return []string{`C:\Users\azureadmin\Downloads\` + v + "_grid_win10_win11_server2022_dch_64bit_international_azure_swl.exe", "-s", "-noreboot"}
