@@ -501,3 +501,17 @@ func TestServeNotifies(t *testing.T) {
 		}
 	}
 }
+
+// The webhook from the environment (MAMORI_NOTIFY_URL, out of process
+// lists) that refuses the post: the cycle says it could not tell, without
+// the URL, and its alerts are written all the same. Not parallel: it sets
+// the environment.
+func TestServeNotifyRefusedNamesNoURL(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	defer gone.Close()
+	t.Setenv("MAMORI_NOTIFY_URL", gone.URL+"/services/T0/B0/sekrit")
+	code, out, errs := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), example)
+	if code != ExitOK || len(jsonl(t, out)) == 0 || !strings.Contains(errs, "mamori serve: notify: not told: the webhook answered 404 Not Found") || strings.Contains(errs, "sekrit") {
+		t.Errorf("a refusing receiver: exit %d, %d alerts written, stderr %q", code, len(jsonl(t, out)), errs)
+	}
+}
