@@ -1,0 +1,55 @@
+package notify
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// FuzzMessages: whatever text an attacker puts in an alert, the Slack
+// message holds no raw <, > or backtick of it (no mention, no link, no
+// escape from a code span), no & but an entity's, and the Teams card's
+// runs no control or bidi character; both bodies are valid UTF-8 JSON
+// text.
+func FuzzMessages(f *testing.F) {
+	for _, s := range []string{"<!channel>", "<https://evil.example|click>", "a & b", "`x`", "\x1b[31m", "\u202egpj.exe", "{{DATE(2017-02-14T06:00:00Z)}}", "\xff\xfe", "[a](b)"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, who, summary string) {
+		a := []alert.Alert{{ID: "a", Rule: "azure.compute.gpu_volume", Severity: alert.High, Principal: who, Summary: summary, Incident: who}}
+		text := slackText(a, nil)
+		// The rule's name, in its code span, is mamori's; what follows it
+		// is the alert's.
+		const rule = "`azure.compute.gpu_volume`"
+		i := strings.Index(text, rule)
+		if i < 0 {
+			t.Fatalf("no rule in %q", text)
+		}
+		rest := text[i+len(rule):]
+		if strings.ContainsAny(rest, "<>`") {
+			t.Errorf("raw markup in %q", rest)
+		}
+		for i := strings.IndexByte(rest, '&'); i >= 0; i = strings.IndexByte(rest, '&') {
+			if !strings.HasPrefix(rest[i:], "&amp;") && !strings.HasPrefix(rest[i:], "&lt;") && !strings.HasPrefix(rest[i:], "&gt;") {
+				t.Fatalf("a bare & in %q", rest)
+			}
+			rest = rest[i+1:]
+		}
+		for _, s := range []string{text, teamsEscape(who), teamsEscape(summary)} {
+			if !utf8.ValidString(s) {
+				t.Fatalf("invalid UTF-8: %q", s)
+			}
+			for _, r := range s {
+				if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029') {
+					t.Fatalf("%U kept in %q", r, s)
+				}
+			}
+		}
+		if strings.Contains(teamsEscape(who), "{{") {
+			t.Errorf("a card function kept: %q", teamsEscape(who))
+		}
+	})
+}
