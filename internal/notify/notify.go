@@ -53,8 +53,8 @@ type Notifier struct {
 	format Format
 	min    alert.Severity
 	client *http.Client
-	// Retries and Backoff: a post that fails for the network or a 5xx is
-	// tried again, Backoff times its number apart.
+	// retries and backoff: a post that fails for the network, a 5xx or a
+	// 429 is tried again, backoff times its number apart.
 	retries int
 	backoff time.Duration
 }
