@@ -22,7 +22,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	days := fs.Int("days", 30, fmt.Sprintf("days of logs per tenant, %d to %d", simulate.MinDays, simulate.MaxDays))
 	size := fs.String("tenant-size", "small", "small, medium, large, or mixed: each tenant's size drawn (six small, three medium, one large in ten)")
 	shape := fs.String("shape", simulate.ShapeRecords, "the Activity Log's export shape in every tenant: records, rest or loganalytics, or several separated by commas (the same days in each export)")
-	machineOS := fs.String("machine-os", "", "the system of the attackers' machines (the GPU chain's, the slow and paced attacks', CPU mining's) and the GPU chain's twin's in every tenant: linux or windows; default: drawn for each, a third windows")
+	machineOS := fs.String("machine-os", "", "the system of the attackers' machines (the GPU chain's, the slow and paced attacks', the GPU fleet's, CPU mining's) and the GPU chain's twin's in every tenant: linux or windows; default: drawn for each, a third windows")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hunts run at once")
 	together := fs.Int("together", 1, "tenants read by each hunt, each in a folder of its own (as a service over many tenants reads them); each is scored on the alerts placed in its tenant")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")

@@ -204,19 +204,30 @@ type vmImage struct{ publisher, offer, sku string }
 // The images the simulated tenants make VMs from: Ubuntu, whose GPU
 // machines need the driver extension, and two that carry the NVIDIA
 // driver (azure.compute.gpu_driver_image): NVIDIA's GPU-optimized image
-// and Azure's Ubuntu HPC image.
+// and Azure's Ubuntu HPC image. On Windows (windows.go), Windows Server's,
+// whose GPU machines need the driver extension, and the Windows Data
+// Science VM's, which carries the driver.
 var (
-	ubuntuImage = vmImage{"Canonical", "ubuntu-24_04-lts", "server"}
-	nvidiaImage = vmImage{"nvidia", "ngc_base_image_version_b", "ngc-base-version-24_03_4_gen2"}
-	hpcImage    = vmImage{"microsoft-dsvm", "ubuntu-hpc", "2204"}
+	ubuntuImage      = vmImage{"Canonical", "ubuntu-24_04-lts", "server"}
+	nvidiaImage      = vmImage{"nvidia", "ngc_base_image_version_b", "ngc-base-version-24_03_4_gen2"}
+	hpcImage         = vmImage{"microsoft-dsvm", "ubuntu-hpc", "2204"}
+	windowsImage     = vmImage{"MicrosoftWindowsServer", "WindowsServer", "2022-datacenter-azure-edition"}
+	dsvmWindowsImage = vmImage{"microsoft-dsvm", "dsvm-win-2022", "winserver-2022"}
 )
+
+// windows reports whether the image is a Windows one.
+func (i vmImage) windows() bool { return i == windowsImage || i == dsvmWindowsImage }
 
 // vmBodyFrom is a VM create request body, of a VM made from img.
 func vmBodyFrom(loc, size string, img vmImage) map[string]any {
+	os := map[string]any{"adminUsername": "azureuser", "linuxConfiguration": map[string]any{"disablePasswordAuthentication": true}}
+	if img.windows() {
+		os = map[string]any{"adminUsername": "azureadmin", "windowsConfiguration": map[string]any{"provisionVMAgent": true, "enableAutomaticUpdates": false}}
+	}
 	return map[string]any{"location": loc, "properties": map[string]any{
 		"hardwareProfile": map[string]any{"vmSize": size},
 		"storageProfile":  map[string]any{"imageReference": map[string]any{"publisher": img.publisher, "offer": img.offer, "sku": img.sku, "version": "latest"}},
-		"osProfile":       map[string]any{"adminUsername": "azureuser", "linuxConfiguration": map[string]any{"disablePasswordAuthentication": true}},
+		"osProfile":       os,
 	}}
 }
 

@@ -18,6 +18,13 @@ const (
 	fleetSize       = "Standard_ND96asr_v4"
 )
 
+// fleetWindows is the Windows fleet's (windows.go): ten four-GPU T4
+// machines a principal, the same 40 GPUs, 640 vCPUs; ten drivers.
+var fleetWindows = struct {
+	size string
+	vms  int
+}{"Standard_NC64as_T4_v3", 10}
+
 // listedPools are pools mining-pool intelligence lists as confirmed
 // (data/mining/pools.csv): the attacks mine on one of them.
 var listedPools = []string{"gulf.moneroocean.stream", "pool.supportxmr.com", "xmr-eu1.nanopool.org"}
@@ -37,7 +44,8 @@ var candidatePools = []string{"alphablockmonero.xyz"}
 // tenant's hour gives it away (gpu_volume.tenant), and the first two
 // principals' drivers (gpu_driver_extension.many_machines); the third
 // makes its machines from NVIDIA's image, which carries the driver
-// (gpu_driver_image).
+// (gpu_driver_image). A third build Windows machines (fleetWindows), the
+// third account's from the Windows Data Science VM's image.
 func (g *gen) gpuFleet(at time.Time) Attack {
 	t := g.t
 	restore := g.drawFrom(g.fleet)
@@ -49,28 +57,33 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 	devs := t.developers()
 	a := Attack{Start: at, Resources: []string{strings.ToLower(t.FirewallID)}}
 	kit := g.minerKit()
+	size, vms, driver, base, withDriver := fleetSize, fleetVMs, "NvidiaGpuDriverLinux", ubuntuImage, nvidiaImage
+	windows := g.drawWindows(&a)
+	if windows {
+		size, vms, driver, base, withDriver = fleetWindows.size, fleetWindows.vms, "NvidiaGpuDriverWindows", windowsImage, dsvmWindowsImage
+	}
 	now, resolved := at, false
 	for j, k := range g.r.Perm(len(devs))[:fleetPrincipals] {
 		p := devs[k]
 		a.Principals = append(a.Principals, principalIDs(p)...)
 		ua := g.stolenCLI(now, p, ip, false)
 		now = now.Add(2*time.Minute + g.jitter(time.Minute))
-		for i := range fleetVMs {
+		for i := range vms {
 			name := fmt.Sprintf("render-%d%d-%04d", j, i, g.r.IntN(10000))
 			rid := t.vmID("render-"+loc, name)
 			g.deploys[ua.OID] = append(g.deploys[ua.OID], now)
-			// The last account's machines are NVIDIA's own image, driver
-			// and all: no extension is written for them.
+			// The last account's machines are from an image that carries
+			// the driver: no extension is written for them.
 			fromImage := j == fleetPrincipals-1
-			img := ubuntuImage
+			img := base
 			if fromImage {
-				img = nvidiaImage
+				img = withDriver
 			}
-			end := g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, fleetSize, img), Loc: loc, Accept: true})
+			end := g.arm(now, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE", rid, armOpts{Body: vmBodyFrom(loc, size, img), Loc: loc, Accept: true})
 			if !fromImage {
 				ext := end.Add(30*time.Second + g.jitter(30*time.Second))
-				end = g.arm(ext, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/NVIDIAGPUDRIVERLINUX",
-					armOpts{Body: extBody(loc, "Microsoft.HpcCompute", "NvidiaGpuDriverLinux", "1.6", nil), Loc: loc, Accept: true})
+				end = g.arm(ext, ua, "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", rid+"/EXTENSIONS/"+strings.ToUpper(driver),
+					armOpts{Body: extBody(loc, "Microsoft.HpcCompute", driver, "1.6", nil), Loc: loc, Accept: true})
 				if j == 0 && i == 0 {
 					g.extensionAlert(&a, ext, rid)
 				}
@@ -82,7 +95,8 @@ func (g *gen) gpuFleet(at time.Time) Attack {
 			up := end.Add(3*time.Minute + g.jitter(2*time.Minute))
 			src := fmt.Sprintf("10.%d.%d.%d", 30+len(t.Regions), 6+j, 10+i)
 			resolved = g.lookup(up, net, src, ep.host+".") || resolved
-			g.attackerExec(up.Add(2*time.Second), name, 1900+g.r.IntN(100), 1877, 0, kit.args(g.mnr, ep, devCUDA))
+			g.setWindows(name, rid, windows)
+			g.attackerExec(up.Add(2*time.Second), name, 1900+g.r.IntN(100), 1877, 0, kit.argsIn(minersOn(windows), g.mnr, ep, devCUDA))
 			g.minerAlert(&a, up.Add(2*time.Second), rid, name)
 			a.extend(up.Add(2 * time.Second))
 			a.extend(g.minerFlows(up, net, src, ep))

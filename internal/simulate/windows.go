@@ -13,8 +13,9 @@ import (
 // AmdGpuDriverWindows); an attacker who finds them free builds Windows
 // scale sets, and the rules must read the Windows shapes of the driver and
 // the miner as they read Linux's. A third of the GPU chains do, of the slow
-// and paced attacks and of the CPU mining attacks (a Windows Custom Script
-// extension starting the miner), drawn from their own stream (g.win), so that every other record
+// and paced attacks, of the GPU fleets and of the CPU mining attacks (a
+// Windows Custom Script extension starting the miner), drawn from their
+// own stream (g.win), so that every other record
 // of a seed stays what it was; their draws from the shared streams are
 // the Linux attack's.
 //

@@ -12,10 +12,13 @@ import (
 	"github.com/mamori-sec/mamori/internal/enrich"
 )
 
+// fleetHost is the name of a fleet attack's machine (attack_fleet.go).
+var fleetHost = regexp.MustCompile(`^render-[0-9]{2}-[0-9]{4}$`)
+
 // sysmonImage is the Image of a Sysmon event's XML.
 var sysmonImage = regexp.MustCompile(`<Data Name="Image">([^<]*)</Data>`)
 
-// TestWindowsMachines: GPU chains, slow and paced attacks and CPU mining on Windows
+// TestWindowsMachines: GPU chains, slow and paced attacks, GPU fleets and CPU mining on Windows
 // machines (windows.go) are written in Windows' shapes (Windows Server's
 // image in the scale sets, the Windows driver extension of NVIDIA's or
 // AMD's GPUs, NVIDIA's Windows driver setup, Windows' Custom Script
@@ -37,7 +40,7 @@ func TestWindowsMachines(t *testing.T) {
 		// in turn, so their Windows ones through Windows' Security log,
 		// Sysmon for Windows and Defender.
 		hostLog, windowsLog := []string{LogAuditd, LogSysmon, LogMDE}[seed%3], []string{LogSecurityEvent, LogSysmonEvent, LogMDE}[seed%3]
-		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining", "slow-attack", "paced-gpu-day"},
+		opt := Options{Seed: seed, Days: testDays, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin", "cpu-mining", "slow-attack", "paced-gpu-day", "gpu-vm-fleet"},
 			HostAgents: AgentsAll, HostLog: hostLog, MachineOS: OSWindows}
 		dir, truth := write(t, opt)
 		x := truth.Attacks[0]
@@ -106,11 +109,13 @@ func TestWindowsMachines(t *testing.T) {
 		if !bytes.Contains(activity, []byte("MicrosoftWindowsServer")) {
 			t.Errorf("seed %d: no scale set of Windows Server's image", seed)
 		}
-		chainHosts, cpuHosts, slowHosts, pacedHosts := 0, 0, 0, 0
+		chainHosts, cpuHosts, slowHosts, pacedHosts, fleetHosts := 0, 0, 0, 0, 0
 		for host, folders := range procs {
 			switch {
 			case strings.HasPrefix(host, "train-"):
 				chainHosts++
+			case fleetHost.MatchString(host):
+				fleetHosts++
 			case strings.HasPrefix(host, "render-"):
 				cpuHosts++
 			case strings.HasPrefix(host, "eval-"):
@@ -126,9 +131,12 @@ func TestWindowsMachines(t *testing.T) {
 				}
 			}
 		}
-		if chainHosts != 3 || cpuHosts != 3 || slowHosts != slowSteps || pacedHosts != pacedSets {
-			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3, %d of the slow attack's %d, %d of the paced attack's %d",
-				seed, windowsLog, chainHosts, cpuHosts, slowHosts, slowSteps, pacedHosts, pacedSets)
+		if chainHosts != 3 || cpuHosts != 3 || slowHosts != slowSteps || pacedHosts != pacedSets || fleetHosts != fleetPrincipals*fleetWindows.vms {
+			t.Errorf("seed %d: %s logged %d of the GPU chain's 3 machines, %d of CPU mining's 3, %d of the slow attack's %d, %d of the paced attack's %d, %d of the fleet's %d",
+				seed, windowsLog, chainHosts, cpuHosts, slowHosts, slowSteps, pacedHosts, pacedSets, fleetHosts, fleetPrincipals*fleetWindows.vms)
+		}
+		if !bytes.Contains(activity, []byte("dsvm-win-2022")) {
+			t.Errorf("seed %d: the fleet's third account made no machine from the Windows Data Science VM's image", seed)
 		}
 		if !bytes.Contains(activity, []byte("/EXTENSIONS/CUSTOMSCRIPTEXTENSION")) {
 			t.Errorf("seed %d: CPU mining wrote no Windows Custom Script extension", seed)

@@ -66,7 +66,7 @@ type Options struct {
 	// from the seed (sysmonShare, mdeShare).
 	HostLog string
 	// MachineOS is the system of the machines the scale-set attacks (the
-	// GPU chain, the slow and paced attacks, CPU mining) and the GPU chain's twin build: OSLinux,
+	// GPU chain, the slow and paced attacks, the GPU fleet, CPU mining) and the GPU chain's twin build: OSLinux,
 	// OSWindows, or "" for one drawn for each (windows.go: a third
 	// Windows).
 	MachineOS string
