@@ -126,6 +126,10 @@ type Alert struct {
 	Revised bool `json:"revised,omitempty"`
 }
 
+// RevisedWhy is why alerts are written again (Revised), as the service's
+// account and its notifications say it.
+const RevisedWhy = "a create they reported, Azure refused"
+
 // Suppression is what an output shows of the entry that silenced an alert.
 type Suppression struct {
 	ID      string `json:"id"`

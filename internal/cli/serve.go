@@ -284,7 +284,7 @@ func revisedText(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %s written before revised (a create they reported, Azure refused)", plural.Count(n, "alert", "alerts"))
+	return fmt.Sprintf(", %s written before revised (%s)", plural.Count(n, "alert", "alerts"), alert.RevisedWhy)
 }
 
 // writeLogChanges says, on a server's first cycle, which logs the rules

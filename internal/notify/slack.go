@@ -28,7 +28,7 @@ type digest struct {
 func digestOf(fresh, revised []alert.Alert) digest {
 	d := digest{head: "mamori: " + plural.Count(len(fresh), "new alert", "new alerts")}
 	if len(revised) > 0 {
-		d.head += fmt.Sprintf(", %s written before revised (a create they reported, Azure refused)", plural.Count(len(revised), "alert", "alerts"))
+		d.head += fmt.Sprintf(", %s written before revised (%s)", plural.Count(len(revised), "alert", "alerts"), alert.RevisedWhy)
 	}
 	d.shown = slices.Concat(fresh, revised)
 	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {
@@ -45,12 +45,10 @@ func (d digest) moreText() string {
 	return fmt.Sprintf("… and %d more ('mamori alerts --store FILE' lists them)", d.more)
 }
 
-// line is one alert's words after its severity (and "revised: "): rule,
-// principal, summary, incident, each an attacker may have chosen, made
-// safe by esc.
-func line(a *alert.Alert, esc func(string) string, code func(string) string) string {
+// line is one alert's words after its rule: principal, summary,
+// incident, each an attacker may have chosen, made safe by esc.
+func line(a *alert.Alert, esc func(string) string) string {
 	var b strings.Builder
-	b.WriteString(code(esc(report.RuleLabel(a))))
 	if who := cmp.Or(a.PrincipalName, a.Principal); who != "" {
 		b.WriteString(" " + esc(who))
 	}
@@ -73,7 +71,7 @@ func slackText(fresh, revised []alert.Alert) string {
 		if a.Revised {
 			b.WriteString("revised: ")
 		}
-		fmt.Fprintf(&b, "*%s* %s", a.Severity, line(a, slackEscape, func(s string) string { return "`" + s + "`" }))
+		fmt.Fprintf(&b, "*%s* `%s`%s", a.Severity, slackEscape(report.RuleLabel(a)), line(a, slackEscape))
 	}
 	if d.more > 0 {
 		b.WriteString("\n" + d.moreText())

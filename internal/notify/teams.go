@@ -26,7 +26,7 @@ func teamsBody(fresh, revised []alert.Alert) any {
 		}
 		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
 			map[string]any{"type": "TextRun", "text": sev + " ", "weight": "Bolder", "color": teamsColor(a.Severity)},
-			map[string]any{"type": "TextRun", "text": line(a, teamsEscape, func(s string) string { return s })},
+			map[string]any{"type": "TextRun", "text": teamsEscape(report.RuleLabel(a)) + line(a, teamsEscape)},
 		}})
 	}
 	if d.more > 0 {

@@ -52,27 +52,23 @@ type Committed struct {
 // putAlertOps notes the compute operations each alert reports, keyed as
 // compute_ops keys them, and forgets those no cycle stored lately.
 func putAlertOps(ctx context.Context, tx *sql.Tx, key *event.KeyHash, as []alert.Alert, now time.Time) error {
-	var put *sql.Stmt
+	put, err := tx.PrepareContext(ctx, `INSERT INTO alert_ops (op, alert, seen) VALUES (?, ?, ?)
+		ON CONFLICT (op, alert) DO UPDATE SET seen = max(seen, excluded.seen)`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
 	for i := range as {
 		for _, c := range as[i].Compute {
 			if c.Operation == "" {
 				continue
-			}
-			if put == nil {
-				var err error
-				put, err = tx.PrepareContext(ctx, `INSERT INTO alert_ops (op, alert, seen) VALUES (?, ?, ?)
-					ON CONFLICT (op, alert) DO UPDATE SET seen = max(seen, excluded.seen)`)
-				if err != nil {
-					return err
-				}
-				defer put.Close()
 			}
 			if _, err := put.ExecContext(ctx, int64(key.OpKey(c.Operation)), as[i].ID, now.UnixNano()); err != nil {
 				return err
 			}
 		}
 	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM alert_ops WHERE seen < ?", now.Add(-computeOpsKept).UnixNano())
+	_, err = tx.ExecContext(ctx, "DELETE FROM alert_ops WHERE seen < ?", now.Add(-computeOpsKept).UnixNano())
 	return err
 }
 
@@ -152,18 +148,15 @@ func settleCycle(ctx context.Context, tx *sql.Tx, key *event.KeyHash, fresh []al
 // most cycles' alerts report no create at all.
 func lookupRefused(ctx context.Context, tx *sql.Tx, key *event.KeyHash, as []alert.Alert) (refusedOps, error) {
 	out := refusedOps{keys: map[uint64]OpState{}, hash: key}
-	var get *sql.Stmt
+	get, err := tx.PrepareContext(ctx, "SELECT sized FROM compute_ops WHERE op = ? AND sized & ? != 0")
+	if err != nil {
+		return refusedOps{}, err
+	}
+	defer get.Close()
 	for i := range as {
 		for _, c := range as[i].Compute {
 			if c.Operation == "" {
 				continue
-			}
-			if get == nil {
-				var err error
-				if get, err = tx.PrepareContext(ctx, "SELECT sized FROM compute_ops WHERE op = ? AND sized & ? != 0"); err != nil {
-					return refusedOps{}, err
-				}
-				defer get.Close()
 			}
 			op := key.OpKey(c.Operation)
 			var sized int64
