@@ -194,7 +194,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
-			notifyCycle(ctx, notifier, stderr, res)
+			notifyCycle(ctx, notifier, st, stderr, res)
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}
@@ -265,18 +265,73 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 	return n, nil
 }
 
-// notifyCycle posts the cycle's alerts to the webhook, if any. A stop
-// asked for after the commit still posts: the alerts are written out, and
-// the page is what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, stderr io.Writer, res *serve.Result) {
-	if n == nil || len(res.Read) == 0 {
+// notifyCycle posts the cycle's alerts to the webhook, if any, with those
+// earlier posts did not get through, which the store holds until one
+// does (a week at most). A stop asked for after the commit still posts:
+// the alerts are written out, and the page is what they are for.
+func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, stderr io.Writer, res *serve.Result) {
+	if n == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if _, err := n.Send(ctx, res.Fresh, res.Revised); err != nil {
-		fmt.Fprintln(stderr, "mamori serve: notify: not told:", report.Terminal(err.Error()))
+	now := time.Now()
+	held, err := st.Held(ctx, now)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 	}
+	if held.Dropped > 0 {
+		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
+	}
+	m := withHeld(n, res, held)
+	if len(m.Fresh)+len(m.Revised) == 0 {
+		return
+	}
+	if _, err := n.Send(ctx, m); err != nil {
+		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s; %s held for the next cycle\n", report.Terminal(err.Error()), plural.Count(len(m.Fresh)+len(m.Revised), "alert", "alerts"))
+		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
+		return
+	}
+	var told []string
+	for _, as := range [][]alert.Alert{held.Fresh, held.Revised} {
+		for _, a := range as {
+			told = append(told, a.ID)
+		}
+	}
+	if err := st.Release(ctx, told); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+	}
+}
+
+// withHeld is the message of a cycle: its alerts the notifier tells of,
+// and those held from earlier cycles, once each: as the cycle has it
+// when it has it too (a held alert it wrote again is told revised).
+func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Message {
+	m := notify.Message{Fresh: n.Keep(res.Fresh), Revised: n.Keep(res.Revised)}
+	seen := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for _, a := range as {
+			seen[a.ID] = true
+		}
+	}
+	for _, a := range n.Keep(slices.Concat(held.Fresh, held.Revised)) {
+		if seen[a.ID] {
+			continue
+		}
+		seen[a.ID] = true
+		m.Held++
+		if a.Revised {
+			m.Revised = append(m.Revised, a)
+		} else {
+			m.Fresh = append(m.Fresh, a)
+		}
+	}
+	if m.Held > 0 {
+		m.HeldSince = held.Since
+	}
+	return m
 }
 
 // revisedText tells of the alerts a cycle wrote again.

@@ -502,6 +502,61 @@ func TestServeNotifies(t *testing.T) {
 	}
 }
 
+// A post the webhook refused is not lost: the store holds its alerts,
+// and the next run, with nothing new to read, tells them, saying since
+// when; once told they are not told again.
+func TestServeHoldsWhatTheWebhookRefused(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, string(b))
+		if len(bodies) == 1 {
+			w.WriteHeader(http.StatusForbidden) // a 4xx is not tried again
+		}
+	}))
+	defer hook.Close()
+	posts := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(bodies)
+	}
+	db := filepath.Join(t.TempDir(), "mamori.db")
+	data := t.TempDir()
+	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--notify", hook.URL + "/services/T0/B0/sekrit", "--notify-format", "json", example}
+	code, out, errs := run(t, "", args...)
+	high := 0
+	for _, a := range jsonl(t, out) {
+		if a.Severity >= alert.High && a.Suppressed == nil {
+			high++
+		}
+	}
+	want := fmt.Sprintf("mamori serve: notify: not told: the webhook answered 403 Forbidden; %d alerts held for the next cycle", high)
+	if code != ExitOK || high == 0 || len(posts()) != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "sekrit") {
+		t.Fatalf("refused: exit %d, %d posts, stderr %q; want %q", code, len(posts()), errs, want)
+	}
+	before := time.Now()
+	code, out, errs = run(t, "", args...)
+	got := posts()
+	if code != ExitOK || len(jsonl(t, out)) != 0 || len(got) != 2 {
+		t.Fatalf("the next run: exit %d (%s), %d alerts written, %d posts; want the held alerts posted", code, errs, len(jsonl(t, out)), len(got))
+	}
+	var body struct {
+		Alerts    []alert.Alert
+		Held      int
+		HeldSince time.Time `json:"held_since"`
+	}
+	if err := json.Unmarshal([]byte(got[1]), &body); err != nil || len(body.Alerts) != high || body.Held != high || !body.HeldSince.Before(before) {
+		t.Errorf("held posted: %d alerts, held %d since %v (%v); want %d, held before %v", len(body.Alerts), body.Held, body.HeldSince, err, high, before)
+	}
+	if code, _, errs = run(t, "", args...); code != ExitOK || len(posts()) != 2 {
+		t.Errorf("told already: exit %d (%s), %d posts; want none more", code, errs, len(posts()))
+	}
+}
+
 // The webhook from the environment (MAMORI_NOTIFY_URL, out of process
 // lists) that refuses the post: the cycle says it could not tell, without
 // the URL, and its alerts are written all the same. Not parallel: it sets

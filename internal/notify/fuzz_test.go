@@ -20,7 +20,7 @@ func FuzzMessages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, who, summary string) {
 		a := []alert.Alert{{ID: "a", Rule: "azure.compute.gpu_volume", Severity: alert.High, Principal: who, Summary: summary, Incident: who}}
-		text := slackText(a, nil)
+		text := slackText(Message{Fresh: a})
 		// The rule's name, in its code span, is mamori's; what follows it
 		// is the alert's.
 		const rule = "`azure.compute.gpu_volume`"

@@ -69,22 +69,32 @@ func New(rawURL string, format Format, min alert.Severity) (*Notifier, error) {
 	return &Notifier{url: u.String(), format: format, min: min, client: &http.Client{Timeout: 15 * time.Second}, retries: 2, backoff: time.Second}, nil
 }
 
-// Send posts one message for the alerts of fresh and revised at or above
-// the notifier's severity; nothing when there are none. It reports how
-// many alerts it told of.
-func (n *Notifier) Send(ctx context.Context, fresh, revised []alert.Alert) (int, error) {
-	fresh, revised = n.keep(fresh), n.keep(revised)
-	if len(fresh)+len(revised) == 0 {
+// Message is what one post tells: a cycle's new and revised alerts, and
+// those earlier posts did not get through (the service holds them).
+type Message struct {
+	Fresh, Revised []alert.Alert
+	// Held counts the alerts of Fresh and Revised an earlier post did not
+	// get through; HeldSince is when the first of those posts failed.
+	Held      int
+	HeldSince time.Time
+}
+
+// Send posts one message for the alerts of m at or above the notifier's
+// severity; nothing when there are none. It reports how many alerts it
+// told of.
+func (n *Notifier) Send(ctx context.Context, m Message) (int, error) {
+	m.Fresh, m.Revised = n.Keep(m.Fresh), n.Keep(m.Revised)
+	if len(m.Fresh)+len(m.Revised) == 0 {
 		return 0, nil
 	}
-	body, err := n.body(fresh, revised)
+	body, err := n.body(m)
 	if err != nil {
 		return 0, err
 	}
 	for try := 0; ; try++ {
 		again, err := n.post(ctx, body)
 		if err == nil {
-			return len(fresh) + len(revised), nil
+			return len(m.Fresh) + len(m.Revised), nil
 		}
 		if !again || try >= n.retries {
 			return 0, err
@@ -97,7 +107,9 @@ func (n *Notifier) Send(ctx context.Context, fresh, revised []alert.Alert) (int,
 	}
 }
 
-func (n *Notifier) keep(as []alert.Alert) []alert.Alert {
+// Keep returns the alerts the notifier tells of: at or above its
+// severity, not suppressed.
+func (n *Notifier) Keep(as []alert.Alert) []alert.Alert {
 	var out []alert.Alert
 	for _, a := range as {
 		if a.Severity >= n.min && a.Suppressed == nil {
@@ -107,22 +119,28 @@ func (n *Notifier) keep(as []alert.Alert) []alert.Alert {
 	return out
 }
 
-func (n *Notifier) body(fresh, revised []alert.Alert) ([]byte, error) {
+func (n *Notifier) body(m Message) ([]byte, error) {
 	switch n.format {
 	case Teams:
-		return json.Marshal(teamsBody(fresh, revised))
+		return json.Marshal(teamsBody(m))
 	case JSON:
+		var since *time.Time
+		if m.Held > 0 {
+			since = &m.HeldSince
+		}
 		return json.Marshal(struct {
-			Source  string        `json:"source"`
-			Alerts  []alert.Alert `json:"alerts"`
-			Revised []alert.Alert `json:"revised,omitempty"`
-		}{"mamori", fresh, revised})
+			Source    string        `json:"source"`
+			Alerts    []alert.Alert `json:"alerts"`
+			Revised   []alert.Alert `json:"revised,omitempty"`
+			Held      int           `json:"held,omitempty"`
+			HeldSince *time.Time    `json:"held_since,omitempty"`
+		}{"mamori", m.Fresh, m.Revised, m.Held, since})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`
 		UnfurlLinks bool   `json:"unfurl_links"`
 		UnfurlMedia bool   `json:"unfurl_media"`
-	}{Text: slackText(fresh, revised)})
+	}{Text: slackText(m)})
 }
 
 // post sends body once; again says a failure may pass if tried again

@@ -80,7 +80,7 @@ func TestSlackMessage(t *testing.T) {
 	n := notifier(t, url, Slack, alert.High)
 	revised := []alert.Alert{{ID: "a5", Rule: "azure.compute.gpu_created", Severity: alert.High, Time: t0, Revised: true,
 		Summary: "asked for probe-0; Azure refused it on quota, no machine ran"}}
-	told, err := n.Send(context.Background(), alerts(), revised)
+	told, err := n.Send(context.Background(), Message{Fresh: alerts(), Revised: revised})
 	if err != nil || told != 3 || len(r.bodies) != 1 {
 		t.Fatalf("told %d (%v), %d posts; want 3 alerts in one post", told, err, len(r.bodies))
 	}
@@ -123,7 +123,7 @@ func TestSlackMessageCountsTheRest(t *testing.T) {
 	for i := range 25 {
 		as = append(as, alert.Alert{ID: string(rune('a' + i)), Rule: "r", Severity: alert.High, Time: t0.Add(time.Duration(i) * time.Minute), Summary: strings.Repeat("s", 400)})
 	}
-	text := slackText(as, nil)
+	text := slackText(Message{Fresh: as})
 	lines := strings.Split(text, "\n")
 	if len(lines) != 1+listed+1 || !strings.HasPrefix(lines[len(lines)-1], "… and 15 more") {
 		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
@@ -139,10 +139,10 @@ func TestJSONBodyAndNothingToTell(t *testing.T) {
 	t.Parallel()
 	r, url := serve(t)
 	n := notifier(t, url, JSON, alert.Critical)
-	if told, err := n.Send(context.Background(), alerts()[:2], nil); told != 0 || err != nil || len(r.bodies) != 0 {
+	if told, err := n.Send(context.Background(), Message{Fresh: alerts()[:2]}); told != 0 || err != nil || len(r.bodies) != 0 {
 		t.Fatalf("nothing critical: told %d (%v), %d posts", told, err, len(r.bodies))
 	}
-	if _, err := n.Send(context.Background(), alerts(), nil); err != nil {
+	if _, err := n.Send(context.Background(), Message{Fresh: alerts()}); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -153,8 +153,34 @@ func TestJSONBodyAndNothingToTell(t *testing.T) {
 	if err := json.Unmarshal(r.bodies[0], &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Source != "mamori" || len(got.Alerts) != 1 || got.Alerts[0].ID != "a3" || got.Revised != nil {
+	if got.Source != "mamori" || len(got.Alerts) != 1 || got.Alerts[0].ID != "a3" || got.Revised != nil || strings.Contains(string(r.bodies[0]), "held") {
 		t.Errorf("body %s", r.bodies[0])
+	}
+}
+
+// Alerts an earlier post did not get through are told as such: when
+// the first failed post was, in each body.
+func TestHeldAlertsSaySince(t *testing.T) {
+	t.Parallel()
+	since := time.Date(2026, 11, 2, 14, 5, 0, 0, time.UTC)
+	m := Message{Fresh: alerts()[1:3], Held: 1, HeldSince: since}
+	if text := slackText(m); !strings.HasPrefix(text, "*mamori*: 2 new alerts; 1 of them held since 2026-11-02 14:05 UTC, when the webhook did not take them\n") {
+		t.Errorf("slack:\n%s", text)
+	}
+	card, _ := json.Marshal(teamsBody(m))
+	if !strings.Contains(string(card), "1 of them held since 2026-11-02 14:05 UTC") {
+		t.Errorf("teams: %s", card)
+	}
+	r, url := serve(t)
+	if _, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Held      int
+		HeldSince time.Time `json:"held_since"`
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil || got.Held != 1 || !got.HeldSince.Equal(since) {
+		t.Errorf("json: %s (%v)", r.bodies[0], err)
 	}
 }
 
@@ -165,12 +191,12 @@ func TestFailuresNeverNameTheWebhook(t *testing.T) {
 	t.Parallel()
 	r, url := serve(t, http.StatusBadGateway, http.StatusOK)
 	n := notifier(t, url, Slack, alert.Low)
-	if told, err := n.Send(context.Background(), alerts(), nil); err != nil || told != 3 || len(r.bodies) != 2 {
+	if told, err := n.Send(context.Background(), Message{Fresh: alerts()}); err != nil || told != 3 || len(r.bodies) != 2 {
 		t.Errorf("a 502 then a 200: told %d (%v) in %d posts, want 3 in 2", told, err, len(r.bodies))
 	}
 	r, url = serve(t, http.StatusNotFound)
 	n = notifier(t, url, Slack, alert.Low)
-	_, err := n.Send(context.Background(), alerts(), nil)
+	_, err := n.Send(context.Background(), Message{Fresh: alerts()})
 	if err == nil || len(r.bodies) != 1 || err.Error() != "the webhook answered 404 Not Found" {
 		t.Errorf("a 404: %v after %d posts", err, len(r.bodies))
 	}
@@ -178,7 +204,7 @@ func TestFailuresNeverNameTheWebhook(t *testing.T) {
 	gone := s.URL + secretPath
 	s.Close()
 	n = notifier(t, gone, Slack, alert.Low)
-	_, err = n.Send(context.Background(), alerts(), nil)
+	_, err = n.Send(context.Background(), Message{Fresh: alerts()})
 	t.Logf("the receiver gone: %v", err)
 	if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), gone) {
 		t.Errorf("the receiver gone: %v", err)
@@ -212,7 +238,7 @@ func TestTeamsCard(t *testing.T) {
 	n := notifier(t, url, Teams, alert.High)
 	as := alerts()
 	as[1].Principal = "[sign in](https://evil.example) {{DATE(2017-02-14T06:00:00Z)}}"
-	if _, err := n.Send(context.Background(), as, nil); err != nil {
+	if _, err := n.Send(context.Background(), Message{Fresh: as}); err != nil {
 		t.Fatal(err)
 	}
 	var msg struct {

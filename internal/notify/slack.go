@@ -25,12 +25,15 @@ type digest struct {
 	more  int
 }
 
-func digestOf(fresh, revised []alert.Alert) digest {
-	d := digest{head: "mamori: " + plural.Count(len(fresh), "new alert", "new alerts")}
-	if len(revised) > 0 {
-		d.head += fmt.Sprintf(", %s written before revised (%s)", plural.Count(len(revised), "alert", "alerts"), alert.RevisedWhy)
+func digestOf(m Message) digest {
+	d := digest{head: "mamori: " + plural.Count(len(m.Fresh), "new alert", "new alerts")}
+	if len(m.Revised) > 0 {
+		d.head += fmt.Sprintf(", %s written before revised (%s)", plural.Count(len(m.Revised), "alert", "alerts"), alert.RevisedWhy)
 	}
-	d.shown = slices.Concat(fresh, revised)
+	if m.Held > 0 {
+		d.head += fmt.Sprintf("; %d of them held since %s, when the webhook did not take them", m.Held, m.HeldSince.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	d.shown = slices.Concat(m.Fresh, m.Revised)
 	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {
 		return cmp.Or(cmp.Compare(y.Severity, x.Severity), x.Time.Compare(y.Time))
 	})
@@ -61,8 +64,8 @@ func line(a *alert.Alert, esc func(string) string) string {
 
 // slackText is the Slack message: the counts in bold, then a bullet for
 // each alert listed, its severity in bold and its rule as code.
-func slackText(fresh, revised []alert.Alert) string {
-	d := digestOf(fresh, revised)
+func slackText(m Message) string {
+	d := digestOf(m)
 	var b strings.Builder
 	b.WriteString("*mamori*" + strings.TrimPrefix(d.head, "mamori"))
 	for i := range d.shown {

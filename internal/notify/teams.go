@@ -15,8 +15,8 @@ import (
 // no Markdown, so what an attacker chose is shown as written (control and
 // bidi characters made visible, as on a terminal; "{{", which opens a
 // card's date function, spaced out).
-func teamsBody(fresh, revised []alert.Alert) any {
-	d := digestOf(fresh, revised)
+func teamsBody(m Message) any {
+	d := digestOf(m)
 	body := []any{map[string]any{"type": "TextBlock", "text": d.head, "weight": "Bolder", "wrap": true}}
 	for i := range d.shown {
 		a := &d.shown[i]

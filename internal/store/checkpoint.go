@@ -100,22 +100,20 @@ func (s *Store) deleteEach(ctx context.Context, query string, keys []string) err
 	if len(keys) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store %s: %w", s.path, err)
-	}
-	defer tx.Rollback() // a no-op once committed
-	st, err := tx.PrepareContext(ctx, query)
-	if err != nil {
-		return fmt.Errorf("store %s: %w", s.path, err)
-	}
-	defer st.Close()
-	for _, k := range keys {
-		if _, err := st.ExecContext(ctx, k); err != nil {
-			return fmt.Errorf("store %s: %w", s.path, err)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, query)
+		if err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		defer st.Close()
+		for _, k := range keys {
+			if _, err := st.ExecContext(ctx, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}
 	return nil

@@ -41,10 +41,10 @@ const ApplicationID = 0x6d616d6f
 // the upgrade's time) and the scale_sizes and scale_writes tables, 16 the
 // record_keys table and logs' key_level column, 17 the start_writes table,
 // 18 the owned_addrs table, 19 the first_fires table (fires.go), 20 the
-// alert_ops table (revised.go).
-const schemaVersion = 20
+// alert_ops table (revised.go), 21 the notify_held table (held.go).
+const schemaVersion = 21
 
-// schema creates version 20, at once: a process opening the new store at
+// schema creates version 21, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -93,13 +93,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + `
-PRAGMA user_version = 20;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + `
+PRAGMA user_version = 21;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 19 store into version 20 (each table is
+// upgrade turns a version 1 to 20 store into version 21 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -112,13 +112,13 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
 UPDATE regions SET seen = unixepoch() * 1000000000 WHERE seen = 0;
-PRAGMA user_version = 20;
+PRAGMA user_version = 21;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -283,6 +283,19 @@ func (s *Store) addColumn(ctx context.Context, table, column, def string) error 
 		return nil
 	}
 	return err
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op once committed
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close closes the database.

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/event"
+)
+
+// Alerts the webhook did not take are held across cycles and across a
+// restart, told as the store now has them (a refusal read meanwhile
+// settles them), released once told, and forgotten after HeldKept.
+func TestHeldForTheWebhook(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s := open(t, path)
+	key := event.NewKeyHash(s.RecordKeySecret()).OpKey
+	const rid = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/gpu-0"
+	gpu := alert.Alert{ID: "gpu", Rule: "azure.compute.gpu_created", Tenant: "t1", Time: t0.Add(time.Minute), Severity: alert.High, Principal: "eve",
+		Summary: "eve created " + alert.ShortID(rid) + ": 1 × Standard_NC24ads_A100_v4",
+		Compute: []alert.Compute{{Service: "vm", Size: "Standard_NC24ads_A100_v4", Count: 1, Resource: rid, Operation: "op-1"}}}
+	elevate := alert.Alert{ID: "elevate", Rule: "azure.identity.elevate_access", Tenant: "t1", Time: t0, Severity: alert.High, Principal: "eve", Summary: "eve elevated access"}
+	now := t0.Add(time.Hour)
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now, Alerts: []alert.Alert{gpu, elevate},
+		Compute: &ComputeCycle{Ops: map[uint64]OpState{key("op-1"): OpSized}}}); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.Held(ctx, now); err != nil || len(h.Fresh)+len(h.Revised)+h.Dropped != 0 {
+		t.Fatalf("nothing held yet: %+v (%v)", h, err)
+	}
+	if err := s.Hold(ctx, []alert.Alert{gpu, elevate}, nil, now); err != nil {
+		t.Fatal(err)
+	}
+	// The next cycle reads the create's refusal, and the webhook refuses
+	// again: the alert stays held since the first failure, now as revised.
+	later := now.Add(5 * time.Minute)
+	done, err := s.CommitCycle(ctx, Cycle{Now: later, Compute: &ComputeCycle{Ops: map[uint64]OpState{key("op-1"): OpFailed | OpQuota}}})
+	if err != nil || len(done.Revised) != 1 {
+		t.Fatalf("the refusal revises %d alerts (%v), want 1", len(done.Revised), err)
+	}
+	if err := s.Hold(ctx, nil, done.Revised, later); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path) // held across a restart
+	h, err := s.Held(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Fresh) != 1 || h.Fresh[0].ID != "elevate" || h.Fresh[0].Revised || len(h.Revised) != 1 || h.Revised[0].ID != "gpu" || !h.Revised[0].Revised {
+		t.Fatalf("held %v fresh, %v revised; want elevate, then gpu revised", ids(h.Fresh), ids(h.Revised))
+	}
+	if g := h.Revised[0]; len(g.Compute) != 0 || g.Summary == gpu.Summary {
+		t.Errorf("the held create Azure refused is told as %q with compute %+v: want it settled", g.Summary, g.Compute)
+	}
+	if !h.Since.Equal(now) || h.Dropped != 0 {
+		t.Errorf("held since %v, %d dropped; want %v (the first failure), 0", h.Since, h.Dropped, now)
+	}
+	if err := s.Release(ctx, []string{"elevate"}); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.Held(ctx, later); err != nil || len(h.Fresh) != 0 || len(h.Revised) != 1 {
+		t.Errorf("after elevate was told: %v fresh, %v revised (%v); want gpu alone", ids(h.Fresh), ids(h.Revised), err)
+	}
+	// A receiver that refuses for longer than HeldKept: dropped, counted.
+	h, err = s.Held(ctx, now.Add(HeldKept+time.Second))
+	if err != nil || len(h.Fresh)+len(h.Revised) != 0 || h.Dropped != 1 {
+		t.Errorf("a week on: %+v (%v); want nothing held, 1 dropped", h, err)
+	}
+	if h, err := s.Held(ctx, now.Add(HeldKept+time.Second)); err != nil || h.Dropped != 0 {
+		t.Errorf("dropped once, counted once: %+v (%v)", h, err)
+	}
+}
