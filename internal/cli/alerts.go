@@ -17,6 +17,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // alertsCmd lists what a store holds: the alerts `mamori serve` found,
@@ -82,7 +83,7 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	as, err := st.Alerts(ctx, from)
+	as, incs, err := storeIncidents(ctx, st, from, inc.options(prices))
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
@@ -97,25 +98,6 @@ formats give each alert its incident's id).
 				from.UTC().Format("2006-01-02 15:04"), *since, plural.Count(len(all), "alert", "alerts"), latest.UTC().Format("2006-01-02 15:04"))
 		}
 	}
-	// Names the store learned after an alert was stored (a service
-	// principal's sign-in read a cycle after its write) name it now.
-	names, err := st.PrincipalNames(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
-		return ExitError
-	}
-	hunt.Name(as, names)
-	// Each cycle of serve grouped only its own alerts; the incidents are
-	// made again over all those listed, and
-	// priced, as a hunt's are, from every compute create their principals
-	// made that the cycles read (the store keeps them), not only from
-	// those their alerts carry.
-	iopts := inc.options(prices)
-	if iopts.Created, err = st.Created(ctx, from); err != nil {
-		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
-		return ExitError
-	}
-	incs := incident.BuildMarked(as, iopts)
 	// Only an alert passed over is in no incident: say why it is listed
 	// apart.
 	passed := 0
@@ -180,4 +162,29 @@ formats give each alert its incident's id).
 		}
 	}
 	return ExitOK
+}
+
+// storeIncidents returns the store's alerts whose first event is at or
+// after from, named as the store now names their principals, and the
+// incidents they make. Each cycle of serve grouped only its own alerts;
+// the incidents are made again over all those listed, and priced, as a
+// hunt's are, from every compute create their principals made that the
+// cycles read (the store keeps them), not only from those their alerts
+// carry.
+func storeIncidents(ctx context.Context, st *store.Store, from time.Time, iopts incident.Options) ([]alert.Alert, []incident.Incident, error) {
+	as, err := st.Alerts(ctx, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Names the store learned after an alert was stored (a service
+	// principal's sign-in read a cycle after its write) name it now.
+	names, err := st.PrincipalNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	hunt.Name(as, names)
+	if iopts.Created, err = st.Created(ctx, from); err != nil {
+		return nil, nil, err
+	}
+	return as, incident.BuildMarked(as, iopts), nil
 }

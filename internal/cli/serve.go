@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/notify"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -194,7 +195,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
-			notifyCycle(ctx, notifier, st, stderr, res)
+			notifyCycle(ctx, notifier, st, cfg.Incidents, stderr, res)
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}
@@ -269,7 +270,7 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 // earlier posts did not get through, which the store holds until one
 // does (a week at most). A stop asked for after the commit still posts:
 // the alerts are written out, and the page is what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, stderr io.Writer, res *serve.Result) {
+func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, stderr io.Writer, res *serve.Result) {
 	if n == nil {
 		return
 	}
@@ -286,6 +287,9 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, stder
 	m := withHeld(n, res, held)
 	if len(m.Fresh)+len(m.Revised) == 0 {
 		return
+	}
+	if err := withIncidents(ctx, st, iopts, &m); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 	}
 	if _, err := n.Send(ctx, m); err != nil {
 		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s; %s held for the next cycle\n", report.Terminal(err.Error()), plural.Count(len(m.Fresh)+len(m.Revised), "alert", "alerts"))
@@ -332,6 +336,44 @@ func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Mes
 		m.HeldSince = held.Since
 	}
 	return m
+}
+
+// incidentReach is how far before the earliest alert a message tells of
+// the store's alerts are grouped again to find its incidents: an attack
+// whose alerts are a day or less apart (incident.DefaultGap) is found
+// whole when it began within the week. `mamori alerts`, over everything,
+// may give one that began earlier more alerts, and another id.
+const incidentReach = 7 * 24 * time.Hour
+
+// withIncidents names, for each alert of m, its incident as the store's
+// alerts make it (a cycle grouped only its own), and gives m those
+// incidents: what a page should lead with is the attack and its cost.
+func withIncidents(ctx context.Context, st *store.Store, iopts incident.Options, m *notify.Message) error {
+	told := slices.Concat(m.Fresh, m.Revised)
+	from := slices.MinFunc(told, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
+	as, incs, err := storeIncidents(ctx, st, from, iopts)
+	if err != nil {
+		return err
+	}
+	in := make(map[string]string, len(as))
+	for _, a := range as {
+		in[a.ID] = a.Incident
+	}
+	holds := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for i := range as {
+			if id, ok := in[as[i].ID]; ok {
+				as[i].Incident = id
+			}
+			holds[as[i].Incident] = true
+		}
+	}
+	for _, inc := range incs {
+		if holds[inc.ID] {
+			m.Incidents = append(m.Incidents, inc)
+		}
+	}
+	return nil
 }
 
 // revisedText tells of the alerts a cycle wrote again.

@@ -483,9 +483,31 @@ func TestServeNotifies(t *testing.T) {
 	if high == 0 || high == len(all) || len(got) != 1 {
 		t.Fatalf("%d of %d alerts written at high or critical, %d posts; want them in one", high, len(all), len(got))
 	}
-	var body struct{ Alerts []alert.Alert }
+	var body struct {
+		Alerts    []alert.Alert
+		Incidents []struct{ ID string }
+	}
 	if err := json.Unmarshal([]byte(got[0]), &body); err != nil || len(body.Alerts) != high {
 		t.Errorf("posted %d alerts (%v), want the %d at high or critical", len(body.Alerts), err, high)
+	}
+	// Each alert posted names its incident as 'mamori alerts' lists it,
+	// and the post holds that incident.
+	_, listed, _ := run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	incidentOf := map[string]string{}
+	for _, a := range jsonl(t, listed) {
+		incidentOf[a.ID] = a.Incident
+	}
+	posted := map[string]bool{}
+	for _, in := range body.Incidents {
+		posted[in.ID] = true
+	}
+	for _, a := range body.Alerts {
+		if a.Incident == "" || a.Incident != incidentOf[a.ID] || !posted[a.Incident] {
+			t.Errorf("alert %s posted in incident %q (listed in %q; posted incidents %v)", a.ID, a.Incident, incidentOf[a.ID], body.Incidents)
+		}
+	}
+	if len(body.Incidents) == 0 || len(body.Incidents) > len(body.Alerts) {
+		t.Errorf("%d incidents posted for %d alerts", len(body.Incidents), len(body.Alerts))
 	}
 	code, _, errs = run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", url, example)
 	mu.Lock()
@@ -498,6 +520,69 @@ func TestServeNotifies(t *testing.T) {
 		code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, bad...), example)...)
 		if code != ExitUsage || strings.Contains(errs, "sekrit") || !strings.Contains(errs, "--notify") {
 			t.Errorf("%v: exit %d, %q", bad, code, errs)
+		}
+	}
+}
+
+// The incident a post names is the store's, over every cycle: the mining
+// a later cycle reads is told in the attack the first cycle read, with
+// that attack's id and size as 'mamori alerts' lists them, not as an
+// incident of its own.
+func TestServeNotifiesTheWholeIncident(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	logs, db := t.TempDir(), filepath.Join(t.TempDir(), "mamori.db")
+	copyTree(t, example, logs)
+	// The hosts' process logs arrive a cycle later.
+	later := t.TempDir()
+	if err := os.Rename(filepath.Join(logs, "hosts"), filepath.Join(later, "hosts")); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--notify", hook.URL + "/hook", "--notify-format", "json", logs}
+	for i := range 2 {
+		if i == 1 {
+			copyTree(t, later, logs)
+		}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("cycle %d: exit %d: %s", i, code, errs)
+		}
+	}
+	mu.Lock()
+	got := slices.Clone(bodies)
+	mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("%d posts, want one a cycle", len(got))
+	}
+	var second struct {
+		Alerts    []alert.Alert
+		Incidents []struct {
+			ID     string
+			Alerts int
+		}
+	}
+	if err := json.Unmarshal([]byte(got[1]), &second); err != nil || len(second.Alerts) == 0 || len(second.Incidents) != 1 {
+		t.Fatalf("second post: %d alerts, incidents %+v (%v); want the miner's alerts in one incident", len(second.Alerts), second.Incidents, err)
+	}
+	_, listed, _ := run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	size := map[string]int{}
+	for _, a := range jsonl(t, listed) {
+		size[a.Incident]++
+	}
+	in := second.Incidents[0]
+	if size[in.ID] != in.Alerts || in.Alerts <= len(second.Alerts) {
+		t.Errorf("told incident %s of %d alerts with %d alerts of this cycle; 'mamori alerts' lists %d in it", in.ID, in.Alerts, len(second.Alerts), size[in.ID])
+	}
+	for _, a := range second.Alerts {
+		if a.Incident != in.ID {
+			t.Errorf("%s (%s) posted in incident %q, want %s", a.ID, a.Rule, a.Incident, in.ID)
 		}
 	}
 }

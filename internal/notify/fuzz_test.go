@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // FuzzMessages: whatever text an attacker puts in an alert, the Slack
@@ -20,23 +21,28 @@ func FuzzMessages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, who, summary string) {
 		a := []alert.Alert{{ID: "a", Rule: "azure.compute.gpu_volume", Severity: alert.High, Principal: who, Summary: summary, Incident: who}}
-		text := slackText(Message{Fresh: a})
-		// The rule's name, in its code span, is mamori's; what follows it
-		// is the alert's.
-		const rule = "`azure.compute.gpu_volume`"
-		i := strings.Index(text, rule)
-		if i < 0 {
-			t.Fatalf("no rule in %q", text)
-		}
-		rest := text[i+len(rule):]
-		if strings.ContainsAny(rest, "<>`") {
-			t.Errorf("raw markup in %q", rest)
-		}
-		for i := strings.IndexByte(rest, '&'); i >= 0; i = strings.IndexByte(rest, '&') {
-			if !strings.HasPrefix(rest[i:], "&amp;") && !strings.HasPrefix(rest[i:], "&lt;") && !strings.HasPrefix(rest[i:], "&gt;") {
-				t.Fatalf("a bare & in %q", rest)
+		in := []incident.Incident{{ID: "inc-1", Severity: alert.Critical, Title: who + summary}}
+		text := slackText(Message{Fresh: a, Incidents: in})
+		// The rule's name, in its code span, and the incident's id are
+		// mamori's; what follows each is the alert's and the incident's.
+		for _, ours := range []string{"`azure.compute.gpu_volume`", "incident inc-1: "} {
+			i := strings.Index(text, ours)
+			if i < 0 {
+				t.Fatalf("no %q in %q", ours, text)
 			}
-			rest = rest[i+1:]
+			rest, _, _ := strings.Cut(text[i+len(ours):], "\n")
+			if strings.ContainsAny(rest, "<>`") {
+				t.Errorf("raw markup in %q", rest)
+			}
+			for i := strings.IndexByte(rest, '&'); i >= 0; i = strings.IndexByte(rest, '&') {
+				if !strings.HasPrefix(rest[i:], "&amp;") && !strings.HasPrefix(rest[i:], "&lt;") && !strings.HasPrefix(rest[i:], "&gt;") {
+					t.Fatalf("a bare & in %q", rest)
+				}
+				rest = rest[i+1:]
+			}
+		}
+		if n := strings.Count(text, "\n"); n != 2 {
+			t.Errorf("%d lines, want the head, the incident and the alert: %q", n+1, text)
 		}
 		for _, s := range []string{text, teamsEscape(who), teamsEscape(summary)} {
 			if !utf8.ValidString(s) {

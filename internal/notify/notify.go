@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/report"
 )
 
 // Format is the body a webhook takes.
@@ -77,6 +79,9 @@ type Message struct {
 	// get through; HeldSince is when the first of those posts failed.
 	Held      int
 	HeldSince time.Time
+	// Incidents are those the alerts are in, worst first, as the store
+	// groups them (each alert's Incident names one).
+	Incidents []incident.Incident
 }
 
 // Send posts one message for the alerts of m at or above the notifier's
@@ -129,18 +134,53 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			since = &m.HeldSince
 		}
 		return json.Marshal(struct {
-			Source    string        `json:"source"`
-			Alerts    []alert.Alert `json:"alerts"`
-			Revised   []alert.Alert `json:"revised,omitempty"`
-			Held      int           `json:"held,omitempty"`
-			HeldSince *time.Time    `json:"held_since,omitempty"`
-		}{"mamori", m.Fresh, m.Revised, m.Held, since})
+			Source    string         `json:"source"`
+			Incidents []incidentJSON `json:"incidents,omitempty"`
+			Alerts    []alert.Alert  `json:"alerts"`
+			Revised   []alert.Alert  `json:"revised,omitempty"`
+			Held      int            `json:"held,omitempty"`
+			HeldSince *time.Time     `json:"held_since,omitempty"`
+		}{"mamori", incidentsJSON(m.Incidents), m.Fresh, m.Revised, m.Held, since})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`
 		UnfurlLinks bool   `json:"unfurl_links"`
 		UnfurlMedia bool   `json:"unfurl_media"`
 	}{Text: slackText(m)})
+}
+
+// incidentJSON is an incident as a JSON receiver gets it: what it is and
+// costs, not its timeline (each alert names its incident; `mamori alerts
+// --format json` gives the whole).
+type incidentJSON struct {
+	ID         string         `json:"id"`
+	Tenant     string         `json:"tenant,omitempty"`
+	Severity   alert.Severity `json:"severity"`
+	Title      string         `json:"title"`
+	Time       time.Time      `json:"time"`
+	LastTime   time.Time      `json:"last_time"`
+	Alerts     int            `json:"alerts"`
+	Stages     []string       `json:"stages,omitempty"`
+	Principals []string       `json:"principals,omitempty"`
+	Regions    []string       `json:"regions,omitempty"`
+	Hosts      []string       `json:"hosts,omitempty"`
+	USDPerHour float64        `json:"usd_per_hour,omitempty"`
+	Cost       string         `json:"cost,omitempty"`
+}
+
+func incidentsJSON(incs []incident.Incident) []incidentJSON {
+	var out []incidentJSON
+	for i := range incs {
+		in := &incs[i]
+		j := incidentJSON{ID: in.ID, Tenant: in.Tenant, Severity: in.Severity, Title: in.Title, Time: in.Time, LastTime: in.LastTime,
+			Alerts: len(in.Timeline), Principals: in.Principals, Regions: in.Regions, Hosts: in.Hosts,
+			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost)}
+		for _, s := range in.Stages {
+			j.Stages = append(j.Stages, s.Stage)
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // post sends body once; again says a failure may pass if tried again

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 )
 
 // receiver is a webhook that keeps what it is sent and answers each post
@@ -279,5 +281,43 @@ func TestTeamsCard(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("want %q in %q", want, text)
 		}
+	}
+}
+
+// A message leads with the incidents its alerts are in, worst first:
+// severity, id, title (made safe: an attacker names principals and
+// resources), cost per hour, span and size; the JSON body gives them
+// without their timelines.
+func TestIncidentsLead(t *testing.T) {
+	t.Parallel()
+	as := alerts()[1:3]
+	incs := []incident.Incident{{ID: "inc-1", Severity: alert.Critical, Title: "Cryptojacking: GPU scale sets (60 instances) by <!channel> `x`",
+		Time: t0, LastTime: t0.Add(42 * time.Minute), Timeline: make([]incident.Entry, 47),
+		Cost: incident.Cost{USDPerHour: 54.2, Complete: true, Lines: []incident.CostLine{{Size: "Standard_NV36ads_A10_v5", Region: "eastus", Count: 60, Priced: true}}}}}
+	for i := range 4 {
+		incs = append(incs, incident.Incident{ID: fmt.Sprintf("inc-%d", i+2), Severity: alert.High, Title: "GPU VMs", Time: t0, LastTime: t0.Add(30 * time.Hour), Timeline: make([]incident.Entry, 1)})
+	}
+	m := Message{Fresh: as, Incidents: incs}
+	lines := strings.Split(slackText(m), "\n")
+	if lines[0] != "*mamori*: 2 new alerts in 5 incidents" ||
+		lines[1] != "*critical* incident inc-1: Cryptojacking: GPU scale sets (60 instances) by &lt;!channel&gt; 'x' — about $54 per hour for 60 instances; 2026-11-02 03:00 → 03:42 UTC, 47 alerts" ||
+		lines[3] != "*high* incident inc-3: GPU VMs; 2026-11-02 03:00 → 2026-11-03 09:00 UTC, 1 alert" || lines[4] != "… and 2 more incidents" ||
+		!strings.HasPrefix(lines[5], "• *critical* `azure.host.miner_process`") {
+		t.Errorf("slack:\n%s", strings.Join(lines, "\n"))
+	}
+	card, _ := json.Marshal(teamsBody(m))
+	if !strings.Contains(string(card), `"text":"incident inc-1: Cryptojacking: GPU scale sets (60 instances) by \u003c!channel\u003e `+"`x`"+` — about $54 per hour`) {
+		t.Errorf("teams: %s", card)
+	}
+	r, url := serve(t)
+	if _, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Incidents []map[string]any
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil || len(got.Incidents) != 5 || got.Incidents[0]["alerts"] != 47.0 ||
+		got.Incidents[0]["usd_per_hour"] != 54.2 || got.Incidents[0]["timeline"] != nil {
+		t.Errorf("json: %s (%v)", r.bodies[0], err)
 	}
 }

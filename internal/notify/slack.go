@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 )
@@ -14,15 +16,21 @@ import (
 // listed is how many alerts a message lists; the rest are counted.
 const listed = 10
 
+// listedIncidents is how many incidents a message lists before its
+// alerts; the rest are counted.
+const listedIncidents = 3
+
 // summaryChars is how many characters of a summary a message keeps.
 const summaryChars = 300
 
 // digest is what a message says, whatever its format: a line of counts
 // (mamori's own words), then the worst alerts first.
 type digest struct {
-	head  string
-	shown []alert.Alert
-	more  int
+	head      string
+	incidents []incident.Incident
+	moreInc   int
+	shown     []alert.Alert
+	more      int
 }
 
 func digestOf(m Message) digest {
@@ -32,6 +40,11 @@ func digestOf(m Message) digest {
 	}
 	if m.Held > 0 {
 		d.head += fmt.Sprintf("; %d of them held since %s, when the webhook did not take them", m.Held, m.HeldSince.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if n := len(m.Incidents); n > 0 {
+		d.head += " in " + plural.Count(n, "incident", "incidents")
+		d.incidents = m.Incidents[:min(n, listedIncidents)]
+		d.moreInc = n - len(d.incidents)
 	}
 	d.shown = slices.Concat(m.Fresh, m.Revised)
 	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {
@@ -48,11 +61,39 @@ func (d digest) moreText() string {
 	return fmt.Sprintf("… and %d more ('mamori alerts --store FILE' lists them)", d.more)
 }
 
+// incidentText is an incident's words after its severity: its id, title,
+// cost per hour, span and size (the title names principals and
+// resources an attacker may have chosen, made safe by esc).
+func incidentText(in *incident.Incident, esc func(string) string) string {
+	t := "incident " + esc(in.ID) + ": " + esc(cut(in.Title, summaryChars))
+	if c := report.CostText(&in.Cost); c != "" {
+		t += " — " + c
+	}
+	last := in.LastTime.UTC().Format("15:04")
+	if !sameDay(in.Time, in.LastTime) {
+		last = in.LastTime.UTC().Format("2006-01-02 15:04")
+	}
+	return t + fmt.Sprintf("; %s → %s UTC, %s", in.Time.UTC().Format("2006-01-02 15:04"), last, plural.Count(len(in.Timeline), "alert", "alerts"))
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.UTC().Format(time.DateOnly) == b.UTC().Format(time.DateOnly)
+}
+
+// moreIncText is the line that counts the incidents not listed.
+func (d digest) moreIncText() string {
+	if d.moreInc == 1 {
+		return "… and 1 more incident"
+	}
+	return fmt.Sprintf("… and %d more incidents", d.moreInc)
+}
+
 // line is one alert's words after its rule: principal, summary,
 // incident, each an attacker may have chosen, made safe by esc.
 func line(a *alert.Alert, esc func(string) string) string {
 	var b strings.Builder
-	if who := cmp.Or(a.PrincipalName, a.Principal); who != "" {
+	// A summary that names its principal first is not preceded by it.
+	if who := cmp.Or(a.PrincipalName, a.Principal); who != "" && !strings.HasPrefix(a.Summary, who) {
 		b.WriteString(" " + esc(who))
 	}
 	b.WriteString(": " + esc(cut(a.Summary, summaryChars)))
@@ -68,6 +109,13 @@ func slackText(m Message) string {
 	d := digestOf(m)
 	var b strings.Builder
 	b.WriteString("*mamori*" + strings.TrimPrefix(d.head, "mamori"))
+	for i := range d.incidents {
+		in := &d.incidents[i]
+		fmt.Fprintf(&b, "\n*%s* %s", in.Severity, incidentText(in, slackEscape))
+	}
+	if d.moreInc > 0 {
+		b.WriteString("\n" + d.moreIncText())
+	}
 	for i := range d.shown {
 		a := &d.shown[i]
 		b.WriteString("\n• ")

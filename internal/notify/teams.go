@@ -18,6 +18,16 @@ import (
 func teamsBody(m Message) any {
 	d := digestOf(m)
 	body := []any{map[string]any{"type": "TextBlock", "text": d.head, "weight": "Bolder", "wrap": true}}
+	for i := range d.incidents {
+		in := &d.incidents[i]
+		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
+			map[string]any{"type": "TextRun", "text": in.Severity.String() + " ", "weight": "Bolder", "color": teamsColor(in.Severity)},
+			map[string]any{"type": "TextRun", "text": incidentText(in, teamsEscape), "weight": "Bolder"},
+		}})
+	}
+	if d.moreInc > 0 {
+		body = append(body, map[string]any{"type": "TextBlock", "text": d.moreIncText(), "wrap": true, "isSubtle": true})
+	}
 	for i := range d.shown {
 		a := &d.shown[i]
 		sev := a.Severity.String()

@@ -59,7 +59,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		if len(in.Hosts) > 0 {
 			fmt.Fprintf(&b, "  machines  %s\n", Terminal(clipList(in.Hosts, 8)))
 		}
-		if c := costText(&in.Cost); c != "" {
+		if c := CostText(&in.Cost); c != "" {
 			fmt.Fprintf(&b, "  cost      %s\n", c)
 		}
 		if _, err := io.WriteString(w, b.String()); err != nil {
@@ -143,8 +143,8 @@ func byWhom(ins []*incident.Incident, names incident.Names) string {
 	return strings.Join(parts, ", ")
 }
 
-// costText says what the incident's compute costs per hour at list price.
-func costText(c *incident.Cost) string {
+// CostText says what the incident's compute costs per hour at list price.
+func CostText(c *incident.Cost) string {
 	if len(c.Lines) == 0 {
 		return ""
 	}
