@@ -268,8 +268,10 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 
 // notifyCycle posts the cycle's alerts to the webhook, if any, with those
 // earlier posts did not get through, which the store holds until one
-// does (a week at most). A stop asked for after the commit still posts:
-// the alerts are written out, and the page is what they are for.
+// does (a week at most), and the logs that stopped or started arriving
+// (told once, as on standard error; not held). A stop asked for after
+// the commit still posts: the alerts are written out, and the page is
+// what they are for.
 func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, stderr io.Writer, res *serve.Result) {
 	if n == nil {
 		return
@@ -285,14 +287,26 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
 	}
 	m := withHeld(n, res, held)
-	if len(m.Fresh)+len(m.Revised) == 0 {
+	for _, q := range res.WentQuiet {
+		m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
+	}
+	for _, q := range res.Back {
+		m.Back = append(m.Back, logLabel(q))
+	}
+	if m.Empty() {
 		return
 	}
-	if err := withIncidents(ctx, st, iopts, &m); err != nil {
-		fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
+	if len(m.Fresh)+len(m.Revised) > 0 {
+		if err := withIncidents(ctx, st, iopts, &m); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
+		}
 	}
 	if _, err := n.Send(ctx, m); err != nil {
-		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s; %s held for the next cycle\n", report.Terminal(err.Error()), plural.Count(len(m.Fresh)+len(m.Revised), "alert", "alerts"))
+		kept := ""
+		if n := len(m.Fresh) + len(m.Revised); n > 0 {
+			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
+		}
+		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s%s\n", report.Terminal(err.Error()), kept)
 		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 		}

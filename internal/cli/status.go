@@ -195,14 +195,18 @@ func tenantCount(ls []store.TenantLogSeen) (tenants, subs int) {
 
 // quietName names a quiet log: its source, and its tenant and
 // subscription when one.
-func quietName(q serve.Quiet) string {
+func quietName(q serve.Quiet) string { return report.Terminal(logLabel(q)) }
+
+// logLabel is a log's name as written, a tenant's or a subscription's id
+// as the records gave it: made safe where it goes.
+func logLabel(q serve.Quiet) string {
 	switch {
 	case q.Tenant == "":
 		return q.Source
 	case q.Subscription != "":
-		return q.Source + " of subscription " + report.Terminal(q.Subscription) + " (tenant " + report.Terminal(q.Tenant) + ")"
+		return q.Source + " of subscription " + q.Subscription + " (tenant " + q.Tenant + ")"
 	}
-	return q.Source + " of tenant " + report.Terminal(q.Tenant)
+	return q.Source + " of tenant " + q.Tenant
 }
 
 // quietText says that a log stopped arriving, and since when.

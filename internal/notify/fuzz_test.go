@@ -22,10 +22,10 @@ func FuzzMessages(f *testing.F) {
 	f.Fuzz(func(t *testing.T, who, summary string) {
 		a := []alert.Alert{{ID: "a", Rule: "azure.compute.gpu_volume", Severity: alert.High, Principal: who, Summary: summary, Incident: who}}
 		in := []incident.Incident{{ID: "inc-1", Severity: alert.Critical, Title: who + summary}}
-		text := slackText(Message{Fresh: a, Incidents: in})
+		text := slackText(Message{Fresh: a, Incidents: in, Quiet: []QuietLog{{Name: "Azure Activity Log of tenant " + who}}})
 		// The rule's name, in its code span, and the incident's id are
 		// mamori's; what follows each is the alert's and the incident's.
-		for _, ours := range []string{"`azure.compute.gpu_volume`", "incident inc-1: "} {
+		for _, ours := range []string{"`azure.compute.gpu_volume`", "incident inc-1: ", "*quiet* Azure Activity Log of tenant "} {
 			i := strings.Index(text, ours)
 			if i < 0 {
 				t.Fatalf("no %q in %q", ours, text)
@@ -41,8 +41,8 @@ func FuzzMessages(f *testing.F) {
 				rest = rest[i+1:]
 			}
 		}
-		if n := strings.Count(text, "\n"); n != 2 {
-			t.Errorf("%d lines, want the head, the incident and the alert: %q", n+1, text)
+		if n := strings.Count(text, "\n"); n != 3 {
+			t.Errorf("%d lines, want the head, the incident, the quiet log and the alert: %q", n+1, text)
 		}
 		for _, s := range []string{text, teamsEscape(who), teamsEscape(summary)} {
 			if !utf8.ValidString(s) {

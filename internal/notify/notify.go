@@ -82,6 +82,24 @@ type Message struct {
 	// Incidents are those the alerts are in, worst first, as the store
 	// groups them (each alert's Incident names one).
 	Incidents []incident.Incident
+	// Quiet are the logs the rules read that stopped arriving since the
+	// cycle before, Back those arriving again: what the service no
+	// longer sees is told whatever the alerts' severity.
+	Quiet []QuietLog
+	Back  []string
+}
+
+// QuietLog is a log that stopped arriving.
+type QuietLog struct {
+	Name    string        // as the service names it ("Activity Log of tenant …")
+	For     time.Duration // since it last arrived
+	Arrived time.Time     // the last cycle that read it
+	Last    time.Time     // its latest event; zero when none had a time
+}
+
+// Empty reports whether m has nothing to tell.
+func (m *Message) Empty() bool {
+	return len(m.Fresh)+len(m.Revised)+len(m.Quiet)+len(m.Back) == 0
 }
 
 // Send posts one message for the alerts of m at or above the notifier's
@@ -89,7 +107,7 @@ type Message struct {
 // told of.
 func (n *Notifier) Send(ctx context.Context, m Message) (int, error) {
 	m.Fresh, m.Revised = n.Keep(m.Fresh), n.Keep(m.Revised)
-	if len(m.Fresh)+len(m.Revised) == 0 {
+	if m.Empty() {
 		return 0, nil
 	}
 	body, err := n.body(m)
@@ -140,7 +158,9 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			Revised   []alert.Alert  `json:"revised,omitempty"`
 			Held      int            `json:"held,omitempty"`
 			HeldSince *time.Time     `json:"held_since,omitempty"`
-		}{"mamori", incidentsJSON(m.Incidents), m.Fresh, m.Revised, m.Held, since})
+			Quiet     []quietJSON    `json:"quiet,omitempty"`
+			Back      []string       `json:"back,omitempty"`
+		}{"mamori", incidentsJSON(m.Incidents), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`
@@ -177,6 +197,25 @@ func incidentsJSON(incs []incident.Incident) []incidentJSON {
 			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost)}
 		for _, s := range in.Stages {
 			j.Stages = append(j.Stages, s.Stage)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// quietJSON is a log that stopped arriving, for a JSON receiver.
+type quietJSON struct {
+	Log       string     `json:"log"`
+	Arrived   time.Time  `json:"last_arrival"`
+	LastEvent *time.Time `json:"last_event,omitempty"`
+}
+
+func quietsJSON(qs []QuietLog) []quietJSON {
+	var out []quietJSON
+	for _, q := range qs {
+		j := quietJSON{Log: q.Name, Arrived: q.Arrived}
+		if !q.Last.IsZero() {
+			j.LastEvent = &q.Last
 		}
 		out = append(out, j)
 	}

@@ -321,3 +321,42 @@ func TestIncidentsLead(t *testing.T) {
 		t.Errorf("json: %s (%v)", r.bodies[0], err)
 	}
 }
+
+// Logs that stopped or started arriving are told whatever the alerts'
+// severity, with nothing else to tell too: in each body.
+func TestLogsThatStoppedAreTold(t *testing.T) {
+	t.Parallel()
+	last := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)
+	m := Message{Fresh: alerts()[:1], Quiet: []QuietLog{{Name: "Entra ID sign-in logs", For: 30 * time.Hour, Arrived: last.Add(time.Hour), Last: last}},
+		Back: []string{"Azure Activity Log of tenant t1"}}
+	if text := slackText(m); text != "*mamori*: 1 new alert; 1 log stopped arriving; 1 log arriving again\n"+
+		"*quiet* Entra ID sign-in logs: nothing new for 30 hours (last arrival 2026-11-02 02:00 UTC, latest event 2026-11-02 01:00 UTC): the rules that read it see nothing new\n"+
+		"*arriving again* Azure Activity Log of tenant t1\n"+
+		"• *low* `azure.compute.gpu_created` eve@contoso.com: created a GPU VM" {
+		t.Errorf("slack:\n%s", text)
+	}
+	card, _ := json.Marshal(teamsBody(m))
+	if !strings.Contains(string(card), `"text":"Entra ID sign-in logs: nothing new for 30 hours`) {
+		t.Errorf("teams: %s", card)
+	}
+	r, url := serve(t)
+	// The low alert is below the notifier's severity: the logs alone.
+	if told, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); told != 0 || err != nil || len(r.bodies) != 1 {
+		t.Fatalf("told %d (%v), %d posts; want the logs posted", told, err, len(r.bodies))
+	}
+	if !strings.Contains(string(r.bodies[0]), `"alerts":[]`) {
+		t.Errorf("no alerts not an empty list: %s", r.bodies[0])
+	}
+	var got struct {
+		Alerts []alert.Alert
+		Quiet  []struct {
+			Log       string
+			LastEvent time.Time `json:"last_event"`
+		}
+		Back []string
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil || len(got.Alerts) != 0 || len(got.Quiet) != 1 || got.Quiet[0].Log != "Entra ID sign-in logs" ||
+		!got.Quiet[0].LastEvent.Equal(last) || len(got.Back) != 1 {
+		t.Errorf("json: %s (%v)", r.bodies[0], err)
+	}
+}

@@ -29,22 +29,59 @@ type digest struct {
 	head      string
 	incidents []incident.Incident
 	moreInc   int
+	logs      []logLine
 	shown     []alert.Alert
 	more      int
 }
 
+// logLine is a log that stopped or started arriving: a word of mamori's,
+// then its name and times, which esc makes safe (a tenant's or a
+// subscription's id is text a record gave).
+type logLine struct {
+	what string
+	text func(esc func(string) string) string
+}
+
+// quietText says that a log stopped arriving, and since when, in the words
+// of the service's standard error.
+func quietText(q QuietLog, esc func(string) string) string {
+	last := "none with a time"
+	if !q.Last.IsZero() {
+		last = q.Last.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
+		esc(q.Name), report.Age(q.For), q.Arrived.UTC().Format("2006-01-02 15:04 UTC"), last)
+}
+
 func digestOf(m Message) digest {
-	d := digest{head: "mamori: " + plural.Count(len(m.Fresh), "new alert", "new alerts")}
-	if len(m.Revised) > 0 {
-		d.head += fmt.Sprintf(", %s written before revised (%s)", plural.Count(len(m.Revised), "alert", "alerts"), alert.RevisedWhy)
+	var parts []string
+	if n := len(m.Fresh) + len(m.Revised); n > 0 {
+		p := plural.Count(len(m.Fresh), "new alert", "new alerts")
+		if len(m.Revised) > 0 {
+			p += fmt.Sprintf(", %s written before revised (%s)", plural.Count(len(m.Revised), "alert", "alerts"), alert.RevisedWhy)
+		}
+		if n := len(m.Incidents); n > 0 {
+			p += " in " + plural.Count(n, "incident", "incidents")
+		}
+		parts = append(parts, p)
 	}
 	if m.Held > 0 {
-		d.head += fmt.Sprintf("; %d of them held since %s, when the webhook did not take them", m.Held, m.HeldSince.UTC().Format("2006-01-02 15:04 UTC"))
+		parts = append(parts, fmt.Sprintf("%d of them held since %s, when the webhook did not take them", m.Held, m.HeldSince.UTC().Format("2006-01-02 15:04 UTC")))
 	}
-	if n := len(m.Incidents); n > 0 {
-		d.head += " in " + plural.Count(n, "incident", "incidents")
-		d.incidents = m.Incidents[:min(n, listedIncidents)]
-		d.moreInc = n - len(d.incidents)
+	if n := len(m.Quiet); n > 0 {
+		parts = append(parts, plural.Count(n, "log", "logs")+" stopped arriving")
+	}
+	if n := len(m.Back); n > 0 {
+		parts = append(parts, plural.Count(n, "log", "logs")+" arriving again")
+	}
+	d := digest{head: "mamori: " + strings.Join(parts, "; ")}
+	d.incidents = m.Incidents[:min(len(m.Incidents), listedIncidents)]
+	d.moreInc = len(m.Incidents) - len(d.incidents)
+	for _, q := range m.Quiet {
+		d.logs = append(d.logs, logLine{"quiet", func(esc func(string) string) string { return quietText(q, esc) }})
+	}
+	for _, name := range m.Back {
+		d.logs = append(d.logs, logLine{"arriving again", func(esc func(string) string) string { return esc(name) }})
 	}
 	d.shown = slices.Concat(m.Fresh, m.Revised)
 	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {
@@ -115,6 +152,9 @@ func slackText(m Message) string {
 	}
 	if d.moreInc > 0 {
 		b.WriteString("\n" + d.moreIncText())
+	}
+	for _, l := range d.logs {
+		fmt.Fprintf(&b, "\n*%s* %s", l.what, l.text(slackEscape))
 	}
 	for i := range d.shown {
 		a := &d.shown[i]

@@ -28,6 +28,16 @@ func teamsBody(m Message) any {
 	if d.moreInc > 0 {
 		body = append(body, map[string]any{"type": "TextBlock", "text": d.moreIncText(), "wrap": true, "isSubtle": true})
 	}
+	for _, l := range d.logs {
+		color := "Warning"
+		if l.what != "quiet" {
+			color = "Good"
+		}
+		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
+			map[string]any{"type": "TextRun", "text": l.what + " ", "weight": "Bolder", "color": color},
+			map[string]any{"type": "TextRun", "text": l.text(teamsEscape)},
+		}})
+	}
 	for i := range d.shown {
 		a := &d.shown[i]
 		sev := a.Severity.String()
