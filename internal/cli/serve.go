@@ -9,11 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
-	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/metrics"
 	"github.com/mamori-sec/mamori/internal/notify"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -34,6 +33,8 @@ type serveFlags struct {
 	// The webhook each cycle's alerts are posted to (--notify, else
 	// MAMORI_NOTIFY_URL): a secret, never printed.
 	notify, notifyFormat, notifySeverity string
+	// Where /healthz and /metrics are served (--listen); none when empty.
+	listen string
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
@@ -59,6 +60,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity to this webhook `URL` (a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists)")
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
+	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
@@ -74,6 +76,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.quiet < 0 {
 		return nil, nil, fmt.Errorf("--quiet %s: 0 or more", f.quiet)
+	}
+	if f.listen != "" && f.once {
+		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -174,8 +179,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitError
 	}
+	var mt *metrics.Service
+	if f.listen != "" {
+		mt = metrics.New(f.every, Version(), time.Now())
+		stop, err := listen(f.listen, mt, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori serve: --listen:", report.Terminal(err.Error()))
+			return ExitUsage
+		}
+		defer stop()
+	}
 	for {
 		errOut.reset()
+		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()
 		// A cycle that committed before the stop came is written out: its
@@ -188,6 +204,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			// A store or hunt failure leaves the checkpoints where they
 			// were: the next cycle reads the same input again.
 			fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+			countCycle(mt, nil, err, start, notified{})
 			if f.once {
 				return ExitError
 			}
@@ -195,7 +212,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
-			notifyCycle(ctx, notifier, st, cfg.Incidents, stderr, res)
+			countCycle(mt, res, nil, start, notifyCycle(ctx, notifier, st, cfg.Incidents, stderr, res))
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}
@@ -234,11 +251,7 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 			return ExitError
 		}
 	}
-	var records, skipped int64
-	for _, fs := range res.Files {
-		records += fs.Records
-		skipped += fs.Skipped
-	}
+	records, skipped := readCounts(res)
 	fmt.Fprintf(stderr, "mamori serve: %s: read %s, %s (%d unreadable), %d carried from earlier cycles, %s, %d new%s\n",
 		time.Now().UTC().Format(time.RFC3339), plural.Count(len(res.Read), "input", "inputs"), plural.Count(records, "record", "records"),
 		skipped, res.Carried, plural.Count(len(res.Hunt.Alerts), "alert", "alerts"), len(res.Fresh), revisedText(len(res.Revised)))
@@ -246,148 +259,6 @@ func writeCycle(openOut func() (io.Writer, func(), error), stderr io.Writer, for
 		fmt.Fprintf(stderr, "mamori serve: %s of earlier cycles could not be read again (their file changed or went): windows open across that edge may miss them\n", plural.Count(res.Lost, "record", "records"))
 	}
 	return ExitOK
-}
-
-// newNotifier makes the --notify webhook's notifier; its errors never
-// name the URL.
-func newNotifier(f *serveFlags) (*notify.Notifier, error) {
-	format, err := notify.ParseFormat(f.notifyFormat)
-	if err != nil {
-		return nil, fmt.Errorf("--notify-format: %w", err)
-	}
-	min, ok := alert.ParseSeverity(strings.TrimSpace(f.notifySeverity))
-	if !ok || min == alert.Informational {
-		return nil, fmt.Errorf("--notify-severity %q: low, medium, high or critical", report.Terminal(f.notifySeverity))
-	}
-	n, err := notify.New(f.notify, format, min)
-	if err != nil {
-		return nil, fmt.Errorf("--notify: %w", err)
-	}
-	return n, nil
-}
-
-// notifyCycle posts the cycle's alerts to the webhook, if any, with those
-// earlier posts did not get through, which the store holds until one
-// does (a week at most), and the logs that stopped or started arriving
-// (told once, as on standard error; not held). A stop asked for after
-// the commit still posts: the alerts are written out, and the page is
-// what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, stderr io.Writer, res *serve.Result) {
-	if n == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	now := time.Now()
-	held, err := st.Held(ctx, now)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
-	}
-	if held.Dropped > 0 {
-		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
-	}
-	m := withHeld(n, res, held)
-	for _, q := range res.WentQuiet {
-		m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
-	}
-	for _, q := range res.Back {
-		m.Back = append(m.Back, logLabel(q))
-	}
-	if m.Empty() {
-		return
-	}
-	if len(m.Fresh)+len(m.Revised) > 0 {
-		if err := withIncidents(ctx, st, iopts, &m); err != nil {
-			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
-		}
-	}
-	if _, err := n.Send(ctx, m); err != nil {
-		kept := ""
-		if n := len(m.Fresh) + len(m.Revised); n > 0 {
-			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
-		}
-		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s%s\n", report.Terminal(err.Error()), kept)
-		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
-			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
-		}
-		return
-	}
-	var told []string
-	for _, as := range [][]alert.Alert{held.Fresh, held.Revised} {
-		for _, a := range as {
-			told = append(told, a.ID)
-		}
-	}
-	if err := st.Release(ctx, told); err != nil {
-		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
-	}
-}
-
-// withHeld is the message of a cycle: its alerts the notifier tells of,
-// and those held from earlier cycles, once each: as the cycle has it
-// when it has it too (a held alert it wrote again is told revised).
-func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Message {
-	m := notify.Message{Fresh: n.Keep(res.Fresh), Revised: n.Keep(res.Revised)}
-	seen := map[string]bool{}
-	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
-		for _, a := range as {
-			seen[a.ID] = true
-		}
-	}
-	for _, a := range n.Keep(slices.Concat(held.Fresh, held.Revised)) {
-		if seen[a.ID] {
-			continue
-		}
-		seen[a.ID] = true
-		m.Held++
-		if a.Revised {
-			m.Revised = append(m.Revised, a)
-		} else {
-			m.Fresh = append(m.Fresh, a)
-		}
-	}
-	if m.Held > 0 {
-		m.HeldSince = held.Since
-	}
-	return m
-}
-
-// incidentReach is how far before the earliest alert a message tells of
-// the store's alerts are grouped again to find its incidents: an attack
-// whose alerts are a day or less apart (incident.DefaultGap) is found
-// whole when it began within the week. `mamori alerts`, over everything,
-// may give one that began earlier more alerts, and another id.
-const incidentReach = 7 * 24 * time.Hour
-
-// withIncidents names, for each alert of m, its incident as the store's
-// alerts make it (a cycle grouped only its own), and gives m those
-// incidents: what a page should lead with is the attack and its cost.
-func withIncidents(ctx context.Context, st *store.Store, iopts incident.Options, m *notify.Message) error {
-	told := slices.Concat(m.Fresh, m.Revised)
-	from := slices.MinFunc(told, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
-	as, incs, err := storeIncidents(ctx, st, from, iopts)
-	if err != nil {
-		return err
-	}
-	in := make(map[string]string, len(as))
-	for _, a := range as {
-		in[a.ID] = a.Incident
-	}
-	holds := map[string]bool{}
-	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
-		for i := range as {
-			if id, ok := in[as[i].ID]; ok {
-				as[i].Incident = id
-			}
-			holds[as[i].Incident] = true
-		}
-	}
-	for _, inc := range incs {
-		if holds[inc.ID] {
-			m.Incidents = append(m.Incidents, inc)
-		}
-	}
-	return nil
 }
 
 // revisedText tells of the alerts a cycle wrote again.

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/metrics"
+	"github.com/mamori-sec/mamori/internal/serve"
+)
+
+// listen serves the service's /healthz and /metrics on addr, and says
+// where on stderr (":0" picks a port). stop closes it.
+func listen(addr string, m *metrics.Service, stderr io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(stderr, "mamori serve: --listen:", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "mamori serve: health on http://%s/healthz, metrics on http://%s/metrics\n", ln.Addr(), ln.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
+
+// countCycle counts a cycle that ended in the service's metrics (none
+// without --listen).
+func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Time, told notified) {
+	if m == nil {
+		return
+	}
+	c := metrics.Cycle{End: time.Now(), Err: err}
+	c.Took = c.End.Sub(start)
+	if res != nil {
+		c.Records, c.Skipped = readCounts(res)
+		for _, a := range res.Fresh {
+			if a.Suppressed == nil {
+				c.Alerts = append(c.Alerts, a.Severity)
+			}
+		}
+		c.Revised, c.Quiet = len(res.Revised), len(res.Health.Quiet)
+	}
+	m.Cycle(c)
+	if told.posted {
+		m.Notified(told.ok, told.held)
+	}
+}
+
+// readCounts is how many records a cycle read, and how many it could not.
+func readCounts(res *serve.Result) (records, skipped int64) {
+	for _, fs := range res.Files {
+		records += fs.Records
+		skipped += fs.Skipped
+	}
+	return records, skipped
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a buffer a running command writes while a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A running serve with --listen answers /healthz ok once a cycle has
+// succeeded, and /metrics counts what that cycle read and found; it
+// stops, with the listener, when asked.
+func TestServeListens(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errs lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--every", "1h", // one cycle while the test looks
+			"--listen", "127.0.0.1:0", example}, strings.NewReader(""), &out, &errs)
+	}()
+	where := regexp.MustCompile(`health on http://(\S+)/healthz, metrics on http://\S+/metrics`)
+	get := func(path string) (int, string) {
+		m := where.FindStringSubmatch(errs.String())
+		if m == nil {
+			return 0, ""
+		}
+		resp, err := http.Get("http://" + m[1] + path)
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var health struct{ Status string }
+	for deadline := time.Now().Add(time.Minute); health.Status != "ok"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no ok from /healthz: stderr %q", errs.String())
+		}
+		if code, body := get("/healthz"); code == http.StatusOK {
+			json.Unmarshal([]byte(body), &health)
+		}
+	}
+	code, body := get("/metrics")
+	value := func(name string) float64 {
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		return -1
+	}
+	// Every alert written, by severity (none of the example's is
+	// suppressed).
+	alerts, counted := strings.Count(out.String(), "\n"), 0.0
+	for _, sev := range []string{"informational", "low", "medium", "high", "critical"} {
+		counted += value(`mamori_alerts_total{severity="` + sev + `"}`)
+	}
+	if code != http.StatusOK || value(`mamori_cycles_total{result="ok"}`) < 1 || value(`mamori_records_read_total`) <= 0 ||
+		value(`mamori_alerts_total{severity="high"}`) < 1 || counted != float64(alerts) ||
+		value(`mamori_cycles_total{result="error"}`) != 0 || alerts == 0 {
+		t.Errorf("/metrics %d after %d alerts written:\n%s", code, alerts, body)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("stopped: exit %d: %s", code, errs.String())
+	}
+	m := where.FindStringSubmatch(errs.String())
+	if c, err := net.DialTimeout("tcp", m[1], time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s still listening after serve stopped", m[1])
+	}
+}
+
+// --listen is refused with --once, and on an address already taken.
+func TestServeListenRefused(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	db := filepath.Join(t.TempDir(), "m.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--once", "--listen", "127.0.0.1:0"}, "--listen: not with --once"},
+		{[]string{"--listen", ln.Addr().String()}, "mamori serve: --listen: listen tcp " + ln.Addr().String()},
+	} {
+		code, _, errs := run(t, "", append(append([]string{"serve", "--store", db}, tc.args...), example)...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/notify"
+	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// newNotifier makes the --notify webhook's notifier; its errors never
+// name the URL.
+func newNotifier(f *serveFlags) (*notify.Notifier, error) {
+	format, err := notify.ParseFormat(f.notifyFormat)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-format: %w", err)
+	}
+	min, ok := alert.ParseSeverity(strings.TrimSpace(f.notifySeverity))
+	if !ok || min == alert.Informational {
+		return nil, fmt.Errorf("--notify-severity %q: low, medium, high or critical", report.Terminal(f.notifySeverity))
+	}
+	n, err := notify.New(f.notify, format, min)
+	if err != nil {
+		return nil, fmt.Errorf("--notify: %w", err)
+	}
+	return n, nil
+}
+
+// notifyCycle posts the cycle's alerts to the webhook, if any, with those
+// earlier posts did not get through, which the store holds until one
+// does (a week at most), and the logs that stopped or started arriving
+// (told once, as on standard error; not held). A stop asked for after
+// the commit still posts: the alerts are written out, and the page is
+// what they are for.
+func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, stderr io.Writer, res *serve.Result) (out notified) {
+	if n == nil {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	now := time.Now()
+	held, err := st.Held(ctx, now)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+	}
+	if held.Dropped > 0 {
+		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
+	}
+	m := withHeld(n, res, held)
+	for _, q := range res.WentQuiet {
+		m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
+	}
+	for _, q := range res.Back {
+		m.Back = append(m.Back, logLabel(q))
+	}
+	if m.Empty() {
+		return out
+	}
+	out.posted = true
+	if len(m.Fresh)+len(m.Revised) > 0 {
+		if err := withIncidents(ctx, st, iopts, &m); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
+		}
+	}
+	if _, err := n.Send(ctx, m); err != nil {
+		kept := ""
+		if n := len(m.Fresh) + len(m.Revised); n > 0 {
+			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
+		}
+		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s%s\n", report.Terminal(err.Error()), kept)
+		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
+		out.held = len(m.Fresh) + len(m.Revised)
+		return out
+	}
+	out.ok = true
+	var told []string
+	for _, as := range [][]alert.Alert{held.Fresh, held.Revised} {
+		for _, a := range as {
+			told = append(told, a.ID)
+		}
+	}
+	if err := st.Release(ctx, told); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+	}
+	return out
+}
+
+// notified is what notifyCycle did: posted says it posted, ok that the
+// webhook took the post, held how many alerts the store holds for it
+// after.
+type notified struct {
+	posted, ok bool
+	held       int
+}
+
+// withHeld is the message of a cycle: its alerts the notifier tells of,
+// and those held from earlier cycles, once each: as the cycle has it
+// when it has it too (a held alert it wrote again is told revised).
+func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Message {
+	m := notify.Message{Fresh: n.Keep(res.Fresh), Revised: n.Keep(res.Revised)}
+	seen := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for _, a := range as {
+			seen[a.ID] = true
+		}
+	}
+	for _, a := range n.Keep(slices.Concat(held.Fresh, held.Revised)) {
+		if seen[a.ID] {
+			continue
+		}
+		seen[a.ID] = true
+		m.Held++
+		if a.Revised {
+			m.Revised = append(m.Revised, a)
+		} else {
+			m.Fresh = append(m.Fresh, a)
+		}
+	}
+	if m.Held > 0 {
+		m.HeldSince = held.Since
+	}
+	return m
+}
+
+// incidentReach is how far before the earliest alert a message tells of
+// the store's alerts are grouped again to find its incidents: an attack
+// whose alerts are a day or less apart (incident.DefaultGap) is found
+// whole when it began within the week. `mamori alerts`, over everything,
+// may give one that began earlier more alerts, and another id.
+const incidentReach = 7 * 24 * time.Hour
+
+// withIncidents names, for each alert of m, its incident as the store's
+// alerts make it (a cycle grouped only its own), and gives m those
+// incidents: what a page should lead with is the attack and its cost.
+func withIncidents(ctx context.Context, st *store.Store, iopts incident.Options, m *notify.Message) error {
+	told := slices.Concat(m.Fresh, m.Revised)
+	from := slices.MinFunc(told, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
+	as, incs, err := storeIncidents(ctx, st, from, iopts)
+	if err != nil {
+		return err
+	}
+	in := make(map[string]string, len(as))
+	for _, a := range as {
+		in[a.ID] = a.Incident
+	}
+	holds := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for i := range as {
+			if id, ok := in[as[i].ID]; ok {
+				as[i].Incident = id
+			}
+			holds[as[i].Incident] = true
+		}
+	}
+	for _, inc := range incs {
+		if holds[inc.ID] {
+			m.Incidents = append(m.Incidents, inc)
+		}
+	}
+	return nil
+}

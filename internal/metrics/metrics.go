@@ -1,0 +1,196 @@
+// Package metrics tells an orchestrator or a monitor how a running
+// `mamori serve` does: /healthz answers whether its cycles are running
+// and succeeding (a liveness or readiness probe, a load balancer's
+// check), /metrics counts what they read, found and told, in
+// Prometheus' text format (a scrape, or a collector that reads it).
+//
+// Only counts are exposed: no tenant, principal or file name, which the
+// address may be reachable by more people than the alerts are.
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+)
+
+// Cycle is what one cycle of serve did, as counted here.
+type Cycle struct {
+	End     time.Time
+	Took    time.Duration
+	Err     error // the cycle failed (its store or its hunt): nothing committed
+	Records int64 // records read
+	Skipped int64 // records that could not be read
+	Alerts  []alert.Severity
+	Revised int
+	// Quiet is how many logs the rules read have not arrived for
+	// serve's --quiet, after the cycle.
+	Quiet int
+}
+
+// Service counts a serve's cycles. Safe for concurrent use: the cycles
+// write it, the HTTP handlers read it.
+type Service struct {
+	mu      sync.Mutex
+	every   time.Duration
+	started time.Time
+	version string
+
+	cycles, failed   uint64
+	lastEnd, lastOK  time.Time
+	lastTook         time.Duration
+	lastErr          string
+	records, skipped uint64
+	alerts           [alert.Critical + 1]uint64
+	revised          uint64
+	quiet            int
+	told, notTold    uint64
+	held             int
+}
+
+// New returns the counts of a serve that looks every every.
+func New(every time.Duration, version string, now time.Time) *Service {
+	return &Service{every: every, started: now, version: version}
+}
+
+// Cycle counts a cycle that ended.
+func (s *Service) Cycle(c Cycle) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cycles++
+	s.lastEnd, s.lastTook = c.End, c.Took
+	if c.Err != nil {
+		s.failed++
+		s.lastErr = c.Err.Error()
+		return
+	}
+	s.lastOK, s.lastErr = c.End, ""
+	s.records += uint64(max(c.Records, 0))
+	s.skipped += uint64(max(c.Skipped, 0))
+	for _, sev := range c.Alerts {
+		if int(sev) < len(s.alerts) {
+			s.alerts[sev]++
+		}
+	}
+	s.revised += uint64(max(c.Revised, 0))
+	s.quiet = c.Quiet
+}
+
+// Notified counts a post to the webhook, told or not, and how many
+// alerts the store holds for it after.
+func (s *Service) Notified(ok bool, held int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok {
+		s.told++
+	} else {
+		s.notTold++
+	}
+	s.held = held
+}
+
+// stale is how long without a cycle ending says serve is stuck: three
+// looks, and never less than ten minutes (a cycle over a backlog is
+// long).
+func (s *Service) stale() time.Duration { return max(3*s.every, 10*time.Minute) }
+
+// Health is what /healthz answers.
+type Health struct {
+	Status    string     `json:"status"` // starting, ok, failing, stalled
+	LastCycle *time.Time `json:"last_cycle,omitempty"`
+	LastOK    *time.Time `json:"last_ok,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// Health says whether serve's cycles run and succeed, at now: failing
+// when the last cycle failed, stalled when none ended for stale, starting
+// before the first ends.
+func (s *Service) Health(now time.Time) (Health, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var h Health
+	if !s.lastEnd.IsZero() {
+		h.LastCycle = &s.lastEnd
+	}
+	if !s.lastOK.IsZero() {
+		h.LastOK = &s.lastOK
+	}
+	since := s.started
+	if !s.lastEnd.IsZero() {
+		since = s.lastEnd
+	}
+	switch {
+	case now.Sub(since) > s.stale():
+		h.Status, h.Error = "stalled", fmt.Sprintf("no cycle ended for %s", now.Sub(since).Round(time.Second))
+	case s.lastEnd.IsZero():
+		h.Status = "starting"
+	case s.lastErr != "":
+		h.Status, h.Error = "failing", s.lastErr
+	default:
+		h.Status = "ok"
+	}
+	return h, h.Status == "ok" || h.Status == "starting"
+}
+
+// Handler serves /healthz and /metrics.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		h, ok := s.Health(time.Now())
+		w.Header().Set("Content-Type", "application/json")
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(h)
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		s.write(w)
+	})
+	return mux
+}
+
+// write writes the counts in Prometheus' text exposition format.
+func (s *Service) write(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	metric := func(name, kind, help string) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
+	}
+	metric("mamori_build_info", "gauge", "The mamori serving, by version.")
+	fmt.Fprintf(w, "mamori_build_info{version=%q} 1\n", s.version)
+	metric("mamori_cycles_total", "counter", "Cycles ended, by result (an error commits nothing: the next cycle reads the same input again).")
+	fmt.Fprintf(w, "mamori_cycles_total{result=\"ok\"} %d\nmamori_cycles_total{result=\"error\"} %d\n", s.cycles-s.failed, s.failed)
+	metric("mamori_last_cycle_seconds", "gauge", "How long the last cycle took.")
+	fmt.Fprintf(w, "mamori_last_cycle_seconds %g\n", s.lastTook.Seconds())
+	metric("mamori_last_success_timestamp_seconds", "gauge", "When the last cycle that succeeded ended (Unix time; 0 before one did).")
+	fmt.Fprintf(w, "mamori_last_success_timestamp_seconds %d\n", unix(s.lastOK))
+	metric("mamori_records_read_total", "counter", "Records read by the cycles that succeeded.")
+	fmt.Fprintf(w, "mamori_records_read_total %d\n", s.records)
+	metric("mamori_records_unreadable_total", "counter", "Records the cycles that succeeded could not read (serve's standard error says where).")
+	fmt.Fprintf(w, "mamori_records_unreadable_total %d\n", s.skipped)
+	metric("mamori_alerts_total", "counter", "Alerts new to the store, by severity.")
+	for sev := alert.Informational; sev <= alert.Critical; sev++ {
+		fmt.Fprintf(w, "mamori_alerts_total{severity=%q} %d\n", sev.String(), s.alerts[sev])
+	}
+	metric("mamori_alerts_revised_total", "counter", "Alerts written again, revised (a create they reported, Azure refused).")
+	fmt.Fprintf(w, "mamori_alerts_revised_total %d\n", s.revised)
+	metric("mamori_logs_quiet", "gauge", "Logs the rules read that have not arrived for serve's --quiet: what the service does not see.")
+	fmt.Fprintf(w, "mamori_logs_quiet %d\n", s.quiet)
+	metric("mamori_notify_posts_total", "counter", "Posts to the --notify webhook, by result.")
+	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
+	metric("mamori_notify_held", "gauge", "Alerts the store holds for the webhook, which did not take them.")
+	fmt.Fprintf(w, "mamori_notify_held %d\n", s.held)
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
