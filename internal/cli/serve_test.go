@@ -450,21 +450,38 @@ func TestServeWritesAgainAnAlertOnACreateRefusedLater(t *testing.T) {
 	}
 }
 
-// serve --notify posts one message a cycle with the alerts at or above
-// --notify-severity, and a cycle with nothing new posts nothing; a
-// webhook that is no URL is refused without being printed.
-func TestServeNotifies(t *testing.T) {
-	t.Parallel()
+// receiver is a webhook that keeps what is posted to it: its URL, and
+// the bodies so far. answer gives the status of the nth post (from 1);
+// 200 when it gives 0 or is nil.
+func receiver(t *testing.T, answer func(n int) int) (url string, posts func() []string) {
+	t.Helper()
 	var mu sync.Mutex
 	var bodies []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		bodies = append(bodies, string(b))
+		n := len(bodies)
 		mu.Unlock()
+		if answer != nil && answer(n) != 0 {
+			w.WriteHeader(answer(n))
+		}
 	}))
-	defer hook.Close()
-	url := hook.URL + "/services/T0/B0/sekrit"
+	t.Cleanup(hook.Close)
+	return hook.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(bodies)
+	}
+}
+
+// serve --notify posts one message a cycle with the alerts at or above
+// --notify-severity, and a cycle with nothing new posts nothing; a
+// webhook that is no URL is refused without being printed.
+func TestServeNotifies(t *testing.T) {
+	t.Parallel()
+	hook, posts := receiver(t, nil)
+	url := hook + "/services/T0/B0/sekrit"
 	db := filepath.Join(t.TempDir(), "mamori.db")
 	data := t.TempDir()
 	code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", url, "--notify-format", "json", "--notify-severity", "high", example)
@@ -477,9 +494,7 @@ func TestServeNotifies(t *testing.T) {
 			high++
 		}
 	}
-	mu.Lock()
-	got := slices.Clone(bodies)
-	mu.Unlock()
+	got := posts()
 	if high == 0 || high == len(all) || len(got) != 1 {
 		t.Fatalf("%d of %d alerts written at high or critical, %d posts; want them in one", high, len(all), len(got))
 	}
@@ -510,11 +525,8 @@ func TestServeNotifies(t *testing.T) {
 		t.Errorf("%d incidents posted for %d alerts", len(body.Incidents), len(body.Alerts))
 	}
 	code, _, errs = run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", url, example)
-	mu.Lock()
-	posts := len(bodies)
-	mu.Unlock()
-	if code != ExitOK || posts != 1 {
-		t.Errorf("nothing new: exit %d (%s), %d posts in all", code, errs, posts)
+	if code != ExitOK || len(posts()) != 1 {
+		t.Errorf("nothing new: exit %d (%s), %d posts in all", code, errs, len(posts()))
 	}
 	for _, bad := range [][]string{{"--notify", "hooks.example.com/services/sekrit"}, {"--notify", url, "--notify-severity", "loud"}, {"--notify", url, "--notify-format", "email"}} {
 		code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, bad...), example)...)
@@ -530,15 +542,7 @@ func TestServeNotifies(t *testing.T) {
 // incident of its own.
 func TestServeNotifiesTheWholeIncident(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var bodies []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-	}))
-	defer hook.Close()
+	hook, posts := receiver(t, nil)
 	logs, db := t.TempDir(), filepath.Join(t.TempDir(), "mamori.db")
 	copyTree(t, example, logs)
 	// The hosts' process logs arrive a cycle later.
@@ -546,7 +550,7 @@ func TestServeNotifiesTheWholeIncident(t *testing.T) {
 	if err := os.Rename(filepath.Join(logs, "hosts"), filepath.Join(later, "hosts")); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--notify", hook.URL + "/hook", "--notify-format", "json", logs}
+	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--notify", hook + "/hook", "--notify-format", "json", logs}
 	for i := range 2 {
 		if i == 1 {
 			copyTree(t, later, logs)
@@ -555,9 +559,7 @@ func TestServeNotifiesTheWholeIncident(t *testing.T) {
 			t.Fatalf("cycle %d: exit %d: %s", i, code, errs)
 		}
 	}
-	mu.Lock()
-	got := slices.Clone(bodies)
-	mu.Unlock()
+	got := posts()
 	if len(got) != 2 {
 		t.Fatalf("%d posts, want one a cycle", len(got))
 	}
@@ -592,26 +594,15 @@ func TestServeNotifiesTheWholeIncident(t *testing.T) {
 // when; once told they are not told again.
 func TestServeHoldsWhatTheWebhookRefused(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var bodies []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		defer mu.Unlock()
-		bodies = append(bodies, string(b))
-		if len(bodies) == 1 {
-			w.WriteHeader(http.StatusForbidden) // a 4xx is not tried again
+	hook, posts := receiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusForbidden // a 4xx is not tried again
 		}
-	}))
-	defer hook.Close()
-	posts := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(bodies)
-	}
+		return 0
+	})
 	db := filepath.Join(t.TempDir(), "mamori.db")
 	data := t.TempDir()
-	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--notify", hook.URL + "/services/T0/B0/sekrit", "--notify-format", "json", example}
+	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--notify", hook + "/services/T0/B0/sekrit", "--notify-format", "json", example}
 	code, out, errs := run(t, "", args...)
 	high := 0
 	for _, a := range jsonl(t, out) {

@@ -3,13 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -201,23 +198,17 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 	}
 	// A serve that starts says so on standard error, escaped too, and
 	// tells its webhook (in Slack's words, the ids made safe there too).
-	var posts []string
-	var mu sync.Mutex
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct{ Text string }
-		json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		posts = append(posts, body.Text)
-		mu.Unlock()
-	}))
-	defer hook.Close()
-	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", hook.URL, logs); code != ExitOK ||
+	hook, posts := receiver(t, nil)
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", hook, logs); code != ExitOK ||
 		!strings.Contains(errs, `mamori serve: quiet: Azure Activity Log of tenant gone\x1b[2Jtenant: nothing new for 30 hours`) || strings.Contains(errs, "\x1b") {
 		t.Errorf("serve: exit %d, stderr %q; want it to say the tenant's Activity Log is quiet", code, errs)
 	}
-	mu.Lock()
-	told := slices.Clone(posts)
-	mu.Unlock()
+	var told []string
+	for _, p := range posts() {
+		var body struct{ Text string }
+		json.Unmarshal([]byte(p), &body)
+		told = append(told, body.Text)
+	}
 	if len(told) != 1 || !strings.HasPrefix(told[0], "*mamori*: 2 logs stopped arriving\n") ||
 		!strings.Contains(told[0], "\n*quiet* Azure Activity Log of tenant gone\\x1b[2Jtenant: nothing new for 30 hours (last arrival ") ||
 		!strings.Contains(told[0], "\n*quiet* Azure Activity Log of subscription gone\\x1b[2Jsub (tenant "+served[0].Tenant+"): nothing new for 30 hours") ||
