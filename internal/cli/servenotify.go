@@ -45,8 +45,7 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 	if n == nil {
 		return out
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
+	ctx = context.WithoutCancel(ctx)
 	now := time.Now()
 	held, err := st.Held(ctx, now)
 	if err != nil {
@@ -71,7 +70,11 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 		}
 	}
-	if _, err := n.Send(ctx, m); err != nil {
+	// The post has a minute, its tries included; the store's reads and
+	// writes around it are not cut short by it.
+	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := n.Send(sendCtx, m); err != nil {
 		kept := ""
 		if n := len(m.Fresh) + len(m.Revised); n > 0 {
 			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
