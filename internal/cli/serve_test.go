@@ -589,6 +589,51 @@ func TestServeNotifiesTheWholeIncident(t *testing.T) {
 	}
 }
 
+// A service over several tenants names each incident's tenant in its
+// messages: a team serving many would not know whose attack it is.
+func TestServeNotifyNamesTheTenant(t *testing.T) {
+	t.Parallel()
+	// Two simulated tenants, each attacked, each its own export folder.
+	var dirs, tenants []string
+	for _, seed := range []string{"3", "4"} {
+		dir := t.TempDir()
+		if code, _, errs := run(t, "", "simulate", "--out", dir, "--seed", seed, "--days", "5", "--scenario", "gpu-scaleset-chain"); code != ExitOK {
+			t.Fatalf("simulate: exit %d: %s", code, errs)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+		var truth struct{ Tenant string }
+		if err != nil || json.Unmarshal(b, &truth) != nil || truth.Tenant == "" {
+			t.Fatalf("truth.json: %v", err)
+		}
+		dirs, tenants = append(dirs, dir), append(tenants, truth.Tenant)
+	}
+	text := func(dirs ...string) string {
+		hook, posts := receiver(t, nil)
+		args := append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify", hook}, dirs...)
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var body struct{ Text string }
+		if got := posts(); len(got) != 1 || json.Unmarshal([]byte(got[0]), &body) != nil {
+			t.Fatalf("posts %q", got)
+		}
+		return body.Text
+	}
+	both := text(dirs...)
+	// Each tenant's incident; the alerts listed (the worst ten) with theirs.
+	for _, tenant := range tenants {
+		if !strings.Contains(both, " in tenant "+tenant+": ") {
+			t.Errorf("no incident of tenant %s named in:\n%s", tenant, both)
+		}
+	}
+	if !strings.Contains(both, ", tenant "+tenants[0]+")") && !strings.Contains(both, ", tenant "+tenants[1]+")") {
+		t.Errorf("no alert's tenant named in:\n%s", both)
+	}
+	if one := text(dirs[0]); strings.Contains(one, " in tenant ") || strings.Contains(one, ", tenant ") {
+		t.Errorf("one tenant named:\n%s", one)
+	}
+}
+
 // A post the webhook refused is not lost: the store holds its alerts,
 // and the next run, with nothing new to read, tells them, saying since
 // when; once told they are not told again.

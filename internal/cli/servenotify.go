@@ -55,6 +55,7 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
 	}
 	m := withHeld(n, res, held)
+	m.Tenants = severalTenants(res.Health)
 	for _, q := range res.WentQuiet {
 		m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
 	}
@@ -172,4 +173,15 @@ func withIncidents(ctx context.Context, st *store.Store, iopts incident.Options,
 		}
 	}
 	return nil
+}
+
+// severalTenants reports whether the store follows logs of more than one
+// tenant: a service over several then names each alert's.
+func severalTenants(h serve.Health) bool {
+	for _, t := range h.Tenants {
+		if t.Tenant != h.Tenants[0].Tenant {
+			return true
+		}
+	}
+	return false
 }

@@ -87,6 +87,9 @@ type Message struct {
 	// longer sees is told whatever the alerts' severity.
 	Quiet []QuietLog
 	Back  []string
+	// Tenants says the service follows several tenants: each incident
+	// and alert is told with its tenant's id.
+	Tenants bool
 }
 
 // QuietLog is a log that stopped arriving.

@@ -26,6 +26,7 @@ const summaryChars = 300
 // digest is what a message says, whatever its format: a line of counts
 // (mamori's own words), then the worst alerts first.
 type digest struct {
+	tenants   bool // name each incident's and alert's tenant (Message.Tenants)
 	head      string
 	incidents []incident.Incident
 	moreInc   int
@@ -74,7 +75,7 @@ func digestOf(m Message) digest {
 	if n := len(m.Back); n > 0 {
 		parts = append(parts, plural.Count(n, "log", "logs")+" arriving again")
 	}
-	d := digest{head: "mamori: " + strings.Join(parts, "; ")}
+	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants}
 	d.incidents = m.Incidents[:min(len(m.Incidents), listedIncidents)]
 	d.moreInc = len(m.Incidents) - len(d.incidents)
 	for _, q := range m.Quiet {
@@ -101,8 +102,12 @@ func (d digest) moreText() string {
 // incidentText is an incident's words after its severity: its id, title,
 // cost per hour, span and size (the title names principals and
 // resources an attacker may have chosen, made safe by esc).
-func incidentText(in *incident.Incident, esc func(string) string) string {
-	t := "incident " + esc(in.ID) + ": " + esc(cut(in.Title, summaryChars))
+func (d digest) incidentText(in *incident.Incident, esc func(string) string) string {
+	t := "incident " + esc(in.ID)
+	if d.tenants && in.Tenant != "" {
+		t += " in tenant " + esc(in.Tenant)
+	}
+	t += ": " + esc(cut(in.Title, summaryChars))
 	if c := report.CostText(&in.Cost); c != "" {
 		t += " — " + c
 	}
@@ -127,15 +132,22 @@ func (d digest) moreIncText() string {
 
 // line is one alert's words after its rule: principal, summary,
 // incident, each an attacker may have chosen, made safe by esc.
-func line(a *alert.Alert, esc func(string) string) string {
+func (d digest) line(a *alert.Alert, esc func(string) string) string {
 	var b strings.Builder
 	// A summary that names its principal first is not preceded by it.
 	if who := cmp.Or(a.PrincipalName, a.Principal); who != "" && !strings.HasPrefix(a.Summary, who) {
 		b.WriteString(" " + esc(who))
 	}
 	b.WriteString(": " + esc(cut(a.Summary, summaryChars)))
+	var where []string
 	if a.Incident != "" {
-		b.WriteString(" (" + esc(a.Incident) + ")")
+		where = append(where, esc(a.Incident))
+	}
+	if d.tenants && a.Tenant != "" {
+		where = append(where, "tenant "+esc(a.Tenant))
+	}
+	if len(where) > 0 {
+		b.WriteString(" (" + strings.Join(where, ", ") + ")")
 	}
 	return b.String()
 }
@@ -148,7 +160,7 @@ func slackText(m Message) string {
 	b.WriteString("*mamori*" + strings.TrimPrefix(d.head, "mamori"))
 	for i := range d.incidents {
 		in := &d.incidents[i]
-		fmt.Fprintf(&b, "\n*%s* %s", in.Severity, incidentText(in, slackEscape))
+		fmt.Fprintf(&b, "\n*%s* %s", in.Severity, d.incidentText(in, slackEscape))
 	}
 	if d.moreInc > 0 {
 		b.WriteString("\n" + d.moreIncText())
@@ -162,7 +174,7 @@ func slackText(m Message) string {
 		if a.Revised {
 			b.WriteString("revised: ")
 		}
-		fmt.Fprintf(&b, "*%s* `%s`%s", a.Severity, slackEscape(report.RuleLabel(a)), line(a, slackEscape))
+		fmt.Fprintf(&b, "*%s* `%s`%s", a.Severity, slackEscape(report.RuleLabel(a)), d.line(a, slackEscape))
 	}
 	if d.more > 0 {
 		b.WriteString("\n" + d.moreText())

@@ -22,7 +22,7 @@ func teamsBody(m Message) any {
 		in := &d.incidents[i]
 		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
 			map[string]any{"type": "TextRun", "text": in.Severity.String() + " ", "weight": "Bolder", "color": teamsColor(in.Severity)},
-			map[string]any{"type": "TextRun", "text": incidentText(in, teamsEscape), "weight": "Bolder"},
+			map[string]any{"type": "TextRun", "text": d.incidentText(in, teamsEscape), "weight": "Bolder"},
 		}})
 	}
 	if d.moreInc > 0 {
@@ -46,7 +46,7 @@ func teamsBody(m Message) any {
 		}
 		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
 			map[string]any{"type": "TextRun", "text": sev + " ", "weight": "Bolder", "color": teamsColor(a.Severity)},
-			map[string]any{"type": "TextRun", "text": teamsEscape(report.RuleLabel(a)) + line(a, teamsEscape)},
+			map[string]any{"type": "TextRun", "text": teamsEscape(report.RuleLabel(a)) + d.line(a, teamsEscape)},
 		}})
 	}
 	if d.more > 0 {
