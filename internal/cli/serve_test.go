@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/notify/smtptest"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -631,6 +635,31 @@ func TestServeNotifyNamesTheTenant(t *testing.T) {
 	}
 	if one := text(dirs[0]); strings.Contains(one, " in tenant ") || strings.Contains(one, ", tenant ") {
 		t.Errorf("one tenant named:\n%s", one)
+	}
+}
+
+// serve --notify smtp://… e-mails the cycle's alerts: one message, to
+// every address, led by the attack's incident.
+func TestServeMails(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewServer(t, "")
+	url := "smtp://" + srv.Addr + "/?from=mamori@contoso.example&to=soc@contoso.example,oncall@contoso.example"
+	if code, _, errs := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify", url, example); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := srv.Received()
+	if len(got) != 1 || len(got[0].To) != 2 {
+		t.Fatalf("%d mails: %+v", len(got), got)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(got[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if !strings.HasPrefix(subject, "mamori: 14 new alerts in 1 incident — critical: Cryptojacking: GPU compute (121 instances)") ||
+		!strings.Contains(string(body), "\nCRITICAL incident inc-") || !strings.Contains(string(body), "about $59 per hour for 121 instances") {
+		t.Errorf("subject %q, body:\n%s", subject, body)
 	}
 }
 

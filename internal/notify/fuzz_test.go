@@ -44,7 +44,11 @@ func FuzzMessages(f *testing.F) {
 		if n := strings.Count(text, "\n"); n != 3 {
 			t.Errorf("%d lines, want the head, the incident, the quiet log and the alert: %q", n+1, text)
 		}
-		for _, s := range []string{text, teamsEscape(who), teamsEscape(summary)} {
+		msg := Message{Fresh: a, Incidents: in, Quiet: []QuietLog{{Name: "Azure Activity Log of tenant " + who}}}
+		if subject := mailSubject(msg); strings.ContainsAny(subject, "\r\n") {
+			t.Errorf("a line break in the subject %q", subject)
+		}
+		for _, s := range []string{text, teamsEscape(who), teamsEscape(summary), mailText(msg)} {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8: %q", s)
 			}

@@ -2,7 +2,8 @@
 // to a webhook: a Slack incoming webhook (or any receiver of Slack's
 // {"text": …} body: Mattermost, Rocket.Chat), a Microsoft Teams channel's
 // Workflows webhook (an Adaptive Card), or a receiver of JSON (a SOAR
-// playbook, a function) that takes the alerts whole.
+// playbook, a function) that takes the alerts whole; or by e-mail, in
+// plain text, through an SMTP server (mail.go).
 //
 // The webhook's URL is a secret (a Slack webhook's path is its token):
 // it is never written in an error or a log line. The alerts carry text an
@@ -55,6 +56,7 @@ type Notifier struct {
 	format Format
 	min    alert.Severity
 	client *http.Client
+	mail   *mailer // an e-mail notifier's server and addresses (mail.go); nil for a webhook
 	// retries and backoff: a post that fails for the network, a 5xx or a
 	// 429 is tried again, backoff times its number apart.
 	retries int
@@ -64,11 +66,19 @@ type Notifier struct {
 // New makes a notifier for rawURL, an http or https URL (an error names
 // what is wrong with it, never the URL itself).
 func New(rawURL string, format Format, min alert.Severity) (*Notifier, error) {
+	n := &Notifier{format: format, min: min, client: &http.Client{Timeout: 15 * time.Second}, retries: 2, backoff: time.Second}
 	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("the webhook is not an http or https URL")
+	switch {
+	case err != nil:
+		return nil, errors.New("the webhook is not a URL")
+	case u.Scheme == "smtp" || u.Scheme == "smtps":
+		n.mail, err = newMailer(u)
+		return n, err
+	case (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		return nil, errors.New("the webhook is not an http or https URL, nor an e-mail server's smtp or smtps URL")
 	}
-	return &Notifier{url: u.String(), format: format, min: min, client: &http.Client{Timeout: 15 * time.Second}, retries: 2, backoff: time.Second}, nil
+	n.url = u.String()
+	return n, nil
 }
 
 // Message is what one post tells: a cycle's new and revised alerts, and
@@ -113,12 +123,18 @@ func (n *Notifier) Send(ctx context.Context, m Message) (int, error) {
 	if m.Empty() {
 		return 0, nil
 	}
-	body, err := n.body(m)
+	post, body, err := n.post, []byte(nil), error(nil)
+	if n.mail != nil {
+		post = n.mail.send
+		body, err = n.mail.mailBody(m, time.Now())
+	} else {
+		body, err = n.body(m)
+	}
 	if err != nil {
 		return 0, err
 	}
 	for try := 0; ; try++ {
-		again, err := n.post(ctx, body)
+		again, err := post(ctx, body)
 		if err == nil {
 			return len(m.Fresh) + len(m.Revised), nil
 		}
