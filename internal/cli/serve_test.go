@@ -688,6 +688,19 @@ func TestServeHoldsWhatTheWebhookRefused(t *testing.T) {
 	if code != ExitOK || high == 0 || len(posts()) != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "sekrit") {
 		t.Fatalf("refused: exit %d, %d posts, stderr %q; want %q", code, len(posts()), errs, want)
 	}
+	// status says so, and exits 3, as for a log that stopped.
+	code, status, _ := run(t, "", "status", "--store", db)
+	if code != ExitFindings || !strings.Contains(status, fmt.Sprintf("NOT TOLD: %d alerts held for serve's --notify", high)) {
+		t.Errorf("status with alerts held: exit %d:\n%s", code, status)
+	}
+	_, status, _ = run(t, "", "status", "--store", db, "--format", "json")
+	var doc struct {
+		Held  int       `json:"notify_held"`
+		Since time.Time `json:"notify_held_since"`
+	}
+	if err := json.Unmarshal([]byte(status), &doc); err != nil || doc.Held != high || doc.Since.IsZero() {
+		t.Errorf("status --format json: held %d since %v (%v)", doc.Held, doc.Since, err)
+	}
 	before := time.Now()
 	code, out, errs = run(t, "", args...)
 	got := posts()
@@ -704,6 +717,9 @@ func TestServeHoldsWhatTheWebhookRefused(t *testing.T) {
 	}
 	if code, _, errs = run(t, "", args...); code != ExitOK || len(posts()) != 2 {
 		t.Errorf("told already: exit %d (%s), %d posts; want none more", code, errs, len(posts()))
+	}
+	if code, status, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(status, "NOT TOLD") {
+		t.Errorf("status once told: exit %d:\n%s", code, status)
 	}
 }
 

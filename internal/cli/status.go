@@ -34,7 +34,8 @@ that never arrived, and which stopped arriving for longer than --quiet: as a
 whole, or for one tenant while the others' go on (a tenant's log is judged once
 its events have spanned --quiet). It exits with status 3 when a log is quiet: an
 export that stopped (a diagnostic setting deleted, a storage account rotated, a
-subscription moved out) leaves no error anywhere else. --forget-tenant drops
+subscription moved out) leaves no error anywhere else; and when serve holds
+alerts its --notify webhook or mail server did not take. --forget-tenant drops
 what the store knows of a tenant's logs, for a tenant the service no longer
 watches.
 `)
@@ -84,7 +85,7 @@ watches.
 		fmt.Fprintln(stderr, "mamori status:", err)
 		return ExitError
 	}
-	if len(h.Quiet) > 0 {
+	if len(h.Quiet) > 0 || h.NotifyHeld > 0 {
 		return ExitFindings
 	}
 	return ExitOK
@@ -129,7 +130,15 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := report.WriteUnsized(w, h.Unsized); err != nil {
 		return err
 	}
-	return writeLearnedCapped(w, h.LearnedCapped, now)
+	if err := writeLearnedCapped(w, h.LearnedCapped, now); err != nil {
+		return err
+	}
+	if h.NotifyHeld > 0 {
+		_, err := fmt.Fprintf(w, "\nNOT TOLD: %s held for serve's --notify, whose posts have not got through since %s: each cycle tries again (a week at most; 'mamori alerts' lists them)\n",
+			plural.Count(h.NotifyHeld, "alert", "alerts"), report.Ago(h.NotifyHeldSince, now))
+		return err
+	}
+	return nil
 }
 
 // writeLearnedCapped says when a table of what serve learns was last
@@ -247,5 +256,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
 	out.ComputeCreates, out.ComputeUnsized, out.ComputeUnsizedJobs = h.Unsized.Creates, h.Unsized.Unsized, h.Unsized.Jobs
 	out.LearnedCapped = h.LearnedCapped.UTC()
+	out.NotifyHeld, out.NotifyHeldSince = h.NotifyHeld, h.NotifyHeldSince
 	return out
 }

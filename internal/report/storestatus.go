@@ -31,6 +31,10 @@ type StoreStatus struct {
 	// table of what serve learns (regions, autoscale targets' sizes and
 	// writes) full; absent for never.
 	LearnedCapped time.Time `json:"learned_capped,omitzero"`
+	// NotifyHeld is how many alerts serve holds for its webhook (--notify),
+	// which has not taken them since NotifyHeldSince.
+	NotifyHeld      int       `json:"notify_held,omitempty"`
+	NotifyHeldSince time.Time `json:"notify_held_since,omitzero"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

@@ -97,6 +97,10 @@ type Health struct {
 	// a table of what it learns full (store.LearnedCapped); zero for
 	// never.
 	LearnedCapped time.Time
+	// NotifyHeld is how many alerts the store holds for serve's webhook,
+	// which did not take them, since NotifyHeldSince (store.HeldCount).
+	NotifyHeld      int
+	NotifyHeldSince time.Time
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -179,6 +183,9 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	h.NotSeenByTenant = coverage.MissingPerTenant(set, recs, ten, owners)
 	h.Unsized = coverage.Unsized{Creates: cc.Creates, Unsized: cc.Unsized, Jobs: cc.Jobs, Capped: cc.Capped}
 	if h.LearnedCapped, err = st.LearnedCapped(ctx); err != nil {
+		return Health{}, err
+	}
+	if h.NotifyHeld, h.NotifyHeldSince, err = st.HeldCount(ctx); err != nil {
 		return Health{}, err
 	}
 	return h, nil

@@ -141,3 +141,17 @@ func (s *Store) Hold(ctx context.Context, fresh, revised []alert.Alert, now time
 func (s *Store) Release(ctx context.Context, ids []string) error {
 	return s.deleteEach(ctx, "DELETE FROM notify_held WHERE alert = ?", ids)
 }
+
+// HeldCount is how many alerts the store holds for the webhook, and when
+// the first of the posts that did not get through was; it changes
+// nothing (`mamori status` reads it beside a serve).
+func (s *Store) HeldCount(ctx context.Context) (n int, since time.Time, err error) {
+	var first sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*), min(since) FROM notify_held").Scan(&n, &first); err != nil {
+		return 0, time.Time{}, fmt.Errorf("store %s: alerts held for the webhook: %w", s.path, err)
+	}
+	if first.Valid {
+		since = time.Unix(0, first.Int64).UTC()
+	}
+	return n, since, nil
+}
