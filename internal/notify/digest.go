@@ -23,8 +23,9 @@ const listedIncidents = 3
 // summaryChars is how many characters of a summary a message keeps.
 const summaryChars = 300
 
-// digest is what a message says, whatever its format: a line of counts
-// (mamori's own words), then the worst alerts first.
+// digest is what a message says, whatever its format (Slack, Teams,
+// e-mail): a line of counts (mamori's own words), the worst incidents,
+// the logs that stopped or started arriving, then the worst alerts.
 type digest struct {
 	tenants   bool // name each incident's and alert's tenant (Message.Tenants)
 	head      string
