@@ -3,7 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/store"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori"
 	"github.com/mamori-sec/mamori/internal/benchdata"
@@ -55,3 +62,37 @@ func BenchmarkHuntNoRules(b *testing.B) { benchHunt(b, rules.Options{}, false) }
 // record in full, as a hunt did before brief reads: reading, against which
 // the catalogue's cost (BenchmarkHunt) is measured.
 func BenchmarkHuntReadAll(b *testing.B) { benchHunt(b, rules.Options{}, true) }
+
+// BenchmarkStoreIncidents measures what a serve cycle that posts to its
+// webhook adds (withIncidents): a week of a busy service's alerts (5,000
+// a day, 2 KB summaries and evidence alike, by 200 principals) read from
+// the store and grouped into incidents.
+func BenchmarkStoreIncidents(b *testing.B) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "m.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const perDay, days = 5000, 7
+	pad := strings.Repeat("x", 1500)
+	sev := []alert.Severity{alert.Low, alert.Low, alert.Medium, alert.High}
+	var as []alert.Alert
+	for i := range perDay * days {
+		who := fmt.Sprintf("user%03d@contoso.example", i%200)
+		as = append(as, alert.Alert{ID: fmt.Sprintf("a%07d", i), Rule: fmt.Sprintf("azure.rule%02d", i%40), Tenant: "t1",
+			Severity: sev[i%len(sev)], Time: t0.Add(time.Duration(i) * 24 * time.Hour / perDay), Count: 1,
+			Principal: who, Summary: who + " did something " + pad, IPs: []string{fmt.Sprintf("203.0.113.%d", i%250)}})
+	}
+	if _, err := st.Commit(ctx, store.Cycle{Alerts: as}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		got, incs, err := storeIncidents(ctx, st, t0, incident.Options{})
+		if err != nil || len(got) != perDay*days || len(incs) == 0 {
+			b.Fatalf("%d alerts, %d incidents, %v", len(got), len(incs), err)
+		}
+	}
+}

@@ -290,12 +290,18 @@ func (s *Store) Since(ctx context.Context) (map[string]time.Time, error) {
 // Alerts returns the stored alerts whose first event is at or after
 // from, oldest first.
 func (s *Store) Alerts(ctx context.Context, from time.Time) ([]alert.Alert, error) {
+	// Counted first: a week of a busy service's alerts is tens of
+	// thousands, and growing the slice copied each several times over.
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM alerts WHERE time >= ?", from.UnixNano()).Scan(&n); err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.path, err)
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT body FROM alerts WHERE time >= ? ORDER BY time, id", from.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var out []alert.Alert
+	out := make([]alert.Alert, 0, n)
 	for rows.Next() {
 		var body []byte
 		var a alert.Alert
