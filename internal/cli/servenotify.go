@@ -35,13 +35,13 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 	return n, nil
 }
 
-// notifyCycle posts the cycle's alerts to the webhook, if any, with those
+// notifyCycle posts the cycle's alerts, in incs (storeIncidentsOf), to the webhook, if any, with those
 // earlier posts did not get through, which the store holds until one
 // does (a week at most), and the logs that stopped or started arriving
 // (told once, as on standard error; not held). A stop asked for after
 // the commit still posts: the alerts are written out, and the page is
 // what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, stderr io.Writer, res *serve.Result) (out notified) {
+func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, incs []incident.Incident, stderr io.Writer, res *serve.Result) (out notified) {
 	if n == nil {
 		return out
 	}
@@ -66,11 +66,15 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 		return out
 	}
 	out.posted = true
-	if len(m.Fresh)+len(m.Revised) > 0 {
-		if err := withIncidents(ctx, st, iopts, &m); err != nil {
+	// The cycle's alerts name the store's incidents already (incs); held
+	// ones, of earlier cycles, are grouped again with them.
+	if m.Held > 0 {
+		var err error
+		if incs, err = storeIncidentsOf(ctx, st, iopts, m.Fresh, m.Revised); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 		}
 	}
+	m.Incidents = incidentsOf(incs, &m)
 	// The post has a minute, its tries included; the store's reads and
 	// writes around it are not cut short by it.
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -137,42 +141,59 @@ func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Mes
 	return m
 }
 
-// incidentReach is how far before the earliest alert a message tells of
-// the store's alerts are grouped again to find its incidents: an attack
-// whose alerts are a day or less apart (incident.DefaultGap) is found
-// whole when it began within the week. `mamori alerts`, over everything,
-// may give one that began earlier more alerts, and another id.
+// incidentReach is how far before the earliest alert a cycle writes or
+// tells the store's alerts are grouped again to find its incidents: an
+// attack whose alerts are a day or less apart (incident.DefaultGap) is
+// found whole when it began within the week. `mamori alerts`, over
+// everything, may find one that began earlier whole, with another id.
 const incidentReach = 7 * 24 * time.Hour
 
-// withIncidents names, for each alert of m, its incident as the store's
-// alerts make it (a cycle grouped only its own), and gives m those
-// incidents: what a page should lead with is the attack and its cost.
-func withIncidents(ctx context.Context, st *store.Store, iopts incident.Options, m *notify.Message) error {
-	told := slices.Concat(m.Fresh, m.Revised)
-	from := slices.MinFunc(told, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
+// storeIncidentsOf names, for each alert of the lists, its incident as
+// the store's alerts make it (a cycle's hunt groups only its own), and
+// returns those incidents, worst first. An incident's id is its first
+// alert's: an attack served over many cycles is written and told under
+// one id, the one 'mamori alerts' lists.
+func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Options, lists ...[]alert.Alert) ([]incident.Incident, error) {
+	all := slices.Concat(lists...)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	from := slices.MinFunc(all, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
 	as, incs, err := storeIncidents(ctx, st, from, iopts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	in := make(map[string]string, len(as))
 	for _, a := range as {
 		in[a.ID] = a.Incident
 	}
 	holds := map[string]bool{}
-	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
-		for i := range as {
-			if id, ok := in[as[i].ID]; ok {
-				as[i].Incident = id
+	for _, l := range lists {
+		for i := range l {
+			if id, ok := in[l[i].ID]; ok {
+				l[i].Incident = id
 			}
-			holds[as[i].Incident] = true
+			holds[l[i].Incident] = true
 		}
 	}
+	return slices.DeleteFunc(incs, func(inc incident.Incident) bool { return !holds[inc.ID] }), nil
+}
+
+// incidentsOf are those of incs that hold an alert of m.
+func incidentsOf(incs []incident.Incident, m *notify.Message) []incident.Incident {
+	holds := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for _, a := range as {
+			holds[a.Incident] = true
+		}
+	}
+	var out []incident.Incident
 	for _, inc := range incs {
 		if holds[inc.ID] {
-			m.Incidents = append(m.Incidents, inc)
+			out = append(out, inc)
 		}
 	}
-	return nil
+	return out
 }
 
 // severalTenants reports whether the store follows logs of more than one

@@ -95,7 +95,8 @@ type Options struct {
 // The result does not depend on the order of alerts: they are processed
 // sorted by time, then id (alert ids are unique: the engine derives them
 // from rule and records), and an incident's id is a hash of its tenant
-// and sorted alert ids. Incidents come sorted by first time, then id.
+// and its first alert (incidentID). Incidents come sorted by first time,
+// then id.
 func Build(alerts []alert.Alert, opts Options) []Incident {
 	adopt(alerts, opts.gap())
 	return build(alerts, opts)
@@ -561,14 +562,17 @@ func better(c *set, d time.Duration, best *set, bestDist time.Duration) bool {
 	return c.root < best.root
 }
 
-// incidentID hashes the tenant and the sorted alert ids: the same alerts
-// give the same id on every run and in any order.
+// incidentID hashes the tenant and the incident's first alert (by time,
+// then id): the same alerts give the same id on every run and in any
+// order, and an incident keeps its id as later alerts join it. A service
+// (serve, its messages, 'mamori alerts') names an attack that grows over
+// its cycles by one id; it changes only when an alert earlier than all
+// the others joins (a log read late), or two incidents become one. No
+// two incidents share a first alert: an alert is in one incident.
 func incidentID(tenant string, as []*alert.Alert) string {
-	ids := make([]string, len(as))
-	for i, a := range as {
-		ids[i] = a.ID
-	}
-	slices.Sort(ids)
-	sum := sha256.Sum256([]byte(strings.ToLower(tenant) + "\x00" + strings.Join(ids, "\n")))
+	first := slices.MinFunc(as, func(a, b *alert.Alert) int {
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID))
+	})
+	sum := sha256.Sum256([]byte(strings.ToLower(tenant) + "\x00" + first.ID))
 	return "inc-" + hex.EncodeToString(sum[:10])
 }

@@ -512,15 +512,25 @@ func incidentOf(as []alert.Alert, ins []Incident) map[string]string {
 	return m
 }
 
-func TestIncidentIDIsAHashOfItsAlerts(t *testing.T) {
+// An incident's id is its tenant's and its first alert's: the same in
+// any order, kept when a later alert joins (a service's next cycle), new
+// when an earlier one does (a log read late).
+func TestIncidentIDIsItsFirstAlerts(t *testing.T) {
 	t.Parallel()
 	a := mk("azure.quota.increase", alert.Low, at(0), principal(mallory))
 	b := mk("azure.compute.gpu_created", alert.Medium, at(time.Hour), principal(mallory))
 	one := Build([]alert.Alert{a, b}, Options{})
 	two := Build([]alert.Alert{b, a}, Options{})
-	alone := Build([]alert.Alert{a}, Options{})
-	if one[0].ID != two[0].ID || one[0].ID == alone[0].ID || !strings.HasPrefix(one[0].ID, "inc-") || len(one[0].ID) != 24 {
-		t.Errorf("ids %s %s %s", one[0].ID, two[0].ID, alone[0].ID)
+	first := Build([]alert.Alert{a}, Options{})
+	later := Build([]alert.Alert{b}, Options{})
+	if len(one) != 1 || one[0].ID != two[0].ID || one[0].ID != first[0].ID || one[0].ID == later[0].ID ||
+		!strings.HasPrefix(one[0].ID, "inc-") || len(one[0].ID) != 24 {
+		t.Errorf("ids: both %s, reversed %s, the first alone %s, the later alone %s", one[0].ID, two[0].ID, first[0].ID, later[0].ID)
+	}
+	other := a
+	other.Tenant = "another-tenant"
+	if Build([]alert.Alert{other}, Options{})[0].ID == first[0].ID {
+		t.Error("the same first alert in another tenant gave the same id")
 	}
 	if Build(nil, Options{}) != nil {
 		t.Error("no alerts should give no incidents")
