@@ -98,4 +98,7 @@ func TestMailRefused(t *testing.T) {
 			t.Errorf("%s taken", bad)
 		}
 	}
+	if _, err := New("smtps://mail.example/?from=mamori@contoso.example&to=soc@contoso.example", JSON, alert.High); err == nil || strings.Contains(err.Error(), "mail.example") {
+		t.Errorf("an e-mail in JSON: %v", err)
+	}
 }

@@ -72,8 +72,13 @@ func New(rawURL string, format Format, min alert.Severity) (*Notifier, error) {
 	case err != nil:
 		return nil, errors.New("the webhook is not a URL")
 	case u.Scheme == "smtp" || u.Scheme == "smtps":
-		n.mail, err = newMailer(u)
-		return n, err
+		if format != Slack { // the default: an e-mail has no format to choose
+			return nil, fmt.Errorf("an e-mail is plain text: --notify-format %s is for webhooks", format)
+		}
+		if n.mail, err = newMailer(u); err != nil {
+			return nil, err
+		}
+		return n, nil
 	case (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		return nil, errors.New("the webhook is not an http or https URL, nor an e-mail server's smtp or smtps URL")
 	}
