@@ -49,11 +49,14 @@ func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Tim
 				c.Alerts = append(c.Alerts, a.Severity)
 			}
 		}
-		c.Revised, c.Quiet = len(res.Revised), len(res.Health.Quiet)
+		c.Revised, c.Quiet, c.Held = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld
+		if told.posted {
+			c.Held = told.held // the store's count was read before the post
+		}
 	}
 	m.Cycle(c)
 	if told.posted {
-		m.Notified(told.ok, told.held)
+		m.Notified(told.ok)
 	}
 }
 

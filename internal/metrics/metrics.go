@@ -29,8 +29,9 @@ type Cycle struct {
 	Alerts  []alert.Severity
 	Revised int
 	// Quiet is how many logs the rules read have not arrived for
-	// serve's --quiet, after the cycle.
-	Quiet int
+	// serve's --quiet, after the cycle; Held how many alerts the store
+	// holds for the webhook, which did not take them.
+	Quiet, Held int
 }
 
 // Service counts a serve's cycles. Safe for concurrent use: the cycles
@@ -78,12 +79,11 @@ func (s *Service) Cycle(c Cycle) {
 		}
 	}
 	s.revised += uint64(max(c.Revised, 0))
-	s.quiet = c.Quiet
+	s.quiet, s.held = c.Quiet, c.Held
 }
 
-// Notified counts a post to the webhook, told or not, and how many
-// alerts the store holds for it after.
-func (s *Service) Notified(ok bool, held int) {
+// Notified counts a post to the webhook, told or not.
+func (s *Service) Notified(ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ok {
@@ -91,7 +91,6 @@ func (s *Service) Notified(ok bool, held int) {
 	} else {
 		s.notTold++
 	}
-	s.held = held
 }
 
 // stale is how long without a cycle ending says serve is stuck: three

@@ -97,9 +97,9 @@ func TestMetrics(t *testing.T) {
 	h := s.Handler()
 	s.Cycle(Cycle{End: t0, Took: 1500 * time.Millisecond, Records: 100, Skipped: 2, Alerts: []alert.Severity{alert.High, alert.Critical, alert.High}, Quiet: 1})
 	s.Cycle(Cycle{End: t0.Add(time.Minute), Err: errors.New("hunt: cancelled"), Records: 50})
-	s.Cycle(Cycle{End: t0.Add(2 * time.Minute), Took: 200 * time.Millisecond, Records: 10, Alerts: []alert.Severity{alert.Low}, Revised: 1})
-	s.Notified(false, 3)
-	s.Notified(true, 0)
+	s.Notified(false)
+	s.Cycle(Cycle{End: t0.Add(2 * time.Minute), Took: 200 * time.Millisecond, Records: 10, Alerts: []alert.Severity{alert.Low}, Revised: 1, Held: 2})
+	s.Notified(true)
 	got := scrape(t, h)
 	want := map[string]float64{
 		`mamori_build_info{version="v1.2.3"}`:           1,
@@ -117,7 +117,7 @@ func TestMetrics(t *testing.T) {
 		`mamori_logs_quiet`:                             0,
 		`mamori_notify_posts_total{result="ok"}`:        1,
 		`mamori_notify_posts_total{result="error"}`:     1,
-		`mamori_notify_held`:                            0,
+		`mamori_notify_held`:                            2,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
