@@ -17,7 +17,7 @@ const (
 	ExitOK       = 0
 	ExitError    = 1 // the command failed, or --strict saw a skipped record
 	ExitUsage    = 2 // the command line is wrong
-	ExitFindings = 3 // --fail-on: an alert at or above the given severity
+	ExitFindings = 3 // hunt --fail-on: an alert at or above the given severity; status: a log quiet or alerts not told; eval --check: short of the goal
 )
 
 const usage = `mamori finds cryptojacking in Azure tenants' logs.

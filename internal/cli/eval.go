@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/mamori-sec/mamori/internal/eval"
 	"github.com/mamori-sec/mamori/internal/report"
@@ -26,6 +27,8 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hunts run at once")
 	together := fs.Int("together", 1, "tenants read by each hunt, each in a folder of its own (as a service over many tenants reads them); each is scored on the alerts placed in its tenant")
 	md := fs.Bool("markdown", false, "print the Markdown table for docs/detections.md")
+	format := fs.String("format", "table", "output format: table, or json (the scores, totals and shortfalls in one document, for a pipeline)")
+	check := fs.Bool("check", false, "exit with status 3 when the run falls short: an attack not caught at high or critical, a false incident at high or critical, an attack incident holding people no attack used, an alert placed in no tenant")
 	doc := fs.String("update-doc", "", "replace the evaluation table in this Markdown `file` (docs/detections.md)")
 	notes := fs.Int("notes", eval.DefaultNotes, "notes to list (-1: all)")
 	noteRule := fs.String("rule", "", "list only the notes about this rule `name`")
@@ -34,6 +37,10 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	setUsage(fs, stderr, "Usage: mamori eval [flags]\n\nSimulates many tenants with random attacks and their benign twins, hunts each, and\nscores every rule against what was injected (truth.json): true and false positives,\nmisses, precision, recall and time to the first alert. See docs/detections.md.\n")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
+	}
+	if *format != "table" && *format != "json" {
+		fmt.Fprintf(stderr, "mamori eval: --format %q: table or json\n", report.Terminal(*format))
+		return ExitUsage
 	}
 	if *tenants < 1 {
 		// eval.Run takes 0 for its default, 50 tenants: not what was asked.
@@ -97,13 +104,21 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "mamori eval: wrote the table into %s\n", *doc)
 	}
-	if *md {
-		fmt.Fprint(stdout, rep.Markdown())
-		return ExitOK
+	switch {
+	case *md:
+		_, err = fmt.Fprint(stdout, rep.Markdown())
+	case *format == "json":
+		err = rep.WriteJSON(stdout)
+	default:
+		err = rep.WriteTable(stdout)
 	}
-	if err := rep.WriteTable(stdout); err != nil {
+	if err != nil {
 		fmt.Fprintln(stderr, "mamori eval:", err)
 		return ExitError
+	}
+	if short := rep.Shortfalls(); *check && len(short) > 0 {
+		fmt.Fprintf(stderr, "mamori eval: short of the goal: %s\n", strings.Join(short, "; "))
+		return ExitFindings
 	}
 	return ExitOK
 }

@@ -327,3 +327,18 @@ func TestUpdateDocReplacesOnlyTheMarkedBlock(t *testing.T) {
 		t.Error("a document without markers was accepted")
 	}
 }
+
+// Each way a run falls short of the goal is said, and a run that meets
+// it has none.
+func TestShortfalls(t *testing.T) {
+	t.Parallel()
+	if s := (&Report{Attacks: 3, Caught: 3}).Shortfalls(); len(s) != 0 {
+		t.Errorf("a clean run: %q", s)
+	}
+	got := (&Report{Attacks: 3, Caught: 2, FalseIncidents: 1, Mixed: 2, Unplaced: 5}).Shortfalls()
+	want := []string{"1 attack of 3 not in an incident at high or critical", "1 false incident at high or critical",
+		"2 attack incidents holding people no attack used", "5 alerts placed in no tenant"}
+	if !slices.Equal(got, want) {
+		t.Errorf("shortfalls %q, want %q", got, want)
+	}
+}
