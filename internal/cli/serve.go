@@ -35,6 +35,9 @@ type serveFlags struct {
 	notify, notifyFormat, notifySeverity string
 	// Where /healthz and /metrics are served (--listen); none when empty.
 	listen string
+	// keepAlerts is --keep-alerts: how long the store keeps an alert no
+	// cycle added to (0: for ever).
+	keepAlerts time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
@@ -60,6 +63,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity, led by their incidents, and the logs that stopped arriving, to this webhook `URL`, or e-mail them (smtp://user:password@host:587/?from=ADDR&to=ADDR,ADDR; smtps:// for port 465); a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists. Alerts it did not take are sent by the next cycle")
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
+	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
@@ -76,6 +80,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.quiet < 0 {
 		return nil, nil, fmt.Errorf("--quiet %s: 0 or more", f.quiet)
+	}
+	if f.keepAlerts < 0 {
+		return nil, nil, fmt.Errorf("--keep-alerts %s: 0 or more", f.keepAlerts)
 	}
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
@@ -174,7 +181,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.output != "" {
 		ignore = append(ignore, f.output) // alerts are not logs
 	}
-	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet})
+	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet, KeepAlerts: f.keepAlerts})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitError

@@ -102,7 +102,8 @@ func TestServeListens(t *testing.T) {
 	}
 }
 
-// --listen is refused with --once, and on an address already taken.
+// --listen is refused with --once, and on an address already taken; a
+// negative --keep-alerts is refused.
 func TestServeListenRefused(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -116,11 +117,35 @@ func TestServeListenRefused(t *testing.T) {
 		want string
 	}{
 		{[]string{"--once", "--listen", "127.0.0.1:0"}, "--listen: not with --once"},
+		{[]string{"--once", "--keep-alerts", "-1h"}, "--keep-alerts -1h0m0s: 0 or more"},
 		{[]string{"--listen", ln.Addr().String()}, "mamori serve: --listen: listen tcp " + ln.Addr().String()},
 	} {
 		code, _, errs := run(t, "", append(append([]string{"serve", "--store", db}, tc.args...), example)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, %q; want %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// serve --keep-alerts forgets what no cycle stored or added to for that
+// long: after a second's wait, the next cycle that commits leaves only
+// its own alerts listed.
+func TestServeKeepAlerts(t *testing.T) {
+	t.Parallel()
+	db, logs := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
+	copyTree(t, filepath.Join(example, "insights-activity-logs"), filepath.Join(logs, "activity"))
+	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--keep-alerts", "1s", logs}
+	code, out, errs := run(t, "", args...)
+	first := jsonl(t, out)
+	if code != ExitOK || len(first) == 0 {
+		t.Fatalf("first cycle: exit %d, %d alerts (%s)", code, len(first), errs)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	copyTree(t, filepath.Join(example, "firewall"), filepath.Join(logs, "firewall"))
+	code, out, errs = run(t, "", args...)
+	second := jsonl(t, out)
+	_, listed, _ := run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	if code != ExitOK || len(second) == 0 || len(jsonl(t, listed)) != len(second) {
+		t.Errorf("second cycle: exit %d (%s), %d alerts written, %d listed; want only the second cycle's", code, errs, len(second), len(jsonl(t, listed)))
 	}
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// Quiet is how long a log the rules read may go without arriving
 	// before a cycle says so (0: never).
 	Quiet time.Duration
+	// KeepAlerts forgets the stored alerts no cycle stored or added to
+	// for this long (store.Cycle.KeepAlerts); 0 keeps them all.
+	KeepAlerts time.Duration
 	// Clock is the wall clock (nil: time.Now); tests move it on.
 	Clock func() time.Time
 }
@@ -280,7 +283,7 @@ func (s *Server) huntNew(ctx context.Context, work []*pending, res *Result) erro
 		Carry: findable(car.got, drop, maxRecord), Lost: lost, Drop: drop, Stale: now.Add(-reach - lateness),
 		Logs: cycleLogs(hr, res.Files, now), TenantLogs: cycleTenantLogs(hr, now), Learned: storeLearned(cfg.Enricher.Learned()),
 		Names: unstored(hr.Names, cfg.Names), Sightings: hr.Sightings, Compute: cycleCompute(hr), Created: hr.Created,
-		Keys: cycleKeys(hr)})
+		Keys: cycleKeys(hr), KeepAlerts: s.cfg.KeepAlerts})
 	if err != nil {
 		return err
 	}

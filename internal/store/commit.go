@@ -64,6 +64,10 @@ type Cycle struct {
 	Keys map[string]coverage.KeySample
 	// Now stamps the alerts stored; zero means time.Now.
 	Now time.Time
+	// KeepAlerts forgets the alerts no cycle stored or added to for this
+	// long (wall time, not the events': a backfill of last year's exports
+	// keeps its alerts as long as any); 0 keeps every one.
+	KeepAlerts time.Duration
 }
 
 // Commit is CommitCycle for the alerts new to the store alone.
@@ -98,6 +102,9 @@ func (s *Store) CommitCycle(ctx context.Context, c Cycle) (done Committed, err e
 	}
 	defer tx.Rollback() // a no-op once committed
 	fresh, err := putAlerts(ctx, tx, c.Alerts, cmpNow(c.Now))
+	if err == nil && c.KeepAlerts > 0 {
+		_, err = tx.ExecContext(ctx, "DELETE FROM alerts WHERE stored < ?", cmpNow(c.Now).Add(-c.KeepAlerts).UnixNano())
+	}
 	if err != nil {
 		return Committed{}, fmt.Errorf("store %s: alerts: %w", s.path, err)
 	}
@@ -185,7 +192,9 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 		return nil, err
 	}
 	defer get.Close()
-	set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = ?, severity = ?, time = ? WHERE id = ?`)
+	// stored becomes the cycle's: an alert still growing is not one an
+	// operator's retention (Cycle.KeepAlerts) forgets.
+	set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = ?, severity = ?, time = ?, stored = max(stored, ?) WHERE id = ?`)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +235,7 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 		if bytes.Equal(merged, stored) {
 			continue // nothing more
 		}
-		if _, err := set.ExecContext(ctx, merged, int(m.Severity), m.Time.UnixNano(), a.ID); err != nil {
+		if _, err := set.ExecContext(ctx, merged, int(m.Severity), m.Time.UnixNano(), now.UnixNano(), a.ID); err != nil {
 			return nil, err
 		}
 	}

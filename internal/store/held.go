@@ -23,15 +23,17 @@ import (
 // the alert's id is held; its body is the store's, settled when read, so
 // a held alert a later cycle revised is told as it now stands.
 
-// heldTable is schema version 21's addition. since is the wall time of
-// the cycle whose post first failed; revised says the alert was to be
-// told as written again (Committed.Revised).
+// heldTable is schema version 21's addition, with the index by which
+// serve's --keep-alerts forgets old alerts (Cycle.KeepAlerts). since is
+// the wall time of the cycle whose post first failed; revised says the
+// alert was to be told as written again (Committed.Revised).
 const heldTable = `
 CREATE TABLE IF NOT EXISTS notify_held (
 	alert   TEXT PRIMARY KEY,
 	revised INTEGER NOT NULL,
 	since   INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alerts_by_stored ON alerts (stored);
 `
 
 // HeldKept is how long an alert is held for a receiver that keeps

@@ -74,3 +74,36 @@ func TestHeldForTheWebhook(t *testing.T) {
 		t.Errorf("dropped once, counted once: %+v (%v)", h, err)
 	}
 }
+
+// KeepAlerts forgets the alerts no cycle stored or added to for that
+// long, by wall time: an alert a later cycle found again (its window
+// grown) is kept; one of last year's events stored today is kept.
+func TestKeepAlerts(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	mk := func(id string, at time.Time) alert.Alert {
+		return alert.Alert{ID: id, Rule: "r", Tenant: "t1", Time: at, Severity: alert.High, Count: 1}
+	}
+	// Stored 40 days ago: "old", "grown" (found again 10 days ago).
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now.Add(-40 * 24 * time.Hour), Alerts: []alert.Alert{mk("old", t0), mk("grown", t0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now.Add(-10 * 24 * time.Hour), Alerts: []alert.Alert{mk("grown", t0.Add(time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without KeepAlerts every alert stays.
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now, Alerts: []alert.Alert{mk("backfill", t0.Add(-365*24*time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
+	if as, _ := s.Alerts(ctx, time.Time{}); len(as) != 3 {
+		t.Fatalf("%d alerts kept, want 3", len(as))
+	}
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now, KeepAlerts: 30 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.Alerts(ctx, time.Time{})
+	if err != nil || ids(as) != "backfill grown" {
+		t.Errorf("kept %q (%v), want backfill and grown", ids(as), err)
+	}
+}
