@@ -49,7 +49,7 @@ func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Tim
 				c.Alerts = append(c.Alerts, a.Severity)
 			}
 		}
-		c.Revised, c.Quiet, c.Held = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld
+		c.Revised, c.Quiet, c.Held, c.Unsized = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld, res.Health.Unsized.Unsized
 		if told.posted {
 			c.Held = told.held // the store's count was read before the post
 		}

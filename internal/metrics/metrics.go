@@ -32,6 +32,9 @@ type Cycle struct {
 	// serve's --quiet, after the cycle; Held how many alerts the store
 	// holds for the webhook, which did not take them.
 	Quiet, Held int
+	// Unsized is how many compute creates the store counts that no
+	// record sized (NOT JUDGED: the rules could not weigh them).
+	Unsized int64
 }
 
 // Service counts a serve's cycles. Safe for concurrent use: the cycles
@@ -50,6 +53,7 @@ type Service struct {
 	alerts           [alert.Critical + 1]uint64
 	revised          uint64
 	quiet            int
+	unsized          int64
 	told, notTold    uint64
 	held             int
 }
@@ -79,7 +83,7 @@ func (s *Service) Cycle(c Cycle) {
 		}
 	}
 	s.revised += uint64(max(c.Revised, 0))
-	s.quiet, s.held = c.Quiet, c.Held
+	s.quiet, s.held, s.unsized = c.Quiet, c.Held, c.Unsized
 }
 
 // Notified counts a post to the webhook, told or not.
@@ -181,6 +185,8 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_alerts_revised_total %d\n", s.revised)
 	metric("mamori_logs_quiet", "gauge", "Logs the rules read that have not arrived for serve's --quiet: what the service does not see.")
 	fmt.Fprintf(w, "mamori_logs_quiet %d\n", s.quiet)
+	metric("mamori_compute_unsized", "gauge", "Compute creates the store counts that no record sized: the rules could not weigh them ('mamori status' says which export names them).")
+	fmt.Fprintf(w, "mamori_compute_unsized %d\n", s.unsized)
 	metric("mamori_notify_posts_total", "counter", "Posts to the --notify webhook, by result.")
 	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
 	metric("mamori_notify_held", "gauge", "Alerts the store holds for the webhook, which did not take them.")
