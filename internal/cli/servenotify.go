@@ -35,12 +35,12 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 	return n, nil
 }
 
-// notifyCycle posts the cycle's alerts, in incs (storeIncidentsOf), to the webhook, if any, with those
-// earlier posts did not get through, which the store holds until one
-// does (a week at most), and the logs that stopped or started arriving
-// (told once, as on standard error; not held). A stop asked for after
-// the commit still posts: the alerts are written out, and the page is
-// what they are for.
+// notifyCycle posts to the webhook, if any, the cycle's alerts, led by
+// their incidents (incs: storeIncidentsOf), with those earlier posts did
+// not get through, which the store holds until one does (a week at
+// most), and the logs that stopped or started arriving (told once, as on
+// standard error; not held). A stop asked for after the commit still
+// posts: the alerts are written out, and the page is what they are for.
 func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, incs []incident.Incident, stderr io.Writer, res *serve.Result) (out notified) {
 	if n == nil {
 		return out
