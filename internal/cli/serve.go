@@ -38,6 +38,8 @@ type serveFlags struct {
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
+	// notifyTest sends a test message to --notify and exits.
+	notifyTest bool
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, []string, error) {
@@ -63,6 +65,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity, led by their incidents, and the logs that stopped arriving, to this webhook `URL`, or e-mail them (smtp://user:password@host:587/?from=ADDR&to=ADDR,ADDR; smtps:// for port 465); a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists. Alerts it did not take are sent by the next cycle")
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
+	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and exit: whether the webhook or mail server takes it")
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	f.register(fs)
@@ -87,7 +90,10 @@ it stopped. New alerts are written to standard output (or --output).
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
 	}
-	if fs.NArg() == 0 {
+	if f.notifyTest && f.notify == "" {
+		return nil, nil, errors.New("--notify-test: no --notify URL (nor MAMORI_NOTIFY_URL) to test")
+	}
+	if fs.NArg() == 0 && !f.notifyTest {
 		fs.Usage()
 		return nil, nil, errors.New("no folder to watch")
 	}
@@ -131,6 +137,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintln(stderr, "mamori serve:", err)
 			return ExitUsage
 		}
+	}
+	if f.notifyTest {
+		return notifyTest(ctx, notifier, stderr)
 	}
 	p, code := f.prepare("serve", stderr)
 	if p == nil {

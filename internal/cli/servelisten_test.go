@@ -149,3 +149,27 @@ func TestServeKeepAlerts(t *testing.T) {
 		t.Errorf("second cycle: exit %d (%s), %d alerts written, %d listed; want only the second cycle's", code, errs, len(second), len(jsonl(t, listed)))
 	}
 }
+
+// serve --notify-test posts one test message and exits, with no folder
+// to watch; a receiver that refuses it makes the exit 1, its URL unsaid.
+func TestServeNotifyTest(t *testing.T) {
+	t.Parallel()
+	hook, posts := receiver(t, func(n int) int {
+		if n == 2 {
+			return http.StatusNotFound
+		}
+		return 0
+	})
+	url := hook + "/services/T0/B0/sekrit"
+	code, _, errs := run(t, "", "serve", "--notify", url, "--notify-test")
+	if got := posts(); code != ExitOK || len(got) != 1 || !strings.Contains(got[0], "a test message") || !strings.Contains(errs, "sent") {
+		t.Errorf("exit %d (%s), posts %q", code, errs, got)
+	}
+	code, _, errs = run(t, "", "serve", "--notify", url, "--notify-test")
+	if code != ExitError || !strings.Contains(errs, "--notify-test: not told: the webhook answered 404") || strings.Contains(errs, "sekrit") {
+		t.Errorf("refused: exit %d, %q", code, errs)
+	}
+	if code, _, errs := run(t, "", "serve", "--notify-test"); code != ExitUsage || !strings.Contains(errs, "no --notify URL") {
+		t.Errorf("no URL: exit %d, %q", code, errs)
+	}
+}

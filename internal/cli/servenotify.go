@@ -206,3 +206,16 @@ func severalTenants(h serve.Health) bool {
 	}
 	return false
 }
+
+// notifyTest sends --notify-test's message: a way to check a webhook or
+// a mail server when setting serve up, not when an attack comes.
+func notifyTest(ctx context.Context, n *notify.Notifier, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := n.Send(ctx, notify.Message{Test: true}); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: --notify-test: not told:", report.Terminal(err.Error()))
+		return ExitError
+	}
+	fmt.Fprintln(stderr, "mamori serve: --notify-test: sent; the receiver took it")
+	return ExitOK
+}

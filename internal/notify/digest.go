@@ -13,6 +13,9 @@ import (
 	"github.com/mamori-sec/mamori/internal/report"
 )
 
+// TestWords are what a test message says (serve --notify-test).
+const TestWords = "a test message: mamori serve's notifications reach here"
+
 // listed is how many alerts a message lists; the rest are counted.
 const listed = 10
 
@@ -57,6 +60,9 @@ func quietText(q QuietLog, esc func(string) string) string {
 
 func digestOf(m Message) digest {
 	var parts []string
+	if m.Test {
+		parts = append(parts, TestWords)
+	}
 	if n := len(m.Fresh) + len(m.Revised); n > 0 {
 		p := plural.Count(len(m.Fresh), "new alert", "new alerts")
 		if len(m.Revised) > 0 {

@@ -105,6 +105,9 @@ type Message struct {
 	// Tenants says the service follows several tenants: each incident
 	// and alert is told with its tenant's id.
 	Tenants bool
+	// Test makes the message a test of the webhook (serve --notify-test),
+	// sent with nothing else to tell.
+	Test bool
 }
 
 // QuietLog is a log that stopped arriving.
@@ -117,7 +120,7 @@ type QuietLog struct {
 
 // Empty reports whether m has nothing to tell.
 func (m *Message) Empty() bool {
-	return len(m.Fresh)+len(m.Revised)+len(m.Quiet)+len(m.Back) == 0
+	return len(m.Fresh)+len(m.Revised)+len(m.Quiet)+len(m.Back) == 0 && !m.Test
 }
 
 // Send posts one message for the alerts of m at or above the notifier's
@@ -184,7 +187,8 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			HeldSince *time.Time     `json:"held_since,omitempty"`
 			Quiet     []quietJSON    `json:"quiet,omitempty"`
 			Back      []string       `json:"back,omitempty"`
-		}{"mamori", incidentsJSON(m.Incidents), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back})
+			Test      bool           `json:"test,omitempty"`
+		}{"mamori", incidentsJSON(m.Incidents), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back, m.Test})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`

@@ -360,3 +360,23 @@ func TestLogsThatStoppedAreTold(t *testing.T) {
 		t.Errorf("json: %s (%v)", r.bodies[0], err)
 	}
 }
+
+// A test message says it is one, in every format, with nothing else.
+func TestTestMessage(t *testing.T) {
+	t.Parallel()
+	m := Message{Test: true}
+	if text := slackText(m); text != "*mamori*: "+TestWords {
+		t.Errorf("slack %q", text)
+	}
+	if card, _ := json.Marshal(teamsBody(m)); !strings.Contains(string(card), TestWords) {
+		t.Errorf("teams %s", card)
+	}
+	r, url := serve(t)
+	if told, err := notifier(t, url, JSON, alert.Critical).Send(context.Background(), m); told != 0 || err != nil || len(r.bodies) != 1 ||
+		!strings.Contains(string(r.bodies[0]), `"test":true`) || !strings.Contains(string(r.bodies[0]), `"alerts":[]`) {
+		t.Errorf("json: told %d (%v), %q", told, err, r.bodies)
+	}
+	if s := mailSubject(m); s != "mamori: "+TestWords {
+		t.Errorf("subject %q", s)
+	}
+}
