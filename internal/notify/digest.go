@@ -23,6 +23,10 @@ const listed = 10
 // alerts; the rest are counted.
 const listedIncidents = 3
 
+// listedLogs is how many logs that stopped or started arriving a message
+// lists; the rest are counted.
+const listedLogs = 10
+
 // summaryChars is how many characters of a summary a message keeps.
 const summaryChars = 300
 
@@ -90,6 +94,14 @@ func digestOf(m Message) digest {
 	}
 	for _, name := range m.Back {
 		d.logs = append(d.logs, logLine{"arriving again", func(esc func(string) string) string { return esc(name) }})
+	}
+	// An export pipeline that broke quiets every tenant's logs at once: a
+	// message stays within what Slack and Teams take.
+	if n := len(d.logs); n > listedLogs {
+		more := n - listedLogs
+		d.logs = append(d.logs[:listedLogs], logLine{"…", func(func(string) string) string {
+			return fmt.Sprintf("and %d more ('mamori status' lists them)", more)
+		}})
 	}
 	d.shown = slices.Concat(m.Fresh, m.Revised)
 	slices.SortStableFunc(d.shown, func(x, y alert.Alert) int {

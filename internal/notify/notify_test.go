@@ -380,3 +380,16 @@ func TestTestMessage(t *testing.T) {
 		t.Errorf("subject %q", s)
 	}
 }
+
+// Past ten logs that stopped arriving, a message counts the rest.
+func TestManyQuietLogsCounted(t *testing.T) {
+	t.Parallel()
+	var m Message
+	for i := range 25 {
+		m.Quiet = append(m.Quiet, QuietLog{Name: fmt.Sprintf("Azure Activity Log of tenant t%02d", i), For: 30 * time.Hour})
+	}
+	lines := strings.Split(slackText(m), "\n")
+	if len(lines) != 1+listedLogs+1 || lines[0] != "*mamori*: 25 logs stopped arriving" || lines[len(lines)-1] != "*…* and 15 more ('mamori status' lists them)" {
+		t.Errorf("%d lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+}

@@ -29,9 +29,9 @@ func teamsBody(m Message) any {
 		body = append(body, map[string]any{"type": "TextBlock", "text": d.moreIncText(), "wrap": true, "isSubtle": true})
 	}
 	for _, l := range d.logs {
-		color := "Warning"
-		if l.what != "quiet" {
-			color = "Good"
+		color := map[string]string{"quiet": "Warning", "arriving again": "Good"}[l.what]
+		if color == "" {
+			color = "Default"
 		}
 		body = append(body, map[string]any{"type": "RichTextBlock", "inlines": []any{
 			map[string]any{"type": "TextRun", "text": l.what + " ", "weight": "Bolder", "color": color},
