@@ -93,7 +93,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 			Missed: s.Missed, FiredOn: s.FiredOn})
 	}
 	for _, s := range r.Scenarios {
-		doc.Scenarios = append(doc.Scenarios, scenarioJSON{s.Scenario, s.Attacks, s.Caught})
+		doc.Scenarios = append(doc.Scenarios, scenarioJSON(s))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
