@@ -83,7 +83,7 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	as, incs, err := storeIncidents(ctx, st, from, inc.options(prices))
+	as, incs, _, err := storeIncidents(ctx, st, from, inc.options(prices))
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
@@ -166,25 +166,30 @@ formats give each alert its incident's id).
 
 // storeIncidents returns the store's alerts whose first event is at or
 // after from, named as the store now names their principals, and the
-// incidents they make. Each cycle of serve grouped only its own alerts;
-// the incidents are made again over all those listed, and priced, as a
-// hunt's are, from every compute create their principals made that the
-// cycles read (the store keeps them), not only from those their alerts
-// carry.
-func storeIncidents(ctx context.Context, st *store.Store, from time.Time, iopts incident.Options) ([]alert.Alert, []incident.Incident, error) {
+// incidents they make, and each alert's incident as stored (written
+// and told by serve) before this grouping named it again. Each cycle of
+// serve grouped only its own alerts; the incidents are made again over
+// all those listed, and priced, as a hunt's are, from every compute
+// create their principals made that the cycles read (the store keeps
+// them), not only from those their alerts carry.
+func storeIncidents(ctx context.Context, st *store.Store, from time.Time, iopts incident.Options) ([]alert.Alert, []incident.Incident, map[string]string, error) {
 	as, err := st.Alerts(ctx, from)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// Names the store learned after an alert was stored (a service
 	// principal's sign-in read a cycle after its write) name it now.
 	names, err := st.PrincipalNames(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hunt.Name(as, names)
 	if iopts.Created, err = st.Created(ctx, from); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return as, incident.BuildMarked(as, iopts), nil
+	stored := make(map[string]string, len(as))
+	for _, a := range as {
+		stored[a.ID] = a.Incident
+	}
+	return as, incident.BuildMarked(as, iopts), stored, nil
 }

@@ -90,7 +90,7 @@ func BenchmarkStoreIncidents(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		got, incs, err := storeIncidents(ctx, st, t0, incident.Options{})
+		got, incs, _, err := storeIncidents(ctx, st, t0, incident.Options{})
 		if err != nil || len(got) != perDay*days || len(incs) == 0 {
 			b.Fatalf("%d alerts, %d incidents, %v", len(got), len(incs), err)
 		}

@@ -227,14 +227,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		} else {
 			// The alerts written name their incidents as the store makes
 			// them over every cycle, not as this cycle's hunt did.
-			incs, err := storeIncidentsOf(context.WithoutCancel(ctx), st, cfg.Incidents, res.Fresh, res.Revised)
+			ci, err := storeIncidentsOf(context.WithoutCancel(ctx), st, cfg.Incidents, res.Fresh, res.Revised)
+			if err == nil {
+				err = noteIncidents(context.WithoutCancel(ctx), st, res.Fresh, res.Revised)
+			}
 			if err != nil {
 				fmt.Fprintln(stderr, "mamori serve: the alerts' incidents (named as this cycle grouped them):", report.Terminal(err.Error()))
 			}
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
-			countCycle(mt, res, nil, start, notifyCycle(ctx, notifier, st, cfg.Incidents, incs, stderr, res))
+			countCycle(mt, res, nil, start, notifyCycle(ctx, notifier, st, cfg.Incidents, ci, stderr, res))
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}

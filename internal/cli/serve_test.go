@@ -682,6 +682,58 @@ func TestServeMails(t *testing.T) {
 	}
 }
 
+// An incident whose id changes (the sign-ins, read a cycle late, hold
+// its first alert) is told with the id it had: a responder sees one
+// attack, not two.
+func TestServeTellsAnIncidentsFormerID(t *testing.T) {
+	t.Parallel()
+	hook, posts := receiver(t, nil)
+	logs, db := t.TempDir(), filepath.Join(t.TempDir(), "mamori.db")
+	copyTree(t, example, logs)
+	// The hosts' logs (the miner, joining the attack) come a cycle later,
+	// the sign-ins (its first alert) a cycle after that.
+	hosts, signins := t.TempDir(), t.TempDir()
+	for dir, name := range map[string]string{hosts: "hosts", signins: "signins"} {
+		if err := os.Rename(filepath.Join(logs, name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--notify", hook, "--notify-format", "json", logs}
+	for i, dir := range []string{"", hosts, signins} {
+		if dir != "" {
+			copyTree(t, dir, logs)
+		}
+		if code, _, errs := run(t, "", args...); code != ExitOK {
+			t.Fatalf("cycle %d: exit %d: %s", i, code, errs)
+		}
+	}
+	type body struct {
+		Alerts    []alert.Alert
+		Incidents []struct {
+			ID       string
+			Severity alert.Severity
+			Formerly []string
+		}
+	}
+	// Told as one id twice (the miner joined it: the same first alert),
+	// then as another, formerly the first: not as the miner's own part.
+	got := posts()
+	var first, mid, second body
+	if len(got) != 3 || json.Unmarshal([]byte(got[0]), &first) != nil || json.Unmarshal([]byte(got[1]), &mid) != nil || json.Unmarshal([]byte(got[2]), &second) != nil {
+		t.Fatalf("posts %q", got)
+	}
+	if len(first.Incidents) == 0 || len(mid.Incidents) != 1 || len(second.Incidents) == 0 {
+		t.Fatalf("incidents %+v, %+v, then %+v", first.Incidents, mid.Incidents, second.Incidents)
+	}
+	was, now := first.Incidents[0], second.Incidents[0]
+	if mid.Incidents[0].ID != was.ID || was.ID == now.ID || !slices.Equal(now.Formerly, []string{was.ID}) || was.Formerly != nil {
+		t.Errorf("told as %s, %s, then as %s formerly %q; want the first twice, then a new id naming it alone", was.ID, mid.Incidents[0].ID, now.ID, now.Formerly)
+	}
+	if !slices.ContainsFunc(second.Alerts, func(a alert.Alert) bool { return a.Rule == "azure.signin.risky_then_quota_or_compute" }) {
+		t.Errorf("the second post holds no risky sign-in: %+v", second.Alerts)
+	}
+}
+
 // A post the webhook refused is not lost: the store holds its alerts,
 // and the next run, with nothing new to read, tells them, saying since
 // when; once told they are not told again.

@@ -36,12 +36,12 @@ func newNotifier(f *serveFlags) (*notify.Notifier, error) {
 }
 
 // notifyCycle posts to the webhook, if any, the cycle's alerts, led by
-// their incidents (incs: storeIncidentsOf), with those earlier posts did
+// their incidents (ci: storeIncidentsOf), with those earlier posts did
 // not get through, which the store holds until one does (a week at
 // most), and the logs that stopped or started arriving (told once, as on
 // standard error; not held). A stop asked for after the commit still
 // posts: the alerts are written out, and the page is what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, incs []incident.Incident, stderr io.Writer, res *serve.Result) (out notified) {
+func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result) (out notified) {
 	if n == nil {
 		return out
 	}
@@ -70,11 +70,19 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 	// ones, of earlier cycles, are grouped again with them.
 	if m.Held > 0 {
 		var err error
-		if incs, err = storeIncidentsOf(ctx, st, iopts, m.Fresh, m.Revised); err != nil {
+		if ci, err = storeIncidentsOf(ctx, st, iopts, m.Fresh, m.Revised); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 		}
 	}
-	m.Incidents = incidentsOf(incs, &m)
+	m.Incidents = incidentsOf(ci.incs, &m)
+	for _, inc := range m.Incidents {
+		if was := ci.formerly[inc.ID]; len(was) > 0 {
+			if m.Formerly == nil {
+				m.Formerly = map[string][]string{}
+			}
+			m.Formerly[inc.ID] = was
+		}
+	}
 	// The post has a minute, its tries included; the store's reads and
 	// writes around it are not cut short by it.
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -148,20 +156,29 @@ func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Mes
 // everything, may find one that began earlier whole, with another id.
 const incidentReach = 7 * 24 * time.Hour
 
+// cycleIncidents are the incidents a cycle's alerts are in, as the
+// store's alerts make them, and, for each whose id changed since some of
+// its alerts were written (an earlier alert joined: a log read late; two
+// became one), the ids it was written and told under before.
+type cycleIncidents struct {
+	incs     []incident.Incident
+	formerly map[string][]string
+}
+
 // storeIncidentsOf names, for each alert of the lists, its incident as
 // the store's alerts make it (a cycle's hunt groups only its own), and
 // returns those incidents, worst first. An incident's id is its first
 // alert's: an attack served over many cycles is written and told under
 // one id, the one 'mamori alerts' lists.
-func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Options, lists ...[]alert.Alert) ([]incident.Incident, error) {
+func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Options, lists ...[]alert.Alert) (cycleIncidents, error) {
 	all := slices.Concat(lists...)
 	if len(all) == 0 {
-		return nil, nil
+		return cycleIncidents{}, nil
 	}
 	from := slices.MinFunc(all, func(a, b alert.Alert) int { return a.Time.Compare(b.Time) }).Time.Add(-incidentReach)
-	as, incs, err := storeIncidents(ctx, st, from, iopts)
+	as, incs, stored, err := storeIncidents(ctx, st, from, iopts)
 	if err != nil {
-		return nil, err
+		return cycleIncidents{}, err
 	}
 	in := make(map[string]string, len(as))
 	for _, a := range as {
@@ -176,7 +193,36 @@ func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Optio
 			holds[l[i].Incident] = true
 		}
 	}
-	return slices.DeleteFunc(incs, func(inc incident.Incident) bool { return !holds[inc.ID] }), nil
+	out := cycleIncidents{incs: slices.DeleteFunc(incs, func(inc incident.Incident) bool { return !holds[inc.ID] })}
+	for _, a := range as {
+		was := stored[a.ID]
+		if !holds[a.Incident] || was == "" || was == a.Incident || slices.Contains(out.formerly[a.Incident], was) {
+			continue
+		}
+		if out.formerly == nil {
+			out.formerly = map[string][]string{}
+		}
+		out.formerly[a.Incident] = append(out.formerly[a.Incident], was)
+	}
+	for _, ids := range out.formerly {
+		slices.Sort(ids)
+	}
+	return out, nil
+}
+
+// noteIncidents keeps in the store the incident each alert of the lists
+// was written under, for a later cycle to say what an incident was told
+// as before its id changed.
+func noteIncidents(ctx context.Context, st *store.Store, lists ...[]alert.Alert) error {
+	ids := map[string]string{}
+	for _, l := range lists {
+		for _, a := range l {
+			if a.Incident != "" {
+				ids[a.ID] = a.Incident
+			}
+		}
+	}
+	return st.SetIncidents(ctx, ids)
 }
 
 // incidentsOf are those of incs that hold an alert of m.

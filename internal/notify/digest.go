@@ -34,7 +34,8 @@ const summaryChars = 300
 // e-mail): a line of counts (mamori's own words), the worst incidents,
 // the logs that stopped or started arriving, then the worst alerts.
 type digest struct {
-	tenants   bool // name each incident's and alert's tenant (Message.Tenants)
+	tenants   bool                // name each incident's and alert's tenant (Message.Tenants)
+	formerly  map[string][]string // Message.Formerly
 	head      string
 	incidents []incident.Incident
 	moreInc   int
@@ -86,7 +87,7 @@ func digestOf(m Message) digest {
 	if n := len(m.Back); n > 0 {
 		parts = append(parts, plural.Count(n, "log", "logs")+" arriving again")
 	}
-	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants}
+	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants, formerly: m.Formerly}
 	d.incidents = m.Incidents[:min(len(m.Incidents), listedIncidents)]
 	d.moreInc = len(m.Incidents) - len(d.incidents)
 	for _, q := range m.Quiet {
@@ -123,6 +124,9 @@ func (d digest) moreText() string {
 // resources an attacker may have chosen, made safe by esc).
 func (d digest) incidentText(in *incident.Incident, esc func(string) string) string {
 	t := "incident " + esc(in.ID)
+	if was := d.formerly[in.ID]; len(was) > 0 {
+		t += " (formerly " + esc(strings.Join(was, ", ")) + ")"
+	}
 	if d.tenants && in.Tenant != "" {
 		t += " in tenant " + esc(in.Tenant)
 	}

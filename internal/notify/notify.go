@@ -108,6 +108,9 @@ type Message struct {
 	// Test makes the message a test of the webhook (serve --notify-test),
 	// sent with nothing else to tell.
 	Test bool
+	// Formerly are, by incident id, the ids an incident was told under
+	// before (an earlier alert joined it, or two became one).
+	Formerly map[string][]string
 }
 
 // QuietLog is a log that stopped arriving.
@@ -188,7 +191,7 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			Quiet     []quietJSON    `json:"quiet,omitempty"`
 			Back      []string       `json:"back,omitempty"`
 			Test      bool           `json:"test,omitempty"`
-		}{"mamori", incidentsJSON(m.Incidents), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back, m.Test})
+		}{"mamori", incidentsJSON(m.Incidents, m.Formerly), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back, m.Test})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`
@@ -214,15 +217,16 @@ type incidentJSON struct {
 	Hosts      []string       `json:"hosts,omitempty"`
 	USDPerHour float64        `json:"usd_per_hour,omitempty"`
 	Cost       string         `json:"cost,omitempty"`
+	Formerly   []string       `json:"formerly,omitempty"`
 }
 
-func incidentsJSON(incs []incident.Incident) []incidentJSON {
+func incidentsJSON(incs []incident.Incident, formerly map[string][]string) []incidentJSON {
 	var out []incidentJSON
 	for i := range incs {
 		in := &incs[i]
 		j := incidentJSON{ID: in.ID, Tenant: in.Tenant, Severity: in.Severity, Title: in.Title, Time: in.Time, LastTime: in.LastTime,
 			Alerts: len(in.Timeline), Principals: in.Principals, Regions: in.Regions, Hosts: in.Hosts,
-			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost)}
+			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost), Formerly: formerly[in.ID]}
 		for _, s := range in.Stages {
 			j.Stages = append(j.Stages, s.Stage)
 		}

@@ -157,3 +157,32 @@ func (s *Store) HeldCount(ctx context.Context) (n int, since time.Time, err erro
 	}
 	return n, since, nil
 }
+
+// SetIncidents notes in each stored alert's body the incident it was
+// written and told in (alert id → incident id), as the store's alerts
+// made it (serve names a cycle's alerts after its commit): an incident
+// whose id changes later (an earlier alert joined) can say what it was
+// told as before.
+func (s *Store) SetIncidents(ctx context.Context, ids map[string]string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		set, err := tx.PrepareContext(ctx, `UPDATE alerts SET body = json_set(body, '$.incident', ?)
+			WHERE id = ? AND json_extract(body, '$.incident') IS NOT ?`)
+		if err != nil {
+			return err
+		}
+		defer set.Close()
+		for id, inc := range ids {
+			if _, err := set.ExecContext(ctx, inc, id, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: alerts' incidents: %w", s.path, err)
+	}
+	return nil
+}

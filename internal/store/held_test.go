@@ -107,3 +107,20 @@ func TestKeepAlerts(t *testing.T) {
 		t.Errorf("kept %q (%v), want backfill and grown", ids(as), err)
 	}
 }
+
+// SetIncidents rewrites the incident in the stored bodies, and only that.
+func TestSetIncidents(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	a := alert.Alert{ID: "a", Rule: "r", Tenant: "t1", Time: t0, Severity: alert.High, Count: 1, Summary: "eve did it", Incident: "inc-partial"}
+	if _, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetIncidents(ctx, map[string]string{"a": "inc-whole", "gone": "inc-x"}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.Alerts(ctx, time.Time{})
+	if err != nil || len(as) != 1 || as[0].Incident != "inc-whole" || as[0].Summary != "eve did it" || as[0].Severity != alert.High {
+		t.Errorf("after: %+v (%v)", as, err)
+	}
+}
