@@ -393,3 +393,20 @@ func TestManyQuietLogsCounted(t *testing.T) {
 		t.Errorf("%d lines:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 }
+
+// An incident told before under other ids says so, in each body.
+func TestFormerIDs(t *testing.T) {
+	t.Parallel()
+	m := Message{Fresh: alerts()[2:3], Incidents: []incident.Incident{{ID: "inc-b", Severity: alert.Critical, Title: "Cryptojacking", Time: t0, LastTime: t0}},
+		Formerly: map[string][]string{"inc-b": {"inc-a"}}}
+	if text := slackText(m); !strings.Contains(text, "\n*critical* incident inc-b (formerly inc-a): Cryptojacking") {
+		t.Errorf("slack:\n%s", text)
+	}
+	if !strings.Contains(mailText(m), "CRITICAL incident inc-b (formerly inc-a): ") {
+		t.Errorf("mail:\n%s", mailText(m))
+	}
+	r, url := serve(t)
+	if _, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); err != nil || !strings.Contains(string(r.bodies[0]), `"formerly":["inc-a"]`) {
+		t.Errorf("json: %v %s", err, r.bodies)
+	}
+}
