@@ -83,7 +83,7 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	as, incs, _, err := storeIncidents(ctx, st, from, inc.options(prices))
+	as, incs, stored, err := storeIncidents(ctx, st, from, inc.options(prices))
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
@@ -116,7 +116,7 @@ formats give each alert its incident's id).
 		return ExitError
 	}
 	defer closeOut()
-	ropts.Incidents = incs
+	ropts.Incidents, ropts.Formerly = incs, formerIDs(as, stored)
 	if err := report.Write(out, f, as, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError

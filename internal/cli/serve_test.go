@@ -732,6 +732,10 @@ func TestServeTellsAnIncidentsFormerID(t *testing.T) {
 	if !slices.ContainsFunc(second.Alerts, func(a alert.Alert) bool { return a.Rule == "azure.signin.risky_then_quota_or_compute" }) {
 		t.Errorf("the second post holds no risky sign-in: %+v", second.Alerts)
 	}
+	// mamori alerts finds it by the id it was told as, too.
+	if _, table, _ := run(t, "", "alerts", "--store", db); !strings.Contains(table, "INCIDENT "+now.ID) || !strings.Contains(table, "  told as   "+was.ID+" (") {
+		t.Errorf("mamori alerts:\n%s", table)
+	}
 }
 
 // A post the webhook refused is not lost: the store holds its alerts,

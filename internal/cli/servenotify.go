@@ -194,20 +194,30 @@ func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Optio
 		}
 	}
 	out := cycleIncidents{incs: slices.DeleteFunc(incs, func(inc incident.Incident) bool { return !holds[inc.ID] })}
+	out.formerly = formerIDs(as, stored)
+	return out, nil
+}
+
+// formerIDs are, by incident, the other ids its alerts were stored under
+// (serve writes each alert with its incident's id then: noteIncidents),
+// sorted: what an incident was written and told as before its id
+// changed.
+func formerIDs(as []alert.Alert, stored map[string]string) map[string][]string {
+	var out map[string][]string
 	for _, a := range as {
 		was := stored[a.ID]
-		if !holds[a.Incident] || was == "" || was == a.Incident || slices.Contains(out.formerly[a.Incident], was) {
+		if a.Incident == "" || was == "" || was == a.Incident || slices.Contains(out[a.Incident], was) {
 			continue
 		}
-		if out.formerly == nil {
-			out.formerly = map[string][]string{}
+		if out == nil {
+			out = map[string][]string{}
 		}
-		out.formerly[a.Incident] = append(out.formerly[a.Incident], was)
+		out[a.Incident] = append(out[a.Incident], was)
 	}
-	for _, ids := range out.formerly {
+	for _, ids := range out {
 		slices.Sort(ids)
 	}
-	return out, nil
+	return out
 }
 
 // noteIncidents keeps in the store the incident each alert of the lists

@@ -40,6 +40,9 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		}
 		fmt.Fprintf(&b, "INCIDENT %s  %s  %s\n", in.ID, sev, Terminal(in.Title))
 		fmt.Fprintf(&b, "  when      %s\n", in.Span())
+		if was := opts.Formerly[in.ID]; len(was) > 0 {
+			fmt.Fprintf(&b, "  told as   %s (the id serve wrote, and posted, some of its alerts under)\n", Terminal(strings.Join(was, ", ")))
+		}
 		if t := tenantOf(in); t != "" {
 			fmt.Fprintf(&b, "  tenant    %s\n", Terminal(t))
 		}

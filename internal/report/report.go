@@ -71,6 +71,9 @@ type Options struct {
 	// Brief, for the table: incidents below high get one line each, without
 	// their alerts (the demo's view; a hunt shows everything).
 	Brief bool
+	// Formerly, for the table: by incident id, the ids serve wrote and
+	// told an incident under before its id changed (mamori alerts).
+	Formerly map[string][]string
 	// Collected, for posture OCSF: when the tenant was read (the finding's
 	// time); zero means now.
 	Collected time.Time
