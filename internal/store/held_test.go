@@ -123,4 +123,13 @@ func TestSetIncidents(t *testing.T) {
 	if err != nil || len(as) != 1 || as[0].Incident != "inc-whole" || as[0].Summary != "eve did it" || as[0].Severity != alert.High {
 		t.Errorf("after: %+v (%v)", as, err)
 	}
+	// Found again, grown, in a later cycle's own grouping: the store keeps
+	// the incident it was told under.
+	a.Count, a.Incident = 2, "inc-later-part"
+	if _, err := s.Commit(ctx, Cycle{Alerts: []alert.Alert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 || as[0].Count != 2 || as[0].Incident != "inc-whole" {
+		t.Errorf("found again: %+v (%v)", as, err)
+	}
 }
