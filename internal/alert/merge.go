@@ -16,7 +16,9 @@ import (
 // the other's last are added to it, and what the evidence cannot tell
 // apart is not counted twice (a window read again each cycle must not
 // grow its alert each cycle).
-// The summary is the fuller alert's.
+// The summary is the fuller alert's; the incident is old's, the one it was
+// written and told under, when it has one (not the one a later run's own
+// grouping gave it).
 func Merge(old, found Alert) Alert {
 	m := old
 	if found.Count > old.Count {
@@ -60,6 +62,9 @@ func Merge(old, found Alert) Alert {
 		if !slices.Contains(m.Compute, c) {
 			m.Compute = append(m.Compute, c)
 		}
+	}
+	if old.Incident != "" {
+		m.Incident = old.Incident
 	}
 	return m
 }

@@ -47,9 +47,14 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 	}
 	ctx = context.WithoutCancel(ctx)
 	now := time.Now()
-	held, err := st.Held(ctx, now)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+	// The cycle's health counted what the store holds (HeldCount): the
+	// held alerts are read, and the stale forgotten, only when any are.
+	var held store.Held
+	if res.Health.NotifyHeld > 0 {
+		var err error
+		if held, err = st.Held(ctx, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
 	}
 	if held.Dropped > 0 {
 		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
@@ -156,8 +161,8 @@ func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Mes
 // everything, may find one that began earlier whole, with another id.
 const incidentReach = 7 * 24 * time.Hour
 
-// cycleIncidents are the incidents a cycle's alerts are in, as the
-// store's alerts make them, and, for each whose id changed since some of
+// cycleIncidents are the incidents the store's alerts make around a
+// cycle's, and, for each whose id changed since some of
 // its alerts were written (an earlier alert joined: a log read late; two
 // became one), the ids it was written and told under before.
 type cycleIncidents struct {
@@ -167,7 +172,8 @@ type cycleIncidents struct {
 
 // storeIncidentsOf names, for each alert of the lists, its incident as
 // the store's alerts make it (a cycle's hunt groups only its own), and
-// returns those incidents, worst first. An incident's id is its first
+// returns the incidents of the week they are in, worst first (a message
+// picks its own: incidentsOf). An incident's id is its first
 // alert's: an attack served over many cycles is written and told under
 // one id, the one 'mamori alerts' lists.
 func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Options, lists ...[]alert.Alert) (cycleIncidents, error) {
@@ -184,18 +190,14 @@ func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Optio
 	for _, a := range as {
 		in[a.ID] = a.Incident
 	}
-	holds := map[string]bool{}
 	for _, l := range lists {
 		for i := range l {
 			if id, ok := in[l[i].ID]; ok {
 				l[i].Incident = id
 			}
-			holds[l[i].Incident] = true
 		}
 	}
-	out := cycleIncidents{incs: slices.DeleteFunc(incs, func(inc incident.Incident) bool { return !holds[inc.ID] })}
-	out.formerly = formerIDs(as, stored)
-	return out, nil
+	return cycleIncidents{incs: incs, formerly: formerIDs(as, stored)}, nil
 }
 
 // formerIDs are, by incident, the other ids its alerts were stored under

@@ -220,12 +220,7 @@ func logLabel(q serve.Quiet) string {
 
 // quietText says that a log stopped arriving, and since when.
 func quietText(q serve.Quiet, now time.Time) string {
-	last := "none with a time"
-	if !q.Last.IsZero() {
-		last = q.Last.UTC().Format(coverage.TimeLayout)
-	}
-	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
-		quietName(q), report.Age(now.Sub(q.Arrived)), q.Arrived.UTC().Format(coverage.TimeLayout), last)
+	return report.QuietText(quietName(q), now.Sub(q.Arrived), q.Arrived, q.Last, coverage.TimeLayout)
 }
 
 // logName is a stored kind's name for people.

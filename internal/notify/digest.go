@@ -55,12 +55,7 @@ type logLine struct {
 // quietText says that a log stopped arriving, and since when, in the words
 // of the service's standard error.
 func quietText(q QuietLog, esc func(string) string) string {
-	last := "none with a time"
-	if !q.Last.IsZero() {
-		last = q.Last.UTC().Format("2006-01-02 15:04 UTC")
-	}
-	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
-		esc(q.Name), report.Age(q.For), q.Arrived.UTC().Format("2006-01-02 15:04 UTC"), last)
+	return report.QuietText(esc(q.Name), q.For, q.Arrived, q.Last, "2006-01-02 15:04 UTC")
 }
 
 func digestOf(m Message) digest {

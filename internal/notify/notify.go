@@ -56,7 +56,10 @@ type Notifier struct {
 	format Format
 	min    alert.Severity
 	client *http.Client
-	mail   *mailer // an e-mail notifier's server and addresses (mail.go); nil for a webhook
+	// encode makes a message's body and deliver sends it once (again: a
+	// failure that may pass): a webhook's post, or an e-mail (mail.go).
+	encode  func(Message) ([]byte, error)
+	deliver func(ctx context.Context, body []byte) (again bool, err error)
 	// retries and backoff: a post that fails for the network, a 5xx or a
 	// 429 is tried again, backoff times its number apart.
 	retries int
@@ -75,14 +78,17 @@ func New(rawURL string, format Format, min alert.Severity) (*Notifier, error) {
 		if format != Slack { // the default: an e-mail has no format to choose
 			return nil, fmt.Errorf("an e-mail is plain text: --notify-format %s is for webhooks", format)
 		}
-		if n.mail, err = newMailer(u); err != nil {
+		ml, err := newMailer(u)
+		if err != nil {
 			return nil, err
 		}
+		n.encode = func(m Message) ([]byte, error) { return ml.mailBody(m, time.Now()) }
+		n.deliver = ml.send
 		return n, nil
 	case (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		return nil, errors.New("the webhook is not an http or https URL, nor an e-mail server's smtp or smtps URL")
 	}
-	n.url = u.String()
+	n.url, n.encode, n.deliver = u.String(), n.body, n.post
 	return n, nil
 }
 
@@ -134,18 +140,12 @@ func (n *Notifier) Send(ctx context.Context, m Message) (int, error) {
 	if m.Empty() {
 		return 0, nil
 	}
-	post, body, err := n.post, []byte(nil), error(nil)
-	if n.mail != nil {
-		post = n.mail.send
-		body, err = n.mail.mailBody(m, time.Now())
-	} else {
-		body, err = n.body(m)
-	}
+	body, err := n.encode(m)
 	if err != nil {
 		return 0, err
 	}
 	for try := 0; ; try++ {
-		again, err := post(ctx, body)
+		again, err := n.deliver(ctx, body)
 		if err == nil {
 			return len(m.Fresh) + len(m.Revised), nil
 		}

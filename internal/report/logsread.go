@@ -101,6 +101,19 @@ func Ago(t, now time.Time) string {
 	return t.UTC().Format(coverage.TimeLayout) + " (" + Age(now.Sub(t)) + " ago)"
 }
 
+// QuietText says that a log stopped arriving, and since when: name is
+// the log's, escaped by the caller for where it goes; times are written
+// in layout, a latest event never read said so. serve's standard error,
+// mamori status and serve's messages say it in these words.
+func QuietText(name string, age time.Duration, arrived, last time.Time, layout string) string {
+	lastText := "none with a time"
+	if !last.IsZero() {
+		lastText = last.UTC().Format(layout)
+	}
+	return fmt.Sprintf("%s: nothing new for %s (last arrival %s, latest event %s): the rules that read it see nothing new",
+		name, Age(age), arrived.UTC().Format(layout), lastText)
+}
+
 // Age is a duration as people say it: seconds under two minutes, minutes
 // under two hours, hours under three days, then days.
 func Age(d time.Duration) string {

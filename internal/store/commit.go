@@ -228,11 +228,6 @@ func putAlerts(ctx context.Context, tx *sql.Tx, as []alert.Alert, now time.Time)
 			continue
 		}
 		m := alert.Merge(old, a)
-		if old.Incident != "" {
-			// The incident it was written and told under (SetIncidents),
-			// not the one a later cycle's hunt grouped it in.
-			m.Incident = old.Incident
-		}
 		merged, err := json.Marshal(m)
 		if err != nil {
 			return nil, err
