@@ -13,7 +13,6 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/metrics"
-	"github.com/mamori-sec/mamori/internal/notify"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/serve"
@@ -33,6 +32,8 @@ type serveFlags struct {
 	// The webhook each cycle's alerts are posted to (--notify, else
 	// MAMORI_NOTIFY_URL): a secret, never printed.
 	notify, notifyFormat, notifySeverity string
+	// notifyRoutes is a file of each tenant's receiver (--notify-routes).
+	notifyRoutes string
 	// Where /healthz and /metrics are served (--listen); none when empty.
 	listen string
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
@@ -65,7 +66,8 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity, led by their incidents, and the logs that stopped arriving, to this webhook `URL`, or e-mail them (smtp://user:password@host:587/?from=ADDR&to=ADDR,ADDR; smtps:// for port 465); a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists. Alerts it did not take are sent by the next cycle")
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
-	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and exit: whether the webhook or mail server takes it")
+	fs.StringVar(&f.notifyRoutes, "notify-routes", "", "a `file` naming each tenant's receiver, a line each: TENANT[,TENANT…] URL [format=slack|teams|json] [severity=…]; * for every other tenant (or --notify). A secret: chmod 600")
+	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and every --notify-routes receiver, and exit: whether each webhook or mail server takes it")
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	f.register(fs)
@@ -90,8 +92,8 @@ it stopped. New alerts are written to standard output (or --output).
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
 	}
-	if f.notifyTest && f.notify == "" {
-		return nil, nil, errors.New("--notify-test: no --notify URL (nor MAMORI_NOTIFY_URL) to test")
+	if f.notifyTest && f.notify == "" && f.notifyRoutes == "" {
+		return nil, nil, errors.New("--notify-test: no --notify URL (nor MAMORI_NOTIFY_URL) nor --notify-routes to test")
 	}
 	if fs.NArg() == 0 && !f.notifyTest {
 		fs.Usage()
@@ -131,15 +133,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return ExitUsage
 		}
 	}
-	var notifier *notify.Notifier
-	if f.notify != "" {
-		if notifier, err = newNotifier(f); err != nil {
-			fmt.Fprintln(stderr, "mamori serve:", err)
-			return ExitUsage
-		}
+	receivers, err := newReceivers(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", err)
+		return ExitUsage
+	}
+	if f.notifyRoutes != "" {
+		routesReadable(f.notifyRoutes, stderr)
 	}
 	if f.notifyTest {
-		return notifyTest(ctx, notifier, stderr)
+		return notifyTest(ctx, receivers, stderr)
 	}
 	p, code := f.prepare("serve", stderr)
 	if p == nil {
@@ -237,7 +240,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
 			}
-			countCycle(mt, res, nil, start, notifyCycle(ctx, notifier, st, cfg.Incidents, ci, stderr, res))
+			countCycle(mt, res, nil, start, notifyCycle(ctx, receivers, st, cfg.Incidents, ci, stderr, res))
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}

@@ -616,20 +616,7 @@ func TestServeNotifiesTheWholeIncident(t *testing.T) {
 // messages: a team serving many would not know whose attack it is.
 func TestServeNotifyNamesTheTenant(t *testing.T) {
 	t.Parallel()
-	// Two simulated tenants, each attacked, each its own export folder.
-	var dirs, tenants []string
-	for _, seed := range []string{"3", "4"} {
-		dir := t.TempDir()
-		if code, _, errs := run(t, "", "simulate", "--out", dir, "--seed", seed, "--days", "5", "--scenario", "gpu-scaleset-chain"); code != ExitOK {
-			t.Fatalf("simulate: exit %d: %s", code, errs)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
-		var truth struct{ Tenant string }
-		if err != nil || json.Unmarshal(b, &truth) != nil || truth.Tenant == "" {
-			t.Fatalf("truth.json: %v", err)
-		}
-		dirs, tenants = append(dirs, dir), append(tenants, truth.Tenant)
-	}
+	dirs, tenants := attackedTenants(t, "3", "4")
 	text := func(dirs ...string) string {
 		hook, posts := receiver(t, nil)
 		args := append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify", hook}, dirs...)
@@ -655,6 +642,26 @@ func TestServeNotifyNamesTheTenant(t *testing.T) {
 	if one := text(dirs[0]); strings.Contains(one, " in tenant ") || strings.Contains(one, ", tenant ") {
 		t.Errorf("one tenant named:\n%s", one)
 	}
+}
+
+// attackedTenants simulates a tenant attacked (the GPU scale-set chain)
+// for each seed, each its own export folder, and returns the folders and
+// the tenants' ids.
+func attackedTenants(t *testing.T, seeds ...string) (dirs, tenants []string) {
+	t.Helper()
+	for _, seed := range seeds {
+		dir := t.TempDir()
+		if code, _, errs := run(t, "", "simulate", "--out", dir, "--seed", seed, "--days", "5", "--scenario", "gpu-scaleset-chain"); code != ExitOK {
+			t.Fatalf("simulate: exit %d: %s", code, errs)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+		var truth struct{ Tenant string }
+		if err != nil || json.Unmarshal(b, &truth) != nil || truth.Tenant == "" {
+			t.Fatalf("truth.json: %v", err)
+		}
+		dirs, tenants = append(dirs, dir), append(tenants, truth.Tenant)
+	}
+	return dirs, tenants
 }
 
 // serve --notify smtp://… e-mails the cycle's alerts: one message, to

@@ -50,13 +50,13 @@ func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Tim
 			}
 		}
 		c.Revised, c.Quiet, c.Held, c.Unsized = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld, res.Health.Unsized.Unsized
-		if told.posted {
-			c.Held = told.held // the store's count was read before the post
+		if told.posts > 0 {
+			c.Held = told.held // the store's count was read before the posts
 		}
 	}
 	m.Cycle(c)
-	if told.posted {
-		m.Notified(told.ok)
+	for i := range told.posts {
+		m.Notified(i < told.ok)
 	}
 }
 

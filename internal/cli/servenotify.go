@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -17,32 +16,15 @@ import (
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
-// newNotifier makes the --notify webhook's notifier; its errors never
-// name the URL.
-func newNotifier(f *serveFlags) (*notify.Notifier, error) {
-	format, err := notify.ParseFormat(f.notifyFormat)
-	if err != nil {
-		return nil, fmt.Errorf("--notify-format: %w", err)
-	}
-	min, ok := alert.ParseSeverity(strings.TrimSpace(f.notifySeverity))
-	if !ok || min == alert.Informational {
-		return nil, fmt.Errorf("--notify-severity %q: low, medium, high or critical", report.Terminal(f.notifySeverity))
-	}
-	n, err := notify.New(f.notify, format, min)
-	if err != nil {
-		return nil, fmt.Errorf("--notify: %w", err)
-	}
-	return n, nil
-}
-
-// notifyCycle posts to the webhook, if any, the cycle's alerts, led by
-// their incidents (ci: storeIncidentsOf), with those earlier posts did
-// not get through, which the store holds until one does (a week at
-// most), and the logs that stopped or started arriving (told once, as on
-// standard error; not held). A stop asked for after the commit still
-// posts: the alerts are written out, and the page is what they are for.
-func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result) (out notified) {
-	if n == nil {
+// notifyCycle tells each receiver of the cycle's alerts of its tenants,
+// led by their incidents (ci: storeIncidentsOf), with those earlier posts
+// did not get through, which the store holds until one does (a week at
+// most), and the logs of its tenants that stopped or started arriving
+// (told once, as on standard error; not held). A stop asked for after the
+// commit still posts: the alerts are written out, and the page is what
+// they are for.
+func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result) (out notified) {
+	if rv == nil {
 		return out
 	}
 	ctx = context.WithoutCancel(ctx)
@@ -57,29 +39,50 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 		}
 	}
 	if held.Dropped > 0 {
-		fmt.Fprintf(stderr, "mamori serve: notify: %s the webhook did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
+		fmt.Fprintf(stderr, "mamori serve: notify: %s the receivers did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
 	}
-	m := withHeld(n, res, held)
-	m.Tenants = severalTenants(res.Health)
-	for _, q := range res.WentQuiet {
-		m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
+	ms, unrouted := rv.messages(res, held, now)
+	if unrouted != "" {
+		fmt.Fprintln(stderr, "mamori serve: notify: not told, no receiver in --notify-routes:", unrouted)
 	}
-	for _, q := range res.Back {
-		m.Back = append(m.Back, logLabel(q))
-	}
-	if m.Empty() {
-		return out
-	}
-	out.posted = true
-	// The cycle's alerts name the store's incidents already (incs); held
+	// The cycle's alerts name the store's incidents already (ci); held
 	// ones, of earlier cycles, are grouped again with them.
-	if m.Held > 0 {
+	var lists [][]alert.Alert
+	heldSome := false
+	for _, m := range ms {
+		lists = append(lists, m.Fresh, m.Revised)
+		heldSome = heldSome || m.Held > 0
+	}
+	if heldSome {
 		var err error
-		if ci, err = storeIncidentsOf(ctx, st, iopts, m.Fresh, m.Revised); err != nil {
+		if ci, err = storeIncidentsOf(ctx, st, iopts, lists...); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 		}
 	}
-	m.Incidents = incidentsOf(ci.incs, &m)
+	for i := range ms {
+		if ms[i].Empty() {
+			continue
+		}
+		out.posts++
+		if rv.send(ctx, i, &ms[i], ci, held, st, stderr, now) {
+			out.ok++
+		}
+	}
+	if out.posts > 0 {
+		var err error
+		if out.held, _, err = st.HeldCount(ctx); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+			out.held = res.Health.NotifyHeld
+		}
+	}
+	return out
+}
+
+// send tells route i its message, holds its alerts when the receiver does
+// not take it and lets go of those held before when it does; true when
+// it took it.
+func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycleIncidents, held store.Held, st *store.Store, stderr io.Writer, now time.Time) bool {
+	m.Incidents = incidentsOf(ci.incs, m)
 	for _, inc := range m.Incidents {
 		if was := ci.formerly[inc.ID]; len(was) > 0 {
 			if m.Formerly == nil {
@@ -92,44 +95,42 @@ func notifyCycle(ctx context.Context, n *notify.Notifier, st *store.Store, iopts
 	// writes around it are not cut short by it.
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if _, err := n.Send(sendCtx, m); err != nil {
+	if _, err := rv.Routes[i].N.Send(sendCtx, *m); err != nil {
 		kept := ""
 		if n := len(m.Fresh) + len(m.Revised); n > 0 {
 			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
 		}
-		fmt.Fprintf(stderr, "mamori serve: notify: not told: %s%s\n", report.Terminal(err.Error()), kept)
+		fmt.Fprintf(stderr, "mamori serve: notify: not told%s: %s%s\n", rv.label(i), report.Terminal(err.Error()), kept)
 		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 		}
-		out.held = len(m.Fresh) + len(m.Revised)
-		return out
+		return false
 	}
-	out.ok = true
 	var told []string
-	for _, as := range [][]alert.Alert{held.Fresh, held.Revised} {
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
 		for _, a := range as {
-			told = append(told, a.ID)
+			if _, ok := held.At[a.ID]; ok {
+				told = append(told, a.ID)
+			}
 		}
 	}
 	if err := st.Release(ctx, told); err != nil {
 		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 	}
-	return out
+	return true
 }
 
-// notified is what notifyCycle did: posted says it posted, ok that the
-// webhook took the post, held how many alerts the store holds for it
-// after.
+// notified is what notifyCycle did: posts made, ok how many the receivers
+// took, held how many alerts the store holds for them after.
 type notified struct {
-	posted, ok bool
-	held       int
+	posts, ok, held int
 }
 
-// withHeld is the message of a cycle: its alerts the notifier tells of,
-// and those held from earlier cycles, once each: as the cycle has it
+// withHeld is a route's message: the cycle's alerts the notifier tells
+// of, and those held from earlier cycles, once each: as the cycle has it
 // when it has it too (a held alert it wrote again is told revised).
-func withHeld(n *notify.Notifier, res *serve.Result, held store.Held) notify.Message {
-	m := notify.Message{Fresh: n.Keep(res.Fresh), Revised: n.Keep(res.Revised)}
+func withHeld(n *notify.Notifier, fresh, revised []alert.Alert, held store.Held) notify.Message {
+	m := notify.Message{Fresh: n.Keep(fresh), Revised: n.Keep(revised)}
 	seen := map[string]bool{}
 	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
 		for _, a := range as {
@@ -265,15 +266,21 @@ func severalTenants(h serve.Health) bool {
 	return false
 }
 
-// notifyTest sends --notify-test's message: a way to check a webhook or
-// a mail server when setting serve up, not when an attack comes.
-func notifyTest(ctx context.Context, n *notify.Notifier, stderr io.Writer) int {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if _, err := n.Send(ctx, notify.Message{Test: true}); err != nil {
-		fmt.Fprintln(stderr, "mamori serve: --notify-test: not told:", report.Terminal(err.Error()))
-		return ExitError
+// notifyTest sends --notify-test's message to every receiver: a way to
+// check webhooks and mail servers when setting serve up, not when an
+// attack comes.
+func notifyTest(ctx context.Context, rv *receivers, stderr io.Writer) int {
+	code := ExitOK
+	for i, r := range rv.Routes {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		_, err := r.N.Send(ctx, notify.Message{Test: true})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "mamori serve: --notify-test: not told%s: %s\n", rv.label(i), report.Terminal(err.Error()))
+			code = ExitError
+			continue
+		}
+		fmt.Fprintf(stderr, "mamori serve: --notify-test: sent%s; the receiver took it\n", rv.label(i))
 	}
-	fmt.Fprintln(stderr, "mamori serve: --notify-test: sent; the receiver took it")
-	return ExitOK
+	return code
 }

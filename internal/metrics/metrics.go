@@ -187,7 +187,7 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_logs_quiet %d\n", s.quiet)
 	metric("mamori_compute_unsized", "gauge", "Compute creates the store counts that no record sized: the rules could not weigh them ('mamori status' says which export names them).")
 	fmt.Fprintf(w, "mamori_compute_unsized %d\n", s.unsized)
-	metric("mamori_notify_posts_total", "counter", "Posts to the --notify webhook, by result.")
+	metric("mamori_notify_posts_total", "counter", "Posts to --notify's and --notify-routes' receivers, by result.")
 	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
 	metric("mamori_notify_held", "gauge", "Alerts the store holds for the webhook, which did not take them.")
 	fmt.Fprintf(w, "mamori_notify_held %d\n", s.held)

@@ -63,3 +63,39 @@ func FuzzMessages(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRoutes: whatever a routes file holds, it is read or refused
+// without a panic, an error never quotes a receiver's URL (its token,
+// its password), and every route read is for tenants' ids or for every
+// other tenant, each tenant once.
+func FuzzParseRoutes(f *testing.F) {
+	for _, s := range []string{
+		"4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10 https://hooks.example/SEKRIT format=teams severity=medium\n* smtp://u:SEKRIT@mail.example:587/?from=a@b.example&to=c@d.example",
+		"https://hooks.example/SEKRIT 4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10",
+		"a,b,* https://hooks.example/SEKRIT colour=SEKRIT",
+		"# x\n\n*\thttp://hooks.example/SEKRIT\n* https://x.example/SEKRIT",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, file string) {
+		rs, err := ParseRoutes(strings.NewReader(file), "routes", Slack, alert.High)
+		if err != nil {
+			if strings.Contains(err.Error(), "SEKRIT") {
+				t.Fatalf("error quotes a secret: %v", err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for i, r := range rs {
+			if len(r.Tenants) == 0 && i != len(rs)-1 {
+				t.Fatalf("every other tenant's route at %d of %d", i, len(rs))
+			}
+			for _, tn := range r.Tenants {
+				if !tenantID.MatchString(tn) || seen[tn] {
+					t.Fatalf("tenant %q (seen %v)", tn, seen[tn])
+				}
+				seen[tn] = true
+			}
+		}
+	})
+}

@@ -47,8 +47,11 @@ type Held struct {
 	// Dropped counts alerts held longer than HeldKept, or whose alert is
 	// no longer stored, forgotten by this look.
 	Dropped int
-	// Since is when the oldest alert still held was first not told.
+	// Since is when the oldest alert still held was first not told; At
+	// is when each was (by id), for a service whose tenants' receivers
+	// differ.
 	Since time.Time
+	At    map[string]time.Time
 }
 
 // Held returns the alerts held for the webhook, and forgets those held
@@ -83,9 +86,14 @@ func (s *Store) Held(ctx context.Context, now time.Time) (Held, error) {
 			}
 			a.Revised = revised
 			all = append(all, a)
-			if t := time.Unix(0, since).UTC(); h.Since.IsZero() || t.Before(h.Since) {
+			t := time.Unix(0, since).UTC()
+			if h.Since.IsZero() || t.Before(h.Since) {
 				h.Since = t
 			}
+			if h.At == nil {
+				h.At = map[string]time.Time{}
+			}
+			h.At[a.ID] = t
 		}
 		if err := rows.Err(); err != nil {
 			return err

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/notify"
+	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// receivers are where serve tells what it found: --notify's receiver,
+// or a receiver per tenant (--notify-routes), every other tenant's
+// --notify's. Their URLs are secrets: no error names one.
+type receivers struct {
+	*notify.Router
+	named bool           // the routes came from a file: stderr names each
+	min   alert.Severity // --notify-severity: what an unrouted tenant's alerts would be told at
+}
+
+// newReceivers reads --notify and --notify-routes; nil when neither is
+// given.
+func newReceivers(f *serveFlags) (*receivers, error) {
+	format, err := notify.ParseFormat(f.notifyFormat)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-format: %w", err)
+	}
+	min, ok := alert.ParseSeverity(strings.TrimSpace(f.notifySeverity))
+	if !ok || min == alert.Informational {
+		return nil, fmt.Errorf("--notify-severity %q: low, medium, high or critical", report.Terminal(f.notifySeverity))
+	}
+	var routes []notify.Route
+	if f.notifyRoutes != "" {
+		if routes, err = readRoutes(f.notifyRoutes, format, min); err != nil {
+			return nil, err
+		}
+	}
+	if f.notify != "" {
+		if len(routes) > 0 && len(routes[len(routes)-1].Tenants) == 0 {
+			return nil, fmt.Errorf("--notify-routes %s: its * line and --notify (or MAMORI_NOTIFY_URL) both name every other tenant's receiver: keep one", report.Terminal(f.notifyRoutes))
+		}
+		n, err := notify.New(f.notify, format, min)
+		if err != nil {
+			return nil, fmt.Errorf("--notify: %w", err)
+		}
+		routes = append(routes, notify.Route{N: n})
+	}
+	if len(routes) == 0 {
+		return nil, nil
+	}
+	return &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min}, nil
+}
+
+// readRoutes reads a routes file; one that others may read is said on
+// standard error by the caller's check (routesReadable): it holds
+// secrets.
+func readRoutes(path string, format notify.Format, min alert.Severity) ([]notify.Route, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-routes: %w", err)
+	}
+	defer file.Close()
+	rs, err := notify.ParseRoutes(file, report.Terminal(path), format, min)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-routes %w", err)
+	}
+	return rs, nil
+}
+
+// routesReadable warns when the routes file may be read by others than
+// its owner: its URLs are webhooks' tokens and mail passwords.
+func routesReadable(path string, stderr io.Writer) {
+	if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "mamori serve: --notify-routes %s: others may read it (mode %v), and it holds the receivers' secrets: chmod 600 it\n", report.Terminal(path), st.Mode().Perm())
+	}
+}
+
+// label names a route on standard error when there are several.
+func (rv *receivers) label(i int) string {
+	if !rv.named {
+		return ""
+	}
+	return " (" + rv.Routes[i].Name() + ")"
+}
+
+// messages are the cycle's message to each route: its tenants' alerts it
+// tells of and those held from earlier cycles, once each (withHeld), and
+// its tenants' logs that stopped or started arriving; a log placed in no
+// tenant goes to every other tenant's route, or to every route when
+// there is none. unrouted says what no route was for (on standard error:
+// the routes file lacks a tenant).
+func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time) (ms []notify.Message, unrouted string) {
+	type part struct{ fresh, revised, heldFresh, heldRevised []alert.Alert }
+	parts := make([]part, len(rv.Routes))
+	var lost []string // tenants without a route
+	lose := func(tenant string) {
+		if !slices.Contains(lost, tenant) {
+			lost = append(lost, tenant)
+		}
+	}
+	nLost := 0
+	for _, l := range []struct {
+		as  []alert.Alert
+		put func(p *part, a alert.Alert)
+	}{
+		{res.Fresh, func(p *part, a alert.Alert) { p.fresh = append(p.fresh, a) }},
+		{res.Revised, func(p *part, a alert.Alert) { p.revised = append(p.revised, a) }},
+		{held.Fresh, func(p *part, a alert.Alert) { p.heldFresh = append(p.heldFresh, a) }},
+		{held.Revised, func(p *part, a alert.Alert) { p.heldRevised = append(p.heldRevised, a) }},
+	} {
+		for _, a := range l.as {
+			if i := rv.For(a.Tenant); i >= 0 {
+				l.put(&parts[i], a)
+			} else if a.Severity >= rv.min && a.Suppressed == nil {
+				lose(a.Tenant)
+				nLost++
+			}
+		}
+	}
+	several := severalTenants(res.Health)
+	ms = make([]notify.Message, len(rv.Routes))
+	for i, p := range parts {
+		h := store.Held{Fresh: p.heldFresh, Revised: p.heldRevised}
+		for _, as := range [][]alert.Alert{h.Fresh, h.Revised} {
+			for _, a := range as {
+				if t := held.At[a.ID]; h.Since.IsZero() || t.Before(h.Since) {
+					h.Since = t
+				}
+			}
+		}
+		ms[i] = withHeld(rv.Routes[i].N, p.fresh, p.revised, h)
+		ms[i].Tenants = several
+	}
+	nLogs := 0
+	place := func(tenant string, add func(m *notify.Message)) {
+		i := rv.For(tenant)
+		switch {
+		case i >= 0:
+			add(&ms[i])
+		case tenant == "":
+			for j := range ms {
+				add(&ms[j])
+			}
+		default:
+			lose(tenant)
+			nLogs++
+		}
+	}
+	for _, q := range res.WentQuiet {
+		place(q.Tenant, func(m *notify.Message) {
+			m.Quiet = append(m.Quiet, notify.QuietLog{Name: logLabel(q), For: now.Sub(q.Arrived), Arrived: q.Arrived, Last: q.Last})
+		})
+	}
+	for _, q := range res.Back {
+		place(q.Tenant, func(m *notify.Message) { m.Back = append(m.Back, logLabel(q)) })
+	}
+	if len(lost) > 0 {
+		var what []string
+		if nLost > 0 {
+			what = append(what, plural.Count(nLost, "alert", "alerts"))
+		}
+		if nLogs > 0 {
+			what = append(what, plural.Count(nLogs, "log", "logs")+" that stopped or started arriving")
+		}
+		// Tenants' ids came from records: escaped as any such text.
+		unrouted = strings.Join(what, " and ") + " of tenant " + report.Terminal(strings.Join(lost, ", "))
+	}
+	return ms, unrouted
+}

@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/notify"
+	"github.com/mamori-sec/mamori/internal/serve"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// routedPost is a JSON receiver's post, as far as routing tests read it.
+type routedPost struct {
+	Alerts    []alert.Alert
+	Incidents []struct{ ID, Tenant string }
+	Held      int
+	Test      bool
+}
+
+func routedPosts(t *testing.T, bodies []string) []routedPost {
+	t.Helper()
+	out := make([]routedPost, len(bodies))
+	for i, b := range bodies {
+		if err := json.Unmarshal([]byte(b), &out[i]); err != nil {
+			t.Fatalf("post %d: %v: %s", i, err, b)
+		}
+	}
+	return out
+}
+
+// writeRoutes writes a routes file, readable by its owner only.
+func writeRoutes(t *testing.T, lines ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "routes")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A service over several tenants tells each tenant's attack to that
+// tenant's receiver only; a receiver that refused is sent its own held
+// alerts by the next cycle, and the other is not told them again.
+func TestServeRoutesEachTenant(t *testing.T) {
+	t.Parallel()
+	dirs, tenants := attackedTenants(t, "3", "4")
+	hookA, postsA := receiver(t, nil)
+	hookB, postsB := receiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusForbidden
+		}
+		return 0
+	})
+	routes := writeRoutes(t,
+		"# each customer's channel",
+		strings.ToUpper(tenants[0])+"  "+hookA+"/services/T0/B0/sekritA  format=json",
+		tenants[1]+"  "+hookB+"/services/T0/B0/sekritB  format=json  severity=medium",
+	)
+	db := filepath.Join(t.TempDir(), "m.db")
+	args := append([]string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--notify-routes", routes}, dirs...)
+	code, out, errs := run(t, "", args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// What each receiver should be told: its tenant's alerts at or above
+	// its severity.
+	want := map[string]int{}
+	for _, a := range jsonl(t, out) {
+		min := alert.High
+		if a.Tenant == tenants[1] {
+			min = alert.Medium
+		}
+		if a.Severity >= min && a.Suppressed == nil {
+			want[a.Tenant]++
+		}
+	}
+	if want[tenants[0]] == 0 || want[tenants[1]] <= want[tenants[0]] {
+		t.Fatalf("alerts to tell by tenant %v: want some for each, more at medium", want)
+	}
+	a, b := routedPosts(t, postsA()), routedPosts(t, postsB())
+	if len(a) != 1 || len(b) != 1 {
+		t.Fatalf("%d posts to A's receiver, %d to B's; want one each", len(a), len(b))
+	}
+	for i, p := range []routedPost{a[0], b[0]} {
+		if len(p.Alerts) != want[tenants[i]] || len(p.Incidents) == 0 {
+			t.Errorf("tenant %s's receiver: %d alerts, %d incidents; want %d alerts", tenants[i], len(p.Alerts), len(p.Incidents), want[tenants[i]])
+		}
+		for _, al := range p.Alerts {
+			if al.Tenant != tenants[i] {
+				t.Errorf("tenant %s's receiver told %s of tenant %s", tenants[i], al.ID, al.Tenant)
+			}
+		}
+		for _, in := range p.Incidents {
+			if in.Tenant != tenants[i] {
+				t.Errorf("tenant %s's receiver told incident %s of tenant %s", tenants[i], in.ID, in.Tenant)
+			}
+		}
+	}
+	held := fmt.Sprintf("mamori serve: notify: not told (the receiver of tenant %s): the webhook answered 403 Forbidden; %d alerts held for the next cycle", tenants[1], want[tenants[1]])
+	if !strings.Contains(errs, held) || strings.Contains(errs, "sekrit") {
+		t.Errorf("stderr %q\nwant %q, and no URL", errs, held)
+	}
+	// The next cycle, with nothing new: B's receiver gets B's held
+	// alerts, A's nothing.
+	if code, _, errs := run(t, "", args...); code != ExitOK {
+		t.Fatalf("second cycle: exit %d: %s", code, errs)
+	}
+	a, b = routedPosts(t, postsA()), routedPosts(t, postsB())
+	if len(a) != 1 || len(b) != 2 || b[1].Held != want[tenants[1]] || len(b[1].Alerts) != want[tenants[1]] {
+		t.Fatalf("second cycle: %d posts to A, %d to B (last held %d, %d alerts); want B's %d held told to B alone", len(a), len(b), b[len(b)-1].Held, len(b[len(b)-1].Alerts), want[tenants[1]])
+	}
+	if code, status, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(status, "NOT TOLD") {
+		t.Errorf("status once told: exit %d:\n%s", code, status)
+	}
+}
+
+// A tenant no route names, with no receiver for every other tenant: its
+// alerts are said on standard error as not told, the others' told.
+func TestServeUnroutedTenantSaid(t *testing.T) {
+	t.Parallel()
+	dirs, tenants := attackedTenants(t, "3", "4")
+	hook, posts := receiver(t, nil)
+	routes := writeRoutes(t, tenants[0]+" "+hook+" format=json")
+	code, _, errs := run(t, "", append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify-routes", routes}, dirs...)...)
+	if code != ExitOK || len(posts()) != 1 {
+		t.Fatalf("exit %d, %d posts: %s", code, len(posts()), errs)
+	}
+	for _, al := range routedPosts(t, posts())[0].Alerts {
+		if al.Tenant != tenants[0] {
+			t.Errorf("told %s of tenant %s", al.ID, al.Tenant)
+		}
+	}
+	if !strings.Contains(errs, "mamori serve: notify: not told, no receiver in --notify-routes: ") || !strings.Contains(errs, " alerts of tenant "+tenants[1]+"\n") {
+		t.Errorf("stderr does not say tenant %s's alerts went untold:\n%s", tenants[1], errs)
+	}
+	// With a receiver for every other tenant, that one is told them.
+	other, otherPosts := receiver(t, nil)
+	routes = writeRoutes(t, tenants[0]+" "+hook+" format=json", "* "+other+" format=json")
+	code, _, errs = run(t, "", append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify-routes", routes}, dirs...)...)
+	if code != ExitOK || len(otherPosts()) != 1 || strings.Contains(errs, "no receiver") {
+		t.Fatalf("with *: exit %d, %d posts to it: %s", code, len(otherPosts()), errs)
+	}
+	for _, al := range routedPosts(t, otherPosts())[0].Alerts {
+		if al.Tenant != tenants[1] {
+			t.Errorf("every other tenant's receiver told %s of tenant %s", al.ID, al.Tenant)
+		}
+	}
+}
+
+// --notify-test tries every receiver and says which did not take it; a
+// routes file others may read is warned of; * and --notify together, or
+// a bad line, are refused naming the line, never a URL.
+func TestServeRoutesChecked(t *testing.T) {
+	t.Parallel()
+	ok, okPosts := receiver(t, nil)
+	refuses, refusedPosts := receiver(t, func(int) int { return http.StatusNotFound })
+	const a, b = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", "0badf00d-1234-4abc-8def-00000000cafe"
+	routes := writeRoutes(t, a+" "+ok+"/sekrit format=json", b+" "+refuses+"/sekrit")
+	if err := os.Chmod(routes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "", "serve", "--notify-routes", routes, "--notify-test")
+	if code != ExitError || len(okPosts()) != 1 || len(refusedPosts()) != 1 || !routedPosts(t, okPosts())[0].Test ||
+		!strings.Contains(errs, "--notify-test: sent (the receiver of tenant "+a+"); the receiver took it") ||
+		!strings.Contains(errs, "--notify-test: not told (the receiver of tenant "+b+"): the webhook answered 404 Not Found") ||
+		!strings.Contains(errs, "others may read it (mode -rw-r--r--)") || strings.Contains(errs, "sekrit") {
+		t.Errorf("--notify-test: exit %d, posts %d and %d, stderr:\n%s", code, len(okPosts()), len(refusedPosts()), errs)
+	}
+	for _, c := range []struct {
+		lines []string
+		flags []string
+		want  string
+	}{
+		{[]string{"* " + ok + "/sekrit"}, []string{"--notify", ok + "/sekrit"}, "both name every other tenant's receiver"},
+		{[]string{"# a comment", ok + "/sekrit " + a}, nil, ":2: the first field's tenant 1 is not a tenant's id"},
+		{[]string{a + "," + b + ",nope " + ok + "/sekrit"}, nil, ":1: the first field's tenant 3 is not"},
+		{[]string{a + " " + ok + "/sekrit", "", strings.ToUpper(a) + " " + ok + "/x"}, nil, ":3: tenant " + a + " has a receiver on line 1 already"},
+		{[]string{a + ",* " + ok + "/sekrit"}, nil, ":1: * is every other tenant: on a line of its own"},
+		{[]string{a + " " + ok + "/sekrit colour=red"}, nil, ":1: after the URL only format=… and severity=…"},
+		{[]string{a + " " + ok + "/sekrit severity=loud"}, nil, ":1: severity=: low, medium, high or critical"},
+		{[]string{a + " " + ok + "/sekrit format=email"}, nil, ":1: format=: slack, teams or json"},
+		{[]string{a + " ftp://host/sekrit"}, nil, ":1: the webhook is not an http or https URL"},
+		{[]string{a}, nil, ":1: want the tenants, then the receiver's URL"},
+		{[]string{"# nothing"}, nil, ": no receiver in it"},
+	} {
+		path := writeRoutes(t, c.lines...)
+		args := append(append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--notify-routes", path}, c.flags...), example)
+		code, _, errs := run(t, "", args...)
+		if code != ExitUsage || !strings.Contains(errs, c.want) || strings.Contains(errs, "sekrit") {
+			t.Errorf("%q %v: exit %d, %q; want %q", c.lines, c.flags, code, errs, c.want)
+		}
+	}
+}
+
+// A log that stopped arriving is told to its tenant's receiver; one of no
+// tenant (the store's whole log) to every other tenant's, or to every
+// receiver when there is none; one of a tenant without a receiver is
+// said as not told.
+func TestQuietLogsRouted(t *testing.T) {
+	const a, b, c = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", "0badf00d-1234-4abc-8def-00000000cafe", "11111111-2222-4333-8444-555555555555"
+	now := time.Now()
+	res := &serve.Result{
+		WentQuiet: []serve.Quiet{{Tenant: a, Source: "Activity Log", Arrived: now.Add(-30 * time.Hour)}, {Source: "Entra ID sign-in logs", Arrived: now.Add(-30 * time.Hour)}},
+		Back:      []serve.Quiet{{Tenant: b, Source: "Activity Log"}, {Tenant: c, Source: "Activity Log"}},
+	}
+	for _, other := range []bool{false, true} {
+		lines := []string{a + " https://hooks.example/a", b + " https://hooks.example/b"}
+		if other {
+			lines = append(lines, "* https://hooks.example/other")
+		}
+		rs, err := notify.ParseRoutes(strings.NewReader(strings.Join(lines, "\n")), "routes", notify.Slack, alert.High)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv := &receivers{Router: notify.NewRouter(rs), named: true, min: alert.High}
+		ms, unrouted := rv.messages(res, store.Held{}, now)
+		var got []string
+		for _, m := range ms {
+			var logs []string
+			for _, q := range m.Quiet {
+				logs = append(logs, "quiet "+q.Name)
+			}
+			for _, name := range m.Back {
+				logs = append(logs, "back "+name)
+			}
+			got = append(got, strings.Join(logs, "; "))
+		}
+		want := []string{"quiet Activity Log of tenant " + a + "; quiet Entra ID sign-in logs", "quiet Entra ID sign-in logs; back Activity Log of tenant " + b}
+		if other {
+			want = []string{"quiet Activity Log of tenant " + a, "back Activity Log of tenant " + b, "quiet Entra ID sign-in logs; back Activity Log of tenant " + c}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("with * %v: routed\n%q\nwant\n%q", other, got, want)
+		}
+		if wantLost := "1 log that stopped or started arriving of tenant " + c; other != (unrouted == "") || (!other && unrouted != wantLost) {
+			t.Errorf("with * %v: unrouted %q", other, unrouted)
+		}
+	}
+}
