@@ -34,6 +34,8 @@ type serveFlags struct {
 	notify, notifyFormat, notifySeverity string
 	// notifyRoutes is a file of each tenant's receiver (--notify-routes).
 	notifyRoutes string
+	// notifyEvery paces an incident's tellings (--notify-every).
+	notifyEvery time.Duration
 	// Where /healthz and /metrics are served (--listen); none when empty.
 	listen string
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
@@ -67,6 +69,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")
 	fs.StringVar(&f.notifyRoutes, "notify-routes", "", "a `file` naming each tenant's receiver, a line each: TENANT[,TENANT…] URL [format=slack|teams|json] [severity=…]; * for every other tenant (or --notify). A secret: chmod 600")
+	spanVar(fs, &f.notifyEvery, "notify-every", 0, "tell an incident's new alerts at most once a `span` (15m): a new incident, or one whose severity rose, is told at once, the rest wait in the store (0: every cycle's)")
 	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and every --notify-routes receiver, and exit: whether each webhook or mail server takes it")
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
@@ -85,6 +88,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.quiet < 0 {
 		return nil, nil, fmt.Errorf("--quiet %s: 0 or more", f.quiet)
+	}
+	if f.notifyEvery < 0 {
+		return nil, nil, fmt.Errorf("--notify-every %s: 0 or more", f.notifyEvery)
 	}
 	if f.keepAlerts < 0 {
 		return nil, nil, fmt.Errorf("--keep-alerts %s: 0 or more", f.keepAlerts)

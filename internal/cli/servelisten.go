@@ -50,8 +50,9 @@ func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Tim
 			}
 		}
 		c.Revised, c.Quiet, c.Held, c.Unsized = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld, res.Health.Unsized.Unsized
-		if told.posts > 0 {
-			c.Held = told.held // the store's count was read before the posts
+		c.Waiting = res.Health.NotifyWaiting
+		if told.counted {
+			c.Held, c.Waiting = told.held, told.waiting // the store's counts were read before the posts
 		}
 	}
 	m.Cycle(c)

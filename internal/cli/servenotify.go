@@ -32,7 +32,7 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	// The cycle's health counted what the store holds (HeldCount): the
 	// held alerts are read, and the stale forgotten, only when any are.
 	var held store.Held
-	if res.Health.NotifyHeld > 0 {
+	if res.Health.NotifyHeld+res.Health.NotifyWaiting > 0 {
 		var err error
 		if held, err = st.Held(ctx, now); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
@@ -48,32 +48,41 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	// The cycle's alerts name the store's incidents already (ci); held
 	// ones, of earlier cycles, are grouped again with them.
 	var lists [][]alert.Alert
-	heldSome := false
 	for _, m := range ms {
 		lists = append(lists, m.Fresh, m.Revised)
-		heldSome = heldSome || m.Held > 0
 	}
-	if heldSome {
+	if len(held.At) > 0 {
 		var err error
 		if ci, err = storeIncidentsOf(ctx, st, iopts, lists...); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify: the alerts' incidents:", report.Terminal(err.Error()))
 		}
 	}
-	for i := range ms {
-		if ms[i].Empty() {
-			continue
-		}
-		out.posts++
-		if rv.send(ctx, i, &ms[i], ci, held, st, stderr, now) {
-			out.ok++
-		}
+	told, err := rv.toldOf(ctx, st, ci.incs, lists)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 	}
-	if out.posts > 0 {
-		var err error
-		if out.held, _, err = st.HeldCount(ctx); err != nil {
-			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
-			out.held = res.Health.NotifyHeld
+	waited := false
+	for i := range ms {
+		wait := rv.pace(&ms[i], ci.incs, told, held, now)
+		if !ms[i].Empty() {
+			out.posts++
+			if rv.send(ctx, i, &ms[i], ci, held, st, stderr, now) {
+				out.ok++
+			}
 		}
+		if err := st.Hold(ctx, wait.Fresh, wait.Revised, now, true); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
+		waited = waited || len(wait.Fresh)+len(wait.Revised) > 0
+	}
+	// What the store holds now, when the posts or the waiting changed it.
+	if out.posts > 0 || waited || res.Health.NotifyWaiting > 0 {
+		c, err := st.HeldCount(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+			c.Held, c.Waiting = res.Health.NotifyHeld, res.Health.NotifyWaiting
+		}
+		out.counted, out.held, out.waiting = true, c.Held, c.Waiting
 	}
 	return out
 }
@@ -101,7 +110,7 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
 		}
 		fmt.Fprintf(stderr, "mamori serve: notify: not told%s: %s%s\n", rv.label(i), report.Terminal(err.Error()), kept)
-		if err := st.Hold(ctx, m.Fresh, m.Revised, now); err != nil {
+		if err := st.Hold(ctx, m.Fresh, m.Revised, now, false); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 		}
 		return false
@@ -117,42 +126,24 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 	if err := st.Release(ctx, told); err != nil {
 		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 	}
+	if rv.every > 0 && len(m.Incidents) > 0 {
+		at := make(map[string]alert.Severity, len(m.Incidents))
+		for _, in := range m.Incidents {
+			at[in.ID] = in.Severity
+		}
+		if err := st.SetTold(ctx, at, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
+	}
 	return true
 }
 
 // notified is what notifyCycle did: posts made, ok how many the receivers
-// took, held how many alerts the store holds for them after.
+// took; when counted, held and waiting are how many alerts the store
+// holds for them after (refused, and waiting for --notify-every).
 type notified struct {
-	posts, ok, held int
-}
-
-// withHeld is a route's message: the cycle's alerts the notifier tells
-// of, and those held from earlier cycles, once each: as the cycle has it
-// when it has it too (a held alert it wrote again is told revised).
-func withHeld(n *notify.Notifier, fresh, revised []alert.Alert, held store.Held) notify.Message {
-	m := notify.Message{Fresh: n.Keep(fresh), Revised: n.Keep(revised)}
-	seen := map[string]bool{}
-	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
-		for _, a := range as {
-			seen[a.ID] = true
-		}
-	}
-	for _, a := range n.Keep(slices.Concat(held.Fresh, held.Revised)) {
-		if seen[a.ID] {
-			continue
-		}
-		seen[a.ID] = true
-		m.Held++
-		if a.Revised {
-			m.Revised = append(m.Revised, a)
-		} else {
-			m.Fresh = append(m.Fresh, a)
-		}
-	}
-	if m.Held > 0 {
-		m.HeldSince = held.Since
-	}
-	return m
+	posts, ok, held, waiting int
+	counted                  bool
 }
 
 // incidentReach is how far before the earliest alert a cycle writes or

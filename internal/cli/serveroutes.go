@@ -24,6 +24,9 @@ type receivers struct {
 	*notify.Router
 	named bool           // the routes came from a file: stderr names each
 	min   alert.Severity // --notify-severity: what an unrouted tenant's alerts would be told at
+	// every is --notify-every: an incident told within it has its new
+	// alerts wait (pace); 0 tells each cycle's.
+	every time.Duration
 }
 
 // newReceivers reads --notify and --notify-routes; nil when neither is
@@ -56,7 +59,7 @@ func newReceivers(f *serveFlags) (*receivers, error) {
 	if len(routes) == 0 {
 		return nil, nil
 	}
-	return &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min}, nil
+	return &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min, every: f.notifyEvery}, nil
 }
 
 // readRoutes reads a routes file; one that others may read is said on
@@ -128,14 +131,8 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 	several := severalTenants(res.Health)
 	ms = make([]notify.Message, len(rv.Routes))
 	for i, p := range parts {
-		h := store.Held{Fresh: p.heldFresh, Revised: p.heldRevised}
-		for _, as := range [][]alert.Alert{h.Fresh, h.Revised} {
-			for _, a := range as {
-				if t := held.At[a.ID]; h.Since.IsZero() || t.Before(h.Since) {
-					h.Since = t
-				}
-			}
-		}
+		h := held
+		h.Fresh, h.Revised = p.heldFresh, p.heldRevised
 		ms[i] = withHeld(rv.Routes[i].N, p.fresh, p.revised, h)
 		ms[i].Tenants = several
 	}
@@ -174,4 +171,48 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 		unrouted = strings.Join(what, " and ") + " of tenant " + report.Terminal(strings.Join(lost, ", "))
 	}
 	return ms, unrouted
+}
+
+// withHeld is a route's message: the cycle's alerts the notifier tells
+// of, and those held from earlier cycles, once each: as the cycle has it
+// when it has it too (a held alert it wrote again is told revised).
+func withHeld(n *notify.Notifier, fresh, revised []alert.Alert, held store.Held) notify.Message {
+	m := notify.Message{Fresh: n.Keep(fresh), Revised: n.Keep(revised)}
+	seen := map[string]bool{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for _, a := range as {
+			seen[a.ID] = true
+		}
+	}
+	for _, a := range n.Keep(slices.Concat(held.Fresh, held.Revised)) {
+		if seen[a.ID] {
+			continue
+		}
+		seen[a.ID] = true
+		if a.Revised {
+			m.Revised = append(m.Revised, a)
+		} else {
+			m.Fresh = append(m.Fresh, a)
+		}
+	}
+	countHeld(&m, held)
+	return m
+}
+
+// countHeld counts the alerts of m a receiver refused before, and since
+// when (those that waited for --notify-every are news, not refused).
+func countHeld(m *notify.Message, held store.Held) {
+	m.Held, m.HeldSince = 0, time.Time{}
+	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {
+		for _, a := range as {
+			at, ok := held.At[a.ID]
+			if !ok || held.Waiting[a.ID] {
+				continue
+			}
+			m.Held++
+			if m.HeldSince.IsZero() || at.Before(m.HeldSince) {
+				m.HeldSince = at
+			}
+		}
+	}
 }

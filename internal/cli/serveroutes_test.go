@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/notify"
+	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
 )
@@ -243,5 +245,97 @@ func TestQuietLogsRouted(t *testing.T) {
 		if wantLost := "1 log that stopped or started arriving of tenant " + c; other != (unrouted == "") || (!other && unrouted != wantLost) {
 			t.Errorf("with * %v: unrouted %q", other, unrouted)
 		}
+	}
+}
+
+// --notify-every: an incident told within the span has its new alerts
+// wait in the store (no post; status says they wait, and exits 0), told
+// together at its next telling; a new incident is told at once.
+func TestServePacesAnIncident(t *testing.T) {
+	t.Parallel()
+	hook, posts := receiver(t, nil)
+	logs, db, data := t.TempDir(), filepath.Join(t.TempDir(), "mamori.db"), t.TempDir()
+	copyTree(t, example, logs)
+	// The miner's process logs arrive a cycle later, in the same attack.
+	later := t.TempDir()
+	if err := os.Rename(filepath.Join(logs, "hosts"), filepath.Join(later, "hosts")); err != nil {
+		t.Fatal(err)
+	}
+	serveOnce := func(every string) []alert.Alert {
+		t.Helper()
+		code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--notify", hook, "--notify-format", "json", "--notify-every", every, logs)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		return jsonl(t, out)
+	}
+	serveOnce("1h")
+	if got := routedPosts(t, posts()); len(got) != 1 || len(got[0].Incidents) != 1 {
+		t.Fatalf("a new attack: %d posts, want one at once", len(got))
+	}
+	copyTree(t, later, logs)
+	var waiting int
+	for _, a := range serveOnce("1h") {
+		if a.Severity >= alert.High && a.Suppressed == nil {
+			waiting++
+		}
+	}
+	if waiting == 0 || len(posts()) != 1 {
+		t.Fatalf("the miner's cycle: %d alerts to tell, %d posts; want them to wait", waiting, len(posts()))
+	}
+	code, status, _ := run(t, "", "status", "--store", db)
+	if code != ExitOK || !strings.Contains(status, "WAITING: "+plural.Count(waiting, "alert", "alerts")+" of incidents told within serve's --notify-every") || strings.Contains(status, "NOT TOLD") {
+		t.Errorf("status with alerts waiting: exit %d:\n%s", code, status)
+	}
+	serveOnce("1h") // nothing new, the hour not passed: still waiting
+	if len(posts()) != 1 {
+		t.Fatalf("%d posts within the hour", len(posts()))
+	}
+	serveOnce("0") // every cycle's: the waiting are due
+	got := routedPosts(t, posts())
+	if len(got) != 2 || len(got[1].Alerts) != waiting || got[1].Held != 0 || len(got[1].Incidents) != 1 || got[1].Incidents[0].ID != got[0].Incidents[0].ID {
+		t.Fatalf("told at last: %d posts; want the %d waiting in the first post's incident, none said refused: %+v", len(got), waiting, got[len(got)-1])
+	}
+	if code, status, _ := run(t, "", "status", "--store", db); code != ExitOK || strings.Contains(status, "WAITING") {
+		t.Errorf("status once told: exit %d:\n%s", code, status)
+	}
+}
+
+// pace tells at once an incident never told, one whose severity rose and
+// one told a span ago or more, and keeps the rest waiting; what was
+// refused before and now waits is no longer counted in the message.
+func TestPace(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	rv := &receivers{every: time.Hour}
+	incs := []incident.Incident{{ID: "rose", Severity: alert.Critical}, {ID: "same", Severity: alert.High}, {ID: "new", Severity: alert.High}, {ID: "old", Severity: alert.High}}
+	told := map[string]store.Told{"rose": {Severity: alert.High, At: now.Add(-10 * time.Minute)}, "same": {Severity: alert.High, At: now.Add(-10 * time.Minute)},
+		"old": {Severity: alert.High, At: now.Add(-time.Hour)}}
+	a := func(id, inc string) alert.Alert { return alert.Alert{ID: id, Incident: inc, Severity: alert.High} }
+	held := store.Held{At: map[string]time.Time{"s2": now.Add(-time.Hour), "r2": now.Add(-2 * time.Hour)}, Waiting: map[string]bool{}}
+	m := notify.Message{Fresh: []alert.Alert{a("r1", "rose"), a("s1", "same"), a("n1", "new"), a("o1", "old"), a("x1", "")}, Revised: []alert.Alert{a("s2", "same"), a("r2", "rose")}}
+	countHeld(&m, held)
+	if m.Held != 2 {
+		t.Fatalf("held %d before pacing, want 2", m.Held)
+	}
+	wait := rv.pace(&m, incs, told, held, now)
+	idsOf := func(as []alert.Alert) (out []string) {
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	if got := idsOf(m.Fresh); !slices.Equal(got, []string{"r1", "n1", "o1", "x1"}) {
+		t.Errorf("told %v", got)
+	}
+	if got := idsOf(m.Revised); !slices.Equal(got, []string{"r2"}) || m.Held != 1 || !m.HeldSince.Equal(now.Add(-2*time.Hour)) {
+		t.Errorf("told revised %v, %d held since %v", got, m.Held, m.HeldSince)
+	}
+	if !slices.Equal(idsOf(wait.Fresh), []string{"s1"}) || !slices.Equal(idsOf(wait.Revised), []string{"s2"}) {
+		t.Errorf("waiting %v and %v", idsOf(wait.Fresh), idsOf(wait.Revised))
+	}
+	rv.every = 0
+	m = notify.Message{Fresh: []alert.Alert{a("s1", "same")}}
+	if wait := rv.pace(&m, incs, told, held, now); len(m.Fresh) != 1 || len(wait.Fresh) != 0 {
+		t.Errorf("not paced: told %v, waiting %v", idsOf(m.Fresh), idsOf(wait.Fresh))
 	}
 }

@@ -133,6 +133,12 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 	if err := writeLearnedCapped(w, h.LearnedCapped, now); err != nil {
 		return err
 	}
+	if h.NotifyWaiting > 0 {
+		if _, err := fmt.Fprintf(w, "\nWAITING: %s of incidents told within serve's --notify-every, to be told at their incident's next telling\n",
+			plural.Count(h.NotifyWaiting, "alert", "alerts")); err != nil {
+			return err
+		}
+	}
 	if h.NotifyHeld > 0 {
 		_, err := fmt.Fprintf(w, "\nNOT TOLD: %s held for serve's --notify, whose posts have not got through since %s: each cycle tries again (a week at most; 'mamori alerts' lists them)\n",
 			plural.Count(h.NotifyHeld, "alert", "alerts"), report.Ago(h.NotifyHeldSince, now))
@@ -251,6 +257,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	out.NotSeenByTenant = report.TenantNotSeenOf(h.NotSeenByTenant)
 	out.ComputeCreates, out.ComputeUnsized, out.ComputeUnsizedJobs = h.Unsized.Creates, h.Unsized.Unsized, h.Unsized.Jobs
 	out.LearnedCapped = h.LearnedCapped.UTC()
-	out.NotifyHeld, out.NotifyHeldSince = h.NotifyHeld, h.NotifyHeldSince
+	out.NotifyHeld, out.NotifyHeldSince, out.NotifyWaiting = h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting
 	return out
 }

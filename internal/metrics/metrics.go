@@ -32,6 +32,9 @@ type Cycle struct {
 	// serve's --quiet, after the cycle; Held how many alerts the store
 	// holds for the webhook, which did not take them.
 	Quiet, Held int
+	// Waiting is how many wait for their incident's next telling
+	// (--notify-every).
+	Waiting int
 	// Unsized is how many compute creates the store counts that no
 	// record sized (NOT JUDGED: the rules could not weigh them).
 	Unsized int64
@@ -55,7 +58,7 @@ type Service struct {
 	quiet            int
 	unsized          int64
 	told, notTold    uint64
-	held             int
+	held, waiting    int
 }
 
 // New returns the counts of a serve that looks every every.
@@ -83,7 +86,7 @@ func (s *Service) Cycle(c Cycle) {
 		}
 	}
 	s.revised += uint64(max(c.Revised, 0))
-	s.quiet, s.held, s.unsized = c.Quiet, c.Held, c.Unsized
+	s.quiet, s.held, s.waiting, s.unsized = c.Quiet, c.Held, c.Waiting, c.Unsized
 }
 
 // Notified counts a post to the webhook, told or not.
@@ -189,8 +192,10 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_compute_unsized %d\n", s.unsized)
 	metric("mamori_notify_posts_total", "counter", "Posts to --notify's and --notify-routes' receivers, by result.")
 	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
-	metric("mamori_notify_held", "gauge", "Alerts the store holds for the webhook, which did not take them.")
+	metric("mamori_notify_held", "gauge", "Alerts the store holds for the receivers, which did not take them.")
 	fmt.Fprintf(w, "mamori_notify_held %d\n", s.held)
+	metric("mamori_notify_waiting", "gauge", "Alerts waiting for their incident's next telling (--notify-every).")
+	fmt.Fprintf(w, "mamori_notify_waiting %d\n", s.waiting)
 }
 
 func unix(t time.Time) int64 {

@@ -35,6 +35,9 @@ type StoreStatus struct {
 	// which has not taken them since NotifyHeldSince.
 	NotifyHeld      int       `json:"notify_held,omitempty"`
 	NotifyHeldSince time.Time `json:"notify_held_since,omitzero"`
+	// NotifyWaiting is how many alerts wait for their incident's next
+	// telling (serve's --notify-every): not a failure.
+	NotifyWaiting int `json:"notify_waiting,omitempty"`
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

@@ -101,6 +101,9 @@ type Health struct {
 	// which did not take them, since NotifyHeldSince (store.HeldCount).
 	NotifyHeld      int
 	NotifyHeldSince time.Time
+	// NotifyWaiting is how many alerts wait for their incident's next
+	// telling (serve's --notify-every): not a failure.
+	NotifyWaiting int
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -185,9 +188,11 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 	if h.LearnedCapped, err = st.LearnedCapped(ctx); err != nil {
 		return Health{}, err
 	}
-	if h.NotifyHeld, h.NotifyHeldSince, err = st.HeldCount(ctx); err != nil {
+	held, err := st.HeldCount(ctx)
+	if err != nil {
 		return Health{}, err
 	}
+	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = held.Held, held.Since, held.Waiting
 	return h, nil
 }
 

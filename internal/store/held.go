@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,17 +25,32 @@ import (
 // a held alert a later cycle revised is told as it now stands.
 
 // heldTable is schema version 21's addition, with the index by which
-// serve's --keep-alerts forgets old alerts (Cycle.KeepAlerts). since is
-// the wall time of the cycle whose post first failed; revised says the
-// alert was to be told as written again (Committed.Revised).
+// serve's --keep-alerts forgets old alerts (Cycle.KeepAlerts), and 22's:
+// the waiting column and the notify_told table (serve's --notify-every
+// tells an incident's new alerts at most once a span: those of an
+// incident told within it wait, waiting 1, and notify_told is when each
+// incident was last told, at which severity). since is the wall time of
+// the cycle whose post first failed (or that first kept the alert
+// waiting); revised says the alert was to be told as written again
+// (Committed.Revised).
 const heldTable = `
 CREATE TABLE IF NOT EXISTS notify_held (
 	alert   TEXT PRIMARY KEY,
 	revised INTEGER NOT NULL,
-	since   INTEGER NOT NULL
+	since   INTEGER NOT NULL,
+	` + heldWaiting + `
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_by_stored ON alerts (stored);
+CREATE TABLE IF NOT EXISTS notify_told (
+	incident TEXT PRIMARY KEY,
+	severity INTEGER NOT NULL,
+	at       INTEGER NOT NULL
+) WITHOUT ROWID;
 `
+
+// heldWaiting is notify_held's column of schema 22, added to a store of
+// 21 by the upgrade.
+const heldWaiting = "waiting INTEGER NOT NULL DEFAULT 0"
 
 // HeldKept is how long an alert is held for a receiver that keeps
 // refusing: a week, after which a page would be news to no one (the
@@ -52,6 +68,10 @@ type Held struct {
 	// differ.
 	Since time.Time
 	At    map[string]time.Time
+	// Waiting are the alerts (by id) held because their incident was told
+	// within serve's --notify-every, not because a receiver refused them;
+	// Since is not theirs.
+	Waiting map[string]bool
 }
 
 // Held returns the alerts held for the webhook, and forgets those held
@@ -66,7 +86,7 @@ func (s *Store) Held(ctx context.Context, now time.Time) (Held, error) {
 		}
 		n, _ := res.RowsAffected()
 		h.Dropped = int(n)
-		rows, err := tx.QueryContext(ctx, "SELECT a.body, h.revised, h.since FROM notify_held h JOIN alerts a ON a.id = h.alert")
+		rows, err := tx.QueryContext(ctx, "SELECT a.body, h.revised, h.since, h.waiting FROM notify_held h JOIN alerts a ON a.id = h.alert")
 		if err != nil {
 			return err
 		}
@@ -74,9 +94,9 @@ func (s *Store) Held(ctx context.Context, now time.Time) (Held, error) {
 		var all []alert.Alert
 		for rows.Next() {
 			var body []byte
-			var revised bool
+			var revised, waiting bool
 			var since int64
-			if err := rows.Scan(&body, &revised, &since); err != nil {
+			if err := rows.Scan(&body, &revised, &since, &waiting); err != nil {
 				return err
 			}
 			var a alert.Alert
@@ -87,13 +107,15 @@ func (s *Store) Held(ctx context.Context, now time.Time) (Held, error) {
 			a.Revised = revised
 			all = append(all, a)
 			t := time.Unix(0, since).UTC()
-			if h.Since.IsZero() || t.Before(h.Since) {
-				h.Since = t
-			}
 			if h.At == nil {
-				h.At = map[string]time.Time{}
+				h.At, h.Waiting = map[string]time.Time{}, map[string]bool{}
 			}
 			h.At[a.ID] = t
+			if waiting {
+				h.Waiting[a.ID] = true
+			} else if h.Since.IsZero() || t.Before(h.Since) {
+				h.Since = t
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -121,20 +143,27 @@ func (s *Store) Held(ctx context.Context, now time.Time) (Held, error) {
 	return h, nil
 }
 
-// Hold keeps alerts the webhook did not take, to be told by a later
+// Hold keeps alerts the webhook did not take (waiting false), or that
+// wait for their incident's next telling (true), to be told by a later
 // cycle; an alert held already keeps when it was first not told, and is
-// held as revised once either telling was.
-func (s *Store) Hold(ctx context.Context, fresh, revised []alert.Alert, now time.Time) error {
+// held as revised once either telling was. An alert that waited and was
+// then refused is held as refused, since the refusal.
+func (s *Store) Hold(ctx context.Context, fresh, revised []alert.Alert, now time.Time, waiting bool) error {
+	if len(fresh)+len(revised) == 0 {
+		return nil
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		put, err := tx.PrepareContext(ctx, `INSERT INTO notify_held (alert, revised, since) VALUES (?, ?, ?)
-			ON CONFLICT (alert) DO UPDATE SET revised = max(revised, excluded.revised)`)
+		put, err := tx.PrepareContext(ctx, `INSERT INTO notify_held (alert, revised, since, waiting) VALUES (?, ?, ?, ?)
+			ON CONFLICT (alert) DO UPDATE SET revised = max(revised, excluded.revised),
+				since = CASE WHEN waiting > excluded.waiting THEN excluded.since ELSE since END,
+				waiting = min(waiting, excluded.waiting)`)
 		if err != nil {
 			return err
 		}
 		defer put.Close()
 		for i, as := range [][]alert.Alert{fresh, revised} {
 			for j := range as {
-				if _, err := put.ExecContext(ctx, as[j].ID, i, now.UnixNano()); err != nil {
+				if _, err := put.ExecContext(ctx, as[j].ID, i, now.UnixNano(), waiting); err != nil {
 					return err
 				}
 			}
@@ -152,18 +181,83 @@ func (s *Store) Release(ctx context.Context, ids []string) error {
 	return s.deleteEach(ctx, "DELETE FROM notify_held WHERE alert = ?", ids)
 }
 
-// HeldCount is how many alerts the store holds for the webhook, and when
-// the first of the posts that did not get through was; it changes
+// HeldCounts are how many alerts the store holds for the receivers.
+type HeldCounts struct {
+	Held    int       // refused by a receiver
+	Since   time.Time // the first of the posts that did not get through
+	Waiting int       // waiting for their incident's next telling
+}
+
+// HeldCount counts what the store holds for the receivers; it changes
 // nothing (`mamori status` reads it beside a serve).
-func (s *Store) HeldCount(ctx context.Context) (n int, since time.Time, err error) {
+func (s *Store) HeldCount(ctx context.Context) (HeldCounts, error) {
+	var c HeldCounts
 	var first sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*), min(since) FROM notify_held").Scan(&n, &first); err != nil {
-		return 0, time.Time{}, fmt.Errorf("store %s: alerts held for the webhook: %w", s.path, err)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE waiting = 0), min(since) FILTER (WHERE waiting = 0),
+		count(*) FILTER (WHERE waiting = 1) FROM notify_held`).Scan(&c.Held, &first, &c.Waiting)
+	if err != nil {
+		return HeldCounts{}, fmt.Errorf("store %s: alerts held for the webhook: %w", s.path, err)
 	}
 	if first.Valid {
-		since = time.Unix(0, first.Int64).UTC()
+		c.Since = time.Unix(0, first.Int64).UTC()
 	}
-	return n, since, nil
+	return c, nil
+}
+
+// Told is when an incident was last told, and at which severity.
+type Told struct {
+	Severity alert.Severity
+	At       time.Time
+}
+
+// ToldOf returns when each of the incidents was last told (those never
+// told are absent).
+func (s *Store) ToldOf(ctx context.Context, ids []string) (map[string]Told, error) {
+	out := map[string]Told{}
+	get, err := s.db.PrepareContext(ctx, "SELECT severity, at FROM notify_told WHERE incident = ?")
+	if err != nil {
+		return nil, fmt.Errorf("store %s: incidents told: %w", s.path, err)
+	}
+	defer get.Close()
+	for _, id := range ids {
+		var sev int
+		var at int64
+		switch err := get.QueryRowContext(ctx, id).Scan(&sev, &at); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, fmt.Errorf("store %s: incidents told: %w", s.path, err)
+		default:
+			out[id] = Told{Severity: alert.Severity(sev), At: time.Unix(0, at).UTC()}
+		}
+	}
+	return out, nil
+}
+
+// SetTold keeps that the incidents were told now, at their severities,
+// and forgets those told more than HeldKept ago (an attack quiet for a
+// week that comes back is news again).
+func (s *Store) SetTold(ctx context.Context, told map[string]alert.Severity, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM notify_told WHERE at < ?", now.Add(-HeldKept).UnixNano()); err != nil {
+			return err
+		}
+		put, err := tx.PrepareContext(ctx, `INSERT INTO notify_told (incident, severity, at) VALUES (?, ?, ?)
+			ON CONFLICT (incident) DO UPDATE SET severity = excluded.severity, at = excluded.at`)
+		if err != nil {
+			return err
+		}
+		defer put.Close()
+		for id, sev := range told {
+			if _, err := put.ExecContext(ctx, id, int(sev), now.UnixNano()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: incidents told: %w", s.path, err)
+	}
+	return nil
 }
 
 // SetIncidents notes in each stored alert's body the incident it was

@@ -31,7 +31,7 @@ func TestHeldForTheWebhook(t *testing.T) {
 	if h, err := s.Held(ctx, now); err != nil || len(h.Fresh)+len(h.Revised)+h.Dropped != 0 {
 		t.Fatalf("nothing held yet: %+v (%v)", h, err)
 	}
-	if err := s.Hold(ctx, []alert.Alert{gpu, elevate}, nil, now); err != nil {
+	if err := s.Hold(ctx, []alert.Alert{gpu, elevate}, nil, now, false); err != nil {
 		t.Fatal(err)
 	}
 	// The next cycle reads the create's refusal, and the webhook refuses
@@ -41,7 +41,7 @@ func TestHeldForTheWebhook(t *testing.T) {
 	if err != nil || len(done.Revised) != 1 {
 		t.Fatalf("the refusal revises %d alerts (%v), want 1", len(done.Revised), err)
 	}
-	if err := s.Hold(ctx, nil, done.Revised, later); err != nil {
+	if err := s.Hold(ctx, nil, done.Revised, later, false); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -72,6 +72,64 @@ func TestHeldForTheWebhook(t *testing.T) {
 	}
 	if h, err := s.Held(ctx, now.Add(HeldKept+time.Second)); err != nil || h.Dropped != 0 {
 		t.Errorf("dropped once, counted once: %+v (%v)", h, err)
+	}
+}
+
+// Alerts waiting for their incident's next telling (--notify-every) are
+// held apart from those a receiver refused: not counted as refused, and
+// once refused, held as refused since the refusal. When each incident
+// was told is kept, and forgotten after HeldKept.
+func TestWaitingAndTold(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "m.db"))
+	a := func(id string) alert.Alert {
+		return alert.Alert{ID: id, Rule: "r", Tenant: "t1", Time: t0, Severity: alert.High, Count: 1}
+	}
+	now := t0.Add(time.Hour)
+	if _, err := s.CommitCycle(ctx, Cycle{Now: now, Alerts: []alert.Alert{a("w1"), a("w2"), a("r1")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Hold(ctx, []alert.Alert{a("w1"), a("w2")}, nil, now, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Hold(ctx, []alert.Alert{a("r1")}, nil, now.Add(time.Minute), false); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.HeldCount(ctx); err != nil || c.Held != 1 || c.Waiting != 2 || !c.Since.Equal(now.Add(time.Minute)) {
+		t.Errorf("counts %+v (%v); want 1 refused since %v, 2 waiting", c, err, now.Add(time.Minute))
+	}
+	// w1 waited, then its post was refused: held as refused, since then.
+	refused := now.Add(10 * time.Minute)
+	if err := s.Hold(ctx, []alert.Alert{a("w1")}, nil, refused, false); err != nil {
+		t.Fatal(err)
+	}
+	// r1, refused, waits after: still refused, since its refusal.
+	if err := s.Hold(ctx, []alert.Alert{a("r1")}, nil, refused, true); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Held(ctx, refused)
+	if err != nil || len(h.Fresh) != 3 {
+		t.Fatalf("held %+v (%v)", h, err)
+	}
+	if h.Waiting["w1"] || !h.Waiting["w2"] || h.Waiting["r1"] || !h.At["w1"].Equal(refused) || !h.At["r1"].Equal(now.Add(time.Minute)) || !h.Since.Equal(now.Add(time.Minute)) {
+		t.Errorf("waiting %v, at %v, since %v", h.Waiting, h.At, h.Since)
+	}
+	// When incidents were told.
+	if err := s.SetTold(ctx, map[string]alert.Severity{"inc-a": alert.High, "inc-b": alert.Medium}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTold(ctx, map[string]alert.Severity{"inc-b": alert.Critical}, refused); err != nil {
+		t.Fatal(err)
+	}
+	told, err := s.ToldOf(ctx, []string{"inc-a", "inc-b", "inc-c"})
+	if err != nil || len(told) != 2 || told["inc-a"] != (Told{alert.High, now}) || told["inc-b"] != (Told{alert.Critical, refused}) {
+		t.Errorf("told %+v (%v)", told, err)
+	}
+	if err := s.SetTold(ctx, map[string]alert.Severity{"inc-c": alert.High}, now.Add(HeldKept+time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if told, err := s.ToldOf(ctx, []string{"inc-a", "inc-b", "inc-c"}); err != nil || len(told) != 2 || told["inc-a"] != (Told{}) {
+		t.Errorf("a week on: %+v (%v); want inc-a forgotten", told, err)
 	}
 }
 

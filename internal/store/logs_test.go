@@ -97,9 +97,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// Version 16 added record_keys and logs' key_level (dropped from the
 	// logs table version 7 made, which since6 makes without it), 17
 	// start_writes, 18 owned_addrs, 19 first_fires, 20 alert_ops, 21
-	// notify_held.
+	// notify_held, 22 its waiting column and notify_told.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
-	const since20 = "; DROP TABLE notify_held"
+	const since21 = "; DROP TABLE notify_told; ALTER TABLE notify_held DROP COLUMN waiting"
+	const since20 = "; DROP TABLE notify_held; DROP TABLE notify_told"
 	const since19 = "; DROP TABLE alert_ops" + since20
 	const since18 = "; DROP TABLE first_fires" + since19
 	const since17 = "; DROP TABLE owned_addrs" + since18
@@ -127,6 +128,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch18 = since18 + sealed
 	const sch19 = since19 + sealed
 	const sch20 = since20 + sealed
+	const sch21 = since21 + sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	// Before 5 there was no regions table: dropped last, after since14
 	// made it as version 14 had it.
@@ -137,7 +139,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
 		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
 		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel,
-		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:]} {
+		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:], 21: sch21[2:]} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -157,8 +159,14 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			if as, err := s.Alerts(ctx, time.Time{}); err != nil || len(as) != 1 {
 				t.Errorf("alerts after the upgrade = %v (%v), want the one stored", as, err)
 			}
-			if err := s.Hold(ctx, []alert.Alert{{ID: "a1"}}, nil, t0); err != nil {
+			if err := s.Hold(ctx, []alert.Alert{{ID: "a1"}}, nil, t0, true); err != nil {
 				t.Errorf("holding an alert for the webhook after the upgrade: %v", err)
+			}
+			if c, err := s.HeldCount(ctx); err != nil || c.Waiting != 1 || c.Held != 0 {
+				t.Errorf("held after the upgrade: %+v (%v), want 1 waiting", c, err)
+			}
+			if err := s.SetTold(ctx, map[string]alert.Severity{"inc-1": alert.High}, t0); err != nil {
+				t.Errorf("an incident told after the upgrade: %v", err)
 			}
 			if last, ok := s.Baseline(ctx).Seen("t1", "first_region", "westeurope"); !ok || last.UnixNano() != 1 {
 				t.Errorf("the baseline key kept before the upgrade: seen %v at %v, want seen at 1 ns", ok, last)
