@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -43,6 +44,8 @@ formats give each alert its incident's id).
 	var ruleDirs multiFlag
 	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve (which logs the rules read); repeatable")
 	onlyUser := fs.Bool("only-user-rules", false, "only the rules given with --rules, as given to serve")
+	var tenantIDs multiFlag
+	fs.Var(&tenantIDs, "tenant", "only this tenant's alerts, incidents and logs (its `id`; repeatable, or comma-separated): one customer's report of a store that serves many")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -88,6 +91,14 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
 	}
+	tenants, err := onlyTenants(tenantIDs, h, as)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori alerts: --tenant", err)
+		return ExitUsage
+	}
+	if tenants != nil {
+		as, incs = ofTenants(as, incs, tenants)
+	}
 	if len(as) == 0 && !from.IsZero() {
 		// Events are placed by their own time: a store of last month's
 		// exports has nothing "in the last 7 days", which "no alerts"
@@ -126,9 +137,22 @@ formats give each alert its incident's id).
 	// a hunt's LOGS READ, NOT SEEN and NOT JUDGED.
 	now := time.Now()
 	reads, arrived := h.Reads()
+	if tenants != nil {
+		// One customer's report: its own logs, and only its gaps; the
+		// compute creates the rules could not judge are counted over
+		// every tenant, and 'mamori status' says them.
+		reads, arrived = h.TenantReads(tenants)
+		h.NotSeenByTenant = slices.DeleteFunc(h.NotSeenByTenant, func(g coverage.TenantGaps) bool { return !slices.Contains(tenants, strings.ToLower(g.Tenant)) })
+		h.Unsized = coverage.Unsized{}
+	}
 	outside := coverage.Uncovered(set, incs, reads, h.Tenancy)
 	if f == report.Table {
-		err := report.WriteStoreLogsRead(out, reads, arrived, now, outside)
+		var err error
+		if tenants != nil {
+			err = report.WriteTenantLogsRead(out, tenants, reads, arrived, now, outside)
+		} else {
+			err = report.WriteStoreLogsRead(out, reads, arrived, now, outside)
+		}
 		if err == nil && len(h.Logs) > 0 { // a store of an older mamori has no logs counted
 			err = report.WriteStoreNotSeen(out, h.NotSeen)
 		}
@@ -151,7 +175,11 @@ formats give each alert its incident's id).
 		}
 	}
 	if *htmlPath != "" {
-		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: "mamori alerts: " + *path, Generated: now, Product: "mamori " + Version(),
+		title := "mamori alerts: " + *path
+		if tenants != nil {
+			title += ", tenant " + strings.Join(tenants, ", ")
+		}
+		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: title, Generated: now, Product: "mamori " + Version(),
 			Read: reads, Outside: outside, NotSeenByTenant: h.NotSeenByTenant, Unsized: h.Unsized}
 		if len(h.Logs) > 0 {
 			in.NotSeen = h.NotSeen
@@ -192,4 +220,39 @@ func storeIncidents(ctx context.Context, st *store.Store, from time.Time, iopts 
 		stored[a.ID] = a.Incident
 	}
 	return as, incident.BuildMarked(as, iopts), stored, nil
+}
+
+// onlyTenants reads --tenant: the tenants' ids, lower case; nil when none
+// is given. A tenant the store has neither a log nor an alert of is
+// refused (a typo would give an empty report).
+func onlyTenants(ids []string, h serve.Health, as []alert.Alert) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, t := range h.Tenants {
+		known[strings.ToLower(t.Tenant)] = true
+	}
+	for _, a := range as {
+		known[strings.ToLower(a.Tenant)] = true
+	}
+	var out []string
+	for _, id := range ids {
+		for _, t := range strings.Split(id, ",") {
+			t = strings.ToLower(strings.TrimSpace(t))
+			if !known[t] || t == "" {
+				return nil, fmt.Errorf("%s: the store follows no such tenant ('mamori status --format json' lists those it does)", report.Terminal(t))
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// ofTenants keeps the alerts and incidents of the tenants (an incident is
+// one tenant's).
+func ofTenants(as []alert.Alert, incs []incident.Incident, tenants []string) ([]alert.Alert, []incident.Incident) {
+	as = slices.DeleteFunc(as, func(a alert.Alert) bool { return !slices.Contains(tenants, strings.ToLower(a.Tenant)) })
+	incs = slices.DeleteFunc(incs, func(in incident.Incident) bool { return !slices.Contains(tenants, strings.ToLower(in.Tenant)) })
+	return as, incs
 }

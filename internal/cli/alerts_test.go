@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,5 +88,63 @@ func TestAlertsMeasureEachTenantAgainstItsOwnLogs(t *testing.T) {
 	}
 	if !begun || !missing {
 		t.Errorf("alerts' warnings (b's sign-ins begun after its incident %v, c's missing %v):\n%s", begun, missing, strings.Join(a, "\n"))
+	}
+}
+
+// mamori alerts --tenant: one customer's report of a store serving many:
+// its alerts and incidents alone, and its own part of each log, as a
+// store serving it alone has it; a tenant the store does not follow is
+// refused.
+func TestAlertsOfOneTenant(t *testing.T) {
+	t.Parallel()
+	dirs, tenants := attackedTenants(t, "3", "4")
+	both, alone := filepath.Join(t.TempDir(), "both.db"), filepath.Join(t.TempDir(), "alone.db")
+	for db, ds := range map[string][]string{both: dirs, alone: dirs[:1]} {
+		if code, _, errs := run(t, "", append([]string{"serve", "--once", "--store", db, "--data-dir", t.TempDir()}, ds...)...); code != ExitOK {
+			t.Fatalf("serve: exit %d: %s", code, errs)
+		}
+	}
+	_, out, _ := run(t, "", "alerts", "--store", both, "--format", "jsonl")
+	all, want := jsonl(t, out), 0
+	for _, a := range all {
+		if a.Tenant == tenants[0] {
+			want++
+		}
+	}
+	code, out, errs := run(t, "", "alerts", "--store", both, "--format", "jsonl", "--tenant", strings.ToUpper(tenants[0]))
+	got := jsonl(t, out)
+	if code != ExitOK || want == 0 || want == len(all) || len(got) != want {
+		t.Fatalf("--tenant: exit %d (%s), %d alerts of %d; want the tenant's %d", code, errs, len(got), len(all), want)
+	}
+	for _, a := range got {
+		if a.Tenant != tenants[0] {
+			t.Errorf("alert %s of tenant %s listed", a.ID, a.Tenant)
+		}
+	}
+	// The table: the tenant's incidents, and its logs as the store that
+	// served it alone read them (their spans; the times they arrived
+	// differ).
+	_, table, _ := run(t, "", "alerts", "--store", both, "--tenant", tenants[0])
+	_, own, _ := run(t, "", "alerts", "--store", alone)
+	if !strings.Contains(table, "LOGS OF TENANT "+tenants[0]+" IN THE STORE (UTC)") || strings.Contains(table, "NOT JUDGED") {
+		t.Errorf("--tenant table:\n%s", table)
+	}
+	span := regexp.MustCompile(`(?m)^  (\S+).*?\d+ (?:records?|events?)  (\S+ \S+ → \S+ \S+)  arrived`)
+	spans := func(s string) (out []string) {
+		for _, m := range span.FindAllStringSubmatch(s, -1) {
+			out = append(out, m[1]+" "+m[2])
+		}
+		return out
+	}
+	if g, w := spans(table), spans(own); len(w) == 0 || !slices.Equal(g, w) {
+		t.Errorf("the tenant's logs %q, served alone %q", g, w)
+	}
+	incs := func(s string) (n int) { return strings.Count(s, "\nINCIDENT ") }
+	if incs(table) == 0 || incs(table) != incs(own) {
+		t.Errorf("%d incidents listed for the tenant, %d served alone", incs(table), incs(own))
+	}
+	code, _, errs = run(t, "", "alerts", "--store", both, "--tenant", tenants[0]+",11111111-2222-4333-8444-555555555555")
+	if code != ExitUsage || !strings.Contains(errs, "--tenant 11111111-2222-4333-8444-555555555555: the store follows no such tenant") {
+		t.Errorf("an unknown tenant: exit %d, %q", code, errs)
 	}
 }

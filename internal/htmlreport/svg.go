@@ -10,6 +10,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // Chart geometry, in SVG user units; the SVGs scale to the page width.
@@ -181,8 +182,8 @@ func hourSVG(cs []created) template.HTML {
 		n := per[h]
 		bh := float64(hourH) * float64(n) / float64(peak)
 		x := float64(labelW) + w*float64(h.Sub(first)/time.Hour)
-		fmt.Fprintf(&b, `<rect class="bar hour" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s UTC: %d instances</title></rect>`,
-			x, float64(hourTop+hourH)-bh, max(w-1, 1), bh, h.Format(timeFmt), n)
+		fmt.Fprintf(&b, `<rect class="bar hour" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s UTC: %s</title></rect>`,
+			x, float64(hourTop+hourH)-bh, max(w-1, 1), bh, h.Format(timeFmt), plural.Count(n, "instance", "instances"))
 		if w >= 16 { // room for the count over the bar, for print
 			fmt.Fprintf(&b, `<text class="val" x="%.1f" y="%.1f" text-anchor="middle">%d</text>`, x+w/2, float64(hourTop+hourH)-bh-3, n)
 		}
@@ -228,8 +229,8 @@ func regionSVG(cs []created) template.HTML {
 		y := 6 + i*(barH+6)
 		bw := plotW * float64(n) / float64(peak)
 		fmt.Fprintf(&b, `<text class="lab" x="%d" y="%d">%s</text>`, labelW-6, y+barH-5, svgText(r))
-		fmt.Fprintf(&b, `<rect class="bar region" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %d instances</title></rect>`,
-			labelW, y, bw, barH, svgText(r), n)
+		fmt.Fprintf(&b, `<rect class="bar region" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`,
+			labelW, y, bw, barH, svgText(r), plural.Count(n, "instance", "instances"))
 		fmt.Fprintf(&b, `<text class="val" x="%.1f" y="%d">%d</text>`, float64(labelW)+bw+6, y+barH-5, n)
 	}
 	b.WriteString(`</svg>`)

@@ -30,6 +30,20 @@ func WriteStoreLogsRead(w io.Writer, reads []coverage.Read, arrived []time.Time,
 		func(i int) string { return "  arrived " + Ago(arrived[i], now) })
 }
 
+// WriteTenantLogsRead is WriteStoreLogsRead for some tenants of a store
+// that serves many (mamori alerts --tenant): their own part of each log,
+// in events (a flow log's record holds many; the store counts a tenant's
+// events, not its records). The tenants' ids came from records, and are
+// escaped.
+func WriteTenantLogsRead(w io.Writer, tenants []string, reads []coverage.Read, arrived []time.Time, now time.Time, outside []coverage.Outside) error {
+	whose := "TENANT " + Terminal(strings.Join(tenants, ", "))
+	if len(tenants) > 1 {
+		whose = "TENANTS " + Terminal(strings.Join(tenants, ", "))
+	}
+	return writeLogs(w, "LOGS OF "+whose+" IN THE STORE (UTC): the events serve has read of its own part of each log, over every cycle, and when it last arrived", "event", "events", reads, outside,
+		func(i int) string { return "  arrived " + Ago(arrived[i], now) })
+}
+
 // writeLogs writes the table of reads under header, each row followed
 // by row(i) when row is not nil.
 func writeLogs(w io.Writer, header, one, many string, reads []coverage.Read, outside []coverage.Outside, row func(int) string) error {

@@ -278,6 +278,41 @@ func tenancy(logs []store.LogSeen, tenants []store.TenantLogSeen) (recs [event.K
 	return recs, coverage.NewTenancy(recs, unplaced, own)
 }
 
+// TenantReads is what the store read of the tenants' own logs (each
+// tenant's part of each kind, merged over the tenants), as Reads is of
+// every tenant's: a report for one customer of a service over many. The
+// store does not count records read again per tenant: no repeats.
+func (h Health) TenantReads(tenants []string) (reads []coverage.Read, arrived []time.Time) {
+	at := map[event.Kind]int{}
+	for _, t := range h.Tenants {
+		k := event.KindNamed(t.Kind)
+		if t.Subscription != "" || k == event.KindUnknown || !slices.Contains(tenants, strings.ToLower(t.Tenant)) {
+			continue
+		}
+		i, ok := at[k]
+		if !ok {
+			i, at[k] = len(reads), len(reads)
+			reads, arrived = append(reads, coverage.Read{Kind: k, Source: coverage.Source(k)}), append(arrived, time.Time{})
+		}
+		reads[i].Events += max(t.Events, 1)
+		reads[i].Span.Merge(coverage.Span{First: t.First, Last: t.Last})
+		if t.Arrived.After(arrived[i]) {
+			arrived[i] = t.Arrived
+		}
+	}
+	// In kind order, as Reads gives them.
+	order := make([]int, len(reads))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return int(reads[a].Kind) - int(reads[b].Kind) })
+	sr, sa := make([]coverage.Read, len(reads)), make([]time.Time, len(reads))
+	for j, i := range order {
+		sr[j], sa[j] = reads[i], arrived[i]
+	}
+	return sr, sa
+}
+
 // changes compares the quiet logs with those of the cycle before: the
 // logs that went quiet since, and those that arrived again.
 func changes(before, now []Quiet) (wentQuiet, back []Quiet) {
