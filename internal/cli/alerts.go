@@ -2,22 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/correlate"
-	"github.com/mamori-sec/mamori/internal/coverage"
-	"github.com/mamori-sec/mamori/internal/htmlreport"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
-	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -76,29 +73,22 @@ formats give each alert its incident's id).
 	if set == nil {
 		return code
 	}
-	h, err := serve.StoreHealth(ctx, st, set, time.Now(), 0)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
-		return ExitError
-	}
 	prices, err := incident.LoadPrices(*dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	as, incs, stored, err := storeIncidents(ctx, st, from, inc.options(prices))
-	if err != nil {
+	v, err := viewStore(ctx, st, set, from, tenantIDs, inc.options(prices), time.Now())
+	var unknown unknownTenantError
+	switch {
+	case errors.As(err, &unknown):
+		fmt.Fprintln(stderr, "mamori alerts: --tenant", err)
+		return ExitUsage
+	case err != nil:
 		fmt.Fprintln(stderr, "mamori alerts:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	tenants, err := onlyTenants(tenantIDs, h, as)
-	if err != nil {
-		fmt.Fprintln(stderr, "mamori alerts: --tenant", err)
-		return ExitUsage
-	}
-	if tenants != nil {
-		as, incs = ofTenants(as, incs, tenants)
-	}
+	as, incs := v.alerts, v.incidents
 	if len(as) == 0 && !from.IsZero() {
 		// Events are placed by their own time: a store of last month's
 		// exports has nothing "in the last 7 days", which "no alerts"
@@ -127,7 +117,7 @@ formats give each alert its incident's id).
 		return ExitError
 	}
 	defer closeOut()
-	ropts.Incidents, ropts.Formerly = incs, formerIDs(as, stored)
+	ropts.Incidents, ropts.Formerly = incs, v.formerly
 	if err := report.Write(out, f, as, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError
@@ -135,17 +125,7 @@ formats give each alert its incident's id).
 	// What the store read of each log, the incidents that began before a
 	// log they read and the compute creates the rules could not judge: as
 	// a hunt's LOGS READ, NOT SEEN and NOT JUDGED.
-	now := time.Now()
-	reads, arrived := h.Reads()
-	if tenants != nil {
-		// One customer's report: its own logs, and only its gaps; the
-		// compute creates the rules could not judge are counted over
-		// every tenant, and 'mamori status' says them.
-		reads, arrived = h.TenantReads(tenants)
-		h.NotSeenByTenant = slices.DeleteFunc(h.NotSeenByTenant, func(g coverage.TenantGaps) bool { return !slices.Contains(tenants, strings.ToLower(g.Tenant)) })
-		h.Unsized = coverage.Unsized{}
-	}
-	outside := coverage.Uncovered(set, incs, reads, h.Tenancy)
+	now, h, reads, arrived, outside, tenants := v.now, v.health, v.reads, v.arrived, v.outside, v.tenants
 	if f == report.Table {
 		var err error
 		if tenants != nil {
@@ -175,16 +155,7 @@ formats give each alert its incident's id).
 		}
 	}
 	if *htmlPath != "" {
-		title := "mamori alerts: " + *path
-		if tenants != nil {
-			title += ", tenant " + strings.Join(tenants, ", ")
-		}
-		in := htmlreport.Input{Alerts: as, Incidents: incs, Title: title, Generated: now, Product: "mamori " + Version(),
-			Read: reads, Outside: outside, NotSeenByTenant: h.NotSeenByTenant, Unsized: h.Unsized}
-		if len(h.Logs) > 0 {
-			in.NotSeen = h.NotSeen
-		}
-		if err := writeHTMLReport(*htmlPath, in); err != nil {
+		if err := writeHTMLReport(*htmlPath, v.htmlInput("mamori alerts: "+*path, "mamori "+Version())); err != nil {
 			fmt.Fprintln(stderr, "mamori alerts: --report:", report.Terminal(err.Error()))
 			return ExitError
 		}
@@ -220,39 +191,4 @@ func storeIncidents(ctx context.Context, st *store.Store, from time.Time, iopts 
 		stored[a.ID] = a.Incident
 	}
 	return as, incident.BuildMarked(as, iopts), stored, nil
-}
-
-// onlyTenants reads --tenant: the tenants' ids, lower case; nil when none
-// is given. A tenant the store has neither a log nor an alert of is
-// refused (a typo would give an empty report).
-func onlyTenants(ids []string, h serve.Health, as []alert.Alert) ([]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	known := map[string]bool{}
-	for _, t := range h.Tenants {
-		known[strings.ToLower(t.Tenant)] = true
-	}
-	for _, a := range as {
-		known[strings.ToLower(a.Tenant)] = true
-	}
-	var out []string
-	for _, id := range ids {
-		for _, t := range strings.Split(id, ",") {
-			t = strings.ToLower(strings.TrimSpace(t))
-			if !known[t] || t == "" {
-				return nil, fmt.Errorf("%s: the store follows no such tenant ('mamori status --format json' lists those it does)", report.Terminal(t))
-			}
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-// ofTenants keeps the alerts and incidents of the tenants (an incident is
-// one tenant's).
-func ofTenants(as []alert.Alert, incs []incident.Incident, tenants []string) ([]alert.Alert, []incident.Incident) {
-	as = slices.DeleteFunc(as, func(a alert.Alert) bool { return !slices.Contains(tenants, strings.ToLower(a.Tenant)) })
-	incs = slices.DeleteFunc(incs, func(in incident.Incident) bool { return !slices.Contains(tenants, strings.ToLower(in.Tenant)) })
-	return as, incs
 }
