@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,6 +39,8 @@ type serveFlags struct {
 	notifyEvery time.Duration
 	// Where /healthz and /metrics are served (--listen); none when empty.
 	listen string
+	// dashboard serves the store's incidents at / of --listen.
+	dashboard bool
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -73,6 +76,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and every --notify-routes receiver, and exit: whether each webhook or mail server takes it")
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
+	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
@@ -97,6 +101,14 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
+	}
+	if f.dashboard && f.listen == "" {
+		return nil, nil, errors.New("--dashboard: with --listen ADDR, where it is served")
+	}
+	if f.dashboard {
+		if err := dashboardToken(f.listen, os.Getenv("MAMORI_DASHBOARD_TOKEN")); err != nil {
+			return nil, nil, err
+		}
 	}
 	if f.notifyTest && f.notify == "" && f.notifyRoutes == "" {
 		return nil, nil, errors.New("--notify-test: no --notify URL (nor MAMORI_NOTIFY_URL) nor --notify-routes to test")
@@ -207,7 +219,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var mt *metrics.Service
 	if f.listen != "" {
 		mt = metrics.New(f.every, Version(), time.Now())
-		stop, err := listen(f.listen, mt, stderr)
+		var dash http.Handler
+		if f.dashboard {
+			dash = &dashboard{st: st, set: cfg.Rules, iopts: cfg.Incidents, token: os.Getenv("MAMORI_DASHBOARD_TOKEN"), stderr: stderr}
+		}
+		stop, err := listen(f.listen, mt, dash, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "mamori serve: --listen:", report.Terminal(err.Error()))
 			return ExitUsage

@@ -13,20 +13,31 @@ import (
 	"github.com/mamori-sec/mamori/internal/serve"
 )
 
-// listen serves the service's /healthz and /metrics on addr, and says
-// where on stderr (":0" picks a port). stop closes it.
-func listen(addr string, m *metrics.Service, stderr io.Writer) (stop func(), err error) {
+// listen serves the service's /healthz and /metrics on addr, and its
+// dashboard at / when dash is not nil, and says where on stderr (":0"
+// picks a port). stop closes it.
+func listen(addr string, m *metrics.Service, dash http.Handler, stderr io.Writer) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	h := m.Handler()
+	if dash != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /{$}", dash)
+		mux.Handle("/", h)
+		h = mux
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(stderr, "mamori serve: --listen:", err)
 		}
 	}()
 	fmt.Fprintf(stderr, "mamori serve: health on http://%s/healthz, metrics on http://%s/metrics\n", ln.Addr(), ln.Addr())
+	if dash != nil {
+		fmt.Fprintf(stderr, "mamori serve: the dashboard on http://%s/\n", ln.Addr())
+	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

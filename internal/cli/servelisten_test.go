@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/store"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -45,7 +48,7 @@ func TestServeListens(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"serve", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--every", "1h", // one cycle while the test looks
-			"--listen", "127.0.0.1:0", example}, strings.NewReader(""), &out, &errs)
+			"--listen", "127.0.0.1:0", "--dashboard", example}, strings.NewReader(""), &out, &errs)
 	}()
 	where := regexp.MustCompile(`health on http://(\S+)/healthz, metrics on http://\S+/metrics`)
 	get := func(path string) (int, string) {
@@ -91,6 +94,12 @@ func TestServeListens(t *testing.T) {
 		value(`mamori_cycles_total{result="error"}`) != 0 || alerts == 0 {
 		t.Errorf("/metrics %d after %d alerts written:\n%s", code, alerts, body)
 	}
+	// The dashboard (on the loopback: no token asked) shows what was
+	// written, as its incidents.
+	written := jsonl(t, out.String())
+	if code, page := get("/?since=400d"); code != http.StatusOK || len(written) == 0 || !strings.Contains(page, written[0].Incident) {
+		t.Errorf("/ %d: the page lacks the incident of the %d alerts written", code, len(written))
+	}
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Errorf("stopped: exit %d: %s", code, errs.String())
@@ -119,6 +128,8 @@ func TestServeListenRefused(t *testing.T) {
 		{[]string{"--once", "--listen", "127.0.0.1:0"}, "--listen: not with --once"},
 		{[]string{"--once", "--keep-alerts", "-1h"}, "--keep-alerts -1h0m0s: 0 or more"},
 		{[]string{"--listen", ln.Addr().String()}, "mamori serve: --listen: listen tcp " + ln.Addr().String()},
+		{[]string{"--dashboard"}, "--dashboard: with --listen ADDR"},
+		{[]string{"--listen", ":0", "--dashboard"}, "on an address other than the loopback set MAMORI_DASHBOARD_TOKEN"},
 	} {
 		code, _, errs := run(t, "", append(append([]string{"serve", "--store", db}, tc.args...), example)...)
 		if code != ExitUsage || !strings.Contains(errs, tc.want) {
@@ -171,5 +182,90 @@ func TestServeNotifyTest(t *testing.T) {
 	}
 	if code, _, errs := run(t, "", "serve", "--notify-test"); code != ExitUsage || !strings.Contains(errs, "no --notify URL") {
 		t.Errorf("no URL: exit %d, %q", code, errs)
+	}
+}
+
+// The dashboard draws the store's incidents as 'mamori alerts --report'
+// does, for every tenant or one, asks for the token when it has one, and
+// sends its page with headers that keep it out of caches and frames.
+func TestDashboard(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "m.db")
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), example); code != ExitOK {
+		t.Fatalf("serve: exit %d: %s", code, errs)
+	}
+	_, listed, _ := run(t, "", "alerts", "--store", db, "--format", "jsonl")
+	as := jsonl(t, listed)
+	if len(as) == 0 {
+		t.Fatal("no alerts stored")
+	}
+	st, err := store.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	set, code := loadRules("test", nil, false, io.Discard, io.Discard)
+	if set == nil {
+		t.Fatalf("rules: exit %d", code)
+	}
+	var errs strings.Builder
+	d := &dashboard{st: st, set: set, iopts: incident.Options{}, token: "0123456789abcdef0123", stderr: &errs}
+	get := func(target string, auth func(r *http.Request)) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", target, nil)
+		if auth != nil {
+			auth(r)
+		}
+		w := httptest.NewRecorder()
+		d.ServeHTTP(w, r)
+		return w
+	}
+	basic := func(r *http.Request) { r.SetBasicAuth("soc", d.token) }
+	for name, auth := range map[string]func(*http.Request){
+		"none":         nil,
+		"wrong":        func(r *http.Request) { r.SetBasicAuth("soc", "0123456789abcdef0124") },
+		"short bearer": func(r *http.Request) { r.Header.Set("Authorization", "Bearer 0123") },
+	} {
+		if w := get("/", auth); w.Code != http.StatusUnauthorized || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Basic ") || strings.Contains(w.Body.String(), as[0].ID) {
+			t.Errorf("%s: %d %q", name, w.Code, w.Body.String())
+		}
+	}
+	// The example's events are of March: a week shows none, 400 days all.
+	if w := get("/", basic); w.Code != http.StatusOK || strings.Contains(w.Body.String(), as[0].Incident) {
+		t.Errorf("the last week: %d, holds %s", w.Code, as[0].Incident)
+	}
+	w := get("/?since=400d", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+d.token) })
+	page := w.Body.String()
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("400 days: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	for _, a := range as {
+		if !strings.Contains(page, a.Incident) {
+			t.Errorf("the page lacks incident %s (alert %s)", a.Incident, a.ID)
+		}
+	}
+	for _, h := range []string{"Cache-Control", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"} {
+		if w.Header().Get(h) == "" {
+			t.Errorf("no %s header", h)
+		}
+	}
+	if w := get("/?since=400d&tenant="+as[0].Tenant, basic); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), as[0].Incident) || !strings.Contains(w.Body.String(), "tenant "+as[0].Tenant) {
+		t.Errorf("one tenant: %d", w.Code)
+	}
+	for target, want := range map[string]int{"/?tenant=11111111-2222-4333-8444-555555555555": http.StatusNotFound, "/?since=soon": http.StatusBadRequest, "/?since=-1h": http.StatusBadRequest} {
+		if w := get(target, basic); w.Code != want {
+			t.Errorf("%s: %d, want %d", target, w.Code, want)
+		}
+	}
+	if errs.Len() != 0 {
+		t.Errorf("stderr %q", errs.String())
+	}
+	// Where it may be served without a token.
+	for addr, ok := range map[string]bool{"127.0.0.1:9464": true, "[::1]:9464": true, "localhost:9464": true, ":9464": false, "0.0.0.0:9464": false, "10.0.0.4:9464": false} {
+		if err := dashboardToken(addr, ""); (err == nil) != ok {
+			t.Errorf("%s without a token: %v", addr, err)
+		}
+	}
+	if dashboardToken(":9464", "short") == nil || dashboardToken(":9464", d.token) != nil {
+		t.Error("a short token taken, or a long one refused")
 	}
 }
