@@ -105,6 +105,9 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 	parts := make([]part, len(rv.Routes))
 	var lost []string // tenants without a route
 	lose := func(tenant string) {
+		if tenant == "" {
+			tenant = "(none: placed in no tenant)"
+		}
 		if !slices.Contains(lost, tenant) {
 			lost = append(lost, tenant)
 		}
@@ -120,6 +123,9 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 		{held.Revised, func(p *part, a alert.Alert) { p.heldRevised = append(p.heldRevised, a) }},
 	} {
 		for _, a := range l.as {
+			// An alert placed in no tenant goes to every other tenant's
+			// route only: told to every receiver, one customer's machine
+			// names would reach the others.
 			if i := rv.For(a.Tenant); i >= 0 {
 				l.put(&parts[i], a)
 			} else if a.Severity >= rv.min && a.Suppressed == nil {
