@@ -59,6 +59,17 @@ func newReceivers(f *serveFlags) (*receivers, error) {
 	if len(routes) == 0 {
 		return nil, nil
 	}
+	// MAMORI_NOTIFY_SECRET signs every webhook's posts but those of a
+	// route with a secret of its own.
+	if secret := os.Getenv("MAMORI_NOTIFY_SECRET"); secret != "" {
+		for _, r := range routes {
+			if r.N.Webhook() && !r.N.Signs() {
+				if err := r.N.Sign(secret); err != nil {
+					return nil, fmt.Errorf("MAMORI_NOTIFY_SECRET: %w", err)
+				}
+			}
+		}
+	}
 	return &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min, every: f.notifyEvery}, nil
 }
 

@@ -3,11 +3,15 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,7 +190,7 @@ func TestServeRoutesChecked(t *testing.T) {
 		{[]string{a + "," + b + ",nope " + ok + "/sekrit"}, nil, ":1: the first field's tenant 3 is not"},
 		{[]string{a + " " + ok + "/sekrit", "", strings.ToUpper(a) + " " + ok + "/x"}, nil, ":3: tenant " + a + " has a receiver on line 1 already"},
 		{[]string{a + ",* " + ok + "/sekrit"}, nil, ":1: * is every other tenant: on a line of its own"},
-		{[]string{a + " " + ok + "/sekrit colour=red"}, nil, ":1: after the URL only format=… and severity=…"},
+		{[]string{a + " " + ok + "/sekrit colour=red"}, nil, ":1: after the URL only format=…, severity=… and secret=…"},
 		{[]string{a + " " + ok + "/sekrit severity=loud"}, nil, ":1: severity=: low, medium, high or critical"},
 		{[]string{a + " " + ok + "/sekrit format=email"}, nil, ":1: format=: slack, teams or json"},
 		{[]string{a + " ftp://host/sekrit"}, nil, ":1: the webhook is not an http or https URL"},
@@ -337,5 +341,53 @@ func TestPace(t *testing.T) {
 	m = notify.Message{Fresh: []alert.Alert{a("s1", "same")}}
 	if wait := rv.pace(&m, incs, told, held, now); len(m.Fresh) != 1 || len(wait.Fresh) != 0 {
 		t.Errorf("not paced: told %v, waiting %v", idsOf(m.Fresh), idsOf(wait.Fresh))
+	}
+}
+
+// MAMORI_NOTIFY_SECRET signs serve's posts, which the receiver checks as
+// docs/serve.md says; a route's own secret= signs its own. Not parallel:
+// it sets the environment.
+func TestServeSignsItsPosts(t *testing.T) {
+	const envSecret, routeSecret = "e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6", "0123456789abcdef0123456789abcdef"
+	t.Setenv("MAMORI_NOTIFY_SECRET", envSecret)
+	type post struct {
+		ts, sig string
+		body    []byte
+	}
+	hook := func() (string, func() []post) {
+		var mu sync.Mutex
+		var got []post
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got = append(got, post{r.Header.Get(notify.TimestampHeader), r.Header.Get(notify.SignatureHeader), b})
+			mu.Unlock()
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL, func() []post { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	}
+	dirs, tenants := attackedTenants(t, "3", "4")
+	a, postsA := hook()
+	b, postsB := hook()
+	routes := writeRoutes(t, tenants[0]+" "+a+" format=json", tenants[1]+" "+b+" format=json secret="+routeSecret)
+	if code, _, errs := run(t, "", append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--notify-routes", routes}, dirs...)...); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, c := range []struct {
+		posts  []post
+		secret string
+	}{{postsA(), envSecret}, {postsB(), routeSecret}} {
+		if len(c.posts) != 1 {
+			t.Fatalf("%d posts", len(c.posts))
+		}
+		p := c.posts[0]
+		ts, err := strconv.ParseInt(p.ts, 10, 64)
+		if err != nil || time.Since(time.Unix(ts, 0)).Abs() > time.Minute || p.sig != "v1="+notify.Signature([]byte(c.secret), p.ts, p.body) {
+			t.Errorf("post signed %q at %q: does not verify under its secret", p.sig, p.ts)
+		}
+	}
+	t.Setenv("MAMORI_NOTIFY_SECRET", "short")
+	if code, _, errs := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--notify", a, example); code != ExitUsage || !strings.Contains(errs, "MAMORI_NOTIFY_SECRET: the signing secret: at least 16 characters") || strings.Contains(errs, "short") {
+		t.Errorf("a short secret: exit %d, %q", code, errs)
 	}
 }

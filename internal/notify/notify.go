@@ -64,6 +64,8 @@ type Notifier struct {
 	// 429 is tried again, backoff times its number apart.
 	retries int
 	backoff time.Duration
+	// secret signs each webhook post when set (sign.go).
+	secret []byte
 }
 
 // New makes a notifier for rawURL, an http or https URL (an error names
@@ -263,6 +265,7 @@ func (n *Notifier) post(ctx context.Context, body []byte) (again bool, err error
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "mamori")
+	n.sign(req.Header, body, time.Now())
 	resp, err := n.client.Do(req)
 	if err != nil {
 		// A *url.Error names the URL: only what went wrong is said.

@@ -16,7 +16,7 @@ import (
 // tenant's attack to that tenant's channel: a routes file names, line by
 // line, the tenants a receiver is for.
 //
-//	# TENANT[,TENANT…]  URL  [format=slack|teams|json]  [severity=low|medium|high|critical]
+//	# TENANT[,TENANT…]  URL  [format=slack|teams|json]  [severity=low|medium|high|critical]  [secret=…]
 //	4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10  https://hooks.slack.com/services/…
 //	0badf00d-1234-4abc-8def-00000000cafe  https://…/workflows/…  format=teams severity=medium
 //	*  smtps://soc:…@mail.example:465/?from=…&to=…     (every other tenant)
@@ -55,6 +55,7 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 		url    string
 		format Format
 		min    alert.Severity
+		secret string
 	}
 	var routes []Route
 	byKey := map[key]int{}
@@ -87,9 +88,15 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 				if k.min, ok = alert.ParseSeverity(value); !ok || k.min == alert.Informational {
 					err = errors.New("severity=: low, medium, high or critical")
 				}
+			case "secret":
+				// Not quoted, as the URL is not.
+				if len(value) < minSecret {
+					err = errors.New("secret=: at least 16 characters (openssl rand -hex 32)")
+				}
+				k.secret = value
 			default:
 				// Not quoted: a URL split by a space would be printed.
-				err = errors.New("after the URL only format=… and severity=… (a URL holds no space)")
+				err = errors.New("after the URL only format=…, severity=… and secret=… (a URL holds no space)")
 			}
 			if err != nil {
 				return nil, fail("%s", err)
@@ -119,6 +126,9 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 			continue
 		}
 		nt, err := New(k.url, k.format, k.min)
+		if err == nil && k.secret != "" {
+			err = nt.Sign(k.secret)
+		}
 		if err != nil {
 			return nil, fail("%s", err)
 		}
