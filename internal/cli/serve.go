@@ -67,7 +67,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.BoolVar(&f.once, "once", false, "look once, hunt what is new, and exit (for cron or a systemd timer)")
 	fs.StringVar(&f.format, "format", "jsonl", "how new alerts are written, appended each cycle: jsonl, ocsf (one JSON object a line) or table")
 	fs.StringVar(&f.output, "output", "", "append new alerts to this file instead of standard output")
-	spanVar(fs, &f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this `span` (24h, 2d; 0: never)")
+	spanVar(fs, &f.quiet, "quiet", 24*time.Hour, "say so when a log the rules read has not arrived for this `span` (24h, 2d; 0: never); a sparse log gets up to seven of its usual gaps, a week at most")
 	fs.StringVar(&f.notify, "notify", "", "post each cycle's alerts at or above --notify-severity, led by their incidents, and the logs that stopped arriving, to this webhook `URL`, or e-mail them (smtp://user:password@host:587/?from=ADDR&to=ADDR,ADDR; smtps:// for port 465); a secret: the environment's MAMORI_NOTIFY_URL keeps it out of process lists. Alerts it did not take are sent by the next cycle")
 	fs.StringVar(&f.notifyFormat, "notify-format", "slack", "the webhook's body: slack ({\"text\": …}, Slack's and Mattermost's incoming webhooks), teams (an Adaptive Card, a Teams channel's Workflows webhook) or json (the alerts whole)")
 	fs.StringVar(&f.notifySeverity, "notify-severity", "high", "the least severity --notify tells of: low, medium, high or critical")

@@ -41,7 +41,7 @@ watches.
 `)
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
 	quiet := new(time.Duration)
-	spanVar(fs, quiet, "quiet", 24*time.Hour, "a log the rules read that has not arrived for this `span` (24h, 2d) is quiet (0: never)")
+	spanVar(fs, quiet, "quiet", 24*time.Hour, "a log the rules read that has not arrived for this `span` (24h, 2d) is quiet (0: never); a sparse log gets up to seven of its usual gaps, a week at most")
 	format := fs.String("format", "table", "output format: table or json")
 	forget := fs.String("forget-tenant", "", "forget this tenant's logs (a tenant no longer watched), then exit")
 	var ruleDirs multiFlag

@@ -141,7 +141,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 		}
 		read[g.Kind.String()] = g
 		l, ok := seen[g.Kind.String()]
-		if !ok || l.Arrived.IsZero() || now.Sub(l.Arrived) <= quiet {
+		if !ok || l.Arrived.IsZero() || now.Sub(l.Arrived) <= quietAfter(l.First, l.Last, l.Records-l.Repeats, quiet) {
 			continue
 		}
 		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Source: g.Source, Arrived: l.Arrived, Last: l.Last})
@@ -149,7 +149,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 	// A tenant's logs come before its subscriptions' (TenantLogs' order).
 	for _, t := range tenants {
 		g, ok := read[t.Kind]
-		if !ok || now.Sub(t.Arrived) <= quiet || t.Last.Sub(t.First) < quiet || slices.ContainsFunc(h.Quiet, func(q Quiet) bool {
+		if !ok || now.Sub(t.Arrived) <= quietAfter(t.First, t.Last, t.Events, quiet) || t.Last.Sub(t.First) < quiet || slices.ContainsFunc(h.Quiet, func(q Quiet) bool {
 			return q.Kind == g.Kind && (q.Tenant == "" || q.Tenant == t.Tenant && q.Subscription == "")
 		}) {
 			continue
@@ -157,6 +157,30 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 		h.Quiet = append(h.Quiet, Quiet{Kind: g.Kind, Tenant: t.Tenant, Subscription: t.Subscription, Source: g.Source, Arrived: t.Arrived, Last: t.Last})
 	}
 	return h
+}
+
+// A sparse log (an idle subscription's Activity Log, a small tenant's
+// directory audits) can be silent for longer than --quiet with nothing
+// wrong, and told quiet and back again, week after week, a team learns
+// to ignore the word. Each log is judged by its own pace as well: it is
+// quiet once silent for --quiet and for paceFactor of its usual gaps
+// between events (its events' span over their number), as a Poisson
+// stream of that rate is silent that long once in a thousand times;
+// but never later than paceCap.
+const (
+	paceFactor = 7
+	paceCap    = 7 * 24 * time.Hour
+)
+
+// quietAfter is how long a log whose events spanned first to last, events
+// of them (0: not counted, as an older store's subscriptions), may be
+// silent before it is quiet.
+func quietAfter(first, last time.Time, events int64, quiet time.Duration) time.Duration {
+	if events < 2 || !last.After(first) {
+		return quiet
+	}
+	usual := last.Sub(first) / time.Duration(events-1)
+	return max(quiet, min(paceFactor*usual, paceCap))
 }
 
 // StoreHealth is CheckLogs over what the store holds of its logs, as a

@@ -129,9 +129,16 @@ func TestQuietLogs(t *testing.T) {
 	if res.Carried == 0 {
 		t.Fatal("nothing was read again")
 	}
-	want := []event.Kind{event.KindActivity, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess}
+	// The busy logs go quiet; the audit log, whose records come hours
+	// apart, is judged by its own pace (quietAfter): two hours of silence
+	// is its usual.
+	want := []event.Kind{event.KindActivity, event.KindFlow, event.KindDNS}
 	if got := kindsOf(res.WentQuiet); !slices.Equal(got, want) {
 		t.Errorf("went quiet %v, want %v", got, want)
+	}
+	audit := logOf(res.Health, event.KindAudit)
+	if after := quietAfter(audit.First, audit.Last, audit.Records, time.Hour); after <= 2*time.Hour {
+		t.Fatalf("the audit log's pace gives %v: the test needs a sparse log", after)
 	}
 	if res.First || len(res.Back) != 0 {
 		t.Errorf("first %v, back %v", res.First, res.Back)
@@ -149,6 +156,15 @@ func TestQuietLogs(t *testing.T) {
 	if got := kindsOf(res.Health.Quiet); !slices.Equal(got, want) || len(res.WentQuiet) != 0 || len(res.Back) != 0 {
 		t.Errorf("a cycle with nothing new: quiet %v, went quiet %v, back %v", got, res.WentQuiet, res.Back)
 	}
+
+	// A week on, nothing new: the sparse logs too are quiet (paceCap),
+	// and the sign-ins; the others were said already.
+	now = now.Add(paceCap)
+	res = run()
+	if got := kindsOf(res.WentQuiet); !slices.Contains(got, event.KindAudit) || !slices.Contains(got, event.KindSignIn) || slices.Contains(got, event.KindActivity) {
+		t.Errorf("a week on, went quiet %v; want the audit log and the sign-ins, not the Activity Log again", got)
+	}
+	want = kindsOf(res.Health.Quiet)
 
 	// The Activity Log arrives again.
 	now = now.Add(30 * time.Minute)
@@ -193,6 +209,52 @@ func TestCheckLogs(t *testing.T) {
 	}
 	if h := CheckLogs(logs, nil, set, now, 4*time.Hour); len(h.Quiet) != 0 {
 		t.Errorf("quiet within the limit: %v", h.Quiet)
+	}
+}
+
+// A sparse log is judged by its own pace: silent for seven of its usual
+// gaps, not merely for --quiet, and never later than a week; a busy log,
+// or one whose events were not counted (a subscription's in an older
+// store), by --quiet alone.
+func TestSparseLogsJudgedByTheirPace(t *testing.T) {
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	span := func(days int) (time.Time, time.Time) {
+		return now.Add(-time.Duration(days+20) * day), now.Add(-20 * day)
+	}
+	first, last := span(14)
+	const a = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"
+	cases := []struct {
+		name    string
+		records int64 // the log's (store-wide) or its events (a tenant's, a subscription's)
+		silent  time.Duration
+		quiet   bool
+	}{
+		{"busy, silent 30 hours", 20000, 30 * time.Hour, true},
+		{"busy, silent 20 hours", 20000, 20 * time.Hour, false},
+		{"a record every 14 hours, silent 3 days", 25, 3 * day, false}, // 7 × 14 h = 98 h
+		{"a record every 14 hours, silent 5 days", 25, 5 * day, true},  // past 98 h
+		{"a record every 3.5 days, silent 6 days", 5, 6 * day, false},  // 24.5 days, capped to 7
+		{"a record every 3.5 days, silent 8 days", 5, 8 * day, true},   // past the week
+		{"not counted, silent 30 hours", 0, 30 * time.Hour, true},      // --quiet alone
+	}
+	for _, c := range cases {
+		logs := []store.LogSeen{{Kind: "audit", Records: c.records, First: first, Last: last, Arrived: now.Add(-c.silent)}}
+		if got := len(CheckLogs(logs, nil, set, now, day).Quiet) == 1; got != c.quiet {
+			t.Errorf("the store's audit log, %s: quiet %v", c.name, got)
+		}
+		// A subscription's Activity Log, its tenant's arriving.
+		logs = []store.LogSeen{{Kind: "activity", Records: 50000, First: first, Last: now, Arrived: now}}
+		tenants := []store.TenantLogSeen{{Tenant: a, Kind: "activity", First: first, Last: now, Arrived: now, Events: 50000},
+			{Tenant: a, Subscription: "s1", Kind: "activity", First: first, Last: last, Arrived: now.Add(-c.silent), Events: c.records}}
+		q := CheckLogs(logs, tenants, set, now, day).Quiet
+		if got := len(q) == 1 && q[0].Subscription == "s1"; got != c.quiet || len(q) > 1 {
+			t.Errorf("a subscription's Activity Log, %s: quiet %+v", c.name, q)
+		}
 	}
 }
 
@@ -279,13 +341,15 @@ func TestQuietTenant(t *testing.T) {
 		}
 	}
 
-	// Two hours on, only tenant a's logs arrive. Tenant b's logs of the
-	// kinds that still arrive (a's) go quiet; a kind a brought nothing of
-	// either (an audit log is sparse) is quiet as a whole instead. Flow
-	// logs name no tenant but their subscription, whose owner is b, and
-	// the firewall's DNS lookups (read briefly) neither, but their folder,
-	// whose owner is b: they are followed per tenant too.
-	now = now.Add(2 * time.Hour)
+	// A week on (paceCap: the sparse logs, an audit log, are judged by
+	// their own pace, never later than that), only tenant a's logs
+	// arrive. Tenant b's logs of the kinds that still arrive (a's) go
+	// quiet; a kind a brought nothing of either (an audit log is sparse)
+	// is quiet as a whole instead. Flow logs name no tenant but their
+	// subscription, whose owner is b, and the firewall's DNS lookups (read
+	// briefly) neither, but their folder, whose owner is b: they are
+	// followed per tenant too.
+	now = now.Add(paceCap)
 	a.copyFamily(t, filepath.Join(root, a.truth.Tenant), "", 21, 22)
 	res = run()
 	var bQuiet, want []event.Kind

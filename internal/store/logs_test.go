@@ -97,8 +97,12 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// Version 16 added record_keys and logs' key_level (dropped from the
 	// logs table version 7 made, which since6 makes without it), 17
 	// start_writes, 18 owned_addrs, 19 first_fires, 20 alert_ops, 21
-	// notify_held, 22 its waiting column and notify_told.
+	// notify_held, 22 its waiting column and notify_told, 23
+	// subscription_logs' events.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
+	// subscription_logs' events (23) is dropped from every store that has
+	// the table (4 on), after the rest.
+	const since22 = "; ALTER TABLE subscription_logs DROP COLUMN events"
 	const since21 = "; DROP TABLE notify_told; ALTER TABLE notify_held DROP COLUMN waiting"
 	const since20 = "; DROP TABLE notify_held; DROP TABLE notify_told"
 	const since19 = "; DROP TABLE alert_ops" + since20
@@ -129,6 +133,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	const sch19 = since19 + sealed
 	const sch20 = since20 + sealed
 	const sch21 = since21 + sealed
+	const sch22 = sealed
 	const sch9 = since9 + `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + keyHashSQL + `('westeurope'), 1)`
 	// Before 5 there was no regions table: dropped last, after since14
 	// made it as version 14 had it.
@@ -139,7 +144,10 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
 		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
 		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel,
-		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:], 21: sch21[2:]} {
+		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:], 21: sch21[2:], 22: sch22[2:]} {
+		if v >= 4 {
+			drop += since22
+		}
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -275,15 +283,14 @@ func TestTenantLogs(t *testing.T) {
 		{{Tenant: "a", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3, Events: 4},
 			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3, Events: 3}},
 	}
-	// The tenants' events add up over the cycles; the subscriptions'
-	// are not kept.
+	// The tenants' and subscriptions' events add up over the cycles.
 	want := [][]TenantLogSeen{
 		{{Tenant: "a", Kind: "activity", First: t0, Last: t0.Add(time.Hour), Arrived: w1, Events: 5},
 			{Tenant: "b", Kind: "signin", First: t0, Last: t0, Arrived: w1, Events: 1}},
 		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(time.Hour), Arrived: w1, Events: 7},
 			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2, Events: 2}},
 		{{Tenant: "a", Kind: "activity", First: t0.Add(-time.Hour), Last: t0.Add(2 * time.Hour), Arrived: w3, Events: 11},
-			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3},
+			{Tenant: "a", Subscription: "s1", Kind: "activity", First: t0.Add(time.Hour), Last: t0.Add(90 * time.Minute), Arrived: w3, Events: 3},
 			{Tenant: "b", Kind: "signin", First: t0, Last: t0.Add(time.Minute), Arrived: w2, Events: 2}},
 	}
 	for i, c := range cycles {

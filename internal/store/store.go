@@ -42,10 +42,11 @@ const ApplicationID = 0x6d616d6f
 // record_keys table and logs' key_level column, 17 the start_writes table,
 // 18 the owned_addrs table, 19 the first_fires table (fires.go), 20 the
 // alert_ops table (revised.go), 21 the notify_held table (held.go), 22
-// notify_held's waiting column and the notify_told table.
-const schemaVersion = 22
+// notify_held's waiting column and the notify_told table, 23
+// subscription_logs' events column.
+const schemaVersion = 23
 
-// schema creates version 22, at once: a process opening the new store at
+// schema creates version 23, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -95,12 +96,12 @@ CREATE TABLE IF NOT EXISTS carry (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
 ` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + `
-PRAGMA user_version = 22;
+PRAGMA user_version = 23;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 21 store into version 22 (each table is
+// upgrade turns a version 1 to 22 store into version 23 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -119,7 +120,7 @@ UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = '
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
 UPDATE regions SET seen = unixepoch() * 1000000000 WHERE seen = 0;
-PRAGMA user_version = 22;
+PRAGMA user_version = 23;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
@@ -237,7 +238,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			{1, "checkpoints", "tail", checkpointColumns[0]}, {1, "checkpoints", "ctime", checkpointColumns[1]},
 			{1, "checkpoints", "inode", checkpointColumns[2]}, {1, "checkpoints", "looked", checkpointColumns[3]},
 			{5, "regions", "seen", regionsSeen}, {2, "logs", "key_level", logsKeyLevel},
-			{21, "notify_held", "waiting", heldWaiting}} {
+			{21, "notify_held", "waiting", heldWaiting}, {4, "subscription_logs", "events", subscriptionLogsEvents}} {
 			if v < c.since {
 				continue // the upgrade below makes the table with it
 			}

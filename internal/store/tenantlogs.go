@@ -30,8 +30,9 @@ type TenantLogSeen struct {
 	// Events is how many events with a time the tenant's log held, over
 	// every cycle (not those read again for open windows): whether its
 	// first and last events say where its export begins and ends
-	// (coverage.Read.Sparse). Kept for the tenant's logs, not its
-	// subscriptions'; 0 when a store before schema 8 counted none.
+	// (coverage.Read.Sparse), and how often it has one (a sparse log is
+	// judged quiet by its own pace). 0 when a store before schema 8 (a
+	// subscription's: 23) counted none.
 	Events int64
 }
 
@@ -63,9 +64,14 @@ CREATE TABLE IF NOT EXISTS subscription_logs (
 	first        INTEGER NOT NULL,
 	last         INTEGER NOT NULL,
 	arrived      INTEGER NOT NULL,
+	` + subscriptionLogsEvents + `,
 	PRIMARY KEY (tenant, subscription, kind)
 ) WITHOUT ROWID;
 `
+
+// subscriptionLogsEvents is schema version 23's column of
+// subscription_logs, added to the table of an older store.
+const subscriptionLogsEvents = "events INTEGER NOT NULL DEFAULT 0"
 
 // putTenantLogs adds a cycle's tenant and subscription logs (Arrived: the
 // cycle's wall time): the span widens, and Arrived moves on only when the
@@ -80,9 +86,9 @@ func putTenantLogs(ctx context.Context, tx *sql.Tx, logs []TenantLogSeen) error 
 			ON CONFLICT (tenant, kind) DO UPDATE SET events = events + excluded.events, `+widen,
 				l.Tenant, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix(), l.Events)
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO subscription_logs (tenant, subscription, kind, first, last, arrived) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, subscription, kind) DO UPDATE SET `+widen,
-				l.Tenant, l.Subscription, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix())
+			_, err = tx.ExecContext(ctx, `INSERT INTO subscription_logs (tenant, subscription, kind, first, last, arrived, events) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, subscription, kind) DO UPDATE SET events = events + excluded.events, `+widen,
+				l.Tenant, l.Subscription, l.Kind, l.First.Unix(), l.Last.Unix(), l.Arrived.Unix(), l.Events)
 		}
 		if err != nil {
 			return err
@@ -96,7 +102,7 @@ func putTenantLogs(ctx context.Context, tx *sql.Tx, logs []TenantLogSeen) error 
 // kind name.
 func (s *Store) TenantLogs(ctx context.Context) ([]TenantLogSeen, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT tenant, '', kind, first, last, arrived, events FROM tenant_logs
-		UNION ALL SELECT tenant, subscription, kind, first, last, arrived, 0 FROM subscription_logs ORDER BY 1, 2, 3`)
+		UNION ALL SELECT tenant, subscription, kind, first, last, arrived, events FROM subscription_logs ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.path, err)
 	}
