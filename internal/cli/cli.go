@@ -30,6 +30,7 @@ Usage:
   mamori status [--quiet 24h]         what a store has read of each log, and which stopped arriving
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants
+  mamori fetch --out DIR [flags]      read a live tenant's Activity Log, sign-ins and audits, to hunt
   mamori posture [flags]              check what lets cryptojacking into a tenant (live, or --from DIR)
   mamori doctor                       which checks and hunts the granted permissions allow
   mamori rules list|validate|test     the detection catalogue
@@ -64,6 +65,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return demo(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return evalCmd(ctx, args[1:], stdout, stderr)
+	case "fetch":
+		return fetchCmd(ctx, args[1:], stdout, stderr)
 	case "posture":
 		return postureCmd(ctx, args[1:], stdout, stderr)
 	case "doctor":

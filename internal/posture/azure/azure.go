@@ -147,13 +147,13 @@ func Probe(ctx context.Context, opts Options) (*capture.Capture, error) {
 func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error) {
 	opts = opts.withDefaults()
 	if opts.Credential == nil {
-		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: opts.TenantID})
+		cred, err := newCredential(opts.TenantID)
 		if err != nil {
-			return nil, fmt.Errorf("azure: no credential: %w", err)
+			return nil, err
 		}
 		opts.Credential = cred
 	}
-	if err := signIn(ctx, opts); err != nil {
+	if err := signIn(ctx, opts, "; to judge saved responses use --from DIR"); err != nil {
 		return nil, err
 	}
 	c, err := newCollector(opts, probe)
@@ -169,10 +169,21 @@ func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error
 	return c.out, nil
 }
 
+// newCredential is azidentity's DefaultAzureCredential for the tenant
+// (environment, workload identity, managed identity, Azure CLI).
+func newCredential(tenant string) (azcore.TokenCredential, error) {
+	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: tenant})
+	if err != nil {
+		return nil, fmt.Errorf("azure: no credential: %w", err)
+	}
+	return cred, nil
+}
+
 // signIn gets one ARM token before anything is read: with no working
 // credential every dataset would fail the same way, and one clear error
-// that says how to sign in serves better than a table of failures.
-func signIn(ctx context.Context, opts Options) error {
+// that says how to sign in serves better than a table of failures; hint
+// ends its advice (posture's --from).
+func signIn(ctx context.Context, opts Options, hint string) error {
 	_, err := opts.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{strings.TrimSuffix(opts.ARMEndpoint, "/") + "/.default"}})
 	if err == nil {
 		return nil
@@ -192,7 +203,7 @@ func signIn(ctx context.Context, opts Options) error {
 	if r := []rune(msg); len(r) > 400 {
 		msg = string(r[:400]) + "…"
 	}
-	return fmt.Errorf("azure: cannot sign in: sign in with `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or use a workload or managed identity); to judge saved responses use --from DIR. Cause: %s", msg)
+	return fmt.Errorf("azure: cannot sign in: sign in with `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or use a workload or managed identity)%s. Cause: %s", hint, msg)
 }
 
 // sleepCtx waits d or until ctx ends.

@@ -159,7 +159,7 @@ func (c *collector) classify(ds *capture.Dataset, pattern string, r *reading, er
 
 // partialOr is Partial when some pages were read, else otherwise.
 func partialOr(r *reading, otherwise capture.Status) capture.Status {
-	if len(r.pages) > 0 {
+	if r.read() > 0 {
 		return capture.Partial
 	}
 	return otherwise
@@ -186,8 +186,8 @@ func (r *reading) describe(err error) string {
 	if r.status < 400 || !errors.As(err, &respErr) {
 		parts = append(parts, safeError(err))
 	}
-	if len(r.pages) > 0 {
-		parts = append(parts, fmt.Sprintf("after %d page(s)", len(r.pages)))
+	if n := r.read(); n > 0 {
+		parts = append(parts, fmt.Sprintf("after %d page(s)", n))
 	}
 	return strings.Join(parts, "; ")
 }

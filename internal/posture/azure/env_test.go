@@ -416,6 +416,7 @@ func env(t *testing.T, f *fakes) (Options, *router) {
 			{has("/providers/microsoft.authorization/policy"), policyfake.NewServerFactoryTransport(&f.policy)},
 			{has("/providers/microsoft.security/"), securityfake.NewServerFactoryTransport(&f.security)},
 			{onSub("/providers/microsoft.insights/"), monitorfake.NewServerFactoryTransport(&f.monitor)},
+			{func(p string) bool { return strings.HasPrefix(p, "/providers/microsoft.insights/eventtypes/") }, monitorfake.NewServerFactoryTransport(&f.monitor)},
 			{has("/providers/microsoft.network/"), networkfake.NewServerFactoryTransport(&f.network)},
 			{has("/providers/microsoft.subscription/"), subscriptionfake.NewServerFactoryTransport(&f.subscription)},
 			{has("/providers/microsoft.management/"), mgfake.NewServerFactoryTransport(&f.mg)},

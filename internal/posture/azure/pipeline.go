@@ -30,11 +30,18 @@ type reading struct {
 	message   string // last error response's message
 	throttled string // what the throttle policy did on the last call
 	more      bool   // probe stopped with pages left
+	// sink, when set, takes each page instead of pages (a log's pages,
+	// too many to hold: logs.go); streamed counts them.
+	sink     func(body []byte) error
+	streamed int
 }
+
+// read is how many pages the listing got, kept or streamed.
+func (r *reading) read() int { return len(r.pages) + r.streamed }
 
 // reset forgets the pages of a failed window before a listing restarts.
 func (r *reading) reset() {
-	r.pages, r.seen = nil, map[string]bool{}
+	r.pages, r.seen, r.streamed = nil, map[string]bool{}, 0
 	r.status, r.code, r.message, r.throttled, r.more = 0, "", "", "", false
 }
 
@@ -101,7 +108,15 @@ func (p capturePolicy) Do(req *policy.Request) (*http.Response, error) {
 	r.status = resp.StatusCode
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Copy: the payload buffer belongs to the response.
-		r.pages = append(r.pages, append([]byte(nil), body...))
+		page := append([]byte(nil), body...)
+		if r.sink != nil {
+			if err := r.sink(page); err != nil {
+				return nil, err
+			}
+			r.streamed++
+		} else {
+			r.pages = append(r.pages, page)
+		}
 		r.code, r.message = "", ""
 	} else {
 		r.code, r.message = errorDetail(body)

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/correlate"
+	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/posture/azure"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// fetchCmd reads a live tenant's logs into a folder for the hunt: what an
+// engineer with a tenant and no export set up, or a responder whose
+// exports were deleted with the attacker's subscription, has.
+func fetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, stderr, `Usage: mamori fetch --out DIR [--since 30d] [--tenant ID] [--subscription ID]...
+
+Reads a tenant's logs from Azure itself: each subscription's Activity Log and the
+tenant's (a Global Administrator's elevated access is there), and Entra ID's
+sign-ins and directory audits, for the last --since, and writes every page as
+the API returned it under DIR, for 'mamori hunt DIR'. Sign in as for posture:
+az login, the AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET variables,
+or a workload or managed identity. Reader on the subscriptions reads their
+Activity Log; the tenant's needs a role at the root scope (/), the sign-ins and
+audits Microsoft Graph's AuditLog.Read.All. A log that cannot be read is said,
+and the others are fetched.
+`)
+	out := fs.String("out", "", "the folder to write the logs to: new, or empty")
+	since := fs.String("since", "30d", "how far back to read (the Activity Log keeps 90 days, the sign-ins 30)")
+	tenant := fs.String("tenant", "", "the tenant to read (default: the signed-in identity's)")
+	var subs multiFlag
+	fs.Var(&subs, "subscription", "a subscription whose Activity Log to read (repeatable, or comma-separated; default: every one the identity can read)")
+	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
+		return code
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "mamori fetch: --out DIR: where to write the logs")
+		return ExitUsage
+	}
+	span, err := correlate.ParseTimespan(*since)
+	if err != nil || span <= 0 {
+		fmt.Fprintf(stderr, "mamori fetch: --since %q: a span such as 7d or 30d\n", report.Terminal(*since))
+		return ExitUsage
+	}
+	for _, s := range splitList(subs) {
+		if !guid.MatchString(s) {
+			fmt.Fprintf(stderr, "mamori fetch: --subscription %q: not a subscription's id (a GUID)\n", report.Terminal(s))
+			return ExitUsage
+		}
+	}
+	if err := azure.EmptyFolder(*out); err != nil {
+		fmt.Fprintln(stderr, "mamori fetch: --out", report.Terminal(err.Error()))
+		return ExitUsage
+	}
+	if span > azure.ActivityRetention {
+		fmt.Fprintf(stderr, "mamori fetch: --since %s: the Activity Log keeps %s; older events are not there to read\n", *since, report.Age(azure.ActivityRetention))
+	}
+	until := time.Now().UTC().Truncate(time.Second)
+	opts := azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)}
+	if isTerminal(stderr) {
+		opts.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "\r\x1b[Kreading Azure's logs: %d of %s", done, plural.Count(total, "log", "logs"))
+		}
+	}
+	reads, err := azure.SaveLogs(ctx, opts, until.Add(-span), until, *out)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori fetch:", report.Terminal(err.Error()))
+		if len(reads) == 0 {
+			return ExitError
+		}
+	}
+	if !writeFetched(stdout, stderr, reads, *out, until.Add(-span), until) {
+		return ExitError
+	}
+	if err != nil {
+		return ExitError
+	}
+	return ExitOK
+}
+
+// writeFetched says what each log gave, and where to hunt them; false
+// when nothing was read.
+func writeFetched(stdout, stderr io.Writer, reads []azure.LogRead, dir string, from, until time.Time) bool {
+	pages := 0
+	for _, r := range reads {
+		pages += r.Pages
+		name := fetchedNames[r.Log]
+		if r.Subscription != "" {
+			name += " of subscription " + r.Subscription
+		}
+		switch r.Status {
+		case capture.OK:
+			fmt.Fprintf(stderr, "mamori fetch: %s: %s\n", name, plural.Count(r.Pages, "page", "pages"))
+		default:
+			why := r.Error
+			if r.Permission != "" {
+				why += "; it needs " + r.Permission
+			}
+			fmt.Fprintf(stderr, "mamori fetch: %s: %s (%s): %s\n", name, r.Status, plural.Count(r.Pages, "page", "pages"), report.Terminal(why))
+		}
+	}
+	if pages == 0 {
+		fmt.Fprintln(stderr, "mamori fetch: nothing was read")
+		return false
+	}
+	fmt.Fprintf(stdout, "%s of logs from %s to %s UTC in %s; hunt them with:\n  mamori hunt %s\n", plural.Count(pages, "page", "pages"),
+		from.Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), report.Terminal(dir), report.Terminal(dir))
+	return true
+}
+
+// fetchedNames are the logs fetch reads, for people.
+var fetchedNames = map[string]string{
+	azure.LogActivity:       "Activity Log",
+	azure.LogTenantActivity: "the tenant's Activity Log",
+	azure.LogSignIns:        "Entra ID sign-ins",
+	azure.LogAudits:         "Entra ID directory audits",
+}
+
+// guid is the shape of a subscription's or a tenant's id.
+var guid = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)

@@ -1,0 +1,213 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor"
+
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+)
+
+// A responder or an engineer with a live tenant and no export set up
+// wants the logs the hunt reads from Azure itself: the Activity Log of
+// each subscription and of the tenant (where a Global Administrator's
+// elevation is), and Entra ID's sign-ins and directory audits. FetchLogs
+// reads them with the same client as posture (the same credential,
+// throttles, retries and guards) and hands every page, byte for byte as
+// the API returned it, to the caller to keep: the hunt reads those pages
+// as it reads `az monitor activity-log list` or a Graph export, and the
+// files are the evidence of what Azure said.
+
+// The logs FetchLogs reads, by the name of the folder the CLI writes them
+// to (with the subscription's id below "activity").
+const (
+	LogActivity       = "activity"        // per subscription: arm/subscriptions/{sub}/.../eventtypes/management/values
+	LogTenantActivity = "tenant-activity" // /providers/Microsoft.Insights/eventtypes/management/values
+	LogSignIns        = "signins"         // graph/auditLogs/signIns
+	LogAudits         = "audit"           // graph/auditLogs/directoryAudits
+)
+
+// logPermissions is what reading each log needs.
+var logPermissions = map[string]string{
+	LogActivity:       "Microsoft.Insights/eventtypes/values/read (Reader or Monitoring Reader on the subscription)",
+	LogTenantActivity: "Microsoft.Insights/eventtypes/values/read at the tenant root scope (/), e.g. Monitoring Reader at /",
+	LogSignIns:        "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
+	LogAudits:         "Microsoft Graph AuditLog.Read.All",
+}
+
+// ActivityRetention is how far back Azure keeps the Activity Log.
+const ActivityRetention = 90 * 24 * time.Hour
+
+// LogRead is one log's reading: how many pages it took, and when it could
+// not be read whole, why (Status as a posture dataset's: Denied, Absent,
+// Failed, Partial).
+type LogRead struct {
+	Log          string // LogActivity, …
+	Subscription string // LogActivity's
+	Pages        int
+	Status       capture.Status
+	Error        string
+	Permission   string // what a Denied read needs
+}
+
+// FetchLogs reads the logs of the tenant (opts.TenantID, or the
+// credential's) whose events fall in [since, until]: the Activity Log of
+// each subscription (opts.Subscriptions, or every one the identity can
+// read) and of the tenant, and the sign-ins and directory audits. Each
+// page goes to keep, with the log and the subscription it is of and its
+// number from 1; keep is called from several goroutines, each log's pages
+// in order. A log that cannot be read is reported, not an error: an
+// identity may read the Activity Log but not the sign-ins. FetchLogs
+// fails only when no credential works, the subscriptions cannot be
+// listed, or ctx ends.
+func FetchLogs(ctx context.Context, opts Options, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]LogRead, error) {
+	opts = opts.withDefaults()
+	if opts.Credential == nil {
+		cred, err := newCredential(opts.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		opts.Credential = cred
+	}
+	if err := signIn(ctx, opts, ""); err != nil {
+		return nil, err
+	}
+	c, err := newCollector(opts, false)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := c.subscriptionIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))
+	}
+	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK {
+		return nil, fmt.Errorf("azure: the subscriptions could not be listed: %s", ds.Error)
+	}
+	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", since.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
+	reads := make([]LogRead, 0, len(subs)+3)
+	var tasks []func(context.Context)
+	add := func(log, sub string, list lister) {
+		reads = append(reads, LogRead{Log: log, Subscription: sub})
+		r := &reads[len(reads)-1]
+		tasks = append(tasks, func(ctx context.Context) { c.stream(ctx, r, list, keep) })
+	}
+	for _, sub := range subs {
+		client, err := armmonitor.NewActivityLogsClient(sub, opts.Credential, c.armOpts)
+		if err != nil {
+			return nil, fmt.Errorf("azure: %w", err)
+		}
+		add(LogActivity, sub, pages(c, func() *runtime.Pager[armmonitor.ActivityLogsClientListResponse] {
+			return client.NewListPager(armFilter, nil)
+		}))
+	}
+	tenant, err := armmonitor.NewTenantActivityLogsClient(opts.Credential, c.armOpts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: %w", err)
+	}
+	add(LogTenantActivity, "", pages(c, func() *runtime.Pager[armmonitor.TenantActivityLogsClientListResponse] {
+		return tenant.NewListPager(&armmonitor.TenantActivityLogsClientListOptions{Filter: &armFilter})
+	}))
+	graphSince := since.UTC().Format(time.RFC3339)
+	graphUntil := until.UTC().Format(time.RFC3339)
+	add(LogSignIns, "", c.rawList(c.graph, c.graphV1+"/auditLogs/signIns?$top=999&$filter="+
+		url.QueryEscape("createdDateTime ge "+graphSince+" and createdDateTime le "+graphUntil), "@odata.nextLink"))
+	add(LogAudits, "", c.rawList(c.graph, c.graphV1+"/auditLogs/directoryAudits?$top=999&$filter="+
+		url.QueryEscape("activityDateTime ge "+graphSince+" and activityDateTime le "+graphUntil), "@odata.nextLink"))
+	c.runAll(ctx, tasks)
+	if err := ctx.Err(); err != nil {
+		return reads, fmt.Errorf("azure: reading the logs stopped: %w", err)
+	}
+	return reads, nil
+}
+
+// stream reads one log, handing its pages to keep as they come. Unlike a
+// posture dataset it is not restarted when a paging token expires: its
+// pages are kept already; it is reported Partial instead.
+func (c *collector) stream(ctx context.Context, lr *LogRead, list lister, keep func(log, sub string, page int, body []byte) error) {
+	r := &reading{}
+	r.reset()
+	r.sink = func(body []byte) error {
+		if err := keep(lr.Log, lr.Subscription, r.streamed+1, body); err != nil {
+			return errKeep{err}
+		}
+		return nil
+	}
+	err := list(withReading(ctx, r))
+	lr.Pages = r.streamed
+	if err == nil {
+		lr.Status = capture.OK
+		return
+	}
+	var ke errKeep
+	if errors.As(err, &ke) {
+		// The caller's own failure (a full disk): said as it is.
+		lr.Status, lr.Error = partialOr(r, capture.Failed), ke.err.Error()
+		return
+	}
+	ds := &capture.Dataset{}
+	c.classify(ds, lr.Log, r, err)
+	lr.Status, lr.Error = ds.Status, ds.Error
+	if ds.Status == capture.Denied {
+		lr.Permission = logPermissions[lr.Log]
+	}
+}
+
+// errKeep is the caller's failure to keep a page, told apart from the
+// API's.
+type errKeep struct{ err error }
+
+func (e errKeep) Error() string { return e.err.Error() }
+
+// SaveLogs is FetchLogs into the folder dir, which must be empty or
+// absent: each log's pages as dir/LOG/0001.json (the Activity Log's as
+// dir/activity/SUBSCRIPTION/0001.json), written whole or not at all (a
+// page goes under its name once written), so that `mamori hunt dir`
+// reads them as the API gave them.
+func SaveLogs(ctx context.Context, opts Options, since, until time.Time, dir string) ([]LogRead, error) {
+	if err := EmptyFolder(dir); err != nil {
+		return nil, err
+	}
+	return FetchLogs(ctx, opts, since, until, func(log, sub string, page int, body []byte) error {
+		folder := filepath.Join(dir, log)
+		if sub != "" {
+			if !subscriptionID.MatchString(sub) {
+				return fmt.Errorf("subscription %q is not an id", sub)
+			}
+			folder = filepath.Join(folder, strings.ToLower(sub))
+		}
+		if err := os.MkdirAll(folder, 0o750); err != nil {
+			return err
+		}
+		name := filepath.Join(folder, fmt.Sprintf("%04d.json", page))
+		if err := os.WriteFile(name+".partial", body, 0o640); err != nil {
+			return err
+		}
+		return os.Rename(name+".partial", name)
+	})
+}
+
+// EmptyFolder checks that dir is absent or empty, as SaveLogs needs it.
+func EmptyFolder(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case err == nil && len(entries) > 0:
+		return fmt.Errorf("%s holds files already: name a new folder (a second fetch into it would mix two reads)", dir)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	return nil
+}
+
+// subscriptionID is the shape of a subscription's id: a folder's name
+// made of it cannot leave dir.
+var subscriptionID = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)

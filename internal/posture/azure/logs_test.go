@@ -1,0 +1,154 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor"
+
+	mamori "github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// restEvent reads an Activity Log record of the readers' tests, in the
+// REST API's shape, as the fake's page holds it.
+func restEvent(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "source", "activitylog", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The logs of a tenant fetched through the SDK and Graph, as a hunt then
+// reads them: each subscription's Activity Log in its pages, byte for byte,
+// with the time filter asked of ARM; the directory audits; the tenant's
+// Activity Log refused (the permission named) and the sign-ins absent
+// (no licence), reported, not fatal. The folder, hunted, holds the
+// attack's steps.
+func TestSaveLogs(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	var filters []string
+	f.monitor.ActivityLogsServer.NewListPager = func(filter string, _ *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
+		filters = append(filters, filter)
+		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
+			resp.AddPage(200, page[armmonitor.ActivityLogsClientListResponse](t, `{"value":[`+string(restEvent(t, name))+`]}`), nil)
+		}
+		return
+	}
+	f.monitor.TenantActivityLogsServer.NewListPager = func(*armmonitor.TenantActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.TenantActivityLogsClientListResponse]) {
+		resp.AddResponseError(http.StatusForbidden, "AuthorizationFailed")
+		return
+	}
+	fixtures := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1.0/auditLogs/signIns":
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"code":"Authentication_RequestFromNonPremiumTenantOrB2CTenant","message":"Neither tenant is B2C or tenant doesn't have premium license"}}`)
+		case "/v1.0/auditLogs/directoryAudits":
+			if got := r.URL.Query().Get("$filter"); got != "activityDateTime ge 2024-03-01T00:00:00Z and activityDateTime le 2024-03-31T00:00:00Z" {
+				t.Errorf("directory audits' filter %q", got)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(graphFile(t, "directoryAudits.json", "https://"+r.Host))
+		default:
+			fixtures.ServeHTTP(w, r)
+		}
+	})
+	opts, rt := env(t, f)
+	dir := filepath.Join(t.TempDir(), "logs")
+	reads, err := SaveLogs(context.Background(), opts, since, until, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "eventTimestamp ge '2024-03-01T00:00:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
+		t.Errorf("ARM filters %q, want %q", filters, want)
+	}
+	status := map[string]LogRead{}
+	for _, r := range reads {
+		status[r.Log+"/"+r.Subscription] = r
+	}
+	if r := status["activity/"+testSub]; r.Status != capture.OK || r.Pages != 2 {
+		t.Errorf("the subscription's Activity Log: %+v", r)
+	}
+	if r := status["tenant-activity/"]; r.Status != capture.Denied || !strings.Contains(r.Permission, "tenant root scope") || r.Pages != 0 {
+		t.Errorf("the tenant's Activity Log: %+v", r)
+	}
+	if r := status["signins/"]; r.Status != capture.Absent || !strings.Contains(r.Error, "P1/P2 licence") {
+		t.Errorf("the sign-ins: %+v", r)
+	}
+	if r := status["audit/"]; r.Status != capture.OK || r.Pages != 1 {
+		t.Errorf("the directory audits: %+v", r)
+	}
+	for _, r := range reads {
+		if strings.Contains(r.Error, secretToken) {
+			t.Errorf("%s: the token in %q", r.Log, r.Error)
+		}
+	}
+	// Every page kept is a body the fakes sent, as sent.
+	sent := map[string]bool{}
+	for _, s := range rt.responses() {
+		sent[string(s.body)] = s.status == 200
+	}
+	var files []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+			if b, _ := os.ReadFile(path); !sent[string(b)] && !strings.Contains(rel, "audit") {
+				t.Errorf("%s is not a body ARM sent: %.200s", rel, b)
+			}
+		}
+		return nil
+	})
+	if want := []string{"activity/" + testSub + "/0001.json", "activity/" + testSub + "/0002.json", "audit/0001.json"}; !slices.Equal(files, want) {
+		t.Errorf("files %q, want %q", files, want)
+	}
+	// The hunt reads them as it reads any export.
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := enrich.Load(enrich.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := hunt.Run(context.Background(), in, hunt.Config{Rules: set, Enricher: enr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[string]bool{}
+	for _, a := range res.Alerts {
+		fired[a.Rule] = true
+	}
+	for _, rule := range []string{"azure.identity.privileged_role_assignment", "azure.subscription.moved_to_other_tenant", "azure.identity.elevate_access.audit"} {
+		if !fired[rule] {
+			t.Errorf("%s did not fire on the fetched logs; fired %v", rule, fired)
+		}
+	}
+	// A second fetch into the same folder is refused.
+	if _, err := SaveLogs(context.Background(), opts, since, until, dir); err == nil || !strings.Contains(err.Error(), "holds files already") {
+		t.Errorf("a second fetch into the folder: %v", err)
+	}
+}
