@@ -93,7 +93,13 @@ func FetchLogs(ctx context.Context, opts Options, since, until time.Time, keep f
 	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK {
 		return nil, fmt.Errorf("azure: the subscriptions could not be listed: %s", ds.Error)
 	}
-	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", since.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
+	// ARM refuses a start past the Activity Log's retention; there is
+	// nothing older to read.
+	armSince := since
+	if oldest := until.Add(-ActivityRetention).Add(time.Minute); armSince.Before(oldest) {
+		armSince = oldest
+	}
+	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", armSince.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
 	reads := make([]LogRead, 0, len(subs)+3)
 	var tasks []func(context.Context)
 	add := func(log, sub string, list lister) {

@@ -44,7 +44,7 @@ func TestSaveLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
 	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
-	var filters []string
+	var filters, auditFilters []string
 	f.monitor.ActivityLogsServer.NewListPager = func(filter string, _ *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
 		filters = append(filters, filter)
 		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
@@ -63,9 +63,7 @@ func TestSaveLogs(t *testing.T) {
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `{"error":{"code":"Authentication_RequestFromNonPremiumTenantOrB2CTenant","message":"Neither tenant is B2C or tenant doesn't have premium license"}}`)
 		case "/v1.0/auditLogs/directoryAudits":
-			if got := r.URL.Query().Get("$filter"); got != "activityDateTime ge 2024-03-01T00:00:00Z and activityDateTime le 2024-03-31T00:00:00Z" {
-				t.Errorf("directory audits' filter %q", got)
-			}
+			auditFilters = append(auditFilters, r.URL.Query().Get("$filter"))
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(graphFile(t, "directoryAudits.json", "https://"+r.Host))
 		default:
@@ -80,6 +78,9 @@ func TestSaveLogs(t *testing.T) {
 	}
 	if want := "eventTimestamp ge '2024-03-01T00:00:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
 		t.Errorf("ARM filters %q, want %q", filters, want)
+	}
+	if want := "activityDateTime ge 2024-03-01T00:00:00Z and activityDateTime le 2024-03-31T00:00:00Z"; !slices.Equal(auditFilters, []string{want}) {
+		t.Errorf("directory audits' filters %q, want %q", auditFilters, want)
 	}
 	status := map[string]LogRead{}
 	for _, r := range reads {
@@ -146,6 +147,14 @@ func TestSaveLogs(t *testing.T) {
 		if !fired[rule] {
 			t.Errorf("%s did not fire on the fetched logs; fired %v", rule, fired)
 		}
+	}
+	// Past the Activity Log's retention, ARM is asked from its edge.
+	filters = nil
+	if _, err := SaveLogs(context.Background(), opts, until.Add(-200*24*time.Hour), until, filepath.Join(t.TempDir(), "old")); err != nil {
+		t.Fatal(err)
+	}
+	if want := "eventTimestamp ge '2024-01-01T00:01:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
+		t.Errorf("200 days: ARM filters %q, want %q", filters, want)
 	}
 	// A second fetch into the same folder is refused.
 	if _, err := SaveLogs(context.Background(), opts, since, until, dir); err == nil || !strings.Contains(err.Error(), "holds files already") {
