@@ -72,7 +72,20 @@ func teamsColor(s alert.Severity) string {
 	return "Default"
 }
 
-// teamsEscape makes text an attacker chose plain in a text run.
+// teamsEscape makes text an attacker chose plain in a text run: no two
+// braces left side by side ("{{{" would keep a pair after one pass of
+// spacing pairs out).
 func teamsEscape(s string) string {
-	return strings.ReplaceAll(report.Terminal(s), "{{", "{ {")
+	s = report.Terminal(s)
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '{' && i > 0 && s[i-1] == '{' {
+			b.WriteByte(' ')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
