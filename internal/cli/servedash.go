@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +23,10 @@ import (
 // serve --dashboard draws, at / of --listen's address, the store's
 // incidents as `mamori alerts --report` writes them: the page a team
 // keeps open, made from the store when it is asked for (so it is never
-// staler than the last cycle). ?since=30d widens it (7 days by default,
-// by the alerts' first events), ?tenant=ID narrows it to one tenant.
+// staler than the last cycle), and reloads itself each minute
+// (?refresh=SECONDS, 0 for never). ?since=30d widens it (7 days by
+// default, by the alerts' first events), ?tenant=ID narrows it to one
+// tenant.
 //
 // The page names people, machines and command lines: off the loopback it
 // asks for the token in MAMORI_DASHBOARD_TOKEN (HTTP basic, any user
@@ -32,6 +35,10 @@ import (
 
 // dashboardSince is how far back the dashboard looks by default.
 const dashboardSince = 7 * 24 * time.Hour
+
+// dashboardRefresh is how often the page reloads itself by default: a
+// page kept open shows the last cycle's incidents without a hand on it.
+const dashboardRefresh = time.Minute
 
 // dashboard is serve's page of the store's incidents.
 type dashboard struct {
@@ -84,6 +91,15 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	refresh := dashboardRefresh
+	if s := r.URL.Query().Get("refresh"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 86400 {
+			http.Error(w, "refresh: seconds between reloads, 0 for none", http.StatusBadRequest)
+			return
+		}
+		refresh = time.Duration(n) * time.Second
+	}
 	var tenants []string
 	if t := r.URL.Query().Get("tenant"); t != "" {
 		tenants = []string{t}
@@ -101,8 +117,10 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	title := "mamori serve: the alerts of the last " + report.Age(since) + " (by their events' time; ?since=30d for more)"
+	in := v.htmlInput(title, "mamori "+Version())
+	in.Refresh = refresh
 	var b bytes.Buffer
-	if err := htmlreport.Write(&b, v.htmlInput(title, "mamori "+Version())); err != nil {
+	if err := htmlreport.Write(&b, in); err != nil {
 		fmt.Fprintln(d.stderr, "mamori serve: --dashboard:", report.Terminal(err.Error()))
 		http.Error(w, "the page could not be drawn: serve's standard error says why", http.StatusInternalServerError)
 		return

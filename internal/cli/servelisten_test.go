@@ -243,6 +243,12 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("the page lacks incident %s (alert %s)", a.Incident, a.ID)
 		}
 	}
+	if !strings.Contains(page, `<meta http-equiv="refresh" content="60">`) {
+		t.Error("the page does not reload itself each minute")
+	}
+	if w := get("/?since=400d&refresh=0", basic); w.Code != http.StatusOK || strings.Contains(w.Body.String(), `http-equiv="refresh"`) {
+		t.Errorf("refresh=0: %d, reloads", w.Code)
+	}
 	for _, h := range []string{"Cache-Control", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"} {
 		if w.Header().Get(h) == "" {
 			t.Errorf("no %s header", h)
@@ -251,7 +257,7 @@ func TestDashboard(t *testing.T) {
 	if w := get("/?since=400d&tenant="+as[0].Tenant, basic); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), as[0].Incident) || !strings.Contains(w.Body.String(), "tenant "+as[0].Tenant) {
 		t.Errorf("one tenant: %d", w.Code)
 	}
-	for target, want := range map[string]int{"/?tenant=11111111-2222-4333-8444-555555555555": http.StatusNotFound, "/?since=soon": http.StatusBadRequest, "/?since=-1h": http.StatusBadRequest} {
+	for target, want := range map[string]int{"/?tenant=11111111-2222-4333-8444-555555555555": http.StatusNotFound, "/?since=soon": http.StatusBadRequest, "/?since=-1h": http.StatusBadRequest, "/?refresh=-5": http.StatusBadRequest} {
 		if w := get(target, basic); w.Code != want {
 			t.Errorf("%s: %d, want %d", target, w.Code, want)
 		}

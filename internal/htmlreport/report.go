@@ -29,6 +29,9 @@ type Input struct {
 	Files     int                 // files read
 	Records   int64               // records read
 	Product   string              // e.g. "mamori v0.3.0"
+	// Refresh makes the page reload itself this often (serve's dashboard,
+	// a page a team keeps open); 0: never.
+	Refresh time.Duration
 	// Posture, when set, adds the posture section: what lets an attack in.
 	Posture *Posture
 	// NotSeen, when set, adds what the hunt could not see: the kinds of
@@ -71,6 +74,7 @@ func Write(w io.Writer, in Input) error {
 // does nothing but lay it out.
 type view struct {
 	Title, Generated, Product string
+	Refresh                   int // seconds; 0: none
 	Files                     int
 	Records                   int64
 	Alerts, Suppressed        int
@@ -148,7 +152,8 @@ type alertRow struct {
 }
 
 func build(in Input) view {
-	v := view{Title: clean(in.Title), Product: clean(in.Product), Files: in.Files, Records: in.Records, Alerts: len(in.Alerts)}
+	v := view{Title: clean(in.Title), Product: clean(in.Product), Files: in.Files, Records: in.Records, Alerts: len(in.Alerts),
+		Refresh: int(in.Refresh / time.Second)}
 	v.Hunt = in.Posture == nil || in.Files > 0 || len(in.Alerts) > 0
 	v.Posture = postureSection(in.Posture)
 	if v.Title == "" {
