@@ -25,7 +25,8 @@ func fetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 Reads a tenant's logs from Azure itself: each subscription's Activity Log and the
 tenant's (a Global Administrator's elevated access is there), and Entra ID's
-sign-ins and directory audits, for the last --since, and writes every page as
+sign-ins (users', service principals' and managed identities'; --noninteractive
+adds users' token refreshes) and directory audits, for the last --since, and writes every page as
 the API returned it under DIR, for 'mamori hunt DIR'. Sign in as for posture:
 az login, the AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET variables,
 or a workload or managed identity. Reader on the subscriptions reads their
@@ -36,6 +37,7 @@ and the others are fetched.
 	out := fs.String("out", "", "the folder to write the logs to: new, or empty")
 	since := fs.String("since", "30d", "how far back to read (the Activity Log keeps 90 days, the sign-ins 30)")
 	tenant := fs.String("tenant", "", "the tenant to read (default: the signed-in identity's)")
+	nonInteractive := fs.Bool("noninteractive", false, "also users' non-interactive sign-ins (a client's token refreshes, where a stolen refresh token shows; often the most records of all)")
 	var subs multiFlag
 	fs.Var(&subs, "subscription", "a subscription whose Activity Log to read (repeatable, or comma-separated; default: every one the identity can read)")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
@@ -70,7 +72,7 @@ and the others are fetched.
 			fmt.Fprintf(stderr, "\r\x1b[Kreading Azure's logs: %d of %s", done, plural.Count(total, "log", "logs"))
 		}
 	}
-	reads, err := azure.SaveLogs(ctx, opts, until.Add(-span), until, *out)
+	reads, err := azure.SaveLogs(ctx, opts, azure.LogsOptions{NonInteractive: *nonInteractive}, until.Add(-span), until, *out)
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r\x1b[K")
 	}
@@ -121,10 +123,13 @@ func writeFetched(stdout, stderr io.Writer, reads []azure.LogRead, dir string, f
 
 // fetchedNames are the logs fetch reads, for people.
 var fetchedNames = map[string]string{
-	azure.LogActivity:       "Activity Log",
-	azure.LogTenantActivity: "the tenant's Activity Log",
-	azure.LogSignIns:        "Entra ID sign-ins",
-	azure.LogAudits:         "Entra ID directory audits",
+	azure.LogActivity:                "Activity Log",
+	azure.LogTenantActivity:          "the tenant's Activity Log",
+	azure.LogSignIns:                 "Entra ID sign-ins of users",
+	azure.LogSignInsServicePrincipal: "Entra ID sign-ins of service principals",
+	azure.LogSignInsManagedIdentity:  "Entra ID sign-ins of managed identities",
+	azure.LogSignInsNonInteractive:   "Entra ID non-interactive sign-ins of users",
+	azure.LogAudits:                  "Entra ID directory audits",
 }
 
 // guid is the shape of a subscription's or a tenant's id.

@@ -54,7 +54,7 @@ func TestWriteFetched(t *testing.T) {
 	for _, want := range []string{
 		"mamori fetch: Activity Log of subscription " + sub + ": 3 pages\n",
 		"mamori fetch: the tenant's Activity Log: denied (0 pages): HTTP 403 AuthorizationFailed; it needs a role at /\n",
-		"mamori fetch: Entra ID sign-ins: absent (0 pages): the tenant has no Entra ID P1/P2 licence: HTTP 403 \\x1b[31m\n",
+		"mamori fetch: Entra ID sign-ins of users: absent (0 pages): the tenant has no Entra ID P1/P2 licence: HTTP 403 \\x1b[31m\n",
 		"mamori fetch: Entra ID directory audits: 1 page\n",
 	} {
 		if !strings.Contains(errs.String(), want) {

@@ -33,16 +33,41 @@ import (
 const (
 	LogActivity       = "activity"        // per subscription: arm/subscriptions/{sub}/.../eventtypes/management/values
 	LogTenantActivity = "tenant-activity" // /providers/Microsoft.Insights/eventtypes/management/values
-	LogSignIns        = "signins"         // graph/auditLogs/signIns
+	LogSignIns        = "signins"         // graph/auditLogs/signIns: users' interactive sign-ins
 	LogAudits         = "audit"           // graph/auditLogs/directoryAudits
+	// Graph's beta gives the sign-ins v1.0 does not: a service
+	// principal's, a managed identity's, and (LogsOptions.NonInteractive)
+	// users' non-interactive ones, a token refreshed by a client, many
+	// more.
+	LogSignInsServicePrincipal = "signins-serviceprincipal"
+	LogSignInsManagedIdentity  = "signins-managedidentity"
+	LogSignInsNonInteractive   = "signins-noninteractive"
 )
+
+// betaSignIns are the beta sign-in logs, by their signInEventTypes.
+var betaSignIns = []struct{ log, eventType string }{
+	{LogSignInsServicePrincipal, "servicePrincipal"},
+	{LogSignInsManagedIdentity, "managedIdentity"},
+	{LogSignInsNonInteractive, "nonInteractiveUser"},
+}
 
 // logPermissions is what reading each log needs.
 var logPermissions = map[string]string{
-	LogActivity:       "Microsoft.Insights/eventtypes/values/read (Reader or Monitoring Reader on the subscription)",
-	LogTenantActivity: "Microsoft.Insights/eventtypes/values/read at the tenant root scope (/), e.g. Monitoring Reader at /",
-	LogSignIns:        "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
-	LogAudits:         "Microsoft Graph AuditLog.Read.All",
+	LogActivity:                "Microsoft.Insights/eventtypes/values/read (Reader or Monitoring Reader on the subscription)",
+	LogTenantActivity:          "Microsoft.Insights/eventtypes/values/read at the tenant root scope (/), e.g. Monitoring Reader at /",
+	LogSignIns:                 "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
+	LogSignInsServicePrincipal: "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
+	LogSignInsManagedIdentity:  "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
+	LogSignInsNonInteractive:   "Microsoft Graph AuditLog.Read.All, and an Entra ID P1 or P2 licence",
+	LogAudits:                  "Microsoft Graph AuditLog.Read.All",
+}
+
+// LogsOptions says which logs FetchLogs reads beyond the default ones.
+type LogsOptions struct {
+	// NonInteractive adds users' non-interactive sign-ins: a client's
+	// token refreshes, often the most records of a tenant's logs, where a
+	// stolen refresh token is used.
+	NonInteractive bool
 }
 
 // ActivityRetention is how far back Azure keeps the Activity Log.
@@ -70,7 +95,7 @@ type LogRead struct {
 // identity may read the Activity Log but not the sign-ins. FetchLogs
 // fails only when no credential works, the subscriptions cannot be
 // listed, or ctx ends.
-func FetchLogs(ctx context.Context, opts Options, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]LogRead, error) {
+func FetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]LogRead, error) {
 	opts = opts.withDefaults()
 	if opts.Credential == nil {
 		cred, err := newCredential(opts.TenantID)
@@ -100,12 +125,10 @@ func FetchLogs(ctx context.Context, opts Options, since, until time.Time, keep f
 		armSince = oldest
 	}
 	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", armSince.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
-	reads := make([]LogRead, 0, len(subs)+3)
-	var tasks []func(context.Context)
+	var reads []LogRead
+	var lists []lister
 	add := func(log, sub string, list lister) {
-		reads = append(reads, LogRead{Log: log, Subscription: sub})
-		r := &reads[len(reads)-1]
-		tasks = append(tasks, func(ctx context.Context) { c.stream(ctx, r, list, keep) })
+		reads, lists = append(reads, LogRead{Log: log, Subscription: sub}), append(lists, list)
 	}
 	for _, sub := range subs {
 		client, err := armmonitor.NewActivityLogsClient(sub, opts.Credential, c.armOpts)
@@ -129,6 +152,19 @@ func FetchLogs(ctx context.Context, opts Options, since, until time.Time, keep f
 		url.QueryEscape("createdDateTime ge "+graphSince+" and createdDateTime le "+graphUntil), "@odata.nextLink"))
 	add(LogAudits, "", c.rawList(c.graph, c.graphV1+"/auditLogs/directoryAudits?$top=999&$filter="+
 		url.QueryEscape("activityDateTime ge "+graphSince+" and activityDateTime le "+graphUntil), "@odata.nextLink"))
+	beta := strings.TrimSuffix(c.graphV1, "/v1.0") + "/beta"
+	for _, b := range betaSignIns {
+		if b.log == LogSignInsNonInteractive && !lo.NonInteractive {
+			continue
+		}
+		add(b.log, "", c.rawList(c.graph, beta+"/auditLogs/signIns?$top=999&$filter="+url.QueryEscape("createdDateTime ge "+graphSince+
+			" and createdDateTime le "+graphUntil+" and signInEventTypes/any(t: t eq '"+b.eventType+"')"), "@odata.nextLink"))
+	}
+	// Each task fills its own read, once reads grows no more.
+	tasks := make([]func(context.Context), len(reads))
+	for i := range reads {
+		tasks[i] = func(ctx context.Context) { c.stream(ctx, &reads[i], lists[i], keep) }
+	}
 	c.runAll(ctx, tasks)
 	if err := ctx.Err(); err != nil {
 		return reads, fmt.Errorf("azure: reading the logs stopped: %w", err)
@@ -179,11 +215,11 @@ func (e errKeep) Error() string { return e.err.Error() }
 // dir/activity/SUBSCRIPTION/0001.json), written whole or not at all (a
 // page goes under its name once written), so that `mamori hunt dir`
 // reads them as the API gave them.
-func SaveLogs(ctx context.Context, opts Options, since, until time.Time, dir string) ([]LogRead, error) {
+func SaveLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, dir string) ([]LogRead, error) {
 	if err := EmptyFolder(dir); err != nil {
 		return nil, err
 	}
-	return FetchLogs(ctx, opts, since, until, func(log, sub string, page int, body []byte) error {
+	return FetchLogs(ctx, opts, lo, since, until, func(log, sub string, page int, body []byte) error {
 		folder := filepath.Join(dir, log)
 		if sub != "" {
 			if !subscriptionID.MatchString(sub) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	mamori "github.com/mamori-sec/mamori"
 	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/event"
 	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 	"github.com/mamori-sec/mamori/internal/rules"
@@ -44,9 +46,12 @@ func TestSaveLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
 	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
-	var filters, auditFilters []string
+	var filters, auditFilters, betaFilters []string
+	var mu sync.Mutex // the fakes answer on goroutines of their own
 	f.monitor.ActivityLogsServer.NewListPager = func(filter string, _ *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
+		mu.Lock()
 		filters = append(filters, filter)
+		mu.Unlock()
 		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
 			resp.AddPage(200, page[armmonitor.ActivityLogsClientListResponse](t, `{"value":[`+string(restEvent(t, name))+`]}`), nil)
 		}
@@ -62,8 +67,24 @@ func TestSaveLogs(t *testing.T) {
 		case "/v1.0/auditLogs/signIns":
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `{"error":{"code":"Authentication_RequestFromNonPremiumTenantOrB2CTenant","message":"Neither tenant is B2C or tenant doesn't have premium license"}}`)
+		case "/beta/auditLogs/signIns":
+			mu.Lock()
+			betaFilters = append(betaFilters, r.URL.Query().Get("$filter"))
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			if strings.Contains(r.URL.Query().Get("$filter"), "'servicePrincipal'") {
+				b, err := os.ReadFile(filepath.Join("..", "..", "source", "entra", "testdata", "signin_graph_beta_sp.json"))
+				if err != nil {
+					t.Error(err)
+				}
+				io.WriteString(w, `{"@odata.context":"https://`+r.Host+`/beta/$metadata#auditLogs/signIns","value":[`+string(b)+`]}`)
+				return
+			}
+			io.WriteString(w, `{"@odata.context":"https://`+r.Host+`/beta/$metadata#auditLogs/signIns","value":[]}`)
 		case "/v1.0/auditLogs/directoryAudits":
+			mu.Lock()
 			auditFilters = append(auditFilters, r.URL.Query().Get("$filter"))
+			mu.Unlock()
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(graphFile(t, "directoryAudits.json", "https://"+r.Host))
 		default:
@@ -72,7 +93,7 @@ func TestSaveLogs(t *testing.T) {
 	})
 	opts, rt := env(t, f)
 	dir := filepath.Join(t.TempDir(), "logs")
-	reads, err := SaveLogs(context.Background(), opts, since, until, dir)
+	reads, err := SaveLogs(context.Background(), opts, LogsOptions{}, since, until, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +102,13 @@ func TestSaveLogs(t *testing.T) {
 	}
 	if want := "activityDateTime ge 2024-03-01T00:00:00Z and activityDateTime le 2024-03-31T00:00:00Z"; !slices.Equal(auditFilters, []string{want}) {
 		t.Errorf("directory audits' filters %q, want %q", auditFilters, want)
+	}
+	slices.Sort(betaFilters)
+	if want := []string{
+		"createdDateTime ge 2024-03-01T00:00:00Z and createdDateTime le 2024-03-31T00:00:00Z and signInEventTypes/any(t: t eq 'managedIdentity')",
+		"createdDateTime ge 2024-03-01T00:00:00Z and createdDateTime le 2024-03-31T00:00:00Z and signInEventTypes/any(t: t eq 'servicePrincipal')",
+	}; !slices.Equal(betaFilters, want) {
+		t.Errorf("beta sign-ins' filters %q, want %q (no non-interactive ones unless asked)", betaFilters, want)
 	}
 	status := map[string]LogRead{}
 	for _, r := range reads {
@@ -113,13 +141,14 @@ func TestSaveLogs(t *testing.T) {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(dir, path)
 			files = append(files, filepath.ToSlash(rel))
-			if b, _ := os.ReadFile(path); !sent[string(b)] && !strings.Contains(rel, "audit") {
+			if b, _ := os.ReadFile(path); !sent[string(b)] && strings.HasPrefix(filepath.ToSlash(rel), "activity/") {
 				t.Errorf("%s is not a body ARM sent: %.200s", rel, b)
 			}
 		}
 		return nil
 	})
-	if want := []string{"activity/" + testSub + "/0001.json", "activity/" + testSub + "/0002.json", "audit/0001.json"}; !slices.Equal(files, want) {
+	if want := []string{"activity/" + testSub + "/0001.json", "activity/" + testSub + "/0002.json", "audit/0001.json",
+		"signins-managedidentity/0001.json", "signins-serviceprincipal/0001.json"}; !slices.Equal(files, want) {
 		t.Errorf("files %q, want %q", files, want)
 	}
 	// The hunt reads them as it reads any export.
@@ -139,6 +168,9 @@ func TestSaveLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := res.Kinds[event.KindSignIn]; n != 1 {
+		t.Errorf("%d sign-ins hunted, want the service principal's", n)
+	}
 	fired := map[string]bool{}
 	for _, a := range res.Alerts {
 		fired[a.Rule] = true
@@ -150,14 +182,17 @@ func TestSaveLogs(t *testing.T) {
 	}
 	// Past the Activity Log's retention, ARM is asked from its edge.
 	filters = nil
-	if _, err := SaveLogs(context.Background(), opts, until.Add(-200*24*time.Hour), until, filepath.Join(t.TempDir(), "old")); err != nil {
+	if _, err := SaveLogs(context.Background(), opts, LogsOptions{NonInteractive: true}, until.Add(-200*24*time.Hour), until, filepath.Join(t.TempDir(), "old")); err != nil {
 		t.Fatal(err)
 	}
 	if want := "eventTimestamp ge '2024-01-01T00:01:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
 		t.Errorf("200 days: ARM filters %q, want %q", filters, want)
 	}
+	if !slices.ContainsFunc(betaFilters, func(f string) bool { return strings.HasSuffix(f, "signInEventTypes/any(t: t eq 'nonInteractiveUser')") }) {
+		t.Errorf("non-interactive sign-ins asked for, not read: %q", betaFilters)
+	}
 	// A second fetch into the same folder is refused.
-	if _, err := SaveLogs(context.Background(), opts, since, until, dir); err == nil || !strings.Contains(err.Error(), "holds files already") {
+	if _, err := SaveLogs(context.Background(), opts, LogsOptions{}, since, until, dir); err == nil || !strings.Contains(err.Error(), "holds files already") {
 		t.Errorf("a second fetch into the folder: %v", err)
 	}
 }
