@@ -158,5 +158,36 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if missing > 0 && limited > 0 {
 		fmt.Fprintf(stdout, "%d more may leave some findings not assessed.\n", limited)
 	}
+	if *from == "" {
+		// The logs 'mamori fetch' reads: their first page, kept nowhere.
+		reads, err := azure.ProbeLogs(ctx, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)})
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori doctor: fetch:", report.Terminal(err.Error()))
+			return ExitError
+		}
+		writeFetchAbilities(stdout, reads)
+	}
 	return ExitOK
+}
+
+// writeFetchAbilities says which logs 'mamori fetch' can read, and what
+// the others need.
+func writeFetchAbilities(w io.Writer, reads []azure.LogRead) {
+	fmt.Fprintln(w, "\nmamori fetch (the logs themselves, read from Azure):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range reads {
+		name := fetchedNames[r.Log]
+		if r.Subscription != "" {
+			name += " of subscription " + r.Subscription
+		}
+		switch r.Status {
+		case capture.OK:
+			fmt.Fprintf(tw, "  %s\tok\t\n", name)
+		case capture.Denied:
+			fmt.Fprintf(tw, "  %s\tMISSING\t%s\n", name, report.Terminal(r.Permission))
+		default:
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, r.Status, report.Terminal(r.Error))
+		}
+	}
+	tw.Flush()
 }

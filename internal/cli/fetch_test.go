@@ -69,3 +69,23 @@ func TestWriteFetched(t *testing.T) {
 		t.Errorf("nothing read: %q", errs.String())
 	}
 }
+
+// doctor says, log by log, what fetch can read and what the others need.
+func TestWriteFetchAbilities(t *testing.T) {
+	var b strings.Builder
+	writeFetchAbilities(&b, []azure.LogRead{
+		{Log: azure.LogActivity, Subscription: "00000000-0000-0000-0000-00000000000a", Pages: 1, Status: capture.OK},
+		{Log: azure.LogTenantActivity, Status: capture.Denied, Error: "HTTP 403", Permission: "a role at /"},
+		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"},
+	})
+	for _, want := range []string{
+		"\nmamori fetch (the logs themselves, read from Azure):\n",
+		"  Activity Log of subscription 00000000-0000-0000-0000-00000000000a  ok",
+		"  the tenant's Activity Log                                          MISSING  a role at /\n",
+		"  Entra ID sign-ins of users                                         absent   the tenant has no Entra ID P1/P2 licence\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+}

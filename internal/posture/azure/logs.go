@@ -96,6 +96,19 @@ type LogRead struct {
 // fails only when no credential works, the subscriptions cannot be
 // listed, or ctx ends.
 func FetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]LogRead, error) {
+	return fetchLogs(ctx, opts, lo, since, until, keep, false)
+}
+
+// ProbeLogs reads the first page of each log FetchLogs reads (of the last
+// day, in one subscription unless opts names some), and keeps none: what
+// `mamori doctor` says of `mamori fetch`. A log read is OK whether or not
+// it had more pages.
+func ProbeLogs(ctx context.Context, opts Options) ([]LogRead, error) {
+	until := time.Now().UTC()
+	return fetchLogs(ctx, opts, LogsOptions{NonInteractive: true}, until.Add(-24*time.Hour), until, func(string, string, int, []byte) error { return nil }, true)
+}
+
+func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, keep func(log, sub string, page int, body []byte) error, probe bool) ([]LogRead, error) {
 	opts = opts.withDefaults()
 	if opts.Credential == nil {
 		cred, err := newCredential(opts.TenantID)
@@ -107,7 +120,7 @@ func FetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 	if err := signIn(ctx, opts, ""); err != nil {
 		return nil, err
 	}
-	c, err := newCollector(opts, false)
+	c, err := newCollector(opts, probe)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +128,11 @@ func FetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 	if err != nil {
 		return nil, fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))
 	}
-	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK {
+	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK && ds.Status != capture.Partial {
 		return nil, fmt.Errorf("azure: the subscriptions could not be listed: %s", ds.Error)
+	}
+	if probe && len(subs) > 1 && len(opts.Subscriptions) == 0 {
+		subs = subs[:1] // as posture's probe: one subscription unless told
 	}
 	// ARM refuses a start past the Activity Log's retention; there is
 	// nothing older to read.
@@ -186,7 +202,7 @@ func (c *collector) stream(ctx context.Context, lr *LogRead, list lister, keep f
 	}
 	err := list(withReading(ctx, r))
 	lr.Pages = r.streamed
-	if err == nil {
+	if err == nil || errors.Is(err, errStopped) { // a probe's first page
 		lr.Status = capture.OK
 		return
 	}

@@ -196,3 +196,44 @@ func TestSaveLogs(t *testing.T) {
 		t.Errorf("a second fetch into the folder: %v", err)
 	}
 }
+
+// ProbeLogs reads each log's first page only (doctor's view of fetch):
+// a log of two pages is read once, and a refused one is said with what
+// it needs.
+func TestProbeLogs(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	var mu sync.Mutex
+	calls := 0
+	f.monitor.ActivityLogsServer.NewListPager = func(string, *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
+			resp.AddPage(200, page[armmonitor.ActivityLogsClientListResponse](t, `{"value":[`+string(restEvent(t, name))+`]}`), nil)
+		}
+		return
+	}
+	f.monitor.TenantActivityLogsServer.NewListPager = func(*armmonitor.TenantActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.TenantActivityLogsClientListResponse]) {
+		resp.AddResponseError(http.StatusForbidden, "AuthorizationFailed")
+		return
+	}
+	opts, _ := env(t, f)
+	reads, err := ProbeLogs(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLog := map[string]LogRead{}
+	for _, r := range reads {
+		byLog[r.Log] = r
+	}
+	if r := byLog[LogActivity]; r.Status != capture.OK || r.Pages != 1 || r.Subscription != testSub || calls != 1 {
+		t.Errorf("the Activity Log probed: %+v, %d listings", r, calls)
+	}
+	if r := byLog[LogTenantActivity]; r.Status != capture.Denied || r.Permission == "" {
+		t.Errorf("the tenant's Activity Log probed: %+v", r)
+	}
+	if _, ok := byLog[LogSignInsNonInteractive]; !ok {
+		t.Errorf("the non-interactive sign-ins not probed: %+v", reads)
+	}
+}
