@@ -26,8 +26,9 @@ func fetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 Reads a tenant's logs from Azure itself: each subscription's Activity Log and the
 tenant's (a Global Administrator's elevated access is there), and Entra ID's
 sign-ins (users', service principals' and managed identities'; --noninteractive
-adds users' token refreshes) and directory audits, for the last --since, and writes every page as
-the API returned it under DIR, for 'mamori hunt DIR'. Sign in as for posture:
+adds users' token refreshes) and directory audits, for the last --since, and
+writes every page as the API returned it under DIR, for 'mamori hunt DIR'.
+'mamori doctor' says which of them the identity can read. Sign in as for posture:
 az login, the AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET variables,
 or a workload or managed identity. Reader on the subscriptions reads their
 Activity Log; the tenant's needs a role at the root scope (/), the sign-ins and
