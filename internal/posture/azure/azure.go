@@ -145,18 +145,7 @@ func Probe(ctx context.Context, opts Options) (*capture.Capture, error) {
 
 // run builds the collector and reads the tenant.
 func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error) {
-	opts = opts.withDefaults()
-	if opts.Credential == nil {
-		cred, err := newCredential(opts.TenantID)
-		if err != nil {
-			return nil, err
-		}
-		opts.Credential = cred
-	}
-	if err := signIn(ctx, opts, "; to judge saved responses use --from DIR"); err != nil {
-		return nil, err
-	}
-	c, err := newCollector(opts, probe)
+	c, err := connect(ctx, opts, probe, "; to judge saved responses use --from DIR")
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +156,23 @@ func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error
 		return nil, fmt.Errorf("azure: collection stopped: %w", err)
 	}
 	return c.out, nil
+}
+
+// connect fills opts' defaults and credential, signs in (hint ends the
+// advice when that fails) and builds the collector.
+func connect(ctx context.Context, opts Options, probe bool, hint string) (*collector, error) {
+	opts = opts.withDefaults()
+	if opts.Credential == nil {
+		cred, err := newCredential(opts.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		opts.Credential = cred
+	}
+	if err := signIn(ctx, opts, hint); err != nil {
+		return nil, err
+	}
+	return newCollector(opts, probe)
 }
 
 // newCredential is azidentity's DefaultAzureCredential for the tenant

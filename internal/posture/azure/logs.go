@@ -109,21 +109,11 @@ func ProbeLogs(ctx context.Context, opts Options) ([]LogRead, error) {
 }
 
 func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, keep func(log, sub string, page int, body []byte) error, probe bool) ([]LogRead, error) {
-	opts = opts.withDefaults()
-	if opts.Credential == nil {
-		cred, err := newCredential(opts.TenantID)
-		if err != nil {
-			return nil, err
-		}
-		opts.Credential = cred
-	}
-	if err := signIn(ctx, opts, ""); err != nil {
-		return nil, err
-	}
-	c, err := newCollector(opts, probe)
+	c, err := connect(ctx, opts, probe, "")
 	if err != nil {
 		return nil, err
 	}
+	opts = c.opts
 	subs, err := c.subscriptionIDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))

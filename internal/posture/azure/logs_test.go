@@ -36,21 +36,15 @@ func restEvent(t *testing.T, name string) json.RawMessage {
 	return b
 }
 
-// The logs of a tenant fetched through the SDK and Graph, as a hunt then
-// reads them: each subscription's Activity Log in its pages, byte for byte,
-// with the time filter asked of ARM; the directory audits; the tenant's
-// Activity Log refused (the permission named) and the sign-ins absent
-// (no licence), reported, not fatal. The folder, hunted, holds the
-// attack's steps.
-func TestSaveLogs(t *testing.T) {
-	t.Parallel()
-	f := newFakes(t)
-	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
-	var filters, auditFilters, betaFilters []string
+// activityFakes answers each subscription's Activity Log with two pages
+// (a role grant, then the subscription moved away), and refuses the
+// tenant's; it returns the filters ARM was asked.
+func activityFakes(t *testing.T, f *fakes) (filters func() []string) {
 	var mu sync.Mutex // the fakes answer on goroutines of their own
+	var asked []string
 	f.monitor.ActivityLogsServer.NewListPager = func(filter string, _ *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
 		mu.Lock()
-		filters = append(filters, filter)
+		asked = append(asked, filter)
 		mu.Unlock()
 		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
 			resp.AddPage(200, page[armmonitor.ActivityLogsClientListResponse](t, `{"value":[`+string(restEvent(t, name))+`]}`), nil)
@@ -61,6 +55,26 @@ func TestSaveLogs(t *testing.T) {
 		resp.AddResponseError(http.StatusForbidden, "AuthorizationFailed")
 		return
 	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(asked)
+	}
+}
+
+// The logs of a tenant fetched through the SDK and Graph, as a hunt then
+// reads them: each subscription's Activity Log in its pages, byte for byte,
+// with the time filter asked of ARM; the directory audits; the tenant's
+// Activity Log refused (the permission named) and the sign-ins absent
+// (no licence), reported, not fatal. The folder, hunted, holds the
+// attack's steps.
+func TestSaveLogs(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	var auditFilters, betaFilters []string
+	var mu sync.Mutex // the fakes answer on goroutines of their own
+	armFilters := activityFakes(t, f)
 	fixtures := f.graph
 	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -97,8 +111,8 @@ func TestSaveLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "eventTimestamp ge '2024-03-01T00:00:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
-		t.Errorf("ARM filters %q, want %q", filters, want)
+	if want := "eventTimestamp ge '2024-03-01T00:00:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(armFilters(), []string{want}) {
+		t.Errorf("ARM filters %q, want %q", armFilters(), want)
 	}
 	if want := "activityDateTime ge 2024-03-01T00:00:00Z and activityDateTime le 2024-03-31T00:00:00Z"; !slices.Equal(auditFilters, []string{want}) {
 		t.Errorf("directory audits' filters %q, want %q", auditFilters, want)
@@ -181,12 +195,11 @@ func TestSaveLogs(t *testing.T) {
 		}
 	}
 	// Past the Activity Log's retention, ARM is asked from its edge.
-	filters = nil
 	if _, err := SaveLogs(context.Background(), opts, LogsOptions{NonInteractive: true}, until.Add(-200*24*time.Hour), until, filepath.Join(t.TempDir(), "old")); err != nil {
 		t.Fatal(err)
 	}
-	if want := "eventTimestamp ge '2024-01-01T00:01:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; !slices.Equal(filters, []string{want}) {
-		t.Errorf("200 days: ARM filters %q, want %q", filters, want)
+	if want := "eventTimestamp ge '2024-01-01T00:01:00Z' and eventTimestamp le '2024-03-31T00:00:00Z'"; len(armFilters()) != 2 || armFilters()[1] != want {
+		t.Errorf("200 days: ARM filters %q, want %q last", armFilters(), want)
 	}
 	if !slices.ContainsFunc(betaFilters, func(f string) bool { return strings.HasSuffix(f, "signInEventTypes/any(t: t eq 'nonInteractiveUser')") }) {
 		t.Errorf("non-interactive sign-ins asked for, not read: %q", betaFilters)
@@ -203,21 +216,7 @@ func TestSaveLogs(t *testing.T) {
 func TestProbeLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
-	var mu sync.Mutex
-	calls := 0
-	f.monitor.ActivityLogsServer.NewListPager = func(string, *armmonitor.ActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.ActivityLogsClientListResponse]) {
-		mu.Lock()
-		calls++
-		mu.Unlock()
-		for _, name := range []string{"rest_role_assignment_owner.json", "rest_subscription_update_tenant.json"} {
-			resp.AddPage(200, page[armmonitor.ActivityLogsClientListResponse](t, `{"value":[`+string(restEvent(t, name))+`]}`), nil)
-		}
-		return
-	}
-	f.monitor.TenantActivityLogsServer.NewListPager = func(*armmonitor.TenantActivityLogsClientListOptions) (resp azfake.PagerResponder[armmonitor.TenantActivityLogsClientListResponse]) {
-		resp.AddResponseError(http.StatusForbidden, "AuthorizationFailed")
-		return
-	}
+	armFilters := activityFakes(t, f)
 	opts, _ := env(t, f)
 	reads, err := ProbeLogs(context.Background(), opts)
 	if err != nil {
@@ -227,8 +226,8 @@ func TestProbeLogs(t *testing.T) {
 	for _, r := range reads {
 		byLog[r.Log] = r
 	}
-	if r := byLog[LogActivity]; r.Status != capture.OK || r.Pages != 1 || r.Subscription != testSub || calls != 1 {
-		t.Errorf("the Activity Log probed: %+v, %d listings", r, calls)
+	if r := byLog[LogActivity]; r.Status != capture.OK || r.Pages != 1 || r.Subscription != testSub || len(armFilters()) != 1 {
+		t.Errorf("the Activity Log probed: %+v, %d listings", r, len(armFilters()))
 	}
 	if r := byLog[LogTenantActivity]; r.Status != capture.Denied || r.Permission == "" {
 		t.Errorf("the tenant's Activity Log probed: %+v", r)
