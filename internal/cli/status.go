@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,8 @@ watches.
 	spanVar(fs, quiet, "quiet", 24*time.Hour, "a log the rules read that has not arrived for this `span` (24h, 2d) is quiet (0: never); a sparse log gets up to seven of its usual gaps, a week at most")
 	format := fs.String("format", "table", "output format: table or json")
 	forget := fs.String("forget-tenant", "", "forget this tenant's logs (a tenant no longer watched), then exit")
+	var tenantIDs multiFlag
+	fs.Var(&tenantIDs, "tenant", "only this tenant's logs, quiet ones and gaps (its `id`; repeatable, or comma-separated): one customer's check of a store that serves many")
 	var ruleDirs multiFlag
 	fs.Var(&ruleDirs, "rules", "a folder (or file) of your own Sigma rules, as given to serve; repeatable")
 	onlyUser := fs.Bool("only-user-rules", false, "only the rules given with --rules, as given to serve")
@@ -76,10 +79,18 @@ watches.
 		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
 		return ExitError
 	}
+	tenants, err := onlyTenants(tenantIDs, h, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori status: --tenant", err)
+		return ExitUsage
+	}
+	if tenants != nil {
+		h = tenantHealth(h, tenants)
+	}
 	if *format == "json" {
 		err = report.WriteStoreStatus(stdout, statusJSON(h))
 	} else {
-		err = writeStatus(stdout, h, *path, now)
+		err = writeStatus(stdout, h, *path, now, tenants)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori status:", err)
@@ -93,13 +104,20 @@ watches.
 
 // writeStatus prints the store's logs, then the quiet ones and those
 // never seen, then the compute creates the rules could not judge.
-func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error {
+func writeStatus(w io.Writer, h serve.Health, path string, now time.Time, tenants []string) error {
 	if len(h.Logs) == 0 {
 		_, err := fmt.Fprintf(w, "The store %s has read no logs yet.\n", report.Terminal(path))
 		return err
 	}
-	reads, arrived := h.Reads()
-	if err := report.WriteStoreLogsRead(w, reads, arrived, now, nil); err != nil {
+	var err error
+	if tenants != nil {
+		reads, arrived := h.TenantReads(tenants)
+		err = report.WriteTenantLogsRead(w, tenants, reads, arrived, now, nil)
+	} else {
+		reads, arrived := h.Reads()
+		err = report.WriteStoreLogsRead(w, reads, arrived, now, nil)
+	}
+	if err != nil {
 		return err
 	}
 	if n, subs := tenantCount(h.Tenants); n > 0 {
@@ -145,6 +163,21 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time) error 
 		return err
 	}
 	return nil
+}
+
+// tenantHealth is the store's health as one customer's check sees it:
+// its own logs and gaps, the quiet logs that are its or the whole
+// store's; what the service holds for its receivers and the compute
+// creates it could not judge are the service's, not the tenant's, and
+// left out (the store-wide status says them).
+func tenantHealth(h serve.Health, tenants []string) serve.Health {
+	of := func(t string) bool { return slices.Contains(tenants, strings.ToLower(t)) }
+	h.Tenants = slices.DeleteFunc(slices.Clone(h.Tenants), func(l store.TenantLogSeen) bool { return !of(l.Tenant) })
+	h.Quiet = slices.DeleteFunc(slices.Clone(h.Quiet), func(q serve.Quiet) bool { return q.Tenant != "" && !of(q.Tenant) })
+	h.NotSeenByTenant = slices.DeleteFunc(slices.Clone(h.NotSeenByTenant), func(g coverage.TenantGaps) bool { return !of(g.Tenant) })
+	h.Unsized, h.LearnedCapped = coverage.Unsized{}, time.Time{}
+	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = 0, time.Time{}, 0
+	return h
 }
 
 // writeLearnedCapped says when a table of what serve learns was last

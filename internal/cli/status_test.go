@@ -216,6 +216,24 @@ func TestStatusSaysWhichTenantStopped(t *testing.T) {
 		t.Errorf("told %q; want the two quiet logs, alone", told)
 	}
 
+	// One customer's check: its own logs and its own quiet subscription,
+	// not the other tenant's silence; a tenant the store does not follow
+	// is refused.
+	code, out, errs = run(t, "", "status", "--store", db, "--tenant", strings.ToUpper(served[0].Tenant))
+	if code != ExitFindings || !strings.Contains(out, "LOGS OF TENANT "+served[0].Tenant+" IN THE STORE") ||
+		!strings.Contains(out, `Azure Activity Log of subscription gone\x1b[2Jsub (tenant `+served[0].Tenant+`): nothing new`) ||
+		strings.Contains(out, "of tenant gone") || strings.Contains(out, "NOT JUDGED") {
+		t.Errorf("status --tenant: exit %d (%s):\n%s", code, errs, out)
+	}
+	code, out, _ = run(t, "", "status", "--store", db, "--tenant", served[0].Tenant, "--format", "json")
+	doc.Tenants, doc.Quiet = nil, nil
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings || len(doc.Tenants) != len(served)+1 || len(doc.Quiet) != 1 || doc.Quiet[0].Subscription != goneSub {
+		t.Errorf("status --tenant --format json: exit %d (%v): tenants %+v, quiet %+v", code, err, doc.Tenants, doc.Quiet)
+	}
+	if code, _, errs := run(t, "", "status", "--store", db, "--tenant", "11111111-2222-4333-8444-555555555555"); code != ExitUsage || !strings.Contains(errs, "the store follows no such tenant") {
+		t.Errorf("status --tenant unknown: exit %d, %q", code, errs)
+	}
+
 	if code, out, errs := run(t, "", "status", "--store", db, "--forget-tenant", gone); code != ExitOK || !strings.Contains(out, "Forgot 1 log of tenant") {
 		t.Errorf("--forget-tenant: exit %d, %q, %q", code, out, errs)
 	}
