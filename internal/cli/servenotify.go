@@ -63,7 +63,7 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	}
 	waited := false
 	for i := range ms {
-		wait := rv.pace(&ms[i], ci.incs, told, held, now)
+		wait := pace(&ms[i], rv.every[i], ci.incs, told, held, now)
 		if !ms[i].Empty() {
 			out.posts++
 			if rv.send(ctx, i, &ms[i], ci, held, st, stderr, now) {
@@ -126,7 +126,7 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 	if err := st.Release(ctx, told); err != nil {
 		fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 	}
-	if rv.every > 0 && len(m.Incidents) > 0 {
+	if rv.every[i] > 0 && len(m.Incidents) > 0 {
 		at := make(map[string]alert.Severity, len(m.Incidents))
 		for _, in := range m.Incidents {
 			at[in.ID] = in.Severity

@@ -21,7 +21,7 @@ import (
 // toldOf is, when alerts are paced (--notify-every), when each incident
 // of the lists' alerts was last told.
 func (rv *receivers) toldOf(ctx context.Context, st *store.Store, incs []incident.Incident, lists [][]alert.Alert) (map[string]store.Told, error) {
-	if rv.every <= 0 {
+	if !rv.paced() {
 		return nil, nil
 	}
 	holds := map[string]bool{}
@@ -39,13 +39,13 @@ func (rv *receivers) toldOf(ctx context.Context, st *store.Store, incs []inciden
 	return st.ToldOf(ctx, ids)
 }
 
-// pace keeps in m, when alerts are paced (--notify-every), the alerts of
+// pace keeps in m, when its route paces them (every, --notify-every), the alerts of
 // the incidents due to be told: never told (a new attack pages at once),
 // told at a lower severity (the miner joined it), or told --notify-every
 // ago or more; it returns the others, which wait in the store for their
 // incident's next telling. An alert in no incident is always due.
-func (rv *receivers) pace(m *notify.Message, incs []incident.Incident, told map[string]store.Told, held store.Held, now time.Time) (wait store.Held) {
-	if rv.every <= 0 {
+func pace(m *notify.Message, every time.Duration, incs []incident.Incident, told map[string]store.Told, held store.Held, now time.Time) (wait store.Held) {
+	if every <= 0 {
 		return wait
 	}
 	sev := make(map[string]alert.Severity, len(incs))
@@ -55,7 +55,7 @@ func (rv *receivers) pace(m *notify.Message, incs []incident.Incident, told map[
 	due := func(a alert.Alert) bool {
 		s, ok := sev[a.Incident]
 		t, was := told[a.Incident]
-		return !ok || !was || s > t.Severity || now.Sub(t.At) >= rv.every
+		return !ok || !was || s > t.Severity || now.Sub(t.At) >= every
 	}
 	var fresh, revised []alert.Alert
 	for _, a := range m.Fresh {

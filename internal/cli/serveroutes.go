@@ -24,9 +24,15 @@ type receivers struct {
 	*notify.Router
 	named bool           // the routes came from a file: stderr names each
 	min   alert.Severity // --notify-severity: what an unrouted tenant's alerts would be told at
-	// every is --notify-every: an incident told within it has its new
-	// alerts wait (pace); 0 tells each cycle's.
-	every time.Duration
+	// every is each route's --notify-every (its every= in the routes
+	// file, else the flag): an incident told within it has its new alerts
+	// wait (pace); 0 tells each cycle's.
+	every []time.Duration
+}
+
+// paced reports whether any route paces its messages.
+func (rv *receivers) paced() bool {
+	return slices.ContainsFunc(rv.every, func(d time.Duration) bool { return d > 0 })
 }
 
 // newReceivers reads --notify and --notify-routes; nil when neither is
@@ -70,7 +76,15 @@ func newReceivers(f *serveFlags) (*receivers, error) {
 			}
 		}
 	}
-	return &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min, every: f.notifyEvery}, nil
+	rv := &receivers{Router: notify.NewRouter(routes), named: f.notifyRoutes != "", min: min}
+	for _, r := range routes {
+		every := f.notifyEvery
+		if r.EverySet {
+			every = r.Every
+		}
+		rv.every = append(rv.every, every)
+	}
+	return rv, nil
 }
 
 // readRoutes reads a routes file; one that others may read is said on

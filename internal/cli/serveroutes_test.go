@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,7 +191,7 @@ func TestServeRoutesChecked(t *testing.T) {
 		{[]string{a + "," + b + ",nope " + ok + "/sekrit"}, nil, ":1: the first field's tenant 3 is not"},
 		{[]string{a + " " + ok + "/sekrit", "", strings.ToUpper(a) + " " + ok + "/x"}, nil, ":3: tenant " + a + " has a receiver on line 1 already"},
 		{[]string{a + ",* " + ok + "/sekrit"}, nil, ":1: * is every other tenant: on a line of its own"},
-		{[]string{a + " " + ok + "/sekrit colour=red"}, nil, ":1: after the URL only format=…, severity=… and secret=…"},
+		{[]string{a + " " + ok + "/sekrit colour=red"}, nil, ":1: after the URL only format=…, severity=…, every=… and secret=…"},
 		{[]string{a + " " + ok + "/sekrit severity=loud"}, nil, ":1: severity=: low, medium, high or critical"},
 		{[]string{a + " " + ok + "/sekrit format=email"}, nil, ":1: format=: slack, teams or json"},
 		{[]string{a + " ftp://host/sekrit"}, nil, ":1: the webhook is not an http or https URL"},
@@ -310,7 +311,7 @@ func TestServePacesAnIncident(t *testing.T) {
 // refused before and now waits is no longer counted in the message.
 func TestPace(t *testing.T) {
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	rv := &receivers{every: time.Hour}
+	const every = time.Hour
 	incs := []incident.Incident{{ID: "rose", Severity: alert.Critical}, {ID: "same", Severity: alert.High}, {ID: "new", Severity: alert.High}, {ID: "old", Severity: alert.High}}
 	told := map[string]store.Told{"rose": {Severity: alert.High, At: now.Add(-10 * time.Minute)}, "same": {Severity: alert.High, At: now.Add(-10 * time.Minute)},
 		"old": {Severity: alert.High, At: now.Add(-time.Hour)}}
@@ -321,7 +322,7 @@ func TestPace(t *testing.T) {
 	if m.Held != 2 {
 		t.Fatalf("held %d before pacing, want 2", m.Held)
 	}
-	wait := rv.pace(&m, incs, told, held, now)
+	wait := pace(&m, every, incs, told, held, now)
 	idsOf := func(as []alert.Alert) (out []string) {
 		for _, a := range as {
 			out = append(out, a.ID)
@@ -337,9 +338,8 @@ func TestPace(t *testing.T) {
 	if !slices.Equal(idsOf(wait.Fresh), []string{"s1"}) || !slices.Equal(idsOf(wait.Revised), []string{"s2"}) {
 		t.Errorf("waiting %v and %v", idsOf(wait.Fresh), idsOf(wait.Revised))
 	}
-	rv.every = 0
 	m = notify.Message{Fresh: []alert.Alert{a("s1", "same")}}
-	if wait := rv.pace(&m, incs, told, held, now); len(m.Fresh) != 1 || len(wait.Fresh) != 0 {
+	if wait := pace(&m, 0, incs, told, held, now); len(m.Fresh) != 1 || len(wait.Fresh) != 0 {
 		t.Errorf("not paced: told %v, waiting %v", idsOf(m.Fresh), idsOf(wait.Fresh))
 	}
 }
@@ -389,5 +389,27 @@ func TestServeSignsItsPosts(t *testing.T) {
 	t.Setenv("MAMORI_NOTIFY_SECRET", "short")
 	if code, _, errs := run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--notify", a, example); code != ExitUsage || !strings.Contains(errs, "MAMORI_NOTIFY_SECRET: the signing secret: at least 16 characters") || strings.Contains(errs, "short") {
 		t.Errorf("a short secret: exit %d, %q", code, errs)
+	}
+}
+
+// A route's every= paces it, every=0 not at all; the others take
+// --notify-every.
+func TestEveryPerRoute(t *testing.T) {
+	const a, b = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", "0badf00d-1234-4abc-8def-00000000cafe"
+	routes := writeRoutes(t, a+" https://hooks.example/a every=0", b+" https://hooks.example/b every=2h", "* https://hooks.example/soc")
+	rv, err := newReceivers(&serveFlags{notifyRoutes: routes, notifyEvery: 15 * time.Minute, notifyFormat: "slack", notifySeverity: "high"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]time.Duration{}
+	for i, r := range rv.Routes {
+		got[r.Name()] = rv.every[i]
+	}
+	want := map[string]time.Duration{"the receiver of tenant " + a: 0, "the receiver of tenant " + b: 2 * time.Hour, "every other tenant's receiver": 15 * time.Minute}
+	if !maps.Equal(got, want) || !rv.paced() {
+		t.Errorf("every %v, want %v", got, want)
+	}
+	if _, err := newReceivers(&serveFlags{notifyRoutes: writeRoutes(t, a+" https://hooks.example/a every=soon"), notifyFormat: "slack", notifySeverity: "high"}); err == nil || !strings.Contains(err.Error(), "every=: a span") {
+		t.Errorf("every=soon: %v", err)
 	}
 }

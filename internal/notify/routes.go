@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 )
@@ -16,7 +17,7 @@ import (
 // tenant's attack to that tenant's channel: a routes file names, line by
 // line, the tenants a receiver is for.
 //
-//	# TENANT[,TENANT…]  URL  [format=slack|teams|json]  [severity=low|medium|high|critical]  [secret=…]
+//	# TENANT[,TENANT…]  URL  [format=slack|teams|json]  [severity=low|medium|high|critical]  [every=15m]  [secret=…]
 //	4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10  https://hooks.slack.com/services/…
 //	0badf00d-1234-4abc-8def-00000000cafe  https://…/workflows/…  format=teams severity=medium
 //	*  smtps://soc:…@mail.example:465/?from=…&to=…     (every other tenant)
@@ -30,6 +31,10 @@ type Route struct {
 	// every tenant no other names ("*").
 	Tenants []string
 	N       *Notifier
+	// Every paces the route's messages (serve's --notify-every) when
+	// EverySet: the line's every=, else serve's flag.
+	Every    time.Duration
+	EverySet bool
 }
 
 // Name says which route this is, for a person: its tenants' ids (text of
@@ -56,6 +61,8 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 		format Format
 		min    alert.Severity
 		secret string
+		every  time.Duration
+		set    bool
 	}
 	var routes []Route
 	byKey := map[key]int{}
@@ -88,6 +95,12 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 				if k.min, ok = alert.ParseSeverity(value); !ok || k.min == alert.Informational {
 					err = errors.New("severity=: low, medium, high or critical")
 				}
+			case "every":
+				// Not quoted either (a value is never).
+				if k.every, err = time.ParseDuration(value); err != nil || k.every < 0 {
+					err = errors.New("every=: a span such as 15m or 1h (0: every cycle)")
+				}
+				k.set = true
 			case "secret":
 				// Not quoted, as the URL is not.
 				if len(value) < minSecret {
@@ -96,7 +109,7 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 				k.secret = value
 			default:
 				// Not quoted: a URL split by a space would be printed.
-				err = errors.New("after the URL only format=…, severity=… and secret=… (a URL holds no space)")
+				err = errors.New("after the URL only format=…, severity=…, every=… and secret=… (a URL holds no space)")
 			}
 			if err != nil {
 				return nil, fail("%s", err)
@@ -133,7 +146,7 @@ func ParseRoutes(r io.Reader, name string, format Format, min alert.Severity) ([
 			return nil, fail("%s", err)
 		}
 		byKey[k] = len(routes)
-		routes = append(routes, Route{Tenants: tenants, N: nt})
+		routes = append(routes, Route{Tenants: tenants, N: nt, Every: k.every, EverySet: k.set})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 )
@@ -18,7 +19,7 @@ func TestParseRoutes(t *testing.T) {
 		"*   https://hooks.example/soc",
 		"  " + strings.ToUpper(a) + "   https://hooks.example/x",
 		b + " https://hooks.example/x",
-		c + " https://hooks.example/x format=teams severity=medium",
+		c + " https://hooks.example/x format=teams severity=medium every=15m",
 		"",
 	}, "\n")
 	rs, err := ParseRoutes(strings.NewReader(file), "routes", Slack, alert.High)
@@ -30,6 +31,9 @@ func TestParseRoutes(t *testing.T) {
 	}
 	if rs[0].N.format != Slack || rs[0].N.min != alert.High || rs[1].N.format != Teams || rs[1].N.min != alert.Medium {
 		t.Errorf("receivers: %s/%v, %s/%v", rs[0].N.format, rs[0].N.min, rs[1].N.format, rs[1].N.min)
+	}
+	if rs[0].EverySet || !rs[1].EverySet || rs[1].Every != 15*time.Minute {
+		t.Errorf("every: %v/%v, %v/%v", rs[0].Every, rs[0].EverySet, rs[1].Every, rs[1].EverySet)
 	}
 	r := NewRouter(rs)
 	for tenant, want := range map[string]int{a: 0, strings.ToUpper(b): 0, c: 1, "": 2, "22222222-2222-4333-8444-555555555555": 2} {
