@@ -41,6 +41,10 @@ type serveFlags struct {
 	listen string
 	// dashboard serves the store's incidents at / of --listen.
 	dashboard bool
+	// fetch reads the tenant's logs from Azure into the first folder
+	// every fetchEvery, the first read reaching fetchSince back.
+	fetch                  bool
+	fetchEvery, fetchSince time.Duration
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -76,6 +80,9 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.BoolVar(&f.notifyTest, "notify-test", false, "send a test message to --notify (or MAMORI_NOTIFY_URL) and every --notify-routes receiver, and exit: whether each webhook or mail server takes it")
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
+	fs.BoolVar(&f.fetch, "fetch", false, "also read the tenant's logs from Azure itself (as 'mamori fetch') into FOLDER/fetched, the first FOLDER's, every --fetch-every: no export needed; sign in as for posture")
+	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
+	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
@@ -101,6 +108,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
+	}
+	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0) {
+		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s: a minute or more, and more than 0", f.fetchEvery, f.fetchSince)
 	}
 	if f.dashboard && f.listen == "" {
 		return nil, nil, errors.New("--dashboard: with --listen ADDR, where it is served")
@@ -230,8 +240,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		defer stop()
 	}
+	var fetch *fetcher
+	if f.fetch {
+		if st, err := os.Stat(dirs[0]); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "mamori serve: --fetch: %s is not a folder to read the logs into\n", report.Terminal(dirs[0]))
+			return ExitUsage
+		}
+		fetch = newFetcher(dirs[0], f.fetchEvery, f.fetchSince, liveLogs)
+	}
 	for {
 		errOut.reset()
+		if fetch != nil && fetch.due(time.Now()) {
+			fetch.read(ctx, time.Now(), stderr)
+		}
 		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()

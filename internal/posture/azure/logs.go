@@ -226,22 +226,38 @@ func SaveLogs(ctx context.Context, opts Options, lo LogsOptions, since, until ti
 		return nil, err
 	}
 	return FetchLogs(ctx, opts, lo, since, until, func(log, sub string, page int, body []byte) error {
-		folder := filepath.Join(dir, log)
-		if sub != "" {
-			if !subscriptionID.MatchString(sub) {
-				return fmt.Errorf("subscription %q is not an id", sub)
-			}
-			folder = filepath.Join(folder, strings.ToLower(sub))
-		}
-		if err := os.MkdirAll(folder, 0o750); err != nil {
+		folder, err := LogFolder(dir, log, sub)
+		if err != nil {
 			return err
 		}
-		name := filepath.Join(folder, fmt.Sprintf("%04d.json", page))
-		if err := os.WriteFile(name+".partial", body, 0o640); err != nil {
-			return err
-		}
-		return os.Rename(name+".partial", name)
+		return WritePage(folder, fmt.Sprintf("%04d.json", page), body)
 	})
+}
+
+// LogFolder is where a log's pages go under dir: dir/LOG, or
+// dir/activity/SUBSCRIPTION for a subscription's Activity Log.
+func LogFolder(dir, log, sub string) (string, error) {
+	if sub == "" {
+		return filepath.Join(dir, log), nil
+	}
+	if !subscriptionID.MatchString(sub) {
+		return "", fmt.Errorf("subscription %q is not an id", sub)
+	}
+	return filepath.Join(dir, log, strings.ToLower(sub)), nil
+}
+
+// WritePage writes a page under folder as name, whole or not at all: it
+// is written under a hidden name first (readers pass hidden names over),
+// then renamed.
+func WritePage(folder, name string, body []byte) error {
+	if err := os.MkdirAll(folder, 0o750); err != nil {
+		return err
+	}
+	tmp := filepath.Join(folder, "."+name+".partial")
+	if err := os.WriteFile(tmp, body, 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(folder, name))
 }
 
 // EmptyFolder checks that dir is absent or empty, as SaveLogs needs it.

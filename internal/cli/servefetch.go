@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/posture/azure"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// serve --fetch keeps a live tenant's logs arriving with no export set
+// up: every --fetch-every it reads from Azure what mamori fetch reads, for
+// the time since its last read, into FOLDER/fetched/<time>/, where the
+// cycle that follows finds them as any export's files.
+//
+// Azure writes an event into its log minutes after it happened, and at
+// times hours after: an event-time window read once would miss what came
+// late. So each read reaches fetchOverlap before the last one's end, and
+// keeps only the events it had not read (by their id), each event's
+// bytes as the API gave them. An event later than that is not read.
+
+// fetchOverlap is how far each read reaches back into the one before.
+const fetchOverlap = time.Hour
+
+// fetchFolder is where serve writes what it reads, under its first folder.
+const fetchFolder = "fetched"
+
+// fetchStamp names each read's folder: its end, sortable.
+const fetchStamp = "20060102T150405.000Z"
+
+// wholeMark marks the folder of a read every log took whole: where the
+// next read, after a restart, goes on from.
+const wholeMark = ".whole"
+
+// logFetch reads the logs whose events fall in [since, until], handing
+// each page to keep (azure.FetchLogs, or a test's).
+type logFetch func(ctx context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error)
+
+// liveLogs reads Azure's logs for serve --fetch: what mamori fetch reads
+// (the tenant from the credential: AZURE_TENANT_ID, az login's).
+var liveLogs logFetch = func(ctx context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+	return azure.FetchLogs(ctx, azure.Options{}, azure.LogsOptions{}, since, until, keep)
+}
+
+// fetcher is serve's reader of a live tenant's logs.
+type fetcher struct {
+	dir   string        // FOLDER/fetched
+	every time.Duration // --fetch-every
+	first time.Duration // --fetch-since: how far the first read reaches
+	fetch logFetch
+	// last is the end of the last read that every log took whole (zero:
+	// none; read from the folders' names after a restart); ran is when
+	// the last read ran.
+	last, ran time.Time
+	// seen are the ids of the events of the overlap read already, and
+	// their times (pruned past the overlap).
+	seen map[string]time.Time
+}
+
+// newFetcher finds where an earlier serve's reads ended, from the names of
+// their folders.
+func newFetcher(folder string, every, first time.Duration, fetch logFetch) *fetcher {
+	f := &fetcher{dir: filepath.Join(folder, fetchFolder), every: every, first: first, fetch: fetch, seen: map[string]time.Time{}}
+	entries, _ := os.ReadDir(f.dir)
+	for _, e := range entries {
+		t, err := time.Parse(fetchStamp, e.Name())
+		if _, whole := os.Stat(filepath.Join(f.dir, e.Name(), wholeMark)); err == nil && whole == nil && t.After(f.last) {
+			f.last = t
+		}
+	}
+	return f
+}
+
+// due reports whether a read is due at now.
+func (f *fetcher) due(now time.Time) bool {
+	return f.ran.IsZero() || now.Sub(f.ran) >= f.every
+}
+
+// read reads the logs since the last read (less the overlap) into a new
+// folder, keeping each event once, and says on stderr what it read and
+// what it could not.
+func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
+	f.ran = now
+	since := now.Add(-f.first)
+	if !f.last.IsZero() {
+		since = f.last.Add(-fetchOverlap)
+	}
+	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
+	events, pages := 0, map[string]int{}
+	reads, err := f.fetch(ctx, since, now, func(log, sub string, _ int, body []byte) error {
+		fresh, err := f.fresh(body, now)
+		if err != nil || len(fresh) == 0 {
+			return err
+		}
+		dir, err := azure.LogFolder(folder, log, sub)
+		if err != nil {
+			return err
+		}
+		page, err := json.Marshal(struct {
+			Value []json.RawMessage `json:"value"`
+		}{fresh})
+		if err != nil {
+			return err
+		}
+		pages[dir]++
+		events += len(fresh)
+		return azure.WritePage(dir, fmt.Sprintf("%04d.json", pages[dir]), page)
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: fetch:", report.Terminal(err.Error()))
+	}
+	whole := err == nil
+	for _, r := range reads {
+		switch r.Status {
+		case capture.OK:
+		case capture.Denied, capture.Absent:
+			// Not to be had: asking again will not change it.
+			why := r.Error
+			if r.Permission != "" {
+				why += "; it needs " + r.Permission
+			}
+			fmt.Fprintf(stderr, "mamori serve: fetch: %s: %s: %s\n", fetchedName(r), r.Status, report.Terminal(why))
+		default:
+			whole = false // read again, from the same start, next time
+			fmt.Fprintf(stderr, "mamori serve: fetch: %s: %s: %s\n", fetchedName(r), r.Status, report.Terminal(r.Error))
+		}
+	}
+	if whole {
+		f.last = now
+		// Said in the folder too, for a serve started again: a hidden
+		// file, which readers pass over.
+		err := os.MkdirAll(folder, 0o750)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(folder, wholeMark), nil, 0o640)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori serve: fetch:", report.Terminal(err.Error()))
+		}
+	}
+	for id, t := range f.seen {
+		if t.Before(since) {
+			delete(f.seen, id)
+		}
+	}
+	fmt.Fprintf(stderr, "mamori serve: fetch: %s new from Azure, %s to %s UTC\n", plural.Count(events, "event", "events"),
+		since.UTC().Format("2006-01-02 15:04"), now.UTC().Format("2006-01-02 15:04"))
+}
+
+// fresh are the events of a page ({"value": [...]}, as ARM and Graph give
+// them) not read before, each as the page held it; it remembers them.
+// An event is known by its id (eventDataId in the Activity Log, id in
+// Graph's), or by its bytes when it has none.
+func (f *fetcher) fresh(body []byte, now time.Time) ([]json.RawMessage, error) {
+	var page struct {
+		Value []json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, fmt.Errorf("a page that is not a list of events: %w", err)
+	}
+	var out []json.RawMessage
+	for _, ev := range page.Value {
+		var ids struct {
+			EventDataID string `json:"eventDataId"`
+			ID          string `json:"id"`
+		}
+		json.Unmarshal(ev, &ids)
+		key := ids.EventDataID
+		if key == "" {
+			key = ids.ID
+		}
+		if key == "" {
+			key = string(ev)
+		}
+		if _, ok := f.seen[key]; ok {
+			continue
+		}
+		f.seen[key] = now
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// fetchedName is a log fetch read, for people.
+func fetchedName(r azure.LogRead) string {
+	name := fetchedNames[r.Log]
+	if r.Subscription != "" {
+		name += " of subscription " + r.Subscription
+	}
+	return name
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamori-sec/mamori/internal/posture/azure"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+)
+
+// restRecord is an Activity Log record of the readers' tests, in the REST
+// API's shape.
+func restRecord(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "source", "activitylog", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fakeAzure answers serve's reads with pages of the given records, and
+// the statuses of the other logs; it records each read's window.
+type fakeAzure struct {
+	pages   [][]string // per read: the records of the Activity Log's one page
+	reads   []azure.LogRead
+	windows [][2]time.Time
+}
+
+func (a *fakeAzure) fetch(_ context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+	a.windows = append(a.windows, [2]time.Time{since, until})
+	n := len(a.windows) - 1
+	if n < len(a.pages) {
+		if err := keep(azure.LogActivity, "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", 1, []byte(`{"value":[`+strings.Join(a.pages[n], ",")+`],"nextLink":null}`)); err != nil {
+			return nil, err
+		}
+	}
+	return a.reads, nil
+}
+
+// Each read reaches an hour into the one before and keeps only the events
+// it had not read; a log that could not be read whole (not a refusal) is
+// read again from the same start; after a restart, the reads go on from
+// the last folder's time.
+func TestFetcherReadsEachEventOnce(t *testing.T) {
+	role, moved := restRecord(t, "rest_role_assignment_owner.json"), restRecord(t, "rest_subscription_update_tenant.json")
+	folder := t.TempDir()
+	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}}
+	a.reads = []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
+		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"}}
+	f := newFetcher(folder, 5*time.Minute, 24*time.Hour, a.fetch)
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var errs strings.Builder
+	for i, at := range []time.Time{t0, t0.Add(5 * time.Minute)} {
+		if !f.due(at) {
+			t.Fatalf("read %d not due", i)
+		}
+		f.read(context.Background(), at, &errs)
+	}
+	if f.due(t0.Add(7 * time.Minute)) {
+		t.Error("a read due two minutes after the last")
+	}
+	if want := [][2]time.Time{{t0.Add(-24 * time.Hour), t0}, {t0.Add(-time.Hour), t0.Add(5 * time.Minute)}}; len(a.windows) != 2 || a.windows[0] != want[0] || a.windows[1] != want[1] {
+		t.Errorf("windows %v, want %v", a.windows, want)
+	}
+	events := func(read time.Time) (ids []string) {
+		dir := filepath.Join(folder, "fetched", read.Format(fetchStamp), "activity", "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f")
+		b, err := os.ReadFile(filepath.Join(dir, "0001.json"))
+		if err != nil {
+			return nil
+		}
+		var page struct {
+			Value []struct{ EventDataID string }
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Value {
+			ids = append(ids, e.EventDataID)
+		}
+		return ids
+	}
+	if first, second := events(t0), events(t0.Add(5*time.Minute)); len(first) != 1 || len(second) != 1 || first[0] == second[0] {
+		t.Errorf("events kept: %v, then %v; want the role grant, then the move alone", first, second)
+	}
+	if !strings.Contains(errs.String(), "mamori serve: fetch: Entra ID sign-ins of users: absent: the tenant has no Entra ID P1/P2 licence\n") ||
+		!strings.Contains(errs.String(), "mamori serve: fetch: 1 event new from Azure, 2026-11-29 11:00 to 2026-11-29 12:05 UTC\n") {
+		t.Errorf("stderr:\n%s", errs.String())
+	}
+	// A log that failed: the next read starts where this one did.
+	a.reads = append(a.reads, azure.LogRead{Log: azure.LogAudits, Status: capture.Failed, Error: "HTTP 503"})
+	f.read(context.Background(), t0.Add(10*time.Minute), &errs)
+	f.read(context.Background(), t0.Add(15*time.Minute), &errs)
+	if a.windows[2][0] != a.windows[3][0] || a.windows[2][0] != t0.Add(5*time.Minute-time.Hour) {
+		t.Errorf("after a failed read, windows %v and %v; want the same start", a.windows[2], a.windows[3])
+	}
+	// A restart reads on from the last whole read's folder.
+	g := newFetcher(folder, 5*time.Minute, 24*time.Hour, a.fetch)
+	if !g.last.Equal(t0.Add(5 * time.Minute)) {
+		t.Errorf("after a restart, the last read ended %v, want %v", g.last, t0.Add(5*time.Minute))
+	}
+}
+
+// serve --fetch reads the tenant's logs from Azure into its folder, and
+// the same cycle hunts them; a serve started again reads the last hour
+// again (its memory of events is gone) and tells nothing twice. Not
+// parallel: it stands in for Azure (liveLogs).
+func TestServeFetches(t *testing.T) {
+	role, moved := restRecord(t, "rest_role_assignment_owner.json"), restRecord(t, "rest_subscription_update_tenant.json")
+	a := &fakeAzure{pages: [][]string{{role, moved}}, reads: []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK}}}
+	was := liveLogs
+	liveLogs = a.fetch
+	t.Cleanup(func() { liveLogs = was })
+	db, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
+	args := []string{"serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch", "--fetch-since", "400d", folder}
+	code, out, errs := run(t, "", args...)
+	fired := map[string]bool{}
+	for _, al := range jsonl(t, out) {
+		fired[al.Rule] = true
+	}
+	if code != ExitOK || !fired["azure.identity.privileged_role_assignment"] || !fired["azure.subscription.moved_to_other_tenant"] ||
+		!strings.Contains(errs, "mamori serve: fetch: 2 events new from Azure") {
+		t.Fatalf("exit %d, fired %v, stderr:\n%s", code, fired, errs)
+	}
+	a.pages = append(a.pages, []string{role, moved})
+	code, out, errs = run(t, "", args...)
+	if code != ExitOK || len(jsonl(t, out)) != 0 || !strings.Contains(errs, ", 0 new") || len(a.windows) != 2 || a.windows[1][0].After(a.windows[0][1].Add(-time.Hour)) {
+		t.Errorf("started again: exit %d, %d alerts written, windows %v, stderr:\n%s", code, len(jsonl(t, out)), a.windows, errs)
+	}
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--fetch", "--fetch-every", "10s", folder); code != ExitUsage || !strings.Contains(errs, "a minute or more") {
+		t.Errorf("--fetch-every 10s: exit %d, %q", code, errs)
+	}
+}
