@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/plural"
@@ -94,7 +95,10 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 	}
 	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
 	events, pages := 0, map[string]int{}
+	var mu sync.Mutex // keep is called from each log's reader at once
 	reads, err := f.fetch(ctx, since, now, func(log, sub string, _ int, body []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
 		fresh, err := f.fresh(body, now)
 		if err != nil || len(fresh) == 0 {
 			return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type fakeAzure struct {
 	pages   [][]string // per read: the records of the Activity Log's one page
 	reads   []azure.LogRead
 	windows [][2]time.Time
+	// others gives the other logs a record each, as their readers call
+	// keep at once (FetchLogs's goroutines; run under -race).
+	others bool
 }
 
 func (a *fakeAzure) fetch(_ context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
@@ -39,6 +43,13 @@ func (a *fakeAzure) fetch(_ context.Context, since, until time.Time, keep func(l
 		if err := keep(azure.LogActivity, "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", 1, []byte(`{"value":[`+strings.Join(a.pages[n], ",")+`],"nextLink":null}`)); err != nil {
 			return nil, err
 		}
+	}
+	if a.others {
+		var wg sync.WaitGroup
+		for _, log := range []string{azure.LogSignIns, azure.LogAudits, azure.LogTenantActivity} {
+			wg.Go(func() { keep(log, "", 1, []byte(`{"value":[{"id":"`+log+`-0001"}]}`)) })
+		}
+		wg.Wait()
 	}
 	return a.reads, nil
 }
@@ -50,7 +61,7 @@ func (a *fakeAzure) fetch(_ context.Context, since, until time.Time, keep func(l
 func TestFetcherReadsEachEventOnce(t *testing.T) {
 	role, moved := restRecord(t, "rest_role_assignment_owner.json"), restRecord(t, "rest_subscription_update_tenant.json")
 	folder := t.TempDir()
-	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}}
+	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}, others: true}
 	a.reads = []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
 		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"}}
 	f := newFetcher(folder, 5*time.Minute, 24*time.Hour, a.fetch)
