@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -99,7 +100,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 	reads, err := f.fetch(ctx, since, now, func(log, sub string, _ int, body []byte) error {
 		mu.Lock()
 		defer mu.Unlock()
-		fresh, err := f.fresh(body, now)
+		fresh, keys, err := f.fresh(body)
 		if err != nil || len(fresh) == 0 {
 			return err
 		}
@@ -114,8 +115,14 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 			return err
 		}
 		pages[dir]++
+		if err := azure.WritePage(dir, fmt.Sprintf("%04d.json", pages[dir]), page); err != nil {
+			return err // not remembered: the next read writes them
+		}
+		for _, k := range keys {
+			f.seen[k] = now
+		}
 		events += len(fresh)
-		return azure.WritePage(dir, fmt.Sprintf("%04d.json", pages[dir]), page)
+		return nil
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve: fetch:", report.Terminal(err.Error()))
@@ -158,37 +165,31 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 }
 
 // fresh are the events of a page ({"value": [...]}, as ARM and Graph give
-// them) not read before, each as the page held it; it remembers them.
-// An event is known by its id (eventDataId in the Activity Log, id in
-// Graph's), or by its bytes when it has none.
-func (f *fetcher) fresh(body []byte, now time.Time) ([]json.RawMessage, error) {
+// them) not read before, each as the page held it, and the keys to
+// remember them by once kept: an event's id (eventDataId in the Activity
+// Log, id in Graph's), or its bytes when it has none.
+func (f *fetcher) fresh(body []byte) (out []json.RawMessage, keys []string, err error) {
 	var page struct {
 		Value []json.RawMessage `json:"value"`
 	}
 	if err := json.Unmarshal(body, &page); err != nil {
-		return nil, fmt.Errorf("a page that is not a list of events: %w", err)
+		return nil, nil, fmt.Errorf("a page that is not a list of events: %w", err)
 	}
-	var out []json.RawMessage
+	in := map[string]bool{}
 	for _, ev := range page.Value {
 		var ids struct {
 			EventDataID string `json:"eventDataId"`
 			ID          string `json:"id"`
 		}
 		json.Unmarshal(ev, &ids)
-		key := ids.EventDataID
-		if key == "" {
-			key = ids.ID
-		}
-		if key == "" {
-			key = string(ev)
-		}
-		if _, ok := f.seen[key]; ok {
+		key := cmp.Or(ids.EventDataID, ids.ID, string(ev))
+		if _, ok := f.seen[key]; ok || in[key] {
 			continue
 		}
-		f.seen[key] = now
-		out = append(out, ev)
+		in[key] = true
+		out, keys = append(out, ev), append(keys, key)
 	}
-	return out, nil
+	return out, keys, nil
 }
 
 // fetchedName is a log fetch read, for people.
