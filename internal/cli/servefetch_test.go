@@ -147,3 +147,32 @@ func TestServeFetches(t *testing.T) {
 		t.Errorf("--fetch-every 10s: exit %d, %q", code, errs)
 	}
 }
+
+// FuzzFresh: whatever a page holds, fetch's reading of it neither panics
+// nor keeps an event twice, and each event kept is one the page held, as
+// it held it.
+func FuzzFresh(f *testing.F) {
+	for _, s := range []string{`{"value":[{"eventDataId":"a"},{"eventDataId":"a"},{"id":"b"},{}]}`, `{"value":[1,"x",null,[]]}`, `{"value":null}`, `[]`, `{"value":[{"id":5}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fe := &fetcher{seen: map[string]time.Time{}}
+		out, keys, err := fe.fresh(body)
+		if err != nil {
+			return
+		}
+		if len(out) != len(keys) {
+			t.Fatalf("%d events, %d keys", len(out), len(keys))
+		}
+		seen := map[string]bool{}
+		for i, k := range keys {
+			if seen[k] {
+				t.Fatalf("key %q twice", k)
+			}
+			seen[k] = true
+			if !strings.Contains(string(body), string(out[i])) {
+				t.Fatalf("event %q not the page's", out[i])
+			}
+		}
+	})
+}
