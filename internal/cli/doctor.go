@@ -176,10 +176,7 @@ func writeFetchAbilities(w io.Writer, reads []azure.LogRead) {
 	fmt.Fprintln(w, "\nmamori fetch (the logs themselves, read from Azure):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range reads {
-		name := fetchedNames[r.Log]
-		if r.Subscription != "" {
-			name += " of subscription " + r.Subscription
-		}
+		name := fetchedName(r)
 		switch r.Status {
 		case capture.OK:
 			fmt.Fprintf(tw, "  %s\tok\t\n", name)

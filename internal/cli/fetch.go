@@ -98,10 +98,7 @@ func writeFetched(stdout, stderr io.Writer, reads []azure.LogRead, dir string, f
 	pages := 0
 	for _, r := range reads {
 		pages += r.Pages
-		name := fetchedNames[r.Log]
-		if r.Subscription != "" {
-			name += " of subscription " + r.Subscription
-		}
+		name := fetchedName(r)
 		switch r.Status {
 		case capture.OK:
 			fmt.Fprintf(stderr, "mamori fetch: %s: %s\n", name, plural.Count(r.Pages, "page", "pages"))
@@ -131,6 +128,15 @@ var fetchedNames = map[string]string{
 	azure.LogSignInsManagedIdentity:  "Entra ID sign-ins of managed identities",
 	azure.LogSignInsNonInteractive:   "Entra ID non-interactive sign-ins of users",
 	azure.LogAudits:                  "Entra ID directory audits",
+}
+
+// fetchedName is a log fetch read, for people.
+func fetchedName(r azure.LogRead) string {
+	name := fetchedNames[r.Log]
+	if r.Subscription != "" {
+		name += " of subscription " + r.Subscription
+	}
+	return name
 }
 
 // guid is the shape of a subscription's or a tenant's id.

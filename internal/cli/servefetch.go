@@ -191,12 +191,3 @@ func (f *fetcher) fresh(body []byte) (out []json.RawMessage, keys []string, err 
 	}
 	return out, keys, nil
 }
-
-// fetchedName is a log fetch read, for people.
-func fetchedName(r azure.LogRead) string {
-	name := fetchedNames[r.Log]
-	if r.Subscription != "" {
-		name += " of subscription " + r.Subscription
-	}
-	return name
-}
