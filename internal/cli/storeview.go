@@ -55,10 +55,7 @@ func viewStore(ctx context.Context, st *store.Store, set *rules.Set, from time.T
 	if v.tenants != nil {
 		as, incs = ofTenants(as, incs, v.tenants)
 		v.reads, v.arrived = h.TenantReads(v.tenants)
-		v.health.NotSeenByTenant = slices.DeleteFunc(slices.Clone(h.NotSeenByTenant), func(g coverage.TenantGaps) bool {
-			return !slices.Contains(v.tenants, strings.ToLower(g.Tenant))
-		})
-		v.health.Unsized = coverage.Unsized{}
+		v.health = tenantHealth(h, v.tenants)
 	}
 	v.alerts, v.incidents, v.formerly = as, incs, formerIDs(as, stored)
 	v.outside = coverage.Uncovered(set, incs, v.reads, h.Tenancy)
