@@ -45,6 +45,7 @@ type serveFlags struct {
 	// every fetchEvery, the first read reaching fetchSince back.
 	fetch                  bool
 	fetchEvery, fetchSince time.Duration
+	fetchTenants           multiFlag // --fetch-tenant: each tenant read (a service over several)
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -81,6 +82,7 @@ it stopped. New alerts are written to standard output (or --output).
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	fs.BoolVar(&f.fetch, "fetch", false, "also read the tenant's logs from Azure itself (as 'mamori fetch') into FOLDER/fetched, the first FOLDER's, every --fetch-every: no export needed; sign in as for posture")
+	fs.Var(&f.fetchTenants, "fetch-tenant", "with --fetch, read this tenant's logs (its `id`; repeatable, or comma-separated; each into FOLDER/fetched/TENANT): a service over tenants whose identity may read each (default: the credential's tenant)")
 	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
 	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
@@ -108,6 +110,14 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.listen != "" && f.once {
 		return nil, nil, errors.New("--listen: not with --once (a probe would find nothing between runs)")
+	}
+	if len(f.fetchTenants) > 0 && !f.fetch {
+		return nil, nil, errors.New("--fetch-tenant: with --fetch")
+	}
+	for _, t := range splitList(f.fetchTenants) {
+		if !guid.MatchString(t) {
+			return nil, nil, fmt.Errorf("--fetch-tenant %q: not a tenant's id (a GUID)", report.Terminal(t))
+		}
 	}
 	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0) {
 		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s: a minute or more, and more than 0", f.fetchEvery, f.fetchSince)
@@ -240,18 +250,26 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		defer stop()
 	}
-	var fetch *fetcher
+	var fetchers []*fetcher
 	if f.fetch {
 		if st, err := os.Stat(dirs[0]); err != nil || !st.IsDir() {
 			fmt.Fprintf(stderr, "mamori serve: --fetch: %s is not a folder to read the logs into\n", report.Terminal(dirs[0]))
 			return ExitUsage
 		}
-		fetch = newFetcher(dirs[0], f.fetchEvery, f.fetchSince, liveLogs)
+		tenants := splitList(f.fetchTenants)
+		if len(tenants) == 0 {
+			tenants = []string{""} // the credential's
+		}
+		for _, t := range tenants {
+			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, liveLogs))
+		}
 	}
 	for {
 		errOut.reset()
-		if fetch != nil && fetch.due(time.Now()) {
-			fetch.read(ctx, time.Now(), stderr)
+		for _, fe := range fetchers {
+			if fe.due(time.Now()) {
+				fe.read(ctx, time.Now(), stderr)
+			}
 		}
 		start := time.Now()
 		res, err := srv.Cycle(ctx)

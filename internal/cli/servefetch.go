@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,22 +42,23 @@ const fetchStamp = "20060102T150405.000Z"
 // next read, after a restart, goes on from.
 const wholeMark = ".whole"
 
-// logFetch reads the logs whose events fall in [since, until], handing
-// each page to keep (azure.FetchLogs, or a test's).
-type logFetch func(ctx context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error)
+// logFetch reads the logs of tenant ("": the credential's) whose events
+// fall in [since, until], handing each page to keep (azure.FetchLogs, or
+// a test's).
+type logFetch func(ctx context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error)
 
-// liveLogs reads Azure's logs for serve --fetch: what mamori fetch reads
-// (the tenant from the credential: AZURE_TENANT_ID, az login's).
-var liveLogs logFetch = func(ctx context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
-	return azure.FetchLogs(ctx, azure.Options{}, azure.LogsOptions{}, since, until, keep)
+// liveLogs reads Azure's logs for serve --fetch: what mamori fetch reads.
+var liveLogs logFetch = func(ctx context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+	return azure.FetchLogs(ctx, azure.Options{TenantID: tenant}, azure.LogsOptions{}, since, until, keep)
 }
 
 // fetcher is serve's reader of a live tenant's logs.
 type fetcher struct {
-	dir   string        // FOLDER/fetched
-	every time.Duration // --fetch-every
-	first time.Duration // --fetch-since: how far the first read reaches
-	fetch logFetch
+	tenant string        // --fetch-tenant's ("": the credential's)
+	dir    string        // FOLDER/fetched, or FOLDER/fetched/TENANT
+	every  time.Duration // --fetch-every
+	first  time.Duration // --fetch-since: how far the first read reaches
+	fetch  logFetch
 	// last is the end of the last read that every log took whole (zero:
 	// none; read from the folders' names after a restart); ran is when
 	// the last read ran.
@@ -66,10 +68,15 @@ type fetcher struct {
 	seen map[string]time.Time
 }
 
-// newFetcher finds where an earlier serve's reads ended, from the names of
-// their folders.
-func newFetcher(folder string, every, first time.Duration, fetch logFetch) *fetcher {
-	f := &fetcher{dir: filepath.Join(folder, fetchFolder), every: every, first: first, fetch: fetch, seen: map[string]time.Time{}}
+// newFetcher reads tenant's logs ("": the credential's tenant) into
+// folder, and finds where an earlier serve's reads ended, from the names
+// of their folders.
+func newFetcher(folder, tenant string, every, first time.Duration, fetch logFetch) *fetcher {
+	dir := filepath.Join(folder, fetchFolder)
+	if tenant != "" {
+		dir = filepath.Join(dir, strings.ToLower(tenant))
+	}
+	f := &fetcher{tenant: tenant, dir: dir, every: every, first: first, fetch: fetch, seen: map[string]time.Time{}}
 	entries, _ := os.ReadDir(f.dir)
 	for _, e := range entries {
 		t, err := time.Parse(fetchStamp, e.Name())
@@ -97,7 +104,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
 	events, pages := 0, map[string]int{}
 	var mu sync.Mutex // keep is called from each log's reader at once
-	reads, err := f.fetch(ctx, since, now, func(log, sub string, _ int, body []byte) error {
+	reads, err := f.fetch(ctx, f.tenant, since, now, func(log, sub string, _ int, body []byte) error {
 		mu.Lock()
 		defer mu.Unlock()
 		fresh, keys, err := f.fresh(body)
@@ -124,8 +131,12 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 		events += len(fresh)
 		return nil
 	})
+	prefix := "mamori serve: fetch:"
+	if f.tenant != "" {
+		prefix = "mamori serve: fetch of tenant " + f.tenant + ":"
+	}
 	if err != nil {
-		fmt.Fprintln(stderr, "mamori serve: fetch:", report.Terminal(err.Error()))
+		fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 	}
 	whole := err == nil
 	for _, r := range reads {
@@ -137,10 +148,10 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 			if r.Permission != "" {
 				why += "; it needs " + r.Permission
 			}
-			fmt.Fprintf(stderr, "mamori serve: fetch: %s: %s: %s\n", fetchedName(r), r.Status, report.Terminal(why))
+			fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, report.Terminal(why))
 		default:
 			whole = false // read again, from the same start, next time
-			fmt.Fprintf(stderr, "mamori serve: fetch: %s: %s: %s\n", fetchedName(r), r.Status, report.Terminal(r.Error))
+			fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, report.Terminal(r.Error))
 		}
 	}
 	if whole {
@@ -152,7 +163,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 			err = os.WriteFile(filepath.Join(folder, wholeMark), nil, 0o640)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "mamori serve: fetch:", report.Terminal(err.Error()))
+			fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 		}
 	}
 	for id, t := range f.seen {
@@ -160,7 +171,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 			delete(f.seen, id)
 		}
 	}
-	fmt.Fprintf(stderr, "mamori serve: fetch: %s new from Azure, %s to %s UTC\n", plural.Count(events, "event", "events"),
+	fmt.Fprintf(stderr, "%s %s new from Azure, %s to %s UTC\n", prefix, plural.Count(events, "event", "events"),
 		since.UTC().Format("2006-01-02 15:04"), now.UTC().Format("2006-01-02 15:04"))
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,13 +32,15 @@ type fakeAzure struct {
 	pages   [][]string // per read: the records of the Activity Log's one page
 	reads   []azure.LogRead
 	windows [][2]time.Time
+	tenants []string // each read's
 	// others gives the other logs a record each, as their readers call
 	// keep at once (FetchLogs's goroutines; run under -race).
 	others bool
 }
 
-func (a *fakeAzure) fetch(_ context.Context, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
 	a.windows = append(a.windows, [2]time.Time{since, until})
+	a.tenants = append(a.tenants, tenant)
 	n := len(a.windows) - 1
 	if n < len(a.pages) {
 		if err := keep(azure.LogActivity, "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", 1, []byte(`{"value":[`+strings.Join(a.pages[n], ",")+`],"nextLink":null}`)); err != nil {
@@ -64,7 +67,7 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}, others: true}
 	a.reads = []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
 		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"}}
-	f := newFetcher(folder, 5*time.Minute, 24*time.Hour, a.fetch)
+	f := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, a.fetch)
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	var errs strings.Builder
 	for i, at := range []time.Time{t0, t0.Add(5 * time.Minute)} {
@@ -111,7 +114,7 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 		t.Errorf("after a failed read, windows %v and %v; want the same start", a.windows[2], a.windows[3])
 	}
 	// A restart reads on from the last whole read's folder.
-	g := newFetcher(folder, 5*time.Minute, 24*time.Hour, a.fetch)
+	g := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, a.fetch)
 	if !g.last.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("after a restart, the last read ended %v, want %v", g.last, t0.Add(5*time.Minute))
 	}
@@ -143,8 +146,24 @@ func TestServeFetches(t *testing.T) {
 	if code != ExitOK || len(jsonl(t, out)) != 0 || !strings.Contains(errs, ", 0 new") || len(a.windows) != 2 || a.windows[1][0].After(a.windows[0][1].Add(-time.Hour)) {
 		t.Errorf("started again: exit %d, %d alerts written, windows %v, stderr:\n%s", code, len(jsonl(t, out)), a.windows, errs)
 	}
-	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--fetch", "--fetch-every", "10s", folder); code != ExitUsage || !strings.Contains(errs, "a minute or more") {
-		t.Errorf("--fetch-every 10s: exit %d, %q", code, errs)
+	for _, c := range [][]string{{"--fetch", "--fetch-every", "10s"}, {"--fetch-tenant", "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"}, {"--fetch", "--fetch-tenant", "contoso"}} {
+		if code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, c...), folder)...); code != ExitUsage || !strings.Contains(errs, "--fetch") {
+			t.Errorf("%v: exit %d, %q", c, code, errs)
+		}
+	}
+	// A service over two tenants reads each into a folder of its own.
+	const t1, t2 = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", "0badf00d-1234-4abc-8def-00000000cafe"
+	b := &fakeAzure{pages: [][]string{{role}, {moved}}, reads: a.reads}
+	liveLogs = b.fetch
+	multi := t.TempDir()
+	code, _, errs = run(t, "", "serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir(), "--fetch", "--fetch-tenant", t1+","+strings.ToUpper(t2), multi)
+	if code != ExitOK || !slices.Equal(b.tenants, []string{t1, strings.ToUpper(t2)}) || !strings.Contains(errs, "mamori serve: fetch of tenant "+t1+": 1 event new from Azure") {
+		t.Fatalf("two tenants: exit %d, read %q, stderr:\n%s", code, b.tenants, errs)
+	}
+	for _, tn := range []string{t1, t2} {
+		if entries, err := os.ReadDir(filepath.Join(multi, "fetched", tn)); err != nil || len(entries) != 1 {
+			t.Errorf("tenant %s's folder: %v (%v)", tn, entries, err)
+		}
 	}
 }
 
