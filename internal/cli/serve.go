@@ -268,7 +268,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		errOut.reset()
 		for _, fe := range fetchers {
 			if fe.due(time.Now()) {
-				fe.read(ctx, time.Now(), stderr)
+				mt.Fetched(fe.read(ctx, time.Now(), stderr))
 			}
 		}
 		start := time.Now()

@@ -94,15 +94,16 @@ func (f *fetcher) due(now time.Time) bool {
 
 // read reads the logs since the last read (less the overlap) into a new
 // folder, keeping each event once, and says on stderr what it read and
-// what it could not.
-func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
+// what it could not; it returns how many events it wrote and whether
+// every log was read whole.
+func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (events int, whole bool) {
 	f.ran = now
 	since := now.Add(-f.first)
 	if !f.last.IsZero() {
 		since = f.last.Add(-fetchOverlap)
 	}
 	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
-	events, pages := 0, map[string]int{}
+	pages := map[string]int{}
 	var mu sync.Mutex // keep is called from each log's reader at once
 	reads, err := f.fetch(ctx, f.tenant, since, now, func(log, sub string, _ int, body []byte) error {
 		mu.Lock()
@@ -138,7 +139,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 	if err != nil {
 		fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 	}
-	whole := err == nil
+	whole = err == nil
 	for _, r := range reads {
 		switch r.Status {
 		case capture.OK:
@@ -173,6 +174,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) {
 	}
 	fmt.Fprintf(stderr, "%s %s new from Azure, %s to %s UTC\n", prefix, plural.Count(events, "event", "events"),
 		since.UTC().Format("2006-01-02 15:04"), now.UTC().Format("2006-01-02 15:04"))
+	return events, whole
 }
 
 // fresh are the events of a page ({"value": [...]}, as ARM and Graph give

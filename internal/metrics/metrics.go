@@ -59,6 +59,9 @@ type Service struct {
 	unsized          int64
 	told, notTold    uint64
 	held, waiting    int
+	// serve --fetch's reads of Azure: those every log took whole and
+	// the others, and the events they wrote.
+	fetchWhole, fetchNot, fetchEvents uint64
 }
 
 // New returns the counts of a serve that looks every every.
@@ -87,6 +90,22 @@ func (s *Service) Cycle(c Cycle) {
 	}
 	s.revised += uint64(max(c.Revised, 0))
 	s.quiet, s.held, s.waiting, s.unsized = c.Quiet, c.Held, c.Waiting, c.Unsized
+}
+
+// Fetched counts a read of Azure's logs (serve --fetch): whole when every
+// log was read, and the events it wrote. A nil Service counts nothing.
+func (s *Service) Fetched(events int, whole bool) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if whole {
+		s.fetchWhole++
+	} else {
+		s.fetchNot++
+	}
+	s.fetchEvents += uint64(max(events, 0))
 }
 
 // Notified counts a post to the webhook, told or not.
@@ -196,6 +215,10 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_notify_held %d\n", s.held)
 	metric("mamori_notify_waiting", "gauge", "Alerts waiting for their incident's next telling (--notify-every).")
 	fmt.Fprintf(w, "mamori_notify_waiting %d\n", s.waiting)
+	metric("mamori_fetch_reads_total", "counter", "Reads of the tenants' logs from Azure (--fetch), by result: every log read whole, or not (read again from the same start).")
+	fmt.Fprintf(w, "mamori_fetch_reads_total{result=\"whole\"} %d\nmamori_fetch_reads_total{result=\"not_whole\"} %d\n", s.fetchWhole, s.fetchNot)
+	metric("mamori_fetch_events_total", "counter", "Events the reads of Azure's logs (--fetch) wrote, each once.")
+	fmt.Fprintf(w, "mamori_fetch_events_total %d\n", s.fetchEvents)
 }
 
 func unix(t time.Time) int64 {

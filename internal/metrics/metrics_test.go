@@ -100,6 +100,9 @@ func TestMetrics(t *testing.T) {
 	s.Notified(false)
 	s.Cycle(Cycle{End: t0.Add(2 * time.Minute), Took: 200 * time.Millisecond, Records: 10, Alerts: []alert.Severity{alert.Low}, Revised: 1, Held: 2, Waiting: 3, Unsized: 4})
 	s.Notified(true)
+	s.Fetched(7, true)
+	s.Fetched(2, false)
+	(*Service)(nil).Fetched(5, true) // a serve without --listen counts nothing
 	got := scrape(t, h)
 	want := map[string]float64{
 		`mamori_build_info{version="v1.2.3"}`:           1,
@@ -119,6 +122,9 @@ func TestMetrics(t *testing.T) {
 		`mamori_notify_posts_total{result="error"}`:     1,
 		`mamori_notify_held`:                            2,
 		`mamori_notify_waiting`:                         3,
+		`mamori_fetch_reads_total{result="whole"}`:      1,
+		`mamori_fetch_reads_total{result="not_whole"}`:  1,
+		`mamori_fetch_events_total`:                     9,
 		`mamori_compute_unsized`:                        4,
 	}
 	for k, v := range want {
