@@ -103,11 +103,7 @@ func writeFetched(stdout, stderr io.Writer, reads []azure.LogRead, dir string, f
 		case capture.OK:
 			fmt.Fprintf(stderr, "mamori fetch: %s: %s\n", name, plural.Count(r.Pages, "page", "pages"))
 		default:
-			why := r.Error
-			if r.Permission != "" {
-				why += "; it needs " + r.Permission
-			}
-			fmt.Fprintf(stderr, "mamori fetch: %s: %s (%s): %s\n", name, r.Status, plural.Count(r.Pages, "page", "pages"), report.Terminal(why))
+			fmt.Fprintf(stderr, "mamori fetch: %s: %s (%s): %s\n", name, r.Status, plural.Count(r.Pages, "page", "pages"), fetchWhy(r))
 		}
 	}
 	if pages == 0 {
@@ -137,6 +133,16 @@ func fetchedName(r azure.LogRead) string {
 		name += " of subscription " + r.Subscription
 	}
 	return name
+}
+
+// fetchWhy says why a log was not read whole, and what a refused one
+// needs, escaped for a terminal.
+func fetchWhy(r azure.LogRead) string {
+	why := r.Error
+	if r.Permission != "" {
+		why += "; it needs " + r.Permission
+	}
+	return report.Terminal(why)
 }
 
 // guid is the shape of a subscription's or a tenant's id.

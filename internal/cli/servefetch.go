@@ -141,19 +141,13 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (ev
 	}
 	whole = err == nil
 	for _, r := range reads {
-		switch r.Status {
-		case capture.OK:
-		case capture.Denied, capture.Absent:
-			// Not to be had: asking again will not change it.
-			why := r.Error
-			if r.Permission != "" {
-				why += "; it needs " + r.Permission
-			}
-			fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, report.Terminal(why))
-		default:
-			whole = false // read again, from the same start, next time
-			fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, report.Terminal(r.Error))
+		if r.Status == capture.OK {
+			continue
 		}
+		fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, fetchWhy(r))
+		// A refused or absent log is not to be had: asking again will
+		// not change it. Any other is read again, from the same start.
+		whole = whole && (r.Status == capture.Denied || r.Status == capture.Absent)
 	}
 	if whole {
 		f.last = now

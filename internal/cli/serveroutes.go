@@ -126,8 +126,6 @@ func (rv *receivers) label(i int) string {
 // there is none. unrouted says what no route was for (on standard error:
 // the routes file lacks a tenant).
 func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time) (ms []notify.Message, unrouted string) {
-	type part struct{ fresh, revised, heldFresh, heldRevised []alert.Alert }
-	parts := make([]part, len(rv.Routes))
 	var lost []string // tenants without a route
 	lose := func(tenant string) {
 		if tenant == "" {
@@ -138,33 +136,28 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 		}
 	}
 	nLost := 0
-	for _, l := range []struct {
-		as  []alert.Alert
-		put func(p *part, a alert.Alert)
-	}{
-		{res.Fresh, func(p *part, a alert.Alert) { p.fresh = append(p.fresh, a) }},
-		{res.Revised, func(p *part, a alert.Alert) { p.revised = append(p.revised, a) }},
-		{held.Fresh, func(p *part, a alert.Alert) { p.heldFresh = append(p.heldFresh, a) }},
-		{held.Revised, func(p *part, a alert.Alert) { p.heldRevised = append(p.heldRevised, a) }},
-	} {
-		for _, a := range l.as {
-			// An alert placed in no tenant goes to every other tenant's
-			// route only: told to every receiver, one customer's machine
-			// names would reach the others.
+	// split is each route's alerts of as. An alert placed in no tenant
+	// goes to every other tenant's route only: told to every receiver,
+	// one customer's machine names would reach the others.
+	split := func(as []alert.Alert) [][]alert.Alert {
+		out := make([][]alert.Alert, len(rv.Routes))
+		for _, a := range as {
 			if i := rv.For(a.Tenant); i >= 0 {
-				l.put(&parts[i], a)
+				out[i] = append(out[i], a)
 			} else if a.Severity >= rv.min && a.Suppressed == nil {
 				lose(a.Tenant)
 				nLost++
 			}
 		}
+		return out
 	}
+	fresh, revised, heldFresh, heldRevised := split(res.Fresh), split(res.Revised), split(held.Fresh), split(held.Revised)
 	several := severalTenants(res.Health)
 	ms = make([]notify.Message, len(rv.Routes))
-	for i, p := range parts {
+	for i := range ms {
 		h := held
-		h.Fresh, h.Revised = p.heldFresh, p.heldRevised
-		ms[i] = withHeld(rv.Routes[i].N, p.fresh, p.revised, h)
+		h.Fresh, h.Revised = heldFresh[i], heldRevised[i]
+		ms[i] = withHeld(rv.Routes[i].N, fresh[i], revised[i], h)
 		ms[i].Tenants = several
 	}
 	nLogs := 0

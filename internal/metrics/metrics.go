@@ -187,38 +187,33 @@ func (s *Service) write(w io.Writer) {
 	metric := func(name, kind, help string) {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
 	}
+	// one is a metric of one value (a number: %v writes a float as %g).
+	one := func(name, kind, help string, v any) {
+		metric(name, kind, help)
+		fmt.Fprintf(w, "%s %v\n", name, v)
+	}
 	metric("mamori_build_info", "gauge", "The mamori serving, by version.")
 	fmt.Fprintf(w, "mamori_build_info{version=%q} 1\n", s.version)
 	metric("mamori_cycles_total", "counter", "Cycles ended, by result (an error commits nothing: the next cycle reads the same input again).")
 	fmt.Fprintf(w, "mamori_cycles_total{result=\"ok\"} %d\nmamori_cycles_total{result=\"error\"} %d\n", s.cycles-s.failed, s.failed)
-	metric("mamori_last_cycle_seconds", "gauge", "How long the last cycle took.")
-	fmt.Fprintf(w, "mamori_last_cycle_seconds %g\n", s.lastTook.Seconds())
-	metric("mamori_last_success_timestamp_seconds", "gauge", "When the last cycle that succeeded ended (Unix time; 0 before one did).")
-	fmt.Fprintf(w, "mamori_last_success_timestamp_seconds %d\n", unix(s.lastOK))
-	metric("mamori_records_read_total", "counter", "Records read by the cycles that succeeded.")
-	fmt.Fprintf(w, "mamori_records_read_total %d\n", s.records)
-	metric("mamori_records_unreadable_total", "counter", "Records the cycles that succeeded could not read (serve's standard error says where).")
-	fmt.Fprintf(w, "mamori_records_unreadable_total %d\n", s.skipped)
+	one("mamori_last_cycle_seconds", "gauge", "How long the last cycle took.", s.lastTook.Seconds())
+	one("mamori_last_success_timestamp_seconds", "gauge", "When the last cycle that succeeded ended (Unix time; 0 before one did).", unix(s.lastOK))
+	one("mamori_records_read_total", "counter", "Records read by the cycles that succeeded.", s.records)
+	one("mamori_records_unreadable_total", "counter", "Records the cycles that succeeded could not read (serve's standard error says where).", s.skipped)
 	metric("mamori_alerts_total", "counter", "Alerts new to the store, by severity.")
 	for sev := alert.Informational; sev <= alert.Critical; sev++ {
 		fmt.Fprintf(w, "mamori_alerts_total{severity=%q} %d\n", sev.String(), s.alerts[sev])
 	}
-	metric("mamori_alerts_revised_total", "counter", "Alerts written again, revised (a create they reported, Azure refused).")
-	fmt.Fprintf(w, "mamori_alerts_revised_total %d\n", s.revised)
-	metric("mamori_logs_quiet", "gauge", "Logs the rules read that have not arrived for serve's --quiet: what the service does not see.")
-	fmt.Fprintf(w, "mamori_logs_quiet %d\n", s.quiet)
-	metric("mamori_compute_unsized", "gauge", "Compute creates the store counts that no record sized: the rules could not weigh them ('mamori status' says which export names them).")
-	fmt.Fprintf(w, "mamori_compute_unsized %d\n", s.unsized)
+	one("mamori_alerts_revised_total", "counter", "Alerts written again, revised (a create they reported, Azure refused).", s.revised)
+	one("mamori_logs_quiet", "gauge", "Logs the rules read that have not arrived for serve's --quiet: what the service does not see.", s.quiet)
+	one("mamori_compute_unsized", "gauge", "Compute creates the store counts that no record sized: the rules could not weigh them ('mamori status' says which export names them).", s.unsized)
 	metric("mamori_notify_posts_total", "counter", "Posts to --notify's and --notify-routes' receivers, by result.")
 	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
-	metric("mamori_notify_held", "gauge", "Alerts the store holds for the receivers, which did not take them.")
-	fmt.Fprintf(w, "mamori_notify_held %d\n", s.held)
-	metric("mamori_notify_waiting", "gauge", "Alerts waiting for their incident's next telling (--notify-every).")
-	fmt.Fprintf(w, "mamori_notify_waiting %d\n", s.waiting)
+	one("mamori_notify_held", "gauge", "Alerts the store holds for the receivers, which did not take them.", s.held)
+	one("mamori_notify_waiting", "gauge", "Alerts waiting for their incident's next telling (--notify-every).", s.waiting)
 	metric("mamori_fetch_reads_total", "counter", "Reads of the tenants' logs from Azure (--fetch), by result: every log read whole, or not (read again from the same start).")
 	fmt.Fprintf(w, "mamori_fetch_reads_total{result=\"whole\"} %d\nmamori_fetch_reads_total{result=\"not_whole\"} %d\n", s.fetchWhole, s.fetchNot)
-	metric("mamori_fetch_events_total", "counter", "Events the reads of Azure's logs (--fetch) wrote, each once.")
-	fmt.Fprintf(w, "mamori_fetch_events_total %d\n", s.fetchEvents)
+	one("mamori_fetch_events_total", "counter", "Events the reads of Azure's logs (--fetch) wrote, each once.", s.fetchEvents)
 }
 
 func unix(t time.Time) int64 {
