@@ -46,6 +46,8 @@ type serveFlags struct {
 	fetch                  bool
 	fetchEvery, fetchSince time.Duration
 	fetchTenants           multiFlag // --fetch-tenant: each tenant read (a service over several)
+	// hub reads event hubs (--eventhub, --kafka) into the first folder.
+	hub hubFlags
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -86,6 +88,7 @@ it stopped. New alerts are written to standard output (or --output).
 	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
 	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
+	f.hub.register(fs)
 	f.register(fs)
 	if err := parseArgs(fs, args); err != nil {
 		return nil, nil, err
@@ -121,6 +124,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0) {
 		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s: a minute or more, and more than 0", f.fetchEvery, f.fetchSince)
+	}
+	if err := f.hub.check(); err != nil {
+		return nil, nil, err
 	}
 	if f.dashboard && f.listen == "" {
 		return nil, nil, errors.New("--dashboard: with --listen ADDR, where it is served")
@@ -264,8 +270,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, liveLogs))
 		}
 	}
+	hub, err := openHub(&f.hub, dirs[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+		return ExitUsage
+	}
+	if hub != nil {
+		defer hub.r.Close()
+	}
 	for {
 		errOut.reset()
+		if hub != nil {
+			mt.HubRead(hub.read(ctx, stderr))
+		}
 		for _, fe := range fetchers {
 			if fe.due(time.Now()) {
 				mt.Fetched(fe.read(ctx, time.Now(), stderr))

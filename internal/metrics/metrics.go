@@ -62,6 +62,9 @@ type Service struct {
 	// serve --fetch's reads of Azure: those every log took whole and
 	// the others, and the events they wrote.
 	fetchWhole, fetchNot, fetchEvents uint64
+	// serve --eventhub's reads: those that read all they were to and
+	// the others, and the messages they wrote.
+	hubOK, hubFailed, hubMessages uint64
 }
 
 // New returns the counts of a serve that looks every every.
@@ -98,14 +101,32 @@ func (s *Service) Fetched(events int, whole bool) {
 	if s == nil {
 		return
 	}
+	s.reads(&reads{&s.fetchWhole, &s.fetchNot, &s.fetchEvents}, events, whole)
+}
+
+// HubRead counts a read of event hubs (serve --eventhub, --kafka): ok
+// when it read all it was to, and the messages it wrote. A nil Service
+// counts nothing.
+func (s *Service) HubRead(messages int, ok bool) {
+	if s == nil {
+		return
+	}
+	s.reads(&reads{&s.hubOK, &s.hubFailed, &s.hubMessages}, messages, ok)
+}
+
+// reads are the counters of a kind of read: those that did all they
+// were to, the others, and what they wrote.
+type reads struct{ ok, not, items *uint64 }
+
+func (s *Service) reads(r *reads, items int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if whole {
-		s.fetchWhole++
+	if ok {
+		*r.ok++
 	} else {
-		s.fetchNot++
+		*r.not++
 	}
-	s.fetchEvents += uint64(max(events, 0))
+	*r.items += uint64(max(items, 0))
 }
 
 // Notified counts a post to the webhook, told or not.
@@ -214,6 +235,9 @@ func (s *Service) write(w io.Writer) {
 	metric("mamori_fetch_reads_total", "counter", "Reads of the tenants' logs from Azure (--fetch), by result: every log read whole, or not (read again from the same start).")
 	fmt.Fprintf(w, "mamori_fetch_reads_total{result=\"whole\"} %d\nmamori_fetch_reads_total{result=\"not_whole\"} %d\n", s.fetchWhole, s.fetchNot)
 	one("mamori_fetch_events_total", "counter", "Events the reads of Azure's logs (--fetch) wrote, each once.", s.fetchEvents)
+	metric("mamori_eventhub_reads_total", "counter", "Reads of the event hubs (--eventhub, --kafka), by result: all read that was to be, or failed (read again by the next).")
+	fmt.Fprintf(w, "mamori_eventhub_reads_total{result=\"ok\"} %d\nmamori_eventhub_reads_total{result=\"failed\"} %d\n", s.hubOK, s.hubFailed)
+	one("mamori_eventhub_messages_total", "counter", "Messages the reads of the event hubs wrote, each committed once written.", s.hubMessages)
 }
 
 func unix(t time.Time) int64 {

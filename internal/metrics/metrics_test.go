@@ -103,6 +103,10 @@ func TestMetrics(t *testing.T) {
 	s.Fetched(7, true)
 	s.Fetched(2, false)
 	(*Service)(nil).Fetched(5, true) // a serve without --listen counts nothing
+	s.HubRead(4, true)
+	s.HubRead(1, false)
+	s.HubRead(0, true)
+	(*Service)(nil).HubRead(5, true)
 	got := scrape(t, h)
 	want := map[string]float64{
 		`mamori_build_info{version="v1.2.3"}`:           1,
@@ -125,6 +129,9 @@ func TestMetrics(t *testing.T) {
 		`mamori_fetch_reads_total{result="whole"}`:      1,
 		`mamori_fetch_reads_total{result="not_whole"}`:  1,
 		`mamori_fetch_events_total`:                     9,
+		`mamori_eventhub_reads_total{result="ok"}`:      2,
+		`mamori_eventhub_reads_total{result="failed"}`:  1,
+		`mamori_eventhub_messages_total`:                5,
 		`mamori_compute_unsized`:                        4,
 	}
 	for k, v := range want {

@@ -163,7 +163,7 @@ func run(ctx context.Context, opts Options, probe bool) (*capture.Capture, error
 func connect(ctx context.Context, opts Options, probe bool, hint string) (*collector, error) {
 	opts = opts.withDefaults()
 	if opts.Credential == nil {
-		cred, err := newCredential(opts.TenantID)
+		cred, err := NewCredential(opts.TenantID)
 		if err != nil {
 			return nil, err
 		}
@@ -175,9 +175,9 @@ func connect(ctx context.Context, opts Options, probe bool, hint string) (*colle
 	return newCollector(opts, probe)
 }
 
-// newCredential is azidentity's DefaultAzureCredential for the tenant
+// NewCredential is azidentity's DefaultAzureCredential for the tenant
 // (environment, workload identity, managed identity, Azure CLI).
-func newCredential(tenant string) (azcore.TokenCredential, error) {
+func NewCredential(tenant string) (azcore.TokenCredential, error) {
 	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: tenant})
 	if err != nil {
 		return nil, fmt.Errorf("azure: no credential: %w", err)

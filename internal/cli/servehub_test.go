@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mamori-sec/mamori/internal/eventhub"
+)
+
+// hubsOf streams a simulated tenant's diagnostic-settings logs as Azure
+// does into event hubs: each insights-… folder is a hub, its records sent
+// as {"records":[…]} messages of up to 25 over two partitions. It returns
+// the hubs, the messages, and a folder holding the same files, for a
+// hunt of the same records.
+func hubsOf(t *testing.T, sim string) (hubs []string, msgs []*kgo.Record, export string) {
+	t.Helper()
+	export = t.TempDir()
+	entries, err := os.ReadDir(sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "insights-") {
+			continue
+		}
+		hub := e.Name()
+		hubs = append(hubs, hub)
+		var lines []string
+		err := filepath.WalkDir(filepath.Join(sim, hub), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(sim, path)
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(export, rel)), 0o750); err != nil {
+				return err
+			}
+			lines = append(lines, strings.Split(strings.TrimSpace(string(b)), "\n")...)
+			return os.WriteFile(filepath.Join(export, rel), b, 0o640)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(lines); i += 25 {
+			batch := lines[i:min(i+25, len(lines))]
+			msgs = append(msgs, &kgo.Record{Topic: hub, Partition: int32(i / 25 % 2), Value: []byte(`{"records":[` + strings.Join(batch, ",") + `]}`)})
+		}
+	}
+	if len(hubs) < 2 || len(msgs) == 0 {
+		t.Fatalf("the simulated tenant has hubs %v, %d messages", hubs, len(msgs))
+	}
+	return hubs, msgs, export
+}
+
+// serve --kafka reads a tenant's logs from its event hubs (a Kafka
+// cluster in the test, as Event Hubs' Kafka endpoint speaks) and finds
+// in them what a hunt of the same records as files finds; started again,
+// the consumer group's offsets say nothing is new.
+func TestServeReadsEventHubs(t *testing.T) {
+	sim := t.TempDir()
+	if code, _, errs := run(t, "", "simulate", "--out", sim, "--seed", "11", "--days", "5", "--shape", "records", "--scenario", "gpu-scaleset-chain"); code != ExitOK {
+		t.Fatalf("simulate: exit %d: %s", code, errs)
+	}
+	hubs, msgs, export := hubsOf(t, sim)
+	c, err := kfake.NewCluster(kfake.SeedTopics(2, hubs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(16<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(context.Background(), msgs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	was := hubLimits
+	hubLimits = eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Bytes: 1 << 30}
+	t.Cleanup(func() { hubLimits = was })
+
+	db, data, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir(), t.TempDir()
+	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--kafka", strings.Join(c.ListenAddrs(), ","), folder}
+	code, out, errs := run(t, "", args...)
+	if code != ExitOK || !strings.Contains(errs, "mamori serve: event hub: "+strconv.Itoa(len(msgs))+" messages new") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	_, hout, _ := run(t, "", "hunt", "--format", "jsonl", "--data-dir", data, export)
+	ids := func(s string) (out []string) {
+		for _, a := range jsonl(t, s) {
+			out = append(out, a.Rule+" "+a.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	got, want := ids(out), ids(hout)
+	t.Logf("%d messages, %d alerts; stderr:\n%s", len(msgs), len(got), errs)
+	if len(want) == 0 || !slices.Equal(got, want) || !strings.Contains(strings.Join(got, "\n"), "azure.compute.gpu_created") {
+		t.Errorf("serve read from the hubs\n%s\nthe hunt of the files\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	code, out, errs = run(t, "", args...)
+	if code != ExitOK || out != "" || !strings.Contains(errs, "event hub: 0 messages new") || !strings.Contains(errs, "nothing new") {
+		t.Errorf("started again: exit %d, %d alerts, stderr:\n%s", code, len(jsonl(t, out)), errs)
+	}
+}
+
+// The flags are checked before anything connects, and the connection
+// string, a secret, is never printed.
+func TestServeHubFlags(t *testing.T) {
+	const key = "c2VjcmV0LWtleS1vZi10aGUtdGVzdA=="
+	folder := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"--eventhub", "contoso-logs", "--kafka", "127.0.0.1:9092"}, "", "one or the other"},
+		{[]string{"--eventhub-name", "insights-activity-logs"}, "", "with --eventhub or --kafka"},
+		{[]string{"--eventhub", "contoso-logs", "--kafka-tls"}, "", "--kafka-tls: with --kafka"},
+		{[]string{"--kafka", "nowhere"}, "", "not host:port"},
+		{[]string{"--kafka", "127.0.0.1:9092", "--eventhub-name", "../etc"}, "", "not an event hub's name"},
+		{[]string{"--kafka", "127.0.0.1:9092", "--eventhub-group", ""}, "", "--eventhub-group"},
+		{[]string{"--eventhub", "contoso logs"}, "", "not an Event Hubs namespace"},
+		{[]string{"--eventhub", "contoso-logs"}, "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=listen", "no SharedAccessKeyName and SharedAccessKey"},
+		{[]string{"--eventhub", "fabrikam-logs"}, "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey=" + key, "is for contoso-logs.servicebus.windows.net, and --eventhub names fabrikam-logs.servicebus.windows.net"},
+	} {
+		t.Setenv("MAMORI_EVENTHUB_CONNECTION_STRING", c.env)
+		code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", filepath.Join(t.TempDir(), "m.db"), "--data-dir", t.TempDir()}, c.args...), folder)...)
+		if code != ExitUsage || !strings.Contains(errs, c.want) || strings.Contains(errs, key) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
+		}
+	}
+}

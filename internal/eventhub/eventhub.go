@@ -1,0 +1,246 @@
+// Package eventhub reads the Event Hubs a tenant's diagnostic settings
+// stream its logs to (Activity Log, Entra ID sign-ins and audits,
+// firewall logs: one hub per category, insights-…), through the
+// namespace's Kafka endpoint or from any Kafka, into files of JSON lines
+// mamori's readers take as any export's: each message, a {"records":[…]}
+// envelope, one line. Offsets are committed to the consumer group only
+// once the file holding their messages is on disk, so a message is read
+// at least once: one read twice (a crash between the write and the
+// commit) is counted once by the hunt, as any record read again.
+package eventhub
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+)
+
+// DefaultHubs matches the hubs diagnostic settings create when told no
+// hub's name: insights-activity-logs, insights-logs-signinlogs, … .
+const DefaultHubs = "^insights-"
+
+// Config says where to read and as whom.
+type Config struct {
+	Brokers []string // host:port each
+	// Hubs are the event hubs (topics) to read; none: every hub named
+	// as DefaultHubs matches.
+	Hubs  []string
+	Group string // the Kafka consumer group: its offsets are where a read goes on from
+	// Conn signs in with a shared access policy's connection string
+	// (SASL PLAIN over TLS, as Event Hubs asks); else Credential, when
+	// set, with an Entra ID token for Audience (OAUTHBEARER over TLS);
+	// else no sign-in, over TLS when TLS is set (a Kafka of one's own).
+	Conn       *Conn
+	Credential azcore.TokenCredential
+	Audience   string // https://NAMESPACE.servicebus.windows.net
+	TLS        bool
+	RootCAs    *x509.CertPool // nil: the system's (tests give their own)
+}
+
+// Reader reads a consumer group's share of the hubs.
+type Reader struct {
+	cl       *kgo.Client
+	assigned chan struct{} // closed once the group gave this reader its partitions
+	once     atomic.Bool
+	said     *said
+}
+
+// Open connects to the brokers and joins the group. It reads nothing
+// yet: Read does.
+func Open(cfg Config) (*Reader, error) {
+	if len(cfg.Brokers) == 0 || cfg.Group == "" {
+		return nil, errors.New("event hub: no namespace or broker, or no consumer group")
+	}
+	r := &Reader{assigned: make(chan struct{}), said: &said{}}
+	if cfg.Conn != nil {
+		r.said.secret = cfg.Conn.text
+	}
+	opts := []kgo.Opt{
+		kgo.WithLogger(r.said),
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID("mamori"),
+		kgo.ConsumerGroup(cfg.Group),
+		// A new group starts at the oldest message the hub keeps (its
+		// retention, a day to a week): the history the baselines learn.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		// The partitions stay this reader's from a poll until its
+		// messages are written and committed.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			if r.once.CompareAndSwap(false, true) {
+				close(r.assigned)
+			}
+		}),
+	}
+	if len(cfg.Hubs) == 0 {
+		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(DefaultHubs))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(cfg.Hubs...))
+	}
+	switch {
+	case cfg.Conn != nil:
+		// Event Hubs' Kafka endpoint takes the whole connection string
+		// as the password of the user $ConnectionString.
+		opts = append(opts, kgo.SASL(plain.Auth{User: "$ConnectionString", Pass: cfg.Conn.text}.AsMechanism()))
+		cfg.TLS = true
+	case cfg.Credential != nil:
+		opts = append(opts, kgo.SASL(oauth.Oauth(func(ctx context.Context) (oauth.Auth, error) {
+			tok, err := cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cfg.Audience + "/.default"}})
+			if err != nil {
+				return oauth.Auth{}, fmt.Errorf("event hub: no Entra ID token for %s: %w", cfg.Audience, err)
+			}
+			return oauth.Auth{Token: tok.Token}, nil
+		})))
+		cfg.TLS = true
+	}
+	if cfg.TLS {
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("event hub: %w", err)
+	}
+	r.cl = cl
+	return r, nil
+}
+
+// Close leaves the group, so that another reader may take its
+// partitions at once.
+func (r *Reader) Close() { r.cl.Close() }
+
+// Read is what one Read wrote.
+type Read struct {
+	Messages int   // messages written
+	Bytes    int64 // their bytes
+	Files    int   // files written
+	Empty    int   // messages with no body, passed over
+}
+
+// Limits of one Read.
+type Limits struct {
+	// Join is how long the first Read waits for the group to give it its
+	// partitions; Wait, how long each poll waits for messages once it
+	// has them: a poll that waits so long for none ends the Read.
+	Join, Wait time.Duration
+	// Bytes ends a Read once it wrote that many (the rest is read by the
+	// next): a hub's backlog is not held in memory or in one cycle.
+	Bytes int64
+}
+
+// Read writes the messages waiting in this reader's partitions into
+// dir/HUB/PARTITION/OFFSET.json (OFFSET the first message's), committing
+// each batch once written. It returns what it wrote, and the first error
+// that stopped it: what it wrote before that is committed and kept.
+func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error) {
+	read, err := r.read(ctx, dir, lim)
+	if err != nil && r.said.secret != "" && strings.Contains(err.Error(), r.said.secret) {
+		err = errors.New(strings.ReplaceAll(err.Error(), r.said.secret, "…"))
+	}
+	return read, err
+}
+
+func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error) {
+	var read Read
+	for lim.Bytes <= 0 || read.Bytes < lim.Bytes {
+		pctx, cancel := r.pollContext(ctx, lim)
+		fs := r.cl.PollRecords(pctx, 10000)
+		cancel()
+		var failed error
+		fs.EachError(func(topic string, p int32, err error) {
+			if failed == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				failed = fmt.Errorf("event hub %s, partition %d: %w", topic, p, err)
+				if topic == "" { // the client's own, not a partition's
+					failed = fmt.Errorf("event hub: %w", err)
+				}
+			}
+		})
+		if ctx.Err() != nil {
+			failed = ctx.Err()
+		}
+		n, err := r.write(ctx, dir, fs, &read)
+		r.cl.AllowRebalance()
+		switch {
+		case err != nil:
+			return read, err
+		case failed != nil:
+			return read, failed
+		case n == 0 && !r.once.Load():
+			why := r.said.why()
+			if why == "" {
+				why = "are the hubs there?"
+			}
+			return read, fmt.Errorf("event hub: the consumer group gave no partition within %s (%s)", lim.Join, why)
+		case n == 0:
+			return read, nil
+		}
+	}
+	return read, nil
+}
+
+// pollContext bounds one poll: lim.Wait once the group gave this reader
+// its partitions; before that, until it does and lim.Wait more, or
+// lim.Join.
+func (r *Reader) pollContext(ctx context.Context, lim Limits) (context.Context, context.CancelFunc) {
+	if r.once.Load() {
+		return context.WithTimeout(ctx, lim.Wait)
+	}
+	pctx, cancel := context.WithTimeout(ctx, lim.Join)
+	go func() {
+		select {
+		case <-r.assigned:
+		case <-pctx.Done():
+			return
+		}
+		select {
+		case <-time.After(lim.Wait):
+			cancel()
+		case <-pctx.Done():
+		}
+	}()
+	return pctx, cancel
+}
+
+// write writes each partition's messages of fs into a file, then commits
+// their offsets; it returns how many messages fs held.
+func (r *Reader) write(ctx context.Context, dir string, fs kgo.Fetches, read *Read) (int, error) {
+	var written []*kgo.Record
+	var err error
+	n := 0
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		n += len(p.Records)
+		if err != nil || len(p.Records) == 0 {
+			return
+		}
+		var w partFile
+		if w, err = writePartition(dir, p.Topic, p.Partition, p.Records); err != nil {
+			return
+		}
+		read.Messages += w.messages
+		read.Bytes += w.bytes
+		read.Empty += w.empty
+		if w.messages > 0 {
+			read.Files++
+		}
+		written = append(written, p.Records...)
+	})
+	if len(written) > 0 {
+		// Committed even when a later partition failed: those written
+		// are on disk.
+		if cerr := r.cl.CommitRecords(context.WithoutCancel(ctx), written...); cerr != nil && err == nil {
+			err = fmt.Errorf("event hub: the messages were written but their offsets not committed (they will be read again, and counted once): %w", cerr)
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,48 @@
+package eventhub
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// said keeps the client's last failure (a refused sign-in, a broker not
+// reached): the client retries them on its own, and a Read that got
+// nothing says why with it. The client tells a failed sign-in only as a
+// connection that failed, at its debug level: every message is looked at,
+// only those with an error kept. The connection string, the one
+// secret, is cut out of anything kept.
+type said struct {
+	mu     sync.Mutex
+	last   string
+	secret string
+}
+
+func (s *said) Level() kgo.LogLevel { return kgo.LogLevelDebug }
+
+func (s *said) Log(_ kgo.LogLevel, msg string, keyvals ...any) {
+	text := ""
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if keyvals[i] == "err" {
+			text = fmt.Sprintf("%s: %v", msg, keyvals[i+1])
+		}
+	}
+	if text == "" {
+		return // not a failure
+	}
+	if s.secret != "" {
+		text = strings.ReplaceAll(text, s.secret, "…")
+	}
+	s.mu.Lock()
+	s.last = text
+	s.mu.Unlock()
+}
+
+// why is the last thing said, or "".
+func (s *said) why() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
