@@ -281,7 +281,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for {
 		errOut.reset()
 		if hub != nil {
-			mt.HubRead(hub.read(ctx, stderr))
+			got, ok := hub.read(ctx, stderr)
+			mt.HubRead(got.Messages, got.Waiting, ok)
 		}
 		for _, fe := range fetchers {
 			if fe.due(time.Now()) {

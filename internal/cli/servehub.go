@@ -115,24 +115,54 @@ var hubLimits = eventhub.Limits{Join: time.Minute, Wait: 2 * time.Second, Bytes:
 
 // hubReader is serve's reader of event hubs.
 type hubReader struct {
-	r   *eventhub.Reader
-	dir string // FOLDER/eventhub
+	r      *eventhub.Reader
+	dir    string // FOLDER/eventhub
+	group  string
+	shared string // the last read's shares, as said
 }
 
 // read writes what waits in the hubs, says on stderr what it read or why
-// it could not, and returns how many messages it wrote and whether it
-// read all it was to.
-func (h *hubReader) read(ctx context.Context, stderr io.Writer) (int, bool) {
+// it could not, and returns what it read and whether it read all it was
+// to.
+func (h *hubReader) read(ctx context.Context, stderr io.Writer) (eventhub.Read, bool) {
 	got, err := h.r.Read(ctx, h.dir, hubLimits)
 	if got.Messages > 0 || err == nil {
-		fmt.Fprintf(stderr, "mamori serve: event hub: %s new (%s)%s\n", plural.Count(got.Messages, "message", "messages"),
-			bytesText(got.Bytes), emptySaid(got.Empty))
+		fmt.Fprintf(stderr, "mamori serve: event hub: %s new (%s)%s%s\n", plural.Count(got.Messages, "message", "messages"),
+			bytesText(got.Bytes), emptySaid(got.Empty), waitingSaid(got.Waiting))
+	}
+	if s := sharedSaid(got.Shared, h.group); s != h.shared {
+		h.shared = s
+		if s != "" {
+			fmt.Fprintln(stderr, "mamori serve: event hub:", s)
+		}
 	}
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "mamori serve: event hub:", report.Terminal(strings.TrimPrefix(err.Error(), "event hub: ")))
-		return got.Messages, false
+		return got, false
 	}
-	return got.Messages, true
+	return got, true
+}
+
+func waitingSaid(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d still waiting in the hubs (read by the next cycles)", n)
+}
+
+// sharedSaid says which hubs this serve holds only part of: the group's
+// other members hunt the rest, and an attack split between them is seen
+// whole by none.
+func sharedSaid(shares []eventhub.Share, group string) string {
+	if len(shares) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, sh := range shares {
+		parts = append(parts, fmt.Sprintf("%d of the %d partitions of %s", sh.Held, sh.Of, report.Terminal(sh.Hub)))
+	}
+	return fmt.Sprintf("this serve holds %s: another member of the consumer group %s reads the rest, and hunts it apart from this one (run one serve a group)",
+		strings.Join(parts, ", "), report.Terminal(group))
 }
 
 func emptySaid(n int) string {
@@ -156,5 +186,5 @@ func openHub(h *hubFlags, folder string) (*hubReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &hubReader{r: r, dir: filepath.Join(folder, hubFolder)}, nil
+	return &hubReader{r: r, dir: filepath.Join(folder, hubFolder), group: h.group}, nil
 }

@@ -144,3 +144,15 @@ func TestServeHubFlags(t *testing.T) {
 		}
 	}
 }
+
+// What a read says of the hubs it holds in part and of its lag.
+func TestHubSaid(t *testing.T) {
+	got := sharedSaid([]eventhub.Share{{Hub: "insights-activity-logs", Held: 1, Of: 4}, {Hub: "insights-\x1b[2Jlogs", Held: 0, Of: 1}}, "mamori")
+	want := "this serve holds 1 of the 4 partitions of insights-activity-logs, 0 of the 1 partitions of insights-\\x1b[2Jlogs: another member of the consumer group mamori reads the rest"
+	if !strings.HasPrefix(got, want) || sharedSaid(nil, "mamori") != "" {
+		t.Errorf("%q", got)
+	}
+	if waitingSaid(0) != "" || waitingSaid(1200) != ", 1200 still waiting in the hubs (read by the next cycles)" {
+		t.Errorf("%q", waitingSaid(1200))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Reader struct {
 	assigned chan struct{} // closed once the group gave this reader its partitions
 	once     atomic.Bool
 	said     *said
+	holding  holding
+	hubs     []string       // named hubs, or none
+	pattern  *regexp.Regexp // else the names read
 }
 
 // Open connects to the brokers and joins the group. It reads nothing
@@ -62,7 +66,7 @@ func Open(cfg Config) (*Reader, error) {
 	if len(cfg.Brokers) == 0 || cfg.Group == "" {
 		return nil, errors.New("event hub: no namespace or broker, or no consumer group")
 	}
-	r := &Reader{assigned: make(chan struct{}), said: &said{}}
+	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, pattern: regexp.MustCompile(DefaultHubs)}
 	if cfg.Conn != nil {
 		r.said.secret = cfg.Conn.text
 	}
@@ -78,11 +82,16 @@ func Open(cfg Config) (*Reader, error) {
 		// The partitions stay this reader's from a poll until its
 		// messages are written and committed.
 		kgo.BlockRebalanceOnPoll(),
-		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
-			if r.once.CompareAndSwap(false, true) {
+		kgo.OnPartitionsAssigned(func(ctx context.Context, cl *kgo.Client, parts map[string][]int32) {
+			r.holding.assigned(ctx, cl, parts)
+			// A cooperative rebalance may first give nothing, then
+			// the partitions another member let go.
+			if len(parts) > 0 && r.once.CompareAndSwap(false, true) {
 				close(r.assigned)
 			}
 		}),
+		kgo.OnPartitionsRevoked(r.holding.revoked),
+		kgo.OnPartitionsLost(r.holding.revoked),
 	}
 	if len(cfg.Hubs) == 0 {
 		opts = append(opts, kgo.ConsumeRegex(), kgo.ConsumeTopics(DefaultHubs))
@@ -126,6 +135,12 @@ type Read struct {
 	Bytes    int64 // their bytes
 	Files    int   // files written
 	Empty    int   // messages with no body, passed over
+	// Waiting is the messages the partitions held still hold behind
+	// those written (a read that stopped at its bytes).
+	Waiting int64
+	// Shared are the hubs of which this reader holds only some
+	// partitions: another member of the group reads the others.
+	Shared []Share
 }
 
 // Limits of one Read.
@@ -145,6 +160,13 @@ type Limits struct {
 // that stopped it: what it wrote before that is committed and kept.
 func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error) {
 	read, err := r.read(ctx, dir, lim)
+	if r.once.Load() && ctx.Err() == nil {
+		read.Waiting = r.holding.waiting()
+		var serr error
+		if read.Shared, serr = r.holding.shares(ctx, r.cl, r.hubs, r.pattern); serr != nil && err == nil {
+			err = fmt.Errorf("event hub: the hubs' partitions: %w", serr)
+		}
+	}
 	if err != nil && r.said.secret != "" && strings.Contains(err.Error(), r.said.secret) {
 		err = errors.New(strings.ReplaceAll(err.Error(), r.said.secret, "…"))
 	}
@@ -220,6 +242,7 @@ func (r *Reader) write(ctx context.Context, dir string, fs kgo.Fetches, read *Re
 	n := 0
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
 		n += len(p.Records)
+		r.holding.fetched(p)
 		if err != nil || len(p.Records) == 0 {
 			return
 		}

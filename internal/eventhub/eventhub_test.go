@@ -103,7 +103,7 @@ func TestReadWritesEachMessageOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != (Read{Messages: 4, Bytes: bytes, Files: 3, Empty: 1}) {
+	if got.Messages != 4 || got.Bytes != bytes || got.Files != 3 || got.Empty != 1 || got.Waiting != 0 || got.Shared != nil {
 		t.Errorf("read %+v", got)
 	}
 	want := map[string][]string{
@@ -115,7 +115,7 @@ func TestReadWritesEachMessageOnce(t *testing.T) {
 		t.Errorf("wrote %q\nwant %q", w, want)
 	}
 	// Read again: nothing new, nothing written.
-	if got, err := r.Read(context.Background(), dir, limits); err != nil || got != (Read{}) {
+	if got, err := r.Read(context.Background(), dir, limits); err != nil || got.Messages != 0 || got.Files != 0 || got.Empty != 0 {
 		t.Errorf("read again: %+v, %v", got, err)
 	}
 	r.Close()
@@ -187,11 +187,79 @@ func TestReadStopsAtItsBytes(t *testing.T) {
 			break
 		}
 		total += got.Messages
+		if got.Waiting != int64(50-total) {
+			t.Errorf("after %d messages, %d said waiting", total, got.Waiting)
+		}
 	}
 	lines := written(t, dir)["insights-activity-logs/0"]
 	if total != 50 || len(lines) != 50 {
 		t.Errorf("read %d messages, wrote %d lines", total, len(lines))
 	}
+}
+
+// Two serves in one group each hold some of a hub's partitions: each
+// says so, as each hunts only its share.
+func TestReadSaysTheHubsItShares(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.SeedTopics(2, "insights-activity-logs"), kfake.SeedTopics(1, "insights-logs-auditlogs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	produce(t, c.ListenAddrs(), msg("insights-activity-logs", 0, `{"records":[]}`), msg("insights-activity-logs", 1, `{"records":[]}`))
+	a, err := Open(Config{Brokers: c.ListenAddrs(), Group: "mamori"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	got, err := a.Read(context.Background(), t.TempDir(), limits)
+	if err != nil || got.Messages != 2 || got.Shared != nil {
+		t.Fatalf("alone: %+v, %v", got, err)
+	}
+	b, err := Open(Config{Brokers: c.ListenAddrs(), Group: "mamori"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// a lets the group rebalance between its reads; b waits for its share.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 40; i++ {
+			if got, _ := a.Read(context.Background(), t.TempDir(), limits); got.Shared != nil {
+				return
+			}
+		}
+	}()
+	got, err = b.Read(context.Background(), t.TempDir(), limits)
+	<-done
+	if err != nil || len(got.Shared) == 0 {
+		t.Fatalf("the second member: %+v, %v", got, err)
+	}
+	// Three partitions between two members: every one held by one of
+	// them, each member holding some.
+	ga, err := a.Read(context.Background(), t.TempDir(), limits)
+	if err != nil || len(ga.Shared) == 0 {
+		t.Fatalf("a says it holds every partition: %+v, %v", ga, err)
+	}
+	for hub, of := range map[string]int{"insights-activity-logs": 2, "insights-logs-auditlogs": 1} {
+		if n := heldOf(ga.Shared, hub, of) + heldOf(got.Shared, hub, of); n != of {
+			t.Errorf("%s: a and b hold %d of its %d partitions (a %+v, b %+v)", hub, n, of, ga.Shared, got.Shared)
+		}
+	}
+}
+
+// heldOf is how many of a hub's of partitions a reader holds, as its
+// shares say.
+func heldOf(shares []Share, hub string, of int) int {
+	for _, sh := range shares {
+		if sh.Hub == hub {
+			if sh.Of != of {
+				return -1
+			}
+			return sh.Held
+		}
+	}
+	return of
 }
 
 // A namespace's connection string signs in over TLS as Event Hubs asks

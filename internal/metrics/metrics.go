@@ -65,6 +65,7 @@ type Service struct {
 	// serve --eventhub's reads: those that read all they were to and
 	// the others, and the messages they wrote.
 	hubOK, hubFailed, hubMessages uint64
+	hubWaiting                    int64
 }
 
 // New returns the counts of a serve that looks every every.
@@ -105,13 +106,16 @@ func (s *Service) Fetched(events int, whole bool) {
 }
 
 // HubRead counts a read of event hubs (serve --eventhub, --kafka): ok
-// when it read all it was to, and the messages it wrote. A nil Service
-// counts nothing.
-func (s *Service) HubRead(messages int, ok bool) {
+// when it read all it was to, the messages it wrote, and those its
+// partitions still hold behind them. A nil Service counts nothing.
+func (s *Service) HubRead(messages int, waiting int64, ok bool) {
 	if s == nil {
 		return
 	}
 	s.reads(&reads{&s.hubOK, &s.hubFailed, &s.hubMessages}, messages, ok)
+	s.mu.Lock()
+	s.hubWaiting = waiting
+	s.mu.Unlock()
 }
 
 // reads are the counters of a kind of read: those that did all they
@@ -238,6 +242,7 @@ func (s *Service) write(w io.Writer) {
 	metric("mamori_eventhub_reads_total", "counter", "Reads of the event hubs (--eventhub, --kafka), by result: all read that was to be, or failed (read again by the next).")
 	fmt.Fprintf(w, "mamori_eventhub_reads_total{result=\"ok\"} %d\nmamori_eventhub_reads_total{result=\"failed\"} %d\n", s.hubOK, s.hubFailed)
 	one("mamori_eventhub_messages_total", "counter", "Messages the reads of the event hubs wrote, each committed once written.", s.hubMessages)
+	one("mamori_eventhub_waiting", "gauge", "Messages the partitions this serve holds still held behind those the last read wrote (its lag).", s.hubWaiting)
 }
 
 func unix(t time.Time) int64 {

@@ -103,10 +103,10 @@ func TestMetrics(t *testing.T) {
 	s.Fetched(7, true)
 	s.Fetched(2, false)
 	(*Service)(nil).Fetched(5, true) // a serve without --listen counts nothing
-	s.HubRead(4, true)
-	s.HubRead(1, false)
-	s.HubRead(0, true)
-	(*Service)(nil).HubRead(5, true)
+	s.HubRead(4, 9, true)
+	s.HubRead(1, 7, false)
+	s.HubRead(0, 3, true)
+	(*Service)(nil).HubRead(5, 1, true)
 	got := scrape(t, h)
 	want := map[string]float64{
 		`mamori_build_info{version="v1.2.3"}`:           1,
@@ -132,6 +132,7 @@ func TestMetrics(t *testing.T) {
 		`mamori_eventhub_reads_total{result="ok"}`:      2,
 		`mamori_eventhub_reads_total{result="failed"}`:  1,
 		`mamori_eventhub_messages_total`:                5,
+		`mamori_eventhub_waiting`:                       3,
 		`mamori_compute_unsized`:                        4,
 	}
 	for k, v := range want {
