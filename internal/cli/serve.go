@@ -48,6 +48,9 @@ type serveFlags struct {
 	fetchTenants           multiFlag // --fetch-tenant: each tenant read (a service over several)
 	// hub reads event hubs (--eventhub, --kafka) into the first folder.
 	hub hubFlags
+	// keepWritten is --keep-written: how long the files serve writes
+	// itself (--eventhub, --fetch) are kept once read (0: for ever).
+	keepWritten time.Duration
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -87,6 +90,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.Var(&f.fetchTenants, "fetch-tenant", "with --fetch, read this tenant's logs (its `id`; repeatable, or comma-separated; each into FOLDER/fetched/TENANT): a service over tenants whose identity may read each (default: the credential's tenant)")
 	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
 	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
+	spanVar(fs, &f.keepWritten, "keep-written", 0, "remove the files serve writes itself (--eventhub's, --fetch's, under the first FOLDER) once a cycle read them whole and they are older than this `span` (7d; 0: keep every one); what they held is in the store. Files a correlation's window still reads are kept")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
 	f.hub.register(fs)
 	f.register(fs)
@@ -107,6 +111,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.notifyEvery < 0 {
 		return nil, nil, fmt.Errorf("--notify-every %s: 0 or more", f.notifyEvery)
+	}
+	if f.keepWritten < 0 {
+		return nil, nil, fmt.Errorf("--keep-written %s: 0 or more", f.keepWritten)
 	}
 	if f.keepAlerts < 0 {
 		return nil, nil, fmt.Errorf("--keep-alerts %s: 0 or more", f.keepAlerts)
@@ -237,7 +244,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.output != "" {
 		ignore = append(ignore, f.output) // alerts are not logs
 	}
-	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet, KeepAlerts: f.keepAlerts})
+	var own []string // the folders serve writes itself, under the first
+	if f.fetch {
+		own = append(own, filepath.Join(dirs[0], fetchFolder))
+	}
+	if f.hub.eventhub != "" || f.hub.kafka != "" {
+		own = append(own, filepath.Join(dirs[0], hubFolder))
+	}
+	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet, KeepAlerts: f.keepAlerts,
+		Own: own, KeepOwn: f.keepWritten})
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", err)
 		return ExitError
@@ -318,6 +333,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 			if code := writeCycle(openOut, stderr, format, ropts, res); code != ExitOK {
 				return code
+			}
+			if res.Pruned.Files > 0 {
+				fmt.Fprintf(stderr, "mamori serve: removed %s (%s) it wrote itself, read whole and older than %s (--keep-written)\n",
+					plural.Count(res.Pruned.Files, "file", "files"), bytesText(res.Pruned.Bytes), f.keepWritten)
 			}
 			countCycle(mt, res, nil, start, notifyCycle(ctx, receivers, st, cfg.Incidents, ci, stderr, res))
 			if f.once && len(res.Read) == 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -114,6 +115,27 @@ func TestServeReadsEventHubs(t *testing.T) {
 	code, out, errs = run(t, "", args...)
 	if code != ExitOK || out != "" || !strings.Contains(errs, "event hub: 0 messages new") || !strings.Contains(errs, "nothing new") {
 		t.Errorf("started again: exit %d, %d alerts, stderr:\n%s", code, len(jsonl(t, out)), errs)
+	}
+	// --keep-written removes the messages' files read whole (not those
+	// a window still reads again), and what they held stays in the store.
+	files := func() (n int) {
+		filepath.WalkDir(filepath.Join(folder, "eventhub"), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	before := files()
+	time.Sleep(1100 * time.Millisecond)
+	code, out, errs = run(t, "", append([]string{"serve", "--keep-written", "1s"}, args[1:]...)...)
+	if after := files(); code != ExitOK || out != "" || after >= before || !strings.Contains(errs, fmt.Sprintf("removed %d files", before-after)) {
+		t.Errorf("--keep-written: exit %d, %d files then %d, stderr:\n%s", code, before, after, errs)
+	}
+	t.Logf("--keep-written: %d files then %d: %s", before, files(), errs)
+	if code, out, _ := run(t, "", "alerts", "--store", db, "--format", "jsonl"); code != ExitOK || !slices.Equal(ids(out), want) {
+		t.Errorf("the store after the files went: exit %d, %d alerts", code, len(jsonl(t, out)))
 	}
 }
 

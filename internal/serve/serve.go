@@ -48,6 +48,11 @@ type Config struct {
 	// KeepAlerts forgets the stored alerts no cycle stored or added to
 	// for this long (store.Cycle.KeepAlerts); 0 keeps them all.
 	KeepAlerts time.Duration
+	// Own are folders serve writes itself (--eventhub's, --fetch's):
+	// KeepOwn, when more than 0, removes their files read whole longer
+	// ago than it (prune.go).
+	Own     []string
+	KeepOwn time.Duration
 	// Clock is the wall clock (nil: time.Now); tests move it on.
 	Clock func() time.Time
 }
@@ -131,7 +136,9 @@ type Result struct {
 	// says the store counts more compute creates it could not judge
 	// (Health.Unsized) than at the cycle before, or, on the first cycle,
 	// that it counts any.
-	Health      Health
+	Health Health
+	// Pruned is what KeepOwn removed of the Own folders.
+	Pruned      Pruned
 	First       bool
 	WentQuiet   []Quiet
 	Back        []Quiet
@@ -156,6 +163,9 @@ func (s *Server) Cycle(ctx context.Context) (*Result, error) {
 	// Past the commit, a stop must not lose the cycle: its alerts are no
 	// longer new to the store, and would never be written out.
 	if res.Health, err = StoreHealth(context.WithoutCancel(ctx), s.cfg.Store, s.cfg.Hunt.Rules, s.cfg.Clock(), s.cfg.Quiet); err != nil {
+		return nil, err
+	}
+	if res.Pruned, err = s.prune(context.WithoutCancel(ctx)); err != nil {
 		return nil, err
 	}
 	res.First = !s.checked
