@@ -45,6 +45,7 @@ type serveFlags struct {
 	// every fetchEvery, the first read reaching fetchSince back.
 	fetch                  bool
 	fetchEvery, fetchSince time.Duration
+	fetchOverlap           time.Duration
 	fetchTenants           multiFlag // --fetch-tenant: each tenant read (a service over several)
 	// hub reads event hubs (--eventhub, --kafka) into the first folder.
 	hub hubFlags
@@ -89,6 +90,7 @@ it stopped. New alerts are written to standard output (or --output).
 	fs.BoolVar(&f.fetch, "fetch", false, "also read the tenant's logs from Azure itself (as 'mamori fetch') into FOLDER/fetched, the first FOLDER's, every --fetch-every: no export needed; sign in as for posture")
 	fs.Var(&f.fetchTenants, "fetch-tenant", "with --fetch, read this tenant's logs (its `id`; repeatable, or comma-separated; each into FOLDER/fetched/TENANT): a service over tenants whose identity may read each (default: the credential's tenant)")
 	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
+	spanVar(fs, &f.fetchOverlap, "fetch-overlap", 2*time.Hour, "how far each read of --fetch reaches back into the one before (`span`), for the events Azure writes into its logs late (sign-ins up to about two hours); only events not read before are kept")
 	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
 	spanVar(fs, &f.keepWritten, "keep-written", 0, "remove the files serve writes itself (--eventhub's, --fetch's, under the first FOLDER) once a cycle read them whole and they are older than this `span` (7d; 0: keep every one); what they held is in the store. Files a correlation's window still reads are kept")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
@@ -129,8 +131,8 @@ it stopped. New alerts are written to standard output (or --output).
 			return nil, nil, fmt.Errorf("--fetch-tenant %q: not a tenant's id (a GUID)", report.Terminal(t))
 		}
 	}
-	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0) {
-		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s: a minute or more, and more than 0", f.fetchEvery, f.fetchSince)
+	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0 || f.fetchOverlap < 0 || f.fetchOverlap > 7*24*time.Hour) {
+		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s, --fetch-overlap %s: a minute or more, more than 0, and 0 to 7d", f.fetchEvery, f.fetchSince, f.fetchOverlap)
 	}
 	if err := f.hub.check(); err != nil {
 		return nil, nil, err
@@ -282,7 +284,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			tenants = []string{""} // the credential's
 		}
 		for _, t := range tenants {
-			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, liveLogs))
+			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, f.fetchOverlap, liveLogs))
 		}
 	}
 	hub, err := openHub(&f.hub, dirs[0])

@@ -24,13 +24,11 @@ import (
 // cycle that follows finds them as any export's files.
 //
 // Azure writes an event into its log minutes after it happened, and at
-// times hours after: an event-time window read once would miss what came
-// late. So each read reaches fetchOverlap before the last one's end, and
-// keeps only the events it had not read (by their id), each event's
-// bytes as the API gave them. An event later than that is not read.
-
-// fetchOverlap is how far each read reaches back into the one before.
-const fetchOverlap = time.Hour
+// times hours after (Entra ID's sign-ins up to about two): an event-time
+// window read once would miss what came late. So each read reaches
+// --fetch-overlap before the last one's end, and keeps only the events
+// it had not read (by their id), each event's bytes as the API gave
+// them. An event later than that is not read.
 
 // fetchFolder is where serve writes what it reads, under its first folder.
 const fetchFolder = "fetched"
@@ -54,11 +52,12 @@ var liveLogs logFetch = func(ctx context.Context, tenant string, since, until ti
 
 // fetcher is serve's reader of a live tenant's logs.
 type fetcher struct {
-	tenant string        // --fetch-tenant's ("": the credential's)
-	dir    string        // FOLDER/fetched, or FOLDER/fetched/TENANT
-	every  time.Duration // --fetch-every
-	first  time.Duration // --fetch-since: how far the first read reaches
-	fetch  logFetch
+	tenant  string        // --fetch-tenant's ("": the credential's)
+	dir     string        // FOLDER/fetched, or FOLDER/fetched/TENANT
+	every   time.Duration // --fetch-every
+	first   time.Duration // --fetch-since: how far the first read reaches
+	overlap time.Duration // --fetch-overlap: how far each read reaches into the one before
+	fetch   logFetch
 	// last is the end of the last read that every log took whole (zero:
 	// none; read from the folders' names after a restart); ran is when
 	// the last read ran.
@@ -71,12 +70,12 @@ type fetcher struct {
 // newFetcher reads tenant's logs ("": the credential's tenant) into
 // folder, and finds where an earlier serve's reads ended, from the names
 // of their folders.
-func newFetcher(folder, tenant string, every, first time.Duration, fetch logFetch) *fetcher {
+func newFetcher(folder, tenant string, every, first, overlap time.Duration, fetch logFetch) *fetcher {
 	dir := filepath.Join(folder, fetchFolder)
 	if tenant != "" {
 		dir = filepath.Join(dir, strings.ToLower(tenant))
 	}
-	f := &fetcher{tenant: tenant, dir: dir, every: every, first: first, fetch: fetch, seen: map[string]time.Time{}}
+	f := &fetcher{tenant: tenant, dir: dir, every: every, first: first, overlap: overlap, fetch: fetch, seen: map[string]time.Time{}}
 	entries, _ := os.ReadDir(f.dir)
 	for _, e := range entries {
 		t, err := time.Parse(fetchStamp, e.Name())
@@ -100,7 +99,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (ev
 	f.ran = now
 	since := now.Add(-f.first)
 	if !f.last.IsZero() {
-		since = f.last.Add(-fetchOverlap)
+		since = f.last.Add(-f.overlap)
 	}
 	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
 	pages := map[string]int{}

@@ -57,7 +57,7 @@ func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Ti
 	return a.reads, nil
 }
 
-// Each read reaches an hour into the one before and keeps only the events
+// Each read reaches its overlap (an hour here) into the one before and keeps only the events
 // it had not read; a log that could not be read whole (not a refusal) is
 // read again from the same start; after a restart, the reads go on from
 // the last folder's time.
@@ -67,7 +67,7 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}, others: true}
 	a.reads = []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
 		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"}}
-	f := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, a.fetch)
+	f := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	var errs strings.Builder
 	for i, at := range []time.Time{t0, t0.Add(5 * time.Minute)} {
@@ -114,14 +114,14 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 		t.Errorf("after a failed read, windows %v and %v; want the same start", a.windows[2], a.windows[3])
 	}
 	// A restart reads on from the last whole read's folder.
-	g := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, a.fetch)
+	g := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
 	if !g.last.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("after a restart, the last read ended %v, want %v", g.last, t0.Add(5*time.Minute))
 	}
 }
 
 // serve --fetch reads the tenant's logs from Azure into its folder, and
-// the same cycle hunts them; a serve started again reads the last hour
+// the same cycle hunts them; a serve started again reads the overlap (2 hours)
 // again (its memory of events is gone) and tells nothing twice. Not
 // parallel: it stands in for Azure (liveLogs).
 func TestServeFetches(t *testing.T) {
@@ -143,10 +143,10 @@ func TestServeFetches(t *testing.T) {
 	}
 	a.pages = append(a.pages, []string{role, moved})
 	code, out, errs = run(t, "", args...)
-	if code != ExitOK || len(jsonl(t, out)) != 0 || !strings.Contains(errs, ", 0 new") || len(a.windows) != 2 || a.windows[1][0].After(a.windows[0][1].Add(-time.Hour)) {
+	if code != ExitOK || len(jsonl(t, out)) != 0 || !strings.Contains(errs, ", 0 new") || len(a.windows) != 2 || !a.windows[1][0].Equal(a.windows[0][1].Truncate(time.Millisecond).Add(-2*time.Hour)) {
 		t.Errorf("started again: exit %d, %d alerts written, windows %v, stderr:\n%s", code, len(jsonl(t, out)), a.windows, errs)
 	}
-	for _, c := range [][]string{{"--fetch", "--fetch-every", "10s"}, {"--fetch-tenant", "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"}, {"--fetch", "--fetch-tenant", "contoso"}} {
+	for _, c := range [][]string{{"--fetch", "--fetch-every", "10s"}, {"--fetch", "--fetch-overlap", "8d"}, {"--fetch-tenant", "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10"}, {"--fetch", "--fetch-tenant", "contoso"}} {
 		if code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, c...), folder)...); code != ExitUsage || !strings.Contains(errs, "--fetch") {
 			t.Errorf("%v: exit %d, %q", c, code, errs)
 		}
