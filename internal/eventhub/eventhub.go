@@ -163,8 +163,13 @@ func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error)
 	if r.once.Load() && ctx.Err() == nil {
 		read.Waiting = r.holding.waiting()
 		var serr error
-		if read.Shared, serr = r.holding.shares(ctx, r.cl, r.hubs, r.pattern); serr != nil && err == nil {
-			err = fmt.Errorf("event hub: the hubs' partitions: %w", serr)
+		// A broker gone is said by this request: bounded, as the client
+		// would retry it for long.
+		mctx, cancel := context.WithTimeout(ctx, 5*lim.Wait)
+		read.Shared, serr = r.holding.shares(mctx, r.cl, r.hubs, r.pattern)
+		cancel()
+		if serr != nil && err == nil {
+			err = fmt.Errorf("event hub: the hubs' partitions: %w%s", serr, r.said.lastly())
 		}
 	}
 	if err != nil && r.said.secret != "" && strings.Contains(err.Error(), r.said.secret) {

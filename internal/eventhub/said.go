@@ -25,7 +25,7 @@ func (s *said) Level() kgo.LogLevel { return kgo.LogLevelDebug }
 func (s *said) Log(_ kgo.LogLevel, msg string, keyvals ...any) {
 	text := ""
 	for i := 0; i+1 < len(keyvals); i += 2 {
-		if keyvals[i] == "err" {
+		if keyvals[i] == "err" && keyvals[i+1] != nil {
 			text = fmt.Sprintf("%s: %v", msg, keyvals[i+1])
 		}
 	}
@@ -45,4 +45,12 @@ func (s *said) why() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.last
+}
+
+// lastly is the last failure said, as a clause to end an error with.
+func (s *said) lastly() string {
+	if w := s.why(); w != "" {
+		return " (the client's last failure: " + w + ")"
+	}
+	return ""
 }
