@@ -40,8 +40,8 @@ const numKinds = event.KindCount
 // its own worker index; Alerts merges what they found.
 type Engine struct {
 	rules  []*rule
-	byKind [numKinds][]int            // rules with no operation index
-	byOp   [numKinds]map[string][]int // rules that can only match these operations
+	byKind [numKinds][]int               // rules with no operation index
+	byOp   [numKinds]map[string]*opRules // rules that can only match these operations
 	// wants answers Wants for the rules in byKind (see wants.go).
 	wants [numKinds]kindWants
 	work  []workerState
@@ -206,7 +206,7 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		needs = corr.Needs
 	}
 	for k := range e.byOp {
-		e.byOp[k] = map[string][]int{}
+		e.byOp[k] = map[string]*opRules{}
 	}
 	for _, r := range set.Detections() {
 		cr := &rule{Rule: r, silent: corr != nil && corr.Silent(r.Name)}
@@ -241,7 +241,13 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		for _, k := range r.Kinds {
 			if indexed {
 				for _, op := range ops {
-					e.byOp[k][op] = append(e.byOp[k][op], i)
+					o := e.byOp[k][op]
+					if o == nil {
+						o = &opRules{}
+						e.byOp[k][op] = o
+					}
+					o.rules = append(o.rules, i)
+					o.match = append(o.match, r.Compiled.Where("operation", sigma.StringValue(op)))
 				}
 			} else {
 				e.byKind[k] = append(e.byKind[k], i)
@@ -256,6 +262,14 @@ func New(set *rules.Set, workers int, corr *correlate.Set) (*Engine, error) {
 		e.work[i].ruleHits = make([]int, len(e.rules))
 	}
 	return e, nil
+}
+
+// opRules are the rules indexed by one operation, and each one's
+// condition with its tests of the operation decided (sigma's Where):
+// every event they meet has that operation.
+type opRules struct {
+	rules []int
+	match []func(sigma.Fields) bool
 }
 
 // Rules returns how many detection rules the engine runs.
@@ -277,16 +291,21 @@ func (e *Engine) Eval(worker int, ev *event.Event) {
 	}
 	e.noteFailed(ev)
 	byOp, general := e.byOp[k][ev.Operation], e.byKind[k]
-	if len(byOp) == 0 && len(general) == 0 {
+	if byOp == nil && len(general) == 0 {
 		return
 	}
 	ws.fe.Reset(ev)
 	ws.matched = ws.matched[:0]
-	for _, list := range [2][]int{byOp, general} {
-		for _, i := range list {
-			if e.rules[i].Compiled.Match(ws.fe) {
-				ws.matched = append(ws.matched, i)
+	if byOp != nil {
+		for j, match := range byOp.match {
+			if match(ws.fe) {
+				ws.matched = append(ws.matched, byOp.rules[j])
 			}
+		}
+	}
+	for _, i := range general {
+		if e.rules[i].Compiled.Match(ws.fe) {
+			ws.matched = append(ws.matched, i)
 		}
 	}
 	if len(ws.matched) > 0 && !e.failed.Load() {

@@ -88,7 +88,10 @@ func (e *Engine) forOp(k int, op string) *opWants {
 	if o, ok := w.byOp.Load(op); ok {
 		return o.(*opWants)
 	}
-	o := &opWants{rules: e.byOp[k][op]}
+	o := &opWants{}
+	if r := e.byOp[k][op]; r != nil {
+		o.rules = r.rules
+	}
 	for _, i := range o.rules {
 		o.needles = append(o.needles, e.rules[i].needles[op])
 	}
