@@ -250,7 +250,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.fetch {
 		own = append(own, filepath.Join(dirs[0], fetchFolder))
 	}
-	if f.hub.eventhub != "" || f.hub.kafka != "" {
+	if f.hub.reads() {
 		own = append(own, filepath.Join(dirs[0], hubFolder))
 	}
 	srv, err := serve.New(ctx, serve.Config{Store: st, Dirs: dirs, Hunt: cfg, Settle: !f.once, Ignore: ignore, Quiet: f.quiet, KeepAlerts: f.keepAlerts,
@@ -287,19 +287,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, f.fetchOverlap, liveLogs))
 		}
 	}
-	hub, err := openHub(&f.hub, dirs[0])
+	hubs, err := openHubs(&f.hub, dirs[0], stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
 		return ExitUsage
 	}
-	if hub != nil {
-		defer hub.r.Close()
-	}
+	defer hubs.close()
 	for {
 		errOut.reset()
-		if hub != nil {
-			got, ok := hub.read(ctx, stderr)
-			mt.HubRead(got.Messages, got.Waiting, ok)
+		if len(hubs) > 0 {
+			mt.HubRead(hubs.read(ctx, stderr))
 		}
 		for _, fe := range fetchers {
 			if fe.due(time.Now()) {

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,9 +11,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/mamori-sec/mamori/internal/eventhub"
 	"github.com/mamori-sec/mamori/internal/plural"
@@ -21,8 +27,9 @@ import (
 
 // serve --eventhub reads the Event Hubs a tenant's diagnostic settings
 // stream to (through their Kafka endpoint; --kafka: any Kafka) into
-// FOLDER/eventhub/HUB/PARTITION/, where the cycle that follows hunts them
-// as any export's files: the live path with no storage account between.
+// FOLDER/eventhub/NAMESPACE/HUB/PARTITION/, where the cycle that follows
+// hunts them as any export's files: the live path with no storage account
+// between. A service over many tenants reads each one's namespace.
 
 // hubFolder is where serve writes the hubs' messages, under its first
 // folder.
@@ -30,28 +37,35 @@ const hubFolder = "eventhub"
 
 // hubFlags are serve's options for reading event hubs.
 type hubFlags struct {
-	eventhub string    // --eventhub: the namespace
-	kafka    string    // --kafka: brokers of a Kafka of one's own
-	kafkaTLS bool      // --kafka-tls
-	names    multiFlag // --eventhub-name: the hubs (topics) read
-	group    string    // --eventhub-group: the consumer group
+	eventhubs   multiFlag // --eventhub: namespaces
+	connections string    // --eventhub-connections: a file of connection strings
+	kafka       string    // --kafka: brokers of a Kafka of one's own
+	kafkaTLS    bool      // --kafka-tls
+	names       multiFlag // --eventhub-name: the hubs (topics) read
+	group       string    // --eventhub-group: the consumer group
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&h.eventhub, "eventhub", "", "also read the Event Hubs `namespace` (NAME or NAME.servicebus.windows.net) the tenant's diagnostic settings stream to, through its Kafka endpoint, into FOLDER/eventhub, the first FOLDER's: signed in with the environment's MAMORI_EVENTHUB_CONNECTION_STRING (a listen policy's), else as for posture (Azure Event Hubs Data Receiver)")
-	fs.Var(&h.names, "eventhub-name", "with --eventhub or --kafka, the event `hub` (topic) to read; repeatable, or comma-separated (default: every hub named insights-…, those diagnostic settings make, or the connection string's EntityPath)")
+	fs.Var(&h.eventhubs, "eventhub", "also read the Event Hubs `namespace` (NAME or NAME.servicebus.windows.net; repeatable) the tenant's diagnostic settings stream to, through its Kafka endpoint, into FOLDER/eventhub, the first FOLDER's: signed in with the environment's MAMORI_EVENTHUB_CONNECTION_STRING (a listen policy's), else as for posture (Azure Event Hubs Data Receiver)")
+	fs.StringVar(&h.connections, "eventhub-connections", "", "also read the namespace of each Event Hubs connection string in this `file` (a line each; # comments): a service over many tenants, each streaming to its own namespace. A secret: chmod 600")
+	fs.Var(&h.names, "eventhub-name", "the event `hub` (topic) to read; repeatable, or comma-separated (default: every hub named insights-…, those diagnostic settings make, or a connection string's EntityPath)")
 	fs.StringVar(&h.group, "eventhub-group", "mamori", "the Kafka consumer `group` whose committed offsets each read goes on from (a new one starts at the oldest message the hubs keep)")
 	fs.StringVar(&h.kafka, "kafka", "", "read the hubs from a Kafka of one's own instead (`host:port`[,host:port…]; no sign-in; --kafka-tls for TLS)")
 	fs.BoolVar(&h.kafkaTLS, "kafka-tls", false, "with --kafka, connect over TLS")
 }
 
-// check checks the flags without connecting to anything.
+// reads reports whether serve reads any hub.
+func (h *hubFlags) reads() bool {
+	return len(h.eventhubs) > 0 || h.connections != "" || h.kafka != ""
+}
+
+// check checks the flags without reading the connections or connecting.
 func (h *hubFlags) check() error {
 	switch {
-	case h.eventhub != "" && h.kafka != "":
+	case h.kafka != "" && (len(h.eventhubs) > 0 || h.connections != ""):
 		return errors.New("--eventhub and --kafka: one or the other")
-	case h.eventhub == "" && h.kafka == "" && (len(h.names) > 0 || h.kafkaTLS):
-		return errors.New("--eventhub-name, --kafka-tls: with --eventhub or --kafka")
+	case !h.reads() && (len(h.names) > 0 || h.kafkaTLS):
+		return errors.New("--eventhub-name, --kafka-tls: with --eventhub, --eventhub-connections or --kafka")
 	case h.kafkaTLS && h.kafka == "":
 		return errors.New("--kafka-tls: with --kafka (--eventhub is always TLS)")
 	case h.group == "" || len(h.group) > 255 || strings.IndexFunc(h.group, unicode.IsControl) >= 0:
@@ -67,57 +81,164 @@ func (h *hubFlags) check() error {
 			return fmt.Errorf("--kafka %q: not host:port", report.Terminal(b))
 		}
 	}
+	for _, ns := range splitList(h.eventhubs) {
+		if _, err := eventhub.Broker(ns); err != nil {
+			return fmt.Errorf("--eventhub %q: %w", report.Terminal(ns), err)
+		}
+	}
 	return nil
 }
 
-// config is the reader's configuration; nil when serve reads no hub.
-// The connection string comes from the environment only: a flag's value
-// is in every process list.
-func (h *hubFlags) config() (*eventhub.Config, error) {
-	cfg := &eventhub.Config{Hubs: splitList(h.names), Group: h.group}
-	switch {
-	case h.kafka != "":
-		cfg.Brokers, cfg.TLS = splitList([]string{h.kafka}), h.kafkaTLS
-		return cfg, nil
-	case h.eventhub == "":
-		return nil, nil
+// hubSource is one namespace (or Kafka) to read, and the folder its
+// messages go into, under FOLDER/eventhub.
+type hubSource struct {
+	name string // the namespace's host, or "kafka"
+	cfg  eventhub.Config
+}
+
+// Seams for the tests, which stand a Kafka cluster of their own in for
+// the namespaces: where a namespace's Kafka endpoint is, and the
+// authorities trusted for its certificate (nil: the system's).
+var (
+	hubBroker  = eventhub.Broker
+	hubRootCAs *x509.CertPool
+)
+
+// sources are the namespaces to read, each signed in with its connection
+// string (the environment's, the file's) or else with Entra ID. The
+// connection strings come from the environment and a file only: a
+// flag's value is in every process list.
+func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
+	if h.kafka != "" {
+		return []hubSource{{name: "kafka", cfg: eventhub.Config{Brokers: splitList([]string{h.kafka}), TLS: h.kafkaTLS, Hubs: splitList(h.names), Group: h.group}}}, nil
 	}
-	broker, err := eventhub.Broker(h.eventhub)
-	if err != nil {
-		return nil, fmt.Errorf("--eventhub %q: %w", report.Terminal(h.eventhub), err)
+	conns := map[string]eventhub.Conn{} // by namespace host
+	var order []string
+	add := func(c eventhub.Conn, from string) error {
+		if _, dup := conns[c.Host]; dup {
+			return fmt.Errorf("%s: a second connection string for %s", from, c.Host)
+		}
+		conns[c.Host] = c
+		order = append(order, c.Host)
+		return nil
 	}
-	cfg.Brokers = []string{broker}
-	host, _, _ := net.SplitHostPort(broker)
-	if s := os.Getenv("MAMORI_EVENTHUB_CONNECTION_STRING"); strings.TrimSpace(s) != "" {
-		conn, err := eventhub.ParseConnectionString(s)
+	if s := os.Getenv("MAMORI_EVENTHUB_CONNECTION_STRING"); strings.TrimSpace(s) != "" && len(h.eventhubs) > 0 {
+		c, err := eventhub.ParseConnectionString(s)
 		if err != nil {
 			return nil, fmt.Errorf("MAMORI_EVENTHUB_CONNECTION_STRING: %w", err)
 		}
-		if conn.Host != host {
-			return nil, fmt.Errorf("MAMORI_EVENTHUB_CONNECTION_STRING is for %s, and --eventhub names %s", conn.Host, host)
+		if !slices.ContainsFunc(splitList(h.eventhubs), func(ns string) bool { return namespaceHost(ns) == c.Host }) {
+			return nil, fmt.Errorf("MAMORI_EVENTHUB_CONNECTION_STRING is for %s, and --eventhub names %s", c.Host, strings.Join(hostsOf(h.eventhubs), ", "))
 		}
-		if len(cfg.Hubs) == 0 && conn.Hub != "" {
-			cfg.Hubs = []string{conn.Hub}
+		if err := add(c, "MAMORI_EVENTHUB_CONNECTION_STRING"); err != nil {
+			return nil, err
 		}
-		cfg.Conn = &conn
-		return cfg, nil
 	}
-	cred, err := azure.NewCredential("")
+	if h.connections != "" {
+		cs, err := readConnections(h.connections, stderr)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range cs {
+			if err := add(c, fmt.Sprintf("--eventhub-connections %s, line %d", report.Terminal(h.connections), i+1)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var out []hubSource
+	for _, host := range order {
+		c := conns[host]
+		cfg := eventhub.Config{Hubs: splitList(h.names), Group: h.group, Conn: &c, RootCAs: hubRootCAs}
+		if len(cfg.Hubs) == 0 && c.Hub != "" {
+			cfg.Hubs = []string{c.Hub}
+		}
+		out = append(out, hubSource{name: host, cfg: cfg})
+	}
+	var cred azcore.TokenCredential
+	for _, host := range hostsOf(h.eventhubs) {
+		if _, ok := conns[host]; ok || slices.ContainsFunc(out, func(s hubSource) bool { return s.name == host }) {
+			continue
+		}
+		if cred == nil {
+			var err error
+			if cred, err = azure.NewCredential(""); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, hubSource{name: host, cfg: eventhub.Config{Hubs: splitList(h.names), Group: h.group, Credential: cred, Audience: "https://" + host, RootCAs: hubRootCAs}})
+	}
+	for i := range out {
+		broker, err := hubBroker(out[i].name)
+		if err != nil {
+			return nil, fmt.Errorf("event hub %s: %w", out[i].name, err)
+		}
+		out[i].cfg.Brokers = []string{broker}
+	}
+	return out, nil
+}
+
+// namespaceHost is the host of a namespace as --eventhub names it.
+func namespaceHost(ns string) string {
+	b, err := eventhub.Broker(ns)
 	if err != nil {
-		return nil, err
+		return ""
 	}
-	cfg.Credential, cfg.Audience = cred, "https://"+host
-	return cfg, nil
+	host, _, _ := net.SplitHostPort(b)
+	return host
+}
+
+func hostsOf(namespaces []string) (out []string) {
+	for _, ns := range splitList(namespaces) {
+		if h := namespaceHost(ns); h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// readConnections reads a file of connection strings, a line each; its
+// errors name the line, never its text (a line is a secret).
+func readConnections(path string, stderr io.Writer) ([]eventhub.Conn, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--eventhub-connections: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "mamori serve: --eventhub-connections %s: others may read it (mode %v), and it holds the namespaces' keys: chmod 600 it\n", report.Terminal(path), st.Mode().Perm())
+	}
+	var out []eventhub.Conn
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<10)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		c, err := eventhub.ParseConnectionString(line)
+		if err != nil {
+			return nil, fmt.Errorf("--eventhub-connections %s, line %d: %w", report.Terminal(path), n, err)
+		}
+		out = append(out, c)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--eventhub-connections %s: %w", report.Terminal(path), err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--eventhub-connections %s: no connection string in it", report.Terminal(path))
+	}
+	return out, nil
 }
 
 // hubLimits bound each cycle's read (tests shorten them).
 var hubLimits = eventhub.Limits{Join: time.Minute, Wait: 2 * time.Second, Bytes: 1 << 30}
 
-// hubReader is serve's reader of event hubs.
+// hubReader is serve's reader of one namespace's hubs.
 type hubReader struct {
 	r      *eventhub.Reader
-	dir    string // FOLDER/eventhub
+	dir    string // FOLDER/eventhub/NAMESPACE
 	group  string
+	prefix string // how its lines start on standard error
 	shared string // the last read's shares, as said
 }
 
@@ -127,20 +248,27 @@ type hubReader struct {
 func (h *hubReader) read(ctx context.Context, stderr io.Writer) (eventhub.Read, bool) {
 	got, err := h.r.Read(ctx, h.dir, hubLimits)
 	if got.Messages > 0 || err == nil {
-		fmt.Fprintf(stderr, "mamori serve: event hub: %s new (%s)%s%s\n", plural.Count(got.Messages, "message", "messages"),
+		fmt.Fprintf(stderr, "%s %s new (%s)%s%s\n", h.prefix, plural.Count(got.Messages, "message", "messages"),
 			bytesText(got.Bytes), emptySaid(got.Empty), waitingSaid(got.Waiting))
 	}
 	if s := sharedSaid(got.Shared, h.group); s != h.shared {
 		h.shared = s
 		if s != "" {
-			fmt.Fprintln(stderr, "mamori serve: event hub:", s)
+			fmt.Fprintln(stderr, h.prefix, s)
 		}
 	}
 	if err != nil && ctx.Err() == nil {
-		fmt.Fprintln(stderr, "mamori serve: event hub:", report.Terminal(strings.TrimPrefix(err.Error(), "event hub: ")))
+		fmt.Fprintln(stderr, h.prefix, report.Terminal(strings.TrimPrefix(err.Error(), "event hub: ")))
 		return got, false
 	}
 	return got, true
+}
+
+func emptySaid(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", and " + plural.Count(n, "message", "messages") + " with no body passed over"
 }
 
 func waitingSaid(n int64) string {
@@ -165,26 +293,51 @@ func sharedSaid(shares []eventhub.Share, group string) string {
 		strings.Join(parts, ", "), report.Terminal(group))
 }
 
-func emptySaid(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return ", and " + plural.Count(n, "message", "messages") + " with no body passed over"
-}
+// hubReaders are serve's readers of event hubs, one a namespace.
+type hubReaders []*hubReader
 
-// openHub opens the reader of the hubs, into the first folder; nil when
-// serve reads none.
-func openHub(h *hubFlags, folder string) (*hubReader, error) {
-	cfg, err := h.config()
-	if cfg == nil || err != nil {
-		return nil, err
+// openHubs opens a reader of each namespace, into the first folder; none
+// when serve reads no hub.
+func openHubs(h *hubFlags, folder string, stderr io.Writer) (hubReaders, error) {
+	if !h.reads() {
+		return nil, nil
 	}
 	if st, err := os.Stat(folder); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a folder to write the hubs' messages into", report.Terminal(folder))
 	}
-	r, err := eventhub.Open(*cfg)
+	srcs, err := h.sources(stderr)
 	if err != nil {
 		return nil, err
 	}
-	return &hubReader{r: r, dir: filepath.Join(folder, hubFolder), group: h.group}, nil
+	var rs hubReaders
+	for _, s := range srcs {
+		r, err := eventhub.Open(s.cfg)
+		if err != nil {
+			rs.close()
+			return nil, err
+		}
+		prefix := "mamori serve: event hub:"
+		if len(srcs) > 1 {
+			prefix = "mamori serve: event hub " + s.name + ":"
+		}
+		rs = append(rs, &hubReader{r: r, dir: filepath.Join(folder, hubFolder, s.name), group: h.group, prefix: prefix})
+	}
+	return rs, nil
+}
+
+// read reads every namespace; what they read together, and whether
+// each read all it was to.
+func (rs hubReaders) read(ctx context.Context, stderr io.Writer) (messages int, waiting int64, ok bool) {
+	ok = true
+	for _, h := range rs {
+		got, whole := h.read(ctx, stderr)
+		messages, waiting, ok = messages+got.Messages, waiting+got.Waiting, ok && whole
+	}
+	return messages, waiting, ok
+}
+
+func (rs hubReaders) close() {
+	for _, h := range rs {
+		h.r.Close()
+	}
 }

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io/fs"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/mamori-sec/mamori/internal/eventhub"
 )
@@ -100,13 +104,7 @@ func TestServeReadsEventHubs(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
 	_, hout, _ := run(t, "", "hunt", "--format", "jsonl", "--data-dir", data, export)
-	ids := func(s string) (out []string) {
-		for _, a := range jsonl(t, s) {
-			out = append(out, a.Rule+" "+a.ID)
-		}
-		slices.Sort(out)
-		return out
-	}
+	ids := func(s string) []string { return ruleIDs(t, s) }
 	got, want := ids(out), ids(hout)
 	t.Logf("%d messages, %d alerts; stderr:\n%s", len(msgs), len(got), errs)
 	if len(want) == 0 || !slices.Equal(got, want) || !strings.Contains(strings.Join(got, "\n"), "azure.compute.gpu_created") {
@@ -150,7 +148,7 @@ func TestServeHubFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--eventhub", "contoso-logs", "--kafka", "127.0.0.1:9092"}, "", "one or the other"},
-		{[]string{"--eventhub-name", "insights-activity-logs"}, "", "with --eventhub or --kafka"},
+		{[]string{"--eventhub-name", "insights-activity-logs"}, "", "with --eventhub, --eventhub-connections or --kafka"},
 		{[]string{"--eventhub", "contoso-logs", "--kafka-tls"}, "", "--kafka-tls: with --kafka"},
 		{[]string{"--kafka", "nowhere"}, "", "not host:port"},
 		{[]string{"--kafka", "127.0.0.1:9092", "--eventhub-name", "../etc"}, "", "not an event hub's name"},
@@ -177,4 +175,103 @@ func TestHubSaid(t *testing.T) {
 	if waitingSaid(0) != "" || waitingSaid(1200) != ", 1200 still waiting in the hubs (read by the next cycles)" {
 		t.Errorf("%q", waitingSaid(1200))
 	}
+}
+
+// A service over many tenants reads each one's namespace, signed in with
+// its own connection string from a file, into a folder of its own, and
+// finds each tenant's attack as a hunt of its records as files does.
+func TestServeReadsEachNamespace(t *testing.T) {
+	srv := httptest.NewTLSServer(nil) // its certificate, for the loopback
+	cert, pool := srv.TLS.Certificates[0], x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	srv.Close()
+	namespaces := map[string]string{}
+	var exports, lines []string
+	for i, ns := range []string{"contoso-logs", "fabrikam-logs"} {
+		sim := t.TempDir()
+		if code, _, errs := run(t, "", "simulate", "--out", sim, "--seed", strconv.Itoa(21+i), "--days", "4", "--shape", "records", "--scenario", "gpu-scaleset-chain"); code != ExitOK {
+			t.Fatalf("simulate: exit %d: %s", code, errs)
+		}
+		hubs, msgs, export := hubsOf(t, sim)
+		conn := "Endpoint=sb://" + ns + ".servicebus.windows.net/;SharedAccessKeyName=mamori;SharedAccessKey=a2V5LW9m" + ns
+		c, err := kfake.NewCluster(kfake.SeedTopics(2, hubs...), kfake.EnableSASL(), kfake.Superuser("PLAIN", "$ConnectionString", conn),
+			kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchMaxBytes(16<<20),
+			kgo.DialTLSConfig(&tls.Config{RootCAs: pool}), kgo.SASL(plain.Auth{User: "$ConnectionString", Pass: conn}.AsMechanism()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.ProduceSync(context.Background(), msgs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		cl.Close()
+		namespaces[ns+".servicebus.windows.net"] = c.ListenAddrs()[0]
+		exports, lines = append(exports, export), append(lines, conn)
+	}
+	wasBroker, wasCAs, wasLimits := hubBroker, hubRootCAs, hubLimits
+	hubBroker = func(host string) (string, error) { return namespaces[host], nil }
+	hubRootCAs, hubLimits = pool, eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Bytes: 1 << 30}
+	t.Cleanup(func() { hubBroker, hubRootCAs, hubLimits = wasBroker, wasCAs, wasLimits })
+
+	conns := filepath.Join(t.TempDir(), "connections")
+	if err := os.WriteFile(conns, []byte("# each customer's listen policy\n"+lines[0]+"\n\n"+lines[1]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, data, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir(), t.TempDir()
+	code, out, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--eventhub-connections", conns, folder)
+	if code != ExitOK || strings.Contains(errs, "SharedAccessKey") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	for host := range namespaces {
+		if !strings.Contains(errs, "mamori serve: event hub "+host+": ") {
+			t.Errorf("no read of %s said:\n%s", host, errs)
+		}
+		if _, err := os.Stat(filepath.Join(folder, "eventhub", host, "insights-activity-logs")); err != nil {
+			t.Errorf("%s's folder: %v", host, err)
+		}
+	}
+	_, hout, _ := run(t, "", append([]string{"hunt", "--format", "jsonl", "--data-dir", data}, exports...)...)
+	got, want := ruleIDs(t, out), ruleIDs(t, hout)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("serve read from the namespaces\n%s\nthe hunt of the files\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	tenants := map[string]bool{}
+	for _, a := range jsonl(t, out) {
+		tenants[a.Tenant] = true
+	}
+	if len(tenants) != 2 {
+		t.Errorf("alerts of %d tenants, want 2", len(tenants))
+	}
+
+	// The file's errors name its line and never its text.
+	for _, c := range []struct{ text, want string }{
+		{"# none\n", "no connection string in it"},
+		{lines[0] + "\nEndpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=a\n", "line 2: the Event Hubs connection string has no SharedAccessKeyName and SharedAccessKey"},
+		{lines[0] + "\n" + lines[0] + "\n", "line 2: a second connection string for contoso-logs.servicebus.windows.net"},
+	} {
+		if err := os.WriteFile(conns, []byte(c.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--eventhub-connections", conns, folder)
+		if code != ExitUsage || !strings.Contains(errs, c.want) || strings.Contains(errs, "a2V5") {
+			t.Errorf("%q: exit %d, %q", c.text, code, errs)
+		}
+	}
+	os.Chmod(conns, 0o644)
+	if _, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--eventhub-connections", conns, folder); !strings.Contains(errs, "others may read it (mode -rw-r--r--)") {
+		t.Errorf("a file others may read: %q", errs)
+	}
+}
+
+// ruleIDs are the alerts' rules and ids, sorted.
+func ruleIDs(t *testing.T, s string) (out []string) {
+	for _, a := range jsonl(t, s) {
+		out = append(out, a.Rule+" "+a.ID)
+	}
+	slices.Sort(out)
+	return out
 }
