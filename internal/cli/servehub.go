@@ -156,8 +156,8 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 	}
 	var cred azcore.TokenCredential
 	for _, host := range hostsOf(h.eventhubs) {
-		if _, ok := conns[host]; ok || slices.ContainsFunc(out, func(s hubSource) bool { return s.name == host }) {
-			continue
+		if _, ok := conns[host]; ok {
+			continue // signed in with its connection string
 		}
 		if cred == nil {
 			var err error
