@@ -173,6 +173,11 @@ func TestQuietLogs(t *testing.T) {
 	if got := kindsOf(res.Back); !slices.Equal(got, []event.Kind{event.KindActivity}) || len(res.WentQuiet) != 0 {
 		t.Errorf("back %v, went quiet %v; want the Activity Log back", res.Back, res.WentQuiet)
 	}
+	// The others stay quiet.
+	want = slices.DeleteFunc(want, func(k event.Kind) bool { return k == event.KindActivity })
+	if got := kindsOf(res.Health.Quiet); !slices.Equal(got, want) {
+		t.Errorf("quiet once the Activity Log came back: %v, want %v", got, want)
+	}
 	if l := logOf(res.Health, event.KindActivity); l.Records <= activity.Records || !l.Last.After(activity.Last) || !l.Arrived.Equal(now) {
 		t.Errorf("Activity Log after it arrived again: %+v, before %+v", l, activity)
 	}
