@@ -148,7 +148,7 @@ it stopped. New alerts are written to standard output (or --output).
 	if f.notifyTest && f.notify == "" && f.notifyRoutes == "" {
 		return nil, nil, errors.New("--notify-test: no --notify URL (nor MAMORI_NOTIFY_URL) nor --notify-routes to test")
 	}
-	if fs.NArg() == 0 && !f.notifyTest {
+	if fs.NArg() == 0 && !f.notifyTest && !f.hub.test {
 		fs.Usage()
 		return nil, nil, errors.New("no folder to watch")
 	}
@@ -196,6 +196,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if f.notifyTest {
 		return notifyTest(ctx, receivers, stderr)
+	}
+	if f.hub.test {
+		return hubTest(ctx, &f.hub, stdout, stderr)
 	}
 	p, code := f.prepare("serve", stderr)
 	if p == nil {

@@ -43,6 +43,7 @@ type hubFlags struct {
 	kafkaTLS    bool      // --kafka-tls
 	names       multiFlag // --eventhub-name: the hubs (topics) read
 	group       string    // --eventhub-group: the consumer group
+	test        bool      // --eventhub-test: say what each namespace holds, and exit
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet) {
@@ -52,6 +53,7 @@ func (h *hubFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.group, "eventhub-group", "mamori", "the Kafka consumer `group` whose committed offsets each read goes on from (a new one starts at the oldest message the hubs keep)")
 	fs.StringVar(&h.kafka, "kafka", "", "read the hubs from a Kafka of one's own instead (`host:port`[,host:port…]; no sign-in; --kafka-tls for TLS)")
 	fs.BoolVar(&h.kafkaTLS, "kafka-tls", false, "with --kafka, connect over TLS")
+	fs.BoolVar(&h.test, "eventhub-test", false, "sign in to each namespace (or --kafka), list the hubs serve would read, the messages each keeps and how many the consumer group has still to read, and exit")
 }
 
 // reads reports whether serve reads any hub.
@@ -64,8 +66,8 @@ func (h *hubFlags) check() error {
 	switch {
 	case h.kafka != "" && (len(h.eventhubs) > 0 || h.connections != ""):
 		return errors.New("--eventhub and --kafka: one or the other")
-	case !h.reads() && (len(h.names) > 0 || h.kafkaTLS):
-		return errors.New("--eventhub-name, --kafka-tls: with --eventhub, --eventhub-connections or --kafka")
+	case !h.reads() && (len(h.names) > 0 || h.kafkaTLS || h.test):
+		return errors.New("--eventhub-name, --eventhub-test, --kafka-tls: with --eventhub, --eventhub-connections or --kafka")
 	case h.kafkaTLS && h.kafka == "":
 		return errors.New("--kafka-tls: with --kafka (--eventhub is always TLS)")
 	case h.group == "" || len(h.group) > 255 || strings.IndexFunc(h.group, unicode.IsControl) >= 0:
@@ -340,4 +342,49 @@ func (rs hubReaders) close() {
 	for _, h := range rs {
 		h.r.Close()
 	}
+}
+
+// hubTest says, for each namespace, whether serve can sign in and which
+// hubs it would read; ExitOK when every one has a hub to read.
+func hubTest(ctx context.Context, h *hubFlags, stdout, stderr io.Writer) int {
+	srcs, err := h.sources(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve:", report.Terminal(err.Error()))
+		return ExitUsage
+	}
+	code := ExitOK
+	for _, s := range srcs {
+		fmt.Fprintf(stdout, "%s (%s):\n", s.name, signedInAs(s.cfg))
+		hubs, err := eventhub.Describe(ctx, s.cfg, hubLimits.Join)
+		switch {
+		case err != nil:
+			fmt.Fprintln(stdout, "  cannot be read:", report.Terminal(strings.TrimPrefix(err.Error(), "event hub: ")))
+			code = ExitError
+		case len(hubs) == 0 && len(s.cfg.Hubs) == 0:
+			fmt.Fprintln(stdout, "  no hub named insights-…: has a diagnostic setting streamed to this namespace yet?")
+			code = ExitError
+		}
+		for _, hub := range hubs {
+			read := fmt.Sprintf("%d not yet read by the group %s", hub.Behind, report.Terminal(h.group))
+			if !hub.Committed {
+				read = fmt.Sprintf("the group %s has read none: all to read", report.Terminal(h.group))
+			}
+			fmt.Fprintf(stdout, "  %s: %s, %s kept, %s\n", report.Terminal(hub.Name), plural.Count(hub.Partitions, "partition", "partitions"),
+				plural.Count(int(hub.Kept), "message", "messages"), read)
+		}
+	}
+	return code
+}
+
+// signedInAs says how serve signs in to a namespace.
+func signedInAs(cfg eventhub.Config) string {
+	switch {
+	case cfg.Conn != nil:
+		return "signed in with the connection string of the policy " + report.Terminal(cfg.Conn.KeyName)
+	case cfg.Credential != nil:
+		return "signed in with Entra ID"
+	case cfg.TLS:
+		return "no sign-in, TLS"
+	}
+	return "no sign-in"
 }

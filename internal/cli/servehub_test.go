@@ -97,9 +97,21 @@ func TestServeReadsEventHubs(t *testing.T) {
 	hubLimits = eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Bytes: 1 << 30}
 	t.Cleanup(func() { hubLimits = was })
 
+	// --eventhub-test: the hubs, what each keeps, none read yet.
+	kafka := strings.Join(c.ListenAddrs(), ",")
+	code, out, errs := run(t, "", "serve", "--kafka", kafka, "--eventhub-test")
+	kept := map[string]int{}
+	for _, m := range msgs {
+		kept[m.Topic]++
+	}
+	for hub, n := range kept {
+		if line := fmt.Sprintf("  %s: 2 partitions, %d messages kept, the group mamori has read none: all to read\n", hub, n); code != ExitOK || !strings.Contains(out, line) {
+			t.Errorf("--eventhub-test: exit %d, no %q in\n%s%s", code, line, out, errs)
+		}
+	}
 	db, data, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir(), t.TempDir()
-	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--kafka", strings.Join(c.ListenAddrs(), ","), folder}
-	code, out, errs := run(t, "", args...)
+	args := []string{"serve", "--once", "--store", db, "--data-dir", data, "--kafka", kafka, folder}
+	code, out, errs = run(t, "", args...)
 	if code != ExitOK || !strings.Contains(errs, "mamori serve: event hub: "+strconv.Itoa(len(msgs))+" messages new") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
@@ -113,6 +125,12 @@ func TestServeReadsEventHubs(t *testing.T) {
 	code, out, errs = run(t, "", args...)
 	if code != ExitOK || out != "" || !strings.Contains(errs, "event hub: 0 messages new") || !strings.Contains(errs, "nothing new") {
 		t.Errorf("started again: exit %d, %d alerts, stderr:\n%s", code, len(jsonl(t, out)), errs)
+	}
+	if code, out, _ := run(t, "", "serve", "--kafka", kafka, "--eventhub-test"); code != ExitOK || strings.Count(out, ", 0 not yet read by the group mamori\n") != len(kept) {
+		t.Errorf("--eventhub-test once read: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run(t, "", "serve", "--kafka", kafka, "--eventhub-test", "--eventhub-name", "insights-logs-nothere"); code != ExitError || !strings.Contains(out, "cannot be read:") {
+		t.Errorf("--eventhub-test of a hub not there: exit %d\n%s", code, out)
 	}
 	// --keep-written removes the messages' files read whole (not those
 	// a window still reads again), and what they held stays in the store.

@@ -72,8 +72,6 @@ func Open(cfg Config) (*Reader, error) {
 	}
 	opts := []kgo.Opt{
 		kgo.WithLogger(r.said),
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.ClientID("mamori"),
 		kgo.ConsumerGroup(cfg.Group),
 		// A new group starts at the oldest message the hub keeps (its
 		// retention, a day to a week): the history the baselines learn.
@@ -98,6 +96,19 @@ func Open(cfg Config) (*Reader, error) {
 	} else {
 		opts = append(opts, kgo.ConsumeTopics(cfg.Hubs...))
 	}
+	opts = append(opts, signIn(cfg)...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("event hub: %w", err)
+	}
+	r.cl = cl
+	return r, nil
+}
+
+// signIn are the options that reach the brokers and sign in, as cfg
+// says.
+func signIn(cfg Config) []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ClientID("mamori")}
 	switch {
 	case cfg.Conn != nil:
 		// Event Hubs' Kafka endpoint takes the whole connection string
@@ -117,12 +128,7 @@ func Open(cfg Config) (*Reader, error) {
 	if cfg.TLS {
 		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}))
 	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("event hub: %w", err)
-	}
-	r.cl = cl
-	return r, nil
+	return opts
 }
 
 // Close leaves the group, so that another reader may take its
