@@ -233,7 +233,7 @@ func readConnections(path string, stderr io.Writer) ([]eventhub.Conn, error) {
 }
 
 // hubLimits bound each cycle's read (tests shorten them).
-var hubLimits = eventhub.Limits{Join: time.Minute, Wait: 2 * time.Second, Bytes: 1 << 30}
+var hubLimits = eventhub.Limits{Join: time.Minute, Wait: 2 * time.Second, Ask: 15 * time.Second, Bytes: 1 << 30}
 
 // hubReader is serve's reader of one namespace's hubs.
 type hubReader struct {

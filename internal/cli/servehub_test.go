@@ -94,7 +94,7 @@ func TestServeReadsEventHubs(t *testing.T) {
 	}
 	cl.Close()
 	was := hubLimits
-	hubLimits = eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Bytes: 1 << 30}
+	hubLimits = eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Ask: 5 * time.Second, Bytes: 1 << 30}
 	t.Cleanup(func() { hubLimits = was })
 
 	// --eventhub-test: the hubs, what each keeps, none read yet.
@@ -232,7 +232,7 @@ func TestServeReadsEachNamespace(t *testing.T) {
 	}
 	wasBroker, wasCAs, wasLimits := hubBroker, hubRootCAs, hubLimits
 	hubBroker = func(host string) (string, error) { return namespaces[host], nil }
-	hubRootCAs, hubLimits = pool, eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Bytes: 1 << 30}
+	hubRootCAs, hubLimits = pool, eventhub.Limits{Join: 20 * time.Second, Wait: time.Second, Ask: 5 * time.Second, Bytes: 1 << 30}
 	t.Cleanup(func() { hubBroker, hubRootCAs, hubLimits = wasBroker, wasCAs, wasLimits })
 
 	conns := filepath.Join(t.TempDir(), "connections")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -71,33 +70,15 @@ func describe(ctx context.Context, cfg Config, s *said, wait time.Duration) ([]H
 	if len(names) == 0 {
 		return nil, nil
 	}
-	starts, err := adm.ListStartOffsets(ctx, names...)
-	if err == nil {
-		err = starts.Error()
-	}
-	ends, eerr := adm.ListEndOffsets(ctx, names...)
-	if err == nil && eerr == nil {
-		eerr = ends.Error()
-	}
-	committed, cerr := adm.FetchOffsetsForTopics(ctx, cfg.Group, names...)
-	if errors.Is(cerr, kerr.GroupIDNotFound) {
-		cerr = nil // a group never used: it has read nothing
-	}
-	if err = errors.Join(err, eerr, cerr); err != nil {
+	offs, err := offsetsOf(ctx, adm, cfg.Group, names, nil)
+	if err != nil {
 		return nil, fmt.Errorf("event hub: the hubs' offsets: %w", err)
 	}
 	var out []Hub
 	for _, name := range names {
 		h := Hub{Name: name, Partitions: len(topics[name].Partitions)}
-		for p := range topics[name].Partitions {
-			start, _ := starts.Lookup(name, p)
-			end, _ := ends.Lookup(name, p)
-			h.Kept += end.Offset - start.Offset
-			from := start.Offset // a new group starts at the oldest
-			if c, ok := committed.Lookup(name, p); ok && c.Err == nil && c.At >= 0 {
-				from, h.Committed = max(c.At, start.Offset), true
-			}
-			h.Behind += end.Offset - from
+		if o := offs[name]; o != nil {
+			h.Kept, h.Behind, h.Committed = o.kept, o.behind, o.committed
 		}
 		out = append(out, h)
 	}

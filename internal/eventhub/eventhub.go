@@ -58,6 +58,7 @@ type Reader struct {
 	holding  holding
 	hubs     []string       // named hubs, or none
 	pattern  *regexp.Regexp // else the names read
+	group    string
 }
 
 // Open connects to the brokers and joins the group. It reads nothing
@@ -66,7 +67,7 @@ func Open(cfg Config) (*Reader, error) {
 	if len(cfg.Brokers) == 0 || cfg.Group == "" {
 		return nil, errors.New("event hub: no namespace or broker, or no consumer group")
 	}
-	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, pattern: regexp.MustCompile(DefaultHubs)}
+	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, pattern: regexp.MustCompile(DefaultHubs), group: cfg.Group}
 	if cfg.Conn != nil {
 		r.said.secret = cfg.Conn.text
 	}
@@ -142,7 +143,7 @@ type Read struct {
 	Files    int   // files written
 	Empty    int   // messages with no body, passed over
 	// Waiting is the messages the partitions held still hold behind
-	// those written (a read that stopped at its bytes).
+	// those written (a read that stopped at its bytes, or at lim.Join).
 	Waiting int64
 	// Shared are the hubs of which this reader holds only some
 	// partitions: another member of the group reads the others.
@@ -152,9 +153,12 @@ type Read struct {
 // Limits of one Read.
 type Limits struct {
 	// Join is how long the first Read waits for the group to give it its
-	// partitions; Wait, how long each poll waits for messages once it
-	// has them: a poll that waits so long for none ends the Read.
+	// partitions, and how long any Read goes on polling while messages
+	// wait that no poll brings; Wait, how long each poll waits.
 	Join, Wait time.Duration
+	// Ask bounds each question to the brokers of offsets and partitions
+	// (the client would retry one to a broker gone for long).
+	Ask time.Duration
 	// Bytes ends a Read once it wrote that many (the rest is read by the
 	// next): a hub's backlog is not held in memory or in one cycle.
 	Bytes int64
@@ -162,20 +166,21 @@ type Limits struct {
 
 // Read writes the messages waiting in this reader's partitions into
 // dir/HUB/PARTITION/OFFSET.json (OFFSET the first message's), committing
-// each batch once written. It returns what it wrote, and the first error
-// that stopped it: what it wrote before that is committed and kept.
+// each batch once written, until it has written every message its
+// partitions held when it began (or lim.Bytes). It returns what it wrote,
+// and the first error that stopped it: what it wrote before that is
+// committed and kept.
 func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error) {
+	if lim.Ask <= 0 {
+		lim.Ask = 15 * time.Second
+	}
 	read, err := r.read(ctx, dir, lim)
-	if r.once.Load() && ctx.Err() == nil {
-		read.Waiting = r.holding.waiting()
-		var serr error
-		// A broker gone is said by this request: bounded, as the client
-		// would retry it for long.
-		mctx, cancel := context.WithTimeout(ctx, 5*lim.Wait)
-		read.Shared, serr = r.holding.shares(mctx, r.cl, r.hubs, r.pattern)
+	if r.once.Load() && ctx.Err() == nil && err == nil {
+		mctx, cancel := context.WithTimeout(ctx, lim.Ask)
+		read.Shared, err = r.shares(mctx)
 		cancel()
-		if serr != nil && err == nil {
-			err = fmt.Errorf("event hub: the hubs' partitions: %w%s", serr, r.said.lastly())
+		if err != nil {
+			err = fmt.Errorf("event hub: the hubs' partitions: %w%s", err, r.said.lastly())
 		}
 	}
 	if err != nil && r.said.secret != "" && strings.Contains(err.Error(), r.said.secret) {
@@ -186,7 +191,12 @@ func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error)
 
 func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error) {
 	var read Read
-	for lim.Bytes <= 0 || read.Bytes < lim.Bytes {
+	// A poll may come back empty while messages wait (the first fetch
+	// of a partition just given is still on its way): a read ends when
+	// the brokers say none is left behind what it committed, or at
+	// lim.Join.
+	until := time.Now().Add(lim.Join)
+	for {
 		pctx, cancel := r.pollContext(ctx, lim)
 		fs := r.cl.PollRecords(pctx, 10000)
 		cancel()
@@ -215,11 +225,19 @@ func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error)
 				why = "are the hubs there?"
 			}
 			return read, fmt.Errorf("event hub: the consumer group gave no partition within %s (%s)", lim.Join, why)
-		case n == 0:
-			return read, nil
+		case n > 0 && (lim.Bytes <= 0 || read.Bytes < lim.Bytes):
+			continue
+		}
+		mctx, cancel := context.WithTimeout(ctx, lim.Ask)
+		read.Waiting, err = r.behind(mctx)
+		cancel()
+		switch {
+		case err != nil:
+			return read, fmt.Errorf("event hub: the hubs' offsets: %w%s", err, r.said.lastly())
+		case read.Waiting == 0, n > 0, time.Now().After(until):
+			return read, nil // n > 0: at its bytes
 		}
 	}
-	return read, nil
 }
 
 // pollContext bounds one poll: lim.Wait once the group gave this reader
@@ -253,7 +271,6 @@ func (r *Reader) write(ctx context.Context, dir string, fs kgo.Fetches, read *Re
 	n := 0
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
 		n += len(p.Records)
-		r.holding.fetched(p)
 		if err != nil || len(p.Records) == 0 {
 			return
 		}
