@@ -166,10 +166,11 @@ type Limits struct {
 
 // Read writes the messages waiting in this reader's partitions into
 // dir/HUB/PARTITION/OFFSET.json (OFFSET the first message's), committing
-// each batch once written, until it has written every message its
-// partitions held when it began (or lim.Bytes). It returns what it wrote,
-// and the first error that stopped it: what it wrote before that is
-// committed and kept.
+// each batch once written, until the brokers say none is left behind
+// its commits, or lim.Bytes or lim.Join is reached (a hub that never
+// stops does not hold the cycle). It returns what it wrote, and the
+// first error that stopped it: what it wrote before that is committed
+// and kept.
 func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error) {
 	if lim.Ask <= 0 {
 		lim.Ask = 15 * time.Second
@@ -192,9 +193,9 @@ func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error)
 func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error) {
 	var read Read
 	// A poll may come back empty while messages wait (the first fetch
-	// of a partition just given is still on its way): a read ends when
-	// the brokers say none is left behind what it committed, or at
-	// lim.Join.
+	// of a partition just given is still on its way), and a hub may
+	// never stop: a read ends when the brokers say none is left behind
+	// what it committed, or at lim.Join.
 	until := time.Now().Add(lim.Join)
 	for {
 		pctx, cancel := r.pollContext(ctx, lim)
@@ -225,7 +226,7 @@ func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error)
 				why = "are the hubs there?"
 			}
 			return read, fmt.Errorf("event hub: the consumer group gave no partition within %s (%s)", lim.Join, why)
-		case n > 0 && (lim.Bytes <= 0 || read.Bytes < lim.Bytes):
+		case n > 0 && (lim.Bytes <= 0 || read.Bytes < lim.Bytes) && time.Now().Before(until):
 			continue
 		}
 		mctx, cancel := context.WithTimeout(ctx, lim.Ask)
@@ -235,7 +236,7 @@ func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error)
 		case err != nil:
 			return read, fmt.Errorf("event hub: the hubs' offsets: %w%s", err, r.said.lastly())
 		case read.Waiting == 0, n > 0, time.Now().After(until):
-			return read, nil // n > 0: at its bytes
+			return read, nil // n > 0: at its bytes or its time
 		}
 	}
 }

@@ -267,6 +267,43 @@ func heldOf(shares []Share, hub string, of int) int {
 	return of
 }
 
+// A hub that never stops does not hold a read past its time: what came
+// is written and committed, what keeps coming waits for the next read.
+func TestReadEndsWhileMessagesKeepComing(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.SeedTopics(1, "insights-activity-logs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { // a message every 50 ms until the test ends
+		defer close(done)
+		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+		if err != nil {
+			return
+		}
+		defer cl.Close()
+		for ctx.Err() == nil {
+			cl.ProduceSync(ctx, msg("insights-activity-logs", 0, `{"records":[]}`))
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	defer func() { stop(); <-done }()
+	r, err := Open(Config{Brokers: c.ListenAddrs(), Group: "mamori"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	lim := limits
+	lim.Join, lim.Wait = 3*time.Second, 300*time.Millisecond
+	start := time.Now()
+	got, err := r.Read(context.Background(), t.TempDir(), lim)
+	if took := time.Since(start); err != nil || got.Messages == 0 || took > 3*lim.Join {
+		t.Errorf("read %+v, %v, in %v", got, err, took)
+	}
+}
+
 // A namespace's connection string signs in over TLS as Event Hubs asks
 // (user $ConnectionString, the string as the password); a wrong one is
 // refused, and no error quotes it.
