@@ -137,44 +137,54 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 		}
 	}
 	if h.connections != "" {
-		cs, err := readConnections(h.connections, stderr)
+		cs, lines, err := readConnections(h.connections, stderr)
 		if err != nil {
 			return nil, err
 		}
 		for i, c := range cs {
-			if err := add(c, fmt.Sprintf("--eventhub-connections %s, line %d", report.Terminal(h.connections), i+1)); err != nil {
+			if err := add(c, fmt.Sprintf("--eventhub-connections %s, line %d", report.Terminal(h.connections), lines[i])); err != nil {
 				return nil, err
 			}
 		}
 	}
 	var out []hubSource
+	source := func(host, namespace string, cfg eventhub.Config) error {
+		broker, err := hubBroker(namespace)
+		if err != nil {
+			return fmt.Errorf("event hub %s: %w", host, err)
+		}
+		cfg.Brokers, cfg.Hubs, cfg.Group, cfg.RootCAs = []string{broker}, splitList(h.names), h.group, hubRootCAs
+		out = append(out, hubSource{name: host, cfg: cfg})
+		return nil
+	}
 	for _, host := range order {
 		c := conns[host]
-		cfg := eventhub.Config{Hubs: splitList(h.names), Group: h.group, Conn: &c, RootCAs: hubRootCAs}
-		if len(cfg.Hubs) == 0 && c.Hub != "" {
-			cfg.Hubs = []string{c.Hub}
+		cfg := eventhub.Config{Conn: &c}
+		if err := source(host, host, cfg); err != nil {
+			return nil, err
 		}
-		out = append(out, hubSource{name: host, cfg: cfg})
+		if last := &out[len(out)-1].cfg; len(last.Hubs) == 0 && c.Hub != "" {
+			last.Hubs = []string{c.Hub}
+		}
 	}
 	var cred azcore.TokenCredential
-	for _, host := range hostsOf(h.eventhubs) {
-		if _, ok := conns[host]; ok {
-			continue // signed in with its connection string
+	seen := map[string]bool{}
+	for _, ns := range splitList(h.eventhubs) {
+		host := namespaceHost(ns)
+		if _, ok := conns[host]; ok || seen[host] {
+			continue // signed in with its connection string, or named twice
 		}
+		seen[host] = true
 		if cred == nil {
 			var err error
 			if cred, err = azure.NewCredential(""); err != nil {
 				return nil, err
 			}
 		}
-		out = append(out, hubSource{name: host, cfg: eventhub.Config{Hubs: splitList(h.names), Group: h.group, Credential: cred, Audience: "https://" + host, RootCAs: hubRootCAs}})
-	}
-	for i := range out {
-		broker, err := hubBroker(out[i].name)
-		if err != nil {
-			return nil, fmt.Errorf("event hub %s: %w", out[i].name, err)
+		// The namespace as given: a port it names is kept.
+		if err := source(host, ns, eventhub.Config{Credential: cred, Audience: "https://" + host}); err != nil {
+			return nil, err
 		}
-		out[i].cfg.Brokers = []string{broker}
 	}
 	return out, nil
 }
@@ -198,18 +208,18 @@ func hostsOf(namespaces []string) (out []string) {
 	return out
 }
 
-// readConnections reads a file of connection strings, a line each; its
-// errors name the line, never its text (a line is a secret).
-func readConnections(path string, stderr io.Writer) ([]eventhub.Conn, error) {
+// readConnections reads a file of connection strings, a line each, and
+// the line of each; its errors name the line, never its text (a line is
+// a secret).
+func readConnections(path string, stderr io.Writer) (conns []eventhub.Conn, lines []int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--eventhub-connections: %w", err)
+		return nil, nil, fmt.Errorf("--eventhub-connections: %w", err)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 		fmt.Fprintf(stderr, "mamori serve: --eventhub-connections %s: others may read it (mode %v), and it holds the namespaces' keys: chmod 600 it\n", report.Terminal(path), st.Mode().Perm())
 	}
-	var out []eventhub.Conn
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<10)
 	for n := 1; sc.Scan(); n++ {
@@ -219,17 +229,17 @@ func readConnections(path string, stderr io.Writer) ([]eventhub.Conn, error) {
 		}
 		c, err := eventhub.ParseConnectionString(line)
 		if err != nil {
-			return nil, fmt.Errorf("--eventhub-connections %s, line %d: %w", report.Terminal(path), n, err)
+			return nil, nil, fmt.Errorf("--eventhub-connections %s, line %d: %w", report.Terminal(path), n, err)
 		}
-		out = append(out, c)
+		conns, lines = append(conns, c), append(lines, n)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("--eventhub-connections %s: %w", report.Terminal(path), err)
+		return nil, nil, fmt.Errorf("--eventhub-connections %s: %w", report.Terminal(path), err)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--eventhub-connections %s: no connection string in it", report.Terminal(path))
+	if len(conns) == 0 {
+		return nil, nil, fmt.Errorf("--eventhub-connections %s: no connection string in it", report.Terminal(path))
 	}
-	return out, nil
+	return conns, lines, nil
 }
 
 // hubLimits bound each cycle's read (tests shorten them).

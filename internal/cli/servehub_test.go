@@ -269,7 +269,7 @@ func TestServeReadsEachNamespace(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"# none\n", "no connection string in it"},
 		{lines[0] + "\nEndpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=a\n", "line 2: the Event Hubs connection string has no SharedAccessKeyName and SharedAccessKey"},
-		{lines[0] + "\n" + lines[0] + "\n", "line 2: a second connection string for contoso-logs.servicebus.windows.net"},
+		{lines[0] + "\n# the same again\n\n" + lines[0] + "\n", "line 4: a second connection string for contoso-logs.servicebus.windows.net"},
 	} {
 		if err := os.WriteFile(conns, []byte(c.text), 0o600); err != nil {
 			t.Fatal(err)
