@@ -2,10 +2,8 @@ package eventhub
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -33,14 +31,7 @@ func Describe(ctx context.Context, cfg Config, wait time.Duration) ([]Hub, error
 		s.secret = cfg.Conn.text
 	}
 	hubs, err := describe(ctx, cfg, s, wait)
-	if err != nil {
-		why := err.Error()
-		if s.secret != "" {
-			why = strings.ReplaceAll(why, s.secret, "…")
-		}
-		return nil, errors.New(why)
-	}
-	return hubs, nil
+	return hubs, s.hidden(err)
 }
 
 func describe(ctx context.Context, cfg Config, s *said, wait time.Duration) ([]Hub, error) {

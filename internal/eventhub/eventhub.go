@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -184,10 +183,7 @@ func (r *Reader) Read(ctx context.Context, dir string, lim Limits) (Read, error)
 			err = fmt.Errorf("event hub: the hubs' partitions: %w%s", err, r.said.lastly())
 		}
 	}
-	if err != nil && r.said.secret != "" && strings.Contains(err.Error(), r.said.secret) {
-		err = errors.New(strings.ReplaceAll(err.Error(), r.said.secret, "…"))
-	}
-	return read, err
+	return read, r.said.hidden(err)
 }
 
 func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error) {

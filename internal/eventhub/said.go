@@ -1,6 +1,7 @@
 package eventhub
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,11 +33,8 @@ func (s *said) Log(_ kgo.LogLevel, msg string, keyvals ...any) {
 	if text == "" {
 		return // not a failure
 	}
-	if s.secret != "" {
-		text = strings.ReplaceAll(text, s.secret, "…")
-	}
 	s.mu.Lock()
-	s.last = text
+	s.last = s.hide(text)
 	s.mu.Unlock()
 }
 
@@ -53,4 +51,20 @@ func (s *said) lastly() string {
 		return " (the client's last failure: " + w + ")"
 	}
 	return ""
+}
+
+// hide cuts the secret out of text.
+func (s *said) hide(text string) string {
+	if s.secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, s.secret, "…")
+}
+
+// hidden is err with the secret cut out of its text.
+func (s *said) hidden(err error) error {
+	if err == nil || s.secret == "" || !strings.Contains(err.Error(), s.secret) {
+		return err
+	}
+	return errors.New(s.hide(err.Error()))
 }
