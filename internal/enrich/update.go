@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/atomicfile"
 )
 
 // UpdateFlag changes how Update installs a file.
@@ -195,31 +197,14 @@ func csvQuote(s string) string {
 	return s
 }
 
-// writeAtomic writes dir/name through a temporary file in the same folder
-// and a rename, which replaces the old file in one step.
+// writeAtomic writes dir/name whole or not at all (atomicfile), and
+// returns its path.
 func writeAtomic(dir, name string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(dir, name, data, 0o600); err != nil {
 		return "", err
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	final := filepath.Join(dir, name)
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	return final, nil
+	return filepath.Join(dir, name), nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mamori-sec/mamori/internal/atomicfile"
 )
 
 // partFile is what writePartition wrote.
@@ -45,18 +47,10 @@ func writePartition(dir, hub string, partition int32, recs []*kgo.Record) (partF
 	if err := os.MkdirAll(folder, 0o750); err != nil {
 		return w, fmt.Errorf("event hub: %w", err)
 	}
-	// Hidden until whole: the readers pass over a dot file.
-	tmp := filepath.Join(folder, "."+name+".partial")
-	if err := writeSynced(tmp, buf.Bytes()); err != nil {
-		os.Remove(tmp)
+	// Synced before the offsets are committed: a message committed is
+	// not read again.
+	if err := atomicfile.Write(folder, name, buf.Bytes(), 0o640); err != nil {
 		return w, fmt.Errorf("event hub: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(folder, name)); err != nil {
-		return w, fmt.Errorf("event hub: %w", err)
-	}
-	if d, err := os.Open(folder); err == nil { // the rename, on disk too
-		d.Sync()
-		d.Close()
 	}
 	return w, nil
 }
@@ -79,20 +73,4 @@ func oneLine(buf *bytes.Buffer, msg []byte) {
 		}
 	}
 	buf.WriteByte('\n')
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

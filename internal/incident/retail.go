@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mamori-sec/mamori/internal/atomicfile"
 	"github.com/mamori-sec/mamori/internal/record"
 )
 
@@ -333,22 +334,10 @@ func UpdatePrices(dataDir string, src io.Reader, now time.Time) (summary string,
 	if err := WritePrices(&buf, rows, note); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dataDir, ".prices-*.csv")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := atomicfile.Write(dataDir, PricesFile, buf.Bytes(), 0o600); err != nil {
 		return "", err
 	}
 	dst := filepath.Join(dataDir, PricesFile)
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", err
-	}
 	sizes, regions, spots := map[string]bool{}, map[string]bool{}, 0
 	for _, r := range rows {
 		sizes[sizeKey(r.Size)] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/monitor/armmonitor"
 
+	"github.com/mamori-sec/mamori/internal/atomicfile"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 )
 
@@ -253,11 +254,7 @@ func WritePage(folder, name string, body []byte) error {
 	if err := os.MkdirAll(folder, 0o750); err != nil {
 		return err
 	}
-	tmp := filepath.Join(folder, "."+name+".partial")
-	if err := os.WriteFile(tmp, body, 0o640); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(folder, name))
+	return atomicfile.Write(folder, name, body, 0o640)
 }
 
 // EmptyFolder checks that dir is absent or empty, as SaveLogs needs it.

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mamori-sec/mamori/internal/atomicfile"
 )
 
 // ManifestName is the file at the top of a saved capture that lists its
@@ -92,19 +94,8 @@ func (c *Capture) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("capture: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".manifest-*.json")
-	if err != nil {
-		return fmt.Errorf("capture: %w", err)
-	}
-	_, werr := tmp.Write(append(body, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.Write(dir, ManifestName, append(body, '\n'), 0o600); err != nil {
 		return fmt.Errorf("capture: writing %s: %w", ManifestName, err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, ManifestName)); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("capture: %w", err)
 	}
 	return nil
 }
