@@ -192,7 +192,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitUsage
 	}
 	if f.notifyRoutes != "" {
-		routesReadable(f.notifyRoutes, stderr)
+		secretsReadable("--notify-routes", f.notifyRoutes, "the receivers' secrets", stderr)
 	}
 	if f.notifyTest {
 		return notifyTest(ctx, receivers, stderr)

@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -153,18 +152,18 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 		if err != nil {
 			return fmt.Errorf("event hub %s: %w", host, err)
 		}
-		cfg.Brokers, cfg.Hubs, cfg.Group, cfg.RootCAs = []string{broker}, splitList(h.names), h.group, hubRootCAs
+		cfg.Brokers, cfg.Group, cfg.RootCAs = []string{broker}, h.group, hubRootCAs
 		out = append(out, hubSource{name: host, cfg: cfg})
 		return nil
 	}
 	for _, host := range order {
 		c := conns[host]
-		cfg := eventhub.Config{Conn: &c}
-		if err := source(host, host, cfg); err != nil {
-			return nil, err
+		hubs := splitList(h.names)
+		if len(hubs) == 0 && c.Hub != "" {
+			hubs = []string{c.Hub}
 		}
-		if last := &out[len(out)-1].cfg; len(last.Hubs) == 0 && c.Hub != "" {
-			last.Hubs = []string{c.Hub}
+		if err := source(host, host, eventhub.Config{Conn: &c, Hubs: hubs}); err != nil {
+			return nil, err
 		}
 	}
 	var cred azcore.TokenCredential
@@ -182,7 +181,7 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 			}
 		}
 		// The namespace as given: a port it names is kept.
-		if err := source(host, ns, eventhub.Config{Credential: cred, Audience: "https://" + host}); err != nil {
+		if err := source(host, ns, eventhub.Config{Credential: cred, Audience: "https://" + host, Hubs: splitList(h.names)}); err != nil {
 			return nil, err
 		}
 	}
@@ -217,9 +216,7 @@ func readConnections(path string, stderr io.Writer) (conns []eventhub.Conn, line
 		return nil, nil, fmt.Errorf("--eventhub-connections: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "mamori serve: --eventhub-connections %s: others may read it (mode %v), and it holds the namespaces' keys: chmod 600 it\n", report.Terminal(path), st.Mode().Perm())
-	}
+	secretsReadable("--eventhub-connections", path, "the namespaces' keys", stderr)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<10)
 	for n := 1; sc.Scan(); n++ {

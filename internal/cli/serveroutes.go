@@ -88,7 +88,7 @@ func newReceivers(f *serveFlags) (*receivers, error) {
 }
 
 // readRoutes reads a routes file; one that others may read is said on
-// standard error by the caller's check (routesReadable): it holds
+// standard error by the caller's check (secretsReadable): it holds
 // secrets.
 func readRoutes(path string, format notify.Format, min alert.Severity) ([]notify.Route, error) {
 	file, err := os.Open(path)
@@ -103,11 +103,13 @@ func readRoutes(path string, format notify.Format, min alert.Severity) ([]notify
 	return rs, nil
 }
 
-// routesReadable warns when the routes file may be read by others than
-// its owner: its URLs are webhooks' tokens and mail passwords.
-func routesReadable(path string, stderr io.Writer) {
+// secretsReadable warns when a file of secrets, named by flag, may be
+// read by others than its owner (the routes file's URLs are webhooks'
+// tokens and mail passwords; the connections file holds namespaces'
+// keys).
+func secretsReadable(flag, path, holds string, stderr io.Writer) {
 	if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "mamori serve: --notify-routes %s: others may read it (mode %v), and it holds the receivers' secrets: chmod 600 it\n", report.Terminal(path), st.Mode().Perm())
+		fmt.Fprintf(stderr, "mamori serve: %s %s: others may read it (mode %v), and it holds %s: chmod 600 it\n", flag, report.Terminal(path), st.Mode().Perm(), holds)
 	}
 }
 

@@ -3,7 +3,6 @@ package eventhub
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -47,16 +46,14 @@ func describe(ctx context.Context, cfg Config, s *said, wait time.Duration) ([]H
 	if err != nil {
 		return nil, fmt.Errorf("event hub: the hubs: %w%s", err, s.lastly())
 	}
-	pattern := regexp.MustCompile(DefaultHubs)
 	var names []string
 	for _, t := range topics.Sorted() {
-		switch {
-		case t.Err != nil && len(cfg.Hubs) > 0:
+		if t.Err != nil && len(cfg.Hubs) > 0 {
 			return nil, fmt.Errorf("event hub %s: %w", t.Topic, t.Err)
-		case t.Err != nil || t.IsInternal || (len(cfg.Hubs) == 0 && !pattern.MatchString(t.Topic)):
-			continue
 		}
-		names = append(names, t.Topic)
+		if reads(cfg.Hubs, t) {
+			names = append(names, t.Topic)
+		}
 	}
 	if len(names) == 0 {
 		return nil, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -29,6 +30,14 @@ import (
 // DefaultHubs matches the hubs diagnostic settings create when told no
 // hub's name: insights-activity-logs, insights-logs-signinlogs, … .
 const DefaultHubs = "^insights-"
+
+var defaultHubs = regexp.MustCompile(DefaultHubs)
+
+// reads reports whether a reader of hubs (none: DefaultHubs) reads the
+// topic t of a listing.
+func reads(hubs []string, t kadm.TopicDetail) bool {
+	return t.Err == nil && !t.IsInternal && (len(hubs) > 0 || defaultHubs.MatchString(t.Topic))
+}
 
 // Config says where to read and as whom.
 type Config struct {
@@ -55,8 +64,7 @@ type Reader struct {
 	once     atomic.Bool
 	said     *said
 	holding  holding
-	hubs     []string       // named hubs, or none
-	pattern  *regexp.Regexp // else the names read
+	hubs     []string // named hubs, or none: DefaultHubs
 	group    string
 }
 
@@ -66,7 +74,7 @@ func Open(cfg Config) (*Reader, error) {
 	if len(cfg.Brokers) == 0 || cfg.Group == "" {
 		return nil, errors.New("event hub: no namespace or broker, or no consumer group")
 	}
-	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, pattern: regexp.MustCompile(DefaultHubs), group: cfg.Group}
+	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, group: cfg.Group}
 	if cfg.Conn != nil {
 		r.said.secret = cfg.Conn.text
 	}

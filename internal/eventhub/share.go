@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -151,13 +150,9 @@ func (r *Reader) shares(ctx context.Context) ([]Share, error) {
 	held := r.holding.hubs()
 	var out []Share
 	for _, t := range topics.Sorted() {
-		if t.Err != nil || t.IsInternal || (len(r.hubs) == 0 && !r.pattern.MatchString(t.Topic)) {
-			continue
-		}
-		if n := held[t.Topic]; n < len(t.Partitions) {
+		if n := held[t.Topic]; reads(r.hubs, t) && n < len(t.Partitions) {
 			out = append(out, Share{Hub: t.Topic, Held: n, Of: len(t.Partitions)})
 		}
 	}
-	slices.SortFunc(out, func(a, b Share) int { return strings.Compare(a.Hub, b.Hub) })
 	return out, nil
 }

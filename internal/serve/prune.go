@@ -26,16 +26,64 @@ type Pruned struct {
 
 // prune removes the files of the Own folders read whole, not carried,
 // and last written more than KeepOwn ago, then the folders left empty.
+// The folders are walked first: the store is asked what was read only
+// when some file is old enough (most cycles, none is).
 func (s *Server) prune(ctx context.Context) (Pruned, error) {
 	var p Pruned
 	if s.cfg.KeepOwn <= 0 || len(s.cfg.Own) == 0 {
 		return p, nil
 	}
+	cut := s.cfg.Clock().Add(-s.cfg.KeepOwn)
+	old := map[string]int64{} // path → size, of the files old enough
+	var dirs []string         // each root's folders, below it
+	for _, root := range s.cfg.Own {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return nil // gone, or not to be read: nothing to remove there
+			case d.IsDir():
+				if path != root {
+					dirs = append(dirs, path)
+				}
+				return nil
+			case strings.HasPrefix(d.Name(), "."):
+				return nil
+			}
+			if info, err := d.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(cut) {
+				old[path] = info.Size()
+			}
+			return nil
+		})
+	}
+	if len(old) > 0 {
+		read, err := s.readWhole(ctx)
+		if err != nil {
+			return p, err
+		}
+		for path, size := range old {
+			if n, ok := read[s.absPath(path)]; ok && n == size && os.Remove(path) == nil {
+				p.Files++
+				p.Bytes += n
+			}
+		}
+	}
+	// Deepest first; a folder that still holds anything stays.
+	slices.Reverse(dirs)
+	for _, d := range dirs {
+		os.Remove(d)
+	}
+	return p, nil
+}
+
+// readWhole are the files (absolute paths) the store's checkpoints say
+// were read to their end, with their sizes, less those holding records
+// carried to the next cycle.
+func (s *Server) readWhole(ctx context.Context) (map[string]int64, error) {
 	cps, err := s.cfg.Store.Checkpoints(ctx)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
-	read := map[string]int64{} // absolute path → bytes read, when whole
+	read := map[string]int64{}
 	for path, cp := range cps {
 		if cp.Offset == cp.Size {
 			read[s.absPath(path)] = cp.Size
@@ -43,41 +91,10 @@ func (s *Server) prune(ctx context.Context) (Pruned, error) {
 	}
 	carried, err := s.cfg.Store.Carried(ctx)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	for _, c := range carried {
 		delete(read, s.absPath(c.Path))
 	}
-	cut := s.cfg.Clock().Add(-s.cfg.KeepOwn)
-	for _, root := range s.cfg.Own {
-		var dirs []string
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return nil // gone, or not to be read: nothing to remove there
-			case d.IsDir():
-				dirs = append(dirs, path)
-				return nil
-			case strings.HasPrefix(d.Name(), "."):
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cut) {
-				return nil
-			}
-			if n, ok := read[s.absPath(path)]; ok && n == info.Size() && os.Remove(path) == nil {
-				p.Files++
-				p.Bytes += n
-			}
-			return nil
-		})
-		// Deepest first; a folder that still holds anything stays.
-		slices.Reverse(dirs)
-		for _, d := range dirs {
-			if d != root {
-				os.Remove(d)
-			}
-		}
-	}
-	return p, nil
+	return read, nil
 }
