@@ -137,12 +137,15 @@ func fetchedName(r azure.LogRead) string {
 
 // fetchWhy says why a log was not read whole, and what a refused one
 // needs, escaped for a terminal.
-func fetchWhy(r azure.LogRead) string {
+func fetchWhy(r azure.LogRead) string { return report.Terminal(fetchWhyRaw(r)) }
+
+// fetchWhyRaw is fetchWhy's text as Azure said it, for the store.
+func fetchWhyRaw(r azure.LogRead) string {
 	why := r.Error
 	if r.Permission != "" {
 		why += "; it needs " + r.Permission
 	}
-	return report.Terminal(why)
+	return why
 }
 
 // guid is the shape of a subscription's or a tenant's id.

@@ -296,14 +296,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return ExitUsage
 	}
 	defer hubs.close()
+	note := readNoter(ctx, st, stderr)
+	keepReaders(ctx, st, hubs, fetchers, stderr)
 	for {
 		errOut.reset()
 		if len(hubs) > 0 {
-			mt.HubRead(hubs.read(ctx, stderr))
+			mt.HubRead(hubs.read(ctx, stderr, note))
 		}
 		for _, fe := range fetchers {
 			if fe.due(time.Now()) {
-				mt.Fetched(fe.read(ctx, time.Now(), stderr))
+				r := fe.read(ctx, time.Now(), stderr)
+				if ctx.Err() == nil {
+					note(r)
+				}
+				mt.Fetched(int(r.Items), r.Whole)
 			}
 		}
 		start := time.Now()

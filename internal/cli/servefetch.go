@@ -16,6 +16,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/posture/azure"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // serve --fetch keeps a live tenant's logs arriving with no export set
@@ -93,9 +94,10 @@ func (f *fetcher) due(now time.Time) bool {
 
 // read reads the logs since the last read (less the overlap) into a new
 // folder, keeping each event once, and says on stderr what it read and
-// what it could not; it returns how many events it wrote and whether
-// every log was read whole.
-func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (events int, whole bool) {
+// what it could not; it returns, for the store, how many events it wrote,
+// whether every log was read whole, and what it could not read.
+func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) store.ReadNoted {
+	var events int
 	f.ran = now
 	since := now.Add(-f.first)
 	if !f.last.IsZero() {
@@ -135,15 +137,18 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (ev
 	if f.tenant != "" {
 		prefix = "mamori serve: fetch of tenant " + f.tenant + ":"
 	}
+	var said []string
 	if err != nil {
+		said = append(said, err.Error())
 		fmt.Fprintln(stderr, prefix, report.Terminal(err.Error()))
 	}
-	whole = err == nil
+	whole := err == nil
 	for _, r := range reads {
 		if r.Status == capture.OK {
 			continue
 		}
-		fmt.Fprintf(stderr, "%s %s: %s: %s\n", prefix, fetchedName(r), r.Status, fetchWhy(r))
+		said = append(said, fmt.Sprintf("%s: %s: %s", fetchedName(r), r.Status, fetchWhyRaw(r)))
+		fmt.Fprintf(stderr, "%s %s\n", prefix, report.Terminal(said[len(said)-1]))
 		// A refused or absent log is not to be had: asking again will
 		// not change it. Any other is read again, from the same start.
 		whole = whole && (r.Status == capture.Denied || r.Status == capture.Absent)
@@ -167,7 +172,7 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) (ev
 	}
 	fmt.Fprintf(stderr, "%s %s new from Azure, %s to %s UTC\n", prefix, plural.Count(events, "event", "events"),
 		since.UTC().Format("2006-01-02 15:04"), now.UTC().Format("2006-01-02 15:04"))
-	return events, whole
+	return store.ReadNoted{Kind: store.ReaderFetch, Source: f.tenant, At: now, Whole: whole, Said: strings.Join(said, "; "), Items: int64(events)}
 }
 
 // fresh are the events of a page ({"value": [...]}, as ARM and Graph give

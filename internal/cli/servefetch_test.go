@@ -36,11 +36,16 @@ type fakeAzure struct {
 	// others gives the other logs a record each, as their readers call
 	// keep at once (FetchLogs's goroutines; run under -race).
 	others bool
+	// refuse fails the reads of these tenants with their error.
+	refuse map[string]error
 }
 
 func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
 	a.windows = append(a.windows, [2]time.Time{since, until})
 	a.tenants = append(a.tenants, tenant)
+	if err := a.refuse[tenant]; err != nil {
+		return nil, err
+	}
 	n := len(a.windows) - 1
 	if n < len(a.pages) {
 		if err := keep(azure.LogActivity, "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", 1, []byte(`{"value":[`+strings.Join(a.pages[n], ",")+`],"nextLink":null}`)); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/posture/azure"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/store"
 )
 
 // serve --eventhub reads the Event Hubs a tenant's diagnostic settings
@@ -247,14 +248,15 @@ type hubReader struct {
 	r      *eventhub.Reader
 	dir    string // FOLDER/eventhub/NAMESPACE
 	group  string
+	source string // the namespace (or "kafka"), as the store keeps its reads
 	prefix string // how its lines start on standard error
 	shared string // the last read's shares, as said
 }
 
 // read writes what waits in the hubs, says on stderr what it read or why
-// it could not, and returns what it read and whether it read all it was
-// to.
-func (h *hubReader) read(ctx context.Context, stderr io.Writer) (eventhub.Read, bool) {
+// it could not, and returns what it read and, for the store, how the read
+// went.
+func (h *hubReader) read(ctx context.Context, stderr io.Writer) (eventhub.Read, store.ReadNoted) {
 	got, err := h.r.Read(ctx, h.dir, hubLimits)
 	if got.Messages > 0 || err == nil {
 		fmt.Fprintf(stderr, "%s %s new (%s)%s%s\n", h.prefix, plural.Count(got.Messages, "message", "messages"),
@@ -266,11 +268,12 @@ func (h *hubReader) read(ctx context.Context, stderr io.Writer) (eventhub.Read, 
 			fmt.Fprintln(stderr, h.prefix, s)
 		}
 	}
+	noted := store.ReadNoted{Kind: store.ReaderEventHub, Source: h.source, At: time.Now(), Whole: true, Items: int64(got.Messages), Waiting: got.Waiting}
 	if err != nil && ctx.Err() == nil {
-		fmt.Fprintln(stderr, h.prefix, report.Terminal(strings.TrimPrefix(err.Error(), "event hub: ")))
-		return got, false
+		noted.Whole, noted.Said = false, strings.TrimPrefix(err.Error(), "event hub: ")
+		fmt.Fprintln(stderr, h.prefix, report.Terminal(noted.Said))
 	}
-	return got, true
+	return got, noted
 }
 
 func emptySaid(n int) string {
@@ -329,18 +332,21 @@ func openHubs(h *hubFlags, folder string, stderr io.Writer) (hubReaders, error) 
 		if len(srcs) > 1 {
 			prefix = "mamori serve: event hub " + s.name + ":"
 		}
-		rs = append(rs, &hubReader{r: r, dir: filepath.Join(folder, hubFolder, s.name), group: h.group, prefix: prefix})
+		rs = append(rs, &hubReader{r: r, dir: filepath.Join(folder, hubFolder, s.name), group: h.group, source: s.name, prefix: prefix})
 	}
 	return rs, nil
 }
 
-// read reads every namespace; what they read together, and whether
-// each read all it was to.
-func (rs hubReaders) read(ctx context.Context, stderr io.Writer) (messages int, waiting int64, ok bool) {
+// read reads every namespace, notes each read (note), and returns what
+// they read together, and whether each read all it was to.
+func (rs hubReaders) read(ctx context.Context, stderr io.Writer, note func(store.ReadNoted)) (messages int, waiting int64, ok bool) {
 	ok = true
 	for _, h := range rs {
-		got, whole := h.read(ctx, stderr)
-		messages, waiting, ok = messages+got.Messages, waiting+got.Waiting, ok && whole
+		got, noted := h.read(ctx, stderr)
+		if ctx.Err() == nil {
+			note(noted)
+		}
+		messages, waiting, ok = messages+got.Messages, waiting+got.Waiting, ok && noted.Whole
 	}
 	return messages, waiting, ok
 }

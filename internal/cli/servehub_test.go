@@ -265,6 +265,37 @@ func TestServeReadsEachNamespace(t *testing.T) {
 		t.Errorf("alerts of %d tenants, want 2", len(tenants))
 	}
 
+	// mamori status lists each namespace's reads; a key rotated under
+	// one is failing the cycle it fails, and exits 3 past --failing; a
+	// namespace serve no longer reads is forgotten. (A refused sign-in
+	// ends its read at the Join limit: shortened here.)
+	status := func(args ...string) (int, string) {
+		code, out, errs := run(t, "", append([]string{"status", "--store", db}, args...)...)
+		if strings.Contains(out+errs, "a2V5") {
+			t.Errorf("status quotes a key:\n%s%s", out, errs)
+		}
+		return code, out
+	}
+	if code, out := status("--format", "json"); code != ExitOK || strings.Count(out, `"kind": "eventhub"`) != 2 || strings.Contains(out, "failing_since") {
+		t.Errorf("status after reading both: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(conns, []byte(strings.Replace(lines[1], "a2V5", "d3Jvbmc", 1)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hubLimits.Join = 3 * time.Second
+	if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", data, "--eventhub-connections", conns, folder); code != ExitOK ||
+		!strings.Contains(errs, "mamori serve: event hub: the consumer group gave no partition") || strings.Contains(errs, "d3Jvbmc") {
+		t.Fatalf("a rotated key: exit %d, stderr:\n%s", code, errs)
+	}
+	if code, out := status(); code != ExitOK || !strings.Contains(out, "event hub fabrikam-logs.servicebus.windows.net: ") || !strings.Contains(out, "; failing since ") ||
+		strings.Contains(out, "FAILING") || strings.Contains(out, "contoso") {
+		t.Errorf("failing within --failing: exit %d\n%s", code, out)
+	}
+	code, out = status("--failing", "1ms")
+	if code != ExitFindings || !strings.Contains(out, "FAILING: ") || !strings.Contains(out, "\n  event hub fabrikam-logs.servicebus.windows.net: failing since ") {
+		t.Errorf("failing past --failing: exit %d\n%s", code, out)
+	}
+
 	// The file's errors name its line and never its text.
 	for _, c := range []struct{ text, want string }{
 		{"# none\n", "no connection string in it"},

@@ -35,14 +35,18 @@ that never arrived, and which stopped arriving for longer than --quiet: as a
 whole, or for one tenant while the others' go on (a tenant's log is judged once
 its events have spanned --quiet). It exits with status 3 when a log is quiet: an
 export that stopped (a diagnostic setting deleted, a storage account rotated, a
-subscription moved out) leaves no error anywhere else; and when serve holds
-alerts its --notify webhook or mail server did not take. --forget-tenant drops
+subscription moved out) leaves no error anywhere else; when serve holds
+alerts its --notify webhook or mail server did not take; and when one of serve's
+own readers (--eventhub, --fetch) has failed for longer than --failing: a key
+rotated, a consent withdrawn. --forget-tenant drops
 what the store knows of a tenant's logs, for a tenant the service no longer
 watches.
 `)
 	path := fs.String("store", "mamori.db", "SQLite store written by 'mamori serve'")
 	quiet := new(time.Duration)
 	spanVar(fs, quiet, "quiet", 24*time.Hour, "a log the rules read that has not arrived for this `span` (24h, 2d) is quiet (0: never); a sparse log gets up to seven of its usual gaps, a week at most")
+	failingFor := new(time.Duration)
+	spanVar(fs, failingFor, "failing", time.Hour, "one of serve's own readers (--eventhub, --fetch) whose reads have failed for this `span` is failing (0: never)")
 	format := fs.String("format", "table", "output format: table or json")
 	forget := fs.String("forget-tenant", "", "forget this tenant's logs (a tenant no longer watched), then exit")
 	var tenantIDs multiFlag
@@ -57,8 +61,8 @@ watches.
 		fmt.Fprintf(stderr, "mamori status: --format %q: table or json\n", *format)
 		return ExitUsage
 	}
-	if *quiet < 0 {
-		fmt.Fprintf(stderr, "mamori status: --quiet %s: 0 or more\n", *quiet)
+	if *quiet < 0 || *failingFor < 0 {
+		fmt.Fprintln(stderr, "mamori status: --quiet and --failing: 0 or more")
 		return ExitUsage
 	}
 	st, code := openStore(ctx, "status", *path, stderr)
@@ -87,16 +91,22 @@ watches.
 	if tenants != nil {
 		h = tenantHealth(h, tenants)
 	}
+	failing := failingReaders(h.Readers, now, *failingFor)
 	if *format == "json" {
-		err = report.WriteStoreStatus(stdout, statusJSON(h))
+		out := statusJSON(h)
+		out.Readers = readersJSON(h.Readers, failing)
+		err = report.WriteStoreStatus(stdout, out)
 	} else {
 		err = writeStatus(stdout, h, *path, now, tenants)
+		if err == nil {
+			err = writeReaders(stdout, h.Readers, failing, *failingFor, now)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori status:", err)
 		return ExitError
 	}
-	if len(h.Quiet) > 0 || h.NotifyHeld > 0 {
+	if len(h.Quiet) > 0 || h.NotifyHeld > 0 || len(failing) > 0 {
 		return ExitFindings
 	}
 	return ExitOK
@@ -177,6 +187,7 @@ func tenantHealth(h serve.Health, tenants []string) serve.Health {
 	h.NotSeenByTenant = slices.DeleteFunc(slices.Clone(h.NotSeenByTenant), func(g coverage.TenantGaps) bool { return !of(g.Tenant) })
 	h.Unsized, h.LearnedCapped = coverage.Unsized{}, time.Time{}
 	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = 0, time.Time{}, 0
+	h.Readers = tenantReaders(h.Readers, tenants)
 	return h
 }
 

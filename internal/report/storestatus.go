@@ -38,6 +38,22 @@ type StoreStatus struct {
 	// NotifyWaiting is how many alerts wait for their incident's next
 	// telling (serve's --notify-every): not a failure.
 	NotifyWaiting int `json:"notify_waiting,omitempty"`
+	// Readers are serve's own readers (--eventhub's namespaces, --fetch's
+	// tenants) and how their reads went.
+	Readers []StoreReader `json:"readers,omitempty"`
+}
+
+// StoreReader is one of serve's own readers, over every read.
+type StoreReader struct {
+	Kind         string    `json:"kind"`   // eventhub or fetch
+	Source       string    `json:"source"` // the namespace, or the tenant ("": the credential's)
+	LastRead     time.Time `json:"last_read"`
+	LastWhole    time.Time `json:"last_whole,omitzero"`    // its last read that read all it was to; absent for none
+	FailingSince time.Time `json:"failing_since,omitzero"` // its reads fail since; absent when the last was whole
+	Failing      bool      `json:"failing"`                // failing for longer than --failing
+	Said         string    `json:"said,omitempty"`         // what its last read said was wrong
+	Read         int64     `json:"read"`                   // messages or events read, over every read
+	Waiting      int64     `json:"waiting,omitempty"`      // messages its last read left in the hubs
 }
 
 // TenantLog is one tenant's log of one kind, or one subscription's

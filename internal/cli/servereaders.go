@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/store"
+)
+
+// serve's own readers (--eventhub's namespaces, --fetch's tenants) note
+// each read in the store, for `mamori status` to say which is failing,
+// since when and why: a reader that fails leaves no other trace than its
+// logs going quiet a day later.
+
+// readNoter returns the function serve notes its readers' reads with. A
+// store that cannot take one is said once a failure, and the cycle goes
+// on: the read itself was not lost.
+func readNoter(ctx context.Context, st *store.Store, stderr io.Writer) func(store.ReadNoted) {
+	return func(r store.ReadNoted) {
+		if err := st.NoteRead(context.WithoutCancel(ctx), r); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: noting a read for 'mamori status':", report.Terminal(err.Error()))
+		}
+	}
+}
+
+// keepReaders forgets, at serve's start, the readers of an earlier serve
+// that this one no longer has: a namespace or tenant dropped from the
+// command line is read by nobody, and its last failure is no one's to
+// mend.
+func keepReaders(ctx context.Context, st *store.Store, hubs hubReaders, fetchers []*fetcher, stderr io.Writer) {
+	var keep []store.ReadNoted
+	for _, h := range hubs {
+		keep = append(keep, store.ReadNoted{Kind: store.ReaderEventHub, Source: h.source})
+	}
+	for _, f := range fetchers {
+		keep = append(keep, store.ReadNoted{Kind: store.ReaderFetch, Source: f.tenant})
+	}
+	if _, err := st.KeepReaders(ctx, keep); err != nil {
+		fmt.Fprintln(stderr, "mamori serve: the store's readers:", report.Terminal(err.Error()))
+	}
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mamori-sec/mamori/internal/posture/azure"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/report"
+)
+
+// serve notes each --fetch tenant's reads in the store: `mamori status`
+// lists them, says which fails and why, exits 3 once one has failed for
+// longer than --failing, and no longer once it reads again; a customer's
+// check (--tenant) sees its own tenant's reader only.
+func TestStatusSaysWhichReaderFails(t *testing.T) {
+	// t1 is the tenant its record names, which the store then follows.
+	const t1, t2 = "72f9acbf-0000-4c1e-9e5a-0a1b2c3d4e5f", "0badf00d-1234-4abc-8def-00000000cafe"
+	const refused = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value"
+	ok := []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
+		{Log: azure.LogSignIns, Status: capture.Denied, Error: "Authorization_RequestDenied", Permission: "AuditLog.Read.All"}}
+	a := &fakeAzure{pages: [][]string{{restRecord(t, "rest_role_assignment_owner.json")}}, reads: ok, refuse: map[string]error{t2: errors.New(refused)}}
+	was := liveLogs
+	liveLogs = a.fetch
+	t.Cleanup(func() { liveLogs = was })
+	db, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
+	serveOnce := func() {
+		t.Helper()
+		if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch", "--fetch-tenant", t1+","+t2, folder); code != ExitOK {
+			t.Fatalf("serve: exit %d: %s", code, errs)
+		}
+	}
+	status := func(args ...string) (int, string) {
+		t.Helper()
+		code, out, errs := run(t, "", append([]string{"status", "--store", db}, args...)...)
+		if code == ExitError || code == ExitUsage {
+			t.Fatalf("status %v: exit %d: %s", args, code, errs)
+		}
+		return code, out
+	}
+	serveOnce()
+	code, out := status("--format", "json")
+	var st report.StoreStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitOK || len(st.Readers) != 2 {
+		t.Fatalf("status: exit %d, readers %+v", code, st.Readers)
+	}
+	for _, r := range st.Readers {
+		switch r.Source {
+		case t1: // read whole: a log it may not read is said, not failing
+			if r.Kind != "fetch" || r.Read != 1 || !r.FailingSince.IsZero() || r.LastWhole.IsZero() || r.Failing || !strings.Contains(r.Said, "AuditLog.Read.All") {
+				t.Errorf("tenant 1's reader: %+v", r)
+			}
+		case t2:
+			if r.Read != 0 || r.FailingSince.IsZero() || !r.LastWhole.IsZero() || r.Failing || r.Said != refused {
+				t.Errorf("tenant 2's reader, failing within --failing: %+v", r)
+			}
+		default:
+			t.Errorf("a reader of %q", r.Source)
+		}
+	}
+	code, out = status("--failing", "1ms")
+	if code != ExitFindings || !strings.Contains(out, "\n  fetch of tenant "+t2+": failing since ") || !strings.Contains(out, refused) ||
+		strings.Contains(out, "fetch of tenant "+t1+": failing") {
+		t.Errorf("past --failing: exit %d\n%s", code, out)
+	}
+	code, out = status("--failing", "1ms", "--tenant", t1)
+	if code != ExitOK || !strings.Contains(out, "fetch of tenant "+t1) || strings.Contains(out, t2) {
+		t.Errorf("tenant 1's check: exit %d\n%s", code, out)
+	}
+	// The secret mended: tenant 2 reads again, and is failing no more.
+	a.refuse = nil
+	serveOnce()
+	if code, out = status("--failing", "1ms"); code != ExitOK || strings.Contains(out, "FAILING") || strings.Contains(out, "failing since") {
+		t.Errorf("mended: exit %d\n%s", code, out)
+	}
+}
