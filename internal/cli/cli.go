@@ -27,7 +27,7 @@ Usage:
   mamori hunt [flags] PATH...         hunt over exported logs (files, folders, gzip, - for stdin)
   mamori serve [flags] FOLDER...      watch folders of arriving logs, hunt what is new, keep it in a store
   mamori alerts [--since 7d]          the alerts a store kept, grouped into incidents
-  mamori status [--quiet 24h]         what a store has read of each log, and which stopped arriving
+  mamori status [--quiet 24h]         what a store has read of each log; which log stopped, which reader fails
   mamori simulate --out DIR [flags]   write a simulated tenant's logs with attacks, and truth.json
   mamori eval [--tenants 50]          score every rule on many simulated tenants
   mamori fetch --out DIR [flags]      read a live tenant's Activity Log, sign-ins and audits, to hunt
