@@ -48,7 +48,7 @@ type hubFlags struct {
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet) {
-	fs.Var(&h.eventhubs, "eventhub", "also read the Event Hubs `namespace` (NAME or NAME.servicebus.windows.net; repeatable) the tenant's diagnostic settings stream to, through its Kafka endpoint, into FOLDER/eventhub, the first FOLDER's: signed in with the environment's MAMORI_EVENTHUB_CONNECTION_STRING (a listen policy's), else as for posture (Azure Event Hubs Data Receiver)")
+	fs.Var(&h.eventhubs, "eventhub", "also read the Event Hubs `namespace` (NAME or NAME.servicebus.windows.net; repeatable) the tenant's diagnostic settings stream to, through its Kafka endpoint, into FOLDER/eventhub, the first FOLDER's: signed in with the environment's MAMORI_EVENTHUB_CONNECTION_STRING (a listen policy's), else as for posture (Azure Event Hubs Data Receiver), in the namespace's tenant when written NAME@TENANT_ID (a service's app consented in each customer's tenant)")
 	fs.StringVar(&h.connections, "eventhub-connections", "", "also read the namespace of each Event Hubs connection string in this `file` (a line each; # comments): a service over many tenants, each streaming to its own namespace. A secret: chmod 600")
 	fs.Var(&h.names, "eventhub-name", "the event `hub` (topic) to read; repeatable, or comma-separated (default: every hub named insights-…, those diagnostic settings make, or a connection string's EntityPath)")
 	fs.StringVar(&h.group, "eventhub-group", "mamori", "the Kafka consumer `group` whose committed offsets each read goes on from (a new one starts at the oldest message the hubs keep)")
@@ -84,13 +84,29 @@ func (h *hubFlags) check() error {
 			return fmt.Errorf("--kafka %q: not host:port", report.Terminal(b))
 		}
 	}
-	for _, ns := range splitList(h.eventhubs) {
+	for _, v := range splitList(h.eventhubs) {
+		ns, tenant := namespaceTenant(v)
 		if _, err := eventhub.Broker(ns); err != nil {
-			return fmt.Errorf("--eventhub %q: %w", report.Terminal(ns), err)
+			return fmt.Errorf("--eventhub %q: %w", report.Terminal(v), err)
+		}
+		if strings.Contains(v, "@") && !guid.MatchString(tenant) {
+			return fmt.Errorf("--eventhub %q: %q is not a tenant id (NAME@TENANT_ID, the tenant's GUID)", report.Terminal(v), report.Terminal(tenant))
 		}
 	}
 	return nil
 }
+
+// namespaceTenant splits --eventhub's NAME@TENANT_ID; tenant is "" for
+// the credential's own.
+func namespaceTenant(v string) (namespace, tenant string) {
+	namespace, tenant, _ = strings.Cut(v, "@")
+	return namespace, tenant
+}
+
+// hubCredential makes the Entra ID credential of a tenant ("": the
+// credential's own) for namespaces signed in without a connection string
+// (tests stand in one of their own).
+var hubCredential = azure.NewCredential
 
 // hubSource is one namespace (or Kafka) to read, and the folder its
 // messages go into, under FOLDER/eventhub.
@@ -168,19 +184,23 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 			return nil, err
 		}
 	}
-	var cred azcore.TokenCredential
+	creds := map[string]azcore.TokenCredential{} // by tenant: tokens are a tenant's
 	seen := map[string]bool{}
-	for _, ns := range splitList(h.eventhubs) {
+	for _, v := range splitList(h.eventhubs) {
+		ns, tenant := namespaceTenant(v)
+		tenant = strings.ToLower(tenant)
 		host := namespaceHost(ns)
 		if _, ok := conns[host]; ok || seen[host] {
 			continue // signed in with its connection string, or named twice
 		}
 		seen[host] = true
+		cred := creds[tenant]
 		if cred == nil {
 			var err error
-			if cred, err = azure.NewCredential(""); err != nil {
+			if cred, err = hubCredential(tenant); err != nil {
 				return nil, err
 			}
+			creds[tenant] = cred
 		}
 		// The namespace as given: a port it names is kept.
 		if err := source(host, ns, eventhub.Config{Credential: cred, Audience: "https://" + host, Hubs: splitList(h.names)}); err != nil {
@@ -190,8 +210,10 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 	return out, nil
 }
 
-// namespaceHost is the host of a namespace as --eventhub names it.
-func namespaceHost(ns string) string {
+// namespaceHost is the host of a namespace as --eventhub names it
+// (NAME@TENANT_ID's too).
+func namespaceHost(v string) string {
+	ns, _ := namespaceTenant(v)
 	b, err := eventhub.Broker(ns)
 	if err != nil {
 		return ""

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -172,6 +176,8 @@ func TestServeHubFlags(t *testing.T) {
 		{[]string{"--kafka", "127.0.0.1:9092", "--eventhub-name", "../etc"}, "", "not an event hub's name"},
 		{[]string{"--kafka", "127.0.0.1:9092", "--eventhub-group", ""}, "", "--eventhub-group"},
 		{[]string{"--eventhub", "contoso logs"}, "", "not an Event Hubs namespace"},
+		{[]string{"--eventhub", "contoso-logs@contoso"}, "", `"contoso" is not a tenant id`},
+		{[]string{"--eventhub", "contoso-logs@"}, "", `"" is not a tenant id`},
 		{[]string{"--eventhub", "contoso-logs"}, "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=listen", "no SharedAccessKeyName and SharedAccessKey"},
 		{[]string{"--eventhub", "fabrikam-logs"}, "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey=" + key, "is for contoso-logs.servicebus.windows.net, and --eventhub names fabrikam-logs.servicebus.windows.net"},
 	} {
@@ -181,6 +187,58 @@ func TestServeHubFlags(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
 		}
 	}
+}
+
+// Namespaces signed in with Entra ID each take the credential of their
+// tenant (NAME@TENANT_ID), one credential a tenant, the credential's own
+// for those that name none; a namespace with a connection string takes
+// none.
+func TestEventHubTenants(t *testing.T) {
+	const t1, t2 = "72f9acbf-0000-4c1e-9e5a-0a1b2c3d4e5f", "0badf00d-1234-4abc-8def-00000000cafe"
+	made := map[string]azcore.TokenCredential{}
+	was := hubCredential
+	hubCredential = func(tenant string) (azcore.TokenCredential, error) {
+		if made[tenant] != nil {
+			t.Errorf("a second credential for tenant %q", tenant)
+		}
+		made[tenant] = &tenantCred{tenant: tenant}
+		return made[tenant], nil
+	}
+	t.Cleanup(func() { hubCredential = was })
+	t.Setenv("MAMORI_EVENTHUB_CONNECTION_STRING", "Endpoint=sb://woodgrove-logs.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey=a2V5")
+	h := hubFlags{group: "mamori", eventhubs: multiFlag{"contoso-logs@" + strings.ToUpper(t1) + ",fabrikam-logs.servicebus.windows.net@" + t2, "tailspin-logs", "adatum-logs@" + t1, "woodgrove-logs"}}
+	if err := h.check(); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := h.sources(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"contoso-logs.servicebus.windows.net": t1, "fabrikam-logs.servicebus.windows.net": t2, "tailspin-logs.servicebus.windows.net": "", "adatum-logs.servicebus.windows.net": t1}
+	for _, s := range srcs {
+		if s.name == "woodgrove-logs.servicebus.windows.net" {
+			if s.cfg.Credential != nil || s.cfg.Conn == nil {
+				t.Errorf("woodgrove, with its connection string: %+v", s.cfg)
+			}
+			continue
+		}
+		tenant, ok := want[s.name]
+		c, _ := s.cfg.Credential.(*tenantCred)
+		if !ok || c == nil || c.tenant != tenant || s.cfg.Audience != "https://"+s.name {
+			t.Errorf("%s: credential %+v, audience %s; want tenant %q", s.name, c, s.cfg.Audience, tenant)
+		}
+		delete(want, s.name)
+	}
+	if len(want) > 0 || len(made) != 3 {
+		t.Errorf("namespaces not read: %v; credentials made for %d tenants, want 3", want, len(made))
+	}
+}
+
+// tenantCred is a credential that only says its tenant.
+type tenantCred struct{ tenant string }
+
+func (c *tenantCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, errors.New("no token here")
 }
 
 // What a read says of the hubs it holds in part and of its lag.
