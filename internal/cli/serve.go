@@ -303,15 +303,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if len(hubs) > 0 {
 			mt.HubRead(hubs.read(ctx, stderr, note))
 		}
-		for _, fe := range fetchers {
-			if fe.due(time.Now()) {
-				r := fe.read(ctx, time.Now(), stderr)
-				if ctx.Err() == nil {
-					note(r)
-				}
-				mt.Fetched(int(r.Items), r.Whole)
+		fetchAll(ctx, fetchers, stderr, func(r store.ReadNoted) {
+			if ctx.Err() == nil {
+				note(r)
 			}
-		}
+			mt.Fetched(int(r.Items), r.Whole)
+		})
 		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -360,47 +359,27 @@ func openHubs(h *hubFlags, folder string, stderr io.Writer) (hubReaders, error) 
 	return rs, nil
 }
 
-// hubsAtOnce bounds the namespaces read at the same time.
-const hubsAtOnce = 8
-
-// read reads every namespace, several at once (a namespace that refuses
-// its sign-in or does not answer holds its read until Limits.Join, and
-// would hold every namespace after it), notes each read (note), and
-// returns what they read together, and whether each read all it was to.
+// read reads every namespace, several at once (readersAtOnce: a
+// namespace that refuses its sign-in or does not answer holds its read
+// until Limits.Join, and would hold every namespace after it), notes each
+// read (note), and returns what they read together, and whether each read
+// all it was to.
 func (rs hubReaders) read(ctx context.Context, stderr io.Writer, note func(store.ReadNoted)) (messages int, waiting int64, ok bool) {
-	var mu sync.Mutex // over stderr, note and the sums
-	out := &lockedWriter{mu: &mu, w: stderr}
-	ok = true
-	sem := make(chan struct{}, hubsAtOnce)
-	var wg sync.WaitGroup
-	for _, h := range rs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			got, noted := h.read(ctx, out)
-			mu.Lock()
-			defer mu.Unlock()
-			if ctx.Err() == nil {
-				note(noted)
-			}
-			messages, waiting, ok = messages+got.Messages, waiting+got.Waiting, ok && noted.Whole
-		})
+	type result struct {
+		got   eventhub.Read
+		noted store.ReadNoted
 	}
-	wg.Wait()
+	ok = true
+	readAtOnce(len(rs), stderr, func(i int, out io.Writer) result {
+		got, noted := rs[i].read(ctx, out)
+		return result{got, noted}
+	}, func(r result) {
+		if ctx.Err() == nil {
+			note(r.noted)
+		}
+		messages, waiting, ok = messages+r.got.Messages, waiting+r.got.Waiting, ok && r.noted.Whole
+	})
 	return messages, waiting, ok
-}
-
-// lockedWriter writes to w under mu: the lines of readers at work at once
-// stay whole.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func (rs hubReaders) close() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -40,4 +41,43 @@ func keepReaders(ctx context.Context, st *store.Store, hubs hubReaders, fetchers
 	if _, err := st.KeepReaders(ctx, keep); err != nil {
 		fmt.Fprintln(stderr, "mamori serve: the store's readers:", report.Terminal(err.Error()))
 	}
+}
+
+// readersAtOnce bounds the readers (namespaces, tenants) serve reads at
+// the same time.
+const readersAtOnce = 8
+
+// readAtOnce runs read for each of n readers, readersAtOnce at a time
+// (one that does not answer holds its own read, not every read after
+// it), each writing whole lines to out, and hands each result to done,
+// one at a time.
+func readAtOnce[T any](n int, stderr io.Writer, read func(i int, out io.Writer) T, done func(T)) {
+	var mu sync.Mutex // over stderr and done
+	out := &lockedWriter{mu: &mu, w: stderr}
+	sem := make(chan struct{}, readersAtOnce)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r := read(i, out)
+			mu.Lock()
+			defer mu.Unlock()
+			done(r)
+		})
+	}
+	wg.Wait()
+}
+
+// lockedWriter writes to w under mu: the lines of readers at work at once
+// stay whole.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
