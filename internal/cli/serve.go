@@ -304,9 +304,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			mt.HubRead(hubs.read(ctx, stderr, note))
 		}
 		fetchAll(ctx, fetchers, stderr, func(r store.ReadNoted) {
-			if ctx.Err() == nil {
-				note(r)
-			}
+			note(r)
 			mt.Fetched(int(r.Items), r.Whole)
 		})
 		start := time.Now()

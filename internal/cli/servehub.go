@@ -84,22 +84,21 @@ func (h *hubFlags) check() error {
 		}
 	}
 	for _, v := range splitList(h.eventhubs) {
-		ns, tenant := namespaceTenant(v)
+		ns, tenant, named := namespaceTenant(v)
 		if _, err := eventhub.Broker(ns); err != nil {
 			return fmt.Errorf("--eventhub %q: %w", report.Terminal(v), err)
 		}
-		if strings.Contains(v, "@") && !guid.MatchString(tenant) {
+		if named && !guid.MatchString(tenant) {
 			return fmt.Errorf("--eventhub %q: %q is not a tenant id (NAME@TENANT_ID, the tenant's GUID)", report.Terminal(v), report.Terminal(tenant))
 		}
 	}
 	return nil
 }
 
-// namespaceTenant splits --eventhub's NAME@TENANT_ID; tenant is "" for
-// the credential's own.
-func namespaceTenant(v string) (namespace, tenant string) {
-	namespace, tenant, _ = strings.Cut(v, "@")
-	return namespace, tenant
+// namespaceTenant splits --eventhub's NAME@TENANT_ID; named is false,
+// and tenant "", for a namespace of the credential's own tenant.
+func namespaceTenant(v string) (namespace, tenant string, named bool) {
+	return strings.Cut(v, "@")
 }
 
 // hubCredential makes the Entra ID credential of a tenant ("": the
@@ -186,7 +185,7 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 	creds := map[string]azcore.TokenCredential{} // by tenant: tokens are a tenant's
 	seen := map[string]bool{}
 	for _, v := range splitList(h.eventhubs) {
-		ns, tenant := namespaceTenant(v)
+		ns, tenant, _ := namespaceTenant(v)
 		tenant = strings.ToLower(tenant)
 		host := namespaceHost(ns)
 		if _, ok := conns[host]; ok || seen[host] {
@@ -212,7 +211,7 @@ func (h *hubFlags) sources(stderr io.Writer) ([]hubSource, error) {
 // namespaceHost is the host of a namespace as --eventhub names it
 // (NAME@TENANT_ID's too).
 func namespaceHost(v string) string {
-	ns, _ := namespaceTenant(v)
+	ns, _, _ := namespaceTenant(v)
 	b, err := eventhub.Broker(ns)
 	if err != nil {
 		return ""
@@ -374,9 +373,7 @@ func (rs hubReaders) read(ctx context.Context, stderr io.Writer, note func(store
 		got, noted := rs[i].read(ctx, out)
 		return result{got, noted}
 	}, func(r result) {
-		if ctx.Err() == nil {
-			note(r.noted)
-		}
+		note(r.noted)
 		messages, waiting, ok = messages+r.got.Messages, waiting+r.got.Waiting, ok && r.noted.Whole
 	})
 	return messages, waiting, ok

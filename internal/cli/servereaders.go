@@ -16,10 +16,14 @@ import (
 // logs going quiet a day later.
 
 // readNoter returns the function serve notes its readers' reads with. A
-// store that cannot take one is said once a failure, and the cycle goes
-// on: the read itself was not lost.
+// read a stop cut short is no failure of its reader, and is not noted; a
+// store that cannot take a read says so, and the cycle goes on: the read
+// itself was not lost.
 func readNoter(ctx context.Context, st *store.Store, stderr io.Writer) func(store.ReadNoted) {
 	return func(r store.ReadNoted) {
+		if ctx.Err() != nil {
+			return
+		}
 		if err := st.NoteRead(context.WithoutCancel(ctx), r); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: noting a read for 'mamori status':", report.Terminal(err.Error()))
 		}
