@@ -52,6 +52,9 @@ type serveFlags struct {
 	// keepWritten is --keep-written: how long the files serve writes
 	// itself (--eventhub, --fetch) are kept once read (0: for ever).
 	keepWritten time.Duration
+	// failing is --failing: how long a reader of serve's own fails
+	// before serve tells it.
+	failing time.Duration
 	// keepAlerts is --keep-alerts: how long the store keeps an alert no
 	// cycle added to (0: for ever).
 	keepAlerts time.Duration
@@ -93,6 +96,7 @@ it stopped. New alerts are written to standard output (or --output).
 	spanVar(fs, &f.fetchOverlap, "fetch-overlap", 2*time.Hour, "how far each read of --fetch reaches back into the one before (`span`), for the events Azure writes into its logs late (sign-ins up to about two hours); only events not read before are kept")
 	spanVar(fs, &f.fetchSince, "fetch-since", 24*time.Hour, "how far back --fetch's first read reaches (`span`; the Activity Log keeps 90 days)")
 	spanVar(fs, &f.keepWritten, "keep-written", 0, "remove the files serve writes itself (--eventhub's, --fetch's, under the first FOLDER) once a cycle read them whole and they are older than this `span` (7d; 0: keep every one); what they held is in the store. Files a correlation's window still reads are kept")
+	spanVar(fs, &f.failing, "failing", time.Hour, "say once (on standard error, and to --notify) when a reader of serve's own (--eventhub's namespace, --fetch's tenant) has failed for this `span`, and once when it reads again (0: never)")
 	fs.BoolVar(&f.dashboard, "dashboard", false, "serve the store's incidents as an HTML page at / of --listen (?since=30d, ?tenant=ID); off the loopback, the token in the environment's MAMORI_DASHBOARD_TOKEN is asked for")
 	f.hub.register(fs)
 	f.register(fs)
@@ -116,6 +120,9 @@ it stopped. New alerts are written to standard output (or --output).
 	}
 	if f.keepWritten < 0 {
 		return nil, nil, fmt.Errorf("--keep-written %s: 0 or more", f.keepWritten)
+	}
+	if f.failing < 0 {
+		return nil, nil, fmt.Errorf("--failing %s: 0 or more", f.failing)
 	}
 	if f.keepAlerts < 0 {
 		return nil, nil, fmt.Errorf("--keep-alerts %s: 0 or more", f.keepAlerts)
@@ -307,6 +314,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			note(r)
 			mt.Fetched(int(r.Items), r.Whole)
 		})
+		news := readerNews(ctx, st, f.failing, time.Now(), stderr)
 		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()
@@ -341,7 +349,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				fmt.Fprintf(stderr, "mamori serve: removed %s (%s) it wrote itself, read whole and older than %s (--keep-written)\n",
 					plural.Count(res.Pruned.Files, "file", "files"), bytesText(res.Pruned.Bytes), f.keepWritten)
 			}
-			countCycle(mt, res, nil, start, notifyCycle(ctx, receivers, st, cfg.Incidents, ci, stderr, res))
+			countCycle(mt, res, nil, start, notifyCycle(ctx, receivers, st, cfg.Incidents, ci, stderr, res, news))
 			if f.once && len(res.Read) == 0 {
 				fmt.Fprintln(stderr, "mamori serve: nothing new since the last look")
 			}

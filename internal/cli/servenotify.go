@@ -23,7 +23,7 @@ import (
 // (told once, as on standard error; not held). A stop asked for after the
 // commit still posts: the alerts are written out, and the page is what
 // they are for.
-func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result) (out notified) {
+func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result, news readersNews) (out notified) {
 	if rv == nil {
 		return out
 	}
@@ -41,7 +41,7 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	if held.Dropped > 0 {
 		fmt.Fprintf(stderr, "mamori serve: notify: %s the receivers did not take for a week no longer held ('mamori alerts' lists them)\n", plural.Count(held.Dropped, "alert", "alerts"))
 	}
-	ms, unrouted := rv.messages(res, held, now)
+	ms, unrouted := rv.messages(res, held, news, now)
 	if unrouted != "" {
 		fmt.Fprintln(stderr, "mamori serve: notify: not told, no receiver in --notify-routes:", unrouted)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/store"
@@ -84,4 +85,43 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// readersNews are the readers serve tells of this cycle: those failing for
+// longer than --failing, told once, and those of them reading again.
+type readersNews struct {
+	failing, mended []store.Reader
+}
+
+// readerNews finds the readers whose failing passed span before now, and
+// those told failing that read whole again; it says each on stderr and
+// marks it told in the store, so that a restart does not tell it again.
+// Like a quiet log's, the news is told once, not held for a receiver that
+// did not take it.
+func readerNews(ctx context.Context, st *store.Store, span time.Duration, now time.Time, stderr io.Writer) readersNews {
+	var news readersNews
+	if span <= 0 || ctx.Err() != nil {
+		return news
+	}
+	rs, err := st.Readers(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori serve: the store's readers:", report.Terminal(err.Error()))
+		return news
+	}
+	for _, r := range rs {
+		switch {
+		case !r.Told && !r.Failing.IsZero() && now.Sub(r.Failing) > span:
+			fmt.Fprintf(stderr, "mamori serve: failing: %s: its reads have failed since %s: %s\n", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said))
+			news.failing = append(news.failing, r)
+		case r.Told && r.Failing.IsZero():
+			fmt.Fprintln(stderr, "mamori serve: reading again:", readerName(r))
+			news.mended = append(news.mended, r)
+		default:
+			continue
+		}
+		if err := st.MarkTold(ctx, r.Kind, r.Source, !r.Failing.IsZero()); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: the store's readers:", report.Terminal(err.Error()))
+		}
+	}
+	return news
 }

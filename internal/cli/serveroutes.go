@@ -127,7 +127,7 @@ func (rv *receivers) label(i int) string {
 // tenant goes to every other tenant's route, or to every route when
 // there is none. unrouted says what no route was for (on standard error:
 // the routes file lacks a tenant).
-func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time) (ms []notify.Message, unrouted string) {
+func (rv *receivers) messages(res *serve.Result, held store.Held, news readersNews, now time.Time) (ms []notify.Message, unrouted string) {
 	var lost []string // tenants without a route
 	lose := func(tenant string) {
 		if tenant == "" {
@@ -162,7 +162,7 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 		ms[i] = withHeld(rv.Routes[i].N, fresh[i], revised[i], h)
 		ms[i].Tenants = several
 	}
-	nLogs := 0
+	nLogs, nReaders := 0, 0
 	place := func(tenant string, add func(m *notify.Message)) {
 		i := rv.For(tenant)
 		switch {
@@ -185,6 +185,30 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 	for _, q := range res.Back {
 		place(q.Tenant, func(m *notify.Message) { m.Back = append(m.Back, logLabel(q)) })
 	}
+	// A tenant's fetch is told to its receiver; the service's own readers
+	// (event hubs name no tenant) to every other tenant's, or to the one
+	// receiver there is: another customer's channel does not hear of them.
+	tell := func(r store.Reader, add func(m *notify.Message)) {
+		i := rv.Other()
+		if r.Kind == store.ReaderFetch && r.Source != "" {
+			i = rv.For(r.Source)
+		}
+		switch {
+		case i >= 0:
+			add(&ms[i])
+		case len(ms) == 1:
+			add(&ms[0])
+		default:
+			nReaders++
+		}
+	}
+	for _, r := range news.failing {
+		f := notify.FailingReader{Name: readerName(r), Since: r.Failing, Said: r.Said}
+		tell(r, func(m *notify.Message) { m.Failing = append(m.Failing, f) })
+	}
+	for _, r := range news.mended {
+		tell(r, func(m *notify.Message) { m.Mended = append(m.Mended, readerName(r)) })
+	}
 	if len(lost) > 0 {
 		var what []string
 		if nLost > 0 {
@@ -195,6 +219,12 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, now time.Time)
 		}
 		// Tenants' ids came from records: escaped as any such text.
 		unrouted = strings.Join(what, " and ") + " of tenant " + report.Terminal(strings.Join(lost, ", "))
+	}
+	if nReaders > 0 {
+		if unrouted != "" {
+			unrouted += "; "
+		}
+		unrouted += plural.Count(nReaders, "reader", "readers") + " of serve's own failing or reading again (a * route takes them)"
 	}
 	return ms, unrouted
 }

@@ -210,7 +210,8 @@ func TestServeRoutesChecked(t *testing.T) {
 // A log that stopped arriving is told to its tenant's receiver; one of no
 // tenant (the store's whole log) to every other tenant's, or to every
 // receiver when there is none; one of a tenant without a receiver is
-// said as not told.
+// said as not told. A reader of serve's failing is told as a tenant's
+// log when it is a tenant's fetch, and else only to the * route.
 func TestQuietLogsRouted(t *testing.T) {
 	const a, b, c = "4f1c2b7e-9a3d-4c55-8e21-6b0d7a9c3e10", "0badf00d-1234-4abc-8def-00000000cafe", "11111111-2222-4333-8444-555555555555"
 	now := time.Now()
@@ -228,7 +229,11 @@ func TestQuietLogsRouted(t *testing.T) {
 			t.Fatal(err)
 		}
 		rv := &receivers{Router: notify.NewRouter(rs), named: true, min: alert.High}
-		ms, unrouted := rv.messages(res, store.Held{}, now)
+		// A tenant's fetch goes to its receiver; an event hub, the
+		// service's, to the * route alone.
+		news := readersNews{failing: []store.Reader{{Kind: store.ReaderFetch, Source: a, Failing: now}, {Kind: store.ReaderEventHub, Source: "ns.servicebus.windows.net", Failing: now}},
+			mended: []store.Reader{{Kind: store.ReaderFetch, Source: c}}}
+		ms, unrouted := rv.messages(res, store.Held{}, news, now)
 		var got []string
 		for _, m := range ms {
 			var logs []string
@@ -238,16 +243,24 @@ func TestQuietLogsRouted(t *testing.T) {
 			for _, name := range m.Back {
 				logs = append(logs, "back "+name)
 			}
+			for _, f := range m.Failing {
+				logs = append(logs, "failing "+f.Name)
+			}
+			for _, name := range m.Mended {
+				logs = append(logs, "mended "+name)
+			}
 			got = append(got, strings.Join(logs, "; "))
 		}
-		want := []string{"quiet Activity Log of tenant " + a + "; quiet Entra ID sign-in logs", "quiet Entra ID sign-in logs; back Activity Log of tenant " + b}
+		want := []string{"quiet Activity Log of tenant " + a + "; quiet Entra ID sign-in logs; failing fetch of tenant " + a, "quiet Entra ID sign-in logs; back Activity Log of tenant " + b}
 		if other {
-			want = []string{"quiet Activity Log of tenant " + a, "back Activity Log of tenant " + b, "quiet Entra ID sign-in logs; back Activity Log of tenant " + c}
+			want = []string{"quiet Activity Log of tenant " + a + "; failing fetch of tenant " + a, "back Activity Log of tenant " + b,
+				"quiet Entra ID sign-in logs; back Activity Log of tenant " + c + "; failing event hub ns.servicebus.windows.net; mended fetch of tenant " + c}
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("with * %v: routed\n%q\nwant\n%q", other, got, want)
 		}
-		if wantLost := "1 log that stopped or started arriving of tenant " + c; other != (unrouted == "") || (!other && unrouted != wantLost) {
+		wantLost := "1 log that stopped or started arriving of tenant " + c + "; 2 readers of serve's own failing or reading again (a * route takes them)"
+		if other != (unrouted == "") || (!other && unrouted != wantLost) {
 			t.Errorf("with * %v: unrouted %q", other, unrouted)
 		}
 	}

@@ -15,7 +15,9 @@ import (
 // serve notes each --fetch tenant's reads in the store: `mamori status`
 // lists them, says which fails and why, exits 3 once one has failed for
 // longer than --failing, and no longer once it reads again; a customer's
-// check (--tenant) sees its own tenant's reader only.
+// check (--tenant) sees its own tenant's reader only. serve tells its
+// webhook once when a reader has failed for longer than its --failing,
+// and once when it reads again.
 func TestStatusSaysWhichReaderFails(t *testing.T) {
 	// t1 is the tenant its record names, which the store then follows.
 	const t1, t2 = "72f9acbf-0000-4c1e-9e5a-0a1b2c3d4e5f", "0badf00d-1234-4abc-8def-00000000cafe"
@@ -27,10 +29,36 @@ func TestStatusSaysWhichReaderFails(t *testing.T) {
 	liveLogs = a.fetch
 	t.Cleanup(func() { liveLogs = was })
 	db, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
-	serveOnce := func() {
+	url, posts := receiver(t, nil)
+	serveOnce := func() string {
 		t.Helper()
-		if code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch", "--fetch-tenant", t1+","+t2, folder); code != ExitOK {
+		code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch", "--fetch-tenant", t1+","+t2,
+			"--failing", "1ns", "--notify", url, "--notify-format", "json", folder)
+		if code != ExitOK {
 			t.Fatalf("serve: exit %d: %s", code, errs)
+		}
+		return errs
+	}
+	told := func(want string) {
+		t.Helper()
+		var got []string
+		for _, p := range posts() {
+			var m struct {
+				Failing []struct{ Reader, Said string }
+				Mended  []string `json:"reading_again"`
+			}
+			if err := json.Unmarshal([]byte(p), &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range m.Failing {
+				got = append(got, "failing "+f.Reader+": "+f.Said)
+			}
+			for _, r := range m.Mended {
+				got = append(got, "reading again "+r)
+			}
+		}
+		if strings.Join(got, "\n") != want {
+			t.Errorf("told\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 		}
 	}
 	status := func(args ...string) (int, string) {
@@ -41,7 +69,10 @@ func TestStatusSaysWhichReaderFails(t *testing.T) {
 		}
 		return code, out
 	}
-	serveOnce()
+	if errs := serveOnce(); !strings.Contains(errs, "mamori serve: failing: fetch of tenant "+t2+": its reads have failed since ") {
+		t.Errorf("serve said no failing reader:\n%s", errs)
+	}
+	told("failing fetch of tenant " + t2 + ": " + refused)
 	code, out := status("--format", "json")
 	var st report.StoreStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
@@ -73,9 +104,15 @@ func TestStatusSaysWhichReaderFails(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "fetch of tenant "+t1) || strings.Contains(out, t2) {
 		t.Errorf("tenant 1's check: exit %d\n%s", code, out)
 	}
+	// Failing still: told once.
+	serveOnce()
+	told("failing fetch of tenant " + t2 + ": " + refused)
 	// The secret mended: tenant 2 reads again, and is failing no more.
 	a.refuse = nil
-	serveOnce()
+	if errs := serveOnce(); !strings.Contains(errs, "mamori serve: reading again: fetch of tenant "+t2) {
+		t.Errorf("serve said no reader reading again:\n%s", errs)
+	}
+	told("failing fetch of tenant " + t2 + ": " + refused + "\nreading again fetch of tenant " + t2)
 	if code, out = status("--failing", "1ms"); code != ExitOK || strings.Contains(out, "FAILING") || strings.Contains(out, "failing since") {
 		t.Errorf("mended: exit %d\n%s", code, out)
 	}

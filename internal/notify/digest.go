@@ -82,6 +82,12 @@ func digestOf(m Message) digest {
 	if n := len(m.Back); n > 0 {
 		parts = append(parts, plural.Count(n, "log", "logs")+" arriving again")
 	}
+	if n := len(m.Failing); n > 0 {
+		parts = append(parts, plural.Count(n, "reader", "readers")+" failing")
+	}
+	if n := len(m.Mended); n > 0 {
+		parts = append(parts, plural.Count(n, "reader", "readers")+" reading again")
+	}
 	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants, formerly: m.Formerly}
 	d.incidents = m.Incidents[:min(len(m.Incidents), listedIncidents)]
 	d.moreInc = len(m.Incidents) - len(d.incidents)
@@ -90,6 +96,14 @@ func digestOf(m Message) digest {
 	}
 	for _, name := range m.Back {
 		d.logs = append(d.logs, logLine{"arriving again", func(esc func(string) string) string { return esc(name) }})
+	}
+	for _, f := range m.Failing {
+		d.logs = append(d.logs, logLine{"failing", func(esc func(string) string) string {
+			return esc(f.Name) + ": its reads have failed since " + f.Since.UTC().Format("2006-01-02 15:04 UTC") + ": " + esc(cut(f.Said, summaryChars))
+		}})
+	}
+	for _, name := range m.Mended {
+		d.logs = append(d.logs, logLine{"reading again", func(esc func(string) string) string { return esc(name) }})
 	}
 	// An export pipeline that broke quiets every tenant's logs at once: a
 	// message stays within what Slack and Teams take.

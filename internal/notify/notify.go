@@ -110,6 +110,12 @@ type Message struct {
 	// longer sees is told whatever the alerts' severity.
 	Quiet []QuietLog
 	Back  []string
+	// Failing are serve's own readers (an event hub's namespace, a
+	// tenant's fetch) whose reads have failed for longer than its
+	// --failing since the cycle before, Mended those of them reading
+	// again: the logs they bring stop with no export changed.
+	Failing []FailingReader
+	Mended  []string
 	// Tenants says the service follows several tenants: each incident
 	// and alert is told with its tenant's id.
 	Tenants bool
@@ -129,9 +135,16 @@ type QuietLog struct {
 	Last    time.Time     // its latest event; zero when none had a time
 }
 
+// FailingReader is one of serve's readers whose reads fail.
+type FailingReader struct {
+	Name  string    // as the service names it ("event hub contoso-logs.servicebus.windows.net")
+	Since time.Time // its first failed read since its last whole one
+	Said  string    // its last failure, as it said it
+}
+
 // Empty reports whether m has nothing to tell.
 func (m *Message) Empty() bool {
-	return len(m.Fresh)+len(m.Revised)+len(m.Quiet)+len(m.Back) == 0 && !m.Test
+	return len(m.Fresh)+len(m.Revised)+len(m.Quiet)+len(m.Back)+len(m.Failing)+len(m.Mended) == 0 && !m.Test
 }
 
 // Send posts one message for the alerts of m at or above the notifier's
@@ -192,8 +205,11 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			HeldSince *time.Time     `json:"held_since,omitempty"`
 			Quiet     []quietJSON    `json:"quiet,omitempty"`
 			Back      []string       `json:"back,omitempty"`
+			Failing   []failingJSON  `json:"failing,omitempty"`
+			Mended    []string       `json:"reading_again,omitempty"`
 			Test      bool           `json:"test,omitempty"`
-		}{"mamori", incidentsJSON(m.Incidents, m.Formerly), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back, m.Test})
+		}{"mamori", incidentsJSON(m.Incidents, m.Formerly), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back,
+			failingsJSON(m.Failing), m.Mended, m.Test})
 	}
 	return json.Marshal(struct {
 		Text        string `json:"text"`
@@ -252,6 +268,21 @@ func quietsJSON(qs []QuietLog) []quietJSON {
 			j.LastEvent = &q.Last
 		}
 		out = append(out, j)
+	}
+	return out
+}
+
+// failingJSON is a reader whose reads fail, for a JSON receiver.
+type failingJSON struct {
+	Reader string    `json:"reader"`
+	Since  time.Time `json:"failing_since"`
+	Said   string    `json:"said"`
+}
+
+func failingsJSON(fs []FailingReader) []failingJSON {
+	var out []failingJSON
+	for _, f := range fs {
+		out = append(out, failingJSON{Reader: f.Name, Since: f.Since, Said: f.Said})
 	}
 	return out
 }

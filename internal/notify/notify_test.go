@@ -361,6 +361,42 @@ func TestLogsThatStoppedAreTold(t *testing.T) {
 	}
 }
 
+// A reader of serve's own that fails is told in every format, with what
+// it said (escaped: a broker's words), and again once it reads again.
+func TestReadersFailingAreTold(t *testing.T) {
+	t.Parallel()
+	since := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)
+	m := Message{Failing: []FailingReader{{Name: "event hub contoso-logs.servicebus.windows.net", Since: since, Said: "the brokers refused the sign-in <@here> *now*"}},
+		Mended: []string{"fetch of tenant t1"}}
+	if text := slackText(m); text != "*mamori*: 1 reader failing; 1 reader reading again\n"+
+		"*failing* event hub contoso-logs.servicebus.windows.net: its reads have failed since 2026-11-02 01:00 UTC: the brokers refused the sign-in &lt;@here&gt; *now*\n"+
+		"*reading again* fetch of tenant t1" {
+		t.Errorf("slack:\n%s", text)
+	}
+	if text := mailText(m); !strings.Contains(text, "event hub contoso-logs.servicebus.windows.net: its reads have failed since 2026-11-02 01:00 UTC") {
+		t.Errorf("mail:\n%s", text)
+	}
+	if card, _ := json.Marshal(teamsBody(m)); !strings.Contains(string(card), "its reads have failed since") || strings.Contains(string(card), "<@here>") {
+		t.Errorf("teams: %s", card)
+	}
+	r, url := serve(t)
+	if told, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); told != 0 || err != nil || len(r.bodies) != 1 {
+		t.Fatalf("told %d (%v), %d posts; want the readers posted", told, err, len(r.bodies))
+	}
+	var got struct {
+		Failing []struct {
+			Reader string
+			Since  time.Time `json:"failing_since"`
+			Said   string
+		}
+		Mended []string `json:"reading_again"`
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil || len(got.Failing) != 1 || !got.Failing[0].Since.Equal(since) ||
+		got.Failing[0].Said != m.Failing[0].Said || len(got.Mended) != 1 {
+		t.Errorf("json: %s (%v)", r.bodies[0], err)
+	}
+}
+
 // A test message says it is one, in every format, with nothing else.
 func TestTestMessage(t *testing.T) {
 	t.Parallel()

@@ -22,7 +22,8 @@ import (
 // (0: the last read was whole); said is what the last read said was
 // wrong (a failure, or logs it may not read), items the messages or
 // events read over every read, waiting what the last read left in the
-// hubs.
+// hubs; told is 1 once serve told its failing (--failing), until it was
+// told reading again.
 const readersTable = `
 CREATE TABLE IF NOT EXISTS readers (
 	kind    TEXT NOT NULL,
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS readers (
 	said    TEXT NOT NULL,
 	items   INTEGER NOT NULL,
 	waiting INTEGER NOT NULL,
+	told    INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (kind, source)
 ) WITHOUT ROWID;
 `
@@ -62,6 +64,7 @@ type Reader struct {
 	Said         string
 	Items        int64
 	Waiting      int64
+	Told         bool // serve told its failing, and not yet its reading again
 }
 
 // NoteRead records a reader's read: a failure after a whole read starts
@@ -84,7 +87,7 @@ ON CONFLICT (kind, source) DO UPDATE SET
 
 // Readers returns serve's readers, by kind and source.
 func (s *Store) Readers(ctx context.Context) ([]Reader, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT kind, source, tried, whole, failing, said, items, waiting FROM readers ORDER BY kind, source")
+	rows, err := s.db.QueryContext(ctx, "SELECT kind, source, tried, whole, failing, said, items, waiting, told FROM readers ORDER BY kind, source")
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +96,20 @@ func (s *Store) Readers(ctx context.Context) ([]Reader, error) {
 	for rows.Next() {
 		var r Reader
 		var tried, whole, failing int64
-		if err := rows.Scan(&r.Kind, &r.Source, &tried, &whole, &failing, &r.Said, &r.Items, &r.Waiting); err != nil {
+		if err := rows.Scan(&r.Kind, &r.Source, &tried, &whole, &failing, &r.Said, &r.Items, &r.Waiting, &r.Told); err != nil {
 			return nil, err
 		}
 		r.Tried, r.Whole, r.Failing = timeOrZero(tried), timeOrZero(whole), timeOrZero(failing)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// MarkTold records that serve told a reader's failing (told), or its
+// reading again.
+func (s *Store) MarkTold(ctx context.Context, kind, source string, told bool) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE readers SET told = ? WHERE kind = ? AND source = ?", told, kind, strings.ToLower(source))
+	return err
 }
 
 // KeepReaders forgets the readers not among keep (kind and source): a

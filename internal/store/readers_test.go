@@ -53,6 +53,12 @@ func TestReadersFailAndMend(t *testing.T) {
 	if rs, _ = s.Readers(ctx); len(rs) != 3 || rs[2].Source != "t2" || !rs[2].Failing.Equal(at(20)) || !rs[2].Whole.IsZero() {
 		t.Errorf("readers = %+v, want a third, failing since its first read", rs)
 	}
+	if err := s.MarkTold(ctx, ReaderFetch, "T2", true); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ = s.Readers(ctx); !rs[2].Told || rs[0].Told || rs[1].Told {
+		t.Errorf("told = %v %v %v, want the third's alone", rs[0].Told, rs[1].Told, rs[2].Told)
+	}
 	n, err := s.KeepReaders(ctx, []ReadNoted{{Kind: ReaderEventHub, Source: "NS1"}})
 	if err != nil || n != 2 {
 		t.Fatalf("KeepReaders forgot %d (%v), want 2", n, err)
