@@ -315,6 +315,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			mt.Fetched(int(r.Items), r.Whole)
 		})
 		news := readerNews(ctx, st, f.failing, time.Now(), stderr)
+		mt.ReadersFailing(news.failingNow)
 		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()

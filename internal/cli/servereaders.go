@@ -91,6 +91,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // longer than --failing, told once, and those of them reading again.
 type readersNews struct {
 	failing, mended []store.Reader
+	failingNow      int // readers failing for longer than --failing, told this cycle or before
 }
 
 // readerNews finds the readers whose failing passed span before now, and
@@ -109,8 +110,12 @@ func readerNews(ctx context.Context, st *store.Store, span time.Duration, now ti
 		return news
 	}
 	for _, r := range rs {
+		past := !r.Failing.IsZero() && now.Sub(r.Failing) > span
+		if past {
+			news.failingNow++
+		}
 		switch {
-		case !r.Told && !r.Failing.IsZero() && now.Sub(r.Failing) > span:
+		case !r.Told && past:
 			fmt.Fprintf(stderr, "mamori serve: failing: %s: its reads have failed since %s: %s\n", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said))
 			news.failing = append(news.failing, r)
 		case r.Told && r.Failing.IsZero():

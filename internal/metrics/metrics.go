@@ -66,6 +66,8 @@ type Service struct {
 	// the others, and the messages they wrote.
 	hubOK, hubFailed, hubMessages uint64
 	hubWaiting                    int64
+	// readersFailing: serve's readers failing past its --failing.
+	readersFailing int
 }
 
 // New returns the counts of a serve that looks every every.
@@ -115,6 +117,17 @@ func (s *Service) HubRead(messages int, waiting int64, ok bool) {
 	s.reads(&reads{&s.hubOK, &s.hubFailed, &s.hubMessages}, messages, ok)
 	s.mu.Lock()
 	s.hubWaiting = waiting
+	s.mu.Unlock()
+}
+
+// ReadersFailing sets how many of serve's own readers have failed for
+// longer than its --failing.
+func (s *Service) ReadersFailing(n int) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.readersFailing = n
 	s.mu.Unlock()
 }
 
@@ -243,6 +256,7 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_eventhub_reads_total{result=\"ok\"} %d\nmamori_eventhub_reads_total{result=\"failed\"} %d\n", s.hubOK, s.hubFailed)
 	one("mamori_eventhub_messages_total", "counter", "Messages the reads of the event hubs wrote, each committed once written.", s.hubMessages)
 	one("mamori_eventhub_waiting", "gauge", "Messages the partitions this serve holds still held behind those the last read wrote (its lag).", s.hubWaiting)
+	one("mamori_readers_failing", "gauge", "Readers of serve's own (an event hub's namespace, a tenant's --fetch) whose reads have failed for longer than --failing.", s.readersFailing)
 }
 
 func unix(t time.Time) int64 {

@@ -107,6 +107,9 @@ func TestMetrics(t *testing.T) {
 	s.HubRead(1, 7, false)
 	s.HubRead(0, 3, true)
 	(*Service)(nil).HubRead(5, 1, true)
+	s.ReadersFailing(2)
+	s.ReadersFailing(1)
+	(*Service)(nil).ReadersFailing(5)
 	got := scrape(t, h)
 	want := map[string]float64{
 		`mamori_build_info{version="v1.2.3"}`:           1,
@@ -134,6 +137,7 @@ func TestMetrics(t *testing.T) {
 		`mamori_eventhub_messages_total`:                5,
 		`mamori_eventhub_waiting`:                       3,
 		`mamori_compute_unsized`:                        4,
+		`mamori_readers_failing`:                        1,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
