@@ -78,7 +78,7 @@ formats give each alert its incident's id).
 		fmt.Fprintln(stderr, "mamori alerts: price table:", report.Terminal(err.Error()))
 		return ExitError
 	}
-	v, err := viewStore(ctx, st, set, from, tenantIDs, inc.options(prices), time.Now())
+	v, err := viewStore(ctx, st, set, from, tenantIDs, inc.options(prices), time.Now(), 0)
 	var unknown unknownTenantError
 	switch {
 	case errors.As(err, &unknown):

@@ -274,7 +274,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		mt = metrics.New(f.every, Version(), time.Now())
 		var dash http.Handler
 		if f.dashboard {
-			dash = &dashboard{st: st, set: cfg.Rules, iopts: cfg.Incidents, token: os.Getenv("MAMORI_DASHBOARD_TOKEN"), stderr: stderr}
+			dash = &dashboard{st: st, set: cfg.Rules, iopts: cfg.Incidents, token: os.Getenv("MAMORI_DASHBOARD_TOKEN"), stderr: stderr, quiet: f.quiet, failing: f.failing}
 		}
 		stop, err := listen(f.listen, mt, dash, stderr)
 		if err != nil {

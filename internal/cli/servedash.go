@@ -17,6 +17,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -47,6 +48,9 @@ type dashboard struct {
 	iopts  incident.Options
 	token  string // empty: none asked (the loopback only)
 	stderr io.Writer
+	// quiet and failing are serve's: the page leads with the logs that
+	// stopped and the readers failing, what the service no longer sees.
+	quiet, failing time.Duration
 }
 
 // dashboardToken checks that the dashboard may be served on addr: on the
@@ -105,7 +109,7 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tenants = []string{t}
 	}
 	now := time.Now()
-	v, err := viewStore(r.Context(), d.st, d.set, now.Add(-since), tenants, d.iopts, now)
+	v, err := viewStore(r.Context(), d.st, d.set, now.Add(-since), tenants, d.iopts, now, d.quiet)
 	var unknown unknownTenantError
 	switch {
 	case errors.As(err, &unknown):
@@ -119,6 +123,7 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	title := "mamori serve: the alerts of the last " + report.Age(since) + " (by their events' time; ?since=30d for more)"
 	in := v.htmlInput(title, "mamori "+Version())
 	in.Refresh = refresh
+	in.Stopped = stoppedLines(v.health, now, d.failing)
 	var b bytes.Buffer
 	if err := htmlreport.Write(&b, in); err != nil {
 		fmt.Fprintln(d.stderr, "mamori serve: --dashboard:", report.Terminal(err.Error()))
@@ -143,4 +148,18 @@ func (d *dashboard) allowed(r *http.Request) bool {
 		given = t
 	}
 	return subtle.ConstantTimeCompare([]byte(given), []byte(d.token)) == 1
+}
+
+// stoppedLines are what the service no longer sees, in the words of
+// `mamori status`: the logs quiet for longer than serve's --quiet, and its
+// readers failing for longer than its --failing.
+func stoppedLines(h serve.Health, now time.Time, failing time.Duration) []string {
+	var out []string
+	for _, q := range h.Quiet {
+		out = append(out, "quiet: "+quietText(q, now))
+	}
+	for _, r := range failingReaders(h.Readers, now, failing) {
+		out = append(out, fmt.Sprintf("failing: %s: its reads have failed since %s: %s", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said)))
+	}
+	return out
 }

@@ -265,6 +265,19 @@ func TestDashboard(t *testing.T) {
 	if errs.Len() != 0 {
 		t.Errorf("stderr %q", errs.String())
 	}
+	if strings.Contains(page, `id="stopped"`) {
+		t.Error("the page says something stopped")
+	}
+	// A reader failing for longer than serve's --failing leads the page.
+	if err := st.NoteRead(t.Context(), store.ReadNoted{Kind: store.ReaderEventHub, Source: "contoso-logs.servicebus.windows.net",
+		At: time.Now().Add(-3 * time.Hour), Said: "the brokers refused the sign-in <b>"}); err != nil {
+		t.Fatal(err)
+	}
+	d.failing = time.Hour
+	if page := get("/", basic).Body.String(); !strings.Contains(page, `id="stopped"`) ||
+		!strings.Contains(page, "failing: event hub contoso-logs.servicebus.windows.net: its reads have failed since ") || !strings.Contains(page, "sign-in &lt;b&gt;") {
+		t.Errorf("the page does not lead with the failing reader:\n%s", page)
+	}
 	// Where it may be served without a token.
 	for addr, ok := range map[string]bool{"127.0.0.1:9464": true, "[::1]:9464": true, "localhost:9464": true, ":9464": false, "0.0.0.0:9464": false, "10.0.0.4:9464": false} {
 		if err := dashboardToken(addr, ""); (err == nil) != ok {

@@ -50,6 +50,10 @@ type Input struct {
 	// LearnedFull adds that a table of what the hunt learns was full
 	// (report.LearnedFullText).
 	LearnedFull bool
+	// Stopped, when set, leads the page with what a service no longer
+	// sees (serve's dashboard): logs that stopped arriving, readers
+	// failing, a line each.
+	Stopped []string
 }
 
 //go:embed template.html
@@ -91,6 +95,7 @@ type view struct {
 	Unsized         string // "" when every compute create named a size
 	UnsizedExport   string
 	LearnedFull     string // "" when no table of what the hunt learns was full
+	Stopped         []string
 	Read            []readView
 	Outside         []string
 }
@@ -202,6 +207,7 @@ func build(in Input) view {
 	if in.Unsized.Unsized > 0 {
 		v.Unsized, v.UnsizedExport = report.UnsizedInLine(in.Unsized), coverage.UnsizedExport
 	}
+	v.Stopped = cleanAll(in.Stopped)
 	if in.LearnedFull {
 		v.LearnedFull = report.LearnedFullText
 	}

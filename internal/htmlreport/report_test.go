@@ -79,7 +79,9 @@ func fixture() Input {
 		Files: 3, Records: 1234, Product: "mamori test",
 		// A user's rule file names its own title: hostile too.
 		NotSeen: []coverage.Gap{{Kind: event.KindProcess, Source: "host process logs", Export: "auditd execve records", Rules: []string{"azure.host.miner_process", "our.miner"},
-			Examples: []string{"Cryptocurrency miner started on a host", "<script>miner</script>\u202e"}}}}
+			Examples: []string{"Cryptocurrency miner started on a host", "<script>miner</script>\u202e"}}},
+		// A broker's words, and a namespace an operator named.
+		Stopped: []string{"failing: event hub <img src=x onerror=alert(1)>.servicebus.windows.net: its reads have failed since 2026-11-02 01:00 (2 hours ago): \u202edenied</script>"}}
 }
 
 func render(t testing.TB, in Input) string {
