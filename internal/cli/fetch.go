@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/correlate"
@@ -21,7 +22,7 @@ import (
 func fetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	setUsage(fs, stderr, `Usage: mamori fetch --out DIR [--since 30d] [--tenant ID] [--subscription ID]...
+	setUsage(fs, stderr, `Usage: mamori fetch --out DIR [--since 30d] [--tenant ID] [--subscription ID]... [--workspace ID]...
 
 Reads a tenant's logs from Azure itself: each subscription's Activity Log and the
 tenant's (a Global Administrator's elevated access is there), and Entra ID's
@@ -33,14 +34,18 @@ az login, the AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET variables
 or a workload or managed identity. Reader on the subscriptions reads their
 Activity Log; the tenant's needs a role at the root scope (/), the sign-ins and
 audits Microsoft Graph's AuditLog.Read.All. A log that cannot be read is said,
-and the others are fetched.
+and the others are fetched. --workspace also reads a Log Analytics workspace's
+tables the hunt reads (AzureActivity, SigninLogs, AuditLogs, SecurityAlert, the
+firewall's, DeviceProcessEvents, …) a day at a time through its query API, as far
+back as the workspace keeps them (often a year): Log Analytics Reader on it.
 `)
 	out := fs.String("out", "", "the folder to write the logs to: new, or empty")
 	since := fs.String("since", "30d", "how far back to read (the Activity Log keeps 90 days, the sign-ins 30)")
 	tenant := fs.String("tenant", "", "the tenant to read (default: the signed-in identity's)")
 	nonInteractive := fs.Bool("noninteractive", false, "also users' non-interactive sign-ins (a client's token refreshes, where a stolen refresh token shows; often the most records of all)")
-	var subs multiFlag
+	var subs, workspaces multiFlag
 	fs.Var(&subs, "subscription", "a subscription whose Activity Log to read (repeatable, or comma-separated; default: every one the identity can read)")
+	fs.Var(&workspaces, "workspace", "also read this Log Analytics workspace's tables (its workspace `id`, a GUID; repeatable, or comma-separated) into DIR/workspace/TABLE/ID")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -59,12 +64,22 @@ and the others are fetched.
 			return ExitUsage
 		}
 	}
+	for _, w := range splitList(workspaces) {
+		if !guid.MatchString(w) {
+			fmt.Fprintf(stderr, "mamori fetch: --workspace %q: not a workspace's id (a GUID: the workspace's Overview, or az monitor log-analytics workspace show --query customerId)\n", report.Terminal(w))
+			return ExitUsage
+		}
+	}
 	if err := azure.EmptyFolder(*out); err != nil {
 		fmt.Fprintln(stderr, "mamori fetch: --out", report.Terminal(err.Error()))
 		return ExitUsage
 	}
 	if span > azure.ActivityRetention {
-		fmt.Fprintf(stderr, "mamori fetch: --since %s: the Activity Log keeps %s; older events are not there to read\n", *since, report.Age(azure.ActivityRetention))
+		where := " (a Log Analytics workspace may keep them: --workspace)"
+		if len(workspaces) > 0 {
+			where = " but in the workspace"
+		}
+		fmt.Fprintf(stderr, "mamori fetch: --since %s: the Activity Log keeps %s; older events are not there to read%s\n", *since, report.Age(azure.ActivityRetention), where)
 	}
 	until := time.Now().UTC().Truncate(time.Second)
 	opts := azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)}
@@ -73,7 +88,7 @@ and the others are fetched.
 			fmt.Fprintf(stderr, "\r\x1b[Kreading Azure's logs: %d of %s", done, plural.Count(total, "log", "logs"))
 		}
 	}
-	reads, err := azure.SaveLogs(ctx, opts, azure.LogsOptions{NonInteractive: *nonInteractive}, until.Add(-span), until, *out)
+	reads, err := azure.SaveLogs(ctx, opts, azure.LogsOptions{NonInteractive: *nonInteractive, Workspaces: splitList(workspaces)}, until.Add(-span), until, *out)
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r\x1b[K")
 	}
@@ -128,6 +143,9 @@ var fetchedNames = map[string]string{
 
 // fetchedName is a log fetch read, for people.
 func fetchedName(r azure.LogRead) string {
+	if table, ok := strings.CutPrefix(r.Log, azure.LogWorkspace); ok {
+		return "table " + table + " of workspace " + r.Subscription
+	}
 	name := fetchedNames[r.Log]
 	if r.Subscription != "" {
 		name += " of subscription " + r.Subscription

@@ -27,6 +27,7 @@ func TestFetchUsage(t *testing.T) {
 		{[]string{"--out", full}, "holds files already"},
 		{[]string{"--out", t.TempDir(), "--since", "soon"}, `--since "soon": a span`},
 		{[]string{"--out", t.TempDir(), "--subscription", "prod"}, `--subscription "prod": not a subscription's id`},
+		{[]string{"--out", t.TempDir(), "--workspace", "sentinel-prod"}, `--workspace "sentinel-prod": not a workspace's id (a GUID`},
 		{[]string{"--out", t.TempDir(), "logs"}, `unexpected argument "logs"`},
 	} {
 		code, _, errs := run(t, "", append([]string{"fetch"}, c.args...)...)
@@ -45,6 +46,7 @@ func TestWriteFetched(t *testing.T) {
 		{Log: azure.LogTenantActivity, Status: capture.Denied, Error: "HTTP 403 AuthorizationFailed", Permission: "a role at /"},
 		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence: HTTP 403 \x1b[31m"},
 		{Log: azure.LogAudits, Pages: 1, Status: capture.OK},
+		{Log: azure.LogWorkspace + "SigninLogs", Subscription: sub, Pages: 90, Status: capture.OK},
 	}
 	var out, errs strings.Builder
 	from, until := time.Date(2026, 10, 30, 17, 0, 0, 0, time.UTC), time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC)
@@ -56,12 +58,13 @@ func TestWriteFetched(t *testing.T) {
 		"mamori fetch: the tenant's Activity Log: denied (0 pages): HTTP 403 AuthorizationFailed; it needs a role at /\n",
 		"mamori fetch: Entra ID sign-ins of users: absent (0 pages): the tenant has no Entra ID P1/P2 licence: HTTP 403 \\x1b[31m\n",
 		"mamori fetch: Entra ID directory audits: 1 page\n",
+		"mamori fetch: table SigninLogs of workspace " + sub + ": 90 pages\n",
 	} {
 		if !strings.Contains(errs.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs.String())
 		}
 	}
-	if want := "4 pages of logs from 2026-10-30 17:00 to 2026-11-29 17:00 UTC in case-42; hunt them with:\n  mamori hunt case-42\n"; out.String() != want {
+	if want := "94 pages of logs from 2026-10-30 17:00 to 2026-11-29 17:00 UTC in case-42; hunt them with:\n  mamori hunt case-42\n"; out.String() != want {
 		t.Errorf("stdout %q, want %q", out.String(), want)
 	}
 	errs.Reset()

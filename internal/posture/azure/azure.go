@@ -50,6 +50,9 @@ type Options struct {
 	// (sovereign clouds, tests). GraphEndpoint has no version suffix.
 	ARMEndpoint   string
 	GraphEndpoint string
+	// LogAnalyticsEndpoint overrides the Log Analytics query API's
+	// (fetch's workspaces).
+	LogAnalyticsEndpoint string
 	// Transport overrides the HTTP client (tests route it to fakes).
 	Transport policy.Transporter
 	// ARMRate and GraphRate are the client-side request rates (per second)
@@ -88,6 +91,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GraphEndpoint == "" {
 		o.GraphEndpoint = DefaultGraphEndpoint
+	}
+	if o.LogAnalyticsEndpoint == "" {
+		o.LogAnalyticsEndpoint = DefaultLogAnalyticsEndpoint
 	}
 	if o.ARMRate <= 0 {
 		o.ARMRate = 10

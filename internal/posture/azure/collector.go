@@ -31,6 +31,8 @@ type collector struct {
 	armRaw  *arm.Client // raw GETs for operations no SDK client offers
 	graph   runtime.Pipeline
 	graphV1 string
+	la      runtime.Pipeline // a workspace's query API (fetch's workspaces)
+	laBase  string
 
 	tokens *tokenMemory
 
@@ -78,9 +80,21 @@ func newCollector(o Options, probe bool) (*collector, error) {
 		PerCallPolicies: []policy.Policy{capturePolicy{host: graphHost}, newThrottle("Microsoft Graph", o.GraphRate, o.GraphBurst, o)},
 		Retry:           policy.RetryOptions{MaxRetries: -1},
 	})
+	laHost, err := hostOf(o.LogAnalyticsEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	la := runtime.NewPipeline(moduleName+".posture", moduleVersion, runtime.PipelineOptions{
+		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{strings.TrimRight(o.LogAnalyticsEndpoint, "/") + "/.default"}, nil)},
+	}, &policy.ClientOptions{
+		Transport:       o.Transport,
+		PerCallPolicies: []policy.Policy{capturePolicy{host: laHost}, newThrottle("Log Analytics", o.GraphRate, o.GraphBurst, o)},
+		Retry:           policy.RetryOptions{MaxRetries: -1},
+	})
 	return &collector{
 		opts: o, probe: probe, armOpts: armOpts, armRaw: armRaw, tokens: tokens,
 		graph: graph, graphV1: strings.TrimRight(o.GraphEndpoint, "/") + "/v1.0",
+		la: la, laBase: strings.TrimRight(o.LogAnalyticsEndpoint, "/"),
 		out: &capture.Capture{TenantID: o.TenantID, Collected: o.now().UTC(), Datasets: map[string]*capture.Dataset{}},
 	}, nil
 }

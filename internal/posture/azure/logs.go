@@ -69,6 +69,9 @@ type LogsOptions struct {
 	// token refreshes, often the most records of a tenant's logs, where a
 	// stolen refresh token is used.
 	NonInteractive bool
+	// Workspaces are Log Analytics workspaces (their ids) whose tables
+	// the hunt reads are read too (workspace.go).
+	Workspaces []string
 }
 
 // ActivityRetention is how far back Azure keeps the Activity Log.
@@ -167,10 +170,25 @@ func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 		add(b.log, "", c.rawList(c.graph, beta+"/auditLogs/signIns?$top=999&$filter="+url.QueryEscape("createdDateTime ge "+graphSince+
 			" and createdDateTime le "+graphUntil+" and signInEventTypes/any(t: t eq '"+b.eventType+"')"), "@odata.nextLink"))
 	}
+	type table struct{ name, where string }
+	var tables []table // of reads past lists, each a workspace's table
+	for _, ws := range lo.Workspaces {
+		for _, t := range workspaceTables {
+			if t.nonInteractive && !lo.NonInteractive {
+				continue
+			}
+			reads, tables = append(reads, LogRead{Log: LogWorkspace + t.table, Subscription: strings.ToLower(ws)}), append(tables, table{t.table, t.where})
+		}
+	}
 	// Each task fills its own read, once reads grows no more.
 	tasks := make([]func(context.Context), len(reads))
 	for i := range reads {
-		tasks[i] = func(ctx context.Context) { c.stream(ctx, &reads[i], lists[i], keep) }
+		if i < len(lists) {
+			tasks[i] = func(ctx context.Context) { c.stream(ctx, &reads[i], lists[i], keep) }
+			continue
+		}
+		t := tables[i-len(lists)]
+		tasks[i] = func(ctx context.Context) { c.readTable(ctx, &reads[i], t.name, t.where, since, until, keep) }
 	}
 	c.runAll(ctx, tasks)
 	if err := ctx.Err(); err != nil {

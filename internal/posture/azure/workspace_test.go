@@ -1,0 +1,188 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mamori "github.com/mamori-sec/mamori"
+	"github.com/mamori-sec/mamori/internal/enrich"
+	"github.com/mamori-sec/mamori/internal/hunt"
+	"github.com/mamori-sec/mamori/internal/posture/capture"
+	"github.com/mamori-sec/mamori/internal/rules"
+	"github.com/mamori-sec/mamori/internal/source"
+)
+
+// laRow is a Log Analytics AzureActivity row of the readers' tests as the
+// query API gives it: a table of columns and one row.
+func laRow(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "source", "activitylog", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row map[string]any
+	if err := json.Unmarshal(b, &row); err != nil {
+		t.Fatal(err)
+	}
+	var cols []map[string]string
+	var vals []any
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range row {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		cols, vals = append(cols, map[string]string{"name": k, "type": "string"}), append(vals, row[k])
+	}
+	out, _ := json.Marshal(map[string]any{"tables": []any{map[string]any{"name": "PrimaryResult", "columns": cols, "rows": []any{vals}}}})
+	return string(out)
+}
+
+// A workspace's tables are read a day at a time through the query API,
+// each answer kept as the API gave it; a day the API cut short is read
+// again in halves until the answers are whole, and only those are kept;
+// a table the workspace lacks is absent and one the identity may not
+// query is denied (what it needs said), neither fatal; the non-interactive
+// sign-ins only when asked. The folder, hunted, holds the GPU cluster the
+// workspace's AzureActivity row created, once.
+func TestSaveWorkspaceLogs(t *testing.T) {
+	t.Parallel()
+	const ws = "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 11, 0, 0, 0, 0, time.UTC)
+	at := time.Date(2024, 3, 6, 8, 0, 0, 500e6, time.UTC) // the row's TimeGenerated
+	row := laRow(t, "la_json_aml_cluster.json")
+	bounds := regexp.MustCompile(`TimeGenerated >= datetime\(([^)]+)\) and TimeGenerated < datetime\(([^)]+)\)`)
+	var mu sync.Mutex
+	asked := map[string][][2]time.Time{} // by table
+	graph := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/workspaces/") {
+			graph.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != "/v1/workspaces/"+ws+"/query" || r.Method != http.MethodGet {
+			t.Errorf("%s %s", r.Method, r.URL.Path)
+		}
+		q := r.URL.Query().Get("query")
+		table, _, _ := strings.Cut(q, " ")
+		m := bounds.FindStringSubmatch(q)
+		if m == nil {
+			t.Fatalf("query without its slice: %q", q)
+		}
+		from, err1 := time.Parse(time.RFC3339Nano, m[1])
+		to, err2 := time.Parse(time.RFC3339Nano, m[2])
+		if err1 != nil || err2 != nil || from.Before(since) || to.After(until) || to.Sub(from) > 24*time.Hour {
+			t.Errorf("%s: slice %s to %s", table, m[1], m[2])
+		}
+		mu.Lock()
+		asked[table] = append(asked[table], [2]time.Time{from, to})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case table == "SigninLogs":
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"code":"InsufficientAccessError","message":"The provided credentials have insufficient access to perform the requested operation"}}`)
+		case table == "AZFWDnsQuery":
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":{"code":"BadArgumentError","message":"The request had some invalid properties","innererror":{"code":"SemanticError","message":"'AZFWDnsQuery' could not be resolved"}}}`)
+		case table == "AzureActivity" && !at.Before(from) && at.Before(to) && to.Sub(from) > 6*time.Hour:
+			// Cut short: rows (here, the one) and the error beside them.
+			io.WriteString(w, strings.TrimSuffix(row, "}")+`,"error":{"code":"PartialError","message":"There were some errors when processing your query.","details":[{"code":"EngineError","message":"Query result set has exceeded the internal record count limit 500000"}]}}`)
+		case table == "AzureActivity" && !at.Before(from) && at.Before(to):
+			io.WriteString(w, row)
+		default:
+			io.WriteString(w, `{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"}],"rows":[]}]}`)
+		}
+	})
+	opts, _ := env(t, f)
+	opts.LogAnalyticsEndpoint = opts.GraphEndpoint
+	dir := filepath.Join(t.TempDir(), "case")
+	reads, err := SaveLogs(context.Background(), opts, LogsOptions{Workspaces: []string{strings.ToUpper(ws)}}, since, until, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLog := map[string]LogRead{}
+	for _, r := range reads {
+		if strings.HasPrefix(r.Log, LogWorkspace) {
+			byLog[strings.TrimPrefix(r.Log, LogWorkspace)] = r
+			if r.Subscription != ws {
+				t.Errorf("%s: workspace %q", r.Log, r.Subscription)
+			}
+		}
+	}
+	if a := byLog["AzureActivity"]; a.Status != capture.OK || a.Pages < 10 {
+		t.Errorf("AzureActivity: %+v", a)
+	}
+	if s := byLog["SigninLogs"]; s.Status != capture.Denied || s.Permission != workspacePermission || s.Pages != 0 {
+		t.Errorf("SigninLogs: %+v", s)
+	}
+	if d := byLog["AZFWDnsQuery"]; d.Status != capture.Absent || !strings.Contains(d.Error, "no table AZFWDnsQuery") {
+		t.Errorf("AZFWDnsQuery: %+v", d)
+	}
+	if _, ok := byLog["AADNonInteractiveUserSignInLogs"]; ok || len(asked["AADNonInteractiveUserSignInLogs"]) > 0 {
+		t.Error("non-interactive sign-ins read unasked")
+	}
+	if len(asked["SigninLogs"]) != 1 || len(asked["AZFWDnsQuery"]) != 1 {
+		t.Errorf("a table that cannot be read asked again: %d, %d", len(asked["SigninLogs"]), len(asked["AZFWDnsQuery"]))
+	}
+	// The slices kept cover the span once: the cut-short day's halves
+	// and quarters in place of it.
+	var kept [][2]time.Time
+	for _, s := range asked["AzureActivity"] {
+		if !(!at.Before(s[0]) && at.Before(s[1]) && s[1].Sub(s[0]) > 6*time.Hour) {
+			kept = append(kept, s)
+		}
+	}
+	slices.SortFunc(kept, func(a, b [2]time.Time) int { return a[0].Compare(b[0]) })
+	next := since
+	for _, s := range kept {
+		if !s[0].Equal(next) {
+			t.Fatalf("AzureActivity's kept slices leave a gap or overlap at %s: %v", next, kept)
+		}
+		next = s[1]
+	}
+	if !next.Equal(until) || len(kept) != byLog["AzureActivity"].Pages {
+		t.Errorf("kept slices end at %s, %d of them, %d pages", next, len(kept), byLog["AzureActivity"].Pages)
+	}
+	pages, err := filepath.Glob(filepath.Join(dir, "workspace", "AzureActivity", ws, "*.json"))
+	if err != nil || len(pages) != len(kept) {
+		t.Fatalf("AzureActivity's pages: %v (%v)", pages, err)
+	}
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := enrich.Load(enrich.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := hunt.Run(context.Background(), in, hunt.Config{Rules: set, Enricher: enr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gpu []time.Time
+	for _, a := range res.Alerts {
+		if a.Rule == "azure.compute.gpu_created" {
+			gpu = append(gpu, a.Time)
+		}
+	}
+	if len(gpu) != 1 || !gpu[0].Equal(at) {
+		t.Errorf("GPU alerts of the fetched workspace: %v, want one at %s", gpu, at)
+	}
+}
