@@ -47,6 +47,7 @@ type serveFlags struct {
 	fetchEvery, fetchSince time.Duration
 	fetchOverlap           time.Duration
 	fetchTenants           multiFlag // --fetch-tenant: each tenant read (a service over several)
+	fetchWorkspaces        multiFlag // --fetch-workspace: each workspace read
 	// hub reads event hubs (--eventhub, --kafka) into the first folder.
 	hub hubFlags
 	// keepWritten is --keep-written: how long the files serve writes
@@ -91,6 +92,7 @@ it stopped. New alerts are written to standard output (or --output).
 	spanVar(fs, &f.keepAlerts, "keep-alerts", 0, "forget the stored alerts no cycle stored or added to for this `span` (400d: a year and its audit; 0: keep every one)")
 	fs.StringVar(&f.listen, "listen", "", "serve /healthz (are cycles running and succeeding?) and /metrics (Prometheus: records read, alerts, logs quiet, posts) on this `address`: 127.0.0.1:9464, or :9464 for every interface")
 	fs.BoolVar(&f.fetch, "fetch", false, "also read the tenant's logs from Azure itself (as 'mamori fetch') into FOLDER/fetched, the first FOLDER's, every --fetch-every: no export needed; sign in as for posture")
+	fs.Var(&f.fetchWorkspaces, "fetch-workspace", "also read this Log Analytics workspace's tables the hunt reads (its workspace `id`; repeatable, or comma-separated; each into FOLDER/fetched/workspace/ID) every --fetch-every, as 'mamori fetch --workspace': the tenants that send their logs to one, Sentinel's; Log Analytics Reader on it")
 	fs.Var(&f.fetchTenants, "fetch-tenant", "with --fetch, read this tenant's logs (its `id`; repeatable, or comma-separated; each into FOLDER/fetched/TENANT): a service over tenants whose identity may read each (default: the credential's tenant)")
 	spanVar(fs, &f.fetchEvery, "fetch-every", 5*time.Minute, "`span` between two reads of --fetch")
 	spanVar(fs, &f.fetchOverlap, "fetch-overlap", 2*time.Hour, "how far each read of --fetch reaches back into the one before (`span`), for the events Azure writes into its logs late (sign-ins up to about two hours); only events not read before are kept")
@@ -138,7 +140,12 @@ it stopped. New alerts are written to standard output (or --output).
 			return nil, nil, fmt.Errorf("--fetch-tenant %q: not a tenant's id (a GUID)", report.Terminal(t))
 		}
 	}
-	if f.fetch && (f.fetchEvery < time.Minute || f.fetchSince <= 0 || f.fetchOverlap < 0 || f.fetchOverlap > 7*24*time.Hour) {
+	for _, w := range splitList(f.fetchWorkspaces) {
+		if !guid.MatchString(w) {
+			return nil, nil, fmt.Errorf("--fetch-workspace %q: not a workspace's id (a GUID)", report.Terminal(w))
+		}
+	}
+	if (f.fetch || len(f.fetchWorkspaces) > 0) && (f.fetchEvery < time.Minute || f.fetchSince <= 0 || f.fetchOverlap < 0 || f.fetchOverlap > 7*24*time.Hour) {
 		return nil, nil, fmt.Errorf("--fetch-every %s, --fetch-since %s, --fetch-overlap %s: a minute or more, more than 0, and 0 to 7d", f.fetchEvery, f.fetchSince, f.fetchOverlap)
 	}
 	if err := f.hub.check(); err != nil {
@@ -284,17 +291,24 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer stop()
 	}
 	var fetchers []*fetcher
-	if f.fetch {
+	if f.fetch || len(f.fetchWorkspaces) > 0 {
 		if st, err := os.Stat(dirs[0]); err != nil || !st.IsDir() {
 			fmt.Fprintf(stderr, "mamori serve: --fetch: %s is not a folder to read the logs into\n", report.Terminal(dirs[0]))
 			return ExitUsage
 		}
+		var of []fetchOf
+		for _, w := range splitList(f.fetchWorkspaces) {
+			of = append(of, fetchOf{workspace: w})
+		}
 		tenants := splitList(f.fetchTenants)
-		if len(tenants) == 0 {
+		if f.fetch && len(tenants) == 0 {
 			tenants = []string{""} // the credential's
 		}
 		for _, t := range tenants {
-			fetchers = append(fetchers, newFetcher(dirs[0], t, f.fetchEvery, f.fetchSince, f.fetchOverlap, liveLogs))
+			of = append(of, fetchOf{tenant: t})
+		}
+		for _, w := range of {
+			fetchers = append(fetchers, newFetcher(dirs[0], w, f.fetchEvery, f.fetchSince, f.fetchOverlap, liveLogs))
 		}
 	}
 	hubs, err := openHubs(&f.hub, dirs[0], stderr)

@@ -41,20 +41,28 @@ const fetchStamp = "20060102T150405.000Z"
 // next read, after a restart, goes on from.
 const wholeMark = ".whole"
 
-// logFetch reads the logs of tenant ("": the credential's) whose events
-// fall in [since, until], handing each page to keep (azure.FetchLogs, or
-// a test's).
-type logFetch func(ctx context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error)
+// fetchOf is what one of serve's fetchers reads: a tenant's logs from
+// the APIs (tenant "": the credential's), or a workspace's tables
+// (--fetch-workspace), signed in to the credential's tenant.
+type fetchOf struct{ tenant, workspace string }
+
+// logFetch reads the logs of what whose events fall in [since, until],
+// handing each page to keep (azure.FetchLogs, or a test's).
+type logFetch func(ctx context.Context, what fetchOf, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error)
 
 // liveLogs reads Azure's logs for serve --fetch: what mamori fetch reads.
-var liveLogs logFetch = func(ctx context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
-	return azure.FetchLogs(ctx, azure.Options{TenantID: tenant}, azure.LogsOptions{}, since, until, keep)
+var liveLogs logFetch = func(ctx context.Context, what fetchOf, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+	lo := azure.LogsOptions{}
+	if what.workspace != "" {
+		lo = azure.LogsOptions{Workspaces: []string{what.workspace}, WorkspacesOnly: true}
+	}
+	return azure.FetchLogs(ctx, azure.Options{TenantID: what.tenant}, lo, since, until, keep)
 }
 
-// fetcher is serve's reader of a live tenant's logs.
+// fetcher is serve's reader of a live tenant's logs, or of a workspace's.
 type fetcher struct {
-	tenant  string        // --fetch-tenant's ("": the credential's)
-	dir     string        // FOLDER/fetched, or FOLDER/fetched/TENANT
+	fetchOf
+	dir     string        // FOLDER/fetched, FOLDER/fetched/TENANT or FOLDER/fetched/workspace/ID
 	every   time.Duration // --fetch-every
 	first   time.Duration // --fetch-since: how far the first read reaches
 	overlap time.Duration // --fetch-overlap: how far each read reaches into the one before
@@ -68,15 +76,17 @@ type fetcher struct {
 	seen map[string]time.Time
 }
 
-// newFetcher reads tenant's logs ("": the credential's tenant) into
-// folder, and finds where an earlier serve's reads ended, from the names
-// of their folders.
-func newFetcher(folder, tenant string, every, first, overlap time.Duration, fetch logFetch) *fetcher {
+// newFetcher reads what it is to into folder, and finds where an earlier
+// serve's reads ended, from the names of their folders.
+func newFetcher(folder string, what fetchOf, every, first, overlap time.Duration, fetch logFetch) *fetcher {
 	dir := filepath.Join(folder, fetchFolder)
-	if tenant != "" {
-		dir = filepath.Join(dir, strings.ToLower(tenant))
+	switch {
+	case what.workspace != "":
+		dir = filepath.Join(dir, "workspace", strings.ToLower(what.workspace))
+	case what.tenant != "":
+		dir = filepath.Join(dir, strings.ToLower(what.tenant))
 	}
-	f := &fetcher{tenant: tenant, dir: dir, every: every, first: first, overlap: overlap, fetch: fetch, seen: map[string]time.Time{}}
+	f := &fetcher{fetchOf: what, dir: dir, every: every, first: first, overlap: overlap, fetch: fetch, seen: map[string]time.Time{}}
 	entries, _ := os.ReadDir(f.dir)
 	for _, e := range entries {
 		t, err := time.Parse(fetchStamp, e.Name())
@@ -122,20 +132,22 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) sto
 	folder := filepath.Join(f.dir, now.UTC().Format(fetchStamp))
 	pages := map[string]int{}
 	var mu sync.Mutex // keep is called from each log's reader at once
-	reads, err := f.fetch(ctx, f.tenant, since, now, func(log, sub string, _ int, body []byte) error {
+	reads, err := f.fetch(ctx, f.fetchOf, since, now, func(log, sub string, _ int, body []byte) error {
 		mu.Lock()
 		defer mu.Unlock()
-		fresh, keys, err := f.fresh(body)
-		if err != nil || len(fresh) == 0 {
+		var page []byte
+		var n int
+		var keys []string
+		var err error
+		if strings.HasPrefix(log, azure.LogWorkspace) {
+			page, n, keys, err = f.freshRows(body)
+		} else {
+			page, n, keys, err = f.freshEvents(body)
+		}
+		if err != nil || n == 0 {
 			return err
 		}
 		dir, err := azure.LogFolder(folder, log, sub)
-		if err != nil {
-			return err
-		}
-		page, err := json.Marshal(struct {
-			Value []json.RawMessage `json:"value"`
-		}{fresh})
 		if err != nil {
 			return err
 		}
@@ -146,12 +158,12 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) sto
 		for _, k := range keys {
 			f.seen[k] = now
 		}
-		events += len(fresh)
+		events += n
 		return nil
 	})
 	prefix := "mamori serve: fetch:"
-	if f.tenant != "" {
-		prefix = "mamori serve: fetch of tenant " + f.tenant + ":"
+	if f.source() != "" {
+		prefix = "mamori serve: " + f.name() + ":"
 	}
 	var said []string
 	if err != nil {
@@ -188,7 +200,79 @@ func (f *fetcher) read(ctx context.Context, now time.Time, stderr io.Writer) sto
 	}
 	fmt.Fprintf(stderr, "%s %s new from Azure, %s to %s UTC\n", prefix, plural.Count(events, "event", "events"),
 		since.UTC().Format("2006-01-02 15:04"), now.UTC().Format("2006-01-02 15:04"))
-	return store.ReadNoted{Kind: store.ReaderFetch, Source: f.tenant, At: now, Whole: whole, Said: strings.Join(said, "; "), Items: int64(events)}
+	return store.ReadNoted{Kind: store.ReaderFetch, Source: f.source(), At: now, Whole: whole, Said: strings.Join(said, "; "), Items: int64(events)}
+}
+
+// source is the fetcher as the store keeps its reads: its tenant ("" for
+// the credential's), or workspacePrefix and the workspace's id.
+func (f fetchOf) source() string {
+	if f.workspace != "" {
+		return workspacePrefix + strings.ToLower(f.workspace)
+	}
+	return f.tenant
+}
+
+// name is the fetcher as serve's standard error and status name it.
+func (f fetchOf) name() string {
+	return readerName(store.Reader{Kind: store.ReaderFetch, Source: f.source()})
+}
+
+// workspacePrefix starts the source of a workspace's fetcher.
+const workspacePrefix = "workspace/"
+
+// freshEvents is a page of the events of body not read before (fresh),
+// how many, and their keys.
+func (f *fetcher) freshEvents(body []byte) ([]byte, int, []string, error) {
+	evs, keys, err := f.fresh(body)
+	if err != nil || len(evs) == 0 {
+		return nil, 0, nil, err
+	}
+	page, err := json.Marshal(struct {
+		Value []json.RawMessage `json:"value"`
+	}{evs})
+	return page, len(evs), keys, err
+}
+
+// freshRows is an answer of a workspace's query API ({"tables": [{"name",
+// "columns", "rows"}]}) holding only the rows not read before, as the
+// answer held them; how many, and the keys to remember them by once kept:
+// a row's bytes, with its table's name (a row has no id of its own).
+func (f *fetcher) freshRows(body []byte) ([]byte, int, []string, error) {
+	type table struct {
+		Name    string            `json:"name"`
+		Columns json.RawMessage   `json:"columns"`
+		Rows    []json.RawMessage `json:"rows"`
+	}
+	var a struct {
+		Tables []table `json:"tables"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil {
+		return nil, 0, nil, fmt.Errorf("an answer of the query API that is not its tables: %w", err)
+	}
+	var keys []string
+	in := map[string]bool{}
+	var kept []table
+	for _, t := range a.Tables {
+		var rows []json.RawMessage
+		for _, row := range t.Rows {
+			key := t.Name + "\x00" + string(row)
+			if _, ok := f.seen[key]; ok || in[key] {
+				continue
+			}
+			in[key] = true
+			rows, keys = append(rows, row), append(keys, key)
+		}
+		if len(rows) > 0 {
+			t.Rows = rows
+			kept = append(kept, t)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, 0, nil, nil
+	}
+	a.Tables = kept
+	page, err := json.Marshal(a)
+	return page, len(keys), keys, err
 }
 
 // fresh are the events of a page ({"value": [...]}, as ARM and Graph give

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,9 +41,13 @@ type fakeAzure struct {
 	others bool
 	// refuse fails the reads of these tenants with their error.
 	refuse map[string]error
+	// rows, by read of a workspace, are the AzureActivity rows its
+	// answer holds (the query API's tables).
+	rows [][]string
 }
 
-func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+func (a *fakeAzure) fetch(_ context.Context, what fetchOf, since, until time.Time, keep func(log, sub string, page int, body []byte) error) ([]azure.LogRead, error) {
+	tenant := what.tenant
 	a.mu.Lock()
 	a.windows = append(a.windows, [2]time.Time{since, until})
 	a.tenants = append(a.tenants, tenant)
@@ -52,6 +57,19 @@ func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Ti
 	n := a.calls[tenant]
 	a.calls[tenant]++
 	refused := a.refuse[tenant]
+	if what.workspace != "" {
+		n := a.calls["workspace/"+what.workspace]
+		a.calls["workspace/"+what.workspace]++
+		a.mu.Unlock()
+		if n < len(a.rows) {
+			body := `{"tables":[{"name":"PrimaryResult","columns":` + laColumns + `,"rows":[` + strings.Join(a.rows[n], ",") + `]}]}`
+			if err := keep(azure.LogWorkspace+"AzureActivity", what.workspace, 1, []byte(body)); err != nil {
+				return nil, err
+			}
+		}
+		return []azure.LogRead{{Log: azure.LogWorkspace + "AzureActivity", Subscription: what.workspace, Pages: 1, Status: capture.OK},
+			{Log: azure.LogWorkspace + "AZFWDnsQuery", Subscription: what.workspace, Status: capture.Absent, Error: "the workspace has no table AZFWDnsQuery (nothing sends it there)"}}, nil
+	}
 	a.mu.Unlock()
 	if refused != nil {
 		return nil, refused
@@ -71,6 +89,118 @@ func (a *fakeAzure) fetch(_ context.Context, tenant string, since, until time.Ti
 	return a.reads, nil
 }
 
+// laColumns and laGPURow are an AzureActivity row of the readers' tests
+// (la_json_aml_cluster.json: a GPU cluster created) as the query API
+// gives it.
+var laColumns, laGPURow = func() (string, string) {
+	b, err := os.ReadFile(filepath.Join("..", "source", "activitylog", "testdata", "la_json_aml_cluster.json"))
+	if err != nil {
+		panic(err)
+	}
+	var row map[string]any
+	if err := json.Unmarshal(b, &row); err != nil {
+		panic(err)
+	}
+	var cols []map[string]string
+	var vals []any
+	for _, k := range slices.Sorted(maps.Keys(row)) {
+		cols, vals = append(cols, map[string]string{"name": k, "type": "string"}), append(vals, row[k])
+	}
+	c, _ := json.Marshal(cols)
+	v, _ := json.Marshal(vals)
+	return string(c), string(v)
+}()
+
+// A workspace's reader keeps only the rows it had not read (the overlap
+// reads them again) and serve hunts them as any export's: the GPU
+// cluster the row created alerts once; the table the workspace lacks is
+// said, not fatal; status names the reader.
+func TestServeFetchesAWorkspace(t *testing.T) {
+	const ws = "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
+	other := strings.Replace(laGPURow, "2024-03-06T08:00:00.5Z", "2024-03-06T09:00:00.5Z", 1)
+	a := &fakeAzure{rows: [][]string{{laGPURow}, {laGPURow, other}}}
+	was := liveLogs
+	liveLogs = a.fetch
+	t.Cleanup(func() { liveLogs = was })
+	f := newFetcher(t.TempDir(), fetchOf{workspace: ws}, 5*time.Minute, 400*24*time.Hour, time.Hour, a.fetch)
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var errs strings.Builder
+	first := f.read(context.Background(), t0, &errs)
+	second := f.read(context.Background(), t0.Add(5*time.Minute), &errs)
+	if first.Items != 1 || second.Items != 1 || first.Source != "workspace/"+ws || !first.Whole ||
+		!strings.Contains(errs.String(), "mamori serve: fetch of workspace "+ws+": table AZFWDnsQuery of workspace "+ws+": absent: the workspace has no table AZFWDnsQuery") {
+		t.Errorf("reads %+v, %+v; stderr:\n%s", first, second, errs.String())
+	}
+	pages, _ := filepath.Glob(filepath.Join(f.dir, "*", "workspace", "AzureActivity", ws, "*.json"))
+	if len(pages) != 2 {
+		t.Fatalf("pages %v, want one a read", pages)
+	}
+	b, err := os.ReadFile(pages[1])
+	if err != nil || strings.Count(string(b), "2024-03-06T08:00:00.5Z") != 0 || strings.Count(string(b), "2024-03-06T09:00:00.5Z") != 1 {
+		t.Errorf("the second read's page holds the row read before, or not the new one: %s", b)
+	}
+
+	a.calls = nil // serve, from its first read
+	db, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
+	code, out, stderr := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch-workspace", ws, "--fetch-since", "400d", folder)
+	var gpu int
+	for _, al := range jsonl(t, out) {
+		if al.Rule == "azure.compute.gpu_created" {
+			gpu++
+		}
+	}
+	if code != ExitOK || gpu != 1 || !strings.Contains(stderr, "mamori serve: fetch of workspace "+ws+": 1 event new from Azure") {
+		t.Errorf("serve: exit %d, %d GPU alerts, stderr:\n%s", code, gpu, stderr)
+	}
+	if _, out, _ := run(t, "", "status", "--store", db); !strings.Contains(out, "  fetch of workspace "+ws+": 1 event in all") {
+		t.Errorf("status:\n%s", out)
+	}
+	for _, bad := range [][]string{{"--fetch-workspace", "sentinel"}} {
+		if code, _, errs := run(t, "", append(append([]string{"serve", "--once", "--store", db}, bad...), folder)...); code != ExitUsage || !strings.Contains(errs, "not a workspace's id") {
+			t.Errorf("%v: exit %d, %q", bad, code, errs)
+		}
+	}
+}
+
+// FuzzFreshRows: whatever a query API's answer holds, a workspace's
+// reader neither panics nor keeps a row twice, and what it keeps is JSON
+// of the answer's shape.
+func FuzzFreshRows(f *testing.F) {
+	for _, s := range []string{`{"tables":[{"name":"PrimaryResult","columns":[{"name":"a","type":"string"}],"rows":[["x"],["x"],["y"]]}]}`,
+		`{"tables":[{"name":"t","rows":null},{"rows":[1,"2",[]]}]}`, `{"tables":null}`, `[]`, `{"tables":[{"rows":[["a"]]},{"rows":[["a"]]}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fe := &fetcher{seen: map[string]time.Time{}}
+		page, n, keys, err := fe.freshRows(body)
+		if err != nil || n == 0 {
+			return
+		}
+		if n != len(keys) || len(slices.Compact(slices.Sorted(slices.Values(keys)))) != n {
+			t.Fatalf("%d rows, keys %q", n, keys)
+		}
+		var a struct {
+			Tables []struct{ Rows []json.RawMessage }
+		}
+		if err := json.Unmarshal(page, &a); err != nil {
+			t.Fatalf("kept %q: %v", page, err)
+		}
+		rows := 0
+		for _, tb := range a.Tables {
+			rows += len(tb.Rows)
+		}
+		if rows != n {
+			t.Fatalf("%d rows kept, said %d", rows, n)
+		}
+		for _, k := range keys {
+			fe.seen[k] = time.Time{}
+		}
+		if _, again, _, _ := fe.freshRows(body); again != 0 {
+			t.Fatalf("%d rows kept again", again)
+		}
+	})
+}
+
 // Each read reaches its overlap (an hour here) into the one before and keeps only the events
 // it had not read; a log that could not be read whole (not a refusal) is
 // read again from the same start; after a restart, the reads go on from
@@ -81,7 +211,7 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 	a := &fakeAzure{pages: [][]string{{role}, {role, moved}, {moved}}, others: true}
 	a.reads = []azure.LogRead{{Log: azure.LogActivity, Subscription: "5c3f0e2a-8d1b-4b7e-9f60-1a2b3c4d5e6f", Status: capture.OK},
 		{Log: azure.LogSignIns, Status: capture.Absent, Error: "the tenant has no Entra ID P1/P2 licence"}}
-	f := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
+	f := newFetcher(folder, fetchOf{}, 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	var errs strings.Builder
 	for i, at := range []time.Time{t0, t0.Add(5 * time.Minute)} {
@@ -128,7 +258,7 @@ func TestFetcherReadsEachEventOnce(t *testing.T) {
 		t.Errorf("after a failed read, windows %v and %v; want the same start", a.windows[2], a.windows[3])
 	}
 	// A restart reads on from the last whole read's folder.
-	g := newFetcher(folder, "", 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
+	g := newFetcher(folder, fetchOf{}, 5*time.Minute, 24*time.Hour, time.Hour, a.fetch)
 	if !g.last.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("after a restart, the last read ended %v, want %v", g.last, t0.Add(5*time.Minute))
 	}

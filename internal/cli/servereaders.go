@@ -41,7 +41,7 @@ func keepReaders(ctx context.Context, st *store.Store, hubs hubReaders, fetchers
 		keep = append(keep, store.ReadNoted{Kind: store.ReaderEventHub, Source: h.source})
 	}
 	for _, f := range fetchers {
-		keep = append(keep, store.ReadNoted{Kind: store.ReaderFetch, Source: f.tenant})
+		keep = append(keep, store.ReadNoted{Kind: store.ReaderFetch, Source: f.source()})
 	}
 	if _, err := st.KeepReaders(ctx, keep); err != nil {
 		fmt.Fprintln(stderr, "mamori serve: the store's readers:", report.Terminal(err.Error()))

@@ -190,8 +190,8 @@ func (rv *receivers) messages(res *serve.Result, held store.Held, news readersNe
 	// receiver there is: another customer's channel does not hear of them.
 	tell := func(r store.Reader, add func(m *notify.Message)) {
 		i := rv.Other()
-		if r.Kind == store.ReaderFetch && r.Source != "" {
-			i = rv.For(r.Source)
+		if r.Kind == store.ReaderFetch && r.Source != "" && !strings.HasPrefix(r.Source, workspacePrefix) {
+			i = rv.For(r.Source) // a tenant's
 		}
 		switch {
 		case i >= 0:

@@ -28,6 +28,8 @@ func readerName(r store.Reader) string {
 		return "event hub " + report.Terminal(r.Source)
 	case r.Kind == store.ReaderFetch && r.Source == "":
 		return "fetch (the credential's tenant)"
+	case r.Kind == store.ReaderFetch && strings.HasPrefix(r.Source, workspacePrefix):
+		return "fetch of workspace " + report.Terminal(strings.TrimPrefix(r.Source, workspacePrefix))
 	case r.Kind == store.ReaderFetch:
 		return "fetch of tenant " + report.Terminal(r.Source)
 	}

@@ -70,8 +70,10 @@ type LogsOptions struct {
 	// stolen refresh token is used.
 	NonInteractive bool
 	// Workspaces are Log Analytics workspaces (their ids) whose tables
-	// the hunt reads are read too (workspace.go).
-	Workspaces []string
+	// the hunt reads are read too (workspace.go); WorkspacesOnly reads
+	// them alone (serve's reader of one workspace).
+	Workspaces     []string
+	WorkspacesOnly bool
 }
 
 // ActivityRetention is how far back Azure keeps the Activity Log.
@@ -117,58 +119,12 @@ func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 	if err != nil {
 		return nil, err
 	}
-	opts = c.opts
-	subs, err := c.subscriptionIDs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))
-	}
-	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK && ds.Status != capture.Partial {
-		return nil, fmt.Errorf("azure: the subscriptions could not be listed: %s", ds.Error)
-	}
-	if probe && len(subs) > 1 && len(opts.Subscriptions) == 0 {
-		subs = subs[:1] // as posture's probe: one subscription unless told
-	}
-	// ARM refuses a start past the Activity Log's retention; there is
-	// nothing older to read.
-	armSince := since
-	if oldest := until.Add(-ActivityRetention).Add(time.Minute); armSince.Before(oldest) {
-		armSince = oldest
-	}
-	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", armSince.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
 	var reads []LogRead
 	var lists []lister
-	add := func(log, sub string, list lister) {
-		reads, lists = append(reads, LogRead{Log: log, Subscription: sub}), append(lists, list)
-	}
-	for _, sub := range subs {
-		client, err := armmonitor.NewActivityLogsClient(sub, opts.Credential, c.armOpts)
-		if err != nil {
-			return nil, fmt.Errorf("azure: %w", err)
+	if !lo.WorkspacesOnly {
+		if reads, lists, err = c.apiLogs(ctx, lo, since, until); err != nil {
+			return nil, err
 		}
-		add(LogActivity, sub, pages(c, func() *runtime.Pager[armmonitor.ActivityLogsClientListResponse] {
-			return client.NewListPager(armFilter, nil)
-		}))
-	}
-	tenant, err := armmonitor.NewTenantActivityLogsClient(opts.Credential, c.armOpts)
-	if err != nil {
-		return nil, fmt.Errorf("azure: %w", err)
-	}
-	add(LogTenantActivity, "", pages(c, func() *runtime.Pager[armmonitor.TenantActivityLogsClientListResponse] {
-		return tenant.NewListPager(&armmonitor.TenantActivityLogsClientListOptions{Filter: &armFilter})
-	}))
-	graphSince := since.UTC().Format(time.RFC3339)
-	graphUntil := until.UTC().Format(time.RFC3339)
-	add(LogSignIns, "", c.rawList(c.graph, c.graphV1+"/auditLogs/signIns?$top=999&$filter="+
-		url.QueryEscape("createdDateTime ge "+graphSince+" and createdDateTime le "+graphUntil), "@odata.nextLink"))
-	add(LogAudits, "", c.rawList(c.graph, c.graphV1+"/auditLogs/directoryAudits?$top=999&$filter="+
-		url.QueryEscape("activityDateTime ge "+graphSince+" and activityDateTime le "+graphUntil), "@odata.nextLink"))
-	beta := strings.TrimSuffix(c.graphV1, "/v1.0") + "/beta"
-	for _, b := range betaSignIns {
-		if b.log == LogSignInsNonInteractive && !lo.NonInteractive {
-			continue
-		}
-		add(b.log, "", c.rawList(c.graph, beta+"/auditLogs/signIns?$top=999&$filter="+url.QueryEscape("createdDateTime ge "+graphSince+
-			" and createdDateTime le "+graphUntil+" and signInEventTypes/any(t: t eq '"+b.eventType+"')"), "@odata.nextLink"))
 	}
 	type table struct{ name, where string }
 	var tables []table // of reads past lists, each a workspace's table
@@ -195,6 +151,65 @@ func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 		return reads, fmt.Errorf("azure: reading the logs stopped: %w", err)
 	}
 	return reads, nil
+}
+
+// apiLogs are the logs the APIs give (each subscription's Activity Log,
+// the tenant's, Graph's sign-ins and audits), each with its lister.
+func (c *collector) apiLogs(ctx context.Context, lo LogsOptions, since, until time.Time) ([]LogRead, []lister, error) {
+	opts, probe := c.opts, c.probe
+	subs, err := c.subscriptionIDs(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("azure: %s", c.tokens.redact(err.Error()))
+	}
+	if ds := c.out.Datasets[capture.KeySubscriptions]; len(opts.Subscriptions) == 0 && ds != nil && ds.Status != capture.OK && ds.Status != capture.Partial {
+		return nil, nil, fmt.Errorf("azure: the subscriptions could not be listed: %s", ds.Error)
+	}
+	if probe && len(subs) > 1 && len(opts.Subscriptions) == 0 {
+		subs = subs[:1] // as posture's probe: one subscription unless told
+	}
+	// ARM refuses a start past the Activity Log's retention; there is
+	// nothing older to read.
+	armSince := since
+	if oldest := until.Add(-ActivityRetention).Add(time.Minute); armSince.Before(oldest) {
+		armSince = oldest
+	}
+	armFilter := fmt.Sprintf("eventTimestamp ge '%s' and eventTimestamp le '%s'", armSince.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
+	var reads []LogRead
+	var lists []lister
+	add := func(log, sub string, list lister) {
+		reads, lists = append(reads, LogRead{Log: log, Subscription: sub}), append(lists, list)
+	}
+	for _, sub := range subs {
+		client, err := armmonitor.NewActivityLogsClient(sub, opts.Credential, c.armOpts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("azure: %w", err)
+		}
+		add(LogActivity, sub, pages(c, func() *runtime.Pager[armmonitor.ActivityLogsClientListResponse] {
+			return client.NewListPager(armFilter, nil)
+		}))
+	}
+	tenant, err := armmonitor.NewTenantActivityLogsClient(opts.Credential, c.armOpts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("azure: %w", err)
+	}
+	add(LogTenantActivity, "", pages(c, func() *runtime.Pager[armmonitor.TenantActivityLogsClientListResponse] {
+		return tenant.NewListPager(&armmonitor.TenantActivityLogsClientListOptions{Filter: &armFilter})
+	}))
+	graphSince := since.UTC().Format(time.RFC3339)
+	graphUntil := until.UTC().Format(time.RFC3339)
+	add(LogSignIns, "", c.rawList(c.graph, c.graphV1+"/auditLogs/signIns?$top=999&$filter="+
+		url.QueryEscape("createdDateTime ge "+graphSince+" and createdDateTime le "+graphUntil), "@odata.nextLink"))
+	add(LogAudits, "", c.rawList(c.graph, c.graphV1+"/auditLogs/directoryAudits?$top=999&$filter="+
+		url.QueryEscape("activityDateTime ge "+graphSince+" and activityDateTime le "+graphUntil), "@odata.nextLink"))
+	beta := strings.TrimSuffix(c.graphV1, "/v1.0") + "/beta"
+	for _, b := range betaSignIns {
+		if b.log == LogSignInsNonInteractive && !lo.NonInteractive {
+			continue
+		}
+		add(b.log, "", c.rawList(c.graph, beta+"/auditLogs/signIns?$top=999&$filter="+url.QueryEscape("createdDateTime ge "+graphSince+
+			" and createdDateTime le "+graphUntil+" and signInEventTypes/any(t: t eq '"+b.eventType+"')"), "@odata.nextLink"))
+	}
+	return reads, lists, nil
 }
 
 // stream reads one log, handing its pages to keep as they come. Unlike a

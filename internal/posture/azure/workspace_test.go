@@ -185,4 +185,14 @@ func TestSaveWorkspaceLogs(t *testing.T) {
 	if len(gpu) != 1 || !gpu[0].Equal(at) {
 		t.Errorf("GPU alerts of the fetched workspace: %v, want one at %s", gpu, at)
 	}
+	// serve's reader of a workspace reads its tables alone.
+	reads, err = SaveLogs(context.Background(), opts, LogsOptions{Workspaces: []string{ws}, WorkspacesOnly: true}, since, since.Add(time.Hour), filepath.Join(t.TempDir(), "only"))
+	if err != nil || len(reads) == 0 {
+		t.Fatalf("workspaces only: %v (%v)", reads, err)
+	}
+	for _, r := range reads {
+		if !strings.HasPrefix(r.Log, LogWorkspace) {
+			t.Errorf("workspaces only, and %s read", r.Log)
+		}
+	}
 }
