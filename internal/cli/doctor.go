@@ -108,14 +108,22 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var subs multiFlag
 	fs.Var(&subs, "subscription", "subscription ID to probe, repeatable (default: the first one the identity can read)")
 	from := fs.String("from", "", "judge responses saved by 'mamori posture --save' instead of calling Azure")
+	var workspaces multiFlag
+	fs.Var(&workspaces, "workspace", "also say which of this Log Analytics workspace's tables 'mamori fetch --workspace' can read (its `id`; repeatable)")
 	if code, ok := parseOnlyFlags(fs, args, stderr); !ok {
 		return code
 	}
-	if *from != "" && (*tenant != "" || len(subs) > 0) {
+	if *from != "" && (*tenant != "" || len(subs) > 0 || len(workspaces) > 0) {
 		// A saved folder is judged whole: naming a tenant or subscription
 		// would be silently ignored.
-		fmt.Fprintln(stderr, "mamori doctor: --from reads saved responses: --tenant and --subscription need live Azure")
+		fmt.Fprintln(stderr, "mamori doctor: --from reads saved responses: --tenant, --subscription and --workspace need live Azure")
 		return ExitUsage
+	}
+	for _, w := range splitList(workspaces) {
+		if !guid.MatchString(w) {
+			fmt.Fprintf(stderr, "mamori doctor: --workspace %q: not a workspace's id (a GUID)\n", report.Terminal(w))
+			return ExitUsage
+		}
 	}
 	var c *capture.Capture
 	var err error
@@ -160,7 +168,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if *from == "" {
 		// The logs 'mamori fetch' reads: their first page, kept nowhere.
-		reads, err := azure.ProbeLogs(ctx, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)})
+		reads, err := azure.ProbeLogs(ctx, azure.Options{TenantID: *tenant, Subscriptions: splitList(subs)}, splitList(workspaces)...)
 		if err != nil {
 			fmt.Fprintln(stderr, "mamori doctor: fetch:", report.Terminal(err.Error()))
 			return ExitError

@@ -139,6 +139,8 @@ func TestPostureRefusesContradictoryFlags(t *testing.T) {
 		// every saved subscription judged (and --fail-on counted them).
 		{"posture", "--from", postureExample, "--subscription", "bbbbbbbb-2222-4222-8222-222222222222"},
 		{"doctor", "--from", postureExample, "--subscription", "bbbbbbbb-2222-4222-8222-222222222222"},
+		{"doctor", "--from", postureExample, "--workspace", "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"},
+		{"doctor", "--workspace", "sentinel"},
 		{"posture", "--format", "yaml", "--from", postureExample},
 		{"posture", "--fail-on", "urgent", "--from", postureExample},
 		{"posture", "stray"},

@@ -106,12 +106,12 @@ func FetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 }
 
 // ProbeLogs reads the first page of each log FetchLogs reads (of the last
-// day, in one subscription unless opts names some), and keeps none: what
-// `mamori doctor` says of `mamori fetch`. A log read is OK whether or not
-// it had more pages.
-func ProbeLogs(ctx context.Context, opts Options) ([]LogRead, error) {
+// day, in one subscription unless opts names some; each table of the
+// workspaces in one query), and keeps none: what `mamori doctor` says of
+// `mamori fetch`. A log read is OK whether or not it had more pages.
+func ProbeLogs(ctx context.Context, opts Options, workspaces ...string) ([]LogRead, error) {
 	until := time.Now().UTC()
-	return fetchLogs(ctx, opts, LogsOptions{NonInteractive: true}, until.Add(-24*time.Hour), until, func(string, string, int, []byte) error { return nil }, true)
+	return fetchLogs(ctx, opts, LogsOptions{NonInteractive: true, Workspaces: workspaces}, until.Add(-24*time.Hour), until, func(string, string, int, []byte) error { return nil }, true)
 }
 
 func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until time.Time, keep func(log, sub string, page int, body []byte) error, probe bool) ([]LogRead, error) {

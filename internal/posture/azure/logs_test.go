@@ -217,10 +217,39 @@ func TestProbeLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
 	armFilters := activityFakes(t, f)
+	// The workspace refuses every query: each table asked once.
+	const ws = "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
+	var mu sync.Mutex
+	queries := 0
+	graph := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/workspaces/") {
+			graph.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		queries++
+		mu.Unlock()
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"error":{"code":"InsufficientAccessError","message":"The provided credentials have insufficient access"}}`)
+	})
 	opts, _ := env(t, f)
-	reads, err := ProbeLogs(context.Background(), opts)
+	opts.LogAnalyticsEndpoint = opts.GraphEndpoint
+	reads, err := ProbeLogs(context.Background(), opts, ws)
 	if err != nil {
 		t.Fatal(err)
+	}
+	tables := 0
+	for _, r := range reads {
+		if strings.HasPrefix(r.Log, LogWorkspace) {
+			tables++
+			if r.Status != capture.Denied || r.Permission != workspacePermission {
+				t.Errorf("%s probed: %+v", r.Log, r)
+			}
+		}
+	}
+	if tables != len(workspaceTables) || queries != tables {
+		t.Errorf("%d tables probed in %d queries, want %d in as many", tables, queries, len(workspaceTables))
 	}
 	byLog := map[string]LogRead{}
 	for _, r := range reads {
