@@ -40,16 +40,13 @@ type collector struct {
 	out *capture.Capture
 }
 
-// newCollector builds the ARM client options and the Graph pipeline, both
-// with the capture policy outermost and the shared throttle below it.
+// newCollector builds the ARM client options and the Graph and Log
+// Analytics pipelines, each with the capture policy outermost and its
+// API's throttle below it.
 func newCollector(o Options, probe bool) (*collector, error) {
 	tokens := &tokenMemory{TokenCredential: o.Credential}
 	o.Credential = tokens
 	armHost, err := hostOf(o.ARMEndpoint)
-	if err != nil {
-		return nil, err
-	}
-	graphHost, err := hostOf(o.GraphEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -73,30 +70,38 @@ func newCollector(o Options, probe bool) (*collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azure: %w", err)
 	}
-	graph := runtime.NewPipeline(moduleName+".posture", moduleVersion, runtime.PipelineOptions{
-		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{strings.TrimRight(o.GraphEndpoint, "/") + "/.default"}, nil)},
-	}, &policy.ClientOptions{
-		Transport:       o.Transport,
-		PerCallPolicies: []policy.Policy{capturePolicy{host: graphHost}, newThrottle("Microsoft Graph", o.GraphRate, o.GraphBurst, o)},
-		Retry:           policy.RetryOptions{MaxRetries: -1},
-	})
-	laHost, err := hostOf(o.LogAnalyticsEndpoint)
+	graph, err := rawPipeline(o, "Microsoft Graph", o.GraphEndpoint)
 	if err != nil {
 		return nil, err
 	}
-	la := runtime.NewPipeline(moduleName+".posture", moduleVersion, runtime.PipelineOptions{
-		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{strings.TrimRight(o.LogAnalyticsEndpoint, "/") + "/.default"}, nil)},
-	}, &policy.ClientOptions{
-		Transport:       o.Transport,
-		PerCallPolicies: []policy.Policy{capturePolicy{host: laHost}, newThrottle("Log Analytics", o.GraphRate, o.GraphBurst, o)},
-		Retry:           policy.RetryOptions{MaxRetries: -1},
-	})
+	la, err := rawPipeline(o, "Log Analytics", o.LogAnalyticsEndpoint)
+	if err != nil {
+		return nil, err
+	}
 	return &collector{
 		opts: o, probe: probe, armOpts: armOpts, armRaw: armRaw, tokens: tokens,
 		graph: graph, graphV1: strings.TrimRight(o.GraphEndpoint, "/") + "/v1.0",
 		la: la, laBase: strings.TrimRight(o.LogAnalyticsEndpoint, "/"),
 		out: &capture.Capture{TenantID: o.TenantID, Collected: o.now().UTC(), Datasets: map[string]*capture.Dataset{}},
 	}, nil
+}
+
+// rawPipeline is a pipeline to an API no SDK client of ours offers
+// (Graph, a workspace's query API), signed in for endpoint, with the
+// capture policy outermost (it holds requests to endpoint's host) and the
+// API's throttle below it, at Graph's rates.
+func rawPipeline(o Options, api, endpoint string) (runtime.Pipeline, error) {
+	host, err := hostOf(endpoint)
+	if err != nil {
+		return runtime.Pipeline{}, err
+	}
+	return runtime.NewPipeline(moduleName+".posture", moduleVersion, runtime.PipelineOptions{
+		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{strings.TrimRight(endpoint, "/") + "/.default"}, nil)},
+	}, &policy.ClientOptions{
+		Transport:       o.Transport,
+		PerCallPolicies: []policy.Policy{capturePolicy{host: host}, newThrottle(api, o.GraphRate, o.GraphBurst, o)},
+		Retry:           policy.RetryOptions{MaxRetries: -1},
+	}), nil
 }
 
 // lister reads one dataset from its first page to its last; the pages

@@ -166,22 +166,7 @@ func TestSaveLogs(t *testing.T) {
 		t.Errorf("files %q, want %q", files, want)
 	}
 	// The hunt reads them as it reads any export.
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := source.Expand([]string{dir}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enr, err := enrich.Load(enrich.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := hunt.Run(context.Background(), in, hunt.Config{Rules: set, Enricher: enr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := huntFolder(t, dir)
 	if n := res.Kinds[event.KindSignIn]; n != 1 {
 		t.Errorf("%d sign-ins hunted, want the service principal's", n)
 	}
@@ -264,4 +249,27 @@ func TestProbeLogs(t *testing.T) {
 	if _, ok := byLog[LogSignInsNonInteractive]; !ok {
 		t.Errorf("the non-interactive sign-ins not probed: %+v", reads)
 	}
+}
+
+// huntFolder hunts the files under dir with the catalogue, as 'mamori
+// hunt dir' does.
+func huntFolder(t *testing.T, dir string) *hunt.Result {
+	t.Helper()
+	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := source.Expand([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := enrich.Load(enrich.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := hunt.Run(context.Background(), in, hunt.Config{Rules: set, Enricher: enr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

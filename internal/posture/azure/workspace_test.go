@@ -14,12 +14,7 @@ import (
 	"testing"
 	"time"
 
-	mamori "github.com/mamori-sec/mamori"
-	"github.com/mamori-sec/mamori/internal/enrich"
-	"github.com/mamori-sec/mamori/internal/hunt"
 	"github.com/mamori-sec/mamori/internal/posture/capture"
-	"github.com/mamori-sec/mamori/internal/rules"
-	"github.com/mamori-sec/mamori/internal/source"
 )
 
 // laRow is a Log Analytics AzureActivity row of the readers' tests as the
@@ -160,22 +155,7 @@ func TestSaveWorkspaceLogs(t *testing.T) {
 	if err != nil || len(pages) != len(kept) {
 		t.Fatalf("AzureActivity's pages: %v (%v)", pages, err)
 	}
-	set, err := rules.Load(rules.Options{Builtin: mamori.Rules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := source.Expand([]string{dir}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enr, err := enrich.Load(enrich.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := hunt.Run(context.Background(), in, hunt.Config{Rules: set, Enricher: enr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := huntFolder(t, dir)
 	var gpu []time.Time
 	for _, a := range res.Alerts {
 		if a.Rule == "azure.compute.gpu_created" {
