@@ -110,7 +110,7 @@ func readerNews(ctx context.Context, st *store.Store, span time.Duration, now ti
 		return news
 	}
 	for _, r := range rs {
-		past := !r.Failing.IsZero() && now.Sub(r.Failing) > span
+		past := failingPast(r, now, span)
 		if past {
 			news.failingNow++
 		}

@@ -39,12 +39,13 @@ func readerName(r store.Reader) string {
 // failingReaders are the readers whose reads have failed for longer than
 // span before now (none when span is 0).
 func failingReaders(rs []store.Reader, now time.Time, span time.Duration) []store.Reader {
-	if span <= 0 {
-		return nil
-	}
-	return slices.DeleteFunc(slices.Clone(rs), func(r store.Reader) bool {
-		return r.Failing.IsZero() || now.Sub(r.Failing) <= span
-	})
+	return slices.DeleteFunc(slices.Clone(rs), func(r store.Reader) bool { return !failingPast(r, now, span) })
+}
+
+// failingPast reports whether r's reads have failed for longer than span
+// before now (never when span is 0).
+func failingPast(r store.Reader, now time.Time, span time.Duration) bool {
+	return span > 0 && !r.Failing.IsZero() && now.Sub(r.Failing) > span
 }
 
 // writeReaders prints each reader's reads, then those failing.
