@@ -74,7 +74,7 @@ func Open(cfg Config) (*Reader, error) {
 	if len(cfg.Brokers) == 0 || cfg.Group == "" {
 		return nil, errors.New("event hub: no namespace or broker, or no consumer group")
 	}
-	r := &Reader{assigned: make(chan struct{}), said: &said{}, hubs: cfg.Hubs, group: cfg.Group}
+	r := &Reader{assigned: make(chan struct{}), said: newSaid(), hubs: cfg.Hubs, group: cfg.Group}
 	if cfg.Conn != nil {
 		r.said.secret = cfg.Conn.text
 	}
@@ -224,6 +224,8 @@ func (r *Reader) read(ctx context.Context, dir string, lim Limits) (Read, error)
 			return read, err
 		case failed != nil:
 			return read, failed
+		case n == 0 && r.said.wasRefused():
+			return read, fmt.Errorf("event hub: the namespace refused the sign-in (%s)", r.said.why())
 		case n == 0 && !r.once.Load():
 			why := r.said.why()
 			if why == "" {
@@ -256,6 +258,9 @@ func (r *Reader) pollContext(ctx context.Context, lim Limits) (context.Context, 
 	go func() {
 		select {
 		case <-r.assigned:
+		case <-r.said.refused: // no retry will pass: the read ends
+			cancel()
+			return
 		case <-pctx.Done():
 			return
 		}

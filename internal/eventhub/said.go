@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -19,6 +20,25 @@ type said struct {
 	mu     sync.Mutex
 	last   string
 	secret string
+	// refused is closed when a broker refused the sign-in
+	// (SASL_AUTHENTICATION_FAILED: a key rotated, a role withdrawn): the
+	// client would retry it until the read's limit, and no retry will
+	// pass.
+	refused     chan struct{}
+	refusedOnce sync.Once
+}
+
+// newSaid is a said whose refusal can be waited for.
+func newSaid() *said { return &said{refused: make(chan struct{})} }
+
+// wasRefused reports whether a broker refused the sign-in.
+func (s *said) wasRefused() bool {
+	select {
+	case <-s.refused:
+		return true
+	default:
+		return false
+	}
 }
 
 func (s *said) Level() kgo.LogLevel { return kgo.LogLevelDebug }
@@ -28,6 +48,9 @@ func (s *said) Log(_ kgo.LogLevel, msg string, keyvals ...any) {
 	for i := 0; i+1 < len(keyvals); i += 2 {
 		if keyvals[i] == "err" && keyvals[i+1] != nil {
 			text = fmt.Sprintf("%s: %v", msg, keyvals[i+1])
+			if err, ok := keyvals[i+1].(error); ok && errors.Is(err, kerr.SaslAuthenticationFailed) && s.refused != nil {
+				s.refusedOnce.Do(func() { close(s.refused) })
+			}
 		}
 	}
 	if text == "" {
