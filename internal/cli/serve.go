@@ -328,8 +328,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			note(r)
 			mt.Fetched(int(r.Items), r.Whole)
 		})
-		news := readerNews(ctx, st, f.failing, time.Now(), stderr)
-		mt.ReadersFailing(news.failingNow)
+		var news readersNews
+		if len(hubs)+len(fetchers) > 0 { // else keepReaders left the store none
+			news = readerNews(ctx, st, f.failing, time.Now(), stderr)
+			mt.ReadersFailing(news.failingNow)
+		}
 		start := time.Now()
 		res, err := srv.Cycle(ctx)
 		errOut.finish()

@@ -123,7 +123,16 @@ func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	title := "mamori serve: the alerts of the last " + report.Age(since) + " (by their events' time; ?since=30d for more)"
 	in := v.htmlInput(title, "mamori "+Version())
 	in.Refresh = refresh
-	in.Stopped = stoppedLines(v.health, now, d.failing)
+	readers, err := d.st.Readers(r.Context())
+	if err != nil {
+		fmt.Fprintln(d.stderr, "mamori serve: --dashboard:", report.Terminal(err.Error()))
+		http.Error(w, "the store could not be read: serve's standard error says why", http.StatusInternalServerError)
+		return
+	}
+	if v.tenants != nil {
+		readers = tenantReaders(readers, v.tenants)
+	}
+	in.Stopped = stoppedLines(v.health.Quiet, readers, now, d.failing)
 	var b bytes.Buffer
 	if err := htmlreport.Write(&b, in); err != nil {
 		fmt.Fprintln(d.stderr, "mamori serve: --dashboard:", report.Terminal(err.Error()))
@@ -153,13 +162,13 @@ func (d *dashboard) allowed(r *http.Request) bool {
 // stoppedLines are what the service no longer sees, in the words of
 // `mamori status`: the logs quiet for longer than serve's --quiet, and its
 // readers failing for longer than its --failing.
-func stoppedLines(h serve.Health, now time.Time, failing time.Duration) []string {
+func stoppedLines(quiet []serve.Quiet, readers []store.Reader, now time.Time, failing time.Duration) []string {
 	var out []string
-	for _, q := range h.Quiet {
+	for _, q := range quiet {
 		out = append(out, "quiet: "+quietText(q, now))
 	}
-	for _, r := range failingReaders(h.Readers, now, failing) {
-		out = append(out, fmt.Sprintf("failing: %s: its reads have failed since %s: %s", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said)))
+	for _, r := range failingReaders(readers, now, failing) {
+		out = append(out, "failing: "+failingText(r, now))
 	}
 	return out
 }

@@ -116,7 +116,7 @@ func readerNews(ctx context.Context, st *store.Store, span time.Duration, now ti
 		}
 		switch {
 		case !r.Told && past:
-			fmt.Fprintf(stderr, "mamori serve: failing: %s: its reads have failed since %s: %s\n", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said))
+			fmt.Fprintln(stderr, "mamori serve: failing:", failingText(r, now))
 			news.failing = append(news.failing, r)
 		case r.Told && r.Failing.IsZero():
 			fmt.Fprintln(stderr, "mamori serve: reading again:", readerName(r))

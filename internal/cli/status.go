@@ -88,18 +88,25 @@ watches.
 		fmt.Fprintln(stderr, "mamori status: --tenant", err)
 		return ExitUsage
 	}
-	if tenants != nil {
-		h = tenantHealth(h, tenants)
+	// serve's own readers: read here, not by StoreHealth, which each of
+	// serve's cycles computes.
+	readers, err := st.Readers(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori status:", report.Terminal(err.Error()))
+		return ExitError
 	}
-	failing := failingReaders(h.Readers, now, *failingFor)
+	if tenants != nil {
+		h, readers = tenantHealth(h, tenants), tenantReaders(readers, tenants)
+	}
+	failing := failingReaders(readers, now, *failingFor)
 	if *format == "json" {
 		out := statusJSON(h)
-		out.Readers = readersJSON(h.Readers, failing)
+		out.Readers = readersJSON(readers, now, *failingFor)
 		err = report.WriteStoreStatus(stdout, out)
 	} else {
 		err = writeStatus(stdout, h, *path, now, tenants)
 		if err == nil {
-			err = writeReaders(stdout, h.Readers, failing, *failingFor, now)
+			err = writeReaders(stdout, readers, failing, *failingFor, now)
 		}
 	}
 	if err != nil {
@@ -187,7 +194,6 @@ func tenantHealth(h serve.Health, tenants []string) serve.Health {
 	h.NotSeenByTenant = slices.DeleteFunc(slices.Clone(h.NotSeenByTenant), func(g coverage.TenantGaps) bool { return !of(g.Tenant) })
 	h.Unsized, h.LearnedCapped = coverage.Unsized{}, time.Time{}
 	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = 0, time.Time{}, 0
-	h.Readers = tenantReaders(h.Readers, tenants)
 	return h
 }
 

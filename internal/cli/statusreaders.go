@@ -91,13 +91,19 @@ func tenantReaders(rs []store.Reader, tenants []string) []store.Reader {
 	})
 }
 
-// readersJSON are the readers as `mamori status --format json` gives them.
-func readersJSON(rs, failing []store.Reader) []report.StoreReader {
+// readersJSON are the readers as `mamori status --format json` gives them,
+// failing those that failed for longer than span before now.
+func readersJSON(rs []store.Reader, now time.Time, span time.Duration) []report.StoreReader {
 	var out []report.StoreReader
 	for _, r := range rs {
 		out = append(out, report.StoreReader{Kind: r.Kind, Source: r.Source, LastRead: r.Tried, LastWhole: r.Whole, FailingSince: r.Failing,
-			Said: r.Said, Read: r.Items, Waiting: r.Waiting,
-			Failing: slices.ContainsFunc(failing, func(f store.Reader) bool { return f.Kind == r.Kind && f.Source == r.Source })})
+			Said: r.Said, Read: r.Items, Waiting: r.Waiting, Failing: failingPast(r, now, span)})
 	}
 	return out
+}
+
+// failingText says a reader has failed since when and why, as serve's
+// standard error and its dashboard say it.
+func failingText(r store.Reader, now time.Time) string {
+	return fmt.Sprintf("%s: its reads have failed since %s: %s", readerName(r), report.Ago(r.Failing, now), report.Terminal(r.Said))
 }

@@ -36,7 +36,7 @@ type storeView struct {
 // from (zero: all) and groups them; tenantIDs (--tenant, each may list
 // several) narrows the view to those tenants: their alerts, incidents,
 // own part of each log and own gaps, the compute creates the rules could
-// not judged (counted over every tenant) left out. An unknown tenant is an
+// not judge (counted over every tenant) left out. An unknown tenant is an
 // unknownTenantError. quiet is serve's --quiet, for the logs that stopped
 // (0: none judged).
 func viewStore(ctx context.Context, st *store.Store, set *rules.Set, from time.Time, tenantIDs []string, iopts incident.Options, now time.Time, quiet time.Duration) (*storeView, error) {

@@ -25,7 +25,7 @@ type Hub struct {
 // not disturbed): for `serve --eventhub-test`, does serve see the hubs?
 // It gives up after wait.
 func Describe(ctx context.Context, cfg Config, wait time.Duration) ([]Hub, error) {
-	s := &said{}
+	s := newSaid()
 	if cfg.Conn != nil {
 		s.secret = cfg.Conn.text
 	}

@@ -309,14 +309,7 @@ func TestReadEndsWhileMessagesKeepComing(t *testing.T) {
 // refused, and no error quotes it.
 func TestConnectionStringSignsIn(t *testing.T) {
 	const good = "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=mamori-listen;SharedAccessKey=c2VjcmV0LWtleS1vZi10aGUtdGVzdA=="
-	cert, pool := selfSigned(t)
-	c, err := kfake.NewCluster(kfake.SeedTopics(1, "insights-activity-logs"), kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "$ConnectionString", good),
-		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, pool := namespaceCluster(t, good)
 	// The fake broker's own producer signs in as its superuser.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.DialTLSConfig(&tls.Config{RootCAs: pool}),
 		kgo.SASL(plainAuth("$ConnectionString", good)))
@@ -362,6 +355,23 @@ func TestConnectionStringSignsIn(t *testing.T) {
 	if s := bad.String(); strings.Contains(s, key) || !strings.Contains(s, "contoso-logs.servicebus.windows.net") {
 		t.Errorf("String: %q", s)
 	}
+}
+
+// namespaceCluster is a broker as an Event Hubs namespace is one: TLS,
+// and SASL PLAIN with the connection string conn (user
+// $ConnectionString), one hub of one partition; and a pool that trusts
+// its certificate. It is closed when the test ends.
+func namespaceCluster(t *testing.T, conn string) (*kfake.Cluster, *x509.CertPool) {
+	t.Helper()
+	cert, pool := selfSigned(t)
+	c, err := kfake.NewCluster(kfake.SeedTopics(1, "insights-activity-logs"), kfake.EnableSASL(),
+		kfake.Superuser("PLAIN", "$ConnectionString", conn),
+		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, pool
 }
 
 // selfSigned is a certificate for the loopback and a pool that trusts it.

@@ -2,13 +2,11 @@ package eventhub
 
 import (
 	"context"
-	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -17,14 +15,7 @@ import (
 // so in the broker's words, rather than waiting the join limit out.
 func TestReadEndsAtARefusedSignIn(t *testing.T) {
 	const conn = "Endpoint=sb://contoso-logs.servicebus.windows.net/;SharedAccessKeyName=mamori-listen;SharedAccessKey=c2VjcmV0LWtleS1vZi10aGUtdGVzdA=="
-	cert, pool := selfSigned(t)
-	c, err := kfake.NewCluster(kfake.SeedTopics(1, "insights-activity-logs"), kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "$ConnectionString", conn),
-		kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, pool := namespaceCluster(t, conn)
 	c.ControlKey(kmsg.SASLAuthenticate.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl()
 		resp := req.(*kmsg.SASLAuthenticateRequest).ResponseKind().(*kmsg.SASLAuthenticateResponse)

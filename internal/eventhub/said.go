@@ -48,7 +48,7 @@ func (s *said) Log(_ kgo.LogLevel, msg string, keyvals ...any) {
 	for i := 0; i+1 < len(keyvals); i += 2 {
 		if keyvals[i] == "err" && keyvals[i+1] != nil {
 			text = fmt.Sprintf("%s: %v", msg, keyvals[i+1])
-			if err, ok := keyvals[i+1].(error); ok && errors.Is(err, kerr.SaslAuthenticationFailed) && s.refused != nil {
+			if err, ok := keyvals[i+1].(error); ok && errors.Is(err, kerr.SaslAuthenticationFailed) {
 				s.refusedOnce.Do(func() { close(s.refused) })
 			}
 		}

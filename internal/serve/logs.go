@@ -104,9 +104,6 @@ type Health struct {
 	// NotifyWaiting is how many alerts wait for their incident's next
 	// telling (serve's --notify-every): not a failure.
 	NotifyWaiting int
-	// Readers are serve's own readers (--eventhub, --fetch) and how
-	// their reads went (store.Readers).
-	Readers []store.Reader
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -220,9 +217,6 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 		return Health{}, err
 	}
 	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = held.Held, held.Since, held.Waiting
-	if h.Readers, err = st.Readers(ctx); err != nil {
-		return Health{}, err
-	}
 	return h, nil
 }
 

@@ -159,7 +159,7 @@ func (c *collector) classify(ds *capture.Dataset, pattern string, r *reading, er
 	reason := r.describe(err)
 	switch {
 	case errors.Is(err, errRepeatedLink):
-		ds.Status = partialOr(r, capture.Failed)
+		ds.Status = partialOr(r.read(), capture.Failed)
 	case unreadableCodes[r.code] != "":
 		ds.Status = capture.Failed
 		reason = unreadableCodes[r.code] + ": " + reason
@@ -171,14 +171,15 @@ func (c *collector) classify(ds *capture.Dataset, pattern string, r *reading, er
 	case r.status == 404:
 		ds.Status = capture.Absent
 	default:
-		ds.Status = partialOr(r, capture.Failed)
+		ds.Status = partialOr(r.read(), capture.Failed)
 	}
 	ds.Error = c.tokens.redact(reason)
 }
 
-// partialOr is Partial when some pages were read, else otherwise.
-func partialOr(r *reading, otherwise capture.Status) capture.Status {
-	if r.read() > 0 {
+// partialOr is Partial when some pages were read (pages), else
+// otherwise.
+func partialOr(pages int, otherwise capture.Status) capture.Status {
+	if pages > 0 {
 		return capture.Partial
 	}
 	return otherwise

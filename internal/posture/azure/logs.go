@@ -120,31 +120,29 @@ func fetchLogs(ctx context.Context, opts Options, lo LogsOptions, since, until t
 		return nil, err
 	}
 	var reads []LogRead
-	var lists []lister
+	var fills []func(context.Context, *LogRead) // each read's, by index
 	if !lo.WorkspacesOnly {
-		if reads, lists, err = c.apiLogs(ctx, lo, since, until); err != nil {
+		apis, lists, err := c.apiLogs(ctx, lo, since, until)
+		if err != nil {
 			return nil, err
 		}
+		for i := range apis {
+			reads, fills = append(reads, apis[i]), append(fills, func(ctx context.Context, lr *LogRead) { c.stream(ctx, lr, lists[i], keep) })
+		}
 	}
-	type table struct{ name, where string }
-	var tables []table // of reads past lists, each a workspace's table
 	for _, ws := range lo.Workspaces {
 		for _, t := range workspaceTables {
 			if t.nonInteractive && !lo.NonInteractive {
 				continue
 			}
-			reads, tables = append(reads, LogRead{Log: LogWorkspace + t.table, Subscription: strings.ToLower(ws)}), append(tables, table{t.table, t.where})
+			reads = append(reads, LogRead{Log: LogWorkspace + t.table, Subscription: strings.ToLower(ws)})
+			fills = append(fills, func(ctx context.Context, lr *LogRead) { c.readTable(ctx, lr, t.table, t.where, since, until, keep) })
 		}
 	}
 	// Each task fills its own read, once reads grows no more.
 	tasks := make([]func(context.Context), len(reads))
 	for i := range reads {
-		if i < len(lists) {
-			tasks[i] = func(ctx context.Context) { c.stream(ctx, &reads[i], lists[i], keep) }
-			continue
-		}
-		t := tables[i-len(lists)]
-		tasks[i] = func(ctx context.Context) { c.readTable(ctx, &reads[i], t.name, t.where, since, until, keep) }
+		tasks[i] = func(ctx context.Context) { fills[i](ctx, &reads[i]) }
 	}
 	c.runAll(ctx, tasks)
 	if err := ctx.Err(); err != nil {
@@ -233,7 +231,7 @@ func (c *collector) stream(ctx context.Context, lr *LogRead, list lister, keep f
 	var ke errKeep
 	if errors.As(err, &ke) {
 		// The caller's own failure (a full disk): said as it is.
-		lr.Status, lr.Error = partialOr(r, capture.Failed), ke.err.Error()
+		lr.Status, lr.Error = partialOr(r.read(), capture.Failed), ke.err.Error()
 		return
 	}
 	ds := &capture.Dataset{}

@@ -87,7 +87,7 @@ func (c *collector) readTable(ctx context.Context, lr *LogRead, table, where str
 			partial = append(partial, from.Format(time.RFC3339)+": "+cut)
 		}
 		if err := keep(lr.Log, lr.Subscription, lr.Pages+1, body); err != nil {
-			lr.Status, lr.Error = partialIfKept(lr.Pages, capture.Failed), err.Error()
+			lr.Status, lr.Error = partialOr(lr.Pages, capture.Failed), err.Error()
 			return false
 		}
 		lr.Pages++
@@ -104,7 +104,7 @@ func (c *collector) readTable(ctx context.Context, lr *LogRead, table, where str
 	}
 	switch {
 	case ctx.Err() != nil:
-		lr.Status, lr.Error = partialIfKept(lr.Pages, capture.Failed), ctx.Err().Error()
+		lr.Status, lr.Error = partialOr(lr.Pages, capture.Failed), ctx.Err().Error()
 	case len(partial) > 0:
 		lr.Status, lr.Error = capture.Partial, "the query API cut these answers short, a minute of rows at a time: "+strings.Join(partial, "; ")
 	}
@@ -152,7 +152,7 @@ func (c *collector) query(ctx context.Context, lr *LogRead, table, where string,
 	c.classify(ds, LogWorkspace, r, err)
 	lr.Status, lr.Error = ds.Status, ds.Error
 	if ds.Status == capture.Partial || ds.Status == capture.Failed {
-		lr.Status = partialIfKept(lr.Pages, capture.Failed)
+		lr.Status = partialOr(lr.Pages, capture.Failed)
 	}
 	if ds.Status == capture.Denied {
 		lr.Permission = workspacePermission
@@ -181,12 +181,4 @@ func cutShort(body []byte) string {
 		return ""
 	}
 	return clip(strings.TrimSpace(a.Error.Code+" "+a.Error.Message), 300)
-}
-
-// partialIfKept is Partial when pages were kept, else otherwise.
-func partialIfKept(pages int, otherwise capture.Status) capture.Status {
-	if pages > 0 {
-		return capture.Partial
-	}
-	return otherwise
 }
