@@ -322,7 +322,9 @@ func TestDemoShowsTheAttackFirst(t *testing.T) {
 	// Every stage the README promises: the driver, the miner, its pool.
 	for _, want := range []string{"initial access → escalation", "per hour", "azure.identity.elevate_access", "azure.host.miner_process",
 		"azure.compute.gpu_driver_extension", "azure.network.mining_pool_connection",
-		"azure.defender.mining_alert", "'mamori demo --keep DIR' keeps them"} {
+		"azure.defender.mining_alert", "'mamori demo --keep DIR' keeps them",
+		// And what to do about it, with the attack's own scale sets.
+		"WHAT TO DO about inc-", "Remove the access elevated to the root scope", "az vmss deallocate --ids /subscriptions/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -331,7 +333,7 @@ func TestDemoShowsTheAttackFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(html), "<svg") || !strings.Contains(string(html), out[first+9:first+33]) {
+	if !strings.Contains(string(html), "<svg") || !strings.Contains(string(html), out[first+9:first+33]) || !strings.Contains(string(html), "<strong>What to do</strong>") {
 		t.Errorf("the HTML report lacks its charts or the first incident %q", out[first+9:first+33])
 	}
 }

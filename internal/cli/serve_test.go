@@ -21,6 +21,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/notify/smtptest"
+	"github.com/mamori-sec/mamori/internal/respond"
 	"github.com/mamori-sec/mamori/internal/store"
 )
 
@@ -504,10 +505,41 @@ func TestServeNotifies(t *testing.T) {
 	}
 	var body struct {
 		Alerts    []alert.Alert
-		Incidents []struct{ ID string }
+		Incidents []struct {
+			ID       string
+			Severity alert.Severity
+			Response []respond.Step
+		}
 	}
 	if err := json.Unmarshal([]byte(got[0]), &body); err != nil || len(body.Alerts) != high {
 		t.Errorf("posted %d alerts (%v), want the %d at high or critical", len(body.Alerts), err, high)
+	}
+	// A playbook is told what to do about each high or critical incident:
+	// the machines its alerts say were created, stopped.
+	created := map[string]bool{}
+	for _, a := range all {
+		for _, c := range a.Compute {
+			if c.Count > 0 {
+				created[c.Resource] = true
+			}
+		}
+	}
+	stops := 0
+	for _, in := range body.Incidents {
+		r := in.Response
+		if in.Severity < alert.High || len(r) < 2 || r[0].Action != "evidence" || r[len(r)-1].Action != "posture" {
+			t.Errorf("incident %s (%s) posted with response %+v", in.ID, in.Severity, r)
+		}
+		for _, s := range r {
+			for _, c := range s.Commands {
+				if f := strings.Fields(c); s.Action == "compute" && created[f[len(f)-1]] {
+					stops++
+				}
+			}
+		}
+	}
+	if stops == 0 {
+		t.Errorf("no response stops what the attack created (%d created)", len(created))
 	}
 	// Each alert posted names its incident as 'mamori alerts' lists it,
 	// and the post holds that incident.

@@ -12,6 +12,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/notify"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/respond"
 	"github.com/mamori-sec/mamori/internal/serve"
 	"github.com/mamori-sec/mamori/internal/store"
 )
@@ -93,6 +94,12 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycleIncidents, held store.Held, st *store.Store, stderr io.Writer, now time.Time) bool {
 	m.Incidents = incidentsOf(ci.incs, m)
 	for _, inc := range m.Incidents {
+		if p := ci.plans[inc.ID]; p != nil {
+			if m.Plans == nil {
+				m.Plans = map[string][]respond.Step{}
+			}
+			m.Plans[inc.ID] = p
+		}
 		if was := ci.formerly[inc.ID]; len(was) > 0 {
 			if m.Formerly == nil {
 				m.Formerly = map[string][]string{}
@@ -160,6 +167,7 @@ const incidentReach = 7 * 24 * time.Hour
 type cycleIncidents struct {
 	incs     []incident.Incident
 	formerly map[string][]string
+	plans    map[string][]respond.Step // what to do, for the high and critical
 }
 
 // storeIncidentsOf names, for each alert of the lists, its incident as
@@ -189,7 +197,28 @@ func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Optio
 			}
 		}
 	}
-	return cycleIncidents{incs: incs, formerly: formerIDs(as, stored)}, nil
+	return cycleIncidents{incs: incs, formerly: formerIDs(as, stored), plans: plans(as, incs)}, nil
+}
+
+// plans says what to do about each high or critical incident, from all
+// its alerts the store holds (a message tells only its cycle's).
+func plans(as []alert.Alert, incs []incident.Incident) map[string][]respond.Step {
+	var out map[string][]respond.Step
+	var byID map[string]*alert.Alert
+	names := incident.NamesOf(as)
+	for i := range incs {
+		if incs[i].Severity < alert.High {
+			continue
+		}
+		if byID == nil {
+			out, byID = map[string][]respond.Step{}, make(map[string]*alert.Alert, len(as))
+			for j := range as {
+				byID[as[j].ID] = &as[j]
+			}
+		}
+		out[incs[i].ID] = respond.Plan(&incs[i], byID, names)
+	}
+	return out
 }
 
 // formerIDs are, by incident, the other ids its alerts were stored under

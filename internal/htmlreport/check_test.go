@@ -12,7 +12,7 @@ var allowedTags = map[string]bool{
 	"header": true, "footer": true, "section": true, "h1": true, "h2": true, "h3": true,
 	"p": true, "strong": true, "ul": true, "ol": true, "li": true, "span": true, "code": true, "br": true,
 	"dl": true, "dt": true, "dd": true, "table": true, "thead": true, "tbody": true,
-	"tr": true, "th": true, "td": true, "details": true, "summary": true,
+	"tr": true, "th": true, "td": true, "details": true, "summary": true, "pre": true,
 	"svg": true, "text": true, "line": true, "circle": true, "rect": true,
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // Input is what the report shows.
@@ -128,6 +129,7 @@ type incView struct {
 	Steps                    []step
 	Who, Regions, IPs, Hosts []string
 	Cost                     costView
+	Plan                     []respond.Step // what to do, cleaned: high and critical incidents
 	Timeline                 template.HTML
 	Alerts                   []alertRow
 }
@@ -248,6 +250,9 @@ func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names inc
 		iv.Steps = append(iv.Steps, step{Name: strings.ReplaceAll(s, "_", " "), Seen: ok, N: n})
 	}
 	iv.Cost = costOf(&in.Cost)
+	if in.Severity >= alert.High {
+		iv.Plan = planOf(respond.Plan(in, byID, names))
+	}
 	iv.Timeline = timelineSVG(in)
 	quiet := 0
 	for _, e := range in.Timeline {
@@ -262,6 +267,17 @@ func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names inc
 	// The hunt groups suppressed alerts into incidents of their own.
 	iv.Suppressed = quiet > 0 && quiet == len(iv.Alerts)
 	return iv
+}
+
+// planOf cleans a plan for the page: html/template escapes its text for
+// HTML, clean makes the controls an attacker's name holds visible.
+func planOf(steps []respond.Step) []respond.Step {
+	for i := range steps {
+		s := &steps[i]
+		s.Title, s.Why = clean(s.Title), clean(s.Why)
+		s.Targets, s.Commands = cleanAll(s.Targets), cleanAll(s.Commands)
+	}
+	return steps
 }
 
 // costOf says what an incident's compute costs per hour, line by line.

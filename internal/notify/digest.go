@@ -11,6 +11,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // TestWords are what a test message says (serve --notify-test).
@@ -36,6 +37,7 @@ const summaryChars = 300
 type digest struct {
 	tenants   bool                // name each incident's and alert's tenant (Message.Tenants)
 	formerly  map[string][]string // Message.Formerly
+	plans     map[string][]respond.Step
 	head      string
 	incidents []incident.Incident
 	moreInc   int
@@ -88,7 +90,7 @@ func digestOf(m Message) digest {
 	if n := len(m.Mended); n > 0 {
 		parts = append(parts, plural.Count(n, "reader", "readers")+" reading again")
 	}
-	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants, formerly: m.Formerly}
+	d := digest{head: "mamori: " + strings.Join(parts, "; "), tenants: m.Tenants, formerly: m.Formerly, plans: m.Plans}
 	d.incidents = m.Incidents[:min(len(m.Incidents), listedIncidents)]
 	d.moreInc = len(m.Incidents) - len(d.incidents)
 	for _, q := range m.Quiet {
@@ -147,7 +149,24 @@ func (d digest) incidentText(in *incident.Incident, esc func(string) string) str
 	if !sameDay(in.Time, in.LastTime) {
 		last = in.LastTime.UTC().Format("2006-01-02 15:04")
 	}
-	return t + fmt.Sprintf("; %s → %s UTC, %s", in.Time.UTC().Format("2006-01-02 15:04"), last, plural.Count(len(in.Timeline), "alert", "alerts"))
+	t += fmt.Sprintf("; %s → %s UTC, %s", in.Time.UTC().Format("2006-01-02 15:04"), last, plural.Count(len(in.Timeline), "alert", "alerts"))
+	return t + toDo(d.plans[in.ID], esc)
+}
+
+// toDo says what its plan asks for, in its steps' titles (the commands
+// are the JSON format's, and 'mamori alerts' prints them); the steps
+// every plan has (keep the evidence, close what let it in) go unsaid.
+func toDo(steps []respond.Step, esc func(string) string) string {
+	var say []string
+	for _, s := range steps {
+		if s.Action != "evidence" && s.Action != "posture" {
+			say = append(say, strings.ToLower(s.Title[:1])+s.Title[1:])
+		}
+	}
+	if len(say) == 0 {
+		return ""
+	}
+	return ". To do: " + esc(strings.Join(say, "; ")) + " ('mamori alerts --store FILE' gives the commands)"
 }
 
 func sameDay(a, b time.Time) bool {

@@ -29,6 +29,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // Format is the body a webhook takes.
@@ -125,6 +126,9 @@ type Message struct {
 	// Formerly are, by incident id, the ids an incident was told under
 	// before (an earlier alert joined it, or two became one).
 	Formerly map[string][]string
+	// Plans are, by incident id, what to do about it (respond.Plan):
+	// the JSON format's "response", for a playbook that acts on it.
+	Plans map[string][]respond.Step
 }
 
 // QuietLog is a log that stopped arriving.
@@ -208,7 +212,7 @@ func (n *Notifier) body(m Message) ([]byte, error) {
 			Failing   []failingJSON  `json:"failing,omitempty"`
 			Mended    []string       `json:"reading_again,omitempty"`
 			Test      bool           `json:"test,omitempty"`
-		}{"mamori", incidentsJSON(m.Incidents, m.Formerly), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back,
+		}{"mamori", incidentsJSON(m.Incidents, m.Formerly, m.Plans), append([]alert.Alert{}, m.Fresh...), m.Revised, m.Held, since, quietsJSON(m.Quiet), m.Back,
 			failingsJSON(m.Failing), m.Mended, m.Test})
 	}
 	return json.Marshal(struct {
@@ -236,15 +240,16 @@ type incidentJSON struct {
 	USDPerHour float64        `json:"usd_per_hour,omitempty"`
 	Cost       string         `json:"cost,omitempty"`
 	Formerly   []string       `json:"formerly,omitempty"`
+	Response   []respond.Step `json:"response,omitempty"`
 }
 
-func incidentsJSON(incs []incident.Incident, formerly map[string][]string) []incidentJSON {
+func incidentsJSON(incs []incident.Incident, formerly map[string][]string, plans map[string][]respond.Step) []incidentJSON {
 	var out []incidentJSON
 	for i := range incs {
 		in := &incs[i]
 		j := incidentJSON{ID: in.ID, Tenant: in.Tenant, Severity: in.Severity, Title: in.Title, Time: in.Time, LastTime: in.LastTime,
 			Alerts: len(in.Timeline), Principals: in.Principals, Regions: in.Regions, Hosts: in.Hosts,
-			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost), Formerly: formerly[in.ID]}
+			USDPerHour: in.Cost.USDPerHour, Cost: report.CostText(&in.Cost), Formerly: formerly[in.ID], Response: plans[in.ID]}
 		for _, s := range in.Stages {
 			j.Stages = append(j.Stages, s.Stage)
 		}

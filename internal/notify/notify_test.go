@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // receiver is a webhook that keeps what it is sent and answers each post
@@ -318,6 +320,32 @@ func TestIncidentsLead(t *testing.T) {
 	}
 	if err := json.Unmarshal(r.bodies[0], &got); err != nil || len(got.Incidents) != 5 || got.Incidents[0]["alerts"] != 47.0 ||
 		got.Incidents[0]["usd_per_hour"] != 54.2 || got.Incidents[0]["timeline"] != nil {
+		t.Errorf("json: %s (%v)", r.bodies[0], err)
+	}
+}
+
+// An incident with a plan (respond.Plan) is told with what to do: its
+// steps' titles in the text formats, the whole plan in JSON.
+func TestIncidentsSayWhatToDo(t *testing.T) {
+	t.Parallel()
+	in := incident.Incident{ID: "inc-1", Severity: alert.Critical, Title: "Cryptojacking", Time: t0, LastTime: t0, Timeline: make([]incident.Entry, 2)}
+	plan := []respond.Step{{Action: "evidence", Title: "Keep the evidence before changing anything", Commands: []string{"mamori fetch --out e --since 90d"}},
+		{Action: "accounts", Title: "Cut off 1 account the attack used", Targets: []string{"<!channel>@contoso.example"}, Commands: []string{"az ad user update --id '<!channel>@contoso.example' --account-enabled false"}},
+		{Action: "compute", Title: "Stop the compute it created (60 instances)", Commands: []string{"az vmss deallocate --ids /s/x"}},
+		{Action: "posture", Title: "Close what let it in", Commands: []string{"mamori posture"}}}
+	m := Message{Fresh: alerts()[2:3], Incidents: []incident.Incident{in}, Plans: map[string][]respond.Step{"inc-1": plan}}
+	lines := strings.Split(slackText(m), "\n")
+	if want := "*critical* incident inc-1: Cryptojacking; 2026-11-02 03:00 → 03:00 UTC, 2 alerts. To do: cut off 1 account the attack used; stop the compute it created (60 instances) ('mamori alerts --store FILE' gives the commands)"; lines[1] != want {
+		t.Errorf("slack:\n%s\nwant\n%s", lines[1], want)
+	}
+	r, url := serve(t)
+	if _, err := notifier(t, url, JSON, alert.High).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Incidents []struct{ Response []respond.Step }
+	}
+	if err := json.Unmarshal(r.bodies[0], &got); err != nil || len(got.Incidents) != 1 || !reflect.DeepEqual(got.Incidents[0].Response, plan) {
 		t.Errorf("json: %s (%v)", r.bodies[0], err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/plural"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // writeIncidentTable prints each incident (title, when, kill chain, who,
@@ -78,7 +79,12 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 		if err := writeTable(w, members, opts); err != nil {
 			return err
 		}
-		if _, err := io.WriteString(w, "\n"); err != nil {
+		var plan strings.Builder
+		if in.Severity >= alert.High {
+			writePlan(&plan, in, respond.Plan(in, byID, names))
+		}
+		plan.WriteString("\n")
+		if _, err := io.WriteString(w, plan.String()); err != nil {
 			return err
 		}
 	}

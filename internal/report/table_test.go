@@ -302,3 +302,34 @@ func TestRevisedAlertSaysSo(t *testing.T) {
 		t.Errorf("JSON lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// A high incident is followed by what to do about it (respond.Plan), its
+// commands escaped as all the attacker named; a medium one by nothing.
+func TestIncidentSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()
+	as[1].Stage = "deployment"
+	as[1].Compute = []alert.Compute{{Service: "vmss", Count: 3, Resource: "/subscriptions/" + subID + "/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/x\x1b]8;;y"}}
+	mk := func(id string, sev alert.Severity) incident.Incident {
+		return incident.Incident{ID: id, Title: "t", Severity: sev, Time: as[0].Time, Tenant: tenantID,
+			Timeline: []incident.Entry{{Alert: as[0].ID}, {Alert: as[1].ID}}}
+	}
+	out := writeString(t, Table, as, Options{Incidents: []incident.Incident{mk("inc-1", alert.High)}})
+	for _, want := range []string{
+		"WHAT TO DO about inc-1, in this order",
+		"  2. Cut off 2 accounts the attack used: ga-admin@contoso.example, ",
+		"       az role assignment delete --assignee ga-admin@contoso.example --role 'User Access Administrator' --scope /\n",
+		"       az vmss deallocate --ids '/subscriptions/" + subID + "/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/x\\x1b]8;;y'\n",
+		"       mamori posture --tenant " + tenantID + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("an escape reached the terminal:\n%q", out)
+	}
+	if out := writeString(t, Table, as, Options{Incidents: []incident.Incident{mk("inc-1", alert.Medium)}}); strings.Contains(out, "WHAT TO DO") {
+		t.Errorf("a medium incident has a plan:\n%s", out)
+	}
+}
