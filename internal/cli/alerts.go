@@ -35,6 +35,7 @@ formats give each alert its incident's id).
 	format := fs.String("format", "table", "output format: table, jsonl, json, csv, ocsf")
 	output := fs.String("output", "", "write the alerts to this file instead of standard output")
 	htmlPath := fs.String("report", "", "also write a self-contained HTML report (incidents, timelines, charts) to this file")
+	incPath := fs.String("incidents", "", "also write the incidents, each with its timeline, cost and what to do about it, as one JSON array, to this file (docs/outputs.md)")
 	var inc incidentFlags
 	inc.register(fs)
 	dataDir := fs.String("data-dir", defaultDataDir(), "folder of intel files written by 'mamori intel update' (the price table)")
@@ -152,6 +153,12 @@ formats give each alert its incident's id).
 		}
 		if h.Unsized.Unsized > 0 {
 			fmt.Fprintf(stderr, "mamori alerts: not judged: %s ('mamori status' says which export names them)\n", report.UnsizedInLine(h.Unsized))
+		}
+	}
+	if *incPath != "" {
+		if err := writeNew(*incPath, func(w io.Writer) error { return report.WriteIncidents(w, incs, as) }); err != nil {
+			fmt.Fprintln(stderr, "mamori alerts: --incidents:", report.Terminal(err.Error()))
+			return ExitError
 		}
 	}
 	if *htmlPath != "" {

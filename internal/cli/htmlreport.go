@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 
 	"github.com/mamori-sec/mamori/internal/htmlreport"
@@ -8,24 +9,11 @@ import (
 
 // writeHTMLReport writes a hunt as a self-contained HTML page to path.
 func writeHTMLReport(path string, in htmlreport.Input) error {
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := htmlreport.Write(fh, in); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return writeNew(path, func(w io.Writer) error { return htmlreport.Write(w, in) })
 }
 
-// writeHTMLReportTo empties fh, opened before the hunt by openSummary, and
-// writes the page to it; a device or a pipe is written as it is.
+// writeHTMLReportTo writes the page to fh, opened before the hunt by
+// openSummary (writeEmptied).
 func writeHTMLReportTo(fh *os.File, in htmlreport.Input) error {
-	if isRegular(fh) {
-		if err := fh.Truncate(0); err != nil {
-			return err
-		}
-	}
-	return htmlreport.Write(fh, in)
+	return writeEmptied(fh, func(w io.Writer) error { return htmlreport.Write(w, in) })
 }

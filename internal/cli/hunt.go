@@ -31,6 +31,7 @@ type huntFlags struct {
 	format     string
 	output     string
 	summary    string
+	incidents  string
 	stats      bool
 	failOn     string
 	strict     bool
@@ -61,6 +62,7 @@ func parseHunt(args []string, stderr io.Writer) (*huntFlags, []string, error) {
 	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, json, csv, ocsf")
 	fs.StringVar(&f.output, "output", "", "write alerts to this file instead of standard output")
 	fs.StringVar(&f.summary, "summary", "", "also write what the hunt read and could not see, as one JSON document, to this file (docs/outputs.md)")
+	fs.StringVar(&f.incidents, "incidents", "", "also write the incidents, each with its timeline, cost and what to do about it, as one JSON array, to this file (docs/outputs.md)")
 	fs.BoolVar(&f.stats, "stats", false, "report per file what was read: format, shapes, records, skipped and why")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when an alert or incident at or above this severity is found (low, medium, high, critical)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when any path or record could not be read, or the input holds no record")
@@ -229,7 +231,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return code
 	}
 	inputs, expandErr := source.Expand(paths, stdin)
-	if err := checkOutputs([]outputPath{{"--output", f.output}, {"--summary", f.summary}, {"--report", f.report}, {"--cpuprofile", f.cpuProfile}}, inputs, stdin); err != nil {
+	if err := checkOutputs([]outputPath{{"--output", f.output}, {"--summary", f.summary}, {"--incidents", f.incidents}, {"--report", f.report}, {"--cpuprofile", f.cpuProfile}}, inputs, stdin); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt:", report.Terminal(err.Error()))
 		return ExitUsage
 	}
@@ -250,6 +252,13 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if sum != nil {
 		defer sum.Close()
+	}
+	incs, code := openBeside("--incidents", f.incidents, out, stderr)
+	if code != ExitOK {
+		return code
+	}
+	if incs != nil {
+		defer incs.Close()
 	}
 	page, code := openBeside("--report", f.report, out, stderr)
 	if code != ExitOK {
@@ -340,6 +349,12 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		s.LearnedCapped = res.LearnedFull
 		if err := writeSummary(sum, s); err != nil {
 			fmt.Fprintln(stderr, "mamori hunt: --summary:", report.Terminal(err.Error()))
+			return ExitError
+		}
+	}
+	if incs != nil {
+		if err := writeIncidents(incs, res.Incidents, alerts); err != nil {
+			fmt.Fprintln(stderr, "mamori hunt: --incidents:", report.Terminal(err.Error()))
 			return ExitError
 		}
 	}

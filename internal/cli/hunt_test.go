@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/respond"
 )
 
 // run runs mamori in-process and returns its exit code and outputs.
@@ -792,5 +793,69 @@ func TestOutputToADevice(t *testing.T) {
 	}
 	if _, err := os.Stat(report); err != nil {
 		t.Errorf("--report beside --output %s: %v", os.DevNull, err)
+	}
+}
+
+// --incidents writes the incidents as JSON: each the one its alerts name,
+// with its whole timeline, and the critical one with what to do about it,
+// stopping every machine its alerts say were created.
+func TestHuntWritesIncidents(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "incidents.json")
+	code, out, errs := run(t, "", "hunt", "--format", "jsonl", "--incidents", path, example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var incs []struct {
+		ID       string
+		Severity alert.Severity
+		Timeline []struct{ Alert string }
+		Response []respond.Step
+	}
+	if err := json.Unmarshal(b, &incs); err != nil || len(incs) == 0 {
+		t.Fatalf("%v: %.300s", err, b)
+	}
+	in := map[string]map[string]bool{}
+	for _, i := range incs {
+		in[i.ID] = map[string]bool{}
+		for _, e := range i.Timeline {
+			in[i.ID][e.Alert] = true
+		}
+		if (i.Severity >= alert.High) != (len(i.Response) > 0) {
+			t.Errorf("incident %s (%s) with %d steps", i.ID, i.Severity, len(i.Response))
+		}
+	}
+	created := map[string]bool{}
+	for _, a := range jsonl(t, out) {
+		if a.Suppressed == nil && !in[a.Incident][a.ID] {
+			t.Errorf("alert %s names incident %s, whose timeline lacks it", a.ID, a.Incident)
+		}
+		for _, c := range a.Compute {
+			if c.Count > 0 {
+				created[c.Resource] = true
+			}
+		}
+	}
+	var stops []string
+	for _, s := range incs[0].Response {
+		if s.Action == "compute" {
+			stops = s.Commands
+		}
+	}
+	if incs[0].Severity != alert.Critical || len(created) == 0 || len(stops) != len(created) {
+		t.Errorf("the critical incident stops %q; its alerts created %v", stops, created)
+	}
+	for _, c := range stops {
+		if f := strings.Fields(c); !created[f[len(f)-1]] {
+			t.Errorf("stops %q, which no alert says was created", c)
+		}
+	}
+	// The file may not be where the alerts go.
+	if code, _, errs := run(t, "", "hunt", "--output", path, "--incidents", path, example); code != ExitUsage || !strings.Contains(errs, "--incidents") {
+		t.Errorf("--incidents over --output: exit %d, %q", code, errs)
 	}
 }

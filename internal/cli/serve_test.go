@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -260,8 +261,26 @@ func TestAlertsRebuildTheIncidentsAcrossCycles(t *testing.T) {
 		}
 		return out
 	}
-	_, htable, _ := run(t, "", "hunt", "--data-dir", data, example)
-	_, atable, _ := run(t, "", "alerts", "--store", db, "--data-dir", data)
+	// Its incidents as JSON are the hunt's, down to what to do about each.
+	hincs, aincs := filepath.Join(t.TempDir(), "h.json"), filepath.Join(t.TempDir(), "a.json")
+	_, htable, _ := run(t, "", "hunt", "--data-dir", data, "--incidents", hincs, example)
+	_, atable, _ := run(t, "", "alerts", "--store", db, "--data-dir", data, "--incidents", aincs)
+	type plan struct {
+		ID       string
+		Response []respond.Step
+	}
+	var hp, ap []plan
+	for _, f := range []struct {
+		path string
+		to   *[]plan
+	}{{hincs, &hp}, {aincs, &ap}} {
+		if b, err := os.ReadFile(f.path); err != nil || json.Unmarshal(b, f.to) != nil {
+			t.Fatalf("%s: %v: %.200s", f.path, err, b)
+		}
+	}
+	if len(hp) == 0 || len(hp[0].Response) == 0 || !reflect.DeepEqual(hp, ap) {
+		t.Errorf("alerts --incidents:\n%+v\nhunt --incidents:\n%+v", ap, hp)
+	}
 	if h, a := headlines(htable), headlines(atable); len(h) == 0 || !slices.Equal(h, a) {
 		t.Errorf("alerts' incidents:\n%s\nthe hunt's:\n%s", strings.Join(a, "\n"), strings.Join(h, "\n"))
 	}

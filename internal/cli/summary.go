@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
 	"github.com/mamori-sec/mamori/internal/report"
 )
 
@@ -54,13 +56,38 @@ func openBeside(flag, path string, out, stderr io.Writer) (*os.File, int) {
 	return nil, ExitError
 }
 
-// writeSummary empties the summary's file (a device or a pipe, which
-// cannot be emptied, has nothing to empty) and writes s to it.
+// writeSummary writes s to the summary's file (writeEmptied).
 func writeSummary(fh *os.File, s report.Summary) error {
+	return writeEmptied(fh, func(w io.Writer) error { return report.WriteSummary(w, s) })
+}
+
+// writeIncidents writes the incidents to --incidents' file (writeEmptied).
+func writeIncidents(fh *os.File, incs []incident.Incident, alerts []alert.Alert) error {
+	return writeEmptied(fh, func(w io.Writer) error { return report.WriteIncidents(w, incs, alerts) })
+}
+
+// writeNew creates the file at path (emptied, when it was there) and
+// writes to it: an output asked for after the command's work (alerts'
+// --report and --incidents).
+func writeNew(path string, write func(io.Writer) error) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// writeEmptied empties a file openSummary opened (a device or a pipe,
+// which cannot be emptied, has nothing to empty) and writes to it.
+func writeEmptied(fh *os.File, write func(io.Writer) error) error {
 	if isRegular(fh) {
 		if err := fh.Truncate(0); err != nil {
 			return err
 		}
 	}
-	return report.WriteSummary(fh, s)
+	return write(fh)
 }

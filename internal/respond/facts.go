@@ -20,7 +20,6 @@ type facts struct {
 	assignments []string   // role assignments' resource ids
 	compute     []alert.Compute
 	quotas      []quota
-	moved       bool
 	subs        []string // subscriptions moved to another tenant
 	mined       []string // machines a mining alert names by host name
 	minedIDs    []string // their resource ids, where the alerts name one
@@ -141,7 +140,6 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 			}
 		}
 		if slices.ContainsFunc(ops, isTenantChange) && once("sub", a.Subscription) {
-			f.moved = true
 			f.subs = append(f.subs, a.Subscription)
 		}
 		switch a.Stage {

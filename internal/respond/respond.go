@@ -10,7 +10,6 @@
 package respond
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -81,18 +80,10 @@ func postureStep(in *incident.Incident, f *facts) Step {
 		cmd += " --tenant " + Quote(in.Tenant)
 	}
 	why := "An account without MFA, too many people able to create machines, quota nobody uses and notices that reach nobody are how such attacks begin and grow: mamori posture checks each."
-	if f.moved {
+	if len(f.subs) > 0 {
 		why += " Block subscriptions from leaving the tenant (posture.subscription.transfer_policy says how)."
 	}
 	return Step{Action: "posture", Title: "Close what let it in", Why: why, Commands: []string{cmd}}
-}
-
-// list says n things briefly for a title.
-func list(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // lowerHas reports whether s holds sub, ignoring ASCII case: resource ids

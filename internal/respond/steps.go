@@ -3,6 +3,8 @@ package respond
 import (
 	"net/url"
 	"strings"
+
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // accountsStep cuts off every account the attack used. A user whose
@@ -10,7 +12,7 @@ import (
 // attacker's until revoked, and she gets her account back once its
 // password and MFA methods are hers again.
 func accountsStep(f *facts) Step {
-	s := Step{Action: "accounts", Title: "Cut off " + list(len(f.accounts), "account", "accounts") + " the attack used",
+	s := Step{Action: "accounts", Title: "Cut off " + plural.Count(len(f.accounts), "account", "accounts") + " the attack used",
 		Why: "Revoke their sessions (a stolen token outlives a password change) and disable them until their owners confirm what they did; " +
 			"reset a user's password and MFA methods before enabling her again, and remove a service principal's credentials it should not have " +
 			"(a guest invited during the attack is the attacker's: delete it once the evidence is kept)."}
@@ -46,7 +48,7 @@ func rootStep(f *facts) Step {
 
 // assignmentsStep removes the roles the attack granted.
 func assignmentsStep(f *facts) Step {
-	s := Step{Action: "role_assignments", Title: "Remove " + list(len(f.assignments), "role assignment", "role assignments") + " made during the attack",
+	s := Step{Action: "role_assignments", Title: "Remove " + plural.Count(len(f.assignments), "role assignment", "role assignments") + " made during the attack",
 		Why: "Roles granted in the attack let its accounts come back after their sessions are revoked. Check each against a change the team asked for before removing it."}
 	for _, id := range f.assignments {
 		s.Targets = append(s.Targets, id)
@@ -63,7 +65,7 @@ func computeStep(f *facts) Step {
 	for _, c := range f.compute {
 		n += c.Count
 	}
-	s := Step{Action: "compute", Title: "Stop the compute it created (" + list(n, "instance", "instances") + ")",
+	s := Step{Action: "compute", Title: "Stop the compute it created (" + plural.Count(n, "instance", "instances") + ")",
 		Why: "This is what costs by the hour. Deallocate machines and scale sets (their disks stay, for the evidence: delete them once it is kept); " +
 			"Azure Machine Learning clusters, Batch pools and container groups are deleted or stopped. Check none is a team's own first."}
 	for _, c := range f.compute {
@@ -168,7 +170,7 @@ func deallocateMachine(id string) (string, bool) {
 // quotaStep asks for the raised quotas back. Azure does not lower a
 // compute quota through its API: a support request does.
 func quotaStep(f *facts) Step {
-	s := Step{Action: "quota", Title: "Lower " + list(len(f.quotas), "quota", "quotas") + " the attack raised",
+	s := Step{Action: "quota", Title: "Lower " + plural.Count(len(f.quotas), "quota", "quotas") + " the attack raised",
 		Why: "A raised limit lets the attacker, or the next one, deploy again at once. See each limit and its use (the az quota extension), " +
 			"then ask for it back to what the subscription uses through a support request (Help + support, Service and subscription limits)."}
 	for _, q := range f.quotas {
@@ -181,7 +183,7 @@ func quotaStep(f *facts) Step {
 // subscriptionStep: a subscription moved to another directory cannot be
 // taken back from this tenant.
 func subscriptionStep(f *facts) Step {
-	s := Step{Action: "subscription", Title: "Recover the " + list(len(f.subs), "subscription", "subscriptions") + " moved to another tenant",
+	s := Step{Action: "subscription", Title: "Recover " + plural.Count(len(f.subs), "subscription", "subscriptions") + " moved to another tenant",
 		Why: "It now answers to a directory whose owners are the attacker's, and no one in this tenant can act on it, while its bill stays yours. " +
 			"Open a Microsoft support request at once naming it and both tenants (its alert says them); if it cannot be brought back, " +
 			"have the billing account's owner cancel it (Cost Management + Billing) so it stops costing."}
