@@ -331,11 +331,11 @@ func TestIncidentsSayWhatToDo(t *testing.T) {
 	in := incident.Incident{ID: "inc-1", Severity: alert.Critical, Title: "Cryptojacking", Time: t0, LastTime: t0, Timeline: make([]incident.Entry, 2)}
 	plan := []respond.Step{{Action: "evidence", Title: "Keep the evidence before changing anything", Commands: []string{"mamori fetch --out e --since 90d"}},
 		{Action: "accounts", Title: "Cut off 1 account the attack used", Targets: []string{"<!channel>@contoso.example"}, Commands: []string{"az ad user update --id '<!channel>@contoso.example' --account-enabled false"}},
-		{Action: "compute", Title: "Stop the compute it created (60 instances)", Commands: []string{"az vmss deallocate --ids /s/x"}},
+		{Action: "compute", Title: "Stop the compute it ran (60 instances)", Commands: []string{"az vmss deallocate --ids /s/x"}},
 		{Action: "posture", Title: "Close what let it in", Commands: []string{"mamori posture"}}}
 	m := Message{Fresh: alerts()[2:3], Incidents: []incident.Incident{in}, Plans: map[string][]respond.Step{"inc-1": plan}}
 	lines := strings.Split(slackText(m), "\n")
-	if want := "*critical* incident inc-1: Cryptojacking; 2026-11-02 03:00 → 03:00 UTC, 2 alerts. To do: cut off 1 account the attack used; stop the compute it created (60 instances) ('mamori alerts --store FILE' gives the commands)"; lines[1] != want {
+	if want := "*critical* incident inc-1: Cryptojacking; 2026-11-02 03:00 → 03:00 UTC, 2 alerts. To do: cut off 1 account the attack used; stop the compute it ran (60 instances) ('mamori alerts --store FILE' gives the commands)"; lines[1] != want {
 		t.Errorf("slack:\n%s\nwant\n%s", lines[1], want)
 	}
 	r, url := serve(t)

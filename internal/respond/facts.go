@@ -21,6 +21,7 @@ type facts struct {
 	compute     []alert.Compute
 	quotas      []quota
 	subs        []string // subscriptions moved to another tenant
+	aliases     []string // subscriptions created through an alias (its resource id)
 	mined       []string // machines a mining alert names by host name
 	minedIDs    []string // their resource ids, where the alerts name one
 	pools       []string // public addresses of the mining stage
@@ -139,6 +140,13 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 				f.compute = append(f.compute, c)
 			}
 		}
+		if slices.ContainsFunc(ops, isAliasWrite) {
+			for _, r := range a.Resources {
+				if lowerHas(r, "/providers/microsoft.subscription/aliases/") && once("alias", r) {
+					f.aliases = append(f.aliases, r)
+				}
+			}
+		}
 		if slices.ContainsFunc(ops, isTenantChange) && once("sub", a.Subscription) {
 			f.subs = append(f.subs, a.Subscription)
 		}
@@ -218,6 +226,12 @@ func isElevation(op string) bool {
 }
 
 func isAssignmentWrite(op string) bool { return strings.Contains(op, "roleassignments/write") }
+
+// isAliasWrite: a subscription created (Microsoft.Subscription/aliases),
+// on the tenant's billing account, in whatever directory it names.
+func isAliasWrite(op string) bool {
+	return strings.Contains(op, "microsoft.subscription/aliases/write")
+}
 
 // isTenantChange: a subscription's change of directory (its request, or
 // the action that carries it out).

@@ -19,8 +19,9 @@ import (
 // Step is one thing to do.
 type Step struct {
 	// Action is a stable key for the kind of step (evidence, accounts,
-	// root_access, role_assignments, compute, quota, subscription,
-	// machines, network, posture), for whoever automates on it.
+	// root_access, role_assignments, compute, machines, quota,
+	// subscription, new_subscriptions, network, posture), for whoever
+	// automates on it.
 	Action   string   `json:"action"`
 	Title    string   `json:"title"`             // what to do, in words
 	Why      string   `json:"why"`               // why now, and what to check first
@@ -49,6 +50,7 @@ func Plan(in *incident.Incident, byID map[string]*alert.Alert, names incident.Na
 	add(machinesStep(f))
 	add(quotaStep(f))
 	add(subscriptionStep(f))
+	add(createdStep(f))
 	add(networkStep(f))
 	add(postureStep(in, f))
 	return steps

@@ -104,7 +104,7 @@ func TestPlanActsOnWhatTheAlertsName(t *testing.T) {
 		"az ml job cancel --resource-group ml --workspace-name w --name sweep-1",
 		"az container stop --ids " + sub + "/resourcegroups/aci/providers/microsoft.containerinstance/containergroups/worker-0",
 	}
-	if !slices.Equal(comp.Commands, wantCmds) || comp.Title != "Stop the compute it created (25 instances)" {
+	if !slices.Equal(comp.Commands, wantCmds) || comp.Title != "Stop the compute it ran (25 instances)" {
 		t.Errorf("compute %q\n%q: the refused probe ran nothing", comp.Title, comp.Commands)
 	}
 	q := stepOf(t, steps, "quota")
@@ -265,4 +265,23 @@ func words(c string) []string {
 		}
 	}
 	return append(out, c[start:])
+}
+
+// A machine the attack woke is a scale set's instance: it is stopped as
+// one, not deleted; a subscription it created is to be cancelled.
+func TestStartedMachinesAndCreatedSubscriptions(t *testing.T) {
+	in := &incident.Incident{ID: "inc-3", Severity: alert.High, Timeline: []incident.Entry{{Alert: "a"}, {Alert: "b"}}}
+	byID := map[string]*alert.Alert{
+		"a": {ID: "a", Stage: "deployment", Principal: "kim@contoso.example",
+			Compute: []alert.Compute{{Service: "vmss", Count: 1, Resource: sub + "/resourceGroups/ml/providers/Microsoft.Compute/virtualMachineScaleSets/train-nd96/virtualMachines/4"}}},
+		"b": {ID: "b", Stage: "persistence", Principal: "kim@contoso.example", Resources: []string{"/providers/microsoft.subscription/aliases/poc-kim"},
+			Evidence: []alert.Evidence{{Operation: "Microsoft.Subscription/aliases/write"}}},
+	}
+	steps := Plan(in, byID, nil)
+	if c := stepOf(t, steps, "compute"); !slices.Equal(c.Commands, []string{"az vmss deallocate --resource-group ml --name train-nd96 --instance-ids 4"}) {
+		t.Errorf("compute %q", c.Commands)
+	}
+	if s := stepOf(t, steps, "new_subscriptions"); !slices.Equal(s.Commands, []string{"az account alias show --name poc-kim"}) || s.Title != "Cancel 1 subscription the attack created" {
+		t.Errorf("new subscriptions %+v", s)
+	}
 }

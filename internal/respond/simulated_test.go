@@ -23,8 +23,8 @@ import (
 // only accounts an attack used, stops only compute an attack's accounts
 // created (never a create Azure refused), removes only role assignments
 // they made; and it leaves out nothing an attack left behind: every
-// machine it created that ran, its role assignments, its raised quotas,
-// its elevated access and the subscription it moved.
+// machine it ran, its role assignments, its raised quotas, its elevated
+// access, the subscription it moved and those it created.
 func TestPlansOnSimulatedTenants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hunts three simulated tenants")
@@ -81,7 +81,7 @@ func checkPlans(t *testing.T, truth *simulate.Truth, alerts []alert.Alert, incs 
 	// the attack itself (what a plan must act on).
 	made, did := map[string]bool{}, map[string]bool{}
 	refused, quotas := map[string]bool{}, map[string]bool{}
-	elevated, moved := false, ""
+	elevated, moved, aliases := false, "", map[string]bool{}
 	for i := range alerts {
 		a := &alerts[i]
 		byID[a.ID] = a
@@ -117,6 +117,10 @@ func checkPlans(t *testing.T, truth *simulate.Truth, alerts []alert.Alert, incs 
 				elevated = true
 			case strings.Contains(op, "changetenantrequest") && during:
 				moved = strings.ToLower(a.Subscription)
+			case strings.Contains(op, "subscription/aliases/write") && during:
+				for _, r := range a.Resources {
+					aliases[strings.ToLower(r[strings.LastIndex(r, "/")+1:])] = true
+				}
 			}
 		}
 	}
@@ -153,9 +157,12 @@ func checkPlans(t *testing.T, truth *simulate.Truth, alerts []alert.Alert, incs 
 					}
 				}
 			case "compute":
-				for _, c := range s.Commands {
-					if r := lastWord(c); strings.HasPrefix(r, "/") && !made[r] {
-						t.Errorf("%s: %s stops what no attack's account created", in.ID, c)
+				if len(s.Targets) != len(s.Commands) {
+					t.Errorf("%s: %d targets, %d commands", in.ID, len(s.Targets), len(s.Commands))
+				}
+				for _, r := range s.Targets {
+					if !made[strings.ToLower(r)] {
+						t.Errorf("%s: stops %s, which no attack's account ran", in.ID, r)
 					}
 				}
 			case "role_assignments":
@@ -167,7 +174,7 @@ func checkPlans(t *testing.T, truth *simulate.Truth, alerts []alert.Alert, incs 
 			}
 		}
 	}
-	t.Logf("%d plans; the attacks did %d, made %d, refused %d, quotas %d, elevated %v, moved %q", planned, len(did), len(made), len(refused), len(quotas), elevated, moved)
+	t.Logf("%d plans; the attacks did %d, made %d, refused %d, quotas %d, elevated %v, moved %q, created %d subscriptions", planned, len(did), len(made), len(refused), len(quotas), elevated, moved, len(aliases))
 	if planned == 0 {
 		t.Fatal("no high or critical incident: the tenant's attacks were not found")
 	}
@@ -191,6 +198,11 @@ func checkPlans(t *testing.T, truth *simulate.Truth, alerts []alert.Alert, incs 
 	if elevated && !strings.Contains(all, "--role 'user access administrator' --scope /") {
 		t.Error("an attack elevated its access, and no plan removes it")
 	}
+	for name := range aliases {
+		if !strings.Contains(all, "az account alias show --name "+name) {
+			t.Errorf("an attack created subscription %s, and no plan says to cancel it", name)
+		}
+	}
 	if moved != "" && !strings.Contains(all, moved) {
 		t.Errorf("an attack moved subscription %s, and no plan says it", moved)
 	}
@@ -208,9 +220,4 @@ func commandsAttacker(c string, attacker map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-func lastWord(c string) string {
-	f := strings.Fields(strings.ToLower(c))
-	return f[len(f)-1]
 }

@@ -57,7 +57,8 @@ func assignmentsStep(f *facts) Step {
 	return s
 }
 
-// computeStep stops what the attack created running, and costing.
+// computeStep stops what the attack set running (created, or started:
+// a stopped machine woken), and so costing.
 // Deallocating keeps a machine's disks (the evidence), where deleting
 // takes them; deleting is for after.
 func computeStep(f *facts) Step {
@@ -65,7 +66,7 @@ func computeStep(f *facts) Step {
 	for _, c := range f.compute {
 		n += c.Count
 	}
-	s := Step{Action: "compute", Title: "Stop the compute it created (" + plural.Count(n, "instance", "instances") + ")",
+	s := Step{Action: "compute", Title: "Stop the compute it ran (" + plural.Count(n, "instance", "instances") + ")",
 		Why: "This is what costs by the hour. Deallocate machines and scale sets (their disks stay, for the evidence: delete them once it is kept); " +
 			"Azure Machine Learning clusters, Batch pools and container groups are deleted or stopped. Check none is a team's own first."}
 	for _, c := range f.compute {
@@ -81,8 +82,11 @@ func stopCommand(service, id string) string {
 	switch {
 	case strings.Contains(low, "/virtualmachinescalesets/") && !strings.Contains(low, "/virtualmachines/"):
 		return "az vmss deallocate --ids " + Quote(id)
-	case strings.Contains(low, "/microsoft.compute/virtualmachines/"):
-		return "az vm deallocate --ids " + Quote(id)
+	case isMachine(id):
+		// A VM, or a scale set's instance (one the attack started).
+		if cmd, ok := deallocateMachine(id); ok {
+			return cmd
+		}
 	case strings.Contains(low, "/microsoft.containerinstance/containergroups/"):
 		return "az container stop --ids " + Quote(id)
 	case strings.Contains(low, "/microsoft.machinelearningservices/") && strings.Contains(low, "/jobs/"):
@@ -188,6 +192,20 @@ func subscriptionStep(f *facts) Step {
 			"Open a Microsoft support request at once naming it and both tenants (its alert says them); if it cannot be brought back, " +
 			"have the billing account's owner cancel it (Cost Management + Billing) so it stops costing."}
 	s.Targets = append(s.Targets, f.subs...)
+	return s
+}
+
+// createdStep: a subscription the attack created through an alias is
+// billed to the tenant's billing account, wherever its directory is.
+func createdStep(f *facts) Step {
+	s := Step{Action: "new_subscriptions", Title: "Cancel " + plural.Count(len(f.aliases), "subscription", "subscriptions") + " the attack created",
+		Why: "A subscription created on your billing account is billed to you even when it was placed in a directory the attacker owns, where no one of yours can see what runs in it. " +
+			"Find its id from its alias, then have the billing account's owner cancel it (Cost Management + Billing, or az account subscription cancel --id with that id)."}
+	for _, id := range f.aliases {
+		s.Targets = append(s.Targets, id)
+		name := id[strings.LastIndex(id, "/")+1:]
+		s.Commands = append(s.Commands, "az account alias show --name "+Quote(name))
+	}
 	return s
 }
 
