@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
@@ -18,10 +19,10 @@ import (
 )
 
 // notifyCycle tells each receiver of the cycle's alerts of its tenants,
-// led by their incidents (ci: storeIncidentsOf), with those earlier posts
-// did not get through, which the store holds until one does (a week at
-// most), and the logs of its tenants that stopped or started arriving
-// (told once, as on standard error; not held). A stop asked for after the
+// led by their incidents (ci: storeIncidentsOf), and the logs of its
+// tenants that stopped or started arriving and serve's readers failing or
+// reading again, with those earlier posts did not get through, which the
+// store holds until one does (a week at most). A stop asked for after the
 // commit still posts: the alerts are written out, and the page is what
 // they are for.
 func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts incident.Options, ci cycleIncidents, stderr io.Writer, res *serve.Result, news readersNews) (out notified) {
@@ -46,6 +47,22 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	if unrouted != "" {
 		fmt.Fprintln(stderr, "mamori serve: notify: not told, no receiver in --notify-routes:", unrouted)
 	}
+	// News a receiver did not take before, told with the cycle's own.
+	var heldNews map[string][]store.News
+	if res.Health.NewsHeld > 0 {
+		var dropped int
+		var err error
+		if heldNews, dropped, err = st.NewsHeld(ctx, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
+		if dropped > 0 {
+			fmt.Fprintf(stderr, "mamori serve: notify: news of %s the receivers did not take for a week no longer held ('mamori status' says what stands)\n",
+				plural.Count(dropped, "log or reader", "logs or readers"))
+		}
+		for i := range ms {
+			withNews(&ms[i], heldNews[rv.Routes[i].Name()], now)
+		}
+	}
 	// The cycle's alerts name the store's incidents already (ci); held
 	// ones, of earlier cycles, are grouped again with them.
 	var lists [][]alert.Alert
@@ -67,7 +84,7 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 		wait := pace(&ms[i], rv.every[i], ci.incs, told, held, now)
 		if !ms[i].Empty() {
 			out.posts++
-			if rv.send(ctx, i, &ms[i], ci, held, st, stderr, now) {
+			if rv.send(ctx, i, &ms[i], ci, held, heldNews[rv.Routes[i].Name()], st, stderr, now) {
 				out.ok++
 			}
 		}
@@ -88,10 +105,10 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 	return out
 }
 
-// send tells route i its message, holds its alerts when the receiver does
-// not take it and lets go of those held before when it does; true when
-// it took it.
-func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycleIncidents, held store.Held, st *store.Store, stderr io.Writer, now time.Time) bool {
+// send tells route i its message, holds its alerts and news when the
+// receiver does not take it and lets go of those held before (news: the
+// route's, heldNews) when it does; true when it took it.
+func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycleIncidents, held store.Held, heldNews []store.News, st *store.Store, stderr io.Writer, now time.Time) bool {
 	m.Incidents = incidentsOf(ci.incs, m)
 	for _, inc := range m.Incidents {
 		if p := ci.plans[inc.ID]; p != nil {
@@ -112,15 +129,31 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if _, err := rv.Routes[i].N.Send(sendCtx, *m); err != nil {
-		kept := ""
+		news := newsOf(m)
+		var kept []string
 		if n := len(m.Fresh) + len(m.Revised); n > 0 {
-			kept = fmt.Sprintf("; %s held for the next cycle", plural.Count(n, "alert", "alerts"))
+			kept = append(kept, plural.Count(n, "alert", "alerts"))
 		}
-		fmt.Fprintf(stderr, "mamori serve: notify: not told%s: %s%s\n", rv.label(i), report.Terminal(err.Error()), kept)
+		if len(news) > 0 {
+			kept = append(kept, "news of "+plural.Count(len(news), "log or reader", "logs or readers"))
+		}
+		said := ""
+		if len(kept) > 0 {
+			said = "; " + strings.Join(kept, " and ") + " held for the next cycle"
+		}
+		fmt.Fprintf(stderr, "mamori serve: notify: not told%s: %s%s\n", rv.label(i), report.Terminal(err.Error()), said)
 		if err := st.Hold(ctx, m.Fresh, m.Revised, now, false); err != nil {
 			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
 		}
+		if err := st.HoldNews(ctx, rv.Routes[i].Name(), news, now); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
 		return false
+	}
+	if len(heldNews) > 0 {
+		if err := st.ReleaseNews(ctx, rv.Routes[i].Name()); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+		}
 	}
 	var told []string
 	for _, as := range [][]alert.Alert{m.Fresh, m.Revised} {

@@ -97,8 +97,8 @@ type readersNews struct {
 // readerNews finds the readers whose failing passed span before now, and
 // those told failing that read whole again; it says each on stderr and
 // marks it told in the store, so that a restart does not tell it again.
-// Like a quiet log's, the news is told once, not held for a receiver that
-// did not take it.
+// Like a quiet log's, the news is found once; a receiver that did not
+// take it has it held for it (servenews.go).
 func readerNews(ctx context.Context, st *store.Store, span time.Duration, now time.Time, stderr io.Writer) readersNews {
 	var news readersNews
 	if span <= 0 || ctx.Err() != nil {

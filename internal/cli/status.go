@@ -113,7 +113,7 @@ watches.
 		fmt.Fprintln(stderr, "mamori status:", err)
 		return ExitError
 	}
-	if len(h.Quiet) > 0 || h.NotifyHeld > 0 || len(failing) > 0 {
+	if len(h.Quiet) > 0 || h.NotifyHeld > 0 || h.NewsHeld > 0 || len(failing) > 0 {
 		return ExitFindings
 	}
 	return ExitOK
@@ -123,8 +123,10 @@ watches.
 // never seen, then the compute creates the rules could not judge.
 func writeStatus(w io.Writer, h serve.Health, path string, now time.Time, tenants []string) error {
 	if len(h.Logs) == 0 {
-		_, err := fmt.Fprintf(w, "The store %s has read no logs yet.\n", report.Terminal(path))
-		return err
+		if _, err := fmt.Fprintf(w, "The store %s has read no logs yet.\n", report.Terminal(path)); err != nil {
+			return err
+		}
+		return writeNotTold(w, h, now)
 	}
 	var err error
 	if tenants != nil {
@@ -168,6 +170,13 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time, tenant
 	if err := writeLearnedCapped(w, h.LearnedCapped, now); err != nil {
 		return err
 	}
+	return writeNotTold(w, h, now)
+}
+
+// writeNotTold says what serve's receivers have not been told: alerts
+// waiting for their incident's next telling, and alerts and news held
+// for receivers that did not take them.
+func writeNotTold(w io.Writer, h serve.Health, now time.Time) error {
 	if h.NotifyWaiting > 0 {
 		if _, err := fmt.Fprintf(w, "\nWAITING: %s of incidents told within serve's --notify-every, to be told at their incident's next telling\n",
 			plural.Count(h.NotifyWaiting, "alert", "alerts")); err != nil {
@@ -175,8 +184,14 @@ func writeStatus(w io.Writer, h serve.Health, path string, now time.Time, tenant
 		}
 	}
 	if h.NotifyHeld > 0 {
-		_, err := fmt.Fprintf(w, "\nNOT TOLD: %s held for serve's --notify, whose posts have not got through since %s: each cycle tries again (a week at most; 'mamori alerts' lists them)\n",
-			plural.Count(h.NotifyHeld, "alert", "alerts"), report.Ago(h.NotifyHeldSince, now))
+		if _, err := fmt.Fprintf(w, "\nNOT TOLD: %s held for serve's --notify, whose posts have not got through since %s: each cycle tries again (a week at most; 'mamori alerts' lists them)\n",
+			plural.Count(h.NotifyHeld, "alert", "alerts"), report.Ago(h.NotifyHeldSince, now)); err != nil {
+			return err
+		}
+	}
+	if h.NewsHeld > 0 {
+		_, err := fmt.Fprintf(w, "\nNOT TOLD: news of %s held for serve's --notify since %s: each cycle tries again (a week at most; QUIET above and READERS below say what stands)\n",
+			plural.Count(h.NewsHeld, "log or reader", "logs or readers"), report.Ago(h.NewsHeldSince, now))
 		return err
 	}
 	return nil
@@ -194,6 +209,7 @@ func tenantHealth(h serve.Health, tenants []string) serve.Health {
 	h.NotSeenByTenant = slices.DeleteFunc(slices.Clone(h.NotSeenByTenant), func(g coverage.TenantGaps) bool { return !of(g.Tenant) })
 	h.Unsized, h.LearnedCapped = coverage.Unsized{}, time.Time{}
 	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = 0, time.Time{}, 0
+	h.NewsHeld, h.NewsHeldSince = 0, time.Time{}
 	return h
 }
 
@@ -308,5 +324,6 @@ func statusJSON(h serve.Health) report.StoreStatus {
 	out.ComputeCreates, out.ComputeUnsized, out.ComputeUnsizedJobs = h.Unsized.Creates, h.Unsized.Unsized, h.Unsized.Jobs
 	out.LearnedCapped = h.LearnedCapped.UTC()
 	out.NotifyHeld, out.NotifyHeldSince, out.NotifyWaiting = h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting
+	out.NewsHeld, out.NewsHeldSince = h.NewsHeld, h.NewsHeldSince.UTC()
 	return out
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +116,68 @@ func TestStatusSaysWhichReaderFails(t *testing.T) {
 	told("failing fetch of tenant " + t2 + ": " + refused + "\nreading again fetch of tenant " + t2)
 	if code, out = status("--failing", "1ms"); code != ExitOK || strings.Contains(out, "FAILING") || strings.Contains(out, "failing since") {
 		t.Errorf("mended: exit %d\n%s", code, out)
+	}
+}
+
+// A reader's failing that the receiver did not take is held for it: the
+// next cycle tells it, though nothing new failed, and status says it is
+// held meanwhile; once told, it is not told again.
+func TestReaderNewsHeldForTheReceiver(t *testing.T) {
+	const t1 = "72f9acbf-0000-4c1e-9e5a-0a1b2c3d4e5f"
+	const refused = "AADSTS7000215: Invalid client secret provided."
+	a := &fakeAzure{refuse: map[string]error{t1: errors.New(refused)}}
+	was := liveLogs
+	liveLogs = a.fetch
+	t.Cleanup(func() { liveLogs = was })
+	db, folder := filepath.Join(t.TempDir(), "m.db"), t.TempDir()
+	url, posts := receiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusForbidden
+		}
+		return 0
+	})
+	serveOnce := func() string {
+		t.Helper()
+		code, _, errs := run(t, "", "serve", "--once", "--store", db, "--data-dir", t.TempDir(), "--fetch", "--fetch-tenant", t1,
+			"--failing", "1ns", "--notify", url, "--notify-format", "json", folder)
+		if code != ExitOK {
+			t.Fatalf("serve: exit %d: %s", code, errs)
+		}
+		return errs
+	}
+	failingTold := func(p string) bool {
+		var m struct {
+			Failing []struct{ Reader, Said string }
+		}
+		if err := json.Unmarshal([]byte(p), &m); err != nil {
+			t.Fatal(err)
+		}
+		return len(m.Failing) == 1 && m.Failing[0].Reader == "fetch of tenant "+t1 && m.Failing[0].Said == refused
+	}
+	if errs := serveOnce(); !strings.Contains(errs, "not told: the webhook answered 403 Forbidden; news of 1 log or reader held for the next cycle") {
+		t.Fatalf("the refused post:\n%s", errs)
+	}
+	if got := posts(); len(got) != 1 || !failingTold(got[0]) {
+		t.Fatalf("posts %q", got)
+	}
+	code, out, _ := run(t, "", "status", "--store", db, "--failing", "0")
+	if code != ExitFindings || !strings.Contains(out, "NOT TOLD: news of 1 log or reader held for serve's --notify since ") {
+		t.Errorf("status while held: exit %d\n%s", code, out)
+	}
+	_, out, _ = run(t, "", "status", "--store", db, "--failing", "0", "--format", "json")
+	var st report.StoreStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.NewsHeld != 1 || st.NewsHeldSince.IsZero() {
+		t.Errorf("status --format json: %d held since %v (%v)", st.NewsHeld, st.NewsHeldSince, err)
+	}
+	serveOnce()
+	if got := posts(); len(got) != 2 || !failingTold(got[1]) {
+		t.Fatalf("the next cycle told %q; want the held news", got)
+	}
+	serveOnce()
+	if got := posts(); len(got) != 2 {
+		t.Errorf("told again: %q", got[2:])
+	}
+	if code, out, _ := run(t, "", "status", "--store", db, "--failing", "0"); code != ExitOK || strings.Contains(out, "NOT TOLD") {
+		t.Errorf("status once told: exit %d\n%s", code, out)
 	}
 }

@@ -38,6 +38,11 @@ type StoreStatus struct {
 	// NotifyWaiting is how many alerts wait for their incident's next
 	// telling (serve's --notify-every): not a failure.
 	NotifyWaiting int `json:"notify_waiting,omitempty"`
+	// NewsHeld is how many pieces of news (logs that stopped or arrive
+	// again, readers failing or reading again) serve holds for receivers
+	// that have not taken them since NewsHeldSince.
+	NewsHeld      int       `json:"notify_news_held,omitempty"`
+	NewsHeldSince time.Time `json:"notify_news_held_since,omitzero"`
 	// Readers are serve's own readers (--eventhub's namespaces, --fetch's
 	// tenants) and how their reads went.
 	Readers []StoreReader `json:"readers,omitempty"`

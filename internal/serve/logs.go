@@ -104,6 +104,12 @@ type Health struct {
 	// NotifyWaiting is how many alerts wait for their incident's next
 	// telling (serve's --notify-every): not a failure.
 	NotifyWaiting int
+	// NewsHeld is how many pieces of news (a log stopped or arriving
+	// again, a reader failing or reading again) the store holds for
+	// receivers that did not take them, since NewsHeldSince
+	// (store.NewsHeldCount).
+	NewsHeld      int
+	NewsHeldSince time.Time
 }
 
 // CheckLogs judges a store's logs against the rules: which of the logs
@@ -217,6 +223,9 @@ func StoreHealth(ctx context.Context, st *store.Store, set *rules.Set, now time.
 		return Health{}, err
 	}
 	h.NotifyHeld, h.NotifyHeldSince, h.NotifyWaiting = held.Held, held.Since, held.Waiting
+	if h.NewsHeld, h.NewsHeldSince, err = st.NewsHeldCount(ctx); err != nil {
+		return Health{}, err
+	}
 	return h, nil
 }
 

@@ -98,13 +98,15 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	// logs table version 7 made, which since6 makes without it), 17
 	// start_writes, 18 owned_addrs, 19 first_fires, 20 alert_ops, 21
 	// notify_held, 22 its waiting column and notify_told, 23
-	// subscription_logs' events, 24 readers.
+	// subscription_logs' events, 24 readers, 25 notify_news.
 	const sealed = `; INSERT INTO baseline VALUES ('t1', 'first_region', ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'), ` + keyHashSQL + `('westeurope')), 1)`
 	// subscription_logs' events (23) is dropped from every store that has
 	// the table (4 on), after the rest.
 	const since22 = "; ALTER TABLE subscription_logs DROP COLUMN events"
-	// readers (24) is dropped from every store.
-	const since23 = "; DROP TABLE readers"
+	// readers (24) and notify_news (25) are dropped from every store
+	// before 24; 24 lacks only notify_news.
+	const since24 = "; DROP TABLE notify_news"
+	const since23 = "; DROP TABLE readers" + since24
 	const since21 = "; DROP TABLE notify_told; ALTER TABLE notify_held DROP COLUMN waiting"
 	const since20 = "; DROP TABLE notify_held; DROP TABLE notify_told"
 	const since19 = "; DROP TABLE alert_ops" + since20
@@ -146,11 +148,15 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		5: "DROP TABLE principal_names" + since6 + since7 + since8 + since9, 6: since6[2:] + since7 + since8 + since9, 7: since7[2:] + since8 + since9 + noKeyLevel,
 		8: since8[2:] + since9 + noKeyLevel, 9: sch9[2:] + noKeyLevel, 10: sch10[2:] + noKeyLevel, 11: sch11[2:] + noKeyLevel,
 		12: sch12[2:] + noKeyLevel, 13: sch13[2:] + noKeyLevel, 14: sch14[2:] + noKeyLevel, 15: sch15[2:] + noKeyLevel,
-		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:], 21: sch21[2:], 22: sch22[2:], 23: sealed[2:]} {
+		16: sch16[2:], 17: sch17[2:], 18: sch18[2:], 19: sch19[2:], 20: sch20[2:], 21: sch21[2:], 22: sch22[2:], 23: sealed[2:], 24: sealed[2:]} {
 		if v >= 4 && v < 23 {
 			drop += since22
 		}
-		drop += since23
+		if v < 24 {
+			drop += since23
+		} else {
+			drop += since24
+		}
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "m.db")
@@ -181,6 +187,9 @@ func TestUpgradeFromSchema1(t *testing.T) {
 			}
 			if err := s.NoteRead(ctx, ReadNoted{Kind: ReaderEventHub, Source: "ns", At: t0, Whole: true, Items: 3}); err != nil {
 				t.Errorf("a reader's read after the upgrade: %v", err)
+			}
+			if err := s.HoldNews(ctx, "r", []News{{Kind: NewsQuiet, Name: "Activity Log", Body: []byte("{}")}}, time.Now()); err != nil {
+				t.Errorf("news held after the upgrade: %v", err)
 			}
 			if last, ok := s.Baseline(ctx).Seen("t1", "first_region", "westeurope"); !ok || last.UnixNano() != 1 {
 				t.Errorf("the baseline key kept before the upgrade: seen %v at %v, want seen at 1 ns", ok, last)

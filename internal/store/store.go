@@ -43,10 +43,11 @@ const ApplicationID = 0x6d616d6f
 // 18 the owned_addrs table, 19 the first_fires table (fires.go), 20 the
 // alert_ops table (revised.go), 21 the notify_held table (held.go), 22
 // notify_held's waiting column and the notify_told table, 23
-// subscription_logs' events column, 24 the readers table (readers.go).
-const schemaVersion = 24
+// subscription_logs' events column, 24 the readers table (readers.go), 25
+// the notify_news table (news.go).
+const schemaVersion = 25
 
-// schema creates version 24, at once: a process opening the new store at
+// schema creates version 25, at once: a process opening the new store at
 // the same time waits for the lock, then finds every table there, and the
 // salt the first made. Times are Unix nanoseconds (UTC).
 const schema = `
@@ -95,13 +96,13 @@ CREATE TABLE IF NOT EXISTS carry (
 	PRIMARY KEY (path, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carry_by_time ON carry (tenant, time);
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + readersTable + `
-PRAGMA user_version = 24;
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + readersTable + newsTable + `
+PRAGMA user_version = 25;
 PRAGMA application_id = 1835101551;
 COMMIT;
 `
 
-// upgrade turns a version 1 to 23 store into version 24 (each table is
+// upgrade turns a version 1 to 24 store into version 25 (each table is
 // created only when missing, the salt only when there is none). A key
 // still text (before 9) becomes its keyed hash; a SHA-256 (9), whose key
 // is gone, becomes the same keyed hash by sealing it (keyer): a key seen
@@ -114,13 +115,13 @@ COMMIT;
 const upgrade = `
 PRAGMA secure_delete = ON;
 BEGIN IMMEDIATE;
-` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + readersTable + `
+` + logsTable + tenantLogsTable + subscriptionLogsTable + regionsTable + namesTable + sightingsTable + metaTable + computeTables + createdTable + learnedTables + recordKeysTable + firesTable + alertOpsTable + heldTable + readersTable + newsTable + `
 UPDATE baseline SET key = ` + sealSQL + `((SELECT value FROM meta WHERE name = 'baseline_salt'),
 		CASE typeof(key) WHEN 'text' THEN ` + keyHashSQL + `(key) ELSE key END)
 	WHERE typeof(key) = 'text'
 		OR typeof(key) = 'blob' AND length(key) = 32 AND (SELECT user_version FROM pragma_user_version) < 10;
 UPDATE regions SET seen = unixepoch() * 1000000000 WHERE seen = 0;
-PRAGMA user_version = 24;
+PRAGMA user_version = 25;
 PRAGMA application_id = 1835101551;
 COMMIT;
 PRAGMA secure_delete = OFF;
