@@ -275,9 +275,22 @@ func planOf(steps []respond.Step) []respond.Step {
 	for i := range steps {
 		s := &steps[i]
 		s.Title, s.Why = clean(s.Title), clean(s.Why)
-		s.Targets, s.Commands = cleanAll(s.Targets), cleanAll(s.Commands)
+		s.Targets, s.Commands = cleanAll(clip(s.Targets, "and %d more")), cleanAll(clip(s.Commands, "# … and %d more commands: mamori hunt --incidents FILE lists every one"))
 	}
 	return steps
+}
+
+// maxPlanLines is how many targets and commands of a step a page shows: a
+// mass deployment is tens of thousands of machines.
+const maxPlanLines = 200
+
+// clip keeps the first maxPlanLines of xs and a line saying how many
+// more there are (a command line's is a shell comment, pasted harmlessly).
+func clip(xs []string, more string) []string {
+	if len(xs) <= maxPlanLines {
+		return xs
+	}
+	return append(xs[:maxPlanLines:maxPlanLines], fmt.Sprintf(more, len(xs)-maxPlanLines))
 }
 
 // costOf says what an incident's compute costs per hour, line by line.

@@ -3,8 +3,11 @@ package htmlreport
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +353,30 @@ func TestTenantShownAmongSeveral(t *testing.T) {
 	}
 	if _, err := checkHTML(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A mass deployment's plan shows its first commands and says how many
+// more there are, in a line a shell takes for a comment.
+func TestPlanOfAMassDeploymentIsClipped(t *testing.T) {
+	t.Parallel()
+	in := fixture()
+	a := &in.Alerts[0]
+	a.Compute = nil
+	for i := range maxPlanLines + 50 {
+		a.Compute = append(a.Compute, alert.Compute{Service: "vm", Count: 1, Resource: fmt.Sprintf("/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/m-%d", i)})
+	}
+	out := render(t, in)
+	if n := strings.Count(out, "az vm deallocate --ids "); n != maxPlanLines {
+		t.Errorf("%d commands shown, want %d", n, maxPlanLines)
+	}
+	// The fixture's other alerts created a few machines too.
+	more := regexp.MustCompile(`\n# … and (\d+) more commands: mamori hunt --incidents FILE lists every one\n`).FindStringSubmatch(out)
+	n := 0
+	if more != nil {
+		n, _ = strconv.Atoi(more[1])
+	}
+	if n < 50 || !strings.Contains(out, "and "+more[1]+" more</code>") {
+		t.Errorf("the page does not say how many more: %q", more)
 	}
 }
