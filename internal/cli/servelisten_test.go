@@ -246,6 +246,10 @@ func TestDashboard(t *testing.T) {
 	if !strings.Contains(page, `<meta http-equiv="refresh" content="60">`) {
 		t.Error("the page does not reload itself each minute")
 	}
+	// The attack comes with what to do about it.
+	if !strings.Contains(page, "<strong>What to do</strong>") || !strings.Contains(page, "az role assignment delete --ids ") {
+		t.Error("the page does not say what to do about the attack")
+	}
 	if w := get("/?since=400d&refresh=0", basic); w.Code != http.StatusOK || strings.Contains(w.Body.String(), `http-equiv="refresh"`) {
 		t.Errorf("refresh=0: %d, reloads", w.Code)
 	}
