@@ -61,9 +61,9 @@ func countCycle(m *metrics.Service, res *serve.Result, err error, start time.Tim
 			}
 		}
 		c.Revised, c.Quiet, c.Held, c.Unsized = len(res.Revised), len(res.Health.Quiet), res.Health.NotifyHeld, res.Health.Unsized.Unsized
-		c.Waiting = res.Health.NotifyWaiting
+		c.Waiting, c.News = res.Health.NotifyWaiting, res.Health.NewsHeld
 		if told.counted {
-			c.Held, c.Waiting = told.held, told.waiting // the store's counts were read before the posts
+			c.Held, c.Waiting, c.News = told.held, told.waiting, told.news // the store's counts were read before the posts
 		}
 	}
 	m.Cycle(c)

@@ -101,6 +101,10 @@ func notifyCycle(ctx context.Context, rv *receivers, st *store.Store, iopts inci
 			c.Held, c.Waiting = res.Health.NotifyHeld, res.Health.NotifyWaiting
 		}
 		out.counted, out.held, out.waiting = true, c.Held, c.Waiting
+		if out.news, _, err = st.NewsHeldCount(ctx); err != nil {
+			fmt.Fprintln(stderr, "mamori serve: notify:", report.Terminal(err.Error()))
+			out.news = res.Health.NewsHeld
+		}
 	}
 	return out
 }
@@ -182,8 +186,8 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 // took; when counted, held and waiting are how many alerts the store
 // holds for them after (refused, and waiting for --notify-every).
 type notified struct {
-	posts, ok, held, waiting int
-	counted                  bool
+	posts, ok, held, waiting, news int
+	counted                        bool
 }
 
 // incidentReach is how far before the earliest alert a cycle writes or

@@ -35,6 +35,10 @@ type Cycle struct {
 	// Waiting is how many wait for their incident's next telling
 	// (--notify-every).
 	Waiting int
+	// News is how much news (logs stopped or arriving again, readers
+	// failing or reading again) the store holds for receivers that did
+	// not take it.
+	News int
 	// Unsized is how many compute creates the store counts that no
 	// record sized (NOT JUDGED: the rules could not weigh them).
 	Unsized int64
@@ -59,6 +63,7 @@ type Service struct {
 	unsized          int64
 	told, notTold    uint64
 	held, waiting    int
+	news             int
 	// serve --fetch's reads of Azure: those every log took whole and
 	// the others, and the events they wrote.
 	fetchWhole, fetchNot, fetchEvents uint64
@@ -95,7 +100,7 @@ func (s *Service) Cycle(c Cycle) {
 		}
 	}
 	s.revised += uint64(max(c.Revised, 0))
-	s.quiet, s.held, s.waiting, s.unsized = c.Quiet, c.Held, c.Waiting, c.Unsized
+	s.quiet, s.held, s.waiting, s.news, s.unsized = c.Quiet, c.Held, c.Waiting, c.News, c.Unsized
 }
 
 // Fetched counts a read of Azure's logs (serve --fetch): whole when every
@@ -249,6 +254,7 @@ func (s *Service) write(w io.Writer) {
 	fmt.Fprintf(w, "mamori_notify_posts_total{result=\"ok\"} %d\nmamori_notify_posts_total{result=\"error\"} %d\n", s.told, s.notTold)
 	one("mamori_notify_held", "gauge", "Alerts the store holds for the receivers, which did not take them.", s.held)
 	one("mamori_notify_waiting", "gauge", "Alerts waiting for their incident's next telling (--notify-every).", s.waiting)
+	one("mamori_notify_news_held", "gauge", "News (a log stopped or arriving again, a reader failing or reading again) the store holds for the receivers, which did not take it.", s.news)
 	metric("mamori_fetch_reads_total", "counter", "Reads of the tenants' logs from Azure (--fetch), by result: every log read whole, or not (read again from the same start).")
 	fmt.Fprintf(w, "mamori_fetch_reads_total{result=\"whole\"} %d\nmamori_fetch_reads_total{result=\"not_whole\"} %d\n", s.fetchWhole, s.fetchNot)
 	one("mamori_fetch_events_total", "counter", "Events the reads of Azure's logs (--fetch) wrote, each once.", s.fetchEvents)

@@ -98,7 +98,7 @@ func TestMetrics(t *testing.T) {
 	s.Cycle(Cycle{End: t0, Took: 1500 * time.Millisecond, Records: 100, Skipped: 2, Alerts: []alert.Severity{alert.High, alert.Critical, alert.High}, Quiet: 1})
 	s.Cycle(Cycle{End: t0.Add(time.Minute), Err: errors.New("hunt: cancelled"), Records: 50})
 	s.Notified(false)
-	s.Cycle(Cycle{End: t0.Add(2 * time.Minute), Took: 200 * time.Millisecond, Records: 10, Alerts: []alert.Severity{alert.Low}, Revised: 1, Held: 2, Waiting: 3, Unsized: 4})
+	s.Cycle(Cycle{End: t0.Add(2 * time.Minute), Took: 200 * time.Millisecond, Records: 10, Alerts: []alert.Severity{alert.Low}, Revised: 1, Held: 2, Waiting: 3, News: 5, Unsized: 4})
 	s.Notified(true)
 	s.Fetched(7, true)
 	s.Fetched(2, false)
@@ -129,6 +129,7 @@ func TestMetrics(t *testing.T) {
 		`mamori_notify_posts_total{result="error"}`:     1,
 		`mamori_notify_held`:                            2,
 		`mamori_notify_waiting`:                         3,
+		`mamori_notify_news_held`:                       5,
 		`mamori_fetch_reads_total{result="whole"}`:      1,
 		`mamori_fetch_reads_total{result="not_whole"}`:  1,
 		`mamori_fetch_events_total`:                     9,
