@@ -118,7 +118,7 @@ formats give each alert its incident's id).
 		return ExitError
 	}
 	defer closeOut()
-	ropts.Incidents, ropts.Formerly = incs, v.formerly
+	ropts.Incidents, ropts.Formerly, ropts.Responses = incs, v.formerly, ruleResponses(set)
 	if err := report.Write(out, f, as, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori alerts: writing alerts:", err)
 		return ExitError

@@ -325,7 +325,7 @@ func huntCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return ExitError
 		}
 	}
-	ropts.Incidents = res.Incidents
+	ropts.Incidents, ropts.Responses = res.Incidents, ruleResponses(cfg.Rules)
 	if err := report.Write(out, format, alerts, ropts); err != nil {
 		fmt.Fprintln(stderr, "mamori hunt: writing alerts:", err)
 		return ExitError

@@ -859,3 +859,30 @@ func TestHuntWritesIncidents(t *testing.T) {
 		t.Errorf("--incidents over --output: exit %d, %q", code, errs)
 	}
 }
+
+// Every OCSF finding of the catalogue's rules carries its rule's response
+// note as its remediation: a SIEM shows what to do beside the finding.
+func TestOCSFSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	code, out, errs := run(t, "", "hunt", "--format", "ocsf", example)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f struct {
+			Info        struct{ Analytic struct{ UID string } } `json:"finding_info"`
+			Remediation struct{ Desc string }
+		}
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Remediation.Desc) < 40 {
+			t.Errorf("%s: remediation %q", f.Info.Analytic.UID, f.Remediation.Desc)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no findings")
+	}
+}

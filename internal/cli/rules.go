@@ -372,3 +372,18 @@ func rulesTest(args []string, stdout, stderr io.Writer) int {
 	}
 	return ExitOK
 }
+
+// ruleResponses are the rules' response notes (what to check, what to
+// do), by rule name: the ocsf format's remediation.
+func ruleResponses(set *rules.Set) map[string]string {
+	out := map[string]string{}
+	if set == nil {
+		return out
+	}
+	for _, r := range set.Rules {
+		if r.Response != "" {
+			out[r.Name] = strings.TrimSpace(r.Response)
+		}
+	}
+	return out
+}

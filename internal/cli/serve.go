@@ -252,6 +252,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	errOut := &errorPrinter{w: stderr, max: f.maxErrors, prefix: "mamori serve"}
 	cfg := p.cfg
+	ropts.Responses = ruleResponses(cfg.Rules)
 	cfg.OnError = errOut.print
 	// A folder 'mamori simulate' wrote holds its truth.json at the top.
 	truths := make([]string, len(dirs))

@@ -75,13 +75,19 @@ var ocsfSeverity = [...]ocsfSev{
 //	metadata.correlation_uid      Incident: OCSF's id "to correlate this event with other
 //	                              related OCSF events, [...] part of the same [...] security
 //	                              incident"; unmapped.incident too, as before
+//	remediation.desc              the rule's response note (what to check, what to do), when
+//	                              Options.Responses has one
 //	unmapped                      tags (all, verbatim), incident, ips (when not mapped above),
 //	                              suppressed (the entry, fields as in the JSON formats)
 //
 // Detection Finding has no top-level src_endpoint, hence evidences.
-func writeOCSF(w io.Writer, alerts []alert.Alert, p ProductInfo) error {
+func writeOCSF(w io.Writer, alerts []alert.Alert, p ProductInfo, responses map[string]string) error {
 	for i := range alerts {
-		if err := writeJSONLine(w, toOCSF(&alerts[i], p)); err != nil {
+		f := toOCSF(&alerts[i], p)
+		if r := responses[alerts[i].Rule]; r != "" {
+			f.Remediation = &ocsfRemediation{Desc: r}
+		}
+		if err := writeJSONLine(w, f); err != nil {
 			return err
 		}
 	}
@@ -136,15 +142,16 @@ func ocsfMeta(p ProductInfo) ocsfMetadata {
 
 type ocsfFinding struct {
 	ocsfBase
-	IsAlert     bool            `json:"is_alert"`
-	Message     string          `json:"message,omitempty"`
-	FindingInfo ocsfFindingInfo `json:"finding_info"`
-	Metadata    ocsfMetadata    `json:"metadata"`
-	Cloud       ocsfCloud       `json:"cloud"`
-	Actor       *ocsfActor      `json:"actor,omitempty"`
-	Resources   []ocsfUID       `json:"resources,omitempty"`
-	Evidences   []ocsfEvidence  `json:"evidences,omitempty"`
-	Unmapped    *ocsfUnmapped   `json:"unmapped,omitempty"`
+	IsAlert     bool             `json:"is_alert"`
+	Message     string           `json:"message,omitempty"`
+	FindingInfo ocsfFindingInfo  `json:"finding_info"`
+	Metadata    ocsfMetadata     `json:"metadata"`
+	Cloud       ocsfCloud        `json:"cloud"`
+	Actor       *ocsfActor       `json:"actor,omitempty"`
+	Resources   []ocsfUID        `json:"resources,omitempty"`
+	Evidences   []ocsfEvidence   `json:"evidences,omitempty"`
+	Remediation *ocsfRemediation `json:"remediation,omitempty"`
+	Unmapped    *ocsfUnmapped    `json:"unmapped,omitempty"`
 }
 
 type ocsfFindingInfo struct {

@@ -216,3 +216,27 @@ func TestOCSFRevisedAlertIsAnUpdate(t *testing.T) {
 		}
 	}
 }
+
+// A finding of a rule with a response note carries it as its
+// remediation; one of a rule without (a user's) carries none.
+func TestOCSFRemediation(t *testing.T) {
+	t.Parallel()
+	as := fixtureAlerts()[:2]
+	note := "Remove the User Access Administrator assignment at root scope; review what the account did since."
+	out := writeString(t, OCSF, as, Options{Responses: map[string]string{as[0].Rule: note}})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d findings", len(lines))
+	}
+	var f [2]struct {
+		Remediation *struct{ Desc string } `json:"remediation"`
+	}
+	for i, l := range lines {
+		if err := json.Unmarshal([]byte(l), &f[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f[0].Remediation == nil || f[0].Remediation.Desc != note || f[1].Remediation != nil {
+		t.Errorf("remediation %+v, %+v", f[0].Remediation, f[1].Remediation)
+	}
+}

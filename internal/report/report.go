@@ -77,6 +77,9 @@ type Options struct {
 	// Collected, for posture OCSF: when the tenant was read (the finding's
 	// time); zero means now.
 	Collected time.Time
+	// Responses, for ocsf: each rule's response note (what to check, what
+	// to do), by rule name: a finding's remediation.
+	Responses map[string]string
 }
 
 // Write writes alerts in format f to w, in the order given.
@@ -97,7 +100,7 @@ func Write(w io.Writer, f Format, alerts []alert.Alert, opts Options) error {
 	case CSV:
 		err = writeCSV(bw, alerts)
 	case OCSF:
-		err = writeOCSF(bw, alerts, opts.Product)
+		err = writeOCSF(bw, alerts, opts.Product, opts.Responses)
 	default:
 		return fmt.Errorf("unknown format %q (valid: %s)", string(f), formatNames())
 	}
