@@ -15,7 +15,8 @@ func accountsStep(f *facts) Step {
 	s := Step{Action: "accounts", Title: "Cut off " + plural.Count(len(f.accounts), "account", "accounts") + " the attack used",
 		Why: "Revoke their sessions (a stolen token outlives a password change) and disable them until their owners confirm what they did; " +
 			"reset a user's password and MFA methods before enabling her again, and remove a service principal's credentials it should not have " +
-			"(a guest invited during the attack is the attacker's: delete it once the evidence is kept)."}
+			"(a guest invited during the attack is the attacker's: delete it once the evidence is kept). " +
+			"Act from a break-glass account, not one of these: disabling the administrator you are signed in as locks you out."}
 	for _, a := range f.accounts {
 		s.Targets = append(s.Targets, a.String())
 		id := a.id()
