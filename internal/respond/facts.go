@@ -45,6 +45,26 @@ func (a *account) user() string {
 	return ""
 }
 
+// servicePrincipal reports whether the account is known to be a service
+// principal's or a managed identity's: the hunt read its display name (a
+// user's would be her UPN), or its records name two ids, its object's and
+// its application's.
+func (a *account) servicePrincipal() bool {
+	if a.user() != "" {
+		return false
+	}
+	if a.name != "" {
+		return true
+	}
+	n := 0
+	for _, id := range a.ids {
+		if record.IsGUID(id) {
+			n++
+		}
+	}
+	return n > 1
+}
+
 // objectID is the account's one GUID, when it is a user's: a user's
 // records name her by UPN and object id only, while a service principal's
 // name both its object and its application id, which cannot be told apart.

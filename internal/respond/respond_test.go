@@ -216,7 +216,8 @@ func unquote(w string) (string, bool) {
 
 // FuzzPlan: whatever an alert's records gave its principal, resources,
 // addresses and operations, a plan is made without a panic, and each of
-// its commands is mamori's or az's, every word of it as Quote writes one.
+// its commands is mamori's or az's, every word of it as Quote writes one
+// (or the || between two commands).
 func FuzzPlan(f *testing.F) {
 	f.Add("kim@contoso.example", sub+"/providers/microsoft.authorization/roleassignments/ra-1", "microsoft.authorization/roleassignments/write", "20.42.65.90", "mining")
 	f.Add("33333333-3333-4333-8333-333333333333", sub+"/providers/microsoft.compute/locations/eastus/providers/microsoft.quota/quotas/f", "microsoft.authorization/elevateaccess/action", "10.0.0.1", "quota")
@@ -236,7 +237,7 @@ func FuzzPlan(f *testing.F) {
 					t.Errorf("command %q", c)
 				}
 				for _, w := range words(c) {
-					if _, ok := unquote(w); !ok {
+					if _, ok := unquote(w); !ok && w != "||" {
 						t.Errorf("command %q: %q is not one word", c, w)
 					}
 				}
@@ -283,5 +284,26 @@ func TestStartedMachinesAndCreatedSubscriptions(t *testing.T) {
 	}
 	if s := stepOf(t, steps, "new_subscriptions"); !slices.Equal(s.Commands, []string{"az account alias show --name poc-kim"}) || s.Title != "Cancel 1 subscription the attack created" {
 		t.Errorf("new subscriptions %+v", s)
+	}
+}
+
+// An account named by an object id alone (Defender's alerts name the
+// attacked user so) may be a user or a service principal: each command
+// falls back from the one kind to the other.
+func TestAnAccountOfUnknownKind(t *testing.T) {
+	const id = "55555555-5555-4555-8555-555555555555"
+	in := &incident.Incident{ID: "inc-4", Severity: alert.High, Timeline: []incident.Entry{{Alert: "a"}}}
+	byID := map[string]*alert.Alert{"a": {ID: "a", Stage: "deployment", Principal: id, PrincipalIDs: []string{id}}}
+	acc := stepOf(t, Plan(in, byID, nil), "accounts")
+	want := []string{
+		"az rest --method post --url https://graph.microsoft.com/v1.0/users/" + id + "/revokeSignInSessions || az ad sp update --id " + id + " --set accountEnabled=false",
+		"az ad user update --id " + id + " --account-enabled false || az ad sp credential list --id " + id,
+	}
+	if !slices.Equal(acc.Commands, want) {
+		t.Errorf("commands\n%s", strings.Join(acc.Commands, "\n"))
+	}
+	// Named, it is a service principal.
+	if acc := stepOf(t, Plan(in, byID, incident.Names{id: "nightly"}), "accounts"); !strings.HasPrefix(acc.Commands[0], "az ad sp update --id "+id) {
+		t.Errorf("a named principal: %q", acc.Commands)
 	}
 }

@@ -19,16 +19,19 @@ func accountsStep(f *facts) Step {
 			"Act from a break-glass account, not one of these: disabling the administrator you are signed in as locks you out."}
 	for _, a := range f.accounts {
 		s.Targets = append(s.Targets, a.String())
-		id := a.id()
-		if a.user() != "" {
-			s.Commands = append(s.Commands,
-				"az rest --method post --url "+Quote("https://graph.microsoft.com/v1.0/users/"+url.PathEscape(id)+"/revokeSignInSessions"),
-				"az ad user update --id "+Quote(id)+" --account-enabled false")
-			continue
+		id := Quote(a.id())
+		revoke := "az rest --method post --url " + Quote("https://graph.microsoft.com/v1.0/users/"+url.PathEscape(a.id())+"/revokeSignInSessions")
+		switch {
+		case a.user() != "":
+			s.Commands = append(s.Commands, revoke, "az ad user update --id "+id+" --account-enabled false")
+		case a.servicePrincipal():
+			s.Commands = append(s.Commands, "az ad sp update --id "+id+" --set accountEnabled=false", "az ad sp credential list --id "+id)
+		default:
+			// An object id alone (a Defender alert's): a user's, or a
+			// service principal's. Each command fails on the other kind.
+			s.Commands = append(s.Commands, revoke+" || az ad sp update --id "+id+" --set accountEnabled=false",
+				"az ad user update --id "+id+" --account-enabled false || az ad sp credential list --id "+id)
 		}
-		s.Commands = append(s.Commands,
-			"az ad sp update --id "+Quote(id)+" --set accountEnabled=false",
-			"az ad sp credential list --id "+Quote(id))
 	}
 	return s
 }
