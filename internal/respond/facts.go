@@ -261,25 +261,22 @@ func isTenantChange(op string) bool {
 
 // quotaOf reads a quota's scope and family from its resource id: the
 // Quota API's {scope}/providers/Microsoft.Quota/quotas/{family}, or the
-// Capacity API's …/locations/{region}/serviceLimits/{family}.
+// Capacity API's /subscriptions/{id}/providers/Microsoft.Capacity/
+// resourceProviders/{provider}/locations/{region}/serviceLimits/{family},
+// whose scope the Quota API (and az quota) names
+// /subscriptions/{id}/providers/{provider}/locations/{region}.
 func quotaOf(id string) (quota, bool) {
-	// Lowered byte for byte: strings.ToLower may change the length of
-	// text that is not UTF-8, and the positions index id.
-	b := []byte(id)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+	p := idParts(id)
+	if family := p["quotas"]; family != "" && lowerHas(id, "/providers/microsoft.quota/quotas/") {
+		scope := id[:len(id)-len(family)-len("/providers/microsoft.quota/quotas/")]
+		return quota{scope: scope, family: family}, strings.HasSuffix(id, "/"+family) && scope != ""
 	}
-	low := string(b)
-	for _, sep := range []string{"/providers/microsoft.quota/quotas/", "/servicelimits/"} {
-		if i := strings.LastIndex(low, sep); i > 0 {
-			family := id[i+len(sep):]
-			if family == "" || strings.Contains(family, "/") {
-				return quota{}, false
-			}
-			return quota{scope: id[:i], family: family}, true
+	if family := p["servicelimits"]; family != "" && strings.HasSuffix(id, "/"+family) {
+		sub, provider, region := p["subscriptions"], p["resourceproviders"], p["locations"]
+		if sub == "" || provider == "" || region == "" {
+			return quota{}, false
 		}
+		return quota{scope: "/subscriptions/" + sub + "/providers/" + provider + "/locations/" + region, family: family}, true
 	}
 	return quota{}, false
 }

@@ -111,7 +111,9 @@ func TestPlanActsOnWhatTheAlertsName(t *testing.T) {
 	if want := []string{"standardNCASv3_T4Family in eastus (subscription 0b1c2d3e-0000-4000-8000-000000000001)", "standardNDSv2Family in westus3 (subscription 0b1c2d3e-0000-4000-8000-000000000001)"}; !slices.Equal(q.Targets, want) {
 		t.Errorf("quota targets %q", q.Targets)
 	}
-	if !slices.Contains(q.Commands, "az quota show --resource-name standardNCASv3_T4Family --scope "+sub+"/providers/microsoft.compute/locations/eastus") {
+	if !slices.Equal(q.Commands, []string{"az quota show --resource-name standardNCASv3_T4Family --scope " + sub + "/providers/microsoft.compute/locations/eastus",
+		// The Capacity API's limit, named as the Quota API names it.
+		"az quota show --resource-name standardNDSv2Family --scope " + sub + "/providers/Microsoft.Compute/locations/westus3"}) {
 		t.Errorf("quota commands %q", q.Commands)
 	}
 	if s := stepOf(t, steps, "subscription"); !slices.Equal(s.Targets, []string{"0b1c2d3e-0000-4000-8000-000000000001"}) {
