@@ -184,7 +184,8 @@ func (rv *receivers) send(ctx context.Context, i int, m *notify.Message, ci cycl
 
 // notified is what notifyCycle did: posts made, ok how many the receivers
 // took; when counted, held and waiting are how many alerts the store
-// holds for them after (refused, and waiting for --notify-every).
+// holds for them after (refused, and waiting for --notify-every), news
+// how much news it holds for receivers that did not take it.
 type notified struct {
 	posts, ok, held, waiting, news int
 	counted                        bool
