@@ -155,7 +155,12 @@ type Report struct {
 	// by a shared address or resource): what a responder would wrongly
 	// suspect.
 	Mixed int
-	Notes []string
+	// Plans are the plans made (respond.Plan, one per incident at high or
+	// critical); PlanActs what the attacks did that a plan must act on,
+	// PlanMissed those no plan acts on, PlanWrong what plans act on that
+	// no attack's account did (ScorePlans).
+	Plans, PlanActs, PlanMissed, PlanWrong int
+	Notes                                  []string
 	// Unexercised are the rules that can alert but no simulated attack
 	// listed and none fired on any tenant: quiet on every benign
 	// background and twin, their recall not measured here (their rule

@@ -12,7 +12,8 @@ import (
 // held to on simulated tenants (docs/detections.md): every attack caught
 // in an incident at high or critical, no such incident of twins or
 // background alone, no attack incident holding someone no attack used,
-// and, tenants hunted together, every alert placed in a tenant. A rule's
+// every such incident's plan acting on all the attack did and on nothing
+// else, and, tenants hunted together, every alert placed in a tenant. A rule's
 // own false positives are not among them: a low or medium rule may fire
 // on look-alikes by design; what pages is the incident. Empty when the
 // run met all of them.
@@ -26,6 +27,12 @@ func (r *Report) Shortfalls() []string {
 	}
 	if r.Mixed > 0 {
 		out = append(out, plural.Count(r.Mixed, "attack incident", "attack incidents")+" holding people no attack used")
+	}
+	if r.PlanMissed > 0 {
+		out = append(out, plural.Count(r.PlanMissed, "thing an attack did", "things the attacks did")+" that no plan acts on")
+	}
+	if r.PlanWrong > 0 {
+		out = append(out, plural.Count(r.PlanWrong, "plan action", "plan actions")+" on what no attack did")
 	}
 	if r.Unplaced > 0 {
 		out = append(out, plural.Count(r.Unplaced, "alert", "alerts")+" placed in no tenant")
@@ -72,6 +79,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Caught         int            `json:"caught"`
 		FalseIncidents int            `json:"false_incidents"`
 		Mixed          int            `json:"mixed_incidents"`
+		Plans          int            `json:"plans"`
+		PlanActs       int            `json:"plan_acts"`
+		PlanMissed     int            `json:"plan_missed"`
+		PlanWrong      int            `json:"plan_wrong"`
 		Unplaced       int            `json:"unplaced_alerts"`
 		Rules          []ruleJSON     `json:"rules"`
 		Scenarios      []scenarioJSON `json:"scenarios"`
@@ -79,7 +90,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Shortfalls     []string       `json:"shortfalls"`
 	}{Command: r.Command(), Tenants: r.Tenants, Seed: r.Seed, Days: r.Days, Size: r.Size, Shape: r.Shape, MachineOS: r.MachineOS,
 		RuleDirs: r.RuleDirs, Attacks: r.Attacks, Twins: r.Twins, Caught: r.Caught, FalseIncidents: r.FalseIncidents,
-		Mixed: r.Mixed, Unplaced: r.Unplaced, Unexercised: r.Unexercised, Shortfalls: r.Shortfalls(),
+		Mixed: r.Mixed, Plans: r.Plans, PlanActs: r.PlanActs, PlanMissed: r.PlanMissed, PlanWrong: r.PlanWrong, Unplaced: r.Unplaced, Unexercised: r.Unexercised, Shortfalls: r.Shortfalls(),
 		Rules: []ruleJSON{}, Scenarios: []scenarioJSON{}}
 	if doc.Shortfalls == nil {
 		doc.Shortfalls = []string{}

@@ -32,6 +32,7 @@ type tally struct {
 	falseIncidents int
 	caught         int                // attacks in an incident at high or critical
 	mixed          int                // such incidents holding people no attack used
+	plans          PlanScore          // their plans, summed (Missed and Wrong noted, not kept)
 	scenarios      map[string]*[2]int // attack scenario -> drawn, caught
 	notes          []note
 }
@@ -222,6 +223,17 @@ func (t *tally) score(where string, truth []simulate.Attack, alerts []alert.Aler
 			t.note(rankMixed, "", "%s incident %q in %s holds alerts of %s, whom no attack used", inc.Severity, inc.Title, where, strings.Join(others, ", "))
 		}
 	}
+	ps := ScorePlans(truth, alerts, incs)
+	t.plans.Plans += ps.Plans
+	t.plans.Acts += ps.Acts
+	for _, m := range ps.Missed {
+		t.plans.Missed = append(t.plans.Missed, m)
+		t.note(rankMiss, "", "no plan acts on %s, which an attack did in %s", m, where)
+	}
+	for _, w := range ps.Wrong {
+		t.plans.Wrong = append(t.plans.Wrong, w)
+		t.note(rankMixed, "", "a plan acts on what no attack did in %s: %s", where, w)
+	}
 	// What a defender is paged for: an incident at high or critical that
 	// holds one of the attack's alerts.
 	for i, x := range truth {
@@ -286,6 +298,10 @@ func (t *tally) merge(u *tally) {
 	t.falseIncidents += u.falseIncidents
 	t.caught += u.caught
 	t.mixed += u.mixed
+	t.plans.Plans += u.plans.Plans
+	t.plans.Acts += u.plans.Acts
+	t.plans.Missed = append(t.plans.Missed, u.plans.Missed...)
+	t.plans.Wrong = append(t.plans.Wrong, u.plans.Wrong...)
 	t.notes = append(t.notes, u.notes...)
 	for name, c := range u.scenarios {
 		n := t.scenario(name)
@@ -311,7 +327,8 @@ func (t *tally) merge(u *tally) {
 // report turns the counts into scores, rules sorted by name, with at most
 // maxNotes notes (negative: all), only those about rule when it is set.
 func (t *tally) report(maxNotes int, rule string) *Report {
-	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught, Mixed: t.mixed}
+	r := &Report{Attacks: t.attacks, Twins: t.twins, FalseIncidents: t.falseIncidents, Caught: t.caught, Mixed: t.mixed,
+		Plans: t.plans.Plans, PlanActs: t.plans.Acts, PlanMissed: len(t.plans.Missed), PlanWrong: len(t.plans.Wrong)}
 	for _, name := range slices.Sorted(maps.Keys(t.scenarios)) {
 		c := t.scenarios[name]
 		r.Scenarios = append(r.Scenarios, ScenarioScore{Scenario: name, Attacks: c[0], Caught: c[1]})

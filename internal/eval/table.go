@@ -157,8 +157,8 @@ func (r *Report) summary() string {
 	if r.Together > 1 {
 		size += fmt.Sprintf(", hunted %d at a time, %s placed in no tenant", r.Together, plural.Count(r.Unplaced, "alert", "alerts"))
 	}
-	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used.",
-		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed)
+	return fmt.Sprintf("%d tenants (seed %d, %d days, %s): %d attacks, %d benign twins; %d of the attacks in an incident at high or critical; %d false incidents at high or critical; %d attack incidents holding people no attack used; %s of what to do, acting on %d of the %d things the attacks did and on %d no attack did.",
+		r.Tenants, r.Seed, r.Days, size, r.Attacks, r.Twins, r.Caught, r.FalseIncidents, r.Mixed, plural.Count(r.Plans, "plan", "plans"), r.PlanActs-r.PlanMissed, r.PlanActs, r.PlanWrong)
 }
 
 // label names a rule for people as the hunt's table does

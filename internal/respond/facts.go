@@ -155,8 +155,11 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 				}
 			}
 		}
+		// A correlation over the whole tenant carries everyone's compute
+		// of its window (a team's training run beside the attack's): the
+		// attack's own is in its actors' alerts.
 		for _, c := range a.Compute {
-			if c.Resource != "" && c.Count > 0 && once("c", c.Resource) {
+			if !a.WholeTenant && c.Resource != "" && c.Count > 0 && once("c", c.Resource) {
 				f.compute = append(f.compute, c)
 			}
 		}

@@ -38,6 +38,9 @@ func attack() (*incident.Incident, map[string]*alert.Alert) {
 			PrincipalIDs: []string{"33333333-3333-4333-8333-333333333333", "44444444-4444-4444-8444-444444444444"},
 			Compute: []alert.Compute{{Service: "aml", Count: 4, Resource: sub + "/resourceGroups/ml/providers/Microsoft.MachineLearningServices/workspaces/w/jobs/sweep-1"},
 				{Service: "aci", Count: 1, Resource: sub + "/resourcegroups/aci/providers/microsoft.containerinstance/containergroups/worker-0"}}},
+		// Everyone's compute of the hour: a colleague's training run too.
+		{ID: "a11", Stage: "deployment", WholeTenant: true, PrincipalIDs: []string{"kim@contoso.example", "ds@contoso.example"},
+			Compute: []alert.Compute{{Service: "vmss", Count: 8, Resource: sub + "/resourcegroups/ml/providers/microsoft.compute/virtualmachinescalesets/train-nd96"}}},
 		{ID: "a8", Stage: "mining", Hosts: []string{"train-0000003"}, IPs: []string{"10.1.0.4", "51.15.65.182"},
 			Resources: []string{sub + "/resourcegroups/g/providers/microsoft.compute/virtualmachinescalesets/train-0/virtualmachines/3"}},
 		{ID: "a9", Stage: "persistence", Principal: "eve_x.example#EXT#@contoso.example", PrincipalIDs: []string{"eve_x.example#ext#@contoso.example"}, Subscription: "0b1c2d3e-0000-4000-8000-000000000001",

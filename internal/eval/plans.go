@@ -1,0 +1,150 @@
+package eval
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/mamori-sec/mamori/internal/alert"
+	"github.com/mamori-sec/mamori/internal/incident"
+	"github.com/mamori-sec/mamori/internal/respond"
+	"github.com/mamori-sec/mamori/internal/simulate"
+)
+
+// PlanScore is how the plans of a tenant's high and critical incidents
+// (respond.Plan) did against what its attacks did: a plan is to act on
+// everything an attack left and on nothing an attack's accounts did not
+// do, for a responder runs it.
+type PlanScore struct {
+	Plans int // plans made: one per incident at high or critical
+	// Acts counts what the attacks did while they went on that a plan
+	// must act on: each machine or other compute they ran, role
+	// assignment they made, quota they raised, access they elevated,
+	// subscription they moved or created.
+	Acts int
+	// Missed are those of Acts no plan acts on; Wrong what a plan acts
+	// on that no attack's account did: an account cut off, compute
+	// stopped, a role assignment removed (compute Azure refused
+	// included: it ran nothing).
+	Missed, Wrong []string
+}
+
+// ScorePlans scores the plans of incs, made from alerts, against the
+// attacks the tenant held (truth.Attacks; twins' accounts are no attack's).
+func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident.Incident) PlanScore {
+	var s PlanScore
+	attacker := map[string]bool{}
+	for _, a := range attacks {
+		if !a.Twin {
+			for _, p := range a.Principals {
+				attacker[strings.ToLower(p)] = true
+			}
+		}
+	}
+	byAttacker := func(a *alert.Alert) bool {
+		return slices.ContainsFunc(a.Acting(), func(id string) bool { return attacker[strings.ToLower(id)] })
+	}
+	// During an attack, by its own accounts: an account taken over also
+	// did its owner's work before and after, which is not the attack's.
+	during := func(a *alert.Alert) bool {
+		return slices.ContainsFunc(attacks, func(x simulate.Attack) bool {
+			return !x.Twin && !a.Time.Before(x.Start) && !a.Time.After(x.End) &&
+				slices.ContainsFunc(a.Acting(), func(id string) bool { return slices.Contains(x.Principals, strings.ToLower(id)) })
+		})
+	}
+	made, did := map[string]bool{}, map[string]bool{}
+	need := func(what string) { did[strings.ToLower(what)] = true }
+	byID := make(map[string]*alert.Alert, len(alerts))
+	for i := range alerts {
+		a := &alerts[i]
+		byID[a.ID] = a
+		if a.Suppressed != nil || !byAttacker(a) {
+			continue
+		}
+		in := during(a)
+		note := func(r string) {
+			made[strings.ToLower(r)] = true
+			if in {
+				need(r)
+			}
+		}
+		for _, c := range a.Compute {
+			if c.Count > 0 {
+				note(c.Resource)
+			}
+		}
+		for _, r := range a.Resources {
+			low := strings.ToLower(r)
+			switch {
+			case strings.Contains(low, "/roleassignments/"):
+				note(r)
+			case strings.Contains(low, "/microsoft.quota/quotas/") && in:
+				need("--resource-name " + low[strings.LastIndex(low, "/")+1:])
+			case strings.Contains(low, "/microsoft.subscription/aliases/") && in:
+				need("az account alias show --name " + low[strings.LastIndex(low, "/")+1:])
+			}
+		}
+		for _, e := range a.Evidence {
+			op := strings.ToLower(e.Operation)
+			switch {
+			case !in:
+			case strings.Contains(op, "elevateaccess"):
+				need("--role 'user access administrator' --scope /")
+			case strings.Contains(op, "changetenantrequest") && a.Subscription != "":
+				need(a.Subscription)
+			}
+		}
+	}
+	names := incident.NamesOf(alerts)
+	var acted strings.Builder // every plan's targets and commands, lower case
+	for i := range incs {
+		in := &incs[i]
+		if in.Severity < alert.High {
+			continue
+		}
+		s.Plans++
+		for _, step := range respond.Plan(in, byID, names) {
+			for _, t := range slices.Concat(step.Targets, step.Commands) {
+				acted.WriteString(strings.ToLower(t) + "\n")
+			}
+			switch step.Action {
+			case "accounts":
+				for _, c := range step.Commands {
+					if !namesAttacker(c, attacker) {
+						s.Wrong = append(s.Wrong, in.ID+": "+c)
+					}
+				}
+			case "compute", "role_assignments":
+				for _, r := range step.Targets {
+					if !made[strings.ToLower(r)] {
+						s.Wrong = append(s.Wrong, in.ID+": "+step.Action+" "+r)
+					}
+				}
+			}
+		}
+	}
+	all := acted.String()
+	for what := range did {
+		s.Acts++
+		if !strings.Contains(all, what) {
+			s.Missed = append(s.Missed, what)
+		}
+	}
+	slices.Sort(s.Missed)
+	return s
+}
+
+// namesAttacker reports whether a command names an attack's account (a
+// UPN in a URL is escaped).
+func namesAttacker(c string, attacker map[string]bool) bool {
+	if u, err := url.PathUnescape(c); err == nil {
+		c = u
+	}
+	c = strings.ToLower(c)
+	for id := range attacker {
+		if strings.Contains(c, id) {
+			return true
+		}
+	}
+	return false
+}
