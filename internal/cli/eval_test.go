@@ -41,6 +41,10 @@ func TestEvalJSONAndCheck(t *testing.T) {
 	var doc struct {
 		Attacks, Caught int
 		FalseIncidents  int `json:"false_incidents"`
+		Plans           int
+		PlanActs        int `json:"plan_acts"`
+		PlanMissed      int `json:"plan_missed"`
+		PlanWrong       int `json:"plan_wrong"`
 		Rules           []struct {
 			Rule   string
 			TP, FN int
@@ -58,6 +62,10 @@ func TestEvalJSONAndCheck(t *testing.T) {
 	}
 	if doc.Attacks == 0 || doc.Caught != doc.Attacks || attacks != doc.Attacks || doc.FalseIncidents != 0 || doc.Shortfalls == nil || len(doc.Shortfalls) != 0 || len(doc.Rules) == 0 {
 		t.Errorf("report %+v", doc)
+	}
+	// The attacks' incidents come with what to do, acting on all they did.
+	if doc.Plans == 0 || doc.PlanActs == 0 || doc.PlanMissed != 0 || doc.PlanWrong != 0 {
+		t.Errorf("plans %d, acting on %d things less %d missed, %d wrong", doc.Plans, doc.PlanActs, doc.PlanMissed, doc.PlanWrong)
 	}
 	noisy := filepath.Join(t.TempDir(), "noisy.yml")
 	os.WriteFile(noisy, []byte(`title: Every VM write
@@ -77,6 +85,10 @@ level: critical
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFindings || doc.FalseIncidents == 0 ||
 		!strings.Contains(errs, "mamori eval: short of the goal: ") || !strings.Contains(errs, "false incident") || !slices.ContainsFunc(doc.Shortfalls, func(s string) bool { return strings.Contains(s, "false incident") }) {
 		t.Errorf("a noisy rule: exit %d, stderr %q, %v, shortfalls %q", code, errs, err, doc.Shortfalls)
+	}
+	// Its false incidents' plans would cut off people no attack used.
+	if doc.PlanWrong == 0 || !slices.ContainsFunc(doc.Shortfalls, func(s string) bool { return strings.Contains(s, "on what no attack did") }) {
+		t.Errorf("a noisy rule: %d plan actions on what no attack did, shortfalls %q", doc.PlanWrong, doc.Shortfalls)
 	}
 	if code, _, errs := run(t, "", "eval", "--tenants", "1", "--format", "yaml"); code != ExitUsage || !strings.Contains(errs, "--format") {
 		t.Errorf("--format yaml: exit %d, %q", code, errs)
