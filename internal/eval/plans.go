@@ -18,7 +18,8 @@ import (
 type PlanScore struct {
 	Plans int // plans made: one per incident at high or critical
 	// Acts counts what the attacks did while they went on that a plan
-	// must act on: each machine or other compute they ran, role
+	// must act on: each machine or other compute they ran (their alerts',
+	// and the creates of their accounts no alert carried), role
 	// assignment they made, quota they raised, access they elevated,
 	// subscription they moved or created.
 	Acts int
@@ -92,6 +93,23 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 				need("--role 'user access administrator' --scope /")
 			case strings.Contains(op, "changetenantrequest") && a.Subscription != "":
 				need(a.Subscription)
+			}
+		}
+	}
+	// The creates of an incident's actors no alert carried (priced in its
+	// cost, stopped by its plan): the attacks' when an attack's account
+	// made them, and theirs to act on when it made them during its attack.
+	for i := range incs {
+		for _, c := range incs[i].Created {
+			if c.Compute.Count == 0 || !slices.ContainsFunc(c.Principals, func(p string) bool { return attacker[strings.ToLower(p)] }) {
+				continue
+			}
+			made[strings.ToLower(c.Compute.Resource)] = true
+			if slices.ContainsFunc(attacks, func(x simulate.Attack) bool {
+				return !x.Twin && !c.Time.Before(x.Start) && !c.Time.After(x.End) &&
+					slices.ContainsFunc(c.Principals, func(p string) bool { return slices.Contains(x.Principals, strings.ToLower(p)) })
+			}) {
+				need(c.Compute.Resource)
 			}
 		}
 	}

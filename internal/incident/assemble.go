@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -60,18 +61,33 @@ func assemble(as []*alert.Alert, stages [][]string, nodes []int, prices *Prices,
 // no alert carried (Options.Created), each create once with those its
 // alerts carry (mergeCompute), and lifts its severity to what that cost
 // reaches.
-func (in *Incident) reprice(as []*alert.Alert, extra []alert.Compute, prices *Prices, floor []FloorStep) {
+func (in *Incident) reprice(as []*alert.Alert, extra []Created, prices *Prices, floor []FloorStep) {
 	items := ComputeOf(as)
-	items = mergeCompute(append(items, extra...))
-	in.Cost = prices.Cost(items)
+	for _, c := range extra {
+		items = append(items, c.Compute)
+	}
+	in.Cost = prices.Cost(mergeCompute(items))
 	var regions uniqueList
 	regions.add(in.Regions...)
 	for _, c := range extra {
-		regions.add(record.Region(c.Region))
+		regions.add(record.Region(c.Compute.Region))
 	}
 	in.Regions = regions.list
 	in.Severity = max(in.Severity, floorOf(floor, in.Cost.USDPerHour))
 	in.Title = title(in, as)
+	// Each create once (its first record), in an order of their own:
+	// how many records of one a hunt read depends on how it read them.
+	slices.SortStableFunc(extra, func(a, b Created) int {
+		return cmp.Or(strings.Compare(a.Compute.Resource, b.Compute.Resource), a.Time.Compare(b.Time), strings.Compare(a.Compute.Operation, b.Compute.Operation))
+	})
+	in.Created = in.Created[:0]
+	for _, c := range extra {
+		if n := len(in.Created); n > 0 && c.Compute.Resource != "" && in.Created[n-1].Compute.Resource == c.Compute.Resource {
+			in.Created[n-1].Compute.Count = max(in.Created[n-1].Compute.Count, c.Compute.Count) // as priced: its largest count ran
+			continue
+		}
+		in.Created = append(in.Created, c)
+	}
 }
 
 // raise lifts the severity of an incident whose alerts cover several

@@ -60,8 +60,9 @@ func indexCreated(cs []Created) createdIndex {
 
 // of is the compute the principals of an incident's alerts created from
 // its first alert to after past its end: each create once, however many
-// principal ids of it the alerts name.
-func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration) []alert.Compute {
+// principal ids of it the alerts name. A correlation over the whole
+// tenant names everyone of its window, who are not the incident's.
+func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration) []Created {
 	if idx == nil {
 		return nil
 	}
@@ -71,8 +72,11 @@ func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration)
 	// principal, who made tens of thousands of machines.
 	principals := map[string]bool{}
 	seen := map[*Created]bool{}
-	var out []alert.Compute
+	var out []Created
 	for _, a := range as {
+		if a.WholeTenant {
+			continue // everyone of its window: not the incident's actors
+		}
 		for _, p := range a.PrincipalIDs {
 			if p = strings.ToLower(p); principals[p] {
 				continue
@@ -83,7 +87,7 @@ func (idx createdIndex) of(in *Incident, as []*alert.Alert, after time.Duration)
 			for ; i < len(l) && !l[i].Time.After(to); i++ {
 				if c := l[i]; !seen[c] {
 					seen[c] = true
-					out = append(out, c.Compute)
+					out = append(out, *c)
 				}
 			}
 		}
@@ -126,7 +130,7 @@ func CreatedSpans(incs []Incident, alerts []alert.Alert, after time.Duration) ma
 	out := map[[2]string][]Span{}
 	for _, a := range alerts {
 		s, ok := spans[a.Incident]
-		if !ok {
+		if !ok || a.WholeTenant {
 			continue
 		}
 		for _, p := range a.PrincipalIDs {

@@ -35,6 +35,12 @@ type Incident struct {
 	Regions       []string       `json:"regions,omitempty"` // where compute was created
 	Hosts         []string       `json:"hosts,omitempty"`   // machines its alerts name by host name (to isolate)
 	Cost          Cost           `json:"cost"`
+	// Created are the creates of its actors from its first alert to a
+	// while past its end that no alert of it carries (Options.Created),
+	// priced in Cost, each once: what to stop beside its alerts' compute
+	// (respond.Plan), who made it and when. Not in its JSON form: a mass
+	// deployment is tens of thousands.
+	Created []Created `json:"-"`
 }
 
 // StageAlerts is one kill-chain stage and the alerts in it, in time order.

@@ -190,7 +190,54 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 			f.signIns = appendPublic(f.signIns, a, once, "ip")
 		}
 	}
+	// The creates of its actors no alert carried (a small VM no rule
+	// alerts on, made with the stolen account), each while its maker was
+	// acting in the incident: an incident of two attacks spans both, and
+	// the second's account made its owner's machines before it was
+	// taken.
+	acting := actingSpans(in, byID)
+	for _, c := range in.Created {
+		made := slices.ContainsFunc(c.Principals, func(p string) bool {
+			s, ok := acting[strings.ToLower(p)]
+			return ok && s.Holds(c.Time)
+		})
+		if made && c.Compute.Resource != "" && c.Compute.Count > 0 && once("c", c.Compute.Resource) {
+			f.compute = append(f.compute, c.Compute)
+		}
+	}
 	return f
+}
+
+// actingSpans are, by id (lower case), when each of an incident's actors
+// acted in it: from its first alert to incident.DefaultCreatedAfter past
+// its last, as the incident prices creates.
+func actingSpans(in *incident.Incident, byID map[string]*alert.Alert) map[string]incident.Span {
+	out := map[string]incident.Span{}
+	for _, e := range in.Timeline {
+		a := byID[e.Alert]
+		if a == nil || a.Suppressed != nil {
+			continue
+		}
+		to := a.Time
+		if a.LastTime.After(to) {
+			to = a.LastTime
+		}
+		to = to.Add(incident.DefaultCreatedAfter)
+		for _, id := range a.Acting() {
+			if id = strings.ToLower(id); id == "" {
+				continue
+			}
+			s, ok := out[id]
+			if !ok || a.Time.Before(s.From) {
+				s.From = a.Time
+			}
+			if to.After(s.To) {
+				s.To = to
+			}
+			out[id] = s
+		}
+	}
+	return out
 }
 
 // actor returns the account the alert is about, joined to one found
