@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mamori-sec/mamori/internal/alert"
 	"github.com/mamori-sec/mamori/internal/incident"
@@ -42,15 +43,15 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 			}
 		}
 	}
-	byAttacker := func(a *alert.Alert) bool {
-		return slices.ContainsFunc(a.Acting(), func(id string) bool { return attacker[strings.ToLower(id)] })
+	byAttacker := func(ids []string) bool {
+		return slices.ContainsFunc(ids, func(id string) bool { return attacker[strings.ToLower(id)] })
 	}
 	// During an attack, by its own accounts: an account taken over also
 	// did its owner's work before and after, which is not the attack's.
-	during := func(a *alert.Alert) bool {
+	during := func(at time.Time, ids []string) bool {
 		return slices.ContainsFunc(attacks, func(x simulate.Attack) bool {
-			return !x.Twin && !a.Time.Before(x.Start) && !a.Time.After(x.End) &&
-				slices.ContainsFunc(a.Acting(), func(id string) bool { return slices.Contains(x.Principals, strings.ToLower(id)) })
+			return !x.Twin && !at.Before(x.Start) && !at.After(x.End) &&
+				slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(x.Principals, strings.ToLower(id)) })
 		})
 	}
 	made, did := map[string]bool{}, map[string]bool{}
@@ -59,10 +60,10 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 	for i := range alerts {
 		a := &alerts[i]
 		byID[a.ID] = a
-		if a.Suppressed != nil || !byAttacker(a) {
+		if a.Suppressed != nil || !byAttacker(a.Acting()) {
 			continue
 		}
-		in := during(a)
+		in := during(a.Time, a.Acting())
 		note := func(r string) {
 			made[strings.ToLower(r)] = true
 			if in {
@@ -101,14 +102,11 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 	// made them, and theirs to act on when it made them during its attack.
 	for i := range incs {
 		for _, c := range incs[i].Created {
-			if c.Compute.Count == 0 || !slices.ContainsFunc(c.Principals, func(p string) bool { return attacker[strings.ToLower(p)] }) {
+			if c.Compute.Count == 0 || !byAttacker(c.Principals) {
 				continue
 			}
 			made[strings.ToLower(c.Compute.Resource)] = true
-			if slices.ContainsFunc(attacks, func(x simulate.Attack) bool {
-				return !x.Twin && !c.Time.Before(x.Start) && !c.Time.After(x.End) &&
-					slices.ContainsFunc(c.Principals, func(p string) bool { return slices.Contains(x.Principals, strings.ToLower(p)) })
-			}) {
+			if during(c.Time, c.Principals) {
 				need(c.Compute.Resource)
 			}
 		}
