@@ -205,7 +205,7 @@ const incidentReach = 7 * 24 * time.Hour
 type cycleIncidents struct {
 	incs     []incident.Incident
 	formerly map[string][]string
-	plans    map[string][]respond.Step // what to do, for the high and critical
+	plans    map[string][]respond.Step // what to do, from all its alerts the store holds (a message tells only its cycle's)
 }
 
 // storeIncidentsOf names, for each alert of the lists, its incident as
@@ -235,28 +235,7 @@ func storeIncidentsOf(ctx context.Context, st *store.Store, iopts incident.Optio
 			}
 		}
 	}
-	return cycleIncidents{incs: incs, formerly: formerIDs(as, stored), plans: plans(as, incs)}, nil
-}
-
-// plans says what to do about each high or critical incident, from all
-// its alerts the store holds (a message tells only its cycle's).
-func plans(as []alert.Alert, incs []incident.Incident) map[string][]respond.Step {
-	var out map[string][]respond.Step
-	var byID map[string]*alert.Alert
-	names := incident.NamesOf(as)
-	for i := range incs {
-		if incs[i].Severity < alert.High {
-			continue
-		}
-		if byID == nil {
-			out, byID = map[string][]respond.Step{}, make(map[string]*alert.Alert, len(as))
-			for j := range as {
-				byID[as[j].ID] = &as[j]
-			}
-		}
-		out[incs[i].ID] = respond.Plan(&incs[i], byID, names)
-	}
-	return out
+	return cycleIncidents{incs: incs, formerly: formerIDs(as, stored), plans: respond.Plans(incs, as)}, nil
 }
 
 // formerIDs are, by incident, the other ids its alerts were stored under

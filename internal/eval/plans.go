@@ -56,10 +56,8 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 	}
 	made, did := map[string]bool{}, map[string]bool{}
 	need := func(what string) { did[strings.ToLower(what)] = true }
-	byID := make(map[string]*alert.Alert, len(alerts))
 	for i := range alerts {
 		a := &alerts[i]
-		byID[a.ID] = a
 		if a.Suppressed != nil || !byAttacker(a.Acting()) {
 			continue
 		}
@@ -111,15 +109,12 @@ func ScorePlans(attacks []simulate.Attack, alerts []alert.Alert, incs []incident
 			}
 		}
 	}
-	names := incident.NamesOf(alerts)
+	plans := respond.Plans(incs, alerts)
+	s.Plans = len(plans)
 	var acted strings.Builder // every plan's targets and commands, lower case
 	for i := range incs {
 		in := &incs[i]
-		if in.Severity < alert.High {
-			continue
-		}
-		s.Plans++
-		for _, step := range respond.Plan(in, byID, names) {
+		for _, step := range plans[in.ID] {
 			for _, t := range slices.Concat(step.Targets, step.Commands) {
 				acted.WriteString(strings.ToLower(t) + "\n")
 			}

@@ -250,9 +250,7 @@ func incidentView(in *incident.Incident, byID map[string]*alert.Alert, names inc
 		iv.Steps = append(iv.Steps, step{Name: strings.ReplaceAll(s, "_", " "), Seen: ok, N: n})
 	}
 	iv.Cost = costOf(&in.Cost)
-	if in.Severity >= alert.High {
-		iv.Plan = planOf(respond.Plan(in, byID, names))
-	}
+	iv.Plan = planOf(respond.Plan(in, byID, names))
 	iv.Timeline = timelineSVG(in)
 	quiet := 0
 	for _, e := range in.Timeline {

@@ -176,17 +176,24 @@ func roundUSD(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 // (an autoscale setting's floor is priced as its target's machines, whose
 // priority the setting does not name). Items without a resource count
 // once per correlation id, and those with neither once each.
-// A correlation over the whole tenant carries everyone's compute of its
-// window (a team's training run beside the attack's): its items are not
-// the incident's; the creates of its actors are (Options.Created).
 func ComputeOf(alerts []*alert.Alert) []alert.Compute {
 	var all []alert.Compute
 	for _, a := range alerts {
-		if !a.WholeTenant {
-			all = append(all, a.Compute...)
-		}
+		all = append(all, OwnCompute(a)...)
 	}
 	return mergeCompute(all)
+}
+
+// OwnCompute is the compute an alert's incident is to price and stop: the
+// alert's, but none of a correlation over the whole tenant, which carries
+// everyone's compute of its window (a team's training run beside the
+// attack's); the creates of the incident's actors are its own
+// (Options.Created).
+func OwnCompute(a *alert.Alert) []alert.Compute {
+	if a.WholeTenant {
+		return nil
+	}
+	return a.Compute
 }
 
 // mergeCompute counts each create of items once, as ComputeOf says.

@@ -80,9 +80,7 @@ func writeIncidentTable(w io.Writer, alerts []alert.Alert, opts Options) error {
 			return err
 		}
 		var plan strings.Builder
-		if in.Severity >= alert.High {
-			writePlan(&plan, in, respond.Plan(in, byID, names))
-		}
+		writePlan(&plan, in, respond.Plan(in, byID, names))
 		plan.WriteString("\n")
 		if _, err := io.WriteString(w, plan.String()); err != nil {
 			return err

@@ -21,17 +21,10 @@ type incidentJSON struct {
 // indented JSON array (`[]` for none): hunt's --incidents, for whoever
 // automates on an attack rather than on its alerts.
 func WriteIncidents(w io.Writer, incs []incident.Incident, alerts []alert.Alert) error {
-	byID := make(map[string]*alert.Alert, len(alerts))
-	for i := range alerts {
-		byID[alerts[i].ID] = &alerts[i]
-	}
-	names := incident.NamesOf(alerts)
+	plans := respond.Plans(incs, alerts)
 	out := make([]incidentJSON, len(incs))
 	for i := range incs {
-		out[i].Incident = incs[i]
-		if incs[i].Severity >= alert.High {
-			out[i].Response = respond.Plan(&incs[i], byID, names)
-		}
+		out[i] = incidentJSON{Incident: incs[i], Response: plans[incs[i].ID]}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

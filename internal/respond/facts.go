@@ -133,11 +133,13 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 		seen[k] = true
 		return true
 	}
+	var as []*alert.Alert // the incident's, suppressed ones aside
 	for _, e := range in.Timeline {
-		a := byID[e.Alert]
-		if a == nil || a.Suppressed != nil {
-			continue
+		if a := byID[e.Alert]; a != nil && a.Suppressed == nil {
+			as = append(as, a)
 		}
+	}
+	for _, a := range as {
 		acct := f.actor(a, names)
 		ops := operations(a)
 		if acct != nil && slices.ContainsFunc(ops, isElevation) && !slices.Contains(f.elevated, acct) {
@@ -153,14 +155,6 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 				if q, ok := quotaOf(r); ok && once("q", r) {
 					f.quotas = append(f.quotas, q)
 				}
-			}
-		}
-		// A correlation over the whole tenant carries everyone's compute
-		// of its window (a team's training run beside the attack's): the
-		// attack's own is in its actors' alerts.
-		for _, c := range a.Compute {
-			if !a.WholeTenant && c.Resource != "" && c.Count > 0 && once("c", c.Resource) {
-				f.compute = append(f.compute, c)
 			}
 		}
 		if slices.ContainsFunc(ops, isAliasWrite) {
@@ -190,12 +184,21 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 			f.signIns = appendPublic(f.signIns, a, once, "ip")
 		}
 	}
+	// The compute its alerts carry (incident.OwnCompute: not a
+	// correlation's over the whole tenant, which is everyone's).
+	for _, a := range as {
+		for _, c := range incident.OwnCompute(a) {
+			if c.Resource != "" && c.Count > 0 && once("c", c.Resource) {
+				f.compute = append(f.compute, c)
+			}
+		}
+	}
 	// The creates of its actors no alert carried (a small VM no rule
 	// alerts on, made with the stolen account), each while its maker was
 	// acting in the incident: an incident of two attacks spans both, and
 	// the second's account made its owner's machines before it was
 	// taken.
-	acting := actingSpans(in, byID)
+	acting := actingSpans(as)
 	for _, c := range in.Created {
 		made := slices.ContainsFunc(c.Principals, func(p string) bool {
 			s, ok := acting[strings.ToLower(p)]
@@ -208,16 +211,12 @@ func gather(in *incident.Incident, byID map[string]*alert.Alert, names incident.
 	return f
 }
 
-// actingSpans are, by id (lower case), when each of an incident's actors
-// acted in it: from its first alert to incident.DefaultCreatedAfter past
-// its last, as the incident prices creates.
-func actingSpans(in *incident.Incident, byID map[string]*alert.Alert) map[string]incident.Span {
+// actingSpans are, by id (lower case), when each actor of an incident's
+// alerts acted in it: from its first alert to incident.DefaultCreatedAfter
+// past its last, as the incident prices creates.
+func actingSpans(as []*alert.Alert) map[string]incident.Span {
 	out := map[string]incident.Span{}
-	for _, e := range in.Timeline {
-		a := byID[e.Alert]
-		if a == nil || a.Suppressed != nil {
-			continue
-		}
+	for _, a := range as {
 		to := a.Time
 		if a.LastTime.After(to) {
 			to = a.LastTime

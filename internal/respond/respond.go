@@ -29,12 +29,21 @@ type Step struct {
 	Commands []string `json:"commands,omitempty"`
 }
 
+// Planned is the least severity of an incident with a plan: below it are
+// a team's routine GPU work and quota raises, whose accounts no one should
+// be told to cut off.
+const Planned = alert.High
+
 // Plan is what to do about in, whose alerts byID holds (alerts of other
-// incidents there are not read). names are the names the hunt read for
-// principals named by object id (incident.NamesOf). An incident with
-// nothing to act on (a lone sign-in from a cloud address) still gets the
-// evidence and posture steps: someone has to look.
+// incidents there are not read); nil for an incident below Planned. names
+// are the names the hunt read for principals named by object id
+// (incident.NamesOf). An incident with nothing to act on (a lone sign-in
+// from a cloud address) still gets the evidence and posture steps:
+// someone has to look.
 func Plan(in *incident.Incident, byID map[string]*alert.Alert, names incident.Names) []Step {
+	if in.Severity < Planned {
+		return nil
+	}
 	f := gather(in, byID, names)
 	var steps []Step
 	add := func(s Step) {
@@ -54,6 +63,27 @@ func Plan(in *incident.Incident, byID map[string]*alert.Alert, names incident.Na
 	add(networkStep(f))
 	add(postureStep(in, f))
 	return steps
+}
+
+// Plans are the plans of incs (Plan), by incident id, made from alerts:
+// those incs were built from, all of each incident's.
+func Plans(incs []incident.Incident, alerts []alert.Alert) map[string][]Step {
+	out := map[string][]Step{}
+	var byID map[string]*alert.Alert
+	var names incident.Names
+	for i := range incs {
+		if incs[i].Severity < Planned {
+			continue
+		}
+		if byID == nil {
+			byID, names = make(map[string]*alert.Alert, len(alerts)), incident.NamesOf(alerts)
+			for j := range alerts {
+				byID[alerts[j].ID] = &alerts[j]
+			}
+		}
+		out[incs[i].ID] = Plan(&incs[i], byID, names)
+	}
+	return out
 }
 
 // evidenceStep keeps the logs before anything is changed: Azure keeps the
