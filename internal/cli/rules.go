@@ -65,6 +65,14 @@ func loadRules(cmd string, dirs []string, onlyUser bool, stderr, warn io.Writer)
 	if bad > 10 {
 		fmt.Fprintf(warn, "mamori: … and %s (mamori rules validate shows all)\n", plural.Count(bad-10, "more invalid rule", "more invalid rules"))
 	}
+	for _, v := range set.Values {
+		if v.Err != nil {
+			fmt.Fprintf(warn, "mamori: placeholder values of %s not used: %s\n", report.Terminal(v.Source), report.Terminal(v.Err.Error()))
+		} else if v.Ignored > 0 {
+			fmt.Fprintf(warn, "mamori: %s: its vars give placeholders' values; its %s not applied (mamori maps fields itself)\n",
+				report.Terminal(v.Source), plural.Count(v.Ignored, "transformation is", "transformations are"))
+		}
+	}
 	// A hunt with no rule finds nothing, and "no alerts" would read as a
 	// clean tenant. Listing them is another matter: it says why.
 	if cmd != "rules list" && !slices.ContainsFunc(set.Rules, func(r *rules.Rule) bool {
@@ -159,6 +167,22 @@ type ruleEntry struct {
 	Version int      `json:"version,omitempty"`
 }
 
+// valuesEntry lists a file of placeholder values as rules list shows a
+// rule: its status "placeholders", its title the names it gives.
+func valuesEntry(v *rules.Values) ruleEntry {
+	e := ruleEntry{Name: fileName(v.Source), Kind: "placeholders", Status: "placeholders", Source: v.Source,
+		Title: "values of " + strings.Join(v.Names(), ", ")}
+	if v.Err != nil {
+		e.Status, e.Reason = string(rules.Invalid), errText(v.Err)
+	}
+	return e
+}
+
+// fileName is a file's name without its folder and extension.
+func fileName(p string) string {
+	return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+}
+
 func entryOf(r *rules.Rule) ruleEntry {
 	e := ruleEntry{Name: r.Name, Status: string(r.Status), Reason: errText(r.Err), Source: r.Source, Version: r.Version}
 	if s := r.Sigma; s != nil {
@@ -182,18 +206,24 @@ func rulesList(args []string, stdout, stderr io.Writer) int {
 	if set == nil {
 		return code
 	}
+	entries := make([]ruleEntry, 0, len(set.Rules)+len(set.Values))
+	for _, r := range set.Rules {
+		entries = append(entries, entryOf(r))
+	}
+	for _, v := range set.Values {
+		entries = append(entries, valuesEntry(v))
+	}
 	switch *format {
 	case "jsonl":
-		for _, r := range set.Rules {
-			if err := report.WriteJSONLine(stdout, entryOf(r)); err != nil {
+		for _, e := range entries {
+			if err := report.WriteJSONLine(stdout, e); err != nil {
 				return ExitError
 			}
 		}
 	case "table":
 		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tTITLE\tLEVEL\tSTATUS\tSOURCE")
-		for _, r := range set.Rules {
-			e := entryOf(r)
+		for _, e := range entries {
 			st := e.Status
 			if e.Reason != "" {
 				st += ": " + e.Reason
@@ -250,7 +280,12 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 			problems = append(problems, fmt.Errorf("%s: %s: %s: %s", ruleAt(r), r.Name, r.Status, errText(r.Err)))
 		}
 	}
-	if len(set.Rules) == 0 {
+	for _, v := range all.Values {
+		if v.Err != nil {
+			problems = append(problems, fmt.Errorf("%s:%d: placeholder values not used: %s", v.Source, v.Line, errText(v.Err)))
+		}
+	}
+	if len(set.Rules) == 0 && len(all.Values) == 0 {
 		fmt.Fprintln(stdout, "no rule files (*.yml, *.yaml) found")
 		return ExitError
 	}
@@ -264,6 +299,15 @@ func rulesValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%d of %s %s problems\n", len(problems), plural.Count(len(set.Rules), "rule", "rules"), verb)
 		return ExitError
+	}
+	var names []string
+	for _, v := range all.Values {
+		names = append(names, v.Names()...)
+	}
+	if len(names) > 0 {
+		slices.Sort(names)
+		fmt.Fprintf(stdout, "%s valid, and values of %s\n", plural.Count(len(set.Rules), "rule", "rules"), report.Terminal(strings.Join(names, ", ")))
+		return ExitOK
 	}
 	fmt.Fprintf(stdout, "%s valid\n", plural.Count(len(set.Rules), "rule", "rules"))
 	return ExitOK

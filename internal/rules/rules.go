@@ -54,8 +54,19 @@ type Rule struct {
 // Set is a loaded catalogue.
 type Set struct {
 	Rules    []*Rule
+	Values   []*Values // the files of placeholder values (placeholders.go)
 	Resolver *fields.Resolver
 	corr     *correlate.Set // the correlations that compiled, checked at load
+	opt      sigma.Options  // the placeholders' values, once every file is read
+	parsed   []parsed       // the rule files read, compiled once all are
+}
+
+// parsed is a rule file's documents before they compile, or the file
+// that did not parse, kept in its place in the order files are read.
+type parsed struct {
+	source string
+	docs   []*sigma.Rule
+	bad    *Rule
 }
 
 // Options say which rules to load.
@@ -114,6 +125,18 @@ func Load(opt Options) (*Set, error) {
 			errs = append(errs, err)
 		}
 	}
+	// Placeholders' values may come from any file given, before or after
+	// the rules that use them.
+	s.opt.Placeholders = s.placeholders()
+	for _, p := range s.parsed {
+		if p.bad != nil {
+			s.Rules = append(s.Rules, p.bad)
+		}
+		for _, d := range p.docs {
+			s.Rules = append(s.Rules, s.compile(d, p.source))
+		}
+	}
+	s.parsed = nil
 	s.link()
 	s.checkCorrelations()
 	if err := s.applyFilters(); err != nil {
@@ -154,17 +177,22 @@ func isRuleFile(p string) bool {
 	return ext == ".yml" || ext == ".yaml"
 }
 
-// add parses one file; each document becomes a Rule.
+// add parses one file: placeholder values, or rules, each document of
+// which becomes a Rule when every file is read.
 func (s *Set) add(source string, b []byte) {
+	if v := valuesDoc(source, b); v != nil {
+		s.Values = append(s.Values, v)
+		return
+	}
 	docs, err := sigma.Parse(b)
 	if err != nil {
-		s.Rules = append(s.Rules, &Rule{Name: fileName(source), Source: source, Status: Invalid, Err: err})
+		s.parsed = append(s.parsed, parsed{source: source, bad: &Rule{Name: fileName(source), Source: source, Status: Invalid, Err: err}})
 		return
 	}
 	for _, d := range docs {
 		d.Source = source
-		s.Rules = append(s.Rules, s.compile(d, source))
 	}
+	s.parsed = append(s.parsed, parsed{source: source, docs: docs})
 }
 
 func fileName(source string) string {
@@ -189,9 +217,9 @@ func (s *Set) compile(d *sigma.Rule, source string) *Rule {
 		r.Status = Correlation
 		return r
 	case sigma.KindFilter:
-		f, err := sigma.CompileFilter(d, s.Resolver, nil)
+		f, err := sigma.CompileFilter(d, s.Resolver, &s.opt)
 		if err != nil {
-			r.Status, r.Err = statusOf(err), err
+			r.Status, r.Err = statusOf(err), placeholderHint(err)
 			return r
 		}
 		r.Filter, r.Status = f, Filter
@@ -206,9 +234,9 @@ func (s *Set) compile(d *sigma.Rule, source string) *Rule {
 		return r
 	}
 	r.Kinds = kinds
-	c, err := sigma.Compile(d, s.Resolver, nil)
+	c, err := sigma.Compile(d, s.Resolver, &s.opt)
 	if err != nil {
-		r.Status, r.Err = statusOf(err), err
+		r.Status, r.Err = statusOf(err), placeholderHint(err)
 		return r
 	}
 	r.Compiled, r.Status = c, Compiled
