@@ -216,8 +216,8 @@ func TestSummaryDescribesWhatTheHuntSaw(t *testing.T) {
 			t.Errorf("not_seen %s: %+v", g.Kind, g)
 		}
 	}
-	if !slices.Equal(kinds, []string{"audit", "flow", "dns", "process"}) {
-		t.Errorf("not seen: %v, want audit, flow, dns, process", kinds)
+	if !slices.Equal(kinds, []string{"audit", "flow", "dns", "process", "riskdetection"}) {
+		t.Errorf("not seen: %v, want audit, flow, dns, process, riskdetection", kinds)
 	}
 	if g := s.NotSeen[0]; !slices.Equal(g.Rules, []string{"azure.identity.elevate_access.audit"}) ||
 		!slices.Equal(g.Correlations, []string{"azure.identity.new_account_privileged"}) || g.Export != "Entra diagnostic setting AuditLogs" {
@@ -262,8 +262,8 @@ func TestSummaryOfAHuntThatSawEverything(t *testing.T) {
 		kinds = append(kinds, r.Kind)
 		events += r.Events
 	}
-	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process", "securityalert"}) || events != 66 {
-		t.Errorf("logs read: %v, %d events; want the seven kinds, 66 events", kinds, events)
+	if !slices.Equal(kinds, []string{"activity", "signin", "audit", "flow", "dns", "process", "securityalert", "riskdetection"}) || events != 67 {
+		t.Errorf("logs read: %v, %d events; want the eight kinds, 67 events", kinds, events)
 	}
 	for _, empty := range []string{`"not_seen": []`, `"incidents_before_log": []`, `"incidents_after_log": []`, `"incidents_without_log": []`, `"not_seen_by_tenant": []`} {
 		if !bytes.Contains(b, []byte(empty)) {

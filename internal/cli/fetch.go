@@ -27,17 +27,21 @@ func fetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 Reads a tenant's logs from Azure itself: each subscription's Activity Log and the
 tenant's (a Global Administrator's elevated access is there), and Entra ID's
 sign-ins (users', service principals' and managed identities'; --noninteractive
-adds users' token refreshes) and directory audits, for the last --since, and
-writes every page as the API returned it under DIR, for 'mamori hunt DIR'.
+adds users' token refreshes), directory audits and ID Protection's risk
+detections (users' and service principals'), for the last --since, and writes
+every page as the API returned it under DIR, for 'mamori hunt DIR'.
 'mamori doctor' says which of them the identity can read. Sign in as for posture:
 az login, the AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET variables,
 or a workload or managed identity. Reader on the subscriptions reads their
 Activity Log; the tenant's needs a role at the root scope (/), the sign-ins and
-audits Microsoft Graph's AuditLog.Read.All. A log that cannot be read is said,
-and the others are fetched. --workspace also reads a Log Analytics workspace's
-tables the hunt reads (AzureActivity, SigninLogs, AuditLogs, SecurityAlert, the
-firewall's, DeviceProcessEvents, …) a day at a time through its query API, as far
-back as the workspace keeps them (often a year): Log Analytics Reader on it.
+audits Microsoft Graph's AuditLog.Read.All, the risk detections its
+IdentityRiskEvent.Read.All (and Entra ID P1 or P2; Workload ID Premium for
+service principals'). A log that cannot be read is said, and the others are
+fetched. --workspace also reads a Log Analytics workspace's tables the hunt
+reads (AzureActivity, SigninLogs, AuditLogs, AADUserRiskEvents, SecurityAlert,
+the firewall's, DeviceProcessEvents, …) a day at a time through its query API,
+as far back as the workspace keeps them (often a year): Log Analytics Reader on
+it.
 `)
 	out := fs.String("out", "", "the folder to write the logs to: new, or empty")
 	since := fs.String("since", "30d", "how far back to read (the Activity Log keeps 90 days, the sign-ins 30)")
@@ -132,13 +136,15 @@ func writeFetched(stdout, stderr io.Writer, reads []azure.LogRead, dir string, f
 
 // fetchedNames are the logs fetch reads, for people.
 var fetchedNames = map[string]string{
-	azure.LogActivity:                "Activity Log",
-	azure.LogTenantActivity:          "the tenant's Activity Log",
-	azure.LogSignIns:                 "Entra ID sign-ins of users",
-	azure.LogSignInsServicePrincipal: "Entra ID sign-ins of service principals",
-	azure.LogSignInsManagedIdentity:  "Entra ID sign-ins of managed identities",
-	azure.LogSignInsNonInteractive:   "Entra ID non-interactive sign-ins of users",
-	azure.LogAudits:                  "Entra ID directory audits",
+	azure.LogActivity:                       "Activity Log",
+	azure.LogTenantActivity:                 "the tenant's Activity Log",
+	azure.LogSignIns:                        "Entra ID sign-ins of users",
+	azure.LogSignInsServicePrincipal:        "Entra ID sign-ins of service principals",
+	azure.LogSignInsManagedIdentity:         "Entra ID sign-ins of managed identities",
+	azure.LogSignInsNonInteractive:          "Entra ID non-interactive sign-ins of users",
+	azure.LogAudits:                         "Entra ID directory audits",
+	azure.LogRiskDetections:                 "Entra ID Protection risk detections of users",
+	azure.LogRiskDetectionsServicePrincipal: "Entra ID Protection risk detections of service principals",
 }
 
 // fetchedName is a log fetch read, for people.

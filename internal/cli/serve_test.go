@@ -367,7 +367,7 @@ func TestServeOutputRotated(t *testing.T) {
 	if err := os.Rename(out, out+".1"); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []string{"signins", "entra-audit", "tenant-activity", "hosts", "insights-logs-flowlogflowevent", "firewall", "defender-alerts"} {
+	for _, e := range []string{"signins", "entra-audit", "tenant-activity", "hosts", "insights-logs-flowlogflowevent", "firewall", "defender-alerts", "riskdetections"} {
 		copyTree(t, filepath.Join(example, e), filepath.Join(logs, e))
 	}
 	wait("the alerts after the rotation are not in a new file", func() bool {
@@ -749,9 +749,13 @@ func TestServeTellsAnIncidentsFormerID(t *testing.T) {
 	logs, db := t.TempDir(), filepath.Join(t.TempDir(), "mamori.db")
 	copyTree(t, example, logs)
 	// The hosts' logs (the miner, joining the attack) come a cycle later,
-	// the sign-ins (its first alert) a cycle after that.
+	// Entra's sign-ins and risk detections (its first alerts, dated at the
+	// risky sign-in) a cycle after that.
 	hosts, signins := t.TempDir(), t.TempDir()
-	for dir, name := range map[string]string{hosts: "hosts", signins: "signins"} {
+	for dir, name := range map[string]string{hosts: "hosts", signins: "signins", filepath.Join(signins, "risk"): "riskdetections"} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.Rename(filepath.Join(logs, name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}

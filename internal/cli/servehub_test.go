@@ -24,6 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/mamori-sec/mamori/internal/eventhub"
+	"github.com/mamori-sec/mamori/internal/plural"
 )
 
 // hubsOf streams a simulated tenant's diagnostic-settings logs as Azure
@@ -109,7 +110,7 @@ func TestServeReadsEventHubs(t *testing.T) {
 		kept[m.Topic]++
 	}
 	for hub, n := range kept {
-		if line := fmt.Sprintf("  %s: 2 partitions, %d messages kept, the group mamori has read none: all to read\n", hub, n); code != ExitOK || !strings.Contains(out, line) {
+		if line := fmt.Sprintf("  %s: 2 partitions, %s kept, the group mamori has read none: all to read\n", hub, plural.Count(n, "message", "messages")); code != ExitOK || !strings.Contains(out, line) {
 			t.Errorf("--eventhub-test: exit %d, no %q in\n%s%s", code, line, out, errs)
 		}
 	}

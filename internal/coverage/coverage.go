@@ -37,6 +37,7 @@ var logs = [event.KindCount]struct{ source, export string }{
 	event.KindDNS:        {"DNS lookups", "Azure Firewall DNS proxy logs (AZFWDnsQuery)"},
 	event.KindProcess:    {"host process logs", "Defender for Endpoint DeviceProcessEvents, auditd execve records or Sysmon for Linux"},
 	event.KindAlert:      {"Defender for Cloud security alerts", "Defender for Cloud continuous export (SecurityAlert in a Log Analytics workspace, or an Event Hub), the alerts REST API, or the Activity Log's Security category (none there: Defender raised none, or is off)"},
+	event.KindRisk:       {"Entra ID risk detections", "Entra diagnostic setting UserRiskEvents (and ServicePrincipalRiskEvents), AADUserRiskEvents in a Log Analytics workspace, or mamori fetch (Graph identityProtection/riskDetections; Entra ID P2)"},
 	event.KindDatabricks: {"Azure Databricks clusters log", "each Databricks workspace's diagnostic setting, category clusters (a storage account, an Event Hub, or DatabricksClusters in a Log Analytics workspace; Premium plan): the Activity Log names only the AzureDatabricks application for a cluster's machines"},
 }
 

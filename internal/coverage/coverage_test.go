@@ -42,7 +42,7 @@ func kindsOf(gaps []Gap) []event.Kind {
 func TestActivityLogAloneMissesSignInsAuditNetworkAndHosts(t *testing.T) {
 	t.Parallel()
 	gaps := Missing(load(t, rules.Options{Builtin: mamori.Rules}), only(event.KindActivity))
-	want := []event.Kind{event.KindSignIn, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert}
+	want := []event.Kind{event.KindSignIn, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert, event.KindRisk}
 	if got := kindsOf(gaps); !slices.Equal(got, want) {
 		t.Fatalf("not seen: %v, want %v", got, want)
 	}
@@ -63,9 +63,33 @@ func TestActivityLogAloneMissesSignInsAuditNetworkAndHosts(t *testing.T) {
 
 func TestEveryLogReadMissesNothing(t *testing.T) {
 	t.Parallel()
-	all := only(event.KindActivity, event.KindSignIn, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert)
+	all := only(event.KindActivity, event.KindSignIn, event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert, event.KindRisk)
 	if gaps := Missing(load(t, rules.Options{Builtin: mamori.Rules}), all); len(gaps) != 0 {
 		t.Fatalf("every log was read, yet not seen: %+v", gaps)
+	}
+}
+
+// The risky-then-compute correlation takes a risky sign-in or an open risk
+// detection: with the sign-ins read it can fire, and the risk detections'
+// gap names only their own rule, not it; with neither read it cannot, and
+// both gaps say so.
+func TestEitherRiskLogFeedsTheRiskyThenCorrelation(t *testing.T) {
+	t.Parallel()
+	set := load(t, rules.Options{Builtin: mamori.Rules})
+	const corr = "azure.signin.risky_then_quota_or_compute"
+	for _, g := range Missing(set, only(event.KindActivity, event.KindSignIn, event.KindAudit)) {
+		if g.Kind == event.KindRisk && (slices.Contains(g.Correlations, corr) || !slices.Contains(g.Rules, "azure.identity.risk_detection")) {
+			t.Errorf("with the sign-ins read: %+v", g)
+		}
+	}
+	n := 0
+	for _, g := range Missing(set, only(event.KindActivity, event.KindAudit)) {
+		if (g.Kind == event.KindRisk || g.Kind == event.KindSignIn) && slices.Contains(g.Correlations, corr) {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("with neither read, %d of the two gaps name %s", n, corr)
 	}
 }
 

@@ -65,6 +65,17 @@ func Summary(ev *event.Event) string {
 		return fmt.Sprintf("%s set %s"+inRegion+"at least %d × %s (%s)", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), c.Count, alert.ShortID(c.Target), orUnknown(c.Service))
 	case ev.Compute != nil:
 		return fmt.Sprintf("%s created %s"+inRegion+"%s", who, alert.ShortID(ev.ResourceID), orUnknown(ev.Region), computeText(ev))
+	case ev.Risk != nil:
+		r := ev.Risk
+		facts := "risk " + orUnknown(r.Level) + ", " + orUnknown(r.State)
+		if r.Timing != "" {
+			facts += ", " + r.Timing
+		}
+		text := fmt.Sprintf("%s: Identity Protection detected %s (%s)", who, orUnknown(r.EventType), facts)
+		if ev.SourceIP.IsValid() {
+			text += " from " + ev.SourceIP.String()
+		}
+		return text
 	case ev.SignIn != nil:
 		s := ev.SignIn
 		text := fmt.Sprintf("%s signed in to %s from %s", who, orUnknown(s.AppName), addr(ev.SourceIP.String()))

@@ -27,9 +27,10 @@ const (
 	KindProcess         // host process creation: Defender for Endpoint, auditd, Sysmon for Linux
 	KindAlert           // Defender for Cloud security alerts (and other products' in the SecurityAlert table)
 	KindDatabricks      // Azure Databricks clusters log (a workspace's diagnostic setting, category clusters)
+	KindRisk            // Entra ID Protection risk detections (users' and service principals')
 )
 
-var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process", "securityalert", "databricks"}
+var kindNames = [...]string{"unknown", "activity", "signin", "audit", "flow", "dns", "process", "securityalert", "databricks", "riskdetection"}
 
 // KindCount is how many kinds there are, KindUnknown included: the length
 // of an array indexed by Kind.
@@ -275,6 +276,26 @@ type SignIn struct {
 	Interactive         bool     `json:"interactive,omitempty"`
 }
 
+// Risk is an Entra ID Protection risk detection: what Microsoft found
+// risky about a user's sign-in or account, or a service principal's. The
+// event's Time is when the risky activity happened (the sign-in), Detected
+// when Identity Protection found it (hours later for an offline
+// detection), Updated when the record last changed (dismissed, remediated).
+type Risk struct {
+	EventType string    `json:"event_type,omitempty"` // riskEventType: unfamiliarFeatures, leakedCredentials, anomalousToken…
+	Level     string    `json:"level,omitempty"`      // low, medium, high, hidden, none
+	State     string    `json:"state,omitempty"`      // atRisk, confirmedCompromised, dismissed, remediated, confirmedSafe, none
+	Detail    string    `json:"detail,omitempty"`     // riskDetail: why the state is what it is (adminDismissedAllRiskForUser…)
+	Timing    string    `json:"timing,omitempty"`     // detectionTimingType: realtime, nearRealtime, offline
+	Activity  string    `json:"activity,omitempty"`   // signin, user, servicePrincipal
+	Source    string    `json:"source,omitempty"`     // IdentityProtection, MicrosoftCloudAppSecurity…
+	RequestID string    `json:"request_id,omitempty"` // the sign-in's request id (its id in the sign-in logs)
+	Country   string    `json:"country,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"` // from additionalInfo
+	Detected  time.Time `json:"detected,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
+}
+
 // Target is one thing an audit record acted on.
 type Target struct {
 	ID   string `json:"id,omitempty"`
@@ -420,6 +441,7 @@ type Event struct {
 	DNS          *DNS            `json:"dns,omitempty"`
 	Process      *Process        `json:"process,omitempty"`
 	Alert        *SecurityAlert  `json:"security_alert,omitempty"`
+	Risk         *Risk           `json:"risk,omitempty"`
 
 	// PublicAddrs are public IP addresses or prefixes the tenant's own
 	// resources were given (Microsoft.Network/publicIPAddresses and
@@ -530,6 +552,8 @@ func KindOfShape(shape string) Kind {
 		return KindAlert
 	case "databricks":
 		return KindDatabricks
+	case "risk":
+		return KindRisk
 	case "firewall":
 		if rest == "dns" {
 			return KindDNS

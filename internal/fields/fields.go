@@ -63,7 +63,7 @@ func New() *Resolver {
 // of them that the table lacks is a typo, reported rather than looked up
 // in the raw record.
 var reserved = []string{"principal.", "compute.", "extension.", "quota.", "role.", "tenant_change.", "export.",
-	"signin.", "audit.", "flow.", "dns.", "process.", "security_alert.", "enrich.", "loc."}
+	"signin.", "audit.", "flow.", "dns.", "process.", "security_alert.", "risk.", "enrich.", "loc."}
 
 var auditdArg = regexp.MustCompile(`^a[0-9]{1,3}$`)
 

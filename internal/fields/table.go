@@ -181,6 +181,7 @@ func flow(ev *event.Event) *event.Flow                   { return ev.Flow }
 func dns(ev *event.Event) *event.DNS                     { return ev.DNS }
 func process(ev *event.Event) *event.Process             { return ev.Process }
 func securityAlert(ev *event.Event) *event.SecurityAlert { return ev.Alert }
+func riskDetection(ev *event.Event) *event.Risk          { return ev.Risk }
 func sizeInfo(ev *event.Event) *event.SizeInfo           { return ev.Enrich.Size }
 func srcIP(ev *event.Event) *event.IPInfo                { return ev.Enrich.SrcIP }
 func dstIP(ev *event.Event) *event.IPInfo                { return ev.Enrich.DstIP }
@@ -337,7 +338,18 @@ var normalised = map[string]getter{
 	"process.parent_pid":          subInt(process, func(p *event.Process) int64 { return p.ParentPID }),
 	"process.sha256":              sub(process, func(p *event.Process) string { return p.SHA256 }),
 
-	"security_alert.type":      sub(securityAlert, func(a *event.SecurityAlert) string { return a.Type }),
+	"security_alert.type": sub(securityAlert, func(a *event.SecurityAlert) string { return a.Type }),
+	"risk.event_type":     sub(riskDetection, func(r *event.Risk) string { return r.EventType }),
+	"risk.level":          sub(riskDetection, func(r *event.Risk) string { return r.Level }),
+	"risk.state":          sub(riskDetection, func(r *event.Risk) string { return r.State }),
+	"risk.detail":         sub(riskDetection, func(r *event.Risk) string { return r.Detail }),
+	"risk.timing":         sub(riskDetection, func(r *event.Risk) string { return r.Timing }),
+	"risk.activity":       sub(riskDetection, func(r *event.Risk) string { return r.Activity }),
+	"risk.source":         sub(riskDetection, func(r *event.Risk) string { return r.Source }),
+	"risk.request_id":     sub(riskDetection, func(r *event.Risk) string { return r.RequestID }),
+	"risk.country":        sub(riskDetection, func(r *event.Risk) string { return r.Country }),
+	"risk.user_agent":     sub(riskDetection, func(r *event.Risk) string { return r.UserAgent }),
+
 	"security_alert.name":      sub(securityAlert, func(a *event.SecurityAlert) string { return a.Name }),
 	"security_alert.severity":  sub(securityAlert, func(a *event.SecurityAlert) string { return a.Severity }),
 	"security_alert.status":    sub(securityAlert, func(a *event.SecurityAlert) string { return a.Status }),
@@ -396,6 +408,8 @@ var verbatimTyped = map[string]bool{
 	"signin.conditional_access": true, "signin.client_app": true, "signin.user_agent": true, "signin.country": true,
 	"signin.home_tenant_id": true, "signin.resource_tenant_id": true,
 	"audit.activity": true, "audit.service": true, "dns.query": true,
+	"risk.event_type": true, "risk.level": true, "risk.state": true, "risk.detail": true, "risk.timing": true,
+	"risk.activity": true, "risk.source": true, "risk.request_id": true, "risk.country": true, "risk.user_agent": true,
 }
 
 // refreshedTyped are the normalised fields whose values can change after

@@ -203,7 +203,7 @@ func TestCheckLogs(t *testing.T) {
 	for _, g := range h.NotSeen {
 		notSeen = append(notSeen, g.Kind)
 	}
-	if want := []event.Kind{event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert}; !slices.Equal(notSeen, want) {
+	if want := []event.Kind{event.KindAudit, event.KindFlow, event.KindDNS, event.KindProcess, event.KindAlert, event.KindRisk}; !slices.Equal(notSeen, want) {
 		t.Errorf("not seen %v, want %v", notSeen, want)
 	}
 	if h.Logs[0].Kind != "activity" || h.Logs[1].Kind != "signin" {
@@ -310,6 +310,12 @@ func TestCheckTenantLogs(t *testing.T) {
 	talerts := []store.TenantLogSeen{{Tenant: "b", Kind: "securityalert", First: day(-9), Last: day(-5), Arrived: day(-5)}}
 	if h := CheckLogs(alerts, talerts, set, now, time.Hour); len(h.Quiet) != 0 {
 		t.Errorf("security alerts judged quiet: %+v", h.Quiet)
+	}
+	// So do ID Protection's risk detections.
+	risks := []store.LogSeen{{Kind: "riskdetection", Records: 2, Arrived: day(-6)}}
+	trisks := []store.TenantLogSeen{{Tenant: "b", Kind: "riskdetection", First: day(-9), Last: day(-6), Arrived: day(-6)}}
+	if h := CheckLogs(risks, trisks, set, now, time.Hour); len(h.Quiet) != 0 {
+		t.Errorf("risk detections judged quiet: %+v", h.Quiet)
 	}
 }
 

@@ -28,8 +28,10 @@ func (g *gen) run() (*Truth, error) {
 			g.benignFlows(hour, work)
 			g.benignHosts(hour, work)
 		}
+		g.benignRiskDay()
 	}
 	attacks := g.inject()
+	g.riskDetections(attacks)
 	return &Truth{
 		Seed: g.opt.Seed, BaselineDays: baselineDays(g.opt.Days), Tenant: g.t.ID, Subscription: g.t.Sub,
 		OwnedIPs: []string{"198.51.100.0/24", "203.0.113.0/24"}, HostAgents: g.agents, HostLog: g.hostLog, Attacks: attacks,

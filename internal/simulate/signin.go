@@ -15,10 +15,14 @@ type signin struct {
 	MFA             bool
 	Fail            int    // an Entra error code; 0 is success
 	Risk, RiskState string // RiskLevelDuringSignIn and RiskState
-	RiskEvents      string // RiskEventTypes_V2 of a risky sign-in; "" for an attacker's (anonymizedIPAddress, unfamiliarFeatures)
+	RiskEvents      string // RiskEventTypes_V2 of a risky sign-in; "" for an attacker's (attackerRiskEvents)
 	Guest           bool
 	Country         string
 }
+
+// attackerRiskEvents is what ID Protection finds in an attacker's sign-in
+// from an address it has not seen the user at.
+const attackerRiskEvents = `["anonymizedIPAddress","unfamiliarFeatures"]`
 
 // signIn writes a sign-in row the way the Log Analytics portal exports it
 // (an array of SigninLogs rows, one file a day).
@@ -52,9 +56,10 @@ func (g *gen) signIn(at time.Time, s signin) {
 		"ClientAppUsed": "Browser", "IsInteractive": true, "ConditionalAccessStatus": "success",
 	}
 	if s.Risk != "" && s.Risk != "none" {
-		row["RiskEventTypes_V2"] = cmp.Or(s.RiskEvents, `["anonymizedIPAddress","unfamiliarFeatures"]`)
+		row["RiskEventTypes_V2"] = cmp.Or(s.RiskEvents, attackerRiskEvents)
 	}
 	g.signInRow(at, "SigninLogs", row)
+	g.noteSignIn(at, s, row)
 }
 
 // resourceOf is the resource an application signs in to.
@@ -142,6 +147,7 @@ func (g *gen) spSignIn(at time.Time, a app, ip, country string) {
 		"Location": country, "LocationDetails": loc, "Status": `{"errorCode":0}`,
 	}
 	g.signInRow(at, "AADServicePrincipalSignInLogs", row)
+	g.noteSPSignIn(at, a, ip, country, row)
 }
 
 // signInRow writes a sign-in, given as its Log Analytics row of table, in

@@ -7,8 +7,9 @@
 //
 // What the simulated tenant logs, and so what the truth may expect of a
 // rule: the subscription's Activity Log (diagnostic settings) and the
-// tenant-level one; Entra sign-ins and audit; VNet flow logs of every
-// network, the attackers' new ones too (a flow-log policy such as Azure's
+// tenant-level one; Entra sign-ins and audit; ID Protection's risk
+// detections of users and service principals (risk.go); VNet flow logs
+// of every network, the attackers' new ones too (a flow-log policy such as Azure's
 // built-in one logs each network as it is created); the Azure Firewall's
 // DNS proxy log, which sees the tenant's spoke networks only (a network an
 // attacker creates resolves through Azure's own DNS); and the process logs
@@ -70,6 +71,10 @@ type Options struct {
 	// OSWindows, or "" for one drawn for each (windows.go: a third
 	// Windows).
 	MachineOS string
+	// noRiskDetections leaves out ID Protection's risk detections
+	// (risk.go): the tenant as it was written before them, which the
+	// tests compare every other file with.
+	noRiskDetections bool
 }
 
 // The tenants HostAgents describes.
@@ -151,8 +156,15 @@ type gen struct {
 	chores      []chore
 	cuts        []window // gaps in the subscription's export (attack_cut.go)
 	flowTargets map[string]flowTarget
-	agents      string // AgentsAll or AgentsOwn
-	hostLog     string // LogAuditd, LogSysmon or LogMDE
+	// rk is the stream of ID Protection's risk detections (risk.go);
+	// risky, spIn, today and life what they are made from.
+	rk      *rand.Rand
+	risky   []mirror
+	spIn    []spMirror
+	today   []mirror
+	life    []lifeRisk
+	agents  string // AgentsAll or AgentsOwn
+	hostLog string // LogAuditd, LogSysmon or LogMDE
 }
 
 // option is a setting given in Options, or drawn from the seed.
@@ -301,7 +313,7 @@ func newGen(opt Options) (*gen, error) {
 	return &gen{rare: rare, chores: newChores(rare, t), vend: vend, vendDay: vend.IntN(vendEvery), fleet: rand.New(rand.NewPCG(opt.Seed, 0x666c6574)), hdi: rand.New(rand.NewPCG(opt.Seed, 0x686469)), r: r, opt: opt, scale: scale, t: t, wk: wk, files: map[string]*file{}, serial: map[string]int{}, deploys: map[string][]time.Time{}, claimed: map[string][]int{},
 		fr: newFlowRand(opt.Seed), nr: rand.New(rand.NewPCG(opt.Seed, 0x6e6574)), sp: newSharedPortRand(opt.Seed), drv: rand.New(rand.NewPCG(opt.Seed, 0x647276)), mnr: rand.New(rand.NewPCG(opt.Seed, 0x6d6e72)), sec: newSecRand(opt.Seed),
 		win: rand.New(rand.NewPCG(opt.Seed, 0x77696e)), windows: map[string]string{},
-		flowTargets: map[string]flowTarget{}, agents: agents, hostLog: hostLog, shapes: shapes}, nil
+		flowTargets: map[string]flowTarget{}, rk: newRiskRand(opt.Seed), agents: agents, hostLog: hostLog, shapes: shapes}, nil
 }
 
 // add queues one record for path.

@@ -50,6 +50,7 @@ var byCategory = map[string]family{
 	"Alert": activityFamily, "Recommendation": activityFamily, "Autoscale": activityFamily,
 	"SignInLogs": entraFamily, "NonInteractiveUserSignInLogs": entraFamily, "ServicePrincipalSignInLogs": entraFamily,
 	"ManagedIdentitySignInLogs": entraFamily, "AuditLogs": entraFamily,
+	"UserRiskEvents": entraFamily, "ServicePrincipalRiskEvents": entraFamily,
 	"NetworkSecurityGroupFlowEvent": networkFamily, "FlowLogFlowEvent": networkFamily, "AZFWNetworkRule": networkFamily,
 	"AZFWDnsQuery": networkFamily, "AzureFirewallNetworkRule": networkFamily, "AzureFirewallDnsProxy": networkFamily,
 	"AdvancedHunting-DeviceProcessEvents": hostFamily,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,6 +204,7 @@ func TestProbeLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
 	armFilters := activityFakes(t, f)
+	riskAsked := riskFakes(t, f, nil)
 	// The workspace refuses every query: each table asked once.
 	const ws = "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
 	var mu sync.Mutex
@@ -249,6 +252,16 @@ func TestProbeLogs(t *testing.T) {
 	if _, ok := byLog[LogSignInsNonInteractive]; !ok {
 		t.Errorf("the non-interactive sign-ins not probed: %+v", reads)
 	}
+	for _, log := range []string{LogRiskDetections, LogRiskDetectionsServicePrincipal} {
+		if r := byLog[log]; r.Status != capture.OK || r.Pages != 1 {
+			t.Errorf("%s probed: %+v", log, r)
+		}
+	}
+	for path, qs := range riskAsked() {
+		if len(qs) != 1 {
+			t.Errorf("%s asked %d times to probe, want its first page only", path, len(qs))
+		}
+	}
 }
 
 // huntFolder hunts the files under dir with the catalogue, as 'mamori
@@ -272,4 +285,178 @@ func huntFolder(t *testing.T, dir string) *hunt.Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// riskFakes serves ID Protection's risk detections from testdata/graph, two
+// pages of each (the first's next link holds the window, as Graph's do), or
+// refuses them with refuse's status and body when it is set; it returns
+// the queries Graph was asked, by path.
+func riskFakes(t *testing.T, f *fakes, refuse func(w http.ResponseWriter)) (asked func() map[string][]url.Values) {
+	var mu sync.Mutex // the fakes answer on goroutines of their own
+	queries := map[string][]url.Values{}
+	files := map[string]string{
+		"/v1.0/identityProtection/riskDetections":                 "riskDetections",
+		"/v1.0/identityProtection/servicePrincipalRiskDetections": "servicePrincipalRiskDetections",
+	}
+	graph := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := files[r.URL.Path]
+		if !ok {
+			graph.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		queries[r.URL.Path] = append(queries[r.URL.Path], r.URL.Query())
+		mu.Unlock()
+		if refuse != nil {
+			refuse(w)
+			return
+		}
+		page := "-1.json"
+		if r.URL.Query().Get("$skiptoken") != "" {
+			page = "-2.json"
+		}
+		w.Header().Set("Content-Type", "application/json;odata.metadata=minimal")
+		w.Write(graphFile(t, name+page, "https://"+r.Host))
+	})
+	return func() map[string][]url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(queries)
+	}
+}
+
+// ID Protection's risk detections, users' and service principals', are
+// fetched from Graph v1.0 as the sign-ins are: each next link followed,
+// every request asking for the window on detectedDateTime (500 a page
+// for users', the most List riskDetections allows; no $top for service
+// principals', whose docs name none), and each page kept byte for byte
+// as DIR/riskdetections/0001.json and DIR/riskdetections-serviceprincipal/.
+func TestSaveLogsRiskDetections(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	activityFakes(t, f)
+	asked := riskFakes(t, f, nil)
+	opts, rt := env(t, f)
+	dir := filepath.Join(t.TempDir(), "logs")
+	reads, err := SaveLogs(context.Background(), opts, LogsOptions{}, since, until, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLog := map[string]LogRead{}
+	for _, r := range reads {
+		byLog[r.Log] = r
+	}
+	for _, log := range []string{LogRiskDetections, LogRiskDetectionsServicePrincipal} {
+		if r := byLog[log]; r.Status != capture.OK || r.Pages != 2 || r.Error != "" {
+			t.Errorf("%s: %+v, want 2 pages read whole", log, r)
+		}
+	}
+	const window = "detectedDateTime ge 2024-03-01T00:00:00Z and detectedDateTime le 2024-03-31T00:00:00Z"
+	for path, top := range map[string]string{
+		"/v1.0/identityProtection/riskDetections":                 "500",
+		"/v1.0/identityProtection/servicePrincipalRiskDetections": "",
+	} {
+		qs := asked()[path]
+		if len(qs) != 2 || qs[1].Get("$skiptoken") == "" {
+			t.Errorf("%s asked %d times (%v), want the first page and its next link", path, len(qs), qs)
+			continue
+		}
+		for _, q := range qs {
+			if q.Get("$filter") != window || q.Get("$top") != top {
+				t.Errorf("%s asked $filter %q, $top %q; want %q, %q", path, q.Get("$filter"), q.Get("$top"), window, top)
+			}
+		}
+	}
+	// Each page is kept under its log's folder as Graph sent it.
+	sent := map[string]bool{}
+	for _, s := range rt.responses() {
+		if s.status == 200 {
+			sent[string(s.body)] = true
+		}
+	}
+	for _, name := range []string{"riskdetections/0001.json", "riskdetections/0002.json",
+		"riskdetections-serviceprincipal/0001.json", "riskdetections-serviceprincipal/0002.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !sent[string(b)] {
+			t.Errorf("%s is not a body Graph sent: %.200s", name, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "riskdetections-serviceprincipal", "0002.json")); !strings.Contains(string(b), `"anomalousServicePrincipalActivity"`) {
+		t.Errorf("the service principals' second page is not the second fixture: %.200s", b)
+	}
+	// The hunt reads them as the risk detections they are.
+	res := huntFolder(t, dir)
+	risks := int64(-1)
+	for k, n := range res.Kinds {
+		if event.Kind(k).String() == "riskdetection" {
+			risks = n
+		}
+	}
+	if risks != 4 {
+		t.Errorf("%d risk detections hunted in the fetched folder, want the 4 Graph sent", risks)
+	}
+}
+
+// A tenant that may not read the risk detections (no IdentityRiskEvent.Read.All,
+// or no licence: Graph answers both 403) has them denied, with what they
+// need said, and its other logs fetched all the same.
+func TestSaveLogsRiskDetectionsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	activityFakes(t, f)
+	riskFakes(t, f, func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2024-03-31T00:00:01","request-id":"9c1d6a4e-0000-0000-0000-000000000000"}}}`)
+	})
+	graph := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1.0/auditLogs/directoryAudits" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(graphFile(t, "directoryAudits.json", "https://"+r.Host))
+			return
+		}
+		graph.ServeHTTP(w, r)
+	})
+	opts, _ := env(t, f)
+	dir := filepath.Join(t.TempDir(), "logs")
+	reads, err := SaveLogs(context.Background(), opts, LogsOptions{}, since, until, dir)
+	if err != nil {
+		t.Fatalf("risk detections refused stopped the fetch: %v", err)
+	}
+	byLog := map[string]LogRead{}
+	for _, r := range reads {
+		byLog[r.Log] = r
+	}
+	for log, licence := range map[string]string{
+		LogRiskDetections:                 "Entra ID P1 or P2",
+		LogRiskDetectionsServicePrincipal: "Workload ID Premium",
+	} {
+		r := byLog[log]
+		if r.Status != capture.Denied || r.Pages != 0 || !strings.Contains(r.Error, "HTTP 403 Authorization_RequestDenied") {
+			t.Errorf("%s: %+v, want denied with Graph's answer", log, r)
+		}
+		if !strings.Contains(r.Permission, "IdentityRiskEvent.Read.All") || !strings.Contains(r.Permission, licence) {
+			t.Errorf("%s needs %q, want IdentityRiskEvent.Read.All and %s said", log, r.Permission, licence)
+		}
+		if strings.Contains(r.Error, secretToken) {
+			t.Errorf("%s: the token in %q", log, r.Error)
+		}
+		if _, err := os.Stat(filepath.Join(dir, log)); err == nil {
+			t.Errorf("%s refused, and a folder written for it", log)
+		}
+	}
+	if r := byLog[LogActivity]; r.Status != capture.OK || r.Pages != 2 {
+		t.Errorf("the Activity Log beside refused risk detections: %+v", r)
+	}
+	if r := byLog[LogAudits]; r.Status != capture.OK || r.Pages != 1 {
+		t.Errorf("the directory audits beside refused risk detections: %+v", r)
+	}
 }

@@ -43,6 +43,11 @@ var workspaceTables = []struct {
 	{table: "AADManagedIdentitySignInLogs"},
 	{table: "AADNonInteractiveUserSignInLogs", nonInteractive: true},
 	{table: "AuditLogs"},
+	// ID Protection's risk detections (the diagnostic setting's
+	// UserRiskEvents and ServicePrincipalRiskEvents): nothing else goes
+	// to these tables, so nothing narrows them.
+	{table: "AADUserRiskEvents"},
+	{table: "AADServicePrincipalRiskEvents"},
 	{table: "SecurityAlert"},
 	{table: "AZFWDnsQuery"},
 	{table: "AZFWNetworkRule"},

@@ -176,3 +176,61 @@ func TestSaveWorkspaceLogs(t *testing.T) {
 		}
 	}
 }
+
+// ID Protection's risk detections in a workspace (the diagnostic setting's
+// UserRiskEvents and ServicePrincipalRiskEvents) are read as the other
+// tables are: a day a query, narrowed by TimeGenerated alone (nothing
+// else goes to these tables), each answer kept under
+// DIR/workspace/TABLE/ID/ as the API gave it.
+func TestSaveWorkspaceRiskEvents(t *testing.T) {
+	t.Parallel()
+	const ws = "b7c1a0e2-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
+	f := newFakes(t)
+	since, until := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC)
+	const row = `{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Id","type":"string"},{"name":"RiskEventType","type":"string"},{"name":"DetectedDateTime","type":"datetime"},{"name":"UserPrincipalName","type":"string"},{"name":"Type","type":"string"}],` +
+		`"rows":[["2024-03-06T03:31:10.7760000Z","1d68fc3d60d012ff80ad4b16818bf304df1bde295fdf1db31fa5389ba9532c01","leakedCredentials","2024-03-06T03:27:19.4471023Z","mallory@contoso.example","AADUserRiskEvents"]]}]}`
+	var mu sync.Mutex
+	asked := map[string][]string{} // the queries, by table
+	graph := f.graph
+	f.graph = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/workspaces/") {
+			graph.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query().Get("query")
+		table, _, _ := strings.Cut(q, " ")
+		mu.Lock()
+		asked[table] = append(asked[table], q)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if table == "AADUserRiskEvents" && strings.Contains(q, "datetime(2024-03-06T00:00:00Z) and") {
+			io.WriteString(w, row)
+			return
+		}
+		io.WriteString(w, `{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"}],"rows":[]}]}`)
+	})
+	opts, _ := env(t, f)
+	opts.LogAnalyticsEndpoint = opts.GraphEndpoint
+	dir := filepath.Join(t.TempDir(), "case")
+	reads, err := SaveLogs(context.Background(), opts, LogsOptions{Workspaces: []string{ws}, WorkspacesOnly: true}, since, until, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLog := map[string]LogRead{}
+	for _, r := range reads {
+		byLog[r.Log] = r
+	}
+	for _, table := range []string{"AADUserRiskEvents", "AADServicePrincipalRiskEvents"} {
+		if r := byLog[LogWorkspace+table]; r.Status != capture.OK || r.Pages != 3 || r.Subscription != ws {
+			t.Errorf("%s: %+v, want a page a day of three", table, r)
+		}
+		want := table + " | where TimeGenerated >= datetime(2024-03-05T00:00:00Z) and TimeGenerated < datetime(2024-03-06T00:00:00Z)"
+		if qs := asked[table]; len(qs) != 3 || qs[0] != want {
+			t.Errorf("%s asked %q, want three days, the first %q", table, qs, want)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "workspace", "AADUserRiskEvents", ws, "0002.json"))
+	if err != nil || string(b) != row {
+		t.Errorf("the day of the leaked credentials kept as %q (%v), want the answer as sent", b, err)
+	}
+}

@@ -26,6 +26,12 @@ func Decode(sc *record.Scratch, v *fastjson.Value, shape string, out []event.Eve
 		return decodeAuditDiag(sc, v, out)
 	case shapeAuditLA:
 		return decodeAuditLA(sc, v, out)
+	case shapeRiskGraph:
+		return decodeRiskGraph(sc, v, out)
+	case shapeRiskDiag:
+		return decodeRiskDiag(sc, v, out)
+	case shapeRiskLA:
+		return decodeRiskLA(sc, v, out)
 	}
 	return out, fmt.Errorf("unknown entra shape %q", shape)
 }

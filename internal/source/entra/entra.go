@@ -17,11 +17,16 @@
 //	audit.graph          Graph directoryAudit
 //	audit.diagnostic     category AuditLogs (and AzureRBACRoleManagementElevateAccess)
 //	audit.loganalytics   table AuditLogs
+//	risk.graph           Graph riskDetection, servicePrincipalRiskDetection
+//	risk.diagnostic      categories UserRiskEvents, ServicePrincipalRiskEvents
+//	risk.loganalytics    tables AADUserRiskEvents, AADServicePrincipalRiskEvents
 //
 // Every sign-in has Operation "sign-in activity"; an audit event's Operation
 // is its activity display name in lower case. Category is the sign-in
 // category (tables are mapped to the diagnostic category name) or the audit
-// category, so one rule matches every export of the same log.
+// category, so one rule matches every export of the same log. A risk
+// detection's Operation is "user risk detection" or "service principal
+// risk detection", its Category the diagnostic one (risk.go).
 package entra
 
 import (
@@ -88,6 +93,8 @@ type topKeys struct {
 	activity     bool // activityDisplayName: audit
 	initiatedBy  bool // initiatedBy: audit
 	targets      bool // targetResources: audit
+	riskType     bool // riskEventType: a risk detection
+	detected     bool // detectedDateTime: a risk detection
 }
 
 // Detect reports whether v is an Entra sign-in or audit record and, if so,
@@ -125,6 +132,10 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 			k.initiatedBy = true
 		case "targetResources", "TargetResources":
 			k.targets = true
+		case "riskEventType", "RiskEventType":
+			k.riskType = true
+		case "detectedDateTime", "DetectedDateTime":
+			k.detected = true
 		}
 	})
 	if h.Table != "" && h.Table != queryResult {
@@ -136,6 +147,9 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		}
 		if record.EqualFold(k.table, tableAudit) {
 			return shapeAuditLA, true
+		}
+		if riskCategory(k.table) != "" {
+			return shapeRiskLA, true
 		}
 		if k.la && k.activity && k.initiatedBy && k.targets {
 			// Hunting queries that project a target's type into Type
@@ -150,6 +164,8 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 			return shapeSignInDiag, true
 		case record.EqualFold(k.cat, catAudit), record.EqualFold(k.cat, catElevate):
 			return shapeAuditDiag, true
+		case riskCategory(k.cat) != "":
+			return shapeRiskDiag, true
 		}
 		if k.props {
 			return "", false // a diagnostic record of another family
@@ -167,6 +183,13 @@ func Detect(v *fastjson.Value, h record.Hint) (shape string, ok bool) {
 		return shapeSignInLA, true
 	case k.created && k.signInStatus && k.signInWho && !k.la && len(k.cat) == 0:
 		return shapeSignInGraph, true
+	case k.riskType && k.detected && len(k.cat) == 0:
+		// A Log Analytics row that lost its Type column keeps its
+		// TimeGenerated and OperationName.
+		if k.la {
+			return shapeRiskLA, true
+		}
+		return shapeRiskGraph, true
 	}
 	return "", false
 }
