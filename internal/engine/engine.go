@@ -91,6 +91,10 @@ type Engine struct {
 	// already under the person who asked: the hits of those writes are
 	// passed over, so that the machines count once.
 	Managed func(resourceID string) bool
+	// Remediated, when set, says by the end of the hunt whether the user
+	// of an ID Protection risk detection (its id) remediated it in a
+	// record the hunt read: the hits of its records are passed over.
+	Remediated func(id string) bool
 	// LateCapacity, when set, gives the last capacity the hunt read for a
 	// scale set at or before a time (0: none): a write that changed only
 	// its size (event.CountCapacityUnknown) is priced for that many

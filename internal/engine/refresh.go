@@ -312,6 +312,13 @@ func (e *Engine) managed(h *keptHit) bool {
 	return e.Managed != nil && h.operation == event.OpVMWrite && h.resource != "" && e.Managed(h.resource)
 }
 
+// remediated says a hit is of an ID Protection risk detection its user
+// remediated in a record the hunt read (Remediated), its open record's
+// hits included.
+func (e *Engine) remediated(h *keptHit) bool {
+	return e.Remediated != nil && h.eventID != "" && event.IsRiskDetection(h.operation) && e.Remediated(h.eventID)
+}
+
 // lateCapacity gives a scale set's size change its machines: the last
 // capacity the hunt read for the set at or before it (LateCapacity). The
 // correlations' compute.count is left as it was: a size change asks for

@@ -56,7 +56,7 @@ func (e *Engine) scan(seq *hitSeq, whose tenantFor, light, unread []bool, locs *
 			if err != nil {
 				return err
 			}
-			if !e.stillMatches(h, &sc) || e.managed(h) {
+			if !e.stillMatches(h, &sc) || e.managed(h) || e.remediated(h) {
 				h = nil
 			} else if locs != nil {
 				locs.add(run, at)

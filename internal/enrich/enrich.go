@@ -35,6 +35,7 @@ type Enricher struct {
 	countWindow atomic.Int64
 	starts      startTable // what starts of existing machines woke (started.go)
 	managed     managedTable
+	remediated  remediations // risk detections their users remediated (risk.go)
 	full        capped // a table of what it learns refused an entry (Learned.Capped)
 }
 
@@ -80,6 +81,7 @@ func (e *Enricher) Apply(ev *event.Event) {
 	e.learnScale(ev)
 	e.learnStarted(ev)
 	e.learnManaged(ev)
+	e.learnRemediated(ev)
 	if ev.Compute != nil {
 		if ev.Compute.Size != "" {
 			if si, ok := SizeOf(ev.Compute.Size); ok {

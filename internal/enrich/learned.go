@@ -164,6 +164,12 @@ func (e *Enricher) ForgetLearned() {
 	s.wrote, s.sizes = nil, nil
 	s.forgetQuiet()
 	s.mu.Unlock()
+	// A remediation withdraws only what its own hunt read: an alert a
+	// cycle wrote on the open detection stays written.
+	m := &e.remediated
+	m.mu.Lock()
+	m.ids = nil
+	m.mu.Unlock()
 	e.full.Store(false)
 }
 

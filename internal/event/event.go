@@ -563,13 +563,21 @@ func KindOfShape(shape string) Kind {
 	return KindUnknown
 }
 
+// IsRiskDetection reports whether op is an ID Protection risk
+// detection's, as the entra reader names them.
+func IsRiskDetection(op string) bool {
+	return op == OpUserRiskDetection || op == OpSPRiskDetection
+}
+
 // Operations, as events carry them, that readers, enrichment and the
 // engine each name.
 const (
-	OpVMWrite        = "microsoft.compute/virtualmachines/write"
-	OpScaleSetWrite  = "microsoft.compute/virtualmachinescalesets/write"
-	OpBatchPoolWrite = "microsoft.batch/batchaccounts/pools/write"
-	OpHDInsightWrite = "microsoft.hdinsight/clusters/write"
+	OpUserRiskDetection = "user risk detection"
+	OpSPRiskDetection   = "service principal risk detection"
+	OpVMWrite           = "microsoft.compute/virtualmachines/write"
+	OpScaleSetWrite     = "microsoft.compute/virtualmachinescalesets/write"
+	OpBatchPoolWrite    = "microsoft.batch/batchaccounts/pools/write"
+	OpHDInsightWrite    = "microsoft.hdinsight/clusters/write"
 	// OpHDInsightResize is an HDInsight cluster's resize (REST: POST
 	// .../clusters/{cluster}/roles/{role}/resize, body targetInstanceCount;
 	// the worker role is the only one that resizes). As for every action,

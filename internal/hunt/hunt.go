@@ -187,6 +187,7 @@ func Run(ctx context.Context, inputs []source.Input, cfg Config) (*Result, error
 		cfg.Enricher.SetCountWindow(corr.SumWindow("compute.count"))
 	}
 	eng.Managed = cfg.Enricher.Managed
+	eng.Remediated = cfg.Enricher.Remediated
 	eng.LateCapacity = cfg.Enricher.LateCapacity
 	eng.SourceAzure = cfg.Enricher.Azure
 	eng.PoolKind = cfg.Enricher.PoolKind

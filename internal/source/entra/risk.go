@@ -31,8 +31,8 @@ const (
 	catSPRisk   = "ServicePrincipalRiskEvents"
 	// Operations, as the diagnostic records name them, lower case; Graph's
 	// objects name none and take their kind's.
-	opUserRisk = "user risk detection"
-	opSPRisk   = "service principal risk detection"
+	opUserRisk = event.OpUserRiskDetection
+	opSPRisk   = event.OpSPRiskDetection
 )
 
 // riskTables maps each Log Analytics table to its diagnostic category.
