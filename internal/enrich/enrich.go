@@ -36,7 +36,7 @@ type Enricher struct {
 	starts      startTable // what starts of existing machines woke (started.go)
 	managed     managedTable
 	remediated  remediations // risk detections their users remediated (risk.go)
-	full        capped // a table of what it learns refused an entry (Learned.Capped)
+	full        capped       // a table of what it learns refused an entry (Learned.Capped)
 }
 
 // Load reads the intel (built-in, overridden by Options.DataDir) and
