@@ -734,7 +734,7 @@ func TestServeMails(t *testing.T) {
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
-	if !strings.HasPrefix(subject, "mamori: 14 new alerts in 1 incident — critical: Cryptojacking: GPU compute (121 instances)") ||
+	if !strings.HasPrefix(subject, "mamori: 15 new alerts in 1 incident — critical: Cryptojacking: GPU compute (121 instances)") ||
 		!strings.Contains(string(body), "\nCRITICAL incident inc-") || !strings.Contains(string(body), "about $59 per hour for 121 instances") {
 		t.Errorf("subject %q, body:\n%s", subject, body)
 	}

@@ -12,8 +12,6 @@ import (
 // product azure's services are SigmaHQ's (riskdetection: Entra ID
 // Protection's risk detections); flowlogs, dns, securityalert,
 // databricks and compute are mamori's (documented in docs/fields.md).
-// identityrisk is what Entra ID Protection says of an identity: its
-// sign-ins' risk and its risk detections, for a rule that takes either.
 // compute is every log that records compute created: the Activity Log's
 // writes, and the logs of services that create machines no Activity Log
 // record names a person for (Azure Databricks' clusters). Categories are
@@ -28,7 +26,6 @@ var services = map[string][]event.Kind{
 	"azure/riskdetection": {event.KindRisk},
 	"azure/databricks":    {event.KindDatabricks},
 	"azure/compute":       {event.KindActivity, event.KindDatabricks},
-	"azure/identityrisk":  {event.KindSignIn, event.KindRisk},
 	"linux/auditd":        {event.KindProcess},
 	"linux/sysmon":        {event.KindProcess},
 }
