@@ -143,11 +143,14 @@ func (g *gen) riskDetections(attacks []Attack) {
 		g.lifeDetection(l)
 	}
 	offline := map[int]bool{}
+	raised := map[int]bool{} // attacks a detection of which azure.identity.risk_detection raises
 	for _, m := range g.risky {
 		attack := m.inject >= 0 && !attacks[m.inject].Twin
 		for _, typ := range riskEventTypes(m.s) {
 			d := g.signInDetection(m, typ, m.s.Risk, m.s.RiskState, false)
-			g.detect(d)
+			if g.detect(d) && attack && d.raised() {
+				raised[m.inject] = true
+			}
 			if !attack {
 				g.resolve(d, "dismissed", adminDismissed)
 			}
@@ -161,7 +164,9 @@ func (g *gen) riskDetections(attacks []Attack) {
 				if m.s.MFA {
 					typ = "anomalousToken"
 				}
-				g.detect(g.signInDetection(m, typ, pick(g.rk, []string{"medium", "high"}), "atRisk", true))
+				if d := g.signInDetection(m, typ, pick(g.rk, []string{"medium", "high"}), "atRisk", true); g.detect(d) && d.raised() {
+					raised[m.inject] = true
+				}
 			}
 		}
 	}
@@ -171,7 +176,53 @@ func (g *gen) riskDetections(attacks []Attack) {
 			continue
 		}
 		seen[m.inject] = true
-		g.detect(g.spDetection(m))
+		if d := g.spDetection(m); g.detect(d) && d.raised() {
+			raised[m.inject] = true
+		}
+	}
+	riskTruth(attacks, raised)
+}
+
+// Rules on the detections, as truth.json names them.
+const (
+	ruleRiskDetection   = "azure.identity.risk_detection"
+	ruleRiskThen        = "azure.identity.risk_detection_then_quota_or_compute"
+	ruleRiskySignInThen = "azure.signin.risky_then_quota_or_compute"
+)
+
+// takeoverTypes are the detections azure.identity.risk_detection raises
+// whatever their level: the account's secret or token is out.
+var takeoverTypes = []string{"leakedCredentials", "anomalousToken", "tokenIssuerAnomaly", "attackerinTheMiddle", "passwordSpray",
+	"maliciousIPAddress", "investigationsThreatIntelligence", "suspiciousAPITraffic",
+	"adminConfirmedUserCompromised", "adminConfirmedServicePrincipalCompromised"}
+
+// raised says whether azure.identity.risk_detection raises an open
+// detection d: high, or of a takeover type.
+func (d detection) raised() bool {
+	return d.state == "atRisk" && (d.level == "high" || slices.Contains(takeoverTypes, d.event))
+}
+
+// riskTruth adds to each attack what its detections make the rules do.
+// An attack whose risky sign-in is paired with its compute
+// (risky_then_quota_or_compute) is paired through the detection that
+// mirrors the sign-in too, at its level; a look-alike the sign-in's
+// pairing must leave quiet, the detection's must too, and its dismissed
+// medium detections raise nothing alone.
+func riskTruth(attacks []Attack, raised map[int]bool) {
+	for i := range attacks {
+		a := &attacks[i]
+		if raised[i] {
+			a.MustFire = append(a.MustFire, ruleRiskDetection)
+		}
+		if slices.Contains(a.MustFire, ruleRiskySignInThen) {
+			a.MustFire = append(a.MustFire, ruleRiskThen)
+		}
+		if slices.Contains(a.MustNotFire, ruleRiskySignInThen) {
+			a.MustNotFire = append(a.MustNotFire, ruleRiskThen)
+			if a.Twin {
+				a.MustNotFire = append(a.MustNotFire, ruleRiskDetection)
+			}
+		}
 	}
 }
 
@@ -384,9 +435,9 @@ func orNull(s string) *string {
 
 // detect writes d's record in the hour it was last updated, unless that
 // is after the export's last day.
-func (g *gen) detect(d detection) {
+func (g *gen) detect(d detection) bool {
 	if !d.updated.Before(g.opt.Start.AddDate(0, 0, g.opt.Days)) {
-		return
+		return false
 	}
 	o := riskObject{ID: d.id, RequestID: orNull(d.request), CorrelationID: orNull(d.corr), RiskEventType: d.event,
 		RiskState: d.state, RiskLevel: d.level, RiskDetail: d.detail, Source: "IdentityProtection",
@@ -414,4 +465,5 @@ func (g *gen) detect(d detection) {
 	}
 	r.Properties = o
 	g.add(folder+"/tenantId="+g.t.ID+"/"+hourPath(d.updated)+"/PT1H.json", kindLines, d.updated, marshal(r))
+	return true
 }

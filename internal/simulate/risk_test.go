@@ -57,6 +57,9 @@ func TestRiskDetectionsLeaveEveryOtherFileAsItWas(t *testing.T) {
 			if isRiskFile(name) {
 				t.Errorf("seed %d: %s written with risk detections turned off", opt.Seed, name)
 			}
+			if name == "truth.json" {
+				body, a[name] = withoutRiskRules(t, body), withoutRiskRules(t, a[name])
+			}
 			if !bytes.Equal(body, a[name]) {
 				t.Errorf("seed %d: %s differs once risk detections are written", opt.Seed, name)
 			}
@@ -64,6 +67,44 @@ func TestRiskDetectionsLeaveEveryOtherFileAsItWas(t *testing.T) {
 	}
 	if risk == 0 {
 		t.Error("no risk detection written: nothing was compared")
+	}
+}
+
+// withoutRiskRules is truth.json without the rules on risk detections,
+// which only the detections add to the attacks.
+func withoutRiskRules(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var tr Truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		t.Fatal(err)
+	}
+	drop := func(l []string) []string {
+		return slices.DeleteFunc(l, func(r string) bool { return r == ruleRiskDetection || r == ruleRiskThen })
+	}
+	for i := range tr.Attacks {
+		tr.Attacks[i].MustFire, tr.Attacks[i].MustNotFire = drop(tr.Attacks[i].MustFire), drop(tr.Attacks[i].MustNotFire)
+	}
+	out, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The attacks' truth names what their detections raise: the GPU chain's
+// guest, rated high, raises azure.identity.risk_detection, and every
+// attack whose risky sign-in pairs with its compute pairs through the
+// detection too; its look-alike must leave both quiet.
+func TestRiskDetectionsTruth(t *testing.T) {
+	t.Parallel()
+	_, tr := write(t, Options{Seed: 5, Days: 20, Scenarios: []string{"gpu-scaleset-chain", "gpu-scaleset-chain-twin"}})
+	for _, a := range tr.Attacks {
+		switch {
+		case !a.Twin && (!slices.Contains(a.MustFire, ruleRiskDetection) || !slices.Contains(a.MustFire, ruleRiskThen)):
+			t.Errorf("%s: must fire %v", a.Scenario, a.MustFire)
+		case a.Twin && (!slices.Contains(a.MustNotFire, ruleRiskDetection) || !slices.Contains(a.MustNotFire, ruleRiskThen)):
+			t.Errorf("%s: must not fire %v", a.Scenario, a.MustNotFire)
+		}
 	}
 }
 
