@@ -3,6 +3,8 @@ package source
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -27,6 +29,13 @@ func FuzzRead(f *testing.F) {
 	f.Add(captureFile("null", [][]string{{`{"records":[` + activity(4) + `]}`}}))
 	f.Add(captureFile("snappy", [][]string{{activity(5)}}))
 	f.Add([]byte("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"TimeGenerated\"}],\"rows\":[[\"2026-01-01T00:00:00Z\"]]}]}"))
+	// ID Protection's risk detections: a diagnostic line (its locale time)
+	// and a Graph page.
+	for _, name := range []string{"risk_diag_user.json", "risk_graph_page.json"} {
+		if b, err := os.ReadFile(filepath.Join("entra", "testdata", name)); err == nil {
+			f.Add(b)
+		}
+	}
 	// Lines holding lists with a bad or cut record (salvage).
 	f.Add([]byte(`{"records":[` + activity(1) + `,{"time":tru}]}` + "\n" + activity(2) + "\n[" + activity(3) + ",{\"a\":[1,]}," + activity(4)[:90]))
 	// A record cut short with the next on its line, two whole ones joined

@@ -15,7 +15,8 @@ import (
 // allShapes is every shape Decode accepts: the fuzz target decodes each
 // input with all of them, so that every path sees every input, not only
 // the inputs Detect would route to it.
-var allShapes = []string{shapeSignInGraph, shapeSignInDiag, shapeSignInLA, shapeAuditGraph, shapeAuditDiag, shapeAuditLA}
+var allShapes = []string{shapeSignInGraph, shapeSignInDiag, shapeSignInLA, shapeAuditGraph, shapeAuditDiag, shapeAuditLA,
+	shapeRiskGraph, shapeRiskDiag, shapeRiskLA}
 
 func FuzzDecode(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
@@ -61,10 +62,10 @@ func FuzzDecode(f *testing.F) {
 				continue
 			}
 			e := evs[0]
-			if e.Time.IsZero() || e.Shape != shape || (e.Kind != event.KindSignIn && e.Kind != event.KindAudit) {
+			if e.Time.IsZero() || e.Shape != shape || (e.Kind != event.KindSignIn && e.Kind != event.KindAudit && e.Kind != event.KindRisk) {
 				t.Fatalf("%s: bad event time %v shape %q kind %v", shape, e.Time, e.Shape, e.Kind)
 			}
-			if (e.Kind == event.KindSignIn) != (e.SignIn != nil) || (e.Kind == event.KindAudit) != (e.Audit != nil) {
+			if (e.Kind == event.KindSignIn) != (e.SignIn != nil) || (e.Kind == event.KindAudit) != (e.Audit != nil) || (e.Kind == event.KindRisk) != (e.Risk != nil) {
 				t.Fatalf("%s: kind %v without its extra", shape, e.Kind)
 			}
 			if e.Kind == event.KindSignIn {

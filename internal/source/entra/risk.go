@@ -92,7 +92,11 @@ func decodeRiskGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event) (
 	if sc.Str(v, graphRiskKeys.spID) != "" && sc.Str(v, graphRiskKeys.upn) == "" {
 		cat = catSPRisk
 	}
-	return readRisk(sc, v, &graphRiskKeys, shapeRiskGraph, cat, out)
+	e, err := readRisk(sc, v, &graphRiskKeys, shapeRiskGraph, cat)
+	if err != nil { // a Graph object has no envelope to take a time from
+		return out, err
+	}
+	return append(out, e), nil
 }
 
 func decodeRiskDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
@@ -100,21 +104,16 @@ func decodeRiskDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 	if p == nil || p.Type() != fastjson.TypeObject {
 		p = v // a forwarder that flattened the record
 	}
-	cat := riskCategory([]byte(sc.Str(v, "category")))
-	out, err := readRisk(sc, p, &graphRiskKeys, shapeRiskDiag, cat, out)
-	if err == nil {
-		e := &out[len(out)-1]
-		e.Tenant = diagTenant(sc, v, "")
-		if e.Time.IsZero() {
-			// No time in the object: the envelope's (when the record was
-			// written, after the detection).
-			e.Time, err = eventTime(sc, v, "time")
-			if err != nil {
-				out = out[:len(out)-1]
-			}
+	e, err := readRisk(sc, p, &graphRiskKeys, shapeRiskDiag, riskCategory([]byte(sc.Str(v, "category"))))
+	if err != nil {
+		// No time in the object: the envelope's (when the record was
+		// written, after the detection).
+		if e.Time, err = eventTime(sc, v, "time"); err != nil {
+			return out, err
 		}
 	}
-	return out, err
+	e.Tenant = diagTenant(sc, v, "")
+	return append(out, e), nil
 }
 
 func decodeRiskLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
@@ -125,25 +124,23 @@ func decodeRiskLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]e
 			cat = catSPRisk
 		}
 	}
-	out, err := readRisk(sc, v, &laRiskKeys, shapeRiskLA, cat, out)
-	if err == nil {
-		e := &out[len(out)-1]
-		if e.Time.IsZero() {
-			e.Time, err = eventTime(sc, v, "TimeGenerated")
-			if err != nil {
-				out = out[:len(out)-1]
-			}
+	e, err := readRisk(sc, v, &laRiskKeys, shapeRiskLA, cat)
+	if err != nil {
+		if e.Time, err = eventTime(sc, v, "TimeGenerated"); err != nil {
+			return out, err
 		}
-		e.Tenant = laTenant(sc, v, "") // TenantId is the workspace's
 	}
-	return out, err
+	e.Tenant = laTenant(sc, v, "") // TenantId is the workspace's
+	return append(out, e), nil
 }
 
-// readRisk appends the event of one detection. Its time is the risky
-// activity's (a sign-in's, so that it sits before what the attacker did
-// after it), else the detection's; zero when neither is written, which
-// the shape's caller fills from its envelope.
-func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat string, out []event.Event) ([]event.Event, error) {
+// readRisk reads one detection. Its time is the risky activity's (a
+// sign-in's, so that it sits before what the attacker did after it),
+// else the detection's, as record.FirstTime reads them (one that does not
+// read is passed over); when neither reads, the error says so and the
+// event is whole but for its time, which the shape's caller may take
+// from its envelope.
+func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat string) (event.Event, error) {
 	rk := &event.Risk{
 		EventType: sc.Str(r, k.eventType),
 		Level:     enum(sc.Get(r, k.level), riskValues),
@@ -157,24 +154,12 @@ func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat str
 	if rk.EventType == "" {
 		rk.EventType = sc.Str(r, k.eventTypeOld) // the deprecated name, alone in older exports
 	}
-	var err error
-	if t := sc.Str(r, k.detected); t != "" {
-		if rk.Detected, err = record.FirstTime(t); err != nil {
-			return out, err // a detection's time that does not read: the record's error
-		}
-	}
-	if t := sc.Str(r, k.updated); t != "" {
-		rk.Updated, _ = record.FirstTime(t)
-	}
+	detected := sc.Str(r, k.detected)
+	rk.Detected, _ = record.FirstTime(detected)
+	rk.Updated, _ = record.FirstTime(sc.Str(r, k.updated))
 	e := event.Event{Kind: event.KindRisk, Shape: shape, Category: cat, Risk: rk}
-	if t := sc.Str(r, k.activityTime); t != "" {
-		if e.Time, err = record.FirstTime(t); err != nil {
-			return out, err
-		}
-	}
-	if e.Time.IsZero() {
-		e.Time = rk.Detected
-	}
+	var err error
+	e.Time, err = record.FirstTime(sc.Str(r, k.activityTime), detected)
 	e.ID = sc.Str(r, k.id)
 	e.CorrelationID = sc.Str(r, k.correlation)
 	e.SourceIP = record.IP(sc.Str(r, k.ip))
@@ -190,7 +175,7 @@ func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat str
 	} else {
 		e.Principal = event.Principal{ID: sc.Str(r, k.userID), UPN: sc.Str(r, k.upn), Name: sc.Str(r, k.userName), Type: "User"}
 	}
-	return append(out, e), nil
+	return e, err
 }
 
 // infoValue reads one entry of additionalInfo, an array of {"Key": …,

@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,9 +137,20 @@ func TestRiskDetectionTimes(t *testing.T) {
 	if !ok || err != nil || len(evs) != 1 || !evs[0].Time.Equal(at("2026-07-18T14:03:03Z")) {
 		t.Errorf("envelope time: ok %v %v %+v", ok, err, evs)
 	}
+	// A time that does not read is passed over, as record.FirstTime does:
+	// the envelope's stands; a Graph object, which has none, is an error.
 	_, ok, evs, err = decodeOne(t, []byte(sprintf(env, `,"detectedDateTime":"yesterday"`)), jsonHint)
-	if !ok || err == nil || len(evs) != 0 {
-		t.Errorf("a detection time that does not read: ok %v, err %v, %d events", ok, err, len(evs))
+	if !ok || err != nil || len(evs) != 1 || !evs[0].Time.Equal(at("2026-07-18T14:03:03Z")) {
+		t.Errorf("a detection time that does not read, in an envelope: ok %v, err %v, %+v", ok, err, evs)
+	}
+	for _, g := range []string{
+		`{"riskEventType":"anomalousToken","detectedDateTime":"yesterday","userId":"u"}`,
+		`{"riskEventType":"","detectedDateTime":""}`, // FuzzRead's find: no time at all
+	} {
+		_, ok, evs, err = decodeOne(t, []byte(g), jsonHint)
+		if !ok || !errors.Is(err, record.ErrNoTime) || len(evs) != 0 {
+			t.Errorf("%s: ok %v, err %v, %d events", g, ok, err, len(evs))
+		}
 	}
 	// Another table, or a sign-in, is not a detection.
 	for _, s := range []string{
