@@ -14,13 +14,17 @@ import (
 var Stages = []string{"initial_access", "escalation", "persistence", "quota", "deployment", "drivers", "mining"}
 
 // ruleStages gives the stages of the catalogue's rules by name, for
-// alerts whose rule set no stage (and a second stage for the correlation
-// that spans two). A name not listed is looked up without its last
+// alerts whose rule set no stage (an alert's own Stage and the table's
+// are both kept). A name not listed is looked up without its last
 // dotted part, so "azure.compute.gpu_driver_extension.first_by_principal"
-// inherits from "azure.compute.gpu_driver_extension".
+// inherits from "azure.compute.gpu_driver_extension". A risky sign-in
+// followed by compute is initial access only: it once counted as
+// escalation too, which titled such an incident "after privilege
+// escalation" where nobody escalated, and raised its severity a level for
+// a stage it did not show.
 var ruleStages = map[string][]string{
 	"azure.signin.azure_ip_not_owned":           {"initial_access"},
-	"azure.signin.risky_then_quota_or_compute":  {"initial_access", "escalation"},
+	"azure.signin.risky_then_quota_or_compute":  {"initial_access"},
 	"azure.identity.elevate_access":             {"escalation"},
 	"azure.identity.privileged_role_assignment": {"escalation"},
 	"azure.identity.new_account_privileged":     {"persistence"},

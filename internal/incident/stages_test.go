@@ -39,6 +39,8 @@ func TestStagesOf(t *testing.T) {
 		{"the table places a catalogue rule", alert.Alert{Rule: "azure.identity.elevate_access"}, []string{"escalation"}},
 		{"a correlation spans two stages, in kill-chain order", alert.Alert{Rule: "azure.signin.risky_then_quota_or_compute", Stage: "escalation"},
 			[]string{"initial_access", "escalation"}},
+		{"a risky sign-in then compute is the way in, not an escalation", alert.Alert{Rule: "azure.signin.risky_then_quota_or_compute", Stage: "initial_access"},
+			[]string{"initial_access"}},
 		{"a rule's variant inherits its stage", alert.Alert{Rule: "azure.compute.gpu_driver_extension.first_by_principal"}, []string{"drivers"}},
 		{"an area alone is not a rule", alert.Alert{Rule: "azure.compute.something_new"}, nil},
 		{"a stage tag", alert.Alert{Rule: "x", Tags: []string{"attack.t1496", "mamori.stage.quota"}}, []string{"quota"}},
