@@ -170,17 +170,12 @@ type ruleEntry struct {
 // valuesEntry lists a file of placeholder values as rules list shows a
 // rule: its status "placeholders", its title the names it gives.
 func valuesEntry(v *rules.Values) ruleEntry {
-	e := ruleEntry{Name: fileName(v.Source), Kind: "placeholders", Status: "placeholders", Source: v.Source,
+	e := ruleEntry{Name: v.Name, Kind: "placeholders", Status: "placeholders", Source: v.Source,
 		Title: "values of " + strings.Join(v.Names(), ", ")}
 	if v.Err != nil {
 		e.Status, e.Reason = string(rules.Invalid), errText(v.Err)
 	}
 	return e
-}
-
-// fileName is a file's name without its folder and extension.
-func fileName(p string) string {
-	return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 }
 
 func entryOf(r *rules.Rule) ruleEntry {

@@ -121,12 +121,12 @@ func (r Read) Sparse() bool {
 	return r.Events < 2 || time.Duration(r.Events-1)*time.Hour < r.Last.Sub(r.First)
 }
 
-// findings reports whether a kind of log records what a product found
+// Findings reports whether a kind of log records what a product found
 // (Defender's alerts, ID Protection's risk detections), not the tenant's
 // activity: such a log is written only when something is found, so its
 // first and last events say nothing of where its export begins and ends,
 // however many came at once.
-func findings(k event.Kind) bool { return k == event.KindAlert || k == event.KindRisk }
+func Findings(k event.Kind) bool { return k == event.KindAlert || k == event.KindRisk }
 
 // Outside is an incident that reaches past a log its rules read: it began
 // before the log's first event read (Before), or went on after its last.
@@ -224,7 +224,7 @@ func Uncovered(set *rules.Set, incs []incident.Incident, reads []Read, ten *Tena
 				}
 				r, whole, tenant = own[i], ownAll, in.Tenant
 			}
-			if r.First.IsZero() || r.Sparse() || findings(r.Kind) {
+			if r.First.IsZero() || r.Sparse() || Findings(r.Kind) {
 				continue
 			}
 			if r.First.Sub(whole.First) >= edge && first.Before(r.First.Truncate(time.Minute)) {

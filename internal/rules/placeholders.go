@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,6 +33,7 @@ import (
 
 // Values is one file of placeholder values.
 type Values struct {
+	Name    string // the file's name, as a rule without one is named
 	Source  string
 	Line    int                 // the document's first line
 	Vars    map[string][]string // by name, without the percent signs
@@ -40,15 +42,7 @@ type Values struct {
 }
 
 // Names returns the placeholders the file gives, sorted.
-func (v *Values) Names() []string {
-	return slices.Sorted(func(yield func(string) bool) {
-		for k := range v.Vars {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-}
+func (v *Values) Names() []string { return slices.Sorted(maps.Keys(v.Vars)) }
 
 // valuesDoc reads a file as placeholder values: one YAML document, a
 // mapping with vars and none of a rule's detection, correlation or filter.
@@ -88,7 +82,7 @@ func valuesDoc(source string, b []byte) (v *Values) {
 	if vars == nil {
 		return nil
 	}
-	v = &Values{Source: source, Line: m.Line, Vars: map[string][]string{}}
+	v = &Values{Name: fileName(source), Source: source, Line: m.Line, Vars: map[string][]string{}}
 	if transforms != nil && transforms.Kind == yaml.SequenceNode {
 		for _, t := range transforms.Content {
 			if transformType(t) != "value_placeholders" { // what mamori does with vars

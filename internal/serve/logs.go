@@ -140,7 +140,7 @@ func CheckLogs(logs []store.LogSeen, tenants []store.TenantLogSeen, set *rules.S
 	// was read.
 	read := map[string]coverage.Gap{}
 	for _, g := range coverage.Missing(set, [event.KindCount]int64{}) {
-		if g.Kind == event.KindAlert || g.Kind == event.KindRisk {
+		if coverage.Findings(g.Kind) {
 			// Alerts and risk detections come when something is found: a
 			// day without one is no export stopped.
 			continue

@@ -191,7 +191,9 @@ const (
 )
 
 // takeoverTypes are the detections azure.identity.risk_detection raises
-// whatever their level: the account's secret or token is out.
+// whatever their level: the account's secret or token is out. The rules'
+// list, copied (TestTakeoverTypesAreTheRules keeps the two equal): the
+// truth is the simulator's own, not read from what it measures.
 var takeoverTypes = []string{"leakedCredentials", "anomalousToken", "tokenIssuerAnomaly", "attackerinTheMiddle", "passwordSpray",
 	"maliciousIPAddress", "investigationsThreatIntelligence", "suspiciousAPITraffic",
 	"adminConfirmedUserCompromised", "adminConfirmedServicePrincipalCompromised"}

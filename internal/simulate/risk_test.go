@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // riskFolders are the folders of ID Protection's exports (risk.go).
@@ -466,5 +468,39 @@ func TestAttackDetectionsNameTheAttacksPrincipals(t *testing.T) {
 		if n == 0 {
 			t.Errorf("seed %d: no detection of a twin's or the traveller's trip", seed)
 		}
+	}
+}
+
+// The truth's takeover types are the rules' own: each rule on the
+// detections that names the list names this one, so that a type added to
+// a rule is due in the attacks that raise it.
+func TestTakeoverTypesAreTheRules(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, f := range []string{"risk_detection.yml", "risk_detection_then_quota_or_compute.yml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "rules", "azure", "identity", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		for {
+			var doc struct {
+				Detection struct {
+					Takeover map[string][]string `yaml:"takeover"`
+				} `yaml:"detection"`
+			}
+			if err := dec.Decode(&doc); err != nil {
+				break
+			}
+			if list, ok := doc.Detection.Takeover["risk.event_type"]; ok {
+				n++
+				if !slices.Equal(list, takeoverTypes) {
+					t.Errorf("%s: takeover %v, the simulator's %v", f, list, takeoverTypes)
+				}
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d takeover lists in the rules, want 2", n)
 	}
 }

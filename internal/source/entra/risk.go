@@ -29,10 +29,6 @@ const (
 const (
 	catUserRisk = "UserRiskEvents"
 	catSPRisk   = "ServicePrincipalRiskEvents"
-	// Operations, as the diagnostic records name them, lower case; Graph's
-	// objects name none and take their kind's.
-	opUserRisk = event.OpUserRiskDetection
-	opSPRisk   = event.OpSPRiskDetection
 )
 
 // riskTables maps each Log Analytics table to its diagnostic category.
@@ -78,7 +74,7 @@ var (
 
 // riskCategory returns the diagnostic category of a risk detection
 // category or table as Azure spells it, "" for another.
-func riskCategory(b []byte) string {
+func riskCategory[T string | []byte](b T) string {
 	for _, t := range riskTables {
 		if record.EqualFold(b, t.table) || record.EqualFold(b, t.category) {
 			return t.category
@@ -88,15 +84,8 @@ func riskCategory(b []byte) string {
 }
 
 func decodeRiskGraph(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
-	cat := catUserRisk
-	if sc.Str(v, graphRiskKeys.spID) != "" && sc.Str(v, graphRiskKeys.upn) == "" {
-		cat = catSPRisk
-	}
-	e, err := readRisk(sc, v, &graphRiskKeys, shapeRiskGraph, cat)
-	if err != nil { // a Graph object has no envelope to take a time from
-		return out, err
-	}
-	return append(out, e), nil
+	// A Graph object has no envelope to take a time from.
+	return readRisk(sc, v, nil, "", &graphRiskKeys, shapeRiskGraph, "", out)
 }
 
 func decodeRiskDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
@@ -104,43 +93,36 @@ func decodeRiskDiag(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([
 	if p == nil || p.Type() != fastjson.TypeObject {
 		p = v // a forwarder that flattened the record
 	}
-	e, err := readRisk(sc, p, &graphRiskKeys, shapeRiskDiag, riskCategory([]byte(sc.Str(v, "category"))))
-	if err != nil {
-		// No time in the object: the envelope's (when the record was
-		// written, after the detection).
-		if e.Time, err = eventTime(sc, v, "time"); err != nil {
-			return out, err
-		}
+	// The envelope's time is when the record was written, after the
+	// detection.
+	out, err := readRisk(sc, p, v, "time", &graphRiskKeys, shapeRiskDiag, riskCategory(sc.Str(v, "category")), out)
+	if err == nil {
+		out[len(out)-1].Tenant = diagTenant(sc, v, "")
 	}
-	e.Tenant = diagTenant(sc, v, "")
-	return append(out, e), nil
+	return out, err
 }
 
 func decodeRiskLA(sc *record.Scratch, v *fastjson.Value, out []event.Event) ([]event.Event, error) {
-	cat := riskCategory([]byte(sc.Str(v, "Type")))
+	out, err := readRisk(sc, v, v, "TimeGenerated", &laRiskKeys, shapeRiskLA, riskCategory(sc.Str(v, "Type")), out)
+	if err == nil {
+		out[len(out)-1].Tenant = laTenant(sc, v, "") // TenantId is the workspace's
+	}
+	return out, err
+}
+
+// readRisk appends the event of one detection in r. Its time is the
+// risky activity's (a sign-in's, so that it sits before what the attacker
+// did after it), else the detection's, as record.FirstTime reads them
+// (one that does not read is passed over), else the envelope's envTime
+// (env nil: none); with none the record is an error. cat is the
+// detection's category, "" to tell it by whom it names.
+func readRisk(sc *record.Scratch, r, env *fastjson.Value, envTime string, k *riskKeys, shape, cat string, out []event.Event) ([]event.Event, error) {
 	if cat == "" {
 		cat = catUserRisk
-		if sc.Str(v, laRiskKeys.spID) != "" && sc.Str(v, laRiskKeys.upn) == "" {
+		if sc.Str(r, k.spID) != "" && sc.Str(r, k.upn) == "" {
 			cat = catSPRisk
 		}
 	}
-	e, err := readRisk(sc, v, &laRiskKeys, shapeRiskLA, cat)
-	if err != nil {
-		if e.Time, err = eventTime(sc, v, "TimeGenerated"); err != nil {
-			return out, err
-		}
-	}
-	e.Tenant = laTenant(sc, v, "") // TenantId is the workspace's
-	return append(out, e), nil
-}
-
-// readRisk reads one detection. Its time is the risky activity's (a
-// sign-in's, so that it sits before what the attacker did after it),
-// else the detection's, as record.FirstTime reads them (one that does not
-// read is passed over); when neither reads, the error says so and the
-// event is whole but for its time, which the shape's caller may take
-// from its envelope.
-func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat string) (event.Event, error) {
 	rk := &event.Risk{
 		EventType: sc.Str(r, k.eventType),
 		Level:     enum(sc.Get(r, k.level), riskValues),
@@ -159,23 +141,28 @@ func readRisk(sc *record.Scratch, r *fastjson.Value, k *riskKeys, shape, cat str
 	rk.Updated, _ = record.FirstTime(sc.Str(r, k.updated))
 	e := event.Event{Kind: event.KindRisk, Shape: shape, Category: cat, Risk: rk}
 	var err error
-	e.Time, err = record.FirstTime(sc.Str(r, k.activityTime), detected)
+	if e.Time, err = record.FirstTime(sc.Str(r, k.activityTime), detected); err != nil && env != nil {
+		e.Time, err = eventTime(sc, env, envTime)
+	}
+	if err != nil {
+		return out, err
+	}
 	e.ID = sc.Str(r, k.id)
 	e.CorrelationID = sc.Str(r, k.correlation)
 	e.SourceIP = record.IP(sc.Str(r, k.ip))
 	e.Status = rk.State
-	e.Operation = opUserRisk
+	e.Operation = event.OpUserRiskDetection
 	if loc := firstObj(sc, r, k.location); loc != nil {
 		rk.Country = sc.Str(loc, "countryOrRegion")
 	}
 	rk.UserAgent = infoValue(sc, firstObj(sc, r, k.info), "userAgent")
 	if cat == catSPRisk {
-		e.Operation = opSPRisk
+		e.Operation = event.OpSPRiskDetection
 		e.Principal = event.Principal{ID: sc.Str(r, k.spID), Name: sc.Str(r, k.spName), AppID: sc.Str(r, k.appID), Type: "ServicePrincipal"}
 	} else {
 		e.Principal = event.Principal{ID: sc.Str(r, k.userID), UPN: sc.Str(r, k.upn), Name: sc.Str(r, k.userName), Type: "User"}
 	}
-	return e, err
+	return append(out, e), nil
 }
 
 // infoValue reads one entry of additionalInfo, an array of {"Key": …,

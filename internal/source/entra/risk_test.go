@@ -133,13 +133,13 @@ func TestRiskDetectionTimes(t *testing.T) {
 	t.Parallel()
 	env := `{"time":"7/18/2026 2:03:03 PM","category":"UserRiskEvents","operationName":"User Risk Detection","tenantId":"` + tenant +
 		`","properties":{"id":"x","riskEventType":"maliciousIPAddress","riskState":"atRisk","riskLevel":"high","userId":"` + adaID + `"%s}}`
-	_, ok, evs, err := decodeOne(t, []byte(sprintf(env, "")), jsonHint)
+	_, ok, evs, err := decodeOne(t, []byte(fmt.Sprintf(env, "")), jsonHint)
 	if !ok || err != nil || len(evs) != 1 || !evs[0].Time.Equal(at("2026-07-18T14:03:03Z")) {
 		t.Errorf("envelope time: ok %v %v %+v", ok, err, evs)
 	}
 	// A time that does not read is passed over, as record.FirstTime does:
 	// the envelope's stands; a Graph object, which has none, is an error.
-	_, ok, evs, err = decodeOne(t, []byte(sprintf(env, `,"detectedDateTime":"yesterday"`)), jsonHint)
+	_, ok, evs, err = decodeOne(t, []byte(fmt.Sprintf(env, `,"detectedDateTime":"yesterday"`)), jsonHint)
 	if !ok || err != nil || len(evs) != 1 || !evs[0].Time.Equal(at("2026-07-18T14:03:03Z")) {
 		t.Errorf("a detection time that does not read, in an envelope: ok %v, err %v, %+v", ok, err, evs)
 	}
@@ -162,5 +162,3 @@ func TestRiskDetectionTimes(t *testing.T) {
 		}
 	}
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
